@@ -1,0 +1,106 @@
+// One code sample per operation, using the generated client, built from the contract's own examples.
+// They are shown in the docs (x-codeSamples) and written to generated/samples/ where `npm run typecheck`
+// compiles them, so a sample that no longer matches the client fails the build.
+import { type Contract, type Json, type JsonObject, type Operation, deref, isEventStream, jsonMediaType } from './contract.js';
+import { CLIENT_PACKAGE } from './client.js';
+
+const PLACEHOLDER_UUID = '3f6c2a8e-5b1d-4c7a-9e2f-8d4b6a1c0e57';
+
+/** A plausible value for a schema: its example, default, first enum value, or one built from its type. */
+function sampleValue(contract: Contract, raw: unknown, depth = 0): Json {
+  const schema = deref<JsonObject>(contract.doc, raw) ?? {};
+  if (Array.isArray(schema.examples) && schema.examples.length) return schema.examples[0]!;
+  if ('example' in schema) return schema.example!;
+  if ('default' in schema) return schema.default!;
+  if ('const' in schema) return schema.const!;
+  if (Array.isArray(schema.enum)) return schema.enum[0]!;
+  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
+    if (Array.isArray(schema[key])) return sampleValue(contract, (schema[key] as Json[])[0], depth);
+  }
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object': {
+      const out: JsonObject = {};
+      const properties = (schema.properties ?? {}) as JsonObject;
+      for (const name of (schema.required ?? []) as string[]) {
+        if (depth < 6) out[name] = sampleValue(contract, properties[name], depth + 1);
+      }
+      return out;
+    }
+    case 'array': return depth < 6 ? [sampleValue(contract, schema.items, depth + 1)] : [];
+    case 'integer': case 'number': return (schema.minimum as number | undefined) ?? 1;
+    case 'boolean': return true;
+    case 'string':
+      switch (schema.format) {
+        case 'uuid': return PLACEHOLDER_UUID;
+        case 'date-time': return '2026-01-15T09:30:00Z';
+        case 'email': return 'alice@example.com';
+        case 'uri': return 'https://example.com/';
+        default: return 'x'.repeat(Math.max(1, (schema.minLength as number | undefined) ?? 1));
+      }
+    default: return null;
+  }
+}
+
+function parameterValue(contract: Contract, param: Operation['parameters'][number]): Json {
+  if (param.example !== undefined) return param.example;
+  const named = param.examples && Object.values(param.examples)[0]?.value;
+  return named ?? sampleValue(contract, param.schema);
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A TypeScript object literal, indented, with quotes only where a key needs them. */
+export function tsLiteral(value: Json, indent = ''): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const inner = indent + '  ';
+    return `[\n${value.map((v) => inner + tsLiteral(v, inner)).join(',\n')},\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, v]) => `${inner}${IDENTIFIER.test(k) ? k : `'${k}'`}: ${tsLiteral(v, inner)}`).join(',\n')},\n${indent}}`;
+  }
+  return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(value);
+}
+
+function requestArguments(contract: Contract, op: Operation): JsonObject {
+  const args: JsonObject = {};
+  for (const location of ['path', 'query', 'header'] as const) {
+    const values: JsonObject = {};
+    for (const param of op.parameters.filter((p) => p.in === location)) {
+      // Optional query and header parameters appear only when the contract gives them an example.
+      const shown = param.required || param.example !== undefined || param.examples !== undefined
+        || (Array.isArray(param.schema?.examples) && location === 'query');
+      if (shown) values[param.name] = parameterValue(contract, param);
+    }
+    if (Object.keys(values).length) args[location === 'header' ? 'headers' : location] = values;
+  }
+  const body = jsonMediaType(op.requestBody?.content);
+  if (body) {
+    const [, media] = body;
+    const named = media.examples && Object.values(media.examples)[0]?.value;
+    args.body = media.example ?? named ?? sampleValue(contract, media.schema);
+  }
+  return args;
+}
+
+export function codeSample(contract: Contract, op: Operation): string {
+  const id = op.operationId;
+  const args = requestArguments(contract, op);
+  const call = Object.keys(args).length ? `${id}(${tsLiteral(args)})` : `${id}()`;
+  const head = `import { ${id} } from '${CLIENT_PACKAGE}';\n\n`;
+  if (isEventStream(op)) {
+    const withErrors = Object.keys(args).length
+      ? `${id}({\n${tsLiteral(args).slice(2, -2)},\n  onSseError: (err) => console.error(err),\n})`
+      : `${id}({ onSseError: (err) => console.error(err) })`;
+    return `${head}const { stream } = await ${withErrors};\nfor await (const event of stream) {\n  console.log(event.type, event);\n}\n`;
+  }
+  const hasBody = Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && r.content);
+  if (!hasBody) {
+    return `${head}const { error, response } = await ${call};\nif (error) throw new Error(JSON.stringify(error));\nconsole.log(response.status);\n`;
+  }
+  return `${head}const { data, error } = await ${call};\nif (error) throw new Error(JSON.stringify(error));\nconsole.log(data);\n`;
+}

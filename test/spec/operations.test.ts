@@ -1,0 +1,121 @@
+// The contract covers both references, and every operation is fully described.
+import { describe, expect, it } from 'vitest';
+import { doc, operations, resolve } from '../helpers/contract.js';
+
+/** Every operation of the two API references, as `METHOD path`. */
+const AIARINOVA = [
+  'GET /api/spaces', 'POST /api/spaces', 'GET /api/spaces/{id}', 'DELETE /api/spaces/{id}',
+  'GET /api/spaces/{id}/sessions', 'POST /api/spaces/{id}/sessions',
+  'POST /api/spaces/{id}/sessions/{session_id}/join', 'POST /api/spaces/{id}/sessions/{session_id}/leave',
+  'GET /api/communities', 'POST /api/communities', 'GET /api/communities/{id}', 'PUT /api/communities/{id}',
+  'DELETE /api/communities/{id}', 'POST /api/communities/{id}/join', 'POST /api/communities/{id}/leave',
+  'GET /api/communities/{id}/members', 'GET /api/communities/{id}/agents', 'POST /api/communities/{id}/agents',
+  'DELETE /api/communities/{id}/agents/{listing_id}', 'GET /api/communities/{id}/messages',
+  'POST /api/communities/{id}/messages', 'POST /api/communities/{id}/agent-chat', 'GET /api/communities/my',
+  'GET /api/communities/joined',
+  'POST /api/communities/{id}/start-chat', 'POST /api/communities/{id}/transfer-human',
+  'POST /api/communities/{id}/accept-transfer', 'POST /api/communities/{id}/resolve',
+  'POST /api/communities/{id}/invite-cs', 'POST /api/communities/{id}/verify',
+  'GET /api/communities/{id}/cs-status', 'GET /api/communities/{id}/cs-queue',
+  'POST /api/lounge', 'GET /api/lounge/{id}', 'POST /api/lounge/{id}/start-chat', 'GET /api/lounge/{id}/dashboard',
+  'GET /api/admin/verification-requests', 'PUT /api/admin/verification-requests/{id}',
+];
+const ROOMS = [
+  'GET /api/v1/rooms', 'POST /api/v1/rooms', 'GET /api/v1/rooms/agent-roles', 'GET /api/v1/rooms/rules',
+  'GET /api/v1/rooms/{room_id}', 'POST /api/v1/rooms/{room_id}/archive', 'GET /api/v1/rooms/{room_id}/events',
+  'GET /api/v1/rooms/{room_id}/invitations', 'POST /api/v1/rooms/{room_id}/invitations',
+  'POST /api/v1/rooms/{room_id}/invitations/{invitation_id}/accept', 'GET /api/v1/rooms/{room_id}/invite-candidates',
+  'POST /api/v1/rooms/{room_id}/leave', 'POST /api/v1/rooms/{room_id}/messages',
+  'PATCH /api/v1/rooms/{room_id}/messages/{message_id}', 'DELETE /api/v1/rooms/{room_id}/messages/{message_id}',
+  'GET /api/v1/rooms/{room_id}/participants', 'DELETE /api/v1/rooms/{room_id}/participants/{participant_id}',
+  'PATCH /api/v1/rooms/{room_id}/participants/{participant_id}/agent-role', 'PATCH /api/v1/rooms/{room_id}/rules',
+  'GET /api/v1/rooms/{room_id}/runs/{run_id}/tool-events', 'GET /api/v1/rooms/{room_id}/timeline',
+];
+/** Operations the references need end to end but do not list (the platform operations). */
+const PLATFORM = [
+  'POST /api/auth/sign-up', 'POST /api/auth/sign-in', 'POST /api/auth/sign-out', 'GET /api/auth/session',
+  'POST /api/auth/api-keys', 'GET /api/auth/api-keys', 'DELETE /api/auth/api-keys/{id}',
+  'GET /api/wallet', 'GET /api/wallet/ledger', 'POST /api/admin/wallets/{user_id}/credits',
+  'GET /api/agent-listings', 'POST /api/agent-listings', 'GET /api/agent-listings/{id}',
+  'PATCH /api/agent-listings/{id}', 'DELETE /api/agent-listings/{id}',
+  'GET /api/conversations/{conversation_id}/messages', 'POST /api/conversations/{conversation_id}/messages',
+  'POST /api/conversations/{conversation_id}/agent-chat',
+  'POST /api/v1/rooms/rules', 'POST /api/v1/rooms/agent-roles', 'GET /api/v1/documents/{document_id}',
+  'POST /api/v1/documents/{document_id}/versions',
+  'GET /api/v1/rooms/{room_id}/runs/{run_id}', 'GET /api/v1/rooms/{room_id}/stream',
+  'GET /healthz', 'GET /readyz',
+];
+
+const present = new Set(operations.map((o) => `${o.method.toUpperCase()} ${o.path}`));
+const SCHEMES = ['sessionCookie', 'vaiTokenCookie', 'bearerAuth', 'apiKeyHeader'];
+const tagNames = new Set((doc.tags as Array<{ name: string }>).map((t) => t.name));
+
+describe('coverage of the references', () => {
+  it('has all 38 AiArinova and 21 Rooms operations', () => {
+    expect(AIARINOVA).toHaveLength(38);
+    expect(ROOMS).toHaveLength(21);
+    expect([...AIARINOVA, ...ROOMS].filter((op) => !present.has(op))).toEqual([]);
+  });
+
+  it('has the platform operations, and nothing unaccounted for', () => {
+    expect(PLATFORM.filter((op) => !present.has(op))).toEqual([]);
+    const known = new Set([...AIARINOVA, ...ROOMS, ...PLATFORM]);
+    expect([...present].filter((op) => !known.has(op))).toEqual([]);
+  });
+});
+
+describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s', (_name, { op, path }) => {
+  it('has a camelCase operationId, a summary, a description and exactly one known tag', () => {
+    expect(op.operationId).toMatch(/^[a-z][a-zA-Z0-9]+$/);
+    expect(op.summary?.length).toBeGreaterThan(3);
+    expect(op.description?.length).toBeGreaterThan(20);
+    expect(op.description).toMatch(/\*\*Who may call:\*\*/);
+    expect(op.tags).toHaveLength(1);
+    expect(tagNames.has(op.tags[0])).toBe(true);
+  });
+
+  it('declares its security explicitly, with all four credentials when authenticated', () => {
+    expect(Array.isArray(op.security)).toBe(true);
+    const requirements = (op.security as Array<Record<string, string[]>>).filter((r) => Object.keys(r).length > 0);
+    if (requirements.length > 0) {
+      expect(requirements.map((r) => Object.keys(r)).flat().sort()).toEqual([...SCHEMES].sort());
+      const roles = new Set(requirements.map((r) => JSON.stringify(Object.values(r)[0])));
+      expect(roles.size).toBe(1); // the same role requirement whatever the credential
+    }
+  });
+
+  it('documents its 4xx responses, never `default`, each with a named body schema', () => {
+    const statuses = Object.keys(op.responses);
+    expect(statuses).not.toContain('default');
+    expect(statuses.some((s) => s.startsWith('2'))).toBe(true);
+    expect(statuses.some((s) => s.startsWith('4'))).toBe(true);
+    // The API's own validation error: 422 FastAPI shape for Rooms, 400 problem+json elsewhere.
+    expect(statuses).toContain(path.startsWith('/api/v1/') ? '422' : '400');
+    for (const [status, raw] of Object.entries(op.responses)) {
+      const response = resolve(raw);
+      for (const [type, media] of Object.entries((response.content ?? {}) as Record<string, any>)) {
+        expect(media.schema?.$ref ?? media.schema?.oneOf ?? media.schema?.type, `${status} ${type}`).toBeDefined();
+        if (status.startsWith('4') && !path.startsWith('/api/v1/')) expect(type).toBe('application/problem+json');
+      }
+    }
+  });
+
+  it('names its request body schema and lists 413 when it takes a body', () => {
+    if (!op.requestBody) return;
+    const body = resolve(op.requestBody);
+    for (const media of Object.values(body.content as Record<string, any>)) expect(media.schema?.$ref).toMatch(/^#\/components\/schemas\//);
+    expect(Object.keys(op.responses)).toContain('413');
+  });
+});
+
+describe('event streams', () => {
+  const streams = operations.filter((o) => Object.values(o.op.responses).some((r: any) => resolve(r).content?.['text/event-stream']));
+  it('are the three documented streaming operations', () => {
+    expect(streams.map((s) => s.op.operationId).sort()).toEqual(['chatInConversation', 'chatWithCommunityAgent', 'streamRoomEvents']);
+  });
+  it.each(streams.map((s) => [s.op.operationId, s] as const))('%s documents the data of each event', (_id, { op }) => {
+    const schema = resolve(op.responses['200']).content['text/event-stream'].schema;
+    const variants: any[] = schema.oneOf ? schema.oneOf.map(resolve) : [resolve(schema)];
+    for (const variant of variants) expect(variant.properties?.type).toBeDefined();
+  });
+});
