@@ -6,9 +6,9 @@ const { stream } = await chatInConversation({
     conversation_id: '7b3e9d12-4c5a-4e8f-b1d2-3a4c5e6f7081',
   },
   body: {
-    content: 'My order hasn\'t arrived yet.',
-  },,
-  onSseError: (err) => console.error(err),
+    content: "My order hasn't arrived yet.",
+  },
+  onSseError: (error) => console.error(error),
 });
 for await (const event of stream) {
   console.log(event.type, event);

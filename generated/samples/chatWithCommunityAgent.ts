@@ -6,10 +6,10 @@ const { stream } = await chatWithCommunityAgent({
     id: '0b6f1c52-3c1e-4b7a-9a55-2f0e6d8c1a01',
   },
   body: {
-    content: 'What\'s new in the latest release?',
+    content: "What's new in the latest release?",
     listingId: '6a1d3f9e-2b47-4c8a-9e15-7f3b2d4c5a21',
-  },,
-  onSseError: (err) => console.error(err),
+  },
+  onSseError: (error) => console.error(error),
 });
 for await (const event of stream) {
   console.log(event.type, event);

@@ -5,11 +5,7 @@ const { data, error } = await createRulesDocument({
   body: {
     displayName: 'Team norms',
     description: 'Ground rules for project rooms.',
-    body: '# Team norms
-
-- Be kind and stay on topic.
-- Agents answer only when mentioned.
-- No customer personal data in this room.',
+    body: "# Team norms\n\n- Be kind and stay on topic.\n- Agents answer only when mentioned.\n- No customer personal data in this room.",
   },
 });
 if (error) throw new Error(JSON.stringify(error));

@@ -6,7 +6,7 @@ const { data, error } = await postRoomMessage({
     room_id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
   },
   body: {
-    body: '@Research Assistant can you summarise last week\'s launch feedback?',
+    body: "@Research Assistant can you summarise last week's launch feedback?",
     idempotencyKey: '9b1f0c2e-6a51-4a44-9d0e-6f0f1f1d2a77',
   },
 });

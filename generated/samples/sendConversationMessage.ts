@@ -6,7 +6,7 @@ const { data, error } = await sendConversationMessage({
     conversation_id: '7b3e9d12-4c5a-4e8f-b1d2-3a4c5e6f7081',
   },
   body: {
-    content: 'My order hasn\'t arrived yet.',
+    content: "My order hasn't arrived yet.",
   },
 });
 if (error) throw new Error(JSON.stringify(error));

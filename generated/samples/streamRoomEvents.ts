@@ -10,8 +10,8 @@ const { stream } = await streamRoomEvents({
   },
   headers: {
     'Last-Event-ID': 17,
-  },,
-  onSseError: (err) => console.error(err),
+  },
+  onSseError: (error) => console.error(error),
 });
 for await (const event of stream) {
   console.log(event.type, event);

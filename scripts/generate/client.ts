@@ -34,8 +34,8 @@ export async function generateClient(contract: Contract, bundlePath: string, out
   writeFileSync(join(outDir, 'package.json'), template('client-package.json').replace('%VERSION%', version));
   writeFileSync(join(outDir, 'README.md'), template('client-README.md'));
   writeFileSync(join(outDir, 'tsconfig.json'), template('client-tsconfig.json'));
-  writeFileSync(join(outDir, 'src/index.ts'), GENERATED_HEADER + template('client-index.ts'));
+  writeFileSync(join(outDir, 'src/index.ts'), GENERATED_HEADER + template('client-index.ts.tmpl'));
   writeFileSync(join(outDir, 'src/runtime.ts'),
-    GENERATED_HEADER + template('client-runtime.ts').replace('%EVENT_STREAMS%', eventStreamMatchers(contract)));
+    GENERATED_HEADER + template('client-runtime.ts.tmpl').replace('%EVENT_STREAMS%', eventStreamMatchers(contract)));
   mkdirSync(join(outDir, 'src'), { recursive: true });
 }

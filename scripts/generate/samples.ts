@@ -63,7 +63,8 @@ export function tsLiteral(value: Json, indent = ''): string {
     const inner = indent + '  ';
     return `{\n${entries.map(([k, v]) => `${inner}${IDENTIFIER.test(k) ? k : `'${k}'`}: ${tsLiteral(v, inner)}`).join(',\n')},\n${indent}}`;
   }
-  return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(value);
+  if (typeof value === 'string' && !/[\\'\u0000-\u001f]/.test(value)) return `'${value}'`;
+  return JSON.stringify(value); // a valid TypeScript literal for any JSON value, escapes included
 }
 
 function requestArguments(contract: Contract, op: Operation): JsonObject {
@@ -93,9 +94,9 @@ export function codeSample(contract: Contract, op: Operation): string {
   const call = Object.keys(args).length ? `${id}(${tsLiteral(args)})` : `${id}()`;
   const head = `import { ${id} } from '${CLIENT_PACKAGE}';\n\n`;
   if (isEventStream(op)) {
-    const withErrors = Object.keys(args).length
-      ? `${id}({\n${tsLiteral(args).slice(2, -2)},\n  onSseError: (err) => console.error(err),\n})`
-      : `${id}({ onSseError: (err) => console.error(err) })`;
+    // The literal ends with ",\n}": the error callback goes in as its last property.
+    const literal = Object.keys(args).length ? tsLiteral(args).slice(0, -1) : '{\n';
+    const withErrors = `${id}(${literal}  onSseError: (error) => console.error(error),\n})`;
     return `${head}const { stream } = await ${withErrors};\nfor await (const event of stream) {\n  console.log(event.type, event);\n}\n`;
   }
   const hasBody = Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && r.content);

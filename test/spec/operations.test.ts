@@ -114,7 +114,7 @@ describe('event streams', () => {
     expect(streams.map((s) => s.op.operationId).sort()).toEqual(['chatInConversation', 'chatWithCommunityAgent', 'streamRoomEvents']);
   });
   it.each(streams.map((s) => [s.op.operationId, s] as const))('%s documents the data of each event', (_id, { op }) => {
-    const schema = resolve(op.responses['200']).content['text/event-stream'].schema;
+    const schema = resolve(resolve(op.responses['200']).content['text/event-stream'].schema);
     const variants: any[] = schema.oneOf ? schema.oneOf.map(resolve) : [resolve(schema)];
     for (const variant of variants) expect(variant.properties?.type).toBeDefined();
   });
