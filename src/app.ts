@@ -1,0 +1,120 @@
+// buildApp(config): the whole platform as a Koa app, over its database. It never listens (server.ts does),
+// so tests and benchmarks can serve it on any port.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Koa from 'koa';
+import { OpenAPIBackend, type Context as RoutedContext } from 'openapi-backend';
+import pino, { type Logger } from 'pino';
+import { operations, type OperationId, type OperationMeta } from '../generated/server/index.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { ApiError, forbidden, unauthenticated } from './errors/api-error.js';
+import { allHandlers } from './handlers/index.js';
+import { operationHandler, type DispatchDeps } from './http/dispatch.js';
+import { requestLifecycle } from './http/middleware.js';
+import { installRouter, type RoutedRequest } from './http/router.js';
+import { registerSecurityHandlers } from './http/security.js';
+import { createServices, type Services } from './services/index.js';
+
+const root = join(import.meta.dirname, '..');
+
+export interface Platform {
+  app: Koa;
+  /** The Node request listener. */
+  callback: ReturnType<Koa['callback']>;
+  database: Database;
+  services: Services;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** An already open (and migrated) database; otherwise one is opened from the config and migrated. */
+  database?: Database;
+  log?: Logger;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Platform> {
+  const log = options.log ?? pino({ level: config.logLevel });
+  const database = options.database ?? (await openDatabase(config));
+  const services = createServices(database, config);
+
+  const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
+  const document = JSON.parse(contractJson.toString('utf8'));
+  const docsHtml = readFileSync(join(root, 'docs', 'index.html'));
+
+  const api = new OpenAPIBackend({ definition: document, quick: true, validate: false, strict: true, ignoreTrailingSlashes: false });
+  const metaById = new Map<string, OperationMeta>(operations.map((op) => [op.operationId, op]));
+  const deps: DispatchDeps = { config, services, log, contentTypes: contentTypesOf(document) };
+  const handlers = allHandlers();
+  api.register({
+    notFound: () => { throw new ApiError(404, 'NOT_FOUND', 'No operation matches this path.'); },
+    methodNotAllowed: (_c: RoutedContext, koa: Koa.Context) => {
+      const allowed = (koa.state.routedRequest as RoutedRequest).allowedMethods ?? [];
+      throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'This path does not accept this method.', undefined, { Allow: allowed.join(', ') });
+    },
+    unauthorizedHandler: () => { throw unauthenticated(); },
+    postRoutingHandler: (c: RoutedContext, koa: Koa.Context) => {
+      if (c.operation) koa.state.operation = metaById.get(c.operation.operationId!);
+    },
+    postSecurityHandler: (c: RoutedContext, koa: Koa.Context) => {
+      const meta = koa.state.operation as OperationMeta;
+      if (c.security?.authorized && meta.roles.includes('admin') && meta.auth === 'required') {
+        const principal = Object.values(c.security).find((r) => r && typeof r === 'object' && 'user' in r) as { isAdmin: boolean } | undefined;
+        if (!principal?.isAdmin) throw forbidden('ADMIN_REQUIRED', 'This operation is for admins only.');
+      }
+    },
+  });
+  for (const meta of operations) {
+    api.register(meta.operationId, operationHandler(meta, handlers[meta.operationId as OperationId] as never, deps));
+  }
+  registerSecurityHandlers(api, services.auth);
+  await api.init();
+  installRouter(api);
+
+  const app = new Koa({ proxy: config.trustProxy });
+  app.on('error', (error) => log.error({ err: error }, 'stream error'));
+  app.use(requestLifecycle(log));
+  app.use(async (koa, next) => {
+    if (koa.method === 'GET' && koa.path === '/openapi.json') {
+      koa.type = 'application/json';
+      koa.body = contractJson;
+    } else if (koa.method === 'GET' && (koa.path === '/docs' || koa.path === '/docs/')) {
+      koa.type = 'text/html';
+      koa.body = docsHtml;
+    } else {
+      await next();
+    }
+  });
+  app.use(async (koa) => {
+    const request: RoutedRequest = { method: koa.method, path: koa.path, headers: koa.headers as RoutedRequest['headers'], query: koa.query as RoutedRequest['query'] };
+    koa.state.routedRequest = request;
+    await api.handleRequest(request, koa);
+  });
+
+  return {
+    app,
+    callback: app.callback(),
+    database,
+    services,
+    log,
+    close: () => database.close(),
+  };
+}
+
+function contentTypesOf(document: { paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, { content?: Record<string, unknown>; $ref?: string }> }>>; components?: { responses?: Record<string, { content?: Record<string, unknown> }> } }): Map<string, Map<number, string>> {
+  const result = new Map<string, Map<number, string>>();
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item)) {
+      if (!op?.operationId) continue;
+      const byStatus = new Map<number, string>();
+      for (const [status, raw] of Object.entries(op.responses ?? {})) {
+        const response = raw.$ref ? document.components?.responses?.[raw.$ref.split('/').pop()!] : raw;
+        const type = Object.keys(response?.content ?? {})[0];
+        if (type) byStatus.set(Number(status), type);
+      }
+      result.set(op.operationId, byStatus);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,69 @@
+// Settings, from the environment. Everything has a default: `npm start` needs no setup at all.
+import { resolve } from 'node:path';
+
+export interface RateLimits {
+  /** Sign-ups per client IP per hour. */
+  signUpPerIpPerHour: number;
+  /** Sign-in attempts per client IP per 15 minutes. */
+  signInPerIpPer15Min: number;
+  /** Failed sign-ins per email per 15 minutes. */
+  signInFailuresPerEmailPer15Min: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PGlite data directory, used when `databaseUrl` is not set. */
+  dataDir: string;
+  /** `postgres://...`: use this PostgreSQL server (pooled) instead of the embedded database. */
+  databaseUrl?: string;
+  /** Schema to use on the PostgreSQL server (created if missing); tests give each file its own. */
+  databaseSchema?: string;
+  poolMax: number;
+  /** Users whose email is listed here are admins. */
+  adminEmails: ReadonlySet<string>;
+  logLevel: string;
+  /**
+   * `strict`: every response is validated against the contract and a violation is an error (development,
+   * tests). `sample`: a fraction (`responseSampleRate`) is validated and violations are only logged
+   * (production). `off`: none.
+   */
+  responseValidation: 'strict' | 'sample' | 'off';
+  responseSampleRate: number;
+  bodyLimitBytes: number;
+  /** Trust X-Forwarded-* headers (behind a reverse proxy): client IP, and https for Secure cookies. */
+  trustProxy: boolean;
+  sessionTtlDays: number;
+  rateLimits: RateLimits;
+}
+
+const number = (value: string | undefined, fallback: number) => {
+  const parsed = value === undefined || value === '' ? NaN : Number(value);
+  return Number.isFinite(parsed) ? parsed : fallback;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const validation = env.RESPONSE_VALIDATION ?? (production ? 'sample' : 'strict');
+  if (!['strict', 'sample', 'off'].includes(validation)) throw new Error(`RESPONSE_VALIDATION must be strict, sample or off, not "${validation}"`);
+  return {
+    port: number(env.PORT, 3000),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
+    poolMax: number(env.DATABASE_POOL_MAX, 10),
+    adminEmails: new Set((env.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    responseValidation: validation as Config['responseValidation'],
+    responseSampleRate: number(env.RESPONSE_VALIDATION_SAMPLE_RATE, 0.01),
+    bodyLimitBytes: number(env.BODY_LIMIT_BYTES, 1024 * 1024),
+    trustProxy: env.TRUST_PROXY === 'true',
+    sessionTtlDays: 30,
+    rateLimits: {
+      signUpPerIpPerHour: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
+      signInPerIpPer15Min: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
+      signInFailuresPerEmailPer15Min: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The database: PostgreSQL through pg when DATABASE_URL is set, otherwise the embedded PGlite in DATA_DIR.
+// Both get the same migrations and the same knex (snake_case columns, camelCase in code); nothing above
+// this module knows which one it runs on.
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { knexSnakeCaseMappers } from 'objection';
+import type { Config } from '../config.js';
+import { lockDataDir } from './lock.js';
+import { migrate } from './migrate.js';
+
+export interface Database {
+  knex: Knex;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+type DatabaseConfig = Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir' | 'poolMax'>;
+
+export async function openDatabase(config: DatabaseConfig, options: { migrate?: boolean } = {}): Promise<Database> {
+  const database = config.databaseUrl ? openPostgres(config) : await openPglite(config.dataDir);
+  try {
+    if (config.databaseSchema) await database.knex.raw('create schema if not exists ??', [config.databaseSchema]);
+    if (options.migrate !== false) await migrate(database.knex, config.databaseSchema);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+function openPostgres(config: DatabaseConfig): Database {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: config.databaseUrl,
+    pool: { min: 0, max: config.poolMax },
+    // Extensions (pg_trgm) live in public, so a per-test schema still sees them.
+    searchPath: config.databaseSchema ? [config.databaseSchema, 'public'] : undefined,
+    ...knexSnakeCaseMappers(),
+  });
+  return { knex, kind: 'postgres', close: () => knex.destroy() };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const release = await lockDataDir(dataDir);
+  try {
+    const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+    const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { pglite } as never, ...knexSnakeCaseMappers() });
+    return {
+      knex,
+      kind: 'pglite',
+      close: async () => {
+        await knex.destroy();
+        if (!pglite.closed) await pglite.close();
+        await release();
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

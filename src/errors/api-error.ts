@@ -1,0 +1,35 @@
+// The one error type services throw. It carries a documented status and a stable code; the HTTP layer maps
+// it once to the wire shape of the operation's API (problem+json, or FastAPI's 422 for Rooms validation).
+
+export interface FieldError {
+  in: 'body' | 'query' | 'path' | 'header' | 'cookie';
+  /** Dotted path inside the body (`definition.iframeUrl`), or the parameter name. */
+  field: string;
+  message: string;
+  /** FastAPI error type for the Rooms API (`missing`, `string_too_long`, ...). */
+  type?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fieldErrors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const validationFailed = (fieldErrors: FieldError[], message = 'The request is invalid: see errors.') =>
+  new ApiError(400, 'VALIDATION_FAILED', message, fieldErrors);
+export const unauthenticated = (message = 'Sign in or send a valid session token or API key.') =>
+  new ApiError(401, 'UNAUTHENTICATED', message);
+export const forbidden = (code = 'FORBIDDEN', message = 'You are not allowed to do this.') => new ApiError(403, code, message);
+export const notFound = (code = 'NOT_FOUND', message = 'The resource does not exist or is not visible to you.') =>
+  new ApiError(404, code, message);
+export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new ApiError(429, 'RATE_LIMITED', 'Too many attempts; retry later.', undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -1,0 +1,49 @@
+// The outer Koa middleware: request id, one structured access-log line per request, and the single place
+// where errors become responses in the shape of the operation's API.
+import { randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import type { OperationMeta } from '../../generated/server/index.js';
+import { ApiError } from '../errors/api-error.js';
+import { internalError, toWireError } from './problem.js';
+
+const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function requestLifecycle(log: Logger): Koa.Middleware {
+  return async (koa, next) => {
+    const incoming = koa.get('x-request-id');
+    const requestId = VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const started = performance.now();
+    koa.state.requestId = requestId;
+    koa.state.log = log.child({ requestId });
+    koa.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } catch (error) {
+      writeError(koa, error);
+    } finally {
+      const operation = koa.state.operation as OperationMeta | undefined;
+      const line = { method: koa.method, path: koa.path, operationId: operation?.operationId, status: koa.status, ms: Math.round((performance.now() - started) * 10) / 10 };
+      if (koa.status >= 500) koa.state.log.error(line, 'request');
+      else koa.state.log.info(line, 'request');
+    }
+  };
+}
+
+function writeError(koa: Koa.Context, error: unknown): void {
+  const operation = koa.state.operation as OperationMeta | undefined;
+  let apiError: ApiError;
+  if (error instanceof ApiError) {
+    apiError = error;
+  } else {
+    // Never let a database or programming error reach the client: log it, answer a generic 500.
+    koa.state.log.error({ err: error }, 'unhandled error');
+    apiError = internalError();
+  }
+  const style = operation?.errorStyle ?? (koa.path.startsWith('/api/v1/') ? 'fastapi' : 'problem');
+  const wire = toWireError(apiError, style, koa.path, koa.state.requestId as string);
+  koa.status = wire.status;
+  if (wire.headers) koa.set(wire.headers);
+  koa.body = wire.body;
+  koa.type = wire.contentType;
+}

@@ -1,0 +1,45 @@
+// The wire shapes of errors: problem+json (RFC 9457 with a stable `code`) everywhere, and FastAPI's
+// `{"detail":[{loc,msg,type}]}` with status 422 for validation failures of the Rooms API.
+import { ApiError, type FieldError } from '../errors/api-error.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Validation failed', 401: 'Authentication required', 402: 'Insufficient balance', 403: 'Forbidden',
+  404: 'Not found', 405: 'Method not allowed', 409: 'Conflict', 413: 'Payload too large', 422: 'Unprocessable entity',
+  429: 'Too many requests', 500: 'Internal server error', 501: 'Not implemented', 503: 'Service unavailable',
+};
+
+export interface WireError {
+  status: number;
+  contentType: string;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export function toWireError(error: ApiError, style: 'problem' | 'fastapi', instance: string, requestId: string): WireError {
+  if (style === 'fastapi' && error.fieldErrors && error.status === 400) {
+    return {
+      status: 422,
+      contentType: 'application/json',
+      body: { detail: error.fieldErrors.map(fastApiDetail) },
+    };
+  }
+  const body: Record<string, unknown> = {
+    type: `/problems/${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[error.status] ?? 'Error',
+    status: error.status,
+    code: error.code,
+    detail: error.message,
+    instance,
+    requestId,
+  };
+  if (error.fieldErrors) body.errors = error.fieldErrors.map(({ in: location, field, message }) => ({ in: location, field, message }));
+  return { status: error.status, contentType: 'application/problem+json', body, headers: error.headers };
+}
+
+function fastApiDetail(error: FieldError) {
+  const loc: Array<string | number> = [error.in];
+  if (error.field) loc.push(...error.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)));
+  return { loc, msg: error.message, type: error.type ?? 'value_error' };
+}
+
+export const internalError = () => new ApiError(500, 'INTERNAL_ERROR', 'An unexpected error occurred. Quote the request id when reporting it.');

@@ -1,0 +1,44 @@
+// Writes a handler's event stream as Server-Sent Events: `id:` when given, `event:` = the data's `type`,
+// `data:` = JSON; a keep-alive comment every 15 s; stops reading the handler's iterator when the client goes.
+import { PassThrough } from 'node:stream';
+import type Koa from 'koa';
+import type { StreamEvent } from '../../generated/server/index.js';
+
+export const KEEP_ALIVE_MS = 15_000;
+
+export function writeEventStream(koa: Koa.Context, status: number, events: AsyncIterable<StreamEvent<unknown>>, validate?: (data: unknown) => void): void {
+  const out = new PassThrough();
+  koa.status = status;
+  koa.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  koa.body = out;
+  koa.req.socket.setNoDelay(true);
+
+  const iterator = events[Symbol.asyncIterator]();
+  let closed = false;
+  const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(keepAlive);
+    void iterator.return?.();
+    out.end();
+  };
+  koa.req.on('close', close);
+
+  void (async () => {
+    try {
+      while (!closed) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const { data, id } = next.value;
+        validate?.(data);
+        const type = (data as { type?: unknown })?.type;
+        out.write(`${id !== undefined ? `id: ${id}\n` : ''}${typeof type === 'string' ? `event: ${type}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+      }
+    } catch (error) {
+      koa.app.emit('error', error, koa);
+    } finally {
+      close();
+    }
+  })();
+}

@@ -1,0 +1,38 @@
+// `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at
+// most), then close the database (releasing the embedded database's lock).
+import { createServer } from 'node:http';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+
+const started = performance.now();
+const config = loadConfig();
+const platform = await buildApp(config).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
+const server = createServer(platform.callback);
+server.listen(config.port, config.host, () => {
+  platform.log.info({
+    port: config.port,
+    database: platform.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
+    startupMs: Math.round(performance.now() - started),
+    docs: `http://localhost:${config.port}/docs`,
+  }, 'listening');
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  platform.log.info({ signal }, 'shutting down');
+  const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(forced);
+  await platform.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
