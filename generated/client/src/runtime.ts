@@ -2,6 +2,8 @@
 // Defaults of the generated client (hey-api calls createClientConfig when the client is created) and small
 // helpers for its `auth` option.
 import type { CreateClientConfig } from './gen/client.gen.js';
+import { createClient, createConfig, type Config } from './gen/client/index.js';
+import type { ClientOptions } from './gen/types.gen.js';
 import type { Auth } from './gen/core/auth.gen.js';
 
 /** Event-stream operations, by method and URL path. */
@@ -56,7 +58,13 @@ type AuthCallback = (auth: Auth) => string | undefined;
 export const bearerToken = (token: string): AuthCallback => (auth) => (auth.scheme === 'bearer' ? token : undefined);
 
 /** `auth` option sending an API key as `X-API-Key` (and nothing else). */
-export const apiKey = (key: string): AuthCallback => (auth) => (auth.in === 'header' && auth.name === 'X-API-Key' ? key : undefined);
+export const apiKey = (key: string): AuthCallback => (auth) => ((auth.in ?? 'header') === 'header' && auth.name === 'X-API-Key' ? key : undefined);
 
 /** `auth` option sending a session token as the `session` cookie (server-side callers; browsers send the cookie themselves). */
 export const sessionCookie = (token: string): AuthCallback => (auth) => (auth.in === 'cookie' && auth.name === 'session' ? token : undefined);
+
+/**
+ * A separate client (e.g. one per user or per server) with the same defaults as the shared `client`.
+ * Pass it to any operation as `{ client }`.
+ */
+export const createPlatformClient = (config: Config<ClientOptions>) => createClient(createClientConfig(createConfig<ClientOptions>(config)));

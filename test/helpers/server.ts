@@ -1,0 +1,116 @@
+// Boots the real app on an ephemeral port over a fresh database for one test file, and points the
+// generated client at it. Every response the client receives is validated against the contract (a
+// violation throws, failing the test) and recorded for the coverage table.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { client, type Client } from '@platform/client';
+import { buildApp, type Platform } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { operations } from '../../generated/server/index.js';
+import { validators } from '../../generated/validators/index.gen.js';
+import { NOT_IMPLEMENTED } from '../../src/handlers/not-implemented.js';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+
+export interface TestServer {
+  baseUrl: string;
+  platform: Platform;
+  config: Config;
+}
+
+const operationByRoute = new Map(operations.map((op) => [`${op.method} ${op.path}`, op]));
+const exercised: Array<[string, number]> = [];
+
+/** Checks one response against the contract and records it. */
+async function checkAgainstContract(response: Response, method: string, url: string): Promise<void> {
+  const op = operationByRoute.get(`${method.toUpperCase()} ${url}`);
+  if (!op) throw new Error(`No operation for ${method} ${url}`);
+  const status = response.status;
+  exercised.push([op.operationId, status]);
+  if (status === 501 && (NOT_IMPLEMENTED as readonly string[]).includes(op.operationId)) return; // registered as not built yet
+  if (!(op.statuses as readonly number[]).includes(status)) {
+    throw new Error(`${op.operationId} answered ${status}, which the contract does not document (${await response.clone().text()})`);
+  }
+  const validate = validators[op.operationId].responses[status];
+  const text = await response.clone().text();
+  if (!validate) {
+    if (text !== '') throw new Error(`${op.operationId} ${status} has a body but the contract documents none: ${text}`);
+    return;
+  }
+  const body = JSON.parse(text) as unknown;
+  if (!validate(body)) throw new Error(`${op.operationId} ${status} body violates the contract: ${JSON.stringify(validate.errors)}\n${text}`);
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL }),
+    rateLimits: { signUpPerIpPerHour: 1e9, signInPerIpPer15Min: 1e9, signInFailuresPerEmailPer15Min: 1e9 },
+    responseValidation: 'strict',
+    ...overrides,
+  };
+}
+
+/** A database of this file's own: a copy of the migrated PGlite template, or a new schema on the server. */
+function databaseSettings(): { settings: Partial<Config>; cleanup: (platform: Platform) => Promise<void> } {
+  if (process.env.DATABASE_URL) {
+    const schema = `test_${randomBytes(6).toString('hex')}`;
+    return {
+      settings: { databaseUrl: process.env.DATABASE_URL, databaseSchema: schema, poolMax: 10 },
+      cleanup: async (platform) => { await platform.database.knex.raw('drop schema if exists ?? cascade', [schema]); },
+    };
+  }
+  const dir = join(mkdtempSync(join(tmpdir(), 'platform-db-')), 'data');
+  cpSync(inject('pgliteTemplate'), dir, { recursive: true });
+  return { settings: { dataDir: dir }, cleanup: async () => { rmSync(join(dir, '..'), { recursive: true, force: true }); } };
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer & { stop(): Promise<void> }> {
+  const { settings, cleanup } = databaseSettings();
+  const config = testConfig({ ...settings, ...overrides });
+  const platform = await buildApp(config);
+  const server: Server = createServer(platform.callback);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl,
+    platform,
+    config,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cleanup(platform);
+      await platform.close();
+    },
+  };
+}
+
+/** Validates every response a client receives against the contract, and records it for the coverage table. */
+export function watchClient(c: Client): void {
+  c.interceptors.response.use(async (response, _request, options) => {
+    await checkAgainstContract(response, options.method ?? 'GET', options.url);
+    return response;
+  });
+}
+
+/** Starts the server for this test file and points the shared generated client at it. */
+export function useTestServer(overrides: Partial<Config> = {}): TestServer {
+  const handle = {} as TestServer & { stop?: () => Promise<void> };
+  beforeAll(async () => {
+    Object.assign(handle, await startTestServer(overrides));
+    client.setConfig({ baseUrl: handle.baseUrl });
+    watchClient(client);
+  }, 60_000);
+  afterAll(async () => {
+    await handle.stop?.();
+    const dir = inject('coverageDir');
+    mkdirSync(dir, { recursive: true });
+    const file = basename(expect.getState().testPath ?? 'unknown');
+    writeFileSync(join(dir, `${file}__${randomBytes(4).toString('hex')}.json`), JSON.stringify(exercised));
+  });
+  return handle;
+}
