@@ -67,7 +67,7 @@ export function tsLiteral(value: Json, indent = ''): string {
   return JSON.stringify(value); // a valid TypeScript literal for any JSON value, escapes included
 }
 
-function requestArguments(contract: Contract, op: Operation): JsonObject {
+export function requestArguments(contract: Contract, op: Operation): JsonObject {
   const args: JsonObject = {};
   for (const location of ['path', 'query', 'header'] as const) {
     const values: JsonObject = {};
