@@ -107,7 +107,7 @@ describe('operations not built yet', () => {
     const admin = await newAdmin();
     const calls = contract.operations.filter((op) => pending.has(op.operationId)).map(async (op) => {
       const meta = operations.find((m) => m.operationId === op.operationId)!;
-      const options = { ...requestArguments(contract, op), ...(meta.roles.includes('admin') ? admin.as : user.as) };
+      const options = { ...requestArguments(contract, op), ...((meta.roles as readonly string[]).includes('admin') ? admin.as : user.as) };
       const call = (sdk as unknown as Record<string, (o: unknown) => Promise<any>>)[op.operationId]!;
       if (meta.eventStream) {
         let refused: unknown;
