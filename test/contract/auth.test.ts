@@ -207,6 +207,21 @@ describe('API keys', () => {
   });
 });
 
+describe('cookies behind an https proxy', () => {
+  it('are marked Secure when the client reached a trusted proxy over https', async () => {
+    const proxied = await startTestServer({ trustProxy: true });
+    const c = createPlatformClient({ baseUrl: proxied.baseUrl, headers: { 'X-Forwarded-Proto': 'https' } });
+    watchClient(c);
+    try {
+      const { response } = await signUp({ client: c, body: { name: 'Tess', email: 'tess@example.com', password: 'long enough' } });
+      expect(response.status).toBe(201);
+      expect(response.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
+
 describe('rate limits', () => {
   it('answers 429 with Retry-After once an IP or an email has used its sign-up and sign-in allowance', async () => {
     const limited = await startTestServer({ rateLimits: { signUpPerIpPerHour: 2, signInPerIpPer15Min: 1000, signInFailuresPerEmailPer15Min: 3 } });
