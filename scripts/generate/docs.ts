@@ -38,7 +38,8 @@ export function generateDocs(contract: Contract, samples: Map<string, string>, g
     mkdirSync(join(outFile, '..'), { recursive: true });
     execFileSync(bin('redocly'), [
       'build-docs', input, '--output', outFile, '--inlineBundle', '--title', doc.info.title,
-      '--lint-config', 'off', '--openapi.hideDownloadButtons=false', '--openapi.jsonSamplesExpandLevel=3',
+      // Hash routing: deep links (#/spaces/createspace) work from the file and under /docs alike.
+      '--lint-config', 'off', '--openapi.router=hash', '--openapi.jsonSamplesExpandLevel=3',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     rmSync(work, { recursive: true, force: true });
