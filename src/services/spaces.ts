@@ -74,23 +74,25 @@ export class SpacesService {
     return { spaces: (rows as SpaceRecord[]).map(toSpaceRow), total, page, totalPages: Math.ceil(total / limit) };
   }
 
+  // create and get are the hot paths next to list: plain knex, one statement each where Objection would
+  // add an insert-then-select and model instantiation (docs/benchmarks.md measures the difference).
   async create(principal: Principal, input: T.SpaceCreateRequest): Promise<T.SpaceRow> {
-    const row = await Space.query(this.db).insertAndFetch({
+    const [row] = await this.db('spaces').insert({
       ownerId: principal.user.id,
       name: input.name.trim(),
       description: input.description ?? null,
       category: input.category ?? null,
       tags: input.tags ?? [],
-      definition: input.definition ?? {},
+      definition: JSON.stringify(input.definition ?? {}),
       isPublic: input.isPublic ?? true,
-    });
-    return toSpaceRow(row);
+    }).returning(SPACE_COLUMNS);
+    return toSpaceRow(row as SpaceRecord);
   }
 
   async get(principal: Principal, id: string): Promise<T.SpaceDetail> {
     const space = await this.visible(this.db, principal, id);
     const [owner, sessions] = await Promise.all([
-      space.$relatedQuery('owner', this.db).select('id', 'name', 'image'),
+      this.db('users').where('id', space.ownerId).first<T.UserSummary | undefined>('id', 'name', 'image'),
       this.sessionsOf(this.db, id),
     ]);
     if (!owner) throw notFound();
@@ -169,8 +171,8 @@ export class SpacesService {
   }
 
   /** The space, if the caller may see it: public, or their own. Otherwise 404, as for an unknown id. */
-  private async visible(db: Knex, principal: Principal, id: string): Promise<Space> {
-    const space = await Space.query(db).findById(id);
+  private async visible(db: Knex, principal: Principal, id: string): Promise<SpaceRecord> {
+    const space = await db('spaces').where('id', id).first<SpaceRecord | undefined>(SPACE_COLUMNS);
     if (!space || (!space.isPublic && space.ownerId !== principal.user.id)) throw notFound();
     return space;
   }
@@ -188,10 +190,11 @@ export class SpacesService {
   }
 
   private async sessionsOf(db: Knex, spaceId: string): Promise<T.SpaceSession[]> {
-    const sessions = await SpaceSession.query(db).where('spaceId', spaceId)
-      .select('space_sessions.*', SpaceSession.relatedQuery('participants').where('isConnected', true).count().as('participantCount'))
-      .orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    return sessions.map(toSession);
+    const connected = db('space_participants as p').count('*').where('p.sessionId', db.ref('s.id')).where('p.isConnected', true);
+    const sessions = await db('space_sessions as s').where('s.spaceId', spaceId)
+      .select('s.id', 's.spaceId', 's.status', 's.createdBy', 's.createdAt', 's.updatedAt', connected.as('participantCount'))
+      .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }]);
+    return (sessions as SpaceSession[]).map(toSession);
   }
 }
 
