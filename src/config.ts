@@ -23,6 +23,8 @@ export interface Config {
   /** Users whose email is listed here are admins. */
   adminEmails: ReadonlySet<string>;
   logLevel: string;
+  /** Buffer log output (production): far cheaper per request; flushed every second and on shutdown. */
+  logBuffered: boolean;
   /**
    * `strict`: every response is validated against the contract and a violation is an error (development,
    * tests). `sample`: a fraction (`responseSampleRate`) is validated and violations are only logged
@@ -55,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolMax: number(env.DATABASE_POOL_MAX, 10),
     adminEmails: new Set((env.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logBuffered: production,
     responseValidation: validation as Config['responseValidation'],
     responseSampleRate: number(env.RESPONSE_VALIDATION_SAMPLE_RATE, 0.01),
     bodyLimitBytes: number(env.BODY_LIMIT_BYTES, 1024 * 1024),

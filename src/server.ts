@@ -18,6 +18,7 @@ server.listen(config.port, config.host, () => {
     startupMs: Math.round(performance.now() - started),
     docs: `http://localhost:${config.port}/docs`,
   }, 'listening');
+  platform.log.flush();
 });
 
 let stopping = false;
@@ -32,7 +33,7 @@ async function shutdown(signal: string) {
   });
   clearTimeout(forced);
   await platform.close();
-  process.exit(0);
+  platform.log.flush(() => process.exit(0));
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,61 @@
+// Child process: the baseline. A bare Koa app over the same knex (the platform's openDatabase: same driver,
+// pool and knexSnakeCaseMappers) answering the four benchmarked endpoints with the same SQL statements the
+// platform's services run and the same JSON, but with no contract layer: no openapi-backend, no request or
+// response validation, no Objection, no request ids or access log. Routing is a few string comparisons.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { openDatabase } from '../../src/db/database.js';
+import { benchConfig, countRequests, exitOnSignal, report, runChild, targetFromEnv } from './common.js';
+import { installSqlTrace } from './sql-trace.js';
+import { BareQueries } from './bare-queries.js';
+
+async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+const SPACE_PATH = /^\/api\/spaces\/([^/]+)$/;
+
+runChild(async () => {
+  const config = benchConfig(targetFromEnv());
+  const database = await openDatabase(config, { migrate: false });
+  const q = new BareQueries(database.knex);
+
+  const app = new Koa();
+  app.silent = true; // clients dropping connections at the end of a run are not news
+  app.use(async (koa) => {
+    if (koa.path === '/api/spaces') {
+      if (koa.method === 'GET') {
+        koa.body = await q.list(koa.query);
+        return;
+      }
+      if (koa.method === 'POST') {
+        const user = (await q.session(koa.get('authorization')))?.user;
+        if (!user) { koa.status = 401; return; }
+        koa.status = 201;
+        koa.body = await q.create(user.id, (await readJson(koa.req)) as Record<string, unknown>);
+        return;
+      }
+    }
+    const match = koa.method === 'GET' ? SPACE_PATH.exec(koa.path) : null;
+    if (match) {
+      const user = (await q.session(koa.get('authorization')))?.user;
+      if (!user) { koa.status = 401; return; }
+      const space = await q.get(user.id, match[1]!);
+      if (space) koa.body = space;
+      else koa.status = 404;
+    }
+  });
+
+  const server = createServer(countRequests(app.callback()));
+  await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));
+  installSqlTrace(database.knex);
+  exitOnSignal(async () => {
+    server.closeAllConnections();
+    server.close();
+    await database.close();
+  });
+  report({ type: 'ready', port: (server.address() as AddressInfo).port });
+});

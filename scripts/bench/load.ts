@@ -1,0 +1,58 @@
+// Child process: the load generator. It stays up for the whole run and takes jobs over IPC:
+// { type: 'run', spec } runs autocannon against one URL and replies { type: 'run:reply', ...LoadResult }.
+import autocannon from 'autocannon';
+import { exitOnSignal, report, runChild, type Message } from './common.js';
+
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  seconds: number;
+}
+
+export interface LoadResult {
+  rps: number;
+  /** Seconds actually measured. */
+  seconds: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCounts: Record<string, number>;
+}
+
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const result = await autocannon({
+    url: spec.url, method: spec.method, headers: spec.headers, body: spec.body, connections: spec.connections, duration: spec.seconds, pipelining: 1,
+  });
+  const statusCounts: Record<string, number> = {};
+  for (const key of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[key]) statusCounts[key] = result[key];
+  return {
+    rps: result.requests.total / result.duration,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCounts,
+  };
+}
+
+runChild(async () => {
+  process.on('message', (raw) => {
+    const message = raw as Message & { spec: LoadSpec };
+    if (message.type !== 'run') return;
+    run(message.spec).then(
+      (result) => report({ type: 'run:reply', ...result }),
+      (error: unknown) => report({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  exitOnSignal(async () => undefined);
+  report({ type: 'ready' });
+});

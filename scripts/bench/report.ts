@@ -1,0 +1,215 @@
+// Turns one run's numbers into the Markdown printed to stdout and kept in docs/benchmarks.md. The document
+// keeps one section per data-set size (the default 10k run and, e.g., `--spaces 100000`), each replaced by
+// the next run of that size.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LoadResult } from './load.js';
+
+/** A server's numbers on one endpoint, over all its measured rounds. */
+export interface Measured extends LoadResult {
+  cpuUsPerRequest: number;
+  roundsRps: number[];
+}
+
+export interface EndpointRow {
+  label: string;
+  full: Measured;
+  /** The full stack with the benchmarked data access swapped for the bare server's knex code (attribution). */
+  knexData?: Measured;
+  bare: Measured;
+}
+
+export interface RoutingRow {
+  setup: string;
+  operations: number;
+  load?: Measured;
+}
+
+export interface MicroRow {
+  set: string;
+  router: string;
+  operations: number;
+  path: string;
+  initMs: number;
+  matchUs: number;
+  handleUs: number;
+}
+
+export interface Startup {
+  importMs: number;
+  openDatabaseMs: number;
+  buildAppMs: number;
+  backendInitMs: number;
+  sinceProcessStartMs: number;
+  /** Module loading group by group, in a separate fresh process. */
+  imports?: Array<{ group: string; ms: number }>;
+  importsTotalMs?: number;
+}
+
+export interface RunReport {
+  date: string;
+  command: string;
+  database: string;
+  node: string;
+  cpus: string;
+  spaces: number;
+  publicSpaces: number;
+  searchTerm: string;
+  searchMatches: number;
+  seedMs: number;
+  /** One query's time for the list's total: the counter row vs count(*) of the public spaces. */
+  totalQueryMs: { counter: number; countStar: number };
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  rounds: number;
+  logLevel: string;
+  target: number;
+  endpoints: EndpointRow[];
+  routing: RoutingRow[];
+  micro: MicroRow[];
+  startup?: Startup;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 10 ? String(Math.round(n)) : n.toFixed(1));
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+export function renderMarkdown(r: RunReport): string {
+  const lines: string[] = [];
+  lines.push(`## ${int(r.spaces)} spaces`, '');
+  lines.push(`- Date: ${r.date}`);
+  lines.push(`- Command: \`${r.command}\``);
+  lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
+    `the search \`${r.searchTerm}\` matches ${int(r.searchMatches)} public spaces (${((100 * r.searchMatches) / r.publicSpaces).toFixed(1)}%).`);
+  lines.push(`- The list's \`total\` (exact): the maintained counter row \`space_public_counts\` takes ${r.totalQueryMs.counter.toFixed(2)} ms per query ` +
+    `at this size; \`count(*)\` over the public spaces would take ${r.totalQueryMs.countStar.toFixed(2)} ms (one query at a time, in the seeding process).`);
+  lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
+  lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
+  lines.push(`- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
+    `${r.seconds} s measured in ${r.rounds} rounds, the servers' order reversed every round; each server in its own process, ` +
+    'loaded one at a time. req/s = requests / seconds over the rounds; p50 / p99 = mean of the rounds\'. Every response was 2xx.');
+  lines.push(`- Full stack: \`buildApp\` as in production (NODE_ENV=production: response validation on a 1% sample; access log at \`${r.logLevel}\`, ` +
+    'written to /dev/null). Bare: Koa + the same knex, the same SQL statements and JSON (checked before the run), no contract layer.');
+  lines.push('');
+
+  if (r.endpoints.length) {
+    lines.push('| Endpoint | Full req/s | Bare req/s | Full/bare | Full p50 / p99 ms | Bare p50 / p99 ms | Server CPU µs/req, full / bare |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const e of r.endpoints) {
+      const below = e.full.rps / e.bare.rps < r.target ? ' **(below target)**' : '';
+      lines.push(`| ${e.label} | ${int(e.full.rps)} | ${int(e.bare.rps)} | ${ratio(e.full.rps, e.bare.rps)}${below} | ` +
+        `${ms(e.full.p50)} / ${ms(e.full.p99)} | ${ms(e.bare.p50)} / ${ms(e.bare.p99)} | ${int(e.full.cpuUsPerRequest)} / ${int(e.bare.cpuUsPerRequest)} |`);
+    }
+    const failing = r.endpoints.filter((e) => e.full.rps / e.bare.rps < r.target);
+    lines.push('', failing.length
+      ? `Target full/bare >= ${r.target}x: **not met** on ${failing.map((e) => e.label).join(', ')}.`
+      : `Target full/bare >= ${r.target}x: met on every endpoint.`);
+    lines.push('', 'Server CPU µs/req is the server process\'s own CPU time (process.cpuUsage) over its measured requests: ' +
+      'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.');
+    lines.push('');
+  }
+
+  const attributed = r.endpoints.filter((e) => e.knexData);
+  if (attributed.length) {
+    lines.push('### Where the full stack\'s extra time goes', '');
+    lines.push('A third server, *full stack with bare data access*, is the platform itself (same openapi-backend, router, validation, ' +
+      'security handlers, request id, access log, handlers) with only the data access the benchmark calls (the session lookup, ' +
+      'spaces get and create) swapped for the bare server\'s knex code, same SQL. Where the platform\'s own data-access code is ' +
+      'as lean as bare knex (the list and search always; get and create since they left Objection) it is the same work measured ' +
+      'twice, and the gap between the two shows the run\'s noise.', '');
+    lines.push('| Endpoint | Bare data access req/s | vs bare | Extra CPU µs/req (full - bare) | of which data-access code (full - bare data access) | of which HTTP / contract layer (bare data access - bare) |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const e of attributed) {
+      const k = e.knexData!;
+      lines.push(`| ${e.label} | ${int(k.rps)} | ${ratio(k.rps, e.bare.rps)} | ${int(e.full.cpuUsPerRequest - e.bare.cpuUsPerRequest)} | ` +
+        `${int(e.full.cpuUsPerRequest - k.cpuUsPerRequest)} | ${int(k.cpuUsPerRequest - e.bare.cpuUsPerRequest)} |`);
+    }
+    lines.push('');
+  }
+
+  if (r.routing.length) {
+    const koa = r.routing.find((x) => x.setup === 'plain Koa')?.load?.rps;
+    lines.push('### Routing: the same trivial handler, `GET /api/spaces/{id}`', '');
+    lines.push('Five servers, each answering every operation with the same trivial handler: plain Koa (no router), and openapi-backend ' +
+      'configured as buildApp configures it over the first 10 operations of the contract or the full contract, routed by installRouter ' +
+      '(find-my-way) or by openapi-backend\'s stock matchOperation (the "before"). Loaded like the endpoints, with a shorter window.', '');
+    lines.push('| Setup | Operations | req/s | vs plain Koa | p50 / p99 ms | Server CPU µs/req |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const row of r.routing) {
+      if (!row.load) continue;
+      lines.push(`| ${row.setup} | ${row.operations || '-'} | ${int(row.load.rps)} | ${koa ? ratio(row.load.rps, koa) : '-'} | ` +
+        `${ms(row.load.p50)} / ${ms(row.load.p99)} | ${row.load.cpuUsPerRequest.toFixed(0)} |`);
+    }
+    lines.push('');
+  }
+  if (r.micro.length) {
+    lines.push('CPU per request, in-process (no network, no database): `api.router.matchOperation` alone, and the whole `api.handleRequest` with the trivial handler.', '');
+    lines.push('| Router | Operations | Path | matchOperation µs | handleRequest µs |');
+    lines.push('| --- | ---: | --- | ---: | ---: |');
+    for (const m of r.micro) {
+      lines.push(`| ${m.router === 'ours' ? 'installRouter (find-my-way)' : 'openapi-backend stock'} | ${m.operations} | \`${m.path}\` | ${m.matchUs.toFixed(1)} | ${m.handleUs.toFixed(1)} |`);
+    }
+    const pick = (router: string, set: string) => r.micro.find((m) => m.router === router && m.set === set && m.path === r.micro[0]!.path);
+    const [ours10, oursFull, stock10, stockFull] = [pick('ours', '10'), pick('ours', 'full'), pick('stock', '10'), pick('stock', 'full')];
+    if (ours10 && oursFull && stock10 && stockFull) {
+      lines.push('', `Routing \`${ours10.path}\` with installRouter costs ${ours10.matchUs.toFixed(1)} µs at ${ours10.operations} operations and ` +
+        `${oursFull.matchUs.toFixed(1)} µs at ${oursFull.operations}: independent of the number of operations. openapi-backend's stock router: ` +
+        `${stock10.matchUs.toFixed(0)} µs at ${stock10.operations} and ${stockFull.matchUs.toFixed(0)} µs at ${stockFull.operations}.`);
+    }
+    lines.push('');
+  }
+
+  if (r.startup) {
+    const s = r.startup;
+    lines.push('### Start-up (full contract, 85 operations)', '');
+    lines.push('Measured in the full stack\'s server process (a fresh `node --import tsx` process, as `npm start` runs):', '');
+    lines.push('| Step | ms |');
+    lines.push('| --- | ---: |');
+    lines.push(`| **buildApp, database already open** (contract, openapi-backend, router, handlers, Koa) | **${s.buildAppMs}** |`);
+    lines.push(`| of which openapi-backend \`init()\` | ${s.backendInitMs} |`);
+    lines.push(`| openDatabase (already migrated: connect + migration check) | ${s.openDatabaseMs} |`);
+    lines.push(`| Loading the app's modules (src/app.ts and everything it imports, TypeScript compiled by tsx) | ${s.importMs} |`);
+    lines.push(`| Process start to listening (all of the above) | ${s.sinceProcessStartMs} |`);
+    lines.push('', `buildApp with the full contract: ${s.buildAppMs < 1000 ? 'under' : '**over**'} the 1 s budget.`, '');
+    if (s.imports?.length) {
+      lines.push(`Module loading, group by group in another fresh process (${s.importsTotalMs} ms in all; a group counts the modules it loads first):`, '');
+      lines.push('| Modules | ms |');
+      lines.push('| --- | ---: |');
+      for (const g of s.imports) lines.push(`| ${g.group} | ${g.ms} |`);
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
+}
+
+const HEADER = `# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench/run.ts); do not edit by hand. Each section is the last run for
+one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run bench -- --spaces 100000 --only
+list,search\` the 100,000-space one.
+
+What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
+validators, security handlers, its services, request ids and access log) against a bare Koa + knex
+server running the same SQL statements and returning the same JSON (both checked before measuring). The
+machine has 2 cores shared by the load generator, the server under test and PostgreSQL: absolute numbers
+move from run to run, the ratios within one run are what to read.
+
+Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
+\`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\`, \`--log-level L\`
+(the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
+below target), \`--keep\` (keep the bench schema or PGlite copies), \`--profile full|hybrid|bare\` (a CPU
+profile of that server, hybrid being the full stack with bare data access, in
+$TMPDIR/platform-bench-profiles; summarise it with \`npx tsx scripts/bench/profile-summary.ts FILE\`).
+`;
+
+/** Rewrites the benchmarks document: the header, then one section per data-set size, this run's replaced. */
+export function writeDocument(path: string, r: RunReport, markdown: string): void {
+  const sections = new Map<number, string>();
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  for (const match of existing.matchAll(/<!-- bench:spaces=(\d+) -->\n[\s\S]*?\n<!-- \/bench:spaces=\1 -->/g)) {
+    sections.set(Number(match[1]), match[0]);
+  }
+  sections.set(r.spaces, `<!-- bench:spaces=${r.spaces} -->\n${markdown.trimEnd()}\n<!-- /bench:spaces=${r.spaces} -->`);
+  const body = [...sections].sort((x, y) => x[0] - y[0]).map(([, section]) => section).join('\n\n');
+  writeFileSync(path, `${HEADER}\n${body}\n`);
+}

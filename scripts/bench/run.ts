@@ -1,0 +1,395 @@
+// `npm run bench`: seeds the database, then load-tests the full platform against a bare Koa + knex server
+// doing the same queries, measures routing cost (10 operations vs the full contract, stock vs ours) and
+// start-up, prints the table and writes it to docs/benchmarks.md. Every process it starts is stopped at the
+// end, whatever happens. Only 127.0.0.1 is ever contacted.
+//
+// Options: --duration S (measured seconds per row, 10) --warmup S (3) --connections N (50) --spaces N (10000)
+//   --rounds N (4) --routing-duration S (6) --only list,search,get,create,routing (all) --log-level L (info) --profile full|hybrid|bare
+//   --db auto|postgres|pglite --out FILE --keep --strict (exit 1 when an endpoint is below the 0.9x target)
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+import { repoRoot, startChild, stopAllChildren, targetToEnv, type Child, type DatabaseTarget, type Message } from './common.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { renderMarkdown, writeDocument, type EndpointRow, type Measured, type MicroRow, type RoutingRow, type RunReport, type Startup } from './report.js';
+import { ROUTED_PATH } from './routing.js';
+
+const TARGET_RATIO = 0.9;
+const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '4' },
+    'routing-duration': { type: 'string', default: '6' },
+    spaces: { type: 'string', default: '10000' },
+    only: { type: 'string', default: 'list,search,get,create,routing' },
+    'log-level': { type: 'string', default: 'info' },
+    profile: { type: 'string' },
+    out: { type: 'string', default: join(repoRoot, 'docs', 'benchmarks.md') },
+    keep: { type: 'boolean', default: false },
+    db: { type: 'string', default: 'auto' },
+    strict: { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(opts.duration);
+const warmupSeconds = Number(opts.warmup);
+const connections = Number(opts.connections);
+const rounds = Math.max(1, Number(opts.rounds));
+const routingSeconds = Number(opts['routing-duration']);
+const spaces = Number(opts.spaces);
+const only = new Set(opts.only.split(',').map((s) => s.trim()));
+const logLevel = opts['log-level'];
+
+const log = (text: string) => console.log(`[bench] ${text}`);
+
+interface Seeded extends Message {
+  token: string; spaceId: string; spaces: number; publicSpaces: number; searchTerm: string; searchMatches: number; totalMs: number;
+  totalQueryMs: { counter: number; countStar: number };
+}
+
+interface Endpoint {
+  key: string;
+  label: string;
+  method: 'GET' | 'POST';
+  path: string;
+  auth: boolean;
+  body?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * PostgreSQL if DATABASE_URL is set (it must answer) or the default local server answers; else PGlite.
+ * `--db pglite` forces PGlite, `--db postgres` refuses to fall back.
+ */
+async function chooseDatabase(): Promise<{ url?: string; label: string }> {
+  if (opts.db === 'pglite') return { label: 'PGlite (--db pglite; one copy of the seeded data directory per server)' };
+  const url = process.env.DATABASE_URL || DEFAULT_POSTGRES;
+  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 3_000 });
+  try {
+    const { rows } = await knex.raw('show server_version');
+    const host = new URL(url).host;
+    return { url, label: `PostgreSQL ${rows[0].server_version} at ${host} (schema \`bench\`)` };
+  } catch (error) {
+    if (process.env.DATABASE_URL || opts.db === 'postgres') throw new Error(`${url} does not accept connections: ${(error as Error).message}`);
+    return { label: 'PGlite (no PostgreSQL server answered at 127.0.0.1:5432; one copy of the seeded data directory per server)' };
+  } finally {
+    await knex.destroy();
+  }
+}
+
+async function seed(target: DatabaseTarget): Promise<Seeded> {
+  const child = startChild('seed', 'seed.ts', { env: { ...targetToEnv(target), BENCH_SPACES: String(spaces) } });
+  const seeded = await child.next<Seeded>('seeded', 600_000);
+  await new Promise<void>((resolve) => (child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve())));
+  return seeded;
+}
+
+async function startServer(name: string, file: string, env: Record<string, string>, profile: boolean): Promise<Server> {
+  const profileDir = join(tmpdir(), 'platform-bench-profiles');
+  if (profile) {
+    mkdirSync(profileDir, { recursive: true });
+    log(`${name}: CPU profile to ${profileDir} (summarise: npx tsx scripts/bench/profile-summary.ts FILE)`);
+  }
+  const child = startChild(name, file, {
+    env: { ...env, BENCH_LOG_LEVEL: logLevel },
+    nodeFlags: profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  });
+  const ready = await child.next('ready', 120_000);
+  return { name, child, port: ready.port as number, ready };
+}
+
+/** The load generator's process, started once; autocannon runs there, one job at a time. */
+let loader: Child | undefined;
+
+function loadSpec(port: number, endpoint: Endpoint, seconds: number, token?: string): LoadSpec {
+  return {
+    url: `http://127.0.0.1:${port}${endpoint.path}`,
+    method: endpoint.method,
+    headers: {
+      accept: 'application/json',
+      ...(endpoint.auth && token ? { authorization: `Bearer ${token}` } : {}),
+      ...(endpoint.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: endpoint.body,
+    connections,
+    seconds,
+  };
+}
+
+interface Server {
+  name: string;
+  child: Child;
+  port: number;
+  ready: Message;
+}
+
+/** One autocannon run; fails loudly on any non-2xx response or connection error. */
+async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, token?: string): Promise<LoadResult> {
+  if (!loader) {
+    loader = startChild('load generator', 'load.ts');
+    await loader.next('ready'); // its IPC handler is installed: jobs sent now are not lost
+  }
+  const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec: loadSpec(server.port, endpoint, seconds, token) }, (seconds + 60) * 1000);
+  if (result.non2xx > 0 || result.errors > 0) {
+    const sample = await call(server.port, endpoint, token);
+    throw new Error(`${server.name} ${endpoint.label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCounts)}), ` +
+      `${result.errors} errors (${result.timeouts} timeouts). A request now answers ${sample.status}: ${JSON.stringify(sample.body).slice(0, 500)}`);
+  }
+  return result;
+}
+
+/**
+ * Measures one endpoint on several servers: a warm-up each, then `rounds` measured runs per server,
+ * alternating the order (A B, B A, ...) so that drift on the shared cores does not favour one. Requests/s is
+ * total requests over total seconds; p50/p99 the mean of the rounds'; server CPU per request from the
+ * server's own process.cpuUsage() around its measured runs.
+ */
+async function measure(servers: Server[], endpoint: Endpoint, token?: string, timing = { warmup: warmupSeconds, seconds }): Promise<Measured[]> {
+  for (const server of servers) if (timing.warmup > 0) await loadOnce(server, endpoint, timing.warmup, token);
+  const runs = new Map<Server, Array<LoadResult & { cpuUs: number; served: number }>>(servers.map((s) => [s, []]));
+  const perRound = timing.seconds / rounds;
+  for (let round = 0; round < rounds; round++) {
+    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+      const before = await server.child.ask({ type: 'stats' });
+      const result = await loadOnce(server, endpoint, perRound, token);
+      const after = await server.child.ask({ type: 'stats' });
+      runs.get(server)!.push({ ...result, cpuUs: (after.cpuUs as number) - (before.cpuUs as number), served: (after.requests as number) - (before.requests as number) });
+    }
+  }
+  return servers.map((server) => {
+    const list = runs.get(server)!;
+    const sum = (f: (r: (typeof list)[number]) => number) => list.reduce((acc, r) => acc + f(r), 0);
+    const measured: Measured = {
+      rps: sum((r) => r.requests) / sum((r) => r.seconds),
+      seconds: sum((r) => r.seconds),
+      p50: sum((r) => r.p50) / list.length,
+      p99: sum((r) => r.p99) / list.length,
+      requests: sum((r) => r.requests),
+      non2xx: 0, errors: 0, timeouts: 0, statusCounts: {},
+      cpuUsPerRequest: sum((r) => r.cpuUs) / sum((r) => r.served),
+      roundsRps: list.map((r) => Math.round(r.rps)),
+    };
+    log(`${server.name.padEnd(36)} ${endpoint.label.padEnd(32)} ${Math.round(measured.rps).toString().padStart(6)} req/s ` +
+      `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req`);
+    return measured;
+  });
+}
+
+async function call(port: number, endpoint: Endpoint, token?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`http://127.0.0.1:${port}${endpoint.path}`, {
+    method: endpoint.method,
+    headers: {
+      accept: 'application/json',
+      ...(endpoint.auth && token ? { authorization: `Bearer ${token}` } : {}),
+      ...(endpoint.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: endpoint.body,
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: response.status, body };
+}
+
+/**
+ * Before measuring: every server answers every endpoint with the same status and JSON as the reference (for
+ * POST, the same row apart from id and timestamps), and runs the same SQL statements for it. Each server gets
+ * the same requests, so that on PGlite (one data directory per server) their data stays alike.
+ */
+async function checkParity(servers: Server[], reference: Server, endpoints: Endpoint[], token: string): Promise<void> {
+  const strip = (body: unknown) => {
+    const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = body as Record<string, unknown>;
+    return rest;
+  };
+  const all = [reference, ...servers];
+  for (const endpoint of endpoints) {
+    // A first call each (warms up anything read once on first use, e.g. Objection's table metadata), then a traced one.
+    const answers = [];
+    for (const server of all) answers.push(await call(server.port, endpoint, token));
+    const traces: string[][] = [];
+    for (const server of all) {
+      await server.child.ask({ type: 'trace', on: true });
+      await call(server.port, endpoint, token);
+      traces.push(((await server.child.ask({ type: 'trace', on: false })).statements as string[]).slice().sort());
+    }
+    const [expected, ...others] = answers;
+    servers.forEach((server, i) => {
+      const got = others[i]!;
+      if (got.status !== expected!.status || got.status < 200 || got.status > 299) {
+        throw new Error(`${endpoint.label}: ${server.name} answers ${got.status}, ${reference.name} ${expected!.status}: ` +
+          `${JSON.stringify(got.body).slice(0, 300)} / ${JSON.stringify(expected!.body).slice(0, 300)}`);
+      }
+      const same = endpoint.method === 'POST' ? isDeepStrictEqual(strip(got.body), strip(expected!.body)) : isDeepStrictEqual(got.body, expected!.body);
+      if (!same) {
+        throw new Error(`${endpoint.label}: ${server.name} and ${reference.name} answer different JSON:\n` +
+          `${JSON.stringify(got.body).slice(0, 800)}\n${JSON.stringify(expected!.body).slice(0, 800)}`);
+      }
+      if (!isDeepStrictEqual(traces[i + 1], traces[0])) {
+        throw new Error(`${endpoint.label}: ${server.name} and ${reference.name} run different SQL:\n  ` +
+          `${traces[i + 1]!.join('\n  ')}\nvs\n  ${traces[0]!.join('\n  ')}`);
+      }
+    });
+    log(`parity ${endpoint.label}: ${all.map((s) => s.name).join(', ')}: same status, JSON and ${traces[0]!.length} SQL statements`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const runStarted = performance.now();
+  const database = await chooseDatabase();
+  log(`database: ${database.label}`);
+
+  let fullTarget: DatabaseTarget;
+  let hybridTarget: DatabaseTarget;
+  let bareTarget: DatabaseTarget;
+  let scratch: string | undefined;
+  if (database.url) {
+    fullTarget = hybridTarget = bareTarget = { kind: 'postgres', url: database.url, schema: 'bench' };
+  } else {
+    scratch = mkdtempSync(join(tmpdir(), 'platform-bench-'));
+    fullTarget = { kind: 'pglite', dataDir: join(scratch, 'full') };
+    hybridTarget = { kind: 'pglite', dataDir: join(scratch, 'hybrid') };
+    bareTarget = { kind: 'pglite', dataDir: join(scratch, 'bare') };
+  }
+
+  if (!opts.keep) {
+    if (scratch) {
+      const dir = scratch;
+      cleanUpSteps.push(() => rmSync(dir, { recursive: true, force: true }));
+    }
+    if (database.url) {
+      const target = fullTarget;
+      cleanUpSteps.push(async () => {
+        const drop = startChild('drop schema', 'seed.ts', { env: { ...targetToEnv(target), BENCH_SEED_MODE: 'drop' } });
+        await drop.next('dropped', 60_000).catch(() => undefined);
+        await drop.stop();
+      });
+    }
+  }
+  try {
+    log(`seeding ${spaces} spaces...`);
+    const seeded = await seed(fullTarget);
+    log(`seeded in ${seeded.totalMs} ms: ${seeded.publicSpaces} public, search "${seeded.searchTerm}" matches ${seeded.searchMatches}; ` +
+      `total by counter row ${seeded.totalQueryMs.counter.toFixed(2)} ms, by count(*) ${seeded.totalQueryMs.countStar.toFixed(2)} ms per query`);
+    // PGlite: two processes must never open one data directory, so each other server gets a copy.
+    for (const copy of [hybridTarget, bareTarget]) if (fullTarget.dataDir && copy.dataDir) cpSync(fullTarget.dataDir, copy.dataDir, { recursive: true });
+
+    const endpoints: Endpoint[] = [
+      { key: 'list', label: 'GET /api/spaces (page 1)', method: 'GET', path: '/api/spaces?page=1', auth: false },
+      { key: 'search', label: `GET /api/spaces?search=${seeded.searchTerm}`, method: 'GET', path: `/api/spaces?search=${seeded.searchTerm}`, auth: false },
+      { key: 'get', label: 'GET /api/spaces/{id}', method: 'GET', path: `/api/spaces/${seeded.spaceId}`, auth: true },
+      {
+        key: 'create', label: 'POST /api/spaces', method: 'POST', path: '/api/spaces', auth: true,
+        body: JSON.stringify({ name: 'Bench created space', description: 'Created by the benchmark.', category: 'gaming', tags: ['bench', 'load'], definition: { layout: 'grid', seats: 4 } }),
+      },
+    ].filter((e) => only.has(e.key)) as Endpoint[];
+
+    const report: RunReport = {
+      date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      database: database.label,
+      node: process.version,
+      cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}`,
+      spaces,
+      publicSpaces: seeded.publicSpaces,
+      searchTerm: seeded.searchTerm,
+      searchMatches: seeded.searchMatches,
+      seedMs: seeded.totalMs,
+      totalQueryMs: seeded.totalQueryMs,
+      connections,
+      warmupSeconds,
+      seconds,
+      rounds,
+      logLevel,
+      target: TARGET_RATIO,
+      endpoints: [],
+      routing: [],
+      micro: [],
+    };
+
+    // The three servers stay up (idle ones cost nothing) and are loaded one at a time, endpoint by endpoint,
+    // reads first so that the spaces POST creates come after every read of every server.
+    const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
+    report.startup = full.ready.startup as Startup;
+    const imports = startChild('module loading', 'startup.ts');
+    const loaded = await imports.next('imports', 120_000);
+    report.startup.imports = loaded.groups as Startup['imports'];
+    report.startup.importsTotalMs = loaded.totalMs as number;
+    log(`start-up: buildApp ${report.startup.buildAppMs} ms with the database open (openapi-backend init ${report.startup.backendInitMs} ms), ` +
+      `module loading ${report.startup.importMs} ms, process start to listening ${report.startup.sinceProcessStartMs} ms`);
+    const hybrid = await startServer('full stack, bare data access', 'full-server.ts', { ...targetToEnv(hybridTarget), BENCH_DATA_ACCESS: 'knex' }, opts.profile === 'hybrid');
+    const bare = await startServer('bare koa+knex', 'bare-server.ts', targetToEnv(bareTarget), opts.profile === 'bare');
+    if (endpoints.length) await checkParity([full, hybrid], bare, endpoints, seeded.token);
+    for (const endpoint of endpoints) {
+      const [fullResult, hybridResult, bareResult] = await measure([full, hybrid, bare], endpoint, seeded.token);
+      report.endpoints.push({ label: endpoint.label, full: fullResult!, knexData: hybridResult!, bare: bareResult! } satisfies EndpointRow);
+    }
+    await Promise.all([full, hybrid, bare].map((s) => s.child.stop()));
+
+    if (only.has('routing')) {
+      const micro = startChild('routing micro', 'routing-micro.ts');
+      report.micro = (await micro.next('micro', 120_000)).results as MicroRow[];
+      for (const m of report.micro) log(`routing micro ${m.router.padEnd(5)} ${String(m.operations).padStart(2)} ops ${m.path}: matchOperation ${m.matchUs.toFixed(1)} µs, handleRequest ${m.handleUs.toFixed(1)} µs`);
+      const setups: Array<[string, string]> = [
+        ['plain Koa', 'koa'], ['openapi-backend + installRouter', 'ours-10'], ['openapi-backend + installRouter', 'ours-full'],
+        ['openapi-backend stock router', 'stock-10'], ['openapi-backend stock router', 'stock-full'],
+      ];
+      // All five up at once (idle ones cost nothing), measured like the endpoints: rounds in alternating
+      // order, so that 10 operations vs the full contract is not decided by drift on the shared cores.
+      const routed: Endpoint = { key: 'routing', label: 'GET /api/spaces/{id}', method: 'GET', path: ROUTED_PATH, auth: false };
+      const servers: Server[] = [];
+      for (const [setup, mode] of setups) {
+        servers.push(await startServer(`${setup} (${mode.endsWith('full') ? 'full contract' : mode.endsWith('10') ? '10 ops' : 'no router'})`, 'routing-server.ts', { BENCH_ROUTING: mode }, false));
+      }
+      const results = await measure(servers, routed, undefined, { warmup: Math.min(warmupSeconds, 2), seconds: routingSeconds });
+      setups.forEach(([setup], i) => report.routing.push({ setup, operations: servers[i]!.ready.operations as number, load: results[i] } satisfies RoutingRow));
+      await Promise.all(servers.map((server) => server.child.stop()));
+    }
+
+    const markdown = renderMarkdown(report);
+    console.log(`\n${markdown}`);
+    writeDocument(opts.out, report, markdown);
+    log(`written to ${opts.out} (run took ${Math.round((performance.now() - runStarted) / 1000)} s)`);
+    const failing = report.endpoints.filter((e) => e.full.rps / e.bare.rps < TARGET_RATIO);
+    if (failing.length) {
+      log(`below the ${TARGET_RATIO}x target: ${failing.map((e) => e.label).join(', ')}`);
+      if (opts.strict) process.exitCode = 1;
+    }
+  } finally {
+    await cleanUp();
+  }
+}
+
+/** What the run leaves behind, removed at the end whatever happens (also on SIGINT/SIGTERM). */
+let cleanUpSteps: Array<() => Promise<void> | void> = [];
+async function cleanUp(): Promise<void> {
+  await stopAllChildren();
+  const steps = cleanUpSteps;
+  cleanUpSteps = [];
+  for (const step of steps) {
+    try { await step(); } catch (error) { log(`clean-up: ${(error as Error).message}`); }
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping every child process`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+main().then(() => process.exit(process.exitCode ?? 0), async (error: unknown) => {
+  console.error(`[bench] FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  await cleanUp();
+  process.exit(1);
+});
