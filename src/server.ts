@@ -1,15 +1,21 @@
 // `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at
 // most), then close the database (releasing the embedded database's lock).
 import { createServer } from 'node:http';
-import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
 
 const started = performance.now();
 const config = loadConfig();
-const platform = await buildApp(config).catch((error: unknown) => {
+const fail = (error: unknown): never => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
-});
+};
+// Open (on a first start: create) and migrate the database while the rest of the app loads.
+const opening = openDatabase(config);
+opening.catch(() => undefined);
+const { buildApp } = await import('./app.js');
+const database = await opening.catch(fail);
+const platform = await buildApp(config, { database }).catch(fail);
 const server = createServer(platform.callback);
 server.listen(config.port, config.host, () => {
   platform.log.info({
