@@ -7,7 +7,7 @@ import {
 import { startTestServer, useTestServer, watchClient } from '../helpers/server.js';
 import { newUser } from '../helpers/users.js';
 
-const server = useTestServer();
+useTestServer();
 const cookieAuth = (name: string, token: string) => ({ headers: { Cookie: `${name}=${token}` } });
 
 describe('signUp', () => {
@@ -247,4 +247,3 @@ describe('rate limits', () => {
   });
 });
 
-export { server };
