@@ -13,7 +13,7 @@ import { allHandlers } from './handlers/index.js';
 import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
-import { registerSecurityHandlers } from './http/security.js';
+import { registerSecurityHandlers, resolvePrincipal } from './http/security.js';
 import { createServices, type Services } from './services/index.js';
 
 const root = join(import.meta.dirname, '..');
@@ -45,7 +45,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const api = new OpenAPIBackend({ definition: document, quick: true, validate: false, strict: true, ignoreTrailingSlashes: false });
   const metaById = new Map<string, OperationMeta>(operations.map((op) => [op.operationId, op]));
-  const deps: DispatchDeps = { config, services, log, contentTypes: contentTypesOf(document) };
+  const deps: DispatchDeps = { config, services, log };
   const handlers = allHandlers();
   api.register({
     notFound: () => { throw new ApiError(404, 'NOT_FOUND', 'No operation matches this path.'); },
@@ -57,10 +57,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     postRoutingHandler: (c: RoutedContext, koa: Koa.Context) => {
       if (c.operation) koa.state.operation = metaById.get(c.operation.operationId!);
     },
-    postSecurityHandler: (c: RoutedContext, koa: Koa.Context) => {
+    postSecurityHandler: async (c: RoutedContext, koa: Koa.Context) => {
       const meta = koa.state.operation as OperationMeta;
       if (c.security?.authorized && meta.roles.includes('admin') && meta.auth === 'required') {
-        const principal = Object.values(c.security).find((r) => r && typeof r === 'object' && 'user' in r) as { isAdmin: boolean } | undefined;
+        const principal = await resolvePrincipal(koa, services.auth); // already resolved by the security handlers
         if (!principal?.isAdmin) throw forbidden('ADMIN_REQUIRED', 'This operation is for admins only.');
       }
     },
@@ -112,21 +112,4 @@ function createLogger(config: Config): Logger {
   const log = pino({ level: config.logLevel }, pino.destination({ dest: 1, minLength: 4096, sync: false }));
   setInterval(() => log.flush(), 1000).unref();
   return log;
-}
-
-function contentTypesOf(document: { paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, { content?: Record<string, unknown>; $ref?: string }> }>>; components?: { responses?: Record<string, { content?: Record<string, unknown> }> } }): Map<string, Map<number, string>> {
-  const result = new Map<string, Map<number, string>>();
-  for (const item of Object.values(document.paths)) {
-    for (const op of Object.values(item)) {
-      if (!op?.operationId) continue;
-      const byStatus = new Map<number, string>();
-      for (const [status, raw] of Object.entries(op.responses ?? {})) {
-        const response = raw.$ref ? document.components?.responses?.[raw.$ref.split('/').pop()!] : raw;
-        const type = Object.keys(response?.content ?? {})[0];
-        if (type) byStatus.set(Number(status), type);
-      }
-      result.set(op.operationId, byStatus);
-    }
-  }
-  return result;
 }

@@ -19,6 +19,8 @@ export interface OperationMeta {
   readonly errorStyle: 'fastapi' | 'problem';
   /** Every documented status code. */
   readonly statuses: readonly number[];
+  /** The media type of each documented response body, by status. */
+  readonly contentTypes: Readonly<Partial<Record<number, string>>>;
 }
 
 export const operations = [
@@ -33,6 +35,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 409, 413, 429],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json' },
   },
   {
     operationId: 'signIn',
@@ -45,6 +48,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 413, 429],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json' },
   },
   {
     operationId: 'signOut',
@@ -57,6 +61,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [204, 400],
+    contentTypes: { 400: 'application/problem+json' },
   },
   {
     operationId: 'getSession',
@@ -69,6 +74,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'listApiKeys',
@@ -81,6 +87,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'createApiKey',
@@ -93,6 +100,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 409, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'deleteApiKey',
@@ -105,6 +113,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [204, 400, 401, 404],
+    contentTypes: { 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'listSpaces',
@@ -117,6 +126,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json' },
   },
   {
     operationId: 'createSpace',
@@ -129,6 +139,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'getSpace',
@@ -141,6 +152,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'deleteSpace',
@@ -153,6 +165,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [204, 400, 401, 403, 404],
+    contentTypes: { 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'listSpaceSessions',
@@ -165,6 +178,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'createSpaceSession',
@@ -177,6 +191,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 404],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'joinSpaceSession',
@@ -189,6 +204,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 201, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'leaveSpaceSession',
@@ -201,6 +217,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [204, 400, 401, 404, 413],
+    contentTypes: { 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'listCommunities',
@@ -213,6 +230,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json' },
   },
   {
     operationId: 'createCommunity',
@@ -225,6 +243,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 404, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'listMyCommunities',
@@ -237,6 +256,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'listJoinedCommunities',
@@ -249,6 +269,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'getCommunity',
@@ -261,6 +282,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'updateCommunity',
@@ -273,6 +295,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'deleteCommunity',
@@ -285,6 +308,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'joinCommunity',
@@ -297,6 +321,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 402, 404, 409],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json' },
   },
   {
     operationId: 'leaveCommunity',
@@ -309,6 +334,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404, 409],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json' },
   },
   {
     operationId: 'listCommunityMembers',
@@ -321,6 +347,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'listCommunityAgents',
@@ -333,6 +360,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'addCommunityAgent',
@@ -345,6 +373,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'removeCommunityAgent',
@@ -357,6 +386,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json' },
   },
   {
     operationId: 'listCommunityMessages',
@@ -369,6 +399,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'sendCommunityMessage',
@@ -381,6 +412,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'chatWithCommunityAgent',
@@ -393,6 +425,7 @@ export const operations = [
     eventStream: true,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 402, 403, 404, 409, 413],
+    contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'startOfficialChat',
@@ -405,6 +438,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 201, 400, 401, 404, 409],
+    contentTypes: { 200: 'application/json', 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json' },
   },
   {
     operationId: 'requestHumanTransfer',
@@ -417,6 +451,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'acceptTransfer',
@@ -429,6 +464,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'resolveConversation',
@@ -441,6 +477,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'getCsStatus',
@@ -453,6 +490,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404, 409],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json' },
   },
   {
     operationId: 'getCsQueue',
@@ -465,6 +503,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json' },
   },
   {
     operationId: 'inviteCsAgent',
@@ -477,6 +516,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'requestVerification',
@@ -489,6 +529,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'createLounge',
@@ -501,6 +542,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 404, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'getLounge',
@@ -513,6 +555,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'startLoungeChat',
@@ -525,6 +568,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 201, 400, 401, 404],
+    contentTypes: { 200: 'application/json', 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'getLoungeDashboard',
@@ -537,6 +581,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'listVerificationRequests',
@@ -549,6 +594,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json' },
   },
   {
     operationId: 'reviewVerificationRequest',
@@ -561,6 +607,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'getWallet',
@@ -573,6 +620,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'listLedgerEntries',
@@ -585,6 +633,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'creditWallet',
@@ -597,6 +646,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'listAgentListings',
@@ -609,6 +659,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json' },
   },
   {
     operationId: 'createAgentListing',
@@ -621,6 +672,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'getAgentListing',
@@ -633,6 +685,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'deleteAgentListing',
@@ -645,6 +698,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [204, 400, 401, 403, 404],
+    contentTypes: { 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'updateAgentListing',
@@ -657,6 +711,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 413],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'listConversationMessages',
@@ -669,6 +724,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json' },
   },
   {
     operationId: 'sendConversationMessage',
@@ -681,6 +737,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [201, 400, 401, 404, 409, 413],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'chatInConversation',
@@ -693,6 +750,7 @@ export const operations = [
     eventStream: true,
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 404, 409, 413],
+    contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json' },
   },
   {
     operationId: 'listRooms',
@@ -705,6 +763,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'createRoom',
@@ -717,6 +776,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [201, 401, 413, 422],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listAgentRoles',
@@ -729,6 +789,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'createAgentRoleDocument',
@@ -741,6 +802,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [201, 401, 413, 422],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRulesDocuments',
@@ -753,6 +815,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'createRulesDocument',
@@ -765,6 +828,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [201, 401, 413, 422],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'getDocument',
@@ -777,6 +841,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'createDocumentVersion',
@@ -789,6 +854,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [201, 401, 403, 404, 413, 422],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'getRoom',
@@ -801,6 +867,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'archiveRoom',
@@ -813,6 +880,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRoomEvents',
@@ -825,6 +893,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'streamRoomEvents',
@@ -837,6 +906,7 @@ export const operations = [
     eventStream: true,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'text/event-stream', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRoomTimeline',
@@ -849,6 +919,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRoomInvitations',
@@ -861,6 +932,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'createRoomInvitation',
@@ -873,6 +945,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [201, 401, 403, 404, 409, 413, 422],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'acceptRoomInvitation',
@@ -885,6 +958,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRoomInviteCandidates',
@@ -897,6 +971,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'leaveRoom',
@@ -909,6 +984,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'postRoomMessage',
@@ -921,6 +997,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [201, 401, 403, 404, 409, 413, 422],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'deleteRoomMessage',
@@ -933,6 +1010,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'editRoomMessage',
@@ -945,6 +1023,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 413, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRoomParticipants',
@@ -957,6 +1036,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'removeRoomParticipant',
@@ -969,6 +1049,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'updateRoomAgentRole',
@@ -981,6 +1062,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 413, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'updateRoomRules',
@@ -993,6 +1075,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 409, 413, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'getRoomRun',
@@ -1005,6 +1088,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'listRoomRunToolEvents',
@@ -1017,6 +1101,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'fastapi',
     statuses: [200, 401, 403, 404, 422],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
   },
   {
     operationId: 'getHealth',
@@ -1029,6 +1114,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json' },
   },
   {
     operationId: 'getReadiness',
@@ -1041,6 +1127,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 503],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 503: 'application/json' },
   },
 ] as const satisfies readonly OperationMeta[];
 

@@ -1,7 +1,7 @@
 // generated/client: the typed client package. hey-api writes src/gen/; this step adds the package around it
 // (package.json, README, the runtime defaults and helpers), all from templates/ so the tree is reproducible.
 import { createClient } from '@hey-api/openapi-ts';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Contract, GENERATED_HEADER, isEventStream } from './contract.js';
@@ -37,5 +37,4 @@ export async function generateClient(contract: Contract, bundlePath: string, out
   writeFileSync(join(outDir, 'src/index.ts'), GENERATED_HEADER + template('client-index.ts.tmpl'));
   writeFileSync(join(outDir, 'src/runtime.ts'),
     GENERATED_HEADER + template('client-runtime.ts.tmpl').replace('%EVENT_STREAMS%', eventStreamMatchers(contract)));
-  mkdirSync(join(outDir, 'src'), { recursive: true });
 }

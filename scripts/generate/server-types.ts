@@ -14,6 +14,10 @@ function emitOperations(contract: Contract): string {
     const statuses = Object.keys(op.responses).map(Number).sort((a, b) => a - b);
     const schemes = [...new Set(op.security.flatMap((req) => Object.keys(req)))];
     const roles = [...new Set(op.security.flatMap((req) => Object.values(req).flat()))];
+    const contentTypes = Object.entries(op.responses).flatMap(([status, r]) => {
+      const type = Object.keys(r.content ?? {})[0];
+      return type ? [`${status}: '${type}'`] : [];
+    });
     return [
       `  {`,
       `    operationId: '${op.operationId}',`,
@@ -26,6 +30,7 @@ function emitOperations(contract: Contract): string {
       `    eventStream: ${isEventStream(op)},`,
       `    errorStyle: '${errorStyle(op)}',`,
       `    statuses: [${statuses.join(', ')}],`,
+      `    contentTypes: { ${contentTypes.join(', ')} },`,
       `  },`,
     ].join('\n');
   });
@@ -49,6 +54,8 @@ export interface OperationMeta {
   readonly errorStyle: 'fastapi' | 'problem';
   /** Every documented status code. */
   readonly statuses: readonly number[];
+  /** The media type of each documented response body, by status. */
+  readonly contentTypes: Readonly<Partial<Record<number, string>>>;
 }
 
 export const operations = [

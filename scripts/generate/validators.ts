@@ -40,7 +40,8 @@ export function toAjvSchema(node: Json, isNameMap = false): Json {
   return out;
 }
 
-function newAjv(options: { coerce: boolean; defaults: boolean }) {
+/** An Ajv with the contract's options and formats; the tests compile with the same one. */
+export function newAjv(options: { coerce: boolean; defaults: boolean }) {
   const ajv = new Ajv2020.default({
     strict: true,
     allErrors: true,

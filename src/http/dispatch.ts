@@ -22,8 +22,6 @@ export interface DispatchDeps {
   config: Config;
   services: Services;
   log: Logger;
-  /** Content type of each documented response, by operationId and status. */
-  contentTypes: Map<string, Map<number, string>>;
 }
 
 export class ContractViolation extends Error {
@@ -36,7 +34,6 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler, deps:
   const check = (part: FieldError['in'], validate: ValidateFunction | undefined, value: unknown, errors: FieldError[]) => {
     if (validate && !validate(value)) errors.push(...toFieldErrors(validate.errors, part, style));
   };
-  const contentTypes = deps.contentTypes.get(meta.operationId);
 
   return async (routed: RoutedContext, koa: Koa.Context): Promise<void> => {
     const errors: FieldError[] = [];
@@ -83,7 +80,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler, deps:
       koa.body = null;
     } else {
       koa.body = result.body;
-      koa.type = contentTypes?.get(result.status) ?? 'application/json';
+      koa.type = meta.contentTypes[result.status] ?? 'application/json';
     }
   };
 }

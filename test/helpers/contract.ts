@@ -1,6 +1,7 @@
 // The bundled contract, read the way the tests need it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deref } from '../../scripts/generate/contract.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const bundlePath = join(repoRoot, 'generated', 'openapi.json');
@@ -16,13 +17,8 @@ export interface RawOperation {
   op: Schema;
 }
 
-export function resolve(node: any): any {
-  let current = node;
-  while (current && typeof current.$ref === 'string') {
-    current = current.$ref.replace(/^#\//, '').split('/').reduce((acc: any, key: string) => acc?.[key], doc);
-  }
-  return current;
-}
+/** Follows `#/components/...` refs in the bundle. */
+export const resolve = (node: unknown): any => deref(doc, node);
 
 export const operations: RawOperation[] = Object.entries(doc.paths as Record<string, Schema>).flatMap(([path, item]) =>
   METHODS.filter((m) => resolve(item)[m]).map((method) => ({ method, path, op: resolve(item)[method] })));
