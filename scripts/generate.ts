@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   });
   const contract = loadContract(bundlePath);
   await step('client', () => generateClient(contract, bundlePath, join(generatedDir, 'client')));
-  await step('server types', () => generateServerTypes(contract, join(generatedDir, 'server')));
+  await step('server types', () => generateServerTypes(contract, join(generatedDir, 'server'), join(generatedDir, 'client', 'src', 'gen', 'types.gen.ts')));
   await step('validators', () => generateValidators(contract, join(generatedDir, 'validators')));
   await step('samples + docs', () => {
     const samples = writeSamples(contract, join(generatedDir, 'samples'));

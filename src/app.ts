@@ -1,28 +1,34 @@
 // buildApp(config): the whole platform as a Koa app, over its database. It never listens (server.ts does),
-// so tests and benchmarks can serve it on any port.
+// so tests and benchmarks can serve it on any port. This is the composition root: it wires the services,
+// the areas' handlers and the HTTP pipeline, and holds no policy of its own.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Koa from 'koa';
 import { OpenAPIBackend, type Context as RoutedContext } from 'openapi-backend';
 import pino, { type Logger } from 'pino';
-import { operations, type OperationId, type OperationMeta } from '../generated/server/index.js';
+import { operations, type OperationMeta } from '../generated/server/index.js';
+import { buildHandlers } from './areas.js';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
-import { ApiError, forbidden, unauthenticated } from './errors/api-error.js';
-import { allHandlers } from './handlers/index.js';
 import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
+import { RateLimits } from './http/policies.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
-import { registerSecurityHandlers, resolvePrincipal } from './http/security.js';
-import { createServices, type Services } from './services/index.js';
+import { registerSecurityHandlers } from './http/security.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { openDatabase, type Database } from './platform/database.js';
+import { ApiError, unauthenticated } from './platform/errors.js';
+import { createRateLimiters } from './platform/rate-limit.js';
+import { createServices, type Services } from './services.js';
 
 const root = join(import.meta.dirname, '..');
+const IDEMPOTENCY_PURGE_MS = 3600_000;
 
 export interface Platform {
   app: Koa;
   /** The Node request listener. */
   callback: ReturnType<Koa['callback']>;
   database: Database;
+  /** Every area's service, for tests and benchmarks that drive them directly. */
   services: Services;
   log: Logger;
   close(): Promise<void>;
@@ -32,12 +38,13 @@ export interface BuildOptions {
   /** An already open (and migrated) database; otherwise one is opened from the config and migrated. */
   database?: Database;
   log?: Logger;
+  clock?: Clock;
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config);
   const database = options.database ?? (await openDatabase(config));
-  const services = createServices(database, config);
+  const services = createServices(database, config, options.clock ?? systemClock);
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));
@@ -45,8 +52,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const api = new OpenAPIBackend({ definition: document, quick: true, validate: false, strict: true, ignoreTrailingSlashes: false });
   const metaById = new Map<string, OperationMeta>(operations.map((op) => [op.operationId, op]));
-  const deps: DispatchDeps = { config, services, log };
-  const handlers = allHandlers();
+  const deps: DispatchDeps = {
+    config,
+    authenticator: services.auth,
+    rateLimits: new RateLimits(createRateLimiters(config.rateLimits)),
+    idempotency: services.idempotency,
+  };
+  const handlers = buildHandlers(services);
   api.register({
     notFound: () => { throw new ApiError(404, 'NOT_FOUND', 'No operation matches this path.'); },
     methodNotAllowed: (_c: RoutedContext, koa: Koa.Context) => {
@@ -57,17 +69,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     postRoutingHandler: (c: RoutedContext, koa: Koa.Context) => {
       if (c.operation) koa.state.operation = metaById.get(c.operation.operationId!);
     },
-    postSecurityHandler: async (c: RoutedContext, koa: Koa.Context) => {
-      const meta = koa.state.operation as OperationMeta;
-      if (c.security?.authorized && meta.roles.includes('admin') && meta.auth === 'required') {
-        const principal = await resolvePrincipal(koa, services.auth); // already resolved by the security handlers
-        if (!principal?.isAdmin) throw forbidden('ADMIN_REQUIRED', 'This operation is for admins only.');
-      }
-    },
   });
-  for (const meta of operations) {
-    api.register(meta.operationId, operationHandler(meta, handlers[meta.operationId as OperationId] as never, deps));
-  }
+  for (const meta of operations) api.register(meta.operationId, operationHandler(meta, handlers[meta.operationId], deps));
   registerSecurityHandlers(api, services.auth);
   await api.init();
   installRouter(api);
@@ -92,13 +95,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await api.handleRequest(request, koa);
   });
 
+  // Idempotency keys are kept at least their retention, then purged (any instance may do it).
+  const purge = setInterval(() => {
+    services.idempotency.purgeExpired().catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
+  }, IDEMPOTENCY_PURGE_MS);
+  purge.unref();
+
   return {
     app,
     callback: app.callback(),
     database,
     services,
     log,
-    close: () => database.close(),
+    close: async () => {
+      clearInterval(purge);
+      await database.close();
+    },
   };
 }
 

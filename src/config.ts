@@ -1,14 +1,9 @@
 // Settings, from the environment. Everything has a default: `npm start` needs no setup at all.
 import { resolve } from 'node:path';
+import type { RateLimitName } from '../generated/server/index.js';
 
-export interface RateLimits {
-  /** Sign-ups per client IP per hour. */
-  signUpPerIpPerHour: number;
-  /** Sign-in attempts per client IP per 15 minutes. */
-  signInPerIpPer15Min: number;
-  /** Failed sign-ins per email per 15 minutes. */
-  signInFailuresPerEmailPer15Min: number;
-}
+/** The limit of each of the contract's rate limits (`x-rate-limits`; their windows are in the contract). */
+export type RateLimits = Record<RateLimitName, number>;
 
 export interface Config {
   port: number;
@@ -36,6 +31,8 @@ export interface Config {
   /** Trust X-Forwarded-* headers (behind a reverse proxy): client IP, and https for Secure cookies. */
   trustProxy: boolean;
   sessionTtlDays: number;
+  /** How long idempotency keys are kept (at least 24 h). */
+  idempotencyRetentionHours: number;
   rateLimits: RateLimits;
 }
 
@@ -63,10 +60,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: number(env.BODY_LIMIT_BYTES, 1024 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
     sessionTtlDays: 30,
+    idempotencyRetentionHours: Math.max(24, number(env.IDEMPOTENCY_RETENTION_HOURS, 24)),
     rateLimits: {
-      signUpPerIpPerHour: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
-      signInPerIpPer15Min: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
-      signInFailuresPerEmailPer15Min: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
+      signUpPerIp: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
+      signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
+      signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
     },
   };
 }

@@ -2,7 +2,7 @@
 // most), then close the database (releasing the embedded database's lock).
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase } from './platform/database.js';
 
 const started = performance.now();
 const config = loadConfig();

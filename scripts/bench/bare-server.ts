@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { openDatabase } from '../../src/db/database.js';
+import { openDatabase } from '../../src/platform/database.js';
 import { benchConfig, countRequests, exitOnSignal, report, runChild, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 import { BareQueries } from './bare-queries.js';

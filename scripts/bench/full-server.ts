@@ -10,8 +10,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Platform } from '../../src/app.js';
-import type { Principal } from '../../src/services/auth.js';
-import { notFound } from '../../src/errors/api-error.js';
+import type { Principal } from '../../src/platform/principal.js';
+import { notFound } from '../../src/platform/errors.js';
 import { benchConfig, countRequests, exitOnSignal, report, runChild, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 import { BareQueries } from './bare-queries.js';
@@ -39,7 +39,7 @@ runChild(async () => {
   const config = benchConfig(target);
 
   let mark = performance.now();
-  const [{ buildApp }, { openDatabase }] = await Promise.all([import('../../src/app.js'), import('../../src/db/database.js')]);
+  const [{ buildApp }, { openDatabase }] = await Promise.all([import('../../src/app.js'), import('../../src/platform/database.js')]);
   const importMs = performance.now() - mark;
 
   // Time openapi-backend's init() inside buildApp (measurement only: the wrapper calls the original).

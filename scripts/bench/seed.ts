@@ -6,8 +6,9 @@
 //
 // With BENCH_SEED_MODE=drop it only drops the bench schema (the end of a PostgreSQL run).
 import knexFactory from 'knex';
-import { openDatabase } from '../../src/db/database.js';
-import { AuthService } from '../../src/services/auth.js';
+import { openDatabase } from '../../src/platform/database.js';
+import { AuthService } from '../../src/auth/service.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { benchConfig, report, runChild, targetFromEnv } from './common.js';
 
 /** First words of the seeded names: the search term is one of them, so it matches 1 in FIRST_WORDS.length. */
@@ -45,7 +46,7 @@ runChild(async () => {
   const migratedMs = performance.now() - started;
   try {
     const { knex } = database;
-    const auth = new AuthService(knex, { sessionTtlDays: 30, adminEmails: new Set() });
+    const auth = new AuthService(knex, systemClock, { sessionTtlDays: 30, adminEmails: new Set() });
     const signedUp = await auth.signUp({ name: 'Bench User', email: 'bench@example.com', password: 'bench-password-1' });
     const userId = signedUp.user.id;
 

@@ -1,5 +1,7 @@
 // Reading the bundled contract: the one place that knows how operations are laid out in it.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -21,8 +23,28 @@ export interface MediaType {
   examples?: Record<string, { value?: Json }>;
 }
 
+/** `x-rate-limits` on an operation: counted per key in a window; the limit itself comes from configuration. */
+export interface RateLimitPolicy {
+  name: string;
+  /** `ip` (the client address) or `body.<field>` (compared trimmed and lower-cased). */
+  key: string;
+  windowSeconds: number;
+  /** `all`: every validated request counts; `rejected`: only requests the handler refuses with a 4xx. */
+  counts: 'all' | 'rejected';
+}
+
+/** `x-idempotency` on an operation: where its key is, and which path parameter scopes it. */
+export interface IdempotencyPolicy {
+  /** `body.<field>` */
+  key: string;
+  /** `path.<name>` */
+  target: string;
+}
+
 export interface Operation {
   operationId: string;
+  /** The folder of its path file, `openapi/paths/<area>/`. */
+  area: string;
   method: string;
   path: string;
   summary: string;
@@ -31,6 +53,8 @@ export interface Operation {
   parameters: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, MediaType> };
   responses: Record<string, { content?: Record<string, MediaType>; headers?: Record<string, unknown> }>;
+  rateLimits: RateLimitPolicy[];
+  idempotency?: IdempotencyPolicy;
 }
 
 export interface Contract {
@@ -48,11 +72,28 @@ export function deref<T>(doc: JsonObject, node: unknown): T {
   return current as T;
 }
 
-export function loadContract(bundlePath: string): Contract {
+const ROOT_DOCUMENT = join(import.meta.dirname, '..', '..', 'openapi', 'openapi.yaml');
+
+/** Each path's area: the folder of the file the root document's `paths` map points it to. */
+export function areasByPath(rootDocument = ROOT_DOCUMENT): Map<string, string> {
+  const root = parse(readFileSync(rootDocument, 'utf8')) as { paths: Record<string, { $ref: string }> };
+  const areas = new Map<string, string>();
+  for (const [path, item] of Object.entries(root.paths)) {
+    const area = /^paths\/([a-z]+)\//.exec(item.$ref)?.[1];
+    if (!area) throw new Error(`${path}: its $ref must point into paths/<area>/, not ${item.$ref}`);
+    areas.set(path, area);
+  }
+  return areas;
+}
+
+export function loadContract(bundlePath: string, rootDocument?: string): Contract {
   const doc = JSON.parse(readFileSync(bundlePath, 'utf8')) as JsonObject;
+  const areas = areasByPath(rootDocument);
   const operations: Operation[] = [];
   const paths = (doc.paths ?? {}) as Record<string, JsonObject>;
   for (const [path, rawItem] of Object.entries(paths)) {
+    const area = areas.get(path);
+    if (!area) throw new Error(`${path} is in the bundle but not in openapi/openapi.yaml`);
     const item = deref<JsonObject>(doc, rawItem);
     const shared = ((item.parameters ?? []) as Json[]).map((p) => deref<Parameter>(doc, p));
     for (const method of HTTP_METHODS) {
@@ -66,6 +107,7 @@ export function loadContract(bundlePath: string): Contract {
       }
       operations.push({
         operationId: op.operationId as string,
+        area,
         method,
         path,
         summary: (op.summary as string) ?? '',
@@ -74,6 +116,8 @@ export function loadContract(bundlePath: string): Contract {
         parameters,
         requestBody: op.requestBody ? deref(doc, op.requestBody) : undefined,
         responses,
+        rateLimits: (op['x-rate-limits'] ?? []) as unknown as RateLimitPolicy[],
+        idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
       });
     }
   }

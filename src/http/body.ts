@@ -1,6 +1,6 @@
 // Reads a JSON request body, refusing more than the configured limit (413) and unparseable JSON (400).
 import type Koa from 'koa';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../platform/errors.js';
 
 export const NO_BODY = Symbol('no body');
 

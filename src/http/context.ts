@@ -1,17 +1,15 @@
+// What a handler receives besides its validated request. Which context depends on the operation's security in
+// the contract: a handler of an operation that requires a caller gets a non-optional `principal`, by type.
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import type { Services } from '../services/index.js';
-import type { Credential, Principal } from '../services/auth.js';
-import { unauthenticated } from '../errors/api-error.js';
+import type { Area, AreaHandlers, ContextKinds } from '../../generated/server/index.js';
+import type { Credential, Principal } from '../platform/principal.js';
+import type { Transaction } from '../platform/transactions.js';
 
-/** What every handler receives besides its validated request. */
 export interface RequestContext {
-  /** The caller, when the operation authenticated one. */
+  /** The caller, when the operation's security found one (operations with optional auth). */
   principal?: Principal;
   /** Every credential the request carried, in precedence order (sign-out revokes them). */
   credentials: Credential[];
-  services: Services;
-  config: Config;
   requestId: string;
   log: Logger;
   clientIp: string;
@@ -19,8 +17,25 @@ export interface RequestContext {
   secure: boolean;
 }
 
-/** The caller of an authenticated operation (the security layer has already answered 401 without one). */
-export function principalOf(ctx: RequestContext): Principal {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
+/** An operation whose security requires a caller: the security layer has already answered 401 without one. */
+export interface AuthedContext extends RequestContext {
+  principal: Principal;
 }
+
+/**
+ * An `x-idempotency` operation: its effect must run in `trx`, the transaction in which the idempotency
+ * facility claims the key and records the result (src/platform/idempotency.ts).
+ */
+export interface IdempotentContext extends AuthedContext {
+  trx: Transaction;
+}
+
+export interface Contexts extends ContextKinds {
+  none: RequestContext;
+  optional: RequestContext;
+  required: AuthedContext;
+  idempotent: IdempotentContext;
+}
+
+/** The handler object of one area: exactly its operations, each typed by the contract. */
+export type HandlersOf<A extends Area> = AreaHandlers<A, Contexts>;

@@ -1,41 +1,53 @@
-// From openapi-backend's routed request to a typed handler and back: validate the inputs with the generated
-// validators (all failures at once, naming each input), call the handler, check what it returns against the
-// contract, write it.
+// From openapi-backend's routed (and authenticated) request to a typed handler and back, in one pipeline of
+// steps that all come from the operation's metadata in the contract:
+//   role (403) -> validation with the generated validators, every failure at once (400 / 422)
+//   -> rate limits (429) -> not built (501) -> idempotency -> handler -> response checked against the contract.
 import type Koa from 'koa';
 import type { Context as RoutedContext } from 'openapi-backend';
 import type { Logger } from 'pino';
-import type { Handler, OperationId, OperationMeta } from '../../generated/server/index.js';
+import type { OperationId, OperationMeta } from '../../generated/server/index.js';
 import { validators, type ValidateFunction } from '../../generated/validators/index.gen.js';
-import { validationFailed, type FieldError } from '../errors/api-error.js';
 import type { Config } from '../config.js';
-import type { RequestContext } from './context.js';
+import { ApiError, validationFailed, type FieldError } from '../platform/errors.js';
+import type { IdempotencyFacility } from '../platform/idempotency.js';
+import type { Authenticator } from '../platform/principal.js';
 import { NO_BODY, readJsonBody } from './body.js';
-import { toFieldErrors } from './validation-errors.js';
-import { writeEventStream } from './sse.js';
+import type { IdempotentContext, RequestContext } from './context.js';
+import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
 import { credentialsOf, resolvePrincipal } from './security.js';
-import type { Services } from '../services/index.js';
+import { writeEventStream } from './sse.js';
+import { toFieldErrors } from './validation-errors.js';
 
-type AnyHandler = Handler<OperationId, RequestContext>;
+/** Any operation's handler, as the pipeline calls it. */
+export type AnyHandler = (request: never, ctx: never) => Promise<unknown>;
 type AnyResult = { status: number; body?: unknown; stream?: AsyncIterable<{ data: unknown; id?: string | number }>; headers?: Record<string, string | string[]> };
 
 export interface DispatchDeps {
   config: Config;
-  services: Services;
-  log: Logger;
+  authenticator: Authenticator;
+  rateLimits: RateLimits;
+  idempotency: IdempotencyFacility;
 }
 
 export class ContractViolation extends Error {
   override name = 'ContractViolation';
 }
 
-export function operationHandler(meta: OperationMeta, handler: AnyHandler, deps: DispatchDeps) {
+export const notBuilt = () => new ApiError(501, 'NOT_IMPLEMENTED', 'This operation is part of the contract but is not implemented yet.');
+
+/** `handler` undefined: the operation's area is not built yet, and it answers 501 once the request is valid. */
+export function operationHandler(meta: OperationMeta, handler: AnyHandler | undefined, deps: DispatchDeps) {
   const v = validators[meta.operationId as OperationId];
   const style = meta.errorStyle;
   const check = (part: FieldError['in'], validate: ValidateFunction | undefined, value: unknown, errors: FieldError[]) => {
     if (validate && !validate(value)) errors.push(...toFieldErrors(validate.errors, part, style));
   };
+  const call = handler as ((request: unknown, ctx: unknown) => Promise<AnyResult>) | undefined;
 
   return async (routed: RoutedContext, koa: Koa.Context): Promise<void> => {
+    const principal = meta.auth === 'none' ? undefined : await resolvePrincipal(koa, deps.authenticator);
+    requireRoles(meta, principal);
+
     const errors: FieldError[] = [];
     const path = { ...routed.request.params } as Record<string, unknown>;
     const query = { ...koa.query } as Record<string, unknown>;
@@ -55,26 +67,48 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler, deps:
     }
     if (errors.length) throw validationFailed(errors);
 
+    const validated: ValidatedRequest = { path, query, body };
+    const clientIp = koa.ip;
+    await deps.rateLimits.before(meta, validated, clientIp);
+    if (!call) throw notBuilt();
+
     const ctx: RequestContext = {
-      principal: meta.auth === 'none' ? undefined : await resolvePrincipal(koa, deps.services.auth),
+      principal,
       credentials: meta.auth === 'none' ? [] : credentialsOf(koa),
-      services: deps.services,
-      config: deps.config,
       requestId: koa.state.requestId as string,
       log: koa.state.log as Logger,
-      clientIp: koa.ip,
+      clientIp,
       secure: koa.secure,
     };
-    const request = { path, query, headers, body } as Parameters<AnyHandler>[0];
-    const result = (await handler(request, ctx)) as AnyResult;
+    const request = { path, query, headers, body };
+    const log = koa.state.log as Logger;
+
+    let result: AnyResult;
+    try {
+      if (meta.idempotency) {
+        const outcome = await runIdempotent(deps.idempotency, meta, principal!, validated, async (trx) => {
+          const first = await call(request, { ...ctx, principal: principal!, trx } satisfies IdempotentContext);
+          // Checked before it is stored: a reply that violates the contract must not be replayed for a day.
+          checkResponse(deps, meta, first.status, first.body, v.responses[first.status], log);
+          result = first;
+          return { status: first.status, body: first.body };
+        });
+        result = outcome.replayed ? { status: outcome.status, body: outcome.body, headers: { 'Idempotent-Replayed': 'true' } } : result!;
+      } else {
+        result = await call(request, ctx);
+      }
+    } catch (error) {
+      await deps.rateLimits.rejected(meta, validated, clientIp, error);
+      throw error;
+    }
 
     if (result.headers) koa.set(result.headers);
     if (result.stream) {
       const validate = v.responses[result.status];
-      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, koa.state.log) : undefined);
+      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, log) : undefined);
       return;
     }
-    checkResponse(deps, meta, result.status, result.body, v.responses[result.status], koa.state.log);
+    if (!meta.idempotency) checkResponse(deps, meta, result.status, result.body, v.responses[result.status], log);
     koa.status = result.status;
     if (result.body === undefined) {
       koa.body = null;
@@ -86,7 +120,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler, deps:
 }
 
 /** Checks a response against the contract: always in `strict` mode, for a sample in `sample` mode. */
-export function checkResponse(deps: DispatchDeps, meta: OperationMeta, status: number, body: unknown, validate: ValidateFunction | undefined, log: Logger): void {
+export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: OperationMeta, status: number, body: unknown, validate: ValidateFunction | undefined, log: Logger): void {
   const { responseValidation, responseSampleRate } = deps.config;
   if (responseValidation === 'off' || (responseValidation === 'sample' && Math.random() >= responseSampleRate)) return;
   let problem: string | undefined;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import type { OperationMeta } from '../../generated/server/index.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../platform/errors.js';
 import { internalError, toWireError } from './problem.js';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;

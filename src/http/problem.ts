@@ -1,6 +1,6 @@
 // The wire shapes of errors: problem+json (RFC 9457 with a stable `code`) everywhere, and FastAPI's
 // `{"detail":[{loc,msg,type}]}` with status 422 for validation failures of the Rooms API.
-import { ApiError, type FieldError } from '../errors/api-error.js';
+import { ApiError, type FieldError } from '../platform/errors.js';
 
 const TITLES: Record<number, string> = {
   400: 'Validation failed', 401: 'Authentication required', 402: 'Insufficient balance', 403: 'Forbidden',

@@ -3,7 +3,7 @@
 // cookie, decides; an invalid one is a 401 with no fallback to the others.
 import type Koa from 'koa';
 import type { OpenAPIBackend } from 'openapi-backend';
-import type { AuthService, Credential, CredentialScheme, Principal } from '../services/auth.js';
+import type { Authenticator, Credential, CredentialScheme, Principal } from '../platform/principal.js';
 
 const PRECEDENCE: Array<[CredentialScheme, (koa: Koa.Context) => string | undefined]> = [
   ['bearerAuth', (koa) => /^Bearer\s+(\S+)\s*$/i.exec(koa.get('authorization'))?.[1]],
@@ -32,7 +32,7 @@ export function credentialsOf(koa: Koa.Context): Credential[] {
 }
 
 /** The request's principal, looked up at most once whatever the number of schemes an operation lists. */
-export function resolvePrincipal(koa: Koa.Context, auth: AuthService): Promise<Principal | undefined> {
+export function resolvePrincipal(koa: Koa.Context, auth: Authenticator): Promise<Principal | undefined> {
   const state = koa.state as AuthState;
   if (!state.principal) {
     const first = credentialsOf(koa)[0];
@@ -41,7 +41,7 @@ export function resolvePrincipal(koa: Koa.Context, auth: AuthService): Promise<P
   return state.principal;
 }
 
-export function registerSecurityHandlers(api: OpenAPIBackend, auth: AuthService): void {
+export function registerSecurityHandlers(api: OpenAPIBackend, auth: Authenticator): void {
   for (const [scheme] of PRECEDENCE) {
     api.registerSecurityHandler(scheme, async (_c: unknown, koa: Koa.Context) => {
       const principal = await resolvePrincipal(koa, auth);

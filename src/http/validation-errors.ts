@@ -1,7 +1,7 @@
 // Turns Ajv errors into field errors that name the input, with a message for people and, for the Rooms API,
 // pydantic's error type and wording (FastAPI's 422 `detail`).
 import type { ErrorObject } from 'ajv';
-import type { FieldError } from '../errors/api-error.js';
+import type { FieldError } from '../platform/errors.js';
 
 type Location = FieldError['in'];
 

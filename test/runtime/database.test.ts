@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
+import { openDatabase } from '../../src/platform/database.js';
 
 describe.skipIf(Boolean(process.env.DATABASE_URL))('PGlite data directory', () => {
   it('refuses a second opener with a clear message, and opens again once released', async () => {

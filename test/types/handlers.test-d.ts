@@ -1,9 +1,12 @@
 // The generated Handlers type accepts exactly what the contract documents: every @ts-expect-error below
 // must be an error, or the typecheck (and this test file) fails.
 import { describe, expectTypeOf, it } from 'vitest';
-import type { HandlerRequest, HandlerResult, Handlers } from '../../generated/server/index.js';
+import type { AreaHandlers, HandlerRequest, HandlerResult, Handlers } from '../../generated/server/index.js';
+import type { Contexts, HandlersOf } from '../../src/http/context.js';
+import type { Principal } from '../../src/platform/principal.js';
+import type { Transaction } from '../../src/platform/transactions.js';
 
-type Ctx = { userId: string };
+type Ctx = { none: { caller?: string }; optional: { caller?: string }; required: { caller: string }; idempotent: { caller: string; trx: true } };
 type H = Handlers<Ctx>;
 
 const space = {
@@ -71,5 +74,48 @@ describe('Handlers', () => {
   it('gives handlers the validated request and the documented results', () => {
     expectTypeOf<HandlerRequest<'getSpace'>['path']>().toEqualTypeOf<{ id: string }>();
     expectTypeOf<Extract<HandlerResult<'deleteSpace'>, { status: 204 }>>().toMatchTypeOf<{ status: 204 }>();
+  });
+
+  it('gives an operation that requires a caller a non-optional principal, and an idempotent one its transaction', () => {
+    type Authed = Parameters<HandlersOf<'spaces'>['createSpace']>[1];
+    type Public = Parameters<HandlersOf<'spaces'>['listSpaces']>[1];
+    type Idempotent = Parameters<Handlers<Contexts>['postRoomMessage']>[1];
+    expectTypeOf<Authed['principal']>().toEqualTypeOf<Principal>();
+    expectTypeOf<Public['principal']>().toEqualTypeOf<Principal | undefined>();
+    expectTypeOf<Idempotent['trx']>().toEqualTypeOf<Transaction>();
+    const createSpace: HandlersOf<'spaces'>['createSpace'] = async (_request, ctx) => ({ status: 201, body: { ...space, ownerId: ctx.principal.user.id } });
+    // @ts-expect-error a public operation's caller may be absent: no unchecked access
+    const listSpaces: HandlersOf<'spaces'>['listSpaces'] = async (_request, ctx) => ({ status: 200, body: { spaces: [], total: 0, page: 1, totalPages: ctx.principal.user.id.length } });
+    expectTypeOf([createSpace, listSpaces]).toBeArray();
+  });
+
+  it('makes request fields that have a default in the contract non-optional', () => {
+    expectTypeOf<HandlerRequest<'listSpaces'>['query']['page']>().toEqualTypeOf<number>();
+    expectTypeOf<HandlerRequest<'listSpaces'>['query']['limit']>().toEqualTypeOf<number>();
+    expectTypeOf<HandlerRequest<'listSpaces'>['query']['search']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<HandlerRequest<'createApiKey'>['body']['expiresInDays']>().toEqualTypeOf<number>();
+    // @ts-expect-error `page` is defaulted by the validators: never undefined
+    const page: HandlerRequest<'listSpaces'>['query']['page'] = undefined;
+    expectTypeOf(page).toBeNumber();
+  });
+
+  it('types the documented response headers: a wrong name or value is a compile error', () => {
+    const ok: H['createApiKey'] = async () => ({ status: 201, body: { id: space.id, name: 'k', prefix: 'pk_abcdef', createdAt: space.createdAt, expiresAt: null, lastUsedAt: null, key: 'pk_x' }, headers: { 'Cache-Control': 'no-store' } });
+    // @ts-expect-error Cache-Control is documented as the constant `no-store`
+    const wrongValue: H['createApiKey'] = async () => ({ status: 201, body: { id: space.id, name: 'k', prefix: 'pk_abcdef', createdAt: space.createdAt, expiresAt: null, lastUsedAt: null, key: 'pk_x' }, headers: { 'Cache-Control': 'max-age=60' } });
+    // @ts-expect-error `X-Debug` is not a documented header of createApiKey's 201
+    const wrongName: H['createApiKey'] = async () => ({ status: 201, body: { id: space.id, name: 'k', prefix: 'pk_abcdef', createdAt: space.createdAt, expiresAt: null, lastUsedAt: null, key: 'pk_x' }, headers: { 'X-Debug': '1' } });
+    // @ts-expect-error getSpace documents no response header at all
+    const none: H['getSpace'] = async () => ({ status: 200, body: { ...space, owner: { id: space.ownerId, name: 'A', image: null }, sessions: [] }, headers: { 'Cache-Control': 'no-store' } });
+    expectTypeOf([ok, wrongValue, wrongName, none]).toBeArray();
+  });
+
+  it('checks each area\'s handler object on its own: a missing operation does not compile', () => {
+    const getHealth: AreaHandlers<'health', Ctx>['getHealth'] = async () => ({ status: 200, body: { status: 'ok' } });
+    // @ts-expect-error the health area also has getReadiness
+    const incomplete: AreaHandlers<'health', Ctx> = { getHealth };
+    // @ts-expect-error createSpace belongs to the spaces area, not to health
+    const foreign: AreaHandlers<'health', Ctx> = { getHealth, getReadiness: async () => ({ status: 503, body: { status: 'unavailable', checks: { database: 'failing' } } }), createSpace: async () => ({ status: 201, body: space }) };
+    expectTypeOf([incomplete, foreign]).toBeArray();
   });
 });

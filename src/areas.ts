@@ -1,0 +1,41 @@
+// Every area of the contract (the folders of openapi/paths/), declared once: its handlers, given their
+// area's service, or NOT_BUILT. The operations of a NOT_BUILT area answer 501 NOT_IMPLEMENTED (after
+// authentication and validation). Building an area means replacing its NOT_BUILT here by its handlers: the
+// type below then requires a handler for each of its operations, and nothing else lists operations.
+import type { Area, OperationId } from '../generated/server/index.js';
+import { operations } from '../generated/server/index.js';
+import { authHandlers } from './auth/handlers.js';
+import { healthHandlers } from './health/handlers.js';
+import type { HandlersOf } from './http/context.js';
+import type { Services } from './services.js';
+import { spacesHandlers } from './spaces/handlers.js';
+
+export const NOT_BUILT = 'not built';
+
+export const areas = {
+  admin: NOT_BUILT,
+  agents: NOT_BUILT,
+  auth: (s) => authHandlers(s.auth),
+  communities: NOT_BUILT,
+  conversations: NOT_BUILT,
+  health: (s) => healthHandlers(s.database),
+  lounge: NOT_BUILT,
+  official: NOT_BUILT,
+  rooms: NOT_BUILT,
+  spaces: (s) => spacesHandlers(s.spaces),
+  wallet: NOT_BUILT,
+} satisfies { [A in Area]: ((services: Services) => HandlersOf<A>) | typeof NOT_BUILT };
+
+export const isBuilt = (area: Area): boolean => areas[area] !== NOT_BUILT;
+
+/** The operations whose area is built, in contract order. */
+export const builtOperations: OperationId[] = operations.filter((op) => isBuilt(op.area)).map((op) => op.operationId);
+
+/** Each built operation's handler, keyed by operationId. */
+export function buildHandlers(services: Services): Partial<Record<OperationId, (request: never, ctx: never) => Promise<unknown>>> {
+  const handlers: Partial<Record<OperationId, (request: never, ctx: never) => Promise<unknown>>> = {};
+  for (const factory of Object.values(areas)) {
+    if (factory !== NOT_BUILT) Object.assign(handlers, (factory as (s: Services) => object)(services));
+  }
+  return handlers;
+}

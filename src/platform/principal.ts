@@ -1,0 +1,26 @@
+// Who is calling. The HTTP layer resolves a request's credential to a Principal once (src/http/security.ts,
+// through the auth area); every area receives it as `ctx.principal`.
+import type { User } from '../../generated/server/schemas.gen.js';
+
+export type CredentialScheme = 'bearerAuth' | 'apiKeyHeader' | 'sessionCookie' | 'vaiTokenCookie';
+
+/** A credential as presented by the client. */
+export interface Credential {
+  scheme: CredentialScheme;
+  token: string;
+}
+
+/** The authenticated user and how they proved it. */
+export interface Principal {
+  user: User;
+  scheme: CredentialScheme;
+  method: 'session' | 'api_key';
+  /** When the credential stops working; null for an API key without expiry. */
+  expiresAt: Date | null;
+  isAdmin: boolean;
+}
+
+/** Turns a credential into a principal, or undefined when it is unknown, expired or revoked. */
+export interface Authenticator {
+  authenticate(credential: Credential): Promise<Principal | undefined>;
+}

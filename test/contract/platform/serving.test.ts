@@ -1,0 +1,64 @@
+// The platform around the operations: the docs, the bundled contract, request ids, routing errors, internal
+// errors, and the admin role.
+import { describe, expect, it } from 'vitest';
+import { listVerificationRequests } from '@platform/client';
+import { doc } from '../../helpers/contract.js';
+import { startTestServer, useTestServer } from '../../helpers/server.js';
+import { newUser } from '../../helpers/users.js';
+
+const server = useTestServer();
+
+describe('serving the contract', () => {
+  it('serves the docs at /docs and the bundled contract at /openapi.json', async () => {
+    const docs = await fetch(`${server.baseUrl}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await docs.text()).toContain('Spaces &amp; Rooms Platform API');
+    const contract = await (await fetch(`${server.baseUrl}/openapi.json`)).json();
+    expect(contract.openapi).toBe('3.1.0');
+    expect(contract).toEqual(doc);
+  });
+
+  it('echoes a valid X-Request-Id, or makes one, and quotes it in problems', async () => {
+    const mine = await fetch(`${server.baseUrl}/healthz`, { headers: { 'X-Request-Id': 'trace-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('trace-123');
+    const invalid = await fetch(`${server.baseUrl}/api/spaces?limit=99`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
+    const id = invalid.headers.get('x-request-id')!;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await invalid.json()).toMatchObject({ requestId: id, instance: '/api/spaces' });
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405 and Allow, as problems', async () => {
+    const missing = await fetch(`${server.baseUrl}/api/nothing-here`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    const wrong = await fetch(`${server.baseUrl}/api/spaces`, { method: 'PATCH' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST, GET');
+    expect(await wrong.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('never leaks internals: a database failure is a generic 500 with the request id', async () => {
+    const doomed = await startTestServer();
+    await doomed.platform.database.knex.destroy();
+    try {
+      const res = await fetch(`${doomed.baseUrl}/api/spaces`);
+      expect(res.status).toBe(500);
+      const body = await res.json();
+      expect(body).toMatchObject({ code: 'INTERNAL_ERROR', requestId: res.headers.get('x-request-id') });
+      expect(JSON.stringify(body)).not.toMatch(/knex|pool|sql|select/i);
+    } finally {
+      await doomed.stop().catch(() => undefined);
+    }
+  });
+});
+
+describe('admin operations', () => {
+  it('need a signed-in user (401), who must be an admin (403 ADMIN_REQUIRED)', async () => {
+    expect((await listVerificationRequests()).response.status).toBe(401);
+    const alice = await newUser('Alice');
+    const denied = await listVerificationRequests(alice.as);
+    expect(denied.response.status).toBe(403);
+    expect(denied.error).toMatchObject({ code: 'ADMIN_REQUIRED' });
+  });
+});
