@@ -1,6 +1,8 @@
 // What the benchmark's processes share: how a child learns which database to use, and how the orchestrator
 // starts children (node + tsx, with an IPC channel), talks to them and always stops them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 
@@ -188,19 +190,27 @@ export function exitOnSignal(close: () => Promise<void>): void {
 }
 
 /**
- * Counts the requests a server handles and answers { type: 'stats' } with its CPU time and request count
- * (the orchestrator takes the difference around a measured run: server CPU per request, a number far less
- * sensitive than req/s to what else the 2 cores are doing).
+ * Serves `listener` on 127.0.0.1 (BENCH_PORT, else any free port) and resolves with the port. It counts the
+ * requests and answers { type: 'stats' } with its CPU time and request count: the orchestrator takes the
+ * difference around a measured run, server CPU per request, a number far less sensitive than req/s to what
+ * else the 2 cores are doing. On exit it closes the server, then `close`.
  */
-export function countRequests<A extends unknown[]>(listener: (...args: A) => void): (...args: A) => void {
+export async function serve(listener: RequestListener, close: () => Promise<void> = async () => undefined): Promise<number> {
   let requests = 0;
   process.on('message', (raw) => {
     if ((raw as Message).type !== 'stats') return;
     const cpu = process.cpuUsage();
     report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests });
   });
-  return (...args: A) => {
+  const server = createServer((req, res) => {
     requests += 1;
-    listener(...args);
-  };
+    listener(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));
+  exitOnSignal(async () => {
+    server.closeAllConnections();
+    server.close();
+    await close();
+  });
+  return (server.address() as AddressInfo).port;
 }

@@ -74,7 +74,9 @@ export class IdempotencyFacility {
   /** Deletes keys older than the retention; returns how many. */
   async purgeExpired(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - this.retentionMs);
-    return this.db('idempotency_keys').where('createdAt', '<', cutoff).delete();
+    // `returning`: the embedded driver reports no affected-row count for a plain delete.
+    const purged = await this.db('idempotency_keys').where('createdAt', '<', cutoff).delete().returning('key');
+    return purged.length;
   }
 }
 

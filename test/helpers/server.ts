@@ -1,13 +1,13 @@
 // Boots the real app on an ephemeral port over a fresh database for one test file, and points the
 // generated client at it. Every response the client receives is validated against the contract (a
 // violation throws, failing the test) and recorded for the coverage table.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { databaseSettings } from './database.js';
 import { client, type Client } from '@platform/client';
 import { buildApp, type Platform } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -55,20 +55,6 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-/** A database of this file's own: a copy of the migrated PGlite template, or a new schema on the server. */
-function databaseSettings(): { settings: Partial<Config>; cleanup: (platform: Platform) => Promise<void> } {
-  if (process.env.DATABASE_URL) {
-    const schema = `test_${randomBytes(6).toString('hex')}`;
-    return {
-      settings: { databaseUrl: process.env.DATABASE_URL, databaseSchema: schema, poolMax: 10 },
-      cleanup: async (platform) => { await platform.database.knex.raw('drop schema if exists ?? cascade', [schema]); },
-    };
-  }
-  const dir = join(mkdtempSync(join(tmpdir(), 'platform-db-')), 'data');
-  cpSync(inject('pgliteTemplate'), dir, { recursive: true });
-  return { settings: { dataDir: dir }, cleanup: async () => { rmSync(join(dir, '..'), { recursive: true, force: true }); } };
-}
-
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer & { stop(): Promise<void> }> {
   const { settings, cleanup } = databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
@@ -83,7 +69,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await cleanup(platform);
+      await cleanup(platform.database);
       await platform.close();
     },
   };
