@@ -13,13 +13,6 @@ interface SessionRecord {
   id: string; spaceId: string; status: string; createdBy: string; createdAt: Date; updatedAt: Date; participantCount: string | number | null;
 }
 
-export interface BareUser {
-  id: string;
-  name: string;
-  email: string;
-  image: string | null;
-}
-
 const SPACE_COLUMNS = ['id', 'ownerId', 'name', 'description', 'category', 'tags', 'definition', 'isPublic', 'createdAt', 'updatedAt'];
 
 const toSpaceRow = (s: SpaceRecord) => ({
@@ -37,15 +30,13 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class BareQueries {
   constructor(private readonly db: Knex) {}
 
-  /** The session behind a bearer token and its user (the join AuthService.authenticate runs). */
-  async session(authorization: string | undefined): Promise<{ user: BareUser; expiresAt: Date } | undefined> {
+  /** The user behind a bearer token: the join AuthService.authenticate runs, same columns. */
+  async caller(authorization: string | undefined): Promise<{ id: string } | undefined> {
     const token = authorization && /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
     if (!token) return undefined;
-    const row = await this.db('auth_sessions as s').join('users as u', 'u.id', 's.userId')
+    return this.db('auth_sessions as s').join('users as u', 'u.id', 's.userId')
       .where('s.tokenHash', createHash('sha256').update(token).digest('hex')).whereNull('s.revokedAt').where('s.expiresAt', '>', new Date())
-      .first<(BareUser & { expiresAt: Date }) | undefined>('u.id', 'u.name', 'u.email', 'u.image', 's.expiresAt');
-    if (!row) return undefined;
-    return { user: { id: row.id, name: row.name, email: row.email, image: row.image }, expiresAt: row.expiresAt };
+      .first<{ id: string } | undefined>('u.id', 'u.name', 'u.email', 'u.image', 's.expiresAt');
   }
 
   async list(query: Record<string, string | string[] | undefined>) {

@@ -2,11 +2,9 @@
 // pool and knexSnakeCaseMappers) answering the four benchmarked endpoints with the same SQL statements the
 // platform's services run and the same JSON, but with no contract layer: no openapi-backend, no request or
 // response validation, no Objection, no request ids or access log. Routing is a few string comparisons.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openDatabase } from '../../src/platform/database.js';
-import { benchConfig, countRequests, exitOnSignal, report, runChild, targetFromEnv } from './common.js';
+import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 import { BareQueries } from './bare-queries.js';
 
@@ -32,7 +30,7 @@ runChild(async () => {
         return;
       }
       if (koa.method === 'POST') {
-        const user = (await q.session(koa.get('authorization')))?.user;
+        const user = await q.caller(koa.get('authorization'));
         if (!user) { koa.status = 401; return; }
         koa.status = 201;
         koa.body = await q.create(user.id, (await readJson(koa.req)) as Record<string, unknown>);
@@ -41,7 +39,7 @@ runChild(async () => {
     }
     const match = koa.method === 'GET' ? SPACE_PATH.exec(koa.path) : null;
     if (match) {
-      const user = (await q.session(koa.get('authorization')))?.user;
+      const user = await q.caller(koa.get('authorization'));
       if (!user) { koa.status = 401; return; }
       const space = await q.get(user.id, match[1]!);
       if (space) koa.body = space;
@@ -49,13 +47,7 @@ runChild(async () => {
     }
   });
 
-  const server = createServer(countRequests(app.callback()));
-  await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));
+  const port = await serve(app.callback(), () => database.close());
   installSqlTrace(database.knex);
-  exitOnSignal(async () => {
-    server.closeAllConnections();
-    server.close();
-    await database.close();
-  });
-  report({ type: 'ready', port: (server.address() as AddressInfo).port });
+  report({ type: 'ready', port });
 });

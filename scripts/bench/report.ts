@@ -13,8 +13,6 @@ export interface Measured extends LoadResult {
 export interface EndpointRow {
   label: string;
   full: Measured;
-  /** The full stack with the benchmarked data access swapped for the bare server's knex code (attribution). */
-  knexData?: Measured;
   bare: Measured;
 }
 
@@ -109,24 +107,6 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('');
   }
 
-  const attributed = r.endpoints.filter((e) => e.knexData);
-  if (attributed.length) {
-    lines.push('### Where the full stack\'s extra time goes', '');
-    lines.push('A third server, *full stack with bare data access*, is the platform itself (same openapi-backend, router, validation, ' +
-      'security handlers, request id, access log, handlers) with only the data access the benchmark calls (the session lookup, ' +
-      'spaces get and create) swapped for the bare server\'s knex code, same SQL. Where the platform\'s own data-access code is ' +
-      'as lean as bare knex (the list and search always; get and create since they left Objection) it is the same work measured ' +
-      'twice, and the gap between the two shows the run\'s noise.', '');
-    lines.push('| Endpoint | Bare data access req/s | vs bare | Extra CPU µs/req (full - bare) | of which data-access code (full - bare data access) | of which HTTP / contract layer (bare data access - bare) |');
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const e of attributed) {
-      const k = e.knexData!;
-      lines.push(`| ${e.label} | ${int(k.rps)} | ${ratio(k.rps, e.bare.rps)} | ${int(e.full.cpuUsPerRequest - e.bare.cpuUsPerRequest)} | ` +
-        `${int(e.full.cpuUsPerRequest - k.cpuUsPerRequest)} | ${int(k.cpuUsPerRequest - e.bare.cpuUsPerRequest)} |`);
-    }
-    lines.push('');
-  }
-
   if (r.routing.length) {
     const koa = r.routing.find((x) => x.setup === 'plain Koa')?.load?.rps;
     lines.push('### Routing: the same trivial handler, `GET /api/spaces/{id}`', '');
@@ -197,9 +177,13 @@ move from run to run, the ratios within one run are what to read.
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\`, \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
-below target), \`--keep\` (keep the bench schema or PGlite copies), \`--profile full|hybrid|bare\` (a CPU
-profile of that server, hybrid being the full stack with bare data access, in
-$TMPDIR/platform-bench-profiles; summarise it with \`npx tsx scripts/bench/profile-summary.ts FILE\`).
+below target), \`--keep\` (keep the bench schema or PGlite copies), \`--profile full|bare\` (a CPU profile
+of that server in $TMPDIR/platform-bench-profiles; summarise it with \`npx tsx scripts/bench/profile-summary.ts
+FILE\`).
+
+The full stack runs its real services, unmodified. An earlier version also ran a third server, the
+platform with its data access swapped for the bare server's ("where the full stack's extra time goes"); it
+was removed because it patched the platform's services at run time.
 `;
 
 /** Rewrites the benchmarks document: the header, then one section per data-set size, this run's replaced. */

@@ -1,10 +1,8 @@
 // Child process: a trivial handler behind openapi-backend (BENCH_ROUTING=ours-10 | ours-full | stock-10 |
 // stock-full), or on plain Koa with no router at all (BENCH_ROUTING=koa), served like the platform: Koa,
 // then api.handleRequest with the request shape app.ts passes.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { countRequests, exitOnSignal, report, runChild } from './common.js';
+import { report, runChild, serve } from './common.js';
 import { routingBackend, type OperationSet, type RouterKind } from './routing.js';
 
 runChild(async () => {
@@ -24,11 +22,5 @@ runChild(async () => {
       await backend.api.handleRequest({ method: koa.method, path: koa.path, headers: koa.headers as Record<string, string>, query: koa.query as Record<string, string> }, koa);
     });
   }
-  const server = createServer(countRequests(app.callback()));
-  await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));
-  exitOnSignal(async () => {
-    server.closeAllConnections();
-    server.close();
-  });
-  report({ type: 'ready', port: (server.address() as AddressInfo).port, initMs: Math.round(initMs), operations });
+  report({ type: 'ready', port: await serve(app.callback()), initMs: Math.round(initMs), operations });
 });

@@ -4,7 +4,7 @@
 // end, whatever happens. Only 127.0.0.1 is ever contacted.
 //
 // Options: --duration S (measured seconds per row, 10) --warmup S (3) --connections N (50) --spaces N (10000)
-//   --rounds N (4) --routing-duration S (6) --only list,search,get,create,routing (all) --log-level L (info) --profile full|hybrid|bare
+//   --rounds N (4) --routing-duration S (6) --only list,search,get,create,routing (all) --log-level L (info) --profile full|bare
 //   --db auto|postgres|pglite --out FILE --keep --strict (exit 1 when an endpoint is below the 0.9x target)
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -107,7 +107,8 @@ async function startServer(name: string, file: string, env: Record<string, strin
 /** The load generator's process, started once; autocannon runs there, one job at a time. */
 let loader: Child | undefined;
 
-function loadSpec(port: number, endpoint: Endpoint, seconds: number, token?: string): LoadSpec {
+/** One request to an endpoint, as autocannon and fetch both take it. */
+function request(port: number, endpoint: Endpoint, token?: string) {
   return {
     url: `http://127.0.0.1:${port}${endpoint.path}`,
     method: endpoint.method,
@@ -117,8 +118,6 @@ function loadSpec(port: number, endpoint: Endpoint, seconds: number, token?: str
       ...(endpoint.body ? { 'content-type': 'application/json' } : {}),
     },
     body: endpoint.body,
-    connections,
-    seconds,
   };
 }
 
@@ -135,7 +134,7 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
     loader = startChild('load generator', 'load.ts');
     await loader.next('ready'); // its IPC handler is installed: jobs sent now are not lost
   }
-  const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec: loadSpec(server.port, endpoint, seconds, token) }, (seconds + 60) * 1000);
+  const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec: { ...request(server.port, endpoint, token), connections, seconds } satisfies LoadSpec }, (seconds + 60) * 1000);
   if (result.non2xx > 0 || result.errors > 0) {
     const sample = await call(server.port, endpoint, token);
     throw new Error(`${server.name} ${endpoint.label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCounts)}), ` +
@@ -182,15 +181,8 @@ async function measure(servers: Server[], endpoint: Endpoint, token?: string, ti
 }
 
 async function call(port: number, endpoint: Endpoint, token?: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`http://127.0.0.1:${port}${endpoint.path}`, {
-    method: endpoint.method,
-    headers: {
-      accept: 'application/json',
-      ...(endpoint.auth && token ? { authorization: `Bearer ${token}` } : {}),
-      ...(endpoint.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: endpoint.body,
-  });
+  const { url, ...init } = request(port, endpoint, token);
+  const response = await fetch(url, init);
   const text = await response.text();
   let body: unknown = text;
   try { body = JSON.parse(text); } catch { /* not JSON */ }
@@ -198,44 +190,37 @@ async function call(port: number, endpoint: Endpoint, token?: string): Promise<{
 }
 
 /**
- * Before measuring: every server answers every endpoint with the same status and JSON as the reference (for
- * POST, the same row apart from id and timestamps), and runs the same SQL statements for it. Each server gets
+ * Before measuring: the full stack answers every endpoint with the same status and JSON as the bare server
+ * (for POST, the same row apart from id and timestamps), and runs the same SQL statements for it. Both get
  * the same requests, so that on PGlite (one data directory per server) their data stays alike.
  */
-async function checkParity(servers: Server[], reference: Server, endpoints: Endpoint[], token: string): Promise<void> {
+async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], token: string): Promise<void> {
   const strip = (body: unknown) => {
     const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = body as Record<string, unknown>;
     return rest;
   };
-  const all = [reference, ...servers];
   for (const endpoint of endpoints) {
-    // A first call each (warms up anything read once on first use, e.g. Objection's table metadata), then a traced one.
-    const answers = [];
-    for (const server of all) answers.push(await call(server.port, endpoint, token));
-    const traces: string[][] = [];
-    for (const server of all) {
+    // A first call each (warms up anything read once on first use), then a traced one.
+    const [got, expected] = [await call(full.port, endpoint, token), await call(bare.port, endpoint, token)];
+    const traced = async (server: Server) => {
       await server.child.ask({ type: 'trace', on: true });
       await call(server.port, endpoint, token);
-      traces.push(((await server.child.ask({ type: 'trace', on: false })).statements as string[]).slice().sort());
+      return ((await server.child.ask({ type: 'trace', on: false })).statements as string[]).slice().sort();
+    };
+    const [fullSql, bareSql] = [await traced(full), await traced(bare)];
+    if (got.status !== expected.status || got.status < 200 || got.status > 299) {
+      throw new Error(`${endpoint.label}: ${full.name} answers ${got.status}, ${bare.name} ${expected.status}: ` +
+        `${JSON.stringify(got.body).slice(0, 300)} / ${JSON.stringify(expected.body).slice(0, 300)}`);
     }
-    const [expected, ...others] = answers;
-    servers.forEach((server, i) => {
-      const got = others[i]!;
-      if (got.status !== expected!.status || got.status < 200 || got.status > 299) {
-        throw new Error(`${endpoint.label}: ${server.name} answers ${got.status}, ${reference.name} ${expected!.status}: ` +
-          `${JSON.stringify(got.body).slice(0, 300)} / ${JSON.stringify(expected!.body).slice(0, 300)}`);
-      }
-      const same = endpoint.method === 'POST' ? isDeepStrictEqual(strip(got.body), strip(expected!.body)) : isDeepStrictEqual(got.body, expected!.body);
-      if (!same) {
-        throw new Error(`${endpoint.label}: ${server.name} and ${reference.name} answer different JSON:\n` +
-          `${JSON.stringify(got.body).slice(0, 800)}\n${JSON.stringify(expected!.body).slice(0, 800)}`);
-      }
-      if (!isDeepStrictEqual(traces[i + 1], traces[0])) {
-        throw new Error(`${endpoint.label}: ${server.name} and ${reference.name} run different SQL:\n  ` +
-          `${traces[i + 1]!.join('\n  ')}\nvs\n  ${traces[0]!.join('\n  ')}`);
-      }
-    });
-    log(`parity ${endpoint.label}: ${all.map((s) => s.name).join(', ')}: same status, JSON and ${traces[0]!.length} SQL statements`);
+    const same = endpoint.method === 'POST' ? isDeepStrictEqual(strip(got.body), strip(expected.body)) : isDeepStrictEqual(got.body, expected.body);
+    if (!same) {
+      throw new Error(`${endpoint.label}: ${full.name} and ${bare.name} answer different JSON:\n` +
+        `${JSON.stringify(got.body).slice(0, 800)}\n${JSON.stringify(expected.body).slice(0, 800)}`);
+    }
+    if (!isDeepStrictEqual(fullSql, bareSql)) {
+      throw new Error(`${endpoint.label}: ${full.name} and ${bare.name} run different SQL:\n  ${fullSql.join('\n  ')}\nvs\n  ${bareSql.join('\n  ')}`);
+    }
+    log(`parity ${endpoint.label}: ${full.name}, ${bare.name}: same status, JSON and ${fullSql.length} SQL statements`);
   }
 }
 
@@ -247,15 +232,13 @@ async function main(): Promise<void> {
   log(`database: ${database.label}`);
 
   let fullTarget: DatabaseTarget;
-  let hybridTarget: DatabaseTarget;
   let bareTarget: DatabaseTarget;
   let scratch: string | undefined;
   if (database.url) {
-    fullTarget = hybridTarget = bareTarget = { kind: 'postgres', url: database.url, schema: 'bench' };
+    fullTarget = bareTarget = { kind: 'postgres', url: database.url, schema: 'bench' };
   } else {
     scratch = mkdtempSync(join(tmpdir(), 'platform-bench-'));
     fullTarget = { kind: 'pglite', dataDir: join(scratch, 'full') };
-    hybridTarget = { kind: 'pglite', dataDir: join(scratch, 'hybrid') };
     bareTarget = { kind: 'pglite', dataDir: join(scratch, 'bare') };
   }
 
@@ -278,8 +261,8 @@ async function main(): Promise<void> {
     const seeded = await seed(fullTarget);
     log(`seeded in ${seeded.totalMs} ms: ${seeded.publicSpaces} public, search "${seeded.searchTerm}" matches ${seeded.searchMatches}; ` +
       `total by counter row ${seeded.totalQueryMs.counter.toFixed(2)} ms, by count(*) ${seeded.totalQueryMs.countStar.toFixed(2)} ms per query`);
-    // PGlite: two processes must never open one data directory, so each other server gets a copy.
-    for (const copy of [hybridTarget, bareTarget]) if (fullTarget.dataDir && copy.dataDir) cpSync(fullTarget.dataDir, copy.dataDir, { recursive: true });
+    // PGlite: two processes must never open one data directory, so the bare server gets a copy.
+    if (fullTarget.dataDir && bareTarget.dataDir) cpSync(fullTarget.dataDir, bareTarget.dataDir, { recursive: true });
 
     const endpoints: Endpoint[] = [
       { key: 'list', label: 'GET /api/spaces (page 1)', method: 'GET', path: '/api/spaces?page=1', auth: false },
@@ -314,7 +297,7 @@ async function main(): Promise<void> {
       micro: [],
     };
 
-    // The three servers stay up (idle ones cost nothing) and are loaded one at a time, endpoint by endpoint,
+    // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
     // reads first so that the spaces POST creates come after every read of every server.
     const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
     report.startup = full.ready.startup as Startup;
@@ -324,14 +307,13 @@ async function main(): Promise<void> {
     report.startup.importsTotalMs = loaded.totalMs as number;
     log(`start-up: buildApp ${report.startup.buildAppMs} ms with the database open (openapi-backend init ${report.startup.backendInitMs} ms), ` +
       `module loading ${report.startup.importMs} ms, process start to listening ${report.startup.sinceProcessStartMs} ms`);
-    const hybrid = await startServer('full stack, bare data access', 'full-server.ts', { ...targetToEnv(hybridTarget), BENCH_DATA_ACCESS: 'knex' }, opts.profile === 'hybrid');
     const bare = await startServer('bare koa+knex', 'bare-server.ts', targetToEnv(bareTarget), opts.profile === 'bare');
-    if (endpoints.length) await checkParity([full, hybrid], bare, endpoints, seeded.token);
+    if (endpoints.length) await checkParity(full, bare, endpoints, seeded.token);
     for (const endpoint of endpoints) {
-      const [fullResult, hybridResult, bareResult] = await measure([full, hybrid, bare], endpoint, seeded.token);
-      report.endpoints.push({ label: endpoint.label, full: fullResult!, knexData: hybridResult!, bare: bareResult! } satisfies EndpointRow);
+      const [fullResult, bareResult] = await measure([full, bare], endpoint, seeded.token);
+      report.endpoints.push({ label: endpoint.label, full: fullResult!, bare: bareResult! } satisfies EndpointRow);
     }
-    await Promise.all([full, hybrid, bare].map((s) => s.child.stop()));
+    await Promise.all([full, bare].map((s) => s.child.stop()));
 
     if (only.has('routing')) {
       const micro = startChild('routing micro', 'routing-micro.ts');

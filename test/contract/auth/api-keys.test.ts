@@ -1,14 +1,10 @@
 // Auth: API keys: create (shown once), list, delete (revokes), per-user privacy and the active-key limit.
 import { describe, expect, it } from 'vitest';
-import {
-  apiKey, bearerToken, createApiKey, createPlatformClient, deleteApiKey, getSession, listApiKeys, sessionCookie,
-  signIn, signOut, signUp,
-} from '@platform/client';
-import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
+import { apiKey, createApiKey, deleteApiKey, getSession, listApiKeys } from '@platform/client';
+import { useTestServer } from '../../helpers/server.js';
 import { newUser } from '../../helpers/users.js';
 
 useTestServer();
-const cookieAuth = (name: string, token: string) => ({ headers: { Cookie: `${name}=${token}` } });
 
 describe('API keys', () => {
   it('creates a key shown once (201), lists it without the secret (200), deletes it (204), which revokes it', async () => {

@@ -1,7 +1,7 @@
 // Auth: the four credential schemes and their precedence, the session, signing out, Secure cookies.
 import { describe, expect, it } from 'vitest';
 import {
-  apiKey, bearerToken, createApiKey, createPlatformClient, deleteApiKey, getSession, listApiKeys, sessionCookie,
+  apiKey, bearerToken, createApiKey, createPlatformClient, getSession, sessionCookie,
   signIn, signOut, signUp,
 } from '@platform/client';
 import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';

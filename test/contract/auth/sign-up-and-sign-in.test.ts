@@ -1,14 +1,10 @@
 // Auth: creating an account and signing in, with their rate limits.
 import { describe, expect, it } from 'vitest';
-import {
-  apiKey, bearerToken, createApiKey, createPlatformClient, deleteApiKey, getSession, listApiKeys, sessionCookie,
-  signIn, signOut, signUp,
-} from '@platform/client';
+import { createPlatformClient, signIn, signUp } from '@platform/client';
 import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
 import { newUser } from '../../helpers/users.js';
 
 useTestServer();
-const cookieAuth = (name: string, token: string) => ({ headers: { Cookie: `${name}=${token}` } });
 
 describe('signUp', () => {
   it('creates the account, signs it in and sets an HttpOnly session cookie (201)', async () => {

@@ -1,8 +1,7 @@
 // AiArinova Spaces: a space's sessions: create, list, join (as a person or an owned agent), leave.
 import { describe, expect, it } from 'vitest';
 import {
-  createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, leaveSpaceSession, listSpaces,
-  listSpaceSessions, type SpaceRow,
+  createSpace, createSpaceSession, joinSpaceSession, leaveSpaceSession, listSpaceSessions, type SpaceRow,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';

@@ -1,14 +1,10 @@
 // AiArinova Spaces: browse, create, details, delete.
 import { describe, expect, it } from 'vitest';
-import {
-  createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, leaveSpaceSession, listSpaces,
-  listSpaceSessions, type SpaceRow,
-} from '@platform/client';
+import { createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, listSpaces, type SpaceRow } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
-import { agentListing } from '../../helpers/factories.js';
 
-const server = useTestServer();
+useTestServer();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 async function space(owner: TestUser, body: Partial<Parameters<typeof createSpace>[0]['body']> = {}): Promise<SpaceRow> {
@@ -25,13 +21,11 @@ describe('createSpace', () => {
     const alice = await newUser('Alice');
     const { data, response } = await createSpace({
       body: { name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'], definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 } },
-      ...alice.as,
-    });
+      ...alice.as });
     expect(response.status).toBe(201);
     expect(data).toMatchObject({
       ownerId: alice.user.id, name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'],
-      definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 }, isPublic: true,
-    });
+      definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 }, isPublic: true });
     const minimal = await createSpace({ body: { name: 'Bare' }, ...alice.as });
     expect(minimal.data).toMatchObject({ description: null, category: null, tags: [], definition: {}, isPublic: true });
   });
