@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { bin, repoRoot, run } from './generate/run.js';
-import { loadContract } from './generate/contract.js';
+import { checkPathFilesReferenced, loadContract } from './generate/contract.js';
 import { generateClient } from './generate/client.js';
 import { generateServerTypes } from './generate/server-types.js';
 import { generateValidators } from './generate/validators.js';
@@ -56,6 +56,7 @@ function compareTrees(): string[] {
 async function main(): Promise<void> {
   const bundlePath = join(generatedDir, 'openapi.json');
   await step('lint + bundle', () => {
+    checkPathFilesReferenced();
     run(bin('redocly'), ['lint', 'openapi/openapi.yaml', '--format', 'stylish']);
     // Wipe everything generated except the client's build output and install links.
     if (!check) {

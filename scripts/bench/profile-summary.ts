@@ -2,6 +2,11 @@
 // (`npm run bench -- --profile full`). Prints self time by package / source file and by function, and the
 // inclusive time of the platform's own functions (src/) and of a few libraries' entry points.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Frames of the repository's own files, named relative to it (src/app.ts). */
+const ROOT_URL = `${pathToFileURL(join(import.meta.dirname, '..', '..')).href}/`;
 
 interface Node {
   id: number;
@@ -29,8 +34,7 @@ const where = (url: string) => {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   if (url.startsWith('node:')) return url;
-  const at = url.indexOf('/main/');
-  return at >= 0 ? url.slice(at + '/main/'.length) : url;
+  return url.startsWith(ROOT_URL) ? url.slice(ROOT_URL.length) : url;
 };
 
 const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
@@ -43,28 +47,18 @@ for (const [id, us] of selfUs) {
   add(selfByFunction, `${node.callFrame.functionName || '(anonymous)'}  ${place}:${node.callFrame.lineNumber + 1}`, us);
 }
 
-// Inclusive time per function of src/ and scripts/: a sample counts once per distinct frame on its stack.
+// Inclusive time per package / file, and per function of src/ and generated/: a sample counts once for
+// every distinct one on its (synchronous) stack, however often it recurs there.
+const inclusiveByPlace = new Map<string, number>();
 const inclusive = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const seen = new Set<string>();
+  const once = (map: Map<string, number>, key: string) => { if (!seen.has(key)) { seen.add(key); add(map, key, us); } };
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const frame = byId.get(cur)!.callFrame;
     const place = where(frame.url);
-    if (!place.startsWith('src/') && !place.startsWith('generated/')) continue;
-    const key = `${frame.functionName || '(anonymous)'}  ${place}:${frame.lineNumber + 1}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    add(inclusive, key, us);
-  }
-}
-
-// Inclusive time per package / file: a sample counts once for every package on its (synchronous) stack.
-const inclusiveByPlace = new Map<string, number>();
-for (const [id, us] of selfUs) {
-  const seen = new Set<string>();
-  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-    const place = where(byId.get(cur)!.callFrame.url);
-    if (!seen.has(place)) { seen.add(place); add(inclusiveByPlace, place, us); }
+    once(inclusiveByPlace, place);
+    if (place.startsWith('src/') || place.startsWith('generated/')) once(inclusive, `${frame.functionName || '(anonymous)'}  ${place}:${frame.lineNumber + 1}`);
   }
 }
 

@@ -78,7 +78,8 @@ export function renderMarkdown(r: RunReport): string {
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
   lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
-    `the search \`${r.searchTerm}\` matches ${int(r.searchMatches)} public spaces (${((100 * r.searchMatches) / r.publicSpaces).toFixed(1)}%).`);
+    `the search \`${r.searchTerm}\` matches ${int(r.searchMatches)} public spaces (${((100 * r.searchMatches) / r.publicSpaces).toFixed(1)}%). ` +
+    'The users, the space read by id and its sessions made through the services, the other spaces by one INSERT ... SELECT per 5,000.');
   lines.push(`- The list's \`total\` (exact): the maintained counter row \`space_public_counts\` takes ${r.totalQueryMs.counter.toFixed(2)} ms per query ` +
     `at this size; \`count(*)\` over the public spaces would take ${r.totalQueryMs.countStar.toFixed(2)} ms (one query at a time, in the seeding process).`);
   lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
@@ -177,9 +178,9 @@ move from run to run, the ratios within one run are what to read.
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\`, \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
-below target), \`--keep\` (keep the bench schema or PGlite copies), \`--profile full|bare\` (a CPU profile
-of that server in $TMPDIR/platform-bench-profiles; summarise it with \`npx tsx scripts/bench/profile-summary.ts
-FILE\`).
+below target), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
+\`--profile full|bare\` (a CPU profile of that server in $TMPDIR/platform-bench-profiles; summarise it with
+\`npx tsx scripts/bench/profile-summary.ts FILE\`).
 
 The full stack runs its real services, unmodified. An earlier version also ran a third server, the
 platform with its data access swapped for the bare server's ("where the full stack's extra time goes"); it

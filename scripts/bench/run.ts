@@ -1,11 +1,8 @@
 // `npm run bench`: seeds the database, then load-tests the full platform against a bare Koa + knex server
 // doing the same queries, measures routing cost (10 operations vs the full contract, stock vs ours) and
 // start-up, prints the table and writes it to docs/benchmarks.md. Every process it starts is stopped at the
-// end, whatever happens. Only 127.0.0.1 is ever contacted.
-//
-// Options: --duration S (measured seconds per row, 10) --warmup S (3) --connections N (50) --spaces N (10000)
-//   --rounds N (4) --routing-duration S (6) --only list,search,get,create,routing (all) --log-level L (info) --profile full|bare
-//   --db auto|postgres|pglite --out FILE --keep --strict (exit 1 when an endpoint is below the 0.9x target)
+// end, whatever happens. Only 127.0.0.1 is ever contacted. The options (below, with their defaults) are
+// described at the top of docs/benchmarks.md (report.ts writes it); --out FILE writes another file instead.
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';

@@ -1,6 +1,6 @@
 // Reading the bundled contract: the one place that knows how operations are laid out in it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { parse } from 'yaml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -84,6 +84,24 @@ export function areasByPath(rootDocument = ROOT_DOCUMENT): Map<string, string> {
     areas.set(path, area);
   }
   return areas;
+}
+
+/**
+ * Fails, naming the file, when a file in openapi/paths/ is not in the root document's `paths` map: the
+ * bundler would silently leave its operations out.
+ */
+export function checkPathFilesReferenced(rootDocument = ROOT_DOCUMENT): void {
+  const root = parse(readFileSync(rootDocument, 'utf8')) as { paths: Record<string, { $ref: string }> };
+  const referenced = new Set(Object.values(root.paths).map((item) => item.$ref));
+  const pathsDir = join(dirname(rootDocument), 'paths');
+  const files = readdirSync(pathsDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.yaml') && !e.name.startsWith('_scratch'))
+    .map((e) => relative(dirname(rootDocument), join(e.parentPath, e.name)).split(sep).join('/'));
+  const missing = files.filter((file) => !referenced.has(file));
+  if (missing.length) {
+    throw new Error(`openapi/openapi.yaml does not reference ${missing.join(', ')}: add each under \`paths:\` as\n` +
+      missing.map((file) => `  /api/<its path>:\n    $ref: ${file}`).join('\n'));
+  }
 }
 
 export function loadContract(bundlePath: string, rootDocument?: string): Contract {
