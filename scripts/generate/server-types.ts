@@ -24,6 +24,12 @@ function emitOperations(contract: Contract): string {
       const type = Object.keys(r.content ?? {})[0];
       return type ? [`${status}: '${type}'`] : [];
     });
+    const parameters = op.parameters.filter((p) => p.in === 'query' || p.in === 'header').map((p) => {
+      const types = ([] as unknown[]).concat((p.schema as JsonObject | undefined)?.type ?? 'string') as string[];
+      const type = types.find((t) => t !== 'null') ?? 'string';
+      const nullable = types.includes('null') || (Array.isArray(p.schema?.enum) && p.schema.enum.includes(null));
+      return `{ name: ${quote(p.in === 'header' ? p.name.toLowerCase() : p.name)}, in: '${p.in}', type: '${type}', nullable: ${nullable} }`;
+    });
     const limits = op.rateLimits.map((l) => `{ name: ${quote(l.name)}, key: ${quote(l.key)}, windowSeconds: ${l.windowSeconds}, counts: ${quote(l.counts)} }`);
     return [
       `  {`,
@@ -39,6 +45,7 @@ function emitOperations(contract: Contract): string {
       `    errorStyle: '${errorStyle(op)}',`,
       `    statuses: [${statuses.join(', ')}],`,
       `    contentTypes: { ${contentTypes.join(', ')} },`,
+      `    parameters: [${parameters.join(', ')}],`,
       `    rateLimits: [${limits.join(', ')}],`,
       `    idempotency: ${op.idempotency ? `{ key: ${quote(op.idempotency.key)}, target: ${quote(op.idempotency.target)} }` : 'null'},`,
       `  },`,
@@ -69,6 +76,15 @@ export interface IdempotencyPolicy {
   readonly target: string;
 }
 
+/** A query or header parameter, as the server parses it before validation (header names lower-cased). */
+export interface ParameterMeta {
+  readonly name: string;
+  readonly in: 'query' | 'header';
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
+  /** The schema allows null: an empty value means the parameter is left out. */
+  readonly nullable: boolean;
+}
+
 /** What the server needs to know about each operation, straight from the contract. */
 export interface OperationMeta {
   readonly operationId: string;
@@ -91,6 +107,7 @@ export interface OperationMeta {
   readonly statuses: readonly number[];
   /** The media type of each documented response body, by status. */
   readonly contentTypes: Readonly<Partial<Record<number, string>>>;
+  readonly parameters: readonly ParameterMeta[];
   readonly rateLimits: readonly RateLimitPolicy[];
   readonly idempotency: IdempotencyPolicy | null;
 }

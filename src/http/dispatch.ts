@@ -1,6 +1,6 @@
 // From openapi-backend's routed (and authenticated) request to a typed handler and back, in one pipeline of
 // steps that all come from the operation's metadata in the contract:
-//   role (403) -> validation with the generated validators, every failure at once (400 / 422)
+//   role (403) -> strict input parsing (inputs.ts), then the generated validators, every failure at once (400 / 422)
 //   -> rate limits (429) -> not built (501) -> idempotency -> handler -> response checked against the contract.
 import type Koa from 'koa';
 import type { Context as RoutedContext } from 'openapi-backend';
@@ -12,6 +12,7 @@ import { ApiError, validationFailed, type FieldError } from '../platform/errors.
 import type { IdempotencyFacility } from '../platform/idempotency.js';
 import type { Authenticator } from '../platform/principal.js';
 import { NO_BODY, readJsonBody } from './body.js';
+import { checkHeaders, parseQuery, unstorableStrings } from './inputs.js';
 import type { IdempotentContext, RequestContext } from './context.js';
 import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
 import { credentialsOf, resolvePrincipal } from './security.js';
@@ -48,20 +49,21 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     const principal = meta.auth === 'none' ? undefined : await resolvePrincipal(koa, deps.authenticator);
     requireRoles(meta, principal);
 
-    const errors: FieldError[] = [];
     const path = { ...routed.request.params } as Record<string, unknown>;
-    const query = { ...koa.query } as Record<string, unknown>;
+    const { query, errors } = parseQuery(koa.querystring, meta.parameters, style);
     const headers = v.header ? { ...koa.headers } : undefined;
     check('path', v.path, path, errors);
     check('query', v.query, query, errors);
+    if (headers) errors.push(...checkHeaders(headers, meta.parameters, style));
     check('header', v.header, headers, errors);
     let body: unknown;
     if (v.body) {
-      const raw = await readJsonBody(koa, deps.config.bodyLimitBytes);
+      const raw = await readJsonBody(koa, deps.config.bodyLimitBytes, style);
       if (raw === NO_BODY) {
         if (v.bodyRequired) errors.push({ in: 'body', field: '', message: style === 'fastapi' ? 'Field required' : 'a JSON body is required', type: 'missing' });
       } else {
         body = raw;
+        errors.push(...unstorableStrings(body, style));
         check('body', v.body, body, errors);
       }
     }

@@ -3502,7 +3502,7 @@ export type SpaceSearchQuery = string;
 export type SpaceCategoryQuery = string;
 
 /**
- * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`).
+ * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`). At most 1,000,000.
  */
 export type SpacePageQuery = number;
 
@@ -3541,6 +3541,7 @@ export type CommunityCategoryQuery = string;
 export type CommunitySearchQuery = string;
 
 /**
+ * At most 1,000,000.
  * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
  * `totalPages`), not an error.
  *
@@ -3600,7 +3601,7 @@ export type VerificationRequestStatusQuery = 'pending' | 'approved' | 'rejected'
 export type VerificationRequestIdPath = string;
 
 /**
- * The page to return, from 1. A page past the last one returns an empty `entries` array (with the real `total`).
+ * The page to return, from 1. A page past the last one returns an empty `entries` array (with the real `total`). At most 1,000,000.
  */
 export type LedgerPageQuery = number;
 
@@ -3629,7 +3630,7 @@ export type AgentListingMineQuery = boolean;
 export type AgentListingSearchQuery = string;
 
 /**
- * The page to return, from 1. A page past the last one returns an empty `listings` array.
+ * The page to return, from 1. A page past the last one returns an empty `listings` array. At most 1,000,000.
  */
 export type AgentListingPageQuery = number;
 
@@ -3678,7 +3679,7 @@ export type RoomIncludeArchivedQuery = boolean;
 export type RoomListLimitQuery = number;
 
 /**
- * How many rooms to skip (0 or more); for the next page pass `offset + limit`.
+ * How many rooms to skip (0 to 100,000,000); for the next page pass `offset + limit`.
  */
 export type RoomListOffsetQuery = number;
 
@@ -3992,7 +3993,7 @@ export type ListSpacesData = {
          */
         category?: string;
         /**
-         * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`).
+         * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`). At most 1,000,000.
          */
         page?: number;
         /**
@@ -4335,6 +4336,7 @@ export type ListCommunitiesData = {
          */
         search?: string;
         /**
+         * At most 1,000,000.
          * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
          * `totalPages`), not an error.
          *
@@ -5673,7 +5675,7 @@ export type ListLedgerEntriesData = {
     path?: never;
     query?: {
         /**
-         * The page to return, from 1. A page past the last one returns an empty `entries` array (with the real `total`).
+         * The page to return, from 1. A page past the last one returns an empty `entries` array (with the real `total`). At most 1,000,000.
          */
         page?: number;
         /**
@@ -5773,7 +5775,7 @@ export type ListAgentListingsData = {
          */
         search?: string;
         /**
-         * The page to return, from 1. A page past the last one returns an empty `listings` array.
+         * The page to return, from 1. A page past the last one returns an empty `listings` array. At most 1,000,000.
          */
         page?: number;
         /**
@@ -6131,7 +6133,7 @@ export type ListRoomsData = {
          */
         limit?: number;
         /**
-         * How many rooms to skip (0 or more); for the next page pass `offset + limit`.
+         * How many rooms to skip (0 to 100,000,000); for the next page pass `offset + limit`.
          */
         offset?: number;
     };

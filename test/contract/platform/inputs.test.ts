@@ -1,0 +1,100 @@
+// Inputs are taken exactly as sent or refused with a 4xx naming them (docs/guides/errors.md): plain decimal
+// numbers in query and header parameters, no NUL or unpaired surrogates in strings, valid UTF-8, and the Rooms
+// API's FastAPI shape for bodies that are not JSON.
+import { describe, expect, it } from 'vitest';
+import { createSpace, listSpaces, signUp } from '@platform/client';
+import { useTestServer } from '../../helpers/server.js';
+import { newUser } from '../../helpers/users.js';
+
+const server = useTestServer();
+
+const fieldsOf = (body: any) => (body.errors ?? []).map((e: { in: string; field: string }) => `${e.in}:${e.field}`);
+const raw = (path: string, init: RequestInit = {}) => fetch(`${server.baseUrl}${path}`, init);
+const json = (token: string, body: string) => ({ method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body });
+
+describe('numbers in query parameters', () => {
+  it.each(['0x10', '0b11', '1e3', '1e400', 'Infinity', '-Infinity', 'NaN', '+5', ' 5', '5 ', '5.0', '05x', '', '99999999999999999999'])(
+    'refuses page=%j with 400 naming page, never coercing it', async (value) => {
+      const res = await raw(`/api/spaces?page=${encodeURIComponent(value)}`);
+      expect(res.status).toBe(400);
+      expect(fieldsOf(await res.json())).toContain('query:page');
+    });
+
+  it('refuses a page past 1,000,000 and a limit past 50 (no offset overflow, no silent clamping)', async () => {
+    for (const query of ['page=1000001', 'page=460000000000000000', 'limit=51', 'limit=1000000']) {
+      const res = await raw(`/api/spaces?${query}`);
+      expect(res.status, query).toBe(400);
+    }
+    const last = await listSpaces({ query: { page: 1_000_000, limit: 50 } });
+    expect(last.data).toMatchObject({ spaces: [], page: 1_000_000 });
+  });
+
+  it('refuses a parameter given twice', async () => {
+    const res = await raw('/api/spaces?page=1&page=2');
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors).toEqual([expect.objectContaining({ in: 'query', field: 'page', message: 'must be given once, not 2 times' })]);
+  });
+
+  it('refuses malformed percent-encoding and NUL in a query value, naming the parameter', async () => {
+    for (const query of ['search=a%00b', 'search=%E0%A4', 'search=%ED%A0%80']) {
+      const res = await raw(`/api/spaces?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(fieldsOf(await res.json()), query).toContain('query:search');
+    }
+  });
+});
+
+describe('strings PostgreSQL cannot store', () => {
+  it('refuses NUL in any body string with 400 naming the field, and creates nothing', async () => {
+    const { response, error } = await signUp({ body: { name: 'fuzz\u0000nul', email: 'nul@example.com', password: 'long enough' } });
+    expect(response.status).toBe(400);
+    expect(fieldsOf(error)).toEqual(['body:name']);
+    const again = await signUp({ body: { name: 'Fine', email: 'nul@example.com', password: 'long enough' } });
+    expect(again.response.status).toBe(201); // the refused request created no account
+  });
+
+  it('refuses unpaired surrogates in text fields and inside free-form JSON (definition), and NUL in field names', async () => {
+    const alice = await newUser('Alice');
+    const cases: Array<[string, string]> = [
+      ['{"name":"fuzz\\ud800x"}', 'body:name'],
+      ['{"name":"S","definition":{"note":"\\udc00"}}', 'body:definition.note'],
+      ['{"name":"S","definition":{"deep":["ok","\\ud83d"]}}', 'body:definition.deep.1'],
+      ['{"name":"S","definition":{"a\\u0000b":1}}', 'body:definition.a\\u0000b'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await raw('/api/spaces', json(alice.token, body));
+      expect(res.status, body).toBe(400);
+      expect(fieldsOf(await res.json()), body).toContain(field);
+    }
+    const paired = await createSpace({ body: { name: 'Emoji \ud83d\ude00', definition: { note: '\ud83d\ude00' } }, ...alice.as });
+    expect(paired.data).toMatchObject({ name: 'Emoji 😀', definition: { note: '😀' } });
+  });
+
+  it('refuses a body that is not valid UTF-8 instead of storing replacement characters', async () => {
+    const alice = await newUser('Alice');
+    const bytes = Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await raw('/api/spaces', { method: 'POST', headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'application/json' }, body: bytes });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_JSON', detail: 'The request body is not valid UTF-8.' });
+  });
+});
+
+describe('the Rooms API', () => {
+  it('answers a body that is not JSON with FastAPI\'s 422 json_invalid, as its operations document', async () => {
+    const alice = await newUser('Alice');
+    for (const init of [json(alice.token, '{"name": '), { ...json(alice.token, 'name=x'), headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'text/plain' } }]) {
+      const res = await raw('/api/v1/rooms', init);
+      expect(res.status).toBe(422);
+      expect(await res.json()).toEqual({ detail: [expect.objectContaining({ loc: ['body'], type: 'json_invalid' })] });
+    }
+  });
+
+  it('reads an empty nullable query value (?state=) as no filter, and refuses a hex limit in its own shape', async () => {
+    const alice = await newUser('Alice');
+    const empty = await raw('/api/v1/rooms?state=', { headers: { Authorization: `Bearer ${alice.token}` } });
+    expect(empty.status).not.toBe(422);
+    const hex = await raw('/api/v1/rooms?limit=0x10', { headers: { Authorization: `Bearer ${alice.token}` } });
+    expect(hex.status).toBe(422);
+    expect(await hex.json()).toEqual({ detail: [{ loc: ['query', 'limit'], msg: 'Input should be a valid integer, unable to parse string as an integer', type: 'int_parsing' }] });
+  });
+});
