@@ -18,7 +18,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { ApiError, unauthenticated } from './platform/errors.js';
 import { createRateLimiters } from './platform/rate-limit.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type Providers, type Services } from './services.js';
 
 const root = join(import.meta.dirname, '..');
 const IDEMPOTENCY_PURGE_MS = 3600_000;
@@ -39,12 +39,16 @@ export interface BuildOptions {
   database?: Database;
   log?: Logger;
   clock?: Clock;
+  /** Agent and speech providers instead of the configured ones (tests, benchmarks). */
+  providers?: Providers;
+  /** Run the background jobs (renewals, idempotency purge) on their timers; tests run them by hand. */
+  jobs?: boolean;
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config);
   const database = options.database ?? (await openDatabase(config));
-  const services = createServices(database, config, options.clock ?? systemClock);
+  const services = createServices(database, config, options.clock ?? systemClock, options.providers);
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));
@@ -95,11 +99,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await api.handleRequest(request, koa);
   });
 
-  // Idempotency keys are kept at least their retention, then purged (any instance may do it).
-  const purge = setInterval(() => {
-    services.idempotency.purgeExpired().catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
-  }, IDEMPOTENCY_PURGE_MS);
-  purge.unref();
+  // Background jobs, on every instance (each is safe to run concurrently): idempotency keys are kept their
+  // retention, then purged; monthly renewals are charged when due.
+  const timers = options.jobs === false ? [] : [
+    every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
+    every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
+  ];
 
   return {
     app,
@@ -108,10 +113,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services,
     log,
     close: async () => {
-      clearInterval(purge);
+      for (const timer of timers) clearInterval(timer);
       await database.close();
     },
   };
+}
+
+/** Runs `job` every `ms` (one run at a time), logging failures; never keeps the process alive. */
+function every(ms: number, job: () => Promise<unknown>, name: string, log: Logger): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    job().catch((error: unknown) => log.warn({ err: error }, `${name} failed`)).finally(() => { running = false; });
+  }, ms);
+  timer.unref();
+  return timer;
 }
 
 /**

@@ -4,26 +4,31 @@
 // type below then requires a handler for each of its operations, and nothing else lists operations.
 import type { Area, OperationId } from '../generated/server/index.js';
 import { operations } from '../generated/server/index.js';
+import { agentsHandlers } from './agents/handlers.js';
 import { authHandlers } from './auth/handlers.js';
+import { communitiesHandlers } from './communities/handlers.js';
 import { healthHandlers } from './health/handlers.js';
 import type { HandlersOf } from './http/context.js';
+import { mediaHandlers } from './media/handlers.js';
 import type { Services } from './services.js';
 import { spacesHandlers } from './spaces/handlers.js';
+import { walletHandlers } from './wallet/handlers.js';
 
 export const NOT_BUILT = 'not built';
 
 export const areas = {
   admin: NOT_BUILT,
-  agents: NOT_BUILT,
+  agents: (s) => agentsHandlers(s.agents),
   auth: (s) => authHandlers(s.auth),
-  communities: NOT_BUILT,
+  communities: (s) => communitiesHandlers(s.communities, s.communityChat),
   conversations: NOT_BUILT,
   health: (s) => healthHandlers(s.database),
   lounge: NOT_BUILT,
+  media: (s) => mediaHandlers(s.media),
   official: NOT_BUILT,
   rooms: NOT_BUILT,
   spaces: (s) => spacesHandlers(s.spaces),
-  wallet: NOT_BUILT,
+  wallet: (s) => walletHandlers(s.wallet),
 } satisfies { [A in Area]: ((services: Services) => HandlersOf<A>) | typeof NOT_BUILT };
 
 export const isBuilt = (area: Area): boolean => areas[area] !== NOT_BUILT;

@@ -34,6 +34,28 @@ export interface Config {
   /** How long idempotency keys are kept (at least 24 h). */
   idempotencyRetentionHours: number;
   rateLimits: RateLimits;
+  /** The platform's share of every community fee, 0 to 1 (the creator receives the rest). */
+  platformFeeShare: number;
+  /** How often each instance looks for monthly renewals that are due. */
+  renewalIntervalSeconds: number;
+  agent: AgentConfig;
+  /** Text to speech for agents' replies; without it, replies have no audio. */
+  speech?: SpeechConfig;
+}
+
+/** The agent provider: the local one (no network), or an OpenAI-compatible server when `baseUrl` is set. */
+export interface AgentConfig {
+  baseUrl?: string;
+  apiKey?: string;
+  /** No first chunk, or no next chunk, within this long: the call fails with AGENT_TIMEOUT (and is refunded before a chunk). */
+  timeoutMs: number;
+}
+
+export interface SpeechConfig {
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  voice: string;
 }
 
 const number = (value: string | undefined, fallback: number) => {
@@ -66,5 +88,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
       signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
     },
+    platformFeeShare: Math.min(1, Math.max(0, number(env.PLATFORM_FEE_SHARE, 0))),
+    renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),
+    agent: { baseUrl: env.AGENT_BASE_URL || undefined, apiKey: env.AGENT_API_KEY || undefined, timeoutMs: number(env.AGENT_TIMEOUT_MS, 60_000) },
+    speech: env.SPEECH_BASE_URL
+      ? { baseUrl: env.SPEECH_BASE_URL, apiKey: env.SPEECH_API_KEY || undefined, model: env.SPEECH_MODEL || 'tts-1', voice: env.SPEECH_VOICE || 'alloy' }
+      : undefined,
   };
 }

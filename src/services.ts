@@ -2,27 +2,60 @@
 // tests and the benchmark reach the real services. Handlers never see it: each area's handlers are given their
 // own service by src/areas.ts.
 import type { Config } from './config.js';
+import { AgentListingsService } from './agents/service.js';
+import type { AgentProvider } from './ai/agent-provider.js';
+import { createAgentProvider, createSpeechProvider } from './ai/providers.js';
+import type { SpeechProvider } from './ai/speech-provider.js';
 import { AuthService } from './auth/service.js';
+import { CommunityAgentChat } from './communities/agent-chat.js';
+import { RenewalJob } from './communities/renewals.js';
+import { CommunitiesService } from './communities/service.js';
+import { MediaService } from './media/service.js';
 import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
 import { SpacesService } from './spaces/service.js';
+import { WalletService } from './wallet/service.js';
 
 export interface Services {
   database: Database;
   clock: Clock;
   idempotency: IdempotencyFacility;
   auth: AuthService;
+  agents: AgentListingsService;
   spaces: SpacesService;
+  wallet: WalletService;
+  media: MediaService;
+  communities: CommunitiesService;
+  communityChat: CommunityAgentChat;
+  renewals: RenewalJob;
 }
 
-export function createServices(database: Database, config: Config, clock: Clock): Services {
+/** Providers default to the configured ones; tests and benchmarks may pass their own. */
+export interface Providers {
+  agent?: AgentProvider;
+  speech?: SpeechProvider;
+}
+
+export function createServices(database: Database, config: Config, clock: Clock, providers: Providers = {}): Services {
   const { knex } = database;
+  const agents = new AgentListingsService(knex, clock);
+  const wallet = new WalletService(knex, clock);
+  const media = new MediaService(knex);
+  const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
   return {
     database,
     clock,
     idempotency: new IdempotencyFacility(knex, clock, config.idempotencyRetentionHours * 3600_000),
     auth: new AuthService(knex, clock, { sessionTtlDays: config.sessionTtlDays, adminEmails: config.adminEmails }),
-    spaces: new SpacesService(knex),
+    agents,
+    spaces: new SpacesService(knex, agents),
+    wallet,
+    media,
+    communities,
+    communityChat: new CommunityAgentChat(knex, clock, communities, wallet, media,
+      providers.agent ?? createAgentProvider(config.agent), 'speech' in providers ? providers.speech : createSpeechProvider(config.speech),
+      { timeoutMs: config.agent.timeoutMs, platformFeeShare: config.platformFeeShare }),
+    renewals: new RenewalJob(knex, clock, communities, wallet),
   };
 }

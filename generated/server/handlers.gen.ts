@@ -24,6 +24,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.SignUpData, 'url'>, never, never>;
     responses: T.SignUpResponses & T.SignUpErrors;
     streams: {};
+    binary: never;
     headers: { 201: { 'Set-Cookie'?: string | string[]; 'Cache-Control'?: 'no-store' }; 429: { 'Retry-After'?: string } };
   };
   signIn: {
@@ -33,6 +34,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.SignInData, 'url'>, never, never>;
     responses: T.SignInResponses & T.SignInErrors;
     streams: {};
+    binary: never;
     headers: { 200: { 'Set-Cookie'?: string | string[]; 'Cache-Control'?: 'no-store' }; 429: { 'Retry-After'?: string } };
   };
   signOut: {
@@ -42,6 +44,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.SignOutData, 'url'>, never, never>;
     responses: T.SignOutResponses & T.SignOutErrors;
     streams: {};
+    binary: never;
     headers: { 204: { 'Set-Cookie'?: string | string[] } };
   };
   getSession: {
@@ -51,6 +54,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetSessionData, 'url'>, never, never>;
     responses: T.GetSessionResponses & T.GetSessionErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listApiKeys: {
@@ -60,6 +64,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListApiKeysData, 'url'>, never, never>;
     responses: T.ListApiKeysResponses & T.ListApiKeysErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createApiKey: {
@@ -69,6 +74,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateApiKeyData, 'url'>, never, 'expiresInDays'>;
     responses: T.CreateApiKeyResponses & T.CreateApiKeyErrors;
     streams: {};
+    binary: never;
     headers: { 201: { 'Cache-Control'?: 'no-store' } };
   };
   deleteApiKey: {
@@ -78,6 +84,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.DeleteApiKeyData, 'url'>, never, never>;
     responses: T.DeleteApiKeyResponses & T.DeleteApiKeyErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listSpaces: {
@@ -87,6 +94,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListSpacesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListSpacesResponses & T.ListSpacesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createSpace: {
@@ -96,6 +104,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateSpaceData, 'url'>, never, 'tags' | 'isPublic'>;
     responses: T.CreateSpaceResponses & T.CreateSpaceErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getSpace: {
@@ -105,6 +114,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetSpaceData, 'url'>, never, never>;
     responses: T.GetSpaceResponses & T.GetSpaceErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   deleteSpace: {
@@ -114,6 +124,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.DeleteSpaceData, 'url'>, never, never>;
     responses: T.DeleteSpaceResponses & T.DeleteSpaceErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listSpaceSessions: {
@@ -123,6 +134,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListSpaceSessionsData, 'url'>, never, never>;
     responses: T.ListSpaceSessionsResponses & T.ListSpaceSessionsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createSpaceSession: {
@@ -132,6 +144,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateSpaceSessionData, 'url'>, never, never>;
     responses: T.CreateSpaceSessionResponses & T.CreateSpaceSessionErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   joinSpaceSession: {
@@ -141,6 +154,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.JoinSpaceSessionData, 'url'>, never, never>;
     responses: T.JoinSpaceSessionResponses & T.JoinSpaceSessionErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   leaveSpaceSession: {
@@ -150,6 +164,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.LeaveSpaceSessionData, 'url'>, never, never>;
     responses: T.LeaveSpaceSessionResponses & T.LeaveSpaceSessionErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listCommunities: {
@@ -159,6 +174,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListCommunitiesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListCommunitiesResponses & T.ListCommunitiesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createCommunity: {
@@ -168,6 +184,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateCommunityData, 'url'>, never, 'type'>;
     responses: T.CreateCommunityResponses & T.CreateCommunityErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listMyCommunities: {
@@ -177,6 +194,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListMyCommunitiesData, 'url'>, never, never>;
     responses: T.ListMyCommunitiesResponses & T.ListMyCommunitiesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listJoinedCommunities: {
@@ -186,6 +204,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListJoinedCommunitiesData, 'url'>, never, never>;
     responses: T.ListJoinedCommunitiesResponses & T.ListJoinedCommunitiesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getCommunity: {
@@ -195,6 +214,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetCommunityData, 'url'>, never, never>;
     responses: T.GetCommunityResponses & T.GetCommunityErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   updateCommunity: {
@@ -204,6 +224,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.UpdateCommunityData, 'url'>, never, never>;
     responses: T.UpdateCommunityResponses & T.UpdateCommunityErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   deleteCommunity: {
@@ -213,6 +234,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.DeleteCommunityData, 'url'>, never, never>;
     responses: T.DeleteCommunityResponses & T.DeleteCommunityErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   joinCommunity: {
@@ -222,6 +244,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.JoinCommunityData, 'url'>, never, never>;
     responses: T.JoinCommunityResponses & T.JoinCommunityErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   leaveCommunity: {
@@ -231,6 +254,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.LeaveCommunityData, 'url'>, never, never>;
     responses: T.LeaveCommunityResponses & T.LeaveCommunityErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listCommunityMembers: {
@@ -240,6 +264,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListCommunityMembersData, 'url'>, never, never>;
     responses: T.ListCommunityMembersResponses & T.ListCommunityMembersErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listCommunityAgents: {
@@ -249,6 +274,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListCommunityAgentsData, 'url'>, never, never>;
     responses: T.ListCommunityAgentsResponses & T.ListCommunityAgentsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   addCommunityAgent: {
@@ -258,6 +284,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.AddCommunityAgentData, 'url'>, never, never>;
     responses: T.AddCommunityAgentResponses & T.AddCommunityAgentErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   removeCommunityAgent: {
@@ -267,6 +294,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.RemoveCommunityAgentData, 'url'>, never, never>;
     responses: T.RemoveCommunityAgentResponses & T.RemoveCommunityAgentErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listCommunityMessages: {
@@ -276,6 +304,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListCommunityMessagesData, 'url'>, 'limit', never>;
     responses: T.ListCommunityMessagesResponses & T.ListCommunityMessagesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   sendCommunityMessage: {
@@ -285,6 +314,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.SendCommunityMessageData, 'url'>, never, never>;
     responses: T.SendCommunityMessageResponses & T.SendCommunityMessageErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   chatWithCommunityAgent: {
@@ -294,6 +324,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ChatWithCommunityAgentData, 'url'>, never, never>;
     responses: T.ChatWithCommunityAgentResponses & T.ChatWithCommunityAgentErrors;
     streams: { 200: T.ChatWithCommunityAgentResponses[200] };
+    binary: never;
     headers: {};
   };
   startOfficialChat: {
@@ -303,6 +334,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.StartOfficialChatData, 'url'>, never, never>;
     responses: T.StartOfficialChatResponses & T.StartOfficialChatErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   requestHumanTransfer: {
@@ -312,6 +344,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.RequestHumanTransferData, 'url'>, never, never>;
     responses: T.RequestHumanTransferResponses & T.RequestHumanTransferErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   acceptTransfer: {
@@ -321,6 +354,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.AcceptTransferData, 'url'>, never, never>;
     responses: T.AcceptTransferResponses & T.AcceptTransferErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   resolveConversation: {
@@ -330,6 +364,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ResolveConversationData, 'url'>, never, never>;
     responses: T.ResolveConversationResponses & T.ResolveConversationErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getCsStatus: {
@@ -339,6 +374,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetCsStatusData, 'url'>, never, never>;
     responses: T.GetCsStatusResponses & T.GetCsStatusErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getCsQueue: {
@@ -348,6 +384,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetCsQueueData, 'url'>, never, never>;
     responses: T.GetCsQueueResponses & T.GetCsQueueErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   inviteCsAgent: {
@@ -357,6 +394,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.InviteCsAgentData, 'url'>, never, never>;
     responses: T.InviteCsAgentResponses & T.InviteCsAgentErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   requestVerification: {
@@ -366,6 +404,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.RequestVerificationData, 'url'>, never, never>;
     responses: T.RequestVerificationResponses & T.RequestVerificationErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createLounge: {
@@ -375,6 +414,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateLoungeData, 'url'>, never, 'freeMinutesPerDay' | 'subscriptionPriceCents'>;
     responses: T.CreateLoungeResponses & T.CreateLoungeErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getLounge: {
@@ -384,6 +424,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetLoungeData, 'url'>, never, never>;
     responses: T.GetLoungeResponses & T.GetLoungeErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   startLoungeChat: {
@@ -393,6 +434,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.StartLoungeChatData, 'url'>, never, never>;
     responses: T.StartLoungeChatResponses & T.StartLoungeChatErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getLoungeDashboard: {
@@ -402,6 +444,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetLoungeDashboardData, 'url'>, never, never>;
     responses: T.GetLoungeDashboardResponses & T.GetLoungeDashboardErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listVerificationRequests: {
@@ -411,6 +454,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListVerificationRequestsData, 'url'>, never, never>;
     responses: T.ListVerificationRequestsResponses & T.ListVerificationRequestsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   reviewVerificationRequest: {
@@ -420,6 +464,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ReviewVerificationRequestData, 'url'>, never, never>;
     responses: T.ReviewVerificationRequestResponses & T.ReviewVerificationRequestErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getWallet: {
@@ -429,6 +474,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetWalletData, 'url'>, never, never>;
     responses: T.GetWalletResponses & T.GetWalletErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listLedgerEntries: {
@@ -438,6 +484,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListLedgerEntriesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListLedgerEntriesResponses & T.ListLedgerEntriesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   creditWallet: {
@@ -447,6 +494,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreditWalletData, 'url'>, never, never>;
     responses: T.CreditWalletResponses & T.CreditWalletErrors;
     streams: {};
+    binary: never;
     headers: { 201: { 'Idempotent-Replayed'?: 'true' } };
   };
   listAgentListings: {
@@ -456,6 +504,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListAgentListingsData, 'url'>, 'mine' | 'page' | 'limit', never>;
     responses: T.ListAgentListingsResponses & T.ListAgentListingsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createAgentListing: {
@@ -465,6 +514,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateAgentListingData, 'url'>, never, 'isPublic'>;
     responses: T.CreateAgentListingResponses & T.CreateAgentListingErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getAgentListing: {
@@ -474,6 +524,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetAgentListingData, 'url'>, never, never>;
     responses: T.GetAgentListingResponses & T.GetAgentListingErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   deleteAgentListing: {
@@ -483,6 +534,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.DeleteAgentListingData, 'url'>, never, never>;
     responses: T.DeleteAgentListingResponses & T.DeleteAgentListingErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   updateAgentListing: {
@@ -492,6 +544,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.UpdateAgentListingData, 'url'>, never, never>;
     responses: T.UpdateAgentListingResponses & T.UpdateAgentListingErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listConversationMessages: {
@@ -501,6 +554,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListConversationMessagesData, 'url'>, 'limit', never>;
     responses: T.ListConversationMessagesResponses & T.ListConversationMessagesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   sendConversationMessage: {
@@ -510,6 +564,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.SendConversationMessageData, 'url'>, never, never>;
     responses: T.SendConversationMessageResponses & T.SendConversationMessageErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   chatInConversation: {
@@ -519,6 +574,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ChatInConversationData, 'url'>, never, never>;
     responses: T.ChatInConversationResponses & T.ChatInConversationErrors;
     streams: { 200: T.ChatInConversationResponses[200] };
+    binary: never;
     headers: {};
   };
   listRooms: {
@@ -528,6 +584,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomsData, 'url'>, 'include_archived' | 'limit' | 'offset', never>;
     responses: T.ListRoomsResponses & T.ListRoomsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createRoom: {
@@ -537,6 +594,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateRoomData, 'url'>, never, never>;
     responses: T.CreateRoomResponses & T.CreateRoomErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listAgentRoles: {
@@ -546,6 +604,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListAgentRolesData, 'url'>, never, never>;
     responses: T.ListAgentRolesResponses & T.ListAgentRolesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createAgentRoleDocument: {
@@ -555,6 +614,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateAgentRoleDocumentData, 'url'>, never, never>;
     responses: T.CreateAgentRoleDocumentResponses & T.CreateAgentRoleDocumentErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listRulesDocuments: {
@@ -564,6 +624,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRulesDocumentsData, 'url'>, never, never>;
     responses: T.ListRulesDocumentsResponses & T.ListRulesDocumentsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createRulesDocument: {
@@ -573,6 +634,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateRulesDocumentData, 'url'>, never, never>;
     responses: T.CreateRulesDocumentResponses & T.CreateRulesDocumentErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getDocument: {
@@ -582,6 +644,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetDocumentData, 'url'>, never, never>;
     responses: T.GetDocumentResponses & T.GetDocumentErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createDocumentVersion: {
@@ -591,6 +654,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateDocumentVersionData, 'url'>, never, never>;
     responses: T.CreateDocumentVersionResponses & T.CreateDocumentVersionErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getRoom: {
@@ -600,6 +664,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetRoomData, 'url'>, never, never>;
     responses: T.GetRoomResponses & T.GetRoomErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   archiveRoom: {
@@ -609,6 +674,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ArchiveRoomData, 'url'>, never, never>;
     responses: T.ArchiveRoomResponses & T.ArchiveRoomErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listRoomEvents: {
@@ -618,6 +684,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomEventsData, 'url'>, 'limit', never>;
     responses: T.ListRoomEventsResponses & T.ListRoomEventsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   streamRoomEvents: {
@@ -627,6 +694,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.StreamRoomEventsData, 'url'>, never, never>;
     responses: T.StreamRoomEventsResponses & T.StreamRoomEventsErrors;
     streams: { 200: T.StreamRoomEventsResponses[200] };
+    binary: never;
     headers: {};
   };
   listRoomTimeline: {
@@ -636,6 +704,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomTimelineData, 'url'>, 'limit', never>;
     responses: T.ListRoomTimelineResponses & T.ListRoomTimelineErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listRoomInvitations: {
@@ -645,6 +714,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomInvitationsData, 'url'>, never, never>;
     responses: T.ListRoomInvitationsResponses & T.ListRoomInvitationsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   createRoomInvitation: {
@@ -654,6 +724,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.CreateRoomInvitationData, 'url'>, never, never>;
     responses: T.CreateRoomInvitationResponses & T.CreateRoomInvitationErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   acceptRoomInvitation: {
@@ -663,6 +734,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.AcceptRoomInvitationData, 'url'>, never, never>;
     responses: T.AcceptRoomInvitationResponses & T.AcceptRoomInvitationErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listRoomInviteCandidates: {
@@ -672,6 +744,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomInviteCandidatesData, 'url'>, never, never>;
     responses: T.ListRoomInviteCandidatesResponses & T.ListRoomInviteCandidatesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   leaveRoom: {
@@ -681,6 +754,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.LeaveRoomData, 'url'>, never, never>;
     responses: T.LeaveRoomResponses & T.LeaveRoomErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   postRoomMessage: {
@@ -690,6 +764,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.PostRoomMessageData, 'url'>, never, never>;
     responses: T.PostRoomMessageResponses & T.PostRoomMessageErrors;
     streams: {};
+    binary: never;
     headers: { 201: { 'Idempotent-Replayed'?: 'true' } };
   };
   deleteRoomMessage: {
@@ -699,6 +774,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.DeleteRoomMessageData, 'url'>, never, never>;
     responses: T.DeleteRoomMessageResponses & T.DeleteRoomMessageErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   editRoomMessage: {
@@ -708,6 +784,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.EditRoomMessageData, 'url'>, never, never>;
     responses: T.EditRoomMessageResponses & T.EditRoomMessageErrors;
     streams: {};
+    binary: never;
     headers: { 200: { 'Idempotent-Replayed'?: 'true' } };
   };
   listRoomParticipants: {
@@ -717,6 +794,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomParticipantsData, 'url'>, never, never>;
     responses: T.ListRoomParticipantsResponses & T.ListRoomParticipantsErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   removeRoomParticipant: {
@@ -726,6 +804,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.RemoveRoomParticipantData, 'url'>, never, never>;
     responses: T.RemoveRoomParticipantResponses & T.RemoveRoomParticipantErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   updateRoomAgentRole: {
@@ -735,6 +814,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.UpdateRoomAgentRoleData, 'url'>, never, never>;
     responses: T.UpdateRoomAgentRoleResponses & T.UpdateRoomAgentRoleErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   updateRoomRules: {
@@ -744,6 +824,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.UpdateRoomRulesData, 'url'>, never, never>;
     responses: T.UpdateRoomRulesResponses & T.UpdateRoomRulesErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getRoomRun: {
@@ -753,6 +834,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetRoomRunData, 'url'>, never, never>;
     responses: T.GetRoomRunResponses & T.GetRoomRunErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   listRoomRunToolEvents: {
@@ -762,7 +844,18 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.ListRoomRunToolEventsData, 'url'>, 'limit', never>;
     responses: T.ListRoomRunToolEventsResponses & T.ListRoomRunToolEventsErrors;
     streams: {};
+    binary: never;
     headers: {};
+  };
+  getAudio: {
+    area: 'media';
+    auth: 'none';
+    idempotent: false;
+    request: WithDefaults<Omit<T.GetAudioData, 'url'>, never, never>;
+    responses: T.GetAudioResponses & T.GetAudioErrors;
+    streams: {};
+    binary: 200;
+    headers: { 200: { 'Cache-Control'?: 'public, max-age=31536000, immutable' } };
   };
   getHealth: {
     area: 'health';
@@ -771,6 +864,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetHealthData, 'url'>, never, never>;
     responses: T.GetHealthResponses & T.GetHealthErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
   getReadiness: {
@@ -780,6 +874,7 @@ export interface OperationTypes {
     request: WithDefaults<Omit<T.GetReadinessData, 'url'>, never, never>;
     responses: T.GetReadinessResponses & T.GetReadinessErrors;
     streams: {};
+    binary: never;
     headers: {};
   };
 }
@@ -819,7 +914,9 @@ export interface StreamEvent<E> {
 }
 
 type Replies<Op extends OperationId, R, Streams> = {
-  [S in keyof R & number]: S extends keyof Streams ? StreamReply<S, Streams[S], HeadersOf<Op, S>> : BodyReply<S, R[S], HeadersOf<Op, S>>;
+  [S in keyof R & number]: S extends keyof Streams ? StreamReply<S, Streams[S], HeadersOf<Op, S>>
+    : S extends OperationTypes[Op]['binary'] ? BodyReply<S, Uint8Array, HeadersOf<Op, S>>
+    : BodyReply<S, R[S], HeadersOf<Op, S>>;
 }[keyof R & number];
 
 /** Everything a handler may return for `Op`: exactly the statuses, bodies and headers the contract documents. */

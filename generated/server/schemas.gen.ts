@@ -28,6 +28,7 @@ export type {
   CommunityCreated,
   CommunityCsMode,
   CommunityFee,
+  CommunityFeeInput,
   CommunityList,
   CommunityMember,
   CommunityMemberList,

@@ -537,6 +537,12 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.listRoomRunToolEvents_200, 401: responses.listRoomRunToolEvents_401, 403: responses.listRoomRunToolEvents_403, 404: responses.listRoomRunToolEvents_404, 422: responses.listRoomRunToolEvents_422 },
   },
+  getAudio: {
+    path: params.getAudio_path,
+    query: params.getAudio_query,
+    bodyRequired: false,
+    responses: { 400: responses.getAudio_400, 404: responses.getAudio_404 },
+  },
   getHealth: {
     query: params.getHealth_query,
     bodyRequired: false,

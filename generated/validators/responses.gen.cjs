@@ -16689,7 +16689,7 @@ return errors === 0;
 }
 validate298.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema149 = {"type":"number","title":"CommunityFee","description":"An amount in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most\ntwo decimals.\n","minimum":0,"maximum":1000000,"multipleOf":0.01,"examples":[0,4.99]};
+const schema149 = {"type":"number","title":"CommunityFee","description":"An amount in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most\ntwo decimals. Amounts are stored exactly (in hundredths) and sent as JSON numbers; read them as decimals\n(a `multipleOf: 0.01` check in floating point would wrongly refuse values such as 0.29).\n","minimum":0,"maximum":1000000,"examples":[0,4.99]};
 
 function validate300(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -16722,25 +16722,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-let res0;
-if((0.01 === 0 || (res0 = data/0.01, Math.abs(Math.round(res0) - res0) > 1e-9))){
-const err2 = {instancePath,schemaPath:"#/multipleOf",keyword:"multipleOf",params:{multipleOf: 0.01},message:"must be multiple of 0.01"};
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
 }
 errors++;
 }
@@ -26556,7 +26545,7 @@ return errors === 0;
 }
 validate465.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema232 = {"type":"string","title":"CommunitySubscriptionStatus","description":"The member's monthly subscription:\n\n- `none`: nothing to pay (the community has no monthly fee when the member joined, or the member is\n  its creator or was made a CS agent by `inviteCsAgent`).\n- `active`: the current month is paid.\n- `past_due`: a monthly renewal could not be charged (insufficient balance); it is retried, and the\n  member keeps full access meanwhile.\n- `cancelled`: the subscription ended unpaid. The member can still read but not post or chat with\n  agents (403 `SUBSCRIPTION_INACTIVE`) until `joinCommunity` renews it (which charges `monthlyFee`\n  only).\n","enum":["active","past_due","cancelled","none"]};
+const schema232 = {"type":"string","title":"CommunitySubscriptionStatus","description":"The member's monthly subscription:\n\n- `none`: nothing to pay (the community had no monthly fee when the member joined or when their last\n  paid month ended, or the member is\n  its creator or was made a CS agent by `inviteCsAgent`).\n- `active`: the current month is paid (a month runs from its payment to the same time a calendar month\n  later; it renews from the wallet when it ends).\n- `past_due`: a monthly renewal could not be charged (insufficient balance); it is retried, and the\n  member keeps full access meanwhile, for up to 7 days after the month ended.\n- `cancelled`: the subscription ended unpaid (7 days past due). The member can still read but not post or chat with\n  agents (403 `SUBSCRIPTION_INACTIVE`) until `joinCommunity` renews it (which charges `monthlyFee`\n  only).\n","enum":["active","past_due","cancelled","none"]};
 
 function validate467(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -35244,7 +35233,7 @@ return errors === 0;
 }
 validate597.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema300 = {"type":"object","title":"AgentChatAudioReadyEvent","description":"SSE event `audio_ready`, at most once, after the last `chunk` and before `done`: text-to-speech audio of\nthe reply is available (only when the agent has a voice). The stored reply's `ttsAudioUrl` is set to\nthe same URL.\n","required":["type","audioUrl"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"audio_ready","description":"The SSE event name."},"audioUrl":{"type":"string","format":"uri","maxLength":2048,"description":"TTS audio URL."}}};
+const schema300 = {"type":"object","title":"AgentChatAudioReadyEvent","description":"SSE event `audio_ready`, at most once, after `done` and last: text-to-speech audio of the reply is\navailable (only when a voice is configured). The stored reply's `ttsAudioUrl` is set to the same URL,\nwhich this server serves (`GET /api/audio/{id}`).\n","required":["type","audioUrl"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"audio_ready","description":"The SSE event name."},"audioUrl":{"type":"string","format":"uri","maxLength":2048,"description":"TTS audio URL."}}};
 
 function validate599(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -35363,7 +35352,7 @@ return errors === 0;
 }
 validate599.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema301 = {"type":"object","title":"AgentChatDoneEvent","description":"SSE event `done`, terminal: the reply is complete and stored. The server closes the stream after it.\n","required":["type","agentMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"done","description":"The SSE event name."},"agentMessageId":{"type":"string","format":"uuid","description":"The id of the stored reply (a community message of type `agent`, or a conversation message from `ai`).\n"}}};
+const schema301 = {"type":"object","title":"AgentChatDoneEvent","description":"SSE event `done`: the reply's text is complete and stored. The stream then closes, or sends one\n`audio_ready` first when a voice is configured.\n","required":["type","agentMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"done","description":"The SSE event name."},"agentMessageId":{"type":"string","format":"uuid","description":"The id of the stored reply (a community message of type `agent`, or a conversation message from `ai`).\n"}}};
 
 function validate601(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -35472,7 +35461,7 @@ return errors === 0;
 }
 validate601.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema302 = {"type":"object","title":"AgentChatErrorEvent","description":"SSE event `error`, terminal: the agent failed after the stream started. The server closes the stream\nafter it. No reply is stored (text already streamed is discarded); the caller's message stays. If no\n`chunk` was sent before it, any fee charged for the call is refunded (a `refund` ledger entry).\n","required":["type","message","code"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"error","description":"The SSE event name."},"message":{"type":"string","maxLength":1000,"description":"What went wrong, for people.","examples":["The agent did not answer in time."]},"code":{"type":"string","maxLength":50,"pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable reason: `AGENT_TIMEOUT` (no first chunk within 60 seconds, or no chunk for\n60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_UNAVAILABLE` (the listing was deleted\nor became unusable), `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation\nover while the AI was answering). Treat it as an open set.\n","examples":["AGENT_TIMEOUT"]}}};
+const schema302 = {"type":"object","title":"AgentChatErrorEvent","description":"SSE event `error`, terminal: the agent failed after the stream started. The server closes the stream\nafter it. No reply is stored (text already streamed is discarded); the caller's message stays. If no\n`chunk` was sent before it, any fee charged for the call is refunded (a `refund` ledger entry).\n","required":["type","message","code"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"error","description":"The SSE event name."},"message":{"type":"string","maxLength":1000,"description":"What went wrong, for people.","examples":["The agent did not answer in time."]},"code":{"type":"string","maxLength":50,"pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable reason: `AGENT_TIMEOUT` (no first chunk within 60 seconds, or no chunk for\n60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_EMPTY_REPLY` (the agent answered nothing),\n`AGENT_UNAVAILABLE` (the listing was deleted\nor became unusable), `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation\nover while the AI was answering). Treat it as an open set.\n","examples":["AGENT_TIMEOUT"]}}};
 
 function validate603(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -57500,7 +57489,7 @@ validate946.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.getWallet_200 = validate950;
 const schema482 = {"$ref":"contract#/$defs/Wallet","$id":"getWallet_200"};
-const schema483 = {"type":"object","title":"Wallet","description":"The caller's wallet. Its balance always equals the sum of the amounts of its ledger entries.","required":["balance","currency","updatedAt"],"additionalProperties":false,"properties":{"balance":{"type":"number","minimum":0,"multipleOf":0.01,"description":"Balance in credits, at most two decimals. Never negative (a charge the balance does not cover is refused with 402)."},"currency":{"type":"string","const":"credits","description":"The unit of every amount; always `credits`."},"updatedAt":{"type":"string","format":"date-time","description":"When the balance last changed (the newest ledger entry), or when the wallet was created if it has no entries."}}};
+const schema483 = {"type":"object","title":"Wallet","description":"The caller's wallet. Its balance always equals the sum of the amounts of its ledger entries.","required":["balance","currency","updatedAt"],"additionalProperties":false,"properties":{"balance":{"type":"number","minimum":0,"description":"Balance in credits, at most two decimals. Never negative (a charge the balance does not cover is refused with 402)."},"currency":{"type":"string","const":"credits","description":"The unit of every amount; always `credits`."},"updatedAt":{"type":"string","format":"date-time","description":"When the balance last changed (the newest ledger entry), or when the wallet was created if it has no entries."}}};
 
 function validate951(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -57568,9 +57557,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-let res0;
-if((0.01 === 0 || (res0 = data0/0.01, Math.abs(Math.round(res0) - res0) > 1e-9))){
-const err5 = {instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/multipleOf",keyword:"multipleOf",params:{multipleOf: 0.01},message:"must be multiple of 0.01"};
+}
+else {
+const err5 = {instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -57580,8 +57569,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/balance",schemaPath:"#/properties/balance/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.currency !== undefined){
+let data1 = data.currency;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -57590,11 +57581,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data1 = data.currency;
-if(typeof data1 !== "string"){
-const err7 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if("credits" !== data1){
+const err7 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/const",keyword:"const",params:{allowedValue: "credits"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -57603,8 +57591,12 @@ vErrors.push(err7);
 }
 errors++;
 }
-if("credits" !== data1){
-const err8 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/const",keyword:"const",params:{allowedValue: "credits"},message:"must be equal to constant"};
+}
+if(data.updatedAt !== undefined){
+let data2 = data.updatedAt;
+if(typeof data2 === "string"){
+if(!(formats6.validate(data2))){
+const err8 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -57614,11 +57606,8 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data2 = data.updatedAt;
-if(typeof data2 === "string"){
-if(!(formats6.validate(data2))){
-const err9 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err9 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -57628,25 +57617,14 @@ vErrors.push(err9);
 errors++;
 }
 }
+}
 else {
-const err10 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
 }
 errors++;
 }
@@ -58195,7 +58173,7 @@ validate957.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 exports.listLedgerEntries_200 = validate961;
 const schema488 = {"$ref":"contract#/$defs/LedgerEntryList","$id":"listLedgerEntries_200"};
 const schema489 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
-const schema490 = {"type":"object","title":"LedgerEntry","description":"One immutable change to a wallet's balance. Entries are never edited or deleted; a correction is a new\nentry (for example a `refund`). Fees of zero write no entry, so `amount` is never `0`.\n\n| `kind` | Sign | `referenceType` / `referenceId` |\n|---|---|---|\n| `credit` | + | `null` / `null` (the admin's reason is the `description`) |\n| `join_fee` | - | `community` / the community's id |\n| `monthly_fee` | - | `community` / the community's id |\n| `agent_call_fee` | - | `agent_call` / the call's id |\n| `refund` | + | `agent_call` / the refunded call's id (a call that failed before its first streamed chunk) |\n","required":["id","amount","balanceAfter","kind","description","referenceType","referenceId","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The entry's id."},"amount":{"type":"number","multipleOf":0.01,"description":"Signed amount in credits, at most two decimals; positive for credits and refunds, negative for charges."},"balanceAfter":{"type":"number","minimum":0,"multipleOf":0.01,"description":"The wallet's balance right after this entry, in credits."},"kind":{"type":"string","enum":["credit","join_fee","monthly_fee","agent_call_fee","refund"],"description":"What the entry is; see the table above."},"description":{"type":"string","maxLength":500,"description":"Human-readable description (for `credit`, the admin's `reason`)."},"referenceType":{"type":["string","null"],"maxLength":50,"description":"The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an\nopen set: new values may be added.\n","examples":["community","agent_call"]},"referenceId":{"type":["string","null"],"format":"uuid","description":"The id of that thing, or `null` when `referenceType` is `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the entry was written."}}};
+const schema490 = {"type":"object","title":"LedgerEntry","description":"One immutable change to a wallet's balance. Entries are never edited or deleted; a correction is a new\nentry (for example a `refund`). Fees of zero write no entry, so `amount` is never `0`.\n\n| `kind` | Sign | `referenceType` / `referenceId` |\n|---|---|---|\n| `credit` | + | `null` / `null` (the admin's reason is the `description`) |\n| `join_fee` | - | `community` / the community's id |\n| `monthly_fee` | - | `community` / the community's id |\n| `agent_call_fee` | - | `agent_call` / the call's id |\n| `refund` | + | `agent_call` / the refunded call's id (a call that failed before its first streamed chunk) |\n| `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |\n","required":["id","amount","balanceAfter","kind","description","referenceType","referenceId","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The entry's id."},"amount":{"type":"number","description":"Signed amount in credits, at most two decimals; positive for credits and refunds, negative for charges."},"balanceAfter":{"type":"number","minimum":0,"description":"The wallet's balance right after this entry, in credits."},"kind":{"type":"string","enum":["credit","join_fee","monthly_fee","agent_call_fee","refund","fee_income"],"description":"What the entry is; see the table above."},"description":{"type":"string","maxLength":500,"description":"Human-readable description (for `credit`, the admin's `reason`)."},"referenceType":{"type":["string","null"],"maxLength":50,"description":"The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an\nopen set: new values may be added.\n","examples":["community","agent_call"]},"referenceId":{"type":["string","null"],"format":"uuid","description":"The id of that thing, or `null` when `referenceType` is `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the entry was written."}}};
 
 function validate963(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -58327,10 +58305,8 @@ errors++;
 }
 if(data.amount !== undefined){
 let data1 = data.amount;
-if((typeof data1 == "number") && (isFinite(data1))){
-let res0;
-if((0.01 === 0 || (res0 = data1/0.01, Math.abs(Math.round(res0) - res0) > 1e-9))){
-const err11 = {instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/multipleOf",keyword:"multipleOf",params:{multipleOf: 0.01},message:"must be multiple of 0.01"};
+if(!((typeof data1 == "number") && (isFinite(data1)))){
+const err11 = {instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -58340,8 +58316,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.balanceAfter !== undefined){
+let data2 = data.balanceAfter;
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err12 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -58351,11 +58330,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.balanceAfter !== undefined){
-let data2 = data.balanceAfter;
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err13 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+else {
+const err13 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -58364,9 +58340,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-let res1;
-if((0.01 === 0 || (res1 = data2/0.01, Math.abs(Math.round(res1) - res1) > 1e-9))){
-const err14 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/multipleOf",keyword:"multipleOf",params:{multipleOf: 0.01},message:"must be multiple of 0.01"};
+}
+if(data.kind !== undefined){
+let data3 = data.kind;
+if(typeof data3 !== "string"){
+const err14 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -58375,9 +58353,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(!((((((data3 === "credit") || (data3 === "join_fee")) || (data3 === "monthly_fee")) || (data3 === "agent_call_fee")) || (data3 === "refund")) || (data3 === "fee_income"))){
+const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema490.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -58387,10 +58364,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data3 = data.kind;
-if(typeof data3 !== "string"){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.description !== undefined){
+let data4 = data.description;
+if(typeof data4 === "string"){
+if(func1(data4) > 500){
+const err16 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -58399,8 +58377,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!(((((data3 === "credit") || (data3 === "join_fee")) || (data3 === "monthly_fee")) || (data3 === "agent_call_fee")) || (data3 === "refund"))){
-const err17 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema490.properties.kind.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -58410,11 +58389,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data4 = data.description;
-if(typeof data4 === "string"){
-if(func1(data4) > 500){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data.referenceType !== undefined){
+let data5 = data.referenceType;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err18 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema490.properties.referenceType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -58423,9 +58401,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data5 === "string"){
+if(func1(data5) > 50){
+const err19 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -58435,10 +58413,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.referenceType !== undefined){
-let data5 = data.referenceType;
-if((typeof data5 !== "string") && (data5 !== null)){
-const err20 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema490.properties.referenceType.type},message:"must be string,null"};
+}
+if(data.referenceId !== undefined){
+let data6 = data.referenceId;
+if((typeof data6 !== "string") && (data6 !== null)){
+const err20 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema490.properties.referenceId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -58447,9 +58426,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 50){
-const err21 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
+if(typeof data6 === "string"){
+if(!(formats0.test(data6))){
+const err21 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -58460,10 +58439,11 @@ errors++;
 }
 }
 }
-if(data.referenceId !== undefined){
-let data6 = data.referenceId;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err22 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema490.properties.referenceId.type},message:"must be string,null"};
+if(data.createdAt !== undefined){
+let data7 = data.createdAt;
+if(typeof data7 === "string"){
+if(!(formats6.validate(data7))){
+const err22 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -58472,9 +58452,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(!(formats0.test(data6))){
-const err23 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+else {
+const err23 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -58485,39 +58465,13 @@ errors++;
 }
 }
 }
-if(data.createdAt !== undefined){
-let data7 = data.createdAt;
-if(typeof data7 === "string"){
-if(!(formats6.validate(data7))){
-const err24 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
-}
-errors++;
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
 }
 errors++;
 }
@@ -59373,10 +59327,8 @@ errors++;
 }
 if(data.amount !== undefined){
 let data1 = data.amount;
-if((typeof data1 == "number") && (isFinite(data1))){
-let res0;
-if((0.01 === 0 || (res0 = data1/0.01, Math.abs(Math.round(res0) - res0) > 1e-9))){
-const err11 = {instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/multipleOf",keyword:"multipleOf",params:{multipleOf: 0.01},message:"must be multiple of 0.01"};
+if(!((typeof data1 == "number") && (isFinite(data1)))){
+const err11 = {instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -59386,8 +59338,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.balanceAfter !== undefined){
+let data2 = data.balanceAfter;
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err12 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -59397,11 +59352,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.balanceAfter !== undefined){
-let data2 = data.balanceAfter;
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err13 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+else {
+const err13 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -59410,9 +59362,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-let res1;
-if((0.01 === 0 || (res1 = data2/0.01, Math.abs(Math.round(res1) - res1) > 1e-9))){
-const err14 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/multipleOf",keyword:"multipleOf",params:{multipleOf: 0.01},message:"must be multiple of 0.01"};
+}
+if(data.kind !== undefined){
+let data3 = data.kind;
+if(typeof data3 !== "string"){
+const err14 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -59421,9 +59375,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/balanceAfter",schemaPath:"#/properties/balanceAfter/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(!((((((data3 === "credit") || (data3 === "join_fee")) || (data3 === "monthly_fee")) || (data3 === "agent_call_fee")) || (data3 === "refund")) || (data3 === "fee_income"))){
+const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema490.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -59433,10 +59386,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data3 = data.kind;
-if(typeof data3 !== "string"){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.description !== undefined){
+let data4 = data.description;
+if(typeof data4 === "string"){
+if(func1(data4) > 500){
+const err16 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -59445,8 +59399,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!(((((data3 === "credit") || (data3 === "join_fee")) || (data3 === "monthly_fee")) || (data3 === "agent_call_fee")) || (data3 === "refund"))){
-const err17 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema490.properties.kind.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -59456,11 +59411,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data4 = data.description;
-if(typeof data4 === "string"){
-if(func1(data4) > 500){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data.referenceType !== undefined){
+let data5 = data.referenceType;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err18 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema490.properties.referenceType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -59469,9 +59423,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data5 === "string"){
+if(func1(data5) > 50){
+const err19 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -59481,10 +59435,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.referenceType !== undefined){
-let data5 = data.referenceType;
-if((typeof data5 !== "string") && (data5 !== null)){
-const err20 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema490.properties.referenceType.type},message:"must be string,null"};
+}
+if(data.referenceId !== undefined){
+let data6 = data.referenceId;
+if((typeof data6 !== "string") && (data6 !== null)){
+const err20 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema490.properties.referenceId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -59493,9 +59448,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 50){
-const err21 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
+if(typeof data6 === "string"){
+if(!(formats0.test(data6))){
+const err21 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -59506,10 +59461,11 @@ errors++;
 }
 }
 }
-if(data.referenceId !== undefined){
-let data6 = data.referenceId;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err22 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema490.properties.referenceId.type},message:"must be string,null"};
+if(data.createdAt !== undefined){
+let data7 = data.createdAt;
+if(typeof data7 === "string"){
+if(!(formats6.validate(data7))){
+const err22 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -59518,9 +59474,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(!(formats0.test(data6))){
-const err23 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+else {
+const err23 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -59531,39 +59487,13 @@ errors++;
 }
 }
 }
-if(data.createdAt !== undefined){
-let data7 = data.createdAt;
-if(typeof data7 === "string"){
-if(!(formats6.validate(data7))){
-const err24 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
-}
-errors++;
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
 }
 errors++;
 }
@@ -112311,14 +112241,530 @@ return errors === 0;
 }
 validate1734.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getHealth_200 = validate1738;
-const schema884 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
-const schema885 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
+exports.getAudio_400 = validate1738;
+const schema884 = {"$ref":"contract#/$defs/Problem","$id":"getAudio_400"};
 
 function validate1739(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate1739.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.errors !== undefined){
+let data7 = data.errors;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate1739.errors = vErrors;
+return errors === 0;
+}
+validate1739.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate1738(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="getAudio_400" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate1738.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate1739(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1739.errors : vErrors.concat(validate1739.errors);
+errors = vErrors.length;
+}
+validate1738.errors = vErrors;
+return errors === 0;
+}
+validate1738.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.getAudio_404 = validate1742;
+const schema886 = {"$ref":"contract#/$defs/Problem","$id":"getAudio_404"};
+
+function validate1743(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate1743.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.errors !== undefined){
+let data7 = data.errors;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate1743.errors = vErrors;
+return errors === 0;
+}
+validate1743.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate1742(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="getAudio_404" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate1742.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate1743(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1743.errors : vErrors.concat(validate1743.errors);
+errors = vErrors.length;
+}
+validate1742.errors = vErrors;
+return errors === 0;
+}
+validate1742.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.getHealth_200 = validate1746;
+const schema888 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
+const schema889 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
+
+function validate1747(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate1747.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -112382,39 +112828,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate1739.errors = vErrors;
+validate1747.errors = vErrors;
 return errors === 0;
 }
-validate1739.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1747.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate1738(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1746(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getHealth_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1738.evaluated;
+const evaluated0 = validate1746.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate1739(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1739.errors : vErrors.concat(validate1739.errors);
+if(!(validate1747(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1747.errors : vErrors.concat(validate1747.errors);
 errors = vErrors.length;
 }
-validate1738.errors = vErrors;
+validate1746.errors = vErrors;
 return errors === 0;
 }
-validate1738.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1746.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getHealth_400 = validate1741;
-const schema886 = {"$ref":"contract#/$defs/Problem","$id":"getHealth_400"};
+exports.getHealth_400 = validate1749;
+const schema890 = {"$ref":"contract#/$defs/Problem","$id":"getHealth_400"};
 
-function validate1742(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1750(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1742.evaluated;
+const evaluated0 = validate1750.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -112640,41 +113086,41 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate1742.errors = vErrors;
+validate1750.errors = vErrors;
 return errors === 0;
 }
-validate1742.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1750.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate1741(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1749(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getHealth_400" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1741.evaluated;
+const evaluated0 = validate1749.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate1742(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1742.errors : vErrors.concat(validate1742.errors);
+if(!(validate1750(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1750.errors : vErrors.concat(validate1750.errors);
 errors = vErrors.length;
 }
-validate1741.errors = vErrors;
+validate1749.errors = vErrors;
 return errors === 0;
 }
-validate1741.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1749.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_200 = validate1745;
-const schema888 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
-const schema889 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
-const schema890 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
+exports.getReadiness_200 = validate1753;
+const schema892 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
+const schema893 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
+const schema894 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
 
-function validate1747(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1755(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1747.evaluated;
+const evaluated0 = validate1755.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -112717,7 +113163,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "ok") || (data0 === "failing"))){
-const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema890.properties.database.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema894.properties.database.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -112738,16 +113184,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate1747.errors = vErrors;
+validate1755.errors = vErrors;
 return errors === 0;
 }
-validate1747.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1755.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate1746(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1754(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1746.evaluated;
+const evaluated0 = validate1754.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -112800,7 +113246,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema889.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema893.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -112811,8 +113257,8 @@ errors++;
 }
 }
 if(data.checks !== undefined){
-if(!(validate1747(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1747.errors : vErrors.concat(validate1747.errors);
+if(!(validate1755(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1755.errors : vErrors.concat(validate1755.errors);
 errors = vErrors.length;
 }
 }
@@ -112827,39 +113273,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate1746.errors = vErrors;
+validate1754.errors = vErrors;
 return errors === 0;
 }
-validate1746.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1754.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate1745(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1753(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1745.evaluated;
+const evaluated0 = validate1753.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate1746(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1746.errors : vErrors.concat(validate1746.errors);
+if(!(validate1754(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1754.errors : vErrors.concat(validate1754.errors);
 errors = vErrors.length;
 }
-validate1745.errors = vErrors;
+validate1753.errors = vErrors;
 return errors === 0;
 }
-validate1745.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1753.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_400 = validate1750;
-const schema891 = {"$ref":"contract#/$defs/Problem","$id":"getReadiness_400"};
+exports.getReadiness_400 = validate1758;
+const schema895 = {"$ref":"contract#/$defs/Problem","$id":"getReadiness_400"};
 
-function validate1751(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1759(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1751.evaluated;
+const evaluated0 = validate1759.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -113085,39 +113531,39 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate1751.errors = vErrors;
+validate1759.errors = vErrors;
 return errors === 0;
 }
-validate1751.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1759.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate1750(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1758(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_400" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1750.evaluated;
+const evaluated0 = validate1758.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate1751(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1751.errors : vErrors.concat(validate1751.errors);
+if(!(validate1759(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1759.errors : vErrors.concat(validate1759.errors);
 errors = vErrors.length;
 }
-validate1750.errors = vErrors;
+validate1758.errors = vErrors;
 return errors === 0;
 }
-validate1750.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1758.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_503 = validate1754;
-const schema893 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_503"};
+exports.getReadiness_503 = validate1762;
+const schema897 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_503"};
 
-function validate1755(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1763(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1755.evaluated;
+const evaluated0 = validate1763.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -113170,7 +113616,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema889.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema893.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -113181,8 +113627,8 @@ errors++;
 }
 }
 if(data.checks !== undefined){
-if(!(validate1747(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1747.errors : vErrors.concat(validate1747.errors);
+if(!(validate1755(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1755.errors : vErrors.concat(validate1755.errors);
 errors = vErrors.length;
 }
 }
@@ -113197,29 +113643,29 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate1755.errors = vErrors;
+validate1763.errors = vErrors;
 return errors === 0;
 }
-validate1755.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1763.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate1754(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate1762(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_503" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate1754.evaluated;
+const evaluated0 = validate1762.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate1755(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1755.errors : vErrors.concat(validate1755.errors);
+if(!(validate1763(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1763.errors : vErrors.concat(validate1763.errors);
 errors = vErrors.length;
 }
-validate1754.errors = vErrors;
+validate1762.errors = vErrors;
 return errors === 0;
 }
-validate1754.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate1762.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

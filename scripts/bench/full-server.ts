@@ -11,6 +11,7 @@ runChild(async () => {
   let mark = performance.now();
   const [{ buildApp }, { openDatabase }] = await Promise.all([import('../../src/app.js'), import('../../src/platform/database.js')]);
   const importMs = performance.now() - mark;
+  const { operations } = await import('../../generated/server/index.js'); // loaded by app.js already
 
   // openapi-backend's init() is most of buildApp: a timing wrapper (it calls the original) on the library's
   // prototype, before buildApp constructs its instance. Nothing of the platform's is replaced.
@@ -40,6 +41,7 @@ runChild(async () => {
     type: 'ready',
     port,
     startup: {
+      operations: operations.length,
       importMs: Math.round(importMs),
       openDatabaseMs: Math.round(openDatabaseMs),
       buildAppMs: Math.round(buildAppMs),

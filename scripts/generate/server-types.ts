@@ -157,6 +157,8 @@ function emitHandlers(contract: Contract): string {
         .map(([status]) => `${status}: T.${t}Responses[${status}]`).join('; ')} }`
       : '{}';
     const defaults = defaultedFields(contract, op);
+    // Statuses whose body is bytes (e.g. audio/mpeg): the client types them as Blob, handlers return bytes.
+    const binary = Object.entries(op.responses).filter(([, r]) => Object.keys(r.content ?? {}).some((type) => !/json|event-stream/.test(type))).map(([status]) => status);
     return [
       `  ${op.operationId}: {`,
       `    area: '${op.area}';`,
@@ -165,6 +167,7 @@ function emitHandlers(contract: Contract): string {
       `    request: WithDefaults<Omit<T.${t}Data, 'url'>, ${union(defaults.query)}, ${union(defaults.body)}>;`,
       `    responses: T.${t}Responses & T.${t}Errors;`,
       `    streams: ${streams};`,
+      `    binary: ${binary.length ? binary.join(' | ') : 'never'};`,
       `    headers: ${emitHeaders(contract, op)};`,
       `  };`,
     ].join('\n');
@@ -225,7 +228,9 @@ export interface StreamEvent<E> {
 }
 
 type Replies<Op extends OperationId, R, Streams> = {
-  [S in keyof R & number]: S extends keyof Streams ? StreamReply<S, Streams[S], HeadersOf<Op, S>> : BodyReply<S, R[S], HeadersOf<Op, S>>;
+  [S in keyof R & number]: S extends keyof Streams ? StreamReply<S, Streams[S], HeadersOf<Op, S>>
+    : S extends OperationTypes[Op]['binary'] ? BodyReply<S, Uint8Array, HeadersOf<Op, S>>
+    : BodyReply<S, R[S], HeadersOf<Op, S>>;
 }[keyof R & number];
 
 /** Everything a handler may return for \`Op\`: exactly the statuses, bodies and headers the contract documents. */

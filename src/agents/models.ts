@@ -1,7 +1,5 @@
-// The agents area's tables as Objection models. Its operations are not built yet; other areas read listings
-// through `findListing`.
+// The agents area's table as an Objection model: its query layer.
 import { Model } from 'objection';
-import type { Db } from '../platform/transactions.js';
 
 export class AgentListing extends Model {
   static override tableName = 'agent_listings';
@@ -16,5 +14,3 @@ export class AgentListing extends Model {
   createdAt!: Date;
   updatedAt!: Date;
 }
-
-export const findListing = (db: Db, id: string) => AgentListing.query(db).findById(id);

@@ -15,6 +15,8 @@ export interface RequestContext {
   clientIp: string;
   /** Whether the client reached us over https (directly, or through a trusted proxy). */
   secure: boolean;
+  /** `https://host:port` as the client reached us: for absolute URLs to this server in responses. */
+  baseUrl: string;
 }
 
 /** An operation whose security requires a caller: the security layer has already answered 401 without one. */

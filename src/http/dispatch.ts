@@ -81,6 +81,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
       log: koa.state.log as Logger,
       clientIp,
       secure: koa.secure,
+      baseUrl: koa.origin,
     };
     const request = { path, query, headers, body };
     const log = koa.state.log as Logger;
@@ -121,6 +122,12 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
   };
 }
 
+/** A status whose documented body is bytes (e.g. audio/mpeg), which no JSON schema describes. */
+const isBinary = (meta: OperationMeta, status: number) => {
+  const type = meta.contentTypes[status];
+  return type !== undefined && !/json|event-stream/.test(type);
+};
+
 /** Checks a response against the contract: always in `strict` mode, for a sample in `sample` mode. */
 export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: OperationMeta, status: number, body: unknown, validate: ValidateFunction | undefined, log: Logger): void {
   const { responseValidation, responseSampleRate } = deps.config;
@@ -128,7 +135,7 @@ export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: Operatio
   let problem: string | undefined;
   if (!meta.statuses.includes(status)) problem = `status ${status} is not documented`;
   else if (validate && !validate(body)) problem = JSON.stringify(validate.errors?.slice(0, 5));
-  else if (!validate && body !== undefined) problem = `status ${status} documents no body`;
+  else if (!validate && body !== undefined && !isBinary(meta, status)) problem = `status ${status} documents no body`;
   if (!problem) return;
   const message = `${meta.operationId} ${status} violates the contract: ${problem}`;
   if (responseValidation === 'strict') throw new ContractViolation(message);

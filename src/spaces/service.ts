@@ -1,16 +1,14 @@
 // Spaces and their live sessions (AiArinova Spaces API).
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { findListing } from '../agents/models.js';
+import type { AgentListingsService } from '../agents/service.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import { containsPattern } from '../platform/search.js';
 import { isVisibleTo } from '../platform/visibility.js';
-import { agentListingNotFound, controlNeedsAgent, notAgentOwner, notParticipant, notSpaceOwner, sessionEnded, spaceNotFound } from './errors.js';
+import { controlNeedsAgent, notAgentOwner, notParticipant, notSpaceOwner, sessionEnded, spaceNotFound } from './errors.js';
 import { SPACE_COLUMNS, Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './models.js';
 import { toParticipant, toSession, toSpaceRow } from './wire.js';
-
-/** `%`, `_` and `\` match themselves in a search, not as LIKE wildcards. */
-const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export interface SpaceListQuery {
   search?: string;
@@ -20,7 +18,7 @@ export interface SpaceListQuery {
 }
 
 export class SpacesService {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex, private readonly agents: AgentListingsService) {}
 
   /**
    * Public spaces, newest first. `total` is exact: a maintained counter without a search, a count with one.
@@ -28,10 +26,10 @@ export class SpacesService {
    */
   async list(query: SpaceListQuery): Promise<T.SpaceList> {
     const { page, limit } = query;
-    const search = query.search?.trim();
+    const search = containsPattern(query.search);
     const filtered = this.db('spaces').where('isPublic', true);
     if (query.category !== undefined) filtered.where('category', query.category);
-    if (search) filtered.whereILike('name', `%${likeLiteral(search)}%`);
+    if (search) filtered.whereILike('name', search);
 
     const totalQuery = search
       ? filtered.clone().count<{ count: number }[]>({ count: '*' })
@@ -101,8 +99,7 @@ export class SpacesService {
       const session = await this.lockSession(t, principal, spaceId, sessionId);
       const agentId = input.agentId ?? null;
       if (agentId) {
-        const listing = await findListing(t, agentId);
-        if (!listing || !isVisibleTo(listing, principal.user.id)) throw agentListingNotFound();
+        const listing = await this.agents.usable(t, principal, agentId);
         if (listing.ownerId !== principal.user.id) throw notAgentOwner();
       }
       if (session.status === 'ended') throw sessionEnded();

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { databaseSettings } from './database.js';
 import { client, type Client } from '@platform/client';
-import { buildApp, type Platform } from '../../src/app.js';
+import { buildApp, type BuildOptions, type Platform } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { operations } from '../../generated/server/index.js';
 import { validators } from '../../generated/validators/index.gen.js';
@@ -55,10 +55,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer & { stop(): Promise<void> }> {
+export async function startTestServer(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<TestServer & { stop(): Promise<void> }> {
   const { settings, cleanup } = databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
-  const platform = await buildApp(config);
+  const platform = await buildApp(config, { jobs: false, ...options });
   const server: Server = createServer(platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,10 +84,10 @@ export function watchClient(c: Client): void {
 }
 
 /** Starts the server for this test file and points the shared generated client at it. */
-export function useTestServer(overrides: Partial<Config> = {}): TestServer {
+export function useTestServer(overrides: Partial<Config> = {}, options: BuildOptions = {}): TestServer {
   const handle = {} as TestServer & { stop?: () => Promise<void> };
   beforeAll(async () => {
-    Object.assign(handle, await startTestServer(overrides));
+    Object.assign(handle, await startTestServer(overrides, options));
     client.setConfig({ baseUrl: handle.baseUrl });
     watchClient(client);
   }, 60_000);

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -762,8 +762,13 @@ export const updateCommunity = <ThrowOnError extends boolean = false>(options: O
  * - **Charge:** `joinFee` + `monthlyFee`, debited in the same transaction that creates the membership
  * (one ledger entry per non-zero fee, kinds `join_fee` and `monthly_fee`). If the balance does not
  * cover the sum, the answer is 402 `INSUFFICIENT_BALANCE` and nothing is charged or written.
- * - **Subscription:** `active` when `monthlyFee` is above 0 (the first month is paid; later months renew
- * from the wallet), otherwise `none`.
+ * - **Where fees go:** to the creator's wallet, in the same transaction (one `fee_income` entry per fee,
+ * less the platform's share, which is 0 unless the platform is configured otherwise).
+ * - **Subscription:** `active` when `monthlyFee` is above 0, otherwise `none`. A paid month runs from the
+ * moment it is paid to the same time one calendar month later; when it ends, the renewal charges
+ * `monthlyFee` for the next month (once per member and month, however many servers run). A renewal the
+ * balance does not cover makes the subscription `past_due` (retried, access kept); 7 days after the
+ * month ended unpaid it becomes `cancelled`.
  * - **Already a member:** 409 `ALREADY_MEMBER`, never charged. The one exception is a member whose
  * subscription is `cancelled`: joining renews it, charging `monthlyFee` only (402 if the balance does not
  * cover it), and answers 200.
@@ -772,7 +777,8 @@ export const updateCommunity = <ThrowOnError extends boolean = false>(options: O
  * - Any type can be joined. A lounge's fees are always 0, so joining a lounge is free. Customer service
  * (`startOfficialChat`) does not require membership.
  * - An archived community cannot be joined: 409 `COMMUNITY_ARCHIVED`.
- * - Someone who left and joins again pays `joinFee` again.
+ * - Someone who left and joins again pays `joinFee` again, but not `monthlyFee` for a month they already
+ * paid: their subscription resumes until that month ends.
  *
  * **Who may call:** any signed-in user who is not yet a member (or whose subscription is `cancelled`).
  *
@@ -1018,22 +1024,27 @@ export const sendCommunityMessage = <ThrowOnError extends boolean = false>(optio
  * `SUBSCRIPTION_INACTIVE`.
  * - `listingId` must be one of the community's agents: otherwise 404 `AGENT_NOT_IN_COMMUNITY`.
  * - An archived community is 409 `COMMUNITY_ARCHIVED`.
- * - `agentCallFee` is debited from the caller's wallet (ledger kind `agent_call_fee`; the creator pays
- * too); an insufficient balance is 402 `INSUFFICIENT_BALANCE` with nothing charged or stored. A fee of
- * 0 charges nothing.
+ * - `agentCallFee` is debited from the caller's wallet (ledger kind `agent_call_fee`); an insufficient
+ * balance is 402 `INSUFFICIENT_BALANCE` with nothing charged or stored. A fee of 0 charges nothing, and
+ * the creator is never charged (the fee would be paid to themselves). The fee reaches the creator's
+ * wallet (ledger kind `fee_income`, less the platform's share) once it can no longer be refunded: when
+ * the first `chunk` is sent.
  *
  * **Events**, each sent as `event: <type>` and `data: <JSON payload>`, in this order:
  *
  * | # | Event | Payload | When |
  * |---|---|---|---|
  * | 1 | `meta` | `AgentChatMetaEvent` | Once, first: the caller's message is stored (`userMessageId`). |
- * | 2 | `chunk` | `AgentChatChunkEvent` | Zero or more times: the next piece of the reply. |
- * | 3 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, when the agent has a voice: TTS audio of the reply. |
- * | 4 | `done` | `AgentChatDoneEvent` | Terminal: the reply is stored as message `agentMessageId`. |
- * | 4 | `error` | `AgentChatErrorEvent` | Terminal, instead of `done`: the agent failed. |
+ * | 2 | `chunk` | `AgentChatChunkEvent` | One or more times: the next piece of the reply. |
+ * | 3 | `done` | `AgentChatDoneEvent` | Once: the text is complete and stored as message `agentMessageId`. |
+ * | 3 | `error` | `AgentChatErrorEvent` | Instead of `done`: the agent failed. |
+ * | 4 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, after `done`, when a voice is configured: TTS audio of the reply. |
  *
- * Exactly one terminal event (`done` or `error`) is sent, then the server closes the stream. A comment
- * line (`: keep-alive`) is sent every 15 seconds while the agent is thinking.
+ * Exactly one of `done` and `error` is sent. After `error` the stream closes; after `done` it closes
+ * at once, or after `audio_ready` when a voice is configured (a client that only needs the text may stop
+ * reading at `done`). A reply is never empty: an agent that answers nothing ends with `error`
+ * `AGENT_EMPTY_REPLY`. A comment line (`: keep-alive`) is sent every 15 seconds while the agent is
+ * thinking.
  *
  * - **Refund:** if the agent fails before its first `chunk` (including a 60-second timeout), the stream
  * ends with `error` and the fee is refunded (ledger kind `refund`). After a chunk there is no refund.
@@ -2009,13 +2020,15 @@ export const sendConversationMessage = <ThrowOnError extends boolean = false>(op
  * | # | Event | Payload | When |
  * |---|---|---|---|
  * | 1 | `meta` | `ConversationChatMetaEvent` | Once, first: the customer's message is stored (`userMessageId`). |
- * | 2 | `chunk` | `AgentChatChunkEvent` | Zero or more times: the next piece of the reply. |
- * | 3 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, when the agent has a voice: TTS audio of the reply. |
- * | 4 | `done` | `AgentChatDoneEvent` | Terminal: the reply is stored as message `agentMessageId`. |
- * | 4 | `error` | `AgentChatErrorEvent` | Terminal, instead of `done`: the agent failed. |
+ * | 2 | `chunk` | `AgentChatChunkEvent` | One or more times: the next piece of the reply. |
+ * | 3 | `done` | `AgentChatDoneEvent` | Once: the text is complete and stored as message `agentMessageId`. |
+ * | 3 | `error` | `AgentChatErrorEvent` | Instead of `done`: the agent failed. |
+ * | 4 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, after `done`, when a voice is configured: TTS audio of the reply. |
  *
- * Exactly one terminal event (`done` or `error`) is sent, then the server closes the stream. A comment
- * line (`: keep-alive`) is sent every 15 seconds while the agent is thinking.
+ * Exactly one of `done` and `error` is sent. After `error` the stream closes; after `done` it closes
+ * at once, or after `audio_ready` when a voice is configured. A reply is never empty: an agent that
+ * answers nothing ends with `error` `AGENT_EMPTY_REPLY`. A comment line (`: keep-alive`) is sent every 15
+ * seconds while the agent is thinking.
  *
  * - If a human takes over while the AI is answering (the customer asked for a human and an agent
  * accepted), the reply is discarded and the stream ends with `error` `HUMAN_IN_CONTROL`: the AI never
@@ -3119,6 +3132,24 @@ export const listRoomRunToolEvents = <ThrowOnError extends boolean = false>(opti
     url: '/api/v1/rooms/{room_id}/runs/{run_id}/tool-events',
     ...options
 });
+
+/**
+ * Get text-to-speech audio
+ *
+ * Returns audio the platform synthesised for an agent's reply (the `audioUrl` of an `audio_ready` event,
+ * a message's `ttsAudioUrl`), as stored when it was made. Audio is kept as long as the message it belongs
+ * to.
+ *
+ * - The id is random and unguessable: the URL itself is the permission, so it works in an `<audio src>`
+ * without credentials. Share it as you would share the message.
+ * - The content never changes, so the answer may be cached for a year (`Cache-Control: public,
+ * max-age=31536000, immutable`).
+ * - An unknown id is a 404 `NOT_FOUND`.
+ *
+ * **Who may call:** anyone who has the URL; no authentication.
+ *
+ */
+export const getAudio = <ThrowOnError extends boolean = false>(options: Options<GetAudioData, ThrowOnError>) => (options.client ?? client).get<GetAudioResponses, GetAudioErrors, ThrowOnError>({ url: '/api/audio/{id}', ...options });
 
 /**
  * Liveness probe

@@ -651,7 +651,8 @@ export type CommunityType = 'official' | 'club' | 'lounge';
  * CommunityFee
  *
  * An amount in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most
- * two decimals.
+ * two decimals. Amounts are stored exactly (in hundredths) and sent as JSON numbers; read them as decimals
+ * (a `multipleOf: 0.01` check in floating point would wrongly refuse values such as 0.29).
  *
  */
 export type CommunityFee = number;
@@ -778,6 +779,15 @@ export type CommunityBrowsePage = {
 };
 
 /**
+ * CommunityFeeInput
+ *
+ * A fee to set, in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most
+ * two decimals; more decimals are a 400 naming the field.
+ *
+ */
+export type CommunityFeeInput = number;
+
+/**
  * CommunityCreateRequest
  *
  * A new community. Only `name` is required. Strings are stored as sent (not trimmed), but `name` must
@@ -800,15 +810,15 @@ export type CommunityCreateRequest = {
     /**
      * One-time join fee in credits.
      */
-    joinFee?: CommunityFee;
+    joinFee?: CommunityFeeInput;
     /**
      * Monthly subscription fee in credits.
      */
-    monthlyFee?: CommunityFee;
+    monthlyFee?: CommunityFeeInput;
     /**
      * Per-interaction agent fee in credits (each `chatWithCommunityAgent` call).
      */
-    agentCallFee?: CommunityFee;
+    agentCallFee?: CommunityFeeInput;
     /**
      * Category tag, 1 to 50 characters.
      */
@@ -872,15 +882,15 @@ export type CommunityUpdateRequest = {
     /**
      * One-time join fee in credits, for future joins.
      */
-    joinFee?: CommunityFee;
+    joinFee?: CommunityFeeInput;
     /**
      * Monthly fee in credits, from each member's next renewal on.
      */
-    monthlyFee?: CommunityFee;
+    monthlyFee?: CommunityFeeInput;
     /**
      * Per-interaction agent fee in credits, for future calls.
      */
-    agentCallFee?: CommunityFee;
+    agentCallFee?: CommunityFeeInput;
     /**
      * Category tag, 1 to 50 characters, or `null` to clear it.
      */
@@ -921,12 +931,14 @@ export type CommunityMemberRole = 'creator' | 'moderator' | 'cs_agent' | 'member
  *
  * The member's monthly subscription:
  *
- * - `none`: nothing to pay (the community has no monthly fee when the member joined, or the member is
+ * - `none`: nothing to pay (the community had no monthly fee when the member joined or when their last
+ * paid month ended, or the member is
  * its creator or was made a CS agent by `inviteCsAgent`).
- * - `active`: the current month is paid.
+ * - `active`: the current month is paid (a month runs from its payment to the same time a calendar month
+ * later; it renews from the wallet when it ends).
  * - `past_due`: a monthly renewal could not be charged (insufficient balance); it is retried, and the
- * member keeps full access meanwhile.
- * - `cancelled`: the subscription ended unpaid. The member can still read but not post or chat with
+ * member keeps full access meanwhile, for up to 7 days after the month ended.
+ * - `cancelled`: the subscription ended unpaid (7 days past due). The member can still read but not post or chat with
  * agents (403 `SUBSCRIPTION_INACTIVE`) until `joinCommunity` renews it (which charges `monthlyFee`
  * only).
  *
@@ -1180,9 +1192,9 @@ export type AgentChatChunkEvent = {
 /**
  * AgentChatAudioReadyEvent
  *
- * SSE event `audio_ready`, at most once, after the last `chunk` and before `done`: text-to-speech audio of
- * the reply is available (only when the agent has a voice). The stored reply's `ttsAudioUrl` is set to
- * the same URL.
+ * SSE event `audio_ready`, at most once, after `done` and last: text-to-speech audio of the reply is
+ * available (only when a voice is configured). The stored reply's `ttsAudioUrl` is set to the same URL,
+ * which this server serves (`GET /api/audio/{id}`).
  *
  */
 export type AgentChatAudioReadyEvent = {
@@ -1199,7 +1211,8 @@ export type AgentChatAudioReadyEvent = {
 /**
  * AgentChatDoneEvent
  *
- * SSE event `done`, terminal: the reply is complete and stored. The server closes the stream after it.
+ * SSE event `done`: the reply's text is complete and stored. The stream then closes, or sends one
+ * `audio_ready` first when a voice is configured.
  *
  */
 export type AgentChatDoneEvent = {
@@ -1233,7 +1246,8 @@ export type AgentChatErrorEvent = {
     message: string;
     /**
      * Stable machine-readable reason: `AGENT_TIMEOUT` (no first chunk within 60 seconds, or no chunk for
-     * 60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_UNAVAILABLE` (the listing was deleted
+     * 60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_EMPTY_REPLY` (the agent answered nothing),
+     * `AGENT_UNAVAILABLE` (the listing was deleted
      * or became unusable), `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation
      * over while the AI was answering). Treat it as an open set.
      *
@@ -1768,6 +1782,7 @@ export type Wallet = {
  * | `monthly_fee` | - | `community` / the community's id |
  * | `agent_call_fee` | - | `agent_call` / the call's id |
  * | `refund` | + | `agent_call` / the refunded call's id (a call that failed before its first streamed chunk) |
+ * | `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |
  *
  */
 export type LedgerEntry = {
@@ -1786,7 +1801,7 @@ export type LedgerEntry = {
     /**
      * What the entry is; see the table above.
      */
-    kind: 'credit' | 'join_fee' | 'monthly_fee' | 'agent_call_fee' | 'refund';
+    kind: 'credit' | 'join_fee' | 'monthly_fee' | 'agent_call_fee' | 'refund' | 'fee_income';
     /**
      * Human-readable description (for `credit`, the admin's `reason`).
      */
@@ -3746,6 +3761,11 @@ export type RoomRunIdPath = string;
  */
 export type RoomToolEventsLimitQuery = number;
 
+/**
+ * The audio's id, from an `audioUrl` or `ttsAudioUrl` (`/api/audio/{id}`).
+ */
+export type AudioIdPath = string;
+
 export type SignUpData = {
     body: SignUpRequest;
     path?: never;
@@ -4995,8 +5015,8 @@ export type ChatWithCommunityAgentError = ChatWithCommunityAgentErrors[keyof Cha
 
 export type ChatWithCommunityAgentResponses = {
     /**
-     * The agent's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., optional `audio_ready`,
-     * then `done` or `error`). The examples show one payload of each event.
+     * The agent's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., then `done` and an
+     * optional `audio_ready`, or `error`). The examples show one payload of each event.
      *
      */
     200: AgentChatEvent;
@@ -6105,8 +6125,8 @@ export type ChatInConversationError = ChatInConversationErrors[keyof ChatInConve
 
 export type ChatInConversationResponses = {
     /**
-     * The AI's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., optional `audio_ready`,
-     * then `done` or `error`). The examples show one payload of each event.
+     * The AI's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., then `done` and an
+     * optional `audio_ready`, or `error`). The examples show one payload of each event.
      *
      */
     200: ConversationChatEvent;
@@ -7349,6 +7369,40 @@ export type ListRoomRunToolEventsResponses = {
 };
 
 export type ListRoomRunToolEventsResponse = ListRoomRunToolEventsResponses[keyof ListRoomRunToolEventsResponses];
+
+export type GetAudioData = {
+    body?: never;
+    path: {
+        /**
+         * The audio's id, from an `audioUrl` or `ttsAudioUrl` (`/api/audio/{id}`).
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/audio/{id}';
+};
+
+export type GetAudioErrors = {
+    /**
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     */
+    400: Problem;
+    /**
+     * The resource does not exist, or is not visible to the caller.
+     */
+    404: Problem;
+};
+
+export type GetAudioError = GetAudioErrors[keyof GetAudioErrors];
+
+export type GetAudioResponses = {
+    /**
+     * The audio bytes.
+     */
+    200: Blob | File;
+};
+
+export type GetAudioResponse = GetAudioResponses[keyof GetAudioResponses];
 
 export type GetHealthData = {
     body?: never;

@@ -1,0 +1,86 @@
+// Agent listings: the AI agents that communities, lounges, spaces and rooms use. Public listings are visible
+// to every signed-in user, private ones to their owner only (platform/visibility.ts).
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { Clock } from '../platform/clock.js';
+import type { Principal } from '../platform/principal.js';
+import { containsPattern } from '../platform/search.js';
+import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import { isVisibleTo } from '../platform/visibility.js';
+import { listingNotFound, notListingOwner, referencedListingNotFound } from './errors.js';
+import { AgentListing } from './models.js';
+import { toAgentListing } from './wire.js';
+
+export class AgentListingsService {
+  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+
+  async list(principal: Principal, query: { mine: boolean; search?: string; page: number; limit: number }): Promise<T.AgentListingList> {
+    const { page, limit } = query;
+    const userId = principal.user.id;
+    const filtered = AgentListing.query(this.db).where((q) => {
+      if (query.mine) q.where('ownerId', userId);
+      else q.where('isPublic', true).orWhere('ownerId', userId);
+    });
+    const search = containsPattern(query.search);
+    if (search) filtered.whereILike('name', search);
+    const [rows, total] = await Promise.all([
+      filtered.clone().orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      filtered.clone().resultSize(),
+    ]);
+    return { listings: rows.map((row) => toAgentListing(row, userId)), total, page, totalPages: Math.ceil(total / limit) };
+  }
+
+  async create(principal: Principal, input: T.AgentListingCreateRequest & { isPublic: boolean }, trx?: Transaction): Promise<T.AgentListing> {
+    const row = await AgentListing.query(trx ?? this.db).insertAndFetch({
+      ownerId: principal.user.id,
+      name: input.name.trim(),
+      description: input.description ?? null,
+      avatarUrl: input.avatarUrl ?? null,
+      model: input.model,
+      instructions: input.instructions ?? null,
+      isPublic: input.isPublic,
+    });
+    return toAgentListing(row, principal.user.id);
+  }
+
+  async get(principal: Principal, id: string): Promise<T.AgentListing> {
+    const row = await AgentListing.query(this.db).findById(id);
+    if (!row || !isVisibleTo(row, principal.user.id)) throw listingNotFound();
+    return toAgentListing(row, principal.user.id);
+  }
+
+  async update(principal: Principal, id: string, input: T.AgentListingUpdateRequest, trx?: Transaction): Promise<T.AgentListing> {
+    return inTransaction(this.db, trx, async (t) => {
+      await this.ownedForUpdate(t, principal, id);
+      const patch = { ...input, ...(input.name !== undefined ? { name: input.name.trim() } : {}), updatedAt: this.clock.now() };
+      const row = await AgentListing.query(t).patchAndFetchById(id, patch);
+      return toAgentListing(row, principal.user.id);
+    });
+  }
+
+  /**
+   * Deletes the listing. Its uses go with it in this transaction, by the foreign keys the using areas
+   * declare: community agents are removed, a community's default agent becomes null, space participants
+   * playing as it are removed. Past messages keep their agent's name and id.
+   */
+  async delete(principal: Principal, id: string, trx?: Transaction): Promise<void> {
+    await inTransaction(this.db, trx, async (t) => {
+      await this.ownedForUpdate(t, principal, id);
+      await AgentListing.query(t).deleteById(id);
+    });
+  }
+
+  /** A listing another area is about to use: one the caller may see, else 404 AGENT_LISTING_NOT_FOUND. */
+  async usable(db: Db, principal: Principal, id: string): Promise<AgentListing> {
+    const row = await AgentListing.query(db).findById(id);
+    if (!row || !isVisibleTo(row, principal.user.id)) throw referencedListingNotFound();
+    return row;
+  }
+
+  private async ownedForUpdate(trx: Transaction, principal: Principal, id: string): Promise<AgentListing> {
+    const row = await AgentListing.query(trx).findById(id).forUpdate();
+    if (!row || !isVisibleTo(row, principal.user.id)) throw listingNotFound();
+    if (row.ownerId !== principal.user.id) throw notListingOwner();
+    return row;
+  }
+}

@@ -1,0 +1,223 @@
+// Chatting with a community agent (`chatWithCommunityAgent`), in two parts:
+// - `start`, before the first byte: authorization, the fee, the call and the caller's message, in one
+//   transaction, so every refusal is an ordinary problem response;
+// - the reply, a task of its own that streams the provider's answer into a bounded queue the SSE response
+//   reads. A client that disconnects stops reading, but the task goes on (within its timeouts), stores the
+//   reply and never charges twice.
+// The fee is refundable until the first chunk is sent; then it is settled: the creator is paid.
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { StreamEvent } from '../../generated/server/index.js';
+import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
+import type { SpeechProvider } from '../ai/speech-provider.js';
+import type { MediaService } from '../media/service.js';
+import type { Clock } from '../platform/clock.js';
+import { afterPlatformShare, type Minor } from '../platform/money.js';
+import type { Principal } from '../platform/principal.js';
+import type { WalletService } from '../wallet/service.js';
+import { agentNotInCommunity } from './errors.js';
+import { AgentCall, CommunityAgent, CommunityMessage, type Community } from './models.js';
+import type { CommunitiesService } from './service.js';
+
+export const MAX_REPLY_CHARS = 20_000;
+const HISTORY = 20;
+
+export interface AgentChatOptions {
+  /** No first chunk, or no next chunk, within this long: the call fails with AGENT_TIMEOUT. */
+  timeoutMs: number;
+  platformFeeShare: number;
+}
+
+type ChatEvent = T.AgentChatMetaEvent | T.AgentChatChunkEvent | T.AgentChatDoneEvent | T.AgentChatErrorEvent | T.AgentChatAudioReadyEvent;
+
+interface Call {
+  id: string;
+  community: Community;
+  payerId: string;
+  fee: Minor;
+  listing: { id: string; name: string; model: string; instructions: string | null };
+  userMessageId: string;
+}
+
+class TimeoutError extends Error {}
+
+export class CommunityAgentChat {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly communities: CommunitiesService,
+    private readonly wallet: WalletService,
+    private readonly media: MediaService,
+    private readonly agent: AgentProvider,
+    private readonly speech: SpeechProvider | undefined,
+    private readonly options: AgentChatOptions,
+  ) {}
+
+  /** Everything before the first byte. Throws the documented 403/404/409/402; on success the stream's events. */
+  async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, context: { log: Logger; audioUrl: (id: string) => string }): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+    const call = await this.db.transaction(async (trx): Promise<Call> => {
+      const { community } = await this.communities.postable(trx, principal, communityId);
+      const listing = await CommunityAgent.query(trx).alias('a').join('agent_listings as l', 'l.id', 'a.listingId')
+        .where({ 'a.communityId': communityId, 'a.listingId': input.listingId })
+        .select('l.id', 'l.name', 'l.model', 'l.instructions').first() as unknown as Call['listing'] | undefined;
+      if (!listing) throw agentNotInCommunity();
+      // The creator is never charged: the fee would be paid to themselves.
+      const fee = community.creatorId === principal.user.id ? 0 : Number(community.agentCallFeeMinor);
+      const row = await AgentCall.query(trx).insertAndFetch({
+        communityId, userId: principal.user.id, listingId: listing.id, feeMinor: fee, status: fee > 0 ? 'charged' : 'free', createdAt: this.clock.now(),
+      });
+      if (fee > 0) {
+        await this.wallet.apply([{ userId: principal.user.id, amount: -fee, kind: 'agent_call_fee', description: `Agent call: ${listing.name} in ${community.name}`, reference: { type: 'agent_call', id: row.id } }], trx);
+      }
+      const message = await this.communities.appendMessage(trx, communityId, { userId: principal.user.id, content: input.content, messageType: 'text' });
+      return { id: row.id, community, payerId: principal.user.id, fee, listing, userMessageId: message.id };
+    });
+
+    const queue = new EventQueue<StreamEvent<ChatEvent>>();
+    queue.push({ data: { type: 'meta', communityId, userMessageId: call.userMessageId } });
+    void this.reply(call, queue, context.audioUrl).catch((error: unknown) => {
+      context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly');
+      queue.push({ data: { type: 'error', code: 'AGENT_ERROR', message: 'The agent failed.' } });
+    }).finally(() => queue.end());
+    return queue;
+  }
+
+  private async reply(call: Call, queue: EventQueue<StreamEvent<ChatEvent>>, audioUrl: (id: string) => string): Promise<void> {
+    const controller = new AbortController();
+    let text = '';
+    let chunks = 0;
+    try {
+      const messages = await this.history(call);
+      const deltas = this.agent.stream({ model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages }, controller.signal);
+      for await (const delta of withTimeout(deltas, this.options.timeoutMs, controller)) {
+        const piece = delta.slice(0, MAX_REPLY_CHARS - text.length);
+        if (!piece) continue;
+        if (chunks === 0) await this.settle(call);
+        text += piece;
+        chunks += 1;
+        queue.push({ data: { type: 'chunk', content: piece } });
+        if (text.length >= MAX_REPLY_CHARS) { controller.abort(); break; }
+      }
+    } catch (error) {
+      controller.abort();
+      const timedOut = error instanceof TimeoutError;
+      if (chunks === 0) await this.refund(call);
+      queue.push({ data: { type: 'error', code: timedOut ? 'AGENT_TIMEOUT' : 'AGENT_ERROR', message: timedOut ? 'The agent did not answer in time.' : 'The agent failed to answer.' } });
+      return;
+    }
+    if (chunks === 0) {
+      await this.refund(call);
+      queue.push({ data: { type: 'error', code: 'AGENT_EMPTY_REPLY', message: 'The agent answered nothing.' } });
+      return;
+    }
+    const stored = await this.db.transaction((trx) => this.communities.appendMessage(trx, call.community.id, {
+      agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
+    }));
+    queue.push({ data: { type: 'done', agentMessageId: stored.id } });
+    if (this.speech) await this.speak(stored.id, text, queue, audioUrl);
+  }
+
+  /** The conversation the agent sees: the community's recent messages, oldest first; its own replies as the assistant. */
+  private async history(call: Call): Promise<AgentMessage[]> {
+    const rows = await CommunityMessage.query(this.db).alias('m').leftJoin('users as u', 'u.id', 'm.userId')
+      .where('m.communityId', call.community.id).whereNot('m.messageType', 'system')
+      .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName');
+    return (rows as Array<CommunityMessage & { userName: string | null }>).reverse().map((m) => m.agentListingId === call.listing.id
+      ? { role: 'assistant', content: m.content }
+      : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName && m.id !== call.userMessageId ? `${m.userName}: ${m.content}` : m.content });
+  }
+
+  /** The first chunk is on its way: the fee can no longer be refunded, and the creator is paid. */
+  private async settle(call: Call): Promise<void> {
+    if (call.fee === 0) return;
+    const income = afterPlatformShare(call.fee, this.options.platformFeeShare);
+    await this.db.transaction(async (trx) => {
+      await AgentCall.query(trx).findById(call.id).patch({ status: 'settled' });
+      if (income > 0) {
+        await this.wallet.apply([{ userId: call.community.creatorId, amount: income, kind: 'fee_income', description: `Agent call: ${call.listing.name} in ${call.community.name} (paid by a member)`, reference: { type: 'agent_call', id: call.id } }], trx);
+      }
+    });
+  }
+
+  /** The agent failed before its first chunk: the fee goes back to the caller. */
+  private async refund(call: Call): Promise<void> {
+    if (call.fee === 0) return;
+    await this.db.transaction(async (trx) => {
+      const updated = await AgentCall.query(trx).findById(call.id).where('status', 'charged').patch({ status: 'refunded' });
+      if (!updated) return;
+      await this.wallet.apply([{ userId: call.payerId, amount: call.fee, kind: 'refund', description: `Refund: the agent ${call.listing.name} did not answer`, reference: { type: 'agent_call', id: call.id } }], trx);
+    });
+  }
+
+  /** Text to speech, after `done`: a failure only means no `audio_ready`. */
+  private async speak(messageId: string, text: string, queue: EventQueue<StreamEvent<ChatEvent>>, audioUrl: (id: string) => string): Promise<void> {
+    try {
+      const speech = await this.speech!.synthesize(text, AbortSignal.timeout(this.options.timeoutMs));
+      const audioId = await this.db.transaction(async (trx) => {
+        const id = await this.media.store(speech.contentType, speech.audio, trx);
+        await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: id });
+        return id;
+      });
+      queue.push({ data: { type: 'audio_ready', audioUrl: audioUrl(audioId) } });
+    } catch {
+      // No audio this time; the text reply is complete and stored.
+    }
+  }
+}
+
+/** Fails with TimeoutError (and aborts the provider) when the next item takes longer than `ms`. */
+async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, controller: AbortController): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { controller.abort(); reject(new TimeoutError()); }, ms); });
+    try {
+      const next = await Promise.race([iterator.next(), timeout]);
+      if (next.done) return;
+      yield next.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * Events from the reply task to the SSE response. The task never waits for the reader: a reader that has
+ * gone (client disconnected) simply stops taking events, and what a slow reader has not taken yet is held
+ * here (a reply is at most 20,000 characters, so this is bounded).
+ */
+export class EventQueue<E> implements AsyncIterable<E> {
+  private readonly items: E[] = [];
+  private waiting: ((result: IteratorResult<E>) => void) | undefined;
+  private ended = false;
+
+  push(item: E): void {
+    if (this.ended) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: item, done: false });
+    } else {
+      this.items.push(item);
+    }
+  }
+
+  end(): void {
+    this.ended = true;
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<E> {
+    return {
+      next: () => {
+        const item = this.items.shift();
+        if (item !== undefined) return Promise.resolve({ value: item, done: false });
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => { this.waiting = resolve; });
+      },
+      return: () => Promise.resolve({ value: undefined, done: true }),
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import type { HandlersOf } from '../http/context.js';
+import { audioUrl } from '../media/service.js';
+import type { CommunityAgentChat } from './agent-chat.js';
+import type { CommunitiesService } from './service.js';
+
+const SUCCESS = { success: true } as const;
+
+export const communitiesHandlers = (communities: CommunitiesService, chat: CommunityAgentChat) => ({
+  listCommunities: async ({ query }) => ({ status: 200, body: await communities.list(query) }),
+
+  createCommunity: async ({ body }, ctx) => ({ status: 201, body: await communities.create(ctx.principal, body) }),
+
+  listMyCommunities: async (_request, ctx) => ({ status: 200, body: await communities.mine(ctx.principal) }),
+
+  listJoinedCommunities: async (_request, ctx) => ({ status: 200, body: await communities.joined(ctx.principal) }),
+
+  getCommunity: async ({ path }) => ({ status: 200, body: await communities.get(path.id) }),
+
+  updateCommunity: async ({ path, body }, ctx) => {
+    await communities.update(ctx.principal, path.id, body);
+    return { status: 200, body: SUCCESS };
+  },
+
+  deleteCommunity: async ({ path }, ctx) => {
+    await communities.archive(ctx.principal, path.id);
+    return { status: 200, body: SUCCESS };
+  },
+
+  joinCommunity: async ({ path }, ctx) => {
+    await communities.join(ctx.principal, path.id);
+    return { status: 200, body: SUCCESS };
+  },
+
+  leaveCommunity: async ({ path }, ctx) => {
+    await communities.leave(ctx.principal, path.id);
+    return { status: 200, body: SUCCESS };
+  },
+
+  listCommunityMembers: async ({ path }) => ({ status: 200, body: await communities.members(path.id) }),
+
+  listCommunityAgents: async ({ path }) => ({ status: 200, body: await communities.agentList(path.id) }),
+
+  addCommunityAgent: async ({ path, body }, ctx) => {
+    await communities.addAgent(ctx.principal, path.id, body.listingId);
+    return { status: 201, body: SUCCESS };
+  },
+
+  removeCommunityAgent: async ({ path }, ctx) => {
+    await communities.removeAgent(ctx.principal, path.id, path.listing_id);
+    return { status: 200, body: SUCCESS };
+  },
+
+  listCommunityMessages: async ({ path, query }, ctx) => ({ status: 200, body: await communities.messages(ctx.principal, path.id, query, audioUrl(ctx.baseUrl)) }),
+
+  sendCommunityMessage: async ({ path, body }, ctx) => ({ status: 201, body: await communities.send(ctx.principal, path.id, body.content, audioUrl(ctx.baseUrl)) }),
+
+  chatWithCommunityAgent: async ({ path, body }, ctx) => ({
+    status: 200,
+    stream: await chat.start(ctx.principal, path.id, body, { log: ctx.log, audioUrl: audioUrl(ctx.baseUrl) }),
+  }),
+}) satisfies HandlersOf<'communities'>;

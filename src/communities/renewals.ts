@@ -1,0 +1,85 @@
+// Monthly renewals. Every instance runs this job; each due membership is charged by exactly one of them, once
+// per month: rows are claimed with `FOR UPDATE SKIP LOCKED`, and the paid month's natural key
+// (community, member, month start) is inserted in the same transaction as the charge.
+//   paid month ended, fee covered     -> charged, `active` until the next month ends
+//   not covered                       -> `past_due` (access kept), retried on every run
+//   still not covered 7 days after    -> `cancelled` (403 SUBSCRIPTION_INACTIVE until joinCommunity renews it)
+//   the community's monthlyFee is 0   -> `none`, nothing to pay
+// Archived communities renew nothing.
+import type { Knex } from 'knex';
+import type { Clock } from '../platform/clock.js';
+import { ApiError } from '../platform/errors.js';
+import type { WalletService } from '../wallet/service.js';
+import { Community, CommunityMember } from './models.js';
+import { addMonths } from './months.js';
+import type { CommunitiesService } from './service.js';
+
+export const PAST_DUE_GRACE_MS = 7 * 24 * 3600_000;
+const BATCH = 50;
+
+export interface RenewalRun {
+  charged: number;
+  pastDue: number;
+  cancelled: number;
+  freed: number;
+}
+
+export class RenewalJob {
+  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly communities: CommunitiesService, private readonly wallet: WalletService) {}
+
+  /** Renews every membership due now; returns what it did. */
+  async runOnce(): Promise<RenewalRun> {
+    const run: RenewalRun = { charged: 0, pastDue: 0, cancelled: 0, freed: 0 };
+    const now = this.clock.now();
+    const retried = new Set<string>(); // past-due members already tried in this run
+    for (;;) {
+      const claimed = await this.db.transaction(async (trx) => {
+        // Plain knex: Objection cannot lock one table of a join (`for update of m`).
+        const due: CommunityMember[] = await trx('community_members as m').join('communities as c', 'c.id', 'm.communityId')
+          .where('c.status', 'active').whereIn('m.subscriptionStatus', ['active', 'past_due']).where('m.paidUntil', '<=', now)
+          .whereNotIn('m.id', [...retried])
+          .orderBy('m.paidUntil').limit(BATCH).forUpdate('m').skipLocked().select('m.*');
+        for (const member of due) {
+          retried.add(member.id);
+          await this.renew(trx, member, now, run);
+        }
+        return due.length;
+      });
+      if (claimed < BATCH) return run;
+    }
+  }
+
+  private async renew(trx: Knex.Transaction, member: CommunityMember, now: Date, run: RenewalRun): Promise<void> {
+    const community = await Community.query(trx).findById(member.communityId);
+    const fee = Number(community!.monthlyFeeMinor);
+    if (fee === 0) {
+      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'none', paidUntil: null });
+      run.freed += 1;
+      return;
+    }
+    const startsAt = member.paidUntil!;
+    const endsAt = addMonths(startsAt, 1);
+    try {
+      await trx.transaction(async (sp) => {
+        const inserted = await sp.raw(
+          'insert into community_paid_months (community_id, user_id, starts_at, ends_at) values (?, ?, ?, ?) on conflict do nothing returning starts_at',
+          [member.communityId, member.userId, startsAt, endsAt]);
+        // Already paid (by an earlier run that died before updating the member): only the member row is behind.
+        if ((inserted as { rows: unknown[] }).rows.length > 0) {
+          await this.wallet.apply(this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `Monthly fee: ${community!.name}`), sp);
+        }
+      });
+      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt });
+      run.charged += 1;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 402) throw error;
+      if (now.getTime() - startsAt.getTime() >= PAST_DUE_GRACE_MS) {
+        await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'cancelled', paidUntil: null });
+        run.cancelled += 1;
+      } else {
+        await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'past_due' });
+        run.pastDue += 1;
+      }
+    }
+  }
+}

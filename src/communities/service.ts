@@ -1,0 +1,313 @@
+// Communities: browsing, creation and settings, membership with its fees, agents and the shared message
+// history. Money moves through WalletService in the transaction of what it pays for.
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { AgentListingsService } from '../agents/service.js';
+import type { Clock } from '../platform/clock.js';
+import { isUniqueViolation } from '../platform/db-errors.js';
+import { afterPlatformShare, toMinor, type Minor } from '../platform/money.js';
+import type { Principal } from '../platform/principal.js';
+import { containsPattern } from '../platform/search.js';
+import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import type { Movement, WalletService } from '../wallet/service.js';
+import {
+  agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave,
+  loungeFeesFixed, notAMember, notAMemberConflict, notCreator, subscriptionInactive, typeChangeNotAllowed,
+} from './errors.js';
+import { Community, CommunityAgent, CommunityMember, CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
+import { addMonths } from './months.js';
+import { toAgent, toCommunity, toMember, toMessage } from './wire.js';
+
+export interface CommunityOptions {
+  /** The platform's share of every fee, from 0 to 1; the creator receives the rest. */
+  platformFeeShare: number;
+}
+
+/** A message to append to a community's history. */
+export interface NewMessage {
+  userId?: string | null;
+  agentListingId?: string | null;
+  agentName?: string | null;
+  content: string;
+  messageType: MessageType;
+}
+
+const FEE_FIELDS = ['joinFee', 'monthlyFee', 'agentCallFee'] as const;
+
+export class CommunitiesService {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly wallet: WalletService,
+    private readonly agents: AgentListingsService,
+    private readonly options: CommunityOptions,
+  ) {}
+
+  async list(query: { type?: T.CommunityType; category?: string; search?: string; page: number; limit: number }): Promise<T.CommunityBrowsePage> {
+    const { page, limit } = query;
+    const filtered = Community.query(this.db).where('status', 'active');
+    if (query.type) filtered.where('type', query.type);
+    if (query.category !== undefined && query.category !== '') filtered.whereRaw('lower(category) = lower(?)', [query.category]);
+    const search = containsPattern(query.search);
+    if (search) filtered.whereILike('name', search);
+    const [rows, total] = await Promise.all([
+      filtered.clone().orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      filtered.clone().resultSize(),
+    ]);
+    return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
+  }
+
+  async create(principal: Principal, input: T.CommunityCreateRequest & { type: 'official' | 'club' }, trx?: Transaction): Promise<T.CommunityCreated> {
+    return inTransaction(this.db, trx, async (t) => {
+      if (input.defaultAgentListingId) await this.agents.usable(t, principal, input.defaultAgentListingId);
+      const now = this.clock.now();
+      const community = await Community.query(t).insertAndFetch({
+        creatorId: principal.user.id,
+        name: input.name.trim(),
+        description: input.description ?? null,
+        type: input.type,
+        category: input.category ?? null,
+        avatarUrl: input.avatarUrl ?? null,
+        joinFeeMinor: toMinor(input.joinFee ?? 0),
+        monthlyFeeMinor: toMinor(input.monthlyFee ?? 0),
+        agentCallFeeMinor: toMinor(input.agentCallFee ?? 0),
+        csMode: input.csMode ?? 'ai_only',
+        defaultAgentListingId: input.defaultAgentListingId ?? null,
+        memberCount: 1,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await CommunityMember.query(t).insert({ communityId: community.id, userId: principal.user.id, role: 'creator', subscriptionStatus: 'none', joinedAt: now });
+      if (input.defaultAgentListingId) await CommunityAgent.query(t).insert({ communityId: community.id, listingId: input.defaultAgentListingId, addedAt: now });
+      return { id: community.id };
+    });
+  }
+
+  async get(id: string): Promise<T.Community> {
+    return toCommunity(await this.find(this.db, id));
+  }
+
+  async update(principal: Principal, id: string, input: T.CommunityUpdateRequest, trx?: Transaction): Promise<T.Community> {
+    return inTransaction(this.db, trx, async (t) => {
+      const community = await this.find(t, id, { lock: true });
+      if (community.creatorId !== principal.user.id) throw notCreator();
+      if (community.status === 'archived') throw archived();
+      if (community.type === 'lounge' && FEE_FIELDS.some((f) => (input[f] ?? 0) !== 0)) throw loungeFeesFixed();
+      if (input.type !== undefined && input.type !== community.type) {
+        if (community.type === 'lounge') throw typeChangeNotAllowed('it is a lounge');
+        if (community.isVerified) throw typeChangeNotAllowed('it is verified');
+      }
+      if (input.defaultAgentListingId) {
+        await this.agents.usable(t, principal, input.defaultAgentListingId);
+        await t.raw('insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing', [id, input.defaultAgentListingId, this.clock.now()]);
+      }
+      const patch: Partial<Community> = { updatedAt: this.clock.now() };
+      if (input.name !== undefined) patch.name = input.name.trim();
+      if (input.description !== undefined) patch.description = input.description;
+      if (input.type !== undefined) patch.type = input.type;
+      if (input.category !== undefined) patch.category = input.category;
+      if (input.avatarUrl !== undefined) patch.avatarUrl = input.avatarUrl;
+      if (input.csMode !== undefined) patch.csMode = input.csMode;
+      if (input.defaultAgentListingId !== undefined) patch.defaultAgentListingId = input.defaultAgentListingId;
+      if (input.joinFee !== undefined) patch.joinFeeMinor = toMinor(input.joinFee);
+      if (input.monthlyFee !== undefined) patch.monthlyFeeMinor = toMinor(input.monthlyFee);
+      if (input.agentCallFee !== undefined) patch.agentCallFeeMinor = toMinor(input.agentCallFee);
+      return toCommunity(await Community.query(t).patchAndFetchById(id, patch));
+    });
+  }
+
+  /** Soft delete: the community is archived, idempotently. */
+  async archive(principal: Principal, id: string, trx?: Transaction): Promise<void> {
+    await inTransaction(this.db, trx, async (t) => {
+      const community = await this.find(t, id, { lock: true });
+      if (community.creatorId !== principal.user.id) throw notCreator();
+      if (community.status === 'archived') return;
+      await Community.query(t).patchAndFetchById(id, { status: 'archived', updatedAt: this.clock.now() });
+    });
+  }
+
+  /**
+   * Joins and pays `joinFee` + `monthlyFee` in one transaction. The membership row is inserted first: a
+   * concurrent join by the same user waits on its unique key and then gets 409, so it is never charged.
+   * A member whose subscription was cancelled renews it by joining again (monthly fee only).
+   */
+  async join(principal: Principal, id: string, trx?: Transaction): Promise<void> {
+    await inTransaction(this.db, trx, async (t) => {
+      const community = await this.find(t, id);
+      if (community.status === 'archived') throw archived();
+      const userId = principal.user.id;
+      const now = this.clock.now();
+      const existing = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
+      if (existing) {
+        if (existing.subscriptionStatus !== 'cancelled') throw alreadyMember();
+        const month = await this.payMonth(t, community, userId, now);
+        await CommunityMember.query(t).patchAndFetchById(existing.id, month);
+        return;
+      }
+      try {
+        await t.transaction(async (sp) => {
+          await CommunityMember.query(sp).insert({ communityId: id, userId, role: 'member', subscriptionStatus: 'none', joinedAt: now });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw alreadyMember();
+        throw error;
+      }
+      const joinFee = Number(community.joinFeeMinor);
+      if (joinFee > 0) await this.wallet.apply(this.feeMovements(community, userId, joinFee, 'join_fee', `Join fee: ${community.name}`), t);
+      const month = await this.payMonth(t, community, userId, now);
+      await CommunityMember.query(t).where({ communityId: id, userId }).patch(month);
+      await Community.query(t).findById(id).increment('memberCount', 1);
+    });
+  }
+
+  /**
+   * The member's subscription after paying for the month that starts now: nothing when there is no monthly
+   * fee; no charge either when a month they already paid (before leaving) is still running.
+   */
+  private async payMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil'>> {
+    const fee = Number(community.monthlyFeeMinor);
+    if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null };
+    const running = await CommunityPaidMonth.query(t).where({ communityId: community.id, userId })
+      .where('startsAt', '<=', now).where('endsAt', '>', now).first();
+    if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt };
+    const endsAt = addMonths(now, 1);
+    await CommunityPaidMonth.query(t).insert({ communityId: community.id, userId, startsAt: now, endsAt });
+    await this.wallet.apply(this.feeMovements(community, userId, fee, 'monthly_fee', `Monthly fee: ${community.name}`), t);
+    return { subscriptionStatus: 'active', paidUntil: endsAt };
+  }
+
+  /** The payer's charge and the creator's income (less the platform's share) for one fee. */
+  feeMovements(community: Community, payerId: string, fee: Minor, kind: 'join_fee' | 'monthly_fee' | 'agent_call_fee', description: string, reference?: { type: string; id: string }): Movement[] {
+    const ref = reference ?? { type: 'community', id: community.id };
+    const movements: Movement[] = [{ userId: payerId, amount: -fee, kind, description, reference: ref }];
+    const income = afterPlatformShare(fee, this.options.platformFeeShare);
+    if (income > 0) movements.push({ userId: community.creatorId, amount: income, kind: 'fee_income', description: `${description} (paid by a member)`, reference: ref });
+    return movements;
+  }
+
+  async leave(principal: Principal, id: string, trx?: Transaction): Promise<void> {
+    await inTransaction(this.db, trx, async (t) => {
+      await this.find(t, id);
+      const member = await CommunityMember.query(t).findOne({ communityId: id, userId: principal.user.id }).forUpdate();
+      if (!member) throw notAMemberConflict();
+      if (member.role === 'creator') throw creatorCannotLeave();
+      await CommunityMember.query(t).deleteById(member.id);
+      await Community.query(t).findById(id).decrement('memberCount', 1);
+    });
+  }
+
+  async members(id: string): Promise<T.CommunityMemberList> {
+    await this.find(this.db, id);
+    const rows = await CommunityMember.query(this.db).alias('m').join('users as u', 'u.id', 'm.userId').where('m.communityId', id)
+      .select('m.*', 'u.name as userName', 'u.image as userImage')
+      .orderBy([{ column: 'm.joinedAt', order: 'asc' }, { column: 'm.id', order: 'asc' }]);
+    return { members: (rows as Array<CommunityMember & { userName: string; userImage: string | null }>).map(toMember) };
+  }
+
+  async agentList(id: string): Promise<T.CommunityAgentList> {
+    await this.find(this.db, id);
+    const rows = await CommunityAgent.query(this.db).alias('a').join('agent_listings as l', 'l.id', 'a.listingId').where('a.communityId', id)
+      .select('a.*', 'l.name as agentName', 'l.avatarUrl', 'l.description', 'l.model')
+      .orderBy([{ column: 'a.addedAt', order: 'asc' }, { column: 'a.id', order: 'asc' }]);
+    return { agents: (rows as Parameters<typeof toAgent>[0][]).map(toAgent) };
+  }
+
+  async addAgent(principal: Principal, id: string, listingId: string, trx?: Transaction): Promise<void> {
+    await inTransaction(this.db, trx, async (t) => {
+      const community = await this.writableByCreator(t, principal, id);
+      const listing = await this.agents.usable(t, principal, listingId);
+      const added = await t.raw('insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing returning id', [id, listingId, this.clock.now()]);
+      if ((added as { rows: unknown[] }).rows.length === 0) throw agentAlreadyAdded();
+      await this.appendMessage(t, community.id, { messageType: 'system', content: `${listing.name} joined the community as an agent.` });
+    });
+  }
+
+  async removeAgent(principal: Principal, id: string, listingId: string, trx?: Transaction): Promise<void> {
+    await inTransaction(this.db, trx, async (t) => {
+      const community = await this.writableByCreator(t, principal, id);
+      const removed = await CommunityAgent.query(t).where({ communityId: id, listingId }).delete().returning('id');
+      if ((removed as unknown[]).length === 0) throw agentNotInCommunity();
+      if (community.defaultAgentListingId === listingId) await Community.query(t).findById(id).patch({ defaultAgentListingId: null, updatedAt: this.clock.now() });
+      const name = (await t('agent_listings').where('id', listingId).first<{ name: string } | undefined>('name'))?.name ?? 'An agent';
+      await this.appendMessage(t, id, { messageType: 'system', content: `${name} was removed from the community's agents.` });
+    });
+  }
+
+  async mine(principal: Principal): Promise<T.CommunityList> {
+    const rows = await Community.query(this.db).where('creatorId', principal.user.id).orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    return { communities: rows.map(toCommunity) };
+  }
+
+  async joined(principal: Principal): Promise<T.CommunityList> {
+    const rows = await Community.query(this.db).alias('c').join('community_members as m', 'm.communityId', 'c.id').where('m.userId', principal.user.id)
+      .select('c.*').orderBy([{ column: 'm.joinedAt', order: 'desc' }, { column: 'c.id', order: 'desc' }]);
+    return { communities: rows.map(toCommunity) };
+  }
+
+  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.CommunityMessageList> {
+    await this.find(this.db, id);
+    await this.membership(this.db, id, principal.user.id);
+    const rows = CommunityMessage.query(this.db).alias('msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
+      .select('msg.*', 'u.name as userName', 'u.image as userImage')
+      .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);
+    if (query.before) rows.where('msg.createdAt', '<', new Date(query.before));
+    const page = (await rows) as Array<CommunityMessage & { userName: string | null; userImage: string | null }>;
+    return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl)), hasMore: page.length > query.limit };
+  }
+
+  async send(principal: Principal, id: string, content: string, audioUrl: (id: string) => string, trx?: Transaction): Promise<T.CommunityMessage> {
+    return inTransaction(this.db, trx, async (t) => {
+      await this.postable(t, principal, id);
+      const message = await this.appendMessage(t, id, { userId: principal.user.id, content, messageType: 'text' });
+      return toMessage({ ...message, userName: principal.user.name, userImage: principal.user.image }, audioUrl);
+    });
+  }
+
+  /**
+   * Appends to the history. `createdAt` is strictly increasing within a community (the cursor of
+   * `listCommunityMessages` relies on it), from a row-locked counter on the community.
+   */
+  async appendMessage(trx: Transaction, communityId: string, message: NewMessage): Promise<CommunityMessage> {
+    const [row] = await trx('communities').where('id', communityId)
+      .update({ lastMessageAt: trx.raw(`greatest(?::timestamptz, coalesce(last_message_at, ?::timestamptz) + interval '1 millisecond')`, [this.clock.now(), new Date(0)]) })
+      .returning('lastMessageAt');
+    return CommunityMessage.query(trx).insertAndFetch({
+      communityId,
+      userId: message.userId ?? null,
+      agentListingId: message.agentListingId ?? null,
+      agentName: message.agentName ?? null,
+      content: message.content,
+      messageType: message.messageType,
+      createdAt: (row as { lastMessageAt: Date }).lastMessageAt,
+    });
+  }
+
+  /** The community for a member who may post: not archived, a member, subscription not cancelled. */
+  async postable(db: Db, principal: Principal, id: string): Promise<{ community: Community; member: CommunityMember }> {
+    const community = await this.find(db, id);
+    const member = await this.membership(db, id, principal.user.id);
+    if (member.subscriptionStatus === 'cancelled') throw subscriptionInactive();
+    if (community.status === 'archived') throw archived();
+    return { community, member };
+  }
+
+  async find(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
+    const query = Community.query(db).findById(id);
+    const community = await (options.lock ? query.forUpdate() : query);
+    if (!community) throw communityNotFound();
+    return community;
+  }
+
+  private async membership(db: Db, communityId: string, userId: string): Promise<CommunityMember> {
+    const member = await CommunityMember.query(db).findOne({ communityId, userId });
+    if (!member) throw notAMember();
+    return member;
+  }
+
+  private async writableByCreator(t: Transaction, principal: Principal, id: string): Promise<Community> {
+    const community = await this.find(t, id, { lock: true });
+    if (community.creatorId !== principal.user.id) throw notCreator();
+    if (community.status === 'archived') throw archived();
+    return community;
+  }
+}

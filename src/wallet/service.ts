@@ -1,0 +1,83 @@
+// Wallets: the one place where balances change. Every change is a conditional update of the wallet row and an
+// immutable ledger entry carrying the balance after it, in the caller's transaction, so the balance always
+// equals the sum of the entries. A charge the balance does not cover updates no row: 402, and the caller's
+// transaction (with everything the charge paid for) rolls back.
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { Clock } from '../platform/clock.js';
+import { toMinor, type Minor } from '../platform/money.js';
+import { inTransaction, type Transaction } from '../platform/transactions.js';
+import { insufficientBalance, walletUserNotFound } from './errors.js';
+import { LedgerEntry, Wallet, type LedgerKind } from './models.js';
+import { toLedgerEntry, toWallet } from './wire.js';
+
+export interface Movement {
+  userId: string;
+  /** Positive: a credit; negative: a charge. Never 0 (fees of 0 write nothing: callers skip them). */
+  amount: Minor;
+  kind: LedgerKind;
+  description: string;
+  reference?: { type: string; id: string };
+}
+
+export class WalletService {
+  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+
+  async get(userId: string): Promise<T.Wallet> {
+    const wallet = await Wallet.query(this.db).findById(userId);
+    if (!wallet) throw walletUserNotFound();
+    return toWallet(wallet);
+  }
+
+  async ledger(userId: string, query: { page: number; limit: number }): Promise<T.LedgerEntryList> {
+    const { page, limit } = query;
+    const [entries, total] = await Promise.all([
+      LedgerEntry.query(this.db).where('userId', userId)
+        .orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .limit(limit).offset((page - 1) * limit),
+      LedgerEntry.query(this.db).where('userId', userId).resultSize(),
+    ]);
+    return { entries: entries.map(toLedgerEntry), total, page, totalPages: Math.ceil(total / limit) };
+  }
+
+  /** An admin's credit (`creditWallet`): runs in the idempotency facility's transaction. */
+  async credit(userId: string, input: { amount: number; reason: string }, trx?: Transaction): Promise<T.LedgerEntry> {
+    return inTransaction(this.db, trx, async (t) =>
+      toLedgerEntry(await this.move(t, { userId, amount: toMinor(input.amount), kind: 'credit', description: input.reason })));
+  }
+
+  /**
+   * Applies movements in one transaction, locking the wallets involved in a fixed order first, so two
+   * transfers in opposite directions cannot deadlock. A charge not covered is a 402.
+   */
+  async apply(movements: Movement[], trx: Transaction): Promise<LedgerEntry[]> {
+    const userIds = [...new Set(movements.map((m) => m.userId))].sort();
+    if (userIds.length > 1) await Wallet.query(trx).whereIn('userId', userIds).orderBy('userId').forUpdate().select('userId');
+    const entries: LedgerEntry[] = [];
+    for (const movement of movements) entries.push(await this.move(trx, movement));
+    return entries;
+  }
+
+  private async move(trx: Transaction, movement: Movement): Promise<LedgerEntry> {
+    const now = this.clock.now();
+    const updated = await trx('wallets').where('userId', movement.userId)
+      .where('balanceMinor', '>=', Math.max(0, -movement.amount))
+      .update({ balanceMinor: trx.raw('balance_minor + ?', [movement.amount]), updatedAt: now })
+      .returning('balanceMinor');
+    if (updated.length === 0) {
+      const exists = await Wallet.query(trx).findById(movement.userId).select('userId');
+      if (!exists) throw walletUserNotFound();
+      throw insufficientBalance();
+    }
+    return LedgerEntry.query(trx).insertAndFetch({
+      userId: movement.userId,
+      amountMinor: movement.amount,
+      balanceAfterMinor: Number((updated[0] as { balanceMinor: string | number }).balanceMinor),
+      kind: movement.kind,
+      description: movement.description.slice(0, 500),
+      referenceType: movement.reference?.type ?? null,
+      referenceId: movement.reference?.id ?? null,
+      createdAt: now,
+    });
+  }
+}
