@@ -55,6 +55,8 @@ export interface Operation {
   responses: Record<string, { content?: Record<string, MediaType>; headers?: Record<string, unknown> }>;
   rateLimits: RateLimitPolicy[];
   idempotency?: IdempotencyPolicy;
+  /** `x-soft-delete`: a DELETE that archives; what it deletes stays readable. */
+  softDelete: boolean;
 }
 
 export interface Contract {
@@ -136,6 +138,7 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         responses,
         rateLimits: (op['x-rate-limits'] ?? []) as unknown as RateLimitPolicy[],
         idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
+        softDelete: op['x-soft-delete'] === true,
       });
     }
   }
