@@ -33,7 +33,7 @@ export class WalletService {
     const { page, limit } = query;
     const [entries, total] = await Promise.all([
       LedgerEntry.query(this.db).where('userId', userId)
-        .orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .orderBy('seq', 'desc') // newest first: createdAt descending, in the order the entries were written
         .limit(limit).offset((page - 1) * limit),
       LedgerEntry.query(this.db).where('userId', userId).resultSize(),
     ]);

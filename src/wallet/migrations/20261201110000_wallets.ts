@@ -22,6 +22,8 @@ export async function up(knex: Knex): Promise<void> {
 
     create table ledger_entries (
       id uuid primary key default gen_random_uuid(),
+      -- insertion order: a wallet's entries are written one at a time under its row lock, so this orders them
+      seq bigint generated always as identity,
       user_id uuid not null references wallets (user_id) on delete cascade,
       amount_minor bigint not null check (amount_minor <> 0),
       balance_after_minor bigint not null check (balance_after_minor >= 0),
@@ -31,7 +33,7 @@ export async function up(knex: Knex): Promise<void> {
       reference_id uuid,
       created_at timestamptz not null default now()
     );
-    create index ledger_entries_user_recent_idx on ledger_entries (user_id, created_at desc, id desc);
+    create index ledger_entries_user_recent_idx on ledger_entries (user_id, seq desc);
   `);
 }
 

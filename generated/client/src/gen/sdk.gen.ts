@@ -1642,8 +1642,9 @@ export const getWallet = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * List the caller's ledger entries
  *
- * Lists the entries of the caller's wallet ledger, one page at a time, newest first (`createdAt`
- * descending, then `id` descending). Entries are immutable: never edited or deleted.
+ * Lists the entries of the caller's wallet ledger, one page at a time, newest first: the reverse of the
+ * order they were written in (so `createdAt` descending; entries written by one charge, such as a join fee
+ * and a monthly fee, keep their order). Entries are immutable: never edited or deleted.
  *
  * - Credits and refunds are positive, charges (`join_fee`, `monthly_fee`, `agent_call_fee`) negative;
  * `balanceAfter` is the balance right after the entry.

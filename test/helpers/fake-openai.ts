@@ -1,0 +1,78 @@
+// A local server speaking the OpenAI-compatible API the platform's providers use: chat completions streamed
+// as `data: {...}` lines ending with `data: [DONE]`, and `/audio/speech`. How it answers depends on the model
+// the request names, so a test picks a behaviour through the agent listing's `model`:
+//   fake-ok (or anything else)  the reply, a few words per chunk, then [DONE]
+//   fake-empty                  [DONE] at once, no content
+//   fake-midstream-failure      two chunks, then the connection is cut
+//   fake-slow                   a first chunk only after `slowMs`
+//   fake-silent                 headers, then nothing (never a chunk)
+//   fake-429 / fake-500         that status before the first byte
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeOpenAi {
+  baseUrl: string;
+  /** Every chat-completions request body received, newest last. */
+  requests: Array<{ model: string; messages: Array<{ role: string; content: string }>; stream: boolean }>;
+  speechRequests: Array<{ input: string; voice: string; model: string }>;
+  /** Chat requests whose connection is still open (a request the platform abandoned closes). */
+  open(): number;
+  close(): Promise<void>;
+}
+
+export const FAKE_REPLY = 'Hello from the fake model. Here is a short answer.';
+export const FAKE_AUDIO = Buffer.from('ID3\u0004fake-mp3-bytes', 'latin1');
+
+const readJson = async (req: IncomingMessage) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+};
+
+const chunkLine = (content: string, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+
+export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promise<FakeOpenAi> {
+  const requests: FakeOpenAi['requests'] = [];
+  const speechRequests: FakeOpenAi['speechRequests'] = [];
+  let open = 0;
+  const server: Server = createServer(async (req, res) => {
+    if (req.url?.endsWith('/audio/speech')) {
+      speechRequests.push(await readJson(req));
+      res.writeHead(200, { 'Content-Type': 'audio/mpeg' }).end(FAKE_AUDIO);
+      return;
+    }
+    const body = await readJson(req);
+    requests.push(body);
+    const model: string = body.model;
+    if (model === 'fake-429' || model === 'fake-500') {
+      res.writeHead(model === 'fake-429' ? 429 : 500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'nope' } }));
+      return;
+    }
+    open += 1;
+    res.on('close', () => { open -= 1; });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`);
+    if (model === 'fake-silent') return; // never answers; the platform's timeout must end it
+    if (model === 'fake-empty') { res.end('data: [DONE]\n\n'); return; }
+    if (model === 'fake-slow') await new Promise((resolve) => setTimeout(resolve, options.slowMs ?? 2000));
+    const words = FAKE_REPLY.split(/(?<= )/);
+    for (const [i, word] of words.entries()) {
+      if (res.destroyed) return;
+      res.write(chunkLine(word));
+      if (model === 'fake-midstream-failure' && i === 1) { res.socket?.destroy(); return; }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    res.write(chunkLine('', 'stop'));
+    res.write(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 10 } })}\n\n`);
+    res.end('data: [DONE]\n\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    speechRequests,
+    open: () => open,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
