@@ -80,7 +80,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   installRouter(api);
 
   const app = new Koa({ proxy: config.trustProxy });
-  app.on('error', (error) => log.error({ err: error }, 'stream error'));
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error.
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET') log.debug({ err: error }, 'client closed the stream');
+    else log.error({ err: error }, 'stream error');
+  });
   app.use(requestLifecycle(log));
   app.use(async (koa, next) => {
     if (koa.method === 'GET' && koa.path === '/openapi.json') {

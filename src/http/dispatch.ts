@@ -81,7 +81,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
       log: koa.state.log as Logger,
       clientIp,
       secure: koa.secure,
-      baseUrl: koa.origin,
+      baseUrl: `${koa.protocol}://${koa.host}`,
     };
     const request = { path, query, headers, body };
     const log = koa.state.log as Logger;

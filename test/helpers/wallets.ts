@@ -1,12 +1,17 @@
 // Funding wallets for tests, through the admin credit operation.
 import { randomUUID } from 'node:crypto';
-import { creditWallet, getWallet } from '@platform/client';
+import { client, creditWallet, getWallet } from '@platform/client';
 import { newAdmin, type TestUser } from './users.js';
 
-let admin: Promise<TestUser> | undefined;
+/** One admin per server (by base URL): ADMIN_EMAIL can sign up once on each. */
+const admins = new Map<string, Promise<TestUser>>();
 
+/** Credits `amount` to the user, as an admin of the user's server. */
 export async function fund(user: TestUser, amount: number): Promise<void> {
-  const { response, error } = await creditWallet({ path: { user_id: user.user.id }, body: { amount, reason: 'test funds', idempotencyKey: randomUUID() }, ...(await (admin ??= newAdmin())).as });
+  const server = (user.as.client ?? client).getConfig().baseUrl ?? '';
+  if (!admins.has(server)) admins.set(server, newAdmin({ client: user.as.client }));
+  const admin = await admins.get(server)!;
+  const { response, error } = await creditWallet({ path: { user_id: user.user.id }, body: { amount, reason: 'test funds', idempotencyKey: randomUUID() }, ...admin.as });
   if (response.status !== 201) throw new Error(`funding failed: ${JSON.stringify(error)}`);
 }
 
