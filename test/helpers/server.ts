@@ -26,6 +26,11 @@ export interface TestServer {
 const operationByRoute = new Map(operations.map((op) => [`${op.method} ${op.path}`, op]));
 const exercised: Array<[string, number]> = [];
 
+/** Records a status for the coverage table, for calls made without the generated client (raw SSE reads). */
+export function recordExercised(operationId: string, status: number): void {
+  exercised.push([operationId, status]);
+}
+
 /** Checks one response against the contract and records it. */
 async function checkAgainstContract(response: Response, method: string, url: string): Promise<void> {
   const op = operationByRoute.get(`${method.toUpperCase()} ${url}`);

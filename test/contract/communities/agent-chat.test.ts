@@ -8,7 +8,7 @@ import {
 } from '@platform/client';
 import { FAKE_AUDIO, FAKE_REPLY, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
-import { startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
+import { recordExercised, startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
 import { readEvents } from '../../helpers/sse.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 import { balanceOf, fund } from '../../helpers/wallets.js';
@@ -44,8 +44,13 @@ async function setup(options: { fee?: number; model?: string; funds?: number; cl
   return { id, listingId: listing.id, creator, member };
 }
 
-const post = (baseUrl: string, s: Setup, user: TestUser, body: object = { content: 'What is new?', listingId: s.listingId }, signal?: AbortSignal) =>
-  fetch(`${baseUrl}/api/communities/${s.id}/agent-chat`, { method: 'POST', headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal });
+/** A raw POST, to read the stream exactly as it is on the wire (recorded for the coverage table). */
+async function post(baseUrl: string, s: Setup, user: TestUser | undefined, body: object = { content: 'What is new?', listingId: s.listingId }, signal?: AbortSignal): Promise<Response> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(user ? { Authorization: `Bearer ${user.token}` } : {}) };
+  const response = await fetch(`${baseUrl}/api/communities/${s.id}/agent-chat`, { method: 'POST', headers, body: JSON.stringify(body), signal });
+  recordExercised('chatWithCommunityAgent', response.status);
+  return response;
+}
 
 describe('chatWithCommunityAgent (local provider)', () => {
   it('streams meta, chunks and done as SSE, stores both messages, and charges the fee to the creator', async () => {
@@ -104,6 +109,7 @@ describe('chatWithCommunityAgent (local provider)', () => {
     for await (const _ of stream) { /* refused */ }
     expect(refused).toBeInstanceOf(StreamError);
     expect((refused as StreamError).status).toBe(401);
+    expect((await post(local.baseUrl, s, undefined)).status).toBe(401);
     await deleteCommunity({ path: { id: s.id }, ...s.creator.as });
     expect(await (await post(local.baseUrl, s, s.member)).json()).toMatchObject({ status: 409, code: 'COMMUNITY_ARCHIVED' });
     expect((await listCommunityMessages({ path: { id: s.id }, ...s.member.as })).data!.messages.filter((m) => m.messageType !== 'system')).toEqual([]);
