@@ -437,6 +437,26 @@ export interface OperationTypes {
     binary: never;
     headers: {};
   };
+  subscribeToLounge: {
+    area: 'lounge';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.SubscribeToLoungeData, 'url'>, never, never>;
+    responses: T.SubscribeToLoungeResponses & T.SubscribeToLoungeErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
+  cancelLoungeSubscription: {
+    area: 'lounge';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.CancelLoungeSubscriptionData, 'url'>, never, never>;
+    responses: T.CancelLoungeSubscriptionResponses & T.CancelLoungeSubscriptionErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
   getLoungeDashboard: {
     area: 'lounge';
     auth: 'required';

@@ -63,6 +63,7 @@ export type {
   LoungeCreated,
   LoungeDashboard,
   LoungeDetail,
+  LoungeSubscription,
   OfficialChatStarted,
   Problem,
   ProblemFieldError,

@@ -286,6 +286,18 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.startLoungeChat_200, 201: responses.startLoungeChat_201, 400: responses.startLoungeChat_400, 401: responses.startLoungeChat_401, 404: responses.startLoungeChat_404 },
   },
+  subscribeToLounge: {
+    path: params.subscribeToLounge_path,
+    query: params.subscribeToLounge_query,
+    bodyRequired: false,
+    responses: { 200: responses.subscribeToLounge_200, 400: responses.subscribeToLounge_400, 401: responses.subscribeToLounge_401, 402: responses.subscribeToLounge_402, 404: responses.subscribeToLounge_404, 409: responses.subscribeToLounge_409 },
+  },
+  cancelLoungeSubscription: {
+    path: params.cancelLoungeSubscription_path,
+    query: params.cancelLoungeSubscription_query,
+    bodyRequired: false,
+    responses: { 200: responses.cancelLoungeSubscription_200, 400: responses.cancelLoungeSubscription_400, 401: responses.cancelLoungeSubscription_401, 404: responses.cancelLoungeSubscription_404, 409: responses.cancelLoungeSubscription_409 },
+  },
   getLoungeDashboard: {
     path: params.getLoungeDashboard_path,
     query: params.getLoungeDashboard_query,
@@ -362,7 +374,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.sendConversationMessage_query,
     body: bodies.sendConversationMessage_body,
     bodyRequired: true,
-    responses: { 201: responses.sendConversationMessage_201, 400: responses.sendConversationMessage_400, 401: responses.sendConversationMessage_401, 404: responses.sendConversationMessage_404, 409: responses.sendConversationMessage_409, 413: responses.sendConversationMessage_413 },
+    responses: { 201: responses.sendConversationMessage_201, 400: responses.sendConversationMessage_400, 401: responses.sendConversationMessage_401, 403: responses.sendConversationMessage_403, 404: responses.sendConversationMessage_404, 409: responses.sendConversationMessage_409, 413: responses.sendConversationMessage_413 },
   },
   chatInConversation: {
     path: params.chatInConversation_path,

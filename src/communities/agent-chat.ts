@@ -1,15 +1,15 @@
 // Chatting with a community agent (`chatWithCommunityAgent`), in two parts:
 // - `start`, before the first byte: authorization, the fee, the call and the caller's message, in one
 //   transaction, so every refusal is an ordinary problem response;
-// - the reply, a task of its own that streams the provider's answer into a bounded queue the SSE response
-//   reads. A client that disconnects stops reading, but the task goes on (within its timeouts), stores the
-//   reply and never charges twice.
+// - the reply (src/ai/reply-stream.ts), a task that goes on when the client disconnects, stores the reply and
+//   never charges twice.
 // The fee is refundable until the first chunk is sent; then it is settled: the creator is paid.
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
+import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import type { MediaService } from '../media/service.js';
 import type { Clock } from '../platform/clock.js';
@@ -20,7 +20,6 @@ import { agentNotInCommunity } from './errors.js';
 import { AgentCall, CommunityAgent, CommunityMessage, type Community } from './models.js';
 import type { CommunitiesService } from './service.js';
 
-export const MAX_REPLY_CHARS = 20_000;
 const HISTORY = 20;
 
 export interface AgentChatOptions {
@@ -29,7 +28,7 @@ export interface AgentChatOptions {
   platformFeeShare: number;
 }
 
-type ChatEvent = T.AgentChatMetaEvent | T.AgentChatChunkEvent | T.AgentChatDoneEvent | T.AgentChatErrorEvent | T.AgentChatAudioReadyEvent;
+type ChatEvent = T.AgentChatMetaEvent | ReplyEvent;
 
 interface Call {
   id: string;
@@ -39,8 +38,6 @@ interface Call {
   listing: { id: string; name: string; model: string; instructions: string | null };
   userMessageId: string;
 }
-
-class TimeoutError extends Error {}
 
 export class CommunityAgentChat {
   constructor(
@@ -76,46 +73,16 @@ export class CommunityAgentChat {
 
     const queue = new EventQueue<StreamEvent<ChatEvent>>();
     queue.push({ data: { type: 'meta', communityId, userMessageId: call.userMessageId } });
-    void this.reply(call, queue, context.audioUrl).catch((error: unknown) => {
-      context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly');
-      queue.push({ data: { type: 'error', code: 'AGENT_ERROR', message: 'The agent failed.' } });
-    }).finally(() => queue.end());
+    const prepare = async () => ({ model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages: await this.history(call) });
+    void runReply(this.agent, prepare, this.options.timeoutMs, {
+      firstChunk: () => this.settle(call),
+      failed: async (_failure, chunksSent) => { if (chunksSent === 0) await this.refund(call); },
+      store: async (text) => (await this.db.transaction((trx) => this.communities.appendMessage(trx, call.community.id, {
+        agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
+      }))).id,
+      speak: this.speech ? (text, messageId) => this.speak(messageId, text, context.audioUrl) : undefined,
+    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly'));
     return queue;
-  }
-
-  private async reply(call: Call, queue: EventQueue<StreamEvent<ChatEvent>>, audioUrl: (id: string) => string): Promise<void> {
-    const controller = new AbortController();
-    let text = '';
-    let chunks = 0;
-    try {
-      const messages = await this.history(call);
-      const deltas = this.agent.stream({ model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages }, controller.signal);
-      for await (const delta of withTimeout(deltas, this.options.timeoutMs, controller)) {
-        const piece = delta.slice(0, MAX_REPLY_CHARS - text.length);
-        if (!piece) continue;
-        if (chunks === 0) await this.settle(call);
-        text += piece;
-        chunks += 1;
-        queue.push({ data: { type: 'chunk', content: piece } });
-        if (text.length >= MAX_REPLY_CHARS) { controller.abort(); break; }
-      }
-    } catch (error) {
-      controller.abort();
-      const timedOut = error instanceof TimeoutError;
-      if (chunks === 0) await this.refund(call);
-      queue.push({ data: { type: 'error', code: timedOut ? 'AGENT_TIMEOUT' : 'AGENT_ERROR', message: timedOut ? 'The agent did not answer in time.' : 'The agent failed to answer.' } });
-      return;
-    }
-    if (chunks === 0) {
-      await this.refund(call);
-      queue.push({ data: { type: 'error', code: 'AGENT_EMPTY_REPLY', message: 'The agent answered nothing.' } });
-      return;
-    }
-    const stored = await this.db.transaction((trx) => this.communities.appendMessage(trx, call.community.id, {
-      agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
-    }));
-    queue.push({ data: { type: 'done', agentMessageId: stored.id } });
-    if (this.speech) await this.speak(stored.id, text, queue, audioUrl);
   }
 
   /** The conversation the agent sees: the community's recent messages, oldest first; its own replies as the assistant. */
@@ -150,74 +117,14 @@ export class CommunityAgentChat {
     });
   }
 
-  /** Text to speech, after `done`: a failure only means no `audio_ready`. */
-  private async speak(messageId: string, text: string, queue: EventQueue<StreamEvent<ChatEvent>>, audioUrl: (id: string) => string): Promise<void> {
-    try {
-      const speech = await this.speech!.synthesize(text, AbortSignal.timeout(this.options.timeoutMs));
-      const audioId = await this.db.transaction(async (trx) => {
-        const id = await this.media.store(speech.contentType, speech.audio, trx);
-        await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: id });
-        return id;
-      });
-      queue.push({ data: { type: 'audio_ready', audioUrl: audioUrl(audioId) } });
-    } catch {
-      // No audio this time; the text reply is complete and stored.
-    }
-  }
-}
-
-/** Fails with TimeoutError (and aborts the provider) when the next item takes longer than `ms`. */
-async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, controller: AbortController): AsyncIterable<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { controller.abort(); reject(new TimeoutError()); }, ms); });
-    try {
-      const next = await Promise.race([iterator.next(), timeout]);
-      if (next.done) return;
-      yield next.value;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-/**
- * Events from the reply task to the SSE response. The task never waits for the reader: a reader that has
- * gone (client disconnected) simply stops taking events, and what a slow reader has not taken yet is held
- * here (a reply is at most 20,000 characters, so this is bounded).
- */
-export class EventQueue<E> implements AsyncIterable<E> {
-  private readonly items: E[] = [];
-  private waiting: ((result: IteratorResult<E>) => void) | undefined;
-  private ended = false;
-
-  push(item: E): void {
-    if (this.ended) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: item, done: false });
-    } else {
-      this.items.push(item);
-    }
-  }
-
-  end(): void {
-    this.ended = true;
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = undefined;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<E> {
-    return {
-      next: () => {
-        const item = this.items.shift();
-        if (item !== undefined) return Promise.resolve({ value: item, done: false });
-        if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => { this.waiting = resolve; });
-      },
-      return: () => Promise.resolve({ value: undefined, done: true }),
-    };
+  /** Text to speech, after `done`: stored, linked to the reply, served at /api/audio/{id}. */
+  private async speak(messageId: string, text: string, audioUrl: (id: string) => string): Promise<string> {
+    const speech = await this.speech!.synthesize(text, AbortSignal.timeout(this.options.timeoutMs));
+    const audioId = await this.db.transaction(async (trx) => {
+      const id = await this.media.store(speech.contentType, speech.audio, trx);
+      await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: id });
+      return id;
+    });
+    return audioUrl(audioId);
   }
 }

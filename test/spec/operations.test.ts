@@ -36,7 +36,7 @@ const PLATFORM = [
   'POST /api/auth/sign-up', 'POST /api/auth/sign-in', 'POST /api/auth/sign-out', 'GET /api/auth/session',
   'POST /api/auth/api-keys', 'GET /api/auth/api-keys', 'DELETE /api/auth/api-keys/{id}',
   'GET /api/wallet', 'GET /api/wallet/ledger', 'POST /api/admin/wallets/{user_id}/credits',
-  'GET /api/audio/{id}',
+  'GET /api/audio/{id}', 'POST /api/lounge/{id}/subscription', 'DELETE /api/lounge/{id}/subscription',
   'GET /api/agent-listings', 'POST /api/agent-listings', 'GET /api/agent-listings/{id}',
   'PATCH /api/agent-listings/{id}', 'DELETE /api/agent-listings/{id}',
   'GET /api/conversations/{conversation_id}/messages', 'POST /api/conversations/{conversation_id}/messages',

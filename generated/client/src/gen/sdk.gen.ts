@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -1416,11 +1416,14 @@ export const requestVerification = <ThrowOnError extends boolean = false>(option
  * characters.
  * - `freeMinutesPerDay` is an integer 0 to 1440 (default 5): free voice minutes per member per UTC day.
  * - `subscriptionPriceCents` is an integer 0 to 10,000,000 (default 0, no subscription), in cents as the
- * reference gives it.
+ * reference gives it. Members subscribe with `subscribeToLounge`, charged monthly from their wallet at
+ * 1 credit per 100 cents.
  * - `defaultAgentListingId` must be an agent listing the caller owns or a public one; any other id
  * (unknown, or someone else's private listing) is a 404 `AGENT_LISTING_NOT_FOUND`.
  * - With `voiceSamplesUrl`, voice cloning is queued and the lounge starts with `voiceModelStatus`
- * `pending`; without it, `none`.
+ * `pending`; without it, `none`. Cloning fetches the samples and checks they are audio, then sets
+ * `ready` (with `voiceModelId`), or `failed` with a reason in `voiceModelError`; both show on the lounge
+ * and its dashboard.
  * - Unknown fields are a 400 `VALIDATION_FAILED`.
  *
  * **Who may call:** any signed-in user.
@@ -1502,6 +1505,83 @@ export const startLoungeChat = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * Cancel a lounge subscription
+ *
+ * Stops the caller's subscription from renewing. The month already paid runs to its end (`paidUntil`),
+ * with voice as before; then the subscription ends (status `none`) and nothing more is charged. Nothing is
+ * refunded. Cancelling an already cancelled subscription answers 200 again.
+ *
+ * - A caller without a subscription to this lounge gets 409 `NOT_SUBSCRIBED`.
+ *
+ * An unknown id, the id of a community that is not a lounge, and an archived lounge are a 404
+ * `NOT_FOUND`.
+ *
+ * **Who may call:** the subscriber.
+ *
+ */
+export const cancelLoungeSubscription = <ThrowOnError extends boolean = false>(options: Options<CancelLoungeSubscriptionData, ThrowOnError>) => (options.client ?? client).delete<CancelLoungeSubscriptionResponses, CancelLoungeSubscriptionErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/lounge/{id}/subscription',
+    ...options
+});
+
+/**
+ * Subscribe to a lounge
+ *
+ * Starts (or resumes) the caller's monthly subscription to the lounge. Subscribers get the agent's voice
+ * for every reply; other members only for `freeMinutesPerDay` minutes a day.
+ *
+ * - The price is the lounge's `subscriptionPriceCents`, charged from the caller's wallet at **1 credit per
+ * 100 cents** (999 cents = 9.99 credits): ledger kind `monthly_fee`, paid to the creator (`fee_income`,
+ * less the platform's share), in the same transaction as the subscription. Then it renews each month
+ * from the wallet like a community's monthly fee (`past_due` when not covered, `cancelled` 7 days later).
+ * - A caller who is not a member yet is joined first (joining a lounge is free).
+ * - A subscription that was cancelled but whose month is still paid resumes renewing, without a charge
+ * (200). An active, renewing subscription is a 409 `ALREADY_SUBSCRIBED`.
+ * - A lounge whose `subscriptionPriceCents` is 0 has no subscription: 409 `NO_SUBSCRIPTION`.
+ * - An insufficient balance is a 402 `INSUFFICIENT_BALANCE`; nothing is charged or written.
+ * - The request has no body.
+ *
+ * An unknown id, the id of a community that is not a lounge, and an archived lounge are a 404
+ * `NOT_FOUND`.
+ *
+ * **Who may call:** any signed-in user (the lounge's creator has nothing to subscribe to: 409
+ * `NO_SUBSCRIPTION` for them).
+ *
+ */
+export const subscribeToLounge = <ThrowOnError extends boolean = false>(options: Options<SubscribeToLoungeData, ThrowOnError>) => (options.client ?? client).post<SubscribeToLoungeResponses, SubscribeToLoungeErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/lounge/{id}/subscription',
+    ...options
+});
+
+/**
  * Get a lounge's creator dashboard
  *
  * Returns the lounge's statistics, computed when asked:
@@ -1509,6 +1589,7 @@ export const startLoungeChat = <ThrowOnError extends boolean = false>(options: O
  * - `memberCount`: members, the creator included.
  * - `activeSubscriptions`: members whose subscription status is `active`.
  * - `totalConversations`: conversations ever started with the lounge agent (one per member).
+ * - `voiceModelStatus`, `voiceModelError`: voice cloning progress, as on the lounge.
  * - `todayUsageMinutes`: minutes of voice chat used today (the current UTC day) across every
  * conversation of the lounge, rounded down to whole minutes.
  *
@@ -1957,16 +2038,17 @@ export const listConversationMessages = <ThrowOnError extends boolean = false>(o
  * | `waiting_human`, `human_active` | Stored, for the CS staff to read. |
  * | `resolved` | Reopens the conversation (a `system` message records it): `waiting_human` in `human_only` communities, otherwise `ai_active`; `assignedCsId` becomes null. Then stored. |
  *
- * **CS staff** (the community's creator, moderators and CS agents) may write only while the conversation
- * is `human_active` (a human is in control); otherwise 409 `NOT_IN_HUMAN_CONTROL`. Their messages have
- * `senderKind` `cs_agent`. Lounge conversations are never `human_active`, so only their customer writes.
+ * **CS staff** may write only while the conversation is `human_active` (a human is in control), otherwise
+ * 409 `NOT_IN_HUMAN_CONTROL`; and then only the assigned CS agent, the creator and moderators: another CS
+ * agent gets 403 `NOT_ASSIGNED`. Their messages have `senderKind` `cs_agent`. Lounge conversations are
+ * never `human_active`, so only their customer writes.
  *
  * - `content`: 1 to 5000 characters, at least one non-space character.
  * - Anyone else gets 404 `NOT_FOUND` (the conversation is not revealed).
  * - A conversation of an archived community is read-only: 409 `COMMUNITY_ARCHIVED`.
  *
- * **Who may call:** the conversation's customer; the creator, moderators and CS agents of its community
- * while it is `human_active`.
+ * **Who may call:** the conversation's customer; while it is `human_active`, its assigned CS agent and the
+ * community's creator and moderators.
  *
  */
 export const sendConversationMessage = <ThrowOnError extends boolean = false>(options: Options<SendConversationMessageData, ThrowOnError>) => (options.client ?? client).post<SendConversationMessageResponses, SendConversationMessageErrors, ThrowOnError>({
@@ -2002,19 +2084,27 @@ export const sendConversationMessage = <ThrowOnError extends boolean = false>(op
  * **Before the first byte**, the server validates, authorizes and checks the conversation's state, so
  * every failure below is an ordinary JSON problem response, never a stream (and nothing is stored):
  *
- * - `content` 1 to 5000 characters (at least one non-space) (400).
- * - Only the customer may call: the community's CS staff get 403 `NOT_CUSTOMER`; anyone else gets 404
- * `NOT_FOUND` (the conversation is not revealed).
- * - `waiting_human` or `human_active`: 409 `HUMAN_IN_CONTROL`. The AI never answers while a human has
- * been asked for or is in control; write with `sendConversationMessage` instead.
- * - `resolved`: the conversation is reopened to `ai_active` (a `system` message records it), then the
- * chat proceeds.
- * - The community's `csMode` is `human_only`, or it has no default agent: 409 `AI_UNAVAILABLE`.
- * - A conversation of an archived community: 409 `COMMUNITY_ARCHIVED`.
+ * Checked in this order, the first that applies answers:
  *
- * **Nothing is charged**: customer service is free, and so is a lounge chat. In a lounge, the reply's
- * voice time counts toward the member's daily free minutes (`freeMinutesPerDay`, reported by the lounge
- * dashboard); it is tracked only, never charged, and a chat is never refused for it.
+ * 1. `content` 1 to 5000 characters (at least one non-space) (400).
+ * 2. Only the customer may call: the community's CS staff get 403 `NOT_CUSTOMER`; anyone else gets 404
+ * `NOT_FOUND` (the conversation is not revealed).
+ * 3. A conversation of an archived community: 409 `COMMUNITY_ARCHIVED`.
+ * 4. The community has no AI for customers (its `csMode` is `human_only`, or it has no default agent):
+ * 409 `AI_UNAVAILABLE`, whatever the conversation's status. Write with `sendConversationMessage`.
+ * 5. `waiting_human` or `human_active`: 409 `HUMAN_IN_CONTROL`. The AI never answers while a human has
+ * been asked for or is in control; write with `sendConversationMessage` instead.
+ * 6. `resolved`: the conversation is reopened to `ai_active` (a `system` message records it), then the
+ * chat proceeds. (Only communities with an AI get here, so a chat never reopens to `waiting_human`.)
+ *
+ * **Nothing is charged**: customer service is free, and so is a lounge chat.
+ *
+ * **Lounge voice.** When a voice is configured, a lounge reply comes with audio (`audio_ready`) in the
+ * lounge's cloned voice once it is `ready`. A member whose lounge subscription is `active` or
+ * `past_due` gets audio for every reply; any other member gets it while their voice time today (UTC) is
+ * under the lounge's `freeMinutesPerDay`. Past it the reply still arrives, as text only: no
+ * `audio_ready`, nothing charged. Voice time is the real duration of the audio sent, and the lounge
+ * dashboard's `todayUsageMinutes` adds it up.
  *
  * **Events**, each sent as `event: <type>` and `data: <JSON payload>`, in this order:
  *

@@ -1595,10 +1595,15 @@ export type LoungeDetail = {
     voiceModelId: string | null;
     /**
      * Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training`, `ready`
-     * (`voiceModelId` is set and the agent speaks in the cloned voice) or `failed`.
+     * (`voiceModelId` is set and the agent speaks in the cloned voice) or `failed` (see `voiceModelError`;
+     * the agent then speaks in the platform's default voice).
      *
      */
     voiceModelStatus: 'none' | 'pending' | 'training' | 'ready' | 'failed';
+    /**
+     * Why cloning failed (for example, the samples URL did not answer with audio), or `null`.
+     */
+    voiceModelError: string | null;
     /**
      * URL of the voice samples, or `null`.
      */
@@ -1646,6 +1651,27 @@ export type LoungeChatStarted = {
 };
 
 /**
+ * LoungeSubscription
+ *
+ * The caller's subscription to a lounge.
+ */
+export type LoungeSubscription = {
+    status: CommunitySubscriptionStatus;
+    /**
+     * The monthly price in cents, as the lounge sets it; charged from the wallet at 1 credit per 100 cents.
+     */
+    priceCents: number;
+    /**
+     * When the paid month ends, or `null` without a paid month.
+     */
+    paidUntil: string | null;
+    /**
+     * Whether the subscription renews when the paid month ends (`false` once cancelled).
+     */
+    renews: boolean;
+};
+
+/**
  * LoungeDashboard
  *
  * Statistics of a lounge, for its creator.
@@ -1667,6 +1693,14 @@ export type LoungeDashboard = {
      * Minutes of voice chat used today (the current UTC day), summed over every conversation of the lounge and rounded down to whole minutes.
      */
     todayUsageMinutes: number;
+    /**
+     * Voice cloning progress, as on the lounge (`getLounge`).
+     */
+    voiceModelStatus: 'none' | 'pending' | 'training' | 'ready' | 'failed';
+    /**
+     * Why cloning failed, or `null`.
+     */
+    voiceModelError: string | null;
 };
 
 /**
@@ -5531,6 +5565,94 @@ export type StartLoungeChatResponses = {
 
 export type StartLoungeChatResponse = StartLoungeChatResponses[keyof StartLoungeChatResponses];
 
+export type CancelLoungeSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/lounge/{id}/subscription';
+};
+
+export type CancelLoungeSubscriptionErrors = {
+    /**
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     */
+    400: Problem;
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem;
+    /**
+     * The resource does not exist, or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state of the resource; `code` says how.
+     */
+    409: Problem;
+};
+
+export type CancelLoungeSubscriptionError = CancelLoungeSubscriptionErrors[keyof CancelLoungeSubscriptionErrors];
+
+export type CancelLoungeSubscriptionResponses = {
+    /**
+     * The subscription, which no longer renews.
+     */
+    200: LoungeSubscription;
+};
+
+export type CancelLoungeSubscriptionResponse = CancelLoungeSubscriptionResponses[keyof CancelLoungeSubscriptionResponses];
+
+export type SubscribeToLoungeData = {
+    body?: never;
+    path: {
+        /**
+         * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/lounge/{id}/subscription';
+};
+
+export type SubscribeToLoungeErrors = {
+    /**
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     */
+    400: Problem;
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem;
+    /**
+     * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
+     */
+    402: Problem;
+    /**
+     * The resource does not exist, or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state of the resource; `code` says how.
+     */
+    409: Problem;
+};
+
+export type SubscribeToLoungeError = SubscribeToLoungeErrors[keyof SubscribeToLoungeErrors];
+
+export type SubscribeToLoungeResponses = {
+    /**
+     * The subscription (charged now, or resumed within its paid month).
+     */
+    200: LoungeSubscription;
+};
+
+export type SubscribeToLoungeResponse = SubscribeToLoungeResponses[keyof SubscribeToLoungeResponses];
+
 export type GetLoungeDashboardData = {
     body?: never;
     path: {
@@ -6057,6 +6179,10 @@ export type SendConversationMessageErrors = {
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
     401: Problem;
+    /**
+     * The caller is authenticated but not allowed to perform this operation on this resource.
+     */
+    403: Problem;
     /**
      * The resource does not exist, or is not visible to the caller.
      */
