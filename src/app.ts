@@ -22,6 +22,7 @@ import { createServices, type Providers, type Services } from './services.js';
 
 const root = join(import.meta.dirname, '..');
 const IDEMPOTENCY_PURGE_MS = 3600_000;
+const VOICE_CLONING_MS = 30_000;
 
 export interface Platform {
   app: Koa;
@@ -104,10 +105,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   // Background jobs, on every instance (each is safe to run concurrently): idempotency keys are kept their
-  // retention, then purged; monthly renewals are charged when due.
+  // retention, then purged; monthly renewals are charged when due; pending voice cloning is retried.
   const timers = options.jobs === false ? [] : [
     every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
     every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
+    every(VOICE_CLONING_MS, () => services.lounges.cloneVoices(), 'voice cloning', log),
   ];
 
   return {

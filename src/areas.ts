@@ -4,12 +4,16 @@
 // type below then requires a handler for each of its operations, and nothing else lists operations.
 import type { Area, OperationId } from '../generated/server/index.js';
 import { operations } from '../generated/server/index.js';
+import { adminHandlers } from './admin/handlers.js';
 import { agentsHandlers } from './agents/handlers.js';
 import { authHandlers } from './auth/handlers.js';
 import { communitiesHandlers } from './communities/handlers.js';
+import { conversationsHandlers } from './conversations/handlers.js';
 import { healthHandlers } from './health/handlers.js';
 import type { HandlersOf } from './http/context.js';
+import { loungeHandlers } from './lounge/handlers.js';
 import { mediaHandlers } from './media/handlers.js';
+import { officialHandlers } from './official/handlers.js';
 import type { Services } from './services.js';
 import { spacesHandlers } from './spaces/handlers.js';
 import { walletHandlers } from './wallet/handlers.js';
@@ -17,15 +21,15 @@ import { walletHandlers } from './wallet/handlers.js';
 export const NOT_BUILT = 'not built';
 
 export const areas = {
-  admin: NOT_BUILT,
+  admin: (s) => adminHandlers(s.reviews),
   agents: (s) => agentsHandlers(s.agents),
   auth: (s) => authHandlers(s.auth),
   communities: (s) => communitiesHandlers(s.communities, s.communityChat),
-  conversations: NOT_BUILT,
+  conversations: (s) => conversationsHandlers(s.conversations, s.conversationChat),
   health: (s) => healthHandlers(s.database),
-  lounge: NOT_BUILT,
+  lounge: (s) => loungeHandlers(s.lounges),
   media: (s) => mediaHandlers(s.media),
-  official: NOT_BUILT,
+  official: (s) => officialHandlers(s.official),
   rooms: NOT_BUILT,
   spaces: (s) => spacesHandlers(s.spaces),
   wallet: (s) => walletHandlers(s.wallet),

@@ -7,6 +7,12 @@ import type { AgentProvider } from './ai/agent-provider.js';
 import { createAgentProvider, createSpeechProvider } from './ai/providers.js';
 import type { SpeechProvider } from './ai/speech-provider.js';
 import { AuthService } from './auth/service.js';
+import { VerificationReviewService } from './admin/service.js';
+import { LocalVoiceProvider, type VoiceProvider } from './ai/voice-provider.js';
+import { ConversationChat } from './conversations/chat.js';
+import { ConversationsService } from './conversations/service.js';
+import { LoungeService } from './lounge/service.js';
+import { OfficialService } from './official/service.js';
 import { CommunityAgentChat } from './communities/agent-chat.js';
 import { RenewalJob } from './communities/renewals.js';
 import { CommunitiesService } from './communities/service.js';
@@ -29,12 +35,18 @@ export interface Services {
   communities: CommunitiesService;
   communityChat: CommunityAgentChat;
   renewals: RenewalJob;
+  conversations: ConversationsService;
+  conversationChat: ConversationChat;
+  official: OfficialService;
+  reviews: VerificationReviewService;
+  lounges: LoungeService;
 }
 
 /** Providers default to the configured ones; tests and benchmarks may pass their own. */
 export interface Providers {
   agent?: AgentProvider;
   speech?: SpeechProvider;
+  voice?: VoiceProvider;
 }
 
 export function createServices(database: Database, config: Config, clock: Clock, providers: Providers = {}): Services {
@@ -43,6 +55,11 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const wallet = new WalletService(knex, clock);
   const media = new MediaService(knex);
   const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
+  const conversations = new ConversationsService(knex, clock);
+  communities.onLeave((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
+  const agent = providers.agent ?? createAgentProvider(config.agent);
+  const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
+  const lounges = new LoungeService(knex, clock, communities, conversations, agents, wallet, providers.voice ?? new LocalVoiceProvider());
   return {
     database,
     clock,
@@ -53,9 +70,17 @@ export function createServices(database: Database, config: Config, clock: Clock,
     wallet,
     media,
     communities,
-    communityChat: new CommunityAgentChat(knex, clock, communities, wallet, media,
-      providers.agent ?? createAgentProvider(config.agent), 'speech' in providers ? providers.speech : createSpeechProvider(config.speech),
+    communityChat: new CommunityAgentChat(knex, clock, communities, wallet, media, agent, speech,
       { timeoutMs: config.agent.timeoutMs, platformFeeShare: config.platformFeeShare }),
     renewals: new RenewalJob(knex, clock, communities, wallet),
+    conversations,
+    conversationChat: new ConversationChat(knex, conversations, media, agent, speech, {
+      timeoutMs: config.agent.timeoutMs,
+      // Official communities speak in the default voice; lounges in theirs, within the free minutes.
+      voicePolicy: async (community, conversation) => (community.type === 'lounge' ? lounges.voicePlan(community, conversation) : {}),
+    }),
+    official: new OfficialService(knex, clock, conversations),
+    reviews: new VerificationReviewService(knex, clock),
+    lounges,
   };
 }

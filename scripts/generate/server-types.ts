@@ -218,6 +218,12 @@ export type BodyReply<S extends number, B, H = never> = ([B] extends [void]
   ? { status: S; body?: undefined }
   : { status: S; body: B }) & HeadersField<H>;
 
+/** Bytes (audio, images) and their media type: one the contract lists for the status, or within its range (\`audio/*\`). */
+export interface BinaryBody {
+  contentType: string;
+  data: Uint8Array;
+}
+
 /** A \`text/event-stream\` reply: each item is one event's data (the SSE \`event:\` name is its \`type\`). */
 export type StreamReply<S extends number, E, H = never> = { status: S; stream: AsyncIterable<StreamEvent<E>> } & HeadersField<H>;
 
@@ -229,7 +235,7 @@ export interface StreamEvent<E> {
 
 type Replies<Op extends OperationId, R, Streams> = {
   [S in keyof R & number]: S extends keyof Streams ? StreamReply<S, Streams[S], HeadersOf<Op, S>>
-    : S extends OperationTypes[Op]['binary'] ? BodyReply<S, Uint8Array, HeadersOf<Op, S>>
+    : S extends OperationTypes[Op]['binary'] ? BodyReply<S, BinaryBody, HeadersOf<Op, S>>
     : BodyReply<S, R[S], HeadersOf<Op, S>>;
 }[keyof R & number];
 

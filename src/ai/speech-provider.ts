@@ -1,14 +1,21 @@
 // Text to speech for agents' replies. One implementation: the OpenAI-compatible `/audio/speech` endpoint.
 // Without a configured speech provider, replies have no audio (no `audio_ready` event).
+import { audioDurationMs } from './audio-duration.js';
 import { ProviderError } from './provider-error.js';
+
+/** About 150 spoken words a minute: only for audio whose format we cannot read. */
+const estimatedSpeechMs = (text: string) => Math.round((text.split(/\s+/).filter(Boolean).length / 150) * 60_000);
 
 export interface SpeechResult {
   contentType: string;
   audio: Buffer;
+  /** How long it plays: read from the audio itself (MP3, WAV); estimated from the text for other formats. */
+  durationMs: number;
 }
 
 export interface SpeechProvider {
-  synthesize(text: string, signal?: AbortSignal): Promise<SpeechResult>;
+  /** `voice`: a cloned voice's id; the configured default voice without one. */
+  synthesize(text: string, options?: { voice?: string; signal?: AbortSignal }): Promise<SpeechResult>;
 }
 
 export interface OpenAiSpeechOptions {
@@ -21,16 +28,21 @@ export interface OpenAiSpeechOptions {
 export class OpenAiCompatibleSpeechProvider implements SpeechProvider {
   constructor(private readonly options: OpenAiSpeechOptions) {}
 
-  async synthesize(text: string, signal?: AbortSignal): Promise<SpeechResult> {
+  async synthesize(text: string, options: { voice?: string; signal?: AbortSignal } = {}): Promise<SpeechResult> {
+    const { signal } = options;
     const response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/audio/speech`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}) },
-      body: JSON.stringify({ model: this.options.model, voice: this.options.voice, input: text, response_format: 'mp3' }),
+      body: JSON.stringify({ model: this.options.model, voice: options.voice ?? this.options.voice, input: text, response_format: 'mp3' }),
       signal,
     }).catch((error: Error) => { throw new ProviderError(`the speech provider could not be reached: ${error.message}`); });
     if (!response.ok) throw new ProviderError(`the speech provider answered ${response.status}`, response.status);
     const audio = Buffer.from(await response.arrayBuffer());
     if (audio.length === 0) throw new ProviderError('the speech provider sent no audio');
-    return { contentType: response.headers.get('content-type')?.split(';')[0] || 'audio/mpeg', audio };
+    return {
+      contentType: response.headers.get('content-type')?.split(';')[0] || 'audio/mpeg',
+      audio,
+      durationMs: audioDurationMs(audio) ?? estimatedSpeechMs(text),
+    };
   }
 }

@@ -119,7 +119,7 @@ export class CommunityAgentChat {
 
   /** Text to speech, after `done`: stored, linked to the reply, served at /api/audio/{id}. */
   private async speak(messageId: string, text: string, audioUrl: (id: string) => string): Promise<string> {
-    const speech = await this.speech!.synthesize(text, AbortSignal.timeout(this.options.timeoutMs));
+    const speech = await this.speech!.synthesize(text, { signal: AbortSignal.timeout(this.options.timeoutMs) });
     const audioId = await this.db.transaction(async (trx) => {
       const id = await this.media.store(speech.contentType, speech.audio, trx);
       await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: id });

@@ -36,6 +36,8 @@ export class CommunityMember extends Model {
   role!: MemberRole;
   subscriptionStatus!: SubscriptionStatus;
   paidUntil!: Date | null;
+  /** False once the member cancelled: the paid month runs out, then the subscription ends. */
+  renews!: boolean;
   joinedAt!: Date;
 }
 

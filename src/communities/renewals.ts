@@ -5,7 +5,9 @@
 //   not covered                       -> `past_due` (access kept), retried on every run
 //   still not covered 7 days after    -> `cancelled` (403 SUBSCRIPTION_INACTIVE until joinCommunity renews it)
 //   the community's monthlyFee is 0   -> `none`, nothing to pay
-// Archived communities renew nothing.
+//   cancelled by the member (renews=false) -> `none` when the paid month ends
+// A lounge's month costs its subscriptionPriceCents (cents are the wallet's minor units). Archived communities
+// renew nothing.
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
 import { ApiError } from '../platform/errors.js';
@@ -49,11 +51,18 @@ export class RenewalJob {
     }
   }
 
+  /** What a month costs: the community's monthlyFee, or a lounge's subscription price. */
+  private async monthlyPrice(trx: Knex.Transaction, community: Community): Promise<number> {
+    if (community.type !== 'lounge') return Number(community.monthlyFeeMinor);
+    const lounge = await trx('lounges').where('communityId', community.id).first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
+    return Number(lounge?.subscriptionPriceCents ?? 0);
+  }
+
   private async renew(trx: Knex.Transaction, member: CommunityMember, now: Date, run: RenewalRun): Promise<void> {
     const community = await Community.query(trx).findById(member.communityId);
-    const fee = Number(community!.monthlyFeeMinor);
-    if (fee === 0) {
-      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'none', paidUntil: null });
+    const fee = await this.monthlyPrice(trx, community!);
+    if (fee === 0 || !member.renews) {
+      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'none', paidUntil: null, renews: true });
       run.freed += 1;
       return;
     }
@@ -66,7 +75,8 @@ export class RenewalJob {
           [member.communityId, member.userId, startsAt, endsAt]);
         // Already paid (by an earlier run that died before updating the member): only the member row is behind.
         if ((inserted as { rows: unknown[] }).rows.length > 0) {
-          await this.wallet.apply(this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `Monthly fee: ${community!.name}`), sp);
+          const what = community!.type === 'lounge' ? 'Lounge subscription' : 'Monthly fee';
+          await this.wallet.apply(this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `${what}: ${community!.name}`), sp);
         }
       });
       await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt });

@@ -34,7 +34,16 @@ export interface NewMessage {
 
 const FEE_FIELDS = ['joinFee', 'monthlyFee', 'agentCallFee'] as const;
 
+/** Called in the transaction of a member's leaving (customer service releases their conversations). */
+export type LeaveListener = (trx: Transaction, communityId: string, userId: string) => Promise<void>;
+
 export class CommunitiesService {
+  private readonly leaveListeners: LeaveListener[] = [];
+
+  onLeave(listener: LeaveListener): void {
+    this.leaveListeners.push(listener);
+  }
+
   constructor(
     private readonly db: Knex,
     private readonly clock: Clock,
@@ -60,27 +69,32 @@ export class CommunitiesService {
   async create(principal: Principal, input: T.CommunityCreateRequest & { type: 'official' | 'club' }, trx?: Transaction): Promise<T.CommunityCreated> {
     return inTransaction(this.db, trx, async (t) => {
       if (input.defaultAgentListingId) await this.agents.usable(t, principal, input.defaultAgentListingId);
-      const now = this.clock.now();
-      const community = await Community.query(t).insertAndFetch({
-        creatorId: principal.user.id,
-        name: input.name.trim(),
-        description: input.description ?? null,
-        type: input.type,
-        category: input.category ?? null,
-        avatarUrl: input.avatarUrl ?? null,
-        joinFeeMinor: toMinor(input.joinFee ?? 0),
-        monthlyFeeMinor: toMinor(input.monthlyFee ?? 0),
-        agentCallFeeMinor: toMinor(input.agentCallFee ?? 0),
-        csMode: input.csMode ?? 'ai_only',
-        defaultAgentListingId: input.defaultAgentListingId ?? null,
-        memberCount: 1,
-        createdAt: now,
-        updatedAt: now,
-      });
-      await CommunityMember.query(t).insert({ communityId: community.id, userId: principal.user.id, role: 'creator', subscriptionStatus: 'none', joinedAt: now });
-      if (input.defaultAgentListingId) await CommunityAgent.query(t).insert({ communityId: community.id, listingId: input.defaultAgentListingId, addedAt: now });
-      return { id: community.id };
+      return this.createRow(t, principal, input);
     });
+  }
+
+  /** The community row, its creator's membership and its default agent (lounges add their own row). */
+  async createRow(t: Transaction, principal: Principal, input: Omit<T.CommunityCreateRequest, 'type'> & { type: 'official' | 'club' | 'lounge' }): Promise<T.CommunityCreated> {
+    const now = this.clock.now();
+    const community = await Community.query(t).insertAndFetch({
+      creatorId: principal.user.id,
+      name: input.name.trim(),
+      description: input.description ?? null,
+      type: input.type,
+      category: input.category ?? null,
+      avatarUrl: input.avatarUrl ?? null,
+      joinFeeMinor: toMinor(input.joinFee ?? 0),
+      monthlyFeeMinor: toMinor(input.monthlyFee ?? 0),
+      agentCallFeeMinor: toMinor(input.agentCallFee ?? 0),
+      csMode: input.csMode ?? 'ai_only',
+      defaultAgentListingId: input.defaultAgentListingId ?? null,
+      memberCount: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await CommunityMember.query(t).insert({ communityId: community.id, userId: principal.user.id, role: 'creator', subscriptionStatus: 'none', joinedAt: now });
+    if (input.defaultAgentListingId) await CommunityAgent.query(t).insert({ communityId: community.id, listingId: input.defaultAgentListingId, addedAt: now });
+    return { id: community.id };
   }
 
   async get(id: string): Promise<T.Community> {
@@ -96,6 +110,7 @@ export class CommunitiesService {
       if (input.type !== undefined && input.type !== community.type) {
         if (community.type === 'lounge') throw typeChangeNotAllowed('it is a lounge');
         if (community.isVerified) throw typeChangeNotAllowed('it is verified');
+        if (await t('verification_requests').where({ communityId: id, status: 'pending' }).first('id')) throw typeChangeNotAllowed('a verification request is pending');
       }
       if (input.defaultAgentListingId) {
         await this.agents.usable(t, principal, input.defaultAgentListingId);
@@ -191,6 +206,7 @@ export class CommunitiesService {
       const member = await CommunityMember.query(t).findOne({ communityId: id, userId: principal.user.id }).forUpdate();
       if (!member) throw notAMemberConflict();
       if (member.role === 'creator') throw creatorCannotLeave();
+      for (const listener of this.leaveListeners) await listener(t, id, principal.user.id);
       await CommunityMember.query(t).deleteById(member.id);
       await Community.query(t).findById(id).decrement('memberCount', 1);
     });

@@ -5,7 +5,7 @@
 import type Koa from 'koa';
 import type { Context as RoutedContext } from 'openapi-backend';
 import type { Logger } from 'pino';
-import type { OperationId, OperationMeta } from '../../generated/server/index.js';
+import type { BinaryBody, OperationId, OperationMeta } from '../../generated/server/index.js';
 import { validators, type ValidateFunction } from '../../generated/validators/index.gen.js';
 import type { Config } from '../config.js';
 import { ApiError, validationFailed, type FieldError } from '../platform/errors.js';
@@ -115,6 +115,10 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     koa.status = result.status;
     if (result.body === undefined) {
       koa.body = null;
+    } else if (isBinary(meta, result.status)) {
+      const { contentType, data } = result.body as BinaryBody;
+      koa.body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      koa.type = contentType;
     } else {
       koa.body = result.body;
       koa.type = meta.contentTypes[result.status] ?? 'application/json';

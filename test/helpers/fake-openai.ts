@@ -21,7 +21,19 @@ export interface FakeOpenAi {
 }
 
 export const FAKE_REPLY = 'Hello from the fake model. Here is a short answer.';
-export const FAKE_AUDIO = Buffer.from('ID3\u0004fake-mp3-bytes', 'latin1');
+/** A real WAV clip of `ms` milliseconds of silence (8 kHz, 8-bit mono), so its duration can be read. */
+export function wav(ms: number): Buffer {
+  const samples = Math.round(8 * ms);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii'); header.writeUInt32LE(36 + samples, 4); header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii'); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24); header.writeUInt32LE(8000, 28); header.writeUInt16LE(1, 32); header.writeUInt16LE(8, 34);
+  header.write('data', 36, 'ascii'); header.writeUInt32LE(samples, 40);
+  return Buffer.concat([header, Buffer.alloc(samples, 0x80)]);
+}
+
+/** Every speech answer: 90 seconds of audio (a minute and a half of voice time). */
+export const FAKE_AUDIO = wav(90_000);
 
 const readJson = async (req: IncomingMessage) => {
   const chunks: Buffer[] = [];
@@ -39,7 +51,7 @@ export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promis
   const server: Server = createServer(async (req, res) => {
     if (req.url?.endsWith('/audio/speech')) {
       speechRequests.push(await readJson(req));
-      res.writeHead(200, { 'Content-Type': 'audio/mpeg' }).end(FAKE_AUDIO);
+      res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(FAKE_AUDIO);
       return;
     }
     const body = await readJson(req);

@@ -151,7 +151,7 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     expect(audioUrl).toMatch(new RegExp(`^${remote.baseUrl}/api/audio/[0-9a-f-]{36}$`));
     const audio = await fetch(audioUrl);
     expect(audio.status).toBe(200);
-    expect(audio.headers.get('content-type')).toBe('audio/mpeg');
+    expect(audio.headers.get('content-type')).toBe('audio/wav');
     expect(audio.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(Buffer.from(await audio.arrayBuffer()).equals(FAKE_AUDIO)).toBe(true);
     const [reply] = (await listCommunityMessages({ path: { id: s.id }, ...s.member.as })).data!.messages;

@@ -7525,7 +7525,7 @@ export type GetAudioResponses = {
     /**
      * The audio bytes.
      */
-    200: Blob | File;
+    200: string;
 };
 
 export type GetAudioResponse = GetAudioResponses[keyof GetAudioResponses];

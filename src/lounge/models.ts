@@ -1,0 +1,17 @@
+// The lounge area's tables as Objection models: its query layer. A lounge is a community of type `lounge`
+// (src/communities) plus this row.
+import { Model } from 'objection';
+
+export type VoiceModelStatus = 'none' | 'pending' | 'training' | 'ready' | 'failed';
+
+export class Lounge extends Model {
+  static override tableName = 'lounges';
+  static override idColumn = 'communityId';
+  communityId!: string;
+  voiceSamplesUrl!: string | null;
+  voiceModelId!: string | null;
+  voiceModelStatus!: VoiceModelStatus;
+  voiceModelError!: string | null;
+  freeMinutesPerDay!: number;
+  subscriptionPriceCents!: string | number;
+}

@@ -1,0 +1,187 @@
+// Lounges: communities of type `lounge` whose agent talks by voice. Joining is free; a monthly subscription
+// (price in cents, charged at 1 credit per 100 cents, renewed by the communities' renewal job) gives voice on
+// every reply, and everyone else has `freeMinutesPerDay` minutes of voice a UTC day. Voice cloning runs as a
+// job: `pending` lounges are claimed with SKIP LOCKED by any instance.
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { VoiceProvider } from '../ai/voice-provider.js';
+import type { AgentListingsService } from '../agents/service.js';
+import { Community, CommunityMember } from '../communities/models.js';
+import { addMonths } from '../communities/months.js';
+import type { CommunitiesService } from '../communities/service.js';
+import type { Conversation } from '../conversations/models.js';
+import type { ConversationsService } from '../conversations/service.js';
+import type { VoicePlan } from '../conversations/chat.js';
+import type { Clock } from '../platform/clock.js';
+import type { Principal } from '../platform/principal.js';
+import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import type { WalletService } from '../wallet/service.js';
+import { alreadySubscribed, loungeNotFound, noSubscription, notLoungeCreator, notSubscribed } from './errors.js';
+import { Lounge } from './models.js';
+
+const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+
+export class LoungeService {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly communities: CommunitiesService,
+    private readonly conversations: ConversationsService,
+    private readonly agents: AgentListingsService,
+    private readonly wallet: WalletService,
+    private readonly voices: VoiceProvider,
+  ) {}
+
+  async create(principal: Principal, input: T.LoungeCreateRequest & { freeMinutesPerDay: number; subscriptionPriceCents: number }, trx?: Transaction): Promise<T.LoungeCreated> {
+    const created = await inTransaction(this.db, trx, async (t) => {
+      if (input.defaultAgentListingId) await this.agents.usable(t, principal, input.defaultAgentListingId);
+      const { id } = await this.communities.createRow(t, principal, {
+        name: input.name, description: input.description, avatarUrl: input.avatarUrl, type: 'lounge', defaultAgentListingId: input.defaultAgentListingId,
+      });
+      await Lounge.query(t).insert({
+        communityId: id,
+        voiceSamplesUrl: input.voiceSamplesUrl ?? null,
+        voiceModelStatus: input.voiceSamplesUrl ? 'pending' : 'none',
+        freeMinutesPerDay: input.freeMinutesPerDay,
+        subscriptionPriceCents: input.subscriptionPriceCents,
+      });
+      return { id };
+    });
+    if (input.voiceSamplesUrl && !trx) void this.cloneVoices().catch(() => undefined); // start at once; the job retries
+    return created;
+  }
+
+  async get(id: string): Promise<T.LoungeDetail> {
+    const { community, lounge } = await this.find(this.db, id);
+    const creator = (await this.db('users').where('id', community.creatorId).first<{ name: string; image: string | null }>('name', 'image'))!;
+    return {
+      id, creatorId: community.creatorId, name: community.name, description: community.description, avatarUrl: community.avatarUrl,
+      memberCount: community.memberCount, voiceModelId: lounge.voiceModelId, voiceModelStatus: lounge.voiceModelStatus,
+      voiceModelError: lounge.voiceModelError, voiceSamplesUrl: lounge.voiceSamplesUrl, freeMinutesPerDay: lounge.freeMinutesPerDay,
+      subscriptionPriceCents: Number(lounge.subscriptionPriceCents), defaultAgentListingId: community.defaultAgentListingId,
+      createdAt: community.createdAt.toISOString(), creatorName: creator.name, creatorImage: creator.image,
+    };
+  }
+
+  /** The caller's conversation with the lounge agent; joins them first (free) if needed. */
+  async startChat(principal: Principal, id: string, trx?: Transaction): Promise<{ created: boolean; body: T.LoungeChatStarted }> {
+    return inTransaction(this.db, trx, async (t) => {
+      await this.find(t, id);
+      await this.ensureMember(t, id, principal.user.id);
+      const { conversation, created } = await this.conversations.openFor(t, id, principal.user.id, 'ai_active');
+      return { created, body: { conversationId: conversation.id, existing: !created } };
+    });
+  }
+
+  async dashboard(principal: Principal, id: string): Promise<T.LoungeDashboard> {
+    const { community, lounge } = await this.find(this.db, id);
+    if (community.creatorId !== principal.user.id) throw notLoungeCreator();
+    const [active, conversations, usage] = await Promise.all([
+      CommunityMember.query(this.db).where({ communityId: id, subscriptionStatus: 'active' }).resultSize(),
+      this.db('conversations').where('communityId', id).count<{ count: string }[]>({ count: '*' }),
+      this.db('lounge_voice_usage').where('loungeId', id).where('createdAt', '>=', startOfUtcDay(this.clock.now())).sum<{ sum: string | null }[]>({ sum: 'durationMs' }),
+    ]);
+    return {
+      memberCount: community.memberCount,
+      activeSubscriptions: active,
+      totalConversations: Number(conversations[0]!.count),
+      todayUsageMinutes: Math.floor(Number(usage[0]!.sum ?? 0) / 60_000),
+      voiceModelStatus: lounge.voiceModelStatus,
+      voiceModelError: lounge.voiceModelError,
+    };
+  }
+
+  async subscribe(principal: Principal, id: string, trx?: Transaction): Promise<T.LoungeSubscription> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { community, lounge } = await this.find(t, id);
+      const price = Number(lounge.subscriptionPriceCents);
+      if (price === 0 || community.creatorId === principal.user.id) throw noSubscription();
+      const member = await this.ensureMember(t, id, principal.user.id);
+      const now = this.clock.now();
+      const paid = member.paidUntil && member.paidUntil > now;
+      if (paid && member.subscriptionStatus === 'active') {
+        if (member.renews) throw alreadySubscribed();
+        const resumed = await CommunityMember.query(t).patchAndFetchById(member.id, { renews: true });
+        return this.subscriptionOf(resumed, price);
+      }
+      // A new paid month from now; the price in cents is the wallet's minor units (1 credit = 100 cents).
+      const endsAt = addMonths(now, 1);
+      await t('community_paid_months').insert({ communityId: id, userId: principal.user.id, startsAt: now, endsAt });
+      await this.wallet.apply(this.communities.feeMovements(community, principal.user.id, price, 'monthly_fee', `Lounge subscription: ${community.name}`), t);
+      const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true });
+      return this.subscriptionOf(updated, price);
+    });
+  }
+
+  async cancel(principal: Principal, id: string, trx?: Transaction): Promise<T.LoungeSubscription> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { lounge } = await this.find(t, id);
+      const member = await CommunityMember.query(t).findOne({ communityId: id, userId: principal.user.id }).forUpdate();
+      if (!member || member.subscriptionStatus === 'none') throw notSubscribed();
+      const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { renews: false });
+      return this.subscriptionOf(updated, Number(lounge.subscriptionPriceCents));
+    });
+  }
+
+  /**
+   * Voice for a lounge reply: subscribers (active or past due) always; others while their voice time today is
+   * under the lounge's free minutes. The audio's real duration is recorded either way.
+   */
+  async voicePlan(community: Community, conversation: Conversation): Promise<VoicePlan | undefined> {
+    const lounge = await Lounge.query(this.db).findById(community.id);
+    if (!lounge) return undefined;
+    const member = await CommunityMember.query(this.db).findOne({ communityId: community.id, userId: conversation.customerId });
+    const subscribed = member?.subscriptionStatus === 'active' || member?.subscriptionStatus === 'past_due';
+    if (!subscribed) {
+      const [{ sum }] = await this.db('lounge_voice_usage').where({ loungeId: community.id, userId: conversation.customerId })
+        .where('createdAt', '>=', startOfUtcDay(this.clock.now())).sum<{ sum: string | null }[]>({ sum: 'durationMs' }) as [{ sum: string | null }];
+      if (Number(sum ?? 0) >= lounge.freeMinutesPerDay * 60_000) return undefined;
+    }
+    return {
+      voice: lounge.voiceModelStatus === 'ready' ? lounge.voiceModelId ?? undefined : undefined,
+      record: async (trx, durationMs) => {
+        await trx('lounge_voice_usage').insert({ loungeId: community.id, userId: conversation.customerId, conversationId: conversation.id, durationMs, createdAt: this.clock.now() });
+      },
+    };
+  }
+
+  /** Clones the voices of pending lounges, one at a time; safe on every instance. Returns how many finished. */
+  async cloneVoices(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const finished = await this.db.transaction(async (trx) => {
+        const [lounge] = await trx('lounges').where('voiceModelStatus', 'pending').limit(1).forUpdate().skipLocked().select('communityId', 'voiceSamplesUrl') as Array<{ communityId: string; voiceSamplesUrl: string }>;
+        if (!lounge) return false;
+        const result = await this.voices.clone(lounge.voiceSamplesUrl, AbortSignal.timeout(60_000));
+        await trx('lounges').where('communityId', lounge.communityId).update(result.status === 'ready'
+          ? { voiceModelStatus: 'ready', voiceModelId: result.voiceModelId, voiceModelError: null }
+          : { voiceModelStatus: 'failed', voiceModelError: result.reason });
+        return true;
+      });
+      if (!finished) return done;
+      done += 1;
+    }
+  }
+
+  private subscriptionOf(member: CommunityMember, price: number): T.LoungeSubscription {
+    return { status: member.subscriptionStatus, priceCents: price, paidUntil: member.paidUntil?.toISOString() ?? null, renews: member.renews && member.subscriptionStatus !== 'none' };
+  }
+
+  private async ensureMember(t: Transaction, id: string, userId: string): Promise<CommunityMember> {
+    const existing = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
+    if (existing) return existing;
+    const inserted = await t.raw(
+      `insert into community_members (community_id, user_id, role, subscription_status, joined_at) values (?, ?, 'member', 'none', ?)
+       on conflict (community_id, user_id) do nothing returning id`, [id, userId, this.clock.now()]);
+    if ((inserted as { rows: unknown[] }).rows.length > 0) await Community.query(t).findById(id).increment('memberCount', 1);
+    return (await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate())!;
+  }
+
+  /** An active lounge; an unknown id, another type of community and an archived lounge are all 404. */
+  private async find(db: Db, id: string): Promise<{ community: Community; lounge: Lounge }> {
+    const community = await Community.query(db).findById(id);
+    if (!community || community.type !== 'lounge' || community.status === 'archived') throw loungeNotFound();
+    const lounge = (await Lounge.query(db).findById(id))!;
+    return { community, lounge };
+  }
+}
