@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/platform/database.js';
 import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 import { BareQueries } from './bare-queries.js';
+import { BareCommunities, routeCommunities } from './bare-communities.js';
 
 async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -20,10 +21,19 @@ runChild(async () => {
   const config = benchConfig(targetFromEnv());
   const database = await openDatabase(config, { migrate: false });
   const q = new BareQueries(database.knex);
+  const communities = new BareCommunities(database.knex, config.platformFeeShare);
 
   const app = new Koa();
   app.silent = true; // clients dropping connections at the end of a run are not news
   app.use(async (koa) => {
+    if (koa.path.startsWith('/api/communities/')) {
+      const answer = await routeCommunities(communities, koa.method, koa.path, koa.query, (await q.caller(koa.get('authorization')))?.id);
+      if (answer) {
+        koa.status = answer.status;
+        if (answer.body !== undefined) koa.body = answer.body;
+      }
+      return;
+    }
     if (koa.path === '/api/spaces') {
       if (koa.method === 'GET') {
         koa.body = await q.list(koa.query);

@@ -10,6 +10,8 @@ export interface LoadSpec {
   body?: string;
   connections: number;
   seconds: number;
+  /** One bearer token per request, each used once, across the runs on one URL (then 401s: the run fails). */
+  rotateTokens?: string[];
 }
 
 export interface LoadResult {
@@ -25,9 +27,21 @@ export interface LoadResult {
   statusCounts: Record<string, number>;
 }
 
+/** Per URL, how many of its rotated tokens the runs so far have used. */
+const used = new Map<string, number>();
+
 async function run(spec: LoadSpec): Promise<LoadResult> {
+  const tokens = spec.rotateTokens;
+  const requests: autocannon.Request[] | undefined = tokens && [{
+    setupRequest: (req) => {
+      const n = used.get(spec.url) ?? 0;
+      used.set(spec.url, n + 1);
+      return { ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[n] ?? 'out-of-tokens'}` } };
+    },
+  }];
   const result = await autocannon({
     url: spec.url, method: spec.method, headers: spec.headers, body: spec.body, connections: spec.connections, duration: spec.seconds, pipelining: 1,
+    ...(requests ? { requests } : {}),
   });
   const statusCounts: Record<string, number> = {};
   for (const key of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[key]) statusCounts[key] = result[key];

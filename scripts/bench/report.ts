@@ -3,6 +3,7 @@
 // the next run of that size.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
+import type { FirstChunk } from './agent-chat-ttfc.js';
 
 /** A server's numbers on one endpoint, over all its measured rounds. */
 export interface Measured extends LoadResult {
@@ -68,6 +69,12 @@ export interface RunReport {
   routing: RoutingRow[];
   micro: MicroRow[];
   startup?: Startup;
+  /** The communities rows' data (seed-communities.ts), when they ran. */
+  communities?: { users: number; messages: number; conversations: number; joinFee: number; seedMs: number };
+  /** The agent chat's time to first chunk (agent-chat-ttfc.ts). */
+  firstChunk?: FirstChunk;
+  /** Section title and marker: `spaces=N`, or `communities` (`communities-pglite`) for a run of the communities rows alone. */
+  section: string;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -76,7 +83,7 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 export function renderMarkdown(r: RunReport): string {
   const lines: string[] = [];
-  lines.push(`## ${int(r.spaces)} spaces`, '');
+  lines.push(r.section.startsWith('communities') ? `## Communities${r.section.endsWith('pglite') ? ' (PGlite)' : ''}` : `## ${int(r.spaces)} spaces`, '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
   lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
@@ -84,6 +91,13 @@ export function renderMarkdown(r: RunReport): string {
     'The users, the space read by id and its sessions made through the services, the other spaces by one INSERT ... SELECT per 5,000.');
   lines.push(`- The list's \`total\` (exact): the maintained counter row \`space_public_counts\` takes ${r.totalQueryMs.counter.toFixed(2)} ms per query ` +
     `at this size; \`count(*)\` over the public spaces would take ${r.totalQueryMs.countStar.toFixed(2)} ms (one query at a time, in the seeding process).`);
+  if (r.communities) {
+    const c = r.communities;
+    lines.push(`- Communities (in ${(c.seedMs / 1000).toFixed(1)} s of the seeding): two clubs with a ${c.joinFee}-credit join fee (one per server) and ` +
+      `${int(c.users)} users with 100 credits who have not joined (each join request is a new user: the tokens rotate, each used once); a club ` +
+      `with ${int(c.messages)} messages read by a member; an official community with ${int(c.conversations)} conversations read by its creator. ` +
+      'Communities, the reader\'s membership and every wallet credit made through the services; users, sessions, messages and conversations by bulk SQL.');
+  }
   lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
   lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
   lines.push(`- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
@@ -108,6 +122,20 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('', 'Server CPU µs/req is the server process\'s own CPU time (process.cpuUsage) over its measured requests: ' +
       'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.');
     lines.push('');
+  }
+
+  if (r.firstChunk) {
+    const f = r.firstChunk;
+    const added = f.platform.p50 - f.direct.p50;
+    lines.push('### Agent chat: time to the first `chunk` event', '');
+    lines.push(`\`POST /api/communities/{id}/agent-chat\` on the full stack (local provider, call fee 0), ${f.requests} requests one at a time ` +
+      '(after 20 not counted), from sending the request to reading the first `chunk` event, against `new LocalAgentProvider().stream(...)` ' +
+      'called in the bench process, to its first delta.', '');
+    lines.push('| Path | p50 ms | p90 ms |');
+    lines.push('| --- | ---: | ---: |');
+    lines.push(`| full stack over HTTP | ${f.platform.p50.toFixed(2)} | ${f.platform.p90.toFixed(2)} |`);
+    lines.push(`| LocalAgentProvider alone | ${f.direct.p50.toFixed(3)} | ${f.direct.p90.toFixed(3)} |`);
+    lines.push('', `The platform adds ${added.toFixed(2)} ms at p50: target under 2 ms ${added < 2 ? 'met' : '**not met**'}.`, '');
   }
 
   if (r.routing.length) {
@@ -169,7 +197,7 @@ const HEADER = `# Benchmarks
 
 Written by \`npm run bench\` (scripts/bench/run.ts); do not edit by hand. Each section is the last run for
 one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run bench -- --spaces 100000 --only
-list,search\` the 100,000-space one.
+list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,queue,agent-chat\` the communities one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
 validators, security handlers, its services, request ids and access log) against a bare Koa + knex
@@ -178,7 +206,8 @@ machine has 2 cores shared by the load generator, the server under test and Post
 move from run to run, the ratios within one run are what to read.
 
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
-\`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\`, \`--log-level L\`
+\`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\` (or any of
+join,messages,queue,agent-chat: the communities rows), \`--joiners N\` (10000), \`--messages N\` (10000), \`--conversations N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
 below target), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
 \`--profile full|bare\` (a CPU profile of that server in $TMPDIR/platform-bench-profiles; summarise it with
@@ -191,12 +220,14 @@ was removed because it patched the platform's services at run time.
 
 /** Rewrites the benchmarks document: the header, then one section per data-set size, this run's replaced. */
 export function writeDocument(path: string, r: RunReport, markdown: string): void {
-  const sections = new Map<number, string>();
+  const sections = new Map<string, string>();
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  for (const match of existing.matchAll(/<!-- bench:spaces=(\d+) -->\n[\s\S]*?\n<!-- \/bench:spaces=\1 -->/g)) {
-    sections.set(Number(match[1]), match[0]);
+  for (const match of existing.matchAll(/<!-- bench:(\S+) -->\n[\s\S]*?\n<!-- \/bench:\1 -->/g)) {
+    sections.set(match[1]!, match[0]);
   }
-  sections.set(r.spaces, `<!-- bench:spaces=${r.spaces} -->\n${markdown.trimEnd()}\n<!-- /bench:spaces=${r.spaces} -->`);
-  const body = [...sections].sort((x, y) => x[0] - y[0]).map(([, section]) => section).join('\n\n');
+  sections.set(r.section, `<!-- bench:${r.section} -->\n${markdown.trimEnd()}\n<!-- /bench:${r.section} -->`);
+  // The spaces sections by size, then the communities ones.
+  const order = (key: string) => (key.startsWith('spaces=') ? Number(key.slice(7)) : Number.MAX_SAFE_INTEGER);
+  const body = [...sections].sort((x, y) => order(x[0]) - order(y[0]) || x[0].localeCompare(y[0])).map(([, section]) => section).join('\n\n');
   writeFileSync(path, `${HEADER}\n${body}\n`);
 }

@@ -12,6 +12,8 @@ import { repoRoot, startChild, stopAllChildren, targetToEnv, type Child, type Da
 import type { LoadResult, LoadSpec } from './load.js';
 import { renderMarkdown, writeDocument, type EndpointRow, type Measured, type MicroRow, type RoutingRow, type RunReport, type Startup } from './report.js';
 import { ROUTED_PATH } from './routing.js';
+import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
+import { measureFirstChunk } from './agent-chat-ttfc.js';
 
 const TARGET_RATIO = 0.9;
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,6 +33,9 @@ const { values: opts } = parseArgs({
     keep: { type: 'boolean', default: false },
     db: { type: 'string', default: 'auto' },
     strict: { type: 'boolean', default: false },
+    joiners: { type: 'string', default: '10000' },
+    messages: { type: 'string', default: '10000' },
+    conversations: { type: 'string', default: '10000' },
   },
 });
 const seconds = Number(opts.duration);
@@ -41,12 +46,16 @@ const routingSeconds = Number(opts['routing-duration']);
 const spaces = Number(opts.spaces);
 const only = new Set(opts.only.split(',').map((s) => s.trim()));
 const logLevel = opts['log-level'];
+/** The communities rows (seed-communities.ts, bare-communities.ts); a run of these alone has its own section. */
+const COMMUNITY_ROWS = ['join', 'messages', 'queue', 'agent-chat'];
+const communityRows = COMMUNITY_ROWS.some((row) => only.has(row));
 
 const log = (text: string) => console.log(`[bench] ${text}`);
 
 interface Seeded extends Message {
   token: string; spaceId: string; spaces: number; publicSpaces: number; searchTerm: string; searchMatches: number; totalMs: number;
   totalQueryMs: { counter: number; countStar: number };
+  communities?: SeededCommunities;
 }
 
 interface Endpoint {
@@ -56,6 +65,23 @@ interface Endpoint {
   path: string;
   auth: boolean;
   body?: string;
+  /** The bare server's path, when it differs (each server joins its own paid club). */
+  barePath?: string;
+  /** The caller, when not the seeded owner. */
+  token?: string;
+  /** One token per request, each used once (the paid join: every request is a new user). */
+  tokens?: string[];
+}
+
+/** Tokens handed out for `tokens` endpoints: the parity checks take the first PARITY_TOKENS, the load the rest. */
+const PARITY_TOKENS = 8;
+const tokenCursor = new Map<Endpoint, number>();
+function callerToken(endpoint: Endpoint, token?: string): string | undefined {
+  if (!endpoint.tokens) return endpoint.token ?? token;
+  const n = tokenCursor.get(endpoint) ?? 0;
+  if (n >= PARITY_TOKENS) throw new Error(`${endpoint.label}: out of parity tokens`);
+  tokenCursor.set(endpoint, n + 1);
+  return endpoint.tokens[n];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -81,7 +107,12 @@ async function chooseDatabase(): Promise<{ url?: string; label: string }> {
 }
 
 async function seed(target: DatabaseTarget): Promise<Seeded> {
-  const child = startChild('seed', 'seed.ts', { env: { ...targetToEnv(target), BENCH_SPACES: String(spaces) } });
+  const child = startChild('seed', 'seed.ts', {
+    env: {
+      ...targetToEnv(target), BENCH_SPACES: String(spaces),
+      ...(communityRows ? { BENCH_COMMUNITIES: [opts.joiners, opts.messages, opts.conversations].join(',') } : {}),
+    },
+  });
   const seeded = await child.next<Seeded>('seeded', 600_000);
   await new Promise<void>((resolve) => (child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve())));
   return seeded;
@@ -98,16 +129,16 @@ async function startServer(name: string, file: string, env: Record<string, strin
     nodeFlags: profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   });
   const ready = await child.next('ready', 120_000);
-  return { name, child, port: ready.port as number, ready };
+  return { name, child, port: ready.port as number, ready, bare: file === 'bare-server.ts' };
 }
 
 /** The load generator's process, started once; autocannon runs there, one job at a time. */
 let loader: Child | undefined;
 
 /** One request to an endpoint, as autocannon and fetch both take it. */
-function request(port: number, endpoint: Endpoint, token?: string) {
+function request(server: Server, endpoint: Endpoint, token?: string) {
   return {
-    url: `http://127.0.0.1:${port}${endpoint.path}`,
+    url: `http://127.0.0.1:${server.port}${server.bare && endpoint.barePath ? endpoint.barePath : endpoint.path}`,
     method: endpoint.method,
     headers: {
       accept: 'application/json',
@@ -123,6 +154,7 @@ interface Server {
   child: Child;
   port: number;
   ready: Message;
+  bare?: boolean;
 }
 
 /** One autocannon run; fails loudly on any non-2xx response or connection error. */
@@ -131,9 +163,13 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
     loader = startChild('load generator', 'load.ts');
     await loader.next('ready'); // its IPC handler is installed: jobs sent now are not lost
   }
-  const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec: { ...request(server.port, endpoint, token), connections, seconds } satisfies LoadSpec }, (seconds + 60) * 1000);
+  const spec: LoadSpec = {
+    ...request(server, endpoint, endpoint.token ?? token), connections, seconds,
+    ...(endpoint.tokens ? { rotateTokens: endpoint.tokens.slice(PARITY_TOKENS) } : {}),
+  };
+  const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec }, (seconds + 60) * 1000);
   if (result.non2xx > 0 || result.errors > 0) {
-    const sample = await call(server.port, endpoint, token);
+    const sample = endpoint.tokens ? { status: '-', body: 'not sampled: its tokens are used once' } : await call(server, endpoint, endpoint.token ?? token);
     throw new Error(`${server.name} ${endpoint.label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCounts)}), ` +
       `${result.errors} errors (${result.timeouts} timeouts). A request now answers ${sample.status}: ${JSON.stringify(sample.body).slice(0, 500)}`);
   }
@@ -177,8 +213,8 @@ async function measure(servers: Server[], endpoint: Endpoint, token?: string, ti
   });
 }
 
-async function call(port: number, endpoint: Endpoint, token?: string): Promise<{ status: number; body: unknown }> {
-  const { url, ...init } = request(port, endpoint, token);
+async function call(server: Server, endpoint: Endpoint, token?: string): Promise<{ status: number; body: unknown }> {
+  const { url, ...init } = request(server, endpoint, token);
   const response = await fetch(url, init);
   const text = await response.text();
   let body: unknown = text;
@@ -198,11 +234,12 @@ async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], to
   };
   for (const endpoint of endpoints) {
     // A first call each (warms up anything read once on first use), then a traced one.
-    const [got, expected] = [await call(full.port, endpoint, token), await call(bare.port, endpoint, token)];
+    const [got, expected] = [await call(full, endpoint, callerToken(endpoint, token)), await call(bare, endpoint, callerToken(endpoint, token))];
     const traced = async (server: Server) => {
       await server.child.ask({ type: 'trace', on: true });
-      await call(server.port, endpoint, token);
-      return ((await server.child.ask({ type: 'trace', on: false })).statements as string[]).slice().sort();
+      await call(server, endpoint, callerToken(endpoint, token));
+      // Savepoint names number knex's transactions so far in that process: not part of the SQL compared.
+      return ((await server.child.ask({ type: 'trace', on: false })).statements as string[]).map((sql) => sql.replace(/SAVEPOINT trx\d+/, 'SAVEPOINT trx')).sort();
     };
     const [fullSql, bareSql] = [await traced(full), await traced(bare)];
     if (got.status !== expected.status || got.status < 200 || got.status > 299) {
@@ -269,7 +306,16 @@ async function main(): Promise<void> {
         key: 'create', label: 'POST /api/spaces', method: 'POST', path: '/api/spaces', auth: true,
         body: JSON.stringify({ name: 'Bench created space', description: 'Created by the benchmark.', category: 'gaming', tags: ['bench', 'load'], definition: { layout: 'grid', seats: 4 } }),
       },
-    ].filter((e) => only.has(e.key)) as Endpoint[];
+    ];
+    const c = seeded.communities;
+    if (c) {
+      endpoints.push(
+        { key: 'join', label: `POST /api/communities/{id}/join (fee ${JOIN_FEE})`, method: 'POST', path: `/api/communities/${c.paidCommunityIds.full}/join`, barePath: `/api/communities/${c.paidCommunityIds.bare}/join`, auth: true, tokens: c.joinerTokens },
+        { key: 'messages', label: `GET /api/communities/{id}/messages?limit=50 (${c.messages.toLocaleString('en-US')} messages)`, method: 'GET', path: `/api/communities/${c.historyCommunityId}/messages?limit=50`, auth: true, token: c.memberToken },
+        { key: 'queue', label: `GET /api/communities/{id}/cs-queue (${c.conversations.toLocaleString('en-US')} conversations)`, method: 'GET', path: `/api/communities/${c.officialCommunityId}/cs-queue`, auth: true },
+      );
+    }
+    const measured = endpoints.filter((e) => only.has(e.key)) as Endpoint[];
 
     const report: RunReport = {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -292,6 +338,8 @@ async function main(): Promise<void> {
       endpoints: [],
       routing: [],
       micro: [],
+      section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite') : `spaces=${spaces}`,
+      ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, conversations: c.conversations, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
     };
 
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
@@ -305,10 +353,16 @@ async function main(): Promise<void> {
     log(`start-up: buildApp ${report.startup.buildAppMs} ms with the database open (openapi-backend init ${report.startup.backendInitMs} ms), ` +
       `module loading ${report.startup.importMs} ms, process start to listening ${report.startup.sinceProcessStartMs} ms`);
     const bare = await startServer('bare koa+knex', 'bare-server.ts', targetToEnv(bareTarget), opts.profile === 'bare');
-    if (endpoints.length) await checkParity(full, bare, endpoints, seeded.token);
-    for (const endpoint of endpoints) {
+    if (measured.length) await checkParity(full, bare, measured, seeded.token);
+    for (const endpoint of measured) {
       const [fullResult, bareResult] = await measure([full, bare], endpoint, seeded.token);
       report.endpoints.push({ label: endpoint.label, full: fullResult!, bare: bareResult! } satisfies EndpointRow);
+    }
+    if (only.has('agent-chat') && c) {
+      report.firstChunk = await measureFirstChunk(full.port, c.agentCommunityId, c.agentListingId, c.memberToken);
+      const f = report.firstChunk;
+      log(`agent-chat first chunk, ${f.requests} requests one at a time: platform p50 ${f.platform.p50.toFixed(2)} ms (p90 ${f.platform.p90.toFixed(2)}), ` +
+        `provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.p50 - f.direct.p50).toFixed(2)} ms`);
     }
     await Promise.all([full, bare].map((s) => s.child.stop()));
 

@@ -13,6 +13,7 @@ import { openDatabase } from '../../src/platform/database.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { createServices } from '../../src/services.js';
 import { benchConfig, report, runChild, targetFromEnv } from './common.js';
+import { seedCommunities } from './seed-communities.js';
 
 /** First words of the seeded names: the search term is one of them, so it matches 1 in FIRST_WORDS.length. */
 const FIRST_WORDS = ['Nebula', 'Quantum', 'Crimson', 'Silent', 'Golden', 'Electric', 'Hidden', 'Frozen', 'Velvet', 'Iron',
@@ -86,6 +87,11 @@ runChild(async () => {
     for (let n = 0; n < 3; n++) sessions.push(await services.spaces.createSession(owner.principal, space.id));
     await services.spaces.join(guest.principal, space.id, sessions[1]!.id);
     await services.spaces.leave(owner.principal, space.id, sessions[2]!.id);
+    // The communities rows (BENCH_COMMUNITIES=users,messages,conversations): see seed-communities.ts.
+    const communityCounts = process.env.BENCH_COMMUNITIES?.split(',').map(Number);
+    const communities = communityCounts
+      ? await seedCommunities(knex, services, owner.principal, guest, { users: communityCounts[0]!, messages: communityCounts[1]!, conversations: communityCounts[2]! })
+      : undefined;
     await knex.raw('vacuum analyze');
 
     // The list's total two ways, one query at a time: the maintained counter row the platform reads, and the
@@ -112,6 +118,7 @@ runChild(async () => {
       searchMatches: matching.total,
       totalQueryMs: { counter: counterMs, countStar: countStarMs },
       totalMs: Math.round(performance.now() - started),
+      communities,
     });
   } finally {
     await database.close();

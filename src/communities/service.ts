@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentListingsService } from '../agents/service.js';
 import type { Clock } from '../platform/clock.js';
+import { nextMessageTime } from '../platform/ordered-time.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import { afterPlatformShare, toMinor, type Minor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
@@ -284,9 +285,7 @@ export class CommunitiesService {
    * `listCommunityMessages` relies on it), from a row-locked counter on the community.
    */
   async appendMessage(trx: Transaction, communityId: string, message: NewMessage): Promise<CommunityMessage> {
-    const [row] = await trx('communities').where('id', communityId)
-      .update({ lastMessageAt: trx.raw(`greatest(?::timestamptz, coalesce(last_message_at, ?::timestamptz) + interval '1 millisecond')`, [this.clock.now(), new Date(0)]) })
-      .returning('lastMessageAt');
+    const createdAt = await nextMessageTime(trx, 'communities', communityId, this.clock.now());
     return CommunityMessage.query(trx).insertAndFetch({
       communityId,
       userId: message.userId ?? null,
@@ -294,7 +293,7 @@ export class CommunitiesService {
       agentName: message.agentName ?? null,
       content: message.content,
       messageType: message.messageType,
-      createdAt: (row as { lastMessageAt: Date }).lastMessageAt,
+      createdAt,
     });
   }
 

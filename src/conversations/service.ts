@@ -7,6 +7,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import { archived } from '../communities/errors.js';
 import { Community, CommunityMember, type MemberRole } from '../communities/models.js';
 import type { Clock } from '../platform/clock.js';
+import { nextMessageTime } from '../platform/ordered-time.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { conversationNotFound, notAssigned, notInHumanControl } from './errors.js';
@@ -91,16 +92,14 @@ export class ConversationsService {
 
   /** Appends a message; `createdAt` is strictly increasing within a conversation (the cursor relies on it). */
   async append(trx: Transaction, conversationId: string, message: NewConversationMessage): Promise<ConversationMessage> {
-    const [row] = await trx('conversations').where('id', conversationId)
-      .update({ lastMessageAt: trx.raw(`greatest(?::timestamptz, coalesce(last_message_at, ?::timestamptz) + interval '1 millisecond')`, [this.clock.now(), new Date(0)]) })
-      .returning('lastMessageAt');
+    const createdAt = await nextMessageTime(trx, 'conversations', conversationId, this.clock.now());
     return ConversationMessage.query(trx).insertAndFetch({
       conversationId,
       senderKind: message.senderKind,
       senderId: message.senderId ?? null,
       agentListingId: message.agentListingId ?? null,
       content: message.content,
-      createdAt: (row as { lastMessageAt: Date }).lastMessageAt,
+      createdAt,
     });
   }
 

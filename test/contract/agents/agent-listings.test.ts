@@ -6,11 +6,11 @@ import {
   listAgentListings, listCommunityAgents, updateAgentListing, type AgentListing,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 useTestServer();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
-const fieldsOf = (error: unknown) => (error as { errors: Array<{ in: string; field: string }> }).errors.map((e) => `${e.in}:${e.field}`);
 
 async function listing(owner: TestUser, body: Partial<AgentListing> = {}): Promise<AgentListing> {
   const { data, error } = await createAgentListing({ body: { name: 'Assistant', model: 'gpt-4o', instructions: 'Be brief.', ...body } as never, ...owner.as });

@@ -6,11 +6,11 @@ import {
   type CommunityCreateRequest,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 useTestServer();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
-const fieldsOf = (error: unknown) => (error as { errors: Array<{ in: string; field: string }> }).errors.map((e) => `${e.in}:${e.field}`);
 
 async function community(owner: TestUser, body: Partial<CommunityCreateRequest> = {}): Promise<string> {
   const { data, error } = await createCommunity({ body: { name: 'Club', ...body }, ...owner.as });

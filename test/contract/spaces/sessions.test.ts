@@ -4,6 +4,7 @@ import {
   createSpace, createSpaceSession, joinSpaceSession, leaveSpaceSession, listSpaceSessions, type SpaceRow,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 import { agentListing } from '../../helpers/factories.js';
 
@@ -16,7 +17,6 @@ async function space(owner: TestUser, body: Partial<Parameters<typeof createSpac
   return data;
 }
 
-const fieldsOf = (error: unknown) => (error as { errors: Array<{ in: string; field: string }> }).errors.map((e) => `${e.in}:${e.field}`);
 
 
 describe('sessions', () => {

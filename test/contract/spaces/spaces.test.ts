@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, listSpaces, type SpaceRow } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 useTestServer();
@@ -13,7 +14,6 @@ async function space(owner: TestUser, body: Partial<Parameters<typeof createSpac
   return data;
 }
 
-const fieldsOf = (error: unknown) => (error as { errors: Array<{ in: string; field: string }> }).errors.map((e) => `${e.in}:${e.field}`);
 
 
 describe('createSpace', () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { creditWallet, getWallet, listLedgerEntries } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { newAdmin, newUser, type TestUser } from '../../helpers/users.js';
 
@@ -11,7 +12,6 @@ afterEach(async () => { await expectLedgersConsistent(server.platform); });
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 let adminUser: TestUser | undefined;
 const admin = async () => (adminUser ??= await newAdmin());
-const fieldsOf = (error: unknown) => (error as { errors: Array<{ in: string; field: string }> }).errors.map((e) => `${e.in}:${e.field}`);
 
 describe('getWallet', () => {
   it('starts every user at 0 credits from sign-up (200), and needs a caller (401)', async () => {

@@ -1,0 +1,106 @@
+// The bare server's communities endpoints: the paid join, the message history page and the CS queue, with
+// the SQL statements CommunitiesService.join / messages and OfficialService.queue run (checked before every
+// run: update this file when src/ changes them), in knex alone, and the same JSON.
+import type { Knex } from 'knex';
+
+const QUEUE_ORDER = `case c.status when 'waiting_human' then 0 when 'human_active' then 1 when 'ai_active' then 2 else 3 end`;
+const STAFF_ROLES = ['creator', 'moderator', 'cs_agent'];
+
+interface CommunityRow { id: string; creatorId: string; name: string; type: string; status: string; joinFeeMinor: string; monthlyFeeMinor: string }
+interface MessageRow {
+  id: string; userId: string | null; agentListingId: string | null; content: string; messageType: string; createdAt: Date;
+  userName: string | null; userImage: string | null; agentName: string | null; ttsAudioId: string | null;
+}
+
+/** An HTTP answer: status and JSON body. */
+export type Answer = { status: number; body?: unknown };
+
+export class BareCommunities {
+  constructor(private readonly db: Knex, private readonly platformFeeShare: number) {}
+
+  private community(db: Knex, id: string): Promise<CommunityRow | undefined> {
+    return db('communities').select('communities.*').where('communities.id', id).then((rows) => rows[0]);
+  }
+
+  private member(db: Knex, communityId: string, userId: string) {
+    return db('community_members').select('community_members.*').where({ communityId, userId }).then((rows) => rows[0] as { role: string } | undefined);
+  }
+
+  /** One transaction: the membership, the fee's wallet moves with their ledger entries, the member count. */
+  async join(userId: string, id: string): Promise<Answer> {
+    return this.db.transaction(async (t) => {
+      const community = await this.community(t, id);
+      if (!community) return { status: 404 };
+      if (await t('community_members').select('community_members.*').where({ communityId: id, userId }).forUpdate().then((r) => r[0])) return { status: 409 };
+      const now = new Date();
+      await t.transaction((sp) => sp('community_members').insert({ communityId: id, userId, role: 'member', subscriptionStatus: 'none', joinedAt: now }).returning('id'));
+      const fee = Number(community.joinFeeMinor);
+      if (fee > 0) {
+        const income = fee - Math.ceil(fee * this.platformFeeShare - 1e-9);
+        await t('wallets').whereIn('userId', [userId, community.creatorId].sort()).orderBy('userId').forUpdate().select('userId');
+        const ref = { referenceType: 'community', referenceId: id };
+        const description = `Join fee: ${community.name}`;
+        if (!(await this.move(t, userId, -fee, 'join_fee', description, ref, now))) throw Object.assign(new Error('insufficient balance'), { status: 402 });
+        if (income > 0) await this.move(t, community.creatorId, income, 'fee_income', `${description} (paid by a member)`, ref, now);
+      }
+      await t('community_members').where({ communityId: id, userId }).update({ subscriptionStatus: 'none', paidUntil: null });
+      await t('communities').where('communities.id', id).increment('memberCount', 1);
+      return { status: 200, body: { success: true } };
+    });
+  }
+
+  /** The conditional balance update and its ledger entry; false when the balance does not cover a charge. */
+  private async move(t: Knex.Transaction, userId: string, amount: number, kind: string, description: string, ref: object, now: Date): Promise<boolean> {
+    const updated = await t('wallets').where('userId', userId).where('balanceMinor', '>=', Math.max(0, -amount))
+      .update({ balanceMinor: t.raw('balance_minor + ?', [amount]), updatedAt: now }).returning('balanceMinor');
+    if (updated.length === 0) return false;
+    const [entry] = await t('ledger_entries').insert({
+      userId, amountMinor: amount, balanceAfterMinor: Number(updated[0].balanceMinor), kind, description, ...ref, createdAt: now,
+    }).returning('id');
+    await t('ledger_entries').select('ledger_entries.*').whereIn('ledger_entries.id', [entry.id]); // as Objection's insertAndFetch
+    return true;
+  }
+
+  async messages(userId: string, id: string, limit: number): Promise<Answer> {
+    if (!(await this.community(this.db, id))) return { status: 404 };
+    if (!(await this.member(this.db, id, userId))) return { status: 403 };
+    const page = (await this.db('community_messages as msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
+      .select('msg.*', 'u.name as userName', 'u.image as userImage').orderBy('msg.createdAt', 'desc').limit(limit + 1)) as MessageRow[];
+    return {
+      status: 200,
+      body: {
+        messages: page.slice(0, limit).map((m) => ({
+          id: m.id, userId: m.userId, agentListingId: m.agentListingId, content: m.content, messageType: m.messageType, createdAt: m.createdAt.toISOString(),
+          userName: m.userName, userImage: m.userImage, agentName: m.agentName, ttsAudioUrl: null,
+        })),
+        hasMore: page.length > limit,
+      },
+    };
+  }
+
+  async queue(userId: string, id: string): Promise<Answer> {
+    const community = await this.community(this.db, id);
+    if (!community) return { status: 404 };
+    if (community.type !== 'official') return { status: 409 };
+    const member = await this.member(this.db, id, userId);
+    if (!member || !STAFF_ROLES.includes(member.role)) return { status: 403 };
+    const rows = await this.db('conversations as c').join('users as u', 'u.id', 'c.customerId').where('c.communityId', id)
+      .select('c.id', 'c.id as conversationId', 'c.customerId as userId', 'c.status', 'c.assignedCsId', 'u.name as userName', 'u.image as userImage', 'c.createdAt', 'c.updatedAt')
+      .orderByRaw(`${QUEUE_ORDER}, c.updated_at asc, c.id asc`);
+    return { status: 200, body: { queue: rows.map((e: { createdAt: Date; updatedAt: Date }) => ({ ...e, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() })) } };
+  }
+}
+
+const COMMUNITY_PATH = /^\/api\/communities\/([^/]+)\/(join|messages|cs-queue)$/;
+
+/** Routes the three endpoints; undefined for any other path. */
+export async function routeCommunities(q: BareCommunities, method: string, path: string, query: Record<string, unknown>, userId: string | undefined): Promise<Answer | undefined> {
+  const match = COMMUNITY_PATH.exec(path);
+  if (!match) return undefined;
+  if (!userId) return { status: 401 };
+  const [, id, action] = match as unknown as [string, string, string];
+  if (method === 'POST' && action === 'join') return q.join(userId, id);
+  if (method === 'GET' && action === 'messages') return q.messages(userId, id, Number(query.limit ?? 50));
+  if (method === 'GET' && action === 'cs-queue') return q.queue(userId, id);
+  return undefined;
+}
