@@ -22,7 +22,7 @@ export class SpacesService {
 
   /**
    * Public spaces, newest first. `total` is exact: a maintained counter without a search, a count with one.
-   * Hot path: plain knex (docs/benchmarks.md).
+   * Hot path: plain knex (its benchmark row is in docs/benchmarks.md).
    */
   async list(query: SpaceListQuery): Promise<T.SpaceList> {
     const { page, limit } = query;
