@@ -10,6 +10,7 @@ import { communitiesHandlers } from './communities/handlers.js';
 import { healthHandlers } from './health/handlers.js';
 import type { HandlersOf } from './http/context.js';
 import { mediaHandlers } from './media/handlers.js';
+import { roomsHandlers } from './rooms/handlers.js';
 import type { Services } from './services.js';
 import { spacesHandlers } from './spaces/handlers.js';
 import { walletHandlers } from './wallet/handlers.js';
@@ -26,7 +27,8 @@ export const areas = {
   lounge: NOT_BUILT,
   media: (s) => mediaHandlers(s.media),
   official: NOT_BUILT,
-  rooms: NOT_BUILT,
+  // Runs and the live stream answer 501 from their handlers until the next issue builds them.
+  rooms: (s) => roomsHandlers(s.rooms),
   spaces: (s) => spacesHandlers(s.spaces),
   wallet: (s) => walletHandlers(s.wallet),
 } satisfies { [A in Area]: ((services: Services) => HandlersOf<A>) | typeof NOT_BUILT };

@@ -11,6 +11,7 @@ import { CommunityAgentChat } from './communities/agent-chat.js';
 import { RenewalJob } from './communities/renewals.js';
 import { CommunitiesService } from './communities/service.js';
 import { MediaService } from './media/service.js';
+import { createRoomsArea, type RoomsArea } from './rooms/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
@@ -29,6 +30,7 @@ export interface Services {
   communities: CommunitiesService;
   communityChat: CommunityAgentChat;
   renewals: RenewalJob;
+  rooms: RoomsArea;
 }
 
 /** Providers default to the configured ones; tests and benchmarks may pass their own. */
@@ -43,6 +45,10 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const wallet = new WalletService(knex, clock);
   const media = new MediaService(knex);
   const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
+  const rooms = createRoomsArea(knex, clock);
+  // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
+  // listing makes them leave, with an event, in the delete's transaction.
+  agents.onDelete((trx, listingId) => rooms.participants.agentListingDeleted(trx, listingId));
   return {
     database,
     clock,
@@ -57,5 +63,6 @@ export function createServices(database: Database, config: Config, clock: Clock,
       providers.agent ?? createAgentProvider(config.agent), 'speech' in providers ? providers.speech : createSpeechProvider(config.speech),
       { timeoutMs: config.agent.timeoutMs, platformFeeShare: config.platformFeeShare }),
     renewals: new RenewalJob(knex, clock, communities, wallet),
+    rooms,
   };
 }
