@@ -92,6 +92,7 @@ export type {
   RoomInvitationListItem,
   RoomInviteCandidate,
   RoomInviteCandidateList,
+  RoomInviteeLookupRequest,
   RoomList,
   RoomMessage,
   RoomMessageCreateRequest,

@@ -7,7 +7,7 @@ export const participantNotFound = () => notFound('NOT_FOUND', 'No such particip
 export const invitationNotFound = () => notFound('NOT_FOUND', 'No such invitation in this room.');
 export const messageNotFound = () => notFound('NOT_FOUND', 'No such message in this room.');
 export const documentNotFound = () => notFound('NOT_FOUND', 'No such document.');
-export const inviteeNotFound = () => notFound('NOT_FOUND', 'No user has this email address.');
+export const inviteeNotFound = () => notFound('INVITEE_NOT_FOUND', 'No user has this email address.');
 
 export const notAParticipant = () => forbidden('NOT_A_PARTICIPANT', 'Only current participants of this room can do this.');
 export const notRoomOwner = () => forbidden('NOT_ROOM_OWNER', "Only the room's owner can do this.");

@@ -36,6 +36,7 @@ export const roomsHandlers = (area: RoomsArea) => ({
   createRoomInvitation: async ({ path, body }, ctx) => ({ status: 201, body: await area.invitations.create(ctx.principal, path.room_id, body) }),
   acceptRoomInvitation: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.accept(ctx.principal, path.room_id, path.invitation_id) }),
   listRoomInviteCandidates: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.candidates(ctx.principal, path.room_id) }),
+  lookupRoomInvitee: async ({ path, body }, ctx) => ({ status: 200, body: await area.invitations.lookup(ctx.principal, path.room_id, body.email) }),
 
   // x-idempotency: the pipeline claims the key in ctx.trx; the message, its event and its runs are written in it.
   postRoomMessage: async ({ path, body }, ctx) => ({ status: 201, body: await area.messages.post(ctx.principal, path.room_id, body.body, ctx.trx) }),
