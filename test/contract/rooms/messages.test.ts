@@ -173,6 +173,9 @@ describe('editRoomMessage', () => {
     expect(gone.response.status).toBe(409);
     expect(gone.error).toMatchObject({ code: 'MESSAGE_DELETED' });
     expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: '', idempotencyKey: 'c' }, ...bob!.as })).response.status).toBe(422);
+    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x'.repeat(1_100_000), idempotencyKey: 'd' }, ...bob!.as })).response.status).toBe(413);
+    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x', idempotencyKey: 'd' } })).response.status).toBe(401);
+    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id } })).response.status).toBe(401);
   });
 
   it('concurrent edit and delete of one message: a consistent final state, and the events in the order they happened', async () => {
