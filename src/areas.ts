@@ -14,13 +14,17 @@ import type { HandlersOf } from './http/context.js';
 import { loungeHandlers } from './lounge/handlers.js';
 import { mediaHandlers } from './media/handlers.js';
 import { officialHandlers } from './official/handlers.js';
+import { roomsHandlers } from './rooms/handlers.js';
 import type { Services } from './services.js';
 import { spacesHandlers } from './spaces/handlers.js';
 import { walletHandlers } from './wallet/handlers.js';
 
 export const NOT_BUILT = 'not built';
 
-export const areas = {
+/** An area's handlers, given the services. */
+type AreaFactory<A extends Area> = (services: Services) => HandlersOf<A>;
+
+export const areas: { [A in Area]: AreaFactory<A> | typeof NOT_BUILT } = {
   admin: (s) => adminHandlers(s.reviews),
   agents: (s) => agentsHandlers(s.agents),
   auth: (s) => authHandlers(s.auth),
@@ -30,10 +34,11 @@ export const areas = {
   lounge: (s) => loungeHandlers(s.lounges),
   media: (s) => mediaHandlers(s.media),
   official: (s) => officialHandlers(s.official),
-  rooms: NOT_BUILT,
+  // Runs and the live stream answer 501 from their handlers until the next issue builds them.
+  rooms: (s) => roomsHandlers(s.rooms),
   spaces: (s) => spacesHandlers(s.spaces),
   wallet: (s) => walletHandlers(s.wallet),
-} satisfies { [A in Area]: ((services: Services) => HandlersOf<A>) | typeof NOT_BUILT };
+};
 
 export const isBuilt = (area: Area): boolean => areas[area] !== NOT_BUILT;
 

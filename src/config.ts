@@ -87,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signUpPerIp: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
       signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
       signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
+      inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
     },
     platformFeeShare: Math.min(1, Math.max(0, number(env.PLATFORM_FEE_SHARE, 0))),
     renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),

@@ -17,6 +17,7 @@ import { CommunityAgentChat } from './communities/agent-chat.js';
 import { RenewalJob } from './communities/renewals.js';
 import { CommunitiesService } from './communities/service.js';
 import { MediaService } from './media/service.js';
+import { createRoomsArea, type RoomsArea } from './rooms/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
@@ -40,6 +41,7 @@ export interface Services {
   official: OfficialService;
   reviews: VerificationReviewService;
   lounges: LoungeService;
+  rooms: RoomsArea;
 }
 
 /** Providers default to the configured ones; tests and benchmarks may pass their own. */
@@ -60,6 +62,10 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
   const lounges = new LoungeService(knex, clock, communities, conversations, agents, wallet, providers.voice ?? new LocalVoiceProvider());
+  const rooms = createRoomsArea(knex, clock);
+  // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
+  // listing makes them leave, with an event, in the delete's transaction.
+  agents.onDelete((trx, listingId) => rooms.participants.agentListingDeleted(trx, listingId));
   return {
     database,
     clock,
@@ -82,5 +88,6 @@ export function createServices(database: Database, config: Config, clock: Clock,
     official: new OfficialService(knex, clock, conversations),
     reviews: new VerificationReviewService(knex, clock),
     lounges,
+    rooms,
   };
 }

@@ -767,6 +767,16 @@ export interface OperationTypes {
     binary: never;
     headers: {};
   };
+  lookupRoomInvitee: {
+    area: 'rooms';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.LookupRoomInviteeData, 'url'>, never, never>;
+    responses: T.LookupRoomInviteeResponses & T.LookupRoomInviteeErrors;
+    streams: {};
+    binary: never;
+    headers: { 429: { 'Retry-After'?: string } };
+  };
   leaveRoom: {
     area: 'rooms';
     auth: 'required';

@@ -5,7 +5,7 @@ export const areas = ['admin', 'agents', 'auth', 'communities', 'conversations',
 export type Area = (typeof areas)[number];
 
 /** The names of the contract's rate limits (`x-rate-limits`); their limits come from configuration. */
-export type RateLimitName = 'signInFailuresPerEmail' | 'signInPerIp' | 'signUpPerIp';
+export type RateLimitName = 'inviteeLookupFailuresPerIp' | 'signInFailuresPerEmail' | 'signInPerIp' | 'signUpPerIp';
 
 /** A rate limit of an operation (`x-rate-limits`). */
 export interface RateLimitPolicy {
@@ -1333,6 +1333,23 @@ export const operations = [
     contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 422: 'application/json' },
     parameters: [],
     rateLimits: [],
+    idempotency: null,
+  },
+  {
+    operationId: 'lookupRoomInvitee',
+    area: 'rooms',
+    method: 'POST',
+    path: '/api/v1/rooms/{room_id}/invite-candidates/lookup',
+    tag: 'Room Invitations',
+    auth: 'required',
+    schemes: ['sessionCookie', 'vaiTokenCookie', 'bearerAuth', 'apiKeyHeader'],
+    roles: [],
+    eventStream: false,
+    errorStyle: 'fastapi',
+    statuses: [200, 401, 403, 404, 409, 413, 422, 429],
+    contentTypes: { 200: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json', 429: 'application/problem+json' },
+    parameters: [],
+    rateLimits: [{ name: 'inviteeLookupFailuresPerIp', key: 'ip', windowSeconds: 900, counts: 'rejected' }],
     idempotency: null,
   },
   {

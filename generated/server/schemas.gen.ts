@@ -93,6 +93,7 @@ export type {
   RoomInvitationListItem,
   RoomInviteCandidate,
   RoomInviteCandidateList,
+  RoomInviteeLookupRequest,
   RoomList,
   RoomMessage,
   RoomMessageCreateRequest,

@@ -5001,9 +5001,9 @@ return errors === 0;
 }
 validate146.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_body = validate149;
-const schema79 = {"$ref":"contract#/$defs/RoomMessageCreateRequest","$id":"postRoomMessage_body"};
-const schema80 = {"type":"object","title":"RoomMessageCreateRequest","description":"A message to post, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The text, 1 to 20000 characters, stored as `plain_text`. `@<displayName>` mentions of current\nparticipants are resolved into `refs`; mentioning an agent participant starts a run of that agent.\n","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this message, chosen by the client (a UUID is a good choice), 1 to 200 characters.\nRetrying with the same key and body returns the original response; the same key with a different\nbody is a 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, room) and kept at least 24 hours.\n","examples":["9b1f0c2e-6a51-4a44-9d0e-6f0f1f1d2a77"]}}};
+exports.lookupRoomInvitee_body = validate149;
+const schema79 = {"$ref":"contract#/$defs/RoomInviteeLookupRequest","$id":"lookupRoomInvitee_body"};
+const schema80 = {"type":"object","title":"RoomInviteeLookupRequest","description":"The exact email address of the person to find.","required":["email"],"additionalProperties":false,"properties":{"email":{"type":"string","format":"email","maxLength":254,"description":"The person's email address, compared exactly (ignoring case and surrounding spaces).","examples":["carol@example.com"]}}};
 
 function validate150(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5016,8 +5016,8 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.body === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
+if(data.email === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5026,8 +5026,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.idempotencyKey === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "idempotencyKey"},message:"must have required property '"+"idempotencyKey"+"'"};
+for(const key0 in data){
+if(!(key0 === "email")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5036,9 +5037,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((key0 === "body") || (key0 === "idempotencyKey"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.email !== undefined){
+let data0 = data.email;
+if(typeof data0 === "string"){
+if(func1(data0) > 254){
+const err2 = {instancePath:instancePath+"/email",schemaPath:"#/properties/email/maxLength",keyword:"maxLength",params:{limit: 254},message:"must NOT have more than 254 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5047,12 +5051,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-if(data.body !== undefined){
-let data0 = data.body;
-if(typeof data0 === "string"){
-if(func1(data0) > 20000){
-const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
+if(!(formats0.test(data0))){
+const err3 = {instancePath:instancePath+"/email",schemaPath:"#/properties/email/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5061,8 +5061,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err4 = {instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5072,60 +5073,14 @@ vErrors.push(err4);
 errors++;
 }
 }
+}
 else {
-const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.idempotencyKey !== undefined){
-let data1 = data.idempotencyKey;
-if(typeof data1 === "string"){
-if(func1(data1) > 200){
-const err6 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(func1(data1) < 1){
-const err7 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
 }
 errors++;
 }
@@ -5136,7 +5091,7 @@ validate150.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="postRoomMessage_body" */;
+/*# sourceURL="lookupRoomInvitee_body" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate149.evaluated;
@@ -5155,9 +5110,9 @@ return errors === 0;
 }
 validate149.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.editRoomMessage_body = validate152;
-const schema81 = {"$ref":"contract#/$defs/RoomMessageEditRequest","$id":"editRoomMessage_body"};
-const schema82 = {"type":"object","title":"RoomMessageEditRequest","description":"The new text of a message, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The new text, 1 to 20000 characters; it replaces the old one. Mentions are resolved again into\n`refs`, but an edit never starts an agent run.\n","examples":["Draft is in the shared folder","final version tomorrow."]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this edit, chosen by the client, 1 to 200 characters. Retrying with the same key and\nbody returns the original response; the same key with a different body is a 409\n`IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, message) and kept at least 24 hours.\n","examples":["3c0a7d4e-52b8-4f5e-8f7e-0d7d0e5c9b11"]}}};
+exports.postRoomMessage_body = validate152;
+const schema81 = {"$ref":"contract#/$defs/RoomMessageCreateRequest","$id":"postRoomMessage_body"};
+const schema82 = {"type":"object","title":"RoomMessageCreateRequest","description":"A message to post, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The text, 1 to 20000 characters, stored as `plain_text`. `@<displayName>` mentions of current\nparticipants are resolved into `refs`; mentioning an agent participant starts a run of that agent.\n","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this message, chosen by the client (a UUID is a good choice), 1 to 200 characters.\nRetrying with the same key and body returns the original response; the same key with a different\nbody is a 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, room) and kept at least 24 hours.\n","examples":["9b1f0c2e-6a51-4a44-9d0e-6f0f1f1d2a77"]}}};
 
 function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5290,7 +5245,7 @@ validate153.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="editRoomMessage_body" */;
+/*# sourceURL="postRoomMessage_body" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate152.evaluated;
@@ -5309,14 +5264,168 @@ return errors === 0;
 }
 validate152.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomAgentRole_body = validate155;
-const schema83 = {"$ref":"contract#/$defs/RoomAgentRoleUpdateRequest","$id":"updateRoomAgentRole_body"};
-const schema84 = {"type":"object","title":"RoomAgentRoleUpdateRequest","description":"The role document an agent participant follows from now on.","required":["roleDocumentId"],"additionalProperties":false,"properties":{"roleDocumentId":{"type":"string","format":"uuid","description":"The `agent_role` document to give the agent (see `GET /api/v1/rooms/agent-roles`). An id that is not\nan existing `agent_role` document is a 422 naming `roleDocumentId`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]}}};
+exports.editRoomMessage_body = validate155;
+const schema83 = {"$ref":"contract#/$defs/RoomMessageEditRequest","$id":"editRoomMessage_body"};
+const schema84 = {"type":"object","title":"RoomMessageEditRequest","description":"The new text of a message, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The new text, 1 to 20000 characters; it replaces the old one. Mentions are resolved again into\n`refs`, but an edit never starts an agent run.\n","examples":["Draft is in the shared folder","final version tomorrow."]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this edit, chosen by the client, 1 to 200 characters. Retrying with the same key and\nbody returns the original response; the same key with a different body is a 409\n`IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, message) and kept at least 24 hours.\n","examples":["3c0a7d4e-52b8-4f5e-8f7e-0d7d0e5c9b11"]}}};
 
 function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate156.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.body === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.idempotencyKey === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "idempotencyKey"},message:"must have required property '"+"idempotencyKey"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "body") || (key0 === "idempotencyKey"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.body !== undefined){
+let data0 = data.body;
+if(typeof data0 === "string"){
+if(func1(data0) > 20000){
+const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.idempotencyKey !== undefined){
+let data1 = data.idempotencyKey;
+if(typeof data1 === "string"){
+if(func1(data1) > 200){
+const err6 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(func1(data1) < 1){
+const err7 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate156.errors = vErrors;
+return errors === 0;
+}
+validate156.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="editRoomMessage_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate155.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate156(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+errors = vErrors.length;
+}
+validate155.errors = vErrors;
+return errors === 0;
+}
+validate155.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.updateRoomAgentRole_body = validate158;
+const schema85 = {"$ref":"contract#/$defs/RoomAgentRoleUpdateRequest","$id":"updateRoomAgentRole_body"};
+const schema86 = {"type":"object","title":"RoomAgentRoleUpdateRequest","description":"The role document an agent participant follows from now on.","required":["roleDocumentId"],"additionalProperties":false,"properties":{"roleDocumentId":{"type":"string","format":"uuid","description":"The `agent_role` document to give the agent (see `GET /api/v1/rooms/agent-roles`). An id that is not\nan existing `agent_role` document is a 422 naming `roleDocumentId`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]}}};
+
+function validate159(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate159.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5382,40 +5491,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate156.errors = vErrors;
+validate159.errors = vErrors;
 return errors === 0;
 }
-validate156.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate159.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomAgentRole_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate155.evaluated;
+const evaluated0 = validate158.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate156(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+if(!(validate159(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
 errors = vErrors.length;
 }
-validate155.errors = vErrors;
+validate158.errors = vErrors;
 return errors === 0;
 }
-validate155.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate158.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomRules_body = validate158;
-const schema85 = {"$ref":"contract#/$defs/RoomRulesUpdateRequest","$id":"updateRoomRules_body"};
-const schema86 = {"type":"object","title":"RoomRulesUpdateRequest","description":"The rules document a room follows from now on.","required":["rulesDocumentId"],"additionalProperties":false,"properties":{"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document to apply, or `null` to clear the room's rules. Required: send `null`\nexplicitly to clear. An id that is not an existing `rules` document is a 422 naming\n`rulesDocumentId`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]}}};
+exports.updateRoomRules_body = validate161;
+const schema87 = {"$ref":"contract#/$defs/RoomRulesUpdateRequest","$id":"updateRoomRules_body"};
+const schema88 = {"type":"object","title":"RoomRulesUpdateRequest","description":"The rules document a room follows from now on.","required":["rulesDocumentId"],"additionalProperties":false,"properties":{"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document to apply, or `null` to clear the room's rules. Required: send `null`\nexplicitly to clear. An id that is not an existing `rules` document is a 422 naming\n`rulesDocumentId`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]}}};
 
-function validate159(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate162(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate159.evaluated;
+const evaluated0 = validate162.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5448,7 +5557,7 @@ errors++;
 if(data.rulesDocumentId !== undefined){
 let data0 = data.rulesDocumentId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err2 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema86.properties.rulesDocumentId.type},message:"must be string,null"};
+const err2 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema88.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5481,29 +5590,29 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate159.errors = vErrors;
+validate162.errors = vErrors;
 return errors === 0;
 }
-validate159.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate162.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomRules_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate158.evaluated;
+const evaluated0 = validate161.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate159(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+if(!(validate162(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
 errors = vErrors.length;
 }
-validate158.errors = vErrors;
+validate161.errors = vErrors;
 return errors === 0;
 }
-validate158.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate161.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

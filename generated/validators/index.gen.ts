@@ -485,6 +485,13 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.listRoomInviteCandidates_200, 401: responses.listRoomInviteCandidates_401, 403: responses.listRoomInviteCandidates_403, 404: responses.listRoomInviteCandidates_404, 422: responses.listRoomInviteCandidates_422 },
   },
+  lookupRoomInvitee: {
+    path: params.lookupRoomInvitee_path,
+    query: params.lookupRoomInvitee_query,
+    body: bodies.lookupRoomInvitee_body,
+    bodyRequired: true,
+    responses: { 200: responses.lookupRoomInvitee_200, 401: responses.lookupRoomInvitee_401, 403: responses.lookupRoomInvitee_403, 404: responses.lookupRoomInvitee_404, 409: responses.lookupRoomInvitee_409, 413: responses.lookupRoomInvitee_413, 422: responses.lookupRoomInvitee_422, 429: responses.lookupRoomInvitee_429 },
+  },
   leaveRoom: {
     path: params.leaveRoom_path,
     query: params.leaveRoom_query,

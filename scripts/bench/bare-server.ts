@@ -1,5 +1,5 @@
 // Child process: the baseline. A bare Koa app over the same knex (the platform's openDatabase: same driver,
-// pool and knexSnakeCaseMappers) answering the four benchmarked endpoints with the same SQL statements the
+// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (the communities ones: bare-communities.ts) with the same SQL statements the
 // platform's services run and the same JSON, but with no contract layer: no openapi-backend, no request or
 // response validation, no Objection, no request ids or access log. Routing is a few string comparisons.
 import Koa from 'koa';

@@ -16,6 +16,8 @@ import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
 import { measureFirstChunk } from './agent-chat-ttfc.js';
 
 const TARGET_RATIO = 0.9;
+/** The CS queue's load connections: with 50, a round ends before any 10,000-row answer does. */
+const QUEUE_CONNECTIONS = 4;
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
 const { values: opts } = parseArgs({
@@ -69,6 +71,8 @@ interface Endpoint {
   barePath?: string;
   /** The caller, when not the seeded owner. */
   token?: string;
+  /** Load connections, when not --connections (the CS queue: a 10,000-row answer takes ~80 ms of server CPU). */
+  connections?: number;
   /** One token per request, each used once (the paid join: every request is a new user). */
   tokens?: string[];
 }
@@ -164,7 +168,7 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
     await loader.next('ready'); // its IPC handler is installed: jobs sent now are not lost
   }
   const spec: LoadSpec = {
-    ...request(server, endpoint, endpoint.token ?? token), connections, seconds,
+    ...request(server, endpoint, endpoint.token ?? token), connections: endpoint.connections ?? connections, seconds,
     ...(endpoint.tokens ? { rotateTokens: endpoint.tokens.slice(PARITY_TOKENS) } : {}),
   };
   const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec }, (seconds + 60) * 1000);
@@ -312,7 +316,7 @@ async function main(): Promise<void> {
       endpoints.push(
         { key: 'join', label: `POST /api/communities/{id}/join (fee ${JOIN_FEE})`, method: 'POST', path: `/api/communities/${c.paidCommunityIds.full}/join`, barePath: `/api/communities/${c.paidCommunityIds.bare}/join`, auth: true, tokens: c.joinerTokens },
         { key: 'messages', label: `GET /api/communities/{id}/messages?limit=50 (${c.messages.toLocaleString('en-US')} messages)`, method: 'GET', path: `/api/communities/${c.historyCommunityId}/messages?limit=50`, auth: true, token: c.memberToken },
-        { key: 'queue', label: `GET /api/communities/{id}/cs-queue (${c.conversations.toLocaleString('en-US')} conversations)`, method: 'GET', path: `/api/communities/${c.officialCommunityId}/cs-queue`, auth: true },
+        { key: 'queue', label: `GET /api/communities/{id}/cs-queue (${c.conversations.toLocaleString('en-US')} conversations; ${QUEUE_CONNECTIONS} connections)`, method: 'GET', path: `/api/communities/${c.officialCommunityId}/cs-queue`, auth: true, connections: QUEUE_CONNECTIONS },
       );
     }
     const measured = endpoints.filter((e) => only.has(e.key)) as Endpoint[];

@@ -11,8 +11,18 @@ import { listingNotFound, notListingOwner, referencedListingNotFound } from './e
 import { AgentListing } from './models.js';
 import { toAgentListing } from './wire.js';
 
+/** What another area does, in the delete's transaction, when a listing it uses by id is deleted. */
+export type ListingDeleteHook = (trx: Transaction, listingId: string) => Promise<void>;
+
 export class AgentListingsService {
+  private readonly deleteHooks: ListingDeleteHook[] = [];
+
   constructor(private readonly db: Knex, private readonly clock: Clock) {}
+
+  /** Registers a hook run by `delete` in its transaction, before the row goes (src/services.ts wires them). */
+  onDelete(hook: ListingDeleteHook): void {
+    this.deleteHooks.push(hook);
+  }
 
   async list(principal: Principal, query: { mine: boolean; search?: string; page: number; limit: number }): Promise<T.AgentListingList> {
     const { page, limit } = query;
@@ -61,11 +71,13 @@ export class AgentListingsService {
   /**
    * Deletes the listing. Its uses go with it in this transaction, by the foreign keys the using areas
    * declare: community agents are removed, a community's default agent becomes null, space participants
-   * playing as it are removed. Past messages keep their agent's name and id.
+   * playing as it are removed. Past messages keep their agent's name and id. Areas that keep a listing's
+   * id without a foreign key register a hook (`onDelete`): room participants leave, with an event.
    */
   async delete(principal: Principal, id: string, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       await this.ownedForUpdate(t, principal, id);
+      for (const hook of this.deleteHooks) await hook(t, id);
       await AgentListing.query(t).deleteById(id);
     });
   }

@@ -61,7 +61,7 @@ async function checkAgainstContract(response: Response, method: string, url: str
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL }),
-    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmail: 1e9 },
+    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmail: 1e9, inviteeLookupFailuresPerIp: 1e9 },
     responseValidation: 'strict',
     ...overrides,
   };

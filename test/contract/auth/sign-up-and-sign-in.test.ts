@@ -82,7 +82,7 @@ describe('signIn', () => {
 
 describe('rate limits', () => {
   it('answers 429 with Retry-After once an IP or an email has used its sign-up and sign-in allowance', async () => {
-    const limited = await startTestServer({ rateLimits: { signUpPerIp: 2, signInPerIp: 1000, signInFailuresPerEmail: 3 } });
+    const limited = await startTestServer({ rateLimits: { signUpPerIp: 2, signInPerIp: 1000, signInFailuresPerEmail: 3, inviteeLookupFailuresPerIp: 1000 } });
     const c = createPlatformClient({ baseUrl: limited.baseUrl });
     watchClient(c);
     try {

@@ -2705,16 +2705,16 @@ export type RoomEventSubject = {
  *
  * | type | appended when | `subject` | `payload` |
  * |---|---|---|---|
- * | `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId}` |
+ * | `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |
  * | `room.archived` | the owner archives the room | room | `{}` |
- * | `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId}` |
- * | `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}` |
- * | `participant.left` | a participant leaves | participant | `{participantId}` |
+ * | `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |
+ * | `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |
+ * | `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |
  * | `participant.removed` | the owner removes a participant | participant | `{participantId}` |
- * | `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId}` |
+ * | `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |
  * | `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |
  * | `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |
- * | `invitation.revoked` | a pending invitation is revoked (room archived) | invitation | `{invitationId}` |
+ * | `invitation.revoked` | a pending invitation is revoked (room archived, or the invited agent listing deleted) | invitation | `{invitationId, reason}` (`room_archived` or `agent_listing_deleted`) |
  * | `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |
  * | `message.edited` | a message is edited | message | `{messageId, body, refs}` |
  * | `message.deleted` | a message is deleted | message | `{messageId}` |
@@ -2726,6 +2726,10 @@ export type RoomEventSubject = {
  * | `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |
  * | `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |
  * | `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |
+ *
+ * `...DocumentVersionId` fields name the document version that was the latest when the event was
+ * appended: the exact text the room or agent was set to at that moment (look it up with
+ * `GET /api/v1/documents/{document_id}`); null when no document is set.
  *
  * Deleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and
  * `message.edited` events too; every other part of an event is immutable.
@@ -2986,7 +2990,7 @@ export type RoomTimeline = {
  * |---|---|
  * | `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |
  * | `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |
- * | `revoked` | The room was archived while the invitation was pending. |
+ * | `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |
  * | `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |
  *
  * A **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an
@@ -3109,7 +3113,7 @@ export type RoomInvitationCreateRequest = {
  * |---|---|
  * | `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |
  * | `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |
- * | `revoked` | The room was archived while the invitation was pending. |
+ * | `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |
  * | `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |
  *
  * A **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an
@@ -3235,6 +3239,18 @@ export type RoomInviteCandidateList = {
      * The candidates; at most 200 (100 humans and 100 agents).
      */
     items: Array<RoomInviteCandidate>;
+};
+
+/**
+ * RoomInviteeLookupRequest
+ *
+ * The exact email address of the person to find.
+ */
+export type RoomInviteeLookupRequest = {
+    /**
+     * The person's email address, compared exactly (ignoring case and surrounding spaces).
+     */
+    email: string;
 };
 
 /**
@@ -6992,6 +7008,60 @@ export type ListRoomInviteCandidatesResponses = {
 };
 
 export type ListRoomInviteCandidatesResponse = ListRoomInviteCandidatesResponses[keyof ListRoomInviteCandidatesResponses];
+
+export type LookupRoomInviteeData = {
+    body: RoomInviteeLookupRequest;
+    path: {
+        /**
+         * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         */
+        room_id: string;
+    };
+    query?: never;
+    url: '/api/v1/rooms/{room_id}/invite-candidates/lookup';
+};
+
+export type LookupRoomInviteeErrors = {
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem;
+    /**
+     * The caller is authenticated but not allowed to perform this operation on this resource.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist, or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state of the resource; `code` says how.
+     */
+    409: Problem;
+    /**
+     * The request body is larger than the server accepts (1 MB).
+     */
+    413: Problem;
+    /**
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type LookupRoomInviteeError = LookupRoomInviteeErrors[keyof LookupRoomInviteeErrors];
+
+export type LookupRoomInviteeResponses = {
+    /**
+     * The person with this email address, as an invite candidate.
+     */
+    200: RoomInviteCandidate;
+};
+
+export type LookupRoomInviteeResponse = LookupRoomInviteeResponses[keyof LookupRoomInviteeResponses];
 
 export type LeaveRoomData = {
     body?: never;

@@ -1,0 +1,32 @@
+// The rooms area's error codes. Validation-like refusals of references (an unknown document, user or
+// listing) are 422s naming the field, in the Rooms API's FastAPI shape.
+import { conflict, forbidden, notFound, validationFailed } from '../platform/errors.js';
+
+export const roomNotFound = () => notFound('NOT_FOUND', 'No such room, or it is not visible to you.');
+export const participantNotFound = () => notFound('NOT_FOUND', 'No such participant in this room.');
+export const invitationNotFound = () => notFound('NOT_FOUND', 'No such invitation in this room.');
+export const messageNotFound = () => notFound('NOT_FOUND', 'No such message in this room.');
+export const documentNotFound = () => notFound('NOT_FOUND', 'No such document.');
+export const inviteeNotFound = () => notFound('INVITEE_NOT_FOUND', 'No user has this email address.');
+
+export const notAParticipant = () => forbidden('NOT_A_PARTICIPANT', 'Only current participants of this room can do this.');
+export const notRoomOwner = () => forbidden('NOT_ROOM_OWNER', "Only the room's owner can do this.");
+export const notInvitee = () => forbidden('NOT_INVITEE', 'This invitation is addressed to someone else.');
+export const notMessageAuthor = () => forbidden('NOT_MESSAGE_AUTHOR', "Only the message's author can do this.");
+export const notDocumentCreator = () => forbidden('NOT_DOCUMENT_CREATOR', "Only the document's creator can add versions.");
+
+export const roomArchived = () => conflict('ROOM_ARCHIVED', 'This room is archived and read-only.');
+export const alreadyParticipant = () => conflict('ALREADY_PARTICIPANT', 'Already a current participant of this room.');
+export const alreadyInvited = () => conflict('ALREADY_INVITED', 'Already has a pending invitation to this room.');
+export const invitationExpired = () => conflict('INVITATION_EXPIRED', 'This invitation expired; ask for a new one.');
+export const invitationRevoked = () => conflict('INVITATION_REVOKED', 'This invitation was revoked.');
+export const invitationAlreadyAccepted = () => conflict('INVITATION_ALREADY_ACCEPTED', 'This open invitation was already accepted by someone else.');
+export const ownerCannotLeave = () => conflict('OWNER_CANNOT_LEAVE', "The room's owner cannot leave it; archive it instead.");
+export const cannotRemoveOwner = () => conflict('CANNOT_REMOVE_OWNER', "The room's owner cannot be removed.");
+export const notAnAgent = () => conflict('NOT_AN_AGENT', 'Only agent participants have roles.');
+export const participantNotActive = () => conflict('PARTICIPANT_NOT_ACTIVE', 'This participant left or was removed.');
+export const messageDeleted = () => conflict('MESSAGE_DELETED', 'This message was deleted.');
+
+/** A 422 naming one body field (or query parameter). */
+export const invalidField = (field: string, message: string, location: 'body' | 'query' = 'body') =>
+  validationFailed([{ in: location, field, message, type: 'value_error' }]);

@@ -1,0 +1,39 @@
+// The rooms area's services, composed over one database (src/services.ts builds it once).
+import type { Knex } from 'knex';
+import type { Clock } from '../platform/clock.js';
+import { RoomAccess } from './access.js';
+import { DocumentsService } from './documents.js';
+import { EventLog } from './event-log.js';
+import { InvitationsService } from './invitations.js';
+import { MessagesService } from './messages.js';
+import { ParticipantsService } from './participants.js';
+import { RoomsService } from './rooms.js';
+import { RunsQueue } from './runs.js';
+import { TimelineService } from './timeline.js';
+
+export interface RoomsArea {
+  log: EventLog;
+  documents: DocumentsService;
+  rooms: RoomsService;
+  participants: ParticipantsService;
+  invitations: InvitationsService;
+  messages: MessagesService;
+  timeline: TimelineService;
+}
+
+export function createRoomsArea(db: Knex, clock: Clock): RoomsArea {
+  const access = new RoomAccess(clock);
+  const log = new EventLog(clock);
+  const documents = new DocumentsService(db, clock);
+  const runs = new RunsQueue(clock, log);
+  const participants = new ParticipantsService(db, clock, access, log, documents, runs);
+  return {
+    log,
+    documents,
+    rooms: new RoomsService(db, clock, access, log, documents, runs),
+    participants,
+    invitations: new InvitationsService(db, clock, access, log, documents, participants),
+    messages: new MessagesService(db, clock, access, log, runs),
+    timeline: new TimelineService(db, access),
+  };
+}

@@ -1,0 +1,214 @@
+// Invitations: humans (named by user id, or open) and agents (by agent listing id), accepting them
+// (idempotently, expired ones refused), whom to invite (candidates), and finding a person by exact email.
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import { AgentListing } from '../agents/models.js';
+import { normalizeEmail } from '../auth/service.js';
+import { User } from '../auth/models.js';
+import type { Clock } from '../platform/clock.js';
+import type { Principal } from '../platform/principal.js';
+import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import { isVisibleTo } from '../platform/visibility.js';
+import { requireActive, type RoomAccess } from './access.js';
+import type { DocumentsService } from './documents.js';
+import {
+  alreadyInvited, alreadyParticipant, invalidField, invitationAlreadyAccepted, invitationExpired, invitationNotFound,
+  invitationRevoked, inviteeNotFound, notInvitee, notRoomOwner, roomNotFound,
+} from './errors.js';
+import { humanActor, type Actor, type EventLog } from './event-log.js';
+import { Room, RoomInvitation, RoomParticipant } from './models.js';
+import type { Joiner, ParticipantsService } from './participants.js';
+import { statusOf, toInvitation, toInvitationListItem } from './wire.js';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+const MAX_CANDIDATES = 100;
+
+export class InvitationsService {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly access: RoomAccess,
+    private readonly log: EventLog,
+    private readonly documents: DocumentsService,
+    private readonly participants: ParticipantsService,
+  ) {}
+
+  /** Every invitation of the room, newest first, with the invitee's current name and avatar. */
+  async list(principal: Principal, roomId: string): Promise<T.RoomInvitationList> {
+    await this.access.current(this.db, principal, roomId);
+    const rows = await RoomInvitation.query(this.db).alias('i')
+      .leftJoin('users as u', (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
+      .leftJoin('agent_listings as l', (j) => j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'))
+      .where('i.roomId', roomId)
+      .select('i.*', this.db.raw('coalesce(u.name, l.name) as invitee_display_name'), this.db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'))
+      .orderBy([{ column: 'i.createdAt', order: 'desc' }, { column: 'i.id', order: 'desc' }]);
+    const now = this.clock.now();
+    return { items: (rows as Array<RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null }>).map((i) => toInvitationListItem(i, now)) };
+  }
+
+  async create(principal: Principal, roomId: string, input: T.RoomInvitationCreateRequest, trx?: Transaction): Promise<T.RoomInvitation> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { room } = await this.access.current(t, principal, roomId, { lock: true });
+      const user = principal.user;
+      if (input.inviteeKind === 'agent' && room.ownerId !== user.id) throw notRoomOwner();
+      requireActive(room);
+      const membershipId = input.inviteeMembershipId ?? null;
+      const roleDocumentId = input.roleDocumentId ?? null;
+      let joiner: Joiner | undefined;
+      let listing: AgentListing | undefined;
+      if (input.inviteeKind === 'human') {
+        if (roleDocumentId !== null) throw invalidField('roleDocumentId', 'Must be null for a human invitation');
+        if (membershipId !== null) {
+          const invitee = await User.query(t).findById(membershipId);
+          if (!invitee) throw invalidField('inviteeMembershipId', 'Must be the id of an existing user');
+        }
+      } else {
+        if (membershipId === null) throw invalidField('inviteeMembershipId', 'Required for an agent invitation: an agent listing id');
+        listing = await AgentListing.query(t).findById(membershipId);
+        if (!listing || !isVisibleTo(listing, user.id)) throw invalidField('inviteeMembershipId', 'Must be the id of a public agent listing or one you own');
+        if (roleDocumentId !== null) await this.documents.referenced(t, 'agent_role', roleDocumentId, 'roleDocumentId');
+        joiner = { kind: 'agent', membershipId, displayName: listing.name, profilePictureUrl: listing.avatarUrl, roleDocumentId };
+      }
+      const now = this.clock.now();
+      if (membershipId !== null) {
+        const current = await RoomParticipant.query(t).findOne({ roomId, membershipId }).whereNull('leftAt');
+        if (current) throw alreadyParticipant();
+        const pending = await RoomInvitation.query(t).findOne({ roomId, inviteeMembershipId: membershipId, status: 'pending' }).where('expiresAt', '>', now);
+        if (pending) throw alreadyInvited();
+      }
+      const invitation = await RoomInvitation.query(t).insertAndFetch({
+        roomId, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, invitedByUserId: user.id,
+        status: 'pending', expiresAt: new Date(now.getTime() + INVITATION_TTL_MS), createdAt: now, updatedAt: now,
+      });
+      const inviteeName = listing?.name ?? (membershipId ? (await User.query(t).findById(membershipId))!.name : undefined);
+      const actor = humanActor(user);
+      await this.log.append(t, roomId, {
+        type: 'invitation.created', actor, subject: { kind: 'invitation', id: invitation.id },
+        payload: { invitationId: invitation.id, inviteeKind: invitation.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, expiresAt: invitation.expiresAt.toISOString() },
+        fallbackText: inviteeName ? `${user.name} invited ${inviteeName}` : `${user.name} created an open invitation`,
+      });
+      // The caller owns the agent listing: nobody else has to agree, so it is accepted at once.
+      if (listing && joiner && listing.ownerId === user.id) return toInvitation(await this.acceptAs(t, invitation, joiner, actor), this.clock.now());
+      return toInvitation(invitation, now);
+    });
+  }
+
+  /** Accepts an invitation addressed to the caller; accepting it again returns it unchanged. */
+  async accept(principal: Principal, roomId: string, invitationId: string, trx?: Transaction): Promise<T.RoomInvitation> {
+    return inTransaction(this.db, trx, async (t) => {
+      const room = await Room.query(t).findById(roomId).forUpdate();
+      if (!room) throw roomNotFound();
+      const invitation = await RoomInvitation.query(t).findOne({ id: invitationId, roomId });
+      const user = principal.user;
+      const now = this.clock.now();
+      const listing = invitation?.inviteeKind === 'agent' ? await AgentListing.query(t).findById(invitation.inviteeMembershipId!) : undefined;
+      const addressed = !!invitation && (
+        invitation.acceptedByUserId === user.id
+        || (invitation.inviteeKind === 'human' && (invitation.inviteeMembershipId === null || invitation.inviteeMembershipId === user.id))
+        || (invitation.inviteeKind === 'agent' && listing?.ownerId === user.id));
+      if (!invitation || !addressed) {
+        // Not the caller's to accept: say so only to someone who can see the room.
+        await this.access.load(t, principal, roomId);
+        if (!invitation) throw invitationNotFound();
+        throw notInvitee();
+      }
+      if (invitation.status === 'accepted') {
+        if (invitation.inviteeMembershipId === null && invitation.acceptedByUserId !== user.id) throw invitationAlreadyAccepted();
+        return toInvitation(invitation, now);
+      }
+      if (invitation.status === 'revoked') throw invitationRevoked();
+      if (statusOf(invitation, now) === 'expired') throw invitationExpired();
+      requireActive(room);
+      const joiner: Joiner = invitation.inviteeKind === 'human'
+        ? { kind: 'human', membershipId: user.id, displayName: user.name, profilePictureUrl: user.image, roleDocumentId: null }
+        : { kind: 'agent', membershipId: listing!.id, displayName: listing!.name, profilePictureUrl: listing!.avatarUrl, roleDocumentId: invitation.roleDocumentId };
+      const current = await RoomParticipant.query(t).findOne({ roomId, membershipId: joiner.membershipId }).whereNull('leftAt');
+      if (current) throw alreadyParticipant();
+      return toInvitation(await this.acceptAs(t, invitation, joiner, humanActor(user), user.id), this.clock.now());
+    });
+  }
+
+  /** Marks it accepted and joins: `invitation.accepted`, then `participant.joined`. */
+  private async acceptAs(t: Transaction, invitation: RoomInvitation, joiner: Joiner, actor: Actor, acceptedByUserId = actor.membershipId!): Promise<RoomInvitation> {
+    const participant = await this.participants.admit(t, invitation.roomId, joiner);
+    const now = this.clock.now();
+    const accepted = await RoomInvitation.query(t).patchAndFetchById(invitation.id, {
+      status: 'accepted', respondedAt: now, acceptedParticipantId: participant.id, acceptedByUserId, updatedAt: now,
+    });
+    await this.log.append(t, invitation.roomId, {
+      type: 'invitation.accepted', actor, subject: { kind: 'invitation', id: invitation.id },
+      payload: { invitationId: invitation.id, participantId: participant.id },
+      fallbackText: invitation.inviteeKind === 'agent' ? `${actor.displayName} accepted the invitation for ${joiner.displayName}` : `${actor.displayName} accepted an invitation`,
+    });
+    await this.participants.announce(t, participant, invitation.id, actor);
+    return accepted;
+  }
+
+  /**
+   * Humans who share another room with the caller (both current participants), then agent listings the caller
+   * owns or that are public; never current participants of this room. At most 100 of each.
+   */
+  async candidates(principal: Principal, roomId: string): Promise<T.RoomInviteCandidateList> {
+    await this.access.current(this.db, principal, roomId);
+    const userId = principal.user.id;
+    const db = this.db;
+    const currentHere = db('room_participants').select('membershipId').where('roomId', roomId).whereNull('leftAt');
+    const humans = await db('users as u').whereIn('u.id', (q) => q.select('other.membershipId').from('room_participants as me')
+      .join('room_participants as other', (j) => j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'))
+      .where({ 'me.participantKind': 'human', 'me.membershipId': userId }).whereNull('me.leftAt').whereNot('me.roomId', roomId))
+      .whereNotIn('u.id', currentHere).whereNot('u.id', userId)
+      .select('u.id', 'u.name', 'u.image').orderByRaw('lower(u.name), u.id').limit(MAX_CANDIDATES) as Array<{ id: string; name: string; image: string | null }>;
+    const agents = await AgentListing.query(db).where((w) => w.where('isPublic', true).orWhere('ownerId', userId))
+      .whereNotIn('id', currentHere).orderByRaw('lower(name), id').limit(MAX_CANDIDATES);
+    const now = this.clock.now();
+    const invited = new Set((await RoomInvitation.query(db).where({ roomId, status: 'pending' }).where('expiresAt', '>', now)
+      .whereIn('inviteeMembershipId', [...humans.map((h) => h.id), ...agents.map((a) => a.id)])).map((i) => i.inviteeMembershipId));
+    const roles = await this.lastRoles(db, userId, agents.map((a) => a.id));
+    return {
+      items: [
+        ...humans.map((h): T.RoomInviteCandidate => ({
+          description: null, displayName: h.name, kind: 'human', membershipId: h.id, profilePictureUrl: h.image,
+          roleDocumentId: null, status: invited.has(h.id) ? 'invited' : 'available', userId: h.id, version: null,
+        })),
+        ...agents.map((a): T.RoomInviteCandidate => ({
+          description: a.description, displayName: a.name, kind: 'agent', membershipId: a.id, profilePictureUrl: a.avatarUrl,
+          roleDocumentId: roles.get(a.id)?.documentId ?? null, status: invited.has(a.id) ? 'invited' : 'available',
+          userId: a.ownerId, version: roles.get(a.id)?.version ?? null,
+        })),
+      ],
+    };
+  }
+
+  /**
+   * Finds one person to invite by their exact email address (case-insensitive): reveals no directory, only
+   * whether that address has an account. 404 when none; 409 ALREADY_PARTICIPANT for a current participant.
+   */
+  async lookup(principal: Principal, roomId: string, email: string): Promise<T.RoomInviteCandidate> {
+    await this.access.current(this.db, principal, roomId);
+    const user = await User.query(this.db).findOne({ email: normalizeEmail(email) });
+    if (!user) throw inviteeNotFound();
+    const current = await RoomParticipant.query(this.db).findOne({ roomId, membershipId: user.id }).whereNull('leftAt');
+    if (current) throw alreadyParticipant();
+    const pending = await RoomInvitation.query(this.db).findOne({ roomId, inviteeMembershipId: user.id, status: 'pending' }).where('expiresAt', '>', this.clock.now());
+    return {
+      description: null, displayName: user.name, kind: 'human', membershipId: user.id, profilePictureUrl: user.image,
+      roleDocumentId: null, status: pending ? 'invited' : 'available', userId: user.id, version: null,
+    };
+  }
+
+  /** For each listing, the role it had when it last joined a room the caller is in, with that document's latest version. */
+  private async lastRoles(db: Db, userId: string, listingIds: string[]): Promise<Map<string, { documentId: string; version: number }>> {
+    if (listingIds.length === 0) return new Map();
+    const rows = await RoomParticipant.query(db).alias('a')
+      .join('room_participants as me', (j) => j.on('me.roomId', 'a.roomId').andOnVal('me.participantKind', 'human').andOnVal('me.membershipId', userId))
+      .join('room_documents as d', 'd.id', 'a.roleDocumentId')
+      .whereIn('a.membershipId', listingIds).where('a.participantKind', 'agent')
+      .select('a.membershipId', 'a.roleDocumentId', 'd.latestVersion').orderBy('a.joinedAt', 'desc');
+    const roles = new Map<string, { documentId: string; version: number }>();
+    for (const r of rows as Array<RoomParticipant & { latestVersion: number }>) {
+      if (!roles.has(r.membershipId)) roles.set(r.membershipId, { documentId: r.roleDocumentId!, version: r.latestVersion });
+    }
+    return roles;
+  }
+}
+

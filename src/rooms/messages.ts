@@ -1,0 +1,135 @@
+// Messages: posting (under the idempotency facility's transaction), editing by the author, soft deletion.
+// A post appends `message.posted` (the message's seq is that event's) and queues a run for each mentioned
+// agent participant that is enabled, in the same transaction.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { Clock } from '../platform/clock.js';
+import type { Principal } from '../platform/principal.js';
+import { inTransaction, type Transaction } from '../platform/transactions.js';
+import { requireActive, type RoomAccess } from './access.js';
+import { messageDeleted, messageNotFound, notMessageAuthor } from './errors.js';
+import { humanActor, type EventLog } from './event-log.js';
+import { RoomMessage, RoomParticipant, type MessageRef } from './models.js';
+import type { RunsQueue } from './runs.js';
+import { toMessage } from './wire.js';
+
+const MAX_REFS = 100;
+const WORD = /[\p{L}\p{N}_]/u;
+
+/**
+ * `@<displayName>` mentions of `participants`, in order of first mention, each once. At each `@` the longest
+ * matching name wins (case-insensitive), and a name must end at a non-word character, so `@Al` does not
+ * mention `Alice` and `@Alice` does not mention `Al`.
+ */
+export function resolveMentions(body: string, participants: RoomParticipant[]): MessageRef[] {
+  const byLength = [...participants].sort((a, b) => b.displayName.length - a.displayName.length);
+  const lower = body.toLowerCase();
+  const refs: MessageRef[] = [];
+  const seen = new Set<string>();
+  for (let at = lower.indexOf('@'); at !== -1 && refs.length < MAX_REFS; at = lower.indexOf('@', at + 1)) {
+    const match = byLength.find((p) => {
+      const name = p.displayName.toLowerCase();
+      if (!lower.startsWith(name, at + 1)) return false;
+      const next = body.charAt(at + 1 + name.length);
+      return next === '' || !WORD.test(next);
+    });
+    if (!match || seen.has(match.id)) continue;
+    seen.add(match.id);
+    refs.push({ displayName: match.displayName, targetId: match.id, targetKind: match.participantKind });
+  }
+  return refs;
+}
+
+export class MessagesService {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly access: RoomAccess,
+    private readonly log: EventLog,
+    private readonly runs: RunsQueue,
+  ) {}
+
+  async post(principal: Principal, roomId: string, body: string, trx?: Transaction): Promise<T.RoomMessage> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { room, participant } = await this.access.current(t, principal, roomId, { lock: true });
+      requireActive(room);
+      const current = await RoomParticipant.query(t).where('roomId', roomId).whereNull('leftAt');
+      const refs = resolveMentions(body, current);
+      const actor = humanActor(principal.user);
+      const id = randomUUID();
+      const event = await this.log.append(t, roomId, {
+        type: 'message.posted', actor, subject: { kind: 'message', id },
+        payload: { messageId: id, body, bodyFormat: 'plain_text', refs },
+        fallbackText: `${principal.user.name} posted a message`,
+      });
+      const now = this.clock.now();
+      const message = await RoomMessage.query(t).insert({
+        id, roomId, seq: event.seq, participantId: participant.id, actorKind: 'human', actorMembershipId: principal.user.id,
+        actorDisplayName: participant.displayName, actorRoleDocumentVersionId: null, actorRoleDocumentVersion: null,
+        body, bodyFormat: 'plain_text', refs, branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
+        createdAt: now, updatedAt: now,
+      }).returning('*') as unknown as RoomMessage;
+      for (const ref of refs) {
+        const agent = current.find((p) => p.id === ref.targetId)!;
+        if (agent.participantKind === 'agent' && agent.agentEnabled) await this.runs.queue(t, roomId, agent, id, actor);
+      }
+      return toMessage(message);
+    });
+  }
+
+  /** The author replaces the text; `refs` are resolved again, no run starts, the seq stays. */
+  async edit(principal: Principal, roomId: string, messageId: string, body: string, trx?: Transaction): Promise<T.RoomMessage> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { room } = await this.access.current(t, principal, roomId, { lock: true });
+      const message = await this.find(t, roomId, messageId);
+      if (!this.isAuthor(message, principal)) throw notMessageAuthor();
+      if (message.deletedAt) throw messageDeleted();
+      requireActive(room);
+      const current = await RoomParticipant.query(t).where('roomId', roomId).whereNull('leftAt');
+      const refs = resolveMentions(body, current);
+      const now = this.clock.now();
+      const edited = await RoomMessage.query(t).patchAndFetchById(messageId, { body, refs, editedAt: now, updatedAt: now });
+      await this.log.append(t, roomId, {
+        type: 'message.edited', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
+        payload: { messageId, body, refs },
+        fallbackText: `${principal.user.name} edited a message`,
+      });
+      return toMessage(edited);
+    });
+  }
+
+  /**
+   * Soft delete by the author or the owner: body and refs are stripped from the message and from its earlier
+   * events' payloads. Idempotent: a deleted message is returned as it is, with no new event.
+   */
+  async delete(principal: Principal, roomId: string, messageId: string, trx?: Transaction): Promise<T.RoomMessage> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { room } = await this.access.current(t, principal, roomId, { lock: true });
+      const message = await this.find(t, roomId, messageId);
+      if (!this.isAuthor(message, principal) && room.ownerId !== principal.user.id) throw notMessageAuthor();
+      if (message.deletedAt) return toMessage(message);
+      requireActive(room);
+      const now = this.clock.now();
+      const deleted = await RoomMessage.query(t).patchAndFetchById(messageId, { body: '', refs: [], deletedAt: now, updatedAt: now });
+      await t('room_events').where({ roomId, subjectKind: 'message', subjectId: messageId }).whereIn('type', ['message.posted', 'message.edited'])
+        .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
+      await this.log.append(t, roomId, {
+        type: 'message.deleted', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
+        payload: { messageId },
+        fallbackText: `${principal.user.name} deleted a message`,
+      });
+      return toMessage(deleted);
+    });
+  }
+
+  private isAuthor(message: RoomMessage, principal: Principal): boolean {
+    return message.actorKind === 'human' && message.actorMembershipId === principal.user.id;
+  }
+
+  private async find(t: Transaction, roomId: string, messageId: string): Promise<RoomMessage> {
+    const message = await RoomMessage.query(t).findOne({ id: messageId, roomId });
+    if (!message) throw messageNotFound();
+    return message;
+  }
+}

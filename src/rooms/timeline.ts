@@ -1,0 +1,67 @@
+// Reading the event log: pages of events by seq, and the timeline (events with messages in their current
+// state). Pages are ascending by seq; `hasMoreBefore` / `hasMoreAfter` are read from the log itself.
+import type { Knex } from 'knex';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { Principal } from '../platform/principal.js';
+import type { Db } from '../platform/transactions.js';
+import type { RoomAccess } from './access.js';
+import { RoomEvent, RoomMessage } from './models.js';
+import { toEvent, toMessage } from './wire.js';
+
+export interface SeqPage {
+  beforeSeq?: number | null;
+  afterSeq?: number | null;
+  limit: number;
+}
+
+export class TimelineService {
+  constructor(private readonly db: Knex, private readonly access: RoomAccess) {}
+
+  async events(principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomEventList> {
+    await this.access.current(this.db, principal, roomId);
+    return { items: (await this.page(this.db, roomId, page)).map(toEvent) };
+  }
+
+  /** Read in one snapshot, so `latestSeq`, the page and the `hasMore*` flags agree with each other. */
+  async timeline(principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomTimeline> {
+    return this.db.transaction(async (t) => {
+      await t.raw('set transaction isolation level repeatable read, read only');
+      return this.timelineIn(t, principal, roomId, page);
+    });
+  }
+
+  private async timelineIn(db: Db, principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomTimeline> {
+    const { room } = await this.access.current(db, principal, roomId);
+    const events = await this.page(db, roomId, page);
+    const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
+    const messages = postedIds.length ? await RoomMessage.query(db).where('roomId', roomId).whereIn('id', postedIds) : [];
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    const items = events.map((e): T.RoomTimelineItem => {
+      const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
+      return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
+    });
+    const startSeq = items[0]?.seq ?? null;
+    const endSeq = items.at(-1)?.seq ?? null;
+    // Bounds to test for more, when the page is empty: the requested bound itself.
+    const before = startSeq ?? (page.afterSeq != null ? page.afterSeq + 1 : page.beforeSeq ?? 0);
+    const after = endSeq ?? (page.beforeSeq != null ? page.beforeSeq - 1 : page.afterSeq ?? 0);
+    const [hasMoreBefore, hasMoreAfter] = await Promise.all([
+      this.exists(db, roomId, '<', before),
+      this.exists(db, roomId, '>', after),
+    ]);
+    return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(room.lastSeq), startSeq };
+  }
+
+  /** Neither bound: the newest `limit`; `afterSeq`: the oldest after it; `beforeSeq`: the newest before it. */
+  private async page(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
+    const query = RoomEvent.query(db).where('roomId', roomId).limit(page.limit);
+    if (page.afterSeq != null) return query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc');
+    if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
+    return (await query.orderBy('seq', 'desc')).reverse();
+  }
+
+  private async exists(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
+    const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
+    return !!row;
+  }
+}
