@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
+import knex, { type Knex } from 'knex';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
@@ -45,7 +45,11 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
     const schema = `conformance_${randomBytes(6).toString('hex')}`;
     Object.assign(env, { DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: schema, DATABASE_POOL_MAX: '10' });
     describe = `PostgreSQL (${options.databaseUrl.replace(/\/\/[^@]*@/, '//')}, schema ${schema})`;
-    cleanup = async () => { await platform.database.knex.raw('drop schema if exists ?? cascade', [schema]); };
+    // Dropped over a connection of its own once the app is closed, so nothing it still runs holds locks.
+    cleanup = async () => {
+      const admin = knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 1 } });
+      try { await admin.raw('drop schema if exists ?? cascade', [schema]); } finally { await admin.destroy(); }
+    };
   } else {
     const work = mkdtempSync(join(tmpdir(), 'conformance-db-'));
     const dataDir = join(work, 'data');
@@ -66,10 +70,8 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // PGlite's directory can only be removed once the database is closed; a schema only dropped while open.
-      if (options.database === 'postgres') await cleanup();
       await platform.close();
-      if (options.database !== 'postgres') await cleanup();
+      await cleanup();
     },
   };
 }

@@ -81,8 +81,8 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await cleanup(platform.database);
       await platform.close();
+      await cleanup();
     },
   };
 }
