@@ -31409,7 +31409,7 @@ validate538.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 exports.listCommunityMessages_200 = validate542;
 const schema270 = {"$ref":"contract#/$defs/CommunityMessageList","$id":"listCommunityMessages_200"};
 const schema271 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
-const schema272 = {"type":"object","title":"CommunityMessage","description":"A message in a community's shared history. `createdAt` is strictly increasing within a community\n(microsecond precision), so it is a gapless cursor for `before`.\n","required":["id","userId","agentListingId","content","messageType","createdAt","userName","userImage","agentName","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"userId":{"type":["string","null"],"format":"uuid","description":"The author, for `text` messages; `null` for `agent` and `system` messages."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it, for `agent` messages; `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.\n","examples":["Hello!"]},"messageType":{"$ref":"contract#/$defs/CommunityMessageType"},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"userName":{"type":["string","null"],"maxLength":100,"description":"The author's display name, for `text` messages; `null` otherwise.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The author's avatar URL, or `null` (always `null` for `agent` and `system` messages)."},"agentName":{"type":["string","null"],"maxLength":100,"description":"The agent's name, for `agent` messages; `null` otherwise.","examples":["Assistant"]},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);\n`null` otherwise.\n"}}};
+const schema272 = {"type":"object","title":"CommunityMessage","description":"A message in a community's shared history. `createdAt` is strictly increasing within a community\n(at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","userId","agentListingId","content","messageType","createdAt","userName","userImage","agentName","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"userId":{"type":["string","null"],"format":"uuid","description":"The author, for `text` messages; `null` for `agent` and `system` messages."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it, for `agent` messages; `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.\n","examples":["Hello!"]},"messageType":{"$ref":"contract#/$defs/CommunityMessageType"},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"userName":{"type":["string","null"],"maxLength":100,"description":"The author's display name, for `text` messages; `null` otherwise.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The author's avatar URL, or `null` (always `null` for `agent` and `system` messages)."},"agentName":{"type":["string","null"],"maxLength":100,"description":"The agent's name, for `agent` messages; `null` otherwise.","examples":["Assistant"]},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);\n`null` otherwise.\n"}}};
 const schema273 = {"type":"string","title":"CommunityMessageType","description":"`text` (a member's message: `userId` set, `agentListingId` null), `agent` (an agent's reply written by\n`chatWithCommunityAgent`: `agentListingId` set, `userId` null) or `system` (a platform notice, written when\nan agent is added to or removed from the community: both null).\n","enum":["text","agent","system"]};
 
 function validate545(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -44983,7 +44983,7 @@ validate755.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 exports.getCsQueue_200 = validate759;
 const schema382 = {"$ref":"contract#/$defs/CsQueue","$id":"getCsQueue_200"};
 const schema383 = {"type":"object","title":"CsQueue","description":"A community's customer-service conversations, ordered by status priority (`waiting_human`,\n`human_active`, `ai_active`, `resolved`), then by `updatedAt` ascending (longest waiting first), then\n`id`.\n","required":["queue"],"additionalProperties":false,"properties":{"queue":{"type":"array","items":{"$ref":"contract#/$defs/CsQueueEntry"}}}};
-const schema384 = {"type":"object","title":"CsQueueEntry","description":"One customer-service conversation in the queue, with its customer's public profile.","required":["id","conversationId","userId","status","assignedCsId","userName","userImage","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The queue entry's id (one entry per conversation)."},"conversationId":{"type":"string","format":"uuid","description":"The conversation; use it with `acceptTransfer`, `resolveConversation` and the Conversations\noperations.\n"},"userId":{"type":"string","format":"uuid","description":"The customer."},"status":{"$ref":"contract#/$defs/ConversationStatus"},"assignedCsId":{"type":["string","null"],"format":"uuid","description":"The user id of the CS agent who accepted the conversation; `null` until one does and again after it\nis reopened. Kept when it is resolved, as a record of who handled it.\n"},"userName":{"type":"string","maxLength":100,"description":"The customer's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The customer's avatar URL, or `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the conversation was started."},"updatedAt":{"type":"string","format":"date-time","description":"When its status or assignment last changed (the start of its current wait)."}}};
+const schema384 = {"type":"object","title":"CsQueueEntry","description":"One customer-service conversation in the queue, with its customer's public profile.","required":["id","conversationId","userId","status","assignedCsId","userName","userImage","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The queue entry's id, which is its conversation's id (a conversation has exactly one entry)."},"conversationId":{"type":"string","format":"uuid","description":"The conversation; use it with `acceptTransfer`, `resolveConversation` and the Conversations\noperations.\n"},"userId":{"type":"string","format":"uuid","description":"The customer."},"status":{"$ref":"contract#/$defs/ConversationStatus"},"assignedCsId":{"type":["string","null"],"format":"uuid","description":"The user id of the CS agent who accepted the conversation; `null` until one does and again after it\nis reopened. Kept when it is resolved, as a record of who handled it.\n"},"userName":{"type":"string","maxLength":100,"description":"The customer's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The customer's avatar URL, or `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the conversation was started."},"updatedAt":{"type":"string","format":"date-time","description":"When its status or assignment last changed (the start of its current wait)."}}};
 
 function validate761(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -70157,7 +70157,7 @@ validate1123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false
 exports.listConversationMessages_200 = validate1127;
 const schema574 = {"$ref":"contract#/$defs/ConversationMessageList","$id":"listConversationMessages_200"};
 const schema575 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
-const schema576 = {"type":"object","title":"ConversationMessage","description":"A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a\nconversation (microsecond precision), so it is a gapless cursor for `before`.\n","required":["id","conversationId","senderKind","senderId","agentListingId","content","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"conversationId":{"type":"string","format":"uuid","description":"The conversation it belongs to."},"senderKind":{"$ref":"contract#/$defs/ConversationSenderKind"},"senderId":{"type":["string","null"],"format":"uuid","description":"The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it (`ai` messages); `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.","examples":["My order hasn't arrived yet."]},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."}}};
+const schema576 = {"type":"object","title":"ConversationMessage","description":"A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a\nconversation (at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","conversationId","senderKind","senderId","agentListingId","content","createdAt","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"conversationId":{"type":"string","format":"uuid","description":"The conversation it belongs to."},"senderKind":{"$ref":"contract#/$defs/ConversationSenderKind"},"senderId":{"type":["string","null"],"format":"uuid","description":"The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it (`ai` messages); `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.","examples":["My order hasn't arrived yet."]},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise."}}};
 const schema577 = {"type":"string","title":"ConversationSenderKind","description":"Who wrote a conversation message: `customer` (the conversation's user), `ai` (the AI agent:\n`agentListingId` set), `cs_agent` (a human from the community's staff: its creator, a moderator or a\nCS agent) or `system` (a platform notice written on transfer, acceptance, resolution and reopening).\n","enum":["customer","ai","cs_agent","system"]};
 
 function validate1130(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -70277,9 +70277,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((((key0 === "id") || (key0 === "conversationId")) || (key0 === "senderKind")) || (key0 === "senderId")) || (key0 === "agentListingId")) || (key0 === "content")) || (key0 === "createdAt"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.ttsAudioUrl === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ttsAudioUrl"},message:"must have required property '"+"ttsAudioUrl"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -70288,12 +70287,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!(formats0.test(data0))){
-const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+for(const key0 in data){
+if(!((((((((key0 === "id") || (key0 === "conversationId")) || (key0 === "senderKind")) || (key0 === "senderId")) || (key0 === "agentListingId")) || (key0 === "content")) || (key0 === "createdAt")) || (key0 === "ttsAudioUrl"))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -70303,8 +70299,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!(formats0.test(data0))){
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -70314,11 +70313,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.conversationId !== undefined){
-let data1 = data.conversationId;
-if(typeof data1 === "string"){
-if(!(formats0.test(data1))){
-const err10 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+else {
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -70328,13 +70324,27 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.conversationId !== undefined){
+let data1 = data.conversationId;
+if(typeof data1 === "string"){
+if(!(formats0.test(data1))){
+const err11 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -70348,18 +70358,7 @@ errors = vErrors.length;
 if(data.senderId !== undefined){
 let data3 = data.senderId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err12 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema576.properties.senderId.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(typeof data3 === "string"){
-if(!(formats0.test(data3))){
-const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema576.properties.senderId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -70368,12 +70367,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data.agentListingId !== undefined){
-let data4 = data.agentListingId;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err14 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema576.properties.agentListingId.type},message:"must be string,null"};
+if(typeof data3 === "string"){
+if(!(formats0.test(data3))){
+const err14 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -70382,14 +70378,28 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(!(formats0.test(data4))){
-const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+}
+if(data.agentListingId !== undefined){
+let data4 = data.agentListingId;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema576.properties.agentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+if(typeof data4 === "string"){
+if(!(formats0.test(data4))){
+const err16 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
@@ -70399,17 +70409,7 @@ if(data.content !== undefined){
 let data5 = data.content;
 if(typeof data5 === "string"){
 if(func1(data5) > 20000){
-const err16 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(func1(data5) < 1){
-const err17 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err17 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -70418,9 +70418,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func1(data5) < 1){
+const err18 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -70430,11 +70429,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.createdAt !== undefined){
-let data6 = data.createdAt;
-if(typeof data6 === "string"){
-if(!(formats6.validate(data6))){
-const err19 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err19 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -70444,8 +70440,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdAt !== undefined){
+let data6 = data.createdAt;
+if(typeof data6 === "string"){
+if(!(formats6.validate(data6))){
+const err20 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -70455,14 +70454,60 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.ttsAudioUrl !== undefined){
+let data7 = data.ttsAudioUrl;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err22 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema576.properties.ttsAudioUrl.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(typeof data7 === "string"){
+if(func1(data7) > 2048){
+const err23 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(!(formats4(data7))){
+const err24 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -71444,9 +71489,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((((key0 === "id") || (key0 === "conversationId")) || (key0 === "senderKind")) || (key0 === "senderId")) || (key0 === "agentListingId")) || (key0 === "content")) || (key0 === "createdAt"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.ttsAudioUrl === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ttsAudioUrl"},message:"must have required property '"+"ttsAudioUrl"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -71455,12 +71499,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!(formats0.test(data0))){
-const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+for(const key0 in data){
+if(!((((((((key0 === "id") || (key0 === "conversationId")) || (key0 === "senderKind")) || (key0 === "senderId")) || (key0 === "agentListingId")) || (key0 === "content")) || (key0 === "createdAt")) || (key0 === "ttsAudioUrl"))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -71470,8 +71511,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!(formats0.test(data0))){
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -71481,11 +71525,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.conversationId !== undefined){
-let data1 = data.conversationId;
-if(typeof data1 === "string"){
-if(!(formats0.test(data1))){
-const err10 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+else {
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -71495,13 +71536,27 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.conversationId !== undefined){
+let data1 = data.conversationId;
+if(typeof data1 === "string"){
+if(!(formats0.test(data1))){
+const err11 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -71515,18 +71570,7 @@ errors = vErrors.length;
 if(data.senderId !== undefined){
 let data3 = data.senderId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err12 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema576.properties.senderId.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(typeof data3 === "string"){
-if(!(formats0.test(data3))){
-const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema576.properties.senderId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -71535,12 +71579,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data.agentListingId !== undefined){
-let data4 = data.agentListingId;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err14 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema576.properties.agentListingId.type},message:"must be string,null"};
+if(typeof data3 === "string"){
+if(!(formats0.test(data3))){
+const err14 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -71549,14 +71590,28 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(!(formats0.test(data4))){
-const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+}
+if(data.agentListingId !== undefined){
+let data4 = data.agentListingId;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema576.properties.agentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+if(typeof data4 === "string"){
+if(!(formats0.test(data4))){
+const err16 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
@@ -71566,17 +71621,7 @@ if(data.content !== undefined){
 let data5 = data.content;
 if(typeof data5 === "string"){
 if(func1(data5) > 20000){
-const err16 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(func1(data5) < 1){
-const err17 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err17 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -71585,9 +71630,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func1(data5) < 1){
+const err18 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -71597,11 +71641,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.createdAt !== undefined){
-let data6 = data.createdAt;
-if(typeof data6 === "string"){
-if(!(formats6.validate(data6))){
-const err19 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err19 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -71611,8 +71652,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdAt !== undefined){
+let data6 = data.createdAt;
+if(typeof data6 === "string"){
+if(!(formats6.validate(data6))){
+const err20 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -71622,14 +71666,60 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.ttsAudioUrl !== undefined){
+let data7 = data.ttsAudioUrl;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err22 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema576.properties.ttsAudioUrl.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(typeof data7 === "string"){
+if(func1(data7) > 2048){
+const err23 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(!(formats4(data7))){
+const err24 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }

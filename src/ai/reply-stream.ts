@@ -47,8 +47,14 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
   try {
     try {
       const request = await prepare();
+      let leading = ''; // whitespace before the first visible character: a blank reply is an empty one
       for await (const delta of withTimeout(agent.stream(request, controller.signal), timeoutMs, controller)) {
-        const piece = delta.slice(0, MAX_REPLY_CHARS - text.length);
+        let piece = delta.slice(0, MAX_REPLY_CHARS - text.length);
+        if (chunks === 0) {
+          leading += piece;
+          if (!/\S/.test(leading)) continue;
+          piece = leading.trimStart().slice(0, MAX_REPLY_CHARS);
+        }
         if (!piece) continue;
         if (hooks.stillAllowed && !(await hooks.stillAllowed())) { controller.abort(); await fail('HUMAN_IN_CONTROL', chunks); return; }
         if (chunks === 0) await hooks.firstChunk?.();

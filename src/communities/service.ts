@@ -177,15 +177,16 @@ export class CommunitiesService {
   }
 
   /**
-   * The member's subscription after paying for the month that starts now: nothing when there is no monthly
-   * fee; no charge either when a month they already paid (before leaving) is still running.
+   * The member's subscription after joining: a month they already paid (before leaving) that is still running
+   * resumes without a charge; otherwise the month that starts now is paid, or nothing when there is no fee.
    */
   private async payMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil'>> {
+    // A month paid before leaving (a community's monthly fee, a lounge's subscription) resumes, free.
+    const running = await CommunityPaidMonth.query(t).where({ communityId: community.id, userId })
+      .where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc').first();
+    if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt };
     const fee = Number(community.monthlyFeeMinor);
     if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null };
-    const running = await CommunityPaidMonth.query(t).where({ communityId: community.id, userId })
-      .where('startsAt', '<=', now).where('endsAt', '>', now).first();
-    if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt };
     const endsAt = addMonths(now, 1);
     await CommunityPaidMonth.query(t).insert({ communityId: community.id, userId, startsAt: now, endsAt });
     await this.wallet.apply(this.feeMovements(community, userId, fee, 'monthly_fee', `Monthly fee: ${community.name}`), t);

@@ -10,14 +10,13 @@ import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
 import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import { AgentListing } from '../agents/models.js';
-import { archived } from '../communities/errors.js';
 import type { Community } from '../communities/models.js';
 import type { MediaService } from '../media/service.js';
 import type { Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { aiUnavailable, conversationNotFound, humanInControl, notCustomer } from './errors.js';
 import { Conversation, ConversationMessage } from './models.js';
-import type { ConversationsService } from './service.js';
+import { assertWritable, type ConversationsService } from './service.js';
 
 const HISTORY = 20;
 /** How often the streaming reply re-reads who is in control. */
@@ -49,7 +48,7 @@ export class ConversationChat {
       const { conversation, community, as } = await this.conversations.access(trx, principal, id, { lock: true });
       if (!as) throw conversationNotFound();
       if (as !== 'customer') throw notCustomer();
-      if (community.status === 'archived') throw archived();
+      assertWritable(community);
       const listing = community.defaultAgentListingId && (community.type === 'lounge' || community.csMode !== 'human_only')
         ? await AgentListing.query(trx).findById(community.defaultAgentListingId) : undefined;
       if (!listing) throw aiUnavailable();

@@ -4,9 +4,9 @@ import type { ConversationChat } from './chat.js';
 import type { ConversationsService } from './service.js';
 
 export const conversationsHandlers = (conversations: ConversationsService, chat: ConversationChat) => ({
-  listConversationMessages: async ({ path, query }, ctx) => ({ status: 200, body: await conversations.messages(ctx.principal, path.conversation_id, query) }),
+  listConversationMessages: async ({ path, query }, ctx) => ({ status: 200, body: await conversations.messages(ctx.principal, path.conversation_id, query, audioUrl(ctx.baseUrl)) }),
 
-  sendConversationMessage: async ({ path, body }, ctx) => ({ status: 201, body: await conversations.send(ctx.principal, path.conversation_id, body.content) }),
+  sendConversationMessage: async ({ path, body }, ctx) => ({ status: 201, body: await conversations.send(ctx.principal, path.conversation_id, body.content, audioUrl(ctx.baseUrl)) }),
 
   chatInConversation: async ({ path, body }, ctx) => ({
     status: 200,

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { archived } from '../communities/errors.js';
+import { notOfficial } from '../official/errors.js';
 import { Community, CommunityMember, type MemberRole } from '../communities/models.js';
 import type { Clock } from '../platform/clock.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
@@ -32,6 +33,12 @@ export interface NewConversationMessage {
 }
 
 /** The status a conversation reopens to when its customer writes again after `resolved`. */
+/** A conversation is read-only once its community is archived, or is no longer official (became a club). */
+export function assertWritable(community: Community): void {
+  if (community.status === 'archived') throw archived();
+  if (community.type === 'club') throw notOfficial();
+}
+
 export const reopenedStatus = (community: Community): ConversationStatus =>
   community.type === 'official' && community.csMode === 'human_only' ? 'waiting_human' : 'ai_active';
 
@@ -56,29 +63,29 @@ export class ConversationsService {
     return access;
   }
 
-  async messages(principal: Principal, id: string, query: { before?: string; limit: number }): Promise<T.ConversationMessageList> {
+  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.ConversationMessageList> {
     await this.readable(this.db, principal, id);
     const rows = ConversationMessage.query(this.db).where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
     if (query.before) rows.where('createdAt', '<', new Date(query.before));
     const page = await rows;
-    return { messages: page.slice(0, query.limit).map(toConversationMessage), hasMore: page.length > query.limit };
+    return { messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)), hasMore: page.length > query.limit };
   }
 
   /**
    * A person's message. The customer may always write (after `resolved` it reopens the conversation); staff
    * only while `human_active`, and then only the assigned CS agent, the creator and moderators.
    */
-  async send(principal: Principal, id: string, content: string, trx?: Transaction): Promise<T.ConversationMessage> {
+  async send(principal: Principal, id: string, content: string, audioUrl: (id: string) => string, trx?: Transaction): Promise<T.ConversationMessage> {
     return inTransaction(this.db, trx, async (t) => {
       const { conversation, community, as } = await this.readable(t, principal, id, { lock: true });
-      if (community.status === 'archived') throw archived();
+      assertWritable(community);
       if (as === 'customer') {
         if (conversation.status === 'resolved') await this.changeStatus(t, conversation, reopenedStatus(community), null, 'The customer wrote again: the conversation is reopened.');
-        return toConversationMessage(await this.append(t, id, { senderKind: 'customer', senderId: principal.user.id, content }));
+        return toConversationMessage(await this.append(t, id, { senderKind: 'customer', senderId: principal.user.id, content }), audioUrl);
       }
       if (conversation.status !== 'human_active') throw notInHumanControl();
       if (as === 'cs_agent' && conversation.assignedCsId !== principal.user.id) throw notAssigned();
-      return toConversationMessage(await this.append(t, id, { senderKind: 'cs_agent', senderId: principal.user.id, content }));
+      return toConversationMessage(await this.append(t, id, { senderKind: 'cs_agent', senderId: principal.user.id, content }), audioUrl);
     });
   }
 

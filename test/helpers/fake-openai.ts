@@ -3,6 +3,7 @@
 // the request names, so a test picks a behaviour through the agent listing's `model`:
 //   fake-ok (or anything else)  the reply, a few words per chunk, then [DONE]
 //   fake-empty                  [DONE] at once, no content
+//   fake-blank                  only whitespace, then [DONE]
 //   fake-midstream-failure      two chunks, then the connection is cut
 //   fake-slow                   a first chunk only after `slowMs`
 //   fake-silent                 headers, then nothing (never a chunk)
@@ -67,6 +68,7 @@ export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promis
     res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`);
     if (model === 'fake-silent') return; // never answers; the platform's timeout must end it
     if (model === 'fake-empty') { res.end('data: [DONE]\n\n'); return; }
+    if (model === 'fake-blank') { res.write(chunkLine('  ')); res.write(chunkLine('\n ')); res.end('data: [DONE]\n\n'); return; }
     if (model === 'fake-slow') await new Promise((resolve) => setTimeout(resolve, options.slowMs ?? 2000));
     const words = FAKE_REPLY.split(/(?<= )/);
     for (const [i, word] of words.entries()) {

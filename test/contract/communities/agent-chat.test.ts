@@ -167,6 +167,7 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     ['fake-500', 'AGENT_ERROR'],
     ['fake-silent', 'AGENT_TIMEOUT'],
     ['fake-empty', 'AGENT_EMPTY_REPLY'],
+    ['fake-blank', 'AGENT_EMPTY_REPLY'],
   ])('ends with error before any chunk (%s -> %s), refunds the fee and stores no reply', async (model, code) => {
     const c = client();
     const s = await setup({ fee: 0.5, funds: 0.5, model, client: c });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptTransfer, chatInConversation, createAgentListing, createCommunity, createPlatformClient, deleteCommunity, getCsStatus,
-  inviteCsAgent, listConversationMessages, requestHumanTransfer, resolveConversation, sendConversationMessage, startOfficialChat,
+  inviteCsAgent, listConversationMessages, updateCommunity, requestHumanTransfer, resolveConversation, sendConversationMessage, startOfficialChat,
   type CommunityCsMode,
 } from '@platform/client';
 import { FAKE_REPLY, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
@@ -130,6 +130,15 @@ describe('chatInConversation', () => {
     const history = (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).data!.messages;
     expect(history.filter((m) => m.senderKind === 'ai')).toEqual([]);
     expect(history.filter((m) => m.senderKind === 'customer')).toHaveLength(1);
+  });
+
+  it('makes the conversations of a community that became a club read-only (409 NOT_OFFICIAL)', async () => {
+    const s = await setup();
+    await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'before' }, ...s.customer.as });
+    await updateCommunity({ path: { id: s.id }, body: { type: 'club' }, ...s.creator.as });
+    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({ status: 409, code: 'NOT_OFFICIAL' });
+    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'after' }, ...s.customer.as })).error).toMatchObject({ code: 'NOT_OFFICIAL' });
+    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).data!.messages.map((m) => m.content)).toEqual(['before']);
   });
 
   it('streams the OpenAI-compatible provider\'s reply', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   cancelLoungeSubscription, createAgentListing, createLounge, createPlatformClient, deleteCommunity, getLounge,
-  getLoungeDashboard, listCommunityMembers, listLedgerEntries, startLoungeChat, subscribeToLounge, createCommunity,
+  getLoungeDashboard, joinCommunity, leaveCommunity, listCommunityMembers, listConversationMessages, listLedgerEntries, startLoungeChat, subscribeToLounge, createCommunity,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { startFakeOpenAi, wav, type FakeOpenAi } from '../../helpers/fake-openai.js';
@@ -117,6 +117,21 @@ describe('lounge subscriptions', () => {
     expect((await cancelLoungeSubscription({ path: { id }, ...bob.as })).error).toMatchObject({ code: 'NOT_SUBSCRIBED' });
   });
 
+  it('keeps a paid month for a member who leaves and joins again: no second charge, still subscribed', async () => {
+    clock.set(new Date('2026-10-01T00:00:00Z'));
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const id = await lounge(alice, { subscriptionPriceCents: 500 });
+    await fund(bob, 10);
+    await subscribeToLounge({ path: { id }, ...bob.as });
+    await leaveCommunity({ path: { id }, ...bob.as });
+    await joinCommunity({ path: { id }, ...bob.as });
+    const member = (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === bob.user.id)!;
+    expect(member.subscriptionStatus).toBe('active');
+    expect((await subscribeToLounge({ path: { id }, ...bob.as })).error).toMatchObject({ code: 'ALREADY_SUBSCRIBED' });
+    expect(await balanceOf(bob)).toBe(5);
+  });
+
   it('resumes a cancelled subscription within its paid month without a charge; refuses 402, free lounges and the creator', async () => {
     clock.set(new Date('2026-09-01T00:00:00Z'));
     const alice = await newUser('Alice');
@@ -198,6 +213,8 @@ describe('lounge voice', () => {
     const bobs = (await startLoungeChat({ ...c, path: { id }, ...bob.as })).data!.conversationId;
     expect(await say(bobs, bob)).toContain('audio_ready');
     expect(fake.speechRequests.at(-1)!.voice).toMatch(/^local_/); // the lounge's cloned voice
+    const [reply] = (await listConversationMessages({ ...c, path: { conversation_id: bobs }, ...bob.as })).data!.messages;
+    expect(reply).toMatchObject({ senderKind: 'ai', ttsAudioUrl: expect.stringMatching(/\/api\/audio\/[0-9a-f-]{36}$/) });
     expect(await say(bobs, bob)).toContain('audio_ready'); // 1.5 minutes used: still under 2
     const third = await say(bobs, bob);
     expect(third.at(-1)).toBe('done'); // 3 minutes used: text only

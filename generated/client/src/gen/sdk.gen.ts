@@ -2045,7 +2045,8 @@ export const listConversationMessages = <ThrowOnError extends boolean = false>(o
  *
  * - `content`: 1 to 5000 characters, at least one non-space character.
  * - Anyone else gets 404 `NOT_FOUND` (the conversation is not revealed).
- * - A conversation of an archived community is read-only: 409 `COMMUNITY_ARCHIVED`.
+ * - A conversation of an archived community is read-only: 409 `COMMUNITY_ARCHIVED`; so is one of a
+ * community that is no longer official (it became a club): 409 `NOT_OFFICIAL`.
  *
  * **Who may call:** the conversation's customer; while it is `human_active`, its assigned CS agent and the
  * community's creator and moderators.
@@ -2089,7 +2090,8 @@ export const sendConversationMessage = <ThrowOnError extends boolean = false>(op
  * 1. `content` 1 to 5000 characters (at least one non-space) (400).
  * 2. Only the customer may call: the community's CS staff get 403 `NOT_CUSTOMER`; anyone else gets 404
  * `NOT_FOUND` (the conversation is not revealed).
- * 3. A conversation of an archived community: 409 `COMMUNITY_ARCHIVED`.
+ * 3. A conversation of an archived community: 409 `COMMUNITY_ARCHIVED`; of a community that is no longer
+ * official (it became a club): 409 `NOT_OFFICIAL` (its conversations are read-only).
  * 4. The community has no AI for customers (its `csMode` is `human_only`, or it has no default agent):
  * 409 `AI_UNAVAILABLE`, whatever the conversation's status. Write with `sendConversationMessage`.
  * 5. `waiting_human` or `human_active`: 409 `HUMAN_IN_CONTROL`. The AI never answers while a human has
@@ -2121,8 +2123,8 @@ export const sendConversationMessage = <ThrowOnError extends boolean = false>(op
  * answers nothing ends with `error` `AGENT_EMPTY_REPLY`. A comment line (`: keep-alive`) is sent every 15
  * seconds while the agent is thinking.
  *
- * - If a human takes over while the AI is answering (the customer asked for a human and an agent
- * accepted), the reply is discarded and the stream ends with `error` `HUMAN_IN_CONTROL`: the AI never
+ * - If the conversation leaves `ai_active` while the AI is answering (the customer asks for a human, an
+ * agent takes over, or it is resolved), the reply is discarded and the stream ends with `error` `HUMAN_IN_CONTROL`: the AI never
  * posts while a human is in control.
  * - On `error`, no reply is stored; the customer's message stays. If the client disconnects, the reply
  * is still finished and stored. Replies are cut at 20000 characters.

@@ -1058,7 +1058,7 @@ export type CommunityMessageType = 'text' | 'agent' | 'system';
  * CommunityMessage
  *
  * A message in a community's shared history. `createdAt` is strictly increasing within a community
- * (microsecond precision), so it is a gapless cursor for `before`.
+ * (at millisecond precision, as sent), so it is a gapless cursor for `before`.
  *
  */
 export type CommunityMessage = {
@@ -1411,7 +1411,7 @@ export type CsStatus = {
  */
 export type CsQueueEntry = {
     /**
-     * The queue entry's id (one entry per conversation).
+     * The queue entry's id, which is its conversation's id (a conversation has exactly one entry).
      */
     id: string;
     /**
@@ -2072,7 +2072,7 @@ export type ConversationSenderKind = 'customer' | 'ai' | 'cs_agent' | 'system';
  * ConversationMessage
  *
  * A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a
- * conversation (microsecond precision), so it is a gapless cursor for `before`.
+ * conversation (at millisecond precision, as sent), so it is a gapless cursor for `before`.
  *
  */
 export type ConversationMessage = {
@@ -2101,6 +2101,10 @@ export type ConversationMessage = {
      * When it was posted.
      */
     createdAt: string;
+    /**
+     * Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise.
+     */
+    ttsAudioUrl: string | null;
 };
 
 /**
