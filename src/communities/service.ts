@@ -262,10 +262,11 @@ export class CommunitiesService {
     return { communities: rows.map(toCommunity) };
   }
 
+  /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md: models for 51 rows cost ~1 ms here). */
   async messages(principal: Principal, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);
-    const rows = CommunityMessage.query(this.db).alias('msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
+    const rows = this.db('community_messages as msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
       .select('msg.*', 'u.name as userName', 'u.image as userImage')
       .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);
     if (query.before) rows.where('msg.createdAt', '<', new Date(query.before));

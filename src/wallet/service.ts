@@ -69,7 +69,8 @@ export class WalletService {
       if (!exists) throw walletUserNotFound();
       throw insufficientBalance();
     }
-    return LedgerEntry.query(trx).insertAndFetch({
+    // One statement (insert ... returning *), not Objection's insert-then-select: this runs in every charge.
+    return LedgerEntry.query(trx).insert({
       userId: movement.userId,
       amountMinor: movement.amount,
       balanceAfterMinor: Number((updated[0] as { balanceMinor: string | number }).balanceMinor),
@@ -78,6 +79,6 @@ export class WalletService {
       referenceType: movement.reference?.type ?? null,
       referenceId: movement.reference?.id ?? null,
       createdAt: now,
-    });
+    }).returning('*');
   }
 }
