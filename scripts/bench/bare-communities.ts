@@ -43,6 +43,8 @@ export class BareCommunities {
         if (!(await this.move(t, userId, -fee, 'join_fee', description, ref, now))) throw Object.assign(new Error('insufficient balance'), { status: 402 });
         if (income > 0) await this.move(t, community.creatorId, income, 'fee_income', `${description} (paid by a member)`, ref, now);
       }
+      // A month paid before leaving would resume: the platform looks for one on every join.
+      await t('community_paid_months').where({ communityId: id, userId }).where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc').select('community_paid_months.*');
       await t('community_members').where({ communityId: id, userId }).update({ subscriptionStatus: 'none', paidUntil: null });
       await t('communities').where('communities.id', id).increment('memberCount', 1);
       return { status: 200, body: { success: true } };
@@ -54,10 +56,9 @@ export class BareCommunities {
     const updated = await t('wallets').where('userId', userId).where('balanceMinor', '>=', Math.max(0, -amount))
       .update({ balanceMinor: t.raw('balance_minor + ?', [amount]), updatedAt: now }).returning('balanceMinor');
     if (updated.length === 0) return false;
-    const [entry] = await t('ledger_entries').insert({
+    await t('ledger_entries').insert({
       userId, amountMinor: amount, balanceAfterMinor: Number(updated[0].balanceMinor), kind, description, ...ref, createdAt: now,
-    }).returning('id');
-    await t('ledger_entries').select('ledger_entries.*').whereIn('ledger_entries.id', [entry.id]); // as Objection's insertAndFetch
+    }).returning('*');
     return true;
   }
 
