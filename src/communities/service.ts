@@ -147,22 +147,23 @@ export class CommunitiesService {
    * concurrent join by the same user waits on its unique key and then gets 409, so it is never charged.
    * A member whose subscription was cancelled renews it by joining again (monthly fee only).
    */
+  // Hot path (its benchmark row: paid join): plain knex, the same statements Objection would send.
   async join(principal: Principal, id: string, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       const community = await this.find(t, id);
       if (community.status === 'archived') throw archived();
       const userId = principal.user.id;
       const now = this.clock.now();
-      const existing = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
+      const [existing] = (await t('community_members').select('community_members.*').where({ communityId: id, userId }).forUpdate()) as CommunityMember[];
       if (existing) {
         if (existing.subscriptionStatus !== 'cancelled') throw alreadyMember();
         const month = await this.payMonth(t, community, userId, now);
-        await CommunityMember.query(t).patchAndFetchById(existing.id, month);
+        await t('community_members').where({ communityId: id, userId }).update(month);
         return;
       }
       try {
         await t.transaction(async (sp) => {
-          await CommunityMember.query(sp).insert({ communityId: id, userId, role: 'member', subscriptionStatus: 'none', joinedAt: now });
+          await sp('community_members').insert({ communityId: id, joinedAt: now, role: 'member', subscriptionStatus: 'none', userId }).returning('id');
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw alreadyMember();
@@ -171,8 +172,8 @@ export class CommunitiesService {
       const joinFee = Number(community.joinFeeMinor);
       if (joinFee > 0) await this.wallet.apply(this.feeMovements(community, userId, joinFee, 'join_fee', `Join fee: ${community.name}`), t);
       const month = await this.payMonth(t, community, userId, now);
-      await CommunityMember.query(t).where({ communityId: id, userId }).patch(month);
-      await Community.query(t).findById(id).increment('memberCount', 1);
+      await t('community_members').where({ communityId: id, userId }).update(month);
+      await t('communities').where('communities.id', id).increment('memberCount', 1);
     });
   }
 
@@ -182,8 +183,8 @@ export class CommunitiesService {
    */
   private async payMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil'>> {
     // A month paid before leaving (a community's monthly fee, a lounge's subscription) resumes, free.
-    const running = await CommunityPaidMonth.query(t).where({ communityId: community.id, userId })
-      .where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc').first();
+    const [running] = (await t('community_paid_months').select('community_paid_months.*').where({ communityId: community.id, userId })
+      .where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc')) as CommunityPaidMonth[];
     if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt };
     const fee = Number(community.monthlyFeeMinor);
     if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null };
@@ -308,15 +309,16 @@ export class CommunitiesService {
     return { community, member };
   }
 
+  /** Read on every community operation: plain knex, the statement Objection's findById sends. */
   async find(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
-    const query = Community.query(db).findById(id);
-    const community = await (options.lock ? query.forUpdate() : query);
+    const query = db('communities').select('communities.*').where('communities.id', id);
+    const [community] = (await (options.lock ? query.forUpdate() : query)) as Community[];
     if (!community) throw communityNotFound();
     return community;
   }
 
   private async membership(db: Db, communityId: string, userId: string): Promise<CommunityMember> {
-    const member = await CommunityMember.query(db).findOne({ communityId, userId });
+    const [member] = (await db('community_members').select('community_members.*').where({ communityId, userId })) as CommunityMember[];
     if (!member) throw notAMember();
     return member;
   }
