@@ -8,6 +8,7 @@ import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js
 import { installSqlTrace } from './sql-trace.js';
 import { BareQueries } from './bare-queries.js';
 import { BareCommunities, routeCommunities } from './bare-communities.js';
+import { BareRooms, routeRooms } from './bare-rooms.js';
 
 async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -22,12 +23,22 @@ runChild(async () => {
   const database = await openDatabase(config, { migrate: false });
   const q = new BareQueries(database.knex);
   const communities = new BareCommunities(database.knex, config.platformFeeShare);
+  const rooms = new BareRooms(database.knex);
 
   const app = new Koa();
   app.silent = true; // clients dropping connections at the end of a run are not news
   app.use(async (koa) => {
     if (koa.path.startsWith('/api/communities/')) {
       const answer = await routeCommunities(communities, koa.method, koa.path, koa.query, (await q.caller(koa.get('authorization')))?.id);
+      if (answer) {
+        koa.status = answer.status;
+        if (answer.body !== undefined) koa.body = answer.body;
+      }
+      return;
+    }
+    if (koa.path.startsWith('/api/v1/rooms/')) {
+      const caller = (await q.caller(koa.get('authorization'))) as { id: string; name: string } | undefined;
+      const answer = await routeRooms(rooms, koa.method, koa.path, koa.query, () => readJson(koa.req), caller);
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;

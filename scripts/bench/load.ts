@@ -1,5 +1,6 @@
 // Child process: the load generator. It stays up for the whole run and takes jobs over IPC:
 // { type: 'run', spec } runs autocannon against one URL and replies { type: 'run:reply', ...LoadResult }.
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { exitOnSignal, report, runChild, type Message } from './common.js';
 
@@ -12,6 +13,8 @@ export interface LoadSpec {
   seconds: number;
   /** One bearer token per request, each used once, across the runs on one URL (then 401s: the run fails). */
   rotateTokens?: string[];
+  /** A JSON body field set to a fresh UUID on every request (an idempotency key: each request is a new one). */
+  freshKey?: string;
 }
 
 export interface LoadResult {
@@ -32,13 +35,20 @@ const used = new Map<string, number>();
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const tokens = spec.rotateTokens;
-  const requests: autocannon.Request[] | undefined = tokens && [{
+  const { freshKey, body } = spec;
+  const template = freshKey && body ? (JSON.parse(body) as Record<string, unknown>) : undefined;
+  const requests: autocannon.Request[] | undefined = (tokens || template) ? [{
     setupRequest: (req) => {
-      const n = used.get(spec.url) ?? 0;
-      used.set(spec.url, n + 1);
-      return { ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[n] ?? 'out-of-tokens'}` } };
+      let next = req;
+      if (tokens) {
+        const n = used.get(spec.url) ?? 0;
+        used.set(spec.url, n + 1);
+        next = { ...next, headers: { ...next.headers, authorization: `Bearer ${tokens[n] ?? 'out-of-tokens'}` } };
+      }
+      if (template) next = { ...next, body: JSON.stringify({ ...template, [freshKey!]: randomUUID() }) };
+      return next;
     },
-  }];
+  }] : undefined;
   const result = await autocannon({
     url: spec.url, method: spec.method, headers: spec.headers, body: spec.body, connections: spec.connections, duration: spec.seconds, pipelining: 1,
     ...(requests ? { requests } : {}),

@@ -71,6 +71,8 @@ export interface RunReport {
   startup?: Startup;
   /** The communities rows' data (seed-communities.ts), when they ran. */
   communities?: { users: number; messages: number; conversations: number; joinFee: number; seedMs: number };
+  /** The Rooms rows' data (seed-rooms.ts), when they ran. */
+  rooms?: { busyMessages: number; timelineSizes: number[]; seedMs: number };
   /** The agent chat's time to first chunk (agent-chat-ttfc.ts). */
   firstChunk?: FirstChunk;
   /** Section title and marker: `spaces=N`, or `communities` (`communities-pglite`) for a run of the communities rows alone. */
@@ -83,7 +85,8 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 export function renderMarkdown(r: RunReport): string {
   const lines: string[] = [];
-  lines.push(r.section.startsWith('communities') ? `## Communities${r.section.endsWith('pglite') ? ' (PGlite)' : ''}` : `## ${int(r.spaces)} spaces`, '');
+  const pglite = r.section.endsWith('pglite') ? ' (PGlite)' : '';
+  lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}` : `## ${int(r.spaces)} spaces`, '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
   lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
@@ -97,6 +100,14 @@ export function renderMarkdown(r: RunReport): string {
       `${int(c.users)} users with 100 credits who have not joined (each join request is a new user: the tokens rotate, each used once); a club ` +
       `with ${int(c.messages)} messages read by a member; an official community with ${int(c.conversations)} conversations read by its creator. ` +
       'Communities, the reader\'s membership and every wallet credit made through the services; users, sessions, messages and conversations by bulk SQL.');
+  }
+  if (r.rooms) {
+    const m = r.rooms;
+    lines.push(`- Rooms (in ${(m.seedMs / 1000).toFixed(1)} s of the seeding): a busy room (owner and guest, ${int(m.busyMessages)} messages posted ` +
+      'through MessagesService.post) the guest posts to, each request with a fresh idempotency key (the facility\'s insert, the room lock, ' +
+      `the event and the message in one transaction); rooms of ${m.timelineSizes.map(int).join(' and ')} events whose newest 50 the owner reads. ` +
+      'Rooms, the guest\'s invitation and the busy room\'s messages made through the services; the timeline rooms\' events and messages ' +
+      '(all `message.posted`, gapless seq) by bulk SQL.');
   }
   lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
   lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
@@ -198,7 +209,8 @@ const HEADER = `# Benchmarks
 
 Written by \`npm run bench\` (scripts/bench/run.ts); do not edit by hand. Each section is the last run for
 one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run bench -- --spaces 100000 --only
-list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,queue,agent-chat\` the communities one.
+list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,queue,agent-chat\` the communities one,
+\`npm run bench -- --only room-post,room-timeline\` the Rooms one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
 validators, security handlers, its services, request ids and access log) against a bare Koa + knex
@@ -208,7 +220,7 @@ move from run to run, the ratios within one run are what to read.
 
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\` (or any of
-join,messages,queue,agent-chat: the communities rows), \`--joiners N\` (10000), \`--messages N\` (10000), \`--conversations N\` (10000), \`--log-level L\`
+join,messages,queue,agent-chat: the communities rows; room-post,room-timeline: the Rooms rows), \`--joiners N\` (10000), \`--messages N\` (10000), \`--conversations N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
 below target), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
 \`--profile full|bare\` (a CPU profile of that server in $TMPDIR/platform-bench-profiles; summarise it with
@@ -227,7 +239,7 @@ export function writeDocument(path: string, r: RunReport, markdown: string): voi
     sections.set(match[1]!, match[0]);
   }
   sections.set(r.section, `<!-- bench:${r.section} -->\n${markdown.trimEnd()}\n<!-- /bench:${r.section} -->`);
-  // The spaces sections by size, then the communities ones.
+  // The spaces sections by size, then the communities and Rooms ones.
   const order = (key: string) => (key.startsWith('spaces=') ? Number(key.slice(7)) : Number.MAX_SAFE_INTEGER);
   const body = [...sections].sort((x, y) => order(x[0]) - order(y[0]) || x[0].localeCompare(y[0])).map(([, section]) => section).join('\n\n');
   writeFileSync(path, `${HEADER}\n${body}\n`);

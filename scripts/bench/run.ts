@@ -14,6 +14,8 @@ import { renderMarkdown, writeDocument, type EndpointRow, type Measured, type Mi
 import { ROUTED_PATH } from './routing.js';
 import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
 import { measureFirstChunk } from './agent-chat-ttfc.js';
+import { randomUUID } from 'node:crypto';
+import type { SeededRooms } from './seed-rooms.js';
 
 const TARGET_RATIO = 0.9;
 /** The CS queue's load connections: with 50, a round ends before any 10,000-row answer does. */
@@ -51,6 +53,9 @@ const logLevel = opts['log-level'];
 /** The communities rows (seed-communities.ts, bare-communities.ts); a run of these alone has its own section. */
 const COMMUNITY_ROWS = ['join', 'messages', 'queue', 'agent-chat'];
 const communityRows = COMMUNITY_ROWS.some((row) => only.has(row));
+/** The Rooms rows (seed-rooms.ts, bare-rooms.ts); a run of these alone has its own section. */
+const ROOM_ROWS = ['room-post', 'room-timeline'];
+const roomRows = ROOM_ROWS.some((row) => only.has(row));
 
 const log = (text: string) => console.log(`[bench] ${text}`);
 
@@ -58,6 +63,7 @@ interface Seeded extends Message {
   token: string; spaceId: string; spaces: number; publicSpaces: number; searchTerm: string; searchMatches: number; totalMs: number;
   totalQueryMs: { counter: number; countStar: number };
   communities?: SeededCommunities;
+  rooms?: SeededRooms;
 }
 
 interface Endpoint {
@@ -75,6 +81,10 @@ interface Endpoint {
   connections?: number;
   /** One token per request, each used once (the paid join: every request is a new user). */
   tokens?: string[];
+  /** A body field set to a fresh UUID on every request (the idempotency key of a post: each request a new one). */
+  freshKey?: string;
+  /** Response fields besides id and timestamps that differ between two POSTs (a message's seq in the room). */
+  ignore?: string[];
 }
 
 /** Tokens handed out for `tokens` endpoints: the parity checks take the first PARITY_TOKENS, the load the rest. */
@@ -115,6 +125,7 @@ async function seed(target: DatabaseTarget): Promise<Seeded> {
     env: {
       ...targetToEnv(target), BENCH_SPACES: String(spaces),
       ...(communityRows ? { BENCH_COMMUNITIES: [opts.joiners, opts.messages, opts.conversations].join(',') } : {}),
+      ...(roomRows ? { BENCH_ROOMS: '1' } : {}),
     },
   });
   const seeded = await child.next<Seeded>('seeded', 600_000);
@@ -149,7 +160,7 @@ function request(server: Server, endpoint: Endpoint, token?: string) {
       ...(endpoint.auth && token ? { authorization: `Bearer ${token}` } : {}),
       ...(endpoint.body ? { 'content-type': 'application/json' } : {}),
     },
-    body: endpoint.body,
+    body: endpoint.body && endpoint.freshKey ? JSON.stringify({ ...JSON.parse(endpoint.body), [endpoint.freshKey]: randomUUID() }) : endpoint.body,
   };
 }
 
@@ -170,6 +181,7 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
   const spec: LoadSpec = {
     ...request(server, endpoint, endpoint.token ?? token), connections: endpoint.connections ?? connections, seconds,
     ...(endpoint.tokens ? { rotateTokens: endpoint.tokens.slice(PARITY_TOKENS) } : {}),
+    ...(endpoint.freshKey ? { freshKey: endpoint.freshKey } : {}),
   };
   const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec }, (seconds + 60) * 1000);
   if (result.non2xx > 0 || result.errors > 0) {
@@ -232,11 +244,12 @@ async function call(server: Server, endpoint: Endpoint, token?: string): Promise
  * the same requests, so that on PGlite (one data directory per server) their data stays alike.
  */
 async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], token: string): Promise<void> {
-  const strip = (body: unknown) => {
-    const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = body as Record<string, unknown>;
-    return rest;
-  };
   for (const endpoint of endpoints) {
+    const strip = (body: unknown) => {
+      const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = body as Record<string, unknown>;
+      for (const field of endpoint.ignore ?? []) delete rest[field];
+      return rest;
+    };
     // A first call each (warms up anything read once on first use), then a traced one.
     const [got, expected] = [await call(full, endpoint, callerToken(endpoint, token)), await call(bare, endpoint, callerToken(endpoint, token))];
     const traced = async (server: Server) => {
@@ -319,6 +332,16 @@ async function main(): Promise<void> {
         { key: 'queue', label: `GET /api/communities/{id}/cs-queue (${c.conversations.toLocaleString('en-US')} conversations; ${QUEUE_CONNECTIONS} connections)`, method: 'GET', path: `/api/communities/${c.officialCommunityId}/cs-queue`, auth: true, connections: QUEUE_CONNECTIONS },
       );
     }
+    const r = seeded.rooms;
+    if (r) {
+      endpoints.push({
+        key: 'room-post', label: `POST /api/v1/rooms/{id}/messages (busy room, fresh idempotency key)`, method: 'POST', path: `/api/v1/rooms/${r.busyRoomId}/messages`,
+        auth: true, token: r.posterToken, body: JSON.stringify({ body: 'Posted by the benchmark, hello everyone.', idempotencyKey: '' }), freshKey: 'idempotencyKey', ignore: ['seq'],
+      });
+      for (const [size, id] of Object.entries(r.timelineRoomIds)) {
+        endpoints.push({ key: 'room-timeline', label: `GET /api/v1/rooms/{id}/timeline?limit=50 (${Number(size).toLocaleString('en-US')} events)`, method: 'GET', path: `/api/v1/rooms/${id}/timeline?limit=50`, auth: true });
+      }
+    }
     const measured = endpoints.filter((e) => only.has(e.key)) as Endpoint[];
 
     const report: RunReport = {
@@ -342,7 +365,9 @@ async function main(): Promise<void> {
       endpoints: [],
       routing: [],
       micro: [],
-      section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite') : `spaces=${spaces}`,
+      section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite')
+        : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite') : `spaces=${spaces}`,
+      ...(r ? { rooms: { busyMessages: r.busyMessages, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
       ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, conversations: c.conversations, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
     };
 

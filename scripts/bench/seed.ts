@@ -14,6 +14,7 @@ import { systemClock } from '../../src/platform/clock.js';
 import { createServices } from '../../src/services.js';
 import { benchConfig, report, runChild, targetFromEnv } from './common.js';
 import { seedCommunities } from './seed-communities.js';
+import { seedRooms } from './seed-rooms.js';
 
 /** First words of the seeded names: the search term is one of them, so it matches 1 in FIRST_WORDS.length. */
 const FIRST_WORDS = ['Nebula', 'Quantum', 'Crimson', 'Silent', 'Golden', 'Electric', 'Hidden', 'Frozen', 'Velvet', 'Iron',
@@ -92,6 +93,8 @@ runChild(async () => {
     const communities = communityCounts
       ? await seedCommunities(knex, services, owner.principal, guest, { users: communityCounts[0]!, messages: communityCounts[1]!, conversations: communityCounts[2]! })
       : undefined;
+    // The Rooms rows (BENCH_ROOMS=1): see seed-rooms.ts.
+    const rooms = process.env.BENCH_ROOMS ? await seedRooms(knex, services, owner.principal, guest) : undefined;
     await knex.raw('vacuum analyze');
 
     // The list's total two ways, one query at a time: the maintained counter row the platform reads, and the
@@ -119,6 +122,7 @@ runChild(async () => {
       totalQueryMs: { counter: counterMs, countStar: countStarMs },
       totalMs: Math.round(performance.now() - started),
       communities,
+      rooms,
     });
   } finally {
     await database.close();

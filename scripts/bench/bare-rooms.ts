@@ -1,0 +1,118 @@
+// The bare server's Rooms endpoints: posting a message (under the idempotency facility's transaction, as the
+// platform's pipeline runs it) and the timeline page, with the SQL statements IdempotencyFacility.run,
+// RoomAccess.current, MessagesService.post, EventLog.append and TimelineService.timeline run (checked before
+// every run: update this file when src/ changes them), in knex alone. The JSON is mapped by the platform's own
+// row -> wire functions (src/rooms/wire.ts: plain object mapping, no contract layer).
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { requestHash } from '../../src/platform/idempotency.js';
+import { resolveMentions } from '../../src/rooms/messages.js';
+import type { RoomEvent, RoomMessage, RoomParticipant } from '../../src/rooms/models.js';
+import { toEvent, toMessage } from '../../src/rooms/wire.js';
+import type { Answer } from './bare-communities.js';
+
+interface Caller { id: string; name: string }
+type Db = Knex | Knex.Transaction;
+
+export class BareRooms {
+  constructor(private readonly db: Knex) {}
+
+  /** RoomAccess.current: the room (locked for writes), the caller's participant and acceptable invitation. */
+  private async current(db: Db, userId: string, roomId: string, lock: boolean) {
+    const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
+    const room = (await (lock ? query.forUpdate() : query))[0] as { lastSeq: string; state: string } | undefined;
+    if (!room) return undefined;
+    const now = new Date();
+    const [participants] = await Promise.all([
+      db('room_participants').select('room_participants.*').where({ roomId, participantKind: 'human', membershipId: userId }),
+      db('room_invitations').select('room_invitations.*').where('roomId', roomId)
+        .where('room_invitations.status', 'pending').where('room_invitations.expiresAt', '>', now).where((w) => {
+          w.where((h) => h.where('room_invitations.inviteeKind', 'human').where('room_invitations.inviteeMembershipId', userId))
+            .orWhere((g) => g.where('room_invitations.inviteeKind', 'agent')
+              .whereIn('room_invitations.inviteeMembershipId', (l) => l.select('id').from('agent_listings').where('ownerId', userId)));
+        }).orderBy('createdAt', 'desc'),
+    ]);
+    // Objection's findOne / first() read the first row of an unlimited query: no LIMIT, as there.
+    const participant = participants[0] as RoomParticipant | undefined;
+    if (!participant || participant.leftAt !== null) return undefined;
+    return { room, participant };
+  }
+
+  async post(user: Caller, roomId: string, input: { body: string; idempotencyKey: string }): Promise<Answer> {
+    const { idempotencyKey, ...rest } = input;
+    const scope = { principalId: user.id, operationId: 'postRoomMessage', target: roomId, key: String(idempotencyKey) };
+    const hash = requestHash({ path: { room_id: roomId }, query: {}, body: rest });
+    return this.db.transaction(async (t) => {
+      const claimed = await t.raw(
+        `insert into idempotency_keys (principal_id, operation_id, target, key, request_hash, created_at)
+         values (?, ?, ?, ?, ?, ?) on conflict do nothing returning key`,
+        [scope.principalId, scope.operationId, scope.target, scope.key, hash, new Date()],
+      );
+      if ((claimed as { rows: unknown[] }).rows.length === 0) {
+        const stored = await t('idempotency_keys').where(scope).first<{ requestHash: string; status: number; body: unknown }>('requestHash', 'status', 'body');
+        if (!stored || stored.requestHash !== hash) return { status: 409 };
+        return { status: stored.status, body: stored.body ?? undefined };
+      }
+      const access = await this.current(t, user.id, roomId, true);
+      if (!access) return { status: 404 };
+      const current = (await t('room_participants').select('room_participants.*').where('roomId', roomId).whereNull('leftAt')) as RoomParticipant[];
+      const body = input.body;
+      const refs = resolveMentions(body, current);
+      const id = randomUUID();
+      const now = new Date();
+      const [counter] = await t('rooms').where('id', roomId).update({ lastSeq: t.raw('last_seq + 1'), updatedAt: now }).returning('lastSeq');
+      const [event] = (await t('room_events').insert({
+        id: randomUUID(), roomId, seq: Number((counter as { lastSeq: string }).lastSeq), type: 'message.posted', schemaVersion: 1,
+        actorKind: 'human', actorMembershipId: user.id, actorDisplayName: user.name, actorRoleDocumentVersionId: null,
+        subjectKind: 'message', subjectId: id, payload: JSON.stringify({ messageId: id, body, bodyFormat: 'plain_text', refs }),
+        fallbackText: `${user.name} posted a message`, slot: 'timeline', createdAt: now,
+      }).returning('*')) as RoomEvent[];
+      const at = new Date();
+      const [message] = (await t('room_messages').insert({
+        id, roomId, seq: event!.seq, participantId: access.participant.id, actorKind: 'human', actorMembershipId: user.id,
+        actorDisplayName: access.participant.displayName, actorRoleDocumentVersionId: null, actorRoleDocumentVersion: null,
+        body, bodyFormat: 'plain_text', refs: JSON.stringify(refs), branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
+        createdAt: at, updatedAt: at,
+      }).returning('*')) as RoomMessage[];
+      const result = { status: 201, body: toMessage(message!) };
+      await t('idempotency_keys').where(scope).update({ status: result.status, body: JSON.stringify(result.body) });
+      return result;
+    });
+  }
+
+  /** TimelineService.timeline without bounds: the newest `limit` events, their messages, the two hasMore probes. */
+  async timeline(userId: string, roomId: string, limit: number): Promise<Answer> {
+    return this.db.transaction(async (t) => {
+      await t.raw('set transaction isolation level repeatable read, read only');
+      const access = await this.current(t, userId, roomId, false);
+      if (!access) return { status: 404 };
+      const events = ((await t('room_events').select('room_events.*').where('roomId', roomId).orderBy('seq', 'desc').limit(limit)) as RoomEvent[]).reverse();
+      const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
+      const messages = postedIds.length ? ((await t('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]) : [];
+      const byId = new Map(messages.map((m) => [m.id, m]));
+      const items = events.map((e) => {
+        const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
+        return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
+      });
+      const startSeq = items[0]?.seq ?? null;
+      const endSeq = items.at(-1)?.seq ?? null;
+      const exists = (op: '<' | '>', seq: number) => t('room_events').where('roomId', roomId).where('seq', op, seq).first(t.raw('1 as one')).then((row) => !!row);
+      const [hasMoreBefore, hasMoreAfter] = await Promise.all([exists('<', startSeq ?? 0), exists('>', endSeq ?? 0)]);
+      return { status: 200, body: { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(access.room.lastSeq), startSeq } };
+    });
+  }
+}
+
+const ROOM_PATH = /^\/api\/v1\/rooms\/([^/]+)\/(messages|timeline)$/;
+
+/** Routes the two endpoints; undefined for any other path. */
+export async function routeRooms(q: BareRooms, method: string, path: string, query: Record<string, unknown>, body: () => Promise<unknown>,
+  user: Caller | undefined): Promise<Answer | undefined> {
+  const match = ROOM_PATH.exec(path);
+  if (!match) return undefined;
+  if (!user) return { status: 401 };
+  const [, id, action] = match as unknown as [string, string, string];
+  if (method === 'POST' && action === 'messages') return q.post(user, id, (await body()) as { body: string; idempotencyKey: string });
+  if (method === 'GET' && action === 'timeline') return q.timeline(user.id, id, Number(query.limit ?? 50));
+  return undefined;
+}
