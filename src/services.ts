@@ -61,7 +61,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
   communities.onLeave((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
-  const lounges = new LoungeService(knex, clock, communities, conversations, agents, wallet, providers.voice ?? new LocalVoiceProvider());
+  const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider());
   const rooms = createRoomsArea(knex, clock);
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.

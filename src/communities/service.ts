@@ -188,10 +188,18 @@ export class CommunitiesService {
     if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt };
     const fee = Number(community.monthlyFeeMinor);
     if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null };
+    return { subscriptionStatus: 'active', paidUntil: await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`) };
+  }
+
+  /**
+   * Records a paid month from `now` (its natural key: community, member, start) and charges `fee` for it, paid
+   * to the creator; returns when the month ends. Used for monthly fees and lounge subscriptions.
+   */
+  async payNewMonth(t: Transaction, community: Community, userId: string, fee: Minor, now: Date, description: string): Promise<Date> {
     const endsAt = addMonths(now, 1);
     await CommunityPaidMonth.query(t).insert({ communityId: community.id, userId, startsAt: now, endsAt });
-    await this.wallet.apply(this.feeMovements(community, userId, fee, 'monthly_fee', `Monthly fee: ${community.name}`), t);
-    return { subscriptionStatus: 'active', paidUntil: endsAt };
+    await this.wallet.apply(this.feeMovements(community, userId, fee, 'monthly_fee', description), t);
+    return endsAt;
   }
 
   /** The payer's charge and the creator's income (less the platform's share) for one fee. */

@@ -7,7 +7,6 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { VoiceProvider } from '../ai/voice-provider.js';
 import type { AgentListingsService } from '../agents/service.js';
 import { Community, CommunityMember } from '../communities/models.js';
-import { addMonths } from '../communities/months.js';
 import type { CommunitiesService } from '../communities/service.js';
 import type { Conversation } from '../conversations/models.js';
 import type { ConversationsService } from '../conversations/service.js';
@@ -15,7 +14,6 @@ import type { VoicePlan } from '../conversations/chat.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import type { WalletService } from '../wallet/service.js';
 import { alreadySubscribed, loungeNotFound, noSubscription, notLoungeCreator, notSubscribed } from './errors.js';
 import { Lounge } from './models.js';
 
@@ -28,7 +26,6 @@ export class LoungeService {
     private readonly communities: CommunitiesService,
     private readonly conversations: ConversationsService,
     private readonly agents: AgentListingsService,
-    private readonly wallet: WalletService,
     private readonly voices: VoiceProvider,
   ) {}
 
@@ -105,9 +102,7 @@ export class LoungeService {
         return this.subscriptionOf(resumed, price);
       }
       // A new paid month from now; the price in cents is the wallet's minor units (1 credit = 100 cents).
-      const endsAt = addMonths(now, 1);
-      await t('community_paid_months').insert({ communityId: id, userId: principal.user.id, startsAt: now, endsAt });
-      await this.wallet.apply(this.communities.feeMovements(community, principal.user.id, price, 'monthly_fee', `Lounge subscription: ${community.name}`), t);
+      const endsAt = await this.communities.payNewMonth(t, community, principal.user.id, price, now, `Lounge subscription: ${community.name}`);
       const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true });
       return this.subscriptionOf(updated, price);
     });
