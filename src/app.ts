@@ -111,6 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
     every(VOICE_CLONING_MS, () => services.lounges.cloneVoices(), 'voice cloning', log),
   ];
+  if (options.jobs !== false) services.rooms.worker.start(log);
 
   return {
     app,
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log,
     close: async () => {
       for (const timer of timers) clearInterval(timer);
+      await services.rooms.worker.stop();
       await database.close();
     },
   };

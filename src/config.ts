@@ -39,6 +39,8 @@ export interface Config {
   /** How often each instance looks for monthly renewals that are due. */
   renewalIntervalSeconds: number;
   agent: AgentConfig;
+  /** The room agent-run worker every instance runs. */
+  runs: RunsConfig;
   /** Text to speech for agents' replies; without it, replies have no audio. */
   speech?: SpeechConfig;
 }
@@ -49,6 +51,19 @@ export interface AgentConfig {
   apiKey?: string;
   /** No first chunk, or no next chunk, within this long: the call fails with AGENT_TIMEOUT (and is refunded before a chunk). */
   timeoutMs: number;
+}
+
+export interface RunsConfig {
+  /** Runs executed at once by one instance. */
+  concurrency: number;
+  /** Running runs per room, across instances (the others wait, queued, in order). */
+  perRoom: number;
+  /** How often an idle worker looks for queued runs (a post on the same instance wakes it at once). */
+  pollMs: number;
+  heartbeatMs: number;
+  /** A running run with no heartbeat for this long (its process died) is failed by the reaper. */
+  staleAfterMs: number;
+  maxToolCalls: number;
 }
 
 export interface SpeechConfig {
@@ -92,6 +107,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     platformFeeShare: Math.min(1, Math.max(0, number(env.PLATFORM_FEE_SHARE, 0))),
     renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),
     agent: { baseUrl: env.AGENT_BASE_URL || undefined, apiKey: env.AGENT_API_KEY || undefined, timeoutMs: number(env.AGENT_TIMEOUT_MS, 60_000) },
+    runs: {
+      concurrency: Math.max(1, number(env.RUN_CONCURRENCY, 4)),
+      perRoom: Math.max(1, number(env.RUN_ROOM_CONCURRENCY, 2)),
+      pollMs: Math.max(50, number(env.RUN_POLL_MS, 1000)),
+      heartbeatMs: Math.max(50, number(env.RUN_HEARTBEAT_MS, 5000)),
+      staleAfterMs: Math.max(1000, number(env.RUN_STALE_AFTER_MS, 60_000)),
+      maxToolCalls: Math.max(0, number(env.RUN_MAX_TOOL_CALLS, 8)),
+    },
     speech: env.SPEECH_BASE_URL
       ? { baseUrl: env.SPEECH_BASE_URL, apiKey: env.SPEECH_API_KEY || undefined, model: env.SPEECH_MODEL || 'tts-1', voice: env.SPEECH_VOICE || 'alloy' }
       : undefined,

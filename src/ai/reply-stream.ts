@@ -33,7 +33,7 @@ export interface ReplyHooks {
   speak?(text: string, messageId: string): Promise<string | undefined>;
 }
 
-class TimeoutError extends Error {}
+export class TimeoutError extends Error {}
 
 /** Runs the reply into `queue` (which it ends); never throws. `prepare` builds the request (a failure is AGENT_ERROR). */
 export async function runReply(agent: AgentProvider, prepare: () => Promise<AgentRequest>, timeoutMs: number, hooks: ReplyHooks, queue: EventQueue<StreamEvent<ReplyEvent>>, onUnexpected: (error: unknown) => void): Promise<void> {
@@ -83,7 +83,7 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
 }
 
 /** Fails with TimeoutError (and aborts the provider) when the next item takes longer than `ms`. */
-async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, controller: AbortController): AsyncIterable<T> {
+export async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, controller: AbortController): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
   for (;;) {
     let timer: NodeJS.Timeout | undefined;

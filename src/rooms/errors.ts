@@ -5,6 +5,7 @@ import { conflict, forbidden, notFound, validationFailed } from '../platform/err
 export const roomNotFound = () => notFound('NOT_FOUND', 'No such room, or it is not visible to you.');
 export const participantNotFound = () => notFound('NOT_FOUND', 'No such participant in this room.');
 export const invitationNotFound = () => notFound('NOT_FOUND', 'No such invitation in this room.');
+export const runNotFound = () => notFound('NOT_FOUND', 'No such run in this room.');
 export const messageNotFound = () => notFound('NOT_FOUND', 'No such message in this room.');
 export const documentNotFound = () => notFound('NOT_FOUND', 'No such document.');
 export const inviteeNotFound = () => notFound('INVITEE_NOT_FOUND', 'No user has this email address.');

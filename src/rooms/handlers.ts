@@ -53,8 +53,9 @@ export const roomsHandlers = (area: RoomsArea) => ({
   getDocument: async ({ path }) => ({ status: 200, body: await area.documents.get(path.document_id) }),
   createDocumentVersion: async ({ path, body }, ctx) => ({ status: 201, body: await area.documents.addVersion(ctx.principal, path.document_id, body) }),
 
-  // The next issue builds these (agent runs and the live stream); until then they answer 501 NOT_IMPLEMENTED.
-  getRoomRun: async () => { throw notBuilt(); },
-  listRoomRunToolEvents: async () => { throw notBuilt(); },
+  getRoomRun: async ({ path }, ctx) => ({ status: 200, body: await area.runs.get(ctx.principal, path.room_id, path.run_id) }),
+  listRoomRunToolEvents: async ({ path, query }, ctx) => ({ status: 200, body: await area.runs.toolEvents(ctx.principal, path.room_id, path.run_id, query) }),
+
+  // The live stream is built next; until then it answers 501 NOT_IMPLEMENTED.
   streamRoomEvents: async () => { throw notBuilt(); },
 }) satisfies HandlersOf<'rooms'>;

@@ -1,5 +1,6 @@
 // The rooms area's services, composed over one database (src/services.ts builds it once).
 import type { Knex } from 'knex';
+import type { AgentProvider } from '../ai/agent-provider.js';
 import type { Clock } from '../platform/clock.js';
 import { RoomAccess } from './access.js';
 import { DocumentsService } from './documents.js';
@@ -8,6 +9,8 @@ import { InvitationsService } from './invitations.js';
 import { MessagesService } from './messages.js';
 import { ParticipantsService } from './participants.js';
 import { RoomsService } from './rooms.js';
+import { RunReads } from './run-reads.js';
+import { RunWorker, type RunWorkerOptions } from './run-worker.js';
 import { RunsQueue } from './runs.js';
 import { TimelineService } from './timeline.js';
 
@@ -19,13 +22,16 @@ export interface RoomsArea {
   invitations: InvitationsService;
   messages: MessagesService;
   timeline: TimelineService;
+  runs: RunReads;
+  /** Executes queued runs: started by the app with its background jobs, drained by hand in tests. */
+  worker: RunWorker;
 }
 
-export function createRoomsArea(db: Knex, clock: Clock): RoomsArea {
+export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, runOptions: RunWorkerOptions): RoomsArea {
   const access = new RoomAccess(clock);
   const log = new EventLog(clock);
   const documents = new DocumentsService(db, clock);
-  const runs = new RunsQueue(clock, log);
+  const runs = new RunsQueue(clock, log, documents);
   const participants = new ParticipantsService(db, clock, access, log, documents, runs);
   return {
     log,
@@ -35,5 +41,7 @@ export function createRoomsArea(db: Knex, clock: Clock): RoomsArea {
     invitations: new InvitationsService(db, clock, access, log, documents, participants),
     messages: new MessagesService(db, clock, access, log, runs),
     timeline: new TimelineService(db, access),
+    runs: new RunReads(db, access),
+    worker: new RunWorker(db, clock, runs, agent, runOptions),
   };
 }

@@ -143,6 +143,8 @@ export class RoomRun extends Model {
   toolCallCount!: number;
   replyMessageId!: string | null;
   startedAt!: Date | null;
+  /** Moved on by the worker while `running`; the reaper fails a run whose heartbeat stopped. */
+  heartbeatAt!: Date | null;
   completedAt!: Date | null;
   createdAt!: Date;
   updatedAt!: Date;

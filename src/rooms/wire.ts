@@ -1,6 +1,6 @@
 // Rooms rows -> contract types (types from generated/server).
 import type * as T from '../../generated/server/schemas.gen.js';
-import type { Room, RoomDocument, RoomDocumentVersion, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant } from './models.js';
+import type { Room, RoomDocument, RoomDocumentVersion, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant, RoomRun } from './models.js';
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -125,4 +125,28 @@ export const toDocument = (d: RoomDocument, latest: RoomDocumentVersion): T.Room
   kind: d.kind,
   latestVersion: toVersion(latest),
   updatedAt: iso(d.updatedAt),
+});
+
+export const toRun = (r: RoomRun): T.RoomRun => ({
+  completedAt: isoOrNull(r.completedAt),
+  createdAt: iso(r.createdAt),
+  error: r.error,
+  id: r.id,
+  participantId: r.participantId,
+  replyMessageId: r.replyMessageId,
+  roleDocumentVersionId: r.roleDocumentVersionId,
+  roomId: r.roomId,
+  startedAt: isoOrNull(r.startedAt),
+  status: r.status,
+  toolCallCount: r.toolCallCount,
+  triggerMessageId: r.triggerMessageId,
+  updatedAt: iso(r.updatedAt),
+});
+
+export const toToolEvent = (e: RoomEvent): T.RoomToolEvent => ({
+  createdAt: iso(e.createdAt),
+  payload: e.payload as T.RoomToolEventPayload,
+  schemaVersion: e.schemaVersion,
+  seq: Number(e.seq),
+  type: e.type as T.RoomToolEvent['type'],
 });

@@ -8,13 +8,20 @@
 //   fake-slow                   a first chunk only after `slowMs`
 //   fake-silent                 headers, then nothing (never a chunk)
 //   fake-429 / fake-500         that status before the first byte
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+//   fake-tools                  given tools and no tool results yet: asks for read_rules and search_messages
+//                               (streamed as tool_call fragments); given the results: answers quoting them
+//   fake-tools-loop             asks for a tool on every request until `tool_choice` is "none"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeOpenAi {
   baseUrl: string;
   /** Every chat-completions request body received, newest last. */
-  requests: Array<{ model: string; messages: Array<{ role: string; content: string }>; stream: boolean }>;
+  requests: Array<{
+    model: string; stream: boolean; tool_choice?: string;
+    messages: Array<{ role: string; content: string | null; tool_call_id?: string; tool_calls?: unknown[] }>;
+    tools?: Array<{ type: string; function: { name: string; description: string; parameters: unknown } }>;
+  }>;
   speechRequests: Array<{ input: string; voice: string; model: string }>;
   /** Chat requests whose connection is still open (a request the platform abandoned closes). */
   open(): number;
@@ -45,6 +52,31 @@ const readJson = async (req: IncomingMessage) => {
 const chunkLine = (content: string, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
 
+const toolCallLine = (calls: Array<{ index: number; id?: string; name?: string; arguments: string }>) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: calls.map((c) => ({ index: c.index, ...(c.id ? { id: c.id, type: 'function' } : {}), function: { ...(c.name ? { name: c.name } : {}), arguments: c.arguments } })) }, finish_reason: null }] })}\n\n`;
+
+/** The tool-calling models: tool calls streamed in fragments (as OpenAI does), or the answer once results came back. */
+async function answerWithTools(res: ServerResponse, body: FakeOpenAi['requests'][number]): Promise<void> {
+  const results = body.messages.filter((m) => m.role === 'tool');
+  const wantsTools = body.model === 'fake-tools-loop' ? body.tool_choice !== 'none' : results.length === 0;
+  if (body.tools?.length && wantsTools) {
+    const round = body.messages.filter((m) => m.role === 'assistant' && m.tool_calls).length;
+    res.write(toolCallLine([{ index: 0, id: `call_r${round}_a`, name: 'read_rules', arguments: '' }]));
+    res.write(toolCallLine([{ index: 0, arguments: '{}' }]));
+    if (body.model === 'fake-tools') {
+      res.write(toolCallLine([{ index: 1, id: `call_r${round}_b`, name: 'search_messages', arguments: '{"que' }]));
+      res.write(toolCallLine([{ index: 1, arguments: 'ry":"launch"}' }]));
+    }
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] })}\n\n`);
+    res.end('data: [DONE]\n\n');
+    return;
+  }
+  const summary = results.map((m) => `[${m.tool_call_id}] ${(m.content ?? '').split('\n')[0]}`).join(' ');
+  res.write(chunkLine(`I checked ${results.length} tool results. `));
+  res.write(chunkLine(summary || 'No tools.', 'stop'));
+  res.end('data: [DONE]\n\n');
+}
+
 export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promise<FakeOpenAi> {
   const requests: FakeOpenAi['requests'] = [];
   const speechRequests: FakeOpenAi['speechRequests'] = [];
@@ -66,6 +98,7 @@ export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promis
     res.on('close', () => { open -= 1; });
     res.writeHead(200, { 'Content-Type': 'text/event-stream' });
     res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`);
+    if (model === 'fake-tools' || model === 'fake-tools-loop') { await answerWithTools(res, body); return; }
     if (model === 'fake-silent') return; // never answers; the platform's timeout must end it
     if (model === 'fake-empty') { res.end('data: [DONE]\n\n'); return; }
     if (model === 'fake-blank') { res.write(chunkLine('  ')); res.write(chunkLine('\n ')); res.end('data: [DONE]\n\n'); return; }
