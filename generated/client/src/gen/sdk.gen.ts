@@ -3213,6 +3213,28 @@ export const updateRoomRules = <ThrowOnError extends boolean = false>(options: O
  * platform, so every run reaches a terminal status. Run ids come from the `run.*` events and from a
  * reply's `runSummary.runId`.
  *
+ * | from | what happens | to | events |
+ * |---|---|---|---|
+ * | (none) | a human's message mentions an enabled agent participant (one run per agent per message; an agent's own reply never starts one) | `queued` | `run.queued` |
+ * | `queued` | a worker picks the run up (oldest first; at most 2 running runs per room by default, the others wait) | `running` | `run.started` |
+ * | `running` | the agent calls a tool | `running` | `tool.started`, then `tool.completed` or `tool.failed` |
+ * | `running` | the agent's reply is posted | `completed` | `message.posted` (with `runId`), `run.completed` |
+ * | `running` | the model provider fails, times out (60 s without output by default) or returns an empty reply; the server stops | `failed` | `run.failed` |
+ * | `running` | no sign of life from its worker for 60 s by default (the process died) | `failed` | `run.failed` (system actor) |
+ * | `queued`, `running` | the room is archived, the agent removed or its listing deleted | `cancelled` | `run.cancelled` |
+ *
+ * When a run ends, every tool call it started and had not finished gets its `tool.failed` event.
+ *
+ * **Tools.** The agent may call these tools, which read only the run's own room and return at most
+ * 4,000 characters each; a run makes at most 8 tool calls (a call past that fails and the agent is
+ * asked to answer):
+ *
+ * | tool | arguments | returns |
+ * |---|---|---|
+ * | `read_recent_messages` | `limit` (1-20, default 10) | the latest messages, oldest first, as `[seq] name: body` lines |
+ * | `search_messages` | `query` (1-100 characters) | up to 10 messages containing it (case-insensitive), newest first |
+ * | `read_rules` | none | the room's rules document at its latest version, or that it has none |
+ *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.
  *
