@@ -33,7 +33,8 @@ function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .filter((file) => !file.split(/[\\/]/).includes('node_modules') && !file.startsWith('client/dist'))
+    // Not generated: installed packages, the client's build output and `npm pack` tarballs (all git-ignored).
+    .filter((file) => !file.split(/[\\/]/).includes('node_modules') && !file.startsWith('client/dist') && !file.endsWith('.tgz'))
     .sort();
 }
 

@@ -9,15 +9,19 @@ import pino, { type Logger } from 'pino';
 import { operations, type OperationMeta } from '../generated/server/index.js';
 import { buildHandlers } from './areas.js';
 import type { Config } from './config.js';
+import { compression } from './http/compression.js';
+import { cors } from './http/cors.js';
 import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
 import { RateLimits } from './http/policies.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
 import { registerSecurityHandlers } from './http/security.js';
+import { site, SITE_PATHS } from './http/site.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { ApiError, unauthenticated } from './platform/errors.js';
 import { createRateLimiters } from './platform/rate-limit.js';
+import { connectRedis } from './platform/redis.js';
 import { createServices, type Providers, type Services } from './services.js';
 
 const root = join(import.meta.dirname, '..');
@@ -48,7 +52,9 @@ export interface BuildOptions {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config);
-  const database = options.database ?? (await openDatabase(config));
+  // Redis first: when it cannot be reached the start stops before anything else is opened.
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+  const database = options.database ?? (await openDatabase(config).catch((error: unknown) => { redis?.disconnect(); throw error; }));
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
@@ -60,7 +66,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const deps: DispatchDeps = {
     config,
     authenticator: services.auth,
-    rateLimits: new RateLimits(createRateLimiters(config.rateLimits)),
+    rateLimits: new RateLimits(createRateLimiters(config.rateLimits, redis && { redis, keyPrefix: config.redisKeyPrefix, log })),
     idempotency: services.idempotency,
   };
   const handlers = buildHandlers(services);
@@ -87,17 +93,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     else log.error({ err: error }, 'stream error');
   });
   app.use(requestLifecycle(log));
-  app.use(async (koa, next) => {
-    if (koa.method === 'GET' && koa.path === '/openapi.json') {
-      koa.type = 'application/json';
-      koa.body = contractJson;
-    } else if (koa.method === 'GET' && (koa.path === '/docs' || koa.path === '/docs/')) {
-      koa.type = 'text/html';
-      koa.body = docsHtml;
-    } else {
-      await next();
-    }
-  });
+  app.use(compression());
+  app.use(cors(api, config.corsOrigins, SITE_PATHS));
+  app.use(site({ contract: contractJson, docs: docsHtml }));
   app.use(async (koa) => {
     const request: RoutedRequest = { method: koa.method, path: koa.path, headers: koa.headers as RoutedRequest['headers'], query: koa.query as RoutedRequest['query'] };
     koa.state.routedRequest = request;
@@ -122,6 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     close: async () => {
       for (const timer of timers) clearInterval(timer);
       await services.rooms.worker.stop();
+      await redis?.quit().catch(() => redis.disconnect());
       await database.close();
     },
   };

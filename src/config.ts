@@ -34,6 +34,18 @@ export interface Config {
   /** How long idempotency keys are kept (at least 24 h). */
   idempotencyRetentionHours: number;
   rateLimits: RateLimits;
+  /**
+   * `redis://...`: count the rate limits in this Redis, shared by every instance. Unset: each process counts
+   * its own (fine for one instance).
+   */
+  redisUrl?: string;
+  /** Prefix of every key the platform writes to Redis (several deployments, or test runs, can share one). */
+  redisKeyPrefix: string;
+  /**
+   * Origins browsers may call the API from (CORS), exactly as a browser sends them (`https://app.example.com`),
+   * or `*` for any origin without credentials. Empty (the default): no CORS headers at all.
+   */
+  corsOrigins: readonly string[];
   /** The platform's share of every community fee, 0 to 1 (the creator receives the rest). */
   platformFeeShare: number;
   /** How often each instance looks for monthly renewals that are due. */
@@ -78,6 +90,19 @@ const number = (value: string | undefined, fallback: number) => {
   return Number.isFinite(parsed) ? parsed : fallback;
 };
 
+/** `CORS_ORIGINS`: comma-separated origins (scheme://host[:port], no path) or `*`; anything else is refused at start. */
+function parseOrigins(value: string): string[] {
+  return value.split(',').map((o) => o.trim()).filter(Boolean).map((origin) => {
+    if (origin === '*') return origin;
+    let parsed: URL | undefined;
+    try { parsed = new URL(origin); } catch { /* reported below */ }
+    if (!parsed || parsed.origin === 'null' || parsed.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+      throw new Error(`CORS_ORIGINS: "${origin}" is not an origin; write it as a browser sends it, e.g. https://app.example.com or http://localhost:5173 (no path)`);
+    }
+    return parsed.origin;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const validation = env.RESPONSE_VALIDATION ?? (production ? 'sample' : 'strict');
@@ -104,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
       inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
     },
+    redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'platform:',
+    corsOrigins: parseOrigins(env.CORS_ORIGINS ?? ''),
     platformFeeShare: Math.min(1, Math.max(0, number(env.PLATFORM_FEE_SHARE, 0))),
     renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),
     agent: { baseUrl: env.AGENT_BASE_URL || undefined, apiKey: env.AGENT_API_KEY || undefined, timeoutMs: number(env.AGENT_TIMEOUT_MS, 60_000) },

@@ -34,7 +34,7 @@ describe('serving the contract', () => {
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     const wrong = await fetch(`${server.baseUrl}/api/spaces`, { method: 'PATCH' });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('POST, GET');
+    expect(wrong.headers.get('allow')).toBe('POST, GET, HEAD');
     expect(await wrong.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
   });
 

@@ -1,0 +1,15 @@
+// Compression of API responses (koa-compress: br, then gzip, as the client accepts) above a size where it
+// pays: a small JSON body gains a few bytes and costs a compressor per response. Event streams are never
+// compressed: a compressor holds bytes back until its buffer fills, and each event must reach the client as
+// it is written. Static files (static-file.ts) come compressed already and are left alone.
+import compress from 'koa-compress';
+import type Koa from 'koa';
+
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/** JSON (application/json, application/problem+json) and text, but not text/event-stream; never audio. */
+const COMPRESSIBLE = /^(application\/([\w.-]+\+)?json|text\/(?!event-stream))/i;
+
+export function compression(): Koa.Middleware {
+  return compress({ threshold: COMPRESSION_THRESHOLD_BYTES, filter: (type) => COMPRESSIBLE.test(type) });
+}
