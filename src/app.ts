@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
 import { RateLimits } from './http/policies.js';
+import { problemTypes } from './http/problem-types.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
 import { registerSecurityHandlers } from './http/security.js';
 import { systemClock, type Clock } from './platform/clock.js';
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     else log.error({ err: error }, 'stream error');
   });
   app.use(requestLifecycle(log));
+  app.use(problemTypes());
   app.use(async (koa, next) => {
     if (koa.method === 'GET' && koa.path === '/openapi.json') {
       koa.type = 'application/json';
