@@ -5,7 +5,8 @@
 //   2. generated/client      typed client package (@hey-api/openapi-ts)
 //   3. generated/server      operation table and the Handlers type, built on the client's types
 //   4. generated/validators  AJV standalone validators for every input and documented response
-//   5. generated/samples + docs/index.html   a code sample per operation; Redoc with the guides
+//   5. generated/server/problem-codes.gen.ts   the problem codes the errors guide explains
+//   6. generated/samples + docs/index.html   client and curl samples per operation; Redoc with the guides
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,6 +16,7 @@ import { generateClient } from './generate/client.js';
 import { generateServerTypes } from './generate/server-types.js';
 import { generateValidators } from './generate/validators.js';
 import { generateDocs, writeSamples } from './generate/docs.js';
+import { readProblemCodes, writeProblemCodes } from './generate/problem-codes.js';
 
 const check = process.argv.includes('--check');
 const outRoot = check ? mkdtempSync(join(tmpdir(), 'generate-check-')) : repoRoot;
@@ -75,9 +77,11 @@ async function main(): Promise<void> {
   await step('client', () => generateClient(contract, bundlePath, join(generatedDir, 'client')));
   await step('server types', () => generateServerTypes(contract, join(generatedDir, 'server'), join(generatedDir, 'client', 'src', 'gen', 'types.gen.ts')));
   await step('validators', () => generateValidators(contract, join(generatedDir, 'validators')));
+  const guidesDir = join(repoRoot, 'docs', 'guides');
+  await step('problem codes', () => writeProblemCodes(readProblemCodes(readFileSync(join(guidesDir, 'errors.md'), 'utf8')), join(generatedDir, 'server')));
   await step('samples + docs', () => {
     const samples = writeSamples(contract, join(generatedDir, 'samples'));
-    generateDocs(contract, samples, join(repoRoot, 'docs', 'guides'), docsFile);
+    generateDocs(contract, samples, guidesDir, docsFile);
   });
 
   const total = timings.reduce((sum, [, ms]) => sum + ms, 0);

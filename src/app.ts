@@ -14,6 +14,7 @@ import { cors } from './http/cors.js';
 import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
 import { RateLimits } from './http/policies.js';
+import { problemTypes } from './http/problem-types.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
 import { registerSecurityHandlers } from './http/security.js';
 import { site, SITE_PATHS } from './http/site.js';
@@ -95,6 +96,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.use(requestLifecycle(log));
   app.use(compression());
   app.use(cors(api, config.corsOrigins, SITE_PATHS));
+  app.use(problemTypes());
   app.use(site({ contract: contractJson, docs: docsHtml }));
   app.use(async (koa) => {
     const request: RoutedRequest = { method: koa.method, path: koa.path, headers: koa.headers as RoutedRequest['headers'], query: koa.query as RoutedRequest['query'] };

@@ -105,3 +105,36 @@ export function codeSample(contract: Contract, op: Operation): string {
   }
   return `${head}const { data, error } = await ${call};\nif (error) throw new Error(JSON.stringify(error));\nconsole.log(data);\n`;
 }
+
+/** Where the samples send requests: `npm start`'s default address. */
+const CURL_BASE_URL = 'http://localhost:3000';
+
+/** A shell word in single quotes (a quote inside becomes '\''). */
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The same request as `codeSample`, as a curl command; a caller's credential is `$TOKEN`. */
+export function curlSample(contract: Contract, op: Operation): string {
+  const args = requestArguments(contract, op);
+  const pathValues = (args.path ?? {}) as JsonObject;
+  const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(pathValues[name])));
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries((args.query ?? {}) as JsonObject)) {
+    for (const item of Array.isArray(value) ? value : [value]) query.append(name, String(item));
+  }
+  const url = `${CURL_BASE_URL}${path}${query.size ? `?${query}` : ''}`;
+  const stream = isEventStream(op);
+  const lines = [`curl -sS${stream ? ' -N' : ''}${op.method === 'get' ? '' : ` -X ${op.method.toUpperCase()}`} ${shellQuote(url)}`];
+  if (op.security.some((requirement) => Object.keys(requirement).length > 0)) lines.push('-H "Authorization: Bearer $TOKEN"');
+  if (stream) lines.push(`-H ${shellQuote('Accept: text/event-stream')}`);
+  for (const [name, value] of Object.entries((args.headers ?? {}) as JsonObject)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  if (args.body !== undefined) {
+    lines.push(`-H ${shellQuote('Content-Type: application/json')}`);
+    lines.push(`-d ${shellQuote(JSON.stringify(args.body, null, 2))}`);
+  }
+  // A binary body (audio) goes to a file, not the terminal.
+  const binary = Object.entries(op.responses).filter(([status]) => status.startsWith('2'))
+    .flatMap(([, r]) => Object.keys(r.content ?? {}))
+    .find((type) => !jsonMediaType({ [type]: {} }) && type !== 'text/event-stream');
+  if (binary) lines.push(`-o ${binary.split('/')[0]}.bin`);
+  return `${lines.join(' \\\n  ')}\n`;
+}

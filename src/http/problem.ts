@@ -1,5 +1,6 @@
 // The wire shapes of errors: problem+json (RFC 9457 with a stable `code`) everywhere, and FastAPI's
 // `{"detail":[{loc,msg,type}]}` with status 422 for validation failures of the Rooms API.
+import { problemCodes } from '../../generated/server/problem-codes.gen.js';
 import { ApiError, type FieldError } from '../platform/errors.js';
 
 const TITLES: Record<number, string> = {
@@ -24,7 +25,7 @@ export function toWireError(error: ApiError, style: 'problem' | 'fastapi', insta
     };
   }
   const body: Record<string, unknown> = {
-    type: `/problems/${error.code.toLowerCase().replace(/_/g, '-')}`,
+    type: problemCodes[error.code].type,
     title: TITLES[error.status] ?? 'Error',
     status: error.status,
     code: error.code,

@@ -1,5 +1,8 @@
 // The one error type services throw. It carries a documented status and a stable code; the HTTP layer maps
 // it once to the wire shape of the operation's API (problem+json, or FastAPI's 422 for Rooms validation).
+// A code is a ProblemCode: one the errors guide explains (docs/guides/errors.md, "Problem codes"), so a new
+// code does not compile until it is documented there.
+import type { ProblemCode } from '../../generated/server/problem-codes.gen.js';
 
 export interface FieldError {
   in: 'body' | 'query' | 'path' | 'header' | 'cookie';
@@ -13,7 +16,7 @@ export interface FieldError {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ProblemCode,
     message: string,
     readonly fieldErrors?: FieldError[],
     readonly headers?: Record<string, string>,
@@ -27,9 +30,9 @@ export const validationFailed = (fieldErrors: FieldError[], message = 'The reque
   new ApiError(400, 'VALIDATION_FAILED', message, fieldErrors);
 export const unauthenticated = (message = 'Sign in or send a valid session token or API key.') =>
   new ApiError(401, 'UNAUTHENTICATED', message);
-export const forbidden = (code = 'FORBIDDEN', message = 'You are not allowed to do this.') => new ApiError(403, code, message);
-export const notFound = (code = 'NOT_FOUND', message = 'The resource does not exist or is not visible to you.') =>
+export const forbidden = (code: ProblemCode = 'FORBIDDEN', message = 'You are not allowed to do this.') => new ApiError(403, code, message);
+export const notFound = (code: ProblemCode = 'NOT_FOUND', message = 'The resource does not exist or is not visible to you.') =>
   new ApiError(404, code, message);
-export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+export const conflict = (code: ProblemCode, message: string) => new ApiError(409, code, message);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new ApiError(429, 'RATE_LIMITED', 'Too many attempts; retry later.', undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
