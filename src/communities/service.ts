@@ -234,12 +234,14 @@ export class CommunitiesService {
 
   /**
    * The creator appoints a moderator (`moderator`) or ends a moderator's or CS agent's role (`member`).
-   * Under the community's row lock; the member's row is locked too, so that a concurrent accept of a
-   * transfer by them is either released here or refused (official/service.ts reads their role `for share`).
+   * The member's row lock serializes it: a concurrent accept of a transfer by them (which reads their role
+   * `for share`) is either released here or refused. The community row is not locked: an accept's second
+   * update of its conversation re-checks the conversation's foreign key to it (`for key share`), which
+   * would deadlock against a `for update` held here while waiting for the member row.
    */
   async setMemberRole(principal: Principal, id: string, userId: string, role: T.CommunityMemberUpdateRequest['role'], trx?: Transaction): Promise<T.CommunityMember> {
     return inTransaction(this.db, trx, async (t) => {
-      await this.writableByCreator(t, principal, id);
+      await this.writableByCreator(t, principal, id, { lock: false });
       const member = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
       if (!member) throw memberNotFound();
       if (member.role === 'creator') throw creatorRoleFixed();
@@ -358,8 +360,8 @@ export class CommunitiesService {
     return member;
   }
 
-  private async writableByCreator(t: Transaction, principal: Principal, id: string): Promise<Community> {
-    const community = await this.find(t, id, { lock: true });
+  private async writableByCreator(t: Transaction, principal: Principal, id: string, options: { lock: boolean } = { lock: true }): Promise<Community> {
+    const community = await this.find(t, id, options);
     if (community.creatorId !== principal.user.id) throw notCreator();
     if (community.status === 'archived') throw archived();
     return community;

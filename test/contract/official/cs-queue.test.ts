@@ -173,7 +173,7 @@ describe('getCsQueue, a page at a time', () => {
 
   it('is read by the creator, moderators and CS agents only', async () => {
     const o = await official(2);
-    const [moderator, member, stranger, leaver, demoted] = await Promise.all(['Moderator', 'Member', 'Stranger', 'Leaver', 'Demoted'].map((n) => newUser(n)));
+    const [moderator, member, stranger, leaver, demoted] = (await Promise.all(['Moderator', 'Member', 'Stranger', 'Leaver', 'Demoted'].map((n) => newUser(n)))) as [TestUser, TestUser, TestUser, TestUser, TestUser];
     for (const user of [moderator, member, demoted]) await joinCommunity({ path: { id: o.id }, ...user.as });
     for (const user of [moderator, demoted]) await updateCommunityMemberRole({ path: { id: o.id, user_id: user.user.id }, body: { role: 'moderator' }, ...o.creator.as });
     await updateCommunityMemberRole({ path: { id: o.id, user_id: demoted.user.id }, body: { role: 'member' }, ...o.creator.as });
