@@ -17,6 +17,7 @@ import {
 } from './errors.js';
 import { Community, CommunityAgent, CommunityMember, CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
 import { addMonths } from './months.js';
+import { findCommunity, findMember } from './reads.js';
 import { toAgent, toCommunity, toMember, toMessage } from './wire.js';
 
 export interface CommunityOptions {
@@ -346,16 +347,14 @@ export class CommunitiesService {
     return { community, member };
   }
 
-  /** Read on every community operation: plain knex, the statement Objection's findById sends. */
   async find(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
-    const query = db('communities').select('communities.*').where('communities.id', id);
-    const [community] = (await (options.lock ? query.forUpdate() : query)) as Community[];
+    const community = await findCommunity(db, id, options);
     if (!community) throw communityNotFound();
     return community;
   }
 
   private async membership(db: Db, communityId: string, userId: string): Promise<CommunityMember> {
-    const [member] = (await db('community_members').select('community_members.*').where({ communityId, userId })) as CommunityMember[];
+    const member = await findMember(db, communityId, userId);
     if (!member) throw notAMember();
     return member;
   }

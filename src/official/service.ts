@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { archived, communityNotFound } from '../communities/errors.js';
 import { Community, CommunityMember } from '../communities/models.js';
+import { findCommunity, findMember } from '../communities/reads.js';
 import { Conversation, type ConversationStatus } from '../conversations/models.js';
 import { STAFF_ROLES, type ConversationsService } from '../conversations/service.js';
 import type { Clock } from '../platform/clock.js';
@@ -59,7 +60,7 @@ export class OfficialService {
       const community = await this.writable(t, communityId);
       // `for share`: a concurrent end of the caller's role (leaving, setMemberRole) waits for this accept and
       // then releases the conversation, or comes first and this accept is refused.
-      await this.requireStaff(t, community, principal, { share: true });
+      await this.requireStaff(t, community, principal, { lock: 'share' });
       const conversation = await this.lockConversation(t, community, conversationId);
       if (conversation.status === 'human_active') {
         if (conversation.assignedCsId === principal.user.id) return { status: 'human_active' };
@@ -169,8 +170,7 @@ export class OfficialService {
 
   /** An official community (404 unknown; 409 NOT_OFFICIAL for a club or lounge). */
   private async official(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
-    const query = Community.query(db).findById(id);
-    const community = await (options.lock ? query.forUpdate() : query);
+    const community = await findCommunity(db, id, options);
     if (!community) throw communityNotFound();
     if (community.type !== 'official') throw notOfficial();
     return community;
@@ -182,12 +182,11 @@ export class OfficialService {
     return community;
   }
 
-  private async roleOf(db: Db, community: Community, principal: Principal, options: { share?: boolean } = {}) {
-    const query = CommunityMember.query(db).findOne({ communityId: community.id, userId: principal.user.id });
-    return (await (options.share ? query.forShare() : query))?.role;
+  private async roleOf(db: Db, community: Community, principal: Principal, options: { lock?: 'share' } = {}) {
+    return (await findMember(db, community.id, principal.user.id, options))?.role;
   }
 
-  private async requireStaff(db: Db, community: Community, principal: Principal, options: { share?: boolean } = {}): Promise<void> {
+  private async requireStaff(db: Db, community: Community, principal: Principal, options: { lock?: 'share' } = {}): Promise<void> {
     const role = await this.roleOf(db, community, principal, options);
     if (!role || !STAFF_ROLES.includes(role)) throw notCsStaff();
   }
