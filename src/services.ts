@@ -58,7 +58,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const media = new MediaService(knex);
   const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
   const conversations = new ConversationsService(knex, clock);
-  communities.onLeave((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
+  communities.onStaffExit((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
   const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider());

@@ -7,6 +7,8 @@ const { data, error } = await getCsQueue({
   },
   query: {
     status: 'waiting_human',
+    limit: 50,
+    cursor: 'WzEsbnVsbCwxLCIyMDI1LTAzLTE0VDA5OjAyOjM3LjAwMDAwMFoiLCIzYzRkNWU2Zi03YThiLTRjOWQtOGUwZi0xYTJiM2M0ZDVlODIiXQ',
   },
 });
 if (error) throw new Error(JSON.stringify(error));

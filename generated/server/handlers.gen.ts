@@ -267,6 +267,16 @@ export interface OperationTypes {
     binary: never;
     headers: {};
   };
+  updateCommunityMemberRole: {
+    area: 'communities';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.UpdateCommunityMemberRoleData, 'url'>, never, never>;
+    responses: T.UpdateCommunityMemberRoleResponses & T.UpdateCommunityMemberRoleErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
   listCommunityAgents: {
     area: 'communities';
     auth: 'none';
@@ -381,7 +391,7 @@ export interface OperationTypes {
     area: 'official';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.GetCsQueueData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.GetCsQueueData, 'url'>, 'limit', never>;
     responses: T.GetCsQueueResponses & T.GetCsQueueErrors;
     streams: {};
     binary: never;

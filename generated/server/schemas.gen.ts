@@ -33,6 +33,7 @@ export type {
   CommunityMember,
   CommunityMemberList,
   CommunityMemberRole,
+  CommunityMemberUpdateRequest,
   CommunityMessage,
   CommunityMessageCreateRequest,
   CommunityMessageList,

@@ -176,6 +176,13 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.listCommunityMembers_200, 400: responses.listCommunityMembers_400, 404: responses.listCommunityMembers_404 },
   },
+  updateCommunityMemberRole: {
+    path: params.updateCommunityMemberRole_path,
+    query: params.updateCommunityMemberRole_query,
+    body: bodies.updateCommunityMemberRole_body,
+    bodyRequired: true,
+    responses: { 200: responses.updateCommunityMemberRole_200, 400: responses.updateCommunityMemberRole_400, 401: responses.updateCommunityMemberRole_401, 403: responses.updateCommunityMemberRole_403, 404: responses.updateCommunityMemberRole_404, 409: responses.updateCommunityMemberRole_409, 413: responses.updateCommunityMemberRole_413 },
+  },
   listCommunityAgents: {
     path: params.listCommunityAgents_path,
     query: params.listCommunityAgents_query,

@@ -1,10 +1,7 @@
-// The bare server's communities endpoints: the paid join, the message history page and the CS queue, with
-// the SQL statements CommunitiesService.join / messages and OfficialService.queue run (checked before every
-// run: update this file when src/ changes them), in knex alone, and the same JSON.
+// The bare server's communities endpoints: the paid join and the message history page, with the SQL
+// statements CommunitiesService.join / messages run (checked before every run: update this file when src/
+// changes them), in knex alone, and the same JSON. The CS queue is in bare-cs.ts.
 import type { Knex } from 'knex';
-
-const QUEUE_ORDER = `case c.status when 'waiting_human' then 0 when 'human_active' then 1 when 'ai_active' then 2 else 3 end`;
-const STAFF_ROLES = ['creator', 'moderator', 'cs_agent'];
 
 interface CommunityRow { id: string; creatorId: string; name: string; type: string; status: string; joinFeeMinor: string; monthlyFeeMinor: string }
 interface MessageRow {
@@ -78,23 +75,11 @@ export class BareCommunities {
       },
     };
   }
-
-  async queue(userId: string, id: string): Promise<Answer> {
-    const community = await this.community(this.db, id);
-    if (!community) return { status: 404 };
-    if (community.type !== 'official') return { status: 409 };
-    const member = await this.member(this.db, id, userId);
-    if (!member || !STAFF_ROLES.includes(member.role)) return { status: 403 };
-    const rows = await this.db('conversations as c').join('users as u', 'u.id', 'c.customerId').where('c.communityId', id)
-      .select('c.id', 'c.id as conversationId', 'c.customerId as userId', 'c.status', 'c.assignedCsId', 'u.name as userName', 'u.image as userImage', 'c.createdAt', 'c.updatedAt')
-      .orderByRaw(`${QUEUE_ORDER}, c.updated_at asc, c.id asc`);
-    return { status: 200, body: { queue: rows.map((e: { createdAt: Date; updatedAt: Date }) => ({ ...e, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() })) } };
-  }
 }
 
-const COMMUNITY_PATH = /^\/api\/communities\/([^/]+)\/(join|messages|cs-queue)$/;
+const COMMUNITY_PATH = /^\/api\/communities\/([^/]+)\/(join|messages)$/;
 
-/** Routes the three endpoints; undefined for any other path. */
+/** Routes the two endpoints; undefined for any other path. */
 export async function routeCommunities(q: BareCommunities, method: string, path: string, query: Record<string, unknown>, userId: string | undefined): Promise<Answer | undefined> {
   const match = COMMUNITY_PATH.exec(path);
   if (!match) return undefined;
@@ -102,6 +87,5 @@ export async function routeCommunities(q: BareCommunities, method: string, path:
   const [, id, action] = match as unknown as [string, string, string];
   if (method === 'POST' && action === 'join') return q.join(userId, id);
   if (method === 'GET' && action === 'messages') return q.messages(userId, id, Number(query.limit ?? 50));
-  if (method === 'GET' && action === 'cs-queue') return q.queue(userId, id);
   return undefined;
 }

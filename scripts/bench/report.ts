@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
 import type { FirstChunk } from './agent-chat-ttfc.js';
+import { PAGE, type PlanSample } from './seed-cs.js';
 
 /** A server's numbers on one endpoint, over all its measured rounds. */
 export interface Measured extends LoadResult {
@@ -70,12 +71,14 @@ export interface RunReport {
   micro: MicroRow[];
   startup?: Startup;
   /** The communities rows' data (seed-communities.ts), when they ran. */
-  communities?: { users: number; messages: number; conversations: number; joinFee: number; seedMs: number };
+  communities?: { users: number; messages: number; joinFee: number; seedMs: number };
+  /** The customer-service rows' data (seed-cs.ts), when they ran: the sizes, the middle cursor's position, the page queries' plans. */
+  cs?: { sizes: number[]; middle: number; plans: PlanSample[]; seedMs: number };
   /** The Rooms rows' data (seed-rooms.ts), when they ran. */
   rooms?: { busyMessages: number; timelineSizes: number[]; seedMs: number };
   /** The agent chat's time to first chunk (agent-chat-ttfc.ts). */
   firstChunk?: FirstChunk;
-  /** Section title and marker: `spaces=N`, or `communities` (`communities-pglite`) for a run of the communities rows alone. */
+  /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
 
@@ -86,7 +89,8 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 export function renderMarkdown(r: RunReport): string {
   const lines: string[] = [];
   const pglite = r.section.endsWith('pglite') ? ' (PGlite)' : '';
-  lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}` : `## ${int(r.spaces)} spaces`, '');
+  lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}`
+    : r.section.startsWith('cs') ? `## Customer service${pglite}` : `## ${int(r.spaces)} spaces`, '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
   lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
@@ -98,8 +102,8 @@ export function renderMarkdown(r: RunReport): string {
     const c = r.communities;
     lines.push(`- Communities (in ${(c.seedMs / 1000).toFixed(1)} s of the seeding): two clubs with a ${c.joinFee}-credit join fee (one per server) and ` +
       `${int(c.users)} users with 100 credits who have not joined (each join request is a new user: the tokens rotate, each used once); a club ` +
-      `with ${int(c.messages)} messages read by a member; an official community with ${int(c.conversations)} conversations read by its creator. ` +
-      'Communities, the reader\'s membership and every wallet credit made through the services; users, sessions, messages and conversations by bulk SQL.');
+      `with ${int(c.messages)} messages read by a member. ` +
+      'Communities, the reader\'s membership and every wallet credit made through the services; users, sessions and messages by bulk SQL.');
   }
   if (r.rooms) {
     const m = r.rooms;
@@ -108,6 +112,13 @@ export function renderMarkdown(r: RunReport): string {
       `the event and the message in one transaction); rooms of ${m.timelineSizes.map(int).join(' and ')} events whose newest 50 the owner reads. ` +
       'Rooms, the guest\'s invitation and the busy room\'s messages made through the services; the timeline rooms\' events and messages ' +
       '(all `message.posted`, gapless seq) by bulk SQL.');
+  }
+  if (r.cs) {
+    const sizes = r.cs.sizes.map(int).join(', ');
+    lines.push(`- Customer service (in ${(r.cs.seedMs / 1000).toFixed(1)} s of the seeding): official communities with ${sizes} conversations (one per ` +
+      'customer, the four statuses in turn, waiting since n seconds ago) whose CS queue their creator reads a page of: the first page, and on the ' +
+      `largest a page after its first ${int(r.cs.middle)} entries (by \`cursor\`); an official community with conversations of ${sizes} messages ` +
+      '(customer and AI in turn) whose newest page the creator reads. Communities made through the services; customers, conversations and messages by bulk SQL.');
   }
   lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
   lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
@@ -132,6 +143,18 @@ export function renderMarkdown(r: RunReport): string {
       : `Target full/bare >= ${r.target}x: met on every endpoint.`);
     lines.push('', 'Server CPU µs/req is the server process\'s own CPU time (process.cpuUsage) over its measured requests: ' +
       'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.');
+    lines.push('');
+  }
+
+  if (r.cs?.plans.length) {
+    lines.push('### Customer service: the page queries as the data grows', '');
+    lines.push('Each page query alone, in the seeding process after `vacuum analyze`: `EXPLAIN (ANALYZE, BUFFERS)` after one warm-up run. ' +
+      'The queue reads `conversations_queue_idx` (community, status priority, waiting since, id) from the cursor\'s position and stops after ' +
+      `${PAGE + 1} rows (a page and one more, for \`nextCursor\`); the messages read \`unique (conversation_id, created_at)\` backwards. Neither sorts, ` +
+      'so the buffers touched and the time stay flat from the smallest size to the largest.', '');
+    lines.push('| Query | Rows in the community / conversation | Plan | Buffers | Execution ms |');
+    lines.push('| --- | ---: | --- | ---: | ---: |');
+    for (const p of r.cs.plans) lines.push(`| ${p.label} | ${int(p.size)} | ${p.plan} | ${int(p.buffers)} | ${p.executionMs.toFixed(3)} |`);
     lines.push('');
   }
 
@@ -209,8 +232,9 @@ const HEADER = `# Benchmarks
 
 Written by \`npm run bench\` (scripts/bench/run.ts); do not edit by hand. Each section is the last run for
 one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run bench -- --spaces 100000 --only
-list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,queue,agent-chat\` the communities one,
-\`npm run bench -- --only room-post,room-timeline\` the Rooms one.
+list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,agent-chat\` the communities one,
+\`npm run bench -- --only room-post,room-timeline\` the Rooms one, \`npm run bench -- --only cs-queue,cs-messages\` the
+customer-service one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
 validators, security handlers, its services, request ids and access log) against a bare Koa + knex
@@ -220,9 +244,10 @@ move from run to run, the ratios within one run are what to read.
 
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\` (or any of
-join,messages,queue,agent-chat: the communities rows; room-post,room-timeline: the Rooms rows), \`--joiners N\` (10000), \`--messages N\` (10000), \`--conversations N\` (10000), \`--log-level L\`
+join,messages,agent-chat: the communities rows; room-post,room-timeline: the Rooms rows; cs-queue,cs-messages: the
+customer-service rows), \`--joiners N\` (10000), \`--messages N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
-below target), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
+below target), \`--schema NAME\` (the PostgreSQL schema the run owns, dropped and recreated: bench), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
 \`--profile full|bare\` (a CPU profile of that server in $TMPDIR/platform-bench-profiles; summarise it with
 \`npx tsx scripts/bench/profile-summary.ts FILE\`).
 

@@ -16,10 +16,9 @@ import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
 import { measureFirstChunk } from './agent-chat-ttfc.js';
 import { randomUUID } from 'node:crypto';
 import type { SeededRooms } from './seed-rooms.js';
+import { CS_SIZES, PAGE, type SeededCs } from './seed-cs.js';
 
 const TARGET_RATIO = 0.9;
-/** The CS queue's load connections: with 50, a round ends before any 10,000-row answer does. */
-const QUEUE_CONNECTIONS = 4;
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
 const { values: opts } = parseArgs({
@@ -36,10 +35,10 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: join(repoRoot, 'docs', 'benchmarks.md') },
     keep: { type: 'boolean', default: false },
     db: { type: 'string', default: 'auto' },
+    schema: { type: 'string', default: 'bench' },
     strict: { type: 'boolean', default: false },
     joiners: { type: 'string', default: '10000' },
     messages: { type: 'string', default: '10000' },
-    conversations: { type: 'string', default: '10000' },
   },
 });
 const seconds = Number(opts.duration);
@@ -51,11 +50,20 @@ const spaces = Number(opts.spaces);
 const only = new Set(opts.only.split(',').map((s) => s.trim()));
 const logLevel = opts['log-level'];
 /** The communities rows (seed-communities.ts, bare-communities.ts); a run of these alone has its own section. */
-const COMMUNITY_ROWS = ['join', 'messages', 'queue', 'agent-chat'];
+const COMMUNITY_ROWS = ['join', 'messages', 'agent-chat'];
 const communityRows = COMMUNITY_ROWS.some((row) => only.has(row));
 /** The Rooms rows (seed-rooms.ts, bare-rooms.ts); a run of these alone has its own section. */
 const ROOM_ROWS = ['room-post', 'room-timeline'];
 const roomRows = ROOM_ROWS.some((row) => only.has(row));
+/** The customer-service rows (seed-cs.ts, bare-cs.ts); a run of these alone has its own section. */
+const CS_ROWS = ['cs-queue', 'cs-messages'];
+const csRows = CS_ROWS.some((row) => only.has(row));
+const SPACE_ROWS = ['list', 'search', 'get', 'create', 'routing'];
+const unknownRows = [...only].filter((row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS].includes(row));
+if (unknownRows.length) {
+  console.error(`[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${[...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS].join(', ')}; the CS queue is cs-queue)`);
+  process.exit(2);
+}
 
 const log = (text: string) => console.log(`[bench] ${text}`);
 
@@ -64,6 +72,7 @@ interface Seeded extends Message {
   totalQueryMs: { counter: number; countStar: number };
   communities?: SeededCommunities;
   rooms?: SeededRooms;
+  cs?: SeededCs;
 }
 
 interface Endpoint {
@@ -77,8 +86,6 @@ interface Endpoint {
   barePath?: string;
   /** The caller, when not the seeded owner. */
   token?: string;
-  /** Load connections, when not --connections (the CS queue: a 10,000-row answer takes ~80 ms of server CPU). */
-  connections?: number;
   /** One token per request, each used once (the paid join: every request is a new user). */
   tokens?: string[];
   /** A body field set to a fresh UUID on every request (the idempotency key of a post: each request a new one). */
@@ -98,6 +105,23 @@ function callerToken(endpoint: Endpoint, token?: string): string | undefined {
   return endpoint.tokens[n];
 }
 
+/** The customer-service rows: a queue page at each size and from the middle of the largest; a message page at each size. */
+function csEndpoints(cs: SeededCs): Endpoint[] {
+  const n = (size: number | string) => Number(size).toLocaleString('en-US');
+  const rows: Endpoint[] = Object.entries(cs.queueCommunityIds).map(([size, id]) => ({
+    key: 'cs-queue', label: `GET /api/communities/{id}/cs-queue?limit=${PAGE} (${n(size)} conversations)`, method: 'GET', path: `/api/communities/${id}/cs-queue?limit=${PAGE}`, auth: true,
+  }));
+  const { size, cursor } = cs.middleCursor;
+  rows.push({
+    key: 'cs-queue', label: `GET /api/communities/{id}/cs-queue?limit=${PAGE}&cursor= (${n(size)} conversations, after the first ${n(size / 2)})`, method: 'GET',
+    path: `/api/communities/${cs.queueCommunityIds[String(size)]}/cs-queue?limit=${PAGE}&cursor=${cursor}`, auth: true,
+  });
+  for (const [messages, id] of Object.entries(cs.conversationIds)) {
+    rows.push({ key: 'cs-messages', label: `GET /api/conversations/{id}/messages?limit=${PAGE} (${n(messages)} messages)`, method: 'GET', path: `/api/conversations/${id}/messages?limit=${PAGE}`, auth: true });
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 /**
@@ -111,7 +135,7 @@ async function chooseDatabase(): Promise<{ url?: string; label: string }> {
   try {
     const { rows } = await knex.raw('show server_version');
     const host = new URL(url).host;
-    return { url, label: `PostgreSQL ${rows[0].server_version} at ${host} (schema \`bench\`)` };
+    return { url, label: `PostgreSQL ${rows[0].server_version} at ${host} (schema \`${opts.schema}\`)` };
   } catch (error) {
     if (process.env.DATABASE_URL || opts.db === 'postgres') throw new Error(`${url} does not accept connections: ${(error as Error).message}`);
     return { label: 'PGlite (no PostgreSQL server answered at 127.0.0.1:5432; one copy of the seeded data directory per server)' };
@@ -124,8 +148,9 @@ async function seed(target: DatabaseTarget): Promise<Seeded> {
   const child = startChild('seed', 'seed.ts', {
     env: {
       ...targetToEnv(target), BENCH_SPACES: String(spaces),
-      ...(communityRows ? { BENCH_COMMUNITIES: [opts.joiners, opts.messages, opts.conversations].join(',') } : {}),
+      ...(communityRows ? { BENCH_COMMUNITIES: [opts.joiners, opts.messages].join(',') } : {}),
       ...(roomRows ? { BENCH_ROOMS: '1' } : {}),
+      ...(csRows ? { BENCH_CS: '1' } : {}),
     },
   });
   const seeded = await child.next<Seeded>('seeded', 600_000);
@@ -179,7 +204,7 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
     await loader.next('ready'); // its IPC handler is installed: jobs sent now are not lost
   }
   const spec: LoadSpec = {
-    ...request(server, endpoint, endpoint.token ?? token), connections: endpoint.connections ?? connections, seconds,
+    ...request(server, endpoint, endpoint.token ?? token), connections, seconds,
     ...(endpoint.tokens ? { rotateTokens: endpoint.tokens.slice(PARITY_TOKENS) } : {}),
     ...(endpoint.freshKey ? { freshKey: endpoint.freshKey } : {}),
   };
@@ -286,7 +311,7 @@ async function main(): Promise<void> {
   let bareTarget: DatabaseTarget;
   let scratch: string | undefined;
   if (database.url) {
-    fullTarget = bareTarget = { kind: 'postgres', url: database.url, schema: 'bench' };
+    fullTarget = bareTarget = { kind: 'postgres', url: database.url, schema: opts.schema };
   } else {
     scratch = mkdtempSync(join(tmpdir(), 'platform-bench-'));
     fullTarget = { kind: 'pglite', dataDir: join(scratch, 'full') };
@@ -329,7 +354,6 @@ async function main(): Promise<void> {
       endpoints.push(
         { key: 'join', label: `POST /api/communities/{id}/join (fee ${JOIN_FEE})`, method: 'POST', path: `/api/communities/${c.paidCommunityIds.full}/join`, barePath: `/api/communities/${c.paidCommunityIds.bare}/join`, auth: true, tokens: c.joinerTokens },
         { key: 'messages', label: `GET /api/communities/{id}/messages?limit=50 (${c.messages.toLocaleString('en-US')} messages)`, method: 'GET', path: `/api/communities/${c.historyCommunityId}/messages?limit=50`, auth: true, token: c.memberToken },
-        { key: 'queue', label: `GET /api/communities/{id}/cs-queue (${c.conversations.toLocaleString('en-US')} conversations; ${QUEUE_CONNECTIONS} connections)`, method: 'GET', path: `/api/communities/${c.officialCommunityId}/cs-queue`, auth: true, connections: QUEUE_CONNECTIONS },
       );
     }
     const r = seeded.rooms;
@@ -342,6 +366,7 @@ async function main(): Promise<void> {
         endpoints.push({ key: 'room-timeline', label: `GET /api/v1/rooms/{id}/timeline?limit=50 (${Number(size).toLocaleString('en-US')} events)`, method: 'GET', path: `/api/v1/rooms/${id}/timeline?limit=50`, auth: true });
       }
     }
+    if (seeded.cs) endpoints.push(...csEndpoints(seeded.cs));
     const measured = endpoints.filter((e) => only.has(e.key)) as Endpoint[];
 
     const report: RunReport = {
@@ -366,9 +391,11 @@ async function main(): Promise<void> {
       routing: [],
       micro: [],
       section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite')
-        : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite') : `spaces=${spaces}`,
+        : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite')
+          : csRows && ![...only].some((row) => !CS_ROWS.includes(row)) ? (database.url ? 'cs' : 'cs-pglite') : `spaces=${spaces}`,
       ...(r ? { rooms: { busyMessages: r.busyMessages, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
-      ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, conversations: c.conversations, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
+      ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
+      ...(seeded.cs ? { cs: { sizes: CS_SIZES, middle: seeded.cs.middleCursor.size / 2, plans: seeded.cs.plans, seedMs: seeded.cs.csMs } } : {}),
     };
 
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,

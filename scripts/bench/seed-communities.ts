@@ -1,13 +1,12 @@
 // The communities rows' data (called by seed.ts when --only names one of them): two paid clubs (one per
 // server: on PostgreSQL both servers share one database, so each joins its own) with N funded users who
-// have not joined yet, a club with a long message history, an official community with a CS queue, and a
-// club with an agent to chat with.
+// have not joined yet, a club with a long message history, and a club with an agent to chat with (the CS
+// queue's data is seed-cs.ts's).
 //
 // Through the real services: the communities (CommunitiesService.create), the member reading the history
 // and the agent chat's caller (CommunitiesService.join), the agent listing, every wallet credit (WalletService.credit, N of them, 10 at a time).
 // Bulk SQL for volume: the N users and their sessions (AuthService.signUp hashes a password with scrypt,
-// ~50 ms a user), the messages (strictly increasing created_at, 1 ms apart, as appendMessage makes them)
-// and the conversations.
+// ~50 ms a user) and the messages (strictly increasing created_at, 1 ms apart, as appendMessage makes them).
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashToken } from '../../src/auth/tokens.js';
@@ -15,15 +14,12 @@ import type { Principal } from '../../src/platform/principal.js';
 import type { Services } from '../../src/services.js';
 
 export const JOIN_FEE = 5; // credits; each user is credited 100
-const STATUSES = ['waiting_human', 'human_active', 'ai_active', 'resolved'];
 
 export interface SeededCommunities {
   joinerTokens: string[];
   paidCommunityIds: { full: string; bare: string };
   historyCommunityId: string;
   messages: number;
-  officialCommunityId: string;
-  conversations: number;
   memberToken: string;
   /** A club whose default agent (a local-provider listing) the member chats with, call fee 0. */
   agentCommunityId: string;
@@ -32,17 +28,15 @@ export interface SeededCommunities {
 }
 
 export async function seedCommunities(knex: Knex, services: Services, owner: Principal, guest: { token: string; principal: Principal },
-  counts: { users: number; messages: number; conversations: number }): Promise<SeededCommunities> {
+  counts: { users: number; messages: number }): Promise<SeededCommunities> {
   const started = performance.now();
   const club = (name: string, joinFee = 0) => services.communities.create(owner, { name, type: 'club', joinFee });
   const [paidFull, paidBare, history] = [await club('Bench paid club (full)', JOIN_FEE), await club('Bench paid club (bare)', JOIN_FEE), await club('Bench history club')];
-  const official = await services.communities.create(owner, { name: 'Bench official', type: 'official', csMode: 'hybrid' });
 
   // Users and sessions (the wallets come from the users_create_wallet trigger).
   const tokens = Array.from({ length: counts.users }, () => randomBytes(32).toString('base64url'));
-  const users = Math.max(counts.users, counts.conversations);
   await knex.raw(`insert into users (name, email, password_hash) select 'Joiner ' || i, 'joiner' || i || '@example.com', 'not-a-password'
-    from generate_series(1, ?::int) as i`, [users]);
+    from generate_series(1, ?::int) as i`, [counts.users]);
   const ids = (await knex('users').where('email', 'like', 'joiner%').select('id')).map((r: { id: string }) => r.id);
   for (let from = 0; from < tokens.length; from += 5_000) {
     await knex('auth_sessions').insert(tokens.slice(from, from + 5_000).map((token, n) => ({
@@ -65,18 +59,11 @@ export async function seedCommunities(knex: Knex, services: Services, owner: Pri
     from generate_series(1, ?::int) as i`, [history.id, owner.user.id, guest.principal.user.id, counts.messages]);
   await knex('communities').where('id', history.id).update({ lastMessageAt: knex.raw('(select max(created_at) from community_messages where community_id = ?)', [history.id]) });
 
-  // The queue: one conversation per customer, the four statuses in turn, waiting since i seconds ago.
-  await knex.raw(`insert into conversations (community_id, customer_id, status, created_at, updated_at)
-    select ?, u.id, (array['${STATUSES.join("', '")}'])[1 + (u.n % 4)], now() - make_interval(secs => u.n), now() - make_interval(secs => u.n)
-    from (select id, row_number() over (order by id) as n from users where email like 'joiner%' limit ?) as u`, [official.id, counts.conversations]);
-
   return {
     joinerTokens: tokens,
     paidCommunityIds: { full: paidFull.id, bare: paidBare.id },
     historyCommunityId: history.id,
     messages: counts.messages,
-    officialCommunityId: official.id,
-    conversations: counts.conversations,
     memberToken: guest.token,
     agentCommunityId: agentClub.id,
     agentListingId: listing.id,

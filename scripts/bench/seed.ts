@@ -15,6 +15,7 @@ import { createServices } from '../../src/services.js';
 import { benchConfig, report, runChild, targetFromEnv } from './common.js';
 import { seedCommunities } from './seed-communities.js';
 import { seedRooms } from './seed-rooms.js';
+import { seedCs } from './seed-cs.js';
 
 /** First words of the seeded names: the search term is one of them, so it matches 1 in FIRST_WORDS.length. */
 const FIRST_WORDS = ['Nebula', 'Quantum', 'Crimson', 'Silent', 'Golden', 'Electric', 'Hidden', 'Frozen', 'Velvet', 'Iron',
@@ -88,11 +89,13 @@ runChild(async () => {
     for (let n = 0; n < 3; n++) sessions.push(await services.spaces.createSession(owner.principal, space.id));
     await services.spaces.join(guest.principal, space.id, sessions[1]!.id);
     await services.spaces.leave(owner.principal, space.id, sessions[2]!.id);
-    // The communities rows (BENCH_COMMUNITIES=users,messages,conversations): see seed-communities.ts.
+    // The communities rows (BENCH_COMMUNITIES=users,messages): see seed-communities.ts.
     const communityCounts = process.env.BENCH_COMMUNITIES?.split(',').map(Number);
     const communities = communityCounts
-      ? await seedCommunities(knex, services, owner.principal, guest, { users: communityCounts[0]!, messages: communityCounts[1]!, conversations: communityCounts[2]! })
+      ? await seedCommunities(knex, services, owner.principal, guest, { users: communityCounts[0]!, messages: communityCounts[1]! })
       : undefined;
+    // The customer-service rows (BENCH_CS=1): see seed-cs.ts.
+    const cs = process.env.BENCH_CS ? await seedCs(knex, services, owner.principal) : undefined;
     // The Rooms rows (BENCH_ROOMS=1): see seed-rooms.ts.
     const rooms = process.env.BENCH_ROOMS ? await seedRooms(knex, services, owner.principal, guest) : undefined;
     await knex.raw('vacuum analyze');
@@ -123,6 +126,7 @@ runChild(async () => {
       totalMs: Math.round(performance.now() - started),
       communities,
       rooms,
+      cs,
     });
   } finally {
     await database.close();

@@ -13,3 +13,5 @@ export const agentAlreadyAdded = () => conflict('AGENT_ALREADY_ADDED', 'This age
 export const agentNotInCommunity = () => notFound('AGENT_NOT_IN_COMMUNITY', 'This agent listing is not one of the community\'s agents.');
 export const typeChangeNotAllowed = (why: string) => conflict('TYPE_CHANGE_NOT_ALLOWED', `The community's type cannot change: ${why}.`);
 export const loungeFeesFixed = () => conflict('LOUNGE_FEES_FIXED', 'A lounge\'s fees are always 0.');
+export const memberNotFound = () => notFound('MEMBER_NOT_FOUND', 'This user is not a member of the community.');
+export const creatorRoleFixed = () => conflict('CREATOR_ROLE_FIXED', 'The creator\'s role cannot change.');

@@ -38,6 +38,8 @@ export const communitiesHandlers = (communities: CommunitiesService, chat: Commu
 
   listCommunityMembers: async ({ path }) => ({ status: 200, body: await communities.members(path.id) }),
 
+  updateCommunityMemberRole: async ({ path, body }, ctx) => ({ status: 200, body: await communities.setMemberRole(ctx.principal, path.id, path.user_id, body.role) }),
+
   listCommunityAgents: async ({ path }) => ({ status: 200, body: await communities.agentList(path.id) }),
 
   addCommunityAgent: async ({ path, body }, ctx) => {

@@ -12,11 +12,12 @@ import { containsPattern } from '../platform/search.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import type { Movement, WalletService } from '../wallet/service.js';
 import {
-  agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave,
-  loungeFeesFixed, notAMember, notAMemberConflict, notCreator, subscriptionInactive, typeChangeNotAllowed,
+  agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave, creatorRoleFixed,
+  loungeFeesFixed, memberNotFound, notAMember, notAMemberConflict, notCreator, subscriptionInactive, typeChangeNotAllowed,
 } from './errors.js';
 import { Community, CommunityAgent, CommunityMember, CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
 import { addMonths } from './months.js';
+import { findCommunity, findMember } from './reads.js';
 import { toAgent, toCommunity, toMember, toMessage } from './wire.js';
 
 export interface CommunityOptions {
@@ -35,14 +36,17 @@ export interface NewMessage {
 
 const FEE_FIELDS = ['joinFee', 'monthlyFee', 'agentCallFee'] as const;
 
-/** Called in the transaction of a member's leaving (customer service releases their conversations). */
-export type LeaveListener = (trx: Transaction, communityId: string, userId: string) => Promise<void>;
+/**
+ * Called in the transaction in which a member stops being staff: leaving, or a role change to `member`
+ * (customer service releases the conversations they hold).
+ */
+export type StaffExitListener = (trx: Transaction, communityId: string, userId: string) => Promise<void>;
 
 export class CommunitiesService {
-  private readonly leaveListeners: LeaveListener[] = [];
+  private readonly staffExitListeners: StaffExitListener[] = [];
 
-  onLeave(listener: LeaveListener): void {
-    this.leaveListeners.push(listener);
+  onStaffExit(listener: StaffExitListener): void {
+    this.staffExitListeners.push(listener);
   }
 
   constructor(
@@ -217,7 +221,7 @@ export class CommunitiesService {
       const member = await CommunityMember.query(t).findOne({ communityId: id, userId: principal.user.id }).forUpdate();
       if (!member) throw notAMemberConflict();
       if (member.role === 'creator') throw creatorCannotLeave();
-      for (const listener of this.leaveListeners) await listener(t, id, principal.user.id);
+      for (const listener of this.staffExitListeners) await listener(t, id, principal.user.id);
       await CommunityMember.query(t).deleteById(member.id);
       await Community.query(t).findById(id).decrement('memberCount', 1);
     });
@@ -225,10 +229,36 @@ export class CommunitiesService {
 
   async members(id: string): Promise<T.CommunityMemberList> {
     await this.find(this.db, id);
-    const rows = await CommunityMember.query(this.db).alias('m').join('users as u', 'u.id', 'm.userId').where('m.communityId', id)
-      .select('m.*', 'u.name as userName', 'u.image as userImage')
-      .orderBy([{ column: 'm.joinedAt', order: 'asc' }, { column: 'm.id', order: 'asc' }]);
-    return { members: (rows as Array<CommunityMember & { userName: string; userImage: string | null }>).map(toMember) };
+    const rows = await this.withProfiles(this.db).where('m.communityId', id).orderBy([{ column: 'm.joinedAt', order: 'asc' }, { column: 'm.id', order: 'asc' }]);
+    return { members: rows.map(toMember) };
+  }
+
+  /**
+   * The creator appoints a moderator (`moderator`) or ends a moderator's or CS agent's role (`member`).
+   * The member's row lock serializes it: a concurrent accept of a transfer by them (which reads their role
+   * `for share`) is either released here or refused. The community row is not locked: an accept's second
+   * update of its conversation re-checks the conversation's foreign key to it (`for key share`), which
+   * would deadlock against a `for update` held here while waiting for the member row.
+   */
+  async setMemberRole(principal: Principal, id: string, userId: string, role: T.CommunityMemberUpdateRequest['role'], trx?: Transaction): Promise<T.CommunityMember> {
+    return inTransaction(this.db, trx, async (t) => {
+      await this.writableByCreator(t, principal, id, { lock: false });
+      const member = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
+      if (!member) throw memberNotFound();
+      if (member.role === 'creator') throw creatorRoleFixed();
+      if (member.role !== role) {
+        if (role === 'member') for (const listener of this.staffExitListeners) await listener(t, id, userId);
+        await CommunityMember.query(t).findById(member.id).patch({ role });
+      }
+      const [row] = await this.withProfiles(t).where('m.id', member.id);
+      return toMember(row!);
+    });
+  }
+
+  /** Members with their public profile. */
+  private withProfiles(db: Db) {
+    return CommunityMember.query(db).alias('m').join('users as u', 'u.id', 'm.userId').select('m.*', 'u.name as userName', 'u.image as userImage')
+      .castTo<Array<CommunityMember & { userName: string; userImage: string | null }>>();
   }
 
   async agentList(id: string): Promise<T.CommunityAgentList> {
@@ -317,22 +347,20 @@ export class CommunitiesService {
     return { community, member };
   }
 
-  /** Read on every community operation: plain knex, the statement Objection's findById sends. */
   async find(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
-    const query = db('communities').select('communities.*').where('communities.id', id);
-    const [community] = (await (options.lock ? query.forUpdate() : query)) as Community[];
+    const community = await findCommunity(db, id, options);
     if (!community) throw communityNotFound();
     return community;
   }
 
   private async membership(db: Db, communityId: string, userId: string): Promise<CommunityMember> {
-    const [member] = (await db('community_members').select('community_members.*').where({ communityId, userId })) as CommunityMember[];
+    const member = await findMember(db, communityId, userId);
     if (!member) throw notAMember();
     return member;
   }
 
-  private async writableByCreator(t: Transaction, principal: Principal, id: string): Promise<Community> {
-    const community = await this.find(t, id, { lock: true });
+  private async writableByCreator(t: Transaction, principal: Principal, id: string, options: { lock: boolean } = { lock: true }): Promise<Community> {
+    const community = await this.find(t, id, options);
     if (community.creatorId !== principal.user.id) throw notCreator();
     if (community.status === 'archived') throw archived();
     return community;

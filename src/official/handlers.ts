@@ -15,7 +15,7 @@ export const officialHandlers = (official: OfficialService) => ({
 
   getCsStatus: async ({ path, query }, ctx) => ({ status: 200, body: await official.status(ctx.principal, path.id, query.conversationId) }),
 
-  getCsQueue: async ({ path, query }, ctx) => ({ status: 200, body: await official.queue(ctx.principal, path.id, query?.status) }),
+  getCsQueue: async ({ path, query }, ctx) => ({ status: 200, body: await official.queue(ctx.principal, path.id, query) }),
 
   inviteCsAgent: async ({ path, body }, ctx) => {
     await official.inviteCs(ctx.principal, path.id, body.userId);

@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { archived, communityNotFound } from '../communities/errors.js';
 import { Community, CommunityMember } from '../communities/models.js';
+import { findCommunity, findMember } from '../communities/reads.js';
 import { Conversation, type ConversationStatus } from '../conversations/models.js';
 import { STAFF_ROLES, type ConversationsService } from '../conversations/service.js';
 import type { Clock } from '../platform/clock.js';
@@ -26,8 +27,7 @@ import {
   notCreator, notCreatorOrModerator, notCsStaff, notCustomerOfConversation, notOfficial, notWaitingHuman, resolveNotAssigned,
   userNotFound, verificationPending,
 } from './errors.js';
-
-const QUEUE_ORDER = `case status when 'waiting_human' then 0 when 'human_active' then 1 when 'ai_active' then 2 else 3 end`;
+import { QUEUE_PRIORITY, decodeQueueCursor, encodeQueueCursor, queuePrioritySql, waitingSinceSql } from './queue-cursor.js';
 
 export class OfficialService {
   constructor(private readonly db: Knex, private readonly clock: Clock, private readonly conversations: ConversationsService) {}
@@ -58,7 +58,9 @@ export class OfficialService {
   async accept(principal: Principal, communityId: string, conversationId: string, trx?: Transaction): Promise<T.TransferAcceptResponse> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.writable(t, communityId);
-      await this.requireStaff(t, community, principal);
+      // `for share`: a concurrent end of the caller's role (leaving, setMemberRole) waits for this accept and
+      // then releases the conversation, or comes first and this accept is refused.
+      await this.requireStaff(t, community, principal, { lock: 'share' });
       const conversation = await this.lockConversation(t, community, conversationId);
       if (conversation.status === 'human_active') {
         if (conversation.assignedCsId === principal.user.id) return { status: 'human_active' };
@@ -98,15 +100,27 @@ export class OfficialService {
     return { status: role && STAFF_ROLES.includes(role) ? conversation.status : 'none' };
   }
 
-  async queue(principal: Principal, communityId: string, status?: ConversationStatus): Promise<T.CsQueue> {
+  /** A page of the queue (see queue-cursor.ts for the order, the cursor and the index behind them). */
+  async queue(principal: Principal, communityId: string, query: { status?: ConversationStatus; limit: number; cursor?: string }): Promise<T.CsQueue> {
+    const { status, limit } = query;
+    const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, status);
     const community = await this.official(this.db, communityId);
     await this.requireStaff(this.db, community, principal);
+    const priority = queuePrioritySql('c.status');
     const rows = this.db('conversations as c').join('users as u', 'u.id', 'c.customerId').where('c.communityId', communityId)
-      .select('c.id', 'c.id as conversationId', 'c.customerId as userId', 'c.status', 'c.assignedCsId', 'u.name as userName', 'u.image as userImage', 'c.createdAt', 'c.updatedAt')
-      .orderByRaw(`${QUEUE_ORDER.replace(/status/, 'c.status')}, c.updated_at asc, c.id asc`);
-    if (status) rows.where('c.status', status);
-    const entries = (await rows) as Array<Omit<T.CsQueueEntry, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date }>;
-    return { queue: entries.map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() })) };
+      .select('c.id', 'c.id as conversationId', 'c.customerId as userId', 'c.status', 'c.assignedCsId', 'u.name as userName', 'u.image as userImage', 'c.createdAt', 'c.updatedAt',
+        this.db.raw(`${waitingSinceSql('c.updated_at')} as waiting_since`))
+      .orderByRaw(`${priority}, c.updated_at asc, c.id asc`).limit(limit + 1);
+    // The priority equality lets the index range over one status; the status test is what it means.
+    if (status) rows.whereRaw(`${priority} = ?`, [QUEUE_PRIORITY[status]]).where('c.status', status);
+    if (after) rows.whereRaw(`(${priority}, c.updated_at, c.id) > (?::int, ?::timestamptz, ?::uuid)`, [after.priority, after.waitingSince, after.id]);
+    const page = (await rows) as Array<Omit<T.CsQueueEntry, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date; waitingSince: string }>;
+    const entries = page.slice(0, limit);
+    const last = entries.at(-1);
+    return {
+      queue: entries.map(({ waitingSince: _w, ...e }) => ({ ...e, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() })),
+      nextCursor: page.length > limit && last ? encodeQueueCursor(status, { priority: QUEUE_PRIORITY[last.status], waitingSince: last.waitingSince, id: last.id }) : null,
+    };
   }
 
   async inviteCs(principal: Principal, communityId: string, userId: string, trx?: Transaction): Promise<void> {
@@ -156,8 +170,7 @@ export class OfficialService {
 
   /** An official community (404 unknown; 409 NOT_OFFICIAL for a club or lounge). */
   private async official(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
-    const query = Community.query(db).findById(id);
-    const community = await (options.lock ? query.forUpdate() : query);
+    const community = await findCommunity(db, id, options);
     if (!community) throw communityNotFound();
     if (community.type !== 'official') throw notOfficial();
     return community;
@@ -169,12 +182,12 @@ export class OfficialService {
     return community;
   }
 
-  private async roleOf(db: Db, community: Community, principal: Principal) {
-    return (await CommunityMember.query(db).findOne({ communityId: community.id, userId: principal.user.id }))?.role;
+  private async roleOf(db: Db, community: Community, principal: Principal, options: { lock?: 'share' } = {}) {
+    return (await findMember(db, community.id, principal.user.id, options))?.role;
   }
 
-  private async requireStaff(db: Db, community: Community, principal: Principal): Promise<void> {
-    const role = await this.roleOf(db, community, principal);
+  private async requireStaff(db: Db, community: Community, principal: Principal, options: { lock?: 'share' } = {}): Promise<void> {
+    const role = await this.roleOf(db, community, principal, options);
     if (!role || !STAFF_ROLES.includes(role)) throw notCsStaff();
   }
 

@@ -1,11 +1,12 @@
-// Membership: joining pays the fees (to the creator, in one transaction), leaving, members, and the money
-// invariants under concurrency.
+// Membership: joining pays the fees (to the creator, in one transaction), leaving, members, moderators, and
+// the money invariants under concurrency.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createCommunity, getCommunity, joinCommunity, leaveCommunity, listCommunityMembers, listLedgerEntries,
-  type CommunityCreateRequest,
+  createCommunity, deleteCommunity, getCommunity, joinCommunity, leaveCommunity, listCommunityMembers, listLedgerEntries,
+  updateCommunityMemberRole, type CommunityCreateRequest,
 } from '@platform/client';
 import { expectLedgersConsistent } from '../../helpers/money.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 import { balanceOf, fund } from '../../helpers/wallets.js';
@@ -144,5 +145,63 @@ describe('listCommunityMembers', () => {
     expect(data!.members).toEqual([expect.objectContaining({ userId: alice.user.id, userName: 'Alice', userImage: null, role: 'creator' })]);
     expect((await listCommunityMembers({ path: { id: UNKNOWN } })).response.status).toBe(404);
     expect((await listCommunityMembers({ path: { id: 'x' } })).response.status).toBe(400);
+  });
+});
+
+describe('updateCommunityMemberRole', () => {
+  it('lets the creator appoint a moderator and remove them (200 with the member, idempotent), never charging', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const id = await community(alice, { joinFee: 1 });
+    await fund(bob, 1);
+    await joinCommunity({ path: { id }, ...bob.as });
+    const appointed = await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as });
+    expect(appointed.response.status).toBe(200);
+    expect(appointed.data).toMatchObject({ userId: bob.user.id, role: 'moderator', userName: 'Bob', userImage: null });
+    expect((await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as })).data!.role).toBe('moderator');
+    expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => [m.userName, m.role])).toEqual([['Alice', 'creator'], ['Bob', 'moderator']]);
+    expect((await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'member' }, ...alice.as })).data).toEqual(appointed.data && { ...appointed.data, role: 'member' });
+    expect(await balanceOf(bob)).toBe(0);
+    expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(2);
+  });
+
+  it('refuses everyone but the creator (403 NOT_CREATOR, moderators too), non-members (404), the creator\'s own role (409)', async () => {
+    const alice = await newUser('Alice');
+    const [moderator, member, outsider] = [await newUser('Moderator'), await newUser('Member'), await newUser('Outsider')];
+    const id = await community(alice);
+    for (const user of [moderator, member]) await joinCommunity({ path: { id }, ...user.as });
+    await updateCommunityMemberRole({ path: { id, user_id: moderator.user.id }, body: { role: 'moderator' }, ...alice.as });
+    for (const caller of [moderator, member, outsider]) {
+      const refused = await updateCommunityMemberRole({ path: { id, user_id: member.user.id }, body: { role: 'moderator' }, ...caller.as });
+      expect(refused.response.status).toBe(403);
+      expect(refused.error).toMatchObject({ code: 'NOT_CREATOR' });
+    }
+    expect((await updateCommunityMemberRole({ path: { id, user_id: alice.user.id }, body: { role: 'moderator' }, ...moderator.as })).error).toMatchObject({ code: 'NOT_CREATOR' });
+    expect((await updateCommunityMemberRole({ path: { id, user_id: outsider.user.id }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
+    expect((await updateCommunityMemberRole({ path: { id, user_id: UNKNOWN }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
+    const own = await updateCommunityMemberRole({ path: { id, user_id: alice.user.id }, body: { role: 'member' }, ...alice.as });
+    expect(own.response.status).toBe(409);
+    expect(own.error).toMatchObject({ code: 'CREATOR_ROLE_FIXED' });
+    expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => m.role)).toEqual(['creator', 'moderator', 'member']);
+  });
+
+  it('validates the body (400 naming role, 413) and ids (400), needs a caller (401), and refuses unknown (404) and archived (409) communities', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const id = await community(alice);
+    await joinCommunity({ path: { id }, ...bob.as });
+    const path = { id, user_id: bob.user.id };
+    for (const role of ['creator', 'cs_agent', 'admin']) {
+      const bad = await updateCommunityMemberRole({ path, body: { role } as never, ...alice.as });
+      expect(bad.response.status).toBe(400);
+      expect(fieldsOf(bad.error)).toEqual(['body:role']);
+    }
+    expect((await updateCommunityMemberRole({ path, body: {} as never, ...alice.as })).response.status).toBe(400);
+    expect((await updateCommunityMemberRole({ path: { id, user_id: 'x' }, body: { role: 'member' }, ...alice.as })).response.status).toBe(400);
+    expect((await updateCommunityMemberRole({ path, body: { role: 'x'.repeat(1_100_000) } as never, ...alice.as })).response.status).toBe(413);
+    expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' } })).response.status).toBe(401);
+    expect((await updateCommunityMemberRole({ path: { id: UNKNOWN, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'NOT_FOUND' });
+    await deleteCommunity({ path: { id }, ...alice.as });
+    expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
   });
 });

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -811,8 +811,8 @@ export const joinCommunity = <ThrowOnError extends boolean = false>(options: Opt
  *
  * - The creator cannot leave: 409 `CREATOR_CANNOT_LEAVE` (archive the community instead).
  * - A caller who is not a member gets 409 `NOT_A_MEMBER`.
- * - A CS agent who leaves gives up their `human_active` conversations: they go back to `waiting_human`
- * (with `assignedCsId` null) so another agent can accept them.
+ * - A CS agent or moderator who leaves gives up their `human_active` conversations: they go back to
+ * `waiting_human` (with `assignedCsId` null) so another agent can accept them.
  * - Leaving an archived community is allowed.
  *
  * **Who may call:** any signed-in member except the creator.
@@ -848,6 +848,48 @@ export const leaveCommunity = <ThrowOnError extends boolean = false>(options: Op
  *
  */
 export const listCommunityMembers = <ThrowOnError extends boolean = false>(options: Options<ListCommunityMembersData, ThrowOnError>) => (options.client ?? client).get<ListCommunityMembersResponses, ListCommunityMembersErrors, ThrowOnError>({ url: '/api/communities/{id}/members', ...options });
+
+/**
+ * Appoint or remove a moderator
+ *
+ * Changes a member's role and returns the member. Moderators help the creator run the community: in an
+ * official community they have the CS rights of the creator (the CS queue, accepting transfers, resolving
+ * and writing in any conversation, inviting CS agents); they cannot change the community, its agents or
+ * its roles.
+ *
+ * - `role: moderator` makes a member or a CS agent a moderator; `role: member` makes a moderator or a CS
+ * agent a plain member. Setting the role the member already has changes nothing (200).
+ * - Someone who loses their staff role this way gives up their `human_active` conversations: they go back
+ * to `waiting_human` (with `assignedCsId` null), as when a CS agent leaves.
+ * - Nothing is charged: the user must already be a member (404 `MEMBER_NOT_FOUND` otherwise).
+ * - The creator's role never changes: 409 `CREATOR_ROLE_FIXED`.
+ * - An archived community is 409 `COMMUNITY_ARCHIVED`.
+ *
+ * **Who may call:** the community's creator (others, moderators included, get 403 `NOT_CREATOR`).
+ *
+ */
+export const updateCommunityMemberRole = <ThrowOnError extends boolean = false>(options: Options<UpdateCommunityMemberRoleData, ThrowOnError>) => (options.client ?? client).patch<UpdateCommunityMemberRoleResponses, UpdateCommunityMemberRoleErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/communities/{id}/members/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * List a community's agents
@@ -1289,13 +1331,25 @@ export const getCsStatus = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * View the CS queue
  *
- * Lists the community's customer-service conversations for its staff, ordered by status priority
- * `waiting_human` > `human_active` > `ai_active` > `resolved`, then by waiting time, longest first
+ * Lists the community's customer-service conversations for its staff, a page at a time, ordered by status
+ * priority `waiting_human` > `human_active` > `ai_active` > `resolved`, then by waiting time, longest first
  * (`updatedAt` ascending: when the conversation entered its current status or assignment), then `id`.
+ * Each entry shows the customer (`userId`, `userName`, `userImage`) and the assigned CS agent
+ * (`assignedCsId`).
  *
  * - `status` (optional) keeps only conversations in that status, e.g. `waiting_human` for the
  * conversations to accept.
- * - Not paginated.
+ * - `limit`: 1 to 100 (default 50); above 100 is a 400 `VALIDATION_FAILED`, not clamped.
+ * - `nextCursor` is `null` on the last page. Otherwise pass it as `cursor`, with the same `status`, for
+ * the next page. A cursor is opaque: one this operation did not return, or one returned for another
+ * `status`, is a 400 `VALIDATION_FAILED` naming `cursor`.
+ * - **Paging while the queue moves.** Each page is read when it is asked for. A cursor is a position in
+ * the order (the last entry's status priority, waiting time and id), not a snapshot. Conversations that
+ * do not change between two pages are listed exactly once across the pages, in order, none missing.
+ * A conversation whose status or assignment changes in between moves to its new place: it is listed
+ * again (with its new status) if that place is after the cursor, and not on the following pages if it is
+ * before it. So a customer who starts waiting while you page takes the last place of the `waiting_human`
+ * entries: once your cursor is past them, read the first page again (no `cursor`) to see the customer.
  * - Works in archived communities too. 409 `NOT_OFFICIAL` for a community that is not official.
  * - Callers who are not the creator, a moderator or a CS agent get 403 `NOT_CS_STAFF`.
  *

@@ -920,8 +920,9 @@ export type Success = {
 /**
  * CommunityMemberRole
  *
- * A member's role: `creator` (exactly one, can never leave), `moderator`, `cs_agent` (answers customer
- * service; made by `inviteCsAgent`) or `member`.
+ * A member's role: `creator` (exactly one, can never leave), `moderator` (appointed and removed by the
+ * creator with `updateCommunityMemberRole`), `cs_agent` (answers customer service; made by
+ * `inviteCsAgent`) or `member`.
  *
  */
 export type CommunityMemberRole = 'creator' | 'moderator' | 'cs_agent' | 'member';
@@ -982,6 +983,20 @@ export type CommunityMember = {
  */
 export type CommunityMemberList = {
     members: Array<CommunityMember>;
+};
+
+/**
+ * CommunityMemberUpdateRequest
+ *
+ * The member's new role.
+ */
+export type CommunityMemberUpdateRequest = {
+    /**
+     * `moderator` appoints the member a moderator; `member` removes a moderator's (or a CS agent's) role.
+     * The creator's role never changes, and CS agents are made with `inviteCsAgent`.
+     *
+     */
+    role: 'moderator' | 'member';
 };
 
 /**
@@ -1452,13 +1467,18 @@ export type CsQueueEntry = {
 /**
  * CsQueue
  *
- * A community's customer-service conversations, ordered by status priority (`waiting_human`,
+ * One page of a community's customer-service conversations, ordered by status priority (`waiting_human`,
  * `human_active`, `ai_active`, `resolved`), then by `updatedAt` ascending (longest waiting first), then
  * `id`.
  *
  */
 export type CsQueue = {
     queue: Array<CsQueueEntry>;
+    /**
+     * Pass it as `cursor` (with the same `status`) for the next page; `null` when this page is the last.
+     *
+     */
+    nextCursor: string | null;
 };
 
 /**
@@ -3628,6 +3648,11 @@ export type CommunityLimitQuery = number;
 export type CommunityIdPath = string;
 
 /**
+ * The member's user id (`userId` of a community member, not the membership's `id`).
+ */
+export type CommunityMemberUserIdPath = string;
+
+/**
  * The agent listing's id (`listingId` of a community agent, not the community-agent row's `id`).
  */
 export type ListingIdPath = string;
@@ -3653,6 +3678,18 @@ export type ConversationIdQuery = string;
  * Only conversations in this status. Without it, every status is listed (resolved ones last).
  */
 export type CommunityCsQueueStatusQuery = ConversationStatus;
+
+/**
+ * Queue entries per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+ */
+export type CommunityCsQueueLimitQuery = number;
+
+/**
+ * Where the next page starts: the `nextCursor` of the previous page, passed unchanged with the same
+ * `status`. Opaque. Without it, the first page (the head of the queue) is returned.
+ *
+ */
+export type CommunityCsQueueCursorQuery = string;
 
 /**
  * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
@@ -4785,6 +4822,60 @@ export type ListCommunityMembersResponses = {
 
 export type ListCommunityMembersResponse = ListCommunityMembersResponses[keyof ListCommunityMembersResponses];
 
+export type UpdateCommunityMemberRoleData = {
+    body: CommunityMemberUpdateRequest;
+    path: {
+        /**
+         * The community's id.
+         */
+        id: string;
+        /**
+         * The member's user id (`userId` of a community member, not the membership's `id`).
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/communities/{id}/members/{user_id}';
+};
+
+export type UpdateCommunityMemberRoleErrors = {
+    /**
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     */
+    400: Problem;
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem;
+    /**
+     * The caller is authenticated but not allowed to perform this operation on this resource.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist, or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state of the resource; `code` says how.
+     */
+    409: Problem;
+    /**
+     * The request body is larger than the server accepts (1 MB).
+     */
+    413: Problem;
+};
+
+export type UpdateCommunityMemberRoleError = UpdateCommunityMemberRoleErrors[keyof UpdateCommunityMemberRoleErrors];
+
+export type UpdateCommunityMemberRoleResponses = {
+    /**
+     * The member, with their new role.
+     */
+    200: CommunityMember;
+};
+
+export type UpdateCommunityMemberRoleResponse = UpdateCommunityMemberRoleResponses[keyof UpdateCommunityMemberRoleResponses];
+
 export type ListCommunityAgentsData = {
     body?: never;
     path: {
@@ -5334,6 +5425,16 @@ export type GetCsQueueData = {
          * Only conversations in this status. Without it, every status is listed (resolved ones last).
          */
         status?: ConversationStatus;
+        /**
+         * Queue entries per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+        /**
+         * Where the next page starts: the `nextCursor` of the previous page, passed unchanged with the same
+         * `status`. Opaque. Without it, the first page (the head of the queue) is returned.
+         *
+         */
+        cursor?: string;
     };
     url: '/api/communities/{id}/cs-queue';
 };
@@ -5365,7 +5466,7 @@ export type GetCsQueueError = GetCsQueueErrors[keyof GetCsQueueErrors];
 
 export type GetCsQueueResponses = {
     /**
-     * The queue, by status priority then longest waiting first.
+     * Up to `limit` entries of the queue, by status priority then longest waiting first.
      */
     200: CsQueue;
 };

@@ -1,0 +1,17 @@
+// The reads every community, customer-service and conversation operation starts with: the community by id
+// and a user's membership. Plain knex sending the statements Objection's findById / findOne send: these
+// run on every such request, and Objection's model building cost 0.4-1 ms a request there (the communities
+// and customer-service rows of docs/benchmarks.md).
+import type { Db } from '../platform/transactions.js';
+import type { Community, CommunityMember } from './models.js';
+
+export async function findCommunity(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community | undefined> {
+  const query = db('communities').select('communities.*').where('communities.id', id);
+  return ((await (options.lock ? query.forUpdate() : query)) as Community[])[0];
+}
+
+/** `share`: held until the transaction ends, so that a concurrent change of the membership waits for it. */
+export async function findMember(db: Db, communityId: string, userId: string, options: { lock?: 'share' } = {}): Promise<CommunityMember | undefined> {
+  const query = db('community_members').select('community_members.*').where({ communityId, userId });
+  return ((await (options.lock === 'share' ? query.forShare() : query)) as CommunityMember[])[0];
+}
