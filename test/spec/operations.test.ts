@@ -37,6 +37,7 @@ const PLATFORM = [
   'POST /api/auth/api-keys', 'GET /api/auth/api-keys', 'DELETE /api/auth/api-keys/{id}',
   'GET /api/wallet', 'GET /api/wallet/ledger', 'POST /api/admin/wallets/{user_id}/credits',
   'GET /api/audio/{id}', 'POST /api/lounge/{id}/subscription', 'DELETE /api/lounge/{id}/subscription',
+  'PATCH /api/communities/{id}/members/{user_id}',
   'GET /api/agent-listings', 'POST /api/agent-listings', 'GET /api/agent-listings/{id}',
   'PATCH /api/agent-listings/{id}', 'DELETE /api/agent-listings/{id}',
   'GET /api/conversations/{conversation_id}/messages', 'POST /api/conversations/{conversation_id}/messages',
