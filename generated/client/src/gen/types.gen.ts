@@ -3831,19 +3831,37 @@ export type SignUpErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * An account with this email already exists (`EMAIL_TAKEN`; emails are compared case-insensitively).
      */
-    409: Problem;
+    409: Problem & {
+        code: 'EMAIL_TAKEN';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Too many requests from this client; retry after `Retry-After` seconds.
      */
-    429: Problem;
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SignUpError = SignUpErrors[keyof SignUpErrors];
@@ -3868,21 +3886,39 @@ export type SignInErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * The email or the password is wrong (`INVALID_CREDENTIALS`). The answer is the same for an unknown email
      * and for a wrong password, so it does not reveal whether an account exists.
      *
      */
-    401: Problem;
+    401: Problem & {
+        code: 'INVALID_CREDENTIALS';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Too many requests from this client; retry after `Retry-After` seconds.
      */
-    429: Problem;
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SignInError = SignInErrors[keyof SignInErrors];
@@ -3907,7 +3943,19 @@ export type SignOutErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SignOutError = SignOutErrors[keyof SignOutErrors];
@@ -3932,11 +3980,25 @@ export type GetSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetSessionError = GetSessionErrors[keyof GetSessionErrors];
@@ -3961,11 +4023,25 @@ export type ListApiKeysErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
@@ -3990,19 +4066,37 @@ export type CreateApiKeyErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller already has 25 active API keys (`API_KEY_LIMIT`). Delete one before creating another.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'API_KEY_LIMIT';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -4032,15 +4126,31 @@ export type DeleteApiKeyErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteApiKeyError = DeleteApiKeyErrors[keyof DeleteApiKeyErrors];
@@ -4082,7 +4192,19 @@ export type ListSpacesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListSpacesError = ListSpacesErrors[keyof ListSpacesErrors];
@@ -4107,15 +4229,31 @@ export type CreateSpaceErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateSpaceError = CreateSpaceErrors[keyof CreateSpaceErrors];
@@ -4145,19 +4283,37 @@ export type DeleteSpaceErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_SPACE_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteSpaceError = DeleteSpaceErrors[keyof DeleteSpaceErrors];
@@ -4187,15 +4343,31 @@ export type GetSpaceErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetSpaceError = GetSpaceErrors[keyof GetSpaceErrors];
@@ -4225,15 +4397,31 @@ export type ListSpaceSessionsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListSpaceSessionsError = ListSpaceSessionsErrors[keyof ListSpaceSessionsErrors];
@@ -4263,15 +4451,31 @@ export type CreateSpaceSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateSpaceSessionError = CreateSpaceSessionErrors[keyof CreateSpaceSessionErrors];
@@ -4305,27 +4509,49 @@ export type JoinSpaceSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_AGENT_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'SESSION_ENDED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type JoinSpaceSessionError = JoinSpaceSessionErrors[keyof JoinSpaceSessionErrors];
@@ -4363,19 +4589,37 @@ export type LeaveSpaceSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND' | 'NOT_PARTICIPANT';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LeaveSpaceSessionError = LeaveSpaceSessionErrors[keyof LeaveSpaceSessionErrors];
@@ -4428,7 +4672,19 @@ export type ListCommunitiesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunitiesError = ListCommunitiesErrors[keyof ListCommunitiesErrors];
@@ -4453,19 +4709,37 @@ export type CreateCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateCommunityError = CreateCommunityErrors[keyof CreateCommunityErrors];
@@ -4490,11 +4764,25 @@ export type ListMyCommunitiesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListMyCommunitiesError = ListMyCommunitiesErrors[keyof ListMyCommunitiesErrors];
@@ -4519,11 +4807,25 @@ export type ListJoinedCommunitiesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListJoinedCommunitiesError = ListJoinedCommunitiesErrors[keyof ListJoinedCommunitiesErrors];
@@ -4553,19 +4855,37 @@ export type DeleteCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteCommunityError = DeleteCommunityErrors[keyof DeleteCommunityErrors];
@@ -4595,11 +4915,25 @@ export type GetCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetCommunityError = GetCommunityErrors[keyof GetCommunityErrors];
@@ -4629,27 +4963,49 @@ export type UpdateCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'LOUNGE_FEES_FIXED' | 'TYPE_CHANGE_NOT_ALLOWED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateCommunityError = UpdateCommunityErrors[keyof UpdateCommunityErrors];
@@ -4679,23 +5035,43 @@ export type JoinCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
      */
-    402: Problem;
+    402: Problem & {
+        code: 'INSUFFICIENT_BALANCE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_MEMBER' | 'COMMUNITY_ARCHIVED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type JoinCommunityError = JoinCommunityErrors[keyof JoinCommunityErrors];
@@ -4725,19 +5101,37 @@ export type LeaveCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'CREATOR_CANNOT_LEAVE' | 'NOT_A_MEMBER';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LeaveCommunityError = LeaveCommunityErrors[keyof LeaveCommunityErrors];
@@ -4767,11 +5161,25 @@ export type ListCommunityMembersErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunityMembersError = ListCommunityMembersErrors[keyof ListCommunityMembersErrors];
@@ -4801,11 +5209,25 @@ export type ListCommunityAgentsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunityAgentsError = ListCommunityAgentsErrors[keyof ListCommunityAgentsErrors];
@@ -4835,27 +5257,49 @@ export type AddCommunityAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'AGENT_ALREADY_ADDED' | 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type AddCommunityAgentError = AddCommunityAgentErrors[keyof AddCommunityAgentErrors];
@@ -4889,23 +5333,43 @@ export type RemoveCommunityAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_NOT_IN_COMMUNITY' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RemoveCommunityAgentError = RemoveCommunityAgentErrors[keyof RemoveCommunityAgentErrors];
@@ -4946,19 +5410,37 @@ export type ListCommunityMessagesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_MEMBER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunityMessagesError = ListCommunityMessagesErrors[keyof ListCommunityMessagesErrors];
@@ -4988,27 +5470,49 @@ export type SendCommunityMessageErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SendCommunityMessageError = SendCommunityMessageErrors[keyof SendCommunityMessageErrors];
@@ -5038,31 +5542,55 @@ export type ChatWithCommunityAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
      */
-    402: Problem;
+    402: Problem & {
+        code: 'INSUFFICIENT_BALANCE';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_NOT_IN_COMMUNITY' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ChatWithCommunityAgentError = ChatWithCommunityAgentErrors[keyof ChatWithCommunityAgentErrors];
@@ -5094,19 +5622,37 @@ export type StartOfficialChatErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type StartOfficialChatError = StartOfficialChatErrors[keyof StartOfficialChatErrors];
@@ -5140,27 +5686,49 @@ export type RequestHumanTransferErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CUSTOMER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'HUMAN_HANDOFF_UNAVAILABLE' | 'HUMAN_IN_CONTROL' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RequestHumanTransferError = RequestHumanTransferErrors[keyof RequestHumanTransferErrors];
@@ -5190,27 +5758,49 @@ export type AcceptTransferErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CS_STAFF';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_ACCEPTED' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL' | 'NOT_WAITING_HUMAN';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type AcceptTransferError = AcceptTransferErrors[keyof AcceptTransferErrors];
@@ -5240,27 +5830,49 @@ export type ResolveConversationErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ASSIGNED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ResolveConversationError = ResolveConversationErrors[keyof ResolveConversationErrors];
@@ -5295,19 +5907,37 @@ export type GetCsStatusErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_OFFICIAL';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetCsStatusError = GetCsStatusErrors[keyof GetCsStatusErrors];
@@ -5342,23 +5972,43 @@ export type GetCsQueueErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CS_STAFF';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_OFFICIAL';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetCsQueueError = GetCsQueueErrors[keyof GetCsQueueErrors];
@@ -5388,27 +6038,49 @@ export type InviteCsAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR_OR_MODERATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND' | 'USER_NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_STAFF' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type InviteCsAgentError = InviteCsAgentErrors[keyof InviteCsAgentErrors];
@@ -5438,27 +6110,49 @@ export type RequestVerificationErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_VERIFIED' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL' | 'VERIFICATION_PENDING';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RequestVerificationError = RequestVerificationErrors[keyof RequestVerificationErrors];
@@ -5483,19 +6177,37 @@ export type CreateLoungeErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateLoungeError = CreateLoungeErrors[keyof CreateLoungeErrors];
@@ -5525,11 +6237,25 @@ export type GetLoungeErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetLoungeError = GetLoungeErrors[keyof GetLoungeErrors];
@@ -5559,15 +6285,31 @@ export type StartLoungeChatErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type StartLoungeChatError = StartLoungeChatErrors[keyof StartLoungeChatErrors];
@@ -5601,19 +6343,37 @@ export type CancelLoungeSubscriptionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_SUBSCRIBED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CancelLoungeSubscriptionError = CancelLoungeSubscriptionErrors[keyof CancelLoungeSubscriptionErrors];
@@ -5643,23 +6403,43 @@ export type SubscribeToLoungeErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
      */
-    402: Problem;
+    402: Problem & {
+        code: 'INSUFFICIENT_BALANCE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_SUBSCRIBED' | 'NO_SUBSCRIPTION';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SubscribeToLoungeError = SubscribeToLoungeErrors[keyof SubscribeToLoungeErrors];
@@ -5689,19 +6469,37 @@ export type GetLoungeDashboardErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_LOUNGE_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetLoungeDashboardError = GetLoungeDashboardErrors[keyof GetLoungeDashboardErrors];
@@ -5731,15 +6529,31 @@ export type ListVerificationRequestsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'ADMIN_REQUIRED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListVerificationRequestsError = ListVerificationRequestsErrors[keyof ListVerificationRequestsErrors];
@@ -5769,27 +6583,49 @@ export type ReviewVerificationRequestErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'ADMIN_REQUIRED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_REVIEWED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ReviewVerificationRequestError = ReviewVerificationRequestErrors[keyof ReviewVerificationRequestErrors];
@@ -5814,11 +6650,25 @@ export type GetWalletErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetWalletError = GetWalletErrors[keyof GetWalletErrors];
@@ -5852,11 +6702,25 @@ export type ListLedgerEntriesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListLedgerEntriesError = ListLedgerEntriesErrors[keyof ListLedgerEntriesErrors];
@@ -5886,27 +6750,49 @@ export type CreditWalletErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'ADMIN_REQUIRED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'IDEMPOTENCY_KEY_REUSED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreditWalletError = CreditWalletErrors[keyof CreditWalletErrors];
@@ -5952,11 +6838,25 @@ export type ListAgentListingsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListAgentListingsError = ListAgentListingsErrors[keyof ListAgentListingsErrors];
@@ -5981,15 +6881,31 @@ export type CreateAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateAgentListingError = CreateAgentListingErrors[keyof CreateAgentListingErrors];
@@ -6019,19 +6935,37 @@ export type DeleteAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'FORBIDDEN';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteAgentListingError = DeleteAgentListingErrors[keyof DeleteAgentListingErrors];
@@ -6061,15 +6995,31 @@ export type GetAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetAgentListingError = GetAgentListingErrors[keyof GetAgentListingErrors];
@@ -6099,23 +7049,43 @@ export type UpdateAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'FORBIDDEN';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateAgentListingError = UpdateAgentListingErrors[keyof UpdateAgentListingErrors];
@@ -6156,15 +7126,31 @@ export type ListConversationMessagesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListConversationMessagesError = ListConversationMessagesErrors[keyof ListConversationMessagesErrors];
@@ -6194,27 +7180,49 @@ export type SendConversationMessageErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ASSIGNED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'NOT_IN_HUMAN_CONTROL' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SendConversationMessageError = SendConversationMessageErrors[keyof SendConversationMessageErrors];
@@ -6244,27 +7252,49 @@ export type ChatInConversationErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CUSTOMER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'AI_UNAVAILABLE' | 'COMMUNITY_ARCHIVED' | 'HUMAN_IN_CONTROL' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ChatInConversationError = ChatInConversationErrors[keyof ChatInConversationErrors];
@@ -6310,11 +7340,23 @@ export type ListRoomsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomsError = ListRoomsErrors[keyof ListRoomsErrors];
@@ -6339,15 +7381,29 @@ export type CreateRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateRoomError = CreateRoomErrors[keyof CreateRoomErrors];
@@ -6372,11 +7428,23 @@ export type ListAgentRolesErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListAgentRolesError = ListAgentRolesErrors[keyof ListAgentRolesErrors];
@@ -6401,15 +7469,29 @@ export type CreateAgentRoleDocumentErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateAgentRoleDocumentError = CreateAgentRoleDocumentErrors[keyof CreateAgentRoleDocumentErrors];
@@ -6434,11 +7516,23 @@ export type ListRulesDocumentsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRulesDocumentsError = ListRulesDocumentsErrors[keyof ListRulesDocumentsErrors];
@@ -6463,15 +7557,29 @@ export type CreateRulesDocumentErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateRulesDocumentError = CreateRulesDocumentErrors[keyof CreateRulesDocumentErrors];
@@ -6501,15 +7609,29 @@ export type GetDocumentErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetDocumentError = GetDocumentErrors[keyof GetDocumentErrors];
@@ -6539,23 +7661,41 @@ export type CreateDocumentVersionErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_DOCUMENT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateDocumentVersionError = CreateDocumentVersionErrors[keyof CreateDocumentVersionErrors];
@@ -6585,15 +7725,29 @@ export type GetRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetRoomError = GetRoomErrors[keyof GetRoomErrors];
@@ -6623,19 +7777,35 @@ export type ArchiveRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ArchiveRoomError = ArchiveRoomErrors[keyof ArchiveRoomErrors];
@@ -6683,19 +7853,35 @@ export type ListRoomEventsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomEventsError = ListRoomEventsErrors[keyof ListRoomEventsErrors];
@@ -6741,19 +7927,35 @@ export type StreamRoomEventsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type StreamRoomEventsError = StreamRoomEventsErrors[keyof StreamRoomEventsErrors];
@@ -6803,19 +8005,35 @@ export type ListRoomTimelineErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomTimelineError = ListRoomTimelineErrors[keyof ListRoomTimelineErrors];
@@ -6845,19 +8063,35 @@ export type ListRoomInvitationsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomInvitationsError = ListRoomInvitationsErrors[keyof ListRoomInvitationsErrors];
@@ -6887,27 +8121,47 @@ export type CreateRoomInvitationErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT' | 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_INVITED' | 'ALREADY_PARTICIPANT' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateRoomInvitationError = CreateRoomInvitationErrors[keyof CreateRoomInvitationErrors];
@@ -6941,23 +8195,41 @@ export type AcceptRoomInvitationErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_INVITEE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_PARTICIPANT' | 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED' | 'ROOM_ARCHIVED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type AcceptRoomInvitationError = AcceptRoomInvitationErrors[keyof AcceptRoomInvitationErrors];
@@ -6987,19 +8259,35 @@ export type ListRoomInviteCandidatesErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomInviteCandidatesError = ListRoomInviteCandidatesErrors[keyof ListRoomInviteCandidatesErrors];
@@ -7029,23 +8317,33 @@ export type LookupRoomInviteeErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'INVITEE_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_PARTICIPANT';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
@@ -7053,7 +8351,19 @@ export type LookupRoomInviteeErrors = {
     /**
      * Too many requests from this client; retry after `Retry-After` seconds.
      */
-    429: Problem;
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LookupRoomInviteeError = LookupRoomInviteeErrors[keyof LookupRoomInviteeErrors];
@@ -7083,23 +8393,41 @@ export type LeaveRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'OWNER_CANNOT_LEAVE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LeaveRoomError = LeaveRoomErrors[keyof LeaveRoomErrors];
@@ -7129,27 +8457,47 @@ export type PostRoomMessageErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'IDEMPOTENCY_KEY_REUSED' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type PostRoomMessageError = PostRoomMessageErrors[keyof PostRoomMessageErrors];
@@ -7185,23 +8533,41 @@ export type DeleteRoomMessageErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ROOM_ARCHIVED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteRoomMessageError = DeleteRoomMessageErrors[keyof DeleteRoomMessageErrors];
@@ -7235,27 +8601,47 @@ export type EditRoomMessageErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'IDEMPOTENCY_KEY_REUSED' | 'MESSAGE_DELETED' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type EditRoomMessageError = EditRoomMessageErrors[keyof EditRoomMessageErrors];
@@ -7287,19 +8673,35 @@ export type ListRoomParticipantsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomParticipantsError = ListRoomParticipantsErrors[keyof ListRoomParticipantsErrors];
@@ -7333,23 +8735,41 @@ export type RemoveRoomParticipantErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'CANNOT_REMOVE_OWNER' | 'ROOM_ARCHIVED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RemoveRoomParticipantError = RemoveRoomParticipantErrors[keyof RemoveRoomParticipantErrors];
@@ -7383,27 +8803,47 @@ export type UpdateRoomAgentRoleErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_AN_AGENT' | 'PARTICIPANT_NOT_ACTIVE' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateRoomAgentRoleError = UpdateRoomAgentRoleErrors[keyof UpdateRoomAgentRoleErrors];
@@ -7433,27 +8873,47 @@ export type UpdateRoomRulesErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateRoomRulesError = UpdateRoomRulesErrors[keyof UpdateRoomRulesErrors];
@@ -7487,19 +8947,35 @@ export type GetRoomRunErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetRoomRunError = GetRoomRunErrors[keyof GetRoomRunErrors];
@@ -7544,19 +9020,35 @@ export type ListRoomRunToolEventsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomRunToolEventsError = ListRoomRunToolEventsErrors[keyof ListRoomRunToolEventsErrors];
@@ -7586,11 +9078,25 @@ export type GetAudioErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetAudioError = GetAudioErrors[keyof GetAudioErrors];
@@ -7615,7 +9121,19 @@ export type GetHealthErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
@@ -7640,7 +9158,19 @@ export type GetReadinessErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
     /**
      * Not ready: a dependency check failed (the database is unreachable). Load balancers should stop routing to
      * this instance until it answers 200 again. The body is a `ReadinessStatus`, not a problem.
