@@ -26,7 +26,7 @@ describe('joinCommunity', () => {
     const bob = await newUser('Bob');
     const id = await community(alice);
     const { data, response } = await joinCommunity({ path: { id }, ...bob.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data).toEqual({ success: true });
     expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(2);
     const members = (await listCommunityMembers({ path: { id } })).data!.members;
@@ -39,7 +39,7 @@ describe('joinCommunity', () => {
     const bob = await newUser('Bob');
     const id = await community(alice, { joinFee: 4.99, monthlyFee: 0.29 });
     await fund(bob, 10);
-    expect((await joinCommunity({ path: { id }, ...bob.as })).response.status).toBe(200);
+    expect((await joinCommunity({ path: { id }, ...bob.as })).response?.status).toBe(200);
     expect(await balanceOf(bob)).toBe(4.72);
     expect(await balanceOf(alice)).toBe(5.28);
     const bobs = (await listLedgerEntries(bob.as)).data!.entries;
@@ -58,7 +58,7 @@ describe('joinCommunity', () => {
     const id = await community(alice, { joinFee: 5, monthlyFee: 1 });
     await fund(bob, 5.99);
     const { response, error } = await joinCommunity({ path: { id }, ...bob.as });
-    expect(response.status).toBe(402);
+    expect(response?.status).toBe(402);
     expect(error).toMatchObject({ code: 'INSUFFICIENT_BALANCE' });
     expect(await balanceOf(bob)).toBe(5.99);
     expect(await balanceOf(alice)).toBe(0);
@@ -73,7 +73,7 @@ describe('joinCommunity', () => {
     await fund(bob, 5);
     await joinCommunity({ path: { id }, ...bob.as });
     const again = await joinCommunity({ path: { id }, ...bob.as });
-    expect(again.response.status).toBe(409);
+    expect(again.response?.status).toBe(409);
     expect(again.error).toMatchObject({ code: 'ALREADY_MEMBER' });
     expect((await joinCommunity({ path: { id }, ...alice.as })).error).toMatchObject({ code: 'ALREADY_MEMBER' });
     expect(await balanceOf(bob)).toBe(4);
@@ -85,7 +85,7 @@ describe('joinCommunity', () => {
     const id = await community(alice, { joinFee: 3, monthlyFee: 2 });
     await fund(bob, 5);
     const results = await Promise.all(Array.from({ length: 50 }, () => joinCommunity({ path: { id }, ...bob.as })));
-    const statuses = results.map((r) => r.response.status).sort();
+    const statuses = results.map((r) => r.response?.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     expect(await balanceOf(bob)).toBe(0);
@@ -109,9 +109,9 @@ describe('joinCommunity', () => {
 
   it('refuses unknown (404), archived (409 COMMUNITY_ARCHIVED), anonymous (401) and bad ids (400)', async () => {
     const bob = await newUser('Bob');
-    expect((await joinCommunity({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await joinCommunity({ path: { id: UNKNOWN } })).response.status).toBe(401);
-    expect((await joinCommunity({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
+    expect((await joinCommunity({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await joinCommunity({ path: { id: UNKNOWN } })).response?.status).toBe(401);
+    expect((await joinCommunity({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
   });
 });
 
@@ -127,11 +127,11 @@ describe('leaveCommunity', () => {
     expect(await balanceOf(bob)).toBe(0);
     expect((await leaveCommunity({ path: { id }, ...bob.as })).error).toMatchObject({ code: 'NOT_A_MEMBER' });
     const creator = await leaveCommunity({ path: { id }, ...alice.as });
-    expect(creator.response.status).toBe(409);
+    expect(creator.response?.status).toBe(409);
     expect(creator.error).toMatchObject({ code: 'CREATOR_CANNOT_LEAVE' });
-    expect((await leaveCommunity({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await leaveCommunity({ path: { id } })).response.status).toBe(401);
-    expect((await leaveCommunity({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
+    expect((await leaveCommunity({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await leaveCommunity({ path: { id } })).response?.status).toBe(401);
+    expect((await leaveCommunity({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
   });
 });
 
@@ -140,9 +140,9 @@ describe('listCommunityMembers', () => {
     const alice = await newUser('Alice');
     const id = await community(alice);
     const { data, response } = await listCommunityMembers({ path: { id } });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.members).toEqual([expect.objectContaining({ userId: alice.user.id, userName: 'Alice', userImage: null, role: 'creator' })]);
-    expect((await listCommunityMembers({ path: { id: UNKNOWN } })).response.status).toBe(404);
-    expect((await listCommunityMembers({ path: { id: 'x' } })).response.status).toBe(400);
+    expect((await listCommunityMembers({ path: { id: UNKNOWN } })).response?.status).toBe(404);
+    expect((await listCommunityMembers({ path: { id: 'x' } })).response?.status).toBe(400);
   });
 });
