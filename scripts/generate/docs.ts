@@ -8,7 +8,7 @@ import { codeSample } from './samples.js';
 import { bin } from './run.js';
 
 /** Guides, in the order they appear in the docs. */
-export const GUIDES = ['authentication', 'errors', 'pagination', 'idempotency', 'streaming'];
+export const GUIDES = ['authentication', 'errors', 'pagination', 'idempotency', 'streaming', 'changelog'];
 
 export function writeSamples(contract: Contract, outDir: string): Map<string, string> {
   mkdirSync(outDir, { recursive: true });
