@@ -1,7 +1,8 @@
 // `npm run generate`: openapi/ -> generated/ and docs/index.html, deterministically.
 // `npm run generate:check`: the same into a temporary directory, then fails naming every file that differs
 // from what is committed.
-//   1. lint openapi/ (redocly.yaml) and bundle it into generated/openapi.json, the one file everything reads
+//   1. lint openapi/ (redocly.yaml) and bundle it into generated/openapi.json, the one file everything reads,
+//      with each problem response narrowed to the codes its operation documents (generate/operation-problem-codes.ts)
 //   2. generated/client      typed client package (@hey-api/openapi-ts)
 //   3. generated/server      operation table and the Handlers type, built on the client's types
 //   4. generated/validators  AJV standalone validators for every input and documented response
@@ -13,6 +14,7 @@ import { join, relative } from 'node:path';
 import { bin, repoRoot, run } from './generate/run.js';
 import { checkPathFilesReferenced, loadContract } from './generate/contract.js';
 import { generateClient } from './generate/client.js';
+import { applyProblemCodes } from './generate/operation-problem-codes.js';
 import { generateServerTypes } from './generate/server-types.js';
 import { generateValidators } from './generate/validators.js';
 import { generateDocs, writeSamples } from './generate/docs.js';
@@ -70,8 +72,10 @@ async function main(): Promise<void> {
     }
     mkdirSync(generatedDir, { recursive: true });
     run(bin('redocly'), ['bundle', 'openapi/openapi.yaml', '--output', bundlePath, '--lint-config', 'off']);
-    // Stable formatting, whatever the bundler's.
-    writeFileSync(bundlePath, `${JSON.stringify(JSON.parse(readFileSync(bundlePath, 'utf8')), null, 2)}\n`);
+    // Each problem response narrowed to the codes its operation documents; stable formatting, whatever the bundler's.
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    applyProblemCodes(bundle);
+    writeFileSync(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
   });
   const contract = loadContract(bundlePath);
   await step('client', () => generateClient(contract, bundlePath, join(generatedDir, 'client')));

@@ -93,7 +93,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET') log.debug({ err: error }, 'client closed the stream');
     else log.error({ err: error }, 'stream error');
   });
-  app.use(requestLifecycle(log));
+  app.use(requestLifecycle(log, config));
   app.use(compression());
   app.use(cors(api, config.corsOrigins, SITE_PATHS));
   app.use(problemTypes());

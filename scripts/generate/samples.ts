@@ -94,10 +94,11 @@ export function codeSample(contract: Contract, op: Operation): string {
   const call = Object.keys(args).length ? `${id}(${tsLiteral(args)})` : `${id}()`;
   const head = `import { ${id} } from '${CLIENT_PACKAGE}';\n\n`;
   if (isEventStream(op)) {
-    // The literal ends with ",\n}": the error callback goes in as its last property.
-    const literal = Object.keys(args).length ? tsLiteral(args).slice(0, -1) : '{\n';
-    const withErrors = `${id}(${literal}  onSseError: (error) => console.error(error),\n})`;
-    return `${head}const { stream } = await ${withErrors};\nfor await (const event of stream) {\n  console.log(event.type, event);\n}\n`;
+    // A refused stream throws from the iteration (StreamError: status, code, body, request id).
+    const indented = call.replace(/\n/g, '\n  ');
+    return `import { ${id}, StreamError } from '${CLIENT_PACKAGE}';\n\ntry {\n  const { stream } = await ${indented};\n` +
+      `  for await (const event of stream) console.log(event.type, event);\n} catch (error) {\n` +
+      `  if (error instanceof StreamError) console.error(error.status, error.code, error.requestId);\n  else throw error;\n}\n`;
   }
   const hasBody = Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && r.content);
   if (!hasBody) {

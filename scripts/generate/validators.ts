@@ -85,6 +85,7 @@ function parameterSchema(op: Operation, location: 'path' | 'query' | 'header'): 
 
 function plan(contract: Contract): Plan {
   const result: Plan = { params: [], bodies: [], responses: [], index: [] };
+  const sharedResponses = new Map<string, string>();
   for (const op of contract.operations) {
     const parts: string[] = [];
     for (const location of ['path', 'query', 'header'] as const) {
@@ -104,8 +105,15 @@ function plan(contract: Contract): Plan {
       const media = jsonMediaType(response.content) ?? (isEventStream(op) ? Object.entries(response.content ?? {})
         .find(([type]) => type === 'text/event-stream') : undefined);
       if (!media?.[1].schema) continue;
-      const name = validatorName(op.operationId, status);
-      result.responses.push([name, toAjvSchema(media[1].schema) as JsonObject]);
+      // Identical schemas (most problem responses: the same codes) share one compiled validator.
+      const schema = toAjvSchema(media[1].schema) as JsonObject;
+      const key = JSON.stringify(schema);
+      let name = sharedResponses.get(key);
+      if (!name) {
+        name = validatorName(op.operationId, status);
+        sharedResponses.set(key, name);
+        result.responses.push([name, schema]);
+      }
       responses.push([status, name]);
     }
     result.index.push({ op, parts, body: bodyName, bodyRequired: Boolean(op.requestBody?.required), responses });

@@ -1,15 +1,19 @@
 // The outer Koa middleware: request id, one structured access-log line per request, and the single place
-// where errors become responses in the shape of the operation's API.
+// where errors become responses in the shape of the operation's API. An error answer is checked against the
+// contract like any other response: its status and its problem `code` must be ones the operation documents.
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import type { OperationMeta } from '../../generated/server/index.js';
+import { validators } from '../../generated/validators/index.gen.js';
+import type { Config } from '../config.js';
 import { ApiError } from '../platform/errors.js';
-import { internalError, toWireError } from './problem.js';
+import { checkResponse } from './dispatch.js';
+import { internalError, toWireError, type WireError } from './problem.js';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function requestLifecycle(log: Logger): Koa.Middleware {
+export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
   return async (koa, next) => {
     const incoming = koa.get('x-request-id');
     const requestId = VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -20,7 +24,7 @@ export function requestLifecycle(log: Logger): Koa.Middleware {
     try {
       await next();
     } catch (error) {
-      writeError(koa, error);
+      writeError(koa, error, config);
     } finally {
       const operation = koa.state.operation as OperationMeta | undefined;
       const line = { method: koa.method, path: koa.path, operationId: operation?.operationId, status: koa.status, ms: Math.round((performance.now() - started) * 10) / 10 };
@@ -30,7 +34,7 @@ export function requestLifecycle(log: Logger): Koa.Middleware {
   };
 }
 
-function writeError(koa: Koa.Context, error: unknown): void {
+function writeError(koa: Koa.Context, error: unknown, config: Config): void {
   const operation = koa.state.operation as OperationMeta | undefined;
   let apiError: ApiError;
   if (error instanceof ApiError) {
@@ -41,7 +45,17 @@ function writeError(koa: Koa.Context, error: unknown): void {
     apiError = internalError();
   }
   const style = operation?.errorStyle ?? (koa.path.startsWith('/api/v1/') ? 'fastapi' : 'problem');
-  const wire = toWireError(apiError, style, koa.path, koa.state.requestId as string);
+  const requestId = koa.state.requestId as string;
+  let wire: WireError = toWireError(apiError, style, koa.path, requestId);
+  if (operation && wire.status !== 500) {
+    try {
+      checkResponse({ config }, operation, wire.status, wire.body, validators[operation.operationId as keyof typeof validators].responses[wire.status], koa.state.log);
+    } catch (violation) {
+      // strict: an undocumented status or code is a server bug, answered like any other.
+      koa.state.log.error({ err: violation }, 'unhandled error');
+      wire = toWireError(internalError(), style, koa.path, requestId);
+    }
+  }
   koa.status = wire.status;
   if (wire.headers) koa.set(wire.headers);
   koa.body = wire.body;

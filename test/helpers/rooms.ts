@@ -7,8 +7,8 @@ import type { TestUser } from './users.js';
 
 export const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-function ok<T>(result: { data?: T; error?: unknown; response: Response }, what: string): T {
-  if (!result.data) throw new Error(`${what} failed: ${result.response.status} ${JSON.stringify(result.error)}`);
+function ok<T>(result: { data?: T; error?: unknown; response?: Response }, what: string): T {
+  if (!result.data) throw new Error(`${what} failed: ${result.response?.status} ${JSON.stringify(result.error)}`);
   return result.data;
 }
 

@@ -12,7 +12,7 @@ export async function fund(user: TestUser, amount: number): Promise<void> {
   if (!admins.has(server)) admins.set(server, newAdmin({ client: user.as.client }));
   const admin = await admins.get(server)!;
   const { response, error } = await creditWallet({ path: { user_id: user.user.id }, body: { amount, reason: 'test funds', idempotencyKey: randomUUID() }, ...admin.as });
-  if (response.status !== 201) throw new Error(`funding failed: ${JSON.stringify(error)}`);
+  if (response?.status !== 201) throw new Error(`funding failed: ${JSON.stringify(error)}`);
 }
 
 export const balanceOf = async (user: TestUser) => (await getWallet(user.as)).data!.balance;

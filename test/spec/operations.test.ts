@@ -102,6 +102,14 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
     }
   });
 
+  it('lists 501 NOT_IMPLEMENTED, and narrows every problem response to the codes it can carry', () => {
+    expect(resolve(op.responses['501'])?.content?.['application/problem+json']?.schema?.properties?.code?.enum).toEqual(['NOT_IMPLEMENTED']);
+    for (const [status, raw] of Object.entries(op.responses)) {
+      const problem = resolve(raw).content?.['application/problem+json'];
+      if (problem) expect(problem.schema.properties?.code?.enum?.length, `${status}: x-problem-codes`).toBeGreaterThan(0);
+    }
+  });
+
   it('names its request body schema and lists 413 when it takes a body', () => {
     if (!op.requestBody) return;
     const body = resolve(op.requestBody);

@@ -14,7 +14,7 @@ const space = {
   description: null, category: 'gaming', tags: ['fun'], definition: {}, isPublic: true,
   createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
 };
-const problem = { type: '/problems/not-found', title: 'Not found', status: 404, code: 'NOT_FOUND' };
+const problem = { type: '/problems/not-found', title: 'Not found', status: 404, code: 'NOT_FOUND' as const };
 
 describe('Handlers', () => {
   it('accepts handlers that return documented statuses and bodies', () => {
@@ -36,7 +36,9 @@ describe('Handlers', () => {
     const noContent: H['deleteSpace'] = async () => ({ status: 200, body: space });
     // @ts-expect-error createSpace has no 409
     const conflict: H['createSpace'] = async () => ({ status: 409, body: problem });
-    expectTypeOf([wrongStatus, noContent, conflict]).toBeArray();
+    // @ts-expect-error getSpace's 404 carries NOT_FOUND only (x-problem-codes)
+    const wrongCode: H['getSpace'] = async () => ({ status: 404, body: { ...problem, code: 'NOT_SPACE_OWNER' as const } });
+    expectTypeOf([wrongStatus, noContent, conflict, wrongCode]).toBeArray();
   });
 
   it('rejects a body that does not match the status', () => {

@@ -19,7 +19,7 @@ describe('requestVerification', () => {
     const creator = await newUser('Creator');
     const id = await officialOf(creator);
     const { data, response } = await requestVerification({ path: { id }, body: { businessName: 'Acme Inc', businessRegistration: '12345', documentsUrl: 'https://docs.example.net/acme.pdf' }, ...creator.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     const listed = (await listVerificationRequests((await admin()).as)).data!.requests;
     expect(listed[0]).toMatchObject({ id: data!.requestId, communityId: id, requesterId: creator.user.id, businessName: 'Acme Inc', status: 'pending', reviewerNotes: null, reviewedAt: null, communityName: 'Acme Official' });
     expect((await listVerificationRequests({ query: { status: 'approved' }, ...(await admin()).as })).data!.requests.map((r) => r.id)).not.toContain(data!.requestId);
@@ -29,8 +29,8 @@ describe('requestVerification', () => {
     const creator = await newUser('Creator');
     const id = await officialOf(creator);
     const results = await Promise.all([requestVerification({ path: { id }, body: {}, ...creator.as }), requestVerification({ path: { id }, body: {}, ...creator.as })]);
-    expect(results.map((r) => r.response.status).sort()).toEqual([201, 409]);
-    expect(results.find((r) => r.response.status === 409)!.error).toMatchObject({ code: 'VERIFICATION_PENDING' });
+    expect(results.map((r) => r.response?.status).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.response?.status === 409)!.error).toMatchObject({ code: 'VERIFICATION_PENDING' });
     // While pending, the type cannot change.
     expect((await updateCommunity({ path: { id }, body: { type: 'club' }, ...creator.as })).error).toMatchObject({ code: 'TYPE_CHANGE_NOT_ALLOWED' });
   });
@@ -40,10 +40,10 @@ describe('requestVerification', () => {
     const id = await officialOf(creator);
     const other = await newUser('Other');
     expect((await requestVerification({ path: { id }, body: {}, ...other.as })).error).toMatchObject({ code: 'NOT_CREATOR' });
-    expect((await requestVerification({ path: { id }, body: { documentsUrl: 'not a url' }, ...creator.as })).response.status).toBe(400);
-    expect((await requestVerification({ path: { id }, body: { businessName: 'x'.repeat(1_100_000) }, ...creator.as })).response.status).toBe(413);
-    expect((await requestVerification({ path: { id }, body: {} })).response.status).toBe(401);
-    expect((await requestVerification({ path: { id: UNKNOWN }, body: {}, ...creator.as })).response.status).toBe(404);
+    expect((await requestVerification({ path: { id }, body: { documentsUrl: 'not a url' }, ...creator.as })).response?.status).toBe(400);
+    expect((await requestVerification({ path: { id }, body: { businessName: 'x'.repeat(1_100_000) }, ...creator.as })).response?.status).toBe(413);
+    expect((await requestVerification({ path: { id }, body: {} })).response?.status).toBe(401);
+    expect((await requestVerification({ path: { id: UNKNOWN }, body: {}, ...creator.as })).response?.status).toBe(404);
     const club = (await createCommunity({ body: { name: 'Club' }, ...creator.as })).data!.id;
     expect((await requestVerification({ path: { id: club }, body: {}, ...creator.as })).error).toMatchObject({ code: 'NOT_OFFICIAL' });
   });
@@ -73,21 +73,21 @@ describe('reviewVerificationRequest', () => {
       reviewVerificationRequest({ path: { id: requestId }, body: { status: 'rejected' }, ...(await admin()).as }),
       reviewVerificationRequest({ path: { id: requestId }, body: { status: 'approved' }, ...(await admin()).as }),
     ]);
-    expect(results.map((r) => r.response.status).sort()).toEqual([200, 409]);
-    const won = results[0]!.response.status === 200 ? 'rejected' : 'approved';
+    expect(results.map((r) => r.response?.status).sort()).toEqual([200, 409]);
+    const won = results[0]!.response?.status === 200 ? 'rejected' : 'approved';
     expect((await getCommunity({ path: { id } })).data!.isVerified).toBe(won === 'approved');
-    if (won === 'rejected') expect((await requestVerification({ path: { id }, body: {}, ...creator.as })).response.status).toBe(201);
+    if (won === 'rejected') expect((await requestVerification({ path: { id }, body: {}, ...creator.as })).response?.status).toBe(201);
   });
 
   it('is for admins only (403 ADMIN_REQUIRED, 401), 404 unknown, 400 bad input, 413 huge', async () => {
     const user = await newUser('User');
     expect((await listVerificationRequests(user.as)).error).toMatchObject({ code: 'ADMIN_REQUIRED' });
-    expect((await listVerificationRequests({})).response.status).toBe(401);
-    expect((await listVerificationRequests({ query: { status: 'lost' } as never, ...(await admin()).as })).response.status).toBe(400);
-    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' }, ...user.as })).response.status).toBe(403);
-    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' } })).response.status).toBe(401);
-    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' }, ...(await admin()).as })).response.status).toBe(404);
-    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'maybe' } as never, ...(await admin()).as })).response.status).toBe(400);
-    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved', reviewerNotes: 'x'.repeat(1_100_000) }, ...(await admin()).as })).response.status).toBe(413);
+    expect((await listVerificationRequests({})).response?.status).toBe(401);
+    expect((await listVerificationRequests({ query: { status: 'lost' } as never, ...(await admin()).as })).response?.status).toBe(400);
+    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' }, ...user.as })).response?.status).toBe(403);
+    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' } })).response?.status).toBe(401);
+    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' }, ...(await admin()).as })).response?.status).toBe(404);
+    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'maybe' } as never, ...(await admin()).as })).response?.status).toBe(400);
+    expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved', reviewerNotes: 'x'.repeat(1_100_000) }, ...(await admin()).as })).response?.status).toBe(413);
   });
 });

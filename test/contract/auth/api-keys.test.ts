@@ -10,18 +10,18 @@ describe('API keys', () => {
   it('creates a key shown once (201), lists it without the secret (200), deletes it (204), which revokes it', async () => {
     const alice = await newUser('Alice');
     const { data: created, response } = await createApiKey({ body: { name: 'laptop', expiresInDays: 7 }, ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect(created!.key).toMatch(/^pk_[A-Za-z0-9]{40}$/);
     expect(created!.prefix).toBe(created!.key.slice(0, 9));
     expect(Date.parse(created!.expiresAt!) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
 
     const listed = await listApiKeys(alice.as);
-    expect(listed.response.status).toBe(200);
+    expect(listed.response?.status).toBe(200);
     expect(listed.data!.apiKeys).toEqual([expect.objectContaining({ id: created!.id, name: 'laptop', prefix: created!.prefix })]);
     expect(JSON.stringify(listed.data)).not.toContain(created!.key);
 
-    expect((await deleteApiKey({ path: { id: created!.id }, ...alice.as })).response.status).toBe(204);
-    expect((await getSession({ auth: apiKey(created!.key) })).response.status).toBe(401);
+    expect((await deleteApiKey({ path: { id: created!.id }, ...alice.as })).response?.status).toBe(204);
+    expect((await getSession({ auth: apiKey(created!.key) })).response?.status).toBe(401);
     expect((await listApiKeys(alice.as)).data!.apiKeys).toEqual([]);
   });
 
@@ -29,33 +29,33 @@ describe('API keys', () => {
     const alice = await newUser('Alice');
     const mallory = await newUser('Mallory');
     const key = (await createApiKey({ body: { name: 'mine' }, ...alice.as })).data!;
-    expect((await deleteApiKey({ path: { id: key.id }, ...mallory.as })).response.status).toBe(404);
-    expect((await deleteApiKey({ path: { id: '00000000-0000-4000-8000-000000000000' }, ...alice.as })).response.status).toBe(404);
+    expect((await deleteApiKey({ path: { id: key.id }, ...mallory.as })).response?.status).toBe(404);
+    expect((await deleteApiKey({ path: { id: '00000000-0000-4000-8000-000000000000' }, ...alice.as })).response?.status).toBe(404);
     const bad = await deleteApiKey({ path: { id: 'not-a-uuid' }, ...alice.as });
-    expect(bad.response.status).toBe(400);
+    expect(bad.response?.status).toBe(400);
     expect(bad.error).toMatchObject({ errors: [{ in: 'path', field: 'id' }] });
-    expect((await deleteApiKey({ path: { id: key.id } })).response.status).toBe(401);
-    expect((await createApiKey({ body: { name: 'x' } })).response.status).toBe(401);
-    expect((await listApiKeys()).response.status).toBe(401);
-    expect((await getSession({ auth: apiKey(key.key) })).response.status).toBe(200);
+    expect((await deleteApiKey({ path: { id: key.id } })).response?.status).toBe(401);
+    expect((await createApiKey({ body: { name: 'x' } })).response?.status).toBe(401);
+    expect((await listApiKeys()).response?.status).toBe(401);
+    expect((await getSession({ auth: apiKey(key.key) })).response?.status).toBe(200);
   });
 
   it('validates its input (400 naming the field, 413 for a huge body)', async () => {
     const alice = await newUser('Alice');
     const tooLong = await createApiKey({ body: { name: 'k', expiresInDays: 366 }, ...alice.as });
-    expect(tooLong.response.status).toBe(400);
+    expect(tooLong.response?.status).toBe(400);
     expect(tooLong.error).toMatchObject({ errors: [{ field: 'expiresInDays', message: 'must be at most 365' }] });
-    expect((await createApiKey({ body: { name: 'k'.repeat(2_000_000) }, ...alice.as })).response.status).toBe(413);
-    expect((await listApiKeys({ ...alice.as, query: { page: 2 } as never })).response.status).toBe(400);
+    expect((await createApiKey({ body: { name: 'k'.repeat(2_000_000) }, ...alice.as })).response?.status).toBe(413);
+    expect((await listApiKeys({ ...alice.as, query: { page: 2 } as never })).response?.status).toBe(400);
   });
 
   it('allows 25 active keys, even when 30 are requested at once (409 API_KEY_LIMIT for the rest)', async () => {
     const alice = await newUser('Alice');
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => createApiKey({ body: { name: `k${i}` }, ...alice.as })));
-    const statuses = results.map((r) => r.response.status);
+    const statuses = results.map((r) => r.response?.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(25);
     expect(statuses.filter((s) => s === 409)).toHaveLength(5);
-    expect(results.find((r) => r.response.status === 409)!.error).toMatchObject({ code: 'API_KEY_LIMIT' });
+    expect(results.find((r) => r.response?.status === 409)!.error).toMatchObject({ code: 'API_KEY_LIMIT' });
     expect((await listApiKeys(alice.as)).data!.apiKeys).toHaveLength(25);
   });
 });

@@ -23,7 +23,7 @@ describe('credentials', () => {
     ] as const;
     for (const [options, method] of ways) {
       const { data, response } = await getSession(options);
-      expect(response.status, JSON.stringify(options)).toBe(200);
+      expect(response?.status, JSON.stringify(options)).toBe(200);
       expect(data).toMatchObject({ user: { id: alice.user.id }, authMethod: method, isAdmin: false });
     }
   });
@@ -31,15 +31,15 @@ describe('credentials', () => {
   it('uses the first credential present and never falls back: a bad Bearer beats a good cookie (401)', async () => {
     const alice = await newUser('Alice');
     const { error, response } = await getSession({ auth: bearerToken('not-a-token'), ...cookieAuth('session', alice.token) });
-    expect(response.status).toBe(401);
+    expect(response?.status).toBe(401);
     expect(error).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('answers 401 without credentials, and 400 for unknown query parameters', async () => {
-    expect((await getSession()).response.status).toBe(401);
+    expect((await getSession()).response?.status).toBe(401);
     const alice = await newUser('Alice');
     const { error, response } = await getSession({ ...alice.as, query: { verbose: 'true' } as never });
-    expect(response.status).toBe(400);
+    expect(response?.status).toBe(400);
     expect(error).toMatchObject({ errors: [{ in: 'query', field: 'verbose' }] });
   });
 
@@ -53,15 +53,15 @@ describe('signOut', () => {
   it('revokes the session and clears both cookies (204); the token then fails (401)', async () => {
     const alice = await newUser('Alice');
     const { response } = await signOut(alice.as);
-    expect(response.status).toBe(204);
-    const cookies = response.headers.getSetCookie();
+    expect(response?.status).toBe(204);
+    const cookies = response?.headers.getSetCookie();
     expect(cookies).toEqual(expect.arrayContaining([expect.stringMatching(/^session=; .*Max-Age=0/), expect.stringMatching(/^vai_token=; .*Max-Age=0/)]));
-    expect((await getSession(alice.as)).response.status).toBe(401);
+    expect((await getSession(alice.as)).response?.status).toBe(401);
   });
 
   it('is idempotent: without credentials or with a dead token it still answers 204', async () => {
-    expect((await signOut()).response.status).toBe(204);
-    expect((await signOut({ auth: bearerToken('expired-or-unknown') })).response.status).toBe(204);
+    expect((await signOut()).response?.status).toBe(204);
+    expect((await signOut({ auth: bearerToken('expired-or-unknown') })).response?.status).toBe(204);
   });
 
   it('does not revoke API keys, nor the user\'s other sessions', async () => {
@@ -70,12 +70,12 @@ describe('signOut', () => {
     const second = (await signIn({ body: { email: alice.user.email, password: alice.password } })).data!;
     await signOut({ auth: apiKey(key.key) });
     await signOut(alice.as);
-    expect((await getSession({ auth: apiKey(key.key) })).response.status).toBe(200);
-    expect((await getSession({ auth: bearerToken(second.token) })).response.status).toBe(200);
+    expect((await getSession({ auth: apiKey(key.key) })).response?.status).toBe(200);
+    expect((await getSession({ auth: bearerToken(second.token) })).response?.status).toBe(200);
   });
 
   it('rejects unknown query parameters (400)', async () => {
-    expect((await signOut({ query: { all: 'true' } as never })).response.status).toBe(400);
+    expect((await signOut({ query: { all: 'true' } as never })).response?.status).toBe(400);
   });
 });
 
@@ -86,8 +86,8 @@ describe('cookies behind an https proxy', () => {
     watchClient(c);
     try {
       const { response } = await signUp({ client: c, body: { name: 'Tess', email: 'tess@example.com', password: 'long enough' } });
-      expect(response.status).toBe(201);
-      expect(response.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+      expect(response?.status).toBe(201);
+      expect(response?.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
     } finally {
       await proxied.stop();
     }

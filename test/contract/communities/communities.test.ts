@@ -22,7 +22,7 @@ describe('createCommunity', () => {
   it('creates a club by default with the creator as its only member (201), and an official one on request', async () => {
     const alice = await newUser('Alice');
     const { data, response } = await createCommunity({ body: { name: ' Book Club ' }, ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     const club = (await getCommunity({ path: { id: data!.id } })).data!;
     expect(club).toMatchObject({
       creatorId: alice.user.id, name: 'Book Club', type: 'club', joinFee: 0, monthlyFee: 0, agentCallFee: 0, csMode: 'ai_only',
@@ -40,7 +40,7 @@ describe('createCommunity', () => {
     expect((await listCommunityAgents({ path: { id } })).data!.agents.map((a) => a.listingId)).toEqual([listing.id]);
     const hidden = (await createAgentListing({ body: { name: 'Hidden', model: 'gpt-4o', isPublic: false }, ...bob.as })).data!;
     const refused = await createCommunity({ body: { name: 'X', defaultAgentListingId: hidden.id }, ...alice.as });
-    expect(refused.response.status).toBe(404);
+    expect(refused.response?.status).toBe(404);
     expect(refused.error).toMatchObject({ code: 'AGENT_LISTING_NOT_FOUND' });
   });
 
@@ -54,15 +54,15 @@ describe('createCommunity', () => {
   ])('rejects %s (400 naming the field) and creates nothing', async (_what, change, field) => {
     const alice = await newUser('Alice');
     const { response, error } = await createCommunity({ body: { name: 'Club', ...change } as never, ...alice.as });
-    expect(response.status).toBe(400);
+    expect(response?.status).toBe(400);
     expect(fieldsOf(error)).toContain(field);
     expect((await listMyCommunities(alice.as)).data!.communities).toEqual([]);
   });
 
   it('needs a caller (401) and a body under 1 MB (413)', async () => {
-    expect((await createCommunity({ body: { name: 'X' } })).response.status).toBe(401);
+    expect((await createCommunity({ body: { name: 'X' } })).response?.status).toBe(401);
     const alice = await newUser('Alice');
-    expect((await createCommunity({ body: { name: 'X', description: 'x'.repeat(1_100_000) }, ...alice.as })).response.status).toBe(413);
+    expect((await createCommunity({ body: { name: 'X', description: 'x'.repeat(1_100_000) }, ...alice.as })).response?.status).toBe(413);
   });
 });
 
@@ -75,7 +75,7 @@ describe('listCommunities', () => {
     await deleteCommunity({ path: { id: ids[3]! }, ...alice.as });
 
     const all = await listCommunities({ query: { search: tag } });
-    expect(all.response.status).toBe(200);
+    expect(all.response?.status).toBe(200);
     expect(all.data).toMatchObject({ total: 3, page: 1, totalPages: 1 });
     expect(all.data!.communities.map((c) => c.name)).toEqual([`${tag} 2`, `${tag} 1`, `${tag} 0`]);
     expect((await listCommunities({ query: { search: tag, type: 'official' } })).data!.communities.map((c) => c.name)).toEqual([`${tag} 1`]);
@@ -87,7 +87,7 @@ describe('listCommunities', () => {
 
   it('refuses an unknown type, a limit above 50, page 0 and unknown parameters (400)', async () => {
     for (const query of [{ type: 'guild' }, { limit: 51 }, { page: 0 }, { sort: 'name' }]) {
-      expect((await listCommunities({ query: query as never })).response.status, JSON.stringify(query)).toBe(400);
+      expect((await listCommunities({ query: query as never })).response?.status, JSON.stringify(query)).toBe(400);
     }
   });
 });
@@ -98,8 +98,8 @@ describe('getCommunity', () => {
     const id = await community(alice);
     await deleteCommunity({ path: { id }, ...alice.as });
     expect((await getCommunity({ path: { id } })).data).toMatchObject({ id, status: 'archived' });
-    expect((await getCommunity({ path: { id: UNKNOWN } })).response.status).toBe(404);
-    expect((await getCommunity({ path: { id: 'x' } })).response.status).toBe(400);
+    expect((await getCommunity({ path: { id: UNKNOWN } })).response?.status).toBe(404);
+    expect((await getCommunity({ path: { id: 'x' } })).response?.status).toBe(400);
   });
 });
 
@@ -108,7 +108,7 @@ describe('updateCommunity', () => {
     const alice = await newUser('Alice');
     const id = await community(alice, { description: 'old', category: 'books' });
     const { data, response } = await updateCommunity({ path: { id }, body: { name: 'Renamed', description: null, monthlyFee: 2.5, type: 'official' }, ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data).toEqual({ success: true });
     expect((await getCommunity({ path: { id } })).data).toMatchObject({ name: 'Renamed', description: null, category: 'books', monthlyFee: 2.5, type: 'official' });
   });
@@ -119,15 +119,15 @@ describe('updateCommunity', () => {
     const id = await community(alice);
     await joinCommunity({ path: { id }, ...bob.as });
     const denied = await updateCommunity({ path: { id }, body: { name: 'Mine' }, ...bob.as });
-    expect(denied.response.status).toBe(403);
+    expect(denied.response?.status).toBe(403);
     expect(denied.error).toMatchObject({ code: 'NOT_CREATOR' });
-    expect((await updateCommunity({ path: { id }, body: { name: 'Mine' } })).response.status).toBe(401);
-    expect((await updateCommunity({ path: { id: UNKNOWN }, body: { name: 'x' }, ...alice.as })).response.status).toBe(404);
-    expect((await updateCommunity({ path: { id }, body: {}, ...alice.as })).response.status).toBe(400);
-    expect((await updateCommunity({ path: { id }, body: { description: 'x'.repeat(1_100_000) }, ...alice.as })).response.status).toBe(413);
+    expect((await updateCommunity({ path: { id }, body: { name: 'Mine' } })).response?.status).toBe(401);
+    expect((await updateCommunity({ path: { id: UNKNOWN }, body: { name: 'x' }, ...alice.as })).response?.status).toBe(404);
+    expect((await updateCommunity({ path: { id }, body: {}, ...alice.as })).response?.status).toBe(400);
+    expect((await updateCommunity({ path: { id }, body: { description: 'x'.repeat(1_100_000) }, ...alice.as })).response?.status).toBe(413);
     await deleteCommunity({ path: { id }, ...alice.as });
     const archived = await updateCommunity({ path: { id }, body: { name: 'Late' }, ...alice.as });
-    expect(archived.response.status).toBe(409);
+    expect(archived.response?.status).toBe(409);
     expect(archived.error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
     expect((await getCommunity({ path: { id } })).data!.name).toBe('Club');
   });
@@ -149,11 +149,11 @@ describe('deleteCommunity', () => {
     const id = await community(alice, { name: `zqarch${Date.now().toString(36)}` });
     await joinCommunity({ path: { id }, ...bob.as });
     expect((await deleteCommunity({ path: { id }, ...alice.as })).data).toEqual({ success: true });
-    expect((await deleteCommunity({ path: { id }, ...alice.as })).response.status).toBe(200);
+    expect((await deleteCommunity({ path: { id }, ...alice.as })).response?.status).toBe(200);
     expect((await listCommunities({ query: { search: 'zqarch' } })).data!.communities.map((c) => c.id)).not.toContain(id);
     const carol = await newUser('Carol');
     expect((await joinCommunity({ path: { id }, ...carol.as })).error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
-    expect((await leaveCommunity({ path: { id }, ...bob.as })).response.status).toBe(200);
+    expect((await leaveCommunity({ path: { id }, ...bob.as })).response?.status).toBe(200);
   });
 
   it('is for the creator only (403), 401 anonymous, 404 unknown, 400 bad id', async () => {
@@ -161,9 +161,9 @@ describe('deleteCommunity', () => {
     const bob = await newUser('Bob');
     const id = await community(alice);
     expect((await deleteCommunity({ path: { id }, ...bob.as })).error).toMatchObject({ code: 'NOT_CREATOR' });
-    expect((await deleteCommunity({ path: { id } })).response.status).toBe(401);
-    expect((await deleteCommunity({ path: { id: UNKNOWN }, ...alice.as })).response.status).toBe(404);
-    expect((await deleteCommunity({ path: { id: 'x' }, ...alice.as })).response.status).toBe(400);
+    expect((await deleteCommunity({ path: { id } })).response?.status).toBe(401);
+    expect((await deleteCommunity({ path: { id: UNKNOWN }, ...alice.as })).response?.status).toBe(404);
+    expect((await deleteCommunity({ path: { id: 'x' }, ...alice.as })).response?.status).toBe(400);
     expect((await getCommunity({ path: { id } })).data!.status).toBe('active');
   });
 });
@@ -180,9 +180,9 @@ describe('listMyCommunities and listJoinedCommunities', () => {
     await joinCommunity({ path: { id: second }, ...bob.as });
     expect((await listJoinedCommunities(bob.as)).data!.communities.map((c) => c.id)).toEqual([second]);
     expect((await listJoinedCommunities(alice.as)).data!.communities.map((c) => c.id)).toEqual([second, first]);
-    expect((await listMyCommunities({})).response.status).toBe(401);
-    expect((await listJoinedCommunities({})).response.status).toBe(401);
-    expect((await listJoinedCommunities({ query: { x: 1 } as never, ...bob.as })).response.status).toBe(400);
-    expect((await listMyCommunities({ query: { x: 1 } as never, ...bob.as })).response.status).toBe(400);
+    expect((await listMyCommunities({})).response?.status).toBe(401);
+    expect((await listJoinedCommunities({})).response?.status).toBe(401);
+    expect((await listJoinedCommunities({ query: { x: 1 } as never, ...bob.as })).response?.status).toBe(400);
+    expect((await listMyCommunities({ query: { x: 1 } as never, ...bob.as })).response?.status).toBe(400);
   });
 });

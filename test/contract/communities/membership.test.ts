@@ -27,7 +27,7 @@ describe('joinCommunity', () => {
     const bob = await newUser('Bob');
     const id = await community(alice);
     const { data, response } = await joinCommunity({ path: { id }, ...bob.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data).toEqual({ success: true });
     expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(2);
     const members = (await listCommunityMembers({ path: { id } })).data!.members;
@@ -40,7 +40,7 @@ describe('joinCommunity', () => {
     const bob = await newUser('Bob');
     const id = await community(alice, { joinFee: 4.99, monthlyFee: 0.29 });
     await fund(bob, 10);
-    expect((await joinCommunity({ path: { id }, ...bob.as })).response.status).toBe(200);
+    expect((await joinCommunity({ path: { id }, ...bob.as })).response?.status).toBe(200);
     expect(await balanceOf(bob)).toBe(4.72);
     expect(await balanceOf(alice)).toBe(5.28);
     const bobs = (await listLedgerEntries(bob.as)).data!.entries;
@@ -59,7 +59,7 @@ describe('joinCommunity', () => {
     const id = await community(alice, { joinFee: 5, monthlyFee: 1 });
     await fund(bob, 5.99);
     const { response, error } = await joinCommunity({ path: { id }, ...bob.as });
-    expect(response.status).toBe(402);
+    expect(response?.status).toBe(402);
     expect(error).toMatchObject({ code: 'INSUFFICIENT_BALANCE' });
     expect(await balanceOf(bob)).toBe(5.99);
     expect(await balanceOf(alice)).toBe(0);
@@ -74,7 +74,7 @@ describe('joinCommunity', () => {
     await fund(bob, 5);
     await joinCommunity({ path: { id }, ...bob.as });
     const again = await joinCommunity({ path: { id }, ...bob.as });
-    expect(again.response.status).toBe(409);
+    expect(again.response?.status).toBe(409);
     expect(again.error).toMatchObject({ code: 'ALREADY_MEMBER' });
     expect((await joinCommunity({ path: { id }, ...alice.as })).error).toMatchObject({ code: 'ALREADY_MEMBER' });
     expect(await balanceOf(bob)).toBe(4);
@@ -86,7 +86,7 @@ describe('joinCommunity', () => {
     const id = await community(alice, { joinFee: 3, monthlyFee: 2 });
     await fund(bob, 5);
     const results = await Promise.all(Array.from({ length: 50 }, () => joinCommunity({ path: { id }, ...bob.as })));
-    const statuses = results.map((r) => r.response.status).sort();
+    const statuses = results.map((r) => r.response?.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     expect(await balanceOf(bob)).toBe(0);
@@ -110,9 +110,9 @@ describe('joinCommunity', () => {
 
   it('refuses unknown (404), archived (409 COMMUNITY_ARCHIVED), anonymous (401) and bad ids (400)', async () => {
     const bob = await newUser('Bob');
-    expect((await joinCommunity({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await joinCommunity({ path: { id: UNKNOWN } })).response.status).toBe(401);
-    expect((await joinCommunity({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
+    expect((await joinCommunity({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await joinCommunity({ path: { id: UNKNOWN } })).response?.status).toBe(401);
+    expect((await joinCommunity({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
   });
 });
 
@@ -128,11 +128,11 @@ describe('leaveCommunity', () => {
     expect(await balanceOf(bob)).toBe(0);
     expect((await leaveCommunity({ path: { id }, ...bob.as })).error).toMatchObject({ code: 'NOT_A_MEMBER' });
     const creator = await leaveCommunity({ path: { id }, ...alice.as });
-    expect(creator.response.status).toBe(409);
+    expect(creator.response?.status).toBe(409);
     expect(creator.error).toMatchObject({ code: 'CREATOR_CANNOT_LEAVE' });
-    expect((await leaveCommunity({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await leaveCommunity({ path: { id } })).response.status).toBe(401);
-    expect((await leaveCommunity({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
+    expect((await leaveCommunity({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await leaveCommunity({ path: { id } })).response?.status).toBe(401);
+    expect((await leaveCommunity({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
   });
 });
 
@@ -141,10 +141,10 @@ describe('listCommunityMembers', () => {
     const alice = await newUser('Alice');
     const id = await community(alice);
     const { data, response } = await listCommunityMembers({ path: { id } });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.members).toEqual([expect.objectContaining({ userId: alice.user.id, userName: 'Alice', userImage: null, role: 'creator' })]);
-    expect((await listCommunityMembers({ path: { id: UNKNOWN } })).response.status).toBe(404);
-    expect((await listCommunityMembers({ path: { id: 'x' } })).response.status).toBe(400);
+    expect((await listCommunityMembers({ path: { id: UNKNOWN } })).response?.status).toBe(404);
+    expect((await listCommunityMembers({ path: { id: 'x' } })).response?.status).toBe(400);
   });
 });
 
@@ -156,7 +156,7 @@ describe('updateCommunityMemberRole', () => {
     await fund(bob, 1);
     await joinCommunity({ path: { id }, ...bob.as });
     const appointed = await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as });
-    expect(appointed.response.status).toBe(200);
+    expect(appointed.response?.status).toBe(200);
     expect(appointed.data).toMatchObject({ userId: bob.user.id, role: 'moderator', userName: 'Bob', userImage: null });
     expect((await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as })).data!.role).toBe('moderator');
     expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => [m.userName, m.role])).toEqual([['Alice', 'creator'], ['Bob', 'moderator']]);
@@ -173,14 +173,14 @@ describe('updateCommunityMemberRole', () => {
     await updateCommunityMemberRole({ path: { id, user_id: moderator.user.id }, body: { role: 'moderator' }, ...alice.as });
     for (const caller of [moderator, member, outsider]) {
       const refused = await updateCommunityMemberRole({ path: { id, user_id: member.user.id }, body: { role: 'moderator' }, ...caller.as });
-      expect(refused.response.status).toBe(403);
+      expect(refused.response?.status).toBe(403);
       expect(refused.error).toMatchObject({ code: 'NOT_CREATOR' });
     }
     expect((await updateCommunityMemberRole({ path: { id, user_id: alice.user.id }, body: { role: 'moderator' }, ...moderator.as })).error).toMatchObject({ code: 'NOT_CREATOR' });
     expect((await updateCommunityMemberRole({ path: { id, user_id: outsider.user.id }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
     expect((await updateCommunityMemberRole({ path: { id, user_id: UNKNOWN }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
     const own = await updateCommunityMemberRole({ path: { id, user_id: alice.user.id }, body: { role: 'member' }, ...alice.as });
-    expect(own.response.status).toBe(409);
+    expect(own.response?.status).toBe(409);
     expect(own.error).toMatchObject({ code: 'CREATOR_ROLE_FIXED' });
     expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => m.role)).toEqual(['creator', 'moderator', 'member']);
   });
@@ -193,13 +193,13 @@ describe('updateCommunityMemberRole', () => {
     const path = { id, user_id: bob.user.id };
     for (const role of ['creator', 'cs_agent', 'admin']) {
       const bad = await updateCommunityMemberRole({ path, body: { role } as never, ...alice.as });
-      expect(bad.response.status).toBe(400);
+      expect(bad.response?.status).toBe(400);
       expect(fieldsOf(bad.error)).toEqual(['body:role']);
     }
-    expect((await updateCommunityMemberRole({ path, body: {} as never, ...alice.as })).response.status).toBe(400);
-    expect((await updateCommunityMemberRole({ path: { id, user_id: 'x' }, body: { role: 'member' }, ...alice.as })).response.status).toBe(400);
-    expect((await updateCommunityMemberRole({ path, body: { role: 'x'.repeat(1_100_000) } as never, ...alice.as })).response.status).toBe(413);
-    expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' } })).response.status).toBe(401);
+    expect((await updateCommunityMemberRole({ path, body: {} as never, ...alice.as })).response?.status).toBe(400);
+    expect((await updateCommunityMemberRole({ path: { id, user_id: 'x' }, body: { role: 'member' }, ...alice.as })).response?.status).toBe(400);
+    expect((await updateCommunityMemberRole({ path, body: { role: 'x'.repeat(1_100_000) } as never, ...alice.as })).response?.status).toBe(413);
+    expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' } })).response?.status).toBe(401);
     expect((await updateCommunityMemberRole({ path: { id: UNKNOWN, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'NOT_FOUND' });
     await deleteCommunity({ path: { id }, ...alice.as });
     expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });

@@ -54,7 +54,7 @@ describe('renewals', () => {
     clock.set(new Date('2026-04-01T00:00:00Z'));
     await server.platform.services.renewals.runOnce(); // (earlier tests' members may be due too)
     expect(await statusOf(id, bob)).toBe('past_due');
-    expect((await sendCommunityMessage({ path: { id }, body: { content: 'still here' }, ...bob.as })).response.status).toBe(201);
+    expect((await sendCommunityMessage({ path: { id }, body: { content: 'still here' }, ...bob.as })).response?.status).toBe(201);
 
     clock.advance(6 * DAY);
     await server.platform.services.renewals.runOnce();
@@ -63,12 +63,12 @@ describe('renewals', () => {
     await server.platform.services.renewals.runOnce();
     expect(await statusOf(id, bob)).toBe('cancelled');
     const refused = await sendCommunityMessage({ path: { id }, body: { content: 'let me in' }, ...bob.as });
-    expect(refused.response.status).toBe(403);
+    expect(refused.response?.status).toBe(403);
     expect(refused.error).toMatchObject({ code: 'SUBSCRIPTION_INACTIVE' });
 
-    expect((await joinCommunity({ path: { id }, ...bob.as })).response.status).toBe(402);
+    expect((await joinCommunity({ path: { id }, ...bob.as })).response?.status).toBe(402);
     await fund(bob, 3);
-    expect((await joinCommunity({ path: { id }, ...bob.as })).response.status).toBe(200);
+    expect((await joinCommunity({ path: { id }, ...bob.as })).response?.status).toBe(200);
     expect(await statusOf(id, bob)).toBe('active');
     expect(await balanceOf(bob)).toBe(0); // the monthly fee only, no join fee
   });

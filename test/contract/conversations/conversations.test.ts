@@ -48,7 +48,7 @@ describe('listConversationMessages and sendConversationMessage', () => {
     const s = await setup();
     for (let i = 0; i < 5; i++) {
       const sent = await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: `m${i}` }, ...s.customer.as });
-      expect(sent.response.status).toBe(201);
+      expect(sent.response?.status).toBe(201);
       expect(sent.data).toMatchObject({ senderKind: 'customer', senderId: s.customer.user.id, content: `m${i}`, agentListingId: null });
     }
     const first = (await listConversationMessages({ path: { conversation_id: s.conversationId }, query: { limit: 3 }, ...s.agent.as })).data!;
@@ -62,18 +62,18 @@ describe('listConversationMessages and sendConversationMessage', () => {
   it('hide the conversation from anyone else (404), and refuse staff while the AI is in control (409)', async () => {
     const s = await setup();
     const stranger = await newUser('Stranger');
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...stranger.as })).response.status).toBe(404);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' }, ...stranger.as })).response.status).toBe(404);
+    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...stranger.as })).response?.status).toBe(404);
+    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' }, ...stranger.as })).response?.status).toBe(404);
     expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' }, ...s.agent.as })).error).toMatchObject({ code: 'NOT_IN_HUMAN_CONTROL' });
-    expect((await listConversationMessages({ path: { conversation_id: UNKNOWN }, ...s.customer.as })).response.status).toBe(404);
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId } })).response.status).toBe(401);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' } })).response.status).toBe(401);
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, query: { limit: 101 }, ...s.customer.as })).response.status).toBe(400);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: ' ' }, ...s.customer.as })).response.status).toBe(400);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'x'.repeat(1_100_000) }, ...s.customer.as })).response.status).toBe(413);
+    expect((await listConversationMessages({ path: { conversation_id: UNKNOWN }, ...s.customer.as })).response?.status).toBe(404);
+    expect((await listConversationMessages({ path: { conversation_id: s.conversationId } })).response?.status).toBe(401);
+    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' } })).response?.status).toBe(401);
+    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, query: { limit: 101 }, ...s.customer.as })).response?.status).toBe(400);
+    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: ' ' }, ...s.customer.as })).response?.status).toBe(400);
+    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'x'.repeat(1_100_000) }, ...s.customer.as })).response?.status).toBe(413);
     await deleteCommunity({ path: { id: s.id }, ...s.creator.as });
     expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'late' }, ...s.customer.as })).error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).response.status).toBe(200);
+    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).response?.status).toBe(200);
   });
 });
 

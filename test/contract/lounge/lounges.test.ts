@@ -35,7 +35,7 @@ describe('createLounge and getLounge', () => {
   it('creates a lounge with the reference\'s defaults (201) and shows it with its creator (200)', async () => {
     const alice = await newUser('Alice');
     const { data, response } = await createLounge({ body: { name: 'Chill' }, ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect((await getLounge({ path: { id: data!.id } })).data).toMatchObject({
       creatorId: alice.user.id, name: 'Chill', memberCount: 1, freeMinutesPerDay: 5, subscriptionPriceCents: 0,
       voiceModelStatus: 'none', voiceModelId: null, voiceModelError: null, voiceSamplesUrl: null, creatorName: 'Alice',
@@ -45,23 +45,23 @@ describe('createLounge and getLounge', () => {
   it('validates (400: http samples URL, minutes over 1440, unknown field), 404 for a hidden listing, 401, 413', async () => {
     const alice = await newUser('Alice');
     for (const body of [{ name: 'L', voiceSamplesUrl: 'http://x.example.net/a.wav' }, { name: 'L', freeMinutesPerDay: 1441 }, { name: 'L', fees: 1 }]) {
-      expect((await createLounge({ body: body as never, ...alice.as })).response.status, JSON.stringify(body)).toBe(400);
+      expect((await createLounge({ body: body as never, ...alice.as })).response?.status, JSON.stringify(body)).toBe(400);
     }
     const bob = await newUser('Bob');
     const hidden = (await createAgentListing({ body: { name: 'H', model: 'm', isPublic: false }, ...bob.as })).data!;
     expect((await createLounge({ body: { name: 'L', defaultAgentListingId: hidden.id }, ...alice.as })).error).toMatchObject({ code: 'AGENT_LISTING_NOT_FOUND' });
-    expect((await createLounge({ body: { name: 'L' } })).response.status).toBe(401);
-    expect((await createLounge({ body: { name: 'L', description: 'x'.repeat(1_100_000) }, ...alice.as })).response.status).toBe(413);
+    expect((await createLounge({ body: { name: 'L' } })).response?.status).toBe(401);
+    expect((await createLounge({ body: { name: 'L', description: 'x'.repeat(1_100_000) }, ...alice.as })).response?.status).toBe(413);
   });
 
   it('answers 404 for unknown ids, clubs and archived lounges; 400 for bad ids', async () => {
     const alice = await newUser('Alice');
     const club = (await createCommunity({ body: { name: 'Club' }, ...alice.as })).data!.id;
     const id = await lounge(alice);
-    for (const target of [UNKNOWN, club]) expect((await getLounge({ path: { id: target } })).response.status).toBe(404);
+    for (const target of [UNKNOWN, club]) expect((await getLounge({ path: { id: target } })).response?.status).toBe(404);
     await deleteCommunity({ path: { id }, ...alice.as });
-    expect((await getLounge({ path: { id } })).response.status).toBe(404);
-    expect((await getLounge({ path: { id: 'x' } })).response.status).toBe(400);
+    expect((await getLounge({ path: { id } })).response?.status).toBe(404);
+    expect((await getLounge({ path: { id: 'x' } })).response?.status).toBe(400);
   });
 });
 
@@ -71,20 +71,20 @@ describe('startLoungeChat and the dashboard', () => {
     const bob = await newUser('Bob');
     const id = await lounge(alice);
     const results = await Promise.all(Array.from({ length: 5 }, () => startLoungeChat({ path: { id }, ...bob.as })));
-    expect(results.filter((r) => r.response.status === 201)).toHaveLength(1);
-    expect(results.filter((r) => r.response.status === 200).every((r) => r.data!.existing)).toBe(true);
+    expect(results.filter((r) => r.response?.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.response?.status === 200).every((r) => r.data!.existing)).toBe(true);
     expect(new Set(results.map((r) => r.data!.conversationId)).size).toBe(1);
     expect((await getLounge({ path: { id } })).data!.memberCount).toBe(2);
     expect((await listLedgerEntries(bob.as)).data!.total).toBe(0);
     const dashboard = await getLoungeDashboard({ path: { id }, ...alice.as });
     expect(dashboard.data).toMatchObject({ memberCount: 2, activeSubscriptions: 0, totalConversations: 1, todayUsageMinutes: 0, voiceModelStatus: 'none' });
     expect((await getLoungeDashboard({ path: { id }, ...bob.as })).error).toMatchObject({ code: 'NOT_LOUNGE_CREATOR' });
-    expect((await getLoungeDashboard({ path: { id } })).response.status).toBe(401);
-    expect((await getLoungeDashboard({ path: { id: UNKNOWN }, ...alice.as })).response.status).toBe(404);
-    expect((await getLoungeDashboard({ path: { id: 'x' }, ...alice.as })).response.status).toBe(400);
-    expect((await startLoungeChat({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await startLoungeChat({ path: { id } })).response.status).toBe(401);
-    expect((await startLoungeChat({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
+    expect((await getLoungeDashboard({ path: { id } })).response?.status).toBe(401);
+    expect((await getLoungeDashboard({ path: { id: UNKNOWN }, ...alice.as })).response?.status).toBe(404);
+    expect((await getLoungeDashboard({ path: { id: 'x' }, ...alice.as })).response?.status).toBe(400);
+    expect((await startLoungeChat({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await startLoungeChat({ path: { id } })).response?.status).toBe(401);
+    expect((await startLoungeChat({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
   });
 });
 
@@ -96,7 +96,7 @@ describe('lounge subscriptions', () => {
     const id = await lounge(alice, { subscriptionPriceCents: 999 });
     await fund(bob, 20);
     const sub = await subscribeToLounge({ path: { id }, ...bob.as });
-    expect(sub.response.status).toBe(200);
+    expect(sub.response?.status).toBe(200);
     expect(sub.data).toMatchObject({ status: 'active', priceCents: 999, renews: true, paidUntil: '2026-07-10T08:00:00.000Z' });
     expect(await balanceOf(bob)).toBe(10.01);
     expect(await balanceOf(alice)).toBe(9.99);
@@ -108,7 +108,7 @@ describe('lounge subscriptions', () => {
     expect(await balanceOf(bob)).toBe(0.02);
     const cancelled = await cancelLoungeSubscription({ path: { id }, ...bob.as });
     expect(cancelled.data).toMatchObject({ status: 'active', renews: false, paidUntil: '2026-08-10T08:00:00.000Z' });
-    expect((await cancelLoungeSubscription({ path: { id }, ...bob.as })).response.status).toBe(200);
+    expect((await cancelLoungeSubscription({ path: { id }, ...bob.as })).response?.status).toBe(200);
     clock.set(new Date('2026-08-10T08:00:00Z'));
     await local.platform.services.renewals.runOnce();
     const member = (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === bob.user.id)!;
@@ -147,12 +147,12 @@ describe('lounge subscriptions', () => {
     expect((await subscribeToLounge({ path: { id }, ...alice.as })).error).toMatchObject({ code: 'NO_SUBSCRIPTION' });
     const free = await lounge(alice);
     expect((await subscribeToLounge({ path: { id: free }, ...bob.as })).error).toMatchObject({ code: 'NO_SUBSCRIPTION' });
-    expect((await subscribeToLounge({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await subscribeToLounge({ path: { id } })).response.status).toBe(401);
-    expect((await subscribeToLounge({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
-    expect((await cancelLoungeSubscription({ path: { id: UNKNOWN }, ...bob.as })).response.status).toBe(404);
-    expect((await cancelLoungeSubscription({ path: { id } })).response.status).toBe(401);
-    expect((await cancelLoungeSubscription({ path: { id: 'x' }, ...bob.as })).response.status).toBe(400);
+    expect((await subscribeToLounge({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await subscribeToLounge({ path: { id } })).response?.status).toBe(401);
+    expect((await subscribeToLounge({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
+    expect((await cancelLoungeSubscription({ path: { id: UNKNOWN }, ...bob.as })).response?.status).toBe(404);
+    expect((await cancelLoungeSubscription({ path: { id } })).response?.status).toBe(401);
+    expect((await cancelLoungeSubscription({ path: { id: 'x' }, ...bob.as })).response?.status).toBe(400);
   });
 });
 

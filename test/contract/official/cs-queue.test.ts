@@ -136,7 +136,7 @@ describe('getCsQueue, a page at a time', () => {
     const call = (query: Record<string, unknown>) => getCsQueue({ path: { id: o.id }, query: query as never, ...o.agent.as });
     for (const limit of ['0', '101', '-1', '1.5', 'ten', '0x10']) {
       const bad = await call({ limit });
-      expect(bad.response.status, `limit=${limit}`).toBe(400);
+      expect(bad.response?.status, `limit=${limit}`).toBe(400);
       expect(fieldsOf(bad.error)).toEqual(['query:limit']);
     }
     const valid = (await call({ limit: 1 })).data!.nextCursor!;
@@ -163,12 +163,12 @@ describe('getCsQueue, a page at a time', () => {
     ];
     for (const [why, query] of cursors) {
       const bad = await call(query);
-      expect(bad.response.status, why).toBe(400);
+      expect(bad.response?.status, why).toBe(400);
       expect(bad.error, why).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect([...new Set(fieldsOf(bad.error))], why).toEqual(['query:cursor']);
     }
-    expect((await call({ cursor: valid })).response.status).toBe(200);
-    expect((await call({ cursor: waiting, status: 'ai_active' })).response.status).toBe(200);
+    expect((await call({ cursor: valid })).response?.status).toBe(200);
+    expect((await call({ cursor: waiting, status: 'ai_active' })).response?.status).toBe(200);
   });
 
   it('is read by the creator, moderators and CS agents only', async () => {
@@ -181,13 +181,13 @@ describe('getCsQueue, a page at a time', () => {
     await leaveCommunity({ path: { id: o.id }, ...leaver.as });
     for (const staff of [o.creator, moderator, o.agent]) {
       const read = await getCsQueue({ path: { id: o.id }, query: { limit: 1 }, ...staff.as });
-      expect(read.response.status).toBe(200);
+      expect(read.response?.status).toBe(200);
       expect(read.data!.queue).toHaveLength(1);
     }
     for (const refused of [o.customers[0]!, member, stranger, leaver, demoted]) {
       expect((await getCsQueue({ path: { id: o.id }, ...refused.as })).error).toMatchObject({ code: 'NOT_CS_STAFF' });
     }
-    expect((await getCsQueue({ path: { id: o.id }, query: { limit: 1 } })).response.status).toBe(401);
-    expect((await getCsQueue({ path: { id: UNKNOWN }, ...o.agent.as })).response.status).toBe(404);
+    expect((await getCsQueue({ path: { id: o.id }, query: { limit: 1 } })).response?.status).toBe(401);
+    expect((await getCsQueue({ path: { id: UNKNOWN }, ...o.agent.as })).response?.status).toBe(404);
   });
 });

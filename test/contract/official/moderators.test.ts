@@ -41,7 +41,7 @@ describe('a moderator of an official community', () => {
     expect((await acceptTransfer({ path: { id: o.id }, body: conversation, ...o.agent.as })).error).toMatchObject({ code: 'ALREADY_ACCEPTED' });
     expect((await getCsQueue({ path: { id: o.id }, ...o.agent.as })).data!.queue[0]).toMatchObject({ status: 'human_active', assignedCsId: o.moderator.user.id });
     const sent = await sendConversationMessage({ path: { conversation_id: o.conversationId }, body: { content: 'Hello, I am a moderator.' }, ...o.moderator.as });
-    expect(sent.response.status).toBe(201);
+    expect(sent.response?.status).toBe(201);
     expect(sent.data).toMatchObject({ senderKind: 'cs_agent', senderId: o.moderator.user.id });
     expect((await listConversationMessages({ path: { conversation_id: o.conversationId }, query: { limit: 1 }, ...o.moderator.as })).data!.messages[0]!.id).toBe(sent.data!.id);
     expect((await resolveConversation({ path: { id: o.id }, body: conversation, ...o.moderator.as })).data).toEqual({ status: 'resolved' });
@@ -54,7 +54,7 @@ describe('a moderator of an official community', () => {
     await requestHumanTransfer({ path: { id: o.id }, ...o.customer.as });
     await acceptTransfer({ path: { id: o.id }, body: { conversationId: o.conversationId }, ...o.agent.as });
     expect((await sendConversationMessage({ path: { conversation_id: o.conversationId }, body: { content: 'me too' }, ...other.as })).error).toMatchObject({ code: 'NOT_ASSIGNED' });
-    expect((await sendConversationMessage({ path: { conversation_id: o.conversationId }, body: { content: 'Stepping in.' }, ...o.moderator.as })).response.status).toBe(201);
+    expect((await sendConversationMessage({ path: { conversation_id: o.conversationId }, body: { content: 'Stepping in.' }, ...o.moderator.as })).response?.status).toBe(201);
     expect((await resolveConversation({ path: { id: o.id }, body: { conversationId: o.conversationId }, ...other.as })).error).toMatchObject({ code: 'NOT_ASSIGNED' });
     expect((await resolveConversation({ path: { id: o.id }, body: { conversationId: o.conversationId }, ...o.moderator.as })).data).toEqual({ status: 'resolved' });
     // Resolving keeps the assignment as a record of who handled it.
@@ -65,10 +65,10 @@ describe('a moderator of an official community', () => {
     const o = await official();
     const user = await newUser('New agent');
     expect((await inviteCsAgent({ path: { id: o.id }, body: { userId: user.user.id }, ...o.moderator.as })).data).toEqual({ success: true });
-    expect((await getCsQueue({ path: { id: o.id }, ...user.as })).response.status).toBe(200);
+    expect((await getCsQueue({ path: { id: o.id }, ...user.as })).response?.status).toBe(200);
     expect((await inviteCsAgent({ path: { id: o.id }, body: { userId: o.moderator.user.id }, ...o.creator.as })).error).toMatchObject({ code: 'ALREADY_STAFF' });
     expect((await inviteCsAgent({ path: { id: o.id }, body: { userId: o.creator.user.id }, ...o.moderator.as })).error).toMatchObject({ code: 'ALREADY_STAFF' });
-    expect((await getCsQueue({ path: { id: o.id }, ...o.moderator.as })).response.status).toBe(200);
+    expect((await getCsQueue({ path: { id: o.id }, ...o.moderator.as })).response?.status).toBe(200);
   });
 
   it('may not do what is the customer\'s or the creator\'s', async () => {
@@ -101,7 +101,7 @@ describe('the end of a staff role', () => {
     expect((await getCsQueue({ path: { id: o.id }, ...o.agent.as })).data!.queue[0]).toMatchObject({ conversationId: o.conversationId, status: 'waiting_human', assignedCsId: null });
     expect((await getCsQueue({ path: { id: o.id }, ...o.moderator.as })).error).toMatchObject({ code: 'NOT_CS_STAFF' });
     expect((await acceptTransfer({ path: { id: o.id }, body: { conversationId: o.conversationId }, ...o.moderator.as })).error).toMatchObject({ code: 'NOT_CS_STAFF' });
-    expect((await listConversationMessages({ path: { conversation_id: o.conversationId }, ...o.moderator.as })).response.status).toBe(404);
+    expect((await listConversationMessages({ path: { conversation_id: o.conversationId }, ...o.moderator.as })).response?.status).toBe(404);
     expect((await getCsStatus({ path: { id: o.id }, query: { conversationId: o.conversationId }, ...o.moderator.as })).data).toEqual({ status: 'none' });
     expect((await inviteCsAgent({ path: { id: o.id }, body: { userId: o.customer.user.id }, ...o.moderator.as })).error).toMatchObject({ code: 'NOT_CREATOR_OR_MODERATOR' });
     // The history says why the conversation went back to the queue.
@@ -136,9 +136,9 @@ describe('the end of a staff role', () => {
         acceptTransfer({ path: { id: o.id }, body: { conversationId: o.conversationId }, ...o.moderator.as }),
         updateCommunityMemberRole({ path: { id: o.id, user_id: o.moderator.user.id }, body: { role: 'member' }, ...o.creator.as }),
       ]);
-      expect(removed.response.status).toBe(200);
+      expect(removed.response?.status).toBe(200);
       // Either the accept came first and was released, or it came second and was refused.
-      if (accepted.response.status !== 200) expect(accepted.error).toMatchObject({ code: 'NOT_CS_STAFF' });
+      if (accepted.response?.status !== 200) expect(accepted.error).toMatchObject({ code: 'NOT_CS_STAFF' });
       const [entry] = (await getCsQueue({ path: { id: o.id }, ...o.creator.as })).data!.queue;
       expect(entry).toMatchObject({ status: 'waiting_human', assignedCsId: null });
     }

@@ -32,9 +32,11 @@ describe.runIf(pending.length > 0)('operations not built yet', () => {
       const options = { ...requestArguments(contract, op), ...((meta.roles as readonly string[]).includes('admin') ? admin.as : user.as) };
       const call = (sdk as unknown as Record<string, (o: unknown) => Promise<any>>)[op.operationId]!;
       if (meta.eventStream) {
-        let refused: unknown;
-        const { stream } = await call({ ...options, onSseError: (e: unknown) => { refused = e; } });
-        for await (const _ of stream) { /* nothing arrives */ }
+        // A refused stream throws from its iteration (501 is never retried).
+        const refused = await (async () => {
+          const { stream } = await call({ ...options, sseMaxRetryAttempts: 10 });
+          for await (const _ of stream) { /* nothing arrives */ }
+        })().catch((e: unknown) => e);
         return [op.operationId, refused instanceof StreamError ? refused.status : 'no error', (refused as StreamError).body] as const;
       }
       const { response, error } = await call(options);

@@ -55,10 +55,10 @@ describe('serving the contract', () => {
 
 describe('admin operations', () => {
   it('need a signed-in user (401), who must be an admin (403 ADMIN_REQUIRED)', async () => {
-    expect((await listVerificationRequests()).response.status).toBe(401);
+    expect((await listVerificationRequests()).response?.status).toBe(401);
     const alice = await newUser('Alice');
     const denied = await listVerificationRequests(alice.as);
-    expect(denied.response.status).toBe(403);
+    expect(denied.response?.status).toBe(403);
     expect(denied.error).toMatchObject({ code: 'ADMIN_REQUIRED' });
   });
 });

@@ -24,11 +24,11 @@ describe('createRoomInvitation', () => {
     const bob = await newUser('Bob');
     const room = await newRoom(alice);
     const { data, response } = await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human', inviteeMembershipId: bob.user.id }, ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect(data).toMatchObject({ status: 'pending', inviteeKind: 'human', inviteeMembershipId: bob.user.id, invitedByMembershipId: alice.user.id, roleDocumentId: null, acceptedParticipantId: null, respondedAt: null });
     expect(new Date(data!.expiresAt).getTime() - new Date(data!.createdAt).getTime()).toBe(7 * DAY);
     const accepted = await accept(room.id, data!.id, bob);
-    expect(accepted.response.status).toBe(200);
+    expect(accepted.response?.status).toBe(200);
     expect(accepted.data).toMatchObject({ status: 'accepted', acceptedParticipantId: expect.any(String) });
     const again = await accept(room.id, data!.id, bob);
     expect(again.data).toEqual(accepted.data);
@@ -51,9 +51,9 @@ describe('createRoomInvitation', () => {
     expect(pending.status).toBe('pending');
     // Dave (the listing's owner, not a participant) sees the room through the invitation, and accepts it.
     expect((await listRooms({ ...dave.as })).data!.items.map((r) => r.actorPendingInvitationId)).toEqual([pending.id]);
-    expect((await getRoom({ path: { room_id: room.id }, ...dave.as })).response.status).toBe(200);
+    expect((await getRoom({ path: { room_id: room.id }, ...dave.as })).response?.status).toBe(200);
     const byAlice = await accept(room.id, pending.id, alice);
-    expect(byAlice.response.status).toBe(403);
+    expect(byAlice.response?.status).toBe(403);
     expect(byAlice.error).toMatchObject({ code: 'NOT_INVITEE' });
     const byDave = await accept(room.id, pending.id, dave);
     expect(byDave.data).toMatchObject({ status: 'accepted' });
@@ -73,15 +73,15 @@ describe('createRoomInvitation', () => {
     const rules = (await createRulesDocument({ body: { displayName: 'R', body: 'x' }, ...alice.as })).data!;
     const call = (u: TestUser, body: object) => createRoomInvitation({ path: { room_id: room.id }, body: body as never, ...u.as });
     const agentByBob = await call(bob, { inviteeKind: 'agent', inviteeMembershipId: listing.id });
-    expect(agentByBob.response.status).toBe(403);
+    expect(agentByBob.response?.status).toBe(403);
     expect(agentByBob.error).toMatchObject({ code: 'NOT_ROOM_OWNER' });
     expect((await call(bob, { inviteeKind: 'human', inviteeMembershipId: alice.user.id })).error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
     await call(bob, { inviteeKind: 'human', inviteeMembershipId: carol.user.id });
     expect((await call(alice, { inviteeKind: 'human', inviteeMembershipId: carol.user.id })).error).toMatchObject({ code: 'ALREADY_INVITED' });
     const pendingCarol = await call(carol, { inviteeKind: 'human', inviteeMembershipId: null });
-    expect(pendingCarol.response.status).toBe(403);
+    expect(pendingCarol.response?.status).toBe(403);
     expect(pendingCarol.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
-    expect((await call(await newUser('Eve'), { inviteeKind: 'human' })).response.status).toBe(404);
+    expect((await call(await newUser('Eve'), { inviteeKind: 'human' })).response?.status).toBe(404);
     for (const [body, loc] of [
       [{ inviteeKind: 'robot' }, ['body', 'inviteeKind']],
       [{ inviteeKind: 'human', inviteeMembershipId: UNKNOWN }, ['body', 'inviteeMembershipId']],
@@ -92,11 +92,11 @@ describe('createRoomInvitation', () => {
       [{ inviteeKind: 'human', extra: true }, ['body', 'extra']],
     ] as const) {
       const r = await call(alice, body);
-      expect(r.response.status, JSON.stringify(body)).toBe(422);
+      expect(r.response?.status, JSON.stringify(body)).toBe(422);
       expect(detailLocs(r.error)).toContainEqual(loc);
     }
-    expect((await call(alice, { inviteeKind: 'human', pad: 'x'.repeat(1_100_000) })).response.status).toBe(413);
-    expect((await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human' } })).response.status).toBe(401);
+    expect((await call(alice, { inviteeKind: 'human', pad: 'x'.repeat(1_100_000) })).response?.status).toBe(413);
+    expect((await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human' } })).response?.status).toBe(401);
     // Bob's accepted invitation and his invitation of Carol: none of the refused calls wrote one.
     expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items).toHaveLength(2);
   });
@@ -113,9 +113,9 @@ describe('acceptRoomInvitation', () => {
     const self = await accept(room.id, open.id, alice);
     expect(self.error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
     expect((await accept(room.id, open.id, bob)).data).toMatchObject({ status: 'accepted' });
-    expect((await accept(room.id, open.id, bob)).response.status).toBe(200);
+    expect((await accept(room.id, open.id, bob)).response?.status).toBe(200);
     const late = await accept(room.id, open.id, carol);
-    expect(late.response.status).toBe(409);
+    expect(late.response?.status).toBe(409);
     expect(late.error).toMatchObject({ code: 'INVITATION_ALREADY_ACCEPTED' });
   });
 
@@ -127,21 +127,21 @@ describe('acceptRoomInvitation', () => {
     await joinRoom(room.id, alice, carol);
     const invitation = await inviteHuman(room.id, alice, bob);
     expect((await accept(room.id, invitation.id, carol)).error).toMatchObject({ code: 'NOT_INVITEE' });
-    expect((await accept(room.id, invitation.id, await newUser('Eve'))).response.status).toBe(404);
-    expect((await accept(room.id, UNKNOWN, alice)).response.status).toBe(404);
-    expect((await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: 'x' }, ...bob.as })).response.status).toBe(422);
-    expect((await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: invitation.id } })).response.status).toBe(401);
+    expect((await accept(room.id, invitation.id, await newUser('Eve'))).response?.status).toBe(404);
+    expect((await accept(room.id, UNKNOWN, alice)).response?.status).toBe(404);
+    expect((await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: 'x' }, ...bob.as })).response?.status).toBe(422);
+    expect((await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: invitation.id } })).response?.status).toBe(401);
     clock.advance(7 * DAY);
     const expired = await accept(room.id, invitation.id, bob);
-    expect(expired.response.status).toBe(409);
+    expect(expired.response?.status).toBe(409);
     expect(expired.error).toMatchObject({ code: 'INVITATION_EXPIRED' });
     expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === invitation.id)).toMatchObject({ status: 'expired', inviteeDisplayName: 'Bob' });
     // An expired invitation no longer shows the room, and a new one can be sent.
-    expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).response.status).toBe(404);
+    expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).response?.status).toBe(404);
     const fresh = await inviteHuman(room.id, alice, bob);
     await archiveRoom({ path: { room_id: room.id }, ...alice.as });
     const revoked = await accept(room.id, fresh.id, bob);
-    expect(revoked.response.status).toBe(409);
+    expect(revoked.response?.status).toBe(409);
     expect(revoked.error).toMatchObject({ code: 'INVITATION_REVOKED' });
   });
 
@@ -153,7 +153,7 @@ describe('acceptRoomInvitation', () => {
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const second = await inviteHuman(room.id, alice, bob);
     const results = await Promise.all(Array.from({ length: 10 }, () => accept(room.id, second.id, bob)));
-    expect(results.map((r) => r.response.status)).toEqual(Array(10).fill(200));
+    expect(results.map((r) => r.response?.status)).toEqual(Array(10).fill(200));
     expect(new Set(results.map((r) => JSON.stringify(r.data))).size).toBe(1);
     expect(results[0]!.data!.acceptedParticipantId).toBe(first.acceptedParticipantId);
     const participants = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items;
@@ -163,7 +163,7 @@ describe('acceptRoomInvitation', () => {
     expect(log.filter((t) => t === 'participant.joined')).toHaveLength(3);
     // Removed participants need a new invitation too, and come back the same way.
     await removeRoomParticipant({ path: { room_id: room.id, participant_id: first.acceptedParticipantId! }, ...alice.as });
-    expect((await accept(room.id, second.id, bob)).response.status).toBe(200);
+    expect((await accept(room.id, second.id, bob)).response?.status).toBe(200);
     expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).data!.actorIsParticipant).toBe(false);
   });
 });
@@ -177,14 +177,14 @@ describe('listRoomInvitations', () => {
     clock.advance(1000);
     const b = await inviteHuman(room.id, alice, null);
     const { data, response } = await listRoomInvitations({ path: { room_id: room.id }, ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.items.map((i) => [i.id, i.inviteeDisplayName])).toEqual([[b.id, null], [a.id, 'Bob']]);
     const invitee = await listRoomInvitations({ path: { room_id: room.id }, ...bob.as });
-    expect(invitee.response.status).toBe(403);
+    expect(invitee.response?.status).toBe(403);
     expect(invitee.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
-    expect((await listRoomInvitations({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response.status).toBe(404);
-    expect((await listRoomInvitations({ path: { room_id: 'x' }, ...alice.as })).response.status).toBe(422);
-    expect((await listRoomInvitations({ path: { room_id: room.id } })).response.status).toBe(401);
+    expect((await listRoomInvitations({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
+    expect((await listRoomInvitations({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
+    expect((await listRoomInvitations({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
 });
 
@@ -198,7 +198,7 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
     const room = await newRoom(alice, 'Here');
     const listing = (await createAgentListing({ body: { name: 'Zed bot', model: 'gpt-4o', isPublic: false }, ...alice.as })).data!;
     const { data, response } = await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     const humans = data!.items.filter((c) => c.kind === 'human');
     expect(humans).toEqual([{ description: null, displayName: 'Bob', kind: 'human', membershipId: bob.user.id, profilePictureUrl: null, roleDocumentId: null, status: 'available', userId: bob.user.id, version: null }]);
     expect(data!.items.find((c) => c.membershipId === listing.id)).toMatchObject({ kind: 'agent', userId: alice.user.id, status: 'available' });
@@ -208,13 +208,13 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
     // Carol shares no room with Alice: never suggested, but found by her exact address (any case).
     expect(data!.items.some((c) => c.membershipId === carol.user.id)).toBe(false);
     const found = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email.toUpperCase() }, ...alice.as });
-    expect(found.response.status).toBe(200);
+    expect(found.response?.status).toBe(200);
     expect(found.data).toMatchObject({ kind: 'human', membershipId: carol.user.id, displayName: 'Carol', status: 'available' });
     const nobody = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: 'nobody@example.com' }, ...alice.as });
-    expect(nobody.response.status).toBe(404);
+    expect(nobody.response?.status).toBe(404);
     expect(nobody.error).toMatchObject({ code: 'INVITEE_NOT_FOUND' });
     const partial = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email.slice(0, 5) }, ...alice.as });
-    expect(partial.response.status).toBe(422);
+    expect(partial.response?.status).toBe(422);
     expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: alice.user.email }, ...alice.as })).error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
     expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: bob.user.email }, ...alice.as })).data!.status).toBe('invited');
     for (const call of [
@@ -222,15 +222,15 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
       () => lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email }, ...bob.as }),
     ]) {
       const r = await call();
-      expect(r.response.status).toBe(403);
+      expect(r.response?.status).toBe(403);
       expect(r.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
     }
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email }, ...carol.as })).response.status).toBe(404);
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email } })).response.status).toBe(401);
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: 'a@b.co', pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response.status).toBe(413);
-    expect((await listRoomInviteCandidates({ path: { room_id: 'x' }, ...alice.as })).response.status).toBe(422);
-    expect((await listRoomInviteCandidates({ path: { room_id: room.id } })).response.status).toBe(401);
-    expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...carol.as })).response.status).toBe(404);
+    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email }, ...carol.as })).response?.status).toBe(404);
+    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email } })).response?.status).toBe(401);
+    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: 'a@b.co', pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response?.status).toBe(413);
+    expect((await listRoomInviteCandidates({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
+    expect((await listRoomInviteCandidates({ path: { room_id: room.id } })).response?.status).toBe(401);
+    expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...carol.as })).response?.status).toBe(404);
   });
 
   it('refused lookups are limited per IP (429 with Retry-After)', async () => {
@@ -240,11 +240,11 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
       watchClient(c);
       const alice = await newUser('Alice', { client: c });
       const room = await newRoom(alice);
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: `nobody${i}@example.com` }, ...alice.as })).response.status);
+      const statuses: Array<number | undefined> = [];
+      for (let i = 0; i < 3; i++) statuses.push((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: `nobody${i}@example.com` }, ...alice.as })).response?.status);
       expect(statuses).toEqual([404, 404, 429]);
       const blocked = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: alice.user.email }, ...alice.as });
-      expect(blocked.response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(blocked.response?.headers.get('retry-after')).toMatch(/^\d+$/);
     } finally {
       await limited.stop();
     }

@@ -39,8 +39,8 @@ describe('postRoomMessage', () => {
     const { owner, room, others: [bob] } = await roomWith(1);
     const before = (await allEvents(room.id, owner)).length;
     const { data, response } = await postRoomMessage({ path: { room_id: room.id }, body: { body: '@member0 and @OWNER, again @Member0; not @Own', idempotencyKey: 'k1' }, ...bob!.as });
-    expect(response.status).toBe(201);
-    expect(response.headers.get('idempotent-replayed')).toBeNull();
+    expect(response?.status).toBe(201);
+    expect(response?.headers.get('idempotent-replayed')).toBeNull();
     expect(data).toMatchObject({ bodyFormat: 'plain_text', actorKind: 'human', actorMembershipId: bob!.user.id, actorDisplayName: 'Member0', editedAt: null, deletedAt: null, runSummary: null });
     expect(data!.refs.map((r) => r.displayName)).toEqual(['Member0', 'Owner']);
     const events = await allEvents(room.id, owner);
@@ -56,11 +56,11 @@ describe('postRoomMessage', () => {
     const first = await postRoomMessage({ path: { room_id: room.id }, body: { body: 'hello', idempotencyKey: 'same' }, ...owner.as });
     const count = (await allEvents(room.id, owner)).length;
     const again = await postRoomMessage({ path: { room_id: room.id }, body: { body: 'hello', idempotencyKey: 'same' }, ...owner.as });
-    expect(again.response.status).toBe(201);
-    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.response?.status).toBe(201);
+    expect(again.response?.headers.get('idempotent-replayed')).toBe('true');
     expect(again.data).toEqual(first.data);
     const reused = await postRoomMessage({ path: { room_id: room.id }, body: { body: 'other', idempotencyKey: 'same' }, ...owner.as });
-    expect(reused.response.status).toBe(409);
+    expect(reused.response?.status).toBe(409);
     expect(reused.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await allEvents(room.id, owner)).length).toBe(count);
   });
@@ -70,9 +70,9 @@ describe('postRoomMessage', () => {
     const before = (await allEvents(room.id, owner)).length;
     const results = await Promise.all(Array.from({ length: 20 }, () =>
       postRoomMessage({ path: { room_id: room.id }, body: { body: 'once', idempotencyKey: 'dup' }, ...owner.as })));
-    expect(results.map((r) => r.response.status)).toEqual(Array(20).fill(201));
+    expect(results.map((r) => r.response?.status)).toEqual(Array(20).fill(201));
     expect(new Set(results.map((r) => `${r.data!.id}:${r.data!.seq}`)).size).toBe(1);
-    expect(results.filter((r) => r.response.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
+    expect(results.filter((r) => r.response?.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
     expect((await allEvents(room.id, owner)).length).toBe(before + 1);
     expect(Number((await knex()('room_messages').where('roomId', room.id).count<[{ count: string }]>('* as count'))[0]!.count)).toBe(1);
   });
@@ -83,7 +83,7 @@ describe('postRoomMessage', () => {
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => postRoomMessage({
       path: { room_id: room.id }, body: { body: `m${i}`, idempotencyKey: randomUUID() }, ...users[i % 10]!.as,
     })));
-    expect(results.every((r) => r.response.status === 201)).toBe(true);
+    expect(results.every((r) => r.response?.status === 201)).toBe(true);
     const events = await allEvents(room.id, owner);
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
     const posted = events.filter((e) => e.type === 'message.posted');
@@ -117,23 +117,23 @@ describe('postRoomMessage', () => {
     const send = (u: TestUser, body: unknown, roomId = room.id) => postRoomMessage({ path: { room_id: roomId }, body: body as never, ...u.as });
     for (const u of [bob!, carol]) {
       const r = await send(u, { body: 'x', idempotencyKey: 'a' });
-      expect(r.response.status).toBe(403);
+      expect(r.response?.status).toBe(403);
       expect(r.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
     }
-    expect((await send(stranger, { body: 'x', idempotencyKey: 'a' })).response.status).toBe(404);
-    expect((await send(owner, { body: 'x', idempotencyKey: 'a' }, UNKNOWN)).response.status).toBe(404);
+    expect((await send(stranger, { body: 'x', idempotencyKey: 'a' })).response?.status).toBe(404);
+    expect((await send(owner, { body: 'x', idempotencyKey: 'a' }, UNKNOWN)).response?.status).toBe(404);
     for (const [body, loc] of [[{ body: '', idempotencyKey: 'a' }, 'body'], [{ body: 'x'.repeat(20001), idempotencyKey: 'a' }, 'body'], [{ body: 'x' }, 'idempotencyKey'], [{ body: 'x', idempotencyKey: 'k'.repeat(201) }, 'idempotencyKey'], [{ body: 'x', idempotencyKey: 'a', extra: 1 }, 'extra']] as const) {
       const r = await send(owner, body);
-      expect(r.response.status).toBe(422);
+      expect(r.response?.status).toBe(422);
       expect((r.error as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc)).toContainEqual(['body', loc]);
     }
-    expect((await postRoomMessage({ path: { room_id: 'nope' }, body: { body: 'x', idempotencyKey: 'a' }, ...owner.as })).response.status).toBe(422);
-    expect((await postRoomMessage({ path: { room_id: room.id }, body: { body: 'x', idempotencyKey: 'a' } })).response.status).toBe(401);
-    expect((await send(owner, { body: 'x', idempotencyKey: 'x'.repeat(10) + 'a', big: 'y'.repeat(1_100_000) })).response.status).toBe(413);
+    expect((await postRoomMessage({ path: { room_id: 'nope' }, body: { body: 'x', idempotencyKey: 'a' }, ...owner.as })).response?.status).toBe(422);
+    expect((await postRoomMessage({ path: { room_id: room.id }, body: { body: 'x', idempotencyKey: 'a' } })).response?.status).toBe(401);
+    expect((await send(owner, { body: 'x', idempotencyKey: 'x'.repeat(10) + 'a', big: 'y'.repeat(1_100_000) })).response?.status).toBe(413);
     expect((await allEvents(room.id, owner)).length).toBe(count);
     await archiveRoom({ path: { room_id: room.id }, ...owner.as });
     const archived = await send(owner, { body: 'x', idempotencyKey: 'a' });
-    expect(archived.response.status).toBe(409);
+    expect(archived.response?.status).toBe(409);
     expect(archived.error).toMatchObject({ code: 'ROOM_ARCHIVED' });
     // The refused requests recorded no key: the same key still works elsewhere for the same caller.
     expect(await knex()('idempotency_keys').where({ target: room.id, key: 'a' })).toEqual([]);
@@ -145,15 +145,15 @@ describe('editRoomMessage', () => {
     const { owner, room, others: [bob] } = await roomWith(1);
     const message = await post(room.id, bob!, 'draft');
     const edited = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'final @owner', idempotencyKey: 'e1' }, ...bob!.as });
-    expect(edited.response.status).toBe(200);
+    expect(edited.response?.status).toBe(200);
     expect(edited.data).toMatchObject({ id: message.id, seq: message.seq, body: 'final @owner', refs: [{ displayName: 'Owner', targetKind: 'human' }] });
     expect(edited.data!.editedAt).not.toBeNull();
     const count = (await allEvents(room.id, owner)).length;
     const replay = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'final @owner', idempotencyKey: 'e1' }, ...bob!.as });
-    expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.response?.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.data).toEqual(edited.data);
     const reused = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'other', idempotencyKey: 'e1' }, ...bob!.as });
-    expect(reused.response.status).toBe(409);
+    expect(reused.response?.status).toBe(409);
     const events = await allEvents(room.id, owner);
     expect(events).toHaveLength(count);
     expect(events.at(-1)).toMatchObject({ type: 'message.edited', render: { slot: 'hidden' }, payload: { messageId: message.id, body: 'final @owner' } });
@@ -165,17 +165,17 @@ describe('editRoomMessage', () => {
     const { owner, room, others: [bob] } = await roomWith(1);
     const message = await post(room.id, bob!, 'mine');
     const byOwner = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x', idempotencyKey: 'a' }, ...owner.as });
-    expect(byOwner.response.status).toBe(403);
+    expect(byOwner.response?.status).toBe(403);
     expect(byOwner.error).toMatchObject({ code: 'NOT_MESSAGE_AUTHOR' });
-    expect((await editRoomMessage({ path: { room_id: room.id, message_id: UNKNOWN }, body: { body: 'x', idempotencyKey: 'b' }, ...bob!.as })).response.status).toBe(404);
+    expect((await editRoomMessage({ path: { room_id: room.id, message_id: UNKNOWN }, body: { body: 'x', idempotencyKey: 'b' }, ...bob!.as })).response?.status).toBe(404);
     await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as });
     const gone = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x', idempotencyKey: 'c' }, ...bob!.as });
-    expect(gone.response.status).toBe(409);
+    expect(gone.response?.status).toBe(409);
     expect(gone.error).toMatchObject({ code: 'MESSAGE_DELETED' });
-    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: '', idempotencyKey: 'c' }, ...bob!.as })).response.status).toBe(422);
-    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x'.repeat(1_100_000), idempotencyKey: 'd' }, ...bob!.as })).response.status).toBe(413);
-    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x', idempotencyKey: 'd' } })).response.status).toBe(401);
-    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id } })).response.status).toBe(401);
+    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: '', idempotencyKey: 'c' }, ...bob!.as })).response?.status).toBe(422);
+    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x'.repeat(1_100_000), idempotencyKey: 'd' }, ...bob!.as })).response?.status).toBe(413);
+    expect((await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'x', idempotencyKey: 'd' } })).response?.status).toBe(401);
+    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id } })).response?.status).toBe(401);
   });
 
   it('concurrent edit and delete of one message: a consistent final state, and the events in the order they happened', async () => {
@@ -186,14 +186,14 @@ describe('editRoomMessage', () => {
         editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'edited', idempotencyKey: randomUUID() }, ...bob!.as }),
         deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as }),
       ]);
-      expect(del.response.status).toBe(200);
+      expect(del.response?.status).toBe(200);
       expect(del.data).toMatchObject({ body: '', refs: [] });
       const mine = (await allEvents(room.id, owner)).filter((e) => e.subject.id === message.id);
-      if (edit.response.status === 200) {
+      if (edit.response?.status === 200) {
         expect(mine.map((e) => e.type)).toEqual(['message.posted', 'message.edited', 'message.deleted']);
         expect(mine[1]!.seq).toBeLessThan(mine[2]!.seq);
       } else {
-        expect(edit.response.status).toBe(409);
+        expect(edit.response?.status).toBe(409);
         expect(mine.map((e) => e.type)).toEqual(['message.posted', 'message.deleted']);
       }
       const row = await knex()('room_messages').where('id', message.id).first();
@@ -209,10 +209,10 @@ describe('deleteRoomMessage', () => {
     const { owner, room, others: [bob, carol] } = await roomWith(2);
     const message = await post(room.id, bob!, 'secret @owner');
     const byOther = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...carol!.as });
-    expect(byOther.response.status).toBe(403);
+    expect(byOther.response?.status).toBe(403);
     expect(byOther.error).toMatchObject({ code: 'NOT_MESSAGE_AUTHOR' });
     const deleted = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...owner.as });
-    expect(deleted.response.status).toBe(200);
+    expect(deleted.response?.status).toBe(200);
     expect(deleted.data).toMatchObject({ id: message.id, seq: message.seq, body: '', refs: [] });
     const count = (await allEvents(room.id, owner)).length;
     const again = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as });
@@ -222,12 +222,12 @@ describe('deleteRoomMessage', () => {
     expect(events.at(-1)).toMatchObject({ type: 'message.deleted', payload: { messageId: message.id }, render: { slot: 'hidden' } });
     expect(events.find((e) => e.seq === message.seq)!.payload).toMatchObject({ body: '', refs: [] });
     expect(JSON.stringify(events)).not.toContain('secret');
-    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: UNKNOWN }, ...owner.as })).response.status).toBe(404);
-    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: 'x' }, ...owner.as })).response.status).toBe(422);
+    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: UNKNOWN }, ...owner.as })).response?.status).toBe(404);
+    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: 'x' }, ...owner.as })).response?.status).toBe(422);
     const other = await post(room.id, bob!, 'keep');
     await archiveRoom({ path: { room_id: room.id }, ...owner.as });
     const archived = await deleteRoomMessage({ path: { room_id: room.id, message_id: other.id }, ...bob!.as });
-    expect(archived.response.status).toBe(409);
-    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as })).response.status).toBe(200);
+    expect(archived.response?.status).toBe(409);
+    expect((await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as })).response?.status).toBe(200);
   });
 });

@@ -30,17 +30,17 @@ describe('listRoomParticipants', () => {
     await inviteHuman(room.id, alice, carol);
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const { data, response } = await listRoomParticipants({ path: { room_id: room.id }, ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.items.map((p) => [p.displayName, p.leftAt === null])).toEqual([['Alice', true], ['Bob', false], ['Helper', true]]);
     expect((await getRoom({ path: { room_id: room.id }, ...alice.as })).data!.participants.map((p) => p.displayName)).toEqual(['Alice', 'Helper']);
     for (const u of [bob, carol]) {
       const r = await listRoomParticipants({ path: { room_id: room.id }, ...u.as });
-      expect(r.response.status).toBe(403);
+      expect(r.response?.status).toBe(403);
       expect(r.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
     }
-    expect((await listRoomParticipants({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response.status).toBe(404);
-    expect((await listRoomParticipants({ path: { room_id: 'x' }, ...alice.as })).response.status).toBe(422);
-    expect((await listRoomParticipants({ path: { room_id: room.id } })).response.status).toBe(401);
+    expect((await listRoomParticipants({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
+    expect((await listRoomParticipants({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
+    expect((await listRoomParticipants({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
 });
 
@@ -48,29 +48,29 @@ describe('leaveRoom', () => {
   it('leaves (participant.left), idempotently; then cannot read or post; owner 409; invitee 403; stranger 404; allowed when archived', async () => {
     const { alice, bob, room, bobId } = await setup();
     const { data, response } = await leaveRoom({ path: { room_id: room.id }, ...bob.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data).toMatchObject({ id: bobId, membershipId: bob.user.id });
     expect(data!.leftAt).not.toBeNull();
     const events = await log(room.id, alice);
     expect(events.at(-1)).toMatchObject({ type: 'participant.left', subject: { kind: 'participant', id: bobId }, payload: { participantId: bobId }, actor: { membershipId: bob.user.id } });
     expect((await leaveRoom({ path: { room_id: room.id }, ...bob.as })).data).toEqual(data);
     expect((await log(room.id, alice)).length).toBe(events.length);
-    expect((await listRoomEvents({ path: { room_id: room.id }, ...bob.as })).response.status).toBe(403);
+    expect((await listRoomEvents({ path: { room_id: room.id }, ...bob.as })).response?.status).toBe(403);
     expect((await listRooms({ ...bob.as })).data!.items).toEqual([]);
     expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).data!.actorIsParticipant).toBe(false);
     const owner = await leaveRoom({ path: { room_id: room.id }, ...alice.as });
-    expect(owner.response.status).toBe(409);
+    expect(owner.response?.status).toBe(409);
     expect(owner.error).toMatchObject({ code: 'OWNER_CANNOT_LEAVE' });
     const carol = await newUser('Carol');
     await inviteHuman(room.id, alice, carol);
     expect((await leaveRoom({ path: { room_id: room.id }, ...carol.as })).error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
-    expect((await leaveRoom({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response.status).toBe(404);
-    expect((await leaveRoom({ path: { room_id: 'x' }, ...alice.as })).response.status).toBe(422);
-    expect((await leaveRoom({ path: { room_id: room.id } })).response.status).toBe(401);
+    expect((await leaveRoom({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
+    expect((await leaveRoom({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
+    expect((await leaveRoom({ path: { room_id: room.id } })).response?.status).toBe(401);
     const dave = await newUser('Dave');
     await joinRoom(room.id, alice, dave);
     await archiveRoom({ path: { room_id: room.id }, ...alice.as });
-    expect((await leaveRoom({ path: { room_id: room.id }, ...dave.as })).response.status).toBe(200);
+    expect((await leaveRoom({ path: { room_id: room.id }, ...dave.as })).response?.status).toBe(200);
   });
 });
 
@@ -79,10 +79,10 @@ describe('removeRoomParticipant', () => {
     const { alice, bob, room, bobId, agentId } = await setup();
     await post(room.id, bob, '@helper please');
     const notOwner = await removeRoomParticipant({ path: { room_id: room.id, participant_id: agentId }, ...bob.as });
-    expect(notOwner.response.status).toBe(403);
+    expect(notOwner.response?.status).toBe(403);
     expect(notOwner.error).toMatchObject({ code: 'NOT_ROOM_OWNER' });
     const { data, response } = await removeRoomParticipant({ path: { room_id: room.id, participant_id: agentId }, ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.leftAt).not.toBeNull();
     expect((await log(room.id, alice)).slice(-2).map((e) => e.type)).toEqual(['participant.removed', 'run.cancelled']);
     expect((await knex()('room_runs').where('roomId', room.id)).map((r) => r.status)).toEqual(['cancelled']);
@@ -91,15 +91,15 @@ describe('removeRoomParticipant', () => {
     expect((await log(room.id, alice)).length).toBe(count);
     const ownerId = (await getRoom({ path: { room_id: room.id }, ...alice.as })).data!.participants[0]!.id;
     const self = await removeRoomParticipant({ path: { room_id: room.id, participant_id: ownerId }, ...alice.as });
-    expect(self.response.status).toBe(409);
+    expect(self.response?.status).toBe(409);
     expect(self.error).toMatchObject({ code: 'CANNOT_REMOVE_OWNER' });
-    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: UNKNOWN }, ...alice.as })).response.status).toBe(404);
-    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: 'x' }, ...alice.as })).response.status).toBe(422);
-    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: bobId } })).response.status).toBe(401);
-    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: bobId }, ...(await newUser('Eve')).as })).response.status).toBe(404);
+    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: UNKNOWN }, ...alice.as })).response?.status).toBe(404);
+    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: 'x' }, ...alice.as })).response?.status).toBe(422);
+    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: bobId } })).response?.status).toBe(401);
+    expect((await removeRoomParticipant({ path: { room_id: room.id, participant_id: bobId }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
     await archiveRoom({ path: { room_id: room.id }, ...alice.as });
     const archived = await removeRoomParticipant({ path: { room_id: room.id, participant_id: bobId }, ...alice.as });
-    expect(archived.response.status).toBe(409);
+    expect(archived.response?.status).toBe(409);
     expect(archived.error).toMatchObject({ code: 'ROOM_ARCHIVED' });
   });
 });
@@ -109,24 +109,24 @@ describe('updateRoomAgentRole', () => {
     const { alice, bob, room, bobId, agentId } = await setup();
     const role = (await createAgentRoleDocument({ body: { displayName: 'Editor', body: 'Fix tone.' }, ...alice.as })).data!;
     const set = await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...alice.as });
-    expect(set.response.status).toBe(200);
+    expect(set.response?.status).toBe(200);
     expect(set.data!.roleDocumentId).toBe(role.id);
     expect((await log(room.id, alice)).at(-1)).toMatchObject({ type: 'participant.agent_role_changed', payload: { participantId: agentId, roleDocumentId: role.id, previousRoleDocumentId: null, roleDocumentVersionId: role.latestVersion.id } });
     const count = (await log(room.id, alice)).length;
-    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...alice.as })).response.status).toBe(200);
+    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...alice.as })).response?.status).toBe(200);
     expect((await log(room.id, alice)).length).toBe(count);
     const human = await updateRoomAgentRole({ path: { room_id: room.id, participant_id: bobId }, body: { roleDocumentId: role.id }, ...alice.as });
     expect(human.error).toMatchObject({ code: 'NOT_AN_AGENT' });
     const rules = (await createRulesDocument({ body: { displayName: 'R', body: 'x' }, ...alice.as })).data!;
     for (const body of [{ roleDocumentId: rules.id }, { roleDocumentId: UNKNOWN }, {}, { roleDocumentId: 'x' }]) {
       const r = await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: body as never, ...alice.as });
-      expect(r.response.status).toBe(422);
+      expect(r.response?.status).toBe(422);
       expect((r.error as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc)).toContainEqual(['body', 'roleDocumentId']);
     }
     expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...bob.as })).error).toMatchObject({ code: 'NOT_ROOM_OWNER' });
-    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: UNKNOWN }, body: { roleDocumentId: role.id }, ...alice.as })).response.status).toBe(404);
-    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id } })).response.status).toBe(401);
-    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id, pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response.status).toBe(413);
+    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: UNKNOWN }, body: { roleDocumentId: role.id }, ...alice.as })).response?.status).toBe(404);
+    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id } })).response?.status).toBe(401);
+    expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id, pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response?.status).toBe(413);
     await removeRoomParticipant({ path: { room_id: room.id, participant_id: agentId }, ...alice.as });
     expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...alice.as })).error).toMatchObject({ code: 'PARTICIPANT_NOT_ACTIVE' });
     await archiveRoom({ path: { room_id: room.id }, ...alice.as });
@@ -141,7 +141,7 @@ describe('deleting an agent listing', () => {
     const other = await newRoom(bob, 'Other');
     const pending = await inviteAgent(other.id, bob, listing.id);
     expect(pending.status).toBe('pending');
-    expect((await deleteAgentListing({ path: { id: listing.id }, ...alice.as })).response.status).toBe(204);
+    expect((await deleteAgentListing({ path: { id: listing.id }, ...alice.as })).response?.status).toBe(204);
     const participant = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items.find((p) => p.id === agentId)!;
     expect(participant).toMatchObject({ agentEnabled: false, displayName: 'Helper' });
     expect(participant.leftAt).not.toBeNull();

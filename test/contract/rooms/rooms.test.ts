@@ -19,7 +19,7 @@ describe('createRoom', () => {
     const alice = await newUser('Alice');
     const rules = await rulesDoc(alice);
     const { data, response } = await createRoom({ body: { name: 'Launch', description: 'Q3', rulesDocumentId: rules.id }, ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect(data).toMatchObject({
       name: 'Launch', description: 'Q3', rulesDocumentId: rules.id, state: 'active', accessPolicy: 'invite_only', actorIsOwner: true,
       actorIsParticipant: true, actorPendingInvitationId: null, createdByKind: 'human', createdByMembershipId: alice.user.id,
@@ -39,12 +39,12 @@ describe('createRoom', () => {
     for (const [body, loc] of [[{}, ['body', 'name']], [{ name: 'x'.repeat(256) }, ['body', 'name']], [{ name: 'x', extra: 1 }, ['body', 'extra']],
       [{ name: 'x', rulesDocumentId: role.id }, ['body', 'rulesDocumentId']], [{ name: 'x', rulesDocumentId: UNKNOWN }, ['body', 'rulesDocumentId']]] as const) {
       const r = await createRoom({ body: body as never, ...alice.as });
-      expect(r.response.status, JSON.stringify(body)).toBe(422);
+      expect(r.response?.status, JSON.stringify(body)).toBe(422);
       expect(detailLocs(r.error)).toContainEqual(loc);
     }
     expect((await listRooms({ ...alice.as })).data!.items).toEqual([]);
-    expect((await createRoom({ body: { name: 'x' } })).response.status).toBe(401);
-    expect((await createRoom({ body: { name: 'x', description: 'y'.repeat(1_100_000) }, ...alice.as })).response.status).toBe(413);
+    expect((await createRoom({ body: { name: 'x' } })).response?.status).toBe(401);
+    expect((await createRoom({ body: { name: 'x', description: 'y'.repeat(1_100_000) }, ...alice.as })).response?.status).toBe(413);
   });
 });
 
@@ -60,7 +60,7 @@ describe('listRooms', () => {
     await joinRoom(left.id, bob, alice);
     await post(a.id, alice, 'bump');
     const { data, response } = await listRooms({ ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.items.map((r) => r.name)).toEqual(['A', 'Left', 'C', 'B']);
     expect(data!.items.find((r) => r.id === c.id)).toMatchObject({ actorIsParticipant: false, actorIsOwner: false, actorPendingInvitationId: invitation.id });
     await leaveRoom({ path: { room_id: left.id }, ...alice.as });
@@ -72,9 +72,9 @@ describe('listRooms', () => {
     expect((await listRooms({ query: { include_archived: true, limit: 2, offset: 1 }, ...alice.as })).data!.items.map((r) => r.name)).toEqual(['A', 'C']);
     expect((await listRooms({ query: { include_archived: true, limit: 2, offset: 3 }, ...alice.as })).data!.items).toEqual([]);
     for (const query of [{ limit: 0 }, { limit: 101 }, { offset: -1 }, { state: 'closed' }, { sort: 'name' }]) {
-      expect((await listRooms({ query: query as never, ...alice.as })).response.status, JSON.stringify(query)).toBe(422);
+      expect((await listRooms({ query: query as never, ...alice.as })).response?.status, JSON.stringify(query)).toBe(422);
     }
-    expect((await listRooms()).response.status).toBe(401);
+    expect((await listRooms()).response?.status).toBe(401);
   });
 });
 
@@ -91,10 +91,10 @@ describe('getRoom', () => {
     expect((await getRoom({ path: { room_id: room.id }, ...carol.as })).data).toMatchObject({ actorIsParticipant: false, actorPendingInvitationId: invitation.id });
     expect((await getRoom({ path: { room_id: room.id }, ...alice.as })).data!.participants.map((p) => p.displayName)).toEqual(['Alice', 'Bob']);
     const stranger = await getRoom({ path: { room_id: room.id }, ...eve.as });
-    expect(stranger.response.status).toBe(404);
-    expect((await getRoom({ path: { room_id: UNKNOWN }, ...alice.as })).response.status).toBe(404);
-    expect((await getRoom({ path: { room_id: 'nope' }, ...alice.as })).response.status).toBe(422);
-    expect((await getRoom({ path: { room_id: room.id } })).response.status).toBe(401);
+    expect(stranger.response?.status).toBe(404);
+    expect((await getRoom({ path: { room_id: UNKNOWN }, ...alice.as })).response?.status).toBe(404);
+    expect((await getRoom({ path: { room_id: 'nope' }, ...alice.as })).response?.status).toBe(422);
+    expect((await getRoom({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
 });
 
@@ -110,11 +110,11 @@ describe('archiveRoom', () => {
     await inviteAgent(room.id, alice, listing.id);
     await post(room.id, bob, '@helper go');
     const notOwner = await archiveRoom({ path: { room_id: room.id }, ...bob.as });
-    expect(notOwner.response.status).toBe(403);
+    expect(notOwner.response?.status).toBe(403);
     expect(notOwner.error).toMatchObject({ code: 'NOT_ROOM_OWNER' });
-    expect((await archiveRoom({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response.status).toBe(404);
+    expect((await archiveRoom({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
     const { data, response } = await archiveRoom({ path: { room_id: room.id }, ...alice.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data).toMatchObject({ state: 'archived', archivedByKind: 'human', archivedByMembershipId: alice.user.id, archivedByDisplayName: 'Alice', archivedByRoleDocumentVersionId: null });
     expect(data!.archivedAt).not.toBeNull();
     const log = await events(room.id, alice);
@@ -126,11 +126,11 @@ describe('archiveRoom', () => {
     expect(again.data).toEqual(data);
     expect((await events(room.id, alice)).length).toBe(log.length);
     const refused = await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human', inviteeMembershipId: null }, ...alice.as });
-    expect(refused.response.status).toBe(409);
+    expect(refused.response?.status).toBe(409);
     expect(refused.error).toMatchObject({ code: 'ROOM_ARCHIVED' });
-    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null }, ...alice.as })).response.status).toBe(409);
-    expect((await archiveRoom({ path: { room_id: 'x' }, ...alice.as })).response.status).toBe(422);
-    expect((await archiveRoom({ path: { room_id: room.id } })).response.status).toBe(401);
+    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null }, ...alice.as })).response?.status).toBe(409);
+    expect((await archiveRoom({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
+    expect((await archiveRoom({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
 });
 
@@ -142,10 +142,10 @@ describe('updateRoomRules', () => {
     await joinRoom(room.id, alice, bob);
     const rules = await rulesDoc(alice);
     const set = await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: rules.id }, ...alice.as });
-    expect(set.response.status).toBe(200);
+    expect(set.response?.status).toBe(200);
     expect(set.data!.rulesDocumentId).toBe(rules.id);
     const count = (await events(room.id, alice)).length;
-    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: rules.id }, ...alice.as })).response.status).toBe(200);
+    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: rules.id }, ...alice.as })).response?.status).toBe(200);
     expect((await events(room.id, alice)).length).toBe(count);
     const cleared = await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null }, ...alice.as });
     expect(cleared.data!.rulesDocumentId).toBeNull();
@@ -157,14 +157,14 @@ describe('updateRoomRules', () => {
     const role = (await createAgentRoleDocument({ body: { displayName: 'Role', body: 'x' }, ...alice.as })).data!;
     for (const body of [{ rulesDocumentId: role.id }, { rulesDocumentId: UNKNOWN }, {}, { rulesDocumentId: 'x' }]) {
       const r = await updateRoomRules({ path: { room_id: room.id }, body: body as never, ...alice.as });
-      expect(r.response.status).toBe(422);
+      expect(r.response?.status).toBe(422);
       expect(detailLocs(r.error)).toContainEqual(['body', 'rulesDocumentId']);
     }
     const notOwner = await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null }, ...bob.as });
     expect(notOwner.error).toMatchObject({ code: 'NOT_ROOM_OWNER' });
-    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null }, ...(await newUser('Eve')).as })).response.status).toBe(404);
-    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null } })).response.status).toBe(401);
-    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null, pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response.status).toBe(413);
+    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
+    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null } })).response?.status).toBe(401);
+    expect((await updateRoomRules({ path: { room_id: room.id }, body: { rulesDocumentId: null, pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response?.status).toBe(413);
     expect((await events(room.id, alice)).length).toBe(log.length);
   });
 });

@@ -13,8 +13,8 @@ describe('streamRoomEvents (next)', () => {
   it('authenticate (401) and validate (422) like every room operation', async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
-    const { stream } = await streamRoomEvents({ path: { room_id: 'x' }, ...alice.as, sseMaxRetryAttempts: 0, onSseError: () => undefined });
-    await expect((async () => { for await (const _ of stream) { /* nothing arrives */ } })()).resolves.toBeUndefined();
+    const { stream } = await streamRoomEvents({ path: { room_id: 'x' }, ...alice.as });
+    await expect((async () => { for await (const _ of stream) { /* nothing arrives */ } })()).rejects.toMatchObject({ name: 'StreamError', status: 422 });
   });
 
   it('answer 501 NOT_IMPLEMENTED once the request is valid', async () => {

@@ -164,29 +164,29 @@ describe('who may read runs', () => {
     await post(room.id, owner, '@Research Assistant hi');
     const runId = await runIdOf(room.id, owner);
     await local.platform.services.rooms.worker.drain();
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...bob.as })).response.status).toBe(200);
-    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...bob.as })).response.status).toBe(200);
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...bob.as })).response?.status).toBe(200);
+    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...bob.as })).response?.status).toBe(200);
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     await inviteHuman(room.id, owner, carol);
     for (const user of [bob, carol]) {
       const run = await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...user.as });
-      expect(run.response.status).toBe(403);
+      expect(run.response?.status).toBe(403);
       expect(run.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
       const tools = await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...user.as });
-      expect(tools.response.status).toBe(403);
+      expect(tools.response?.status).toBe(403);
     }
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...eve.as })).response.status).toBe(404);
-    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...eve.as })).response.status).toBe(404);
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: UNKNOWN }, ...owner.as })).response.status).toBe(404);
-    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: UNKNOWN }, ...owner.as })).response.status).toBe(404);
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...eve.as })).response?.status).toBe(404);
+    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...eve.as })).response?.status).toBe(404);
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: UNKNOWN }, ...owner.as })).response?.status).toBe(404);
+    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: UNKNOWN }, ...owner.as })).response?.status).toBe(404);
     const elsewhere = await newRoom(owner, 'Elsewhere'); // a run id of another room is not found here
-    expect((await getRoomRun({ path: { room_id: elsewhere.id, run_id: runId }, ...owner.as })).response.status).toBe(404);
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId } })).response.status).toBe(401);
-    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId } })).response.status).toBe(401);
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: 'nope' }, ...owner.as })).response.status).toBe(422);
+    expect((await getRoomRun({ path: { room_id: elsewhere.id, run_id: runId }, ...owner.as })).response?.status).toBe(404);
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId } })).response?.status).toBe(401);
+    expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId } })).response?.status).toBe(401);
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: 'nope' }, ...owner.as })).response?.status).toBe(422);
     for (const query of [{ limit: 0 }, { limit: 201 }, { afterSeq: -1 }]) {
       const r = await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, query, ...owner.as });
-      expect(r.response.status).toBe(422);
+      expect(r.response?.status).toBe(422);
     }
   });
 });

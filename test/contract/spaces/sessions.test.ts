@@ -24,10 +24,10 @@ describe('sessions', () => {
     const alice = await newUser('Alice');
     const s = await space(alice);
     const { data, response } = await createSpaceSession({ path: { id: s.id }, ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect(data).toMatchObject({ playgroundId: s.id, status: 'waiting', participantCount: 1, createdBy: alice.user.id });
     const list = await listSpaceSessions({ path: { id: s.id }, ...alice.as });
-    expect(list.response.status).toBe(200);
+    expect(list.response?.status).toBe(200);
     expect(list.data).toEqual([data]);
   });
 
@@ -36,10 +36,10 @@ describe('sessions', () => {
     const bob = await newUser('Bob');
     const secret = await space(alice, { isPublic: false });
     for (const call of [createSpaceSession, listSpaceSessions]) {
-      expect((await call({ path: { id: secret.id }, ...bob.as })).response.status).toBe(404);
-      expect((await call({ path: { id: UNKNOWN }, ...alice.as })).response.status).toBe(404);
-      expect((await call({ path: { id: secret.id } })).response.status).toBe(401);
-      expect((await call({ path: { id: '123' }, ...alice.as })).response.status).toBe(400);
+      expect((await call({ path: { id: secret.id }, ...bob.as })).response?.status).toBe(404);
+      expect((await call({ path: { id: UNKNOWN }, ...alice.as })).response?.status).toBe(404);
+      expect((await call({ path: { id: secret.id } })).response?.status).toBe(401);
+      expect((await call({ path: { id: '123' }, ...alice.as })).response?.status).toBe(400);
     }
   });
 
@@ -51,24 +51,24 @@ describe('sessions', () => {
     const path = { id: s.id, session_id: session.id };
 
     const joined = await joinSpaceSession({ path, body: { role: 'spectator' }, ...bob.as });
-    expect(joined.response.status).toBe(201);
+    expect(joined.response?.status).toBe(201);
     expect(joined.data).toMatchObject({ sessionId: session.id, userId: bob.user.id, agentId: null, role: 'spectator', controlMode: 'human', isConnected: true });
     const status = async () => (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data![0]!;
     expect(await status()).toMatchObject({ status: 'active', participantCount: 2 });
 
-    expect((await leaveSpaceSession({ path, ...bob.as })).response.status).toBe(204);
+    expect((await leaveSpaceSession({ path, ...bob.as })).response?.status).toBe(204);
     expect(await status()).toMatchObject({ status: 'active', participantCount: 1 });
     const again = await joinSpaceSession({ path, ...bob.as });
-    expect(again.response.status).toBe(200);
+    expect(again.response?.status).toBe(200);
     expect(again.data).toMatchObject({ id: joined.data!.id, isConnected: true, role: 'spectator', joinedAt: joined.data!.joinedAt });
 
-    expect((await leaveSpaceSession({ path, ...bob.as })).response.status).toBe(204);
-    expect((await leaveSpaceSession({ path, ...bob.as })).response.status).toBe(204); // idempotent
-    expect((await leaveSpaceSession({ path, ...alice.as })).response.status).toBe(204);
+    expect((await leaveSpaceSession({ path, ...bob.as })).response?.status).toBe(204);
+    expect((await leaveSpaceSession({ path, ...bob.as })).response?.status).toBe(204); // idempotent
+    expect((await leaveSpaceSession({ path, ...alice.as })).response?.status).toBe(204);
     expect(await status()).toMatchObject({ status: 'ended', participantCount: 0 });
 
     const late = await joinSpaceSession({ path, ...bob.as });
-    expect(late.response.status).toBe(409);
+    expect(late.response?.status).toBe(409);
     expect(late.error).toMatchObject({ code: 'SESSION_ENDED' });
   });
 
@@ -83,23 +83,23 @@ describe('sessions', () => {
     const alicesPrivate = await agentListing(server.platform, alice.user.id, { isPublic: false });
 
     const asAgent = await joinSpaceSession({ path, body: { agentId: bobsAgent, controlMode: 'agent' }, ...bob.as });
-    expect(asAgent.response.status).toBe(201);
+    expect(asAgent.response?.status).toBe(201);
     expect(asAgent.data).toMatchObject({ agentId: bobsAgent, controlMode: 'agent', userId: bob.user.id });
-    expect((await joinSpaceSession({ path, ...bob.as })).response.status).toBe(201); // in person: another participant
+    expect((await joinSpaceSession({ path, ...bob.as })).response?.status).toBe(201); // in person: another participant
 
     const notMine = await joinSpaceSession({ path, body: { agentId: alicesAgent }, ...bob.as });
-    expect(notMine.response.status).toBe(403);
+    expect(notMine.response?.status).toBe(403);
     expect(notMine.error).toMatchObject({ code: 'NOT_AGENT_OWNER' });
     for (const agentId of [UNKNOWN, alicesPrivate]) {
       const missing = await joinSpaceSession({ path, body: { agentId }, ...bob.as });
-      expect(missing.response.status).toBe(404);
+      expect(missing.response?.status).toBe(404);
       expect(missing.error).toMatchObject({ code: 'AGENT_LISTING_NOT_FOUND' });
     }
     const noAgent = await joinSpaceSession({ path, body: { controlMode: 'shared' }, ...bob.as });
-    expect(noAgent.response.status).toBe(400);
+    expect(noAgent.response?.status).toBe(400);
     expect(fieldsOf(noAgent.error)).toEqual(['body:controlMode']);
 
-    expect((await leaveSpaceSession({ path, body: { agentId: bobsAgent }, ...bob.as })).response.status).toBe(204);
+    expect((await leaveSpaceSession({ path, body: { agentId: bobsAgent }, ...bob.as })).response?.status).toBe(204);
     const sessions = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!;
     expect(sessions[0]!.participantCount).toBe(2);
   });
@@ -113,19 +113,19 @@ describe('sessions', () => {
     const path = { id: s.id, session_id: session.id };
 
     const badRole = await joinSpaceSession({ path, body: { role: 'host' } as never, ...bob.as });
-    expect(badRole.response.status).toBe(400);
+    expect(badRole.response?.status).toBe(400);
     expect(fieldsOf(badRole.error)).toEqual(['body:role']);
     expect(fieldsOf((await joinSpaceSession({ path: { ...path, session_id: 'nope' }, ...bob.as })).error)).toEqual(['path:session_id']);
-    expect((await joinSpaceSession({ path, body: { agentId: 'x'.repeat(1_100_000) }, ...bob.as })).response.status).toBe(413);
-    expect((await leaveSpaceSession({ path, body: { agentId: 'x'.repeat(1_100_000) }, ...bob.as })).response.status).toBe(413);
+    expect((await joinSpaceSession({ path, body: { agentId: 'x'.repeat(1_100_000) }, ...bob.as })).response?.status).toBe(413);
+    expect((await leaveSpaceSession({ path, body: { agentId: 'x'.repeat(1_100_000) }, ...bob.as })).response?.status).toBe(413);
     expect(fieldsOf((await leaveSpaceSession({ path, body: { agentId: 'bot' }, ...bob.as })).error)).toEqual(['body:agentId']);
 
-    expect((await joinSpaceSession({ path })).response.status).toBe(401);
-    expect((await leaveSpaceSession({ path })).response.status).toBe(401);
+    expect((await joinSpaceSession({ path })).response?.status).toBe(401);
+    expect((await leaveSpaceSession({ path })).response?.status).toBe(401);
     // A session that is not in this space is not found, whatever its id.
-    expect((await joinSpaceSession({ path: { id: other.id, session_id: session.id }, ...bob.as })).response.status).toBe(404);
+    expect((await joinSpaceSession({ path: { id: other.id, session_id: session.id }, ...bob.as })).response?.status).toBe(404);
     const notJoined = await leaveSpaceSession({ path, ...bob.as });
-    expect(notJoined.response.status).toBe(404);
+    expect(notJoined.response?.status).toBe(404);
     expect(notJoined.error).toMatchObject({ code: 'NOT_PARTICIPANT' });
   });
 
@@ -136,7 +136,7 @@ describe('sessions', () => {
     const path = { id: s.id, session_id: session.id };
     const users = await Promise.all(Array.from({ length: 12 }, (_, i) => newUser(`Player ${i}`)));
     const joins = await Promise.all(users.flatMap((u) => [joinSpaceSession({ path, ...u.as }), joinSpaceSession({ path, ...u.as })]));
-    const statuses = joins.map((j) => j.response.status).sort();
+    const statuses = joins.map((j) => j.response?.status).sort();
     expect(statuses.filter((st) => st === 201)).toHaveLength(12);
     expect(statuses.filter((st) => st === 200)).toHaveLength(12);
     const [listed] = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!;

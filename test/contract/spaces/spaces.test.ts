@@ -22,7 +22,7 @@ describe('createSpace', () => {
     const { data, response } = await createSpace({
       body: { name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'], definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 } },
       ...alice.as });
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect(data).toMatchObject({
       ownerId: alice.user.id, name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'],
       definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 }, isPublic: true });
@@ -45,7 +45,7 @@ describe('createSpace', () => {
   ])('rejects %s with 400 naming the field, and writes nothing', async (_what, body, field) => {
     const alice = await newUser('Alice');
     const { error, response } = await createSpace({ body: body as never, ...alice.as });
-    expect(response.status).toBe(400);
+    expect(response?.status).toBe(400);
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(fieldsOf(error)).toContain(field);
     const mine = await listSpaces({ query: { search: 'S' } });
@@ -53,9 +53,9 @@ describe('createSpace', () => {
   });
 
   it('requires a signed-in caller (401) and a body under 1 MB (413)', async () => {
-    expect((await createSpace({ body: { name: 'Anon' } })).response.status).toBe(401);
+    expect((await createSpace({ body: { name: 'Anon' } })).response?.status).toBe(401);
     const alice = await newUser('Alice');
-    expect((await createSpace({ body: { name: 'Big', description: 'x'.repeat(1_100_000) }, ...alice.as })).response.status).toBe(413);
+    expect((await createSpace({ body: { name: 'Big', description: 'x'.repeat(1_100_000) }, ...alice.as })).response?.status).toBe(413);
   });
 });
 
@@ -68,7 +68,7 @@ describe('listSpaces', () => {
     await space(owner, { name: `${tag} Hidden`, isPublic: false });
 
     const page1 = await listSpaces({ query: { search: tag.toUpperCase(), limit: 2 } });
-    expect(page1.response.status).toBe(200);
+    expect(page1.response?.status).toBe(200);
     expect(page1.data).toMatchObject({ total: 5, page: 1, totalPages: 3 });
     expect(page1.data!.spaces.map((s) => s.name)).toEqual([`${tag} Room 4`, `${tag} Room 3`]);
     const page3 = await listSpaces({ query: { search: tag, limit: 2, page: 3 } });
@@ -112,7 +112,7 @@ describe('listSpaces', () => {
     ['an unknown parameter', { sort: 'name' }, 'query:sort'],
   ])('rejects %s with 400 naming it', async (_what, query, field) => {
     const { error, response } = await listSpaces({ query: query as never });
-    expect(response.status).toBe(400);
+    expect(response?.status).toBe(400);
     expect(fieldsOf(error)).toContain(field);
   });
 });
@@ -125,7 +125,7 @@ describe('getSpace', () => {
     const first = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
     const second = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
     const { data, response } = await getSpace({ path: { id: s.id }, ...bob.as });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data!.owner).toEqual({ id: alice.user.id, name: 'Alice', image: null });
     expect(data!.sessions.map((x) => x.id)).toEqual([second.id, first.id]);
   });
@@ -134,21 +134,21 @@ describe('getSpace', () => {
     const alice = await newUser('Alice');
     const bob = await newUser('Bob');
     const secret = await space(alice, { isPublic: false });
-    expect((await getSpace({ path: { id: secret.id }, ...alice.as })).response.status).toBe(200);
+    expect((await getSpace({ path: { id: secret.id }, ...alice.as })).response?.status).toBe(200);
     const hidden = await getSpace({ path: { id: secret.id }, ...bob.as });
     const unknown = await getSpace({ path: { id: UNKNOWN }, ...bob.as });
-    expect(hidden.response.status).toBe(404);
-    expect(unknown.response.status).toBe(404);
+    expect(hidden.response?.status).toBe(404);
+    expect(unknown.response?.status).toBe(404);
     expect(hidden.error).toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('answers 401 without credentials and 400 for a bad uuid (also urn:uuid)', async () => {
     const alice = await newUser('Alice');
     const s = await space(alice);
-    expect((await getSpace({ path: { id: s.id } })).response.status).toBe(401);
+    expect((await getSpace({ path: { id: s.id } })).response?.status).toBe(401);
     for (const id of ['not-a-uuid', `urn:uuid:${s.id}`]) {
       const { error, response } = await getSpace({ path: { id }, ...alice.as });
-      expect(response.status).toBe(400);
+      expect(response?.status).toBe(400);
       expect(fieldsOf(error)).toEqual(['path:id']);
     }
   });
@@ -163,15 +163,15 @@ describe('deleteSpace', () => {
     const session = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
 
     const denied = await deleteSpace({ path: { id: s.id }, ...bob.as });
-    expect(denied.response.status).toBe(403);
+    expect(denied.response?.status).toBe(403);
     expect(denied.error).toMatchObject({ code: 'NOT_SPACE_OWNER' });
-    expect((await deleteSpace({ path: { id: secret.id }, ...bob.as })).response.status).toBe(404);
-    expect((await deleteSpace({ path: { id: s.id } })).response.status).toBe(401);
-    expect((await deleteSpace({ path: { id: 'x' }, ...alice.as })).response.status).toBe(400);
+    expect((await deleteSpace({ path: { id: secret.id }, ...bob.as })).response?.status).toBe(404);
+    expect((await deleteSpace({ path: { id: s.id } })).response?.status).toBe(401);
+    expect((await deleteSpace({ path: { id: 'x' }, ...alice.as })).response?.status).toBe(400);
 
-    expect((await deleteSpace({ path: { id: s.id }, ...alice.as })).response.status).toBe(204);
-    expect((await getSpace({ path: { id: s.id }, ...alice.as })).response.status).toBe(404);
-    expect((await deleteSpace({ path: { id: s.id }, ...alice.as })).response.status).toBe(404);
-    expect((await joinSpaceSession({ path: { id: s.id, session_id: session.id }, ...bob.as })).response.status).toBe(404);
+    expect((await deleteSpace({ path: { id: s.id }, ...alice.as })).response?.status).toBe(204);
+    expect((await getSpace({ path: { id: s.id }, ...alice.as })).response?.status).toBe(404);
+    expect((await deleteSpace({ path: { id: s.id }, ...alice.as })).response?.status).toBe(404);
+    expect((await joinSpaceSession({ path: { id: s.id, session_id: session.id }, ...bob.as })).response?.status).toBe(404);
   });
 });

@@ -17,10 +17,10 @@ describe('getWallet', () => {
   it('starts every user at 0 credits from sign-up (200), and needs a caller (401)', async () => {
     const alice = await newUser('Alice');
     const { data, response } = await getWallet(alice.as);
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data).toMatchObject({ balance: 0, currency: 'credits' });
-    expect((await getWallet({})).response.status).toBe(401);
-    expect((await getWallet({ query: { user: 'x' } as never, ...alice.as })).response.status).toBe(400);
+    expect((await getWallet({})).response?.status).toBe(401);
+    expect((await getWallet({ query: { user: 'x' } as never, ...alice.as })).response?.status).toBe(400);
   });
 });
 
@@ -30,8 +30,8 @@ describe('creditWallet', () => {
     const amounts = [0.29, 1.15, 0.1, 0.2, 100];
     for (const amount of amounts) {
       const { data, response } = await creditWallet({ path: { user_id: alice.user.id }, body: { amount, reason: `credit ${amount}`, idempotencyKey: randomUUID() }, ...(await admin()).as });
-      expect(response.status).toBe(201);
-      expect(response.headers.get('idempotent-replayed')).toBeNull();
+      expect(response?.status).toBe(201);
+      expect(response?.headers.get('idempotent-replayed')).toBeNull();
       expect(data).toMatchObject({ amount, kind: 'credit', description: `credit ${amount}`, referenceType: null, referenceId: null });
     }
     expect((await getWallet(alice.as)).data!.balance).toBe(101.74);
@@ -46,11 +46,11 @@ describe('creditWallet', () => {
     const body = { amount: 5, reason: 'welcome', idempotencyKey: key };
     const first = await creditWallet({ path: { user_id: alice.user.id }, body, ...(await admin()).as });
     const again = await creditWallet({ path: { user_id: alice.user.id }, body, ...(await admin()).as });
-    expect(again.response.status).toBe(201);
-    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.response?.status).toBe(201);
+    expect(again.response?.headers.get('idempotent-replayed')).toBe('true');
     expect(again.data).toEqual(first.data);
     const reused = await creditWallet({ path: { user_id: alice.user.id }, body: { ...body, amount: 6 }, ...(await admin()).as });
-    expect(reused.response.status).toBe(409);
+    expect(reused.response?.status).toBe(409);
     expect(reused.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await getWallet(alice.as)).data!.balance).toBe(5);
   });
@@ -59,9 +59,9 @@ describe('creditWallet', () => {
     const alice = await newUser('Alice');
     const body = { amount: 2.5, reason: 'concurrent', idempotencyKey: randomUUID() };
     const results = await Promise.all(Array.from({ length: 20 }, async () => creditWallet({ path: { user_id: alice.user.id }, body, ...(await admin()).as })));
-    expect(results.map((r) => r.response.status)).toEqual(Array(20).fill(201));
+    expect(results.map((r) => r.response?.status)).toEqual(Array(20).fill(201));
     expect(new Set(results.map((r) => r.data!.id)).size).toBe(1);
-    expect(results.filter((r) => r.response.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
+    expect(results.filter((r) => r.response?.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
     expect((await getWallet(alice.as)).data!.balance).toBe(2.5);
   });
 
@@ -69,11 +69,11 @@ describe('creditWallet', () => {
     const alice = await newUser('Alice');
     const key = randomUUID();
     const bad = await creditWallet({ path: { user_id: alice.user.id }, body: { amount: 1.234, reason: 'x', idempotencyKey: key }, ...(await admin()).as });
-    expect(bad.response.status).toBe(400);
+    expect(bad.response?.status).toBe(400);
     expect(fieldsOf(bad.error)).toEqual(['body:amount']);
     const good = await creditWallet({ path: { user_id: alice.user.id }, body: { amount: 1.23, reason: 'x', idempotencyKey: key }, ...(await admin()).as });
-    expect(good.response.status).toBe(201);
-    expect(good.response.headers.get('idempotent-replayed')).toBeNull();
+    expect(good.response?.status).toBe(201);
+    expect(good.response?.headers.get('idempotent-replayed')).toBeNull();
   });
 
   it.each([
@@ -86,7 +86,7 @@ describe('creditWallet', () => {
     const alice = await newUser('Alice');
     const body = { amount: 1, reason: 'x', idempotencyKey: randomUUID(), ...change };
     const { response, error } = await creditWallet({ path: { user_id: alice.user.id }, body: body as never, ...(await admin()).as });
-    expect(response.status).toBe(400);
+    expect(response?.status).toBe(400);
     expect(fieldsOf(error)).toContain(field);
     expect((await getWallet(alice.as)).data!.balance).toBe(0);
   });
@@ -95,12 +95,12 @@ describe('creditWallet', () => {
     const alice = await newUser('Alice');
     const body = { amount: 1, reason: 'x', idempotencyKey: randomUUID() };
     const denied = await creditWallet({ path: { user_id: alice.user.id }, body, ...alice.as });
-    expect(denied.response.status).toBe(403);
+    expect(denied.response?.status).toBe(403);
     expect(denied.error).toMatchObject({ code: 'ADMIN_REQUIRED' });
-    expect((await creditWallet({ path: { user_id: alice.user.id }, body })).response.status).toBe(401);
+    expect((await creditWallet({ path: { user_id: alice.user.id }, body })).response?.status).toBe(401);
     const unknown = await creditWallet({ path: { user_id: UNKNOWN }, body, ...(await admin()).as });
-    expect(unknown.response.status).toBe(404);
-    expect((await creditWallet({ path: { user_id: alice.user.id }, body: { ...body, reason: 'x'.repeat(1_100_000) }, ...(await admin()).as })).response.status).toBe(413);
+    expect(unknown.response?.status).toBe(404);
+    expect((await creditWallet({ path: { user_id: alice.user.id }, body: { ...body, reason: 'x'.repeat(1_100_000) }, ...(await admin()).as })).response?.status).toBe(413);
     expect((await getWallet(alice.as)).data!.balance).toBe(0);
   });
 });
@@ -109,7 +109,7 @@ describe('listLedgerEntries', () => {
   it('pages newest first, refuses a limit above 100 (400) and anonymous callers (401)', async () => {
     const alice = await newUser('Alice');
     expect((await listLedgerEntries(alice.as)).data).toEqual({ entries: [], total: 0, page: 1, totalPages: 0 });
-    expect((await listLedgerEntries({ query: { limit: 101 }, ...alice.as })).response.status).toBe(400);
-    expect((await listLedgerEntries({})).response.status).toBe(401);
+    expect((await listLedgerEntries({ query: { limit: 101 }, ...alice.as })).response?.status).toBe(400);
+    expect((await listLedgerEntries({})).response?.status).toBe(401);
   });
 });

@@ -3868,19 +3868,37 @@ export type SignUpErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * An account with this email already exists (`EMAIL_TAKEN`; emails are compared case-insensitively).
      */
-    409: Problem;
+    409: Problem & {
+        code: 'EMAIL_TAKEN';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Too many requests from this client; retry after `Retry-After` seconds.
      */
-    429: Problem;
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SignUpError = SignUpErrors[keyof SignUpErrors];
@@ -3905,21 +3923,39 @@ export type SignInErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * The email or the password is wrong (`INVALID_CREDENTIALS`). The answer is the same for an unknown email
      * and for a wrong password, so it does not reveal whether an account exists.
      *
      */
-    401: Problem;
+    401: Problem & {
+        code: 'INVALID_CREDENTIALS';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Too many requests from this client; retry after `Retry-After` seconds.
      */
-    429: Problem;
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SignInError = SignInErrors[keyof SignInErrors];
@@ -3944,7 +3980,19 @@ export type SignOutErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SignOutError = SignOutErrors[keyof SignOutErrors];
@@ -3969,11 +4017,25 @@ export type GetSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetSessionError = GetSessionErrors[keyof GetSessionErrors];
@@ -3998,11 +4060,25 @@ export type ListApiKeysErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
@@ -4027,19 +4103,37 @@ export type CreateApiKeyErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller already has 25 active API keys (`API_KEY_LIMIT`). Delete one before creating another.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'API_KEY_LIMIT';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
@@ -4069,15 +4163,31 @@ export type DeleteApiKeyErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteApiKeyError = DeleteApiKeyErrors[keyof DeleteApiKeyErrors];
@@ -4119,7 +4229,19 @@ export type ListSpacesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListSpacesError = ListSpacesErrors[keyof ListSpacesErrors];
@@ -4144,15 +4266,31 @@ export type CreateSpaceErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateSpaceError = CreateSpaceErrors[keyof CreateSpaceErrors];
@@ -4182,19 +4320,37 @@ export type DeleteSpaceErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_SPACE_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteSpaceError = DeleteSpaceErrors[keyof DeleteSpaceErrors];
@@ -4224,15 +4380,31 @@ export type GetSpaceErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetSpaceError = GetSpaceErrors[keyof GetSpaceErrors];
@@ -4262,15 +4434,31 @@ export type ListSpaceSessionsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListSpaceSessionsError = ListSpaceSessionsErrors[keyof ListSpaceSessionsErrors];
@@ -4300,15 +4488,31 @@ export type CreateSpaceSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateSpaceSessionError = CreateSpaceSessionErrors[keyof CreateSpaceSessionErrors];
@@ -4342,27 +4546,49 @@ export type JoinSpaceSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_AGENT_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'SESSION_ENDED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type JoinSpaceSessionError = JoinSpaceSessionErrors[keyof JoinSpaceSessionErrors];
@@ -4400,19 +4626,37 @@ export type LeaveSpaceSessionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND' | 'NOT_PARTICIPANT';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LeaveSpaceSessionError = LeaveSpaceSessionErrors[keyof LeaveSpaceSessionErrors];
@@ -4465,7 +4709,19 @@ export type ListCommunitiesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunitiesError = ListCommunitiesErrors[keyof ListCommunitiesErrors];
@@ -4490,19 +4746,37 @@ export type CreateCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateCommunityError = CreateCommunityErrors[keyof CreateCommunityErrors];
@@ -4527,11 +4801,25 @@ export type ListMyCommunitiesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListMyCommunitiesError = ListMyCommunitiesErrors[keyof ListMyCommunitiesErrors];
@@ -4556,11 +4844,25 @@ export type ListJoinedCommunitiesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListJoinedCommunitiesError = ListJoinedCommunitiesErrors[keyof ListJoinedCommunitiesErrors];
@@ -4590,19 +4892,37 @@ export type DeleteCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteCommunityError = DeleteCommunityErrors[keyof DeleteCommunityErrors];
@@ -4632,11 +4952,25 @@ export type GetCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetCommunityError = GetCommunityErrors[keyof GetCommunityErrors];
@@ -4666,27 +5000,49 @@ export type UpdateCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'LOUNGE_FEES_FIXED' | 'TYPE_CHANGE_NOT_ALLOWED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateCommunityError = UpdateCommunityErrors[keyof UpdateCommunityErrors];
@@ -4716,23 +5072,43 @@ export type JoinCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
      */
-    402: Problem;
+    402: Problem & {
+        code: 'INSUFFICIENT_BALANCE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_MEMBER' | 'COMMUNITY_ARCHIVED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type JoinCommunityError = JoinCommunityErrors[keyof JoinCommunityErrors];
@@ -4762,19 +5138,37 @@ export type LeaveCommunityErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'CREATOR_CANNOT_LEAVE' | 'NOT_A_MEMBER';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LeaveCommunityError = LeaveCommunityErrors[keyof LeaveCommunityErrors];
@@ -4804,11 +5198,25 @@ export type ListCommunityMembersErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunityMembersError = ListCommunityMembersErrors[keyof ListCommunityMembersErrors];
@@ -4842,27 +5250,49 @@ export type UpdateCommunityMemberRoleErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND' | 'MEMBER_NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'CREATOR_ROLE_FIXED' | 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateCommunityMemberRoleError = UpdateCommunityMemberRoleErrors[keyof UpdateCommunityMemberRoleErrors];
@@ -4892,11 +5322,25 @@ export type ListCommunityAgentsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunityAgentsError = ListCommunityAgentsErrors[keyof ListCommunityAgentsErrors];
@@ -4926,27 +5370,49 @@ export type AddCommunityAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'AGENT_ALREADY_ADDED' | 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type AddCommunityAgentError = AddCommunityAgentErrors[keyof AddCommunityAgentErrors];
@@ -4980,23 +5446,43 @@ export type RemoveCommunityAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_NOT_IN_COMMUNITY' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RemoveCommunityAgentError = RemoveCommunityAgentErrors[keyof RemoveCommunityAgentErrors];
@@ -5037,19 +5523,37 @@ export type ListCommunityMessagesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_MEMBER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListCommunityMessagesError = ListCommunityMessagesErrors[keyof ListCommunityMessagesErrors];
@@ -5079,27 +5583,49 @@ export type SendCommunityMessageErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SendCommunityMessageError = SendCommunityMessageErrors[keyof SendCommunityMessageErrors];
@@ -5129,31 +5655,55 @@ export type ChatWithCommunityAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
      */
-    402: Problem;
+    402: Problem & {
+        code: 'INSUFFICIENT_BALANCE';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_NOT_IN_COMMUNITY' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ChatWithCommunityAgentError = ChatWithCommunityAgentErrors[keyof ChatWithCommunityAgentErrors];
@@ -5185,19 +5735,37 @@ export type StartOfficialChatErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type StartOfficialChatError = StartOfficialChatErrors[keyof StartOfficialChatErrors];
@@ -5231,27 +5799,49 @@ export type RequestHumanTransferErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CUSTOMER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'HUMAN_HANDOFF_UNAVAILABLE' | 'HUMAN_IN_CONTROL' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RequestHumanTransferError = RequestHumanTransferErrors[keyof RequestHumanTransferErrors];
@@ -5281,27 +5871,49 @@ export type AcceptTransferErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CS_STAFF';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_ACCEPTED' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL' | 'NOT_WAITING_HUMAN';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type AcceptTransferError = AcceptTransferErrors[keyof AcceptTransferErrors];
@@ -5331,27 +5943,49 @@ export type ResolveConversationErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ASSIGNED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ResolveConversationError = ResolveConversationErrors[keyof ResolveConversationErrors];
@@ -5386,19 +6020,37 @@ export type GetCsStatusErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_OFFICIAL';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetCsStatusError = GetCsStatusErrors[keyof GetCsStatusErrors];
@@ -5443,23 +6095,43 @@ export type GetCsQueueErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CS_STAFF';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_OFFICIAL';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetCsQueueError = GetCsQueueErrors[keyof GetCsQueueErrors];
@@ -5489,27 +6161,49 @@ export type InviteCsAgentErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR_OR_MODERATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND' | 'USER_NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_STAFF' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type InviteCsAgentError = InviteCsAgentErrors[keyof InviteCsAgentErrors];
@@ -5539,27 +6233,49 @@ export type RequestVerificationErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_VERIFIED' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL' | 'VERIFICATION_PENDING';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RequestVerificationError = RequestVerificationErrors[keyof RequestVerificationErrors];
@@ -5584,19 +6300,37 @@ export type CreateLoungeErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'AGENT_LISTING_NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateLoungeError = CreateLoungeErrors[keyof CreateLoungeErrors];
@@ -5626,11 +6360,25 @@ export type GetLoungeErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetLoungeError = GetLoungeErrors[keyof GetLoungeErrors];
@@ -5660,15 +6408,31 @@ export type StartLoungeChatErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type StartLoungeChatError = StartLoungeChatErrors[keyof StartLoungeChatErrors];
@@ -5702,19 +6466,37 @@ export type CancelLoungeSubscriptionErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_SUBSCRIBED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CancelLoungeSubscriptionError = CancelLoungeSubscriptionErrors[keyof CancelLoungeSubscriptionErrors];
@@ -5744,23 +6526,43 @@ export type SubscribeToLoungeErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller's wallet balance does not cover the charge (`INSUFFICIENT_BALANCE`). Nothing was charged or written.
      */
-    402: Problem;
+    402: Problem & {
+        code: 'INSUFFICIENT_BALANCE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_SUBSCRIBED' | 'NO_SUBSCRIPTION';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SubscribeToLoungeError = SubscribeToLoungeErrors[keyof SubscribeToLoungeErrors];
@@ -5790,19 +6592,37 @@ export type GetLoungeDashboardErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_LOUNGE_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetLoungeDashboardError = GetLoungeDashboardErrors[keyof GetLoungeDashboardErrors];
@@ -5832,15 +6652,31 @@ export type ListVerificationRequestsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'ADMIN_REQUIRED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListVerificationRequestsError = ListVerificationRequestsErrors[keyof ListVerificationRequestsErrors];
@@ -5870,27 +6706,49 @@ export type ReviewVerificationRequestErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'ADMIN_REQUIRED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_REVIEWED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ReviewVerificationRequestError = ReviewVerificationRequestErrors[keyof ReviewVerificationRequestErrors];
@@ -5915,11 +6773,25 @@ export type GetWalletErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetWalletError = GetWalletErrors[keyof GetWalletErrors];
@@ -5953,11 +6825,25 @@ export type ListLedgerEntriesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListLedgerEntriesError = ListLedgerEntriesErrors[keyof ListLedgerEntriesErrors];
@@ -5987,27 +6873,49 @@ export type CreditWalletErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'ADMIN_REQUIRED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'IDEMPOTENCY_KEY_REUSED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreditWalletError = CreditWalletErrors[keyof CreditWalletErrors];
@@ -6053,11 +6961,25 @@ export type ListAgentListingsErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListAgentListingsError = ListAgentListingsErrors[keyof ListAgentListingsErrors];
@@ -6082,15 +7004,31 @@ export type CreateAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateAgentListingError = CreateAgentListingErrors[keyof CreateAgentListingErrors];
@@ -6120,19 +7058,37 @@ export type DeleteAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'FORBIDDEN';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteAgentListingError = DeleteAgentListingErrors[keyof DeleteAgentListingErrors];
@@ -6162,15 +7118,31 @@ export type GetAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetAgentListingError = GetAgentListingErrors[keyof GetAgentListingErrors];
@@ -6200,23 +7172,43 @@ export type UpdateAgentListingErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'FORBIDDEN';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateAgentListingError = UpdateAgentListingErrors[keyof UpdateAgentListingErrors];
@@ -6257,15 +7249,31 @@ export type ListConversationMessagesErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListConversationMessagesError = ListConversationMessagesErrors[keyof ListConversationMessagesErrors];
@@ -6295,27 +7303,49 @@ export type SendConversationMessageErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ASSIGNED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'COMMUNITY_ARCHIVED' | 'NOT_IN_HUMAN_CONTROL' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type SendConversationMessageError = SendConversationMessageErrors[keyof SendConversationMessageErrors];
@@ -6345,27 +7375,49 @@ export type ChatInConversationErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
+    };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_CUSTOMER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'AI_UNAVAILABLE' | 'COMMUNITY_ARCHIVED' | 'HUMAN_IN_CONTROL' | 'NOT_OFFICIAL';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ChatInConversationError = ChatInConversationErrors[keyof ChatInConversationErrors];
@@ -6411,11 +7463,23 @@ export type ListRoomsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomsError = ListRoomsErrors[keyof ListRoomsErrors];
@@ -6440,15 +7504,29 @@ export type CreateRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateRoomError = CreateRoomErrors[keyof CreateRoomErrors];
@@ -6473,11 +7551,23 @@ export type ListAgentRolesErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListAgentRolesError = ListAgentRolesErrors[keyof ListAgentRolesErrors];
@@ -6502,15 +7592,29 @@ export type CreateAgentRoleDocumentErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateAgentRoleDocumentError = CreateAgentRoleDocumentErrors[keyof CreateAgentRoleDocumentErrors];
@@ -6535,11 +7639,23 @@ export type ListRulesDocumentsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRulesDocumentsError = ListRulesDocumentsErrors[keyof ListRulesDocumentsErrors];
@@ -6564,15 +7680,29 @@ export type CreateRulesDocumentErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateRulesDocumentError = CreateRulesDocumentErrors[keyof CreateRulesDocumentErrors];
@@ -6602,15 +7732,29 @@ export type GetDocumentErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetDocumentError = GetDocumentErrors[keyof GetDocumentErrors];
@@ -6640,23 +7784,41 @@ export type CreateDocumentVersionErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_DOCUMENT_CREATOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateDocumentVersionError = CreateDocumentVersionErrors[keyof CreateDocumentVersionErrors];
@@ -6686,15 +7848,29 @@ export type GetRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetRoomError = GetRoomErrors[keyof GetRoomErrors];
@@ -6724,19 +7900,35 @@ export type ArchiveRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ArchiveRoomError = ArchiveRoomErrors[keyof ArchiveRoomErrors];
@@ -6784,19 +7976,35 @@ export type ListRoomEventsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomEventsError = ListRoomEventsErrors[keyof ListRoomEventsErrors];
@@ -6842,19 +8050,35 @@ export type StreamRoomEventsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type StreamRoomEventsError = StreamRoomEventsErrors[keyof StreamRoomEventsErrors];
@@ -6904,19 +8128,35 @@ export type ListRoomTimelineErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomTimelineError = ListRoomTimelineErrors[keyof ListRoomTimelineErrors];
@@ -6946,19 +8186,35 @@ export type ListRoomInvitationsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomInvitationsError = ListRoomInvitationsErrors[keyof ListRoomInvitationsErrors];
@@ -6988,27 +8244,47 @@ export type CreateRoomInvitationErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT' | 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_INVITED' | 'ALREADY_PARTICIPANT' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type CreateRoomInvitationError = CreateRoomInvitationErrors[keyof CreateRoomInvitationErrors];
@@ -7042,23 +8318,41 @@ export type AcceptRoomInvitationErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_INVITEE';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_PARTICIPANT' | 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED' | 'ROOM_ARCHIVED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type AcceptRoomInvitationError = AcceptRoomInvitationErrors[keyof AcceptRoomInvitationErrors];
@@ -7088,19 +8382,35 @@ export type ListRoomInviteCandidatesErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomInviteCandidatesError = ListRoomInviteCandidatesErrors[keyof ListRoomInviteCandidatesErrors];
@@ -7130,23 +8440,33 @@ export type LookupRoomInviteeErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'INVITEE_NOT_FOUND' | 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ALREADY_PARTICIPANT';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
@@ -7154,7 +8474,19 @@ export type LookupRoomInviteeErrors = {
     /**
      * Too many requests from this client; retry after `Retry-After` seconds.
      */
-    429: Problem;
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LookupRoomInviteeError = LookupRoomInviteeErrors[keyof LookupRoomInviteeErrors];
@@ -7184,23 +8516,41 @@ export type LeaveRoomErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'OWNER_CANNOT_LEAVE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type LeaveRoomError = LeaveRoomErrors[keyof LeaveRoomErrors];
@@ -7230,27 +8580,47 @@ export type PostRoomMessageErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'IDEMPOTENCY_KEY_REUSED' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type PostRoomMessageError = PostRoomMessageErrors[keyof PostRoomMessageErrors];
@@ -7286,23 +8656,41 @@ export type DeleteRoomMessageErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ROOM_ARCHIVED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type DeleteRoomMessageError = DeleteRoomMessageErrors[keyof DeleteRoomMessageErrors];
@@ -7336,27 +8724,47 @@ export type EditRoomMessageErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'IDEMPOTENCY_KEY_REUSED' | 'MESSAGE_DELETED' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type EditRoomMessageError = EditRoomMessageErrors[keyof EditRoomMessageErrors];
@@ -7388,19 +8796,35 @@ export type ListRoomParticipantsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomParticipantsError = ListRoomParticipantsErrors[keyof ListRoomParticipantsErrors];
@@ -7434,23 +8858,41 @@ export type RemoveRoomParticipantErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'CANNOT_REMOVE_OWNER' | 'ROOM_ARCHIVED';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type RemoveRoomParticipantError = RemoveRoomParticipantErrors[keyof RemoveRoomParticipantErrors];
@@ -7484,27 +8926,47 @@ export type UpdateRoomAgentRoleErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'NOT_AN_AGENT' | 'PARTICIPANT_NOT_ACTIVE' | 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateRoomAgentRoleError = UpdateRoomAgentRoleErrors[keyof UpdateRoomAgentRoleErrors];
@@ -7534,27 +8996,47 @@ export type UpdateRoomRulesErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_ROOM_OWNER';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * The request conflicts with the current state of the resource; `code` says how.
      */
-    409: Problem;
+    409: Problem & {
+        code: 'ROOM_ARCHIVED';
+    };
     /**
      * The request body is larger than the server accepts (1 MB).
      */
-    413: Problem;
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type UpdateRoomRulesError = UpdateRoomRulesErrors[keyof UpdateRoomRulesErrors];
@@ -7588,19 +9070,35 @@ export type GetRoomRunErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetRoomRunError = GetRoomRunErrors[keyof GetRoomRunErrors];
@@ -7645,19 +9143,35 @@ export type ListRoomRunToolEventsErrors = {
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
      */
-    401: Problem;
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
     /**
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
-    403: Problem;
+    403: Problem & {
+        code: 'NOT_A_PARTICIPANT';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
     /**
      * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
      */
     422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type ListRoomRunToolEventsError = ListRoomRunToolEventsErrors[keyof ListRoomRunToolEventsErrors];
@@ -7687,11 +9201,25 @@ export type GetAudioErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
     /**
      * The resource does not exist, or is not visible to the caller.
      */
-    404: Problem;
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetAudioError = GetAudioErrors[keyof GetAudioErrors];
@@ -7716,7 +9244,19 @@ export type GetHealthErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
 };
 
 export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
@@ -7741,7 +9281,19 @@ export type GetReadinessErrors = {
     /**
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
-    400: Problem;
+    400: Problem & {
+        code: 'VALIDATION_FAILED';
+    };
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
     /**
      * Not ready: a dependency check failed (the database is unreachable). Load balancers should stop routing to
      * this instance until it answers 200 again. The body is a `ReadinessStatus`, not a problem.

@@ -1,0 +1,67 @@
+// A partner's program, compiled with strict TypeScript against the packed @platform/client and run against a
+// live server (its URL is the first argument): sign up, create, list with paging, a typed 4xx, a refused
+// stream (the streaming guide's sample, copied here as room-stream.ts by the test). Exits 1 on any surprise.
+import {
+  ApiError, bearerToken, client, createRoom, createSpace, getSpace, listSpaces, NetworkError, signUp, StreamError,
+  type CreateSpaceError, type SignUpError,
+} from '@platform/client';
+import { followRoom } from './room-stream.js';
+
+const baseUrl = process.argv[2];
+if (!baseUrl) throw new Error('usage: node dist/main.js <base url>');
+client.setConfig({ baseUrl });
+
+function check(condition: boolean, what: string): asserts condition {
+  if (!condition) throw new Error(`partner check failed: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+const tag = `p${Date.now().toString(36)}`;
+const email = `partner.${tag}@example.com`;
+
+// Sign up; the session token is sent as a bearer token from then on.
+const signedUp = await signUp({ body: { name: 'Partner', email, password: 'partner-password-1' } });
+if (signedUp.error instanceof NetworkError) throw signedUp.error;
+if (signedUp.error) throw new Error(`sign-up refused: ${signedUp.error.code}`);
+check(signedUp.response.status === 201, 'sign-up answers 201 with a session');
+client.setConfig({ auth: bearerToken(signedUp.data.token) });
+
+// A typed 4xx: the same email again is 409 EMAIL_TAKEN, and the code narrows the error's type.
+const again = await signUp({ body: { name: 'Partner', email, password: 'partner-password-1' } });
+const taken: SignUpError | NetworkError | undefined = again.error;
+check(again.response?.status === 409 && !(taken instanceof NetworkError) && taken?.code === 'EMAIL_TAKEN', 'signing up twice is a typed 409 EMAIL_TAKEN');
+
+// Create three spaces, then read them back two at a time.
+for (const n of [1, 2, 3]) {
+  const created = await createSpace({ body: { name: `${tag} space ${n}`, category: 'partners', tags: [tag] }, throwOnError: true });
+  check(created.data.name === `${tag} space ${n}`, `created space ${n} (${created.data.id})`);
+}
+const page1 = await listSpaces({ query: { search: tag, limit: 2, page: 1 }, throwOnError: true });
+const page2 = await listSpaces({ query: { search: tag, limit: 2, page: 2 }, throwOnError: true });
+check(page1.data.total === 3 && page1.data.spaces.length === 2 && page2.data.spaces.length === 1, 'lists 3 spaces as pages of 2 and 1');
+const names = new Set([...page1.data.spaces, ...page2.data.spaces].map((space) => space.name));
+check(names.size === 3, 'the two pages do not overlap');
+
+// A validation error, typed: the operation's 400 codes.
+const invalid = await createSpace({ body: { name: '' } });
+const refusal: CreateSpaceError | NetworkError | undefined = invalid.error;
+check(!(refusal instanceof NetworkError) && refusal?.code === 'VALIDATION_FAILED', 'an empty name is a typed 400 VALIDATION_FAILED');
+
+// throwOnError throws an Error subclass with the status, code, problem body and request id.
+const missing = await getSpace({ path: { id: '00000000-0000-4000-8000-000000000000' }, throwOnError: true }).then(() => undefined, (e: unknown) => e);
+check(missing instanceof ApiError && missing.status === 404 && missing.code === 'NOT_FOUND' && typeof missing.requestId === 'string' && typeof missing.stack === 'string',
+  'throwOnError throws an ApiError 404 NOT_FOUND with a request id and a stack');
+
+// A refused stream surfaces as a StreamError from the loop, at once (the guide's followRoom).
+const room = await createRoom({ body: { name: `${tag} room` }, throwOnError: true });
+const started = Date.now();
+client.setConfig({ auth: bearerToken('not-a-valid-token') });
+const stranger = await followRoom(room.data.id, () => undefined, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+client.setConfig({ auth: bearerToken(signedUp.data.token) });
+check(stranger instanceof StreamError && stranger.status === 401 && stranger.code === 'UNAUTHENTICATED' && Date.now() - started < 5_000,
+  'a stream refused with 401 throws a StreamError at once, without retrying');
+const events: string[] = [];
+const owner = await followRoom(room.data.id, (event) => events.push(event.type), AbortSignal.timeout(3_000)).then(() => undefined, (e: unknown) => e);
+check(owner === undefined ? events.includes('room.created') : owner instanceof StreamError && owner.status === 501 && owner.code === 'NOT_IMPLEMENTED',
+  owner === undefined ? `the owner's stream delivers the room's events (${events.join(', ')})` : 'the owner\'s stream is refused with 501 NOT_IMPLEMENTED while the server does not build it');
+console.log('partner program: all checks passed');
