@@ -32,6 +32,8 @@ export interface Platform {
   /** Every area's service, for tests and benchmarks that drive them directly. */
   services: Services;
   log: Logger;
+  /** Cuts every live room stream off, so a graceful stop need not wait for them (their clients resume elsewhere). */
+  endStreams(): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = options.log ?? createLogger(config);
   const database = options.database ?? (await openDatabase(config));
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
+  database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));
@@ -118,8 +121,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     database,
     services,
     log,
+    endStreams: () => services.rooms.streams.feeds.close(),
     close: async () => {
       for (const timer of timers) clearInterval(timer);
+      services.rooms.streams.feeds.close();
       await database.close();
     },
   };

@@ -56,5 +56,8 @@ export const roomsHandlers = (area: RoomsArea) => ({
   // The next issue builds these (agent runs and the live stream); until then they answer 501 NOT_IMPLEMENTED.
   getRoomRun: async () => { throw notBuilt(); },
   listRoomRunToolEvents: async () => { throw notBuilt(); },
-  streamRoomEvents: async () => { throw notBuilt(); },
+  // Last-Event-ID (an EventSource's reconnect) wins over afterSeq.
+  streamRoomEvents: async ({ path, query, headers }, ctx) => ({
+    status: 200, stream: await area.streams.open(ctx.principal, path.room_id, headers?.['last-event-id'] ?? query?.afterSeq ?? undefined),
+  }),
 }) satisfies HandlersOf<'rooms'>;

@@ -1,14 +1,17 @@
 // The rooms area's services, composed over one database (src/services.ts builds it once).
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
+import type { EventBus } from '../realtime/event-bus.js';
 import { RoomAccess } from './access.js';
 import { DocumentsService } from './documents.js';
 import { EventLog } from './event-log.js';
 import { InvitationsService } from './invitations.js';
+import { LiveFeeds } from './live-feeds.js';
 import { MessagesService } from './messages.js';
 import { ParticipantsService } from './participants.js';
 import { RoomsService } from './rooms.js';
 import { RunsQueue } from './runs.js';
+import { RoomStreams, type StreamSettings } from './stream.js';
 import { TimelineService } from './timeline.js';
 
 export interface RoomsArea {
@@ -19,9 +22,15 @@ export interface RoomsArea {
   invitations: InvitationsService;
   messages: MessagesService;
   timeline: TimelineService;
+  streams: RoomStreams;
 }
 
-export function createRoomsArea(db: Knex, clock: Clock): RoomsArea {
+/** The live streams' fan-out (the database's event bus) and their per-client buffer. */
+export interface LiveSettings extends StreamSettings {
+  events: EventBus;
+}
+
+export function createRoomsArea(db: Knex, clock: Clock, live: LiveSettings): RoomsArea {
   const access = new RoomAccess(clock);
   const log = new EventLog(clock);
   const documents = new DocumentsService(db, clock);
@@ -35,5 +44,6 @@ export function createRoomsArea(db: Knex, clock: Clock): RoomsArea {
     invitations: new InvitationsService(db, clock, access, log, documents, participants),
     messages: new MessagesService(db, clock, access, log, runs),
     timeline: new TimelineService(db, access),
+    streams: new RoomStreams(db, access, new LiveFeeds(db, live.events), live),
   };
 }
