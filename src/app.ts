@@ -121,7 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     database,
     services,
     log,
-    endStreams: () => services.rooms.streams.feeds.close(),
+    endStreams: () => services.rooms.streams.feeds.cutAll(),
     close: async () => {
       for (const timer of timers) clearInterval(timer);
       services.rooms.streams.feeds.close();

@@ -154,11 +154,16 @@ export class LiveFeeds {
     return n;
   }
 
-  /** Cuts every follower off (a shutdown: their clients resume on another instance) and stops listening. */
-  close(): void {
-    this.closed = true;
+  /** Cuts every follower off (a graceful stop: their clients resume, on another instance). */
+  cutAll(): void {
     for (const feed of this.feeds.values()) for (const follower of feed.followers) follower.cut();
     this.feeds.clear();
+  }
+
+  /** Cuts every follower off, takes no new ones and stops listening. */
+  close(): void {
+    this.closed = true;
+    this.cutAll();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }

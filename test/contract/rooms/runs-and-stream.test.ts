@@ -1,17 +1,17 @@
-// Agent runs and the live stream are the next issue's. Until then their handlers answer the platform's 501
-// NOT_IMPLEMENTED, after authentication (401) and validation (422), which are real and checked here; the 501
+// Agent runs are the next issue's (the live stream is built: stream.test.ts). Until then their handlers
+// answer the platform's 501 NOT_IMPLEMENTED, after authentication (401) and validation (422), which are real and checked here; the 501
 // itself is read through a client that does not check responses against the contract (501 is not part of
 // these operations' documented behaviour, and must disappear when they are built).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createPlatformClient, getRoomRun, listRoomRunToolEvents, streamRoomEvents } from '@platform/client';
+import { createPlatformClient, getRoomRun, listRoomRunToolEvents } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser } from '../../helpers/users.js';
 import { newRoom } from '../../helpers/rooms.js';
 
 const server = useTestServer();
 
-describe('getRoomRun, listRoomRunToolEvents, streamRoomEvents (next issue)', () => {
+describe('getRoomRun, listRoomRunToolEvents (next issue)', () => {
   it('authenticate (401) and validate (422) like every room operation', async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
@@ -19,8 +19,6 @@ describe('getRoomRun, listRoomRunToolEvents, streamRoomEvents (next issue)', () 
     expect((await getRoomRun({ path: { room_id: room.id, run_id: 'x' }, ...alice.as })).response.status).toBe(422);
     expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: randomUUID() } })).response.status).toBe(401);
     expect((await listRoomRunToolEvents({ path: { room_id: room.id, run_id: randomUUID() }, query: { limit: 201 }, ...alice.as })).response.status).toBe(422);
-    const { stream } = await streamRoomEvents({ path: { room_id: 'x' }, ...alice.as, sseMaxRetryAttempts: 0, onSseError: () => undefined });
-    await expect((async () => { for await (const _ of stream) { /* nothing arrives */ } })()).resolves.toBeUndefined();
   });
 
   it('answer 501 NOT_IMPLEMENTED once the request is valid', async () => {
@@ -32,7 +30,5 @@ describe('getRoomRun, listRoomRunToolEvents, streamRoomEvents (next issue)', () 
     expect(run.error).toMatchObject({ code: 'NOT_IMPLEMENTED' });
     const tools = await listRoomRunToolEvents({ client: raw, path: { room_id: room.id, run_id: randomUUID() }, auth: alice.as.auth });
     expect(tools.response.status).toBe(501);
-    const response = await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream`, { headers: { authorization: `Bearer ${alice.token}` } });
-    expect(response.status).toBe(501);
   });
 });
