@@ -25,7 +25,7 @@ export class PostgresEventBus extends DatabaseEventBus {
     super(knex);
   }
 
-  /** The listening connection's backend pid (pg_stat_activity, pg_terminate_backend), when connected. */
+  /** The listening connection's backend pid (pg_stat_activity, pg_terminate_backend), once it listens. */
   get listenerPid(): number | undefined {
     return this.pid;
   }
@@ -56,11 +56,12 @@ export class PostgresEventBus extends DatabaseEventBus {
     client.on('end', () => this.lost(client, new Error('the event bus connection ended')));
     this.connecting = (async () => {
       await client.connect();
-      this.pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
       const channels = this.channels;
       for (const channel of channels) await client.query(`listen ${quote(channel)}`);
       if (this.closed) throw new Error('closed while connecting');
       this.client = client;
+      this.pid = pid;
       this.retryMs = RETRY_MIN_MS;
       for (const channel of channels) this.listening(channel);
       // Channels subscribed while connecting.

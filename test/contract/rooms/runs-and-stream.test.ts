@@ -1,7 +1,7 @@
 // Agent runs are the next issue's (the live stream is built: stream.test.ts). Until then their handlers
-// answer the platform's 501 NOT_IMPLEMENTED, after authentication (401) and validation (422), which are real and checked here; the 501
-// itself is read through a client that does not check responses against the contract (501 is not part of
-// these operations' documented behaviour, and must disappear when they are built).
+// answer the platform's 501 NOT_IMPLEMENTED, after authentication (401) and validation (422), which are real
+// and checked here; the 501 itself is read through a client that does not check responses against the
+// contract (501 is not part of these operations' documented behaviour, and must disappear when they are built).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createPlatformClient, getRoomRun, listRoomRunToolEvents } from '@platform/client';
