@@ -16,6 +16,7 @@ import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
 import { measureFirstChunk } from './agent-chat-ttfc.js';
 import { randomUUID } from 'node:crypto';
 import type { SeededRooms } from './seed-rooms.js';
+import { measureStreamFanout } from './stream-fanout.js';
 
 const TARGET_RATIO = 0.9;
 /** The CS queue's load connections: with 50, a round ends before any 10,000-row answer does. */
@@ -40,6 +41,10 @@ const { values: opts } = parseArgs({
     joiners: { type: 'string', default: '10000' },
     messages: { type: 'string', default: '10000' },
     conversations: { type: 'string', default: '10000' },
+    'stream-clients': { type: 'string', default: '1000' },
+    'stream-rate': { type: 'string', default: '20' },
+    'stream-seconds': { type: 'string', default: '10' },
+    'poll-interval': { type: 'string', default: '1000' },
   },
 });
 const seconds = Number(opts.duration);
@@ -56,6 +61,8 @@ const communityRows = COMMUNITY_ROWS.some((row) => only.has(row));
 /** The Rooms rows (seed-rooms.ts, bare-rooms.ts); a run of these alone has its own section. */
 const ROOM_ROWS = ['room-post', 'room-timeline'];
 const roomRows = ROOM_ROWS.some((row) => only.has(row));
+/** The live stream fan-out row (stream-fanout.ts): its own section when run alone. */
+const STREAM_ROWS = ['stream-fanout'];
 
 const log = (text: string) => console.log(`[bench] ${text}`);
 
@@ -366,7 +373,8 @@ async function main(): Promise<void> {
       routing: [],
       micro: [],
       section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite')
-        : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite') : `spaces=${spaces}`,
+        : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite')
+        : [...only].every((row) => STREAM_ROWS.includes(row)) ? (database.url ? 'streams' : 'streams-pglite') : `spaces=${spaces}`,
       ...(r ? { rooms: { busyMessages: r.busyMessages, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
       ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, conversations: c.conversations, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
     };
@@ -394,6 +402,11 @@ async function main(): Promise<void> {
         `provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.p50 - f.direct.p50).toFixed(2)} ms`);
     }
     await Promise.all([full, bare].map((s) => s.child.stop()));
+    if (only.has('stream-fanout')) {
+      report.streamFanout = await measureStreamFanout(fullTarget, {
+        clients: Number(opts['stream-clients']), rate: Number(opts['stream-rate']), seconds: Number(opts['stream-seconds']), pollIntervalMs: Number(opts['poll-interval']),
+      });
+    }
 
     if (only.has('routing')) {
       const micro = startChild('routing micro', 'routing-micro.ts');
