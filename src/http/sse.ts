@@ -46,6 +46,7 @@ export function writeEventStream(
   koa.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   koa.body = out;
   koa.req.socket.setNoDelay(true);
+  koa.res.flushHeaders(); // the client knows the stream is open before the first event (which may be minutes away)
 
   const iterator = events[Symbol.asyncIterator]();
   const cutOff = (events as CutOff).cutOff;

@@ -14,7 +14,7 @@ import { inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/roo
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 const BUFFER_EVENTS = 20;
-const server = useTestServer({ sseKeepAliveMs: 100, roomStreamBufferEvents: BUFFER_EVENTS });
+const server = useTestServer({ sseKeepAliveMs: 2_000, roomStreamBufferEvents: BUFFER_EVENTS });
 
 /** A raw GET of the stream, read as it is on the wire (recorded for the coverage table). */
 async function open(user: TestUser | undefined, roomId: string, options: { afterSeq?: string | number; lastEventId?: string | number } = {}): Promise<Response> {
@@ -97,7 +97,9 @@ describe('streamRoomEvents: backfill, then live', () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
     await post(room.id, alice, 'before');
+    const started = Date.now();
     const reader = await follow(alice, room.id);
+    expect(Date.now() - started).toBeLessThan(1_500); // the headers come at once, not with the first event or keep-alive
     const message = await post(room.id, alice, 'after');
     const [event] = await reader.waitFor(1);
     expect(event).toMatchObject({ id: String(message.seq), event: 'message.posted', data: { seq: message.seq, type: 'message.posted', payload: { body: 'after' } } });
@@ -216,7 +218,7 @@ describe('streamRoomEvents: how it ends', () => {
     await archiveRoom({ path: { room_id: room.id }, ...alice.as });
     const reader = await follow(alice, room.id, { afterSeq: 0 });
     expect((await reader.waitFor(3)).map((e) => e.event)).toEqual(['room.created', 'participant.joined', 'room.archived']);
-    await expect.poll(() => reader.comments, { timeout: 5_000 }).toBeGreaterThanOrEqual(2); // every 100 ms here
+    await expect.poll(() => reader.comments, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(2); // every 2 s here
     expect(reader.events).toHaveLength(3);
     await reader.cancel();
   });
