@@ -217,20 +217,21 @@ export function renderMarkdown(r: RunReport): string {
 
 /** The stream fan-out row: live streams beside polling, then memory per connected client. */
 function renderFanout(f: StreamFanout): string[] {
-  const row = (how: string, x: StreamFanout['stream']) => `| ${how} | ${x.events} (${x.postedPerSecond.toFixed(1)}/s) | ${int(x.deliveredPerSecond)} | ` +
+  const row = (how: string, x: StreamFanout['stream'][number]) => `| ${how} | ${x.rate}/s | ${x.events} (${x.postedPerSecond.toFixed(1)}/s) | ${int(x.deliveredPerSecond)} | ` +
     `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)} | ${int(x.complete)} / ${int(f.clients)} | ${int(x.serverRequestsPerSecond)} | ${Math.round(x.serverCpuPercent)}% |`;
   return [
     '### Room stream fan-out', '',
     `One room, ${int(f.clients)} clients spread evenly over ${f.instances} instance${f.instances > 1 ? 's' : ''} of the full stack on one database ` +
     `(each its own process; ${f.instances > 1 ? 'live delivery between them through LISTEN/NOTIFY' : 'PGlite: one process holds the data directory'}); ` +
-    `messages posted at ${f.rate}/s for ${f.seconds} s, through the instances in turn. Delay: from the event's \`createdAt\` (taken in the ` +
+    `messages posted at ${f.rates.map((rate) => `${rate}/s`).join(', then ')} for ${f.seconds} s each, through the instances in turn. Delay: from the event's \`createdAt\` (taken in the ` +
     'writing transaction, just before its commit) to the client reading it, every event at every client. The same clients then poll ' +
     `\`GET /api/v1/rooms/{id}/events?afterSeq=<last seen>\` every ${f.pollIntervalMs} ms instead (start times spread over the interval), for the same ` +
-    'number of events at the same rate. "Complete" counts the clients that got every event exactly once and in order.', '',
-    '| Delivery | Events posted | Events delivered/s (all clients) | Delay p50 / p99 / max ms | Complete clients | Server req/s | Server CPU (all instances) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    row('live stream (`GET /stream`)', f.stream),
-    row(`polling every ${f.pollIntervalMs} ms (\`GET /events\`)`, f.poll),
+    'number of events at the same rates. "Complete" counts the clients that got every event exactly once and in order; events ' +
+    'delivered/s = deliveries to all clients / (last delivery - first post); server CPU in % of one core, all instances together.', '',
+    '| Delivery | Rate | Events posted (achieved rate) | Events delivered/s (all clients) | Delay p50 / p99 / max ms | Complete clients | Server req/s | Server CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...f.stream.map((x) => row('live stream (`GET /stream`)', x)),
+    ...f.poll.map((x) => row(`polling every ${f.pollIntervalMs} ms (\`GET /events\`)`, x)),
     '',
     `Memory per connected stream client (the servers' growth after a full GC from ${int(Math.floor(f.clients / 2))} to ${int(f.clients)} clients ` +
     `connected, per client added): ${(f.memory.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, of which JS heap ` +
@@ -256,10 +257,10 @@ move from run to run, the ratios within one run are what to read.
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\` (or any of
 join,messages,queue,agent-chat: the communities rows; room-post,room-timeline: the Rooms rows; stream-fanout: live streams vs
-polling, with \`--stream-clients N\` (1000), \`--stream-rate N\` (20 events/s), \`--stream-seconds S\` (10), \`--poll-interval MS\` (1000)), \`--joiners N\` (10000), \`--messages N\` (10000), \`--conversations N\` (10000), \`--log-level L\`
+polling, with \`--stream-clients N\` (1000), \`--stream-rate N,N\` (5,20 events/s), \`--stream-seconds S\` (10), \`--poll-interval MS\` (1000)), \`--joiners N\` (10000), \`--messages N\` (10000), \`--conversations N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
 below target), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
-\`--profile full|bare\` (a CPU profile of that server in $TMPDIR/platform-bench-profiles; summarise it with
+\`--profile full|bare|stream\` (a CPU profile of that server, or of the stream instances, in $TMPDIR/platform-bench-profiles; summarise it with
 \`npx tsx scripts/bench/profile-summary.ts FILE\`).
 
 The full stack runs its real services, unmodified. An earlier version also ran a third server, the

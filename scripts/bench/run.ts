@@ -42,7 +42,7 @@ const { values: opts } = parseArgs({
     messages: { type: 'string', default: '10000' },
     conversations: { type: 'string', default: '10000' },
     'stream-clients': { type: 'string', default: '1000' },
-    'stream-rate': { type: 'string', default: '20' },
+    'stream-rate': { type: 'string', default: '5,20' },
     'stream-seconds': { type: 'string', default: '10' },
     'poll-interval': { type: 'string', default: '1000' },
   },
@@ -404,7 +404,8 @@ async function main(): Promise<void> {
     await Promise.all([full, bare].map((s) => s.child.stop()));
     if (only.has('stream-fanout')) {
       report.streamFanout = await measureStreamFanout(fullTarget, {
-        clients: Number(opts['stream-clients']), rate: Number(opts['stream-rate']), seconds: Number(opts['stream-seconds']), pollIntervalMs: Number(opts['poll-interval']),
+        clients: Number(opts['stream-clients']), rates: opts['stream-rate'].split(',').map(Number), seconds: Number(opts['stream-seconds']), pollIntervalMs: Number(opts['poll-interval']),
+        ...(opts.profile === 'stream' ? { profileDir: join(tmpdir(), 'platform-bench-profiles') } : {}),
       });
     }
 

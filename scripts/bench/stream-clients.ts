@@ -5,7 +5,8 @@
 //   { type: 'stream', ports, roomId, token, clients, afterSeq }           -> 'stream:reply' once these are connected (added to any already)
 //   { type: 'poll', ports, roomId, token, clients, afterSeq, intervalMs } -> 'poll:reply' once all have polled once
 //   { type: 'until', seq, timeoutMs }                                     -> 'until:reply' when every client has seq
-//   { type: 'results', createdAt: { [seq]: ms }, from, to }               -> 'results:reply' (and stops the clients)
+//   { type: 'results', createdAt: { [seq]: ms }, from, to }               -> 'results:reply' for the seqs from..to
+//   { type: 'stop' }                                                      -> 'stop:reply' once every client is stopped
 import { Agent, request, type ClientRequest } from 'node:http';
 import { exitOnSignal, report, runChild, type Message } from './common.js';
 
@@ -148,13 +149,15 @@ runChild(async () => {
             if (ok && n === expected) complete += 1;
           }
           const sorted = Float64Array.from(delays).sort();
-          for (const c of clients) c.stop();
           report({
             type: 'results:reply', clients: clients.length, complete, deliveries, expected: expected * clients.length,
             firstDeliveryAt: first, lastDeliveryAt: last, polls, pollErrors,
             p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN,
           });
+        } else if (m.type === 'stop') {
+          for (const c of clients) c.stop();
           clients = [];
+          report({ type: 'stop:reply' });
         }
       } catch (error) {
         report({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });

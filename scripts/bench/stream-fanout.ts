@@ -10,13 +10,16 @@ import { startChild, targetToEnv, type Child, type DatabaseTarget, type Message 
 
 export interface FanoutOptions {
   clients: number;
-  /** Messages posted per second. */
-  rate: number;
+  /** Messages posted per second: one window of each rate, streams and polling alike. */
+  rates: number[];
   seconds: number;
   pollIntervalMs: number;
+  /** A CPU profile of each instance into this directory (`--profile stream`). */
+  profileDir?: string;
 }
 
 export interface FanoutRun {
+  rate: number;
   events: number;
   postedPerSecond: number;
   deliveries: number;
@@ -32,10 +35,10 @@ export interface FanoutRun {
   serverRequestsPerSecond: number;
 }
 
-export interface StreamFanout extends FanoutOptions {
+export interface StreamFanout extends Omit<FanoutOptions, 'profileDir'> {
   instances: number;
-  stream: FanoutRun;
-  poll: FanoutRun;
+  stream: FanoutRun[];
+  poll: FanoutRun[];
   /** Per connected stream client, averaged over the instances: RSS and JS heap growth after a full GC. */
   /** Measured between half and all of the clients connected; `baselineRssMb`: an instance's RSS with half connected. */
   memory: { rssBytesPerClient: number; heapBytesPerClient: number; baselineRssMb: number };
@@ -83,10 +86,10 @@ async function createdAtBySeq(port: number, roomId: string, token: string, after
   return out;
 }
 
-async function window(instances: Instance[], clients: Child, roomId: string, token: string, afterSeq: number, options: FanoutOptions): Promise<FanoutRun> {
-  const count = Math.round(options.rate * options.seconds);
+async function window(instances: Instance[], clients: Child, roomId: string, token: string, afterSeq: number, rate: number, seconds: number): Promise<FanoutRun> {
+  const count = Math.round(rate * seconds);
   const before = await Promise.all(instances.map((i) => i.child.ask({ type: 'stats' })));
-  const posted = await postSteadily(instances, roomId, token, count, options.rate);
+  const posted = await postSteadily(instances, roomId, token, count, rate);
   const until = await clients.ask({ type: 'until', seq: posted.lastSeq, timeoutMs: 60_000 }, 90_000);
   const after = await Promise.all(instances.map((i) => i.child.ask({ type: 'stats' })));
   if (!until.done) log(`${until.behind} clients had not received seq ${posted.lastSeq} after 60 s`);
@@ -95,6 +98,7 @@ async function window(instances: Instance[], clients: Child, roomId: string, tok
   const wallMs = Math.max(r.lastDeliveryAt as number, posted.last) - posted.first;
   const sum = (f: (m: Message, i: number) => number) => instances.reduce((acc, _, i) => acc + f(after[i]!, i), 0);
   return {
+    rate,
     events: count,
     postedPerSecond: count / ((posted.last - posted.first) / 1000),
     deliveries: r.deliveries as number,
@@ -113,7 +117,8 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
   const count = target.kind === 'postgres' ? 2 : 1;
   const instances: Instance[] = [];
   for (let i = 0; i < count; i++) {
-    const child = startChild(`stream instance ${i + 1}`, 'stream-server.ts', { env: targetToEnv(target), nodeFlags: ['--expose-gc'] });
+    const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+    const child = startChild(`stream instance ${i + 1}`, 'stream-server.ts', { env: targetToEnv(target), nodeFlags: ['--expose-gc', ...profile] });
     instances.push({ child, port: (await child.next('ready', 120_000)).port as number });
   }
   const clients = startChild('stream clients', 'stream-clients.ts');
@@ -142,15 +147,28 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
     const stats = { rssBytesPerClient: per('rss'), heapBytesPerClient: per('heapUsed'), baselineRssMb: halfway.reduce((acc, m) => acc + (m.rss as number), 0) / count / 2 ** 20 };
     log(`memory per connected client: ${(stats.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, ${(stats.heapBytesPerClient / 1024).toFixed(1)} KiB heap`);
 
-    const stream = await window(instances, clients, room.id, token, 2, options);
-    log(`streams: ${Math.round(stream.deliveredPerSecond)} events/s delivered, p50 ${stream.p50.toFixed(1)} ms, p99 ${stream.p99.toFixed(1)} ms, ${stream.complete}/${options.clients} clients complete`);
+    const latest = async () => (await json(port, 'GET', `/api/v1/rooms/${room.id}/timeline?limit=1`, token)).latestSeq as number;
+    const stream: FanoutRun[] = [];
+    for (const rate of options.rates) {
+      const run = await window(instances, clients, room.id, token, await latest(), rate, options.seconds);
+      log(`streams at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
+        `${run.complete}/${options.clients} clients complete, server CPU ${Math.round(run.serverCpuPercent)}%`);
+      stream.push(run);
+    }
+    await clients.ask({ type: 'stop' });
 
-    const afterStream = (await json(port, 'GET', `/api/v1/rooms/${room.id}/timeline?limit=1`, token)).latestSeq as number;
     log(`${options.clients} pollers every ${options.pollIntervalMs} ms...`);
-    await clients.ask({ type: 'poll', ports: instances.map((i) => i.port), roomId: room.id, token, clients: options.clients, afterSeq: afterStream, intervalMs: options.pollIntervalMs }, 120_000);
-    const poll = await window(instances, clients, room.id, token, afterStream, options);
-    log(`polling: ${Math.round(poll.deliveredPerSecond)} events/s delivered, p50 ${poll.p50.toFixed(1)} ms, p99 ${poll.p99.toFixed(1)} ms, ${Math.round(poll.serverRequestsPerSecond)} requests/s`);
-    return { ...options, instances: count, stream, poll, memory: stats };
+    await clients.ask({ type: 'poll', ports: instances.map((i) => i.port), roomId: room.id, token, clients: options.clients, afterSeq: await latest(), intervalMs: options.pollIntervalMs }, 120_000);
+    const poll: FanoutRun[] = [];
+    for (const rate of options.rates) {
+      const run = await window(instances, clients, room.id, token, await latest(), rate, options.seconds);
+      log(`polling at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
+        `${Math.round(run.serverRequestsPerSecond)} requests/s, server CPU ${Math.round(run.serverCpuPercent)}%`);
+      poll.push(run);
+    }
+    await clients.ask({ type: 'stop' });
+    const { profileDir: _profile, ...settings } = options;
+    return { ...settings, instances: count, stream, poll, memory: stats };
   } finally {
     await Promise.all([clients, ...instances.map((i) => i.child)].map((c) => c.stop()));
   }
