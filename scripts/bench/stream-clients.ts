@@ -6,6 +6,7 @@
 //   { type: 'poll', ports, roomId, token, clients, afterSeq, intervalMs } -> 'poll:reply' once all have polled once
 //   { type: 'until', seq, timeoutMs }                                     -> 'until:reply' when every client has seq
 //   { type: 'results', createdAt: { [seq]: ms }, from, to }               -> 'results:reply' for the seqs from..to
+//   { type: 'cpu' }                                                       -> 'cpu:reply' with this process's CPU time so far
 //   { type: 'stop' }                                                      -> 'stop:reply' once every client is stopped
 import { Agent, request, type ClientRequest } from 'node:http';
 import { exitOnSignal, report, runChild, type Message } from './common.js';
@@ -149,11 +150,15 @@ runChild(async () => {
             if (ok && n === expected) complete += 1;
           }
           const sorted = Float64Array.from(delays).sort();
+          const cpu = process.cpuUsage();
           report({
-            type: 'results:reply', clients: clients.length, complete, deliveries, expected: expected * clients.length,
+            type: 'results:reply', clients: clients.length, complete, deliveries, expected: expected * clients.length, cpuUs: cpu.user + cpu.system,
             firstDeliveryAt: first, lastDeliveryAt: last, polls, pollErrors,
             p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN,
           });
+        } else if (m.type === 'cpu') {
+          const cpu = process.cpuUsage();
+          report({ type: 'cpu:reply', cpuUs: cpu.user + cpu.system });
         } else if (m.type === 'stop') {
           for (const c of clients) c.stop();
           clients = [];

@@ -33,6 +33,8 @@ export interface FanoutRun {
   /** Server CPU over the window, all instances together, in % of one core. */
   serverCpuPercent: number;
   serverRequestsPerSecond: number;
+  /** The clients' process, in % of one core: when it nears 100%, the clients are what limits the delay. */
+  clientCpuPercent: number;
 }
 
 export interface StreamFanout extends Omit<FanoutOptions, 'profileDir'> {
@@ -89,6 +91,7 @@ async function createdAtBySeq(port: number, roomId: string, token: string, after
 async function window(instances: Instance[], clients: Child, roomId: string, token: string, afterSeq: number, rate: number, seconds: number): Promise<FanoutRun> {
   const count = Math.round(rate * seconds);
   const before = await Promise.all(instances.map((i) => i.child.ask({ type: 'stats' })));
+  const clientsBefore = (await clients.ask({ type: 'cpu' })).cpuUs as number;
   const posted = await postSteadily(instances, roomId, token, count, rate);
   const until = await clients.ask({ type: 'until', seq: posted.lastSeq, timeoutMs: 60_000 }, 90_000);
   const after = await Promise.all(instances.map((i) => i.child.ask({ type: 'stats' })));
@@ -110,6 +113,7 @@ async function window(instances: Instance[], clients: Child, roomId: string, tok
     max: r.max as number,
     serverCpuPercent: (100 * sum((m, i) => (m.cpuUs as number) - (before[i]!.cpuUs as number)) / 1000) / wallMs,
     serverRequestsPerSecond: sum((m, i) => (m.requests as number) - (before[i]!.requests as number)) / (wallMs / 1000),
+    clientCpuPercent: (100 * ((r.cpuUs as number) - clientsBefore) / 1000) / wallMs,
   };
 }
 
@@ -152,7 +156,7 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
     for (const rate of options.rates) {
       const run = await window(instances, clients, room.id, token, await latest(), rate, options.seconds);
       log(`streams at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
-        `${run.complete}/${options.clients} clients complete, server CPU ${Math.round(run.serverCpuPercent)}%`);
+        `${run.complete}/${options.clients} clients complete, server CPU ${Math.round(run.serverCpuPercent)}%, clients CPU ${Math.round(run.clientCpuPercent)}%`);
       stream.push(run);
     }
     await clients.ask({ type: 'stop' });
@@ -163,7 +167,7 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
     for (const rate of options.rates) {
       const run = await window(instances, clients, room.id, token, await latest(), rate, options.seconds);
       log(`polling at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
-        `${Math.round(run.serverRequestsPerSecond)} requests/s, server CPU ${Math.round(run.serverCpuPercent)}%`);
+        `${Math.round(run.serverRequestsPerSecond)} requests/s, server CPU ${Math.round(run.serverCpuPercent)}%, clients CPU ${Math.round(run.clientCpuPercent)}%`);
       poll.push(run);
     }
     await clients.ask({ type: 'stop' });
