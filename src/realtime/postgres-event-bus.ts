@@ -66,10 +66,7 @@ export class PostgresEventBus extends DatabaseEventBus {
       for (const channel of channels) this.listening(channel);
       // Channels subscribed while connecting.
       for (const channel of this.channels.filter((c) => !channels.includes(c))) this.listen(channel);
-    })().catch((error: Error) => {
-      void client.end().catch(() => undefined);
-      this.lost(client, error);
-    }).finally(() => { this.connecting = undefined; });
+    })().catch((error: Error) => this.lost(client, error)).finally(() => { this.connecting = undefined; });
   }
 
   /** The connection is gone (or never came up): try again later, while anyone still listens. */
@@ -77,6 +74,7 @@ export class PostgresEventBus extends DatabaseEventBus {
     if (this.gone.has(client)) return;
     this.gone.add(client);
     if (this.client === client) this.client = undefined;
+    void client.end().catch(() => undefined); // a failed LISTEN leaves it open: nothing on it is trusted now
     this.pid = undefined;
     if (this.closed) return;
     this.onError(error);
