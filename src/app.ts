@@ -37,6 +37,8 @@ export interface Platform {
   /** Every area's service, for tests and benchmarks that drive them directly. */
   services: Services;
   log: Logger;
+  /** Cuts every live room stream off, so a graceful stop need not wait for them (their clients resume elsewhere). */
+  endStreams(): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const database = options.database ?? (await openDatabase(config).catch((error: unknown) => { redis?.disconnect(); throw error; }));
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
+  database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));
@@ -119,9 +122,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     database,
     services,
     log,
+    endStreams: () => services.rooms.streams.feeds.cutAll(),
     close: async () => {
       for (const timer of timers) clearInterval(timer);
       await services.rooms.worker.stop();
+      services.rooms.streams.feeds.close();
       await redis?.quit().catch(() => redis.disconnect());
       await database.close();
     },

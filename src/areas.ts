@@ -34,7 +34,6 @@ export const areas: { [A in Area]: AreaFactory<A> | typeof NOT_BUILT } = {
   lounge: (s) => loungeHandlers(s.lounges),
   media: (s) => mediaHandlers(s.media),
   official: (s) => officialHandlers(s.official),
-  // Runs and the live stream answer 501 from their handlers until the next issue builds them.
   rooms: (s) => roomsHandlers(s.rooms),
   spaces: (s) => spacesHandlers(s.spaces),
   wallet: (s) => walletHandlers(s.wallet),

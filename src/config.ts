@@ -50,6 +50,13 @@ export interface Config {
   platformFeeShare: number;
   /** How often each instance looks for monthly renewals that are due. */
   renewalIntervalSeconds: number;
+  /** How often an open event stream gets a keep-alive comment. */
+  sseKeepAliveMs: number;
+  /**
+   * How many room events a live stream's client may be behind before it is disconnected (to resume with
+   * Last-Event-ID): what one slow client can hold in memory.
+   */
+  roomStreamBufferEvents: number;
   agent: AgentConfig;
   /** The room agent-run worker every instance runs. */
   runs: RunsConfig;
@@ -134,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: parseOrigins(env.CORS_ORIGINS ?? ''),
     platformFeeShare: Math.min(1, Math.max(0, number(env.PLATFORM_FEE_SHARE, 0))),
     renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),
+    sseKeepAliveMs: Math.max(1000, number(env.SSE_KEEP_ALIVE_MS, 15_000)),
+    roomStreamBufferEvents: Math.max(1, Math.round(number(env.ROOM_STREAM_BUFFER_EVENTS, 1000))),
     agent: { baseUrl: env.AGENT_BASE_URL || undefined, apiKey: env.AGENT_API_KEY || undefined, timeoutMs: number(env.AGENT_TIMEOUT_MS, 60_000) },
     runs: {
       concurrency: Math.max(1, number(env.RUN_CONCURRENCY, 4)),

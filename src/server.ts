@@ -1,5 +1,6 @@
-// `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at
-// most), then close the database (releasing the embedded database's lock).
+// `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, cut live room streams off (their clients
+// reconnect and resume), let in-flight requests finish (10 s at most), then close the database (releasing
+// the embedded database's lock, or the event bus's listening connection).
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { openDatabase } from './platform/database.js';
@@ -48,6 +49,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    platform.endStreams(); // endless by design: cut now, their clients resume on another instance
   });
   clearTimeout(forced);
   await platform.close();

@@ -62,7 +62,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
   const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider());
-  const rooms = createRoomsArea(knex, clock, agent, { ...config.runs, timeoutMs: config.agent.timeoutMs });
+  const rooms = createRoomsArea(knex, clock, agent, { ...config.runs, timeoutMs: config.agent.timeoutMs }, { events: database.events, bufferEvents: config.roomStreamBufferEvents });
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.
   agents.onDelete((trx, listingId) => rooms.participants.agentListingDeleted(trx, listingId));

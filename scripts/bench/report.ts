@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
 import type { FirstChunk } from './agent-chat-ttfc.js';
 import { PAGE, type PlanSample } from './seed-cs.js';
+import type { StreamFanout } from './stream-fanout.js';
 
 /** A server's numbers on one endpoint, over all its measured rounds. */
 export interface Measured extends LoadResult {
@@ -78,7 +79,9 @@ export interface RunReport {
   rooms?: { busyMessages: number; timelineSizes: number[]; seedMs: number };
   /** The agent chat's time to first chunk (agent-chat-ttfc.ts). */
   firstChunk?: FirstChunk;
-  /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` (`...-pglite`) for a run of those rows alone. */
+  /** The live stream fan-out (stream-fanout.ts), when it ran. */
+  streamFanout?: StreamFanout;
+  /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
 
@@ -87,6 +90,11 @@ const ms = (n: number) => (n >= 10 ? String(Math.round(n)) : n.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 export function renderMarkdown(r: RunReport): string {
+  if (r.section.startsWith('streams') && r.streamFanout) {
+    return [`## Room streams${r.section.endsWith('pglite') ? ' (PGlite)' : ''}`, '', `- Date: ${r.date}`, `- Command: \`${r.command}\``,
+      `- Database: ${r.database}`, `- Machine: ${r.cpus}; Node ${r.node}. 2 cores; clients, servers and Postgres share them.`, '',
+      ...renderFanout(r.streamFanout)].join('\n');
+  }
   const lines: string[] = [];
   const pglite = r.section.endsWith('pglite') ? ' (PGlite)' : '';
   lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}`
@@ -173,6 +181,8 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('', `The platform adds ${added.toFixed(2)} ms at p50: target under 2 ms ${added < 2 ? 'met' : '**not met**'}.`, '');
   }
 
+  if (r.streamFanout) lines.push(...renderFanout(r.streamFanout));
+
   if (r.routing.length) {
     const koa = r.routing.find((x) => x.setup === 'plain Koa')?.load?.rps;
     lines.push('### Routing: the same trivial handler, `GET /api/spaces/{id}`', '');
@@ -228,13 +238,38 @@ export function renderMarkdown(r: RunReport): string {
   return lines.join('\n');
 }
 
+/** The stream fan-out row: live streams beside polling, then memory per connected client. */
+function renderFanout(f: StreamFanout): string[] {
+  const row = (how: string, x: StreamFanout['stream'][number]) => `| ${how} | ${x.rate}/s | ${x.events} (${x.postedPerSecond.toFixed(1)}/s) | ${int(x.deliveredPerSecond)} | ` +
+    `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)} | ${int(x.complete)} / ${int(f.clients)} | ${int(x.serverRequestsPerSecond)} | ${Math.round(x.serverCpuPercent)}% |`;
+  return [
+    '### Room stream fan-out', '',
+    `One room, ${int(f.clients)} clients spread evenly over ${f.instances} instance${f.instances > 1 ? 's' : ''} of the full stack on one database ` +
+    `(each its own process; ${f.instances > 1 ? 'live delivery between them through LISTEN/NOTIFY' : 'PGlite: one process holds the data directory'}); ` +
+    `messages posted at ${f.rates.map((rate) => `${rate}/s`).join(', then ')} for ${f.seconds} s each, through the instances in turn. Delay: from the event's \`createdAt\` (taken in the ` +
+    'writing transaction, just before its commit) to the client reading it, every event at every client. The same clients then poll ' +
+    `\`GET /api/v1/rooms/{id}/events?afterSeq=<last seen>\` every ${f.pollIntervalMs} ms instead (start times spread over the interval), for the same ` +
+    'number of events at the same rates. "Complete" counts the clients that got every event exactly once and in order; events ' +
+    'delivered/s = deliveries to all clients / (last delivery - first post); server CPU in % of one core, all instances together.', '',
+    '| Delivery | Rate | Events posted (achieved rate) | Events delivered/s (all clients) | Delay p50 / p99 / max ms | Complete clients | Server req/s | Server CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...f.stream.map((x) => row('live stream (`GET /stream`)', x)),
+    ...f.poll.map((x) => row(`polling every ${f.pollIntervalMs} ms (\`GET /events\`)`, x)),
+    '',
+    `Memory per connected stream client (the servers' growth after a full GC from ${int(Math.floor(f.clients / 2))} to ${int(f.clients)} clients ` +
+    `connected, per client added): ${(f.memory.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, of which JS heap ` +
+    `${(f.memory.heapBytesPerClient / 1024).toFixed(1)} KiB (an instance with half the clients: ${Math.round(f.memory.baselineRssMb)} MiB RSS). A client more than the per-client buffer (ROOM_STREAM_BUFFER_EVENTS, ` +
+    '1,000) events behind is cut off and resumes from the log, so a slow client holds at most that many references to shared events.', '',
+  ];
+}
+
 const HEADER = `# Benchmarks
 
 Written by \`npm run bench\` (scripts/bench/run.ts); do not edit by hand. Each section is the last run for
 one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run bench -- --spaces 100000 --only
 list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,agent-chat\` the communities one,
 \`npm run bench -- --only room-post,room-timeline\` the Rooms one, \`npm run bench -- --only cs-queue,cs-messages\` the
-customer-service one.
+customer-service one, \`npm run bench -- --only stream-fanout\` the room streams one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
 validators, security handlers, its services, request ids and access log) against a bare Koa + knex
@@ -245,10 +280,10 @@ move from run to run, the ratios within one run are what to read.
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\` (or any of
 join,messages,agent-chat: the communities rows; room-post,room-timeline: the Rooms rows; cs-queue,cs-messages: the
-customer-service rows), \`--joiners N\` (10000), \`--messages N\` (10000), \`--log-level L\`
+customer-service rows; stream-fanout: live streams vs polling, with \`--stream-clients N\` (1000), \`--stream-rate N,N\` (5,20 events/s), \`--stream-seconds S\` (10), \`--poll-interval MS\` (1000)), \`--joiners N\` (10000), \`--messages N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
 below target), \`--schema NAME\` (the PostgreSQL schema the run owns, dropped and recreated: bench), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
-\`--profile full|bare\` (a CPU profile of that server in $TMPDIR/platform-bench-profiles; summarise it with
+\`--profile full|bare|stream\` (a CPU profile of that server, or of the stream instances, in $TMPDIR/platform-bench-profiles; summarise it with
 \`npx tsx scripts/bench/profile-summary.ts FILE\`).
 
 The full stack runs its real services, unmodified. An earlier version also ran a third server, the

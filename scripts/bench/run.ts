@@ -17,6 +17,7 @@ import { measureFirstChunk } from './agent-chat-ttfc.js';
 import { randomUUID } from 'node:crypto';
 import type { SeededRooms } from './seed-rooms.js';
 import { CS_SIZES, PAGE, type SeededCs } from './seed-cs.js';
+import { measureStreamFanout } from './stream-fanout.js';
 
 const TARGET_RATIO = 0.9;
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -39,6 +40,10 @@ const { values: opts } = parseArgs({
     strict: { type: 'boolean', default: false },
     joiners: { type: 'string', default: '10000' },
     messages: { type: 'string', default: '10000' },
+    'stream-clients': { type: 'string', default: '1000' },
+    'stream-rate': { type: 'string', default: '5,20' },
+    'stream-seconds': { type: 'string', default: '10' },
+    'poll-interval': { type: 'string', default: '1000' },
   },
 });
 const seconds = Number(opts.duration);
@@ -55,13 +60,15 @@ const communityRows = COMMUNITY_ROWS.some((row) => only.has(row));
 /** The Rooms rows (seed-rooms.ts, bare-rooms.ts); a run of these alone has its own section. */
 const ROOM_ROWS = ['room-post', 'room-timeline'];
 const roomRows = ROOM_ROWS.some((row) => only.has(row));
+/** The live stream fan-out row (stream-fanout.ts): its own section when run alone. */
+const STREAM_ROWS = ['stream-fanout'];
 /** The customer-service rows (seed-cs.ts, bare-cs.ts); a run of these alone has its own section. */
 const CS_ROWS = ['cs-queue', 'cs-messages'];
 const csRows = CS_ROWS.some((row) => only.has(row));
 const SPACE_ROWS = ['list', 'search', 'get', 'create', 'routing'];
-const unknownRows = [...only].filter((row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS].includes(row));
+const unknownRows = [...only].filter((row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].includes(row));
 if (unknownRows.length) {
-  console.error(`[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${[...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS].join(', ')}; the CS queue is cs-queue)`);
+  console.error(`[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${[...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].join(', ')}; the CS queue is cs-queue)`);
   process.exit(2);
 }
 
@@ -392,7 +399,7 @@ async function main(): Promise<void> {
       micro: [],
       section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite')
         : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite')
-          : csRows && ![...only].some((row) => !CS_ROWS.includes(row)) ? (database.url ? 'cs' : 'cs-pglite') : `spaces=${spaces}`,
+          : csRows && ![...only].some((row) => !CS_ROWS.includes(row)) ? (database.url ? 'cs' : 'cs-pglite') : [...only].every((row) => STREAM_ROWS.includes(row)) ? (database.url ? 'streams' : 'streams-pglite') : `spaces=${spaces}`,
       ...(r ? { rooms: { busyMessages: r.busyMessages, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
       ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
       ...(seeded.cs ? { cs: { sizes: CS_SIZES, middle: seeded.cs.middleCursor.size / 2, plans: seeded.cs.plans, seedMs: seeded.cs.csMs } } : {}),
@@ -421,6 +428,12 @@ async function main(): Promise<void> {
         `provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.p50 - f.direct.p50).toFixed(2)} ms`);
     }
     await Promise.all([full, bare].map((s) => s.child.stop()));
+    if (only.has('stream-fanout')) {
+      report.streamFanout = await measureStreamFanout(fullTarget, {
+        clients: Number(opts['stream-clients']), rates: opts['stream-rate'].split(',').map(Number), seconds: Number(opts['stream-seconds']), pollIntervalMs: Number(opts['poll-interval']),
+        ...(opts.profile === 'stream' ? { profileDir: join(tmpdir(), 'platform-bench-profiles') } : {}),
+      });
+    }
 
     if (only.has('routing')) {
       const micro = startChild('routing micro', 'routing-micro.ts');

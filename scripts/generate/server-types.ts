@@ -179,9 +179,13 @@ import type { Area, OperationId } from './operations.gen.js';
 /** \`T\` with the fields \`K\` required (and never undefined): the validators fill in their defaults. */
 type Defaulted<T, K extends PropertyKey> = [K] extends [never] ? T : Omit<T, K & keyof T> & { [P in K & keyof T]-?: Exclude<T[P], undefined> };
 
+/** Header parameters by the names Node gives them (lower-cased), as the validators see and coerce them. */
+type LowerCaseKeys<H> = { [K in keyof H as K extends string ? Lowercase<K> : K]: H[K] };
+
 /** A request with defaulted query parameters (\`Q\`) and body fields (\`B\`) no longer optional. */
 type WithDefaults<D extends { query?: unknown; body?: unknown }, Q extends string, B extends string> =
-  Omit<D, 'query' | 'body'>
+  Omit<D, 'query' | 'body' | 'headers'>
+  & (D extends { headers?: infer H } ? { headers?: LowerCaseKeys<NonNullable<H>> } : {})
   & ([Q] extends [never] ? Pick<D, 'query'> : { query: Defaulted<NonNullable<D['query']>, Q> })
   & ([B] extends [never] ? Pick<D, 'body'> : undefined extends D['body'] ? { body?: Defaulted<NonNullable<D['body']>, B> } : { body: Defaulted<NonNullable<D['body']>, B> });
 

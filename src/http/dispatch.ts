@@ -108,7 +108,8 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     if (result.headers) koa.set(result.headers);
     if (result.stream) {
       const validate = v.responses[result.status];
-      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, log) : undefined);
+      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, log) : undefined,
+        { keepAliveMs: deps.config.sseKeepAliveMs });
       return;
     }
     if (!meta.idempotency) checkResponse(deps, meta, result.status, result.body, v.responses[result.status], log);

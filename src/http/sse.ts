@@ -1,13 +1,48 @@
 // Writes a handler's event stream as Server-Sent Events: `id:` when given, `event:` = the data's `type`,
-// `data:` = JSON; a keep-alive comment every 15 s; stops reading the handler's iterator when the client goes.
+// `data:` = JSON; a keep-alive comment every 15 s (configurable); stops reading the handler's iterator when
+// the client goes.
+//
+// Backpressure: the next event is only pulled once the client has read the previous ones (the socket
+// drained), so a slow client holds at most one socket buffer here and never slows anyone else. A live feed
+// that cannot wait (room events keep coming) keeps its own bounded buffer and, when a client falls too far
+// behind, aborts its `cutOff` signal: the connection is then cut at once, without the stream's end, so the
+// client knows to reconnect and resume (with Last-Event-ID). An event object sent to many clients (one room
+// event to all its followers) is validated and serialized once.
 // Never compressed (compression.ts), so each event leaves as it is written.
-import { PassThrough } from 'node:stream';
 import type Koa from 'koa';
 import type { StreamEvent } from '../../generated/server/index.js';
 
 export const KEEP_ALIVE_MS = 15_000;
 
-export function writeEventStream(koa: Koa.Context, status: number, events: AsyncIterable<StreamEvent<unknown>>, validate?: (data: unknown) => void): void {
+/** A stream that may cut its client off (see above). Any AsyncIterable handed to the writer may carry one. */
+export interface CutOff {
+  readonly cutOff?: AbortSignal;
+}
+
+export interface StreamOptions {
+  keepAliveMs?: number;
+}
+
+/** Each event object's frame, built (and validated) by the first connection that writes it. */
+const frames = new WeakMap<object, string>();
+
+function frameOf(event: StreamEvent<unknown>, validate?: (data: unknown) => void): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    const { data, id } = event;
+    validate?.(data);
+    const type = (data as { type?: unknown })?.type;
+    frame = `${id !== undefined ? `id: ${id}\n` : ''}${typeof type === 'string' ? `event: ${type}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+}
+
+export function writeEventStream(
+  koa: Koa.Context, status: number, events: AsyncIterable<StreamEvent<unknown>>, validate?: (data: unknown) => void, options: StreamOptions = {},
+): void {
+  // Written to the response directly (no stream in between: one write per event and client is the hot path).
+  const out = koa.res;
   koa.status = status;
   koa.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   const iterator = events[Symbol.asyncIterator]();
@@ -16,35 +51,43 @@ export function writeEventStream(koa: Koa.Context, status: number, events: Async
     void iterator.return?.();
     return;
   }
-  const out = new PassThrough();
-  koa.body = out;
+  koa.respond = false;
   koa.req.socket.setNoDelay(true);
+  out.flushHeaders(); // the client knows the stream is open before the first event (which may be minutes away)
 
+  const cutOff = (events as CutOff).cutOff;
   let closed = false;
-  const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-  const close = () => {
+  let wake: (() => void) | undefined;
+  const keepAlive = setInterval(() => { if (!out.writableNeedDrain) out.write(': keep-alive\n\n'); }, options.keepAliveMs ?? KEEP_ALIVE_MS);
+  const close = (cut = false) => {
     if (closed) return;
     closed = true;
     clearInterval(keepAlive);
+    wake?.();
     void iterator.return?.();
-    out.end();
+    if (cut) out.destroy();
+    else out.end();
   };
-  koa.req.on('close', close);
+  out.on('close', () => close());
+  const cutNow = () => close(true);
+  cutOff?.addEventListener('abort', cutNow, { once: true });
+  const drained = () => new Promise<void>((resolve) => {
+    wake = resolve;
+    out.once('drain', resolve);
+  }).finally(() => { wake = undefined; });
 
   void (async () => {
     try {
       while (!closed) {
         const next = await iterator.next();
-        if (next.done) break;
-        const { data, id } = next.value;
-        validate?.(data);
-        const type = (data as { type?: unknown })?.type;
-        out.write(`${id !== undefined ? `id: ${id}\n` : ''}${typeof type === 'string' ? `event: ${type}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+        if (next.done || closed) break;
+        if (!out.write(frameOf(next.value, validate))) await drained();
       }
     } catch (error) {
       koa.app.emit('error', error, koa);
     } finally {
-      close();
+      cutOff?.removeEventListener('abort', cutNow);
+      close(cutOff?.aborted);
     }
   })();
 }

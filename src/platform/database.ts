@@ -4,12 +4,17 @@
 import knexFactory, { type Knex } from 'knex';
 import { knexSnakeCaseMappers } from 'objection';
 import type { Config } from '../config.js';
+import type { EventBus } from '../realtime/event-bus.js';
+import { PgliteEventBus } from '../realtime/pglite-event-bus.js';
+import { PostgresEventBus } from '../realtime/postgres-event-bus.js';
 import { lockDataDir } from './lock.js';
 import { migrate } from './migrate.js';
 
 export interface Database {
   knex: Knex;
   kind: 'postgres' | 'pglite';
+  /** NOTIFY / LISTEN on this database (the live streams' fan-out); it connects on its first subscription. */
+  events: EventBus;
   close(): Promise<void>;
 }
 
@@ -36,7 +41,16 @@ function openPostgres(config: DatabaseConfig): Database {
     searchPath: config.databaseSchema ? [config.databaseSchema, 'public'] : undefined,
     ...knexSnakeCaseMappers(),
   });
-  return { knex, kind: 'postgres', close: () => knex.destroy() };
+  const events = new PostgresEventBus(knex, config.databaseUrl!);
+  return {
+    knex,
+    kind: 'postgres',
+    events,
+    close: async () => {
+      await events.close();
+      await knex.destroy();
+    },
+  };
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
@@ -48,10 +62,13 @@ async function openPglite(dataDir: string): Promise<Database> {
     ]);
     const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
     const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { pglite } as never, ...knexSnakeCaseMappers() });
+    const events = new PgliteEventBus(knex, pglite);
     return {
       knex,
       kind: 'pglite',
+      events,
       close: async () => {
+        await events.close();
         await knex.destroy();
         if (!pglite.closed) await pglite.close();
         await release();

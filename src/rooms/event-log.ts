@@ -4,8 +4,8 @@
 // held until commit, so seq N+1 is only handed out once N is committed (or rolled back and handed out
 // again). Numbers are gapless and in commit order, and a reader of `seq > N` never skips a late commit.
 //
-// Nothing is published in-process yet: the live stream (next issue) reads what `append` returns after the
-// transaction commits, so it can publish from here without the callers changing.
+// Live streams need nothing from here: a trigger on room_events notifies every instance when the insert
+// commits (see the rooms migration 20261220120000_room_events_notify and live-feeds.ts).
 import { randomUUID } from 'node:crypto';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';

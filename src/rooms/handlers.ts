@@ -1,7 +1,5 @@
-// Thin: each operation of the rooms area calls its service. Agent runs and the live stream are the next
-// issue's; their operations answer the platform's 501 until then.
+// Thin: each operation of the rooms area calls its service.
 import type { HandlersOf } from '../http/context.js';
-import { notBuilt } from '../http/dispatch.js';
 import { validationFailed } from '../platform/errors.js';
 import type { RoomsArea } from './index.js';
 import type { SeqPage } from './timeline.js';
@@ -56,6 +54,8 @@ export const roomsHandlers = (area: RoomsArea) => ({
   getRoomRun: async ({ path }, ctx) => ({ status: 200, body: await area.runs.get(ctx.principal, path.room_id, path.run_id) }),
   listRoomRunToolEvents: async ({ path, query }, ctx) => ({ status: 200, body: await area.runs.toolEvents(ctx.principal, path.room_id, path.run_id, query) }),
 
-  // The live stream is built next; until then it answers 501 NOT_IMPLEMENTED.
-  streamRoomEvents: async () => { throw notBuilt(); },
+  // Last-Event-ID (an EventSource's reconnect) wins over afterSeq.
+  streamRoomEvents: async ({ path, query, headers }, ctx) => ({
+    status: 200, stream: await area.streams.open(ctx.principal, path.room_id, headers?.['last-event-id'] ?? query?.afterSeq ?? undefined),
+  }),
 }) satisfies HandlersOf<'rooms'>;

@@ -2,16 +2,19 @@
 import type { Knex } from 'knex';
 import type { AgentProvider } from '../ai/agent-provider.js';
 import type { Clock } from '../platform/clock.js';
+import type { EventBus } from '../realtime/event-bus.js';
 import { RoomAccess } from './access.js';
 import { DocumentsService } from './documents.js';
 import { EventLog } from './event-log.js';
 import { InvitationsService } from './invitations.js';
+import { LiveFeeds } from './live-feeds.js';
 import { MessagesService } from './messages.js';
 import { ParticipantsService } from './participants.js';
 import { RoomsService } from './rooms.js';
 import { RunReads } from './run-reads.js';
 import { RunWorker, type RunWorkerOptions } from './run-worker.js';
 import { RunsQueue } from './runs.js';
+import { RoomStreams, type StreamSettings } from './stream.js';
 import { TimelineService } from './timeline.js';
 
 export interface RoomsArea {
@@ -25,9 +28,15 @@ export interface RoomsArea {
   runs: RunReads;
   /** Executes queued runs: started by the app with its background jobs, drained by hand in tests. */
   worker: RunWorker;
+  streams: RoomStreams;
 }
 
-export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, runOptions: RunWorkerOptions): RoomsArea {
+/** The live streams' fan-out (the database's event bus) and their per-client buffer. */
+export interface LiveSettings extends StreamSettings {
+  events: EventBus;
+}
+
+export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, runOptions: RunWorkerOptions, live: LiveSettings): RoomsArea {
   const access = new RoomAccess(clock);
   const log = new EventLog(clock);
   const documents = new DocumentsService(db, clock);
@@ -43,5 +52,6 @@ export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, ru
     timeline: new TimelineService(db, access),
     runs: new RunReads(db, access),
     worker: new RunWorker(db, clock, runs, agent, runOptions),
+    streams: new RoomStreams(db, access, new LiveFeeds(db, live.events), live),
   };
 }

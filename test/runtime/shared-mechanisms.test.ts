@@ -1,24 +1,7 @@
-// The shared homes outside any area that the domain areas build on: the in-process event bus and the local
-// agent provider.
+// The shared homes outside any area that the domain areas build on: the local agent provider (the event bus
+// has its own file, test/runtime/event-bus.test.ts, on the real database).
 import { describe, expect, it } from 'vitest';
 import { LocalAgentProvider } from '../../src/ai/agent-provider.js';
-import { InProcessEventBus } from '../../src/realtime/event-bus.js';
-
-describe('InProcessEventBus', () => {
-  it('delivers a message to the subscribers of its channel only, until they unsubscribe', async () => {
-    const bus = new InProcessEventBus();
-    const a: string[] = [];
-    const b: string[] = [];
-    const stopA = bus.subscribe('room-a', (m) => a.push(m));
-    bus.subscribe('room-b', (m) => b.push(m));
-    await bus.publish('room-a', '1');
-    await bus.publish('room-b', '2');
-    stopA();
-    await bus.publish('room-a', '3');
-    expect({ a, b }).toEqual({ a: ['1'], b: ['2'] });
-    await bus.close();
-  });
-});
 
 describe('LocalAgentProvider', () => {
   const request = { model: 'local', instructions: 'You are Ada, a patient maths tutor. Explain step by step.', messages: [{ role: 'user' as const, content: 'What is 2 + 2?' }] };

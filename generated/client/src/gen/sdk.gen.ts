@@ -2635,11 +2635,18 @@ export const listRoomEvents = <ThrowOnError extends boolean = false>(options: Op
  * sent,
  * so a URL built with `afterSeq` stays correct across automatic reconnects. With neither, the stream
  * starts live at the room's current latest `seq` (no backfill); load history with the timeline first
- * and pass its `latestSeq` as `afterSeq` to connect without a gap.
+ * and pass its `latestSeq` as `afterSeq` to connect without a gap. A resume point past the room's latest
+ * `seq` resumes from the latest.
  *
  * The stream stays open (also on an archived room, where only keep-alives follow the backfill) until
  * the client disconnects. If the caller leaves or is removed, the stream sends that
  * `participant.left` / `participant.removed` event and closes.
+ *
+ * **Slow readers.** Events are written as fast as the client reads them. A client that falls more than
+ * the per-client buffer behind the room (1,000 events unless the deployment sets another size) is
+ * disconnected without the stream's normal end, and so is every client of a server that shuts down:
+ * reconnect with `Last-Event-ID` (an `EventSource` does so by itself) and the missed events are read from
+ * the log. Every server instance delivers every committed event, whichever instance wrote it.
  *
  * Validation, authentication and access are checked **before the stream starts**: those failures are
  * ordinary JSON responses (401, 403, 404, 422), never SSE messages.

@@ -1,0 +1,91 @@
+// A client's live stream of a room's events: from the resume point (Last-Event-ID, else afterSeq, else the
+// room's latest seq), first the backfill read from the log a page at a time, as fast as the client reads;
+// then the client joins the room's live feed (live-feeds.ts) and reads the log once more, since events may
+// have committed between its last page and joining. From then on it takes what the feed hands it. Every
+// event is sent once, ascending: anything at or below the last seq sent is skipped (the feed and that last
+// read overlap). The stream ends after the caller's own `participant.left` / `participant.removed`.
+import type { Knex } from 'knex';
+import type { CutOff } from '../http/sse.js';
+import type { Principal } from '../platform/principal.js';
+import type { RoomAccess } from './access.js';
+import { Follower, PAGE, readAfter, type Item, type LiveFeeds } from './live-feeds.js';
+
+export interface StreamSettings {
+  /** Live events a client may be behind before it is cut off (and resumes from the log). */
+  bufferEvents: number;
+}
+
+export type RoomStream = AsyncIterableIterator<Item> & CutOff;
+
+export class RoomStreams {
+  constructor(
+    private readonly db: Knex,
+    private readonly access: RoomAccess,
+    readonly feeds: LiveFeeds,
+    private readonly settings: StreamSettings,
+  ) {}
+
+  /** Checks access now (404 / 403 before the stream starts), then streams from `resumeFrom`. */
+  async open(principal: Principal, roomId: string, resumeFrom: number | undefined): Promise<RoomStream> {
+    const { room, participant } = await this.access.current(this.db, principal, roomId);
+    // The participant was current after the room's latest seq was read: a leave or removal of theirs with a
+    // higher seq is this membership's end; one at or below it ended an earlier membership (they rejoined).
+    const openedAt = Number(room.lastSeq);
+    const from = Math.min(resumeFrom ?? openedAt, openedAt);
+    const ends = (item: Item) => item.id > openedAt && item.data.subject.id === participant.id
+      && (item.data.type === 'participant.left' || item.data.type === 'participant.removed');
+
+    const follower = new Follower(this.settings.bufferEvents);
+    const { db, feeds } = this;
+    const events = async function* (): AsyncGenerator<Item, void> {
+      let last = from;
+      /** The log after `last`, a page at a time; false once the stream is over. */
+      const fromLog = async function* (): AsyncGenerator<Item, boolean> {
+        for (;;) {
+          const page = await readAfter(db, roomId, last);
+          for (const item of page) {
+            yield item;
+            last = item.id;
+            if (ends(item)) return false;
+          }
+          if (page.length < PAGE) return true;
+        }
+      };
+      try {
+        if (!(yield* fromLog())) return;
+        feeds.join(roomId, follower, last);
+        try {
+          if (!(yield* fromLog())) return;
+          for (;;) {
+            const items = await follower.take();
+            if (follower.done) break;
+            for (const item of items) {
+              if (item.id <= last) continue;
+              yield item;
+              last = item.id;
+              if (ends(item)) return;
+            }
+          }
+        } finally {
+          feeds.leave(roomId, follower);
+        }
+        if (follower.error) throw follower.error;
+      } catch (error) {
+        follower.cut(error); // the client resumes from where it got to
+        throw error;
+      }
+    };
+    const generator = events();
+    const stream: RoomStream = {
+      cutOff: follower.cutOff,
+      [Symbol.asyncIterator]: () => stream,
+      next: () => generator.next(),
+      // The writer stops (client gone): a wait for live events returns at once, so the generator finishes.
+      return: async () => {
+        follower.stop();
+        return generator.return(undefined);
+      },
+    };
+    return stream;
+  }
+}
