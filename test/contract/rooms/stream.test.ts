@@ -45,8 +45,12 @@ describe('streamRoomEvents: refused before the stream starts', () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
     let refused: unknown;
-    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, onSseError: (e) => { refused = e; } });
-    for await (const _ of stream) { /* refused */ }
+    const { stream } = await streamRoomEvents({ path: { room_id: room.id } });
+    try {
+      for await (const _ of stream) { /* refused */ }
+    } catch (error) {
+      refused = error; // a refused stream throws from the iteration
+    }
     expect(refused).toBeInstanceOf(StreamError);
     expect((refused as StreamError).status).toBe(401);
     const raw = await open(undefined, room.id);
