@@ -293,11 +293,13 @@ export class CommunitiesService {
 
   /**
    * Appends to the history. `createdAt` is strictly increasing within a community (the cursor of
-   * `listCommunityMessages` relies on it), from a row-locked counter on the community.
+   * `listCommunityMessages` relies on it), from a row-locked counter on the community. Hot path (every message
+   * and agent call; its benchmark row: the agent chat's first chunk): plain knex, one insert ... returning *
+   * (Objection's insertAndFetch sent an insert and then a select).
    */
   async appendMessage(trx: Transaction, communityId: string, message: NewMessage): Promise<CommunityMessage> {
     const createdAt = await nextMessageTime(trx, 'communities', communityId, this.clock.now());
-    return CommunityMessage.query(trx).insertAndFetch({
+    const [row] = await trx('community_messages').insert({
       communityId,
       userId: message.userId ?? null,
       agentListingId: message.agentListingId ?? null,
@@ -305,13 +307,18 @@ export class CommunitiesService {
       content: message.content,
       messageType: message.messageType,
       createdAt,
-    });
+    }).returning('*');
+    return row as CommunityMessage;
   }
 
-  /** The community for a member who may post: not archived, a member, subscription not cancelled. */
+  /**
+   * The community for a member who may post: not archived, a member, subscription not cancelled. The two
+   * reads go out together (on `db` a connection each; in a transaction one after the other), checked in order.
+   */
   async postable(db: Db, principal: Principal, id: string): Promise<{ community: Community; member: CommunityMember }> {
-    const community = await this.find(db, id);
-    const member = await this.membership(db, id, principal.user.id);
+    const [[community], [member]] = await Promise.all([this.read(db, id), this.memberRow(db, id, principal.user.id)]);
+    if (!community) throw communityNotFound();
+    if (!member) throw notAMember();
     if (member.subscriptionStatus === 'cancelled') throw subscriptionInactive();
     if (community.status === 'archived') throw archived();
     return { community, member };
@@ -319,16 +326,24 @@ export class CommunitiesService {
 
   /** Read on every community operation: plain knex, the statement Objection's findById sends. */
   async find(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community> {
-    const query = db('communities').select('communities.*').where('communities.id', id);
-    const [community] = (await (options.lock ? query.forUpdate() : query)) as Community[];
+    const [community] = await this.read(db, id, options);
     if (!community) throw communityNotFound();
     return community;
   }
 
+  private read(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Community[]> {
+    const query = db('communities').select('communities.*').where('communities.id', id);
+    return (options.lock ? query.forUpdate() : query) as Promise<Community[]>;
+  }
+
   private async membership(db: Db, communityId: string, userId: string): Promise<CommunityMember> {
-    const [member] = (await db('community_members').select('community_members.*').where({ communityId, userId })) as CommunityMember[];
+    const [member] = await this.memberRow(db, communityId, userId);
     if (!member) throw notAMember();
     return member;
+  }
+
+  private memberRow(db: Db, communityId: string, userId: string): Promise<CommunityMember[]> {
+    return db('community_members').select('community_members.*').where({ communityId, userId }) as Promise<CommunityMember[]>;
   }
 
   private async writableByCreator(t: Transaction, principal: Principal, id: string): Promise<Community> {
