@@ -86,7 +86,8 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 export function renderMarkdown(r: RunReport): string {
   const lines: string[] = [];
   const pglite = r.section.endsWith('pglite') ? ' (PGlite)' : '';
-  lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}` : `## ${int(r.spaces)} spaces`, '');
+  lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}`
+    : r.section.startsWith('agent-chat') ? `## Agent chat${pglite}` : `## ${int(r.spaces)} spaces`, '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
   lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
@@ -134,6 +135,22 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('', 'Server CPU µs/req is the server process\'s own CPU time (process.cpuUsage) over its measured requests: ' +
       'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.');
     lines.push('');
+  }
+
+  const busy = r.endpoints.find((e) => e.label.includes('(busy room'));
+  const spread = r.endpoints.find((e) => e.label.includes('(spread over'));
+  if (r.rooms && busy && spread) {
+    const perPost = 1000 / busy.full.rps;
+    lines.push('What bounds posts per second in one room: a post takes the room\'s row lock (`select ... for update`, its first statement after ' +
+      'the idempotency key\'s insert; the event counter\'s `update rooms set last_seq = last_seq + 1` needs the same row) and holds it to its ' +
+      'commit, six more statements later, so one room\'s posts commit one after another however many connections post, while posts to ' +
+      `different rooms only share the cores. In this run: ${int(busy.full.rps)} posts/s in the busy room and ${int(spread.full.rps)} spread ` +
+      `over ${r.rooms.spreadRooms} rooms on the full stack (${ratio(busy.full.rps, spread.full.rps)}; bare: ${int(busy.bare.rps)} and ` +
+      `${int(spread.bare.rps)}, ${ratio(busy.bare.rps, spread.bare.rps)}). ` +
+      (busy.full.rps < spread.full.rps
+        ? `The busy room is the slower: there a post held the room's lock ~${perPost.toFixed(1)} ms on average under this load. `
+        : 'The busy room is not the slower here: at this load the cores, not the lock, bound both. ') +
+      `One at a time, in the seeding process, a post's whole transaction took ${r.rooms.postTransactionMs.toFixed(1)} ms at p50 (MessagesService.post).`, '');
   }
 
   if (r.firstChunk?.length) {

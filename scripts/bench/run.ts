@@ -418,6 +418,8 @@ async function main(): Promise<void> {
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
     // reads first so that the spaces POST creates come after every read of every server.
     const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
+    // The agent chat alone (`--only agent-chat`) has its own section: a run of it leaves the communities' rows be.
+    if (only.size === 1 && only.has('agent-chat')) report.section = database.url ? 'agent-chat' : 'agent-chat-pglite';
     report.startup = full.ready.startup as Startup;
     const imports = startChild('module loading', 'startup.ts');
     const loaded = await imports.next('imports', 120_000);
