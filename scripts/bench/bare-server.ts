@@ -1,5 +1,6 @@
 // Child process: the baseline. A bare Koa app over the same knex (the platform's openDatabase: same driver,
-// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (the communities ones: bare-communities.ts; customer service: bare-cs.ts) with the same SQL statements the
+// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (the communities ones: bare-communities.ts
+// and bare-agent-chat.ts; customer service: bare-cs.ts; the Rooms ones: bare-rooms.ts) with the same SQL statements the
 // platform's services run and the same JSON, but with no contract layer: no openapi-backend, no request or
 // response validation, no Objection, no request ids or access log. Routing is a few string comparisons.
 import Koa from 'koa';
@@ -10,6 +11,8 @@ import { BareQueries } from './bare-queries.js';
 import { BareCommunities, routeCommunities } from './bare-communities.js';
 import { BareRooms, routeRooms } from './bare-rooms.js';
 import { BareCs, routeCs } from './bare-cs.js';
+import { BareAgentChat } from './bare-agent-chat.js';
+import { createAgentProvider } from '../../src/ai/providers.js';
 
 async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -26,6 +29,7 @@ runChild(async () => {
   const communities = new BareCommunities(database.knex, config.platformFeeShare);
   const rooms = new BareRooms(database.knex);
   const cs = new BareCs(database.knex);
+  const agentChat = new BareAgentChat(database.knex, createAgentProvider(config.agent));
 
   const app = new Koa();
   app.silent = true; // clients dropping connections at the end of a run are not news
@@ -39,6 +43,7 @@ runChild(async () => {
       return;
     }
     if (koa.path.startsWith('/api/communities/')) {
+      if (koa.path.endsWith('/agent-chat') && await agentChat.route(koa, (await q.caller(koa.get('authorization')))?.id, () => readJson(koa.req))) return;
       const answer = await routeCommunities(communities, koa.method, koa.path, koa.query, (await q.caller(koa.get('authorization')))?.id);
       if (answer) {
         koa.status = answer.status;

@@ -51,6 +51,8 @@ export function benchConfig(target: DatabaseTarget, env: NodeJS.ProcessEnv = pro
     databaseSchema: target.kind === 'postgres' ? target.schema : undefined,
     dataDir: target.dataDir ?? base.dataDir,
     poolMax: POOL_MAX,
+    // The agent chat's rows against an OpenAI-compatible server (the bench's fake): BENCH_AGENT_BASE_URL.
+    agent: { ...base.agent, baseUrl: env.BENCH_AGENT_BASE_URL || base.agent.baseUrl },
   };
 }
 

@@ -15,6 +15,8 @@ export interface LoadSpec {
   rotateTokens?: string[];
   /** A JSON body field set to a fresh UUID on every request (an idempotency key: each request is a new one). */
   freshKey?: string;
+  /** Paths (with query) the requests go to in turn, instead of the URL's (posts spread over many rooms). */
+  rotatePaths?: string[];
 }
 
 export interface LoadResult {
@@ -35,11 +37,13 @@ const used = new Map<string, number>();
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const tokens = spec.rotateTokens;
-  const { freshKey, body } = spec;
+  const { freshKey, body, rotatePaths: paths } = spec;
   const template = freshKey && body ? (JSON.parse(body) as Record<string, unknown>) : undefined;
-  const requests: autocannon.Request[] | undefined = (tokens || template) ? [{
+  let sent = 0;
+  const requests: autocannon.Request[] | undefined = (tokens || template || paths) ? [{
     setupRequest: (req) => {
       let next = req;
+      if (paths) next = { ...next, path: paths[sent++ % paths.length] };
       if (tokens) {
         const n = used.get(spec.url) ?? 0;
         used.set(spec.url, n + 1);

@@ -76,12 +76,12 @@ export interface RunReport {
   /** The customer-service rows' data (seed-cs.ts), when they ran: the sizes, the middle cursor's position, the page queries' plans. */
   cs?: { sizes: number[]; middle: number; plans: PlanSample[]; seedMs: number };
   /** The Rooms rows' data (seed-rooms.ts), when they ran. */
-  rooms?: { busyMessages: number; timelineSizes: number[]; seedMs: number };
-  /** The agent chat's time to first chunk (agent-chat-ttfc.ts). */
-  firstChunk?: FirstChunk;
+  rooms?: { busyMessages: number; spreadRooms: number; postTransactionMs: number; timelineSizes: number[]; seedMs: number };
+  /** The agent chat's time to first chunk (agent-chat-ttfc.ts), one per provider. */
+  firstChunk?: FirstChunk[];
   /** The live stream fan-out (stream-fanout.ts), when it ran. */
   streamFanout?: StreamFanout;
-  /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` (`...-pglite`) for a run of those rows alone. */
+  /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
 
@@ -98,7 +98,7 @@ export function renderMarkdown(r: RunReport): string {
   const lines: string[] = [];
   const pglite = r.section.endsWith('pglite') ? ' (PGlite)' : '';
   lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}`
-    : r.section.startsWith('cs') ? `## Customer service${pglite}` : `## ${int(r.spaces)} spaces`, '');
+    : r.section.startsWith('cs') ? `## Customer service${pglite}` : r.section.startsWith('agent-chat') ? `## Agent chat${pglite}` : `## ${int(r.spaces)} spaces`, '');
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
   lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
@@ -117,8 +117,9 @@ export function renderMarkdown(r: RunReport): string {
     const m = r.rooms;
     lines.push(`- Rooms (in ${(m.seedMs / 1000).toFixed(1)} s of the seeding): a busy room (owner and guest, ${int(m.busyMessages)} messages posted ` +
       'through MessagesService.post) the guest posts to, each request with a fresh idempotency key (the facility\'s insert, the room lock, ' +
-      `the event and the message in one transaction); rooms of ${m.timelineSizes.map(int).join(' and ')} events whose newest 50 the owner reads. ` +
-      'Rooms, the guest\'s invitation and the busy room\'s messages made through the services; the timeline rooms\' events and messages ' +
+      `the event and the message in one transaction); ${int(m.spreadRooms)} rooms the guest posts to in turn, the same way; ` +
+      `rooms of ${m.timelineSizes.map(int).join(' and ')} events whose newest 50 the owner reads. ` +
+      'Rooms, the guest\'s invitations and the busy room\'s messages made through the services; the timeline rooms\' events and messages ' +
       '(all `message.posted`, gapless seq) by bulk SQL.');
   }
   if (r.cs) {
@@ -166,19 +167,44 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('');
   }
 
-  if (r.firstChunk) {
-    const f = r.firstChunk;
-    const added = f.platform.p50 - f.direct.p50;
+  const busy = r.endpoints.find((e) => e.label.includes('(busy room'));
+  const spread = r.endpoints.find((e) => e.label.includes('(spread over'));
+  if (r.rooms && busy && spread) {
+    const perPost = 1000 / busy.full.rps;
+    lines.push('What bounds posts per second in one room: a post takes the room\'s row lock (`select ... for update`, its first statement after ' +
+      'the idempotency key\'s insert; the event counter\'s `update rooms set last_seq = last_seq + 1` needs the same row) and holds it to its ' +
+      'commit, six more statements later, so one room\'s posts commit one after another however many connections post, while posts to ' +
+      `different rooms only share the cores. In this run: ${int(busy.full.rps)} posts/s in the busy room and ${int(spread.full.rps)} spread ` +
+      `over ${r.rooms.spreadRooms} rooms on the full stack (${ratio(busy.full.rps, spread.full.rps)}; bare: ${int(busy.bare.rps)} and ` +
+      `${int(spread.bare.rps)}, ${ratio(busy.bare.rps, spread.bare.rps)}). ` +
+      (busy.full.rps < spread.full.rps
+        ? `The busy room is the slower: there a post held the room's lock ~${perPost.toFixed(1)} ms on average under this load. `
+        : 'The busy room is not the slower here: at this load the cores, not the lock, bound both. ') +
+      `One at a time, in the seeding process, a post's whole transaction took ${r.rooms.postTransactionMs.toFixed(1)} ms at p50 (MessagesService.post).`, '');
+  }
+
+  if (r.firstChunk?.length) {
+    const first = r.firstChunk[0]!;
+    const pair = (x: { p50: number; p90: number }, digits = 2) => `${x.p50.toFixed(digits)} / ${x.p90.toFixed(digits)}`;
+    const providers: Record<string, string> = { local: 'local', 'openai-compatible': 'OpenAI-compatible (the bench\'s fake server, its own process)' };
     lines.push('### Agent chat: time to the first `chunk` event', '');
-    lines.push(`\`POST /api/communities/{id}/agent-chat\` on the full stack (local provider, call fee 0), ${f.requests} requests one at a time ` +
-      '(after 20 not counted), from sending the request to reading the first `chunk` event, against `new LocalAgentProvider().stream(...)` ' +
-      'called in the bench process, to its first delta.', '');
-    lines.push('| Path | p50 ms | p90 ms |');
-    lines.push('| --- | ---: | ---: |');
-    lines.push(`| full stack over HTTP, to the \`meta\` event (the stream's first: the call's transaction done) | ${f.meta.p50.toFixed(2)} | ${f.meta.p90.toFixed(2)} |`);
-    lines.push(`| full stack over HTTP, to the first \`chunk\` event | ${f.platform.p50.toFixed(2)} | ${f.platform.p90.toFixed(2)} |`);
-    lines.push(`| LocalAgentProvider alone | ${f.direct.p50.toFixed(3)} | ${f.direct.p90.toFixed(3)} |`);
-    lines.push('', `The platform adds ${added.toFixed(2)} ms at p50: target under 2 ms ${added < 2 ? 'met' : '**not met**'}.`, '');
+    lines.push(`\`POST /api/communities/{id}/agent-chat\` (a free agent: call fee 0), ${first.requests} requests one at a time per server (after 20 ` +
+      'not counted), interleaved: the full stack, and the bare server doing the same work (scripts/bench/bare-agent-chat.ts: knex alone, the ' +
+      `same ${first.statements} SQL statements with the same concurrency, the same events from the same provider, checked before measuring; ` +
+      'no contract layer). From sending the request to reading the `meta` event (the stream\'s first: the call\'s transaction committed) and ' +
+      'the first `chunk` event. "Provider alone": its stream called in the bench process, to its first delta.', '');
+    lines.push('| Provider | Server | to `meta` p50 / p90 ms | to first `chunk` p50 / p90 ms | Server CPU µs/request |');
+    lines.push('| --- | --- | ---: | ---: | ---: |');
+    for (const f of r.firstChunk) {
+      const name = providers[f.provider] ?? f.provider;
+      lines.push(`| ${name} | full stack | ${pair(f.platform.meta)} | ${pair(f.platform.chunk)} | ${int(f.cpuUs.platform)} |`);
+      lines.push(`| ${name} | bare koa+knex | ${pair(f.bare.meta)} | ${pair(f.bare.chunk)} | ${int(f.cpuUs.bare)} |`);
+      lines.push(`| ${name} | provider alone | - | ${pair(f.direct, 3)} | - |`);
+    }
+    const added = r.firstChunk.map((f) => ({ f, ms: f.platform.chunk.p50 - f.bare.chunk.p50 }));
+    lines.push('', `The platform adds to the first chunk at p50: ${added.map(({ f, ms }) => `${ms.toFixed(2)} ms with the ${providers[f.provider] === 'local' ? 'local' : 'OpenAI-compatible'} ` +
+      `provider (request by request, platform minus the bare request next to it: p50 ${f.paired.p50.toFixed(2)} ms, p90 ${f.paired.p90.toFixed(2)} ms)`).join('; ')}. ` +
+      `Target under 2 ms: ${added.every(({ ms }) => ms < 2) ? 'met' : '**not met**'}.`, '');
   }
 
   if (r.streamFanout) lines.push(...renderFanout(r.streamFanout));

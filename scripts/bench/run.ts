@@ -13,7 +13,9 @@ import type { LoadResult, LoadSpec } from './load.js';
 import { renderMarkdown, writeDocument, type EndpointRow, type Measured, type MicroRow, type RoutingRow, type RunReport, type Startup } from './report.js';
 import { ROUTED_PATH } from './routing.js';
 import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
-import { measureFirstChunk } from './agent-chat-ttfc.js';
+import { measureFirstChunk, type ChatServer, type FirstChunk } from './agent-chat-ttfc.js';
+import { LocalAgentProvider } from '../../src/ai/agent-provider.js';
+import { OpenAiCompatibleAgentProvider } from '../../src/ai/openai-agent-provider.js';
 import { randomUUID } from 'node:crypto';
 import type { SeededRooms } from './seed-rooms.js';
 import { CS_SIZES, PAGE, type SeededCs } from './seed-cs.js';
@@ -99,6 +101,8 @@ interface Endpoint {
   freshKey?: string;
   /** Response fields besides id and timestamps that differ between two POSTs (a message's seq in the room). */
   ignore?: string[];
+  /** Paths the load's requests go to in turn (`path` is the first; the parity checks use it). */
+  paths?: string[];
 }
 
 /** Tokens handed out for `tokens` endpoints: the parity checks take the first PARITY_TOKENS, the load the rest. */
@@ -214,6 +218,7 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
     ...request(server, endpoint, endpoint.token ?? token), connections, seconds,
     ...(endpoint.tokens ? { rotateTokens: endpoint.tokens.slice(PARITY_TOKENS) } : {}),
     ...(endpoint.freshKey ? { freshKey: endpoint.freshKey } : {}),
+    ...(endpoint.paths ? { rotatePaths: endpoint.paths } : {}),
   };
   const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec }, (seconds + 60) * 1000);
   if (result.non2xx > 0 || result.errors > 0) {
@@ -309,6 +314,43 @@ async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], to
 
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * The agent chat's time to first chunk, platform vs bare (agent-chat-ttfc.ts): with the local provider on the
+ * servers already up, then against the bench's fake OpenAI-compatible server (its own process) on a second
+ * pair started with AGENT_BASE_URL pointing at it (stopped after; on PGlite each reopens its own directory).
+ */
+async function measureAgentChat(servers: [Server, Server], targets: [DatabaseTarget, DatabaseTarget], c: SeededCommunities): Promise<FirstChunk[]> {
+  const chatServer = (server: Server): ChatServer => ({
+    name: server.name, port: server.port,
+    trace: async (on) => ((await server.child.ask({ type: 'trace', on })).statements as string[]),
+    cpuUs: async () => (await server.child.ask({ type: 'stats' })).cpuUs as number,
+  });
+  const chat = { communityId: c.agentCommunityId, listingId: c.agentListingId, token: c.memberToken };
+  const logged = (f: FirstChunk) => {
+    log(`agent-chat first chunk (${f.provider} provider), ${f.requests} requests one at a time, ${f.statements} SQL statements each: ` +
+      `platform p50 ${f.platform.chunk.p50.toFixed(2)} ms (p90 ${f.platform.chunk.p90.toFixed(2)}), bare p50 ${f.bare.chunk.p50.toFixed(2)} ms ` +
+      `(p90 ${f.bare.chunk.p90.toFixed(2)}), provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.chunk.p50 - f.bare.chunk.p50).toFixed(2)} ms ` +
+      `(paired p50 ${f.paired.p50.toFixed(2)} ms); server CPU ${Math.round(f.cpuUs.platform)} / ${Math.round(f.cpuUs.bare)} µs per request`);
+    return f;
+  };
+  const results = [logged(await measureFirstChunk(chatServer(servers[0]), chatServer(servers[1]), new LocalAgentProvider(), chat))];
+
+  await Promise.all(servers.map((s) => s.child.stop()));
+  const fake = startChild('fake OpenAI-compatible server', 'fake-openai-server.ts');
+  const { baseUrl } = await fake.next<Message & { baseUrl: string }>('ready');
+  const agentEnv = { BENCH_AGENT_BASE_URL: baseUrl };
+  const remote = [
+    await startServer('full stack (OpenAI-compatible provider)', 'full-server.ts', { ...targetToEnv(targets[0]), ...agentEnv }, false),
+    await startServer('bare koa+knex (OpenAI-compatible provider)', 'bare-server.ts', { ...targetToEnv(targets[1]), ...agentEnv }, false),
+  ];
+  try {
+    results.push(logged(await measureFirstChunk(chatServer(remote[0]!), chatServer(remote[1]!), new OpenAiCompatibleAgentProvider({ baseUrl }), chat)));
+  } finally {
+    await Promise.all([...remote.map((s) => s.child.stop()), fake.stop()]);
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const runStarted = performance.now();
   const database = await chooseDatabase();
@@ -365,10 +407,12 @@ async function main(): Promise<void> {
     }
     const r = seeded.rooms;
     if (r) {
-      endpoints.push({
-        key: 'room-post', label: `POST /api/v1/rooms/{id}/messages (busy room, fresh idempotency key)`, method: 'POST', path: `/api/v1/rooms/${r.busyRoomId}/messages`,
-        auth: true, token: r.posterToken, body: JSON.stringify({ body: 'Posted by the benchmark, hello everyone.', idempotencyKey: '' }), freshKey: 'idempotencyKey', ignore: ['seq'],
-      });
+      const post = { method: 'POST' as const, auth: true, token: r.posterToken, body: JSON.stringify({ body: 'Posted by the benchmark, hello everyone.', idempotencyKey: '' }), freshKey: 'idempotencyKey', ignore: ['seq'] };
+      const spread = r.spreadRoomIds.map((id) => `/api/v1/rooms/${id}/messages`);
+      endpoints.push(
+        { ...post, key: 'room-post', label: `POST /api/v1/rooms/{id}/messages (busy room, fresh idempotency key)`, path: `/api/v1/rooms/${r.busyRoomId}/messages` },
+        { ...post, key: 'room-post', label: `POST /api/v1/rooms/{id}/messages (spread over ${spread.length} rooms in turn, fresh idempotency key)`, path: spread[0]!, paths: spread },
+      );
       for (const [size, id] of Object.entries(r.timelineRoomIds)) {
         endpoints.push({ key: 'room-timeline', label: `GET /api/v1/rooms/{id}/timeline?limit=50 (${Number(size).toLocaleString('en-US')} events)`, method: 'GET', path: `/api/v1/rooms/${id}/timeline?limit=50`, auth: true });
       }
@@ -400,7 +444,7 @@ async function main(): Promise<void> {
       section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite')
         : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite')
           : csRows && ![...only].some((row) => !CS_ROWS.includes(row)) ? (database.url ? 'cs' : 'cs-pglite') : [...only].every((row) => STREAM_ROWS.includes(row)) ? (database.url ? 'streams' : 'streams-pglite') : `spaces=${spaces}`,
-      ...(r ? { rooms: { busyMessages: r.busyMessages, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
+      ...(r ? { rooms: { busyMessages: r.busyMessages, spreadRooms: r.spreadRoomIds.length, postTransactionMs: r.postTransactionMs, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
       ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
       ...(seeded.cs ? { cs: { sizes: CS_SIZES, middle: seeded.cs.middleCursor.size / 2, plans: seeded.cs.plans, seedMs: seeded.cs.csMs } } : {}),
     };
@@ -408,6 +452,8 @@ async function main(): Promise<void> {
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
     // reads first so that the spaces POST creates come after every read of every server.
     const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
+    // The agent chat alone (`--only agent-chat`) has its own section: a run of it leaves the communities' rows be.
+    if (only.size === 1 && only.has('agent-chat')) report.section = database.url ? 'agent-chat' : 'agent-chat-pglite';
     report.startup = full.ready.startup as Startup;
     const imports = startChild('module loading', 'startup.ts');
     const loaded = await imports.next('imports', 120_000);
@@ -421,12 +467,7 @@ async function main(): Promise<void> {
       const [fullResult, bareResult] = await measure([full, bare], endpoint, seeded.token);
       report.endpoints.push({ label: endpoint.label, full: fullResult!, bare: bareResult! } satisfies EndpointRow);
     }
-    if (only.has('agent-chat') && c) {
-      report.firstChunk = await measureFirstChunk(full.port, c.agentCommunityId, c.agentListingId, c.memberToken);
-      const f = report.firstChunk;
-      log(`agent-chat first chunk, ${f.requests} requests one at a time: platform p50 ${f.platform.p50.toFixed(2)} ms (p90 ${f.platform.p90.toFixed(2)}), ` +
-        `provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.p50 - f.direct.p50).toFixed(2)} ms`);
-    }
+    if (only.has('agent-chat') && c) report.firstChunk = await measureAgentChat([full, bare], [fullTarget, bareTarget], c);
     await Promise.all([full, bare].map((s) => s.child.stop()));
     if (only.has('stream-fanout')) {
       report.streamFanout = await measureStreamFanout(fullTarget, {

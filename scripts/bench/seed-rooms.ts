@@ -1,9 +1,11 @@
-// The Rooms rows' data (called by seed.ts when --only names one of them): a busy room the guest posts to, and
-// two rooms whose timeline the owner pages through, one with 1,000 events and one with 100,000.
+// The Rooms rows' data (called by seed.ts when --only names one of them): a busy room the guest posts to, 100
+// rooms the guest posts to in turn, and two rooms whose timeline the owner pages through, one with 1,000
+// events and one with 100,000.
 //
 // Through the real services: the rooms (RoomsService.create: room.created and the owner's participant.joined),
-// the guest's invitation to the busy room and its acceptance (InvitationsService create / accept), and the
-// busy room's first 200 messages (MessagesService.post, alternating owner and guest).
+// the guest's invitation to the busy room and the 100 others and its acceptance (InvitationsService create /
+// accept), and the busy room's first 200 messages (MessagesService.post, alternating owner and guest, one at a
+// time: their times say how long a post holds the room's row lock).
 // Bulk SQL for volume: the timeline rooms' events and messages, one INSERT ... SELECT per 10,000: gapless seq
 // continuing after the two service-made events up to the room's size, every one a `message.posted` by the
 // owner with its message row at the same seq (as MessagesService.post writes them, payload included), then
@@ -13,12 +15,20 @@ import type { Principal } from '../../src/platform/principal.js';
 import type { Services } from '../../src/services.js';
 
 export const TIMELINE_SIZES = [1_000, 100_000];
+export const SPREAD_ROOMS = 100;
 
 export interface SeededRooms {
   busyRoomId: string;
   busyMessages: number;
-  /** The guest: a current participant of the busy room (posts there). */
+  /**
+   * One post's transaction through MessagesService.post, one at a time (p50 of the busy room's 200, ms): the
+   * room's row is locked from its first statement to its commit, so one room commits at most 1000 / this posts/s.
+   */
+  postTransactionMs: number;
+  /** The guest: a current participant of the busy room and of the spread rooms (posts there). */
   posterToken: string;
+  /** SPREAD_ROOMS rooms of the owner with the guest as a participant: the posts spread over them. */
+  spreadRoomIds: string[];
   /** Room id per timeline size (events in the log); the owner reads them. */
   timelineRoomIds: Record<string, string>;
   roomsMs: number;
@@ -28,11 +38,23 @@ const BATCH = 10_000;
 
 export async function seedRooms(knex: Knex, services: Services, owner: Principal, guest: { token: string; principal: Principal }): Promise<SeededRooms> {
   const started = performance.now();
-  const busy = await services.rooms.rooms.create(owner, { name: 'Bench busy room' });
-  const invitation = await services.rooms.invitations.create(owner, busy.id, { inviteeKind: 'human', inviteeMembershipId: guest.principal.user.id });
-  await services.rooms.invitations.accept(guest.principal, busy.id, invitation.id);
+  const sharedRoom = async (name: string) => {
+    const room = await services.rooms.rooms.create(owner, { name });
+    const invitation = await services.rooms.invitations.create(owner, room.id, { inviteeKind: 'human', inviteeMembershipId: guest.principal.user.id });
+    await services.rooms.invitations.accept(guest.principal, room.id, invitation.id);
+    return room.id;
+  };
+  const busyRoomId = await sharedRoom('Bench busy room');
   const busyMessages = 200;
-  for (let n = 0; n < busyMessages; n++) await services.rooms.messages.post(n % 2 ? guest.principal : owner, busy.id, `Seeded message ${n} from the service`);
+  const postMs: number[] = [];
+  for (let n = 0; n < busyMessages; n++) {
+    const mark = performance.now();
+    await services.rooms.messages.post(n % 2 ? guest.principal : owner, busyRoomId, `Seeded message ${n} from the service`);
+    postMs.push(performance.now() - mark);
+  }
+  const postTransactionMs = postMs.sort((a, b) => a - b)[Math.floor(postMs.length / 2)]!;
+  const spreadRoomIds: string[] = [];
+  for (let n = 0; n < SPREAD_ROOMS; n++) spreadRoomIds.push(await sharedRoom(`Bench spread room ${n + 1}`));
 
   const timelineRoomIds: Record<string, string> = {};
   for (const size of TIMELINE_SIZES) {
@@ -65,5 +87,5 @@ export async function seedRooms(knex: Knex, services: Services, owner: Principal
     await knex('rooms').where('id', room.id).update({ lastSeq: size });
     timelineRoomIds[String(size)] = room.id;
   }
-  return { busyRoomId: busy.id, busyMessages, posterToken: guest.token, timelineRoomIds, roomsMs: Math.round(performance.now() - started) };
+  return { busyRoomId, busyMessages, postTransactionMs, posterToken: guest.token, spreadRoomIds, timelineRoomIds, roomsMs: Math.round(performance.now() - started) };
 }

@@ -1,6 +1,6 @@
 // Chatting with a community agent (`chatWithCommunityAgent`), in two parts:
-// - `start`, before the first byte: authorization, the fee, the call and the caller's message, in one
-//   transaction, so every refusal is an ordinary problem response;
+// - `start`, before the first byte: authorization, then the fee, the call and the caller's message in one
+//   transaction, so every refusal is an ordinary problem response and the charge is durable before any byte;
 // - the reply (src/ai/reply-stream.ts), a task that goes on when the client disconnects, stores the reply and
 //   never charges twice.
 // The fee is refundable until the first chunk is sent; then it is settled: the creator is paid.
@@ -17,7 +17,7 @@ import { afterPlatformShare, type Minor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
 import type { WalletService } from '../wallet/service.js';
 import { agentNotInCommunity } from './errors.js';
-import { AgentCall, CommunityAgent, CommunityMessage, type Community } from './models.js';
+import { AgentCall, CommunityMessage, type Community } from './models.js';
 import type { CommunitiesService } from './service.js';
 
 const HISTORY = 20;
@@ -29,6 +29,8 @@ export interface AgentChatOptions {
 }
 
 type ChatEvent = T.AgentChatMetaEvent | ReplyEvent;
+
+type HistoryRow = CommunityMessage & { userName: string | null };
 
 interface Call {
   id: string;
@@ -51,29 +53,36 @@ export class CommunityAgentChat {
     private readonly options: AgentChatOptions,
   ) {}
 
-  /** Everything before the first byte. Throws the documented 403/404/409/402; on success the stream's events. */
+  /**
+   * Everything before the first byte. Throws the documented 403/404/409/402; on success the stream's events.
+   * The path to the first chunk is its benchmark row (time to first chunk): the checks are plain reads (in the
+   * transaction they would take no lock either), so they go out together on the pool; the writes are one
+   * transaction with one statement each (plain knex); the agent's history is read alongside that transaction.
+   */
   async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, context: { log: Logger; audioUrl: (id: string) => string }): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+    const userId = principal.user.id;
+    const [{ community }, listing] = await Promise.all([this.communities.postable(this.db, principal, communityId), this.listing(communityId, input.listingId)]);
+    if (!listing) throw agentNotInCommunity();
+    // The creator is never charged: the fee would be paid to themselves.
+    const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
+    const earlier = this.history(communityId);
+    earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
     const call = await this.db.transaction(async (trx): Promise<Call> => {
-      const { community } = await this.communities.postable(trx, principal, communityId);
-      const listing = await CommunityAgent.query(trx).alias('a').join('agent_listings as l', 'l.id', 'a.listingId')
-        .where({ 'a.communityId': communityId, 'a.listingId': input.listingId })
-        .select('l.id', 'l.name', 'l.model', 'l.instructions').first() as unknown as Call['listing'] | undefined;
-      if (!listing) throw agentNotInCommunity();
-      // The creator is never charged: the fee would be paid to themselves.
-      const fee = community.creatorId === principal.user.id ? 0 : Number(community.agentCallFeeMinor);
-      const row = await AgentCall.query(trx).insertAndFetch({
-        communityId, userId: principal.user.id, listingId: listing.id, feeMinor: fee, status: fee > 0 ? 'charged' : 'free', createdAt: this.clock.now(),
-      });
+      const [row] = (await trx('agent_calls').insert({
+        communityId, userId, listingId: listing.id, feeMinor: fee, status: fee > 0 ? 'charged' : 'free', createdAt: this.clock.now(),
+      }).returning('*')) as AgentCall[];
       if (fee > 0) {
-        await this.wallet.apply([{ userId: principal.user.id, amount: -fee, kind: 'agent_call_fee', description: `Agent call: ${listing.name} in ${community.name}`, reference: { type: 'agent_call', id: row.id } }], trx);
+        await this.wallet.apply([{ userId, amount: -fee, kind: 'agent_call_fee', description: `Agent call: ${listing.name} in ${community.name}`, reference: { type: 'agent_call', id: row!.id } }], trx);
       }
-      const message = await this.communities.appendMessage(trx, communityId, { userId: principal.user.id, content: input.content, messageType: 'text' });
-      return { id: row.id, community, payerId: principal.user.id, fee, listing, userMessageId: message.id };
+      const message = await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' });
+      return { id: row!.id, community, payerId: userId, fee, listing, userMessageId: message.id };
     });
 
     const queue = new EventQueue<StreamEvent<ChatEvent>>();
     queue.push({ data: { type: 'meta', communityId, userMessageId: call.userMessageId } });
-    const prepare = async () => ({ model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages: await this.history(call) });
+    const prepare = async () => ({
+      model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages: this.conversation(call, await earlier, input.content),
+    });
     void runReply(this.agent, prepare, this.options.timeoutMs, {
       firstChunk: () => this.settle(call),
       failed: async (_failure, chunksSent) => { if (chunksSent === 0) await this.refund(call); },
@@ -85,14 +94,32 @@ export class CommunityAgentChat {
     return queue;
   }
 
-  /** The conversation the agent sees: the community's recent messages, oldest first; its own replies as the assistant. */
-  private async history(call: Call): Promise<AgentMessage[]> {
-    const rows = await CommunityMessage.query(this.db).alias('m').leftJoin('users as u', 'u.id', 'm.userId')
-      .where('m.communityId', call.community.id).whereNot('m.messageType', 'system')
-      .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName');
-    return (rows as Array<CommunityMessage & { userName: string | null }>).reverse().map((m) => m.agentListingId === call.listing.id
-      ? { role: 'assistant', content: m.content }
-      : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName && m.id !== call.userMessageId ? `${m.userName}: ${m.content}` : m.content });
+  /** The listing, when it is one of the community's agents (plain knex, the statement Objection sent). */
+  private async listing(communityId: string, listingId: string): Promise<Call['listing'] | undefined> {
+    const [listing] = await this.db('community_agents as a').join('agent_listings as l', 'l.id', 'a.listingId')
+      .where({ 'a.communityId': communityId, 'a.listingId': listingId }).select('l.id', 'l.name', 'l.model', 'l.instructions');
+    return listing as Call['listing'] | undefined;
+  }
+
+  /** The community's recent messages, newest first, read while the caller's message is being written. */
+  private async history(communityId: string): Promise<HistoryRow[]> {
+    return (await this.db('community_messages as m').leftJoin('users as u', 'u.id', 'm.userId')
+      .where('m.communityId', communityId).whereNot('m.messageType', 'system')
+      .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName')) as HistoryRow[];
+  }
+
+  /**
+   * The conversation the agent sees: the community's recent messages, oldest first, ending with the caller's
+   * (`content`; dropped from `rows` if the read saw it committed); the agent's own replies as the assistant.
+   */
+  private conversation(call: Call, rows: HistoryRow[], content: string): AgentMessage[] {
+    const earlier = rows.filter((m) => m.id !== call.userMessageId).slice(0, HISTORY - 1).reverse();
+    return [
+      ...earlier.map((m): AgentMessage => m.agentListingId === call.listing.id
+        ? { role: 'assistant', content: m.content }
+        : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName ? `${m.userName}: ${m.content}` : m.content }),
+      { role: 'user', content },
+    ];
   }
 
   /** The first chunk is on its way: the fee can no longer be refunded, and the creator is paid. */

@@ -2,12 +2,13 @@
 // with a pending invitation to it (their own, or one for an agent listing they own); to anyone else it does
 // not exist (404). Every operation loads the room through here first; writes lock the room's row, which
 // serializes the room's writes (the event counter takes the same lock anyway).
+import type { Knex } from 'knex';
 import type { AnyQueryBuilder } from 'objection';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import type { Db } from '../platform/transactions.js';
 import { notAParticipant, notRoomOwner, roomArchived, roomNotFound } from './errors.js';
-import { Room, RoomInvitation, RoomParticipant } from './models.js';
+import type { Room, RoomInvitation, RoomParticipant } from './models.js';
 import type { RoomActor } from './wire.js';
 
 export interface Access {
@@ -28,7 +29,7 @@ export const actorOf = (a: Access): RoomActor => ({
 });
 
 /** Pending invitations the user can accept: addressed to them, or to an agent listing they own (a modifier). */
-export const acceptableBy = (userId: string, now: Date, alias = 'room_invitations') => (q: AnyQueryBuilder) => {
+export const acceptableBy = (userId: string, now: Date, alias = 'room_invitations') => (q: AnyQueryBuilder | Knex.QueryBuilder) => {
   q.where(`${alias}.status`, 'pending').where(`${alias}.expiresAt`, '>', now).where((w) => {
     w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId))
       .orWhere((g) => g.where(`${alias}.inviteeKind`, 'agent')
@@ -39,15 +40,20 @@ export const acceptableBy = (userId: string, now: Date, alias = 'room_invitation
 export class RoomAccess {
   constructor(private readonly clock: Clock) {}
 
-  /** The room as the caller may see it, else 404. `lock` takes the room's row lock (writes). */
+  /**
+   * The room as the caller may see it, else 404. `lock` takes the room's row lock (writes). Read by every room
+   * operation (its benchmark rows: posting a message, the timeline): plain knex, the statements Objection's
+   * findById / findOne / first sent (first() reads the first row of an unlimited query: no LIMIT, as there).
+   */
   async load(db: Db, principal: Principal, roomId: string, options: { lock?: boolean } = {}): Promise<Access> {
     const userId = principal.user.id;
-    const query = Room.query(db).findById(roomId);
-    const room = await (options.lock ? query.forUpdate() : query);
+    const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
+    const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
     if (!room) throw roomNotFound();
-    const [participant, pendingInvitation] = await Promise.all([
-      RoomParticipant.query(db).findOne({ roomId, participantKind: 'human', membershipId: userId }),
-      RoomInvitation.query(db).where('roomId', roomId).modify(acceptableBy(userId, this.clock.now())).orderBy('createdAt', 'desc').first(),
+    const [[participant], [pendingInvitation]] = await Promise.all([
+      db('room_participants').select('room_participants.*').where({ roomId, participantKind: 'human', membershipId: userId }) as Promise<RoomParticipant[]>,
+      db('room_invitations').select('room_invitations.*').where('roomId', roomId).modify(acceptableBy(userId, this.clock.now()))
+        .orderBy('createdAt', 'desc') as Promise<RoomInvitation[]>,
     ]);
     if (!participant && !pendingInvitation) throw roomNotFound();
     return { room, userId, participant, pendingInvitation };

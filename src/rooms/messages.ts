@@ -50,11 +50,12 @@ export class MessagesService {
     private readonly runs: RunsQueue,
   ) {}
 
+  /** Hot path (its benchmark rows: posting in a busy room, spread over 100 rooms): plain knex, the statements Objection sent. */
   async post(principal: Principal, roomId: string, body: string, trx?: Transaction): Promise<T.RoomMessage> {
     return inTransaction(this.db, trx, async (t) => {
       const { room, participant } = await this.access.current(t, principal, roomId, { lock: true });
       requireActive(room);
-      const current = await RoomParticipant.query(t).where('roomId', roomId).whereNull('leftAt');
+      const current = (await t('room_participants').select('room_participants.*').where('roomId', roomId).whereNull('leftAt')) as RoomParticipant[];
       const refs = resolveMentions(body, current);
       const actor = humanActor(principal.user);
       const id = randomUUID();
@@ -64,17 +65,17 @@ export class MessagesService {
         fallbackText: `${principal.user.name} posted a message`,
       });
       const now = this.clock.now();
-      const message = await RoomMessage.query(t).insert({
+      const [message] = (await t('room_messages').insert({
         id, roomId, seq: event.seq, participantId: participant.id, actorKind: 'human', actorMembershipId: principal.user.id,
         actorDisplayName: participant.displayName, actorRoleDocumentVersionId: null, actorRoleDocumentVersion: null,
-        body, bodyFormat: 'plain_text', refs, branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
+        body, bodyFormat: 'plain_text', refs: JSON.stringify(refs), branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
         createdAt: now, updatedAt: now,
-      }).returning('*') as unknown as RoomMessage;
+      }).returning('*')) as RoomMessage[];
       for (const ref of refs) {
         const agent = current.find((p) => p.id === ref.targetId)!;
         if (agent.participantKind === 'agent' && agent.agentEnabled) await this.runs.queue(t, roomId, agent, id, actor);
       }
-      return toMessage(message);
+      return toMessage(message!);
     });
   }
 

@@ -5,7 +5,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { Principal } from '../platform/principal.js';
 import type { Db } from '../platform/transactions.js';
 import type { RoomAccess } from './access.js';
-import { RoomEvent, RoomMessage } from './models.js';
+import type { RoomEvent, RoomMessage } from './models.js';
 import { toEvent, toMessage } from './wire.js';
 
 export interface SeqPage {
@@ -34,7 +34,9 @@ export class TimelineService {
     const { room } = await this.access.current(db, principal, roomId);
     const events = await this.page(db, roomId, page);
     const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
-    const messages = postedIds.length ? await RoomMessage.query(db).where('roomId', roomId).whereIn('id', postedIds) : [];
+    const messages = postedIds.length
+      ? (await db('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]
+      : [];
     const byId = new Map(messages.map((m) => [m.id, m]));
     const items = events.map((e): T.RoomTimelineItem => {
       const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
@@ -52,12 +54,16 @@ export class TimelineService {
     return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(room.lastSeq), startSeq };
   }
 
-  /** Neither bound: the newest `limit`; `afterSeq`: the oldest after it; `beforeSeq`: the newest before it. */
+  /**
+   * Neither bound: the newest `limit`; `afterSeq`: the oldest after it; `beforeSeq`: the newest before it.
+   * Hot path (its benchmark rows: the timeline at 1,000 and 100,000 events): plain knex, the statements
+   * Objection sent; rows, not model instances (the jsonb payload comes parsed from the driver).
+   */
   private async page(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
-    const query = RoomEvent.query(db).where('roomId', roomId).limit(page.limit);
-    if (page.afterSeq != null) return query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc');
+    const query = db('room_events').select('room_events.*').where('roomId', roomId).limit(page.limit);
+    if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
     if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
-    return (await query.orderBy('seq', 'desc')).reverse();
+    return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
   }
 
   private async exists(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addCommunityAgent, chatWithCommunityAgent, createAgentListing, createCommunity, createPlatformClient, deleteCommunity,
-  getAudio, joinCommunity, listCommunityMessages, listLedgerEntries, StreamError, type AgentChatEvent,
+  getAudio, joinCommunity, listCommunityMessages, listLedgerEntries, sendCommunityMessage, StreamError, type AgentChatEvent,
 } from '@platform/client';
 import { FAKE_AUDIO, FAKE_REPLY, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
@@ -161,6 +161,21 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     expect((await getAudio({ client: c, path: { id } })).response?.status).toBe(200);
     expect((await getAudio({ client: c, path: { id: '00000000-0000-4000-8000-000000000000' } })).response?.status).toBe(404);
     expect((await getAudio({ client: c, path: { id: 'x' } })).response?.status).toBe(400);
+  });
+
+  it('sends the recent history, oldest first: members by name, its own replies as the assistant, the caller\'s message last and bare', async () => {
+    const c = client();
+    const s = await setup({ client: c });
+    await sendCommunityMessage({ client: c, path: { id: s.id }, body: { content: 'Hello all' }, ...s.creator.as });
+    await readEvents(await post(remote.baseUrl, s, s.member, { content: 'First question', listingId: s.listingId }));
+    await readEvents(await post(remote.baseUrl, s, s.member, { content: 'Second question', listingId: s.listingId }));
+    expect(fake.requests.at(-1)!.messages).toEqual([
+      { role: 'system', content: 'You are Assistant. Answer briefly.' },
+      { role: 'user', content: 'Creator: Hello all' },
+      { role: 'user', content: 'Member: First question' },
+      { role: 'assistant', content: FAKE_REPLY },
+      { role: 'user', content: 'Second question' },
+    ]);
   });
 
   it.each([
