@@ -276,7 +276,9 @@ function renderFanout(f: StreamFanout): string[] {
     'writing transaction, just before its commit) to the client reading it, every event at every client. The same clients then poll ' +
     `\`GET /api/v1/rooms/{id}/events?afterSeq=<last seen>\` every ${f.pollIntervalMs} ms instead (start times spread over the interval), for the same ` +
     'number of events at the same rates. "Complete" counts the clients that got every event exactly once and in order; events ' +
-    'delivered/s = deliveries to all clients / (last delivery - first post); server CPU in % of one core, all instances together.', '',
+    'delivered/s = deliveries to all clients / (last delivery - first post); server CPU in % of one core, all instances together. ' +
+    `The machine's load average was ${f.loadAverage[0].toFixed(1)} before the row and ${f.loadAverage[1].toFixed(1)} after it ` +
+    '(2 cores: above 2, every process here waits for a core, and the delays grow with it).', '',
     '| Delivery | Rate | Events posted (achieved rate) | Events delivered/s (all clients) | Delay p50 / p99 / max ms | Complete clients | Server req/s | Server CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...f.stream.map((x) => row('live stream (`GET /stream`)', x)),

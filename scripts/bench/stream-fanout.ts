@@ -6,6 +6,7 @@
 // events delivered per second (all clients together), whether every client got every event exactly once and
 // in order, the servers' CPU, and each server's memory (after a full GC) per connected stream client.
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { startChild, targetToEnv, type Child, type DatabaseTarget, type Message } from './common.js';
 
 export interface FanoutOptions {
@@ -42,6 +43,8 @@ export interface StreamFanout extends Omit<FanoutOptions, 'profileDir'> {
   stream: FanoutRun[];
   poll: FanoutRun[];
   /** Per connected stream client, averaged over the instances: RSS and JS heap growth after a full GC. */
+  /** The machine's 1-minute load average before and after the row (everything else running on its cores). */
+  loadAverage: [number, number];
   /** Measured between half and all of the clients connected; `baselineRssMb`: an instance's RSS with half connected. */
   memory: { rssBytesPerClient: number; heapBytesPerClient: number; baselineRssMb: number };
 }
@@ -119,6 +122,7 @@ async function window(instances: Instance[], clients: Child, roomId: string, tok
 
 export async function measureStreamFanout(target: DatabaseTarget, options: FanoutOptions): Promise<StreamFanout> {
   const count = target.kind === 'postgres' ? 2 : 1;
+  const loadBefore = loadavg()[0]!;
   const instances: Instance[] = [];
   for (let i = 0; i < count; i++) {
     const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
@@ -172,7 +176,7 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
     }
     await clients.ask({ type: 'stop' });
     const { profileDir: _profile, ...settings } = options;
-    return { ...settings, instances: count, stream, poll, memory: stats };
+    return { ...settings, instances: count, stream, poll, memory: stats, loadAverage: [loadBefore, loadavg()[0]!] };
   } finally {
     await Promise.all([clients, ...instances.map((i) => i.child)].map((c) => c.stop()));
   }

@@ -5,6 +5,18 @@ export interface WireEvent {
   data: any;
 }
 
+/** One SSE message (the lines between blank lines); undefined for a comment. */
+function parseBlock(block: string): WireEvent | undefined {
+  const event: Partial<WireEvent> = {};
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) event.event = line.slice(7);
+    else if (line.startsWith('id: ')) event.id = line.slice(4);
+    else if (line.startsWith('data: ')) data.push(line.slice(6));
+  }
+  return data.length ? { ...event, data: JSON.parse(data.join('\n')) } : undefined;
+}
+
 export async function readEvents(response: Response, options: { stopAfter?: number } = {}): Promise<WireEvent[]> {
   const events: WireEvent[] = [];
   const decoder = new TextDecoder();
@@ -18,14 +30,8 @@ export async function readEvents(response: Response, options: { stopAfter?: numb
     while ((end = buffer.indexOf('\n\n')) !== -1) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const event: Partial<WireEvent> = {};
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event.event = line.slice(7);
-        else if (line.startsWith('id: ')) event.id = line.slice(4);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (data.length) events.push({ ...event, data: JSON.parse(data.join('\n')) });
+      const event = parseBlock(block);
+      if (event) events.push(event);
       if (options.stopAfter !== undefined && events.length >= options.stopAfter) {
         await reader.cancel();
         return events;
@@ -93,14 +99,8 @@ export class StreamReader {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         if (block.startsWith(':')) this.comments += 1;
-        const event: Partial<WireEvent> = {};
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) event.event = line.slice(7);
-          else if (line.startsWith('id: ')) event.id = line.slice(4);
-          else if (line.startsWith('data: ')) data.push(line.slice(6));
-        }
-        if (data.length) this.events.push({ ...event, data: JSON.parse(data.join('\n')) });
+        const event = parseBlock(block);
+        if (event) this.events.push(event);
         this.changed();
       }
     }
