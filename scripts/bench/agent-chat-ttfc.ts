@@ -16,7 +16,7 @@ export interface FirstChunk {
   bare: { meta: Percentiles; chunk: Percentiles };
   /** The provider's stream called in the bench process, to its first delta. */
   direct: Percentiles;
-  /** Platform minus bare to the first chunk, request by request (each pair sent back to back). */
+  /** Platform minus bare to the first chunk, request by request (each pair sent back to back): its p50 is the robust one. */
   paired: Percentiles;
   /** SQL statements each server ran for one request (the same on both). */
   statements: number;
@@ -91,7 +91,7 @@ async function checkParity(platform: ChatServer, bare: ChatServer, path: string,
 }
 
 export async function measureFirstChunk(platform: ChatServer, bare: ChatServer, provider: AgentProvider, chat: { communityId: string; listingId: string; token: string },
-  requests = 200): Promise<FirstChunk> {
+  requests = 400): Promise<FirstChunk> {
   const path = `/api/communities/${chat.communityId}/agent-chat`;
   const body = (n: number | string) => JSON.stringify({ listingId: chat.listingId, content: `Bench question ${n}` });
   const statements = await checkParity(platform, bare, path, chat.token, body('parity'));

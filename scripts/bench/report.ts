@@ -131,7 +131,7 @@ export function renderMarkdown(r: RunReport): string {
   }
   lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
   lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
-  lines.push(`- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
+  if (r.endpoints.length) lines.push(`- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
     `${r.seconds} s measured in ${r.rounds} rounds, the servers' order reversed every round; each server in its own process, ` +
     'loaded one at a time. req/s = requests / seconds over the rounds; p50 / p99 = mean of the rounds\'. Every response was 2xx.');
   lines.push(`- Full stack: \`buildApp\` as in production (NODE_ENV=production: response validation on a 1% sample; access log at \`${r.logLevel}\`, ` +
@@ -189,7 +189,7 @@ export function renderMarkdown(r: RunReport): string {
     const providers: Record<string, string> = { local: 'local', 'openai-compatible': 'OpenAI-compatible (the bench\'s fake server, its own process)' };
     lines.push('### Agent chat: time to the first `chunk` event', '');
     lines.push(`\`POST /api/communities/{id}/agent-chat\` (a free agent: call fee 0), ${first.requests} requests one at a time per server (after 20 ` +
-      'not counted), interleaved: the full stack, and the bare server doing the same work (scripts/bench/bare-agent-chat.ts: knex alone, the ' +
+      'not counted), interleaved (the order turning every round): the full stack, and the bare server doing the same work (scripts/bench/bare-agent-chat.ts: knex alone, the ' +
       `same ${first.statements} SQL statements with the same concurrency, the same events from the same provider, checked before measuring; ` +
       'no contract layer). From sending the request to reading the `meta` event (the stream\'s first: the call\'s transaction committed) and ' +
       'the first `chunk` event. "Provider alone": its stream called in the bench process, to its first delta.', '');
@@ -203,7 +203,7 @@ export function renderMarkdown(r: RunReport): string {
     }
     const added = r.firstChunk.map((f) => ({ f, ms: f.platform.chunk.p50 - f.bare.chunk.p50 }));
     lines.push('', `The platform adds to the first chunk at p50: ${added.map(({ f, ms }) => `${ms.toFixed(2)} ms with the ${providers[f.provider] === 'local' ? 'local' : 'OpenAI-compatible'} ` +
-      `provider (request by request, platform minus the bare request next to it: p50 ${f.paired.p50.toFixed(2)} ms, p90 ${f.paired.p90.toFixed(2)} ms)`).join('; ')}. ` +
+      `provider (the median of platform minus the bare request next to it: ${f.paired.p50.toFixed(2)} ms)`).join('; ')}. ` +
       `Target under 2 ms: ${added.every(({ ms }) => ms < 2) ? 'met' : '**not met**'}.`, '');
   }
 
