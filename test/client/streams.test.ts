@@ -1,8 +1,7 @@
 // Event streams through the client: a refused stream always throws a StreamError from the iteration (with or
 // without onSseError), 4xx and 501 are never retried, and a dropped connection is resumed with
 // Last-Event-ID. Refusals come from the real server. Reconnection is shown against a small SSE endpoint
-// served here, because it needs a stream with event ids that can be cut mid-way (the room stream, the
-// platform's one stream with ids, answers 501 until it is built).
+// served here, because it needs a stream with event ids that is cut mid-way at a chosen point.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,14 +49,15 @@ describe('a refused stream', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('reaches onSseError too, then still throws (501 NOT_IMPLEMENTED is final as well)', async () => {
+  it('reaches onSseError too, then still throws (a 404 is final as well)', async () => {
     const alice = await newUser('Alice');
+    const stranger = await newUser('Stranger');
     const room = await newRoom(alice);
     const { requests, fetch } = counting();
     const seen: unknown[] = [];
-    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, ...alice.as, sseMaxRetryAttempts: 10, fetch, onSseError: (e) => seen.push(e) });
+    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, ...stranger.as, sseMaxRetryAttempts: 10, fetch, onSseError: (e) => seen.push(e) });
     const { error } = await drain(stream);
-    expect(error).toMatchObject({ status: 501, code: 'NOT_IMPLEMENTED' });
+    expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     expect(seen).toEqual([error]);
     expect(requests).toHaveLength(1);
   });
