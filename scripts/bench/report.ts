@@ -173,7 +173,7 @@ export function renderMarkdown(r: RunReport): string {
     const perPost = 1000 / busy.full.rps;
     lines.push('What bounds posts per second in one room: a post takes the room\'s row lock (`select ... for update`, its first statement after ' +
       'the idempotency key\'s insert; the event counter\'s `update rooms set last_seq = last_seq + 1` needs the same row) and holds it to its ' +
-      'commit, six more statements later, so one room\'s posts commit one after another however many connections post, while posts to ' +
+      'commit, seven statements later, so one room\'s posts commit one after another however many connections post, while posts to ' +
       `different rooms only share the cores. In this run: ${int(busy.full.rps)} posts/s in the busy room and ${int(spread.full.rps)} spread ` +
       `over ${r.rooms.spreadRooms} rooms on the full stack (${ratio(busy.full.rps, spread.full.rps)}; bare: ${int(busy.bare.rps)} and ` +
       `${int(spread.bare.rps)}, ${ratio(busy.bare.rps, spread.bare.rps)}). ` +
@@ -297,7 +297,8 @@ Written by \`npm run bench\` (scripts/bench/run.ts); do not edit by hand. Each s
 one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run bench -- --spaces 100000 --only
 list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,agent-chat\` the communities one,
 \`npm run bench -- --only room-post,room-timeline\` the Rooms one, \`npm run bench -- --only cs-queue,cs-messages\` the
-customer-service one, \`npm run bench -- --only stream-fanout\` the room streams one.
+customer-service one, \`npm run bench -- --only agent-chat\` the agent chat one, \`npm run bench -- --only stream-fanout\` the room
+streams one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
 validators, security handlers, its services, request ids and access log) against a bare Koa + knex
