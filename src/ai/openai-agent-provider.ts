@@ -27,7 +27,6 @@ type WireMessage =
 interface Chunk {
   choices?: Array<{
     delta?: { content?: string | null; tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }> };
-    finish_reason?: string | null;
   }>;
   error?: { message?: string };
 }
@@ -45,7 +44,8 @@ export class OpenAiCompatibleAgentProvider implements AgentProvider {
       for await (const part of this.round(request, messages, round >= MAX_TOOL_ROUNDS, signal)) {
         if (typeof part === 'string') { text += part; yield part; } else calls.push(part);
       }
-      if (!calls.length || !request.tools || signal?.aborted) return;
+      // Done: an answer, or a model that asks for tools even when told to answer (its calls are not run).
+      if (!calls.length || !request.tools || signal?.aborted || round >= MAX_TOOL_ROUNDS) return;
       messages.push({ role: 'assistant', content: text || null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) });
       for (const call of calls) messages.push({ role: 'tool', tool_call_id: call.id, content: await request.tools.call(call, signal) });
     }
@@ -87,7 +87,7 @@ export class OpenAiCompatibleAgentProvider implements AgentProvider {
         const delta = chunk.choices?.[0]?.delta;
         if (delta?.content) yield delta.content;
         for (const fragment of delta?.tool_calls ?? []) {
-          const call = (calls[fragment.index ?? calls.length - 1] ??= { name: '', arguments: '' });
+          const call = (calls[fragment.index ?? Math.max(0, calls.length - 1)] ??= { name: '', arguments: '' });
           if (fragment.id) call.id = fragment.id;
           if (fragment.function?.name) call.name += fragment.function.name;
           if (fragment.function?.arguments) call.arguments += fragment.function.arguments;

@@ -13,7 +13,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Db } from '../platform/transactions.js';
-import { RoomEvent } from './models.js';
+import { eventPage } from './timeline.js';
 import { toEvent } from './wire.js';
 
 export const CHANNEL = 'room_events';
@@ -27,7 +27,7 @@ export interface Item extends StreamEvent<T.RoomEvent> {
 
 /** Events of the room after `afterSeq`, oldest first, at most `limit`. */
 export async function readAfter(db: Db, roomId: string, afterSeq: number, limit = PAGE): Promise<Item[]> {
-  const rows = await RoomEvent.query(db).where('roomId', roomId).where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(limit);
+  const rows = await eventPage(db, roomId, { afterSeq, limit });
   return rows.map((row) => ({ id: Number(row.seq), data: toEvent(row) }));
 }
 

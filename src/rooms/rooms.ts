@@ -110,8 +110,7 @@ export class RoomsService {
           fallbackText: 'An invitation was revoked: the room was archived',
         });
       }
-      const participants = await RoomParticipant.query(t).where('roomId', roomId);
-      await this.runs.cancelOpen(t, roomId, new Map(participants.map((p) => [p.id, p])));
+      await this.runs.cancelOpen(t, roomId);
       await Room.query(t).findById(roomId).patch({
         state: 'archived', archivedAt: now, archivedByKind: 'human', archivedByMembershipId: user.id,
         archivedByDisplayName: user.name, archivedByRoleDocumentVersionId: null,

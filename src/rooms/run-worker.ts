@@ -14,10 +14,13 @@ import { RoomMessage } from './models.js';
 import { ROOM_TOOLS, runRoomTool, ToolError } from './run-tools.js';
 import type { ClaimedRun, RunsQueue, ToolCallRecord } from './runs.js';
 
-/** The runs configuration, and the agent provider's timeout: no reply text or tool call for this long fails the run. */
+/** The runs configuration, and the agent provider's timeout: no reply text for this long (tool calls included) fails the run. */
 export type RunWorkerOptions = RunsConfig & { timeoutMs: number };
 
 const HISTORY = 20;
+/** The abort reason of a run the server stops (`stop`), and what the run's error then says. */
+const STOPPING = new Error('stopping');
+const STOPPED = 'The server stopped while the run was in progress.';
 
 export class RunWorker {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -53,7 +56,7 @@ export class RunWorker {
     this.runs.onQueued = () => {};
     for (const timer of this.timers) clearInterval(timer);
     await this.filling;
-    for (const { controller } of this.active.values()) controller.abort(new Error('stopping'));
+    for (const { controller } of this.active.values()) controller.abort(STOPPING);
     await Promise.all([...this.active.values()].map((a) => a.done));
   }
 
@@ -108,6 +111,7 @@ export class RunWorker {
         (error: unknown) => this.log?.warn({ err: error, runId: run.id }, 'run heartbeat failed'));
     }, this.options.heartbeatMs);
     heartbeat.unref();
+    const stopping = () => controller.signal.aborted && controller.signal.reason === STOPPING;
     try {
       const request = await this.request(claimed, controller.signal);
       let reply = '';
@@ -115,21 +119,26 @@ export class RunWorker {
         reply += delta;
         if (reply.length >= MAX_REPLY_CHARS) { reply = reply.slice(0, MAX_REPLY_CHARS); controller.abort(); break; }
       }
-      if (controller.signal.aborted && controller.signal.reason instanceof Error && controller.signal.reason.message === 'stopping') {
-        await this.runs.fail(this.db, run.id, 'The server stopped while the run was in progress.', claimed.actor);
+      if (stopping()) {
+        await this.runs.fail(this.db, run, STOPPED, claimed.actor);
       } else if (controller.signal.aborted && reply.length < MAX_REPLY_CHARS) {
         // cancelled or reaped elsewhere: its terminal status is already written
       } else if (!reply.trim()) {
-        await this.runs.fail(this.db, run.id, 'The agent returned an empty reply.', claimed.actor);
+        await this.runs.fail(this.db, run, 'The agent returned an empty reply.', claimed.actor);
       } else {
         await this.runs.complete(this.db, claimed, reply.trim());
       }
     } catch (error) {
+      // Aborted mid-call (a tool call refused because the run ended): the same outcomes as an aborted stream.
+      if (!(error instanceof TimeoutError) && controller.signal.aborted) {
+        if (stopping()) await this.runs.fail(this.db, run, STOPPED, claimed.actor).catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
+        return;
+      }
       const message = error instanceof TimeoutError
         ? `The agent did not answer within ${Math.round(this.options.timeoutMs / 1000)} s.`
         : `The agent failed: ${(error as Error).message}`;
       if (!(error instanceof TimeoutError) && !(error as { name?: string }).name?.startsWith('Provider')) this.log?.error({ err: error, runId: run.id }, 'run failed unexpectedly');
-      await this.runs.fail(this.db, run.id, message, claimed.actor).catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
+      await this.runs.fail(this.db, run, message, claimed.actor).catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
     } finally {
       clearInterval(heartbeat);
     }

@@ -7,7 +7,8 @@
 //   queued | running --room archived, agent removed-->     cancelled run.cancelled (system actor)
 //
 // A terminal run never changes again: every transition locks the run's row and checks its status first, so
-// a late reply of a reaped or cancelled run is dropped. When a run ends, each tool call it started and did not
+// a late reply of a reaped or cancelled run is dropped. Lock order, as everywhere in rooms: the room's row, then
+// the run's (archiving or removing an agent locks the room, then cancels its runs). When a run ends, each tool call it started and did not
 // finish gets its `tool.failed` event, so every `tool.started` has exactly one terminal event.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -16,15 +17,22 @@ import type { Transaction } from '../platform/transactions.js';
 import type { DocumentsService } from './documents.js';
 import { SYSTEM, type Actor, type EventLog } from './event-log.js';
 import { resolveMentions } from './messages.js';
-import { RoomEvent, RoomMessage, RoomParticipant, RoomRun } from './models.js';
+import type * as T from '../../generated/server/schemas.gen.js';
+import { RoomEvent, RoomMessage, RoomParticipant, RoomRun, type RoomDocumentVersion } from './models.js';
 
 /** A run the worker holds: its row, the agent participant, the role document version it runs under. */
 export interface ClaimedRun {
   run: RoomRun;
   agent: RoomParticipant;
   actor: Actor;
-  roleVersion: { id: string; version: number; body: string } | null;
+  roleVersion: Pick<RoomDocumentVersion, 'id' | 'version' | 'body'> | null;
 }
+
+/** A run's tool events in the room log. */
+export const TOOL_EVENT_TYPES: Array<T.RoomToolEvent['type']> = ['tool.started', 'tool.completed', 'tool.failed'];
+
+/** Which run: enough to take its locks in order. */
+export type RunRef = Pick<RoomRun, 'id' | 'roomId'>;
 
 /** One tool call as its events record it. */
 export interface ToolCallRecord {
@@ -67,7 +75,8 @@ export class RunsQueue {
         const run: RoomRun | undefined = await t('room_runs').where('status', 'queued').whereNotIn('roomId', [...full])
           .orderBy([{ column: 'createdAt' }, { column: 'id' }]).limit(1).forUpdate().skipLocked().first();
         if (!run) return undefined;
-        await t('rooms').where('id', run.roomId).forUpdate().first('id');
+        // The room busy with a write (it may be cancelling this run): look at the next room's runs instead.
+        if (!(await t('rooms').where('id', run.roomId).forUpdate().skipLocked().first('id'))) { full.add(run.roomId); continue; }
         const counted = await t('room_runs').where({ roomId: run.roomId, status: 'running' }).count({ running: '*' }) as Array<{ running: string | number }>;
         if (Number(counted[0]?.running ?? 0) >= perRoom) { full.add(run.roomId); continue; }
         const agent = await RoomParticipant.query(t).findById(run.participantId);
@@ -82,7 +91,7 @@ export class RunsQueue {
           payload: { runId: run.id, participantId: run.participantId, roleDocumentVersionId: roleVersion?.id ?? null },
           fallbackText: `${agent!.displayName} is working`,
         });
-        return { run: started, agent: agent!, actor, roleVersion: roleVersion ? { id: roleVersion.id, version: roleVersion.version, body: roleVersion.body } : null };
+        return { run: started, agent: agent!, actor, roleVersion: roleVersion ?? null };
       }
       return undefined;
     });
@@ -91,7 +100,7 @@ export class RunsQueue {
   /** Records the start of a tool call (`tool.started`, counted on the run); false when the run is no longer running. */
   async toolStarted(db: Knex, claimed: ClaimedRun, call: ToolCallRecord): Promise<boolean> {
     return db.transaction(async (t) => {
-      const run = await this.lockRunning(t, claimed.run.id);
+      const run = await this.lockRunning(t, claimed.run);
       if (!run) return false;
       await RoomRun.query(t).findById(run.id).patch({ toolCallCount: run.toolCallCount + 1, updatedAt: this.clock.now() });
       await this.appendToolEvent(t, claimed.run, claimed.actor, call, 'started');
@@ -102,7 +111,7 @@ export class RunsQueue {
   /** Records the end of a tool call (`tool.completed` / `tool.failed`), unless the run ended meanwhile (its end closed the call). */
   async toolEnded(db: Knex, claimed: ClaimedRun, call: ToolCallRecord, outcome: 'completed' | 'failed', error?: string): Promise<void> {
     await db.transaction(async (t) => {
-      if (!(await this.lockRunning(t, claimed.run.id))) return;
+      if (!(await this.lockRunning(t, claimed.run))) return;
       await this.appendToolEvent(t, claimed.run, claimed.actor, call, outcome, error);
     });
   }
@@ -116,7 +125,7 @@ export class RunsQueue {
   /** Posts the agent's reply and completes the run; false (nothing written) when the run is no longer running. */
   async complete(db: Knex, claimed: ClaimedRun, body: string): Promise<boolean> {
     return db.transaction(async (t) => {
-      const run = await this.lockRunning(t, claimed.run.id);
+      const run = await this.lockRunning(t, claimed.run);
       if (!run) return false;
       const { agent, actor, roleVersion } = claimed;
       const now = this.clock.now();
@@ -148,9 +157,9 @@ export class RunsQueue {
   }
 
   /** Fails a running run with `error` (its open tool calls first); false when it had already ended. */
-  async fail(db: Knex, runId: string, error: string, actor: Actor = SYSTEM): Promise<boolean> {
+  async fail(db: Knex, which: RunRef, error: string, actor: Actor = SYSTEM): Promise<boolean> {
     return db.transaction(async (t) => {
-      const run = await this.lockRunning(t, runId);
+      const run = await this.lockRunning(t, which);
       if (!run) return false;
       await this.end(t, run, 'failed', error, actor);
       return true;
@@ -160,27 +169,29 @@ export class RunsQueue {
   /** Fails every running run whose heartbeat is older than `staleAfterMs` (its worker died); returns how many. */
   async reap(db: Knex, staleAfterMs: number): Promise<number> {
     const before = new Date(this.clock.now().getTime() - staleAfterMs);
-    const stale: Array<{ id: string }> = await db('room_runs').where('status', 'running').where('heartbeatAt', '<', before).orderBy('heartbeatAt').limit(100).select('id');
+    const stale: RunRef[] = await db('room_runs').where('status', 'running').where('heartbeatAt', '<', before).orderBy('heartbeatAt').limit(100).select('id', 'roomId');
     let reaped = 0;
-    for (const { id } of stale) {
-      if (await this.fail(db, id, `The run stopped responding: its worker sent no heartbeat for ${Math.round(staleAfterMs / 1000)} s.`)) reaped += 1;
+    for (const run of stale) {
+      if (await this.fail(db, run, `The run stopped responding: its worker sent no heartbeat for ${Math.round(staleAfterMs / 1000)} s.`)) reaped += 1;
     }
     return reaped;
   }
 
-  /** Cancels the room's queued and running runs (of one participant, when given), one `run.cancelled` each. */
-  async cancelOpen(t: Transaction, roomId: string, participants: Map<string, RoomParticipant> | RoomParticipant): Promise<number> {
-    const only = participants instanceof Map ? undefined : participants;
+  /**
+   * Cancels the room's queued and running runs (of one agent participant, when given), one `run.cancelled` each.
+   * The caller holds the room's row lock.
+   */
+  async cancelOpen(t: Transaction, roomId: string, only?: RoomParticipant): Promise<number> {
     const query = RoomRun.query(t).where('roomId', roomId).whereIn('status', ['queued', 'running']).orderBy([{ column: 'createdAt' }, { column: 'id' }]).forUpdate();
     if (only) query.where('participantId', only.id);
     const open = await query;
-    for (const run of open) await this.end(t, run, 'cancelled', null, SYSTEM);
+    for (const run of open) await this.end(t, run, 'cancelled', null, SYSTEM, only);
     return open.length;
   }
 
   /** Moves a queued or running run (locked by the caller) to a terminal status, closing its open tool calls. */
-  private async end(t: Transaction, run: RoomRun, status: 'failed' | 'cancelled', error: string | null, actor: Actor): Promise<void> {
-    const agent = await RoomParticipant.query(t).findById(run.participantId);
+  private async end(t: Transaction, run: RoomRun, status: 'failed' | 'cancelled', error: string | null, actor: Actor, known?: RoomParticipant): Promise<void> {
+    const agent = known ?? await RoomParticipant.query(t).findById(run.participantId);
     const name = agent?.displayName ?? 'An agent';
     const agentAs = agent ? agentActor(agent, run.roleDocumentVersionId) : SYSTEM;
     for (const call of await this.openToolCalls(t, run.id)) await this.appendToolEvent(t, run, agentAs, call, 'failed', `the run was ${status}`);
@@ -191,17 +202,19 @@ export class RunsQueue {
       : { type: 'run.cancelled', actor, subject: { kind: 'run', id: run.id }, payload: { runId: run.id, participantId: run.participantId }, fallbackText: `${name}'s run was cancelled` });
   }
 
-  private async lockRunning(t: Transaction, runId: string): Promise<RoomRun | undefined> {
-    const run = await RoomRun.query(t).findById(runId).forUpdate();
+  /** Locks the room's row, then the run's (the lock order above); the run if it is still running. */
+  private async lockRunning(t: Transaction, which: RunRef): Promise<RoomRun | undefined> {
+    await t('rooms').where('id', which.roomId).forUpdate().first('id');
+    const run = await RoomRun.query(t).findById(which.id).forUpdate();
     return run?.status === 'running' ? run : undefined;
   }
 
   /** Tool calls of the run with a `tool.started` event and no terminal one. */
   private async openToolCalls(t: Transaction, runId: string): Promise<ToolCallRecord[]> {
-    const events = await RoomEvent.query(t).where({ subjectKind: 'run', subjectId: runId }).whereIn('type', ['tool.started', 'tool.completed', 'tool.failed']).orderBy('seq');
+    const events = await RoomEvent.query(t).where({ subjectKind: 'run', subjectId: runId }).whereIn('type', TOOL_EVENT_TYPES).orderBy('seq');
     const open = new Map<string, ToolCallRecord>();
     for (const e of events) {
-      const p = e.payload as { toolCallId: string; toolName: string; startedAt: string };
+      const p = e.payload as T.RoomToolEventPayload;
       if (e.type === 'tool.started') open.set(p.toolCallId, { id: p.toolCallId, name: p.toolName, startedAt: new Date(p.startedAt) });
       else open.delete(p.toolCallId);
     }
@@ -217,7 +230,7 @@ export class RunsQueue {
         durationMs: completedAt ? Math.max(0, completedAt.getTime() - call.startedAt.getTime()) : null,
         linkedRunIds: [], roleDocumentVersionId: run.roleDocumentVersionId, roomId: run.roomId, roomParticipantId: run.participantId,
         runId: run.id, startedAt: call.startedAt.toISOString(), status, toolCallId: call.id, toolName: call.name,
-      },
+      } satisfies T.RoomToolEventPayload,
       fallbackText: status === 'started' ? `${actor.displayName} is using ${call.name}`
         : status === 'completed' ? `${actor.displayName} used ${call.name}` : `${call.name} failed${error ? `: ${error}` : ''}`,
     });

@@ -19,7 +19,7 @@ export class TimelineService {
 
   async events(principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomEventList> {
     await this.access.current(this.db, principal, roomId);
-    return { items: (await this.page(this.db, roomId, page)).map(toEvent) };
+    return { items: (await eventPage(this.db, roomId, page)).map(toEvent) };
   }
 
   /** Read in one snapshot, so `latestSeq`, the page and the `hasMore*` flags agree with each other. */
@@ -32,7 +32,7 @@ export class TimelineService {
 
   private async timelineIn(db: Db, principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomTimeline> {
     const { room } = await this.access.current(db, principal, roomId);
-    const events = await this.page(db, roomId, page);
+    const events = await eventPage(db, roomId, page);
     const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
     const messages = postedIds.length
       ? (await db('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]
@@ -54,20 +54,20 @@ export class TimelineService {
     return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(room.lastSeq), startSeq };
   }
 
-  /**
-   * Neither bound: the newest `limit`; `afterSeq`: the oldest after it; `beforeSeq`: the newest before it.
-   * Hot path (its benchmark rows: the timeline at 1,000 and 100,000 events): plain knex, the statements
-   * Objection sent; rows, not model instances (the jsonb payload comes parsed from the driver).
-   */
-  private async page(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
-    const query = db('room_events').select('room_events.*').where('roomId', roomId).limit(page.limit);
-    if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
-    if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
-    return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
-  }
-
   private async exists(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
     const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
     return !!row;
   }
+}
+
+/**
+ * Neither bound: the newest `limit`; `afterSeq`: the oldest after it; `beforeSeq`: the newest before it.
+ * Hot path (its benchmark rows: the timeline at 1,000 and 100,000 events): plain knex, the statements
+ * Objection sent; rows, not model instances (the jsonb payload comes parsed from the driver).
+ */
+export async function eventPage(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
+  const query = db('room_events').select('room_events.*').where('roomId', roomId).limit(page.limit);
+  if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
+  if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
+  return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
 }
