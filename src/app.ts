@@ -55,7 +55,7 @@ export interface BuildOptions {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config);
-  // Redis first: when it cannot be reached the start stops before anything else is opened.
+  // Redis first: when it cannot be reached, the start stops there, with one sentence.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const database = options.database ?? (await openDatabase(config).catch((error: unknown) => { redis?.disconnect(); throw error; }));
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
@@ -109,12 +109,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Background jobs, on every instance (each is safe to run concurrently): idempotency keys are kept their
   // retention, then purged; monthly renewals are charged when due; pending voice cloning is retried.
-  const timers = options.jobs === false ? [] : [
-    every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
-    every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
-    every(VOICE_CLONING_MS, () => services.lounges.cloneVoices(), 'voice cloning', log),
-  ];
-  if (options.jobs !== false) services.rooms.worker.start(log);
+  // Queued agent runs are executed, and stale ones reaped, by the run worker.
+  const timers: NodeJS.Timeout[] = [];
+  if (options.jobs !== false) {
+    timers.push(
+      every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
+      every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
+      every(VOICE_CLONING_MS, () => services.lounges.cloneVoices(), 'voice cloning', log),
+    );
+    services.rooms.worker.start(log);
+  }
 
   return {
     app,

@@ -10,8 +10,12 @@ export async function findCommunity(db: Db, id: string, options: { lock?: boolea
   return ((await (options.lock ? query.forUpdate() : query)) as Community[])[0];
 }
 
-/** `share`: held until the transaction ends, so that a concurrent change of the membership waits for it. */
-export async function findMember(db: Db, communityId: string, userId: string, options: { lock?: 'share' } = {}): Promise<CommunityMember | undefined> {
+/**
+ * `share`: held until the transaction ends, so that a concurrent change of the membership waits for it;
+ * `update`: the caller changes the membership (or inserts it when there is none).
+ */
+export async function findMember(db: Db, communityId: string, userId: string, options: { lock?: 'share' | 'update' } = {}): Promise<CommunityMember | undefined> {
   const query = db('community_members').select('community_members.*').where({ communityId, userId });
-  return ((await (options.lock === 'share' ? query.forShare() : query)) as CommunityMember[])[0];
+  const locked = options.lock === 'share' ? query.forShare() : options.lock === 'update' ? query.forUpdate() : query;
+  return ((await locked) as CommunityMember[])[0];
 }

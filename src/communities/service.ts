@@ -158,7 +158,7 @@ export class CommunitiesService {
       if (community.status === 'archived') throw archived();
       const userId = principal.user.id;
       const now = this.clock.now();
-      const [existing] = (await t('community_members').select('community_members.*').where({ communityId: id, userId }).forUpdate()) as CommunityMember[];
+      const existing = await findMember(t, id, userId, { lock: 'update' });
       if (existing) {
         if (existing.subscriptionStatus !== 'cancelled') throw alreadyMember();
         const month = await this.payMonth(t, community, userId, now);

@@ -33,13 +33,13 @@ export interface NewConversationMessage {
   content: string;
 }
 
-/** The status a conversation reopens to when its customer writes again after `resolved`. */
 /** A conversation is read-only once its community is archived, or is no longer official (became a club). */
 export function assertWritable(community: Community): void {
   if (community.status === 'archived') throw archived();
   if (community.type === 'club') throw notOfficial();
 }
 
+/** The status a conversation reopens to when its customer writes again after `resolved`. */
 export const reopenedStatus = (community: Community): ConversationStatus =>
   community.type === 'official' && community.csMode === 'human_only' ? 'waiting_human' : 'ai_active';
 

@@ -48,9 +48,9 @@ export class WalletService {
 
   /**
    * Applies movements in one transaction, locking the wallets involved in a fixed order first, so two
-   * transfers in opposite directions cannot deadlock. A charge not covered is a 402.
+   * transfers in opposite directions cannot deadlock. A charge not covered is a 402. Hot path (every charge):
+   * plain knex; the entries are rows shaped as LedgerEntry, not model instances.
    */
-  /** Hot path (every charge): plain knex; the entries are rows shaped as LedgerEntry, not model instances. */
   async apply(movements: Movement[], trx: Transaction): Promise<LedgerEntry[]> {
     const userIds = [...new Set(movements.map((m) => m.userId))].sort();
     if (userIds.length > 1) await trx('wallets').whereIn('userId', userIds).orderBy('userId').forUpdate().select('userId');
