@@ -1,7 +1,8 @@
 // Rooms made through the API: a room, people and agents in it, messages.
 import { randomUUID } from 'node:crypto';
 import {
-  acceptRoomInvitation, createRoom, createRoomInvitation, postRoomMessage, type Room, type RoomInvitation, type RoomMessage,
+  acceptRoomInvitation, createRoom, createRoomInvitation, listRoomEvents, postRoomMessage, type Room, type RoomEvent, type RoomInvitation,
+  type RoomMessage,
 } from '@platform/client';
 import type { TestUser } from './users.js';
 
@@ -32,4 +33,14 @@ export async function inviteAgent(roomId: string, owner: TestUser, listingId: st
 
 export async function post(roomId: string, user: TestUser, body: string, idempotencyKey = randomUUID()): Promise<RoomMessage> {
   return ok(await postRoomMessage({ path: { room_id: roomId }, body: { body, idempotencyKey }, ...user.as }), 'postRoomMessage');
+}
+
+/** The room's whole event log as `user` reads it, page after page. */
+export async function allEvents(roomId: string, user: TestUser): Promise<RoomEvent[]> {
+  const events: RoomEvent[] = [];
+  for (;;) {
+    const page = ok(await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: events.at(-1)?.seq ?? 0, limit: 100 }, ...user.as }), 'listRoomEvents').items;
+    events.push(...page);
+    if (page.length < 100) return events;
+  }
 }

@@ -1,31 +1,17 @@
 // The database's event bus (NOTIFY / LISTEN on PGlite or PostgreSQL, whichever the suite runs on): channels,
 // the "now listening" signal, and the room_events trigger: delivered at commit, in seq order, never for a
 // rollback. (PostgreSQL's listening connection being cut and coming back: test/runtime/stream-instances.test.ts.)
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Principal } from '../../src/platform/principal.js';
-import { systemClock } from '../../src/platform/clock.js';
-import { createServices, type Services } from '../../src/services.js';
-import { freshDatabase } from '../helpers/database.js';
-import { testConfig } from '../helpers/server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useServices } from '../helpers/services.js';
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let services: Services;
-let alice: Principal;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  services = createServices(db.database, testConfig(db.settings), systemClock);
-  const signedUp = await services.auth.signUp({ name: 'Alice', email: 'alice@example.com', password: 'long enough' });
-  alice = (await services.auth.authenticate({ scheme: 'bearerAuth', token: signedUp.token }))!;
-});
-afterAll(async () => { await db?.drop(); });
+const ctx = useServices();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const unique = (name: string) => `${name}_${Math.random().toString(36).slice(2, 10)}`;
 
 describe('the event bus', () => {
   it('tells a subscriber when it listens, then delivers its channel\'s messages only, until it unsubscribes', async () => {
-    const bus = db.database.events;
+    const bus = ctx.db.database.events;
     const [a, b] = [unique('bus_a'), unique('bus_b')];
     const gotA: Array<string | undefined> = [];
     const gotB: Array<string | undefined> = [];
@@ -43,27 +29,27 @@ describe('the event bus', () => {
   });
 
   it('hears each room event at its commit, in seq order, and nothing of a rolled-back one', async () => {
-    const room = await services.rooms.rooms.create(alice, { name: 'Notified' });
+    const room = await ctx.services.rooms.rooms.create(ctx.alice, { name: 'Notified' });
     const heard: string[] = [];
     let listening = false;
-    db.database.events.subscribe('room_events', (m) => {
+    ctx.db.database.events.subscribe('room_events', (m) => {
       if (m === undefined) listening = true;
       else if (m.startsWith(`${room.id}:`)) heard.push(m.slice(room.id.length + 1));
     });
     await vi.waitFor(() => expect(listening).toBe(true));
 
-    await db.database.knex.transaction(async (trx) => {
-      await services.rooms.messages.post(alice, room.id, 'first', trx);
-      await services.rooms.messages.post(alice, room.id, 'second', trx);
+    await ctx.db.database.knex.transaction(async (trx) => {
+      await ctx.services.rooms.messages.post(ctx.alice, room.id, 'first', trx);
+      await ctx.services.rooms.messages.post(ctx.alice, room.id, 'second', trx);
       await sleep(100);
       expect(heard).toEqual([]); // not before the commit
     });
     await vi.waitFor(() => expect(heard).toEqual(['3', '4'])); // room.created 1, participant.joined 2
-    await expect(db.database.knex.transaction(async (trx) => {
-      await services.rooms.messages.post(alice, room.id, 'doomed', trx);
+    await expect(ctx.db.database.knex.transaction(async (trx) => {
+      await ctx.services.rooms.messages.post(ctx.alice, room.id, 'doomed', trx);
       throw new Error('rolled back');
     })).rejects.toThrow('rolled back');
-    await services.rooms.messages.post(alice, room.id, 'third');
+    await ctx.services.rooms.messages.post(ctx.alice, room.id, 'third');
     await vi.waitFor(() => expect(heard).toEqual(['3', '4', '5'])); // seq 5 handed out again after the rollback
     await sleep(100);
     expect(heard).toEqual(['3', '4', '5']);

@@ -1,41 +1,28 @@
 // The idempotency facility at the database level (on PGlite and on PostgreSQL): one effect per key under
 // concurrent duplicates, replays of the original result, 409 for a reused key, nothing recorded for a failed
 // request, keys kept for the retention and then purged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
 import { IdempotencyFacility, requestHash, type IdempotencyScope } from '../../src/platform/idempotency.js';
-import type { Principal } from '../../src/platform/principal.js';
-import { createServices, type Services } from '../../src/services.js';
-import { freshDatabase } from '../helpers/database.js';
-import { testConfig } from '../helpers/server.js';
+import { useServices } from '../helpers/services.js';
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let services: Services;
-let alice: Principal;
 const clock = new ManualClock(new Date('2026-12-01T10:00:00Z'));
 const DAY = 24 * 3600_000;
+const ctx = useServices(clock);
 
-beforeAll(async () => {
-  db = await freshDatabase();
-  services = createServices(db.database, testConfig(db.settings), clock);
-  const signedUp = await services.auth.signUp({ name: 'Alice', email: 'alice@example.com', password: 'long enough' });
-  alice = (await services.auth.authenticate({ scheme: 'bearerAuth', token: signedUp.token }))!;
-});
-afterAll(async () => { await db?.drop(); });
-
-const scope = (key: string, target = 'target-1'): IdempotencyScope => ({ principalId: alice.user.id, operationId: 'createSpace', target, key });
-const spacesNamed = async (name: string) => Number((await db.database.knex('spaces').where({ name }).count<{ count: string }[]>({ count: '*' }))[0]!.count);
+const scope = (key: string, target = 'target-1'): IdempotencyScope => ({ principalId: ctx.alice.user.id, operationId: 'createSpace', target, key });
+const spacesNamed = async (name: string) => Number((await ctx.db.database.knex('spaces').where({ name }).count<{ count: string }[]>({ count: '*' }))[0]!.count);
 
 /** The effect under test: creating a space, in the facility's transaction. */
 const createSpace = (name: string) => async (trx: Parameters<Parameters<IdempotencyFacility['run']>[2]>[0]) => {
-  const space = await services.spaces.create(alice, { name }, trx);
+  const space = await ctx.services.spaces.create(ctx.alice, { name }, trx);
   return { status: 201, body: space };
 };
 
 describe('IdempotencyFacility', () => {
   it('has exactly one effect for 20 concurrent duplicates; the others replay it', async () => {
     const hash = requestHash({ body: { name: 'Concurrent' } });
-    const results = await Promise.all(Array.from({ length: 20 }, () => services.idempotency.run(scope('k-concurrent'), hash, createSpace('Concurrent'))));
+    const results = await Promise.all(Array.from({ length: 20 }, () => ctx.services.idempotency.run(scope('k-concurrent'), hash, createSpace('Concurrent'))));
     expect(await spacesNamed('Concurrent')).toBe(1);
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     const original = results.find((r) => !r.replayed)!;
@@ -44,49 +31,49 @@ describe('IdempotencyFacility', () => {
 
   it('replays the stored status and body later, without a second effect', async () => {
     const hash = requestHash({ body: { name: 'Later' } });
-    const first = await services.idempotency.run(scope('k-later'), hash, createSpace('Later'));
-    const again = await services.idempotency.run(scope('k-later'), hash, createSpace('Later'));
+    const first = await ctx.services.idempotency.run(scope('k-later'), hash, createSpace('Later'));
+    const again = await ctx.services.idempotency.run(scope('k-later'), hash, createSpace('Later'));
     expect(again).toEqual({ ...first, replayed: true });
     expect(await spacesNamed('Later')).toBe(1);
   });
 
   it('answers 409 IDEMPOTENCY_KEY_REUSED for the same key with another request, and writes nothing', async () => {
-    await services.idempotency.run(scope('k-reused'), requestHash({ body: { name: 'First' } }), createSpace('First'));
-    await expect(services.idempotency.run(scope('k-reused'), requestHash({ body: { name: 'Second' } }), createSpace('Second')))
+    await ctx.services.idempotency.run(scope('k-reused'), requestHash({ body: { name: 'First' } }), createSpace('First'));
+    await expect(ctx.services.idempotency.run(scope('k-reused'), requestHash({ body: { name: 'Second' } }), createSpace('Second')))
       .rejects.toMatchObject({ status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
     expect(await spacesNamed('Second')).toBe(0);
   });
 
   it('scopes keys by principal, operation and target: the same key elsewhere is a new request', async () => {
     const hash = requestHash({ body: { name: 'Scoped' } });
-    await services.idempotency.run(scope('k-scoped', 'room-a'), hash, createSpace('Scoped'));
-    const other = await services.idempotency.run(scope('k-scoped', 'room-b'), hash, createSpace('Scoped'));
-    const otherOp = await services.idempotency.run({ ...scope('k-scoped', 'room-a'), operationId: 'postRoomMessage' }, hash, createSpace('Scoped'));
+    await ctx.services.idempotency.run(scope('k-scoped', 'room-a'), hash, createSpace('Scoped'));
+    const other = await ctx.services.idempotency.run(scope('k-scoped', 'room-b'), hash, createSpace('Scoped'));
+    const otherOp = await ctx.services.idempotency.run({ ...scope('k-scoped', 'room-a'), operationId: 'postRoomMessage' }, hash, createSpace('Scoped'));
     expect([other.replayed, otherOp.replayed]).toEqual([false, false]);
     expect(await spacesNamed('Scoped')).toBe(3);
   });
 
   it('records nothing when the effect fails: the key can be used again, and the effect\'s writes are undone', async () => {
     const hash = requestHash({ body: { name: 'Fails once' } });
-    await expect(services.idempotency.run(scope('k-fails'), hash, async (trx) => {
+    await expect(ctx.services.idempotency.run(scope('k-fails'), hash, async (trx) => {
       await createSpace('Fails once')(trx);
       throw new Error('effect failed after writing');
     })).rejects.toThrow('effect failed after writing');
     expect(await spacesNamed('Fails once')).toBe(0);
-    const retried = await services.idempotency.run(scope('k-fails'), hash, createSpace('Fails once'));
+    const retried = await ctx.services.idempotency.run(scope('k-fails'), hash, createSpace('Fails once'));
     expect(retried.replayed).toBe(false);
     expect(await spacesNamed('Fails once')).toBe(1);
   });
 
   it('keeps keys for at least 24 hours, then purges them', async () => {
     const hash = requestHash({ body: { name: 'Kept' } });
-    await services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'));
+    await ctx.services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'));
     clock.advance(DAY - 60_000);
-    await services.idempotency.purgeExpired();
-    expect((await services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'))).replayed).toBe(true);
+    await ctx.services.idempotency.purgeExpired();
+    expect((await ctx.services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'))).replayed).toBe(true);
     clock.advance(2 * 60_000);
-    expect(await services.idempotency.purgeExpired()).toBeGreaterThan(0);
-    expect((await services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'))).replayed).toBe(false);
+    expect(await ctx.services.idempotency.purgeExpired()).toBeGreaterThan(0);
+    expect((await ctx.services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'))).replayed).toBe(false);
   });
 
   it('hashes requests by content, whatever the order of their keys', () => {

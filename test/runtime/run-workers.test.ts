@@ -4,13 +4,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgentListing, createPlatformClient, getRoomRun, listRoomEvents, type RoomEvent } from '@platform/client';
+import { createAgentListing, createPlatformClient, getRoomRun } from '@platform/client';
 import { LocalAgentProvider, type AgentProvider, type AgentRequest } from '../../src/ai/agent-provider.js';
 import { buildApp, type Platform } from '../../src/app.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.js';
-import { inviteAgent, newRoom, post } from '../helpers/rooms.js';
+import { allEvents, inviteAgent, newRoom, post } from '../helpers/rooms.js';
 import { startTestServer, useTestServer, watchClient } from '../helpers/server.js';
-import { newUser, type TestUser } from '../helpers/users.js';
+import { newUser } from '../helpers/users.js';
 
 const onPostgres = !!process.env.DATABASE_URL;
 const root = join(import.meta.dirname, '..', '..');
@@ -35,15 +35,6 @@ class Counting implements AgentProvider {
     } finally {
       Counting.inFlight.set(room, Counting.inFlight.get(room)! - 1);
     }
-  }
-}
-
-async function allEvents(roomId: string, user: TestUser): Promise<RoomEvent[]> {
-  const events: RoomEvent[] = [];
-  for (;;) {
-    const page = (await listRoomEvents({ path: { room_id: roomId }, query: { limit: 100, afterSeq: events.at(-1)?.seq ?? 0 }, ...user.as })).data!.items;
-    events.push(...page);
-    if (page.length < 100) return events;
   }
 }
 

@@ -1,33 +1,19 @@
 // Transactions cross services: every service write can join its caller's transaction, so a failure in a
 // later step of a multi-service write undoes the earlier steps (on PGlite and on PostgreSQL).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/platform/principal.js';
-import { systemClock } from '../../src/platform/clock.js';
-import { createServices, type Services } from '../../src/services.js';
-import { freshDatabase } from '../helpers/database.js';
-import { testConfig } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useServices } from '../helpers/services.js';
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let services: Services;
-let alice: Principal;
+const ctx = useServices();
 
-beforeAll(async () => {
-  db = await freshDatabase();
-  services = createServices(db.database, testConfig(db.settings), systemClock);
-  const signedUp = await services.auth.signUp({ name: 'Alice', email: 'alice@example.com', password: 'long enough' });
-  alice = (await services.auth.authenticate({ scheme: 'bearerAuth', token: signedUp.token }))!;
-});
-afterAll(async () => { await db?.drop(); });
-
-const count = async (table: string) => Number((await db.database.knex(table).count<{ count: string }[]>({ count: '*' }))[0]!.count);
+const count = async (table: string) => Number((await ctx.db.database.knex(table).count<{ count: string }[]>({ count: '*' }))[0]!.count);
 
 describe('a write across services', () => {
   it('commits every step together', async () => {
     const before = { spaces: await count('spaces'), keys: await count('api_keys') };
-    await db.database.knex.transaction(async (trx) => {
-      const space = await services.spaces.create(alice, { name: 'Shared' }, trx);
-      await services.spaces.createSession(alice, space.id, trx);
-      await services.auth.createApiKey(alice, { name: 'deploy', expiresInDays: 1 }, trx);
+    await ctx.db.database.knex.transaction(async (trx) => {
+      const space = await ctx.services.spaces.create(ctx.alice, { name: 'Shared' }, trx);
+      await ctx.services.spaces.createSession(ctx.alice, space.id, trx);
+      await ctx.services.auth.createApiKey(ctx.alice, { name: 'deploy', expiresInDays: 1 }, trx);
     });
     expect(await count('spaces')).toBe(before.spaces + 1);
     expect(await count('space_sessions')).toBe(1);
@@ -36,11 +22,11 @@ describe('a write across services', () => {
 
   it('rolls back the earlier steps when a later step fails', async () => {
     const before = { spaces: await count('spaces'), sessions: await count('space_sessions'), keys: await count('api_keys'), users: await count('users') };
-    const attempt = db.database.knex.transaction(async (trx) => {
-      const space = await services.spaces.create(alice, { name: 'Doomed' }, trx);
-      await services.spaces.createSession(alice, space.id, trx);
-      await services.auth.createApiKey(alice, { name: 'doomed', expiresInDays: 1 }, trx);
-      await services.auth.signUp({ name: 'Again', email: 'alice@example.com', password: 'long enough' }, trx); // EMAIL_TAKEN
+    const attempt = ctx.db.database.knex.transaction(async (trx) => {
+      const space = await ctx.services.spaces.create(ctx.alice, { name: 'Doomed' }, trx);
+      await ctx.services.spaces.createSession(ctx.alice, space.id, trx);
+      await ctx.services.auth.createApiKey(ctx.alice, { name: 'doomed', expiresInDays: 1 }, trx);
+      await ctx.services.auth.signUp({ name: 'Again', email: 'alice@example.com', password: 'long enough' }, trx); // EMAIL_TAKEN
     });
     await expect(attempt).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
     expect({ spaces: await count('spaces'), sessions: await count('space_sessions'), keys: await count('api_keys'), users: await count('users') }).toEqual(before);
@@ -48,12 +34,12 @@ describe('a write across services', () => {
 
   it('rolls back a service\'s own multi-row write when its caller fails afterwards', async () => {
     const before = await count('space_participants');
-    const space = await services.spaces.create(alice, { name: 'Sessions' });
-    await expect(db.database.knex.transaction(async (trx) => {
-      await services.spaces.createSession(alice, space.id, trx); // session + host participant
+    const space = await ctx.services.spaces.create(ctx.alice, { name: 'Sessions' });
+    await expect(ctx.db.database.knex.transaction(async (trx) => {
+      await ctx.services.spaces.createSession(ctx.alice, space.id, trx); // session + host participant
       throw new Error('a later step failed');
     })).rejects.toThrow('a later step failed');
     expect(await count('space_participants')).toBe(before);
-    expect((await services.spaces.listSessions(alice, space.id))).toEqual([]);
+    expect((await ctx.services.spaces.listSessions(ctx.alice, space.id))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // VirtuousAI Rooms: shared versioned documents (rules, agent roles), rooms with their row-locked event
 // counter, participants (humans by user id, agents by agent listing id), invitations, messages, the event
-// log and the agent runs a mention queues (executed by the next issue's worker).
+// log and the agent runs a mention queues (executed by the run worker, src/rooms/run-worker.ts).
 import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 

@@ -7,12 +7,12 @@ import {
   resolveConversation, startOfficialChat, updateCommunityMemberRole, type ConversationStatus, type CsQueueEntry,
 } from '@platform/client';
 import { fieldsOf } from '../../helpers/problems.js';
+import { UNKNOWN } from '../../helpers/rooms.js';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 const server = useTestServer();
 const knex = () => server.platform.database.knex;
-const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const PRIORITY: Record<ConversationStatus, number> = { waiting_human: 0, human_active: 1, ai_active: 2, resolved: 3 };
 
 interface Official { id: string; creator: TestUser; agent: TestUser; customers: TestUser[]; conversations: string[] }

@@ -3,24 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  archiveRoom, createAgentListing, deleteRoomMessage, editRoomMessage, leaveRoom, listRoomEvents, listRoomTimeline,
-  postRoomMessage, type RoomEvent,
+  archiveRoom, createAgentListing, deleteRoomMessage, editRoomMessage, leaveRoom, listRoomTimeline,
+  postRoomMessage,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
-import { inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
+import { allEvents, inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
 
 const server = useTestServer();
 const knex = () => server.platform.database.knex;
-
-async function allEvents(roomId: string, user: TestUser): Promise<RoomEvent[]> {
-  const events: RoomEvent[] = [];
-  for (;;) {
-    const page = (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: events.at(-1)?.seq ?? 0, limit: 100 }, ...user.as })).data!.items;
-    if (page.length === 0) return events;
-    events.push(...page);
-  }
-}
 
 async function roomWith(n: number) {
   const owner = await newUser('Owner');

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   archiveRoom, createAgentListing, createAgentRoleDocument, createPlatformClient, createRulesDocument, getRoomRun, leaveRoom,
-  listRoomEvents, listRoomRunToolEvents, listRoomTimeline, type Client, type RoomEvent, type RoomToolEvent,
+  listRoomEvents, listRoomRunToolEvents, listRoomTimeline, type Client, type RoomToolEvent,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
-import { inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
+import { allEvents, inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
 import { startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
@@ -23,10 +23,6 @@ beforeAll(async () => {
   watchClient(remoteClient);
 });
 afterAll(async () => { await remote?.stop(); await fake?.close(); });
-
-async function allEvents(roomId: string, user: TestUser): Promise<RoomEvent[]> {
-  return (await listRoomEvents({ path: { room_id: roomId }, query: { limit: 100 }, ...user.as })).data!.items;
-}
 
 /** A room with an agent participant (listing `model`), optionally with a role and rules documents. */
 async function agentRoom(owner: TestUser, model = 'local', options: { role?: string; rules?: string; name?: string } = {}) {

@@ -6,11 +6,11 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
-  archiveRoom, leaveRoom, listRoomEvents, removeRoomParticipant, StreamError, streamRoomEvents, type RoomEvent,
+  archiveRoom, leaveRoom, removeRoomParticipant, StreamError, streamRoomEvents, type RoomEvent,
 } from '@platform/client';
 import { recordExercised, useTestServer } from '../../helpers/server.js';
 import { StreamReader } from '../../helpers/sse.js';
-import { inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
+import { allEvents, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 const BUFFER_EVENTS = 20;
@@ -35,8 +35,6 @@ async function follow(user: TestUser, roomId: string, options: Parameters<typeof
   return new StreamReader(response);
 }
 
-const eventsOf = async (user: TestUser, roomId: string): Promise<RoomEvent[]> =>
-  (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...user.as })).data!.items;
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -117,10 +115,10 @@ describe('streamRoomEvents: backfill, then live', () => {
     await joinRoom(room.id, alice, bob);
     for (const n of [1, 2, 3]) await post(room.id, n % 2 ? alice : bob, `backfill ${n}`);
     const reader = await follow(bob, room.id, { afterSeq: 2 });
-    const latest = (await eventsOf(alice, room.id)).at(-1)!.seq;
+    const latest = (await allEvents(room.id, alice)).at(-1)!.seq;
     await reader.waitFor(latest - 2);
     await Promise.all([post(room.id, alice, 'live 1'), post(room.id, bob, 'live 2'), post(room.id, alice, 'live 3')]);
-    const log = await eventsOf(alice, room.id);
+    const log = await allEvents(room.id, alice);
     const got = await reader.waitFor(log.length - 2);
     expect(got.map((e) => e.data)).toEqual(log.slice(2));
     expect(got.every((e) => e.id === String(e.data.seq) && e.event === e.data.type)).toBe(true);
@@ -165,7 +163,7 @@ describe('streamRoomEvents: backfill, then live', () => {
     await reading;
     expect(errors.length).toBeGreaterThanOrEqual(1); // the cut, seen as a broken stream
     expect(got.map((e) => e.seq)).toEqual(range(1, last.seq));
-    expect(got.map((e) => e.type)).toEqual((await eventsOf(alice, room.id)).map((e) => e.type));
+    expect(got.map((e) => e.type)).toEqual((await allEvents(room.id, alice)).map((e) => e.type));
   });
 
   it('shares one live feed per room among its followers, each getting every event', async () => {
@@ -213,7 +211,7 @@ describe('streamRoomEvents: how it ends', () => {
     const types = reader.events.map((e) => e.event);
     expect(types).toContain('participant.left');
     expect(types.at(-1)).toBe('participant.removed');
-    expect(reader.ids).toEqual(range(1, (await eventsOf(alice, room.id)).at(-1)!.seq));
+    expect(reader.ids).toEqual(range(1, (await allEvents(room.id, alice)).at(-1)!.seq));
   });
 
   it('stays open on an archived room: the backfill, then keep-alives only', async () => {

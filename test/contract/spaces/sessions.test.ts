@@ -1,12 +1,11 @@
 // AiArinova Spaces: a space's sessions: create, list, join (as a person or an owned agent), leave.
 import { describe, expect, it } from 'vitest';
 import {
-  createSpace, createSpaceSession, joinSpaceSession, leaveSpaceSession, listSpaceSessions, type SpaceRow,
+  createAgentListing, createSpace, createSpaceSession, joinSpaceSession, leaveSpaceSession, listSpaceSessions, type SpaceRow,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
-import { agentListing } from '../../helpers/factories.js';
 
 const server = useTestServer();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -78,9 +77,11 @@ describe('sessions', () => {
     const s = await space(alice);
     const session = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
     const path = { id: s.id, session_id: session.id };
-    const bobsAgent = await agentListing(server.platform, bob.user.id);
-    const alicesAgent = await agentListing(server.platform, alice.user.id);
-    const alicesPrivate = await agentListing(server.platform, alice.user.id, { isPublic: false });
+    const listing = async (owner: TestUser, isPublic = true) =>
+      (await createAgentListing({ body: { name: 'Helper bot', model: 'gpt-4o', isPublic }, ...owner.as, throwOnError: true })).data.id;
+    const bobsAgent = await listing(bob);
+    const alicesAgent = await listing(alice);
+    const alicesPrivate = await listing(alice, false);
 
     const asAgent = await joinSpaceSession({ path, body: { agentId: bobsAgent, controlMode: 'agent' }, ...bob.as });
     expect(asAgent.response?.status).toBe(201);
