@@ -267,7 +267,7 @@ export function renderMarkdown(r: RunReport): string {
 /** The stream fan-out row: live streams beside polling, then memory per connected client. */
 function renderFanout(f: StreamFanout): string[] {
   const row = (how: string, x: StreamFanout['stream'][number]) => `| ${how} | ${x.rate}/s | ${x.events} (${x.postedPerSecond.toFixed(1)}/s) | ${int(x.deliveredPerSecond)} | ` +
-    `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)} | ${int(x.complete)} / ${int(f.clients)} | ${int(x.serverRequestsPerSecond)} | ${Math.round(x.serverCpuPercent)}% |`;
+    `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)} | ${int(x.complete)} / ${int(f.clients)} | ${int(x.serverRequestsPerSecond)}${x.failedPolls ? ` (${int(x.failedPolls)} polls failed)` : ''} | ${Math.round(x.serverCpuPercent)}% |`;
   return [
     '### Room stream fan-out', '',
     `One room, ${int(f.clients)} clients spread evenly over ${f.instances} instance${f.instances > 1 ? 's' : ''} of the full stack on one database ` +
@@ -284,6 +284,7 @@ function renderFanout(f: StreamFanout): string[] {
     ...f.stream.map((x) => row('live stream (`GET /stream`)', x)),
     ...f.poll.map((x) => row(`polling every ${f.pollIntervalMs} ms (\`GET /events\`)`, x)),
     '',
+    ...(f.poll.length ? [] : ['Polling is not measured on PGlite: its one connection cannot answer that many clients polling every second.', '']),
     `Memory per connected stream client (the servers' growth after a full GC from ${int(Math.floor(f.clients / 2))} to ${int(f.clients)} clients ` +
     `connected, per client added): ${(f.memory.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, of which JS heap ` +
     `${(f.memory.heapBytesPerClient / 1024).toFixed(1)} KiB (an instance with half the clients: ${Math.round(f.memory.baselineRssMb)} MiB RSS). A client more than the per-client buffer (ROOM_STREAM_BUFFER_EVENTS, ` +
