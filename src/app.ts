@@ -102,7 +102,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.use(problemTypes());
   app.use(site({ contract: contractJson, docs: docsHtml }));
   app.use(async (koa) => {
-    const request: RoutedRequest = { method: koa.method, path: koa.path, headers: koa.headers as RoutedRequest['headers'], query: koa.query as RoutedRequest['query'] };
+    // No query: dispatch parses the raw query string itself, strictly (inputs.ts), and routing needs none.
+    const request: RoutedRequest = { method: koa.method, path: koa.path, headers: koa.headers as RoutedRequest['headers'] };
     koa.state.routedRequest = request;
     await api.handleRequest(request, koa);
   });

@@ -121,8 +121,9 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
       koa.body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       koa.type = contentType;
     } else {
-      koa.body = result.body;
+      // Serialized here, once: an object body is stringified by koa-compress's size check and again by Koa.
       koa.type = meta.contentTypes[result.status] ?? 'application/json';
+      koa.body = JSON.stringify(result.body);
     }
   };
 }

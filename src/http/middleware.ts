@@ -58,6 +58,6 @@ function writeError(koa: Koa.Context, error: unknown, config: Config): void {
   }
   koa.status = wire.status;
   if (wire.headers) koa.set(wire.headers);
-  koa.body = wire.body;
   koa.type = wire.contentType;
+  koa.body = JSON.stringify(wire.body); // once, as dispatch does
 }
