@@ -193,19 +193,23 @@ export function exitOnSignal(close: () => Promise<void>): void {
 
 /**
  * Serves `listener` on 127.0.0.1 (BENCH_PORT, else any free port) and resolves with the port. It counts the
- * requests and answers { type: 'stats' } with its CPU time and request count: the orchestrator takes the
+ * requests and answers { type: 'stats' } with its CPU time, request count and requests still being answered
+ * (a load generator that stops leaves some queued: a SQL trace waits for them to finish): the orchestrator takes the
  * difference around a measured run, server CPU per request, a number far less sensitive than req/s to what
  * else the 2 cores are doing. On exit it closes the server, then `close`.
  */
 export async function serve(listener: RequestListener, close: () => Promise<void> = async () => undefined): Promise<number> {
   let requests = 0;
+  let inFlight = 0;
   process.on('message', (raw) => {
     if ((raw as Message).type !== 'stats') return;
     const cpu = process.cpuUsage();
-    report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests });
+    report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests, inFlight });
   });
   const server = createServer((req, res) => {
     requests += 1;
+    inFlight += 1;
+    res.once('close', () => { inFlight -= 1; });
     listener(req, res);
   });
   await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));

@@ -208,6 +208,15 @@ interface Server {
   bare?: boolean;
 }
 
+/** Resolves once the server answers no request: what a stopped load left queued would be in a SQL trace. */
+async function settled(server: Server, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await server.child.ask({ type: 'stats' })).inFlight as number > 0) {
+    if (Date.now() > until) throw new Error(`${server.name}: requests still being answered after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** One autocannon run; fails loudly on any non-2xx response or connection error. */
 async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, token?: string): Promise<LoadResult> {
   if (!loader) {
@@ -290,6 +299,7 @@ async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], to
     // A first call each (warms up anything read once on first use), then a traced one.
     const [got, expected] = [await call(full, endpoint, callerToken(endpoint, token)), await call(bare, endpoint, callerToken(endpoint, token))];
     const traced = async (server: Server) => {
+      await settled(server);
       await server.child.ask({ type: 'trace', on: true });
       await call(server, endpoint, callerToken(endpoint, token));
       // Savepoint names number knex's transactions so far in that process: not part of the SQL compared.
@@ -333,6 +343,7 @@ async function measureAgentChat(servers: [Server, Server], targets: [DatabaseTar
       `(paired p50 ${f.paired.p50.toFixed(2)} ms); server CPU ${Math.round(f.cpuUs.platform)} / ${Math.round(f.cpuUs.bare)} µs per request`);
     return f;
   };
+  await Promise.all(servers.map((s) => settled(s)));
   const results = [logged(await measureFirstChunk(chatServer(servers[0]), chatServer(servers[1]), new LocalAgentProvider(), chat))];
 
   await Promise.all(servers.map((s) => s.child.stop()));
