@@ -16,11 +16,11 @@ import { requestLifecycle } from './http/middleware.js';
 import { RateLimits } from './http/policies.js';
 import { problemTypes } from './http/problem-types.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
-import { registerSecurityHandlers } from './http/security.js';
+import { withoutSecurity } from './http/security.js';
 import { site, SITE_PATHS } from './http/site.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { openDatabase, type Database } from './platform/database.js';
-import { ApiError, unauthenticated } from './platform/errors.js';
+import { ApiError } from './platform/errors.js';
 import { createRateLimiters } from './platform/rate-limit.js';
 import { connectRedis } from './platform/redis.js';
 import { createServices, type Providers, type Services } from './services.js';
@@ -65,7 +65,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const document = JSON.parse(contractJson.toString('utf8'));
   const docsHtml = readFileSync(join(root, 'docs', 'index.html'));
 
-  const api = new OpenAPIBackend({ definition: document, quick: true, validate: false, strict: true, ignoreTrailingSlashes: false });
+  // Routed without its security requirements: dispatch authenticates each request once (security.ts).
+  const api = new OpenAPIBackend({ definition: withoutSecurity(document), quick: true, validate: false, strict: true, ignoreTrailingSlashes: false });
   const metaById = new Map<string, OperationMeta>(operations.map((op) => [op.operationId, op]));
   const deps: DispatchDeps = {
     config,
@@ -80,13 +81,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const allowed = (koa.state.routedRequest as RoutedRequest).allowedMethods ?? [];
       throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'This path does not accept this method.', undefined, { Allow: allowed.join(', ') });
     },
-    unauthorizedHandler: () => { throw unauthenticated(); },
     postRoutingHandler: (c: RoutedContext, koa: Koa.Context) => {
       if (c.operation) koa.state.operation = metaById.get(c.operation.operationId!);
     },
   });
   for (const meta of operations) api.register(meta.operationId, operationHandler(meta, handlers[meta.operationId], deps));
-  registerSecurityHandlers(api, services.auth);
   await api.init();
   installRouter(api);
 

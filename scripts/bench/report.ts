@@ -302,7 +302,7 @@ customer-service one, \`npm run bench -- --only agent-chat\` the agent chat one,
 streams one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
-validators, security handlers, its services, request ids and access log) against a bare Koa + knex
+validators, authentication, its services, request ids and access log) against a bare Koa + knex
 server running the same SQL statements and returning the same JSON (both checked before measuring). The
 machine has 2 cores shared by the load generator, the server under test and PostgreSQL: absolute numbers
 move from run to run, the ratios within one run are what to read.

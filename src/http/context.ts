@@ -19,7 +19,7 @@ export interface RequestContext {
   baseUrl: string;
 }
 
-/** An operation whose security requires a caller: the security layer has already answered 401 without one. */
+/** An operation whose security requires a caller: authentication has already answered 401 without one. */
 export interface AuthedContext extends RequestContext {
   principal: Principal;
 }

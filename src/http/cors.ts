@@ -7,6 +7,7 @@
 import FindMyWay from 'find-my-way';
 import type Koa from 'koa';
 import type { OpenAPIBackend, Operation } from 'openapi-backend';
+import { operations as metadata } from '../../generated/server/index.js';
 import { routePath, withHead } from './router.js';
 
 interface PathRules {
@@ -24,12 +25,15 @@ const NOT_EXPOSABLE = new Set(['cache-control', 'content-language', 'content-len
 
 /** What is read of an operation and of a security scheme (openapi-backend dereferenced the document). */
 interface OperationParts {
+  operationId?: string;
   parameters?: Array<{ in?: string; name?: string }>;
-  security?: Array<Record<string, unknown>>;
   requestBody?: unknown;
   responses?: Record<string, { headers?: Record<string, unknown> }>;
 }
 interface SecurityScheme { type?: string; in?: string; name?: string }
+
+/** The schemes each operation accepts: from the metadata, since openapi-backend routes without them (security.ts). */
+const schemesOf = new Map<string, readonly string[]>(metadata.map((op) => [op.operationId, op.schemes]));
 
 /** The headers each security scheme is sent in; cookie schemes need credentials instead. */
 function schemeHeaders(api: OpenAPIBackend): Map<string, string> {
@@ -48,7 +52,7 @@ function rulesOf(operations: Operation[], headersOfScheme: Map<string, string>):
   const expose = new Set(EVERY_PATH);
   for (const op of operations as OperationParts[]) {
     for (const parameter of op.parameters ?? []) if (parameter.in === 'header' && parameter.name) allow.add(parameter.name);
-    for (const requirement of op.security ?? []) for (const scheme of Object.keys(requirement)) {
+    for (const scheme of schemesOf.get(op.operationId ?? '') ?? []) {
       const header = headersOfScheme.get(scheme);
       if (header) allow.add(header);
     }

@@ -1,6 +1,6 @@
-// From openapi-backend's routed (and authenticated) request to a typed handler and back, in one pipeline of
+// From openapi-backend's routed request to a typed handler and back, in one pipeline of
 // steps that all come from the operation's metadata in the contract:
-//   role (403) -> strict input parsing (inputs.ts), then the generated validators, every failure at once (400 / 422)
+//   authentication (401) -> role (403) -> strict input parsing (inputs.ts), then the generated validators, every failure at once (400 / 422)
 //   -> rate limits (429) -> not built (501) -> idempotency -> handler -> response checked against the contract.
 import type Koa from 'koa';
 import type { Context as RoutedContext } from 'openapi-backend';
@@ -15,7 +15,7 @@ import { NO_BODY, readJsonBody } from './body.js';
 import { checkHeaders, parseQuery, unstorableStrings } from './inputs.js';
 import type { IdempotentContext, RequestContext } from './context.js';
 import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
-import { credentialsOf, resolvePrincipal } from './security.js';
+import { authenticate, credentialsOf } from './security.js';
 import { writeEventStream } from './sse.js';
 import { toFieldErrors } from './validation-errors.js';
 
@@ -46,7 +46,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
   const call = handler as ((request: unknown, ctx: unknown) => Promise<AnyResult>) | undefined;
 
   return async (routed: RoutedContext, koa: Koa.Context): Promise<void> => {
-    const principal = meta.auth === 'none' ? undefined : await resolvePrincipal(koa, deps.authenticator);
+    const principal = await authenticate(meta, koa, deps.authenticator);
     requireRoles(meta, principal);
 
     const path = { ...routed.request.params } as Record<string, unknown>;

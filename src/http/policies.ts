@@ -1,6 +1,6 @@
 // The per-operation policies the contract declares, applied in one place (dispatch.ts calls them in order):
 // the admin role (`[admin]` scopes in `security`), rate limits (`x-rate-limits`) and idempotency
-// (`x-idempotency`). Authentication itself is openapi-backend's security step (security.ts).
+// (`x-idempotency`). Authentication, before them, is security.ts.
 import type { OperationMeta, RateLimitName, RateLimitPolicy } from '../../generated/server/index.js';
 import { ApiError, forbidden } from '../platform/errors.js';
 import { requestHash, type IdempotencyFacility, type StoredResult } from '../platform/idempotency.js';
