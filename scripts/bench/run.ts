@@ -433,7 +433,7 @@ async function main(): Promise<void> {
 
     const report: RunReport = {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      command: reproducingCommand(process.argv.slice(2)),
       database: database.label,
       node: process.version,
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}`,
@@ -547,3 +547,9 @@ main().then(() => process.exit(process.exitCode ?? 0), async (error: unknown) =>
   await cleanUp();
   process.exit(1);
 });
+
+/** The command line that reproduces this run: its options, less where the report was written (`--out`). */
+function reproducingCommand(args: string[]): string {
+  const kept = args.filter((arg, i) => arg !== '--out' && args[i - 1] !== '--out' && !arg.startsWith('--out='));
+  return `npm run bench${kept.length ? ` -- ${kept.join(' ')}` : ''}`;
+}
