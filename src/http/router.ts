@@ -64,7 +64,7 @@ export function installRouter(api: OpenAPIBackend): void {
     method: req.method.toLowerCase(),
     path: req.path,
     headers: req.headers,
-    query: req.query ?? {},
+    query: {}, // dispatch parses the raw query string itself, strictly (inputs.ts)
     params: operation ? find(req)?.params ?? {} : {},
     cookies: {},
     requestBody: undefined,
