@@ -18,7 +18,7 @@ const PRECEDENCE: Array<[CredentialScheme, (koa: Koa.Context) => string | undefi
   ['vaiTokenCookie', (koa) => koa.cookies.get('vai_token') || undefined],
 ];
 
-export function presentedCredentials(koa: Koa.Context): Credential[] {
+function presentedCredentials(koa: Koa.Context): Credential[] {
   const credentials: Credential[] = [];
   for (const [scheme, read] of PRECEDENCE) {
     const token = read(koa);
@@ -48,13 +48,15 @@ export async function authenticate(meta: OperationMeta, koa: Koa.Context, auth: 
   return principal;
 }
 
-/** The contract as openapi-backend routes it: every security requirement removed (authenticate enforces them). */
+/**
+ * The contract as openapi-backend routes it: every security requirement removed (authenticate enforces them).
+ * Only an operation can carry `security` in a path item, and one without its own inherits the top level's, cleared.
+ */
 export function withoutSecurity<T extends { security?: unknown; paths?: Record<string, Record<string, unknown>> }>(document: T): T {
-  const paths = Object.fromEntries(Object.entries(document.paths ?? {}).map(([path, item]) => [
-    path,
-    Object.fromEntries(Object.entries(item).map(([key, value]) => [key, METHODS.has(key) ? { ...(value as object), security: [] } : value])),
-  ]));
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    paths[path] = Object.fromEntries(Object.entries(item).map(([key, value]) =>
+      [key, value && typeof value === 'object' && 'security' in value ? { ...value, security: [] } : value]));
+  }
   return { ...document, security: [], paths };
 }
-
-const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
