@@ -12,7 +12,7 @@ import { ApiError, validationFailed, type FieldError } from '../platform/errors.
 import type { IdempotencyFacility } from '../platform/idempotency.js';
 import type { Authenticator } from '../platform/principal.js';
 import { NO_BODY, readJsonBody } from './body.js';
-import { checkHeaders, parseQuery, unstorableStrings } from './inputs.js';
+import { checkHeaders, parseQuery, queryParameters, unstorableStrings } from './inputs.js';
 import type { IdempotentContext, RequestContext } from './context.js';
 import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
 import { authenticate, credentialsOf } from './security.js';
@@ -40,6 +40,7 @@ export const notBuilt = () => new ApiError(501, 'NOT_IMPLEMENTED', 'This operati
 export function operationHandler(meta: OperationMeta, handler: AnyHandler | undefined, deps: DispatchDeps) {
   const v = validators[meta.operationId as OperationId];
   const style = meta.errorStyle;
+  const queryParams = queryParameters(meta.parameters);
   const check = (part: FieldError['in'], validate: ValidateFunction | undefined, value: unknown, errors: FieldError[]) => {
     if (validate && !validate(value)) errors.push(...toFieldErrors(validate.errors, part, style));
   };
@@ -50,7 +51,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     requireRoles(meta, principal);
 
     const path = { ...routed.request.params } as Record<string, unknown>;
-    const { query, errors } = parseQuery(koa.querystring, meta.parameters, style);
+    const { query, errors } = parseQuery(koa.querystring, queryParams, style);
     const headers = v.header ? { ...koa.headers } : undefined;
     check('path', v.path, path, errors);
     check('query', v.query, query, errors);

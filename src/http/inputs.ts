@@ -44,11 +44,20 @@ export function unstorableStrings(value: unknown, style: Style, path: string[] =
   return found;
 }
 
+/** An operation's query parameters by name: built once per operation, read on each of its requests. */
+export type QueryParameters = ReadonlyMap<string, ParameterMeta>;
+
+export const queryParameters = (parameters: readonly ParameterMeta[]): QueryParameters =>
+  new Map(parameters.filter((p) => p.in === 'query').map((p) => [p.name, p]));
+
+/** A name or value of the query string, `+` meaning a space; throws URIError on malformed percent-encoding. */
+const decoded = (raw: string) => (raw.includes('%') || raw.includes('+') ? decodeURIComponent(raw.replace(/\+/g, ' ')) : raw);
+
 /**
  * The query string, decoded strictly: malformed percent-encoding and repeated parameters are errors; an
  * empty value of a nullable parameter means it is left out; numbers must be written in plain decimal.
  */
-export function parseQuery(querystring: string, parameters: readonly ParameterMeta[], style: Style): { query: Record<string, unknown>; errors: FieldError[] } {
+export function parseQuery(querystring: string, byName: QueryParameters, style: Style): { query: Record<string, unknown>; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const values = new Map<string, string[]>();
   for (const pair of querystring ? querystring.split('&') : []) {
@@ -58,8 +67,8 @@ export function parseQuery(querystring: string, parameters: readonly ParameterMe
     let name: string;
     let value: string;
     try {
-      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-      value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+      name = decoded(rawName);
+      value = decoded(rawValue);
     } catch {
       errors.push(error('query', rawName, style, 'is not valid percent-encoded UTF-8', 'Input should be valid percent-encoded UTF-8', 'value_error'));
       continue;
@@ -67,7 +76,6 @@ export function parseQuery(querystring: string, parameters: readonly ParameterMe
     values.set(name, [...(values.get(name) ?? []), value]);
   }
   const query: Record<string, unknown> = {};
-  const byName = new Map(parameters.filter((p) => p.in === 'query').map((p) => [p.name, p]));
   for (const [name, given] of values) {
     const param = byName.get(name);
     if (!param) { query[name] = given.length === 1 ? given[0] : given; continue; } // the validator names it unknown

@@ -19,7 +19,10 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
     const requestId = VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = performance.now();
     koa.state.requestId = requestId;
-    koa.state.log = log.child({ requestId });
+    // The request's logger (each line carries the request id), made when first used: most requests write
+    // the access line alone, which the root logger writes with the id itself.
+    let child: Logger | undefined;
+    Object.defineProperty(koa.state, 'log', { get: () => (child ??= log.child({ requestId })) });
     koa.set('X-Request-Id', requestId);
     try {
       await next();
@@ -27,9 +30,9 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
       writeError(koa, error, config);
     } finally {
       const operation = koa.state.operation as OperationMeta | undefined;
-      const line = { method: koa.method, path: koa.path, operationId: operation?.operationId, status: koa.status, ms: Math.round((performance.now() - started) * 10) / 10 };
-      if (koa.status >= 500) koa.state.log.error(line, 'request');
-      else koa.state.log.info(line, 'request');
+      const line = { requestId, method: koa.method, path: koa.path, operationId: operation?.operationId, status: koa.status, ms: Math.round((performance.now() - started) * 10) / 10 };
+      if (koa.status >= 500) log.error(line, 'request');
+      else log.info(line, 'request');
     }
   };
 }

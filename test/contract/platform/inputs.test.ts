@@ -35,6 +35,21 @@ describe('numbers in query parameters', () => {
     expect((await res.json()).errors).toEqual([expect.objectContaining({ in: 'query', field: 'page', message: 'must be given once, not 2 times' })]);
   });
 
+  it('decodes percent-encoding in names and values, and + as a space', async () => {
+    for (const query of ['%6Cimit=51', 'limit=5%31', 'l%69mit=%35%31']) {
+      const res = await raw(`/api/spaces?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(fieldsOf(await res.json()), query).toEqual(['query:limit']);
+    }
+    const alice = await newUser('Alice');
+    await createSpace({ body: { name: 'Quasar plus+sign' }, ...alice.as });
+    await createSpace({ body: { name: 'Quasar plus sign' }, ...alice.as });
+    const names = async (query: string) => ((await (await raw(`/api/spaces?${query}`)).json()).spaces as Array<{ name: string }>).map((s) => s.name);
+    expect(await names('search=quasar+plus+sign')).toEqual(['Quasar plus sign']);
+    expect(await names('search=quasar%20plus%20sign')).toEqual(['Quasar plus sign']);
+    expect(await names('search=quasar%20plus%2Bsign')).toEqual(['Quasar plus+sign']);
+  });
+
   it('refuses malformed percent-encoding and NUL in a query value, naming the parameter', async () => {
     for (const query of ['search=a%00b', 'search=%E0%A4', 'search=%ED%A0%80']) {
       const res = await raw(`/api/spaces?${query}`);

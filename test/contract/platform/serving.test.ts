@@ -1,5 +1,6 @@
 // The platform around the operations: the docs, the bundled contract, request ids, routing errors, internal
 // errors, and the admin role.
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { listVerificationRequests } from '@platform/client';
 import { doc } from '../../helpers/contract.js';
@@ -50,6 +51,31 @@ describe('serving the contract', () => {
     } finally {
       await doomed.stop().catch(() => undefined);
     }
+  });
+});
+
+describe('the log', () => {
+  it('writes one access line per request, and every line of a request carries its id', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const logged = await startTestServer({}, { log });
+    try {
+      const ok = await fetch(`${logged.baseUrl}/api/spaces?limit=5`, { headers: { 'X-Request-Id': 'trace-ok' } });
+      expect(ok.status).toBe(200);
+      await logged.platform.database.knex.destroy();
+      const failed = await fetch(`${logged.baseUrl}/api/spaces`, { headers: { 'X-Request-Id': 'trace-500' } });
+      expect(failed.status).toBe(500);
+    } finally {
+      await logged.stop().catch(() => undefined);
+    }
+    const access = lines.filter((l) => l.msg === 'request');
+    expect(access.find((l) => l.requestId === 'trace-ok')).toMatchObject({ level: 30, method: 'GET', path: '/api/spaces', operationId: 'listSpaces', status: 200, ms: expect.any(Number) });
+    expect(access.find((l) => l.requestId === 'trace-500')).toMatchObject({ level: 50, operationId: 'listSpaces', status: 500 });
+    // The handler's failure is logged with the request's id, before its access line.
+    const failure = lines.findIndex((l) => l.msg === 'unhandled error' && l.requestId === 'trace-500');
+    expect(failure).toBeGreaterThan(-1);
+    expect(failure).toBeLessThan(lines.findIndex((l) => l.msg === 'request' && l.requestId === 'trace-500'));
+    expect(lines.filter((l) => l.requestId === 'trace-ok')).toHaveLength(1);
   });
 });
 
