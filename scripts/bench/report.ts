@@ -54,6 +54,8 @@ export interface RunReport {
   database: string;
   node: string;
   cpus: string;
+  /** The share of the machine's CPU time the hypervisor gave to other guests while servers ran (steal.ts). */
+  stolenShare?: number;
   spaces: number;
   publicSpaces: number;
   searchTerm: string;
@@ -89,10 +91,14 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 10 ? String(Math.round(n)) : n.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
+/** The machine line's note on steal time, where it was measured. */
+const stolen = (r: RunReport) => (r.stolenShare === undefined ? ''
+  : ` CPU time stolen by the hypervisor while the servers ran: ${(r.stolenShare * 100).toFixed(0)}% (/proc/stat; a virtual machine whose host is busy runs everything slower, unevenly).`);
+
 export function renderMarkdown(r: RunReport): string {
   if (r.section.startsWith('streams') && r.streamFanout) {
     return [`## Room streams${r.section.endsWith('pglite') ? ' (PGlite)' : ''}`, '', `- Date: ${r.date}`, `- Command: \`${r.command}\``,
-      `- Database: ${r.database}`, `- Machine: ${r.cpus}; Node ${r.node}. 2 cores; clients, servers and Postgres share them.`, '',
+      `- Database: ${r.database}`, `- Machine: ${r.cpus}; Node ${r.node}. 2 cores; clients, servers and Postgres share them.${stolen(r)}`, '',
       ...renderFanout(r.streamFanout)].join('\n');
   }
   const lines: string[] = [];
@@ -129,7 +135,7 @@ export function renderMarkdown(r: RunReport): string {
       `largest a page after its first ${int(r.cs.middle)} entries (by \`cursor\`); an official community with conversations of ${sizes} messages ` +
       '(customer and AI in turn) whose newest page the creator reads. Communities made through the services; customers, conversations and messages by bulk SQL.');
   }
-  lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.`);
+  lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.${stolen(r)}`);
   lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
   if (r.endpoints.length) lines.push(`- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
     `${r.seconds} s measured in ${r.rounds} rounds, the servers' order reversed every round; each server in its own process, ` +

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { SeededRooms } from './seed-rooms.js';
 import { CS_SIZES, PAGE, type SeededCs } from './seed-cs.js';
 import { measureStreamFanout } from './stream-fanout.js';
+import { cpuTimes, stolenShare } from './steal.js';
 
 const TARGET_RATIO = 0.9;
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -462,6 +463,7 @@ async function main(): Promise<void> {
 
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
     // reads first so that the spaces POST creates come after every read of every server.
+    const measuring = cpuTimes();
     const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
     // The agent chat alone (`--only agent-chat`) has its own section: a run of it leaves the communities' rows be.
     if (only.size === 1 && only.has('agent-chat')) report.section = database.url ? 'agent-chat' : 'agent-chat-pglite';
@@ -507,6 +509,7 @@ async function main(): Promise<void> {
       await Promise.all(servers.map((server) => server.child.stop()));
     }
 
+    report.stolenShare = stolenShare(measuring, cpuTimes());
     const markdown = renderMarkdown(report);
     console.log(`\n${markdown}`);
     writeDocument(opts.out, report, markdown);
