@@ -1,5 +1,5 @@
-// CPU time the hypervisor gave to other guests ("steal", /proc/stat): on a shared virtual machine it is why
-// the same server's cost moves from run to run, so a report says how much of the run's CPU time it took.
+// CPU time the hypervisor gave to other guests ("steal", /proc/stat): on a shared virtual machine one reason
+// the same server's cost can move from run to run, so a report says how much of the run's CPU time it took.
 import { readFileSync } from 'node:fs';
 
 export interface CpuTimes {
