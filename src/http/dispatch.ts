@@ -79,13 +79,12 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
       principal,
       credentials: meta.auth === 'none' ? [] : credentialsOf(koa),
       requestId: koa.state.requestId as string,
-      log: koa.state.log as Logger,
+      get log() { return koa.state.log as Logger; }, // the request's logger is made only if something logs
       clientIp,
       secure: koa.secure,
       baseUrl: `${koa.protocol}://${koa.host}`,
     };
     const request = { path, query, headers, body };
-    const log = koa.state.log as Logger;
 
     let result: AnyResult;
     try {
@@ -93,7 +92,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
         const outcome = await runIdempotent(deps.idempotency, meta, principal!, validated, async (trx) => {
           const first = await call(request, { ...ctx, principal: principal!, trx } satisfies IdempotentContext);
           // Checked before it is stored: a reply that violates the contract must not be replayed for a day.
-          checkResponse(deps, meta, first.status, first.body, v.responses[first.status], log);
+          checkResponse(deps, meta, first.status, first.body, v.responses[first.status], ctx);
           result = first;
           return { status: first.status, body: first.body };
         });
@@ -109,11 +108,11 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     if (result.headers) koa.set(result.headers);
     if (result.stream) {
       const validate = v.responses[result.status];
-      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, log) : undefined,
+      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, ctx) : undefined,
         { keepAliveMs: deps.config.sseKeepAliveMs });
       return;
     }
-    if (!meta.idempotency) checkResponse(deps, meta, result.status, result.body, v.responses[result.status], log);
+    if (!meta.idempotency) checkResponse(deps, meta, result.status, result.body, v.responses[result.status], ctx);
     koa.status = result.status;
     if (result.body === undefined) {
       koa.body = null;
@@ -135,8 +134,13 @@ const isBinary = (meta: OperationMeta, status: number) => {
   return type !== undefined && !/json|event-stream/.test(type);
 };
 
+/** Where a request's logger is read from, when there is something to log (middleware.ts makes it on first read). */
+export interface LogSource {
+  readonly log: Logger;
+}
+
 /** Checks a response against the contract: always in `strict` mode, for a sample in `sample` mode. */
-export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: OperationMeta, status: number, body: unknown, validate: ValidateFunction | undefined, log: Logger): void {
+export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: OperationMeta, status: number, body: unknown, validate: ValidateFunction | undefined, source: LogSource): void {
   const { responseValidation, responseSampleRate } = deps.config;
   if (responseValidation === 'off' || (responseValidation === 'sample' && Math.random() >= responseSampleRate)) return;
   let problem: string | undefined;
@@ -146,5 +150,5 @@ export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: Operatio
   if (!problem) return;
   const message = `${meta.operationId} ${status} violates the contract: ${problem}`;
   if (responseValidation === 'strict') throw new ContractViolation(message);
-  log.warn({ operationId: meta.operationId, status, problem }, 'response violates the contract');
+  source.log.warn({ operationId: meta.operationId, status, problem }, 'response violates the contract');
 }

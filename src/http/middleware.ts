@@ -52,7 +52,7 @@ function writeError(koa: Koa.Context, error: unknown, config: Config): void {
   let wire: WireError = toWireError(apiError, style, koa.path, requestId);
   if (operation && wire.status !== 500) {
     try {
-      checkResponse({ config }, operation, wire.status, wire.body, validators[operation.operationId as keyof typeof validators].responses[wire.status], koa.state.log);
+      checkResponse({ config }, operation, wire.status, wire.body, validators[operation.operationId as keyof typeof validators].responses[wire.status], koa.state);
     } catch (violation) {
       // strict: an undocumented status or code is a server bug, answered like any other.
       koa.state.log.error({ err: violation }, 'unhandled error');

@@ -21,7 +21,7 @@ function setup(responseValidation: 'strict' | 'sample' | 'off', responseSampleRa
   const lines: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   const deps = { config: testConfig({ responseValidation, responseSampleRate }) } as DispatchDeps;
-  return { lines, check: (status: number, body: unknown) => checkResponse(deps, meta, status, body, validators.getHealth.responses[status], log) };
+  return { lines, check: (status: number, body: unknown) => checkResponse(deps, meta, status, body, validators.getHealth.responses[status], { log }) };
 }
 
 describe('response validation', () => {

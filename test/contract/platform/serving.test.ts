@@ -77,6 +77,23 @@ describe('the log', () => {
     expect(failure).toBeLessThan(lines.findIndex((l) => l.msg === 'request' && l.requestId === 'trace-500'));
     expect(lines.filter((l) => l.requestId === 'trace-ok')).toHaveLength(1);
   });
+
+  it('makes a request its own child logger only when something besides the access line logs for it', async () => {
+    const log = pino({ level: 'info' }, { write: () => undefined });
+    const logged = await startTestServer({}, { log });
+    const child = log.child.bind(log);
+    let children = 0;
+    log.child = ((...args: Parameters<typeof child>) => { children += 1; return child(...args); }) as typeof log.child;
+    try {
+      expect((await fetch(`${logged.baseUrl}/api/spaces?limit=5`)).status).toBe(200);
+      expect(children).toBe(0);
+      await logged.platform.database.knex.destroy();
+      expect((await fetch(`${logged.baseUrl}/api/spaces`)).status).toBe(500);
+      expect(children).toBe(1);
+    } finally {
+      await logged.stop().catch(() => undefined);
+    }
+  });
 });
 
 describe('admin operations', () => {
