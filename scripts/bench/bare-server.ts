@@ -24,7 +24,12 @@ const SPACE_PATH = /^\/api\/spaces\/([^/]+)$/;
 
 runChild(async () => {
   const config = benchConfig(targetFromEnv());
-  const database = await openDatabase(config, { migrate: false });
+  // Opened as the platform opens it, migration check included (the schema is migrated already: it reads).
+  // Not for the check itself: a process that has parsed more than four result shapes (the check's queries)
+  // runs pg's per-row object spread through V8's megamorphic slow path, ~0.14 M instructions a request on the
+  // message page (valgrind --tool=callgrind). A bare server that skipped it kept that site polymorphic: a
+  // state of pg's own code that no long-running server, the platform included, stays in.
+  const database = await openDatabase(config);
   const q = new BareQueries(database.knex);
   const communities = new BareCommunities(database.knex, config.platformFeeShare);
   const rooms = new BareRooms(database.knex);
