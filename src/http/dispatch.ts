@@ -149,7 +149,7 @@ class HandlerContext implements RequestContext {
   declare readonly baseUrl: string;
   declare readonly trx?: Transaction;
 
-  constructor(private readonly state: RequestState, fields: ContextFields) {
+  constructor(private readonly state: RequestState, private readonly fields: ContextFields) {
     Object.assign(this, fields);
   }
 
@@ -159,12 +159,7 @@ class HandlerContext implements RequestContext {
 
   /** The same context for an idempotent operation's effect, which runs in the facility's transaction. */
   inTransaction(trx: Transaction): IdempotentContext {
-    return new HandlerContext(this.state, { ...this.fields(), trx }) as IdempotentContext;
-  }
-
-  private fields(): ContextFields {
-    const { principal, credentials, requestId, clientIp, secure, baseUrl } = this;
-    return { principal, credentials, requestId, clientIp, secure, baseUrl };
+    return new HandlerContext(this.state, { ...this.fields, trx }) as IdempotentContext;
   }
 }
 
