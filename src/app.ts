@@ -109,15 +109,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Background jobs, on every instance (each is safe to run concurrently): idempotency keys are kept their
   // retention, then purged; monthly renewals are charged when due; pending voice cloning is retried.
-  // Queued agent runs are executed, and stale ones reaped, by the run worker.
+  // Queued agent runs are executed, and stale ones reaped, by the run worker; agent calls whose server died
+  // are refunded by the agent-call reaper.
   const timers: NodeJS.Timeout[] = [];
   if (options.jobs !== false) {
+    // The embedded database has one process, this one: what a previous process left running died with it.
+    if (database.kind === 'pglite') await Promise.all([services.agentCalls.reap(0), services.rooms.worker.reap(0)]);
     timers.push(
       every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
       every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
       every(VOICE_CLONING_MS, () => services.lounges.cloneVoices(), 'voice cloning', log),
     );
     services.rooms.worker.start(log);
+    services.agentCalls.start(log);
   }
 
   return {
@@ -129,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     endStreams: () => services.rooms.streams.feeds.cutAll(),
     close: async () => {
       for (const timer of timers) clearInterval(timer);
+      await services.agentCalls.stop(); // refunds the calls still running: this server cannot finish them
       await services.rooms.worker.stop();
       services.rooms.streams.feeds.close();
       await redis?.quit().catch(() => redis.disconnect());

@@ -68,8 +68,12 @@ export interface Config {
 export interface AgentConfig {
   baseUrl?: string;
   apiKey?: string;
-  /** No first chunk, or no next chunk, within this long: the call fails with AGENT_TIMEOUT (and is refunded before a chunk). */
+  /** No first chunk, or no next chunk, within this long: the call fails with AGENT_TIMEOUT (and is refunded). */
   timeoutMs: number;
+  /** How often an instance marks the paid agent calls it runs alive. */
+  callHeartbeatMs: number;
+  /** An agent call with no heartbeat for this long (its server died) is refunded by any instance. */
+  callStaleAfterMs: number;
 }
 
 export interface RunsConfig {
@@ -143,7 +147,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),
     sseKeepAliveMs: Math.max(1000, number(env.SSE_KEEP_ALIVE_MS, 15_000)),
     roomStreamBufferEvents: Math.max(1, Math.round(number(env.ROOM_STREAM_BUFFER_EVENTS, 1000))),
-    agent: { baseUrl: env.AGENT_BASE_URL || undefined, apiKey: env.AGENT_API_KEY || undefined, timeoutMs: number(env.AGENT_TIMEOUT_MS, 60_000) },
+    agent: {
+      baseUrl: env.AGENT_BASE_URL || undefined,
+      apiKey: env.AGENT_API_KEY || undefined,
+      timeoutMs: number(env.AGENT_TIMEOUT_MS, 60_000),
+      callHeartbeatMs: Math.max(50, number(env.AGENT_CALL_HEARTBEAT_MS, 5000)),
+      callStaleAfterMs: Math.max(500, number(env.AGENT_CALL_STALE_AFTER_MS, 30_000)),
+    },
     runs: {
       concurrency: Math.max(1, number(env.RUN_CONCURRENCY, 4)),
       perRoom: Math.max(1, number(env.RUN_ROOM_CONCURRENCY, 2)),

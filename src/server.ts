@@ -1,6 +1,7 @@
 // `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, cut live room streams off (their clients
-// reconnect and resume), let in-flight requests finish (10 s at most), then close the database (releasing
-// the embedded database's lock, or the event bus's listening connection).
+// reconnect and resume), let in-flight requests and agent calls finish (10 s at most; calls still running
+// then are refunded), then close the database (releasing the embedded database's lock, or the event bus's
+// listening connection).
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { openDatabase } from './platform/database.js';
@@ -45,6 +46,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   platform.log.info({ signal }, 'shutting down');
+  const deadline = Date.now() + 10_000;
   const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
@@ -52,6 +54,8 @@ async function shutdown(signal: string) {
     platform.endStreams(); // endless by design: cut now, their clients resume on another instance
   });
   clearTimeout(forced);
+  // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
+  await platform.services.agentCalls.idle(deadline - Date.now());
   await platform.close();
   platform.log.flush(() => process.exit(0));
 }

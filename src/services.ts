@@ -13,6 +13,7 @@ import { ConversationChat } from './conversations/chat.js';
 import { ConversationsService } from './conversations/service.js';
 import { LoungeService } from './lounge/service.js';
 import { OfficialService } from './official/service.js';
+import { AgentCalls } from './communities/agent-calls.js';
 import { CommunityAgentChat } from './communities/agent-chat.js';
 import { RenewalJob } from './communities/renewals.js';
 import { CommunitiesService } from './communities/service.js';
@@ -35,6 +36,7 @@ export interface Services {
   media: MediaService;
   communities: CommunitiesService;
   communityChat: CommunityAgentChat;
+  agentCalls: AgentCalls;
   renewals: RenewalJob;
   conversations: ConversationsService;
   conversationChat: ConversationChat;
@@ -59,6 +61,9 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
   const conversations = new ConversationsService(knex, clock);
   communities.onStaffExit((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
+  const agentCalls = new AgentCalls(knex, clock, wallet, {
+    heartbeatMs: config.agent.callHeartbeatMs, staleAfterMs: config.agent.callStaleAfterMs, platformFeeShare: config.platformFeeShare,
+  });
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
   const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider());
@@ -76,8 +81,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
     wallet,
     media,
     communities,
-    communityChat: new CommunityAgentChat(knex, clock, communities, wallet, media, agent, speech,
-      { timeoutMs: config.agent.timeoutMs, platformFeeShare: config.platformFeeShare }),
+    communityChat: new CommunityAgentChat(knex, clock, communities, agentCalls, media, agent, speech, { timeoutMs: config.agent.timeoutMs }),
+    agentCalls,
     renewals: new RenewalJob(knex, clock, communities, wallet),
     conversations,
     conversationChat: new ConversationChat(knex, conversations, media, agent, speech, {

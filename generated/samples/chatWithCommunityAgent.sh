@@ -5,5 +5,6 @@ curl -sS -N -X POST 'http://localhost:3000/api/communities/0b6f1c52-3c1e-4b7a-9a
   -H 'Content-Type: application/json' \
   -d '{
   "content": "What'\''s new in the latest release?",
-  "listingId": "6a1d3f9e-2b47-4c8a-9e15-7f3b2d4c5a21"
+  "listingId": "6a1d3f9e-2b47-4c8a-9e15-7f3b2d4c5a21",
+  "expectedFee": 0.5
 }'

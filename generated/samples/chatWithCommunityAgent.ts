@@ -9,6 +9,7 @@ try {
     body: {
       content: "What's new in the latest release?",
       listingId: '6a1d3f9e-2b47-4c8a-9e15-7f3b2d4c5a21',
+      expectedFee: 0.5,
     },
   });
   for await (const event of stream) console.log(event.type, event);

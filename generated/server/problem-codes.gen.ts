@@ -64,6 +64,7 @@ export const problemCodes = {
   OWNER_CANNOT_LEAVE: { statuses: [409], type: '/problems/owner-cannot-leave', docs: '/docs#/section/errors/problem-codes#problem-owner-cannot-leave' },
   PARTICIPANT_NOT_ACTIVE: { statuses: [409], type: '/problems/participant-not-active', docs: '/docs#/section/errors/problem-codes#problem-participant-not-active' },
   PAYLOAD_TOO_LARGE: { statuses: [413], type: '/problems/payload-too-large', docs: '/docs#/section/errors/problem-codes#problem-payload-too-large' },
+  PRICE_CHANGED: { statuses: [409], type: '/problems/price-changed', docs: '/docs#/section/errors/problem-codes#problem-price-changed' },
   RATE_LIMITED: { statuses: [429], type: '/problems/rate-limited', docs: '/docs#/section/errors/problem-codes#problem-rate-limited' },
   ROOM_ARCHIVED: { statuses: [409], type: '/problems/room-archived', docs: '/docs#/section/errors/problem-codes#problem-room-archived' },
   SESSION_ENDED: { statuses: [409], type: '/problems/session-ended', docs: '/docs#/section/errors/problem-codes#problem-session-ended' },

@@ -1802,14 +1802,90 @@ return errors === 0;
 }
 validate82.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunityMemberRole_body = validate89;
-const schema39 = {"$ref":"contract#/$defs/CommunityMemberUpdateRequest","$id":"updateCommunityMemberRole_body"};
-const schema40 = {"type":"object","title":"CommunityMemberUpdateRequest","description":"The member's new role.","required":["role"],"additionalProperties":false,"properties":{"role":{"type":"string","enum":["moderator","member"],"description":"`moderator` appoints the member a moderator; `member` removes a moderator's (or a CS agent's) role.\nThe creator's role never changes, and CS agents are made with `inviteCsAgent`.\n"}}};
+exports.joinCommunity_body = validate89;
+const schema39 = {"$ref":"contract#/$defs/JoinCommunityRequest","$id":"joinCommunity_body"};
+const schema40 = {"type":"object","title":"JoinCommunityRequest","description":"The prices the caller agreed to, as `getCommunity` showed them. Each one sent must equal the community's\ncurrent price, or the join is refused with 409 `PRICE_CHANGED` (carrying the current prices) and nothing\nis charged. Omit a field to accept whatever the current price is.\n","additionalProperties":false,"properties":{"expectedJoinFee":{"$ref":"contract#/$defs/CommunityFeeInput","description":"The `joinFee` the caller saw, in credits."},"expectedMonthlyFee":{"$ref":"contract#/$defs/CommunityFeeInput","description":"The `monthlyFee` the caller saw, in credits. It is also the most this member's renewals will ever\ncharge (see the Money guide).\n"}}};
 
 function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate90.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "expectedJoinFee") || (key0 === "expectedMonthlyFee"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.expectedJoinFee !== undefined){
+if(!(validate75(data.expectedJoinFee, {instancePath:instancePath+"/expectedJoinFee",parentData:data,parentDataProperty:"expectedJoinFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+}
+if(data.expectedMonthlyFee !== undefined){
+if(!(validate75(data.expectedMonthlyFee, {instancePath:instancePath+"/expectedMonthlyFee",parentData:data,parentDataProperty:"expectedMonthlyFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate90.errors = vErrors;
+return errors === 0;
+}
+validate90.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="joinCommunity_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate89.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+validate89.errors = vErrors;
+return errors === 0;
+}
+validate89.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.updateCommunityMemberRole_body = validate94;
+const schema41 = {"$ref":"contract#/$defs/CommunityMemberUpdateRequest","$id":"updateCommunityMemberRole_body"};
+const schema42 = {"type":"object","title":"CommunityMemberUpdateRequest","description":"The member's new role.","required":["role"],"additionalProperties":false,"properties":{"role":{"type":"string","enum":["moderator","member"],"description":"`moderator` appoints the member a moderator; `member` removes a moderator's (or a CS agent's) role.\nThe creator's role never changes, and CS agents are made with `inviteCsAgent`.\n"}}};
+
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate95.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1852,7 +1928,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "moderator") || (data0 === "member"))){
-const err3 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema40.properties.role.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema42.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1873,40 +1949,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate90.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
-validate90.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunityMemberRole_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate89.evaluated;
+const evaluated0 = validate94.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate90(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+if(!(validate95(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
 errors = vErrors.length;
 }
-validate89.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
-validate89.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate94.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.addCommunityAgent_body = validate92;
-const schema41 = {"$ref":"contract#/$defs/CommunityAgentAddRequest","$id":"addCommunityAgent_body"};
-const schema42 = {"type":"object","title":"CommunityAgentAddRequest","description":"The agent listing to add.","required":["listingId"],"additionalProperties":false,"properties":{"listingId":{"type":"string","format":"uuid","description":"Agent listing UUID. The listing must be public or the caller's own."}}};
+exports.addCommunityAgent_body = validate97;
+const schema43 = {"$ref":"contract#/$defs/CommunityAgentAddRequest","$id":"addCommunityAgent_body"};
+const schema44 = {"type":"object","title":"CommunityAgentAddRequest","description":"The agent listing to add.","required":["listingId"],"additionalProperties":false,"properties":{"listingId":{"type":"string","format":"uuid","description":"Agent listing UUID. The listing must be public or the caller's own."}}};
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate93.evaluated;
+const evaluated0 = validate98.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1972,40 +2048,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate93.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
-validate93.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate98.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="addCommunityAgent_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate92.evaluated;
+const evaluated0 = validate97.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+if(!(validate98(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
 errors = vErrors.length;
 }
-validate92.errors = vErrors;
+validate97.errors = vErrors;
 return errors === 0;
 }
-validate92.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate97.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.sendCommunityMessage_body = validate95;
-const schema43 = {"$ref":"contract#/$defs/CommunityMessageCreateRequest","$id":"sendCommunityMessage_body"};
-const schema44 = {"type":"object","title":"CommunityMessageCreateRequest","description":"A text message.","required":["content"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"Message text, 1 to 5000 characters, with at least one non-space character.","examples":["Hello!"]}}};
+exports.sendCommunityMessage_body = validate100;
+const schema45 = {"$ref":"contract#/$defs/CommunityMessageCreateRequest","$id":"sendCommunityMessage_body"};
+const schema46 = {"type":"object","title":"CommunityMessageCreateRequest","description":"A text message.","required":["content"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"Message text, 1 to 5000 characters, with at least one non-space character.","examples":["Hello!"]}}};
 
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate96.evaluated;
+const evaluated0 = validate101.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2091,40 +2167,40 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate96.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
-validate96.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate101.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="sendCommunityMessage_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate95.evaluated;
+const evaluated0 = validate100.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+if(!(validate101(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
 errors = vErrors.length;
 }
-validate95.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
-validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate100.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.chatWithCommunityAgent_body = validate98;
-const schema45 = {"$ref":"contract#/$defs/CommunityAgentChatRequest","$id":"chatWithCommunityAgent_body"};
-const schema46 = {"type":"object","title":"CommunityAgentChatRequest","description":"The member's message and the agent that should answer it.","required":["content","listingId"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"User message, 1 to 5000 characters with at least one non-space character.","examples":["What's new in the latest release?"]},"listingId":{"type":"string","format":"uuid","description":"Agent listing UUID; must be one of the community's agents (`listCommunityAgents`)."}}};
+exports.chatWithCommunityAgent_body = validate103;
+const schema47 = {"$ref":"contract#/$defs/CommunityAgentChatRequest","$id":"chatWithCommunityAgent_body"};
+const schema48 = {"type":"object","title":"CommunityAgentChatRequest","description":"The member's message and the agent that should answer it.","required":["content","listingId"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"User message, 1 to 5000 characters with at least one non-space character.","examples":["What's new in the latest release?"]},"listingId":{"type":"string","format":"uuid","description":"Agent listing UUID; must be one of the community's agents (`listCommunityAgents`)."},"expectedFee":{"$ref":"contract#/$defs/CommunityFeeInput","description":"The `agentCallFee` the caller saw, in credits. When it differs from the community's current\n`agentCallFee`, the call is refused with 409 `PRICE_CHANGED` (carrying the current fee) and nothing is\ncharged or stored. Omit it to accept the current fee.\n"}}};
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate99.evaluated;
+const evaluated0 = validate104.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2153,7 +2229,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "content") || (key0 === "listingId"))){
+if(!(((key0 === "content") || (key0 === "listingId")) || (key0 === "expectedFee"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -2234,6 +2310,12 @@ vErrors.push(err8);
 errors++;
 }
 }
+if(data.expectedFee !== undefined){
+if(!(validate75(data.expectedFee, {instancePath:instancePath+"/expectedFee",parentData:data,parentDataProperty:"expectedFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
 const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
@@ -2245,40 +2327,40 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate99.errors = vErrors;
+validate104.errors = vErrors;
 return errors === 0;
 }
-validate99.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate104.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="chatWithCommunityAgent_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate98.evaluated;
+const evaluated0 = validate103.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+if(!(validate104(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
 errors = vErrors.length;
 }
-validate98.errors = vErrors;
+validate103.errors = vErrors;
 return errors === 0;
 }
-validate98.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate103.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestHumanTransfer_body = validate101;
-const schema47 = {"$ref":"contract#/$defs/TransferHumanRequest","$id":"requestHumanTransfer_body"};
-const schema48 = {"type":"object","title":"TransferHumanRequest","description":"Which conversation to hand to a human. The whole body is optional.","additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"Conversation UUID; it must be the caller's conversation in this community. When omitted, the caller's\nconversation in this community is used (a customer has at most one per community).\n"}}};
+exports.requestHumanTransfer_body = validate107;
+const schema49 = {"$ref":"contract#/$defs/TransferHumanRequest","$id":"requestHumanTransfer_body"};
+const schema50 = {"type":"object","title":"TransferHumanRequest","description":"Which conversation to hand to a human. The whole body is optional.","additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"Conversation UUID; it must be the caller's conversation in this community. When omitted, the caller's\nconversation in this community is used (a customer has at most one per community).\n"}}};
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate102.evaluated;
+const evaluated0 = validate108.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2334,204 +2416,6 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate102.errors = vErrors;
-return errors === 0;
-}
-validate102.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="requestHumanTransfer_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate101.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate102(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
-errors = vErrors.length;
-}
-validate101.errors = vErrors;
-return errors === 0;
-}
-validate101.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.acceptTransfer_body = validate104;
-const schema49 = {"$ref":"contract#/$defs/TransferAcceptRequest","$id":"acceptTransfer_body"};
-const schema50 = {"type":"object","title":"TransferAcceptRequest","description":"The waiting conversation to take.","required":["conversationId"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"Conversation UUID, in this community."}}};
-
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate105.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.conversationId === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "conversationId"},message:"must have required property '"+"conversationId"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "conversationId")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.conversationId !== undefined){
-let data0 = data.conversationId;
-if(typeof data0 === "string"){
-if(!(formats6.test(data0))){
-const err2 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate105.errors = vErrors;
-return errors === 0;
-}
-validate105.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="acceptTransfer_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate104.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate105(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
-errors = vErrors.length;
-}
-validate104.errors = vErrors;
-return errors === 0;
-}
-validate104.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.resolveConversation_body = validate107;
-const schema51 = {"$ref":"contract#/$defs/ResolveRequest","$id":"resolveConversation_body"};
-const schema52 = {"type":"object","title":"ResolveRequest","description":"The conversation to resolve.","required":["conversationId"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"Conversation UUID, in this community."}}};
-
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate108.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.conversationId === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "conversationId"},message:"must have required property '"+"conversationId"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "conversationId")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.conversationId !== undefined){
-let data0 = data.conversationId;
-if(typeof data0 === "string"){
-if(!(formats6.test(data0))){
-const err2 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
 validate108.errors = vErrors;
 return errors === 0;
 }
@@ -2539,7 +2423,7 @@ validate108.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="resolveConversation_body" */;
+/*# sourceURL="requestHumanTransfer_body" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate107.evaluated;
@@ -2558,14 +2442,212 @@ return errors === 0;
 }
 validate107.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.inviteCsAgent_body = validate110;
-const schema53 = {"$ref":"contract#/$defs/InviteCsRequest","$id":"inviteCsAgent_body"};
-const schema54 = {"type":"object","title":"InviteCsRequest","description":"The user to make a CS agent.","required":["userId"],"additionalProperties":false,"properties":{"userId":{"type":"string","format":"uuid","description":"User ID to invite."}}};
+exports.acceptTransfer_body = validate110;
+const schema51 = {"$ref":"contract#/$defs/TransferAcceptRequest","$id":"acceptTransfer_body"};
+const schema52 = {"type":"object","title":"TransferAcceptRequest","description":"The waiting conversation to take.","required":["conversationId"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"Conversation UUID, in this community."}}};
 
 function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate111.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.conversationId === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "conversationId"},message:"must have required property '"+"conversationId"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "conversationId")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.conversationId !== undefined){
+let data0 = data.conversationId;
+if(typeof data0 === "string"){
+if(!(formats6.test(data0))){
+const err2 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate111.errors = vErrors;
+return errors === 0;
+}
+validate111.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="acceptTransfer_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate110.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate111(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+errors = vErrors.length;
+}
+validate110.errors = vErrors;
+return errors === 0;
+}
+validate110.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.resolveConversation_body = validate113;
+const schema53 = {"$ref":"contract#/$defs/ResolveRequest","$id":"resolveConversation_body"};
+const schema54 = {"type":"object","title":"ResolveRequest","description":"The conversation to resolve.","required":["conversationId"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"Conversation UUID, in this community."}}};
+
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate114.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.conversationId === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "conversationId"},message:"must have required property '"+"conversationId"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "conversationId")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.conversationId !== undefined){
+let data0 = data.conversationId;
+if(typeof data0 === "string"){
+if(!(formats6.test(data0))){
+const err2 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/conversationId",schemaPath:"#/properties/conversationId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate114.errors = vErrors;
+return errors === 0;
+}
+validate114.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="resolveConversation_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate113.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate114(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+errors = vErrors.length;
+}
+validate113.errors = vErrors;
+return errors === 0;
+}
+validate113.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.inviteCsAgent_body = validate116;
+const schema55 = {"$ref":"contract#/$defs/InviteCsRequest","$id":"inviteCsAgent_body"};
+const schema56 = {"type":"object","title":"InviteCsRequest","description":"The user to make a CS agent.","required":["userId"],"additionalProperties":false,"properties":{"userId":{"type":"string","format":"uuid","description":"User ID to invite."}}};
+
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate117.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2631,40 +2713,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate111.errors = vErrors;
+validate117.errors = vErrors;
 return errors === 0;
 }
-validate111.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate117.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="inviteCsAgent_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate110.evaluated;
+const evaluated0 = validate116.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate111(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate117(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
 errors = vErrors.length;
 }
-validate110.errors = vErrors;
+validate116.errors = vErrors;
 return errors === 0;
 }
-validate110.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate116.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestVerification_body = validate113;
-const schema55 = {"$ref":"contract#/$defs/VerificationRequestCreateRequest","$id":"requestVerification_body"};
-const schema56 = {"type":"object","title":"VerificationRequestCreateRequest","description":"Evidence for an admin to review. Every field is optional (an empty object is accepted), but a request\nwithout evidence is likely to be rejected.\n","additionalProperties":false,"properties":{"businessName":{"type":"string","minLength":1,"maxLength":200,"description":"Business name, 1 to 200 characters.","examples":["Acme Inc"]},"businessRegistration":{"type":"string","minLength":1,"maxLength":200,"description":"Business registration number, 1 to 200 characters.","examples":["12345"]},"documentsUrl":{"type":"string","format":"uri","maxLength":2048,"pattern":"^https?://[^/?#\\s]+","description":"URL to verification documents (http or https), up to 2048 characters."}}};
+exports.requestVerification_body = validate119;
+const schema57 = {"$ref":"contract#/$defs/VerificationRequestCreateRequest","$id":"requestVerification_body"};
+const schema58 = {"type":"object","title":"VerificationRequestCreateRequest","description":"Evidence for an admin to review. Every field is optional (an empty object is accepted), but a request\nwithout evidence is likely to be rejected.\n","additionalProperties":false,"properties":{"businessName":{"type":"string","minLength":1,"maxLength":200,"description":"Business name, 1 to 200 characters.","examples":["Acme Inc"]},"businessRegistration":{"type":"string","minLength":1,"maxLength":200,"description":"Business registration number, 1 to 200 characters.","examples":["12345"]},"documentsUrl":{"type":"string","format":"uri","maxLength":2048,"pattern":"^https?://[^/?#\\s]+","description":"URL to verification documents (http or https), up to 2048 characters."}}};
 
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate114.evaluated;
+const evaluated0 = validate120.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2810,40 +2892,40 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate114.errors = vErrors;
+validate120.errors = vErrors;
 return errors === 0;
 }
-validate114.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate120.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestVerification_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate113.evaluated;
+const evaluated0 = validate119.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate114(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(!(validate120(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
 errors = vErrors.length;
 }
-validate113.errors = vErrors;
+validate119.errors = vErrors;
 return errors === 0;
 }
-validate113.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate119.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createLounge_body = validate116;
-const schema57 = {"$ref":"contract#/$defs/LoungeCreateRequest","$id":"createLounge_body"};
-const schema58 = {"type":"object","title":"LoungeCreateRequest","description":"A new lounge. Only `name` is required.","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S","description":"Lounge name, 1 to 100 characters, not only whitespace."},"description":{"type":"string","maxLength":2000,"description":"Description, up to 2000 characters. Stored as `null` when left out."},"avatarUrl":{"type":"string","format":"uri","pattern":"^https?://[^/?#\\s]+","maxLength":2048,"description":"Avatar URL, an absolute `http` or `https` URL. Stored as `null` when left out."},"voiceSamplesUrl":{"type":"string","format":"uri","pattern":"^https://[^/?#\\s]+","maxLength":2048,"description":"HTTPS URL of the voice samples to clone the lounge agent's voice from. When given, voice cloning is\nqueued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`.\n"},"freeMinutesPerDay":{"type":"integer","minimum":0,"maximum":1440,"default":5,"description":"Free voice minutes per member per day (UTC), 0 to 1440."},"subscriptionPriceCents":{"type":"integer","minimum":0,"maximum":10000000,"default":0,"description":"Monthly subscription price in cents (the reference's unit), 0 to 10,000,000; `0` means no subscription is offered."},"defaultAgentListingId":{"type":"string","format":"uuid","description":"The agent listing that chats in the lounge: one the caller owns, or a public one. Any other id\n(unknown, or someone else's private listing) is a 404 `AGENT_LISTING_NOT_FOUND`.\n"}}};
+exports.createLounge_body = validate122;
+const schema59 = {"$ref":"contract#/$defs/LoungeCreateRequest","$id":"createLounge_body"};
+const schema60 = {"type":"object","title":"LoungeCreateRequest","description":"A new lounge. Only `name` is required.","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S","description":"Lounge name, 1 to 100 characters, not only whitespace."},"description":{"type":"string","maxLength":2000,"description":"Description, up to 2000 characters. Stored as `null` when left out."},"avatarUrl":{"type":"string","format":"uri","pattern":"^https?://[^/?#\\s]+","maxLength":2048,"description":"Avatar URL, an absolute `http` or `https` URL. Stored as `null` when left out."},"voiceSamplesUrl":{"type":"string","format":"uri","pattern":"^https://[^/?#\\s]+","maxLength":2048,"description":"HTTPS URL of the voice samples to clone the lounge agent's voice from. When given, voice cloning is\nqueued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`.\n"},"freeMinutesPerDay":{"type":"integer","minimum":0,"maximum":1440,"default":5,"description":"Free voice minutes per member per day (UTC), 0 to 1440."},"subscriptionPriceCents":{"type":"integer","minimum":0,"maximum":10000000,"default":0,"description":"Monthly subscription price in cents (the reference's unit), 0 to 10,000,000; `0` means no subscription is offered."},"defaultAgentListingId":{"type":"string","format":"uuid","description":"The agent listing that chats in the lounge: one the caller owns, or a public one. Any other id\n(unknown, or someone else's private listing) is a 404 `AGENT_LISTING_NOT_FOUND`.\n"}}};
 
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate117.evaluated;
+const evaluated0 = validate123.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3141,40 +3223,40 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate117.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
-validate117.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createLounge_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate116.evaluated;
+const evaluated0 = validate122.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate117(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
 errors = vErrors.length;
 }
-validate116.errors = vErrors;
+validate122.errors = vErrors;
 return errors === 0;
 }
-validate116.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.reviewVerificationRequest_body = validate119;
-const schema59 = {"$ref":"contract#/$defs/VerificationRequestReview","$id":"reviewVerificationRequest_body"};
-const schema60 = {"type":"object","title":"VerificationRequestReview","description":"An admin's decision on a pending verification request.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["approved","rejected"],"description":"`approved` (the community is marked verified) or `rejected` (the community is left as it is)."},"reviewerNotes":{"type":"string","maxLength":2000,"description":"Review notes, up to 2000 characters, shown to admins in the list. Stored as `null` when left out."}}};
+exports.reviewVerificationRequest_body = validate125;
+const schema61 = {"$ref":"contract#/$defs/VerificationRequestReview","$id":"reviewVerificationRequest_body"};
+const schema62 = {"type":"object","title":"VerificationRequestReview","description":"An admin's decision on a pending verification request.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["approved","rejected"],"description":"`approved` (the community is marked verified) or `rejected` (the community is left as it is)."},"reviewerNotes":{"type":"string","maxLength":2000,"description":"Review notes, up to 2000 characters, shown to admins in the list. Stored as `null` when left out."}}};
 
-function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate120.evaluated;
+const evaluated0 = validate126.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3217,7 +3299,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "approved") || (data0 === "rejected"))){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema60.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema62.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3263,40 +3345,40 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate120.errors = vErrors;
+validate126.errors = vErrors;
 return errors === 0;
 }
-validate120.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate126.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="reviewVerificationRequest_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate119.evaluated;
+const evaluated0 = validate125.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate120(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+if(!(validate126(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
 errors = vErrors.length;
 }
-validate119.errors = vErrors;
+validate125.errors = vErrors;
 return errors === 0;
 }
-validate119.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate125.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.creditWallet_body = validate122;
-const schema61 = {"$ref":"contract#/$defs/CreditWalletRequest","$id":"creditWallet_body"};
-const schema62 = {"type":"object","title":"CreditWalletRequest","description":"Credits to add to a user's wallet, with an idempotency key.","required":["amount","reason","idempotencyKey"],"additionalProperties":false,"properties":{"amount":{"type":"number","minimum":0.01,"maximum":1000000,"multipleOf":0.01,"description":"Credits to add, more than 0 and at most 1,000,000, with at most two decimals."},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the credits are given, 1 to 500 characters; becomes the ledger entry's `description`."},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key you choose (a UUID is a good one), scoped to (admin, this operation, target user) and kept at least\n24 hours. Sending it again with the same `amount` and `reason` replays the original response with\n`Idempotent-Replayed: true` and credits nothing; with a different `amount` or `reason` it is a 409\n`IDEMPOTENCY_KEY_REUSED`.\n"}}};
+exports.creditWallet_body = validate128;
+const schema63 = {"$ref":"contract#/$defs/CreditWalletRequest","$id":"creditWallet_body"};
+const schema64 = {"type":"object","title":"CreditWalletRequest","description":"Credits to add to a user's wallet, with an idempotency key.","required":["amount","reason","idempotencyKey"],"additionalProperties":false,"properties":{"amount":{"type":"number","minimum":0.01,"maximum":1000000,"multipleOf":0.01,"description":"Credits to add, more than 0 and at most 1,000,000, with at most two decimals."},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the credits are given, 1 to 500 characters; becomes the ledger entry's `description`."},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key you choose (a UUID is a good one), scoped to (admin, this operation, target user) and kept at least\n24 hours. Sending it again with the same `amount` and `reason` replays the original response with\n`Idempotent-Replayed: true` and credits nothing; with a different `amount` or `reason` it is a 409\n`IDEMPOTENCY_KEY_REUSED`.\n"}}};
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate123.evaluated;
+const evaluated0 = validate129.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3473,41 +3555,41 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate123.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
-validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate129.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="creditWallet_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate122.evaluated;
+const evaluated0 = validate128.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+if(!(validate129(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
 errors = vErrors.length;
 }
-validate122.errors = vErrors;
+validate128.errors = vErrors;
 return errors === 0;
 }
-validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate128.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createAgentListing_body = validate125;
-const schema63 = {"$ref":"contract#/$defs/AgentListingCreateRequest","$id":"createAgentListing_body"};
-const schema64 = {"type":"object","title":"AgentListingCreateRequest","description":"A new agent listing. `name` and `model` are required; everything else is optional.","required":["name","model"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S","description":"The agent's name, 1-100 characters with at least one that is not whitespace (surrounding whitespace\ntrimmed). Names need not be unique.\n","examples":["Assistant"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the agent does, up to 2000 characters. Omitted or null means none.","examples":["A friendly helper that answers questions about your community."]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"pattern":"^https?://[^/?#\\s]+","description":"The agent's avatar image, an absolute http or https URL up to 2048 characters. Omitted or null means none.","examples":["https://cdn.example.net/agents/assistant.png"]},"model":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","description":"The language model identifier, e.g. `gpt-4o`: letters, digits and `. _ : / -`, starting with a letter\nor digit, at most 100 characters.\n","examples":["gpt-4o"]},"instructions":{"type":["string","null"],"maxLength":20000,"description":"The agent's system prompt, up to 20000 characters. Only you (the owner) will ever see it. Omitted or\nnull means none.\n","examples":["You are Assistant","a friendly helper. Answer briefly and cite the community rules when relevant."]},"isPublic":{"type":"boolean","default":true,"description":"Whether every signed-in user can see and use the listing (default true).","examples":[true]}}};
+exports.createAgentListing_body = validate131;
+const schema65 = {"$ref":"contract#/$defs/AgentListingCreateRequest","$id":"createAgentListing_body"};
+const schema66 = {"type":"object","title":"AgentListingCreateRequest","description":"A new agent listing. `name` and `model` are required; everything else is optional.","required":["name","model"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S","description":"The agent's name, 1-100 characters with at least one that is not whitespace (surrounding whitespace\ntrimmed). Names need not be unique.\n","examples":["Assistant"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the agent does, up to 2000 characters. Omitted or null means none.","examples":["A friendly helper that answers questions about your community."]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"pattern":"^https?://[^/?#\\s]+","description":"The agent's avatar image, an absolute http or https URL up to 2048 characters. Omitted or null means none.","examples":["https://cdn.example.net/agents/assistant.png"]},"model":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","description":"The language model identifier, e.g. `gpt-4o`: letters, digits and `. _ : / -`, starting with a letter\nor digit, at most 100 characters.\n","examples":["gpt-4o"]},"instructions":{"type":["string","null"],"maxLength":20000,"description":"The agent's system prompt, up to 20000 characters. Only you (the owner) will ever see it. Omitted or\nnull means none.\n","examples":["You are Assistant","a friendly helper. Answer briefly and cite the community rules when relevant."]},"isPublic":{"type":"boolean","default":true,"description":"Whether every signed-in user can see and use the listing (default true).","examples":[true]}}};
 const pattern19 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", "u");
 
-function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate126.evaluated;
+const evaluated0 = validate132.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3598,7 +3680,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema64.properties.description.type},message:"must be string,null"};
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema66.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3623,7 +3705,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data2 = data.avatarUrl;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err9 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema64.properties.avatarUrl.type},message:"must be string,null"};
+const err9 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema66.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3713,7 +3795,7 @@ errors++;
 if(data.instructions !== undefined){
 let data4 = data.instructions;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err17 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema64.properties.instructions.type},message:"must be string,null"};
+const err17 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema66.properties.instructions.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3756,40 +3838,40 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate126.errors = vErrors;
+validate132.errors = vErrors;
 return errors === 0;
 }
-validate126.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate132.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createAgentListing_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate125.evaluated;
+const evaluated0 = validate131.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate126(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+if(!(validate132(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
 errors = vErrors.length;
 }
-validate125.errors = vErrors;
+validate131.errors = vErrors;
 return errors === 0;
 }
-validate125.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate131.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateAgentListing_body = validate128;
-const schema65 = {"$ref":"contract#/$defs/AgentListingUpdateRequest","$id":"updateAgentListing_body"};
-const schema66 = {"type":"object","title":"AgentListingUpdateRequest","description":"The fields to change, with the same rules as at creation. Fields left out keep their value; at least\none field is required. `description`, `avatarUrl` and `instructions` can be set to null to clear them;\n`name`, `model` and `isPublic` cannot be null.\n","minProperties":1,"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S","description":"The agent's new name (1-100 characters, at least one not whitespace; surrounding whitespace trimmed).","examples":["Assistant"]},"description":{"type":["string","null"],"maxLength":2000,"description":"The new description, up to 2000 characters; null clears it.","examples":["Answers questions about the community and its events."]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"pattern":"^https?://[^/?#\\s]+","description":"The new avatar image (absolute http or https URL, up to 2048 characters); null clears it.","examples":["https://cdn.example.net/agents/assistant-v2.png"]},"model":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","description":"The new language model identifier (letters, digits and `. _ : / -`, starting with a letter or digit,\nat most 100 characters).\n","examples":["gpt-4o-mini"]},"instructions":{"type":["string","null"],"maxLength":20000,"description":"The new system prompt, up to 20000 characters; null clears it.","examples":["You are Assistant. Answer in at most three sentences."]},"isPublic":{"type":"boolean","description":"Make the listing public (true) or private (false).","examples":[false]}}};
+exports.updateAgentListing_body = validate134;
+const schema67 = {"$ref":"contract#/$defs/AgentListingUpdateRequest","$id":"updateAgentListing_body"};
+const schema68 = {"type":"object","title":"AgentListingUpdateRequest","description":"The fields to change, with the same rules as at creation. Fields left out keep their value; at least\none field is required. `description`, `avatarUrl` and `instructions` can be set to null to clear them;\n`name`, `model` and `isPublic` cannot be null.\n","minProperties":1,"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S","description":"The agent's new name (1-100 characters, at least one not whitespace; surrounding whitespace trimmed).","examples":["Assistant"]},"description":{"type":["string","null"],"maxLength":2000,"description":"The new description, up to 2000 characters; null clears it.","examples":["Answers questions about the community and its events."]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"pattern":"^https?://[^/?#\\s]+","description":"The new avatar image (absolute http or https URL, up to 2048 characters); null clears it.","examples":["https://cdn.example.net/agents/assistant-v2.png"]},"model":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","description":"The new language model identifier (letters, digits and `. _ : / -`, starting with a letter or digit,\nat most 100 characters).\n","examples":["gpt-4o-mini"]},"instructions":{"type":["string","null"],"maxLength":20000,"description":"The new system prompt, up to 20000 characters; null clears it.","examples":["You are Assistant. Answer in at most three sentences."]},"isPublic":{"type":"boolean","description":"Make the listing public (true) or private (false).","examples":[false]}}};
 
-function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate129.evaluated;
+const evaluated0 = validate135.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3867,7 +3949,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema66.properties.description.type},message:"must be string,null"};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema68.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3892,7 +3974,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data2 = data.avatarUrl;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err8 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema66.properties.avatarUrl.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema68.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3982,7 +4064,7 @@ errors++;
 if(data.instructions !== undefined){
 let data4 = data.instructions;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err16 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema66.properties.instructions.type},message:"must be string,null"};
+const err16 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema68.properties.instructions.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4027,244 +4109,6 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate129.errors = vErrors;
-return errors === 0;
-}
-validate129.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="updateAgentListing_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate128.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate129(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
-errors = vErrors.length;
-}
-validate128.errors = vErrors;
-return errors === 0;
-}
-validate128.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.sendConversationMessage_body = validate131;
-const schema67 = {"$ref":"contract#/$defs/ConversationMessageCreateRequest","$id":"sendConversationMessage_body"};
-const schema68 = {"type":"object","title":"ConversationMessageCreateRequest","description":"A message written by a person (the customer or CS staff).","required":["content"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"Message text, 1 to 5000 characters with at least one non-space character.","examples":["My order hasn't arrived yet."]}}};
-
-function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate132.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.content === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "content")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.content !== undefined){
-let data0 = data.content;
-if(typeof data0 === "string"){
-if(func1(data0) > 5000){
-const err2 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 5000},message:"must NOT have more than 5000 characters"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(func1(data0) < 1){
-const err3 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(!pattern3.test(data0)){
-const err4 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-validate132.errors = vErrors;
-return errors === 0;
-}
-validate132.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="sendConversationMessage_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate131.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate132(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
-errors = vErrors.length;
-}
-validate131.errors = vErrors;
-return errors === 0;
-}
-validate131.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.chatInConversation_body = validate134;
-const schema69 = {"$ref":"contract#/$defs/ConversationChatRequest","$id":"chatInConversation_body"};
-const schema70 = {"type":"object","title":"ConversationChatRequest","description":"The customer's message for the AI agent.","required":["content"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"Message text, 1 to 5000 characters with at least one non-space character.","examples":["My order hasn't arrived yet."]}}};
-
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate135.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.content === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "content")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.content !== undefined){
-let data0 = data.content;
-if(typeof data0 === "string"){
-if(func1(data0) > 5000){
-const err2 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 5000},message:"must NOT have more than 5000 characters"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(func1(data0) < 1){
-const err3 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(!pattern3.test(data0)){
-const err4 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
 validate135.errors = vErrors;
 return errors === 0;
 }
@@ -4272,7 +4116,7 @@ validate135.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="chatInConversation_body" */;
+/*# sourceURL="updateAgentListing_body" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate134.evaluated;
@@ -4291,14 +4135,252 @@ return errors === 0;
 }
 validate134.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoom_body = validate137;
-const schema71 = {"$ref":"contract#/$defs/RoomCreateRequest","$id":"createRoom_body"};
-const schema72 = {"type":"object","title":"RoomCreateRequest","description":"A new room. The caller becomes its owner and first participant.","required":["name"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for. Omitted or null means none.","examples":["Plan the Q3 launch with the research agent."]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name, 1 to 255 characters.","examples":["Launch planning"]},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"A `rules` document to apply in the room (see `GET /api/v1/rooms/rules`). Omitted or null means no\nrules. An id that is not an existing `rules` document is a 422 naming `rulesDocumentId`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]}}};
+exports.sendConversationMessage_body = validate137;
+const schema69 = {"$ref":"contract#/$defs/ConversationMessageCreateRequest","$id":"sendConversationMessage_body"};
+const schema70 = {"type":"object","title":"ConversationMessageCreateRequest","description":"A message written by a person (the customer or CS staff).","required":["content"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"Message text, 1 to 5000 characters with at least one non-space character.","examples":["My order hasn't arrived yet."]}}};
 
 function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate138.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.content === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "content")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.content !== undefined){
+let data0 = data.content;
+if(typeof data0 === "string"){
+if(func1(data0) > 5000){
+const err2 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 5000},message:"must NOT have more than 5000 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err3 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern3.test(data0)){
+const err4 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate138.errors = vErrors;
+return errors === 0;
+}
+validate138.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate137(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="sendConversationMessage_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate137.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate138(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+errors = vErrors.length;
+}
+validate137.errors = vErrors;
+return errors === 0;
+}
+validate137.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.chatInConversation_body = validate140;
+const schema71 = {"$ref":"contract#/$defs/ConversationChatRequest","$id":"chatInConversation_body"};
+const schema72 = {"type":"object","title":"ConversationChatRequest","description":"The customer's message for the AI agent.","required":["content"],"additionalProperties":false,"properties":{"content":{"type":"string","minLength":1,"maxLength":5000,"pattern":"\\S","description":"Message text, 1 to 5000 characters with at least one non-space character.","examples":["My order hasn't arrived yet."]}}};
+
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate141.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.content === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "content")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.content !== undefined){
+let data0 = data.content;
+if(typeof data0 === "string"){
+if(func1(data0) > 5000){
+const err2 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/maxLength",keyword:"maxLength",params:{limit: 5000},message:"must NOT have more than 5000 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err3 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern3.test(data0)){
+const err4 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate141.errors = vErrors;
+return errors === 0;
+}
+validate141.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="chatInConversation_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate140.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate141(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+errors = vErrors.length;
+}
+validate140.errors = vErrors;
+return errors === 0;
+}
+validate140.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.createRoom_body = validate143;
+const schema73 = {"$ref":"contract#/$defs/RoomCreateRequest","$id":"createRoom_body"};
+const schema74 = {"type":"object","title":"RoomCreateRequest","description":"A new room. The caller becomes its owner and first participant.","required":["name"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for. Omitted or null means none.","examples":["Plan the Q3 launch with the research agent."]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name, 1 to 255 characters.","examples":["Launch planning"]},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"A `rules` document to apply in the room (see `GET /api/v1/rooms/rules`). Omitted or null means no\nrules. An id that is not an existing `rules` document is a 422 naming `rulesDocumentId`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]}}};
+
+function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate144.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4331,7 +4413,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema72.properties.description.type},message:"must be string,null"};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema74.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4391,7 +4473,7 @@ errors++;
 if(data.rulesDocumentId !== undefined){
 let data2 = data.rulesDocumentId;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err7 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema72.properties.rulesDocumentId.type},message:"must be string,null"};
+const err7 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema74.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4424,363 +4506,6 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate138.errors = vErrors;
-return errors === 0;
-}
-validate138.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate137(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="createRoom_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate137.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate138(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
-errors = vErrors.length;
-}
-validate137.errors = vErrors;
-return errors === 0;
-}
-validate137.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.createAgentRoleDocument_body = validate140;
-const schema73 = {"$ref":"contract#/$defs/RoomDocumentCreateRequest","$id":"createAgentRoleDocument_body"};
-const schema74 = {"type":"object","title":"RoomDocumentCreateRequest","description":"A new document with its first version. Its kind comes from the operation (rules or agent role).","required":["body","displayName"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":50000,"description":"The text of version 1, markdown, 1 to 50000 characters.","examples":["You are a research analyst. Cite a source for every claim and keep answers under 200 words."]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, up to 2000 characters. Omitted or null means none.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, 1 to 200 characters.","examples":["Research analyst"]}}};
-
-function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate141.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.body === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.displayName === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "displayName"},message:"must have required property '"+"displayName"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(((key0 === "body") || (key0 === "description")) || (key0 === "displayName"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.body !== undefined){
-let data0 = data.body;
-if(typeof data0 === "string"){
-if(func1(data0) > 50000){
-const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 50000},message:"must NOT have more than 50000 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data1 = data.description;
-if((typeof data1 !== "string") && (data1 !== null)){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema74.properties.description.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(typeof data1 === "string"){
-if(func1(data1) > 2000){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data.displayName !== undefined){
-let data2 = data.displayName;
-if(typeof data2 === "string"){
-if(func1(data2) > 200){
-const err8 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(func1(data2) < 1){
-const err9 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-validate141.errors = vErrors;
-return errors === 0;
-}
-validate141.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="createAgentRoleDocument_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate140.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate141(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
-errors = vErrors.length;
-}
-validate140.errors = vErrors;
-return errors === 0;
-}
-validate140.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.createRulesDocument_body = validate143;
-const schema75 = {"$ref":"contract#/$defs/RoomDocumentCreateRequest","$id":"createRulesDocument_body"};
-
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate144.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.body === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.displayName === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "displayName"},message:"must have required property '"+"displayName"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(((key0 === "body") || (key0 === "description")) || (key0 === "displayName"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.body !== undefined){
-let data0 = data.body;
-if(typeof data0 === "string"){
-if(func1(data0) > 50000){
-const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 50000},message:"must NOT have more than 50000 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data1 = data.description;
-if((typeof data1 !== "string") && (data1 !== null)){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema74.properties.description.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(typeof data1 === "string"){
-if(func1(data1) > 2000){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data.displayName !== undefined){
-let data2 = data.displayName;
-if(typeof data2 === "string"){
-if(func1(data2) > 200){
-const err8 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(func1(data2) < 1){
-const err9 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
 validate144.errors = vErrors;
 return errors === 0;
 }
@@ -4788,7 +4513,7 @@ validate144.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="createRulesDocument_body" */;
+/*# sourceURL="createRoom_body" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate143.evaluated;
@@ -4807,14 +4532,371 @@ return errors === 0;
 }
 validate143.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createDocumentVersion_body = validate146;
-const schema77 = {"$ref":"contract#/$defs/RoomDocumentVersionCreateRequest","$id":"createDocumentVersion_body"};
-const schema78 = {"type":"object","title":"RoomDocumentVersionCreateRequest","description":"The text (and optionally a new name) of a document's next version.","required":["body"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":50000,"description":"The new version's text, markdown, 1 to 50000 characters.","examples":["You are a research analyst. Cite a source for every claim, flag uncertainty, and keep answers under 200 words."]},"displayName":{"type":["string","null"],"minLength":1,"maxLength":200,"description":"The document's name from this version on, 1 to 200 characters. Omitted or null keeps the current name.","examples":[null]}}};
+exports.createAgentRoleDocument_body = validate146;
+const schema75 = {"$ref":"contract#/$defs/RoomDocumentCreateRequest","$id":"createAgentRoleDocument_body"};
+const schema76 = {"type":"object","title":"RoomDocumentCreateRequest","description":"A new document with its first version. Its kind comes from the operation (rules or agent role).","required":["body","displayName"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":50000,"description":"The text of version 1, markdown, 1 to 50000 characters.","examples":["You are a research analyst. Cite a source for every claim and keep answers under 200 words."]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, up to 2000 characters. Omitted or null means none.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, 1 to 200 characters.","examples":["Research analyst"]}}};
 
 function validate147(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate147.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.body === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.displayName === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "displayName"},message:"must have required property '"+"displayName"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "body") || (key0 === "description")) || (key0 === "displayName"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.body !== undefined){
+let data0 = data.body;
+if(typeof data0 === "string"){
+if(func1(data0) > 50000){
+const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 50000},message:"must NOT have more than 50000 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data1 = data.description;
+if((typeof data1 !== "string") && (data1 !== null)){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema76.properties.description.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(typeof data1 === "string"){
+if(func1(data1) > 2000){
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data.displayName !== undefined){
+let data2 = data.displayName;
+if(typeof data2 === "string"){
+if(func1(data2) > 200){
+const err8 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(func1(data2) < 1){
+const err9 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate147.errors = vErrors;
+return errors === 0;
+}
+validate147.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate146(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="createAgentRoleDocument_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate146.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate147(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+errors = vErrors.length;
+}
+validate146.errors = vErrors;
+return errors === 0;
+}
+validate146.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.createRulesDocument_body = validate149;
+const schema77 = {"$ref":"contract#/$defs/RoomDocumentCreateRequest","$id":"createRulesDocument_body"};
+
+function validate150(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate150.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.body === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.displayName === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "displayName"},message:"must have required property '"+"displayName"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "body") || (key0 === "description")) || (key0 === "displayName"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.body !== undefined){
+let data0 = data.body;
+if(typeof data0 === "string"){
+if(func1(data0) > 50000){
+const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 50000},message:"must NOT have more than 50000 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data1 = data.description;
+if((typeof data1 !== "string") && (data1 !== null)){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema76.properties.description.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(typeof data1 === "string"){
+if(func1(data1) > 2000){
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data.displayName !== undefined){
+let data2 = data.displayName;
+if(typeof data2 === "string"){
+if(func1(data2) > 200){
+const err8 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(func1(data2) < 1){
+const err9 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate150.errors = vErrors;
+return errors === 0;
+}
+validate150.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="createRulesDocument_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate149.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate150(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+errors = vErrors.length;
+}
+validate149.errors = vErrors;
+return errors === 0;
+}
+validate149.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.createDocumentVersion_body = validate152;
+const schema79 = {"$ref":"contract#/$defs/RoomDocumentVersionCreateRequest","$id":"createDocumentVersion_body"};
+const schema80 = {"type":"object","title":"RoomDocumentVersionCreateRequest","description":"The text (and optionally a new name) of a document's next version.","required":["body"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":50000,"description":"The new version's text, markdown, 1 to 50000 characters.","examples":["You are a research analyst. Cite a source for every claim, flag uncertainty, and keep answers under 200 words."]},"displayName":{"type":["string","null"],"minLength":1,"maxLength":200,"description":"The document's name from this version on, 1 to 200 characters. Omitted or null keeps the current name.","examples":[null]}}};
+
+function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate153.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4882,7 +4964,7 @@ errors++;
 if(data.displayName !== undefined){
 let data1 = data.displayName;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err5 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: schema78.properties.displayName.type},message:"must be string,null"};
+const err5 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: schema80.properties.displayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4925,40 +5007,40 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate147.errors = vErrors;
+validate153.errors = vErrors;
 return errors === 0;
 }
-validate147.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate153.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate146(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createDocumentVersion_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate146.evaluated;
+const evaluated0 = validate152.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate147(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+if(!(validate153(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
 errors = vErrors.length;
 }
-validate146.errors = vErrors;
+validate152.errors = vErrors;
 return errors === 0;
 }
-validate146.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate152.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_body = validate149;
-const schema79 = {"$ref":"contract#/$defs/RoomInvitationCreateRequest","$id":"createRoomInvitation_body"};
-const schema80 = {"type":"object","title":"RoomInvitationCreateRequest","description":"Who to invite into the room.","required":["inviteeKind"],"additionalProperties":false,"properties":{"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether to invite a person or an agent.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who to invite: a user id for `human`, an agent listing id for `agent`. For `human`, omitted or null\ncreates an **open** invitation that any signed-in user holding its id may accept once. For `agent`\nit is required (missing or null is a 422); the listing must be public or owned by the caller (422\notherwise, like an unknown id).\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation only: the `agent_role` document the agent gets when it joins. Omitted or\nnull means no role (the owner can set one later). Must be an existing `agent_role` document; sending\none for a human invitation is a 422.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]}}};
+exports.createRoomInvitation_body = validate155;
+const schema81 = {"$ref":"contract#/$defs/RoomInvitationCreateRequest","$id":"createRoomInvitation_body"};
+const schema82 = {"type":"object","title":"RoomInvitationCreateRequest","description":"Who to invite into the room.","required":["inviteeKind"],"additionalProperties":false,"properties":{"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether to invite a person or an agent.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who to invite: a user id for `human`, an agent listing id for `agent`. For `human`, omitted or null\ncreates an **open** invitation that any signed-in user holding its id may accept once. For `agent`\nit is required (missing or null is a 422); the listing must be public or owned by the caller (422\notherwise, like an unknown id).\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation only: the `agent_role` document the agent gets when it joins. Omitted or\nnull means no role (the owner can set one later). Must be an existing `agent_role` document; sending\none for a human invitation is a 422.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]}}};
 
-function validate150(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate150.evaluated;
+const evaluated0 = validate156.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5001,7 +5083,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "human") || (data0 === "agent"))){
-const err3 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema80.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema82.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5014,7 +5096,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data1 = data.inviteeMembershipId;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err4 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema80.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err4 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema82.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5039,7 +5121,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data2 = data.roleDocumentId;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err6 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema80.properties.roleDocumentId.type},message:"must be string,null"};
+const err6 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema82.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5072,40 +5154,40 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate150.errors = vErrors;
+validate156.errors = vErrors;
 return errors === 0;
 }
-validate150.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate156.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate149.evaluated;
+const evaluated0 = validate155.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate150(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+if(!(validate156(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
 errors = vErrors.length;
 }
-validate149.errors = vErrors;
+validate155.errors = vErrors;
 return errors === 0;
 }
-validate149.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate155.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_body = validate152;
-const schema81 = {"$ref":"contract#/$defs/RoomInviteeLookupRequest","$id":"lookupRoomInvitee_body"};
-const schema82 = {"type":"object","title":"RoomInviteeLookupRequest","description":"The exact email address of the person to find.","required":["email"],"additionalProperties":false,"properties":{"email":{"type":"string","format":"email","maxLength":254,"description":"The person's email address, compared exactly (ignoring case and surrounding spaces).","examples":["carol@example.com"]}}};
+exports.lookupRoomInvitee_body = validate158;
+const schema83 = {"$ref":"contract#/$defs/RoomInviteeLookupRequest","$id":"lookupRoomInvitee_body"};
+const schema84 = {"type":"object","title":"RoomInviteeLookupRequest","description":"The exact email address of the person to find.","required":["email"],"additionalProperties":false,"properties":{"email":{"type":"string","format":"email","maxLength":254,"description":"The person's email address, compared exactly (ignoring case and surrounding spaces).","examples":["carol@example.com"]}}};
 
-function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate159(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate153.evaluated;
+const evaluated0 = validate159.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5181,314 +5263,6 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate153.errors = vErrors;
-return errors === 0;
-}
-validate153.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="lookupRoomInvitee_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate152.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate153(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
-errors = vErrors.length;
-}
-validate152.errors = vErrors;
-return errors === 0;
-}
-validate152.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.postRoomMessage_body = validate155;
-const schema83 = {"$ref":"contract#/$defs/RoomMessageCreateRequest","$id":"postRoomMessage_body"};
-const schema84 = {"type":"object","title":"RoomMessageCreateRequest","description":"A message to post, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The text, 1 to 20000 characters, stored as `plain_text`. `@<displayName>` mentions of current\nparticipants are resolved into `refs`; mentioning an agent participant starts a run of that agent.\n","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this message, chosen by the client (a UUID is a good choice), 1 to 200 characters.\nRetrying with the same key and body returns the original response; the same key with a different\nbody is a 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, room) and kept at least 24 hours.\n","examples":["9b1f0c2e-6a51-4a44-9d0e-6f0f1f1d2a77"]}}};
-
-function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate156.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.body === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.idempotencyKey === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "idempotencyKey"},message:"must have required property '"+"idempotencyKey"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "body") || (key0 === "idempotencyKey"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.body !== undefined){
-let data0 = data.body;
-if(typeof data0 === "string"){
-if(func1(data0) > 20000){
-const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.idempotencyKey !== undefined){
-let data1 = data.idempotencyKey;
-if(typeof data1 === "string"){
-if(func1(data1) > 200){
-const err6 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(func1(data1) < 1){
-const err7 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-validate156.errors = vErrors;
-return errors === 0;
-}
-validate156.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="postRoomMessage_body" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate155.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate156(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
-errors = vErrors.length;
-}
-validate155.errors = vErrors;
-return errors === 0;
-}
-validate155.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.editRoomMessage_body = validate158;
-const schema85 = {"$ref":"contract#/$defs/RoomMessageEditRequest","$id":"editRoomMessage_body"};
-const schema86 = {"type":"object","title":"RoomMessageEditRequest","description":"The new text of a message, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The new text, 1 to 20000 characters; it replaces the old one. Mentions are resolved again into\n`refs`, but an edit never starts an agent run.\n","examples":["Draft is in the shared folder","final version tomorrow."]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this edit, chosen by the client, 1 to 200 characters. Retrying with the same key and\nbody returns the original response; the same key with a different body is a 409\n`IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, message) and kept at least 24 hours.\n","examples":["3c0a7d4e-52b8-4f5e-8f7e-0d7d0e5c9b11"]}}};
-
-function validate159(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate159.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.body === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.idempotencyKey === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "idempotencyKey"},message:"must have required property '"+"idempotencyKey"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "body") || (key0 === "idempotencyKey"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.body !== undefined){
-let data0 = data.body;
-if(typeof data0 === "string"){
-if(func1(data0) > 20000){
-const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.idempotencyKey !== undefined){
-let data1 = data.idempotencyKey;
-if(typeof data1 === "string"){
-if(func1(data1) > 200){
-const err6 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(func1(data1) < 1){
-const err7 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
 validate159.errors = vErrors;
 return errors === 0;
 }
@@ -5496,7 +5270,7 @@ validate159.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="editRoomMessage_body" */;
+/*# sourceURL="lookupRoomInvitee_body" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate158.evaluated;
@@ -5515,14 +5289,322 @@ return errors === 0;
 }
 validate158.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomAgentRole_body = validate161;
-const schema87 = {"$ref":"contract#/$defs/RoomAgentRoleUpdateRequest","$id":"updateRoomAgentRole_body"};
-const schema88 = {"type":"object","title":"RoomAgentRoleUpdateRequest","description":"The role document an agent participant follows from now on.","required":["roleDocumentId"],"additionalProperties":false,"properties":{"roleDocumentId":{"type":"string","format":"uuid","description":"The `agent_role` document to give the agent (see `GET /api/v1/rooms/agent-roles`). An id that is not\nan existing `agent_role` document is a 422 naming `roleDocumentId`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]}}};
+exports.postRoomMessage_body = validate161;
+const schema85 = {"$ref":"contract#/$defs/RoomMessageCreateRequest","$id":"postRoomMessage_body"};
+const schema86 = {"type":"object","title":"RoomMessageCreateRequest","description":"A message to post, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The text, 1 to 20000 characters, stored as `plain_text`. `@<displayName>` mentions of current\nparticipants are resolved into `refs`; mentioning an agent participant starts a run of that agent.\n","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this message, chosen by the client (a UUID is a good choice), 1 to 200 characters.\nRetrying with the same key and body returns the original response; the same key with a different\nbody is a 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, room) and kept at least 24 hours.\n","examples":["9b1f0c2e-6a51-4a44-9d0e-6f0f1f1d2a77"]}}};
 
 function validate162(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate162.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.body === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.idempotencyKey === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "idempotencyKey"},message:"must have required property '"+"idempotencyKey"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "body") || (key0 === "idempotencyKey"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.body !== undefined){
+let data0 = data.body;
+if(typeof data0 === "string"){
+if(func1(data0) > 20000){
+const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.idempotencyKey !== undefined){
+let data1 = data.idempotencyKey;
+if(typeof data1 === "string"){
+if(func1(data1) > 200){
+const err6 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(func1(data1) < 1){
+const err7 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate162.errors = vErrors;
+return errors === 0;
+}
+validate162.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="postRoomMessage_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate161.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate162(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+errors = vErrors.length;
+}
+validate161.errors = vErrors;
+return errors === 0;
+}
+validate161.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.editRoomMessage_body = validate164;
+const schema87 = {"$ref":"contract#/$defs/RoomMessageEditRequest","$id":"editRoomMessage_body"};
+const schema88 = {"type":"object","title":"RoomMessageEditRequest","description":"The new text of a message, with the idempotency key that makes retrying safe.","required":["body","idempotencyKey"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":20000,"description":"The new text, 1 to 20000 characters; it replaces the old one. Mentions are resolved again into\n`refs`, but an edit never starts an agent run.\n","examples":["Draft is in the shared folder","final version tomorrow."]},"idempotencyKey":{"type":"string","minLength":1,"maxLength":200,"description":"A key unique to this edit, chosen by the client, 1 to 200 characters. Retrying with the same key and\nbody returns the original response; the same key with a different body is a 409\n`IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, message) and kept at least 24 hours.\n","examples":["3c0a7d4e-52b8-4f5e-8f7e-0d7d0e5c9b11"]}}};
+
+function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate165.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.body === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "body"},message:"must have required property '"+"body"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.idempotencyKey === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "idempotencyKey"},message:"must have required property '"+"idempotencyKey"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "body") || (key0 === "idempotencyKey"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.body !== undefined){
+let data0 = data.body;
+if(typeof data0 === "string"){
+if(func1(data0) > 20000){
+const err3 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/maxLength",keyword:"maxLength",params:{limit: 20000},message:"must NOT have more than 20000 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data0) < 1){
+const err4 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/body",schemaPath:"#/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.idempotencyKey !== undefined){
+let data1 = data.idempotencyKey;
+if(typeof data1 === "string"){
+if(func1(data1) > 200){
+const err6 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(func1(data1) < 1){
+const err7 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate165.errors = vErrors;
+return errors === 0;
+}
+validate165.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate164(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="editRoomMessage_body" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate164.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate165(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+validate164.errors = vErrors;
+return errors === 0;
+}
+validate164.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.updateRoomAgentRole_body = validate167;
+const schema89 = {"$ref":"contract#/$defs/RoomAgentRoleUpdateRequest","$id":"updateRoomAgentRole_body"};
+const schema90 = {"type":"object","title":"RoomAgentRoleUpdateRequest","description":"The role document an agent participant follows from now on.","required":["roleDocumentId"],"additionalProperties":false,"properties":{"roleDocumentId":{"type":"string","format":"uuid","description":"The `agent_role` document to give the agent (see `GET /api/v1/rooms/agent-roles`). An id that is not\nan existing `agent_role` document is a 422 naming `roleDocumentId`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]}}};
+
+function validate168(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate168.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5588,40 +5670,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate162.errors = vErrors;
+validate168.errors = vErrors;
 return errors === 0;
 }
-validate162.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate168.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate167(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomAgentRole_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate161.evaluated;
+const evaluated0 = validate167.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate162(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+if(!(validate168(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
 errors = vErrors.length;
 }
-validate161.errors = vErrors;
+validate167.errors = vErrors;
 return errors === 0;
 }
-validate161.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate167.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomRules_body = validate164;
-const schema89 = {"$ref":"contract#/$defs/RoomRulesUpdateRequest","$id":"updateRoomRules_body"};
-const schema90 = {"type":"object","title":"RoomRulesUpdateRequest","description":"The rules document a room follows from now on.","required":["rulesDocumentId"],"additionalProperties":false,"properties":{"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document to apply, or `null` to clear the room's rules. Required: send `null`\nexplicitly to clear. An id that is not an existing `rules` document is a 422 naming\n`rulesDocumentId`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]}}};
+exports.updateRoomRules_body = validate170;
+const schema91 = {"$ref":"contract#/$defs/RoomRulesUpdateRequest","$id":"updateRoomRules_body"};
+const schema92 = {"type":"object","title":"RoomRulesUpdateRequest","description":"The rules document a room follows from now on.","required":["rulesDocumentId"],"additionalProperties":false,"properties":{"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document to apply, or `null` to clear the room's rules. Required: send `null`\nexplicitly to clear. An id that is not an existing `rules` document is a 422 naming\n`rulesDocumentId`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]}}};
 
-function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate165.evaluated;
+const evaluated0 = validate171.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5654,7 +5736,7 @@ errors++;
 if(data.rulesDocumentId !== undefined){
 let data0 = data.rulesDocumentId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err2 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema90.properties.rulesDocumentId.type},message:"must be string,null"};
+const err2 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema92.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5687,29 +5769,29 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate165.errors = vErrors;
+validate171.errors = vErrors;
 return errors === 0;
 }
-validate165.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate171.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate164(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate170(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomRules_body" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate164.evaluated;
+const evaluated0 = validate170.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate165(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate171(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
 errors = vErrors.length;
 }
-validate164.errors = vErrors;
+validate170.errors = vErrors;
 return errors === 0;
 }
-validate164.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate170.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

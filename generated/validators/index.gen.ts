@@ -161,8 +161,9 @@ export const validators: Record<OperationId, OperationValidators> = {
   joinCommunity: {
     path: params.joinCommunity_path,
     query: params.joinCommunity_query,
+    body: bodies.joinCommunity_body,
     bodyRequired: false,
-    responses: { 200: responses.updateCommunity_200, 400: responses.signOut_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 404: responses.deleteApiKey_404, 409: responses.joinCommunity_409, 501: responses.signUp_501 },
+    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 404: responses.deleteApiKey_404, 409: responses.joinCommunity_409, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   leaveCommunity: {
     path: params.leaveCommunity_path,
@@ -220,7 +221,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.chatWithCommunityAgent_query,
     body: bodies.chatWithCommunityAgent_body,
     bodyRequired: true,
-    responses: { 200: responses.chatWithCommunityAgent_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.sendCommunityMessage_403, 404: responses.removeCommunityAgent_404, 409: responses.removeCommunityAgent_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 200: responses.chatWithCommunityAgent_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.sendCommunityMessage_403, 404: responses.removeCommunityAgent_404, 409: responses.chatWithCommunityAgent_409, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   startOfficialChat: {
     path: params.startOfficialChat_path,

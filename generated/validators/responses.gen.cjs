@@ -378,15 +378,132 @@ validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.signUp_400 = validate58;
 const schema23 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVALID_JSON","VALIDATION_FAILED"]}},"$id":"signUp_400"};
-const schema24 = {"type":"object","title":"Problem","description":"An error in the shape of RFC 9457 problem details (`application/problem+json`). `code` is the stable,\nmachine-readable reason (SCREAMING_SNAKE_CASE); `title` and `detail` are for people and may change.\nBecause `detail` is a string, a client that only reads `detail` (as with FastAPI's\n`{\"detail\": \"...\"}` errors) works too.\n","required":["type","title","status","code"],"additionalProperties":false,"properties":{"type":{"type":"string","format":"uri-reference","description":"A URI reference naming the problem type; `/problems/<code in kebab-case>`.","examples":["/problems/not-found"]},"title":{"type":"string","description":"A short summary of the problem type.","examples":["Not found"]},"status":{"type":"integer","minimum":400,"maximum":599,"description":"The HTTP status code, repeated for convenience."},"detail":{"type":"string","description":"What went wrong in this occurrence, for people."},"instance":{"type":"string","description":"The request path this problem occurred on."},"code":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable error code.","examples":["NOT_FOUND","VALIDATION_FAILED","INSUFFICIENT_BALANCE"]},"requestId":{"type":"string","description":"The request id (also in the `X-Request-Id` response header), for support."},"errors":{"type":"array","description":"For `VALIDATION_FAILED`, one entry per invalid input, naming it.","items":{"$ref":"contract#/$defs/ProblemFieldError"}}}};
+const schema24 = {"type":"object","title":"Problem","description":"An error in the shape of RFC 9457 problem details (`application/problem+json`). `code` is the stable,\nmachine-readable reason (SCREAMING_SNAKE_CASE); `title` and `detail` are for people and may change.\nBecause `detail` is a string, a client that only reads `detail` (as with FastAPI's\n`{\"detail\": \"...\"}` errors) works too.\n","required":["type","title","status","code"],"additionalProperties":false,"properties":{"type":{"type":"string","format":"uri-reference","description":"A URI reference naming the problem type; `/problems/<code in kebab-case>`.","examples":["/problems/not-found"]},"title":{"type":"string","description":"A short summary of the problem type.","examples":["Not found"]},"status":{"type":"integer","minimum":400,"maximum":599,"description":"The HTTP status code, repeated for convenience."},"detail":{"type":"string","description":"What went wrong in this occurrence, for people."},"instance":{"type":"string","description":"The request path this problem occurred on."},"code":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable error code.","examples":["NOT_FOUND","VALIDATION_FAILED","INSUFFICIENT_BALANCE"]},"requestId":{"type":"string","description":"The request id (also in the `X-Request-Id` response header), for support."},"currentPrices":{"$ref":"contract#/$defs/CurrentPrices","description":"For `PRICE_CHANGED`, the current prices; retry with them once the caller agrees."},"errors":{"type":"array","description":"For `VALIDATION_FAILED`, one entry per invalid input, naming it.","items":{"$ref":"contract#/$defs/ProblemFieldError"}}}};
+const func7 = Object.prototype.hasOwnProperty;
 const formats8 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 const pattern3 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
-const schema25 = {"type":"object","title":"ProblemFieldError","description":"One invalid input of a request that failed validation.","required":["in","field","message"],"additionalProperties":false,"properties":{"in":{"type":"string","enum":["body","query","path","header","cookie"],"description":"Where the input was."},"field":{"type":"string","description":"The input, as a dotted path inside the body (`definition.iframeUrl`, `tags.0`) or the parameter name.","examples":["definition.iframeUrl"]},"message":{"type":"string","description":"What is wrong with it.","examples":["must match pattern \"^https://[^/?#\\s]+\""]}}};
+const schema25 = {"type":"object","title":"CurrentPrices","description":"The current prices of what the request would have paid for, in credits (`PRICE_CHANGED` problems only):\n`joinFee` and `monthlyFee` for `joinCommunity`, `agentCallFee` for `chatWithCommunityAgent`.\n","additionalProperties":false,"properties":{"joinFee":{"type":"number","minimum":0,"description":"The community's current `joinFee`."},"monthlyFee":{"type":"number","minimum":0,"description":"The community's current `monthlyFee`."},"agentCallFee":{"type":"number","minimum":0,"description":"The community's current `agentCallFee`."}}};
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate60.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "joinFee") || (key0 === "monthlyFee")) || (key0 === "agentCallFee"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.joinFee !== undefined){
+let data0 = data.joinFee;
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 0 || isNaN(data0)){
+const err1 = {instancePath:instancePath+"/joinFee",schemaPath:"#/properties/joinFee/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/joinFee",schemaPath:"#/properties/joinFee/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.monthlyFee !== undefined){
+let data1 = data.monthlyFee;
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+const err3 = {instancePath:instancePath+"/monthlyFee",schemaPath:"#/properties/monthlyFee/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/monthlyFee",schemaPath:"#/properties/monthlyFee/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.agentCallFee !== undefined){
+let data2 = data.agentCallFee;
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err5 = {instancePath:instancePath+"/agentCallFee",schemaPath:"#/properties/agentCallFee/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/agentCallFee",schemaPath:"#/properties/agentCallFee/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate60.errors = vErrors;
+return errors === 0;
+}
+validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema26 = {"type":"object","title":"ProblemFieldError","description":"One invalid input of a request that failed validation.","required":["in","field","message"],"additionalProperties":false,"properties":{"in":{"type":"string","enum":["body","query","path","header","cookie"],"description":"Where the input was."},"field":{"type":"string","description":"The input, as a dotted path inside the body (`definition.iframeUrl`, `tags.0`) or the parameter name.","examples":["definition.iframeUrl"]},"message":{"type":"string","description":"What is wrong with it.","examples":["must match pattern \"^https://[^/?#\\s]+\""]}}};
+
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -449,7 +566,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(((((data0 === "body") || (data0 === "query")) || (data0 === "path")) || (data0 === "header")) || (data0 === "cookie"))){
-const err5 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/enum",keyword:"enum",params:{allowedValues: schema25.properties.in.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/enum",keyword:"enum",params:{allowedValues: schema26.properties.in.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -494,10 +611,10 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
-validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -552,7 +669,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -696,13 +813,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -800,13 +923,13 @@ return errors === 0;
 }
 validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.signUp_409 = validate63;
-const schema26 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["EMAIL_TAKEN"]}},"$id":"signUp_409"};
+exports.signUp_409 = validate65;
+const schema27 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["EMAIL_TAKEN"]}},"$id":"signUp_409"};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate64.evaluated;
+const evaluated0 = validate66.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -855,7 +978,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -999,13 +1122,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -1032,25 +1161,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
-validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate66.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="signUp_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate63.evaluated;
+const evaluated0 = validate65.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate64(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate66(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1077,7 +1206,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "EMAIL_TAKEN")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema26.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema27.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1098,18 +1227,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
-validate63.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.signUp_413 = validate67;
-const schema28 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["PAYLOAD_TOO_LARGE"]}},"$id":"signUp_413"};
+exports.signUp_413 = validate70;
+const schema29 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["PAYLOAD_TOO_LARGE"]}},"$id":"signUp_413"};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate68.evaluated;
+const evaluated0 = validate71.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1158,7 +1287,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -1302,13 +1431,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -1335,25 +1470,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
-validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="signUp_413" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate67.evaluated;
+const evaluated0 = validate70.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate68(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+if(!(validate71(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1380,7 +1515,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "PAYLOAD_TOO_LARGE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema28.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema29.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1401,316 +1536,13 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
-validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate70.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.signUp_429 = validate71;
-const schema30 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["RATE_LIMITED"]}},"$id":"signUp_429"};
-
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate72.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-validate72.errors = vErrors;
-return errors === 0;
-}
-validate72.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="signUp_429" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate71.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate72(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!(data0 === "RATE_LIMITED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema30.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate71.errors = vErrors;
-return errors === 0;
-}
-validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.signUp_501 = validate75;
-const schema32 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_IMPLEMENTED"]}},"$id":"signUp_501"};
+exports.signUp_429 = validate75;
+const schema31 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["RATE_LIMITED"]}},"$id":"signUp_429"};
 
 function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1764,7 +1596,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -1908,13 +1740,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -1948,7 +1786,7 @@ validate76.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="signUp_501" */;
+/*# sourceURL="signUp_429" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate75.evaluated;
@@ -1985,8 +1823,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!(data0 === "NOT_IMPLEMENTED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema32.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(!(data0 === "RATE_LIMITED")){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema31.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2012,13 +1850,13 @@ return errors === 0;
 }
 validate75.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.signIn_401 = validate79;
-const schema34 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVALID_CREDENTIALS"]}},"$id":"signIn_401"};
+exports.signUp_501 = validate80;
+const schema33 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_IMPLEMENTED"]}},"$id":"signUp_501"};
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate80.evaluated;
+const evaluated0 = validate81.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2067,7 +1905,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -2211,13 +2049,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -2244,25 +2088,334 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate80.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
-validate80.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate81.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="signIn_401" */;
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="signUp_501" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate79.evaluated;
+const evaluated0 = validate80.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+if(!(validate81(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!(data0 === "NOT_IMPLEMENTED")){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema33.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate80.errors = vErrors;
+return errors === 0;
+}
+validate80.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.signIn_401 = validate85;
+const schema35 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVALID_CREDENTIALS"]}},"$id":"signIn_401"};
+
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate86.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate86.errors = vErrors;
+return errors === 0;
+}
+validate86.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="signIn_401" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate85.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate86(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2289,7 +2442,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "INVALID_CREDENTIALS")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema34.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema35.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2310,18 +2463,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
-validate79.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate85.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.signOut_400 = validate83;
-const schema36 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["VALIDATION_FAILED"]}},"$id":"signOut_400"};
+exports.signOut_400 = validate90;
+const schema37 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["VALIDATION_FAILED"]}},"$id":"signOut_400"};
 
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate84.evaluated;
+const evaluated0 = validate91.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2370,7 +2523,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -2514,13 +2667,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -2547,25 +2706,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate84.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
-validate84.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate91.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="signOut_400" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate83.evaluated;
+const evaluated0 = validate90.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+if(!(validate91(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2592,7 +2751,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "VALIDATION_FAILED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema36.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema37.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2613,19 +2772,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate83.errors = vErrors;
+validate90.errors = vErrors;
 return errors === 0;
 }
-validate83.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate90.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getSession_200 = validate87;
-const schema38 = {"$ref":"contract#/$defs/AuthSessionInfo","$id":"getSession_200"};
-const schema39 = {"type":"object","title":"AuthSessionInfo","description":"Who the caller is and how the request was authenticated.","required":["user","expiresAt","authMethod","isAdmin"],"additionalProperties":false,"properties":{"user":{"$ref":"contract#/$defs/User"},"expiresAt":{"type":["string","null"],"format":"date-time","description":"When the credential used for this request stops working: the session's end (30 days after sign-in or\nsign-up) for a session token, the key's `expiresAt` for an API key. Null for an API key without expiry.\n","examples":["2026-04-13T09:26:53Z"]},"authMethod":{"type":"string","enum":["session","api_key"],"description":"`session` when the request carried a session token (cookie `session`, cookie `vai_token` or\n`Authorization: Bearer`), `api_key` when it carried an `X-API-Key`.\n","examples":["session"]},"isAdmin":{"type":"boolean","description":"True when the user's email is in the server's `ADMIN_EMAILS` list, i.e. the user may call the\noperations marked admin-only. The same for every credential of that user.\n","examples":[false]}}};
+exports.getSession_200 = validate95;
+const schema39 = {"$ref":"contract#/$defs/AuthSessionInfo","$id":"getSession_200"};
+const schema40 = {"type":"object","title":"AuthSessionInfo","description":"Who the caller is and how the request was authenticated.","required":["user","expiresAt","authMethod","isAdmin"],"additionalProperties":false,"properties":{"user":{"$ref":"contract#/$defs/User"},"expiresAt":{"type":["string","null"],"format":"date-time","description":"When the credential used for this request stops working: the session's end (30 days after sign-in or\nsign-up) for a session token, the key's `expiresAt` for an API key. Null for an API key without expiry.\n","examples":["2026-04-13T09:26:53Z"]},"authMethod":{"type":"string","enum":["session","api_key"],"description":"`session` when the request carried a session token (cookie `session`, cookie `vai_token` or\n`Authorization: Bearer`), `api_key` when it carried an `X-API-Key`.\n","examples":["session"]},"isAdmin":{"type":"boolean","description":"True when the user's email is in the server's `ADMIN_EMAILS` list, i.e. the user may call the\noperations marked admin-only. The same for every credential of that user.\n","examples":[false]}}};
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate88.evaluated;
+const evaluated0 = validate96.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2694,7 +2853,7 @@ errors = vErrors.length;
 if(data.expiresAt !== undefined){
 let data1 = data.expiresAt;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err5 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: schema39.properties.expiresAt.type},message:"must be string,null"};
+const err5 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: schema40.properties.expiresAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2729,7 +2888,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data2 === "session") || (data2 === "api_key"))){
-const err8 = {instancePath:instancePath+"/authMethod",schemaPath:"#/properties/authMethod/enum",keyword:"enum",params:{allowedValues: schema39.properties.authMethod.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/authMethod",schemaPath:"#/properties/authMethod/enum",keyword:"enum",params:{allowedValues: schema40.properties.authMethod.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2762,39 +2921,39 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate88.errors = vErrors;
+validate96.errors = vErrors;
 return errors === 0;
 }
-validate88.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate96.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getSession_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate87.evaluated;
+const evaluated0 = validate95.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate88(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
 errors = vErrors.length;
 }
-validate87.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
-validate87.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getSession_401 = validate91;
-const schema40 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["UNAUTHENTICATED"]}},"$id":"getSession_401"};
+exports.getSession_401 = validate99;
+const schema41 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["UNAUTHENTICATED"]}},"$id":"getSession_401"};
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate92.evaluated;
+const evaluated0 = validate100.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2843,7 +3002,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -2987,13 +3146,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -3020,25 +3185,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate92.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
-validate92.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate100.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getSession_401" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate91.evaluated;
+const evaluated0 = validate99.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate92(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+if(!(validate100(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3065,7 +3230,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "UNAUTHENTICATED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema40.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema41.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3086,21 +3251,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate91.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
-validate91.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate99.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listApiKeys_200 = validate95;
-const schema42 = {"$ref":"contract#/$defs/ApiKeyList","$id":"listApiKeys_200"};
-const schema43 = {"type":"object","title":"ApiKeyList","description":"The caller's active API keys (not revoked, not expired), newest first.","required":["apiKeys"],"additionalProperties":false,"properties":{"apiKeys":{"type":"array","maxItems":25,"description":"At most 25 keys (the per-user limit), ordered by `createdAt`, newest first.","items":{"$ref":"contract#/$defs/ApiKey"}}}};
-const schema44 = {"type":"object","title":"ApiKey","description":"An API key as listed: everything except the secret itself, which is shown only once, in the\n`ApiKeyCreated` answer to `POST /api/auth/api-keys`.\n","required":["id","name","prefix","createdAt","expiresAt","lastUsedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The key's id, used to delete it.","examples":["5880f357-b906-4afc-902f-4cb5eb32d8dc"]},"name":{"type":"string","minLength":1,"maxLength":100,"description":"The label given at creation.","examples":["CI deploy bot"]},"prefix":{"type":"string","pattern":"^pk_[A-Za-z0-9]{6}$","maxLength":9,"description":"The first 9 characters of the key (`pk_` and 6 more), so you can tell which key is which without\nthe secret. Not unique and not usable to authenticate.\n","examples":["pk_ab12cd"]},"createdAt":{"type":"string","format":"date-time","description":"When the key was created.","examples":["2026-03-14T09:30:00Z"]},"expiresAt":{"type":["string","null"],"format":"date-time","description":"When the key stops working (`createdAt` plus `expiresInDays`). Keys created with this API always\nexpire; null means a key without expiry (only keys provisioned by operators).\n","examples":["2026-06-12T09:30:00Z"]},"lastUsedAt":{"type":["string","null"],"format":"date-time","description":"When the key last authenticated a request, or null if it never has. Updated at most once a minute,\nso it may lag behind by up to a minute.\n","examples":["2026-03-15T17:02:41Z"]}}};
+exports.listApiKeys_200 = validate104;
+const schema43 = {"$ref":"contract#/$defs/ApiKeyList","$id":"listApiKeys_200"};
+const schema44 = {"type":"object","title":"ApiKeyList","description":"The caller's active API keys (not revoked, not expired), newest first.","required":["apiKeys"],"additionalProperties":false,"properties":{"apiKeys":{"type":"array","maxItems":25,"description":"At most 25 keys (the per-user limit), ordered by `createdAt`, newest first.","items":{"$ref":"contract#/$defs/ApiKey"}}}};
+const schema45 = {"type":"object","title":"ApiKey","description":"An API key as listed: everything except the secret itself, which is shown only once, in the\n`ApiKeyCreated` answer to `POST /api/auth/api-keys`.\n","required":["id","name","prefix","createdAt","expiresAt","lastUsedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The key's id, used to delete it.","examples":["5880f357-b906-4afc-902f-4cb5eb32d8dc"]},"name":{"type":"string","minLength":1,"maxLength":100,"description":"The label given at creation.","examples":["CI deploy bot"]},"prefix":{"type":"string","pattern":"^pk_[A-Za-z0-9]{6}$","maxLength":9,"description":"The first 9 characters of the key (`pk_` and 6 more), so you can tell which key is which without\nthe secret. Not unique and not usable to authenticate.\n","examples":["pk_ab12cd"]},"createdAt":{"type":"string","format":"date-time","description":"When the key was created.","examples":["2026-03-14T09:30:00Z"]},"expiresAt":{"type":["string","null"],"format":"date-time","description":"When the key stops working (`createdAt` plus `expiresInDays`). Keys created with this API always\nexpire; null means a key without expiry (only keys provisioned by operators).\n","examples":["2026-06-12T09:30:00Z"]},"lastUsedAt":{"type":["string","null"],"format":"date-time","description":"When the key last authenticated a request, or null if it never has. Updated at most once a minute,\nso it may lag behind by up to a minute.\n","examples":["2026-03-15T17:02:41Z"]}}};
 const pattern11 = new RegExp("^pk_[A-Za-z0-9]{6}$", "u");
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate97.evaluated;
+const evaluated0 = validate106.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3303,7 +3468,7 @@ errors++;
 if(data.expiresAt !== undefined){
 let data4 = data.expiresAt;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err17 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: schema44.properties.expiresAt.type},message:"must be string,null"};
+const err17 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: schema45.properties.expiresAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3328,7 +3493,7 @@ errors++;
 if(data.lastUsedAt !== undefined){
 let data5 = data.lastUsedAt;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err19 = {instancePath:instancePath+"/lastUsedAt",schemaPath:"#/properties/lastUsedAt/type",keyword:"type",params:{type: schema44.properties.lastUsedAt.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/lastUsedAt",schemaPath:"#/properties/lastUsedAt/type",keyword:"type",params:{type: schema45.properties.lastUsedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3361,16 +3526,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate97.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
-validate97.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate106.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate96.evaluated;
+const evaluated0 = validate105.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3415,8 +3580,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate97(data0[i0], {instancePath:instancePath+"/apiKeys/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+if(!(validate106(data0[i0], {instancePath:instancePath+"/apiKeys/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
 errors = vErrors.length;
 }
 }
@@ -3443,41 +3608,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate96.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
-validate96.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate105.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listApiKeys_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate95.evaluated;
+const evaluated0 = validate104.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+if(!(validate105(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
 errors = vErrors.length;
 }
-validate95.errors = vErrors;
+validate104.errors = vErrors;
 return errors === 0;
 }
-validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate104.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createApiKey_201 = validate100;
-const schema45 = {"$ref":"contract#/$defs/ApiKeyCreated","$id":"createApiKey_201"};
-const schema46 = {"type":"object","title":"ApiKeyCreated","description":"A newly created API key, including the full secret `key`. This is the only time the key is shown:\nthe server keeps only a hash of it. Store it somewhere safe now; if it is lost, create a new key and\ndelete the old one.\n","required":["id","name","prefix","key","createdAt","expiresAt","lastUsedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The key's id, used to delete it.","examples":["5880f357-b906-4afc-902f-4cb5eb32d8dc"]},"name":{"type":"string","minLength":1,"maxLength":100,"description":"The label given at creation.","examples":["CI deploy bot"]},"prefix":{"type":"string","pattern":"^pk_[A-Za-z0-9]{6}$","maxLength":9,"description":"The first 9 characters of `key`, shown in lists to tell keys apart.","examples":["pk_ab12cd"]},"key":{"type":"string","pattern":"^pk_[A-Za-z0-9]{40}$","maxLength":43,"description":"The full API key: `pk_` followed by 40 random letters and digits. Send it as the `X-API-Key` header.\nShown only in this response.\n","examples":["pk_ab12cdKdYdDixKeRw6s2rmFiRP8iwWBUuyHBFPhq"]},"createdAt":{"type":"string","format":"date-time","description":"When the key was created.","examples":["2026-03-14T09:30:00Z"]},"expiresAt":{"type":["string","null"],"format":"date-time","description":"When the key stops working: `createdAt` plus `expiresInDays` days. Always set for keys created with\nthis operation (null only for keys without expiry, which operators provision).\n","examples":["2026-06-12T09:30:00Z"]},"lastUsedAt":{"type":["string","null"],"format":"date-time","description":"Always null for a new key.","examples":[null]}}};
+exports.createApiKey_201 = validate109;
+const schema46 = {"$ref":"contract#/$defs/ApiKeyCreated","$id":"createApiKey_201"};
+const schema47 = {"type":"object","title":"ApiKeyCreated","description":"A newly created API key, including the full secret `key`. This is the only time the key is shown:\nthe server keeps only a hash of it. Store it somewhere safe now; if it is lost, create a new key and\ndelete the old one.\n","required":["id","name","prefix","key","createdAt","expiresAt","lastUsedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The key's id, used to delete it.","examples":["5880f357-b906-4afc-902f-4cb5eb32d8dc"]},"name":{"type":"string","minLength":1,"maxLength":100,"description":"The label given at creation.","examples":["CI deploy bot"]},"prefix":{"type":"string","pattern":"^pk_[A-Za-z0-9]{6}$","maxLength":9,"description":"The first 9 characters of `key`, shown in lists to tell keys apart.","examples":["pk_ab12cd"]},"key":{"type":"string","pattern":"^pk_[A-Za-z0-9]{40}$","maxLength":43,"description":"The full API key: `pk_` followed by 40 random letters and digits. Send it as the `X-API-Key` header.\nShown only in this response.\n","examples":["pk_ab12cdKdYdDixKeRw6s2rmFiRP8iwWBUuyHBFPhq"]},"createdAt":{"type":"string","format":"date-time","description":"When the key was created.","examples":["2026-03-14T09:30:00Z"]},"expiresAt":{"type":["string","null"],"format":"date-time","description":"When the key stops working: `createdAt` plus `expiresInDays` days. Always set for keys created with\nthis operation (null only for keys without expiry, which operators provision).\n","examples":["2026-06-12T09:30:00Z"]},"lastUsedAt":{"type":["string","null"],"format":"date-time","description":"Always null for a new key.","examples":[null]}}};
 const pattern13 = new RegExp("^pk_[A-Za-z0-9]{40}$", "u");
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate101.evaluated;
+const evaluated0 = validate110.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3725,7 +3890,7 @@ errors++;
 if(data.expiresAt !== undefined){
 let data5 = data.expiresAt;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err21 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: schema46.properties.expiresAt.type},message:"must be string,null"};
+const err21 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: schema47.properties.expiresAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3750,7 +3915,7 @@ errors++;
 if(data.lastUsedAt !== undefined){
 let data6 = data.lastUsedAt;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err23 = {instancePath:instancePath+"/lastUsedAt",schemaPath:"#/properties/lastUsedAt/type",keyword:"type",params:{type: schema46.properties.lastUsedAt.type},message:"must be string,null"};
+const err23 = {instancePath:instancePath+"/lastUsedAt",schemaPath:"#/properties/lastUsedAt/type",keyword:"type",params:{type: schema47.properties.lastUsedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3783,39 +3948,39 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate101.errors = vErrors;
+validate110.errors = vErrors;
 return errors === 0;
 }
-validate101.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate110.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createApiKey_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate100.evaluated;
+const evaluated0 = validate109.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate101(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+if(!(validate110(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
 errors = vErrors.length;
 }
-validate100.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
-validate100.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate109.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createApiKey_409 = validate103;
-const schema47 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["API_KEY_LIMIT"]}},"$id":"createApiKey_409"};
+exports.createApiKey_409 = validate112;
+const schema48 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["API_KEY_LIMIT"]}},"$id":"createApiKey_409"};
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate104.evaluated;
+const evaluated0 = validate113.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3864,7 +4029,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -4008,13 +4173,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -4041,25 +4212,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate104.errors = vErrors;
+validate113.errors = vErrors;
 return errors === 0;
 }
-validate104.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate113.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createApiKey_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate103.evaluated;
+const evaluated0 = validate112.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate104(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+if(!(validate113(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4086,7 +4257,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "API_KEY_LIMIT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema47.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema48.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4107,18 +4278,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate103.errors = vErrors;
+validate112.errors = vErrors;
 return errors === 0;
 }
-validate103.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate112.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteApiKey_404 = validate107;
-const schema49 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND"]}},"$id":"deleteApiKey_404"};
+exports.deleteApiKey_404 = validate117;
+const schema50 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND"]}},"$id":"deleteApiKey_404"};
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate108.evaluated;
+const evaluated0 = validate118.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4167,7 +4338,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -4311,13 +4482,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -4344,25 +4521,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate108.errors = vErrors;
+validate118.errors = vErrors;
 return errors === 0;
 }
-validate108.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate118.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteApiKey_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate107.evaluated;
+const evaluated0 = validate117.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate108(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+if(!(validate118(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4389,7 +4566,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_FOUND")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema49.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema50.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4410,23 +4587,22 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate107.errors = vErrors;
+validate117.errors = vErrors;
 return errors === 0;
 }
-validate107.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate117.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listSpaces_200 = validate111;
-const schema51 = {"$ref":"contract#/$defs/SpaceList","$id":"listSpaces_200"};
-const schema52 = {"type":"object","title":"SpaceList","description":"One page of public spaces, newest first.","required":["spaces","total","page","totalPages"],"additionalProperties":false,"properties":{"spaces":{"type":"array","description":"The spaces on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceRow"}},"total":{"type":"integer","minimum":0,"description":"How many spaces match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
-const schema53 = {"type":"object","title":"SpaceRow","description":"A space, as stored.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."}}};
-const func14 = Object.prototype.hasOwnProperty;
-const schema54 = {"type":"object","title":"SpaceDefinition","description":"The space's custom configuration: a free-form JSON object that the space's client interprets. The only\nproperty the server knows is `iframeUrl`; every other property is stored and returned as sent. The whole\nrequest body (this object included) is limited to 1 MB.\n","additionalProperties":true,"properties":{"iframeUrl":{"type":"string","format":"uri","pattern":"^https://[^/?#\\s]+","maxLength":2048,"description":"URL of the page that renders the space in an iframe. When present it must be an absolute HTTPS URL;\nanything else is a 400 `VALIDATION_FAILED` naming `definition.iframeUrl`.\n","examples":["https://play.example.net/arena/embed"]}}};
+exports.listSpaces_200 = validate122;
+const schema52 = {"$ref":"contract#/$defs/SpaceList","$id":"listSpaces_200"};
+const schema53 = {"type":"object","title":"SpaceList","description":"One page of public spaces, newest first.","required":["spaces","total","page","totalPages"],"additionalProperties":false,"properties":{"spaces":{"type":"array","description":"The spaces on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceRow"}},"total":{"type":"integer","minimum":0,"description":"How many spaces match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
+const schema54 = {"type":"object","title":"SpaceRow","description":"A space, as stored.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."}}};
+const schema55 = {"type":"object","title":"SpaceDefinition","description":"The space's custom configuration: a free-form JSON object that the space's client interprets. The only\nproperty the server knows is `iframeUrl`; every other property is stored and returned as sent. The whole\nrequest body (this object included) is limited to 1 MB.\n","additionalProperties":true,"properties":{"iframeUrl":{"type":"string","format":"uri","pattern":"^https://[^/?#\\s]+","maxLength":2048,"description":"URL of the page that renders the space in an iframe. When present it must be an absolute HTTPS URL;\nanything else is a 400 `VALIDATION_FAILED` naming `definition.iframeUrl`.\n","examples":["https://play.example.net/arena/embed"]}}};
 const pattern16 = new RegExp("^https://[^/?#\\s]+", "u");
 
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate114.evaluated;
+const evaluated0 = validate125.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4490,16 +4666,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate114.errors = vErrors;
+validate125.errors = vErrors;
 return errors === 0;
 }
-validate114.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate125.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate113.evaluated;
+const evaluated0 = validate124.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4608,7 +4784,7 @@ vErrors.push(err9);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema53.properties, key0))){
+if(!(func7.call(schema54.properties, key0))){
 const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
@@ -4707,7 +4883,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema53.properties.description.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema54.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4732,7 +4908,7 @@ errors++;
 if(data.category !== undefined){
 let data4 = data.category;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema53.properties.category.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema54.properties.category.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4806,8 +4982,8 @@ errors++;
 }
 }
 if(data.definition !== undefined){
-if(!(validate114(data.definition, {instancePath:instancePath+"/definition",parentData:data,parentDataProperty:"definition",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(!(validate125(data.definition, {instancePath:instancePath+"/definition",parentData:data,parentDataProperty:"definition",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
 errors = vErrors.length;
 }
 }
@@ -4884,16 +5060,16 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate113.errors = vErrors;
+validate124.errors = vErrors;
 return errors === 0;
 }
-validate113.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate124.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate112.evaluated;
+const evaluated0 = validate123.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4958,8 +5134,8 @@ let data0 = data.spaces;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate113(data0[i0], {instancePath:instancePath+"/spaces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+if(!(validate124(data0[i0], {instancePath:instancePath+"/spaces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
 errors = vErrors.length;
 }
 }
@@ -5061,39 +5237,39 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate112.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
-validate112.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listSpaces_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate111.evaluated;
+const evaluated0 = validate122.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate112(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
 errors = vErrors.length;
 }
-validate111.errors = vErrors;
+validate122.errors = vErrors;
 return errors === 0;
 }
-validate111.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createSpace_201 = validate118;
-const schema55 = {"$ref":"contract#/$defs/SpaceRow","$id":"createSpace_201"};
+exports.createSpace_201 = validate129;
+const schema56 = {"$ref":"contract#/$defs/SpaceRow","$id":"createSpace_201"};
 
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate119.evaluated;
+const evaluated0 = validate130.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5202,7 +5378,7 @@ vErrors.push(err9);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema53.properties, key0))){
+if(!(func7.call(schema54.properties, key0))){
 const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
@@ -5301,7 +5477,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema53.properties.description.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema54.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5326,7 +5502,7 @@ errors++;
 if(data.category !== undefined){
 let data4 = data.category;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema53.properties.category.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema54.properties.category.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5400,8 +5576,8 @@ errors++;
 }
 }
 if(data.definition !== undefined){
-if(!(validate114(data.definition, {instancePath:instancePath+"/definition",parentData:data,parentDataProperty:"definition",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(!(validate125(data.definition, {instancePath:instancePath+"/definition",parentData:data,parentDataProperty:"definition",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
 errors = vErrors.length;
 }
 }
@@ -5478,41 +5654,41 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate119.errors = vErrors;
+validate130.errors = vErrors;
 return errors === 0;
 }
-validate119.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate130.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createSpace_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate118.evaluated;
+const evaluated0 = validate129.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+if(!(validate130(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
 errors = vErrors.length;
 }
-validate118.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
-validate118.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate129.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getSpace_200 = validate122;
-const schema57 = {"$ref":"contract#/$defs/SpaceDetail","$id":"getSpace_200"};
-const schema58 = {"type":"object","title":"SpaceDetail","description":"A space (every `SpaceRow` field) with its owner's public profile and its sessions.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt","owner","sessions"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."},"owner":{"$ref":"contract#/$defs/UserSummary","description":"The owner's public profile."},"sessions":{"type":"array","description":"Every session of the space, including ended ones, newest first (as `listSpaceSessions` returns them).","items":{"$ref":"contract#/$defs/SpaceSession"}}}};
-const schema59 = {"type":"object","title":"UserSummary","description":"Public profile of a user.","required":["id","name","image"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid"},"name":{"type":"string","examples":["Alice"]},"image":{"type":["string","null"],"description":"Avatar URL, or null when the user has none.","examples":["https://cdn.example.net/u/alice.png"]}}};
+exports.getSpace_200 = validate133;
+const schema58 = {"$ref":"contract#/$defs/SpaceDetail","$id":"getSpace_200"};
+const schema59 = {"type":"object","title":"SpaceDetail","description":"A space (every `SpaceRow` field) with its owner's public profile and its sessions.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt","owner","sessions"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."},"owner":{"$ref":"contract#/$defs/UserSummary","description":"The owner's public profile."},"sessions":{"type":"array","description":"Every session of the space, including ended ones, newest first (as `listSpaceSessions` returns them).","items":{"$ref":"contract#/$defs/SpaceSession"}}}};
+const schema60 = {"type":"object","title":"UserSummary","description":"Public profile of a user.","required":["id","name","image"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid"},"name":{"type":"string","examples":["Alice"]},"image":{"type":["string","null"],"description":"Avatar URL, or null when the user has none.","examples":["https://cdn.example.net/u/alice.png"]}}};
 
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate125.evaluated;
+const evaluated0 = validate136.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5602,7 +5778,7 @@ errors++;
 if(data.image !== undefined){
 let data2 = data.image;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err7 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: schema59.properties.image.type},message:"must be string,null"};
+const err7 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: schema60.properties.image.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5623,17 +5799,17 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate125.errors = vErrors;
+validate136.errors = vErrors;
 return errors === 0;
 }
-validate125.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate136.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema60 = {"type":"object","title":"SpaceSession","description":"A live session in a space. Status moves one way only:\n\n| Status | Meaning |\n|---|---|\n| `waiting` | Created; fewer than two participants have been connected at the same time yet. |\n| `active` | At least two participants have been connected at the same time. It stays `active` while anyone is connected. |\n| `ended` | The last connected participant left. Final: the session can no longer be joined (409 `SESSION_ENDED`). |\n","required":["id","playgroundId","status","participantCount","createdBy","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The session's id."},"playgroundId":{"type":"string","format":"uuid","description":"The id of the space the session belongs to (the reference's name for it)."},"status":{"type":"string","enum":["waiting","active","ended"],"description":"`waiting`, `active` or `ended`; see the table above."},"participantCount":{"type":"integer","minimum":0,"description":"How many participants (people and agents) are connected now. Participants who left are not counted."},"createdBy":{"type":"string","format":"uuid","description":"The user who created the session (its first participant, with role `host`)."},"createdAt":{"type":"string","format":"date-time","description":"When the session was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the session's status or participants last changed."}}};
+const schema61 = {"type":"object","title":"SpaceSession","description":"A live session in a space. Status moves one way only:\n\n| Status | Meaning |\n|---|---|\n| `waiting` | Created; fewer than two participants have been connected at the same time yet. |\n| `active` | At least two participants have been connected at the same time. It stays `active` while anyone is connected. |\n| `ended` | The last connected participant left. Final: the session can no longer be joined (409 `SESSION_ENDED`). |\n","required":["id","playgroundId","status","participantCount","createdBy","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The session's id."},"playgroundId":{"type":"string","format":"uuid","description":"The id of the space the session belongs to (the reference's name for it)."},"status":{"type":"string","enum":["waiting","active","ended"],"description":"`waiting`, `active` or `ended`; see the table above."},"participantCount":{"type":"integer","minimum":0,"description":"How many participants (people and agents) are connected now. Participants who left are not counted."},"createdBy":{"type":"string","format":"uuid","description":"The user who created the session (its first participant, with role `host`)."},"createdAt":{"type":"string","format":"date-time","description":"When the session was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the session's status or participants last changed."}}};
 
-function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate127.evaluated;
+const evaluated0 = validate138.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5786,7 +5962,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data2 === "waiting") || (data2 === "active")) || (data2 === "ended"))){
-const err13 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema60.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema61.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5907,16 +6083,16 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate127.errors = vErrors;
+validate138.errors = vErrors;
 return errors === 0;
 }
-validate127.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate138.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate123.evaluated;
+const evaluated0 = validate134.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6045,7 +6221,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema58.properties, key0))){
+if(!(func7.call(schema59.properties, key0))){
 const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -6144,7 +6320,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err20 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema58.properties.description.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema59.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6169,7 +6345,7 @@ errors++;
 if(data.category !== undefined){
 let data4 = data.category;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err22 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema58.properties.category.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema59.properties.category.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6243,8 +6419,8 @@ errors++;
 }
 }
 if(data.definition !== undefined){
-if(!(validate114(data.definition, {instancePath:instancePath+"/definition",parentData:data,parentDataProperty:"definition",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(!(validate125(data.definition, {instancePath:instancePath+"/definition",parentData:data,parentDataProperty:"definition",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
 errors = vErrors.length;
 }
 }
@@ -6311,8 +6487,8 @@ errors++;
 }
 }
 if(data.owner !== undefined){
-if(!(validate125(data.owner, {instancePath:instancePath+"/owner",parentData:data,parentDataProperty:"owner",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate136(data.owner, {instancePath:instancePath+"/owner",parentData:data,parentDataProperty:"owner",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
 errors = vErrors.length;
 }
 }
@@ -6321,8 +6497,8 @@ let data12 = data.sessions;
 if(Array.isArray(data12)){
 const len1 = data12.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate127(data12[i1], {instancePath:instancePath+"/sessions/" + i1,parentData:data12,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+if(!(validate138(data12[i1], {instancePath:instancePath+"/sessions/" + i1,parentData:data12,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
 errors = vErrors.length;
 }
 }
@@ -6349,39 +6525,39 @@ vErrors.push(err34);
 }
 errors++;
 }
-validate123.errors = vErrors;
+validate134.errors = vErrors;
 return errors === 0;
 }
-validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate134.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getSpace_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate122.evaluated;
+const evaluated0 = validate133.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+if(!(validate134(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
 errors = vErrors.length;
 }
-validate122.errors = vErrors;
+validate133.errors = vErrors;
 return errors === 0;
 }
-validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate133.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteSpace_403 = validate130;
-const schema61 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_SPACE_OWNER"]}},"$id":"deleteSpace_403"};
+exports.deleteSpace_403 = validate141;
+const schema62 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_SPACE_OWNER"]}},"$id":"deleteSpace_403"};
 
-function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate131.evaluated;
+const evaluated0 = validate142.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6430,7 +6606,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -6574,13 +6750,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -6607,25 +6789,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate131.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
-validate131.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate142.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteSpace_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate130.evaluated;
+const evaluated0 = validate141.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate131(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+if(!(validate142(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6652,7 +6834,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_SPACE_OWNER")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema61.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema62.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6673,19 +6855,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate130.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
-validate130.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate141.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listSpaceSessions_200 = validate134;
-const schema63 = {"$ref":"contract#/$defs/SpaceSessionList","$id":"listSpaceSessions_200"};
-const schema64 = {"type":"array","title":"SpaceSessionList","description":"Every session of a space, including ended ones, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/SpaceSession"}};
+exports.listSpaceSessions_200 = validate146;
+const schema64 = {"$ref":"contract#/$defs/SpaceSessionList","$id":"listSpaceSessions_200"};
+const schema65 = {"type":"array","title":"SpaceSessionList","description":"Every session of a space, including ended ones, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/SpaceSession"}};
 
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate147(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate135.evaluated;
+const evaluated0 = validate147.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6695,8 +6877,8 @@ evaluated0.items = undefined;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate127(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+if(!(validate138(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
 errors = vErrors.length;
 }
 }
@@ -6711,39 +6893,39 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate135.errors = vErrors;
+validate147.errors = vErrors;
 return errors === 0;
 }
-validate135.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate147.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate146(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listSpaceSessions_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate134.evaluated;
+const evaluated0 = validate146.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate135(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+if(!(validate147(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
 errors = vErrors.length;
 }
-validate134.errors = vErrors;
+validate146.errors = vErrors;
 return errors === 0;
 }
-validate134.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate146.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createSpaceSession_201 = validate138;
-const schema65 = {"$ref":"contract#/$defs/SpaceSession","$id":"createSpaceSession_201"};
+exports.createSpaceSession_201 = validate150;
+const schema66 = {"$ref":"contract#/$defs/SpaceSession","$id":"createSpaceSession_201"};
 
-function validate139(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate151(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate139.evaluated;
+const evaluated0 = validate151.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6896,7 +7078,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data2 === "waiting") || (data2 === "active")) || (data2 === "ended"))){
-const err13 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema60.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema61.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7017,40 +7199,40 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate139.errors = vErrors;
+validate151.errors = vErrors;
 return errors === 0;
 }
-validate139.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate151.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate150(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createSpaceSession_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate138.evaluated;
+const evaluated0 = validate150.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate139(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+if(!(validate151(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
 errors = vErrors.length;
 }
-validate138.errors = vErrors;
+validate150.errors = vErrors;
 return errors === 0;
 }
-validate138.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate150.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.joinSpaceSession_200 = validate141;
-const schema67 = {"$ref":"contract#/$defs/SpaceParticipant","$id":"joinSpaceSession_200"};
-const schema68 = {"type":"object","title":"SpaceParticipant","description":"A participant of a space session: the caller in person, or one of the caller's agents. A participant is\nidentified by (session, user, agent): joining again with the same `agentId` (or again without one)\nreconnects the same participant.\n","required":["id","sessionId","userId","agentId","role","controlMode","isConnected","joinedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The participant's id."},"sessionId":{"type":"string","format":"uuid","description":"The session joined."},"userId":{"type":"string","format":"uuid","description":"The user who joined (the agent's owner when `agentId` is set)."},"agentId":{"type":["string","null"],"format":"uuid","description":"The agent listing this participant is, or `null` for the user in person."},"role":{"type":"string","enum":["host","player","spectator"],"description":"`host` (the session creator, joined automatically), `player` or `spectator`."},"controlMode":{"type":"string","enum":["human","agent","shared"],"description":"Who drives the participant; `human` for a participant without an agent."},"isConnected":{"type":"boolean","description":"Whether the participant is connected; always `true` in a join response."},"joinedAt":{"type":"string","format":"date-time","description":"When the participant first joined (a reconnect keeps it)."}}};
+exports.joinSpaceSession_200 = validate153;
+const schema68 = {"$ref":"contract#/$defs/SpaceParticipant","$id":"joinSpaceSession_200"};
+const schema69 = {"type":"object","title":"SpaceParticipant","description":"A participant of a space session: the caller in person, or one of the caller's agents. A participant is\nidentified by (session, user, agent): joining again with the same `agentId` (or again without one)\nreconnects the same participant.\n","required":["id","sessionId","userId","agentId","role","controlMode","isConnected","joinedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The participant's id."},"sessionId":{"type":"string","format":"uuid","description":"The session joined."},"userId":{"type":"string","format":"uuid","description":"The user who joined (the agent's owner when `agentId` is set)."},"agentId":{"type":["string","null"],"format":"uuid","description":"The agent listing this participant is, or `null` for the user in person."},"role":{"type":"string","enum":["host","player","spectator"],"description":"`host` (the session creator, joined automatically), `player` or `spectator`."},"controlMode":{"type":"string","enum":["human","agent","shared"],"description":"Who drives the participant; `human` for a participant without an agent."},"isConnected":{"type":"boolean","description":"Whether the participant is connected; always `true` in a join response."},"joinedAt":{"type":"string","format":"date-time","description":"When the participant first joined (a reconnect keeps it)."}}};
 
-function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate142.evaluated;
+const evaluated0 = validate154.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7228,7 +7410,7 @@ errors++;
 if(data.agentId !== undefined){
 let data3 = data.agentId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err15 = {instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: schema68.properties.agentId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: schema69.properties.agentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7263,7 +7445,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!(((data4 === "host") || (data4 === "player")) || (data4 === "spectator"))){
-const err18 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema68.properties.role.enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema69.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -7286,7 +7468,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!(((data5 === "human") || (data5 === "agent")) || (data5 === "shared"))){
-const err20 = {instancePath:instancePath+"/controlMode",schemaPath:"#/properties/controlMode/enum",keyword:"enum",params:{allowedValues: schema68.properties.controlMode.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/controlMode",schemaPath:"#/properties/controlMode/enum",keyword:"enum",params:{allowedValues: schema69.properties.controlMode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7344,642 +7526,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate142.errors = vErrors;
+validate154.errors = vErrors;
 return errors === 0;
 }
-validate142.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate154.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-
-function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="joinSpaceSession_200" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate141.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate142(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
-errors = vErrors.length;
-}
-validate141.errors = vErrors;
-return errors === 0;
-}
-validate141.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.joinSpaceSession_403 = validate144;
-const schema69 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AGENT_OWNER"]}},"$id":"joinSpaceSession_403"};
-
-function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate145.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-validate145.errors = vErrors;
-return errors === 0;
-}
-validate145.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="joinSpaceSession_403" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate144.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate145(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!(data0 === "NOT_AGENT_OWNER")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema69.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate144.errors = vErrors;
-return errors === 0;
-}
-validate144.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.joinSpaceSession_404 = validate148;
-const schema71 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_LISTING_NOT_FOUND","NOT_FOUND"]}},"$id":"joinSpaceSession_404"};
-
-function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate149.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-validate149.errors = vErrors;
-return errors === 0;
-}
-validate149.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="joinSpaceSession_404" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate148.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate149(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!((data0 === "AGENT_LISTING_NOT_FOUND") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema71.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate148.errors = vErrors;
-return errors === 0;
-}
-validate148.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.joinSpaceSession_409 = validate152;
-const schema73 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["SESSION_ENDED"]}},"$id":"joinSpaceSession_409"};
 
 function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="joinSpaceSession_200" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate153.evaluated;
@@ -7989,298 +7543,17 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+if(!(validate154(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
 errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
 }
 validate153.errors = vErrors;
 return errors === 0;
 }
 validate153.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-
-function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="joinSpaceSession_409" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate152.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate153(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!(data0 === "SESSION_ENDED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema73.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate152.errors = vErrors;
-return errors === 0;
-}
-validate152.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.leaveSpaceSession_404 = validate156;
-const schema75 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND","NOT_PARTICIPANT"]}},"$id":"leaveSpaceSession_404"};
+exports.joinSpaceSession_403 = validate156;
+const schema70 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AGENT_OWNER"]}},"$id":"joinSpaceSession_403"};
 
 function validate157(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -8334,7 +7607,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -8478,13 +7751,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -8518,7 +7797,7 @@ validate157.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="leaveSpaceSession_404" */;
+/*# sourceURL="joinSpaceSession_403" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate156.evaluated;
@@ -8555,8 +7834,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!((data0 === "NOT_FOUND") || (data0 === "NOT_PARTICIPANT"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema75.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(!(data0 === "NOT_AGENT_OWNER")){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema70.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -8582,16 +7861,943 @@ return errors === 0;
 }
 validate156.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listCommunities_200 = validate160;
-const schema77 = {"$ref":"contract#/$defs/CommunityBrowsePage","$id":"listCommunities_200"};
-const schema78 = {"type":"object","title":"CommunityBrowsePage","description":"One page of active communities.","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","description":"The communities on this page, newest first (`createdAt` descending, then `id`).","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
-const schema79 = {"type":"object","title":"Community","description":"A community row, with every field.","required":["id","creatorId","name","description","type","category","avatarUrl","joinFee","monthlyFee","agentCallFee","csMode","defaultAgentListingId","status","isVerified","memberCount","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The community's id."},"creatorId":{"type":"string","format":"uuid","description":"The user who created the community; they are its member with role `creator`."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Community name.","examples":["Acme Official"]},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"type":{"$ref":"contract#/$defs/CommunityType"},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag (free text, used by the `category` filter), or `null`.","examples":["gaming"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Community avatar URL, or `null`."},"joinFee":{"$ref":"contract#/$defs/CommunityFee","description":"One-time fee in credits, charged by `joinCommunity`. `0` means free."},"monthlyFee":{"$ref":"contract#/$defs/CommunityFee","description":"Monthly subscription fee in credits. The first month is charged by `joinCommunity`; later months are\ncharged each month from the member's wallet. `0` means no subscription.\n"},"agentCallFee":{"$ref":"contract#/$defs/CommunityFee","description":"Fee in credits for each `chatWithCommunityAgent` call. `0` means free."},"csMode":{"$ref":"contract#/$defs/CommunityCsMode"},"defaultAgentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that answers customer-service conversations (official communities) and is\nsuggested first in agent chat; it is always one of the community's agents. `null` when none is set.\n"},"status":{"$ref":"contract#/$defs/CommunityStatus"},"isVerified":{"type":"boolean","description":"Whether an admin approved a business verification request for it (`requestVerification`). Only\nofficial communities can be verified.\n"},"memberCount":{"type":"integer","minimum":0,"description":"How many members it has, its creator and CS agents included."},"createdAt":{"type":"string","format":"date-time","description":"When the community was created."},"updatedAt":{"type":"string","format":"date-time","description":"When its fields were last changed (equal to `createdAt` until the first update)."}}};
-const schema80 = {"type":"string","title":"CommunityType","description":"What kind of community it is:\n\n- `official`: a brand's community. Offers customer service (the Official CS operations) and can be\n  verified by an admin (`isVerified`).\n- `club`: a community run by its creator for its members.\n- `lounge`: a creator's lounge whose agent chats by voice. Lounges are created with `POST /api/lounge`\n  (never with `createCommunity`) and their type never changes.\n","enum":["official","club","lounge"]};
+exports.joinSpaceSession_404 = validate161;
+const schema72 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_LISTING_NOT_FOUND","NOT_FOUND"]}},"$id":"joinSpaceSession_404"};
 
-function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate162(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate163.evaluated;
+const evaluated0 = validate162.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate162.errors = vErrors;
+return errors === 0;
+}
+validate162.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="joinSpaceSession_404" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate161.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate162(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "AGENT_LISTING_NOT_FOUND") || (data0 === "NOT_FOUND"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema72.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate161.errors = vErrors;
+return errors === 0;
+}
+validate161.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.joinSpaceSession_409 = validate166;
+const schema74 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["SESSION_ENDED"]}},"$id":"joinSpaceSession_409"};
+
+function validate167(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate167.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate167.errors = vErrors;
+return errors === 0;
+}
+validate167.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate166(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="joinSpaceSession_409" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate166.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate167(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!(data0 === "SESSION_ENDED")){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema74.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate166.errors = vErrors;
+return errors === 0;
+}
+validate166.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.leaveSpaceSession_404 = validate171;
+const schema76 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND","NOT_PARTICIPANT"]}},"$id":"leaveSpaceSession_404"};
+
+function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate172.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate172.errors = vErrors;
+return errors === 0;
+}
+validate172.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="leaveSpaceSession_404" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate171.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate172(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "NOT_FOUND") || (data0 === "NOT_PARTICIPANT"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema76.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate171.errors = vErrors;
+return errors === 0;
+}
+validate171.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.listCommunities_200 = validate176;
+const schema78 = {"$ref":"contract#/$defs/CommunityBrowsePage","$id":"listCommunities_200"};
+const schema79 = {"type":"object","title":"CommunityBrowsePage","description":"One page of active communities.","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","description":"The communities on this page, newest first (`createdAt` descending, then `id`).","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
+const schema80 = {"type":"object","title":"Community","description":"A community row, with every field.","required":["id","creatorId","name","description","type","category","avatarUrl","joinFee","monthlyFee","agentCallFee","csMode","defaultAgentListingId","status","isVerified","memberCount","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The community's id."},"creatorId":{"type":"string","format":"uuid","description":"The user who created the community; they are its member with role `creator`."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Community name.","examples":["Acme Official"]},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"type":{"$ref":"contract#/$defs/CommunityType"},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag (free text, used by the `category` filter), or `null`.","examples":["gaming"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Community avatar URL, or `null`."},"joinFee":{"$ref":"contract#/$defs/CommunityFee","description":"One-time fee in credits, charged by `joinCommunity`. `0` means free."},"monthlyFee":{"$ref":"contract#/$defs/CommunityFee","description":"Monthly subscription fee in credits. The first month is charged by `joinCommunity`; later months are\ncharged each month from the member's wallet. `0` means no subscription.\n"},"agentCallFee":{"$ref":"contract#/$defs/CommunityFee","description":"Fee in credits for each `chatWithCommunityAgent` call. `0` means free."},"csMode":{"$ref":"contract#/$defs/CommunityCsMode"},"defaultAgentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that answers customer-service conversations (official communities) and is\nsuggested first in agent chat; it is always one of the community's agents. `null` when none is set.\n"},"status":{"$ref":"contract#/$defs/CommunityStatus"},"isVerified":{"type":"boolean","description":"Whether an admin approved a business verification request for it (`requestVerification`). Only\nofficial communities can be verified.\n"},"memberCount":{"type":"integer","minimum":0,"description":"How many members it has, its creator and CS agents included."},"createdAt":{"type":"string","format":"date-time","description":"When the community was created."},"updatedAt":{"type":"string","format":"date-time","description":"When its fields were last changed (equal to `createdAt` until the first update)."}}};
+const schema81 = {"type":"string","title":"CommunityType","description":"What kind of community it is:\n\n- `official`: a brand's community. Offers customer service (the Official CS operations) and can be\n  verified by an admin (`isVerified`).\n- `club`: a community run by its creator for its members.\n- `lounge`: a creator's lounge whose agent chats by voice. Lounges are created with `POST /api/lounge`\n  (never with `createCommunity`) and their type never changes.\n","enum":["official","club","lounge"]};
+
+function validate179(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate179.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8609,7 +8815,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((data === "official") || (data === "club")) || (data === "lounge"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema80.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8618,17 +8824,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate163.errors = vErrors;
+validate179.errors = vErrors;
 return errors === 0;
 }
-validate163.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate179.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema81 = {"type":"number","title":"CommunityFee","description":"An amount in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most\ntwo decimals. Amounts are stored exactly (in hundredths) and sent as JSON numbers; read them as decimals\n(a `multipleOf: 0.01` check in floating point would wrongly refuse values such as 0.29).\n","minimum":0,"maximum":1000000,"examples":[0,4.99]};
+const schema82 = {"type":"number","title":"CommunityFee","description":"An amount in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most\ntwo decimals. Amounts are stored exactly (in hundredths) and sent as JSON numbers; read them as decimals\n(a `multipleOf: 0.01` check in floating point would wrongly refuse values such as 0.29).\n","minimum":0,"maximum":1000000,"examples":[0,4.99]};
 
-function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate181(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate165.evaluated;
+const evaluated0 = validate181.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8667,17 +8873,17 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate165.errors = vErrors;
+validate181.errors = vErrors;
 return errors === 0;
 }
-validate165.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate181.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema82 = {"type":"string","title":"CommunityCsMode","description":"Who answers customer-service conversations of an official community (ignored for clubs and lounges):\n\n- `ai_only`: the community's default agent only; `requestHumanTransfer` is refused.\n- `human_only`: human CS agents only; a new or reopened conversation starts in `waiting_human` and the\n  AI never answers.\n- `hybrid`: the AI answers first (`ai_active`); the customer can ask for a human.\n","enum":["ai_only","human_only","hybrid"]};
+const schema83 = {"type":"string","title":"CommunityCsMode","description":"Who answers customer-service conversations of an official community (ignored for clubs and lounges):\n\n- `ai_only`: the community's default agent only; `requestHumanTransfer` is refused.\n- `human_only`: human CS agents only; a new or reopened conversation starts in `waiting_human` and the\n  AI never answers.\n- `hybrid`: the AI answers first (`ai_active`); the customer can ask for a human.\n","enum":["ai_only","human_only","hybrid"]};
 
-function validate169(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate185(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate169.evaluated;
+const evaluated0 = validate185.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8695,7 +8901,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((data === "ai_only") || (data === "human_only")) || (data === "hybrid"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema82.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8704,17 +8910,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate169.errors = vErrors;
+validate185.errors = vErrors;
 return errors === 0;
 }
-validate169.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate185.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema83 = {"type":"string","title":"CommunityStatus","description":"`active`, or `archived` once its creator deleted it. An archived community is read-only: it is still\nanswered by `getCommunity` and its member, agent and message reads, but it is not listed by\n`listCommunities`, and every write to it (join, messages, agent chat, agents, updates, customer\nservice) is refused with 409 `COMMUNITY_ARCHIVED`. Leaving it and resolving its conversations still work.\n","enum":["active","archived"]};
+const schema84 = {"type":"string","title":"CommunityStatus","description":"`active`, or `archived` once its creator deleted it. An archived community is read-only: it is still\nanswered by `getCommunity` and its member, agent and message reads, but it is not listed by\n`listCommunities`, and every write to it (join, messages, agent chat, agents, updates, customer\nservice) is refused with 409 `COMMUNITY_ARCHIVED`. Leaving it and resolving its conversations still work.\n","enum":["active","archived"]};
 
-function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate187(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate171.evaluated;
+const evaluated0 = validate187.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8732,7 +8938,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data === "active") || (data === "archived"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema84.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8741,16 +8947,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate171.errors = vErrors;
+validate187.errors = vErrors;
 return errors === 0;
 }
-validate171.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate187.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate162(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate178(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate162.evaluated;
+const evaluated0 = validate178.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8929,7 +9135,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema79.properties, key0))){
+if(!(func7.call(schema80.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -9028,7 +9234,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema79.properties.description.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema80.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9051,15 +9257,15 @@ errors++;
 }
 }
 if(data.type !== undefined){
-if(!(validate163(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+if(!(validate179(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
 errors = vErrors.length;
 }
 }
 if(data.category !== undefined){
 let data5 = data.category;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err27 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema79.properties.category.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema80.properties.category.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9084,7 +9290,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data6 = data.avatarUrl;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err29 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema79.properties.avatarUrl.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema80.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -9117,33 +9323,33 @@ errors++;
 }
 }
 if(data.joinFee !== undefined){
-if(!(validate165(data.joinFee, {instancePath:instancePath+"/joinFee",parentData:data,parentDataProperty:"joinFee",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate181(data.joinFee, {instancePath:instancePath+"/joinFee",parentData:data,parentDataProperty:"joinFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
 errors = vErrors.length;
 }
 }
 if(data.monthlyFee !== undefined){
-if(!(validate165(data.monthlyFee, {instancePath:instancePath+"/monthlyFee",parentData:data,parentDataProperty:"monthlyFee",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate181(data.monthlyFee, {instancePath:instancePath+"/monthlyFee",parentData:data,parentDataProperty:"monthlyFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
 errors = vErrors.length;
 }
 }
 if(data.agentCallFee !== undefined){
-if(!(validate165(data.agentCallFee, {instancePath:instancePath+"/agentCallFee",parentData:data,parentDataProperty:"agentCallFee",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate181(data.agentCallFee, {instancePath:instancePath+"/agentCallFee",parentData:data,parentDataProperty:"agentCallFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
 errors = vErrors.length;
 }
 }
 if(data.csMode !== undefined){
-if(!(validate169(data.csMode, {instancePath:instancePath+"/csMode",parentData:data,parentDataProperty:"csMode",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+if(!(validate185(data.csMode, {instancePath:instancePath+"/csMode",parentData:data,parentDataProperty:"csMode",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
 errors = vErrors.length;
 }
 }
 if(data.defaultAgentListingId !== undefined){
 let data11 = data.defaultAgentListingId;
 if((typeof data11 !== "string") && (data11 !== null)){
-const err32 = {instancePath:instancePath+"/defaultAgentListingId",schemaPath:"#/properties/defaultAgentListingId/type",keyword:"type",params:{type: schema79.properties.defaultAgentListingId.type},message:"must be string,null"};
+const err32 = {instancePath:instancePath+"/defaultAgentListingId",schemaPath:"#/properties/defaultAgentListingId/type",keyword:"type",params:{type: schema80.properties.defaultAgentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -9166,8 +9372,8 @@ errors++;
 }
 }
 if(data.status !== undefined){
-if(!(validate171(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+if(!(validate187(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
 errors = vErrors.length;
 }
 }
@@ -9269,16 +9475,16 @@ vErrors.push(err41);
 }
 errors++;
 }
-validate162.errors = vErrors;
+validate178.errors = vErrors;
 return errors === 0;
 }
-validate162.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate178.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate177(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate161.evaluated;
+const evaluated0 = validate177.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9343,8 +9549,8 @@ let data0 = data.communities;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate162(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+if(!(validate178(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
 errors = vErrors.length;
 }
 }
@@ -9446,40 +9652,40 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate161.errors = vErrors;
+validate177.errors = vErrors;
 return errors === 0;
 }
-validate161.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate177.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate176(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listCommunities_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate160.evaluated;
+const evaluated0 = validate176.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate161(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+if(!(validate177(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
 errors = vErrors.length;
 }
-validate160.errors = vErrors;
+validate176.errors = vErrors;
 return errors === 0;
 }
-validate160.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate176.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createCommunity_201 = validate175;
-const schema84 = {"$ref":"contract#/$defs/CommunityCreated","$id":"createCommunity_201"};
-const schema85 = {"type":"object","title":"CommunityCreated","description":"The id of the community just created.","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The new community's id."}}};
+exports.createCommunity_201 = validate191;
+const schema85 = {"$ref":"contract#/$defs/CommunityCreated","$id":"createCommunity_201"};
+const schema86 = {"type":"object","title":"CommunityCreated","description":"The id of the community just created.","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The new community's id."}}};
 
-function validate176(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate192(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate176.evaluated;
+const evaluated0 = validate192.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9545,39 +9751,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate176.errors = vErrors;
+validate192.errors = vErrors;
 return errors === 0;
 }
-validate176.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate192.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate175(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate191(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createCommunity_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate175.evaluated;
+const evaluated0 = validate191.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate176(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+if(!(validate192(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
 errors = vErrors.length;
 }
-validate175.errors = vErrors;
+validate191.errors = vErrors;
 return errors === 0;
 }
-validate175.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate191.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createCommunity_404 = validate178;
-const schema86 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_LISTING_NOT_FOUND"]}},"$id":"createCommunity_404"};
+exports.createCommunity_404 = validate194;
+const schema87 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_LISTING_NOT_FOUND"]}},"$id":"createCommunity_404"};
 
-function validate179(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate195(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate179.evaluated;
+const evaluated0 = validate195.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9626,7 +9832,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -9770,13 +9976,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -9803,25 +10015,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate179.errors = vErrors;
+validate195.errors = vErrors;
 return errors === 0;
 }
-validate179.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate195.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate178(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate194(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createCommunity_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate178.evaluated;
+const evaluated0 = validate194.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate179(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
+if(!(validate195(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9848,7 +10060,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "AGENT_LISTING_NOT_FOUND")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema86.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema87.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -9869,19 +10081,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate178.errors = vErrors;
+validate194.errors = vErrors;
 return errors === 0;
 }
-validate178.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate194.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listMyCommunities_200 = validate182;
-const schema88 = {"$ref":"contract#/$defs/CommunityList","$id":"listMyCommunities_200"};
-const schema89 = {"type":"object","title":"CommunityList","description":"A list of communities (not paginated).","required":["communities"],"additionalProperties":false,"properties":{"communities":{"type":"array","items":{"$ref":"contract#/$defs/Community"}}}};
+exports.listMyCommunities_200 = validate199;
+const schema89 = {"$ref":"contract#/$defs/CommunityList","$id":"listMyCommunities_200"};
+const schema90 = {"type":"object","title":"CommunityList","description":"A list of communities (not paginated).","required":["communities"],"additionalProperties":false,"properties":{"communities":{"type":"array","items":{"$ref":"contract#/$defs/Community"}}}};
 
-function validate183(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate200(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate183.evaluated;
+const evaluated0 = validate200.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9916,8 +10128,8 @@ let data0 = data.communities;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate162(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+if(!(validate178(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
 errors = vErrors.length;
 }
 }
@@ -9944,39 +10156,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate183.errors = vErrors;
+validate200.errors = vErrors;
 return errors === 0;
 }
-validate183.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate200.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listMyCommunities_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate182.evaluated;
+const evaluated0 = validate199.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate183(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
+if(!(validate200(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
 errors = vErrors.length;
 }
-validate182.errors = vErrors;
+validate199.errors = vErrors;
 return errors === 0;
 }
-validate182.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate199.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getCommunity_200 = validate186;
-const schema90 = {"$ref":"contract#/$defs/Community","$id":"getCommunity_200"};
+exports.getCommunity_200 = validate203;
+const schema91 = {"$ref":"contract#/$defs/Community","$id":"getCommunity_200"};
 
-function validate187(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate204(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate187.evaluated;
+const evaluated0 = validate204.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10155,7 +10367,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema79.properties, key0))){
+if(!(func7.call(schema80.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -10254,7 +10466,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema79.properties.description.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema80.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -10277,15 +10489,15 @@ errors++;
 }
 }
 if(data.type !== undefined){
-if(!(validate163(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+if(!(validate179(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
 errors = vErrors.length;
 }
 }
 if(data.category !== undefined){
 let data5 = data.category;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err27 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema79.properties.category.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema80.properties.category.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -10310,7 +10522,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data6 = data.avatarUrl;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err29 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema79.properties.avatarUrl.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema80.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -10343,33 +10555,33 @@ errors++;
 }
 }
 if(data.joinFee !== undefined){
-if(!(validate165(data.joinFee, {instancePath:instancePath+"/joinFee",parentData:data,parentDataProperty:"joinFee",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate181(data.joinFee, {instancePath:instancePath+"/joinFee",parentData:data,parentDataProperty:"joinFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
 errors = vErrors.length;
 }
 }
 if(data.monthlyFee !== undefined){
-if(!(validate165(data.monthlyFee, {instancePath:instancePath+"/monthlyFee",parentData:data,parentDataProperty:"monthlyFee",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate181(data.monthlyFee, {instancePath:instancePath+"/monthlyFee",parentData:data,parentDataProperty:"monthlyFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
 errors = vErrors.length;
 }
 }
 if(data.agentCallFee !== undefined){
-if(!(validate165(data.agentCallFee, {instancePath:instancePath+"/agentCallFee",parentData:data,parentDataProperty:"agentCallFee",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate181(data.agentCallFee, {instancePath:instancePath+"/agentCallFee",parentData:data,parentDataProperty:"agentCallFee",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
 errors = vErrors.length;
 }
 }
 if(data.csMode !== undefined){
-if(!(validate169(data.csMode, {instancePath:instancePath+"/csMode",parentData:data,parentDataProperty:"csMode",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+if(!(validate185(data.csMode, {instancePath:instancePath+"/csMode",parentData:data,parentDataProperty:"csMode",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
 errors = vErrors.length;
 }
 }
 if(data.defaultAgentListingId !== undefined){
 let data11 = data.defaultAgentListingId;
 if((typeof data11 !== "string") && (data11 !== null)){
-const err32 = {instancePath:instancePath+"/defaultAgentListingId",schemaPath:"#/properties/defaultAgentListingId/type",keyword:"type",params:{type: schema79.properties.defaultAgentListingId.type},message:"must be string,null"};
+const err32 = {instancePath:instancePath+"/defaultAgentListingId",schemaPath:"#/properties/defaultAgentListingId/type",keyword:"type",params:{type: schema80.properties.defaultAgentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -10392,8 +10604,8 @@ errors++;
 }
 }
 if(data.status !== undefined){
-if(!(validate171(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+if(!(validate187(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
 errors = vErrors.length;
 }
 }
@@ -10495,40 +10707,40 @@ vErrors.push(err41);
 }
 errors++;
 }
-validate187.errors = vErrors;
+validate204.errors = vErrors;
 return errors === 0;
 }
-validate187.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate204.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate186(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getCommunity_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate186.evaluated;
+const evaluated0 = validate203.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate187(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+if(!(validate204(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
 errors = vErrors.length;
 }
-validate186.errors = vErrors;
+validate203.errors = vErrors;
 return errors === 0;
 }
-validate186.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate203.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunity_200 = validate195;
-const schema92 = {"$ref":"contract#/$defs/Success","$id":"updateCommunity_200"};
-const schema93 = {"type":"object","title":"Success","description":"Acknowledges an operation whose reference answers `{ \"success\": true }`.","required":["success"],"additionalProperties":false,"properties":{"success":{"type":"boolean","const":true}}};
+exports.updateCommunity_200 = validate212;
+const schema93 = {"$ref":"contract#/$defs/Success","$id":"updateCommunity_200"};
+const schema94 = {"type":"object","title":"Success","description":"Acknowledges an operation whose reference answers `{ \"success\": true }`.","required":["success"],"additionalProperties":false,"properties":{"success":{"type":"boolean","const":true}}};
 
-function validate196(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate213(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate196.evaluated;
+const evaluated0 = validate213.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10592,39 +10804,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate196.errors = vErrors;
+validate213.errors = vErrors;
 return errors === 0;
 }
-validate196.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate213.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate195(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate212(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunity_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate195.evaluated;
+const evaluated0 = validate212.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate196(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+if(!(validate213(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
 errors = vErrors.length;
 }
-validate195.errors = vErrors;
+validate212.errors = vErrors;
 return errors === 0;
 }
-validate195.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate212.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunity_403 = validate198;
-const schema94 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CREATOR"]}},"$id":"updateCommunity_403"};
+exports.updateCommunity_403 = validate215;
+const schema95 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CREATOR"]}},"$id":"updateCommunity_403"};
 
-function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate199.evaluated;
+const evaluated0 = validate216.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10673,7 +10885,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -10817,13 +11029,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -10850,25 +11068,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate199.errors = vErrors;
+validate216.errors = vErrors;
 return errors === 0;
 }
-validate199.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate216.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate198(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate215(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunity_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate198.evaluated;
+const evaluated0 = validate215.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate199(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+if(!(validate216(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -10895,7 +11113,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_CREATOR")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema94.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema95.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -10916,18 +11134,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate198.errors = vErrors;
+validate215.errors = vErrors;
 return errors === 0;
 }
-validate198.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate215.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunity_409 = validate202;
-const schema96 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","LOUNGE_FEES_FIXED","TYPE_CHANGE_NOT_ALLOWED"]}},"$id":"updateCommunity_409"};
+exports.updateCommunity_409 = validate220;
+const schema97 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","LOUNGE_FEES_FIXED","TYPE_CHANGE_NOT_ALLOWED"]}},"$id":"updateCommunity_409"};
 
-function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate203.evaluated;
+const evaluated0 = validate221.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10976,7 +11194,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -11120,13 +11338,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -11153,25 +11377,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate203.errors = vErrors;
+validate221.errors = vErrors;
 return errors === 0;
 }
-validate203.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate221.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate202(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate220(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunity_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate202.evaluated;
+const evaluated0 = validate220.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate203(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11198,7 +11422,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "COMMUNITY_ARCHIVED") || (data0 === "LOUNGE_FEES_FIXED")) || (data0 === "TYPE_CHANGE_NOT_ALLOWED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema96.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema97.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -11219,18 +11443,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate202.errors = vErrors;
+validate220.errors = vErrors;
 return errors === 0;
 }
-validate202.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate220.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.joinCommunity_402 = validate206;
-const schema98 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INSUFFICIENT_BALANCE"]}},"$id":"joinCommunity_402"};
+exports.joinCommunity_402 = validate225;
+const schema99 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INSUFFICIENT_BALANCE"]}},"$id":"joinCommunity_402"};
 
-function validate207(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate207.evaluated;
+const evaluated0 = validate226.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11279,7 +11503,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -11423,13 +11647,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -11456,25 +11686,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate207.errors = vErrors;
+validate226.errors = vErrors;
 return errors === 0;
 }
-validate207.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate226.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate225(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="joinCommunity_402" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate206.evaluated;
+const evaluated0 = validate225.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate207(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+if(!(validate226(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11501,7 +11731,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "INSUFFICIENT_BALANCE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema98.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema99.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -11522,18 +11752,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate206.errors = vErrors;
+validate225.errors = vErrors;
 return errors === 0;
 }
-validate206.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate225.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.joinCommunity_409 = validate210;
-const schema100 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_MEMBER","COMMUNITY_ARCHIVED"]}},"$id":"joinCommunity_409"};
+exports.joinCommunity_409 = validate230;
+const schema101 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_MEMBER","COMMUNITY_ARCHIVED","PRICE_CHANGED"]}},"$id":"joinCommunity_409"};
 
-function validate211(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate231(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate211.evaluated;
+const evaluated0 = validate231.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11582,7 +11812,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -11726,13 +11956,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -11759,25 +11995,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate211.errors = vErrors;
+validate231.errors = vErrors;
 return errors === 0;
 }
-validate211.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate231.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate210(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate230(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="joinCommunity_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate210.evaluated;
+const evaluated0 = validate230.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate211(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+if(!(validate231(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11803,8 +12039,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!((data0 === "ALREADY_MEMBER") || (data0 === "COMMUNITY_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema100.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(!(((data0 === "ALREADY_MEMBER") || (data0 === "COMMUNITY_ARCHIVED")) || (data0 === "PRICE_CHANGED"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema101.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -11825,18 +12061,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate210.errors = vErrors;
+validate230.errors = vErrors;
 return errors === 0;
 }
-validate210.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate230.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveCommunity_409 = validate214;
-const schema102 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CREATOR_CANNOT_LEAVE","NOT_A_MEMBER"]}},"$id":"leaveCommunity_409"};
+exports.leaveCommunity_409 = validate235;
+const schema103 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CREATOR_CANNOT_LEAVE","NOT_A_MEMBER"]}},"$id":"leaveCommunity_409"};
 
-function validate215(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate236(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate215.evaluated;
+const evaluated0 = validate236.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11885,7 +12121,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -12029,13 +12265,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -12062,25 +12304,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate215.errors = vErrors;
+validate236.errors = vErrors;
 return errors === 0;
 }
-validate215.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate236.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate214(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate235(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveCommunity_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate214.evaluated;
+const evaluated0 = validate235.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate215(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+if(!(validate236(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -12107,7 +12349,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CREATOR_CANNOT_LEAVE") || (data0 === "NOT_A_MEMBER"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema102.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema103.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -12128,21 +12370,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate214.errors = vErrors;
+validate235.errors = vErrors;
 return errors === 0;
 }
-validate214.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate235.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listCommunityMembers_200 = validate218;
-const schema104 = {"$ref":"contract#/$defs/CommunityMemberList","$id":"listCommunityMembers_200"};
-const schema105 = {"type":"object","title":"CommunityMemberList","description":"Every member of a community, in the order they joined (oldest first; the creator first).","required":["members"],"additionalProperties":false,"properties":{"members":{"type":"array","items":{"$ref":"contract#/$defs/CommunityMember"}}}};
-const schema106 = {"type":"object","title":"CommunityMember","description":"A member of a community, with their public profile.","required":["id","userId","role","joinedAt","subscriptionStatus","userName","userImage"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The membership's id."},"userId":{"type":"string","format":"uuid","description":"The member's user id."},"role":{"$ref":"contract#/$defs/CommunityMemberRole"},"joinedAt":{"type":"string","format":"date-time","description":"When the user joined (for the creator, when the community was created)."},"subscriptionStatus":{"$ref":"contract#/$defs/CommunitySubscriptionStatus"},"userName":{"type":"string","maxLength":100,"description":"The member's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The member's avatar URL, or `null`."}}};
-const schema107 = {"type":"string","title":"CommunityMemberRole","description":"A member's role: `creator` (exactly one, can never leave), `moderator` (appointed and removed by the\ncreator with `updateCommunityMemberRole`), `cs_agent` (answers customer service; made by\n`inviteCsAgent`) or `member`.\n","enum":["creator","moderator","cs_agent","member"]};
+exports.listCommunityMembers_200 = validate240;
+const schema105 = {"$ref":"contract#/$defs/CommunityMemberList","$id":"listCommunityMembers_200"};
+const schema106 = {"type":"object","title":"CommunityMemberList","description":"Every member of a community, in the order they joined (oldest first; the creator first).","required":["members"],"additionalProperties":false,"properties":{"members":{"type":"array","items":{"$ref":"contract#/$defs/CommunityMember"}}}};
+const schema107 = {"type":"object","title":"CommunityMember","description":"A member of a community, with their public profile.","required":["id","userId","role","joinedAt","subscriptionStatus","userName","userImage"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The membership's id."},"userId":{"type":"string","format":"uuid","description":"The member's user id."},"role":{"$ref":"contract#/$defs/CommunityMemberRole"},"joinedAt":{"type":"string","format":"date-time","description":"When the user joined (for the creator, when the community was created)."},"subscriptionStatus":{"$ref":"contract#/$defs/CommunitySubscriptionStatus"},"userName":{"type":"string","maxLength":100,"description":"The member's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The member's avatar URL, or `null`."}}};
+const schema108 = {"type":"string","title":"CommunityMemberRole","description":"A member's role: `creator` (exactly one, can never leave), `moderator` (appointed and removed by the\ncreator with `updateCommunityMemberRole`), `cs_agent` (answers customer service; made by\n`inviteCsAgent`) or `member`.\n","enum":["creator","moderator","cs_agent","member"]};
 
-function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate243(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate221.evaluated;
+const evaluated0 = validate243.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12160,7 +12402,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((((data === "creator") || (data === "moderator")) || (data === "cs_agent")) || (data === "member"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema107.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema108.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -12169,17 +12411,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate221.errors = vErrors;
+validate243.errors = vErrors;
 return errors === 0;
 }
-validate221.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate243.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema108 = {"type":"string","title":"CommunitySubscriptionStatus","description":"The member's monthly subscription:\n\n- `none`: nothing to pay (the community had no monthly fee when the member joined or when their last\n  paid month ended, or the member is\n  its creator or was made a CS agent by `inviteCsAgent`).\n- `active`: the current month is paid (a month runs from its payment to the same time a calendar month\n  later; it renews from the wallet when it ends).\n- `past_due`: a monthly renewal could not be charged (insufficient balance); it is retried, and the\n  member keeps full access meanwhile, for up to 7 days after the month ended.\n- `cancelled`: the subscription ended unpaid (7 days past due). The member can still read but not post or chat with\n  agents (403 `SUBSCRIPTION_INACTIVE`) until `joinCommunity` renews it (which charges `monthlyFee`\n  only).\n","enum":["active","past_due","cancelled","none"]};
+const schema109 = {"type":"string","title":"CommunitySubscriptionStatus","description":"The member's monthly subscription:\n\n- `none`: nothing to pay (the community had no monthly fee when the member joined or when their last\n  paid month ended, or the member is\n  its creator or was made a CS agent by `inviteCsAgent`).\n- `active`: the current month is paid (a month runs from its payment to the same time a calendar month\n  later; it renews from the wallet when it ends).\n- `past_due`: a monthly renewal could not be charged (insufficient balance); it is retried, and the\n  member keeps full access meanwhile, for up to 7 days after the month ended.\n- `cancelled`: the subscription ended unpaid (7 days past due). The member can still read but not post or chat with\n  agents (403 `SUBSCRIPTION_INACTIVE`) until `joinCommunity` renews it (which charges `monthlyFee`\n  only).\n","enum":["active","past_due","cancelled","none"]};
 
-function validate223(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate245(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate223.evaluated;
+const evaluated0 = validate245.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12197,7 +12439,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((((data === "active") || (data === "past_due")) || (data === "cancelled")) || (data === "none"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema108.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema109.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -12206,16 +12448,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate223.errors = vErrors;
+validate245.errors = vErrors;
 return errors === 0;
 }
-validate223.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate245.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate220(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate242(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate220.evaluated;
+const evaluated0 = validate242.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12356,8 +12598,8 @@ errors++;
 }
 }
 if(data.role !== undefined){
-if(!(validate221(data.role, {instancePath:instancePath+"/role",parentData:data,parentDataProperty:"role",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+if(!(validate243(data.role, {instancePath:instancePath+"/role",parentData:data,parentDataProperty:"role",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
 errors = vErrors.length;
 }
 }
@@ -12387,8 +12629,8 @@ errors++;
 }
 }
 if(data.subscriptionStatus !== undefined){
-if(!(validate223(data.subscriptionStatus, {instancePath:instancePath+"/subscriptionStatus",parentData:data,parentDataProperty:"subscriptionStatus",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+if(!(validate245(data.subscriptionStatus, {instancePath:instancePath+"/subscriptionStatus",parentData:data,parentDataProperty:"subscriptionStatus",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
 errors = vErrors.length;
 }
 }
@@ -12420,7 +12662,7 @@ errors++;
 if(data.userImage !== undefined){
 let data6 = data.userImage;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err16 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema106.properties.userImage.type},message:"must be string,null"};
+const err16 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema107.properties.userImage.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12463,16 +12705,16 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate220.errors = vErrors;
+validate242.errors = vErrors;
 return errors === 0;
 }
-validate220.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate242.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate219(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate219.evaluated;
+const evaluated0 = validate241.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12507,8 +12749,8 @@ let data0 = data.members;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate220(data0[i0], {instancePath:instancePath+"/members/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+if(!(validate242(data0[i0], {instancePath:instancePath+"/members/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
 errors = vErrors.length;
 }
 }
@@ -12535,39 +12777,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate219.errors = vErrors;
+validate241.errors = vErrors;
 return errors === 0;
 }
-validate219.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate241.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate218(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate240(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listCommunityMembers_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate218.evaluated;
+const evaluated0 = validate240.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate219(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+if(!(validate241(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
 errors = vErrors.length;
 }
-validate218.errors = vErrors;
+validate240.errors = vErrors;
 return errors === 0;
 }
-validate218.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate240.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunityMemberRole_200 = validate227;
-const schema109 = {"$ref":"contract#/$defs/CommunityMember","$id":"updateCommunityMemberRole_200"};
+exports.updateCommunityMemberRole_200 = validate249;
+const schema110 = {"$ref":"contract#/$defs/CommunityMember","$id":"updateCommunityMemberRole_200"};
 
-function validate228(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate250(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate228.evaluated;
+const evaluated0 = validate250.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12708,8 +12950,8 @@ errors++;
 }
 }
 if(data.role !== undefined){
-if(!(validate221(data.role, {instancePath:instancePath+"/role",parentData:data,parentDataProperty:"role",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+if(!(validate243(data.role, {instancePath:instancePath+"/role",parentData:data,parentDataProperty:"role",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
 errors = vErrors.length;
 }
 }
@@ -12739,8 +12981,8 @@ errors++;
 }
 }
 if(data.subscriptionStatus !== undefined){
-if(!(validate223(data.subscriptionStatus, {instancePath:instancePath+"/subscriptionStatus",parentData:data,parentDataProperty:"subscriptionStatus",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+if(!(validate245(data.subscriptionStatus, {instancePath:instancePath+"/subscriptionStatus",parentData:data,parentDataProperty:"subscriptionStatus",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
 errors = vErrors.length;
 }
 }
@@ -12772,7 +13014,7 @@ errors++;
 if(data.userImage !== undefined){
 let data6 = data.userImage;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err16 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema106.properties.userImage.type},message:"must be string,null"};
+const err16 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema107.properties.userImage.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -12815,39 +13057,39 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate228.errors = vErrors;
+validate250.errors = vErrors;
 return errors === 0;
 }
-validate228.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate250.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate227(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate249(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunityMemberRole_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate227.evaluated;
+const evaluated0 = validate249.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate228(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+if(!(validate250(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
 errors = vErrors.length;
 }
-validate227.errors = vErrors;
+validate249.errors = vErrors;
 return errors === 0;
 }
-validate227.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate249.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunityMemberRole_404 = validate232;
-const schema111 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND","MEMBER_NOT_FOUND"]}},"$id":"updateCommunityMemberRole_404"};
+exports.updateCommunityMemberRole_404 = validate254;
+const schema112 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND","MEMBER_NOT_FOUND"]}},"$id":"updateCommunityMemberRole_404"};
 
-function validate233(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate233.evaluated;
+const evaluated0 = validate255.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12896,7 +13138,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -13040,13 +13282,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -13073,25 +13321,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate233.errors = vErrors;
+validate255.errors = vErrors;
 return errors === 0;
 }
-validate233.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate255.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate232(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate254(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunityMemberRole_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate232.evaluated;
+const evaluated0 = validate254.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate233(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+if(!(validate255(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13118,7 +13366,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "NOT_FOUND") || (data0 === "MEMBER_NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema111.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema112.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -13139,18 +13387,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate232.errors = vErrors;
+validate254.errors = vErrors;
 return errors === 0;
 }
-validate232.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate254.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateCommunityMemberRole_409 = validate236;
-const schema113 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CREATOR_ROLE_FIXED","COMMUNITY_ARCHIVED"]}},"$id":"updateCommunityMemberRole_409"};
+exports.updateCommunityMemberRole_409 = validate259;
+const schema114 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CREATOR_ROLE_FIXED","COMMUNITY_ARCHIVED"]}},"$id":"updateCommunityMemberRole_409"};
 
-function validate237(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate237.evaluated;
+const evaluated0 = validate260.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13199,7 +13447,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -13343,13 +13591,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -13376,25 +13630,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate237.errors = vErrors;
+validate260.errors = vErrors;
 return errors === 0;
 }
-validate237.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate260.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate236(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateCommunityMemberRole_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate236.evaluated;
+const evaluated0 = validate259.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate237(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+if(!(validate260(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -13421,7 +13675,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CREATOR_ROLE_FIXED") || (data0 === "COMMUNITY_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema113.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema114.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -13442,20 +13696,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate236.errors = vErrors;
+validate259.errors = vErrors;
 return errors === 0;
 }
-validate236.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate259.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listCommunityAgents_200 = validate240;
-const schema115 = {"$ref":"contract#/$defs/CommunityAgentList","$id":"listCommunityAgents_200"};
-const schema116 = {"type":"object","title":"CommunityAgentList","description":"Every agent of a community, in the order they were added (oldest first).","required":["agents"],"additionalProperties":false,"properties":{"agents":{"type":"array","items":{"$ref":"contract#/$defs/CommunityAgent"}}}};
-const schema117 = {"type":"object","title":"CommunityAgent","description":"An agent listing added to a community. `agentName`, `avatarUrl`, `description` and `model` are read\nfrom the listing (`GET /api/agent-listings/{id}`), so they follow its changes.\n","required":["id","listingId","agentName","avatarUrl","description","model","addedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of this community-agent link (not the listing's id)."},"listingId":{"type":"string","format":"uuid","description":"The agent listing's id; use it as `listingId` in `chatWithCommunityAgent` and to remove the agent.\n"},"agentName":{"type":"string","minLength":1,"maxLength":100,"description":"The listing's name.","examples":["Assistant"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The listing's avatar URL, or `null`."},"description":{"type":["string","null"],"maxLength":2000,"description":"The listing's description, or `null`."},"model":{"type":"string","minLength":1,"maxLength":100,"description":"The language model the agent runs on.","examples":["gpt-4o"]},"addedAt":{"type":"string","format":"date-time","description":"When the agent was added to the community."}}};
+exports.listCommunityAgents_200 = validate264;
+const schema116 = {"$ref":"contract#/$defs/CommunityAgentList","$id":"listCommunityAgents_200"};
+const schema117 = {"type":"object","title":"CommunityAgentList","description":"Every agent of a community, in the order they were added (oldest first).","required":["agents"],"additionalProperties":false,"properties":{"agents":{"type":"array","items":{"$ref":"contract#/$defs/CommunityAgent"}}}};
+const schema118 = {"type":"object","title":"CommunityAgent","description":"An agent listing added to a community. `agentName`, `avatarUrl`, `description` and `model` are read\nfrom the listing (`GET /api/agent-listings/{id}`), so they follow its changes.\n","required":["id","listingId","agentName","avatarUrl","description","model","addedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of this community-agent link (not the listing's id)."},"listingId":{"type":"string","format":"uuid","description":"The agent listing's id; use it as `listingId` in `chatWithCommunityAgent` and to remove the agent.\n"},"agentName":{"type":"string","minLength":1,"maxLength":100,"description":"The listing's name.","examples":["Assistant"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The listing's avatar URL, or `null`."},"description":{"type":["string","null"],"maxLength":2000,"description":"The listing's description, or `null`."},"model":{"type":"string","minLength":1,"maxLength":100,"description":"The language model the agent runs on.","examples":["gpt-4o"]},"addedAt":{"type":"string","format":"date-time","description":"When the agent was added to the community."}}};
 
-function validate242(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate266(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate242.evaluated;
+const evaluated0 = validate266.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13633,7 +13887,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data3 = data.avatarUrl;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err15 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema117.properties.avatarUrl.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema118.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -13668,7 +13922,7 @@ errors++;
 if(data.description !== undefined){
 let data4 = data.description;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema117.properties.description.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema118.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -13761,16 +14015,16 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate242.errors = vErrors;
+validate266.errors = vErrors;
 return errors === 0;
 }
-validate242.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate266.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate265(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate241.evaluated;
+const evaluated0 = validate265.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13805,8 +14059,8 @@ let data0 = data.agents;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate242(data0[i0], {instancePath:instancePath+"/agents/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+if(!(validate266(data0[i0], {instancePath:instancePath+"/agents/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
 errors = vErrors.length;
 }
 }
@@ -13833,39 +14087,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate241.errors = vErrors;
+validate265.errors = vErrors;
 return errors === 0;
 }
-validate241.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate265.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate240(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listCommunityAgents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate240.evaluated;
+const evaluated0 = validate264.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate241(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+if(!(validate265(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
 errors = vErrors.length;
 }
-validate240.errors = vErrors;
+validate264.errors = vErrors;
 return errors === 0;
 }
-validate240.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate264.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.addCommunityAgent_409 = validate245;
-const schema118 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_ALREADY_ADDED","COMMUNITY_ARCHIVED"]}},"$id":"addCommunityAgent_409"};
+exports.addCommunityAgent_409 = validate269;
+const schema119 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_ALREADY_ADDED","COMMUNITY_ARCHIVED"]}},"$id":"addCommunityAgent_409"};
 
-function validate246(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate246.evaluated;
+const evaluated0 = validate270.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13914,7 +14168,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -14058,13 +14312,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -14091,25 +14351,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate246.errors = vErrors;
+validate270.errors = vErrors;
 return errors === 0;
 }
-validate246.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate270.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate245(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate269(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="addCommunityAgent_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate245.evaluated;
+const evaluated0 = validate269.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate246(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
+if(!(validate270(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14136,7 +14396,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "AGENT_ALREADY_ADDED") || (data0 === "COMMUNITY_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema118.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema119.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -14157,18 +14417,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate245.errors = vErrors;
+validate269.errors = vErrors;
 return errors === 0;
 }
-validate245.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate269.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.removeCommunityAgent_404 = validate249;
-const schema120 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_NOT_IN_COMMUNITY","NOT_FOUND"]}},"$id":"removeCommunityAgent_404"};
+exports.removeCommunityAgent_404 = validate274;
+const schema121 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AGENT_NOT_IN_COMMUNITY","NOT_FOUND"]}},"$id":"removeCommunityAgent_404"};
 
-function validate250(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate275(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate250.evaluated;
+const evaluated0 = validate275.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -14217,7 +14477,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -14361,13 +14621,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -14394,25 +14660,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate250.errors = vErrors;
+validate275.errors = vErrors;
 return errors === 0;
 }
-validate250.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate275.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate249(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="removeCommunityAgent_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate249.evaluated;
+const evaluated0 = validate274.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate250(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
+if(!(validate275(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14439,7 +14705,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "AGENT_NOT_IN_COMMUNITY") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema120.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema121.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -14460,18 +14726,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate249.errors = vErrors;
+validate274.errors = vErrors;
 return errors === 0;
 }
-validate249.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate274.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.removeCommunityAgent_409 = validate253;
-const schema122 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED"]}},"$id":"removeCommunityAgent_409"};
+exports.removeCommunityAgent_409 = validate279;
+const schema123 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED"]}},"$id":"removeCommunityAgent_409"};
 
-function validate254(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate280(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate254.evaluated;
+const evaluated0 = validate280.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -14520,7 +14786,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -14664,13 +14930,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -14697,25 +14969,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate254.errors = vErrors;
+validate280.errors = vErrors;
 return errors === 0;
 }
-validate254.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate280.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate253(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate279(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="removeCommunityAgent_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate253.evaluated;
+const evaluated0 = validate279.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate254(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+if(!(validate280(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate280.errors : vErrors.concat(validate280.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -14742,7 +15014,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "COMMUNITY_ARCHIVED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema122.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema123.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -14763,21 +15035,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate253.errors = vErrors;
+validate279.errors = vErrors;
 return errors === 0;
 }
-validate253.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate279.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listCommunityMessages_200 = validate257;
-const schema124 = {"$ref":"contract#/$defs/CommunityMessageList","$id":"listCommunityMessages_200"};
-const schema125 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
-const schema126 = {"type":"object","title":"CommunityMessage","description":"A message in a community's shared history. `createdAt` is strictly increasing within a community\n(at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","userId","agentListingId","content","messageType","createdAt","userName","userImage","agentName","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"userId":{"type":["string","null"],"format":"uuid","description":"The author, for `text` messages; `null` for `agent` and `system` messages."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it, for `agent` messages; `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.\n","examples":["Hello!"]},"messageType":{"$ref":"contract#/$defs/CommunityMessageType"},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"userName":{"type":["string","null"],"maxLength":100,"description":"The author's display name, for `text` messages; `null` otherwise.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The author's avatar URL, or `null` (always `null` for `agent` and `system` messages)."},"agentName":{"type":["string","null"],"maxLength":100,"description":"The agent's name, for `agent` messages; `null` otherwise.","examples":["Assistant"]},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);\n`null` otherwise.\n"}}};
-const schema127 = {"type":"string","title":"CommunityMessageType","description":"`text` (a member's message: `userId` set, `agentListingId` null), `agent` (an agent's reply written by\n`chatWithCommunityAgent`: `agentListingId` set, `userId` null) or `system` (a platform notice, written when\nan agent is added to or removed from the community: both null).\n","enum":["text","agent","system"]};
+exports.listCommunityMessages_200 = validate284;
+const schema125 = {"$ref":"contract#/$defs/CommunityMessageList","$id":"listCommunityMessages_200"};
+const schema126 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
+const schema127 = {"type":"object","title":"CommunityMessage","description":"A message in a community's shared history. `createdAt` is strictly increasing within a community\n(at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","userId","agentListingId","content","messageType","createdAt","userName","userImage","agentName","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"userId":{"type":["string","null"],"format":"uuid","description":"The author, for `text` messages; `null` for `agent` and `system` messages."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it, for `agent` messages; `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.\n","examples":["Hello!"]},"messageType":{"$ref":"contract#/$defs/CommunityMessageType"},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"userName":{"type":["string","null"],"maxLength":100,"description":"The author's display name, for `text` messages; `null` otherwise.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The author's avatar URL, or `null` (always `null` for `agent` and `system` messages)."},"agentName":{"type":["string","null"],"maxLength":100,"description":"The agent's name, for `agent` messages; `null` otherwise.","examples":["Assistant"]},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);\n`null` otherwise.\n"}}};
+const schema128 = {"type":"string","title":"CommunityMessageType","description":"`text` (a member's message: `userId` set, `agentListingId` null), `agent` (an agent's reply written by\n`chatWithCommunityAgent`: `agentListingId` set, `userId` null) or `system` (a platform notice, written when\nan agent is added to or removed from the community: both null).\n","enum":["text","agent","system"]};
 
-function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate287(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate260.evaluated;
+const evaluated0 = validate287.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -14795,7 +15067,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((data === "text") || (data === "agent")) || (data === "system"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema127.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema128.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -14804,16 +15076,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate260.errors = vErrors;
+validate287.errors = vErrors;
 return errors === 0;
 }
-validate260.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate287.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate286(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate259.evaluated;
+const evaluated0 = validate286.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -14922,7 +15194,7 @@ vErrors.push(err9);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema126.properties, key0))){
+if(!(func7.call(schema127.properties, key0))){
 const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
@@ -14961,7 +15233,7 @@ errors++;
 if(data.userId !== undefined){
 let data1 = data.userId;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err13 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/type",keyword:"type",params:{type: schema126.properties.userId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/type",keyword:"type",params:{type: schema127.properties.userId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -14986,7 +15258,7 @@ errors++;
 if(data.agentListingId !== undefined){
 let data2 = data.agentListingId;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema126.properties.agentListingId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema127.properties.agentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -15044,8 +15316,8 @@ errors++;
 }
 }
 if(data.messageType !== undefined){
-if(!(validate260(data.messageType, {instancePath:instancePath+"/messageType",parentData:data,parentDataProperty:"messageType",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+if(!(validate287(data.messageType, {instancePath:instancePath+"/messageType",parentData:data,parentDataProperty:"messageType",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
 errors = vErrors.length;
 }
 }
@@ -15077,7 +15349,7 @@ errors++;
 if(data.userName !== undefined){
 let data6 = data.userName;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err22 = {instancePath:instancePath+"/userName",schemaPath:"#/properties/userName/type",keyword:"type",params:{type: schema126.properties.userName.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/userName",schemaPath:"#/properties/userName/type",keyword:"type",params:{type: schema127.properties.userName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -15102,7 +15374,7 @@ errors++;
 if(data.userImage !== undefined){
 let data7 = data.userImage;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err24 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema126.properties.userImage.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema127.properties.userImage.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -15137,7 +15409,7 @@ errors++;
 if(data.agentName !== undefined){
 let data8 = data.agentName;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err27 = {instancePath:instancePath+"/agentName",schemaPath:"#/properties/agentName/type",keyword:"type",params:{type: schema126.properties.agentName.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/agentName",schemaPath:"#/properties/agentName/type",keyword:"type",params:{type: schema127.properties.agentName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -15162,7 +15434,7 @@ errors++;
 if(data.ttsAudioUrl !== undefined){
 let data9 = data.ttsAudioUrl;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err29 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema126.properties.ttsAudioUrl.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema127.properties.ttsAudioUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -15205,16 +15477,16 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate259.errors = vErrors;
+validate286.errors = vErrors;
 return errors === 0;
 }
-validate259.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate286.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate258(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate285(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate258.evaluated;
+const evaluated0 = validate285.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -15259,8 +15531,8 @@ let data0 = data.messages;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate259(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+if(!(validate286(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 }
@@ -15299,39 +15571,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate258.errors = vErrors;
+validate285.errors = vErrors;
 return errors === 0;
 }
-validate258.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate285.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate257(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate284(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listCommunityMessages_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate257.evaluated;
+const evaluated0 = validate284.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate258(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
+if(!(validate285(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
 errors = vErrors.length;
 }
-validate257.errors = vErrors;
+validate284.errors = vErrors;
 return errors === 0;
 }
-validate257.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate284.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listCommunityMessages_403 = validate264;
-const schema128 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_MEMBER"]}},"$id":"listCommunityMessages_403"};
+exports.listCommunityMessages_403 = validate291;
+const schema129 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_MEMBER"]}},"$id":"listCommunityMessages_403"};
 
-function validate265(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate292(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate265.evaluated;
+const evaluated0 = validate292.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -15380,7 +15652,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -15524,13 +15796,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -15557,25 +15835,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate265.errors = vErrors;
+validate292.errors = vErrors;
 return errors === 0;
 }
-validate265.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate292.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listCommunityMessages_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate264.evaluated;
+const evaluated0 = validate291.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate265(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+if(!(validate292(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate292.errors : vErrors.concat(validate292.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -15602,7 +15880,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_A_MEMBER")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema128.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema129.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -15623,18 +15901,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate264.errors = vErrors;
+validate291.errors = vErrors;
 return errors === 0;
 }
-validate264.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate291.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.sendCommunityMessage_201 = validate268;
-const schema130 = {"$ref":"contract#/$defs/CommunityMessage","$id":"sendCommunityMessage_201"};
+exports.sendCommunityMessage_201 = validate296;
+const schema131 = {"$ref":"contract#/$defs/CommunityMessage","$id":"sendCommunityMessage_201"};
 
-function validate269(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate297(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate269.evaluated;
+const evaluated0 = validate297.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -15743,7 +16021,7 @@ vErrors.push(err9);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema126.properties, key0))){
+if(!(func7.call(schema127.properties, key0))){
 const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
@@ -15782,7 +16060,7 @@ errors++;
 if(data.userId !== undefined){
 let data1 = data.userId;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err13 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/type",keyword:"type",params:{type: schema126.properties.userId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/type",keyword:"type",params:{type: schema127.properties.userId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15807,7 +16085,7 @@ errors++;
 if(data.agentListingId !== undefined){
 let data2 = data.agentListingId;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema126.properties.agentListingId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema127.properties.agentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -15865,8 +16143,8 @@ errors++;
 }
 }
 if(data.messageType !== undefined){
-if(!(validate260(data.messageType, {instancePath:instancePath+"/messageType",parentData:data,parentDataProperty:"messageType",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+if(!(validate287(data.messageType, {instancePath:instancePath+"/messageType",parentData:data,parentDataProperty:"messageType",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
 errors = vErrors.length;
 }
 }
@@ -15898,7 +16176,7 @@ errors++;
 if(data.userName !== undefined){
 let data6 = data.userName;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err22 = {instancePath:instancePath+"/userName",schemaPath:"#/properties/userName/type",keyword:"type",params:{type: schema126.properties.userName.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/userName",schemaPath:"#/properties/userName/type",keyword:"type",params:{type: schema127.properties.userName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -15923,7 +16201,7 @@ errors++;
 if(data.userImage !== undefined){
 let data7 = data.userImage;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err24 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema126.properties.userImage.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema127.properties.userImage.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -15958,7 +16236,7 @@ errors++;
 if(data.agentName !== undefined){
 let data8 = data.agentName;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err27 = {instancePath:instancePath+"/agentName",schemaPath:"#/properties/agentName/type",keyword:"type",params:{type: schema126.properties.agentName.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/agentName",schemaPath:"#/properties/agentName/type",keyword:"type",params:{type: schema127.properties.agentName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -15983,7 +16261,7 @@ errors++;
 if(data.ttsAudioUrl !== undefined){
 let data9 = data.ttsAudioUrl;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err29 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema126.properties.ttsAudioUrl.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema127.properties.ttsAudioUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -16026,39 +16304,39 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate269.errors = vErrors;
+validate297.errors = vErrors;
 return errors === 0;
 }
-validate269.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate297.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate268(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate296(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="sendCommunityMessage_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate268.evaluated;
+const evaluated0 = validate296.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate269(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+if(!(validate297(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
 errors = vErrors.length;
 }
-validate268.errors = vErrors;
+validate296.errors = vErrors;
 return errors === 0;
 }
-validate268.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate296.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.sendCommunityMessage_403 = validate272;
-const schema132 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_MEMBER","SUBSCRIPTION_INACTIVE"]}},"$id":"sendCommunityMessage_403"};
+exports.sendCommunityMessage_403 = validate300;
+const schema133 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_MEMBER","SUBSCRIPTION_INACTIVE"]}},"$id":"sendCommunityMessage_403"};
 
-function validate273(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate301(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate273.evaluated;
+const evaluated0 = validate301.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -16107,7 +16385,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -16251,13 +16529,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -16284,25 +16568,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate273.errors = vErrors;
+validate301.errors = vErrors;
 return errors === 0;
 }
-validate273.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate301.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate272(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate300(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="sendCommunityMessage_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate272.evaluated;
+const evaluated0 = validate300.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate273(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
+if(!(validate301(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -16329,7 +16613,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "NOT_A_MEMBER") || (data0 === "SUBSCRIPTION_INACTIVE"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema132.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema133.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -16350,20 +16634,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate272.errors = vErrors;
+validate300.errors = vErrors;
 return errors === 0;
 }
-validate272.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate300.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.chatWithCommunityAgent_200 = validate276;
-const schema134 = {"$ref":"contract#/$defs/AgentChatEvent","$id":"chatWithCommunityAgent_200"};
-const schema135 = {"title":"AgentChatEvent","description":"One event of an agent reply stream (`chatWithCommunityAgent`). `type` equals the SSE `event:` name and\ntells which payload it is.\n","oneOf":[{"$ref":"contract#/$defs/AgentChatMetaEvent"},{"$ref":"contract#/$defs/AgentChatChunkEvent"},{"$ref":"contract#/$defs/AgentChatAudioReadyEvent"},{"$ref":"contract#/$defs/AgentChatDoneEvent"},{"$ref":"contract#/$defs/AgentChatErrorEvent"}]};
-const schema136 = {"type":"object","title":"AgentChatMetaEvent","description":"SSE event `meta`, always first: the caller's message has been stored (and the fee charged).\n","required":["type","communityId","userMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"meta","description":"The SSE event name."},"communityId":{"type":"string","format":"uuid","description":"The community the chat belongs to."},"userMessageId":{"type":"string","format":"uuid","description":"The id of the caller's message, now in the community's history."}}};
+exports.chatWithCommunityAgent_200 = validate305;
+const schema135 = {"$ref":"contract#/$defs/AgentChatEvent","$id":"chatWithCommunityAgent_200"};
+const schema136 = {"title":"AgentChatEvent","description":"One event of an agent reply stream (`chatWithCommunityAgent`). `type` equals the SSE `event:` name and\ntells which payload it is.\n","oneOf":[{"$ref":"contract#/$defs/AgentChatMetaEvent"},{"$ref":"contract#/$defs/AgentChatChunkEvent"},{"$ref":"contract#/$defs/AgentChatAudioReadyEvent"},{"$ref":"contract#/$defs/AgentChatDoneEvent"},{"$ref":"contract#/$defs/AgentChatErrorEvent"}]};
+const schema137 = {"type":"object","title":"AgentChatMetaEvent","description":"SSE event `meta`, always first: the caller's message has been stored (and the fee charged).\n","required":["type","communityId","userMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"meta","description":"The SSE event name."},"communityId":{"type":"string","format":"uuid","description":"The community the chat belongs to."},"userMessageId":{"type":"string","format":"uuid","description":"The id of the caller's message, now in the community's history."}}};
 
-function validate278(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate307(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate278.evaluated;
+const evaluated0 = validate307.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -16497,17 +16781,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate278.errors = vErrors;
+validate307.errors = vErrors;
 return errors === 0;
 }
-validate278.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate307.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema137 = {"type":"object","title":"AgentChatChunkEvent","description":"SSE event `chunk`, zero or more times after `meta`: the next piece of the agent's reply. Concatenate the\n`content` of every chunk, in order, to get the reply.\n","required":["type","content"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"chunk","description":"The SSE event name."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The next piece of the reply text (never empty)."}}};
+const schema138 = {"type":"object","title":"AgentChatChunkEvent","description":"SSE event `chunk`, zero or more times after `meta`: the next piece of the agent's reply. Concatenate the\n`content` of every chunk, in order, to get the reply.\n","required":["type","content"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"chunk","description":"The SSE event name."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The next piece of the reply text (never empty)."}}};
 
-function validate280(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate309(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate280.evaluated;
+const evaluated0 = validate309.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -16616,17 +16900,17 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate280.errors = vErrors;
+validate309.errors = vErrors;
 return errors === 0;
 }
-validate280.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate309.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema138 = {"type":"object","title":"AgentChatAudioReadyEvent","description":"SSE event `audio_ready`, at most once, after `done` and last: text-to-speech audio of the reply is\navailable (only when a voice is configured). The stored reply's `ttsAudioUrl` is set to the same URL,\nwhich this server serves (`GET /api/audio/{id}`).\n","required":["type","audioUrl"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"audio_ready","description":"The SSE event name."},"audioUrl":{"type":"string","format":"uri","maxLength":2048,"description":"TTS audio URL."}}};
+const schema139 = {"type":"object","title":"AgentChatAudioReadyEvent","description":"SSE event `audio_ready`, at most once, after `done` and last: text-to-speech audio of the reply is\navailable (only when a voice is configured). The stored reply's `ttsAudioUrl` is set to the same URL,\nwhich this server serves (`GET /api/audio/{id}`).\n","required":["type","audioUrl"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"audio_ready","description":"The SSE event name."},"audioUrl":{"type":"string","format":"uri","maxLength":2048,"description":"TTS audio URL."}}};
 
-function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate311(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate282.evaluated;
+const evaluated0 = validate311.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -16735,17 +17019,17 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate282.errors = vErrors;
+validate311.errors = vErrors;
 return errors === 0;
 }
-validate282.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate311.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema139 = {"type":"object","title":"AgentChatDoneEvent","description":"SSE event `done`: the reply's text is complete and stored. The stream then closes, or sends one\n`audio_ready` first when a voice is configured.\n","required":["type","agentMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"done","description":"The SSE event name."},"agentMessageId":{"type":"string","format":"uuid","description":"The id of the stored reply (a community message of type `agent`, or a conversation message from `ai`).\n"}}};
+const schema140 = {"type":"object","title":"AgentChatDoneEvent","description":"SSE event `done`: the reply's text is complete and stored. The stream then closes, or sends one\n`audio_ready` first when a voice is configured.\n","required":["type","agentMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"done","description":"The SSE event name."},"agentMessageId":{"type":"string","format":"uuid","description":"The id of the stored reply (a community message of type `agent`, or a conversation message from `ai`).\n"}}};
 
-function validate284(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate313(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate284.evaluated;
+const evaluated0 = validate313.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -16844,17 +17128,17 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate284.errors = vErrors;
+validate313.errors = vErrors;
 return errors === 0;
 }
-validate284.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate313.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema140 = {"type":"object","title":"AgentChatErrorEvent","description":"SSE event `error`, terminal: the agent failed after the stream started. The server closes the stream\nafter it. No reply is stored (text already streamed is discarded); the caller's message stays. If no\n`chunk` was sent before it, any fee charged for the call is refunded (a `refund` ledger entry).\n","required":["type","message","code"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"error","description":"The SSE event name."},"message":{"type":"string","maxLength":1000,"description":"What went wrong, for people.","examples":["The agent did not answer in time."]},"code":{"type":"string","maxLength":50,"pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable reason: `AGENT_TIMEOUT` (no first chunk within 60 seconds, or no chunk for\n60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_EMPTY_REPLY` (the agent answered nothing),\n`AGENT_UNAVAILABLE` (the listing was deleted\nor became unusable), `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation\nover while the AI was answering). Treat it as an open set.\n","examples":["AGENT_TIMEOUT"]}}};
+const schema141 = {"type":"object","title":"AgentChatErrorEvent","description":"SSE event `error`, terminal: the call ended without a reply after the stream started. The server closes\nthe stream after it. No reply is stored (text already streamed is discarded); the caller's message\nstays. Any fee charged for the call is refunded in full (a `refund` ledger entry), whether or not chunks\nwere sent.\n","required":["type","message","code"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"error","description":"The SSE event name."},"message":{"type":"string","maxLength":1000,"description":"What went wrong, for people.","examples":["The agent did not answer in time."]},"code":{"type":"string","maxLength":50,"pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable reason: `AGENT_TIMEOUT` (no first chunk within 60 seconds, or no chunk for\n60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_EMPTY_REPLY` (the agent answered nothing),\n`AGENT_UNAVAILABLE` (the listing was deleted\nor became unusable), `INTERRUPTED` (the server stopped before the reply was stored: retry the call),\n`HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation\nover while the AI was answering). Treat it as an open set.\n","examples":["AGENT_TIMEOUT"]}}};
 
-function validate286(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate315(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate286.evaluated;
+const evaluated0 = validate315.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -16998,16 +17282,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate286.errors = vErrors;
+validate315.errors = vErrors;
 return errors === 0;
 }
-validate286.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate315.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate306(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate277.evaluated;
+const evaluated0 = validate306.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -17018,8 +17302,8 @@ const _errs0 = errors;
 let valid0 = false;
 let passing0 = null;
 const _errs1 = errors;
-if(!(validate278(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+if(!(validate307(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
@@ -17029,8 +17313,8 @@ passing0 = 0;
 var props0 = true;
 }
 const _errs2 = errors;
-if(!(validate280(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate280.errors : vErrors.concat(validate280.errors);
+if(!(validate309(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
@@ -17047,8 +17331,8 @@ props0 = true;
 }
 }
 const _errs3 = errors;
-if(!(validate282(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+if(!(validate311(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
@@ -17065,8 +17349,8 @@ props0 = true;
 }
 }
 const _errs4 = errors;
-if(!(validate284(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+if(!(validate313(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs4 === errors;
@@ -17083,8 +17367,8 @@ props0 = true;
 }
 }
 const _errs5 = errors;
-if(!(validate286(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+if(!(validate315(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
@@ -17125,46 +17409,355 @@ vErrors = null;
 }
 }
 }
-validate277.errors = vErrors;
+validate306.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate277.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate306.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate276(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="chatWithCommunityAgent_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate276.evaluated;
+const evaluated0 = validate305.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate277(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+if(!(validate306(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate306.errors : vErrors.concat(validate306.errors);
 errors = vErrors.length;
 }
 else {
-var props0 = validate277.evaluated.props;
+var props0 = validate306.evaluated.props;
 }
-validate276.errors = vErrors;
+validate305.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate276.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate305.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-exports.startOfficialChat_200 = validate289;
-const schema141 = {"$ref":"contract#/$defs/OfficialChatStarted","$id":"startOfficialChat_200"};
-const schema142 = {"type":"object","title":"OfficialChatStarted","description":"The caller's customer-service conversation with an official community.","required":["conversationId","existing","status"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"The conversation's id; use it with the Conversations operations and the other Official CS operations.\n"},"existing":{"type":"boolean","description":"`true` when the caller already had a conversation with this community and it is returned (status 200);\n`false` when it was just created (status 201).\n"},"status":{"$ref":"contract#/$defs/ConversationStatus"}}};
-const schema143 = {"type":"string","title":"ConversationStatus","description":"Who is in control of a conversation. Exactly one party answers at a time:\n\n| Status | Meaning | Who may post |\n|---|---|---|\n| `ai_active` | The AI agent answers (via `chatInConversation`). | customer |\n| `waiting_human` | A human was asked for; the conversation is in the CS queue. The AI does not answer. | customer |\n| `human_active` | A CS agent accepted it (`assignedCsId`). The AI does not answer. | customer, CS staff |\n| `resolved` | Closed. A customer message (or transfer request) reopens it. | customer (reopens it) |\n\nTransitions: new -> `ai_active` (`waiting_human` in `human_only` communities); `ai_active` ->\n`waiting_human` (`requestHumanTransfer`); `waiting_human` -> `human_active` (`acceptTransfer`); any ->\n`resolved` (`resolveConversation`); `resolved` -> `ai_active` (`waiting_human` in `human_only`\ncommunities) when the customer writes again. Lounge conversations are always `ai_active` (the Official\nCS operations do not apply to them).\n","enum":["ai_active","waiting_human","human_active","resolved"]};
+exports.chatWithCommunityAgent_409 = validate318;
+const schema142 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","PRICE_CHANGED"]}},"$id":"chatWithCommunityAgent_409"};
 
-function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate319(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate291.evaluated;
+const evaluated0 = validate319.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate319.errors = vErrors;
+return errors === 0;
+}
+validate319.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate318(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="chatWithCommunityAgent_409" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate318.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate319(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "COMMUNITY_ARCHIVED") || (data0 === "PRICE_CHANGED"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema142.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate318.errors = vErrors;
+return errors === 0;
+}
+validate318.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.startOfficialChat_200 = validate323;
+const schema144 = {"$ref":"contract#/$defs/OfficialChatStarted","$id":"startOfficialChat_200"};
+const schema145 = {"type":"object","title":"OfficialChatStarted","description":"The caller's customer-service conversation with an official community.","required":["conversationId","existing","status"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"The conversation's id; use it with the Conversations operations and the other Official CS operations.\n"},"existing":{"type":"boolean","description":"`true` when the caller already had a conversation with this community and it is returned (status 200);\n`false` when it was just created (status 201).\n"},"status":{"$ref":"contract#/$defs/ConversationStatus"}}};
+const schema146 = {"type":"string","title":"ConversationStatus","description":"Who is in control of a conversation. Exactly one party answers at a time:\n\n| Status | Meaning | Who may post |\n|---|---|---|\n| `ai_active` | The AI agent answers (via `chatInConversation`). | customer |\n| `waiting_human` | A human was asked for; the conversation is in the CS queue. The AI does not answer. | customer |\n| `human_active` | A CS agent accepted it (`assignedCsId`). The AI does not answer. | customer, CS staff |\n| `resolved` | Closed. A customer message (or transfer request) reopens it. | customer (reopens it) |\n\nTransitions: new -> `ai_active` (`waiting_human` in `human_only` communities); `ai_active` ->\n`waiting_human` (`requestHumanTransfer`); `waiting_human` -> `human_active` (`acceptTransfer`); any ->\n`resolved` (`resolveConversation`); `resolved` -> `ai_active` (`waiting_human` in `human_only`\ncommunities) when the customer writes again. Lounge conversations are always `ai_active` (the Official\nCS operations do not apply to them).\n","enum":["ai_active","waiting_human","human_active","resolved"]};
+
+function validate325(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate325.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -17182,7 +17775,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((((data === "ai_active") || (data === "waiting_human")) || (data === "human_active")) || (data === "resolved"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema143.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema146.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -17191,16 +17784,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate291.errors = vErrors;
+validate325.errors = vErrors;
 return errors === 0;
 }
-validate291.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate325.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate290(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate324(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate290.evaluated;
+const evaluated0 = validate324.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -17288,8 +17881,8 @@ errors++;
 }
 }
 if(data.status !== undefined){
-if(!(validate291(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+if(!(validate325(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
 errors = vErrors.length;
 }
 }
@@ -17304,39 +17897,39 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate290.errors = vErrors;
+validate324.errors = vErrors;
 return errors === 0;
 }
-validate290.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate324.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate289(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate323(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="startOfficialChat_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate289.evaluated;
+const evaluated0 = validate323.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate290(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
+if(!(validate324(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate324.errors : vErrors.concat(validate324.errors);
 errors = vErrors.length;
 }
-validate289.errors = vErrors;
+validate323.errors = vErrors;
 return errors === 0;
 }
-validate289.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate323.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startOfficialChat_409 = validate294;
-const schema144 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","NOT_OFFICIAL"]}},"$id":"startOfficialChat_409"};
+exports.startOfficialChat_409 = validate328;
+const schema147 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","NOT_OFFICIAL"]}},"$id":"startOfficialChat_409"};
 
-function validate295(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate329(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate295.evaluated;
+const evaluated0 = validate329.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -17385,7 +17978,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -17529,13 +18122,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -17562,25 +18161,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate295.errors = vErrors;
+validate329.errors = vErrors;
 return errors === 0;
 }
-validate295.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate329.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="startOfficialChat_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate294.evaluated;
+const evaluated0 = validate328.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate295(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
+if(!(validate329(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -17607,7 +18206,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "COMMUNITY_ARCHIVED") || (data0 === "NOT_OFFICIAL"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema144.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema147.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -17628,19 +18227,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate294.errors = vErrors;
+validate328.errors = vErrors;
 return errors === 0;
 }
-validate294.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate328.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestHumanTransfer_200 = validate298;
-const schema146 = {"$ref":"contract#/$defs/TransferHumanResponse","$id":"requestHumanTransfer_200"};
-const schema147 = {"type":"object","title":"TransferHumanResponse","description":"The conversation now waits for a human CS agent.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"waiting_human","description":"Always `waiting_human`."}}};
+exports.requestHumanTransfer_200 = validate333;
+const schema149 = {"$ref":"contract#/$defs/TransferHumanResponse","$id":"requestHumanTransfer_200"};
+const schema150 = {"type":"object","title":"TransferHumanResponse","description":"The conversation now waits for a human CS agent.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"waiting_human","description":"Always `waiting_human`."}}};
 
-function validate299(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate299.evaluated;
+const evaluated0 = validate334.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -17704,39 +18303,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate299.errors = vErrors;
+validate334.errors = vErrors;
 return errors === 0;
 }
-validate299.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate334.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate298(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate333(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestHumanTransfer_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate298.evaluated;
+const evaluated0 = validate333.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate299(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
+if(!(validate334(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
 errors = vErrors.length;
 }
-validate298.errors = vErrors;
+validate333.errors = vErrors;
 return errors === 0;
 }
-validate298.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate333.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestHumanTransfer_403 = validate301;
-const schema148 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CUSTOMER"]}},"$id":"requestHumanTransfer_403"};
+exports.requestHumanTransfer_403 = validate336;
+const schema151 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CUSTOMER"]}},"$id":"requestHumanTransfer_403"};
 
-function validate302(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate337(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate302.evaluated;
+const evaluated0 = validate337.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -17785,7 +18384,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -17929,13 +18528,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -17962,25 +18567,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate302.errors = vErrors;
+validate337.errors = vErrors;
 return errors === 0;
 }
-validate302.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate337.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate301(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate336(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestHumanTransfer_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate301.evaluated;
+const evaluated0 = validate336.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate302(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+if(!(validate337(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -18007,7 +18612,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_CUSTOMER")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema148.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema151.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -18028,18 +18633,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate301.errors = vErrors;
+validate336.errors = vErrors;
 return errors === 0;
 }
-validate301.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate336.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestHumanTransfer_404 = validate305;
-const schema150 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CONVERSATION_NOT_FOUND","NOT_FOUND"]}},"$id":"requestHumanTransfer_404"};
+exports.requestHumanTransfer_404 = validate341;
+const schema153 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CONVERSATION_NOT_FOUND","NOT_FOUND"]}},"$id":"requestHumanTransfer_404"};
 
-function validate306(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate342(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate306.evaluated;
+const evaluated0 = validate342.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -18088,7 +18693,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -18232,13 +18837,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -18265,25 +18876,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate306.errors = vErrors;
+validate342.errors = vErrors;
 return errors === 0;
 }
-validate306.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate342.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate341(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestHumanTransfer_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate305.evaluated;
+const evaluated0 = validate341.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate306(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate306.errors : vErrors.concat(validate306.errors);
+if(!(validate342(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -18310,7 +18921,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CONVERSATION_NOT_FOUND") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema150.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema153.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -18331,18 +18942,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate305.errors = vErrors;
+validate341.errors = vErrors;
 return errors === 0;
 }
-validate305.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate341.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestHumanTransfer_409 = validate309;
-const schema152 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","HUMAN_HANDOFF_UNAVAILABLE","HUMAN_IN_CONTROL","NOT_OFFICIAL"]}},"$id":"requestHumanTransfer_409"};
+exports.requestHumanTransfer_409 = validate346;
+const schema155 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","HUMAN_HANDOFF_UNAVAILABLE","HUMAN_IN_CONTROL","NOT_OFFICIAL"]}},"$id":"requestHumanTransfer_409"};
 
-function validate310(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate310.evaluated;
+const evaluated0 = validate347.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -18391,7 +19002,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -18535,13 +19146,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -18568,25 +19185,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate310.errors = vErrors;
+validate347.errors = vErrors;
 return errors === 0;
 }
-validate310.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate347.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate309(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate346(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestHumanTransfer_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate309.evaluated;
+const evaluated0 = validate346.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate310(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate310.errors : vErrors.concat(validate310.errors);
+if(!(validate347(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -18613,7 +19230,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "COMMUNITY_ARCHIVED") || (data0 === "HUMAN_HANDOFF_UNAVAILABLE")) || (data0 === "HUMAN_IN_CONTROL")) || (data0 === "NOT_OFFICIAL"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema152.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema155.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -18634,19 +19251,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate309.errors = vErrors;
+validate346.errors = vErrors;
 return errors === 0;
 }
-validate309.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate346.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptTransfer_200 = validate313;
-const schema154 = {"$ref":"contract#/$defs/TransferAcceptResponse","$id":"acceptTransfer_200"};
-const schema155 = {"type":"object","title":"TransferAcceptResponse","description":"The caller is now the conversation's assigned CS agent.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"human_active","description":"Always `human_active`."}}};
+exports.acceptTransfer_200 = validate351;
+const schema157 = {"$ref":"contract#/$defs/TransferAcceptResponse","$id":"acceptTransfer_200"};
+const schema158 = {"type":"object","title":"TransferAcceptResponse","description":"The caller is now the conversation's assigned CS agent.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"human_active","description":"Always `human_active`."}}};
 
-function validate314(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate314.evaluated;
+const evaluated0 = validate352.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -18710,39 +19327,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate314.errors = vErrors;
+validate352.errors = vErrors;
 return errors === 0;
 }
-validate314.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate352.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate313(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate351(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptTransfer_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate313.evaluated;
+const evaluated0 = validate351.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate314(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+if(!(validate352(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
 errors = vErrors.length;
 }
-validate313.errors = vErrors;
+validate351.errors = vErrors;
 return errors === 0;
 }
-validate313.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate351.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptTransfer_403 = validate316;
-const schema156 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CS_STAFF"]}},"$id":"acceptTransfer_403"};
+exports.acceptTransfer_403 = validate354;
+const schema159 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CS_STAFF"]}},"$id":"acceptTransfer_403"};
 
-function validate317(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate355(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate317.evaluated;
+const evaluated0 = validate355.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -18791,7 +19408,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -18935,13 +19552,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -18968,25 +19591,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate317.errors = vErrors;
+validate355.errors = vErrors;
 return errors === 0;
 }
-validate317.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate355.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate316(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate354(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptTransfer_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate316.evaluated;
+const evaluated0 = validate354.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate317(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+if(!(validate355(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -19013,7 +19636,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_CS_STAFF")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema156.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema159.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -19034,18 +19657,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate316.errors = vErrors;
+validate354.errors = vErrors;
 return errors === 0;
 }
-validate316.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate354.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptTransfer_409 = validate320;
-const schema158 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_ACCEPTED","COMMUNITY_ARCHIVED","NOT_OFFICIAL","NOT_WAITING_HUMAN"]}},"$id":"acceptTransfer_409"};
+exports.acceptTransfer_409 = validate359;
+const schema161 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_ACCEPTED","COMMUNITY_ARCHIVED","NOT_OFFICIAL","NOT_WAITING_HUMAN"]}},"$id":"acceptTransfer_409"};
 
-function validate321(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate360(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate321.evaluated;
+const evaluated0 = validate360.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -19094,7 +19717,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -19238,13 +19861,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -19271,25 +19900,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate321.errors = vErrors;
+validate360.errors = vErrors;
 return errors === 0;
 }
-validate321.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate360.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate320(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptTransfer_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate320.evaluated;
+const evaluated0 = validate359.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate321(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
+if(!(validate360(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate360.errors : vErrors.concat(validate360.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -19316,7 +19945,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "ALREADY_ACCEPTED") || (data0 === "COMMUNITY_ARCHIVED")) || (data0 === "NOT_OFFICIAL")) || (data0 === "NOT_WAITING_HUMAN"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema158.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema161.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -19337,19 +19966,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate320.errors = vErrors;
+validate359.errors = vErrors;
 return errors === 0;
 }
-validate320.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate359.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.resolveConversation_200 = validate324;
-const schema160 = {"$ref":"contract#/$defs/ResolveResponse","$id":"resolveConversation_200"};
-const schema161 = {"type":"object","title":"ResolveResponse","description":"The conversation is resolved.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"resolved","description":"Always `resolved`."}}};
+exports.resolveConversation_200 = validate364;
+const schema163 = {"$ref":"contract#/$defs/ResolveResponse","$id":"resolveConversation_200"};
+const schema164 = {"type":"object","title":"ResolveResponse","description":"The conversation is resolved.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"resolved","description":"Always `resolved`."}}};
 
-function validate325(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate365(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate325.evaluated;
+const evaluated0 = validate365.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -19413,39 +20042,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate325.errors = vErrors;
+validate365.errors = vErrors;
 return errors === 0;
 }
-validate325.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate365.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate324(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate364(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="resolveConversation_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate324.evaluated;
+const evaluated0 = validate364.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate325(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+if(!(validate365(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate365.errors : vErrors.concat(validate365.errors);
 errors = vErrors.length;
 }
-validate324.errors = vErrors;
+validate364.errors = vErrors;
 return errors === 0;
 }
-validate324.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate364.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.resolveConversation_403 = validate327;
-const schema162 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_ASSIGNED"]}},"$id":"resolveConversation_403"};
+exports.resolveConversation_403 = validate367;
+const schema165 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_ASSIGNED"]}},"$id":"resolveConversation_403"};
 
-function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate328.evaluated;
+const evaluated0 = validate368.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -19494,7 +20123,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -19638,13 +20267,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -19671,25 +20306,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate328.errors = vErrors;
+validate368.errors = vErrors;
 return errors === 0;
 }
-validate328.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate368.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate327(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate367(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="resolveConversation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate327.evaluated;
+const evaluated0 = validate367.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate328(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate368(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -19716,7 +20351,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_ASSIGNED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema162.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema165.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -19737,18 +20372,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate327.errors = vErrors;
+validate367.errors = vErrors;
 return errors === 0;
 }
-validate327.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate367.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.resolveConversation_409 = validate331;
-const schema164 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_OFFICIAL"]}},"$id":"resolveConversation_409"};
+exports.resolveConversation_409 = validate372;
+const schema167 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_OFFICIAL"]}},"$id":"resolveConversation_409"};
 
-function validate332(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate373(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate332.evaluated;
+const evaluated0 = validate373.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -19797,7 +20432,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -19941,13 +20576,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -19974,25 +20615,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate332.errors = vErrors;
+validate373.errors = vErrors;
 return errors === 0;
 }
-validate332.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate373.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate331(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate372(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="resolveConversation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate331.evaluated;
+const evaluated0 = validate372.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate332(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
+if(!(validate373(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate373.errors : vErrors.concat(validate373.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -20019,7 +20660,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_OFFICIAL")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema164.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema167.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -20040,19 +20681,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate331.errors = vErrors;
+validate372.errors = vErrors;
 return errors === 0;
 }
-validate331.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate372.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getCsStatus_200 = validate335;
-const schema166 = {"$ref":"contract#/$defs/CsStatus","$id":"getCsStatus_200"};
-const schema167 = {"type":"object","title":"CsStatus","description":"The customer-service status of a conversation, as the caller may see it.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ai_active","waiting_human","human_active","resolved","none"],"description":"The conversation's status (see `ConversationStatus`), or `none` when the caller has no conversation\nwith that id in this community (it does not exist, belongs to another community, or is someone\nelse's and the caller is not CS staff).\n"}}};
+exports.getCsStatus_200 = validate377;
+const schema169 = {"$ref":"contract#/$defs/CsStatus","$id":"getCsStatus_200"};
+const schema170 = {"type":"object","title":"CsStatus","description":"The customer-service status of a conversation, as the caller may see it.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ai_active","waiting_human","human_active","resolved","none"],"description":"The conversation's status (see `ConversationStatus`), or `none` when the caller has no conversation\nwith that id in this community (it does not exist, belongs to another community, or is someone\nelse's and the caller is not CS staff).\n"}}};
 
-function validate336(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate378(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate336.evaluated;
+const evaluated0 = validate378.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -20095,7 +20736,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((data0 === "ai_active") || (data0 === "waiting_human")) || (data0 === "human_active")) || (data0 === "resolved")) || (data0 === "none"))){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema167.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema170.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -20116,41 +20757,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate336.errors = vErrors;
+validate378.errors = vErrors;
 return errors === 0;
 }
-validate336.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate378.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate335(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getCsStatus_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate335.evaluated;
+const evaluated0 = validate377.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate336(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate336.errors : vErrors.concat(validate336.errors);
+if(!(validate378(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
 errors = vErrors.length;
 }
-validate335.errors = vErrors;
+validate377.errors = vErrors;
 return errors === 0;
 }
-validate335.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate377.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getCsQueue_200 = validate338;
-const schema168 = {"$ref":"contract#/$defs/CsQueue","$id":"getCsQueue_200"};
-const schema169 = {"type":"object","title":"CsQueue","description":"One page of a community's customer-service conversations, ordered by status priority (`waiting_human`,\n`human_active`, `ai_active`, `resolved`), then by `updatedAt` ascending (longest waiting first), then\n`id`.\n","required":["queue","nextCursor"],"additionalProperties":false,"properties":{"queue":{"type":"array","maxItems":100,"items":{"$ref":"contract#/$defs/CsQueueEntry"}},"nextCursor":{"type":["string","null"],"maxLength":200,"description":"Pass it as `cursor` (with the same `status`) for the next page; `null` when this page is the last.\n"}}};
-const schema170 = {"type":"object","title":"CsQueueEntry","description":"One customer-service conversation in the queue, with its customer's public profile.","required":["id","conversationId","userId","status","assignedCsId","userName","userImage","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The queue entry's id, which is its conversation's id (a conversation has exactly one entry)."},"conversationId":{"type":"string","format":"uuid","description":"The conversation; use it with `acceptTransfer`, `resolveConversation` and the Conversations\noperations.\n"},"userId":{"type":"string","format":"uuid","description":"The customer."},"status":{"$ref":"contract#/$defs/ConversationStatus"},"assignedCsId":{"type":["string","null"],"format":"uuid","description":"The user id of the CS agent who accepted the conversation; `null` until one does and again after it\nis reopened. Kept when it is resolved, as a record of who handled it.\n"},"userName":{"type":"string","maxLength":100,"description":"The customer's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The customer's avatar URL, or `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the conversation was started."},"updatedAt":{"type":"string","format":"date-time","description":"When its status or assignment last changed (the start of its current wait)."}}};
+exports.getCsQueue_200 = validate380;
+const schema171 = {"$ref":"contract#/$defs/CsQueue","$id":"getCsQueue_200"};
+const schema172 = {"type":"object","title":"CsQueue","description":"One page of a community's customer-service conversations, ordered by status priority (`waiting_human`,\n`human_active`, `ai_active`, `resolved`), then by `updatedAt` ascending (longest waiting first), then\n`id`.\n","required":["queue","nextCursor"],"additionalProperties":false,"properties":{"queue":{"type":"array","maxItems":100,"items":{"$ref":"contract#/$defs/CsQueueEntry"}},"nextCursor":{"type":["string","null"],"maxLength":200,"description":"Pass it as `cursor` (with the same `status`) for the next page; `null` when this page is the last.\n"}}};
+const schema173 = {"type":"object","title":"CsQueueEntry","description":"One customer-service conversation in the queue, with its customer's public profile.","required":["id","conversationId","userId","status","assignedCsId","userName","userImage","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The queue entry's id, which is its conversation's id (a conversation has exactly one entry)."},"conversationId":{"type":"string","format":"uuid","description":"The conversation; use it with `acceptTransfer`, `resolveConversation` and the Conversations\noperations.\n"},"userId":{"type":"string","format":"uuid","description":"The customer."},"status":{"$ref":"contract#/$defs/ConversationStatus"},"assignedCsId":{"type":["string","null"],"format":"uuid","description":"The user id of the CS agent who accepted the conversation; `null` until one does and again after it\nis reopened. Kept when it is resolved, as a record of who handled it.\n"},"userName":{"type":"string","maxLength":100,"description":"The customer's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The customer's avatar URL, or `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the conversation was started."},"updatedAt":{"type":"string","format":"date-time","description":"When its status or assignment last changed (the start of its current wait)."}}};
 
-function validate340(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate382(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate340.evaluated;
+const evaluated0 = validate382.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -20249,7 +20890,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema170.properties, key0))){
+if(!(func7.call(schema173.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -20336,15 +20977,15 @@ errors++;
 }
 }
 if(data.status !== undefined){
-if(!(validate291(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+if(!(validate325(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
 errors = vErrors.length;
 }
 }
 if(data.assignedCsId !== undefined){
 let data4 = data.assignedCsId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err16 = {instancePath:instancePath+"/assignedCsId",schemaPath:"#/properties/assignedCsId/type",keyword:"type",params:{type: schema170.properties.assignedCsId.type},message:"must be string,null"};
+const err16 = {instancePath:instancePath+"/assignedCsId",schemaPath:"#/properties/assignedCsId/type",keyword:"type",params:{type: schema173.properties.assignedCsId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -20394,7 +21035,7 @@ errors++;
 if(data.userImage !== undefined){
 let data6 = data.userImage;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err20 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema170.properties.userImage.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/userImage",schemaPath:"#/properties/userImage/type",keyword:"type",params:{type: schema173.properties.userImage.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -20487,16 +21128,16 @@ vErrors.push(err27);
 }
 errors++;
 }
-validate340.errors = vErrors;
+validate382.errors = vErrors;
 return errors === 0;
 }
-validate340.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate382.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate339(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate381(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate339.evaluated;
+const evaluated0 = validate381.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -20551,8 +21192,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate340(data0[i0], {instancePath:instancePath+"/queue/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate382(data0[i0], {instancePath:instancePath+"/queue/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
 errors = vErrors.length;
 }
 }
@@ -20571,7 +21212,7 @@ errors++;
 if(data.nextCursor !== undefined){
 let data2 = data.nextCursor;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err5 = {instancePath:instancePath+"/nextCursor",schemaPath:"#/properties/nextCursor/type",keyword:"type",params:{type: schema169.properties.nextCursor.type},message:"must be string,null"};
+const err5 = {instancePath:instancePath+"/nextCursor",schemaPath:"#/properties/nextCursor/type",keyword:"type",params:{type: schema172.properties.nextCursor.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -20604,39 +21245,39 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate339.errors = vErrors;
+validate381.errors = vErrors;
 return errors === 0;
 }
-validate339.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate381.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate380(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getCsQueue_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate338.evaluated;
+const evaluated0 = validate380.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate339(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
+if(!(validate381(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
 errors = vErrors.length;
 }
-validate338.errors = vErrors;
+validate380.errors = vErrors;
 return errors === 0;
 }
-validate338.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate380.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.inviteCsAgent_403 = validate344;
-const schema171 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CREATOR_OR_MODERATOR"]}},"$id":"inviteCsAgent_403"};
+exports.inviteCsAgent_403 = validate386;
+const schema174 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_CREATOR_OR_MODERATOR"]}},"$id":"inviteCsAgent_403"};
 
-function validate345(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate387(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate345.evaluated;
+const evaluated0 = validate387.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -20685,7 +21326,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -20829,13 +21470,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -20862,25 +21509,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate345.errors = vErrors;
+validate387.errors = vErrors;
 return errors === 0;
 }
-validate345.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate387.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate344(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate386(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="inviteCsAgent_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate344.evaluated;
+const evaluated0 = validate386.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate345(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
+if(!(validate387(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -20907,7 +21554,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_CREATOR_OR_MODERATOR")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema171.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema174.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -20928,18 +21575,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate344.errors = vErrors;
+validate386.errors = vErrors;
 return errors === 0;
 }
-validate344.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate386.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.inviteCsAgent_404 = validate348;
-const schema173 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND","USER_NOT_FOUND"]}},"$id":"inviteCsAgent_404"};
+exports.inviteCsAgent_404 = validate391;
+const schema176 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_FOUND","USER_NOT_FOUND"]}},"$id":"inviteCsAgent_404"};
 
-function validate349(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate392(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate349.evaluated;
+const evaluated0 = validate392.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -20988,7 +21635,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -21132,13 +21779,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -21165,25 +21818,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate349.errors = vErrors;
+validate392.errors = vErrors;
 return errors === 0;
 }
-validate349.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate392.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate348(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate391(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="inviteCsAgent_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate348.evaluated;
+const evaluated0 = validate391.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate349(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
+if(!(validate392(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate392.errors : vErrors.concat(validate392.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21210,7 +21863,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "NOT_FOUND") || (data0 === "USER_NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema173.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema176.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -21231,18 +21884,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate348.errors = vErrors;
+validate391.errors = vErrors;
 return errors === 0;
 }
-validate348.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate391.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.inviteCsAgent_409 = validate352;
-const schema175 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_STAFF","COMMUNITY_ARCHIVED","NOT_OFFICIAL"]}},"$id":"inviteCsAgent_409"};
+exports.inviteCsAgent_409 = validate396;
+const schema178 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_STAFF","COMMUNITY_ARCHIVED","NOT_OFFICIAL"]}},"$id":"inviteCsAgent_409"};
 
-function validate353(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate353.evaluated;
+const evaluated0 = validate397.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -21291,7 +21944,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -21435,13 +22088,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -21468,25 +22127,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate353.errors = vErrors;
+validate397.errors = vErrors;
 return errors === 0;
 }
-validate353.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate397.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate396(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="inviteCsAgent_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate352.evaluated;
+const evaluated0 = validate396.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate353(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate353.errors : vErrors.concat(validate353.errors);
+if(!(validate397(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21513,7 +22172,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "ALREADY_STAFF") || (data0 === "COMMUNITY_ARCHIVED")) || (data0 === "NOT_OFFICIAL"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema175.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema178.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -21534,19 +22193,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate352.errors = vErrors;
+validate396.errors = vErrors;
 return errors === 0;
 }
-validate352.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate396.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestVerification_201 = validate356;
-const schema177 = {"$ref":"contract#/$defs/VerificationRequestCreated","$id":"requestVerification_201"};
-const schema178 = {"type":"object","title":"VerificationRequestCreated","description":"The id of the verification request just submitted (status `pending`).","required":["requestId"],"additionalProperties":false,"properties":{"requestId":{"type":"string","format":"uuid","description":"The request's id (`id` in the admin's `VerificationRequest`)."}}};
+exports.requestVerification_201 = validate401;
+const schema180 = {"$ref":"contract#/$defs/VerificationRequestCreated","$id":"requestVerification_201"};
+const schema181 = {"type":"object","title":"VerificationRequestCreated","description":"The id of the verification request just submitted (status `pending`).","required":["requestId"],"additionalProperties":false,"properties":{"requestId":{"type":"string","format":"uuid","description":"The request's id (`id` in the admin's `VerificationRequest`)."}}};
 
-function validate357(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate402(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate357.evaluated;
+const evaluated0 = validate402.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -21612,39 +22271,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate357.errors = vErrors;
+validate402.errors = vErrors;
 return errors === 0;
 }
-validate357.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate402.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate356(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate401(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestVerification_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate356.evaluated;
+const evaluated0 = validate401.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate357(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
+if(!(validate402(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate402.errors : vErrors.concat(validate402.errors);
 errors = vErrors.length;
 }
-validate356.errors = vErrors;
+validate401.errors = vErrors;
 return errors === 0;
 }
-validate356.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate401.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.requestVerification_409 = validate359;
-const schema179 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_VERIFIED","COMMUNITY_ARCHIVED","NOT_OFFICIAL","VERIFICATION_PENDING"]}},"$id":"requestVerification_409"};
+exports.requestVerification_409 = validate404;
+const schema182 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_VERIFIED","COMMUNITY_ARCHIVED","NOT_OFFICIAL","VERIFICATION_PENDING"]}},"$id":"requestVerification_409"};
 
-function validate360(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate405(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate360.evaluated;
+const evaluated0 = validate405.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -21693,7 +22352,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -21837,13 +22496,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -21870,25 +22535,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate360.errors = vErrors;
+validate405.errors = vErrors;
 return errors === 0;
 }
-validate360.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate405.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate404(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="requestVerification_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate359.evaluated;
+const evaluated0 = validate404.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate360(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate360.errors : vErrors.concat(validate360.errors);
+if(!(validate405(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate405.errors : vErrors.concat(validate405.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -21915,7 +22580,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "ALREADY_VERIFIED") || (data0 === "COMMUNITY_ARCHIVED")) || (data0 === "NOT_OFFICIAL")) || (data0 === "VERIFICATION_PENDING"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema179.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema182.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -21936,19 +22601,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate359.errors = vErrors;
+validate404.errors = vErrors;
 return errors === 0;
 }
-validate359.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate404.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createLounge_201 = validate363;
-const schema181 = {"$ref":"contract#/$defs/LoungeCreated","$id":"createLounge_201"};
-const schema182 = {"type":"object","title":"LoungeCreated","description":"The id of the lounge just created.","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The new lounge's id (a community id)."}}};
+exports.createLounge_201 = validate409;
+const schema184 = {"$ref":"contract#/$defs/LoungeCreated","$id":"createLounge_201"};
+const schema185 = {"type":"object","title":"LoungeCreated","description":"The id of the lounge just created.","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The new lounge's id (a community id)."}}};
 
-function validate364(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate410(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate364.evaluated;
+const evaluated0 = validate410.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -22014,40 +22679,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate364.errors = vErrors;
+validate410.errors = vErrors;
 return errors === 0;
 }
-validate364.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate410.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate409(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createLounge_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate363.evaluated;
+const evaluated0 = validate409.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate364(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate364.errors : vErrors.concat(validate364.errors);
+if(!(validate410(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate410.errors : vErrors.concat(validate410.errors);
 errors = vErrors.length;
 }
-validate363.errors = vErrors;
+validate409.errors = vErrors;
 return errors === 0;
 }
-validate363.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate409.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getLounge_200 = validate366;
-const schema183 = {"$ref":"contract#/$defs/LoungeDetail","$id":"getLounge_200"};
-const schema184 = {"type":"object","title":"LoungeDetail","description":"A lounge, with its member count and its creator's public profile.","required":["id","creatorId","name","description","avatarUrl","memberCount","voiceModelId","voiceModelStatus","voiceModelError","voiceSamplesUrl","freeMinutesPerDay","subscriptionPriceCents","defaultAgentListingId","createdAt","creatorName","creatorImage"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The lounge's id."},"creatorId":{"type":"string","format":"uuid","description":"The user who created the lounge."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Lounge name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Avatar URL, or `null`."},"memberCount":{"type":"integer","minimum":1,"description":"How many members the lounge has, its creator included."},"voiceModelId":{"type":["string","null"],"maxLength":200,"description":"Id of the cloned voice model, or `null` until cloning has produced one."},"voiceModelStatus":{"type":"string","enum":["none","pending","training","ready","failed"],"description":"Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training`, `ready`\n(`voiceModelId` is set and the agent speaks in the cloned voice) or `failed` (see `voiceModelError`;\nthe agent then speaks in the platform's default voice).\n"},"voiceModelError":{"type":["string","null"],"maxLength":500,"description":"Why cloning failed (for example, the samples URL did not answer with audio), or `null`."},"voiceSamplesUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"URL of the voice samples, or `null`."},"freeMinutesPerDay":{"type":"integer","minimum":0,"maximum":1440,"description":"Free voice minutes per member per day (UTC)."},"subscriptionPriceCents":{"type":"integer","minimum":0,"maximum":10000000,"description":"Monthly subscription price in cents; `0` when no subscription is offered."},"defaultAgentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that chats in the lounge, or `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the lounge was created."},"creatorName":{"type":"string","maxLength":200,"description":"The creator's display name."},"creatorImage":{"type":["string","null"],"maxLength":2048,"description":"The creator's avatar URL, or `null`."}}};
+exports.getLounge_200 = validate412;
+const schema186 = {"$ref":"contract#/$defs/LoungeDetail","$id":"getLounge_200"};
+const schema187 = {"type":"object","title":"LoungeDetail","description":"A lounge, with its member count and its creator's public profile.","required":["id","creatorId","name","description","avatarUrl","memberCount","voiceModelId","voiceModelStatus","voiceModelError","voiceSamplesUrl","freeMinutesPerDay","subscriptionPriceCents","defaultAgentListingId","createdAt","creatorName","creatorImage"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The lounge's id."},"creatorId":{"type":"string","format":"uuid","description":"The user who created the lounge."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Lounge name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Avatar URL, or `null`."},"memberCount":{"type":"integer","minimum":1,"description":"How many members the lounge has, its creator included."},"voiceModelId":{"type":["string","null"],"maxLength":200,"description":"Id of the cloned voice model, or `null` until cloning has produced one."},"voiceModelStatus":{"type":"string","enum":["none","pending","training","ready","failed"],"description":"Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training`, `ready`\n(`voiceModelId` is set and the agent speaks in the cloned voice) or `failed` (see `voiceModelError`;\nthe agent then speaks in the platform's default voice).\n"},"voiceModelError":{"type":["string","null"],"maxLength":500,"description":"Why cloning failed (for example, the samples URL did not answer with audio), or `null`."},"voiceSamplesUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"URL of the voice samples, or `null`."},"freeMinutesPerDay":{"type":"integer","minimum":0,"maximum":1440,"description":"Free voice minutes per member per day (UTC)."},"subscriptionPriceCents":{"type":"integer","minimum":0,"maximum":10000000,"description":"Monthly subscription price in cents; `0` when no subscription is offered."},"defaultAgentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that chats in the lounge, or `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the lounge was created."},"creatorName":{"type":"string","maxLength":200,"description":"The creator's display name."},"creatorImage":{"type":["string","null"],"maxLength":2048,"description":"The creator's avatar URL, or `null`."}}};
 
-function validate367(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate413(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate367.evaluated;
+const evaluated0 = validate413.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -22216,7 +22881,7 @@ vErrors.push(err15);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema184.properties, key0))){
+if(!(func7.call(schema187.properties, key0))){
 const err16 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
@@ -22315,7 +22980,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err24 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema184.properties.description.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema187.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -22340,7 +23005,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data4 = data.avatarUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err26 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema184.properties.avatarUrl.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema187.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -22400,7 +23065,7 @@ errors++;
 if(data.voiceModelId !== undefined){
 let data6 = data.voiceModelId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err31 = {instancePath:instancePath+"/voiceModelId",schemaPath:"#/properties/voiceModelId/type",keyword:"type",params:{type: schema184.properties.voiceModelId.type},message:"must be string,null"};
+const err31 = {instancePath:instancePath+"/voiceModelId",schemaPath:"#/properties/voiceModelId/type",keyword:"type",params:{type: schema187.properties.voiceModelId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -22435,7 +23100,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!(((((data7 === "none") || (data7 === "pending")) || (data7 === "training")) || (data7 === "ready")) || (data7 === "failed"))){
-const err34 = {instancePath:instancePath+"/voiceModelStatus",schemaPath:"#/properties/voiceModelStatus/enum",keyword:"enum",params:{allowedValues: schema184.properties.voiceModelStatus.enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/voiceModelStatus",schemaPath:"#/properties/voiceModelStatus/enum",keyword:"enum",params:{allowedValues: schema187.properties.voiceModelStatus.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -22448,7 +23113,7 @@ errors++;
 if(data.voiceModelError !== undefined){
 let data8 = data.voiceModelError;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err35 = {instancePath:instancePath+"/voiceModelError",schemaPath:"#/properties/voiceModelError/type",keyword:"type",params:{type: schema184.properties.voiceModelError.type},message:"must be string,null"};
+const err35 = {instancePath:instancePath+"/voiceModelError",schemaPath:"#/properties/voiceModelError/type",keyword:"type",params:{type: schema187.properties.voiceModelError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -22473,7 +23138,7 @@ errors++;
 if(data.voiceSamplesUrl !== undefined){
 let data9 = data.voiceSamplesUrl;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/voiceSamplesUrl",schemaPath:"#/properties/voiceSamplesUrl/type",keyword:"type",params:{type: schema184.properties.voiceSamplesUrl.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/voiceSamplesUrl",schemaPath:"#/properties/voiceSamplesUrl/type",keyword:"type",params:{type: schema187.properties.voiceSamplesUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -22578,7 +23243,7 @@ errors++;
 if(data.defaultAgentListingId !== undefined){
 let data12 = data.defaultAgentListingId;
 if((typeof data12 !== "string") && (data12 !== null)){
-const err46 = {instancePath:instancePath+"/defaultAgentListingId",schemaPath:"#/properties/defaultAgentListingId/type",keyword:"type",params:{type: schema184.properties.defaultAgentListingId.type},message:"must be string,null"};
+const err46 = {instancePath:instancePath+"/defaultAgentListingId",schemaPath:"#/properties/defaultAgentListingId/type",keyword:"type",params:{type: schema187.properties.defaultAgentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -22653,7 +23318,7 @@ errors++;
 if(data.creatorImage !== undefined){
 let data15 = data.creatorImage;
 if((typeof data15 !== "string") && (data15 !== null)){
-const err52 = {instancePath:instancePath+"/creatorImage",schemaPath:"#/properties/creatorImage/type",keyword:"type",params:{type: schema184.properties.creatorImage.type},message:"must be string,null"};
+const err52 = {instancePath:instancePath+"/creatorImage",schemaPath:"#/properties/creatorImage/type",keyword:"type",params:{type: schema187.properties.creatorImage.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -22686,40 +23351,40 @@ vErrors.push(err54);
 }
 errors++;
 }
-validate367.errors = vErrors;
+validate413.errors = vErrors;
 return errors === 0;
 }
-validate367.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate413.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate366(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate412(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getLounge_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate366.evaluated;
+const evaluated0 = validate412.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate367(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate367.errors : vErrors.concat(validate367.errors);
+if(!(validate413(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate413.errors : vErrors.concat(validate413.errors);
 errors = vErrors.length;
 }
-validate366.errors = vErrors;
+validate412.errors = vErrors;
 return errors === 0;
 }
-validate366.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate412.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startLoungeChat_200 = validate369;
-const schema185 = {"$ref":"contract#/$defs/LoungeChatStarted","$id":"startLoungeChat_200"};
-const schema186 = {"type":"object","title":"LoungeChatStarted","description":"The caller's conversation with the lounge agent.","required":["conversationId","existing"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"The conversation's id; use it with the Conversations operations to send messages and chat with the agent."},"existing":{"type":"boolean","description":"`true` when the caller already had a conversation with this lounge and it is returned (status 200); `false` when it was just created (status 201)."}}};
+exports.startLoungeChat_200 = validate415;
+const schema188 = {"$ref":"contract#/$defs/LoungeChatStarted","$id":"startLoungeChat_200"};
+const schema189 = {"type":"object","title":"LoungeChatStarted","description":"The caller's conversation with the lounge agent.","required":["conversationId","existing"],"additionalProperties":false,"properties":{"conversationId":{"type":"string","format":"uuid","description":"The conversation's id; use it with the Conversations operations to send messages and chat with the agent."},"existing":{"type":"boolean","description":"`true` when the caller already had a conversation with this lounge and it is returned (status 200); `false` when it was just created (status 201)."}}};
 
-function validate370(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate416(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate370.evaluated;
+const evaluated0 = validate416.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -22807,40 +23472,40 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate370.errors = vErrors;
+validate416.errors = vErrors;
 return errors === 0;
 }
-validate370.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate416.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate369(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate415(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="startLoungeChat_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate369.evaluated;
+const evaluated0 = validate415.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate370(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
+if(!(validate416(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
 errors = vErrors.length;
 }
-validate369.errors = vErrors;
+validate415.errors = vErrors;
 return errors === 0;
 }
-validate369.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate415.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.subscribeToLounge_200 = validate372;
-const schema187 = {"$ref":"contract#/$defs/LoungeSubscription","$id":"subscribeToLounge_200"};
-const schema188 = {"type":"object","title":"LoungeSubscription","description":"The caller's subscription to a lounge.","required":["status","priceCents","paidUntil","renews"],"additionalProperties":false,"properties":{"status":{"$ref":"contract#/$defs/CommunitySubscriptionStatus"},"priceCents":{"type":"integer","minimum":0,"maximum":10000000,"description":"The monthly price in cents, as the lounge sets it; charged from the wallet at 1 credit per 100 cents."},"paidUntil":{"type":["string","null"],"format":"date-time","description":"When the paid month ends, or `null` without a paid month."},"renews":{"type":"boolean","description":"Whether the subscription renews when the paid month ends (`false` once cancelled)."}}};
+exports.subscribeToLounge_200 = validate418;
+const schema190 = {"$ref":"contract#/$defs/LoungeSubscription","$id":"subscribeToLounge_200"};
+const schema191 = {"type":"object","title":"LoungeSubscription","description":"The caller's subscription to a lounge.","required":["status","priceCents","paidUntil","renews"],"additionalProperties":false,"properties":{"status":{"$ref":"contract#/$defs/CommunitySubscriptionStatus"},"priceCents":{"type":"integer","minimum":0,"maximum":10000000,"description":"The monthly price in cents, as the lounge sets it; charged from the wallet at 1 credit per 100 cents."},"paidUntil":{"type":["string","null"],"format":"date-time","description":"When the paid month ends, or `null` without a paid month."},"renews":{"type":"boolean","description":"Whether the subscription renews when the paid month ends (`false` once cancelled)."}}};
 
-function validate373(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate419(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate373.evaluated;
+const evaluated0 = validate419.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -22901,8 +23566,8 @@ errors++;
 }
 }
 if(data.status !== undefined){
-if(!(validate223(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+if(!(validate245(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
 errors = vErrors.length;
 }
 }
@@ -22944,7 +23609,7 @@ errors++;
 if(data.paidUntil !== undefined){
 let data2 = data.paidUntil;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err8 = {instancePath:instancePath+"/paidUntil",schemaPath:"#/properties/paidUntil/type",keyword:"type",params:{type: schema188.properties.paidUntil.type},message:"must be string,null"};
+const err8 = {instancePath:instancePath+"/paidUntil",schemaPath:"#/properties/paidUntil/type",keyword:"type",params:{type: schema191.properties.paidUntil.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -22989,39 +23654,39 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate373.errors = vErrors;
+validate419.errors = vErrors;
 return errors === 0;
 }
-validate373.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate419.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate372(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate418(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="subscribeToLounge_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate372.evaluated;
+const evaluated0 = validate418.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate373(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate373.errors : vErrors.concat(validate373.errors);
+if(!(validate419(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate419.errors : vErrors.concat(validate419.errors);
 errors = vErrors.length;
 }
-validate372.errors = vErrors;
+validate418.errors = vErrors;
 return errors === 0;
 }
-validate372.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate418.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.subscribeToLounge_409 = validate376;
-const schema189 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_SUBSCRIBED","NO_SUBSCRIPTION"]}},"$id":"subscribeToLounge_409"};
+exports.subscribeToLounge_409 = validate422;
+const schema192 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_SUBSCRIBED","NO_SUBSCRIPTION"]}},"$id":"subscribeToLounge_409"};
 
-function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate423(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate377.evaluated;
+const evaluated0 = validate423.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -23070,7 +23735,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -23214,13 +23879,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -23247,25 +23918,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate377.errors = vErrors;
+validate423.errors = vErrors;
 return errors === 0;
 }
-validate377.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate423.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate376(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate422(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="subscribeToLounge_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate376.evaluated;
+const evaluated0 = validate422.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate377(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate377.errors : vErrors.concat(validate377.errors);
+if(!(validate423(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate423.errors : vErrors.concat(validate423.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -23292,7 +23963,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "ALREADY_SUBSCRIBED") || (data0 === "NO_SUBSCRIPTION"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema189.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema192.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -23313,18 +23984,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate376.errors = vErrors;
+validate422.errors = vErrors;
 return errors === 0;
 }
-validate376.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate422.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.cancelLoungeSubscription_409 = validate380;
-const schema191 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_SUBSCRIBED"]}},"$id":"cancelLoungeSubscription_409"};
+exports.cancelLoungeSubscription_409 = validate427;
+const schema194 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_SUBSCRIBED"]}},"$id":"cancelLoungeSubscription_409"};
 
-function validate381(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate428(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate381.evaluated;
+const evaluated0 = validate428.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -23373,7 +24044,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -23517,13 +24188,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -23550,25 +24227,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate381.errors = vErrors;
+validate428.errors = vErrors;
 return errors === 0;
 }
-validate381.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate428.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate380(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate427(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="cancelLoungeSubscription_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate380.evaluated;
+const evaluated0 = validate427.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate381(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+if(!(validate428(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate428.errors : vErrors.concat(validate428.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -23595,7 +24272,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_SUBSCRIBED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema191.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema194.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -23616,19 +24293,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate380.errors = vErrors;
+validate427.errors = vErrors;
 return errors === 0;
 }
-validate380.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate427.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getLoungeDashboard_200 = validate384;
-const schema193 = {"$ref":"contract#/$defs/LoungeDashboard","$id":"getLoungeDashboard_200"};
-const schema194 = {"type":"object","title":"LoungeDashboard","description":"Statistics of a lounge, for its creator.","required":["memberCount","activeSubscriptions","totalConversations","todayUsageMinutes","voiceModelStatus","voiceModelError"],"additionalProperties":false,"properties":{"memberCount":{"type":"integer","minimum":1,"description":"How many members the lounge has, its creator included."},"activeSubscriptions":{"type":"integer","minimum":0,"description":"How many members have a subscription whose status is `active`."},"totalConversations":{"type":"integer","minimum":0,"description":"How many conversations members have started with the lounge agent, ever (one per member)."},"todayUsageMinutes":{"type":"integer","minimum":0,"description":"Minutes of voice chat used today (the current UTC day), summed over every conversation of the lounge and rounded down to whole minutes."},"voiceModelStatus":{"type":"string","enum":["none","pending","training","ready","failed"],"description":"Voice cloning progress, as on the lounge (`getLounge`)."},"voiceModelError":{"type":["string","null"],"maxLength":500,"description":"Why cloning failed, or `null`."}}};
+exports.getLoungeDashboard_200 = validate432;
+const schema196 = {"$ref":"contract#/$defs/LoungeDashboard","$id":"getLoungeDashboard_200"};
+const schema197 = {"type":"object","title":"LoungeDashboard","description":"Statistics of a lounge, for its creator.","required":["memberCount","activeSubscriptions","totalConversations","todayUsageMinutes","voiceModelStatus","voiceModelError"],"additionalProperties":false,"properties":{"memberCount":{"type":"integer","minimum":1,"description":"How many members the lounge has, its creator included."},"activeSubscriptions":{"type":"integer","minimum":0,"description":"How many members have a subscription whose status is `active`."},"totalConversations":{"type":"integer","minimum":0,"description":"How many conversations members have started with the lounge agent, ever (one per member)."},"todayUsageMinutes":{"type":"integer","minimum":0,"description":"Minutes of voice chat used today (the current UTC day), summed over every conversation of the lounge and rounded down to whole minutes."},"voiceModelStatus":{"type":"string","enum":["none","pending","training","ready","failed"],"description":"Voice cloning progress, as on the lounge (`getLounge`)."},"voiceModelError":{"type":["string","null"],"maxLength":500,"description":"Why cloning failed, or `null`."}}};
 
-function validate385(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate433(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate385.evaluated;
+const evaluated0 = validate433.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -23821,7 +24498,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!(((((data4 === "none") || (data4 === "pending")) || (data4 === "training")) || (data4 === "ready")) || (data4 === "failed"))){
-const err16 = {instancePath:instancePath+"/voiceModelStatus",schemaPath:"#/properties/voiceModelStatus/enum",keyword:"enum",params:{allowedValues: schema194.properties.voiceModelStatus.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/voiceModelStatus",schemaPath:"#/properties/voiceModelStatus/enum",keyword:"enum",params:{allowedValues: schema197.properties.voiceModelStatus.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -23834,7 +24511,7 @@ errors++;
 if(data.voiceModelError !== undefined){
 let data5 = data.voiceModelError;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err17 = {instancePath:instancePath+"/voiceModelError",schemaPath:"#/properties/voiceModelError/type",keyword:"type",params:{type: schema194.properties.voiceModelError.type},message:"must be string,null"};
+const err17 = {instancePath:instancePath+"/voiceModelError",schemaPath:"#/properties/voiceModelError/type",keyword:"type",params:{type: schema197.properties.voiceModelError.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -23867,39 +24544,39 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate385.errors = vErrors;
+validate433.errors = vErrors;
 return errors === 0;
 }
-validate385.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate433.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate432(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getLoungeDashboard_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate384.evaluated;
+const evaluated0 = validate432.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate385(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate385.errors : vErrors.concat(validate385.errors);
+if(!(validate433(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate433.errors : vErrors.concat(validate433.errors);
 errors = vErrors.length;
 }
-validate384.errors = vErrors;
+validate432.errors = vErrors;
 return errors === 0;
 }
-validate384.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate432.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getLoungeDashboard_403 = validate387;
-const schema195 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_LOUNGE_CREATOR"]}},"$id":"getLoungeDashboard_403"};
+exports.getLoungeDashboard_403 = validate435;
+const schema198 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_LOUNGE_CREATOR"]}},"$id":"getLoungeDashboard_403"};
 
-function validate388(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate436(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate388.evaluated;
+const evaluated0 = validate436.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -23948,7 +24625,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -24092,13 +24769,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -24125,25 +24808,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate388.errors = vErrors;
+validate436.errors = vErrors;
 return errors === 0;
 }
-validate388.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate436.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate387(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate435(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getLoungeDashboard_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate387.evaluated;
+const evaluated0 = validate435.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate388(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate388.errors : vErrors.concat(validate388.errors);
+if(!(validate436(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate436.errors : vErrors.concat(validate436.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -24170,7 +24853,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_LOUNGE_CREATOR")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema195.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema198.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -24191,20 +24874,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate387.errors = vErrors;
+validate435.errors = vErrors;
 return errors === 0;
 }
-validate387.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate435.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listVerificationRequests_200 = validate391;
-const schema197 = {"$ref":"contract#/$defs/VerificationRequestList","$id":"listVerificationRequests_200"};
-const schema198 = {"type":"object","title":"VerificationRequestList","description":"Verification requests, newest first.","required":["requests"],"additionalProperties":false,"properties":{"requests":{"type":"array","description":"Every request matching the `status` filter, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/VerificationRequest"}}}};
-const schema199 = {"type":"object","title":"VerificationRequest","description":"A business verification request submitted by an official community's creator, with its community's name.","required":["id","communityId","requesterId","businessName","businessRegistration","documentsUrl","status","reviewerNotes","communityName","createdAt","reviewedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The request's id."},"communityId":{"type":"string","format":"uuid","description":"The community to verify."},"requesterId":{"type":"string","format":"uuid","description":"The user who submitted the request (the community's creator)."},"businessName":{"type":["string","null"],"maxLength":200,"description":"Business name, or `null` when not given."},"businessRegistration":{"type":["string","null"],"maxLength":200,"description":"Business registration number, or `null` when not given."},"documentsUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"URL of the verification documents, or `null` when not given."},"status":{"type":"string","enum":["pending","approved","rejected"],"description":"`pending` until an admin reviews it; then `approved` or `rejected`, for good."},"reviewerNotes":{"type":["string","null"],"maxLength":2000,"description":"The reviewing admin's notes, or `null`."},"communityName":{"type":"string","maxLength":100,"description":"The community's current name."},"createdAt":{"type":"string","format":"date-time","description":"When the request was submitted."},"reviewedAt":{"type":["string","null"],"format":"date-time","description":"When it was reviewed, or `null` while `pending`."}}};
+exports.listVerificationRequests_200 = validate440;
+const schema200 = {"$ref":"contract#/$defs/VerificationRequestList","$id":"listVerificationRequests_200"};
+const schema201 = {"type":"object","title":"VerificationRequestList","description":"Verification requests, newest first.","required":["requests"],"additionalProperties":false,"properties":{"requests":{"type":"array","description":"Every request matching the `status` filter, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/VerificationRequest"}}}};
+const schema202 = {"type":"object","title":"VerificationRequest","description":"A business verification request submitted by an official community's creator, with its community's name.","required":["id","communityId","requesterId","businessName","businessRegistration","documentsUrl","status","reviewerNotes","communityName","createdAt","reviewedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The request's id."},"communityId":{"type":"string","format":"uuid","description":"The community to verify."},"requesterId":{"type":"string","format":"uuid","description":"The user who submitted the request (the community's creator)."},"businessName":{"type":["string","null"],"maxLength":200,"description":"Business name, or `null` when not given."},"businessRegistration":{"type":["string","null"],"maxLength":200,"description":"Business registration number, or `null` when not given."},"documentsUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"URL of the verification documents, or `null` when not given."},"status":{"type":"string","enum":["pending","approved","rejected"],"description":"`pending` until an admin reviews it; then `approved` or `rejected`, for good."},"reviewerNotes":{"type":["string","null"],"maxLength":2000,"description":"The reviewing admin's notes, or `null`."},"communityName":{"type":"string","maxLength":100,"description":"The community's current name."},"createdAt":{"type":"string","format":"date-time","description":"When the request was submitted."},"reviewedAt":{"type":["string","null"],"format":"date-time","description":"When it was reviewed, or `null` while `pending`."}}};
 
-function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate442(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate393.evaluated;
+const evaluated0 = validate442.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -24323,7 +25006,7 @@ vErrors.push(err10);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema199.properties, key0))){
+if(!(func7.call(schema202.properties, key0))){
 const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -24412,7 +25095,7 @@ errors++;
 if(data.businessName !== undefined){
 let data3 = data.businessName;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err18 = {instancePath:instancePath+"/businessName",schemaPath:"#/properties/businessName/type",keyword:"type",params:{type: schema199.properties.businessName.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/businessName",schemaPath:"#/properties/businessName/type",keyword:"type",params:{type: schema202.properties.businessName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -24437,7 +25120,7 @@ errors++;
 if(data.businessRegistration !== undefined){
 let data4 = data.businessRegistration;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/businessRegistration",schemaPath:"#/properties/businessRegistration/type",keyword:"type",params:{type: schema199.properties.businessRegistration.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/businessRegistration",schemaPath:"#/properties/businessRegistration/type",keyword:"type",params:{type: schema202.properties.businessRegistration.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -24462,7 +25145,7 @@ errors++;
 if(data.documentsUrl !== undefined){
 let data5 = data.documentsUrl;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/documentsUrl",schemaPath:"#/properties/documentsUrl/type",keyword:"type",params:{type: schema199.properties.documentsUrl.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/documentsUrl",schemaPath:"#/properties/documentsUrl/type",keyword:"type",params:{type: schema202.properties.documentsUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -24507,7 +25190,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(((data6 === "pending") || (data6 === "approved")) || (data6 === "rejected"))){
-const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema199.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema202.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -24520,7 +25203,7 @@ errors++;
 if(data.reviewerNotes !== undefined){
 let data7 = data.reviewerNotes;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err27 = {instancePath:instancePath+"/reviewerNotes",schemaPath:"#/properties/reviewerNotes/type",keyword:"type",params:{type: schema199.properties.reviewerNotes.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/reviewerNotes",schemaPath:"#/properties/reviewerNotes/type",keyword:"type",params:{type: schema202.properties.reviewerNotes.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -24595,7 +25278,7 @@ errors++;
 if(data.reviewedAt !== undefined){
 let data10 = data.reviewedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err33 = {instancePath:instancePath+"/reviewedAt",schemaPath:"#/properties/reviewedAt/type",keyword:"type",params:{type: schema199.properties.reviewedAt.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/reviewedAt",schemaPath:"#/properties/reviewedAt/type",keyword:"type",params:{type: schema202.properties.reviewedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -24628,16 +25311,16 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate393.errors = vErrors;
+validate442.errors = vErrors;
 return errors === 0;
 }
-validate393.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate442.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate392(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate441(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate392.evaluated;
+const evaluated0 = validate441.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -24672,8 +25355,8 @@ let data0 = data.requests;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate393(data0[i0], {instancePath:instancePath+"/requests/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+if(!(validate442(data0[i0], {instancePath:instancePath+"/requests/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate442.errors : vErrors.concat(validate442.errors);
 errors = vErrors.length;
 }
 }
@@ -24700,39 +25383,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate392.errors = vErrors;
+validate441.errors = vErrors;
 return errors === 0;
 }
-validate392.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate441.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate391(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate440(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listVerificationRequests_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate391.evaluated;
+const evaluated0 = validate440.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate392(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate392.errors : vErrors.concat(validate392.errors);
+if(!(validate441(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate441.errors : vErrors.concat(validate441.errors);
 errors = vErrors.length;
 }
-validate391.errors = vErrors;
+validate440.errors = vErrors;
 return errors === 0;
 }
-validate391.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate440.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listVerificationRequests_403 = validate396;
-const schema200 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ADMIN_REQUIRED"]}},"$id":"listVerificationRequests_403"};
+exports.listVerificationRequests_403 = validate445;
+const schema203 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ADMIN_REQUIRED"]}},"$id":"listVerificationRequests_403"};
 
-function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate446(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate397.evaluated;
+const evaluated0 = validate446.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -24781,7 +25464,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -24925,13 +25608,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -24958,25 +25647,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate397.errors = vErrors;
+validate446.errors = vErrors;
 return errors === 0;
 }
-validate397.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate446.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate396(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate445(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listVerificationRequests_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate396.evaluated;
+const evaluated0 = validate445.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate397(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
+if(!(validate446(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate446.errors : vErrors.concat(validate446.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -25003,7 +25692,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ADMIN_REQUIRED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema200.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema203.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -25024,18 +25713,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate396.errors = vErrors;
+validate445.errors = vErrors;
 return errors === 0;
 }
-validate396.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate445.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.reviewVerificationRequest_409 = validate400;
-const schema202 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_REVIEWED"]}},"$id":"reviewVerificationRequest_409"};
+exports.reviewVerificationRequest_409 = validate450;
+const schema205 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_REVIEWED"]}},"$id":"reviewVerificationRequest_409"};
 
-function validate401(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate451(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate401.evaluated;
+const evaluated0 = validate451.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -25084,7 +25773,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -25228,13 +25917,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -25261,25 +25956,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate401.errors = vErrors;
+validate451.errors = vErrors;
 return errors === 0;
 }
-validate401.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate451.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate400(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate450(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="reviewVerificationRequest_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate400.evaluated;
+const evaluated0 = validate450.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate401(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate401.errors : vErrors.concat(validate401.errors);
+if(!(validate451(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate451.errors : vErrors.concat(validate451.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -25306,7 +26001,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ALREADY_REVIEWED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema202.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema205.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -25327,19 +26022,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate400.errors = vErrors;
+validate450.errors = vErrors;
 return errors === 0;
 }
-validate400.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate450.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getWallet_200 = validate404;
-const schema204 = {"$ref":"contract#/$defs/Wallet","$id":"getWallet_200"};
-const schema205 = {"type":"object","title":"Wallet","description":"The caller's wallet. Its balance always equals the sum of the amounts of its ledger entries.","required":["balance","currency","updatedAt"],"additionalProperties":false,"properties":{"balance":{"type":"number","minimum":0,"description":"Balance in credits, at most two decimals. Never negative (a charge the balance does not cover is refused with 402)."},"currency":{"type":"string","const":"credits","description":"The unit of every amount; always `credits`."},"updatedAt":{"type":"string","format":"date-time","description":"When the balance last changed (the newest ledger entry), or when the wallet was created if it has no entries."}}};
+exports.getWallet_200 = validate455;
+const schema207 = {"$ref":"contract#/$defs/Wallet","$id":"getWallet_200"};
+const schema208 = {"type":"object","title":"Wallet","description":"The caller's wallet. Its balance always equals the sum of the amounts of its ledger entries.","required":["balance","currency","updatedAt"],"additionalProperties":false,"properties":{"balance":{"type":"number","minimum":0,"description":"Balance in credits, at most two decimals. Never negative (a charge the balance does not cover is refused with 402)."},"currency":{"type":"string","const":"credits","description":"The unit of every amount; always `credits`."},"updatedAt":{"type":"string","format":"date-time","description":"When the balance last changed (the newest ledger entry), or when the wallet was created if it has no entries."}}};
 
-function validate405(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate456(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate405.evaluated;
+const evaluated0 = validate456.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -25473,41 +26168,41 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate405.errors = vErrors;
+validate456.errors = vErrors;
 return errors === 0;
 }
-validate405.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate456.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate404(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate455(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getWallet_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate404.evaluated;
+const evaluated0 = validate455.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate405(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate405.errors : vErrors.concat(validate405.errors);
+if(!(validate456(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate456.errors : vErrors.concat(validate456.errors);
 errors = vErrors.length;
 }
-validate404.errors = vErrors;
+validate455.errors = vErrors;
 return errors === 0;
 }
-validate404.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate455.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listLedgerEntries_200 = validate407;
-const schema206 = {"$ref":"contract#/$defs/LedgerEntryList","$id":"listLedgerEntries_200"};
-const schema207 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
-const schema208 = {"type":"object","title":"LedgerEntry","description":"One immutable change to a wallet's balance. Entries are never edited or deleted; a correction is a new\nentry (for example a `refund`). Fees of zero write no entry, so `amount` is never `0`.\n\n| `kind` | Sign | `referenceType` / `referenceId` |\n|---|---|---|\n| `credit` | + | `null` / `null` (the admin's reason is the `description`) |\n| `join_fee` | - | `community` / the community's id |\n| `monthly_fee` | - | `community` / the community's id |\n| `agent_call_fee` | - | `agent_call` / the call's id |\n| `refund` | + | `agent_call` / the refunded call's id (a call that failed before its first streamed chunk) |\n| `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |\n","required":["id","amount","balanceAfter","kind","description","referenceType","referenceId","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The entry's id."},"amount":{"type":"number","description":"Signed amount in credits, at most two decimals; positive for credits and refunds, negative for charges."},"balanceAfter":{"type":"number","minimum":0,"description":"The wallet's balance right after this entry, in credits."},"kind":{"type":"string","enum":["credit","join_fee","monthly_fee","agent_call_fee","refund","fee_income"],"description":"What the entry is; see the table above."},"description":{"type":"string","maxLength":500,"description":"Human-readable description (for `credit`, the admin's `reason`)."},"referenceType":{"type":["string","null"],"maxLength":50,"description":"The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an\nopen set: new values may be added.\n","examples":["community","agent_call"]},"referenceId":{"type":["string","null"],"format":"uuid","description":"The id of that thing, or `null` when `referenceType` is `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the entry was written."}}};
+exports.listLedgerEntries_200 = validate458;
+const schema209 = {"$ref":"contract#/$defs/LedgerEntryList","$id":"listLedgerEntries_200"};
+const schema210 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
+const schema211 = {"type":"object","title":"LedgerEntry","description":"One immutable change to a wallet's balance. Entries are never edited or deleted; a correction is a new\nentry (for example a `refund`). Fees of zero write no entry, so `amount` is never `0`.\n\n| `kind` | Sign | `referenceType` / `referenceId` |\n|---|---|---|\n| `credit` | + | `null` / `null` (the admin's reason is the `description`) |\n| `join_fee` | - | `community` / the community's id |\n| `monthly_fee` | - | `community` / the community's id |\n| `agent_call_fee` | - | `agent_call` / the call's id |\n| `refund` | + | `agent_call` / the refunded call's id (a call that failed before its first streamed chunk) |\n| `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |\n","required":["id","amount","balanceAfter","kind","description","referenceType","referenceId","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The entry's id."},"amount":{"type":"number","description":"Signed amount in credits, at most two decimals; positive for credits and refunds, negative for charges."},"balanceAfter":{"type":"number","minimum":0,"description":"The wallet's balance right after this entry, in credits."},"kind":{"type":"string","enum":["credit","join_fee","monthly_fee","agent_call_fee","refund","fee_income"],"description":"What the entry is; see the table above."},"description":{"type":"string","maxLength":500,"description":"Human-readable description (for `credit`, the admin's `reason`)."},"referenceType":{"type":["string","null"],"maxLength":50,"description":"The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an\nopen set: new values may be added.\n","examples":["community","agent_call"]},"referenceId":{"type":["string","null"],"format":"uuid","description":"The id of that thing, or `null` when `referenceType` is `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the entry was written."}}};
 
-function validate409(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate460(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate409.evaluated;
+const evaluated0 = validate460.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -25683,7 +26378,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((data3 === "credit") || (data3 === "join_fee")) || (data3 === "monthly_fee")) || (data3 === "agent_call_fee")) || (data3 === "refund")) || (data3 === "fee_income"))){
-const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema208.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema211.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -25721,7 +26416,7 @@ errors++;
 if(data.referenceType !== undefined){
 let data5 = data.referenceType;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err18 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema208.properties.referenceType.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema211.properties.referenceType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -25746,7 +26441,7 @@ errors++;
 if(data.referenceId !== undefined){
 let data6 = data.referenceId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err20 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema208.properties.referenceId.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema211.properties.referenceId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -25804,16 +26499,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate409.errors = vErrors;
+validate460.errors = vErrors;
 return errors === 0;
 }
-validate409.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate460.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate408(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate459(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate408.evaluated;
+const evaluated0 = validate459.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -25878,8 +26573,8 @@ let data0 = data.entries;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate409(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate409.errors : vErrors.concat(validate409.errors);
+if(!(validate460(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate460.errors : vErrors.concat(validate460.errors);
 errors = vErrors.length;
 }
 }
@@ -25981,39 +26676,39 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate408.errors = vErrors;
+validate459.errors = vErrors;
 return errors === 0;
 }
-validate408.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate459.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate407(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate458(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listLedgerEntries_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate407.evaluated;
+const evaluated0 = validate458.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate408(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate408.errors : vErrors.concat(validate408.errors);
+if(!(validate459(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate459.errors : vErrors.concat(validate459.errors);
 errors = vErrors.length;
 }
-validate407.errors = vErrors;
+validate458.errors = vErrors;
 return errors === 0;
 }
-validate407.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate458.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.creditWallet_201 = validate412;
-const schema209 = {"$ref":"contract#/$defs/LedgerEntry","$id":"creditWallet_201"};
+exports.creditWallet_201 = validate463;
+const schema212 = {"$ref":"contract#/$defs/LedgerEntry","$id":"creditWallet_201"};
 
-function validate413(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate464(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate413.evaluated;
+const evaluated0 = validate464.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -26189,7 +26884,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!((((((data3 === "credit") || (data3 === "join_fee")) || (data3 === "monthly_fee")) || (data3 === "agent_call_fee")) || (data3 === "refund")) || (data3 === "fee_income"))){
-const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema208.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema211.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -26227,7 +26922,7 @@ errors++;
 if(data.referenceType !== undefined){
 let data5 = data.referenceType;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err18 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema208.properties.referenceType.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/referenceType",schemaPath:"#/properties/referenceType/type",keyword:"type",params:{type: schema211.properties.referenceType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -26252,7 +26947,7 @@ errors++;
 if(data.referenceId !== undefined){
 let data6 = data.referenceId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err20 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema208.properties.referenceId.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/referenceId",schemaPath:"#/properties/referenceId/type",keyword:"type",params:{type: schema211.properties.referenceId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -26310,39 +27005,39 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate413.errors = vErrors;
+validate464.errors = vErrors;
 return errors === 0;
 }
-validate413.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate464.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate412(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate463(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="creditWallet_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate412.evaluated;
+const evaluated0 = validate463.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate413(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate413.errors : vErrors.concat(validate413.errors);
+if(!(validate464(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate464.errors : vErrors.concat(validate464.errors);
 errors = vErrors.length;
 }
-validate412.errors = vErrors;
+validate463.errors = vErrors;
 return errors === 0;
 }
-validate412.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate463.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.creditWallet_409 = validate415;
-const schema211 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED"]}},"$id":"creditWallet_409"};
+exports.creditWallet_409 = validate466;
+const schema214 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED"]}},"$id":"creditWallet_409"};
 
-function validate416(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate467(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate416.evaluated;
+const evaluated0 = validate467.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -26391,7 +27086,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -26535,13 +27230,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -26568,25 +27269,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate416.errors = vErrors;
+validate467.errors = vErrors;
 return errors === 0;
 }
-validate416.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate467.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate415(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate466(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="creditWallet_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate415.evaluated;
+const evaluated0 = validate466.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate416(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
+if(!(validate467(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate467.errors : vErrors.concat(validate467.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -26613,7 +27314,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "IDEMPOTENCY_KEY_REUSED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema211.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema214.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -26634,20 +27335,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate415.errors = vErrors;
+validate466.errors = vErrors;
 return errors === 0;
 }
-validate415.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate466.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listAgentListings_200 = validate419;
-const schema213 = {"$ref":"contract#/$defs/AgentListingList","$id":"listAgentListings_200"};
-const schema214 = {"type":"object","title":"AgentListingList","description":"One page of agent listings, newest first.","required":["listings","total","page","totalPages"],"additionalProperties":false,"properties":{"listings":{"type":"array","maxItems":50,"description":"The listings on this page (at most `limit`), ordered by `createdAt`, newest first.","items":{"$ref":"contract#/$defs/AgentListing"}},"total":{"type":"integer","minimum":0,"description":"How many listings match the filters across all pages.","examples":[2]},"page":{"type":"integer","minimum":1,"description":"The page returned (as requested).","examples":[1]},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; 0 when nothing matches.","examples":[1]}}};
-const schema215 = {"type":"object","title":"AgentListing","description":"An AI agent that communities, lounges, spaces and rooms can use: its name and avatar, the model it runs\non and its system prompt (`instructions`). Public listings are visible to every signed-in user; private\nones only to their owner. `instructions` is returned only to the owner.\n","required":["id","ownerId","name","description","avatarUrl","model","instructions","isPublic","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The listing's id (the `listingId` / `agentListingId` / `defaultAgentListingId` elsewhere).","examples":["6fc33caf-55df-4c6c-a6a1-74b9f16bf48c"]},"ownerId":{"type":"string","format":"uuid","description":"The user who created the listing and alone may change or delete it.","examples":["f9b67704-e44f-4cda-b942-3de4223510e9"]},"name":{"type":"string","minLength":1,"maxLength":100,"description":"The agent's name, shown as the author of its messages.","examples":["Assistant"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the agent does, for people choosing an agent; null when none was given.","examples":["A friendly helper that answers questions about your community."]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The agent's avatar image (an http or https URL), or null.","examples":["https://cdn.example.net/agents/assistant.png"]},"model":{"type":"string","minLength":1,"maxLength":100,"description":"The identifier of the language model the agent runs on.","examples":["gpt-4o"]},"instructions":{"type":["string","null"],"maxLength":20000,"description":"The agent's system prompt. Returned only to the owner (null when the owner set none); always null\nfor everyone else, so a listing can be public without revealing its prompt.\n","examples":["You are Assistant","a friendly helper. Answer briefly and cite the community rules when relevant."]},"isPublic":{"type":"boolean","description":"Whether every signed-in user can see and use the listing. A private listing is visible only to its\nowner.\n","examples":[true]},"createdAt":{"type":"string","format":"date-time","description":"When the listing was created.","examples":["2026-03-14T10:00:00Z"]},"updatedAt":{"type":"string","format":"date-time","description":"When the listing was last changed (equal to `createdAt` until the first update).","examples":["2026-03-14T10:00:00Z"]}}};
+exports.listAgentListings_200 = validate471;
+const schema216 = {"$ref":"contract#/$defs/AgentListingList","$id":"listAgentListings_200"};
+const schema217 = {"type":"object","title":"AgentListingList","description":"One page of agent listings, newest first.","required":["listings","total","page","totalPages"],"additionalProperties":false,"properties":{"listings":{"type":"array","maxItems":50,"description":"The listings on this page (at most `limit`), ordered by `createdAt`, newest first.","items":{"$ref":"contract#/$defs/AgentListing"}},"total":{"type":"integer","minimum":0,"description":"How many listings match the filters across all pages.","examples":[2]},"page":{"type":"integer","minimum":1,"description":"The page returned (as requested).","examples":[1]},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; 0 when nothing matches.","examples":[1]}}};
+const schema218 = {"type":"object","title":"AgentListing","description":"An AI agent that communities, lounges, spaces and rooms can use: its name and avatar, the model it runs\non and its system prompt (`instructions`). Public listings are visible to every signed-in user; private\nones only to their owner. `instructions` is returned only to the owner.\n","required":["id","ownerId","name","description","avatarUrl","model","instructions","isPublic","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The listing's id (the `listingId` / `agentListingId` / `defaultAgentListingId` elsewhere).","examples":["6fc33caf-55df-4c6c-a6a1-74b9f16bf48c"]},"ownerId":{"type":"string","format":"uuid","description":"The user who created the listing and alone may change or delete it.","examples":["f9b67704-e44f-4cda-b942-3de4223510e9"]},"name":{"type":"string","minLength":1,"maxLength":100,"description":"The agent's name, shown as the author of its messages.","examples":["Assistant"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the agent does, for people choosing an agent; null when none was given.","examples":["A friendly helper that answers questions about your community."]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The agent's avatar image (an http or https URL), or null.","examples":["https://cdn.example.net/agents/assistant.png"]},"model":{"type":"string","minLength":1,"maxLength":100,"description":"The identifier of the language model the agent runs on.","examples":["gpt-4o"]},"instructions":{"type":["string","null"],"maxLength":20000,"description":"The agent's system prompt. Returned only to the owner (null when the owner set none); always null\nfor everyone else, so a listing can be public without revealing its prompt.\n","examples":["You are Assistant","a friendly helper. Answer briefly and cite the community rules when relevant."]},"isPublic":{"type":"boolean","description":"Whether every signed-in user can see and use the listing. A private listing is visible only to its\nowner.\n","examples":[true]},"createdAt":{"type":"string","format":"date-time","description":"When the listing was created.","examples":["2026-03-14T10:00:00Z"]},"updatedAt":{"type":"string","format":"date-time","description":"When the listing was last changed (equal to `createdAt` until the first update).","examples":["2026-03-14T10:00:00Z"]}}};
 
-function validate421(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate473(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate421.evaluated;
+const evaluated0 = validate473.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -26756,7 +27457,7 @@ vErrors.push(err9);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema215.properties, key0))){
+if(!(func7.call(schema218.properties, key0))){
 const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
@@ -26855,7 +27556,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema215.properties.description.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema218.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -26880,7 +27581,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data4 = data.avatarUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema215.properties.avatarUrl.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema218.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -26950,7 +27651,7 @@ errors++;
 if(data.instructions !== undefined){
 let data6 = data.instructions;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err26 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema215.properties.instructions.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema218.properties.instructions.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -27045,16 +27746,16 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate421.errors = vErrors;
+validate473.errors = vErrors;
 return errors === 0;
 }
-validate421.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate473.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate420(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate472(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate420.evaluated;
+const evaluated0 = validate472.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -27129,8 +27830,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate421(data0[i0], {instancePath:instancePath+"/listings/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate421.errors : vErrors.concat(validate421.errors);
+if(!(validate473(data0[i0], {instancePath:instancePath+"/listings/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate473.errors : vErrors.concat(validate473.errors);
 errors = vErrors.length;
 }
 }
@@ -27232,39 +27933,39 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate420.errors = vErrors;
+validate472.errors = vErrors;
 return errors === 0;
 }
-validate420.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate472.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate419(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate471(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listAgentListings_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate419.evaluated;
+const evaluated0 = validate471.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate420(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate420.errors : vErrors.concat(validate420.errors);
+if(!(validate472(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate472.errors : vErrors.concat(validate472.errors);
 errors = vErrors.length;
 }
-validate419.errors = vErrors;
+validate471.errors = vErrors;
 return errors === 0;
 }
-validate419.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate471.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createAgentListing_201 = validate424;
-const schema216 = {"$ref":"contract#/$defs/AgentListing","$id":"createAgentListing_201"};
+exports.createAgentListing_201 = validate476;
+const schema219 = {"$ref":"contract#/$defs/AgentListing","$id":"createAgentListing_201"};
 
-function validate425(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate477(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate425.evaluated;
+const evaluated0 = validate477.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -27373,7 +28074,7 @@ vErrors.push(err9);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema215.properties, key0))){
+if(!(func7.call(schema218.properties, key0))){
 const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
@@ -27472,7 +28173,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema215.properties.description.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema218.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -27497,7 +28198,7 @@ errors++;
 if(data.avatarUrl !== undefined){
 let data4 = data.avatarUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema215.properties.avatarUrl.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/avatarUrl",schemaPath:"#/properties/avatarUrl/type",keyword:"type",params:{type: schema218.properties.avatarUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -27567,7 +28268,7 @@ errors++;
 if(data.instructions !== undefined){
 let data6 = data.instructions;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err26 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema215.properties.instructions.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: schema218.properties.instructions.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -27662,39 +28363,39 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate425.errors = vErrors;
+validate477.errors = vErrors;
 return errors === 0;
 }
-validate425.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate477.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate424(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate476(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createAgentListing_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate424.evaluated;
+const evaluated0 = validate476.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate425(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate425.errors : vErrors.concat(validate425.errors);
+if(!(validate477(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate477.errors : vErrors.concat(validate477.errors);
 errors = vErrors.length;
 }
-validate424.errors = vErrors;
+validate476.errors = vErrors;
 return errors === 0;
 }
-validate424.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate476.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteAgentListing_403 = validate427;
-const schema218 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["FORBIDDEN"]}},"$id":"deleteAgentListing_403"};
+exports.deleteAgentListing_403 = validate479;
+const schema221 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["FORBIDDEN"]}},"$id":"deleteAgentListing_403"};
 
-function validate428(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate480(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate428.evaluated;
+const evaluated0 = validate480.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -27743,7 +28444,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -27887,13 +28588,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -27920,25 +28627,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate428.errors = vErrors;
+validate480.errors = vErrors;
 return errors === 0;
 }
-validate428.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate480.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate427(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate479(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteAgentListing_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate427.evaluated;
+const evaluated0 = validate479.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate428(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate428.errors : vErrors.concat(validate428.errors);
+if(!(validate480(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate480.errors : vErrors.concat(validate480.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -27965,7 +28672,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "FORBIDDEN")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema218.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema221.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -27986,21 +28693,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate427.errors = vErrors;
+validate479.errors = vErrors;
 return errors === 0;
 }
-validate427.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate479.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listConversationMessages_200 = validate431;
-const schema220 = {"$ref":"contract#/$defs/ConversationMessageList","$id":"listConversationMessages_200"};
-const schema221 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
-const schema222 = {"type":"object","title":"ConversationMessage","description":"A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a\nconversation (at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","conversationId","senderKind","senderId","agentListingId","content","createdAt","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"conversationId":{"type":"string","format":"uuid","description":"The conversation it belongs to."},"senderKind":{"$ref":"contract#/$defs/ConversationSenderKind"},"senderId":{"type":["string","null"],"format":"uuid","description":"The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it (`ai` messages); `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.","examples":["My order hasn't arrived yet."]},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise."}}};
-const schema223 = {"type":"string","title":"ConversationSenderKind","description":"Who wrote a conversation message: `customer` (the conversation's user), `ai` (the AI agent:\n`agentListingId` set), `cs_agent` (a human from the community's staff: its creator, a moderator or a\nCS agent) or `system` (a platform notice written on transfer, acceptance, resolution and reopening).\n","enum":["customer","ai","cs_agent","system"]};
+exports.listConversationMessages_200 = validate484;
+const schema223 = {"$ref":"contract#/$defs/ConversationMessageList","$id":"listConversationMessages_200"};
+const schema224 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
+const schema225 = {"type":"object","title":"ConversationMessage","description":"A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a\nconversation (at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","conversationId","senderKind","senderId","agentListingId","content","createdAt","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"conversationId":{"type":"string","format":"uuid","description":"The conversation it belongs to."},"senderKind":{"$ref":"contract#/$defs/ConversationSenderKind"},"senderId":{"type":["string","null"],"format":"uuid","description":"The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it (`ai` messages); `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.","examples":["My order hasn't arrived yet."]},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise."}}};
+const schema226 = {"type":"string","title":"ConversationSenderKind","description":"Who wrote a conversation message: `customer` (the conversation's user), `ai` (the AI agent:\n`agentListingId` set), `cs_agent` (a human from the community's staff: its creator, a moderator or a\nCS agent) or `system` (a platform notice written on transfer, acceptance, resolution and reopening).\n","enum":["customer","ai","cs_agent","system"]};
 
-function validate434(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate487(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate434.evaluated;
+const evaluated0 = validate487.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -28018,7 +28725,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((((data === "customer") || (data === "ai")) || (data === "cs_agent")) || (data === "system"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema223.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema226.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -28027,16 +28734,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate434.errors = vErrors;
+validate487.errors = vErrors;
 return errors === 0;
 }
-validate434.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate487.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate433(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate486(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate433.evaluated;
+const evaluated0 = validate486.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -28187,15 +28894,15 @@ errors++;
 }
 }
 if(data.senderKind !== undefined){
-if(!(validate434(data.senderKind, {instancePath:instancePath+"/senderKind",parentData:data,parentDataProperty:"senderKind",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate434.errors : vErrors.concat(validate434.errors);
+if(!(validate487(data.senderKind, {instancePath:instancePath+"/senderKind",parentData:data,parentDataProperty:"senderKind",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate487.errors : vErrors.concat(validate487.errors);
 errors = vErrors.length;
 }
 }
 if(data.senderId !== undefined){
 let data3 = data.senderId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema222.properties.senderId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema225.properties.senderId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -28220,7 +28927,7 @@ errors++;
 if(data.agentListingId !== undefined){
 let data4 = data.agentListingId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema222.properties.agentListingId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema225.properties.agentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -28305,7 +29012,7 @@ errors++;
 if(data.ttsAudioUrl !== undefined){
 let data7 = data.ttsAudioUrl;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err22 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema222.properties.ttsAudioUrl.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema225.properties.ttsAudioUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -28348,16 +29055,16 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate433.errors = vErrors;
+validate486.errors = vErrors;
 return errors === 0;
 }
-validate433.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate486.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate432(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate485(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate432.evaluated;
+const evaluated0 = validate485.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -28402,8 +29109,8 @@ let data0 = data.messages;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate433(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate433.errors : vErrors.concat(validate433.errors);
+if(!(validate486(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate486.errors : vErrors.concat(validate486.errors);
 errors = vErrors.length;
 }
 }
@@ -28442,39 +29149,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate432.errors = vErrors;
+validate485.errors = vErrors;
 return errors === 0;
 }
-validate432.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate485.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate431(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate484(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listConversationMessages_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate431.evaluated;
+const evaluated0 = validate484.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate432(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate432.errors : vErrors.concat(validate432.errors);
+if(!(validate485(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate485.errors : vErrors.concat(validate485.errors);
 errors = vErrors.length;
 }
-validate431.errors = vErrors;
+validate484.errors = vErrors;
 return errors === 0;
 }
-validate431.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate484.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.sendConversationMessage_201 = validate438;
-const schema224 = {"$ref":"contract#/$defs/ConversationMessage","$id":"sendConversationMessage_201"};
+exports.sendConversationMessage_201 = validate491;
+const schema227 = {"$ref":"contract#/$defs/ConversationMessage","$id":"sendConversationMessage_201"};
 
-function validate439(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate492(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate439.evaluated;
+const evaluated0 = validate492.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -28625,15 +29332,15 @@ errors++;
 }
 }
 if(data.senderKind !== undefined){
-if(!(validate434(data.senderKind, {instancePath:instancePath+"/senderKind",parentData:data,parentDataProperty:"senderKind",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate434.errors : vErrors.concat(validate434.errors);
+if(!(validate487(data.senderKind, {instancePath:instancePath+"/senderKind",parentData:data,parentDataProperty:"senderKind",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate487.errors : vErrors.concat(validate487.errors);
 errors = vErrors.length;
 }
 }
 if(data.senderId !== undefined){
 let data3 = data.senderId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema222.properties.senderId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/senderId",schemaPath:"#/properties/senderId/type",keyword:"type",params:{type: schema225.properties.senderId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -28658,7 +29365,7 @@ errors++;
 if(data.agentListingId !== undefined){
 let data4 = data.agentListingId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema222.properties.agentListingId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/agentListingId",schemaPath:"#/properties/agentListingId/type",keyword:"type",params:{type: schema225.properties.agentListingId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -28743,7 +29450,7 @@ errors++;
 if(data.ttsAudioUrl !== undefined){
 let data7 = data.ttsAudioUrl;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err22 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema222.properties.ttsAudioUrl.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/ttsAudioUrl",schemaPath:"#/properties/ttsAudioUrl/type",keyword:"type",params:{type: schema225.properties.ttsAudioUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -28786,39 +29493,39 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate439.errors = vErrors;
+validate492.errors = vErrors;
 return errors === 0;
 }
-validate439.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate492.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate438(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate491(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="sendConversationMessage_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate438.evaluated;
+const evaluated0 = validate491.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate439(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate439.errors : vErrors.concat(validate439.errors);
+if(!(validate492(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate492.errors : vErrors.concat(validate492.errors);
 errors = vErrors.length;
 }
-validate438.errors = vErrors;
+validate491.errors = vErrors;
 return errors === 0;
 }
-validate438.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate491.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.sendConversationMessage_409 = validate442;
-const schema226 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","NOT_IN_HUMAN_CONTROL","NOT_OFFICIAL"]}},"$id":"sendConversationMessage_409"};
+exports.sendConversationMessage_409 = validate495;
+const schema229 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["COMMUNITY_ARCHIVED","NOT_IN_HUMAN_CONTROL","NOT_OFFICIAL"]}},"$id":"sendConversationMessage_409"};
 
-function validate443(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate496(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate443.evaluated;
+const evaluated0 = validate496.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -28867,7 +29574,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -29011,13 +29718,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -29044,25 +29757,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate443.errors = vErrors;
+validate496.errors = vErrors;
 return errors === 0;
 }
-validate443.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate496.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate442(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate495(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="sendConversationMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate442.evaluated;
+const evaluated0 = validate495.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate443(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate443.errors : vErrors.concat(validate443.errors);
+if(!(validate496(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate496.errors : vErrors.concat(validate496.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -29089,7 +29802,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "COMMUNITY_ARCHIVED") || (data0 === "NOT_IN_HUMAN_CONTROL")) || (data0 === "NOT_OFFICIAL"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema226.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema229.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -29110,20 +29823,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate442.errors = vErrors;
+validate495.errors = vErrors;
 return errors === 0;
 }
-validate442.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate495.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.chatInConversation_200 = validate446;
-const schema228 = {"$ref":"contract#/$defs/ConversationChatEvent","$id":"chatInConversation_200"};
-const schema229 = {"title":"ConversationChatEvent","description":"One event of a conversation's AI reply stream (`chatInConversation`). The same events as\n`AgentChatEvent`, except that `meta` carries `conversationId`. `type` equals the SSE `event:` name.\n","oneOf":[{"$ref":"contract#/$defs/ConversationChatMetaEvent"},{"$ref":"contract#/$defs/AgentChatChunkEvent"},{"$ref":"contract#/$defs/AgentChatAudioReadyEvent"},{"$ref":"contract#/$defs/AgentChatDoneEvent"},{"$ref":"contract#/$defs/AgentChatErrorEvent"}]};
-const schema230 = {"type":"object","title":"ConversationChatMetaEvent","description":"SSE event `meta`, always first: the customer's message has been stored in the conversation.\n","required":["type","conversationId","userMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"meta","description":"The SSE event name."},"conversationId":{"type":"string","format":"uuid","description":"The conversation the chat belongs to."},"userMessageId":{"type":"string","format":"uuid","description":"The id of the customer's message (a conversation message from `customer`)."}}};
+exports.chatInConversation_200 = validate500;
+const schema231 = {"$ref":"contract#/$defs/ConversationChatEvent","$id":"chatInConversation_200"};
+const schema232 = {"title":"ConversationChatEvent","description":"One event of a conversation's AI reply stream (`chatInConversation`). The same events as\n`AgentChatEvent`, except that `meta` carries `conversationId`. `type` equals the SSE `event:` name.\n","oneOf":[{"$ref":"contract#/$defs/ConversationChatMetaEvent"},{"$ref":"contract#/$defs/AgentChatChunkEvent"},{"$ref":"contract#/$defs/AgentChatAudioReadyEvent"},{"$ref":"contract#/$defs/AgentChatDoneEvent"},{"$ref":"contract#/$defs/AgentChatErrorEvent"}]};
+const schema233 = {"type":"object","title":"ConversationChatMetaEvent","description":"SSE event `meta`, always first: the customer's message has been stored in the conversation.\n","required":["type","conversationId","userMessageId"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"meta","description":"The SSE event name."},"conversationId":{"type":"string","format":"uuid","description":"The conversation the chat belongs to."},"userMessageId":{"type":"string","format":"uuid","description":"The id of the customer's message (a conversation message from `customer`)."}}};
 
-function validate448(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate502(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate448.evaluated;
+const evaluated0 = validate502.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -29257,16 +29970,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate448.errors = vErrors;
+validate502.errors = vErrors;
 return errors === 0;
 }
-validate448.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate502.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate447(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate501(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate447.evaluated;
+const evaluated0 = validate501.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -29277,8 +29990,8 @@ const _errs0 = errors;
 let valid0 = false;
 let passing0 = null;
 const _errs1 = errors;
-if(!(validate448(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate502(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate502.errors : vErrors.concat(validate502.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
@@ -29288,8 +30001,8 @@ passing0 = 0;
 var props0 = true;
 }
 const _errs2 = errors;
-if(!(validate280(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate280.errors : vErrors.concat(validate280.errors);
+if(!(validate309(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
@@ -29306,8 +30019,8 @@ props0 = true;
 }
 }
 const _errs3 = errors;
-if(!(validate282(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+if(!(validate311(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
@@ -29324,8 +30037,8 @@ props0 = true;
 }
 }
 const _errs4 = errors;
-if(!(validate284(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+if(!(validate313(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs4 === errors;
@@ -29342,8 +30055,8 @@ props0 = true;
 }
 }
 const _errs5 = errors;
-if(!(validate286(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+if(!(validate315(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
@@ -29384,44 +30097,44 @@ vErrors = null;
 }
 }
 }
-validate447.errors = vErrors;
+validate501.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate447.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate501.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate446(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate500(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="chatInConversation_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate446.evaluated;
+const evaluated0 = validate500.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate447(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate447.errors : vErrors.concat(validate447.errors);
+if(!(validate501(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate501.errors : vErrors.concat(validate501.errors);
 errors = vErrors.length;
 }
 else {
-var props0 = validate447.evaluated.props;
+var props0 = validate501.evaluated.props;
 }
-validate446.errors = vErrors;
+validate500.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate446.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate500.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-exports.chatInConversation_409 = validate455;
-const schema231 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AI_UNAVAILABLE","COMMUNITY_ARCHIVED","HUMAN_IN_CONTROL","NOT_OFFICIAL"]}},"$id":"chatInConversation_409"};
+exports.chatInConversation_409 = validate509;
+const schema234 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["AI_UNAVAILABLE","COMMUNITY_ARCHIVED","HUMAN_IN_CONTROL","NOT_OFFICIAL"]}},"$id":"chatInConversation_409"};
 
-function validate456(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate510(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate456.evaluated;
+const evaluated0 = validate510.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -29470,7 +30183,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -29614,13 +30327,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -29647,25 +30366,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate456.errors = vErrors;
+validate510.errors = vErrors;
 return errors === 0;
 }
-validate456.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate510.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate455(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate509(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="chatInConversation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate455.evaluated;
+const evaluated0 = validate509.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate456(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate456.errors : vErrors.concat(validate456.errors);
+if(!(validate510(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate510.errors : vErrors.concat(validate510.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -29692,7 +30411,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "AI_UNAVAILABLE") || (data0 === "COMMUNITY_ARCHIVED")) || (data0 === "HUMAN_IN_CONTROL")) || (data0 === "NOT_OFFICIAL"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema231.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema234.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -29713,21 +30432,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate455.errors = vErrors;
+validate509.errors = vErrors;
 return errors === 0;
 }
-validate455.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate509.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRooms_200 = validate459;
-const schema233 = {"$ref":"contract#/$defs/RoomList","$id":"listRooms_200"};
-const schema234 = {"type":"object","title":"RoomList","description":"A page of rooms, most recently active first (`updatedAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The rooms on this page; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/Room"}}}};
-const schema235 = {"type":"object","title":"Room","description":"A room: a shared space where human and agent participants exchange messages. Every room is\n`invite_only`: people and agents join by accepting an invitation. The user who creates a room is its\n**owner** for its whole life (ownership cannot be transferred); only the owner archives the room,\nchanges its rules, removes participants and changes agents' roles.\n\nA room is visible to its participants (current and former) and to users with a pending invitation to\nit; to anyone else it does not exist (404). The `actor*` fields describe the caller's own relation to\nthe room, so they differ between callers.\n","required":["accessPolicy","actorIsOwner","actorIsParticipant","actorPendingInvitationId","archivedAt","archivedByDisplayName","archivedByKind","archivedByMembershipId","archivedByRoleDocumentVersionId","createdAt","createdByDisplayName","createdByKind","createdByMembershipId","createdByRoleDocumentVersionId","description","id","name","participants","rulesDocumentId","state","updatedAt"],"additionalProperties":false,"properties":{"accessPolicy":{"type":"string","enum":["invite_only"],"description":"How people and agents get into the room. Only `invite_only` exists today.","examples":["invite_only"]},"actorIsOwner":{"type":"boolean","description":"Whether the caller is the room's owner (its creator).","examples":[true]},"actorIsParticipant":{"type":"boolean","description":"Whether the caller is a current participant (joined and not left).","examples":[true]},"actorPendingInvitationId":{"type":["string","null"],"format":"uuid","description":"The id of the caller's pending invitation to this room, to pass to the accept operation; null when\nthe caller has none (for example because they are already a participant).\n","examples":[null]},"archivedAt":{"type":["string","null"],"format":"date-time","description":"When the room was archived; null while it is active.","examples":[null]},"archivedByDisplayName":{"type":["string","null"],"maxLength":100,"description":"The display name of who archived the room, as it was at that time; null while active.","examples":[null]},"archivedByKind":{"type":["string","null"],"enum":["human","agent",null],"description":"Whether a human or an agent archived the room; null while active. Only the owner (a human) can\narchive through this API, so it is `human` in practice.\n","examples":[null]},"archivedByMembershipId":{"type":["string","null"],"format":"uuid","description":"The membership id (user id, or agent listing id) of who archived the room; null while active.","examples":[null]},"archivedByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent archived the room, the version of its role document it was acting under; null\notherwise.\n","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the room was created.","examples":["2026-03-10T09:00:00Z"]},"createdByDisplayName":{"type":"string","maxLength":100,"description":"The display name of the room's creator (its owner), as it was when the room was created.","examples":["Alice"]},"createdByKind":{"type":"string","enum":["human","agent"],"description":"Whether the creator is a human or an agent. Rooms created through this API are created by humans.","examples":["human"]},"createdByMembershipId":{"type":"string","format":"uuid","description":"The creator's membership id (their user id); the creator is the room's owner.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"createdByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent created the room, the version of its role document; null for a human creator.","examples":[null]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for; null when none was given.","examples":["Plan the Q3 launch with the research agent."]},"id":{"type":"string","format":"uuid","description":"The room's id (the `room_id` path parameter).","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name.","examples":["Launch planning"]},"participants":{"type":"array","description":"The room's **current** participants (those with `leftAt: null`), in the order they joined. Former\nparticipants are listed by `GET /api/v1/rooms/{room_id}/participants`.\n","items":{"$ref":"contract#/$defs/RoomParticipant"}},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document that applies in this room (agents follow its latest version); null when the\nroom has no rules. Changed by the owner with `PATCH /api/v1/rooms/{room_id}/rules`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]},"state":{"type":"string","enum":["active","archived"],"description":"`active`, or `archived` once the owner archived it. An archived room is read-only: it can still be\nread (room, participants, events, timeline, stream, runs) but every write is a 409 `ROOM_ARCHIVED`.\nArchiving is final.\n","examples":["active"]},"updatedAt":{"type":"string","format":"date-time","description":"When the room last changed, i.e. the time of its latest event (message, membership, rules, ...).","examples":["2026-03-10T10:10:00Z"]}}};
-const schema236 = {"type":"object","title":"RoomParticipant","description":"A human or an agent in a room. A participant row is created when someone joins (by creating the room or\nby accepting an invitation) and is kept after they leave or are removed (`leftAt` set), so the authors\nof older messages and events can still be resolved. Someone who rejoins later through a new invitation\ngets the same participant back (same `id`, new `joinedAt`, `leftAt` cleared).\n\n`membershipId` identifies who the participant is across rooms: the **user id** for a human, the\n**agent listing id** (`/api/agent-listings/{id}`) for an agent.\n","required":["agentEnabled","createdAt","displayName","id","joinedAt","leftAt","membershipId","participantKind","profilePictureUrl","roleDocumentId","roomId","updatedAt"],"additionalProperties":false,"properties":{"agentEnabled":{"type":"boolean","description":"For an agent participant, whether mentioning it starts a run: false once the agent listing has been\ndeleted or made unavailable to the room owner. Always false for a human participant.\n","examples":[true]},"createdAt":{"type":"string","format":"date-time","description":"When the participant row was created (the first time this member joined the room).","examples":["2026-03-10T09:05:00Z"]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The name shown for the participant: the user's name for a human, the listing's `name` for an agent.\nMessages mention a participant as `@<displayName>`.\n","examples":["Research Assistant"]},"id":{"type":"string","format":"uuid","description":"The participant's id in this room (the `participant_id` path parameter).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"joinedAt":{"type":"string","format":"date-time","description":"When the member (last) joined the room.","examples":["2026-03-10T09:06:00Z"]},"leftAt":{"type":["string","null"],"format":"date-time","description":"When the member left or was removed; null while they are a current participant. A participant with\n`leftAt` set can no longer post, edit, invite or read the room's log.\n","examples":[null]},"membershipId":{"type":"string","format":"uuid","description":"The user id of a human participant, or the agent listing id of an agent participant.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"participantKind":{"type":"string","enum":["human","agent"],"description":"Whether the participant is a person (`human`) or an AI agent (`agent`).","examples":["agent"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's avatar or the agent listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent participant, the `agent_role` document that tells the agent how to behave in this room\n(each run uses the document's latest version at the time the run starts); null when the agent has no\nrole, and always null for a human participant. Changed with `PATCH .../agent-role`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the participant belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"updatedAt":{"type":"string","format":"date-time","description":"When the participant last changed (joined, left, role changed).","examples":["2026-03-10T09:06:00Z"]}}};
+exports.listRooms_200 = validate514;
+const schema236 = {"$ref":"contract#/$defs/RoomList","$id":"listRooms_200"};
+const schema237 = {"type":"object","title":"RoomList","description":"A page of rooms, most recently active first (`updatedAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The rooms on this page; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/Room"}}}};
+const schema238 = {"type":"object","title":"Room","description":"A room: a shared space where human and agent participants exchange messages. Every room is\n`invite_only`: people and agents join by accepting an invitation. The user who creates a room is its\n**owner** for its whole life (ownership cannot be transferred); only the owner archives the room,\nchanges its rules, removes participants and changes agents' roles.\n\nA room is visible to its participants (current and former) and to users with a pending invitation to\nit; to anyone else it does not exist (404). The `actor*` fields describe the caller's own relation to\nthe room, so they differ between callers.\n","required":["accessPolicy","actorIsOwner","actorIsParticipant","actorPendingInvitationId","archivedAt","archivedByDisplayName","archivedByKind","archivedByMembershipId","archivedByRoleDocumentVersionId","createdAt","createdByDisplayName","createdByKind","createdByMembershipId","createdByRoleDocumentVersionId","description","id","name","participants","rulesDocumentId","state","updatedAt"],"additionalProperties":false,"properties":{"accessPolicy":{"type":"string","enum":["invite_only"],"description":"How people and agents get into the room. Only `invite_only` exists today.","examples":["invite_only"]},"actorIsOwner":{"type":"boolean","description":"Whether the caller is the room's owner (its creator).","examples":[true]},"actorIsParticipant":{"type":"boolean","description":"Whether the caller is a current participant (joined and not left).","examples":[true]},"actorPendingInvitationId":{"type":["string","null"],"format":"uuid","description":"The id of the caller's pending invitation to this room, to pass to the accept operation; null when\nthe caller has none (for example because they are already a participant).\n","examples":[null]},"archivedAt":{"type":["string","null"],"format":"date-time","description":"When the room was archived; null while it is active.","examples":[null]},"archivedByDisplayName":{"type":["string","null"],"maxLength":100,"description":"The display name of who archived the room, as it was at that time; null while active.","examples":[null]},"archivedByKind":{"type":["string","null"],"enum":["human","agent",null],"description":"Whether a human or an agent archived the room; null while active. Only the owner (a human) can\narchive through this API, so it is `human` in practice.\n","examples":[null]},"archivedByMembershipId":{"type":["string","null"],"format":"uuid","description":"The membership id (user id, or agent listing id) of who archived the room; null while active.","examples":[null]},"archivedByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent archived the room, the version of its role document it was acting under; null\notherwise.\n","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the room was created.","examples":["2026-03-10T09:00:00Z"]},"createdByDisplayName":{"type":"string","maxLength":100,"description":"The display name of the room's creator (its owner), as it was when the room was created.","examples":["Alice"]},"createdByKind":{"type":"string","enum":["human","agent"],"description":"Whether the creator is a human or an agent. Rooms created through this API are created by humans.","examples":["human"]},"createdByMembershipId":{"type":"string","format":"uuid","description":"The creator's membership id (their user id); the creator is the room's owner.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"createdByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent created the room, the version of its role document; null for a human creator.","examples":[null]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for; null when none was given.","examples":["Plan the Q3 launch with the research agent."]},"id":{"type":"string","format":"uuid","description":"The room's id (the `room_id` path parameter).","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name.","examples":["Launch planning"]},"participants":{"type":"array","description":"The room's **current** participants (those with `leftAt: null`), in the order they joined. Former\nparticipants are listed by `GET /api/v1/rooms/{room_id}/participants`.\n","items":{"$ref":"contract#/$defs/RoomParticipant"}},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document that applies in this room (agents follow its latest version); null when the\nroom has no rules. Changed by the owner with `PATCH /api/v1/rooms/{room_id}/rules`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]},"state":{"type":"string","enum":["active","archived"],"description":"`active`, or `archived` once the owner archived it. An archived room is read-only: it can still be\nread (room, participants, events, timeline, stream, runs) but every write is a 409 `ROOM_ARCHIVED`.\nArchiving is final.\n","examples":["active"]},"updatedAt":{"type":"string","format":"date-time","description":"When the room last changed, i.e. the time of its latest event (message, membership, rules, ...).","examples":["2026-03-10T10:10:00Z"]}}};
+const schema239 = {"type":"object","title":"RoomParticipant","description":"A human or an agent in a room. A participant row is created when someone joins (by creating the room or\nby accepting an invitation) and is kept after they leave or are removed (`leftAt` set), so the authors\nof older messages and events can still be resolved. Someone who rejoins later through a new invitation\ngets the same participant back (same `id`, new `joinedAt`, `leftAt` cleared).\n\n`membershipId` identifies who the participant is across rooms: the **user id** for a human, the\n**agent listing id** (`/api/agent-listings/{id}`) for an agent.\n","required":["agentEnabled","createdAt","displayName","id","joinedAt","leftAt","membershipId","participantKind","profilePictureUrl","roleDocumentId","roomId","updatedAt"],"additionalProperties":false,"properties":{"agentEnabled":{"type":"boolean","description":"For an agent participant, whether mentioning it starts a run: false once the agent listing has been\ndeleted or made unavailable to the room owner. Always false for a human participant.\n","examples":[true]},"createdAt":{"type":"string","format":"date-time","description":"When the participant row was created (the first time this member joined the room).","examples":["2026-03-10T09:05:00Z"]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The name shown for the participant: the user's name for a human, the listing's `name` for an agent.\nMessages mention a participant as `@<displayName>`.\n","examples":["Research Assistant"]},"id":{"type":"string","format":"uuid","description":"The participant's id in this room (the `participant_id` path parameter).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"joinedAt":{"type":"string","format":"date-time","description":"When the member (last) joined the room.","examples":["2026-03-10T09:06:00Z"]},"leftAt":{"type":["string","null"],"format":"date-time","description":"When the member left or was removed; null while they are a current participant. A participant with\n`leftAt` set can no longer post, edit, invite or read the room's log.\n","examples":[null]},"membershipId":{"type":"string","format":"uuid","description":"The user id of a human participant, or the agent listing id of an agent participant.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"participantKind":{"type":"string","enum":["human","agent"],"description":"Whether the participant is a person (`human`) or an AI agent (`agent`).","examples":["agent"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's avatar or the agent listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent participant, the `agent_role` document that tells the agent how to behave in this room\n(each run uses the document's latest version at the time the run starts); null when the agent has no\nrole, and always null for a human participant. Changed with `PATCH .../agent-role`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the participant belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"updatedAt":{"type":"string","format":"date-time","description":"When the participant last changed (joined, left, role changed).","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate462(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate517(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate462.evaluated;
+const evaluated0 = validate517.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -29856,7 +30575,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema236.properties, key0))){
+if(!(func7.call(schema239.properties, key0))){
 const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -29992,7 +30711,7 @@ errors++;
 if(data.leftAt !== undefined){
 let data5 = data.leftAt;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err23 = {instancePath:instancePath+"/leftAt",schemaPath:"#/properties/leftAt/type",keyword:"type",params:{type: schema236.properties.leftAt.type},message:"must be string,null"};
+const err23 = {instancePath:instancePath+"/leftAt",schemaPath:"#/properties/leftAt/type",keyword:"type",params:{type: schema239.properties.leftAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -30052,7 +30771,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data7 === "human") || (data7 === "agent"))){
-const err28 = {instancePath:instancePath+"/participantKind",schemaPath:"#/properties/participantKind/enum",keyword:"enum",params:{allowedValues: schema236.properties.participantKind.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/participantKind",schemaPath:"#/properties/participantKind/enum",keyword:"enum",params:{allowedValues: schema239.properties.participantKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -30065,7 +30784,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data8 = data.profilePictureUrl;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err29 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema236.properties.profilePictureUrl.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema239.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -30100,7 +30819,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data9 = data.roleDocumentId;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err32 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema236.properties.roleDocumentId.type},message:"must be string,null"};
+const err32 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema239.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -30183,16 +30902,16 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate462.errors = vErrors;
+validate517.errors = vErrors;
 return errors === 0;
 }
-validate462.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate517.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate461(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate516(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate461.evaluated;
+const evaluated0 = validate516.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -30411,7 +31130,7 @@ vErrors.push(err20);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema235.properties, key0))){
+if(!(func7.call(schema238.properties, key0))){
 const err21 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
@@ -30435,7 +31154,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!(data0 === "invite_only")){
-const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema235.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema238.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -30472,7 +31191,7 @@ errors++;
 if(data.actorPendingInvitationId !== undefined){
 let data3 = data.actorPendingInvitationId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err26 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema235.properties.actorPendingInvitationId.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema238.properties.actorPendingInvitationId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -30497,7 +31216,7 @@ errors++;
 if(data.archivedAt !== undefined){
 let data4 = data.archivedAt;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err28 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema235.properties.archivedAt.type},message:"must be string,null"};
+const err28 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema238.properties.archivedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -30522,7 +31241,7 @@ errors++;
 if(data.archivedByDisplayName !== undefined){
 let data5 = data.archivedByDisplayName;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err30 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema235.properties.archivedByDisplayName.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema238.properties.archivedByDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -30547,7 +31266,7 @@ errors++;
 if(data.archivedByKind !== undefined){
 let data6 = data.archivedByKind;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err32 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema235.properties.archivedByKind.type},message:"must be string,null"};
+const err32 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema238.properties.archivedByKind.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -30557,7 +31276,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!(((data6 === "human") || (data6 === "agent")) || (data6 === null))){
-const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema235.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema238.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -30570,7 +31289,7 @@ errors++;
 if(data.archivedByMembershipId !== undefined){
 let data7 = data.archivedByMembershipId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err34 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema235.properties.archivedByMembershipId.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema238.properties.archivedByMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -30595,7 +31314,7 @@ errors++;
 if(data.archivedByRoleDocumentVersionId !== undefined){
 let data8 = data.archivedByRoleDocumentVersionId;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err36 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema235.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
+const err36 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema238.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -30680,7 +31399,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!((data11 === "human") || (data11 === "agent"))){
-const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema235.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
+const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema238.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -30718,7 +31437,7 @@ errors++;
 if(data.createdByRoleDocumentVersionId !== undefined){
 let data13 = data.createdByRoleDocumentVersionId;
 if((typeof data13 !== "string") && (data13 !== null)){
-const err46 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema235.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
+const err46 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema238.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -30743,7 +31462,7 @@ errors++;
 if(data.description !== undefined){
 let data14 = data.description;
 if((typeof data14 !== "string") && (data14 !== null)){
-const err48 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema235.properties.description.type},message:"must be string,null"};
+const err48 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema238.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -30830,8 +31549,8 @@ let data17 = data.participants;
 if(Array.isArray(data17)){
 const len0 = data17.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate462(data17[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate462.errors : vErrors.concat(validate462.errors);
+if(!(validate517(data17[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate517.errors : vErrors.concat(validate517.errors);
 errors = vErrors.length;
 }
 }
@@ -30850,7 +31569,7 @@ errors++;
 if(data.rulesDocumentId !== undefined){
 let data19 = data.rulesDocumentId;
 if((typeof data19 !== "string") && (data19 !== null)){
-const err56 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema235.properties.rulesDocumentId.type},message:"must be string,null"};
+const err56 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema238.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -30885,7 +31604,7 @@ vErrors.push(err58);
 errors++;
 }
 if(!((data20 === "active") || (data20 === "archived"))){
-const err59 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema235.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err59 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema238.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -30931,16 +31650,16 @@ vErrors.push(err62);
 }
 errors++;
 }
-validate461.errors = vErrors;
+validate516.errors = vErrors;
 return errors === 0;
 }
-validate461.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate516.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate460(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate515(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate460.evaluated;
+const evaluated0 = validate515.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -30975,8 +31694,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate461(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate461.errors : vErrors.concat(validate461.errors);
+if(!(validate516(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate516.errors : vErrors.concat(validate516.errors);
 errors = vErrors.length;
 }
 }
@@ -31003,41 +31722,41 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate460.errors = vErrors;
+validate515.errors = vErrors;
 return errors === 0;
 }
-validate460.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate515.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate459(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate514(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRooms_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate459.evaluated;
+const evaluated0 = validate514.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate460(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate460.errors : vErrors.concat(validate460.errors);
+if(!(validate515(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate515.errors : vErrors.concat(validate515.errors);
 errors = vErrors.length;
 }
-validate459.errors = vErrors;
+validate514.errors = vErrors;
 return errors === 0;
 }
-validate459.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate514.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRooms_422 = validate466;
-const schema237 = {"$ref":"contract#/$defs/HTTPValidationError","$id":"listRooms_422"};
-const schema238 = {"type":"object","title":"HTTPValidationError","description":"The VirtuousAI Rooms API's validation error body (status 422), in FastAPI's shape. One `detail` entry per\ninvalid input; `loc` starts with where the input was (`body`, `query`, `path`, `header`) followed by the\npath to the field.\n","required":["detail"],"additionalProperties":false,"properties":{"detail":{"type":"array","items":{"$ref":"contract#/$defs/ValidationError"}}}};
-const schema239 = {"type":"object","title":"ValidationError","description":"One invalid input, as FastAPI reports it.","required":["loc","msg","type"],"additionalProperties":false,"properties":{"loc":{"type":"array","description":"Location of the input, e.g. `[\"body\", \"name\"]` or `[\"query\", \"limit\"]`.","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}},"msg":{"type":"string","description":"What is wrong, for people."},"type":{"type":"string","description":"Machine-readable error type, e.g. `missing`, `string_too_long`, `less_than_equal`, `uuid_parsing`, `extra_forbidden`."}}};
+exports.listRooms_422 = validate521;
+const schema240 = {"$ref":"contract#/$defs/HTTPValidationError","$id":"listRooms_422"};
+const schema241 = {"type":"object","title":"HTTPValidationError","description":"The VirtuousAI Rooms API's validation error body (status 422), in FastAPI's shape. One `detail` entry per\ninvalid input; `loc` starts with where the input was (`body`, `query`, `path`, `header`) followed by the\npath to the field.\n","required":["detail"],"additionalProperties":false,"properties":{"detail":{"type":"array","items":{"$ref":"contract#/$defs/ValidationError"}}}};
+const schema242 = {"type":"object","title":"ValidationError","description":"One invalid input, as FastAPI reports it.","required":["loc","msg","type"],"additionalProperties":false,"properties":{"loc":{"type":"array","description":"Location of the input, e.g. `[\"body\", \"name\"]` or `[\"query\", \"limit\"]`.","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}},"msg":{"type":"string","description":"What is wrong, for people."},"type":{"type":"string","description":"Machine-readable error type, e.g. `missing`, `string_too_long`, `less_than_equal`, `uuid_parsing`, `extra_forbidden`."}}};
 
-function validate468(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate523(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate468.evaluated;
+const evaluated0 = validate523.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -31190,16 +31909,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate468.errors = vErrors;
+validate523.errors = vErrors;
 return errors === 0;
 }
-validate468.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate523.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate467(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate522(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate467.evaluated;
+const evaluated0 = validate522.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -31234,8 +31953,8 @@ let data0 = data.detail;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate468(data0[i0], {instancePath:instancePath+"/detail/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate468.errors : vErrors.concat(validate468.errors);
+if(!(validate523(data0[i0], {instancePath:instancePath+"/detail/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate523.errors : vErrors.concat(validate523.errors);
 errors = vErrors.length;
 }
 }
@@ -31262,39 +31981,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate467.errors = vErrors;
+validate522.errors = vErrors;
 return errors === 0;
 }
-validate467.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate522.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate466(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate521(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRooms_422" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate466.evaluated;
+const evaluated0 = validate521.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate467(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate467.errors : vErrors.concat(validate467.errors);
+if(!(validate522(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate522.errors : vErrors.concat(validate522.errors);
 errors = vErrors.length;
 }
-validate466.errors = vErrors;
+validate521.errors = vErrors;
 return errors === 0;
 }
-validate466.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate521.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoom_201 = validate471;
-const schema240 = {"$ref":"contract#/$defs/Room","$id":"createRoom_201"};
+exports.createRoom_201 = validate526;
+const schema243 = {"$ref":"contract#/$defs/Room","$id":"createRoom_201"};
 
-function validate472(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate527(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate472.evaluated;
+const evaluated0 = validate527.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -31513,7 +32232,7 @@ vErrors.push(err20);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema235.properties, key0))){
+if(!(func7.call(schema238.properties, key0))){
 const err21 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
@@ -31537,7 +32256,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!(data0 === "invite_only")){
-const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema235.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
+const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema238.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -31574,7 +32293,7 @@ errors++;
 if(data.actorPendingInvitationId !== undefined){
 let data3 = data.actorPendingInvitationId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err26 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema235.properties.actorPendingInvitationId.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema238.properties.actorPendingInvitationId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -31599,7 +32318,7 @@ errors++;
 if(data.archivedAt !== undefined){
 let data4 = data.archivedAt;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err28 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema235.properties.archivedAt.type},message:"must be string,null"};
+const err28 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema238.properties.archivedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -31624,7 +32343,7 @@ errors++;
 if(data.archivedByDisplayName !== undefined){
 let data5 = data.archivedByDisplayName;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err30 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema235.properties.archivedByDisplayName.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema238.properties.archivedByDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -31649,7 +32368,7 @@ errors++;
 if(data.archivedByKind !== undefined){
 let data6 = data.archivedByKind;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err32 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema235.properties.archivedByKind.type},message:"must be string,null"};
+const err32 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema238.properties.archivedByKind.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -31659,7 +32378,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!(((data6 === "human") || (data6 === "agent")) || (data6 === null))){
-const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema235.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema238.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -31672,7 +32391,7 @@ errors++;
 if(data.archivedByMembershipId !== undefined){
 let data7 = data.archivedByMembershipId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err34 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema235.properties.archivedByMembershipId.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema238.properties.archivedByMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -31697,7 +32416,7 @@ errors++;
 if(data.archivedByRoleDocumentVersionId !== undefined){
 let data8 = data.archivedByRoleDocumentVersionId;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err36 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema235.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
+const err36 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema238.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -31782,7 +32501,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!((data11 === "human") || (data11 === "agent"))){
-const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema235.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
+const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema238.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -31820,7 +32539,7 @@ errors++;
 if(data.createdByRoleDocumentVersionId !== undefined){
 let data13 = data.createdByRoleDocumentVersionId;
 if((typeof data13 !== "string") && (data13 !== null)){
-const err46 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema235.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
+const err46 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema238.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -31845,7 +32564,7 @@ errors++;
 if(data.description !== undefined){
 let data14 = data.description;
 if((typeof data14 !== "string") && (data14 !== null)){
-const err48 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema235.properties.description.type},message:"must be string,null"};
+const err48 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema238.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -31932,8 +32651,8 @@ let data17 = data.participants;
 if(Array.isArray(data17)){
 const len0 = data17.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate462(data17[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate462.errors : vErrors.concat(validate462.errors);
+if(!(validate517(data17[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate517.errors : vErrors.concat(validate517.errors);
 errors = vErrors.length;
 }
 }
@@ -31952,7 +32671,7 @@ errors++;
 if(data.rulesDocumentId !== undefined){
 let data19 = data.rulesDocumentId;
 if((typeof data19 !== "string") && (data19 !== null)){
-const err56 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema235.properties.rulesDocumentId.type},message:"must be string,null"};
+const err56 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema238.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -31987,7 +32706,7 @@ vErrors.push(err58);
 errors++;
 }
 if(!((data20 === "active") || (data20 === "archived"))){
-const err59 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema235.properties.state.enum},message:"must be equal to one of the allowed values"};
+const err59 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema238.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -32033,41 +32752,41 @@ vErrors.push(err62);
 }
 errors++;
 }
-validate472.errors = vErrors;
+validate527.errors = vErrors;
 return errors === 0;
 }
-validate472.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate527.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate471(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate526(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoom_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate471.evaluated;
+const evaluated0 = validate526.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate472(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate472.errors : vErrors.concat(validate472.errors);
+if(!(validate527(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate527.errors : vErrors.concat(validate527.errors);
 errors = vErrors.length;
 }
-validate471.errors = vErrors;
+validate526.errors = vErrors;
 return errors === 0;
 }
-validate471.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate526.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listAgentRoles_200 = validate475;
-const schema242 = {"$ref":"contract#/$defs/RoomDocumentSummaryList","$id":"listAgentRoles_200"};
-const schema243 = {"type":"object","title":"RoomDocumentSummaryList","description":"Documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The documents.","items":{"$ref":"contract#/$defs/RoomDocumentSummary"}}}};
-const schema244 = {"type":"object","title":"RoomDocumentSummary","description":"A document's latest version, as listed for choosing rules or an agent role.","required":["displayName","documentId","documentVersionId","version"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name (its latest version's `displayName`).","examples":["Research analyst"]},"documentId":{"type":"string","format":"uuid","description":"The document's id; pass it as `rulesDocumentId` or `roleDocumentId`.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"documentVersionId":{"type":"string","format":"uuid","description":"The id of the latest version.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"version":{"type":"integer","minimum":1,"description":"The latest version number.","examples":[2]}}};
+exports.listAgentRoles_200 = validate530;
+const schema245 = {"$ref":"contract#/$defs/RoomDocumentSummaryList","$id":"listAgentRoles_200"};
+const schema246 = {"type":"object","title":"RoomDocumentSummaryList","description":"Documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The documents.","items":{"$ref":"contract#/$defs/RoomDocumentSummary"}}}};
+const schema247 = {"type":"object","title":"RoomDocumentSummary","description":"A document's latest version, as listed for choosing rules or an agent role.","required":["displayName","documentId","documentVersionId","version"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name (its latest version's `displayName`).","examples":["Research analyst"]},"documentId":{"type":"string","format":"uuid","description":"The document's id; pass it as `rulesDocumentId` or `roleDocumentId`.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"documentVersionId":{"type":"string","format":"uuid","description":"The id of the latest version.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"version":{"type":"integer","minimum":1,"description":"The latest version number.","examples":[2]}}};
 
-function validate477(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate532(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate477.evaluated;
+const evaluated0 = validate532.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -32248,16 +32967,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate477.errors = vErrors;
+validate532.errors = vErrors;
 return errors === 0;
 }
-validate477.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate532.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate476(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate531(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate476.evaluated;
+const evaluated0 = validate531.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -32292,8 +33011,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate477(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate477.errors : vErrors.concat(validate477.errors);
+if(!(validate532(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate532.errors : vErrors.concat(validate532.errors);
 errors = vErrors.length;
 }
 }
@@ -32320,41 +33039,41 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate476.errors = vErrors;
+validate531.errors = vErrors;
 return errors === 0;
 }
-validate476.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate531.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate475(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate530(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listAgentRoles_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate475.evaluated;
+const evaluated0 = validate530.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate476(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate476.errors : vErrors.concat(validate476.errors);
+if(!(validate531(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate531.errors : vErrors.concat(validate531.errors);
 errors = vErrors.length;
 }
-validate475.errors = vErrors;
+validate530.errors = vErrors;
 return errors === 0;
 }
-validate475.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate530.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createAgentRoleDocument_201 = validate480;
-const schema245 = {"$ref":"contract#/$defs/RoomDocument","$id":"createAgentRoleDocument_201"};
-const schema246 = {"type":"object","title":"RoomDocument","description":"A versioned markdown document that rooms and agents reference: a `rules` document (how everyone in a\nroom should behave; set on a room with `rulesDocumentId`) or an `agent_role` document (how an agent\nparticipant should behave; set with `roleDocumentId`). Rooms and participants reference the document,\nand always use its latest version. Documents are shared across the platform: every signed-in user can\nread them and use them in their rooms; only the creator adds versions.\n","required":["createdAt","description","displayName","id","kind","latestVersion","updatedAt"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the document (and its version 1) was created.","examples":["2026-03-01T08:00:00Z"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, set at creation; null when none was given.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, i.e. the `displayName` of its latest version.","examples":["Research analyst"]},"id":{"type":"string","format":"uuid","description":"The document's id (the `document_id` path parameter, `rulesDocumentId` / `roleDocumentId` elsewhere).","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"kind":{"type":"string","enum":["rules","agent_role"],"description":"`rules` for room rules, `agent_role` for agent roles. Fixed at creation.","examples":["agent_role"]},"latestVersion":{"$ref":"contract#/$defs/RoomDocumentVersion","description":"The newest version, with its text."},"updatedAt":{"type":"string","format":"date-time","description":"When the latest version was created.","examples":["2026-03-05T14:30:00Z"]}}};
-const schema247 = {"type":"object","title":"RoomDocumentVersion","description":"One immutable version of a document. Versions are numbered 1, 2, 3, ... per document; a new version\nnever changes an older one, so runs and messages that name a version id keep pointing at the exact\ntext they used.\n","required":["body","createdAt","displayName","documentId","id","version"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":50000,"description":"The document's text (markdown), 1 to 50000 characters.","examples":["You are a research analyst. Cite a source for every claim and keep answers under 200 words."]},"createdAt":{"type":"string","format":"date-time","description":"When the version was created.","examples":["2026-03-05T14:30:00Z"]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name as of this version.","examples":["Research analyst"]},"documentId":{"type":"string","format":"uuid","description":"The document the version belongs to.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"id":{"type":"string","format":"uuid","description":"The version's id (the `documentVersionId` / `roleDocumentVersionId` elsewhere).","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"version":{"type":"integer","minimum":1,"description":"The version number, 1 for the first and one more for each new version.","examples":[2]}}};
+exports.createAgentRoleDocument_201 = validate535;
+const schema248 = {"$ref":"contract#/$defs/RoomDocument","$id":"createAgentRoleDocument_201"};
+const schema249 = {"type":"object","title":"RoomDocument","description":"A versioned markdown document that rooms and agents reference: a `rules` document (how everyone in a\nroom should behave; set on a room with `rulesDocumentId`) or an `agent_role` document (how an agent\nparticipant should behave; set with `roleDocumentId`). Rooms and participants reference the document,\nand always use its latest version. Documents are shared across the platform: every signed-in user can\nread them and use them in their rooms; only the creator adds versions.\n","required":["createdAt","description","displayName","id","kind","latestVersion","updatedAt"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the document (and its version 1) was created.","examples":["2026-03-01T08:00:00Z"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, set at creation; null when none was given.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, i.e. the `displayName` of its latest version.","examples":["Research analyst"]},"id":{"type":"string","format":"uuid","description":"The document's id (the `document_id` path parameter, `rulesDocumentId` / `roleDocumentId` elsewhere).","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"kind":{"type":"string","enum":["rules","agent_role"],"description":"`rules` for room rules, `agent_role` for agent roles. Fixed at creation.","examples":["agent_role"]},"latestVersion":{"$ref":"contract#/$defs/RoomDocumentVersion","description":"The newest version, with its text."},"updatedAt":{"type":"string","format":"date-time","description":"When the latest version was created.","examples":["2026-03-05T14:30:00Z"]}}};
+const schema250 = {"type":"object","title":"RoomDocumentVersion","description":"One immutable version of a document. Versions are numbered 1, 2, 3, ... per document; a new version\nnever changes an older one, so runs and messages that name a version id keep pointing at the exact\ntext they used.\n","required":["body","createdAt","displayName","documentId","id","version"],"additionalProperties":false,"properties":{"body":{"type":"string","minLength":1,"maxLength":50000,"description":"The document's text (markdown), 1 to 50000 characters.","examples":["You are a research analyst. Cite a source for every claim and keep answers under 200 words."]},"createdAt":{"type":"string","format":"date-time","description":"When the version was created.","examples":["2026-03-05T14:30:00Z"]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name as of this version.","examples":["Research analyst"]},"documentId":{"type":"string","format":"uuid","description":"The document the version belongs to.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"id":{"type":"string","format":"uuid","description":"The version's id (the `documentVersionId` / `roleDocumentVersionId` elsewhere).","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"version":{"type":"integer","minimum":1,"description":"The version number, 1 for the first and one more for each new version.","examples":[2]}}};
 
-function validate482(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate537(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate482.evaluated;
+const evaluated0 = validate537.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -32615,16 +33334,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate482.errors = vErrors;
+validate537.errors = vErrors;
 return errors === 0;
 }
-validate482.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate537.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate481(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate536(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate481.evaluated;
+const evaluated0 = validate536.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -32742,7 +33461,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema246.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema249.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -32837,7 +33556,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!((data4 === "rules") || (data4 === "agent_role"))){
-const err18 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema246.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema249.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -32848,8 +33567,8 @@ errors++;
 }
 }
 if(data.latestVersion !== undefined){
-if(!(validate482(data.latestVersion, {instancePath:instancePath+"/latestVersion",parentData:data,parentDataProperty:"latestVersion",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
+if(!(validate537(data.latestVersion, {instancePath:instancePath+"/latestVersion",parentData:data,parentDataProperty:"latestVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate537.errors : vErrors.concat(validate537.errors);
 errors = vErrors.length;
 }
 }
@@ -32889,40 +33608,40 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate481.errors = vErrors;
+validate536.errors = vErrors;
 return errors === 0;
 }
-validate481.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate536.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate480(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate535(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createAgentRoleDocument_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate480.evaluated;
+const evaluated0 = validate535.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate481(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate481.errors : vErrors.concat(validate481.errors);
+if(!(validate536(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate536.errors : vErrors.concat(validate536.errors);
 errors = vErrors.length;
 }
-validate480.errors = vErrors;
+validate535.errors = vErrors;
 return errors === 0;
 }
-validate480.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate535.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getDocument_200 = validate485;
-const schema248 = {"$ref":"contract#/$defs/RoomDocumentDetail","$id":"getDocument_200"};
-const schema249 = {"type":"object","title":"RoomDocumentDetail","description":"A document with all its versions, newest first.","required":["createdAt","description","displayName","id","kind","latestVersion","updatedAt","versions"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the document (and its version 1) was created.","examples":["2026-03-01T08:00:00Z"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, set at creation; null when none was given.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, i.e. the `displayName` of its latest version.","examples":["Research analyst"]},"id":{"type":"string","format":"uuid","description":"The document's id.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"kind":{"type":"string","enum":["rules","agent_role"],"description":"`rules` for room rules, `agent_role` for agent roles.","examples":["agent_role"]},"latestVersion":{"$ref":"contract#/$defs/RoomDocumentVersion","description":"The newest version, with its text (also `versions[0]`)."},"updatedAt":{"type":"string","format":"date-time","description":"When the latest version was created.","examples":["2026-03-05T14:30:00Z"]},"versions":{"type":"array","minItems":1,"description":"Every version of the document, newest first (`version` descending); the first item equals `latestVersion`.","items":{"$ref":"contract#/$defs/RoomDocumentVersion"}}}};
+exports.getDocument_200 = validate540;
+const schema251 = {"$ref":"contract#/$defs/RoomDocumentDetail","$id":"getDocument_200"};
+const schema252 = {"type":"object","title":"RoomDocumentDetail","description":"A document with all its versions, newest first.","required":["createdAt","description","displayName","id","kind","latestVersion","updatedAt","versions"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the document (and its version 1) was created.","examples":["2026-03-01T08:00:00Z"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, set at creation; null when none was given.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, i.e. the `displayName` of its latest version.","examples":["Research analyst"]},"id":{"type":"string","format":"uuid","description":"The document's id.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"kind":{"type":"string","enum":["rules","agent_role"],"description":"`rules` for room rules, `agent_role` for agent roles.","examples":["agent_role"]},"latestVersion":{"$ref":"contract#/$defs/RoomDocumentVersion","description":"The newest version, with its text (also `versions[0]`)."},"updatedAt":{"type":"string","format":"date-time","description":"When the latest version was created.","examples":["2026-03-05T14:30:00Z"]},"versions":{"type":"array","minItems":1,"description":"Every version of the document, newest first (`version` descending); the first item equals `latestVersion`.","items":{"$ref":"contract#/$defs/RoomDocumentVersion"}}}};
 
-function validate486(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate541(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate486.evaluated;
+const evaluated0 = validate541.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -33050,7 +33769,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err11 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema249.properties.description.type},message:"must be string,null"};
+const err11 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema252.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -33145,7 +33864,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!((data4 === "rules") || (data4 === "agent_role"))){
-const err19 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema249.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema252.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -33156,8 +33875,8 @@ errors++;
 }
 }
 if(data.latestVersion !== undefined){
-if(!(validate482(data.latestVersion, {instancePath:instancePath+"/latestVersion",parentData:data,parentDataProperty:"latestVersion",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
+if(!(validate537(data.latestVersion, {instancePath:instancePath+"/latestVersion",parentData:data,parentDataProperty:"latestVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate537.errors : vErrors.concat(validate537.errors);
 errors = vErrors.length;
 }
 }
@@ -33201,8 +33920,8 @@ errors++;
 }
 const len0 = data7.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate482(data7[i0], {instancePath:instancePath+"/versions/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
+if(!(validate537(data7[i0], {instancePath:instancePath+"/versions/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate537.errors : vErrors.concat(validate537.errors);
 errors = vErrors.length;
 }
 }
@@ -33229,39 +33948,39 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate486.errors = vErrors;
+validate541.errors = vErrors;
 return errors === 0;
 }
-validate486.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate541.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate485(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate540(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getDocument_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate485.evaluated;
+const evaluated0 = validate540.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate486(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate486.errors : vErrors.concat(validate486.errors);
+if(!(validate541(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate541.errors : vErrors.concat(validate541.errors);
 errors = vErrors.length;
 }
-validate485.errors = vErrors;
+validate540.errors = vErrors;
 return errors === 0;
 }
-validate485.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate540.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createDocumentVersion_201 = validate490;
-const schema250 = {"$ref":"contract#/$defs/RoomDocumentVersion","$id":"createDocumentVersion_201"};
+exports.createDocumentVersion_201 = validate545;
+const schema253 = {"$ref":"contract#/$defs/RoomDocumentVersion","$id":"createDocumentVersion_201"};
 
-function validate491(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate546(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate491.evaluated;
+const evaluated0 = validate546.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -33522,39 +34241,39 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate491.errors = vErrors;
+validate546.errors = vErrors;
 return errors === 0;
 }
-validate491.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate546.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate490(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate545(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createDocumentVersion_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate490.evaluated;
+const evaluated0 = validate545.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate491(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate491.errors : vErrors.concat(validate491.errors);
+if(!(validate546(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate546.errors : vErrors.concat(validate546.errors);
 errors = vErrors.length;
 }
-validate490.errors = vErrors;
+validate545.errors = vErrors;
 return errors === 0;
 }
-validate490.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate545.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createDocumentVersion_403 = validate493;
-const schema252 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_DOCUMENT_CREATOR"]}},"$id":"createDocumentVersion_403"};
+exports.createDocumentVersion_403 = validate548;
+const schema255 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_DOCUMENT_CREATOR"]}},"$id":"createDocumentVersion_403"};
 
-function validate494(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate549(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate494.evaluated;
+const evaluated0 = validate549.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -33603,7 +34322,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -33747,13 +34466,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -33780,25 +34505,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate494.errors = vErrors;
+validate549.errors = vErrors;
 return errors === 0;
 }
-validate494.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate549.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate493(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate548(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createDocumentVersion_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate493.evaluated;
+const evaluated0 = validate548.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate494(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate494.errors : vErrors.concat(validate494.errors);
+if(!(validate549(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate549.errors : vErrors.concat(validate549.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -33825,7 +34550,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_DOCUMENT_CREATOR")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema252.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema255.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -33846,18 +34571,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate493.errors = vErrors;
+validate548.errors = vErrors;
 return errors === 0;
 }
-validate493.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate548.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.archiveRoom_403 = validate497;
-const schema254 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_ROOM_OWNER"]}},"$id":"archiveRoom_403"};
+exports.archiveRoom_403 = validate553;
+const schema257 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_ROOM_OWNER"]}},"$id":"archiveRoom_403"};
 
-function validate498(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate554(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate498.evaluated;
+const evaluated0 = validate554.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -33906,7 +34631,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -34050,13 +34775,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -34083,25 +34814,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate498.errors = vErrors;
+validate554.errors = vErrors;
 return errors === 0;
 }
-validate498.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate554.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate497(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate553(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="archiveRoom_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate497.evaluated;
+const evaluated0 = validate553.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate498(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate498.errors : vErrors.concat(validate498.errors);
+if(!(validate554(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate554.errors : vErrors.concat(validate554.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -34128,7 +34859,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_ROOM_OWNER")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema254.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema257.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -34149,21 +34880,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate497.errors = vErrors;
+validate553.errors = vErrors;
 return errors === 0;
 }
-validate497.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate553.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomEvents_200 = validate501;
-const schema256 = {"$ref":"contract#/$defs/RoomEventList","$id":"listRoomEvents_200"};
-const schema257 = {"type":"object","title":"RoomEventList","description":"A page of room events in ascending `seq` order.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The events, ascending by `seq`; empty when there is nothing in the requested range.","items":{"$ref":"contract#/$defs/RoomEvent"}}}};
-const schema258 = {"type":"object","title":"RoomEvent","description":"One entry of a room's event log. Every state change in a room (membership, invitations, messages,\nrules, archiving, agent runs and their tool calls) appends exactly one event in the same transaction\nas the change. `seq` numbers a room's events 1, 2, 3, ... with no gaps, in commit order, so a client\nthat has seen up to `seq` N has missed nothing once it reads the events after N.\n\nThe event types, their subjects and their payloads are listed in `RoomEventType`.\n","required":["actor","createdAt","id","payload","render","schemaVersion","seq","subject","type"],"additionalProperties":false,"properties":{"actor":{"$ref":"contract#/$defs/RoomEventActor","description":"Who caused the event (a human, an agent, or the platform)."},"createdAt":{"type":"string","format":"date-time","description":"When the event was appended.","examples":["2026-03-10T10:00:00Z"]},"id":{"type":"string","format":"uuid","description":"The event's id.","examples":["f8ca8e0e-f814-43ec-89c8-8318933d34e5"]},"payload":{"type":"object","additionalProperties":true,"description":"Type-specific data (see `RoomEventType`); `{}` when the type carries none.","examples":[{"messageId":"5cfc9fb2-10f3-4cbf-a187-302da1426b29","body":"@Research Assistant can you summarise last week's launch feedback?","bodyFormat":"plain_text","refs":[{"displayName":"Research Assistant","targetId":"a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a","targetKind":"agent"}]}]},"render":{"$ref":"contract#/$defs/RoomEventRender","description":"How to display the event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of this event type's `payload` shape; 1 for every type today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's position in the room's log, gapless from 1 and in commit order; the SSE `id:`.","examples":[9]},"subject":{"$ref":"contract#/$defs/RoomEventSubject","description":"What the event is about."},"type":{"$ref":"contract#/$defs/RoomEventType","description":"The event type; also the SSE `event:` name on the stream."}}};
-const schema259 = {"type":"object","title":"RoomEventActor","description":"Who caused an event.","required":["displayName","kind","membershipId","roleDocumentVersionId"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The actor's display name at the time of the event; `System` for the `system` actor.","examples":["Alice"]},"kind":{"type":"string","enum":["human","agent","system"],"description":"`human` or `agent` for a participant's action; `system` for what the platform does by itself\n(cancelling runs when the room is archived or the agent removed, failing a run that stopped\nresponding).\n","examples":["human"]},"membershipId":{"type":["string","null"],"format":"uuid","description":"The actor's membership id (user id, or agent listing id); null for the `system` actor.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent actor, the role document version it acted under; null otherwise.","examples":[null]}}};
+exports.listRoomEvents_200 = validate558;
+const schema259 = {"$ref":"contract#/$defs/RoomEventList","$id":"listRoomEvents_200"};
+const schema260 = {"type":"object","title":"RoomEventList","description":"A page of room events in ascending `seq` order.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The events, ascending by `seq`; empty when there is nothing in the requested range.","items":{"$ref":"contract#/$defs/RoomEvent"}}}};
+const schema261 = {"type":"object","title":"RoomEvent","description":"One entry of a room's event log. Every state change in a room (membership, invitations, messages,\nrules, archiving, agent runs and their tool calls) appends exactly one event in the same transaction\nas the change. `seq` numbers a room's events 1, 2, 3, ... with no gaps, in commit order, so a client\nthat has seen up to `seq` N has missed nothing once it reads the events after N.\n\nThe event types, their subjects and their payloads are listed in `RoomEventType`.\n","required":["actor","createdAt","id","payload","render","schemaVersion","seq","subject","type"],"additionalProperties":false,"properties":{"actor":{"$ref":"contract#/$defs/RoomEventActor","description":"Who caused the event (a human, an agent, or the platform)."},"createdAt":{"type":"string","format":"date-time","description":"When the event was appended.","examples":["2026-03-10T10:00:00Z"]},"id":{"type":"string","format":"uuid","description":"The event's id.","examples":["f8ca8e0e-f814-43ec-89c8-8318933d34e5"]},"payload":{"type":"object","additionalProperties":true,"description":"Type-specific data (see `RoomEventType`); `{}` when the type carries none.","examples":[{"messageId":"5cfc9fb2-10f3-4cbf-a187-302da1426b29","body":"@Research Assistant can you summarise last week's launch feedback?","bodyFormat":"plain_text","refs":[{"displayName":"Research Assistant","targetId":"a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a","targetKind":"agent"}]}]},"render":{"$ref":"contract#/$defs/RoomEventRender","description":"How to display the event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of this event type's `payload` shape; 1 for every type today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's position in the room's log, gapless from 1 and in commit order; the SSE `id:`.","examples":[9]},"subject":{"$ref":"contract#/$defs/RoomEventSubject","description":"What the event is about."},"type":{"$ref":"contract#/$defs/RoomEventType","description":"The event type; also the SSE `event:` name on the stream."}}};
+const schema262 = {"type":"object","title":"RoomEventActor","description":"Who caused an event.","required":["displayName","kind","membershipId","roleDocumentVersionId"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The actor's display name at the time of the event; `System` for the `system` actor.","examples":["Alice"]},"kind":{"type":"string","enum":["human","agent","system"],"description":"`human` or `agent` for a participant's action; `system` for what the platform does by itself\n(cancelling runs when the room is archived or the agent removed, failing a run that stopped\nresponding).\n","examples":["human"]},"membershipId":{"type":["string","null"],"format":"uuid","description":"The actor's membership id (user id, or agent listing id); null for the `system` actor.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent actor, the role document version it acted under; null otherwise.","examples":[null]}}};
 
-function validate504(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate561(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate504.evaluated;
+const evaluated0 = validate561.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -34271,7 +35002,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(((data1 === "human") || (data1 === "agent")) || (data1 === "system"))){
-const err9 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema259.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema262.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -34284,7 +35015,7 @@ errors++;
 if(data.membershipId !== undefined){
 let data2 = data.membershipId;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err10 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/type",keyword:"type",params:{type: schema259.properties.membershipId.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/type",keyword:"type",params:{type: schema262.properties.membershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -34309,7 +35040,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data3 = data.roleDocumentVersionId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err12 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema259.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema262.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -34342,17 +35073,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate504.errors = vErrors;
+validate561.errors = vErrors;
 return errors === 0;
 }
-validate504.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate561.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema260 = {"type":"object","title":"RoomEventRender","description":"Hints for displaying an event. A client that has a renderer for `rendererKey` at `rendererVersion`\nuses it (with `payload`); any other client shows `fallbackText`.\n","required":["fallbackText","rendererKey","rendererVersion","slot"],"additionalProperties":false,"properties":{"fallbackText":{"type":"string","maxLength":500,"description":"A plain-text, one-line description of the event for people, e.g. `Alice invited Research Assistant`.","examples":["Alice posted a message"]},"rendererKey":{"type":"string","minLength":1,"maxLength":100,"description":"Which renderer displays the event; today equal to the event `type`.","examples":["message.posted"]},"rendererVersion":{"type":"integer","minimum":1,"description":"The version of the renderer's input (the payload shape); starts at 1.","examples":[1]},"slot":{"type":"string","enum":["timeline","inline","hidden"],"description":"Where the event belongs in a room view: `timeline` as a row of its own (messages, joins, rules\nchanges), `inline` attached to a related message (run and tool progress under the message that\nstarted the run), `hidden` not shown (`message.edited` and `message.deleted`, whose effect the\nmessage itself already shows).\n","examples":["timeline"]}}};
+const schema263 = {"type":"object","title":"RoomEventRender","description":"Hints for displaying an event. A client that has a renderer for `rendererKey` at `rendererVersion`\nuses it (with `payload`); any other client shows `fallbackText`.\n","required":["fallbackText","rendererKey","rendererVersion","slot"],"additionalProperties":false,"properties":{"fallbackText":{"type":"string","maxLength":500,"description":"A plain-text, one-line description of the event for people, e.g. `Alice invited Research Assistant`.","examples":["Alice posted a message"]},"rendererKey":{"type":"string","minLength":1,"maxLength":100,"description":"Which renderer displays the event; today equal to the event `type`.","examples":["message.posted"]},"rendererVersion":{"type":"integer","minimum":1,"description":"The version of the renderer's input (the payload shape); starts at 1.","examples":[1]},"slot":{"type":"string","enum":["timeline","inline","hidden"],"description":"Where the event belongs in a room view: `timeline` as a row of its own (messages, joins, rules\nchanges), `inline` attached to a related message (run and tool progress under the message that\nstarted the run), `hidden` not shown (`message.edited` and `message.deleted`, whose effect the\nmessage itself already shows).\n","examples":["timeline"]}}};
 
-function validate506(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate563(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate506.evaluated;
+const evaluated0 = validate563.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -34510,7 +35241,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data3 === "timeline") || (data3 === "inline")) || (data3 === "hidden"))){
-const err13 = {instancePath:instancePath+"/slot",schemaPath:"#/properties/slot/enum",keyword:"enum",params:{allowedValues: schema260.properties.slot.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/slot",schemaPath:"#/properties/slot/enum",keyword:"enum",params:{allowedValues: schema263.properties.slot.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -34531,17 +35262,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate506.errors = vErrors;
+validate563.errors = vErrors;
 return errors === 0;
 }
-validate506.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate563.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema261 = {"type":"object","title":"RoomEventSubject","description":"What an event is about (see the table in `RoomEventType`).","required":["id","kind"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of the room, participant, invitation, message or run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"kind":{"type":"string","enum":["room","participant","invitation","message","run"],"description":"The kind of thing `id` names. Tool events are about their `run`.","examples":["message"]}}};
+const schema264 = {"type":"object","title":"RoomEventSubject","description":"What an event is about (see the table in `RoomEventType`).","required":["id","kind"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of the room, participant, invitation, message or run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"kind":{"type":"string","enum":["room","participant","invitation","message","run"],"description":"The kind of thing `id` names. Tool events are about their `run`.","examples":["message"]}}};
 
-function validate508(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate565(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate508.evaluated;
+const evaluated0 = validate565.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -34619,7 +35350,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((((data1 === "room") || (data1 === "participant")) || (data1 === "invitation")) || (data1 === "message")) || (data1 === "run"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema261.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema264.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -34640,17 +35371,17 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate508.errors = vErrors;
+validate565.errors = vErrors;
 return errors === 0;
 }
-validate508.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate565.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema262 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked (room archived, or the invited agent listing deleted) | invitation | `{invitationId, reason}` (`room_archived` or `agent_listing_deleted`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
+const schema265 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked (room archived, or the invited agent listing deleted) | invitation | `{invitationId, reason}` (`room_archived` or `agent_listing_deleted`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
 
-function validate510(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate567(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate510.evaluated;
+const evaluated0 = validate567.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -34668,7 +35399,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((((((((((((((((((((data === "room.created") || (data === "room.archived")) || (data === "room.rules_changed")) || (data === "participant.joined")) || (data === "participant.left")) || (data === "participant.removed")) || (data === "participant.agent_role_changed")) || (data === "invitation.created")) || (data === "invitation.accepted")) || (data === "invitation.revoked")) || (data === "message.posted")) || (data === "message.edited")) || (data === "message.deleted")) || (data === "run.queued")) || (data === "run.started")) || (data === "run.completed")) || (data === "run.failed")) || (data === "run.cancelled")) || (data === "tool.started")) || (data === "tool.completed")) || (data === "tool.failed"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema262.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema265.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -34677,16 +35408,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate510.errors = vErrors;
+validate567.errors = vErrors;
 return errors === 0;
 }
-validate510.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate567.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate503(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate560(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate503.evaluated;
+const evaluated0 = validate560.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -34785,7 +35516,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema258.properties, key0))){
+if(!(func7.call(schema261.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -34797,8 +35528,8 @@ errors++;
 }
 }
 if(data.actor !== undefined){
-if(!(validate504(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate504.errors : vErrors.concat(validate504.errors);
+if(!(validate561(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate561.errors : vErrors.concat(validate561.errors);
 errors = vErrors.length;
 }
 }
@@ -34868,8 +35599,8 @@ errors++;
 }
 }
 if(data.render !== undefined){
-if(!(validate506(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate506.errors : vErrors.concat(validate506.errors);
+if(!(validate563(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate563.errors : vErrors.concat(validate563.errors);
 errors = vErrors.length;
 }
 }
@@ -34924,14 +35655,14 @@ errors++;
 }
 }
 if(data.subject !== undefined){
-if(!(validate508(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate508.errors : vErrors.concat(validate508.errors);
+if(!(validate565(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate565.errors : vErrors.concat(validate565.errors);
 errors = vErrors.length;
 }
 }
 if(data.type !== undefined){
-if(!(validate510(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate510.errors : vErrors.concat(validate510.errors);
+if(!(validate567(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate567.errors : vErrors.concat(validate567.errors);
 errors = vErrors.length;
 }
 }
@@ -34946,16 +35677,16 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate503.errors = vErrors;
+validate560.errors = vErrors;
 return errors === 0;
 }
-validate503.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate560.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate502(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate559(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate502.evaluated;
+const evaluated0 = validate559.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -34990,8 +35721,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate503(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate503.errors : vErrors.concat(validate503.errors);
+if(!(validate560(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate560.errors : vErrors.concat(validate560.errors);
 errors = vErrors.length;
 }
 }
@@ -35018,39 +35749,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate502.errors = vErrors;
+validate559.errors = vErrors;
 return errors === 0;
 }
-validate502.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate559.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate501(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate558(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate501.evaluated;
+const evaluated0 = validate558.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate502(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate502.errors : vErrors.concat(validate502.errors);
+if(!(validate559(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate559.errors : vErrors.concat(validate559.errors);
 errors = vErrors.length;
 }
-validate501.errors = vErrors;
+validate558.errors = vErrors;
 return errors === 0;
 }
-validate501.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate558.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomEvents_403 = validate514;
-const schema263 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT"]}},"$id":"listRoomEvents_403"};
+exports.listRoomEvents_403 = validate571;
+const schema266 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT"]}},"$id":"listRoomEvents_403"};
 
-function validate515(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate572(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate515.evaluated;
+const evaluated0 = validate572.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35099,7 +35830,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -35243,13 +35974,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -35276,25 +36013,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate515.errors = vErrors;
+validate572.errors = vErrors;
 return errors === 0;
 }
-validate515.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate572.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate514(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate571(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomEvents_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate514.evaluated;
+const evaluated0 = validate571.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate515(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate515.errors : vErrors.concat(validate515.errors);
+if(!(validate572(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate572.errors : vErrors.concat(validate572.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -35321,7 +36058,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_A_PARTICIPANT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema263.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema266.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -35342,18 +36079,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate514.errors = vErrors;
+validate571.errors = vErrors;
 return errors === 0;
 }
-validate514.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate571.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.streamRoomEvents_200 = validate518;
-const schema265 = {"$ref":"contract#/$defs/RoomEvent","$id":"streamRoomEvents_200"};
+exports.streamRoomEvents_200 = validate576;
+const schema268 = {"$ref":"contract#/$defs/RoomEvent","$id":"streamRoomEvents_200"};
 
-function validate519(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate577(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate519.evaluated;
+const evaluated0 = validate577.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35452,7 +36189,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema258.properties, key0))){
+if(!(func7.call(schema261.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -35464,8 +36201,8 @@ errors++;
 }
 }
 if(data.actor !== undefined){
-if(!(validate504(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate504.errors : vErrors.concat(validate504.errors);
+if(!(validate561(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate561.errors : vErrors.concat(validate561.errors);
 errors = vErrors.length;
 }
 }
@@ -35535,8 +36272,8 @@ errors++;
 }
 }
 if(data.render !== undefined){
-if(!(validate506(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate506.errors : vErrors.concat(validate506.errors);
+if(!(validate563(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate563.errors : vErrors.concat(validate563.errors);
 errors = vErrors.length;
 }
 }
@@ -35591,14 +36328,14 @@ errors++;
 }
 }
 if(data.subject !== undefined){
-if(!(validate508(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate508.errors : vErrors.concat(validate508.errors);
+if(!(validate565(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate565.errors : vErrors.concat(validate565.errors);
 errors = vErrors.length;
 }
 }
 if(data.type !== undefined){
-if(!(validate510(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate510.errors : vErrors.concat(validate510.errors);
+if(!(validate567(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate567.errors : vErrors.concat(validate567.errors);
 errors = vErrors.length;
 }
 }
@@ -35613,43 +36350,43 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate519.errors = vErrors;
+validate577.errors = vErrors;
 return errors === 0;
 }
-validate519.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate577.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate518(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate576(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="streamRoomEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate518.evaluated;
+const evaluated0 = validate576.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate519(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate519.errors : vErrors.concat(validate519.errors);
+if(!(validate577(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate577.errors : vErrors.concat(validate577.errors);
 errors = vErrors.length;
 }
-validate518.errors = vErrors;
+validate576.errors = vErrors;
 return errors === 0;
 }
-validate518.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate576.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomTimeline_200 = validate525;
-const schema267 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
-const schema268 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
-const schema269 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
-const schema270 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
-const schema271 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
+exports.listRoomTimeline_200 = validate583;
+const schema270 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
+const schema271 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
+const schema272 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
+const schema273 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
+const schema274 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
 
-function validate530(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate588(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate530.evaluated;
+const evaluated0 = validate588.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35772,7 +36509,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err10 = {instancePath:instancePath+"/targetKind",schemaPath:"#/properties/targetKind/enum",keyword:"enum",params:{allowedValues: schema271.properties.targetKind.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/targetKind",schemaPath:"#/properties/targetKind/enum",keyword:"enum",params:{allowedValues: schema274.properties.targetKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -35793,16 +36530,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate530.errors = vErrors;
+validate588.errors = vErrors;
 return errors === 0;
 }
-validate530.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate588.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate529(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate587(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate529.evaluated;
+const evaluated0 = validate587.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35981,7 +36718,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema270.properties, key0))){
+if(!(func7.call(schema273.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -36040,7 +36777,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data1 === "human") || (data1 === "agent"))){
-const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema270.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema273.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -36078,7 +36815,7 @@ errors++;
 if(data.actorRoleDocumentVersion !== undefined){
 let data3 = data.actorRoleDocumentVersion;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema270.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
+const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema273.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -36103,7 +36840,7 @@ errors++;
 if(data.actorRoleDocumentVersionId !== undefined){
 let data4 = data.actorRoleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema270.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema273.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -36163,7 +36900,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data6 === "plain_text") || (data6 === "markdown"))){
-const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema270.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema273.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -36176,7 +36913,7 @@ errors++;
 if(data.branchedFromMessageId !== undefined){
 let data7 = data.branchedFromMessageId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema270.properties.branchedFromMessageId.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema273.properties.branchedFromMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -36226,7 +36963,7 @@ errors++;
 if(data.deletedAt !== undefined){
 let data9 = data.deletedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema270.properties.deletedAt.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema273.properties.deletedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -36251,7 +36988,7 @@ errors++;
 if(data.editedAt !== undefined){
 let data10 = data.editedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema270.properties.editedAt.type},message:"must be string,null"};
+const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema273.properties.editedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -36313,8 +37050,8 @@ errors++;
 }
 const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate530(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate530.errors : vErrors.concat(validate530.errors);
+if(!(validate588(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate588.errors : vErrors.concat(validate588.errors);
 errors = vErrors.length;
 }
 }
@@ -36358,7 +37095,7 @@ errors++;
 if(data.runSummary !== undefined){
 let data15 = data.runSummary;
 if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (data15 !== null)){
-const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema270.properties.runSummary.type},message:"must be object,null"};
+const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema273.properties.runSummary.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -36429,16 +37166,16 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate529.errors = vErrors;
+validate587.errors = vErrors;
 return errors === 0;
 }
-validate529.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate587.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate527(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate585(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate527.evaluated;
+const evaluated0 = validate585.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36499,8 +37236,8 @@ errors++;
 }
 }
 if(data.event !== undefined){
-if(!(validate503(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate503.errors : vErrors.concat(validate503.errors);
+if(!(validate560(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate560.errors : vErrors.concat(validate560.errors);
 errors = vErrors.length;
 }
 }
@@ -36517,7 +37254,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data1 === "message") || (data1 === "event"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema269.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema272.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -36533,8 +37270,8 @@ const _errs6 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs7 = errors;
-if(!(validate529(data2, {instancePath:instancePath+"/message",parentData:data,parentDataProperty:"message",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate529.errors : vErrors.concat(validate529.errors);
+if(!(validate587(data2, {instancePath:instancePath+"/message",parentData:data,parentDataProperty:"message",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate587.errors : vErrors.concat(validate587.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -36622,16 +37359,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate527.errors = vErrors;
+validate585.errors = vErrors;
 return errors === 0;
 }
-validate527.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate585.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate526(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate584(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate526.evaluated;
+const evaluated0 = validate584.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36714,7 +37451,7 @@ errors++;
 if(data.endSeq !== undefined){
 let data0 = data.endSeq;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-const err7 = {instancePath:instancePath+"/endSeq",schemaPath:"#/properties/endSeq/type",keyword:"type",params:{type: schema268.properties.endSeq.type},message:"must be integer,null"};
+const err7 = {instancePath:instancePath+"/endSeq",schemaPath:"#/properties/endSeq/type",keyword:"type",params:{type: schema271.properties.endSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -36765,8 +37502,8 @@ let data3 = data.items;
 if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate527(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate527.errors : vErrors.concat(validate527.errors);
+if(!(validate585(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate585.errors : vErrors.concat(validate585.errors);
 errors = vErrors.length;
 }
 }
@@ -36810,7 +37547,7 @@ errors++;
 if(data.startSeq !== undefined){
 let data6 = data.startSeq;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-const err14 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema268.properties.startSeq.type},message:"must be integer,null"};
+const err14 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema271.properties.startSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -36843,41 +37580,41 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate526.errors = vErrors;
+validate584.errors = vErrors;
 return errors === 0;
 }
-validate526.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate584.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate525(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate583(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomTimeline_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate525.evaluated;
+const evaluated0 = validate583.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate526(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate526.errors : vErrors.concat(validate526.errors);
+if(!(validate584(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate584.errors : vErrors.concat(validate584.errors);
 errors = vErrors.length;
 }
-validate525.errors = vErrors;
+validate583.errors = vErrors;
 return errors === 0;
 }
-validate525.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate583.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInvitations_200 = validate535;
-const schema272 = {"$ref":"contract#/$defs/RoomInvitationList","$id":"listRoomInvitations_200"};
-const schema273 = {"type":"object","title":"RoomInvitationList","description":"All invitations of a room, whatever their status, newest first (`createdAt` descending).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The invitations, newest first.","items":{"$ref":"contract#/$defs/RoomInvitationListItem"}}}};
-const schema274 = {"type":"object","title":"RoomInvitationListItem","description":"An invitation to a room, with the invitee's current name and avatar for display.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeDisplayName","inviteeKind","inviteeMembershipId","inviteeProfilePictureUrl","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeDisplayName":{"type":["string","null"],"maxLength":100,"description":"The invitee's current display name (user name or agent listing name); null for an open invitation.","examples":["Research Assistant"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"inviteeProfilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.","examples":["https://cdn.example.net/agents/research.png"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+exports.listRoomInvitations_200 = validate593;
+const schema275 = {"$ref":"contract#/$defs/RoomInvitationList","$id":"listRoomInvitations_200"};
+const schema276 = {"type":"object","title":"RoomInvitationList","description":"All invitations of a room, whatever their status, newest first (`createdAt` descending).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The invitations, newest first.","items":{"$ref":"contract#/$defs/RoomInvitationListItem"}}}};
+const schema277 = {"type":"object","title":"RoomInvitationListItem","description":"An invitation to a room, with the invitee's current name and avatar for display.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeDisplayName","inviteeKind","inviteeMembershipId","inviteeProfilePictureUrl","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeDisplayName":{"type":["string","null"],"maxLength":100,"description":"The invitee's current display name (user name or agent listing name); null for an open invitation.","examples":["Research Assistant"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"inviteeProfilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.","examples":["https://cdn.example.net/agents/research.png"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate537(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate595(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate537.evaluated;
+const evaluated0 = validate595.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37026,7 +37763,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema274.properties, key0))){
+if(!(func7.call(schema277.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -37040,7 +37777,7 @@ errors++;
 if(data.acceptedParticipantId !== undefined){
 let data0 = data.acceptedParticipantId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err15 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema274.properties.acceptedParticipantId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema277.properties.acceptedParticipantId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -37165,7 +37902,7 @@ errors++;
 if(data.inviteeDisplayName !== undefined){
 let data5 = data.inviteeDisplayName;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err25 = {instancePath:instancePath+"/inviteeDisplayName",schemaPath:"#/properties/inviteeDisplayName/type",keyword:"type",params:{type: schema274.properties.inviteeDisplayName.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/inviteeDisplayName",schemaPath:"#/properties/inviteeDisplayName/type",keyword:"type",params:{type: schema277.properties.inviteeDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -37200,7 +37937,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data6 === "human") || (data6 === "agent"))){
-const err28 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema274.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema277.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -37213,7 +37950,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data7 = data.inviteeMembershipId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err29 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema274.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema277.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -37238,7 +37975,7 @@ errors++;
 if(data.inviteeProfilePictureUrl !== undefined){
 let data8 = data.inviteeProfilePictureUrl;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err31 = {instancePath:instancePath+"/inviteeProfilePictureUrl",schemaPath:"#/properties/inviteeProfilePictureUrl/type",keyword:"type",params:{type: schema274.properties.inviteeProfilePictureUrl.type},message:"must be string,null"};
+const err31 = {instancePath:instancePath+"/inviteeProfilePictureUrl",schemaPath:"#/properties/inviteeProfilePictureUrl/type",keyword:"type",params:{type: schema277.properties.inviteeProfilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -37273,7 +38010,7 @@ errors++;
 if(data.respondedAt !== undefined){
 let data9 = data.respondedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err34 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema274.properties.respondedAt.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema277.properties.respondedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -37298,7 +38035,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data10 = data.roleDocumentId;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err36 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema274.properties.roleDocumentId.type},message:"must be string,null"};
+const err36 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema277.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -37358,7 +38095,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((data12 === "pending") || (data12 === "accepted")) || (data12 === "revoked")) || (data12 === "expired"))){
-const err41 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema274.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema277.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -37404,16 +38141,16 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate537.errors = vErrors;
+validate595.errors = vErrors;
 return errors === 0;
 }
-validate537.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate595.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate536(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate594(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate536.evaluated;
+const evaluated0 = validate594.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37448,8 +38185,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate537(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate537.errors : vErrors.concat(validate537.errors);
+if(!(validate595(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate595.errors : vErrors.concat(validate595.errors);
 errors = vErrors.length;
 }
 }
@@ -37476,40 +38213,40 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate536.errors = vErrors;
+validate594.errors = vErrors;
 return errors === 0;
 }
-validate536.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate594.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate535(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate593(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomInvitations_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate535.evaluated;
+const evaluated0 = validate593.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate536(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate536.errors : vErrors.concat(validate536.errors);
+if(!(validate594(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate594.errors : vErrors.concat(validate594.errors);
 errors = vErrors.length;
 }
-validate535.errors = vErrors;
+validate593.errors = vErrors;
 return errors === 0;
 }
-validate535.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate593.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_201 = validate540;
-const schema275 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
-const schema276 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+exports.createRoomInvitation_201 = validate598;
+const schema278 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
+const schema279 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate541(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate599(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate541.evaluated;
+const evaluated0 = validate599.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37638,7 +38375,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema276.properties, key0))){
+if(!(func7.call(schema279.properties, key0))){
 const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -37652,7 +38389,7 @@ errors++;
 if(data.acceptedParticipantId !== undefined){
 let data0 = data.acceptedParticipantId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err13 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema276.properties.acceptedParticipantId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema279.properties.acceptedParticipantId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -37787,7 +38524,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data5 === "human") || (data5 === "agent"))){
-const err24 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema276.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema279.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -37800,7 +38537,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data6 = data.inviteeMembershipId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err25 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema276.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema279.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -37825,7 +38562,7 @@ errors++;
 if(data.respondedAt !== undefined){
 let data7 = data.respondedAt;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err27 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema276.properties.respondedAt.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema279.properties.respondedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -37850,7 +38587,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data8 = data.roleDocumentId;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err29 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema276.properties.roleDocumentId.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema279.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -37910,7 +38647,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!((((data10 === "pending") || (data10 === "accepted")) || (data10 === "revoked")) || (data10 === "expired"))){
-const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema276.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema279.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -37956,39 +38693,39 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate541.errors = vErrors;
+validate599.errors = vErrors;
 return errors === 0;
 }
-validate541.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate599.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate540(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate598(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate540.evaluated;
+const evaluated0 = validate598.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate541(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate541.errors : vErrors.concat(validate541.errors);
+if(!(validate599(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate599.errors : vErrors.concat(validate599.errors);
 errors = vErrors.length;
 }
-validate540.errors = vErrors;
+validate598.errors = vErrors;
 return errors === 0;
 }
-validate540.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate598.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_403 = validate543;
-const schema277 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_ROOM_OWNER"]}},"$id":"createRoomInvitation_403"};
+exports.createRoomInvitation_403 = validate601;
+const schema280 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_ROOM_OWNER"]}},"$id":"createRoomInvitation_403"};
 
-function validate544(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate602(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate544.evaluated;
+const evaluated0 = validate602.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38037,7 +38774,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -38181,13 +38918,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -38214,25 +38957,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate544.errors = vErrors;
+validate602.errors = vErrors;
 return errors === 0;
 }
-validate544.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate602.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate543(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate601(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate543.evaluated;
+const evaluated0 = validate601.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate544(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate544.errors : vErrors.concat(validate544.errors);
+if(!(validate602(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate602.errors : vErrors.concat(validate602.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -38259,7 +39002,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "NOT_A_PARTICIPANT") || (data0 === "NOT_ROOM_OWNER"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema277.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema280.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -38280,18 +39023,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate543.errors = vErrors;
+validate601.errors = vErrors;
 return errors === 0;
 }
-validate543.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate601.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_409 = validate547;
-const schema279 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_INVITED","ALREADY_PARTICIPANT","ROOM_ARCHIVED"]}},"$id":"createRoomInvitation_409"};
+exports.createRoomInvitation_409 = validate606;
+const schema282 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_INVITED","ALREADY_PARTICIPANT","ROOM_ARCHIVED"]}},"$id":"createRoomInvitation_409"};
 
-function validate548(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate607(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate548.evaluated;
+const evaluated0 = validate607.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38340,7 +39083,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -38484,13 +39227,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -38517,25 +39266,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate548.errors = vErrors;
+validate607.errors = vErrors;
 return errors === 0;
 }
-validate548.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate607.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate547(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate606(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate547.evaluated;
+const evaluated0 = validate606.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate548(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate548.errors : vErrors.concat(validate548.errors);
+if(!(validate607(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate607.errors : vErrors.concat(validate607.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -38562,7 +39311,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "ALREADY_INVITED") || (data0 === "ALREADY_PARTICIPANT")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema279.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema282.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -38583,18 +39332,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate547.errors = vErrors;
+validate606.errors = vErrors;
 return errors === 0;
 }
-validate547.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate606.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptRoomInvitation_403 = validate551;
-const schema281 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_INVITEE"]}},"$id":"acceptRoomInvitation_403"};
+exports.acceptRoomInvitation_403 = validate611;
+const schema284 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_INVITEE"]}},"$id":"acceptRoomInvitation_403"};
 
-function validate552(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate612(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate552.evaluated;
+const evaluated0 = validate612.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38643,7 +39392,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -38787,13 +39536,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -38820,25 +39575,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate552.errors = vErrors;
+validate612.errors = vErrors;
 return errors === 0;
 }
-validate552.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate612.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate551(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate611(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate551.evaluated;
+const evaluated0 = validate611.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate552(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate552.errors : vErrors.concat(validate552.errors);
+if(!(validate612(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate612.errors : vErrors.concat(validate612.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -38865,7 +39620,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_INVITEE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema281.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema284.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -38886,18 +39641,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate551.errors = vErrors;
+validate611.errors = vErrors;
 return errors === 0;
 }
-validate551.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate611.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptRoomInvitation_409 = validate555;
-const schema283 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT","INVITATION_ALREADY_ACCEPTED","INVITATION_EXPIRED","INVITATION_REVOKED","ROOM_ARCHIVED"]}},"$id":"acceptRoomInvitation_409"};
+exports.acceptRoomInvitation_409 = validate616;
+const schema286 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT","INVITATION_ALREADY_ACCEPTED","INVITATION_EXPIRED","INVITATION_REVOKED","ROOM_ARCHIVED"]}},"$id":"acceptRoomInvitation_409"};
 
-function validate556(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate617(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate556.evaluated;
+const evaluated0 = validate617.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38946,7 +39701,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -39090,13 +39845,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -39123,25 +39884,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate556.errors = vErrors;
+validate617.errors = vErrors;
 return errors === 0;
 }
-validate556.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate617.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate555(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate616(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate555.evaluated;
+const evaluated0 = validate616.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate556(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate556.errors : vErrors.concat(validate556.errors);
+if(!(validate617(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate617.errors : vErrors.concat(validate617.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -39168,7 +39929,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((((data0 === "ALREADY_PARTICIPANT") || (data0 === "INVITATION_ALREADY_ACCEPTED")) || (data0 === "INVITATION_EXPIRED")) || (data0 === "INVITATION_REVOKED")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema283.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema286.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -39189,20 +39950,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate555.errors = vErrors;
+validate616.errors = vErrors;
 return errors === 0;
 }
-validate555.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate616.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInviteCandidates_200 = validate559;
-const schema285 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
-const schema286 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
-const schema287 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
+exports.listRoomInviteCandidates_200 = validate621;
+const schema288 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
+const schema289 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
+const schema290 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
 
-function validate561(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate623(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate561.evaluated;
+const evaluated0 = validate623.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39301,7 +40062,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema287.properties, key0))){
+if(!(func7.call(schema290.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -39315,7 +40076,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema287.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema290.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -39385,7 +40146,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema287.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema290.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -39423,7 +40184,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema287.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema290.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -39458,7 +40219,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema287.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema290.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -39493,7 +40254,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema287.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema290.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -39531,7 +40292,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema287.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema290.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -39564,16 +40325,16 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate561.errors = vErrors;
+validate623.errors = vErrors;
 return errors === 0;
 }
-validate561.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate623.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate560(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate622(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate560.evaluated;
+const evaluated0 = validate622.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39618,8 +40379,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate561(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate561.errors : vErrors.concat(validate561.errors);
+if(!(validate623(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate623.errors : vErrors.concat(validate623.errors);
 errors = vErrors.length;
 }
 }
@@ -39646,39 +40407,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate560.errors = vErrors;
+validate622.errors = vErrors;
 return errors === 0;
 }
-validate560.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate622.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate559(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate621(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomInviteCandidates_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate559.evaluated;
+const evaluated0 = validate621.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate560(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate560.errors : vErrors.concat(validate560.errors);
+if(!(validate622(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate622.errors : vErrors.concat(validate622.errors);
 errors = vErrors.length;
 }
-validate559.errors = vErrors;
+validate621.errors = vErrors;
 return errors === 0;
 }
-validate559.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate621.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_200 = validate564;
-const schema288 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
+exports.lookupRoomInvitee_200 = validate626;
+const schema291 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
 
-function validate565(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate627(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate565.evaluated;
+const evaluated0 = validate627.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39777,7 +40538,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema287.properties, key0))){
+if(!(func7.call(schema290.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -39791,7 +40552,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema287.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema290.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -39861,7 +40622,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema287.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema290.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -39899,7 +40660,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema287.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema290.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -39934,7 +40695,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema287.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema290.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -39969,7 +40730,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema287.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema290.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -40007,7 +40768,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema287.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema290.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -40040,39 +40801,39 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate565.errors = vErrors;
+validate627.errors = vErrors;
 return errors === 0;
 }
-validate565.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate627.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate564(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate564.evaluated;
+const evaluated0 = validate626.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate565(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate565.errors : vErrors.concat(validate565.errors);
+if(!(validate627(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate627.errors : vErrors.concat(validate627.errors);
 errors = vErrors.length;
 }
-validate564.errors = vErrors;
+validate626.errors = vErrors;
 return errors === 0;
 }
-validate564.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_404 = validate567;
-const schema290 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
+exports.lookupRoomInvitee_404 = validate629;
+const schema293 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
 
-function validate568(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate630(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate568.evaluated;
+const evaluated0 = validate630.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40121,7 +40882,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -40265,13 +41026,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -40298,25 +41065,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate568.errors = vErrors;
+validate630.errors = vErrors;
 return errors === 0;
 }
-validate568.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate630.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate567(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate629(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate567.evaluated;
+const evaluated0 = validate629.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate568(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate568.errors : vErrors.concat(validate568.errors);
+if(!(validate630(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate630.errors : vErrors.concat(validate630.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -40343,7 +41110,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "INVITEE_NOT_FOUND") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema290.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema293.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40364,18 +41131,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate567.errors = vErrors;
+validate629.errors = vErrors;
 return errors === 0;
 }
-validate567.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate629.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_409 = validate571;
-const schema292 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
+exports.lookupRoomInvitee_409 = validate634;
+const schema295 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
 
-function validate572(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate635(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate572.evaluated;
+const evaluated0 = validate635.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40424,7 +41191,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -40568,13 +41335,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -40601,25 +41374,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate572.errors = vErrors;
+validate635.errors = vErrors;
 return errors === 0;
 }
-validate572.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate635.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate571(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate634(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate571.evaluated;
+const evaluated0 = validate634.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate572(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate572.errors : vErrors.concat(validate572.errors);
+if(!(validate635(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate635.errors : vErrors.concat(validate635.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -40646,7 +41419,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ALREADY_PARTICIPANT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema292.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema295.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40667,18 +41440,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate571.errors = vErrors;
+validate634.errors = vErrors;
 return errors === 0;
 }
-validate571.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate634.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_200 = validate575;
-const schema294 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
+exports.leaveRoom_200 = validate639;
+const schema297 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
 
-function validate576(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate640(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate576.evaluated;
+const evaluated0 = validate640.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40807,7 +41580,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema236.properties, key0))){
+if(!(func7.call(schema239.properties, key0))){
 const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -40943,7 +41716,7 @@ errors++;
 if(data.leftAt !== undefined){
 let data5 = data.leftAt;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err23 = {instancePath:instancePath+"/leftAt",schemaPath:"#/properties/leftAt/type",keyword:"type",params:{type: schema236.properties.leftAt.type},message:"must be string,null"};
+const err23 = {instancePath:instancePath+"/leftAt",schemaPath:"#/properties/leftAt/type",keyword:"type",params:{type: schema239.properties.leftAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -41003,7 +41776,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data7 === "human") || (data7 === "agent"))){
-const err28 = {instancePath:instancePath+"/participantKind",schemaPath:"#/properties/participantKind/enum",keyword:"enum",params:{allowedValues: schema236.properties.participantKind.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/participantKind",schemaPath:"#/properties/participantKind/enum",keyword:"enum",params:{allowedValues: schema239.properties.participantKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -41016,7 +41789,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data8 = data.profilePictureUrl;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err29 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema236.properties.profilePictureUrl.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema239.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -41051,7 +41824,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data9 = data.roleDocumentId;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err32 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema236.properties.roleDocumentId.type},message:"must be string,null"};
+const err32 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema239.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -41134,39 +41907,39 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate576.errors = vErrors;
+validate640.errors = vErrors;
 return errors === 0;
 }
-validate576.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate640.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate575(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate639(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate575.evaluated;
+const evaluated0 = validate639.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate576(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate576.errors : vErrors.concat(validate576.errors);
+if(!(validate640(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate640.errors : vErrors.concat(validate640.errors);
 errors = vErrors.length;
 }
-validate575.errors = vErrors;
+validate639.errors = vErrors;
 return errors === 0;
 }
-validate575.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate639.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_409 = validate578;
-const schema296 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
+exports.leaveRoom_409 = validate642;
+const schema299 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
 
-function validate579(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate643(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate579.evaluated;
+const evaluated0 = validate643.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41215,7 +41988,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -41359,13 +42132,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -41392,25 +42171,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate579.errors = vErrors;
+validate643.errors = vErrors;
 return errors === 0;
 }
-validate579.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate643.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate578(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate642(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate578.evaluated;
+const evaluated0 = validate642.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate579(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate579.errors : vErrors.concat(validate579.errors);
+if(!(validate643(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate643.errors : vErrors.concat(validate643.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41437,7 +42216,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "OWNER_CANNOT_LEAVE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema296.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema299.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41458,18 +42237,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate578.errors = vErrors;
+validate642.errors = vErrors;
 return errors === 0;
 }
-validate578.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate642.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_201 = validate582;
-const schema298 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
+exports.postRoomMessage_201 = validate647;
+const schema301 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
 
-function validate583(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate648(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate583.evaluated;
+const evaluated0 = validate648.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41648,7 +42427,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema270.properties, key0))){
+if(!(func7.call(schema273.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -41707,7 +42486,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data1 === "human") || (data1 === "agent"))){
-const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema270.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema273.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -41745,7 +42524,7 @@ errors++;
 if(data.actorRoleDocumentVersion !== undefined){
 let data3 = data.actorRoleDocumentVersion;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema270.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
+const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema273.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -41770,7 +42549,7 @@ errors++;
 if(data.actorRoleDocumentVersionId !== undefined){
 let data4 = data.actorRoleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema270.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema273.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -41830,7 +42609,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data6 === "plain_text") || (data6 === "markdown"))){
-const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema270.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema273.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -41843,7 +42622,7 @@ errors++;
 if(data.branchedFromMessageId !== undefined){
 let data7 = data.branchedFromMessageId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema270.properties.branchedFromMessageId.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema273.properties.branchedFromMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -41893,7 +42672,7 @@ errors++;
 if(data.deletedAt !== undefined){
 let data9 = data.deletedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema270.properties.deletedAt.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema273.properties.deletedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -41918,7 +42697,7 @@ errors++;
 if(data.editedAt !== undefined){
 let data10 = data.editedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema270.properties.editedAt.type},message:"must be string,null"};
+const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema273.properties.editedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -41980,8 +42759,8 @@ errors++;
 }
 const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate530(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate530.errors : vErrors.concat(validate530.errors);
+if(!(validate588(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate588.errors : vErrors.concat(validate588.errors);
 errors = vErrors.length;
 }
 }
@@ -42025,7 +42804,7 @@ errors++;
 if(data.runSummary !== undefined){
 let data15 = data.runSummary;
 if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (data15 !== null)){
-const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema270.properties.runSummary.type},message:"must be object,null"};
+const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema273.properties.runSummary.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -42096,39 +42875,39 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate583.errors = vErrors;
+validate648.errors = vErrors;
 return errors === 0;
 }
-validate583.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate648.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate582(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate647(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="postRoomMessage_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate582.evaluated;
+const evaluated0 = validate647.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate583(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate583.errors : vErrors.concat(validate583.errors);
+if(!(validate648(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate648.errors : vErrors.concat(validate648.errors);
 errors = vErrors.length;
 }
-validate582.errors = vErrors;
+validate647.errors = vErrors;
 return errors === 0;
 }
-validate582.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate647.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_409 = validate586;
-const schema300 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
+exports.postRoomMessage_409 = validate651;
+const schema303 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
 
-function validate587(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate652(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate587.evaluated;
+const evaluated0 = validate652.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42177,7 +42956,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -42321,13 +43100,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -42354,25 +43139,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate587.errors = vErrors;
+validate652.errors = vErrors;
 return errors === 0;
 }
-validate587.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate652.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate586(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate651(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="postRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate586.evaluated;
+const evaluated0 = validate651.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate587(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate587.errors : vErrors.concat(validate587.errors);
+if(!(validate652(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate652.errors : vErrors.concat(validate652.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42399,7 +43184,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema300.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema303.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42420,18 +43205,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate586.errors = vErrors;
+validate651.errors = vErrors;
 return errors === 0;
 }
-validate586.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate651.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteRoomMessage_403 = validate590;
-const schema302 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
+exports.deleteRoomMessage_403 = validate656;
+const schema305 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
 
-function validate591(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate657(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate591.evaluated;
+const evaluated0 = validate657.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42480,7 +43265,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -42624,13 +43409,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -42657,25 +43448,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate591.errors = vErrors;
+validate657.errors = vErrors;
 return errors === 0;
 }
-validate591.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate657.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate590(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate656(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteRoomMessage_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate590.evaluated;
+const evaluated0 = validate656.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate591(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate591.errors : vErrors.concat(validate591.errors);
+if(!(validate657(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate657.errors : vErrors.concat(validate657.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42702,7 +43493,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "NOT_A_PARTICIPANT") || (data0 === "NOT_MESSAGE_AUTHOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema302.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema305.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42723,18 +43514,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate590.errors = vErrors;
+validate656.errors = vErrors;
 return errors === 0;
 }
-validate590.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate656.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteRoomMessage_409 = validate594;
-const schema304 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
+exports.deleteRoomMessage_409 = validate661;
+const schema307 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
 
-function validate595(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate662(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate595.evaluated;
+const evaluated0 = validate662.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42783,7 +43574,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -42927,13 +43718,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -42960,25 +43757,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate595.errors = vErrors;
+validate662.errors = vErrors;
 return errors === 0;
 }
-validate595.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate662.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate594(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate661(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate594.evaluated;
+const evaluated0 = validate661.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate595(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate595.errors : vErrors.concat(validate595.errors);
+if(!(validate662(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate662.errors : vErrors.concat(validate662.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43005,7 +43802,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ROOM_ARCHIVED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema304.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema307.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43026,18 +43823,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate594.errors = vErrors;
+validate661.errors = vErrors;
 return errors === 0;
 }
-validate594.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate661.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.editRoomMessage_409 = validate598;
-const schema306 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
+exports.editRoomMessage_409 = validate666;
+const schema309 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
 
-function validate599(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate667(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate599.evaluated;
+const evaluated0 = validate667.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43086,7 +43883,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -43230,13 +44027,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -43263,25 +44066,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate599.errors = vErrors;
+validate667.errors = vErrors;
 return errors === 0;
 }
-validate599.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate667.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate598(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate666(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="editRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate598.evaluated;
+const evaluated0 = validate666.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate599(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate599.errors : vErrors.concat(validate599.errors);
+if(!(validate667(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate667.errors : vErrors.concat(validate667.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43308,7 +44111,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "MESSAGE_DELETED")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema306.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema309.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43329,19 +44132,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate598.errors = vErrors;
+validate666.errors = vErrors;
 return errors === 0;
 }
-validate598.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate666.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomParticipants_200 = validate602;
-const schema308 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
-const schema309 = {"type":"object","title":"RoomParticipantList","description":"The participants of a room, current and former, in the order they first joined (oldest first). Current\nparticipants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The participants, oldest first.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
+exports.listRoomParticipants_200 = validate671;
+const schema311 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
+const schema312 = {"type":"object","title":"RoomParticipantList","description":"The participants of a room, current and former, in the order they first joined (oldest first). Current\nparticipants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The participants, oldest first.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
 
-function validate603(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate672(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate603.evaluated;
+const evaluated0 = validate672.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43376,8 +44179,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate462(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate462.errors : vErrors.concat(validate462.errors);
+if(!(validate517(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate517.errors : vErrors.concat(validate517.errors);
 errors = vErrors.length;
 }
 }
@@ -43404,39 +44207,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate603.errors = vErrors;
+validate672.errors = vErrors;
 return errors === 0;
 }
-validate603.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate672.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate602(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate671(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomParticipants_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate602.evaluated;
+const evaluated0 = validate671.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate603(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate603.errors : vErrors.concat(validate603.errors);
+if(!(validate672(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate672.errors : vErrors.concat(validate672.errors);
 errors = vErrors.length;
 }
-validate602.errors = vErrors;
+validate671.errors = vErrors;
 return errors === 0;
 }
-validate602.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate671.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.removeRoomParticipant_409 = validate606;
-const schema310 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
+exports.removeRoomParticipant_409 = validate675;
+const schema313 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
 
-function validate607(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate676(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate607.evaluated;
+const evaluated0 = validate676.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43485,7 +44288,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -43629,13 +44432,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -43662,25 +44471,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate607.errors = vErrors;
+validate676.errors = vErrors;
 return errors === 0;
 }
-validate607.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate676.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate606(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate675(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="removeRoomParticipant_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate606.evaluated;
+const evaluated0 = validate675.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate607(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate607.errors : vErrors.concat(validate607.errors);
+if(!(validate676(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate676.errors : vErrors.concat(validate676.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43707,7 +44516,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CANNOT_REMOVE_OWNER") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema310.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema313.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43728,18 +44537,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate606.errors = vErrors;
+validate675.errors = vErrors;
 return errors === 0;
 }
-validate606.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate675.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomAgentRole_409 = validate610;
-const schema312 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
+exports.updateRoomAgentRole_409 = validate680;
+const schema315 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
 
-function validate611(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate681(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate611.evaluated;
+const evaluated0 = validate681.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43788,7 +44597,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "code")) || (key0 === "requestId")) || (key0 === "errors"))){
+if(!(func7.call(schema24.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -43932,13 +44741,19 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data7 = data.errors;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate60(data7[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
@@ -43965,25 +44780,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate611.errors = vErrors;
+validate681.errors = vErrors;
 return errors === 0;
 }
-validate611.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate681.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate610(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate680(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomAgentRole_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate610.evaluated;
+const evaluated0 = validate680.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate611(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate611.errors : vErrors.concat(validate611.errors);
+if(!(validate681(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate681.errors : vErrors.concat(validate681.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44010,7 +44825,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "NOT_AN_AGENT") || (data0 === "PARTICIPANT_NOT_ACTIVE")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema312.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema315.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44031,19 +44846,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate610.errors = vErrors;
+validate680.errors = vErrors;
 return errors === 0;
 }
-validate610.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate680.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getRoomRun_200 = validate614;
-const schema314 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
-const schema315 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
+exports.getRoomRun_200 = validate685;
+const schema317 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
+const schema318 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
 
-function validate615(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate686(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate615.evaluated;
+const evaluated0 = validate686.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44182,7 +44997,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema315.properties, key0))){
+if(!(func7.call(schema318.properties, key0))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -44196,7 +45011,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema315.properties.completedAt.type},message:"must be string,null"};
+const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema318.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -44246,7 +45061,7 @@ errors++;
 if(data.error !== undefined){
 let data2 = data.error;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema315.properties.error.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema318.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -44321,7 +45136,7 @@ errors++;
 if(data.replyMessageId !== undefined){
 let data5 = data.replyMessageId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema315.properties.replyMessageId.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema318.properties.replyMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -44346,7 +45161,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data6 = data.roleDocumentVersionId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema315.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema318.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -44396,7 +45211,7 @@ errors++;
 if(data.startedAt !== undefined){
 let data8 = data.startedAt;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema315.properties.startedAt.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema318.properties.startedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -44431,7 +45246,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!(((((data9 === "queued") || (data9 === "running")) || (data9 === "completed")) || (data9 === "failed")) || (data9 === "cancelled"))){
-const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema315.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema318.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -44527,42 +45342,42 @@ vErrors.push(err40);
 }
 errors++;
 }
-validate615.errors = vErrors;
+validate686.errors = vErrors;
 return errors === 0;
 }
-validate615.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate686.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate614(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate685(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getRoomRun_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate614.evaluated;
+const evaluated0 = validate685.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate615(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate615.errors : vErrors.concat(validate615.errors);
+if(!(validate686(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate686.errors : vErrors.concat(validate686.errors);
 errors = vErrors.length;
 }
-validate614.errors = vErrors;
+validate685.errors = vErrors;
 return errors === 0;
 }
-validate614.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate685.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomRunToolEvents_200 = validate617;
-const schema316 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
-const schema317 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
-const schema318 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
-const schema319 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
+exports.listRoomRunToolEvents_200 = validate688;
+const schema319 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
+const schema320 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
+const schema321 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
+const schema322 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
 
-function validate620(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate691(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate620.evaluated;
+const evaluated0 = validate691.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44681,7 +45496,7 @@ vErrors.push(err10);
 errors++;
 }
 for(const key0 in data){
-if(!(func14.call(schema319.properties, key0))){
+if(!(func7.call(schema322.properties, key0))){
 const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -44695,7 +45510,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema319.properties.completedAt.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema322.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -44720,7 +45535,7 @@ errors++;
 if(data.durationMs !== undefined){
 let data1 = data.durationMs;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema319.properties.durationMs.type},message:"must be integer,null"};
+const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema322.properties.durationMs.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -44796,7 +45611,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data4 = data.roleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema319.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema322.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -44931,7 +45746,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!(((data9 === "started") || (data9 === "completed")) || (data9 === "failed"))){
-const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema319.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema322.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -45022,16 +45837,16 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate620.errors = vErrors;
+validate691.errors = vErrors;
 return errors === 0;
 }
-validate620.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate691.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate619(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate690(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate619.evaluated;
+const evaluated0 = validate690.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45127,8 +45942,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate620(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate620.errors : vErrors.concat(validate620.errors);
+if(!(validate691(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate691.errors : vErrors.concat(validate691.errors);
 errors = vErrors.length;
 }
 }
@@ -45195,7 +46010,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data4 === "tool.started") || (data4 === "tool.completed")) || (data4 === "tool.failed"))){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema318.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema321.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -45216,16 +46031,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate619.errors = vErrors;
+validate690.errors = vErrors;
 return errors === 0;
 }
-validate619.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate690.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate618(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate689(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate618.evaluated;
+const evaluated0 = validate689.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45260,8 +46075,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate619(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate619.errors : vErrors.concat(validate619.errors);
+if(!(validate690(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate690.errors : vErrors.concat(validate690.errors);
 errors = vErrors.length;
 }
 }
@@ -45288,40 +46103,40 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate618.errors = vErrors;
+validate689.errors = vErrors;
 return errors === 0;
 }
-validate618.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate689.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate617(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate688(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomRunToolEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate617.evaluated;
+const evaluated0 = validate688.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate618(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate618.errors : vErrors.concat(validate618.errors);
+if(!(validate689(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate689.errors : vErrors.concat(validate689.errors);
 errors = vErrors.length;
 }
-validate617.errors = vErrors;
+validate688.errors = vErrors;
 return errors === 0;
 }
-validate617.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate688.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getHealth_200 = validate624;
-const schema320 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
-const schema321 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
+exports.getHealth_200 = validate695;
+const schema323 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
+const schema324 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
 
-function validate625(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate696(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate625.evaluated;
+const evaluated0 = validate696.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45385,41 +46200,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate625.errors = vErrors;
+validate696.errors = vErrors;
 return errors === 0;
 }
-validate625.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate696.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate624(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate695(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getHealth_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate624.evaluated;
+const evaluated0 = validate695.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate625(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate625.errors : vErrors.concat(validate625.errors);
+if(!(validate696(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate696.errors : vErrors.concat(validate696.errors);
 errors = vErrors.length;
 }
-validate624.errors = vErrors;
+validate695.errors = vErrors;
 return errors === 0;
 }
-validate624.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate695.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_200 = validate627;
-const schema322 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
-const schema323 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
-const schema324 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
+exports.getReadiness_200 = validate698;
+const schema325 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
+const schema326 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
+const schema327 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
 
-function validate629(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate700(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate629.evaluated;
+const evaluated0 = validate700.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45462,7 +46277,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "ok") || (data0 === "failing"))){
-const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema324.properties.database.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema327.properties.database.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -45483,16 +46298,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate629.errors = vErrors;
+validate700.errors = vErrors;
 return errors === 0;
 }
-validate629.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate700.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate628(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate699(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate628.evaluated;
+const evaluated0 = validate699.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45545,7 +46360,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema323.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema326.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -45556,8 +46371,8 @@ errors++;
 }
 }
 if(data.checks !== undefined){
-if(!(validate629(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate629.errors : vErrors.concat(validate629.errors);
+if(!(validate700(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate700.errors : vErrors.concat(validate700.errors);
 errors = vErrors.length;
 }
 }
@@ -45572,29 +46387,29 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate628.errors = vErrors;
+validate699.errors = vErrors;
 return errors === 0;
 }
-validate628.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate699.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate627(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate698(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate627.evaluated;
+const evaluated0 = validate698.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate628(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate628.errors : vErrors.concat(validate628.errors);
+if(!(validate699(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate699.errors : vErrors.concat(validate699.errors);
 errors = vErrors.length;
 }
-validate627.errors = vErrors;
+validate698.errors = vErrors;
 return errors === 0;
 }
-validate627.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate698.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

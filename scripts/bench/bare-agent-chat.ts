@@ -4,6 +4,7 @@
 // alongside the transaction), and the same Server-Sent Events from the same agent provider (the platform's
 // createAgentProvider: local, or OpenAI-compatible). No contract layer, no event queue, no reply timeouts: the
 // provider's deltas are written as they come.
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Koa from 'koa';
 import type { Knex } from 'knex';
@@ -46,9 +47,11 @@ export class BareAgentChat {
       .where('m.communityId', communityId).whereNot('m.messageType', 'system')
       .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName') as Promise<HistoryRow[]>);
     earlier.catch(() => undefined);
+    const callId = randomUUID();
     const userMessageId = await this.db.transaction(async (t) => {
-      await t('agent_calls').insert({ communityId, userId, listingId: listing.id, feeMinor: fee, status: 'free', createdAt: new Date() }).returning('*');
-      return (await this.append(t, communityId, { userId, agentListingId: null, agentName: null, content, messageType: 'text' })).id;
+      const { id } = await this.append(t, communityId, { userId, agentListingId: null, agentName: null, content, messageType: 'text' });
+      await t('agent_calls').insert({ id: callId, communityId, userId, listingId: listing.id, feeMinor: fee, status: 'in_progress', userMessageId: id, heartbeatAt: t.fn.now(), createdAt: new Date() });
+      return id;
     });
 
     const out = new PassThrough();
@@ -73,9 +76,15 @@ export class BareAgentChat {
           text += delta;
           send({ type: 'chunk', content: delta });
         }
-        const agentMessageId = await this.db.transaction(async (t) => (await this.append(t, communityId, {
-          userId: null, agentListingId: listing.id, agentName: listing.name, content: text, messageType: 'agent',
-        })).id);
+        // AgentCalls.settle: the call's row locked with the names its ledger entries quote (a free call pays
+        // nobody), the reply, the call settled.
+        const agentMessageId = await this.db.transaction(async (t) => {
+          await t('agent_calls as a').join('communities as c', 'c.id', 'a.communityId').leftJoin('agent_listings as l', 'l.id', 'a.listingId')
+            .where('a.id', callId).select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName').forUpdate('a');
+          const { id } = await this.append(t, communityId, { userId: null, agentListingId: listing.id, agentName: listing.name, content: text, messageType: 'agent' });
+          await t('agent_calls').where('id', callId).update({ status: 'settled', replyMessageId: id, endedAt: new Date() });
+          return id;
+        });
         send({ type: 'done', agentMessageId });
       } catch (error) {
         console.error(`bare agent chat: ${(error as Error).message}`);

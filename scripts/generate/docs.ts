@@ -10,7 +10,7 @@ import { codeSample, curlSample } from './samples.js';
 import { bin, repoRoot } from './run.js';
 
 /** Guides, in the order they appear in the docs. */
-export const GUIDES = ['authentication', 'errors', 'pagination', 'idempotency', 'streaming', 'changelog'];
+export const GUIDES = ['authentication', 'errors', 'pagination', 'idempotency', 'money', 'streaming', 'changelog'];
 
 export interface Samples {
   /** With the generated client; type-checked by `npm run typecheck`. */

@@ -11,24 +11,25 @@ export const MAX_REPLY_CHARS = 20_000;
 export type ReplyEvent = T.AgentChatChunkEvent | T.AgentChatDoneEvent | T.AgentChatErrorEvent | T.AgentChatAudioReadyEvent;
 
 /** Why a reply ends without `done`: each is an `error` event's code. */
-export type ReplyFailure = 'AGENT_TIMEOUT' | 'AGENT_ERROR' | 'AGENT_EMPTY_REPLY' | 'HUMAN_IN_CONTROL';
+export type ReplyFailure = 'AGENT_TIMEOUT' | 'AGENT_ERROR' | 'AGENT_EMPTY_REPLY' | 'HUMAN_IN_CONTROL' | 'INTERRUPTED';
 
 const MESSAGES: Record<ReplyFailure, string> = {
   AGENT_TIMEOUT: 'The agent did not answer in time.',
   AGENT_ERROR: 'The agent failed to answer.',
   AGENT_EMPTY_REPLY: 'The agent answered nothing.',
   HUMAN_IN_CONTROL: 'A human took over the conversation; the AI reply was discarded.',
+  INTERRUPTED: 'The server stopped before the reply was stored; nothing of it was kept. Try again.',
 };
 
 export interface ReplyHooks {
-  /** Before the first chunk is sent (e.g. settle a fee: from now on it is not refunded). */
-  firstChunk?(): Promise<void>;
-  /** The reply failed; `chunksSent` says whether any text reached the client (e.g. refund when 0). */
-  failed?(failure: ReplyFailure, chunksSent: number): Promise<void>;
+  /** Aborted when the reply must stop (the server stops, or its call was ended elsewhere): it fails with INTERRUPTED. */
+  signal?: AbortSignal;
+  /** The reply failed and nothing of it is stored (e.g. refund a fee). */
+  failed?(failure: ReplyFailure): Promise<void>;
   /** Whether the reply may still be posted (customer service: the AI while no human is in control). */
   stillAllowed?(): Promise<boolean>;
-  /** Stores the complete reply; returns its message id, or undefined when it may no longer be posted. */
-  store(text: string): Promise<string | undefined>;
+  /** Stores the complete reply: its message id, or why it may not be stored. */
+  store(text: string): Promise<{ messageId: string } | { failure: ReplyFailure }>;
   /** After `done`: audio of the reply, or undefined (no `audio_ready`). */
   speak?(text: string, messageId: string): Promise<string | undefined>;
 }
@@ -37,14 +38,21 @@ export class TimeoutError extends Error {}
 
 /** Runs the reply into `queue` (which it ends); never throws. `prepare` builds the request (a failure is AGENT_ERROR). */
 export async function runReply(agent: AgentProvider, prepare: () => Promise<AgentRequest>, timeoutMs: number, hooks: ReplyHooks, queue: EventQueue<StreamEvent<ReplyEvent>>, onUnexpected: (error: unknown) => void): Promise<void> {
-  const fail = async (failure: ReplyFailure, chunks: number) => {
-    await hooks.failed?.(failure, chunks);
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  hooks.signal?.addEventListener('abort', interrupt, { once: true });
+  const interrupted = () => hooks.signal?.aborted === true;
+  let ended = false;
+  const fail = async (failure: ReplyFailure) => {
+    ended = true;
+    // A failure to record it (e.g. the refund) is not the client's: whoever finds the call unended finishes it.
+    await hooks.failed?.(failure).catch(onUnexpected);
     queue.push({ data: { type: 'error', code: failure, message: MESSAGES[failure] } });
   };
-  const controller = new AbortController();
   let text = '';
   let chunks = 0;
   try {
+    let failure: ReplyFailure | undefined;
     try {
       const request = await prepare();
       let leading = ''; // whitespace before the first visible character: a blank reply is an empty one
@@ -56,8 +64,7 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
           piece = leading.trimStart().slice(0, MAX_REPLY_CHARS);
         }
         if (!piece) continue;
-        if (hooks.stillAllowed && !(await hooks.stillAllowed())) { controller.abort(); await fail('HUMAN_IN_CONTROL', chunks); return; }
-        if (chunks === 0) await hooks.firstChunk?.();
+        if (hooks.stillAllowed && !(await hooks.stillAllowed())) { controller.abort(); failure = 'HUMAN_IN_CONTROL'; break; }
         text += piece;
         chunks += 1;
         queue.push({ data: { type: 'chunk', content: piece } });
@@ -65,31 +72,45 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
       }
     } catch (error) {
       controller.abort();
-      await fail(error instanceof TimeoutError ? 'AGENT_TIMEOUT' : 'AGENT_ERROR', chunks);
-      return;
+      failure = error instanceof TimeoutError ? 'AGENT_TIMEOUT' : 'AGENT_ERROR';
     }
-    if (chunks === 0) { await fail('AGENT_EMPTY_REPLY', 0); return; }
-    const messageId = await hooks.store(text);
-    if (!messageId) { await fail('HUMAN_IN_CONTROL', chunks); return; }
-    queue.push({ data: { type: 'done', agentMessageId: messageId } });
-    const audioUrl = await hooks.speak?.(text, messageId).catch(() => undefined);
+    // A provider may end its stream quietly when aborted: the reply is then incomplete.
+    if (interrupted()) failure = 'INTERRUPTED';
+    else if (!failure && chunks === 0) failure = 'AGENT_EMPTY_REPLY';
+    if (failure) { await fail(failure); return; }
+    const stored = await hooks.store(text);
+    if ('failure' in stored) { await fail(stored.failure); return; }
+    ended = true;
+    queue.push({ data: { type: 'done', agentMessageId: stored.messageId } });
+    const audioUrl = await hooks.speak?.(text, stored.messageId).catch(() => undefined);
     if (audioUrl) queue.push({ data: { type: 'audio_ready', audioUrl } });
   } catch (error) {
     onUnexpected(error);
-    queue.push({ data: { type: 'error', code: 'AGENT_ERROR', message: MESSAGES.AGENT_ERROR } });
+    if (!ended) await fail('AGENT_ERROR');
   } finally {
+    hooks.signal?.removeEventListener('abort', interrupt);
     queue.end();
   }
 }
 
-/** Fails with TimeoutError (and aborts the provider) when the next item takes longer than `ms`. */
+/**
+ * Fails with TimeoutError (and aborts the provider) when the next item takes longer than `ms`, and stops
+ * waiting as soon as `controller` is aborted, even if the provider ignores the abort.
+ */
 export async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, controller: AbortController): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
+  const aborted = new Promise<never>((_, reject) => {
+    const stop = () => reject(new Error('aborted'));
+    if (controller.signal.aborted) stop();
+    else controller.signal.addEventListener('abort', stop, { once: true });
+  });
+  aborted.catch(() => undefined);
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { controller.abort(); reject(new TimeoutError()); }, ms); });
+    // Rejected before the abort, so a timeout is reported as one.
+    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new TimeoutError()); controller.abort(); }, ms); });
     try {
-      const next = await Promise.race([iterator.next(), timeout]);
+      const next = await Promise.race([iterator.next(), timeout, aborted]);
       if (next.done) return;
       yield next.value;
     } finally {

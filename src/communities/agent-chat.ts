@@ -1,9 +1,10 @@
 // Chatting with a community agent (`chatWithCommunityAgent`), in two parts:
-// - `start`, before the first byte: authorization, then the fee, the call and the caller's message in one
-//   transaction, so every refusal is an ordinary problem response and the charge is durable before any byte;
-// - the reply (src/ai/reply-stream.ts), a task that goes on when the client disconnects, stores the reply and
-//   never charges twice.
-// The fee is refundable until the first chunk is sent; then it is settled: the creator is paid.
+// - `start`, before the first byte: authorization and the price the caller agreed to, then the fee, the call
+//   and the caller's message in one transaction, so every refusal is an ordinary problem response and the
+//   charge is durable before any byte;
+// - the reply (src/ai/reply-stream.ts), a task that goes on when the client disconnects. The call's money
+//   (src/communities/agent-calls.ts) ends with it: settled in the transaction that stores the reply, or
+//   refunded when there is none.
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type * as T from '../../generated/server/schemas.gen.js';
@@ -13,11 +14,11 @@ import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import type { MediaService } from '../media/service.js';
 import type { Clock } from '../platform/clock.js';
-import { afterPlatformShare, type Minor } from '../platform/money.js';
+import { fromMinor, toMinor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
-import type { WalletService } from '../wallet/service.js';
-import { agentNotInCommunity } from './errors.js';
-import { AgentCall, CommunityMessage, type Community } from './models.js';
+import type { AgentCalls } from './agent-calls.js';
+import { agentNotInCommunity, priceChanged } from './errors.js';
+import { CommunityMessage, type Community } from './models.js';
 import type { CommunitiesService } from './service.js';
 
 const HISTORY = 20;
@@ -25,7 +26,6 @@ const HISTORY = 20;
 export interface AgentChatOptions {
   /** No first chunk, or no next chunk, within this long: the call fails with AGENT_TIMEOUT. */
   timeoutMs: number;
-  platformFeeShare: number;
 }
 
 type ChatEvent = T.AgentChatMetaEvent | ReplyEvent;
@@ -35,8 +35,6 @@ type HistoryRow = CommunityMessage & { userName: string | null };
 interface Call {
   id: string;
   community: Community;
-  payerId: string;
-  fee: Minor;
   listing: { id: string; name: string; model: string; instructions: string | null };
   userMessageId: string;
 }
@@ -46,7 +44,7 @@ export class CommunityAgentChat {
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly communities: CommunitiesService,
-    private readonly wallet: WalletService,
+    private readonly calls: AgentCalls,
     private readonly media: MediaService,
     private readonly agent: AgentProvider,
     private readonly speech: SpeechProvider | undefined,
@@ -63,19 +61,18 @@ export class CommunityAgentChat {
     const userId = principal.user.id;
     const [{ community }, listing] = await Promise.all([this.communities.postable(this.db, principal, communityId), this.listing(communityId, input.listingId)]);
     if (!listing) throw agentNotInCommunity();
+    if (input.expectedFee !== undefined && toMinor(input.expectedFee) !== Number(community.agentCallFeeMinor)) {
+      throw priceChanged({ agentCallFee: fromMinor(community.agentCallFeeMinor) });
+    }
     // The creator is never charged: the fee would be paid to themselves.
     const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
     const earlier = this.history(communityId);
     earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
     const call = await this.db.transaction(async (trx): Promise<Call> => {
-      const [row] = (await trx('agent_calls').insert({
-        communityId, userId, listingId: listing.id, feeMinor: fee, status: fee > 0 ? 'charged' : 'free', createdAt: this.clock.now(),
-      }).returning('*')) as AgentCall[];
-      if (fee > 0) {
-        await this.wallet.apply([{ userId, amount: -fee, kind: 'agent_call_fee', description: `Agent call: ${listing.name} in ${community.name}`, reference: { type: 'agent_call', id: row!.id } }], trx);
-      }
-      const message = await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' });
-      return { id: row!.id, community, payerId: userId, fee, listing, userMessageId: message.id };
+      let userMessageId = '';
+      const id = await this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
+        async () => (userMessageId = (await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' })).id));
+      return { id, community, listing, userMessageId };
     });
 
     const queue = new EventQueue<StreamEvent<ChatEvent>>();
@@ -83,14 +80,17 @@ export class CommunityAgentChat {
     const prepare = async () => ({
       model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages: this.conversation(call, await earlier, input.content),
     });
-    void runReply(this.agent, prepare, this.options.timeoutMs, {
-      firstChunk: () => this.settle(call),
-      failed: async (_failure, chunksSent) => { if (chunksSent === 0) await this.refund(call); },
-      store: async (text) => (await this.db.transaction((trx) => this.communities.appendMessage(trx, call.community.id, {
-        agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
-      }))).id,
+    this.calls.run(call.id, (signal) => runReply(this.agent, prepare, this.options.timeoutMs, {
+      signal,
+      failed: async (failure) => { await this.calls.refund(call.id, failure); },
+      store: async (text) => {
+        const messageId = await this.db.transaction((trx) => this.calls.settle(trx, call.id, call.community.creatorId, async () => (await this.communities.appendMessage(trx, call.community.id, {
+          agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
+        })).id));
+        return messageId ? { messageId } : { failure: 'INTERRUPTED' };
+      },
       speak: this.speech ? (text, messageId) => this.speak(messageId, text, context.audioUrl) : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly'));
+    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly')));
     return queue;
   }
 
@@ -120,28 +120,6 @@ export class CommunityAgentChat {
         : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName ? `${m.userName}: ${m.content}` : m.content }),
       { role: 'user', content },
     ];
-  }
-
-  /** The first chunk is on its way: the fee can no longer be refunded, and the creator is paid. */
-  private async settle(call: Call): Promise<void> {
-    if (call.fee === 0) return;
-    const income = afterPlatformShare(call.fee, this.options.platformFeeShare);
-    await this.db.transaction(async (trx) => {
-      await AgentCall.query(trx).findById(call.id).patch({ status: 'settled' });
-      if (income > 0) {
-        await this.wallet.apply([{ userId: call.community.creatorId, amount: income, kind: 'fee_income', description: `Agent call: ${call.listing.name} in ${call.community.name} (paid by a member)`, reference: { type: 'agent_call', id: call.id } }], trx);
-      }
-    });
-  }
-
-  /** The agent failed before its first chunk: the fee goes back to the caller. */
-  private async refund(call: Call): Promise<void> {
-    if (call.fee === 0) return;
-    await this.db.transaction(async (trx) => {
-      const updated = await AgentCall.query(trx).findById(call.id).where('status', 'charged').patch({ status: 'refunded' });
-      if (!updated) return;
-      await this.wallet.apply([{ userId: call.payerId, amount: call.fee, kind: 'refund', description: `Refund: the agent ${call.listing.name} did not answer`, reference: { type: 'agent_call', id: call.id } }], trx);
-    });
   }
 
   /** Text to speech, after `done`: stored, linked to the reply, served at /api/audio/{id}. */

@@ -1,5 +1,6 @@
 // The communities area's error codes.
-import { conflict, forbidden, notFound } from '../platform/errors.js';
+import type { CurrentPrices } from '../../generated/server/schemas.gen.js';
+import { ApiError, conflict, forbidden, notFound } from '../platform/errors.js';
 
 export const communityNotFound = () => notFound('NOT_FOUND', 'No such community.');
 export const notCreator = () => forbidden('NOT_CREATOR', 'Only the community\'s creator can do this.');
@@ -15,3 +16,5 @@ export const typeChangeNotAllowed = (why: string) => conflict('TYPE_CHANGE_NOT_A
 export const loungeFeesFixed = () => conflict('LOUNGE_FEES_FIXED', 'A lounge\'s fees are always 0.');
 export const memberNotFound = () => notFound('MEMBER_NOT_FOUND', 'This user is not a member of the community.');
 export const creatorRoleFixed = () => conflict('CREATOR_ROLE_FIXED', 'The creator\'s role cannot change.');
+export const priceChanged = (currentPrices: CurrentPrices) =>
+  new ApiError(409, 'PRICE_CHANGED', 'The price changed since you saw it; nothing was charged. currentPrices holds the current prices.', undefined, undefined, { currentPrices });

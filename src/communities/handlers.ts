@@ -26,8 +26,8 @@ export const communitiesHandlers = (communities: CommunitiesService, chat: Commu
     return { status: 200, body: SUCCESS };
   },
 
-  joinCommunity: async ({ path }, ctx) => {
-    await communities.join(ctx.principal, path.id);
+  joinCommunity: async ({ path, body }, ctx) => {
+    await communities.join(ctx.principal, path.id, body);
     return { status: 200, body: SUCCESS };
   },
 

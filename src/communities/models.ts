@@ -38,6 +38,8 @@ export class CommunityMember extends Model {
   paidUntil!: Date | null;
   /** False once the member cancelled: the paid month runs out, then the subscription ends. */
   renews!: boolean;
+  /** The monthly price the member agreed to (minor units): a renewal charges at most this. Null without a subscription. */
+  monthlyPriceMinor!: string | number | null;
   joinedAt!: Date;
 }
 
@@ -70,16 +72,5 @@ export class CommunityMessage extends Model {
   content!: string;
   messageType!: MessageType;
   ttsAudioId!: string | null;
-  createdAt!: Date;
-}
-
-export class AgentCall extends Model {
-  static override tableName = 'agent_calls';
-  id!: string;
-  communityId!: string;
-  userId!: string;
-  listingId!: string | null;
-  feeMinor!: string | number;
-  status!: 'charged' | 'settled' | 'refunded' | 'free';
   createdAt!: Date;
 }

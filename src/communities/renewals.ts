@@ -6,8 +6,10 @@
 //   still not covered 7 days after    -> `cancelled` (403 SUBSCRIPTION_INACTIVE until joinCommunity renews it)
 //   the community's monthlyFee is 0   -> `none`, nothing to pay
 //   cancelled by the member (renews=false) -> `none` when the paid month ends
-// A lounge's month costs its subscriptionPriceCents (cents are the wallet's minor units). Archived communities
-// renew nothing.
+// A month costs the lower of the current price and the member's own monthly price (what they agreed to when
+// they joined or subscribed), which then becomes their price: a lowered fee applies at once, a raised one
+// never reaches a member without their consent. A lounge's current price is its subscriptionPriceCents
+// (cents are the wallet's minor units). Archived communities renew nothing.
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
 import { ApiError } from '../platform/errors.js';
@@ -60,9 +62,10 @@ export class RenewalJob {
 
   private async renew(trx: Knex.Transaction, member: CommunityMember, now: Date, run: RenewalRun): Promise<void> {
     const community = await Community.query(trx).findById(member.communityId);
-    const fee = await this.monthlyPrice(trx, community!);
+    const current = await this.monthlyPrice(trx, community!);
+    const fee = member.monthlyPriceMinor === null ? current : Math.min(current, Number(member.monthlyPriceMinor));
     if (fee === 0 || !member.renews) {
-      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'none', paidUntil: null, renews: true });
+      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'none', paidUntil: null, renews: true, monthlyPriceMinor: null });
       run.freed += 1;
       return;
     }
@@ -79,7 +82,7 @@ export class RenewalJob {
           await this.wallet.apply(this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `${what}: ${community!.name}`), sp);
         }
       });
-      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt });
+      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, monthlyPriceMinor: fee });
       run.charged += 1;
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 402) throw error;

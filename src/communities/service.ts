@@ -6,14 +6,14 @@ import type { AgentListingsService } from '../agents/service.js';
 import type { Clock } from '../platform/clock.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
-import { afterPlatformShare, toMinor, type Minor } from '../platform/money.js';
+import { afterPlatformShare, fromMinor, toMinor, type Minor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
 import { containsPattern } from '../platform/search.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import type { Movement, WalletService } from '../wallet/service.js';
 import {
   agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave, creatorRoleFixed,
-  loungeFeesFixed, memberNotFound, notAMember, notAMemberConflict, notCreator, subscriptionInactive, typeChangeNotAllowed,
+  loungeFeesFixed, memberNotFound, notAMember, notAMemberConflict, notCreator, priceChanged, subscriptionInactive, typeChangeNotAllowed,
 } from './errors.js';
 import { Community, CommunityAgent, CommunityMember, CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
 import { addMonths } from './months.js';
@@ -147,12 +147,13 @@ export class CommunitiesService {
   }
 
   /**
-   * Joins and pays `joinFee` + `monthlyFee` in one transaction. The membership row is inserted first: a
-   * concurrent join by the same user waits on its unique key and then gets 409, so it is never charged.
-   * A member whose subscription was cancelled renews it by joining again (monthly fee only).
+   * Joins and pays `joinFee` + `monthlyFee` in one transaction, at the prices the caller agreed to when they sent
+   * them (otherwise 409 PRICE_CHANGED, nothing charged). The membership row is inserted first: a concurrent join
+   * by the same user waits on its unique key and then gets 409, so it is never charged. A member whose
+   * subscription was cancelled renews it by joining again (monthly fee only).
    */
   // Hot path (its benchmark row: paid join): plain knex, the same statements Objection would send.
-  async join(principal: Principal, id: string, trx?: Transaction): Promise<void> {
+  async join(principal: Principal, id: string, agreed: T.JoinCommunityRequest = {}, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       const community = await this.find(t, id);
       if (community.status === 'archived') throw archived();
@@ -161,10 +162,12 @@ export class CommunitiesService {
       const existing = await findMember(t, id, userId, { lock: 'update' });
       if (existing) {
         if (existing.subscriptionStatus !== 'cancelled') throw alreadyMember();
+        assertAgreedPrices(community, { expectedMonthlyFee: agreed.expectedMonthlyFee });
         const month = await this.payMonth(t, community, userId, now);
         await t('community_members').where({ communityId: id, userId }).update(month);
         return;
       }
+      assertAgreedPrices(community, agreed);
       try {
         await t.transaction(async (sp) => {
           await sp('community_members').insert({ communityId: id, joinedAt: now, role: 'member', subscriptionStatus: 'none', userId }).returning('id');
@@ -184,15 +187,16 @@ export class CommunitiesService {
   /**
    * The member's subscription after joining: a month they already paid (before leaving) that is still running
    * resumes without a charge; otherwise the month that starts now is paid, or nothing when there is no fee.
+   * Either way their monthly price, the most a renewal charges them, is the current `monthlyFee`.
    */
-  private async payMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil'>> {
+  private async payMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>> {
+    const fee = Number(community.monthlyFeeMinor);
     // A month paid before leaving (a community's monthly fee, a lounge's subscription) resumes, free.
     const [running] = (await t('community_paid_months').select('community_paid_months.*').where({ communityId: community.id, userId })
       .where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc')) as CommunityPaidMonth[];
-    if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt };
-    const fee = Number(community.monthlyFeeMinor);
-    if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null };
-    return { subscriptionStatus: 'active', paidUntil: await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`) };
+    if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt, monthlyPriceMinor: fee };
+    if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null };
+    return { subscriptionStatus: 'active', paidUntil: await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`), monthlyPriceMinor: fee };
   }
 
   /**
@@ -371,5 +375,13 @@ export class CommunitiesService {
     if (community.creatorId !== principal.user.id) throw notCreator();
     if (community.status === 'archived') throw archived();
     return community;
+  }
+}
+
+/** 409 PRICE_CHANGED, with both current prices, when a price the caller agreed to is not the current one. */
+function assertAgreedPrices(community: Community, agreed: T.JoinCommunityRequest): void {
+  const differs = (expected: number | undefined, current: string | number) => expected !== undefined && toMinor(expected) !== Number(current);
+  if (differs(agreed.expectedJoinFee, community.joinFeeMinor) || differs(agreed.expectedMonthlyFee, community.monthlyFeeMinor)) {
+    throw priceChanged({ joinFee: fromMinor(community.joinFeeMinor), monthlyFee: fromMinor(community.monthlyFeeMinor) });
   }
 }

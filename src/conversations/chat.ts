@@ -71,8 +71,8 @@ export class ConversationChat {
       },
       store: (text) => this.db.transaction(async (trx) => {
         const current = await Conversation.query(trx).findById(id).forUpdate();
-        if (current?.status !== 'ai_active') return undefined;
-        return (await this.conversations.append(trx, id, { senderKind: 'ai', agentListingId: listing.id, content: text })).id;
+        if (current?.status !== 'ai_active') return { failure: 'HUMAN_IN_CONTROL' as const };
+        return { messageId: (await this.conversations.append(trx, id, { senderKind: 'ai', agentListingId: listing.id, content: text })).id };
       }),
       speak: this.speech ? async (text, messageId) => {
         const plan = await this.options.voicePolicy(community, conversation);

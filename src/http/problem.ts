@@ -33,6 +33,7 @@ export function toWireError(error: ApiError, style: 'problem' | 'fastapi', insta
     instance,
     requestId,
   };
+  if (error.extensions) Object.assign(body, error.extensions);
   if (error.fieldErrors) body.errors = error.fieldErrors.map(({ in: location, field, message }) => ({ in: location, field, message }));
   return { status: error.status, contentType: 'application/problem+json', body, headers: error.headers };
 }

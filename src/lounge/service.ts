@@ -103,7 +103,7 @@ export class LoungeService {
       }
       // A new paid month from now; the price in cents is the wallet's minor units (1 credit = 100 cents).
       const endsAt = await this.communities.payNewMonth(t, community, principal.user.id, price, now, `Lounge subscription: ${community.name}`);
-      const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true });
+      const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true, monthlyPriceMinor: price });
       return this.subscriptionOf(updated, price);
     });
   }

@@ -3,6 +3,10 @@
 // A code is a ProblemCode: one the errors guide explains (docs/guides/errors.md, "Problem codes"), so a new
 // code does not compile until it is documented there.
 import type { ProblemCode } from '../../generated/server/problem-codes.gen.js';
+import type { Problem } from '../../generated/server/schemas.gen.js';
+
+/** Members a problem may carry besides its code and message (the Problem schema names each one). */
+export type ProblemExtensions = Pick<Problem, 'currentPrices'>;
 
 export interface FieldError {
   in: 'body' | 'query' | 'path' | 'header' | 'cookie';
@@ -20,6 +24,7 @@ export class ApiError extends Error {
     message: string,
     readonly fieldErrors?: FieldError[],
     readonly headers?: Record<string, string>,
+    readonly extensions?: ProblemExtensions,
   ) {
     super(message);
     this.name = 'ApiError';

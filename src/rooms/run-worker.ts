@@ -71,10 +71,10 @@ export class RunWorker {
     }
   }
 
-  /** Fails runs whose worker died; returns how many. */
-  async reap(): Promise<number> {
+  /** Fails runs whose worker died (no heartbeat for `staleAfterMs`); returns how many. */
+  async reap(staleAfterMs = this.options.staleAfterMs): Promise<number> {
     try {
-      return await this.runs.reap(this.db, this.options.staleAfterMs);
+      return await this.runs.reap(this.db, staleAfterMs);
     } catch (error) {
       this.log?.warn({ err: error }, 'run reaper failed');
       return 0;

@@ -172,7 +172,8 @@ export class RunsQueue {
     const stale: RunRef[] = await db('room_runs').where('status', 'running').where('heartbeatAt', '<', before).orderBy('heartbeatAt').limit(100).select('id', 'roomId');
     let reaped = 0;
     for (const run of stale) {
-      if (await this.fail(db, run, `The run stopped responding: its worker sent no heartbeat for ${Math.round(staleAfterMs / 1000)} s.`)) reaped += 1;
+      const why = staleAfterMs > 0 ? `its worker sent no heartbeat for ${Math.round(staleAfterMs / 1000)} s` : 'the server running it stopped';
+      if (await this.fail(db, run, `The run stopped responding: ${why}.`)) reaped += 1;
     }
     return reaped;
   }

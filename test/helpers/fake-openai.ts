@@ -6,6 +6,7 @@
 //   fake-blank                  only whitespace, then [DONE]
 //   fake-midstream-failure      two chunks, then the connection is cut
 //   fake-slow                   a first chunk only after `slowMs`
+//   fake-paced                  every chunk `paceMs` after the one before (a reply that takes a while)
 //   fake-silent                 headers, then nothing (never a chunk)
 //   fake-429 / fake-500         that status before the first byte
 //   fake-tools                  given tools and no tool results yet: asks for read_rules and search_messages
@@ -77,7 +78,7 @@ async function answerWithTools(res: ServerResponse, body: FakeOpenAi['requests']
   res.end('data: [DONE]\n\n');
 }
 
-export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: number } = {}): Promise<FakeOpenAi> {
   const requests: FakeOpenAi['requests'] = [];
   const speechRequests: FakeOpenAi['speechRequests'] = [];
   let open = 0;
@@ -108,7 +109,7 @@ export async function startFakeOpenAi(options: { slowMs?: number } = {}): Promis
       if (res.destroyed) return;
       res.write(chunkLine(word));
       if (model === 'fake-midstream-failure' && i === 1) { res.socket?.destroy(); return; }
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await new Promise((resolve) => setTimeout(resolve, model === 'fake-paced' ? options.paceMs ?? 100 : 2));
     }
     res.write(chunkLine('', 'stop'));
     res.write(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 10 } })}\n\n`);

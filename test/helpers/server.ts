@@ -56,16 +56,21 @@ async function checkAgainstContract(response: Response, method: string, url: str
   if (!validate(body)) throw new Error(`${op.operationId} ${status} body violates the contract: ${JSON.stringify(validate.errors)}\n${text}`);
 }
 
-export function testConfig(overrides: Partial<Config> = {}): Config {
+/** Settings a test changes; the agent's are merged into the defaults one by one. */
+export type ConfigOverrides = Partial<Omit<Config, 'agent'>> & { agent?: Partial<Config['agent']> };
+
+export function testConfig(overrides: ConfigOverrides = {}): Config {
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL });
   return {
-    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL }),
+    ...base,
     rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmail: 1e9, inviteeLookupFailuresPerIp: 1e9 },
     responseValidation: 'strict',
     ...overrides,
+    agent: { ...base.agent, ...overrides.agent },
   };
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<TestServer & { stop(): Promise<void> }> {
+export async function startTestServer(overrides: ConfigOverrides = {}, options: BuildOptions = {}): Promise<TestServer & { stop(): Promise<void> }> {
   const { settings, cleanup } = databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
   const platform = await buildApp(config, { jobs: false, ...options });
@@ -94,7 +99,7 @@ export function watchClient(c: Client): void {
 }
 
 /** Starts the server for this test file and points the shared generated client at it. */
-export function useTestServer(overrides: Partial<Config> = {}, options: BuildOptions = {}): TestServer {
+export function useTestServer(overrides: ConfigOverrides = {}, options: BuildOptions = {}): TestServer {
   const handle = {} as TestServer & { stop?: () => Promise<void> };
   beforeAll(async () => {
     Object.assign(handle, await startTestServer(overrides, options));

@@ -6,10 +6,12 @@ import {
   addCommunityAgent, chatWithCommunityAgent, createAgentListing, createCommunity, createPlatformClient, deleteCommunity,
   getAudio, joinCommunity, listCommunityMessages, listLedgerEntries, sendCommunityMessage, StreamError, type AgentChatEvent,
 } from '@platform/client';
+import { AgentCalls } from '../../../src/communities/agent-calls.js';
+import { systemClock } from '../../../src/platform/clock.js';
 import { FAKE_AUDIO, FAKE_REPLY, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
-import { expectLedgersConsistent } from '../../helpers/money.js';
+import { expectLedgersConsistent, expectMoneyConserved } from '../../helpers/money.js';
 import { recordExercised, startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
-import { readEvents } from '../../helpers/sse.js';
+import { readEvents, StreamReader } from '../../helpers/sse.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 import { balanceOf, fund } from '../../helpers/wallets.js';
 
@@ -17,7 +19,7 @@ const local = useTestServer();
 let fake: FakeOpenAi;
 let remote: TestServer & { stop(): Promise<void> };
 beforeAll(async () => {
-  fake = await startFakeOpenAi({ slowMs: 100 });
+  fake = await startFakeOpenAi({ slowMs: 100, paceMs: 150 });
   remote = await startTestServer({
     agent: { baseUrl: fake.baseUrl, apiKey: 'sk-test', timeoutMs: 400 },
     speech: { baseUrl: fake.baseUrl, model: 'tts-1', voice: 'alloy' },
@@ -27,6 +29,8 @@ afterAll(async () => { await remote?.stop(); await fake?.close(); });
 afterEach(async () => {
   await expectLedgersConsistent(local.platform);
   if (remote) await expectLedgersConsistent(remote.platform);
+  await expectMoneyConserved(local.platform.database.knex, { platformFeeShare: 0 });
+  if (remote) await expectMoneyConserved(remote.platform.database.knex, { platformFeeShare: 0, inProgress: true });
 });
 
 interface Setup { id: string; listingId: string; creator: TestUser; member: TestUser }
@@ -199,7 +203,7 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     expect(history.filter((m) => m.messageType === 'text')).toHaveLength(1); // the caller's message stays
   });
 
-  it('ends with error after chunks when the stream breaks: no refund, no stored reply', async () => {
+  it('ends with error after chunks when the stream breaks: the whole fee refunded, the creator unpaid, no stored reply', async () => {
     const c = client();
     const s = await setup({ fee: 0.5, funds: 0.5, model: 'fake-midstream-failure', client: c });
     const events = await readEvents(await post(remote.baseUrl, s, s.member));
@@ -208,8 +212,10 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     expect(events.slice(1, -1).map((e) => e.event)).toEqual(Array(events.length - 2).fill('chunk'));
     expect(events.length).toBeGreaterThanOrEqual(3);
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'AGENT_ERROR' } });
-    expect(await balanceOf(s.member)).toBe(0);
-    expect(await balanceOf(s.creator)).toBe(0.5);
+    expect(await balanceOf(s.member)).toBe(0.5);
+    expect(await balanceOf(s.creator)).toBe(0);
+    const [refund] = (await listLedgerEntries(s.member.as)).data!.entries;
+    expect(refund).toMatchObject({ kind: 'refund', amount: 0.5, referenceType: 'agent_call' });
     expect((await listCommunityMessages({ path: { id: s.id }, ...s.member.as })).data!.messages.filter((m) => m.messageType === 'agent')).toEqual([]);
   });
 
@@ -224,5 +230,83 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     await expect.poll(async () => (await listCommunityMessages({ path: { id: s.id }, ...s.member.as })).data!.messages.filter((m) => m.messageType === 'agent').length, { timeout: 5000 }).toBe(1);
     await expect.poll(() => fake.open(), { timeout: 5000 }).toBe(0);
     expect(await balanceOf(s.member)).toBe(0.5);
+  });
+});
+
+describe('chatWithCommunityAgent: every call settled with its stored reply, or refunded', () => {
+  // Heartbeats every 100 ms, so a call ended elsewhere is noticed while its reply still streams.
+  let short: TestServer & { stop(): Promise<void> };
+  beforeAll(async () => { short = await startTestServer({ agent: { baseUrl: fake.baseUrl, timeoutMs: 2000, callHeartbeatMs: 100, callStaleAfterMs: 1000 } }); });
+  afterAll(async () => { await short?.stop(); });
+  afterEach(async () => {
+    await expectLedgersConsistent(short.platform);
+    await expectMoneyConserved(short.platform.database.knex, { platformFeeShare: 0 });
+  });
+  const on = (server: TestServer) => { const c = createPlatformClient({ baseUrl: server.baseUrl }); watchClient(c); return c; };
+  const callOf = async (server: TestServer, communityId: string) =>
+    (await server.platform.database.knex('agent_calls').where('communityId', communityId).select('id', 'status', 'failure', 'replyMessageId'))[0] as
+      { id: string; status: string; failure: string | null; replyMessageId: string | null };
+
+  it('pays the creator in the transaction that stores the reply: nothing while the reply streams', async () => {
+    const s = await setup({ fee: 0.5, funds: 1, model: 'fake-paced', client: on(short) });
+    const reader = new StreamReader(await post(short.baseUrl, s, s.member));
+    await reader.waitFor(2); // meta and a first chunk
+    expect(await callOf(short, s.id)).toMatchObject({ status: 'in_progress', replyMessageId: null });
+    expect(await balanceOf(s.member)).toBe(0.5);
+    expect(await balanceOf(s.creator)).toBe(0);
+    expect(await reader.ended).toBe('end');
+    const done = reader.events.find((e) => e.event === 'done')!;
+    expect(await callOf(short, s.id)).toMatchObject({ status: 'settled', failure: null, replyMessageId: done.data.agentMessageId });
+    expect(await balanceOf(s.creator)).toBe(0.5);
+    const [income] = (await listLedgerEntries(s.creator.as)).data!.entries;
+    expect(income).toMatchObject({ kind: 'fee_income', amount: 0.5, referenceType: 'agent_call', referenceId: (await callOf(short, s.id)).id });
+  });
+
+  it('refuses a call whose expectedFee is not the current agentCallFee: 409 PRICE_CHANGED with the current fee, nothing charged or stored', async () => {
+    const s = await setup({ fee: 0.5, funds: 1 });
+    const stale = await post(local.baseUrl, s, s.member, { content: 'hi', listingId: s.listingId, expectedFee: 0.25 });
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({ code: 'PRICE_CHANGED', currentPrices: { agentCallFee: 0.5 } });
+    expect(await balanceOf(s.member)).toBe(1);
+    expect((await listCommunityMessages({ path: { id: s.id }, ...s.member.as })).data!.messages.filter((m) => m.messageType !== 'system')).toEqual([]);
+    const agreed = await readEvents(await post(local.baseUrl, s, s.member, { content: 'hi', listingId: s.listingId, expectedFee: 0.5 }));
+    expect(agreed.at(-1)!.event).toBe('done');
+    expect(await balanceOf(s.member)).toBe(0.5);
+  });
+
+  it('refunds a call whose heartbeat stopped (any instance\'s reaper), and its reply is then dropped: error INTERRUPTED', async () => {
+    const s = await setup({ fee: 0.5, funds: 1, model: 'fake-paced', client: on(short) });
+    const reader = new StreamReader(await post(short.baseUrl, s, s.member));
+    await reader.waitFor(2); // meta and a first chunk
+    const { id } = await callOf(short, s.id);
+    // Another instance on the same database finds the call's heartbeat older than the bound, as if its server died.
+    await short.platform.database.knex('agent_calls').where('id', id).update({ heartbeatAt: new Date(Date.now() - 3600_000) });
+    const other = new AgentCalls(short.platform.database.knex, systemClock, short.platform.services.wallet, { heartbeatMs: 100, staleAfterMs: 1000, platformFeeShare: 0 });
+    expect(await other.reap()).toBe(1);
+    expect(await reader.ended).toBe('end');
+    expect(reader.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'INTERRUPTED' } });
+    expect(reader.events.filter((e) => e.event === 'chunk').length).toBeLessThan(FAKE_REPLY.split(' ').length);
+    expect(await callOf(short, s.id)).toMatchObject({ status: 'refunded', failure: 'INTERRUPTED', replyMessageId: null });
+    expect(await balanceOf(s.member)).toBe(1);
+    expect(await balanceOf(s.creator)).toBe(0);
+    await expect.poll(() => fake.open(), { timeout: 5000 }).toBe(0); // the provider request was stopped
+    expect((await listCommunityMessages({ path: { id: s.id }, ...s.member.as, client: on(short) })).data!.messages.filter((m) => m.messageType === 'agent')).toEqual([]);
+  });
+
+  it('refunds the calls still running when the server stops: error INTERRUPTED, nothing stored', async () => {
+    const stopping = await startTestServer({ agent: { baseUrl: fake.baseUrl, timeoutMs: 2000 } });
+    try {
+      const s = await setup({ fee: 0.5, funds: 1, model: 'fake-paced', client: on(stopping) });
+      const reader = new StreamReader(await post(stopping.baseUrl, s, s.member));
+      await reader.waitFor(2); // meta and a first chunk
+      await stopping.platform.services.agentCalls.stop();
+      expect(await reader.ended).toBe('end');
+      expect(reader.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'INTERRUPTED' } });
+      expect(await callOf(stopping, s.id)).toMatchObject({ status: 'refunded', failure: 'INTERRUPTED' });
+      expect(await balanceOf(s.member)).toBe(1);
+      await expectMoneyConserved(stopping.platform.database.knex, { platformFeeShare: 0 });
+    } finally {
+      await stopping.stop();
+    }
   });
 });

@@ -710,8 +710,13 @@ export const getCommunity = <ThrowOnError extends boolean = false>(options: Opti
  * `category`, `avatarUrl` or `defaultAgentListingId`). Same fields and limits as `createCommunity`, all
  * optional; fees must be non-negative (0 to 1,000,000 credits, at most two decimals). Sets `updatedAt`.
  *
- * - Fee changes apply from now on: `joinFee` to future joins, `agentCallFee` to future calls,
- * `monthlyFee` to each member's next renewal. Nothing already paid is charged again or refunded.
+ * - Fee changes apply from now on: `joinFee` to future joins, `agentCallFee` to future calls. Nothing
+ * already paid is charged again or refunded. A caller who sends the price they saw (`expectedJoinFee`,
+ * `expectedMonthlyFee`, `expectedFee`) gets 409 `PRICE_CHANGED` instead of the new price.
+ * - `monthlyFee`: a **lower** fee applies to every member at their next renewal; a **higher** fee only to
+ * members who join from now on (and to cancelled subscriptions renewed by joining again). Existing
+ * members keep the price they joined at until they leave: a raise never reaches them without their
+ * consent.
  * - A lounge's fees are always 0 (joining a lounge is free; its subscription is the lounge's
  * `subscriptionPriceCents`): a non-zero fee for a lounge is refused with 409 `LOUNGE_FEES_FIXED`.
  * - `csMode` changes apply to new transfer requests and new or reopened conversations; existing
@@ -757,7 +762,12 @@ export const updateCommunity = <ThrowOnError extends boolean = false>(options: O
  * Join a community
  *
  * Makes the caller a member (role `member`) and charges the community's fees from the caller's wallet
- * (`GET /api/wallet`). The request has no body.
+ * (`GET /api/wallet`). The body is optional.
+ *
+ * - **Prices the caller agreed to:** send `expectedJoinFee` and `expectedMonthlyFee` as `getCommunity`
+ * showed them. If either differs from the current price (the creator changed it meanwhile), the join
+ * is refused with 409 `PRICE_CHANGED`, whose `currentPrices` holds the current `joinFee` and
+ * `monthlyFee`; nothing is charged or written. Without them, the current prices are charged.
  *
  * - **Charge:** `joinFee` + `monthlyFee`, debited in the same transaction that creates the membership
  * (one ledger entry per non-zero fee, kinds `join_fee` and `monthly_fee`). If the balance does not
@@ -769,9 +779,13 @@ export const updateCommunity = <ThrowOnError extends boolean = false>(options: O
  * `monthlyFee` for the next month (once per member and month, however many servers run). A renewal the
  * balance does not cover makes the subscription `past_due` (retried, access kept); 7 days after the
  * month ended unpaid it becomes `cancelled`.
+ * - **The member's monthly price** is the `monthlyFee` charged at this join, and a renewal never charges
+ * more: if the creator raises `monthlyFee`, members who joined at the lower price keep it until they
+ * leave (or their subscription is cancelled and they join again at the then current price); if the
+ * creator lowers it, the next renewal charges the lower price, and that becomes the member's price.
  * - **Already a member:** 409 `ALREADY_MEMBER`, never charged. The one exception is a member whose
- * subscription is `cancelled`: joining renews it, charging `monthlyFee` only (402 if the balance does not
- * cover it), and answers 200.
+ * subscription is `cancelled`: joining renews it, charging the current `monthlyFee` only (402 if the
+ * balance does not cover it; `expectedJoinFee` is not checked then), and answers 200.
  * - **Concurrency:** simultaneous joins by the same user create one membership and one charge; the
  * others get 409 `ALREADY_MEMBER`.
  * - Any type can be joined. A lounge's fees are always 0, so joining a lounge is free. Customer service
@@ -799,7 +813,11 @@ export const joinCommunity = <ThrowOnError extends boolean = false>(options: Opt
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/communities/{id}/join',
-    ...options
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -1066,11 +1084,26 @@ export const sendCommunityMessage = <ThrowOnError extends boolean = false>(optio
  * `SUBSCRIPTION_INACTIVE`.
  * - `listingId` must be one of the community's agents: otherwise 404 `AGENT_NOT_IN_COMMUNITY`.
  * - An archived community is 409 `COMMUNITY_ARCHIVED`.
+ * - `expectedFee`, when sent, must equal the community's current `agentCallFee`: otherwise 409
+ * `PRICE_CHANGED`, whose `currentPrices.agentCallFee` is the current fee; nothing is charged or stored.
  * - `agentCallFee` is debited from the caller's wallet (ledger kind `agent_call_fee`); an insufficient
  * balance is 402 `INSUFFICIENT_BALANCE` with nothing charged or stored. A fee of 0 charges nothing, and
- * the creator is never charged (the fee would be paid to themselves). The fee reaches the creator's
- * wallet (ledger kind `fee_income`, less the platform's share) once it can no longer be refunded: when
- * the first `chunk` is sent.
+ * the creator is never charged (the fee would be paid to themselves).
+ *
+ * **What the fee pays for: a stored reply.** Every call ends in exactly one of two ways:
+ *
+ * - **Settled:** the complete reply is stored in the community's history (`done` carries its id) and,
+ * in the same transaction, the fee reaches the creator's wallet (ledger kind `fee_income`, less the
+ * platform's share). The fee is not refunded after that.
+ * - **Refunded:** no reply is stored and the whole fee goes back to the caller (ledger kind `refund`):
+ * when the agent fails, times out (60 seconds without a first or next chunk) or answers nothing, at
+ * any point, even after chunks were sent (text already streamed is discarded), and when the server
+ * handling the call stops before the reply is stored (the stream then ends with `error`
+ * `INTERRUPTED`, or is cut off if the server died). A call whose server died is ended by any other
+ * server, or by the same one when it restarts, within 40 seconds (`AGENT_CALL_STALE_AFTER_MS` x 1.25;
+ * at once on restart with the embedded database).
+ *
+ * The caller's message stays in the history either way.
  *
  * **Events**, each sent as `event: <type>` and `data: <JSON payload>`, in this order:
  *
@@ -1079,20 +1112,19 @@ export const sendCommunityMessage = <ThrowOnError extends boolean = false>(optio
  * | 1 | `meta` | `AgentChatMetaEvent` | Once, first: the caller's message is stored (`userMessageId`). |
  * | 2 | `chunk` | `AgentChatChunkEvent` | One or more times: the next piece of the reply. |
  * | 3 | `done` | `AgentChatDoneEvent` | Once: the text is complete and stored as message `agentMessageId`. |
- * | 3 | `error` | `AgentChatErrorEvent` | Instead of `done`: the agent failed. |
+ * | 3 | `error` | `AgentChatErrorEvent` | Instead of `done`: the call ended without a reply, and the fee is refunded. |
  * | 4 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, after `done`, when a voice is configured: TTS audio of the reply. |
  *
- * Exactly one of `done` and `error` is sent. After `error` the stream closes; after `done` it closes
+ * Exactly one of `done` and `error` is sent (unless the server dies mid-stream: then the connection is
+ * cut, and the call ends as described above). After `error` the stream closes; after `done` it closes
  * at once, or after `audio_ready` when a voice is configured (a client that only needs the text may stop
  * reading at `done`). A reply is never empty: an agent that answers nothing ends with `error`
  * `AGENT_EMPTY_REPLY`. A comment line (`: keep-alive`) is sent every 15 seconds while the agent is
  * thinking.
  *
- * - **Refund:** if the agent fails before its first `chunk` (including a 60-second timeout), the stream
- * ends with `error` and the fee is refunded (ledger kind `refund`). After a chunk there is no refund.
- * On `error`, no reply is stored; the caller's message stays.
- * - **Disconnects:** if the client disconnects, the agent still finishes and the reply is stored (it
- * appears in `listCommunityMessages`); the fee is not refunded.
+ * - **Disconnects:** if the client disconnects, the agent still finishes, the reply is stored (it
+ * appears in `listCommunityMessages`) and the call is settled: the fee is not refunded. (If the server
+ * stops before the reply is stored, the call is refunded instead, as above.)
  * - Replies are cut at 20000 characters.
  *
  * **Who may call:** members of the community whose subscription is not `cancelled`.
@@ -1602,6 +1634,8 @@ export const cancelLoungeSubscription = <ThrowOnError extends boolean = false>(o
  * 100 cents** (999 cents = 9.99 credits): ledger kind `monthly_fee`, paid to the creator (`fee_income`,
  * less the platform's share), in the same transaction as the subscription. Then it renews each month
  * from the wallet like a community's monthly fee (`past_due` when not covered, `cancelled` 7 days later).
+ * A lounge's price is set when it is created and never changes, so a subscription always renews at the
+ * price the subscriber agreed to.
  * - A caller who is not a member yet is joined first (joining a lounge is free).
  * - A subscription that was cancelled but whose month is still paid resumes renewing, without a charge
  * (200). An active, renewing subscription is a 409 `ALREADY_SUBSCRIBED`.

@@ -82,6 +82,28 @@ export type AuthResult = {
 };
 
 /**
+ * CurrentPrices
+ *
+ * The current prices of what the request would have paid for, in credits (`PRICE_CHANGED` problems only):
+ * `joinFee` and `monthlyFee` for `joinCommunity`, `agentCallFee` for `chatWithCommunityAgent`.
+ *
+ */
+export type CurrentPrices = {
+    /**
+     * The community's current `joinFee`.
+     */
+    joinFee?: number;
+    /**
+     * The community's current `monthlyFee`.
+     */
+    monthlyFee?: number;
+    /**
+     * The community's current `agentCallFee`.
+     */
+    agentCallFee?: number;
+};
+
+/**
  * ProblemFieldError
  *
  * One invalid input of a request that failed validation.
@@ -139,6 +161,10 @@ export type Problem = {
      * The request id (also in the `X-Request-Id` response header), for support.
      */
     requestId?: string;
+    /**
+     * For `PRICE_CHANGED`, the current prices; retry with them once the caller agrees.
+     */
+    currentPrices?: CurrentPrices;
     /**
      * For `VALIDATION_FAILED`, one entry per invalid input, naming it.
      */
@@ -918,6 +944,27 @@ export type Success = {
 };
 
 /**
+ * JoinCommunityRequest
+ *
+ * The prices the caller agreed to, as `getCommunity` showed them. Each one sent must equal the community's
+ * current price, or the join is refused with 409 `PRICE_CHANGED` (carrying the current prices) and nothing
+ * is charged. Omit a field to accept whatever the current price is.
+ *
+ */
+export type JoinCommunityRequest = {
+    /**
+     * The `joinFee` the caller saw, in credits.
+     */
+    expectedJoinFee?: CommunityFeeInput;
+    /**
+     * The `monthlyFee` the caller saw, in credits. It is also the most this member's renewals will ever
+     * charge (see the Money guide).
+     *
+     */
+    expectedMonthlyFee?: CommunityFeeInput;
+};
+
+/**
  * CommunityMemberRole
  *
  * A member's role: `creator` (exactly one, can never leave), `moderator` (appointed and removed by the
@@ -1163,6 +1210,13 @@ export type CommunityAgentChatRequest = {
      * Agent listing UUID; must be one of the community's agents (`listCommunityAgents`).
      */
     listingId: string;
+    /**
+     * The `agentCallFee` the caller saw, in credits. When it differs from the community's current
+     * `agentCallFee`, the call is refused with 409 `PRICE_CHANGED` (carrying the current fee) and nothing is
+     * charged or stored. Omit it to accept the current fee.
+     *
+     */
+    expectedFee?: CommunityFeeInput;
 };
 
 /**
@@ -1245,9 +1299,10 @@ export type AgentChatDoneEvent = {
 /**
  * AgentChatErrorEvent
  *
- * SSE event `error`, terminal: the agent failed after the stream started. The server closes the stream
- * after it. No reply is stored (text already streamed is discarded); the caller's message stays. If no
- * `chunk` was sent before it, any fee charged for the call is refunded (a `refund` ledger entry).
+ * SSE event `error`, terminal: the call ended without a reply after the stream started. The server closes
+ * the stream after it. No reply is stored (text already streamed is discarded); the caller's message
+ * stays. Any fee charged for the call is refunded in full (a `refund` ledger entry), whether or not chunks
+ * were sent.
  *
  */
 export type AgentChatErrorEvent = {
@@ -1263,7 +1318,8 @@ export type AgentChatErrorEvent = {
      * Stable machine-readable reason: `AGENT_TIMEOUT` (no first chunk within 60 seconds, or no chunk for
      * 60 seconds), `AGENT_ERROR` (the model provider failed), `AGENT_EMPTY_REPLY` (the agent answered nothing),
      * `AGENT_UNAVAILABLE` (the listing was deleted
-     * or became unusable), `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation
+     * or became unusable), `INTERRUPTED` (the server stopped before the reply was stored: retry the call),
+     * `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation
      * over while the AI was answering). Treat it as an open set.
      *
      */
@@ -5057,7 +5113,7 @@ export type UpdateCommunityResponses = {
 export type UpdateCommunityResponse = UpdateCommunityResponses[keyof UpdateCommunityResponses];
 
 export type JoinCommunityData = {
-    body?: never;
+    body?: JoinCommunityRequest;
     path: {
         /**
          * The community's id.
@@ -5073,7 +5129,7 @@ export type JoinCommunityErrors = {
      * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
      */
     400: Problem & {
-        code: 'VALIDATION_FAILED';
+        code: 'INVALID_JSON' | 'VALIDATION_FAILED';
     };
     /**
      * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
@@ -5097,7 +5153,13 @@ export type JoinCommunityErrors = {
      * The request conflicts with the current state of the resource; `code` says how.
      */
     409: Problem & {
-        code: 'ALREADY_MEMBER' | 'COMMUNITY_ARCHIVED';
+        code: 'ALREADY_MEMBER' | 'COMMUNITY_ARCHIVED' | 'PRICE_CHANGED';
+    };
+    /**
+     * The request body is larger than the server accepts (1 MB).
+     */
+    413: Problem & {
+        code: 'PAYLOAD_TOO_LARGE';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -5686,7 +5748,7 @@ export type ChatWithCommunityAgentErrors = {
      * The request conflicts with the current state of the resource; `code` says how.
      */
     409: Problem & {
-        code: 'COMMUNITY_ARCHIVED';
+        code: 'COMMUNITY_ARCHIVED' | 'PRICE_CHANGED';
     };
     /**
      * The request body is larger than the server accepts (1 MB).

@@ -1,0 +1,197 @@
+// Agent calls, the money of `chatWithCommunityAgent`: every transition of a call happens here, each in one
+// transaction that locks the call's row and checks it is still in progress, so a call ends exactly once.
+//
+//   open                      -> in_progress  the fee debited from the payer, the caller's message stored
+//   in_progress --reply-->       settled      the reply stored and the creator paid, in one transaction
+//   in_progress --no reply-->    refunded     the fee back to the payer: the agent failed, timed out or said
+//                                             nothing (at any point), or the server stopped (INTERRUPTED)
+//   in_progress --reaper-->      refunded     no heartbeat for `staleAfterMs`: its process died (INTERRUPTED)
+//
+// The instance running calls beats their heartbeat (one statement for all of them, on the database's clock,
+// so instances' clocks need not agree); a beat that finds a call ended elsewhere aborts it. Any instance's
+// reaper refunds the calls whose heartbeat stopped: within `staleAfterMs` x 1.25 of their process dying.
+// Lock order, as in every money transaction: the call's row, then wallets, then the community's row.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { ReplyFailure } from '../ai/reply-stream.js';
+import type { Clock } from '../platform/clock.js';
+import { afterPlatformShare, type Minor } from '../platform/money.js';
+import type { Transaction } from '../platform/transactions.js';
+import type { WalletService } from '../wallet/service.js';
+
+export interface AgentCallOptions {
+  heartbeatMs: number;
+  /** An in-progress call with no heartbeat for this long is refunded by any instance's reaper. */
+  staleAfterMs: number;
+  /** The platform's share of every fee, 0 to 1; the creator receives the rest. */
+  platformFeeShare: number;
+}
+
+export interface NewCall {
+  communityId: string;
+  payerId: string;
+  listingId: string;
+  fee: Minor;
+  /** The payer's ledger entry. */
+  description: string;
+}
+
+interface LockedCall {
+  id: string;
+  userId: string;
+  feeMinor: string | number;
+  status: 'in_progress' | 'settled' | 'refunded';
+  communityName: string;
+  listingName: string | null;
+}
+
+/** The reason a call's work is aborted when the server stops. */
+const STOPPING = new Error('the server is stopping');
+
+export class AgentCalls {
+  /** Calls this instance is running: their heartbeat, and how to stop them. */
+  private readonly leases = new Map<string, AbortController>();
+  private readonly tasks = new Set<Promise<void>>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+  private log: Logger | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly wallet: WalletService,
+    private readonly options: AgentCallOptions,
+  ) {}
+
+  /**
+   * Opens a call in the caller's transaction: the fee debited (402 when not covered), then `post` stores the
+   * caller's message (under the community's row lock, which comes after wallets), then the call's row.
+   */
+  async open(trx: Transaction, call: NewCall, post: () => Promise<string>): Promise<string> {
+    const id = randomUUID();
+    if (call.fee > 0) {
+      await this.wallet.apply([{ userId: call.payerId, amount: -call.fee, kind: 'agent_call_fee', description: call.description, reference: { type: 'agent_call', id } }], trx);
+    }
+    const userMessageId = await post();
+    await trx('agent_calls').insert({
+      id, communityId: call.communityId, userId: call.payerId, listingId: call.listingId, feeMinor: call.fee, status: 'in_progress',
+      userMessageId, heartbeatAt: trx.fn.now(), createdAt: this.clock.now(),
+    });
+    return id;
+  }
+
+  /**
+   * Runs `work` for an open call while this instance holds it: its heartbeat beats, and its signal aborts when
+   * the call was ended elsewhere or the server stops (`stop`).
+   */
+  run(id: string, work: (signal: AbortSignal) => Promise<void>): void {
+    const controller = new AbortController();
+    this.leases.set(id, controller);
+    this.heartbeat ??= setInterval(() => void this.beat(), this.options.heartbeatMs).unref();
+    const task = work(controller.signal).catch((error: unknown) => this.log?.error({ err: error, callId: id }, 'agent call failed unexpectedly'))
+      .finally(() => {
+        this.leases.delete(id);
+        this.tasks.delete(task);
+        if (this.leases.size === 0) { clearInterval(this.heartbeat); this.heartbeat = undefined; }
+      });
+    this.tasks.add(task);
+  }
+
+  /**
+   * Settles an in-progress call in `trx`: the creator is paid, then `post` stores the reply. Returns the reply's
+   * id, or undefined when the call had already ended (reaped): nothing is written then.
+   */
+  async settle(trx: Transaction, id: string, creatorId: string, post: () => Promise<string>): Promise<string | undefined> {
+    const call = await this.lock(trx, id);
+    if (call?.status !== 'in_progress') return undefined;
+    const income = afterPlatformShare(Number(call.feeMinor), this.options.platformFeeShare);
+    if (income > 0) {
+      await this.wallet.apply([{ userId: creatorId, amount: income, kind: 'fee_income', description: `Agent call: ${call.listingName ?? 'an agent'} in ${call.communityName} (paid by a member)`, reference: { type: 'agent_call', id } }], trx);
+    }
+    const replyMessageId = await post();
+    await trx('agent_calls').where('id', id).update({ status: 'settled', replyMessageId, endedAt: this.clock.now() });
+    return replyMessageId;
+  }
+
+  /** Refunds an in-progress call in full; false when it had already ended. `staleAfterMs`: only if its heartbeat is that old. */
+  async refund(id: string, failure: ReplyFailure, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const call = await this.lock(trx, id, options);
+      if (call?.status !== 'in_progress') return false;
+      const fee = Number(call.feeMinor);
+      if (fee > 0) {
+        const why = failure === 'INTERRUPTED' ? 'the server stopped before the reply was stored' : 'the agent did not answer';
+        await this.wallet.apply([{ userId: call.userId, amount: fee, kind: 'refund', description: `Refund: ${call.listingName ?? 'an agent'} in ${call.communityName}: ${why}`, reference: { type: 'agent_call', id } }], trx);
+      }
+      await trx('agent_calls').where('id', id).update({ status: 'refunded', failure, endedAt: this.clock.now() });
+      return true;
+    });
+  }
+
+  /**
+   * Refunds every in-progress call whose heartbeat is older than `staleAfterMs` (its process died); returns how
+   * many. Calls another transaction holds (being settled) are left to it.
+   */
+  async reap(staleAfterMs = this.options.staleAfterMs): Promise<number> {
+    const stale = await this.db('agent_calls').where('status', 'in_progress').where('heartbeatAt', '<', this.staleBefore(this.db, staleAfterMs))
+      .orderBy('heartbeatAt').limit(100).pluck('id') as string[];
+    let reaped = 0;
+    for (const id of stale) {
+      if (this.leases.has(id)) continue; // this instance is running it
+      if (await this.refund(id, 'INTERRUPTED', { staleAfterMs, skipLocked: true })) reaped += 1;
+    }
+    if (reaped > 0) this.log?.warn({ reaped }, 'refunded agent calls whose server stopped');
+    return reaped;
+  }
+
+  /** Reaps on a timer (every `staleAfterMs` / 4) until `stop`. */
+  start(log?: Logger): void {
+    this.log = log;
+    this.reaper ??= setInterval(() => {
+      this.reap().catch((error: unknown) => this.log?.warn({ err: error }, 'agent call reaper failed'));
+    }, Math.max(250, this.options.staleAfterMs / 4)).unref();
+  }
+
+  /** Aborts every call this instance runs (each is refunded, INTERRUPTED) and waits for them; stops the reaper. */
+  async stop(): Promise<void> {
+    clearInterval(this.reaper);
+    this.reaper = undefined;
+    for (const controller of this.leases.values()) controller.abort(STOPPING);
+    await Promise.all([...this.tasks]);
+  }
+
+  /** Waits until this instance runs no call, or `ms` passed (a graceful stop lets calls finish first). */
+  async idle(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.tasks.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.all([...this.tasks]), new Promise((resolve) => setTimeout(resolve, Math.min(100, deadline - Date.now())))]);
+    }
+  }
+
+  /** Moves the heartbeat of every call this instance runs; aborts those that ended elsewhere. */
+  private async beat(): Promise<void> {
+    const ids = [...this.leases.keys()];
+    if (ids.length === 0) return;
+    try {
+      const alive = new Set(await this.db('agent_calls').whereIn('id', ids).where('status', 'in_progress').update({ heartbeatAt: this.db.fn.now() }).returning('id')
+        .then((rows) => (rows as Array<{ id: string }>).map((r) => r.id)));
+      for (const id of ids) if (!alive.has(id)) this.leases.get(id)?.abort(new Error('the call was ended elsewhere'));
+    } catch (error) {
+      this.log?.warn({ err: error }, 'agent call heartbeat failed');
+    }
+  }
+
+  /** The call's row, locked, with the names its ledger entries quote. */
+  private async lock(trx: Transaction, id: string, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<LockedCall | undefined> {
+    const query = trx('agent_calls as a').join('communities as c', 'c.id', 'a.communityId').leftJoin('agent_listings as l', 'l.id', 'a.listingId')
+      .where('a.id', id).select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName').forUpdate('a');
+    if (options.staleAfterMs !== undefined) query.where('a.heartbeatAt', '<', this.staleBefore(trx, options.staleAfterMs));
+    if (options.skipLocked) query.skipLocked();
+    return ((await query) as LockedCall[])[0];
+  }
+
+  private staleBefore(db: Knex | Transaction, staleAfterMs: number) {
+    return db.raw(`now() - make_interval(secs => ?)`, [staleAfterMs / 1000]);
+  }
+}
