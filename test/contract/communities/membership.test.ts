@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createCommunity, deleteCommunity, getCommunity, joinCommunity, leaveCommunity, listCommunityMembers, listLedgerEntries,
-  updateCommunityMemberRole, type CommunityCreateRequest,
+  updateCommunity, updateCommunityMemberRole, type CommunityCreateRequest,
 } from '@platform/client';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { fieldsOf } from '../../helpers/problems.js';
@@ -106,6 +106,27 @@ describe('joinCommunity', () => {
     expect(await balanceOf(bob)).toBe(6); // 1 + 2, then 1 again: the month is still paid
     const member = (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === bob.user.id)!;
     expect(member.subscriptionStatus).toBe('active');
+  });
+
+  it('charges the prices the caller agreed to, or refuses with 409 PRICE_CHANGED and the current prices, charging nothing', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const id = await community(alice, { joinFee: 5, monthlyFee: 2 });
+    await fund(bob, 20);
+    await updateCommunity({ path: { id }, body: { joinFee: 6 }, ...alice.as }); // raised after Bob read 5
+    const stale = await joinCommunity({ path: { id }, body: { expectedJoinFee: 5, expectedMonthlyFee: 2 }, ...bob.as });
+    expect(stale.response?.status).toBe(409);
+    expect(stale.error).toMatchObject({ code: 'PRICE_CHANGED', currentPrices: { joinFee: 6, monthlyFee: 2 } });
+    const monthly = await joinCommunity({ path: { id }, body: { expectedMonthlyFee: 1.99 }, ...bob.as });
+    expect(monthly.error).toMatchObject({ code: 'PRICE_CHANGED', currentPrices: { joinFee: 6, monthlyFee: 2 } });
+    expect(await balanceOf(bob)).toBe(20);
+    expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(1);
+
+    expect((await joinCommunity({ path: { id }, body: { expectedJoinFee: 6, expectedMonthlyFee: 2 }, ...bob.as })).response?.status).toBe(200);
+    expect(await balanceOf(bob)).toBe(12);
+    const bad = await joinCommunity({ path: { id }, body: { expectedJoinFee: -1, extra: 1 } as never, ...(await newUser('Carol')).as });
+    expect(bad.response?.status).toBe(400);
+    expect(fieldsOf(bad.error)).toEqual(expect.arrayContaining(['body:expectedJoinFee']));
   });
 
   it('refuses unknown (404), archived (409 COMMUNITY_ARCHIVED), anonymous (401) and bad ids (400)', async () => {

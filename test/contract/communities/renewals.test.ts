@@ -84,4 +84,36 @@ describe('renewals', () => {
     expect(await statusOf(id, bob)).toBe('none');
     expect(await balanceOf(bob)).toBe(4);
   });
+
+  it('never charge an existing member a raised monthlyFee: their price stays, new members pay the new one; a lower fee applies at once and sticks', async () => {
+    clock.set(new Date('2026-07-01T00:00:00Z'));
+    const { id, alice, bob } = await paidCommunity(5);
+    const carol = await newUser('Carol');
+    await fund(bob, 100);
+    await fund(carol, 100);
+    await joinCommunity({ path: { id }, body: { expectedMonthlyFee: 5 }, ...bob.as });
+    await updateCommunity({ path: { id }, body: { monthlyFee: 8 }, ...alice.as });
+    await joinCommunity({ path: { id }, body: { expectedMonthlyFee: 8 }, ...carol.as });
+    const monthlyFees = async (user: TestUser) => (await listLedgerEntries(user.as)).data!.entries.filter((e) => e.kind === 'monthly_fee').map((e) => -e.amount).reverse();
+
+    clock.set(new Date('2026-08-01T00:00:00Z'));
+    await server.platform.services.renewals.runOnce();
+    expect(await monthlyFees(bob)).toEqual([5, 5]); // joined at 5: the raise to 8 does not reach him
+    expect(await monthlyFees(carol)).toEqual([8, 8]);
+
+    await updateCommunity({ path: { id }, body: { monthlyFee: 3 }, ...alice.as });
+    clock.set(new Date('2026-09-01T00:00:00Z'));
+    await server.platform.services.renewals.runOnce();
+    expect(await monthlyFees(bob)).toEqual([5, 5, 3]);
+    expect(await monthlyFees(carol)).toEqual([8, 8, 3]);
+
+    // Raised again: both keep the lower price they were last charged.
+    await updateCommunity({ path: { id }, body: { monthlyFee: 10 }, ...alice.as });
+    clock.set(new Date('2026-10-01T00:00:00Z'));
+    await server.platform.services.renewals.runOnce();
+    expect(await monthlyFees(bob)).toEqual([5, 5, 3, 3]);
+    expect(await monthlyFees(carol)).toEqual([8, 8, 3, 3]);
+    expect(await statusOf(id, bob)).toBe('active');
+  });
 });
+
