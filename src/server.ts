@@ -3,6 +3,7 @@
 // then are refunded), then close the database (releasing the embedded database's lock, or the event bus's
 // listening connection).
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
 import { openDatabase } from './platform/database.js';
 
@@ -32,11 +33,12 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   void platform.close().finally(() => fail(reason));
 });
 server.listen(config.port, config.host, () => {
+  const { port } = server.address() as AddressInfo; // the one the system chose when PORT is 0
   platform.log.info({
-    port: config.port,
+    port,
     database: platform.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
     startupMs: Math.round(performance.now() - started),
-    docs: `http://localhost:${config.port}/docs`,
+    docs: `http://localhost:${port}/docs`,
   }, 'listening');
   platform.log.flush();
 });

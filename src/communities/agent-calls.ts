@@ -16,6 +16,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { ReplyFailure } from '../ai/reply-stream.js';
 import type { Clock } from '../platform/clock.js';
+import { failpoint } from '../platform/failpoints.js';
 import { afterPlatformShare, type Minor } from '../platform/money.js';
 import type { Transaction } from '../platform/transactions.js';
 import type { WalletService } from '../wallet/service.js';
@@ -54,6 +55,7 @@ export class AgentCalls {
   private readonly leases = new Map<string, AbortController>();
   private readonly tasks = new Set<Promise<void>>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private beating = false;
   private reaper: NodeJS.Timeout | undefined;
   private log: Logger | undefined;
 
@@ -111,6 +113,7 @@ export class AgentCalls {
     }
     const replyMessageId = await post();
     await trx('agent_calls').where('id', id).update({ status: 'settled', replyMessageId, endedAt: this.clock.now() });
+    await failpoint('agent-call.settle');
     return replyMessageId;
   }
 
@@ -125,6 +128,7 @@ export class AgentCalls {
         await this.wallet.apply([{ userId: call.userId, amount: fee, kind: 'refund', description: `Refund: ${call.listingName ?? 'an agent'} in ${call.communityName}: ${why}`, reference: { type: 'agent_call', id } }], trx);
       }
       await trx('agent_calls').where('id', id).update({ status: 'refunded', failure, endedAt: this.clock.now() });
+      await failpoint('agent-call.refund');
       return true;
     });
   }
@@ -169,16 +173,27 @@ export class AgentCalls {
     }
   }
 
-  /** Moves the heartbeat of every call this instance runs; aborts those that ended elsewhere. */
+  /**
+   * Moves the heartbeat of every call this instance runs, and aborts those that ended elsewhere. A call being
+   * settled or refunded right now (its row locked) is skipped, not waited for: one slow transaction must not
+   * hold up the beat of every other call. One beat at a time.
+   */
   private async beat(): Promise<void> {
     const ids = [...this.leases.keys()];
-    if (ids.length === 0) return;
+    if (ids.length === 0 || this.beating) return;
+    this.beating = true;
     try {
-      const alive = new Set(await this.db('agent_calls').whereIn('id', ids).where('status', 'in_progress').update({ heartbeatAt: this.db.fn.now() }).returning('id')
-        .then((rows) => (rows as Array<{ id: string }>).map((r) => r.id)));
-      for (const id of ids) if (!alive.has(id)) this.leases.get(id)?.abort(new Error('the call was ended elsewhere'));
+      const current = await this.db('agent_calls').whereIn('id', ids).select('id', 'status') as Array<{ id: string; status: string }>;
+      const live = current.filter((c) => c.status === 'in_progress').map((c) => c.id);
+      for (const id of ids) if (!live.includes(id)) this.leases.get(id)?.abort(new Error('the call was ended elsewhere'));
+      if (live.length > 0) {
+        await this.db('agent_calls').update({ heartbeatAt: this.db.fn.now() })
+          .whereIn('id', this.db('agent_calls').whereIn('id', live).where('status', 'in_progress').forUpdate().skipLocked().select('id'));
+      }
     } catch (error) {
       this.log?.warn({ err: error }, 'agent call heartbeat failed');
+    } finally {
+      this.beating = false;
     }
   }
 

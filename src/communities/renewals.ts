@@ -13,6 +13,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
 import { ApiError } from '../platform/errors.js';
+import { failpoint } from '../platform/failpoints.js';
 import type { WalletService } from '../wallet/service.js';
 import { Community, CommunityMember } from './models.js';
 import { addMonths } from './months.js';
@@ -47,6 +48,7 @@ export class RenewalJob {
           retried.add(member.id);
           await this.renew(trx, member, now, run);
         }
+        if (due.length > 0) await failpoint('renewal.charge');
         return due.length;
       });
       if (claimed < BATCH) return run;
