@@ -309,7 +309,8 @@ export type ApiKeyCreated = {
  *
  * The space's custom configuration: a free-form JSON object that the space's client interprets. The only
  * property the server knows is `iframeUrl`; every other property is stored and returned as sent. The whole
- * request body (this object included) is limited to 1 MB.
+ * request body (this object included) is limited to 1 MB and to 64 levels of nested arrays and objects (the
+ * body is the first level, this object the second); deeper is a 400 `INVALID_JSON`.
  *
  */
 export type SpaceDefinition = {
@@ -3866,7 +3867,9 @@ export type SignUpData = {
 
 export type SignUpErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -3921,7 +3924,9 @@ export type SignInData = {
 
 export type SignInErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -3978,7 +3983,9 @@ export type SignOutData = {
 
 export type SignOutErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4015,7 +4022,9 @@ export type GetSessionData = {
 
 export type GetSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4058,7 +4067,9 @@ export type ListApiKeysData = {
 
 export type ListApiKeysErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4101,7 +4112,9 @@ export type CreateApiKeyData = {
 
 export type CreateApiKeyErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4161,7 +4174,9 @@ export type DeleteApiKeyData = {
 
 export type DeleteApiKeyErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4227,7 +4242,9 @@ export type ListSpacesData = {
 
 export type ListSpacesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4264,7 +4281,9 @@ export type CreateSpaceData = {
 
 export type CreateSpaceErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4318,7 +4337,9 @@ export type DeleteSpaceData = {
 
 export type DeleteSpaceErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4378,7 +4399,9 @@ export type GetSpaceData = {
 
 export type GetSpaceErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4432,7 +4455,9 @@ export type ListSpaceSessionsData = {
 
 export type ListSpaceSessionsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4486,7 +4511,9 @@ export type CreateSpaceSessionData = {
 
 export type CreateSpaceSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4544,7 +4571,9 @@ export type JoinSpaceSessionData = {
 
 export type JoinSpaceSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4624,7 +4653,9 @@ export type LeaveSpaceSessionData = {
 
 export type LeaveSpaceSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4707,7 +4738,9 @@ export type ListCommunitiesData = {
 
 export type ListCommunitiesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4744,7 +4777,9 @@ export type CreateCommunityData = {
 
 export type CreateCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4799,7 +4834,9 @@ export type ListMyCommunitiesData = {
 
 export type ListMyCommunitiesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4842,7 +4879,9 @@ export type ListJoinedCommunitiesData = {
 
 export type ListJoinedCommunitiesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4890,7 +4929,9 @@ export type DeleteCommunityData = {
 
 export type DeleteCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4950,7 +4991,9 @@ export type GetCommunityData = {
 
 export type GetCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4998,7 +5041,9 @@ export type UpdateCommunityData = {
 
 export type UpdateCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5070,7 +5115,9 @@ export type JoinCommunityData = {
 
 export type JoinCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5136,7 +5183,9 @@ export type LeaveCommunityData = {
 
 export type LeaveCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5196,7 +5245,9 @@ export type ListCommunityMembersData = {
 
 export type ListCommunityMembersErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5248,7 +5299,9 @@ export type UpdateCommunityMemberRoleData = {
 
 export type UpdateCommunityMemberRoleErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5320,7 +5373,9 @@ export type ListCommunityAgentsData = {
 
 export type ListCommunityAgentsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5368,7 +5423,9 @@ export type AddCommunityAgentData = {
 
 export type AddCommunityAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5444,7 +5501,9 @@ export type RemoveCommunityAgentData = {
 
 export type RemoveCommunityAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5521,7 +5580,9 @@ export type ListCommunityMessagesData = {
 
 export type ListCommunityMessagesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5581,7 +5642,9 @@ export type SendCommunityMessageData = {
 
 export type SendCommunityMessageErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5653,7 +5716,9 @@ export type ChatWithCommunityAgentData = {
 
 export type ChatWithCommunityAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5733,7 +5798,9 @@ export type StartOfficialChatData = {
 
 export type StartOfficialChatErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5797,7 +5864,9 @@ export type RequestHumanTransferData = {
 
 export type RequestHumanTransferErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5869,7 +5938,9 @@ export type AcceptTransferData = {
 
 export type AcceptTransferErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5941,7 +6012,9 @@ export type ResolveConversationData = {
 
 export type ResolveConversationErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6018,7 +6091,9 @@ export type GetCsStatusData = {
 
 export type GetCsStatusErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6093,7 +6168,9 @@ export type GetCsQueueData = {
 
 export type GetCsQueueErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6159,7 +6236,9 @@ export type InviteCsAgentData = {
 
 export type InviteCsAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6231,7 +6310,9 @@ export type RequestVerificationData = {
 
 export type RequestVerificationErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6298,7 +6379,9 @@ export type CreateLoungeData = {
 
 export type CreateLoungeErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6358,7 +6441,9 @@ export type GetLoungeData = {
 
 export type GetLoungeErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6406,7 +6491,9 @@ export type StartLoungeChatData = {
 
 export type StartLoungeChatErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6464,7 +6551,9 @@ export type CancelLoungeSubscriptionData = {
 
 export type CancelLoungeSubscriptionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6524,7 +6613,9 @@ export type SubscribeToLoungeData = {
 
 export type SubscribeToLoungeErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6590,7 +6681,9 @@ export type GetLoungeDashboardData = {
 
 export type GetLoungeDashboardErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6650,7 +6743,9 @@ export type ListVerificationRequestsData = {
 
 export type ListVerificationRequestsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6704,7 +6799,9 @@ export type ReviewVerificationRequestData = {
 
 export type ReviewVerificationRequestErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6771,7 +6868,9 @@ export type GetWalletData = {
 
 export type GetWalletErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6823,7 +6922,9 @@ export type ListLedgerEntriesData = {
 
 export type ListLedgerEntriesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6871,7 +6972,9 @@ export type CreditWalletData = {
 
 export type CreditWalletErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6959,7 +7062,9 @@ export type ListAgentListingsData = {
 
 export type ListAgentListingsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7002,7 +7107,9 @@ export type CreateAgentListingData = {
 
 export type CreateAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7056,7 +7163,9 @@ export type DeleteAgentListingData = {
 
 export type DeleteAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7116,7 +7225,9 @@ export type GetAgentListingData = {
 
 export type GetAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7170,7 +7281,9 @@ export type UpdateAgentListingData = {
 
 export type UpdateAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7247,7 +7360,9 @@ export type ListConversationMessagesData = {
 
 export type ListConversationMessagesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7301,7 +7416,9 @@ export type SendConversationMessageData = {
 
 export type SendConversationMessageErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7373,7 +7490,9 @@ export type ChatInConversationData = {
 
 export type ChatInConversationErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7467,7 +7586,9 @@ export type ListRoomsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7514,7 +7635,9 @@ export type CreateRoomErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7555,7 +7678,9 @@ export type ListAgentRolesErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7602,7 +7727,9 @@ export type CreateAgentRoleDocumentErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7643,7 +7770,9 @@ export type ListRulesDocumentsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7690,7 +7819,9 @@ export type CreateRulesDocumentErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7742,7 +7873,9 @@ export type GetDocumentErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7806,7 +7939,9 @@ export type CreateDocumentVersionErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7858,7 +7993,9 @@ export type GetRoomErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7916,7 +8053,9 @@ export type ArchiveRoomErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7992,7 +8131,9 @@ export type ListRoomEventsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8066,7 +8207,9 @@ export type StreamRoomEventsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8144,7 +8287,9 @@ export type ListRoomTimelineErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8202,7 +8347,9 @@ export type ListRoomInvitationsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8272,7 +8419,9 @@ export type CreateRoomInvitationErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8340,7 +8489,9 @@ export type AcceptRoomInvitationErrors = {
         code: 'ALREADY_PARTICIPANT' | 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED' | 'ROOM_ARCHIVED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8398,7 +8549,9 @@ export type ListRoomInviteCandidatesErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8468,7 +8621,9 @@ export type LookupRoomInviteeErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8538,7 +8693,9 @@ export type LeaveRoomErrors = {
         code: 'OWNER_CANNOT_LEAVE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8608,7 +8765,9 @@ export type PostRoomMessageErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8678,7 +8837,9 @@ export type DeleteRoomMessageErrors = {
         code: 'ROOM_ARCHIVED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8752,7 +8913,9 @@ export type EditRoomMessageErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8812,7 +8975,9 @@ export type ListRoomParticipantsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8880,7 +9045,9 @@ export type RemoveRoomParticipantErrors = {
         code: 'CANNOT_REMOVE_OWNER' | 'ROOM_ARCHIVED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8954,7 +9121,9 @@ export type UpdateRoomAgentRoleErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9024,7 +9193,9 @@ export type UpdateRoomRulesErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9086,7 +9257,9 @@ export type GetRoomRunErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9159,7 +9332,9 @@ export type ListRoomRunToolEventsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9199,7 +9374,9 @@ export type GetAudioData = {
 
 export type GetAudioErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -9242,7 +9419,9 @@ export type GetHealthData = {
 
 export type GetHealthErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -9279,7 +9458,9 @@ export type GetReadinessData = {
 
 export type GetReadinessErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
