@@ -3659,8 +3659,11 @@ export type CommunityMemberUserIdPath = string;
 export type ListingIdPath = string;
 
 /**
- * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
- * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+ * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+ * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+ * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+ * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+ * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
  *
  */
 export type CommunityMessageBeforeQuery = string;
@@ -3757,8 +3760,11 @@ export type AgentListingIdPath = string;
 export type ConversationIdPath = string;
 
 /**
- * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
- * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+ * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+ * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+ * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+ * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+ * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
  *
  */
 export type ConversationMessageBeforeQuery = string;
@@ -5565,8 +5571,11 @@ export type ListCommunityMessagesData = {
     };
     query?: {
         /**
-         * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
-         * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+         * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+         * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+         * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+         * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+         * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
          *
          */
         before?: string;
@@ -7345,8 +7354,11 @@ export type ListConversationMessagesData = {
     };
     query?: {
         /**
-         * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
-         * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+         * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+         * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+         * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+         * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+         * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
          *
          */
         before?: string;
