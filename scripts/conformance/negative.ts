@@ -76,6 +76,21 @@ const MALFORMED: Record<string, string[]> = {
   'uri-reference': ['http://[bad'],
 };
 
+/**
+ * Values at the edges of a format, valid or not (the validators decide): each must either work or be refused
+ * with a 4xx, never crash. Date-times: what JavaScript's Date or PostgreSQL cannot read as written.
+ */
+const EDGES: Record<string, Array<[string, string]>> = {
+  'date-time': [
+    ['leap_second', '2026-12-31T23:59:60Z'], ['leap_second_fraction', '2026-12-31T23:59:60.5Z'],
+    ['leap_second_offset', '2027-01-01T00:59:60+01:00'], ['leap_second_hour_24', '2026-12-31T24:59:60+01:00'],
+    ['year_0000', '0000-01-01T00:00:00Z'], ['year_9999_to_10000_utc', '9999-12-31T23:59:59-12:00'], ['year_10000', '+10000-01-01T00:00:00Z'],
+    ['offset_+14', '2026-01-01T00:00:00+14:00'], ['offset_-12', '2026-01-01T00:00:00-12:00'], ['offset_+23:59', '2026-01-01T00:00:00+23:59'],
+    ['offset_no_colon', '2026-01-01T00:00:00+0100'], ['nanoseconds', '2026-01-01T00:00:00.1234567Z'], ['lower_case', '2026-01-01t00:00:00z'],
+    ['space_separator', '2026-01-01 00:00:00Z'],
+  ],
+};
+
 /** A string that fails `pattern` (while keeping a length the schema allows, when possible). */
 function patternBreaker(schema: JsonObject): string | undefined {
   const pattern = new RegExp(schema.pattern as string, 'u');
@@ -109,6 +124,7 @@ function valueMutations(schema: JsonObject): Array<[string, Json, Expect?]> {
       if (breaker !== undefined) out.push(['pattern_mismatch', breaker]);
     }
     for (const [i, bad] of (MALFORMED[schema.format as string] ?? []).entries()) out.push([`malformed_${schema.format}${i ? `#${i + 1}` : ''}`, bad]);
+    for (const [name, value] of EDGES[schema.format as string] ?? []) out.push([`${schema.format}_${name}`, value]);
     out.push(['nul', NUL], ['control_chars', CONTROL], ['lone_surrogate', SURROGATE]);
   }
   if (types.includes('integer') || types.includes('number')) {
