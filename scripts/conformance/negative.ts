@@ -45,6 +45,9 @@ const SURROGATE = 'fuzz\ud800x';
 const UNKNOWN = 'fuzzUnknownField';
 const OVERSIZE_BYTES = 1024 * 1024 + 1024;
 const LONG = 8000;
+/** Levels of arrays and objects a JSON body may nest (docs/guides/errors.md), and far more than that. */
+const MAX_DEPTH = 64;
+const VERY_DEEP = 20_000;
 
 const clone = <T>(value: T): T => structuredClone(value);
 const typesOf = (schema: JsonObject): string[] => {
@@ -71,6 +74,21 @@ const MALFORMED: Record<string, string[]> = {
   date: ['2024-02-30'],
   uri: ['not a uri'],
   'uri-reference': ['http://[bad'],
+};
+
+/**
+ * Values at the edges of a format, valid or not (the validators decide): each must either work or be refused
+ * with a 4xx, never crash. Date-times: what JavaScript's Date or PostgreSQL cannot read as written.
+ */
+const EDGES: Record<string, Array<[string, string]>> = {
+  'date-time': [
+    ['leap_second', '2026-12-31T23:59:60Z'], ['leap_second_fraction', '2026-12-31T23:59:60.5Z'],
+    ['leap_second_offset', '2027-01-01T00:59:60+01:00'], ['leap_second_hour_24', '2026-12-31T24:59:60+01:00'],
+    ['year_0000', '0000-01-01T00:00:00Z'], ['year_9999_to_10000_utc', '9999-12-31T23:59:59-12:00'], ['year_10000', '+10000-01-01T00:00:00Z'],
+    ['offset_+14', '2026-01-01T00:00:00+14:00'], ['offset_-12', '2026-01-01T00:00:00-12:00'], ['offset_+23:59', '2026-01-01T00:00:00+23:59'],
+    ['offset_no_colon', '2026-01-01T00:00:00+0100'], ['nanoseconds', '2026-01-01T00:00:00.1234567Z'], ['lower_case', '2026-01-01t00:00:00z'],
+    ['space_separator', '2026-01-01 00:00:00Z'],
+  ],
 };
 
 /** A string that fails `pattern` (while keeping a length the schema allows, when possible). */
@@ -106,6 +124,7 @@ function valueMutations(schema: JsonObject): Array<[string, Json, Expect?]> {
       if (breaker !== undefined) out.push(['pattern_mismatch', breaker]);
     }
     for (const [i, bad] of (MALFORMED[schema.format as string] ?? []).entries()) out.push([`malformed_${schema.format}${i ? `#${i + 1}` : ''}`, bad]);
+    for (const [name, value] of EDGES[schema.format as string] ?? []) out.push([`${schema.format}_${name}`, value]);
     out.push(['nul', NUL], ['control_chars', CONTROL], ['lone_surrogate', SURROGATE]);
   }
   if (types.includes('integer') || types.includes('number')) {
@@ -238,6 +257,7 @@ function bodyCases(op: OpSpec, base: Inputs): Case[] {
       add(`${where}.${name}`, { body: JSON.stringify(body) }, byValidity(bodyValid(op, base, body), `${where} gets an unknown member`), { ...base, body });
     }
   }
+  cases.push(...nestingCases(op, base, objectSlots, fresh));
   for (const slot of slotsOf(op.body.schema)) {
     const field = slot.pointer.join('.');
     if (slot.required && getAt(root, slot.pointer) !== undefined) {
@@ -257,6 +277,37 @@ function bodyCases(op: OpSpec, base: Inputs): Case[] {
     }
   }
   return cases;
+}
+
+/**
+ * Arrays nested inside the body, in its first free-form object (else as an unknown member of the body), so
+ * that the body is `depth` levels deep: at the limit the validators decide; past it the body must be refused
+ * before anything recurses over it (20,000 levels overflow a recursive walk's stack).
+ */
+function nestingCases(op: OpSpec, base: Inputs, objectSlots: Slot[], fresh: () => Json): Case[] {
+  const slot = objectSlots.find((s) => s.pointer.length && !s.pointer.includes('0') && s.schema.additionalProperties !== false) ?? objectSlots[0]!;
+  const pointer = [...slot.pointer, 'fuzzNested'];
+  const body = setAt(fresh(), pointer, '__NESTED__');
+  if (body === undefined) return [];
+  const [prefix, suffix] = JSON.stringify(body).split('"__NESTED__"') as [string, string];
+  // The slot's object is level pointer.length (the body is level 1); the arrays make up the rest.
+  const arrays = (depth: number) => depth - pointer.length;
+  const text = (depth: number) => `${prefix}${'['.repeat(arrays(depth))}${']'.repeat(arrays(depth))}${suffix}`;
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  let atLimit: Json = [];
+  for (let i = 1; i < arrays(MAX_DEPTH); i++) atLimit = [atLimit];
+  const inLimit = setAt(fresh(), pointer, atLimit)!;
+  const tooDeep: Expect = { kind: 'invalid', why: `nested more than ${MAX_DEPTH} levels deep` };
+  return [
+    { name: `body.nested_${MAX_DEPTH}_levels`, inputs: { ...base, body: inLimit }, raw: { body: text(MAX_DEPTH) }, expect: byValidity(bodyValid(op, base, inLimit), 'an unknown member at the limit of nesting') },
+    { name: `body.nested_${MAX_DEPTH + 1}_levels`, inputs: base, raw: { body: text(MAX_DEPTH + 1) }, expect: tooDeep },
+    {
+      name: `body.nested_${VERY_DEEP}_levels`, inputs: base, raw: {
+        body: text(VERY_DEEP),
+        curlData: `@<(node -e 'process.stdout.write(process.argv[1] + "[".repeat(${arrays(VERY_DEEP)}) + "]".repeat(${arrays(VERY_DEEP)}) + process.argv[2])' ${quote(prefix)} ${quote(suffix)})`,
+      }, expect: tooDeep,
+    },
+  ];
 }
 
 /** A small in-range integer to write in other notations (16 when allowed, so 0x10 reads as sixteen). */

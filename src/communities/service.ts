@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentListingsService } from '../agents/service.js';
 import type { Clock } from '../platform/clock.js';
+import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import { afterPlatformShare, fromMinor, toMinor, type Minor } from '../platform/money.js';
@@ -312,7 +313,7 @@ export class CommunitiesService {
     const rows = this.db('community_messages as msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
       .select('msg.*', 'u.name as userName', 'u.image as userImage')
       .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);
-    if (query.before) rows.where('msg.createdAt', '<', new Date(query.before));
+    if (query.before) rows.where('msg.createdAt', '<', toTimestamp(query.before));
     const page = (await rows) as Array<CommunityMessage & { userName: string | null; userImage: string | null }>;
     return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl)), hasMore: page.length > query.limit };
   }

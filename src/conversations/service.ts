@@ -9,6 +9,7 @@ import { notOfficial } from '../official/errors.js';
 import type { Community, MemberRole } from '../communities/models.js';
 import { findCommunity, findMember } from '../communities/reads.js';
 import type { Clock } from '../platform/clock.js';
+import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
@@ -70,7 +71,7 @@ export class ConversationsService {
     // Plain knex, the statement Objection sent: the message page is a benchmark row (Objection's model
     // instances cost ~0.3 ms a page there: docs/benchmarks.md, Customer service).
     const rows = this.db('conversation_messages').select('conversation_messages.*').where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
-    if (query.before) rows.where('createdAt', '<', new Date(query.before));
+    if (query.before) rows.where('createdAt', '<', toTimestamp(query.before));
     const page = (await rows) as ConversationMessage[];
     return { messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)), hasMore: page.length > query.limit };
   }

@@ -1,8 +1,10 @@
 // Inputs are taken exactly as sent or refused with a 4xx naming them (docs/guides/errors.md): plain decimal
-// numbers in query and header parameters, no NUL or unpaired surrogates in strings, valid UTF-8, and the Rooms
-// API's FastAPI shape for bodies that are not JSON.
+// numbers in query and header parameters, no NUL or unpaired surrogates in strings, valid UTF-8, JSON bodies
+// at most 64 levels deep, and the Rooms API's FastAPI shape for bodies that are not JSON.
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSpace, listSpaces, signUp } from '@platform/client';
+import { allEvents, newRoom } from '../../helpers/rooms.js';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser } from '../../helpers/users.js';
 
@@ -111,5 +113,73 @@ describe('the Rooms API', () => {
     const hex = await raw('/api/v1/rooms?limit=0x10', { headers: { Authorization: `Bearer ${alice.token}` } });
     expect(hex.status).toBe(422);
     expect(await hex.json()).toEqual({ detail: [{ loc: ['query', 'limit'], msg: 'Input should be a valid integer, unable to parse string as an integer', type: 'int_parsing' }] });
+  });
+});
+
+describe('JSON nesting', () => {
+  /** `prefix` + (levels) nested arrays + `suffix`; returns the text and where the 65th level of the body opens. */
+  const nested = (prefix: string, levels: number, suffix: string, outer: number) => ({
+    text: `${prefix}${'['.repeat(levels)}${']'.repeat(levels)}${suffix}`,
+    opens65th: prefix.length + (64 - outer),
+  });
+  // The body object is level 1 and `definition` level 2: 62 arrays inside it make 64 levels.
+  const space = (name: string, depth: number) => nested(`{"name":"${name}","definition":{"deep":`, depth - 2, '}}', 2);
+
+  it('takes a body 64 levels deep and refuses 65 and 20,000 with 400 INVALID_JSON saying where, creating nothing', async () => {
+    const alice = await newUser('Alice');
+    const at64 = await raw('/api/spaces', json(alice.token, space('Deep 64', 64).text));
+    expect(at64.status).toBe(201);
+    let definition = (await at64.json()).definition.deep;
+    for (let level = 3; level < 64; level++) definition = definition[0];
+    expect(definition).toEqual([]); // stored and returned whole
+
+    for (const depth of [65, 20_000]) {
+      const body = space(`Deep ${depth}`, depth);
+      const res = await raw('/api/spaces', json(alice.token, body.text));
+      expect(res.status, `${depth}`).toBe(400);
+      expect(await res.json()).toMatchObject({
+        code: 'INVALID_JSON',
+        detail: `The request body is nested more than 64 levels deep (arrays and objects): its 65th level opens at position ${body.opens65th}.`,
+      });
+    }
+    const names = (await listSpaces({ query: { search: 'Deep', limit: 50 } })).data!.spaces.map((s) => s.name);
+    expect(names).toEqual(['Deep 64']);
+  });
+
+  it('counts only arrays and objects, not brackets inside strings, and positions in characters', async () => {
+    const alice = await newUser('Alice');
+    const brackets = `{"name":"Brackets","definition":{"text":"${'[{'.repeat(100)}\\\" ]"}}`;
+    expect((await raw('/api/spaces', json(alice.token, brackets))).status).toBe(201);
+    const body = nested('{"name":"Ünïcödé 😀","definition":{"deep":', 63, '}}', 2);
+    const res = await raw('/api/spaces', json(alice.token, body.text));
+    expect(res.status).toBe(400);
+    expect((await res.json()).detail).toContain(`opens at position ${body.opens65th}.`);
+  });
+
+  it('answers the Rooms API in its own shape: 422 json_invalid at ["body", position], with no message and no idempotency key kept', async () => {
+    const alice = await newUser('Alice');
+    const room = await newRoom(alice);
+    const key = randomUUID();
+    const post = (text: string) => raw(`/api/v1/rooms/${room.id}/messages`, json(alice.token, text));
+    // 64 levels are read: the unknown member is what is refused.
+    const at64 = await post(nested(`{"body":"hi","idempotencyKey":"${key}","fuzz":`, 63, '}', 1).text);
+    expect(at64.status).toBe(422);
+    expect(await at64.json()).toEqual({ detail: [{ loc: ['body', 'fuzz'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }] });
+
+    for (const depth of [65, 20_000]) {
+      const body = nested(`{"body":"hi","idempotencyKey":"${key}","fuzz":`, depth - 1, '}', 1);
+      const res = await post(body.text);
+      expect(res.status, `${depth}`).toBe(422);
+      expect(await res.json()).toEqual({ detail: [{
+        loc: ['body', body.opens65th],
+        msg: 'JSON decode error: The request body is nested more than 64 levels deep (arrays and objects): its 65th level opens at position '
+          + `${body.opens65th}.`,
+        type: 'json_invalid',
+      }] });
+    }
+    const first = await post(JSON.stringify({ body: 'hi', idempotencyKey: key }));
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect((await allEvents(room.id, alice)).filter((e) => e.type === 'message.posted')).toHaveLength(1);
   });
 });

@@ -335,7 +335,8 @@ export type ApiKeyCreated = {
  *
  * The space's custom configuration: a free-form JSON object that the space's client interprets. The only
  * property the server knows is `iframeUrl`; every other property is stored and returned as sent. The whole
- * request body (this object included) is limited to 1 MB.
+ * request body (this object included) is limited to 1 MB and to 64 levels of nested arrays and objects (the
+ * body is the first level, this object the second); deeper is a 400 `INVALID_JSON`.
  *
  */
 export type SpaceDefinition = {
@@ -3714,8 +3715,11 @@ export type CommunityMemberUserIdPath = string;
 export type ListingIdPath = string;
 
 /**
- * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
- * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+ * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+ * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+ * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+ * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+ * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
  *
  */
 export type CommunityMessageBeforeQuery = string;
@@ -3812,8 +3816,11 @@ export type AgentListingIdPath = string;
 export type ConversationIdPath = string;
 
 /**
- * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
- * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+ * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+ * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+ * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+ * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+ * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
  *
  */
 export type ConversationMessageBeforeQuery = string;
@@ -3922,7 +3929,9 @@ export type SignUpData = {
 
 export type SignUpErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -3977,7 +3986,9 @@ export type SignInData = {
 
 export type SignInErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4034,7 +4045,9 @@ export type SignOutData = {
 
 export type SignOutErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4071,7 +4084,9 @@ export type GetSessionData = {
 
 export type GetSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4114,7 +4129,9 @@ export type ListApiKeysData = {
 
 export type ListApiKeysErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4157,7 +4174,9 @@ export type CreateApiKeyData = {
 
 export type CreateApiKeyErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4217,7 +4236,9 @@ export type DeleteApiKeyData = {
 
 export type DeleteApiKeyErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4283,7 +4304,9 @@ export type ListSpacesData = {
 
 export type ListSpacesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4320,7 +4343,9 @@ export type CreateSpaceData = {
 
 export type CreateSpaceErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4374,7 +4399,9 @@ export type DeleteSpaceData = {
 
 export type DeleteSpaceErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4434,7 +4461,9 @@ export type GetSpaceData = {
 
 export type GetSpaceErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4488,7 +4517,9 @@ export type ListSpaceSessionsData = {
 
 export type ListSpaceSessionsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4542,7 +4573,9 @@ export type CreateSpaceSessionData = {
 
 export type CreateSpaceSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4600,7 +4633,9 @@ export type JoinSpaceSessionData = {
 
 export type JoinSpaceSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4680,7 +4715,9 @@ export type LeaveSpaceSessionData = {
 
 export type LeaveSpaceSessionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4763,7 +4800,9 @@ export type ListCommunitiesData = {
 
 export type ListCommunitiesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4800,7 +4839,9 @@ export type CreateCommunityData = {
 
 export type CreateCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -4855,7 +4896,9 @@ export type ListMyCommunitiesData = {
 
 export type ListMyCommunitiesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4898,7 +4941,9 @@ export type ListJoinedCommunitiesData = {
 
 export type ListJoinedCommunitiesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -4946,7 +4991,9 @@ export type DeleteCommunityData = {
 
 export type DeleteCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5006,7 +5053,9 @@ export type GetCommunityData = {
 
 export type GetCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5054,7 +5103,9 @@ export type UpdateCommunityData = {
 
 export type UpdateCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5126,7 +5177,9 @@ export type JoinCommunityData = {
 
 export type JoinCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5198,7 +5251,9 @@ export type LeaveCommunityData = {
 
 export type LeaveCommunityErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5258,7 +5313,9 @@ export type ListCommunityMembersData = {
 
 export type ListCommunityMembersErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5310,7 +5367,9 @@ export type UpdateCommunityMemberRoleData = {
 
 export type UpdateCommunityMemberRoleErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5382,7 +5441,9 @@ export type ListCommunityAgentsData = {
 
 export type ListCommunityAgentsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5430,7 +5491,9 @@ export type AddCommunityAgentData = {
 
 export type AddCommunityAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5506,7 +5569,9 @@ export type RemoveCommunityAgentData = {
 
 export type RemoveCommunityAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5568,8 +5633,11 @@ export type ListCommunityMessagesData = {
     };
     query?: {
         /**
-         * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
-         * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+         * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+         * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+         * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+         * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+         * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
          *
          */
         before?: string;
@@ -5583,7 +5651,9 @@ export type ListCommunityMessagesData = {
 
 export type ListCommunityMessagesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5643,7 +5713,9 @@ export type SendCommunityMessageData = {
 
 export type SendCommunityMessageErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5715,7 +5787,9 @@ export type ChatWithCommunityAgentData = {
 
 export type ChatWithCommunityAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5795,7 +5869,9 @@ export type StartOfficialChatData = {
 
 export type StartOfficialChatErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -5859,7 +5935,9 @@ export type RequestHumanTransferData = {
 
 export type RequestHumanTransferErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -5931,7 +6009,9 @@ export type AcceptTransferData = {
 
 export type AcceptTransferErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6003,7 +6083,9 @@ export type ResolveConversationData = {
 
 export type ResolveConversationErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6080,7 +6162,9 @@ export type GetCsStatusData = {
 
 export type GetCsStatusErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6155,7 +6239,9 @@ export type GetCsQueueData = {
 
 export type GetCsQueueErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6221,7 +6307,9 @@ export type InviteCsAgentData = {
 
 export type InviteCsAgentErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6293,7 +6381,9 @@ export type RequestVerificationData = {
 
 export type RequestVerificationErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6360,7 +6450,9 @@ export type CreateLoungeData = {
 
 export type CreateLoungeErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6420,7 +6512,9 @@ export type GetLoungeData = {
 
 export type GetLoungeErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6468,7 +6562,9 @@ export type StartLoungeChatData = {
 
 export type StartLoungeChatErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6526,7 +6622,9 @@ export type CancelLoungeSubscriptionData = {
 
 export type CancelLoungeSubscriptionErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6586,7 +6684,9 @@ export type SubscribeToLoungeData = {
 
 export type SubscribeToLoungeErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6652,7 +6752,9 @@ export type GetLoungeDashboardData = {
 
 export type GetLoungeDashboardErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6712,7 +6814,9 @@ export type ListVerificationRequestsData = {
 
 export type ListVerificationRequestsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6766,7 +6870,9 @@ export type ReviewVerificationRequestData = {
 
 export type ReviewVerificationRequestErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -6833,7 +6939,9 @@ export type GetWalletData = {
 
 export type GetWalletErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6885,7 +6993,9 @@ export type ListLedgerEntriesData = {
 
 export type ListLedgerEntriesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6933,7 +7043,9 @@ export type CreditWalletData = {
 
 export type CreditWalletErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7021,7 +7133,9 @@ export type ListAgentListingsData = {
 
 export type ListAgentListingsErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7064,7 +7178,9 @@ export type CreateAgentListingData = {
 
 export type CreateAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7118,7 +7234,9 @@ export type DeleteAgentListingData = {
 
 export type DeleteAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7178,7 +7296,9 @@ export type GetAgentListingData = {
 
 export type GetAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7232,7 +7352,9 @@ export type UpdateAgentListingData = {
 
 export type UpdateAgentListingErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7294,8 +7416,11 @@ export type ListConversationMessagesData = {
     };
     query?: {
         /**
-         * Cursor: only messages created strictly before this instant (RFC 3339 date-time). To page back, pass the
-         * `createdAt` of the oldest message you hold. Without it, the newest messages are returned.
+         * Cursor: only messages created strictly before this instant (RFC 3339 date-time, any offset, e.g.
+         * `2026-03-14T09:30:00.123Z`). To page back, pass the `createdAt` of the oldest message you hold. Without
+         * it, the newest messages are returned. Fractions finer than microseconds round up, and a leap second
+         * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
+         * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
          *
          */
         before?: string;
@@ -7309,7 +7434,9 @@ export type ListConversationMessagesData = {
 
 export type ListConversationMessagesErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -7363,7 +7490,9 @@ export type SendConversationMessageData = {
 
 export type SendConversationMessageErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7435,7 +7564,9 @@ export type ChatInConversationData = {
 
 export type ChatInConversationErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
@@ -7529,7 +7660,9 @@ export type ListRoomsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7576,7 +7709,9 @@ export type CreateRoomErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7617,7 +7752,9 @@ export type ListAgentRolesErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7664,7 +7801,9 @@ export type CreateAgentRoleDocumentErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7705,7 +7844,9 @@ export type ListRulesDocumentsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7752,7 +7893,9 @@ export type CreateRulesDocumentErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7804,7 +7947,9 @@ export type GetDocumentErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7868,7 +8013,9 @@ export type CreateDocumentVersionErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7920,7 +8067,9 @@ export type GetRoomErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -7978,7 +8127,9 @@ export type ArchiveRoomErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8054,7 +8205,9 @@ export type ListRoomEventsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8128,7 +8281,9 @@ export type StreamRoomEventsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8206,7 +8361,9 @@ export type ListRoomTimelineErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8264,7 +8421,9 @@ export type ListRoomInvitationsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8334,7 +8493,9 @@ export type CreateRoomInvitationErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8402,7 +8563,9 @@ export type AcceptRoomInvitationErrors = {
         code: 'ALREADY_PARTICIPANT' | 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED' | 'ROOM_ARCHIVED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8460,7 +8623,9 @@ export type ListRoomInviteCandidatesErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8530,7 +8695,9 @@ export type LookupRoomInviteeErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8600,7 +8767,9 @@ export type LeaveRoomErrors = {
         code: 'OWNER_CANNOT_LEAVE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8670,7 +8839,9 @@ export type PostRoomMessageErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8740,7 +8911,9 @@ export type DeleteRoomMessageErrors = {
         code: 'ROOM_ARCHIVED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8814,7 +8987,9 @@ export type EditRoomMessageErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8874,7 +9049,9 @@ export type ListRoomParticipantsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -8942,7 +9119,9 @@ export type RemoveRoomParticipantErrors = {
         code: 'CANNOT_REMOVE_OWNER' | 'ROOM_ARCHIVED';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9016,7 +9195,9 @@ export type UpdateRoomAgentRoleErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9086,7 +9267,9 @@ export type UpdateRoomRulesErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9148,7 +9331,9 @@ export type GetRoomRunErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9221,7 +9406,9 @@ export type ListRoomRunToolEventsErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input.
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
      */
     422: HttpValidationError;
     /**
@@ -9261,7 +9448,9 @@ export type GetAudioData = {
 
 export type GetAudioErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -9304,7 +9493,9 @@ export type GetHealthData = {
 
 export type GetHealthErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -9341,7 +9532,9 @@ export type GetReadinessData = {
 
 export type GetReadinessErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input; `INVALID_JSON` for an unparseable body).
+     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
+     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
+     *
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
