@@ -1891,8 +1891,8 @@ export type Wallet = {
  * | `credit` | + | `null` / `null` (the admin's reason is the `description`) |
  * | `join_fee` | - | `community` / the community's id |
  * | `monthly_fee` | - | `community` / the community's id |
- * | `agent_call_fee` | - | `agent_call` / the call's id |
- * | `refund` | + | `agent_call` / the refunded call's id (a call that failed before its first streamed chunk) |
+ * | `agent_call_fee` | - | `agent_call` / the call's id (a call ends with exactly one `fee_income` for the creator, or one `refund`) |
+ * | `refund` | + | `agent_call` / the refunded call's id (a call that ended without a stored reply) |
  * | `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |
  *
  */
