@@ -1,7 +1,7 @@
 // `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, cut live room streams off (their clients
 // reconnect and resume), let in-flight requests and agent calls finish (10 s at most; calls still running
 // then are refunded), then close the database (releasing the embedded database's lock, or the event bus's
-// listening connection).
+// listening connection) and exit once the log is written, even when a step of the stop fails (exit code 1).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
@@ -47,19 +47,28 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  platform.log.info({ signal }, 'shutting down');
-  const deadline = Date.now() + 10_000;
-  const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    platform.endStreams(); // endless by design: cut now, their clients resume on another instance
-  });
-  clearTimeout(forced);
-  // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
-  await platform.services.agentCalls.idle(deadline - Date.now());
-  await platform.close();
-  platform.log.flush(() => process.exit(0));
+  let code = 0;
+  try {
+    platform.log.info({ signal }, 'shutting down');
+    const deadline = Date.now() + 10_000;
+    const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      platform.endStreams(); // endless by design: cut now, their clients resume on another instance
+    });
+    clearTimeout(forced);
+    platform.log.flush(); // every answered request's access line is logged now: write it before closing the database
+    // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
+    await platform.services.agentCalls.idle(deadline - Date.now());
+    await platform.close();
+  } catch (error) {
+    code = 1;
+    platform.log.error({ err: error }, 'shutdown failed');
+  }
+  // Exit once the log is written: flush's callback runs when the buffered destination (production) has no
+  // write in flight, which exiting could cut short; pino's exit hook writes whatever is logged after that.
+  platform.log.flush(() => process.exit(code));
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
