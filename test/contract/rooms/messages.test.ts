@@ -9,6 +9,7 @@ import {
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 import { allEvents, inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
+import { expectByteExactReplay, sendJson } from '../../helpers/replays.js';
 
 const server = useTestServer();
 const knex = () => server.platform.database.knex;
@@ -54,6 +55,17 @@ describe('postRoomMessage', () => {
     expect(reused.response?.status).toBe(409);
     expect(reused.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await allEvents(room.id, owner)).length).toBe(count);
+  });
+
+  it('a replay is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
+    const { owner, room } = await roomWith(1);
+    const url = `${server.baseUrl}/api/v1/rooms/${room.id}/messages`;
+    const body = { body: '@member0 café ☕ \u2028 "quoted" </script> \\ @Owner', idempotencyKey: 'bytes' };
+    const first = await sendJson(url, 'POST', owner.token, body);
+    expect(first.status).toBe(201);
+    const replay = await sendJson(url, 'POST', owner.token, body);
+    expectByteExactReplay('postRoomMessage', first, replay);
+    expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ body: body.body, refs: [{ displayName: 'Member0' }, { displayName: 'Owner' }] });
   });
 
   it('20 concurrent duplicates: one message, one event, every answer the same message', async () => {
@@ -152,6 +164,18 @@ describe('editRoomMessage', () => {
     expect(timeline.items.find((i) => i.seq === message.seq)).toMatchObject({ kind: 'message', message: { body: 'final @owner' }, event: { payload: { body: 'draft' } } });
   });
 
+
+  it('a replayed edit is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
+    const { room, others: [bob] } = await roomWith(1);
+    const message = await post(room.id, bob!, 'draft');
+    const url = `${server.baseUrl}/api/v1/rooms/${room.id}/messages/${message.id}`;
+    const body = { body: 'final, with ünïcödé and @owner', idempotencyKey: 'edit-bytes' };
+    const first = await sendJson(url, 'PATCH', bob!.token, body);
+    expect(first.status).toBe(200);
+    const replay = await sendJson(url, 'PATCH', bob!.token, body);
+    expectByteExactReplay('editRoomMessage', first, replay);
+    expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ id: message.id, body: body.body });
+  });
   it('only the author (403 NOT_MESSAGE_AUTHOR, even the owner), not deleted (409 MESSAGE_DELETED), 404 unknown message', async () => {
     const { owner, room, others: [bob] } = await roomWith(1);
     const message = await post(room.id, bob!, 'mine');

@@ -6,6 +6,7 @@ import { useTestServer } from '../../helpers/server.js';
 import { fieldsOf } from '../../helpers/problems.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { newAdmin, newUser, type TestUser } from '../../helpers/users.js';
+import { expectByteExactReplay, sendJson } from '../../helpers/replays.js';
 
 const server = useTestServer();
 afterEach(async () => { await expectLedgersConsistent(server.platform); });
@@ -53,6 +54,18 @@ describe('creditWallet', () => {
     expect(reused.response?.status).toBe(409);
     expect(reused.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await getWallet(alice.as)).data!.balance).toBe(5);
+  });
+
+  it('a replay is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
+    const alice = await newUser('Alice');
+    const url = `${server.baseUrl}/api/admin/wallets/${alice.user.id}/credits`;
+    const body = { amount: 0.29, reason: 'Bienvenue, crédits offerts ✓', idempotencyKey: randomUUID() };
+    const first = await sendJson(url, 'POST', (await admin()).token, body);
+    expect(first.status).toBe(201);
+    const replay = await sendJson(url, 'POST', (await admin()).token, body);
+    expectByteExactReplay('creditWallet', first, replay);
+    expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ amount: 0.29, balanceAfter: 0.29, description: body.reason });
+    expect((await getWallet(alice.as)).data!.balance).toBe(0.29);
   });
 
   it('credits once for 20 concurrent requests with one key; the others replay the same entry', async () => {
