@@ -89,13 +89,20 @@ describe('a mention runs the agent (local provider)', () => {
       id: run.replyMessageId, bodyFormat: 'markdown', actorDisplayName: 'Research Assistant',
       actorRoleDocumentVersionId: role!.latestVersion.id, actorRoleDocumentVersion: 1,
       runSummary: { runId, status: 'completed', toolCallCount: 3 },
+      branchedFromMessageId: trigger.id, // the message whose mention started the run
     });
+    // Humans' messages branch from nothing.
+    expect(timeline.items.map((i) => i.message).filter((m) => m?.actorKind === 'human').map((m) => m!.branchedFromMessageId)).toEqual([null, null]);
+    expect(trigger.branchedFromMessageId).toBeNull();
     // The role document version's instructions, and what each tool returned, are in the reply.
     expect(reply[0]!.body).toContain('You research launches.');
     expect(reply[0]!.body).toMatch(/read_recent_messages returned \d+ characters; search_messages returned \d+ characters; read_rules returned \d+ characters/);
     const posted = events.find((e) => e.type === 'message.posted' && e.subject.id === run.replyMessageId)!;
     expect(posted.actor).toMatchObject({ kind: 'agent', displayName: 'Research Assistant', roleDocumentVersionId: role!.latestVersion.id });
-    expect(posted.payload).toMatchObject({ runId, bodyFormat: 'markdown' });
+    expect(posted.payload).toMatchObject({ messageId: run.replyMessageId, runId, bodyFormat: 'markdown' });
+    // The events tie the reply to its trigger too: run.queued names the trigger, run.completed the reply.
+    expect(events.find((e) => e.type === 'run.queued')!.payload).toEqual({ runId, participantId: agentId, triggerMessageId: trigger.id });
+    expect(events.find((e) => e.type === 'run.completed')!.payload).toEqual({ runId, participantId: agentId, replyMessageId: run.replyMessageId, toolCallCount: 3 });
 
     const tools = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data!.items;
     expect(tools.map((t) => [t.type, t.payload.toolName])).toEqual([
@@ -117,10 +124,11 @@ describe('a mention runs the agent (local provider)', () => {
     const { room } = await agentRoom(owner, 'local', { name: 'Scout' });
     const second = (await createAgentListing({ body: { name: 'Scribe', model: 'local' }, ...owner.as })).data!;
     await inviteAgent(room.id, owner, second.id);
-    await post(room.id, owner, '@Scout and @Scribe and @Scout again: hello');
+    const trigger = await post(room.id, owner, '@Scout and @Scribe and @Scout again: hello');
     expect(await local.platform.services.rooms.worker.drain()).toBe(2);
     const replies = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...owner.as })).data!.items.filter((i) => i.message?.actorKind === 'agent');
     expect(replies).toHaveLength(2);
+    expect(replies.map((r) => r.message!.branchedFromMessageId)).toEqual([trigger.id, trigger.id]);
     expect(replies[0]!.message!.refs.length).toBeGreaterThan(0); // the replies quote the mentions...
     expect(await local.platform.services.rooms.worker.drain()).toBe(0); // ...and start nothing
     expect(await local.platform.database.knex('room_runs').where('roomId', room.id)).toHaveLength(2);
@@ -202,7 +210,7 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
       return { room: r, agentId: invitation.acceptedParticipantId! };
     })();
     await post(room.id, owner, 'The launch is on Friday');
-    await post(room.id, owner, '@Helper when is the launch?');
+    const trigger = await post(room.id, owner, '@Helper when is the launch?');
     const runId = await runIdOf(room.id, owner);
     const before = fake.requests.length;
     await drain();
@@ -225,6 +233,8 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     ]);
     expectPaired(tools);
     const reply = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items.find((i) => i.message?.id === run.replyMessageId)!.message!;
+    expect(reply).toMatchObject({ branchedFromMessageId: trigger.id, actorKind: 'agent', bodyFormat: 'markdown', runSummary: { runId, status: 'completed', toolCallCount: 2 } });
+    expect(run.triggerMessageId).toBe(trigger.id);
     expect(reply.body).toMatch(/^I checked 2 tool results\. \[call_r0_a\] House rules \(version 1\): \[call_r0_b\] \[\d+\] Owner: @Helper when is the launch\?$/);
   });
 
