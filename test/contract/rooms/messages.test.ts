@@ -33,7 +33,10 @@ describe('postRoomMessage', () => {
     const { data, response } = await postRoomMessage({ path: { room_id: room.id }, body: { body: '@member0 and @OWNER, again @Member0; not @Own', idempotencyKey: 'k1' }, ...bob!.as });
     expect(response?.status).toBe(201);
     expect(response?.headers.get('idempotent-replayed')).toBeNull();
-    expect(data).toMatchObject({ bodyFormat: 'plain_text', actorKind: 'human', actorMembershipId: bob!.user.id, actorDisplayName: 'Member0', editedAt: null, deletedAt: null, runSummary: null });
+    expect(data).toMatchObject({
+      bodyFormat: 'plain_text', actorKind: 'human', actorMembershipId: bob!.user.id, actorDisplayName: 'Member0', editedAt: null, deletedAt: null, runSummary: null,
+      actorRoleDocumentVersion: null, actorRoleDocumentVersionId: null, branchedFromMessageId: null, roomId: room.id, updatedAt: data!.createdAt,
+    });
     expect(data!.refs.map((r) => r.displayName)).toEqual(['Member0', 'Owner']);
     const events = await allEvents(room.id, owner);
     expect(events).toHaveLength(before + 1);
@@ -151,6 +154,7 @@ describe('editRoomMessage', () => {
     expect(edited.response?.status).toBe(200);
     expect(edited.data).toMatchObject({ id: message.id, seq: message.seq, body: 'final @owner', refs: [{ displayName: 'Owner', targetKind: 'human' }] });
     expect(edited.data!.editedAt).not.toBeNull();
+    expect(edited.data).toMatchObject({ updatedAt: edited.data!.editedAt, createdAt: message.createdAt, deletedAt: null });
     const count = (await allEvents(room.id, owner)).length;
     const replay = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'final @owner', idempotencyKey: 'e1' }, ...bob!.as });
     expect(replay.response?.headers.get('idempotent-replayed')).toBe('true');
@@ -164,7 +168,6 @@ describe('editRoomMessage', () => {
     expect(timeline.items.find((i) => i.seq === message.seq)).toMatchObject({ kind: 'message', message: { body: 'final @owner' }, event: { payload: { body: 'draft' } } });
   });
 
-
   it('a replayed edit is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
     const { room, others: [bob] } = await roomWith(1);
     const message = await post(room.id, bob!, 'draft');
@@ -176,6 +179,7 @@ describe('editRoomMessage', () => {
     expectByteExactReplay('editRoomMessage', first, replay);
     expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ id: message.id, body: body.body });
   });
+
   it('only the author (403 NOT_MESSAGE_AUTHOR, even the owner), not deleted (409 MESSAGE_DELETED), 404 unknown message', async () => {
     const { owner, room, others: [bob] } = await roomWith(1);
     const message = await post(room.id, bob!, 'mine');
@@ -228,7 +232,9 @@ describe('deleteRoomMessage', () => {
     expect(byOther.error).toMatchObject({ code: 'NOT_MESSAGE_AUTHOR' });
     const deleted = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...owner.as });
     expect(deleted.response?.status).toBe(200);
-    expect(deleted.data).toMatchObject({ id: message.id, seq: message.seq, body: '', refs: [] });
+    expect(deleted.data).toMatchObject({ id: message.id, seq: message.seq, body: '', refs: [], editedAt: null, createdAt: message.createdAt });
+    expect(deleted.data!.deletedAt).not.toBeNull();
+    expect(deleted.data!.updatedAt).toBe(deleted.data!.deletedAt);
     const count = (await allEvents(room.id, owner)).length;
     const again = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as });
     expect(again.data).toEqual(deleted.data);

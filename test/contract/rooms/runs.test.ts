@@ -58,11 +58,13 @@ function expectPaired(events: RoomToolEvent[]) {
 describe('a mention runs the agent (local provider)', () => {
   it('queued -> running -> completed: the tools, the reply with runSummary, each step an event', async () => {
     const owner = await newUser('Owner');
-    const { room, agentId, role } = await agentRoom(owner, 'local', { role: 'You research launches. Be brief.', rules: 'Be kind. No spoilers.' });
+    const { room, agentId, role, listing } = await agentRoom(owner, 'local', { role: 'You research launches. Be brief.', rules: 'Be kind. No spoilers.' });
     await post(room.id, owner, 'The launch went well');
     const trigger = await post(room.id, owner, '@Research Assistant what did we say about the launch?');
     const runId = await runIdOf(room.id, owner);
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data).toMatchObject({ status: 'queued', startedAt: null, roleDocumentVersionId: null });
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data).toMatchObject({
+      status: 'queued', startedAt: null, completedAt: null, roleDocumentVersionId: null, replyMessageId: null, error: null, toolCallCount: 0, triggerMessageId: trigger.id,
+    });
 
     expect(await local.platform.services.rooms.worker.drain()).toBe(1);
 
@@ -90,6 +92,8 @@ describe('a mention runs the agent (local provider)', () => {
       actorRoleDocumentVersionId: role!.latestVersion.id, actorRoleDocumentVersion: 1,
       runSummary: { runId, status: 'completed', toolCallCount: 3 },
       branchedFromMessageId: trigger.id, // the message whose mention started the run
+      actorKind: 'agent', actorMembershipId: listing.id, // an agent's membership id is its listing id
+      editedAt: null, deletedAt: null, updatedAt: reply[0]!.createdAt,
     });
     // Humans' messages branch from nothing.
     expect(timeline.items.map((i) => i.message).filter((m) => m?.actorKind === 'human').map((m) => m!.branchedFromMessageId)).toEqual([null, null]);
@@ -233,9 +237,27 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     ]);
     expectPaired(tools);
     const reply = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items.find((i) => i.message?.id === run.replyMessageId)!.message!;
-    expect(reply).toMatchObject({ branchedFromMessageId: trigger.id, actorKind: 'agent', bodyFormat: 'markdown', runSummary: { runId, status: 'completed', toolCallCount: 2 } });
-    expect(run.triggerMessageId).toBe(trigger.id);
+    expect(reply).toMatchObject({
+      branchedFromMessageId: trigger.id, actorKind: 'agent', bodyFormat: 'markdown', runSummary: { runId, status: 'completed', toolCallCount: 2 },
+      actorRoleDocumentVersionId: null, actorRoleDocumentVersion: null, // no role
+    });
+    expect(run).toMatchObject({ triggerMessageId: trigger.id, roleDocumentVersionId: null, error: null });
     expect(reply.body).toMatch(/^I checked 2 tool results\. \[call_r0_a\] House rules \(version 1\): \[call_r0_b\] \[\d+\] Owner: @Helper when is the launch\?$/);
+  });
+
+  it('cuts a reply longer than 20000 characters to 20000 and posts it', async () => {
+    const owner = await remoteUser('Owner');
+    const room = await newRoom(owner, 'Long');
+    const listing = (await createAgentListing({ body: { name: 'Talker', model: 'fake-long' }, ...as(owner) })).data!;
+    await inviteAgent(room.id, owner, listing.id);
+    await post(room.id, owner, '@Talker tell me everything');
+    const runId = await runIdOf(room.id, owner);
+    await drain();
+    const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
+    expect(run).toMatchObject({ status: 'completed' });
+    const reply = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items.find((i) => i.message?.id === run.replyMessageId)!.message!;
+    expect(reply.body).toHaveLength(20_000);
+    expect(reply.body).toMatch(/^Lx+$/);
   });
 
   it(`caps tool calls per run (a call past the cap is tool.failed) and asks for an answer after ${4} rounds`, async () => {
