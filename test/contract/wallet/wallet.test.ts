@@ -20,6 +20,9 @@ describe('getWallet', () => {
     const { data, response } = await getWallet(alice.as);
     expect(response?.status).toBe(200);
     expect(data).toMatchObject({ balance: 0, currency: 'credits' });
+    // No entries: updatedAt is when the wallet was created (at sign-up, before this read).
+    expect(Date.parse(data!.updatedAt)).toBeLessThanOrEqual(Date.now());
+    expect((await getWallet(alice.as)).data!.updatedAt).toBe(data!.updatedAt);
     expect((await getWallet({})).response?.status).toBe(401);
     expect((await getWallet({ query: { user: 'x' } as never, ...alice.as })).response?.status).toBe(400);
   });
@@ -37,6 +40,8 @@ describe('creditWallet', () => {
     }
     expect((await getWallet(alice.as)).data!.balance).toBe(101.74);
     const ledger = (await listLedgerEntries({ query: { limit: 2 }, ...alice.as })).data!;
+    // updatedAt is the time of the newest ledger entry.
+    expect((await getWallet(alice.as)).data!.updatedAt).toBe(ledger.entries[0]!.createdAt);
     expect(ledger).toMatchObject({ total: 5, page: 1, totalPages: 3 });
     expect(ledger.entries.map((e) => [e.amount, e.balanceAfter])).toEqual([[100, 101.74], [0.2, 1.74]]);
   });
