@@ -1,7 +1,8 @@
 // Auth: API keys: create (shown once), list, delete (revokes), per-user privacy and the active-key limit.
 import { describe, expect, it } from 'vitest';
-import { apiKey, createApiKey, deleteApiKey, getSession, listApiKeys } from '@platform/client';
-import { useTestServer } from '../../helpers/server.js';
+import { apiKey, createApiKey, createPlatformClient, deleteApiKey, getSession, listApiKeys } from '@platform/client';
+import { ManualClock } from '../../../src/platform/clock.js';
+import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
 import { newUser } from '../../helpers/users.js';
 
 useTestServer();
@@ -57,6 +58,25 @@ describe('API keys', () => {
     expect(tooLong.error).toMatchObject({ errors: [{ field: 'expiresInDays', message: 'must be at most 365' }] });
     expect((await createApiKey({ body: { name: 'k'.repeat(2_000_000) }, ...alice.as })).response?.status).toBe(413);
     expect((await listApiKeys({ ...alice.as, query: { page: 2 } as never })).response?.status).toBe(400);
+  });
+
+  it('lists active keys only: an expired key is no longer listed (nor accepted)', async () => {
+    const clock = new ManualClock(new Date());
+    const server = await startTestServer({}, { clock });
+    try {
+      const c = createPlatformClient({ baseUrl: server.baseUrl });
+      watchClient(c);
+      const alice = await newUser('Alice', { client: c });
+      const short = (await createApiKey({ body: { name: 'short', expiresInDays: 1 }, ...alice.as })).data!;
+      clock.advance(1000);
+      const long = (await createApiKey({ body: { name: 'long', expiresInDays: 2 }, ...alice.as })).data!;
+      expect((await listApiKeys(alice.as)).data!.apiKeys.map((k) => k.id)).toEqual([long.id, short.id]);
+      clock.set(new Date(Date.parse(short.expiresAt!)));
+      expect((await listApiKeys(alice.as)).data!.apiKeys.map((k) => k.id)).toEqual([long.id]);
+      expect((await getSession({ auth: apiKey(short.key), client: c })).response?.status).toBe(401);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('allows 25 active keys, even when 30 are requested at once (409 API_KEY_LIMIT for the rest)', async () => {

@@ -46,7 +46,7 @@ describe('createRoomInvitation', () => {
     const role = (await createAgentRoleDocument({ body: { displayName: 'Analyst', body: 'Cite sources.' }, ...alice.as })).data!;
     const own = (await createAgentListing({ body: { name: 'Mine', model: 'gpt-4o' }, ...alice.as })).data!;
     const mine = await inviteAgent(room.id, alice, own.id, role.id);
-    expect(mine).toMatchObject({ status: 'accepted', roleDocumentId: role.id, inviteeKind: 'agent' });
+    expect(mine).toMatchObject({ status: 'accepted', roleDocumentId: role.id, inviteeKind: 'agent', respondedAt: mine.createdAt });
     const participants = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items;
     expect(participants.find((p) => p.id === mine.acceptedParticipantId)).toMatchObject({ participantKind: 'agent', membershipId: own.id, displayName: 'Mine', agentEnabled: true, roleDocumentId: role.id });
     const theirs = (await createAgentListing({ body: { name: 'Theirs', model: 'gpt-4o' }, ...dave.as })).data!;

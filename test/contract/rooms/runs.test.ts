@@ -295,6 +295,7 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
     expect(run).toMatchObject({ status: 'failed', replyMessageId: null });
     expect(run.error).toMatch(error);
+    expect(Date.parse(run.completedAt!)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!)); // started, then ended
     const events = (await listRoomEvents({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items;
     expect(events.at(-1)).toMatchObject({ type: 'run.failed', payload: { runId, error: run.error } });
     expect(events.filter((e) => e.type === 'message.posted')).toHaveLength(1);
@@ -315,7 +316,8 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     await archiveRoom({ path: { room_id: room.id }, ...as(owner) });
     await draining;
     const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
-    expect(run).toMatchObject({ status: 'cancelled', replyMessageId: null });
+    expect(run).toMatchObject({ status: 'cancelled', replyMessageId: null, error: null });
+    expect(Date.parse(run.completedAt!)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!)); // cancelled while running: it had started
     const events = (await listRoomEvents({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items;
     expect(events.filter((e) => e.type.startsWith('run.')).map((e) => e.type)).toEqual(['run.queued', 'run.started', 'run.cancelled']);
     expect(events.filter((e) => e.type === 'message.posted')).toHaveLength(1);
