@@ -222,6 +222,12 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
       kind: 'agent', userId: alice.user.id, status: 'available', description: 'Answers in haiku', roleDocumentId: role.id, version: 2, profilePictureUrl: null,
     });
     expect(data!.items.find((c) => c.membershipId === plain.id)).toMatchObject({ kind: 'agent', description: null, roleDocumentId: null, version: null });
+    // The role of the last time only: joined since without a role, Zed bot is suggested without one.
+    const third = await newRoom(alice, 'Third');
+    clock.advance(1000);
+    await inviteAgent(third.id, alice, listing.id, null);
+    expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find((c) => c.membershipId === listing.id))
+      .toMatchObject({ roleDocumentId: null, version: null });
     expect(data!.items.findIndex((c) => c.kind === 'agent')).toBe(1);
     await inviteHuman(room.id, alice, bob);
     expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find((c) => c.membershipId === bob.user.id)!.status).toBe('invited');
