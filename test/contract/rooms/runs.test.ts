@@ -116,6 +116,7 @@ describe('a mention runs the agent (local provider)', () => {
     ]);
     expectPaired(tools);
     expect(tools[0]!.payload).toMatchObject({ runId, roomId: room.id, roomParticipantId: agentId, roleDocumentVersionId: role!.latestVersion.id, linkedRunIds: [] });
+    for (const t of tools) expect([t.schemaVersion, t.payload.status, t.createdAt]).toEqual([1, t.type.slice('tool.'.length), events.find((e) => e.seq === t.seq)!.createdAt]);
     // Paging forward by seq.
     const first = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, query: { limit: 4 }, ...owner.as })).data!.items;
     const rest = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, query: { afterSeq: first.at(-1)!.seq, limit: 4 }, ...owner.as })).data!.items;
