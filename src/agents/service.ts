@@ -14,14 +14,23 @@ import { toAgentListing } from './wire.js';
 /** What another area does, in the delete's transaction, when a listing it uses by id is deleted. */
 export type ListingDeleteHook = (trx: Transaction, listingId: string) => Promise<void>;
 
+/** What another area does, in the update's transaction, when a listing it uses becomes public or private. */
+export type ListingVisibilityHook = (trx: Transaction, listing: { id: string; ownerId: string; isPublic: boolean }) => Promise<void>;
+
 export class AgentListingsService {
   private readonly deleteHooks: ListingDeleteHook[] = [];
+  private readonly visibilityHooks: ListingVisibilityHook[] = [];
 
   constructor(private readonly db: Knex, private readonly clock: Clock) {}
 
   /** Registers a hook run by `delete` in its transaction, before the row goes (src/services.ts wires them). */
   onDelete(hook: ListingDeleteHook): void {
     this.deleteHooks.push(hook);
+  }
+
+  /** Registers a hook run by `update` in its transaction when `isPublic` changes (src/services.ts wires them). */
+  onVisibilityChange(hook: ListingVisibilityHook): void {
+    this.visibilityHooks.push(hook);
   }
 
   async list(principal: Principal, query: { mine: boolean; search?: string; page: number; limit: number }): Promise<T.AgentListingList> {
@@ -61,9 +70,12 @@ export class AgentListingsService {
 
   async update(principal: Principal, id: string, input: T.AgentListingUpdateRequest, trx?: Transaction): Promise<T.AgentListing> {
     return inTransaction(this.db, trx, async (t) => {
-      await this.ownedForUpdate(t, principal, id);
+      const before = await this.ownedForUpdate(t, principal, id);
       const patch = { ...input, ...(input.name !== undefined ? { name: input.name.trim() } : {}), updatedAt: this.clock.now() };
       const row = await AgentListing.query(t).patchAndFetchById(id, patch);
+      if (row.isPublic !== before.isPublic) {
+        for (const hook of this.visibilityHooks) await hook(t, { id: row.id, ownerId: row.ownerId, isPublic: row.isPublic });
+      }
       return toAgentListing(row, principal.user.id);
     });
   }

@@ -102,13 +102,15 @@ export class AuthService implements Authenticator {
 
   async createApiKey(principal: Principal, input: T.ApiKeyCreateRequest & { expiresInDays: number }, trx?: Transaction): Promise<T.ApiKeyCreated> {
     const { key, prefix } = newApiKey();
-    const expiresAt = new Date(this.clock.now().getTime() + input.expiresInDays * DAY_MS);
+    // One instant for both, so expiresAt is exactly createdAt plus expiresInDays days (as the contract says).
+    const createdAt = this.clock.now();
+    const expiresAt = new Date(createdAt.getTime() + input.expiresInDays * DAY_MS);
     return inTransaction(this.db, trx, async (t) => {
       // Lock the user so concurrent creations cannot both pass the limit.
       await User.query(t).findById(principal.user.id).forUpdate();
       const active = await this.activeKeys(ApiKey.query(t).where('userId', principal.user.id)).resultSize();
       if (active >= MAX_ACTIVE_API_KEYS) throw apiKeyLimit();
-      const row = await ApiKey.query(t).insertAndFetch({ userId: principal.user.id, name: input.name.trim(), prefix, keyHash: hashToken(key), expiresAt });
+      const row = await ApiKey.query(t).insertAndFetch({ userId: principal.user.id, name: input.name.trim(), prefix, keyHash: hashToken(key), createdAt, expiresAt });
       return { ...toApiKey(row), key };
     });
   }

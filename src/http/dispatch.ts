@@ -95,13 +95,16 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
           const first = await call(request, ctx.inTransaction(trx));
           // Checked before it is stored: a reply that violates the contract must not be replayed for a day.
           checkResponse(deps, meta, first.status, first.body, v.responses[first.status], ctx);
-          result = first;
-          return { status: first.status, body: first.body };
+          if (first.stream || isBinary(meta, first.status)) throw new Error(`${meta.operationId}: an idempotent operation answers JSON, not a stream or bytes`);
+          // The answer's bytes are made here, once: the same text is sent now and stored for every replay.
+          return { status: first.status, ...(first.headers ? { headers: first.headers } : {}), body: first.body === undefined ? undefined : serializeJson(first.body) };
         });
-        result = outcome.replayed ? { status: outcome.status, body: outcome.body, headers: { 'Idempotent-Replayed': 'true' } } : result!;
-      } else {
-        result = await call(request, ctx);
+        const headers = outcome.replayed ? { ...outcome.headers, 'Idempotent-Replayed': 'true' } : outcome.headers;
+        if (headers) koa.set(headers);
+        writeSerialized(koa, meta, outcome.status, outcome.body);
+        return;
       }
+      result = await call(request, ctx);
     } catch (error) {
       await deps.rateLimits.rejected(meta, validated, clientIp, error);
       throw error;
@@ -114,20 +117,34 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
         { keepAliveMs: deps.config.sseKeepAliveMs });
       return;
     }
-    if (!meta.idempotency) checkResponse(deps, meta, result.status, result.body, v.responses[result.status], ctx);
-    koa.status = result.status;
-    if (result.body === undefined) {
-      koa.body = null;
-    } else if (isBinary(meta, result.status)) {
+    checkResponse(deps, meta, result.status, result.body, v.responses[result.status], ctx);
+    if (result.body !== undefined && isBinary(meta, result.status)) {
       const { contentType, data } = result.body as BinaryBody;
+      koa.status = result.status;
       koa.body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       koa.type = contentType;
-    } else {
-      // Serialized here, once: an object body is stringified by koa-compress's size check and again by Koa.
-      koa.type = meta.contentTypes[result.status] ?? 'application/json';
-      koa.body = JSON.stringify(result.body);
+      return;
     }
+    writeSerialized(koa, meta, result.status, result.body === undefined ? undefined : serializeJson(result.body));
   };
+}
+
+/**
+ * A JSON body's text: the one serialization of every JSON answer (and of the text an idempotent operation stores
+ * for its replays). Serialized once: an object body would be stringified by koa-compress's size check and
+ * again by Koa.
+ */
+const serializeJson = (body: unknown): string => JSON.stringify(body);
+
+/** Writes a status and an already serialized JSON body (or none) with the type the operation documents for it. */
+function writeSerialized(koa: Koa.Context, meta: OperationMeta, status: number, text: string | undefined): void {
+  koa.status = status;
+  if (text === undefined) {
+    koa.body = null;
+    return;
+  }
+  koa.type = meta.contentTypes[status] ?? 'application/json';
+  koa.body = text;
 }
 
 type ContextFields = Omit<RequestContext, 'log'> & { trx?: Transaction };

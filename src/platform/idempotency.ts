@@ -1,7 +1,8 @@
 // The idempotency facility, for every operation the contract marks `x-idempotency` (the HTTP pipeline applies
 // it; services only see the transaction it opens). A key is scoped to (principal, operation, target) and
 // claimed by inserting its row in the same transaction as the effect:
-// - first request: the insert succeeds, the effect runs in that transaction, its status and body are stored;
+// - first request: the insert succeeds, the effect runs in that transaction, its status, headers and body are
+//   stored; the body as the text that was sent (serialized once, by the pipeline), so a replay is the same bytes;
 // - a concurrent duplicate: its insert waits on the primary key until the first commits (then it conflicts and
 //   replays what was stored) or rolls back (then it claims the key and runs the effect itself);
 // - a later duplicate: conflicts at once and replays; with a different request it is a 409.
@@ -21,9 +22,16 @@ export interface IdempotencyScope {
   key: string;
 }
 
+/** An answer as it is sent, and as a replay sends it again. */
 export interface StoredResult {
   status: number;
-  body: unknown;
+  /** The response headers the handler set (the ones its response documents), written again on a replay. */
+  headers?: Record<string, string | string[]>;
+  /**
+   * The body exactly as written to the client (JSON text, serialized once by the pipeline), or undefined for
+   * none. Stored as text and replayed without parsing: a replay is byte for byte the first answer.
+   */
+  body: string | undefined;
 }
 
 export const DEFAULT_RETENTION_MS = 24 * 3600 * 1000;
@@ -59,14 +67,18 @@ export class IdempotencyFacility {
         [scope.principalId, scope.operationId, scope.target, scope.key, hash, this.clock.now()],
       );
       if (rowsOf(claimed).length === 0) {
-        const stored = await trx('idempotency_keys').where(scope).first<{ requestHash: string; status: number; body: unknown }>('requestHash', 'status', 'body');
+        const stored = await trx('idempotency_keys').where(scope)
+          .first<{ requestHash: string; status: number; headers: Record<string, string | string[]> | null; body: string | null }>('requestHash', 'status', 'headers', 'body');
         if (!stored) throw new Error('idempotency key vanished between conflict and read');
         if (stored.requestHash !== hash) throw keyReused();
-        return { status: stored.status, body: stored.body ?? undefined, replayed: true };
+        return { status: stored.status, ...(stored.headers ? { headers: stored.headers } : {}), body: stored.body ?? undefined, replayed: true };
       }
       const result = await effect(trx);
-      await trx('idempotency_keys').where(scope)
-        .update({ status: result.status, body: result.body === undefined ? null : JSON.stringify(result.body) });
+      await trx('idempotency_keys').where(scope).update({
+        status: result.status,
+        headers: result.headers && Object.keys(result.headers).length ? JSON.stringify(result.headers) : null,
+        body: result.body ?? null,
+      });
       return { ...result, replayed: false };
     });
   }

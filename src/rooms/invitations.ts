@@ -196,17 +196,21 @@ export class InvitationsService {
     };
   }
 
-  /** For each listing, the role it had when it last joined a room the caller is in, with that document's latest version. */
-  private async lastRoles(db: Db, userId: string, listingIds: string[]): Promise<Map<string, { documentId: string; version: number }>> {
+  /**
+   * For each listing, the role it had the last time it joined a room the caller is in (none, if it had none
+   * then), with that document's latest version.
+   */
+  private async lastRoles(db: Db, userId: string, listingIds: string[]): Promise<Map<string, { documentId: string; version: number } | null>> {
     if (listingIds.length === 0) return new Map();
     const rows = await RoomParticipant.query(db).alias('a')
       .join('room_participants as me', (j) => j.on('me.roomId', 'a.roomId').andOnVal('me.participantKind', 'human').andOnVal('me.membershipId', userId))
-      .join('room_documents as d', 'd.id', 'a.roleDocumentId')
+      .leftJoin('room_documents as d', 'd.id', 'a.roleDocumentId')
       .whereIn('a.membershipId', listingIds).where('a.participantKind', 'agent')
-      .select('a.membershipId', 'a.roleDocumentId', 'd.latestVersion').orderBy('a.joinedAt', 'desc');
-    const roles = new Map<string, { documentId: string; version: number }>();
-    for (const r of rows as Array<RoomParticipant & { latestVersion: number }>) {
-      if (!roles.has(r.membershipId)) roles.set(r.membershipId, { documentId: r.roleDocumentId!, version: r.latestVersion });
+      .select('a.membershipId', 'a.roleDocumentId', 'd.latestVersion').orderBy([{ column: 'a.joinedAt', order: 'desc' }, { column: 'a.id', order: 'desc' }]);
+    const roles = new Map<string, { documentId: string; version: number } | null>();
+    for (const r of rows as Array<RoomParticipant & { latestVersion: number | null }>) {
+      if (roles.has(r.membershipId)) continue;
+      roles.set(r.membershipId, r.roleDocumentId ? { documentId: r.roleDocumentId, version: r.latestVersion! } : null);
     }
     return roles;
   }

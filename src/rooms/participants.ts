@@ -157,6 +157,20 @@ export class ParticipantsService {
     await RoomParticipant.query(t).where({ participantKind: 'agent', membershipId: listingId }).patch({ agentEnabled: false });
   }
 
+  /**
+   * An agent listing became public or private (called by AgentListingsService.update, in its transaction): its
+   * participants are `agentEnabled` exactly where the room's owner may use it (it is public, or theirs).
+   * Rows whose flag changes get a new `updatedAt`.
+   */
+  async agentListingVisibilityChanged(t: Transaction, listing: { id: string; ownerId: string; isPublic: boolean }): Promise<void> {
+    const usable = listing.isPublic
+      ? t.raw('true')
+      : t.raw('exists (select 1 from rooms r where r.id = room_participants.room_id and r.owner_id = ?)', [listing.ownerId]);
+    await RoomParticipant.query(t).where({ participantKind: 'agent', membershipId: listing.id })
+      .whereRaw('agent_enabled is distinct from (?)', [usable])
+      .patch({ agentEnabled: usable as never, updatedAt: this.clock.now() });
+  }
+
   private async find(t: Transaction, roomId: string, participantId: string): Promise<RoomParticipant> {
     const participant = await RoomParticipant.query(t).findOne({ id: participantId, roomId });
     if (!participant) throw participantNotFound();

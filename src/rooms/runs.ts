@@ -144,7 +144,7 @@ export class RunsQueue {
       await RoomMessage.query(t).insert({
         id, roomId: run.roomId, seq: event.seq, participantId: agent.id, actorKind: 'agent', actorMembershipId: agent.membershipId,
         actorDisplayName: agent.displayName, actorRoleDocumentVersionId: roleVersion?.id ?? null, actorRoleDocumentVersion: roleVersion?.version ?? null,
-        body, bodyFormat: 'markdown', refs, branchedFromMessageId: null, runSummary, editedAt: null, deletedAt: null, createdAt: now, updatedAt: now,
+        body, bodyFormat: 'markdown', refs, branchedFromMessageId: run.triggerMessageId, runSummary, editedAt: null, deletedAt: null, createdAt: now, updatedAt: now,
       });
       await RoomRun.query(t).findById(run.id).patch({ status: 'completed', replyMessageId: id, completedAt: now, updatedAt: now });
       await this.log.append(t, run.roomId, {

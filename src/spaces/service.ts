@@ -105,6 +105,9 @@ export class SpacesService {
       if (session.status === 'ended') throw sessionEnded();
 
       const existing = await SpaceParticipant.query(t).findOne({ sessionId, userId: principal.user.id, agentId });
+      // Read before the patch below, which updates `existing` in place.
+      const changed = !existing || !existing.isConnected || (input.role !== undefined && input.role !== existing.role)
+        || (input.controlMode !== undefined && input.controlMode !== existing.controlMode);
       let participant: SpaceParticipant;
       if (existing) {
         participant = await existing.$query(t).patchAndFetch({
@@ -118,9 +121,10 @@ export class SpacesService {
           sessionId, userId: principal.user.id, agentId, role: input.role ?? 'player', controlMode: input.controlMode ?? 'human', isConnected: true,
         });
       }
-      if (session.status === 'waiting' && (await this.connectedCount(t, sessionId)) >= 2) {
-        await session.$query(t).patch({ status: 'active', updatedAt: new Date() });
-      }
+      // When the participants changed (one joined, reconnected, or changed role or control), the session's
+      // updatedAt moves, with its status.
+      const activates = session.status === 'waiting' && (await this.connectedCount(t, sessionId)) >= 2;
+      if (changed || activates) await session.$query(t).patch({ ...(activates ? { status: 'active' as const } : {}), updatedAt: new Date() });
       return { created: !existing, participant: toParticipant(participant) };
     });
   }
@@ -131,8 +135,10 @@ export class SpacesService {
       const participant = await SpaceParticipant.query(t).findOne({ sessionId, userId: principal.user.id, agentId: input.agentId ?? null });
       if (!participant) throw notParticipant();
       if (session.status === 'ended' || !participant.isConnected) return;
-      await participant.$query(t).patch({ isConnected: false, updatedAt: new Date() });
-      if ((await this.connectedCount(t, sessionId)) === 0) await session.$query(t).patch({ status: 'ended', updatedAt: new Date() });
+      const now = new Date();
+      await participant.$query(t).patch({ isConnected: false, updatedAt: now });
+      const ends = (await this.connectedCount(t, sessionId)) === 0;
+      await session.$query(t).patch({ ...(ends ? { status: 'ended' as const } : {}), updatedAt: now });
     });
   }
 

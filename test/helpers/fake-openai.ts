@@ -8,6 +8,7 @@
 //   fake-slow                   a first chunk only after `slowMs`
 //   fake-paced                  every chunk `paceMs` after the one before (a reply that takes a while)
 //   fake-silent                 headers, then nothing (never a chunk)
+//   fake-long                   25,000 characters (`L` then `x`s) in chunks of 1,000, then [DONE]
 //   fake-429 / fake-500         that status before the first byte
 //   fake-tools                  given tools and no tool results yet: asks for read_rules and search_messages
 //                               (streamed as tool_call fragments); given the results: answers quoting them
@@ -103,6 +104,11 @@ export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: numbe
     if (model === 'fake-silent') return; // never answers; the platform's timeout must end it
     if (model === 'fake-empty') { res.end('data: [DONE]\n\n'); return; }
     if (model === 'fake-blank') { res.write(chunkLine('  ')); res.write(chunkLine('\n ')); res.end('data: [DONE]\n\n'); return; }
+    if (model === 'fake-long') {
+      for (let i = 0; i < 25 && !res.destroyed; i++) res.write(chunkLine(`${i === 0 ? 'L' : 'x'}${'x'.repeat(999)}`));
+      if (!res.destroyed) res.end('data: [DONE]\n\n');
+      return;
+    }
     if (model === 'fake-slow') await new Promise((resolve) => setTimeout(resolve, options.slowMs ?? 2000));
     const words = FAKE_REPLY.split(/(?<= )/);
     for (const [i, word] of words.entries()) {

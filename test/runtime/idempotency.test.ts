@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
 import { IdempotencyFacility, requestHash, type IdempotencyScope } from '../../src/platform/idempotency.js';
+import * as textBody from '../../src/platform/migrations/20261228120000_idempotency_text_body.js';
+import { freshDatabase } from '../helpers/database.js';
 import { useServices } from '../helpers/services.js';
 
 const clock = new ManualClock(new Date('2026-12-01T10:00:00Z'));
@@ -13,10 +15,10 @@ const ctx = useServices(clock);
 const scope = (key: string, target = 'target-1'): IdempotencyScope => ({ principalId: ctx.alice.user.id, operationId: 'createSpace', target, key });
 const spacesNamed = async (name: string) => Number((await ctx.db.database.knex('spaces').where({ name }).count<{ count: string }[]>({ count: '*' }))[0]!.count);
 
-/** The effect under test: creating a space, in the facility's transaction. */
+/** The effect under test: creating a space, in the facility's transaction; its answer serialized as the pipeline does. */
 const createSpace = (name: string) => async (trx: Parameters<Parameters<IdempotencyFacility['run']>[2]>[0]) => {
   const space = await ctx.services.spaces.create(ctx.alice, { name }, trx);
-  return { status: 201, body: space };
+  return { status: 201, body: JSON.stringify(space) };
 };
 
 describe('IdempotencyFacility', () => {
@@ -74,6 +76,37 @@ describe('IdempotencyFacility', () => {
     clock.advance(2 * 60_000);
     expect(await ctx.services.idempotency.purgeExpired()).toBeGreaterThan(0);
     expect((await ctx.services.idempotency.run(scope('k-kept'), hash, createSpace('Kept'))).replayed).toBe(false);
+  });
+
+  it('replays the stored text byte for byte (keys in their order, spacing, escapes) and the handler\'s headers', async () => {
+    const hash = requestHash({ body: { name: 'Bytes' } });
+    const text = '{"zeta":1,"alpha":"caf\\u00e9 \\/ é","nested":{"b":[1.50,2e0],"a":null},"id":"x"}';
+    const effect = async () => ({ status: 201, headers: { Location: '/somewhere' }, body: text });
+    const first = await ctx.services.idempotency.run(scope('k-bytes'), hash, effect);
+    const again = await ctx.services.idempotency.run(scope('k-bytes'), hash, effect);
+    expect(first).toEqual({ status: 201, headers: { Location: '/somewhere' }, body: text, replayed: false });
+    expect(again).toEqual({ status: 201, headers: { Location: '/somewhere' }, body: text, replayed: true });
+    expect(again.body).toBe(text);
+    const bodyless = await ctx.services.idempotency.run(scope('k-bodyless'), hash, async () => ({ status: 204, body: undefined }));
+    expect(await ctx.services.idempotency.run(scope('k-bodyless'), hash, async () => ({ status: 204, body: undefined })))
+      .toEqual({ ...bodyless, replayed: true });
+  });
+
+  it('still replays a key stored before bodies were kept as text: the migration turns its jsonb value into text', async () => {
+    const db = await freshDatabase();
+    try {
+      const knex = db.database.knex;
+      await textBody.down(knex);
+      const old = scope('k-old-row');
+      const hash = requestHash({ body: { name: 'Old row' } });
+      await knex('idempotency_keys').insert({ ...old, requestHash: hash, status: 201, body: JSON.stringify({ name: 'Old row', id: 's-1' }), createdAt: clock.now() });
+      await textBody.up(knex);
+      const facility = new IdempotencyFacility(knex, clock);
+      const replayed = await facility.run(old, hash, async () => { throw new Error('no second effect'); });
+      expect(replayed).toEqual({ status: 201, body: '{"id": "s-1", "name": "Old row"}', replayed: true });
+    } finally {
+      await db.drop();
+    }
   });
 
   it('hashes requests by content, whatever the order of their keys', () => {

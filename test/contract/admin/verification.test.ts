@@ -69,6 +69,9 @@ describe('reviewVerificationRequest', () => {
     const creator = await newUser('Creator');
     const id = await officialOf(creator);
     const requestId = (await requestVerification({ path: { id }, body: {}, ...creator.as })).data!.requestId;
+    // Nothing given: the business fields are null.
+    const [pending] = (await listVerificationRequests({ query: { status: 'pending' }, ...(await admin()).as })).data!.requests.filter((r) => r.id === requestId);
+    expect(pending).toMatchObject({ businessName: null, businessRegistration: null, documentsUrl: null, reviewerNotes: null, reviewedAt: null });
     const results = await Promise.all([
       reviewVerificationRequest({ path: { id: requestId }, body: { status: 'rejected' }, ...(await admin()).as }),
       reviewVerificationRequest({ path: { id: requestId }, body: { status: 'approved' }, ...(await admin()).as }),
@@ -76,6 +79,9 @@ describe('reviewVerificationRequest', () => {
     expect(results.map((r) => r.response?.status).sort()).toEqual([200, 409]);
     const won = results[0]!.response?.status === 200 ? 'rejected' : 'approved';
     expect((await getCommunity({ path: { id } })).data!.isVerified).toBe(won === 'approved');
+    const [reviewed] = (await listVerificationRequests({ query: { status: won }, ...(await admin()).as })).data!.requests.filter((r) => r.id === requestId);
+    expect(reviewed).toMatchObject({ status: won, reviewerNotes: null }); // notes left out: stored as null
+    expect(reviewed!.reviewedAt).not.toBeNull();
     if (won === 'rejected') expect((await requestVerification({ path: { id }, body: {}, ...creator.as })).response?.status).toBe(201);
   });
 

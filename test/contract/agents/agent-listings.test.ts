@@ -24,6 +24,7 @@ describe('createAgentListing', () => {
     const { data, response } = await createAgentListing({ body: { name: ' Trivia Host ', model: 'gpt-4o-mini' }, ...alice.as });
     expect(response?.status).toBe(201);
     expect(data).toMatchObject({ ownerId: alice.user.id, name: 'Trivia Host', model: 'gpt-4o-mini', description: null, avatarUrl: null, instructions: null, isPublic: true });
+    expect(data!.updatedAt).toBe(data!.createdAt); // until the first update
     expect((await listing(alice, { instructions: 'Secret prompt' })).instructions).toBe('Secret prompt');
   });
 
@@ -39,7 +40,7 @@ describe('createAgentListing', () => {
     const { error, response } = await createAgentListing({ body: body as never, ...alice.as });
     expect(response?.status).toBe(400);
     expect(fieldsOf(error)).toContain(field);
-    expect((await listAgentListings({ query: { mine: true }, ...alice.as })).data!.total).toBe(0);
+    expect((await listAgentListings({ query: { mine: true }, ...alice.as })).data).toEqual({ listings: [], total: 0, page: 1, totalPages: 0 });
   });
 
   it('needs a caller (401) and a body under 1 MB (413)', async () => {
@@ -79,7 +80,7 @@ describe('listAgentListings and getAgentListing', () => {
     expect(page1.data).toMatchObject({ total: 5, page: 1, totalPages: 3 });
     expect(page1.data!.listings.map((l) => l.name)).toEqual(['Carol 4', 'Carol 3']);
     const past = await listAgentListings({ query: { mine: true, limit: 2, page: 9 }, ...carol.as });
-    expect(past.data).toMatchObject({ listings: [], total: 5 });
+    expect(past.data).toMatchObject({ listings: [], total: 5, page: 9, totalPages: 3 });
   });
 
   it('refuses a limit above 50, unknown parameters and bad ids (400), and anonymous callers (401)', async () => {
@@ -100,6 +101,7 @@ describe('updateAgentListing', () => {
     expect(response?.status).toBe(200);
     expect(data).toMatchObject({ name: made.name, model: made.model, description: 'new', avatarUrl: null, instructions: 'Be brief.' });
     expect(Date.parse(data!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(made.updatedAt));
+    expect(data!.createdAt).toBe(made.createdAt);
   });
 
   it('lets only the owner change it: 403 for another user\'s public listing, 404 for a private one or an unknown id', async () => {

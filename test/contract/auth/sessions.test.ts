@@ -24,7 +24,8 @@ describe('credentials', () => {
     for (const [options, method] of ways) {
       const { data, response } = await getSession(options);
       expect(response?.status, JSON.stringify(options)).toBe(200);
-      expect(data).toMatchObject({ user: { id: alice.user.id }, authMethod: method, isAdmin: false });
+      // expiresAt: the session's end for a session token, the key's expiresAt for an API key.
+      expect(data).toMatchObject({ user: { id: alice.user.id }, authMethod: method, isAdmin: false, expiresAt: method === 'session' ? alice.expiresAt : key.expiresAt });
     }
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addCommunityAgent, createAgentListing, createCommunity, deleteCommunity, getCommunity, joinCommunity,
-  listCommunityAgents, listCommunityMessages, removeCommunityAgent, sendCommunityMessage, updateCommunity,
+  listCommunityAgents, listCommunityMessages, removeCommunityAgent, sendCommunityMessage, updateAgentListing, updateCommunity,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -26,6 +26,15 @@ describe('community agents', () => {
     expect((await addCommunityAgent({ path: { id }, body: { listingId: bobs.id }, ...alice.as })).data).toEqual({ success: true });
     const agents = (await listCommunityAgents({ path: { id } })).data!.agents;
     expect(agents.map((a) => [a.agentName, a.model])).toEqual([['Mine', 'gpt-4o'], ['Bobs', 'gpt-4o']]);
+    expect(agents[0]).toMatchObject({ listingId: mine.id, avatarUrl: null, description: null });
+    expect(agents[0]!.id).not.toBe(mine.id); // the link's id, not the listing's
+    expect(Date.parse(agents[0]!.addedAt)).toBeLessThanOrEqual(Date.parse(agents[1]!.addedAt));
+    // Name, avatar, description and model are read from the listing: they follow its changes.
+    await updateAgentListing({ path: { id: bobs.id }, body: { name: 'Bobs v2', model: 'gpt-4o-mini', description: 'Better', avatarUrl: 'https://img.example.net/b.png' }, ...bob.as });
+    expect((await listCommunityAgents({ path: { id } })).data!.agents[1]).toMatchObject({
+      listingId: bobs.id, agentName: 'Bobs v2', model: 'gpt-4o-mini', description: 'Better', avatarUrl: 'https://img.example.net/b.png', addedAt: agents[1]!.addedAt,
+    });
+    await updateAgentListing({ path: { id: bobs.id }, body: { name: 'Bobs' }, ...bob.as });
 
     await updateCommunity({ path: { id }, body: { defaultAgentListingId: mine.id }, ...alice.as });
     expect((await removeCommunityAgent({ path: { id, listing_id: mine.id }, ...alice.as })).data).toEqual({ success: true });
@@ -36,6 +45,7 @@ describe('community agents', () => {
       'Mine was removed from the community\'s agents.', 'Bobs joined the community as an agent.', 'Mine joined the community as an agent.',
     ]);
     expect(notices.every((m) => m.userId === null && m.agentListingId === null)).toBe(true);
+    for (const m of notices) expect(m).toMatchObject({ userName: null, userImage: null, agentName: null, ttsAudioUrl: null });
   });
 
   it('refuses duplicates (409), hidden or unknown listings (404), non-creators (403), archived (409)', async () => {
@@ -74,7 +84,7 @@ describe('community messages', () => {
     await joinCommunity({ path: { id }, ...bob.as });
     const sent = await sendCommunityMessage({ path: { id }, body: { content: 'Hello!' }, ...bob.as });
     expect(sent.response?.status).toBe(201);
-    expect(sent.data).toMatchObject({ userId: bob.user.id, content: 'Hello!', messageType: 'text', userName: 'Bob', agentListingId: null, agentName: null, ttsAudioUrl: null });
+    expect(sent.data).toMatchObject({ userId: bob.user.id, content: 'Hello!', messageType: 'text', userName: 'Bob', userImage: null, agentListingId: null, agentName: null, ttsAudioUrl: null });
     // Many messages at once: createdAt stays strictly increasing, so the cursor never skips or repeats one.
     await Promise.all(Array.from({ length: 30 }, (_, i) => sendCommunityMessage({ path: { id }, body: { content: `m${i}` }, ...alice.as })));
     const seen: string[] = [];

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createAgentListing, createCommunity, deleteCommunity, getCommunity, joinCommunity, leaveCommunity,
-  listCommunities, listCommunityAgents, listJoinedCommunities, listMyCommunities, updateCommunity,
+  listCommunities, listCommunityAgents, listCommunityMembers, listJoinedCommunities, listMyCommunities, updateCommunity,
   type CommunityCreateRequest,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
@@ -28,6 +28,11 @@ describe('createCommunity', () => {
       creatorId: alice.user.id, name: 'Book Club', type: 'club', joinFee: 0, monthlyFee: 0, agentCallFee: 0, csMode: 'ai_only',
       status: 'active', isVerified: false, memberCount: 1, description: null, category: null, avatarUrl: null, defaultAgentListingId: null,
     });
+    expect(club.updatedAt).toBe(club.createdAt); // until the first update
+    // The creator is its member from its creation.
+    expect((await listCommunityMembers({ path: { id: club.id } })).data!.members).toEqual([
+      expect.objectContaining({ userId: alice.user.id, role: 'creator', subscriptionStatus: 'none', joinedAt: club.createdAt }),
+    ]);
     const official = (await getCommunity({ path: { id: await community(alice, { type: 'official', csMode: 'hybrid', joinFee: 4.99, monthlyFee: 0.29, agentCallFee: 1.15 }) } })).data!;
     expect(official).toMatchObject({ type: 'official', csMode: 'hybrid', joinFee: 4.99, monthlyFee: 0.29, agentCallFee: 1.15 });
   });
@@ -83,6 +88,8 @@ describe('listCommunities', () => {
     const paged = await listCommunities({ query: { search: tag, limit: 2, page: 2 } });
     expect(paged.data).toMatchObject({ total: 3, totalPages: 2 });
     expect(paged.data!.communities.map((c) => c.name)).toEqual([`${tag} 0`]);
+    expect(paged.data!.page).toBe(2);
+    expect((await listCommunities({ query: { search: `${tag} none` } })).data).toEqual({ communities: [], total: 0, page: 1, totalPages: 0 });
   });
 
   it('refuses an unknown type, a limit above 50, page 0 and unknown parameters (400)', async () => {
@@ -107,10 +114,14 @@ describe('updateCommunity', () => {
   it('changes the fields sent, clears nullable ones, and switches official <-> club (200)', async () => {
     const alice = await newUser('Alice');
     const id = await community(alice, { description: 'old', category: 'books' });
+    const before = (await getCommunity({ path: { id } })).data!;
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const { data, response } = await updateCommunity({ path: { id }, body: { name: 'Renamed', description: null, monthlyFee: 2.5, type: 'official' }, ...alice.as });
     expect(response?.status).toBe(200);
     expect(data).toEqual({ success: true });
-    expect((await getCommunity({ path: { id } })).data).toMatchObject({ name: 'Renamed', description: null, category: 'books', monthlyFee: 2.5, type: 'official' });
+    const after = (await getCommunity({ path: { id } })).data!;
+    expect(after).toMatchObject({ name: 'Renamed', description: null, category: 'books', monthlyFee: 2.5, type: 'official', createdAt: before.createdAt });
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt)); // its fields changed
   });
 
   it('is for the creator only (403 NOT_CREATOR, 401 anonymous), 404 unknown, 409 once archived, 400 empty', async () => {

@@ -43,6 +43,10 @@ describe('renewals', () => {
     expect(await balanceOf(alice)).toBe(18);
     const monthly = (await listLedgerEntries(bob.as)).data!.entries.filter((e) => e.kind === 'monthly_fee');
     expect(monthly).toHaveLength(2);
+    // Each charge and each payment to the creator names the community it is for.
+    for (const e of monthly) expect(e).toMatchObject({ amount: -10, referenceType: 'community', referenceId: id });
+    const income = (await listLedgerEntries(alice.as)).data!.entries.filter((e) => e.kind === 'fee_income');
+    expect(income.map((e) => [e.amount, e.referenceType, e.referenceId])).toEqual([[9, 'community', id], [9, 'community', id]]);
   });
 
   it('move an unpaid member to past_due (access kept, retried), then cancelled 7 days after; joining renews', async () => {

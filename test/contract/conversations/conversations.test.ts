@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => { await remote?.stop(); await fake?.close(); });
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-interface Setup { id: string; conversationId: string; creator: TestUser; agent: TestUser; customer: TestUser }
+interface Setup { id: string; conversationId: string; creator: TestUser; agent: TestUser; customer: TestUser; listingId: string }
 
 async function setup(options: { csMode?: CommunityCsMode; model?: string; withAgent?: boolean; client?: ReturnType<typeof createPlatformClient> } = {}): Promise<Setup> {
   const c = options.client ? { client: options.client } : {};
@@ -32,7 +32,7 @@ async function setup(options: { csMode?: CommunityCsMode; model?: string; withAg
   const id = (await createCommunity({ body: { name: 'Acme', type: 'official', csMode: options.csMode ?? 'hybrid', ...(options.withAgent === false ? {} : { defaultAgentListingId: listing.id }) }, ...creator.as })).data!.id;
   await inviteCsAgent({ path: { id }, body: { userId: agent.user.id }, ...creator.as });
   const conversationId = (await startOfficialChat({ path: { id }, ...customer.as })).data!.conversationId;
-  return { id, conversationId, creator, agent, customer };
+  return { id, conversationId, creator, agent, customer, listingId: listing.id };
 }
 
 async function chat(baseUrl: string, s: Setup, user: TestUser | undefined, content = 'Where is my order?'): Promise<Response> {
@@ -86,6 +86,11 @@ describe('chatInConversation', () => {
     const history = (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).data!.messages;
     expect(history.map((m) => m.senderKind)).toEqual(['ai', 'customer']);
     expect(history[0]!.content).toBe('You are Support bot. You said: "Where is my order?".');
+    // meta names the customer's stored message, done the stored reply; the reply is the AI's (its listing, no sender).
+    expect(events[0]!.data.userMessageId).toBe(history[1]!.id);
+    expect(events.at(-1)!.data.agentMessageId).toBe(history[0]!.id);
+    expect(history[0]).toMatchObject({ senderId: null, agentListingId: s.listingId, ttsAudioUrl: null, conversationId: s.conversationId });
+    expect(history[1]).toMatchObject({ senderId: s.customer.user.id, agentListingId: null, ttsAudioUrl: null });
     const { stream } = await chatInConversation({ path: { conversation_id: s.conversationId }, body: { content: 'Thanks' }, ...s.customer.as });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);

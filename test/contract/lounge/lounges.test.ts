@@ -39,6 +39,7 @@ describe('createLounge and getLounge', () => {
     expect((await getLounge({ path: { id: data!.id } })).data).toMatchObject({
       creatorId: alice.user.id, name: 'Chill', memberCount: 1, freeMinutesPerDay: 5, subscriptionPriceCents: 0,
       voiceModelStatus: 'none', voiceModelId: null, voiceModelError: null, voiceSamplesUrl: null, creatorName: 'Alice',
+      description: null, avatarUrl: null, creatorImage: null, defaultAgentListingId: null,
     });
   });
 
@@ -198,9 +199,10 @@ describe('lounge voice', () => {
     expect((await getLounge({ ...c, path: { id: good } })).data!.voiceModelStatus).toMatch(/pending|ready/);
     await voiced.platform.services.lounges.cloneVoices();
     await expect.poll(async () => (await getLounge({ ...c, path: { id: good } })).data!.voiceModelStatus).toBe('ready');
-    expect((await getLounge({ ...c, path: { id: good } })).data!.voiceModelId).toMatch(/^local_[0-9a-f]{16}$/);
+    expect((await getLounge({ ...c, path: { id: good } })).data).toMatchObject({ voiceModelId: expect.stringMatching(/^local_[0-9a-f]{16}$/), voiceModelError: null, voiceSamplesUrl: `${samplesUrl}/voice.wav` });
     await expect.poll(async () => (await getLounge({ ...c, path: { id: bad } })).data!.voiceModelStatus).toBe('failed');
     expect((await getLoungeDashboard({ ...c, path: { id: bad }, ...alice.as })).data).toMatchObject({ voiceModelStatus: 'failed', voiceModelError: 'The samples URL did not send audio.' });
+    expect((await getLounge({ ...c, path: { id: bad } })).data).toMatchObject({ voiceModelStatus: 'failed', voiceModelId: null, voiceModelError: 'The samples URL did not send audio.' });
   });
 
   it('speaks within the free minutes for non-subscribers (audio 90 s each: 2 free minutes = 2 replies), always for subscribers', async () => {

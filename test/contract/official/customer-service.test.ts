@@ -2,7 +2,7 @@
 // state machine, the queue, CS staff, and who may do what; with the concurrency cases on the real database.
 import { describe, expect, it } from 'vitest';
 import {
-  acceptTransfer, createCommunity, getCsQueue, getCsStatus, inviteCsAgent, joinCommunity, leaveCommunity,
+  acceptTransfer, createCommunity, getCommunity, getCsQueue, getCsStatus, inviteCsAgent, joinCommunity, leaveCommunity, listCommunityMembers,
   listConversationMessages, requestHumanTransfer, resolveConversation, sendConversationMessage, startOfficialChat,
   deleteCommunity, type CommunityCsMode,
 } from '@platform/client';
@@ -75,9 +75,17 @@ describe('the handoff', () => {
     expect((await resolveConversation({ path: { id: o.id }, body: { conversationId }, ...o.customer.as })).response?.status).toBe(200);
     const history = (await listConversationMessages({ path: { conversation_id: conversationId }, ...o.customer.as })).data!.messages;
     expect(history.filter((m) => m.senderKind === 'system')).toHaveLength(3);
-    // The customer writes again: reopened to ai_active, assignment cleared.
+    const [resolvedEntry] = (await getCsQueue({ path: { id: o.id }, ...o.agent.as })).data!.queue;
+    expect(resolvedEntry).toMatchObject({ id: conversationId, conversationId, status: 'resolved', assignedCsId: o.agent.user.id }); // kept when resolved
+    // The customer writes again: reopened to ai_active (a fourth system message), assignment cleared.
     await sendConversationMessage({ path: { conversation_id: conversationId }, body: { content: 'One more thing' }, ...o.customer.as });
     expect((await getCsStatus({ path: { id: o.id }, query: { conversationId }, ...o.agent.as })).data).toEqual({ status: 'ai_active' });
+    const [reopened] = (await getCsQueue({ path: { id: o.id }, ...o.agent.as })).data!.queue;
+    expect(reopened).toMatchObject({ id: conversationId, status: 'ai_active', assignedCsId: null, userId: o.customer.user.id, userName: 'Customer', userImage: null });
+    expect(Date.parse(reopened!.updatedAt)).toBeGreaterThan(Date.parse(resolvedEntry!.updatedAt)); // the start of its current wait
+    const notices = (await listConversationMessages({ path: { conversation_id: conversationId }, ...o.customer.as })).data!.messages.filter((m) => m.senderKind === 'system');
+    expect(notices).toHaveLength(4);
+    for (const m of notices) expect(m).toMatchObject({ senderId: null, agentListingId: null, ttsAudioUrl: null, conversationId });
   });
 
   it('reopens a human_only conversation to waiting_human', async () => {
@@ -218,6 +226,9 @@ describe('inviteCsAgent', () => {
     const user = await newUser('User');
     expect((await inviteCsAgent({ path: { id }, body: { userId: user.user.id }, ...creator.as })).data).toEqual({ success: true });
     expect((await inviteCsAgent({ path: { id }, body: { userId: user.user.id }, ...creator.as })).response?.status).toBe(200);
+    // A CS agent is a member: counted, with role cs_agent and no subscription, charged nothing.
+    expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(2);
+    expect((await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === user.user.id)).toMatchObject({ role: 'cs_agent', subscriptionStatus: 'none' });
     expect((await inviteCsAgent({ path: { id }, body: { userId: creator.user.id }, ...creator.as })).error).toMatchObject({ code: 'ALREADY_STAFF' });
     expect((await inviteCsAgent({ path: { id }, body: { userId: UNKNOWN }, ...creator.as })).error).toMatchObject({ code: 'USER_NOT_FOUND' });
     const outsider = await newUser('Outsider');

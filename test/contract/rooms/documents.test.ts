@@ -33,6 +33,10 @@ describe('documents', () => {
     expect(detail.latestVersion).toEqual(detail.versions[0]);
     expect(detail.versions[1]!.body).toBe('# Be kind');
     expect(detail).toMatchObject({ displayName: 'Team norms', updatedAt: v2.data!.createdAt });
+    // createdAt is when the document and its version 1 were created, and stays.
+    expect(rules!.createdAt).toBe(rules!.latestVersion.createdAt);
+    expect(rules!.updatedAt).toBe(rules!.createdAt);
+    expect(detail.createdAt).toBe(detail.versions[1]!.createdAt);
   });
 
   it('only the creator adds versions (403 NOT_DOCUMENT_CREATOR); concurrent additions are numbered without gaps', async () => {

@@ -62,6 +62,7 @@ describe('listRoomTimeline', () => {
     const newest = await page({ limit: 3 });
     expect(newest).toMatchObject({ startSeq: 3, endSeq: 5, latestSeq: latest, hasMoreBefore: true, hasMoreAfter: false });
     expect(newest.items.map((i) => [i.seq, i.kind])).toEqual([[3, 'message'], [4, 'message'], [5, 'message']]);
+    for (const item of newest.items) expect([item.event.seq, item.message!.seq, item.event.type]).toEqual([item.seq, item.seq, 'message.posted']);
     expect(await page({ limit: 5 })).toMatchObject({ startSeq: 1, endSeq: 5, hasMoreBefore: false, hasMoreAfter: false });
     const first = await page({ afterSeq: 0, limit: 2 });
     expect(first).toMatchObject({ startSeq: 1, endSeq: 2, hasMoreBefore: false, hasMoreAfter: true });

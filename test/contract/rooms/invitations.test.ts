@@ -3,7 +3,7 @@
 // invite (candidates) and finding a person by exact email.
 import { describe, expect, it } from 'vitest';
 import {
-  acceptRoomInvitation, archiveRoom, createAgentListing, createAgentRoleDocument, createRoomInvitation, createRulesDocument, getRoom, leaveRoom,
+  acceptRoomInvitation, archiveRoom, createAgentListing, createAgentRoleDocument, createDocumentVersion, createRoomInvitation, createRulesDocument, getRoom, leaveRoom,
   createPlatformClient, listRoomEvents, listRoomInvitations, listRoomInviteCandidates, listRoomParticipants, listRooms, lookupRoomInvitee, removeRoomParticipant,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
@@ -27,9 +27,12 @@ describe('createRoomInvitation', () => {
     expect(response?.status).toBe(201);
     expect(data).toMatchObject({ status: 'pending', inviteeKind: 'human', inviteeMembershipId: bob.user.id, invitedByMembershipId: alice.user.id, roleDocumentId: null, acceptedParticipantId: null, respondedAt: null });
     expect(new Date(data!.expiresAt).getTime() - new Date(data!.createdAt).getTime()).toBe(7 * DAY);
+    clock.advance(1000);
     const accepted = await accept(room.id, data!.id, bob);
     expect(accepted.response?.status).toBe(200);
     expect(accepted.data).toMatchObject({ status: 'accepted', acceptedParticipantId: expect.any(String) });
+    // Answered now: respondedAt set; expiresAt kept as it was.
+    expect(accepted.data).toMatchObject({ respondedAt: clock.now().toISOString(), updatedAt: clock.now().toISOString(), expiresAt: data!.expiresAt, createdAt: data!.createdAt });
     const again = await accept(room.id, data!.id, bob);
     expect(again.data).toEqual(accepted.data);
     expect((await types(room.id, alice)).slice(2)).toEqual(['invitation.created', 'invitation.accepted', 'participant.joined']);
@@ -43,7 +46,7 @@ describe('createRoomInvitation', () => {
     const role = (await createAgentRoleDocument({ body: { displayName: 'Analyst', body: 'Cite sources.' }, ...alice.as })).data!;
     const own = (await createAgentListing({ body: { name: 'Mine', model: 'gpt-4o' }, ...alice.as })).data!;
     const mine = await inviteAgent(room.id, alice, own.id, role.id);
-    expect(mine).toMatchObject({ status: 'accepted', roleDocumentId: role.id, inviteeKind: 'agent' });
+    expect(mine).toMatchObject({ status: 'accepted', roleDocumentId: role.id, inviteeKind: 'agent', respondedAt: mine.createdAt });
     const participants = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items;
     expect(participants.find((p) => p.id === mine.acceptedParticipantId)).toMatchObject({ participantKind: 'agent', membershipId: own.id, displayName: 'Mine', agentEnabled: true, roleDocumentId: role.id });
     const theirs = (await createAgentListing({ body: { name: 'Theirs', model: 'gpt-4o' }, ...dave.as })).data!;
@@ -135,7 +138,7 @@ describe('acceptRoomInvitation', () => {
     const expired = await accept(room.id, invitation.id, bob);
     expect(expired.response?.status).toBe(409);
     expect(expired.error).toMatchObject({ code: 'INVITATION_EXPIRED' });
-    expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === invitation.id)).toMatchObject({ status: 'expired', inviteeDisplayName: 'Bob' });
+    expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === invitation.id)).toMatchObject({ status: 'expired', inviteeDisplayName: 'Bob', respondedAt: null, expiresAt: invitation.expiresAt });
     // An expired invitation no longer shows the room, and a new one can be sent.
     expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).response?.status).toBe(404);
     const fresh = await inviteHuman(room.id, alice, bob);
@@ -143,6 +146,8 @@ describe('acceptRoomInvitation', () => {
     const revoked = await accept(room.id, fresh.id, bob);
     expect(revoked.response?.status).toBe(409);
     expect(revoked.error).toMatchObject({ code: 'INVITATION_REVOKED' });
+    expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === fresh.id))
+      .toMatchObject({ status: 'revoked', respondedAt: clock.now().toISOString(), expiresAt: fresh.expiresAt });
   });
 
   it('a former participant rejoins as the same participant; 10 concurrent accepts make one participant', async () => {
@@ -150,14 +155,21 @@ describe('acceptRoomInvitation', () => {
     const bob = await newUser('Bob');
     const room = await newRoom(alice);
     const first = await joinRoom(room.id, alice, bob);
+    const joinedFirst = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items.find((p) => p.id === first.acceptedParticipantId)!;
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const second = await inviteHuman(room.id, alice, bob);
+    clock.advance(60_000);
     const results = await Promise.all(Array.from({ length: 10 }, () => accept(room.id, second.id, bob)));
     expect(results.map((r) => r.response?.status)).toEqual(Array(10).fill(200));
     expect(new Set(results.map((r) => JSON.stringify(r.data))).size).toBe(1);
     expect(results[0]!.data!.acceptedParticipantId).toBe(first.acceptedParticipantId);
     const participants = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items;
     expect(participants.filter((p) => p.membershipId === bob.user.id)).toMatchObject([{ leftAt: null }]);
+    // The same participant: created when first joined, joinedAt the new join, changed then.
+    expect(participants.find((p) => p.membershipId === bob.user.id)).toMatchObject({
+      id: joinedFirst.id, createdAt: joinedFirst.createdAt, joinedAt: clock.now().toISOString(), updatedAt: clock.now().toISOString(),
+    });
+    expect(joinedFirst.joinedAt).toBe(joinedFirst.createdAt);
     const log = await types(room.id, alice);
     expect(log.filter((t) => t === 'invitation.accepted')).toHaveLength(2);
     expect(log.filter((t) => t === 'participant.joined')).toHaveLength(3);
@@ -178,7 +190,7 @@ describe('listRoomInvitations', () => {
     const b = await inviteHuman(room.id, alice, null);
     const { data, response } = await listRoomInvitations({ path: { room_id: room.id }, ...alice.as });
     expect(response?.status).toBe(200);
-    expect(data!.items.map((i) => [i.id, i.inviteeDisplayName])).toEqual([[b.id, null], [a.id, 'Bob']]);
+    expect(data!.items.map((i) => [i.id, i.inviteeDisplayName, i.inviteeProfilePictureUrl])).toEqual([[b.id, null, null], [a.id, 'Bob', null]]);
     const invitee = await listRoomInvitations({ path: { room_id: room.id }, ...bob.as });
     expect(invitee.response?.status).toBe(403);
     expect(invitee.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
@@ -196,12 +208,26 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
     const other = await newRoom(alice, 'Other');
     await joinRoom(other.id, alice, bob);
     const room = await newRoom(alice, 'Here');
-    const listing = (await createAgentListing({ body: { name: 'Zed bot', model: 'gpt-4o', isPublic: false }, ...alice.as })).data!;
+    const listing = (await createAgentListing({ body: { name: 'Zed bot', model: 'gpt-4o', isPublic: false, description: 'Answers in haiku' }, ...alice.as })).data!;
+    const plain = (await createAgentListing({ body: { name: 'Zed plain', model: 'gpt-4o', isPublic: false }, ...alice.as })).data!;
+    // Zed bot was in Alice's other room with a role (now at version 2): suggested with that role.
+    const role = (await createAgentRoleDocument({ body: { displayName: 'Poet', body: 'v1' }, ...alice.as })).data!;
+    await inviteAgent(other.id, alice, listing.id, role.id);
+    await createDocumentVersion({ path: { document_id: role.id }, body: { body: 'v2' }, ...alice.as });
     const { data, response } = await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as });
     expect(response?.status).toBe(200);
     const humans = data!.items.filter((c) => c.kind === 'human');
     expect(humans).toEqual([{ description: null, displayName: 'Bob', kind: 'human', membershipId: bob.user.id, profilePictureUrl: null, roleDocumentId: null, status: 'available', userId: bob.user.id, version: null }]);
-    expect(data!.items.find((c) => c.membershipId === listing.id)).toMatchObject({ kind: 'agent', userId: alice.user.id, status: 'available' });
+    expect(data!.items.find((c) => c.membershipId === listing.id)).toMatchObject({
+      kind: 'agent', userId: alice.user.id, status: 'available', description: 'Answers in haiku', roleDocumentId: role.id, version: 2, profilePictureUrl: null,
+    });
+    expect(data!.items.find((c) => c.membershipId === plain.id)).toMatchObject({ kind: 'agent', description: null, roleDocumentId: null, version: null });
+    // The role of the last time only: joined since without a role, Zed bot is suggested without one.
+    const third = await newRoom(alice, 'Third');
+    clock.advance(1000);
+    await inviteAgent(third.id, alice, listing.id, null);
+    expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find((c) => c.membershipId === listing.id))
+      .toMatchObject({ roleDocumentId: null, version: null });
     expect(data!.items.findIndex((c) => c.kind === 'agent')).toBe(1);
     await inviteHuman(room.id, alice, bob);
     expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find((c) => c.membershipId === bob.user.id)!.status).toBe('invited');

@@ -9,6 +9,7 @@ import {
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 import { allEvents, inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
+import { expectByteExactReplay, sendJson } from '../../helpers/replays.js';
 
 const server = useTestServer();
 const knex = () => server.platform.database.knex;
@@ -32,7 +33,10 @@ describe('postRoomMessage', () => {
     const { data, response } = await postRoomMessage({ path: { room_id: room.id }, body: { body: '@member0 and @OWNER, again @Member0; not @Own', idempotencyKey: 'k1' }, ...bob!.as });
     expect(response?.status).toBe(201);
     expect(response?.headers.get('idempotent-replayed')).toBeNull();
-    expect(data).toMatchObject({ bodyFormat: 'plain_text', actorKind: 'human', actorMembershipId: bob!.user.id, actorDisplayName: 'Member0', editedAt: null, deletedAt: null, runSummary: null });
+    expect(data).toMatchObject({
+      bodyFormat: 'plain_text', actorKind: 'human', actorMembershipId: bob!.user.id, actorDisplayName: 'Member0', editedAt: null, deletedAt: null, runSummary: null,
+      actorRoleDocumentVersion: null, actorRoleDocumentVersionId: null, branchedFromMessageId: null, roomId: room.id, updatedAt: data!.createdAt,
+    });
     expect(data!.refs.map((r) => r.displayName)).toEqual(['Member0', 'Owner']);
     const events = await allEvents(room.id, owner);
     expect(events).toHaveLength(before + 1);
@@ -54,6 +58,17 @@ describe('postRoomMessage', () => {
     expect(reused.response?.status).toBe(409);
     expect(reused.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await allEvents(room.id, owner)).length).toBe(count);
+  });
+
+  it('a replay is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
+    const { owner, room } = await roomWith(1);
+    const url = `${server.baseUrl}/api/v1/rooms/${room.id}/messages`;
+    const body = { body: '@member0 café ☕ \u2028 "quoted" </script> \\ @Owner', idempotencyKey: 'bytes' };
+    const first = await sendJson(url, 'POST', owner.token, body);
+    expect(first.status).toBe(201);
+    const replay = await sendJson(url, 'POST', owner.token, body);
+    expectByteExactReplay('postRoomMessage', first, replay);
+    expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ body: body.body, refs: [{ displayName: 'Member0' }, { displayName: 'Owner' }] });
   });
 
   it('20 concurrent duplicates: one message, one event, every answer the same message', async () => {
@@ -139,6 +154,7 @@ describe('editRoomMessage', () => {
     expect(edited.response?.status).toBe(200);
     expect(edited.data).toMatchObject({ id: message.id, seq: message.seq, body: 'final @owner', refs: [{ displayName: 'Owner', targetKind: 'human' }] });
     expect(edited.data!.editedAt).not.toBeNull();
+    expect(edited.data).toMatchObject({ updatedAt: edited.data!.editedAt, createdAt: message.createdAt, deletedAt: null });
     const count = (await allEvents(room.id, owner)).length;
     const replay = await editRoomMessage({ path: { room_id: room.id, message_id: message.id }, body: { body: 'final @owner', idempotencyKey: 'e1' }, ...bob!.as });
     expect(replay.response?.headers.get('idempotent-replayed')).toBe('true');
@@ -150,6 +166,18 @@ describe('editRoomMessage', () => {
     expect(events.at(-1)).toMatchObject({ type: 'message.edited', render: { slot: 'hidden' }, payload: { messageId: message.id, body: 'final @owner' } });
     const timeline = (await listRoomTimeline({ path: { room_id: room.id }, ...owner.as })).data!;
     expect(timeline.items.find((i) => i.seq === message.seq)).toMatchObject({ kind: 'message', message: { body: 'final @owner' }, event: { payload: { body: 'draft' } } });
+  });
+
+  it('a replayed edit is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
+    const { room, others: [bob] } = await roomWith(1);
+    const message = await post(room.id, bob!, 'draft');
+    const url = `${server.baseUrl}/api/v1/rooms/${room.id}/messages/${message.id}`;
+    const body = { body: 'final, with ünïcödé and @owner', idempotencyKey: 'edit-bytes' };
+    const first = await sendJson(url, 'PATCH', bob!.token, body);
+    expect(first.status).toBe(200);
+    const replay = await sendJson(url, 'PATCH', bob!.token, body);
+    expectByteExactReplay('editRoomMessage', first, replay);
+    expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ id: message.id, body: body.body });
   });
 
   it('only the author (403 NOT_MESSAGE_AUTHOR, even the owner), not deleted (409 MESSAGE_DELETED), 404 unknown message', async () => {
@@ -204,7 +232,9 @@ describe('deleteRoomMessage', () => {
     expect(byOther.error).toMatchObject({ code: 'NOT_MESSAGE_AUTHOR' });
     const deleted = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...owner.as });
     expect(deleted.response?.status).toBe(200);
-    expect(deleted.data).toMatchObject({ id: message.id, seq: message.seq, body: '', refs: [] });
+    expect(deleted.data).toMatchObject({ id: message.id, seq: message.seq, body: '', refs: [], editedAt: null, createdAt: message.createdAt });
+    expect(deleted.data!.deletedAt).not.toBeNull();
+    expect(deleted.data!.updatedAt).toBe(deleted.data!.deletedAt);
     const count = (await allEvents(room.id, owner)).length;
     const again = await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...bob!.as });
     expect(again.data).toEqual(deleted.data);

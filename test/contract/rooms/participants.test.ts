@@ -2,8 +2,8 @@
 // agents' roles, and deleting an agent listing making its participants leave in the same transaction.
 import { describe, expect, it } from 'vitest';
 import {
-  archiveRoom, createAgentListing, createAgentRoleDocument, createRulesDocument, deleteAgentListing, getRoom, leaveRoom,
-  listRoomEvents, listRoomParticipants, listRooms, removeRoomParticipant, updateRoomAgentRole,
+  acceptRoomInvitation, archiveRoom, createAgentListing, createAgentRoleDocument, createRulesDocument, deleteAgentListing, getRoom, leaveRoom,
+  listRoomEvents, listRoomParticipants, listRooms, removeRoomParticipant, updateAgentListing, updateRoomAgentRole,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -51,6 +51,7 @@ describe('leaveRoom', () => {
     expect(response?.status).toBe(200);
     expect(data).toMatchObject({ id: bobId, membershipId: bob.user.id });
     expect(data!.leftAt).not.toBeNull();
+    expect(data!.updatedAt).toBe(data!.leftAt); // leaving is its latest change
     const events = await log(room.id, alice);
     expect(events.at(-1)).toMatchObject({ type: 'participant.left', subject: { kind: 'participant', id: bobId }, payload: { participantId: bobId }, actor: { membershipId: bob.user.id } });
     expect((await leaveRoom({ path: { room_id: room.id }, ...bob.as })).data).toEqual(data);
@@ -108,9 +109,12 @@ describe('updateRoomAgentRole', () => {
   it('changes an agent\'s role (participant.agent_role_changed with the version), same role no event; 409s; 422 for a non-role document', async () => {
     const { alice, bob, room, bobId, agentId } = await setup();
     const role = (await createAgentRoleDocument({ body: { displayName: 'Editor', body: 'Fix tone.' }, ...alice.as })).data!;
+    const before = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items.find((p) => p.id === agentId)!;
     const set = await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...alice.as });
     expect(set.response?.status).toBe(200);
     expect(set.data!.roleDocumentId).toBe(role.id);
+    expect(Date.parse(set.data!.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt)); // a role change is a change
+    expect(set.data).toMatchObject({ joinedAt: before.joinedAt, createdAt: before.createdAt });
     expect((await log(room.id, alice)).at(-1)).toMatchObject({ type: 'participant.agent_role_changed', payload: { participantId: agentId, roleDocumentId: role.id, previousRoleDocumentId: null, roleDocumentVersionId: role.latestVersion.id } });
     const count = (await log(room.id, alice)).length;
     expect((await updateRoomAgentRole({ path: { room_id: room.id, participant_id: agentId }, body: { roleDocumentId: role.id }, ...alice.as })).response?.status).toBe(200);
@@ -152,5 +156,32 @@ describe('deleting an agent listing', () => {
     // The agent's past messages stay resolvable: the participant row is kept.
     await post(room.id, bob, '@Helper still there?');
     expect(await knex()('room_runs').where({ roomId: room.id, status: 'queued' })).toEqual([]);
+  });
+});
+
+describe('an agent listing that becomes unavailable to the room owner', () => {
+  it('leaves its participant agentEnabled false while private (mentions start no run), and true again once public', async () => {
+    const alice = await newUser('Alice');
+    const dave = await newUser('Dave');
+    const room = await newRoom(alice);
+    const theirs = (await createAgentListing({ body: { name: 'Theirs', model: 'gpt-4o' }, ...dave.as })).data!;
+    const mine = (await createAgentListing({ body: { name: 'Mine', model: 'gpt-4o', isPublic: false }, ...alice.as })).data!;
+    const invitation = await inviteAgent(room.id, alice, theirs.id);
+    const accepted = await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: invitation.id }, ...dave.as });
+    const theirsId = accepted.data!.acceptedParticipantId!;
+    const mineId = (await inviteAgent(room.id, alice, mine.id)).acceptedParticipantId!;
+    const enabled = async () => Object.fromEntries((await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items
+      .filter((p) => p.participantKind === 'agent').map((p) => [p.id, p.agentEnabled]));
+    expect(await enabled()).toEqual({ [theirsId]: true, [mineId]: true });
+
+    await updateAgentListing({ path: { id: theirs.id }, body: { isPublic: false }, ...dave.as });
+    expect(await enabled()).toEqual({ [theirsId]: false, [mineId]: true }); // Alice can no longer use Dave's agent; her own private one stays
+    await post(room.id, alice, '@Theirs and @Mine, anyone?');
+    expect((await knex()('room_runs').where('roomId', room.id)).map((r) => r.participantId)).toEqual([mineId]);
+
+    await updateAgentListing({ path: { id: theirs.id }, body: { isPublic: true }, ...dave.as });
+    expect(await enabled()).toEqual({ [theirsId]: true, [mineId]: true });
+    await post(room.id, alice, '@Theirs again');
+    expect((await knex()('room_runs').where('roomId', room.id)).map((r) => r.participantId).sort()).toEqual([mineId, theirsId].sort());
   });
 });

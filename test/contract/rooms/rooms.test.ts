@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   archiveRoom, createAgentListing, createAgentRoleDocument, createRoom, createRoomInvitation, createRulesDocument, getRoom,
-  leaveRoom, listRoomEvents, listRoomInvitations, listRooms, updateRoomRules,
+  getRoomRun, leaveRoom, listRoomEvents, listRoomInvitations, listRooms, updateRoomRules,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -24,6 +24,7 @@ describe('createRoom', () => {
       name: 'Launch', description: 'Q3', rulesDocumentId: rules.id, state: 'active', accessPolicy: 'invite_only', actorIsOwner: true,
       actorIsParticipant: true, actorPendingInvitationId: null, createdByKind: 'human', createdByMembershipId: alice.user.id,
       createdByDisplayName: 'Alice', createdByRoleDocumentVersionId: null, archivedAt: null, archivedByKind: null,
+      archivedByDisplayName: null, archivedByMembershipId: null, archivedByRoleDocumentVersionId: null,
     });
     expect(data!.participants).toMatchObject([{ membershipId: alice.user.id, participantKind: 'human', displayName: 'Alice', leftAt: null, agentEnabled: false, roleDocumentId: null }]);
     const log = await events(data!.id, alice);
@@ -31,6 +32,12 @@ describe('createRoom', () => {
     expect(log[0]).toMatchObject({ subject: { kind: 'room', id: data!.id }, payload: { name: 'Launch', rulesDocumentId: rules.id, rulesDocumentVersionId: rules.latestVersion.id }, schemaVersion: 1, render: { rendererKey: 'room.created', rendererVersion: 1, slot: 'timeline' } });
     expect(log[1]).toMatchObject({ subject: { kind: 'participant', id: data!.participants[0]!.id }, actor: { kind: 'human', membershipId: alice.user.id, displayName: 'Alice' } });
     for (const e of log) expect(e.render.fallbackText.length).toBeGreaterThan(0);
+    // updatedAt is the time of the room's latest event, here and after each change.
+    expect(data!.updatedAt).toBe(log.at(-1)!.createdAt);
+    await post(data!.id, alice, 'later');
+    const after = (await getRoom({ path: { room_id: data!.id }, ...alice.as })).data!;
+    expect(after.updatedAt).toBe((await events(data!.id, alice)).at(-1)!.createdAt);
+    expect(after.createdAt).toBe(data!.createdAt);
   });
 
   it('422 for a missing or long name, an unknown field, or a rulesDocumentId that is not a rules document; nothing is created', async () => {
@@ -120,6 +127,14 @@ describe('archiveRoom', () => {
     const log = await events(room.id, alice);
     expect(log.slice(-3).map((e) => e.type)).toEqual(['invitation.revoked', 'run.cancelled', 'room.archived']);
     expect(log.at(-2)).toMatchObject({ actor: { kind: 'system', membershipId: null, displayName: 'System' } });
+    expect(log.at(-1)!.payload).toEqual({}); // room.archived carries no data
+    expect(data!.updatedAt).toBe(log.at(-1)!.createdAt);
+    // The run was cancelled before it started: no startedAt, but its terminal time; no reply, no error.
+    const runId = (log.find((e) => e.type === 'run.queued')!.payload as { runId: string }).runId;
+    const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...alice.as })).data!;
+    expect(run).toMatchObject({ status: 'cancelled', startedAt: null, replyMessageId: null, error: null, roleDocumentVersionId: null });
+    expect(Date.parse(run.completedAt!)).toBeGreaterThanOrEqual(Date.parse(run.createdAt));
+    expect(Date.parse(run.completedAt!)).toBeLessThanOrEqual(Date.parse(log.at(-1)!.createdAt));
     expect((await server.platform.database.knex('room_runs').where('roomId', room.id).first()).status).toBe('cancelled');
     expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === pending.id)).toMatchObject({ status: 'revoked' });
     const again = await archiveRoom({ path: { room_id: room.id }, ...alice.as });

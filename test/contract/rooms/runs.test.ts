@@ -58,11 +58,13 @@ function expectPaired(events: RoomToolEvent[]) {
 describe('a mention runs the agent (local provider)', () => {
   it('queued -> running -> completed: the tools, the reply with runSummary, each step an event', async () => {
     const owner = await newUser('Owner');
-    const { room, agentId, role } = await agentRoom(owner, 'local', { role: 'You research launches. Be brief.', rules: 'Be kind. No spoilers.' });
+    const { room, agentId, role, listing } = await agentRoom(owner, 'local', { role: 'You research launches. Be brief.', rules: 'Be kind. No spoilers.' });
     await post(room.id, owner, 'The launch went well');
     const trigger = await post(room.id, owner, '@Research Assistant what did we say about the launch?');
     const runId = await runIdOf(room.id, owner);
-    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data).toMatchObject({ status: 'queued', startedAt: null, roleDocumentVersionId: null });
+    expect((await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data).toMatchObject({
+      status: 'queued', startedAt: null, completedAt: null, roleDocumentVersionId: null, replyMessageId: null, error: null, toolCallCount: 0, triggerMessageId: trigger.id,
+    });
 
     expect(await local.platform.services.rooms.worker.drain()).toBe(1);
 
@@ -89,13 +91,22 @@ describe('a mention runs the agent (local provider)', () => {
       id: run.replyMessageId, bodyFormat: 'markdown', actorDisplayName: 'Research Assistant',
       actorRoleDocumentVersionId: role!.latestVersion.id, actorRoleDocumentVersion: 1,
       runSummary: { runId, status: 'completed', toolCallCount: 3 },
+      branchedFromMessageId: trigger.id, // the message whose mention started the run
+      actorKind: 'agent', actorMembershipId: listing.id, // an agent's membership id is its listing id
+      editedAt: null, deletedAt: null, updatedAt: reply[0]!.createdAt,
     });
+    // Humans' messages branch from nothing.
+    expect(timeline.items.map((i) => i.message).filter((m) => m?.actorKind === 'human').map((m) => m!.branchedFromMessageId)).toEqual([null, null]);
+    expect(trigger.branchedFromMessageId).toBeNull();
     // The role document version's instructions, and what each tool returned, are in the reply.
     expect(reply[0]!.body).toContain('You research launches.');
     expect(reply[0]!.body).toMatch(/read_recent_messages returned \d+ characters; search_messages returned \d+ characters; read_rules returned \d+ characters/);
     const posted = events.find((e) => e.type === 'message.posted' && e.subject.id === run.replyMessageId)!;
     expect(posted.actor).toMatchObject({ kind: 'agent', displayName: 'Research Assistant', roleDocumentVersionId: role!.latestVersion.id });
-    expect(posted.payload).toMatchObject({ runId, bodyFormat: 'markdown' });
+    expect(posted.payload).toMatchObject({ messageId: run.replyMessageId, runId, bodyFormat: 'markdown' });
+    // The events tie the reply to its trigger too: run.queued names the trigger, run.completed the reply.
+    expect(events.find((e) => e.type === 'run.queued')!.payload).toEqual({ runId, participantId: agentId, triggerMessageId: trigger.id });
+    expect(events.find((e) => e.type === 'run.completed')!.payload).toEqual({ runId, participantId: agentId, replyMessageId: run.replyMessageId, toolCallCount: 3 });
 
     const tools = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data!.items;
     expect(tools.map((t) => [t.type, t.payload.toolName])).toEqual([
@@ -105,6 +116,7 @@ describe('a mention runs the agent (local provider)', () => {
     ]);
     expectPaired(tools);
     expect(tools[0]!.payload).toMatchObject({ runId, roomId: room.id, roomParticipantId: agentId, roleDocumentVersionId: role!.latestVersion.id, linkedRunIds: [] });
+    for (const t of tools) expect([t.schemaVersion, t.payload.status, t.createdAt]).toEqual([1, t.type.slice('tool.'.length), events.find((e) => e.seq === t.seq)!.createdAt]);
     // Paging forward by seq.
     const first = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, query: { limit: 4 }, ...owner.as })).data!.items;
     const rest = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, query: { afterSeq: first.at(-1)!.seq, limit: 4 }, ...owner.as })).data!.items;
@@ -117,10 +129,11 @@ describe('a mention runs the agent (local provider)', () => {
     const { room } = await agentRoom(owner, 'local', { name: 'Scout' });
     const second = (await createAgentListing({ body: { name: 'Scribe', model: 'local' }, ...owner.as })).data!;
     await inviteAgent(room.id, owner, second.id);
-    await post(room.id, owner, '@Scout and @Scribe and @Scout again: hello');
+    const trigger = await post(room.id, owner, '@Scout and @Scribe and @Scout again: hello');
     expect(await local.platform.services.rooms.worker.drain()).toBe(2);
     const replies = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...owner.as })).data!.items.filter((i) => i.message?.actorKind === 'agent');
     expect(replies).toHaveLength(2);
+    expect(replies.map((r) => r.message!.branchedFromMessageId)).toEqual([trigger.id, trigger.id]);
     expect(replies[0]!.message!.refs.length).toBeGreaterThan(0); // the replies quote the mentions...
     expect(await local.platform.services.rooms.worker.drain()).toBe(0); // ...and start nothing
     expect(await local.platform.database.knex('room_runs').where('roomId', room.id)).toHaveLength(2);
@@ -202,7 +215,7 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
       return { room: r, agentId: invitation.acceptedParticipantId! };
     })();
     await post(room.id, owner, 'The launch is on Friday');
-    await post(room.id, owner, '@Helper when is the launch?');
+    const trigger = await post(room.id, owner, '@Helper when is the launch?');
     const runId = await runIdOf(room.id, owner);
     const before = fake.requests.length;
     await drain();
@@ -225,7 +238,27 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     ]);
     expectPaired(tools);
     const reply = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items.find((i) => i.message?.id === run.replyMessageId)!.message!;
+    expect(reply).toMatchObject({
+      branchedFromMessageId: trigger.id, actorKind: 'agent', bodyFormat: 'markdown', runSummary: { runId, status: 'completed', toolCallCount: 2 },
+      actorRoleDocumentVersionId: null, actorRoleDocumentVersion: null, // no role
+    });
+    expect(run).toMatchObject({ triggerMessageId: trigger.id, roleDocumentVersionId: null, error: null });
     expect(reply.body).toMatch(/^I checked 2 tool results\. \[call_r0_a\] House rules \(version 1\): \[call_r0_b\] \[\d+\] Owner: @Helper when is the launch\?$/);
+  });
+
+  it('cuts a reply longer than 20000 characters to 20000 and posts it', async () => {
+    const owner = await remoteUser('Owner');
+    const room = await newRoom(owner, 'Long');
+    const listing = (await createAgentListing({ body: { name: 'Talker', model: 'fake-long' }, ...as(owner) })).data!;
+    await inviteAgent(room.id, owner, listing.id);
+    await post(room.id, owner, '@Talker tell me everything');
+    const runId = await runIdOf(room.id, owner);
+    await drain();
+    const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
+    expect(run).toMatchObject({ status: 'completed' });
+    const reply = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items.find((i) => i.message?.id === run.replyMessageId)!.message!;
+    expect(reply.body).toHaveLength(20_000);
+    expect(reply.body).toMatch(/^Lx+$/);
   });
 
   it(`caps tool calls per run (a call past the cap is tool.failed) and asks for an answer after ${4} rounds`, async () => {
@@ -263,6 +296,7 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
     expect(run).toMatchObject({ status: 'failed', replyMessageId: null });
     expect(run.error).toMatch(error);
+    expect(Date.parse(run.completedAt!)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!)); // started, then ended
     const events = (await listRoomEvents({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items;
     expect(events.at(-1)).toMatchObject({ type: 'run.failed', payload: { runId, error: run.error } });
     expect(events.filter((e) => e.type === 'message.posted')).toHaveLength(1);
@@ -283,7 +317,8 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     await archiveRoom({ path: { room_id: room.id }, ...as(owner) });
     await draining;
     const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
-    expect(run).toMatchObject({ status: 'cancelled', replyMessageId: null });
+    expect(run).toMatchObject({ status: 'cancelled', replyMessageId: null, error: null });
+    expect(Date.parse(run.completedAt!)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!)); // cancelled while running: it had started
     const events = (await listRoomEvents({ path: { room_id: room.id }, query: { limit: 100 }, ...as(owner) })).data!.items;
     expect(events.filter((e) => e.type.startsWith('run.')).map((e) => e.type)).toEqual(['run.queued', 'run.started', 'run.cancelled']);
     expect(events.filter((e) => e.type === 'message.posted')).toHaveLength(1);

@@ -60,6 +60,10 @@ describe('sessions', () => {
     const again = await joinSpaceSession({ path, ...bob.as });
     expect(again.response?.status).toBe(200);
     expect(again.data).toMatchObject({ id: joined.data!.id, isConnected: true, role: 'spectator', joinedAt: joined.data!.joinedAt });
+    // The creator joined automatically, as the host: joining again reconnects that participant.
+    const host = await joinSpaceSession({ path, ...alice.as });
+    expect(host.response?.status).toBe(200);
+    expect(host.data).toMatchObject({ userId: alice.user.id, agentId: null, role: 'host', controlMode: 'human', isConnected: true });
 
     expect((await leaveSpaceSession({ path, ...bob.as })).response?.status).toBe(204);
     expect((await leaveSpaceSession({ path, ...bob.as })).response?.status).toBe(204); // idempotent
@@ -128,6 +132,38 @@ describe('sessions', () => {
     const notJoined = await leaveSpaceSession({ path, ...bob.as });
     expect(notJoined.response?.status).toBe(404);
     expect(notJoined.error).toMatchObject({ code: 'NOT_PARTICIPANT' });
+  });
+
+  it('moves updatedAt whenever the status or the participants change', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const carol = await newUser('Carol');
+    const s = await space(alice);
+    const session = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
+    expect(session.updatedAt).toBe(session.createdAt);
+    const path = { id: s.id, session_id: session.id };
+    const current = async () => (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data![0]!;
+    let last = session.updatedAt;
+    const expectMoved = async (status: string) => {
+      const now = await current();
+      expect(now.status).toBe(status);
+      expect(Date.parse(now.updatedAt)).toBeGreaterThan(Date.parse(last));
+      last = now.updatedAt;
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await tick();
+    await joinSpaceSession({ path, ...bob.as }); // waiting -> active
+    await expectMoved('active');
+    await tick();
+    await joinSpaceSession({ path, ...carol.as }); // a new participant, status unchanged
+    await expectMoved('active');
+    await tick();
+    await leaveSpaceSession({ path, ...carol.as }); // a participant disconnects
+    await expectMoved('active');
+    await tick();
+    await joinSpaceSession({ path, ...carol.as }); // and reconnects
+    await expectMoved('active');
+    expect((await current()).createdAt).toBe(session.createdAt);
   });
 
   it('handles many simultaneous joins: one participant per caller, counts exact, one 201 per identity', async () => {

@@ -1,6 +1,6 @@
 // AiArinova Spaces: browse, create, details, delete.
 import { describe, expect, it } from 'vitest';
-import { createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, listSpaces, type SpaceRow } from '@platform/client';
+import { createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, leaveSpaceSession, listSpaceSessions, listSpaces, type SpaceRow } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -79,7 +79,8 @@ describe('listSpaces', () => {
     const odd = await listSpaces({ query: { category: `${tag}-odd` } });
     expect(odd.data).toMatchObject({ total: 2, totalPages: 1 });
     expect(odd.data!.spaces.every((s) => s.category === `${tag}-odd`)).toBe(true);
-    expect((await listSpaces({ query: { search: `${tag} Hidden` } })).data!.total).toBe(0);
+    expect((await listSpaces({ query: { search: `${tag} Hidden` } })).data).toMatchObject({ spaces: [], total: 0, page: 1, totalPages: 0 });
+    expect(past.data!.page).toBe(4);
   });
 
   it('keeps the total exact as spaces are created, hidden and deleted', async () => {
@@ -124,10 +125,12 @@ describe('getSpace', () => {
     const s = await space(alice);
     const first = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
     const second = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
+    await leaveSpaceSession({ path: { id: s.id, session_id: first.id }, ...alice.as }); // the first one ends
     const { data, response } = await getSpace({ path: { id: s.id }, ...bob.as });
     expect(response?.status).toBe(200);
     expect(data!.owner).toEqual({ id: alice.user.id, name: 'Alice', image: null });
-    expect(data!.sessions.map((x) => x.id)).toEqual([second.id, first.id]);
+    expect(data!.sessions.map((x) => [x.id, x.status])).toEqual([[second.id, 'waiting'], [first.id, 'ended']]); // ended ones included
+    expect(data!.sessions).toEqual((await listSpaceSessions({ path: { id: s.id }, ...bob.as })).data);
   });
 
   it('hides private spaces from everyone but the owner (404, like an unknown id)', async () => {

@@ -6,6 +6,7 @@ import { useTestServer } from '../../helpers/server.js';
 import { fieldsOf } from '../../helpers/problems.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { newAdmin, newUser, type TestUser } from '../../helpers/users.js';
+import { expectByteExactReplay, sendJson } from '../../helpers/replays.js';
 
 const server = useTestServer();
 afterEach(async () => { await expectLedgersConsistent(server.platform); });
@@ -19,6 +20,9 @@ describe('getWallet', () => {
     const { data, response } = await getWallet(alice.as);
     expect(response?.status).toBe(200);
     expect(data).toMatchObject({ balance: 0, currency: 'credits' });
+    // No entries: updatedAt is when the wallet was created (at sign-up, before this read).
+    expect(Date.parse(data!.updatedAt)).toBeLessThanOrEqual(Date.now());
+    expect((await getWallet(alice.as)).data!.updatedAt).toBe(data!.updatedAt);
     expect((await getWallet({})).response?.status).toBe(401);
     expect((await getWallet({ query: { user: 'x' } as never, ...alice.as })).response?.status).toBe(400);
   });
@@ -36,6 +40,8 @@ describe('creditWallet', () => {
     }
     expect((await getWallet(alice.as)).data!.balance).toBe(101.74);
     const ledger = (await listLedgerEntries({ query: { limit: 2 }, ...alice.as })).data!;
+    // updatedAt is the time of the newest ledger entry.
+    expect((await getWallet(alice.as)).data!.updatedAt).toBe(ledger.entries[0]!.createdAt);
     expect(ledger).toMatchObject({ total: 5, page: 1, totalPages: 3 });
     expect(ledger.entries.map((e) => [e.amount, e.balanceAfter])).toEqual([[100, 101.74], [0.2, 1.74]]);
   });
@@ -53,6 +59,18 @@ describe('creditWallet', () => {
     expect(reused.response?.status).toBe(409);
     expect(reused.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await getWallet(alice.as)).data!.balance).toBe(5);
+  });
+
+  it('a replay is the first answer byte for byte over HTTP: status, body bytes, documented headers, plus Idempotent-Replayed', async () => {
+    const alice = await newUser('Alice');
+    const url = `${server.baseUrl}/api/admin/wallets/${alice.user.id}/credits`;
+    const body = { amount: 0.29, reason: 'Bienvenue, crédits offerts ✓', idempotencyKey: randomUUID() };
+    const first = await sendJson(url, 'POST', (await admin()).token, body);
+    expect(first.status).toBe(201);
+    const replay = await sendJson(url, 'POST', (await admin()).token, body);
+    expectByteExactReplay('creditWallet', first, replay);
+    expect(JSON.parse(first.body.toString('utf8'))).toMatchObject({ amount: 0.29, balanceAfter: 0.29, description: body.reason });
+    expect((await getWallet(alice.as)).data!.balance).toBe(0.29);
   });
 
   it('credits once for 20 concurrent requests with one key; the others replay the same entry', async () => {

@@ -2280,8 +2280,10 @@ export type ConversationChatEvent = ({
  */
 export type RoomParticipant = {
     /**
-     * For an agent participant, whether mentioning it starts a run: false once the agent listing has been
-     * deleted or made unavailable to the room owner. Always false for a human participant.
+     * For an agent participant, whether mentioning it starts a run: false for good once the agent listing
+     * has been deleted, and false while it is unavailable to the room owner (made private by its owner,
+     * who is someone else); true again once it is public again. Runs already queued are not affected.
+     * Always false for a human participant.
      *
      */
     agentEnabled: boolean;
