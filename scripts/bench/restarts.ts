@@ -10,61 +10,39 @@
 //
 // Each server is its own `node --import tsx src/server.ts` process, on PGlite in a temporary copy of
 // --data-dir (or a new one, created and migrated first: ~5 s more).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawnServer, type ServerProcess } from '../../test/helpers/child-server.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, 'data-dir': { type: 'string' } } });
 const rounds = Number(opts.rounds);
 
-interface Server { child: ChildProcessWithoutNullStreams; url: string; stdout: string; exitCode?: number | null; exited: Promise<void> }
+type Server = ServerProcess & { url: string };
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+function start(dataDir: string, env: Record<string, string> = {}): Server {
+  return Object.assign(spawnServer({ NODE_ENV: '', ...env, DATA_DIR: dataDir, DATABASE_URL: '' }), { url: '' });
 }
 
-async function start(dataDir: string, port: number, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root, env: { ...process.env, NODE_ENV: '', LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '' },
-  });
-  const server: Server = { child, url: `http://127.0.0.1:${port}`, stdout: '', exited: undefined! };
-  child.stdout.on('data', (chunk) => { server.stdout += chunk; });
-  child.stderr.resume();
-  server.exited = new Promise((resolve) => child.on('exit', (code) => { server.exitCode = code; resolve(); }));
-  return server;
-}
-
-/** true once /healthz answers, false if the process exits first. */
+/** true once it listens, false if the process exits first. */
 async function serving(server: Server): Promise<boolean> {
-  for (;;) {
-    if (server.exitCode !== undefined) return false;
-    try {
-      if ((await fetch(`${server.url}/healthz`)).ok) return true;
-    } catch { /* not yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const url = await server.listening();
+  if (url) server.url = url;
+  return url !== undefined;
 }
 
 /** Starts until one start serves, as a supervisor restarting at once would. */
-async function superviseStart(dataDir: string, port: number, env: Record<string, string> = {}): Promise<{ server: Server; starts: number }> {
+async function superviseStart(dataDir: string, env: Record<string, string> = {}): Promise<{ server: Server; starts: number }> {
   for (let starts = 1; ; starts++) {
-    const server = await start(dataDir, port, env);
+    const server = start(dataDir, env);
     if (await serving(server)) return { server, starts };
     await server.exited;
   }
 }
 
 async function stop(server: Server, signal: NodeJS.Signals): Promise<void> {
-  server.child.kill(signal);
-  await server.exited;
+  await server.kill(signal);
 }
 
 const ms = (since: number) => Math.round(performance.now() - since);
@@ -72,24 +50,23 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const work = mkdtempSync(join(tmpdir(), 'restarts-bench-'));
 const dataDir = join(work, 'data');
-const port = await freePort();
 try {
   if (opts['data-dir']) cpSync(opts['data-dir'], dataDir, { recursive: true });
   else {
     console.log('creating and migrating the embedded database...');
-    await stop((await superviseStart(dataDir, port)).server, 'SIGTERM');
+    await stop((await superviseStart(dataDir)).server, 'SIGTERM');
   }
 
   const clean: number[] = [];
   const afterKill: Array<{ serving: number; locked: number; starts: number }> = [];
-  let running = (await superviseStart(dataDir, port)).server;
+  let running = (await superviseStart(dataDir)).server;
   for (let round = 0; round < rounds; round++) {
     await stop(running, 'SIGTERM');
     let mark = performance.now();
-    running = (await superviseStart(dataDir, port)).server;
+    running = (await superviseStart(dataDir)).server;
     clean.push(ms(mark));
 
-    const killed = running.child.pid;
+    const killed = running.process.pid;
     await stop(running, 'SIGKILL');
     mark = performance.now();
     let locked = 0; // when the lock file first names another process than the killed one
@@ -98,7 +75,7 @@ try {
         if (!locked && (JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')) as { pid: number }).pid !== killed) locked = ms(mark);
       } catch { /* being written */ }
     }, 10);
-    const restarted = await superviseStart(dataDir, port);
+    const restarted = await superviseStart(dataDir);
     clearInterval(watch);
     afterKill.push({ serving: ms(mark), locked, starts: restarted.starts });
     running = restarted.server;
@@ -118,7 +95,7 @@ try {
   ];
   for (const c of cases) {
     for (let round = 0; round < rounds; round++) {
-      const { server } = await superviseStart(dataDir, port, { NODE_ENV: 'production', LOG_LEVEL: 'info' });
+      const { server } = await superviseStart(dataDir, { NODE_ENV: 'production' });
       const answered: Array<{ id: string; at: number }> = [];
       let n = 0;
       // A random stop time, so the signal falls anywhere in the flush interval.
@@ -134,9 +111,9 @@ try {
       }));
       const signalled = performance.now();
       await stop(server, c.signal);
-      const logged = new Set(server.stdout.split('\n').filter((line) => line.includes('"msg":"request"')).map((line) => (JSON.parse(line) as { requestId: string }).requestId));
+      const logged = new Set(server.stdout().split('\n').filter((line) => line.includes('"msg":"request"')).map((line) => (JSON.parse(line) as { requestId: string }).requestId));
       const missing = answered.filter((a) => !logged.has(a.id));
-      const bytes = server.stdout.split('\n').filter((line) => line.includes('"msg":"request"')).reduce((sum, line) => sum + line.length + 1, 0) / Math.max(1, logged.size);
+      const bytes = server.stdout().split('\n').filter((line) => line.includes('"msg":"request"')).reduce((sum, line) => sum + line.length + 1, 0) / Math.max(1, logged.size);
       console.log(`log, ${c.signal}, ${c.name}: ${answered.length} answered, ${missing.length} without an access line` +
         (missing.length ? ` (the oldest answered ${Math.round(signalled - Math.min(...missing.map((m) => m.at)))} ms before the signal)` : '') + `; ${Math.round(bytes)} bytes a line`);
     }

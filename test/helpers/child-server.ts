@@ -1,23 +1,29 @@
-// A real server process, as `npm start` runs it (src/server.ts under tsx), for tests that kill it: its port is
-// read from its `listening` log line (PORT=0), its stderr is followed for failpoints (src/platform/failpoints.ts),
-// and `kill` waits until the process is gone.
+// A real server process, as `npm start` runs it (src/server.ts under tsx), for tests (and the restart benchmark)
+// that stop, kill and restart it: its output is kept, its address read from its `listening` log line (it
+// listens on PORT, 0 by default: a port the system chooses), its stderr followed for failpoints
+// (src/platform/failpoints.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ADMIN_EMAIL } from './server.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-export interface ChildServer {
-  baseUrl: string;
+export interface ServerProcess {
   process: ChildProcess;
-  /** Everything it wrote to stdout (JSON log lines) and stderr so far. */
+  /** Everything it wrote so far: stdout (JSON log lines) and stderr. */
   stdout(): string;
   stderr(): string;
+  /** Its exit code (null when a signal ended it), once it has exited. */
+  exited: Promise<number | null>;
+  /** Its base URL once it logged `listening` (needs LOG_LEVEL info or lower), or undefined if it exits first. */
+  listening(timeoutMs?: number): Promise<string | undefined>;
   /** Resolves once it printed `failpoint <name>` (it then waits there until killed). */
   reached(name: string, timeoutMs?: number): Promise<void>;
-  /** Sends `signal` (SIGKILL by default) and resolves once the process has exited. */
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends `signal` (SIGKILL by default) and resolves with the exit code once it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
+
+export type ChildServer = ServerProcess & { baseUrl: string };
 
 /** The environment of a database from `databaseSettings()`. */
 export function databaseEnv(settings: { databaseUrl?: string; databaseSchema?: string; dataDir?: string }): Record<string, string> {
@@ -26,7 +32,8 @@ export function databaseEnv(settings: { databaseUrl?: string; databaseSchema?: s
     : { DATABASE_URL: '', DATA_DIR: settings.dataDir! };
 }
 
-export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
+/** Starts the process; `env` is added to this one's (and decides the database, with `databaseEnv`). */
+export function spawnServer(env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: {
@@ -39,42 +46,52 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
   });
   let out = '';
   let err = '';
-  let changed: () => void = () => undefined;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { changed(); resolve(); }));
+  let exitCode: number | null | undefined;
+  const waiters = new Set<() => void>();
+  const changed = () => { for (const wake of waiters) wake(); };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { exitCode = code; changed(); resolve(code); }));
   child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); changed(); });
   child.stderr!.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); changed(); });
-  let gone = false;
-  void exited.then(() => { gone = true; });
 
-  /** Waits until `found()` gives a value, the process exits, or the time is up. */
-  const until = async <T>(found: () => T | undefined, what: string, ms: number): Promise<T> => {
+  /** Waits until `found()` gives a value, or undefined once the process has exited; throws when the time is up. */
+  const until = async <T>(found: () => T | undefined, what: string, ms: number): Promise<T | undefined> => {
     const deadline = Date.now() + ms;
     for (;;) {
       const value = found();
-      if (value !== undefined) return value;
-      if (gone) throw new Error(`the server exited before ${what}:\n${err || out.slice(-2000)}`);
+      if (value !== undefined || exitCode !== undefined) return value;
       if (Date.now() > deadline) throw new Error(`no ${what} after ${ms} ms:\n${err || out.slice(-2000)}`);
-      await new Promise<void>((resolve) => { const timer = setTimeout(resolve, 50); changed = () => { clearTimeout(timer); resolve(); }; });
+      await new Promise<void>((resolve) => {
+        const wake = () => { clearTimeout(timer); waiters.delete(wake); resolve(); };
+        const timer = setTimeout(wake, 100);
+        waiters.add(wake);
+      });
     }
   };
 
-  const port = await until(() => {
-    for (const line of out.split('\n')) {
-      if (!line.includes('"listening"')) continue;
-      return (JSON.parse(line) as { port: number }).port;
-    }
-    return undefined;
-  }, 'listening line', timeoutMs).catch((error: unknown) => { child.kill('SIGKILL'); throw error; });
-
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
     process: child,
     stdout: () => out,
     stderr: () => err,
-    reached: async (name, ms = 30_000) => { await until(() => (err.includes(`failpoint ${name}\n`) ? true : undefined), `failpoint ${name}`, ms); },
+    exited,
+    listening: (ms = 60_000) => until(() => {
+      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      return line && `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
+    }, 'listening line', ms),
+    reached: async (name, ms = 30_000) => {
+      const seen = await until(() => (err.includes(`failpoint ${name}\n`) ? true : undefined), `failpoint ${name}`, ms);
+      if (!seen) throw new Error(`the server exited before failpoint ${name}:\n${err || out.slice(-2000)}`);
+    },
     kill: async (signal = 'SIGKILL') => {
-      if (!gone) child.kill(signal);
-      await exited;
+      if (exitCode === undefined) child.kill(signal);
+      return exited;
     },
   };
+}
+
+/** Starts the process and waits until it listens; throws (with what it printed) if it exits first. */
+export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
+  const server = spawnServer(env);
+  const baseUrl = await server.listening(timeoutMs).catch(async (error: unknown) => { await server.kill(); throw error; });
+  if (!baseUrl) throw new Error(`the server exited before it listened:\n${server.stderr() || server.stdout().slice(-2000)}`);
+  return { ...server, baseUrl };
 }

@@ -3,39 +3,15 @@
 // server while one lives is refused, and of two servers started together after a crash exactly one serves.
 // Stopped with SIGTERM or SIGINT, a production server's buffered log holds the access line of every request
 // it answered.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseEnv, spawnServer, type ServerProcess } from '../helpers/child-server.js';
 import { databaseSettings } from '../helpers/database.js';
 
-const root = join(import.meta.dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stdout: string;
-  stderr: string;
-  exited: Promise<number | null>;
-  exitCode?: number | null;
-}
-
-const running: Started[] = [];
+const running: ServerProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const server of running.splice(0)) {
-    if (server.exitCode === undefined) server.child.kill('SIGKILL');
-    await server.exited;
-  }
+  for (const server of running.splice(0)) await server.kill();
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
@@ -43,45 +19,39 @@ afterEach(async () => {
 function database(): Record<string, string> {
   const { settings, cleanup } = databaseSettings();
   cleanups.push(cleanup);
-  return settings.databaseUrl
-    ? { DATABASE_URL: settings.databaseUrl, DATABASE_SCHEMA: settings.databaseSchema! }
-    : { DATA_DIR: settings.dataDir!, DATABASE_URL: '' };
+  return databaseEnv(settings);
+}
+
+interface Started extends ServerProcess {
+  /** Where it listens, once `serving` said it does. */
+  url: string;
 }
 
 /** Runs src/server.ts as `npm start` does. */
-async function start(env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', REDIS_URL: '', PORT: String(port), ...env },
-  });
-  const started: Started = { child, url: `http://127.0.0.1:${port}`, stdout: '', stderr: '', exited: undefined! };
-  child.stdout.on('data', (chunk) => { started.stdout += chunk; });
-  child.stderr.on('data', (chunk) => { started.stderr += chunk; });
-  started.exited = new Promise((resolve) => child.on('exit', (code) => { started.exitCode = code; resolve(code); }));
-  running.push(started);
-  return started;
+function start(env: Record<string, string>): Started {
+  const server = Object.assign(spawnServer(env), { url: '' });
+  running.push(server);
+  return server;
 }
 
-/** Waits until the server answers /healthz (true) or exits first (false). */
+/** Waits until the server listens (true) or exits first (false). */
 async function serving(server: Started): Promise<boolean> {
-  for (;;) {
-    if (server.exitCode !== undefined) return false;
-    try {
-      if ((await fetch(`${server.url}/healthz`)).ok) return true;
-    } catch { /* not listening yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const url = await server.listening();
+  if (url) server.url = url;
+  return url !== undefined;
 }
 
 /** Waits until the lock file of `dataDir` names `server`'s process (true), or the server exits (false). */
 async function lockedBy(dataDir: string, server: Started): Promise<boolean> {
-  for (;;) {
-    if (server.exitCode !== undefined) return false;
+  let exited = false;
+  void server.exited.then(() => { exited = true; });
+  while (!exited) {
     try {
-      if (JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')).pid === server.child.pid) return true;
+      if (JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')).pid === server.process.pid) return true;
     } catch { /* not there, or being written */ }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  return false;
 }
 
 const account = { name: 'Restart', email: 'restart@example.com', password: 'correct-horse-battery' };
@@ -97,61 +67,55 @@ async function signIn(server: Started): Promise<number> {
   return response.status;
 }
 
-async function kill(server: Started): Promise<void> {
-  server.child.kill('SIGKILL');
-  await server.exited;
-}
-
 const inUse = (dataDir: string) => `The data directory ${dataDir} is in use by another process (PGlite allows one). Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL.\n`;
 
 describe.skipIf(Boolean(process.env.DATABASE_URL))('restarts on the embedded database', () => {
   it('refuses a second server while the first lives; after a SIGKILL, the first restart serves, with the committed data', async () => {
     const env = database();
-    const first = await start(env);
+    const first = start(env);
     expect(await serving(first)).toBe(true);
     await signUp(first);
 
-    const second = await start(env);
+    const second = start(env);
     expect(await second.exited).toBe(1);
-    expect(second.stderr).toBe(inUse(env.DATA_DIR!));
+    expect(second.stderr()).toBe(inUse(env.DATA_DIR!));
     expect(await signIn(first)).toBe(200);
 
-    await kill(first);
+    await first.kill();
     const killedAt = performance.now();
-    const restarted = await start(env);
+    const restarted = start(env);
     // The dead owner's lock is taken as soon as the restart looks: the file names the new process within
     // seconds, where a lock judged by its age alone (10 s without a heartbeat) could not be taken before ~8 s.
     expect(await lockedBy(env.DATA_DIR!, restarted)).toBe(true);
     expect(performance.now() - killedAt).toBeLessThan(6_000);
-    expect(await serving(restarted), restarted.stderr).toBe(true);
+    expect(await serving(restarted), restarted.stderr()).toBe(true);
     expect(await signIn(restarted)).toBe(200);
 
-    restarted.child.kill('SIGTERM');
-    expect(await restarted.exited).toBe(0);
+    expect(await restarted.kill('SIGTERM')).toBe(0);
     expect(existsSync(`${env.DATA_DIR}.lock`)).toBe(false);
   }, 180_000);
 
   it('of two servers started together after a SIGKILL, exactly one serves and the other is refused', async () => {
     const env = database();
-    const first = await start(env);
+    const first = start(env);
     expect(await serving(first)).toBe(true);
     await signUp(first);
-    await kill(first);
+    await first.kill();
 
-    const both = await Promise.all([start(env), start(env)]);
+    const both = [start(env), start(env)];
     const results = await Promise.all(both.map(serving));
-    expect(results.filter(Boolean), both.map((s) => s.stderr).join('\n')).toHaveLength(1);
+    expect(results.filter(Boolean), both.map((s) => s.stderr()).join('\n')).toHaveLength(1);
     const winner = both[results.indexOf(true)]!;
     const loser = both[results.indexOf(false)]!;
     expect(await loser.exited).toBe(1);
-    expect(loser.stderr).toBe(inUse(env.DATA_DIR!));
+    expect(loser.stderr()).toBe(inUse(env.DATA_DIR!));
     expect(await signIn(winner)).toBe(200);
   }, 180_000);
 });
 
 describe('stopping a production server', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('on %s, its log holds the access line of every request it answered', async (signal) => {
-    const server = await start({ ...database(), NODE_ENV: 'production', LOG_LEVEL: 'info' });
+    const server = start({ ...database(), NODE_ENV: 'production' });
     expect(await serving(server)).toBe(true);
     const answered: string[] = [];
     const call = async (id: string) => {
@@ -166,11 +130,11 @@ describe('stopping a production server', () => {
     expect(answered).toHaveLength(100);
     // And some still in flight when the signal comes.
     const late = Array.from({ length: 10 }, (_, i) => call(`${signal}-late-${i}`));
-    server.child.kill(signal);
+    const exited = server.kill(signal);
     await Promise.all(late);
 
-    expect(await server.exited, server.stderr).toBe(0);
-    const lines = server.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; requestId?: string; status?: number });
+    expect(await exited, server.stderr()).toBe(0);
+    const lines = server.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; requestId?: string; status?: number });
     const accessLines = new Map<string, number>();
     for (const line of lines) if (line.msg === 'request' && line.requestId) accessLines.set(line.requestId, (accessLines.get(line.requestId) ?? 0) + 1);
     const missing = answered.filter((id) => accessLines.get(id) !== 1);
