@@ -134,16 +134,21 @@ export class AgentCalls {
   }
 
   /**
-   * Refunds every in-progress call whose heartbeat is older than `staleAfterMs` (its process died); returns how
-   * many. Calls another transaction holds (being settled) are left to it.
+   * Refunds every in-progress call whose heartbeat is older than `staleAfterMs` (its process died), a hundred at
+   * a time; returns how many. Calls another transaction holds (being settled) are left to it.
    */
   async reap(staleAfterMs = this.options.staleAfterMs): Promise<number> {
-    const stale = await this.db('agent_calls').where('status', 'in_progress').where('heartbeatAt', '<', this.staleBefore(this.db, staleAfterMs))
-      .orderBy('heartbeatAt').limit(100).pluck('id') as string[];
     let reaped = 0;
-    for (const id of stale) {
-      if (this.leases.has(id)) continue; // this instance is running it
-      if (await this.refund(id, 'INTERRUPTED', { staleAfterMs, skipLocked: true })) reaped += 1;
+    const skipped = new Set<string>();
+    for (;;) {
+      const stale = await this.db('agent_calls').where('status', 'in_progress').where('heartbeatAt', '<', this.staleBefore(this.db, staleAfterMs))
+        .whereNotIn('id', [...skipped]).orderBy('heartbeatAt').limit(100).pluck('id') as string[];
+      for (const id of stale) {
+        // Not one this instance runs, and not one another transaction holds: those end by themselves.
+        if (!this.leases.has(id) && await this.refund(id, 'INTERRUPTED', { staleAfterMs, skipLocked: true })) reaped += 1;
+        else skipped.add(id);
+      }
+      if (stale.length < 100) break;
     }
     if (reaped > 0) this.log?.warn({ reaped }, 'refunded agent calls whose server stopped');
     return reaped;

@@ -1,6 +1,7 @@
 // Chatting with a community agent over SSE: everything refused before the first byte is a JSON problem; then
 // meta, chunks, done (and audio_ready when a voice is configured) or error; the fee, its refund and the
 // creator's income; the OpenAI-compatible provider against a local fake server; disconnects; concurrency.
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addCommunityAgent, chatWithCommunityAgent, createAgentListing, createCommunity, createPlatformClient, deleteCommunity,
@@ -214,8 +215,9 @@ describe('chatWithCommunityAgent (OpenAI-compatible provider, local fake server)
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'AGENT_ERROR' } });
     expect(await balanceOf(s.member)).toBe(0.5);
     expect(await balanceOf(s.creator)).toBe(0);
-    const [refund] = (await listLedgerEntries(s.member.as)).data!.entries;
-    expect(refund).toMatchObject({ kind: 'refund', amount: 0.5, referenceType: 'agent_call' });
+    const [refund, charge] = (await listLedgerEntries(s.member.as)).data!.entries;
+    expect(refund).toMatchObject({ kind: 'refund', amount: 0.5, referenceType: 'agent_call', referenceId: charge!.referenceId });
+    expect(charge).toMatchObject({ kind: 'agent_call_fee', amount: -0.5, referenceType: 'agent_call' });
     expect((await listCommunityMessages({ path: { id: s.id }, ...s.member.as })).data!.messages.filter((m) => m.messageType === 'agent')).toEqual([]);
   });
 
@@ -258,8 +260,11 @@ describe('chatWithCommunityAgent: every call settled with its stored reply, or r
     const done = reader.events.find((e) => e.event === 'done')!;
     expect(await callOf(short, s.id)).toMatchObject({ status: 'settled', failure: null, replyMessageId: done.data.agentMessageId });
     expect(await balanceOf(s.creator)).toBe(0.5);
+    const callId = (await callOf(short, s.id)).id;
     const [income] = (await listLedgerEntries(s.creator.as)).data!.entries;
-    expect(income).toMatchObject({ kind: 'fee_income', amount: 0.5, referenceType: 'agent_call', referenceId: (await callOf(short, s.id)).id });
+    expect(income).toMatchObject({ kind: 'fee_income', amount: 0.5, referenceType: 'agent_call', referenceId: callId });
+    const [charge] = (await listLedgerEntries(s.member.as)).data!.entries;
+    expect(charge).toMatchObject({ kind: 'agent_call_fee', amount: -0.5, referenceType: 'agent_call', referenceId: callId });
   });
 
   it('refuses a call whose expectedFee is not the current agentCallFee: 409 PRICE_CHANGED with the current fee, nothing charged or stored', async () => {
@@ -291,6 +296,18 @@ describe('chatWithCommunityAgent: every call settled with its stored reply, or r
     expect(await balanceOf(s.creator)).toBe(0);
     await expect.poll(() => fake.open(), { timeout: 5000 }).toBe(0); // the provider request was stopped
     expect((await listCommunityMessages({ path: { id: s.id }, ...s.member.as, client: on(short) })).data!.messages.filter((m) => m.messageType === 'agent')).toEqual([]);
+  });
+
+  it('reaps every orphaned call in one look, however many (a hundred at a time)', async () => {
+    const s = await setup({ client: on(short) });
+    const { knex } = short.platform.database;
+    const stale = new Date(Date.now() - 3600_000);
+    await knex('agent_calls').insert(Array.from({ length: 250 }, () => ({
+      id: randomUUID(), communityId: s.id, userId: s.member.user.id, listingId: s.listingId, feeMinor: 0, status: 'in_progress', heartbeatAt: stale, createdAt: stale,
+    })));
+    const other = new AgentCalls(knex, systemClock, short.platform.services.wallet, { heartbeatMs: 100, staleAfterMs: 1000, platformFeeShare: 0 });
+    expect(await other.reap()).toBe(250);
+    expect(await knex('agent_calls').where({ communityId: s.id, status: 'refunded', failure: 'INTERRUPTED' }).count({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(250);
   });
 
   it('refunds the calls still running when the server stops: error INTERRUPTED, nothing stored', async () => {

@@ -127,6 +127,8 @@ describe('joinCommunity', () => {
     const bad = await joinCommunity({ path: { id }, body: { expectedJoinFee: -1, extra: 1 } as never, ...(await newUser('Carol')).as });
     expect(bad.response?.status).toBe(400);
     expect(fieldsOf(bad.error)).toEqual(expect.arrayContaining(['body:expectedJoinFee']));
+    const huge = await joinCommunity({ path: { id }, body: { expectedJoinFee: 6, padding: 'x'.repeat(1_100_000) } as never, ...(await newUser('Dan')).as });
+    expect(huge.response?.status).toBe(413);
   });
 
   it('refuses unknown (404), archived (409 COMMUNITY_ARCHIVED), anonymous (401) and bad ids (400)', async () => {
