@@ -70,7 +70,7 @@ export class AgentCalls {
    * Opens a call in the caller's transaction: the fee debited (402 when not covered), then `post` stores the
    * caller's message (under the community's row lock, which comes after wallets), then the call's row.
    */
-  async open(trx: Transaction, call: NewCall, post: () => Promise<string>): Promise<string> {
+  async open(trx: Transaction, call: NewCall, post: () => Promise<string>): Promise<{ id: string; userMessageId: string }> {
     const id = randomUUID();
     if (call.fee > 0) {
       await this.wallet.apply([{ userId: call.payerId, amount: -call.fee, kind: 'agent_call_fee', description: call.description, reference: { type: 'agent_call', id } }], trx);
@@ -80,7 +80,7 @@ export class AgentCalls {
       id, communityId: call.communityId, userId: call.payerId, listingId: call.listingId, feeMinor: call.fee, status: 'in_progress',
       userMessageId, heartbeatAt: trx.fn.now(), createdAt: this.clock.now(),
     });
-    return id;
+    return { id, userMessageId };
   }
 
   /**

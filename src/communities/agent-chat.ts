@@ -68,12 +68,9 @@ export class CommunityAgentChat {
     const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
     const earlier = this.history(communityId);
     earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
-    const call = await this.db.transaction(async (trx): Promise<Call> => {
-      let userMessageId = '';
-      const id = await this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
-        async () => (userMessageId = (await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' })).id));
-      return { id, community, listing, userMessageId };
-    });
+    const opened = await this.db.transaction((trx) => this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
+      async () => (await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' })).id));
+    const call: Call = { ...opened, community, listing };
 
     const queue = new EventQueue<StreamEvent<ChatEvent>>();
     queue.push({ data: { type: 'meta', communityId, userMessageId: call.userMessageId } });
