@@ -66,7 +66,7 @@ describe('coverage of the references', () => {
   });
 });
 
-describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s', (_name, { op, path }) => {
+describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s', (_name, { op, path, method }) => {
   it('has a camelCase operationId, a summary, a description and exactly one known tag', () => {
     expect(op.operationId).toMatch(/^[a-z][a-zA-Z0-9]+$/);
     expect(op.summary?.length).toBeGreaterThan(3);
@@ -108,6 +108,14 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
       const problem = resolve(raw).content?.['application/problem+json'];
       if (problem) expect(problem.schema.properties?.code?.enum?.length, `${status}: x-problem-codes`).toBeGreaterThan(0);
     }
+  });
+
+  it('lists 403 CROSS_SITE_REQUEST when it is a write a cookie can authenticate, or it sets the cookie (src/http/cross-site.ts)', () => {
+    if (!['post', 'put', 'patch', 'delete'].includes(method)) return;
+    const byCookie = (op.security as Array<Record<string, string[]>>).some((r) => 'sessionCookie' in r || 'vaiTokenCookie' in r);
+    const setsCookie = Object.entries(op.responses).some(([status, raw]) => status.startsWith('2') && 'Set-Cookie' in (resolve(raw).headers ?? {}));
+    if (!byCookie && !setsCookie) return;
+    expect(resolve(op.responses['403'])?.content?.['application/problem+json']?.schema?.properties?.code?.enum).toContain('CROSS_SITE_REQUEST');
   });
 
   it('names its request body schema and lists 413 when it takes a body', () => {
