@@ -1,5 +1,6 @@
 // The contract covers both references, and every operation is fully described.
 import { describe, expect, it } from 'vitest';
+import { WHO_MAY_CALL } from '../../scripts/generate/contract.js';
 import { doc, operations, resolve } from '../helpers/contract.js';
 
 /** Every operation of the two API references, as `METHOD path`. */
@@ -74,6 +75,17 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
     expect(op.description).toMatch(/\*\*Who may call:\*\*/);
     expect(op.tags).toHaveLength(1);
     expect(tagNames.has(op.tags[0])).toBe(true);
+  });
+
+  it('says who may call it in x-who-may-call, agreeing with its security and its path', () => {
+    const who = op['x-who-may-call'];
+    expect(WHO_MAY_CALL).toContain(who);
+    const requirements = op.security as Array<Record<string, string[]>>;
+    const required = requirements.length > 0 && requirements.every((r) => Object.keys(r).length > 0);
+    expect(required, 'public exactly when anyone may call it').toBe(who !== 'anyone');
+    expect(requirements.some((r) => Object.values(r).flat().includes('admin'))).toBe(who === 'admin');
+    if (who.startsWith('room-')) expect(path).toContain('{room_id}');
+    if (who === 'community-member') expect(path).toMatch(/^\/api\/communities\/\{id\}\//);
   });
 
   it('declares its security explicitly, with all four credentials when authenticated', () => {
