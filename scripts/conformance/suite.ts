@@ -1,6 +1,7 @@
 // The suite: boot the app, make identities, then for every operation send valid requests, negative and
 // robustness cases, and credential variants, and run every check on what comes back. Operations run one
 // after another with their own PRNG stream and their own resources, so a run is reproducible per operation.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { readContract, paramNames, type ContractModel, type Json, type OpSpec } from './contract.js';
 import { bootServer } from './server.js';
@@ -49,7 +50,8 @@ export interface SuiteResult {
   wallMs: number;
 }
 
-const ADMIN_EMAIL = 'conformance-admin@example.com';
+/** The admin the server creates at start (ADMIN_EMAILS, ADMIN_PASSWORD): no request can make one. */
+const ADMIN = { email: 'conformance-admin@example.com', password: `pw-${randomBytes(9).toString('hex')}` };
 const HEALTH_PATH = '/healthz';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** CONFORMANCE_TRACE=1: every request the suite makes for an operation, with its status, on stderr. */
@@ -83,13 +85,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const unknown = options.operations.filter((id) => !contract.ops.some((op) => op.id === id));
     throw new Error(`unknown operation(s): ${unknown.join(', ')}`);
   }
-  const server = await bootServer({ database: options.database, databaseUrl: options.databaseUrl, pgliteTemplate: options.pgliteTemplate, adminEmail: ADMIN_EMAIL });
+  const server = await bootServer({ database: options.database, databaseUrl: options.databaseUrl, pgliteTemplate: options.pgliteTemplate, admin: ADMIN });
   const recorder = new Recorder();
   const reports: OpReport[] = [];
   const http = new HttpClient(server.baseUrl);
   try {
     options.progress?.(`server: ${server.describe} at ${server.baseUrl}`);
-    const identities = await Identities.create(http, contract, server.knex, ADMIN_EMAIL, options.seed);
+    const identities = await Identities.create(http, contract, server.knex, ADMIN, options.seed);
     const resources = new Resources(contract, http, identities);
     for (const [index, op] of selected.entries()) {
       const run = new OperationRun(op, contract, http, identities, resources, recorder, options);
