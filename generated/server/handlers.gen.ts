@@ -771,6 +771,16 @@ export interface OperationTypes {
     binary: never;
     headers: {};
   };
+  revokeRoomInvitation: {
+    area: 'rooms';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.RevokeRoomInvitationData, 'url'>, never, never>;
+    responses: T.RevokeRoomInvitationResponses & T.RevokeRoomInvitationErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
   listRoomInviteCandidates: {
     area: 'rooms';
     auth: 'required';

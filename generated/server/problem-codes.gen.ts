@@ -52,6 +52,7 @@ export const problemCodes = {
   NOT_FOUND: { statuses: [404], type: '/problems/not-found', docs: '/docs#/section/errors/problem-codes#problem-not-found' },
   NOT_IMPLEMENTED: { statuses: [501], type: '/problems/not-implemented', docs: '/docs#/section/errors/problem-codes#problem-not-implemented' },
   NOT_IN_HUMAN_CONTROL: { statuses: [409], type: '/problems/not-in-human-control', docs: '/docs#/section/errors/problem-codes#problem-not-in-human-control' },
+  NOT_INVITATION_CREATOR: { statuses: [403], type: '/problems/not-invitation-creator', docs: '/docs#/section/errors/problem-codes#problem-not-invitation-creator' },
   NOT_INVITEE: { statuses: [403], type: '/problems/not-invitee', docs: '/docs#/section/errors/problem-codes#problem-not-invitee' },
   NOT_LOUNGE_CREATOR: { statuses: [403], type: '/problems/not-lounge-creator', docs: '/docs#/section/errors/problem-codes#problem-not-lounge-creator' },
   NOT_MESSAGE_AUTHOR: { statuses: [403], type: '/problems/not-message-author', docs: '/docs#/section/errors/problem-codes#problem-not-message-author' },

@@ -487,6 +487,12 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.createRoomInvitation_201, 401: responses.getSession_401, 403: responses.acceptRoomInvitation_403, 404: responses.deleteApiKey_404, 409: responses.acceptRoomInvitation_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
+  revokeRoomInvitation: {
+    path: params.revokeRoomInvitation_path,
+    query: params.revokeRoomInvitation_query,
+    bodyRequired: false,
+    responses: { 200: responses.createRoomInvitation_201, 401: responses.getSession_401, 403: responses.revokeRoomInvitation_403, 404: responses.deleteApiKey_404, 409: responses.revokeRoomInvitation_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
+  },
   listRoomInviteCandidates: {
     path: params.listRoomInviteCandidates_path,
     query: params.listRoomInviteCandidates_query,

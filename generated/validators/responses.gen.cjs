@@ -35376,7 +35376,7 @@ return errors === 0;
 }
 validate565.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema265 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked (room archived, or the invited agent listing deleted) | invitation | `{invitationId, reason}` (`room_archived` or `agent_listing_deleted`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
+const schema265 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked: by the owner or its creator, the room archived, the invited agent listing deleted, or its creator left or was removed | invitation | `{invitationId, reason}` (`manual`, `room_archived`, `agent_listing_deleted`, `inviter_left` or `inviter_removed`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
 
 function validate567(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -38241,7 +38241,7 @@ validate593.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.createRoomInvitation_201 = validate598;
 const schema278 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
-const schema279 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+const schema279 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | Revoked while pending: by the room's owner or its creator (`revokeRoomInvitation`), or because the room was archived, the invited agent listing was deleted, or its creator left or was removed. Accepting is a 409 `INVITATION_REVOKED`. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
 function validate599(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -39955,15 +39955,633 @@ return errors === 0;
 }
 validate616.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInviteCandidates_200 = validate621;
-const schema288 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
-const schema289 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
-const schema290 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
+exports.revokeRoomInvitation_403 = validate621;
+const schema288 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_INVITATION_CREATOR"]}},"$id":"revokeRoomInvitation_403"};
 
-function validate623(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate622(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate623.evaluated;
+const evaluated0 = validate622.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate622.errors = vErrors;
+return errors === 0;
+}
+validate622.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate621(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="revokeRoomInvitation_403" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate621.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate622(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate622.errors : vErrors.concat(validate622.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "NOT_A_PARTICIPANT") || (data0 === "NOT_INVITATION_CREATOR"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema288.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate621.errors = vErrors;
+return errors === 0;
+}
+validate621.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.revokeRoomInvitation_409 = validate626;
+const schema290 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITATION_ALREADY_ACCEPTED"]}},"$id":"revokeRoomInvitation_409"};
+
+function validate627(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate627.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate627.errors = vErrors;
+return errors === 0;
+}
+validate627.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="revokeRoomInvitation_409" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate626.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate627(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate627.errors : vErrors.concat(validate627.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!(data0 === "INVITATION_ALREADY_ACCEPTED")){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema290.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate626.errors = vErrors;
+return errors === 0;
+}
+validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.listRoomInviteCandidates_200 = validate631;
+const schema292 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
+const schema293 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
+const schema294 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
+
+function validate633(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate633.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40062,7 +40680,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema290.properties, key0))){
+if(!(func7.call(schema294.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -40076,7 +40694,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema290.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema294.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -40146,7 +40764,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema290.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema294.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -40184,7 +40802,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema290.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema294.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -40219,7 +40837,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema290.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema294.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -40254,7 +40872,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema290.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema294.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -40292,7 +40910,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema290.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema294.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -40325,16 +40943,16 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate623.errors = vErrors;
+validate633.errors = vErrors;
 return errors === 0;
 }
-validate623.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate633.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate622(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate632(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate622.evaluated;
+const evaluated0 = validate632.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40379,8 +40997,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate623(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate623.errors : vErrors.concat(validate623.errors);
+if(!(validate633(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate633.errors : vErrors.concat(validate633.errors);
 errors = vErrors.length;
 }
 }
@@ -40407,39 +41025,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate622.errors = vErrors;
+validate632.errors = vErrors;
 return errors === 0;
 }
-validate622.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate632.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate621(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate631(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomInviteCandidates_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate621.evaluated;
+const evaluated0 = validate631.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate622(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate622.errors : vErrors.concat(validate622.errors);
+if(!(validate632(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate632.errors : vErrors.concat(validate632.errors);
 errors = vErrors.length;
 }
-validate621.errors = vErrors;
+validate631.errors = vErrors;
 return errors === 0;
 }
-validate621.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate631.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_200 = validate626;
-const schema291 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
+exports.lookupRoomInvitee_200 = validate636;
+const schema295 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
 
-function validate627(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate637(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate627.evaluated;
+const evaluated0 = validate637.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40538,7 +41156,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema290.properties, key0))){
+if(!(func7.call(schema294.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -40552,7 +41170,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema290.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema294.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -40622,7 +41240,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema290.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema294.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -40660,7 +41278,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema290.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema294.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -40695,7 +41313,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema290.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema294.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -40730,7 +41348,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema290.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema294.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -40768,7 +41386,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema290.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema294.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -40801,39 +41419,39 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate627.errors = vErrors;
+validate637.errors = vErrors;
 return errors === 0;
 }
-validate627.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate637.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate636(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate626.evaluated;
+const evaluated0 = validate636.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate627(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate627.errors : vErrors.concat(validate627.errors);
+if(!(validate637(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate637.errors : vErrors.concat(validate637.errors);
 errors = vErrors.length;
 }
-validate626.errors = vErrors;
+validate636.errors = vErrors;
 return errors === 0;
 }
-validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate636.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_404 = validate629;
-const schema293 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
+exports.lookupRoomInvitee_404 = validate639;
+const schema297 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
 
-function validate630(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate640(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate630.evaluated;
+const evaluated0 = validate640.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41065,25 +41683,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate630.errors = vErrors;
+validate640.errors = vErrors;
 return errors === 0;
 }
-validate630.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate640.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate629(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate639(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate629.evaluated;
+const evaluated0 = validate639.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate630(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate630.errors : vErrors.concat(validate630.errors);
+if(!(validate640(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate640.errors : vErrors.concat(validate640.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41110,7 +41728,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "INVITEE_NOT_FOUND") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema293.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema297.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41131,18 +41749,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate629.errors = vErrors;
+validate639.errors = vErrors;
 return errors === 0;
 }
-validate629.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate639.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_409 = validate634;
-const schema295 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
+exports.lookupRoomInvitee_409 = validate644;
+const schema299 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
 
-function validate635(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate645(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate635.evaluated;
+const evaluated0 = validate645.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41374,25 +41992,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate635.errors = vErrors;
+validate645.errors = vErrors;
 return errors === 0;
 }
-validate635.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate645.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate634(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate644(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate634.evaluated;
+const evaluated0 = validate644.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate635(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate635.errors : vErrors.concat(validate635.errors);
+if(!(validate645(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate645.errors : vErrors.concat(validate645.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41419,7 +42037,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ALREADY_PARTICIPANT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema295.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema299.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41440,18 +42058,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate634.errors = vErrors;
+validate644.errors = vErrors;
 return errors === 0;
 }
-validate634.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate644.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_200 = validate639;
-const schema297 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
+exports.leaveRoom_200 = validate649;
+const schema301 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
 
-function validate640(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate650(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate640.evaluated;
+const evaluated0 = validate650.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41907,39 +42525,39 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate640.errors = vErrors;
+validate650.errors = vErrors;
 return errors === 0;
 }
-validate640.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate650.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate639(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate649(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate639.evaluated;
+const evaluated0 = validate649.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate640(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate640.errors : vErrors.concat(validate640.errors);
+if(!(validate650(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate650.errors : vErrors.concat(validate650.errors);
 errors = vErrors.length;
 }
-validate639.errors = vErrors;
+validate649.errors = vErrors;
 return errors === 0;
 }
-validate639.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate649.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_409 = validate642;
-const schema299 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
+exports.leaveRoom_409 = validate652;
+const schema303 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
 
-function validate643(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate653(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate643.evaluated;
+const evaluated0 = validate653.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42171,25 +42789,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate643.errors = vErrors;
+validate653.errors = vErrors;
 return errors === 0;
 }
-validate643.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate653.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate642(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate652(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate642.evaluated;
+const evaluated0 = validate652.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate643(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate643.errors : vErrors.concat(validate643.errors);
+if(!(validate653(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate653.errors : vErrors.concat(validate653.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42216,7 +42834,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "OWNER_CANNOT_LEAVE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema299.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema303.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42237,18 +42855,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate642.errors = vErrors;
+validate652.errors = vErrors;
 return errors === 0;
 }
-validate642.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate652.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_201 = validate647;
-const schema301 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
+exports.postRoomMessage_201 = validate657;
+const schema305 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
 
-function validate648(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate658(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate648.evaluated;
+const evaluated0 = validate658.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42875,345 +43493,14 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate648.errors = vErrors;
+validate658.errors = vErrors;
 return errors === 0;
 }
-validate648.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate658.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-
-function validate647(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="postRoomMessage_201" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate647.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate648(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate648.errors : vErrors.concat(validate648.errors);
-errors = vErrors.length;
-}
-validate647.errors = vErrors;
-return errors === 0;
-}
-validate647.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.postRoomMessage_409 = validate651;
-const schema303 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
-
-function validate652(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate652.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func7.call(schema24.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.currentPrices !== undefined){
-if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
-}
-}
-if(data.errors !== undefined){
-let data8 = data.errors;
-if(Array.isArray(data8)){
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-validate652.errors = vErrors;
-return errors === 0;
-}
-validate652.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate651(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="postRoomMessage_409" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate651.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate652(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate652.errors : vErrors.concat(validate652.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema303.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate651.errors = vErrors;
-return errors === 0;
-}
-validate651.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.deleteRoomMessage_403 = validate656;
-const schema305 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
 
 function validate657(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="postRoomMessage_201" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate657.evaluated;
@@ -43223,304 +43510,17 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func7.call(schema24.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.currentPrices !== undefined){
-if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+if(!(validate658(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate658.errors : vErrors.concat(validate658.errors);
 errors = vErrors.length;
-}
-}
-if(data.errors !== undefined){
-let data8 = data.errors;
-if(Array.isArray(data8)){
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
 }
 validate657.errors = vErrors;
 return errors === 0;
 }
 validate657.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-
-function validate656(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="deleteRoomMessage_403" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate656.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate657(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate657.errors : vErrors.concat(validate657.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!((data0 === "NOT_A_PARTICIPANT") || (data0 === "NOT_MESSAGE_AUTHOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema305.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate656.errors = vErrors;
-return errors === 0;
-}
-validate656.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.deleteRoomMessage_409 = validate661;
-const schema307 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
+exports.postRoomMessage_409 = validate661;
+const schema307 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
 
 function validate662(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -43764,7 +43764,7 @@ validate662.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate661(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="deleteRoomMessage_409" */;
+/*# sourceURL="postRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate661.evaluated;
@@ -43801,7 +43801,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!(data0 === "ROOM_ARCHIVED")){
+if(!((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "ROOM_ARCHIVED"))){
 const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema307.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
@@ -43828,8 +43828,8 @@ return errors === 0;
 }
 validate661.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.editRoomMessage_409 = validate666;
-const schema309 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
+exports.deleteRoomMessage_403 = validate666;
+const schema309 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
 
 function validate667(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -44073,7 +44073,7 @@ validate667.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate666(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="editRoomMessage_409" */;
+/*# sourceURL="deleteRoomMessage_403" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate666.evaluated;
@@ -44110,7 +44110,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!(((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "MESSAGE_DELETED")) || (data0 === "ROOM_ARCHIVED"))){
+if(!((data0 === "NOT_A_PARTICIPANT") || (data0 === "NOT_MESSAGE_AUTHOR"))){
 const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema309.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
@@ -44137,14 +44137,632 @@ return errors === 0;
 }
 validate666.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomParticipants_200 = validate671;
-const schema311 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
-const schema312 = {"type":"object","title":"RoomParticipantList","description":"The participants of a room, current and former, in the order they first joined (oldest first). Current\nparticipants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The participants, oldest first.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
+exports.deleteRoomMessage_409 = validate671;
+const schema311 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
 
 function validate672(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate672.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate672.errors = vErrors;
+return errors === 0;
+}
+validate672.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate671(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="deleteRoomMessage_409" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate671.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate672(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate672.errors : vErrors.concat(validate672.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!(data0 === "ROOM_ARCHIVED")){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema311.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate671.errors = vErrors;
+return errors === 0;
+}
+validate671.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.editRoomMessage_409 = validate676;
+const schema313 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
+
+function validate677(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate677.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate677.errors = vErrors;
+return errors === 0;
+}
+validate677.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate676(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="editRoomMessage_409" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate676.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate677(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate677.errors : vErrors.concat(validate677.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!(((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "MESSAGE_DELETED")) || (data0 === "ROOM_ARCHIVED"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema313.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate676.errors = vErrors;
+return errors === 0;
+}
+validate676.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.listRoomParticipants_200 = validate681;
+const schema315 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
+const schema316 = {"type":"object","title":"RoomParticipantList","description":"The participants of a room, current and former, in the order they first joined (oldest first). Current\nparticipants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The participants, oldest first.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
+
+function validate682(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate682.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44207,39 +44825,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate672.errors = vErrors;
+validate682.errors = vErrors;
 return errors === 0;
 }
-validate672.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate682.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate671(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate681(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomParticipants_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate671.evaluated;
+const evaluated0 = validate681.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate672(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate672.errors : vErrors.concat(validate672.errors);
+if(!(validate682(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate682.errors : vErrors.concat(validate682.errors);
 errors = vErrors.length;
 }
-validate671.errors = vErrors;
+validate681.errors = vErrors;
 return errors === 0;
 }
-validate671.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate681.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.removeRoomParticipant_409 = validate675;
-const schema313 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
+exports.removeRoomParticipant_409 = validate685;
+const schema317 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
 
-function validate676(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate686(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate676.evaluated;
+const evaluated0 = validate686.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44471,25 +45089,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate676.errors = vErrors;
+validate686.errors = vErrors;
 return errors === 0;
 }
-validate676.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate686.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate675(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate685(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="removeRoomParticipant_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate675.evaluated;
+const evaluated0 = validate685.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate676(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate676.errors : vErrors.concat(validate676.errors);
+if(!(validate686(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate686.errors : vErrors.concat(validate686.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44516,7 +45134,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CANNOT_REMOVE_OWNER") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema313.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema317.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44537,18 +45155,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate675.errors = vErrors;
+validate685.errors = vErrors;
 return errors === 0;
 }
-validate675.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate685.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomAgentRole_409 = validate680;
-const schema315 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
+exports.updateRoomAgentRole_409 = validate690;
+const schema319 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
 
-function validate681(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate691(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate681.evaluated;
+const evaluated0 = validate691.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44780,25 +45398,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate681.errors = vErrors;
+validate691.errors = vErrors;
 return errors === 0;
 }
-validate681.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate691.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate680(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate690(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomAgentRole_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate680.evaluated;
+const evaluated0 = validate690.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate681(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate681.errors : vErrors.concat(validate681.errors);
+if(!(validate691(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate691.errors : vErrors.concat(validate691.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44825,7 +45443,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "NOT_AN_AGENT") || (data0 === "PARTICIPANT_NOT_ACTIVE")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema315.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema319.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44846,19 +45464,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate680.errors = vErrors;
+validate690.errors = vErrors;
 return errors === 0;
 }
-validate680.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate690.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getRoomRun_200 = validate685;
-const schema317 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
-const schema318 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
+exports.getRoomRun_200 = validate695;
+const schema321 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
+const schema322 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
 
-function validate686(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate696(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate686.evaluated;
+const evaluated0 = validate696.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44997,7 +45615,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema318.properties, key0))){
+if(!(func7.call(schema322.properties, key0))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -45011,7 +45629,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema318.properties.completedAt.type},message:"must be string,null"};
+const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema322.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -45061,7 +45679,7 @@ errors++;
 if(data.error !== undefined){
 let data2 = data.error;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema318.properties.error.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema322.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -45136,7 +45754,7 @@ errors++;
 if(data.replyMessageId !== undefined){
 let data5 = data.replyMessageId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema318.properties.replyMessageId.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema322.properties.replyMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -45161,7 +45779,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data6 = data.roleDocumentVersionId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema318.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema322.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -45211,7 +45829,7 @@ errors++;
 if(data.startedAt !== undefined){
 let data8 = data.startedAt;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema318.properties.startedAt.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema322.properties.startedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -45246,7 +45864,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!(((((data9 === "queued") || (data9 === "running")) || (data9 === "completed")) || (data9 === "failed")) || (data9 === "cancelled"))){
-const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema318.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema322.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -45342,42 +45960,42 @@ vErrors.push(err40);
 }
 errors++;
 }
-validate686.errors = vErrors;
+validate696.errors = vErrors;
 return errors === 0;
 }
-validate686.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate696.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate685(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate695(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getRoomRun_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate685.evaluated;
+const evaluated0 = validate695.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate686(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate686.errors : vErrors.concat(validate686.errors);
+if(!(validate696(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate696.errors : vErrors.concat(validate696.errors);
 errors = vErrors.length;
 }
-validate685.errors = vErrors;
+validate695.errors = vErrors;
 return errors === 0;
 }
-validate685.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate695.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomRunToolEvents_200 = validate688;
-const schema319 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
-const schema320 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
-const schema321 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
-const schema322 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
+exports.listRoomRunToolEvents_200 = validate698;
+const schema323 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
+const schema324 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
+const schema325 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
+const schema326 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
 
-function validate691(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate701(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate691.evaluated;
+const evaluated0 = validate701.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45496,7 +46114,7 @@ vErrors.push(err10);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema322.properties, key0))){
+if(!(func7.call(schema326.properties, key0))){
 const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -45510,7 +46128,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema322.properties.completedAt.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema326.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -45535,7 +46153,7 @@ errors++;
 if(data.durationMs !== undefined){
 let data1 = data.durationMs;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema322.properties.durationMs.type},message:"must be integer,null"};
+const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema326.properties.durationMs.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -45611,7 +46229,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data4 = data.roleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema322.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema326.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -45746,7 +46364,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!(((data9 === "started") || (data9 === "completed")) || (data9 === "failed"))){
-const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema322.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema326.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -45837,16 +46455,16 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate691.errors = vErrors;
+validate701.errors = vErrors;
 return errors === 0;
 }
-validate691.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate701.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate690(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate700(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate690.evaluated;
+const evaluated0 = validate700.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45942,8 +46560,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate691(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate691.errors : vErrors.concat(validate691.errors);
+if(!(validate701(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate701.errors : vErrors.concat(validate701.errors);
 errors = vErrors.length;
 }
 }
@@ -46010,7 +46628,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data4 === "tool.started") || (data4 === "tool.completed")) || (data4 === "tool.failed"))){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema321.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema325.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -46031,16 +46649,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate690.errors = vErrors;
+validate700.errors = vErrors;
 return errors === 0;
 }
-validate690.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate700.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate689(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate699(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate689.evaluated;
+const evaluated0 = validate699.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46075,8 +46693,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate690(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate690.errors : vErrors.concat(validate690.errors);
+if(!(validate700(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate700.errors : vErrors.concat(validate700.errors);
 errors = vErrors.length;
 }
 }
@@ -46103,40 +46721,40 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate689.errors = vErrors;
+validate699.errors = vErrors;
 return errors === 0;
 }
-validate689.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate699.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate688(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate698(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomRunToolEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate688.evaluated;
+const evaluated0 = validate698.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate689(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate689.errors : vErrors.concat(validate689.errors);
+if(!(validate699(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate699.errors : vErrors.concat(validate699.errors);
 errors = vErrors.length;
 }
-validate688.errors = vErrors;
+validate698.errors = vErrors;
 return errors === 0;
 }
-validate688.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate698.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getHealth_200 = validate695;
-const schema323 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
-const schema324 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
+exports.getHealth_200 = validate705;
+const schema327 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
+const schema328 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
 
-function validate696(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate706(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate696.evaluated;
+const evaluated0 = validate706.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46200,41 +46818,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate696.errors = vErrors;
+validate706.errors = vErrors;
 return errors === 0;
 }
-validate696.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate706.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate695(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate705(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getHealth_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate695.evaluated;
+const evaluated0 = validate705.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate696(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate696.errors : vErrors.concat(validate696.errors);
+if(!(validate706(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate706.errors : vErrors.concat(validate706.errors);
 errors = vErrors.length;
 }
-validate695.errors = vErrors;
+validate705.errors = vErrors;
 return errors === 0;
 }
-validate695.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate705.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_200 = validate698;
-const schema325 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
-const schema326 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
-const schema327 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
+exports.getReadiness_200 = validate708;
+const schema329 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
+const schema330 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
+const schema331 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
 
-function validate700(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate710(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate700.evaluated;
+const evaluated0 = validate710.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46277,7 +46895,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "ok") || (data0 === "failing"))){
-const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema327.properties.database.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema331.properties.database.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -46298,16 +46916,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate700.errors = vErrors;
+validate710.errors = vErrors;
 return errors === 0;
 }
-validate700.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate710.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate699(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate709(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate699.evaluated;
+const evaluated0 = validate709.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46360,7 +46978,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema326.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema330.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -46371,8 +46989,8 @@ errors++;
 }
 }
 if(data.checks !== undefined){
-if(!(validate700(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate700.errors : vErrors.concat(validate700.errors);
+if(!(validate710(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate710.errors : vErrors.concat(validate710.errors);
 errors = vErrors.length;
 }
 }
@@ -46387,29 +47005,29 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate699.errors = vErrors;
+validate709.errors = vErrors;
 return errors === 0;
 }
-validate699.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate709.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate698(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate708(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate698.evaluated;
+const evaluated0 = validate708.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate699(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate699.errors : vErrors.concat(validate699.errors);
+if(!(validate709(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate709.errors : vErrors.concat(validate709.errors);
 errors = vErrors.length;
 }
-validate698.errors = vErrors;
+validate708.errors = vErrors;
 return errors === 0;
 }
-validate698.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate708.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
