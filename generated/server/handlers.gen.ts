@@ -729,7 +729,7 @@ export interface OperationTypes {
     responses: T.StreamRoomEventsResponses & T.StreamRoomEventsErrors;
     streams: { 200: T.StreamRoomEventsResponses[200] };
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   listRoomTimeline: {
     area: 'rooms';

@@ -70,6 +70,7 @@ export const problemCodes = {
   ROOM_ARCHIVED: { statuses: [409], type: '/problems/room-archived', docs: '/docs#/section/errors/problem-codes#problem-room-archived' },
   SESSION_ENDED: { statuses: [409], type: '/problems/session-ended', docs: '/docs#/section/errors/problem-codes#problem-session-ended' },
   SUBSCRIPTION_INACTIVE: { statuses: [403], type: '/problems/subscription-inactive', docs: '/docs#/section/errors/problem-codes#problem-subscription-inactive' },
+  TOO_MANY_STREAMS: { statuses: [429], type: '/problems/too-many-streams', docs: '/docs#/section/errors/problem-codes#problem-too-many-streams' },
   TYPE_CHANGE_NOT_ALLOWED: { statuses: [409], type: '/problems/type-change-not-allowed', docs: '/docs#/section/errors/problem-codes#problem-type-change-not-allowed' },
   UNAUTHENTICATED: { statuses: [401], type: '/problems/unauthenticated', docs: '/docs#/section/errors/problem-codes#problem-unauthenticated' },
   USER_NOT_FOUND: { statuses: [404], type: '/problems/user-not-found', docs: '/docs#/section/errors/problem-codes#problem-user-not-found' },

@@ -460,7 +460,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.streamRoomEvents_query,
     header: params.streamRoomEvents_header,
     bodyRequired: false,
-    responses: { 200: responses.streamRoomEvents_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 200: responses.streamRoomEvents_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 429: responses.streamRoomEvents_429, 501: responses.signUp_501 },
   },
   listRoomTimeline: {
     path: params.listRoomTimeline_path,

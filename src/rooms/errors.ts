@@ -1,6 +1,6 @@
 // The rooms area's error codes. Validation-like refusals of references (an unknown document, user or
 // listing) are 422s naming the field, in the Rooms API's FastAPI shape.
-import { conflict, forbidden, notFound, validationFailed } from '../platform/errors.js';
+import { ApiError, conflict, forbidden, notFound, validationFailed } from '../platform/errors.js';
 
 export const roomNotFound = () => notFound('NOT_FOUND', 'No such room, or it is not visible to you.');
 export const participantNotFound = () => notFound('NOT_FOUND', 'No such participant in this room.');
@@ -36,3 +36,8 @@ export const messageDeleted = () => conflict('MESSAGE_DELETED', 'This message wa
 export const invalidField = (field: string, message: string, location: 'body' | 'query' = 'body') =>
   validationFailed([{ in: location, field, message, type: 'value_error' }]);
 
+/** Seconds a client refused a stream is told to wait: places free up as its other streams close. */
+const STREAM_RETRY_AFTER_SECONDS = 5;
+export const tooManyStreams = (max: number) => new ApiError(429, 'TOO_MANY_STREAMS',
+  `You already hold ${max} open room streams on this server, the most one user may; close one first.`, undefined,
+  { 'Retry-After': String(STREAM_RETRY_AFTER_SECONDS) });

@@ -2676,14 +2676,27 @@ export const listRoomEvents = <ThrowOnError extends boolean = false>(options: Op
  * the client disconnects. If the caller leaves or is removed, the stream sends that
  * `participant.left` / `participant.removed` event and closes.
  *
+ * **When the credential ends.** A stream lives no longer than the credential it was opened with.
+ * Signing out (`POST /api/auth/sign-out`) and deleting an API key cut every stream opened with that
+ * session or key as soon as the change commits, on every server instance. Each instance also checks the
+ * credentials of its open streams every keep-alive interval (15 seconds unless the deployment sets
+ * another), so a session or key that expires, or whose end an instance missed, ends its streams within
+ * that interval. The connection is cut without the stream's normal end; reconnecting is answered 401
+ * `UNAUTHENTICATED`, which a browser `EventSource` does not retry and the generated client throws as a
+ * `StreamError` (a 4xx is never retried). Other credentials of the same user keep their streams.
+ *
+ * **Streams per user.** One user holds at most 20 open room streams on a server instance (deployments
+ * may set another number), whichever credentials and rooms they use. One more is refused before it starts
+ * with 429 `TOO_MANY_STREAMS` and a `Retry-After`; closing a stream frees its place at once.
+ *
  * **Slow readers.** Events are written as fast as the client reads them. A client that falls more than
  * the per-client buffer behind the room (1,000 events unless the deployment sets another size) is
  * disconnected without the stream's normal end, and so is every client of a server that shuts down:
  * reconnect with `Last-Event-ID` (an `EventSource` does so by itself) and the missed events are read from
  * the log. Every server instance delivers every committed event, whichever instance wrote it.
  *
- * Validation, authentication and access are checked **before the stream starts**: those failures are
- * ordinary JSON responses (401, 403, 404, 422), never SSE messages.
+ * Validation, authentication, access and the stream limit are checked **before the stream starts**:
+ * those failures are ordinary JSON responses (401, 403, 404, 422, 429), never SSE messages.
  *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.

@@ -8289,6 +8289,12 @@ export type StreamRoomEventsErrors = {
      */
     422: HttpValidationError;
     /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'TOO_MANY_STREAMS';
+    };
+    /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
      * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
