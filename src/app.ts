@@ -91,8 +91,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const app = new Koa({ proxy: config.trustProxy });
   app.on('error', (error: NodeJS.ErrnoException) => {
-    // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error.
-    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET') log.debug({ err: error }, 'client closed the stream');
+    // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error; nor is
+    // a request cut off because it was sent too slowly (REQUEST_TIMEOUT_MS).
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') log.debug({ err: error }, 'client closed the stream');
     else log.error({ err: error }, 'stream error');
   });
   app.use(requestLifecycle(log, config));

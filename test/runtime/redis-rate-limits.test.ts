@@ -6,7 +6,7 @@
 // this run's own and deleted at the end. In CI (CI=true) a missing Redis fails these tests; elsewhere they are
 // skipped, saying so.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -17,6 +17,7 @@ import { freshDatabase } from '../helpers/database.js';
 import { testConfig, watchClient } from '../helpers/server.js';
 import { buildApp, type Platform } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import type { Database } from '../../src/platform/database.js';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -49,7 +50,7 @@ async function instance(database: Database, overrides: Partial<Config>): Promise
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   const config = testConfig({ rateLimits: LIMITS, redisUrl: REDIS_URL, redisKeyPrefix: `${RUN_PREFIX}${++instanceCount}:`, ...overrides });
   const platform = await buildApp(config, { database: { ...database, close: async () => undefined }, log, jobs: false });
-  const server: Server = createServer(platform.callback);
+  const server: Server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = createPlatformClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   watchClient(client);
