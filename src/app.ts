@@ -15,6 +15,7 @@ import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
 import { RateLimits } from './http/policies.js';
 import { problemTypes } from './http/problem-types.js';
+import { trustProxies } from './http/proxy.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
 import { withoutSecurity } from './http/security.js';
 import { site, SITE_PATHS } from './http/site.js';
@@ -89,7 +90,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await api.init();
   installRouter(api);
 
-  const app = new Koa({ proxy: config.trustProxy });
+  const app = new Koa();
+  trustProxies(app, config.trustedProxyHops);
   app.on('error', (error: NodeJS.ErrnoException) => {
     // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error; nor is
     // a request cut off because it was sent too slowly (REQUEST_TIMEOUT_MS).

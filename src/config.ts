@@ -29,8 +29,12 @@ export interface Config {
   responseValidation: 'strict' | 'sample' | 'off';
   responseSampleRate: number;
   bodyLimitBytes: number;
-  /** Trust X-Forwarded-* headers (behind a reverse proxy): client IP, and https for Secure cookies. */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies in front of the server add to `X-Forwarded-*` (0: none, the headers are
+   * ignored). The client's address, scheme and host are the entries the outermost of them wrote, counted
+   * from the right: whatever a client writes to the left of them changes nothing.
+   */
+  trustedProxyHops: number;
   /** The HTTP server's read timeouts and connection limit (src/http/http-server.ts). */
   http: HttpServerConfig;
   sessionTtlDays: number;
@@ -117,6 +121,18 @@ const number = (value: string | undefined, fallback: number) => {
 };
 
 /**
+ * `TRUST_PROXY`: `false` (or unset, or 0), `true` (one proxy) or the number of proxies in front of the server;
+ * anything else is refused at start.
+ */
+function parseProxyHops(value: string | undefined): number {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'false') return 0;
+  if (text === 'true') return 1;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  throw new Error(`TRUST_PROXY must be false, true (one proxy in front of the server) or the number of proxies in front of it, not "${value}"`);
+}
+
+/**
  * Descriptors the process may open (Linux: /proc/self/limits; undefined elsewhere). Node raises its soft limit
  * to the hard one at start, so this is what the process really has.
  */
@@ -175,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     responseValidation: validation as Config['responseValidation'],
     responseSampleRate: number(env.RESPONSE_VALIDATION_SAMPLE_RATE, 0.01),
     bodyLimitBytes: number(env.BODY_LIMIT_BYTES, 1024 * 1024),
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustedProxyHops: parseProxyHops(env.TRUST_PROXY),
     http: httpServerConfig(env),
     sessionTtlDays: 30,
     idempotencyRetentionHours: Math.max(24, number(env.IDEMPOTENCY_RETENTION_HOURS, 24)),

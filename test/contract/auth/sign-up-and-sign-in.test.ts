@@ -104,3 +104,22 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('rate limits behind a proxy (TRUST_PROXY)', () => {
+  it('count the address the trusted proxy saw: forged leftmost X-Forwarded-For entries change nothing', async () => {
+    const limited = await startTestServer({ trustedProxyHops: 1, rateLimits: { signUpPerIp: 3, signInPerIp: 1000, signInFailuresPerEmail: 1000, inviteeLookupFailuresPerIp: 1000 } });
+    const c = createPlatformClient({ baseUrl: limited.baseUrl });
+    watchClient(c);
+    try {
+      const from = (forwardedFor: string, n: number) =>
+        signUp({ client: c, headers: { 'X-Forwarded-For': forwardedFor }, body: { name: 'F', email: `forged.${n}@example.com`, password: 'password 1' } }).then((r) => r.response?.status);
+      const statuses: Array<number | undefined> = [];
+      for (let n = 0; n < 6; n++) statuses.push(await from(`10.0.${n}.1, 192.168.0.${n}, 198.51.100.7`, n));
+      expect(statuses).toEqual([201, 201, 201, 429, 429, 429]);
+      // Another client behind the same proxy has its own allowance.
+      expect(await from('198.51.100.8', 6)).toBe(201);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
