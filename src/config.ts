@@ -198,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       signUpPerIp: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
       signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
-      signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
+      signInFailuresPerEmailAndIp: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
       inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
     },
     redisUrl: env.REDIS_URL || undefined,

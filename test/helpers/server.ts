@@ -64,7 +64,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL });
   return {
     ...base,
-    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmail: 1e9, inviteeLookupFailuresPerIp: 1e9 },
+    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmailAndIp: 1e9, inviteeLookupFailuresPerIp: 1e9 },
     responseValidation: 'strict',
     ...overrides,
     agent: { ...base.agent, ...overrides.agent },
