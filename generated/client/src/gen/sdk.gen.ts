@@ -3326,8 +3326,9 @@ export const updateRoomRules = <ThrowOnError extends boolean = false>(options: O
  * When a run ends, every tool call it started and had not finished gets its `tool.failed` event.
  *
  * **Tools.** The agent may call these tools, which read only the run's own room and return at most
- * 4,000 characters each; a run makes at most 8 tool calls (a call past that fails and the agent is
- * asked to answer):
+ * 4,000 characters each; a run makes at most 8 tool calls. A call past that is not run and leaves no
+ * event (the agent is told it reached the limit and asked to answer), so `toolCallCount` and the
+ * run's tool events never pass it, however many calls the agent asks for at once:
  *
  * | tool | arguments | returns |
  * |---|---|---|
