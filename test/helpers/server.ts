@@ -15,7 +15,9 @@ import { createHttpServer } from '../../src/http/http-server.js';
 import { operations } from '../../generated/server/index.js';
 import { validators } from '../../generated/validators/index.gen.js';
 
+/** The admin every test server creates at start (ADMIN_EMAILS, ADMIN_PASSWORD): tests sign in as it. */
 export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
 export interface TestServer {
   baseUrl: string;
@@ -61,7 +63,7 @@ async function checkAgainstContract(response: Response, method: string, url: str
 export type ConfigOverrides = Partial<Omit<Config, 'agent'>> & { agent?: Partial<Config['agent']> };
 
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL });
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD });
   return {
     ...base,
     rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmailAndIp: 1e9, inviteeLookupFailuresPerIp: 1e9 },

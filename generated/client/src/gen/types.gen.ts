@@ -210,8 +210,10 @@ export type AuthSessionInfo = {
      */
     authMethod: 'session' | 'api_key';
     /**
-     * True when the user's email is in the server's `ADMIN_EMAILS` list, i.e. the user may call the
-     * operations marked admin-only. The same for every credential of that user.
+     * True when the user is an admin, i.e. may call the operations marked admin-only. Only the server's
+     * operator makes admins (accounts it creates at start, or grants admin to); no request can. The same
+     * for every credential of that user, and read afresh on every request: a grant or a revocation applies
+     * to the user's sessions and API keys at their next request.
      *
      */
     isAdmin: boolean;
