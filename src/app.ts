@@ -16,6 +16,7 @@ import { operationHandler, type DispatchDeps } from './http/dispatch.js';
 import { requestLifecycle } from './http/middleware.js';
 import { RateLimits } from './http/policies.js';
 import { problemTypes } from './http/problem-types.js';
+import { trustProxies } from './http/proxy.js';
 import { installRouter, type RoutedRequest } from './http/router.js';
 import { withoutSecurity } from './http/security.js';
 import { site, SITE_PATHS } from './http/site.js';
@@ -97,10 +98,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await api.init();
   installRouter(api);
 
-  const app = new Koa({ proxy: config.trustProxy });
+  const app = new Koa();
+  trustProxies(app, config.trustedProxyHops);
   app.on('error', (error: NodeJS.ErrnoException) => {
-    // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error.
-    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET') log.debug({ err: error }, 'client closed the stream');
+    // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error; nor is
+    // a request cut off because it was sent too slowly (REQUEST_TIMEOUT_MS).
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') log.debug({ err: error }, 'client closed the stream');
     else log.error({ err: error }, 'stream error');
   });
   app.use(requestLifecycle(log, config));

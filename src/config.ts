@@ -1,4 +1,5 @@
 // Settings, from the environment. Everything has a default: `npm start` needs no setup at all.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RateLimitName } from '../generated/server/index.js';
 
@@ -33,8 +34,14 @@ export interface Config {
   responseValidation: 'strict' | 'sample' | 'off';
   responseSampleRate: number;
   bodyLimitBytes: number;
-  /** Trust X-Forwarded-* headers (behind a reverse proxy): client IP, and https for Secure cookies. */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies in front of the server add to `X-Forwarded-*` (0: none, the headers are
+   * ignored). The client's address, scheme and host are the entries the outermost of them wrote, counted
+   * from the right: whatever a client writes to the left of them changes nothing.
+   */
+  trustedProxyHops: number;
+  /** The HTTP server's read timeouts and connection limit (src/http/http-server.ts). */
+  http: HttpServerConfig;
   sessionTtlDays: number;
   /** How long idempotency keys are kept (at least 24 h). */
   idempotencyRetentionHours: number;
@@ -69,6 +76,18 @@ export interface Config {
   runs: RunsConfig;
   /** Text to speech for agents' replies; without it, replies have no audio. */
   speech?: SpeechConfig;
+}
+
+export interface HttpServerConfig {
+  /** A request's headers not all received this long after its first byte (or after the connection opened): 408, closed. */
+  headersTimeoutMs: number;
+  /**
+   * A whole request (headers and body) not received this long after its first byte: 408, closed. It ends when
+   * the request is received: a response that goes on (an event stream) is not bounded by it.
+   */
+  requestTimeoutMs: number;
+  /** Open connections at most; a connection past it is closed as soon as it is accepted. */
+  maxConnections: number;
 }
 
 /** The agent provider: the local one (no network), or an OpenAI-compatible server when `baseUrl` is set. */
@@ -108,6 +127,47 @@ const number = (value: string | undefined, fallback: number) => {
   return Number.isFinite(parsed) ? parsed : fallback;
 };
 
+/**
+ * `TRUST_PROXY`: `false` (or unset, or 0), `true` (one proxy) or the number of proxies in front of the server;
+ * anything else is refused at start.
+ */
+function parseProxyHops(value: string | undefined): number {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'false') return 0;
+  if (text === 'true') return 1;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  throw new Error(`TRUST_PROXY must be false, true (one proxy in front of the server) or the number of proxies in front of it, not "${value}"`);
+}
+
+/**
+ * Descriptors the process may open (Linux: /proc/self/limits; undefined elsewhere). Node raises its soft limit
+ * to the hard one at start, so this is what the process really has.
+ */
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isFinite(soft) ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descriptors kept for everything else a server opens: the database's connections and files, logs, outbound calls. */
+const RESERVED_DESCRIPTORS = 256;
+
+function httpServerConfig(env: NodeJS.ProcessEnv): HttpServerConfig {
+  const headersTimeoutMs = Math.max(100, number(env.HEADERS_TIMEOUT_MS, 10_000));
+  const requestTimeoutMs = Math.max(100, number(env.REQUEST_TIMEOUT_MS, 30_000));
+  // Node refuses a headers timeout longer than the whole request's.
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than REQUEST_TIMEOUT_MS (${requestTimeoutMs}), which includes the headers`);
+  }
+  const files = openFileLimit();
+  const fallback = Math.min(10_000, files === undefined ? Infinity : Math.max(1, files - RESERVED_DESCRIPTORS));
+  return { headersTimeoutMs, requestTimeoutMs, maxConnections: Math.max(1, Math.round(number(env.MAX_CONNECTIONS, fallback))) };
+}
+
 /** `CORS_ORIGINS`: comma-separated origins (scheme://host[:port], no path) or `*`; anything else is refused at start. */
 function parseOrigins(value: string): string[] {
   return value.split(',').map((o) => o.trim()).filter(Boolean).map((origin) => {
@@ -139,13 +199,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     responseValidation: validation as Config['responseValidation'],
     responseSampleRate: number(env.RESPONSE_VALIDATION_SAMPLE_RATE, 0.01),
     bodyLimitBytes: number(env.BODY_LIMIT_BYTES, 1024 * 1024),
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustedProxyHops: parseProxyHops(env.TRUST_PROXY),
+    http: httpServerConfig(env),
     sessionTtlDays: 30,
     idempotencyRetentionHours: Math.max(24, number(env.IDEMPOTENCY_RETENTION_HOURS, 24)),
     rateLimits: {
       signUpPerIp: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
       signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
-      signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
+      signInFailuresPerEmailAndIp: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
       inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
     },
     redisUrl: env.REDIS_URL || undefined,

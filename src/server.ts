@@ -2,9 +2,9 @@
 // reconnect and resume), let in-flight requests and agent calls finish (10 s at most; calls still running
 // then are refunded), then close the database (releasing the embedded database's lock, or the event bus's
 // listening connection) and exit once the log is written, even when a step of the stop fails (exit code 1).
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
+import { createHttpServer } from './http/http-server.js';
 import { openDatabase } from './platform/database.js';
 
 const started = performance.now();
@@ -19,7 +19,7 @@ opening.catch(() => undefined);
 const { buildApp } = await import('./app.js');
 const database = await opening.catch(fail);
 const platform = await buildApp(config, { database }).catch((error: unknown) => database.close().catch(() => undefined).then(() => fail(error)));
-const server = createServer(platform.callback);
+const server = createHttpServer(config.http, platform.callback);
 server.on('error', (error: NodeJS.ErrnoException) => {
   if (server.listening) return; // after the start, errors belong to their connections
   const { port, host } = config;

@@ -5,12 +5,12 @@ export const areas = ['admin', 'agents', 'auth', 'communities', 'conversations',
 export type Area = (typeof areas)[number];
 
 /** The names of the contract's rate limits (`x-rate-limits`); their limits come from configuration. */
-export type RateLimitName = 'inviteeLookupFailuresPerIp' | 'signInFailuresPerEmail' | 'signInPerIp' | 'signUpPerIp';
+export type RateLimitName = 'inviteeLookupFailuresPerIp' | 'signInFailuresPerEmailAndIp' | 'signInPerIp' | 'signUpPerIp';
 
 /** A rate limit of an operation (`x-rate-limits`). */
 export interface RateLimitPolicy {
   readonly name: RateLimitName;
-  /** `ip`, or `body.<field>` (compared trimmed and lower-cased). */
+  /** `ip`, `body.<field>` (compared trimmed and lower-cased), or several joined by `+`. */
   readonly key: string;
   readonly windowSeconds: number;
   /** `all`: every validated request counts; `rejected`: only requests the handler refuses with a 4xx. */
@@ -95,7 +95,7 @@ export const operations = [
     statuses: [200, 400, 401, 403, 413, 429, 501],
     contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'signInPerIp', key: 'ip', windowSeconds: 900, counts: 'all' }, { name: 'signInFailuresPerEmail', key: 'body.email', windowSeconds: 900, counts: 'rejected' }],
+    rateLimits: [{ name: 'signInPerIp', key: 'ip', windowSeconds: 900, counts: 'all' }, { name: 'signInFailuresPerEmailAndIp', key: 'body.email+ip', windowSeconds: 900, counts: 'rejected' }],
     idempotency: null,
   },
   {

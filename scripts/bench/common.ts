@@ -1,10 +1,11 @@
 // What the benchmark's processes share: how a child learns which database to use, and how the orchestrator
 // starts children (node + tsx, with an IPC channel), talks to them and always stops them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const benchDir = import.meta.dirname;
@@ -192,7 +193,8 @@ export function exitOnSignal(close: () => Promise<void>): void {
 }
 
 /**
- * Serves `listener` on 127.0.0.1 (BENCH_PORT, else any free port) and resolves with the port. It counts the
+ * Serves `listener` on 127.0.0.1 (BENCH_PORT, else any free port), with the platform's HTTP server settings
+ * (the bare server too, so both are measured alike), and resolves with the port. It counts the
  * requests and answers { type: 'stats' } with its CPU time, request count and requests still being answered
  * (a load generator that stops leaves some queued: a SQL trace waits for them to finish): the orchestrator takes the
  * difference around a measured run, server CPU per request, a number far less sensitive than req/s to what
@@ -206,7 +208,7 @@ export async function serve(listener: RequestListener, close: () => Promise<void
     const cpu = process.cpuUsage();
     report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests, inFlight });
   });
-  const server = createServer((req, res) => {
+  const server = createHttpServer(loadConfig().http, (req, res) => {
     requests += 1;
     inFlight += 1;
     // Koa's listener resolves when its middleware is done, which may be after the client has gone.

@@ -1,8 +1,7 @@
 // Boots the real app in-process on an ephemeral port over a database of its own: a fresh PGlite directory
 // (or a copy of an already migrated template), or a new schema on a PostgreSQL server, dropped afterwards.
-// The only things used from src/ are buildApp, loadConfig, platform.database.knex and platform.close().
+// The only things used from src/ are buildApp, loadConfig, createHttpServer, platform.database.knex and platform.close().
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import knex, { type Knex } from 'knex';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 
 export interface BootOptions {
   database: 'pglite' | 'postgres';
@@ -61,8 +61,9 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
     cleanup = async () => { rmSync(work, { recursive: true, force: true }); };
   }
 
-  const platform = await buildApp(loadConfig(env));
-  const server = createServer(platform.callback);
+  const config = loadConfig(env);
+  const platform = await buildApp(config);
+  const server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -26,7 +26,7 @@ export interface MediaType {
 /** `x-rate-limits` on an operation: counted per key in a window; the limit itself comes from configuration. */
 export interface RateLimitPolicy {
   name: string;
-  /** `ip` (the client address) or `body.<field>` (compared trimmed and lower-cased). */
+  /** `ip` (the client address), `body.<field>` (compared trimmed and lower-cased), or several joined by `+`. */
   key: string;
   windowSeconds: number;
   /** `all`: every validated request counts; `rejected`: only requests the handler refuses with a 4xx. */

@@ -76,8 +76,8 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
 
     const validated: ValidatedRequest = { path, query, body };
     const clientIp = koa.ip;
-    await deps.rateLimits.before(meta, validated, clientIp);
-    if (!call) throw notBuilt();
+    const attempt = await deps.rateLimits.before(meta, validated, clientIp);
+    if (!call) { await attempt.settle(); throw notBuilt(); }
 
     const state = koa.state as RequestState;
     const ctx = new HandlerContext(state, {
@@ -91,6 +91,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     const request = { path, query, headers, body };
 
     let result: AnyResult;
+    let refused: unknown;
     try {
       if (meta.idempotency) {
         const outcome = await runIdempotent(deps.idempotency, meta, principal!, validated, async (trx) => {
@@ -108,8 +109,10 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
       }
       result = await call(request, ctx);
     } catch (error) {
-      await deps.rateLimits.rejected(meta, validated, clientIp, error);
+      refused = error;
       throw error;
+    } finally {
+      await attempt.settle(refused);
     }
 
     if (result.headers) koa.set(result.headers);

@@ -51,6 +51,12 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
 }
 
 function writeError(koa: Koa.Context, error: unknown, config: Config): void {
+  if (koa.req.destroyed && !koa.req.complete) {
+    // The connection ended before the whole request arrived (the client left, or a read timeout cut it): no
+    // one to answer, and no failure of the server's. The access line says 408.
+    koa.status = 408;
+    return;
+  }
   const operation = koa.state.operation as OperationMeta | undefined;
   let apiError: ApiError;
   if (error instanceof ApiError) {

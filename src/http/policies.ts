@@ -26,29 +26,55 @@ function pick(request: ValidatedRequest, reference: string): unknown {
   return source?.[name];
 }
 
+/**
+ * A request's hits on its `rejected` limits, held until its handler has answered: kept when the handler refused
+ * it with a 4xx, given back otherwise.
+ */
+export interface CountedAttempt {
+  settle(error?: unknown): Promise<void>;
+}
+
+const NOTHING_HELD: CountedAttempt = { settle: async () => undefined };
+
+/**
+ * The contract's `x-rate-limits`. Every limit counts a request before its handler runs, in the same step that
+ * compares it with the limit, so concurrent requests never pass a limit together. A `rejected` limit (failed
+ * sign-ins) counts every attempt as refused until its handler answers, and gives it back when the handler did
+ * not refuse it: at most the limit's number of attempts are ever evaluated in a window.
+ */
 export class RateLimits {
   constructor(private readonly limiters: Record<RateLimitName, RateLimiter>) {}
 
+  /** `ip`, `body.<field>` (trimmed, lower-cased), or several of them joined by `+`: one counter per combination. */
   private key(policy: RateLimitPolicy, request: ValidatedRequest, clientIp: string): string {
-    return policy.key === 'ip' ? clientIp : String(pick(request, policy.key) ?? '').trim().toLowerCase();
+    return policy.key.split('+')
+      .map((part) => (part === 'ip' ? clientIp : String(pick(request, part) ?? '').trim().toLowerCase()))
+      .join('\n');
   }
 
-  /** Before the handler: counts `all` limits, checks `rejected` ones (429 when used up). */
-  async before(meta: OperationMeta, request: ValidatedRequest, clientIp: string): Promise<void> {
-    for (const policy of meta.rateLimits) {
-      const limiter = this.limiters[policy.name];
-      const key = this.key(policy, request, clientIp);
-      if (policy.counts === 'all') await limiter.hit(key);
-      else await limiter.check(key);
+  /** Before the handler: counts the request on each of the operation's limits (429 when one is used up). */
+  async before(meta: OperationMeta, request: ValidatedRequest, clientIp: string): Promise<CountedAttempt> {
+    if (!meta.rateLimits.length) return NOTHING_HELD;
+    const held: Array<{ limiter: RateLimiter; key: string }> = [];
+    const giveBack = () => Promise.all(held.map(({ limiter, key }) => limiter.release(key).catch(() => undefined)));
+    try {
+      for (const policy of meta.rateLimits) {
+        const limiter = this.limiters[policy.name];
+        const key = this.key(policy, request, clientIp);
+        await limiter.hit(key);
+        if (policy.counts === 'rejected') held.push({ limiter, key });
+      }
+    } catch (error) {
+      await giveBack(); // refused by a later limit: the handler never evaluates it
+      throw error;
     }
-  }
-
-  /** After the handler refused the request with a 4xx: counts the `rejected` limits. */
-  async rejected(meta: OperationMeta, request: ValidatedRequest, clientIp: string, error: unknown): Promise<void> {
-    if (!(error instanceof ApiError) || error.status < 400 || error.status >= 500) return;
-    for (const policy of meta.rateLimits) {
-      if (policy.counts === 'rejected') await this.limiters[policy.name].hit(this.key(policy, request, clientIp)).catch(() => undefined);
-    }
+    if (!held.length) return NOTHING_HELD;
+    return {
+      settle: async (error?: unknown) => {
+        const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
+        if (!refused) await giveBack();
+      },
+    };
   }
 }
 

@@ -9,10 +9,13 @@ import { operations, type RateLimitName } from '../../generated/server/index.js'
 import { tooManyRequests } from './errors.js';
 
 export interface RateLimiter {
-  /** Throws a 429 when `key` has used up its window; otherwise counts one hit. */
+  /**
+   * Counts one hit for `key`, or throws a 429 (counting nothing) when its window is used up. Counting and
+   * comparing are one step, so concurrent hits never pass the limit together.
+   */
   hit(key: string, now?: number): Promise<void>;
-  /** Throws a 429 when `key` has used up its window, without counting. */
-  check(key: string, now?: number): Promise<void>;
+  /** Takes one counted hit of `key` back, if its window still holds one (an attempt that turned out not to count). */
+  release(key: string, now?: number): Promise<void>;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
@@ -26,9 +29,9 @@ export class MemoryRateLimiter implements RateLimiter {
     window.count += 1;
   }
 
-  async check(key: string, now = Date.now()): Promise<void> {
-    const window = this.current(key, now);
-    if (window.count >= this.limit) throw tooManyRequests((window.resetAt - now) / 1000);
+  async release(key: string, now = Date.now()): Promise<void> {
+    const window = this.windows.get(key);
+    if (window && window.resetAt > now && window.count > 0) window.count -= 1;
   }
 
   private current(key: string, now: number) {
@@ -46,21 +49,30 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-// One round trip each, atomic in Redis. HIT counts and, on a window's first hit (or on a key that somehow has
-// no expiry), starts the window; both return [count, milliseconds left in the window].
-const HIT = `local count = redis.call('INCR', KEYS[1])
+// One round trip each, atomic in Redis, the same rules as the in-memory limiter. HIT counts a hit unless the
+// window is used up and, on a window's first hit (or on a key that somehow has no expiry), starts the window;
+// it returns [1 if counted else 0, milliseconds left in the window]. RELEASE takes one hit back, never below 0.
+const HIT = `local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ttl = redis.call('PTTL', KEYS[1])
+local counted = 0
+if count < tonumber(ARGV[2]) then
+  redis.call('INCR', KEYS[1])
+  counted = 1
+end
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {count, ttl}`;
-const PEEK = `return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}`;
+return {counted, ttl}`;
+const RELEASE = `if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rateLimitHit(key: string, windowMs: number): Result<[number, number], Context>;
-    rateLimitPeek(key: string): Result<[number, number], Context>;
+    rateLimitHit(key: string, windowMs: number, limit: number): Result<[number, number], Context>;
+    rateLimitRelease(key: string): Result<number, Context>;
   }
 }
 
@@ -86,9 +98,9 @@ class RedisHealth {
 }
 
 /**
- * A fixed window in Redis: every instance's hits go to one counter per key. Unlike the in-memory limiter,
- * hits beyond the limit are counted too (INCR first, then compare), which changes nothing: the window still
- * ends when its first hit's expiry does. Redis's clock decides, so `now` is ignored.
+ * A fixed window in Redis: every instance's hits go to one counter per key. Redis's clock decides, so `now` is
+ * ignored. A release only ever lowers a count above 0; one that comes after its window ended lowers the next
+ * window's instead, which only the caller whose attempt succeeded can cause.
  */
 export class RedisRateLimiter implements RateLimiter {
   constructor(
@@ -102,18 +114,18 @@ export class RedisRateLimiter implements RateLimiter {
   ) {}
 
   async hit(key: string): Promise<void> {
-    const counted = await this.ask(() => this.redis.rateLimitHit(this.keyOf(key), this.windowMs));
-    if (!counted) return this.fallback.hit(key);
-    if (counted[0] > this.limit) throw tooManyRequests(counted[1] / 1000);
+    const answer = await this.ask(() => this.redis.rateLimitHit(this.keyOf(key), this.windowMs, this.limit));
+    if (!answer) return this.fallback.hit(key);
+    const [counted, ttl] = answer;
+    if (!counted) throw tooManyRequests(ttl / 1000);
   }
 
-  async check(key: string): Promise<void> {
-    const counted = await this.ask(() => this.redis.rateLimitPeek(this.keyOf(key)));
-    if (!counted) return this.fallback.check(key);
-    if (counted[0] >= this.limit) throw tooManyRequests(counted[1] / 1000);
+  async release(key: string): Promise<void> {
+    const answer = await this.ask(() => this.redis.rateLimitRelease(this.keyOf(key)));
+    if (answer === undefined) return this.fallback.release(key);
   }
 
-  private async ask(command: () => Promise<[number, number]>): Promise<[number, number] | undefined> {
+  private async ask<T>(command: () => Promise<T>): Promise<T | undefined> {
     try {
       const answer = await command();
       this.health.answered();
@@ -145,7 +157,7 @@ export interface SharedCounters {
 export function createRateLimiters(limits: Record<RateLimitName, number>, shared?: SharedCounters): Record<RateLimitName, RateLimiter> {
   if (shared) {
     shared.redis.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT });
-    shared.redis.defineCommand('rateLimitPeek', { numberOfKeys: 1, lua: PEEK });
+    shared.redis.defineCommand('rateLimitRelease', { numberOfKeys: 1, lua: RELEASE });
   }
   const health = shared ? new RedisHealth(shared.log) : undefined;
   const limiters = {} as Record<RateLimitName, RateLimiter>;

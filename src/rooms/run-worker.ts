@@ -1,7 +1,7 @@
 // The run worker: every instance runs one. It claims queued runs (src/rooms/runs.ts: exactly one worker gets
 // each), runs the agent with its role document's instructions, the room's recent messages and the room's tools,
 // and posts the reply. Limits: `concurrency` runs at once per instance, `perRoom` running runs per room (across
-// instances), `maxToolCalls` tool calls per run. While it works it beats a heartbeat every `heartbeatMs`; a run
+// instances), `maxToolCalls` tool calls per run (those past it are refused unrecorded). While it works it beats a heartbeat every `heartbeatMs`; a run
 // whose heartbeat is older than `staleAfterMs` (its process died) is failed by the reaper of any instance.
 // A heartbeat that finds the run no longer running (cancelled, reaped) stops the provider.
 import type { Knex } from 'knex';
@@ -162,22 +162,25 @@ export class RunWorker {
     };
   }
 
-  /** The room's tools for one run: each call is recorded as a `tool.started` event and exactly one terminal event. */
+  /**
+   * The room's tools for one run: each call is recorded as a `tool.started` event and exactly one terminal
+   * event, `maxToolCalls` calls at most. The cap holds before anything is recorded: a call past it is not run
+   * and leaves no event (a model that asks for hundreds of calls in one answer adds at most the cap's worth to
+   * the room's log); the model is told it reached the limit, since every call it made needs an answer.
+   */
   private toolbox(claimed: ClaimedRun, signal: AbortSignal): AgentToolbox {
     const used = new Set<string>();
+    const { maxToolCalls } = this.options;
     return {
       definitions: ROOM_TOOLS,
       call: async (call: AgentToolCall) => {
+        if (used.size >= maxToolCalls) return `error: this run reached its limit of ${maxToolCalls} tool calls; answer with what you have.`;
         let id = call.id.slice(0, 200) || 'call';
         for (let n = 2; used.has(id); n++) id = `${call.id.slice(0, 190)}-${n}`; // ids must be unique within the run
         used.add(id);
         const record: ToolCallRecord = { id, name: (call.name || 'unknown').slice(0, 200), startedAt: this.clock.now() };
         if (signal.aborted || !(await this.runs.toolStarted(this.db, claimed, record))) {
           throw new Error('the run ended');
-        }
-        if (used.size > this.options.maxToolCalls) {
-          await this.runs.toolEnded(this.db, claimed, record, 'failed', `at most ${this.options.maxToolCalls} tool calls per run`);
-          return `error: this run reached its limit of ${this.options.maxToolCalls} tool calls; answer with what you have.`;
         }
         try {
           const output = await runRoomTool(this.db, claimed.run.roomId, record.name, call.arguments);

@@ -13,6 +13,8 @@
 //   fake-tools                  given tools and no tool results yet: asks for read_rules and search_messages
 //                               (streamed as tool_call fragments); given the results: answers quoting them
 //   fake-tools-loop             asks for a tool on every request until `tool_choice` is "none"
+//   fake-tools-flood            given tools and no tool results yet: asks for read_rules FLOOD_CALLS times in one
+//                               answer; given the results: answers like fake-tools
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -31,6 +33,8 @@ export interface FakeOpenAi {
 }
 
 export const FAKE_REPLY = 'Hello from the fake model. Here is a short answer.';
+/** How many tool calls fake-tools-flood asks for in its one answer. */
+export const FLOOD_CALLS = 300;
 /** A real WAV clip of `ms` milliseconds of silence (8 kHz, 8-bit mono), so its duration can be read. */
 export function wav(ms: number): Buffer {
   const samples = Math.round(8 * ms);
@@ -61,6 +65,13 @@ const toolCallLine = (calls: Array<{ index: number; id?: string; name?: string; 
 async function answerWithTools(res: ServerResponse, body: FakeOpenAi['requests'][number]): Promise<void> {
   const results = body.messages.filter((m) => m.role === 'tool');
   const wantsTools = body.model === 'fake-tools-loop' ? body.tool_choice !== 'none' : results.length === 0;
+  if (body.tools?.length && wantsTools && body.model === 'fake-tools-flood') {
+    const calls = Array.from({ length: FLOOD_CALLS }, (_, n) => ({ index: n, id: `call_flood_${n}`, name: 'read_rules', arguments: '{}' }));
+    for (let n = 0; n < calls.length; n += 50) res.write(toolCallLine(calls.slice(n, n + 50)));
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] })}\n\n`);
+    res.end('data: [DONE]\n\n');
+    return;
+  }
   if (body.tools?.length && wantsTools) {
     const round = body.messages.filter((m) => m.role === 'assistant' && m.tool_calls).length;
     res.write(toolCallLine([{ index: 0, id: `call_r${round}_a`, name: 'read_rules', arguments: '' }]));
@@ -100,7 +111,7 @@ export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: numbe
     res.on('close', () => { open -= 1; });
     res.writeHead(200, { 'Content-Type': 'text/event-stream' });
     res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`);
-    if (model === 'fake-tools' || model === 'fake-tools-loop') { await answerWithTools(res, body); return; }
+    if (model === 'fake-tools' || model === 'fake-tools-loop' || model === 'fake-tools-flood') { await answerWithTools(res, body); return; }
     if (model === 'fake-silent') return; // never answers; the platform's timeout must end it
     if (model === 'fake-empty') { res.end('data: [DONE]\n\n'); return; }
     if (model === 'fake-blank') { res.write(chunkLine('  ')); res.write(chunkLine('\n ')); res.end('data: [DONE]\n\n'); return; }

@@ -2,7 +2,7 @@
 // generated client at it. Every response the client receives is validated against the contract (a
 // violation throws, failing the test) and recorded for the coverage table.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import { databaseSettings } from './database.js';
 import { client, type Client } from '@platform/client';
 import { buildApp, type BuildOptions, type Platform } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import { operations } from '../../generated/server/index.js';
 import { validators } from '../../generated/validators/index.gen.js';
 
@@ -65,7 +66,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD });
   return {
     ...base,
-    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmail: 1e9, inviteeLookupFailuresPerIp: 1e9 },
+    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmailAndIp: 1e9, inviteeLookupFailuresPerIp: 1e9 },
     responseValidation: 'strict',
     ...overrides,
     agent: { ...base.agent, ...overrides.agent },
@@ -76,7 +77,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}, options: 
   const { settings, cleanup } = databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
   const platform = await buildApp(config, { jobs: false, ...options });
-  const server: Server = createServer(platform.callback);
+  const server: Server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

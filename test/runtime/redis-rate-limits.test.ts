@@ -6,7 +6,7 @@
 // this run's own and deleted at the end. In CI (CI=true) a missing Redis fails these tests; elsewhere they are
 // skipped, saying so.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -17,6 +17,7 @@ import { freshDatabase } from '../helpers/database.js';
 import { testConfig, watchClient } from '../helpers/server.js';
 import { buildApp, type Platform } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import type { Database } from '../../src/platform/database.js';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -38,7 +39,7 @@ async function redisAnswers(): Promise<boolean> {
 const available = await redisAnswers();
 const CI = process.env.CI === 'true';
 
-const LIMITS = { signUpPerIp: 3, signInPerIp: 1000, signInFailuresPerEmail: 2, inviteeLookupFailuresPerIp: 1000 };
+const LIMITS = { signUpPerIp: 3, signInPerIp: 1000, signInFailuresPerEmailAndIp: 2, inviteeLookupFailuresPerIp: 1000 };
 let instanceCount = 0;
 
 interface Instance { platform: Platform; client: Client; lines: Array<{ level: number; msg: string }>; stop(): Promise<void> }
@@ -49,7 +50,7 @@ async function instance(database: Database, overrides: Partial<Config>): Promise
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   const config = testConfig({ rateLimits: LIMITS, redisUrl: REDIS_URL, redisKeyPrefix: `${RUN_PREFIX}${++instanceCount}:`, ...overrides });
   const platform = await buildApp(config, { database: { ...database, close: async () => undefined }, log, jobs: false });
-  const server: Server = createServer(platform.callback);
+  const server: Server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = createPlatformClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   watchClient(client);
@@ -131,7 +132,7 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     }
   });
 
-  it('counts refused sign-ins for an email across instances, and blocks the email on both', async () => {
+  it('counts refused sign-ins for an email and address across instances, and blocks them on both', async () => {
     const prefix = `${RUN_PREFIX}failures:`;
     const a = await start({ redisKeyPrefix: prefix, rateLimits: { ...LIMITS, signUpPerIp: 1000 } });
     const b = await start({ redisKeyPrefix: prefix, rateLimits: { ...LIMITS, signUpPerIp: 1000 } });
@@ -140,6 +141,36 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     expect((await signIn({ client: a.client, body: { email, password: 'wrong 1' } })).response?.status).toBe(401);
     expect((await signIn({ client: b.client, body: { email: email.toUpperCase(), password: 'wrong 2' } })).response?.status).toBe(401);
     for (const i of [a, b]) expect((await signIn({ client: i.client, body: { email, password: 'the right password' } })).response?.status).toBe(429);
+  });
+
+  it('counts a sign-in before checking it: 30 wrong passwords at once on two instances, exactly the limit checked', async () => {
+    const prefix = `${RUN_PREFIX}parallel-failures:`;
+    const limits = { ...LIMITS, signUpPerIp: 1000, signInFailuresPerEmailAndIp: 10 };
+    const a = await start({ redisKeyPrefix: prefix, rateLimits: limits });
+    const b = await start({ redisKeyPrefix: prefix, rateLimits: limits });
+    const email = `parallel.${randomBytes(4).toString('hex')}@example.com`;
+    expect((await signUp({ client: a.client, body: { name: 'P', email, password: 'the right password' } })).response?.status).toBe(201);
+    const statuses = await Promise.all(Array.from({ length: 30 }, (_, n) => signIn({ client: (n % 2 ? a : b).client, body: { email, password: `wrong ${n}` } }).then((r) => r.response?.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+  });
+
+  it('locks out an address, not the account: the owner signs in from another address; successes do not count', async () => {
+    const prefix = `${RUN_PREFIX}per-address:`;
+    const limits = { ...LIMITS, signUpPerIp: 1000 };
+    const a = await start({ redisKeyPrefix: prefix, rateLimits: limits, trustedProxyHops: 1 });
+    const b = await start({ redisKeyPrefix: prefix, rateLimits: limits, trustedProxyHops: 1 });
+    const email = `owner.${randomBytes(4).toString('hex')}@example.com`;
+    const from = (i: Instance, address: string, password: string) =>
+      signIn({ client: i.client, headers: { 'X-Forwarded-For': address }, body: { email, password } }).then((r) => r.response?.status);
+    expect((await signUp({ client: a.client, body: { name: 'O', email, password: 'the right password' } })).response?.status).toBe(201);
+    expect(await from(a, '203.0.113.66', 'guess 1')).toBe(401);
+    expect(await from(b, '203.0.113.66', 'guess 2')).toBe(401);
+    expect(await from(a, '203.0.113.66', 'the right password')).toBe(429);
+    // The owner, elsewhere: right passwords given back, so a typo or two later still leaves the door open.
+    for (const i of [a, b, a]) expect(await from(i, '198.51.100.20', 'the right password')).toBe(200);
+    expect(await from(b, '198.51.100.20', 'a typo')).toBe(401);
+    expect(await from(a, '198.51.100.20', 'the right password')).toBe(200);
   });
 
   it('is atomic: concurrent sign-ups on two instances get exactly the limit through', async () => {

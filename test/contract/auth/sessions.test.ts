@@ -82,7 +82,7 @@ describe('signOut', () => {
 
 describe('cookies behind an https proxy', () => {
   it('are marked Secure when the client reached a trusted proxy over https', async () => {
-    const proxied = await startTestServer({ trustProxy: true });
+    const proxied = await startTestServer({ trustedProxyHops: 1 });
     const c = createPlatformClient({ baseUrl: proxied.baseUrl, headers: { 'X-Forwarded-Proto': 'https' } });
     watchClient(c);
     try {

@@ -262,7 +262,7 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
   });
 
   it('refused lookups are limited per IP (429 with Retry-After)', async () => {
-    const limited = await startTestServer({ rateLimits: { signUpPerIp: 1000, signInPerIp: 1000, signInFailuresPerEmail: 1000, inviteeLookupFailuresPerIp: 2 } });
+    const limited = await startTestServer({ rateLimits: { signUpPerIp: 1000, signInPerIp: 1000, signInFailuresPerEmailAndIp: 1000, inviteeLookupFailuresPerIp: 2 } });
     try {
       const c = createPlatformClient({ baseUrl: limited.baseUrl });
       watchClient(c);

@@ -7,7 +7,7 @@ import {
   listRoomEvents, listRoomRunToolEvents, listRoomTimeline, type Client, type RoomToolEvent,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
+import { FLOOD_CALLS, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
 import { allEvents, inviteAgent, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
 import { startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -261,7 +261,7 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     expect(reply.body).toMatch(/^Lx+$/);
   });
 
-  it(`caps tool calls per run (a call past the cap is tool.failed) and asks for an answer after ${4} rounds`, async () => {
+  it(`caps tool calls per run (a call past the cap is refused, unrecorded) and asks for an answer after ${4} rounds`, async () => {
     const owner = await remoteUser('Owner');
     const room = await newRoom(owner, 'Loop');
     const listing = (await createAgentListing({ body: { name: 'Looper', model: 'fake-tools-loop' }, ...as(owner) })).data!;
@@ -273,11 +273,38 @@ describe('the OpenAI-compatible provider with tools (fake server)', () => {
     const requests = fake.requests.slice(before);
     expect(requests.map((r) => r.tool_choice)).toEqual(['auto', 'auto', 'auto', 'auto', 'none']);
     const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
-    expect(run).toMatchObject({ status: 'completed', toolCallCount: 4 });
+    expect(run).toMatchObject({ status: 'completed', toolCallCount: 2 });
     const tools = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!.items;
     expectPaired(tools);
-    expect(tools.filter((t) => t.type !== 'tool.started').map((t) => t.type)).toEqual(['tool.completed', 'tool.completed', 'tool.failed', 'tool.failed']);
+    expect(tools.map((t) => t.type)).toEqual(['tool.started', 'tool.completed', 'tool.started', 'tool.completed']);
     expect(requests[3]!.messages.at(-1)!.content).toMatch(/limit of 2 tool calls/);
+  });
+
+  it(`an answer asking for ${FLOOD_CALLS} tool calls at once records the cap's worth: 2 started, each with one terminal event`, async () => {
+    const owner = await remoteUser('Owner');
+    const room = await newRoom(owner, 'Flood');
+    const listing = (await createAgentListing({ body: { name: 'Flooder', model: 'fake-tools-flood' }, ...as(owner) })).data!;
+    await inviteAgent(room.id, owner, listing.id);
+    const trigger = await post(room.id, owner, '@Flooder go');
+    const runId = await runIdOf(room.id, owner);
+    const before = fake.requests.length;
+    await drain();
+    const requests = fake.requests.slice(before);
+    expect(requests).toHaveLength(2);
+    const answers = requests[1]!.messages.filter((m) => m.role === 'tool');
+    expect(answers).toHaveLength(FLOOD_CALLS); // every call the model made is answered, as the protocol requires
+    expect(answers.slice(0, 2).map((m) => m.content)).toEqual(['This room has no rules document.', 'This room has no rules document.']);
+    expect(answers.slice(2).every((m) => /limit of 2 tool calls/.test(m.content ?? ''))).toBe(true);
+
+    const run = (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!;
+    expect(run).toMatchObject({ status: 'completed', toolCallCount: 2 });
+    const tools = (await listRoomRunToolEvents({ path: { room_id: room.id, run_id: runId }, ...as(owner) })).data!.items;
+    expect(tools.map((t) => [t.type, t.payload.toolCallId])).toEqual([
+      ['tool.started', 'call_flood_0'], ['tool.completed', 'call_flood_0'], ['tool.started', 'call_flood_1'], ['tool.completed', 'call_flood_1'],
+    ]);
+    expectPaired(tools);
+    const after = (await allEvents(room.id, owner)).filter((e) => e.seq > trigger.seq).map((e) => e.type);
+    expect(after).toEqual(['run.queued', 'run.started', 'tool.started', 'tool.completed', 'tool.started', 'tool.completed', 'message.posted', 'run.completed']);
   });
 
   it.each([

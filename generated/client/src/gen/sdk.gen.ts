@@ -65,8 +65,13 @@ export const signUp = <ThrowOnError extends boolean = false>(options: Options<Si
  * - Each sign-in creates a new session; sessions started earlier (on other devices, or the one whose
  * credentials are sent with this request) stay valid until they expire or are signed out.
  * - Rate limited: at most 20 attempts per 15 minutes per client IP address, and at most 10 failed
- * attempts per 15 minutes per email address (counted whether or not an account has that email).
- * Beyond that **429** `RATE_LIMITED` with `Retry-After`, even when the password would be right.
+ * attempts per 15 minutes per email address from one client IP address (counted whether or not an
+ * account has that email). Beyond that **429** `RATE_LIMITED` with `Retry-After`, even when the
+ * password would be right.
+ * - An attempt counts from the moment it is made and stops counting as a failure when it succeeds, so
+ * attempts sent at once cannot pass the limit together: at most 10 of them are checked.
+ * - Failures lock out one address, not the account: failures from other addresses never refuse the
+ * right password from an address that has not used up its own allowance.
  *
  * **Who may call:** anyone; no credentials needed.
  *
@@ -3386,8 +3391,9 @@ export const updateRoomRules = <ThrowOnError extends boolean = false>(options: O
  * When a run ends, every tool call it started and had not finished gets its `tool.failed` event.
  *
  * **Tools.** The agent may call these tools, which read only the run's own room and return at most
- * 4,000 characters each; a run makes at most 8 tool calls (a call past that fails and the agent is
- * asked to answer):
+ * 4,000 characters each; a run makes at most 8 tool calls. A call past that is not run and leaves no
+ * event (the agent is told it reached the limit and asked to answer), so `toolCallCount` and the
+ * run's tool events never pass it, however many calls the agent asks for at once:
  *
  * | tool | arguments | returns |
  * |---|---|---|
