@@ -77,18 +77,25 @@ export async function startTestServer(overrides: ConfigOverrides = {}, options: 
   const { settings, cleanup } = databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
   const platform = await buildApp(config, { jobs: false, ...options });
+  const served = await servePlatform(platform, config);
+  return { ...served, stop: async () => { await served.stop(); await cleanup(); } };
+}
+
+/**
+ * Serves an app on an ephemeral port the way `npm start` does (the shared server factory); `stop` closes the
+ * server, then the app. For a second instance on a test server's database, or an app built with other options.
+ */
+export async function servePlatform(platform: Platform, config: Config): Promise<TestServer & { stop(): Promise<void> }> {
   const server: Server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    baseUrl,
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     platform,
     config,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await platform.close();
-      await cleanup();
     },
   };
 }

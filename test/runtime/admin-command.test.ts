@@ -3,8 +3,6 @@
 // their next request; the embedded database is refused to it while a server holds it, so there the server is
 // stopped around each change and its callers' sessions and keys carry the change across the restart.
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +10,7 @@ import { apiKey, createApiKey, createPlatformClient, creditWallet, getSession, t
 import { buildApp } from '../../src/app.js';
 import { databaseEnv } from '../helpers/child-server.js';
 import { databaseSettings } from '../helpers/database.js';
-import { ADMIN_EMAIL, testConfig, watchClient } from '../helpers/server.js';
+import { ADMIN_EMAIL, servePlatform, testConfig, watchClient } from '../helpers/server.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -29,14 +27,11 @@ describe('npm run admin', () => {
 
   /** Serves the app on the test's database and points `client` at it. */
   async function serve(): Promise<void> {
-    const platform = await buildApp(testConfig(settings), { jobs: false });
-    const server = createServer(platform.callback);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    client.setConfig({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const config = testConfig(settings);
+    const served = await servePlatform(await buildApp(config, { jobs: false }), config);
+    client.setConfig({ baseUrl: served.baseUrl });
     stop = async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await platform.close();
+      await served.stop();
       stop = undefined;
     };
   }

@@ -4,14 +4,12 @@
 // pid), after which A reconnects and reads what it missed. A's feed reads the log once per notification,
 // however many clients follow the room. A stream held on B ends when its session is signed out, or its API
 // key deleted, through A. PostgreSQL only: PGlite is one process's database.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKey, bearerToken, createApiKey, createPlatformClient, deleteApiKey, signOut, streamRoomEvents, type RoomEvent } from '@platform/client';
 import { buildApp, type Platform } from '../../src/app.js';
 import type { PostgresEventBus } from '../../src/realtime/postgres-event-bus.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { servePlatform, startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamReader } from '../helpers/sse.js';
 import { newRoom, post } from '../helpers/rooms.js';
 import { newUser, type TestUser } from '../helpers/users.js';
@@ -22,18 +20,7 @@ interface Instance { baseUrl: string; platform: Platform; stop(): Promise<void> 
 
 /** A second app over the first one's database and schema, as another instance behind the load balancer. */
 async function secondInstance(first: TestServer): Promise<Instance> {
-  const platform = await buildApp(first.config, { jobs: false });
-  const server: Server = createServer(platform.callback);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    platform,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await platform.close();
-    },
-  };
+  return servePlatform(await buildApp(first.config, { jobs: false }), first.config);
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
