@@ -166,7 +166,7 @@ export type Problem = {
      */
     currentPrices?: CurrentPrices;
     /**
-     * For `VALIDATION_FAILED`, one entry per invalid input, naming it.
+     * For `VALIDATION_FAILED`, one entry per invalid input, naming it; at most 100 (the first found), and `detail` says how many there were when there were more.
      */
     errors?: Array<ProblemFieldError>;
 };
@@ -2472,7 +2472,7 @@ export type RoomList = {
  */
 export type ValidationError = {
     /**
-     * Location of the input, e.g. `["body", "name"]` or `["query", "limit"]`.
+     * Location of the input, e.g. `["body", "name"]` or `["query", "limit"]`. A body nests at most 64 levels, so a location has at most 65 entries; a longer path (a field name of many dots) is cut to its first 65.
      */
     loc: Array<string | number>;
     /**
@@ -2494,6 +2494,9 @@ export type ValidationError = {
  *
  */
 export type HttpValidationError = {
+    /**
+     * One entry per invalid input; at most 100 (the first found).
+     */
     detail: Array<ValidationError>;
 };
 
