@@ -5013,7 +5013,7 @@ validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listSpaces_200 = validate127;
 const schema54 = {"$ref":"contract#/$defs/SpaceList","$id":"listSpaces_200"};
-const schema55 = {"type":"object","title":"SpaceList","description":"One page of public spaces, newest first.","required":["spaces","total","page","totalPages"],"additionalProperties":false,"properties":{"spaces":{"type":"array","description":"The spaces on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceRow"}},"total":{"type":"integer","minimum":0,"description":"How many spaces match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
+const schema55 = {"type":"object","title":"SpaceList","description":"One page of public spaces, newest first.","required":["spaces","total","page","totalPages"],"additionalProperties":false,"properties":{"spaces":{"type":"array","maxItems":50,"description":"The spaces on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceRow"}},"total":{"type":"integer","minimum":0,"description":"How many spaces match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
 const schema56 = {"type":"object","title":"SpaceRow","description":"A space, as stored.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."}}};
 const schema57 = {"type":"object","title":"SpaceDefinition","description":"The space's custom configuration: a free-form JSON object that the space's client interprets. The only\nproperty the server knows is `iframeUrl`; every other property is stored and returned as sent. The whole\nrequest body (this object included) is limited to 1 MB and to 64 levels of nested arrays and objects (the\nbody is the first level, this object the second); deeper is a 400 `INVALID_JSON`.\n","additionalProperties":true,"properties":{"iframeUrl":{"type":"string","format":"uri","pattern":"^https://[^/?#\\s]+","maxLength":2048,"description":"URL of the page that renders the space in an iframe. When present it must be an absolute HTTPS URL;\nanything else is a 400 `VALIDATION_FAILED` naming `definition.iframeUrl`.\n","examples":["https://play.example.net/arena/embed"]}}};
 const pattern17 = new RegExp("^https://[^/?#\\s]+", "u");
@@ -5551,6 +5551,16 @@ errors++;
 if(data.spaces !== undefined){
 let data0 = data.spaces;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/spaces",schemaPath:"#/properties/spaces/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate129(data0[i0], {instancePath:instancePath+"/spaces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -5560,20 +5570,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/spaces",schemaPath:"#/properties/spaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.total !== undefined){
-let data2 = data.total;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/spaces",schemaPath:"#/properties/spaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5582,9 +5579,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5593,12 +5592,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.page !== undefined){
-let data3 = data.page;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5607,9 +5603,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5618,12 +5617,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data.totalPages !== undefined){
-let data4 = data.totalPages;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5632,9 +5628,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5643,16 +5642,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -9259,7 +9269,7 @@ validate176.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listCommunities_200 = validate181;
 const schema80 = {"$ref":"contract#/$defs/CommunityBrowsePage","$id":"listCommunities_200"};
-const schema81 = {"type":"object","title":"CommunityBrowsePage","description":"One page of active communities.","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","description":"The communities on this page, newest first (`createdAt` descending, then `id`).","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
+const schema81 = {"type":"object","title":"CommunityBrowsePage","description":"One page of active communities.","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","maxItems":50,"description":"The communities on this page, newest first (`createdAt` descending, then `id`).","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
 const schema82 = {"type":"object","title":"Community","description":"A community row, with every field.","required":["id","creatorId","name","description","type","category","avatarUrl","joinFee","monthlyFee","agentCallFee","csMode","defaultAgentListingId","status","isVerified","memberCount","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The community's id."},"creatorId":{"type":"string","format":"uuid","description":"The user who created the community; they are its member with role `creator`."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Community name.","examples":["Acme Official"]},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"type":{"$ref":"contract#/$defs/CommunityType"},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag (free text, used by the `category` filter), or `null`.","examples":["gaming"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Community avatar URL, or `null`."},"joinFee":{"$ref":"contract#/$defs/CommunityFee","description":"One-time fee in credits, charged by `joinCommunity`. `0` means free."},"monthlyFee":{"$ref":"contract#/$defs/CommunityFee","description":"Monthly subscription fee in credits. The first month is charged by `joinCommunity`; later months are\ncharged each month from the member's wallet. `0` means no subscription.\n"},"agentCallFee":{"$ref":"contract#/$defs/CommunityFee","description":"Fee in credits for each `chatWithCommunityAgent` call. `0` means free."},"csMode":{"$ref":"contract#/$defs/CommunityCsMode"},"defaultAgentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that answers customer-service conversations (official communities) and is\nsuggested first in agent chat; it is always one of the community's agents. `null` when none is set.\n"},"status":{"$ref":"contract#/$defs/CommunityStatus"},"isVerified":{"type":"boolean","description":"Whether an admin approved a business verification request for it (`requestVerification`). Only\nofficial communities can be verified.\n"},"memberCount":{"type":"integer","minimum":0,"description":"How many members it has, its creator and CS agents included."},"createdAt":{"type":"string","format":"date-time","description":"When the community was created."},"updatedAt":{"type":"string","format":"date-time","description":"When its fields were last changed (equal to `createdAt` until the first update)."}}};
 const schema83 = {"type":"string","title":"CommunityType","description":"What kind of community it is:\n\n- `official`: a brand's community. Offers customer service (the Official CS operations) and can be\n  verified by an admin (`isVerified`).\n- `club`: a community run by its creator for its members.\n- `lounge`: a creator's lounge whose agent chats by voice. Lounges are created with `POST /api/lounge`\n  (never with `createCommunity`) and their type never changes.\n","enum":["official","club","lounge"]};
 
@@ -10016,6 +10026,16 @@ errors++;
 if(data.communities !== undefined){
 let data0 = data.communities;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate183(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -10025,20 +10045,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.total !== undefined){
-let data2 = data.total;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -10047,9 +10054,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -10058,12 +10067,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.page !== undefined){
-let data3 = data.page;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -10072,9 +10078,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -10083,12 +10092,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data.totalPages !== undefined){
-let data4 = data.totalPages;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -10097,9 +10103,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -10108,16 +10117,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -15621,7 +15641,7 @@ validate284.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listCommunityMessages_200 = validate289;
 const schema127 = {"$ref":"contract#/$defs/CommunityMessageList","$id":"listCommunityMessages_200"};
-const schema128 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
+const schema128 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","maxItems":100,"description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
 const schema129 = {"type":"object","title":"CommunityMessage","description":"A message in a community's shared history. `createdAt` is strictly increasing within a community\n(at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","userId","agentListingId","content","messageType","createdAt","userName","userImage","agentName","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"userId":{"type":["string","null"],"format":"uuid","description":"The author, for `text` messages; `null` for `agent` and `system` messages."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it, for `agent` messages; `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.\n","examples":["Hello!"]},"messageType":{"$ref":"contract#/$defs/CommunityMessageType"},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"userName":{"type":["string","null"],"maxLength":100,"description":"The author's display name, for `text` messages; `null` otherwise.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The author's avatar URL, or `null` (always `null` for `agent` and `system` messages)."},"agentName":{"type":["string","null"],"maxLength":100,"description":"The agent's name, for `agent` messages; `null` otherwise.","examples":["Assistant"]},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);\n`null` otherwise.\n"}}};
 const schema130 = {"type":"string","title":"CommunityMessageType","description":"`text` (a member's message: `userId` set, `agentListingId` null), `agent` (an agent's reply written by\n`chatWithCommunityAgent`: `agentListingId` set, `userId` null) or `system` (a platform notice, written when\nan agent is added to or removed from the community: both null).\n","enum":["text","agent","system"]};
 
@@ -16108,6 +16128,16 @@ errors++;
 if(data.messages !== undefined){
 let data0 = data.messages;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate291(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -16117,19 +16147,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.hasMore !== undefined){
-if(typeof data.hasMore !== "boolean"){
-const err4 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err4 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -16139,14 +16157,26 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.hasMore !== undefined){
+if(typeof data.hasMore !== "boolean"){
+const err5 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -27613,7 +27643,7 @@ validate470.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listLedgerEntries_200 = validate473;
 const schema215 = {"$ref":"contract#/$defs/LedgerEntryList","$id":"listLedgerEntries_200"};
-const schema216 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
+const schema216 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","maxItems":100,"description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
 const schema217 = {"type":"object","title":"LedgerEntry","description":"One immutable change to a wallet's balance. Entries are never edited or deleted; a correction is a new\nentry (for example a `refund`). Fees of zero write no entry, so `amount` is never `0`.\n\n| `kind` | Sign | `referenceType` / `referenceId` |\n|---|---|---|\n| `credit` | + | `null` / `null` (the admin's reason is the `description`) |\n| `join_fee` | - | `community` / the community's id |\n| `monthly_fee` | - | `community` / the community's id |\n| `agent_call_fee` | - | `agent_call` / the call's id (a call ends with exactly one `fee_income` for the creator, or one `refund`) |\n| `refund` | + | `agent_call` / the refunded call's id (a call that ended without a stored reply) |\n| `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |\n","required":["id","amount","balanceAfter","kind","description","referenceType","referenceId","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The entry's id."},"amount":{"type":"number","description":"Signed amount in credits, at most two decimals; positive for credits and refunds, negative for charges."},"balanceAfter":{"type":"number","minimum":0,"description":"The wallet's balance right after this entry, in credits."},"kind":{"type":"string","enum":["credit","join_fee","monthly_fee","agent_call_fee","refund","fee_income"],"description":"What the entry is; see the table above."},"description":{"type":"string","maxLength":500,"description":"Human-readable description (for `credit`, the admin's `reason`)."},"referenceType":{"type":["string","null"],"maxLength":50,"description":"The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an\nopen set: new values may be added.\n","examples":["community","agent_call"]},"referenceId":{"type":["string","null"],"format":"uuid","description":"The id of that thing, or `null` when `referenceType` is `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the entry was written."}}};
 
 function validate475(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -27988,6 +28018,16 @@ errors++;
 if(data.entries !== undefined){
 let data0 = data.entries;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err5 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate475(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -27997,20 +28037,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.total !== undefined){
-let data2 = data.total;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -28019,9 +28046,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -28030,12 +28059,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.page !== undefined){
-let data3 = data.page;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -28044,9 +28070,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -28055,12 +28084,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data.totalPages !== undefined){
-let data4 = data.totalPages;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -28069,9 +28095,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -28080,16 +28109,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -30137,7 +30177,7 @@ validate494.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listConversationMessages_200 = validate499;
 const schema229 = {"$ref":"contract#/$defs/ConversationMessageList","$id":"listConversationMessages_200"};
-const schema230 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
+const schema230 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","maxItems":100,"description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
 const schema231 = {"type":"object","title":"ConversationMessage","description":"A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a\nconversation (at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","conversationId","senderKind","senderId","agentListingId","content","createdAt","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"conversationId":{"type":"string","format":"uuid","description":"The conversation it belongs to."},"senderKind":{"$ref":"contract#/$defs/ConversationSenderKind"},"senderId":{"type":["string","null"],"format":"uuid","description":"The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it (`ai` messages); `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.","examples":["My order hasn't arrived yet."]},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise."}}};
 const schema232 = {"type":"string","title":"ConversationSenderKind","description":"Who wrote a conversation message: `customer` (the conversation's user), `ai` (the AI agent:\n`agentListingId` set), `cs_agent` (a human from the community's staff: its creator, a moderator or a\nCS agent) or `system` (a platform notice written on transfer, acceptance, resolution and reopening).\n","enum":["customer","ai","cs_agent","system"]};
 
@@ -30544,6 +30584,16 @@ errors++;
 if(data.messages !== undefined){
 let data0 = data.messages;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate501(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -30553,19 +30603,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.hasMore !== undefined){
-if(typeof data.hasMore !== "boolean"){
-const err4 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err4 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -30575,14 +30613,26 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.hasMore !== undefined){
+if(typeof data.hasMore !== "boolean"){
+const err5 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -31896,7 +31946,7 @@ validate524.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listRooms_200 = validate529;
 const schema242 = {"$ref":"contract#/$defs/RoomList","$id":"listRooms_200"};
-const schema243 = {"type":"object","title":"RoomList","description":"A page of rooms, most recently active first (`updatedAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The rooms on this page; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/Room"}}}};
+const schema243 = {"type":"object","title":"RoomList","description":"A page of rooms, most recently active first (`updatedAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The rooms on this page; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/Room"}}}};
 const schema244 = {"type":"object","title":"Room","description":"A room: a shared space where human and agent participants exchange messages. Every room is\n`invite_only`: people and agents join by accepting an invitation. The user who creates a room is its\n**owner** for its whole life (ownership cannot be transferred); only the owner archives the room,\nchanges its rules, removes participants and changes agents' roles.\n\nA room is visible to its participants (current and former) and to users with a pending invitation to\nit; to anyone else it does not exist (404). The `actor*` fields describe the caller's own relation to\nthe room, so they differ between callers.\n","required":["accessPolicy","actorIsOwner","actorIsParticipant","actorPendingInvitationId","archivedAt","archivedByDisplayName","archivedByKind","archivedByMembershipId","archivedByRoleDocumentVersionId","createdAt","createdByDisplayName","createdByKind","createdByMembershipId","createdByRoleDocumentVersionId","description","id","name","participants","rulesDocumentId","state","updatedAt"],"additionalProperties":false,"properties":{"accessPolicy":{"type":"string","enum":["invite_only"],"description":"How people and agents get into the room. Only `invite_only` exists today.","examples":["invite_only"]},"actorIsOwner":{"type":"boolean","description":"Whether the caller is the room's owner (its creator).","examples":[true]},"actorIsParticipant":{"type":"boolean","description":"Whether the caller is a current participant (joined and not left).","examples":[true]},"actorPendingInvitationId":{"type":["string","null"],"format":"uuid","description":"The id of the caller's pending invitation to this room, to pass to the accept operation; null when\nthe caller has none (for example because they are already a participant).\n","examples":[null]},"archivedAt":{"type":["string","null"],"format":"date-time","description":"When the room was archived; null while it is active.","examples":[null]},"archivedByDisplayName":{"type":["string","null"],"maxLength":100,"description":"The display name of who archived the room, as it was at that time; null while active.","examples":[null]},"archivedByKind":{"type":["string","null"],"enum":["human","agent",null],"description":"Whether a human or an agent archived the room; null while active. Only the owner (a human) can\narchive through this API, so it is `human` in practice.\n","examples":[null]},"archivedByMembershipId":{"type":["string","null"],"format":"uuid","description":"The membership id (user id, or agent listing id) of who archived the room; null while active.","examples":[null]},"archivedByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent archived the room, the version of its role document it was acting under; null\notherwise.\n","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the room was created.","examples":["2026-03-10T09:00:00Z"]},"createdByDisplayName":{"type":"string","maxLength":100,"description":"The display name of the room's creator (its owner), as it was when the room was created.","examples":["Alice"]},"createdByKind":{"type":"string","enum":["human","agent"],"description":"Whether the creator is a human or an agent. Rooms created through this API are created by humans.","examples":["human"]},"createdByMembershipId":{"type":"string","format":"uuid","description":"The creator's membership id (their user id); the creator is the room's owner.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"createdByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent created the room, the version of its role document; null for a human creator.","examples":[null]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for; null when none was given.","examples":["Plan the Q3 launch with the research agent."]},"id":{"type":"string","format":"uuid","description":"The room's id (the `room_id` path parameter).","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name.","examples":["Launch planning"]},"participants":{"type":"array","description":"The room's **current** participants (those with `leftAt: null`), in the order they joined. Former\nparticipants are listed by `GET /api/v1/rooms/{room_id}/participants`.\n","items":{"$ref":"contract#/$defs/RoomParticipant"}},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document that applies in this room (agents follow its latest version); null when the\nroom has no rules. Changed by the owner with `PATCH /api/v1/rooms/{room_id}/rules`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]},"state":{"type":"string","enum":["active","archived"],"description":"`active`, or `archived` once the owner archived it. An archived room is read-only: it can still be\nread (room, participants, events, timeline, stream, runs) but every write is a 409 `ROOM_ARCHIVED`.\nArchiving is final.\n","examples":["active"]},"updatedAt":{"type":"string","format":"date-time","description":"When the room last changed, i.e. the time of its latest event (message, membership, rules, ...).","examples":["2026-03-10T10:10:00Z"]}}};
 const schema245 = {"type":"object","title":"RoomParticipant","description":"A human or an agent in a room. A participant row is created when someone joins (by creating the room or\nby accepting an invitation) and is kept after they leave or are removed (`leftAt` set), so the authors\nof older messages and events can still be resolved. Someone who rejoins later through a new invitation\ngets the same participant back (same `id`, new `joinedAt`, `leftAt` cleared).\n\n`membershipId` identifies who the participant is across rooms: the **user id** for a human, the\n**agent listing id** (`/api/agent-listings/{id}`) for an agent.\n","required":["agentEnabled","createdAt","displayName","id","joinedAt","leftAt","membershipId","participantKind","profilePictureUrl","roleDocumentId","roomId","updatedAt"],"additionalProperties":false,"properties":{"agentEnabled":{"type":"boolean","description":"For an agent participant, whether mentioning it starts a run: false for good once the agent listing\nhas been deleted, and false while it is unavailable to the room owner (made private by its owner,\nwho is someone else); true again once it is public again. Runs already queued are not affected.\nAlways false for a human participant.\n","examples":[true]},"createdAt":{"type":"string","format":"date-time","description":"When the participant row was created (the first time this member joined the room).","examples":["2026-03-10T09:05:00Z"]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The name shown for the participant: the user's name for a human, the listing's `name` for an agent.\nMessages mention a participant as `@<displayName>`.\n","examples":["Research Assistant"]},"id":{"type":"string","format":"uuid","description":"The participant's id in this room (the `participant_id` path parameter).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"joinedAt":{"type":"string","format":"date-time","description":"When the member (last) joined the room.","examples":["2026-03-10T09:06:00Z"]},"leftAt":{"type":["string","null"],"format":"date-time","description":"When the member left or was removed; null while they are a current participant. A participant with\n`leftAt` set can no longer post, edit, invite or read the room's log.\n","examples":[null]},"membershipId":{"type":"string","format":"uuid","description":"The user id of a human participant, or the agent listing id of an agent participant.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"participantKind":{"type":"string","enum":["human","agent"],"description":"Whether the participant is a person (`human`) or an AI agent (`agent`).","examples":["agent"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's avatar or the agent listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent participant, the `agent_role` document that tells the agent how to behave in this room\n(each run uses the document's latest version at the time the run starts); null when the agent has no\nrole, and always null for a human participant. Changed with `PATCH .../agent-role`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the participant belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"updatedAt":{"type":"string","format":"date-time","description":"When the participant last changed (joined, left, role changed).","examples":["2026-03-10T09:06:00Z"]}}};
 
@@ -33149,6 +33199,16 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate531(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -33158,24 +33218,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err3];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err3);
 }
 errors++;
 }
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err4];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err4);
 }
 errors++;
 }
@@ -36394,7 +36454,7 @@ validate568.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listRoomEvents_200 = validate573;
 const schema265 = {"$ref":"contract#/$defs/RoomEventList","$id":"listRoomEvents_200"};
-const schema266 = {"type":"object","title":"RoomEventList","description":"A page of room events in ascending `seq` order.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The events, ascending by `seq`; empty when there is nothing in the requested range.","items":{"$ref":"contract#/$defs/RoomEvent"}}}};
+const schema266 = {"type":"object","title":"RoomEventList","description":"A page of room events in ascending `seq` order.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The events, ascending by `seq`; empty when there is nothing in the requested range.","items":{"$ref":"contract#/$defs/RoomEvent"}}}};
 const schema267 = {"type":"object","title":"RoomEvent","description":"One entry of a room's event log. Every state change in a room (membership, invitations, messages,\nrules, archiving, agent runs and their tool calls) appends exactly one event in the same transaction\nas the change. `seq` numbers a room's events 1, 2, 3, ... with no gaps, in commit order, so a client\nthat has seen up to `seq` N has missed nothing once it reads the events after N.\n\nThe event types, their subjects and their payloads are listed in `RoomEventType`.\n","required":["actor","createdAt","id","payload","render","schemaVersion","seq","subject","type"],"additionalProperties":false,"properties":{"actor":{"$ref":"contract#/$defs/RoomEventActor","description":"Who caused the event (a human, an agent, or the platform)."},"createdAt":{"type":"string","format":"date-time","description":"When the event was appended.","examples":["2026-03-10T10:00:00Z"]},"id":{"type":"string","format":"uuid","description":"The event's id.","examples":["f8ca8e0e-f814-43ec-89c8-8318933d34e5"]},"payload":{"type":"object","additionalProperties":true,"description":"Type-specific data (see `RoomEventType`); `{}` when the type carries none.","examples":[{"messageId":"5cfc9fb2-10f3-4cbf-a187-302da1426b29","body":"@Research Assistant can you summarise last week's launch feedback?","bodyFormat":"plain_text","refs":[{"displayName":"Research Assistant","targetId":"a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a","targetKind":"agent"}]}]},"render":{"$ref":"contract#/$defs/RoomEventRender","description":"How to display the event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of this event type's `payload` shape; 1 for every type today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's position in the room's log, gapless from 1 and in commit order; the SSE `id:`.","examples":[9]},"subject":{"$ref":"contract#/$defs/RoomEventSubject","description":"What the event is about."},"type":{"$ref":"contract#/$defs/RoomEventType","description":"The event type; also the SSE `event:` name on the stream."}}};
 const schema268 = {"type":"object","title":"RoomEventActor","description":"Who caused an event.","required":["displayName","kind","membershipId","roleDocumentVersionId"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The actor's display name at the time of the event; `System` for the `system` actor.","examples":["Alice"]},"kind":{"type":"string","enum":["human","agent","system"],"description":"`human` or `agent` for a participant's action; `system` for what the platform does by itself\n(cancelling runs when the room is archived or the agent removed, failing a run that stopped\nresponding).\n","examples":["human"]},"membershipId":{"type":["string","null"],"format":"uuid","description":"The actor's membership id (user id, or agent listing id); null for the `system` actor.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent actor, the role document version it acted under; null otherwise.","examples":[null]}}};
 
@@ -37226,6 +37286,16 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate575(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -37235,24 +37305,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err3];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err3);
 }
 errors++;
 }
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err4];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err4);
 }
 errors++;
 }
@@ -37895,7 +37965,7 @@ validate591.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listRoomTimeline_200 = validate598;
 const schema276 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
-const schema277 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
+const schema277 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","maxItems":100,"description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
 const schema278 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
 const schema279 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
 const schema280 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
@@ -39017,6 +39087,16 @@ errors++;
 if(data.items !== undefined){
 let data3 = data.items;
 if(Array.isArray(data3)){
+if(data3.length > 100){
+const err11 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate600(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -39026,20 +39106,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.latestSeq !== undefined){
-let data5 = data.latestSeq;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err12 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err12 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -39048,9 +39115,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-const err13 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.latestSeq !== undefined){
+let data5 = data.latestSeq;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err13 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -39059,12 +39128,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data.startSeq !== undefined){
-let data6 = data.startSeq;
-if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-const err14 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema277.properties.startSeq.type},message:"must be integer,null"};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+const err14 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -39073,9 +39139,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err15 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.startSeq !== undefined){
+let data6 = data.startSeq;
+if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
+const err15 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema277.properties.startSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -39084,16 +39153,27 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 1 || isNaN(data6)){
+const err16 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
 }
 errors++;
 }
@@ -47336,7 +47416,7 @@ validate705.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listRoomRunToolEvents_200 = validate708;
 const schema327 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
-const schema328 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
+const schema328 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
 const schema329 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
 const schema330 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
 
@@ -48039,6 +48119,16 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
+if(data0.length > 200){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate710(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -48048,24 +48138,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err3];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err3);
 }
 errors++;
 }
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err4];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err4);
 }
 errors++;
 }
