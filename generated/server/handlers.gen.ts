@@ -135,7 +135,7 @@ export interface OperationTypes {
     area: 'spaces';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListSpaceSessionsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListSpaceSessionsData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListSpaceSessionsResponses & T.ListSpaceSessionsErrors;
     streams: {};
     binary: never;

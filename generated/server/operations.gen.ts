@@ -274,7 +274,7 @@ export const operations = [
     errorStyle: 'problem',
     statuses: [200, 400, 401, 404, 501],
     contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 404: 'application/problem+json', 501: 'application/problem+json' },
-    parameters: [],
+    parameters: [{ name: 'page', in: 'query', type: 'integer', nullable: false }, { name: 'limit', in: 'query', type: 'integer', nullable: false }],
     rateLimits: [],
     idempotency: null,
   },

@@ -351,8 +351,10 @@ export const deleteSpace = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * Get a space with its owner and sessions
  *
- * Returns a space with its owner's public profile and all of its sessions (ended ones included), newest
- * first.
+ * Returns a space with its owner's public profile and its **20 newest sessions** (ended ones included),
+ * newest first: the first page of `listSpaceSessions`. `sessionCount` says how many sessions the space has
+ * in all; read the others with `listSpaceSessions` (`page=2`, ...). (Before 2.0.0 every session was
+ * returned here; a space's sessions grow without bound.)
  *
  * A private space is returned only to its owner; for anyone else it is a 404 `NOT_FOUND`, exactly as for
  * an unknown id, so its existence is not revealed.
@@ -382,9 +384,16 @@ export const getSpace = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * List a space's sessions
  *
- * Returns every session of the space as a bare JSON array (no pagination), ended sessions included, newest
- * first (`createdAt` descending, then `id` descending). `participantCount` counts the participants
- * connected now.
+ * Returns one page of the space's sessions, ended sessions included, newest first (`createdAt`
+ * descending, then `id` descending). `participantCount` counts the participants connected now.
+ *
+ * - `page` starts at 1 (default 1); `limit` is 1 to 50 (default 20). A `limit` above 50 is a 400
+ * `VALIDATION_FAILED`, not silently clamped. A page past the last one returns an empty `sessions` array
+ * with the real `total`.
+ * - `totalPages` is `ceil(total / limit)`, `0` when the space has no session.
+ *
+ * Changed in 2.0.0: the answer was a bare array of every session; it is now this page object, since a
+ * space's sessions grow without bound.
  *
  * An unknown space, or another user's private space, is a 404 `NOT_FOUND`.
  *

@@ -513,7 +513,7 @@ export type SpaceSession = {
 /**
  * SpaceDetail
  *
- * A space (every `SpaceRow` field) with its owner's public profile and its sessions.
+ * A space (every `SpaceRow` field) with its owner's public profile and its newest sessions.
  */
 export type SpaceDetail = {
     /**
@@ -561,17 +561,38 @@ export type SpaceDetail = {
      */
     owner: UserSummary;
     /**
-     * Every session of the space, including ended ones, newest first (as `listSpaceSessions` returns them).
+     * The space's 20 newest sessions, ended ones included, newest first (`createdAt` descending, then `id` descending); the first page of `listSpaceSessions`.
      */
     sessions: Array<SpaceSession>;
+    /**
+     * How many sessions the space has in all, ended ones included; when it is more than `sessions` holds, read the rest with `listSpaceSessions`.
+     */
+    sessionCount: number;
 };
 
 /**
  * SpaceSessionList
  *
- * Every session of a space, including ended ones, newest first (`createdAt` descending, then `id` descending).
+ * One page of a space's sessions, ended ones included, newest first (`createdAt` descending, then `id` descending).
  */
-export type SpaceSessionList = Array<SpaceSession>;
+export type SpaceSessionList = {
+    /**
+     * The sessions on this page (at most `limit`), newest first.
+     */
+    sessions: Array<SpaceSession>;
+    /**
+     * How many sessions the space has, over all pages.
+     */
+    total: number;
+    /**
+     * The page returned.
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when the space has no session.
+     */
+    totalPages: number;
+};
 
 /**
  * SpaceSessionJoinRequest
@@ -3653,12 +3674,12 @@ export type SpaceSearchQuery = string;
 export type SpaceCategoryQuery = string;
 
 /**
- * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`). At most 1,000,000.
+ * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
  */
 export type SpacePageQuery = number;
 
 /**
- * Spaces per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
  */
 export type SpaceLimitQuery = number;
 
@@ -4326,11 +4347,11 @@ export type ListSpacesData = {
          */
         category?: string;
         /**
-         * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`). At most 1,000,000.
+         * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
          */
         page?: number;
         /**
-         * Spaces per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
          */
         limit?: number;
     };
@@ -4552,7 +4573,16 @@ export type ListSpaceSessionsData = {
          */
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         */
+        limit?: number;
+    };
     url: '/api/spaces/{id}/sessions';
 };
 
@@ -4593,7 +4623,7 @@ export type ListSpaceSessionsError = ListSpaceSessionsErrors[keyof ListSpaceSess
 
 export type ListSpaceSessionsResponses = {
     /**
-     * The space's sessions, newest first.
+     * One page of the space's sessions, newest first.
      */
     200: SpaceSessionList;
 };
