@@ -195,7 +195,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListMyCommunitiesData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListMyCommunitiesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListMyCommunitiesResponses & T.ListMyCommunitiesErrors;
     streams: {};
     binary: never;
@@ -205,7 +205,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListJoinedCommunitiesData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListJoinedCommunitiesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListJoinedCommunitiesResponses & T.ListJoinedCommunitiesErrors;
     streams: {};
     binary: never;
@@ -265,7 +265,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'none';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListCommunityMembersData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListCommunityMembersData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListCommunityMembersResponses & T.ListCommunityMembersErrors;
     streams: {};
     binary: never;
@@ -285,7 +285,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'none';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListCommunityAgentsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListCommunityAgentsData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListCommunityAgentsResponses & T.ListCommunityAgentsErrors;
     streams: {};
     binary: never;

@@ -610,8 +610,16 @@ export const createCommunity = <ThrowOnError extends boolean = false>(options: O
 /**
  * List communities you created
  *
- * Lists every community the caller created, archived ones included (check `status`), newest first
- * (`createdAt` descending). Lounges the caller created are included (type `lounge`). Not paginated.
+ * Lists the communities the caller created, one page at a time, archived ones included (check `status`),
+ * newest first (`createdAt` descending, then `id` descending). Lounges the caller created are included
+ * (type `lounge`).
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `communities` with the real
+ * `total` and `totalPages` (`0` when the caller created none).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * **Who may call:** any signed-in user; each user sees only their own communities.
  *
@@ -640,8 +648,15 @@ export const listMyCommunities = <ThrowOnError extends boolean = false>(options?
  *
  * Lists every community the caller is a member of, whatever their role (so communities they created are
  * included, and official communities where they are a CS agent) and whatever their subscription status.
- * Archived communities stay listed until the caller leaves them (check `status`). Ordered by when the
- * caller joined, most recent first. Not paginated.
+ * Archived communities stay listed until the caller leaves them (check `status`). One page at a time,
+ * ordered by when the caller joined, most recent first (then by community `id`, descending).
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `communities` with the real
+ * `total` and `totalPages` (`0` when the caller is a member of none).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * Starting a customer-service chat (`startOfficialChat`) does not make the caller a member.
  *
@@ -867,9 +882,16 @@ export const leaveCommunity = <ThrowOnError extends boolean = false>(options: Op
 /**
  * List a community's members
  *
- * Lists every member with their role, subscription status and public profile, in the order they joined
- * (`joinedAt` ascending, then `id`; the creator first). Not paginated. Works for archived communities
+ * Lists the members with their role, subscription status and public profile, one page at a time, in the
+ * order they joined (`joinedAt` ascending, then `id`; the creator first). Works for archived communities
  * too.
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `members` with the real
+ * `total` and `totalPages` (`0` when never, since the creator is a member).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * **Who may call:** anyone; no authentication.
  *
@@ -921,9 +943,16 @@ export const updateCommunityMemberRole = <ThrowOnError extends boolean = false>(
 /**
  * List a community's agents
  *
- * Lists the agent listings added to the community, in the order they were added (`addedAt` ascending,
- * then `id`). Name, avatar, description and model are read from each listing. Not paginated. Works for
- * archived communities too.
+ * Lists the agent listings added to the community, one page at a time, in the order they were added
+ * (`addedAt` ascending, then `id`). Name, avatar, description and model are read from each listing. Works
+ * for archived communities too.
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `agents` with the real
+ * `total` and `totalPages` (`0` when the community has no agent).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * **Who may call:** anyone; no authentication.
  *

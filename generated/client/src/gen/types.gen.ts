@@ -899,10 +899,25 @@ export type CommunityCreated = {
 /**
  * CommunityList
  *
- * A list of communities (not paginated).
+ * One page of the caller's communities (those they created, or those they joined).
  */
 export type CommunityList = {
+    /**
+     * The communities on this page (at most `limit`), in the operation's order.
+     */
     communities: Array<Community>;
+    /**
+     * How many communities there are, over all pages.
+     */
+    total: number;
+    /**
+     * This page's number (the `page` asked for).
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when there are none.
+     */
+    totalPages: number;
 };
 
 /**
@@ -1048,10 +1063,25 @@ export type CommunityMember = {
 /**
  * CommunityMemberList
  *
- * Every member of a community, in the order they joined (oldest first; the creator first).
+ * One page of a community's members, in the order they joined (oldest first, then `id`; the creator first).
  */
 export type CommunityMemberList = {
+    /**
+     * The members on this page (at most `limit`), oldest first.
+     */
     members: Array<CommunityMember>;
+    /**
+     * How many members there are, over all pages.
+     */
+    total: number;
+    /**
+     * This page's number (the `page` asked for).
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when there are none.
+     */
+    totalPages: number;
 };
 
 /**
@@ -1110,10 +1140,25 @@ export type CommunityAgent = {
 /**
  * CommunityAgentList
  *
- * Every agent of a community, in the order they were added (oldest first).
+ * One page of a community's agents, in the order they were added (oldest first, then `id`).
  */
 export type CommunityAgentList = {
+    /**
+     * The agents on this page (at most `limit`), oldest first.
+     */
     agents: Array<CommunityAgent>;
+    /**
+     * How many agents there are, over all pages.
+     */
+    total: number;
+    /**
+     * This page's number (the `page` asked for).
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when there are none.
+     */
+    totalPages: number;
 };
 
 /**
@@ -4979,7 +5024,19 @@ export type CreateCommunityResponse = CreateCommunityResponses[keyof CreateCommu
 export type ListMyCommunitiesData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/my';
 };
 
@@ -5024,7 +5081,19 @@ export type ListMyCommunitiesResponse = ListMyCommunitiesResponses[keyof ListMyC
 export type ListJoinedCommunitiesData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/joined';
 };
 
@@ -5424,7 +5493,19 @@ export type ListCommunityMembersData = {
          */
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/{id}/members';
 };
 
@@ -5558,7 +5639,19 @@ export type ListCommunityAgentsData = {
          */
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/{id}/agents';
 };
 
