@@ -485,7 +485,7 @@ export interface OperationTypes {
     area: 'admin';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListVerificationRequestsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListVerificationRequestsData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListVerificationRequestsResponses & T.ListVerificationRequestsErrors;
     streams: {};
     binary: never;

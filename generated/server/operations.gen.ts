@@ -904,7 +904,7 @@ export const operations = [
     errorStyle: 'problem',
     statuses: [200, 400, 401, 403, 501],
     contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 501: 'application/problem+json' },
-    parameters: [{ name: 'status', in: 'query', type: 'string', nullable: false }],
+    parameters: [{ name: 'status', in: 'query', type: 'string', nullable: false }, { name: 'page', in: 'query', type: 'integer', nullable: false }, { name: 'limit', in: 'query', type: 'integer', nullable: false }],
     rateLimits: [],
     idempotency: null,
   },

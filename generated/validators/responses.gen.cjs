@@ -26531,7 +26531,7 @@ validate445.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listVerificationRequests_200 = validate450;
 const schema204 = {"$ref":"contract#/$defs/VerificationRequestList","$id":"listVerificationRequests_200"};
-const schema205 = {"type":"object","title":"VerificationRequestList","description":"Verification requests, newest first.","required":["requests"],"additionalProperties":false,"properties":{"requests":{"type":"array","description":"Every request matching the `status` filter, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/VerificationRequest"}}}};
+const schema205 = {"type":"object","title":"VerificationRequestList","description":"One page of verification requests, newest first.","required":["requests","total","page","totalPages"],"additionalProperties":false,"properties":{"requests":{"type":"array","maxItems":50,"description":"The requests on this page (at most `limit`) matching the `status` filter, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/VerificationRequest"}},"total":{"type":"integer","minimum":0,"description":"How many requests match the `status` filter, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when no request matches."}}};
 const schema206 = {"type":"object","title":"VerificationRequest","description":"A business verification request submitted by an official community's creator, with its community's name.","required":["id","communityId","requesterId","businessName","businessRegistration","documentsUrl","status","reviewerNotes","communityName","createdAt","reviewedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The request's id."},"communityId":{"type":"string","format":"uuid","description":"The community to verify."},"requesterId":{"type":"string","format":"uuid","description":"The user who submitted the request (the community's creator)."},"businessName":{"type":["string","null"],"maxLength":200,"description":"Business name, or `null` when not given."},"businessRegistration":{"type":["string","null"],"maxLength":200,"description":"Business registration number, or `null` when not given."},"documentsUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"URL of the verification documents, or `null` when not given."},"status":{"type":"string","enum":["pending","approved","rejected"],"description":"`pending` until an admin reviews it; then `approved` or `rejected`, for good."},"reviewerNotes":{"type":["string","null"],"maxLength":2000,"description":"The reviewing admin's notes, or `null`."},"communityName":{"type":"string","maxLength":100,"description":"The community's current name."},"createdAt":{"type":"string","format":"date-time","description":"When the request was submitted."},"reviewedAt":{"type":["string","null"],"format":"date-time","description":"When it was reviewed, or `null` while `pending`."}}};
 
 function validate452(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -26988,9 +26988,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(key0 === "requests")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -26999,10 +26998,51 @@ vErrors.push(err1);
 }
 errors++;
 }
+if(data.page === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "page"},message:"must have required property '"+"page"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.totalPages === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "totalPages"},message:"must have required property '"+"totalPages"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "requests") || (key0 === "total")) || (key0 === "page")) || (key0 === "totalPages"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 }
 if(data.requests !== undefined){
 let data0 = data.requests;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate452(data0[i0], {instancePath:instancePath+"/requests/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -27012,24 +27052,99 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err6];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err9];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }

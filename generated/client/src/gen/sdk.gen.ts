@@ -1747,10 +1747,17 @@ export const getLoungeDashboard = <ThrowOnError extends boolean = false>(options
 /**
  * List verification requests
  *
- * Lists business verification requests, newest first (`createdAt` descending, then `id` descending), each
- * with its community's current name. `status` keeps only requests in that status; without it, requests in
- * every status are listed. The list is not paginated (as in the reference): every matching request is
- * returned.
+ * Lists business verification requests, one page at a time, newest first (`createdAt` descending, then
+ * `id` descending), each with its community's current name. `status` keeps only requests in that status;
+ * without it, requests in every status are listed.
+ *
+ * - `page` starts at 1 (default 1); `limit` is 1 to 50 (default 20). A `limit` above 50 is a 400
+ * `VALIDATION_FAILED`, not silently clamped. A page past the last one returns an empty `requests` array
+ * with the real `total`.
+ * - `totalPages` is `ceil(total / limit)`, `0` when no request matches.
+ *
+ * Changed in 2.0.0: every matching request was returned (as in the reference); the list now returns the
+ * first page unless `page` says otherwise.
  *
  * A signed-in user who is not an admin gets a 403 `ADMIN_REQUIRED`.
  *

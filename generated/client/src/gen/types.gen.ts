@@ -1901,13 +1901,25 @@ export type VerificationRequest = {
 /**
  * VerificationRequestList
  *
- * Verification requests, newest first.
+ * One page of verification requests, newest first.
  */
 export type VerificationRequestList = {
     /**
-     * Every request matching the `status` filter, newest first (`createdAt` descending, then `id` descending).
+     * The requests on this page (at most `limit`) matching the `status` filter, newest first (`createdAt` descending, then `id` descending).
      */
     requests: Array<VerificationRequest>;
+    /**
+     * How many requests match the `status` filter, over all pages.
+     */
+    total: number;
+    /**
+     * The page returned.
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when no request matches.
+     */
+    totalPages: number;
 };
 
 /**
@@ -3831,6 +3843,16 @@ export type LoungeIdPath = string;
  * Only requests in this status. Leave it out to list requests in every status.
  */
 export type VerificationRequestStatusQuery = 'pending' | 'approved' | 'rejected';
+
+/**
+ * The page to return, from 1. A page past the last one returns an empty `requests` array (with the real `total`). At most 1,000,000.
+ */
+export type VerificationRequestPageQuery = number;
+
+/**
+ * Requests per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ */
+export type VerificationRequestLimitQuery = number;
 
 /**
  * The verification request's id.
@@ -7109,6 +7131,14 @@ export type ListVerificationRequestsData = {
          * Only requests in this status. Leave it out to list requests in every status.
          */
         status?: 'pending' | 'approved' | 'rejected';
+        /**
+         * The page to return, from 1. A page past the last one returns an empty `requests` array (with the real `total`). At most 1,000,000.
+         */
+        page?: number;
+        /**
+         * Requests per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         */
+        limit?: number;
     };
     url: '/api/admin/verification-requests';
 };
