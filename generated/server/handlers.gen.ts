@@ -635,7 +635,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListAgentRolesData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListAgentRolesData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListAgentRolesResponses & T.ListAgentRolesErrors;
     streams: {};
     binary: never;
@@ -655,7 +655,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListRulesDocumentsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListRulesDocumentsData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListRulesDocumentsResponses & T.ListRulesDocumentsErrors;
     streams: {};
     binary: never;
@@ -677,6 +677,16 @@ export interface OperationTypes {
     idempotent: false;
     request: WithDefaults<Omit<T.GetDocumentData, 'url'>, never, never>;
     responses: T.GetDocumentResponses & T.GetDocumentErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
+  listDocumentVersions: {
+    area: 'rooms';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.ListDocumentVersionsData, 'url'>, 'limit', never>;
+    responses: T.ListDocumentVersionsResponses & T.ListDocumentVersionsErrors;
     streams: {};
     binary: never;
     headers: {};
@@ -745,7 +755,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListRoomInvitationsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListRoomInvitationsData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListRoomInvitationsResponses & T.ListRoomInvitationsErrors;
     streams: {};
     binary: never;
@@ -835,7 +845,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListRoomParticipantsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListRoomParticipantsData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListRoomParticipantsResponses & T.ListRoomParticipantsErrors;
     streams: {};
     binary: never;

@@ -1,6 +1,14 @@
-// Lists read a page at a time with `page` (from 1) and `limit` (docs/guides/pagination.md, "Pages"). The
-// validators have checked both against the operation's bounds before a service sees them.
+// How lists are read a page at a time (docs/guides/pagination.md). The validators have checked every bound
+// before a service sees the query.
+
+/** AiArinova and platform lists: `page` from 1 and `limit`, answered with `total`, `page` and `totalPages`. */
 export interface PageQuery {
   page: number;
   limit: number;
+}
+
+/** Rooms lists without a sequence: `limit` items after skipping `offset`; a short page is the last. */
+export interface OffsetQuery {
+  limit: number;
+  offset: number;
 }

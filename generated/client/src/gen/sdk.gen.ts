@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListDocumentVersionsData, ListDocumentVersionsErrors, ListDocumentVersionsResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -2370,11 +2370,17 @@ export const createRoom = <ThrowOnError extends boolean = false>(options: Option
 /**
  * List agent roles
  *
- * Lists every `agent_role` document on the platform, each at its **latest version**, by `displayName`
- * (case-insensitive), then `documentId`. Documents are shared: every signed-in user sees the same list
- * and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}` for a document's
- * text
- * and history.
+ * Lists the `agent_role` documents on the platform, each at its **latest version**, by `displayName`
+ * (case-insensitive), then `documentId`, a page at a time. Documents are shared: every signed-in user
+ * sees the same list and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}`
+ * for a document's text and history.
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. The order is by name: a
+ * document created or renamed between two pages can move the others one place on or back.
+ *
+ * Changed in 2.0.0: every document was returned (the platform's documents grow with every user's
+ * writes); the list now returns the first page unless `offset` says otherwise.
  *
  * **Who may call:** any signed-in user.
  *
@@ -2437,11 +2443,17 @@ export const createAgentRoleDocument = <ThrowOnError extends boolean = false>(op
 /**
  * List rules documents
  *
- * Lists every `rules` document on the platform, each at its **latest version**, by `displayName`
- * (case-insensitive), then `documentId`. Documents are shared: every signed-in user sees the same list
- * and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}` for a document's
- * text
- * and history.
+ * Lists the `rules` documents on the platform, each at its **latest version**, by `displayName`
+ * (case-insensitive), then `documentId`, a page at a time. Documents are shared: every signed-in user
+ * sees the same list and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}`
+ * for a document's text and history.
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. The order is by name: a
+ * document created or renamed between two pages can move the others one place on or back.
+ *
+ * Changed in 2.0.0: every document was returned (the platform's documents grow with every user's
+ * writes); the list now returns the first page unless `offset` says otherwise.
  *
  * **Who may call:** any signed-in user.
  *
@@ -2502,11 +2514,18 @@ export const createRulesDocument = <ThrowOnError extends boolean = false>(option
 });
 
 /**
- * Get a document with its versions
+ * Get a document with its newest versions
  *
- * Returns a `rules` or `agent_role` document with **all its versions, newest first** (`versions[0]` is
- * `latestVersion`). Versions are immutable, so a `documentVersionId` or `roleDocumentVersionId` seen
- * elsewhere (messages, runs, events) can be looked up here and always shows the text that was used.
+ * Returns a `rules` or `agent_role` document with its **10 newest versions, newest first**
+ * (`versions[0]` is `latestVersion`); a document with 10 versions or fewer comes with all of them.
+ * Versions are numbered 1 to `latestVersion.version` without gaps; read older ones with
+ * `GET /api/v1/documents/{document_id}/versions` (`beforeVersion` = the last version you have).
+ * Versions are immutable, so a `documentVersionId` or `roleDocumentVersionId` seen elsewhere (messages,
+ * runs, events) always shows the text that was used: it is in `versions` here, or on an older page of
+ * the versions.
+ *
+ * Changed in 2.0.0: every version was returned here; a version holds up to 50,000 characters and a
+ * document's versions grow without bound.
  *
  * **Who may call:** any signed-in user (documents are shared across the platform).
  *
@@ -2527,6 +2546,44 @@ export const getDocument = <ThrowOnError extends boolean = false>(options: Optio
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/documents/{document_id}',
+    ...options
+});
+
+/**
+ * List a document's versions
+ *
+ * Lists a `rules` or `agent_role` document's versions, **newest first** (`version` descending), a page
+ * at a time, each with its text. Versions are numbered 1, 2, 3, ... without gaps and never change.
+ *
+ * - Without `beforeVersion`: the `limit` newest versions (the same as `versions` in
+ * `GET /api/v1/documents/{document_id}` at the default `limit`).
+ * - `beforeVersion=N`: the `limit` newest versions with `version` less than N. To page back, pass the
+ * last (smallest) `version` of the page you have; the last page is the one that ends with version 1,
+ * and `beforeVersion=1` answers an empty `items`.
+ * - `limit` is 1 to 20 (default 10): a version holds up to 50,000 characters, so a page stays near 1 MB
+ * at most. Out-of-range values are a 422, not clamped.
+ *
+ * A version added while you page back does not move the others: pages never repeat or skip a version.
+ *
+ * **Who may call:** any signed-in user (documents are shared across the platform).
+ *
+ */
+export const listDocumentVersions = <ThrowOnError extends boolean = false>(options: Options<ListDocumentVersionsData, ThrowOnError>) => (options.client ?? client).get<ListDocumentVersionsResponses, ListDocumentVersionsErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/v1/documents/{document_id}/versions',
     ...options
 });
 
@@ -2802,9 +2859,17 @@ export const listRoomTimeline = <ThrowOnError extends boolean = false>(options: 
 /**
  * List a room's invitations
  *
- * Lists every invitation of the room, whatever its status (`pending`, `accepted`, `revoked`,
- * `expired`), newest first (`createdAt` descending, then `id`), with each invitee's current name and
- * avatar. A pending invitation whose `expiresAt` has passed is reported as `expired`.
+ * Lists the room's invitations, whatever their status (`pending`, `accepted`, `revoked`, `expired`),
+ * newest first (`createdAt` descending, then `id`), a page at a time, with each invitee's current name
+ * and avatar. A pending invitation whose `expiresAt` has passed is reported as `expired`.
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. The offset counts from the
+ * newest: an invitation created between two pages moves the older ones one place on, so the next page
+ * may start with one already seen (none is skipped).
+ *
+ * Changed in 2.0.0: every invitation was returned; the list now returns the first page unless `offset`
+ * says otherwise.
  *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.
@@ -3194,10 +3259,16 @@ export const editRoomMessage = <ThrowOnError extends boolean = false>(options: O
  * List a room's participants
  *
  * Lists everyone who has ever joined the room, current and former, in the order they first joined
- * (`createdAt` ascending, then `id`). Current participants have `leftAt: null`; former ones are kept
- * so
- * that the authors of older messages and events can be shown. (`Room.participants` holds only the
- * current ones.)
+ * (`createdAt` ascending, then `id`), a page at a time. Current participants have `leftAt: null`;
+ * former ones are kept so that the authors of older messages and events can be shown.
+ * (`Room.participants` holds only the current ones, the first 50 of them.)
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. New participants are
+ * added at the end, so paging forward never repeats or skips one.
+ *
+ * Changed in 2.0.0: every participant was returned; the list now returns the first page unless
+ * `offset` says otherwise.
  *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.

@@ -2507,8 +2507,15 @@ export type Room = {
      */
     name: string;
     /**
-     * The room's **current** participants (those with `leftAt: null`), in the order they joined. Former
-     * participants are listed by `GET /api/v1/rooms/{room_id}/participants`.
+     * How many current participants the room has. When it is more than 50,
+     * `participants` holds the first 50: read the others with `GET /api/v1/rooms/{room_id}/participants`.
+     *
+     */
+    participantCount: number;
+    /**
+     * The room's **current** participants (those with `leftAt: null`), in the order they joined (then
+     * `id`): all of them, or the first 50 when `participantCount` is more. Former participants, and the
+     * current ones past the first 50, are listed by `GET /api/v1/rooms/{room_id}/participants`.
      *
      */
     participants: Array<RoomParticipant>;
@@ -2627,11 +2634,11 @@ export type RoomDocumentSummary = {
 /**
  * RoomDocumentSummaryList
  *
- * Documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.
+ * One page of the documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.
  */
 export type RoomDocumentSummaryList = {
     /**
-     * The documents.
+     * The documents on this page (at most `limit`); fewer than `limit` means this is the last page.
      */
     items: Array<RoomDocumentSummary>;
 };
@@ -2735,7 +2742,7 @@ export type RoomDocument = {
 /**
  * RoomDocumentDetail
  *
- * A document with all its versions, newest first.
+ * A document with its newest versions (up to 10), newest first.
  */
 export type RoomDocumentDetail = {
     /**
@@ -2767,9 +2774,25 @@ export type RoomDocumentDetail = {
      */
     updatedAt: string;
     /**
-     * Every version of the document, newest first (`version` descending); the first item equals `latestVersion`.
+     * The document's 10 newest versions (all of them when it has 10 or fewer), newest first (`version`
+     * descending); the first item equals `latestVersion`. Versions are numbered 1 to
+     * `latestVersion.version` without gaps: read older ones with
+     * `GET /api/v1/documents/{document_id}/versions?beforeVersion=<the last version here>`.
+     *
      */
     versions: Array<RoomDocumentVersion>;
+};
+
+/**
+ * RoomDocumentVersionList
+ *
+ * One page of a document's versions, newest first (`version` descending).
+ */
+export type RoomDocumentVersionList = {
+    /**
+     * The versions on this page (at most `limit`), newest first; empty when there is none before `beforeVersion`.
+     */
+    items: Array<RoomDocumentVersion>;
 };
 
 /**
@@ -3229,11 +3252,11 @@ export type RoomInvitationListItem = {
 /**
  * RoomInvitationList
  *
- * All invitations of a room, whatever their status, newest first (`createdAt` descending).
+ * One page of a room's invitations, whatever their status, newest first (`createdAt` descending, then `id`).
  */
 export type RoomInvitationList = {
     /**
-     * The invitations, newest first.
+     * The invitations on this page (at most `limit`), newest first; fewer than `limit` means this is the last page.
      */
     items: Array<RoomInvitationListItem>;
 };
@@ -3462,13 +3485,13 @@ export type RoomMessageEditRequest = {
 /**
  * RoomParticipantList
  *
- * The participants of a room, current and former, in the order they first joined (oldest first). Current
- * participants have `leftAt: null`.
+ * One page of the participants of a room, current and former, in the order they first joined (oldest
+ * first, then `id`). Current participants have `leftAt: null`.
  *
  */
 export type RoomParticipantList = {
     /**
-     * The participants, oldest first.
+     * The participants on this page (at most `limit`), oldest first; fewer than `limit` means this is the last page.
      */
     items: Array<RoomParticipant>;
 };
@@ -3936,12 +3959,12 @@ export type RoomStateQuery = 'active' | 'archived' | null;
 export type RoomIncludeArchivedQuery = boolean;
 
 /**
- * Rooms per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+ * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
  */
 export type RoomListLimitQuery = number;
 
 /**
- * How many rooms to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+ * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
  */
 export type RoomListOffsetQuery = number;
 
@@ -3949,6 +3972,18 @@ export type RoomListOffsetQuery = number;
  * The rules or agent-role document's id.
  */
 export type DocumentIdPath = string;
+
+/**
+ * Exclusive upper bound: return the `limit` newest versions with `version` **less than** this value. Pass
+ * the last (smallest) `version` of the page you have to read further back; leave it out for the newest.
+ *
+ */
+export type RoomDocumentBeforeVersionQuery = number | null;
+
+/**
+ * Versions per page, 1 to 20 (each holds up to 50,000 characters). A value outside that range is a 422; it is not clamped.
+ */
+export type RoomDocumentVersionsLimitQuery = number;
 
 /**
  * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
@@ -7986,11 +8021,11 @@ export type ListRoomsData = {
          */
         include_archived?: boolean;
         /**
-         * Rooms per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
          */
         limit?: number;
         /**
-         * How many rooms to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
          */
         offset?: number;
     };
@@ -8091,7 +8126,16 @@ export type CreateRoomResponse = CreateRoomResponses[keyof CreateRoomResponses];
 export type ListAgentRolesData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/agent-roles';
 };
 
@@ -8189,7 +8233,16 @@ export type CreateAgentRoleDocumentResponse = CreateAgentRoleDocumentResponses[k
 export type ListRulesDocumentsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/rules';
 };
 
@@ -8338,6 +8391,72 @@ export type GetDocumentResponses = {
 };
 
 export type GetDocumentResponse = GetDocumentResponses[keyof GetDocumentResponses];
+
+export type ListDocumentVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * The rules or agent-role document's id.
+         */
+        document_id: string;
+    };
+    query?: {
+        /**
+         * Exclusive upper bound: return the `limit` newest versions with `version` **less than** this value. Pass
+         * the last (smallest) `version` of the page you have to read further back; leave it out for the newest.
+         *
+         */
+        beforeVersion?: number | null;
+        /**
+         * Versions per page, 1 to 20 (each holds up to 50,000 characters). A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+    };
+    url: '/api/v1/documents/{document_id}/versions';
+};
+
+export type ListDocumentVersionsErrors = {
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * No document has this id.
+     *
+     */
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
+     */
+    422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
+};
+
+export type ListDocumentVersionsError = ListDocumentVersionsErrors[keyof ListDocumentVersionsErrors];
+
+export type ListDocumentVersionsResponses = {
+    /**
+     * One page of the document's versions, newest first.
+     */
+    200: RoomDocumentVersionList;
+};
+
+export type ListDocumentVersionsResponse = ListDocumentVersionsResponses[keyof ListDocumentVersionsResponses];
 
 export type CreateDocumentVersionData = {
     body: RoomDocumentVersionCreateRequest;
@@ -8777,7 +8896,16 @@ export type ListRoomInvitationsData = {
          */
         room_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/{room_id}/invitations';
 };
 
@@ -9469,7 +9597,16 @@ export type ListRoomParticipantsData = {
          */
         room_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/{room_id}/participants';
 };
 
