@@ -2304,7 +2304,8 @@ export const chatInConversation = <ThrowOnError extends boolean = false>(options
  * - Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with
  * fewer
  * than `limit` items is the last. Out-of-range values are a 422, not clamped.
- * - Each room includes its current participants.
+ * - Each room includes its current participants, the first 50 of them when it has more
+ * (`participantCount` says how many).
  *
  * **Who may call:** any signed-in user; they see only their own rooms and invitations.
  *
@@ -2628,10 +2629,10 @@ export const createDocumentVersion = <ThrowOnError extends boolean = false>(opti
 /**
  * Get a room
  *
- * Returns a room with its current participants. The `actor*` fields describe the caller: whether they
- * own the room, are a current participant, or hold a pending invitation (`actorPendingInvitationId`,
- * to
- * accept with `POST .../invitations/{invitation_id}/accept`).
+ * Returns a room with its current participants (the first 50 when it has more: `participantCount` says
+ * how many, `GET /api/v1/rooms/{room_id}/participants` lists them all). The `actor*` fields describe
+ * the caller: whether they own the room, are a current participant, or hold a pending invitation
+ * (`actorPendingInvitationId`, to accept with `POST .../invitations/{invitation_id}/accept`).
  *
  * **Who may call:** the room's current and former participants, and users with a pending invitation to
  * it (including the owner of an invited agent listing). Anyone else gets 404, as if the room did not
