@@ -5,6 +5,10 @@ const { data, error } = await listCommunityMembers({
   path: {
     id: '0b6f1c52-3c1e-4b7a-9a55-2f0e6d8c1a01',
   },
+  query: {
+    page: 1,
+    limit: 20,
+  },
 });
 if (error) throw new Error(JSON.stringify(error));
 console.log(data);

@@ -5,6 +5,10 @@ const { data, error } = await listRoomParticipants({
   path: {
     room_id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
   },
+  query: {
+    limit: 50,
+    offset: 0,
+  },
 });
 if (error) throw new Error(JSON.stringify(error));
 console.log(data);

@@ -4,6 +4,8 @@ import { listVerificationRequests } from '@platform/client';
 const { data, error } = await listVerificationRequests({
   query: {
     status: 'pending',
+    page: 1,
+    limit: 20,
   },
 });
 if (error) throw new Error(JSON.stringify(error));

@@ -135,7 +135,7 @@ export interface OperationTypes {
     area: 'spaces';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListSpaceSessionsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListSpaceSessionsData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListSpaceSessionsResponses & T.ListSpaceSessionsErrors;
     streams: {};
     binary: never;
@@ -195,7 +195,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListMyCommunitiesData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListMyCommunitiesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListMyCommunitiesResponses & T.ListMyCommunitiesErrors;
     streams: {};
     binary: never;
@@ -205,7 +205,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListJoinedCommunitiesData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListJoinedCommunitiesData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListJoinedCommunitiesResponses & T.ListJoinedCommunitiesErrors;
     streams: {};
     binary: never;
@@ -265,7 +265,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'none';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListCommunityMembersData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListCommunityMembersData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListCommunityMembersResponses & T.ListCommunityMembersErrors;
     streams: {};
     binary: never;
@@ -285,7 +285,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'none';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListCommunityAgentsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListCommunityAgentsData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListCommunityAgentsResponses & T.ListCommunityAgentsErrors;
     streams: {};
     binary: never;
@@ -485,7 +485,7 @@ export interface OperationTypes {
     area: 'admin';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListVerificationRequestsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListVerificationRequestsData, 'url'>, 'page' | 'limit', never>;
     responses: T.ListVerificationRequestsResponses & T.ListVerificationRequestsErrors;
     streams: {};
     binary: never;
@@ -635,7 +635,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListAgentRolesData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListAgentRolesData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListAgentRolesResponses & T.ListAgentRolesErrors;
     streams: {};
     binary: never;
@@ -655,7 +655,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListRulesDocumentsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListRulesDocumentsData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListRulesDocumentsResponses & T.ListRulesDocumentsErrors;
     streams: {};
     binary: never;
@@ -677,6 +677,16 @@ export interface OperationTypes {
     idempotent: false;
     request: WithDefaults<Omit<T.GetDocumentData, 'url'>, never, never>;
     responses: T.GetDocumentResponses & T.GetDocumentErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
+  listDocumentVersions: {
+    area: 'rooms';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.ListDocumentVersionsData, 'url'>, 'limit', never>;
+    responses: T.ListDocumentVersionsResponses & T.ListDocumentVersionsErrors;
     streams: {};
     binary: never;
     headers: {};
@@ -745,7 +755,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListRoomInvitationsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListRoomInvitationsData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListRoomInvitationsResponses & T.ListRoomInvitationsErrors;
     streams: {};
     binary: never;
@@ -845,7 +855,7 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.ListRoomParticipantsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.ListRoomParticipantsData, 'url'>, 'limit' | 'offset', never>;
     responses: T.ListRoomParticipantsResponses & T.ListRoomParticipantsErrors;
     streams: {};
     binary: never;

@@ -84,6 +84,7 @@ export type {
   RoomDocumentSummaryList,
   RoomDocumentVersion,
   RoomDocumentVersionCreateRequest,
+  RoomDocumentVersionList,
   RoomEvent,
   RoomEventActor,
   RoomEventList,

@@ -430,6 +430,12 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.getDocument_200, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
+  listDocumentVersions: {
+    path: params.listDocumentVersions_path,
+    query: params.listDocumentVersions_query,
+    bodyRequired: false,
+    responses: { 200: responses.listDocumentVersions_200, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 501: responses.signUp_501 },
+  },
   createDocumentVersion: {
     path: params.createDocumentVersion_path,
     query: params.createDocumentVersion_query,

@@ -378,7 +378,7 @@ validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.signUp_400 = validate58;
 const schema23 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVALID_JSON","VALIDATION_FAILED"]}},"$id":"signUp_400"};
-const schema24 = {"type":"object","title":"Problem","description":"An error in the shape of RFC 9457 problem details (`application/problem+json`). `code` is the stable,\nmachine-readable reason (SCREAMING_SNAKE_CASE); `title` and `detail` are for people and may change.\nBecause `detail` is a string, a client that only reads `detail` (as with FastAPI's\n`{\"detail\": \"...\"}` errors) works too.\n","required":["type","title","status","code"],"additionalProperties":false,"properties":{"type":{"type":"string","format":"uri-reference","description":"A URI reference naming the problem type; `/problems/<code in kebab-case>`.","examples":["/problems/not-found"]},"title":{"type":"string","description":"A short summary of the problem type.","examples":["Not found"]},"status":{"type":"integer","minimum":400,"maximum":599,"description":"The HTTP status code, repeated for convenience."},"detail":{"type":"string","description":"What went wrong in this occurrence, for people."},"instance":{"type":"string","description":"The request path this problem occurred on."},"code":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable error code.","examples":["NOT_FOUND","VALIDATION_FAILED","INSUFFICIENT_BALANCE"]},"requestId":{"type":"string","description":"The request id (also in the `X-Request-Id` response header), for support."},"currentPrices":{"$ref":"contract#/$defs/CurrentPrices","description":"For `PRICE_CHANGED`, the current prices; retry with them once the caller agrees."},"errors":{"type":"array","description":"For `VALIDATION_FAILED`, one entry per invalid input, naming it.","items":{"$ref":"contract#/$defs/ProblemFieldError"}}}};
+const schema24 = {"type":"object","title":"Problem","description":"An error in the shape of RFC 9457 problem details (`application/problem+json`). `code` is the stable,\nmachine-readable reason (SCREAMING_SNAKE_CASE); `title` and `detail` are for people and may change.\nBecause `detail` is a string, a client that only reads `detail` (as with FastAPI's\n`{\"detail\": \"...\"}` errors) works too.\n","required":["type","title","status","code"],"additionalProperties":false,"properties":{"type":{"type":"string","format":"uri-reference","description":"A URI reference naming the problem type; `/problems/<code in kebab-case>`.","examples":["/problems/not-found"]},"title":{"type":"string","description":"A short summary of the problem type.","examples":["Not found"]},"status":{"type":"integer","minimum":400,"maximum":599,"description":"The HTTP status code, repeated for convenience."},"detail":{"type":"string","description":"What went wrong in this occurrence, for people."},"instance":{"type":"string","description":"The request path this problem occurred on."},"code":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$","description":"Stable machine-readable error code.","examples":["NOT_FOUND","VALIDATION_FAILED","INSUFFICIENT_BALANCE"]},"requestId":{"type":"string","description":"The request id (also in the `X-Request-Id` response header), for support."},"currentPrices":{"$ref":"contract#/$defs/CurrentPrices","description":"For `PRICE_CHANGED`, the current prices; retry with them once the caller agrees."},"errors":{"type":"array","maxItems":100,"description":"For `VALIDATION_FAILED`, one entry per invalid input, naming it; at most 100 (the first found), and `detail` says how many there were when there were more.","items":{"$ref":"contract#/$defs/ProblemFieldError"}}}};
 const func7 = Object.prototype.hasOwnProperty;
 const formats8 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 const pattern3 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
@@ -822,6 +822,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -831,24 +841,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -1131,6 +1141,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -1140,24 +1160,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -1440,6 +1460,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -1449,24 +1479,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -1749,6 +1779,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -1758,24 +1798,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -2058,6 +2098,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2067,24 +2117,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -2367,6 +2417,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2376,24 +2436,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -2676,6 +2736,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2685,24 +2755,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -2985,6 +3055,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2994,24 +3074,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -3464,6 +3544,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -3473,24 +3563,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -4491,6 +4581,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -4500,24 +4600,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -4800,6 +4900,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -4809,24 +4919,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -4903,7 +5013,7 @@ validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listSpaces_200 = validate127;
 const schema54 = {"$ref":"contract#/$defs/SpaceList","$id":"listSpaces_200"};
-const schema55 = {"type":"object","title":"SpaceList","description":"One page of public spaces, newest first.","required":["spaces","total","page","totalPages"],"additionalProperties":false,"properties":{"spaces":{"type":"array","description":"The spaces on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceRow"}},"total":{"type":"integer","minimum":0,"description":"How many spaces match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
+const schema55 = {"type":"object","title":"SpaceList","description":"One page of public spaces, newest first.","required":["spaces","total","page","totalPages"],"additionalProperties":false,"properties":{"spaces":{"type":"array","maxItems":50,"description":"The spaces on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceRow"}},"total":{"type":"integer","minimum":0,"description":"How many spaces match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
 const schema56 = {"type":"object","title":"SpaceRow","description":"A space, as stored.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."}}};
 const schema57 = {"type":"object","title":"SpaceDefinition","description":"The space's custom configuration: a free-form JSON object that the space's client interprets. The only\nproperty the server knows is `iframeUrl`; every other property is stored and returned as sent. The whole\nrequest body (this object included) is limited to 1 MB and to 64 levels of nested arrays and objects (the\nbody is the first level, this object the second); deeper is a 400 `INVALID_JSON`.\n","additionalProperties":true,"properties":{"iframeUrl":{"type":"string","format":"uri","pattern":"^https://[^/?#\\s]+","maxLength":2048,"description":"URL of the page that renders the space in an iframe. When present it must be an absolute HTTPS URL;\nanything else is a 400 `VALIDATION_FAILED` naming `definition.iframeUrl`.\n","examples":["https://play.example.net/arena/embed"]}}};
 const pattern17 = new RegExp("^https://[^/?#\\s]+", "u");
@@ -5441,6 +5551,16 @@ errors++;
 if(data.spaces !== undefined){
 let data0 = data.spaces;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/spaces",schemaPath:"#/properties/spaces/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate129(data0[i0], {instancePath:instancePath+"/spaces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -5450,20 +5570,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/spaces",schemaPath:"#/properties/spaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.total !== undefined){
-let data2 = data.total;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/spaces",schemaPath:"#/properties/spaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5472,9 +5579,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5483,12 +5592,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.page !== undefined){
-let data3 = data.page;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5497,9 +5603,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5508,12 +5617,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data.totalPages !== undefined){
-let data4 = data.totalPages;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5522,9 +5628,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5533,16 +5642,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -5991,7 +6111,7 @@ validate134.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.getSpace_200 = validate138;
 const schema60 = {"$ref":"contract#/$defs/SpaceDetail","$id":"getSpace_200"};
-const schema61 = {"type":"object","title":"SpaceDetail","description":"A space (every `SpaceRow` field) with its owner's public profile and its sessions.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt","owner","sessions"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."},"owner":{"$ref":"contract#/$defs/UserSummary","description":"The owner's public profile."},"sessions":{"type":"array","description":"Every session of the space, including ended ones, newest first (as `listSpaceSessions` returns them).","items":{"$ref":"contract#/$defs/SpaceSession"}}}};
+const schema61 = {"type":"object","title":"SpaceDetail","description":"A space (every `SpaceRow` field) with its owner's public profile and its newest sessions.","required":["id","ownerId","name","description","category","tags","definition","isPublic","createdAt","updatedAt","owner","sessions","sessionCount"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The space's id."},"ownerId":{"type":"string","format":"uuid","description":"The user who created the space and may delete it."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Space name."},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag, or `null` when none was given."},"tags":{"type":"array","maxItems":20,"description":"Tags, in the order they were given; `[]` when none.","items":{"type":"string","maxLength":50}},"definition":{"$ref":"contract#/$defs/SpaceDefinition","description":"Custom configuration (can include `iframeUrl`); `{}` when none was given."},"isPublic":{"type":"boolean","description":"Whether the space is publicly visible."},"createdAt":{"type":"string","format":"date-time","description":"When the space was created."},"updatedAt":{"type":"string","format":"date-time","description":"When the space was last changed."},"owner":{"$ref":"contract#/$defs/UserSummary","description":"The owner's public profile."},"sessions":{"type":"array","maxItems":20,"description":"The space's 20 newest sessions, ended ones included, newest first (`createdAt` descending, then `id` descending); the first page of `listSpaceSessions`.","items":{"$ref":"contract#/$defs/SpaceSession"}},"sessionCount":{"type":"integer","minimum":0,"description":"How many sessions the space has in all, ended ones included; when it is more than `sessions` holds, read the rest with `listSpaceSessions`."}}};
 const schema62 = {"type":"object","title":"UserSummary","description":"Public profile of a user.","required":["id","name","image"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid"},"name":{"type":"string","examples":["Alice"]},"image":{"type":["string","null"],"description":"Avatar URL, or null when the user has none.","examples":["https://cdn.example.net/u/alice.png"]}}};
 
 function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -6529,9 +6649,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func7.call(schema61.properties, key0))){
-const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.sessionCount === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sessionCount"},message:"must have required property '"+"sessionCount"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6540,12 +6659,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!(formats0.test(data0))){
-const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+for(const key0 in data){
+if(!(func7.call(schema61.properties, key0))){
+const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6555,8 +6671,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!(formats0.test(data0))){
+const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6566,11 +6685,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.ownerId !== undefined){
-let data1 = data.ownerId;
-if(typeof data1 === "string"){
-if(!(formats0.test(data1))){
-const err15 = {instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+else {
+const err15 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6580,8 +6696,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.ownerId !== undefined){
+let data1 = data.ownerId;
+if(typeof data1 === "string"){
+if(!(formats0.test(data1))){
+const err16 = {instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6591,11 +6710,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data2 = data.name;
-if(typeof data2 === "string"){
-if(func1(data2) > 100){
-const err17 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+else {
+const err17 = {instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6604,8 +6720,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(func1(data2) < 1){
-const err18 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.name !== undefined){
+let data2 = data.name;
+if(typeof data2 === "string"){
+if(func1(data2) > 100){
+const err18 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6614,9 +6734,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func1(data2) < 1){
+const err19 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6626,10 +6745,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data3 = data.description;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err20 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema61.properties.description.type},message:"must be string,null"};
+else {
+const err20 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6638,9 +6755,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 2000){
-const err21 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err21 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema61.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6649,12 +6768,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-if(data.category !== undefined){
-let data4 = data.category;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err22 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema61.properties.category.type},message:"must be string,null"};
+if(typeof data3 === "string"){
+if(func1(data3) > 2000){
+const err22 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6663,14 +6779,28 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func1(data4) > 50){
-const err23 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
+}
+}
+if(data.category !== undefined){
+let data4 = data.category;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err23 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: schema61.properties.category.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
 else {
 vErrors.push(err23);
+}
+errors++;
+}
+if(typeof data4 === "string"){
+if(func1(data4) > 50){
+const err24 = {instancePath:instancePath+"/category",schemaPath:"#/properties/category/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
 }
 errors++;
 }
@@ -6680,21 +6810,7 @@ if(data.tags !== undefined){
 let data5 = data.tags;
 if(Array.isArray(data5)){
 if(data5.length > 20){
-const err24 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(typeof data6 === "string"){
-if(func1(data6) > 50){
-const err25 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
+const err25 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6703,9 +6819,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 === "string"){
+if(func1(data6) > 50){
+const err26 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6715,14 +6834,25 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err27 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -6735,21 +6865,7 @@ errors = vErrors.length;
 }
 if(data.isPublic !== undefined){
 if(typeof data.isPublic !== "boolean"){
-const err28 = {instancePath:instancePath+"/isPublic",schemaPath:"#/properties/isPublic/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data.createdAt !== undefined){
-let data9 = data.createdAt;
-if(typeof data9 === "string"){
-if(!(formats6.validate(data9))){
-const err29 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err29 = {instancePath:instancePath+"/isPublic",schemaPath:"#/properties/isPublic/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6759,8 +6875,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdAt !== undefined){
+let data9 = data.createdAt;
+if(typeof data9 === "string"){
+if(!(formats6.validate(data9))){
+const err30 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6770,11 +6889,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data10 = data.updatedAt;
-if(typeof data10 === "string"){
-if(!(formats6.validate(data10))){
-const err31 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err31 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6784,13 +6900,27 @@ vErrors.push(err31);
 errors++;
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedAt !== undefined){
+let data10 = data.updatedAt;
+if(typeof data10 === "string"){
+if(!(formats6.validate(data10))){
+const err32 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -6804,6 +6934,16 @@ errors = vErrors.length;
 if(data.sessions !== undefined){
 let data12 = data.sessions;
 if(Array.isArray(data12)){
+if(data12.length > 20){
+const err34 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
 const len1 = data12.length;
 for(let i1=0; i1<len1; i1++){
 if(!(validate143(data12[i1], {instancePath:instancePath+"/sessions/" + i1,parentData:data12,parentDataProperty:i1,rootData,dynamicAnchors}))){
@@ -6813,24 +6953,49 @@ errors = vErrors.length;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err35 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err35];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.sessionCount !== undefined){
+let data14 = data.sessionCount;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err36 = {instancePath:instancePath+"/sessionCount",schemaPath:"#/properties/sessionCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err37 = {instancePath:instancePath+"/sessionCount",schemaPath:"#/properties/sessionCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
 }
 }
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err34];
 }
 else {
-vErrors.push(err34);
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -7068,6 +7233,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -7077,24 +7252,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -7171,7 +7346,7 @@ validate146.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listSpaceSessions_200 = validate151;
 const schema66 = {"$ref":"contract#/$defs/SpaceSessionList","$id":"listSpaceSessions_200"};
-const schema67 = {"type":"array","title":"SpaceSessionList","description":"Every session of a space, including ended ones, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/SpaceSession"}};
+const schema67 = {"type":"object","title":"SpaceSessionList","description":"One page of a space's sessions, ended ones included, newest first (`createdAt` descending, then `id` descending).","required":["sessions","total","page","totalPages"],"additionalProperties":false,"properties":{"sessions":{"type":"array","maxItems":50,"description":"The sessions on this page (at most `limit`), newest first.","items":{"$ref":"contract#/$defs/SpaceSession"}},"total":{"type":"integer","minimum":0,"description":"How many sessions the space has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the space has no session."}}};
 
 function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -7183,17 +7358,9 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(Array.isArray(data)){
-const len0 = data.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate143(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.sessions === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sessions"},message:"must have required property '"+"sessions"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -7202,10 +7369,170 @@ vErrors.push(err0);
 }
 errors++;
 }
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.page === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "page"},message:"must have required property '"+"page"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.totalPages === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "totalPages"},message:"must have required property '"+"totalPages"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "sessions") || (key0 === "total")) || (key0 === "page")) || (key0 === "totalPages"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.sessions !== undefined){
+let data0 = data.sessions;
+if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate143(data0[i0], {instancePath:instancePath+"/sessions/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
 validate152.errors = vErrors;
 return errors === 0;
 }
-validate152.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate152.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate151(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -7226,7 +7553,7 @@ errors = vErrors.length;
 validate151.errors = vErrors;
 return errors === 0;
 }
-validate151.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate151.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.createSpaceSession_201 = validate155;
 const schema68 = {"$ref":"contract#/$defs/SpaceSession","$id":"createSpaceSession_201"};
@@ -8069,6 +8396,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -8078,24 +8415,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -8378,6 +8715,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -8387,24 +8734,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -8687,6 +9034,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -8696,24 +9053,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -8996,6 +9353,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -9005,24 +9372,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -9099,7 +9466,7 @@ validate176.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listCommunities_200 = validate181;
 const schema80 = {"$ref":"contract#/$defs/CommunityBrowsePage","$id":"listCommunities_200"};
-const schema81 = {"type":"object","title":"CommunityBrowsePage","description":"One page of active communities.","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","description":"The communities on this page, newest first (`createdAt` descending, then `id`).","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
+const schema81 = {"type":"object","title":"CommunityBrowsePage","description":"One page of active communities.","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","maxItems":50,"description":"The communities on this page, newest first (`createdAt` descending, then `id`).","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities match the filters, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when nothing matches."}}};
 const schema82 = {"type":"object","title":"Community","description":"A community row, with every field.","required":["id","creatorId","name","description","type","category","avatarUrl","joinFee","monthlyFee","agentCallFee","csMode","defaultAgentListingId","status","isVerified","memberCount","createdAt","updatedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The community's id."},"creatorId":{"type":"string","format":"uuid","description":"The user who created the community; they are its member with role `creator`."},"name":{"type":"string","minLength":1,"maxLength":100,"description":"Community name.","examples":["Acme Official"]},"description":{"type":["string","null"],"maxLength":2000,"description":"Description, or `null` when none was given."},"type":{"$ref":"contract#/$defs/CommunityType"},"category":{"type":["string","null"],"maxLength":50,"description":"Category tag (free text, used by the `category` filter), or `null`.","examples":["gaming"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Community avatar URL, or `null`."},"joinFee":{"$ref":"contract#/$defs/CommunityFee","description":"One-time fee in credits, charged by `joinCommunity`. `0` means free."},"monthlyFee":{"$ref":"contract#/$defs/CommunityFee","description":"Monthly subscription fee in credits. The first month is charged by `joinCommunity`; later months are\ncharged each month from the member's wallet. `0` means no subscription.\n"},"agentCallFee":{"$ref":"contract#/$defs/CommunityFee","description":"Fee in credits for each `chatWithCommunityAgent` call. `0` means free."},"csMode":{"$ref":"contract#/$defs/CommunityCsMode"},"defaultAgentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that answers customer-service conversations (official communities) and is\nsuggested first in agent chat; it is always one of the community's agents. `null` when none is set.\n"},"status":{"$ref":"contract#/$defs/CommunityStatus"},"isVerified":{"type":"boolean","description":"Whether an admin approved a business verification request for it (`requestVerification`). Only\nofficial communities can be verified.\n"},"memberCount":{"type":"integer","minimum":0,"description":"How many members it has, its creator and CS agents included."},"createdAt":{"type":"string","format":"date-time","description":"When the community was created."},"updatedAt":{"type":"string","format":"date-time","description":"When its fields were last changed (equal to `createdAt` until the first update)."}}};
 const schema83 = {"type":"string","title":"CommunityType","description":"What kind of community it is:\n\n- `official`: a brand's community. Offers customer service (the Official CS operations) and can be\n  verified by an admin (`isVerified`).\n- `club`: a community run by its creator for its members.\n- `lounge`: a creator's lounge whose agent chats by voice. Lounges are created with `POST /api/lounge`\n  (never with `createCommunity`) and their type never changes.\n","enum":["official","club","lounge"]};
 
@@ -9856,6 +10223,16 @@ errors++;
 if(data.communities !== undefined){
 let data0 = data.communities;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate183(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -9865,20 +10242,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.total !== undefined){
-let data2 = data.total;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -9887,9 +10251,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -9898,12 +10264,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.page !== undefined){
-let data3 = data.page;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -9912,9 +10275,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -9923,12 +10289,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data.totalPages !== undefined){
-let data4 = data.totalPages;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -9937,9 +10300,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9948,16 +10314,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -10294,6 +10671,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -10303,24 +10690,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -10397,7 +10784,7 @@ validate199.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listMyCommunities_200 = validate204;
 const schema91 = {"$ref":"contract#/$defs/CommunityList","$id":"listMyCommunities_200"};
-const schema92 = {"type":"object","title":"CommunityList","description":"A list of communities (not paginated).","required":["communities"],"additionalProperties":false,"properties":{"communities":{"type":"array","items":{"$ref":"contract#/$defs/Community"}}}};
+const schema92 = {"type":"object","title":"CommunityList","description":"One page of the caller's communities (those they created, or those they joined).","required":["communities","total","page","totalPages"],"additionalProperties":false,"properties":{"communities":{"type":"array","maxItems":50,"description":"The communities on this page (at most `limit`), in the operation's order.","items":{"$ref":"contract#/$defs/Community"}},"total":{"type":"integer","minimum":0,"description":"How many communities there are, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when there are none."}}};
 
 function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -10420,9 +10807,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(key0 === "communities")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -10431,10 +10817,51 @@ vErrors.push(err1);
 }
 errors++;
 }
+if(data.page === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "page"},message:"must have required property '"+"page"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.totalPages === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "totalPages"},message:"must have required property '"+"totalPages"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "communities") || (key0 === "total")) || (key0 === "page")) || (key0 === "totalPages"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 }
 if(data.communities !== undefined){
 let data0 = data.communities;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate183(data0[i0], {instancePath:instancePath+"/communities/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -10444,24 +10871,99 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/communities",schemaPath:"#/properties/communities/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err6];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err9];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -11347,6 +11849,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -11356,24 +11868,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -11656,6 +12168,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -11665,24 +12187,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -11965,6 +12487,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -11974,24 +12506,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -12274,6 +12806,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -12283,24 +12825,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -12583,6 +13125,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -12592,24 +13144,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -12686,7 +13238,7 @@ validate240.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listCommunityMembers_200 = validate245;
 const schema107 = {"$ref":"contract#/$defs/CommunityMemberList","$id":"listCommunityMembers_200"};
-const schema108 = {"type":"object","title":"CommunityMemberList","description":"Every member of a community, in the order they joined (oldest first; the creator first).","required":["members"],"additionalProperties":false,"properties":{"members":{"type":"array","items":{"$ref":"contract#/$defs/CommunityMember"}}}};
+const schema108 = {"type":"object","title":"CommunityMemberList","description":"One page of a community's members, in the order they joined (oldest first, then `id`; the creator first).","required":["members","total","page","totalPages"],"additionalProperties":false,"properties":{"members":{"type":"array","maxItems":50,"description":"The members on this page (at most `limit`), oldest first.","items":{"$ref":"contract#/$defs/CommunityMember"}},"total":{"type":"integer","minimum":0,"description":"How many members there are, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when there are none."}}};
 const schema109 = {"type":"object","title":"CommunityMember","description":"A member of a community, with their public profile.","required":["id","userId","role","joinedAt","subscriptionStatus","userName","userImage"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The membership's id."},"userId":{"type":"string","format":"uuid","description":"The member's user id."},"role":{"$ref":"contract#/$defs/CommunityMemberRole"},"joinedAt":{"type":"string","format":"date-time","description":"When the user joined (for the creator, when the community was created)."},"subscriptionStatus":{"$ref":"contract#/$defs/CommunitySubscriptionStatus"},"userName":{"type":"string","maxLength":100,"description":"The member's display name.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The member's avatar URL, or `null`."}}};
 const schema110 = {"type":"string","title":"CommunityMemberRole","description":"A member's role: `creator` (exactly one, can never leave), `moderator` (appointed and removed by the\ncreator with `updateCommunityMemberRole`), `cs_agent` (answers customer service; made by\n`inviteCsAgent`) or `member`.\n","enum":["creator","moderator","cs_agent","member"]};
 
@@ -13041,9 +13593,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(key0 === "members")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -13052,10 +13603,51 @@ vErrors.push(err1);
 }
 errors++;
 }
+if(data.page === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "page"},message:"must have required property '"+"page"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.totalPages === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "totalPages"},message:"must have required property '"+"totalPages"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "members") || (key0 === "total")) || (key0 === "page")) || (key0 === "totalPages"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 }
 if(data.members !== undefined){
 let data0 = data.members;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/members",schemaPath:"#/properties/members/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate247(data0[i0], {instancePath:instancePath+"/members/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -13065,24 +13657,99 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/members",schemaPath:"#/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/members",schemaPath:"#/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err6];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err9];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -13600,6 +14267,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -13609,24 +14286,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -13909,6 +14586,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -13918,24 +14605,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -14012,7 +14699,7 @@ validate264.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listCommunityAgents_200 = validate269;
 const schema118 = {"$ref":"contract#/$defs/CommunityAgentList","$id":"listCommunityAgents_200"};
-const schema119 = {"type":"object","title":"CommunityAgentList","description":"Every agent of a community, in the order they were added (oldest first).","required":["agents"],"additionalProperties":false,"properties":{"agents":{"type":"array","items":{"$ref":"contract#/$defs/CommunityAgent"}}}};
+const schema119 = {"type":"object","title":"CommunityAgentList","description":"One page of a community's agents, in the order they were added (oldest first, then `id`).","required":["agents","total","page","totalPages"],"additionalProperties":false,"properties":{"agents":{"type":"array","maxItems":50,"description":"The agents on this page (at most `limit`), oldest first.","items":{"$ref":"contract#/$defs/CommunityAgent"}},"total":{"type":"integer","minimum":0,"description":"How many agents there are, over all pages."},"page":{"type":"integer","minimum":1,"description":"This page's number (the `page` asked for)."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when there are none."}}};
 const schema120 = {"type":"object","title":"CommunityAgent","description":"An agent listing added to a community. `agentName`, `avatarUrl`, `description` and `model` are read\nfrom the listing (`GET /api/agent-listings/{id}`), so they follow its changes.\n","required":["id","listingId","agentName","avatarUrl","description","model","addedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of this community-agent link (not the listing's id)."},"listingId":{"type":"string","format":"uuid","description":"The agent listing's id; use it as `listingId` in `chatWithCommunityAgent` and to remove the agent.\n"},"agentName":{"type":"string","minLength":1,"maxLength":100,"description":"The listing's name.","examples":["Assistant"]},"avatarUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The listing's avatar URL, or `null`."},"description":{"type":["string","null"],"maxLength":2000,"description":"The listing's description, or `null`."},"model":{"type":"string","minLength":1,"maxLength":100,"description":"The language model the agent runs on.","examples":["gpt-4o"]},"addedAt":{"type":"string","format":"date-time","description":"When the agent was added to the community."}}};
 
 function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -14351,9 +15038,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(key0 === "agents")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -14362,10 +15048,51 @@ vErrors.push(err1);
 }
 errors++;
 }
+if(data.page === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "page"},message:"must have required property '"+"page"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.totalPages === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "totalPages"},message:"must have required property '"+"totalPages"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "agents") || (key0 === "total")) || (key0 === "page")) || (key0 === "totalPages"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 }
 if(data.agents !== undefined){
 let data0 = data.agents;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/agents",schemaPath:"#/properties/agents/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate271(data0[i0], {instancePath:instancePath+"/agents/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -14375,24 +15102,99 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/agents",schemaPath:"#/properties/agents/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/agents",schemaPath:"#/properties/agents/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err6];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err9];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -14630,6 +15432,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -14639,24 +15451,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -14939,6 +15751,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -14948,24 +15770,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -15248,6 +16070,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -15257,24 +16089,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -15351,7 +16183,7 @@ validate284.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listCommunityMessages_200 = validate289;
 const schema127 = {"$ref":"contract#/$defs/CommunityMessageList","$id":"listCommunityMessages_200"};
-const schema128 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
+const schema128 = {"type":"object","title":"CommunityMessageList","description":"A page of a community's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","maxItems":100,"description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/CommunityMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
 const schema129 = {"type":"object","title":"CommunityMessage","description":"A message in a community's shared history. `createdAt` is strictly increasing within a community\n(at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","userId","agentListingId","content","messageType","createdAt","userName","userImage","agentName","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"userId":{"type":["string","null"],"format":"uuid","description":"The author, for `text` messages; `null` for `agent` and `system` messages."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it, for `agent` messages; `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.\n","examples":["Hello!"]},"messageType":{"$ref":"contract#/$defs/CommunityMessageType"},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"userName":{"type":["string","null"],"maxLength":100,"description":"The author's display name, for `text` messages; `null` otherwise.","examples":["Alice"]},"userImage":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The author's avatar URL, or `null` (always `null` for `agent` and `system` messages)."},"agentName":{"type":["string","null"],"maxLength":100,"description":"The agent's name, for `agent` messages; `null` otherwise.","examples":["Assistant"]},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);\n`null` otherwise.\n"}}};
 const schema130 = {"type":"string","title":"CommunityMessageType","description":"`text` (a member's message: `userId` set, `agentListingId` null), `agent` (an agent's reply written by\n`chatWithCommunityAgent`: `agentListingId` set, `userId` null) or `system` (a platform notice, written when\nan agent is added to or removed from the community: both null).\n","enum":["text","agent","system"]};
 
@@ -15838,6 +16670,16 @@ errors++;
 if(data.messages !== undefined){
 let data0 = data.messages;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate291(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -15847,19 +16689,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.hasMore !== undefined){
-if(typeof data.hasMore !== "boolean"){
-const err4 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err4 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -15869,14 +16699,26 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.hasMore !== undefined){
+if(typeof data.hasMore !== "boolean"){
+const err5 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -16114,6 +16956,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -16123,24 +16975,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -16847,6 +17699,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -16856,24 +17718,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -17957,6 +18819,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -17966,24 +18838,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -18440,6 +19312,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -18449,24 +19331,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -18846,6 +19728,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -18855,24 +19747,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -19155,6 +20047,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -19164,24 +20066,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -19464,6 +20366,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -19473,24 +20385,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -19870,6 +20782,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -19879,24 +20801,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -20179,6 +21101,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -20188,24 +21120,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -20585,6 +21517,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -20594,24 +21536,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -20894,6 +21836,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -20903,24 +21855,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -21788,6 +22740,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -21797,24 +22759,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -22097,6 +23059,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -22106,24 +23078,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -22406,6 +23378,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -22415,24 +23397,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -22715,6 +23697,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -22724,24 +23716,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -23123,6 +24115,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -23132,24 +24134,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -24506,6 +25508,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -24515,24 +25527,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -24815,6 +25827,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -24824,24 +25846,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -25396,6 +26418,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -25405,24 +26437,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -25499,7 +26531,7 @@ validate445.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listVerificationRequests_200 = validate450;
 const schema204 = {"$ref":"contract#/$defs/VerificationRequestList","$id":"listVerificationRequests_200"};
-const schema205 = {"type":"object","title":"VerificationRequestList","description":"Verification requests, newest first.","required":["requests"],"additionalProperties":false,"properties":{"requests":{"type":"array","description":"Every request matching the `status` filter, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/VerificationRequest"}}}};
+const schema205 = {"type":"object","title":"VerificationRequestList","description":"One page of verification requests, newest first.","required":["requests","total","page","totalPages"],"additionalProperties":false,"properties":{"requests":{"type":"array","maxItems":50,"description":"The requests on this page (at most `limit`) matching the `status` filter, newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/VerificationRequest"}},"total":{"type":"integer","minimum":0,"description":"How many requests match the `status` filter, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when no request matches."}}};
 const schema206 = {"type":"object","title":"VerificationRequest","description":"A business verification request submitted by an official community's creator, with its community's name.","required":["id","communityId","requesterId","businessName","businessRegistration","documentsUrl","status","reviewerNotes","communityName","createdAt","reviewedAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The request's id."},"communityId":{"type":"string","format":"uuid","description":"The community to verify."},"requesterId":{"type":"string","format":"uuid","description":"The user who submitted the request (the community's creator)."},"businessName":{"type":["string","null"],"maxLength":200,"description":"Business name, or `null` when not given."},"businessRegistration":{"type":["string","null"],"maxLength":200,"description":"Business registration number, or `null` when not given."},"documentsUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"URL of the verification documents, or `null` when not given."},"status":{"type":"string","enum":["pending","approved","rejected"],"description":"`pending` until an admin reviews it; then `approved` or `rejected`, for good."},"reviewerNotes":{"type":["string","null"],"maxLength":2000,"description":"The reviewing admin's notes, or `null`."},"communityName":{"type":"string","maxLength":100,"description":"The community's current name."},"createdAt":{"type":"string","format":"date-time","description":"When the request was submitted."},"reviewedAt":{"type":["string","null"],"format":"date-time","description":"When it was reviewed, or `null` while `pending`."}}};
 
 function validate452(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -25956,9 +26988,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(key0 === "requests")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -25967,10 +26998,51 @@ vErrors.push(err1);
 }
 errors++;
 }
+if(data.page === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "page"},message:"must have required property '"+"page"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.totalPages === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "totalPages"},message:"must have required property '"+"totalPages"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "requests") || (key0 === "total")) || (key0 === "page")) || (key0 === "totalPages"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 }
 if(data.requests !== undefined){
 let data0 = data.requests;
 if(Array.isArray(data0)){
+if(data0.length > 50){
+const err5 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate452(data0[i0], {instancePath:instancePath+"/requests/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -25980,24 +27052,99 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err6];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err9];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -26235,6 +27382,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -26244,24 +27401,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -26544,6 +27701,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -26553,24 +27720,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -26853,6 +28020,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -26862,24 +28039,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -27123,7 +28300,7 @@ validate470.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listLedgerEntries_200 = validate473;
 const schema215 = {"$ref":"contract#/$defs/LedgerEntryList","$id":"listLedgerEntries_200"};
-const schema216 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
+const schema216 = {"type":"object","title":"LedgerEntryList","description":"One page of the caller's ledger, newest first.","required":["entries","total","page","totalPages"],"additionalProperties":false,"properties":{"entries":{"type":"array","maxItems":100,"description":"The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).","items":{"$ref":"contract#/$defs/LedgerEntry"}},"total":{"type":"integer","minimum":0,"description":"How many entries the ledger has, over all pages."},"page":{"type":"integer","minimum":1,"description":"The page returned."},"totalPages":{"type":"integer","minimum":0,"description":"`ceil(total / limit)`; `0` when the ledger is empty."}}};
 const schema217 = {"type":"object","title":"LedgerEntry","description":"One immutable change to a wallet's balance. Entries are never edited or deleted; a correction is a new\nentry (for example a `refund`). Fees of zero write no entry, so `amount` is never `0`.\n\n| `kind` | Sign | `referenceType` / `referenceId` |\n|---|---|---|\n| `credit` | + | `null` / `null` (the admin's reason is the `description`) |\n| `join_fee` | - | `community` / the community's id |\n| `monthly_fee` | - | `community` / the community's id |\n| `agent_call_fee` | - | `agent_call` / the call's id (a call ends with exactly one `fee_income` for the creator, or one `refund`) |\n| `refund` | + | `agent_call` / the refunded call's id (a call that ended without a stored reply) |\n| `fee_income` | + | `community` / the community's id (a member's join or monthly fee), or `agent_call` / the call's id: a fee paid to this wallet as the community's creator, less the platform's share |\n","required":["id","amount","balanceAfter","kind","description","referenceType","referenceId","createdAt"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The entry's id."},"amount":{"type":"number","description":"Signed amount in credits, at most two decimals; positive for credits and refunds, negative for charges."},"balanceAfter":{"type":"number","minimum":0,"description":"The wallet's balance right after this entry, in credits."},"kind":{"type":"string","enum":["credit","join_fee","monthly_fee","agent_call_fee","refund","fee_income"],"description":"What the entry is; see the table above."},"description":{"type":"string","maxLength":500,"description":"Human-readable description (for `credit`, the admin's `reason`)."},"referenceType":{"type":["string","null"],"maxLength":50,"description":"The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an\nopen set: new values may be added.\n","examples":["community","agent_call"]},"referenceId":{"type":["string","null"],"format":"uuid","description":"The id of that thing, or `null` when `referenceType` is `null`."},"createdAt":{"type":"string","format":"date-time","description":"When the entry was written."}}};
 
 function validate475(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -27498,6 +28675,16 @@ errors++;
 if(data.entries !== undefined){
 let data0 = data.entries;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err5 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate475(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -27507,20 +28694,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.total !== undefined){
-let data2 = data.total;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -27529,9 +28703,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 0 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.total !== undefined){
+let data2 = data.total;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -27540,12 +28716,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.page !== undefined){
-let data3 = data.page;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -27554,9 +28727,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.page !== undefined){
+let data3 = data.page;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -27565,12 +28741,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-if(data.totalPages !== undefined){
-let data4 = data.totalPages;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/page",schemaPath:"#/properties/page/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -27579,9 +28752,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.totalPages !== undefined){
+let data4 = data.totalPages;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -27590,16 +28766,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err12 = {instancePath:instancePath+"/totalPages",schemaPath:"#/properties/totalPages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -28166,6 +29353,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -28175,24 +29372,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -29524,6 +30721,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -29533,24 +30740,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -29627,7 +30834,7 @@ validate494.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listConversationMessages_200 = validate499;
 const schema229 = {"$ref":"contract#/$defs/ConversationMessageList","$id":"listConversationMessages_200"};
-const schema230 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
+const schema230 = {"type":"object","title":"ConversationMessageList","description":"A page of a conversation's messages, newest first.","required":["messages","hasMore"],"additionalProperties":false,"properties":{"messages":{"type":"array","maxItems":100,"description":"Up to `limit` messages, newest first.","items":{"$ref":"contract#/$defs/ConversationMessage"}},"hasMore":{"type":"boolean","description":"Whether older messages exist before the last one returned (computed from the data, not from the\npage size). Page back with `before` = the last message's `createdAt`.\n"}}};
 const schema231 = {"type":"object","title":"ConversationMessage","description":"A message in a customer-service or lounge conversation. `createdAt` is strictly increasing within a\nconversation (at millisecond precision, as sent), so it is a gapless cursor for `before`.\n","required":["id","conversationId","senderKind","senderId","agentListingId","content","createdAt","ttsAudioUrl"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The message's id."},"conversationId":{"type":"string","format":"uuid","description":"The conversation it belongs to."},"senderKind":{"$ref":"contract#/$defs/ConversationSenderKind"},"senderId":{"type":["string","null"],"format":"uuid","description":"The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`."},"agentListingId":{"type":["string","null"],"format":"uuid","description":"The agent listing that wrote it (`ai` messages); `null` otherwise."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.","examples":["My order hasn't arrived yet."]},"createdAt":{"type":"string","format":"date-time","description":"When it was posted."},"ttsAudioUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise."}}};
 const schema232 = {"type":"string","title":"ConversationSenderKind","description":"Who wrote a conversation message: `customer` (the conversation's user), `ai` (the AI agent:\n`agentListingId` set), `cs_agent` (a human from the community's staff: its creator, a moderator or a\nCS agent) or `system` (a platform notice written on transfer, acceptance, resolution and reopening).\n","enum":["customer","ai","cs_agent","system"]};
 
@@ -30034,6 +31241,16 @@ errors++;
 if(data.messages !== undefined){
 let data0 = data.messages;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate501(data0[i0], {instancePath:instancePath+"/messages/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -30043,19 +31260,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.hasMore !== undefined){
-if(typeof data.hasMore !== "boolean"){
-const err4 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err4 = {instancePath:instancePath+"/messages",schemaPath:"#/properties/messages/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -30065,14 +31270,26 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.hasMore !== undefined){
+if(typeof data.hasMore !== "boolean"){
+const err5 = {instancePath:instancePath+"/hasMore",schemaPath:"#/properties/hasMore/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -30654,6 +31871,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -30663,24 +31890,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -31263,6 +32490,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -31272,24 +32509,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err17];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err18];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -31366,8 +32603,8 @@ validate524.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listRooms_200 = validate529;
 const schema242 = {"$ref":"contract#/$defs/RoomList","$id":"listRooms_200"};
-const schema243 = {"type":"object","title":"RoomList","description":"A page of rooms, most recently active first (`updatedAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The rooms on this page; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/Room"}}}};
-const schema244 = {"type":"object","title":"Room","description":"A room: a shared space where human and agent participants exchange messages. Every room is\n`invite_only`: people and agents join by accepting an invitation. The user who creates a room is its\n**owner** for its whole life (ownership cannot be transferred); only the owner archives the room,\nchanges its rules, removes participants and changes agents' roles.\n\nA room is visible to its participants (current and former) and to users with a pending invitation to\nit; to anyone else it does not exist (404). The `actor*` fields describe the caller's own relation to\nthe room, so they differ between callers.\n","required":["accessPolicy","actorIsOwner","actorIsParticipant","actorPendingInvitationId","archivedAt","archivedByDisplayName","archivedByKind","archivedByMembershipId","archivedByRoleDocumentVersionId","createdAt","createdByDisplayName","createdByKind","createdByMembershipId","createdByRoleDocumentVersionId","description","id","name","participants","rulesDocumentId","state","updatedAt"],"additionalProperties":false,"properties":{"accessPolicy":{"type":"string","enum":["invite_only"],"description":"How people and agents get into the room. Only `invite_only` exists today.","examples":["invite_only"]},"actorIsOwner":{"type":"boolean","description":"Whether the caller is the room's owner (its creator).","examples":[true]},"actorIsParticipant":{"type":"boolean","description":"Whether the caller is a current participant (joined and not left).","examples":[true]},"actorPendingInvitationId":{"type":["string","null"],"format":"uuid","description":"The id of the caller's pending invitation to this room, to pass to the accept operation; null when\nthe caller has none (for example because they are already a participant).\n","examples":[null]},"archivedAt":{"type":["string","null"],"format":"date-time","description":"When the room was archived; null while it is active.","examples":[null]},"archivedByDisplayName":{"type":["string","null"],"maxLength":100,"description":"The display name of who archived the room, as it was at that time; null while active.","examples":[null]},"archivedByKind":{"type":["string","null"],"enum":["human","agent",null],"description":"Whether a human or an agent archived the room; null while active. Only the owner (a human) can\narchive through this API, so it is `human` in practice.\n","examples":[null]},"archivedByMembershipId":{"type":["string","null"],"format":"uuid","description":"The membership id (user id, or agent listing id) of who archived the room; null while active.","examples":[null]},"archivedByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent archived the room, the version of its role document it was acting under; null\notherwise.\n","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the room was created.","examples":["2026-03-10T09:00:00Z"]},"createdByDisplayName":{"type":"string","maxLength":100,"description":"The display name of the room's creator (its owner), as it was when the room was created.","examples":["Alice"]},"createdByKind":{"type":"string","enum":["human","agent"],"description":"Whether the creator is a human or an agent. Rooms created through this API are created by humans.","examples":["human"]},"createdByMembershipId":{"type":"string","format":"uuid","description":"The creator's membership id (their user id); the creator is the room's owner.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"createdByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent created the room, the version of its role document; null for a human creator.","examples":[null]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for; null when none was given.","examples":["Plan the Q3 launch with the research agent."]},"id":{"type":"string","format":"uuid","description":"The room's id (the `room_id` path parameter).","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name.","examples":["Launch planning"]},"participants":{"type":"array","description":"The room's **current** participants (those with `leftAt: null`), in the order they joined. Former\nparticipants are listed by `GET /api/v1/rooms/{room_id}/participants`.\n","items":{"$ref":"contract#/$defs/RoomParticipant"}},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document that applies in this room (agents follow its latest version); null when the\nroom has no rules. Changed by the owner with `PATCH /api/v1/rooms/{room_id}/rules`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]},"state":{"type":"string","enum":["active","archived"],"description":"`active`, or `archived` once the owner archived it. An archived room is read-only: it can still be\nread (room, participants, events, timeline, stream, runs) but every write is a 409 `ROOM_ARCHIVED`.\nArchiving is final.\n","examples":["active"]},"updatedAt":{"type":"string","format":"date-time","description":"When the room last changed, i.e. the time of its latest event (message, membership, rules, ...).","examples":["2026-03-10T10:10:00Z"]}}};
+const schema243 = {"type":"object","title":"RoomList","description":"A page of rooms, most recently active first (`updatedAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The rooms on this page; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/Room"}}}};
+const schema244 = {"type":"object","title":"Room","description":"A room: a shared space where human and agent participants exchange messages. Every room is\n`invite_only`: people and agents join by accepting an invitation. The user who creates a room is its\n**owner** for its whole life (ownership cannot be transferred); only the owner archives the room,\nchanges its rules, removes participants and changes agents' roles.\n\nA room is visible to its participants (current and former) and to users with a pending invitation to\nit; to anyone else it does not exist (404). The `actor*` fields describe the caller's own relation to\nthe room, so they differ between callers.\n","required":["accessPolicy","actorIsOwner","actorIsParticipant","actorPendingInvitationId","archivedAt","archivedByDisplayName","archivedByKind","archivedByMembershipId","archivedByRoleDocumentVersionId","createdAt","createdByDisplayName","createdByKind","createdByMembershipId","createdByRoleDocumentVersionId","description","id","name","participantCount","participants","rulesDocumentId","state","updatedAt"],"additionalProperties":false,"properties":{"accessPolicy":{"type":"string","enum":["invite_only"],"description":"How people and agents get into the room. Only `invite_only` exists today.","examples":["invite_only"]},"actorIsOwner":{"type":"boolean","description":"Whether the caller is the room's owner (its creator).","examples":[true]},"actorIsParticipant":{"type":"boolean","description":"Whether the caller is a current participant (joined and not left).","examples":[true]},"actorPendingInvitationId":{"type":["string","null"],"format":"uuid","description":"The id of the caller's pending invitation to this room, to pass to the accept operation; null when\nthe caller has none (for example because they are already a participant).\n","examples":[null]},"archivedAt":{"type":["string","null"],"format":"date-time","description":"When the room was archived; null while it is active.","examples":[null]},"archivedByDisplayName":{"type":["string","null"],"maxLength":100,"description":"The display name of who archived the room, as it was at that time; null while active.","examples":[null]},"archivedByKind":{"type":["string","null"],"enum":["human","agent",null],"description":"Whether a human or an agent archived the room; null while active. Only the owner (a human) can\narchive through this API, so it is `human` in practice.\n","examples":[null]},"archivedByMembershipId":{"type":["string","null"],"format":"uuid","description":"The membership id (user id, or agent listing id) of who archived the room; null while active.","examples":[null]},"archivedByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent archived the room, the version of its role document it was acting under; null\notherwise.\n","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the room was created.","examples":["2026-03-10T09:00:00Z"]},"createdByDisplayName":{"type":"string","maxLength":100,"description":"The display name of the room's creator (its owner), as it was when the room was created.","examples":["Alice"]},"createdByKind":{"type":"string","enum":["human","agent"],"description":"Whether the creator is a human or an agent. Rooms created through this API are created by humans.","examples":["human"]},"createdByMembershipId":{"type":"string","format":"uuid","description":"The creator's membership id (their user id); the creator is the room's owner.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"createdByRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"When an agent created the room, the version of its role document; null for a human creator.","examples":[null]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the room is for; null when none was given.","examples":["Plan the Q3 launch with the research agent."]},"id":{"type":"string","format":"uuid","description":"The room's id (the `room_id` path parameter).","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"name":{"type":"string","minLength":1,"maxLength":255,"description":"The room's name.","examples":["Launch planning"]},"participantCount":{"type":"integer","minimum":0,"description":"How many current participants the room has. When it is more than 50,\n`participants` holds the first 50: read the others with `GET /api/v1/rooms/{room_id}/participants`.\n","examples":[3]},"participants":{"type":"array","maxItems":50,"description":"The room's **current** participants (those with `leftAt: null`), in the order they joined (then\n`id`): all of them, or the first 50 when `participantCount` is more. Former participants, and the\ncurrent ones past the first 50, are listed by `GET /api/v1/rooms/{room_id}/participants`.\n","items":{"$ref":"contract#/$defs/RoomParticipant"}},"rulesDocumentId":{"type":["string","null"],"format":"uuid","description":"The `rules` document that applies in this room (agents follow its latest version); null when the\nroom has no rules. Changed by the owner with `PATCH /api/v1/rooms/{room_id}/rules`.\n","examples":["d4ac63fa-026f-4a3e-a7a6-0fe06012b8e5"]},"state":{"type":"string","enum":["active","archived"],"description":"`active`, or `archived` once the owner archived it. An archived room is read-only: it can still be\nread (room, participants, events, timeline, stream, runs) but every write is a 409 `ROOM_ARCHIVED`.\nArchiving is final.\n","examples":["active"]},"updatedAt":{"type":"string","format":"date-time","description":"When the room last changed, i.e. the time of its latest event (message, membership, rules, ...).","examples":["2026-03-10T10:10:00Z"]}}};
 const schema245 = {"type":"object","title":"RoomParticipant","description":"A human or an agent in a room. A participant row is created when someone joins (by creating the room or\nby accepting an invitation) and is kept after they leave or are removed (`leftAt` set), so the authors\nof older messages and events can still be resolved. Someone who rejoins later through a new invitation\ngets the same participant back (same `id`, new `joinedAt`, `leftAt` cleared).\n\n`membershipId` identifies who the participant is across rooms: the **user id** for a human, the\n**agent listing id** (`/api/agent-listings/{id}`) for an agent.\n","required":["agentEnabled","createdAt","displayName","id","joinedAt","leftAt","membershipId","participantKind","profilePictureUrl","roleDocumentId","roomId","updatedAt"],"additionalProperties":false,"properties":{"agentEnabled":{"type":"boolean","description":"For an agent participant, whether mentioning it starts a run: false for good once the agent listing\nhas been deleted, and false while it is unavailable to the room owner (made private by its owner,\nwho is someone else); true again once it is public again. Runs already queued are not affected.\nAlways false for a human participant.\n","examples":[true]},"createdAt":{"type":"string","format":"date-time","description":"When the participant row was created (the first time this member joined the room).","examples":["2026-03-10T09:05:00Z"]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The name shown for the participant: the user's name for a human, the listing's `name` for an agent.\nMessages mention a participant as `@<displayName>`.\n","examples":["Research Assistant"]},"id":{"type":"string","format":"uuid","description":"The participant's id in this room (the `participant_id` path parameter).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"joinedAt":{"type":"string","format":"date-time","description":"When the member (last) joined the room.","examples":["2026-03-10T09:06:00Z"]},"leftAt":{"type":["string","null"],"format":"date-time","description":"When the member left or was removed; null while they are a current participant. A participant with\n`leftAt` set can no longer post, edit, invite or read the room's log.\n","examples":[null]},"membershipId":{"type":"string","format":"uuid","description":"The user id of a human participant, or the agent listing id of an agent participant.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"participantKind":{"type":"string","enum":["human","agent"],"description":"Whether the participant is a person (`human`) or an AI agent (`agent`).","examples":["agent"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's avatar or the agent listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent participant, the `agent_role` document that tells the agent how to behave in this room\n(each run uses the document's latest version at the time the run starts); null when the agent has no\nrole, and always null for a human participant. Changed with `PATCH .../agent-role`.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the participant belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"updatedAt":{"type":"string","format":"date-time","description":"When the participant last changed (joined, left, role changed).","examples":["2026-03-10T09:06:00Z"]}}};
 
 function validate532(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -32016,8 +33253,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data.participants === undefined){
-const err17 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "participants"},message:"must have required property '"+"participants"+"'"};
+if(data.participantCount === undefined){
+const err17 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "participantCount"},message:"must have required property '"+"participantCount"+"'"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -32026,8 +33263,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data.rulesDocumentId === undefined){
-const err18 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rulesDocumentId"},message:"must have required property '"+"rulesDocumentId"+"'"};
+if(data.participants === undefined){
+const err18 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "participants"},message:"must have required property '"+"participants"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -32036,8 +33273,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.state === undefined){
-const err19 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
+if(data.rulesDocumentId === undefined){
+const err19 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rulesDocumentId"},message:"must have required property '"+"rulesDocumentId"+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -32046,8 +33283,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data.updatedAt === undefined){
-const err20 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "updatedAt"},message:"must have required property '"+"updatedAt"+"'"};
+if(data.state === undefined){
+const err20 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -32056,9 +33293,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func7.call(schema244.properties, key0))){
-const err21 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.updatedAt === undefined){
+const err21 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "updatedAt"},message:"must have required property '"+"updatedAt"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -32067,11 +33303,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data.accessPolicy !== undefined){
-let data0 = data.accessPolicy;
-if(typeof data0 !== "string"){
-const err22 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key0 in data){
+if(!(func7.call(schema244.properties, key0))){
+const err22 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -32080,8 +33314,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!(data0 === "invite_only")){
-const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema244.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.accessPolicy !== undefined){
+let data0 = data.accessPolicy;
+if(typeof data0 !== "string"){
+const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -32090,10 +33327,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.actorIsOwner !== undefined){
-if(typeof data.actorIsOwner !== "boolean"){
-const err24 = {instancePath:instancePath+"/actorIsOwner",schemaPath:"#/properties/actorIsOwner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!(data0 === "invite_only")){
+const err24 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema244.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -32103,9 +33338,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.actorIsParticipant !== undefined){
-if(typeof data.actorIsParticipant !== "boolean"){
-const err25 = {instancePath:instancePath+"/actorIsParticipant",schemaPath:"#/properties/actorIsParticipant/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.actorIsOwner !== undefined){
+if(typeof data.actorIsOwner !== "boolean"){
+const err25 = {instancePath:instancePath+"/actorIsOwner",schemaPath:"#/properties/actorIsOwner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -32115,10 +33350,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.actorPendingInvitationId !== undefined){
-let data3 = data.actorPendingInvitationId;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err26 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema244.properties.actorPendingInvitationId.type},message:"must be string,null"};
+if(data.actorIsParticipant !== undefined){
+if(typeof data.actorIsParticipant !== "boolean"){
+const err26 = {instancePath:instancePath+"/actorIsParticipant",schemaPath:"#/properties/actorIsParticipant/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -32127,9 +33361,11 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(!(formats0.test(data3))){
-const err27 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+if(data.actorPendingInvitationId !== undefined){
+let data3 = data.actorPendingInvitationId;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err27 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema244.properties.actorPendingInvitationId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -32138,12 +33374,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-}
-if(data.archivedAt !== undefined){
-let data4 = data.archivedAt;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err28 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema244.properties.archivedAt.type},message:"must be string,null"};
+if(typeof data3 === "string"){
+if(!(formats0.test(data3))){
+const err28 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -32152,9 +33385,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(!(formats6.validate(data4))){
-const err29 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.archivedAt !== undefined){
+let data4 = data.archivedAt;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err29 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema244.properties.archivedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -32163,12 +33399,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-if(data.archivedByDisplayName !== undefined){
-let data5 = data.archivedByDisplayName;
-if((typeof data5 !== "string") && (data5 !== null)){
-const err30 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema244.properties.archivedByDisplayName.type},message:"must be string,null"};
+if(typeof data4 === "string"){
+if(!(formats6.validate(data4))){
+const err30 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -32177,9 +33410,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 100){
-const err31 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+}
+}
+if(data.archivedByDisplayName !== undefined){
+let data5 = data.archivedByDisplayName;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err31 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema244.properties.archivedByDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -32188,12 +33424,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-if(data.archivedByKind !== undefined){
-let data6 = data.archivedByKind;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err32 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema244.properties.archivedByKind.type},message:"must be string,null"};
+if(typeof data5 === "string"){
+if(func1(data5) > 100){
+const err32 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -32202,8 +33435,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!(((data6 === "human") || (data6 === "agent")) || (data6 === null))){
-const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
+}
+}
+if(data.archivedByKind !== undefined){
+let data6 = data.archivedByKind;
+if((typeof data6 !== "string") && (data6 !== null)){
+const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema244.properties.archivedByKind.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -32212,11 +33449,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data.archivedByMembershipId !== undefined){
-let data7 = data.archivedByMembershipId;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err34 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema244.properties.archivedByMembershipId.type},message:"must be string,null"};
+if(!(((data6 === "human") || (data6 === "agent")) || (data6 === null))){
+const err34 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -32225,9 +33459,11 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(typeof data7 === "string"){
-if(!(formats0.test(data7))){
-const err35 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+if(data.archivedByMembershipId !== undefined){
+let data7 = data.archivedByMembershipId;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err35 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema244.properties.archivedByMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -32236,12 +33472,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-}
-if(data.archivedByRoleDocumentVersionId !== undefined){
-let data8 = data.archivedByRoleDocumentVersionId;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err36 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
+if(typeof data7 === "string"){
+if(!(formats0.test(data7))){
+const err36 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -32250,9 +33483,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(typeof data8 === "string"){
-if(!(formats0.test(data8))){
-const err37 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+}
+if(data.archivedByRoleDocumentVersionId !== undefined){
+let data8 = data.archivedByRoleDocumentVersionId;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err37 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -32261,13 +33497,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-}
-if(data.createdAt !== undefined){
-let data9 = data.createdAt;
-if(typeof data9 === "string"){
-if(!(formats6.validate(data9))){
-const err38 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data8 === "string"){
+if(!(formats0.test(data8))){
+const err38 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -32277,8 +33509,12 @@ vErrors.push(err38);
 errors++;
 }
 }
-else {
-const err39 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.createdAt !== undefined){
+let data9 = data.createdAt;
+if(typeof data9 === "string"){
+if(!(formats6.validate(data9))){
+const err39 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -32288,11 +33524,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data.createdByDisplayName !== undefined){
-let data10 = data.createdByDisplayName;
-if(typeof data10 === "string"){
-if(func1(data10) > 100){
-const err40 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+else {
+const err40 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -32302,8 +33535,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-else {
-const err41 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdByDisplayName !== undefined){
+let data10 = data.createdByDisplayName;
+if(typeof data10 === "string"){
+if(func1(data10) > 100){
+const err41 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -32313,10 +33549,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.createdByKind !== undefined){
-let data11 = data.createdByKind;
-if(typeof data11 !== "string"){
-const err42 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err42 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -32325,8 +33559,11 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(!((data11 === "human") || (data11 === "agent"))){
-const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.createdByKind !== undefined){
+let data11 = data.createdByKind;
+if(typeof data11 !== "string"){
+const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -32335,12 +33572,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data.createdByMembershipId !== undefined){
-let data12 = data.createdByMembershipId;
-if(typeof data12 === "string"){
-if(!(formats0.test(data12))){
-const err44 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(!((data11 === "human") || (data11 === "agent"))){
+const err44 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -32350,8 +33583,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdByMembershipId !== undefined){
+let data12 = data.createdByMembershipId;
+if(typeof data12 === "string"){
+if(!(formats0.test(data12))){
+const err45 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -32361,10 +33597,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.createdByRoleDocumentVersionId !== undefined){
-let data13 = data.createdByRoleDocumentVersionId;
-if((typeof data13 !== "string") && (data13 !== null)){
-const err46 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
+else {
+const err46 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -32373,9 +33607,11 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(typeof data13 === "string"){
-if(!(formats0.test(data13))){
-const err47 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+if(data.createdByRoleDocumentVersionId !== undefined){
+let data13 = data.createdByRoleDocumentVersionId;
+if((typeof data13 !== "string") && (data13 !== null)){
+const err47 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -32384,12 +33620,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-if(data.description !== undefined){
-let data14 = data.description;
-if((typeof data14 !== "string") && (data14 !== null)){
-const err48 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema244.properties.description.type},message:"must be string,null"};
+if(typeof data13 === "string"){
+if(!(formats0.test(data13))){
+const err48 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -32398,9 +33631,12 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(typeof data14 === "string"){
-if(func1(data14) > 2000){
-const err49 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+}
+}
+if(data.description !== undefined){
+let data14 = data.description;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err49 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema244.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -32409,13 +33645,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-}
-if(data.id !== undefined){
-let data15 = data.id;
-if(typeof data15 === "string"){
-if(!(formats0.test(data15))){
-const err50 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(typeof data14 === "string"){
+if(func1(data14) > 2000){
+const err50 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -32425,8 +33657,12 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.id !== undefined){
+let data15 = data.id;
+if(typeof data15 === "string"){
+if(!(formats0.test(data15))){
+const err51 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -32436,11 +33672,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data16 = data.name;
-if(typeof data16 === "string"){
-if(func1(data16) > 255){
-const err52 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+else {
+const err52 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -32449,8 +33682,12 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(func1(data16) < 1){
-const err53 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.name !== undefined){
+let data16 = data.name;
+if(typeof data16 === "string"){
+if(func1(data16) > 255){
+const err53 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -32459,9 +33696,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func1(data16) < 1){
+const err54 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -32471,19 +33707,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data.participants !== undefined){
-let data17 = data.participants;
-if(Array.isArray(data17)){
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate532(data17[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate532.errors : vErrors.concat(validate532.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err55 = {instancePath:instancePath+"/participants",schemaPath:"#/properties/participants/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err55 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -32493,10 +33718,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data.rulesDocumentId !== undefined){
-let data19 = data.rulesDocumentId;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err56 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema244.properties.rulesDocumentId.type},message:"must be string,null"};
+if(data.participantCount !== undefined){
+let data17 = data.participantCount;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err56 = {instancePath:instancePath+"/participantCount",schemaPath:"#/properties/participantCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -32505,9 +33730,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(typeof data19 === "string"){
-if(!(formats0.test(data19))){
-const err57 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
+const err57 = {instancePath:instancePath+"/participantCount",schemaPath:"#/properties/participantCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -32518,10 +33743,11 @@ errors++;
 }
 }
 }
-if(data.state !== undefined){
-let data20 = data.state;
-if(typeof data20 !== "string"){
-const err58 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.participants !== undefined){
+let data18 = data.participants;
+if(Array.isArray(data18)){
+if(data18.length > 50){
+const err58 = {instancePath:instancePath+"/participants",schemaPath:"#/properties/participants/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -32530,8 +33756,16 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(!((data20 === "active") || (data20 === "archived"))){
-const err59 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema244.properties.state.enum},message:"must be equal to one of the allowed values"};
+const len0 = data18.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate532(data18[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data18,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate532.errors : vErrors.concat(validate532.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/participants",schemaPath:"#/properties/participants/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -32541,11 +33775,10 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data21 = data.updatedAt;
-if(typeof data21 === "string"){
-if(!(formats6.validate(data21))){
-const err60 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data.rulesDocumentId !== undefined){
+let data20 = data.rulesDocumentId;
+if((typeof data20 !== "string") && (data20 !== null)){
+const err60 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema244.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -32554,9 +33787,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-else {
-const err61 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data20 === "string"){
+if(!(formats0.test(data20))){
+const err61 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -32567,13 +33800,62 @@ errors++;
 }
 }
 }
-else {
-const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.state !== undefined){
+let data21 = data.state;
+if(typeof data21 !== "string"){
+const err62 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
 else {
 vErrors.push(err62);
+}
+errors++;
+}
+if(!((data21 === "active") || (data21 === "archived"))){
+const err63 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema244.properties.state.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data.updatedAt !== undefined){
+let data22 = data.updatedAt;
+if(typeof data22 === "string"){
+if(!(formats6.validate(data22))){
+const err64 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
 }
 errors++;
 }
@@ -32619,6 +33901,16 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate531(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -32628,24 +33920,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err3];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err3);
 }
 errors++;
 }
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err4];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err4);
 }
 errors++;
 }
@@ -32677,8 +33969,8 @@ validate529.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listRooms_422 = validate536;
 const schema246 = {"$ref":"contract#/$defs/HTTPValidationError","$id":"listRooms_422"};
-const schema247 = {"type":"object","title":"HTTPValidationError","description":"The VirtuousAI Rooms API's validation error body (status 422), in FastAPI's shape. One `detail` entry per\ninvalid input; `loc` starts with where the input was (`body`, `query`, `path`, `header`) followed by the\npath to the field.\n","required":["detail"],"additionalProperties":false,"properties":{"detail":{"type":"array","items":{"$ref":"contract#/$defs/ValidationError"}}}};
-const schema248 = {"type":"object","title":"ValidationError","description":"One invalid input, as FastAPI reports it.","required":["loc","msg","type"],"additionalProperties":false,"properties":{"loc":{"type":"array","description":"Location of the input, e.g. `[\"body\", \"name\"]` or `[\"query\", \"limit\"]`.","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}},"msg":{"type":"string","description":"What is wrong, for people."},"type":{"type":"string","description":"Machine-readable error type, e.g. `missing`, `string_too_long`, `less_than_equal`, `uuid_parsing`, `extra_forbidden`."}}};
+const schema247 = {"type":"object","title":"HTTPValidationError","description":"The VirtuousAI Rooms API's validation error body (status 422), in FastAPI's shape. One `detail` entry per\ninvalid input; `loc` starts with where the input was (`body`, `query`, `path`, `header`) followed by the\npath to the field.\n","required":["detail"],"additionalProperties":false,"properties":{"detail":{"type":"array","maxItems":100,"description":"One entry per invalid input; at most 100 (the first found).","items":{"$ref":"contract#/$defs/ValidationError"}}}};
+const schema248 = {"type":"object","title":"ValidationError","description":"One invalid input, as FastAPI reports it.","required":["loc","msg","type"],"additionalProperties":false,"properties":{"loc":{"type":"array","minItems":1,"maxItems":65,"description":"Location of the input, e.g. `[\"body\", \"name\"]` or `[\"query\", \"limit\"]`. A body nests at most 64 levels, so a location has at most 65 entries; a longer path (a field name of many dots) is cut to its first 65.","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}},"msg":{"type":"string","description":"What is wrong, for people."},"type":{"type":"string","description":"Machine-readable error type, e.g. `missing`, `string_too_long`, `less_than_equal`, `uuid_parsing`, `extra_forbidden`."}}};
 
 function validate538(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -32736,14 +34028,8 @@ errors++;
 if(data.loc !== undefined){
 let data0 = data.loc;
 if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-const _errs5 = errors;
-let valid3 = false;
-const _errs6 = errors;
-if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/loc/" + i0,schemaPath:"#/properties/loc/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data0.length > 65){
+const err4 = {instancePath:instancePath+"/loc",schemaPath:"#/properties/loc/maxItems",keyword:"maxItems",params:{limit: 65},message:"must NOT have more than 65 items"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -32752,11 +34038,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-var _valid0 = _errs6 === errors;
-valid3 = valid3 || _valid0;
-const _errs8 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err5 = {instancePath:instancePath+"/loc/" + i0,schemaPath:"#/properties/loc/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data0.length < 1){
+const err5 = {instancePath:instancePath+"/loc",schemaPath:"#/properties/loc/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -32765,15 +34048,44 @@ vErrors.push(err5);
 }
 errors++;
 }
-var _valid0 = _errs8 === errors;
-valid3 = valid3 || _valid0;
-if(!valid3){
-const err6 = {instancePath:instancePath+"/loc/" + i0,schemaPath:"#/properties/loc/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs5 = errors;
+let valid3 = false;
+const _errs6 = errors;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/loc/" + i0,schemaPath:"#/properties/loc/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid3 = valid3 || _valid0;
+const _errs8 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err7 = {instancePath:instancePath+"/loc/" + i0,schemaPath:"#/properties/loc/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const err8 = {instancePath:instancePath+"/loc/" + i0,schemaPath:"#/properties/loc/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -32791,31 +34103,7 @@ vErrors = null;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/loc",schemaPath:"#/properties/loc/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.msg !== undefined){
-if(typeof data.msg !== "string"){
-const err8 = {instancePath:instancePath+"/msg",schemaPath:"#/properties/msg/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-if(typeof data.type !== "string"){
-const err9 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err9 = {instancePath:instancePath+"/loc",schemaPath:"#/properties/loc/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -32825,14 +34113,38 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.msg !== undefined){
+if(typeof data.msg !== "string"){
+const err10 = {instancePath:instancePath+"/msg",schemaPath:"#/properties/msg/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+if(typeof data.type !== "string"){
+const err11 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -32878,6 +34190,16 @@ errors++;
 if(data.detail !== undefined){
 let data0 = data.detail;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate538(data0[i0], {instancePath:instancePath+"/detail/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -32887,24 +34209,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err3];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err3);
 }
 errors++;
 }
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err4];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err4);
 }
 errors++;
 }
@@ -33118,8 +34440,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data.participants === undefined){
-const err17 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "participants"},message:"must have required property '"+"participants"+"'"};
+if(data.participantCount === undefined){
+const err17 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "participantCount"},message:"must have required property '"+"participantCount"+"'"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -33128,8 +34450,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data.rulesDocumentId === undefined){
-const err18 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rulesDocumentId"},message:"must have required property '"+"rulesDocumentId"+"'"};
+if(data.participants === undefined){
+const err18 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "participants"},message:"must have required property '"+"participants"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -33138,8 +34460,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.state === undefined){
-const err19 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
+if(data.rulesDocumentId === undefined){
+const err19 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rulesDocumentId"},message:"must have required property '"+"rulesDocumentId"+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -33148,8 +34470,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data.updatedAt === undefined){
-const err20 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "updatedAt"},message:"must have required property '"+"updatedAt"+"'"};
+if(data.state === undefined){
+const err20 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -33158,9 +34480,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func7.call(schema244.properties, key0))){
-const err21 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.updatedAt === undefined){
+const err21 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "updatedAt"},message:"must have required property '"+"updatedAt"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -33169,11 +34490,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data.accessPolicy !== undefined){
-let data0 = data.accessPolicy;
-if(typeof data0 !== "string"){
-const err22 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key0 in data){
+if(!(func7.call(schema244.properties, key0))){
+const err22 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -33182,8 +34501,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!(data0 === "invite_only")){
-const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema244.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.accessPolicy !== undefined){
+let data0 = data.accessPolicy;
+if(typeof data0 !== "string"){
+const err23 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -33192,10 +34514,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.actorIsOwner !== undefined){
-if(typeof data.actorIsOwner !== "boolean"){
-const err24 = {instancePath:instancePath+"/actorIsOwner",schemaPath:"#/properties/actorIsOwner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!(data0 === "invite_only")){
+const err24 = {instancePath:instancePath+"/accessPolicy",schemaPath:"#/properties/accessPolicy/enum",keyword:"enum",params:{allowedValues: schema244.properties.accessPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -33205,9 +34525,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.actorIsParticipant !== undefined){
-if(typeof data.actorIsParticipant !== "boolean"){
-const err25 = {instancePath:instancePath+"/actorIsParticipant",schemaPath:"#/properties/actorIsParticipant/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.actorIsOwner !== undefined){
+if(typeof data.actorIsOwner !== "boolean"){
+const err25 = {instancePath:instancePath+"/actorIsOwner",schemaPath:"#/properties/actorIsOwner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -33217,10 +34537,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.actorPendingInvitationId !== undefined){
-let data3 = data.actorPendingInvitationId;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err26 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema244.properties.actorPendingInvitationId.type},message:"must be string,null"};
+if(data.actorIsParticipant !== undefined){
+if(typeof data.actorIsParticipant !== "boolean"){
+const err26 = {instancePath:instancePath+"/actorIsParticipant",schemaPath:"#/properties/actorIsParticipant/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -33229,9 +34548,11 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(!(formats0.test(data3))){
-const err27 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+if(data.actorPendingInvitationId !== undefined){
+let data3 = data.actorPendingInvitationId;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err27 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/type",keyword:"type",params:{type: schema244.properties.actorPendingInvitationId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -33240,12 +34561,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-}
-if(data.archivedAt !== undefined){
-let data4 = data.archivedAt;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err28 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema244.properties.archivedAt.type},message:"must be string,null"};
+if(typeof data3 === "string"){
+if(!(formats0.test(data3))){
+const err28 = {instancePath:instancePath+"/actorPendingInvitationId",schemaPath:"#/properties/actorPendingInvitationId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -33254,9 +34572,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(!(formats6.validate(data4))){
-const err29 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.archivedAt !== undefined){
+let data4 = data.archivedAt;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err29 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/type",keyword:"type",params:{type: schema244.properties.archivedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -33265,12 +34586,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-if(data.archivedByDisplayName !== undefined){
-let data5 = data.archivedByDisplayName;
-if((typeof data5 !== "string") && (data5 !== null)){
-const err30 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema244.properties.archivedByDisplayName.type},message:"must be string,null"};
+if(typeof data4 === "string"){
+if(!(formats6.validate(data4))){
+const err30 = {instancePath:instancePath+"/archivedAt",schemaPath:"#/properties/archivedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -33279,9 +34597,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 100){
-const err31 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+}
+}
+if(data.archivedByDisplayName !== undefined){
+let data5 = data.archivedByDisplayName;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err31 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/type",keyword:"type",params:{type: schema244.properties.archivedByDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -33290,12 +34611,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-if(data.archivedByKind !== undefined){
-let data6 = data.archivedByKind;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err32 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema244.properties.archivedByKind.type},message:"must be string,null"};
+if(typeof data5 === "string"){
+if(func1(data5) > 100){
+const err32 = {instancePath:instancePath+"/archivedByDisplayName",schemaPath:"#/properties/archivedByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -33304,8 +34622,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!(((data6 === "human") || (data6 === "agent")) || (data6 === null))){
-const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
+}
+}
+if(data.archivedByKind !== undefined){
+let data6 = data.archivedByKind;
+if((typeof data6 !== "string") && (data6 !== null)){
+const err33 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/type",keyword:"type",params:{type: schema244.properties.archivedByKind.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -33314,11 +34636,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data.archivedByMembershipId !== undefined){
-let data7 = data.archivedByMembershipId;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err34 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema244.properties.archivedByMembershipId.type},message:"must be string,null"};
+if(!(((data6 === "human") || (data6 === "agent")) || (data6 === null))){
+const err34 = {instancePath:instancePath+"/archivedByKind",schemaPath:"#/properties/archivedByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.archivedByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -33327,9 +34646,11 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(typeof data7 === "string"){
-if(!(formats0.test(data7))){
-const err35 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+if(data.archivedByMembershipId !== undefined){
+let data7 = data.archivedByMembershipId;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err35 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/type",keyword:"type",params:{type: schema244.properties.archivedByMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -33338,12 +34659,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-}
-if(data.archivedByRoleDocumentVersionId !== undefined){
-let data8 = data.archivedByRoleDocumentVersionId;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err36 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
+if(typeof data7 === "string"){
+if(!(formats0.test(data7))){
+const err36 = {instancePath:instancePath+"/archivedByMembershipId",schemaPath:"#/properties/archivedByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -33352,9 +34670,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(typeof data8 === "string"){
-if(!(formats0.test(data8))){
-const err37 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+}
+if(data.archivedByRoleDocumentVersionId !== undefined){
+let data8 = data.archivedByRoleDocumentVersionId;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err37 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.archivedByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -33363,13 +34684,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-}
-if(data.createdAt !== undefined){
-let data9 = data.createdAt;
-if(typeof data9 === "string"){
-if(!(formats6.validate(data9))){
-const err38 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data8 === "string"){
+if(!(formats0.test(data8))){
+const err38 = {instancePath:instancePath+"/archivedByRoleDocumentVersionId",schemaPath:"#/properties/archivedByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -33379,8 +34696,12 @@ vErrors.push(err38);
 errors++;
 }
 }
-else {
-const err39 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.createdAt !== undefined){
+let data9 = data.createdAt;
+if(typeof data9 === "string"){
+if(!(formats6.validate(data9))){
+const err39 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -33390,11 +34711,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data.createdByDisplayName !== undefined){
-let data10 = data.createdByDisplayName;
-if(typeof data10 === "string"){
-if(func1(data10) > 100){
-const err40 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+else {
+const err40 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -33404,8 +34722,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-else {
-const err41 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdByDisplayName !== undefined){
+let data10 = data.createdByDisplayName;
+if(typeof data10 === "string"){
+if(func1(data10) > 100){
+const err41 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -33415,10 +34736,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.createdByKind !== undefined){
-let data11 = data.createdByKind;
-if(typeof data11 !== "string"){
-const err42 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err42 = {instancePath:instancePath+"/createdByDisplayName",schemaPath:"#/properties/createdByDisplayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -33427,8 +34746,11 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(!((data11 === "human") || (data11 === "agent"))){
-const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.createdByKind !== undefined){
+let data11 = data.createdByKind;
+if(typeof data11 !== "string"){
+const err43 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -33437,12 +34759,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data.createdByMembershipId !== undefined){
-let data12 = data.createdByMembershipId;
-if(typeof data12 === "string"){
-if(!(formats0.test(data12))){
-const err44 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(!((data11 === "human") || (data11 === "agent"))){
+const err44 = {instancePath:instancePath+"/createdByKind",schemaPath:"#/properties/createdByKind/enum",keyword:"enum",params:{allowedValues: schema244.properties.createdByKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -33452,8 +34770,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.createdByMembershipId !== undefined){
+let data12 = data.createdByMembershipId;
+if(typeof data12 === "string"){
+if(!(formats0.test(data12))){
+const err45 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -33463,10 +34784,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.createdByRoleDocumentVersionId !== undefined){
-let data13 = data.createdByRoleDocumentVersionId;
-if((typeof data13 !== "string") && (data13 !== null)){
-const err46 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
+else {
+const err46 = {instancePath:instancePath+"/createdByMembershipId",schemaPath:"#/properties/createdByMembershipId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -33475,9 +34794,11 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(typeof data13 === "string"){
-if(!(formats0.test(data13))){
-const err47 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+}
+if(data.createdByRoleDocumentVersionId !== undefined){
+let data13 = data.createdByRoleDocumentVersionId;
+if((typeof data13 !== "string") && (data13 !== null)){
+const err47 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/type",keyword:"type",params:{type: schema244.properties.createdByRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -33486,12 +34807,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-if(data.description !== undefined){
-let data14 = data.description;
-if((typeof data14 !== "string") && (data14 !== null)){
-const err48 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema244.properties.description.type},message:"must be string,null"};
+if(typeof data13 === "string"){
+if(!(formats0.test(data13))){
+const err48 = {instancePath:instancePath+"/createdByRoleDocumentVersionId",schemaPath:"#/properties/createdByRoleDocumentVersionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -33500,9 +34818,12 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(typeof data14 === "string"){
-if(func1(data14) > 2000){
-const err49 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+}
+}
+if(data.description !== undefined){
+let data14 = data.description;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err49 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema244.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -33511,13 +34832,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-}
-if(data.id !== undefined){
-let data15 = data.id;
-if(typeof data15 === "string"){
-if(!(formats0.test(data15))){
-const err50 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(typeof data14 === "string"){
+if(func1(data14) > 2000){
+const err50 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -33527,8 +34844,12 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.id !== undefined){
+let data15 = data.id;
+if(typeof data15 === "string"){
+if(!(formats0.test(data15))){
+const err51 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -33538,11 +34859,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data16 = data.name;
-if(typeof data16 === "string"){
-if(func1(data16) > 255){
-const err52 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+else {
+const err52 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -33551,8 +34869,12 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(func1(data16) < 1){
-const err53 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.name !== undefined){
+let data16 = data.name;
+if(typeof data16 === "string"){
+if(func1(data16) > 255){
+const err53 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -33561,9 +34883,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func1(data16) < 1){
+const err54 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -33573,19 +34894,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data.participants !== undefined){
-let data17 = data.participants;
-if(Array.isArray(data17)){
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate532(data17[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate532.errors : vErrors.concat(validate532.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err55 = {instancePath:instancePath+"/participants",schemaPath:"#/properties/participants/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err55 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -33595,10 +34905,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data.rulesDocumentId !== undefined){
-let data19 = data.rulesDocumentId;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err56 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema244.properties.rulesDocumentId.type},message:"must be string,null"};
+if(data.participantCount !== undefined){
+let data17 = data.participantCount;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err56 = {instancePath:instancePath+"/participantCount",schemaPath:"#/properties/participantCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -33607,9 +34917,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(typeof data19 === "string"){
-if(!(formats0.test(data19))){
-const err57 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
+const err57 = {instancePath:instancePath+"/participantCount",schemaPath:"#/properties/participantCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -33620,10 +34930,11 @@ errors++;
 }
 }
 }
-if(data.state !== undefined){
-let data20 = data.state;
-if(typeof data20 !== "string"){
-const err58 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.participants !== undefined){
+let data18 = data.participants;
+if(Array.isArray(data18)){
+if(data18.length > 50){
+const err58 = {instancePath:instancePath+"/participants",schemaPath:"#/properties/participants/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -33632,8 +34943,16 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(!((data20 === "active") || (data20 === "archived"))){
-const err59 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema244.properties.state.enum},message:"must be equal to one of the allowed values"};
+const len0 = data18.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate532(data18[i0], {instancePath:instancePath+"/participants/" + i0,parentData:data18,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate532.errors : vErrors.concat(validate532.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/participants",schemaPath:"#/properties/participants/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -33643,11 +34962,10 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data21 = data.updatedAt;
-if(typeof data21 === "string"){
-if(!(formats6.validate(data21))){
-const err60 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data.rulesDocumentId !== undefined){
+let data20 = data.rulesDocumentId;
+if((typeof data20 !== "string") && (data20 !== null)){
+const err60 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/type",keyword:"type",params:{type: schema244.properties.rulesDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -33656,9 +34974,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-else {
-const err61 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data20 === "string"){
+if(!(formats0.test(data20))){
+const err61 = {instancePath:instancePath+"/rulesDocumentId",schemaPath:"#/properties/rulesDocumentId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -33669,13 +34987,62 @@ errors++;
 }
 }
 }
-else {
-const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.state !== undefined){
+let data21 = data.state;
+if(typeof data21 !== "string"){
+const err62 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
 else {
 vErrors.push(err62);
+}
+errors++;
+}
+if(!((data21 === "active") || (data21 === "archived"))){
+const err63 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema244.properties.state.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data.updatedAt !== undefined){
+let data22 = data.updatedAt;
+if(typeof data22 === "string"){
+if(!(formats6.validate(data22))){
+const err64 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/properties/updatedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
 }
 errors++;
 }
@@ -33707,7 +35074,7 @@ validate541.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.listAgentRoles_200 = validate545;
 const schema251 = {"$ref":"contract#/$defs/RoomDocumentSummaryList","$id":"listAgentRoles_200"};
-const schema252 = {"type":"object","title":"RoomDocumentSummaryList","description":"Documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The documents.","items":{"$ref":"contract#/$defs/RoomDocumentSummary"}}}};
+const schema252 = {"type":"object","title":"RoomDocumentSummaryList","description":"One page of the documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The documents on this page (at most `limit`); fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomDocumentSummary"}}}};
 const schema253 = {"type":"object","title":"RoomDocumentSummary","description":"A document's latest version, as listed for choosing rules or an agent role.","required":["displayName","documentId","documentVersionId","version"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name (its latest version's `displayName`).","examples":["Research analyst"]},"documentId":{"type":"string","format":"uuid","description":"The document's id; pass it as `rulesDocumentId` or `roleDocumentId`.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"documentVersionId":{"type":"string","format":"uuid","description":"The id of the latest version.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"version":{"type":"integer","minimum":1,"description":"The latest version number.","examples":[2]}}};
 
 function validate547(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -33936,6 +35303,16 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate547(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -33945,24 +35322,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err3];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err3);
 }
 errors++;
 }
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err4];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err4);
 }
 errors++;
 }
@@ -34563,7 +35940,7 @@ validate550.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.getDocument_200 = validate555;
 const schema257 = {"$ref":"contract#/$defs/RoomDocumentDetail","$id":"getDocument_200"};
-const schema258 = {"type":"object","title":"RoomDocumentDetail","description":"A document with all its versions, newest first.","required":["createdAt","description","displayName","id","kind","latestVersion","updatedAt","versions"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the document (and its version 1) was created.","examples":["2026-03-01T08:00:00Z"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, set at creation; null when none was given.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, i.e. the `displayName` of its latest version.","examples":["Research analyst"]},"id":{"type":"string","format":"uuid","description":"The document's id.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"kind":{"type":"string","enum":["rules","agent_role"],"description":"`rules` for room rules, `agent_role` for agent roles.","examples":["agent_role"]},"latestVersion":{"$ref":"contract#/$defs/RoomDocumentVersion","description":"The newest version, with its text (also `versions[0]`)."},"updatedAt":{"type":"string","format":"date-time","description":"When the latest version was created.","examples":["2026-03-05T14:30:00Z"]},"versions":{"type":"array","minItems":1,"description":"Every version of the document, newest first (`version` descending); the first item equals `latestVersion`.","items":{"$ref":"contract#/$defs/RoomDocumentVersion"}}}};
+const schema258 = {"type":"object","title":"RoomDocumentDetail","description":"A document with its newest versions (up to 10), newest first.","required":["createdAt","description","displayName","id","kind","latestVersion","updatedAt","versions"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the document (and its version 1) was created.","examples":["2026-03-01T08:00:00Z"]},"description":{"type":["string","null"],"maxLength":2000,"description":"What the document is for, set at creation; null when none was given.","examples":["Role for agents that research and summarise."]},"displayName":{"type":"string","minLength":1,"maxLength":200,"description":"The document's name, i.e. the `displayName` of its latest version.","examples":["Research analyst"]},"id":{"type":"string","format":"uuid","description":"The document's id.","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"kind":{"type":"string","enum":["rules","agent_role"],"description":"`rules` for room rules, `agent_role` for agent roles.","examples":["agent_role"]},"latestVersion":{"$ref":"contract#/$defs/RoomDocumentVersion","description":"The newest version, with its text (also `versions[0]`)."},"updatedAt":{"type":"string","format":"date-time","description":"When the latest version was created.","examples":["2026-03-05T14:30:00Z"]},"versions":{"type":"array","minItems":1,"maxItems":10,"description":"The document's 10 newest versions (all of them when it has 10 or fewer), newest first (`version`\ndescending); the first item equals `latestVersion`. Versions are numbered 1 to\n`latestVersion.version` without gaps: read older ones with\n`GET /api/v1/documents/{document_id}/versions?beforeVersion=<the last version here>`.\n","items":{"$ref":"contract#/$defs/RoomDocumentVersion"}}}};
 
 function validate556(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -34835,13 +36212,23 @@ errors++;
 if(data.versions !== undefined){
 let data7 = data.versions;
 if(Array.isArray(data7)){
-if(data7.length < 1){
-const err22 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data7.length > 10){
+const err22 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/maxItems",keyword:"maxItems",params:{limit: 10},message:"must NOT have more than 10 items"};
 if(vErrors === null){
 vErrors = [err22];
 }
 else {
 vErrors.push(err22);
+}
+errors++;
+}
+if(data7.length < 1){
+const err23 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
 }
 errors++;
 }
@@ -34854,24 +36241,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err24 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err24];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err25];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err25);
 }
 errors++;
 }
@@ -34901,13 +36288,119 @@ return errors === 0;
 }
 validate555.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createDocumentVersion_201 = validate560;
-const schema259 = {"$ref":"contract#/$defs/RoomDocumentVersion","$id":"createDocumentVersion_201"};
+exports.listDocumentVersions_200 = validate560;
+const schema259 = {"$ref":"contract#/$defs/RoomDocumentVersionList","$id":"listDocumentVersions_200"};
+const schema260 = {"type":"object","title":"RoomDocumentVersionList","description":"One page of a document's versions, newest first (`version` descending).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":20,"description":"The versions on this page (at most `limit`), newest first; empty when there is none before `beforeVersion`.","items":{"$ref":"contract#/$defs/RoomDocumentVersion"}}}};
 
 function validate561(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate561.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.items === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "items"},message:"must have required property '"+"items"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "items")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.items !== undefined){
+let data0 = data.items;
+if(Array.isArray(data0)){
+if(data0.length > 20){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate552(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate552.errors : vErrors.concat(validate552.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate561.errors = vErrors;
+return errors === 0;
+}
+validate561.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate560(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="listDocumentVersions_200" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate560.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate561(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate561.errors : vErrors.concat(validate561.errors);
+errors = vErrors.length;
+}
+validate560.errors = vErrors;
+return errors === 0;
+}
+validate560.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.createDocumentVersion_201 = validate564;
+const schema261 = {"$ref":"contract#/$defs/RoomDocumentVersion","$id":"createDocumentVersion_201"};
+
+function validate565(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate565.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35168,39 +36661,39 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate561.errors = vErrors;
+validate565.errors = vErrors;
 return errors === 0;
 }
-validate561.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate565.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate560(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate564(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createDocumentVersion_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate560.evaluated;
+const evaluated0 = validate564.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate561(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate561.errors : vErrors.concat(validate561.errors);
+if(!(validate565(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate565.errors : vErrors.concat(validate565.errors);
 errors = vErrors.length;
 }
-validate560.errors = vErrors;
+validate564.errors = vErrors;
 return errors === 0;
 }
-validate560.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate564.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createDocumentVersion_403 = validate563;
-const schema261 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_DOCUMENT_CREATOR"]}},"$id":"createDocumentVersion_403"};
+exports.createDocumentVersion_403 = validate567;
+const schema263 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_DOCUMENT_CREATOR"]}},"$id":"createDocumentVersion_403"};
 
-function validate564(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate568(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate564.evaluated;
+const evaluated0 = validate568.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35402,6 +36895,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -35411,19 +36914,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -35432,25 +36923,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate564.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate568.errors = vErrors;
 return errors === 0;
 }
-validate564.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate568.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate563(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate567(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createDocumentVersion_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate563.evaluated;
+const evaluated0 = validate567.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate564(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate564.errors : vErrors.concat(validate564.errors);
+if(!(validate568(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate568.errors : vErrors.concat(validate568.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -35477,7 +36980,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_DOCUMENT_CREATOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema261.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema263.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -35498,18 +37001,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate563.errors = vErrors;
+validate567.errors = vErrors;
 return errors === 0;
 }
-validate563.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate567.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.archiveRoom_403 = validate568;
-const schema263 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_ROOM_OWNER"]}},"$id":"archiveRoom_403"};
+exports.archiveRoom_403 = validate572;
+const schema265 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_ROOM_OWNER"]}},"$id":"archiveRoom_403"};
 
-function validate569(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate573(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate569.evaluated;
+const evaluated0 = validate573.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35711,6 +37214,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -35720,19 +37233,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -35741,25 +37242,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate569.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate573.errors = vErrors;
 return errors === 0;
 }
-validate569.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate573.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate568(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate572(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="archiveRoom_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate568.evaluated;
+const evaluated0 = validate572.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate569(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate569.errors : vErrors.concat(validate569.errors);
+if(!(validate573(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate573.errors : vErrors.concat(validate573.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -35786,7 +37299,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_ROOM_OWNER"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema263.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema265.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -35807,21 +37320,21 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate568.errors = vErrors;
+validate572.errors = vErrors;
 return errors === 0;
 }
-validate568.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate572.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomEvents_200 = validate573;
-const schema265 = {"$ref":"contract#/$defs/RoomEventList","$id":"listRoomEvents_200"};
-const schema266 = {"type":"object","title":"RoomEventList","description":"A page of room events in ascending `seq` order.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The events, ascending by `seq`; empty when there is nothing in the requested range.","items":{"$ref":"contract#/$defs/RoomEvent"}}}};
-const schema267 = {"type":"object","title":"RoomEvent","description":"One entry of a room's event log. Every state change in a room (membership, invitations, messages,\nrules, archiving, agent runs and their tool calls) appends exactly one event in the same transaction\nas the change. `seq` numbers a room's events 1, 2, 3, ... with no gaps, in commit order, so a client\nthat has seen up to `seq` N has missed nothing once it reads the events after N.\n\nThe event types, their subjects and their payloads are listed in `RoomEventType`.\n","required":["actor","createdAt","id","payload","render","schemaVersion","seq","subject","type"],"additionalProperties":false,"properties":{"actor":{"$ref":"contract#/$defs/RoomEventActor","description":"Who caused the event (a human, an agent, or the platform)."},"createdAt":{"type":"string","format":"date-time","description":"When the event was appended.","examples":["2026-03-10T10:00:00Z"]},"id":{"type":"string","format":"uuid","description":"The event's id.","examples":["f8ca8e0e-f814-43ec-89c8-8318933d34e5"]},"payload":{"type":"object","additionalProperties":true,"description":"Type-specific data (see `RoomEventType`); `{}` when the type carries none.","examples":[{"messageId":"5cfc9fb2-10f3-4cbf-a187-302da1426b29","body":"@Research Assistant can you summarise last week's launch feedback?","bodyFormat":"plain_text","refs":[{"displayName":"Research Assistant","targetId":"a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a","targetKind":"agent"}]}]},"render":{"$ref":"contract#/$defs/RoomEventRender","description":"How to display the event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of this event type's `payload` shape; 1 for every type today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's position in the room's log, gapless from 1 and in commit order; the SSE `id:`.","examples":[9]},"subject":{"$ref":"contract#/$defs/RoomEventSubject","description":"What the event is about."},"type":{"$ref":"contract#/$defs/RoomEventType","description":"The event type; also the SSE `event:` name on the stream."}}};
-const schema268 = {"type":"object","title":"RoomEventActor","description":"Who caused an event.","required":["displayName","kind","membershipId","roleDocumentVersionId"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The actor's display name at the time of the event; `System` for the `system` actor.","examples":["Alice"]},"kind":{"type":"string","enum":["human","agent","system"],"description":"`human` or `agent` for a participant's action; `system` for what the platform does by itself\n(cancelling runs when the room is archived or the agent removed, failing a run that stopped\nresponding).\n","examples":["human"]},"membershipId":{"type":["string","null"],"format":"uuid","description":"The actor's membership id (user id, or agent listing id); null for the `system` actor.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent actor, the role document version it acted under; null otherwise.","examples":[null]}}};
+exports.listRoomEvents_200 = validate577;
+const schema267 = {"$ref":"contract#/$defs/RoomEventList","$id":"listRoomEvents_200"};
+const schema268 = {"type":"object","title":"RoomEventList","description":"A page of room events in ascending `seq` order.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The events, ascending by `seq`; empty when there is nothing in the requested range.","items":{"$ref":"contract#/$defs/RoomEvent"}}}};
+const schema269 = {"type":"object","title":"RoomEvent","description":"One entry of a room's event log. Every state change in a room (membership, invitations, messages,\nrules, archiving, agent runs and their tool calls) appends exactly one event in the same transaction\nas the change. `seq` numbers a room's events 1, 2, 3, ... with no gaps, in commit order, so a client\nthat has seen up to `seq` N has missed nothing once it reads the events after N.\n\nThe event types, their subjects and their payloads are listed in `RoomEventType`.\n","required":["actor","createdAt","id","payload","render","schemaVersion","seq","subject","type"],"additionalProperties":false,"properties":{"actor":{"$ref":"contract#/$defs/RoomEventActor","description":"Who caused the event (a human, an agent, or the platform)."},"createdAt":{"type":"string","format":"date-time","description":"When the event was appended.","examples":["2026-03-10T10:00:00Z"]},"id":{"type":"string","format":"uuid","description":"The event's id.","examples":["f8ca8e0e-f814-43ec-89c8-8318933d34e5"]},"payload":{"type":"object","additionalProperties":true,"description":"Type-specific data (see `RoomEventType`); `{}` when the type carries none.","examples":[{"messageId":"5cfc9fb2-10f3-4cbf-a187-302da1426b29","body":"@Research Assistant can you summarise last week's launch feedback?","bodyFormat":"plain_text","refs":[{"displayName":"Research Assistant","targetId":"a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a","targetKind":"agent"}]}]},"render":{"$ref":"contract#/$defs/RoomEventRender","description":"How to display the event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of this event type's `payload` shape; 1 for every type today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's position in the room's log, gapless from 1 and in commit order; the SSE `id:`.","examples":[9]},"subject":{"$ref":"contract#/$defs/RoomEventSubject","description":"What the event is about."},"type":{"$ref":"contract#/$defs/RoomEventType","description":"The event type; also the SSE `event:` name on the stream."}}};
+const schema270 = {"type":"object","title":"RoomEventActor","description":"Who caused an event.","required":["displayName","kind","membershipId","roleDocumentVersionId"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The actor's display name at the time of the event; `System` for the `system` actor.","examples":["Alice"]},"kind":{"type":"string","enum":["human","agent","system"],"description":"`human` or `agent` for a participant's action; `system` for what the platform does by itself\n(cancelling runs when the room is archived or the agent removed, failing a run that stopped\nresponding).\n","examples":["human"]},"membershipId":{"type":["string","null"],"format":"uuid","description":"The actor's membership id (user id, or agent listing id); null for the `system` actor.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent actor, the role document version it acted under; null otherwise.","examples":[null]}}};
 
-function validate576(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate580(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate576.evaluated;
+const evaluated0 = validate580.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -35929,7 +37442,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(((data1 === "human") || (data1 === "agent")) || (data1 === "system"))){
-const err9 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema268.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema270.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -35942,7 +37455,7 @@ errors++;
 if(data.membershipId !== undefined){
 let data2 = data.membershipId;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err10 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/type",keyword:"type",params:{type: schema268.properties.membershipId.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/type",keyword:"type",params:{type: schema270.properties.membershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -35967,7 +37480,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data3 = data.roleDocumentVersionId;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err12 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema268.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema270.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -36000,17 +37513,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate576.errors = vErrors;
+validate580.errors = vErrors;
 return errors === 0;
 }
-validate576.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate580.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema269 = {"type":"object","title":"RoomEventRender","description":"Hints for displaying an event. A client that has a renderer for `rendererKey` at `rendererVersion`\nuses it (with `payload`); any other client shows `fallbackText`.\n","required":["fallbackText","rendererKey","rendererVersion","slot"],"additionalProperties":false,"properties":{"fallbackText":{"type":"string","maxLength":500,"description":"A plain-text, one-line description of the event for people, e.g. `Alice invited Research Assistant`.","examples":["Alice posted a message"]},"rendererKey":{"type":"string","minLength":1,"maxLength":100,"description":"Which renderer displays the event; today equal to the event `type`.","examples":["message.posted"]},"rendererVersion":{"type":"integer","minimum":1,"description":"The version of the renderer's input (the payload shape); starts at 1.","examples":[1]},"slot":{"type":"string","enum":["timeline","inline","hidden"],"description":"Where the event belongs in a room view: `timeline` as a row of its own (messages, joins, rules\nchanges), `inline` attached to a related message (run and tool progress under the message that\nstarted the run), `hidden` not shown (`message.edited` and `message.deleted`, whose effect the\nmessage itself already shows).\n","examples":["timeline"]}}};
+const schema271 = {"type":"object","title":"RoomEventRender","description":"Hints for displaying an event. A client that has a renderer for `rendererKey` at `rendererVersion`\nuses it (with `payload`); any other client shows `fallbackText`.\n","required":["fallbackText","rendererKey","rendererVersion","slot"],"additionalProperties":false,"properties":{"fallbackText":{"type":"string","maxLength":500,"description":"A plain-text, one-line description of the event for people, e.g. `Alice invited Research Assistant`.","examples":["Alice posted a message"]},"rendererKey":{"type":"string","minLength":1,"maxLength":100,"description":"Which renderer displays the event; today equal to the event `type`.","examples":["message.posted"]},"rendererVersion":{"type":"integer","minimum":1,"description":"The version of the renderer's input (the payload shape); starts at 1.","examples":[1]},"slot":{"type":"string","enum":["timeline","inline","hidden"],"description":"Where the event belongs in a room view: `timeline` as a row of its own (messages, joins, rules\nchanges), `inline` attached to a related message (run and tool progress under the message that\nstarted the run), `hidden` not shown (`message.edited` and `message.deleted`, whose effect the\nmessage itself already shows).\n","examples":["timeline"]}}};
 
-function validate578(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate582(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate578.evaluated;
+const evaluated0 = validate582.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36168,7 +37681,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data3 === "timeline") || (data3 === "inline")) || (data3 === "hidden"))){
-const err13 = {instancePath:instancePath+"/slot",schemaPath:"#/properties/slot/enum",keyword:"enum",params:{allowedValues: schema269.properties.slot.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/slot",schemaPath:"#/properties/slot/enum",keyword:"enum",params:{allowedValues: schema271.properties.slot.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -36189,17 +37702,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate578.errors = vErrors;
+validate582.errors = vErrors;
 return errors === 0;
 }
-validate578.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate582.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema270 = {"type":"object","title":"RoomEventSubject","description":"What an event is about (see the table in `RoomEventType`).","required":["id","kind"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of the room, participant, invitation, message or run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"kind":{"type":"string","enum":["room","participant","invitation","message","run"],"description":"The kind of thing `id` names. Tool events are about their `run`.","examples":["message"]}}};
+const schema272 = {"type":"object","title":"RoomEventSubject","description":"What an event is about (see the table in `RoomEventType`).","required":["id","kind"],"additionalProperties":false,"properties":{"id":{"type":"string","format":"uuid","description":"The id of the room, participant, invitation, message or run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"kind":{"type":"string","enum":["room","participant","invitation","message","run"],"description":"The kind of thing `id` names. Tool events are about their `run`.","examples":["message"]}}};
 
-function validate580(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate584(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate580.evaluated;
+const evaluated0 = validate584.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36277,7 +37790,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((((data1 === "room") || (data1 === "participant")) || (data1 === "invitation")) || (data1 === "message")) || (data1 === "run"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema270.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema272.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -36298,17 +37811,17 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate580.errors = vErrors;
+validate584.errors = vErrors;
 return errors === 0;
 }
-validate580.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate584.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema271 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked: by the owner or its creator, the room archived, the invited agent listing deleted, or its creator left or was removed | invitation | `{invitationId, reason}` (`manual`, `room_archived`, `agent_listing_deleted`, `inviter_left` or `inviter_removed`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
+const schema273 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked: by the owner or its creator, the room archived, the invited agent listing deleted, or its creator left or was removed | invitation | `{invitationId, reason}` (`manual`, `room_archived`, `agent_listing_deleted`, `inviter_left` or `inviter_removed`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
 
-function validate582(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate586(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate582.evaluated;
+const evaluated0 = validate586.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36326,7 +37839,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((((((((((((((((((((data === "room.created") || (data === "room.archived")) || (data === "room.rules_changed")) || (data === "participant.joined")) || (data === "participant.left")) || (data === "participant.removed")) || (data === "participant.agent_role_changed")) || (data === "invitation.created")) || (data === "invitation.accepted")) || (data === "invitation.revoked")) || (data === "message.posted")) || (data === "message.edited")) || (data === "message.deleted")) || (data === "run.queued")) || (data === "run.started")) || (data === "run.completed")) || (data === "run.failed")) || (data === "run.cancelled")) || (data === "tool.started")) || (data === "tool.completed")) || (data === "tool.failed"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema271.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema273.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -36335,16 +37848,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate582.errors = vErrors;
+validate586.errors = vErrors;
 return errors === 0;
 }
-validate582.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate586.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate575(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate579(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate575.evaluated;
+const evaluated0 = validate579.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36443,7 +37956,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema267.properties, key0))){
+if(!(func7.call(schema269.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -36455,8 +37968,8 @@ errors++;
 }
 }
 if(data.actor !== undefined){
-if(!(validate576(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate576.errors : vErrors.concat(validate576.errors);
+if(!(validate580(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate580.errors : vErrors.concat(validate580.errors);
 errors = vErrors.length;
 }
 }
@@ -36526,8 +38039,8 @@ errors++;
 }
 }
 if(data.render !== undefined){
-if(!(validate578(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate578.errors : vErrors.concat(validate578.errors);
+if(!(validate582(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate582.errors : vErrors.concat(validate582.errors);
 errors = vErrors.length;
 }
 }
@@ -36582,14 +38095,14 @@ errors++;
 }
 }
 if(data.subject !== undefined){
-if(!(validate580(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate580.errors : vErrors.concat(validate580.errors);
+if(!(validate584(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate584.errors : vErrors.concat(validate584.errors);
 errors = vErrors.length;
 }
 }
 if(data.type !== undefined){
-if(!(validate582(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate582.errors : vErrors.concat(validate582.errors);
+if(!(validate586(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate586.errors : vErrors.concat(validate586.errors);
 errors = vErrors.length;
 }
 }
@@ -36604,16 +38117,16 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate575.errors = vErrors;
+validate579.errors = vErrors;
 return errors === 0;
 }
-validate575.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate579.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate574(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate578(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate574.evaluated;
+const evaluated0 = validate578.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36646,16 +38159,8 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate575(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate575.errors : vErrors.concat(validate575.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -36664,10 +38169,16 @@ vErrors.push(err2);
 }
 errors++;
 }
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate579(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate579.errors : vErrors.concat(validate579.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -36676,39 +38187,51 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate574.errors = vErrors;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate578.errors = vErrors;
 return errors === 0;
 }
-validate574.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate578.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate573(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate577(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate573.evaluated;
+const evaluated0 = validate577.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate574(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate574.errors : vErrors.concat(validate574.errors);
+if(!(validate578(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate578.errors : vErrors.concat(validate578.errors);
 errors = vErrors.length;
 }
-validate573.errors = vErrors;
+validate577.errors = vErrors;
 return errors === 0;
 }
-validate573.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate577.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomEvents_403 = validate586;
-const schema272 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT"]}},"$id":"listRoomEvents_403"};
+exports.listRoomEvents_403 = validate590;
+const schema274 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_A_PARTICIPANT"]}},"$id":"listRoomEvents_403"};
 
-function validate587(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate591(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate587.evaluated;
+const evaluated0 = validate591.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -36910,6 +38433,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -36919,19 +38452,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -36940,25 +38461,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate587.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate591.errors = vErrors;
 return errors === 0;
 }
-validate587.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate591.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate586(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate590(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomEvents_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate586.evaluated;
+const evaluated0 = validate590.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate587(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate587.errors : vErrors.concat(validate587.errors);
+if(!(validate591(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate591.errors : vErrors.concat(validate591.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -36985,7 +38518,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "NOT_A_PARTICIPANT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema272.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema274.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -37006,18 +38539,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate586.errors = vErrors;
+validate590.errors = vErrors;
 return errors === 0;
 }
-validate586.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate590.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.streamRoomEvents_200 = validate591;
-const schema274 = {"$ref":"contract#/$defs/RoomEvent","$id":"streamRoomEvents_200"};
+exports.streamRoomEvents_200 = validate595;
+const schema276 = {"$ref":"contract#/$defs/RoomEvent","$id":"streamRoomEvents_200"};
 
-function validate592(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate596(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate592.evaluated;
+const evaluated0 = validate596.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37116,7 +38649,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema267.properties, key0))){
+if(!(func7.call(schema269.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -37128,8 +38661,8 @@ errors++;
 }
 }
 if(data.actor !== undefined){
-if(!(validate576(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate576.errors : vErrors.concat(validate576.errors);
+if(!(validate580(data.actor, {instancePath:instancePath+"/actor",parentData:data,parentDataProperty:"actor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate580.errors : vErrors.concat(validate580.errors);
 errors = vErrors.length;
 }
 }
@@ -37199,8 +38732,8 @@ errors++;
 }
 }
 if(data.render !== undefined){
-if(!(validate578(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate578.errors : vErrors.concat(validate578.errors);
+if(!(validate582(data.render, {instancePath:instancePath+"/render",parentData:data,parentDataProperty:"render",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate582.errors : vErrors.concat(validate582.errors);
 errors = vErrors.length;
 }
 }
@@ -37255,14 +38788,14 @@ errors++;
 }
 }
 if(data.subject !== undefined){
-if(!(validate580(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate580.errors : vErrors.concat(validate580.errors);
+if(!(validate584(data.subject, {instancePath:instancePath+"/subject",parentData:data,parentDataProperty:"subject",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate584.errors : vErrors.concat(validate584.errors);
 errors = vErrors.length;
 }
 }
 if(data.type !== undefined){
-if(!(validate582(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate582.errors : vErrors.concat(validate582.errors);
+if(!(validate586(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate586.errors : vErrors.concat(validate586.errors);
 errors = vErrors.length;
 }
 }
@@ -37277,39 +38810,39 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate592.errors = vErrors;
+validate596.errors = vErrors;
 return errors === 0;
 }
-validate592.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate596.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate591(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate595(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="streamRoomEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate591.evaluated;
+const evaluated0 = validate595.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate592(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate592.errors : vErrors.concat(validate592.errors);
+if(!(validate596(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate596.errors : vErrors.concat(validate596.errors);
 errors = vErrors.length;
 }
-validate591.errors = vErrors;
+validate595.errors = vErrors;
 return errors === 0;
 }
-validate591.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate595.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.streamRoomEvents_429 = validate598;
-const schema276 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["TOO_MANY_STREAMS"]}},"$id":"streamRoomEvents_429"};
+exports.streamRoomEvents_429 = validate602;
+const schema278 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["TOO_MANY_STREAMS"]}},"$id":"streamRoomEvents_429"};
 
-function validate599(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate603(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate599.evaluated;
+const evaluated0 = validate603.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37511,6 +39044,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -37520,19 +39063,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -37541,25 +39072,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate599.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate603.errors = vErrors;
 return errors === 0;
 }
-validate599.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate603.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate598(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate602(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="streamRoomEvents_429" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate598.evaluated;
+const evaluated0 = validate602.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate599(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate599.errors : vErrors.concat(validate599.errors);
+if(!(validate603(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate603.errors : vErrors.concat(validate603.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -37586,7 +39129,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "TOO_MANY_STREAMS")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema276.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema278.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -37607,22 +39150,22 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate598.errors = vErrors;
+validate602.errors = vErrors;
 return errors === 0;
 }
-validate598.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate602.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomTimeline_200 = validate603;
-const schema278 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
-const schema279 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
-const schema280 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
-const schema281 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
-const schema282 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
+exports.listRoomTimeline_200 = validate607;
+const schema280 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
+const schema281 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","maxItems":100,"description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
+const schema282 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
+const schema283 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
+const schema284 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
 
-function validate608(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate612(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate608.evaluated;
+const evaluated0 = validate612.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37745,7 +39288,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err10 = {instancePath:instancePath+"/targetKind",schemaPath:"#/properties/targetKind/enum",keyword:"enum",params:{allowedValues: schema282.properties.targetKind.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/targetKind",schemaPath:"#/properties/targetKind/enum",keyword:"enum",params:{allowedValues: schema284.properties.targetKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -37766,16 +39309,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate608.errors = vErrors;
+validate612.errors = vErrors;
 return errors === 0;
 }
-validate608.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate612.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate607(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate611(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate607.evaluated;
+const evaluated0 = validate611.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -37954,7 +39497,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema281.properties, key0))){
+if(!(func7.call(schema283.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -38013,7 +39556,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data1 === "human") || (data1 === "agent"))){
-const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema281.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema283.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -38051,7 +39594,7 @@ errors++;
 if(data.actorRoleDocumentVersion !== undefined){
 let data3 = data.actorRoleDocumentVersion;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema281.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
+const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -38076,7 +39619,7 @@ errors++;
 if(data.actorRoleDocumentVersionId !== undefined){
 let data4 = data.actorRoleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema281.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -38136,7 +39679,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data6 === "plain_text") || (data6 === "markdown"))){
-const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema281.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema283.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -38149,7 +39692,7 @@ errors++;
 if(data.branchedFromMessageId !== undefined){
 let data7 = data.branchedFromMessageId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema281.properties.branchedFromMessageId.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema283.properties.branchedFromMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -38199,7 +39742,7 @@ errors++;
 if(data.deletedAt !== undefined){
 let data9 = data.deletedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema281.properties.deletedAt.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema283.properties.deletedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -38224,7 +39767,7 @@ errors++;
 if(data.editedAt !== undefined){
 let data10 = data.editedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema281.properties.editedAt.type},message:"must be string,null"};
+const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema283.properties.editedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -38286,8 +39829,8 @@ errors++;
 }
 const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate608(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate608.errors : vErrors.concat(validate608.errors);
+if(!(validate612(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate612.errors : vErrors.concat(validate612.errors);
 errors = vErrors.length;
 }
 }
@@ -38331,7 +39874,7 @@ errors++;
 if(data.runSummary !== undefined){
 let data15 = data.runSummary;
 if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (data15 !== null)){
-const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema281.properties.runSummary.type},message:"must be object,null"};
+const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema283.properties.runSummary.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -38402,16 +39945,16 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate607.errors = vErrors;
+validate611.errors = vErrors;
 return errors === 0;
 }
-validate607.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate611.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate605(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate609(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate605.evaluated;
+const evaluated0 = validate609.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38472,8 +40015,8 @@ errors++;
 }
 }
 if(data.event !== undefined){
-if(!(validate575(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate575.errors : vErrors.concat(validate575.errors);
+if(!(validate579(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate579.errors : vErrors.concat(validate579.errors);
 errors = vErrors.length;
 }
 }
@@ -38490,7 +40033,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data1 === "message") || (data1 === "event"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema280.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema282.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -38506,8 +40049,8 @@ const _errs6 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs7 = errors;
-if(!(validate607(data2, {instancePath:instancePath+"/message",parentData:data,parentDataProperty:"message",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate607.errors : vErrors.concat(validate607.errors);
+if(!(validate611(data2, {instancePath:instancePath+"/message",parentData:data,parentDataProperty:"message",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate611.errors : vErrors.concat(validate611.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -38595,16 +40138,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate605.errors = vErrors;
+validate609.errors = vErrors;
 return errors === 0;
 }
-validate605.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate609.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate604(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate608(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate604.evaluated;
+const evaluated0 = validate608.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38687,7 +40230,7 @@ errors++;
 if(data.endSeq !== undefined){
 let data0 = data.endSeq;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-const err7 = {instancePath:instancePath+"/endSeq",schemaPath:"#/properties/endSeq/type",keyword:"type",params:{type: schema279.properties.endSeq.type},message:"must be integer,null"};
+const err7 = {instancePath:instancePath+"/endSeq",schemaPath:"#/properties/endSeq/type",keyword:"type",params:{type: schema281.properties.endSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -38736,16 +40279,8 @@ errors++;
 if(data.items !== undefined){
 let data3 = data.items;
 if(Array.isArray(data3)){
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate605(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate605.errors : vErrors.concat(validate605.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data3.length > 100){
+const err11 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -38754,11 +40289,16 @@ vErrors.push(err11);
 }
 errors++;
 }
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate609(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate609.errors : vErrors.concat(validate609.errors);
+errors = vErrors.length;
 }
-if(data.latestSeq !== undefined){
-let data5 = data.latestSeq;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err12 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -38767,9 +40307,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-const err13 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.latestSeq !== undefined){
+let data5 = data.latestSeq;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err13 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -38778,12 +40320,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data.startSeq !== undefined){
-let data6 = data.startSeq;
-if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-const err14 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema279.properties.startSeq.type},message:"must be integer,null"};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+const err14 = {instancePath:instancePath+"/latestSeq",schemaPath:"#/properties/latestSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -38792,9 +40331,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err15 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data.startSeq !== undefined){
+let data6 = data.startSeq;
+if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
+const err15 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema281.properties.startSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -38803,11 +40345,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 1 || isNaN(data6)){
+const err16 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -38816,41 +40356,54 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate604.errors = vErrors;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate608.errors = vErrors;
 return errors === 0;
 }
-validate604.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate608.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate603(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate607(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomTimeline_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate603.evaluated;
+const evaluated0 = validate607.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate604(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate604.errors : vErrors.concat(validate604.errors);
+if(!(validate608(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate608.errors : vErrors.concat(validate608.errors);
 errors = vErrors.length;
 }
-validate603.errors = vErrors;
+validate607.errors = vErrors;
 return errors === 0;
 }
-validate603.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate607.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInvitations_200 = validate613;
-const schema283 = {"$ref":"contract#/$defs/RoomInvitationList","$id":"listRoomInvitations_200"};
-const schema284 = {"type":"object","title":"RoomInvitationList","description":"All invitations of a room, whatever their status, newest first (`createdAt` descending).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The invitations, newest first.","items":{"$ref":"contract#/$defs/RoomInvitationListItem"}}}};
-const schema285 = {"type":"object","title":"RoomInvitationListItem","description":"An invitation to a room, with the invitee's current name and avatar for display.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeDisplayName","inviteeKind","inviteeMembershipId","inviteeProfilePictureUrl","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeDisplayName":{"type":["string","null"],"maxLength":100,"description":"The invitee's current display name (user name or agent listing name); null for an open invitation.","examples":["Research Assistant"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"inviteeProfilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.","examples":["https://cdn.example.net/agents/research.png"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+exports.listRoomInvitations_200 = validate617;
+const schema285 = {"$ref":"contract#/$defs/RoomInvitationList","$id":"listRoomInvitations_200"};
+const schema286 = {"type":"object","title":"RoomInvitationList","description":"One page of a room's invitations, whatever their status, newest first (`createdAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The invitations on this page (at most `limit`), newest first; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomInvitationListItem"}}}};
+const schema287 = {"type":"object","title":"RoomInvitationListItem","description":"An invitation to a room, with the invitee's current name and avatar for display.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeDisplayName","inviteeKind","inviteeMembershipId","inviteeProfilePictureUrl","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeDisplayName":{"type":["string","null"],"maxLength":100,"description":"The invitee's current display name (user name or agent listing name); null for an open invitation.","examples":["Research Assistant"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"inviteeProfilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.","examples":["https://cdn.example.net/agents/research.png"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate615(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate619(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate615.evaluated;
+const evaluated0 = validate619.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -38999,7 +40552,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema285.properties, key0))){
+if(!(func7.call(schema287.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -39013,7 +40566,7 @@ errors++;
 if(data.acceptedParticipantId !== undefined){
 let data0 = data.acceptedParticipantId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err15 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema285.properties.acceptedParticipantId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema287.properties.acceptedParticipantId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -39138,7 +40691,7 @@ errors++;
 if(data.inviteeDisplayName !== undefined){
 let data5 = data.inviteeDisplayName;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err25 = {instancePath:instancePath+"/inviteeDisplayName",schemaPath:"#/properties/inviteeDisplayName/type",keyword:"type",params:{type: schema285.properties.inviteeDisplayName.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/inviteeDisplayName",schemaPath:"#/properties/inviteeDisplayName/type",keyword:"type",params:{type: schema287.properties.inviteeDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -39173,7 +40726,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data6 === "human") || (data6 === "agent"))){
-const err28 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema285.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema287.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -39186,7 +40739,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data7 = data.inviteeMembershipId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err29 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema285.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema287.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -39211,7 +40764,7 @@ errors++;
 if(data.inviteeProfilePictureUrl !== undefined){
 let data8 = data.inviteeProfilePictureUrl;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err31 = {instancePath:instancePath+"/inviteeProfilePictureUrl",schemaPath:"#/properties/inviteeProfilePictureUrl/type",keyword:"type",params:{type: schema285.properties.inviteeProfilePictureUrl.type},message:"must be string,null"};
+const err31 = {instancePath:instancePath+"/inviteeProfilePictureUrl",schemaPath:"#/properties/inviteeProfilePictureUrl/type",keyword:"type",params:{type: schema287.properties.inviteeProfilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -39246,7 +40799,7 @@ errors++;
 if(data.respondedAt !== undefined){
 let data9 = data.respondedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err34 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema285.properties.respondedAt.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema287.properties.respondedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -39271,7 +40824,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data10 = data.roleDocumentId;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err36 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema285.properties.roleDocumentId.type},message:"must be string,null"};
+const err36 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema287.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -39331,7 +40884,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((data12 === "pending") || (data12 === "accepted")) || (data12 === "revoked")) || (data12 === "expired"))){
-const err41 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema285.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema287.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -39377,16 +40930,16 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate615.errors = vErrors;
+validate619.errors = vErrors;
 return errors === 0;
 }
-validate615.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate619.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate614(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate618(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate614.evaluated;
+const evaluated0 = validate618.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39419,16 +40972,8 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate615(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate615.errors : vErrors.concat(validate615.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -39437,10 +40982,16 @@ vErrors.push(err2);
 }
 errors++;
 }
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate619(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate619.errors : vErrors.concat(validate619.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -39449,40 +41000,52 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate614.errors = vErrors;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate618.errors = vErrors;
 return errors === 0;
 }
-validate614.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate618.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate613(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate617(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomInvitations_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate613.evaluated;
+const evaluated0 = validate617.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate614(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate614.errors : vErrors.concat(validate614.errors);
+if(!(validate618(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate618.errors : vErrors.concat(validate618.errors);
 errors = vErrors.length;
 }
-validate613.errors = vErrors;
+validate617.errors = vErrors;
 return errors === 0;
 }
-validate613.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate617.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_201 = validate618;
-const schema286 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
-const schema287 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | Revoked while pending: by the room's owner or its creator (`revokeRoomInvitation`), or because the room was archived, the invited agent listing was deleted, or its creator left or was removed. Accepting is a 409 `INVITATION_REVOKED`. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+exports.createRoomInvitation_201 = validate622;
+const schema288 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
+const schema289 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | Revoked while pending: by the room's owner or its creator (`revokeRoomInvitation`), or because the room was archived, the invited agent listing was deleted, or its creator left or was removed. Accepting is a 409 `INVITATION_REVOKED`. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate619(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate623(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate619.evaluated;
+const evaluated0 = validate623.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39611,7 +41174,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema287.properties, key0))){
+if(!(func7.call(schema289.properties, key0))){
 const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -39625,7 +41188,7 @@ errors++;
 if(data.acceptedParticipantId !== undefined){
 let data0 = data.acceptedParticipantId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err13 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema287.properties.acceptedParticipantId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema289.properties.acceptedParticipantId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -39760,7 +41323,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data5 === "human") || (data5 === "agent"))){
-const err24 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema287.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema289.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -39773,7 +41336,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data6 = data.inviteeMembershipId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err25 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema287.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema289.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -39798,7 +41361,7 @@ errors++;
 if(data.respondedAt !== undefined){
 let data7 = data.respondedAt;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err27 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema287.properties.respondedAt.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema289.properties.respondedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -39823,7 +41386,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data8 = data.roleDocumentId;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err29 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema287.properties.roleDocumentId.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema289.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -39883,7 +41446,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!((((data10 === "pending") || (data10 === "accepted")) || (data10 === "revoked")) || (data10 === "expired"))){
-const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema287.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema289.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -39929,39 +41492,39 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate619.errors = vErrors;
+validate623.errors = vErrors;
 return errors === 0;
 }
-validate619.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate623.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate618(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate622(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate618.evaluated;
+const evaluated0 = validate622.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate619(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate619.errors : vErrors.concat(validate619.errors);
+if(!(validate623(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate623.errors : vErrors.concat(validate623.errors);
 errors = vErrors.length;
 }
-validate618.errors = vErrors;
+validate622.errors = vErrors;
 return errors === 0;
 }
-validate618.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate622.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_403 = validate621;
-const schema288 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_ROOM_OWNER"]}},"$id":"createRoomInvitation_403"};
+exports.createRoomInvitation_403 = validate625;
+const schema290 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_ROOM_OWNER"]}},"$id":"createRoomInvitation_403"};
 
-function validate622(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate622.evaluated;
+const evaluated0 = validate626.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40163,6 +41726,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -40172,19 +41745,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -40193,25 +41754,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate622.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate626.errors = vErrors;
 return errors === 0;
 }
-validate622.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate621(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate625(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate621.evaluated;
+const evaluated0 = validate625.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate622(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate622.errors : vErrors.concat(validate622.errors);
+if(!(validate626(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate626.errors : vErrors.concat(validate626.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -40238,7 +41811,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT")) || (data0 === "NOT_ROOM_OWNER"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema288.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema290.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40259,18 +41832,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate621.errors = vErrors;
+validate625.errors = vErrors;
 return errors === 0;
 }
-validate621.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate625.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_409 = validate626;
-const schema290 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_INVITED","ALREADY_PARTICIPANT","ROOM_ARCHIVED"]}},"$id":"createRoomInvitation_409"};
+exports.createRoomInvitation_409 = validate630;
+const schema292 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_INVITED","ALREADY_PARTICIPANT","ROOM_ARCHIVED"]}},"$id":"createRoomInvitation_409"};
 
-function validate627(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate631(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate627.evaluated;
+const evaluated0 = validate631.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40472,6 +42045,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -40481,19 +42064,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -40502,25 +42073,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate627.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate631.errors = vErrors;
 return errors === 0;
 }
-validate627.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate631.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate630(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate626.evaluated;
+const evaluated0 = validate630.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate627(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate627.errors : vErrors.concat(validate627.errors);
+if(!(validate631(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate631.errors : vErrors.concat(validate631.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -40547,7 +42130,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "ALREADY_INVITED") || (data0 === "ALREADY_PARTICIPANT")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema290.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema292.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40568,18 +42151,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate626.errors = vErrors;
+validate630.errors = vErrors;
 return errors === 0;
 }
-validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate630.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptRoomInvitation_403 = validate631;
-const schema292 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_INVITEE"]}},"$id":"acceptRoomInvitation_403"};
+exports.acceptRoomInvitation_403 = validate635;
+const schema294 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_INVITEE"]}},"$id":"acceptRoomInvitation_403"};
 
-function validate632(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate636(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate632.evaluated;
+const evaluated0 = validate636.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40781,6 +42364,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -40790,19 +42383,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -40811,25 +42392,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate632.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate636.errors = vErrors;
 return errors === 0;
 }
-validate632.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate636.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate631(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate635(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate631.evaluated;
+const evaluated0 = validate635.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate632(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate632.errors : vErrors.concat(validate632.errors);
+if(!(validate636(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate636.errors : vErrors.concat(validate636.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -40856,7 +42449,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_INVITEE"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema292.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema294.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -40877,18 +42470,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate631.errors = vErrors;
+validate635.errors = vErrors;
 return errors === 0;
 }
-validate631.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate635.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptRoomInvitation_409 = validate636;
-const schema294 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT","INVITATION_ALREADY_ACCEPTED","INVITATION_EXPIRED","INVITATION_REVOKED","ROOM_ARCHIVED"]}},"$id":"acceptRoomInvitation_409"};
+exports.acceptRoomInvitation_409 = validate640;
+const schema296 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT","INVITATION_ALREADY_ACCEPTED","INVITATION_EXPIRED","INVITATION_REVOKED","ROOM_ARCHIVED"]}},"$id":"acceptRoomInvitation_409"};
 
-function validate637(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate641(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate637.evaluated;
+const evaluated0 = validate641.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41090,6 +42683,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -41099,19 +42702,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -41120,25 +42711,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate637.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate641.errors = vErrors;
 return errors === 0;
 }
-validate637.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate641.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate636(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate640(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate636.evaluated;
+const evaluated0 = validate640.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate637(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate637.errors : vErrors.concat(validate637.errors);
+if(!(validate641(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate641.errors : vErrors.concat(validate641.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41165,7 +42768,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((((data0 === "ALREADY_PARTICIPANT") || (data0 === "INVITATION_ALREADY_ACCEPTED")) || (data0 === "INVITATION_EXPIRED")) || (data0 === "INVITATION_REVOKED")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema294.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema296.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41186,18 +42789,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate636.errors = vErrors;
+validate640.errors = vErrors;
 return errors === 0;
 }
-validate636.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate640.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.revokeRoomInvitation_403 = validate641;
-const schema296 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_INVITATION_CREATOR"]}},"$id":"revokeRoomInvitation_403"};
+exports.revokeRoomInvitation_403 = validate645;
+const schema298 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_INVITATION_CREATOR"]}},"$id":"revokeRoomInvitation_403"};
 
-function validate642(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate646(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate642.evaluated;
+const evaluated0 = validate646.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41399,6 +43002,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -41408,19 +43021,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -41429,25 +43030,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate642.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate646.errors = vErrors;
 return errors === 0;
 }
-validate642.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate646.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate641(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate645(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="revokeRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate641.evaluated;
+const evaluated0 = validate645.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate642(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate642.errors : vErrors.concat(validate642.errors);
+if(!(validate646(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate646.errors : vErrors.concat(validate646.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41474,7 +43087,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT")) || (data0 === "NOT_INVITATION_CREATOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema296.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema298.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41495,18 +43108,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate641.errors = vErrors;
+validate645.errors = vErrors;
 return errors === 0;
 }
-validate641.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate645.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.revokeRoomInvitation_409 = validate646;
-const schema298 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITATION_ALREADY_ACCEPTED"]}},"$id":"revokeRoomInvitation_409"};
+exports.revokeRoomInvitation_409 = validate650;
+const schema300 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITATION_ALREADY_ACCEPTED"]}},"$id":"revokeRoomInvitation_409"};
 
-function validate647(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate651(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate647.evaluated;
+const evaluated0 = validate651.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41708,6 +43321,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -41717,19 +43340,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -41738,25 +43349,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate647.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate651.errors = vErrors;
 return errors === 0;
 }
-validate647.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate651.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate646(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate650(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="revokeRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate646.evaluated;
+const evaluated0 = validate650.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate647(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate647.errors : vErrors.concat(validate647.errors);
+if(!(validate651(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate651.errors : vErrors.concat(validate651.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41783,7 +43406,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "INVITATION_ALREADY_ACCEPTED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema298.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema300.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41804,491 +43427,15 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate646.errors = vErrors;
+validate650.errors = vErrors;
 return errors === 0;
 }
-validate646.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate650.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInviteCandidates_200 = validate651;
-const schema300 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
-const schema301 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
-const schema302 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
-
-function validate653(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate653.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.description === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.displayName === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "displayName"},message:"must have required property '"+"displayName"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.kind === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.membershipId === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "membershipId"},message:"must have required property '"+"membershipId"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(data.profilePictureUrl === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "profilePictureUrl"},message:"must have required property '"+"profilePictureUrl"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data.roleDocumentId === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "roleDocumentId"},message:"must have required property '"+"roleDocumentId"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data.status === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data.userId === undefined){
-const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "userId"},message:"must have required property '"+"userId"+"'"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data.version === undefined){
-const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func7.call(schema302.properties, key0))){
-const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data0 = data.description;
-if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema302.properties.description.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(typeof data0 === "string"){
-if(func1(data0) > 2000){
-const err11 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-if(data.displayName !== undefined){
-let data1 = data.displayName;
-if(typeof data1 === "string"){
-if(func1(data1) > 100){
-const err12 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(func1(data1) < 1){
-const err13 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data2 = data.kind;
-if(typeof data2 !== "string"){
-const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema302.properties.kind.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.membershipId !== undefined){
-let data3 = data.membershipId;
-if(typeof data3 === "string"){
-if(!(formats0.test(data3))){
-const err17 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data.profilePictureUrl !== undefined){
-let data4 = data.profilePictureUrl;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema302.properties.profilePictureUrl.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if(typeof data4 === "string"){
-if(func1(data4) > 2048){
-const err20 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if(!(formats4(data4))){
-const err21 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-if(data.roleDocumentId !== undefined){
-let data5 = data.roleDocumentId;
-if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema302.properties.roleDocumentId.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(typeof data5 === "string"){
-if(!(formats0.test(data5))){
-const err23 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-if(data.status !== undefined){
-let data6 = data.status;
-if(typeof data6 !== "string"){
-const err24 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema302.properties.status.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data.userId !== undefined){
-let data7 = data.userId;
-if(typeof data7 === "string"){
-if(!(formats0.test(data7))){
-const err26 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data.version !== undefined){
-let data8 = data.version;
-if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema302.properties.version.type},message:"must be integer,null"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 1 || isNaN(data8)){
-const err29 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-validate653.errors = vErrors;
-return errors === 0;
-}
-validate653.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate652(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate652.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.items === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "items"},message:"must have required property '"+"items"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "items")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.items !== undefined){
-let data0 = data.items;
-if(Array.isArray(data0)){
-if(data0.length > 200){
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate653(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate653.errors : vErrors.concat(validate653.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate652.errors = vErrors;
-return errors === 0;
-}
-validate652.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate651(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="listRoomInviteCandidates_200" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate651.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate652(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate652.errors : vErrors.concat(validate652.errors);
-errors = vErrors.length;
-}
-validate651.errors = vErrors;
-return errors === 0;
-}
-validate651.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.lookupRoomInvitee_200 = validate656;
-const schema303 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
+exports.listRoomInviteCandidates_200 = validate655;
+const schema302 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
+const schema303 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
+const schema304 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
 
 function validate657(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -42392,7 +43539,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema302.properties, key0))){
+if(!(func7.call(schema304.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -42406,7 +43553,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema302.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema304.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -42476,7 +43623,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema302.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema304.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -42514,7 +43661,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema302.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema304.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -42549,7 +43696,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema302.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema304.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -42584,7 +43731,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema302.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema304.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -42622,7 +43769,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema302.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema304.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -42662,7 +43809,6 @@ validate657.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate656(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="lookupRoomInvitee_200" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate656.evaluated;
@@ -42672,22 +43818,499 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate657(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.items === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "items"},message:"must have required property '"+"items"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "items")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.items !== undefined){
+let data0 = data.items;
+if(Array.isArray(data0)){
+if(data0.length > 200){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate657(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate657.errors : vErrors.concat(validate657.errors);
 errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
 }
 validate656.errors = vErrors;
 return errors === 0;
 }
 validate656.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_403 = validate659;
-const schema305 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT"]}},"$id":"lookupRoomInvitee_403"};
+
+function validate655(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="listRoomInviteCandidates_200" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate655.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate656(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate656.errors : vErrors.concat(validate656.errors);
+errors = vErrors.length;
+}
+validate655.errors = vErrors;
+return errors === 0;
+}
+validate655.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.lookupRoomInvitee_200 = validate660;
+const schema305 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
+
+function validate661(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate661.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.description === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.displayName === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "displayName"},message:"must have required property '"+"displayName"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.membershipId === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "membershipId"},message:"must have required property '"+"membershipId"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.profilePictureUrl === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "profilePictureUrl"},message:"must have required property '"+"profilePictureUrl"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.roleDocumentId === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "roleDocumentId"},message:"must have required property '"+"roleDocumentId"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.status === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.userId === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "userId"},message:"must have required property '"+"userId"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data.version === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema304.properties, key0))){
+const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data0 = data.description;
+if((typeof data0 !== "string") && (data0 !== null)){
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema304.properties.description.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(typeof data0 === "string"){
+if(func1(data0) > 2000){
+const err11 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+if(data.displayName !== undefined){
+let data1 = data.displayName;
+if(typeof data1 === "string"){
+if(func1(data1) > 100){
+const err12 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(func1(data1) < 1){
+const err13 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data2 = data.kind;
+if(typeof data2 !== "string"){
+const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if(!((data2 === "human") || (data2 === "agent"))){
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema304.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.membershipId !== undefined){
+let data3 = data.membershipId;
+if(typeof data3 === "string"){
+if(!(formats0.test(data3))){
+const err17 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/membershipId",schemaPath:"#/properties/membershipId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.profilePictureUrl !== undefined){
+let data4 = data.profilePictureUrl;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema304.properties.profilePictureUrl.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(typeof data4 === "string"){
+if(func1(data4) > 2048){
+const err20 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(!(formats4(data4))){
+const err21 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+if(data.roleDocumentId !== undefined){
+let data5 = data.roleDocumentId;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema304.properties.roleDocumentId.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(typeof data5 === "string"){
+if(!(formats0.test(data5))){
+const err23 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+if(data.status !== undefined){
+let data6 = data.status;
+if(typeof data6 !== "string"){
+const err24 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(!((data6 === "available") || (data6 === "invited"))){
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema304.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.userId !== undefined){
+let data7 = data.userId;
+if(typeof data7 === "string"){
+if(!(formats0.test(data7))){
+const err26 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.version !== undefined){
+let data8 = data.version;
+if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema304.properties.version.type},message:"must be integer,null"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err29 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+validate661.errors = vErrors;
+return errors === 0;
+}
+validate661.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate660(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="lookupRoomInvitee_200" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate660.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate661(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate661.errors : vErrors.concat(validate661.errors);
+errors = vErrors.length;
+}
+validate660.errors = vErrors;
+return errors === 0;
+}
+validate660.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.lookupRoomInvitee_403 = validate663;
+const schema307 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT"]}},"$id":"lookupRoomInvitee_403"};
+
+function validate664(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate664.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42889,6 +44512,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -42898,19 +44531,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -42919,25 +44540,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate660.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate664.errors = vErrors;
 return errors === 0;
 }
-validate660.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate664.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate659(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate663(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate659.evaluated;
+const evaluated0 = validate663.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate660(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate660.errors : vErrors.concat(validate660.errors);
+if(!(validate664(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate664.errors : vErrors.concat(validate664.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42964,7 +44597,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema305.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema307.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42985,18 +44618,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate659.errors = vErrors;
+validate663.errors = vErrors;
 return errors === 0;
 }
-validate659.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate663.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_404 = validate664;
-const schema307 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
+exports.lookupRoomInvitee_404 = validate668;
+const schema309 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
 
-function validate665(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate669(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate665.evaluated;
+const evaluated0 = validate669.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43198,6 +44831,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -43207,19 +44850,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -43228,25 +44859,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate665.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate669.errors = vErrors;
 return errors === 0;
 }
-validate665.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate669.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate664(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate668(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_404" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate664.evaluated;
+const evaluated0 = validate668.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate665(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate665.errors : vErrors.concat(validate665.errors);
+if(!(validate669(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate669.errors : vErrors.concat(validate669.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43273,7 +44916,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "INVITEE_NOT_FOUND") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema307.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema309.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43294,18 +44937,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate664.errors = vErrors;
+validate668.errors = vErrors;
 return errors === 0;
 }
-validate664.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate668.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_409 = validate669;
-const schema309 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
+exports.lookupRoomInvitee_409 = validate673;
+const schema311 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
 
-function validate670(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate674(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate670.evaluated;
+const evaluated0 = validate674.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43507,6 +45150,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -43516,19 +45169,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -43537,25 +45178,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate670.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate674.errors = vErrors;
 return errors === 0;
 }
-validate670.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate674.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate669(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate673(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate669.evaluated;
+const evaluated0 = validate673.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate670(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate670.errors : vErrors.concat(validate670.errors);
+if(!(validate674(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate674.errors : vErrors.concat(validate674.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43582,7 +45235,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ALREADY_PARTICIPANT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema309.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema311.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43603,18 +45256,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate669.errors = vErrors;
+validate673.errors = vErrors;
 return errors === 0;
 }
-validate669.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate673.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_200 = validate674;
-const schema311 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
+exports.leaveRoom_200 = validate678;
+const schema313 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
 
-function validate675(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate679(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate675.evaluated;
+const evaluated0 = validate679.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44070,39 +45723,39 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate675.errors = vErrors;
+validate679.errors = vErrors;
 return errors === 0;
 }
-validate675.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate679.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate674(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate678(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate674.evaluated;
+const evaluated0 = validate678.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate675(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate675.errors : vErrors.concat(validate675.errors);
+if(!(validate679(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate679.errors : vErrors.concat(validate679.errors);
 errors = vErrors.length;
 }
-validate674.errors = vErrors;
+validate678.errors = vErrors;
 return errors === 0;
 }
-validate674.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate678.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_409 = validate677;
-const schema313 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
+exports.leaveRoom_409 = validate681;
+const schema315 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
 
-function validate678(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate682(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate678.evaluated;
+const evaluated0 = validate682.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44304,6 +45957,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -44313,19 +45976,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -44334,25 +45985,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate678.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate682.errors = vErrors;
 return errors === 0;
 }
-validate678.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate682.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate677(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate681(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate677.evaluated;
+const evaluated0 = validate681.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate678(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate678.errors : vErrors.concat(validate678.errors);
+if(!(validate682(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate682.errors : vErrors.concat(validate682.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44379,7 +46042,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "OWNER_CANNOT_LEAVE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema313.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema315.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44400,18 +46063,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate677.errors = vErrors;
+validate681.errors = vErrors;
 return errors === 0;
 }
-validate677.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate681.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_201 = validate682;
-const schema315 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
+exports.postRoomMessage_201 = validate686;
+const schema317 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
 
-function validate683(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate687(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate683.evaluated;
+const evaluated0 = validate687.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44590,7 +46253,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema281.properties, key0))){
+if(!(func7.call(schema283.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -44649,7 +46312,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data1 === "human") || (data1 === "agent"))){
-const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema281.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema283.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -44687,7 +46350,7 @@ errors++;
 if(data.actorRoleDocumentVersion !== undefined){
 let data3 = data.actorRoleDocumentVersion;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema281.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
+const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -44712,7 +46375,7 @@ errors++;
 if(data.actorRoleDocumentVersionId !== undefined){
 let data4 = data.actorRoleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema281.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -44772,7 +46435,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data6 === "plain_text") || (data6 === "markdown"))){
-const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema281.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema283.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -44785,7 +46448,7 @@ errors++;
 if(data.branchedFromMessageId !== undefined){
 let data7 = data.branchedFromMessageId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema281.properties.branchedFromMessageId.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema283.properties.branchedFromMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -44835,7 +46498,7 @@ errors++;
 if(data.deletedAt !== undefined){
 let data9 = data.deletedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema281.properties.deletedAt.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema283.properties.deletedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -44860,7 +46523,7 @@ errors++;
 if(data.editedAt !== undefined){
 let data10 = data.editedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema281.properties.editedAt.type},message:"must be string,null"};
+const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema283.properties.editedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -44922,8 +46585,8 @@ errors++;
 }
 const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate608(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate608.errors : vErrors.concat(validate608.errors);
+if(!(validate612(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate612.errors : vErrors.concat(validate612.errors);
 errors = vErrors.length;
 }
 }
@@ -44967,7 +46630,7 @@ errors++;
 if(data.runSummary !== undefined){
 let data15 = data.runSummary;
 if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (data15 !== null)){
-const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema281.properties.runSummary.type},message:"must be object,null"};
+const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema283.properties.runSummary.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -45038,39 +46701,39 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate683.errors = vErrors;
+validate687.errors = vErrors;
 return errors === 0;
 }
-validate683.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate687.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate682(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate686(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="postRoomMessage_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate682.evaluated;
+const evaluated0 = validate686.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate683(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate683.errors : vErrors.concat(validate683.errors);
+if(!(validate687(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate687.errors : vErrors.concat(validate687.errors);
 errors = vErrors.length;
 }
-validate682.errors = vErrors;
+validate686.errors = vErrors;
 return errors === 0;
 }
-validate682.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate686.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_409 = validate686;
-const schema317 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
+exports.postRoomMessage_409 = validate690;
+const schema319 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
 
-function validate687(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate691(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate687.evaluated;
+const evaluated0 = validate691.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45272,6 +46935,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -45281,19 +46954,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -45302,25 +46963,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate687.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate691.errors = vErrors;
 return errors === 0;
 }
-validate687.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate691.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate686(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate690(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="postRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate686.evaluated;
+const evaluated0 = validate690.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate687(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate687.errors : vErrors.concat(validate687.errors);
+if(!(validate691(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate691.errors : vErrors.concat(validate691.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45347,7 +47020,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema317.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema319.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -45368,18 +47041,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate686.errors = vErrors;
+validate690.errors = vErrors;
 return errors === 0;
 }
-validate686.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate690.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteRoomMessage_403 = validate691;
-const schema319 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
+exports.deleteRoomMessage_403 = validate695;
+const schema321 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
 
-function validate692(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate696(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate692.evaluated;
+const evaluated0 = validate696.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45581,6 +47254,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -45590,19 +47273,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -45611,25 +47282,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate692.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate696.errors = vErrors;
 return errors === 0;
 }
-validate692.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate696.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate691(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate695(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteRoomMessage_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate691.evaluated;
+const evaluated0 = validate695.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate692(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate692.errors : vErrors.concat(validate692.errors);
+if(!(validate696(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate696.errors : vErrors.concat(validate696.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45656,7 +47339,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT")) || (data0 === "NOT_MESSAGE_AUTHOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema319.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema321.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -45677,18 +47360,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate691.errors = vErrors;
+validate695.errors = vErrors;
 return errors === 0;
 }
-validate691.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate695.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteRoomMessage_409 = validate696;
-const schema321 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
+exports.deleteRoomMessage_409 = validate700;
+const schema323 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
 
-function validate697(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate701(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate697.evaluated;
+const evaluated0 = validate701.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45890,6 +47573,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -45899,19 +47592,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -45920,25 +47601,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate697.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate701.errors = vErrors;
 return errors === 0;
 }
-validate697.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate701.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate696(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate700(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate696.evaluated;
+const evaluated0 = validate700.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate697(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate697.errors : vErrors.concat(validate697.errors);
+if(!(validate701(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate701.errors : vErrors.concat(validate701.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45965,7 +47658,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ROOM_ARCHIVED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema321.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema323.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -45986,18 +47679,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate696.errors = vErrors;
+validate700.errors = vErrors;
 return errors === 0;
 }
-validate696.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate700.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.editRoomMessage_409 = validate701;
-const schema323 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
+exports.editRoomMessage_409 = validate705;
+const schema325 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
 
-function validate702(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate706(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate702.evaluated;
+const evaluated0 = validate706.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46199,6 +47892,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -46208,19 +47911,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -46229,25 +47920,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate702.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate706.errors = vErrors;
 return errors === 0;
 }
-validate702.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate706.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate701(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate705(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="editRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate701.evaluated;
+const evaluated0 = validate705.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate702(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate702.errors : vErrors.concat(validate702.errors);
+if(!(validate706(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate706.errors : vErrors.concat(validate706.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46274,7 +47977,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "MESSAGE_DELETED")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema323.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema325.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -46295,19 +47998,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate701.errors = vErrors;
+validate705.errors = vErrors;
 return errors === 0;
 }
-validate701.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate705.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomParticipants_200 = validate706;
-const schema325 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
-const schema326 = {"type":"object","title":"RoomParticipantList","description":"The participants of a room, current and former, in the order they first joined (oldest first). Current\nparticipants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The participants, oldest first.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
+exports.listRoomParticipants_200 = validate710;
+const schema327 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
+const schema328 = {"type":"object","title":"RoomParticipantList","description":"One page of the participants of a room, current and former, in the order they first joined (oldest\nfirst, then `id`). Current participants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The participants on this page (at most `limit`), oldest first; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
 
-function validate707(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate711(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate707.evaluated;
+const evaluated0 = validate711.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46340,6 +48043,16 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
+if(data0.length > 100){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate532(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -46349,19 +48062,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -46370,39 +48071,51 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate707.errors = vErrors;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate711.errors = vErrors;
 return errors === 0;
 }
-validate707.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate711.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate706(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate710(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomParticipants_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate706.evaluated;
+const evaluated0 = validate710.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate707(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate707.errors : vErrors.concat(validate707.errors);
+if(!(validate711(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate711.errors : vErrors.concat(validate711.errors);
 errors = vErrors.length;
 }
-validate706.errors = vErrors;
+validate710.errors = vErrors;
 return errors === 0;
 }
-validate706.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate710.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.removeRoomParticipant_409 = validate710;
-const schema327 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
+exports.removeRoomParticipant_409 = validate714;
+const schema329 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
 
-function validate711(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate715(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate711.evaluated;
+const evaluated0 = validate715.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46604,6 +48317,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -46613,19 +48336,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -46634,25 +48345,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate711.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate715.errors = vErrors;
 return errors === 0;
 }
-validate711.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate715.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate710(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate714(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="removeRoomParticipant_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate710.evaluated;
+const evaluated0 = validate714.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate711(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate711.errors : vErrors.concat(validate711.errors);
+if(!(validate715(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate715.errors : vErrors.concat(validate715.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46679,7 +48402,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CANNOT_REMOVE_OWNER") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema327.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema329.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -46700,18 +48423,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate710.errors = vErrors;
+validate714.errors = vErrors;
 return errors === 0;
 }
-validate710.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate714.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomAgentRole_409 = validate715;
-const schema329 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
+exports.updateRoomAgentRole_409 = validate719;
+const schema331 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
 
-function validate716(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate720(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate716.evaluated;
+const evaluated0 = validate720.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46913,6 +48636,16 @@ errors = vErrors.length;
 if(data.errors !== undefined){
 let data8 = data.errors;
 if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -46922,19 +48655,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -46943,25 +48664,37 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate716.errors = vErrors;
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate720.errors = vErrors;
 return errors === 0;
 }
-validate716.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate720.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate715(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate719(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomAgentRole_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate715.evaluated;
+const evaluated0 = validate719.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate716(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate716.errors : vErrors.concat(validate716.errors);
+if(!(validate720(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate720.errors : vErrors.concat(validate720.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46988,7 +48721,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "NOT_AN_AGENT") || (data0 === "PARTICIPANT_NOT_ACTIVE")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema329.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema331.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -47009,19 +48742,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate715.errors = vErrors;
+validate719.errors = vErrors;
 return errors === 0;
 }
-validate715.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate719.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getRoomRun_200 = validate720;
-const schema331 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
-const schema332 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
+exports.getRoomRun_200 = validate724;
+const schema333 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
+const schema334 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
 
-function validate721(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate725(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate721.evaluated;
+const evaluated0 = validate725.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -47160,7 +48893,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema332.properties, key0))){
+if(!(func7.call(schema334.properties, key0))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -47174,7 +48907,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema332.properties.completedAt.type},message:"must be string,null"};
+const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema334.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -47224,7 +48957,7 @@ errors++;
 if(data.error !== undefined){
 let data2 = data.error;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema332.properties.error.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema334.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -47299,7 +49032,7 @@ errors++;
 if(data.replyMessageId !== undefined){
 let data5 = data.replyMessageId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema332.properties.replyMessageId.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema334.properties.replyMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -47324,7 +49057,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data6 = data.roleDocumentVersionId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema332.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema334.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -47374,7 +49107,7 @@ errors++;
 if(data.startedAt !== undefined){
 let data8 = data.startedAt;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema332.properties.startedAt.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema334.properties.startedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -47409,7 +49142,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!(((((data9 === "queued") || (data9 === "running")) || (data9 === "completed")) || (data9 === "failed")) || (data9 === "cancelled"))){
-const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema332.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema334.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -47505,42 +49238,42 @@ vErrors.push(err40);
 }
 errors++;
 }
-validate721.errors = vErrors;
+validate725.errors = vErrors;
 return errors === 0;
 }
-validate721.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate725.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate720(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate724(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getRoomRun_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate720.evaluated;
+const evaluated0 = validate724.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate721(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate721.errors : vErrors.concat(validate721.errors);
+if(!(validate725(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate725.errors : vErrors.concat(validate725.errors);
 errors = vErrors.length;
 }
-validate720.errors = vErrors;
+validate724.errors = vErrors;
 return errors === 0;
 }
-validate720.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate724.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomRunToolEvents_200 = validate723;
-const schema333 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
-const schema334 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
-const schema335 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
-const schema336 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
+exports.listRoomRunToolEvents_200 = validate727;
+const schema335 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
+const schema336 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
+const schema337 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
+const schema338 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
 
-function validate726(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate730(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate726.evaluated;
+const evaluated0 = validate730.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -47659,7 +49392,7 @@ vErrors.push(err10);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema336.properties, key0))){
+if(!(func7.call(schema338.properties, key0))){
 const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -47673,7 +49406,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema336.properties.completedAt.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema338.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -47698,7 +49431,7 @@ errors++;
 if(data.durationMs !== undefined){
 let data1 = data.durationMs;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema336.properties.durationMs.type},message:"must be integer,null"};
+const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema338.properties.durationMs.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -47774,7 +49507,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data4 = data.roleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema336.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema338.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -47909,7 +49642,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!(((data9 === "started") || (data9 === "completed")) || (data9 === "failed"))){
-const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema336.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema338.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -48000,16 +49733,16 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate726.errors = vErrors;
+validate730.errors = vErrors;
 return errors === 0;
 }
-validate726.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate730.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate725(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate729(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate725.evaluated;
+const evaluated0 = validate729.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48105,8 +49838,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate726(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate726.errors : vErrors.concat(validate726.errors);
+if(!(validate730(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate730.errors : vErrors.concat(validate730.errors);
 errors = vErrors.length;
 }
 }
@@ -48173,7 +49906,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data4 === "tool.started") || (data4 === "tool.completed")) || (data4 === "tool.failed"))){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema335.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema337.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -48194,16 +49927,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate725.errors = vErrors;
+validate729.errors = vErrors;
 return errors === 0;
 }
-validate725.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate729.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate724(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate728(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate724.evaluated;
+const evaluated0 = validate728.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48236,16 +49969,8 @@ errors++;
 if(data.items !== undefined){
 let data0 = data.items;
 if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate725(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate725.errors : vErrors.concat(validate725.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data0.length > 200){
+const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -48254,10 +49979,16 @@ vErrors.push(err2);
 }
 errors++;
 }
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate729(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate729.errors : vErrors.concat(validate729.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -48266,40 +49997,52 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate724.errors = vErrors;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate728.errors = vErrors;
 return errors === 0;
 }
-validate724.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate728.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate723(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate727(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomRunToolEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate723.evaluated;
+const evaluated0 = validate727.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate724(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate724.errors : vErrors.concat(validate724.errors);
+if(!(validate728(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate728.errors : vErrors.concat(validate728.errors);
 errors = vErrors.length;
 }
-validate723.errors = vErrors;
+validate727.errors = vErrors;
 return errors === 0;
 }
-validate723.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate727.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getHealth_200 = validate730;
-const schema337 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
-const schema338 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
+exports.getHealth_200 = validate734;
+const schema339 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
+const schema340 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
 
-function validate731(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate735(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate731.evaluated;
+const evaluated0 = validate735.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48363,41 +50106,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate731.errors = vErrors;
+validate735.errors = vErrors;
 return errors === 0;
 }
-validate731.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate735.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate730(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate734(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getHealth_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate730.evaluated;
+const evaluated0 = validate734.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate731(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate731.errors : vErrors.concat(validate731.errors);
+if(!(validate735(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate735.errors : vErrors.concat(validate735.errors);
 errors = vErrors.length;
 }
-validate730.errors = vErrors;
+validate734.errors = vErrors;
 return errors === 0;
 }
-validate730.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate734.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_200 = validate733;
-const schema339 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
-const schema340 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
-const schema341 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
+exports.getReadiness_200 = validate737;
+const schema341 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
+const schema342 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
+const schema343 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
 
-function validate735(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate739(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate735.evaluated;
+const evaluated0 = validate739.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48440,7 +50183,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "ok") || (data0 === "failing"))){
-const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema341.properties.database.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema343.properties.database.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -48461,16 +50204,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate735.errors = vErrors;
+validate739.errors = vErrors;
 return errors === 0;
 }
-validate735.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate739.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate734(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate738(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate734.evaluated;
+const evaluated0 = validate738.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48523,7 +50266,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema340.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema342.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -48534,8 +50277,8 @@ errors++;
 }
 }
 if(data.checks !== undefined){
-if(!(validate735(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate735.errors : vErrors.concat(validate735.errors);
+if(!(validate739(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate739.errors : vErrors.concat(validate739.errors);
 errors = vErrors.length;
 }
 }
@@ -48550,29 +50293,29 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate734.errors = vErrors;
+validate738.errors = vErrors;
 return errors === 0;
 }
-validate734.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate738.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate733(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate737(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate733.evaluated;
+const evaluated0 = validate737.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate734(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate734.errors : vErrors.concat(validate734.errors);
+if(!(validate738(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate738.errors : vErrors.concat(validate738.errors);
 errors = vErrors.length;
 }
-validate733.errors = vErrors;
+validate737.errors = vErrors;
 return errors === 0;
 }
-validate733.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate737.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -59,19 +59,21 @@ export class BareQueries {
     return { spaces: (rows as SpaceRecord[]).map(toSpaceRow), total, page, totalPages: Math.ceil(total / limit) };
   }
 
-  /** The space with its owner and sessions, or undefined when the caller may not see it. */
+  /** The space with its owner, its 20 newest sessions and their count, or undefined when the caller may not see it. */
   async get(userId: string, id: string) {
     const space = await this.db('spaces').where('id', id).first<SpaceRecord | undefined>(SPACE_COLUMNS);
     if (!space || (!space.isPublic && space.ownerId !== userId)) return undefined;
     const connected = this.db('space_participants as p').count('*').where('p.sessionId', this.db.ref('s.id')).where('p.isConnected', true);
-    const [owner, sessions] = await Promise.all([
+    const [owner, sessions, counted] = await Promise.all([
       this.db('users').where('id', space.ownerId).first<{ id: string; name: string; image: string | null } | undefined>('id', 'name', 'image'),
       this.db('space_sessions as s').where('s.spaceId', id)
         .select('s.id', 's.spaceId', 's.status', 's.createdBy', 's.createdAt', 's.updatedAt', connected.as('participantCount'))
-        .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }]),
+        .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }]).limit(20),
+      this.db('space_sessions').where('spaceId', id).count({ count: '*' }),
     ]);
     if (!owner) return undefined;
-    return { ...toSpaceRow(space), owner: { id: owner.id, name: owner.name, image: owner.image }, sessions: (sessions as SessionRecord[]).map(toSession) };
+    const sessionCount = Number((counted as Array<{ count: number | string }>)[0]?.count ?? 0);
+    return { ...toSpaceRow(space), owner: { id: owner.id, name: owner.name, image: owner.image }, sessions: (sessions as SessionRecord[]).map(toSession), sessionCount };
   }
 
   async create(userId: string, input: Record<string, any>) {

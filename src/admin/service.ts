@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import { conflict, notFound } from '../platform/errors.js';
+import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 
@@ -18,12 +19,18 @@ const toRequest = (r: RequestRow): T.VerificationRequest => ({ ...r, createdAt: 
 export class VerificationReviewService {
   constructor(private readonly db: Knex, private readonly clock: Clock) {}
 
-  async list(status?: T.VerificationRequest['status']): Promise<T.VerificationRequestList> {
-    const rows = this.db('verification_requests as r').join('communities as c', 'c.id', 'r.communityId')
-      .select('r.id', 'r.communityId', 'r.requesterId', 'r.businessName', 'r.businessRegistration', 'r.documentsUrl', 'r.status', 'r.reviewerNotes', 'c.name as communityName', 'r.createdAt', 'r.reviewedAt')
-      .orderBy([{ column: 'r.createdAt', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
-    if (status) rows.where('r.status', status);
-    return { requests: ((await rows) as RequestRow[]).map(toRequest) };
+  async list(query: PageQuery & { status?: T.VerificationRequest['status'] }): Promise<T.VerificationRequestList> {
+    const { page, limit, status } = query;
+    const matching = this.db('verification_requests as r');
+    if (status) matching.where('r.status', status);
+    const [rows, [counted]] = await Promise.all([
+      matching.clone().join('communities as c', 'c.id', 'r.communityId')
+        .select('r.id', 'r.communityId', 'r.requesterId', 'r.businessName', 'r.businessRegistration', 'r.documentsUrl', 'r.status', 'r.reviewerNotes', 'c.name as communityName', 'r.createdAt', 'r.reviewedAt')
+        .orderBy([{ column: 'r.createdAt', order: 'desc' }, { column: 'r.id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      matching.clone().count<{ count: number | string }[]>({ count: '*' }),
+    ]);
+    const total = Number(counted?.count ?? 0);
+    return { requests: (rows as RequestRow[]).map(toRequest), total, page, totalPages: Math.ceil(total / limit) };
   }
 
   async review(admin: Principal, id: string, input: T.VerificationRequestReview, trx?: Transaction): Promise<void> {

@@ -10,9 +10,9 @@ export const communitiesHandlers = (communities: CommunitiesService, chat: Commu
 
   createCommunity: async ({ body }, ctx) => ({ status: 201, body: await communities.create(ctx.principal, body) }),
 
-  listMyCommunities: async (_request, ctx) => ({ status: 200, body: await communities.mine(ctx.principal) }),
+  listMyCommunities: async ({ query }, ctx) => ({ status: 200, body: await communities.mine(ctx.principal, query) }),
 
-  listJoinedCommunities: async (_request, ctx) => ({ status: 200, body: await communities.joined(ctx.principal) }),
+  listJoinedCommunities: async ({ query }, ctx) => ({ status: 200, body: await communities.joined(ctx.principal, query) }),
 
   getCommunity: async ({ path }) => ({ status: 200, body: await communities.get(path.id) }),
 
@@ -36,11 +36,11 @@ export const communitiesHandlers = (communities: CommunitiesService, chat: Commu
     return { status: 200, body: SUCCESS };
   },
 
-  listCommunityMembers: async ({ path }) => ({ status: 200, body: await communities.members(path.id) }),
+  listCommunityMembers: async ({ path, query }) => ({ status: 200, body: await communities.members(path.id, query) }),
 
   updateCommunityMemberRole: async ({ path, body }, ctx) => ({ status: 200, body: await communities.setMemberRole(ctx.principal, path.id, path.user_id, body.role) }),
 
-  listCommunityAgents: async ({ path }) => ({ status: 200, body: await communities.agentList(path.id) }),
+  listCommunityAgents: async ({ path, query }) => ({ status: 200, body: await communities.agentList(path.id, query) }),
 
   addCommunityAgent: async ({ path, body }, ctx) => {
     await communities.addAgent(ctx.principal, path.id, body.listingId);

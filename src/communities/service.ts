@@ -8,6 +8,7 @@ import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import { afterPlatformShare, fromMinor, toMinor, type Minor } from '../platform/money.js';
+import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { containsPattern } from '../platform/search.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
@@ -232,10 +233,14 @@ export class CommunitiesService {
     });
   }
 
-  async members(id: string): Promise<T.CommunityMemberList> {
+  async members(id: string, { page, limit }: PageQuery): Promise<T.CommunityMemberList> {
     await this.find(this.db, id);
-    const rows = await this.withProfiles(this.db).where('m.communityId', id).orderBy([{ column: 'm.joinedAt', order: 'asc' }, { column: 'm.id', order: 'asc' }]);
-    return { members: rows.map(toMember) };
+    const [rows, total] = await Promise.all([
+      this.withProfiles(this.db).where('m.communityId', id).orderBy([{ column: 'm.joinedAt', order: 'asc' }, { column: 'm.id', order: 'asc' }])
+        .limit(limit).offset((page - 1) * limit),
+      CommunityMember.query(this.db).where('communityId', id).resultSize(),
+    ]);
+    return { members: rows.map(toMember), total, page, totalPages: Math.ceil(total / limit) };
   }
 
   /**
@@ -266,12 +271,15 @@ export class CommunitiesService {
       .castTo<Array<CommunityMember & { userName: string; userImage: string | null }>>();
   }
 
-  async agentList(id: string): Promise<T.CommunityAgentList> {
+  async agentList(id: string, { page, limit }: PageQuery): Promise<T.CommunityAgentList> {
     await this.find(this.db, id);
-    const rows = await CommunityAgent.query(this.db).alias('a').join('agent_listings as l', 'l.id', 'a.listingId').where('a.communityId', id)
-      .select('a.*', 'l.name as agentName', 'l.avatarUrl', 'l.description', 'l.model')
-      .orderBy([{ column: 'a.addedAt', order: 'asc' }, { column: 'a.id', order: 'asc' }]);
-    return { agents: (rows as Parameters<typeof toAgent>[0][]).map(toAgent) };
+    const [rows, total] = await Promise.all([
+      CommunityAgent.query(this.db).alias('a').join('agent_listings as l', 'l.id', 'a.listingId').where('a.communityId', id)
+        .select('a.*', 'l.name as agentName', 'l.avatarUrl', 'l.description', 'l.model')
+        .orderBy([{ column: 'a.addedAt', order: 'asc' }, { column: 'a.id', order: 'asc' }]).limit(limit).offset((page - 1) * limit),
+      CommunityAgent.query(this.db).where('communityId', id).resultSize(),
+    ]);
+    return { agents: (rows as Parameters<typeof toAgent>[0][]).map(toAgent), total, page, totalPages: Math.ceil(total / limit) };
   }
 
   async addAgent(principal: Principal, id: string, listingId: string, trx?: Transaction): Promise<void> {
@@ -295,15 +303,22 @@ export class CommunitiesService {
     });
   }
 
-  async mine(principal: Principal): Promise<T.CommunityList> {
-    const rows = await Community.query(this.db).where('creatorId', principal.user.id).orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    return { communities: rows.map(toCommunity) };
+  async mine(principal: Principal, { page, limit }: PageQuery): Promise<T.CommunityList> {
+    const created = Community.query(this.db).where('creatorId', principal.user.id);
+    const [rows, total] = await Promise.all([
+      created.clone().orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      created.clone().resultSize(),
+    ]);
+    return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
-  async joined(principal: Principal): Promise<T.CommunityList> {
-    const rows = await Community.query(this.db).alias('c').join('community_members as m', 'm.communityId', 'c.id').where('m.userId', principal.user.id)
-      .select('c.*').orderBy([{ column: 'm.joinedAt', order: 'desc' }, { column: 'c.id', order: 'desc' }]);
-    return { communities: rows.map(toCommunity) };
+  async joined(principal: Principal, { page, limit }: PageQuery): Promise<T.CommunityList> {
+    const [rows, total] = await Promise.all([
+      Community.query(this.db).alias('c').join('community_members as m', 'm.communityId', 'c.id').where('m.userId', principal.user.id)
+        .select('c.*').orderBy([{ column: 'm.joinedAt', order: 'desc' }, { column: 'c.id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      CommunityMember.query(this.db).where('userId', principal.user.id).resultSize(),
+    ]);
+    return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
   /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md: models for 51 rows cost ~1 ms here). */

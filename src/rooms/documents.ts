@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
+import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { documentNotFound, invalidField, notDocumentCreator } from './errors.js';
@@ -12,15 +13,24 @@ import { toDocument, toVersion } from './wire.js';
 
 const KIND_NAMES: Record<DocumentKind, string> = { rules: 'a `rules` document', agent_role: 'an `agent_role` document' };
 
+/** The versions a document's detail embeds: its newest, the first page of listDocumentVersions at its default. */
+const DETAIL_VERSIONS = 10;
+
+/** A page of versions, newest first: those numbered below `beforeVersion` (all when it is absent). */
+export interface VersionPage {
+  beforeVersion?: number | null;
+  limit: number;
+}
+
 export class DocumentsService {
   constructor(private readonly db: Knex, private readonly clock: Clock) {}
 
-  /** Every document of a kind at its latest version, by name (case-insensitive), then id. */
-  async list(kind: DocumentKind): Promise<T.RoomDocumentSummaryList> {
+  /** A page of the documents of a kind at their latest version, by name (case-insensitive), then id. */
+  async list(kind: DocumentKind, { limit, offset }: OffsetQuery): Promise<T.RoomDocumentSummaryList> {
     const rows = await RoomDocument.query(this.db).alias('d')
       .join('room_document_versions as v', (j) => j.on('v.documentId', 'd.id').andOn('v.version', 'd.latestVersion'))
       .where('d.kind', kind).select('d.id', 'd.displayName', 'd.latestVersion', 'v.id as versionId')
-      .orderByRaw('lower(d.display_name), d.id');
+      .orderByRaw('lower(d.display_name), d.id').limit(limit).offset(offset);
     return {
       items: (rows as Array<RoomDocument & { versionId: string }>).map((d) => ({
         displayName: d.displayName, documentId: d.id, documentVersionId: d.versionId, version: d.latestVersion,
@@ -43,8 +53,21 @@ export class DocumentsService {
   async get(id: string): Promise<T.RoomDocumentDetail> {
     const document = await RoomDocument.query(this.db).findById(id);
     if (!document) throw documentNotFound();
-    const versions = await RoomDocumentVersion.query(this.db).where('documentId', id).orderBy('version', 'desc');
+    const versions = await this.versionsOf(id, { limit: DETAIL_VERSIONS });
     return { ...toDocument(document, versions[0]!), versions: versions.map(toVersion) };
+  }
+
+  async versions(id: string, page: VersionPage): Promise<T.RoomDocumentVersionList> {
+    const document = await RoomDocument.query(this.db).findById(id);
+    if (!document) throw documentNotFound();
+    return { items: (await this.versionsOf(id, page)).map(toVersion) };
+  }
+
+  /** Newest first, served by unique (document_id, version). */
+  private async versionsOf(id: string, { beforeVersion, limit }: VersionPage): Promise<RoomDocumentVersion[]> {
+    const versions = RoomDocumentVersion.query(this.db).where('documentId', id).orderBy('version', 'desc').limit(limit);
+    if (beforeVersion != null) versions.where('version', '<', beforeVersion);
+    return versions;
   }
 
   /** The next version: the document row is locked, so concurrent additions number 2, 3, ... without a gap. */

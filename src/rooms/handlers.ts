@@ -23,14 +23,14 @@ export const roomsHandlers = (area: RoomsArea) => ({
   archiveRoom: async ({ path }, ctx) => ({ status: 200, body: await area.rooms.archive(ctx.principal, path.room_id) }),
   updateRoomRules: async ({ path, body }, ctx) => ({ status: 200, body: await area.rooms.updateRules(ctx.principal, path.room_id, body.rulesDocumentId) }),
 
-  listRoomParticipants: async ({ path }, ctx) => ({ status: 200, body: await area.participants.list(ctx.principal, path.room_id) }),
+  listRoomParticipants: async ({ path, query }, ctx) => ({ status: 200, body: await area.participants.list(ctx.principal, path.room_id, query) }),
   leaveRoom: async ({ path }, ctx) => ({ status: 200, body: await area.participants.leave(ctx.principal, path.room_id) }),
   removeRoomParticipant: async ({ path }, ctx) => ({ status: 200, body: await area.participants.remove(ctx.principal, path.room_id, path.participant_id) }),
   updateRoomAgentRole: async ({ path, body }, ctx) => ({
     status: 200, body: await area.participants.updateAgentRole(ctx.principal, path.room_id, path.participant_id, body.roleDocumentId),
   }),
 
-  listRoomInvitations: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.list(ctx.principal, path.room_id) }),
+  listRoomInvitations: async ({ path, query }, ctx) => ({ status: 200, body: await area.invitations.list(ctx.principal, path.room_id, query) }),
   createRoomInvitation: async ({ path, body }, ctx) => ({ status: 201, body: await area.invitations.create(ctx.principal, path.room_id, body) }),
   acceptRoomInvitation: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.accept(ctx.principal, path.room_id, path.invitation_id) }),
   revokeRoomInvitation: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.revoke(ctx.principal, path.room_id, path.invitation_id) }),
@@ -45,11 +45,12 @@ export const roomsHandlers = (area: RoomsArea) => ({
   listRoomEvents: async ({ path, query }, ctx) => ({ status: 200, body: await area.timeline.events(ctx.principal, path.room_id, seqPage(query)) }),
   listRoomTimeline: async ({ path, query }, ctx) => ({ status: 200, body: await area.timeline.timeline(ctx.principal, path.room_id, seqPage(query)) }),
 
-  listAgentRoles: async () => ({ status: 200, body: await area.documents.list('agent_role') }),
+  listAgentRoles: async ({ query }) => ({ status: 200, body: await area.documents.list('agent_role', query) }),
   createAgentRoleDocument: async ({ body }, ctx) => ({ status: 201, body: await area.documents.create(ctx.principal, 'agent_role', body) }),
-  listRulesDocuments: async () => ({ status: 200, body: await area.documents.list('rules') }),
+  listRulesDocuments: async ({ query }) => ({ status: 200, body: await area.documents.list('rules', query) }),
   createRulesDocument: async ({ body }, ctx) => ({ status: 201, body: await area.documents.create(ctx.principal, 'rules', body) }),
   getDocument: async ({ path }) => ({ status: 200, body: await area.documents.get(path.document_id) }),
+  listDocumentVersions: async ({ path, query }) => ({ status: 200, body: await area.documents.versions(path.document_id, query) }),
   createDocumentVersion: async ({ path, body }, ctx) => ({ status: 201, body: await area.documents.addVersion(ctx.principal, path.document_id, body) }),
 
   getRoomRun: async ({ path }, ctx) => ({ status: 200, body: await area.runs.get(ctx.principal, path.room_id, path.run_id) }),

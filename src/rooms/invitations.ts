@@ -10,6 +10,7 @@ import { AgentListing } from '../agents/models.js';
 import { normalizeEmail } from '../auth/service.js';
 import { User } from '../auth/models.js';
 import type { Clock } from '../platform/clock.js';
+import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
@@ -39,15 +40,15 @@ export class InvitationsService {
     private readonly revocations: Revocations,
   ) {}
 
-  /** Every invitation of the room, newest first, with the invitee's current name and avatar. */
-  async list(principal: Principal, roomId: string): Promise<T.RoomInvitationList> {
+  /** A page of the room's invitations, newest first, with the invitee's current name and avatar. */
+  async list(principal: Principal, roomId: string, { limit, offset }: OffsetQuery): Promise<T.RoomInvitationList> {
     await this.access.current(this.db, principal, roomId);
     const rows = await RoomInvitation.query(this.db).alias('i')
       .leftJoin('users as u', (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
       .leftJoin('agent_listings as l', (j) => j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'))
       .where('i.roomId', roomId)
       .select('i.*', this.db.raw('coalesce(u.name, l.name) as invitee_display_name'), this.db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'))
-      .orderBy([{ column: 'i.createdAt', order: 'desc' }, { column: 'i.id', order: 'desc' }]);
+      .orderBy([{ column: 'i.createdAt', order: 'desc' }, { column: 'i.id', order: 'desc' }]).limit(limit).offset(offset);
     const now = this.clock.now();
     return { items: (rows as Array<RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null }>).map((i) => toInvitationListItem(i, now)) };
   }

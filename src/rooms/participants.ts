@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
+import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { isCurrent, requireActive, type RoomAccess } from './access.js';
@@ -36,10 +37,11 @@ export class ParticipantsService {
     private readonly revocations: Revocations,
   ) {}
 
-  /** Everyone who ever joined, in the order they first joined. */
-  async list(principal: Principal, roomId: string): Promise<T.RoomParticipantList> {
+  /** A page of everyone who ever joined, in the order they first joined. */
+  async list(principal: Principal, roomId: string, { limit, offset }: OffsetQuery): Promise<T.RoomParticipantList> {
     await this.access.current(this.db, principal, roomId);
-    const rows = await RoomParticipant.query(this.db).where('roomId', roomId).orderBy([{ column: 'createdAt' }, { column: 'id' }]);
+    const rows = await RoomParticipant.query(this.db).where('roomId', roomId).orderBy([{ column: 'createdAt' }, { column: 'id' }])
+      .limit(limit).offset(offset);
     return { items: rows.map(toParticipant) };
   }
 

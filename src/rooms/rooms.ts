@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
+import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { acceptableBy, actorOf, requireActive, type RoomAccess } from './access.js';
@@ -12,11 +13,36 @@ import { Room, RoomInvitation, RoomParticipant } from './models.js';
 import type { RunsQueue } from './runs.js';
 import { toRoom } from './wire.js';
 
-export interface RoomListQuery {
+export interface RoomListQuery extends OffsetQuery {
   state?: 'active' | 'archived' | null;
   include_archived: boolean;
-  limit: number;
-  offset: number;
+}
+
+/** The current participants a Room embeds: the first ones in join order; listRoomParticipants has them all. */
+export const EMBEDDED_PARTICIPANTS = 50;
+
+/** What a Room shows of its current participants: the first EMBEDDED_PARTICIPANTS, and how many there are. */
+interface CurrentParticipants {
+  shown: RoomParticipant[];
+  count: number;
+}
+
+/** Each room's current participants as a Room embeds them, in one statement however many rooms. */
+async function currentParticipants(db: Db, roomIds: string[]): Promise<Map<string, CurrentParticipants>> {
+  const ranked = db('room_participants').whereIn('roomId', roomIds).whereNull('leftAt').select(
+    'room_participants.*',
+    db.raw('row_number() over (partition by room_id order by joined_at, id) as position'),
+    db.raw('count(*) over (partition by room_id) as current_count'),
+  );
+  const rows = await db.from(ranked.as('p')).where('position', '<=', EMBEDDED_PARTICIPANTS).orderBy(['roomId', 'position']) as
+    Array<RoomParticipant & { currentCount: number | string }>;
+  const byRoom = new Map<string, CurrentParticipants>(roomIds.map((id) => [id, { shown: [], count: 0 }]));
+  for (const row of rows) {
+    const room = byRoom.get(row.roomId)!;
+    room.shown.push(row);
+    room.count = Number(row.currentCount);
+  }
+  return byRoom;
 }
 
 export class RoomsService {
@@ -44,16 +70,18 @@ export class RoomsService {
       .limit(query.limit).offset(query.offset);
     if (page.length === 0) return { items: [] };
     const ids = page.map((r) => r.id);
-    const [participants, invitations] = await Promise.all([
-      RoomParticipant.query(this.db).whereIn('roomId', ids).whereNull('leftAt').orderBy([{ column: 'joinedAt' }, { column: 'id' }]),
+    const [participants, mine, invitations] = await Promise.all([
+      currentParticipants(this.db, ids),
+      // Not read from the embedded participants: the caller may be past the first EMBEDDED_PARTICIPANTS.
+      RoomParticipant.query(this.db).whereIn('roomId', ids).where({ participantKind: 'human', membershipId: userId }).whereNull('leftAt').select('roomId'),
       RoomInvitation.query(this.db).whereIn('roomId', ids).modify(acceptableBy(userId, now)).orderBy('createdAt', 'desc'),
     ]);
+    const mineIn = new Set(mine.map((p) => p.roomId));
     return {
       items: page.map((room) => {
-        const own = participants.filter((p) => p.roomId === room.id);
-        const mine = own.find((p) => p.participantKind === 'human' && p.membershipId === userId);
+        const { shown, count } = participants.get(room.id)!;
         const pending = invitations.find((i) => i.roomId === room.id);
-        return toRoom(room, own, { userId, isParticipant: !!mine, pendingInvitationId: pending?.id ?? null });
+        return toRoom(room, shown, count, { userId, isParticipant: mineIn.has(room.id), pendingInvitationId: pending?.id ?? null });
       }),
     };
   }
@@ -143,7 +171,7 @@ export class RoomsService {
   /** The room as the caller sees it (404 when they cannot). */
   async view(db: Db, principal: Principal, roomId: string): Promise<T.Room> {
     const access = await this.access.load(db, principal, roomId);
-    const participants = await RoomParticipant.query(db).where('roomId', roomId).whereNull('leftAt').orderBy([{ column: 'joinedAt' }, { column: 'id' }]);
-    return toRoom(access.room, participants, actorOf(access));
+    const { shown, count } = (await currentParticipants(db, [roomId])).get(roomId)!;
+    return toRoom(access.room, shown, count, actorOf(access));
   }
 }

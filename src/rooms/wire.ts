@@ -27,7 +27,8 @@ export interface RoomActor {
   pendingInvitationId: string | null;
 }
 
-export const toRoom = (r: Room, participants: RoomParticipant[], actor: RoomActor): T.Room => ({
+/** `participants`: the current ones the room embeds (the first of them); `participantCount`: how many there are. */
+export const toRoom = (r: Room, participants: RoomParticipant[], participantCount: number, actor: RoomActor): T.Room => ({
   accessPolicy: r.accessPolicy,
   actorIsOwner: r.ownerId === actor.userId,
   actorIsParticipant: actor.isParticipant,
@@ -45,6 +46,7 @@ export const toRoom = (r: Room, participants: RoomParticipant[], actor: RoomActo
   description: r.description,
   id: r.id,
   name: r.name,
+  participantCount,
   participants: participants.filter((p) => p.leftAt === null).map(toParticipant),
   rulesDocumentId: r.rulesDocumentId,
   state: r.state,

@@ -13,7 +13,7 @@ export const spacesHandlers = (spaces: SpacesService) => ({
     return { status: 204 };
   },
 
-  listSpaceSessions: async ({ path }, ctx) => ({ status: 200, body: await spaces.listSessions(ctx.principal, path.id) }),
+  listSpaceSessions: async ({ path, query }, ctx) => ({ status: 200, body: await spaces.listSessions(ctx.principal, path.id, query) }),
 
   createSpaceSession: async ({ path }, ctx) => ({ status: 201, body: await spaces.createSession(ctx.principal, path.id) }),
 

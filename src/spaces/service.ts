@@ -4,18 +4,20 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentListingsService } from '../agents/service.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import type { PageQuery } from '../platform/pages.js';
 import { containsPattern } from '../platform/search.js';
 import { isVisibleTo } from '../platform/visibility.js';
 import { controlNeedsAgent, notAgentOwner, notParticipant, notSpaceOwner, sessionEnded, spaceNotFound } from './errors.js';
 import { SPACE_COLUMNS, Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './models.js';
 import { toParticipant, toSession, toSpaceRow } from './wire.js';
 
-export interface SpaceListQuery {
+export interface SpaceListQuery extends PageQuery {
   search?: string;
   category?: string;
-  page: number;
-  limit: number;
 }
+
+/** The sessions a space's detail embeds: its newest, the first page of listSpaceSessions at its default. */
+const DETAIL_SESSIONS = 20;
 
 export class SpacesService {
   constructor(private readonly db: Knex, private readonly agents: AgentListingsService) {}
@@ -60,12 +62,13 @@ export class SpacesService {
   /** Hot path: plain knex. */
   async get(principal: Principal, id: string): Promise<T.SpaceDetail> {
     const space = await this.visible(this.db, principal, id);
-    const [owner, sessions] = await Promise.all([
+    const [owner, sessions, sessionCount] = await Promise.all([
       this.db('users').where('id', space.ownerId).first<T.UserSummary | undefined>('id', 'name', 'image'),
-      this.sessionsOf(this.db, id),
+      this.sessionsOf(this.db, id, { page: 1, limit: DETAIL_SESSIONS }),
+      this.sessionCount(this.db, id),
     ]);
     if (!owner) throw spaceNotFound();
-    return { ...toSpaceRow(space), owner: { id: owner.id, name: owner.name, image: owner.image }, sessions };
+    return { ...toSpaceRow(space), owner: { id: owner.id, name: owner.name, image: owner.image }, sessions, sessionCount };
   }
 
   async delete(principal: Principal, id: string, trx?: Transaction): Promise<void> {
@@ -77,9 +80,10 @@ export class SpacesService {
     });
   }
 
-  async listSessions(principal: Principal, spaceId: string): Promise<T.SpaceSessionList> {
+  async listSessions(principal: Principal, spaceId: string, query: PageQuery): Promise<T.SpaceSessionList> {
     await this.visible(this.db, principal, spaceId);
-    return this.sessionsOf(this.db, spaceId);
+    const [sessions, total] = await Promise.all([this.sessionsOf(this.db, spaceId, query), this.sessionCount(this.db, spaceId)]);
+    return { sessions, total, page: query.page, totalPages: Math.ceil(total / query.limit) };
   }
 
   async createSession(principal: Principal, spaceId: string, trx?: Transaction): Promise<T.SpaceSession> {
@@ -161,11 +165,18 @@ export class SpacesService {
     return SpaceParticipant.query(db).where({ sessionId, isConnected: true }).resultSize();
   }
 
-  private async sessionsOf(db: Db, spaceId: string): Promise<T.SpaceSession[]> {
+  /** One page of a space's sessions, newest first (space_sessions_space_idx serves the order). */
+  private async sessionsOf(db: Db, spaceId: string, { page, limit }: PageQuery): Promise<T.SpaceSession[]> {
     const connected = db('space_participants as p').count('*').where('p.sessionId', db.ref('s.id')).where('p.isConnected', true);
     const sessions = await db('space_sessions as s').where('s.spaceId', spaceId)
       .select('s.id', 's.spaceId', 's.status', 's.createdBy', 's.createdAt', 's.updatedAt', connected.as('participantCount'))
-      .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }]);
+      .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }])
+      .limit(limit).offset((page - 1) * limit);
     return (sessions as SpaceSession[]).map(toSession);
+  }
+
+  private async sessionCount(db: Db, spaceId: string): Promise<number> {
+    const [row] = await db('space_sessions').where('spaceId', spaceId).count<{ count: number | string }[]>({ count: '*' });
+    return Number(row?.count ?? 0);
   }
 }

@@ -5,9 +5,11 @@ import {
   createCommunity, getCommunity, listVerificationRequests, requestVerification, reviewVerificationRequest, updateCommunity,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
+import { fieldsOf } from '../../helpers/problems.js';
 import { newAdmin, newUser, type TestUser } from '../../helpers/users.js';
 
-useTestServer();
+const server = useTestServer();
+const knex = () => server.platform.database.knex;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 let adminUser: Promise<TestUser> | undefined;
 const admin = () => (adminUser ??= newAdmin());
@@ -95,5 +97,48 @@ describe('reviewVerificationRequest', () => {
     expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved' }, ...(await admin()).as })).response?.status).toBe(404);
     expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'maybe' } as never, ...(await admin()).as })).response?.status).toBe(400);
     expect((await reviewVerificationRequest({ path: { id: UNKNOWN }, body: { status: 'approved', reviewerNotes: 'x'.repeat(1_100_000) }, ...(await admin()).as })).response?.status).toBe(413);
+  });
+});
+
+describe('listVerificationRequests pages', () => {
+  /** Rejected requests of one new official community by SQL, created at the given instants; their ids in order. */
+  async function bulk(times: string[]): Promise<string[]> {
+    const creator = await newUser('Creator');
+    const communityId = await officialOf(creator);
+    const rows = await knex()('verification_requests')
+      .insert(times.map((createdAt) => ({ communityId, requesterId: creator.user.id, status: 'rejected', createdAt, reviewedAt: createdAt }))).returning('id');
+    return (rows as Array<{ id: string }>).map((r) => r.id);
+  }
+  const count = async (status?: string) => Number((await knex()('verification_requests').modify((q) => { if (status) q.where('status', status); }).count({ n: '*' }))[0]!.n);
+
+  it('reads a page and the next, newest first, requests created at the same instant by id, with exact totals', async () => {
+    const newest = await bulk(['2100-01-01T00:00:03Z', '2100-01-01T00:00:02Z', '2100-01-01T00:00:01Z']);
+    const tied = await bulk(Array.from({ length: 7 }, () => '2100-01-01T00:00:00Z'));
+    const as = (await admin()).as;
+    const read: string[] = [];
+    for (let page = 1; page <= 4; page++) {
+      const { data } = await listVerificationRequests({ query: { page, limit: 3 }, ...as });
+      const total = await count();
+      expect(data).toMatchObject({ total, page, totalPages: Math.ceil(total / 3) });
+      read.push(...data!.requests.map((r) => r.id));
+    }
+    expect(read.slice(0, 10)).toEqual([...newest, ...[...tied].sort().reverse()]);
+    const rejected = (await listVerificationRequests({ query: { status: 'rejected', limit: 2 }, ...as })).data!;
+    expect(rejected).toMatchObject({ total: await count('rejected'), page: 1 });
+    expect(rejected.requests.map((r) => r.id)).toEqual(newest.slice(0, 2));
+    const past = (await listVerificationRequests({ query: { status: 'rejected', page: 1000 }, ...as })).data!;
+    expect(past).toMatchObject({ requests: [], page: 1000, total: await count('rejected') });
+  });
+
+  it('serves 50 at most: a larger limit, a limit of 0 and page 0 are 400 naming them', async () => {
+    await bulk(Array.from({ length: 51 }, (_, n) => new Date(Date.UTC(2099, 0, 1, 0, 0, n)).toISOString()));
+    const as = (await admin()).as;
+    expect((await listVerificationRequests({ query: { limit: 50 }, ...as })).data!.requests).toHaveLength(50);
+    expect((await listVerificationRequests(as)).data!.requests).toHaveLength(20); // the default page
+    for (const [query, field] of [[{ limit: 51 }, 'query:limit'], [{ limit: 0 }, 'query:limit'], [{ page: 0 }, 'query:page']] as const) {
+      const { response, error } = await listVerificationRequests({ query, ...as });
+      expect(response?.status).toBe(400);
+      expect(fieldsOf(error)).toEqual([field]);
+    }
   });
 });

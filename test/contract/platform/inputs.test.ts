@@ -116,6 +116,40 @@ describe('the Rooms API', () => {
   });
 });
 
+describe('how many invalid inputs are reported', () => {
+  const unknown = (n: number) => Array.from({ length: n }, (_, i) => `unknown${i}=1`).join('&');
+
+  it('lists at most 100 errors, the first found, and says how many there were', async () => {
+    const res = await raw(`/api/spaces?${unknown(150)}`);
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.errors).toHaveLength(100);
+    expect(body.errors[0]).toMatchObject({ in: 'query', field: 'unknown0' });
+    expect(body.detail).toBe('The request is invalid: see errors. Only the first 100 of 150 invalid inputs are listed.');
+    const few = await (await raw(`/api/spaces?${unknown(3)}`)).json();
+    expect(few.errors).toHaveLength(3);
+    expect(few.detail).toBe('The request is invalid: see errors.');
+  });
+
+  it('answers the Rooms API with at most 100 detail entries, each loc at most 65 long, a parameter named whole', async () => {
+    const alice = await newUser('Alice');
+    const auth = { Authorization: `Bearer ${alice.token}` };
+    const many = await raw(`/api/v1/rooms?${unknown(150)}`, { headers: auth });
+    expect(many.status).toBe(422);
+    expect((await many.json()).detail).toHaveLength(100);
+
+    const dotted = await raw('/api/v1/rooms?a.b.c=1', { headers: auth });
+    expect(await dotted.json()).toEqual({ detail: [expect.objectContaining({ loc: ['query', 'a.b.c'], type: 'extra_forbidden' })] });
+    // A body field's dotted path becomes its steps: a name of 200 dots is cut to the longest location, 65.
+    const name = Array.from({ length: 201 }, (_, i) => `k${i}`).join('.');
+    const long = await raw('/api/v1/rooms', json(alice.token, JSON.stringify({ name: 'R', [name]: 1 })));
+    expect(long.status).toBe(422);
+    const [entry] = (await long.json()).detail;
+    expect(entry.loc).toHaveLength(65);
+    expect(entry.loc.slice(0, 3)).toEqual(['body', 'k0', 'k1']);
+  });
+});
+
 describe('JSON nesting', () => {
   /** `prefix` + (levels) nested arrays + `suffix`; returns the text and where the 65th level of the body opens. */
   const nested = (prefix: string, levels: number, suffix: string, outer: number) => ({

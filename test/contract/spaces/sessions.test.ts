@@ -1,7 +1,7 @@
 // AiArinova Spaces: a space's sessions: create, list, join (as a person or an owned agent), leave.
 import { describe, expect, it } from 'vitest';
 import {
-  createAgentListing, createSpace, createSpaceSession, joinSpaceSession, leaveSpaceSession, listSpaceSessions, type SpaceRow,
+  createAgentListing, createSpace, createSpaceSession, getSpace, joinSpaceSession, leaveSpaceSession, listSpaceSessions, type SpaceRow,
 } from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { fieldsOf } from '../../helpers/problems.js';
@@ -27,7 +27,7 @@ describe('sessions', () => {
     expect(data).toMatchObject({ playgroundId: s.id, status: 'waiting', participantCount: 1, createdBy: alice.user.id });
     const list = await listSpaceSessions({ path: { id: s.id }, ...alice.as });
     expect(list.response?.status).toBe(200);
-    expect(list.data).toEqual([data]);
+    expect(list.data).toEqual({ sessions: [data], total: 1, page: 1, totalPages: 1 });
   });
 
   it('refuses unknown or hidden spaces (404), anonymous callers (401) and bad ids (400)', async () => {
@@ -52,7 +52,7 @@ describe('sessions', () => {
     const joined = await joinSpaceSession({ path, body: { role: 'spectator' }, ...bob.as });
     expect(joined.response?.status).toBe(201);
     expect(joined.data).toMatchObject({ sessionId: session.id, userId: bob.user.id, agentId: null, role: 'spectator', controlMode: 'human', isConnected: true });
-    const status = async () => (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data![0]!;
+    const status = async () => (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!.sessions[0]!;
     expect(await status()).toMatchObject({ status: 'active', participantCount: 2 });
 
     expect((await leaveSpaceSession({ path, ...bob.as })).response?.status).toBe(204);
@@ -105,7 +105,7 @@ describe('sessions', () => {
     expect(fieldsOf(noAgent.error)).toEqual(['body:controlMode']);
 
     expect((await leaveSpaceSession({ path, body: { agentId: bobsAgent }, ...bob.as })).response?.status).toBe(204);
-    const sessions = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!;
+    const { sessions } = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!;
     expect(sessions[0]!.participantCount).toBe(2);
   });
 
@@ -142,7 +142,7 @@ describe('sessions', () => {
     const session = (await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!;
     expect(session.updatedAt).toBe(session.createdAt);
     const path = { id: s.id, session_id: session.id };
-    const current = async () => (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data![0]!;
+    const current = async () => (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!.sessions[0]!;
     let last = session.updatedAt;
     const expectMoved = async (status: string) => {
       const now = await current();
@@ -176,11 +176,74 @@ describe('sessions', () => {
     const statuses = joins.map((j) => j.response?.status).sort();
     expect(statuses.filter((st) => st === 201)).toHaveLength(12);
     expect(statuses.filter((st) => st === 200)).toHaveLength(12);
-    const [listed] = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!;
+    const [listed] = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!.sessions;
     expect(listed).toMatchObject({ participantCount: 13, status: 'active' });
 
     await Promise.all([alice, ...users].map((u) => leaveSpaceSession({ path, ...u.as })));
-    const [after] = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!;
+    const [after] = (await listSpaceSessions({ path: { id: s.id }, ...alice.as })).data!.sessions;
     expect(after).toMatchObject({ participantCount: 0, status: 'ended' });
+  });
+});
+
+describe('listSpaceSessions pages', () => {
+  const knex = () => server.platform.database.knex;
+  /** `n` sessions of the space by SQL, all created at `at` (or a second apart, newest last, without it). */
+  async function bulk(spaceId: string, createdBy: string, n: number, at?: string): Promise<string[]> {
+    const rows = await knex().raw(
+      `insert into space_sessions (space_id, created_by, status, created_at, updated_at)
+       select ?, ?, 'ended', t, t from (select coalesce(?::timestamptz, '2025-03-14T10:00:00Z'::timestamptz + i * interval '1 second') as t
+       from generate_series(1, ?) as i) g returning id`, [spaceId, createdBy, at ?? null, n]);
+    return (rows.rows as Array<{ id: string }>).map((r) => r.id);
+  }
+  const ids = (sessions: Array<{ id: string }>) => sessions.map((x) => x.id);
+
+  it('reads a page, the next and past the last, newest first, with exact totals', async () => {
+    const alice = await newUser('Alice');
+    const s = await space(alice);
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await createSpaceSession({ path: { id: s.id }, ...alice.as })).data!.id);
+    const page = async (page: number) => (await listSpaceSessions({ path: { id: s.id }, query: { page, limit: 2 }, ...alice.as })).data!;
+    const first = await page(1);
+    expect(first).toMatchObject({ total: 5, page: 1, totalPages: 3 });
+    expect(ids(first.sessions)).toEqual([made[4], made[3]]);
+    expect(ids((await page(2)).sessions)).toEqual([made[2], made[1]]);
+    expect(ids((await page(3)).sessions)).toEqual([made[0]]);
+    expect(await page(4)).toEqual({ sessions: [], total: 5, page: 4, totalPages: 3 });
+    const empty = await space(alice);
+    expect((await listSpaceSessions({ path: { id: empty.id }, ...alice.as })).data).toEqual({ sessions: [], total: 0, page: 1, totalPages: 0 });
+  });
+
+  it('breaks ties on createdAt by id, descending: pages neither repeat nor skip a session', async () => {
+    const alice = await newUser('Alice');
+    const s = await space(alice);
+    const tied = await bulk(s.id, alice.user.id, 7, '2025-03-14T10:00:00Z');
+    const read: string[] = [];
+    for (let page = 1; page <= 3; page++) read.push(...ids((await listSpaceSessions({ path: { id: s.id }, query: { page, limit: 3 }, ...alice.as })).data!.sessions));
+    expect(read).toEqual([...tied].sort().reverse());
+  });
+
+  it('refuses a limit above 50, a limit of 0 and a page of 0 (400 naming them); 50 is a page', async () => {
+    const alice = await newUser('Alice');
+    const s = await space(alice);
+    await bulk(s.id, alice.user.id, 51);
+    for (const [query, field] of [[{ limit: 51 }, 'query:limit'], [{ limit: 0 }, 'query:limit'], [{ page: 0 }, 'query:page']] as const) {
+      const { response, error } = await listSpaceSessions({ path: { id: s.id }, query, ...alice.as });
+      expect(response?.status).toBe(400);
+      expect(fieldsOf(error)).toEqual([field]);
+    }
+    const max = (await listSpaceSessions({ path: { id: s.id }, query: { limit: 50 }, ...alice.as })).data!;
+    expect(max).toMatchObject({ total: 51, totalPages: 2 });
+    expect(max.sessions).toHaveLength(50);
+  });
+
+  it('getSpace embeds the 20 newest sessions and counts them all', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const s = await space(alice);
+    const made = await bulk(s.id, alice.user.id, 23);
+    const { data } = await getSpace({ path: { id: s.id }, ...bob.as });
+    expect(data!.sessionCount).toBe(23);
+    expect(ids(data!.sessions)).toEqual(made.slice(3).reverse());
+    expect(ids((await listSpaceSessions({ path: { id: s.id }, query: { page: 2 }, ...bob.as })).data!.sessions)).toEqual(made.slice(0, 3).reverse());
   });
 });

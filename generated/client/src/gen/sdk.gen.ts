@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, RevokeRoomInvitationData, RevokeRoomInvitationErrors, RevokeRoomInvitationResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListDocumentVersionsData, ListDocumentVersionsErrors, ListDocumentVersionsResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, RevokeRoomInvitationData, RevokeRoomInvitationErrors, RevokeRoomInvitationResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -360,8 +360,10 @@ export const deleteSpace = <ThrowOnError extends boolean = false>(options: Optio
 /**
  * Get a space with its owner and sessions
  *
- * Returns a space with its owner's public profile and all of its sessions (ended ones included), newest
- * first.
+ * Returns a space with its owner's public profile and its **20 newest sessions** (ended ones included),
+ * newest first: the first page of `listSpaceSessions`. `sessionCount` says how many sessions the space has
+ * in all; read the others with `listSpaceSessions` (`page=2`, ...). (Before 2.0.0 every session was
+ * returned here; a space's sessions grow without bound.)
  *
  * A private space is returned only to its owner; for anyone else it is a 404 `NOT_FOUND`, exactly as for
  * an unknown id, so its existence is not revealed.
@@ -391,9 +393,16 @@ export const getSpace = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * List a space's sessions
  *
- * Returns every session of the space as a bare JSON array (no pagination), ended sessions included, newest
- * first (`createdAt` descending, then `id` descending). `participantCount` counts the participants
- * connected now.
+ * Returns one page of the space's sessions, ended sessions included, newest first (`createdAt`
+ * descending, then `id` descending). `participantCount` counts the participants connected now.
+ *
+ * - `page` starts at 1 (default 1); `limit` is 1 to 50 (default 20). A `limit` above 50 is a 400
+ * `VALIDATION_FAILED`, not silently clamped. A page past the last one returns an empty `sessions` array
+ * with the real `total`.
+ * - `totalPages` is `ceil(total / limit)`, `0` when the space has no session.
+ *
+ * Changed in 2.0.0: the answer was a bare array of every session; it is now this page object, since a
+ * space's sessions grow without bound.
  *
  * An unknown space, or another user's private space, is a 404 `NOT_FOUND`.
  *
@@ -610,8 +619,16 @@ export const createCommunity = <ThrowOnError extends boolean = false>(options: O
 /**
  * List communities you created
  *
- * Lists every community the caller created, archived ones included (check `status`), newest first
- * (`createdAt` descending). Lounges the caller created are included (type `lounge`). Not paginated.
+ * Lists the communities the caller created, one page at a time, archived ones included (check `status`),
+ * newest first (`createdAt` descending, then `id` descending). Lounges the caller created are included
+ * (type `lounge`).
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `communities` with the real
+ * `total` and `totalPages` (`0` when the caller created none).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * **Who may call:** any signed-in user; each user sees only their own communities.
  *
@@ -640,8 +657,15 @@ export const listMyCommunities = <ThrowOnError extends boolean = false>(options?
  *
  * Lists every community the caller is a member of, whatever their role (so communities they created are
  * included, and official communities where they are a CS agent) and whatever their subscription status.
- * Archived communities stay listed until the caller leaves them (check `status`). Ordered by when the
- * caller joined, most recent first. Not paginated.
+ * Archived communities stay listed until the caller leaves them (check `status`). One page at a time,
+ * ordered by when the caller joined, most recent first (then by community `id`, descending).
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `communities` with the real
+ * `total` and `totalPages` (`0` when the caller is a member of none).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * Starting a customer-service chat (`startOfficialChat`) does not make the caller a member.
  *
@@ -867,9 +891,16 @@ export const leaveCommunity = <ThrowOnError extends boolean = false>(options: Op
 /**
  * List a community's members
  *
- * Lists every member with their role, subscription status and public profile, in the order they joined
- * (`joinedAt` ascending, then `id`; the creator first). Not paginated. Works for archived communities
+ * Lists the members with their role, subscription status and public profile, one page at a time, in the
+ * order they joined (`joinedAt` ascending, then `id`; the creator first). Works for archived communities
  * too.
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `members` with the real
+ * `total` and `totalPages` (`0` when never, since the creator is a member).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * **Who may call:** anyone; no authentication.
  *
@@ -921,9 +952,16 @@ export const updateCommunityMemberRole = <ThrowOnError extends boolean = false>(
 /**
  * List a community's agents
  *
- * Lists the agent listings added to the community, in the order they were added (`addedAt` ascending,
- * then `id`). Name, avatar, description and model are read from each listing. Not paginated. Works for
- * archived communities too.
+ * Lists the agent listings added to the community, one page at a time, in the order they were added
+ * (`addedAt` ascending, then `id`). Name, avatar, description and model are read from each listing. Works
+ * for archived communities too.
+ *
+ * - `page` (default 1) and `limit` (default 20, at most 50). A `limit` above 50 or a `page` below 1 is a
+ * 400 `VALIDATION_FAILED`, not clamped. A page past the last answers an empty `agents` with the real
+ * `total` and `totalPages` (`0` when the community has no agent).
+ *
+ * Changed in 2.0.0: this list was not paginated; it now returns the first page unless `page` says
+ * otherwise.
  *
  * **Who may call:** anyone; no authentication.
  *
@@ -1718,10 +1756,17 @@ export const getLoungeDashboard = <ThrowOnError extends boolean = false>(options
 /**
  * List verification requests
  *
- * Lists business verification requests, newest first (`createdAt` descending, then `id` descending), each
- * with its community's current name. `status` keeps only requests in that status; without it, requests in
- * every status are listed. The list is not paginated (as in the reference): every matching request is
- * returned.
+ * Lists business verification requests, one page at a time, newest first (`createdAt` descending, then
+ * `id` descending), each with its community's current name. `status` keeps only requests in that status;
+ * without it, requests in every status are listed.
+ *
+ * - `page` starts at 1 (default 1); `limit` is 1 to 50 (default 20). A `limit` above 50 is a 400
+ * `VALIDATION_FAILED`, not silently clamped. A page past the last one returns an empty `requests` array
+ * with the real `total`.
+ * - `totalPages` is `ceil(total / limit)`, `0` when no request matches.
+ *
+ * Changed in 2.0.0: every matching request was returned (as in the reference); the list now returns the
+ * first page unless `page` says otherwise.
  *
  * A signed-in user who is not an admin gets a 403 `ADMIN_REQUIRED`.
  *
@@ -2268,7 +2313,8 @@ export const chatInConversation = <ThrowOnError extends boolean = false>(options
  * - Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with
  * fewer
  * than `limit` items is the last. Out-of-range values are a 422, not clamped.
- * - Each room includes its current participants.
+ * - Each room includes its current participants, the first 50 of them when it has more
+ * (`participantCount` says how many).
  *
  * **Who may call:** any signed-in user; they see only their own rooms and invitations.
  *
@@ -2334,11 +2380,17 @@ export const createRoom = <ThrowOnError extends boolean = false>(options: Option
 /**
  * List agent roles
  *
- * Lists every `agent_role` document on the platform, each at its **latest version**, by `displayName`
- * (case-insensitive), then `documentId`. Documents are shared: every signed-in user sees the same list
- * and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}` for a document's
- * text
- * and history.
+ * Lists the `agent_role` documents on the platform, each at its **latest version**, by `displayName`
+ * (case-insensitive), then `documentId`, a page at a time. Documents are shared: every signed-in user
+ * sees the same list and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}`
+ * for a document's text and history.
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. The order is by name: a
+ * document created or renamed between two pages can move the others one place on or back.
+ *
+ * Changed in 2.0.0: every document was returned (the platform's documents grow with every user's
+ * writes); the list now returns the first page unless `offset` says otherwise.
  *
  * **Who may call:** any signed-in user.
  *
@@ -2401,11 +2453,17 @@ export const createAgentRoleDocument = <ThrowOnError extends boolean = false>(op
 /**
  * List rules documents
  *
- * Lists every `rules` document on the platform, each at its **latest version**, by `displayName`
- * (case-insensitive), then `documentId`. Documents are shared: every signed-in user sees the same list
- * and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}` for a document's
- * text
- * and history.
+ * Lists the `rules` documents on the platform, each at its **latest version**, by `displayName`
+ * (case-insensitive), then `documentId`, a page at a time. Documents are shared: every signed-in user
+ * sees the same list and may use any of them in their rooms. Use `GET /api/v1/documents/{document_id}`
+ * for a document's text and history.
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. The order is by name: a
+ * document created or renamed between two pages can move the others one place on or back.
+ *
+ * Changed in 2.0.0: every document was returned (the platform's documents grow with every user's
+ * writes); the list now returns the first page unless `offset` says otherwise.
  *
  * **Who may call:** any signed-in user.
  *
@@ -2466,11 +2524,18 @@ export const createRulesDocument = <ThrowOnError extends boolean = false>(option
 });
 
 /**
- * Get a document with its versions
+ * Get a document with its newest versions
  *
- * Returns a `rules` or `agent_role` document with **all its versions, newest first** (`versions[0]` is
- * `latestVersion`). Versions are immutable, so a `documentVersionId` or `roleDocumentVersionId` seen
- * elsewhere (messages, runs, events) can be looked up here and always shows the text that was used.
+ * Returns a `rules` or `agent_role` document with its **10 newest versions, newest first**
+ * (`versions[0]` is `latestVersion`); a document with 10 versions or fewer comes with all of them.
+ * Versions are numbered 1 to `latestVersion.version` without gaps; read older ones with
+ * `GET /api/v1/documents/{document_id}/versions` (`beforeVersion` = the last version you have).
+ * Versions are immutable, so a `documentVersionId` or `roleDocumentVersionId` seen elsewhere (messages,
+ * runs, events) always shows the text that was used: it is in `versions` here, or on an older page of
+ * the versions.
+ *
+ * Changed in 2.0.0: every version was returned here; a version holds up to 50,000 characters and a
+ * document's versions grow without bound.
  *
  * **Who may call:** any signed-in user (documents are shared across the platform).
  *
@@ -2491,6 +2556,44 @@ export const getDocument = <ThrowOnError extends boolean = false>(options: Optio
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/documents/{document_id}',
+    ...options
+});
+
+/**
+ * List a document's versions
+ *
+ * Lists a `rules` or `agent_role` document's versions, **newest first** (`version` descending), a page
+ * at a time, each with its text. Versions are numbered 1, 2, 3, ... without gaps and never change.
+ *
+ * - Without `beforeVersion`: the `limit` newest versions (the same as `versions` in
+ * `GET /api/v1/documents/{document_id}` at the default `limit`).
+ * - `beforeVersion=N`: the `limit` newest versions with `version` less than N. To page back, pass the
+ * last (smallest) `version` of the page you have; the last page is the one that ends with version 1,
+ * and `beforeVersion=1` answers an empty `items`.
+ * - `limit` is 1 to 20 (default 10): a version holds up to 50,000 characters, so a page stays near 1 MB
+ * at most. Out-of-range values are a 422, not clamped.
+ *
+ * A version added while you page back does not move the others: pages never repeat or skip a version.
+ *
+ * **Who may call:** any signed-in user (documents are shared across the platform).
+ *
+ */
+export const listDocumentVersions = <ThrowOnError extends boolean = false>(options: Options<ListDocumentVersionsData, ThrowOnError>) => (options.client ?? client).get<ListDocumentVersionsResponses, ListDocumentVersionsErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/v1/documents/{document_id}/versions',
     ...options
 });
 
@@ -2535,10 +2638,10 @@ export const createDocumentVersion = <ThrowOnError extends boolean = false>(opti
 /**
  * Get a room
  *
- * Returns a room with its current participants. The `actor*` fields describe the caller: whether they
- * own the room, are a current participant, or hold a pending invitation (`actorPendingInvitationId`,
- * to
- * accept with `POST .../invitations/{invitation_id}/accept`).
+ * Returns a room with its current participants (the first 50 when it has more: `participantCount` says
+ * how many, `GET /api/v1/rooms/{room_id}/participants` lists them all). The `actor*` fields describe
+ * the caller: whether they own the room, are a current participant, or hold a pending invitation
+ * (`actorPendingInvitationId`, to accept with `POST .../invitations/{invitation_id}/accept`).
  *
  * **Who may call:** the room's current and former participants, and users with a pending invitation to
  * it (including the owner of an invited agent listing). Anyone else gets 404, as if the room did not
@@ -2779,9 +2882,17 @@ export const listRoomTimeline = <ThrowOnError extends boolean = false>(options: 
 /**
  * List a room's invitations
  *
- * Lists every invitation of the room, whatever its status (`pending`, `accepted`, `revoked`,
- * `expired`), newest first (`createdAt` descending, then `id`), with each invitee's current name and
- * avatar. A pending invitation whose `expiresAt` has passed is reported as `expired`.
+ * Lists the room's invitations, whatever their status (`pending`, `accepted`, `revoked`, `expired`),
+ * newest first (`createdAt` descending, then `id`), a page at a time, with each invitee's current name
+ * and avatar. A pending invitation whose `expiresAt` has passed is reported as `expired`.
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. The offset counts from the
+ * newest: an invitation created between two pages moves the older ones one place on, so the next page
+ * may start with one already seen (none is skipped).
+ *
+ * Changed in 2.0.0: every invitation was returned; the list now returns the first page unless `offset`
+ * says otherwise.
  *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.
@@ -3217,10 +3328,16 @@ export const editRoomMessage = <ThrowOnError extends boolean = false>(options: O
  * List a room's participants
  *
  * Lists everyone who has ever joined the room, current and former, in the order they first joined
- * (`createdAt` ascending, then `id`). Current participants have `leftAt: null`; former ones are kept
- * so
- * that the authors of older messages and events can be shown. (`Room.participants` holds only the
- * current ones.)
+ * (`createdAt` ascending, then `id`), a page at a time. Current participants have `leftAt: null`;
+ * former ones are kept so that the authors of older messages and events can be shown.
+ * (`Room.participants` holds only the current ones, the first 50 of them.)
+ *
+ * Paging: `limit` (1 to 100, default 50) and `offset` (default 0). There is no total; a page with fewer
+ * than `limit` items is the last. Out-of-range values are a 422, not clamped. New participants are
+ * added at the end, so paging forward never repeats or skips one.
+ *
+ * Changed in 2.0.0: every participant was returned; the list now returns the first page unless
+ * `offset` says otherwise.
  *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.

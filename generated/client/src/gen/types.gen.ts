@@ -166,7 +166,7 @@ export type Problem = {
      */
     currentPrices?: CurrentPrices;
     /**
-     * For `VALIDATION_FAILED`, one entry per invalid input, naming it.
+     * For `VALIDATION_FAILED`, one entry per invalid input, naming it; at most 100 (the first found), and `detail` says how many there were when there were more.
      */
     errors?: Array<ProblemFieldError>;
 };
@@ -515,7 +515,7 @@ export type SpaceSession = {
 /**
  * SpaceDetail
  *
- * A space (every `SpaceRow` field) with its owner's public profile and its sessions.
+ * A space (every `SpaceRow` field) with its owner's public profile and its newest sessions.
  */
 export type SpaceDetail = {
     /**
@@ -563,17 +563,38 @@ export type SpaceDetail = {
      */
     owner: UserSummary;
     /**
-     * Every session of the space, including ended ones, newest first (as `listSpaceSessions` returns them).
+     * The space's 20 newest sessions, ended ones included, newest first (`createdAt` descending, then `id` descending); the first page of `listSpaceSessions`.
      */
     sessions: Array<SpaceSession>;
+    /**
+     * How many sessions the space has in all, ended ones included; when it is more than `sessions` holds, read the rest with `listSpaceSessions`.
+     */
+    sessionCount: number;
 };
 
 /**
  * SpaceSessionList
  *
- * Every session of a space, including ended ones, newest first (`createdAt` descending, then `id` descending).
+ * One page of a space's sessions, ended ones included, newest first (`createdAt` descending, then `id` descending).
  */
-export type SpaceSessionList = Array<SpaceSession>;
+export type SpaceSessionList = {
+    /**
+     * The sessions on this page (at most `limit`), newest first.
+     */
+    sessions: Array<SpaceSession>;
+    /**
+     * How many sessions the space has, over all pages.
+     */
+    total: number;
+    /**
+     * The page returned.
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when the space has no session.
+     */
+    totalPages: number;
+};
 
 /**
  * SpaceSessionJoinRequest
@@ -880,10 +901,25 @@ export type CommunityCreated = {
 /**
  * CommunityList
  *
- * A list of communities (not paginated).
+ * One page of the caller's communities (those they created, or those they joined).
  */
 export type CommunityList = {
+    /**
+     * The communities on this page (at most `limit`), in the operation's order.
+     */
     communities: Array<Community>;
+    /**
+     * How many communities there are, over all pages.
+     */
+    total: number;
+    /**
+     * This page's number (the `page` asked for).
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when there are none.
+     */
+    totalPages: number;
 };
 
 /**
@@ -1029,10 +1065,25 @@ export type CommunityMember = {
 /**
  * CommunityMemberList
  *
- * Every member of a community, in the order they joined (oldest first; the creator first).
+ * One page of a community's members, in the order they joined (oldest first, then `id`; the creator first).
  */
 export type CommunityMemberList = {
+    /**
+     * The members on this page (at most `limit`), oldest first.
+     */
     members: Array<CommunityMember>;
+    /**
+     * How many members there are, over all pages.
+     */
+    total: number;
+    /**
+     * This page's number (the `page` asked for).
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when there are none.
+     */
+    totalPages: number;
 };
 
 /**
@@ -1091,10 +1142,25 @@ export type CommunityAgent = {
 /**
  * CommunityAgentList
  *
- * Every agent of a community, in the order they were added (oldest first).
+ * One page of a community's agents, in the order they were added (oldest first, then `id`).
  */
 export type CommunityAgentList = {
+    /**
+     * The agents on this page (at most `limit`), oldest first.
+     */
     agents: Array<CommunityAgent>;
+    /**
+     * How many agents there are, over all pages.
+     */
+    total: number;
+    /**
+     * This page's number (the `page` asked for).
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when there are none.
+     */
+    totalPages: number;
 };
 
 /**
@@ -1837,13 +1903,25 @@ export type VerificationRequest = {
 /**
  * VerificationRequestList
  *
- * Verification requests, newest first.
+ * One page of verification requests, newest first.
  */
 export type VerificationRequestList = {
     /**
-     * Every request matching the `status` filter, newest first (`createdAt` descending, then `id` descending).
+     * The requests on this page (at most `limit`) matching the `status` filter, newest first (`createdAt` descending, then `id` descending).
      */
     requests: Array<VerificationRequest>;
+    /**
+     * How many requests match the `status` filter, over all pages.
+     */
+    total: number;
+    /**
+     * The page returned.
+     */
+    page: number;
+    /**
+     * `ceil(total / limit)`; `0` when no request matches.
+     */
+    totalPages: number;
 };
 
 /**
@@ -2431,8 +2509,15 @@ export type Room = {
      */
     name: string;
     /**
-     * The room's **current** participants (those with `leftAt: null`), in the order they joined. Former
-     * participants are listed by `GET /api/v1/rooms/{room_id}/participants`.
+     * How many current participants the room has. When it is more than 50,
+     * `participants` holds the first 50: read the others with `GET /api/v1/rooms/{room_id}/participants`.
+     *
+     */
+    participantCount: number;
+    /**
+     * The room's **current** participants (those with `leftAt: null`), in the order they joined (then
+     * `id`): all of them, or the first 50 when `participantCount` is more. Former participants, and the
+     * current ones past the first 50, are listed by `GET /api/v1/rooms/{room_id}/participants`.
      *
      */
     participants: Array<RoomParticipant>;
@@ -2474,7 +2559,7 @@ export type RoomList = {
  */
 export type ValidationError = {
     /**
-     * Location of the input, e.g. `["body", "name"]` or `["query", "limit"]`.
+     * Location of the input, e.g. `["body", "name"]` or `["query", "limit"]`. A body nests at most 64 levels, so a location has at most 65 entries; a longer path (a field name of many dots) is cut to its first 65.
      */
     loc: Array<string | number>;
     /**
@@ -2496,6 +2581,9 @@ export type ValidationError = {
  *
  */
 export type HttpValidationError = {
+    /**
+     * One entry per invalid input; at most 100 (the first found).
+     */
     detail: Array<ValidationError>;
 };
 
@@ -2548,11 +2636,11 @@ export type RoomDocumentSummary = {
 /**
  * RoomDocumentSummaryList
  *
- * Documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.
+ * One page of the documents of one kind, each at its latest version, by `displayName` (case-insensitive), then `documentId`.
  */
 export type RoomDocumentSummaryList = {
     /**
-     * The documents.
+     * The documents on this page (at most `limit`); fewer than `limit` means this is the last page.
      */
     items: Array<RoomDocumentSummary>;
 };
@@ -2656,7 +2744,7 @@ export type RoomDocument = {
 /**
  * RoomDocumentDetail
  *
- * A document with all its versions, newest first.
+ * A document with its newest versions (up to 10), newest first.
  */
 export type RoomDocumentDetail = {
     /**
@@ -2688,9 +2776,25 @@ export type RoomDocumentDetail = {
      */
     updatedAt: string;
     /**
-     * Every version of the document, newest first (`version` descending); the first item equals `latestVersion`.
+     * The document's 10 newest versions (all of them when it has 10 or fewer), newest first (`version`
+     * descending); the first item equals `latestVersion`. Versions are numbered 1 to
+     * `latestVersion.version` without gaps: read older ones with
+     * `GET /api/v1/documents/{document_id}/versions?beforeVersion=<the last version here>`.
+     *
      */
     versions: Array<RoomDocumentVersion>;
+};
+
+/**
+ * RoomDocumentVersionList
+ *
+ * One page of a document's versions, newest first (`version` descending).
+ */
+export type RoomDocumentVersionList = {
+    /**
+     * The versions on this page (at most `limit`), newest first; empty when there is none before `beforeVersion`.
+     */
+    items: Array<RoomDocumentVersion>;
 };
 
 /**
@@ -3150,11 +3254,11 @@ export type RoomInvitationListItem = {
 /**
  * RoomInvitationList
  *
- * All invitations of a room, whatever their status, newest first (`createdAt` descending).
+ * One page of a room's invitations, whatever their status, newest first (`createdAt` descending, then `id`).
  */
 export type RoomInvitationList = {
     /**
-     * The invitations, newest first.
+     * The invitations on this page (at most `limit`), newest first; fewer than `limit` means this is the last page.
      */
     items: Array<RoomInvitationListItem>;
 };
@@ -3383,13 +3487,13 @@ export type RoomMessageEditRequest = {
 /**
  * RoomParticipantList
  *
- * The participants of a room, current and former, in the order they first joined (oldest first). Current
- * participants have `leftAt: null`.
+ * One page of the participants of a room, current and former, in the order they first joined (oldest
+ * first, then `id`). Current participants have `leftAt: null`.
  *
  */
 export type RoomParticipantList = {
     /**
-     * The participants, oldest first.
+     * The participants on this page (at most `limit`), oldest first; fewer than `limit` means this is the last page.
      */
     items: Array<RoomParticipant>;
 };
@@ -3652,12 +3756,12 @@ export type SpaceSearchQuery = string;
 export type SpaceCategoryQuery = string;
 
 /**
- * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`). At most 1,000,000.
+ * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
  */
 export type SpacePageQuery = number;
 
 /**
- * Spaces per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
  */
 export type SpaceLimitQuery = number;
 
@@ -3766,6 +3870,16 @@ export type LoungeIdPath = string;
 export type VerificationRequestStatusQuery = 'pending' | 'approved' | 'rejected';
 
 /**
+ * The page to return, from 1. A page past the last one returns an empty `requests` array (with the real `total`). At most 1,000,000.
+ */
+export type VerificationRequestPageQuery = number;
+
+/**
+ * Requests per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ */
+export type VerificationRequestLimitQuery = number;
+
+/**
  * The verification request's id.
  */
 export type VerificationRequestIdPath = string;
@@ -3847,12 +3961,12 @@ export type RoomStateQuery = 'active' | 'archived' | null;
 export type RoomIncludeArchivedQuery = boolean;
 
 /**
- * Rooms per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+ * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
  */
 export type RoomListLimitQuery = number;
 
 /**
- * How many rooms to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+ * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
  */
 export type RoomListOffsetQuery = number;
 
@@ -3860,6 +3974,18 @@ export type RoomListOffsetQuery = number;
  * The rules or agent-role document's id.
  */
 export type DocumentIdPath = string;
+
+/**
+ * Exclusive upper bound: return the `limit` newest versions with `version` **less than** this value. Pass
+ * the last (smallest) `version` of the page you have to read further back; leave it out for the newest.
+ *
+ */
+export type RoomDocumentBeforeVersionQuery = number | null;
+
+/**
+ * Versions per page, 1 to 20 (each holds up to 50,000 characters). A value outside that range is a 422; it is not clamped.
+ */
+export type RoomDocumentVersionsLimitQuery = number;
 
 /**
  * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
@@ -4325,11 +4451,11 @@ export type ListSpacesData = {
          */
         category?: string;
         /**
-         * The page to return, from 1. A page past the last one returns an empty `spaces` array (with the real `total`). At most 1,000,000.
+         * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
          */
         page?: number;
         /**
-         * Spaces per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
          */
         limit?: number;
     };
@@ -4551,7 +4677,16 @@ export type ListSpaceSessionsData = {
          */
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         */
+        limit?: number;
+    };
     url: '/api/spaces/{id}/sessions';
 };
 
@@ -4592,7 +4727,7 @@ export type ListSpaceSessionsError = ListSpaceSessionsErrors[keyof ListSpaceSess
 
 export type ListSpaceSessionsResponses = {
     /**
-     * The space's sessions, newest first.
+     * One page of the space's sessions, newest first.
      */
     200: SpaceSessionList;
 };
@@ -4948,7 +5083,19 @@ export type CreateCommunityResponse = CreateCommunityResponses[keyof CreateCommu
 export type ListMyCommunitiesData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/my';
 };
 
@@ -4993,7 +5140,19 @@ export type ListMyCommunitiesResponse = ListMyCommunitiesResponses[keyof ListMyC
 export type ListJoinedCommunitiesData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/joined';
 };
 
@@ -5393,7 +5552,19 @@ export type ListCommunityMembersData = {
          */
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/{id}/members';
 };
 
@@ -5527,7 +5698,19 @@ export type ListCommunityAgentsData = {
          */
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * At most 1,000,000.
+         * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
+         * `totalPages`), not an error.
+         *
+         */
+        page?: number;
+        /**
+         * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         */
+        limit?: number;
+    };
     url: '/api/communities/{id}/agents';
 };
 
@@ -6985,6 +7168,14 @@ export type ListVerificationRequestsData = {
          * Only requests in this status. Leave it out to list requests in every status.
          */
         status?: 'pending' | 'approved' | 'rejected';
+        /**
+         * The page to return, from 1. A page past the last one returns an empty `requests` array (with the real `total`). At most 1,000,000.
+         */
+        page?: number;
+        /**
+         * Requests per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         */
+        limit?: number;
     };
     url: '/api/admin/verification-requests';
 };
@@ -7832,11 +8023,11 @@ export type ListRoomsData = {
          */
         include_archived?: boolean;
         /**
-         * Rooms per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
          */
         limit?: number;
         /**
-         * How many rooms to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
          */
         offset?: number;
     };
@@ -7937,7 +8128,16 @@ export type CreateRoomResponse = CreateRoomResponses[keyof CreateRoomResponses];
 export type ListAgentRolesData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/agent-roles';
 };
 
@@ -8035,7 +8235,16 @@ export type CreateAgentRoleDocumentResponse = CreateAgentRoleDocumentResponses[k
 export type ListRulesDocumentsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/rules';
 };
 
@@ -8184,6 +8393,72 @@ export type GetDocumentResponses = {
 };
 
 export type GetDocumentResponse = GetDocumentResponses[keyof GetDocumentResponses];
+
+export type ListDocumentVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * The rules or agent-role document's id.
+         */
+        document_id: string;
+    };
+    query?: {
+        /**
+         * Exclusive upper bound: return the `limit` newest versions with `version` **less than** this value. Pass
+         * the last (smallest) `version` of the page you have to read further back; leave it out for the newest.
+         *
+         */
+        beforeVersion?: number | null;
+        /**
+         * Versions per page, 1 to 20 (each holds up to 50,000 characters). A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+    };
+    url: '/api/v1/documents/{document_id}/versions';
+};
+
+export type ListDocumentVersionsErrors = {
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * No document has this id.
+     *
+     */
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
+     */
+    422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
+};
+
+export type ListDocumentVersionsError = ListDocumentVersionsErrors[keyof ListDocumentVersionsErrors];
+
+export type ListDocumentVersionsResponses = {
+    /**
+     * One page of the document's versions, newest first.
+     */
+    200: RoomDocumentVersionList;
+};
+
+export type ListDocumentVersionsResponse = ListDocumentVersionsResponses[keyof ListDocumentVersionsResponses];
 
 export type CreateDocumentVersionData = {
     body: RoomDocumentVersionCreateRequest;
@@ -8631,7 +8906,16 @@ export type ListRoomInvitationsData = {
          */
         room_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/{room_id}/invitations';
 };
 
@@ -9403,7 +9687,16 @@ export type ListRoomParticipantsData = {
          */
         room_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         */
+        limit?: number;
+        /**
+         * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         */
+        offset?: number;
+    };
     url: '/api/v1/rooms/{room_id}/participants';
 };
 
