@@ -66,6 +66,8 @@ export interface Config {
   speech?: SpeechConfig;
   /** Requests to URLs users give (voice samples): src/platform/outbound-fetch.ts. */
   outbound: OutboundConfig;
+  /** Voice cloning jobs one instance runs at once (each downloads samples). */
+  voiceCloningConcurrency: number;
 }
 
 /** Where requests on a user's behalf may go, and how long they may take. */
@@ -208,5 +210,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { baseUrl: env.SPEECH_BASE_URL, apiKey: env.SPEECH_API_KEY || undefined, model: env.SPEECH_MODEL || 'tts-1', voice: env.SPEECH_VOICE || 'alloy' }
       : undefined,
     outbound: outboundConfig(env),
+    voiceCloningConcurrency: Math.max(1, Math.round(number(env.VOICE_CLONING_CONCURRENCY, 2))),
   };
 }

@@ -1507,9 +1507,17 @@ export const requestVerification = <ThrowOnError extends boolean = false>(option
  * - `defaultAgentListingId` must be an agent listing the caller owns or a public one; any other id
  * (unknown, or someone else's private listing) is a 404 `AGENT_LISTING_NOT_FOUND`.
  * - With `voiceSamplesUrl`, voice cloning is queued and the lounge starts with `voiceModelStatus`
- * `pending`; without it, `none`. Cloning fetches the samples and checks they are audio, then sets
- * `ready` (with `voiceModelId`), or `failed` with a reason in `voiceModelError`; both show on the lounge
- * and its dashboard.
+ * `pending`; without it, `none`. A cloning job takes it (`training`), downloads the samples and checks
+ * they are audio, then sets `ready` (with `voiceModelId`), or `failed` with a reason in
+ * `voiceModelError`; both show on the lounge and its dashboard. A job whose server stopped is taken up
+ * again by another.
+ * - **Where the samples may be.** The server downloads them on the creator's behalf, so it only goes
+ * where anyone on the internet could: `https` only (redirects too, at most 3), and the host must
+ * resolve only to public internet addresses (never loopback, private, link-local, shared, multicast,
+ * reserved or documentation ranges, in IPv4 or IPv6), unless the operator allowed it. The download
+ * must finish within the server's time limit (a minute by default) and be at most 50 MB. These are checked when the job runs, not by this
+ * operation: a URL that breaks them is accepted (201) and the lounge ends `failed`, with a
+ * `voiceModelError` saying what to fix (it never repeats what the samples' server answered).
  * - Unknown fields are a 400 `VALIDATION_FAILED`.
  *
  * **Who may call:** any signed-in user.

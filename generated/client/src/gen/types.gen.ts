@@ -1604,7 +1604,10 @@ export type LoungeCreateRequest = {
     avatarUrl?: string;
     /**
      * HTTPS URL of the voice samples to clone the lounge agent's voice from. When given, voice cloning is
-     * queued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`.
+     * queued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`. It must lead to
+     * a public internet host (redirects too, at most 3) and download within the server's time limit (a minute
+     * by default), at most 50 MB;
+     * otherwise cloning ends `failed` with `voiceModelError` saying which.
      *
      */
     voiceSamplesUrl?: string;
@@ -1671,14 +1674,18 @@ export type LoungeDetail = {
      */
     voiceModelId: string | null;
     /**
-     * Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training`, `ready`
-     * (`voiceModelId` is set and the agent speaks in the cloned voice) or `failed` (see `voiceModelError`;
-     * the agent then speaks in the platform's default voice).
+     * Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training` (a cloning
+     * job is downloading and cloning the samples; if its server stops, the lounge goes back to `pending`
+     * and another takes it), `ready` (`voiceModelId` is set and the agent speaks in the cloned voice) or
+     * `failed` (see `voiceModelError`; the agent then speaks in the platform's default voice).
      *
      */
     voiceModelStatus: 'none' | 'pending' | 'training' | 'ready' | 'failed';
     /**
-     * Why cloning failed (for example, the samples URL did not answer with audio), or `null`.
+     * Why cloning failed, as what the creator can fix (for example, the samples URL must be https, leads to
+     * a private address, took too long, did not send audio, or the samples are larger than 50 MB), or
+     * `null`. It never repeats what the samples' server answered (its status or body).
+     *
      */
     voiceModelError: string | null;
     /**
