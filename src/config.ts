@@ -183,6 +183,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
       signInFailuresPerEmail: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
       inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
+      // Writes that cost money or make the server fetch something (their windows are in the contract).
+      loungeCreatesPerIp: number(env.RATE_LIMIT_LOUNGE_CREATES_PER_HOUR, 20),
+      chargesPerIp: number(env.RATE_LIMIT_CHARGES_PER_HOUR, 60),
+      agentChatsPerIp: number(env.RATE_LIMIT_AGENT_CHATS_PER_MINUTE, 60),
+      roomPostsPerIp: number(env.RATE_LIMIT_ROOM_POSTS_PER_MINUTE, 300),
     },
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'platform:',

@@ -152,6 +152,51 @@ describe('lounge subscriptions', () => {
   });
 });
 
+describe('rate limits on lounges and charges', () => {
+  it('answers 429 with Retry-After past loungeCreatesPerIp; creating nothing more', async () => {
+    const limited = await startTestServer({ rateLimits: { loungeCreatesPerIp: 2 } });
+    const c = { client: createPlatformClient({ baseUrl: limited.baseUrl }) };
+    watchClient(c.client);
+    try {
+      const alice = await newUser('Alice', c);
+      for (let i = 0; i < 2; i++) expect((await createLounge({ ...c, body: { name: `L${i}` }, ...alice.as })).response?.status).toBe(201);
+      const third = await createLounge({ ...c, body: { name: 'L3', voiceSamplesUrl: 'https://cdn.example.net/voice.wav' }, ...alice.as });
+      expect(third.response?.status).toBe(429);
+      expect(third.error).toMatchObject({ code: 'RATE_LIMITED' });
+      const retryAfter = Number(third.response?.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(3500);
+      expect(retryAfter).toBeLessThanOrEqual(3600);
+      expect(Number((await limited.platform.database.knex('lounges').count({ n: '*' }).first())!.n)).toBe(2);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('counts community joins and lounge subscriptions together (chargesPerIp): past it, 429 and nothing charged', async () => {
+    const limited = await startTestServer({ rateLimits: { chargesPerIp: 2 } });
+    const c = { client: createPlatformClient({ baseUrl: limited.baseUrl }) };
+    watchClient(c.client);
+    try {
+      const alice = await newUser('Alice', c);
+      const bob = await newUser('Bob', c);
+      await fund(bob, 10);
+      const paid = async (name: string) => (await createCommunity({ ...c, body: { name, joinFee: 1 }, ...alice.as })).data!.id;
+      const club = await paid('Club');
+      const other = await paid('Other');
+      const lounge = (await createLounge({ ...c, body: { name: 'L', subscriptionPriceCents: 100 }, ...alice.as })).data!.id;
+      expect((await joinCommunity({ ...c, path: { id: club }, ...bob.as })).response?.status).toBe(200);
+      expect((await subscribeToLounge({ ...c, path: { id: lounge }, ...bob.as })).response?.status).toBe(200);
+      const third = await joinCommunity({ ...c, path: { id: other }, ...bob.as });
+      expect(third.response?.status).toBe(429);
+      expect(Number(third.response?.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await balanceOf(bob)).toBe(8);
+      expect((await listCommunityMembers({ ...c, path: { id: other } })).data!.members.map((m) => m.userId)).toEqual([alice.user.id]);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('lounge voice', () => {
   let fake: FakeOpenAi;
   let voiced: TestServer & { stop(): Promise<void> };

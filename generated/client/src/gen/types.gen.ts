@@ -5224,6 +5224,12 @@ export type JoinCommunityErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
      * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
@@ -5838,6 +5844,12 @@ export type ChatWithCommunityAgentErrors = {
      */
     413: Problem & {
         code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -6485,6 +6497,12 @@ export type CreateLoungeErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
      * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
@@ -6723,6 +6741,12 @@ export type SubscribeToLoungeErrors = {
      */
     409: Problem & {
         code: 'ALREADY_SUBSCRIBED' | 'NO_SUBSCRIPTION';
+    };
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -7609,6 +7633,12 @@ export type ChatInConversationErrors = {
      */
     413: Problem & {
         code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -8853,6 +8883,12 @@ export type PostRoomMessageErrors = {
      *
      */
     422: HttpValidationError;
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
