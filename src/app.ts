@@ -8,6 +8,7 @@ import { OpenAPIBackend, type Context as RoutedContext } from 'openapi-backend';
 import pino, { type Logger } from 'pino';
 import { operations, type OperationMeta } from '../generated/server/index.js';
 import { buildHandlers } from './areas.js';
+import { AdminAccounts } from './auth/admins.js';
 import type { Config } from './config.js';
 import { compression } from './http/compression.js';
 import { cors } from './http/cors.js';
@@ -58,6 +59,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Redis first: when it cannot be reached, the start stops there, with one sentence.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const database = options.database ?? (await openDatabase(config).catch((error: unknown) => { redis?.disconnect(); throw error; }));
+  // Admins are the operator's: the listed accounts exist before this server accepts a sign-up (src/auth/admins.ts).
+  await new AdminAccounts(database.knex).bootstrap(config.adminEmails, config.adminPassword, log).catch(async (error: unknown) => {
+    redis?.disconnect();
+    if (!options.database) await database.close();
+    throw error;
+  });
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
   database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
 

@@ -17,8 +17,13 @@ export interface Config {
   /** Schema to use on the PostgreSQL server (created if missing); tests give each file its own. */
   databaseSchema?: string;
   poolMax: number;
-  /** Users whose email is listed here are admins. */
+  /**
+   * Admin accounts the server creates at start when they do not exist yet (src/auth/admins.ts). A listed email
+   * whose account exists is not made admin by this: admin is granted by the operator (`npm run admin`).
+   */
   adminEmails: ReadonlySet<string>;
+  /** The first password of the accounts `adminEmails` makes; required when there is one to make. */
+  adminPassword?: string;
   logLevel: string;
   /** Buffer log output (production): far cheaper per request; flushed every second and on shutdown. */
   logBuffered: boolean;
@@ -170,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     poolMax: number(env.DATABASE_POOL_MAX, 10),
     adminEmails: new Set((env.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    adminPassword: env.ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     logBuffered: production,
     responseValidation: validation as Config['responseValidation'],

@@ -21,6 +21,7 @@ export const problemCodes = {
   CONVERSATION_NOT_FOUND: { statuses: [404], type: '/problems/conversation-not-found', docs: '/docs#/section/errors/problem-codes#problem-conversation-not-found' },
   CREATOR_CANNOT_LEAVE: { statuses: [409], type: '/problems/creator-cannot-leave', docs: '/docs#/section/errors/problem-codes#problem-creator-cannot-leave' },
   CREATOR_ROLE_FIXED: { statuses: [409], type: '/problems/creator-role-fixed', docs: '/docs#/section/errors/problem-codes#problem-creator-role-fixed' },
+  CROSS_SITE_REQUEST: { statuses: [403], type: '/problems/cross-site-request', docs: '/docs#/section/errors/problem-codes#problem-cross-site-request' },
   EMAIL_TAKEN: { statuses: [409], type: '/problems/email-taken', docs: '/docs#/section/errors/problem-codes#problem-email-taken' },
   FORBIDDEN: { statuses: [403], type: '/problems/forbidden', docs: '/docs#/section/errors/problem-codes#problem-forbidden' },
   HUMAN_HANDOFF_UNAVAILABLE: { statuses: [409], type: '/problems/human-handoff-unavailable', docs: '/docs#/section/errors/problem-codes#problem-human-handoff-unavailable' },

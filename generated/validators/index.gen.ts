@@ -34,18 +34,18 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.signUp_query,
     body: bodies.signUp_body,
     bodyRequired: true,
-    responses: { 201: responses.signUp_201, 400: responses.signUp_400, 409: responses.signUp_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 201: responses.signUp_201, 400: responses.signUp_400, 403: responses.signUp_403, 409: responses.signUp_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   signIn: {
     query: params.signIn_query,
     body: bodies.signIn_body,
     bodyRequired: true,
-    responses: { 200: responses.signUp_201, 400: responses.signUp_400, 401: responses.signIn_401, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 200: responses.signUp_201, 400: responses.signUp_400, 401: responses.signIn_401, 403: responses.signUp_403, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   signOut: {
     query: params.signOut_query,
     bodyRequired: false,
-    responses: { 400: responses.signOut_400, 501: responses.signUp_501 },
+    responses: { 400: responses.signOut_400, 403: responses.signUp_403, 501: responses.signUp_501 },
   },
   getSession: {
     query: params.getSession_query,
@@ -61,13 +61,13 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createApiKey_query,
     body: bodies.createApiKey_body,
     bodyRequired: true,
-    responses: { 201: responses.createApiKey_201, 400: responses.signUp_400, 401: responses.getSession_401, 409: responses.createApiKey_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 201: responses.createApiKey_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 409: responses.createApiKey_409, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   deleteApiKey: {
     path: params.deleteApiKey_path,
     query: params.deleteApiKey_query,
     bodyRequired: false,
-    responses: { 400: responses.signOut_400, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 501: responses.signUp_501 },
+    responses: { 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 501: responses.signUp_501 },
   },
   listSpaces: {
     query: params.listSpaces_query,
@@ -78,7 +78,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createSpace_query,
     body: bodies.createSpace_body,
     bodyRequired: true,
-    responses: { 201: responses.createSpace_201, 400: responses.signUp_400, 401: responses.getSession_401, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 201: responses.createSpace_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   getSpace: {
     path: params.getSpace_path,
@@ -102,7 +102,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     path: params.createSpaceSession_path,
     query: params.createSpaceSession_query,
     bodyRequired: false,
-    responses: { 201: responses.createSpaceSession_201, 400: responses.signOut_400, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 501: responses.signUp_501 },
+    responses: { 201: responses.createSpaceSession_201, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 501: responses.signUp_501 },
   },
   joinSpaceSession: {
     path: params.joinSpaceSession_path,
@@ -116,7 +116,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.leaveSpaceSession_query,
     body: bodies.leaveSpaceSession_body,
     bodyRequired: false,
-    responses: { 400: responses.signUp_400, 401: responses.getSession_401, 404: responses.leaveSpaceSession_404, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.leaveSpaceSession_404, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   listCommunities: {
     query: params.listCommunities_query,
@@ -127,7 +127,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createCommunity_query,
     body: bodies.createCommunity_body,
     bodyRequired: true,
-    responses: { 201: responses.createCommunity_201, 400: responses.signUp_400, 401: responses.getSession_401, 404: responses.createCommunity_404, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 201: responses.createCommunity_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.createCommunity_404, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   listMyCommunities: {
     query: params.listMyCommunities_query,
@@ -163,13 +163,13 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.joinCommunity_query,
     body: bodies.joinCommunity_body,
     bodyRequired: false,
-    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 404: responses.deleteApiKey_404, 409: responses.joinCommunity_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.joinCommunity_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   leaveCommunity: {
     path: params.leaveCommunity_path,
     query: params.leaveCommunity_query,
     bodyRequired: false,
-    responses: { 200: responses.updateCommunity_200, 400: responses.signOut_400, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 409: responses.leaveCommunity_409, 501: responses.signUp_501 },
+    responses: { 200: responses.updateCommunity_200, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.leaveCommunity_409, 501: responses.signUp_501 },
   },
   listCommunityMembers: {
     path: params.listCommunityMembers_path,
@@ -227,7 +227,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     path: params.startOfficialChat_path,
     query: params.startOfficialChat_query,
     bodyRequired: false,
-    responses: { 200: responses.startOfficialChat_200, 201: responses.startOfficialChat_200, 400: responses.signOut_400, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 409: responses.startOfficialChat_409, 501: responses.signUp_501 },
+    responses: { 200: responses.startOfficialChat_200, 201: responses.startOfficialChat_200, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.startOfficialChat_409, 501: responses.signUp_501 },
   },
   requestHumanTransfer: {
     path: params.requestHumanTransfer_path,
@@ -260,7 +260,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     path: params.getCsQueue_path,
     query: params.getCsQueue_query,
     bodyRequired: false,
-    responses: { 200: responses.getCsQueue_200, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.acceptTransfer_403, 404: responses.deleteApiKey_404, 409: responses.resolveConversation_409, 501: responses.signUp_501 },
+    responses: { 200: responses.getCsQueue_200, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.getCsQueue_403, 404: responses.deleteApiKey_404, 409: responses.resolveConversation_409, 501: responses.signUp_501 },
   },
   inviteCsAgent: {
     path: params.inviteCsAgent_path,
@@ -280,7 +280,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createLounge_query,
     body: bodies.createLounge_body,
     bodyRequired: true,
-    responses: { 201: responses.createLounge_201, 400: responses.signUp_400, 401: responses.getSession_401, 404: responses.createCommunity_404, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 201: responses.createLounge_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.createCommunity_404, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   getLounge: {
     path: params.getLounge_path,
@@ -292,19 +292,19 @@ export const validators: Record<OperationId, OperationValidators> = {
     path: params.startLoungeChat_path,
     query: params.startLoungeChat_query,
     bodyRequired: false,
-    responses: { 200: responses.startLoungeChat_200, 201: responses.startLoungeChat_200, 400: responses.signOut_400, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 501: responses.signUp_501 },
+    responses: { 200: responses.startLoungeChat_200, 201: responses.startLoungeChat_200, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 501: responses.signUp_501 },
   },
   subscribeToLounge: {
     path: params.subscribeToLounge_path,
     query: params.subscribeToLounge_query,
     bodyRequired: false,
-    responses: { 200: responses.subscribeToLounge_200, 400: responses.signOut_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 404: responses.deleteApiKey_404, 409: responses.subscribeToLounge_409, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 200: responses.subscribeToLounge_200, 400: responses.signOut_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.subscribeToLounge_409, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   cancelLoungeSubscription: {
     path: params.cancelLoungeSubscription_path,
     query: params.cancelLoungeSubscription_query,
     bodyRequired: false,
-    responses: { 200: responses.subscribeToLounge_200, 400: responses.signOut_400, 401: responses.getSession_401, 404: responses.deleteApiKey_404, 409: responses.cancelLoungeSubscription_409, 501: responses.signUp_501 },
+    responses: { 200: responses.subscribeToLounge_200, 400: responses.signOut_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.cancelLoungeSubscription_409, 501: responses.signUp_501 },
   },
   getLoungeDashboard: {
     path: params.getLoungeDashboard_path,
@@ -322,7 +322,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.reviewVerificationRequest_query,
     body: bodies.reviewVerificationRequest_body,
     bodyRequired: true,
-    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.listVerificationRequests_403, 404: responses.deleteApiKey_404, 409: responses.reviewVerificationRequest_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.reviewVerificationRequest_403, 404: responses.deleteApiKey_404, 409: responses.reviewVerificationRequest_409, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   getWallet: {
     query: params.getWallet_query,
@@ -339,7 +339,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.creditWallet_query,
     body: bodies.creditWallet_body,
     bodyRequired: true,
-    responses: { 201: responses.creditWallet_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.listVerificationRequests_403, 404: responses.deleteApiKey_404, 409: responses.creditWallet_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 201: responses.creditWallet_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.reviewVerificationRequest_403, 404: responses.deleteApiKey_404, 409: responses.creditWallet_409, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   listAgentListings: {
     query: params.listAgentListings_query,
@@ -350,7 +350,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createAgentListing_query,
     body: bodies.createAgentListing_body,
     bodyRequired: true,
-    responses: { 201: responses.createAgentListing_201, 400: responses.signUp_400, 401: responses.getSession_401, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 201: responses.createAgentListing_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 413: responses.signUp_413, 501: responses.signUp_501 },
   },
   getAgentListing: {
     path: params.getAgentListing_path,
@@ -400,7 +400,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createRoom_query,
     body: bodies.createRoom_body,
     bodyRequired: true,
-    responses: { 201: responses.createRoom_201, 401: responses.getSession_401, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 201: responses.createRoom_201, 401: responses.getSession_401, 403: responses.signUp_403, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
   listAgentRoles: {
     query: params.listAgentRoles_query,
@@ -411,7 +411,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createAgentRoleDocument_query,
     body: bodies.createAgentRoleDocument_body,
     bodyRequired: true,
-    responses: { 201: responses.createAgentRoleDocument_201, 401: responses.getSession_401, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 201: responses.createAgentRoleDocument_201, 401: responses.getSession_401, 403: responses.signUp_403, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
   listRulesDocuments: {
     query: params.listRulesDocuments_query,
@@ -422,7 +422,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createRulesDocument_query,
     body: bodies.createRulesDocument_body,
     bodyRequired: true,
-    responses: { 201: responses.createAgentRoleDocument_201, 401: responses.getSession_401, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 201: responses.createAgentRoleDocument_201, 401: responses.getSession_401, 403: responses.signUp_403, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
   getDocument: {
     path: params.getDocument_path,
@@ -498,20 +498,20 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.lookupRoomInvitee_query,
     body: bodies.lookupRoomInvitee_body,
     bodyRequired: true,
-    responses: { 200: responses.lookupRoomInvitee_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.lookupRoomInvitee_404, 409: responses.lookupRoomInvitee_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 200: responses.lookupRoomInvitee_200, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.lookupRoomInvitee_404, 409: responses.lookupRoomInvitee_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   leaveRoom: {
     path: params.leaveRoom_path,
     query: params.leaveRoom_query,
     bodyRequired: false,
-    responses: { 200: responses.leaveRoom_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 409: responses.leaveRoom_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 200: responses.leaveRoom_200, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.deleteApiKey_404, 409: responses.leaveRoom_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
   postRoomMessage: {
     path: params.postRoomMessage_path,
     query: params.postRoomMessage_query,
     body: bodies.postRoomMessage_body,
     bodyRequired: true,
-    responses: { 201: responses.postRoomMessage_201, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 409: responses.postRoomMessage_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 201: responses.postRoomMessage_201, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.deleteApiKey_404, 409: responses.postRoomMessage_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   deleteRoomMessage: {
     path: params.deleteRoomMessage_path,

@@ -1,6 +1,7 @@
-// Identities and credential variants. The suite signs up its own users through the API (the auth
-// operations below are the one piece of the platform it has to know by path: it needs credentials before
-// it can test anything), and derives the broken credentials the auth checks send: expired, revoked, garbage.
+// Identities and credential variants. The suite signs up its own users through the API, and signs in as the
+// admin the server created at start (no request can make one); the auth operations below are the one piece of
+// the platform it has to know by path: it needs credentials before it can test anything. It derives the broken
+// credentials the auth checks send: expired, revoked, garbage.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { ContractModel, SecurityScheme } from './contract.js';
@@ -54,7 +55,7 @@ export class Identities {
     this.users = users;
   }
 
-  static async create(http: HttpClient, contract: ContractModel, knex: Knex, adminEmail: string, seed: number): Promise<Identities> {
+  static async create(http: HttpClient, contract: ContractModel, knex: Knex, admin: { email: string; password: string }, seed: number): Promise<Identities> {
     for (const [method, path] of Object.values(AUTH)) {
       if (!contract.find(method, path)) throw new Error(`the contract has no ${method} ${path}: the suite cannot make credentials`);
     }
@@ -62,7 +63,7 @@ export class Identities {
     const users = {
       A: await signUp(http, 'A', `conformance-a-${tag}@example.com`),
       B: await signUp(http, 'B', `conformance-b-${tag}@example.com`),
-      admin: await signUp(http, 'admin', adminEmail),
+      admin: await signInAs(http, 'admin', admin),
     };
     const identities = new Identities(http, contract, users);
     for (const user of Object.values(users)) {
@@ -147,6 +148,12 @@ async function signUp(http: HttpClient, label: string, email: string): Promise<U
   const password = `pw-${randomBytes(9).toString('hex')}`;
   const body = await expectStatus(http, AUTH.signUp, {}, { name: `Conformance ${label}`, email, password }, 201) as { user: { id: string }; token: string };
   return { label, id: body.user.id, email, password, token: body.token, apiKey: '' };
+}
+
+/** The admin exists from the server's start (ADMIN_EMAILS); it signs in. */
+async function signInAs(http: HttpClient, label: string, account: { email: string; password: string }): Promise<User> {
+  const body = await expectStatus(http, AUTH.signIn, {}, account, 200) as { user: { id: string }; token: string };
+  return { label, id: body.user.id, ...account, token: body.token, apiKey: '' };
 }
 
 async function expectStatus(http: HttpClient, [method, target]: readonly [string, string], headers: Record<string, string>, body: unknown, status: number): Promise<unknown> {

@@ -14,6 +14,7 @@ export const CHECKS = [
   'integer_precision',
   'empty_enum_value',
   'auth_enforced',
+  'authorization_matrix',
   'auth_schemes',
   'write_refused_wrote_nothing',
   'use_after_free',

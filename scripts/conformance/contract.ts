@@ -3,7 +3,7 @@
 // through the generator's own `newAjv`/`toAjvSchema`, so the suite checks with the contract's exact rules).
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { loadContract, deref, jsonMediaType, type Json, type JsonObject } from '../generate/contract.js';
+import { loadContract, deref, jsonMediaType, type Json, type JsonObject, type WhoMayCall } from '../generate/contract.js';
 import { newAjv, toAjvSchema } from '../generate/validators.js';
 
 export type { Json, JsonObject };
@@ -59,6 +59,8 @@ export interface OpSpec {
   description: string;
   /** The text after "**Who may call:**" in the description (empty when there is none). */
   whoMayCall: string;
+  /** The same as a class (`x-who-may-call`): what the authorization matrix tries against it. */
+  callers: WhoMayCall;
   params: ParamSpec[];
   body?: BodySpec;
   responses: Record<string, ResponseSpec>;
@@ -217,6 +219,7 @@ export function readContract(root: string): ContractModel {
       path: op.path,
       description,
       whoMayCall: who,
+      callers: op.whoMayCall,
       params,
       body,
       responses,

@@ -13,6 +13,7 @@ const SHORT: Record<CheckName, string> = {
   integer_precision: 'precision',
   empty_enum_value: 'emptyenum',
   auth_enforced: 'auth',
+  authorization_matrix: 'authz',
   auth_schemes: 'schemes',
   write_refused_wrote_nothing: 'nowrite',
   use_after_free: 'uaf',

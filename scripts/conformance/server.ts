@@ -17,7 +17,8 @@ export interface BootOptions {
   databaseUrl?: string;
   /** A migrated PGlite data directory to copy instead of running initdb (the vitest global setup has one). */
   pgliteTemplate?: string;
-  adminEmail: string;
+  /** The admin account the server creates at start. */
+  admin: { email: string; password: string };
 }
 
 export interface Booted {
@@ -32,7 +33,8 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.CONFORMANCE_LOG_LEVEL ?? 'silent',
-    ADMIN_EMAILS: options.adminEmail,
+    ADMIN_EMAILS: options.admin.email,
+    ADMIN_PASSWORD: options.admin.password,
     RESPONSE_VALIDATION: 'off', // the suite itself is the checker
     RATE_LIMIT_SIGN_UP_PER_HOUR: unlimited,
     RATE_LIMIT_SIGN_IN_PER_15_MIN: unlimited,

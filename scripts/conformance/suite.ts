@@ -1,11 +1,13 @@
 // The suite: boot the app, make identities, then for every operation send valid requests, negative and
 // robustness cases, and credential variants, and run every check on what comes back. Operations run one
 // after another with their own PRNG stream and their own resources, so a run is reproducible per operation.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { readContract, paramNames, type ContractModel, type Json, type OpSpec } from './contract.js';
 import { bootServer } from './server.js';
 import { HttpClient, toCurl, type Exchange, type WireRequest } from './http.js';
 import { Identities, credentialHeaders, type Credential, type User } from './auth.js';
+import { Memberships } from './memberships.js';
 import { Resources, buildRequest, collectionOf, createsWithId, type Resolved } from './resources.js';
 import { inputErrors, positiveInputs, type Inputs } from './generate.js';
 import { applyRaw, negativeCases, type Case } from './negative.js';
@@ -48,7 +50,8 @@ export interface SuiteResult {
   wallMs: number;
 }
 
-const ADMIN_EMAIL = 'conformance-admin@example.com';
+/** The admin the server creates at start (ADMIN_EMAILS, ADMIN_PASSWORD): no request can make one. */
+const ADMIN = { email: 'conformance-admin@example.com', password: `pw-${randomBytes(9).toString('hex')}` };
 const HEALTH_PATH = '/healthz';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** CONFORMANCE_TRACE=1: every request the suite makes for an operation, with its status, on stderr. */
@@ -57,6 +60,13 @@ const TRACE = process.env.CONFORMANCE_TRACE === '1';
 interface Expectation {
   check: CheckName;
   evaluate(state: OpState): Outcome | undefined;
+}
+
+/** The input the phases after the positive one build on, and whether user A's request with it succeeded. */
+interface Base {
+  inputs: Inputs;
+  resolved: Resolved;
+  accepted: boolean;
 }
 
 interface Sent {
@@ -75,13 +85,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const unknown = options.operations.filter((id) => !contract.ops.some((op) => op.id === id));
     throw new Error(`unknown operation(s): ${unknown.join(', ')}`);
   }
-  const server = await bootServer({ database: options.database, databaseUrl: options.databaseUrl, pgliteTemplate: options.pgliteTemplate, adminEmail: ADMIN_EMAIL });
+  const server = await bootServer({ database: options.database, databaseUrl: options.databaseUrl, pgliteTemplate: options.pgliteTemplate, admin: ADMIN });
   const recorder = new Recorder();
   const reports: OpReport[] = [];
   const http = new HttpClient(server.baseUrl);
   try {
     options.progress?.(`server: ${server.describe} at ${server.baseUrl}`);
-    const identities = await Identities.create(http, contract, server.knex, ADMIN_EMAIL, options.seed);
+    const identities = await Identities.create(http, contract, server.knex, ADMIN, options.seed);
     const resources = new Resources(contract, http, identities);
     for (const [index, op] of selected.entries()) {
       const run = new OperationRun(op, contract, http, identities, resources, recorder, options);
@@ -102,6 +112,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 
 class OperationRun {
   private readonly rng: Rng;
+  private readonly memberships: Memberships;
   private readonly owner: User;
   private readonly credential?: Credential;
   private readonly sent: Sent[] = [];
@@ -118,6 +129,7 @@ class OperationRun {
     private readonly options: SuiteOptions,
   ) {
     this.rng = rngFor(options.seed, op.id);
+    this.memberships = new Memberships(contract, http);
     this.owner = op.roles.includes('admin') ? identities.users.admin : identities.users.A;
     this.credential = op.auth === 'none' ? undefined : identities.preferred(this.owner, op.schemes);
   }
@@ -129,7 +141,10 @@ class OperationRun {
     try {
       const base = await this.positivePhase();
       await this.negativePhase(base);
-      if (this.op.auth === 'required') await this.authPhase(base);
+      if (this.op.auth === 'required') {
+        await this.authPhase(base);
+        await this.matrixPhase(base);
+      }
     } catch (error) {
       this.recordFailure('server_alive', `request failed: ${(error as Error).message}`, undefined, 'suite');
     }
@@ -145,7 +160,7 @@ class OperationRun {
   // ---- phases ------------------------------------------------------------------------------------
 
   /** Valid requests; returns the input the other phases build on (the richest one that got a 2xx). */
-  private async positivePhase(): Promise<{ inputs: Inputs; resolved: Resolved } | undefined> {
+  private async positivePhase(): Promise<Base | undefined> {
     const positives = positiveInputs(this.op, this.rng, this.options.budget);
     if (positives.length === 0) this.notes.push('no valid input could be generated');
     const answered: Array<{ inputs: Inputs; resolved: Resolved; status: number }> = [];
@@ -175,7 +190,7 @@ class OperationRun {
     if (!pick) return undefined;
     // A DELETE's valid requests consumed their resources: the other phases get this operation's own.
     const resolved = this.op.method === 'DELETE' ? await this.resources.resolve(this.op, pick.inputs, this.owner, this.rng) : pick.resolved;
-    return { inputs: { ...pick.inputs, path: resolved.path }, resolved };
+    return { inputs: { ...pick.inputs, path: resolved.path }, resolved, accepted: is2xx(pick.status) };
   }
 
   private async negativePhase(base: { inputs: Inputs; resolved: Resolved } | undefined): Promise<void> {
@@ -274,6 +289,43 @@ class OperationRun {
       const credential = this.identities.as(this.owner, scheme.name);
       const name = `auth.undeclared.${scheme.name}`;
       mustBe(name, await attempt(name, credential, await fresh()), 401, `${scheme.name}, which the operation does not declare`);
+    }
+  }
+
+  /**
+   * The authorization matrix, from the operation's `x-who-may-call`: user B, whom its class does not admit, tries
+   * it on user A's resources (its own, each time): as a stranger, and for rooms and communities as a removed
+   * participant, a participant who left, a participant who is not the owner, a member who left. Anonymous callers
+   * and non-admins are the auth phase's.
+   */
+  private async matrixPhase(base: Base | undefined): Promise<void> {
+    const op = this.op;
+    const rows = MATRIX[op.callers];
+    if (!base || rows.length === 0) return;
+    // Only an input user A was answered 2xx with says what user B's answer means.
+    if (!base.accepted) { this.notes.push('authorization matrix: not run (no valid request was answered 2xx)'); return; }
+    const missing = this.memberships.missing();
+    const B = this.identities.users.B;
+    const asB = this.identities.preferred(B, op.schemes);
+    for (const row of rows) {
+      if (row.needs && missing.length) { this.notes.push(`authorization matrix: no ${row.name} row (the contract lacks ${missing.join(', ')})`); continue; }
+      const resolved = await this.resources.resolve(op, base.inputs, this.owner, this.rng, true);
+      const scope = row.needs === 'room' ? resolved.path.room_id : row.needs === 'community' ? resolved.path.id : undefined;
+      const owned = row.needs ? typeof resolved.sources[row.needs === 'room' ? 'room_id' : 'id'] !== 'string' : Object.values(resolved.sources).some((s) => typeof s !== 'string');
+      if (!owned) { this.notes.push(`authorization matrix: no ${row.name} row (no resource of user A to try it on)`); continue; }
+      try {
+        if (await row.setup?.(this.memberships, scope!, this.owner, B) === false) { this.notes.push(`authorization matrix: no ${row.name} row (user B could not join)`); continue; }
+      } catch (error) {
+        this.recordFailure('authorization_matrix', `setting up "${row.name}": ${(error as Error).message}`, undefined, `authz.${row.name}`);
+        continue;
+      }
+      const name = `authz.${row.name}`;
+      const exchange = await this.send(name, buildRequest(op, { ...base.inputs, path: resolved.path }, credentialHeaders(asB)), asB);
+      this.expectOn(name, exchange, 'authorization_matrix', (state) => {
+        if (exchange.status === 501 && state.unbuilt) return 'unbuilt';
+        const verdict = row.expect(exchange.status);
+        return verdict === true ? 'pass' : { fail: `user B as ${row.name} answered ${exchange.status}, expected ${verdict} (x-who-may-call: ${op.callers}; who may call: "${op.whoMayCall}")` };
+      });
     }
   }
 
@@ -496,8 +548,7 @@ function emptyMeansAbsent(exchange: Exchange, baseline: Exchange, strict: boolea
 
 /** Whether "Who may call" lets other signed-in users do this (a parenthesised aside does not count). */
 export function othersMay(op: OpSpec): boolean {
-  const text = op.whoMayCall.replace(/\([^)]*\)/g, '');
-  return /\bany signed-in user\b|^anyone\b/i.test(text);
+  return op.callers === 'anyone' || op.callers === 'signed-in';
 }
 
 /** How many values an input has (nested members counted one by one). */
@@ -508,3 +559,47 @@ function leafCount(value: unknown): number {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A row of the authorization matrix: who user B is (set up through the API), and what must answer. */
+interface MatrixRow {
+  name: string;
+  /** The membership the row needs: the room `{room_id}` or the community `{id}` of the path. */
+  needs?: 'room' | 'community';
+  /** Makes user B what the row says; false when it cannot (the row is skipped, with a note). */
+  setup?(memberships: Memberships, scope: string, owner: User, b: User): Promise<boolean | void>;
+  /** true, or what was expected instead. */
+  expect(status: number): true | string;
+}
+
+const refused = (status: number) => !is2xx(status) || 'a refusal (not 2xx)';
+const exactly = (wanted: number) => (status: number) => status === wanted || String(wanted);
+const admitted = (status: number) => (status !== 403 && status !== 404 && status !== 401) || 'no 401, 403 or 404: it admits them';
+const removed: MatrixRow['setup'] = async (m, room, owner, b) => { await m.removeFromRoom(room, owner, await m.joinRoom(room, owner, b)); };
+const left: MatrixRow['setup'] = async (m, room, owner, b) => { await m.joinRoom(room, owner, b); await m.leaveRoom(room, b); };
+
+/** What each class of `x-who-may-call` refuses, and how. */
+const MATRIX: Record<OpSpec['callers'], MatrixRow[]> = {
+  anyone: [],
+  'signed-in': [],
+  admin: [],
+  owner: [{ name: 'another user', expect: refused }],
+  'community-member': [
+    { name: 'a user who is not a member', needs: 'community', expect: refused },
+    { name: 'a member who left', needs: 'community', setup: async (m, id, _owner, b) => (await m.joinCommunity(id, b)) && (await m.leaveCommunity(id, b), true), expect: refused },
+  ],
+  'room-participant': [
+    { name: 'a user who cannot see the room', needs: 'room', expect: exactly(404) },
+    { name: 'a removed participant', needs: 'room', setup: removed, expect: exactly(403) },
+    { name: 'a participant who left', needs: 'room', setup: left, expect: exactly(403) },
+  ],
+  'room-owner': [
+    { name: 'a user who cannot see the room', needs: 'room', expect: exactly(404) },
+    { name: 'a participant who is not the owner', needs: 'room', setup: async (m, room, owner, b) => { await m.joinRoom(room, owner, b); }, expect: exactly(403) },
+    { name: 'a removed participant', needs: 'room', setup: removed, expect: exactly(403) },
+  ],
+  'room-visible': [
+    { name: 'a user who cannot see the room', needs: 'room', expect: exactly(404) },
+    { name: 'a removed participant', needs: 'room', setup: removed, expect: admitted },
+    { name: 'a participant who left', needs: 'room', setup: left, expect: admitted },
+  ],
+};

@@ -57,7 +57,19 @@ export interface Operation {
   idempotency?: IdempotencyPolicy;
   /** `x-soft-delete`: a DELETE that archives; what it deletes stays readable. */
   softDelete: boolean;
+  /** `x-who-may-call`: its "Who may call", as a class the conformance suite's authorization matrix checks. */
+  whoMayCall: WhoMayCall;
 }
+
+/**
+ * Who may call an operation (`x-who-may-call`), beside its prose "Who may call": `anyone`; `signed-in` (any
+ * signed-in user); `admin`; `owner` (whoever owns or takes part in the resource its path names, no one else);
+ * `community-member` (members of the community `{id}`); `room-participant` (current participants of the room
+ * `{room_id}`: former ones get 403, others 404); `room-owner` (its owner, or the author of the message named: other
+ * participants and former ones 403, others 404); `room-visible` (current and former participants: others 404).
+ */
+export const WHO_MAY_CALL = ['anyone', 'signed-in', 'admin', 'owner', 'community-member', 'room-participant', 'room-owner', 'room-visible'] as const;
+export type WhoMayCall = (typeof WHO_MAY_CALL)[number];
 
 export interface Contract {
   doc: JsonObject;
@@ -139,10 +151,19 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         rateLimits: (op['x-rate-limits'] ?? []) as unknown as RateLimitPolicy[],
         idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
         softDelete: op['x-soft-delete'] === true,
+        whoMayCall: whoMayCallOf(op),
       });
     }
   }
   return { doc, operations };
+}
+
+function whoMayCallOf(op: JsonObject): WhoMayCall {
+  const value = op['x-who-may-call'];
+  if (!(WHO_MAY_CALL as readonly unknown[]).includes(value)) {
+    throw new Error(`${op.operationId as string}: x-who-may-call must be one of ${WHO_MAY_CALL.join(', ')}, not ${JSON.stringify(value)}`);
+  }
+  return value as WhoMayCall;
 }
 
 /** The name hey-api gives an operation's types: `listSpaces` -> `ListSpaces` (`ListSpacesData`, ...). */

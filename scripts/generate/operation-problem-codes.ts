@@ -36,7 +36,9 @@ export function applyProblemCodes(doc: JsonObject): void {
         }
         const bad = codes.filter((code) => typeof code !== 'string' || !CODE.test(code));
         if (bad.length || new Set(codes).size !== codes.length) throw new Error(`${name} ${status}: codes must be distinct SCREAMING_SNAKE_CASE strings: ${JSON.stringify(codes)}`);
-        responses[status] = narrowed(shared, codes as string[]);
+        // An operation's own description of the response (beside its $ref: which code means what) is kept.
+        const own = (raw as JsonObject).description;
+        responses[status] = { ...narrowed(shared, codes as string[]), ...(typeof own === 'string' ? { description: own } : {}) };
       }
     }
   }

@@ -30,6 +30,8 @@ function emitOperations(contract: Contract): string {
       const nullable = types.includes('null') || (Array.isArray(p.schema?.enum) && p.schema.enum.includes(null));
       return `{ name: ${quote(p.in === 'header' ? p.name.toLowerCase() : p.name)}, in: '${p.in}', type: '${type}', nullable: ${nullable} }`;
     });
+    const setsCookie = Object.entries(op.responses).some(([status, r]) => status.startsWith('2')
+      && Object.keys((r as { headers?: Record<string, unknown> }).headers ?? {}).some((h) => h.toLowerCase() === 'set-cookie'));
     const limits = op.rateLimits.map((l) => `{ name: ${quote(l.name)}, key: ${quote(l.key)}, windowSeconds: ${l.windowSeconds}, counts: ${quote(l.counts)} }`);
     return [
       `  {`,
@@ -41,6 +43,7 @@ function emitOperations(contract: Contract): string {
       `    auth: '${authOf(op)}',`,
       `    schemes: [${schemes.map((s) => `'${s}'`).join(', ')}],`,
       `    roles: [${roles.map((r) => `'${r}'`).join(', ')}],`,
+      `    setsCookie: ${setsCookie},`,
       `    eventStream: ${isEventStream(op)},`,
       `    errorStyle: '${errorStyle(op)}',`,
       `    statuses: [${statuses.join(', ')}],`,
@@ -99,6 +102,8 @@ export interface OperationMeta {
   readonly schemes: readonly string[];
   /** Roles required on top of authentication, e.g. \`admin\`. */
   readonly roles: readonly string[];
+  /** A success response documents \`Set-Cookie\` (it signs a browser in or out). */
+  readonly setsCookie: boolean;
   /** The success response is \`text/event-stream\`. */
   readonly eventStream: boolean;
   /** How validation errors are answered: FastAPI's 422 \`detail\` (Rooms) or 400 problem+json. */

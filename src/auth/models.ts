@@ -8,6 +8,8 @@ export class User extends Model {
   email!: string;
   image!: string | null;
   passwordHash!: string;
+  /** Set only by the operator (src/auth/admins.ts), never by a request. */
+  isAdmin!: boolean;
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -15,9 +15,11 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The user columns the credential lookup reads. */
+type UserRow = Pick<User, 'id' | 'name' | 'email' | 'image' | 'isAdmin'>;
+
 export interface AuthOptions {
   sessionTtlDays: number;
-  adminEmails: ReadonlySet<string>;
 }
 
 export class AuthService implements Authenticator {
@@ -70,8 +72,8 @@ export class AuthService implements Authenticator {
     if (credential.scheme === 'apiKeyHeader') {
       const key = await this.db('api_keys as k').join('users as u', 'u.id', 'k.userId')
         .where('k.keyHash', hash).whereNull('k.revokedAt').where((q) => q.whereNull('k.expiresAt').orWhere('k.expiresAt', '>', now))
-        .first<(T.User & { keyId: string; expiresAt: Date | null; lastUsedAt: Date | null }) | undefined>(
-          'u.id', 'u.name', 'u.email', 'u.image', 'k.id as keyId', 'k.expiresAt', 'k.lastUsedAt');
+        .first<(UserRow & { keyId: string; expiresAt: Date | null; lastUsedAt: Date | null }) | undefined>(
+          'u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 'k.id as keyId', 'k.expiresAt', 'k.lastUsedAt');
       if (!key) return undefined;
       // Recorded at most once a minute, without making the request wait for it.
       if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
@@ -81,14 +83,14 @@ export class AuthService implements Authenticator {
     }
     const session = await this.db('auth_sessions as s').join('users as u', 'u.id', 's.userId')
       .where('s.tokenHash', hash).whereNull('s.revokedAt').where('s.expiresAt', '>', now)
-      .first<(T.User & { expiresAt: Date }) | undefined>('u.id', 'u.name', 'u.email', 'u.image', 's.expiresAt');
+      .first<(UserRow & { expiresAt: Date }) | undefined>('u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 's.expiresAt');
     if (!session) return undefined;
     return this.principal(session, credential.scheme, 'session', session.expiresAt);
   }
 
-  private principal(row: T.User, scheme: CredentialScheme, method: Principal['method'], expiresAt: Date | null): Principal {
-    const user = toUser(row);
-    return { user, scheme, method, expiresAt, isAdmin: this.options.adminEmails.has(user.email) };
+  /** Admin is read with the credential, so a grant or a revocation applies from the next request. */
+  private principal(row: UserRow, scheme: CredentialScheme, method: Principal['method'], expiresAt: Date | null): Principal {
+    return { user: toUser(row), scheme, method, expiresAt, isAdmin: row.isAdmin };
   }
 
   sessionInfo(principal: Principal): T.AuthSessionInfo {

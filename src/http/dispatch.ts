@@ -1,6 +1,6 @@
 // From openapi-backend's routed request to a typed handler and back, in one pipeline of
 // steps that all come from the operation's metadata in the contract:
-//   authentication (401) -> role (403) -> strict input parsing (inputs.ts), then the generated validators, every failure at once (400 / 422)
+//   authentication (401) -> cookie callers from other sites (403) -> role (403) -> strict input parsing (inputs.ts), then the generated validators, every failure at once (400 / 422)
 //   -> rate limits (429) -> not built (501) -> idempotency -> handler -> response checked against the contract.
 import type Koa from 'koa';
 import type { Context as RoutedContext } from 'openapi-backend';
@@ -13,6 +13,7 @@ import type { IdempotencyFacility } from '../platform/idempotency.js';
 import type { Authenticator, Credential, Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { NO_BODY, readJsonBody } from './body.js';
+import { guardCrossSite } from './cross-site.js';
 import { checkHeaders, parseQuery, queryParameters, unstorableStrings } from './inputs.js';
 import type { RequestState } from './middleware.js';
 import type { IdempotentContext, RequestContext } from './context.js';
@@ -50,6 +51,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
 
   return async (routed: RoutedContext, koa: Koa.Context): Promise<void> => {
     const principal = await authenticate(meta, koa, deps.authenticator);
+    guardCrossSite(meta, koa, principal, deps.config.corsOrigins);
     requireRoles(meta, principal);
 
     const path = { ...routed.request.params } as Record<string, unknown>;

@@ -17,6 +17,7 @@ export interface Principal {
   method: 'session' | 'api_key';
   /** When the credential stops working; null for an API key without expiry. */
   expiresAt: Date | null;
+  /** The account's stored admin flag (set only by the operator), read with the credential on each request. */
   isAdmin: boolean;
 }
 

@@ -4,7 +4,7 @@
 // (src/platform/failpoints.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ADMIN_EMAIL } from './server.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -38,7 +38,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     cwd: root,
     env: {
       ...process.env,
-      NODE_ENV: 'development', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', REDIS_URL: '', ADMIN_EMAILS: ADMIN_EMAIL,
+      NODE_ENV: 'development', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', REDIS_URL: '', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD,
       RATE_LIMIT_SIGN_UP_PER_HOUR: '1000000', RATE_LIMIT_SIGN_IN_PER_15_MIN: '1000000', RATE_LIMIT_LOUNGE_CREATES_PER_HOUR: '1000000',
       RATE_LIMIT_CHARGES_PER_HOUR: '1000000', RATE_LIMIT_AGENT_CHATS_PER_MINUTE: '1000000', RATE_LIMIT_ROOM_POSTS_PER_MINUTE: '1000000',
       ...env,

@@ -14,7 +14,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { operations } from '../../generated/server/index.js';
 import { validators } from '../../generated/validators/index.gen.js';
 
+/** The admin every test server creates at start (ADMIN_EMAILS, ADMIN_PASSWORD): tests sign in as it. */
 export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
 export interface TestServer {
   baseUrl: string;
@@ -67,7 +69,7 @@ export type ConfigOverrides = Partial<Omit<Config, 'agent' | 'outbound' | 'rateL
 const UNLIMITED = 1e9;
 
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL });
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD });
   return {
     ...base,
     responseValidation: 'strict',

@@ -1,7 +1,7 @@
 // Users and credentials for tests, made through the API itself.
 import { randomBytes } from 'node:crypto';
-import { bearerToken, signUp, type AuthResult, type Client } from '@platform/client';
-import { ADMIN_EMAIL } from './server.js';
+import { bearerToken, signIn, signUp, type AuthResult, type Client } from '@platform/client';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.js';
 
 export interface TestUser extends AuthResult {
   password: string;
@@ -21,4 +21,10 @@ export async function newUser(name = 'User', options: { email?: string; client?:
   return { ...data, password, as: { auth: bearerToken(data.token), ...(options.client ? { client: options.client } : {}) } };
 }
 
-export const newAdmin = (options: { client?: Client } = {}) => newUser('Admin', { ...options, email: ADMIN_EMAIL });
+/** Signs in as the admin the server created at start (a new session each time), on the server of `client`. */
+export async function newAdmin(options: { client?: Client } = {}): Promise<TestUser> {
+  const client = options.client ? { client: options.client } : {};
+  const { data, error } = await signIn({ ...client, body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+  if (error || !data) throw new Error(`admin sign-in failed: ${JSON.stringify(error)}`);
+  return { ...data, password: ADMIN_PASSWORD, as: { auth: bearerToken(data.token), ...client } };
+}

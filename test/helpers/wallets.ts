@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { client, creditWallet, getWallet } from '@platform/client';
 import { newAdmin, type TestUser } from './users.js';
 
-/** One admin per server (by base URL): ADMIN_EMAIL can sign up once on each. */
+/** One admin session per server (by base URL), signed in once. */
 const admins = new Map<string, Promise<TestUser>>();
 
 /** Credits `amount` to the user, as an admin of the user's server. */

@@ -1,5 +1,6 @@
 // The contract covers both references, and every operation is fully described.
 import { describe, expect, it } from 'vitest';
+import { WHO_MAY_CALL } from '../../scripts/generate/contract.js';
 import { doc, operations, resolve } from '../helpers/contract.js';
 
 /** Every operation of the two API references, as `METHOD path`. */
@@ -66,7 +67,7 @@ describe('coverage of the references', () => {
   });
 });
 
-describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s', (_name, { op, path }) => {
+describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s', (_name, { op, path, method }) => {
   it('has a camelCase operationId, a summary, a description and exactly one known tag', () => {
     expect(op.operationId).toMatch(/^[a-z][a-zA-Z0-9]+$/);
     expect(op.summary?.length).toBeGreaterThan(3);
@@ -74,6 +75,17 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
     expect(op.description).toMatch(/\*\*Who may call:\*\*/);
     expect(op.tags).toHaveLength(1);
     expect(tagNames.has(op.tags[0])).toBe(true);
+  });
+
+  it('says who may call it in x-who-may-call, agreeing with its security and its path', () => {
+    const who = op['x-who-may-call'];
+    expect(WHO_MAY_CALL).toContain(who);
+    const requirements = op.security as Array<Record<string, string[]>>;
+    const required = requirements.length > 0 && requirements.every((r) => Object.keys(r).length > 0);
+    expect(required, 'public exactly when anyone may call it').toBe(who !== 'anyone');
+    expect(requirements.some((r) => Object.values(r).flat().includes('admin'))).toBe(who === 'admin');
+    if (who.startsWith('room-')) expect(path).toContain('{room_id}');
+    if (who === 'community-member') expect(path).toMatch(/^\/api\/communities\/\{id\}\//);
   });
 
   it('declares its security explicitly, with all four credentials when authenticated', () => {
@@ -108,6 +120,14 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
       const problem = resolve(raw).content?.['application/problem+json'];
       if (problem) expect(problem.schema.properties?.code?.enum?.length, `${status}: x-problem-codes`).toBeGreaterThan(0);
     }
+  });
+
+  it('lists 403 CROSS_SITE_REQUEST when it is a write a cookie can authenticate, or it sets the cookie (src/http/cross-site.ts)', () => {
+    if (!['post', 'put', 'patch', 'delete'].includes(method)) return;
+    const byCookie = (op.security as Array<Record<string, string[]>>).some((r) => 'sessionCookie' in r || 'vaiTokenCookie' in r);
+    const setsCookie = Object.entries(op.responses).some(([status, raw]) => status.startsWith('2') && 'Set-Cookie' in (resolve(raw).headers ?? {}));
+    if (!byCookie && !setsCookie) return;
+    expect(resolve(op.responses['403'])?.content?.['application/problem+json']?.schema?.properties?.code?.enum).toContain('CROSS_SITE_REQUEST');
   });
 
   it('names its request body schema and lists 413 when it takes a body', () => {

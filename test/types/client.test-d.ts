@@ -9,8 +9,8 @@ declare const result: Awaited<ReturnType<typeof signUp<false>>>;
 
 describe('client types', () => {
   it('types each operation\'s error codes as the union its contract lists', () => {
-    expectTypeOf<SignUpError['code']>().toEqualTypeOf<'EMAIL_TAKEN' | 'INVALID_JSON' | 'NOT_IMPLEMENTED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'VALIDATION_FAILED'>();
-    expectTypeOf<DeleteSpaceError['code']>().toEqualTypeOf<'NOT_FOUND' | 'NOT_IMPLEMENTED' | 'NOT_SPACE_OWNER' | 'UNAUTHENTICATED' | 'VALIDATION_FAILED'>();
+    expectTypeOf<SignUpError['code']>().toEqualTypeOf<'CROSS_SITE_REQUEST' | 'EMAIL_TAKEN' | 'INVALID_JSON' | 'NOT_IMPLEMENTED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'VALIDATION_FAILED'>();
+    expectTypeOf<DeleteSpaceError['code']>().toEqualTypeOf<'CROSS_SITE_REQUEST' | 'NOT_FOUND' | 'NOT_IMPLEMENTED' | 'NOT_SPACE_OWNER' | 'UNAUTHENTICATED' | 'VALIDATION_FAILED'>();
     expectTypeOf<'NOT_IMPLEMENTED'>().toExtend<ListSpacesError['code']>();
   });
 

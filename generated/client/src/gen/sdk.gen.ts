@@ -32,6 +32,9 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * - The session lasts 30 days from now (`expiresAt`); its token is random and stored only as a hash.
  * - Any credentials sent with the request are ignored: signing up while signed in creates the new
  * account and leaves the old session untouched.
+ * - Signing up never makes an admin, whatever the email: admins are made by the server's operator. The
+ * accounts the operator lists as admins are created when the server starts, so their emails are taken
+ * (**409** `EMAIL_TAKEN`) before any sign-up can claim them.
  * - Rate limited to 10 sign-ups per hour per client IP address; beyond that **429** `RATE_LIMITED`
  * with `Retry-After`. Rejected requests count too.
  *
@@ -124,7 +127,8 @@ export const signOut = <ThrowOnError extends boolean = false>(options?: Options<
  * `Authorization: Bearer`) and `api_key` for an `X-API-Key`.
  * - `expiresAt` is when that credential stops working: the session's end, or the API key's expiry
  * (null for a key without expiry). Calling this does not extend either.
- * - `isAdmin` is true when the user's email is in the server's `ADMIN_EMAILS`.
+ * - `isAdmin` is true when the user is an admin. Only the server's operator makes admins (see the
+ * Authentication guide); a grant or a revocation applies from the credential's next request.
  * - When a request carries several credentials, the first present in this order is used:
  * `Authorization: Bearer`, `X-API-Key`, cookie `session`, cookie `vai_token`. If that one is invalid
  * the request is answered 401; the others are not tried.
@@ -1735,7 +1739,7 @@ export const getLoungeDashboard = <ThrowOnError extends boolean = false>(options
  *
  * A signed-in user who is not an admin gets a 403 `ADMIN_REQUIRED`.
  *
- * **Who may call:** admins only (signed-in users whose email is in `ADMIN_EMAILS`).
+ * **Who may call:** admins only (accounts the server's operator made admins; see the Authentication guide).
  *
  */
 export const listVerificationRequests = <ThrowOnError extends boolean = false>(options?: Options<ListVerificationRequestsData, ThrowOnError>) => (options?.client ?? client).get<ListVerificationRequestsResponses, ListVerificationRequestsErrors, ThrowOnError>({
@@ -1770,7 +1774,7 @@ export const listVerificationRequests = <ThrowOnError extends boolean = false>(o
  * the 409.
  * - A signed-in user who is not an admin gets a 403 `ADMIN_REQUIRED`; an unknown id is a 404 `NOT_FOUND`.
  *
- * **Who may call:** admins only (signed-in users whose email is in `ADMIN_EMAILS`).
+ * **Who may call:** admins only (accounts the server's operator made admins; see the Authentication guide).
  *
  */
 export const reviewVerificationRequest = <ThrowOnError extends boolean = false>(options: Options<ReviewVerificationRequestData, ThrowOnError>) => (options.client ?? client).put<ReviewVerificationRequestResponses, ReviewVerificationRequestErrors, ThrowOnError>({
@@ -1878,7 +1882,7 @@ export const listLedgerEntries = <ThrowOnError extends boolean = false>(options?
  * - A signed-in user who is not an admin gets a 403 `ADMIN_REQUIRED`; an unknown user is a 404
  * `NOT_FOUND`.
  *
- * **Who may call:** admins only (signed-in users whose email is in `ADMIN_EMAILS`).
+ * **Who may call:** admins only (accounts the server's operator made admins; see the Authentication guide).
  *
  */
 export const creditWallet = <ThrowOnError extends boolean = false>(options: Options<CreditWalletData, ThrowOnError>) => (options.client ?? client).post<CreditWalletResponses, CreditWalletErrors, ThrowOnError>({

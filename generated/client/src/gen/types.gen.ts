@@ -210,8 +210,10 @@ export type AuthSessionInfo = {
      */
     authMethod: 'session' | 'api_key';
     /**
-     * True when the user's email is in the server's `ADMIN_EMAILS` list, i.e. the user may call the
-     * operations marked admin-only. The same for every credential of that user.
+     * True when the user is an admin, i.e. may call the operations marked admin-only. Only the server's
+     * operator makes admins (accounts it creates at start, or grants admin to); no request can. The same
+     * for every credential of that user, and read afresh on every request: a grant or a revocation applies
+     * to the user's sessions and API keys at their next request.
      *
      */
     isAdmin: boolean;
@@ -3946,6 +3948,12 @@ export type SignUpErrors = {
         code: 'INVALID_JSON' | 'VALIDATION_FAILED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * An account with this email already exists (`EMAIL_TAKEN`; emails are compared case-insensitively).
      */
     409: Problem & {
@@ -4011,6 +4019,12 @@ export type SignInErrors = {
         code: 'INVALID_CREDENTIALS';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The request body is larger than the server accepts (1 MB).
      */
     413: Problem & {
@@ -4060,6 +4074,12 @@ export type SignOutErrors = {
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
+    };
+    /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -4197,6 +4217,12 @@ export type CreateApiKeyErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The caller already has 25 active API keys (`API_KEY_LIMIT`). Delete one before creating another.
      */
     409: Problem & {
@@ -4257,6 +4283,12 @@ export type DeleteApiKeyErrors = {
      */
     401: Problem & {
         code: 'UNAUTHENTICATED';
+    };
+    /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -4366,6 +4398,12 @@ export type CreateSpaceErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The request body is larger than the server accepts (1 MB).
      */
     413: Problem & {
@@ -4425,7 +4463,7 @@ export type DeleteSpaceErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'NOT_SPACE_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_SPACE_OWNER';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -4596,6 +4634,12 @@ export type CreateSpaceSessionErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
@@ -4659,7 +4703,7 @@ export type JoinSpaceSessionErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'NOT_AGENT_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_AGENT_OWNER';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -4736,6 +4780,12 @@ export type LeaveSpaceSessionErrors = {
      */
     401: Problem & {
         code: 'UNAUTHENTICATED';
+    };
+    /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -4862,7 +4912,13 @@ export type CreateCommunityErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
+     * `AGENT_LISTING_NOT_FOUND`: `defaultAgentListingId` is not a listing the caller can see.
      */
     404: Problem & {
         code: 'AGENT_LISTING_NOT_FOUND';
@@ -5014,10 +5070,12 @@ export type DeleteCommunityErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR`: only the community's creator may archive it.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -5126,19 +5184,27 @@ export type UpdateCommunityErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR`: only the community's creator may update it.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `AGENT_LISTING_NOT_FOUND`: `defaultAgentListingId` is not a listing the caller can see.
+     *
      */
     404: Problem & {
         code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     * - `TYPE_CHANGE_NOT_ALLOWED`: `type` cannot change for a lounge, a verified community, or while a
+     * verification request is pending.
+     * - `LOUNGE_FEES_FIXED`: a non-zero fee for a lounge.
+     *
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED' | 'LOUNGE_FEES_FIXED' | 'TYPE_CHANGE_NOT_ALLOWED';
@@ -5206,13 +5272,23 @@ export type JoinCommunityErrors = {
         code: 'INSUFFICIENT_BALANCE';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `ALREADY_MEMBER`: the caller is already a member (nothing was charged).
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     * - `PRICE_CHANGED`: `expectedJoinFee` or `expectedMonthlyFee` is not the current price (both
+     * current prices are in `currentPrices`); nothing was charged.
+     *
      */
     409: Problem & {
         code: 'ALREADY_MEMBER' | 'COMMUNITY_ARCHIVED' | 'PRICE_CHANGED';
@@ -5280,13 +5356,21 @@ export type LeaveCommunityErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `CREATOR_CANNOT_LEAVE`: the caller created the community.
+     * - `NOT_A_MEMBER`: the caller is not a member.
+     *
      */
     409: Problem & {
         code: 'CREATOR_CANNOT_LEAVE' | 'NOT_A_MEMBER';
@@ -5396,19 +5480,25 @@ export type UpdateCommunityMemberRoleErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR`: only the community's creator may change roles.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `MEMBER_NOT_FOUND`: the user is not a member of the community.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND' | 'MEMBER_NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `CREATOR_ROLE_FIXED`: the user is the creator.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'CREATOR_ROLE_FIXED' | 'COMMUNITY_ARCHIVED';
@@ -5520,19 +5610,25 @@ export type AddCommunityAgentErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR`: only the community's creator may add agents.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `AGENT_LISTING_NOT_FOUND`: `listingId` is not a listing the caller can see.
+     *
      */
     404: Problem & {
         code: 'AGENT_LISTING_NOT_FOUND' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `AGENT_ALREADY_ADDED`: the listing is already one of the community's agents.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'AGENT_ALREADY_ADDED' | 'COMMUNITY_ARCHIVED';
@@ -5598,19 +5694,23 @@ export type RemoveCommunityAgentErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR`: only the community's creator may remove agents.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `AGENT_NOT_IN_COMMUNITY`: the listing is not one of its agents.
+     *
      */
     404: Problem & {
         code: 'AGENT_NOT_IN_COMMUNITY' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `COMMUNITY_ARCHIVED`: the community is archived.
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED';
@@ -5680,7 +5780,7 @@ export type ListCommunityMessagesErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_MEMBER`: only members may read the history.
      */
     403: Problem & {
         code: 'NOT_A_MEMBER';
@@ -5742,10 +5842,13 @@ export type SendCommunityMessageErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_MEMBER`: the caller is not a member.
+     * - `SUBSCRIPTION_INACTIVE`: the caller's subscription is `cancelled`.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -5754,7 +5857,7 @@ export type SendCommunityMessageErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `COMMUNITY_ARCHIVED`: the community is archived.
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED';
@@ -5822,19 +5925,27 @@ export type ChatWithCommunityAgentErrors = {
         code: 'INSUFFICIENT_BALANCE';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_MEMBER`: the caller is not a member.
+     * - `SUBSCRIPTION_INACTIVE`: the caller's subscription is `cancelled`.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_MEMBER' | 'SUBSCRIPTION_INACTIVE';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `AGENT_NOT_IN_COMMUNITY`: `listingId` is not one of its agents.
+     *
      */
     404: Problem & {
         code: 'AGENT_NOT_IN_COMMUNITY' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     * - `PRICE_CHANGED`: `expectedFee` is not the current `agentCallFee` (in `currentPrices`); nothing
+     * was charged.
+     *
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED' | 'PRICE_CHANGED';
@@ -5904,13 +6015,21 @@ export type StartOfficialChatErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `NOT_OFFICIAL`: the community is not of type `official`.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL';
@@ -5970,19 +6089,27 @@ export type RequestHumanTransferErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CUSTOMER`: only the conversation's customer may ask for a human.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CUSTOMER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CUSTOMER';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `CONVERSATION_NOT_FOUND`: the caller has no such conversation in this community.
+     *
      */
     404: Problem & {
         code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `HUMAN_IN_CONTROL`: a CS agent already has the conversation.
+     * - `HUMAN_HANDOFF_UNAVAILABLE`: the community's `csMode` is `ai_only`.
+     * - `NOT_OFFICIAL`: the community is not official.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED' | 'HUMAN_HANDOFF_UNAVAILABLE' | 'HUMAN_IN_CONTROL' | 'NOT_OFFICIAL';
@@ -6044,19 +6171,27 @@ export type AcceptTransferErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CS_STAFF`: only the creator, moderators and CS agents may accept transfers.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CS_STAFF';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CS_STAFF';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `CONVERSATION_NOT_FOUND`: no such conversation in this community.
+     *
      */
     404: Problem & {
         code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `ALREADY_ACCEPTED`: another CS agent accepted it first.
+     * - `NOT_WAITING_HUMAN`: the conversation is `ai_active` or `resolved`.
+     * - `NOT_OFFICIAL`: the community is not official.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'ALREADY_ACCEPTED' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL' | 'NOT_WAITING_HUMAN';
@@ -6118,19 +6253,23 @@ export type ResolveConversationErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_ASSIGNED`: a CS agent may resolve only conversations assigned to them.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_ASSIGNED';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_ASSIGNED';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * - `NOT_FOUND`: no community with this id.
+     * - `CONVERSATION_NOT_FOUND`: no such conversation in this community that the caller may see.
+     *
      */
     404: Problem & {
         code: 'CONVERSATION_NOT_FOUND' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `NOT_OFFICIAL`: the community is not official.
      */
     409: Problem & {
         code: 'NOT_OFFICIAL';
@@ -6203,7 +6342,7 @@ export type GetCsStatusErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `NOT_OFFICIAL`: the community is not official.
      */
     409: Problem & {
         code: 'NOT_OFFICIAL';
@@ -6260,9 +6399,7 @@ export type GetCsQueueData = {
 
 export type GetCsQueueErrors = {
     /**
-     * The request is malformed or an input is invalid (`VALIDATION_FAILED`, with `errors` naming each input;
-     * `INVALID_JSON` for a body that cannot be read as JSON: malformed, or nested more than 64 levels deep).
-     *
+     * `VALIDATION_FAILED`: a bad `status`, a `limit` out of 1..100, or a `cursor` this operation did not return for this `status`.
      */
     400: Problem & {
         code: 'VALIDATION_FAILED';
@@ -6274,7 +6411,7 @@ export type GetCsQueueErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_CS_STAFF`: only the creator, moderators and CS agents may view the queue.
      */
     403: Problem & {
         code: 'NOT_CS_STAFF';
@@ -6286,7 +6423,7 @@ export type GetCsQueueErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `NOT_OFFICIAL`: the community is not official.
      */
     409: Problem & {
         code: 'NOT_OFFICIAL';
@@ -6342,19 +6479,24 @@ export type InviteCsAgentErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR_OR_MODERATOR`: only the creator and moderators may add CS agents.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR_OR_MODERATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR_OR_MODERATOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * `NOT_FOUND`: no community with this id; `USER_NOT_FOUND`: no user with this `userId`.
      */
     404: Problem & {
         code: 'NOT_FOUND' | 'USER_NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `ALREADY_STAFF`: the user is the creator or a moderator.
+     * - `NOT_OFFICIAL`: the community is not official.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'ALREADY_STAFF' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL';
@@ -6416,10 +6558,12 @@ export type RequestVerificationErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CREATOR`: only the community's creator may request verification.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CREATOR';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -6428,7 +6572,11 @@ export type RequestVerificationErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `VERIFICATION_PENDING`: a request already awaits review.
+     * - `ALREADY_VERIFIED`: the community is verified.
+     * - `NOT_OFFICIAL`: the community is not official.
+     * - `COMMUNITY_ARCHIVED`: the community is archived.
+     *
      */
     409: Problem & {
         code: 'ALREADY_VERIFIED' | 'COMMUNITY_ARCHIVED' | 'NOT_OFFICIAL' | 'VERIFICATION_PENDING';
@@ -6483,6 +6631,12 @@ export type CreateLoungeErrors = {
      */
     401: Problem & {
         code: 'UNAUTHENTICATED';
+    };
+    /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -6603,6 +6757,12 @@ export type StartLoungeChatErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
@@ -6663,13 +6823,20 @@ export type CancelLoungeSubscriptionErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `NOT_SUBSCRIBED`: the caller has no subscription to this lounge.
+     *
      */
     409: Problem & {
         code: 'NOT_SUBSCRIBED';
@@ -6731,13 +6898,21 @@ export type SubscribeToLoungeErrors = {
         code: 'INSUFFICIENT_BALANCE';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The resource does not exist, or is not visible to the caller.
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `ALREADY_SUBSCRIBED`: the subscription is active and renews.
+     * - `NO_SUBSCRIPTION`: the lounge has no subscription (price 0), or the caller is its creator.
+     *
      */
     409: Problem & {
         code: 'ALREADY_SUBSCRIBED' | 'NO_SUBSCRIPTION';
@@ -6920,7 +7095,7 @@ export type ReviewVerificationRequestErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'ADMIN_REQUIRED';
+        code: 'ADMIN_REQUIRED' | 'CROSS_SITE_REQUEST';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -7093,7 +7268,7 @@ export type CreditWalletErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'ADMIN_REQUIRED';
+        code: 'ADMIN_REQUIRED' | 'CROSS_SITE_REQUEST';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -7225,6 +7400,12 @@ export type CreateAgentListingErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The request body is larger than the server accepts (1 MB).
      */
     413: Problem & {
@@ -7284,7 +7465,7 @@ export type DeleteAgentListingErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'FORBIDDEN';
+        code: 'CROSS_SITE_REQUEST' | 'FORBIDDEN';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -7402,7 +7583,7 @@ export type UpdateAgentListingErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'FORBIDDEN';
+        code: 'CROSS_SITE_REQUEST' | 'FORBIDDEN';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -7540,7 +7721,7 @@ export type SendConversationMessageErrors = {
      * The caller is authenticated but not allowed to perform this operation on this resource.
      */
     403: Problem & {
-        code: 'NOT_ASSIGNED';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_ASSIGNED';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -7549,7 +7730,10 @@ export type SendConversationMessageErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `NOT_IN_HUMAN_CONTROL`: CS staff may write only while the conversation is `human_active`.
+     * - `COMMUNITY_ARCHIVED`: the conversation's community is archived.
+     * - `NOT_OFFICIAL`: the community became a club; its conversations are read-only.
+     *
      */
     409: Problem & {
         code: 'COMMUNITY_ARCHIVED' | 'NOT_IN_HUMAN_CONTROL' | 'NOT_OFFICIAL';
@@ -7611,10 +7795,12 @@ export type ChatInConversationErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_CUSTOMER`: only the conversation's customer may chat with the AI.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_CUSTOMER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_CUSTOMER';
     };
     /**
      * The resource does not exist, or is not visible to the caller.
@@ -7623,7 +7809,10 @@ export type ChatInConversationErrors = {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * - `HUMAN_IN_CONTROL`: the conversation is `waiting_human` or `human_active`.
+     * - `AI_UNAVAILABLE`: the community is `human_only` or has no default agent.
+     * - `COMMUNITY_ARCHIVED`: the conversation's community is archived.
+     *
      */
     409: Problem & {
         code: 'AI_UNAVAILABLE' | 'COMMUNITY_ARCHIVED' | 'HUMAN_IN_CONTROL' | 'NOT_OFFICIAL';
@@ -7742,6 +7931,12 @@ export type CreateRoomErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The request body is larger than the server accepts (1 MB).
      */
     413: Problem & {
@@ -7832,6 +8027,12 @@ export type CreateAgentRoleDocumentErrors = {
      */
     401: Problem & {
         code: 'UNAUTHENTICATED';
+    };
+    /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
     };
     /**
      * The request body is larger than the server accepts (1 MB).
@@ -7926,6 +8127,12 @@ export type CreateRulesDocumentErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
+     * `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST';
+    };
+    /**
      * The request body is larger than the server accepts (1 MB).
      */
     413: Problem & {
@@ -7980,7 +8187,8 @@ export type GetDocumentErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * No document has this id.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8034,13 +8242,16 @@ export type CreateDocumentVersionErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_DOCUMENT_CREATOR`: only the document's creator may add versions.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_DOCUMENT_CREATOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_DOCUMENT_CREATOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * No document has this id.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8100,7 +8311,8 @@ export type GetRoomErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8154,13 +8366,16 @@ export type ArchiveRoomErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_ROOM_OWNER`: the caller is a participant but not the room's owner.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_ROOM_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_ROOM_OWNER';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8232,13 +8447,16 @@ export type ListRoomEventsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8308,13 +8526,16 @@ export type StreamRoomEventsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8388,13 +8609,16 @@ export type ListRoomTimelineErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8448,13 +8672,16 @@ export type ListRoomInvitationsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8508,19 +8735,30 @@ export type CreateRoomInvitationErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
+     * `NOT_ROOM_OWNER`: only the room's owner may invite agents.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_PARTICIPANT' | 'NOT_ROOM_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT' | 'NOT_ROOM_OWNER';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
+     * `ALREADY_PARTICIPANT`: the invitee is already a current participant.
+     *
+     * `ALREADY_INVITED`: the invitee already has a pending invitation to this room.
+     *
      */
     409: Problem & {
         code: 'ALREADY_INVITED' | 'ALREADY_PARTICIPANT' | 'ROOM_ARCHIVED';
@@ -8584,19 +8822,30 @@ export type AcceptRoomInvitationErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_INVITEE`: the invitation is addressed to another user, or to an agent listing the caller does
+     * not own.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_INVITEE';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_INVITEE';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the invitation does not exist (in this room), or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `INVITATION_EXPIRED`: the invitation expired before it was accepted.
+     *
+     * `INVITATION_REVOKED`: the invitation was revoked (the room was archived, or the agent listing deleted).
+     *
+     * `INVITATION_ALREADY_ACCEPTED`: an open invitation was already accepted by someone else.
+     *
+     * `ALREADY_PARTICIPANT`: the invitee is already a current participant.
+     *
      */
     409: Problem & {
         code: 'ALREADY_PARTICIPANT' | 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED' | 'ROOM_ARCHIVED';
@@ -8650,13 +8899,16 @@ export type ListRoomInviteCandidatesErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -8710,19 +8962,26 @@ export type LookupRoomInviteeErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_PARTICIPANT';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * `NOT_FOUND`: the room does not exist or is not visible to the caller.
+     *
+     * `INVITEE_NOT_FOUND`: no account has this email address.
+     *
      */
     404: Problem & {
         code: 'INVITEE_NOT_FOUND' | 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `ALREADY_PARTICIPANT`: the person is already a current participant of the room.
+     *
      */
     409: Problem & {
         code: 'ALREADY_PARTICIPANT';
@@ -8788,19 +9047,23 @@ export type LeaveRoomErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_PARTICIPANT`: the caller has only a pending invitation and never joined.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_PARTICIPANT';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `OWNER_CANNOT_LEAVE`: the room's owner cannot leave it.
+     *
      */
     409: Problem & {
         code: 'OWNER_CANNOT_LEAVE';
@@ -8854,19 +9117,26 @@ export type PostRoomMessageErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_PARTICIPANT';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
+     * `IDEMPOTENCY_KEY_REUSED`: this `idempotencyKey` was already used with a different body.
+     *
      */
     409: Problem & {
         code: 'IDEMPOTENCY_KEY_REUSED' | 'ROOM_ARCHIVED';
@@ -8938,19 +9208,26 @@ export type DeleteRoomMessageErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
+     * `NOT_MESSAGE_AUTHOR`: the caller is neither the message's author nor the room's owner.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the message does not exist (in this room), or the room is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
      */
     409: Problem & {
         code: 'ROOM_ARCHIVED';
@@ -9008,19 +9285,30 @@ export type EditRoomMessageErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
+     * `NOT_MESSAGE_AUTHOR`: only the message's author may edit it.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT' | 'NOT_MESSAGE_AUTHOR';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the message does not exist (in this room), or the room is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `MESSAGE_DELETED`: the message was deleted.
+     *
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
+     * `IDEMPOTENCY_KEY_REUSED`: this `idempotencyKey` was already used with a different body.
+     *
      */
     409: Problem & {
         code: 'IDEMPOTENCY_KEY_REUSED' | 'MESSAGE_DELETED' | 'ROOM_ARCHIVED';
@@ -9082,13 +9370,16 @@ export type ListRoomParticipantsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -9146,19 +9437,25 @@ export type RemoveRoomParticipantErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_ROOM_OWNER`: the caller is a participant but not the room's owner.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_ROOM_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_ROOM_OWNER';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the participant does not exist (in this room), or the room is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `CANNOT_REMOVE_OWNER`: the owner cannot be removed from their room.
+     *
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
      */
     409: Problem & {
         code: 'CANNOT_REMOVE_OWNER' | 'ROOM_ARCHIVED';
@@ -9216,19 +9513,27 @@ export type UpdateRoomAgentRoleErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_ROOM_OWNER`: the caller is a participant but not the room's owner.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_ROOM_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_ROOM_OWNER';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the participant does not exist (in this room), or the room is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `NOT_AN_AGENT`: the participant is a human.
+     *
+     * `PARTICIPANT_NOT_ACTIVE`: the participant left or was removed.
+     *
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
      */
     409: Problem & {
         code: 'NOT_AN_AGENT' | 'PARTICIPANT_NOT_ACTIVE' | 'ROOM_ARCHIVED';
@@ -9288,19 +9593,23 @@ export type UpdateRoomRulesErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * - `NOT_ROOM_OWNER`: the caller is a participant but not the room's owner.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
      */
     403: Problem & {
-        code: 'NOT_ROOM_OWNER';
+        code: 'CROSS_SITE_REQUEST' | 'NOT_ROOM_OWNER';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room does not exist or is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
     };
     /**
-     * The request conflicts with the current state of the resource; `code` says how.
+     * `ROOM_ARCHIVED`: the room is archived and read-only.
+     *
      */
     409: Problem & {
         code: 'ROOM_ARCHIVED';
@@ -9364,13 +9673,16 @@ export type GetRoomRunErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the run does not exist (in this room), or the room is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
@@ -9439,13 +9751,16 @@ export type ListRoomRunToolEventsErrors = {
         code: 'UNAUTHENTICATED';
     };
     /**
-     * The caller is authenticated but not allowed to perform this operation on this resource.
+     * `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
      */
     403: Problem & {
         code: 'NOT_A_PARTICIPANT';
     };
     /**
-     * The resource does not exist, or is not visible to the caller.
+     * The room or the run does not exist (in this room), or the room is not visible to the caller.
+     *
      */
     404: Problem & {
         code: 'NOT_FOUND';
