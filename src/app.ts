@@ -67,6 +67,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
   database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
+  services.rooms.streams.credentials.onError = (error) => log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await services.rooms.worker.stop();
       await services.lounges.cloning.stop(); // its jobs go back to pending for another instance
       services.rooms.streams.feeds.close();
+      services.rooms.streams.credentials.close();
       await redis?.quit().catch(() => redis.disconnect());
       await database.close();
     },

@@ -64,6 +64,8 @@ export interface Config {
    * Last-Event-ID): what one slow client can hold in memory.
    */
   roomStreamBufferEvents: number;
+  /** Open room streams one user may hold on this instance (past it: 429 TOO_MANY_STREAMS). */
+  maxStreamsPerUser: number;
   agent: AgentConfig;
   /** The room agent-run worker every instance runs. */
   runs: RunsConfig;
@@ -202,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     renewalIntervalSeconds: number(env.RENEWAL_INTERVAL_SECONDS, 60),
     sseKeepAliveMs: Math.max(1000, number(env.SSE_KEEP_ALIVE_MS, 15_000)),
     roomStreamBufferEvents: Math.max(1, Math.round(number(env.ROOM_STREAM_BUFFER_EVENTS, 1000))),
+    maxStreamsPerUser: Math.max(1, Math.round(number(env.MAX_STREAMS_PER_USER, 20))),
     agent: {
       baseUrl: env.AGENT_BASE_URL || undefined,
       apiKey: env.AGENT_API_KEY || undefined,

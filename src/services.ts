@@ -18,6 +18,8 @@ import { CommunityAgentChat } from './communities/agent-chat.js';
 import { RenewalJob } from './communities/renewals.js';
 import { CommunitiesService } from './communities/service.js';
 import { MediaService } from './media/service.js';
+import { CredentialWatch } from './realtime/credential-ends.js';
+import { StreamQuota } from './realtime/stream-quota.js';
 import { createRoomsArea, type RoomsArea } from './rooms/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/database.js';
@@ -56,6 +58,7 @@ export interface Providers {
 
 export function createServices(database: Database, config: Config, clock: Clock, providers: Providers = {}): Services {
   const { knex } = database;
+  const auth = new AuthService(knex, clock, { sessionTtlDays: config.sessionTtlDays });
   const agents = new AgentListingsService(knex, clock);
   const wallet = new WalletService(knex, clock);
   const media = new MediaService(knex);
@@ -71,7 +74,12 @@ export function createServices(database: Database, config: Config, clock: Clock,
   // A clone is a download (OUTBOUND_TIMEOUT_MS at most) and the cloning itself: half as long again.
   const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider(outbound),
     { concurrency: config.voiceCloningConcurrency, timeoutMs: config.outbound.timeoutMs * 1.5 });
-  const rooms = createRoomsArea(knex, clock, agent, { ...config.runs, timeoutMs: config.agent.timeoutMs }, { events: database.events, bufferEvents: config.roomStreamBufferEvents });
+  // Open streams end with their credential (checked every keep-alive interval, and at once on sign-out and key
+  // deletion), and each user holds a bounded number of them.
+  const credentials = new CredentialWatch(database.events, { ended: (ids) => auth.endedCredentials(ids), checkMs: config.sseKeepAliveMs });
+  const rooms = createRoomsArea(knex, clock, agent, { ...config.runs, timeoutMs: config.agent.timeoutMs }, {
+    events: database.events, bufferEvents: config.roomStreamBufferEvents, credentials, quota: new StreamQuota(config.maxStreamsPerUser),
+  });
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.
   agents.onDelete((trx, listingId) => rooms.participants.agentListingDeleted(trx, listingId));
@@ -82,7 +90,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
     database,
     clock,
     idempotency: new IdempotencyFacility(knex, clock, config.idempotencyRetentionHours * 3600_000),
-    auth: new AuthService(knex, clock, { sessionTtlDays: config.sessionTtlDays }),
+    auth,
     agents,
     spaces: new SpacesService(knex, agents),
     wallet,

@@ -729,7 +729,7 @@ export interface OperationTypes {
     responses: T.StreamRoomEventsResponses & T.StreamRoomEventsErrors;
     streams: { 200: T.StreamRoomEventsResponses[200] };
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   listRoomTimeline: {
     area: 'rooms';
@@ -767,6 +767,16 @@ export interface OperationTypes {
     idempotent: false;
     request: WithDefaults<Omit<T.AcceptRoomInvitationData, 'url'>, never, never>;
     responses: T.AcceptRoomInvitationResponses & T.AcceptRoomInvitationErrors;
+    streams: {};
+    binary: never;
+    headers: {};
+  };
+  revokeRoomInvitation: {
+    area: 'rooms';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.RevokeRoomInvitationData, 'url'>, never, never>;
+    responses: T.RevokeRoomInvitationResponses & T.RevokeRoomInvitationErrors;
     streams: {};
     binary: never;
     headers: {};

@@ -460,7 +460,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.streamRoomEvents_query,
     header: params.streamRoomEvents_header,
     bodyRequired: false,
-    responses: { 200: responses.streamRoomEvents_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 200: responses.streamRoomEvents_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 429: responses.streamRoomEvents_429, 501: responses.signUp_501 },
   },
   listRoomTimeline: {
     path: params.listRoomTimeline_path,
@@ -486,6 +486,12 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.acceptRoomInvitation_query,
     bodyRequired: false,
     responses: { 200: responses.createRoomInvitation_201, 401: responses.getSession_401, 403: responses.acceptRoomInvitation_403, 404: responses.deleteApiKey_404, 409: responses.acceptRoomInvitation_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
+  },
+  revokeRoomInvitation: {
+    path: params.revokeRoomInvitation_path,
+    query: params.revokeRoomInvitation_query,
+    bodyRequired: false,
+    responses: { 200: responses.createRoomInvitation_201, 401: responses.getSession_401, 403: responses.revokeRoomInvitation_403, 404: responses.deleteApiKey_404, 409: responses.revokeRoomInvitation_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
   listRoomInviteCandidates: {
     path: params.listRoomInviteCandidates_path,

@@ -5,6 +5,7 @@ import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import type { Authenticator, Credential, CredentialScheme, Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import { announceCredentialsEnded } from '../realtime/credential-ends.js';
 import { MAX_ACTIVE_API_KEYS, apiKeyLimit, apiKeyNotFound, emailTaken } from './errors.js';
 import { ApiKey, AuthSession, User } from './models.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
@@ -54,11 +55,17 @@ export class AuthService implements Authenticator {
     return { user: toUser(user), token, expiresAt: expiresAt.toISOString() };
   }
 
-  /** Revokes every session token presented (API keys are not revoked by signing out). */
+  /**
+   * Revokes every session token presented (API keys are not revoked by signing out); the streams they opened
+   * end, on every instance, when this commits.
+   */
   async signOut(credentials: Credential[], trx?: Transaction): Promise<void> {
     const hashes = credentials.filter((c) => c.scheme !== 'apiKeyHeader').map((c) => hashToken(c.token));
     if (hashes.length === 0) return;
-    await AuthSession.query(trx ?? this.db).whereIn('tokenHash', hashes).whereNull('revokedAt').patch({ revokedAt: this.clock.now() });
+    await inTransaction(this.db, trx, async (t) => {
+      const ended = await AuthSession.query(t).whereIn('tokenHash', hashes).whereNull('revokedAt').patch({ revokedAt: this.clock.now() }).returning('id');
+      await announceCredentialsEnded(t, ended.map((s) => s.id));
+    });
   }
 
   /**
@@ -79,18 +86,34 @@ export class AuthService implements Authenticator {
       if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
         void this.db('api_keys').where('id', key.keyId).update({ lastUsedAt: now }).catch(() => undefined);
       }
-      return this.principal(key, credential.scheme, 'api_key', key.expiresAt);
+      return this.principal(key, credential.scheme, 'api_key', key.keyId, key.expiresAt);
     }
     const session = await this.db('auth_sessions as s').join('users as u', 'u.id', 's.userId')
       .where('s.tokenHash', hash).whereNull('s.revokedAt').where('s.expiresAt', '>', now)
-      .first<(UserRow & { expiresAt: Date }) | undefined>('u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 's.expiresAt');
+      .first<(UserRow & { sessionId: string; expiresAt: Date }) | undefined>('u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 's.id as sessionId', 's.expiresAt');
     if (!session) return undefined;
-    return this.principal(session, credential.scheme, 'session', session.expiresAt);
+    return this.principal(session, credential.scheme, 'session', session.sessionId, session.expiresAt);
   }
 
   /** Admin is read with the credential, so a grant or a revocation applies from the next request. */
-  private principal(row: UserRow, scheme: CredentialScheme, method: Principal['method'], expiresAt: Date | null): Principal {
-    return { user: toUser(row), scheme, method, expiresAt, isAdmin: row.isAdmin };
+  private principal(row: UserRow, scheme: CredentialScheme, method: Principal['method'], credentialId: string, expiresAt: Date | null): Principal {
+    return { user: toUser(row), scheme, method, credentialId, expiresAt, isAdmin: row.isAdmin };
+  }
+
+  /**
+   * Of these session and API key ids, the ones that no longer work (revoked, expired or gone): open streams
+   * check theirs with this every keep-alive interval (src/realtime/credential-ends.ts).
+   */
+  async endedCredentials(ids: readonly string[]): Promise<string[]> {
+    const now = this.clock.now();
+    const live = new Set<string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const rows = await this.db('auth_sessions').select('id').whereIn('id', chunk).whereNull('revokedAt').where('expiresAt', '>', now)
+        .unionAll((q) => q.select('id').from('api_keys').whereIn('id', chunk).whereNull('revokedAt').where((e) => e.whereNull('expiresAt').orWhere('expiresAt', '>', now))) as Array<{ id: string }>;
+      for (const row of rows) live.add(row.id);
+    }
+    return ids.filter((id) => !live.has(id));
   }
 
   sessionInfo(principal: Principal): T.AuthSessionInfo {
@@ -123,9 +146,13 @@ export class AuthService implements Authenticator {
     return { apiKeys: rows.map(toApiKey) };
   }
 
+  /** Revokes the key; the streams it opened end, on every instance, when this commits. */
   async deleteApiKey(principal: Principal, id: string, trx?: Transaction): Promise<void> {
-    const revoked = await this.activeKeys(ApiKey.query(trx ?? this.db).where({ id, userId: principal.user.id })).patch({ revokedAt: this.clock.now() });
-    if (revoked === 0) throw apiKeyNotFound();
+    await inTransaction(this.db, trx, async (t) => {
+      const revoked = await this.activeKeys(ApiKey.query(t).where({ id, userId: principal.user.id })).patch({ revokedAt: this.clock.now() }).returning('id');
+      if (revoked.length === 0) throw apiKeyNotFound();
+      await announceCredentialsEnded(t, revoked.map((k) => k.id));
+    });
   }
 
   private activeKeys<Q extends ReturnType<typeof ApiKey.query>>(query: Q): Q {

@@ -15,6 +15,8 @@ export interface Principal {
   user: User;
   scheme: CredentialScheme;
   method: 'session' | 'api_key';
+  /** The session's or API key's id (never its token): what ends the streams it opened when it ends. */
+  credentialId: string;
   /** When the credential stops working; null for an API key without expiry. */
   expiresAt: Date | null;
   /** The account's stored admin flag (set only by the operator), read with the credential on each request. */

@@ -33,6 +33,7 @@ export const roomsHandlers = (area: RoomsArea) => ({
   listRoomInvitations: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.list(ctx.principal, path.room_id) }),
   createRoomInvitation: async ({ path, body }, ctx) => ({ status: 201, body: await area.invitations.create(ctx.principal, path.room_id, body) }),
   acceptRoomInvitation: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.accept(ctx.principal, path.room_id, path.invitation_id) }),
+  revokeRoomInvitation: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.revoke(ctx.principal, path.room_id, path.invitation_id) }),
   listRoomInviteCandidates: async ({ path }, ctx) => ({ status: 200, body: await area.invitations.candidates(ctx.principal, path.room_id) }),
   lookupRoomInvitee: async ({ path, body }, ctx) => ({ status: 200, body: await area.invitations.lookup(ctx.principal, path.room_id, body.email) }),
 

@@ -10,6 +10,7 @@ import { InvitationsService } from './invitations.js';
 import { LiveFeeds } from './live-feeds.js';
 import { MessagesService } from './messages.js';
 import { ParticipantsService } from './participants.js';
+import { Revocations } from './revocations.js';
 import { RoomsService } from './rooms.js';
 import { RunReads } from './run-reads.js';
 import { RunWorker, type RunWorkerOptions } from './run-worker.js';
@@ -31,7 +32,7 @@ export interface RoomsArea {
   streams: RoomStreams;
 }
 
-/** The live streams' fan-out (the database's event bus) and their per-client buffer. */
+/** The live streams' fan-out (the database's event bus), per-client buffer, credential watch and per-user quota. */
 export interface LiveSettings extends StreamSettings {
   events: EventBus;
 }
@@ -41,13 +42,14 @@ export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, ru
   const log = new EventLog(clock);
   const documents = new DocumentsService(db, clock);
   const runs = new RunsQueue(clock, log, documents);
-  const participants = new ParticipantsService(db, clock, access, log, documents, runs);
+  const revocations = new Revocations(clock, log);
+  const participants = new ParticipantsService(db, clock, access, log, documents, runs, revocations);
   return {
     log,
     documents,
     rooms: new RoomsService(db, clock, access, log, documents, runs),
     participants,
-    invitations: new InvitationsService(db, clock, access, log, documents, participants),
+    invitations: new InvitationsService(db, clock, access, log, documents, participants, revocations),
     messages: new MessagesService(db, clock, access, log, runs),
     timeline: new TimelineService(db, access),
     runs: new RunReads(db, access),

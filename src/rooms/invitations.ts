@@ -1,5 +1,9 @@
 // Invitations: humans (named by user id, or open) and agents (by agent listing id), accepting them
-// (idempotently, expired ones refused), whom to invite (candidates), and finding a person by exact email.
+// (idempotently, expired and revoked ones refused), revoking them, whom to invite (candidates), and finding a
+// person by exact email. A former participant comes back only through an invitation created after their
+// membership ended: compared by seq in the room's log (`createdSeq` against the participant's `leftSeq`), so
+// an open invitation they made, or saw made, while inside cannot undo their removal.
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { AgentListing } from '../agents/models.js';
@@ -9,15 +13,16 @@ import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
-import { requireActive, type RoomAccess } from './access.js';
+import { isCurrent, requireActive, type RoomAccess } from './access.js';
 import type { DocumentsService } from './documents.js';
 import {
-  alreadyInvited, alreadyParticipant, invalidField, invitationAlreadyAccepted, invitationExpired, invitationNotFound,
-  invitationRevoked, inviteeNotFound, notInvitee, notRoomOwner, roomNotFound,
+  acceptedNotRevocable, alreadyInvited, alreadyParticipant, invalidField, invitationAlreadyAccepted, invitationExpired, invitationNotFound,
+  invitationPredatesLeaving, invitationRevoked, inviteeNotFound, notAParticipant, notInvitationCreator, notInvitee, notRoomOwner, roomNotFound,
 } from './errors.js';
 import { humanActor, type Actor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant } from './models.js';
 import type { Joiner, ParticipantsService } from './participants.js';
+import type { Revocations } from './revocations.js';
 import { statusOf, toInvitation, toInvitationListItem } from './wire.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -31,6 +36,7 @@ export class InvitationsService {
     private readonly log: EventLog,
     private readonly documents: DocumentsService,
     private readonly participants: ParticipantsService,
+    private readonly revocations: Revocations,
   ) {}
 
   /** Every invitation of the room, newest first, with the invitee's current name and avatar. */
@@ -76,16 +82,19 @@ export class InvitationsService {
         const pending = await RoomInvitation.query(t).findOne({ roomId, inviteeMembershipId: membershipId, status: 'pending' }).where('expiresAt', '>', now);
         if (pending) throw alreadyInvited();
       }
-      const invitation = await RoomInvitation.query(t).insertAndFetch({
-        roomId, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, invitedByUserId: user.id,
-        status: 'pending', expiresAt: new Date(now.getTime() + INVITATION_TTL_MS), createdAt: now, updatedAt: now,
-      });
+      // The event first: the invitation records its seq.
+      const id = randomUUID();
+      const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
       const inviteeName = listing?.name ?? (membershipId ? (await User.query(t).findById(membershipId))!.name : undefined);
       const actor = humanActor(user);
-      await this.log.append(t, roomId, {
-        type: 'invitation.created', actor, subject: { kind: 'invitation', id: invitation.id },
-        payload: { invitationId: invitation.id, inviteeKind: invitation.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, expiresAt: invitation.expiresAt.toISOString() },
+      const event = await this.log.append(t, roomId, {
+        type: 'invitation.created', actor, subject: { kind: 'invitation', id },
+        payload: { invitationId: id, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, expiresAt: expiresAt.toISOString() },
         fallbackText: inviteeName ? `${user.name} invited ${inviteeName}` : `${user.name} created an open invitation`,
+      });
+      const invitation = await RoomInvitation.query(t).insertAndFetch({
+        id, roomId, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, invitedByUserId: user.id,
+        status: 'pending', expiresAt, createdSeq: event.seq, createdAt: now, updatedAt: now,
       });
       // The caller owns the agent listing: nobody else has to agree, so it is accepted at once.
       if (listing && joiner && listing.ownerId === user.id) return toInvitation(await this.acceptAs(t, invitation, joiner, actor), this.clock.now());
@@ -122,9 +131,30 @@ export class InvitationsService {
       const joiner: Joiner = invitation.inviteeKind === 'human'
         ? { kind: 'human', membershipId: user.id, displayName: user.name, profilePictureUrl: user.image, roleDocumentId: null }
         : { kind: 'agent', membershipId: listing!.id, displayName: listing!.name, profilePictureUrl: listing!.avatarUrl, roleDocumentId: invitation.roleDocumentId };
-      const current = await RoomParticipant.query(t).findOne({ roomId, membershipId: joiner.membershipId }).whereNull('leftAt');
-      if (current) throw alreadyParticipant();
+      const former = await RoomParticipant.query(t).findOne({ roomId, membershipId: joiner.membershipId });
+      if (former && former.leftAt === null) throw alreadyParticipant();
+      if (former?.leftSeq != null && Number(invitation.createdSeq) < Number(former.leftSeq)) throw invitationPredatesLeaving();
       return toInvitation(await this.acceptAs(t, invitation, joiner, humanActor(user), user.id), this.clock.now());
+    });
+  }
+
+  /**
+   * Revokes a pending invitation: the room's owner any, a current participant the ones they created. Revoking
+   * a revoked or expired invitation returns it unchanged; an accepted one is a 409.
+   */
+  async revoke(principal: Principal, roomId: string, invitationId: string, trx?: Transaction): Promise<T.RoomInvitation> {
+    return inTransaction(this.db, trx, async (t) => {
+      const { room, participant, userId } = await this.access.load(t, principal, roomId, { lock: true });
+      const isOwner = room.ownerId === userId;
+      if (!isOwner && !isCurrent(participant)) throw notAParticipant();
+      const invitation = await RoomInvitation.query(t).findOne({ id: invitationId, roomId });
+      if (!invitation) throw invitationNotFound();
+      if (!isOwner && invitation.invitedByUserId !== userId) throw notInvitationCreator();
+      const now = this.clock.now();
+      if (invitation.status === 'accepted') throw acceptedNotRevocable();
+      if (statusOf(invitation, now) !== 'pending') return toInvitation(invitation, now);
+      const revoked = await this.revocations.revoke(t, invitation, humanActor(principal.user), 'manual', `${principal.user.name} revoked an invitation`);
+      return toInvitation(revoked, now);
     });
   }
 

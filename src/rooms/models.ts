@@ -61,6 +61,8 @@ export class RoomParticipant extends Model {
   agentEnabled!: boolean;
   joinedAt!: Date;
   leftAt!: Date | null;
+  /** The seq of the event that ended its latest membership (`participant.left` / `.removed`); null if none. */
+  leftSeq!: string | number | null;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -78,6 +80,8 @@ export class RoomInvitation extends Model {
   respondedAt!: Date | null;
   acceptedParticipantId!: string | null;
   acceptedByUserId!: string | null;
+  /** The seq of its `invitation.created`. */
+  createdSeq!: string | number;
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -1,5 +1,7 @@
 // Participants: the list, leaving, removal by the owner, agents' roles, joining (from an accepted
-// invitation), and what happens to agent participants when their listing is deleted.
+// invitation), and what happens to agent participants when their listing is deleted. A membership that ends
+// (leaving, removal) revokes the pending invitations the person created, and records the seq of its end
+// (`leftSeq`): only an invitation created after it brings them back (invitations.ts).
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
@@ -10,6 +12,7 @@ import type { DocumentsService } from './documents.js';
 import { cannotRemoveOwner, notAnAgent, notAParticipant, ownerCannotLeave, participantNotActive, participantNotFound } from './errors.js';
 import { humanActor, SYSTEM, type Actor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant, type Kind } from './models.js';
+import type { Revocations } from './revocations.js';
 import type { RunsQueue } from './runs.js';
 import { toParticipant } from './wire.js';
 
@@ -30,6 +33,7 @@ export class ParticipantsService {
     private readonly log: EventLog,
     private readonly documents: DocumentsService,
     private readonly runs: RunsQueue,
+    private readonly revocations: Revocations,
   ) {}
 
   /** Everyone who ever joined, in the order they first joined. */
@@ -39,24 +43,29 @@ export class ParticipantsService {
     return { items: rows.map(toParticipant) };
   }
 
-  /** Leaves (idempotent); allowed in an archived room. */
+  /** Leaves (idempotent); allowed in an archived room. The pending invitations the caller created are revoked. */
   async leave(principal: Principal, roomId: string, trx?: Transaction): Promise<T.RoomParticipant> {
     return inTransaction(this.db, trx, async (t) => {
       const { room, participant } = await this.access.load(t, principal, roomId, { lock: true });
       if (!participant) throw notAParticipant();
       if (room.ownerId === participant.membershipId) throw ownerCannotLeave();
       if (!isCurrent(participant)) return toParticipant(participant);
-      const left = await this.markLeft(t, participant);
-      await this.log.append(t, roomId, {
-        type: 'participant.left', actor: humanActor(principal.user), subject: { kind: 'participant', id: participant.id },
+      const actor = humanActor(principal.user);
+      const event = await this.log.append(t, roomId, {
+        type: 'participant.left', actor, subject: { kind: 'participant', id: participant.id },
         payload: { participantId: participant.id },
         fallbackText: `${participant.displayName} left the room`,
       });
+      const left = await this.markLeft(t, participant, event.seq);
+      await this.revocations.createdBy(t, roomId, { id: principal.user.id, name: participant.displayName }, actor, 'inviter_left');
       return toParticipant(left);
     });
   }
 
-  /** The owner removes a participant (idempotent); an agent's open runs are cancelled. */
+  /**
+   * The owner removes a participant (idempotent): a person's pending invitations are revoked, an agent's open
+   * runs cancelled.
+   */
   async remove(principal: Principal, roomId: string, participantId: string, trx?: Transaction): Promise<T.RoomParticipant> {
     return inTransaction(this.db, trx, async (t) => {
       const { room } = await this.access.owner(t, principal, roomId, { lock: true });
@@ -64,13 +73,18 @@ export class ParticipantsService {
       if (target.participantKind === 'human' && target.membershipId === room.ownerId) throw cannotRemoveOwner();
       if (!isCurrent(target)) return toParticipant(target);
       requireActive(room);
-      const removed = await this.markLeft(t, target);
-      await this.log.append(t, roomId, {
-        type: 'participant.removed', actor: humanActor(principal.user), subject: { kind: 'participant', id: target.id },
+      const actor = humanActor(principal.user);
+      const event = await this.log.append(t, roomId, {
+        type: 'participant.removed', actor, subject: { kind: 'participant', id: target.id },
         payload: { participantId: target.id },
         fallbackText: `${principal.user.name} removed ${target.displayName}`,
       });
-      if (target.participantKind === 'agent') await this.runs.cancelOpen(t, roomId, target);
+      const removed = await this.markLeft(t, target, event.seq);
+      if (target.participantKind === 'human') {
+        await this.revocations.createdBy(t, roomId, { id: target.membershipId, name: target.displayName }, actor, 'inviter_removed');
+      } else {
+        await this.runs.cancelOpen(t, roomId, target);
+      }
       return toParticipant(removed);
     });
   }
@@ -103,7 +117,7 @@ export class ParticipantsService {
     const now = this.clock.now();
     const fields = {
       displayName: who.displayName, profilePictureUrl: who.profilePictureUrl, roleDocumentId: who.roleDocumentId,
-      agentEnabled: who.kind === 'agent', joinedAt: now, leftAt: null, updatedAt: now,
+      agentEnabled: who.kind === 'agent', joinedAt: now, leftAt: null, leftSeq: null, updatedAt: now,
     };
     const existing = await RoomParticipant.query(t).findOne({ roomId, membershipId: who.membershipId });
     return existing
@@ -137,21 +151,16 @@ export class ParticipantsService {
     for (const roomId of roomIds) {
       await Room.query(t).findById(roomId).forUpdate();
       for (const invitation of pending.filter((i) => i.roomId === roomId)) {
-        await RoomInvitation.query(t).findById(invitation.id).patch({ status: 'revoked', respondedAt: now, updatedAt: now });
-        await this.log.append(t, roomId, {
-          type: 'invitation.revoked', actor: SYSTEM, subject: { kind: 'invitation', id: invitation.id },
-          payload: { invitationId: invitation.id, reason: 'agent_listing_deleted' },
-          fallbackText: 'An invitation was revoked: the agent was deleted',
-        });
+        await this.revocations.revoke(t, invitation, SYSTEM, 'agent_listing_deleted', 'An invitation was revoked: the agent was deleted');
       }
       const participant = rows.find((p) => p.roomId === roomId && isCurrent(p));
       if (!participant) continue;
-      await this.markLeft(t, participant);
-      await this.log.append(t, roomId, {
+      const event = await this.log.append(t, roomId, {
         type: 'participant.left', actor: SYSTEM, subject: { kind: 'participant', id: participant.id },
         payload: { participantId: participant.id, reason: 'agent_listing_deleted' },
         fallbackText: `${participant.displayName} left the room: the agent was deleted`,
       });
+      await this.markLeft(t, participant, event.seq);
       await this.runs.cancelOpen(t, roomId, participant);
     }
     await RoomParticipant.query(t).where({ participantKind: 'agent', membershipId: listingId }).patch({ agentEnabled: false });
@@ -177,8 +186,9 @@ export class ParticipantsService {
     return participant;
   }
 
-  private async markLeft(t: Transaction, participant: RoomParticipant): Promise<RoomParticipant> {
+  /** Ends the membership, at `seq`: the event that ended it. */
+  private async markLeft(t: Transaction, participant: RoomParticipant, seq: string | number): Promise<RoomParticipant> {
     const now = this.clock.now();
-    return RoomParticipant.query(t).patchAndFetchById(participant.id, { leftAt: now, updatedAt: now });
+    return RoomParticipant.query(t).patchAndFetchById(participant.id, { leftAt: now, leftSeq: seq, updatedAt: now });
   }
 }

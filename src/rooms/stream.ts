@@ -4,15 +4,26 @@
 // have committed between its last page and joining. From then on it takes what the feed hands it. Every
 // event is sent once, ascending: anything at or below the last seq sent is skipped (the feed and that last
 // read overlap). The stream ends after the caller's own `participant.left` / `participant.removed`.
+//
+// What allowed the stream bounds it too: it is cut off when the credential it was opened with ends
+// (sign-out, key deletion, expiry: src/realtime/credential-ends.ts; the client's reconnect then gets 401),
+// and each user holds at most `quota.max` streams in this process (429 TOO_MANY_STREAMS past it).
 import type { Knex } from 'knex';
 import type { CutOff } from '../http/sse.js';
 import type { Principal } from '../platform/principal.js';
+import type { CredentialWatch } from '../realtime/credential-ends.js';
+import type { StreamQuota } from '../realtime/stream-quota.js';
 import type { RoomAccess } from './access.js';
+import { tooManyStreams } from './errors.js';
 import { Follower, PAGE, readAfter, type Item, type LiveFeeds } from './live-feeds.js';
 
 export interface StreamSettings {
   /** Live events a client may be behind before it is cut off (and resumes from the log). */
   bufferEvents: number;
+  /** Ends streams whose credential ended. */
+  credentials: CredentialWatch;
+  /** Open streams per user. */
+  quota: StreamQuota;
 }
 
 export type RoomStream = AsyncIterableIterator<Item> & CutOff;
@@ -25,9 +36,16 @@ export class RoomStreams {
     private readonly settings: StreamSettings,
   ) {}
 
-  /** Checks access now (404 / 403 before the stream starts), then streams from `resumeFrom`. */
+  /** The credentials of this process's open streams. */
+  get credentials(): CredentialWatch {
+    return this.settings.credentials;
+  }
+
+  /** Checks access and the caller's stream count now (404 / 403 / 429 before the stream starts), then streams from `resumeFrom`. */
   async open(principal: Principal, roomId: string, resumeFrom: number | undefined): Promise<RoomStream> {
     const { room, participant } = await this.access.current(this.db, principal, roomId);
+    const giveBack = this.settings.quota.take(principal.user.id);
+    if (!giveBack) throw tooManyStreams(this.settings.quota.max);
     // The participant was current after the room's latest seq was read: a leave or removal of theirs with a
     // higher seq is this membership's end; one at or below it ended an earlier membership (they rejoined).
     const openedAt = Number(room.lastSeq);
@@ -36,6 +54,15 @@ export class RoomStreams {
       && (item.data.type === 'participant.left' || item.data.type === 'participant.removed');
 
     const follower = new Follower(this.settings.bufferEvents);
+    const unwatch = this.settings.credentials.watch(principal.credentialId, () => follower.cut());
+    let closed = false;
+    /** The stream is over, however it ended: its place and its watch are given back (once). */
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      unwatch();
+      giveBack();
+    };
     const { db, feeds } = this;
     const events = async function* (): AsyncGenerator<Item, void> {
       let last = from;
@@ -73,6 +100,8 @@ export class RoomStreams {
       } catch (error) {
         follower.cut(error); // the client resumes from where it got to
         throw error;
+      } finally {
+        close();
       }
     };
     const generator = events();
@@ -83,6 +112,7 @@ export class RoomStreams {
       // The writer stops (client gone): a wait for live events returns at once, so the generator finishes.
       return: async () => {
         follower.stop();
+        close(); // also when the stream never started (HEAD), where the generator's `finally` does not run
         return generator.return(undefined);
       },
     };

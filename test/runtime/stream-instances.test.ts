@@ -2,12 +2,13 @@
 // instance A receives every event posted through instance B exactly once and in order: live, across a
 // reconnect with Last-Event-ID, and across the loss of A's listening connection (pg_terminate_backend of its
 // pid), after which A reconnects and reads what it missed. A's feed reads the log once per notification,
-// however many clients follow the room. PostgreSQL only: PGlite is one process's database.
+// however many clients follow the room. A stream held on B ends when its session is signed out, or its API
+// key deleted, through A. PostgreSQL only: PGlite is one process's database.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearerToken, createPlatformClient, streamRoomEvents, type RoomEvent } from '@platform/client';
+import { apiKey, bearerToken, createApiKey, createPlatformClient, deleteApiKey, signOut, streamRoomEvents, type RoomEvent } from '@platform/client';
 import { buildApp, type Platform } from '../../src/app.js';
 import type { PostgresEventBus } from '../../src/realtime/postgres-event-bus.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -47,7 +48,9 @@ describe.skipIf(!url)('two instances on one PostgreSQL (skipped: set DATABASE_UR
   let onB: TestUser;
 
   beforeAll(async () => {
-    a = await startTestServer();
+    // Credentials of open streams are also checked every keep-alive interval: a minute here, so only the
+    // notification can end a stream within the test's bound.
+    a = await startTestServer({ sseKeepAliveMs: 60_000 });
     b = await secondInstance(a);
     admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
     alice = await newUser('Alice', { client: createPlatformClient({ baseUrl: a.baseUrl }) });
@@ -162,5 +165,33 @@ describe.skipIf(!url)('two instances on one PostgreSQL (skipped: set DATABASE_UR
     expect(reads).toBeGreaterThanOrEqual(1);
     expect(reads).toBeLessThanOrEqual(10); // one per notification at most, not one per client (8 x 10)
     await Promise.all([...readers, onBReader].map((r) => r.cancel()));
+  });
+
+  it('ends on B, at once, the streams opened with a session signed out through A, or with an API key deleted through A', async () => {
+    const clientA = createPlatformClient({ baseUrl: a.baseUrl });
+    const bob = await newUser('Bob', { client: clientA });
+    const room = await newRoom(bob);
+    const key = (await createApiKey({ client: clientA, auth: bearerToken(bob.token), body: { name: 'on B' } })).data!;
+    const open = async (headers: Record<string, string>) => {
+      const response = await fetch(`${b.baseUrl}/api/v1/rooms/${room.id}/stream`, { headers });
+      expect(response.status).toBe(200);
+      return new StreamReader(response);
+    };
+    const bySession = await open({ Authorization: `Bearer ${bob.token}` });
+    const byKey = await open({ 'X-API-Key': key.key });
+    const signedOut = Date.now();
+    expect((await signOut({ client: clientA, auth: bearerToken(bob.token) })).response?.status).toBe(204);
+    expect(await bySession.ended).toBe('cut');
+    expect(Date.now() - signedOut).toBeLessThan(5_000);
+    // The key is the same user's other credential: its stream on B goes on until the key is deleted.
+    const keyAuth = { client: clientA, auth: apiKey(key.key) };
+    const message = await post(room.id, { ...bob, as: keyAuth }, 'after the sign-out');
+    expect((await byKey.waitFor(1))[0]!.data.seq).toBe(message.seq);
+    const deleted = Date.now();
+    expect((await deleteApiKey({ ...keyAuth, path: { id: key.id } })).response?.status).toBe(204);
+    expect(await byKey.ended).toBe('cut');
+    expect(Date.now() - deleted).toBeLessThan(5_000);
+    const refused = await fetch(`${b.baseUrl}/api/v1/rooms/${room.id}/stream`, { headers: { Authorization: `Bearer ${bob.token}` } });
+    expect(refused.status).toBe(401);
   });
 });

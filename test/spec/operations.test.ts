@@ -46,6 +46,7 @@ const PLATFORM = [
   'POST /api/v1/rooms/rules', 'POST /api/v1/rooms/agent-roles', 'GET /api/v1/documents/{document_id}',
   'POST /api/v1/documents/{document_id}/versions', 'POST /api/v1/rooms/{room_id}/invite-candidates/lookup',
   'GET /api/v1/rooms/{room_id}/runs/{run_id}', 'GET /api/v1/rooms/{room_id}/stream',
+  'POST /api/v1/rooms/{room_id}/invitations/{invitation_id}/revoke',
   'GET /healthz', 'GET /readyz',
 ];
 

@@ -1,10 +1,12 @@
 // Invitations: humans (named, open), agents (own listing accepted at once, another's accepted by its owner),
-// the rules of creation, accepting (idempotent, expired, revoked, open taken), concurrent accepts, whom to
-// invite (candidates) and finding a person by exact email.
+// the rules of creation, accepting (idempotent, expired, revoked, open taken), concurrent accepts, revoking
+// (owner, creator, who may not), what a membership's end revokes and that a former participant comes back only
+// through an invitation created after it, whom to invite (candidates) and finding a person by exact email.
 import { describe, expect, it } from 'vitest';
 import {
   acceptRoomInvitation, archiveRoom, createAgentListing, createAgentRoleDocument, createDocumentVersion, createRoomInvitation, createRulesDocument, getRoom, leaveRoom,
   createPlatformClient, listRoomEvents, listRoomInvitations, listRoomInviteCandidates, listRoomParticipants, listRooms, lookupRoomInvitee, removeRoomParticipant,
+  revokeRoomInvitation, type RoomEvent,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
@@ -274,5 +276,172 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
     } finally {
       await limited.stop();
     }
+  });
+});
+
+describe('a membership that ends ends what it allowed', () => {
+  const revoke = (roomId: string, invitationId: string, u?: TestUser) => revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
+  const events = async (roomId: string, u: TestUser): Promise<RoomEvent[]> => (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...u.as })).data!.items;
+  const statusOf = async (roomId: string, invitationId: string, u: TestUser) =>
+    (await listRoomInvitations({ path: { room_id: roomId }, ...u.as })).data!.items.find((i) => i.id === invitationId)!.status;
+
+  it('a removed participant cannot come back through the open invitation they created while in the room (it is revoked)', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const dave = await newUser('Dave');
+    const room = await newRoom(alice);
+    const joined = await joinRoom(room.id, alice, bob);
+    const own = await inviteHuman(room.id, bob, null);
+    const forDave = await inviteHuman(room.id, bob, dave);
+    await removeRoomParticipant({ path: { room_id: room.id, participant_id: joined.acceptedParticipantId! }, ...alice.as });
+    const back = await accept(room.id, own.id, bob);
+    expect(back.response?.status).toBe(409);
+    expect(back.error).toMatchObject({ code: 'INVITATION_REVOKED' });
+    expect((await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...bob.as })).response?.status).toBe(403);
+    // Everything Bob granted and nobody used ends with his membership: after participant.removed, by the owner.
+    expect((await accept(room.id, forDave.id, dave)).error).toMatchObject({ code: 'INVITATION_REVOKED' });
+    const log = await events(room.id, alice);
+    const removedAt = log.findIndex((e) => e.type === 'participant.removed');
+    expect(log.slice(removedAt).map((e) => [e.type, e.subject.id, e.payload.reason ?? null, e.actor.membershipId])).toEqual([
+      ['participant.removed', joined.acceptedParticipantId, null, alice.user.id],
+      ['invitation.revoked', own.id, 'inviter_removed', alice.user.id],
+      ['invitation.revoked', forDave.id, 'inviter_removed', alice.user.id],
+    ]);
+    expect([await statusOf(room.id, own.id, alice), await statusOf(room.id, forDave.id, alice)]).toEqual(['revoked', 'revoked']);
+  });
+
+  it('nor through any invitation created before the removal; one created after it, by someone who may invite, brings them back', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const carol = await newUser('Carol');
+    const room = await newRoom(alice);
+    await joinRoom(room.id, alice, carol);
+    const joined = await joinRoom(room.id, alice, bob);
+    const before = await inviteHuman(room.id, alice, null); // open, shared while Bob was in the room
+    await removeRoomParticipant({ path: { room_id: room.id, participant_id: joined.acceptedParticipantId! }, ...alice.as });
+    const old = await accept(room.id, before.id, bob);
+    expect(old.response?.status).toBe(403);
+    expect(old.error).toMatchObject({ code: 'NOT_INVITEE' });
+    expect(await statusOf(room.id, before.id, alice)).toBe('pending'); // still good for someone else
+    const after = await inviteHuman(room.id, carol, bob);
+    const rejoined = await accept(room.id, after.id, bob);
+    expect(rejoined.response?.status).toBe(200);
+    expect(rejoined.data!.acceptedParticipantId).toBe(joined.acceptedParticipantId);
+    expect((await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...bob.as })).response?.status).toBe(200);
+    // Back in, an invitation accepted earlier (the idempotent replay) and the old open one still change nothing.
+    expect((await accept(room.id, joined.id, bob)).data).toMatchObject({ status: 'accepted' });
+    expect((await accept(room.id, before.id, bob)).error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
+  });
+
+  it('leaving revokes the pending invitations the leaver created (reason inviter_left), and only theirs', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const dave = await newUser('Dave');
+    const eve = await newUser('Eve');
+    const room = await newRoom(alice);
+    await joinRoom(room.id, alice, bob);
+    const open = await inviteHuman(room.id, bob, null);
+    const forDave = await inviteHuman(room.id, bob, dave);
+    const forEve = await inviteHuman(room.id, alice, eve);
+    const aliceOpen = await inviteHuman(room.id, alice, null);
+    await leaveRoom({ path: { room_id: room.id }, ...bob.as });
+    expect((await accept(room.id, forDave.id, dave)).error).toMatchObject({ code: 'INVITATION_REVOKED' });
+    expect((await accept(room.id, open.id, bob)).error).toMatchObject({ code: 'INVITATION_REVOKED' });
+    expect((await accept(room.id, aliceOpen.id, bob)).error).toMatchObject({ code: 'NOT_INVITEE' });
+    const log = await events(room.id, alice);
+    expect(log.slice(-3).map((e) => [e.type, e.subject.id, e.payload.reason ?? null, e.actor.membershipId])).toEqual([
+      ['participant.left', expect.any(String), null, bob.user.id],
+      ['invitation.revoked', open.id, 'inviter_left', bob.user.id],
+      ['invitation.revoked', forDave.id, 'inviter_left', bob.user.id],
+    ]);
+    expect(log.at(-1)!.render.fallbackText).toBe('An invitation was revoked: Bob left the room');
+    expect((await accept(room.id, forEve.id, eve)).response?.status).toBe(200);
+  });
+});
+
+describe('revokeRoomInvitation', () => {
+  const revoke = (roomId: string, invitationId: string, u?: TestUser) => revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
+
+  it('the owner revokes any pending invitation (200 revoked, invitation.revoked); accepting it is then 409 INVITATION_REVOKED; again changes nothing', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const dave = await newUser('Dave');
+    const room = await newRoom(alice);
+    await joinRoom(room.id, alice, bob);
+    const invitation = await inviteHuman(room.id, bob, dave);
+    expect((await getRoom({ path: { room_id: room.id }, ...dave.as })).response?.status).toBe(200);
+    clock.advance(1000);
+    const { data, response } = await revoke(room.id, invitation.id, alice);
+    expect(response?.status).toBe(200);
+    expect(data).toEqual({ ...invitation, status: 'revoked', respondedAt: clock.now().toISOString(), updatedAt: clock.now().toISOString() });
+    const [last] = (await types(room.id, alice)).slice(-1);
+    expect(last).toBe('invitation.revoked');
+    const event = (await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0, limit: 100 }, ...alice.as })).data!.items.at(-1)!;
+    expect(event).toMatchObject({ subject: { kind: 'invitation', id: invitation.id }, payload: { invitationId: invitation.id, reason: 'manual' }, actor: { membershipId: alice.user.id } });
+    const refused = await accept(room.id, invitation.id, dave);
+    expect(refused.response?.status).toBe(409);
+    expect(refused.error).toMatchObject({ code: 'INVITATION_REVOKED' });
+    expect((await getRoom({ path: { room_id: room.id }, ...dave.as })).response?.status).toBe(404); // the room is gone from Dave's view
+    const count = (await types(room.id, alice)).length;
+    clock.advance(1000);
+    const again = await revoke(room.id, invitation.id, alice);
+    expect(again.response?.status).toBe(200);
+    expect(again.data).toEqual(data);
+    expect((await types(room.id, alice)).length).toBe(count);
+  });
+
+  it('its creator revokes their own; another participant 403 NOT_INVITATION_CREATOR; former participants and invitees 403 NOT_A_PARTICIPANT; strangers 404', async () => {
+    const alice = await newUser('Alice');
+    const [bob, carol, dave, frank] = [await newUser('Bob'), await newUser('Carol'), await newUser('Dave'), await newUser('Frank')];
+    const room = await newRoom(alice);
+    const other = await newRoom(alice, 'Other');
+    await joinRoom(room.id, alice, bob);
+    await joinRoom(room.id, alice, carol);
+    await joinRoom(room.id, alice, frank);
+    await leaveRoom({ path: { room_id: room.id }, ...frank.as });
+    const byBob = await inviteHuman(room.id, bob, dave);
+    const byAlice = await inviteHuman(room.id, alice, null);
+    const elsewhere = await inviteHuman(other.id, alice, null);
+    const byCarol = await revoke(room.id, byBob.id, carol);
+    expect(byCarol.response?.status).toBe(403);
+    expect(byCarol.error).toMatchObject({ code: 'NOT_INVITATION_CREATOR' });
+    expect((await revoke(room.id, byAlice.id, bob)).error).toMatchObject({ code: 'NOT_INVITATION_CREATOR' });
+    for (const user of [dave, frank]) {
+      const r = await revoke(room.id, byBob.id, user);
+      expect(r.response?.status).toBe(403);
+      expect(r.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
+    }
+    expect((await revoke(room.id, byBob.id, await newUser('Eve'))).response?.status).toBe(404);
+    expect((await revoke(room.id, UNKNOWN, alice)).response?.status).toBe(404);
+    expect((await revoke(room.id, elsewhere.id, alice)).response?.status).toBe(404); // another room's invitation
+    expect((await revoke(room.id, 'x', alice)).response?.status).toBe(422);
+    expect((await revoke(room.id, byBob.id)).response?.status).toBe(401);
+    const own = await revoke(room.id, byBob.id, bob);
+    expect(own.response?.status).toBe(200);
+    expect(own.data!.status).toBe('revoked');
+  });
+
+  it('an accepted invitation is 409 INVITATION_ALREADY_ACCEPTED; an expired one, or one the archive revoked, comes back unchanged', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const dave = await newUser('Dave');
+    const room = await newRoom(alice);
+    const accepted = await joinRoom(room.id, alice, bob);
+    const taken = await revoke(room.id, accepted.id, alice);
+    expect(taken.response?.status).toBe(409);
+    expect(taken.error).toMatchObject({ code: 'INVITATION_ALREADY_ACCEPTED' });
+    const old = await inviteHuman(room.id, alice, dave);
+    clock.advance(7 * DAY);
+    const count = (await types(room.id, alice)).length;
+    const expired = await revoke(room.id, old.id, alice);
+    expect(expired.response?.status).toBe(200);
+    expect(expired.data).toEqual({ ...old, status: 'expired' });
+    const fresh = await inviteHuman(room.id, alice, null);
+    await archiveRoom({ path: { room_id: room.id }, ...alice.as });
+    const archived = await revoke(room.id, fresh.id, alice);
+    expect(archived.response?.status).toBe(200);
+    expect(archived.data!.status).toBe('revoked');
+    expect((await types(room.id, alice)).filter((t) => t === 'invitation.revoked')).toHaveLength(1); // the archive's
+    expect((await types(room.id, alice)).length).toBe(count + 3); // created, revoked by the archive, archived
   });
 });

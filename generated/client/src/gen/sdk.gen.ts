@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, RevokeRoomInvitationData, RevokeRoomInvitationErrors, RevokeRoomInvitationResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -2703,14 +2703,27 @@ export const listRoomEvents = <ThrowOnError extends boolean = false>(options: Op
  * the client disconnects. If the caller leaves or is removed, the stream sends that
  * `participant.left` / `participant.removed` event and closes.
  *
+ * **When the credential ends.** A stream lives no longer than the credential it was opened with.
+ * Signing out (`POST /api/auth/sign-out`) and deleting an API key cut every stream opened with that
+ * session or key as soon as the change commits, on every server instance. Each instance also checks the
+ * credentials of its open streams every keep-alive interval (15 seconds unless the deployment sets
+ * another), so a session or key that expires, or whose end an instance missed, ends its streams within
+ * that interval. The connection is cut without the stream's normal end; reconnecting is answered 401
+ * `UNAUTHENTICATED`, which a browser `EventSource` does not retry and the generated client throws as a
+ * `StreamError` (a 4xx is never retried). Other credentials of the same user keep their streams.
+ *
+ * **Streams per user.** One user holds at most 20 open room streams on a server instance (deployments
+ * may set another number), whichever credentials and rooms they use. One more is refused before it starts
+ * with 429 `TOO_MANY_STREAMS` and a `Retry-After`; closing a stream frees its place at once.
+ *
  * **Slow readers.** Events are written as fast as the client reads them. A client that falls more than
  * the per-client buffer behind the room (1,000 events unless the deployment sets another size) is
  * disconnected without the stream's normal end, and so is every client of a server that shuts down:
  * reconnect with `Last-Event-ID` (an `EventSource` does so by itself) and the missed events are read from
  * the log. Every server instance delivers every committed event, whichever instance wrote it.
  *
- * Validation, authentication and access are checked **before the stream starts**: those failures are
- * ordinary JSON responses (401, 403, 404, 422), never SSE messages.
+ * Validation, authentication, access and the stream limit are checked **before the stream starts**:
+ * those failures are ordinary JSON responses (401, 403, 404, 422, 429), never SSE messages.
  *
  * **Who may call:** current participants of the room. Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.
@@ -2881,8 +2894,11 @@ export const createRoomInvitation = <ThrowOnError extends boolean = false>(optio
  *
  * - **Idempotent:** accepting an invitation the caller already accepted returns it unchanged (200).
  * - An invitation past its `expiresAt` cannot be accepted: 409 `INVITATION_EXPIRED` (ask for a new
- * one). A `revoked` invitation (the room was archived, or the invited agent listing was deleted): 409
- * `INVITATION_REVOKED`.
+ * one). A `revoked` invitation (revoked by the room's owner or its creator, the room archived, the
+ * invited agent listing deleted, or its creator left or was removed): 409 `INVITATION_REVOKED`.
+ * - **A former participant comes back only through an invitation created after they last left or were
+ * removed.** An older one (such as an open invitation created while they were still in the room) is
+ * not theirs to accept: 403 `NOT_INVITEE`.
  * - An open invitation (`inviteeMembershipId: null`) accepted by someone else: 409
  * `INVITATION_ALREADY_ACCEPTED`. A caller who is already a current participant cannot accept an open
  * invitation: 409 `ALREADY_PARTICIPANT`.
@@ -2909,6 +2925,47 @@ export const acceptRoomInvitation = <ThrowOnError extends boolean = false>(optio
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/rooms/{room_id}/invitations/{invitation_id}/accept',
+    ...options
+});
+
+/**
+ * Revoke an invitation
+ *
+ * Revokes a pending invitation: it becomes `revoked` (with `respondedAt`), can no longer be accepted
+ * (409 `INVITATION_REVOKED`), and `invitation.revoked` is appended with `reason: manual` and the caller
+ * as its actor. The invited user no longer sees the room through it.
+ *
+ * - **Idempotent:** revoking a `revoked` invitation returns it unchanged (200), and so does revoking an
+ * `expired` one (it can no longer be accepted either way); neither appends anything.
+ * - An `accepted` invitation cannot be revoked: 409 `INVITATION_ALREADY_ACCEPTED` (remove the participant
+ * instead).
+ *
+ * Invitations are also revoked without this operation: when the room is archived, when the invited agent
+ * listing is deleted, and when the participant who created them leaves or is removed (see
+ * `invitation.revoked` in `RoomEventType`).
+ *
+ * **Who may call:** the room's owner (any invitation of the room), and the participant who created the
+ * invitation while they are a current participant. Other current participants get 403
+ * `NOT_INVITATION_CREATOR`; former participants and pending invitees 403 `NOT_A_PARTICIPANT`; anyone who
+ * cannot see the room 404.
+ *
+ */
+export const revokeRoomInvitation = <ThrowOnError extends boolean = false>(options: Options<RevokeRoomInvitationData, ThrowOnError>) => (options.client ?? client).post<RevokeRoomInvitationResponses, RevokeRoomInvitationErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/v1/rooms/{room_id}/invitations/{invitation_id}/revoke',
     ...options
 });
 
@@ -3003,8 +3060,10 @@ export const lookupRoomInvitee = <ThrowOnError extends boolean = false>(options:
  * The caller leaves the room: their participant gets `leftAt`, and `participant.left` is appended.
  * They
  * can no longer post or read the room's log, the room disappears from their `GET /api/v1/rooms`, and a
- * stream they have open closes after the `participant.left` event. Their messages stay. Agents they
- * invited stay too (the owner can remove them). To come back they need a new invitation.
+ * stream they have open closes after the `participant.left` event. Their messages stay. The pending
+ * invitations they created are revoked (`invitation.revoked`, `reason: inviter_left`, after
+ * `participant.left`): what their membership granted and nobody used yet ends with it. To come back
+ * they need a new invitation, created after they left.
  *
  * - Leaving is allowed in an archived room as well.
  * - **Idempotent:** a former participant calling again gets their participant back unchanged (200).
@@ -3212,9 +3271,11 @@ export const listRoomParticipants = <ThrowOnError extends boolean = false>(optio
  *
  * Removes a human or an agent from the room: the participant gets `leftAt` and `participant.removed`
  * is
- * appended. A removed human loses access like one who left (their open stream closes after the event)
- * and needs a new invitation to come back. Removing an agent cancels its `queued` and `running` runs
- * in the room (`run.cancelled`).
+ * appended. A removed human loses access like one who left (their open streams close after the event),
+ * the pending invitations they created are revoked (`invitation.revoked`, `reason: inviter_removed`,
+ * after `participant.removed`), and they come back only through an invitation created after the
+ * removal by someone who may invite (an older one, even an open one, answers 403 `NOT_INVITEE`).
+ * Removing an agent cancels its `queued` and `running` runs in the room (`run.cancelled`).
  *
  * - **Idempotent:** removing a participant who already left or was removed returns it unchanged (200).
  * - The owner cannot be removed: 409 `CANNOT_REMOVE_OWNER`.

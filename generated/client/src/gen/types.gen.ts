@@ -2806,7 +2806,7 @@ export type RoomEventSubject = {
  * | `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |
  * | `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |
  * | `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |
- * | `invitation.revoked` | a pending invitation is revoked (room archived, or the invited agent listing deleted) | invitation | `{invitationId, reason}` (`room_archived` or `agent_listing_deleted`) |
+ * | `invitation.revoked` | a pending invitation is revoked: by the owner or its creator, the room archived, the invited agent listing deleted, or its creator left or was removed | invitation | `{invitationId, reason}` (`manual`, `room_archived`, `agent_listing_deleted`, `inviter_left` or `inviter_removed`) |
  * | `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |
  * | `message.edited` | a message is edited | message | `{messageId, body, refs}` |
  * | `message.deleted` | a message is deleted | message | `{messageId}` |
@@ -3205,7 +3205,7 @@ export type RoomInvitationCreateRequest = {
  * |---|---|
  * | `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |
  * | `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |
- * | `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |
+ * | `revoked` | Revoked while pending: by the room's owner or its creator (`revokeRoomInvitation`), or because the room was archived, the invited agent listing was deleted, or its creator left or was removed. Accepting is a 409 `INVITATION_REVOKED`. |
  * | `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |
  *
  * A **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an
@@ -8547,6 +8547,14 @@ export type StreamRoomEventsErrors = {
      */
     422: HttpValidationError;
     /**
+     * `TOO_MANY_STREAMS`: the caller already holds the most open room streams one user may hold on this
+     * server instance; close one, or retry after `Retry-After` seconds.
+     *
+     */
+    429: Problem & {
+        code: 'TOO_MANY_STREAMS';
+    };
+    /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
      * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
@@ -8823,7 +8831,8 @@ export type AcceptRoomInvitationErrors = {
     };
     /**
      * - `NOT_INVITEE`: the invitation is addressed to another user, or to an agent listing the caller does
-     * not own.
+     * not own; or the caller (or the agent) is a former participant and the invitation was created before
+     * they last left or were removed.
      * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
      *
      */
@@ -8840,7 +8849,8 @@ export type AcceptRoomInvitationErrors = {
     /**
      * `INVITATION_EXPIRED`: the invitation expired before it was accepted.
      *
-     * `INVITATION_REVOKED`: the invitation was revoked (the room was archived, or the agent listing deleted).
+     * `INVITATION_REVOKED`: the invitation was revoked (by the room's owner or its creator, the room
+     * archived, the agent listing deleted, or its creator left or was removed).
      *
      * `INVITATION_ALREADY_ACCEPTED`: an open invitation was already accepted by someone else.
      *
@@ -8878,6 +8888,84 @@ export type AcceptRoomInvitationResponses = {
 };
 
 export type AcceptRoomInvitationResponse = AcceptRoomInvitationResponses[keyof AcceptRoomInvitationResponses];
+
+export type RevokeRoomInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         */
+        room_id: string;
+        /**
+         * The invitation's id. An invitation of another room answers 404.
+         */
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/rooms/{room_id}/invitations/{invitation_id}/revoke';
+};
+
+export type RevokeRoomInvitationErrors = {
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     *
+     * `NOT_INVITATION_CREATOR`: the caller is a current participant, but neither the room's owner nor the
+     * invitation's creator.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site, or sent its body without `Content-Type: application/json` (see Authentication).
+     *
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT' | 'NOT_INVITATION_CREATOR';
+    };
+    /**
+     * The room or the invitation does not exist (in this room), or the room is not visible to the caller.
+     *
+     */
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * `INVITATION_ALREADY_ACCEPTED`: the invitation was accepted; remove the participant instead.
+     *
+     */
+    409: Problem & {
+        code: 'INVITATION_ALREADY_ACCEPTED';
+    };
+    /**
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
+     */
+    422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
+};
+
+export type RevokeRoomInvitationError = RevokeRoomInvitationErrors[keyof RevokeRoomInvitationErrors];
+
+export type RevokeRoomInvitationResponses = {
+    /**
+     * The invitation, `revoked` (or unchanged when it was already revoked or expired).
+     */
+    200: RoomInvitation;
+};
+
+export type RevokeRoomInvitationResponse = RevokeRoomInvitationResponses[keyof RevokeRoomInvitationResponses];
 
 export type ListRoomInviteCandidatesData = {
     body?: never;
