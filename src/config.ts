@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RateLimitName } from '../generated/server/index.js';
+import { parseOutboundRules } from './platform/outbound-rules.js';
 
 /** The limit of each of the contract's rate limits (`x-rate-limits`; their windows are in the contract). */
 export type RateLimits = Record<RateLimitName, number>;
@@ -76,6 +77,24 @@ export interface Config {
   runs: RunsConfig;
   /** Text to speech for agents' replies; without it, replies have no audio. */
   speech?: SpeechConfig;
+  /** Requests to URLs users give (voice samples): src/platform/outbound-fetch.ts. */
+  outbound: OutboundConfig;
+  /** Voice cloning jobs one instance runs at once (each downloads samples). */
+  voiceCloningConcurrency: number;
+}
+
+/** Where requests on a user's behalf may go, and how long they may take. */
+export interface OutboundConfig {
+  /** Hosts, domains (`.example.com`), addresses or CIDRs, with an optional port, reachable although not public. */
+  allowHosts: readonly string[];
+  /** The same kinds of entry, refused although public; a denial wins over an allowance. */
+  denyHosts: readonly string[];
+  /** Lookup, connection, TLS and the answer's headers, per hop. */
+  connectTimeoutMs: number;
+  /** Everything: every hop and the whole body. */
+  timeoutMs: number;
+  /** PEM of an extra certificate authority to trust besides the system's (OUTBOUND_CA_FILE). */
+  ca?: string;
 }
 
 export interface HttpServerConfig {
@@ -181,6 +200,30 @@ function parseOrigins(value: string): string[] {
   });
 }
 
+const list = (value: string | undefined) => (value ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+
+function outboundConfig(env: NodeJS.ProcessEnv): OutboundConfig {
+  const allowHosts = list(env.OUTBOUND_ALLOW_HOSTS);
+  const denyHosts = list(env.OUTBOUND_DENY_HOSTS);
+  // Checked now, so a mistyped entry stops the start with its name instead of failing each download.
+  parseOutboundRules(allowHosts, 'OUTBOUND_ALLOW_HOSTS');
+  parseOutboundRules(denyHosts, 'OUTBOUND_DENY_HOSTS');
+  let ca: string | undefined;
+  if (env.OUTBOUND_CA_FILE) {
+    try { ca = readFileSync(env.OUTBOUND_CA_FILE, 'utf8'); } catch (error) {
+      throw new Error(`OUTBOUND_CA_FILE: cannot read ${env.OUTBOUND_CA_FILE} (${(error as Error).message})`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`OUTBOUND_CA_FILE: ${env.OUTBOUND_CA_FILE} holds no PEM certificate`);
+  }
+  return {
+    allowHosts,
+    denyHosts,
+    connectTimeoutMs: Math.max(100, number(env.OUTBOUND_CONNECT_TIMEOUT_MS, 10_000)),
+    timeoutMs: Math.max(100, number(env.OUTBOUND_TIMEOUT_MS, 60_000)),
+    ca,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const validation = env.RESPONSE_VALIDATION ?? (production ? 'sample' : 'strict');
@@ -208,6 +251,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
       signInFailuresPerEmailAndIp: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
       inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
+      // Writes that cost money or make the server fetch something (their windows are in the contract).
+      loungeCreatesPerIp: number(env.RATE_LIMIT_LOUNGE_CREATES_PER_HOUR, 20),
+      chargesPerIp: number(env.RATE_LIMIT_CHARGES_PER_HOUR, 60),
+      agentChatsPerIp: number(env.RATE_LIMIT_AGENT_CHATS_PER_MINUTE, 60),
+      roomPostsPerIp: number(env.RATE_LIMIT_ROOM_POSTS_PER_MINUTE, 300),
     },
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'platform:',
@@ -235,5 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     speech: env.SPEECH_BASE_URL
       ? { baseUrl: env.SPEECH_BASE_URL, apiKey: env.SPEECH_API_KEY || undefined, model: env.SPEECH_MODEL || 'tts-1', voice: env.SPEECH_VOICE || 'alloy' }
       : undefined,
+    outbound: outboundConfig(env),
+    voiceCloningConcurrency: Math.max(1, Math.round(number(env.VOICE_CLONING_CONCURRENCY, 2))),
   };
 }

@@ -24,6 +24,7 @@ import { createRoomsArea, type RoomsArea } from './rooms/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
+import { OutboundFetch } from './platform/outbound-fetch.js';
 import { SpacesService } from './spaces/service.js';
 import { WalletService } from './wallet/service.js';
 
@@ -69,7 +70,10 @@ export function createServices(database: Database, config: Config, clock: Clock,
   });
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
-  const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider());
+  const outbound = new OutboundFetch(config.outbound);
+  // A clone is a download (OUTBOUND_TIMEOUT_MS at most) and the cloning itself: half as long again.
+  const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider(outbound),
+    { concurrency: config.voiceCloningConcurrency, timeoutMs: config.outbound.timeoutMs * 1.5 });
   // Open streams end with their credential (checked every keep-alive interval, and at once on sign-out and key
   // deletion), and each user holds a bounded number of them.
   const credentials = new CredentialWatch(database.events, { ended: (ids) => auth.endedCredentials(ids), checkMs: config.sseKeepAliveMs });

@@ -249,7 +249,7 @@ export interface OperationTypes {
     responses: T.JoinCommunityResponses & T.JoinCommunityErrors;
     streams: {};
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   leaveCommunity: {
     area: 'communities';
@@ -339,7 +339,7 @@ export interface OperationTypes {
     responses: T.ChatWithCommunityAgentResponses & T.ChatWithCommunityAgentErrors;
     streams: { 200: T.ChatWithCommunityAgentResponses[200] };
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   startOfficialChat: {
     area: 'official';
@@ -429,7 +429,7 @@ export interface OperationTypes {
     responses: T.CreateLoungeResponses & T.CreateLoungeErrors;
     streams: {};
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   getLounge: {
     area: 'lounge';
@@ -459,7 +459,7 @@ export interface OperationTypes {
     responses: T.SubscribeToLoungeResponses & T.SubscribeToLoungeErrors;
     streams: {};
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   cancelLoungeSubscription: {
     area: 'lounge';
@@ -609,7 +609,7 @@ export interface OperationTypes {
     responses: T.ChatInConversationResponses & T.ChatInConversationErrors;
     streams: { 200: T.ChatInConversationResponses[200] };
     binary: never;
-    headers: {};
+    headers: { 429: { 'Retry-After'?: string } };
   };
   listRooms: {
     area: 'rooms';
@@ -829,7 +829,7 @@ export interface OperationTypes {
     responses: T.PostRoomMessageResponses & T.PostRoomMessageErrors;
     streams: {};
     binary: never;
-    headers: { 201: { 'Idempotent-Replayed'?: 'true' } };
+    headers: { 201: { 'Idempotent-Replayed'?: 'true' }; 429: { 'Retry-After'?: string } };
   };
   deleteRoomMessage: {
     area: 'rooms';

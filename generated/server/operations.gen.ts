@@ -5,7 +5,7 @@ export const areas = ['admin', 'agents', 'auth', 'communities', 'conversations',
 export type Area = (typeof areas)[number];
 
 /** The names of the contract's rate limits (`x-rate-limits`); their limits come from configuration. */
-export type RateLimitName = 'inviteeLookupFailuresPerIp' | 'signInFailuresPerEmailAndIp' | 'signInPerIp' | 'signUpPerIp';
+export type RateLimitName = 'agentChatsPerIp' | 'chargesPerIp' | 'inviteeLookupFailuresPerIp' | 'loungeCreatesPerIp' | 'roomPostsPerIp' | 'signInFailuresPerEmailAndIp' | 'signInPerIp' | 'signUpPerIp';
 
 /** A rate limit of an operation (`x-rate-limits`). */
 export interface RateLimitPolicy {
@@ -470,10 +470,10 @@ export const operations = [
     setsCookie: false,
     eventStream: false,
     errorStyle: 'problem',
-    statuses: [200, 400, 401, 402, 403, 404, 409, 413, 501],
-    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 501: 'application/problem+json' },
+    statuses: [200, 400, 401, 402, 403, 404, 409, 413, 429, 501],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [],
+    rateLimits: [{ name: 'chargesPerIp', key: 'ip', windowSeconds: 3600, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -632,10 +632,10 @@ export const operations = [
     setsCookie: false,
     eventStream: true,
     errorStyle: 'problem',
-    statuses: [200, 400, 401, 402, 403, 404, 409, 413, 501],
-    contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 501: 'application/problem+json' },
+    statuses: [200, 400, 401, 402, 403, 404, 409, 413, 429, 501],
+    contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [],
+    rateLimits: [{ name: 'agentChatsPerIp', key: 'ip', windowSeconds: 60, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -794,10 +794,10 @@ export const operations = [
     setsCookie: false,
     eventStream: false,
     errorStyle: 'problem',
-    statuses: [201, 400, 401, 403, 404, 413, 501],
-    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json', 501: 'application/problem+json' },
+    statuses: [201, 400, 401, 403, 404, 413, 429, 501],
+    contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [],
+    rateLimits: [{ name: 'loungeCreatesPerIp', key: 'ip', windowSeconds: 3600, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -848,10 +848,10 @@ export const operations = [
     setsCookie: false,
     eventStream: false,
     errorStyle: 'problem',
-    statuses: [200, 400, 401, 402, 403, 404, 409, 501],
-    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 501: 'application/problem+json' },
+    statuses: [200, 400, 401, 402, 403, 404, 409, 429, 501],
+    contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [],
+    rateLimits: [{ name: 'chargesPerIp', key: 'ip', windowSeconds: 3600, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -1118,10 +1118,10 @@ export const operations = [
     setsCookie: false,
     eventStream: true,
     errorStyle: 'problem',
-    statuses: [200, 400, 401, 403, 404, 409, 413, 501],
-    contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 501: 'application/problem+json' },
+    statuses: [200, 400, 401, 403, 404, 409, 413, 429, 501],
+    contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [],
+    rateLimits: [{ name: 'agentChatsPerIp', key: 'ip', windowSeconds: 60, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -1514,10 +1514,10 @@ export const operations = [
     setsCookie: false,
     eventStream: false,
     errorStyle: 'fastapi',
-    statuses: [201, 401, 403, 404, 409, 413, 422, 501],
-    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json', 501: 'application/problem+json' },
+    statuses: [201, 401, 403, 404, 409, 413, 422, 429, 501],
+    contentTypes: { 201: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [],
+    rateLimits: [{ name: 'roomPostsPerIp', key: 'ip', windowSeconds: 60, counts: 'all' }],
     idempotency: { key: 'body.idempotencyKey', target: 'path.room_id' },
   },
   {

@@ -163,7 +163,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.joinCommunity_query,
     body: bodies.joinCommunity_body,
     bodyRequired: false,
-    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.joinCommunity_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 200: responses.updateCommunity_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.joinCommunity_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   leaveCommunity: {
     path: params.leaveCommunity_path,
@@ -221,7 +221,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.chatWithCommunityAgent_query,
     body: bodies.chatWithCommunityAgent_body,
     bodyRequired: true,
-    responses: { 200: responses.chatWithCommunityAgent_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.sendCommunityMessage_403, 404: responses.removeCommunityAgent_404, 409: responses.chatWithCommunityAgent_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 200: responses.chatWithCommunityAgent_200, 400: responses.signUp_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.sendCommunityMessage_403, 404: responses.removeCommunityAgent_404, 409: responses.chatWithCommunityAgent_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   startOfficialChat: {
     path: params.startOfficialChat_path,
@@ -280,7 +280,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.createLounge_query,
     body: bodies.createLounge_body,
     bodyRequired: true,
-    responses: { 201: responses.createLounge_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.createCommunity_404, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 201: responses.createLounge_201, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.signUp_403, 404: responses.createCommunity_404, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   getLounge: {
     path: params.getLounge_path,
@@ -298,7 +298,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     path: params.subscribeToLounge_path,
     query: params.subscribeToLounge_query,
     bodyRequired: false,
-    responses: { 200: responses.subscribeToLounge_200, 400: responses.signOut_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.subscribeToLounge_409, 501: responses.signUp_501 },
+    responses: { 200: responses.subscribeToLounge_200, 400: responses.signOut_400, 401: responses.getSession_401, 402: responses.joinCommunity_402, 403: responses.signUp_403, 404: responses.deleteApiKey_404, 409: responses.subscribeToLounge_409, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   cancelLoungeSubscription: {
     path: params.cancelLoungeSubscription_path,
@@ -389,7 +389,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.chatInConversation_query,
     body: bodies.chatInConversation_body,
     bodyRequired: true,
-    responses: { 200: responses.chatInConversation_200, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.requestHumanTransfer_403, 404: responses.deleteApiKey_404, 409: responses.chatInConversation_409, 413: responses.signUp_413, 501: responses.signUp_501 },
+    responses: { 200: responses.chatInConversation_200, 400: responses.signUp_400, 401: responses.getSession_401, 403: responses.requestHumanTransfer_403, 404: responses.deleteApiKey_404, 409: responses.chatInConversation_409, 413: responses.signUp_413, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   listRooms: {
     query: params.listRooms_query,
@@ -523,7 +523,7 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.postRoomMessage_query,
     body: bodies.postRoomMessage_body,
     bodyRequired: true,
-    responses: { 201: responses.postRoomMessage_201, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.deleteApiKey_404, 409: responses.postRoomMessage_409, 413: responses.signUp_413, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 201: responses.postRoomMessage_201, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.deleteApiKey_404, 409: responses.postRoomMessage_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   deleteRoomMessage: {
     path: params.deleteRoomMessage_path,

@@ -39,6 +39,10 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
     RATE_LIMIT_SIGN_UP_PER_HOUR: unlimited,
     RATE_LIMIT_SIGN_IN_PER_15_MIN: unlimited,
     RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN: unlimited,
+    RATE_LIMIT_LOUNGE_CREATES_PER_HOUR: unlimited,
+    RATE_LIMIT_CHARGES_PER_HOUR: unlimited,
+    RATE_LIMIT_AGENT_CHATS_PER_MINUTE: unlimited,
+    RATE_LIMIT_ROOM_POSTS_PER_MINUTE: unlimited,
   };
   let cleanup: () => Promise<void>;
   let describe: string;

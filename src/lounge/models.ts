@@ -12,6 +12,10 @@ export class Lounge extends Model {
   voiceModelId!: string | null;
   voiceModelStatus!: VoiceModelStatus;
   voiceModelError!: string | null;
+  /** While `training`: the claim of the instance cloning, and until when it holds (voice-cloning.ts). */
+  cloneClaim!: string | null;
+  cloneClaimedUntil!: Date | null;
+  cloneAttempts!: number;
   freeMinutesPerDay!: number;
   subscriptionPriceCents!: string | number;
 }

@@ -1,7 +1,7 @@
 // Lounges: communities of type `lounge` whose agent talks by voice. Joining is free; a monthly subscription
 // (price in cents, charged at 1 credit per 100 cents, renewed by the communities' renewal job) gives voice on
 // every reply, and everyone else has `freeMinutesPerDay` minutes of voice a UTC day. Voice cloning runs as a
-// job: `pending` lounges are claimed with SKIP LOCKED by any instance.
+// job outside any transaction (voice-cloning.ts), started as soon as a lounge is created and on a timer.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { VoiceProvider } from '../ai/voice-provider.js';
@@ -16,18 +16,24 @@ import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { alreadySubscribed, loungeNotFound, noSubscription, notLoungeCreator, notSubscribed } from './errors.js';
 import { Lounge } from './models.js';
+import { VoiceCloning, type VoiceCloningOptions } from './voice-cloning.js';
 
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 
 export class LoungeService {
+  readonly cloning: VoiceCloning;
+
   constructor(
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly communities: CommunitiesService,
     private readonly conversations: ConversationsService,
     private readonly agents: AgentListingsService,
-    private readonly voices: VoiceProvider,
-  ) {}
+    voices: VoiceProvider,
+    cloning: VoiceCloningOptions,
+  ) {
+    this.cloning = new VoiceCloning(db, voices, cloning);
+  }
 
   async create(principal: Principal, input: T.LoungeCreateRequest & { freeMinutesPerDay: number; subscriptionPriceCents: number }, trx?: Transaction): Promise<T.LoungeCreated> {
     const created = await inTransaction(this.db, trx, async (t) => {
@@ -44,7 +50,8 @@ export class LoungeService {
       });
       return { id };
     });
-    if (input.voiceSamplesUrl && !trx) void this.cloneVoices().catch(() => undefined); // start at once; the job retries
+    // Started once the lounge is committed (never inside a caller's transaction); the timer retries.
+    if (input.voiceSamplesUrl && !trx) void this.cloneVoices().catch(() => undefined);
     return created;
   }
 
@@ -140,22 +147,9 @@ export class LoungeService {
     };
   }
 
-  /** Clones the voices of pending lounges, one at a time; safe on every instance. Returns how many finished. */
-  async cloneVoices(): Promise<number> {
-    let done = 0;
-    for (;;) {
-      const finished = await this.db.transaction(async (trx) => {
-        const [lounge] = await trx('lounges').where('voiceModelStatus', 'pending').limit(1).forUpdate().skipLocked().select('communityId', 'voiceSamplesUrl') as Array<{ communityId: string; voiceSamplesUrl: string }>;
-        if (!lounge) return false;
-        const result = await this.voices.clone(lounge.voiceSamplesUrl, AbortSignal.timeout(60_000));
-        await trx('lounges').where('communityId', lounge.communityId).update(result.status === 'ready'
-          ? { voiceModelStatus: 'ready', voiceModelId: result.voiceModelId, voiceModelError: null }
-          : { voiceModelStatus: 'failed', voiceModelError: result.reason });
-        return true;
-      });
-      if (!finished) return done;
-      done += 1;
-    }
+  /** Clones the voices of pending lounges (voice-cloning.ts); safe on every instance. Returns how many finished. */
+  cloneVoices(): Promise<number> {
+    return this.cloning.run();
   }
 
   private subscriptionOf(member: CommunityMember, price: number): T.LoungeSubscription {

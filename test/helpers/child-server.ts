@@ -39,7 +39,8 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     env: {
       ...process.env,
       NODE_ENV: 'development', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', REDIS_URL: '', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD,
-      RATE_LIMIT_SIGN_UP_PER_HOUR: '1000000', RATE_LIMIT_SIGN_IN_PER_15_MIN: '1000000',
+      RATE_LIMIT_SIGN_UP_PER_HOUR: '1000000', RATE_LIMIT_SIGN_IN_PER_15_MIN: '1000000', RATE_LIMIT_LOUNGE_CREATES_PER_HOUR: '1000000',
+      RATE_LIMIT_CHARGES_PER_HOUR: '1000000', RATE_LIMIT_AGENT_CHATS_PER_MINUTE: '1000000', RATE_LIMIT_ROOM_POSTS_PER_MINUTE: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -59,17 +59,25 @@ async function checkAgainstContract(response: Response, method: string, url: str
   if (!validate(body)) throw new Error(`${op.operationId} ${status} body violates the contract: ${JSON.stringify(validate.errors)}\n${text}`);
 }
 
-/** Settings a test changes; the agent's are merged into the defaults one by one. */
-export type ConfigOverrides = Partial<Omit<Config, 'agent'>> & { agent?: Partial<Config['agent']> };
+/** Settings a test changes; the agent's, the outbound fetch's and the rate limits are merged into the defaults one by one. */
+export type ConfigOverrides = Partial<Omit<Config, 'agent' | 'outbound' | 'rateLimits'>> & {
+  agent?: Partial<Config['agent']>;
+  outbound?: Partial<Config['outbound']>;
+  rateLimits?: Partial<Config['rateLimits']>;
+};
+
+/** Tests call far more often than people do: every limit is out of reach unless a test sets it. */
+const UNLIMITED = 1e9;
 
 export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD });
   return {
     ...base,
-    rateLimits: { signUpPerIp: 1e9, signInPerIp: 1e9, signInFailuresPerEmailAndIp: 1e9, inviteeLookupFailuresPerIp: 1e9 },
     responseValidation: 'strict',
     ...overrides,
+    rateLimits: { ...Object.fromEntries(Object.keys(base.rateLimits).map((name) => [name, UNLIMITED])) as Config['rateLimits'], ...overrides.rateLimits },
     agent: { ...base.agent, ...overrides.agent },
+    outbound: { ...base.outbound, ...overrides.outbound },
   };
 }
 

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformClient, signIn, signUp, type Client } from '@platform/client';
 import { freshDatabase } from '../helpers/database.js';
-import { testConfig, watchClient } from '../helpers/server.js';
+import { testConfig, watchClient, type ConfigOverrides } from '../helpers/server.js';
 import { buildApp, type Platform } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/http-server.js';
@@ -45,7 +45,7 @@ let instanceCount = 0;
 interface Instance { platform: Platform; client: Client; lines: Array<{ level: number; msg: string }>; stop(): Promise<void> }
 
 /** One instance of the platform over `database` (which it does not close), served on an ephemeral port. */
-async function instance(database: Database, overrides: Partial<Config>): Promise<Instance> {
+async function instance(database: Database, overrides: ConfigOverrides): Promise<Instance> {
   const lines: Instance['lines'] = [];
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   const config = testConfig({ rateLimits: LIMITS, redisUrl: REDIS_URL, redisKeyPrefix: `${RUN_PREFIX}${++instanceCount}:`, ...overrides });
@@ -98,7 +98,7 @@ async function redisProxy(): Promise<{ url: string; down(): Promise<void>; up():
 describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   const running: Instance[] = [];
-  const start = async (overrides: Partial<Config> = {}) => { const i = await instance(database.database, overrides); running.push(i); return i; };
+  const start = async (overrides: ConfigOverrides = {}) => { const i = await instance(database.database, overrides); running.push(i); return i; };
 
   beforeAll(async () => {
     if (!available) throw new Error(`These tests need ${SERVICE}, and it does not answer.`);

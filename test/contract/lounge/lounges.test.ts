@@ -1,11 +1,5 @@
 // Lounges: creation, details, start-chat (auto-join, free), the creator's dashboard, subscriptions charged
 // monthly from the wallet, voice limited to the free minutes for non-subscribers, and voice cloning.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   cancelLoungeSubscription, createAgentListing, createLounge, createPlatformClient, deleteCommunity, getLounge,
@@ -13,6 +7,7 @@ import {
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { startFakeOpenAi, wav, type FakeOpenAi } from '../../helpers/fake-openai.js';
+import { startHttpsListener, testCertificates, type HttpsListener } from '../../helpers/https-listener.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { recordExercised, startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
 import { readEvents } from '../../helpers/sse.js';
@@ -157,30 +152,74 @@ describe('lounge subscriptions', () => {
   });
 });
 
+describe('rate limits on lounges and charges', () => {
+  it('answers 429 with Retry-After past loungeCreatesPerIp; creating nothing more', async () => {
+    const limited = await startTestServer({ rateLimits: { loungeCreatesPerIp: 2 } });
+    const c = { client: createPlatformClient({ baseUrl: limited.baseUrl }) };
+    watchClient(c.client);
+    try {
+      const alice = await newUser('Alice', c);
+      for (let i = 0; i < 2; i++) expect((await createLounge({ ...c, body: { name: `L${i}` }, ...alice.as })).response?.status).toBe(201);
+      const third = await createLounge({ ...c, body: { name: 'L3', voiceSamplesUrl: 'https://cdn.example.net/voice.wav' }, ...alice.as });
+      expect(third.response?.status).toBe(429);
+      expect(third.error).toMatchObject({ code: 'RATE_LIMITED' });
+      const retryAfter = Number(third.response?.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(3500);
+      expect(retryAfter).toBeLessThanOrEqual(3600);
+      expect(Number((await limited.platform.database.knex('lounges').count({ n: '*' }).first())!.n)).toBe(2);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('counts community joins and lounge subscriptions together (chargesPerIp): past it, 429 and nothing charged', async () => {
+    const limited = await startTestServer({ rateLimits: { chargesPerIp: 2 } });
+    const c = { client: createPlatformClient({ baseUrl: limited.baseUrl }) };
+    watchClient(c.client);
+    try {
+      const alice = await newUser('Alice', c);
+      const bob = await newUser('Bob', c);
+      await fund(bob, 10);
+      const paid = async (name: string) => (await createCommunity({ ...c, body: { name, joinFee: 1 }, ...alice.as })).data!.id;
+      const club = await paid('Club');
+      const other = await paid('Other');
+      const lounge = (await createLounge({ ...c, body: { name: 'L', subscriptionPriceCents: 100 }, ...alice.as })).data!.id;
+      expect((await joinCommunity({ ...c, path: { id: club }, ...bob.as })).response?.status).toBe(200);
+      expect((await subscribeToLounge({ ...c, path: { id: lounge }, ...bob.as })).response?.status).toBe(200);
+      const third = await joinCommunity({ ...c, path: { id: other }, ...bob.as });
+      expect(third.response?.status).toBe(429);
+      expect(Number(third.response?.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await balanceOf(bob)).toBe(8);
+      expect((await listCommunityMembers({ ...c, path: { id: other } })).data!.members.map((m) => m.userId)).toEqual([alice.user.id]);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('lounge voice', () => {
   let fake: FakeOpenAi;
   let voiced: TestServer & { stop(): Promise<void> };
-  let samples: Server;
+  let samples: HttpsListener;
   let samplesUrl: string;
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    voiced = await startTestServer({ agent: { baseUrl: fake.baseUrl, timeoutMs: 3000 }, speech: { baseUrl: fake.baseUrl, model: 'tts-1', voice: 'alloy' } });
-    // Voice samples must be on https: a local server with a certificate made for this test.
-    const dir = mkdtempSync(join(tmpdir(), 'samples-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // trust it in this test process only
-    samples = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    // Voice samples must be on https, on a public host: a local listener with a certificate from a test
+    // authority, reached because the operator's settings trust that authority and allow this listener.
+    samples = await startHttpsListener((req, res) => {
       if (req.url === '/voice.wav') res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav(2000));
       else res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>not audio</html>');
     });
-    await new Promise<void>((resolve) => samples.listen(0, '127.0.0.1', resolve));
-    samplesUrl = `https://127.0.0.1:${(samples.address() as AddressInfo).port}`;
+    samplesUrl = samples.origin;
+    voiced = await startTestServer({
+      agent: { baseUrl: fake.baseUrl, timeoutMs: 3000 }, speech: { baseUrl: fake.baseUrl, model: 'tts-1', voice: 'alloy' },
+      outbound: { allowHosts: [`127.0.0.1:${samples.port}`], ca: testCertificates().ca },
+    });
   });
   afterAll(async () => {
     await voiced?.stop();
     await fake?.close();
-    samples?.close();
-    delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    await samples?.close();
   });
 
   const client = () => { const c = createPlatformClient({ baseUrl: voiced.baseUrl }); watchClient(c); return { client: c }; };

@@ -1672,7 +1672,10 @@ export type LoungeCreateRequest = {
     avatarUrl?: string;
     /**
      * HTTPS URL of the voice samples to clone the lounge agent's voice from. When given, voice cloning is
-     * queued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`.
+     * queued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`. It must lead to
+     * a public internet host (redirects too, at most 3) and download within the server's time limit (a minute
+     * by default), at most 50 MB;
+     * otherwise cloning ends `failed` with `voiceModelError` saying which.
      *
      */
     voiceSamplesUrl?: string;
@@ -1739,14 +1742,18 @@ export type LoungeDetail = {
      */
     voiceModelId: string | null;
     /**
-     * Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training`, `ready`
-     * (`voiceModelId` is set and the agent speaks in the cloned voice) or `failed` (see `voiceModelError`;
-     * the agent then speaks in the platform's default voice).
+     * Voice cloning progress: `none` (no voice samples given), `pending` (queued), `training` (a cloning
+     * job is downloading and cloning the samples; if its server stops, the lounge goes back to `pending`
+     * and another takes it), `ready` (`voiceModelId` is set and the agent speaks in the cloned voice) or
+     * `failed` (see `voiceModelError`; the agent then speaks in the platform's default voice).
      *
      */
     voiceModelStatus: 'none' | 'pending' | 'training' | 'ready' | 'failed';
     /**
-     * Why cloning failed (for example, the samples URL did not answer with audio), or `null`.
+     * Why cloning failed, as what the creator can fix (for example, the samples URL must be https, leads to
+     * a private address, took too long, did not send audio, or the samples are larger than 50 MB), or
+     * `null`. It never repeats what the samples' server answered (its status or body).
+     *
      */
     voiceModelError: string | null;
     /**
@@ -5452,6 +5459,12 @@ export type JoinCommunityErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
      * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
@@ -6125,6 +6138,12 @@ export type ChatWithCommunityAgentErrors = {
      */
     413: Problem & {
         code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -6815,6 +6834,12 @@ export type CreateLoungeErrors = {
         code: 'PAYLOAD_TOO_LARGE';
     };
     /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
+    /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
      * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
@@ -7074,6 +7099,12 @@ export type SubscribeToLoungeErrors = {
      */
     409: Problem & {
         code: 'ALREADY_SUBSCRIBED' | 'NO_SUBSCRIPTION';
+    };
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -7982,6 +8013,12 @@ export type ChatInConversationErrors = {
      */
     413: Problem & {
         code: 'PAYLOAD_TOO_LARGE';
+    };
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
     };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
@@ -9488,6 +9525,12 @@ export type PostRoomMessageErrors = {
      *
      */
     422: HttpValidationError;
+    /**
+     * Too many requests from this client; retry after `Retry-After` seconds.
+     */
+    429: Problem & {
+        code: 'RATE_LIMITED';
+    };
     /**
      * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
      * operation may answer it: one whose part of the platform is not built yet answers it after checking the
