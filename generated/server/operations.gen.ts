@@ -5,12 +5,12 @@ export const areas = ['admin', 'agents', 'auth', 'communities', 'conversations',
 export type Area = (typeof areas)[number];
 
 /** The names of the contract's rate limits (`x-rate-limits`); their limits come from configuration. */
-export type RateLimitName = 'agentChatsPerIp' | 'chargesPerIp' | 'inviteeLookupFailuresPerIp' | 'loungeCreatesPerIp' | 'roomPostsPerIp' | 'signInFailuresPerEmailAndIp' | 'signInPerIp' | 'signUpPerIp';
+export type RateLimitName = 'agentChatsPerUser' | 'chargesPerUser' | 'inviteeLookupFailuresPerIp' | 'loungeCreatesPerUser' | 'roomPostsPerUser' | 'signInFailuresPerEmailAndIp' | 'signInPerIp' | 'signUpPerIp';
 
 /** A rate limit of an operation (`x-rate-limits`). */
 export interface RateLimitPolicy {
   readonly name: RateLimitName;
-  /** `ip`, `body.<field>` (compared trimmed and lower-cased), or several joined by `+`. */
+  /** `ip`, `user` (the caller), `body.<field>` (compared trimmed and lower-cased), or several joined by `+`. */
   readonly key: string;
   readonly windowSeconds: number;
   /** `all`: every validated request counts; `rejected`: only requests the handler refuses with a 4xx. */
@@ -473,7 +473,7 @@ export const operations = [
     statuses: [200, 400, 401, 402, 403, 404, 409, 413, 429, 501],
     contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'chargesPerIp', key: 'ip', windowSeconds: 3600, counts: 'all' }],
+    rateLimits: [{ name: 'chargesPerUser', key: 'user', windowSeconds: 3600, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -635,7 +635,7 @@ export const operations = [
     statuses: [200, 400, 401, 402, 403, 404, 409, 413, 429, 501],
     contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'agentChatsPerIp', key: 'ip', windowSeconds: 60, counts: 'all' }],
+    rateLimits: [{ name: 'agentChatsPerUser', key: 'user', windowSeconds: 60, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -797,7 +797,7 @@ export const operations = [
     statuses: [201, 400, 401, 403, 404, 413, 429, 501],
     contentTypes: { 201: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'loungeCreatesPerIp', key: 'ip', windowSeconds: 3600, counts: 'all' }],
+    rateLimits: [{ name: 'loungeCreatesPerUser', key: 'user', windowSeconds: 3600, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -851,7 +851,7 @@ export const operations = [
     statuses: [200, 400, 401, 402, 403, 404, 409, 429, 501],
     contentTypes: { 200: 'application/json', 400: 'application/problem+json', 401: 'application/problem+json', 402: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'chargesPerIp', key: 'ip', windowSeconds: 3600, counts: 'all' }],
+    rateLimits: [{ name: 'chargesPerUser', key: 'user', windowSeconds: 3600, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -1121,7 +1121,7 @@ export const operations = [
     statuses: [200, 400, 401, 403, 404, 409, 413, 429, 501],
     contentTypes: { 200: 'text/event-stream', 400: 'application/problem+json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'agentChatsPerIp', key: 'ip', windowSeconds: 60, counts: 'all' }],
+    rateLimits: [{ name: 'agentChatsPerUser', key: 'user', windowSeconds: 60, counts: 'all' }],
     idempotency: null,
   },
   {
@@ -1517,7 +1517,7 @@ export const operations = [
     statuses: [201, 401, 403, 404, 409, 413, 422, 429, 501],
     contentTypes: { 201: 'application/json', 401: 'application/problem+json', 403: 'application/problem+json', 404: 'application/problem+json', 409: 'application/problem+json', 413: 'application/problem+json', 422: 'application/json', 429: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
-    rateLimits: [{ name: 'roomPostsPerIp', key: 'ip', windowSeconds: 60, counts: 'all' }],
+    rateLimits: [{ name: 'roomPostsPerUser', key: 'user', windowSeconds: 60, counts: 'all' }],
     idempotency: { key: 'body.idempotencyKey', target: 'path.room_id' },
   },
   {

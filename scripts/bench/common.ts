@@ -56,7 +56,7 @@ export function benchConfig(target: DatabaseTarget, env: NodeJS.ProcessEnv = pro
     agent: { ...base.agent, baseUrl: env.BENCH_AGENT_BASE_URL || base.agent.baseUrl },
     // Every request comes from one address: the per-IP limits on posts, joins and agent chats would answer
     // 429 within the first second. They are still counted, so their cost stays in the numbers.
-    rateLimits: { ...base.rateLimits, loungeCreatesPerIp: 1e9, chargesPerIp: 1e9, agentChatsPerIp: 1e9, roomPostsPerIp: 1e9 },
+    rateLimits: { ...base.rateLimits, loungeCreatesPerUser: 1e9, chargesPerUser: 1e9, agentChatsPerUser: 1e9, roomPostsPerUser: 1e9 },
   };
 }
 

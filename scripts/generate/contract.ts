@@ -137,6 +137,7 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
       for (const [status, response] of Object.entries((op.responses ?? {}) as JsonObject)) {
         responses[status] = deref(doc, response);
       }
+      const security = (op.security as Array<Record<string, string[]>>) ?? (doc.security as any) ?? [];
       operations.push({
         operationId: op.operationId as string,
         area,
@@ -144,11 +145,11 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         path,
         summary: (op.summary as string) ?? '',
         tags: (op.tags as string[]) ?? [],
-        security: (op.security as Array<Record<string, string[]>>) ?? (doc.security as any) ?? [],
+        security,
         parameters,
         requestBody: op.requestBody ? deref(doc, op.requestBody) : undefined,
         responses,
-        rateLimits: (op['x-rate-limits'] ?? []) as unknown as RateLimitPolicy[],
+        rateLimits: rateLimitsOf(op, security),
         idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
         softDelete: op['x-soft-delete'] === true,
         whoMayCall: whoMayCallOf(op),
@@ -156,6 +157,23 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
     }
   }
   return { doc, operations };
+}
+
+/**
+ * `x-rate-limits`, checked: every key is `ip`, `user` or `body.<field>` (or several joined by `+`), and `user`
+ * only where a caller is required (an anonymous request has none to count).
+ */
+function rateLimitsOf(op: JsonObject, security: Array<Record<string, string[]>>): RateLimitPolicy[] {
+  const limits = (op['x-rate-limits'] ?? []) as unknown as RateLimitPolicy[];
+  const callerRequired = security.length > 0 && security.every((r) => Object.keys(r).length > 0);
+  for (const limit of limits) {
+    for (const part of limit.key.split('+')) {
+      if (part === 'user' ? !callerRequired : part !== 'ip' && !/^body\.[A-Za-z0-9_]+$/.test(part)) {
+        throw new Error(`${op.operationId as string}: x-rate-limits ${limit.name} has key part "${part}": use ip, body.<field>, or user (only where a caller is required)`);
+      }
+    }
+  }
+  return limits;
 }
 
 function whoMayCallOf(op: JsonObject): WhoMayCall {

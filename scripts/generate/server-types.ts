@@ -66,7 +66,7 @@ export type RateLimitName = ${union(rateLimitNames)};
 /** A rate limit of an operation (\`x-rate-limits\`). */
 export interface RateLimitPolicy {
   readonly name: RateLimitName;
-  /** \`ip\`, \`body.<field>\` (compared trimmed and lower-cased), or several joined by \`+\`. */
+  /** \`ip\`, \`user\` (the caller), \`body.<field>\` (compared trimmed and lower-cased), or several joined by \`+\`. */
   readonly key: string;
   readonly windowSeconds: number;
   /** \`all\`: every validated request counts; \`rejected\`: only requests the handler refuses with a 4xx. */

@@ -76,7 +76,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
 
     const validated: ValidatedRequest = { path, query, body };
     const clientIp = koa.ip;
-    const attempt = await deps.rateLimits.before(meta, validated, clientIp);
+    const attempt = await deps.rateLimits.before(meta, validated, { ip: clientIp, userId: principal?.user.id });
     if (!call) { await attempt.settle(); throw notBuilt(); }
 
     const state = koa.state as RequestState;

@@ -36,6 +36,12 @@ export interface CountedAttempt {
 
 const NOTHING_HELD: CountedAttempt = { settle: async () => undefined };
 
+/** Who a request's limits count: its client address, and its caller when it has one. */
+export interface Caller {
+  ip: string;
+  userId?: string;
+}
+
 /**
  * The contract's `x-rate-limits`. Every limit counts a request before its handler runs, in the same step that
  * compares it with the limit, so concurrent requests never pass a limit together. A `rejected` limit (failed
@@ -45,22 +51,25 @@ const NOTHING_HELD: CountedAttempt = { settle: async () => undefined };
 export class RateLimits {
   constructor(private readonly limiters: Record<RateLimitName, RateLimiter>) {}
 
-  /** `ip`, `body.<field>` (trimmed, lower-cased), or several of them joined by `+`: one counter per combination. */
-  private key(policy: RateLimitPolicy, request: ValidatedRequest, clientIp: string): string {
+  /**
+   * `ip`, `user` (the caller's id: the contract puts it only on operations that require a caller), `body.<field>`
+   * (trimmed, lower-cased), or several of them joined by `+`: one counter per combination.
+   */
+  private key(policy: RateLimitPolicy, request: ValidatedRequest, caller: Caller): string {
     return policy.key.split('+')
-      .map((part) => (part === 'ip' ? clientIp : String(pick(request, part) ?? '').trim().toLowerCase()))
+      .map((part) => (part === 'ip' ? caller.ip : part === 'user' ? caller.userId ?? caller.ip : String(pick(request, part) ?? '').trim().toLowerCase()))
       .join('\n');
   }
 
   /** Before the handler: counts the request on each of the operation's limits (429 when one is used up). */
-  async before(meta: OperationMeta, request: ValidatedRequest, clientIp: string): Promise<CountedAttempt> {
+  async before(meta: OperationMeta, request: ValidatedRequest, caller: Caller): Promise<CountedAttempt> {
     if (!meta.rateLimits.length) return NOTHING_HELD;
     const held: Array<{ limiter: RateLimiter; key: string }> = [];
     const giveBack = () => Promise.all(held.map(({ limiter, key }) => limiter.release(key).catch(() => undefined)));
     try {
       for (const policy of meta.rateLimits) {
         const limiter = this.limiters[policy.name];
-        const key = this.key(policy, request, clientIp);
+        const key = this.key(policy, request, caller);
         await limiter.hit(key);
         if (policy.counts === 'rejected') held.push({ limiter, key });
       }

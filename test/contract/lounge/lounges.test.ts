@@ -153,8 +153,8 @@ describe('lounge subscriptions', () => {
 });
 
 describe('rate limits on lounges and charges', () => {
-  it('answers 429 with Retry-After past loungeCreatesPerIp; creating nothing more', async () => {
-    const limited = await startTestServer({ rateLimits: { loungeCreatesPerIp: 2 } });
+  it('answers 429 with Retry-After past loungeCreatesPerUser; creating nothing more', async () => {
+    const limited = await startTestServer({ rateLimits: { loungeCreatesPerUser: 2 } });
     const c = { client: createPlatformClient({ baseUrl: limited.baseUrl }) };
     watchClient(c.client);
     try {
@@ -172,8 +172,8 @@ describe('rate limits on lounges and charges', () => {
     }
   });
 
-  it('counts community joins and lounge subscriptions together (chargesPerIp): past it, 429 and nothing charged', async () => {
-    const limited = await startTestServer({ rateLimits: { chargesPerIp: 2 } });
+  it('counts a user\'s community joins and lounge subscriptions together (chargesPerUser): past it, 429 and nothing charged; other users are not held back', async () => {
+    const limited = await startTestServer({ rateLimits: { chargesPerUser: 2 } });
     const c = { client: createPlatformClient({ baseUrl: limited.baseUrl }) };
     watchClient(c.client);
     try {
@@ -191,6 +191,10 @@ describe('rate limits on lounges and charges', () => {
       expect(Number(third.response?.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await balanceOf(bob)).toBe(8);
       expect((await listCommunityMembers({ ...c, path: { id: other } })).data!.members.map((m) => m.userId)).toEqual([alice.user.id]);
+      // Per user, not per address: another user from the same address still joins.
+      const carol = await newUser('Carol', c);
+      await fund(carol, 10);
+      expect((await joinCommunity({ ...c, path: { id: other }, ...carol.as })).response?.status).toBe(200);
     } finally {
       await limited.stop();
     }

@@ -826,8 +826,8 @@ export const updateCommunity = <ThrowOnError extends boolean = false>(options: O
  * - An archived community cannot be joined: 409 `COMMUNITY_ARCHIVED`.
  * - Someone who left and joins again pays `joinFee` again, but not `monthlyFee` for a month they already
  * paid: their subscription resumes until that month ends.
- * - **Rate limit:** joins and lounge subscriptions together, 60 an hour per client IP address by default
- * (`chargesPerIp`, counted before the charge, refused attempts too); beyond that 429 `RATE_LIMITED`
+ * - **Rate limit:** joins and lounge subscriptions together, 60 an hour per user by default
+ * (`chargesPerUser`, counted before the charge, refused attempts too); beyond that 429 `RATE_LIMITED`
  * with `Retry-After`, and nothing is charged.
  *
  * **Who may call:** any signed-in user who is not yet a member (or whose subscription is `cancelled`).
@@ -1176,8 +1176,8 @@ export const sendCommunityMessage = <ThrowOnError extends boolean = false>(optio
  * appears in `listCommunityMessages`) and the call is settled: the fee is not refunded. (If the server
  * stops before the reply is stored, the call is refunded instead, as above.)
  * - Replies are cut at 20000 characters.
- * - **Rate limit:** agent chats (this and `chatInConversation` together), 60 a minute per client IP address
- * by default (`agentChatsPerIp`, counted before anything is charged, refused attempts too); beyond that
+ * - **Rate limit:** agent chats (this and `chatInConversation` together), 60 a minute per user
+ * by default (`agentChatsPerUser`, counted before anything is charged, refused attempts too); beyond that
  * 429 `RATE_LIMITED` with `Retry-After`, answered as JSON before any stream, and nothing is charged.
  *
  * **Who may call:** members of the community whose subscription is not `cancelled`.
@@ -1571,7 +1571,7 @@ export const requestVerification = <ThrowOnError extends boolean = false>(option
  * must finish within the server's time limit (a minute by default) and be at most 50 MB. These are checked when the job runs, not by this
  * operation: a URL that breaks them is accepted (201) and the lounge ends `failed`, with a
  * `voiceModelError` saying what to fix (it never repeats what the samples' server answered).
- * - **Rate limit:** 20 lounges an hour per client IP address by default (`loungeCreatesPerIp`, refused
+ * - **Rate limit:** 20 lounges an hour per user by default (`loungeCreatesPerUser`, refused
  * attempts too); beyond that 429 `RATE_LIMITED` with `Retry-After`.
  * - Unknown fields are a 400 `VALIDATION_FAILED`.
  *
@@ -1705,8 +1705,8 @@ export const cancelLoungeSubscription = <ThrowOnError extends boolean = false>(o
  * - A lounge whose `subscriptionPriceCents` is 0 has no subscription: 409 `NO_SUBSCRIPTION`.
  * - An insufficient balance is a 402 `INSUFFICIENT_BALANCE`; nothing is charged or written.
  * - The request has no body.
- * - **Rate limit:** subscriptions and community joins together, 60 an hour per client IP address by
- * default (`chargesPerIp`, counted before the charge, refused attempts too); beyond that 429
+ * - **Rate limit:** subscriptions and community joins together, 60 an hour per user by
+ * default (`chargesPerUser`, counted before the charge, refused attempts too); beyond that 429
  * `RATE_LIMITED` with `Retry-After`, and nothing is charged.
  *
  * An unknown id, the id of a community that is not a lounge, and an archived lounge are a 404
@@ -2289,8 +2289,8 @@ export const sendConversationMessage = <ThrowOnError extends boolean = false>(op
  * posts while a human is in control.
  * - On `error`, no reply is stored; the customer's message stays. If the client disconnects, the reply
  * is still finished and stored. Replies are cut at 20000 characters.
- * - **Rate limit:** agent chats (this and `chatWithCommunityAgent` together), 60 a minute per client IP
- * address by default (`agentChatsPerIp`, counted after validation and before the checks above, refused
+ * - **Rate limit:** agent chats (this and `chatWithCommunityAgent` together), 60 a minute per user by
+ * default (`agentChatsPerUser`, counted after validation and before the checks above, refused
  * attempts too); beyond that 429 `RATE_LIMITED` with `Retry-After`, answered as JSON before any stream,
  * and nothing is stored.
  *
@@ -3234,8 +3234,8 @@ export const leaveRoom = <ThrowOnError extends boolean = false>(options: Options
  *
  * - `body` is 1 to 20000 characters.
  * - Posting to an archived room is 409 `ROOM_ARCHIVED`.
- * - **Rate limit:** posts (which can start paid agent runs), 300 a minute per client IP address by default
- * (`roomPostsPerIp`, counted before the idempotency check: a replay counts too); beyond that 429
+ * - **Rate limit:** posts (which can start paid agent runs), 300 a minute per user by default
+ * (`roomPostsPerUser`, counted before the idempotency check: a replay counts too); beyond that 429
  * `RATE_LIMITED` with `Retry-After`, and nothing is written.
  *
  * **Who may call:** current participants of the room. Someone who left or was removed, or who has only
