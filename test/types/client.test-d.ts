@@ -65,8 +65,8 @@ describe('thrown errors, paging and options', () => {
     paginate(listRooms, { throwOnError: false });
   });
 
-  it('accepts undefined for optional properties, makes idempotency keys optional, and takes retry and timeout per call', () => {
-    expectTypeOf<{ signal: undefined; query: { limit: undefined } }>().toExtend<Parameters<typeof listRooms>[0]>();
+  it('makes idempotency keys optional, and takes retry and timeout per call', () => {
+    // (`undefined` for optional properties under exactOptionalPropertyTypes is compiled by the partner test.)
     expectTypeOf<{ path: { room_id: string }; body: { body: string } }>().toExtend<Parameters<typeof postRoomMessage>[0]>();
     expectTypeOf<{ retry: false; timeout: 1000 }>().toExtend<Parameters<typeof listRooms>[0]>();
     expectTypeOf<{ retry: { maxRetries: 5, maxDelayMs: 2000 } }>().toExtend<Parameters<typeof listRooms>[0]>();
