@@ -104,8 +104,9 @@ type MethodFn = (options: RequestOptions) => Promise<unknown>;
  * (not the caller's abort) and 408, 429, 502, 503, 504, for GET and HEAD and the contract's `x-idempotency`
  * operations, whose body gets an idempotency key first when it has none (the same on every attempt).
  */
-function withRetries(client: Client, call: MethodFn, method: string): MethodFn {
+function withRetries(client: Client, call: MethodFn, fixedMethod?: string): MethodFn {
   return async (options) => {
+    const method = fixedMethod ?? (options.method ?? 'GET').toUpperCase();
     const config = client.getConfig() as Config & RequestOptions;
     const url = absoluteUrl(client, method, options);
     const operation = operationOf(method, options);
@@ -176,9 +177,9 @@ const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'] as 
 /** Adds the platform's behaviour (errors, retries, timeouts, streams) to a hey-api client (the shared `client` has it already). */
 export function withPlatformErrors(client: Client): Client {
   client.interceptors.error.use((error, response, request) => (response ? error : noResponse(request, error)));
-  for (const method of METHODS) {
-    (client as unknown as Record<string, MethodFn>)[method] = withRetries(client, client[method] as MethodFn, method.toUpperCase());
-  }
+  const calls = client as unknown as Record<string, MethodFn>;
+  for (const method of METHODS) calls[method] = withRetries(client, calls[method]!, method.toUpperCase());
+  calls.request = withRetries(client, calls.request!);
   const getConfig = () => client.getConfig();
   for (const method of Object.keys(client.sse) as Array<keyof Client['sse']>) {
     client.sse[method] = withOperation(client, streamWithErrors(client.sse[method], method, getConfig), method);
