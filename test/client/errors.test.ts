@@ -1,6 +1,7 @@
 // The client's results and errors, against the real server: an error status is the documented body (or,
 // with throwOnError, a thrown ApiError with status, code, body and request id); no response at all is a
 // NetworkError with `response` undefined, whether returned or thrown.
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +79,16 @@ describe('an error status', () => {
     expect(String(error)).toBe(`ApiError: ${error.message} (request id ${error.requestId})`);
     expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'ApiError', status: 404, code: 'NOT_FOUND', message: error.message, requestId: error.requestId, operationId: 'getSpace' });
     expect(Object.keys(error)).not.toContain('response');
+  });
+
+  it('uncaught, ends the process with that summary and the stack, not the Response', () => {
+    const program = "import { ApiError } from '@platform/client'; throw new ApiError(new Response('{}', { status: 404, headers: { 'x-request-id': 'req-1' } }), { code: 'NOT_FOUND', status: 404, detail: 'Room not found' }, 'getRoom');";
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', program], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ApiError: 404 NOT_FOUND: Room not found');
+    expect(run.stderr).toMatch(/status: 404,\s+code: 'NOT_FOUND',\s+requestId: 'req-1',\s+operationId: 'getRoom'/);
+    expect(run.stderr).not.toMatch(/Headers|ReadableStream|bodyUsed/);
+    expect(run.stderr.trim().split('\n').length).toBeLessThan(25);
   });
 
   it('of a stream is a StreamError naming its operation, narrowed by isStreamError', async () => {

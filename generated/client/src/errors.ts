@@ -34,6 +34,8 @@ export type CodeOf<TBody> = unknown extends TBody ? string | undefined : TBody e
 export class ApiError<TBody = unknown> extends Error {
   override name = 'ApiError';
   readonly kind = 'response' as const;
+  /** The response's HTTP status. */
+  readonly status: number;
   /** The problem's `code` (e.g. `NOT_FOUND`); undefined for a FastAPI 422. */
   readonly code: CodeOf<TBody>;
   readonly requestId: string | undefined;
@@ -43,16 +45,13 @@ export class ApiError<TBody = unknown> extends Error {
   constructor(readonly response: Response, readonly body: TBody, operationId?: OperationId | undefined) {
     const code = body && typeof body === 'object' && 'code' in body && typeof body.code === 'string' ? body.code : undefined;
     super(`${response.status}${code ? ` ${code}` : ''}${detailOf(body)}`);
+    this.status = response.status;
     this.code = code as CodeOf<TBody>;
     this.requestId = requestIdOf(response, body);
     this.operationId = operationId;
     // The response and body stay readable but out of enumerations and logs that list properties.
     Object.defineProperty(this, 'response', { enumerable: false });
     Object.defineProperty(this, 'body', { enumerable: false });
-  }
-
-  get status(): number {
-    return this.response.status;
   }
 
   /** status, code, message and request id: what a log or an uncaught error shows. */
