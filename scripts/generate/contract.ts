@@ -41,6 +41,22 @@ export interface IdempotencyPolicy {
   target: string;
 }
 
+/**
+ * `x-paging` on a list operation: how a client walks it page by page (the client's `paginate` reads it).
+ * - `page`: `page` and `limit`; the answer has `page` and `totalPages`.
+ * - `offset`: `offset` and `limit`; a page with fewer than `limit` items is the last.
+ * - `cursor`: an opaque cursor: pass the answer's `next` field as the query parameter `param`; `null` ends.
+ * - `keyset`: pass the `from` field of the page's last item as `param` (`before`, `afterSeq`, ...); the page is
+ *   the last when the answer's boolean `more` is false or, without `more`, when it has fewer than `limit` items.
+ *   `start` is `param`'s value for the first page when the caller gives none (`afterSeq: 0`: from the start).
+ * `items` names the answer's array of items; `defaultLimit` is `limit`'s default (added from the parameter).
+ */
+export type Paging =
+  | { style: 'page'; items: string; defaultLimit: number }
+  | { style: 'offset'; items: string; defaultLimit: number }
+  | { style: 'cursor'; items: string; defaultLimit: number; param: string; next: string }
+  | { style: 'keyset'; items: string; defaultLimit: number; param: string; from: string; more?: string; start?: number | string };
+
 export interface Operation {
   operationId: string;
   /** The folder of its path file, `openapi/paths/<area>/`. */
@@ -59,6 +75,8 @@ export interface Operation {
   softDelete: boolean;
   /** `x-who-may-call`: its "Who may call", as a class the conformance suite's authorization matrix checks. */
   whoMayCall: WhoMayCall;
+  /** `x-paging`: present exactly on the lists that page (a GET with a `limit`). */
+  paging?: Paging;
 }
 
 /**
@@ -138,7 +156,7 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         responses[status] = deref(doc, response);
       }
       const security = (op.security as Array<Record<string, string[]>>) ?? (doc.security as any) ?? [];
-      operations.push({
+      const operation: Operation = {
         operationId: op.operationId as string,
         area,
         method,
@@ -153,7 +171,10 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
         softDelete: op['x-soft-delete'] === true,
         whoMayCall: whoMayCallOf(op),
-      });
+      };
+      const paging = pagingOf(doc, operation, op['x-paging']);
+      if (paging) operation.paging = paging;
+      operations.push(operation);
     }
   }
   return { doc, operations };
@@ -182,6 +203,63 @@ function whoMayCallOf(op: JsonObject): WhoMayCall {
     throw new Error(`${op.operationId as string}: x-who-may-call must be one of ${WHO_MAY_CALL.join(', ')}, not ${JSON.stringify(value)}`);
   }
   return value as WhoMayCall;
+}
+
+const PAGING_FIELDS: Record<Paging['style'], { required: string[]; optional: string[] }> = {
+  page: { required: [], optional: [] },
+  offset: { required: [], optional: [] },
+  cursor: { required: ['param', 'next'], optional: [] },
+  keyset: { required: ['param', 'from'], optional: ['more', 'start'] },
+};
+
+/**
+ * `x-paging`, checked against the operation it describes: every GET with a `limit` query parameter (a list
+ * that pages) must have one, nothing else may, and every parameter and field it names must exist with the
+ * right type, so the client's `paginate` can walk the list. Throws naming the operation and what is wrong.
+ */
+export function pagingOf(doc: JsonObject, op: Operation, raw: unknown): Paging | undefined {
+  const fail = (why: string): never => {
+    throw new Error(`${op.operationId}: ${why} (x-paging, see docs/contract-conventions.md "Pagination")`);
+  };
+  const query = new Map(op.parameters.filter((p) => p.in === 'query').map((p) => [p.name, p]));
+  const limit = query.get('limit');
+  const isList = op.method === 'get' && limit !== undefined && !isEventStream(op);
+  if (raw === undefined) return isList ? fail('a list with a `limit` parameter must say how it pages') : undefined;
+  if (!isList) fail('only a GET list with a `limit` query parameter pages');
+  const paging = raw as Record<string, unknown>;
+  const style = paging.style as Paging['style'];
+  const fields = PAGING_FIELDS[style] ?? fail(`style must be one of ${Object.keys(PAGING_FIELDS).join(', ')}, not ${JSON.stringify(style)}`);
+  for (const key of Object.keys(paging)) {
+    if (!['style', 'items', ...fields.required, ...fields.optional].includes(key)) fail(`${style} paging has no \`${key}\``);
+  }
+  for (const key of ['items', ...fields.required]) if (typeof paging[key] !== 'string') fail(`${style} paging needs \`${key}\``);
+  const defaultLimit = (limit!.schema as { default?: unknown } | undefined)?.default;
+  if (typeof defaultLimit !== 'number') fail('`limit` needs a default');
+  const body = deref<JsonObject | undefined>(doc, op.responses['200']?.content?.['application/json']?.schema);
+  const props = (body?.properties ?? {}) as Record<string, JsonObject>;
+  const typeOf = (schema: JsonObject | undefined) => ([] as unknown[]).concat(deref<JsonObject | undefined>(doc, schema)?.type ?? []);
+  const items = deref<JsonObject | undefined>(doc, props[paging.items as string]);
+  if (!items || !typeOf(items).includes('array') || !((body?.required ?? []) as string[]).includes(paging.items as string)) {
+    fail(`\`items\`: the 200 answer has no required array \`${String(paging.items)}\``);
+  }
+  const needQuery = (name: string) => query.has(name) || fail(`needs the query parameter \`${name}\``);
+  const needField = (name: string, types: string[]) => types.some((t) => typeOf(props[name]).includes(t)) || fail(`the 200 answer has no ${types.join(' or ')} field \`${name}\``);
+  if (style === 'page') {
+    needQuery('page');
+    needField('page', ['integer']);
+    needField('totalPages', ['integer']);
+  } else if (style === 'offset') {
+    needQuery('offset');
+  } else if (style === 'cursor') {
+    needQuery(paging.param as string);
+    needField(paging.next as string, ['string']);
+  } else {
+    needQuery(paging.param as string);
+    const item = (deref<JsonObject | undefined>(doc, items!.items as JsonObject)?.properties ?? {}) as Record<string, JsonObject>;
+    if (!item[paging.from as string]) fail(`the items have no field \`${String(paging.from)}\` to page from`);
+    if (paging.more !== undefined) needField(paging.more as string, ['boolean']);
+  }
+  return { ...paging, defaultLimit } as Paging;
 }
 
 /** The name hey-api gives an operation's types: `listSpaces` -> `ListSpaces` (`ListSpacesData`, ...). */

@@ -3,7 +3,11 @@
 // result without a response (network failure) has a NetworkError and no `response`. Every @ts-expect-error
 // below must be an error, or the typecheck (and this test file) fails.
 import { describe, expectTypeOf, it } from 'vitest';
-import { NetworkError, signUp, type DeleteSpaceError, type ListSpacesError, type SignUpError } from '@platform/client';
+import {
+  getRoom, isApiError, isStreamError, listRoomEvents, listRooms, NetworkError, paginate, postRoomMessage, signUp, type ApiError, type DeleteSpaceError,
+  type ListRoomEventsResponse, type ListRoomsError, type ListRoomsResponse, type ListSpacesError, type Paginator, type Room, type RoomEvent,
+  type SignUpError, type StreamError, type StreamRoomEventsError,
+} from '@platform/client';
 
 declare const result: Awaited<ReturnType<typeof signUp<false>>>;
 
@@ -29,5 +33,44 @@ describe('client types', () => {
     if (!result.response) expectTypeOf(result.error).toEqualTypeOf<NetworkError>();
     if (result.response) expectTypeOf(result.error).toEqualTypeOf<SignUpError | undefined>();
     if (!result.error) expectTypeOf(result.response).toEqualTypeOf<Response>();
+  });
+});
+
+describe('thrown errors, paging and options', () => {
+  it('narrows a caught error to an operation\'s codes with isApiError, and rejects a misspelt one', () => {
+    const caught: unknown = undefined;
+    if (isApiError(caught, 'listRooms')) {
+      expectTypeOf(caught).toEqualTypeOf<ApiError<ListRoomsError>>();
+      expectTypeOf(caught.code).toEqualTypeOf<'NOT_IMPLEMENTED' | 'UNAUTHENTICATED' | undefined>();
+      // @ts-expect-error NOT_FUOND is not a code listRooms can answer
+      if (caught.code === 'NOT_FUOND') throw new Error('unreachable');
+    }
+    if (isStreamError(caught, 'streamRoomEvents')) {
+      expectTypeOf(caught).toEqualTypeOf<StreamError<StreamRoomEventsError>>();
+      // @ts-expect-error TOO_MANY_STREAM is misspelt
+      if (caught.code === 'TOO_MANY_STREAM') throw new Error('unreachable');
+    }
+    // @ts-expect-error listRoom is not an operation
+    isApiError(caught, 'listRoom');
+  });
+
+  it('types paginate\'s items and pages from the operation, and refuses an operation that does not page', () => {
+    expectTypeOf(paginate(listRooms)).toEqualTypeOf<Paginator<Room, ListRoomsResponse>>();
+    expectTypeOf(paginate(listRoomEvents, { path: { room_id: 'r' } })).toEqualTypeOf<Paginator<RoomEvent, ListRoomEventsResponse>>();
+    // @ts-expect-error listRoomEvents needs its path
+    paginate(listRoomEvents);
+    // @ts-expect-error getRoom is not a paged list
+    paginate(getRoom, { path: { room_id: 'r' } });
+    // @ts-expect-error throwOnError is paginate's to set
+    paginate(listRooms, { throwOnError: false });
+  });
+
+  it('makes idempotency keys optional, and takes retry and timeout per call', () => {
+    // (`undefined` for optional properties under exactOptionalPropertyTypes is compiled by the partner test.)
+    expectTypeOf<{ path: { room_id: string }; body: { body: string } }>().toExtend<Parameters<typeof postRoomMessage>[0]>();
+    expectTypeOf<{ retry: false; timeout: 1000 }>().toExtend<Parameters<typeof listRooms>[0]>();
+    expectTypeOf<{ retry: { maxRetries: 5, maxDelayMs: 2000 } }>().toExtend<Parameters<typeof listRooms>[0]>();
+    // @ts-expect-error retry takes its documented settings only
+    listRooms({ retry: { maxRetry: 5 } });
   });
 });

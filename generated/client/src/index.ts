@@ -2,5 +2,9 @@
 export * from './gen/index.js';
 export { client } from './gen/client.gen.js';
 export { apiKey, bearerToken, createPlatformClient, sessionCookie, withPlatformErrors } from './runtime.js';
-export { ApiError, NetworkError, StreamError } from './errors.js';
+export { ApiError, ConfigurationError, isApiError, isStreamError, NetworkError, StreamError, TimeoutError, type CodeOf } from './errors.js';
+export { paginate } from './paginate.gen.js';
+export type { PageOptions, Paginator } from './paging.js';
+export type { RetryConfig, RetryOptions } from './retry.js';
+export type { OperationErrors, OperationId } from './operations.gen.js';
 export type { Auth, Client, Config, RequestResult } from './gen/client/index.js';

@@ -120,7 +120,8 @@ describe('postRoomMessage', () => {
     const stranger = await newUser('Eve');
     await leaveRoom({ path: { room_id: room.id }, ...bob!.as });
     const count = (await allEvents(room.id, owner)).length;
-    const send = (u: TestUser, body: unknown, roomId = room.id) => postRoomMessage({ path: { room_id: roomId }, body: body as never, ...u.as });
+    // Exactly these bytes: the client would add the idempotency key the missing-key case leaves out.
+    const send = (u: TestUser, body: unknown, roomId = room.id) => postRoomMessage({ path: { room_id: roomId }, body: body as never, bodySerializer: () => JSON.stringify(body), ...u.as });
     for (const u of [bob!, carol]) {
       const r = await send(u, { body: 'x', idempotencyKey: 'a' });
       expect(r.response?.status).toBe(403);

@@ -103,7 +103,8 @@ describe('creditWallet', () => {
   ])('refuses %s (400 naming the field) and credits nothing', async (_what, change, field) => {
     const alice = await newUser('Alice');
     const body = { amount: 1, reason: 'x', idempotencyKey: randomUUID(), ...change };
-    const { response, error } = await creditWallet({ path: { user_id: alice.user.id }, body: body as never, ...(await admin()).as });
+    // Exactly these bytes: the client would add the idempotency key the missing-key case leaves out.
+    const { response, error } = await creditWallet({ path: { user_id: alice.user.id }, body: body as never, bodySerializer: () => JSON.stringify(body), ...(await admin()).as });
     expect(response?.status).toBe(400);
     expect(fieldsOf(error)).toContain(field);
     expect((await getWallet(alice.as)).data!.balance).toBe(0);

@@ -14,18 +14,26 @@ export type SignUpRequest = {
      * Display name shown to other users, 1-100 characters with at least one that is not whitespace.
      * Surrounding whitespace is trimmed before it is stored.
      *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
     name: string;
     /**
      * Email address used to sign in. Stored lower-cased; it must not belong to an existing account,
      * compared case-insensitively (`Alice@Example.com` and `alice@example.com` are the same account).
      *
+     * @maxLength 254
+     * @format email
      */
     email: string;
     /**
      * 8-128 characters, used exactly as sent (not trimmed). Stored only as a salted, slow password hash;
      * it is never returned or logged.
      *
+     * @minLength 8
+     * @maxLength 128
+     * @format password
      */
     password: string;
 };
@@ -40,18 +48,29 @@ export type SignUpRequest = {
 export type User = {
     /**
      * The user's id; this is the `ownerId`, `userId` or `requesterId` other resources refer to.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * Display name, as given at sign-up (surrounding whitespace trimmed).
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * Email address, stored and returned lower-cased.
+     *
+     * @maxLength 254
+     * @format email
      */
     email: string;
     /**
      * Avatar URL, or null when the user has none (new accounts have none).
+     *
+     * @maxLength 2048
+     * @format uri
      */
     image: string | null;
 };
@@ -71,12 +90,15 @@ export type AuthResult = {
      * server only as a hash, so it cannot be recovered later. Keep it secret: it grants full access to the
      * account until it expires or the session is signed out.
      *
+     * @minLength 32
+     * @maxLength 256
      */
     token: string;
     /**
      * When the session ends: 30 days after it was created. The lifetime is fixed; using the session does
      * not extend it. After this instant every request with the token is answered 401.
      *
+     * @format date-time
      */
     expiresAt: string;
 };
@@ -91,16 +113,22 @@ export type AuthResult = {
 export type CurrentPrices = {
     /**
      * The community's current `joinFee`.
+     *
+     * @minimum 0
      */
-    joinFee?: number;
+    joinFee?: number | undefined;
     /**
      * The community's current `monthlyFee`.
+     *
+     * @minimum 0
      */
-    monthlyFee?: number;
+    monthlyFee?: number | undefined;
     /**
      * The community's current `agentCallFee`.
+     *
+     * @minimum 0
      */
-    agentCallFee?: number;
+    agentCallFee?: number | undefined;
 };
 
 /**
@@ -135,6 +163,8 @@ export type ProblemFieldError = {
 export type Problem = {
     /**
      * A URI reference naming the problem type; `/problems/<code in kebab-case>`.
+     *
+     * @format uri-reference
      */
     type: string;
     /**
@@ -143,32 +173,39 @@ export type Problem = {
     title: string;
     /**
      * The HTTP status code, repeated for convenience.
+     *
+     * @minimum 400
+     * @maximum 599
      */
     status: number;
     /**
      * What went wrong in this occurrence, for people.
      */
-    detail?: string;
+    detail?: string | undefined;
     /**
      * The request path this problem occurred on.
      */
-    instance?: string;
+    instance?: string | undefined;
     /**
      * Stable machine-readable error code.
+     *
+     * @pattern ^[A-Z][A-Z0-9_]*$
      */
     code: string;
     /**
      * The request id (also in the `X-Request-Id` response header), for support.
      */
-    requestId?: string;
+    requestId?: string | undefined;
     /**
      * For `PRICE_CHANGED`, the current prices; retry with them once the caller agrees.
      */
-    currentPrices?: CurrentPrices;
+    currentPrices?: CurrentPrices | undefined;
     /**
      * For `VALIDATION_FAILED`, one entry per invalid input, naming it; at most 100 (the first found), and `detail` says how many there were when there were more.
+     *
+     * @maxItems 100
      */
-    errors?: Array<ProblemFieldError>;
+    errors?: Array<ProblemFieldError> | undefined;
 };
 
 /**
@@ -179,6 +216,9 @@ export type Problem = {
 export type SignInRequest = {
     /**
      * The account's email address, matched case-insensitively.
+     *
+     * @maxLength 254
+     * @format email
      */
     email: string;
     /**
@@ -186,6 +226,9 @@ export type SignInRequest = {
      * accepted here, so a wrong password is always answered `401 INVALID_CREDENTIALS`, never a
      * validation error that would hint at the password rules.
      *
+     * @minLength 1
+     * @maxLength 128
+     * @format password
      */
     password: string;
 };
@@ -201,6 +244,7 @@ export type AuthSessionInfo = {
      * When the credential used for this request stops working: the session's end (30 days after sign-in or
      * sign-up) for a session token, the key's `expiresAt` for an API key. Null for an API key without expiry.
      *
+     * @format date-time
      */
     expiresAt: string | null;
     /**
@@ -229,32 +273,43 @@ export type AuthSessionInfo = {
 export type ApiKey = {
     /**
      * The key's id, used to delete it.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The label given at creation.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * The first 9 characters of the key (`pk_` and 6 more), so you can tell which key is which without
      * the secret. Not unique and not usable to authenticate.
      *
+     * @maxLength 9
+     * @pattern ^pk_[A-Za-z0-9]{6}$
      */
     prefix: string;
     /**
      * When the key was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the key stops working (`createdAt` plus `expiresInDays`). Keys created with this API always
      * expire; null means a key without expiry (only keys provisioned by operators).
      *
+     * @format date-time
      */
     expiresAt: string | null;
     /**
      * When the key last authenticated a request, or null if it never has. Updated at most once a minute,
      * so it may lag behind by up to a minute.
      *
+     * @format date-time
      */
     lastUsedAt: string | null;
 };
@@ -267,6 +322,8 @@ export type ApiKey = {
 export type ApiKeyList = {
     /**
      * At most 25 keys (the per-user limit), ordered by `createdAt`, newest first.
+     *
+     * @maxItems 25
      */
     apiKeys: Array<ApiKey>;
 };
@@ -281,12 +338,19 @@ export type ApiKeyCreateRequest = {
      * A label to recognise the key by, e.g. where it is used (1-100 characters, at least one not whitespace;
      * surrounding whitespace trimmed). Names need not be unique.
      *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
     name: string;
     /**
      * Days until the key expires, counted from creation (1-365, default 90).
+     *
+     * @minimum 1
+     * @maximum 365
+     * @default 90
      */
-    expiresInDays?: number;
+    expiresInDays?: number | undefined;
 };
 
 /**
@@ -300,34 +364,49 @@ export type ApiKeyCreateRequest = {
 export type ApiKeyCreated = {
     /**
      * The key's id, used to delete it.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The label given at creation.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * The first 9 characters of `key`, shown in lists to tell keys apart.
+     *
+     * @maxLength 9
+     * @pattern ^pk_[A-Za-z0-9]{6}$
      */
     prefix: string;
     /**
      * The full API key: `pk_` followed by 40 random letters and digits. Send it as the `X-API-Key` header.
      * Shown only in this response.
      *
+     * @maxLength 43
+     * @pattern ^pk_[A-Za-z0-9]{40}$
      */
     key: string;
     /**
      * When the key was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the key stops working: `createdAt` plus `expiresInDays` days. Always set for keys created with
      * this operation (null only for keys without expiry, which operators provision).
      *
+     * @format date-time
      */
     expiresAt: string | null;
     /**
      * Always null for a new key.
+     *
+     * @format date-time
      */
     lastUsedAt: string | null;
 };
@@ -346,8 +425,11 @@ export type SpaceDefinition = {
      * URL of the page that renders the space in an iframe. When present it must be an absolute HTTPS URL;
      * anything else is a 400 `VALIDATION_FAILED` naming `definition.iframeUrl`.
      *
+     * @maxLength 2048
+     * @pattern ^https://[^/?#\s]+
+     * @format uri
      */
-    iframeUrl?: string;
+    iframeUrl?: string | undefined;
     [key: string]: unknown;
 };
 
@@ -359,26 +441,39 @@ export type SpaceDefinition = {
 export type SpaceRow = {
     /**
      * The space's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user who created the space and may delete it.
+     *
+     * @format uuid
      */
     ownerId: string;
     /**
      * Space name.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * Description, or `null` when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * Category tag, or `null` when none was given.
+     *
+     * @maxLength 50
      */
     category: string | null;
     /**
      * Tags, in the order they were given; `[]` when none.
+     *
+     * @maxItems 20
      */
     tags: Array<string>;
     /**
@@ -391,10 +486,14 @@ export type SpaceRow = {
     isPublic: boolean;
     /**
      * When the space was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the space was last changed.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -407,18 +506,26 @@ export type SpaceRow = {
 export type SpaceList = {
     /**
      * The spaces on this page (at most `limit`), newest first.
+     *
+     * @maxItems 50
      */
     spaces: Array<SpaceRow>;
     /**
      * How many spaces match the filters, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * The page returned.
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when nothing matches.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -431,28 +538,42 @@ export type SpaceList = {
 export type SpaceCreateRequest = {
     /**
      * Space name, 1 to 100 characters, not only whitespace.
+     *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
     name: string;
     /**
      * Description, up to 2000 characters. Stored as `null` when left out.
+     *
+     * @maxLength 2000
      */
-    description?: string;
+    description?: string | undefined;
     /**
      * Category tag, 1 to 50 characters (e.g. `gaming`), matched exactly by the `category` filter of `listSpaces`. Stored as `null` when left out.
+     *
+     * @minLength 1
+     * @maxLength 50
      */
-    category?: string;
+    category?: string | undefined;
     /**
      * Up to 20 distinct tags, each 1 to 50 characters. Order is kept.
+     *
+     * @maxItems 20
+     * @default
      */
-    tags?: Array<string>;
+    tags?: Array<string> | undefined;
     /**
      * Custom configuration (can include `iframeUrl`, which must be an HTTPS URL). Defaults to `{}`.
      */
-    definition?: SpaceDefinition;
+    definition?: SpaceDefinition | undefined;
     /**
      * Whether the space is publicly visible (listed by `listSpaces` and visible to every signed-in user). A private space is visible to its owner only.
+     *
+     * @default true
      */
-    isPublic?: boolean;
+    isPublic?: boolean | undefined;
 };
 
 /**
@@ -461,6 +582,9 @@ export type SpaceCreateRequest = {
  * Public profile of a user.
  */
 export type UserSummary = {
+    /**
+     * @format uuid
+     */
     id: string;
     name: string;
     /**
@@ -484,10 +608,14 @@ export type UserSummary = {
 export type SpaceSession = {
     /**
      * The session's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The id of the space the session belongs to (the reference's name for it).
+     *
+     * @format uuid
      */
     playgroundId: string;
     /**
@@ -496,18 +624,26 @@ export type SpaceSession = {
     status: 'waiting' | 'active' | 'ended';
     /**
      * How many participants (people and agents) are connected now. Participants who left are not counted.
+     *
+     * @minimum 0
      */
     participantCount: number;
     /**
      * The user who created the session (its first participant, with role `host`).
+     *
+     * @format uuid
      */
     createdBy: string;
     /**
      * When the session was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the session's status or participants last changed.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -520,26 +656,39 @@ export type SpaceSession = {
 export type SpaceDetail = {
     /**
      * The space's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user who created the space and may delete it.
+     *
+     * @format uuid
      */
     ownerId: string;
     /**
      * Space name.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * Description, or `null` when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * Category tag, or `null` when none was given.
+     *
+     * @maxLength 50
      */
     category: string | null;
     /**
      * Tags, in the order they were given; `[]` when none.
+     *
+     * @maxItems 20
      */
     tags: Array<string>;
     /**
@@ -552,10 +701,14 @@ export type SpaceDetail = {
     isPublic: boolean;
     /**
      * When the space was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the space was last changed.
+     *
+     * @format date-time
      */
     updatedAt: string;
     /**
@@ -564,10 +717,14 @@ export type SpaceDetail = {
     owner: UserSummary;
     /**
      * The space's 20 newest sessions, ended ones included, newest first (`createdAt` descending, then `id` descending); the first page of `listSpaceSessions`.
+     *
+     * @maxItems 20
      */
     sessions: Array<SpaceSession>;
     /**
      * How many sessions the space has in all, ended ones included; when it is more than `sessions` holds, read the rest with `listSpaceSessions`.
+     *
+     * @minimum 0
      */
     sessionCount: number;
 };
@@ -580,18 +737,26 @@ export type SpaceDetail = {
 export type SpaceSessionList = {
     /**
      * The sessions on this page (at most `limit`), newest first.
+     *
+     * @maxItems 50
      */
     sessions: Array<SpaceSession>;
     /**
      * How many sessions the space has, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * The page returned.
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when the space has no session.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -609,15 +774,16 @@ export type SpaceSessionJoinRequest = {
      * listing is a 403 `NOT_AGENT_OWNER`; an unknown one is a 404 `AGENT_LISTING_NOT_FOUND`. A caller can be
      * in a session in person and as each of their agents at once: each is its own participant.
      *
+     * @format uuid
      */
-    agentId?: string;
+    agentId?: string | undefined;
     /**
      * `player` (the default for a new participant) takes part; `spectator` only watches. The `host` role is
      * given only to the session's creator and cannot be requested. On a reconnect a given role replaces the
      * stored one; left out, the stored one is kept.
      *
      */
-    role?: 'player' | 'spectator';
+    role?: 'player' | 'spectator' | undefined;
     /**
      * Who drives the participant: `human` (the default for a new participant), `agent` (the agent acts on its
      * own) or `shared` (both). `agent` and `shared` need `agentId`; without it they are a 400
@@ -625,7 +791,7 @@ export type SpaceSessionJoinRequest = {
      * the stored one is kept.
      *
      */
-    controlMode?: 'human' | 'agent' | 'shared';
+    controlMode?: 'human' | 'agent' | 'shared' | undefined;
 };
 
 /**
@@ -639,18 +805,26 @@ export type SpaceSessionJoinRequest = {
 export type SpaceParticipant = {
     /**
      * The participant's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The session joined.
+     *
+     * @format uuid
      */
     sessionId: string;
     /**
      * The user who joined (the agent's owner when `agentId` is set).
+     *
+     * @format uuid
      */
     userId: string;
     /**
      * The agent listing this participant is, or `null` for the user in person.
+     *
+     * @format uuid
      */
     agentId: string | null;
     /**
@@ -667,6 +841,8 @@ export type SpaceParticipant = {
     isConnected: boolean;
     /**
      * When the participant first joined (a reconnect keeps it).
+     *
+     * @format date-time
      */
     joinedAt: string;
 };
@@ -679,8 +855,10 @@ export type SpaceParticipant = {
 export type SpaceSessionLeaveRequest = {
     /**
      * Disconnect the participant the caller joined as this agent listing, instead of the caller in person.
+     *
+     * @format uuid
      */
-    agentId?: string;
+    agentId?: string | undefined;
 };
 
 /**
@@ -704,6 +882,8 @@ export type CommunityType = 'official' | 'club' | 'lounge';
  * two decimals. Amounts are stored exactly (in hundredths) and sent as JSON numbers; read them as decimals
  * (a `multipleOf: 0.01` check in floating point would wrongly refuse values such as 0.29).
  *
+ * @minimum 0
+ * @maximum 1000000
  */
 export type CommunityFee = number;
 
@@ -739,27 +919,41 @@ export type CommunityStatus = 'active' | 'archived';
 export type Community = {
     /**
      * The community's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user who created the community; they are its member with role `creator`.
+     *
+     * @format uuid
      */
     creatorId: string;
     /**
      * Community name.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * Description, or `null` when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     type: CommunityType;
     /**
      * Category tag (free text, used by the `category` filter), or `null`.
+     *
+     * @maxLength 50
      */
     category: string | null;
     /**
      * Community avatar URL, or `null`.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     avatarUrl: string | null;
     /**
@@ -781,6 +975,7 @@ export type Community = {
      * The agent listing that answers customer-service conversations (official communities) and is
      * suggested first in agent chat; it is always one of the community's agents. `null` when none is set.
      *
+     * @format uuid
      */
     defaultAgentListingId: string | null;
     status: CommunityStatus;
@@ -792,14 +987,20 @@ export type Community = {
     isVerified: boolean;
     /**
      * How many members it has, its creator and CS agents included.
+     *
+     * @minimum 0
      */
     memberCount: number;
     /**
      * When the community was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When its fields were last changed (equal to `createdAt` until the first update).
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -812,18 +1013,26 @@ export type Community = {
 export type CommunityBrowsePage = {
     /**
      * The communities on this page, newest first (`createdAt` descending, then `id`).
+     *
+     * @maxItems 50
      */
     communities: Array<Community>;
     /**
      * How many communities match the filters, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * This page's number (the `page` asked for).
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when nothing matches.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -834,6 +1043,9 @@ export type CommunityBrowsePage = {
  * A fee to set, in credits (the unit of the wallet balance, `GET /api/wallet`): 0 to 1,000,000 with at most
  * two decimals; more decimals are a 400 naming the field.
  *
+ * @minimum 0
+ * @maximum 1000000
+ * @multipleOf 0.01
  */
 export type CommunityFeeInput = number;
 
@@ -847,43 +1059,59 @@ export type CommunityFeeInput = number;
 export type CommunityCreateRequest = {
     /**
      * Community name, 1 to 100 characters. Names need not be unique.
+     *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
     name: string;
     /**
      * Description, up to 2000 characters.
+     *
+     * @maxLength 2000
      */
-    description?: string;
+    description?: string | undefined;
     /**
      * `official` or `club`. Lounges are created with `POST /api/lounge`.
+     *
+     * @default "club"
      */
-    type?: 'official' | 'club';
+    type?: 'official' | 'club' | undefined;
     /**
      * One-time join fee in credits.
      */
-    joinFee?: CommunityFeeInput;
+    joinFee?: CommunityFeeInput | undefined;
     /**
      * Monthly subscription fee in credits.
      */
-    monthlyFee?: CommunityFeeInput;
+    monthlyFee?: CommunityFeeInput | undefined;
     /**
      * Per-interaction agent fee in credits (each `chatWithCommunityAgent` call).
      */
-    agentCallFee?: CommunityFeeInput;
+    agentCallFee?: CommunityFeeInput | undefined;
     /**
      * Category tag, 1 to 50 characters.
+     *
+     * @minLength 1
+     * @maxLength 50
      */
-    category?: string;
+    category?: string | undefined;
     /**
      * Community avatar URL (http or https), up to 2048 characters.
+     *
+     * @maxLength 2048
+     * @pattern ^https?://[^/?#\s]+
+     * @format uri
      */
-    avatarUrl?: string;
-    csMode?: CommunityCsMode;
+    avatarUrl?: string | undefined;
+    csMode?: CommunityCsMode | undefined;
     /**
      * Default agent listing. It must be a listing the caller can see (public, or their own), otherwise
      * 404 `AGENT_LISTING_NOT_FOUND`; it is also added to the community's agents.
      *
+     * @format uuid
      */
-    defaultAgentListingId?: string;
+    defaultAgentListingId?: string | undefined;
 };
 
 /**
@@ -894,6 +1122,8 @@ export type CommunityCreateRequest = {
 export type CommunityCreated = {
     /**
      * The new community's id.
+     *
+     * @format uuid
      */
     id: string;
 };
@@ -906,18 +1136,26 @@ export type CommunityCreated = {
 export type CommunityList = {
     /**
      * The communities on this page (at most `limit`), in the operation's order.
+     *
+     * @maxItems 50
      */
     communities: Array<Community>;
     /**
      * How many communities there are, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * This page's number (the `page` asked for).
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when there are none.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -932,45 +1170,59 @@ export type CommunityList = {
 export type CommunityUpdateRequest = {
     /**
      * Community name, 1 to 100 characters.
+     *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
-    name?: string;
+    name?: string | undefined;
     /**
      * Description, up to 2000 characters, or `null` to clear it.
+     *
+     * @maxLength 2000
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * `official` or `club`. Refused with 409 `TYPE_CHANGE_NOT_ALLOWED` for a lounge and for a verified
      * community.
      *
      */
-    type?: 'official' | 'club';
+    type?: 'official' | 'club' | undefined;
     /**
      * One-time join fee in credits, for future joins.
      */
-    joinFee?: CommunityFeeInput;
+    joinFee?: CommunityFeeInput | undefined;
     /**
      * Monthly fee in credits, from each member's next renewal on.
      */
-    monthlyFee?: CommunityFeeInput;
+    monthlyFee?: CommunityFeeInput | undefined;
     /**
      * Per-interaction agent fee in credits, for future calls.
      */
-    agentCallFee?: CommunityFeeInput;
+    agentCallFee?: CommunityFeeInput | undefined;
     /**
      * Category tag, 1 to 50 characters, or `null` to clear it.
+     *
+     * @minLength 1
+     * @maxLength 50
      */
-    category?: string | null;
+    category?: string | null | undefined;
     /**
      * Avatar URL (http or https), or `null` to clear it.
+     *
+     * @maxLength 2048
+     * @pattern ^https?://[^/?#\s]+
+     * @format uri
      */
-    avatarUrl?: string | null;
-    csMode?: CommunityCsMode;
+    avatarUrl?: string | null | undefined;
+    csMode?: CommunityCsMode | undefined;
     /**
      * Default agent listing (visible to the caller, otherwise 404 `AGENT_LISTING_NOT_FOUND`; added to the
      * community's agents if absent), or `null` to clear it.
      *
+     * @format uuid
      */
-    defaultAgentListingId?: string | null;
+    defaultAgentListingId?: string | null | undefined;
 };
 
 /**
@@ -994,13 +1246,13 @@ export type JoinCommunityRequest = {
     /**
      * The `joinFee` the caller saw, in credits.
      */
-    expectedJoinFee?: CommunityFeeInput;
+    expectedJoinFee?: CommunityFeeInput | undefined;
     /**
      * The `monthlyFee` the caller saw, in credits. It is also the most this member's renewals will ever
      * charge (see the Money guide).
      *
      */
-    expectedMonthlyFee?: CommunityFeeInput;
+    expectedMonthlyFee?: CommunityFeeInput | undefined;
 };
 
 /**
@@ -1040,24 +1292,35 @@ export type CommunitySubscriptionStatus = 'active' | 'past_due' | 'cancelled' | 
 export type CommunityMember = {
     /**
      * The membership's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The member's user id.
+     *
+     * @format uuid
      */
     userId: string;
     role: CommunityMemberRole;
     /**
      * When the user joined (for the creator, when the community was created).
+     *
+     * @format date-time
      */
     joinedAt: string;
     subscriptionStatus: CommunitySubscriptionStatus;
     /**
      * The member's display name.
+     *
+     * @maxLength 100
      */
     userName: string;
     /**
      * The member's avatar URL, or `null`.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     userImage: string | null;
 };
@@ -1070,18 +1333,26 @@ export type CommunityMember = {
 export type CommunityMemberList = {
     /**
      * The members on this page (at most `limit`), oldest first.
+     *
+     * @maxItems 50
      */
     members: Array<CommunityMember>;
     /**
      * How many members there are, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * This page's number (the `page` asked for).
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when there are none.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -1110,31 +1381,47 @@ export type CommunityMemberUpdateRequest = {
 export type CommunityAgent = {
     /**
      * The id of this community-agent link (not the listing's id).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The agent listing's id; use it as `listingId` in `chatWithCommunityAgent` and to remove the agent.
      *
+     * @format uuid
      */
     listingId: string;
     /**
      * The listing's name.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     agentName: string;
     /**
      * The listing's avatar URL, or `null`.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     avatarUrl: string | null;
     /**
      * The listing's description, or `null`.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * The language model the agent runs on.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     model: string;
     /**
      * When the agent was added to the community.
+     *
+     * @format date-time
      */
     addedAt: string;
 };
@@ -1147,18 +1434,26 @@ export type CommunityAgent = {
 export type CommunityAgentList = {
     /**
      * The agents on this page (at most `limit`), oldest first.
+     *
+     * @maxItems 50
      */
     agents: Array<CommunityAgent>;
     /**
      * How many agents there are, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * This page's number (the `page` asked for).
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when there are none.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -1171,6 +1466,8 @@ export type CommunityAgentList = {
 export type CommunityAgentAddRequest = {
     /**
      * Agent listing UUID. The listing must be public or the caller's own.
+     *
+     * @format uuid
      */
     listingId: string;
 };
@@ -1195,42 +1492,61 @@ export type CommunityMessageType = 'text' | 'agent' | 'system';
 export type CommunityMessage = {
     /**
      * The message's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The author, for `text` messages; `null` for `agent` and `system` messages.
+     *
+     * @format uuid
      */
     userId: string | null;
     /**
      * The agent listing that wrote it, for `agent` messages; `null` otherwise.
+     *
+     * @format uuid
      */
     agentListingId: string | null;
     /**
      * The text. Members' messages are 1 to 5000 characters; agent replies are cut at 20000 characters.
      *
+     * @minLength 1
+     * @maxLength 20000
      */
     content: string;
     messageType: CommunityMessageType;
     /**
      * When it was posted.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * The author's display name, for `text` messages; `null` otherwise.
+     *
+     * @maxLength 100
      */
     userName: string | null;
     /**
      * The author's avatar URL, or `null` (always `null` for `agent` and `system` messages).
+     *
+     * @maxLength 2048
+     * @format uri
      */
     userImage: string | null;
     /**
      * The agent's name, for `agent` messages; `null` otherwise.
+     *
+     * @maxLength 100
      */
     agentName: string | null;
     /**
      * Text-to-speech audio of an `agent` message once it exists (the `audio_ready` event's `audioUrl`);
      * `null` otherwise.
      *
+     * @maxLength 2048
+     * @format uri
      */
     ttsAudioUrl: string | null;
 };
@@ -1243,6 +1559,8 @@ export type CommunityMessage = {
 export type CommunityMessageList = {
     /**
      * Up to `limit` messages, newest first.
+     *
+     * @maxItems 100
      */
     messages: Array<CommunityMessage>;
     /**
@@ -1261,6 +1579,10 @@ export type CommunityMessageList = {
 export type CommunityMessageCreateRequest = {
     /**
      * Message text, 1 to 5000 characters, with at least one non-space character.
+     *
+     * @minLength 1
+     * @maxLength 5000
+     * @pattern \S
      */
     content: string;
 };
@@ -1273,10 +1595,16 @@ export type CommunityMessageCreateRequest = {
 export type CommunityAgentChatRequest = {
     /**
      * User message, 1 to 5000 characters with at least one non-space character.
+     *
+     * @minLength 1
+     * @maxLength 5000
+     * @pattern \S
      */
     content: string;
     /**
      * Agent listing UUID; must be one of the community's agents (`listCommunityAgents`).
+     *
+     * @format uuid
      */
     listingId: string;
     /**
@@ -1285,7 +1613,7 @@ export type CommunityAgentChatRequest = {
      * charged or stored. Omit it to accept the current fee.
      *
      */
-    expectedFee?: CommunityFeeInput;
+    expectedFee?: CommunityFeeInput | undefined;
 };
 
 /**
@@ -1301,10 +1629,14 @@ export type AgentChatMetaEvent = {
     type: 'meta';
     /**
      * The community the chat belongs to.
+     *
+     * @format uuid
      */
     communityId: string;
     /**
      * The id of the caller's message, now in the community's history.
+     *
+     * @format uuid
      */
     userMessageId: string;
 };
@@ -1323,6 +1655,9 @@ export type AgentChatChunkEvent = {
     type: 'chunk';
     /**
      * The next piece of the reply text (never empty).
+     *
+     * @minLength 1
+     * @maxLength 20000
      */
     content: string;
 };
@@ -1342,6 +1677,9 @@ export type AgentChatAudioReadyEvent = {
     type: 'audio_ready';
     /**
      * TTS audio URL.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     audioUrl: string;
 };
@@ -1361,6 +1699,7 @@ export type AgentChatDoneEvent = {
     /**
      * The id of the stored reply (a community message of type `agent`, or a conversation message from `ai`).
      *
+     * @format uuid
      */
     agentMessageId: string;
 };
@@ -1381,6 +1720,8 @@ export type AgentChatErrorEvent = {
     type: 'error';
     /**
      * What went wrong, for people.
+     *
+     * @maxLength 1000
      */
     message: string;
     /**
@@ -1391,6 +1732,8 @@ export type AgentChatErrorEvent = {
      * `HUMAN_IN_CONTROL` (`chatInConversation` only: a human took the conversation
      * over while the AI was answering). Treat it as an open set.
      *
+     * @maxLength 50
+     * @pattern ^[A-Z][A-Z0-9_]*$
      */
     code: string;
 };
@@ -1444,6 +1787,7 @@ export type OfficialChatStarted = {
     /**
      * The conversation's id; use it with the Conversations operations and the other Official CS operations.
      *
+     * @format uuid
      */
     conversationId: string;
     /**
@@ -1465,8 +1809,9 @@ export type TransferHumanRequest = {
      * Conversation UUID; it must be the caller's conversation in this community. When omitted, the caller's
      * conversation in this community is used (a customer has at most one per community).
      *
+     * @format uuid
      */
-    conversationId?: string;
+    conversationId?: string | undefined;
 };
 
 /**
@@ -1489,6 +1834,8 @@ export type TransferHumanResponse = {
 export type TransferAcceptRequest = {
     /**
      * Conversation UUID, in this community.
+     *
+     * @format uuid
      */
     conversationId: string;
 };
@@ -1513,6 +1860,8 @@ export type TransferAcceptResponse = {
 export type ResolveRequest = {
     /**
      * Conversation UUID, in this community.
+     *
+     * @format uuid
      */
     conversationId: string;
 };
@@ -1552,16 +1901,21 @@ export type CsStatus = {
 export type CsQueueEntry = {
     /**
      * The queue entry's id, which is its conversation's id (a conversation has exactly one entry).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The conversation; use it with `acceptTransfer`, `resolveConversation` and the Conversations
      * operations.
      *
+     * @format uuid
      */
     conversationId: string;
     /**
      * The customer.
+     *
+     * @format uuid
      */
     userId: string;
     status: ConversationStatus;
@@ -1569,22 +1923,32 @@ export type CsQueueEntry = {
      * The user id of the CS agent who accepted the conversation; `null` until one does and again after it
      * is reopened. Kept when it is resolved, as a record of who handled it.
      *
+     * @format uuid
      */
     assignedCsId: string | null;
     /**
      * The customer's display name.
+     *
+     * @maxLength 100
      */
     userName: string;
     /**
      * The customer's avatar URL, or `null`.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     userImage: string | null;
     /**
      * When the conversation was started.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When its status or assignment last changed (the start of its current wait).
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -1598,10 +1962,14 @@ export type CsQueueEntry = {
  *
  */
 export type CsQueue = {
+    /**
+     * @maxItems 100
+     */
     queue: Array<CsQueueEntry>;
     /**
      * Pass it as `cursor` (with the same `status`) for the next page; `null` when this page is the last.
      *
+     * @maxLength 200
      */
     nextCursor: string | null;
 };
@@ -1614,6 +1982,8 @@ export type CsQueue = {
 export type InviteCsRequest = {
     /**
      * User ID to invite.
+     *
+     * @format uuid
      */
     userId: string;
 };
@@ -1628,16 +1998,26 @@ export type InviteCsRequest = {
 export type VerificationRequestCreateRequest = {
     /**
      * Business name, 1 to 200 characters.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
-    businessName?: string;
+    businessName?: string | undefined;
     /**
      * Business registration number, 1 to 200 characters.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
-    businessRegistration?: string;
+    businessRegistration?: string | undefined;
     /**
      * URL to verification documents (http or https), up to 2048 characters.
+     *
+     * @maxLength 2048
+     * @pattern ^https?://[^/?#\s]+
+     * @format uri
      */
-    documentsUrl?: string;
+    documentsUrl?: string | undefined;
 };
 
 /**
@@ -1648,6 +2028,8 @@ export type VerificationRequestCreateRequest = {
 export type VerificationRequestCreated = {
     /**
      * The request's id (`id` in the admin's `VerificationRequest`).
+     *
+     * @format uuid
      */
     requestId: string;
 };
@@ -1660,16 +2042,26 @@ export type VerificationRequestCreated = {
 export type LoungeCreateRequest = {
     /**
      * Lounge name, 1 to 100 characters, not only whitespace.
+     *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
     name: string;
     /**
      * Description, up to 2000 characters. Stored as `null` when left out.
+     *
+     * @maxLength 2000
      */
-    description?: string;
+    description?: string | undefined;
     /**
      * Avatar URL, an absolute `http` or `https` URL. Stored as `null` when left out.
+     *
+     * @maxLength 2048
+     * @pattern ^https?://[^/?#\s]+
+     * @format uri
      */
-    avatarUrl?: string;
+    avatarUrl?: string | undefined;
     /**
      * HTTPS URL of the voice samples to clone the lounge agent's voice from. When given, voice cloning is
      * queued and the lounge starts with `voiceModelStatus` `pending`; without it, `none`. It must lead to
@@ -1677,22 +2069,34 @@ export type LoungeCreateRequest = {
      * by default), at most 50 MB;
      * otherwise cloning ends `failed` with `voiceModelError` saying which.
      *
+     * @maxLength 2048
+     * @pattern ^https://[^/?#\s]+
+     * @format uri
      */
-    voiceSamplesUrl?: string;
+    voiceSamplesUrl?: string | undefined;
     /**
      * Free voice minutes per member per day (UTC), 0 to 1440.
+     *
+     * @minimum 0
+     * @maximum 1440
+     * @default 5
      */
-    freeMinutesPerDay?: number;
+    freeMinutesPerDay?: number | undefined;
     /**
      * Monthly subscription price in cents (the reference's unit), 0 to 10,000,000; `0` means no subscription is offered.
+     *
+     * @minimum 0
+     * @maximum 10000000
+     * @default 0
      */
-    subscriptionPriceCents?: number;
+    subscriptionPriceCents?: number | undefined;
     /**
      * The agent listing that chats in the lounge: one the caller owns, or a public one. Any other id
      * (unknown, or someone else's private listing) is a 404 `AGENT_LISTING_NOT_FOUND`.
      *
+     * @format uuid
      */
-    defaultAgentListingId?: string;
+    defaultAgentListingId?: string | undefined;
 };
 
 /**
@@ -1703,6 +2107,8 @@ export type LoungeCreateRequest = {
 export type LoungeCreated = {
     /**
      * The new lounge's id (a community id).
+     *
+     * @format uuid
      */
     id: string;
 };
@@ -1715,30 +2121,46 @@ export type LoungeCreated = {
 export type LoungeDetail = {
     /**
      * The lounge's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user who created the lounge.
+     *
+     * @format uuid
      */
     creatorId: string;
     /**
      * Lounge name.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * Description, or `null` when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * Avatar URL, or `null`.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     avatarUrl: string | null;
     /**
      * How many members the lounge has, its creator included.
+     *
+     * @minimum 1
      */
     memberCount: number;
     /**
      * Id of the cloned voice model, or `null` until cloning has produced one.
+     *
+     * @maxLength 200
      */
     voiceModelId: string | null;
     /**
@@ -1754,34 +2176,52 @@ export type LoungeDetail = {
      * a private address, took too long, did not send audio, or the samples are larger than 50 MB), or
      * `null`. It never repeats what the samples' server answered (its status or body).
      *
+     * @maxLength 500
      */
     voiceModelError: string | null;
     /**
      * URL of the voice samples, or `null`.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     voiceSamplesUrl: string | null;
     /**
      * Free voice minutes per member per day (UTC).
+     *
+     * @minimum 0
+     * @maximum 1440
      */
     freeMinutesPerDay: number;
     /**
      * Monthly subscription price in cents; `0` when no subscription is offered.
+     *
+     * @minimum 0
+     * @maximum 10000000
      */
     subscriptionPriceCents: number;
     /**
      * The agent listing that chats in the lounge, or `null`.
+     *
+     * @format uuid
      */
     defaultAgentListingId: string | null;
     /**
      * When the lounge was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * The creator's display name.
+     *
+     * @maxLength 200
      */
     creatorName: string;
     /**
      * The creator's avatar URL, or `null`.
+     *
+     * @maxLength 2048
      */
     creatorImage: string | null;
 };
@@ -1794,6 +2234,8 @@ export type LoungeDetail = {
 export type LoungeChatStarted = {
     /**
      * The conversation's id; use it with the Conversations operations to send messages and chat with the agent.
+     *
+     * @format uuid
      */
     conversationId: string;
     /**
@@ -1811,10 +2253,15 @@ export type LoungeSubscription = {
     status: CommunitySubscriptionStatus;
     /**
      * The monthly price in cents, as the lounge sets it; charged from the wallet at 1 credit per 100 cents.
+     *
+     * @minimum 0
+     * @maximum 10000000
      */
     priceCents: number;
     /**
      * When the paid month ends, or `null` without a paid month.
+     *
+     * @format date-time
      */
     paidUntil: string | null;
     /**
@@ -1831,18 +2278,26 @@ export type LoungeSubscription = {
 export type LoungeDashboard = {
     /**
      * How many members the lounge has, its creator included.
+     *
+     * @minimum 1
      */
     memberCount: number;
     /**
      * How many members have a subscription whose status is `active`.
+     *
+     * @minimum 0
      */
     activeSubscriptions: number;
     /**
      * How many conversations members have started with the lounge agent, ever (one per member).
+     *
+     * @minimum 0
      */
     totalConversations: number;
     /**
      * Minutes of voice chat used today (the current UTC day), summed over every conversation of the lounge and rounded down to whole minutes.
+     *
+     * @minimum 0
      */
     todayUsageMinutes: number;
     /**
@@ -1851,6 +2306,8 @@ export type LoungeDashboard = {
     voiceModelStatus: 'none' | 'pending' | 'training' | 'ready' | 'failed';
     /**
      * Why cloning failed, or `null`.
+     *
+     * @maxLength 500
      */
     voiceModelError: string | null;
 };
@@ -1863,26 +2320,39 @@ export type LoungeDashboard = {
 export type VerificationRequest = {
     /**
      * The request's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The community to verify.
+     *
+     * @format uuid
      */
     communityId: string;
     /**
      * The user who submitted the request (the community's creator).
+     *
+     * @format uuid
      */
     requesterId: string;
     /**
      * Business name, or `null` when not given.
+     *
+     * @maxLength 200
      */
     businessName: string | null;
     /**
      * Business registration number, or `null` when not given.
+     *
+     * @maxLength 200
      */
     businessRegistration: string | null;
     /**
      * URL of the verification documents, or `null` when not given.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     documentsUrl: string | null;
     /**
@@ -1891,18 +2361,26 @@ export type VerificationRequest = {
     status: 'pending' | 'approved' | 'rejected';
     /**
      * The reviewing admin's notes, or `null`.
+     *
+     * @maxLength 2000
      */
     reviewerNotes: string | null;
     /**
      * The community's current name.
+     *
+     * @maxLength 100
      */
     communityName: string;
     /**
      * When the request was submitted.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When it was reviewed, or `null` while `pending`.
+     *
+     * @format date-time
      */
     reviewedAt: string | null;
 };
@@ -1915,18 +2393,26 @@ export type VerificationRequest = {
 export type VerificationRequestList = {
     /**
      * The requests on this page (at most `limit`) matching the `status` filter, newest first (`createdAt` descending, then `id` descending).
+     *
+     * @maxItems 50
      */
     requests: Array<VerificationRequest>;
     /**
      * How many requests match the `status` filter, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * The page returned.
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when no request matches.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -1943,8 +2429,10 @@ export type VerificationRequestReview = {
     status: 'approved' | 'rejected';
     /**
      * Review notes, up to 2000 characters, shown to admins in the list. Stored as `null` when left out.
+     *
+     * @maxLength 2000
      */
-    reviewerNotes?: string;
+    reviewerNotes?: string | undefined;
 };
 
 /**
@@ -1955,6 +2443,8 @@ export type VerificationRequestReview = {
 export type Wallet = {
     /**
      * Balance in credits, at most two decimals. Never negative (a charge the balance does not cover is refused with 402).
+     *
+     * @minimum 0
      */
     balance: number;
     /**
@@ -1963,6 +2453,8 @@ export type Wallet = {
     currency: 'credits';
     /**
      * When the balance last changed (the newest ledger entry), or when the wallet was created if it has no entries.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -1986,6 +2478,8 @@ export type Wallet = {
 export type LedgerEntry = {
     /**
      * The entry's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
@@ -1994,6 +2488,8 @@ export type LedgerEntry = {
     amount: number;
     /**
      * The wallet's balance right after this entry, in credits.
+     *
+     * @minimum 0
      */
     balanceAfter: number;
     /**
@@ -2002,20 +2498,27 @@ export type LedgerEntry = {
     kind: 'credit' | 'join_fee' | 'monthly_fee' | 'agent_call_fee' | 'refund' | 'fee_income';
     /**
      * Human-readable description (for `credit`, the admin's `reason`).
+     *
+     * @maxLength 500
      */
     description: string;
     /**
      * The kind of thing the entry pays for or refunds (`community`, `agent_call`), or `null`. Treat it as an
      * open set: new values may be added.
      *
+     * @maxLength 50
      */
     referenceType: string | null;
     /**
      * The id of that thing, or `null` when `referenceType` is `null`.
+     *
+     * @format uuid
      */
     referenceId: string | null;
     /**
      * When the entry was written.
+     *
+     * @format date-time
      */
     createdAt: string;
 };
@@ -2028,18 +2531,26 @@ export type LedgerEntry = {
 export type LedgerEntryList = {
     /**
      * The entries on this page (at most `limit`), newest first (`createdAt` descending, then `id` descending).
+     *
+     * @maxItems 100
      */
     entries: Array<LedgerEntry>;
     /**
      * How many entries the ledger has, over all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * The page returned.
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; `0` when the ledger is empty.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -2052,10 +2563,17 @@ export type LedgerEntryList = {
 export type CreditWalletRequest = {
     /**
      * Credits to add, more than 0 and at most 1,000,000, with at most two decimals.
+     *
+     * @minimum 0.01
+     * @maximum 1000000
+     * @multipleOf 0.01
      */
     amount: number;
     /**
      * Why the credits are given, 1 to 500 characters; becomes the ledger entry's `description`.
+     *
+     * @minLength 1
+     * @maxLength 500
      */
     reason: string;
     /**
@@ -2064,6 +2582,8 @@ export type CreditWalletRequest = {
      * `Idempotent-Replayed: true` and credits nothing; with a different `amount` or `reason` it is a 409
      * `IDEMPOTENCY_KEY_REUSED`.
      *
+     * @minLength 1
+     * @maxLength 200
      */
     idempotencyKey: string;
 };
@@ -2079,32 +2599,48 @@ export type CreditWalletRequest = {
 export type AgentListing = {
     /**
      * The listing's id (the `listingId` / `agentListingId` / `defaultAgentListingId` elsewhere).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user who created the listing and alone may change or delete it.
+     *
+     * @format uuid
      */
     ownerId: string;
     /**
      * The agent's name, shown as the author of its messages.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     name: string;
     /**
      * What the agent does, for people choosing an agent; null when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * The agent's avatar image (an http or https URL), or null.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     avatarUrl: string | null;
     /**
      * The identifier of the language model the agent runs on.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     model: string;
     /**
      * The agent's system prompt. Returned only to the owner (null when the owner set none); always null
      * for everyone else, so a listing can be public without revealing its prompt.
      *
+     * @maxLength 20000
      */
     instructions: string | null;
     /**
@@ -2115,10 +2651,14 @@ export type AgentListing = {
     isPublic: boolean;
     /**
      * When the listing was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the listing was last changed (equal to `createdAt` until the first update).
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -2131,18 +2671,26 @@ export type AgentListing = {
 export type AgentListingList = {
     /**
      * The listings on this page (at most `limit`), ordered by `createdAt`, newest first.
+     *
+     * @maxItems 50
      */
     listings: Array<AgentListing>;
     /**
      * How many listings match the filters across all pages.
+     *
+     * @minimum 0
      */
     total: number;
     /**
      * The page returned (as requested).
+     *
+     * @minimum 1
      */
     page: number;
     /**
      * `ceil(total / limit)`; 0 when nothing matches.
+     *
+     * @minimum 0
      */
     totalPages: number;
 };
@@ -2157,32 +2705,47 @@ export type AgentListingCreateRequest = {
      * The agent's name, 1-100 characters with at least one that is not whitespace (surrounding whitespace
      * trimmed). Names need not be unique.
      *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
     name: string;
     /**
      * What the agent does, up to 2000 characters. Omitted or null means none.
+     *
+     * @maxLength 2000
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * The agent's avatar image, an absolute http or https URL up to 2048 characters. Omitted or null means none.
+     *
+     * @maxLength 2048
+     * @pattern ^https?://[^/?#\s]+
+     * @format uri
      */
-    avatarUrl?: string | null;
+    avatarUrl?: string | null | undefined;
     /**
      * The language model identifier, e.g. `gpt-4o`: letters, digits and `. _ : / -`, starting with a letter
      * or digit, at most 100 characters.
      *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern ^[A-Za-z0-9][A-Za-z0-9._:/-]*$
      */
     model: string;
     /**
      * The agent's system prompt, up to 20000 characters. Only you (the owner) will ever see it. Omitted or
      * null means none.
      *
+     * @maxLength 20000
      */
-    instructions?: string | null;
+    instructions?: string | null | undefined;
     /**
      * Whether every signed-in user can see and use the listing (default true).
+     *
+     * @default true
      */
-    isPublic?: boolean;
+    isPublic?: boolean | undefined;
 };
 
 /**
@@ -2196,30 +2759,45 @@ export type AgentListingCreateRequest = {
 export type AgentListingUpdateRequest = {
     /**
      * The agent's new name (1-100 characters, at least one not whitespace; surrounding whitespace trimmed).
+     *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
      */
-    name?: string;
+    name?: string | undefined;
     /**
      * The new description, up to 2000 characters; null clears it.
+     *
+     * @maxLength 2000
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * The new avatar image (absolute http or https URL, up to 2048 characters); null clears it.
+     *
+     * @maxLength 2048
+     * @pattern ^https?://[^/?#\s]+
+     * @format uri
      */
-    avatarUrl?: string | null;
+    avatarUrl?: string | null | undefined;
     /**
      * The new language model identifier (letters, digits and `. _ : / -`, starting with a letter or digit,
      * at most 100 characters).
      *
+     * @minLength 1
+     * @maxLength 100
+     * @pattern ^[A-Za-z0-9][A-Za-z0-9._:/-]*$
      */
-    model?: string;
+    model?: string | undefined;
     /**
      * The new system prompt, up to 20000 characters; null clears it.
+     *
+     * @maxLength 20000
      */
-    instructions?: string | null;
+    instructions?: string | null | undefined;
     /**
      * Make the listing public (true) or private (false).
      */
-    isPublic?: boolean;
+    isPublic?: boolean | undefined;
 };
 
 /**
@@ -2242,31 +2820,47 @@ export type ConversationSenderKind = 'customer' | 'ai' | 'cs_agent' | 'system';
 export type ConversationMessage = {
     /**
      * The message's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The conversation it belongs to.
+     *
+     * @format uuid
      */
     conversationId: string;
     senderKind: ConversationSenderKind;
     /**
      * The user who wrote it (`customer` and `cs_agent` messages); `null` for `ai` and `system`.
+     *
+     * @format uuid
      */
     senderId: string | null;
     /**
      * The agent listing that wrote it (`ai` messages); `null` otherwise.
+     *
+     * @format uuid
      */
     agentListingId: string | null;
     /**
      * The text. People's messages are 1 to 5000 characters; AI replies are cut at 20000.
+     *
+     * @minLength 1
+     * @maxLength 20000
      */
     content: string;
     /**
      * When it was posted.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * Text-to-speech audio of an `ai` message once it exists (the `audio_ready` event's `audioUrl`, served at `GET /api/audio/{id}`); `null` otherwise.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     ttsAudioUrl: string | null;
 };
@@ -2279,6 +2873,8 @@ export type ConversationMessage = {
 export type ConversationMessageList = {
     /**
      * Up to `limit` messages, newest first.
+     *
+     * @maxItems 100
      */
     messages: Array<ConversationMessage>;
     /**
@@ -2297,6 +2893,10 @@ export type ConversationMessageList = {
 export type ConversationMessageCreateRequest = {
     /**
      * Message text, 1 to 5000 characters with at least one non-space character.
+     *
+     * @minLength 1
+     * @maxLength 5000
+     * @pattern \S
      */
     content: string;
 };
@@ -2309,6 +2909,10 @@ export type ConversationMessageCreateRequest = {
 export type ConversationChatRequest = {
     /**
      * Message text, 1 to 5000 characters with at least one non-space character.
+     *
+     * @minLength 1
+     * @maxLength 5000
+     * @pattern \S
      */
     content: string;
 };
@@ -2326,10 +2930,14 @@ export type ConversationChatMetaEvent = {
     type: 'meta';
     /**
      * The conversation the chat belongs to.
+     *
+     * @format uuid
      */
     conversationId: string;
     /**
      * The id of the customer's message (a conversation message from `customer`).
+     *
+     * @format uuid
      */
     userMessageId: string;
 };
@@ -2376,30 +2984,41 @@ export type RoomParticipant = {
     agentEnabled: boolean;
     /**
      * When the participant row was created (the first time this member joined the room).
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * The name shown for the participant: the user's name for a human, the listing's `name` for an agent.
      * Messages mention a participant as `@<displayName>`.
      *
+     * @minLength 1
+     * @maxLength 100
      */
     displayName: string;
     /**
      * The participant's id in this room (the `participant_id` path parameter).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * When the member (last) joined the room.
+     *
+     * @format date-time
      */
     joinedAt: string;
     /**
      * When the member left or was removed; null while they are a current participant. A participant with
      * `leftAt` set can no longer post, edit, invite or read the room's log.
      *
+     * @format date-time
      */
     leftAt: string | null;
     /**
      * The user id of a human participant, or the agent listing id of an agent participant.
+     *
+     * @format uuid
      */
     membershipId: string;
     /**
@@ -2408,6 +3027,9 @@ export type RoomParticipant = {
     participantKind: 'human' | 'agent';
     /**
      * The user's avatar or the agent listing's avatar URL; null when there is none.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     profilePictureUrl: string | null;
     /**
@@ -2415,14 +3037,19 @@ export type RoomParticipant = {
      * (each run uses the document's latest version at the time the run starts); null when the agent has no
      * role, and always null for a human participant. Changed with `PATCH .../agent-role`.
      *
+     * @format uuid
      */
     roleDocumentId: string | null;
     /**
      * The room the participant belongs to.
+     *
+     * @format uuid
      */
     roomId: string;
     /**
      * When the participant last changed (joined, left, role changed).
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -2457,14 +3084,19 @@ export type Room = {
      * The id of the caller's pending invitation to this room, to pass to the accept operation; null when
      * the caller has none (for example because they are already a participant).
      *
+     * @format uuid
      */
     actorPendingInvitationId: string | null;
     /**
      * When the room was archived; null while it is active.
+     *
+     * @format date-time
      */
     archivedAt: string | null;
     /**
      * The display name of who archived the room, as it was at that time; null while active.
+     *
+     * @maxLength 100
      */
     archivedByDisplayName: string | null;
     /**
@@ -2475,20 +3107,27 @@ export type Room = {
     archivedByKind: 'human' | 'agent' | null;
     /**
      * The membership id (user id, or agent listing id) of who archived the room; null while active.
+     *
+     * @format uuid
      */
     archivedByMembershipId: string | null;
     /**
      * When an agent archived the room, the version of its role document it was acting under; null
      * otherwise.
      *
+     * @format uuid
      */
     archivedByRoleDocumentVersionId: string | null;
     /**
      * When the room was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * The display name of the room's creator (its owner), as it was when the room was created.
+     *
+     * @maxLength 100
      */
     createdByDisplayName: string;
     /**
@@ -2497,28 +3136,40 @@ export type Room = {
     createdByKind: 'human' | 'agent';
     /**
      * The creator's membership id (their user id); the creator is the room's owner.
+     *
+     * @format uuid
      */
     createdByMembershipId: string;
     /**
      * When an agent created the room, the version of its role document; null for a human creator.
+     *
+     * @format uuid
      */
     createdByRoleDocumentVersionId: string | null;
     /**
      * What the room is for; null when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * The room's id (the `room_id` path parameter).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The room's name.
+     *
+     * @minLength 1
+     * @maxLength 255
      */
     name: string;
     /**
      * How many current participants the room has. When it is more than 50,
      * `participants` holds the first 50: read the others with `GET /api/v1/rooms/{room_id}/participants`.
      *
+     * @minimum 0
      */
     participantCount: number;
     /**
@@ -2526,12 +3177,14 @@ export type Room = {
      * `id`): all of them, or the first 50 when `participantCount` is more. Former participants, and the
      * current ones past the first 50, are listed by `GET /api/v1/rooms/{room_id}/participants`.
      *
+     * @maxItems 50
      */
     participants: Array<RoomParticipant>;
     /**
      * The `rules` document that applies in this room (agents follow its latest version); null when the
      * room has no rules. Changed by the owner with `PATCH /api/v1/rooms/{room_id}/rules`.
      *
+     * @format uuid
      */
     rulesDocumentId: string | null;
     /**
@@ -2543,6 +3196,8 @@ export type Room = {
     state: 'active' | 'archived';
     /**
      * When the room last changed, i.e. the time of its latest event (message, membership, rules, ...).
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -2555,6 +3210,8 @@ export type Room = {
 export type RoomList = {
     /**
      * The rooms on this page; fewer than `limit` means this is the last page.
+     *
+     * @maxItems 100
      */
     items: Array<Room>;
 };
@@ -2567,6 +3224,9 @@ export type RoomList = {
 export type ValidationError = {
     /**
      * Location of the input, e.g. `["body", "name"]` or `["query", "limit"]`. A body nests at most 64 levels, so a location has at most 65 entries; a longer path (a field name of many dots) is cut to its first 65.
+     *
+     * @minItems 1
+     * @maxItems 65
      */
     loc: Array<string | number>;
     /**
@@ -2590,6 +3250,8 @@ export type ValidationError = {
 export type HttpValidationError = {
     /**
      * One entry per invalid input; at most 100 (the first found).
+     *
+     * @maxItems 100
      */
     detail: Array<ValidationError>;
 };
@@ -2602,18 +3264,24 @@ export type HttpValidationError = {
 export type RoomCreateRequest = {
     /**
      * What the room is for. Omitted or null means none.
+     *
+     * @maxLength 2000
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * The room's name, 1 to 255 characters.
+     *
+     * @minLength 1
+     * @maxLength 255
      */
     name: string;
     /**
      * A `rules` document to apply in the room (see `GET /api/v1/rooms/rules`). Omitted or null means no
      * rules. An id that is not an existing `rules` document is a 422 naming `rulesDocumentId`.
      *
+     * @format uuid
      */
-    rulesDocumentId?: string | null;
+    rulesDocumentId?: string | null | undefined;
 };
 
 /**
@@ -2624,18 +3292,27 @@ export type RoomCreateRequest = {
 export type RoomDocumentSummary = {
     /**
      * The document's name (its latest version's `displayName`).
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     displayName: string;
     /**
      * The document's id; pass it as `rulesDocumentId` or `roleDocumentId`.
+     *
+     * @format uuid
      */
     documentId: string;
     /**
      * The id of the latest version.
+     *
+     * @format uuid
      */
     documentVersionId: string;
     /**
      * The latest version number.
+     *
+     * @minimum 1
      */
     version: number;
 };
@@ -2648,6 +3325,8 @@ export type RoomDocumentSummary = {
 export type RoomDocumentSummaryList = {
     /**
      * The documents on this page (at most `limit`); fewer than `limit` means this is the last page.
+     *
+     * @maxItems 100
      */
     items: Array<RoomDocumentSummary>;
 };
@@ -2660,14 +3339,22 @@ export type RoomDocumentSummaryList = {
 export type RoomDocumentCreateRequest = {
     /**
      * The text of version 1, markdown, 1 to 50000 characters.
+     *
+     * @minLength 1
+     * @maxLength 50000
      */
     body: string;
     /**
      * What the document is for, up to 2000 characters. Omitted or null means none.
+     *
+     * @maxLength 2000
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * The document's name, 1 to 200 characters.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     displayName: string;
 };
@@ -2683,26 +3370,40 @@ export type RoomDocumentCreateRequest = {
 export type RoomDocumentVersion = {
     /**
      * The document's text (markdown), 1 to 50000 characters.
+     *
+     * @minLength 1
+     * @maxLength 50000
      */
     body: string;
     /**
      * When the version was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * The document's name as of this version.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     displayName: string;
     /**
      * The document the version belongs to.
+     *
+     * @format uuid
      */
     documentId: string;
     /**
      * The version's id (the `documentVersionId` / `roleDocumentVersionId` elsewhere).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The version number, 1 for the first and one more for each new version.
+     *
+     * @minimum 1
      */
     version: number;
 };
@@ -2720,18 +3421,27 @@ export type RoomDocumentVersion = {
 export type RoomDocument = {
     /**
      * When the document (and its version 1) was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * What the document is for, set at creation; null when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * The document's name, i.e. the `displayName` of its latest version.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     displayName: string;
     /**
      * The document's id (the `document_id` path parameter, `rulesDocumentId` / `roleDocumentId` elsewhere).
+     *
+     * @format uuid
      */
     id: string;
     /**
@@ -2744,6 +3454,8 @@ export type RoomDocument = {
     latestVersion: RoomDocumentVersion;
     /**
      * When the latest version was created.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -2756,18 +3468,27 @@ export type RoomDocument = {
 export type RoomDocumentDetail = {
     /**
      * When the document (and its version 1) was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * What the document is for, set at creation; null when none was given.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * The document's name, i.e. the `displayName` of its latest version.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     displayName: string;
     /**
      * The document's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
@@ -2780,6 +3501,8 @@ export type RoomDocumentDetail = {
     latestVersion: RoomDocumentVersion;
     /**
      * When the latest version was created.
+     *
+     * @format date-time
      */
     updatedAt: string;
     /**
@@ -2788,6 +3511,8 @@ export type RoomDocumentDetail = {
      * `latestVersion.version` without gaps: read older ones with
      * `GET /api/v1/documents/{document_id}/versions?beforeVersion=<the last version here>`.
      *
+     * @minItems 1
+     * @maxItems 10
      */
     versions: Array<RoomDocumentVersion>;
 };
@@ -2800,6 +3525,8 @@ export type RoomDocumentDetail = {
 export type RoomDocumentVersionList = {
     /**
      * The versions on this page (at most `limit`), newest first; empty when there is none before `beforeVersion`.
+     *
+     * @maxItems 20
      */
     items: Array<RoomDocumentVersion>;
 };
@@ -2812,12 +3539,18 @@ export type RoomDocumentVersionList = {
 export type RoomDocumentVersionCreateRequest = {
     /**
      * The new version's text, markdown, 1 to 50000 characters.
+     *
+     * @minLength 1
+     * @maxLength 50000
      */
     body: string;
     /**
      * The document's name from this version on, 1 to 200 characters. Omitted or null keeps the current name.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
-    displayName?: string | null;
+    displayName?: string | null | undefined;
 };
 
 /**
@@ -2828,6 +3561,9 @@ export type RoomDocumentVersionCreateRequest = {
 export type RoomEventActor = {
     /**
      * The actor's display name at the time of the event; `System` for the `system` actor.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     displayName: string;
     /**
@@ -2839,10 +3575,14 @@ export type RoomEventActor = {
     kind: 'human' | 'agent' | 'system';
     /**
      * The actor's membership id (user id, or agent listing id); null for the `system` actor.
+     *
+     * @format uuid
      */
     membershipId: string | null;
     /**
      * For an agent actor, the role document version it acted under; null otherwise.
+     *
+     * @format uuid
      */
     roleDocumentVersionId: string | null;
 };
@@ -2857,14 +3597,21 @@ export type RoomEventActor = {
 export type RoomEventRender = {
     /**
      * A plain-text, one-line description of the event for people, e.g. `Alice invited Research Assistant`.
+     *
+     * @maxLength 500
      */
     fallbackText: string;
     /**
      * Which renderer displays the event; today equal to the event `type`.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     rendererKey: string;
     /**
      * The version of the renderer's input (the payload shape); starts at 1.
+     *
+     * @minimum 1
      */
     rendererVersion: number;
     /**
@@ -2885,6 +3632,8 @@ export type RoomEventRender = {
 export type RoomEventSubject = {
     /**
      * The id of the room, participant, invitation, message or run.
+     *
+     * @format uuid
      */
     id: string;
     /**
@@ -2951,10 +3700,14 @@ export type RoomEvent = {
     actor: RoomEventActor;
     /**
      * When the event was appended.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * The event's id.
+     *
+     * @format uuid
      */
     id: string;
     /**
@@ -2969,10 +3722,14 @@ export type RoomEvent = {
     render: RoomEventRender;
     /**
      * The version of this event type's `payload` shape; 1 for every type today.
+     *
+     * @minimum 1
      */
     schemaVersion: number;
     /**
      * The event's position in the room's log, gapless from 1 and in commit order; the SSE `id:`.
+     *
+     * @minimum 1
      */
     seq: number;
     /**
@@ -2993,6 +3750,8 @@ export type RoomEvent = {
 export type RoomEventList = {
     /**
      * The events, ascending by `seq`; empty when there is nothing in the requested range.
+     *
+     * @maxItems 100
      */
     items: Array<RoomEvent>;
 };
@@ -3008,10 +3767,15 @@ export type RoomEventList = {
 export type RoomMessageRef = {
     /**
      * The mentioned participant's display name, as it was when the message was written.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     displayName: string;
     /**
      * The mentioned participant's id in the room (a `RoomParticipant.id`).
+     *
+     * @format uuid
      */
     targetId: string;
     /**
@@ -3033,6 +3797,9 @@ export type RoomMessageRef = {
 export type RoomMessage = {
     /**
      * The author's display name, as it was when the message was posted.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     actorDisplayName: string;
     /**
@@ -3041,18 +3808,26 @@ export type RoomMessage = {
     actorKind: 'human' | 'agent';
     /**
      * The author's membership id (user id for a human, agent listing id for an agent).
+     *
+     * @format uuid
      */
     actorMembershipId: string;
     /**
      * For an agent's message, the version number of the role document it acted under; null otherwise.
+     *
+     * @minimum 1
      */
     actorRoleDocumentVersion: number | null;
     /**
      * For an agent's message, the id of the role document version it acted under; null otherwise.
+     *
+     * @format uuid
      */
     actorRoleDocumentVersionId: string | null;
     /**
      * The text (at most 20000 characters; an agent's reply is cut to that length). `""` once deleted.
+     *
+     * @maxLength 20000
      */
     body: string;
     /**
@@ -3061,32 +3836,45 @@ export type RoomMessage = {
     bodyFormat: 'plain_text' | 'markdown';
     /**
      * For an agent's reply, the message whose mention started the run; null otherwise.
+     *
+     * @format uuid
      */
     branchedFromMessageId: string | null;
     /**
      * When the message was posted.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When the message was deleted; null unless deleted.
+     *
+     * @format date-time
      */
     deletedAt: string | null;
     /**
      * When the message was last edited; null if never edited.
+     *
+     * @format date-time
      */
     editedAt: string | null;
     /**
      * The message's id (the `message_id` path parameter).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The participants the message mentions, in order of first mention, each once. Mentioning an agent
      * participant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.
      *
+     * @maxItems 100
      */
     refs: Array<RoomMessageRef>;
     /**
      * The room the message was posted in.
+     *
+     * @format uuid
      */
     roomId: string;
     /**
@@ -3100,10 +3888,14 @@ export type RoomMessage = {
     } | null;
     /**
      * The `seq` of the `message.posted` event that created the message; orders messages in the room.
+     *
+     * @minimum 1
      */
     seq: number;
     /**
      * When the message last changed (posted, edited or deleted).
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -3132,6 +3924,8 @@ export type RoomTimelineItem = {
     message: RoomMessage | null;
     /**
      * The event's `seq` (equal to `event.seq`).
+     *
+     * @minimum 1
      */
     seq: number;
 };
@@ -3146,6 +3940,8 @@ export type RoomTimelineItem = {
 export type RoomTimeline = {
     /**
      * The `seq` of the last item on the page; null when the page is empty.
+     *
+     * @minimum 1
      */
     endSeq: number | null;
     /**
@@ -3162,14 +3958,20 @@ export type RoomTimeline = {
     hasMoreBefore: boolean;
     /**
      * The items, ascending by `seq`, consecutive (one per event).
+     *
+     * @maxItems 100
      */
     items: Array<RoomTimelineItem>;
     /**
      * The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).
+     *
+     * @minimum 0
      */
     latestSeq: number;
     /**
      * The `seq` of the first item on the page; null when the page is empty.
+     *
+     * @minimum 1
      */
     startSeq: number | null;
 };
@@ -3198,26 +4000,38 @@ export type RoomTimeline = {
 export type RoomInvitationListItem = {
     /**
      * The participant the invitation produced once accepted; null until then.
+     *
+     * @format uuid
      */
     acceptedParticipantId: string | null;
     /**
      * When the invitation was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.
+     *
+     * @format date-time
      */
     expiresAt: string;
     /**
      * The invitation's id (the `invitation_id` path parameter).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user id of the participant who sent the invitation.
+     *
+     * @format uuid
      */
     invitedByMembershipId: string;
     /**
      * The invitee's current display name (user name or agent listing name); null for an open invitation.
+     *
+     * @maxLength 100
      */
     inviteeDisplayName: string | null;
     /**
@@ -3228,24 +4042,33 @@ export type RoomInvitationListItem = {
      * Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human
      * invitation, which any signed-in user holding the invitation id may accept once.
      *
+     * @format uuid
      */
     inviteeMembershipId: string | null;
     /**
      * The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     inviteeProfilePictureUrl: string | null;
     /**
      * When the invitation was accepted or revoked; null while pending and for expired invitations.
+     *
+     * @format date-time
      */
     respondedAt: string | null;
     /**
      * For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role
      * and always null for a human invitation.
      *
+     * @format uuid
      */
     roleDocumentId: string | null;
     /**
      * The room the invitation is for.
+     *
+     * @format uuid
      */
     roomId: string;
     /**
@@ -3254,6 +4077,8 @@ export type RoomInvitationListItem = {
     status: 'pending' | 'accepted' | 'revoked' | 'expired';
     /**
      * When the invitation last changed.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -3266,6 +4091,8 @@ export type RoomInvitationListItem = {
 export type RoomInvitationList = {
     /**
      * The invitations on this page (at most `limit`), newest first; fewer than `limit` means this is the last page.
+     *
+     * @maxItems 100
      */
     items: Array<RoomInvitationListItem>;
 };
@@ -3286,15 +4113,17 @@ export type RoomInvitationCreateRequest = {
      * it is required (missing or null is a 422); the listing must be public or owned by the caller (422
      * otherwise, like an unknown id).
      *
+     * @format uuid
      */
-    inviteeMembershipId?: string | null;
+    inviteeMembershipId?: string | null | undefined;
     /**
      * For an agent invitation only: the `agent_role` document the agent gets when it joins. Omitted or
      * null means no role (the owner can set one later). Must be an existing `agent_role` document; sending
      * one for a human invitation is a 422.
      *
+     * @format uuid
      */
-    roleDocumentId?: string | null;
+    roleDocumentId?: string | null | undefined;
 };
 
 /**
@@ -3321,22 +4150,32 @@ export type RoomInvitationCreateRequest = {
 export type RoomInvitation = {
     /**
      * The participant the invitation produced once accepted; null until then.
+     *
+     * @format uuid
      */
     acceptedParticipantId: string | null;
     /**
      * When the invitation was created.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.
+     *
+     * @format date-time
      */
     expiresAt: string;
     /**
      * The invitation's id (the `invitation_id` path parameter).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The user id of the participant who sent the invitation.
+     *
+     * @format uuid
      */
     invitedByMembershipId: string;
     /**
@@ -3347,20 +4186,26 @@ export type RoomInvitation = {
      * Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human
      * invitation, which any signed-in user holding the invitation id may accept once.
      *
+     * @format uuid
      */
     inviteeMembershipId: string | null;
     /**
      * When the invitation was accepted or revoked; null while pending and for expired invitations.
+     *
+     * @format date-time
      */
     respondedAt: string | null;
     /**
      * For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role
      * and always null for a human invitation.
      *
+     * @format uuid
      */
     roleDocumentId: string | null;
     /**
      * The room the invitation is for.
+     *
+     * @format uuid
      */
     roomId: string;
     /**
@@ -3369,6 +4214,8 @@ export type RoomInvitation = {
     status: 'pending' | 'accepted' | 'revoked' | 'expired';
     /**
      * When the invitation last changed.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -3384,10 +4231,15 @@ export type RoomInvitation = {
 export type RoomInviteCandidate = {
     /**
      * For an agent, the listing's description; null for a human or when the listing has none.
+     *
+     * @maxLength 2000
      */
     description: string | null;
     /**
      * The user's name or the agent listing's name.
+     *
+     * @minLength 1
+     * @maxLength 100
      */
     displayName: string;
     /**
@@ -3396,16 +4248,22 @@ export type RoomInviteCandidate = {
     kind: 'human' | 'agent';
     /**
      * The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.
+     *
+     * @format uuid
      */
     membershipId: string;
     /**
      * The user's or the listing's avatar URL; null when there is none.
+     *
+     * @maxLength 2048
+     * @format uri
      */
     profilePictureUrl: string | null;
     /**
      * For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a
      * suggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.
      *
+     * @format uuid
      */
     roleDocumentId: string | null;
     /**
@@ -3416,11 +4274,14 @@ export type RoomInviteCandidate = {
     status: 'available' | 'invited';
     /**
      * The user behind the candidate (the user id itself for a human, the listing's owner for an agent).
+     *
+     * @format uuid
      */
     userId: string;
     /**
      * For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.
      *
+     * @minimum 1
      */
     version: number | null;
 };
@@ -3433,6 +4294,8 @@ export type RoomInviteCandidate = {
 export type RoomInviteCandidateList = {
     /**
      * The candidates; at most 200 (100 humans and 100 agents).
+     *
+     * @maxItems 200
      */
     items: Array<RoomInviteCandidate>;
 };
@@ -3445,6 +4308,9 @@ export type RoomInviteCandidateList = {
 export type RoomInviteeLookupRequest = {
     /**
      * The person's email address, compared exactly (ignoring case and surrounding spaces).
+     *
+     * @maxLength 254
+     * @format email
      */
     email: string;
 };
@@ -3459,6 +4325,8 @@ export type RoomMessageCreateRequest = {
      * The text, 1 to 20000 characters, stored as `plain_text`. `@<displayName>` mentions of current
      * participants are resolved into `refs`; mentioning an agent participant starts a run of that agent.
      *
+     * @minLength 1
+     * @maxLength 20000
      */
     body: string;
     /**
@@ -3466,6 +4334,8 @@ export type RoomMessageCreateRequest = {
      * Retrying with the same key and body returns the original response; the same key with a different
      * body is a 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, room) and kept at least 24 hours.
      *
+     * @minLength 1
+     * @maxLength 200
      */
     idempotencyKey: string;
 };
@@ -3480,6 +4350,8 @@ export type RoomMessageEditRequest = {
      * The new text, 1 to 20000 characters; it replaces the old one. Mentions are resolved again into
      * `refs`, but an edit never starts an agent run.
      *
+     * @minLength 1
+     * @maxLength 20000
      */
     body: string;
     /**
@@ -3487,6 +4359,8 @@ export type RoomMessageEditRequest = {
      * body returns the original response; the same key with a different body is a 409
      * `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to (caller, message) and kept at least 24 hours.
      *
+     * @minLength 1
+     * @maxLength 200
      */
     idempotencyKey: string;
 };
@@ -3501,6 +4375,8 @@ export type RoomMessageEditRequest = {
 export type RoomParticipantList = {
     /**
      * The participants on this page (at most `limit`), oldest first; fewer than `limit` means this is the last page.
+     *
+     * @maxItems 100
      */
     items: Array<RoomParticipant>;
 };
@@ -3515,6 +4391,7 @@ export type RoomAgentRoleUpdateRequest = {
      * The `agent_role` document to give the agent (see `GET /api/v1/rooms/agent-roles`). An id that is not
      * an existing `agent_role` document is a 422 naming `roleDocumentId`.
      *
+     * @format uuid
      */
     roleDocumentId: string;
 };
@@ -3530,6 +4407,7 @@ export type RoomRulesUpdateRequest = {
      * explicitly to clear. An id that is not an existing `rules` document is a 422 naming
      * `rulesDocumentId`.
      *
+     * @format uuid
      */
     rulesDocumentId: string | null;
 };
@@ -3554,40 +4432,57 @@ export type RoomRulesUpdateRequest = {
 export type RoomRun = {
     /**
      * When the run reached its terminal status; null while `queued` or `running`.
+     *
+     * @format date-time
      */
     completedAt: string | null;
     /**
      * When the run was created (queued).
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
      * For a `failed` run, what went wrong, for people; null otherwise.
+     *
+     * @maxLength 2000
      */
     error: string | null;
     /**
      * The run's id (the `run_id` path parameter).
+     *
+     * @format uuid
      */
     id: string;
     /**
      * The agent participant that runs.
+     *
+     * @format uuid
      */
     participantId: string;
     /**
      * The agent's reply message, set when the run completes; null otherwise.
+     *
+     * @format uuid
      */
     replyMessageId: string | null;
     /**
      * The role document version the agent runs under (the latest version of its participant's
      * `roleDocumentId` when the run started); null when the agent has no role or the run has not started.
      *
+     * @format uuid
      */
     roleDocumentVersionId: string | null;
     /**
      * The room the run belongs to.
+     *
+     * @format uuid
      */
     roomId: string;
     /**
      * When the run started `running`; null while queued, and for a run cancelled before it started.
+     *
+     * @format date-time
      */
     startedAt: string | null;
     /**
@@ -3596,14 +4491,20 @@ export type RoomRun = {
     status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
     /**
      * How many tool calls the run has started so far.
+     *
+     * @minimum 0
      */
     toolCallCount: number;
     /**
      * The message whose mention started the run.
+     *
+     * @format uuid
      */
     triggerMessageId: string;
     /**
      * When the run last changed.
+     *
+     * @format date-time
      */
     updatedAt: string;
 };
@@ -3620,34 +4521,50 @@ export type RoomRun = {
 export type RoomToolEventPayload = {
     /**
      * When the call finished; null on the `started` event.
+     *
+     * @format date-time
      */
     completedAt: string | null;
     /**
      * `completedAt - startedAt` in milliseconds; null on the `started` event.
+     *
+     * @minimum 0
      */
     durationMs: number | null;
     /**
      * Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.
+     *
+     * @maxItems 100
      */
     linkedRunIds: Array<string>;
     /**
      * The role document version the agent ran under; null when it has no role.
+     *
+     * @format uuid
      */
     roleDocumentVersionId: string | null;
     /**
      * The room of the run.
+     *
+     * @format uuid
      */
     roomId: string;
     /**
      * The agent participant whose run made the call.
+     *
+     * @format uuid
      */
     roomParticipantId: string;
     /**
      * The run that made the call.
+     *
+     * @format uuid
      */
     runId: string;
     /**
      * When the call started.
+     *
+     * @format date-time
      */
     startedAt: string;
     /**
@@ -3656,10 +4573,16 @@ export type RoomToolEventPayload = {
     status: 'started' | 'completed' | 'failed';
     /**
      * The call's id, unique within the run; pairs a `started` event with its terminal event.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     toolCallId: string;
     /**
      * The tool the agent called.
+     *
+     * @minLength 1
+     * @maxLength 200
      */
     toolName: string;
 };
@@ -3675,6 +4598,8 @@ export type RoomToolEventPayload = {
 export type RoomToolEvent = {
     /**
      * When the event was recorded.
+     *
+     * @format date-time
      */
     createdAt: string;
     /**
@@ -3683,10 +4608,14 @@ export type RoomToolEvent = {
     payload: RoomToolEventPayload;
     /**
      * The version of the payload shape; 1 today.
+     *
+     * @minimum 1
      */
     schemaVersion: number;
     /**
      * The event's `seq` in the room's log; the `afterSeq` cursor for the next page.
+     *
+     * @minimum 1
      */
     seq: number;
     /**
@@ -3703,6 +4632,8 @@ export type RoomToolEvent = {
 export type RoomToolEventList = {
     /**
      * The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.
+     *
+     * @maxItems 200
      */
     items: Array<RoomToolEvent>;
 };
@@ -3749,48 +4680,69 @@ export type ReadinessStatus = {
 
 /**
  * The API key's id (`id` from `POST /api/auth/api-keys` or `GET /api/auth/api-keys`).
+ *
+ * @format uuid
  */
 export type ApiKeyIdPath = string;
 
 /**
  * Only spaces whose name contains this text, case-insensitively (a substring match, not full-text search). An empty value is the same as leaving it out.
+ *
+ * @maxLength 100
  */
 export type SpaceSearchQuery = string;
 
 /**
  * Only spaces whose category equals this value exactly (case-sensitive).
+ *
+ * @minLength 1
+ * @maxLength 50
  */
 export type SpaceCategoryQuery = string;
 
 /**
  * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
+ *
+ * @minimum 1
+ * @maximum 1000000
+ * @default 1
  */
 export type SpacePageQuery = number;
 
 /**
  * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ *
+ * @minimum 1
+ * @maximum 50
+ * @default 20
  */
 export type SpaceLimitQuery = number;
 
 /**
  * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+ *
+ * @format uuid
  */
 export type SpaceIdPath = string;
 
 /**
  * The session's id. It must belong to the space in the path; a session of another space is a 404.
+ *
+ * @format uuid
  */
 export type SessionIdPath = string;
 
 /**
  * Only communities of this type. Without it, every type is listed (lounges included; their voice
  * settings are read with `GET /api/lounge/{id}`).
- *
  */
 export type CommunityTypeQuery = 'official' | 'club' | 'lounge';
 
 /**
  * Only communities whose `category` equals this value (case-insensitive exact match).
+ *
+ * @minLength 1
+ * @maxLength 50
  */
 export type CommunityCategoryQuery = string;
 
@@ -3798,6 +4750,7 @@ export type CommunityCategoryQuery = string;
  * Case-insensitive substring match on the community name. Up to 100 characters; an empty value means no
  * filter.
  *
+ * @maxLength 100
  */
 export type CommunitySearchQuery = string;
 
@@ -3806,26 +4759,39 @@ export type CommunitySearchQuery = string;
  * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
  * `totalPages`), not an error.
  *
+ * @minimum 1
+ * @maximum 1000000
+ * @default 1
  */
 export type CommunityPageQuery = number;
 
 /**
  * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+ *
+ * @minimum 1
+ * @maximum 50
+ * @default 20
  */
 export type CommunityLimitQuery = number;
 
 /**
  * The community's id.
+ *
+ * @format uuid
  */
 export type CommunityIdPath = string;
 
 /**
  * The member's user id (`userId` of a community member, not the membership's `id`).
+ *
+ * @format uuid
  */
 export type CommunityMemberUserIdPath = string;
 
 /**
  * The agent listing's id (`listingId` of a community agent, not the community-agent row's `id`).
+ *
+ * @format uuid
  */
 export type ListingIdPath = string;
 
@@ -3836,16 +4802,23 @@ export type ListingIdPath = string;
  * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
  * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
  *
+ * @format date-time
  */
 export type CommunityMessageBeforeQuery = string;
 
 /**
  * Messages per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+ *
+ * @minimum 1
+ * @maximum 100
+ * @default 50
  */
 export type CommunityMessageLimitQuery = number;
 
 /**
  * The conversation to ask about.
+ *
+ * @format uuid
  */
 export type ConversationIdQuery = string;
 
@@ -3856,6 +4829,10 @@ export type CommunityCsQueueStatusQuery = ConversationStatus;
 
 /**
  * Queue entries per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+ *
+ * @minimum 1
+ * @maximum 100
+ * @default 50
  */
 export type CommunityCsQueueLimitQuery = number;
 
@@ -3863,11 +4840,16 @@ export type CommunityCsQueueLimitQuery = number;
  * Where the next page starts: the `nextCursor` of the previous page, passed unchanged with the same
  * `status`. Opaque. Without it, the first page (the head of the queue) is returned.
  *
+ * @minLength 1
+ * @maxLength 200
+ * @pattern ^[A-Za-z0-9_-]+$
  */
 export type CommunityCsQueueCursorQuery = string;
 
 /**
  * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+ *
+ * @format uuid
  */
 export type LoungeIdPath = string;
 
@@ -3878,31 +4860,51 @@ export type VerificationRequestStatusQuery = 'pending' | 'approved' | 'rejected'
 
 /**
  * The page to return, from 1. A page past the last one returns an empty `requests` array (with the real `total`). At most 1,000,000.
+ *
+ * @minimum 1
+ * @maximum 1000000
+ * @default 1
  */
 export type VerificationRequestPageQuery = number;
 
 /**
  * Requests per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ *
+ * @minimum 1
+ * @maximum 50
+ * @default 20
  */
 export type VerificationRequestLimitQuery = number;
 
 /**
  * The verification request's id.
+ *
+ * @format uuid
  */
 export type VerificationRequestIdPath = string;
 
 /**
  * The page to return, from 1. A page past the last one returns an empty `entries` array (with the real `total`). At most 1,000,000.
+ *
+ * @minimum 1
+ * @maximum 1000000
+ * @default 1
  */
 export type LedgerPageQuery = number;
 
 /**
  * Entries per page, 1 to 100. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+ *
+ * @minimum 1
+ * @maximum 100
+ * @default 20
  */
 export type LedgerLimitQuery = number;
 
 /**
  * The id of the user whose wallet is credited.
+ *
+ * @format uuid
  */
 export type WalletUserIdPath = string;
 
@@ -3910,6 +4912,7 @@ export type WalletUserIdPath = string;
  * `true`: only the caller's own listings, public and private. `false` (default): public listings plus the
  * caller's own private ones.
  *
+ * @default false
  */
 export type AgentListingMineQuery = boolean;
 
@@ -3917,26 +4920,39 @@ export type AgentListingMineQuery = boolean;
  * Only listings whose `name` contains this text, case-insensitively (`assist` matches `Assistant`).
  * Surrounding whitespace is ignored; an empty value applies no filter.
  *
+ * @maxLength 100
  */
 export type AgentListingSearchQuery = string;
 
 /**
  * The page to return, from 1. A page past the last one returns an empty `listings` array. At most 1,000,000.
+ *
+ * @minimum 1
+ * @maximum 1000000
+ * @default 1
  */
 export type AgentListingPageQuery = number;
 
 /**
  * Listings per page, 1-50 (default 20). A value above 50 is rejected with 400, not clamped.
+ *
+ * @minimum 1
+ * @maximum 50
+ * @default 20
  */
 export type AgentListingLimitQuery = number;
 
 /**
  * The agent listing's id.
+ *
+ * @format uuid
  */
 export type AgentListingIdPath = string;
 
 /**
  * The conversation's id (as returned by `startOfficialChat` or the lounge's start-chat).
+ *
+ * @format uuid
  */
 export type ConversationIdPath = string;
 
@@ -3947,38 +4963,54 @@ export type ConversationIdPath = string;
  * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
  * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
  *
+ * @format date-time
  */
 export type ConversationMessageBeforeQuery = string;
 
 /**
  * Messages per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+ *
+ * @minimum 1
+ * @maximum 100
+ * @default 50
  */
 export type ConversationMessageLimitQuery = number;
 
 /**
  * Only rooms in this state. When given it overrides `include_archived` (`state=archived` lists archived
  * rooms only); omitted or empty means no state filter.
- *
  */
 export type RoomStateQuery = 'active' | 'archived' | null;
 
 /**
  * Whether archived rooms are listed too when `state` is not given. By default only active rooms are listed.
+ *
+ * @default false
  */
 export type RoomIncludeArchivedQuery = boolean;
 
 /**
  * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+ *
+ * @minimum 1
+ * @maximum 100
+ * @default 50
  */
 export type RoomListLimitQuery = number;
 
 /**
  * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+ *
+ * @minimum 0
+ * @maximum 100000000
+ * @default 0
  */
 export type RoomListOffsetQuery = number;
 
 /**
  * The rules or agent-role document's id.
+ *
+ * @format uuid
  */
 export type DocumentIdPath = string;
 
@@ -3986,16 +5018,24 @@ export type DocumentIdPath = string;
  * Exclusive upper bound: return the `limit` newest versions with `version` **less than** this value. Pass
  * the last (smallest) `version` of the page you have to read further back; leave it out for the newest.
  *
+ * @minimum 1
+ * @maximum 9007199254740991
  */
 export type RoomDocumentBeforeVersionQuery = number | null;
 
 /**
  * Versions per page, 1 to 20 (each holds up to 50,000 characters). A value outside that range is a 422; it is not clamped.
+ *
+ * @minimum 1
+ * @maximum 20
+ * @default 10
  */
 export type RoomDocumentVersionsLimitQuery = number;
 
 /**
  * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+ *
+ * @format uuid
  */
 export type RoomIdPath = string;
 
@@ -4004,6 +5044,8 @@ export type RoomIdPath = string;
  * ascending order). Use the first `seq` of the current page to page backwards. Cannot be combined with
  * `afterSeq` (422).
  *
+ * @minimum 0
+ * @maximum 9007199254740991
  */
 export type RoomBeforeSeqQuery = number | null;
 
@@ -4011,11 +5053,17 @@ export type RoomBeforeSeqQuery = number | null;
  * Exclusive lower bound on `seq`: only items with `seq` **greater than** this value, oldest first. Pass
  * the last `seq` you have received to read on from there; `0` starts from the beginning.
  *
+ * @minimum 0
+ * @maximum 9007199254740991
  */
 export type RoomAfterSeqQuery = number | null;
 
 /**
  * Events per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+ *
+ * @minimum 1
+ * @maximum 100
+ * @default 50
  */
 export type RoomEventsLimitQuery = number;
 
@@ -4024,43 +5072,59 @@ export type RoomEventsLimitQuery = number;
  * reconnects. The stream resumes with the events after it. Takes precedence over `afterSeq`. Must be an
  * integer of 0 or more (422 otherwise).
  *
+ * @minimum 0
+ * @maximum 9007199254740991
  */
 export type RoomLastEventIdHeader = number;
 
 /**
  * The invitation's id. An invitation of another room answers 404.
+ *
+ * @format uuid
  */
 export type RoomInvitationIdPath = string;
 
 /**
  * The message's id. A message of another room answers 404.
+ *
+ * @format uuid
  */
 export type RoomMessageIdPath = string;
 
 /**
  * The participant's id in the room (`RoomParticipant.id`, not the user or listing id). A participant of another room answers 404.
+ *
+ * @format uuid
  */
 export type RoomParticipantIdPath = string;
 
 /**
  * The agent run's id. A run of another room answers 404.
+ *
+ * @format uuid
  */
 export type RoomRunIdPath = string;
 
 /**
  * Tool events per page, 1 to 200. A value outside that range is a 422; it is not clamped.
+ *
+ * @minimum 1
+ * @maximum 200
+ * @default 100
  */
 export type RoomToolEventsLimitQuery = number;
 
 /**
  * The audio's id, from an `audioUrl` or `ttsAudioUrl` (`/api/audio/{id}`).
+ *
+ * @format uuid
  */
 export type AudioIdPath = string;
 
 export type SignUpData = {
     body: SignUpRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/auth/sign-up';
 };
 
@@ -4122,8 +5186,8 @@ export type SignUpResponse = SignUpResponses[keyof SignUpResponses];
 
 export type SignInData = {
     body: SignInRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/auth/sign-in';
 };
 
@@ -4186,9 +5250,9 @@ export type SignInResponses = {
 export type SignInResponse = SignInResponses[keyof SignInResponses];
 
 export type SignOutData = {
-    body?: never;
-    path?: never;
-    query?: never;
+    body?: never | undefined;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/auth/sign-out';
 };
 
@@ -4231,9 +5295,9 @@ export type SignOutResponses = {
 export type SignOutResponse = SignOutResponses[keyof SignOutResponses];
 
 export type GetSessionData = {
-    body?: never;
-    path?: never;
-    query?: never;
+    body?: never | undefined;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/auth/session';
 };
 
@@ -4276,9 +5340,9 @@ export type GetSessionResponses = {
 export type GetSessionResponse = GetSessionResponses[keyof GetSessionResponses];
 
 export type ListApiKeysData = {
-    body?: never;
-    path?: never;
-    query?: never;
+    body?: never | undefined;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/auth/api-keys';
 };
 
@@ -4322,8 +5386,8 @@ export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponse
 
 export type CreateApiKeyData = {
     body: ApiKeyCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/auth/api-keys';
 };
 
@@ -4384,14 +5448,16 @@ export type CreateApiKeyResponses = {
 export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
 
 export type DeleteApiKeyData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The API key's id (`id` from `POST /api/auth/api-keys` or `GET /api/auth/api-keys`).
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/auth/api-keys/{id}';
 };
 
@@ -4446,26 +5512,39 @@ export type DeleteApiKeyResponses = {
 export type DeleteApiKeyResponse = DeleteApiKeyResponses[keyof DeleteApiKeyResponses];
 
 export type ListSpacesData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * Only spaces whose name contains this text, case-insensitively (a substring match, not full-text search). An empty value is the same as leaving it out.
+         *
+         * @maxLength 100
          */
-        search?: string;
+        search?: string | undefined;
         /**
          * Only spaces whose category equals this value exactly (case-sensitive).
+         *
+         * @minLength 1
+         * @maxLength 50
          */
-        category?: string;
+        category?: string | undefined;
         /**
          * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
+         *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/spaces';
 };
 
@@ -4503,8 +5582,8 @@ export type ListSpacesResponse = ListSpacesResponses[keyof ListSpacesResponses];
 
 export type CreateSpaceData = {
     body: SpaceCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/spaces';
 };
 
@@ -4559,14 +5638,16 @@ export type CreateSpaceResponses = {
 export type CreateSpaceResponse = CreateSpaceResponses[keyof CreateSpaceResponses];
 
 export type DeleteSpaceData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/spaces/{id}';
 };
 
@@ -4621,14 +5702,16 @@ export type DeleteSpaceResponses = {
 export type DeleteSpaceResponse = DeleteSpaceResponses[keyof DeleteSpaceResponses];
 
 export type GetSpaceData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/spaces/{id}';
 };
 
@@ -4677,23 +5760,33 @@ export type GetSpaceResponses = {
 export type GetSpaceResponse = GetSpaceResponses[keyof GetSpaceResponses];
 
 export type ListSpaceSessionsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+         *
+         * @format uuid
          */
         id: string;
     };
     query?: {
         /**
          * The page to return, from 1. A page past the last one returns an empty list (with the real `total`). At most 1,000,000.
+         *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/spaces/{id}/sessions';
 };
 
@@ -4742,14 +5835,16 @@ export type ListSpaceSessionsResponses = {
 export type ListSpaceSessionsResponse = ListSpaceSessionsResponses[keyof ListSpaceSessionsResponses];
 
 export type CreateSpaceSessionData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/spaces/{id}/sessions';
 };
 
@@ -4804,18 +5899,22 @@ export type CreateSpaceSessionResponses = {
 export type CreateSpaceSessionResponse = CreateSpaceSessionResponses[keyof CreateSpaceSessionResponses];
 
 export type JoinSpaceSessionData = {
-    body?: SpaceSessionJoinRequest;
+    body?: SpaceSessionJoinRequest | undefined;
     path: {
         /**
          * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+         *
+         * @format uuid
          */
         id: string;
         /**
          * The session's id. It must belong to the space in the path; a session of another space is a 404.
+         *
+         * @format uuid
          */
         session_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/spaces/{id}/sessions/{session_id}/join';
 };
 
@@ -4886,18 +5985,22 @@ export type JoinSpaceSessionResponses = {
 export type JoinSpaceSessionResponse = JoinSpaceSessionResponses[keyof JoinSpaceSessionResponses];
 
 export type LeaveSpaceSessionData = {
-    body?: SpaceSessionLeaveRequest;
+    body?: SpaceSessionLeaveRequest | undefined;
     path: {
         /**
          * The space's id. A private space is visible to its owner only; to anyone else it does not exist (404).
+         *
+         * @format uuid
          */
         id: string;
         /**
          * The session's id. It must belong to the space in the path; a session of another space is a 404.
+         *
+         * @format uuid
          */
         session_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/spaces/{id}/sessions/{session_id}/leave';
 };
 
@@ -4958,37 +6061,47 @@ export type LeaveSpaceSessionResponses = {
 export type LeaveSpaceSessionResponse = LeaveSpaceSessionResponses[keyof LeaveSpaceSessionResponses];
 
 export type ListCommunitiesData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * Only communities of this type. Without it, every type is listed (lounges included; their voice
          * settings are read with `GET /api/lounge/{id}`).
-         *
          */
-        type?: 'official' | 'club' | 'lounge';
+        type?: 'official' | 'club' | 'lounge' | undefined;
         /**
          * Only communities whose `category` equals this value (case-insensitive exact match).
+         *
+         * @minLength 1
+         * @maxLength 50
          */
-        category?: string;
+        category?: string | undefined;
         /**
          * Case-insensitive substring match on the community name. Up to 100 characters; an empty value means no
          * filter.
          *
+         * @maxLength 100
          */
-        search?: string;
+        search?: string | undefined;
         /**
          * At most 1,000,000.
          * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
          * `totalPages`), not an error.
          *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/communities';
 };
 
@@ -5026,8 +6139,8 @@ export type ListCommunitiesResponse = ListCommunitiesResponses[keyof ListCommuni
 
 export type CreateCommunityData = {
     body: CommunityCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/communities';
 };
 
@@ -5088,21 +6201,28 @@ export type CreateCommunityResponses = {
 export type CreateCommunityResponse = CreateCommunityResponses[keyof CreateCommunityResponses];
 
 export type ListMyCommunitiesData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * At most 1,000,000.
          * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
          * `totalPages`), not an error.
          *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/communities/my';
 };
 
@@ -5145,21 +6265,28 @@ export type ListMyCommunitiesResponses = {
 export type ListMyCommunitiesResponse = ListMyCommunitiesResponses[keyof ListMyCommunitiesResponses];
 
 export type ListJoinedCommunitiesData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * At most 1,000,000.
          * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
          * `totalPages`), not an error.
          *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/communities/joined';
 };
 
@@ -5202,14 +6329,16 @@ export type ListJoinedCommunitiesResponses = {
 export type ListJoinedCommunitiesResponse = ListJoinedCommunitiesResponses[keyof ListJoinedCommunitiesResponses];
 
 export type DeleteCommunityData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}';
 };
 
@@ -5266,14 +6395,16 @@ export type DeleteCommunityResponses = {
 export type DeleteCommunityResponse = DeleteCommunityResponses[keyof DeleteCommunityResponses];
 
 export type GetCommunityData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}';
 };
 
@@ -5320,10 +6451,12 @@ export type UpdateCommunityData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}';
 };
 
@@ -5398,14 +6531,16 @@ export type UpdateCommunityResponses = {
 export type UpdateCommunityResponse = UpdateCommunityResponses[keyof UpdateCommunityResponses];
 
 export type JoinCommunityData = {
-    body?: JoinCommunityRequest;
+    body?: JoinCommunityRequest | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/join';
 };
 
@@ -5488,14 +6623,16 @@ export type JoinCommunityResponses = {
 export type JoinCommunityResponse = JoinCommunityResponses[keyof JoinCommunityResponses];
 
 export type LeaveCommunityData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/leave';
 };
 
@@ -5558,10 +6695,12 @@ export type LeaveCommunityResponses = {
 export type LeaveCommunityResponse = LeaveCommunityResponses[keyof LeaveCommunityResponses];
 
 export type ListCommunityMembersData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
@@ -5571,13 +6710,20 @@ export type ListCommunityMembersData = {
          * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
          * `totalPages`), not an error.
          *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/communities/{id}/members';
 };
 
@@ -5624,14 +6770,18 @@ export type UpdateCommunityMemberRoleData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
         /**
          * The member's user id (`userId` of a community member, not the membership's `id`).
+         *
+         * @format uuid
          */
         user_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/members/{user_id}';
 };
 
@@ -5704,10 +6854,12 @@ export type UpdateCommunityMemberRoleResponses = {
 export type UpdateCommunityMemberRoleResponse = UpdateCommunityMemberRoleResponses[keyof UpdateCommunityMemberRoleResponses];
 
 export type ListCommunityAgentsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
@@ -5717,13 +6869,20 @@ export type ListCommunityAgentsData = {
          * Page number, from 1. A page past the last one answers an empty list (with the real `total` and
          * `totalPages`), not an error.
          *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Results per page, 1 to 50. A value above 50 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/communities/{id}/agents';
 };
 
@@ -5770,10 +6929,12 @@ export type AddCommunityAgentData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/agents';
 };
 
@@ -5846,18 +7007,22 @@ export type AddCommunityAgentResponses = {
 export type AddCommunityAgentResponse = AddCommunityAgentResponses[keyof AddCommunityAgentResponses];
 
 export type RemoveCommunityAgentData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
         /**
          * The agent listing's id (`listingId` of a community agent, not the community-agent row's `id`).
+         *
+         * @format uuid
          */
         listing_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/agents/{listing_id}';
 };
 
@@ -5922,10 +7087,12 @@ export type RemoveCommunityAgentResponses = {
 export type RemoveCommunityAgentResponse = RemoveCommunityAgentResponses[keyof RemoveCommunityAgentResponses];
 
 export type ListCommunityMessagesData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
@@ -5937,13 +7104,18 @@ export type ListCommunityMessagesData = {
          * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
          * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
          *
+         * @format date-time
          */
-        before?: string;
+        before?: string | undefined;
         /**
          * Messages per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/communities/{id}/messages';
 };
 
@@ -6002,10 +7174,12 @@ export type SendCommunityMessageData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/messages';
 };
 
@@ -6079,10 +7253,12 @@ export type ChatWithCommunityAgentData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/agent-chat';
 };
 
@@ -6171,14 +7347,16 @@ export type ChatWithCommunityAgentResponses = {
 export type ChatWithCommunityAgentResponse = ChatWithCommunityAgentResponses[keyof ChatWithCommunityAgentResponses];
 
 export type StartOfficialChatData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/start-chat';
 };
 
@@ -6245,14 +7423,16 @@ export type StartOfficialChatResponses = {
 export type StartOfficialChatResponse = StartOfficialChatResponses[keyof StartOfficialChatResponses];
 
 export type RequestHumanTransferData = {
-    body?: TransferHumanRequest;
+    body?: TransferHumanRequest | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/transfer-human';
 };
 
@@ -6331,10 +7511,12 @@ export type AcceptTransferData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/accept-transfer';
 };
 
@@ -6413,10 +7595,12 @@ export type ResolveConversationData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/resolve';
 };
 
@@ -6487,16 +7671,20 @@ export type ResolveConversationResponses = {
 export type ResolveConversationResponse = ResolveConversationResponses[keyof ResolveConversationResponses];
 
 export type GetCsStatusData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
     query: {
         /**
          * The conversation to ask about.
+         *
+         * @format uuid
          */
         conversationId: string;
     };
@@ -6554,10 +7742,12 @@ export type GetCsStatusResponses = {
 export type GetCsStatusResponse = GetCsStatusResponses[keyof GetCsStatusResponses];
 
 export type GetCsQueueData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
@@ -6565,18 +7755,25 @@ export type GetCsQueueData = {
         /**
          * Only conversations in this status. Without it, every status is listed (resolved ones last).
          */
-        status?: ConversationStatus;
+        status?: ConversationStatus | undefined;
         /**
          * Queue entries per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
+        limit?: number | undefined;
         /**
          * Where the next page starts: the `nextCursor` of the previous page, passed unchanged with the same
          * `status`. Opaque. Without it, the first page (the head of the queue) is returned.
          *
+         * @minLength 1
+         * @maxLength 200
+         * @pattern ^[A-Za-z0-9_-]+$
          */
-        cursor?: string;
-    };
+        cursor?: string | undefined;
+    } | undefined;
     url: '/api/communities/{id}/cs-queue';
 };
 
@@ -6639,10 +7836,12 @@ export type InviteCsAgentData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/invite-cs';
 };
 
@@ -6718,10 +7917,12 @@ export type RequestVerificationData = {
     path: {
         /**
          * The community's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/communities/{id}/verify';
 };
 
@@ -6795,8 +7996,8 @@ export type RequestVerificationResponse = RequestVerificationResponses[keyof Req
 
 export type CreateLoungeData = {
     body: LoungeCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/lounge';
 };
 
@@ -6863,14 +8064,16 @@ export type CreateLoungeResponses = {
 export type CreateLoungeResponse = CreateLoungeResponses[keyof CreateLoungeResponses];
 
 export type GetLoungeData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/lounge/{id}';
 };
 
@@ -6913,14 +8116,16 @@ export type GetLoungeResponses = {
 export type GetLoungeResponse = GetLoungeResponses[keyof GetLoungeResponses];
 
 export type StartLoungeChatData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/lounge/{id}/start-chat';
 };
 
@@ -6979,14 +8184,16 @@ export type StartLoungeChatResponses = {
 export type StartLoungeChatResponse = StartLoungeChatResponses[keyof StartLoungeChatResponses];
 
 export type CancelLoungeSubscriptionData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/lounge/{id}/subscription';
 };
 
@@ -7048,14 +8255,16 @@ export type CancelLoungeSubscriptionResponses = {
 export type CancelLoungeSubscriptionResponse = CancelLoungeSubscriptionResponses[keyof CancelLoungeSubscriptionResponses];
 
 export type SubscribeToLoungeData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/lounge/{id}/subscription';
 };
 
@@ -7130,14 +8339,16 @@ export type SubscribeToLoungeResponses = {
 export type SubscribeToLoungeResponse = SubscribeToLoungeResponses[keyof SubscribeToLoungeResponses];
 
 export type GetLoungeDashboardData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The lounge's id (the id of a community of type `lounge`). Ids of other communities and of archived lounges are a 404.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/lounge/{id}/dashboard';
 };
 
@@ -7192,22 +8403,30 @@ export type GetLoungeDashboardResponses = {
 export type GetLoungeDashboardResponse = GetLoungeDashboardResponses[keyof GetLoungeDashboardResponses];
 
 export type ListVerificationRequestsData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * Only requests in this status. Leave it out to list requests in every status.
          */
-        status?: 'pending' | 'approved' | 'rejected';
+        status?: 'pending' | 'approved' | 'rejected' | undefined;
         /**
          * The page to return, from 1. A page past the last one returns an empty `requests` array (with the real `total`). At most 1,000,000.
+         *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Requests per page, 1 to 50. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/admin/verification-requests';
 };
 
@@ -7260,10 +8479,12 @@ export type ReviewVerificationRequestData = {
     path: {
         /**
          * The verification request's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/admin/verification-requests/{id}';
 };
 
@@ -7330,9 +8551,9 @@ export type ReviewVerificationRequestResponses = {
 export type ReviewVerificationRequestResponse = ReviewVerificationRequestResponses[keyof ReviewVerificationRequestResponses];
 
 export type GetWalletData = {
-    body?: never;
-    path?: never;
-    query?: never;
+    body?: never | undefined;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/wallet';
 };
 
@@ -7375,18 +8596,26 @@ export type GetWalletResponses = {
 export type GetWalletResponse = GetWalletResponses[keyof GetWalletResponses];
 
 export type ListLedgerEntriesData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * The page to return, from 1. A page past the last one returns an empty `entries` array (with the real `total`). At most 1,000,000.
+         *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Entries per page, 1 to 100. A larger value is a 400 `VALIDATION_FAILED`; it is not silently clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/wallet/ledger';
 };
 
@@ -7433,10 +8662,12 @@ export type CreditWalletData = {
     path: {
         /**
          * The id of the user whose wallet is credited.
+         *
+         * @format uuid
          */
         user_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/admin/wallets/{user_id}/credits';
 };
 
@@ -7503,30 +8734,40 @@ export type CreditWalletResponses = {
 export type CreditWalletResponse = CreditWalletResponses[keyof CreditWalletResponses];
 
 export type ListAgentListingsData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * `true`: only the caller's own listings, public and private. `false` (default): public listings plus the
          * caller's own private ones.
          *
+         * @default false
          */
-        mine?: boolean;
+        mine?: boolean | undefined;
         /**
          * Only listings whose `name` contains this text, case-insensitively (`assist` matches `Assistant`).
          * Surrounding whitespace is ignored; an empty value applies no filter.
          *
+         * @maxLength 100
          */
-        search?: string;
+        search?: string | undefined;
         /**
          * The page to return, from 1. A page past the last one returns an empty `listings` array. At most 1,000,000.
+         *
+         * @minimum 1
+         * @maximum 1000000
+         * @default 1
          */
-        page?: number;
+        page?: number | undefined;
         /**
          * Listings per page, 1-50 (default 20). A value above 50 is rejected with 400, not clamped.
+         *
+         * @minimum 1
+         * @maximum 50
+         * @default 20
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/agent-listings';
 };
 
@@ -7570,8 +8811,8 @@ export type ListAgentListingsResponse = ListAgentListingsResponses[keyof ListAge
 
 export type CreateAgentListingData = {
     body: AgentListingCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/agent-listings';
 };
 
@@ -7626,14 +8867,16 @@ export type CreateAgentListingResponses = {
 export type CreateAgentListingResponse = CreateAgentListingResponses[keyof CreateAgentListingResponses];
 
 export type DeleteAgentListingData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The agent listing's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/agent-listings/{id}';
 };
 
@@ -7688,14 +8931,16 @@ export type DeleteAgentListingResponses = {
 export type DeleteAgentListingResponse = DeleteAgentListingResponses[keyof DeleteAgentListingResponses];
 
 export type GetAgentListingData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The agent listing's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/agent-listings/{id}';
 };
 
@@ -7748,10 +8993,12 @@ export type UpdateAgentListingData = {
     path: {
         /**
          * The agent listing's id.
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/agent-listings/{id}';
 };
 
@@ -7812,10 +9059,12 @@ export type UpdateAgentListingResponses = {
 export type UpdateAgentListingResponse = UpdateAgentListingResponses[keyof UpdateAgentListingResponses];
 
 export type ListConversationMessagesData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The conversation's id (as returned by `startOfficialChat` or the lounge's start-chat).
+         *
+         * @format uuid
          */
         conversation_id: string;
     };
@@ -7827,13 +9076,18 @@ export type ListConversationMessagesData = {
          * (`2026-12-31T23:59:60Z`) keeps everything up to 23:59:59.999999 (Errors, "Inputs are taken exactly as
          * sent"). Write an offset's `+` as `%2B`: in a query string `+` is a space.
          *
+         * @format date-time
          */
-        before?: string;
+        before?: string | undefined;
         /**
          * Messages per page, 1 to 100. A value above 100 is rejected with 400 `VALIDATION_FAILED`, not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/conversations/{conversation_id}/messages';
 };
 
@@ -7886,10 +9140,12 @@ export type SendConversationMessageData = {
     path: {
         /**
          * The conversation's id (as returned by `startOfficialChat` or the lounge's start-chat).
+         *
+         * @format uuid
          */
         conversation_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/conversations/{conversation_id}/messages';
 };
 
@@ -7963,10 +9219,12 @@ export type ChatInConversationData = {
     path: {
         /**
          * The conversation's id (as returned by `startOfficialChat` or the lounge's start-chat).
+         *
+         * @format uuid
          */
         conversation_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/conversations/{conversation_id}/agent-chat';
 };
 
@@ -8046,28 +9304,37 @@ export type ChatInConversationResponses = {
 export type ChatInConversationResponse = ChatInConversationResponses[keyof ChatInConversationResponses];
 
 export type ListRoomsData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * Only rooms in this state. When given it overrides `include_archived` (`state=archived` lists archived
          * rooms only); omitted or empty means no state filter.
-         *
          */
-        state?: 'active' | 'archived' | null;
+        state?: 'active' | 'archived' | null | undefined;
         /**
          * Whether archived rooms are listed too when `state` is not given. By default only active rooms are listed.
+         *
+         * @default false
          */
-        include_archived?: boolean;
+        include_archived?: boolean | undefined;
         /**
          * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
+        limit?: number | undefined;
         /**
          * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         *
+         * @minimum 0
+         * @maximum 100000000
+         * @default 0
          */
-        offset?: number;
-    };
+        offset?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms';
 };
 
@@ -8109,8 +9376,8 @@ export type ListRoomsResponse = ListRoomsResponses[keyof ListRoomsResponses];
 
 export type CreateRoomData = {
     body: RoomCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/v1/rooms';
 };
 
@@ -8163,18 +9430,26 @@ export type CreateRoomResponses = {
 export type CreateRoomResponse = CreateRoomResponses[keyof CreateRoomResponses];
 
 export type ListAgentRolesData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
+        limit?: number | undefined;
         /**
          * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         *
+         * @minimum 0
+         * @maximum 100000000
+         * @default 0
          */
-        offset?: number;
-    };
+        offset?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/agent-roles';
 };
 
@@ -8216,8 +9491,8 @@ export type ListAgentRolesResponse = ListAgentRolesResponses[keyof ListAgentRole
 
 export type CreateAgentRoleDocumentData = {
     body: RoomDocumentCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/v1/rooms/agent-roles';
 };
 
@@ -8270,18 +9545,26 @@ export type CreateAgentRoleDocumentResponses = {
 export type CreateAgentRoleDocumentResponse = CreateAgentRoleDocumentResponses[keyof CreateAgentRoleDocumentResponses];
 
 export type ListRulesDocumentsData = {
-    body?: never;
-    path?: never;
+    body?: never | undefined;
+    path?: never | undefined;
     query?: {
         /**
          * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
+        limit?: number | undefined;
         /**
          * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         *
+         * @minimum 0
+         * @maximum 100000000
+         * @default 0
          */
-        offset?: number;
-    };
+        offset?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/rules';
 };
 
@@ -8323,8 +9606,8 @@ export type ListRulesDocumentsResponse = ListRulesDocumentsResponses[keyof ListR
 
 export type CreateRulesDocumentData = {
     body: RoomDocumentCreateRequest;
-    path?: never;
-    query?: never;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/api/v1/rooms/rules';
 };
 
@@ -8377,14 +9660,16 @@ export type CreateRulesDocumentResponses = {
 export type CreateRulesDocumentResponse = CreateRulesDocumentResponses[keyof CreateRulesDocumentResponses];
 
 export type GetDocumentData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The rules or agent-role document's id.
+         *
+         * @format uuid
          */
         document_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/documents/{document_id}';
 };
 
@@ -8432,10 +9717,12 @@ export type GetDocumentResponses = {
 export type GetDocumentResponse = GetDocumentResponses[keyof GetDocumentResponses];
 
 export type ListDocumentVersionsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The rules or agent-role document's id.
+         *
+         * @format uuid
          */
         document_id: string;
     };
@@ -8444,13 +9731,19 @@ export type ListDocumentVersionsData = {
          * Exclusive upper bound: return the `limit` newest versions with `version` **less than** this value. Pass
          * the last (smallest) `version` of the page you have to read further back; leave it out for the newest.
          *
+         * @minimum 1
+         * @maximum 9007199254740991
          */
-        beforeVersion?: number | null;
+        beforeVersion?: number | null | undefined;
         /**
          * Versions per page, 1 to 20 (each holds up to 50,000 characters). A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 20
+         * @default 10
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/v1/documents/{document_id}/versions';
 };
 
@@ -8502,10 +9795,12 @@ export type CreateDocumentVersionData = {
     path: {
         /**
          * The rules or agent-role document's id.
+         *
+         * @format uuid
          */
         document_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/documents/{document_id}/versions';
 };
 
@@ -8567,14 +9862,16 @@ export type CreateDocumentVersionResponses = {
 export type CreateDocumentVersionResponse = CreateDocumentVersionResponses[keyof CreateDocumentVersionResponses];
 
 export type GetRoomData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}';
 };
 
@@ -8622,14 +9919,16 @@ export type GetRoomResponses = {
 export type GetRoomResponse = GetRoomResponses[keyof GetRoomResponses];
 
 export type ArchiveRoomData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/archive';
 };
 
@@ -8685,10 +9984,12 @@ export type ArchiveRoomResponses = {
 export type ArchiveRoomResponse = ArchiveRoomResponses[keyof ArchiveRoomResponses];
 
 export type ListRoomEventsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
@@ -8698,19 +9999,27 @@ export type ListRoomEventsData = {
          * ascending order). Use the first `seq` of the current page to page backwards. Cannot be combined with
          * `afterSeq` (422).
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        beforeSeq?: number | null;
+        beforeSeq?: number | null | undefined;
         /**
          * Exclusive lower bound on `seq`: only items with `seq` **greater than** this value, oldest first. Pass
          * the last `seq` you have received to read on from there; `0` starts from the beginning.
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        afterSeq?: number | null;
+        afterSeq?: number | null | undefined;
         /**
          * Events per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/{room_id}/events';
 };
 
@@ -8766,19 +10075,23 @@ export type ListRoomEventsResponses = {
 export type ListRoomEventsResponse = ListRoomEventsResponses[keyof ListRoomEventsResponses];
 
 export type StreamRoomEventsData = {
-    body?: never;
+    body?: never | undefined;
     headers?: {
         /**
          * The `seq` of the last event the client received, sent automatically by a browser `EventSource` when it
          * reconnects. The stream resumes with the events after it. Takes precedence over `afterSeq`. Must be an
          * integer of 0 or more (422 otherwise).
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        'Last-Event-ID'?: number;
-    };
+        'Last-Event-ID'?: number | undefined;
+    } | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
@@ -8787,9 +10100,11 @@ export type StreamRoomEventsData = {
          * Exclusive lower bound on `seq`: only items with `seq` **greater than** this value, oldest first. Pass
          * the last `seq` you have received to read on from there; `0` starts from the beginning.
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        afterSeq?: number | null;
-    };
+        afterSeq?: number | null | undefined;
+    } | undefined;
     url: '/api/v1/rooms/{room_id}/stream';
 };
 
@@ -8855,10 +10170,12 @@ export type StreamRoomEventsResponses = {
 export type StreamRoomEventsResponse = StreamRoomEventsResponses[keyof StreamRoomEventsResponses];
 
 export type ListRoomTimelineData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
@@ -8868,19 +10185,27 @@ export type ListRoomTimelineData = {
          * ascending order). Use the first `seq` of the current page to page backwards. Cannot be combined with
          * `afterSeq` (422).
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        beforeSeq?: number | null;
+        beforeSeq?: number | null | undefined;
         /**
          * Exclusive lower bound on `seq`: only items with `seq` **greater than** this value, oldest first. Pass
          * the last `seq` you have received to read on from there; `0` starts from the beginning.
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        afterSeq?: number | null;
+        afterSeq?: number | null | undefined;
         /**
          * Events per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/{room_id}/timeline';
 };
 
@@ -8936,23 +10261,33 @@ export type ListRoomTimelineResponses = {
 export type ListRoomTimelineResponse = ListRoomTimelineResponses[keyof ListRoomTimelineResponses];
 
 export type ListRoomInvitationsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
     query?: {
         /**
          * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
+        limit?: number | undefined;
         /**
          * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         *
+         * @minimum 0
+         * @maximum 100000000
+         * @default 0
          */
-        offset?: number;
-    };
+        offset?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/{room_id}/invitations';
 };
 
@@ -9012,10 +10347,12 @@ export type CreateRoomInvitationData = {
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/invitations';
 };
 
@@ -9091,18 +10428,22 @@ export type CreateRoomInvitationResponses = {
 export type CreateRoomInvitationResponse = CreateRoomInvitationResponses[keyof CreateRoomInvitationResponses];
 
 export type AcceptRoomInvitationData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The invitation's id. An invitation of another room answers 404.
+         *
+         * @format uuid
          */
         invitation_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/invitations/{invitation_id}/accept';
 };
 
@@ -9174,18 +10515,22 @@ export type AcceptRoomInvitationResponses = {
 export type AcceptRoomInvitationResponse = AcceptRoomInvitationResponses[keyof AcceptRoomInvitationResponses];
 
 export type RevokeRoomInvitationData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The invitation's id. An invitation of another room answers 404.
+         *
+         * @format uuid
          */
         invitation_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/invitations/{invitation_id}/revoke';
 };
 
@@ -9252,14 +10597,16 @@ export type RevokeRoomInvitationResponses = {
 export type RevokeRoomInvitationResponse = RevokeRoomInvitationResponses[keyof RevokeRoomInvitationResponses];
 
 export type ListRoomInviteCandidatesData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/invite-candidates';
 };
 
@@ -9319,10 +10666,12 @@ export type LookupRoomInviteeData = {
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/invite-candidates/lookup';
 };
 
@@ -9400,14 +10749,16 @@ export type LookupRoomInviteeResponses = {
 export type LookupRoomInviteeResponse = LookupRoomInviteeResponses[keyof LookupRoomInviteeResponses];
 
 export type LeaveRoomData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/leave';
 };
 
@@ -9474,10 +10825,12 @@ export type PostRoomMessageData = {
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/messages';
 };
 
@@ -9557,18 +10910,22 @@ export type PostRoomMessageResponses = {
 export type PostRoomMessageResponse = PostRoomMessageResponses[keyof PostRoomMessageResponses];
 
 export type DeleteRoomMessageData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The message's id. A message of another room answers 404.
+         *
+         * @format uuid
          */
         message_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/messages/{message_id}';
 };
 
@@ -9638,14 +10995,18 @@ export type EditRoomMessageData = {
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The message's id. A message of another room answers 404.
+         *
+         * @format uuid
          */
         message_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/messages/{message_id}';
 };
 
@@ -9723,23 +11084,33 @@ export type EditRoomMessageResponses = {
 export type EditRoomMessageResponse = EditRoomMessageResponses[keyof EditRoomMessageResponses];
 
 export type ListRoomParticipantsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
     query?: {
         /**
          * Items per page, 1 to 100. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 100
+         * @default 50
          */
-        limit?: number;
+        limit?: number | undefined;
         /**
          * How many items to skip (0 to 100,000,000); for the next page pass `offset + limit`.
+         *
+         * @minimum 0
+         * @maximum 100000000
+         * @default 0
          */
-        offset?: number;
-    };
+        offset?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/{room_id}/participants';
 };
 
@@ -9795,18 +11166,22 @@ export type ListRoomParticipantsResponses = {
 export type ListRoomParticipantsResponse = ListRoomParticipantsResponses[keyof ListRoomParticipantsResponses];
 
 export type RemoveRoomParticipantData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The participant's id in the room (`RoomParticipant.id`, not the user or listing id). A participant of another room answers 404.
+         *
+         * @format uuid
          */
         participant_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/participants/{participant_id}';
 };
 
@@ -9875,14 +11250,18 @@ export type UpdateRoomAgentRoleData = {
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The participant's id in the room (`RoomParticipant.id`, not the user or listing id). A participant of another room answers 404.
+         *
+         * @format uuid
          */
         participant_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/participants/{participant_id}/agent-role';
 };
 
@@ -9959,10 +11338,12 @@ export type UpdateRoomRulesData = {
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/rules';
 };
 
@@ -10031,18 +11412,22 @@ export type UpdateRoomRulesResponses = {
 export type UpdateRoomRulesResponse = UpdateRoomRulesResponses[keyof UpdateRoomRulesResponses];
 
 export type GetRoomRunData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The agent run's id. A run of another room answers 404.
+         *
+         * @format uuid
          */
         run_id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/v1/rooms/{room_id}/runs/{run_id}';
 };
 
@@ -10098,14 +11483,18 @@ export type GetRoomRunResponses = {
 export type GetRoomRunResponse = GetRoomRunResponses[keyof GetRoomRunResponses];
 
 export type ListRoomRunToolEventsData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
          */
         room_id: string;
         /**
          * The agent run's id. A run of another room answers 404.
+         *
+         * @format uuid
          */
         run_id: string;
     };
@@ -10114,13 +11503,19 @@ export type ListRoomRunToolEventsData = {
          * Exclusive lower bound on `seq`: only items with `seq` **greater than** this value, oldest first. Pass
          * the last `seq` you have received to read on from there; `0` starts from the beginning.
          *
+         * @minimum 0
+         * @maximum 9007199254740991
          */
-        afterSeq?: number | null;
+        afterSeq?: number | null | undefined;
         /**
          * Tool events per page, 1 to 200. A value outside that range is a 422; it is not clamped.
+         *
+         * @minimum 1
+         * @maximum 200
+         * @default 100
          */
-        limit?: number;
-    };
+        limit?: number | undefined;
+    } | undefined;
     url: '/api/v1/rooms/{room_id}/runs/{run_id}/tool-events';
 };
 
@@ -10176,14 +11571,16 @@ export type ListRoomRunToolEventsResponses = {
 export type ListRoomRunToolEventsResponse = ListRoomRunToolEventsResponses[keyof ListRoomRunToolEventsResponses];
 
 export type GetAudioData = {
-    body?: never;
+    body?: never | undefined;
     path: {
         /**
          * The audio's id, from an `audioUrl` or `ttsAudioUrl` (`/api/audio/{id}`).
+         *
+         * @format uuid
          */
         id: string;
     };
-    query?: never;
+    query?: never | undefined;
     url: '/api/audio/{id}';
 };
 
@@ -10226,9 +11623,9 @@ export type GetAudioResponses = {
 export type GetAudioResponse = GetAudioResponses[keyof GetAudioResponses];
 
 export type GetHealthData = {
-    body?: never;
-    path?: never;
-    query?: never;
+    body?: never | undefined;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/healthz';
 };
 
@@ -10265,9 +11662,9 @@ export type GetHealthResponses = {
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
 
 export type GetReadinessData = {
-    body?: never;
-    path?: never;
-    query?: never;
+    body?: never | undefined;
+    path?: never | undefined;
+    query?: never | undefined;
     url: '/readyz';
 };
 

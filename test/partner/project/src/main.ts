@@ -1,10 +1,12 @@
-// A partner's program, compiled with strict TypeScript against the packed @platform/client and run against a
-// live server (its URL is the first argument): sign up, create, list with paging, a typed 4xx, a refused
-// stream (the streaming guide's sample, copied here as room-stream.ts by the test). Exits 1 on any surprise.
+// A partner's program, compiled with strict TypeScript (exactOptionalPropertyTypes too) against the packed
+// @platform/client and run against a live server (its URL is the first argument): sign up, create, list with
+// paging and with paginate, a typed 4xx, a typed caught error, retries through a flaky proxy, a refused stream
+// (the streaming guide's sample, copied here as room-stream.ts by the test). Exits 1 on any surprise.
 import {
-  ApiError, bearerToken, client, createRoom, createSpace, getSpace, listSpaces, NetworkError, signUp, StreamError,
-  type CreateSpaceError, type SignUpError,
+  ApiError, bearerToken, client, createPlatformClient, createRoom, createSpace, getSpace, isApiError, listRooms, listSpaces, NetworkError,
+  paginate, postRoomMessage, signUp, StreamError, type CreateSpaceError, type SignUpError,
 } from '@platform/client';
+import { flakyProxy } from './flaky.js';
 import { followRoom } from './room-stream.js';
 
 const baseUrl = process.argv[2];
@@ -42,6 +44,12 @@ check(page1.data.total === 3 && page1.data.spaces.length === 2 && page2.data.spa
 const names = new Set([...page1.data.spaces, ...page2.data.spaces].map((space) => space.name));
 check(names.size === 3, 'the two pages do not overlap');
 
+// The same list with paginate: every item, pages fetched as the contract says; optional options may be undefined.
+const pageSize: number | undefined = 2;
+const walked: string[] = [];
+for await (const space of paginate(listSpaces, { query: { search: tag, limit: pageSize, category: undefined }, signal: undefined })) walked.push(space.name);
+check(walked.length === 3 && new Set(walked).size === 3, 'paginate(listSpaces) walks all 3 spaces, 2 a page');
+
 // A validation error, typed: the operation's 400 codes.
 const invalid = await createSpace({ body: { name: '' } });
 const refusal: CreateSpaceError | NetworkError | undefined = invalid.error;
@@ -51,6 +59,28 @@ check(!(refusal instanceof NetworkError) && refusal?.code === 'VALIDATION_FAILED
 const missing = await getSpace({ path: { id: '00000000-0000-4000-8000-000000000000' }, throwOnError: true }).then(() => undefined, (e: unknown) => e);
 check(missing instanceof ApiError && missing.status === 404 && missing.code === 'NOT_FOUND' && typeof missing.requestId === 'string' && typeof missing.stack === 'string',
   'throwOnError throws an ApiError 404 NOT_FOUND with a request id and a stack');
+
+// A caught error narrowed to its operation: its code is typed by the contract.
+const caught = await getSpace({ path: { id: '00000000-0000-4000-8000-000000000000' }, throwOnError: true }).then(() => undefined, (e: unknown) => e);
+if (!isApiError(caught, 'getSpace')) throw new Error(`expected getSpace's ApiError, got ${String(caught)}`);
+const code: 'NOT_FOUND' | 'NOT_IMPLEMENTED' | 'UNAUTHENTICATED' | 'VALIDATION_FAILED' | undefined = caught.code;
+check(code === 'NOT_FOUND' && String(caught).startsWith('ApiError: 404 NOT_FOUND') && String(caught).includes(`request id ${caught.requestId}`),
+  'a caught getSpace error narrows with isApiError to its typed codes and prints a one-line summary');
+
+// Retries through a flaky proxy (two 503s with Retry-After: 0): a GET and a room message (idempotent; the
+// client makes its key) succeed, a message posted once; the client's setting turns retries off.
+const flaky = await flakyProxy(baseUrl, 2);
+const viaFlaky = createPlatformClient({ baseUrl: flaky.url, auth: bearerToken(signedUp.data.token), retry: { maxRetries: 3 }, timeout: 10_000 });
+const listed = await listRooms({ client: viaFlaky, throwOnError: true });
+check(flaky.requests() === 3 && Array.isArray(listed.data.items), 'a GET is retried after two 503s and succeeds');
+const room0 = await createRoom({ body: { name: `${tag} retried` }, throwOnError: true });
+const flaky2 = await flakyProxy(baseUrl, 1);
+const posted = await postRoomMessage({ client: createPlatformClient({ baseUrl: flaky2.url, auth: bearerToken(signedUp.data.token) }), path: { room_id: room0.data.id }, body: { body: 'hello' }, throwOnError: true });
+check(flaky2.requests() === 2 && posted.data.body === 'hello', 'a room message without a key is retried after a 503 and posted');
+const flaky3 = await flakyProxy(baseUrl, 1);
+const noRetry = await listRooms({ client: createPlatformClient({ baseUrl: flaky3.url, auth: bearerToken(signedUp.data.token), retry: false }) });
+check(noRetry.response?.status === 503 && flaky3.requests() === 1, 'retry: false returns the first 503');
+for (const proxy of [flaky, flaky2, flaky3]) proxy.close();
 
 // A refused stream surfaces as a StreamError from the loop, at once (the guide's followRoom).
 const room = await createRoom({ body: { name: `${tag} room` }, throwOnError: true });

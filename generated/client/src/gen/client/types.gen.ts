@@ -2,6 +2,7 @@
 
 import type { NetworkError } from '../../errors.js';
 import type { Auth } from '../core/auth.gen.js';
+import type { AcceptUndefined, RetryConfig } from '../../retry.js';
 import type {
   ServerSentEventsOptions,
   ServerSentEventsResult,
@@ -12,25 +13,25 @@ import type { Middleware } from './utils.gen.js';
 export type ResponseStyle = 'data' | 'fields';
 
 export interface Config<T extends ClientOptions = ClientOptions>
-  extends Omit<RequestInit, 'body' | 'headers' | 'method'>, CoreConfig {
+  extends AcceptUndefined<Omit<RequestInit, 'body' | 'headers' | 'method'>>, CoreConfig, RetryConfig {
   /**
    * Base URL for all requests made by this client.
    */
-  baseUrl?: T['baseUrl'];
+  baseUrl?: T['baseUrl'] | undefined;
   /**
    * Fetch API implementation. You can use this option to provide a custom
    * fetch instance.
    *
    * @default globalThis.fetch
    */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * Please don't use the Fetch client for Next.js applications. The `next`
    * options won't have any effect.
    *
    * Install {@link https://www.npmjs.com/package/@hey-api/client-next `@hey-api/client-next`} instead.
    */
-  next?: never;
+  next?: never | undefined;
   /**
    * Return the response data parsed in a specified format. By default, `auto`
    * will infer the appropriate method from the `Content-Type` response header.
@@ -39,19 +40,19 @@ export interface Config<T extends ClientOptions = ClientOptions>
    *
    * @default 'auto'
    */
-  parseAs?: 'arrayBuffer' | 'auto' | 'blob' | 'formData' | 'json' | 'stream' | 'text';
+  parseAs?: 'arrayBuffer' | 'auto' | 'blob' | 'formData' | 'json' | 'stream' | 'text' | undefined;
   /**
    * Should we return only data or multiple fields (data, error, response, etc.)?
    *
    * @default 'fields'
    */
-  responseStyle?: ResponseStyle;
+  responseStyle?: ResponseStyle | undefined;
   /**
    * Throw an error instead of returning it in the response?
    *
    * @default false
    */
-  throwOnError?: T['throwOnError'];
+  throwOnError?: T['throwOnError'] | undefined;
 }
 
 export interface RequestOptions<
@@ -80,12 +81,12 @@ export interface RequestOptions<
    * {@link https://developer.mozilla.org/docs/Web/API/fetch#body}
    */
   body?: unknown;
-  path?: Record<string, unknown>;
-  query?: Record<string, unknown>;
+  path?: Record<string, unknown> | undefined;
+  query?: Record<string, unknown> | undefined;
   /**
    * Security mechanism(s) to use for the request.
    */
-  security?: ReadonlyArray<Auth>;
+  security?: ReadonlyArray<Auth> | undefined;
   url: Url;
 }
 
@@ -94,7 +95,7 @@ export interface ResolvedRequestOptions<
   ThrowOnError extends boolean = boolean,
   Url extends string = string,
 > extends RequestOptions<unknown, TResponseStyle, ThrowOnError, Url> {
-  serializedBody?: string;
+  serializedBody?: string | undefined;
 }
 
 export type RequestResult<
@@ -141,9 +142,9 @@ export type RequestResult<
     >;
 
 export interface ClientOptions {
-  baseUrl?: string;
-  responseStyle?: ResponseStyle;
-  throwOnError?: boolean;
+  baseUrl?: string | undefined;
+  responseStyle?: ResponseStyle | undefined;
+  throwOnError?: boolean | undefined;
 }
 
 type MethodFn = <
@@ -177,8 +178,8 @@ type RequestFn = <
 type BuildUrlFn = <
   TData extends {
     body?: unknown;
-    path?: Record<string, unknown>;
-    query?: Record<string, unknown>;
+    path?: Record<string, unknown> | undefined;
+    query?: Record<string, unknown> | undefined;
     url: string;
   },
 >(

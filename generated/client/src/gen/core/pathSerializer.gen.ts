@@ -3,7 +3,7 @@
 interface SerializeOptions<T> extends SerializePrimitiveOptions, SerializerOptions<T> {}
 
 interface SerializePrimitiveOptions {
-  allowReserved?: boolean;
+  allowReserved?: boolean | undefined;
   name: string;
 }
 
@@ -133,7 +133,7 @@ export const serializeObjectParam = ({
   valueOnly,
 }: SerializeOptions<ObjectSeparatorStyle> & {
   value: Record<string, unknown> | Date;
-  valueOnly?: boolean;
+  valueOnly?: boolean | undefined;
 }) => {
   if (value instanceof Date) {
     return valueOnly ? value.toISOString() : `${name}=${value.toISOString()}`;

@@ -30,19 +30,19 @@ export type Client<
   setConfig: (config: Config) => Config;
 } & {
   [K in HttpMethod]: MethodFn;
-} & ([SseFn] extends [never] ? { sse?: never } : { sse: { [K in HttpMethod]: SseFn } });
+} & ([SseFn] extends [never] ? { sse?: never | undefined } : { sse: { [K in HttpMethod]: SseFn } });
 
 export interface Config {
   /**
    * Auth token or a function returning auth token. The resolved value will be
    * added to the request payload as defined by its `security` array.
    */
-  auth?: ((auth: Auth) => Promise<AuthToken> | AuthToken) | AuthToken;
+  auth?: ((auth: Auth) => Promise<AuthToken> | AuthToken) | AuthToken | undefined;
   /**
    * A function for serializing request body parameter. By default,
    * {@link JSON.stringify()} will be used.
    */
-  bodySerializer?: BodySerializer | null;
+  bodySerializer?: BodySerializer | null | undefined;
   /**
    * An object containing any HTTP headers that you want to pre-populate your
    * `Headers` object with.
@@ -54,13 +54,13 @@ export interface Config {
     | Record<
         string,
         string | number | boolean | (string | number | boolean)[] | null | undefined | unknown
-      >;
+      > | undefined;
   /**
    * The request method.
    *
    * {@link https://developer.mozilla.org/docs/Web/API/fetch#method See more}
    */
-  method?: Uppercase<HttpMethod>;
+  method?: Uppercase<HttpMethod> | undefined;
   /**
    * A function for serializing request query parameters. By default, arrays
    * will be exploded in form style, objects will be exploded in deepObject
@@ -71,24 +71,24 @@ export interface Config {
    *
    * {@link https://swagger.io/docs/specification/serialization/#query View examples}
    */
-  querySerializer?: QuerySerializer | QuerySerializerOptions;
+  querySerializer?: QuerySerializer | QuerySerializerOptions | undefined;
   /**
    * A function validating request data. This is useful if you want to ensure
    * the request conforms to the desired shape, so it can be safely sent to
    * the server.
    */
-  requestValidator?: (data: unknown) => Promise<unknown>;
+  requestValidator?: ((data: unknown) => Promise<unknown>) | undefined;
   /**
    * A function transforming response data before it's returned. This is useful
    * for post-processing data, e.g., converting ISO strings into Date objects.
    */
-  responseTransformer?: (data: unknown) => Promise<unknown>;
+  responseTransformer?: ((data: unknown) => Promise<unknown>) | undefined;
   /**
    * A function validating response data. This is useful if you want to ensure
    * the response conforms to the desired shape, so it can be safely passed to
    * the transformers and returned to the user.
    */
-  responseValidator?: (data: unknown) => Promise<unknown>;
+  responseValidator?: ((data: unknown) => Promise<unknown>) | undefined;
 }
 
 type IsExactlyNeverOrNeverUndefined<T> = [T] extends [never]

@@ -89,9 +89,9 @@ export const getUrl = ({
   querySerializer,
   url: _url,
 }: {
-  baseUrl?: string;
-  path?: Record<string, unknown>;
-  query?: Record<string, unknown>;
+  baseUrl?: string | undefined;
+  path?: Record<string, unknown> | undefined;
+  query?: Record<string, unknown> | undefined;
   querySerializer: QuerySerializer;
   url: string;
 }) => {
@@ -112,7 +112,7 @@ export const getUrl = ({
 
 export function getValidRequestBody(options: {
   body?: unknown;
-  bodySerializer?: BodySerializer | null;
+  bodySerializer?: BodySerializer | null | undefined;
   serializedBody?: unknown;
 }) {
   const hasBody = options.body !== undefined;
