@@ -226,7 +226,7 @@ export function readContract(root: string): ContractModel {
       auth,
       softDelete: op.softDelete,
       schemes: [...new Set(op.security.flatMap((req) => Object.keys(req)))],
-      roles: [...new Set(op.security.flatMap((req) => Object.values(req).flat()))],
+      roles: op.whoMayCall === 'admin' ? ['admin'] : [],
       validateParams(location, values) {
         const validate = locationValidators.get(location)!;
         return validate(structuredClone(values)) ? [] : [...(validate.errors ?? [])];

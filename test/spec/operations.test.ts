@@ -84,7 +84,9 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
     const requirements = op.security as Array<Record<string, string[]>>;
     const required = requirements.length > 0 && requirements.every((r) => Object.keys(r).length > 0);
     expect(required, 'public exactly when anyone may call it').toBe(who !== 'anyone');
-    expect(requirements.some((r) => Object.values(r).flat().includes('admin'))).toBe(who === 'admin');
+    // Roles are not scopes: `admin` is said by x-who-may-call alone (scopes belong to OAuth schemes; Spectral's
+    // default ruleset warns on them elsewhere), and the pipeline reads it from there.
+    expect(requirements.flatMap((r) => Object.values(r).flat()), 'no scopes on non-OAuth schemes').toEqual([]);
     if (who.startsWith('room-')) expect(path).toContain('{room_id}');
     if (who === 'community-member') expect(path).toMatch(/^\/api\/communities\/\{id\}\//);
   });
@@ -94,8 +96,6 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
     const requirements = (op.security as Array<Record<string, string[]>>).filter((r) => Object.keys(r).length > 0);
     if (requirements.length > 0) {
       expect(requirements.map((r) => Object.keys(r)).flat().sort()).toEqual([...SCHEMES].sort());
-      const roles = new Set(requirements.map((r) => JSON.stringify(Object.values(r)[0])));
-      expect(roles.size).toBe(1); // the same role requirement whatever the credential
     }
   });
 
