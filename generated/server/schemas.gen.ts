@@ -107,6 +107,7 @@ export type {
   RoomParticipantList,
   RoomRulesUpdateRequest,
   RoomRun,
+  RoomStreamTicket,
   RoomTimeline,
   RoomTimelineItem,
   RoomToolEvent,

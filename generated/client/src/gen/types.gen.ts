@@ -1312,8 +1312,9 @@ export type AgentChatMetaEvent = {
 /**
  * AgentChatChunkEvent
  *
- * SSE event `chunk`, zero or more times after `meta`: the next piece of the agent's reply. Concatenate the
- * `content` of every chunk, in order, to get the reply.
+ * SSE event `chunk`, after `meta`: the next piece of the agent's reply. Concatenate the `content` of every
+ * chunk, in order, to get the reply. A stream that ends with `done` has one or more chunks before it (a reply
+ * is never empty); one that ends with `error` has any number, none included.
  *
  */
 export type AgentChatChunkEvent = {
@@ -2897,7 +2898,9 @@ export type RoomEventSubject = {
  * RoomEventType
  *
  * The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added
- * in later versions (clients should show unknown types with `render.fallbackText`).
+ * in later versions (clients should show unknown types with `render.fallbackText`). A browser's native
+ * `EventSource` only hands named events to listeners for that name: open the stream with
+ * `eventName=message` to receive every event, of any type, on `onmessage` (see `streamRoomEvents`).
  *
  * | type | appended when | `subject` | `payload` |
  * |---|---|---|---|
@@ -2995,6 +2998,36 @@ export type RoomEventList = {
      * The events, ascending by `seq`; empty when there is nothing in the requested range.
      */
     items: Array<RoomEvent>;
+};
+
+/**
+ * RoomStreamTicket
+ *
+ * A short-lived credential for one room's stream, to put in its URL (`?ticket=`) where no header can be sent
+ * (a browser's native `EventSource`).
+ *
+ */
+export type RoomStreamTicket = {
+    /**
+     * The ticket (43 base64url characters). Shown once; the server keeps only its hash.
+     */
+    ticket: string;
+    /**
+     * The room whose stream it opens; no other.
+     */
+    roomId: string;
+    /**
+     * When it stops working unless a stream uses it first. While a stream uses it, and for 60 seconds after
+     * that stream was last seen open, it keeps working (for the `EventSource`'s own reconnects).
+     *
+     */
+    expiresAt: string;
+    /**
+     * The stream's path with the ticket and `eventName=message` (every event, known or new, reaches
+     * `onmessage`), relative to the API's base URL: `new EventSource(baseUrl + streamPath)`.
+     *
+     */
+    streamPath: string;
 };
 
 /**
@@ -4018,6 +4051,16 @@ export type RoomAfterSeqQuery = number | null;
  * Events per page, 1 to 100. A value outside that range is a 422; it is not clamped.
  */
 export type RoomEventsLimitQuery = number;
+
+/**
+ * The SSE `event:` name of each event. `type` (the default): the event's `type`, so a native `EventSource`
+ * needs `addEventListener(type, ...)` for every type and never sees a type added after it was written.
+ * `message`: no `event:` line, so every event, of any type known or new, is a `message` event (`onmessage`)
+ * and `data.type` tells them apart. The `data` is the same either way, and so is what the generated client
+ * yields.
+ *
+ */
+export type RoomStreamEventNameQuery = 'type' | 'message';
 
 /**
  * The `seq` of the last event the client received, sent automatically by a browser `EventSource` when it
@@ -8789,13 +8832,24 @@ export type StreamRoomEventsData = {
          *
          */
         afterSeq?: number | null;
+        /**
+         * The SSE `event:` name of each event. `type` (the default): the event's `type`, so a native `EventSource`
+         * needs `addEventListener(type, ...)` for every type and never sees a type added after it was written.
+         * `message`: no `event:` line, so every event, of any type known or new, is a `message` event (`onmessage`)
+         * and `data.type` tells them apart. The `data` is the same either way, and so is what the generated client
+         * yields.
+         *
+         */
+        eventName?: 'type' | 'message';
     };
     url: '/api/v1/rooms/{room_id}/stream';
 };
 
 export type StreamRoomEventsErrors = {
     /**
-     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     * No valid credential: none, an unknown, expired or revoked one, or a `ticket` that expired, whose
+     * issuing credential ended, or that is for another room.
+     *
      */
     401: Problem & {
         code: 'UNAUTHENTICATED';
@@ -8853,6 +8907,70 @@ export type StreamRoomEventsResponses = {
 };
 
 export type StreamRoomEventsResponse = StreamRoomEventsResponses[keyof StreamRoomEventsResponses];
+
+export type CreateRoomStreamTicketData = {
+    body?: never;
+    path: {
+        /**
+         * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         */
+        room_id: string;
+    };
+    query?: never;
+    url: '/api/v1/rooms/{room_id}/stream-tickets';
+};
+
+export type CreateRoomStreamTicketErrors = {
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site (see Authentication).
+     *
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT';
+    };
+    /**
+     * The room does not exist or is not visible to the caller.
+     *
+     */
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
+     */
+    422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
+};
+
+export type CreateRoomStreamTicketError = CreateRoomStreamTicketErrors[keyof CreateRoomStreamTicketErrors];
+
+export type CreateRoomStreamTicketResponses = {
+    /**
+     * The ticket.
+     */
+    201: RoomStreamTicket;
+};
+
+export type CreateRoomStreamTicketResponse = CreateRoomStreamTicketResponses[keyof CreateRoomStreamTicketResponses];
 
 export type ListRoomTimelineData = {
     body?: never;
