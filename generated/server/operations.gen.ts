@@ -1695,7 +1695,7 @@ export const operations = [
     eventStream: false,
     errorStyle: 'problem',
     statuses: [200, 400, 404, 501],
-    contentTypes: { 200: 'audio/*', 400: 'application/problem+json', 404: 'application/problem+json', 501: 'application/problem+json' },
+    contentTypes: { 200: 'audio/mpeg', 400: 'application/problem+json', 404: 'application/problem+json', 501: 'application/problem+json' },
     parameters: [],
     rateLimits: [],
     idempotency: null,

@@ -44,8 +44,9 @@ const RESULT_OR_NO_RESPONSE = `          ) & {
     >;`;
 
 export async function generateClient(contract: Contract, bundlePath: string, outDir: string): Promise<void> {
+  // hey-api reads the contract with each event stream's item schema as its schema: its typed events.
   await createClient({
-    input: bundlePath,
+    input: contract.doc,
     output: { path: join(outDir, 'src/gen'), module: { extension: '.js' }, clean: true },
     logs: { level: 'warn', file: false },
     plugins: [

@@ -1,7 +1,9 @@
 // The contract covers both references, and every operation is fully described.
 import { describe, expect, it } from 'vitest';
 import { WHO_MAY_CALL } from '../../scripts/generate/contract.js';
+import { check } from '../helpers/ajv.js';
 import { doc, operations, resolve } from '../helpers/contract.js';
+import { parseEventStream } from '../helpers/sse.js';
 
 /** Every operation of the two API references, as `METHOD path`. */
 const AIARINOVA = [
@@ -148,8 +150,26 @@ describe('event streams', () => {
     expect(streams.map((s) => s.op.operationId).sort()).toEqual(['chatInConversation', 'chatWithCommunityAgent', 'streamRoomEvents']);
   });
   it.each(streams.map((s) => [s.op.operationId, s] as const))('%s documents the data of each event', (_id, { op }) => {
-    const schema = resolve(resolve(op.responses['200']).content['text/event-stream'].schema);
+    const schema = resolve(resolve(op.responses['200']).content['text/event-stream']['x-item-schema']);
     const variants: any[] = schema.oneOf ? schema.oneOf.map(resolve) : [resolve(schema)];
     for (const variant of variants) expect(variant.properties?.type).toBeDefined();
+  });
+  // What other tools read (Prism's mock and validating proxy, openapi-fetch, orval): the body is text, and its
+  // examples are whole streams, each message's data valid against the item schema, `event:` its type.
+  it.each(streams.map((s) => [s.op.operationId, s] as const))('%s is described as SSE text, with whole streams as examples', (_id, { op }) => {
+    const media = resolve(op.responses['200']).content['text/event-stream'];
+    expect(resolve(media.schema)).toMatchObject({ type: 'string' });
+    const examples: string[] = 'example' in media ? [media.example] : Object.values(media.examples as Record<string, { value: string }>).map((e) => e.value);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const text of examples) {
+      expect(text).toMatch(/\n\n$/); // the last message ends like every other, so a parser dispatches it
+      const events = parseEventStream(text);
+      expect(events.length).toBeGreaterThan(0);
+      for (const event of events) {
+        expect(check(media['x-item-schema'], event.data)).toBe('');
+        expect(event.event).toBe(event.data.type);
+        if (event.id !== undefined) expect(event.id).toBe(String(event.data.seq));
+      }
+    }
   });
 });

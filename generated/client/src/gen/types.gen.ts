@@ -1289,6 +1289,17 @@ export type CommunityAgentChatRequest = {
 };
 
 /**
+ * EventStream
+ *
+ * A `text/event-stream` body: Server-Sent Events (the WHATWG HTML standard's format), read as they come. Each
+ * message has `data:`, one line of JSON, and may have `event:` and `id:`; lines starting with `:` are
+ * comments (keep-alives) to ignore. Each message's `data` is described by the media type's `x-item-schema`
+ * (OpenAPI 3.2's `itemSchema`, as an extension of 3.1); the operation lists its events in order.
+ *
+ */
+export type EventStream = string;
+
+/**
  * AgentChatMetaEvent
  *
  * SSE event `meta`, always first: the caller's message has been stored (and the fee charged).
@@ -3739,6 +3750,13 @@ export type RoomToolEventList = {
      */
     items: Array<RoomToolEvent>;
 };
+
+/**
+ * AudioFile
+ *
+ * The audio file's bytes (generators type it as a Blob or a byte stream, not as text).
+ */
+export type AudioFile = Blob | File;
 
 /**
  * HealthStatus
@@ -6205,7 +6223,8 @@ export type ChatWithCommunityAgentError = ChatWithCommunityAgentErrors[keyof Cha
 export type ChatWithCommunityAgentResponses = {
     /**
      * The agent's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., then `done` and an
-     * optional `audio_ready`, or `error`). The examples show one payload of each event.
+     * optional `audio_ready`, or `error`), each message's `data` one event
+     * (`x-item-schema`). The examples are whole streams.
      *
      */
     200: AgentChatEvent;
@@ -8080,7 +8099,8 @@ export type ChatInConversationError = ChatInConversationErrors[keyof ChatInConve
 export type ChatInConversationResponses = {
     /**
      * The AI's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., then `done` and an
-     * optional `audio_ready`, or `error`). The examples show one payload of each event.
+     * optional `audio_ready`, or `error`), each message's `data` one event
+     * (`x-item-schema`). The examples are whole streams.
      *
      */
     200: ConversationChatEvent;
@@ -8899,8 +8919,8 @@ export type StreamRoomEventsError = StreamRoomEventsErrors[keyof StreamRoomEvent
 
 export type StreamRoomEventsResponses = {
     /**
-     * The event stream. The schema is that of each SSE message's `data` (a `RoomEvent`); `id:` is its
-     * `seq` and `event:` its `type`.
+     * The event stream: Server-Sent Events, each message's `data` a `RoomEvent` (`x-item-schema`), `id:` its
+     * `seq` and `event:` its `type` (no `event:` with `eventName=message`), with `: keep-alive` comments.
      *
      */
     200: RoomEvent;
@@ -10336,9 +10356,11 @@ export type GetAudioError = GetAudioErrors[keyof GetAudioErrors];
 
 export type GetAudioResponses = {
     /**
-     * The audio bytes.
+     * The audio, as stored: MP3 (`audio/mpeg`, what the platform asks its speech provider for), or the format
+     * the provider answered with instead (`audio/wav`, ...).
+     *
      */
-    200: string;
+    200: AudioFile;
 };
 
 export type GetAudioResponse = GetAudioResponses[keyof GetAudioResponses];
