@@ -10356,8 +10356,8 @@ export type GetAudioError = GetAudioErrors[keyof GetAudioErrors];
 
 export type GetAudioResponses = {
     /**
-     * The audio, as stored: MP3 (`audio/mpeg`, what the platform asks its speech provider for), or the format
-     * the provider answered with instead (`audio/wav`, ...).
+     * The audio, as stored: MP3 (`audio/mpeg`), which the platform asks its speech provider for, or the
+     * format a provider answered with instead (WAV, Ogg, AAC or FLAC).
      *
      */
     200: AudioFile;
