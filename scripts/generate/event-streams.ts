@@ -23,7 +23,8 @@ export function forEachEventStream(doc: JsonObject, visit: (media: JsonObject, w
 
 /**
  * A copy of the bundled contract in which each event stream's `schema` is its item schema: what each event is,
- * the way hey-api derives the typed events of a stream from it. Fails when a stream has no item schema.
+ * the way hey-api derives the typed events of a stream from it. Fails when a stream has no item schema. The
+ * docs are built from it too, so Redoc shows each event's fields beside the example streams.
  */
 export function withItemSchemas<T extends JsonObject>(doc: T): T {
   const copy = structuredClone(doc);
@@ -32,8 +33,6 @@ export function withItemSchemas<T extends JsonObject>(doc: T): T {
     if (!item) throw new Error(`${where}: a ${EVENT_STREAM} response needs \`${ITEM_SCHEMA}\` (the schema of each event's data)`);
     media.schema = item;
     delete media[ITEM_SCHEMA];
-    delete media.example;
-    delete media.examples;
   });
   return copy;
 }

@@ -138,6 +138,22 @@ describe('streamRoomEvents with a ticket', () => {
     expect(await again.json()).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
   });
 
+  it('named and unnamed followers of one room get the same events, framed each their way', async () => {
+    const alice = await newUser('Alice');
+    const room = await newRoom(alice);
+    const { streamPath } = await ticketFor(alice, room.id);
+    const unnamed = await follow(streamPath);
+    const named = new StreamReader(await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream`, { headers: { Authorization: `Bearer ${alice.token}` } }));
+    const message = await post(room.id, alice, 'to both');
+    const [a, b] = [(await unnamed.waitFor(1))[0]!, (await named.waitFor(1))[0]!];
+    expect(a.data).toEqual(b.data);
+    expect(a.data.seq).toBe(message.seq);
+    expect([a.event, b.event]).toEqual([undefined, 'message.posted']);
+    expect([a.id, b.id]).toEqual([String(message.seq), String(message.seq)]);
+    await unnamed.cancel();
+    await named.cancel();
+  });
+
   it('the generated client yields the same typed events with eventName=message', async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
