@@ -8,7 +8,7 @@ import { createClient } from '@hey-api/openapi-ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Contract, GENERATED_HEADER } from './contract.js';
+import { type Contract, type JsonObject, GENERATED_HEADER } from './contract.js';
 
 const templates = join(dirname(fileURLToPath(import.meta.url)), 'templates');
 const template = (name: string) => readFileSync(join(templates, name), 'utf8');
@@ -43,10 +43,26 @@ const RESULT_OR_NO_RESPONSE = `          ) & {
           }
     >;`;
 
+/** The contract without the security requirements of schemes sent in the query. */
+function withoutQueryCredentials(doc: JsonObject): JsonObject {
+  const copy = structuredClone(doc) as any;
+  const schemes = (copy.components?.securitySchemes ?? {}) as Record<string, { in?: string }>;
+  const inQuery = new Set(Object.entries(schemes).filter(([, scheme]) => scheme.in === 'query').map(([name]) => name));
+  for (const item of Object.values((copy.paths ?? {}) as Record<string, Record<string, any>>)) {
+    for (const op of Object.values(item)) {
+      if (Array.isArray(op?.security)) op.security = op.security.filter((requirement: object) => !Object.keys(requirement).some((name) => inQuery.has(name)));
+    }
+  }
+  for (const name of inQuery) delete schemes[name];
+  return copy;
+}
+
 export async function generateClient(contract: Contract, bundlePath: string, outDir: string): Promise<void> {
-  // hey-api reads the contract with each event stream's item schema as its schema: its typed events.
+  // hey-api reads the contract with each event stream's item schema as its schema (its typed events), and
+  // without credentials sent in the query (the room stream's ticket, for a browser's EventSource): the client
+  // sends headers, and hey-api would put a token given as a plain `auth` string into every scheme, the URL too.
   await createClient({
-    input: contract.doc,
+    input: withoutQueryCredentials(contract.doc),
     output: { path: join(outDir, 'src/gen'), module: { extension: '.js' }, clean: true },
     logs: { level: 'warn', file: false },
     plugins: [

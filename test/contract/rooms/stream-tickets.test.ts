@@ -165,4 +165,22 @@ describe('streamRoomEvents with a ticket', () => {
     }
     expect(types).toEqual(['room.created', 'participant.joined']);
   });
+
+  it('the generated client never puts a credential in the URL, even one given as a plain auth string', async () => {
+    const alice = await newUser('Alice');
+    const room = await newRoom(alice);
+    const requests: Request[] = [];
+    const fetchCounting = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      requests.push(request);
+      return globalThis.fetch(request);
+    }) as typeof fetch;
+    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, auth: alice.token, fetch: fetchCounting });
+    for await (const event of stream) {
+      expect(event.type).toBe('room.created');
+      break;
+    }
+    expect(new URL(requests[0]!.url).searchParams.has('ticket')).toBe(false);
+    expect(requests[0]!.url).not.toContain(alice.token);
+  });
 });

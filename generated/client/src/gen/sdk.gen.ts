@@ -2865,12 +2865,7 @@ export const streamRoomEvents = <ThrowOnError extends boolean = false>(options: 
             type: 'apiKey'
         },
         { scheme: 'bearer', type: 'http' },
-        { name: 'X-API-Key', type: 'apiKey' },
-        {
-            in: 'query',
-            name: 'ticket',
-            type: 'apiKey'
-        }
+        { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/rooms/{room_id}/stream',
     ...options
