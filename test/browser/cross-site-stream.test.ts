@@ -2,8 +2,9 @@
 // from http://localhost:<p1>, the API (a real `npm start` process) listens at http://127.0.0.1:<p2> with the
 // page's origin in CORS_ORIGINS. Different sites, so the session cookie (SameSite=Lax) is never sent: the page
 // signs in with fetch, asks for a stream ticket with its token, and opens `new EventSource(api + streamPath)`.
-// The API server is then killed (SIGKILL) and started again on the same port and database: the EventSource
-// reconnects by itself (same URL, with Last-Event-ID) and the page has every event once, in order, no gap.
+// The API server is then killed (SIGKILL), and later stopped (SIGTERM), and each time started again on the same
+// port and database: the EventSource reconnects by itself (same URL and ticket, with Last-Event-ID) and the page
+// has every event once, in order, no gap.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
@@ -74,7 +75,7 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
 
   const seqs = (page: Page) => page.evaluate(() => (window as unknown as { seen: Array<{ seq: number }> }).seen.map((e) => e.seq));
 
-  it('opens with a ticket, receives every event on onmessage, and resumes after the API restarts: no gap, no duplicate', async () => {
+  it('opens with a ticket, receives every event on onmessage, and resumes after the API is killed and restarted, and stopped and restarted: no gap, no duplicate', async () => {
     const client = createPlatformClient({ baseUrl: api!.baseUrl });
     const alice: TestUser = await newUser('Alice', { client });
     const room = await newRoom(alice);
@@ -104,7 +105,14 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
     expect(state.opens).toBe(2); // the first connection and the EventSource's own reconnect
     expect(state.errors).toBeGreaterThanOrEqual(1);
     expect(state.readyState).toBe(1); // OPEN
+
+    // A graceful stop (SIGTERM cuts the streams) and a start: the same again.
+    await api!.kill('SIGTERM');
+    api = await startChildServer(env);
+    await post(room.id, alice, 'after the second restart');
+    await expect.poll(() => seqs(page), { timeout: 20_000 }).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await page.evaluate(() => (window as any).opens)).toBe(3);
     const ids = await page.evaluate(() => (window as any).seen.map((e: { id: string }) => e.id));
-    expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
   }, 90_000);
 });
