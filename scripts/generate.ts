@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     writeFileSync(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
   });
   const contract = loadContract(bundlePath);
-  await step('client', () => generateClient(contract, bundlePath, join(generatedDir, 'client')));
+  await step('client', () => generateClient(contract, join(generatedDir, 'client')));
   await step('server types', () => generateServerTypes(contract, join(generatedDir, 'server'), join(generatedDir, 'client', 'src', 'gen', 'types.gen.ts')));
   await step('validators', () => generateValidators(contract, join(generatedDir, 'validators')));
   const guidesDir = join(repoRoot, 'docs', 'guides');

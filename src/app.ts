@@ -69,6 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
   database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
   services.rooms.streams.credentials.onError = (error) => log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
+  services.ticketHolds.onError = (error) => log.warn({ err: error }, 'keeping the stream tickets of open streams alive failed; retrying at the next interval');
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));

@@ -7,6 +7,7 @@ import type { AgentProvider } from './ai/agent-provider.js';
 import { createAgentProvider, createSpeechProvider } from './ai/providers.js';
 import type { SpeechProvider } from './ai/speech-provider.js';
 import { AuthService } from './auth/service.js';
+import { TicketHolds } from './auth/stream-tickets.js';
 import { VerificationReviewService } from './admin/service.js';
 import { LocalVoiceProvider, type VoiceProvider } from './ai/voice-provider.js';
 import { ConversationChat } from './conversations/chat.js';
@@ -47,6 +48,8 @@ export interface Services {
   reviews: VerificationReviewService;
   lounges: LoungeService;
   rooms: RoomsArea;
+  /** The stream tickets this process's open streams use, kept alive. */
+  ticketHolds: TicketHolds;
 }
 
 /** Providers default to the configured ones; tests and benchmarks may pass their own. */
@@ -77,8 +80,10 @@ export function createServices(database: Database, config: Config, clock: Clock,
   // Open streams end with their credential (checked every keep-alive interval, and at once on sign-out and key
   // deletion), and each user holds a bounded number of them.
   const credentials = new CredentialWatch(database.events, { ended: (ids) => auth.endedCredentials(ids), checkMs: config.sseKeepAliveMs });
+  const holds = new TicketHolds(auth.tickets);
+  const tickets = { issue: auth.tickets.issue.bind(auth.tickets), hold: (id: string) => holds.hold(id) };
   const rooms = createRoomsArea(knex, clock, agent, { ...config.runs, timeoutMs: config.agent.timeoutMs }, {
-    events: database.events, bufferEvents: config.roomStreamBufferEvents, credentials, quota: new StreamQuota(config.maxStreamsPerUser),
+    events: database.events, bufferEvents: config.roomStreamBufferEvents, credentials, quota: new StreamQuota(config.maxStreamsPerUser), tickets,
   });
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.
@@ -109,5 +114,6 @@ export function createServices(database: Database, config: Config, clock: Clock,
     reviews: new VerificationReviewService(knex, clock),
     lounges,
     rooms,
+    ticketHolds: holds,
   };
 }

@@ -8,6 +8,7 @@ try {
     },
     query: {
       afterSeq: 8,
+      eventName: 'message',
     },
     headers: {
       'Last-Event-ID': 17,

@@ -735,11 +735,21 @@ export interface OperationTypes {
     area: 'rooms';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.StreamRoomEventsData, 'url'>, never, never>;
+    request: WithDefaults<Omit<T.StreamRoomEventsData, 'url'>, 'eventName', never>;
     responses: T.StreamRoomEventsResponses & T.StreamRoomEventsErrors;
     streams: { 200: T.StreamRoomEventsResponses[200] };
     binary: never;
     headers: { 429: { 'Retry-After'?: string } };
+  };
+  createRoomStreamTicket: {
+    area: 'rooms';
+    auth: 'required';
+    idempotent: false;
+    request: WithDefaults<Omit<T.CreateRoomStreamTicketData, 'url'>, never, never>;
+    responses: T.CreateRoomStreamTicketResponses & T.CreateRoomStreamTicketErrors;
+    streams: {};
+    binary: never;
+    headers: {};
   };
   listRoomTimeline: {
     area: 'rooms';

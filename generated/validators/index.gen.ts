@@ -468,6 +468,12 @@ export const validators: Record<OperationId, OperationValidators> = {
     bodyRequired: false,
     responses: { 200: responses.streamRoomEvents_200, 401: responses.getSession_401, 403: responses.listRoomEvents_403, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 429: responses.streamRoomEvents_429, 501: responses.signUp_501 },
   },
+  createRoomStreamTicket: {
+    path: params.createRoomStreamTicket_path,
+    query: params.createRoomStreamTicket_query,
+    bodyRequired: false,
+    responses: { 201: responses.createRoomStreamTicket_201, 401: responses.getSession_401, 403: responses.createRoomStreamTicket_403, 404: responses.deleteApiKey_404, 422: responses.listRooms_422, 501: responses.signUp_501 },
+  },
   listRoomTimeline: {
     path: params.listRoomTimeline_path,
     query: params.listRoomTimeline_query,
@@ -510,20 +516,20 @@ export const validators: Record<OperationId, OperationValidators> = {
     query: params.lookupRoomInvitee_query,
     body: bodies.lookupRoomInvitee_body,
     bodyRequired: true,
-    responses: { 200: responses.lookupRoomInvitee_200, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.lookupRoomInvitee_404, 409: responses.lookupRoomInvitee_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 200: responses.lookupRoomInvitee_200, 401: responses.getSession_401, 403: responses.createRoomStreamTicket_403, 404: responses.lookupRoomInvitee_404, 409: responses.lookupRoomInvitee_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   leaveRoom: {
     path: params.leaveRoom_path,
     query: params.leaveRoom_query,
     bodyRequired: false,
-    responses: { 200: responses.leaveRoom_200, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.deleteApiKey_404, 409: responses.leaveRoom_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
+    responses: { 200: responses.leaveRoom_200, 401: responses.getSession_401, 403: responses.createRoomStreamTicket_403, 404: responses.deleteApiKey_404, 409: responses.leaveRoom_409, 422: responses.listRooms_422, 501: responses.signUp_501 },
   },
   postRoomMessage: {
     path: params.postRoomMessage_path,
     query: params.postRoomMessage_query,
     body: bodies.postRoomMessage_body,
     bodyRequired: true,
-    responses: { 201: responses.postRoomMessage_201, 401: responses.getSession_401, 403: responses.lookupRoomInvitee_403, 404: responses.deleteApiKey_404, 409: responses.postRoomMessage_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
+    responses: { 201: responses.postRoomMessage_201, 401: responses.getSession_401, 403: responses.createRoomStreamTicket_403, 404: responses.deleteApiKey_404, 409: responses.postRoomMessage_409, 413: responses.signUp_413, 422: responses.listRooms_422, 429: responses.signUp_429, 501: responses.signUp_501 },
   },
   deleteRoomMessage: {
     path: params.deleteRoomMessage_path,

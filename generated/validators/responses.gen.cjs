@@ -17957,7 +17957,7 @@ return errors === 0;
 }
 validate312.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema140 = {"type":"object","title":"AgentChatChunkEvent","description":"SSE event `chunk`, zero or more times after `meta`: the next piece of the agent's reply. Concatenate the\n`content` of every chunk, in order, to get the reply.\n","required":["type","content"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"chunk","description":"The SSE event name."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The next piece of the reply text (never empty)."}}};
+const schema140 = {"type":"object","title":"AgentChatChunkEvent","description":"SSE event `chunk`, after `meta`: the next piece of the agent's reply. Concatenate the `content` of every\nchunk, in order, to get the reply. A stream that ends with `done` has one or more chunks before it (a reply\nis never empty); one that ends with `error` has any number, none included.\n","required":["type","content"],"additionalProperties":false,"properties":{"type":{"type":"string","const":"chunk","description":"The SSE event name."},"content":{"type":"string","minLength":1,"maxLength":20000,"description":"The next piece of the reply text (never empty)."}}};
 
 function validate314(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -37816,7 +37816,7 @@ return errors === 0;
 }
 validate584.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema273 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked: by the owner or its creator, the room archived, the invited agent listing deleted, or its creator left or was removed | invitation | `{invitationId, reason}` (`manual`, `room_archived`, `agent_listing_deleted`, `inviter_left` or `inviter_removed`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
+const schema273 = {"type":"string","title":"RoomEventType","description":"The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added\nin later versions (clients should show unknown types with `render.fallbackText`). A browser's native\n`EventSource` only hands named events to listeners for that name: open the stream with\n`eventName=message` to receive every event, of any type, on `onmessage` (see `streamRoomEvents`).\n\n| type | appended when | `subject` | `payload` |\n|---|---|---|---|\n| `room.created` | the room is created (always `seq` 1) | room | `{name, description, rulesDocumentId, rulesDocumentVersionId}` |\n| `room.archived` | the owner archives the room | room | `{}` |\n| `room.rules_changed` | the owner sets or clears the rules | room | `{rulesDocumentId, previousRulesDocumentId, rulesDocumentVersionId}` |\n| `participant.joined` | someone joins (creator, accepted invitation) | participant | `{participantId, participantKind, membershipId, invitationId}`, plus `roleDocumentId, roleDocumentVersionId` for an agent |\n| `participant.left` | a participant leaves, or an agent participant's listing is deleted (`system` actor, `reason: agent_listing_deleted`) | participant | `{participantId}` |\n| `participant.removed` | the owner removes a participant | participant | `{participantId}` |\n| `participant.agent_role_changed` | the owner changes an agent's role | participant | `{participantId, roleDocumentId, previousRoleDocumentId, roleDocumentVersionId}` |\n| `invitation.created` | an invitation is sent | invitation | `{invitationId, inviteeKind, inviteeMembershipId, roleDocumentId, expiresAt}` |\n| `invitation.accepted` | an invitation is accepted | invitation | `{invitationId, participantId}` |\n| `invitation.revoked` | a pending invitation is revoked: by the owner or its creator, the room archived, the invited agent listing deleted, or its creator left or was removed | invitation | `{invitationId, reason}` (`manual`, `room_archived`, `agent_listing_deleted`, `inviter_left` or `inviter_removed`) |\n| `message.posted` | a message is posted | message | `{messageId, body, bodyFormat, refs, runId}` (`runId` only on an agent's reply) |\n| `message.edited` | a message is edited | message | `{messageId, body, refs}` |\n| `message.deleted` | a message is deleted | message | `{messageId}` |\n| `run.queued` | a mention starts an agent run | run | `{runId, participantId, triggerMessageId}` |\n| `run.started` | the agent starts working | run | `{runId, participantId, roleDocumentVersionId}` |\n| `run.completed` | the run finished and posted its reply | run | `{runId, participantId, replyMessageId, toolCallCount}` |\n| `run.failed` | the run failed | run | `{runId, participantId, error}` |\n| `run.cancelled` | the run was cancelled (room archived, agent removed) | run | `{runId, participantId}` |\n| `tool.started` | the agent calls a tool | run | the `RoomToolEventPayload` |\n| `tool.completed` | a tool call succeeded | run | the `RoomToolEventPayload` |\n| `tool.failed` | a tool call failed | run | the `RoomToolEventPayload` |\n\n`...DocumentVersionId` fields name the document version that was the latest when the event was\nappended: the exact text the room or agent was set to at that moment (look it up with\n`GET /api/v1/documents/{document_id}`); null when no document is set.\n\nDeleting a message strips `body` and `refs` from the payloads of its earlier `message.posted` and\n`message.edited` events too; every other part of an event is immutable.\n","enum":["room.created","room.archived","room.rules_changed","participant.joined","participant.left","participant.removed","participant.agent_role_changed","invitation.created","invitation.accepted","invitation.revoked","message.posted","message.edited","message.deleted","run.queued","run.started","run.completed","run.failed","run.cancelled","tool.started","tool.completed","tool.failed"],"examples":["message.posted"]};
 
 function validate586(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -39155,17 +39155,540 @@ return errors === 0;
 }
 validate602.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomTimeline_200 = validate607;
-const schema280 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
-const schema281 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","maxItems":100,"description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
-const schema282 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
-const schema283 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
-const schema284 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
+exports.createRoomStreamTicket_201 = validate607;
+const schema280 = {"$ref":"contract#/$defs/RoomStreamTicket","$id":"createRoomStreamTicket_201"};
+const schema281 = {"type":"object","title":"RoomStreamTicket","description":"A short-lived credential for one room's stream, to put in its URL (`?ticket=`) where no header can be sent\n(a browser's native `EventSource`).\n","required":["ticket","roomId","expiresAt","streamPath"],"additionalProperties":false,"properties":{"ticket":{"type":"string","maxLength":64,"description":"The ticket (43 base64url characters). Shown once; the server keeps only its hash."},"roomId":{"type":"string","format":"uuid","description":"The room whose stream it opens; no other."},"expiresAt":{"type":"string","format":"date-time","description":"When it stops working unless a stream uses it first. While a stream uses it, and for 60 seconds after\nthat stream was last seen open, it keeps working (for the `EventSource`'s own reconnects).\n"},"streamPath":{"type":"string","maxLength":200,"description":"The stream's path with the ticket and `eventName=message` (every event, known or new, reaches\n`onmessage`), relative to the API's base URL: `new EventSource(baseUrl + streamPath)`.\n"}}};
 
-function validate612(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate608(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate612.evaluated;
+const evaluated0 = validate608.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.ticket === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ticket"},message:"must have required property '"+"ticket"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.roomId === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "roomId"},message:"must have required property '"+"roomId"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.expiresAt === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expiresAt"},message:"must have required property '"+"expiresAt"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.streamPath === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "streamPath"},message:"must have required property '"+"streamPath"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "ticket") || (key0 === "roomId")) || (key0 === "expiresAt")) || (key0 === "streamPath"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.ticket !== undefined){
+let data0 = data.ticket;
+if(typeof data0 === "string"){
+if(func1(data0) > 64){
+const err5 = {instancePath:instancePath+"/ticket",schemaPath:"#/properties/ticket/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/ticket",schemaPath:"#/properties/ticket/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.roomId !== undefined){
+let data1 = data.roomId;
+if(typeof data1 === "string"){
+if(!(formats0.test(data1))){
+const err7 = {instancePath:instancePath+"/roomId",schemaPath:"#/properties/roomId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/roomId",schemaPath:"#/properties/roomId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.expiresAt !== undefined){
+let data2 = data.expiresAt;
+if(typeof data2 === "string"){
+if(!(formats6.validate(data2))){
+const err9 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.streamPath !== undefined){
+let data3 = data.streamPath;
+if(typeof data3 === "string"){
+if(func1(data3) > 200){
+const err11 = {instancePath:instancePath+"/streamPath",schemaPath:"#/properties/streamPath/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/streamPath",schemaPath:"#/properties/streamPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+validate608.errors = vErrors;
+return errors === 0;
+}
+validate608.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate607(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="createRoomStreamTicket_201" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate607.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate608(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate608.errors : vErrors.concat(validate608.errors);
+errors = vErrors.length;
+}
+validate607.errors = vErrors;
+return errors === 0;
+}
+validate607.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.createRoomStreamTicket_403 = validate610;
+const schema282 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT"]}},"$id":"createRoomStreamTicket_403"};
+
+function validate611(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate611.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate611.errors = vErrors;
+return errors === 0;
+}
+validate611.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate610(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="createRoomStreamTicket_403" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate610.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate611(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate611.errors : vErrors.concat(validate611.errors);
+errors = vErrors.length;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT"))){
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema282.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate610.errors = vErrors;
+return errors === 0;
+}
+validate610.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.listRoomTimeline_200 = validate615;
+const schema284 = {"$ref":"contract#/$defs/RoomTimeline","$id":"listRoomTimeline_200"};
+const schema285 = {"type":"object","title":"RoomTimeline","description":"A page of a room's timeline: consecutive events of its log, ascending by `seq`, with messages in their\ncurrent state, and where the page sits in the whole log.\n","required":["endSeq","hasMoreAfter","hasMoreBefore","items","latestSeq","startSeq"],"additionalProperties":false,"properties":{"endSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the last item on the page; null when the page is empty.","examples":[18]},"hasMoreAfter":{"type":"boolean","description":"Whether the room has events after `endSeq` (computed from the log, not from the page size). When the\npage is empty it tells whether there are events after the requested bound.\n","examples":[false]},"hasMoreBefore":{"type":"boolean","description":"Whether the room has events before `startSeq` (computed from the log, not from the page size). When\nthe page is empty it tells whether there are events before the requested bound.\n","examples":[true]},"items":{"type":"array","maxItems":100,"description":"The items, ascending by `seq`, consecutive (one per event).","items":{"$ref":"contract#/$defs/RoomTimelineItem"}},"latestSeq":{"type":"integer","minimum":0,"description":"The room's latest `seq` when the page was read (at least 1, since every room has its `room.created` event).","examples":[18]},"startSeq":{"type":["integer","null"],"minimum":1,"description":"The `seq` of the first item on the page; null when the page is empty.","examples":[16]}}};
+const schema286 = {"type":"object","title":"RoomTimelineItem","description":"One event of the room's log, ready to display. A `message.posted` event becomes a `message` item that\nalso carries the message **in its current state** (edited or deleted since); every other event is an\n`event` item with `message: null`. The later `message.edited` / `message.deleted` events still appear as\n`event` items of their own (with `render.slot: hidden`), so the timeline has one item per `seq`.\n","required":["event","kind","message","seq"],"additionalProperties":false,"properties":{"event":{"$ref":"contract#/$defs/RoomEvent","description":"The event (for a `message` item, its `message.posted` event, whose payload holds the text as first posted, stripped once the message is deleted)."},"kind":{"type":"string","enum":["message","event"],"description":"`message` for a `message.posted` event (see `message`), `event` for every other event.","examples":["message"]},"message":{"description":"For a `message` item, the message as it is now; null for an `event` item.","oneOf":[{"$ref":"contract#/$defs/RoomMessage"},{"type":"null"}]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` (equal to `event.seq`).","examples":[9]}}};
+const schema287 = {"type":"object","title":"RoomMessage","description":"A message in a room, in its current state. Humans post `plain_text` messages; an agent's reply to a\nmention is posted by the agent as `markdown`, with `runSummary` describing the run that produced it.\n\nEdits replace `body` and set `editedAt`. A delete is soft: the message keeps its place in the room\n(`id`, `seq`), `deletedAt` is set, `body` becomes `\"\"` and `refs` becomes `[]`.\n","required":["actorDisplayName","actorKind","actorMembershipId","actorRoleDocumentVersion","actorRoleDocumentVersionId","body","bodyFormat","branchedFromMessageId","createdAt","deletedAt","editedAt","id","refs","roomId","runSummary","seq","updatedAt"],"additionalProperties":false,"properties":{"actorDisplayName":{"type":"string","minLength":1,"maxLength":100,"description":"The author's display name, as it was when the message was posted.","examples":["Alice"]},"actorKind":{"type":"string","enum":["human","agent"],"description":"Whether a human or an agent wrote the message.","examples":["human"]},"actorMembershipId":{"type":"string","format":"uuid","description":"The author's membership id (user id for a human, agent listing id for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"actorRoleDocumentVersion":{"type":["integer","null"],"minimum":1,"description":"For an agent's message, the version number of the role document it acted under; null otherwise.","examples":[null]},"actorRoleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"For an agent's message, the id of the role document version it acted under; null otherwise.","examples":[null]},"body":{"type":"string","maxLength":20000,"description":"The text (at most 20000 characters; an agent's reply is cut to that length). `\"\"` once deleted.","examples":["@Research Assistant can you summarise last week's launch feedback?"]},"bodyFormat":{"type":"string","enum":["plain_text","markdown"],"description":"How to render `body`. `plain_text` for messages posted through this API, `markdown` for agents' replies.","examples":["plain_text"]},"branchedFromMessageId":{"type":["string","null"],"format":"uuid","description":"For an agent's reply, the message whose mention started the run; null otherwise.","examples":[null]},"createdAt":{"type":"string","format":"date-time","description":"When the message was posted.","examples":["2026-03-10T10:00:00Z"]},"deletedAt":{"type":["string","null"],"format":"date-time","description":"When the message was deleted; null unless deleted.","examples":[null]},"editedAt":{"type":["string","null"],"format":"date-time","description":"When the message was last edited; null if never edited.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The message's id (the `message_id` path parameter).","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"refs":{"type":"array","maxItems":100,"description":"The participants the message mentions, in order of first mention, each once. Mentioning an agent\nparticipant (`targetKind: agent`) in a human's message starts a run of that agent. `[]` when none.\n","items":{"$ref":"contract#/$defs/RoomMessageRef"}},"roomId":{"type":"string","format":"uuid","description":"The room the message was posted in.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"runSummary":{"type":["object","null"],"additionalProperties":true,"description":"For an agent's reply, a free-form summary of the run that produced it, at least\n`{\"runId\": \"<uuid>\", \"status\": \"completed\"}`, usually with `toolCallCount` and timing; fetch the run\nwith `GET /api/v1/rooms/{room_id}/runs/{run_id}` for the full record. Null for every other message.\n","examples":[null]},"seq":{"type":"integer","minimum":1,"description":"The `seq` of the `message.posted` event that created the message; orders messages in the room.","examples":[9]},"updatedAt":{"type":"string","format":"date-time","description":"When the message last changed (posted, edited or deleted).","examples":["2026-03-10T10:00:00Z"]}}};
+const schema288 = {"type":"object","title":"RoomMessageRef","description":"A participant mentioned in a message as `@<displayName>`. Mentions are matched case-insensitively\nagainst the display names of the room's current participants when the message is posted or edited\n(the longest matching name wins).\n","required":["displayName","targetId","targetKind"],"additionalProperties":false,"properties":{"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The mentioned participant's display name, as it was when the message was written.","examples":["Research Assistant"]},"targetId":{"type":"string","format":"uuid","description":"The mentioned participant's id in the room (a `RoomParticipant.id`).","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"targetKind":{"type":"string","enum":["human","agent"],"description":"Whether the mentioned participant is a human or an agent.","examples":["agent"]}}};
+
+function validate620(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate620.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39288,7 +39811,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err10 = {instancePath:instancePath+"/targetKind",schemaPath:"#/properties/targetKind/enum",keyword:"enum",params:{allowedValues: schema284.properties.targetKind.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/targetKind",schemaPath:"#/properties/targetKind/enum",keyword:"enum",params:{allowedValues: schema288.properties.targetKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -39309,16 +39832,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate612.errors = vErrors;
+validate620.errors = vErrors;
 return errors === 0;
 }
-validate612.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate620.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate611(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate619(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate611.evaluated;
+const evaluated0 = validate619.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -39497,7 +40020,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema283.properties, key0))){
+if(!(func7.call(schema287.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -39556,7 +40079,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data1 === "human") || (data1 === "agent"))){
-const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema283.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema287.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -39594,7 +40117,7 @@ errors++;
 if(data.actorRoleDocumentVersion !== undefined){
 let data3 = data.actorRoleDocumentVersion;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
+const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema287.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -39619,7 +40142,7 @@ errors++;
 if(data.actorRoleDocumentVersionId !== undefined){
 let data4 = data.actorRoleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema287.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -39679,7 +40202,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data6 === "plain_text") || (data6 === "markdown"))){
-const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema283.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema287.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -39692,7 +40215,7 @@ errors++;
 if(data.branchedFromMessageId !== undefined){
 let data7 = data.branchedFromMessageId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema283.properties.branchedFromMessageId.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema287.properties.branchedFromMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -39742,7 +40265,7 @@ errors++;
 if(data.deletedAt !== undefined){
 let data9 = data.deletedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema283.properties.deletedAt.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema287.properties.deletedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -39767,7 +40290,7 @@ errors++;
 if(data.editedAt !== undefined){
 let data10 = data.editedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema283.properties.editedAt.type},message:"must be string,null"};
+const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema287.properties.editedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -39829,8 +40352,8 @@ errors++;
 }
 const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate612(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate612.errors : vErrors.concat(validate612.errors);
+if(!(validate620(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate620.errors : vErrors.concat(validate620.errors);
 errors = vErrors.length;
 }
 }
@@ -39874,7 +40397,7 @@ errors++;
 if(data.runSummary !== undefined){
 let data15 = data.runSummary;
 if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (data15 !== null)){
-const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema283.properties.runSummary.type},message:"must be object,null"};
+const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema287.properties.runSummary.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -39945,16 +40468,16 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate611.errors = vErrors;
+validate619.errors = vErrors;
 return errors === 0;
 }
-validate611.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate619.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate609(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate617(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate609.evaluated;
+const evaluated0 = validate617.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40033,7 +40556,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data1 === "message") || (data1 === "event"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema282.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema286.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -40049,8 +40572,8 @@ const _errs6 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs7 = errors;
-if(!(validate611(data2, {instancePath:instancePath+"/message",parentData:data,parentDataProperty:"message",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate611.errors : vErrors.concat(validate611.errors);
+if(!(validate619(data2, {instancePath:instancePath+"/message",parentData:data,parentDataProperty:"message",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate619.errors : vErrors.concat(validate619.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -40138,16 +40661,16 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate609.errors = vErrors;
+validate617.errors = vErrors;
 return errors === 0;
 }
-validate609.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate617.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate608(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate616(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate608.evaluated;
+const evaluated0 = validate616.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40230,7 +40753,7 @@ errors++;
 if(data.endSeq !== undefined){
 let data0 = data.endSeq;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-const err7 = {instancePath:instancePath+"/endSeq",schemaPath:"#/properties/endSeq/type",keyword:"type",params:{type: schema281.properties.endSeq.type},message:"must be integer,null"};
+const err7 = {instancePath:instancePath+"/endSeq",schemaPath:"#/properties/endSeq/type",keyword:"type",params:{type: schema285.properties.endSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -40291,8 +40814,8 @@ errors++;
 }
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate609(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate609.errors : vErrors.concat(validate609.errors);
+if(!(validate617(data3[i0], {instancePath:instancePath+"/items/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate617.errors : vErrors.concat(validate617.errors);
 errors = vErrors.length;
 }
 }
@@ -40336,7 +40859,7 @@ errors++;
 if(data.startSeq !== undefined){
 let data6 = data.startSeq;
 if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-const err15 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema281.properties.startSeq.type},message:"must be integer,null"};
+const err15 = {instancePath:instancePath+"/startSeq",schemaPath:"#/properties/startSeq/type",keyword:"type",params:{type: schema285.properties.startSeq.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -40369,41 +40892,41 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate608.errors = vErrors;
+validate616.errors = vErrors;
 return errors === 0;
 }
-validate608.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate616.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate607(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate615(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomTimeline_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate607.evaluated;
+const evaluated0 = validate615.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate608(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate608.errors : vErrors.concat(validate608.errors);
+if(!(validate616(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate616.errors : vErrors.concat(validate616.errors);
 errors = vErrors.length;
 }
-validate607.errors = vErrors;
+validate615.errors = vErrors;
 return errors === 0;
 }
-validate607.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate615.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInvitations_200 = validate617;
-const schema285 = {"$ref":"contract#/$defs/RoomInvitationList","$id":"listRoomInvitations_200"};
-const schema286 = {"type":"object","title":"RoomInvitationList","description":"One page of a room's invitations, whatever their status, newest first (`createdAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The invitations on this page (at most `limit`), newest first; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomInvitationListItem"}}}};
-const schema287 = {"type":"object","title":"RoomInvitationListItem","description":"An invitation to a room, with the invitee's current name and avatar for display.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeDisplayName","inviteeKind","inviteeMembershipId","inviteeProfilePictureUrl","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeDisplayName":{"type":["string","null"],"maxLength":100,"description":"The invitee's current display name (user name or agent listing name); null for an open invitation.","examples":["Research Assistant"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"inviteeProfilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.","examples":["https://cdn.example.net/agents/research.png"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+exports.listRoomInvitations_200 = validate625;
+const schema289 = {"$ref":"contract#/$defs/RoomInvitationList","$id":"listRoomInvitations_200"};
+const schema290 = {"type":"object","title":"RoomInvitationList","description":"One page of a room's invitations, whatever their status, newest first (`createdAt` descending, then `id`).","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The invitations on this page (at most `limit`), newest first; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomInvitationListItem"}}}};
+const schema291 = {"type":"object","title":"RoomInvitationListItem","description":"An invitation to a room, with the invitee's current name and avatar for display.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | The room was archived, or the invited agent listing was deleted, while the invitation was pending. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeDisplayName","inviteeKind","inviteeMembershipId","inviteeProfilePictureUrl","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeDisplayName":{"type":["string","null"],"maxLength":100,"description":"The invitee's current display name (user name or agent listing name); null for an open invitation.","examples":["Research Assistant"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"inviteeProfilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The invitee's avatar (user avatar or agent listing avatar); null when none, and for an open invitation.","examples":["https://cdn.example.net/agents/research.png"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate619(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate627(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate619.evaluated;
+const evaluated0 = validate627.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40552,7 +41075,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema287.properties, key0))){
+if(!(func7.call(schema291.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -40566,7 +41089,7 @@ errors++;
 if(data.acceptedParticipantId !== undefined){
 let data0 = data.acceptedParticipantId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err15 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema287.properties.acceptedParticipantId.type},message:"must be string,null"};
+const err15 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema291.properties.acceptedParticipantId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -40691,7 +41214,7 @@ errors++;
 if(data.inviteeDisplayName !== undefined){
 let data5 = data.inviteeDisplayName;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err25 = {instancePath:instancePath+"/inviteeDisplayName",schemaPath:"#/properties/inviteeDisplayName/type",keyword:"type",params:{type: schema287.properties.inviteeDisplayName.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/inviteeDisplayName",schemaPath:"#/properties/inviteeDisplayName/type",keyword:"type",params:{type: schema291.properties.inviteeDisplayName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -40726,7 +41249,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data6 === "human") || (data6 === "agent"))){
-const err28 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema287.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema291.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -40739,7 +41262,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data7 = data.inviteeMembershipId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err29 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema287.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema291.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -40764,7 +41287,7 @@ errors++;
 if(data.inviteeProfilePictureUrl !== undefined){
 let data8 = data.inviteeProfilePictureUrl;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err31 = {instancePath:instancePath+"/inviteeProfilePictureUrl",schemaPath:"#/properties/inviteeProfilePictureUrl/type",keyword:"type",params:{type: schema287.properties.inviteeProfilePictureUrl.type},message:"must be string,null"};
+const err31 = {instancePath:instancePath+"/inviteeProfilePictureUrl",schemaPath:"#/properties/inviteeProfilePictureUrl/type",keyword:"type",params:{type: schema291.properties.inviteeProfilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -40799,7 +41322,7 @@ errors++;
 if(data.respondedAt !== undefined){
 let data9 = data.respondedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err34 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema287.properties.respondedAt.type},message:"must be string,null"};
+const err34 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema291.properties.respondedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -40824,7 +41347,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data10 = data.roleDocumentId;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err36 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema287.properties.roleDocumentId.type},message:"must be string,null"};
+const err36 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema291.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -40884,7 +41407,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!((((data12 === "pending") || (data12 === "accepted")) || (data12 === "revoked")) || (data12 === "expired"))){
-const err41 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema287.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err41 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema291.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -40930,16 +41453,16 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate619.errors = vErrors;
+validate627.errors = vErrors;
 return errors === 0;
 }
-validate619.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate627.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate618(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate618.evaluated;
+const evaluated0 = validate626.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -40984,8 +41507,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate619(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate619.errors : vErrors.concat(validate619.errors);
+if(!(validate627(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate627.errors : vErrors.concat(validate627.errors);
 errors = vErrors.length;
 }
 }
@@ -41012,40 +41535,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate618.errors = vErrors;
+validate626.errors = vErrors;
 return errors === 0;
 }
-validate618.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate617(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate625(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomInvitations_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate617.evaluated;
+const evaluated0 = validate625.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate618(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate618.errors : vErrors.concat(validate618.errors);
+if(!(validate626(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate626.errors : vErrors.concat(validate626.errors);
 errors = vErrors.length;
 }
-validate617.errors = vErrors;
+validate625.errors = vErrors;
 return errors === 0;
 }
-validate617.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate625.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_201 = validate622;
-const schema288 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
-const schema289 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | Revoked while pending: by the room's owner or its creator (`revokeRoomInvitation`), or because the room was archived, the invited agent listing was deleted, or its creator left or was removed. Accepting is a 409 `INVITATION_REVOKED`. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
+exports.createRoomInvitation_201 = validate630;
+const schema292 = {"$ref":"contract#/$defs/RoomInvitation","$id":"createRoomInvitation_201"};
+const schema293 = {"type":"object","title":"RoomInvitation","description":"An invitation for a human or an agent to join a room.\n\nInvitations move from `pending` to exactly one of `accepted`, `revoked` or `expired`, and never change\nagain after that:\n\n| status | meaning |\n|---|---|\n| `pending` | Waiting for the invitee. Expires at `expiresAt`, 7 days after creation. |\n| `accepted` | The invitee joined; `acceptedParticipantId` is their participant. Accepting again returns the invitation unchanged. |\n| `revoked` | Revoked while pending: by the room's owner or its creator (`revokeRoomInvitation`), or because the room was archived, the invited agent listing was deleted, or its creator left or was removed. Accepting is a 409 `INVITATION_REVOKED`. |\n| `expired` | `expiresAt` passed before anyone accepted. Accepting is a 409 `INVITATION_EXPIRED`. |\n\nA **human** invitation names its invitee by user id in `inviteeMembershipId`, or leaves it null for an\n**open** invitation that any signed-in user holding its id may accept once. An **agent** invitation\nalways names the agent listing in `inviteeMembershipId`, and is accepted by the listing's owner (at\ncreation already, when the inviter owns the listing).\n","required":["acceptedParticipantId","createdAt","expiresAt","id","invitedByMembershipId","inviteeKind","inviteeMembershipId","respondedAt","roleDocumentId","roomId","status","updatedAt"],"additionalProperties":false,"properties":{"acceptedParticipantId":{"type":["string","null"],"format":"uuid","description":"The participant the invitation produced once accepted; null until then.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"createdAt":{"type":"string","format":"date-time","description":"When the invitation was created.","examples":["2026-03-10T09:06:00Z"]},"expiresAt":{"type":"string","format":"date-time","description":"When a pending invitation expires (`createdAt` + 7 days). Kept as is after the invitation is answered.","examples":["2026-03-17T09:06:00Z"]},"id":{"type":"string","format":"uuid","description":"The invitation's id (the `invitation_id` path parameter).","examples":["e6778c0e-8847-43dc-9fcf-c43b71dcd9e1"]},"invitedByMembershipId":{"type":"string","format":"uuid","description":"The user id of the participant who sent the invitation.","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"inviteeKind":{"type":"string","enum":["human","agent"],"description":"Whether a person or an agent is invited.","examples":["agent"]},"inviteeMembershipId":{"type":["string","null"],"format":"uuid","description":"Who is invited: a user id (human) or an agent listing id (agent). Null only for an open human\ninvitation, which any signed-in user holding the invitation id may accept once.\n","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"respondedAt":{"type":["string","null"],"format":"date-time","description":"When the invitation was accepted or revoked; null while pending and for expired invitations.","examples":["2026-03-10T09:06:00Z"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent invitation, the `agent_role` document the agent gets when it joins; null for no role\nand always null for a human invitation.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"roomId":{"type":"string","format":"uuid","description":"The room the invitation is for.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"status":{"type":"string","enum":["pending","accepted","revoked","expired"],"description":"Where the invitation is in its life (see the table above).","examples":["accepted"]},"updatedAt":{"type":"string","format":"date-time","description":"When the invitation last changed.","examples":["2026-03-10T09:06:00Z"]}}};
 
-function validate623(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate631(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate623.evaluated;
+const evaluated0 = validate631.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41174,7 +41697,7 @@ vErrors.push(err11);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema289.properties, key0))){
+if(!(func7.call(schema293.properties, key0))){
 const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -41188,7 +41711,7 @@ errors++;
 if(data.acceptedParticipantId !== undefined){
 let data0 = data.acceptedParticipantId;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err13 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema289.properties.acceptedParticipantId.type},message:"must be string,null"};
+const err13 = {instancePath:instancePath+"/acceptedParticipantId",schemaPath:"#/properties/acceptedParticipantId/type",keyword:"type",params:{type: schema293.properties.acceptedParticipantId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -41323,7 +41846,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((data5 === "human") || (data5 === "agent"))){
-const err24 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema289.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/inviteeKind",schemaPath:"#/properties/inviteeKind/enum",keyword:"enum",params:{allowedValues: schema293.properties.inviteeKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -41336,7 +41859,7 @@ errors++;
 if(data.inviteeMembershipId !== undefined){
 let data6 = data.inviteeMembershipId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err25 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema289.properties.inviteeMembershipId.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/inviteeMembershipId",schemaPath:"#/properties/inviteeMembershipId/type",keyword:"type",params:{type: schema293.properties.inviteeMembershipId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -41361,7 +41884,7 @@ errors++;
 if(data.respondedAt !== undefined){
 let data7 = data.respondedAt;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err27 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema289.properties.respondedAt.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/respondedAt",schemaPath:"#/properties/respondedAt/type",keyword:"type",params:{type: schema293.properties.respondedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -41386,7 +41909,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data8 = data.roleDocumentId;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err29 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema289.properties.roleDocumentId.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema293.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -41446,7 +41969,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!((((data10 === "pending") || (data10 === "accepted")) || (data10 === "revoked")) || (data10 === "expired"))){
-const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema289.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema293.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -41492,39 +42015,39 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate623.errors = vErrors;
+validate631.errors = vErrors;
 return errors === 0;
 }
-validate623.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate631.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate622(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate630(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate622.evaluated;
+const evaluated0 = validate630.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate623(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate623.errors : vErrors.concat(validate623.errors);
+if(!(validate631(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate631.errors : vErrors.concat(validate631.errors);
 errors = vErrors.length;
 }
-validate622.errors = vErrors;
+validate630.errors = vErrors;
 return errors === 0;
 }
-validate622.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate630.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_403 = validate625;
-const schema290 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_ROOM_OWNER"]}},"$id":"createRoomInvitation_403"};
+exports.createRoomInvitation_403 = validate633;
+const schema294 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_ROOM_OWNER"]}},"$id":"createRoomInvitation_403"};
 
-function validate626(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate634(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate626.evaluated;
+const evaluated0 = validate634.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -41766,25 +42289,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate626.errors = vErrors;
+validate634.errors = vErrors;
 return errors === 0;
 }
-validate626.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate634.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate625(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate633(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate625.evaluated;
+const evaluated0 = validate633.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate626(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate626.errors : vErrors.concat(validate626.errors);
+if(!(validate634(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate634.errors : vErrors.concat(validate634.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41811,7 +42334,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT")) || (data0 === "NOT_ROOM_OWNER"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema290.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema294.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -41832,18 +42355,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate625.errors = vErrors;
+validate633.errors = vErrors;
 return errors === 0;
 }
-validate625.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate633.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createRoomInvitation_409 = validate630;
-const schema292 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_INVITED","ALREADY_PARTICIPANT","ROOM_ARCHIVED"]}},"$id":"createRoomInvitation_409"};
+exports.createRoomInvitation_409 = validate638;
+const schema296 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_INVITED","ALREADY_PARTICIPANT","ROOM_ARCHIVED"]}},"$id":"createRoomInvitation_409"};
 
-function validate631(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate639(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate631.evaluated;
+const evaluated0 = validate639.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42085,25 +42608,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate631.errors = vErrors;
+validate639.errors = vErrors;
 return errors === 0;
 }
-validate631.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate639.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate630(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate638(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="createRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate630.evaluated;
+const evaluated0 = validate638.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate631(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate631.errors : vErrors.concat(validate631.errors);
+if(!(validate639(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate639.errors : vErrors.concat(validate639.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42130,7 +42653,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "ALREADY_INVITED") || (data0 === "ALREADY_PARTICIPANT")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema292.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema296.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42151,18 +42674,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate630.errors = vErrors;
+validate638.errors = vErrors;
 return errors === 0;
 }
-validate630.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate638.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptRoomInvitation_403 = validate635;
-const schema294 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_INVITEE"]}},"$id":"acceptRoomInvitation_403"};
+exports.acceptRoomInvitation_403 = validate643;
+const schema298 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_INVITEE"]}},"$id":"acceptRoomInvitation_403"};
 
-function validate636(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate644(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate636.evaluated;
+const evaluated0 = validate644.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42404,25 +42927,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate636.errors = vErrors;
+validate644.errors = vErrors;
 return errors === 0;
 }
-validate636.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate644.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate635(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate643(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate635.evaluated;
+const evaluated0 = validate643.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate636(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate636.errors : vErrors.concat(validate636.errors);
+if(!(validate644(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate644.errors : vErrors.concat(validate644.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42449,7 +42972,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_INVITEE"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema294.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema298.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42470,18 +42993,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate635.errors = vErrors;
+validate643.errors = vErrors;
 return errors === 0;
 }
-validate635.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate643.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.acceptRoomInvitation_409 = validate640;
-const schema296 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT","INVITATION_ALREADY_ACCEPTED","INVITATION_EXPIRED","INVITATION_REVOKED","ROOM_ARCHIVED"]}},"$id":"acceptRoomInvitation_409"};
+exports.acceptRoomInvitation_409 = validate648;
+const schema300 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT","INVITATION_ALREADY_ACCEPTED","INVITATION_EXPIRED","INVITATION_REVOKED","ROOM_ARCHIVED"]}},"$id":"acceptRoomInvitation_409"};
 
-function validate641(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate649(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate641.evaluated;
+const evaluated0 = validate649.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -42723,25 +43246,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate641.errors = vErrors;
+validate649.errors = vErrors;
 return errors === 0;
 }
-validate641.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate649.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate640(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate648(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="acceptRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate640.evaluated;
+const evaluated0 = validate648.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate641(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate641.errors : vErrors.concat(validate641.errors);
+if(!(validate649(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate649.errors : vErrors.concat(validate649.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42768,7 +43291,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((((data0 === "ALREADY_PARTICIPANT") || (data0 === "INVITATION_ALREADY_ACCEPTED")) || (data0 === "INVITATION_EXPIRED")) || (data0 === "INVITATION_REVOKED")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema296.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema300.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -42789,18 +43312,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate640.errors = vErrors;
+validate648.errors = vErrors;
 return errors === 0;
 }
-validate640.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate648.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.revokeRoomInvitation_403 = validate645;
-const schema298 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_INVITATION_CREATOR"]}},"$id":"revokeRoomInvitation_403"};
+exports.revokeRoomInvitation_403 = validate653;
+const schema302 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_INVITATION_CREATOR"]}},"$id":"revokeRoomInvitation_403"};
 
-function validate646(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate654(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate646.evaluated;
+const evaluated0 = validate654.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43042,25 +43565,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate646.errors = vErrors;
+validate654.errors = vErrors;
 return errors === 0;
 }
-validate646.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate654.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate645(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate653(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="revokeRoomInvitation_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate645.evaluated;
+const evaluated0 = validate653.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate646(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate646.errors : vErrors.concat(validate646.errors);
+if(!(validate654(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate654.errors : vErrors.concat(validate654.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43087,7 +43610,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT")) || (data0 === "NOT_INVITATION_CREATOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema298.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema302.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43108,18 +43631,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate645.errors = vErrors;
+validate653.errors = vErrors;
 return errors === 0;
 }
-validate645.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate653.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.revokeRoomInvitation_409 = validate650;
-const schema300 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITATION_ALREADY_ACCEPTED"]}},"$id":"revokeRoomInvitation_409"};
+exports.revokeRoomInvitation_409 = validate658;
+const schema304 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITATION_ALREADY_ACCEPTED"]}},"$id":"revokeRoomInvitation_409"};
 
-function validate651(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate659(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate651.evaluated;
+const evaluated0 = validate659.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43361,25 +43884,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate651.errors = vErrors;
+validate659.errors = vErrors;
 return errors === 0;
 }
-validate651.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate659.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate650(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate658(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="revokeRoomInvitation_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate650.evaluated;
+const evaluated0 = validate658.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate651(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate651.errors : vErrors.concat(validate651.errors);
+if(!(validate659(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate659.errors : vErrors.concat(validate659.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43406,7 +43929,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "INVITATION_ALREADY_ACCEPTED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema300.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema304.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -43427,20 +43950,20 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate650.errors = vErrors;
+validate658.errors = vErrors;
 return errors === 0;
 }
-validate650.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate658.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomInviteCandidates_200 = validate655;
-const schema302 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
-const schema303 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
-const schema304 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
+exports.listRoomInviteCandidates_200 = validate663;
+const schema306 = {"$ref":"contract#/$defs/RoomInviteCandidateList","$id":"listRoomInviteCandidates_200"};
+const schema307 = {"type":"object","title":"RoomInviteCandidateList","description":"Invite candidates, humans first, then agents; each group by `displayName` (case-insensitive), then `membershipId`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The candidates; at most 200 (100 humans and 100 agents).","items":{"$ref":"contract#/$defs/RoomInviteCandidate"}}}};
+const schema308 = {"type":"object","title":"RoomInviteCandidate","description":"A person or an agent the caller could invite into the room: a human who shares at least one other room\nwith the caller, or an agent listing the caller owns or that is public. Current participants are never\ncandidates.\n","required":["description","displayName","kind","membershipId","profilePictureUrl","roleDocumentId","status","userId","version"],"additionalProperties":false,"properties":{"description":{"type":["string","null"],"maxLength":2000,"description":"For an agent, the listing's description; null for a human or when the listing has none.","examples":["Finds sources and writes short research briefs."]},"displayName":{"type":"string","minLength":1,"maxLength":100,"description":"The user's name or the agent listing's name.","examples":["Research Assistant"]},"kind":{"type":"string","enum":["human","agent"],"description":"Whether the candidate is a person or an agent; pass it as `inviteeKind` when inviting.","examples":["agent"]},"membershipId":{"type":"string","format":"uuid","description":"The user id (human) or agent listing id (agent); pass it as `inviteeMembershipId` when inviting.","examples":["039a5665-2b57-4b8e-be24-0203acb8a220"]},"profilePictureUrl":{"type":["string","null"],"format":"uri","maxLength":2048,"description":"The user's or the listing's avatar URL; null when there is none.","examples":["https://cdn.example.net/agents/research.png"]},"roleDocumentId":{"type":["string","null"],"format":"uuid","description":"For an agent, the `agent_role` document it had the last time it was in a room of the caller's (a\nsuggestion for `roleDocumentId` when inviting); null when there is none and always null for a human.\n","examples":["a94e1437-edb5-4d8f-8082-8e6bfd97d885"]},"status":{"type":"string","enum":["available","invited"],"description":"`available`: can be invited. `invited`: already has a pending invitation to this room (inviting again\nis a 409 `ALREADY_INVITED`).\n","examples":["available"]},"userId":{"type":"string","format":"uuid","description":"The user behind the candidate (the user id itself for a human, the listing's owner for an agent).","examples":["33f683e0-0219-4c3c-893d-39990974287d"]},"version":{"type":["integer","null"],"minimum":1,"description":"For an agent with a `roleDocumentId`, the latest version number of that document; null otherwise.\n","examples":[2]}}};
 
-function validate657(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate665(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate657.evaluated;
+const evaluated0 = validate665.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43539,7 +44062,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema304.properties, key0))){
+if(!(func7.call(schema308.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -43553,7 +44076,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema304.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema308.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -43623,7 +44146,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema304.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema308.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -43661,7 +44184,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema304.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema308.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -43696,7 +44219,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema304.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema308.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -43731,7 +44254,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema304.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema308.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -43769,7 +44292,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema304.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema308.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -43802,16 +44325,16 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate657.errors = vErrors;
+validate665.errors = vErrors;
 return errors === 0;
 }
-validate657.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate665.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate656(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate664(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate656.evaluated;
+const evaluated0 = validate664.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -43856,8 +44379,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate657(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate657.errors : vErrors.concat(validate657.errors);
+if(!(validate665(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate665.errors : vErrors.concat(validate665.errors);
 errors = vErrors.length;
 }
 }
@@ -43884,39 +44407,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate656.errors = vErrors;
+validate664.errors = vErrors;
 return errors === 0;
 }
-validate656.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate664.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate655(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate663(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomInviteCandidates_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate655.evaluated;
+const evaluated0 = validate663.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate656(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate656.errors : vErrors.concat(validate656.errors);
+if(!(validate664(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate664.errors : vErrors.concat(validate664.errors);
 errors = vErrors.length;
 }
-validate655.errors = vErrors;
+validate663.errors = vErrors;
 return errors === 0;
 }
-validate655.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate663.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_200 = validate660;
-const schema305 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
+exports.lookupRoomInvitee_200 = validate668;
+const schema309 = {"$ref":"contract#/$defs/RoomInviteCandidate","$id":"lookupRoomInvitee_200"};
 
-function validate661(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate669(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate661.evaluated;
+const evaluated0 = validate669.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -44015,7 +44538,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema304.properties, key0))){
+if(!(func7.call(schema308.properties, key0))){
 const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -44029,7 +44552,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema304.properties.description.type},message:"must be string,null"};
+const err10 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: schema308.properties.description.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -44099,7 +44622,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!((data2 === "human") || (data2 === "agent"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema304.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema308.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -44137,7 +44660,7 @@ errors++;
 if(data.profilePictureUrl !== undefined){
 let data4 = data.profilePictureUrl;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema304.properties.profilePictureUrl.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/profilePictureUrl",schemaPath:"#/properties/profilePictureUrl/type",keyword:"type",params:{type: schema308.properties.profilePictureUrl.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -44172,7 +44695,7 @@ errors++;
 if(data.roleDocumentId !== undefined){
 let data5 = data.roleDocumentId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema304.properties.roleDocumentId.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/roleDocumentId",schemaPath:"#/properties/roleDocumentId/type",keyword:"type",params:{type: schema308.properties.roleDocumentId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -44207,7 +44730,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((data6 === "available") || (data6 === "invited"))){
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema304.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema308.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -44245,7 +44768,7 @@ errors++;
 if(data.version !== undefined){
 let data8 = data.version;
 if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (data8 !== null)){
-const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema304.properties.version.type},message:"must be integer,null"};
+const err28 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema308.properties.version.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -44278,599 +44801,6 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate661.errors = vErrors;
-return errors === 0;
-}
-validate661.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate660(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="lookupRoomInvitee_200" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate660.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate661(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate661.errors : vErrors.concat(validate661.errors);
-errors = vErrors.length;
-}
-validate660.errors = vErrors;
-return errors === 0;
-}
-validate660.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.lookupRoomInvitee_403 = validate663;
-const schema307 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT"]}},"$id":"lookupRoomInvitee_403"};
-
-function validate664(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate664.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func7.call(schema24.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.currentPrices !== undefined){
-if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
-}
-}
-if(data.errors !== undefined){
-let data8 = data.errors;
-if(Array.isArray(data8)){
-if(data8.length > 100){
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-validate664.errors = vErrors;
-return errors === 0;
-}
-validate664.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate663(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="lookupRoomInvitee_403" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate663.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate664(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate664.errors : vErrors.concat(validate664.errors);
-errors = vErrors.length;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema307.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-validate663.errors = vErrors;
-return errors === 0;
-}
-validate663.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.lookupRoomInvitee_404 = validate668;
-const schema309 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
-
-function validate669(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate669.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.status === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.code === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func7.call(schema24.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if(typeof data0 === "string"){
-if(!(formats8.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2 < 400 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data.detail !== undefined){
-if(typeof data.detail !== "string"){
-const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data5 = data.code;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.requestId !== undefined){
-if(typeof data.requestId !== "string"){
-const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.currentPrices !== undefined){
-if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-errors = vErrors.length;
-}
-}
-if(data.errors !== undefined){
-let data8 = data.errors;
-if(Array.isArray(data8)){
-if(data8.length > 100){
-const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
 validate669.errors = vErrors;
 return errors === 0;
 }
@@ -44878,7 +44808,7 @@ validate669.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 function validate668(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="lookupRoomInvitee_404" */;
+/*# sourceURL="lookupRoomInvitee_200" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate668.evaluated;
@@ -44890,6 +44820,280 @@ evaluated0.items = undefined;
 }
 if(!(validate669(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate669.errors : vErrors.concat(validate669.errors);
+errors = vErrors.length;
+}
+validate668.errors = vErrors;
+return errors === 0;
+}
+validate668.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.lookupRoomInvitee_404 = validate671;
+const schema311 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["INVITEE_NOT_FOUND","NOT_FOUND"]}},"$id":"lookupRoomInvitee_404"};
+
+function validate672(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate672.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.status === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func7.call(schema24.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 === "string"){
+if(!(formats8.test(data0))){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 400 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.detail !== undefined){
+if(typeof data.detail !== "string"){
+const err11 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err12 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(typeof data5 === "string"){
+if(!pattern3.test(data5)){
+const err13 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requestId !== undefined){
+if(typeof data.requestId !== "string"){
+const err15 = {instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.currentPrices !== undefined){
+if(!(validate60(data.currentPrices, {instancePath:instancePath+"/currentPrices",parentData:data,parentDataProperty:"currentPrices",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+}
+if(data.errors !== undefined){
+let data8 = data.errors;
+if(Array.isArray(data8)){
+if(data8.length > 100){
+const err16 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate62(data8[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate672.errors = vErrors;
+return errors === 0;
+}
+validate672.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate671(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="lookupRoomInvitee_404" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate671.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate672(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate672.errors : vErrors.concat(validate672.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44916,7 +45120,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "INVITEE_NOT_FOUND") || (data0 === "NOT_FOUND"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema309.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema311.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44937,18 +45141,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate668.errors = vErrors;
+validate671.errors = vErrors;
 return errors === 0;
 }
-validate668.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate671.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.lookupRoomInvitee_409 = validate673;
-const schema311 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
+exports.lookupRoomInvitee_409 = validate676;
+const schema313 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ALREADY_PARTICIPANT"]}},"$id":"lookupRoomInvitee_409"};
 
-function validate674(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate677(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate674.evaluated;
+const evaluated0 = validate677.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45190,25 +45394,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate674.errors = vErrors;
+validate677.errors = vErrors;
 return errors === 0;
 }
-validate674.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate677.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate673(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate676(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="lookupRoomInvitee_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate673.evaluated;
+const evaluated0 = validate676.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate674(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate674.errors : vErrors.concat(validate674.errors);
+if(!(validate677(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate677.errors : vErrors.concat(validate677.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45235,7 +45439,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ALREADY_PARTICIPANT")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema311.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema313.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -45256,18 +45460,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate673.errors = vErrors;
+validate676.errors = vErrors;
 return errors === 0;
 }
-validate673.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate676.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_200 = validate678;
-const schema313 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
+exports.leaveRoom_200 = validate681;
+const schema315 = {"$ref":"contract#/$defs/RoomParticipant","$id":"leaveRoom_200"};
 
-function validate679(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate682(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate679.evaluated;
+const evaluated0 = validate682.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45723,39 +45927,39 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate679.errors = vErrors;
+validate682.errors = vErrors;
 return errors === 0;
 }
-validate679.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate682.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate678(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate681(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate678.evaluated;
+const evaluated0 = validate681.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate679(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate679.errors : vErrors.concat(validate679.errors);
+if(!(validate682(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate682.errors : vErrors.concat(validate682.errors);
 errors = vErrors.length;
 }
-validate678.errors = vErrors;
+validate681.errors = vErrors;
 return errors === 0;
 }
-validate678.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate681.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.leaveRoom_409 = validate681;
-const schema315 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
+exports.leaveRoom_409 = validate684;
+const schema317 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["OWNER_CANNOT_LEAVE"]}},"$id":"leaveRoom_409"};
 
-function validate682(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate685(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate682.evaluated;
+const evaluated0 = validate685.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -45997,25 +46201,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate682.errors = vErrors;
+validate685.errors = vErrors;
 return errors === 0;
 }
-validate682.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate685.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate681(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate684(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="leaveRoom_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate681.evaluated;
+const evaluated0 = validate684.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate682(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate682.errors : vErrors.concat(validate682.errors);
+if(!(validate685(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate685.errors : vErrors.concat(validate685.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46042,7 +46246,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "OWNER_CANNOT_LEAVE")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema315.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema317.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -46063,18 +46267,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate681.errors = vErrors;
+validate684.errors = vErrors;
 return errors === 0;
 }
-validate681.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate684.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_201 = validate686;
-const schema317 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
+exports.postRoomMessage_201 = validate689;
+const schema319 = {"$ref":"contract#/$defs/RoomMessage","$id":"postRoomMessage_201"};
 
-function validate687(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate690(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate687.evaluated;
+const evaluated0 = validate690.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46253,7 +46457,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema283.properties, key0))){
+if(!(func7.call(schema287.properties, key0))){
 const err17 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -46312,7 +46516,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data1 === "human") || (data1 === "agent"))){
-const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema283.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/actorKind",schemaPath:"#/properties/actorKind/enum",keyword:"enum",params:{allowedValues: schema287.properties.actorKind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -46350,7 +46554,7 @@ errors++;
 if(data.actorRoleDocumentVersion !== undefined){
 let data3 = data.actorRoleDocumentVersion;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
+const err25 = {instancePath:instancePath+"/actorRoleDocumentVersion",schemaPath:"#/properties/actorRoleDocumentVersion/type",keyword:"type",params:{type: schema287.properties.actorRoleDocumentVersion.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -46375,7 +46579,7 @@ errors++;
 if(data.actorRoleDocumentVersionId !== undefined){
 let data4 = data.actorRoleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema283.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/actorRoleDocumentVersionId",schemaPath:"#/properties/actorRoleDocumentVersionId/type",keyword:"type",params:{type: schema287.properties.actorRoleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -46435,7 +46639,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data6 === "plain_text") || (data6 === "markdown"))){
-const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema283.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/bodyFormat",schemaPath:"#/properties/bodyFormat/enum",keyword:"enum",params:{allowedValues: schema287.properties.bodyFormat.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -46448,7 +46652,7 @@ errors++;
 if(data.branchedFromMessageId !== undefined){
 let data7 = data.branchedFromMessageId;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema283.properties.branchedFromMessageId.type},message:"must be string,null"};
+const err33 = {instancePath:instancePath+"/branchedFromMessageId",schemaPath:"#/properties/branchedFromMessageId/type",keyword:"type",params:{type: schema287.properties.branchedFromMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -46498,7 +46702,7 @@ errors++;
 if(data.deletedAt !== undefined){
 let data9 = data.deletedAt;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema283.properties.deletedAt.type},message:"must be string,null"};
+const err37 = {instancePath:instancePath+"/deletedAt",schemaPath:"#/properties/deletedAt/type",keyword:"type",params:{type: schema287.properties.deletedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -46523,7 +46727,7 @@ errors++;
 if(data.editedAt !== undefined){
 let data10 = data.editedAt;
 if((typeof data10 !== "string") && (data10 !== null)){
-const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema283.properties.editedAt.type},message:"must be string,null"};
+const err39 = {instancePath:instancePath+"/editedAt",schemaPath:"#/properties/editedAt/type",keyword:"type",params:{type: schema287.properties.editedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -46585,8 +46789,8 @@ errors++;
 }
 const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate612(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate612.errors : vErrors.concat(validate612.errors);
+if(!(validate620(data12[i0], {instancePath:instancePath+"/refs/" + i0,parentData:data12,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate620.errors : vErrors.concat(validate620.errors);
 errors = vErrors.length;
 }
 }
@@ -46630,7 +46834,7 @@ errors++;
 if(data.runSummary !== undefined){
 let data15 = data.runSummary;
 if((!(data15 && typeof data15 == "object" && !Array.isArray(data15))) && (data15 !== null)){
-const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema283.properties.runSummary.type},message:"must be object,null"};
+const err47 = {instancePath:instancePath+"/runSummary",schemaPath:"#/properties/runSummary/type",keyword:"type",params:{type: schema287.properties.runSummary.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -46701,39 +46905,39 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate687.errors = vErrors;
+validate690.errors = vErrors;
 return errors === 0;
 }
-validate687.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate690.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate686(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate689(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="postRoomMessage_201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate686.evaluated;
+const evaluated0 = validate689.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate687(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate687.errors : vErrors.concat(validate687.errors);
+if(!(validate690(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate690.errors : vErrors.concat(validate690.errors);
 errors = vErrors.length;
 }
-validate686.errors = vErrors;
+validate689.errors = vErrors;
 return errors === 0;
 }
-validate686.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate689.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.postRoomMessage_409 = validate690;
-const schema319 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
+exports.postRoomMessage_409 = validate693;
+const schema321 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","ROOM_ARCHIVED"]}},"$id":"postRoomMessage_409"};
 
-function validate691(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate694(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate691.evaluated;
+const evaluated0 = validate694.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -46975,25 +47179,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate691.errors = vErrors;
+validate694.errors = vErrors;
 return errors === 0;
 }
-validate691.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate694.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate690(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate693(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="postRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate690.evaluated;
+const evaluated0 = validate693.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate691(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate691.errors : vErrors.concat(validate691.errors);
+if(!(validate694(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate694.errors : vErrors.concat(validate694.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47020,7 +47224,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema319.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema321.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -47041,18 +47245,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate690.errors = vErrors;
+validate693.errors = vErrors;
 return errors === 0;
 }
-validate690.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate693.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteRoomMessage_403 = validate695;
-const schema321 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
+exports.deleteRoomMessage_403 = validate698;
+const schema323 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CROSS_SITE_REQUEST","NOT_A_PARTICIPANT","NOT_MESSAGE_AUTHOR"]}},"$id":"deleteRoomMessage_403"};
 
-function validate696(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate699(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate696.evaluated;
+const evaluated0 = validate699.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -47294,25 +47498,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate696.errors = vErrors;
+validate699.errors = vErrors;
 return errors === 0;
 }
-validate696.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate699.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate695(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate698(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteRoomMessage_403" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate695.evaluated;
+const evaluated0 = validate698.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate696(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate696.errors : vErrors.concat(validate696.errors);
+if(!(validate699(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate699.errors : vErrors.concat(validate699.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47339,7 +47543,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "CROSS_SITE_REQUEST") || (data0 === "NOT_A_PARTICIPANT")) || (data0 === "NOT_MESSAGE_AUTHOR"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema321.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema323.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -47360,18 +47564,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate695.errors = vErrors;
+validate698.errors = vErrors;
 return errors === 0;
 }
-validate695.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate698.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.deleteRoomMessage_409 = validate700;
-const schema323 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
+exports.deleteRoomMessage_409 = validate703;
+const schema325 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["ROOM_ARCHIVED"]}},"$id":"deleteRoomMessage_409"};
 
-function validate701(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate704(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate701.evaluated;
+const evaluated0 = validate704.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -47613,25 +47817,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate701.errors = vErrors;
+validate704.errors = vErrors;
 return errors === 0;
 }
-validate701.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate704.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate700(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate703(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="deleteRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate700.evaluated;
+const evaluated0 = validate703.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate701(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate701.errors : vErrors.concat(validate701.errors);
+if(!(validate704(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate704.errors : vErrors.concat(validate704.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47658,7 +47862,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(data0 === "ROOM_ARCHIVED")){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema323.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema325.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -47679,18 +47883,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate700.errors = vErrors;
+validate703.errors = vErrors;
 return errors === 0;
 }
-validate700.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate703.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.editRoomMessage_409 = validate705;
-const schema325 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
+exports.editRoomMessage_409 = validate708;
+const schema327 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["IDEMPOTENCY_KEY_REUSED","MESSAGE_DELETED","ROOM_ARCHIVED"]}},"$id":"editRoomMessage_409"};
 
-function validate706(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate709(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate706.evaluated;
+const evaluated0 = validate709.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -47932,25 +48136,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate706.errors = vErrors;
+validate709.errors = vErrors;
 return errors === 0;
 }
-validate706.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate709.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate705(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate708(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="editRoomMessage_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate705.evaluated;
+const evaluated0 = validate708.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate706(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate706.errors : vErrors.concat(validate706.errors);
+if(!(validate709(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate709.errors : vErrors.concat(validate709.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47977,7 +48181,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "IDEMPOTENCY_KEY_REUSED") || (data0 === "MESSAGE_DELETED")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema325.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema327.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -47998,19 +48202,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate705.errors = vErrors;
+validate708.errors = vErrors;
 return errors === 0;
 }
-validate705.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate708.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomParticipants_200 = validate710;
-const schema327 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
-const schema328 = {"type":"object","title":"RoomParticipantList","description":"One page of the participants of a room, current and former, in the order they first joined (oldest\nfirst, then `id`). Current participants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The participants on this page (at most `limit`), oldest first; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
+exports.listRoomParticipants_200 = validate713;
+const schema329 = {"$ref":"contract#/$defs/RoomParticipantList","$id":"listRoomParticipants_200"};
+const schema330 = {"type":"object","title":"RoomParticipantList","description":"One page of the participants of a room, current and former, in the order they first joined (oldest\nfirst, then `id`). Current participants have `leftAt: null`.\n","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":100,"description":"The participants on this page (at most `limit`), oldest first; fewer than `limit` means this is the last page.","items":{"$ref":"contract#/$defs/RoomParticipant"}}}};
 
-function validate711(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate714(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate711.evaluated;
+const evaluated0 = validate714.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48083,39 +48287,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate711.errors = vErrors;
+validate714.errors = vErrors;
 return errors === 0;
 }
-validate711.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate714.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate710(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate713(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomParticipants_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate710.evaluated;
+const evaluated0 = validate713.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate711(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate711.errors : vErrors.concat(validate711.errors);
+if(!(validate714(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate714.errors : vErrors.concat(validate714.errors);
 errors = vErrors.length;
 }
-validate710.errors = vErrors;
+validate713.errors = vErrors;
 return errors === 0;
 }
-validate710.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate713.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.removeRoomParticipant_409 = validate714;
-const schema329 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
+exports.removeRoomParticipant_409 = validate717;
+const schema331 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["CANNOT_REMOVE_OWNER","ROOM_ARCHIVED"]}},"$id":"removeRoomParticipant_409"};
 
-function validate715(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate718(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate715.evaluated;
+const evaluated0 = validate718.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48357,25 +48561,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate715.errors = vErrors;
+validate718.errors = vErrors;
 return errors === 0;
 }
-validate715.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate718.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate714(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate717(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="removeRoomParticipant_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate714.evaluated;
+const evaluated0 = validate717.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate715(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate715.errors : vErrors.concat(validate715.errors);
+if(!(validate718(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate718.errors : vErrors.concat(validate718.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -48402,7 +48606,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "CANNOT_REMOVE_OWNER") || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema329.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema331.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -48423,18 +48627,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate714.errors = vErrors;
+validate717.errors = vErrors;
 return errors === 0;
 }
-validate714.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate717.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.updateRoomAgentRole_409 = validate719;
-const schema331 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
+exports.updateRoomAgentRole_409 = validate722;
+const schema333 = {"type":"object","allOf":[{"$ref":"contract#/$defs/Problem"}],"required":["code"],"properties":{"code":{"type":"string","enum":["NOT_AN_AGENT","PARTICIPANT_NOT_ACTIVE","ROOM_ARCHIVED"]}},"$id":"updateRoomAgentRole_409"};
 
-function validate720(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate723(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate720.evaluated;
+const evaluated0 = validate723.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48676,25 +48880,25 @@ vErrors.push(err18);
 }
 errors++;
 }
-validate720.errors = vErrors;
+validate723.errors = vErrors;
 return errors === 0;
 }
-validate720.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate723.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate719(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate722(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="updateRoomAgentRole_409" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate719.evaluated;
+const evaluated0 = validate722.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate720(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate720.errors : vErrors.concat(validate720.errors);
+if(!(validate723(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate723.errors : vErrors.concat(validate723.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -48721,7 +48925,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "NOT_AN_AGENT") || (data0 === "PARTICIPANT_NOT_ACTIVE")) || (data0 === "ROOM_ARCHIVED"))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema331.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema333.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -48742,19 +48946,19 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate719.errors = vErrors;
+validate722.errors = vErrors;
 return errors === 0;
 }
-validate719.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate722.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getRoomRun_200 = validate724;
-const schema333 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
-const schema334 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
+exports.getRoomRun_200 = validate727;
+const schema335 = {"$ref":"contract#/$defs/RoomRun","$id":"getRoomRun_200"};
+const schema336 = {"type":"object","title":"RoomRun","description":"One run of an agent participant, started by a human's message that mentions it. A run goes\n`queued` -> `running` -> exactly one terminal status, and never changes after that:\n\n| status | meaning |\n|---|---|\n| `queued` | Created with the mentioning message; waiting for a worker. |\n| `running` | The agent is working (`startedAt` set); its tool calls are recorded as tool events. |\n| `completed` | The agent posted its reply (`replyMessageId`). |\n| `failed` | The run stopped with an error (`error`); no reply is posted. A run that stops responding is failed by the platform. |\n| `cancelled` | The room was archived or the agent removed before the run finished. |\n\nEach transition appends a `run.*` event to the room's log.\n","required":["completedAt","createdAt","error","id","participantId","replyMessageId","roleDocumentVersionId","roomId","startedAt","status","toolCallCount","triggerMessageId","updatedAt"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the run reached its terminal status; null while `queued` or `running`.","examples":["2026-03-10T10:00:08Z"]},"createdAt":{"type":"string","format":"date-time","description":"When the run was created (queued).","examples":["2026-03-10T10:00:00Z"]},"error":{"type":["string","null"],"maxLength":2000,"description":"For a `failed` run, what went wrong, for people; null otherwise.","examples":[null]},"id":{"type":"string","format":"uuid","description":"The run's id (the `run_id` path parameter).","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"participantId":{"type":"string","format":"uuid","description":"The agent participant that runs.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"replyMessageId":{"type":["string","null"],"format":"uuid","description":"The agent's reply message, set when the run completes; null otherwise.","examples":["f7a7373a-9435-431d-8604-2f91f0b09b8d"]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent runs under (the latest version of its participant's\n`roleDocumentId` when the run started); null when the agent has no role or the run has not started.\n","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room the run belongs to.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"startedAt":{"type":["string","null"],"format":"date-time","description":"When the run started `running`; null while queued, and for a run cancelled before it started.","examples":["2026-03-10T10:00:01Z"]},"status":{"type":"string","enum":["queued","running","completed","failed","cancelled"],"description":"Where the run is in its life (see the table above).","examples":["completed"]},"toolCallCount":{"type":"integer","minimum":0,"description":"How many tool calls the run has started so far.","examples":[1]},"triggerMessageId":{"type":"string","format":"uuid","description":"The message whose mention started the run.","examples":["5cfc9fb2-10f3-4cbf-a187-302da1426b29"]},"updatedAt":{"type":"string","format":"date-time","description":"When the run last changed.","examples":["2026-03-10T10:00:08Z"]}}};
 
-function validate725(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate728(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate725.evaluated;
+const evaluated0 = validate728.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -48893,7 +49097,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema334.properties, key0))){
+if(!(func7.call(schema336.properties, key0))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -48907,7 +49111,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema334.properties.completedAt.type},message:"must be string,null"};
+const err14 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema336.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -48957,7 +49161,7 @@ errors++;
 if(data.error !== undefined){
 let data2 = data.error;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema334.properties.error.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema336.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -49032,7 +49236,7 @@ errors++;
 if(data.replyMessageId !== undefined){
 let data5 = data.replyMessageId;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema334.properties.replyMessageId.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/replyMessageId",schemaPath:"#/properties/replyMessageId/type",keyword:"type",params:{type: schema336.properties.replyMessageId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -49057,7 +49261,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data6 = data.roleDocumentVersionId;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema334.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err26 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema336.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -49107,7 +49311,7 @@ errors++;
 if(data.startedAt !== undefined){
 let data8 = data.startedAt;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema334.properties.startedAt.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: schema336.properties.startedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -49142,7 +49346,7 @@ vErrors.push(err32);
 errors++;
 }
 if(!(((((data9 === "queued") || (data9 === "running")) || (data9 === "completed")) || (data9 === "failed")) || (data9 === "cancelled"))){
-const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema334.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema336.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -49238,42 +49442,42 @@ vErrors.push(err40);
 }
 errors++;
 }
-validate725.errors = vErrors;
+validate728.errors = vErrors;
 return errors === 0;
 }
-validate725.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate728.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate724(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate727(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getRoomRun_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate724.evaluated;
+const evaluated0 = validate727.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate725(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate725.errors : vErrors.concat(validate725.errors);
+if(!(validate728(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate728.errors : vErrors.concat(validate728.errors);
 errors = vErrors.length;
 }
-validate724.errors = vErrors;
+validate727.errors = vErrors;
 return errors === 0;
 }
-validate724.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate727.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listRoomRunToolEvents_200 = validate727;
-const schema335 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
-const schema336 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
-const schema337 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
-const schema338 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
+exports.listRoomRunToolEvents_200 = validate730;
+const schema337 = {"$ref":"contract#/$defs/RoomToolEventList","$id":"listRoomRunToolEvents_200"};
+const schema338 = {"type":"object","title":"RoomToolEventList","description":"A page of a run's tool events, ascending by `seq`.","required":["items"],"additionalProperties":false,"properties":{"items":{"type":"array","maxItems":200,"description":"The tool events, ascending by `seq`; fewer than `limit` means there are no more for now.","items":{"$ref":"contract#/$defs/RoomToolEvent"}}}};
+const schema339 = {"type":"object","title":"RoomToolEvent","description":"A tool event of an agent run. Tool events are the run's `tool.*` events in the room's log, so `seq` is\nthe room event `seq`: increasing within a run, but not consecutive (other events of the room come in\nbetween).\n","required":["createdAt","payload","schemaVersion","seq","type"],"additionalProperties":false,"properties":{"createdAt":{"type":"string","format":"date-time","description":"When the event was recorded.","examples":["2026-03-10T10:00:03.5Z"]},"payload":{"$ref":"contract#/$defs/RoomToolEventPayload","description":"The tool call's state as of this event."},"schemaVersion":{"type":"integer","minimum":1,"description":"The version of the payload shape; 1 today.","examples":[1]},"seq":{"type":"integer","minimum":1,"description":"The event's `seq` in the room's log; the `afterSeq` cursor for the next page.","examples":[13]},"type":{"type":"string","enum":["tool.started","tool.completed","tool.failed"],"description":"The event type (one of the `tool.*` values of `RoomEventType`).","examples":["tool.completed"]}}};
+const schema340 = {"type":"object","title":"RoomToolEventPayload","description":"The state of one tool call when the event was recorded. The `started` event of a call has\n`completedAt` and `durationMs` null; its terminal event (`completed` or `failed`, exactly one per call)\nrepeats `toolCallId`, `toolName` and `startedAt` and sets `completedAt` and\n`durationMs = completedAt - startedAt` in milliseconds.\n","required":["completedAt","durationMs","linkedRunIds","roleDocumentVersionId","roomId","roomParticipantId","runId","startedAt","status","toolCallId","toolName"],"additionalProperties":false,"properties":{"completedAt":{"type":["string","null"],"format":"date-time","description":"When the call finished; null on the `started` event.","examples":["2026-03-10T10:00:03.5Z"]},"durationMs":{"type":["integer","null"],"minimum":0,"description":"`completedAt - startedAt` in milliseconds; null on the `started` event.","examples":[1500]},"linkedRunIds":{"type":"array","maxItems":100,"description":"Other runs this tool call started or waited for (for example a delegation to another agent); usually `[]`.","items":{"type":"string","format":"uuid"},"examples":[[]]},"roleDocumentVersionId":{"type":["string","null"],"format":"uuid","description":"The role document version the agent ran under; null when it has no role.","examples":["9c5657e5-ecfb-4d0b-8da3-2fd0a3dbe20f"]},"roomId":{"type":"string","format":"uuid","description":"The room of the run.","examples":["497f6eca-6276-4993-bfeb-53cbbbba6f08"]},"roomParticipantId":{"type":"string","format":"uuid","description":"The agent participant whose run made the call.","examples":["a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a"]},"runId":{"type":"string","format":"uuid","description":"The run that made the call.","examples":["78c33d18-170c-44d3-a227-b3194f134f73"]},"startedAt":{"type":"string","format":"date-time","description":"When the call started.","examples":["2026-03-10T10:00:02Z"]},"status":{"type":"string","enum":["started","completed","failed"],"description":"`started`, or the terminal `completed` / `failed`; matches the event `type` (`tool.<status>`).","examples":["completed"]},"toolCallId":{"type":"string","minLength":1,"maxLength":200,"description":"The call's id, unique within the run; pairs a `started` event with its terminal event.","examples":["call_01HQ3Z9V7K2M"]},"toolName":{"type":"string","minLength":1,"maxLength":200,"description":"The tool the agent called.","examples":["web_search"]}}};
 
-function validate730(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate733(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate730.evaluated;
+const evaluated0 = validate733.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -49392,7 +49596,7 @@ vErrors.push(err10);
 errors++;
 }
 for(const key0 in data){
-if(!(func7.call(schema338.properties, key0))){
+if(!(func7.call(schema340.properties, key0))){
 const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -49406,7 +49610,7 @@ errors++;
 if(data.completedAt !== undefined){
 let data0 = data.completedAt;
 if((typeof data0 !== "string") && (data0 !== null)){
-const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema338.properties.completedAt.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/completedAt",schemaPath:"#/properties/completedAt/type",keyword:"type",params:{type: schema340.properties.completedAt.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -49431,7 +49635,7 @@ errors++;
 if(data.durationMs !== undefined){
 let data1 = data.durationMs;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema338.properties.durationMs.type},message:"must be integer,null"};
+const err14 = {instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: schema340.properties.durationMs.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -49507,7 +49711,7 @@ errors++;
 if(data.roleDocumentVersionId !== undefined){
 let data4 = data.roleDocumentVersionId;
 if((typeof data4 !== "string") && (data4 !== null)){
-const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema338.properties.roleDocumentVersionId.type},message:"must be string,null"};
+const err20 = {instancePath:instancePath+"/roleDocumentVersionId",schemaPath:"#/properties/roleDocumentVersionId/type",keyword:"type",params:{type: schema340.properties.roleDocumentVersionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -49642,7 +49846,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!(((data9 === "started") || (data9 === "completed")) || (data9 === "failed"))){
-const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema338.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err31 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema340.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -49733,16 +49937,16 @@ vErrors.push(err38);
 }
 errors++;
 }
-validate730.errors = vErrors;
+validate733.errors = vErrors;
 return errors === 0;
 }
-validate730.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate733.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate729(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate732(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate729.evaluated;
+const evaluated0 = validate732.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -49838,8 +50042,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate730(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate730.errors : vErrors.concat(validate730.errors);
+if(!(validate733(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate733.errors : vErrors.concat(validate733.errors);
 errors = vErrors.length;
 }
 }
@@ -49906,7 +50110,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data4 === "tool.started") || (data4 === "tool.completed")) || (data4 === "tool.failed"))){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema337.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema339.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -49927,16 +50131,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate729.errors = vErrors;
+validate732.errors = vErrors;
 return errors === 0;
 }
-validate729.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate732.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate728(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate731(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate728.evaluated;
+const evaluated0 = validate731.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -49981,8 +50185,8 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate729(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate729.errors : vErrors.concat(validate729.errors);
+if(!(validate732(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate732.errors : vErrors.concat(validate732.errors);
 errors = vErrors.length;
 }
 }
@@ -50009,40 +50213,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate728.errors = vErrors;
+validate731.errors = vErrors;
 return errors === 0;
 }
-validate728.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate731.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate727(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate730(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="listRoomRunToolEvents_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate727.evaluated;
+const evaluated0 = validate730.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate728(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate728.errors : vErrors.concat(validate728.errors);
+if(!(validate731(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate731.errors : vErrors.concat(validate731.errors);
 errors = vErrors.length;
 }
-validate727.errors = vErrors;
+validate730.errors = vErrors;
 return errors === 0;
 }
-validate727.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate730.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getHealth_200 = validate734;
-const schema339 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
-const schema340 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
+exports.getHealth_200 = validate737;
+const schema341 = {"$ref":"contract#/$defs/HealthStatus","$id":"getHealth_200"};
+const schema342 = {"type":"object","title":"HealthStatus","description":"Liveness answer.","required":["status"],"additionalProperties":false,"properties":{"status":{"type":"string","const":"ok","description":"Always `ok`; the process is up and serving requests."}}};
 
-function validate735(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate738(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate735.evaluated;
+const evaluated0 = validate738.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -50106,41 +50310,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate735.errors = vErrors;
+validate738.errors = vErrors;
 return errors === 0;
 }
-validate735.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate738.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate734(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate737(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getHealth_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate734.evaluated;
+const evaluated0 = validate737.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate735(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate735.errors : vErrors.concat(validate735.errors);
+if(!(validate738(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate738.errors : vErrors.concat(validate738.errors);
 errors = vErrors.length;
 }
-validate734.errors = vErrors;
+validate737.errors = vErrors;
 return errors === 0;
 }
-validate734.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate737.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getReadiness_200 = validate737;
-const schema341 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
-const schema342 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
-const schema343 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
+exports.getReadiness_200 = validate740;
+const schema343 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
+const schema344 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."}}};
+const schema345 = {"type":"object","title":"ReadinessChecks","description":"The result of each dependency check.","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."}}};
 
-function validate739(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate742(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate739.evaluated;
+const evaluated0 = validate742.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -50183,7 +50387,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data0 === "ok") || (data0 === "failing"))){
-const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema343.properties.database.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/enum",keyword:"enum",params:{allowedValues: schema345.properties.database.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -50204,16 +50408,16 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate739.errors = vErrors;
+validate742.errors = vErrors;
 return errors === 0;
 }
-validate739.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate742.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate738(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate741(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate738.evaluated;
+const evaluated0 = validate741.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -50266,7 +50470,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema342.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema344.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -50277,8 +50481,8 @@ errors++;
 }
 }
 if(data.checks !== undefined){
-if(!(validate739(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate739.errors : vErrors.concat(validate739.errors);
+if(!(validate742(data.checks, {instancePath:instancePath+"/checks",parentData:data,parentDataProperty:"checks",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate742.errors : vErrors.concat(validate742.errors);
 errors = vErrors.length;
 }
 }
@@ -50293,29 +50497,29 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate738.errors = vErrors;
+validate741.errors = vErrors;
 return errors === 0;
 }
-validate738.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate741.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate737(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate740(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="getReadiness_200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate737.evaluated;
+const evaluated0 = validate740.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate738(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate738.errors : vErrors.concat(validate738.errors);
+if(!(validate741(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate741.errors : vErrors.concat(validate741.errors);
 errors = vErrors.length;
 }
-validate737.errors = vErrors;
+validate740.errors = vErrors;
 return errors === 0;
 }
-validate737.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate740.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -171,10 +171,28 @@ ${table.join('\n')}
 `;
 }
 
-export async function generateClient(contract: Contract, bundlePath: string, outDir: string): Promise<void> {
+/** The contract without the security requirements of schemes sent in the query. */
+function withoutQueryCredentials(doc: JsonObject): JsonObject {
+  const copy = structuredClone(doc) as any;
+  const schemes = (copy.components?.securitySchemes ?? {}) as Record<string, { in?: string }>;
+  const inQuery = new Set(Object.entries(schemes).filter(([, scheme]) => scheme.in === 'query').map(([name]) => name));
+  for (const item of Object.values((copy.paths ?? {}) as Record<string, Record<string, any>>)) {
+    for (const op of Object.values(item)) {
+      if (Array.isArray(op?.security)) op.security = op.security.filter((requirement: object) => !Object.keys(requirement).some((name) => inQuery.has(name)));
+    }
+  }
+  for (const name of inQuery) delete schemes[name];
+  return copy;
+}
+
+export async function generateClient(contract: Contract, outDir: string): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'client-contract-'));
   const input = join(scratch, 'openapi.json');
-  writeFileSync(input, JSON.stringify(withLimitsInDescriptions(JSON.parse(readFileSync(bundlePath, 'utf8')) as Json)));
+  // hey-api reads the contract with each event stream's item schema as its schema (its typed events), without
+  // credentials sent in the query (the room stream's ticket, for a browser's EventSource: the client sends
+  // headers, and hey-api would put a token given as a plain `auth` string into every scheme, the URL too), and
+  // with each schema's limits in its description.
+  writeFileSync(input, JSON.stringify(withLimitsInDescriptions(withoutQueryCredentials(contract.doc) as Json)));
   try {
     await generateWithHeyApi(input, outDir);
   } finally {

@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { parse } from 'yaml';
+import { withItemSchemas } from './event-streams.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -136,8 +137,12 @@ export function checkPathFilesReferenced(rootDocument = ROOT_DOCUMENT): void {
   }
 }
 
+/**
+ * The bundled contract as our generators read it: event streams with their item schemas as `schema`
+ * (event-streams.ts). `published` is the file as written, what other tools read.
+ */
 export function loadContract(bundlePath: string, rootDocument?: string): Contract {
-  const doc = JSON.parse(readFileSync(bundlePath, 'utf8')) as JsonObject;
+  const doc = withItemSchemas(JSON.parse(readFileSync(bundlePath, 'utf8')) as JsonObject);
   const areas = areasByPath(rootDocument);
   const operations: Operation[] = [];
   const paths = (doc.paths ?? {}) as Record<string, JsonObject>;

@@ -19,7 +19,8 @@ function emitOperations(contract: Contract): string {
   const rows = contract.operations.map((op) => {
     const statuses = Object.keys(op.responses).map(Number).sort((a, b) => a - b);
     const schemes = [...new Set(op.security.flatMap((req) => Object.keys(req)))];
-    const roles = [...new Set(op.security.flatMap((req) => Object.values(req).flat()))];
+    // The admin role is `x-who-may-call: admin` (scopes belong to OAuth schemes, which the contract has none of).
+    const roles = op.whoMayCall === 'admin' ? ['admin'] : [];
     const contentTypes = Object.entries(op.responses).flatMap(([status, r]) => {
       const type = Object.keys(r.content ?? {})[0];
       return type ? [`${status}: '${type}'`] : [];

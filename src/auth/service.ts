@@ -9,12 +9,15 @@ import { announceCredentialsEnded } from '../realtime/credential-ends.js';
 import { MAX_ACTIVE_API_KEYS, apiKeyLimit, apiKeyNotFound, emailTaken } from './errors.js';
 import { ApiKey, AuthSession, User } from './models.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { StreamTickets } from './stream-tickets.js';
 import { hashToken, newApiKey, newSessionToken } from './tokens.js';
 import { toApiKey, toUser } from './wire.js';
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 const DAY_MS = 24 * 3600 * 1000;
+/** The schemes that carry a session token (the others: an API key, a stream ticket). */
+const SESSION_SCHEMES = new Set<CredentialScheme>(['bearerAuth', 'sessionCookie', 'vaiTokenCookie']);
 
 /** The user columns the credential lookup reads. */
 type UserRow = Pick<User, 'id' | 'name' | 'email' | 'image' | 'isAdmin'>;
@@ -24,7 +27,12 @@ export interface AuthOptions {
 }
 
 export class AuthService implements Authenticator {
-  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly options: AuthOptions) {}
+  /** Room stream tickets (`?ticket=`), derived from a session or an API key. */
+  readonly tickets: StreamTickets;
+
+  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly options: AuthOptions) {
+    this.tickets = new StreamTickets(db, clock);
+  }
 
   async signUp(input: T.SignUpRequest, trx?: Transaction): Promise<T.AuthResult> {
     const passwordHash = await hashPassword(input.password);
@@ -60,7 +68,7 @@ export class AuthService implements Authenticator {
    * end, on every instance, when this commits.
    */
   async signOut(credentials: Credential[], trx?: Transaction): Promise<void> {
-    const hashes = credentials.filter((c) => c.scheme !== 'apiKeyHeader').map((c) => hashToken(c.token));
+    const hashes = credentials.filter((c) => SESSION_SCHEMES.has(c.scheme)).map((c) => hashToken(c.token));
     if (hashes.length === 0) return;
     await inTransaction(this.db, trx, async (t) => {
       const ended = await AuthSession.query(t).whereIn('tokenHash', hashes).whereNull('revokedAt').patch({ revokedAt: this.clock.now() }).returning('id');
@@ -74,6 +82,7 @@ export class AuthService implements Authenticator {
    * cost ~0.6 ms of CPU per request, measured by the attribution run in `git show 10976d0:docs/benchmarks.md`).
    */
   async authenticate(credential: Credential): Promise<Principal | undefined> {
+    if (credential.scheme === 'streamTicket') return this.tickets.authenticate(credential.token);
     const now = this.clock.now();
     const hash = hashToken(credential.token);
     if (credential.scheme === 'apiKeyHeader') {

@@ -10,7 +10,7 @@ import { validators, type ValidateFunction } from '../../generated/validators/in
 import type { Config } from '../config.js';
 import { ApiError, validationFailed, type FieldError } from '../platform/errors.js';
 import type { IdempotencyFacility } from '../platform/idempotency.js';
-import type { Authenticator, Credential, Principal } from '../platform/principal.js';
+import type { Authenticator, Credential, CredentialScheme, Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { NO_BODY, readJsonBody } from './body.js';
 import { guardCrossSite } from './cross-site.js';
@@ -18,7 +18,7 @@ import { checkHeaders, parseQuery, queryParameters, unstorableStrings } from './
 import type { RequestState } from './middleware.js';
 import type { IdempotentContext, RequestContext } from './context.js';
 import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
-import { authenticate, credentialsOf } from './security.js';
+import { QUERY_CREDENTIALS, authenticate, credentialsOf } from './security.js';
 import { writeEventStream } from './sse.js';
 import { toFieldErrors } from './validation-errors.js';
 
@@ -44,6 +44,8 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
   const v = validators[meta.operationId as OperationId];
   const style = meta.errorStyle;
   const queryParams = queryParameters(meta.parameters);
+  // A credential sent in the query (a stream ticket) is authentication's, not an input to validate.
+  const queryCredentials = meta.schemes.flatMap((scheme) => QUERY_CREDENTIALS[scheme as CredentialScheme] ?? []);
   const check = (part: FieldError['in'], validate: ValidateFunction | undefined, value: unknown, errors: FieldError[]) => {
     if (validate && !validate(value)) errors.push(...toFieldErrors(validate.errors, part, style));
   };
@@ -56,6 +58,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
 
     const path = { ...routed.request.params } as Record<string, unknown>;
     const { query, errors } = parseQuery(koa.querystring, queryParams, style);
+    for (const name of queryCredentials) delete query[name];
     const headers = v.header ? { ...koa.headers } : undefined;
     check('path', v.path, path, errors);
     check('query', v.query, query, errors);

@@ -1,5 +1,5 @@
 // The per-operation policies the contract declares, applied in one place (dispatch.ts calls them in order):
-// the admin role (`[admin]` scopes in `security`), rate limits (`x-rate-limits`) and idempotency
+// the admin role (`x-who-may-call: admin`), rate limits (`x-rate-limits`) and idempotency
 // (`x-idempotency`). Authentication, before them, is security.ts.
 import type { OperationMeta, RateLimitName, RateLimitPolicy } from '../../generated/server/index.js';
 import { ApiError, forbidden } from '../platform/errors.js';

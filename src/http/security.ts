@@ -1,6 +1,7 @@
 // Authentication, from each operation's generated metadata (`auth`, `schemes`). A request's credentials are
-// resolved once: the first one present, in the order Bearer, X-API-Key, `session` cookie, `vai_token`
-// cookie, decides; an invalid one is a 401 with no fallback to the others.
+// resolved once: the first one present, in the order `ticket` query parameter (a stream ticket, which only the
+// room stream accepts: a browser's EventSource can send nothing else), Bearer, X-API-Key, `session` cookie,
+// `vai_token` cookie, decides; an invalid one is a 401 with no fallback to the others.
 //
 // openapi-backend routes a copy of the contract without its security requirements, and this step, the first
 // of dispatch, enforces them instead: its own security step runs one handler per scheme an operation lists
@@ -11,7 +12,16 @@ import type { OperationMeta } from '../../generated/server/index.js';
 import { unauthenticated } from '../platform/errors.js';
 import type { Authenticator, Credential, CredentialScheme, Principal } from '../platform/principal.js';
 
+/** Credentials sent as query parameters, by scheme: not inputs of the operation (dispatch.ts leaves them out of validation). */
+export const QUERY_CREDENTIALS: Partial<Record<CredentialScheme, string>> = { streamTicket: 'ticket' };
+
+const fromQuery = (koa: Koa.Context, name: string) => {
+  const value = koa.query[name];
+  return typeof value === 'string' && value ? value : undefined;
+};
+
 const PRECEDENCE: Array<[CredentialScheme, (koa: Koa.Context) => string | undefined]> = [
+  ['streamTicket', (koa) => fromQuery(koa, QUERY_CREDENTIALS.streamTicket!)],
   ['bearerAuth', (koa) => /^Bearer\s+(\S+)\s*$/i.exec(koa.get('authorization'))?.[1]],
   ['apiKeyHeader', (koa) => koa.get('x-api-key') || undefined],
   ['sessionCookie', (koa) => koa.cookies.get('session') || undefined],

@@ -19,21 +19,31 @@ export interface CutOff {
   readonly cutOff?: AbortSignal;
 }
 
+/**
+ * A stream whose client asked for unnamed events (no `event:` line): a browser's EventSource then hands every
+ * event to `onmessage`, types it has no listener for included. Any AsyncIterable handed to the writer may say so.
+ */
+export interface Unnamed {
+  readonly unnamed?: boolean;
+}
+
 export interface StreamOptions {
   keepAliveMs?: number;
 }
 
-/** Each event object's frame, built (and validated) by the first connection that writes it. */
+/** Each event object's frame, named and unnamed, built (and validated) by the first connection that writes it. */
 const frames = new WeakMap<object, string>();
+const unnamedFrames = new WeakMap<object, string>();
 
-function frameOf(event: StreamEvent<unknown>, validate?: (data: unknown) => void): string {
-  let frame = frames.get(event);
+function frameOf(event: StreamEvent<unknown>, unnamed: boolean, validate?: (data: unknown) => void): string {
+  const cache = unnamed ? unnamedFrames : frames;
+  let frame = cache.get(event);
   if (frame === undefined) {
     const { data, id } = event;
-    validate?.(data);
+    if (!frames.has(event) && !unnamedFrames.has(event)) validate?.(data);
     const type = (data as { type?: unknown })?.type;
-    frame = `${id !== undefined ? `id: ${id}\n` : ''}${typeof type === 'string' ? `event: ${type}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
-    frames.set(event, frame);
+    frame = `${id !== undefined ? `id: ${id}\n` : ''}${typeof type === 'string' && !unnamed ? `event: ${type}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+    cache.set(event, frame);
   }
   return frame;
 }
@@ -56,6 +66,7 @@ export function writeEventStream(
   out.flushHeaders(); // the client knows the stream is open before the first event (which may be minutes away)
 
   const cutOff = (events as CutOff).cutOff;
+  const unnamed = (events as Unnamed).unnamed === true;
   let closed = false;
   let wake: (() => void) | undefined;
   const keepAlive = setInterval(() => { if (!out.writableNeedDrain) out.write(': keep-alive\n\n'); }, options.keepAliveMs ?? KEEP_ALIVE_MS);
@@ -81,7 +92,7 @@ export function writeEventStream(
       while (!closed) {
         const next = await iterator.next();
         if (next.done || closed) break;
-        if (!out.write(frameOf(next.value, validate))) await drained();
+        if (!out.write(frameOf(next.value, unnamed, validate))) await drained();
       }
     } catch (error) {
       koa.app.emit('error', error, koa);

@@ -2,7 +2,7 @@
 // through the auth area); every area receives it as `ctx.principal`.
 import type { User } from '../../generated/server/schemas.gen.js';
 
-export type CredentialScheme = 'bearerAuth' | 'apiKeyHeader' | 'sessionCookie' | 'vaiTokenCookie';
+export type CredentialScheme = 'bearerAuth' | 'apiKeyHeader' | 'sessionCookie' | 'vaiTokenCookie' | 'streamTicket';
 
 /** A credential as presented by the client. */
 export interface Credential {
@@ -21,6 +21,11 @@ export interface Principal {
   expiresAt: Date | null;
   /** The account's stored admin flag (set only by the operator), read with the credential on each request. */
   isAdmin: boolean;
+  /**
+   * Set when the caller presented a stream ticket: it opens that room's stream only. `method`, `credentialId`
+   * and `expiresAt` are then those of the session or API key that asked for it, so it ends with them.
+   */
+  ticket?: { id: string; roomId: string };
 }
 
 /** Turns a credential into a principal, or undefined when it is unknown, expired or revoked. */

@@ -58,6 +58,8 @@ export const roomsHandlers = (area: RoomsArea) => ({
 
   // Last-Event-ID (an EventSource's reconnect) wins over afterSeq.
   streamRoomEvents: async ({ path, query, headers }, ctx) => ({
-    status: 200, stream: await area.streams.open(ctx.principal, path.room_id, headers?.['last-event-id'] ?? query?.afterSeq ?? undefined),
+    status: 200,
+    stream: await area.streams.open(ctx.principal, path.room_id, headers?.['last-event-id'] ?? query?.afterSeq ?? undefined, { unnamed: query?.eventName === 'message' }),
   }),
+  createRoomStreamTicket: async ({ path }, ctx) => ({ status: 201, body: await area.streams.ticket(ctx.principal, path.room_id) }),
 }) satisfies HandlersOf<'rooms'>;

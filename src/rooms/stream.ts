@@ -8,8 +8,13 @@
 // What allowed the stream bounds it too: it is cut off when the credential it was opened with ends
 // (sign-out, key deletion, expiry: src/realtime/credential-ends.ts; the client's reconnect then gets 401),
 // and each user holds at most `quota.max` streams in this process (429 TOO_MANY_STREAMS past it).
+//
+// A stream ticket (src/auth/stream-tickets.ts) opens its own room's stream only (401 for another), and is held
+// while the stream is open, so the EventSource's reconnects with it keep working.
 import type { Knex } from 'knex';
-import type { CutOff } from '../http/sse.js';
+import type * as T from '../../generated/server/schemas.gen.js';
+import type { CutOff, Unnamed } from '../http/sse.js';
+import { unauthenticated } from '../platform/errors.js';
 import type { Principal } from '../platform/principal.js';
 import type { CredentialWatch } from '../realtime/credential-ends.js';
 import type { StreamQuota } from '../realtime/stream-quota.js';
@@ -24,9 +29,22 @@ export interface StreamSettings {
   credentials: CredentialWatch;
   /** Open streams per user. */
   quota: StreamQuota;
+  /** Issues stream tickets, and keeps those of open streams alive. */
+  tickets: StreamTicketIssuer;
 }
 
-export type RoomStream = AsyncIterableIterator<Item> & CutOff;
+export interface StreamTicketIssuer {
+  issue(principal: Principal, roomId: string): Promise<{ ticket: string; expiresAt: Date }>;
+  /** Keeps the ticket alive while a stream uses it; the function returned lets go. */
+  hold(ticketId: string): () => void;
+}
+
+export interface StreamOpenOptions {
+  /** Send no `event:` names (every event reaches an EventSource's `onmessage`). */
+  unnamed?: boolean;
+}
+
+export type RoomStream = AsyncIterableIterator<Item> & CutOff & Unnamed;
 
 export class RoomStreams {
   constructor(
@@ -41,11 +59,21 @@ export class RoomStreams {
     return this.settings.credentials;
   }
 
+  /** A ticket for this room's stream, for a current participant (404 / 403 otherwise). */
+  async ticket(principal: Principal, roomId: string): Promise<T.RoomStreamTicket> {
+    await this.access.current(this.db, principal, roomId);
+    const { ticket, expiresAt } = await this.settings.tickets.issue(principal, roomId);
+    const query = new URLSearchParams({ ticket, eventName: 'message' });
+    return { ticket, roomId, expiresAt: expiresAt.toISOString(), streamPath: `/api/v1/rooms/${roomId}/stream?${query}` };
+  }
+
   /** Checks access and the caller's stream count now (404 / 403 / 429 before the stream starts), then streams from `resumeFrom`. */
-  async open(principal: Principal, roomId: string, resumeFrom: number | undefined): Promise<RoomStream> {
+  async open(principal: Principal, roomId: string, resumeFrom: number | undefined, options: StreamOpenOptions = {}): Promise<RoomStream> {
+    if (principal.ticket && principal.ticket.roomId !== roomId) throw unauthenticated();
     const { room, participant } = await this.access.current(this.db, principal, roomId);
     const giveBack = this.settings.quota.take(principal.user.id);
     if (!giveBack) throw tooManyStreams(this.settings.quota.max);
+    const letGo = principal.ticket ? this.settings.tickets.hold(principal.ticket.id) : undefined;
     // The participant was current after the room's latest seq was read: a leave or removal of theirs with a
     // higher seq is this membership's end; one at or below it ended an earlier membership (they rejoined).
     const openedAt = Number(room.lastSeq);
@@ -62,6 +90,7 @@ export class RoomStreams {
       closed = true;
       unwatch();
       giveBack();
+      letGo?.();
     };
     const { db, feeds } = this;
     const events = async function* (): AsyncGenerator<Item, void> {
@@ -107,6 +136,7 @@ export class RoomStreams {
     const generator = events();
     const stream: RoomStream = {
       cutOff: follower.cutOff,
+      unnamed: options.unnamed === true,
       [Symbol.asyncIterator]: () => stream,
       next: () => generator.next(),
       // The writer stops (client gone): a wait for live events returns at once, so the generator finishes.

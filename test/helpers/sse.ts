@@ -17,6 +17,11 @@ function parseBlock(block: string): WireEvent | undefined {
   return data.length ? { ...event, data: JSON.parse(data.join('\n')) } : undefined;
 }
 
+/** A whole `text/event-stream` body (e.g. a contract example): its messages, comments left out. */
+export function parseEventStream(text: string): WireEvent[] {
+  return text.split('\n\n').slice(0, -1).map(parseBlock).filter((event): event is WireEvent => event !== undefined);
+}
+
 export async function readEvents(response: Response, options: { stopAfter?: number } = {}): Promise<WireEvent[]> {
   const events: WireEvent[] = [];
   const decoder = new TextDecoder();

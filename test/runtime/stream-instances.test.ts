@@ -6,7 +6,7 @@
 // key deleted, through A. PostgreSQL only: PGlite is one process's database.
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKey, bearerToken, createApiKey, createPlatformClient, deleteApiKey, signOut, streamRoomEvents, type RoomEvent } from '@platform/client';
+import { apiKey, bearerToken, createApiKey, createPlatformClient, createRoomStreamTicket, deleteApiKey, signOut, streamRoomEvents, type RoomEvent } from '@platform/client';
 import { buildApp, type Platform } from '../../src/app.js';
 import type { PostgresEventBus } from '../../src/realtime/postgres-event-bus.js';
 import { servePlatform, startTestServer, type TestServer } from '../helpers/server.js';
@@ -180,5 +180,27 @@ describe.skipIf(!url)('two instances on one PostgreSQL (skipped: set DATABASE_UR
     expect(Date.now() - deleted).toBeLessThan(5_000);
     const refused = await fetch(`${b.baseUrl}/api/v1/rooms/${room.id}/stream`, { headers: { Authorization: `Bearer ${bob.token}` } });
     expect(refused.status).toBe(401);
+  });
+
+  it('a stream ticket issued on A opens the stream on B, reconnects on A (the ticket is in the database), and ends with its session signed out on B', async () => {
+    const clientA = createPlatformClient({ baseUrl: a.baseUrl });
+    const carol = await newUser('Carol', { client: clientA });
+    const room = await newRoom(carol);
+    const { streamPath } = (await createRoomStreamTicket({ client: clientA, auth: bearerToken(carol.token), path: { room_id: room.id } })).data!;
+    const open = async (instance: { baseUrl: string }) => {
+      const response = await fetch(`${instance.baseUrl}${streamPath}`);
+      expect(response.status).toBe(200);
+      return new StreamReader(response);
+    };
+    const onB1 = await open(b);
+    const message = await post(room.id, { ...carol, as: { auth: bearerToken(carol.token), client: clientA } }, 'through A');
+    expect((await onB1.waitFor(1))[0]!.data.seq).toBe(message.seq);
+    await onB1.cancel();
+    const onA = await open(a); // the EventSource's reconnect, reaching the other instance
+    const signedOut = Date.now();
+    expect((await signOut({ client: createPlatformClient({ baseUrl: b.baseUrl }), auth: bearerToken(carol.token) })).response?.status).toBe(204);
+    expect(await onA.ended).toBe('cut');
+    expect(Date.now() - signedOut).toBeLessThan(5_000);
+    expect((await fetch(`${b.baseUrl}${streamPath}`)).status).toBe(401);
   });
 });

@@ -17,6 +17,7 @@ import type {
   CreateLoungeError,
   CreateRoomError,
   CreateRoomInvitationError,
+  CreateRoomStreamTicketError,
   CreateRulesDocumentError,
   CreateSpaceError,
   CreateSpaceSessionError,
@@ -175,6 +176,7 @@ export const operations: Readonly<Record<string, OperationInfo>> = {
   'POST /api/v1/rooms/{room_id}/archive': { id: 'archiveRoom' },
   'GET /api/v1/rooms/{room_id}/events': { id: 'listRoomEvents' },
   'GET /api/v1/rooms/{room_id}/stream': { id: 'streamRoomEvents' },
+  'POST /api/v1/rooms/{room_id}/stream-tickets': { id: 'createRoomStreamTicket' },
   'GET /api/v1/rooms/{room_id}/timeline': { id: 'listRoomTimeline' },
   'GET /api/v1/rooms/{room_id}/invitations': { id: 'listRoomInvitations' },
   'POST /api/v1/rooms/{room_id}/invitations': { id: 'createRoomInvitation' },
@@ -214,6 +216,7 @@ export interface OperationErrors {
   createLounge: CreateLoungeError;
   createRoom: CreateRoomError;
   createRoomInvitation: CreateRoomInvitationError;
+  createRoomStreamTicket: CreateRoomStreamTicketError;
   createRulesDocument: CreateRulesDocumentError;
   createSpace: CreateSpaceError;
   createSpaceSession: CreateSpaceSessionError;

@@ -3,7 +3,7 @@
 import type { IdempotencyKeyOptional } from '../retry.js';
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListDocumentVersionsData, ListDocumentVersionsErrors, ListDocumentVersionsResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, RevokeRoomInvitationData, RevokeRoomInvitationErrors, RevokeRoomInvitationResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
+import type { AcceptRoomInvitationData, AcceptRoomInvitationErrors, AcceptRoomInvitationResponses, AcceptTransferData, AcceptTransferErrors, AcceptTransferResponses, AddCommunityAgentData, AddCommunityAgentErrors, AddCommunityAgentResponses, ArchiveRoomData, ArchiveRoomErrors, ArchiveRoomResponses, CancelLoungeSubscriptionData, CancelLoungeSubscriptionErrors, CancelLoungeSubscriptionResponses, ChatInConversationData, ChatInConversationErrors, ChatInConversationResponse, ChatInConversationResponses, ChatWithCommunityAgentData, ChatWithCommunityAgentErrors, ChatWithCommunityAgentResponse, ChatWithCommunityAgentResponses, CreateAgentListingData, CreateAgentListingErrors, CreateAgentListingResponses, CreateAgentRoleDocumentData, CreateAgentRoleDocumentErrors, CreateAgentRoleDocumentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommunityData, CreateCommunityErrors, CreateCommunityResponses, CreateDocumentVersionData, CreateDocumentVersionErrors, CreateDocumentVersionResponses, CreateLoungeData, CreateLoungeErrors, CreateLoungeResponses, CreateRoomData, CreateRoomErrors, CreateRoomInvitationData, CreateRoomInvitationErrors, CreateRoomInvitationResponses, CreateRoomResponses, CreateRoomStreamTicketData, CreateRoomStreamTicketErrors, CreateRoomStreamTicketResponses, CreateRulesDocumentData, CreateRulesDocumentErrors, CreateRulesDocumentResponses, CreateSpaceData, CreateSpaceErrors, CreateSpaceResponses, CreateSpaceSessionData, CreateSpaceSessionErrors, CreateSpaceSessionResponses, CreditWalletData, CreditWalletErrors, CreditWalletResponses, DeleteAgentListingData, DeleteAgentListingErrors, DeleteAgentListingResponses, DeleteApiKeyData, DeleteApiKeyErrors, DeleteApiKeyResponses, DeleteCommunityData, DeleteCommunityErrors, DeleteCommunityResponses, DeleteRoomMessageData, DeleteRoomMessageErrors, DeleteRoomMessageResponses, DeleteSpaceData, DeleteSpaceErrors, DeleteSpaceResponses, EditRoomMessageData, EditRoomMessageErrors, EditRoomMessageResponses, GetAgentListingData, GetAgentListingErrors, GetAgentListingResponses, GetAudioData, GetAudioErrors, GetAudioResponses, GetCommunityData, GetCommunityErrors, GetCommunityResponses, GetCsQueueData, GetCsQueueErrors, GetCsQueueResponses, GetCsStatusData, GetCsStatusErrors, GetCsStatusResponses, GetDocumentData, GetDocumentErrors, GetDocumentResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetLoungeDashboardData, GetLoungeDashboardErrors, GetLoungeDashboardResponses, GetLoungeData, GetLoungeErrors, GetLoungeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRoomData, GetRoomErrors, GetRoomResponses, GetRoomRunData, GetRoomRunErrors, GetRoomRunResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSpaceData, GetSpaceErrors, GetSpaceResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InviteCsAgentData, InviteCsAgentErrors, InviteCsAgentResponses, JoinCommunityData, JoinCommunityErrors, JoinCommunityResponses, JoinSpaceSessionData, JoinSpaceSessionErrors, JoinSpaceSessionResponses, LeaveCommunityData, LeaveCommunityErrors, LeaveCommunityResponses, LeaveRoomData, LeaveRoomErrors, LeaveRoomResponses, LeaveSpaceSessionData, LeaveSpaceSessionErrors, LeaveSpaceSessionResponses, ListAgentListingsData, ListAgentListingsErrors, ListAgentListingsResponses, ListAgentRolesData, ListAgentRolesErrors, ListAgentRolesResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListCommunitiesData, ListCommunitiesErrors, ListCommunitiesResponses, ListCommunityAgentsData, ListCommunityAgentsErrors, ListCommunityAgentsResponses, ListCommunityMembersData, ListCommunityMembersErrors, ListCommunityMembersResponses, ListCommunityMessagesData, ListCommunityMessagesErrors, ListCommunityMessagesResponses, ListConversationMessagesData, ListConversationMessagesErrors, ListConversationMessagesResponses, ListDocumentVersionsData, ListDocumentVersionsErrors, ListDocumentVersionsResponses, ListJoinedCommunitiesData, ListJoinedCommunitiesErrors, ListJoinedCommunitiesResponses, ListLedgerEntriesData, ListLedgerEntriesErrors, ListLedgerEntriesResponses, ListMyCommunitiesData, ListMyCommunitiesErrors, ListMyCommunitiesResponses, ListRoomEventsData, ListRoomEventsErrors, ListRoomEventsResponses, ListRoomInvitationsData, ListRoomInvitationsErrors, ListRoomInvitationsResponses, ListRoomInviteCandidatesData, ListRoomInviteCandidatesErrors, ListRoomInviteCandidatesResponses, ListRoomParticipantsData, ListRoomParticipantsErrors, ListRoomParticipantsResponses, ListRoomRunToolEventsData, ListRoomRunToolEventsErrors, ListRoomRunToolEventsResponses, ListRoomsData, ListRoomsErrors, ListRoomsResponses, ListRoomTimelineData, ListRoomTimelineErrors, ListRoomTimelineResponses, ListRulesDocumentsData, ListRulesDocumentsErrors, ListRulesDocumentsResponses, ListSpacesData, ListSpacesErrors, ListSpaceSessionsData, ListSpaceSessionsErrors, ListSpaceSessionsResponses, ListSpacesResponses, ListVerificationRequestsData, ListVerificationRequestsErrors, ListVerificationRequestsResponses, LookupRoomInviteeData, LookupRoomInviteeErrors, LookupRoomInviteeResponses, PostRoomMessageData, PostRoomMessageErrors, PostRoomMessageResponses, RemoveCommunityAgentData, RemoveCommunityAgentErrors, RemoveCommunityAgentResponses, RemoveRoomParticipantData, RemoveRoomParticipantErrors, RemoveRoomParticipantResponses, RequestHumanTransferData, RequestHumanTransferErrors, RequestHumanTransferResponses, RequestVerificationData, RequestVerificationErrors, RequestVerificationResponses, ResolveConversationData, ResolveConversationErrors, ResolveConversationResponses, ReviewVerificationRequestData, ReviewVerificationRequestErrors, ReviewVerificationRequestResponses, RevokeRoomInvitationData, RevokeRoomInvitationErrors, RevokeRoomInvitationResponses, SendCommunityMessageData, SendCommunityMessageErrors, SendCommunityMessageResponses, SendConversationMessageData, SendConversationMessageErrors, SendConversationMessageResponses, SignInData, SignInErrors, SignInResponses, SignOutData, SignOutErrors, SignOutResponses, SignUpData, SignUpErrors, SignUpResponses, StartLoungeChatData, StartLoungeChatErrors, StartLoungeChatResponses, StartOfficialChatData, StartOfficialChatErrors, StartOfficialChatResponses, StreamRoomEventsData, StreamRoomEventsErrors, StreamRoomEventsResponse, StreamRoomEventsResponses, SubscribeToLoungeData, SubscribeToLoungeErrors, SubscribeToLoungeResponses, UpdateAgentListingData, UpdateAgentListingErrors, UpdateAgentListingResponses, UpdateCommunityData, UpdateCommunityErrors, UpdateCommunityMemberRoleData, UpdateCommunityMemberRoleErrors, UpdateCommunityMemberRoleResponses, UpdateCommunityResponses, UpdateRoomAgentRoleData, UpdateRoomAgentRoleErrors, UpdateRoomAgentRoleResponses, UpdateRoomRulesData, UpdateRoomRulesErrors, UpdateRoomRulesResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -1161,7 +1161,7 @@ export const sendCommunityMessage = <ThrowOnError extends boolean = false>(optio
  * | # | Event | Payload | When |
  * |---|---|---|---|
  * | 1 | `meta` | `AgentChatMetaEvent` | Once, first: the caller's message is stored (`userMessageId`). |
- * | 2 | `chunk` | `AgentChatChunkEvent` | One or more times: the next piece of the reply. |
+ * | 2 | `chunk` | `AgentChatChunkEvent` | The next piece of the reply: one or more before `done`; any number, none included, before `error`. |
  * | 3 | `done` | `AgentChatDoneEvent` | Once: the text is complete and stored as message `agentMessageId`. |
  * | 3 | `error` | `AgentChatErrorEvent` | Instead of `done`: the call ended without a reply, and the fee is refunded. |
  * | 4 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, after `done`, when a voice is configured: TTS audio of the reply. |
@@ -2275,7 +2275,7 @@ export const sendConversationMessage = <ThrowOnError extends boolean = false>(op
  * | # | Event | Payload | When |
  * |---|---|---|---|
  * | 1 | `meta` | `ConversationChatMetaEvent` | Once, first: the customer's message is stored (`userMessageId`). |
- * | 2 | `chunk` | `AgentChatChunkEvent` | One or more times: the next piece of the reply. |
+ * | 2 | `chunk` | `AgentChatChunkEvent` | The next piece of the reply: one or more before `done`; any number, none included, before `error`. |
  * | 3 | `done` | `AgentChatDoneEvent` | Once: the text is complete and stored as message `agentMessageId`. |
  * | 3 | `error` | `AgentChatErrorEvent` | Instead of `done`: the agent failed. |
  * | 4 | `audio_ready` | `AgentChatAudioReadyEvent` | At most once, after `done`, when a voice is configured: TTS audio of the reply. |
@@ -2789,7 +2789,7 @@ export const listRoomEvents = <ThrowOnError extends boolean = false>(options: Op
  * | SSE field | content |
  * |---|---|
  * | `id` | the event's `seq` |
- * | `event` | the event's `type` (a `RoomEventType`) |
+ * | `event` | the event's `type` (a `RoomEventType`); none with `eventName=message` |
  * | `data` | the whole `RoomEvent` as JSON, on one line |
  *
  * What the stream sends, in order:
@@ -2821,6 +2821,21 @@ export const listRoomEvents = <ThrowOnError extends boolean = false>(options: Op
  * `UNAUTHENTICATED`, which a browser `EventSource` does not retry and the generated client throws as a
  * `StreamError` (a 4xx is never retried). Other credentials of the same user keep their streams.
  *
+ * **Every event type in a native `EventSource`.** A browser's `EventSource` hands an event named by
+ * `event:` only to a listener registered for that name: there is no catch-all, so a page never sees a type
+ * added after it was written. With `eventName=message` the stream sends no `event:` line: every event,
+ * whatever its type, reaches `onmessage`, and its `data.type` says which it is (show a type you do not
+ * know with `render.fallbackText`). Everything else is the same, and the generated client yields the same
+ * typed events either way.
+ *
+ * **Browsers on another site.** A native `EventSource` cannot send headers, and a page on another site
+ * does not get the session cookie sent (it is `SameSite=Lax`). Such a page (its origin listed in the
+ * deployment's `CORS_ORIGINS`) signs in with a token, asks `POST /api/v1/rooms/{room_id}/stream-tickets`
+ * for a ticket and opens `new EventSource(baseUrl + streamPath)`: `?ticket=` authenticates this stream only,
+ * as its issuer. The `EventSource`'s own reconnects (same URL, with `Last-Event-ID`) keep working while a
+ * stream uses the ticket and for 60 seconds after, also after a server restart. A ticket for another room,
+ * or one that expired, is a 401.
+ *
  * **Streams per user.** One user holds at most 20 open room streams on a server instance (deployments
  * may set another number), whichever credentials and rooms they use. One more is refused before it starts
  * with 429 `TOO_MANY_STREAMS` and a `Retry-After`; closing a stream frees its place at once.
@@ -2834,7 +2849,7 @@ export const listRoomEvents = <ThrowOnError extends boolean = false>(options: Op
  * Validation, authentication, access and the stream limit are checked **before the stream starts**:
  * those failures are ordinary JSON responses (401, 403, 404, 422, 429), never SSE messages.
  *
- * **Who may call:** current participants of the room. Former participants and pending invitees get 403
+ * **Who may call:** current participants of the room (with a ticket: its issuer, in its room). Former participants and pending invitees get 403
  * `NOT_A_PARTICIPANT`; anyone else 404.
  *
  */
@@ -2854,6 +2869,54 @@ export const streamRoomEvents = <ThrowOnError extends boolean = false>(options: 
         { name: 'X-API-Key', type: 'apiKey' }
     ],
     url: '/api/v1/rooms/{room_id}/stream',
+    ...options
+});
+
+/**
+ * Get a ticket for the room stream
+ *
+ * Issues a ticket that opens this room's stream (`GET /api/v1/rooms/{room_id}/stream?ticket=...`) as the
+ * caller, for a browser's native `EventSource`: it cannot send an `Authorization` header, and a page on
+ * another site does not get the session cookie sent (`SameSite=Lax`). A page on an origin the deployment
+ * lists in `CORS_ORIGINS` signs in with a token, asks for a ticket with it, and opens
+ * `new EventSource(baseUrl + streamPath)`; the token itself never goes into a URL.
+ *
+ * What a ticket is good for, and why:
+ *
+ * - **One room, one user, one credential**: it opens only this room's stream, as the caller, and only while
+ * the credential that asked for it (session or API key) works: signing out or deleting the key ends its
+ * streams and its reconnects like those of the credential itself. Membership is checked at every
+ * connection, as for any caller.
+ * - **Short-lived**: unused, it stops working 60 seconds after it was issued (`expiresAt`). Stored hashed,
+ * shown once.
+ * - **Reusable while in use**: an `EventSource` reconnects by itself to the **same URL** (with
+ * `Last-Event-ID`) after a dropped connection or a server restart, so a ticket that worked once would
+ * break the reconnect. Instead, a ticket works for as long as a stream opened with it is open, and for 60
+ * seconds after that stream was last seen open (servers record it every 20 seconds, in the database, so
+ * a reconnect reaching another instance or a restarted server works too). A URL that leaks stops working
+ * a minute after its stream closed. Each connection counts toward the caller's open streams.
+ * - Ask for a new ticket to open a new stream after that (e.g. when the `EventSource` gave up).
+ *
+ * **Who may call:** current participants of the room. Former participants and pending invitees get 403
+ * `NOT_A_PARTICIPANT`; anyone else 404.
+ *
+ */
+export const createRoomStreamTicket = <ThrowOnError extends boolean = false>(options: Options<CreateRoomStreamTicketData, ThrowOnError>) => (options.client ?? client).post<CreateRoomStreamTicketResponses, CreateRoomStreamTicketErrors, ThrowOnError>({
+    security: [
+        {
+            in: 'cookie',
+            name: 'session',
+            type: 'apiKey'
+        },
+        {
+            in: 'cookie',
+            name: 'vai_token',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/api/v1/rooms/{room_id}/stream-tickets',
     ...options
 });
 

@@ -1617,6 +1617,18 @@ export type CommunityAgentChatRequest = {
 };
 
 /**
+ * EventStream
+ *
+ * A `text/event-stream` body: Server-Sent Events (the WHATWG HTML standard's format), read as they come. Each
+ * message has `data:`, one line of JSON, and may have `event:` and `id:`; lines starting with `:` are
+ * comments (keep-alives) to ignore. Each message's `data` is described by the media type's `x-item-schema`
+ * (OpenAPI 3.2's `itemSchema`, as an extension of 3.1); the operation lists its events in order.
+ *
+ * @maxLength 1000000000
+ */
+export type EventStream = string;
+
+/**
  * AgentChatMetaEvent
  *
  * SSE event `meta`, always first: the caller's message has been stored (and the fee charged).
@@ -1644,8 +1656,9 @@ export type AgentChatMetaEvent = {
 /**
  * AgentChatChunkEvent
  *
- * SSE event `chunk`, zero or more times after `meta`: the next piece of the agent's reply. Concatenate the
- * `content` of every chunk, in order, to get the reply.
+ * SSE event `chunk`, after `meta`: the next piece of the agent's reply. Concatenate the `content` of every
+ * chunk, in order, to get the reply. A stream that ends with `done` has one or more chunks before it (a reply
+ * is never empty); one that ends with `error` has any number, none included.
  *
  */
 export type AgentChatChunkEvent = {
@@ -3646,7 +3659,9 @@ export type RoomEventSubject = {
  * RoomEventType
  *
  * The type of a room event; it is also the SSE `event:` name on the room stream. New types may be added
- * in later versions (clients should show unknown types with `render.fallbackText`).
+ * in later versions (clients should show unknown types with `render.fallbackText`). A browser's native
+ * `EventSource` only hands named events to listeners for that name: open the stream with
+ * `eventName=message` to receive every event, of any type, on `onmessage` (see `streamRoomEvents`).
  *
  * | type | appended when | `subject` | `payload` |
  * |---|---|---|---|
@@ -3754,6 +3769,42 @@ export type RoomEventList = {
      * @maxItems 100
      */
     items: Array<RoomEvent>;
+};
+
+/**
+ * RoomStreamTicket
+ *
+ * A short-lived credential for one room's stream, to put in its URL (`?ticket=`) where no header can be sent
+ * (a browser's native `EventSource`).
+ *
+ */
+export type RoomStreamTicket = {
+    /**
+     * The ticket (43 base64url characters). Shown once; the server keeps only its hash.
+     *
+     * @maxLength 64
+     */
+    ticket: string;
+    /**
+     * The room whose stream it opens; no other.
+     *
+     * @format uuid
+     */
+    roomId: string;
+    /**
+     * When it stops working unless a stream uses it first. While a stream uses it, and for 60 seconds after
+     * that stream was last seen open, it keeps working (for the `EventSource`'s own reconnects).
+     *
+     * @format date-time
+     */
+    expiresAt: string;
+    /**
+     * The stream's path with the ticket and `eventName=message` (every event, known or new, reaches
+     * `onmessage`), relative to the API's base URL: `new EventSource(baseUrl + streamPath)`.
+     *
+     * @maxLength 200
+     */
+    streamPath: string;
 };
 
 /**
@@ -4639,6 +4690,15 @@ export type RoomToolEventList = {
 };
 
 /**
+ * AudioFile
+ *
+ * The audio file's bytes (generators type it as a Blob or a byte stream, not as text).
+ *
+ * @format binary
+ */
+export type AudioFile = Blob | File;
+
+/**
  * HealthStatus
  *
  * Liveness answer.
@@ -5066,6 +5126,17 @@ export type RoomAfterSeqQuery = number | null;
  * @default 50
  */
 export type RoomEventsLimitQuery = number;
+
+/**
+ * The SSE `event:` name of each event. `type` (the default): the event's `type`, so a native `EventSource`
+ * needs `addEventListener(type, ...)` for every type and never sees a type added after it was written.
+ * `message`: no `event:` line, so every event, of any type known or new, is a `message` event (`onmessage`)
+ * and `data.type` tells them apart. The `data` is the same either way, and so is what the generated client
+ * yields.
+ *
+ * @default "type"
+ */
+export type RoomStreamEventNameQuery = 'type' | 'message';
 
 /**
  * The `seq` of the last event the client received, sent automatically by a browser `EventSource` when it
@@ -7338,7 +7409,8 @@ export type ChatWithCommunityAgentError = ChatWithCommunityAgentErrors[keyof Cha
 export type ChatWithCommunityAgentResponses = {
     /**
      * The agent's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., then `done` and an
-     * optional `audio_ready`, or `error`). The examples show one payload of each event.
+     * optional `audio_ready`, or `error`), each message's `data` one event
+     * (`x-item-schema`). The examples are whole streams.
      *
      */
     200: AgentChatEvent;
@@ -9295,7 +9367,8 @@ export type ChatInConversationError = ChatInConversationErrors[keyof ChatInConve
 export type ChatInConversationResponses = {
     /**
      * The AI's reply, as a stream of Server-Sent Events (`meta`, `chunk`..., then `done` and an
-     * optional `audio_ready`, or `error`). The examples show one payload of each event.
+     * optional `audio_ready`, or `error`), each message's `data` one event
+     * (`x-item-schema`). The examples are whole streams.
      *
      */
     200: ConversationChatEvent;
@@ -10104,13 +10177,25 @@ export type StreamRoomEventsData = {
          * @maximum 9007199254740991
          */
         afterSeq?: number | null | undefined;
+        /**
+         * The SSE `event:` name of each event. `type` (the default): the event's `type`, so a native `EventSource`
+         * needs `addEventListener(type, ...)` for every type and never sees a type added after it was written.
+         * `message`: no `event:` line, so every event, of any type known or new, is a `message` event (`onmessage`)
+         * and `data.type` tells them apart. The `data` is the same either way, and so is what the generated client
+         * yields.
+         *
+         * @default "type"
+         */
+        eventName?: 'type' | 'message' | undefined;
     } | undefined;
     url: '/api/v1/rooms/{room_id}/stream';
 };
 
 export type StreamRoomEventsErrors = {
     /**
-     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     * No valid credential: none, an unknown, expired or revoked one, or a `ticket` that expired, whose
+     * issuing credential ended, or that is for another room.
+     *
      */
     401: Problem & {
         code: 'UNAUTHENTICATED';
@@ -10160,14 +10245,80 @@ export type StreamRoomEventsError = StreamRoomEventsErrors[keyof StreamRoomEvent
 
 export type StreamRoomEventsResponses = {
     /**
-     * The event stream. The schema is that of each SSE message's `data` (a `RoomEvent`); `id:` is its
-     * `seq` and `event:` its `type`.
+     * The event stream: Server-Sent Events, each message's `data` a `RoomEvent` (`x-item-schema`), `id:` its
+     * `seq` and `event:` its `type` (no `event:` with `eventName=message`), with `: keep-alive` comments.
      *
      */
     200: RoomEvent;
 };
 
 export type StreamRoomEventsResponse = StreamRoomEventsResponses[keyof StreamRoomEventsResponses];
+
+export type CreateRoomStreamTicketData = {
+    body?: never | undefined;
+    path: {
+        /**
+         * The room's id. A room you may not see (not a participant, current or former, and no pending invitation) answers 404, like one that does not exist.
+         *
+         * @format uuid
+         */
+        room_id: string;
+    };
+    query?: never | undefined;
+    url: '/api/v1/rooms/{room_id}/stream-tickets';
+};
+
+export type CreateRoomStreamTicketErrors = {
+    /**
+     * No valid credentials were sent (`UNAUTHENTICATED`): none, expired, revoked or unknown.
+     */
+    401: Problem & {
+        code: 'UNAUTHENTICATED';
+    };
+    /**
+     * - `NOT_A_PARTICIPANT`: the caller can see the room (as a former participant or a pending invitee) but
+     * is not a current participant.
+     * - `CROSS_SITE_REQUEST`: a request authenticated by a cookie came from another site (see Authentication).
+     *
+     */
+    403: Problem & {
+        code: 'CROSS_SITE_REQUEST' | 'NOT_A_PARTICIPANT';
+    };
+    /**
+     * The room does not exist or is not visible to the caller.
+     *
+     */
+    404: Problem & {
+        code: 'NOT_FOUND';
+    };
+    /**
+     * Validation error (VirtuousAI Rooms convention, FastAPI shape). One `detail` entry per invalid input; a body
+     * that cannot be read as JSON (malformed, or nested more than 64 levels deep) is one `json_invalid` entry.
+     *
+     */
+    422: HttpValidationError;
+    /**
+     * The operation is in the contract, but this server does not implement it yet (`NOT_IMPLEMENTED`). Any
+     * operation may answer it: one whose part of the platform is not built yet answers it after checking the
+     * credentials and the input, and does nothing else. Retrying does not help until the server is upgraded;
+     * the changelog in the documentation says when an operation is built.
+     *
+     */
+    501: Problem & {
+        code: 'NOT_IMPLEMENTED';
+    };
+};
+
+export type CreateRoomStreamTicketError = CreateRoomStreamTicketErrors[keyof CreateRoomStreamTicketErrors];
+
+export type CreateRoomStreamTicketResponses = {
+    /**
+     * The ticket.
+     */
+    201: RoomStreamTicket;
+};
+
+export type CreateRoomStreamTicketResponse = CreateRoomStreamTicketResponses[keyof CreateRoomStreamTicketResponses];
 
 export type ListRoomTimelineData = {
     body?: never | undefined;
@@ -11615,9 +11766,11 @@ export type GetAudioError = GetAudioErrors[keyof GetAudioErrors];
 
 export type GetAudioResponses = {
     /**
-     * The audio bytes.
+     * The audio, as stored: MP3 (`audio/mpeg`), which the platform asks its speech provider for, or the
+     * format a provider answered with instead (WAV, Ogg, AAC or FLAC).
+     *
      */
-    200: string;
+    200: AudioFile;
 };
 
 export type GetAudioResponse = GetAudioResponses[keyof GetAudioResponses];
