@@ -59,6 +59,21 @@ export interface Operation {
   softDelete: boolean;
   /** `x-who-may-call`: its "Who may call", as a class the conformance suite's authorization matrix checks. */
   whoMayCall: WhoMayCall;
+  /** `x-sample`: how its docs sample differs from what the examples give (scripts/generate/samples.ts). */
+  sample?: SampleHints;
+}
+
+/**
+ * `x-sample` on an operation: the demo account its sample calls as (`nobody`: no credential), and values that
+ * replace the parameter and body examples for this operation only (a shared `{id}` that must name another
+ * demo object here, e.g. a spare one for a delete).
+ */
+export interface SampleHints {
+  caller?: string;
+  path?: JsonObject;
+  query?: JsonObject;
+  headers?: JsonObject;
+  body?: Json;
 }
 
 /**
@@ -153,6 +168,7 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
         softDelete: op['x-soft-delete'] === true,
         whoMayCall: whoMayCallOf(op),
+        sample: op['x-sample'] as SampleHints | undefined,
       });
     }
   }

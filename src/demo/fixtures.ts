@@ -3,6 +3,12 @@
 // against a demo server, so an id that drifts fails there). Ids are grouped by kind in their second block.
 // Public by design: demo mode is for trying the API on a laptop, never for production (config.ts refuses it).
 
+/**
+ * `npm start`'s address, which the docs' samples call: the docs served at /docs show the origin they are
+ * served from instead (src/http/site.ts).
+ */
+export const DEFAULT_BASE_URL = 'http://localhost:3000';
+
 /** Every demo account's password (the contract's sign-in example). */
 export const DEMO_PASSWORD = 'correct-horse-battery-staple';
 
