@@ -19,7 +19,7 @@ export function site(files: { contract: Buffer; docs: Buffer }): Koa.Middleware 
     if (koa.method !== 'GET' && koa.method !== 'HEAD') return next();
     switch (koa.path) {
       case '/openapi.json': return contract.serve(koa);
-      case '/docs': case '/docs/': return docs(koa.origin).serve(koa);
+      case '/docs': case '/docs/': return docs(`${koa.protocol}://${koa.host}`).serve(koa);
       // Temporary (302), so that `/` can become something else without browsers remembering this.
       case '/': return koa.redirect('/docs');
       default: return next();
