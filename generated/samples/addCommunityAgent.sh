@@ -3,5 +3,5 @@ curl -sS -X POST 'http://localhost:3000/api/communities/0b6f1c52-3c1e-4b7a-9a55-
   -H 'X-API-Key: pk_DemoAliceKey0000000000000000000000000000' \
   -H 'Content-Type: application/json' \
   -d '{
-  "listingId": "6a1d3f9e-2b47-4c8a-9e15-7f3b2d4c5a21"
+  "listingId": "5349b907-1917-4328-b9b9-cf0b449087c8"
 }'

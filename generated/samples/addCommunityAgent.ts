@@ -12,7 +12,7 @@ const { data, error } = await addCommunityAgent({
     id: '0b6f1c52-3c1e-4b7a-9a55-2f0e6d8c1a01',
   },
   body: {
-    listingId: '6a1d3f9e-2b47-4c8a-9e15-7f3b2d4c5a21',
+    listingId: '5349b907-1917-4328-b9b9-cf0b449087c8',
   },
 });
 if (error) throw new Error(JSON.stringify(error));

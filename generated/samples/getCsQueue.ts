@@ -14,7 +14,7 @@ const { data, error } = await getCsQueue({
   query: {
     status: 'waiting_human',
     limit: 50,
-    cursor: 'WzEsbnVsbCwxLCIyMDI1LTAzLTE0VDA5OjAyOjM3LjAwMDAwMFoiLCIzYzRkNWU2Zi03YThiLTRjOWQtOGUwZi0xYTJiM2M0ZDVlODIiXQ',
+    cursor: 'WzEsIndhaXRpbmdfaHVtYW4iLDAsIjIwMjUtMDMtMTRUMDk6MDI6MzcuMDAwMDAwWiIsIjNjNGQ1ZTZmLTdhOGItNGM5ZC04ZTBmLTFhMmIzYzRkNWU4MiJd',
   },
 });
 if (error) throw new Error(JSON.stringify(error));

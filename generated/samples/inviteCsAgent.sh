@@ -3,5 +3,5 @@ curl -sS -X POST 'http://localhost:3000/api/communities/0b6f1c52-3c1e-4b7a-9a55-
   -H 'X-API-Key: pk_DemoAliceKey0000000000000000000000000000' \
   -H 'Content-Type: application/json' \
   -d '{
-  "userId": "2c9a7e31-5b8d-4f60-a1c3-d4e5f6a7b812"
+  "userId": "166b3555-9416-4031-b6e0-af16def17ec3"
 }'

@@ -12,7 +12,7 @@ const { data, error } = await inviteCsAgent({
     id: '0b6f1c52-3c1e-4b7a-9a55-2f0e6d8c1a01',
   },
   body: {
-    userId: '2c9a7e31-5b8d-4f60-a1c3-d4e5f6a7b812',
+    userId: '166b3555-9416-4031-b6e0-af16def17ec3',
   },
 });
 if (error) throw new Error(JSON.stringify(error));

@@ -12,7 +12,6 @@ const { data, error } = await listRoomEvents({
     room_id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
   },
   query: {
-    beforeSeq: 16,
     afterSeq: 8,
     limit: 50,
   },

@@ -3,5 +3,5 @@ curl -sS -X POST 'http://localhost:3000/api/v1/rooms/497f6eca-6276-4993-bfeb-53c
   -H 'X-API-Key: pk_DemoAliceKey0000000000000000000000000000' \
   -H 'Content-Type: application/json' \
   -d '{
-  "email": "carol@example.com"
+  "email": "ada@example.com"
 }'

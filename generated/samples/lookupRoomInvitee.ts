@@ -12,7 +12,7 @@ const { data, error } = await lookupRoomInvitee({
     room_id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
   },
   body: {
-    email: 'carol@example.com',
+    email: 'ada@example.com',
   },
 });
 if (error) throw new Error(JSON.stringify(error));

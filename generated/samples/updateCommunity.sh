@@ -4,6 +4,5 @@ curl -sS -X PUT 'http://localhost:3000/api/communities/0b6f1c52-3c1e-4b7a-9a55-2
   -H 'Content-Type: application/json' \
   -d '{
   "description": "Product news, tips and 24/7 customer support from the Acme team.",
-  "csMode": "human_only",
-  "agentCallFee": 1
+  "category": "technology"
 }'

@@ -13,8 +13,7 @@ const { data, error } = await updateCommunity({
   },
   body: {
     description: 'Product news, tips and 24/7 customer support from the Acme team.',
-    csMode: 'human_only',
-    agentCallFee: 1,
+    category: 'technology',
   },
 });
 if (error) throw new Error(JSON.stringify(error));

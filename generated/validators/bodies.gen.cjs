@@ -5182,7 +5182,7 @@ validate155.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.lookupRoomInvitee_body = validate158;
 const schema83 = {"$ref":"contract#/$defs/RoomInviteeLookupRequest","$id":"lookupRoomInvitee_body"};
-const schema84 = {"type":"object","title":"RoomInviteeLookupRequest","description":"The exact email address of the person to find.","required":["email"],"additionalProperties":false,"properties":{"email":{"type":"string","format":"email","maxLength":254,"description":"The person's email address, compared exactly (ignoring case and surrounding spaces).","examples":["carol@example.com"]}}};
+const schema84 = {"type":"object","title":"RoomInviteeLookupRequest","description":"The exact email address of the person to find.","required":["email"],"additionalProperties":false,"properties":{"email":{"type":"string","format":"email","maxLength":254,"description":"The person's email address, compared exactly (ignoring case and surrounding spaces).","examples":["ada@example.com"]}}};
 
 function validate159(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;

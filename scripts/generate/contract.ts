@@ -66,7 +66,7 @@ export interface Operation {
 /**
  * `x-sample` on an operation: the demo account its sample calls as (`nobody`: no credential), and values that
  * replace the parameter and body examples for this operation only (a shared `{id}` that must name another
- * demo object here, e.g. a spare one for a delete).
+ * demo object here, e.g. a spare one for a delete; `null` leaves a parameter out).
  */
 export interface SampleHints {
   caller?: string;

@@ -109,7 +109,10 @@ export function requestArguments(contract: Contract, op: Operation): JsonObject 
   // This operation's own values (x-sample) win over the shared examples.
   const hints = op.sample ?? {};
   for (const location of ['path', 'query', 'headers'] as const) {
-    if (hints[location]) args[location] = { ...((args[location] ?? {}) as JsonObject), ...hints[location] };
+    if (!hints[location]) continue;
+    const values: JsonObject = { ...((args[location] ?? {}) as JsonObject), ...hints[location] };
+    for (const [name, value] of Object.entries(values)) if (value === null) delete values[name]; // null: not sent here
+    args[location] = values;
   }
   if (hints.body !== undefined) args.body = hints.body;
   return args;
