@@ -68,6 +68,8 @@ export async function runClientSample(sample: string, options: { stream?: boolea
   const dir = mkdtempSync(join(scratchRoot0(), 'client-'));
   const statusLog = join(dir, 'statuses.log');
   try {
+    // An ES module, as in a partner's project ("type": "module"): the samples use top-level await.
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     writeFileSync(join(dir, 'sample.ts'), sample);
     writeFileSync(statusLog, '');
     const run = await execute(process.execPath, [
