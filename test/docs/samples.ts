@@ -4,6 +4,7 @@
 // need it as it was: the contract's order). Each must get a success status its operation documents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../generated/server/index.js';
+import { DEMO_USERS } from '../../src/demo/fixtures.js';
 import { generatedSample, runClientSample, runCurl, startDemoServer, type DemoServer, type SampleRun } from '../helpers/samples.js';
 
 export function describeSamples(kind: 'curl' | 'client'): void {
@@ -13,6 +14,8 @@ export function describeSamples(kind: 'curl' | 'client'): void {
     beforeAll(async () => {
       server = await startDemoServer();
       docs = await (await fetch(`${server.baseUrl}/docs`)).text();
+      // What it loaded, printed for the reader: every account's key.
+      for (const user of Object.values(DEMO_USERS)) expect(server.stdout()).toContain(`${user.email.padEnd(18)} ${user.apiKey}`);
     }, 90_000);
     afterAll(async () => { await server?.stop(); });
 
