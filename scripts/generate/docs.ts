@@ -10,7 +10,7 @@ import { codeSample, curlSample } from './samples.js';
 import { bin, repoRoot } from './run.js';
 
 /** Guides, in the order they appear in the docs. */
-export const GUIDES = ['authentication', 'errors', 'pagination', 'idempotency', 'money', 'streaming', 'changelog'];
+export const GUIDES = ['quickstart', 'authentication', 'errors', 'pagination', 'idempotency', 'money', 'streaming', 'changelog'];
 
 export interface Samples {
   /** With the generated client; type-checked by `npm run typecheck`. */
@@ -28,6 +28,19 @@ export function writeSamples(contract: Contract, outDir: string): Map<string, Sa
     writeFileSync(join(outDir, `${op.operationId}.sh`), GENERATED_HEADER.replace(/^\/\//, '#') + sample.curl);
   }
   return samples;
+}
+
+/** The TypeScript blocks of the quickstart guide, in order: each is one step, complete in itself. */
+export function quickstartBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
+}
+
+/**
+ * The quickstart's steps as generated/samples/quickstart-<n>.ts, so `npm run typecheck` compiles them like the
+ * operations' samples (test/docs/quickstart.test.ts runs them).
+ */
+export function writeQuickstartSamples(markdown: string, outDir: string): void {
+  quickstartBlocks(markdown).forEach((block, i) => writeFileSync(join(outDir, `quickstart-${i + 1}.ts`), GENERATED_HEADER + block));
 }
 
 /**

@@ -40,6 +40,11 @@ export async function startDemoServer(): Promise<DemoServer> {
   };
 }
 
+/** Whether the docs page shows `text` in its state (JSON strings, with `<` escaped as Redoc writes them). */
+export function docsShow(html: string, text: string): boolean {
+  return html.includes(JSON.stringify(text).slice(1, -1).replace(/</g, '\\u003c'));
+}
+
 /** A generated sample's text, without its DO NOT EDIT line (the docs show it without). */
 export function generatedSample(operationId: string, extension: 'ts' | 'sh'): string {
   return readFileSync(join(root, 'generated', 'samples', `${operationId}.${extension}`), 'utf8').replace(/^(\/\/|#) This file is generated.*\n/, '');
