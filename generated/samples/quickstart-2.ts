@@ -3,7 +3,7 @@ import { apiKey, client, getCommunity, getRoom } from '@platform/client';
 
 client.setConfig({
   baseUrl: 'http://localhost:3000',
-  auth: apiKey('pk_DemoAliceKey0000000000000000000000000000'),
+  auth: apiKey('pk_DemoAliceKey'),
 });
 
 const community = await getCommunity({ path: { id: '0b6f1c52-3c1e-4b7a-9a55-2f0e6d8c1a01' } });

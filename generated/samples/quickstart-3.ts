@@ -3,7 +3,7 @@ import { apiKey, client, listCommunities, listRoomEvents } from '@platform/clien
 
 client.setConfig({
   baseUrl: 'http://localhost:3000',
-  auth: apiKey('pk_DemoAliceKey0000000000000000000000000000'),
+  auth: apiKey('pk_DemoAliceKey'),
 });
 
 // AiArinova: every community, two at a time.

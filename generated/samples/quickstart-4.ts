@@ -3,7 +3,7 @@ import { apiKey, client, joinCommunity, NetworkError, postRoomMessage } from '@p
 
 client.setConfig({
   baseUrl: 'http://localhost:3000',
-  auth: apiKey('pk_DemoAliceKey0000000000000000000000000000'),
+  auth: apiKey('pk_DemoAliceKey'),
 });
 
 // Alice created Acme Official: she is a member already.

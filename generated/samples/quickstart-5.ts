@@ -3,7 +3,7 @@ import { apiKey, chatWithCommunityAgent, client, streamRoomEvents } from '@platf
 
 client.setConfig({
   baseUrl: 'http://localhost:3000',
-  auth: apiKey('pk_DemoAliceKey0000000000000000000000000000'),
+  auth: apiKey('pk_DemoAliceKey'),
 });
 
 const chat = await chatWithCommunityAgent({

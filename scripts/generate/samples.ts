@@ -132,13 +132,15 @@ export function codeSample(contract: Contract, op: Operation): string {
   const call = Object.keys(args).length ? `${id}(${tsLiteral(args)})` : `${id}()`;
   const stream = isEventStream(op);
   const imports = [...(sampleCaller(op) ? ['apiKey'] : []), 'client', id, ...(stream ? ['StreamError'] : [])];
-  const head = `import { ${imports.join(', ')} } from '${CLIENT_PACKAGE}';\n\n${clientSetup(op)}\n`;
+  const importLine = `import { ${imports.join(', ')} } from '${CLIENT_PACKAGE}';`;
+  // The docs' sample panel holds about 55 characters a line at its default width: a longer import is split.
+  const head = `${importLine.length <= 55 ? importLine : `import {\n${imports.map((name) => `  ${name},\n`).join('')}} from '${CLIENT_PACKAGE}';`}\n\n${clientSetup(op)}\n`;
   if (stream) {
     // A refused stream throws from the iteration (StreamError: status, code, body, request id).
     const indented = call.replace(/\n/g, '\n  ');
     return `${head}try {\n  const { stream } = await ${indented};\n` +
-      `  for await (const event of stream) console.log(event.type, event);\n} catch (error) {\n` +
-      `  if (error instanceof StreamError) console.error(error.status, error.code);\n  throw error;\n}\n`;
+      `  for await (const event of stream) {\n    console.log(event.type, event);\n  }\n} catch (error) {\n` +
+      `  if (error instanceof StreamError) {\n    console.error(error.status, error.code);\n  }\n  throw error;\n}\n`;
   }
   const hasBody = Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && r.content);
   if (!hasBody) {

@@ -14,8 +14,11 @@ export const DEMO_PASSWORD = 'correct-horse-battery-staple';
 
 /** Ids made up for the demo data where the contract's examples had none to reuse. */
 const id = (kind: number, n: number) => `de300000-${kind.toString(16).padStart(4, '0')}-4000-8000-${n.toString(16).padStart(12, '0')}`;
-/** `pk_` and 40 letters and digits, as every API key (src/auth/tokens.ts). */
-const key = (name: string) => `pk_Demo${name}Key`.padEnd(43, '0');
+/**
+ * Shorter than a real key (`pk_` and 40 letters and digits, src/auth/tokens.ts), so samples stay narrow; the
+ * server only hashes what it is sent, and the first 9 characters are still `pk_` and 6 letters.
+ */
+const key = (name: string) => `pk_Demo${name}Key`;
 
 export const DEMO_USERS = {
   alice: { id: 'f9b67704-e44f-4cda-b942-3de4223510e9', name: 'Alice', email: 'alice@example.com', apiKey: key('Alice'), apiKeyId: id(2, 1),
