@@ -24,6 +24,12 @@ export async function loadDemoData(services: Services): Promise<DemoLoad> {
   return knex.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(?)', [DEMO_LOCK]);
     if (await trx('users').where('id', DEMO_USERS.alice.id).first('id')) return { loaded: false };
+    const emails = Object.values(DEMO_USERS).map((u) => u.email);
+    const taken = await trx('users').whereIn('email', emails).orderBy('email').pluck('email');
+    if (taken.length > 0) {
+      throw new Error(`DEMO=true: this database has accounts of its own with the demo's emails (${taken.join(', ')}), so the demo data cannot be loaded into it. ` +
+        'Start the demo on a database of its own: another DATA_DIR (e.g. DATA_DIR=./demo-data), or another DATABASE_SCHEMA.');
+    }
     await load(services, trx);
     return { loaded: true };
   });
@@ -108,6 +114,7 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
     const invitation = await invitations.create(alice, ids.room, { inviteeKind: 'human', inviteeMembershipId: who.user.id }, trx);
     await invitations.accept(who, ids.room, invitation.id, trx);
   }
+  // Read in the loading transaction (the rooms' services read committed rows): who joined as which participant.
   const participants = await trx('room_participants').where('roomId', ids.room).select('id', 'membershipId');
   const participantOf = (membershipId: string) => participants.find((p: { membershipId: string }) => p.membershipId === membershipId)!.id as string;
   await fixId(trx, 'room_participants', participantOf(ids.agentListing), ids.agentParticipant);

@@ -60,6 +60,20 @@ describe('demo mode', () => {
     }
   }, 120_000);
 
+  it('refuses a database whose own accounts use the demo\'s emails, saying what to do', async () => {
+    const other = databaseSettings();
+    try {
+      const plain = await buildApp({ ...testConfig(other.settings), adminEmails: new Set<string>() }, { jobs: false });
+      const served = await servePlatform(plain, testConfig(other.settings));
+      await signUp({ client: createPlatformClient({ baseUrl: served.baseUrl }), body: { name: 'Not the demo', email: DEMO_USERS.bob.email, password: 'another-password' } });
+      await served.stop();
+      await expect(buildApp({ ...testConfig(other.settings), demo: true, adminEmails: new Set<string>() }, { jobs: false }))
+        .rejects.toThrow(`DEMO=true: this database has accounts of its own with the demo's emails (${DEMO_USERS.bob.email})`);
+    } finally {
+      await other.cleanup();
+    }
+  }, 120_000);
+
   it('is off unless DEMO is true, refused in production, and a DEMO that is not a boolean stops the start', () => {
     expect(loadConfig({}).demo).toBe(false);
     expect(loadConfig({ DEMO: 'true' }).demo).toBe(true);
