@@ -1,7 +1,8 @@
-// The demo data's fixed names: the accounts, their passwords and API keys, and the id of every object the
-// docs' samples use (the contract's examples repeat these ids; test/docs/samples.test.ts runs the samples
-// against a demo server, so an id that drifts fails there). Ids are grouped by kind in their second block.
-// Public by design: demo mode is for trying the API on a laptop, never for production (config.ts refuses it).
+// The demo data's fixed names: the accounts, their password and API keys, and the id of every object the
+// docs' samples use. The contract's examples repeat these ids (most were its examples already; the made-up
+// ones carry their kind in their second block), and test/docs/samples-*.test.ts runs the samples against a
+// demo server, so an id that drifts fails there. Public by design: demo mode is for trying the API on a
+// laptop, never for production (config.ts refuses it there).
 
 /**
  * `npm start`'s address, which the docs' samples call: the docs served at /docs show the origin they are
@@ -24,7 +25,7 @@ export const DEMO_USERS = {
   alice: { id: 'f9b67704-e44f-4cda-b942-3de4223510e9', name: 'Alice', email: 'alice@example.com', apiKey: key('Alice'), apiKeyId: id(2, 1),
     about: 'owns Acme Official (a paid community with an agent), the lounge, the launch room, the documents and the agents' },
   bob: { id: '2c9a7e31-5b8d-4f60-a1c3-d4e5f6a7b812', name: 'Bob', email: 'bob@example.com', apiKey: key('Bob'), apiKeyId: id(2, 2),
-    about: 'a member of Acme Official and its customer-service customer; in the launch room; subscribed to the lounge' },
+    about: 'a member of Acme Official and its customer-service customer; in the launch room; chatting in the lounge' },
   carol: { id: '86225945-9e22-443b-9c84-5e301674126e', name: 'Carol', email: 'carol@example.com', apiKey: key('Carol'), apiKeyId: id(2, 3),
     about: "Acme Official's customer-service agent; owns Globex Support (awaiting verification)" },
   dave: { id: '166b3555-9416-4031-b6e0-af16def17ec3', name: 'Dave', email: 'dave@example.com', apiKey: key('Dave'), apiKeyId: id(2, 4),
@@ -63,7 +64,7 @@ export const DEMO_IDS = {
   officialConversation: '7b3e9d12-4c5a-4e8f-b1d2-3a4c5e6f7081',
   /** Globex Support's pending verification request. */
   verificationRequest: '8a72d3d2-9eea-4fa1-98bb-d809c93d3fbc',
-  /** "Launch planning": Alice (owner), Bob, Dave and the Research Assistant. */
+  /** "Launch planning": Alice (owner), Bob, Dave and the Research Assistant; two open invitations. */
   room: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
   spareRoom: id(10, 2),
   agentParticipant: 'a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a',
