@@ -110,6 +110,10 @@ export function requestArguments(contract: Contract, op: Operation): JsonObject 
   const hints = op.sample ?? {};
   for (const location of ['path', 'query', 'headers'] as const) {
     if (!hints[location]) continue;
+    const where = location === 'headers' ? 'header' : location;
+    for (const name of Object.keys(hints[location])) {
+      if (!op.parameters.some((p) => p.in === where && p.name === name)) throw new Error(`${op.operationId}: x-sample ${location} names "${name}", which is not one of its ${where} parameters`);
+    }
     const values: JsonObject = { ...((args[location] ?? {}) as JsonObject), ...hints[location] };
     for (const [name, value] of Object.entries(values)) if (value === null) delete values[name]; // null: not sent here
     args[location] = values;
