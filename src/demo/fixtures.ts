@@ -68,6 +68,7 @@ export const DEMO_IDS = {
   room: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
   spareRoom: id(10, 2),
   agentParticipant: 'a1fe93bb-95f0-49cc-a6c0-be04ed8aa50a',
+  bobParticipant: 'c5746c4a-a3d6-4c4d-9342-9047b14ce7f4',
   daveParticipant: id(11, 4),
   /** An open invitation to the launch room (any signed-in user holding it may accept it once). */
   invitation: '0144f240-2a8d-4196-ad5a-b485459435f9',

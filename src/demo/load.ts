@@ -118,6 +118,7 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   const participants = await trx('room_participants').where('roomId', ids.room).select('id', 'membershipId');
   const participantOf = (membershipId: string) => participants.find((p: { membershipId: string }) => p.membershipId === membershipId)!.id as string;
   await fixId(trx, 'room_participants', participantOf(ids.agentListing), ids.agentParticipant);
+  await fixId(trx, 'room_participants', participantOf(bob.user.id), ids.bobParticipant);
   await fixId(trx, 'room_participants', participantOf(dave.user.id), ids.daveParticipant);
   const open = await invitations.create(alice, ids.room, { inviteeKind: 'human' }, trx);
   await fixId(trx, 'room_invitations', open.id, ids.invitation);
