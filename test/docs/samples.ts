@@ -26,7 +26,7 @@ export function describeSamples(kind: 'curl' | 'client'): void {
         expect(docsShow(docs, sample), 'the served docs show this sample with their own origin').toBe(true);
         const stream = op.eventStream;
         const endless = stream && op.method === 'GET'; // a room stream goes on until it is cut
-        const run: SampleRun = kind === 'curl' ? await runCurl(sample) : await runClientSample(sample, { stream });
+        const run: SampleRun = kind === 'curl' ? await runCurl(sample, endless ? 3 : 30) : await runClientSample(sample, { stream });
         const report = `${run.stdout.slice(0, 2000)}\n${run.stderr.slice(0, 2000)}`;
         expect(run.statuses.length, `no response:\n${report}`).toBeGreaterThan(0);
         const success = op.statuses.filter((s) => s >= 200 && s < 300) as number[];

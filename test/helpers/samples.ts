@@ -50,12 +50,12 @@ export function generatedSample(operationId: string, extension: 'ts' | 'sh'): st
   return readFileSync(join(root, 'generated', 'samples', `${operationId}.${extension}`), 'utf8').replace(/^(\/\/|#) This file is generated.*\n/, '');
 }
 
-/** Runs a curl sample with bash; a stream is cut after `streamSeconds`. */
-export async function runCurl(sample: string, streamSeconds = 3): Promise<SampleRun> {
+/** Runs a curl sample with bash; curl gives up after `maxSeconds` (what cuts a stream that goes on). */
+export async function runCurl(sample: string, maxSeconds = 30): Promise<SampleRun> {
   const dir = mkdtempSync(join(scratchRoot0(), 'curl-'));
   try {
     // curl reads $CURL_HOME/.curlrc before its arguments: the sample's own words stay as they are.
-    writeFileSync(join(dir, '.curlrc'), `write-out = "\\n@@status %{http_code}\\n"\nmax-time = ${streamSeconds}\n`);
+    writeFileSync(join(dir, '.curlrc'), `write-out = "\\n@@status %{http_code}\\n"\nmax-time = ${maxSeconds}\n`);
     writeFileSync(join(dir, 'sample.sh'), sample);
     const run = await execute('bash', ['sample.sh'], { cwd: dir, env: { ...process.env, CURL_HOME: dir } }, 60_000);
     const statuses = [...run.stdout.matchAll(/@@status (\d+)/g)].map((m) => Number(m[1]));
