@@ -30,17 +30,23 @@ export function writeSamples(contract: Contract, outDir: string): Map<string, Sa
   return samples;
 }
 
-/** The TypeScript blocks of the quickstart guide, in order: each is one step, complete in itself. */
-export function quickstartBlocks(markdown: string): string[] {
+/** The guides whose TypeScript blocks are samples that run as written (the others' are fragments). */
+export const RUNNABLE_GUIDES = ['quickstart', 'authentication'];
+
+/** A guide's TypeScript blocks, in order: each is complete in itself. */
+export function guideBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
 }
 
 /**
- * The quickstart's steps as generated/samples/quickstart-<n>.ts, so `npm run typecheck` compiles them like the
- * operations' samples (test/docs/quickstart.test.ts runs them).
+ * The runnable guides' blocks as generated/samples/<guide>-<n>.ts, so `npm run typecheck` compiles them like
+ * the operations' samples (test/docs/guides.test.ts runs them).
  */
-export function writeQuickstartSamples(markdown: string, outDir: string): void {
-  quickstartBlocks(markdown).forEach((block, i) => writeFileSync(join(outDir, `quickstart-${i + 1}.ts`), GENERATED_HEADER + block));
+export function writeGuideSamples(guidesDir: string, outDir: string): void {
+  for (const guide of RUNNABLE_GUIDES) {
+    guideBlocks(readFileSync(join(guidesDir, `${guide}.md`), 'utf8'))
+      .forEach((block, i) => writeFileSync(join(outDir, `${guide}-${i + 1}.ts`), GENERATED_HEADER + block));
+  }
 }
 
 /**
