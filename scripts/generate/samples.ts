@@ -2,7 +2,7 @@
 // same call in curl. They are shown in the docs (x-codeSamples) and written to generated/samples/ where
 // `npm run typecheck` compiles them. The examples' ids are the demo data's (src/demo/fixtures.ts), and each
 // sample carries its setup (the base URL, a demo account's API key), so every one runs as written against
-// `DEMO=true npm start`: test/docs/samples.test.ts runs them all.
+// `DEMO=true npm start`: test/docs/samples-curl.test.ts and samples-client.test.ts run them all.
 import { DEFAULT_BASE_URL, DEMO_USERS, type DemoUser } from '../../src/demo/fixtures.js';
 import { type Contract, type Json, type JsonObject, type Operation, deref, isEventStream, jsonMediaType } from './contract.js';
 import { CLIENT_PACKAGE } from './client.js';
