@@ -17,7 +17,7 @@ import { generateClient } from './generate/client.js';
 import { applyProblemCodes } from './generate/operation-problem-codes.js';
 import { generateServerTypes } from './generate/server-types.js';
 import { generateValidators } from './generate/validators.js';
-import { generateDocs, writeSamples } from './generate/docs.js';
+import { generateDocs, writeGuideSamples, writeSamples } from './generate/docs.js';
 import { readProblemCodes, writeProblemCodes } from './generate/problem-codes.js';
 
 const check = process.argv.includes('--check');
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   await step('problem codes', () => writeProblemCodes(readProblemCodes(readFileSync(join(guidesDir, 'errors.md'), 'utf8')), join(generatedDir, 'server')));
   await step('samples + docs', () => {
     const samples = writeSamples(contract, join(generatedDir, 'samples'));
+    writeGuideSamples(guidesDir, join(generatedDir, 'samples'));
     generateDocs(contract, samples, guidesDir, docsFile);
   });
 

@@ -25,6 +25,7 @@ import { openDatabase, type Database } from './platform/database.js';
 import { ApiError } from './platform/errors.js';
 import { createRateLimiters } from './platform/rate-limit.js';
 import { connectRedis } from './platform/redis.js';
+import { loadDemoData } from './demo/load.js';
 import { createServices, type Providers, type Services } from './services.js';
 
 const root = join(import.meta.dirname, '..');
@@ -67,6 +68,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw error;
   });
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
+  if (config.demo) {
+    // Before the run worker starts, so it finds the demo's queued run, and before the first request.
+    const { loaded } = await loadDemoData(services).catch(async (error: unknown) => {
+      redis?.disconnect();
+      if (!options.database) await database.close();
+      throw error;
+    });
+    log.info({ loaded }, loaded ? 'demo data loaded' : 'demo data already loaded');
+  }
   database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
   services.rooms.streams.credentials.onError = (error) => log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
   services.ticketHolds.onError = (error) => log.warn({ err: error }, 'keeping the stream tickets of open streams alive failed; retrying at the next interval');

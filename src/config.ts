@@ -81,6 +81,11 @@ export interface Config {
   outbound: OutboundConfig;
   /** Voice cloning jobs one instance runs at once (each downloads samples). */
   voiceCloningConcurrency: number;
+  /**
+   * Demo mode (`DEMO=true`): load the demo data (src/demo/) at start and relax the sign-up and sign-in limits,
+   * so the docs' samples run as written. Never on by default; refused in production.
+   */
+  demo: boolean;
 }
 
 /** Where requests on a user's behalf may go, and how long they may take. */
@@ -224,8 +229,14 @@ function outboundConfig(env: NodeJS.ProcessEnv): OutboundConfig {
   };
 }
 
+/** Sign-ups and sign-ins in demo mode, per window: a laptop's experiments never lock its owner out. */
+const DEMO_AUTH_LIMIT = 10_000;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
+  const demo = flag(env.DEMO, 'DEMO');
+  if (demo && production) throw new Error('DEMO=true loads accounts with published passwords and API keys: it is refused with NODE_ENV=production.');
+  const authLimit = (value: string | undefined, fallback: number) => number(value, demo ? DEMO_AUTH_LIMIT : fallback);
   const validation = env.RESPONSE_VALIDATION ?? (production ? 'sample' : 'strict');
   if (!['strict', 'sample', 'off'].includes(validation)) throw new Error(`RESPONSE_VALIDATION must be strict, sample or off, not "${validation}"`);
   return {
@@ -247,9 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlDays: 30,
     idempotencyRetentionHours: Math.max(24, number(env.IDEMPOTENCY_RETENTION_HOURS, 24)),
     rateLimits: {
-      signUpPerIp: number(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
-      signInPerIp: number(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
-      signInFailuresPerEmailAndIp: number(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
+      signUpPerIp: authLimit(env.RATE_LIMIT_SIGN_UP_PER_HOUR, 10),
+      signInPerIp: authLimit(env.RATE_LIMIT_SIGN_IN_PER_15_MIN, 20),
+      signInFailuresPerEmailAndIp: authLimit(env.RATE_LIMIT_SIGN_IN_FAILURES_PER_15_MIN, 10),
       inviteeLookupFailuresPerIp: number(env.RATE_LIMIT_INVITEE_LOOKUP_FAILURES_PER_15_MIN, 30),
       // Writes that cost money or make the server fetch something (their windows are in the contract).
       loungeCreatesPerUser: number(env.RATE_LIMIT_LOUNGE_CREATES_PER_HOUR, 20),
@@ -285,5 +296,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     outbound: outboundConfig(env),
     voiceCloningConcurrency: Math.max(1, Math.round(number(env.VOICE_CLONING_CONCURRENCY, 2))),
+    demo,
   };
+}
+
+/** `true`/`1` or `false`/`0`/unset; anything else stops the start, naming the variable. */
+function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new Error(`${name} must be true or false, not "${value}"`);
 }

@@ -4,6 +4,7 @@
 // listening connection) and exit once the log is written, even when a step of the stop fails (exit code 1).
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
+import { demoSummary } from './demo/summary.js';
 import { createHttpServer } from './http/http-server.js';
 import { openDatabase } from './platform/database.js';
 
@@ -41,6 +42,7 @@ server.listen(config.port, config.host, () => {
     docs: `http://localhost:${port}/docs`,
   }, 'listening');
   platform.log.flush();
+  if (config.demo) console.log(demoSummary(`http://localhost:${port}`));
 });
 
 let stopping = false;

@@ -2,7 +2,7 @@
 curl -sS -X POST 'http://localhost:3000/api/auth/sign-up' \
   -H 'Content-Type: application/json' \
   -d '{
-  "name": "Alice",
-  "email": "alice@example.com",
+  "name": "Erin",
+  "email": "erin@example.com",
   "password": "correct-horse-battery-staple"
 }'

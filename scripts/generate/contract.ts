@@ -78,6 +78,21 @@ export interface Operation {
   whoMayCall: WhoMayCall;
   /** `x-paging`: present exactly on the lists that page (a GET with a `limit`). */
   paging?: Paging;
+  /** `x-sample`: how its docs sample differs from what the examples give (scripts/generate/samples.ts). */
+  sample?: SampleHints;
+}
+
+/**
+ * `x-sample` on an operation: the demo account its sample calls as (`nobody`: no credential), and values that
+ * replace the parameter and body examples for this operation only (a shared `{id}` that must name another
+ * demo object here, e.g. a spare one for a delete; `null` leaves a parameter out).
+ */
+export interface SampleHints {
+  caller?: string;
+  path?: JsonObject;
+  query?: JsonObject;
+  headers?: JsonObject;
+  body?: Json;
 }
 
 /**
@@ -176,6 +191,7 @@ export function loadContract(bundlePath: string, rootDocument?: string): Contrac
         idempotency: op['x-idempotency'] as unknown as IdempotencyPolicy | undefined,
         softDelete: op['x-soft-delete'] === true,
         whoMayCall: whoMayCallOf(op),
+        sample: op['x-sample'] as SampleHints | undefined,
       };
       const paging = pagingOf(doc, operation, op['x-paging']);
       if (paging) operation.paging = paging;

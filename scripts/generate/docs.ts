@@ -10,7 +10,7 @@ import { codeSample, curlSample } from './samples.js';
 import { bin, repoRoot } from './run.js';
 
 /** Guides, in the order they appear in the docs. */
-export const GUIDES = ['authentication', 'errors', 'pagination', 'idempotency', 'money', 'streaming', 'changelog'];
+export const GUIDES = ['quickstart', 'authentication', 'errors', 'pagination', 'idempotency', 'money', 'streaming', 'changelog'];
 
 export interface Samples {
   /** With the generated client; type-checked by `npm run typecheck`. */
@@ -28,6 +28,25 @@ export function writeSamples(contract: Contract, outDir: string): Map<string, Sa
     writeFileSync(join(outDir, `${op.operationId}.sh`), GENERATED_HEADER.replace(/^\/\//, '#') + sample.curl);
   }
   return samples;
+}
+
+/** The guides whose TypeScript blocks are samples that run as written (the others' are fragments). */
+export const RUNNABLE_GUIDES = ['quickstart', 'authentication'];
+
+/** A guide's TypeScript blocks, in order: each is complete in itself. */
+export function guideBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
+}
+
+/**
+ * The runnable guides' blocks as generated/samples/<guide>-<n>.ts, so `npm run typecheck` compiles them like
+ * the operations' samples (test/docs/guides.test.ts runs them).
+ */
+export function writeGuideSamples(guidesDir: string, outDir: string): void {
+  for (const guide of RUNNABLE_GUIDES) {
+    guideBlocks(readFileSync(join(guidesDir, `${guide}.md`), 'utf8'))
+      .forEach((block, i) => writeFileSync(join(outDir, `${guide}-${i + 1}.ts`), GENERATED_HEADER + block));
+  }
 }
 
 /**

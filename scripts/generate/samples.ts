@@ -1,8 +1,29 @@
-// One code sample per operation, using the generated client, built from the contract's own examples.
-// They are shown in the docs (x-codeSamples) and written to generated/samples/ where `npm run typecheck`
-// compiles them, so a sample that no longer matches the client fails the build.
+// One code sample per operation, using the generated client, built from the contract's own examples, and the
+// same call in curl. They are shown in the docs (x-codeSamples) and written to generated/samples/ where
+// `npm run typecheck` compiles them. The examples' ids are the demo data's (src/demo/fixtures.ts), and each
+// sample carries its setup (the base URL, a demo account's API key), so every one runs as written against
+// `DEMO=true npm start`: test/docs/samples-curl.test.ts and samples-client.test.ts run them all.
+import { DEFAULT_BASE_URL, DEMO_USERS, type DemoUser } from '../../src/demo/fixtures.js';
 import { type Contract, type Json, type JsonObject, type Operation, deref, isEventStream, jsonMediaType } from './contract.js';
 import { CLIENT_PACKAGE } from './client.js';
+
+/** Where the samples send requests: `npm start`'s address. The served docs show their own origin instead. */
+export const SAMPLE_BASE_URL = DEFAULT_BASE_URL;
+
+/**
+ * The demo account a sample calls as: its `x-sample` caller, else none for a public operation, Ada (the demo
+ * admin) for an admin one, and Alice (who owns the demo's objects) for the rest.
+ */
+export function sampleCaller(op: Operation): DemoUser | undefined {
+  const named = op.sample?.caller;
+  if (named === 'nobody') return undefined;
+  if (named !== undefined) {
+    if (!Object.hasOwn(DEMO_USERS, named)) throw new Error(`${op.operationId}: x-sample caller "${named}" is not a demo account (${Object.keys(DEMO_USERS).join(', ')}, or nobody)`);
+    return named as DemoUser;
+  }
+  if (op.whoMayCall === 'anyone') return undefined;
+  return op.whoMayCall === 'admin' ? 'ada' : 'alice';
+}
 
 const PLACEHOLDER_UUID = '3f6c2a8e-5b1d-4c7a-9e2f-8d4b6a1c0e57';
 
@@ -85,20 +106,45 @@ export function requestArguments(contract: Contract, op: Operation): JsonObject 
     const named = media.examples && Object.values(media.examples)[0]?.value;
     args.body = media.example ?? named ?? sampleValue(contract, media.schema);
   }
+  // This operation's own values (x-sample) win over the shared examples.
+  const hints = op.sample ?? {};
+  for (const location of ['path', 'query', 'headers'] as const) {
+    if (!hints[location]) continue;
+    const where = location === 'headers' ? 'header' : location;
+    for (const name of Object.keys(hints[location])) {
+      if (!op.parameters.some((p) => p.in === where && p.name === name)) throw new Error(`${op.operationId}: x-sample ${location} names "${name}", which is not one of its ${where} parameters`);
+    }
+    const values: JsonObject = { ...((args[location] ?? {}) as JsonObject), ...hints[location] };
+    for (const [name, value] of Object.entries(values)) if (value === null) delete values[name]; // null: not sent here
+    args[location] = values;
+  }
+  if (hints.body !== undefined) args.body = hints.body;
   return args;
+}
+
+/** The sample's first lines: the client pointed at the server, with the caller's demo API key. */
+function clientSetup(op: Operation): string {
+  const caller = sampleCaller(op);
+  if (!caller) return `client.setConfig({ baseUrl: '${SAMPLE_BASE_URL}' });\n`;
+  return `// ${DEMO_USERS[caller].name}'s demo API key (see the Quickstart)\n` +
+    `client.setConfig({\n  baseUrl: '${SAMPLE_BASE_URL}',\n  auth: apiKey('${DEMO_USERS[caller].apiKey}'),\n});\n`;
 }
 
 export function codeSample(contract: Contract, op: Operation): string {
   const id = op.operationId;
   const args = requestArguments(contract, op);
   const call = Object.keys(args).length ? `${id}(${tsLiteral(args)})` : `${id}()`;
-  const head = `import { ${id} } from '${CLIENT_PACKAGE}';\n\n`;
-  if (isEventStream(op)) {
+  const stream = isEventStream(op);
+  const imports = [...(sampleCaller(op) ? ['apiKey'] : []), 'client', id, ...(stream ? ['StreamError'] : [])];
+  const importLine = `import { ${imports.join(', ')} } from '${CLIENT_PACKAGE}';`;
+  // The docs' sample panel holds about 55 characters a line at its default width: a longer import is split.
+  const head = `${importLine.length <= 55 ? importLine : `import {\n${imports.map((name) => `  ${name},\n`).join('')}} from '${CLIENT_PACKAGE}';`}\n\n${clientSetup(op)}\n`;
+  if (stream) {
     // A refused stream throws from the iteration (StreamError: status, code, body, request id).
     const indented = call.replace(/\n/g, '\n  ');
-    return `import { ${id}, StreamError } from '${CLIENT_PACKAGE}';\n\ntry {\n  const { stream } = await ${indented};\n` +
-      `  for await (const event of stream) console.log(event.type, event);\n} catch (error) {\n` +
-      `  if (error instanceof StreamError) console.error(error.status, error.code, error.requestId);\n  else throw error;\n}\n`;
+    return `${head}try {\n  const { stream } = await ${indented};\n` +
+      `  for await (const event of stream) {\n    console.log(event.type, event);\n  }\n} catch (error) {\n` +
+      `  if (error instanceof StreamError) {\n    console.error(error.status, error.code);\n  }\n  throw error;\n}\n`;
   }
   const hasBody = Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && r.content);
   if (!hasBody) {
@@ -107,13 +153,10 @@ export function codeSample(contract: Contract, op: Operation): string {
   return `${head}const { data, error } = await ${call};\nif (error) throw new Error(JSON.stringify(error));\nconsole.log(data);\n`;
 }
 
-/** Where the samples send requests: `npm start`'s default address. */
-const CURL_BASE_URL = 'http://localhost:3000';
-
 /** A shell word in single quotes (a quote inside becomes '\''). */
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-/** The same request as `codeSample`, as a curl command; a caller's credential is `$TOKEN`. */
+/** The same request as `codeSample`, as a curl command, with the same demo API key. */
 export function curlSample(contract: Contract, op: Operation): string {
   const args = requestArguments(contract, op);
   const pathValues = (args.path ?? {}) as JsonObject;
@@ -122,10 +165,11 @@ export function curlSample(contract: Contract, op: Operation): string {
   for (const [name, value] of Object.entries((args.query ?? {}) as JsonObject)) {
     for (const item of Array.isArray(value) ? value : [value]) query.append(name, String(item));
   }
-  const url = `${CURL_BASE_URL}${path}${query.size ? `?${query}` : ''}`;
+  const url = `${SAMPLE_BASE_URL}${path}${query.size ? `?${query}` : ''}`;
   const stream = isEventStream(op);
   const lines = [`curl -sS${stream ? ' -N' : ''}${op.method === 'get' ? '' : ` -X ${op.method.toUpperCase()}`} ${shellQuote(url)}`];
-  if (op.security.some((requirement) => Object.keys(requirement).length > 0)) lines.push('-H "Authorization: Bearer $TOKEN"');
+  const caller = sampleCaller(op);
+  if (caller) lines.push(`-H ${shellQuote(`X-API-Key: ${DEMO_USERS[caller].apiKey}`)}`);
   if (stream) lines.push(`-H ${shellQuote('Accept: text/event-stream')}`);
   for (const [name, value] of Object.entries((args.headers ?? {}) as JsonObject)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
   if (args.body !== undefined) {

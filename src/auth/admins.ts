@@ -72,6 +72,14 @@ export class AdminAccounts {
     return this.set(email, false);
   }
 
+  /** The id of the account with this email; NoSuchAccount when there is none. */
+  async accountId(email: string): Promise<string> {
+    const normalized = normalizeEmail(email);
+    const user = await User.query(this.db).findOne({ email: normalized }).select('id');
+    if (!user) throw new NoSuchAccount(normalized);
+    return user.id;
+  }
+
   /** Every admin, by email. */
   async list(): Promise<Array<Pick<User, 'email' | 'name' | 'createdAt'>>> {
     return User.query(this.db).where('isAdmin', true).select('email', 'name', 'createdAt').orderBy('email');

@@ -134,8 +134,9 @@ export class AuthService implements Authenticator {
     };
   }
 
-  async createApiKey(principal: Principal, input: T.ApiKeyCreateRequest & { expiresInDays: number }, trx?: Transaction): Promise<T.ApiKeyCreated> {
-    const { key, prefix } = newApiKey();
+  /** `made` is a key the operator chose (the demo data's documented keys); by default a new random one. */
+  async createApiKey(principal: Principal, input: T.ApiKeyCreateRequest & { expiresInDays: number }, trx?: Transaction, made = newApiKey()): Promise<T.ApiKeyCreated> {
+    const { key, prefix } = made;
     // One instant for both, so expiresAt is exactly createdAt plus expiresInDays days (as the contract says).
     const createdAt = this.clock.now();
     const expiresAt = new Date(createdAt.getTime() + input.expiresInDays * DAY_MS);

@@ -1,7 +1,8 @@
 // The docs as a reader gets them: headless Chromium (Debian's `chromium`, driven by playwright-core) opens
 // them served at /docs and as the file docs/index.html, and checks what a person would: both products'
-// groups and the guides render, an operation shows its client and curl samples, deep links and links opened
-// in a new tab land on their section, nothing is logged as an error, and no request leaves the machine.
+// groups and the guides render, an operation shows its client and curl samples (with the address the docs
+// came from), every sample fits its panel clear of its copy button, deep links and links opened in a new tab
+// land on their section, nothing is logged as an error, and no request leaves the machine.
 // Screenshots go to /tmp/docs-*.png.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const root = join(import.meta.dirname, '..', '..');
 const contract = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8')) as {
   tags: Array<{ name: string }>;
   'x-tagGroups': Array<{ name: string }>;
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
 };
 /** Redoc's route for a tag or heading: lower case, spaces as hyphens. */
 const slug = (name: string) => name.toLowerCase().replace(/ /g, '-');
@@ -112,11 +114,14 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
         const page = await open(context, `${targets()[target]}#/spaces/createspace`);
         const panel = page.locator('[id="spaces/createspace"] .panel-request-samples').first();
         await expectAtTop(page, '[id="spaces/createspace"]', 'createSpace');
-        await panel.getByText("import { createSpace } from '@platform/client';").waitFor({ state: 'visible' });
+        // Served, the samples call the server the docs came from; from the file, `npm start`'s address.
+        const origin = target === 'served' ? server.baseUrl : 'http://localhost:3000';
+        await panel.getByText('createSpace({').waitFor({ state: 'visible' });
+        await panel.getByText(`baseUrl: '${origin}',`).waitFor({ state: 'visible' });
         await page.screenshot({ path: `/tmp/docs-${target}-client-sample.png` });
         await panel.getByRole('button', { name: '@platform/client' }).click();
         await page.getByRole('menuitem', { name: 'curl' }).click();
-        await panel.getByText("curl -sS -X POST 'http://localhost:3000/api/spaces'").waitFor({ state: 'visible' });
+        await panel.getByText(`curl -sS -X POST '${origin}/api/spaces'`).waitFor({ state: 'visible' });
         await page.screenshot({ path: `/tmp/docs-${target}-curl-sample.png` });
         await context.close();
         expect(errors).toEqual([]);
@@ -147,6 +152,56 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
       }, 120_000);
     });
   }
+
+  it('fits every operation\'s client and curl samples in their panel, clear of the copy button', async () => {
+    // Served only: the file shows the same samples with an origin of the same length, under the same styles.
+    const { context, errors, foreign } = await reader();
+    const page = await open(context, targets().served);
+    const ids = Object.values(contract.paths).flatMap((item) => Object.values(item))
+      .filter((op) => op.operationId).map((op) => `${slug(op.tags![0]!)}/${op.operationId!.toLowerCase()}`);
+    const problems: string[] = [];
+    for (const language of ['@platform/client', 'curl'] as const) {
+      for (const id of ids) {
+        await page.evaluate((hash) => { location.hash = hash; }, `#/${id}`);
+        const panel = page.locator(`[id="${id}"] .panel-request-samples`).first();
+        const block = panel.locator('[data-component-name="CodeBlock/CodeBlockContainer"]').first();
+        await block.waitFor();
+        if (language === 'curl' && id === ids[0]) {
+          // The language chosen in one panel is every panel's.
+          await panel.getByRole('button', { name: '@platform/client' }).click();
+          await page.getByRole('menuitem', { name: 'curl' }).click();
+        }
+        const found = await block.evaluate((code: HTMLElement) => {
+          const out: string[] = [];
+          const text = code.textContent ?? '';
+          if (code.scrollWidth > code.clientWidth + 1) out.push(`runs ${code.scrollWidth - code.clientWidth}px past its panel`);
+          const button = code.closest('[data-component-name="CodeBlock/CodeBlock"]')?.querySelector('[data-component-name="Buttons/CopyButton"]');
+          if (!button) return [...out, 'has no copy button'];
+          const b = button.getBoundingClientRect();
+          const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+          const range = document.createRange();
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.textContent?.trim()) continue;
+            range.selectNodeContents(node);
+            for (const r of range.getClientRects()) {
+              if (r.width > 0 && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top) {
+                out.push(`copy button covers "${node.textContent.trim().slice(0, 30)}"`);
+                return out;
+              }
+            }
+          }
+          return text.startsWith('curl') || text.startsWith('import') ? out : [...out, `shows "${text.slice(0, 30)}", not a sample`];
+        });
+        problems.push(...found.map((problem) => `${id} (${language}): ${problem}`));
+        if (language === 'curl') expect(await block.textContent(), id).toMatch(/^curl /);
+      }
+    }
+    await page.screenshot({ path: '/tmp/docs-served-samples-fit.png' });
+    await context.close();
+    expect(problems).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(foreign).toEqual([]);
+  }, 240_000);
 
   it('takes a problem\'s type URI to the row of the errors guide that explains its code', async () => {
     const { context, errors, foreign } = await reader();

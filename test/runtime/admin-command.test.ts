@@ -1,4 +1,4 @@
-// `npm run admin -- grant|revoke <email> | list` (scripts/admin.ts), run as the operator runs it: a process of its
+// `npm run admin -- grant|revoke <email> | list | credit <email> <amount> [reason]` (scripts/admin.ts), run as the operator runs it: a process of its
 // own on the server's database. On PostgreSQL it runs beside the live server, whose callers gain or lose admin at
 // their next request; the embedded database is refused to it while a server holds it, so there the server is
 // stopped around each change and its callers' sessions and keys carry the change across the restart.
@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKey, createApiKey, createPlatformClient, creditWallet, getSession, type Client } from '@platform/client';
+import { apiKey, createApiKey, createPlatformClient, creditWallet, getSession, getWallet, listLedgerEntries, type Client } from '@platform/client';
 import { buildApp } from '../../src/app.js';
 import { databaseEnv } from '../helpers/child-server.js';
 import { databaseSettings } from '../helpers/database.js';
@@ -103,10 +103,26 @@ describe('npm run admin', () => {
       code: 1, stdout: '',
       stderr: 'No account has the email nobody@example.com: its owner signs up first, or list it in ADMIN_EMAILS (with ADMIN_PASSWORD) to have it created as an admin at the next start.\n',
     });
-    expect(await admin('promote', bob.user.email)).toEqual({ code: 1, stdout: '', stderr: 'Usage: npm run admin -- grant <email> | revoke <email> | list\n' });
+    expect(await admin('promote', bob.user.email)).toEqual({ code: 1, stdout: '', stderr: 'Usage: npm run admin -- grant <email> | revoke <email> | list | credit <email> <amount> [reason]\n' });
     expect((await operate('revoke', ADMIN_EMAIL)).stdout).toBe(
       `${ADMIN_EMAIL} is no longer an admin: its sessions and API keys lose admin at their next request.\n` +
       'There are no admins left: grant admin to an account with npm run admin -- grant <email>.\n');
     expect((await operate('list')).stdout).toBe('There are no admins.\n');
+  }, 120_000);
+
+  it('credits a wallet without an admin account: one credit ledger entry, the balance its sum; bad amounts and unknown emails are refused', async () => {
+    const before = (await getWallet(bearer())).data!.balance;
+    const run = await operate('credit', bob.user.email, '12.5', 'Trying things locally');
+    expect(run).toEqual({ code: 0, stdout: `${bob.user.email}: credited 12.5 credits ("Trying things locally"); the balance is now ${before + 12.5}.\n`, stderr: '' });
+    expect((await getWallet(bearer())).data!.balance).toBe(before + 12.5);
+    const { entries } = (await listLedgerEntries({ query: { limit: 1 }, ...bearer() })).data!;
+    expect(entries[0]).toMatchObject({ amount: 12.5, kind: 'credit', description: 'Trying things locally', balanceAfter: before + 12.5 });
+    for (const amount of ['0', '0.001', '-5', 'ten', '1000001']) {
+      const refused = await admin('credit', bob.user.email, amount);
+      expect(refused.code, amount).toBe(1);
+      expect(refused.stderr, amount).toMatch(/must be an amount of 0\.01 to 1,000,000 credits/);
+    }
+    expect((await operate('credit', 'nobody@example.com', '5')).stderr).toMatch(/^No account has the email nobody@example.com/);
+    expect((await getWallet(bearer())).data!.balance).toBe(before + 12.5);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 // The platform around the operations: the docs, the bundled contract, request ids, routing errors, internal
 // errors, and the admin role.
+import { request } from 'node:http';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { listVerificationRequests } from '@platform/client';
@@ -18,6 +19,26 @@ describe('serving the contract', () => {
     const contract = await (await fetch(`${server.baseUrl}/openapi.json`)).json();
     expect(contract.openapi).toBe('3.1.0');
     expect(contract).toEqual(doc);
+  });
+
+  it('shows the samples in /docs with the origin the reader used; a Host that is not a plain origin gets the file as it is', async () => {
+    // fetch() may not set Host: a raw request, as a browser reaching the server under another name sends it.
+    const docsFor = (host: string) => new Promise<string>((resolve, reject) => {
+      const { port } = new URL(server.baseUrl);
+      request({ host: '127.0.0.1', port, path: '/docs', headers: { Host: host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body));
+      }).on('error', reject).end();
+    });
+    const sandbox = await docsFor('sandbox.example.test:8080');
+    expect(sandbox).toContain("curl -sS 'http://sandbox.example.test:8080/healthz'");
+    expect(sandbox).toContain("baseUrl: 'http://sandbox.example.test:8080'");
+    expect(sandbox).not.toContain('http://localhost:3000');
+    for (const host of ['evil.test"><script>alert(1)</script>', 'a b', "x'y"]) {
+      const asFile = await docsFor(host);
+      expect(asFile, host).toContain("curl -sS 'http://localhost:3000/healthz'");
+      expect(asFile, host).not.toContain('<script>alert(1)');
+    }
   });
 
   it('echoes a valid X-Request-Id, or makes one, and quotes it in problems', async () => {

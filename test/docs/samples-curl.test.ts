@@ -1,0 +1,3 @@
+import { describeSamples } from './samples.js';
+
+describeSamples('curl');
