@@ -22,7 +22,7 @@ describe('the guides\' code, run block by block against a demo server', () => {
 
   it('has a quickstart step for each part: authenticate, first call, paging, a typed error, streams of both products', () => {
     const all = blocksOf('quickstart').join('\n');
-    for (const call of ['signIn(', 'getCommunity(', 'getRoom(', 'listCommunities(', 'listRoomEvents(', 'joinCommunity(', 'postRoomMessage(', 'chatWithCommunityAgent(', 'streamRoomEvents(']) {
+    for (const call of ['signIn(', 'getCommunity(', 'getRoom(', 'paginate(listCommunities', 'paginate(listRoomEvents', 'isApiError(error', 'joinCommunity(', 'postRoomMessage(', 'chatWithCommunityAgent(', 'streamRoomEvents(']) {
       expect(all).toContain(call);
     }
   });
