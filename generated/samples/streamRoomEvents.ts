@@ -19,7 +19,6 @@ try {
     },
     query: {
       afterSeq: 8,
-      eventName: 'message',
     },
   });
   for await (const event of stream) {

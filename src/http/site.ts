@@ -19,7 +19,10 @@ export function site(files: { contract: Buffer; docs: Buffer }): Koa.Middleware 
     if (koa.method !== 'GET' && koa.method !== 'HEAD') return next();
     switch (koa.path) {
       case '/openapi.json': return contract.serve(koa);
-      case '/docs': case '/docs/': return docs(`${koa.protocol}://${koa.host}`).serve(koa);
+      case '/docs': case '/docs/':
+        // Its samples name the origin the request came to: caches must keep one copy per origin.
+        koa.vary(koa.app.proxy ? ['Host', 'X-Forwarded-Host', 'X-Forwarded-Proto'] : 'Host');
+        return docs(`${koa.protocol}://${koa.host}`).serve(koa);
       // Temporary (302), so that `/` can become something else without browsers remembering this.
       case '/': return koa.redirect('/docs');
       default: return next();

@@ -128,6 +128,8 @@ describe('no response', () => {
     expect(result.error).toMatchObject({ name: 'NetworkError', kind: 'network' });
     expect((result.error as NetworkError).cause).toBeInstanceOf(Error);
     expect((result.error as NetworkError).message).toMatch(/^No response from GET http:\/\/127\.0\.0\.1:\d+\/api\/spaces/);
+    // The root reason, not only fetch's "fetch failed".
+    expect((result.error as NetworkError).message).toMatch(/: fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
   });
 
   it('with throwOnError is thrown as the same NetworkError', async () => {

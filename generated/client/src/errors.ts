@@ -82,13 +82,26 @@ export class StreamError<TBody = unknown> extends ApiError<TBody> {
  * (`cause` says which). The result of a call has this as `error` and `response` undefined; with
  * `throwOnError: true` it is thrown.
  */
+/**
+ * Why a request got no response, down to the root: fetch's own error says only "fetch failed" and keeps the
+ * reason (`connect ECONNREFUSED 127.0.0.1:3000`, `getaddrinfo ENOTFOUND ...`) in its `cause`.
+ */
+function reasonOf(cause: unknown): string {
+  const reasons: string[] = [];
+  for (let at = cause, depth = 0; at !== undefined && depth < 5; at = at instanceof Error ? at.cause : undefined, depth++) {
+    const text = at instanceof Error ? at.message : String(at);
+    if (text && !reasons.includes(text)) reasons.push(text);
+  }
+  return reasons.join(': ') || 'unknown reason';
+}
+
 export class NetworkError extends Error {
   override name = 'NetworkError';
   readonly kind: 'network' | 'timeout' = 'network';
   readonly response = undefined;
 
   constructor(readonly request: Request, cause: unknown, message?: string) {
-    super(message ?? `No response from ${request.method} ${request.url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(message ?? `No response from ${request.method} ${request.url}: ${reasonOf(cause)}`, { cause });
     Object.defineProperty(this, 'request', { enumerable: false });
   }
 

@@ -23,9 +23,11 @@ describe('serving the contract', () => {
 
   it('shows the samples in /docs with the origin the reader used; a Host that is not a plain origin gets the file as it is', async () => {
     // fetch() may not set Host: a raw request, as a browser reaching the server under another name sends it.
+    let vary: string | undefined;
     const docsFor = (host: string) => new Promise<string>((resolve, reject) => {
       const { port } = new URL(server.baseUrl);
       request({ host: '127.0.0.1', port, path: '/docs', headers: { Host: host } }, (res) => {
+        vary = res.headers.vary;
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body));
       }).on('error', reject).end();
@@ -34,6 +36,8 @@ describe('serving the contract', () => {
     expect(sandbox).toContain("curl -sS 'http://sandbox.example.test:8080/healthz'");
     expect(sandbox).toContain("baseUrl: 'http://sandbox.example.test:8080'");
     expect(sandbox).not.toContain('http://localhost:3000');
+    // A shared cache keeps one copy per origin, never one origin's copy for another.
+    expect(vary?.split(/,\s*/)).toEqual(expect.arrayContaining(['Host', 'Accept-Encoding']));
     for (const host of ['evil.test"><script>alert(1)</script>', 'a b', "x'y"]) {
       const asFile = await docsFor(host);
       expect(asFile, host).toContain("curl -sS 'http://localhost:3000/healthz'");
