@@ -8,7 +8,7 @@ import { OpenAPIBackend, type Context as RoutedContext } from 'openapi-backend';
 import pino, { type Logger } from 'pino';
 import { operations, type OperationMeta } from '../generated/server/index.js';
 import { buildHandlers } from './areas.js';
-import { AdminAccounts } from './auth/admins.js';
+import { AdminAccounts } from './auth/index.js';
 import type { Config } from './config.js';
 import { compression } from './http/compression.js';
 import { cors } from './http/cors.js';

@@ -4,20 +4,20 @@
 // type below then requires a handler for each of its operations, and nothing else lists operations.
 import type { Area, OperationId } from '../generated/server/index.js';
 import { operations } from '../generated/server/index.js';
-import { adminHandlers } from './admin/handlers.js';
-import { agentsHandlers } from './agents/handlers.js';
-import { authHandlers } from './auth/handlers.js';
-import { communitiesHandlers } from './communities/handlers.js';
-import { conversationsHandlers } from './conversations/handlers.js';
-import { healthHandlers } from './health/handlers.js';
+import { adminHandlers } from './admin/index.js';
+import { agentsHandlers } from './agents/index.js';
+import { authHandlers } from './auth/index.js';
+import { communitiesHandlers } from './communities/index.js';
+import { conversationsHandlers } from './conversations/index.js';
+import { healthHandlers } from './health/index.js';
 import type { HandlersOf } from './http/context.js';
-import { loungeHandlers } from './lounge/handlers.js';
-import { mediaHandlers } from './media/handlers.js';
-import { officialHandlers } from './official/handlers.js';
-import { roomsHandlers } from './rooms/handlers.js';
+import { loungeHandlers } from './lounge/index.js';
+import { mediaHandlers } from './media/index.js';
+import { officialHandlers } from './official/index.js';
+import { roomsHandlers } from './rooms/index.js';
 import type { Services } from './services.js';
-import { spacesHandlers } from './spaces/handlers.js';
-import { walletHandlers } from './wallet/handlers.js';
+import { spacesHandlers } from './spaces/index.js';
+import { walletHandlers } from './wallet/index.js';
 
 export const NOT_BUILT = 'not built';
 

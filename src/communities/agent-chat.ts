@@ -12,7 +12,9 @@ import type { StreamEvent } from '../../generated/server/index.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
 import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
-import type { MediaService } from '../media/service.js';
+import type { MediaService } from '../media/index.js';
+import { listingSummaries } from '../agents/index.js';
+import { userProfiles } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
 import { fromMinor, toMinor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
@@ -93,14 +95,14 @@ export class CommunityAgentChat {
 
   /** The listing, when it is one of the community's agents (plain knex, the statement Objection sent). */
   private async listing(communityId: string, listingId: string): Promise<Call['listing'] | undefined> {
-    const [listing] = await this.db('community_agents as a').join('agent_listings as l', 'l.id', 'a.listingId')
+    const [listing] = await this.db('community_agents as a').join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
       .where({ 'a.communityId': communityId, 'a.listingId': listingId }).select('l.id', 'l.name', 'l.model', 'l.instructions');
     return listing as Call['listing'] | undefined;
   }
 
   /** The community's recent messages, newest first, read while the caller's message is being written. */
   private async history(communityId: string): Promise<HistoryRow[]> {
-    return (await this.db('community_messages as m').leftJoin('users as u', 'u.id', 'm.userId')
+    return (await this.db('community_messages as m').leftJoin(userProfiles(this.db).as('u'), 'u.id', 'm.userId')
       .where('m.communityId', communityId).whereNot('m.messageType', 'system')
       .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName')) as HistoryRow[];
   }

@@ -1,5 +1,5 @@
 import type { HandlersOf } from '../http/context.js';
-import { audioUrl } from '../media/service.js';
+import { audioUrl } from '../media/index.js';
 import type { CommunityAgentChat } from './agent-chat.js';
 import type { CommunitiesService } from './service.js';
 

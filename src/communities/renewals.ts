@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
 import { ApiError } from '../platform/errors.js';
 import { failpoint } from '../platform/failpoints.js';
-import type { WalletService } from '../wallet/service.js';
+import type { WalletService } from '../wallet/index.js';
 import { Community, CommunityMember } from './models.js';
 import { addMonths } from './months.js';
 import type { CommunitiesService } from './service.js';
@@ -29,8 +29,18 @@ export interface RenewalRun {
   freed: number;
 }
 
+/** A lounge's current monthly price in minor units, read in the renewal's transaction (the lounge area's). */
+export type MonthlyPrice = (trx: Knex.Transaction, communityId: string) => Promise<number>;
+
 export class RenewalJob {
+  private loungePrice: MonthlyPrice | undefined;
+
   constructor(private readonly db: Knex, private readonly clock: Clock, private readonly communities: CommunitiesService, private readonly wallet: WalletService) {}
+
+  /** Lounges are priced by their own area (which depends on this one): it says here how. */
+  priceLoungesWith(price: MonthlyPrice): void {
+    this.loungePrice = price;
+  }
 
   /** Renews every membership due now; returns what it did. */
   async runOnce(): Promise<RenewalRun> {
@@ -58,8 +68,8 @@ export class RenewalJob {
   /** What a month costs: the community's monthlyFee, or a lounge's subscription price. */
   private async monthlyPrice(trx: Knex.Transaction, community: Community): Promise<number> {
     if (community.type !== 'lounge') return Number(community.monthlyFeeMinor);
-    const lounge = await trx('lounges').where('communityId', community.id).first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
-    return Number(lounge?.subscriptionPriceCents ?? 0);
+    if (!this.loungePrice) throw new Error('RenewalJob: no lounge price (priceLoungesWith) was given');
+    return this.loungePrice(trx, community.id);
   }
 
   private async renew(trx: Knex.Transaction, member: CommunityMember, now: Date, run: RenewalRun): Promise<void> {

@@ -9,9 +9,9 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
 import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
-import { AgentListing } from '../agents/models.js';
-import type { Community } from '../communities/models.js';
-import type { MediaService } from '../media/service.js';
+import { findListing } from '../agents/index.js';
+import type { Community } from '../communities/index.js';
+import type { MediaService } from '../media/index.js';
 import type { Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { aiUnavailable, conversationNotFound, humanInControl, notCustomer } from './errors.js';
@@ -50,7 +50,7 @@ export class ConversationChat {
       if (as !== 'customer') throw notCustomer();
       assertWritable(community);
       const listing = community.defaultAgentListingId && (community.type === 'lounge' || community.csMode !== 'human_only')
-        ? await AgentListing.query(trx).findById(community.defaultAgentListingId) : undefined;
+        ? await findListing(trx, community.defaultAgentListingId) : undefined;
       if (!listing) throw aiUnavailable();
       if (conversation.status === 'waiting_human' || conversation.status === 'human_active') throw humanInControl();
       if (conversation.status === 'resolved') await this.conversations.changeStatus(trx, conversation, 'ai_active', null, 'The customer wrote again: the conversation is reopened.');

@@ -4,16 +4,13 @@
 // src/official/service.ts and uses `changeStatus` here.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { archived } from '../communities/errors.js';
-import { notOfficial } from '../official/errors.js';
-import type { Community, MemberRole } from '../communities/models.js';
-import { findCommunity, findMember } from '../communities/reads.js';
+import { archived, findCommunity, findMember, type Community, type MemberRole } from '../communities/index.js';
 import type { Clock } from '../platform/clock.js';
 import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import { conversationNotFound, notAssigned, notInHumanControl } from './errors.js';
+import { conversationNotFound, notAssigned, notInHumanControl, notOfficial } from './errors.js';
 import { Conversation, ConversationMessage, type ConversationStatus, type SenderKind } from './models.js';
 import { toConversationMessage } from './wire.js';
 

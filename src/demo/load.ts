@@ -5,7 +5,7 @@
 // ledger, the room event log and the counters stay right), in one transaction; then each object gets its
 // fixed id (fixed-ids.ts). Loading again finds the first account and changes nothing.
 import type { Knex } from 'knex';
-import { AdminAccounts } from '../auth/admins.js';
+import { AdminAccounts } from '../auth/index.js';
 import type { Principal } from '../platform/principal.js';
 import type { Services } from '../services.js';
 import { DEMO_CREDITS, DEMO_IDS, DEMO_PASSWORD, DEMO_USERS, type DemoUser } from './fixtures.js';

@@ -1,4 +1,5 @@
-// The rooms area's services, composed over one database (src/services.ts builds it once).
+// The rooms area's public interface: its handlers, and its services composed over one database (src/services.ts
+// builds them once). Everything else in this folder is private to it.
 import type { Knex } from 'knex';
 import type { AgentProvider } from '../ai/agent-provider.js';
 import type { Clock } from '../platform/clock.js';
@@ -17,6 +18,8 @@ import { RunWorker, type RunWorkerOptions } from './run-worker.js';
 import { RunsQueue } from './runs.js';
 import { RoomStreams, type StreamSettings } from './stream.js';
 import { TimelineService } from './timeline.js';
+
+export { roomsHandlers } from './handlers.js';
 
 export interface RoomsArea {
   log: EventLog;
