@@ -1,7 +1,7 @@
 // Thin: each operation of the rooms area calls its service.
 import type { HandlersOf } from '../http/context.js';
 import { validationFailed } from '../platform/errors.js';
-import type { RoomsArea } from './index.js';
+import type { RoomsArea } from './area.js';
 import type { SeqPage } from './timeline.js';
 
 /** `beforeSeq` and `afterSeq` together are a 422 naming both. */

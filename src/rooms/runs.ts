@@ -16,7 +16,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Transaction } from '../platform/transactions.js';
 import type { DocumentsService } from './documents.js';
 import { SYSTEM, type Actor, type EventLog } from './event-log.js';
-import { resolveMentions } from './messages.js';
+import { resolveMentions } from './mentions.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { RoomEvent, RoomMessage, RoomParticipant, RoomRun, type RoomDocumentVersion } from './models.js';
 
