@@ -6,13 +6,12 @@
 //   (src/communities/agent-calls.ts) ends with it: settled in the transaction that stores the reply, or
 //   refunded when there is none.
 import type { Knex } from 'knex';
-import type { Logger } from 'pino';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
-import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
+import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
-import type { MediaService } from '../media/index.js';
+import { audioUrl, type MediaService } from '../media/index.js';
 import { listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -59,7 +58,7 @@ export class CommunityAgentChat {
    * transaction they would take no lock either), so they go out together on the pool; the writes are one
    * transaction with one statement each (plain knex); the agent's history is read alongside that transaction.
    */
-  async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, context: { log: Logger; audioUrl: (id: string) => string }): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+  async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
     const userId = principal.user.id;
     const [{ community }, listing] = await Promise.all([this.communities.postable(this.db, principal, communityId), this.listing(communityId, input.listingId)]);
     if (!listing) throw agentNotInCommunity();
@@ -88,8 +87,8 @@ export class CommunityAgentChat {
         })).id));
         return messageId ? { messageId } : { failure: 'INTERRUPTED' };
       },
-      speak: this.speech ? (text, messageId) => this.speak(messageId, text, context.audioUrl) : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly')));
+      speak: this.speech ? (text, messageId) => this.speak(messageId, text, audioUrl(origin.baseUrl)) : undefined,
+    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { callId: call.id })));
     return queue;
   }
 

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findListing, listingSummaries, type AgentListingsService } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
+import { audioUrl } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
 import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
@@ -332,7 +333,7 @@ export class CommunitiesService {
   }
 
   /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md: models for 51 rows cost ~1 ms here). */
-  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.CommunityMessageList> {
+  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);
     const rows = this.db('community_messages as msg').leftJoin(userProfiles(this.db).as('u'), 'u.id', 'msg.userId').where('msg.communityId', id)
@@ -340,14 +341,14 @@ export class CommunitiesService {
       .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);
     if (query.before) rows.where('msg.createdAt', '<', toTimestamp(query.before));
     const page = (await rows) as Array<CommunityMessage & { userName: string | null; userImage: string | null }>;
-    return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl)), hasMore: page.length > query.limit };
+    return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl(baseUrl))), hasMore: page.length > query.limit };
   }
 
-  async send(principal: Principal, id: string, content: string, audioUrl: (id: string) => string, trx?: Transaction): Promise<T.CommunityMessage> {
+  async send(principal: Principal, id: string, content: string, baseUrl: string, trx?: Transaction): Promise<T.CommunityMessage> {
     return inTransaction(this.db, trx, async (t) => {
       await this.postable(t, principal, id);
       const message = await this.appendMessage(t, id, { userId: principal.user.id, content, messageType: 'text' });
-      return toMessage({ ...message, userName: principal.user.name, userImage: principal.user.image }, audioUrl);
+      return toMessage({ ...message, userName: principal.user.name, userImage: principal.user.image }, audioUrl(baseUrl));
     });
   }
 

@@ -3,15 +3,14 @@
 // status is re-read while the reply streams, and the reply is stored only under the conversation's row lock
 // with the status still `ai_active`, so a human who takes over meanwhile always wins.
 import type { Knex } from 'knex';
-import type { Logger } from 'pino';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
-import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
+import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import { findListing } from '../agents/index.js';
 import type { Community } from '../communities/index.js';
-import type { MediaService } from '../media/index.js';
+import { audioUrl, type MediaService } from '../media/index.js';
 import type { Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { aiUnavailable, conversationNotFound, humanInControl, notCustomer } from './errors.js';
@@ -43,7 +42,7 @@ export class ConversationChat {
     private readonly options: { timeoutMs: number; voicePolicy: VoicePolicy },
   ) {}
 
-  async start(principal: Principal, id: string, content: string, context: { log: Logger; audioUrl: (id: string) => string }): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+  async start(principal: Principal, id: string, content: string, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
     const started = await this.db.transaction(async (trx) => {
       const { conversation, community, as } = await this.conversations.access(trx, principal, id, { lock: true });
       if (!as) throw conversationNotFound();
@@ -84,9 +83,9 @@ export class ConversationChat {
           await plan.record?.(trx, speech.durationMs);
           return clip;
         });
-        return context.audioUrl(audioId);
+        return audioUrl(origin.baseUrl)(audioId);
       } : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, conversationId: id }, 'AI reply failed unexpectedly'));
+    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { conversationId: id }));
     return queue;
   }
 

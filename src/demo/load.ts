@@ -78,10 +78,10 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'communities', acme.id, ids.community);
   await s.communities.join(bob, ids.community, {}, trx);
   await s.official.inviteCs(alice, ids.community, carol.user.id, trx);
-  await s.communities.send(alice, ids.community, 'Welcome to Acme Official! Ask the Research Assistant anything.', () => '', trx);
+  await s.communities.send(alice, ids.community, 'Welcome to Acme Official! Ask the Research Assistant anything.', '', trx);
   const chat = await s.official.startChat(bob, ids.community, trx);
   await fixId(trx, 'conversations', chat.body.conversationId, ids.officialConversation);
-  await s.conversations.send(bob, ids.officialConversation, 'Hello, my order has not arrived yet.', () => '', trx);
+  await s.conversations.send(bob, ids.officialConversation, 'Hello, my order has not arrived yet.', '', trx);
   const globex = await s.communities.create(carol, { name: 'Globex Support', description: 'Help for Globex customers.', type: 'official', category: 'technology' }, trx);
   await fixId(trx, 'communities', globex.id, ids.otherCommunity);
   const verification = await s.official.requestVerification(carol, ids.otherCommunity, { businessName: 'Globex Inc', businessRegistration: '67890' }, trx);
