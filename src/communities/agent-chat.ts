@@ -11,7 +11,7 @@ import type { StreamEvent } from '../../generated/server/index.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
 import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
-import { audioUrl, type MediaService } from '../media/index.js';
+import type { MediaService } from '../media/index.js';
 import { listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -87,7 +87,9 @@ export class CommunityAgentChat {
         })).id));
         return messageId ? { messageId } : { failure: 'INTERRUPTED' };
       },
-      speak: this.speech ? (text, messageId) => this.speak(messageId, text, audioUrl(origin.baseUrl)) : undefined,
+      speak: this.speech ? (text, messageId) => this.media.speak(this.speech!, text, { timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl }, async (trx, audioId) => {
+        await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
+      }) : undefined,
     }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { callId: call.id })));
     return queue;
   }
@@ -118,16 +120,5 @@ export class CommunityAgentChat {
         : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName ? `${m.userName}: ${m.content}` : m.content }),
       { role: 'user', content },
     ];
-  }
-
-  /** Text to speech, after `done`: stored, linked to the reply, served at /api/audio/{id}. */
-  private async speak(messageId: string, text: string, audioUrl: (id: string) => string): Promise<string> {
-    const speech = await this.speech!.synthesize(text, { signal: AbortSignal.timeout(this.options.timeoutMs) });
-    const audioId = await this.db.transaction(async (trx) => {
-      const id = await this.media.store(speech.contentType, speech.audio, trx);
-      await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: id });
-      return id;
-    });
-    return audioUrl(audioId);
   }
 }

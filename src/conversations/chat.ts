@@ -10,7 +10,7 @@ import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/re
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import { findListing } from '../agents/index.js';
 import type { Community } from '../communities/index.js';
-import { audioUrl, type MediaService } from '../media/index.js';
+import type { MediaService } from '../media/index.js';
 import type { Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { aiUnavailable, conversationNotFound, humanInControl, notCustomer } from './errors.js';
@@ -76,14 +76,10 @@ export class ConversationChat {
       speak: this.speech ? async (text, messageId) => {
         const plan = await this.options.voicePolicy(community, conversation);
         if (!plan) return undefined;
-        const speech = await this.speech!.synthesize(text, { voice: plan.voice, signal: AbortSignal.timeout(this.options.timeoutMs) });
-        const audioId = await this.db.transaction(async (trx) => {
-          const clip = await this.media.store(speech.contentType, speech.audio, trx);
-          await ConversationMessage.query(trx).findById(messageId).patch({ ttsAudioId: clip });
-          await plan.record?.(trx, speech.durationMs);
-          return clip;
+        return this.media.speak(this.speech!, text, { voice: plan.voice, timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl }, async (trx, audioId, durationMs) => {
+          await ConversationMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
+          await plan.record?.(trx, durationMs);
         });
-        return audioUrl(origin.baseUrl)(audioId);
       } : undefined,
     }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { conversationId: id }));
     return queue;
