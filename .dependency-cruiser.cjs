@@ -51,7 +51,7 @@ module.exports = {
       name: 'http-only-in-handlers',
       severity: 'error',
       comment: "HTTP stays in src/http/, src/app.ts, src/server.ts and each area's handlers.ts: a service, read or job " +
-        'takes plain values (ids, a base URL, a logger) or a function, never Koa, the request context or src/http/.',
+        'takes plain values (ids, a base URL) or a function, never Koa, the request context, its logger or src/http/.',
       from: { path: '^src/', pathNot: ['^src/http/', '^src/(app|server)\\.ts$', '^src/[^/]+/handlers\\.ts$', '^src/areas\\.ts$'] },
       to: { path: ['^src/http/', HTTP_PACKAGES] },
     },

@@ -18,7 +18,7 @@ import type { ReplyFailure } from '../ai/reply-stream.js';
 import type { Clock } from '../platform/clock.js';
 import { failpoint } from '../platform/failpoints.js';
 import { afterPlatformShare, type Minor } from '../platform/money.js';
-import type { Transaction } from '../platform/transactions.js';
+import { inTransaction, type Transaction } from '../platform/transactions.js';
 import type { WalletService } from '../wallet/index.js';
 import { listingSummaries } from '../agents/index.js';
 
@@ -120,7 +120,7 @@ export class AgentCalls {
 
   /** Refunds an in-progress call in full; false when it had already ended. `staleAfterMs`: only if its heartbeat is that old. */
   async refund(id: string, failure: ReplyFailure, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, undefined, async (trx) => {
       const call = await this.lock(trx, id, options);
       if (call?.status !== 'in_progress') return false;
       const fee = Number(call.feeMinor);

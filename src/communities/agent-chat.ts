@@ -15,6 +15,7 @@ import type { MediaService } from '../media/index.js';
 import { listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
+import { inTransaction } from '../platform/transactions.js';
 import { fromMinor, toMinor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
 import type { AgentCalls } from './agent-calls.js';
@@ -69,7 +70,7 @@ export class CommunityAgentChat {
     const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
     const earlier = this.history(communityId);
     earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
-    const opened = await this.db.transaction((trx) => this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
+    const opened = await inTransaction(this.db, undefined, (trx) => this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
       async () => (await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' })).id));
     const call: Call = { ...opened, community, listing };
 
@@ -82,7 +83,7 @@ export class CommunityAgentChat {
       signal,
       failed: async (failure) => { await this.calls.refund(call.id, failure); },
       store: async (text) => {
-        const messageId = await this.db.transaction((trx) => this.calls.settle(trx, call.id, call.community.creatorId, async () => (await this.communities.appendMessage(trx, call.community.id, {
+        const messageId = await inTransaction(this.db, undefined, (trx) => this.calls.settle(trx, call.id, call.community.creatorId, async () => (await this.communities.appendMessage(trx, call.community.id, {
           agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
         })).id));
         return messageId ? { messageId } : { failure: 'INTERRUPTED' };

@@ -12,6 +12,7 @@
 // (cents are the wallet's minor units). Archived communities renew nothing.
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
+import { inTransaction } from '../platform/transactions.js';
 import { ApiError } from '../platform/errors.js';
 import { failpoint } from '../platform/failpoints.js';
 import type { WalletService } from '../wallet/index.js';
@@ -48,7 +49,7 @@ export class RenewalJob {
     const now = this.clock.now();
     const retried = new Set<string>(); // past-due members already tried in this run
     for (;;) {
-      const claimed = await this.db.transaction(async (trx) => {
+      const claimed = await inTransaction(this.db, undefined, async (trx) => {
         // Plain knex: Objection cannot lock one table of a join (`for update of m`).
         const due: CommunityMember[] = await trx('community_members as m').join('communities as c', 'c.id', 'm.communityId')
           .where('c.status', 'active').whereIn('m.subscriptionStatus', ['active', 'past_due']).where('m.paidUntil', '<=', now)

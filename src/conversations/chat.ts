@@ -12,7 +12,7 @@ import { findListing } from '../agents/index.js';
 import type { Community } from '../communities/index.js';
 import type { MediaService } from '../media/index.js';
 import type { Principal } from '../platform/principal.js';
-import type { Transaction } from '../platform/transactions.js';
+import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { aiUnavailable, conversationNotFound, humanInControl, notCustomer } from './errors.js';
 import { Conversation, ConversationMessage } from './models.js';
 import { assertWritable, type ConversationsService } from './service.js';
@@ -43,7 +43,7 @@ export class ConversationChat {
   ) {}
 
   async start(principal: Principal, id: string, content: string, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
-    const started = await this.db.transaction(async (trx) => {
+    const started = await inTransaction(this.db, undefined, async (trx) => {
       const { conversation, community, as } = await this.conversations.access(trx, principal, id, { lock: true });
       if (!as) throw conversationNotFound();
       if (as !== 'customer') throw notCustomer();
@@ -68,7 +68,7 @@ export class ConversationChat {
         checkedAt = Date.now();
         return inControl();
       },
-      store: (text) => this.db.transaction(async (trx) => {
+      store: (text) => inTransaction(this.db, undefined, async (trx) => {
         const current = await Conversation.query(trx).findById(id).forUpdate();
         if (current?.status !== 'ai_active') return { failure: 'HUMAN_IN_CONTROL' as const };
         return { messageId: (await this.conversations.append(trx, id, { senderKind: 'ai', agentListingId: listing.id, content: text })).id };
