@@ -25,13 +25,13 @@ export const NOT_BUILT = 'not built';
 type AreaFactory<A extends Area> = (services: Services) => HandlersOf<A>;
 
 export const areas: { [A in Area]: AreaFactory<A> | typeof NOT_BUILT } = {
-  admin: (s) => adminHandlers(s.reviews),
+  admin: (s) => adminHandlers(s.admin),
   agents: (s) => agentsHandlers(s.agents),
   auth: (s) => authHandlers(s.auth),
   communities: (s) => communitiesHandlers(s.communities, s.communityChat),
   conversations: (s) => conversationsHandlers(s.conversations, s.conversationChat),
   health: (s) => healthHandlers(s.database),
-  lounge: (s) => loungeHandlers(s.lounges),
+  lounge: (s) => loungeHandlers(s.lounge),
   media: (s) => mediaHandlers(s.media),
   official: (s) => officialHandlers(s.official),
   rooms: (s) => roomsHandlers(s.rooms),

@@ -40,8 +40,8 @@ export interface Services {
   conversations: ConversationsService;
   conversationChat: ConversationChat;
   official: OfficialService;
-  reviews: VerificationReviewService;
-  lounges: LoungeService;
+  admin: VerificationReviewService;
+  lounge: LoungeService;
   rooms: RoomsArea;
   /** The stream tickets this process's open streams use, kept alive. */
   ticketHolds: TicketHolds;
@@ -111,8 +111,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
       voicePolicy: async (community, conversation) => (community.type === 'lounge' ? lounges.voicePlan(community, conversation) : {}),
     }),
     official: new OfficialService(knex, clock, conversations),
-    reviews: new VerificationReviewService(knex, clock),
-    lounges,
+    admin: new VerificationReviewService(knex, clock),
+    lounge: lounges,
     rooms,
     ticketHolds: holds,
   };

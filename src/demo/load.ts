@@ -90,12 +90,12 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'communities', spareCommunity.id, ids.spareCommunity);
 
   // The lounge, where Bob has a conversation with its host.
-  const lounge = await s.lounges.create(alice, {
+  const lounge = await s.lounge.create(alice, {
     name: 'Synthwave Lounge', description: 'Late-night chats about synthwave production.', freeMinutesPerDay: 5, subscriptionPriceCents: 999,
     defaultAgentListingId: ids.secondAgentListing,
   }, trx);
   await fixId(trx, 'communities', lounge.id, ids.lounge);
-  await s.lounges.startChat(bob, ids.lounge, trx);
+  await s.lounge.startChat(bob, ids.lounge, trx);
 
   // Rooms: documents, the launch room with Bob, Dave and the agent, invitations, a message the agent answers.
   const documents = s.rooms.documents;

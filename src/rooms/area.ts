@@ -19,14 +19,14 @@ import { RoomStreams, type StreamSettings } from './stream.js';
 import { TimelineService } from './timeline.js';
 
 export interface RoomsArea {
-  log: EventLog;
+  eventLog: EventLog;
   documents: DocumentsService;
   rooms: RoomsService;
   participants: ParticipantsService;
   invitations: InvitationsService;
   messages: MessagesService;
   timeline: TimelineService;
-  runs: RunReads;
+  runReads: RunReads;
   /** Executes queued runs: started by the app with its background jobs, drained by hand in tests. */
   worker: RunWorker;
   streams: RoomStreams;
@@ -39,20 +39,20 @@ export interface LiveSettings extends StreamSettings {
 
 export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, runOptions: RunWorkerOptions, live: LiveSettings): RoomsArea {
   const access = new RoomAccess(clock);
-  const log = new EventLog(clock);
+  const eventLog = new EventLog(clock);
   const documents = new DocumentsService(db, clock);
-  const runs = new RunsQueue(clock, log, documents);
-  const revocations = new Revocations(clock, log);
-  const participants = new ParticipantsService(db, clock, access, log, documents, runs, revocations);
+  const runs = new RunsQueue(clock, eventLog, documents);
+  const revocations = new Revocations(clock, eventLog);
+  const participants = new ParticipantsService(db, clock, access, eventLog, documents, runs, revocations);
   return {
-    log,
+    eventLog,
     documents,
-    rooms: new RoomsService(db, clock, access, log, documents, runs),
+    rooms: new RoomsService(db, clock, access, eventLog, documents, runs),
     participants,
-    invitations: new InvitationsService(db, clock, access, log, documents, participants, revocations),
-    messages: new MessagesService(db, clock, access, log, runs),
+    invitations: new InvitationsService(db, clock, access, eventLog, documents, participants, revocations),
+    messages: new MessagesService(db, clock, access, eventLog, runs),
     timeline: new TimelineService(db, access),
-    runs: new RunReads(db, access),
+    runReads: new RunReads(db, access),
     worker: new RunWorker(db, clock, runs, agent, runOptions),
     streams: new RoomStreams(db, access, new LiveFeeds(db, live.events), live),
   };

@@ -33,7 +33,7 @@ export class InvitationsService {
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly access: RoomAccess,
-    private readonly log: EventLog,
+    private readonly eventLog: EventLog,
     private readonly documents: DocumentsService,
     private readonly participants: ParticipantsService,
     private readonly revocations: Revocations,
@@ -87,7 +87,7 @@ export class InvitationsService {
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
       const inviteeName = listing?.name ?? (membershipId ? (await findUserProfile(t, membershipId))!.name : undefined);
       const actor = humanActor(user);
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'invitation.created', actor, subject: { kind: 'invitation', id },
         payload: { invitationId: id, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, expiresAt: expiresAt.toISOString() },
         fallbackText: inviteeName ? `${user.name} invited ${inviteeName}` : `${user.name} created an open invitation`,
@@ -165,7 +165,7 @@ export class InvitationsService {
     const accepted = await RoomInvitation.query(t).patchAndFetchById(invitation.id, {
       status: 'accepted', respondedAt: now, acceptedParticipantId: participant.id, acceptedByUserId, updatedAt: now,
     });
-    await this.log.append(t, invitation.roomId, {
+    await this.eventLog.append(t, invitation.roomId, {
       type: 'invitation.accepted', actor, subject: { kind: 'invitation', id: invitation.id },
       payload: { invitationId: invitation.id, participantId: participant.id },
       fallbackText: invitation.inviteeKind === 'agent' ? `${actor.displayName} accepted the invitation for ${joiner.displayName}` : `${actor.displayName} accepted an invitation`,

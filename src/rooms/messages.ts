@@ -23,7 +23,7 @@ export class MessagesService {
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly access: RoomAccess,
-    private readonly log: EventLog,
+    private readonly eventLog: EventLog,
     private readonly runs: RunsQueue,
   ) {}
 
@@ -36,7 +36,7 @@ export class MessagesService {
       const refs = resolveMentions(body, current);
       const actor = humanActor(principal.user);
       const id = randomUUID();
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'message.posted', actor, subject: { kind: 'message', id },
         payload: { messageId: id, body, bodyFormat: 'plain_text', refs },
         fallbackText: `${principal.user.name} posted a message`,
@@ -68,7 +68,7 @@ export class MessagesService {
       const refs = resolveMentions(body, current);
       const now = this.clock.now();
       const edited = await RoomMessage.query(t).patchAndFetchById(messageId, { body, refs, editedAt: now, updatedAt: now });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'message.edited', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
         payload: { messageId, body, refs },
         fallbackText: `${principal.user.name} edited a message`,
@@ -92,7 +92,7 @@ export class MessagesService {
       const deleted = await RoomMessage.query(t).patchAndFetchById(messageId, { body: '', refs: [], deletedAt: now, updatedAt: now });
       await t('room_events').where({ roomId, subjectKind: 'message', subjectId: messageId }).whereIn('type', ['message.posted', 'message.edited'])
         .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'message.deleted', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
         payload: { messageId },
         fallbackText: `${principal.user.name} deleted a message`,
