@@ -8,7 +8,7 @@ import { OpenAPIBackend, type Context as RoutedContext } from 'openapi-backend';
 import pino, { type Logger } from 'pino';
 import { operations, type OperationMeta } from '../generated/server/index.js';
 import { buildHandlers } from './areas.js';
-import { AdminAccounts } from './auth/admins.js';
+import { AdminAccounts } from './auth/index.js';
 import type { Config } from './config.js';
 import { compression } from './http/compression.js';
 import { cors } from './http/cors.js';
@@ -136,11 +136,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const timers: NodeJS.Timeout[] = [];
   if (options.jobs !== false) {
     // The embedded database has one process, this one: what a previous process left running died with it.
-    if (database.kind === 'pglite') await Promise.all([services.agentCalls.reap(0), services.rooms.worker.reap(0), services.lounges.cloning.releaseAll()]);
+    if (database.kind === 'pglite') await Promise.all([services.agentCalls.reap(0), services.rooms.worker.reap(0), services.lounge.cloning.releaseAll()]);
     timers.push(
       every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
       every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
-      every(VOICE_CLONING_MS, () => services.lounges.cloneVoices(), 'voice cloning', log),
+      every(VOICE_CLONING_MS, () => services.lounge.cloneVoices(), 'voice cloning', log),
     );
     services.rooms.worker.start(log);
     services.agentCalls.start(log);
@@ -157,7 +157,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       for (const timer of timers) clearInterval(timer);
       await services.agentCalls.stop(); // refunds the calls still running: this server cannot finish them
       await services.rooms.worker.stop();
-      await services.lounges.cloning.stop(); // its jobs go back to pending for another instance
+      await services.lounge.cloning.stop(); // its jobs go back to pending for another instance
       services.rooms.streams.feeds.close();
       services.rooms.streams.credentials.close();
       await redis?.quit().catch(() => redis.disconnect());

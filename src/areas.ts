@@ -4,20 +4,20 @@
 // type below then requires a handler for each of its operations, and nothing else lists operations.
 import type { Area, OperationId } from '../generated/server/index.js';
 import { operations } from '../generated/server/index.js';
-import { adminHandlers } from './admin/handlers.js';
-import { agentsHandlers } from './agents/handlers.js';
-import { authHandlers } from './auth/handlers.js';
-import { communitiesHandlers } from './communities/handlers.js';
-import { conversationsHandlers } from './conversations/handlers.js';
-import { healthHandlers } from './health/handlers.js';
+import { adminHandlers } from './admin/index.js';
+import { agentsHandlers } from './agents/index.js';
+import { authHandlers } from './auth/index.js';
+import { communitiesHandlers } from './communities/index.js';
+import { conversationsHandlers } from './conversations/index.js';
+import { healthHandlers } from './health/index.js';
 import type { HandlersOf } from './http/context.js';
-import { loungeHandlers } from './lounge/handlers.js';
-import { mediaHandlers } from './media/handlers.js';
-import { officialHandlers } from './official/handlers.js';
-import { roomsHandlers } from './rooms/handlers.js';
+import { loungeHandlers } from './lounge/index.js';
+import { mediaHandlers } from './media/index.js';
+import { officialHandlers } from './official/index.js';
+import { roomsHandlers } from './rooms/index.js';
 import type { Services } from './services.js';
-import { spacesHandlers } from './spaces/handlers.js';
-import { walletHandlers } from './wallet/handlers.js';
+import { spacesHandlers } from './spaces/index.js';
+import { walletHandlers } from './wallet/index.js';
 
 export const NOT_BUILT = 'not built';
 
@@ -25,13 +25,13 @@ export const NOT_BUILT = 'not built';
 type AreaFactory<A extends Area> = (services: Services) => HandlersOf<A>;
 
 export const areas: { [A in Area]: AreaFactory<A> | typeof NOT_BUILT } = {
-  admin: (s) => adminHandlers(s.reviews),
+  admin: (s) => adminHandlers(s.admin),
   agents: (s) => agentsHandlers(s.agents),
   auth: (s) => authHandlers(s.auth),
   communities: (s) => communitiesHandlers(s.communities, s.communityChat),
   conversations: (s) => conversationsHandlers(s.conversations, s.conversationChat),
   health: (s) => healthHandlers(s.database),
-  lounge: (s) => loungeHandlers(s.lounges),
+  lounge: (s) => loungeHandlers(s.lounge),
   media: (s) => mediaHandlers(s.media),
   official: (s) => officialHandlers(s.official),
   rooms: (s) => roomsHandlers(s.rooms),

@@ -2,23 +2,18 @@
 // tests and the benchmark reach the real services. Handlers never see it: each area's handlers are given their
 // own service by src/areas.ts.
 import type { Config } from './config.js';
-import { AgentListingsService } from './agents/service.js';
+import { AgentListingsService } from './agents/index.js';
 import type { AgentProvider } from './ai/agent-provider.js';
 import { createAgentProvider, createSpeechProvider } from './ai/providers.js';
 import type { SpeechProvider } from './ai/speech-provider.js';
-import { AuthService } from './auth/service.js';
-import { TicketHolds } from './auth/stream-tickets.js';
-import { VerificationReviewService } from './admin/service.js';
+import { AuthService, TicketHolds } from './auth/index.js';
+import { VerificationReviewService } from './admin/index.js';
 import { LocalVoiceProvider, type VoiceProvider } from './ai/voice-provider.js';
-import { ConversationChat } from './conversations/chat.js';
-import { ConversationsService } from './conversations/service.js';
-import { LoungeService } from './lounge/service.js';
-import { OfficialService } from './official/service.js';
-import { AgentCalls } from './communities/agent-calls.js';
-import { CommunityAgentChat } from './communities/agent-chat.js';
-import { RenewalJob } from './communities/renewals.js';
-import { CommunitiesService } from './communities/service.js';
-import { MediaService } from './media/service.js';
+import { ConversationChat, ConversationsService } from './conversations/index.js';
+import { LoungeService } from './lounge/index.js';
+import { OfficialService, hasPendingVerification } from './official/index.js';
+import { AgentCalls, CommunitiesService, CommunityAgentChat, RenewalJob } from './communities/index.js';
+import { MediaService } from './media/index.js';
 import { CredentialWatch } from './realtime/credential-ends.js';
 import { StreamQuota } from './realtime/stream-quota.js';
 import { createRoomsArea, type RoomsArea } from './rooms/index.js';
@@ -26,8 +21,8 @@ import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
 import { OutboundFetch } from './platform/outbound-fetch.js';
-import { SpacesService } from './spaces/service.js';
-import { WalletService } from './wallet/service.js';
+import { SpacesService } from './spaces/index.js';
+import { WalletService } from './wallet/index.js';
 
 export interface Services {
   database: Database;
@@ -45,8 +40,8 @@ export interface Services {
   conversations: ConversationsService;
   conversationChat: ConversationChat;
   official: OfficialService;
-  reviews: VerificationReviewService;
-  lounges: LoungeService;
+  admin: VerificationReviewService;
+  lounge: LoungeService;
   rooms: RoomsArea;
   /** The stream tickets this process's open streams use, kept alive. */
   ticketHolds: TicketHolds;
@@ -68,6 +63,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
   const conversations = new ConversationsService(knex, clock);
   communities.onStaffExit((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
+  // A community's type is fixed while a verification request for it (the official area's) is pending.
+  communities.checkVerificationWith(hasPendingVerification);
   const agentCalls = new AgentCalls(knex, clock, wallet, {
     heartbeatMs: config.agent.callHeartbeatMs, staleAfterMs: config.agent.callStaleAfterMs, platformFeeShare: config.platformFeeShare,
   });
@@ -91,6 +88,9 @@ export function createServices(database: Database, config: Config, clock: Clock,
   // A listing made private is no longer usable by rooms of other owners: their participants of it are no longer
   // agentEnabled (mentions start no run) until it is public again.
   agents.onVisibilityChange((trx, listing) => rooms.participants.agentListingVisibilityChanged(trx, listing));
+  // Lounges are communities priced by the lounge area, which depends on communities.
+  const renewals = new RenewalJob(knex, clock, communities, wallet);
+  renewals.priceLoungesWith((trx, communityId) => lounges.monthlyPrice(trx, communityId));
   return {
     database,
     clock,
@@ -103,7 +103,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
     communities,
     communityChat: new CommunityAgentChat(knex, clock, communities, agentCalls, media, agent, speech, { timeoutMs: config.agent.timeoutMs }),
     agentCalls,
-    renewals: new RenewalJob(knex, clock, communities, wallet),
+    renewals,
     conversations,
     conversationChat: new ConversationChat(knex, conversations, media, agent, speech, {
       timeoutMs: config.agent.timeoutMs,
@@ -111,8 +111,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
       voicePolicy: async (community, conversation) => (community.type === 'lounge' ? lounges.voicePlan(community, conversation) : {}),
     }),
     official: new OfficialService(knex, clock, conversations),
-    reviews: new VerificationReviewService(knex, clock),
-    lounges,
+    admin: new VerificationReviewService(knex, clock),
+    lounge: lounges,
     rooms,
     ticketHolds: holds,
   };

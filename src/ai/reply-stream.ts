@@ -8,6 +8,15 @@ import type { AgentProvider, AgentRequest } from './agent-provider.js';
 
 export const MAX_REPLY_CHARS = 20_000;
 
+/**
+ * What a chat is told of the request that opened it, as plain values: the server's base URL (audio links
+ * are absolute), and where a failure no event explains is reported (the handler logs it with the request id).
+ */
+export interface ChatOrigin {
+  baseUrl: string;
+  unexpected: (error: unknown, about: Record<string, string>) => void;
+}
+
 export type ReplyEvent = T.AgentChatChunkEvent | T.AgentChatDoneEvent | T.AgentChatErrorEvent | T.AgentChatAudioReadyEvent;
 
 /** Why a reply ends without `done`: each is an `error` event's code. */

@@ -18,8 +18,9 @@ import type { ReplyFailure } from '../ai/reply-stream.js';
 import type { Clock } from '../platform/clock.js';
 import { failpoint } from '../platform/failpoints.js';
 import { afterPlatformShare, type Minor } from '../platform/money.js';
-import type { Transaction } from '../platform/transactions.js';
-import type { WalletService } from '../wallet/service.js';
+import { inTransaction, type Transaction } from '../platform/transactions.js';
+import type { WalletService } from '../wallet/index.js';
+import { listingSummaries } from '../agents/index.js';
 
 export interface AgentCallOptions {
   heartbeatMs: number;
@@ -119,7 +120,7 @@ export class AgentCalls {
 
   /** Refunds an in-progress call in full; false when it had already ended. `staleAfterMs`: only if its heartbeat is that old. */
   async refund(id: string, failure: ReplyFailure, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, undefined, async (trx) => {
       const call = await this.lock(trx, id, options);
       if (call?.status !== 'in_progress') return false;
       const fee = Number(call.feeMinor);
@@ -204,7 +205,7 @@ export class AgentCalls {
 
   /** The call's row, locked, with the names its ledger entries quote. */
   private async lock(trx: Transaction, id: string, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<LockedCall | undefined> {
-    const query = trx('agent_calls as a').join('communities as c', 'c.id', 'a.communityId').leftJoin('agent_listings as l', 'l.id', 'a.listingId')
+    const query = trx('agent_calls as a').join('communities as c', 'c.id', 'a.communityId').leftJoin(listingSummaries(trx).as('l'), 'l.id', 'a.listingId')
       .where('a.id', id).select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName').forUpdate('a');
     if (options.staleAfterMs !== undefined) query.where('a.heartbeatAt', '<', this.staleBefore(trx, options.staleAfterMs));
     if (options.skipLocked) query.skipLocked();

@@ -6,14 +6,16 @@
 //   (src/communities/agent-calls.ts) ends with it: settled in the transaction that stores the reply, or
 //   refunded when there is none.
 import type { Knex } from 'knex';
-import type { Logger } from 'pino';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
-import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
+import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
-import type { MediaService } from '../media/service.js';
+import type { MediaService } from '../media/index.js';
+import { listingSummaries } from '../agents/index.js';
+import { userProfiles } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
+import { inTransaction } from '../platform/transactions.js';
 import { fromMinor, toMinor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
 import type { AgentCalls } from './agent-calls.js';
@@ -57,7 +59,7 @@ export class CommunityAgentChat {
    * transaction they would take no lock either), so they go out together on the pool; the writes are one
    * transaction with one statement each (plain knex); the agent's history is read alongside that transaction.
    */
-  async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, context: { log: Logger; audioUrl: (id: string) => string }): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+  async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
     const userId = principal.user.id;
     const [{ community }, listing] = await Promise.all([this.communities.postable(this.db, principal, communityId), this.listing(communityId, input.listingId)]);
     if (!listing) throw agentNotInCommunity();
@@ -68,7 +70,7 @@ export class CommunityAgentChat {
     const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
     const earlier = this.history(communityId);
     earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
-    const opened = await this.db.transaction((trx) => this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
+    const opened = await inTransaction(this.db, undefined, (trx) => this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
       async () => (await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' })).id));
     const call: Call = { ...opened, community, listing };
 
@@ -81,26 +83,28 @@ export class CommunityAgentChat {
       signal,
       failed: async (failure) => { await this.calls.refund(call.id, failure); },
       store: async (text) => {
-        const messageId = await this.db.transaction((trx) => this.calls.settle(trx, call.id, call.community.creatorId, async () => (await this.communities.appendMessage(trx, call.community.id, {
+        const messageId = await inTransaction(this.db, undefined, (trx) => this.calls.settle(trx, call.id, call.community.creatorId, async () => (await this.communities.appendMessage(trx, call.community.id, {
           agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
         })).id));
         return messageId ? { messageId } : { failure: 'INTERRUPTED' };
       },
-      speak: this.speech ? (text, messageId) => this.speak(messageId, text, context.audioUrl) : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, callId: call.id }, 'agent reply failed unexpectedly')));
+      speak: this.speech ? (text, messageId) => this.media.speak(this.speech!, text, { timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl }, async (trx, audioId) => {
+        await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
+      }) : undefined,
+    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { callId: call.id })));
     return queue;
   }
 
   /** The listing, when it is one of the community's agents (plain knex, the statement Objection sent). */
   private async listing(communityId: string, listingId: string): Promise<Call['listing'] | undefined> {
-    const [listing] = await this.db('community_agents as a').join('agent_listings as l', 'l.id', 'a.listingId')
+    const [listing] = await this.db('community_agents as a').join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
       .where({ 'a.communityId': communityId, 'a.listingId': listingId }).select('l.id', 'l.name', 'l.model', 'l.instructions');
     return listing as Call['listing'] | undefined;
   }
 
   /** The community's recent messages, newest first, read while the caller's message is being written. */
   private async history(communityId: string): Promise<HistoryRow[]> {
-    return (await this.db('community_messages as m').leftJoin('users as u', 'u.id', 'm.userId')
+    return (await this.db('community_messages as m').leftJoin(userProfiles(this.db).as('u'), 'u.id', 'm.userId')
       .where('m.communityId', communityId).whereNot('m.messageType', 'system')
       .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName')) as HistoryRow[];
   }
@@ -117,16 +121,5 @@ export class CommunityAgentChat {
         : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName ? `${m.userName}: ${m.content}` : m.content }),
       { role: 'user', content },
     ];
-  }
-
-  /** Text to speech, after `done`: stored, linked to the reply, served at /api/audio/{id}. */
-  private async speak(messageId: string, text: string, audioUrl: (id: string) => string): Promise<string> {
-    const speech = await this.speech!.synthesize(text, { signal: AbortSignal.timeout(this.options.timeoutMs) });
-    const audioId = await this.db.transaction(async (trx) => {
-      const id = await this.media.store(speech.contentType, speech.audio, trx);
-      await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: id });
-      return id;
-    });
-    return audioUrl(audioId);
   }
 }

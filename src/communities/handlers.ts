@@ -1,5 +1,4 @@
 import type { HandlersOf } from '../http/context.js';
-import { audioUrl } from '../media/service.js';
 import type { CommunityAgentChat } from './agent-chat.js';
 import type { CommunitiesService } from './service.js';
 
@@ -52,12 +51,14 @@ export const communitiesHandlers = (communities: CommunitiesService, chat: Commu
     return { status: 200, body: SUCCESS };
   },
 
-  listCommunityMessages: async ({ path, query }, ctx) => ({ status: 200, body: await communities.messages(ctx.principal, path.id, query, audioUrl(ctx.baseUrl)) }),
+  listCommunityMessages: async ({ path, query }, ctx) => ({ status: 200, body: await communities.messages(ctx.principal, path.id, query, ctx.baseUrl) }),
 
-  sendCommunityMessage: async ({ path, body }, ctx) => ({ status: 201, body: await communities.send(ctx.principal, path.id, body.content, audioUrl(ctx.baseUrl)) }),
+  sendCommunityMessage: async ({ path, body }, ctx) => ({ status: 201, body: await communities.send(ctx.principal, path.id, body.content, ctx.baseUrl) }),
 
   chatWithCommunityAgent: async ({ path, body }, ctx) => ({
     status: 200,
-    stream: await chat.start(ctx.principal, path.id, body, { log: ctx.log, audioUrl: audioUrl(ctx.baseUrl) }),
+    stream: await chat.start(ctx.principal, path.id, body, {
+      baseUrl: ctx.baseUrl, unexpected: (err, about) => ctx.log.error({ err, ...about }, 'agent reply failed unexpectedly'),
+    }),
   }),
 }) satisfies HandlersOf<'communities'>;

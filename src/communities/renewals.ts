@@ -12,9 +12,10 @@
 // (cents are the wallet's minor units). Archived communities renew nothing.
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
+import { inTransaction } from '../platform/transactions.js';
 import { ApiError } from '../platform/errors.js';
 import { failpoint } from '../platform/failpoints.js';
-import type { WalletService } from '../wallet/service.js';
+import type { WalletService } from '../wallet/index.js';
 import { Community, CommunityMember } from './models.js';
 import { addMonths } from './months.js';
 import type { CommunitiesService } from './service.js';
@@ -29,8 +30,18 @@ export interface RenewalRun {
   freed: number;
 }
 
+/** A lounge's current monthly price in minor units, read in the renewal's transaction (the lounge area's). */
+export type MonthlyPrice = (trx: Knex.Transaction, communityId: string) => Promise<number>;
+
 export class RenewalJob {
+  private loungePrice: MonthlyPrice | undefined;
+
   constructor(private readonly db: Knex, private readonly clock: Clock, private readonly communities: CommunitiesService, private readonly wallet: WalletService) {}
+
+  /** Lounges are priced by their own area (which depends on this one): it says here how. */
+  priceLoungesWith(price: MonthlyPrice): void {
+    this.loungePrice = price;
+  }
 
   /** Renews every membership due now; returns what it did. */
   async runOnce(): Promise<RenewalRun> {
@@ -38,7 +49,7 @@ export class RenewalJob {
     const now = this.clock.now();
     const retried = new Set<string>(); // past-due members already tried in this run
     for (;;) {
-      const claimed = await this.db.transaction(async (trx) => {
+      const claimed = await inTransaction(this.db, undefined, async (trx) => {
         // Plain knex: Objection cannot lock one table of a join (`for update of m`).
         const due: CommunityMember[] = await trx('community_members as m').join('communities as c', 'c.id', 'm.communityId')
           .where('c.status', 'active').whereIn('m.subscriptionStatus', ['active', 'past_due']).where('m.paidUntil', '<=', now)
@@ -58,8 +69,8 @@ export class RenewalJob {
   /** What a month costs: the community's monthlyFee, or a lounge's subscription price. */
   private async monthlyPrice(trx: Knex.Transaction, community: Community): Promise<number> {
     if (community.type !== 'lounge') return Number(community.monthlyFeeMinor);
-    const lounge = await trx('lounges').where('communityId', community.id).first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
-    return Number(lounge?.subscriptionPriceCents ?? 0);
+    if (!this.loungePrice) throw new Error('RenewalJob: no lounge price (priceLoungesWith) was given');
+    return this.loungePrice(trx, community.id);
   }
 
   private async renew(trx: Knex.Transaction, member: CommunityMember, now: Date, run: RenewalRun): Promise<void> {

@@ -2,7 +2,9 @@
 // history. Money moves through WalletService in the transaction of what it pays for.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import type { AgentListingsService } from '../agents/service.js';
+import { findListing, listingSummaries, type AgentListingsService } from '../agents/index.js';
+import { userProfiles } from '../auth/index.js';
+import { audioUrl } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
 import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
@@ -12,7 +14,7 @@ import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { containsPattern } from '../platform/search.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import type { Movement, WalletService } from '../wallet/service.js';
+import type { Movement, WalletService } from '../wallet/index.js';
 import {
   agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave, creatorRoleFixed,
   loungeFeesFixed, memberNotFound, notAMember, notAMemberConflict, notCreator, priceChanged, subscriptionInactive, typeChangeNotAllowed,
@@ -49,6 +51,15 @@ export class CommunitiesService {
 
   onStaffExit(listener: StaffExitListener): void {
     this.staffExitListeners.push(listener);
+  }
+
+  /** Whether a verification request (the official area's, which depends on this one) is pending: set by the composition root. */
+  private verificationPending: (db: Db, communityId: string) => Promise<boolean> = () => {
+    throw new Error('CommunitiesService: no verification check (checkVerificationWith) was given');
+  };
+
+  checkVerificationWith(pending: (db: Db, communityId: string) => Promise<boolean>): void {
+    this.verificationPending = pending;
   }
 
   constructor(
@@ -117,7 +128,7 @@ export class CommunitiesService {
       if (input.type !== undefined && input.type !== community.type) {
         if (community.type === 'lounge') throw typeChangeNotAllowed('it is a lounge');
         if (community.isVerified) throw typeChangeNotAllowed('it is verified');
-        if (await t('verification_requests').where({ communityId: id, status: 'pending' }).first('id')) throw typeChangeNotAllowed('a verification request is pending');
+        if (await this.verificationPending(t, id)) throw typeChangeNotAllowed('a verification request is pending');
       }
       if (input.defaultAgentListingId) {
         await this.agents.usable(t, principal, input.defaultAgentListingId);
@@ -267,14 +278,14 @@ export class CommunitiesService {
 
   /** Members with their public profile. */
   private withProfiles(db: Db) {
-    return CommunityMember.query(db).alias('m').join('users as u', 'u.id', 'm.userId').select('m.*', 'u.name as userName', 'u.image as userImage')
+    return CommunityMember.query(db).alias('m').join(userProfiles(db).as('u'), 'u.id', 'm.userId').select('m.*', 'u.name as userName', 'u.image as userImage')
       .castTo<Array<CommunityMember & { userName: string; userImage: string | null }>>();
   }
 
   async agentList(id: string, { page, limit }: PageQuery): Promise<T.CommunityAgentList> {
     await this.find(this.db, id);
     const [rows, total] = await Promise.all([
-      CommunityAgent.query(this.db).alias('a').join('agent_listings as l', 'l.id', 'a.listingId').where('a.communityId', id)
+      CommunityAgent.query(this.db).alias('a').join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId').where('a.communityId', id)
         .select('a.*', 'l.name as agentName', 'l.avatarUrl', 'l.description', 'l.model')
         .orderBy([{ column: 'a.addedAt', order: 'asc' }, { column: 'a.id', order: 'asc' }]).limit(limit).offset((page - 1) * limit),
       CommunityAgent.query(this.db).where('communityId', id).resultSize(),
@@ -298,7 +309,7 @@ export class CommunitiesService {
       const removed = await CommunityAgent.query(t).where({ communityId: id, listingId }).delete().returning('id');
       if ((removed as unknown[]).length === 0) throw agentNotInCommunity();
       if (community.defaultAgentListingId === listingId) await Community.query(t).findById(id).patch({ defaultAgentListingId: null, updatedAt: this.clock.now() });
-      const name = (await t('agent_listings').where('id', listingId).first<{ name: string } | undefined>('name'))?.name ?? 'An agent';
+      const name = (await findListing(t, listingId))?.name ?? 'An agent';
       await this.appendMessage(t, id, { messageType: 'system', content: `${name} was removed from the community's agents.` });
     });
   }
@@ -322,22 +333,22 @@ export class CommunitiesService {
   }
 
   /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md: models for 51 rows cost ~1 ms here). */
-  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.CommunityMessageList> {
+  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);
-    const rows = this.db('community_messages as msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
+    const rows = this.db('community_messages as msg').leftJoin(userProfiles(this.db).as('u'), 'u.id', 'msg.userId').where('msg.communityId', id)
       .select('msg.*', 'u.name as userName', 'u.image as userImage')
       .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);
     if (query.before) rows.where('msg.createdAt', '<', toTimestamp(query.before));
     const page = (await rows) as Array<CommunityMessage & { userName: string | null; userImage: string | null }>;
-    return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl)), hasMore: page.length > query.limit };
+    return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl(baseUrl))), hasMore: page.length > query.limit };
   }
 
-  async send(principal: Principal, id: string, content: string, audioUrl: (id: string) => string, trx?: Transaction): Promise<T.CommunityMessage> {
+  async send(principal: Principal, id: string, content: string, baseUrl: string, trx?: Transaction): Promise<T.CommunityMessage> {
     return inTransaction(this.db, trx, async (t) => {
       await this.postable(t, principal, id);
       const message = await this.appendMessage(t, id, { userId: principal.user.id, content, messageType: 'text' });
-      return toMessage({ ...message, userName: principal.user.name, userImage: principal.user.image }, audioUrl);
+      return toMessage({ ...message, userName: principal.user.name, userImage: principal.user.image }, audioUrl(baseUrl));
     });
   }
 

@@ -3,17 +3,16 @@
 // status is re-read while the reply streams, and the reply is stored only under the conversation's row lock
 // with the status still `ai_active`, so a human who takes over meanwhile always wins.
 import type { Knex } from 'knex';
-import type { Logger } from 'pino';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
-import { EventQueue, runReply, type ReplyEvent } from '../ai/reply-stream.js';
+import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
-import { AgentListing } from '../agents/models.js';
-import type { Community } from '../communities/models.js';
-import type { MediaService } from '../media/service.js';
+import { findListing } from '../agents/index.js';
+import type { Community } from '../communities/index.js';
+import type { MediaService } from '../media/index.js';
 import type { Principal } from '../platform/principal.js';
-import type { Transaction } from '../platform/transactions.js';
+import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { aiUnavailable, conversationNotFound, humanInControl, notCustomer } from './errors.js';
 import { Conversation, ConversationMessage } from './models.js';
 import { assertWritable, type ConversationsService } from './service.js';
@@ -43,14 +42,14 @@ export class ConversationChat {
     private readonly options: { timeoutMs: number; voicePolicy: VoicePolicy },
   ) {}
 
-  async start(principal: Principal, id: string, content: string, context: { log: Logger; audioUrl: (id: string) => string }): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
-    const started = await this.db.transaction(async (trx) => {
+  async start(principal: Principal, id: string, content: string, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+    const started = await inTransaction(this.db, undefined, async (trx) => {
       const { conversation, community, as } = await this.conversations.access(trx, principal, id, { lock: true });
       if (!as) throw conversationNotFound();
       if (as !== 'customer') throw notCustomer();
       assertWritable(community);
       const listing = community.defaultAgentListingId && (community.type === 'lounge' || community.csMode !== 'human_only')
-        ? await AgentListing.query(trx).findById(community.defaultAgentListingId) : undefined;
+        ? await findListing(trx, community.defaultAgentListingId) : undefined;
       if (!listing) throw aiUnavailable();
       if (conversation.status === 'waiting_human' || conversation.status === 'human_active') throw humanInControl();
       if (conversation.status === 'resolved') await this.conversations.changeStatus(trx, conversation, 'ai_active', null, 'The customer wrote again: the conversation is reopened.');
@@ -69,7 +68,7 @@ export class ConversationChat {
         checkedAt = Date.now();
         return inControl();
       },
-      store: (text) => this.db.transaction(async (trx) => {
+      store: (text) => inTransaction(this.db, undefined, async (trx) => {
         const current = await Conversation.query(trx).findById(id).forUpdate();
         if (current?.status !== 'ai_active') return { failure: 'HUMAN_IN_CONTROL' as const };
         return { messageId: (await this.conversations.append(trx, id, { senderKind: 'ai', agentListingId: listing.id, content: text })).id };
@@ -77,16 +76,12 @@ export class ConversationChat {
       speak: this.speech ? async (text, messageId) => {
         const plan = await this.options.voicePolicy(community, conversation);
         if (!plan) return undefined;
-        const speech = await this.speech!.synthesize(text, { voice: plan.voice, signal: AbortSignal.timeout(this.options.timeoutMs) });
-        const audioId = await this.db.transaction(async (trx) => {
-          const clip = await this.media.store(speech.contentType, speech.audio, trx);
-          await ConversationMessage.query(trx).findById(messageId).patch({ ttsAudioId: clip });
-          await plan.record?.(trx, speech.durationMs);
-          return clip;
+        return this.media.speak(this.speech!, text, { voice: plan.voice, timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl }, async (trx, audioId, durationMs) => {
+          await ConversationMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
+          await plan.record?.(trx, durationMs);
         });
-        return context.audioUrl(audioId);
       } : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => context.log.error({ err: error, conversationId: id }, 'AI reply failed unexpectedly'));
+    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { conversationId: id }));
     return queue;
   }
 

@@ -7,3 +7,4 @@ export const notAssigned = () => forbidden('NOT_ASSIGNED', 'Another CS agent is 
 export const notCustomer = () => forbidden('NOT_CUSTOMER', 'Only the conversation\'s customer may do this.');
 export const humanInControl = () => conflict('HUMAN_IN_CONTROL', 'A human has been asked for or is in control: the AI does not answer.');
 export const aiUnavailable = () => conflict('AI_UNAVAILABLE', 'This community has no AI for customers (human_only, or no default agent).');
+export const notOfficial = () => conflict('NOT_OFFICIAL', 'This community is not an official community: it has no customer service.');

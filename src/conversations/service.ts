@@ -4,16 +4,14 @@
 // src/official/service.ts and uses `changeStatus` here.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { archived } from '../communities/errors.js';
-import { notOfficial } from '../official/errors.js';
-import type { Community, MemberRole } from '../communities/models.js';
-import { findCommunity, findMember } from '../communities/reads.js';
+import { archived, findCommunity, findMember, type Community, type MemberRole } from '../communities/index.js';
+import { audioUrl } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
 import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import { conversationNotFound, notAssigned, notInHumanControl } from './errors.js';
+import { conversationNotFound, notAssigned, notInHumanControl, notOfficial } from './errors.js';
 import { Conversation, ConversationMessage, type ConversationStatus, type SenderKind } from './models.js';
 import { toConversationMessage } from './wire.js';
 
@@ -66,31 +64,31 @@ export class ConversationsService {
     return access;
   }
 
-  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.ConversationMessageList> {
+  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.ConversationMessageList> {
     await this.readable(this.db, principal, id);
     // Plain knex, the statement Objection sent: the message page is a benchmark row (Objection's model
     // instances cost ~0.3 ms a page there: docs/benchmarks.md, Customer service).
     const rows = this.db('conversation_messages').select('conversation_messages.*').where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
     if (query.before) rows.where('createdAt', '<', toTimestamp(query.before));
     const page = (await rows) as ConversationMessage[];
-    return { messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)), hasMore: page.length > query.limit };
+    return { messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl(baseUrl))), hasMore: page.length > query.limit };
   }
 
   /**
    * A person's message. The customer may always write (after `resolved` it reopens the conversation); staff
    * only while `human_active`, and then only the assigned CS agent, the creator and moderators.
    */
-  async send(principal: Principal, id: string, content: string, audioUrl: (id: string) => string, trx?: Transaction): Promise<T.ConversationMessage> {
+  async send(principal: Principal, id: string, content: string, baseUrl: string, trx?: Transaction): Promise<T.ConversationMessage> {
     return inTransaction(this.db, trx, async (t) => {
       const { conversation, community, as } = await this.readable(t, principal, id, { lock: true });
       assertWritable(community);
       if (as === 'customer') {
         if (conversation.status === 'resolved') await this.changeStatus(t, conversation, reopenedStatus(community), null, 'The customer wrote again: the conversation is reopened.');
-        return toConversationMessage(await this.append(t, id, { senderKind: 'customer', senderId: principal.user.id, content }), audioUrl);
+        return toConversationMessage(await this.append(t, id, { senderKind: 'customer', senderId: principal.user.id, content }), audioUrl(baseUrl));
       }
       if (conversation.status !== 'human_active') throw notInHumanControl();
       if (as === 'cs_agent' && conversation.assignedCsId !== principal.user.id) throw notAssigned();
-      return toConversationMessage(await this.append(t, id, { senderKind: 'cs_agent', senderId: principal.user.id, content }), audioUrl);
+      return toConversationMessage(await this.append(t, id, { senderKind: 'cs_agent', senderId: principal.user.id, content }), audioUrl(baseUrl));
     });
   }
 

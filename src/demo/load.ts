@@ -5,7 +5,7 @@
 // ledger, the room event log and the counters stay right), in one transaction; then each object gets its
 // fixed id (fixed-ids.ts). Loading again finds the first account and changes nothing.
 import type { Knex } from 'knex';
-import { AdminAccounts } from '../auth/admins.js';
+import { AdminAccounts } from '../auth/index.js';
 import type { Principal } from '../platform/principal.js';
 import type { Services } from '../services.js';
 import { DEMO_CREDITS, DEMO_IDS, DEMO_PASSWORD, DEMO_USERS, type DemoUser } from './fixtures.js';
@@ -78,10 +78,10 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'communities', acme.id, ids.community);
   await s.communities.join(bob, ids.community, {}, trx);
   await s.official.inviteCs(alice, ids.community, carol.user.id, trx);
-  await s.communities.send(alice, ids.community, 'Welcome to Acme Official! Ask the Research Assistant anything.', () => '', trx);
+  await s.communities.send(alice, ids.community, 'Welcome to Acme Official! Ask the Research Assistant anything.', '', trx);
   const chat = await s.official.startChat(bob, ids.community, trx);
   await fixId(trx, 'conversations', chat.body.conversationId, ids.officialConversation);
-  await s.conversations.send(bob, ids.officialConversation, 'Hello, my order has not arrived yet.', () => '', trx);
+  await s.conversations.send(bob, ids.officialConversation, 'Hello, my order has not arrived yet.', '', trx);
   const globex = await s.communities.create(carol, { name: 'Globex Support', description: 'Help for Globex customers.', type: 'official', category: 'technology' }, trx);
   await fixId(trx, 'communities', globex.id, ids.otherCommunity);
   const verification = await s.official.requestVerification(carol, ids.otherCommunity, { businessName: 'Globex Inc', businessRegistration: '67890' }, trx);
@@ -90,12 +90,12 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'communities', spareCommunity.id, ids.spareCommunity);
 
   // The lounge, where Bob has a conversation with its host.
-  const lounge = await s.lounges.create(alice, {
+  const lounge = await s.lounge.create(alice, {
     name: 'Synthwave Lounge', description: 'Late-night chats about synthwave production.', freeMinutesPerDay: 5, subscriptionPriceCents: 999,
     defaultAgentListingId: ids.secondAgentListing,
   }, trx);
   await fixId(trx, 'communities', lounge.id, ids.lounge);
-  await s.lounges.startChat(bob, ids.lounge, trx);
+  await s.lounge.startChat(bob, ids.lounge, trx);
 
   // Rooms: documents, the launch room with Bob, Dave and the agent, invitations, a message the agent answers.
   const documents = s.rooms.documents;

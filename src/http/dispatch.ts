@@ -15,7 +15,7 @@ import type { Transaction } from '../platform/transactions.js';
 import { NO_BODY, readJsonBody } from './body.js';
 import { guardCrossSite } from './cross-site.js';
 import { checkHeaders, parseQuery, queryParameters, unstorableStrings } from './inputs.js';
-import type { RequestState } from './middleware.js';
+import type { RequestState } from './request-state.js';
 import type { IdempotentContext, RequestContext } from './context.js';
 import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
 import { QUERY_CREDENTIALS, authenticate, credentialsOf } from './security.js';

@@ -11,21 +11,9 @@
 // Never compressed (compression.ts), so each event leaves as it is written.
 import type Koa from 'koa';
 import type { StreamEvent } from '../../generated/server/index.js';
+import type { CutOff, Unnamed } from '../realtime/stream-signals.js';
 
 export const KEEP_ALIVE_MS = 15_000;
-
-/** A stream that may cut its client off (see above). Any AsyncIterable handed to the writer may carry one. */
-export interface CutOff {
-  readonly cutOff?: AbortSignal;
-}
-
-/**
- * A stream whose client asked for unnamed events (no `event:` line): a browser's EventSource then hands every
- * event to `onmessage`, types it has no listener for included. Any AsyncIterable handed to the writer may say so.
- */
-export interface Unnamed {
-  readonly unnamed?: boolean;
-}
 
 export interface StreamOptions {
   keepAliveMs?: number;

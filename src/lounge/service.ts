@@ -5,12 +5,12 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { VoiceProvider } from '../ai/voice-provider.js';
-import type { AgentListingsService } from '../agents/service.js';
-import { Community, CommunityMember } from '../communities/models.js';
-import type { CommunitiesService } from '../communities/service.js';
-import type { Conversation } from '../conversations/models.js';
-import type { ConversationsService } from '../conversations/service.js';
-import type { VoicePlan } from '../conversations/chat.js';
+import type { AgentListingsService } from '../agents/index.js';
+import { findUserProfile } from '../auth/index.js';
+import {
+  addMember, countMembers, findCommunity, findMember, updateSubscription, type CommunitiesService, type Community, type CommunityMember,
+} from '../communities/index.js';
+import { countConversations, type Conversation, type ConversationsService, type VoicePlan } from '../conversations/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
@@ -57,7 +57,7 @@ export class LoungeService {
 
   async get(id: string): Promise<T.LoungeDetail> {
     const { community, lounge } = await this.find(this.db, id);
-    const creator = (await this.db('users').where('id', community.creatorId).first<{ name: string; image: string | null }>('name', 'image'))!;
+    const creator = (await findUserProfile(this.db, community.creatorId))!;
     return {
       id, creatorId: community.creatorId, name: community.name, description: community.description, avatarUrl: community.avatarUrl,
       memberCount: community.memberCount, voiceModelId: lounge.voiceModelId, voiceModelStatus: lounge.voiceModelStatus,
@@ -81,14 +81,14 @@ export class LoungeService {
     const { community, lounge } = await this.find(this.db, id);
     if (community.creatorId !== principal.user.id) throw notLoungeCreator();
     const [active, conversations, usage] = await Promise.all([
-      CommunityMember.query(this.db).where({ communityId: id, subscriptionStatus: 'active' }).resultSize(),
-      this.db('conversations').where('communityId', id).count<{ count: string }[]>({ count: '*' }),
+      countMembers(this.db, id, { subscriptionStatus: 'active' }),
+      countConversations(this.db, id),
       this.db('lounge_voice_usage').where('loungeId', id).where('createdAt', '>=', startOfUtcDay(this.clock.now())).sum<{ sum: string | null }[]>({ sum: 'durationMs' }),
     ]);
     return {
       memberCount: community.memberCount,
       activeSubscriptions: active,
-      totalConversations: Number(conversations[0]!.count),
+      totalConversations: conversations,
       todayUsageMinutes: Math.floor(Number(usage[0]!.sum ?? 0) / 60_000),
       voiceModelStatus: lounge.voiceModelStatus,
       voiceModelError: lounge.voiceModelError,
@@ -105,12 +105,12 @@ export class LoungeService {
       const paid = member.paidUntil && member.paidUntil > now;
       if (paid && member.subscriptionStatus === 'active') {
         if (member.renews) throw alreadySubscribed();
-        const resumed = await CommunityMember.query(t).patchAndFetchById(member.id, { renews: true });
+        const resumed = await updateSubscription(t, member.id, { renews: true });
         return this.subscriptionOf(resumed, price);
       }
       // A new paid month from now; the price in cents is the wallet's minor units (1 credit = 100 cents).
       const endsAt = await this.communities.payNewMonth(t, community, principal.user.id, price, now, `Lounge subscription: ${community.name}`);
-      const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true, monthlyPriceMinor: price });
+      const updated = await updateSubscription(t, member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true, monthlyPriceMinor: price });
       return this.subscriptionOf(updated, price);
     });
   }
@@ -118,9 +118,9 @@ export class LoungeService {
   async cancel(principal: Principal, id: string, trx?: Transaction): Promise<T.LoungeSubscription> {
     return inTransaction(this.db, trx, async (t) => {
       const { lounge } = await this.find(t, id);
-      const member = await CommunityMember.query(t).findOne({ communityId: id, userId: principal.user.id }).forUpdate();
+      const member = await findMember(t, id, principal.user.id, { lock: 'update' });
       if (!member || member.subscriptionStatus === 'none') throw notSubscribed();
-      const updated = await CommunityMember.query(t).patchAndFetchById(member.id, { renews: false });
+      const updated = await updateSubscription(t, member.id, { renews: false });
       return this.subscriptionOf(updated, Number(lounge.subscriptionPriceCents));
     });
   }
@@ -132,7 +132,7 @@ export class LoungeService {
   async voicePlan(community: Community, conversation: Conversation): Promise<VoicePlan | undefined> {
     const lounge = await Lounge.query(this.db).findById(community.id);
     if (!lounge) return undefined;
-    const member = await CommunityMember.query(this.db).findOne({ communityId: community.id, userId: conversation.customerId });
+    const member = await findMember(this.db, community.id, conversation.customerId);
     const subscribed = member?.subscriptionStatus === 'active' || member?.subscriptionStatus === 'past_due';
     if (!subscribed) {
       const [{ sum }] = await this.db('lounge_voice_usage').where({ loungeId: community.id, userId: conversation.customerId })
@@ -147,6 +147,12 @@ export class LoungeService {
     };
   }
 
+  /** The lounge's monthly price in minor units (cents), read in the caller's transaction: the renewal job's. */
+  async monthlyPrice(trx: Transaction, id: string): Promise<number> {
+    const lounge = await trx('lounges').where('communityId', id).first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
+    return Number(lounge?.subscriptionPriceCents ?? 0);
+  }
+
   /** Clones the voices of pending lounges (voice-cloning.ts); safe on every instance. Returns how many finished. */
   cloneVoices(): Promise<number> {
     return this.cloning.run();
@@ -157,18 +163,15 @@ export class LoungeService {
   }
 
   private async ensureMember(t: Transaction, id: string, userId: string): Promise<CommunityMember> {
-    const existing = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
+    const existing = await findMember(t, id, userId, { lock: 'update' });
     if (existing) return existing;
-    const inserted = await t.raw(
-      `insert into community_members (community_id, user_id, role, subscription_status, joined_at) values (?, ?, 'member', 'none', ?)
-       on conflict (community_id, user_id) do nothing returning id`, [id, userId, this.clock.now()]);
-    if ((inserted as { rows: unknown[] }).rows.length > 0) await Community.query(t).findById(id).increment('memberCount', 1);
-    return (await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate())!;
+    await addMember(t, id, userId, 'member', this.clock.now());
+    return (await findMember(t, id, userId, { lock: 'update' }))!;
   }
 
   /** An active lounge; an unknown id, another type of community and an archived lounge are all 404. */
   private async find(db: Db, id: string): Promise<{ community: Community; lounge: Lounge }> {
-    const community = await Community.query(db).findById(id);
+    const community = await findCommunity(db, id);
     if (!community || community.type !== 'lounge' || community.status === 'archived') throw loungeNotFound();
     const lounge = (await Lounge.query(db).findById(id))!;
     return { community, lounge };

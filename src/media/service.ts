@@ -1,7 +1,8 @@
 // Stored audio clips: written once, never changed, read by id (the id is the capability).
 import type { Knex } from 'knex';
+import type { SpeechProvider } from '../ai/speech-provider.js';
 import { notFound } from '../platform/errors.js';
-import type { Db } from '../platform/transactions.js';
+import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 
 export class MediaService {
   constructor(private readonly db: Knex) {}
@@ -9,6 +10,23 @@ export class MediaService {
   async store(contentType: string, data: Buffer, db: Db = this.db): Promise<string> {
     const [row] = await db('audio_clips').insert({ contentType, data }).returning('id');
     return (row as { id: string }).id;
+  }
+
+  /**
+   * A reply spoken: synthesized (in `voice`, else the provider's default), stored, and linked to its message by
+   * `link` in the same transaction as the clip (with whatever else it records); the clip's URL for `baseUrl`.
+   */
+  async speak(
+    speech: SpeechProvider, text: string, options: { voice?: string; timeoutMs: number; baseUrl: string },
+    link: (trx: Transaction, audioId: string, durationMs: number) => Promise<void>,
+  ): Promise<string> {
+    const spoken = await speech.synthesize(text, { voice: options.voice, signal: AbortSignal.timeout(options.timeoutMs) });
+    const audioId = await inTransaction(this.db, undefined, async (trx) => {
+      const id = await this.store(spoken.contentType, spoken.audio, trx);
+      await link(trx, id, spoken.durationMs);
+      return id;
+    });
+    return audioUrl(options.baseUrl)(audioId);
   }
 
   async get(id: string): Promise<{ contentType: string; data: Buffer }> {

@@ -1,7 +1,6 @@
 // Official customer service's error codes.
 import { conflict, forbidden, notFound } from '../platform/errors.js';
 
-export const notOfficial = () => conflict('NOT_OFFICIAL', 'This community is not an official community: it has no customer service.');
 export const conversationNotInCommunity = () => notFound('CONVERSATION_NOT_FOUND', 'No such conversation in this community.');
 export const handoffUnavailable = () => conflict('HUMAN_HANDOFF_UNAVAILABLE', 'This community answers with AI only: there are no human agents.');
 export const humanInControlTransfer = () => conflict('HUMAN_IN_CONTROL', 'A human already has this conversation.');

@@ -4,7 +4,7 @@
 // the queue's length. `updated_at` travels with its microseconds (the database's precision), so that no
 // entry is repeated or skipped by rounding. The status filter is part of the cursor: a cursor is only valid
 // with the filter it was returned for.
-import type { ConversationStatus } from '../conversations/models.js';
+import type { ConversationStatus } from '../conversations/index.js';
 import { validationFailed } from '../platform/errors.js';
 
 /** Status priority in the queue: the lower, the earlier. */

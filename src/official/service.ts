@@ -13,18 +13,18 @@
 // update with a `system` message, so two staff accepting at once: one wins, the other gets 409.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { archived, communityNotFound } from '../communities/errors.js';
-import { Community, CommunityMember } from '../communities/models.js';
-import { findCommunity, findMember } from '../communities/reads.js';
-import { Conversation, type ConversationStatus } from '../conversations/models.js';
-import { STAFF_ROLES, type ConversationsService } from '../conversations/service.js';
+import { findUserProfile } from '../auth/index.js';
+import { addMember, archived, communityNotFound, findCommunity, findMember, setMemberRole, type Community } from '../communities/index.js';
+import {
+  STAFF_ROLES, findConversation, notOfficial, queueRows, type Conversation, type ConversationStatus, type ConversationsService,
+} from '../conversations/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import {
   alreadyAccepted, alreadyStaff, alreadyVerified, conversationNotInCommunity, handoffUnavailable, humanInControlTransfer,
-  notCreator, notCreatorOrModerator, notCsStaff, notCustomerOfConversation, notOfficial, notWaitingHuman, resolveNotAssigned,
+  notCreator, notCreatorOrModerator, notCsStaff, notCustomerOfConversation, notWaitingHuman, resolveNotAssigned,
   userNotFound, verificationPending,
 } from './errors.js';
 import { QUEUE_PRIORITY, decodeQueueCursor, encodeQueueCursor, queuePrioritySql, waitingSinceSql } from './queue-cursor.js';
@@ -93,7 +93,7 @@ export class OfficialService {
   /** The real status for the customer and staff; `none` for anyone else (never revealing the conversation). */
   async status(principal: Principal, communityId: string, conversationId: string): Promise<T.CsStatus> {
     const community = await this.official(this.db, communityId);
-    const conversation = await Conversation.query(this.db).findOne({ id: conversationId, communityId });
+    const conversation = await findConversation(this.db, { id: conversationId, communityId });
     if (!conversation) return { status: 'none' };
     if (conversation.customerId === principal.user.id) return { status: conversation.status };
     const role = await this.roleOf(this.db, community, principal);
@@ -107,7 +107,7 @@ export class OfficialService {
     const community = await this.official(this.db, communityId);
     await this.requireStaff(this.db, community, principal);
     const priority = queuePrioritySql('c.status');
-    const rows = this.db('conversations as c').join('users as u', 'u.id', 'c.customerId').where('c.communityId', communityId)
+    const rows = queueRows(this.db, communityId)
       .select('c.id', 'c.id as conversationId', 'c.customerId as userId', 'c.status', 'c.assignedCsId', 'u.name as userName', 'u.image as userImage', 'c.createdAt', 'c.updatedAt',
         this.db.raw(`${waitingSinceSql('c.updated_at')} as waiting_since`))
       .orderByRaw(`${priority}, c.updated_at asc, c.id asc`).limit(limit + 1);
@@ -128,25 +128,12 @@ export class OfficialService {
       const community = await this.writable(t, communityId);
       const role = await this.roleOf(t, community, principal);
       if (role !== 'creator' && role !== 'moderator') throw notCreatorOrModerator();
-      const user = await t('users').where('id', userId).first('id');
-      if (!user) throw userNotFound();
-      const member = await CommunityMember.query(t).findOne({ communityId, userId }).forUpdate();
+      if (!(await findUserProfile(t, userId))) throw userNotFound();
+      const member = await findMember(t, communityId, userId, { lock: 'update' });
       if (member?.role === 'creator' || member?.role === 'moderator') throw alreadyStaff();
       if (member?.role === 'cs_agent') return;
-      if (member) {
-        await CommunityMember.query(t).findById(member.id).patch({ role: 'cs_agent' });
-        return;
-      }
-      try {
-        await t.transaction(async (sp) => {
-          await CommunityMember.query(sp).insert({ communityId, userId, role: 'cs_agent', subscriptionStatus: 'none', joinedAt: this.clock.now() });
-        });
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        await CommunityMember.query(t).findOne({ communityId, userId }).patch({ role: 'cs_agent' });
-        return;
-      }
-      await Community.query(t).findById(communityId).increment('memberCount', 1);
+      // A member already (or added meanwhile by a concurrent request): made a CS agent.
+      if (member || !(await addMember(t, communityId, userId, 'cs_agent', this.clock.now()))) await setMemberRole(t, communityId, userId, 'cs_agent');
     });
   }
 
@@ -192,7 +179,7 @@ export class OfficialService {
   }
 
   private async lockConversation(trx: Transaction, community: Community, conversationId: string): Promise<Conversation> {
-    const conversation = await Conversation.query(trx).findOne({ id: conversationId, communityId: community.id }).forUpdate();
+    const conversation = await findConversation(trx, { id: conversationId, communityId: community.id }, { lock: true });
     if (!conversation) throw conversationNotInCommunity();
     return conversation;
   }
@@ -200,7 +187,7 @@ export class OfficialService {
   /** The caller's own conversation here: the one named (which must be theirs) or, without an id, theirs. */
   private async customersConversation(trx: Transaction, principal: Principal, community: Community, conversationId?: string): Promise<Conversation> {
     if (!conversationId) {
-      const own = await Conversation.query(trx).findOne({ communityId: community.id, customerId: principal.user.id }).forUpdate();
+      const own = await findConversation(trx, { communityId: community.id, customerId: principal.user.id }, { lock: true });
       if (!own) throw conversationNotInCommunity();
       return own;
     }

@@ -4,6 +4,7 @@
 // serializes the room's writes (the event counter takes the same lock anyway).
 import type { Knex } from 'knex';
 import type { AnyQueryBuilder } from 'objection';
+import { listingIdsOwnedBy } from '../agents/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import type { Db } from '../platform/transactions.js';
@@ -33,7 +34,7 @@ export const acceptableBy = (userId: string, now: Date, alias = 'room_invitation
   q.where(`${alias}.status`, 'pending').where(`${alias}.expiresAt`, '>', now).where((w) => {
     w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId))
       .orWhere((g) => g.where(`${alias}.inviteeKind`, 'agent')
-        .whereIn(`${alias}.inviteeMembershipId`, (l) => l.select('id').from('agent_listings').where('ownerId', userId)));
+        .whereIn(`${alias}.inviteeMembershipId`, listingIdsOwnedBy(userId)));
   });
 };
 

@@ -1,7 +1,7 @@
 // Thin: each operation of the rooms area calls its service.
 import type { HandlersOf } from '../http/context.js';
 import { validationFailed } from '../platform/errors.js';
-import type { RoomsArea } from './index.js';
+import type { RoomsArea } from './area.js';
 import type { SeqPage } from './timeline.js';
 
 /** `beforeSeq` and `afterSeq` together are a 422 naming both. */
@@ -53,8 +53,8 @@ export const roomsHandlers = (area: RoomsArea) => ({
   listDocumentVersions: async ({ path, query }) => ({ status: 200, body: await area.documents.versions(path.document_id, query) }),
   createDocumentVersion: async ({ path, body }, ctx) => ({ status: 201, body: await area.documents.addVersion(ctx.principal, path.document_id, body) }),
 
-  getRoomRun: async ({ path }, ctx) => ({ status: 200, body: await area.runs.get(ctx.principal, path.room_id, path.run_id) }),
-  listRoomRunToolEvents: async ({ path, query }, ctx) => ({ status: 200, body: await area.runs.toolEvents(ctx.principal, path.room_id, path.run_id, query) }),
+  getRoomRun: async ({ path }, ctx) => ({ status: 200, body: await area.runReads.get(ctx.principal, path.room_id, path.run_id) }),
+  listRoomRunToolEvents: async ({ path, query }, ctx) => ({ status: 200, body: await area.runReads.toolEvents(ctx.principal, path.room_id, path.run_id, query) }),
 
   // Last-Event-ID (an EventSource's reconnect) wins over afterSeq.
   streamRoomEvents: async ({ path, query, headers }, ctx) => ({

@@ -6,9 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { AgentListing } from '../agents/models.js';
-import { normalizeEmail } from '../auth/service.js';
-import { User } from '../auth/models.js';
+import { findListing, listingSummaries, listingsUsableBy, type ListingSummary } from '../agents/index.js';
+import { findUserProfile, findUserProfileByEmail, userProfiles } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
@@ -34,7 +33,7 @@ export class InvitationsService {
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly access: RoomAccess,
-    private readonly log: EventLog,
+    private readonly eventLog: EventLog,
     private readonly documents: DocumentsService,
     private readonly participants: ParticipantsService,
     private readonly revocations: Revocations,
@@ -44,8 +43,8 @@ export class InvitationsService {
   async list(principal: Principal, roomId: string, { limit, offset }: OffsetQuery): Promise<T.RoomInvitationList> {
     await this.access.current(this.db, principal, roomId);
     const rows = await RoomInvitation.query(this.db).alias('i')
-      .leftJoin('users as u', (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
-      .leftJoin('agent_listings as l', (j) => j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'))
+      .leftJoin(userProfiles(this.db).as('u'), (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
+      .leftJoin(listingSummaries(this.db).as('l'), (j) => j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'))
       .where('i.roomId', roomId)
       .select('i.*', this.db.raw('coalesce(u.name, l.name) as invitee_display_name'), this.db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'))
       .orderBy([{ column: 'i.createdAt', order: 'desc' }, { column: 'i.id', order: 'desc' }]).limit(limit).offset(offset);
@@ -62,16 +61,16 @@ export class InvitationsService {
       const membershipId = input.inviteeMembershipId ?? null;
       const roleDocumentId = input.roleDocumentId ?? null;
       let joiner: Joiner | undefined;
-      let listing: AgentListing | undefined;
+      let listing: ListingSummary | undefined;
       if (input.inviteeKind === 'human') {
         if (roleDocumentId !== null) throw invalidField('roleDocumentId', 'Must be null for a human invitation');
         if (membershipId !== null) {
-          const invitee = await User.query(t).findById(membershipId);
+          const invitee = await findUserProfile(t, membershipId);
           if (!invitee) throw invalidField('inviteeMembershipId', 'Must be the id of an existing user');
         }
       } else {
         if (membershipId === null) throw invalidField('inviteeMembershipId', 'Required for an agent invitation: an agent listing id');
-        listing = await AgentListing.query(t).findById(membershipId);
+        listing = await findListing(t, membershipId);
         if (!listing || !isVisibleTo(listing, user.id)) throw invalidField('inviteeMembershipId', 'Must be the id of a public agent listing or one you own');
         if (roleDocumentId !== null) await this.documents.referenced(t, 'agent_role', roleDocumentId, 'roleDocumentId');
         joiner = { kind: 'agent', membershipId, displayName: listing.name, profilePictureUrl: listing.avatarUrl, roleDocumentId };
@@ -86,9 +85,9 @@ export class InvitationsService {
       // The event first: the invitation records its seq.
       const id = randomUUID();
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
-      const inviteeName = listing?.name ?? (membershipId ? (await User.query(t).findById(membershipId))!.name : undefined);
+      const inviteeName = listing?.name ?? (membershipId ? (await findUserProfile(t, membershipId))!.name : undefined);
       const actor = humanActor(user);
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'invitation.created', actor, subject: { kind: 'invitation', id },
         payload: { invitationId: id, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, expiresAt: expiresAt.toISOString() },
         fallbackText: inviteeName ? `${user.name} invited ${inviteeName}` : `${user.name} created an open invitation`,
@@ -111,7 +110,7 @@ export class InvitationsService {
       const invitation = await RoomInvitation.query(t).findOne({ id: invitationId, roomId });
       const user = principal.user;
       const now = this.clock.now();
-      const listing = invitation?.inviteeKind === 'agent' ? await AgentListing.query(t).findById(invitation.inviteeMembershipId!) : undefined;
+      const listing = invitation?.inviteeKind === 'agent' ? await findListing(t, invitation.inviteeMembershipId!) : undefined;
       const addressed = !!invitation && (
         invitation.acceptedByUserId === user.id
         || (invitation.inviteeKind === 'human' && (invitation.inviteeMembershipId === null || invitation.inviteeMembershipId === user.id))
@@ -166,7 +165,7 @@ export class InvitationsService {
     const accepted = await RoomInvitation.query(t).patchAndFetchById(invitation.id, {
       status: 'accepted', respondedAt: now, acceptedParticipantId: participant.id, acceptedByUserId, updatedAt: now,
     });
-    await this.log.append(t, invitation.roomId, {
+    await this.eventLog.append(t, invitation.roomId, {
       type: 'invitation.accepted', actor, subject: { kind: 'invitation', id: invitation.id },
       payload: { invitationId: invitation.id, participantId: participant.id },
       fallbackText: invitation.inviteeKind === 'agent' ? `${actor.displayName} accepted the invitation for ${joiner.displayName}` : `${actor.displayName} accepted an invitation`,
@@ -184,13 +183,12 @@ export class InvitationsService {
     const userId = principal.user.id;
     const db = this.db;
     const currentHere = db('room_participants').select('membershipId').where('roomId', roomId).whereNull('leftAt');
-    const humans = await db('users as u').whereIn('u.id', (q) => q.select('other.membershipId').from('room_participants as me')
+    const humans = await db.from(userProfiles(db).as('u')).whereIn('u.id', (q) => q.select('other.membershipId').from('room_participants as me')
       .join('room_participants as other', (j) => j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'))
       .where({ 'me.participantKind': 'human', 'me.membershipId': userId }).whereNull('me.leftAt').whereNot('me.roomId', roomId))
       .whereNotIn('u.id', currentHere).whereNot('u.id', userId)
       .select('u.id', 'u.name', 'u.image').orderByRaw('lower(u.name), u.id').limit(MAX_CANDIDATES) as Array<{ id: string; name: string; image: string | null }>;
-    const agents = await AgentListing.query(db).where((w) => w.where('isPublic', true).orWhere('ownerId', userId))
-      .whereNotIn('id', currentHere).orderByRaw('lower(name), id').limit(MAX_CANDIDATES);
+    const agents = await listingsUsableBy(db, userId, currentHere, MAX_CANDIDATES);
     const now = this.clock.now();
     const invited = new Set((await RoomInvitation.query(db).where({ roomId, status: 'pending' }).where('expiresAt', '>', now)
       .whereIn('inviteeMembershipId', [...humans.map((h) => h.id), ...agents.map((a) => a.id)])).map((i) => i.inviteeMembershipId));
@@ -216,7 +214,7 @@ export class InvitationsService {
    */
   async lookup(principal: Principal, roomId: string, email: string): Promise<T.RoomInviteCandidate> {
     await this.access.current(this.db, principal, roomId);
-    const user = await User.query(this.db).findOne({ email: normalizeEmail(email) });
+    const user = await findUserProfileByEmail(this.db, email);
     if (!user) throw inviteeNotFound();
     const current = await RoomParticipant.query(this.db).findOne({ roomId, membershipId: user.id }).whereNull('leftAt');
     if (current) throw alreadyParticipant();

@@ -10,43 +10,20 @@ import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { requireActive, type RoomAccess } from './access.js';
 import { messageDeleted, messageNotFound, notMessageAuthor } from './errors.js';
 import { humanActor, type EventLog } from './event-log.js';
+import { resolveMentions } from './mentions.js';
 import { RoomMessage, RoomParticipant, type MessageRef } from './models.js';
 import type { RunsQueue } from './runs.js';
 import { toMessage } from './wire.js';
 
-const MAX_REFS = 100;
-const WORD = /[\p{L}\p{N}_]/u;
-
-/**
- * `@<displayName>` mentions of `participants`, in order of first mention, each once. At each `@` the longest
- * matching name wins (case-insensitive), and a name must end at a non-word character, so `@Al` does not
- * mention `Alice` and `@Alice` does not mention `Al`.
- */
-export function resolveMentions(body: string, participants: RoomParticipant[]): MessageRef[] {
-  const byLength = [...participants].sort((a, b) => b.displayName.length - a.displayName.length);
-  const lower = body.toLowerCase();
-  const refs: MessageRef[] = [];
-  const seen = new Set<string>();
-  for (let at = lower.indexOf('@'); at !== -1 && refs.length < MAX_REFS; at = lower.indexOf('@', at + 1)) {
-    const match = byLength.find((p) => {
-      const name = p.displayName.toLowerCase();
-      if (!lower.startsWith(name, at + 1)) return false;
-      const next = body.charAt(at + 1 + name.length);
-      return next === '' || !WORD.test(next);
-    });
-    if (!match || seen.has(match.id)) continue;
-    seen.add(match.id);
-    refs.push({ displayName: match.displayName, targetId: match.id, targetKind: match.participantKind });
-  }
-  return refs;
-}
+// Also imported from here by scripts/bench (its bare server resolves mentions as the product does).
+export { resolveMentions };
 
 export class MessagesService {
   constructor(
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly access: RoomAccess,
-    private readonly log: EventLog,
+    private readonly eventLog: EventLog,
     private readonly runs: RunsQueue,
   ) {}
 
@@ -59,7 +36,7 @@ export class MessagesService {
       const refs = resolveMentions(body, current);
       const actor = humanActor(principal.user);
       const id = randomUUID();
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'message.posted', actor, subject: { kind: 'message', id },
         payload: { messageId: id, body, bodyFormat: 'plain_text', refs },
         fallbackText: `${principal.user.name} posted a message`,
@@ -91,7 +68,7 @@ export class MessagesService {
       const refs = resolveMentions(body, current);
       const now = this.clock.now();
       const edited = await RoomMessage.query(t).patchAndFetchById(messageId, { body, refs, editedAt: now, updatedAt: now });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'message.edited', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
         payload: { messageId, body, refs },
         fallbackText: `${principal.user.name} edited a message`,
@@ -115,7 +92,7 @@ export class MessagesService {
       const deleted = await RoomMessage.query(t).patchAndFetchById(messageId, { body: '', refs: [], deletedAt: now, updatedAt: now });
       await t('room_events').where({ roomId, subjectKind: 'message', subjectId: messageId }).whereIn('type', ['message.posted', 'message.edited'])
         .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'message.deleted', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
         payload: { messageId },
         fallbackText: `${principal.user.name} deleted a message`,

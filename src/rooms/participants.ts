@@ -31,7 +31,7 @@ export class ParticipantsService {
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly access: RoomAccess,
-    private readonly log: EventLog,
+    private readonly eventLog: EventLog,
     private readonly documents: DocumentsService,
     private readonly runs: RunsQueue,
     private readonly revocations: Revocations,
@@ -53,7 +53,7 @@ export class ParticipantsService {
       if (room.ownerId === participant.membershipId) throw ownerCannotLeave();
       if (!isCurrent(participant)) return toParticipant(participant);
       const actor = humanActor(principal.user);
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'participant.left', actor, subject: { kind: 'participant', id: participant.id },
         payload: { participantId: participant.id },
         fallbackText: `${participant.displayName} left the room`,
@@ -76,7 +76,7 @@ export class ParticipantsService {
       if (!isCurrent(target)) return toParticipant(target);
       requireActive(room);
       const actor = humanActor(principal.user);
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'participant.removed', actor, subject: { kind: 'participant', id: target.id },
         payload: { participantId: target.id },
         fallbackText: `${principal.user.name} removed ${target.displayName}`,
@@ -102,7 +102,7 @@ export class ParticipantsService {
       const version = await this.documents.referenced(t, 'agent_role', roleDocumentId, 'roleDocumentId');
       if (target.roleDocumentId === roleDocumentId) return toParticipant(target);
       const updated = await RoomParticipant.query(t).patchAndFetchById(target.id, { roleDocumentId, updatedAt: this.clock.now() });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'participant.agent_role_changed', actor: humanActor(principal.user), subject: { kind: 'participant', id: target.id },
         payload: { participantId: target.id, roleDocumentId, previousRoleDocumentId: target.roleDocumentId, roleDocumentVersionId: version.id },
         fallbackText: `${principal.user.name} gave ${target.displayName} the role ${version.displayName}`,
@@ -129,7 +129,7 @@ export class ParticipantsService {
 
   async announce(t: Transaction, participant: RoomParticipant, invitationId: string, actor: Actor): Promise<void> {
     const roleVersion = participant.roleDocumentId ? await this.documents.latest(t, participant.roleDocumentId) : undefined;
-    await this.log.append(t, participant.roomId, {
+    await this.eventLog.append(t, participant.roomId, {
       type: 'participant.joined', actor, subject: { kind: 'participant', id: participant.id },
       payload: {
         participantId: participant.id, participantKind: participant.participantKind, membershipId: participant.membershipId, invitationId,
@@ -157,7 +157,7 @@ export class ParticipantsService {
       }
       const participant = rows.find((p) => p.roomId === roomId && isCurrent(p));
       if (!participant) continue;
-      const event = await this.log.append(t, roomId, {
+      const event = await this.eventLog.append(t, roomId, {
         type: 'participant.left', actor: SYSTEM, subject: { kind: 'participant', id: participant.id },
         payload: { participantId: participant.id, reason: 'agent_listing_deleted' },
         fallbackText: `${participant.displayName} left the room: the agent was deleted`,

@@ -10,13 +10,13 @@ import { RoomInvitation } from './models.js';
 export type RevocationReason = 'manual' | 'agent_listing_deleted' | 'inviter_left' | 'inviter_removed';
 
 export class Revocations {
-  constructor(private readonly clock: Clock, private readonly log: EventLog) {}
+  constructor(private readonly clock: Clock, private readonly eventLog: EventLog) {}
 
   /** Revokes one pending invitation. */
   async revoke(t: Transaction, invitation: RoomInvitation, actor: Actor, reason: RevocationReason, fallbackText: string): Promise<RoomInvitation> {
     const now = this.clock.now();
     const revoked = await RoomInvitation.query(t).patchAndFetchById(invitation.id, { status: 'revoked', respondedAt: now, updatedAt: now });
-    await this.log.append(t, invitation.roomId, {
+    await this.eventLog.append(t, invitation.roomId, {
       type: 'invitation.revoked', actor, subject: { kind: 'invitation', id: invitation.id },
       payload: { invitationId: invitation.id, reason }, fallbackText,
     });

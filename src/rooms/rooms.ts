@@ -50,7 +50,7 @@ export class RoomsService {
     private readonly db: Knex,
     private readonly clock: Clock,
     private readonly access: RoomAccess,
-    private readonly log: EventLog,
+    private readonly eventLog: EventLog,
     private readonly documents: DocumentsService,
     private readonly runs: RunsQueue,
   ) {}
@@ -98,7 +98,7 @@ export class RoomsService {
         lastSeq: 0, createdAt: now, updatedAt: now,
       });
       const actor = humanActor(user);
-      await this.log.append(t, room.id, {
+      await this.eventLog.append(t, room.id, {
         type: 'room.created', actor, subject: { kind: 'room', id: room.id },
         payload: { name: room.name, description: room.description, rulesDocumentId: room.rulesDocumentId, rulesDocumentVersionId: rules?.id ?? null },
         fallbackText: `${user.name} created the room ${room.name}`,
@@ -107,7 +107,7 @@ export class RoomsService {
         roomId: room.id, participantKind: 'human', membershipId: user.id, displayName: user.name, profilePictureUrl: user.image,
         roleDocumentId: null, agentEnabled: false, joinedAt: now, leftAt: null, createdAt: now, updatedAt: now,
       });
-      await this.log.append(t, room.id, {
+      await this.eventLog.append(t, room.id, {
         type: 'participant.joined', actor, subject: { kind: 'participant', id: owner.id },
         payload: { participantId: owner.id, participantKind: 'human', membershipId: user.id, invitationId: null },
         fallbackText: `${user.name} joined the room`,
@@ -132,7 +132,7 @@ export class RoomsService {
         .orderBy([{ column: 'createdAt' }, { column: 'id' }]);
       for (const invitation of pending) {
         await RoomInvitation.query(t).findById(invitation.id).patch({ status: 'revoked', respondedAt: now, updatedAt: now });
-        await this.log.append(t, roomId, {
+        await this.eventLog.append(t, roomId, {
           type: 'invitation.revoked', actor, subject: { kind: 'invitation', id: invitation.id },
           payload: { invitationId: invitation.id, reason: 'room_archived' },
           fallbackText: 'An invitation was revoked: the room was archived',
@@ -143,7 +143,7 @@ export class RoomsService {
         state: 'archived', archivedAt: now, archivedByKind: 'human', archivedByMembershipId: user.id,
         archivedByDisplayName: user.name, archivedByRoleDocumentVersionId: null,
       });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'room.archived', actor, subject: { kind: 'room', id: roomId }, payload: {},
         fallbackText: `${user.name} archived the room`,
       });
@@ -159,7 +159,7 @@ export class RoomsService {
       const rules = rulesDocumentId ? await this.documents.referenced(t, 'rules', rulesDocumentId, 'rulesDocumentId') : undefined;
       if (room.rulesDocumentId === rulesDocumentId) return this.view(t, principal, roomId);
       await Room.query(t).findById(roomId).patch({ rulesDocumentId });
-      await this.log.append(t, roomId, {
+      await this.eventLog.append(t, roomId, {
         type: 'room.rules_changed', actor: humanActor(principal.user), subject: { kind: 'room', id: roomId },
         payload: { rulesDocumentId, previousRulesDocumentId: room.rulesDocumentId, rulesDocumentVersionId: rules?.id ?? null },
         fallbackText: rulesDocumentId ? `${principal.user.name} changed the room's rules to ${rules!.displayName}` : `${principal.user.name} cleared the room's rules`,

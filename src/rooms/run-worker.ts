@@ -5,6 +5,7 @@
 // whose heartbeat is older than `staleAfterMs` (its process died) is failed by the reaper of any instance.
 // A heartbeat that finds the run no longer running (cancelled, reaped) stops the provider.
 import type { Knex } from 'knex';
+import { findListing } from '../agents/index.js';
 import type { AgentMessage, AgentProvider, AgentToolbox, AgentToolCall } from '../ai/agent-provider.js';
 import { MAX_REPLY_CHARS, TimeoutError, withTimeout } from '../ai/reply-stream.js';
 import type { RunsConfig } from '../config.js';
@@ -147,7 +148,7 @@ export class RunWorker {
   /** The provider request: the role's instructions, the room's messages up to the trigger, the room's tools. */
   private async request(claimed: ClaimedRun, signal: AbortSignal) {
     const { run, agent, roleVersion } = claimed;
-    const listing: { model: string; instructions: string | null } | undefined = await this.db('agent_listings').where('id', agent.membershipId).first('model', 'instructions');
+    const listing = await findListing(this.db, agent.membershipId);
     const trigger = await RoomMessage.query(this.db).findById(run.triggerMessageId);
     const history = await RoomMessage.query(this.db).where('roomId', run.roomId).whereNull('deletedAt')
       .where('seq', '<=', trigger?.seq ?? Number.MAX_SAFE_INTEGER).orderBy('seq', 'desc').limit(HISTORY);

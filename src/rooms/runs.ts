@@ -16,7 +16,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Transaction } from '../platform/transactions.js';
 import type { DocumentsService } from './documents.js';
 import { SYSTEM, type Actor, type EventLog } from './event-log.js';
-import { resolveMentions } from './messages.js';
+import { resolveMentions } from './mentions.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { RoomEvent, RoomMessage, RoomParticipant, RoomRun, type RoomDocumentVersion } from './models.js';
 
@@ -48,14 +48,14 @@ export class RunsQueue {
   /** Called after a transaction that queued runs commits (the worker looks for work at once). */
   onQueued: () => void = () => {};
 
-  constructor(private readonly clock: Clock, private readonly log: EventLog, private readonly documents: DocumentsService) {}
+  constructor(private readonly clock: Clock, private readonly eventLog: EventLog, private readonly documents: DocumentsService) {}
 
   async queue(t: Transaction, roomId: string, agent: RoomParticipant, triggerMessageId: string, actor: Actor): Promise<RoomRun> {
     const now = this.clock.now();
     const run = await RoomRun.query(t).insertAndFetch({
       roomId, participantId: agent.id, triggerMessageId, status: 'queued', toolCallCount: 0, createdAt: now, updatedAt: now,
     });
-    await this.log.append(t, roomId, {
+    await this.eventLog.append(t, roomId, {
       type: 'run.queued', actor, subject: { kind: 'run', id: run.id },
       payload: { runId: run.id, participantId: agent.id, triggerMessageId },
       fallbackText: `${agent.displayName} will reply`,
@@ -86,7 +86,7 @@ export class RunsQueue {
           status: 'running', startedAt: now, heartbeatAt: now, roleDocumentVersionId: roleVersion?.id ?? null, updatedAt: now,
         });
         const actor = agentActor(agent!, roleVersion?.id ?? null);
-        await this.log.append(t, run.roomId, {
+        await this.eventLog.append(t, run.roomId, {
           type: 'run.started', actor, subject: { kind: 'run', id: run.id },
           payload: { runId: run.id, participantId: run.participantId, roleDocumentVersionId: roleVersion?.id ?? null },
           fallbackText: `${agent!.displayName} is working`,
@@ -136,7 +136,7 @@ export class RunsQueue {
         runId: run.id, status: 'completed', toolCallCount: run.toolCallCount,
         startedAt: run.startedAt!.toISOString(), completedAt: now.toISOString(), durationMs: now.getTime() - run.startedAt!.getTime(),
       };
-      const event = await this.log.append(t, run.roomId, {
+      const event = await this.eventLog.append(t, run.roomId, {
         type: 'message.posted', actor, subject: { kind: 'message', id },
         payload: { messageId: id, body, bodyFormat: 'markdown', refs, runId: run.id },
         fallbackText: `${agent.displayName} replied`,
@@ -147,7 +147,7 @@ export class RunsQueue {
         body, bodyFormat: 'markdown', refs, branchedFromMessageId: run.triggerMessageId, runSummary, editedAt: null, deletedAt: null, createdAt: now, updatedAt: now,
       });
       await RoomRun.query(t).findById(run.id).patch({ status: 'completed', replyMessageId: id, completedAt: now, updatedAt: now });
-      await this.log.append(t, run.roomId, {
+      await this.eventLog.append(t, run.roomId, {
         type: 'run.completed', actor, subject: { kind: 'run', id: run.id },
         payload: { runId: run.id, participantId: agent.id, replyMessageId: id, toolCallCount: run.toolCallCount },
         fallbackText: `${agent.displayName} finished`,
@@ -198,7 +198,7 @@ export class RunsQueue {
     for (const call of await this.openToolCalls(t, run.id)) await this.appendToolEvent(t, run, agentAs, call, 'failed', `the run was ${status}`);
     const now = this.clock.now();
     await RoomRun.query(t).findById(run.id).patch({ status, error: error?.slice(0, 2000) ?? null, completedAt: now, updatedAt: now });
-    await this.log.append(t, run.roomId, status === 'failed'
+    await this.eventLog.append(t, run.roomId, status === 'failed'
       ? { type: 'run.failed', actor, subject: { kind: 'run', id: run.id }, payload: { runId: run.id, participantId: run.participantId, error }, fallbackText: `${name}'s run failed` }
       : { type: 'run.cancelled', actor, subject: { kind: 'run', id: run.id }, payload: { runId: run.id, participantId: run.participantId }, fallbackText: `${name}'s run was cancelled` });
   }
@@ -224,7 +224,7 @@ export class RunsQueue {
 
   private async appendToolEvent(t: Transaction, run: RoomRun, actor: Actor, call: ToolCallRecord, status: 'started' | 'completed' | 'failed', error?: string): Promise<void> {
     const completedAt = status === 'started' ? null : this.clock.now();
-    await this.log.append(t, run.roomId, {
+    await this.eventLog.append(t, run.roomId, {
       type: `tool.${status}`, actor, subject: { kind: 'run', id: run.id },
       payload: {
         completedAt: completedAt?.toISOString() ?? null,

@@ -13,7 +13,7 @@
 // while the stream is open, so the EventSource's reconnects with it keep working.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import type { CutOff, Unnamed } from '../http/sse.js';
+import type { CutOff, Unnamed } from '../realtime/stream-signals.js';
 import { unauthenticated } from '../platform/errors.js';
 import type { Principal } from '../platform/principal.js';
 import type { CredentialWatch } from '../realtime/credential-ends.js';

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Principal } from '../platform/principal.js';
-import type { Db } from '../platform/transactions.js';
+import { inTransaction, type Db } from '../platform/transactions.js';
 import type { RoomAccess } from './access.js';
 import type { RoomEvent, RoomMessage } from './models.js';
 import { toEvent, toMessage } from './wire.js';
@@ -24,7 +24,7 @@ export class TimelineService {
 
   /** Read in one snapshot, so `latestSeq`, the page and the `hasMore*` flags agree with each other. */
   async timeline(principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomTimeline> {
-    return this.db.transaction(async (t) => {
+    return inTransaction(this.db, undefined, async (t) => {
       await t.raw('set transaction isolation level repeatable read, read only');
       return this.timelineIn(t, principal, roomId, page);
     });

@@ -1,7 +1,8 @@
 // Spaces and their live sessions (AiArinova Spaces API).
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import type { AgentListingsService } from '../agents/service.js';
+import type { AgentListingsService } from '../agents/index.js';
+import { findUserProfile } from '../auth/index.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import type { PageQuery } from '../platform/pages.js';
@@ -63,7 +64,7 @@ export class SpacesService {
   async get(principal: Principal, id: string): Promise<T.SpaceDetail> {
     const space = await this.visible(this.db, principal, id);
     const [owner, sessions, sessionCount] = await Promise.all([
-      this.db('users').where('id', space.ownerId).first<T.UserSummary | undefined>('id', 'name', 'image'),
+      findUserProfile(this.db, space.ownerId),
       this.sessionsOf(this.db, id, { page: 1, limit: DETAIL_SESSIONS }),
       this.sessionCount(this.db, id),
     ]);

@@ -59,8 +59,8 @@ describe(`voice cloning when its server is killed mid-download (${onPostgres ? '
       survivor = await buildApp(config, { jobs: false });
       const row = () => survivor!.database.knex('lounges').where('communityId', id).first('voiceModelStatus', 'cloneAttempts');
       expect(await row()).toMatchObject({ voiceModelStatus: 'training', cloneAttempts: 1 });
-      expect(await survivor.services.lounges.cloneVoices()).toBe(0); // the dead server's claim still holds
-      await expect.poll(() => survivor!.services.lounges.cloneVoices(), { timeout: LEASE_MS + 10_000, interval: 200 }).toBe(1);
+      expect(await survivor.services.lounge.cloneVoices()).toBe(0); // the dead server's claim still holds
+      await expect.poll(() => survivor!.services.lounge.cloneVoices(), { timeout: LEASE_MS + 10_000, interval: 200 }).toBe(1);
       const waited = Date.now() - killedAt;
       console.log(`the dead server's cloning job was taken up ${waited} ms after the kill (lease ${LEASE_MS} ms)`);
       expect(waited).toBeGreaterThan(LEASE_MS - 2000); // not before its lease ran out (the claim was made just before the kill)
@@ -69,10 +69,10 @@ describe(`voice cloning when its server is killed mid-download (${onPostgres ? '
       survivor = await buildApp(config); // with its jobs: as a restarted server does, before it listens
       const row = () => survivor!.database.knex('lounges').where('communityId', id).first('voiceModelStatus', 'cloneAttempts');
       expect(await row()).toMatchObject({ voiceModelStatus: 'pending', cloneAttempts: 1 });
-      expect(await survivor.services.lounges.cloneVoices()).toBe(1);
+      expect(await survivor.services.lounge.cloneVoices()).toBe(1);
       expect(await row()).toMatchObject({ voiceModelStatus: 'ready', cloneAttempts: 2 });
     }
     expect(listener.requests).toEqual(['/voice.wav', '/voice.wav']);
-    expect((await survivor.services.lounges.get(id)).voiceModelId).toMatch(/^local_[0-9a-f]{16}$/);
+    expect((await survivor.services.lounge.get(id)).voiceModelId).toMatch(/^local_[0-9a-f]{16}$/);
   }, 120_000);
 });

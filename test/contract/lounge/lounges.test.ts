@@ -240,7 +240,7 @@ describe('lounge voice', () => {
     const good = await lounge(alice, { voiceSamplesUrl: `${samplesUrl}/voice.wav` });
     const bad = await lounge(alice, { voiceSamplesUrl: `${samplesUrl}/page.html` });
     expect((await getLounge({ ...c, path: { id: good } })).data!.voiceModelStatus).toMatch(/pending|ready/);
-    await voiced.platform.services.lounges.cloneVoices();
+    await voiced.platform.services.lounge.cloneVoices();
     await expect.poll(async () => (await getLounge({ ...c, path: { id: good } })).data!.voiceModelStatus).toBe('ready');
     expect((await getLounge({ ...c, path: { id: good } })).data).toMatchObject({ voiceModelId: expect.stringMatching(/^local_[0-9a-f]{16}$/), voiceModelError: null, voiceSamplesUrl: `${samplesUrl}/voice.wav` });
     await expect.poll(async () => (await getLounge({ ...c, path: { id: bad } })).data!.voiceModelStatus).toBe('failed');
@@ -254,7 +254,7 @@ describe('lounge voice', () => {
     const bob = await newUser('Bob', c);
     const carol = await newUser('Carol', c);
     const id = await lounge(alice, { freeMinutesPerDay: 2, subscriptionPriceCents: 100, voiceSamplesUrl: `${samplesUrl}/voice.wav` });
-    await voiced.platform.services.lounges.cloneVoices();
+    await voiced.platform.services.lounge.cloneVoices();
     const bobs = (await startLoungeChat({ ...c, path: { id }, ...bob.as })).data!.conversationId;
     expect(await say(bobs, bob)).toContain('audio_ready');
     expect(fake.speechRequests.at(-1)!.voice).toMatch(/^local_/); // the lounge's cloned voice

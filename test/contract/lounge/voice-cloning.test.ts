@@ -198,7 +198,7 @@ describe('what one cloning job can cost the server', () => {
     expect(stuck.requests).toHaveLength(STUCK_JOBS);
 
     // A stopping server gives its jobs back (pending, for another instance), not counting it as an attempt.
-    await server.platform.services.lounges.cloning.stop();
+    await server.platform.services.lounge.cloning.stop();
     const rows = await server.platform.database.knex('lounges').whereIn('communityId', ids).select('voiceModelStatus', 'cloneAttempts', 'cloneClaim');
     expect(rows).toEqual(ids.map(() => ({ voiceModelStatus: 'pending', cloneAttempts: 0, cloneClaim: null })));
   });

@@ -1,0 +1,7 @@
+// The auth area's public interface: what the composition root and other areas may use. Everything else in
+// this folder is private to it.
+export { authHandlers } from './handlers.js';
+export { AuthService } from './service.js';
+export { TicketHolds } from './stream-tickets.js';
+export { AdminAccounts, NoSuchAccount, type AdminLog } from './admins.js';
+export { findUserProfile, findUserProfileByEmail, userProfiles, type UserProfile } from './reads.js';

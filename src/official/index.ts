@@ -1,0 +1,5 @@
+// The official area's public interface: its handlers, its service, and the verification requests that other
+// areas (communities, admin) read and review.
+export { officialHandlers } from './handlers.js';
+export { OfficialService } from './service.js';
+export { hasPendingVerification, listVerificationRequests, reviewVerificationRequest } from './verification-requests.js';
