@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, '..', '..');
 const CACHE = join(root, 'node_modules', '.cache', 'platform-tests');
 /** The schema test files use on PostgreSQL (a schema other than public, as DATABASE_SCHEMA allows). */
 export const TEST_SCHEMA = 'platform';
-/** Another run's template is removed once it has not been built for this long (it may still be copied). */
+/** Building a template removes the others older than this (not younger: a run started before may still copy one). */
 const STALE_MS = 60 * 60 * 1000;
 
 /** A hash of everything that decides what the migrations make. */
