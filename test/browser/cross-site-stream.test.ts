@@ -46,7 +46,7 @@ window.follow = async (api, email, password, roomId) => {
 </script>`;
 
 describe.skipIf(!present && !process.env.CI)('a room stream followed from another site by a native EventSource', () => {
-  const { settings, cleanup } = databaseSettings();
+  let database: Awaited<ReturnType<typeof databaseSettings>> | undefined;
   let pageServer: Server;
   let pageOrigin: string;
   let env: Record<string, string>;
@@ -58,7 +58,8 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
     pageServer = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE));
     await new Promise<void>((resolve) => pageServer.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
     pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
-    env = { ...databaseEnv(settings), PORT: String(await freePort()), CORS_ORIGINS: pageOrigin, SSE_KEEP_ALIVE_MS: '1000' };
+    database = await databaseSettings();
+    env = { ...databaseEnv(database.settings), PORT: String(await freePort()), CORS_ORIGINS: pageOrigin, SSE_KEEP_ALIVE_MS: '1000' };
     api = await startChildServer(env);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -70,7 +71,7 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
     await browser?.close();
     await api?.kill('SIGTERM');
     await new Promise((resolve) => pageServer?.close(resolve));
-    await cleanup();
+    await database?.cleanup();
   });
 
   const seqs = (page: Page) => page.evaluate(() => (window as unknown as { seen: Array<{ seq: number }> }).seen.map((e) => e.seq));

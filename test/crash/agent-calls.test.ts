@@ -34,7 +34,7 @@ const FEE = 0.5;
 const MONTHLY = 2;
 
 let fake: FakeOpenAi;
-const { settings, cleanup } = databaseSettings();
+const { settings, cleanup } = await databaseSettings();
 let env: Record<string, string>;
 /** PostgreSQL: the instance that stays alive. */
 let survivor: Platform | undefined;

@@ -23,7 +23,7 @@ const WORKERS = 12;
 const SHARE = 0.1;
 const STALE_AFTER_MS = 1000;
 
-const { settings, cleanup } = databaseSettings();
+const { settings, cleanup } = await databaseSettings();
 let fake: FakeOpenAi;
 let env: Record<string, string>;
 const servers: Array<ChildServer | undefined> = [undefined, undefined];

@@ -20,7 +20,7 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 const TIMEOUT_MS = 2000;
 const LEASE_MS = 3 * TIMEOUT_MS;
 
-const { settings, cleanup } = databaseSettings();
+const { settings, cleanup } = await databaseSettings();
 let listener: HttpsListener;
 let answering = false;
 let child: ChildServer | undefined;

@@ -1,19 +1,21 @@
 // Runs once per `vitest run`:
-// - on PGlite (no DATABASE_URL), migrates a template data directory that each test file copies, so no file
-//   pays for initdb (~5 s) or migrations;
-// - collects which documented statuses the contract tests exercised and prints the coverage table at the end
-//   (test/spec/tested.test.ts is what fails when a built operation has no contract test at all).
+// - finds or builds the migrated template database each test file copies (test/helpers/template-database.ts),
+//   so no file pays for initdb (~5 s on PGlite) or the migrations, and no run does while they are unchanged;
+// - collects which documented statuses the contract tests exercised and, in a run of the whole suite, prints
+//   the coverage table at the end (test/spec/tested.test.ts is what fails when a built operation has no
+//   contract test at all).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/platform/database.js';
-import { operations } from '../../generated/server/index.js';
-import { builtOperations } from '../../src/areas.js';
+import { pgliteTemplate, postgresTemplate } from './template-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The PGlite data directory to copy (without DATABASE_URL). */
     pgliteTemplate: string;
+    /** The template database to copy on DATABASE_URL's server. */
+    postgresTemplate: string;
     coverageDir: string;
   }
 }
@@ -21,18 +23,14 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const work = mkdtempSync(join(tmpdir(), 'platform-tests-'));
   const coverageDir = join(work, 'coverage');
-  const pgliteTemplate = join(work, 'template');
-  if (!process.env.DATABASE_URL) {
-    const database = await openDatabase({ dataDir: pgliteTemplate, poolMax: 1 });
-    await database.close();
-  }
-  project.provide('pgliteTemplate', pgliteTemplate);
+  const databaseUrl = process.env.DATABASE_URL;
+  project.provide('pgliteTemplate', databaseUrl ? '' : await pgliteTemplate());
+  project.provide('postgresTemplate', databaseUrl ? await postgresTemplate(databaseUrl) : '');
   project.provide('coverageDir', coverageDir);
 
-  return () => {
+  return async () => {
+    const files = (() => { try { return readdirSync(coverageDir); } catch { return []; } })();
     const exercised = new Map<string, Set<number>>();
-    let files: string[] = [];
-    try { files = readdirSync(coverageDir); } catch { /* no contract test ran */ }
     for (const file of files) {
       const records = JSON.parse(readFileSync(join(coverageDir, file), 'utf8')) as Array<[string, number]>;
       for (const [operationId, status] of records) {
@@ -41,12 +39,20 @@ export default async function setup(project: TestProject) {
       }
     }
     rmSync(work, { recursive: true, force: true });
-    if (files.length === 0) return; // no contract test ran (e.g. a filtered run)
-    printCoverage(exercised);
+    if (files.length > 0 && await wholeSuite(project)) await printCoverage(exercised);
   };
 }
 
-function printCoverage(exercised: Map<string, Set<number>>) {
+/** Whether this run ran every test file with no test name filter (not one file, a shard, or `-t`). */
+async function wholeSuite(project: TestProject): Promise<boolean> {
+  if (project.vitest.config.testNamePattern) return false;
+  const ran = new Set(project.vitest.state.getFilepaths());
+  return (await project.globTestFiles()).testFiles.every((file) => ran.has(file));
+}
+
+async function printCoverage(exercised: Map<string, Set<number>>) {
+  // Loaded only here: the operation table, and the areas that load the whole app.
+  const [{ operations }, { builtOperations }] = await Promise.all([import('../../generated/server/index.js'), import('../../src/areas.js')]);
   const implemented = new Set<string>(builtOperations);
   const lines = ['', 'Contract coverage: documented statuses exercised by the tests ([x] exercised, [ ] not)'];
   let documented = 0;

@@ -31,7 +31,7 @@ export interface DemoServer extends ChildServer {
 
 /** A demo server (`DEMO=true`, as `npm start` runs it) on a fresh database of its own. */
 export async function startDemoServer(): Promise<DemoServer> {
-  const { settings, cleanup } = databaseSettings();
+  const { settings, cleanup } = await databaseSettings();
   const server = await startChildServer({ ...databaseEnv(settings), DEMO: 'true', ADMIN_EMAILS: '', ADMIN_PASSWORD: '', RUN_POLL_MS: '100' });
   return {
     ...server,

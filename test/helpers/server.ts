@@ -82,7 +82,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
 }
 
 export async function startTestServer(overrides: ConfigOverrides = {}, options: BuildOptions = {}): Promise<TestServer & { stop(): Promise<void> }> {
-  const { settings, cleanup } = databaseSettings();
+  const { settings, cleanup } = await databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
   const platform = await buildApp(config, { jobs: false, ...options });
   const served = await servePlatform(platform, config);

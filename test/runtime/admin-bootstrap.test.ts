@@ -27,8 +27,8 @@ describe('npm start with ADMIN_EMAILS', () => {
   let env: Record<string, string>;
   let dataDir: string | undefined;
   let cleanup: () => Promise<void>;
-  beforeAll(() => {
-    const db = databaseSettings();
+  beforeAll(async () => {
+    const db = await databaseSettings();
     env = databaseEnv(db.settings);
     dataDir = db.settings.dataDir;
     cleanup = db.cleanup;

@@ -16,9 +16,9 @@ import { newUser, type TestUser } from '../helpers/users.js';
 const root = join(import.meta.dirname, '..', '..');
 
 describe('npm run admin', () => {
-  const { settings, cleanup } = databaseSettings();
-  const env = databaseEnv(settings);
-  const embedded = settings.dataDir !== undefined;
+  let database: Awaited<ReturnType<typeof databaseSettings>> | undefined;
+  let env: Record<string, string>;
+  const embedded = !process.env.DATABASE_URL;
   const client: Client = createPlatformClient({ baseUrl: 'http://127.0.0.1:1' });
   watchClient(client);
   let stop: (() => Promise<void>) | undefined;
@@ -27,7 +27,7 @@ describe('npm run admin', () => {
 
   /** Serves the app on the test's database and points `client` at it. */
   async function serve(): Promise<void> {
-    const config = testConfig(settings);
+    const config = testConfig(database!.settings);
     const served = await servePlatform(await buildApp(config, { jobs: false }), config);
     client.setConfig({ baseUrl: served.baseUrl });
     stop = async () => {
@@ -59,13 +59,15 @@ describe('npm run admin', () => {
   const key = () => ({ auth: apiKey(bobKey), client });
 
   beforeAll(async () => {
+    database = await databaseSettings();
+    env = databaseEnv(database.settings);
     await serve();
     bob = await newUser('Bob', { client });
     bobKey = (await createApiKey({ body: { name: 'ops' }, ...bob.as })).data!.key;
   }, 60_000);
   afterAll(async () => {
     await stop?.();
-    await cleanup();
+    await database?.cleanup();
   });
 
   it.runIf(embedded)('is refused the embedded database while a server holds it, naming why (exit 1)', async () => {

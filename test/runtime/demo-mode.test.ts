@@ -1,16 +1,18 @@
 // Demo mode (DEMO=true, src/demo/): the data it loads, once; what its accounts can do; where it is refused.
 // The samples that run against it are test/docs/samples-*.test.ts.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKey, createPlatformClient, getSession, getWallet, signIn, signUp } from '@platform/client';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { DEMO_CREDITS, DEMO_IDS, DEMO_PASSWORD, DEMO_USERS } from '../../src/demo/fixtures.js';
 import { databaseSettings } from '../helpers/database.js';
 import { servePlatform, testConfig, watchClient } from '../helpers/server.js';
 
 describe('demo mode', () => {
-  const { settings, cleanup } = databaseSettings();
-  afterAll(cleanup);
+  let database: Awaited<ReturnType<typeof databaseSettings>> | undefined;
+  let settings: Partial<Config>;
+  beforeAll(async () => { database = await databaseSettings(); settings = database.settings; });
+  afterAll(async () => { await database?.cleanup(); });
 
   /** Rows per table of the database's schema: what a second load would have added to. */
   async function rowCounts(platform: Awaited<ReturnType<typeof buildApp>>): Promise<Record<string, number>> {
@@ -61,7 +63,7 @@ describe('demo mode', () => {
   }, 120_000);
 
   it('refuses a database whose own accounts use the demo\'s emails, saying what to do', async () => {
-    const other = databaseSettings();
+    const other = await databaseSettings();
     try {
       const plain = await buildApp({ ...testConfig(other.settings), adminEmails: new Set<string>() }, { jobs: false });
       const served = await servePlatform(plain, testConfig(other.settings));

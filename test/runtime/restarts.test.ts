@@ -16,8 +16,8 @@ afterEach(async () => {
 });
 
 /** A database of this test's own, as the environment `npm start` reads. */
-function database(): Record<string, string> {
-  const { settings, cleanup } = databaseSettings();
+async function database(): Promise<Record<string, string>> {
+  const { settings, cleanup } = await databaseSettings();
   cleanups.push(cleanup);
   return databaseEnv(settings);
 }
@@ -71,7 +71,7 @@ const inUse = (dataDir: string) => `The data directory ${dataDir} is in use by a
 
 describe.skipIf(Boolean(process.env.DATABASE_URL))('restarts on the embedded database', () => {
   it('refuses a second server while the first lives; after a SIGKILL, the first restart serves, with the committed data', async () => {
-    const env = database();
+    const env = await database();
     const first = start(env);
     expect(await serving(first)).toBe(true);
     await signUp(first);
@@ -96,7 +96,7 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('restarts on the embedded dat
   }, 180_000);
 
   it('of two servers started together after a SIGKILL, exactly one serves and the other is refused', async () => {
-    const env = database();
+    const env = await database();
     const first = start(env);
     expect(await serving(first)).toBe(true);
     await signUp(first);
@@ -115,7 +115,7 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('restarts on the embedded dat
 
 describe('stopping a production server', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('on %s, its log holds the access line of every request it answered', async (signal) => {
-    const server = start({ ...database(), NODE_ENV: 'production' });
+    const server = start({ ...(await database()), NODE_ENV: 'production' });
     expect(await serving(server)).toBe(true);
     const answered: string[] = [];
     const call = async (id: string) => {

@@ -11,7 +11,7 @@ const root = join(import.meta.dirname, '..', '..');
 
 /** Runs src/server.ts as `npm start` does, on a fresh database, until it exits. */
 async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string; lockLeft: boolean }> {
-  const { settings, cleanup } = databaseSettings();
+  const { settings, cleanup } = await databaseSettings();
   const databaseEnv: Record<string, string> = settings.databaseUrl
     ? { DATABASE_URL: settings.databaseUrl, DATABASE_SCHEMA: settings.databaseSchema! }
     : { DATA_DIR: settings.dataDir!, DATABASE_URL: '' };
