@@ -78,8 +78,8 @@ export class AuthService implements Authenticator {
 
   /**
    * The principal behind a credential, or undefined when it is unknown, expired or revoked. This runs on
-   * every authenticated request, so it is one indexed join in plain knex (hot path: Objection's graph join
-   * cost ~0.6 ms of CPU per request, measured by the attribution run in `git show 10976d0:docs/benchmarks.md`).
+   * every authenticated request, so it is one indexed join in plain knex: Objection's graph join costs more
+   * CPU than the lookup itself (docs/benchmarks.md, "Why the hot paths look as they do").
    */
   async authenticate(credential: Credential): Promise<Principal | undefined> {
     if (credential.scheme === 'streamTicket') return this.tickets.authenticate(credential.token);

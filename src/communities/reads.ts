@@ -1,7 +1,7 @@
 // The reads every community, customer-service and conversation operation starts with: the community by id
 // and a user's membership. Plain knex sending the statements Objection's findById / findOne send: these
-// run on every such request, and Objection's model building cost 0.4-1 ms a request there (the communities
-// and customer-service rows of docs/benchmarks.md).
+// run on every such request, where Objection's model building is a visible cost (the communities and
+// customer-service rows of docs/benchmarks.md).
 import type { Db } from '../platform/transactions.js';
 import type { Community, CommunityMember } from './models.js';
 

@@ -332,7 +332,7 @@ export class CommunitiesService {
     return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
-  /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md: models for 51 rows cost ~1 ms here). */
+  /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md, where building models is a visible cost). */
   async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);

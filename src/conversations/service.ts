@@ -66,8 +66,8 @@ export class ConversationsService {
 
   async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.ConversationMessageList> {
     await this.readable(this.db, principal, id);
-    // Plain knex, the statement Objection sent: the message page is a benchmark row (Objection's model
-    // instances cost ~0.3 ms a page there: docs/benchmarks.md, Customer service).
+    // Plain knex, the statement Objection would send: the message page is a hot path with a benchmark row
+    // (docs/benchmarks.md, Customer service), where building model instances is a visible cost.
     const rows = this.db('conversation_messages').select('conversation_messages.*').where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
     if (query.before) rows.where('createdAt', '<', toTimestamp(query.before));
     const page = (await rows) as ConversationMessage[];

@@ -159,11 +159,9 @@ type ContextFields = Omit<RequestContext, 'log'> & { trx?: Transaction };
 
 /**
  * What a handler receives besides its request. `log` is the request's logger, read from its RequestState
- * (made there only if something logs) by a getter on the prototype. A getter in an object literal or
- * defineProperty, one per request, makes a dictionary-mode object whose accessor pair V8 allocates in the old
- * generation: every young-generation collection then kept the whole request alive through it (its closure
- * held koa and the response) and promoted it, ~37 KB a request and 3-6 ms per scavenge on the message page,
- * against under 1 ms without (`node --trace-gc`).
+ * (made there only if something logs) by a getter on the prototype, never one per request: a per-object
+ * getter would keep the whole request alive past young-generation collections (docs/benchmarks.md, "Why the
+ * hot paths look as they do").
  */
 class HandlerContext implements RequestContext {
   declare readonly principal?: Principal;

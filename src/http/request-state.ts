@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 /**
  * What the pipeline keeps on `koa.state` for one request. Its logger (each line carries the request id) is
  * made on first read: most requests write only the access line, which the root logger writes with the id
- * itself. A class, for its prototype getter: a getter defined on each request's own object puts V8 in
- * dictionary mode and allocates its accessor pair in the old generation, where it keeps everything its
- * closure reaches alive through every young-generation collection until the next full one (see dispatch.ts).
+ * itself. A class, so the getter is on the prototype: a getter on each request's own object would keep the
+ * whole request alive past young-generation collections (docs/benchmarks.md, "Why the hot paths look as
+ * they do").
  */
 export class RequestState {
   #log: Logger | undefined;

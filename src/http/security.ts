@@ -5,8 +5,8 @@
 //
 // openapi-backend routes a copy of the contract without its security requirements, and this step, the first
 // of dispatch, enforces them instead: its own security step runs one handler per scheme an operation lists
-// (four here, each a promise chain) to reach the same single lookup, 0.1-0.3 ms of CPU per request under load
-// (docs/benchmarks.md). The contract served at /openapi.json and in the docs is unchanged.
+// (four here, each a promise chain) to reach the same single lookup, a visible cost per request
+// (docs/benchmarks.md, "Why the hot paths look as they do"). The contract served at /openapi.json and in the docs is unchanged.
 import type Koa from 'koa';
 import type { OperationMeta } from '../../generated/server/index.js';
 import { unauthenticated } from '../platform/errors.js';
