@@ -10,7 +10,7 @@ import { installSqlTrace } from './sql-trace.js';
 import { routeSpaces } from './bare-spaces.js';
 import { BareCommunities, routeCommunities } from './bare-communities.js';
 import { BareRooms, routeRooms } from './bare-rooms.js';
-import { BareCs, routeCs } from './bare-cs.js';
+import { routeCs } from './bare-cs.js';
 import { BareAgentChat } from './bare-agent-chat.js';
 import { createAgentProvider } from '../../src/ai/providers.js';
 import { findSessionUser } from '../../src/auth/index.js';
@@ -36,14 +36,13 @@ runChild(async () => {
   };
   const communities = new BareCommunities(database.knex, config.platformFeeShare);
   const rooms = new BareRooms(database.knex);
-  const cs = new BareCs(database.knex);
   const agentChat = new BareAgentChat(database.knex, createAgentProvider(config.agent));
 
   const app = new Koa();
   app.silent = true; // clients dropping connections at the end of a run are not news
   app.use(async (koa) => {
     if (koa.path.endsWith('/cs-queue') || koa.path.startsWith('/api/conversations/')) {
-      const answer = await routeCs(cs, koa.method, koa.path, koa.query, (await caller(koa.get('authorization')))?.id);
+      const answer = await routeCs(database.knex, koa.method, koa.path, koa.query, (await caller(koa.get('authorization')))?.id);
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
