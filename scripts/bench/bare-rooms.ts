@@ -1,14 +1,15 @@
-// The bare server's Rooms endpoints: posting a message (under the idempotency facility's transaction, as the
-// platform's pipeline runs it) and the timeline page, with the SQL statements IdempotencyFacility.run,
-// RoomAccess.current, MessagesService.post, EventLog.append and TimelineService.timeline run (checked before
-// every run: update this file when src/ changes them), in knex alone. The JSON is mapped by the platform's own
-// row -> wire functions (src/rooms/wire.ts: plain object mapping, no contract layer).
+// The bare server's Rooms endpoints. The timeline page runs the area's own access read and page
+// (findAccess, timelinePage: the code TimelineService.timeline runs). Posting a message (under the idempotency
+// facility's transaction, as the platform's pipeline runs it) still writes the statements IdempotencyFacility.run,
+// RoomAccess.current, MessagesService.post and EventLog.append run here in knex (the parity check before every
+// run stops the bench when src/ changes them); its JSON is mapped by the platform's src/rooms/wire.ts.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { requestHash } from '../../src/platform/idempotency.js';
 import { resolveMentions } from '../../src/rooms/messages.js';
 import type { RoomEvent, RoomMessage, RoomParticipant } from '../../src/rooms/models.js';
-import { toEvent, toMessage } from '../../src/rooms/wire.js';
+import { findAccess, isCurrent, timelinePage } from '../../src/rooms/index.js';
+import { toMessage } from '../../src/rooms/wire.js';
 import type { Answer } from './bare-communities.js';
 
 interface Caller { id: string; name: string }
@@ -81,25 +82,13 @@ export class BareRooms {
     });
   }
 
-  /** TimelineService.timeline without bounds: the newest `limit` events, their messages, the two hasMore probes. */
+  /** TimelineService.timeline without bounds: the room's own access read and timeline page, in one snapshot. */
   async timeline(userId: string, roomId: string, limit: number): Promise<Answer> {
     return this.db.transaction(async (t) => {
       await t.raw('set transaction isolation level repeatable read, read only');
-      const access = await this.current(t, userId, roomId, false);
-      if (!access) return { status: 404 };
-      const events = ((await t('room_events').select('room_events.*').where('roomId', roomId).orderBy('seq', 'desc').limit(limit)) as RoomEvent[]).reverse();
-      const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
-      const messages = postedIds.length ? ((await t('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]) : [];
-      const byId = new Map(messages.map((m) => [m.id, m]));
-      const items = events.map((e) => {
-        const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
-        return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
-      });
-      const startSeq = items[0]?.seq ?? null;
-      const endSeq = items.at(-1)?.seq ?? null;
-      const exists = (op: '<' | '>', seq: number) => t('room_events').where('roomId', roomId).where('seq', op, seq).first(t.raw('1 as one')).then((row) => !!row);
-      const [hasMoreBefore, hasMoreAfter] = await Promise.all([exists('<', startSeq ?? 0), exists('>', endSeq ?? 0)]);
-      return { status: 200, body: { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(access.room.lastSeq), startSeq } };
+      const access = await findAccess(t, userId, roomId, new Date());
+      if (!access || !isCurrent(access.participant)) return { status: 404 };
+      return { status: 200, body: await timelinePage(t, roomId, Number(access.room.lastSeq), { limit }) };
     });
   }
 }
