@@ -31,7 +31,7 @@ export class BareCommunities {
       }
       // A month paid before leaving would resume: the platform looks for one on every join.
       await t('community_paid_months').where({ communityId: id, userId }).where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc').select('community_paid_months.*');
-      await t('community_members').where({ communityId: id, userId }).update({ subscriptionStatus: 'none', paidUntil: null });
+      await t('community_members').where({ communityId: id, userId }).update({ subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null });
       await t('communities').where('communities.id', id).increment('memberCount', 1);
       return { status: 200, body: { success: true } };
     });

@@ -1,8 +1,9 @@
 // Child process: the baseline. A bare Koa app over the same knex (the platform's openDatabase: same driver,
-// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (the communities ones: bare-communities.ts
-// and bare-agent-chat.ts; customer service: bare-cs.ts; the Rooms ones: bare-rooms.ts) with the same SQL statements the
-// platform's services run and the same JSON, but with no contract layer: no openapi-backend, no request or
-// response validation, no Objection, no request ids or access log. Routing is a few string comparisons.
+// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (spaces: bare-spaces.ts; communities:
+// bare-communities.ts and bare-agent-chat.ts; customer service: bare-cs.ts; Rooms: bare-rooms.ts). Where it
+// can, it runs the areas' own query functions (from their public files), so it sends the same SQL and returns
+// the same JSON by construction; what it leaves out is the contract layer: no openapi-backend, no request or
+// response validation, no middlewares or request context. Routing is a few string comparisons.
 import Koa from 'koa';
 import { openDatabase } from '../../src/platform/database.js';
 import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
