@@ -8,7 +8,9 @@ import type { CommunityMessage } from './models.js';
 import { toMessage } from './wire.js';
 
 /** A page of a community's history, newest first, before `before` when given, with each author's profile. */
-export async function communityMessagePage(db: Db, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.CommunityMessageList> {
+export async function communityMessagePage(
+  db: Db, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string,
+): Promise<T.CommunityMessageList> {
   const rows = db('community_messages as msg').leftJoin(userProfiles(db).as('u'), 'u.id', 'msg.userId').where('msg.communityId', id)
     .select('msg.*', 'u.name as userName', 'u.image as userImage')
     .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);

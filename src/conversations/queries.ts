@@ -30,7 +30,9 @@ export async function conversationAccess(db: Db, userId: string, id: string, opt
 }
 
 /** A page of a conversation's messages, newest first, before `before` when given. */
-export async function conversationMessagePage(db: Db, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string): Promise<T.ConversationMessageList> {
+export async function conversationMessagePage(
+  db: Db, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string,
+): Promise<T.ConversationMessageList> {
   // Rows, not model instances: building them is a visible cost on this page (docs/benchmarks.md, Customer service).
   const rows = db('conversation_messages').select('conversation_messages.*').where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
   if (query.before) rows.where('createdAt', '<', toTimestamp(query.before));

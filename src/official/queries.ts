@@ -6,7 +6,9 @@ import { queueRows, type ConversationStatus } from '../conversations/index.js';
 import type { Db } from '../platform/transactions.js';
 import { QUEUE_PRIORITY, encodeQueueCursor, queuePrioritySql, waitingSinceSql, type QueuePosition } from './queue-cursor.js';
 
-export async function csQueuePage(db: Db, communityId: string, query: { status?: ConversationStatus; limit: number; after?: QueuePosition }): Promise<T.CsQueue> {
+export async function csQueuePage(
+  db: Db, communityId: string, query: { status?: ConversationStatus; limit: number; after?: QueuePosition },
+): Promise<T.CsQueue> {
   const { status, limit, after } = query;
   const priority = queuePrioritySql('c.status');
   const rows = queueRows(db, communityId)
