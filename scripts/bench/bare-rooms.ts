@@ -1,11 +1,12 @@
 // The bare server's Rooms endpoints. The timeline page runs the area's own access read and page
-// (findAccess, timelinePage: the code TimelineService.timeline runs). Posting a message (under the idempotency
-// facility's transaction, as the platform's pipeline runs it) still writes the statements IdempotencyFacility.run,
-// RoomAccess.current, MessagesService.post and EventLog.append run here in knex (the parity check before every
+// (findAccess, timelinePage: the code TimelineService.timeline runs). Posting a message runs under the
+// platform's own IdempotencyFacility, as the pipeline runs it; inside it, the statements RoomAccess.current,
+// MessagesService.post and EventLog.append run are still written here in knex (the parity check before every
 // run stops the bench when src/ changes them); its JSON is mapped by the platform's src/rooms/wire.ts.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { requestHash } from '../../src/platform/idempotency.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { IdempotencyFacility, requestHash } from '../../src/platform/idempotency.js';
 import { resolveMentions } from '../../src/rooms/messages.js';
 import type { RoomEvent, RoomMessage, RoomParticipant } from '../../src/rooms/models.js';
 import { findAccess, isCurrent, timelinePage } from '../../src/rooms/index.js';
@@ -16,7 +17,11 @@ interface Caller { id: string; name: string }
 type Db = Knex | Knex.Transaction;
 
 export class BareRooms {
-  constructor(private readonly db: Knex) {}
+  private readonly idempotency: IdempotencyFacility;
+
+  constructor(private readonly db: Knex) {
+    this.idempotency = new IdempotencyFacility(db, systemClock);
+  }
 
   /** RoomAccess.current: the room (locked for writes), the caller's participant and acceptable invitation. */
   private async current(db: Db, userId: string, roomId: string, lock: boolean) {
@@ -43,20 +48,10 @@ export class BareRooms {
     const { idempotencyKey, ...rest } = input;
     const scope = { principalId: user.id, operationId: 'postRoomMessage', target: roomId, key: String(idempotencyKey) };
     const hash = requestHash({ path: { room_id: roomId }, query: {}, body: rest });
-    return this.db.transaction(async (t) => {
-      const claimed = await t.raw(
-        `insert into idempotency_keys (principal_id, operation_id, target, key, request_hash, created_at)
-         values (?, ?, ?, ?, ?, ?) on conflict do nothing returning key`,
-        [scope.principalId, scope.operationId, scope.target, scope.key, hash, new Date()],
-      );
-      if ((claimed as { rows: unknown[] }).rows.length === 0) {
-        const stored = await t('idempotency_keys').where(scope).first<{ requestHash: string; status: number; body: string | null }>('requestHash', 'status', 'body');
-        if (!stored || stored.requestHash !== hash) return { status: 409 };
-        // Stored as the text that was sent; the bare server writes objects (the benchmark never replays).
-        return { status: stored.status, body: stored.body === null ? undefined : JSON.parse(stored.body) };
-      }
+    // The platform's own idempotency facility (src/platform/idempotency.ts): the same claim, replay and store.
+    const stored = await this.idempotency.run(scope, hash, async (t) => {
       const access = await this.current(t, user.id, roomId, true);
-      if (!access) return { status: 404 };
+      if (!access) return { status: 404, body: undefined };
       const current = (await t('room_participants').select('room_participants.*').where('roomId', roomId).whereNull('leftAt')) as RoomParticipant[];
       const body = input.body;
       const refs = resolveMentions(body, current);
@@ -76,10 +71,12 @@ export class BareRooms {
         body, bodyFormat: 'plain_text', refs: JSON.stringify(refs), branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
         createdAt: at, updatedAt: at,
       }).returning('*')) as RoomMessage[];
-      const result = { status: 201, body: toMessage(message!) };
-      await t('idempotency_keys').where(scope).update({ status: result.status, body: JSON.stringify(result.body) });
-      return result;
+      return { status: 201, body: JSON.stringify(toMessage(message!)) };
+    }).catch((error: { status?: number }) => {
+      if (error.status === 409) return { status: 409, body: undefined };
+      throw error;
     });
+    return { status: stored.status, body: stored.body === undefined ? undefined : JSON.parse(stored.body) };
   }
 
   /** TimelineService.timeline without bounds: the room's own access read and timeline page, in one snapshot. */

@@ -337,9 +337,10 @@ mapping for the spaces list, search, detail and create (src/spaces/queries.ts), 
 bearer token (src/auth/queries.ts), the community and membership reads and the community message page
 (src/communities/reads.ts, queries.ts), the CS queue page (src/official/queries.ts), the conversation access
 read and message page (src/conversations/queries.ts), and the room access read and timeline page
-(findAccess, timelinePage in src/rooms/). Not shared, still written in scripts/bench/ and held to the
-product by the SQL check: the paid join's wallet moves and paid-month lookup, posting a room message
-(idempotency claim, event log, message insert) and the agent chat. What the bare server leaves out is what a
+(findAccess, timelinePage in src/rooms/), and the idempotency claim, replay and store around posting a room
+message (src/platform/idempotency.ts). Not shared, still written in scripts/bench/ and held to the product by
+the SQL check: the paid join's wallet moves and paid-month lookup, posting a room message inside that (access,
+event log, message insert) and the agent chat. What the bare server leaves out is what a
 row measures: openapi-backend routing, request and response validation, the middlewares (request ids,
 access log, compression, CORS, problem types), the dispatch pipeline with its request context, and the
 services' Objection hydration where a service uses it; routing is a few regular expressions, defaults are
