@@ -1,13 +1,10 @@
-// The bare server's communities endpoints: the paid join and the message history page, with the SQL
-// statements CommunitiesService.join / messages run (checked before every run: update this file when src/
-// changes them), in knex alone, and the same JSON. The CS queue is in bare-cs.ts.
+// The bare server's communities endpoints. The message history page runs the area's own reads and page
+// (src/communities/reads.ts, queries.ts: the code CommunitiesService.messages runs). The paid join reads the
+// community and the membership with the area's reads, but its wallet moves and paid-month lookup are still
+// written here in knex (the parity check before every run stops the bench when src/ changes them). The CS
+// queue is in bare-cs.ts.
 import type { Knex } from 'knex';
-
-interface CommunityRow { id: string; creatorId: string; name: string; type: string; status: string; joinFeeMinor: string; monthlyFeeMinor: string }
-interface MessageRow {
-  id: string; userId: string | null; agentListingId: string | null; content: string; messageType: string; createdAt: Date;
-  userName: string | null; userImage: string | null; agentName: string | null; ttsAudioId: string | null;
-}
+import { communityMessagePage, findCommunity, findMember } from '../../src/communities/index.js';
 
 /** An HTTP answer: status and JSON body. */
 export type Answer = { status: number; body?: unknown };
@@ -15,20 +12,12 @@ export type Answer = { status: number; body?: unknown };
 export class BareCommunities {
   constructor(private readonly db: Knex, private readonly platformFeeShare: number) {}
 
-  private community(db: Knex, id: string): Promise<CommunityRow | undefined> {
-    return db('communities').select('communities.*').where('communities.id', id).then((rows) => rows[0]);
-  }
-
-  private member(db: Knex, communityId: string, userId: string) {
-    return db('community_members').select('community_members.*').where({ communityId, userId }).then((rows) => rows[0] as { role: string } | undefined);
-  }
-
   /** One transaction: the membership, the fee's wallet moves with their ledger entries, the member count. */
   async join(userId: string, id: string): Promise<Answer> {
     return this.db.transaction(async (t) => {
-      const community = await this.community(t, id);
+      const community = await findCommunity(t, id);
       if (!community) return { status: 404 };
-      if (await t('community_members').select('community_members.*').where({ communityId: id, userId }).forUpdate().then((r) => r[0])) return { status: 409 };
+      if (await findMember(t, id, userId, { lock: 'update' })) return { status: 409 };
       const now = new Date();
       await t.transaction((sp) => sp('community_members').insert({ communityId: id, userId, role: 'member', subscriptionStatus: 'none', joinedAt: now }).returning('id'));
       const fee = Number(community.joinFeeMinor);
@@ -42,7 +31,7 @@ export class BareCommunities {
       }
       // A month paid before leaving would resume: the platform looks for one on every join.
       await t('community_paid_months').where({ communityId: id, userId }).where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc').select('community_paid_months.*');
-      await t('community_members').where({ communityId: id, userId }).update({ subscriptionStatus: 'none', paidUntil: null });
+      await t('community_members').where({ communityId: id, userId }).update({ subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null });
       await t('communities').where('communities.id', id).increment('memberCount', 1);
       return { status: 200, body: { success: true } };
     });
@@ -60,20 +49,9 @@ export class BareCommunities {
   }
 
   async messages(userId: string, id: string, limit: number): Promise<Answer> {
-    if (!(await this.community(this.db, id))) return { status: 404 };
-    if (!(await this.member(this.db, id, userId))) return { status: 403 };
-    const page = (await this.db('community_messages as msg').leftJoin('users as u', 'u.id', 'msg.userId').where('msg.communityId', id)
-      .select('msg.*', 'u.name as userName', 'u.image as userImage').orderBy('msg.createdAt', 'desc').limit(limit + 1)) as MessageRow[];
-    return {
-      status: 200,
-      body: {
-        messages: page.slice(0, limit).map((m) => ({
-          id: m.id, userId: m.userId, agentListingId: m.agentListingId, content: m.content, messageType: m.messageType, createdAt: m.createdAt.toISOString(),
-          userName: m.userName, userImage: m.userImage, agentName: m.agentName, ttsAudioUrl: null,
-        })),
-        hasMore: page.length > limit,
-      },
-    };
+    if (!(await findCommunity(this.db, id))) return { status: 404 };
+    if (!(await findMember(this.db, id, userId))) return { status: 403 };
+    return { status: 200, body: await communityMessagePage(this.db, id, { limit }, (audio) => `/api/audio/${audio}`) };
   }
 }
 

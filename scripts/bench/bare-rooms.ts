@@ -1,21 +1,27 @@
-// The bare server's Rooms endpoints: posting a message (under the idempotency facility's transaction, as the
-// platform's pipeline runs it) and the timeline page, with the SQL statements IdempotencyFacility.run,
-// RoomAccess.current, MessagesService.post, EventLog.append and TimelineService.timeline run (checked before
-// every run: update this file when src/ changes them), in knex alone. The JSON is mapped by the platform's own
-// row -> wire functions (src/rooms/wire.ts: plain object mapping, no contract layer).
+// The bare server's Rooms endpoints. The timeline page runs the area's own access read and page
+// (findAccess, timelinePage: the code TimelineService.timeline runs). Posting a message runs under the
+// platform's own IdempotencyFacility, as the pipeline runs it; inside it, the statements RoomAccess.current,
+// MessagesService.post and EventLog.append run are still written here in knex (the parity check before every
+// run stops the bench when src/ changes them); its JSON is mapped by the platform's src/rooms/wire.ts.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { requestHash } from '../../src/platform/idempotency.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { IdempotencyFacility, requestHash } from '../../src/platform/idempotency.js';
 import { resolveMentions } from '../../src/rooms/messages.js';
 import type { RoomEvent, RoomMessage, RoomParticipant } from '../../src/rooms/models.js';
-import { toEvent, toMessage } from '../../src/rooms/wire.js';
+import { findAccess, isCurrent, timelinePage } from '../../src/rooms/index.js';
+import { toMessage } from '../../src/rooms/wire.js';
 import type { Answer } from './bare-communities.js';
 
 interface Caller { id: string; name: string }
 type Db = Knex | Knex.Transaction;
 
 export class BareRooms {
-  constructor(private readonly db: Knex) {}
+  private readonly idempotency: IdempotencyFacility;
+
+  constructor(private readonly db: Knex) {
+    this.idempotency = new IdempotencyFacility(db, systemClock);
+  }
 
   /** RoomAccess.current: the room (locked for writes), the caller's participant and acceptable invitation. */
   private async current(db: Db, userId: string, roomId: string, lock: boolean) {
@@ -42,20 +48,10 @@ export class BareRooms {
     const { idempotencyKey, ...rest } = input;
     const scope = { principalId: user.id, operationId: 'postRoomMessage', target: roomId, key: String(idempotencyKey) };
     const hash = requestHash({ path: { room_id: roomId }, query: {}, body: rest });
-    return this.db.transaction(async (t) => {
-      const claimed = await t.raw(
-        `insert into idempotency_keys (principal_id, operation_id, target, key, request_hash, created_at)
-         values (?, ?, ?, ?, ?, ?) on conflict do nothing returning key`,
-        [scope.principalId, scope.operationId, scope.target, scope.key, hash, new Date()],
-      );
-      if ((claimed as { rows: unknown[] }).rows.length === 0) {
-        const stored = await t('idempotency_keys').where(scope).first<{ requestHash: string; status: number; body: string | null }>('requestHash', 'status', 'body');
-        if (!stored || stored.requestHash !== hash) return { status: 409 };
-        // Stored as the text that was sent; the bare server writes objects (the benchmark never replays).
-        return { status: stored.status, body: stored.body === null ? undefined : JSON.parse(stored.body) };
-      }
+    // The platform's own idempotency facility (src/platform/idempotency.ts): the same claim, replay and store.
+    const stored = await this.idempotency.run(scope, hash, async (t) => {
       const access = await this.current(t, user.id, roomId, true);
-      if (!access) return { status: 404 };
+      if (!access) return { status: 404, body: undefined };
       const current = (await t('room_participants').select('room_participants.*').where('roomId', roomId).whereNull('leftAt')) as RoomParticipant[];
       const body = input.body;
       const refs = resolveMentions(body, current);
@@ -75,31 +71,21 @@ export class BareRooms {
         body, bodyFormat: 'plain_text', refs: JSON.stringify(refs), branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
         createdAt: at, updatedAt: at,
       }).returning('*')) as RoomMessage[];
-      const result = { status: 201, body: toMessage(message!) };
-      await t('idempotency_keys').where(scope).update({ status: result.status, body: JSON.stringify(result.body) });
-      return result;
+      return { status: 201, body: JSON.stringify(toMessage(message!)) };
+    }).catch((error: { status?: number }) => {
+      if (error.status === 409) return { status: 409, body: undefined };
+      throw error;
     });
+    return { status: stored.status, body: stored.body === undefined ? undefined : JSON.parse(stored.body) };
   }
 
-  /** TimelineService.timeline without bounds: the newest `limit` events, their messages, the two hasMore probes. */
+  /** TimelineService.timeline without bounds: the room's own access read and timeline page, in one snapshot. */
   async timeline(userId: string, roomId: string, limit: number): Promise<Answer> {
     return this.db.transaction(async (t) => {
       await t.raw('set transaction isolation level repeatable read, read only');
-      const access = await this.current(t, userId, roomId, false);
-      if (!access) return { status: 404 };
-      const events = ((await t('room_events').select('room_events.*').where('roomId', roomId).orderBy('seq', 'desc').limit(limit)) as RoomEvent[]).reverse();
-      const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
-      const messages = postedIds.length ? ((await t('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]) : [];
-      const byId = new Map(messages.map((m) => [m.id, m]));
-      const items = events.map((e) => {
-        const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
-        return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
-      });
-      const startSeq = items[0]?.seq ?? null;
-      const endSeq = items.at(-1)?.seq ?? null;
-      const exists = (op: '<' | '>', seq: number) => t('room_events').where('roomId', roomId).where('seq', op, seq).first(t.raw('1 as one')).then((row) => !!row);
-      const [hasMoreBefore, hasMoreAfter] = await Promise.all([exists('<', startSeq ?? 0), exists('>', endSeq ?? 0)]);
-      return { status: 200, body: { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(access.room.lastSeq), startSeq } };
+      const access = await findAccess(t, userId, roomId, new Date());
+      if (!access || !isCurrent(access.participant)) return { status: 404 };
+      return { status: 200, body: await timelinePage(t, roomId, Number(access.room.lastSeq), { limit }) };
     });
   }
 }

@@ -1,26 +1,26 @@
 // Child process: the baseline. A bare Koa app over the same knex (the platform's openDatabase: same driver,
-// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (the communities ones: bare-communities.ts
-// and bare-agent-chat.ts; customer service: bare-cs.ts; the Rooms ones: bare-rooms.ts) with the same SQL statements the
-// platform's services run and the same JSON, but with no contract layer: no openapi-backend, no request or
-// response validation, no Objection, no request ids or access log. Routing is a few string comparisons.
+// pool and knexSnakeCaseMappers) answering the benchmarked endpoints (spaces: bare-spaces.ts; communities:
+// bare-communities.ts and bare-agent-chat.ts; customer service: bare-cs.ts; Rooms: bare-rooms.ts). Where it
+// can, it runs the areas' own query functions (from their public files), so it sends the same SQL and returns
+// the same JSON by construction; what it leaves out is the contract layer: no openapi-backend, no request or
+// response validation, no middlewares or request context. Routing is a few string comparisons.
 import Koa from 'koa';
 import { openDatabase } from '../../src/platform/database.js';
 import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
-import { BareQueries } from './bare-queries.js';
+import { routeSpaces } from './bare-spaces.js';
 import { BareCommunities, routeCommunities } from './bare-communities.js';
 import { BareRooms, routeRooms } from './bare-rooms.js';
-import { BareCs, routeCs } from './bare-cs.js';
+import { routeCs } from './bare-cs.js';
 import { BareAgentChat } from './bare-agent-chat.js';
 import { createAgentProvider } from '../../src/ai/providers.js';
+import { findSessionUser } from '../../src/auth/index.js';
 
 async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
-
-const SPACE_PATH = /^\/api\/spaces\/([^/]+)$/;
 
 runChild(async () => {
   const config = benchConfig(targetFromEnv());
@@ -30,17 +30,20 @@ runChild(async () => {
   // message page (valgrind --tool=callgrind). A bare server that skipped it kept that site polymorphic: a
   // state of pg's own code that no long-running server, the platform included, stays in.
   const database = await openDatabase(config);
-  const q = new BareQueries(database.knex);
+  /** The user behind a bearer token: AuthService.authenticate's own statement (src/auth/queries.ts). */
+  const caller = async (authorization: string | undefined) => {
+    const token = authorization && /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    return token ? findSessionUser(database.knex, token, new Date()) : undefined;
+  };
   const communities = new BareCommunities(database.knex, config.platformFeeShare);
   const rooms = new BareRooms(database.knex);
-  const cs = new BareCs(database.knex);
   const agentChat = new BareAgentChat(database.knex, createAgentProvider(config.agent));
 
   const app = new Koa();
   app.silent = true; // clients dropping connections at the end of a run are not news
   app.use(async (koa) => {
     if (koa.path.endsWith('/cs-queue') || koa.path.startsWith('/api/conversations/')) {
-      const answer = await routeCs(cs, koa.method, koa.path, koa.query, (await q.caller(koa.get('authorization')))?.id);
+      const answer = await routeCs(database.knex, koa.method, koa.path, koa.query, (await caller(koa.get('authorization')))?.id);
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
@@ -48,8 +51,8 @@ runChild(async () => {
       return;
     }
     if (koa.path.startsWith('/api/communities/')) {
-      if (koa.path.endsWith('/agent-chat') && await agentChat.route(koa, (await q.caller(koa.get('authorization')))?.id, () => readJson(koa.req))) return;
-      const answer = await routeCommunities(communities, koa.method, koa.path, koa.query, (await q.caller(koa.get('authorization')))?.id);
+      if (koa.path.endsWith('/agent-chat') && await agentChat.route(koa, (await caller(koa.get('authorization')))?.id, () => readJson(koa.req))) return;
+      const answer = await routeCommunities(communities, koa.method, koa.path, koa.query, (await caller(koa.get('authorization')))?.id);
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
@@ -57,34 +60,17 @@ runChild(async () => {
       return;
     }
     if (koa.path.startsWith('/api/v1/rooms/')) {
-      const caller = (await q.caller(koa.get('authorization'))) as { id: string; name: string } | undefined;
-      const answer = await routeRooms(rooms, koa.method, koa.path, koa.query, () => readJson(koa.req), caller);
+      const answer = await routeRooms(rooms, koa.method, koa.path, koa.query, () => readJson(koa.req), await caller(koa.get('authorization')));
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
       }
       return;
     }
-    if (koa.path === '/api/spaces') {
-      if (koa.method === 'GET') {
-        koa.body = await q.list(koa.query);
-        return;
-      }
-      if (koa.method === 'POST') {
-        const user = await q.caller(koa.get('authorization'));
-        if (!user) { koa.status = 401; return; }
-        koa.status = 201;
-        koa.body = await q.create(user.id, (await readJson(koa.req)) as Record<string, unknown>);
-        return;
-      }
-    }
-    const match = koa.method === 'GET' ? SPACE_PATH.exec(koa.path) : null;
-    if (match) {
-      const user = await q.caller(koa.get('authorization'));
-      if (!user) { koa.status = 401; return; }
-      const space = await q.get(user.id, match[1]!);
-      if (space) koa.body = space;
-      else koa.status = 404;
+    const answer = await routeSpaces(database.knex, koa.method, koa.path, koa.query, () => readJson(koa.req), async () => (await caller(koa.get('authorization')))?.id);
+    if (answer) {
+      koa.status = answer.status;
+      if (answer.body !== undefined) koa.body = answer.body;
     }
   });
 

@@ -330,6 +330,21 @@ below target), \`--schema NAME\` (the PostgreSQL schema the run owns, dropped an
 The full stack runs its real services, unmodified. An earlier version also ran a third server, the
 platform with its data access swapped for the bare server's ("where the full stack's extra time goes"); it
 was removed because it patched the platform's services at run time.
+
+What a bare row shares with the platform, and what it does not. Shared, by construction (the bare server
+imports them from each area's public file, src/<area>/index.ts): the statements and their row -> JSON
+mapping for the spaces list, search, detail and create (src/spaces/queries.ts), the session's user behind a
+bearer token (src/auth/queries.ts), the community and membership reads and the community message page
+(src/communities/reads.ts, queries.ts), the CS queue page (src/official/queries.ts), the conversation access
+read and message page (src/conversations/queries.ts), and the room access read and timeline page
+(findAccess, timelinePage in src/rooms/), and the idempotency claim, replay and store around posting a room
+message (src/platform/idempotency.ts). Not shared, still written in scripts/bench/ and held to the product by
+the SQL check: the paid join's wallet moves and paid-month lookup, posting a room message inside that (access,
+event log, message insert) and the agent chat. What the bare server leaves out is what a
+row measures: openapi-backend routing, request and response validation, the middlewares (request ids,
+access log, compression, CORS, problem types), the dispatch pipeline with its request context, and the
+services' Objection hydration where a service uses it; routing is a few regular expressions, defaults are
+applied inline, and errors are bare statuses.
 `;
 
 /** Rewrites the benchmarks document: the header, then one section per data-set size, this run's replaced. */

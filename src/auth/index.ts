@@ -5,3 +5,4 @@ export { AuthService } from './service.js';
 export { TicketHolds } from './stream-tickets.js';
 export { AdminAccounts, NoSuchAccount, type AdminLog } from './admins.js';
 export { findUserProfile, findUserProfileByEmail, userProfiles, type UserProfile } from './reads.js';
+export { findSessionUser, type SessionUser } from './queries.js';

@@ -9,6 +9,7 @@ import { announceCredentialsEnded } from '../realtime/credential-ends.js';
 import { MAX_ACTIVE_API_KEYS, apiKeyLimit, apiKeyNotFound, emailTaken } from './errors.js';
 import { ApiKey, AuthSession, User } from './models.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { findSessionUser } from './queries.js';
 import { StreamTickets } from './stream-tickets.js';
 import { hashToken, newApiKey, newSessionToken } from './tokens.js';
 import { toApiKey, toUser } from './wire.js';
@@ -97,9 +98,7 @@ export class AuthService implements Authenticator {
       }
       return this.principal(key, credential.scheme, 'api_key', key.keyId, key.expiresAt);
     }
-    const session = await this.db('auth_sessions as s').join('users as u', 'u.id', 's.userId')
-      .where('s.tokenHash', hash).whereNull('s.revokedAt').where('s.expiresAt', '>', now)
-      .first<(UserRow & { sessionId: string; expiresAt: Date }) | undefined>('u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 's.id as sessionId', 's.expiresAt');
+    const session = await findSessionUser(this.db, credential.token, now);
     if (!session) return undefined;
     return this.principal(session, credential.scheme, 'session', session.sessionId, session.expiresAt);
   }

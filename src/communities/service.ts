@@ -6,7 +6,6 @@ import { findListing, listingSummaries, type AgentListingsService } from '../age
 import { userProfiles } from '../auth/index.js';
 import { audioUrl } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
-import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import { afterPlatformShare, fromMinor, toMinor, type Minor } from '../platform/money.js';
@@ -21,6 +20,7 @@ import {
 } from './errors.js';
 import { Community, CommunityAgent, CommunityMember, CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
 import { addMonths } from './months.js';
+import { communityMessagePage } from './queries.js';
 import { findCommunity, findMember } from './reads.js';
 import { toAgent, toCommunity, toMember, toMessage } from './wire.js';
 
@@ -336,12 +336,7 @@ export class CommunitiesService {
   async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);
-    const rows = this.db('community_messages as msg').leftJoin(userProfiles(this.db).as('u'), 'u.id', 'msg.userId').where('msg.communityId', id)
-      .select('msg.*', 'u.name as userName', 'u.image as userImage')
-      .orderBy('msg.createdAt', 'desc').limit(query.limit + 1);
-    if (query.before) rows.where('msg.createdAt', '<', toTimestamp(query.before));
-    const page = (await rows) as Array<CommunityMessage & { userName: string | null; userImage: string | null }>;
-    return { messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl(baseUrl))), hasMore: page.length > query.limit };
+    return communityMessagePage(this.db, id, query, audioUrl(baseUrl));
   }
 
   async send(principal: Principal, id: string, content: string, baseUrl: string, trx?: Transaction): Promise<T.CommunityMessage> {

@@ -1,7 +1,8 @@
 // The conversations area's public interface: what the composition root and other areas may use. Everything
 // else in this folder is private to it.
 export { conversationsHandlers } from './handlers.js';
-export { ConversationsService, STAFF_ROLES } from './service.js';
+export { ConversationsService } from './service.js';
+export { STAFF_ROLES, conversationAccess, conversationMessagePage } from './queries.js';
 export { ConversationChat, type VoicePlan } from './chat.js';
 export { countConversations, findConversation, queueRows } from './reads.js';
 export type { Conversation, ConversationStatus } from './models.js';

@@ -4,26 +4,16 @@
 // src/official/service.ts and uses `changeStatus` here.
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { archived, findCommunity, findMember, type Community, type MemberRole } from '../communities/index.js';
+import { archived, type Community } from '../communities/index.js';
 import { audioUrl } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
-import { toTimestamp } from '../platform/date-time.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { conversationNotFound, notAssigned, notInHumanControl, notOfficial } from './errors.js';
 import { Conversation, ConversationMessage, type ConversationStatus, type SenderKind } from './models.js';
+import { conversationAccess, conversationMessagePage, type Access } from './queries.js';
 import { toConversationMessage } from './wire.js';
-
-export const STAFF_ROLES: readonly MemberRole[] = ['creator', 'moderator', 'cs_agent'];
-
-/** A conversation as the caller sees it. */
-export interface Access {
-  conversation: Conversation;
-  community: Community;
-  /** `customer`, a staff role of the community, or undefined (the caller may not see it). */
-  as: 'customer' | MemberRole | undefined;
-}
 
 export interface NewConversationMessage {
   senderKind: SenderKind;
@@ -47,14 +37,9 @@ export class ConversationsService {
 
   /** The caller's view of a conversation; row-locked when `lock` (for status changes). */
   async access(db: Db, principal: Principal, id: string, options: { lock?: boolean } = {}): Promise<Access> {
-    // Plain knex, the statement Objection's findById sends: read on every conversation request (see reads.ts).
-    const query = db('conversations').select('conversations.*').where('conversations.id', id);
-    const [conversation] = (await (options.lock ? query.forUpdate() : query)) as Conversation[];
-    if (!conversation) throw conversationNotFound();
-    const community = (await findCommunity(db, conversation.communityId))!;
-    if (conversation.customerId === principal.user.id) return { conversation, community, as: 'customer' };
-    const member = await findMember(db, community.id, principal.user.id);
-    return { conversation, community, as: member && STAFF_ROLES.includes(member.role) ? member.role : undefined };
+    const access = await conversationAccess(db, principal.user.id, id, options);
+    if (!access) throw conversationNotFound();
+    return access;
   }
 
   /** Customer or staff; anyone else gets 404, as for an unknown id. */
@@ -66,12 +51,7 @@ export class ConversationsService {
 
   async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.ConversationMessageList> {
     await this.readable(this.db, principal, id);
-    // Plain knex, the statement Objection would send: the message page is a hot path with a benchmark row
-    // (docs/benchmarks.md, Customer service), where building model instances is a visible cost.
-    const rows = this.db('conversation_messages').select('conversation_messages.*').where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
-    if (query.before) rows.where('createdAt', '<', toTimestamp(query.before));
-    const page = (await rows) as ConversationMessage[];
-    return { messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl(baseUrl))), hasMore: page.length > query.limit };
+    return conversationMessagePage(this.db, id, query, audioUrl(baseUrl));
   }
 
   /**

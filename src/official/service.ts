@@ -16,7 +16,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile } from '../auth/index.js';
 import { addMember, archived, communityNotFound, findCommunity, findMember, setMemberRole, type Community } from '../communities/index.js';
 import {
-  STAFF_ROLES, findConversation, notOfficial, queueRows, type Conversation, type ConversationStatus, type ConversationsService,
+  STAFF_ROLES, findConversation, notOfficial, type Conversation, type ConversationStatus, type ConversationsService,
 } from '../conversations/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
@@ -27,7 +27,8 @@ import {
   notCreator, notCreatorOrModerator, notCsStaff, notCustomerOfConversation, notWaitingHuman, resolveNotAssigned,
   userNotFound, verificationPending,
 } from './errors.js';
-import { QUEUE_PRIORITY, decodeQueueCursor, encodeQueueCursor, queuePrioritySql, waitingSinceSql } from './queue-cursor.js';
+import { csQueuePage } from './queries.js';
+import { decodeQueueCursor } from './queue-cursor.js';
 
 export class OfficialService {
   constructor(private readonly db: Knex, private readonly clock: Clock, private readonly conversations: ConversationsService) {}
@@ -106,21 +107,7 @@ export class OfficialService {
     const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, status);
     const community = await this.official(this.db, communityId);
     await this.requireStaff(this.db, community, principal);
-    const priority = queuePrioritySql('c.status');
-    const rows = queueRows(this.db, communityId)
-      .select('c.id', 'c.id as conversationId', 'c.customerId as userId', 'c.status', 'c.assignedCsId', 'u.name as userName', 'u.image as userImage', 'c.createdAt', 'c.updatedAt',
-        this.db.raw(`${waitingSinceSql('c.updated_at')} as waiting_since`))
-      .orderByRaw(`${priority}, c.updated_at asc, c.id asc`).limit(limit + 1);
-    // The priority equality lets the index range over one status; the status test is what it means.
-    if (status) rows.whereRaw(`${priority} = ?`, [QUEUE_PRIORITY[status]]).where('c.status', status);
-    if (after) rows.whereRaw(`(${priority}, c.updated_at, c.id) > (?::int, ?::timestamptz, ?::uuid)`, [after.priority, after.waitingSince, after.id]);
-    const page = (await rows) as Array<Omit<T.CsQueueEntry, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date; waitingSince: string }>;
-    const entries = page.slice(0, limit);
-    const last = entries.at(-1);
-    return {
-      queue: entries.map(({ waitingSince: _w, ...e }) => ({ ...e, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() })),
-      nextCursor: page.length > limit && last ? encodeQueueCursor(status, { priority: QUEUE_PRIORITY[last.status], waitingSince: last.waitingSince, id: last.id }) : null,
-    };
+    return csQueuePage(this.db, communityId, { status, limit, after });
   }
 
   async inviteCs(principal: Principal, communityId: string, userId: string, trx?: Transaction): Promise<void> {

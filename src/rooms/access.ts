@@ -38,26 +38,33 @@ export const acceptableBy = (userId: string, now: Date, alias = 'room_invitation
   });
 };
 
+/**
+ * The room as this user may see it at `now`, undefined when they may not. Read by every room operation (its
+ * benchmark rows: posting a message, the timeline; the bare server runs it too): plain knex, the statements
+ * Objection's findById / findOne / first sent (first() reads the first row of an unlimited query: no LIMIT,
+ * as there).
+ */
+export async function findAccess(db: Db, userId: string, roomId: string, now: Date, options: { lock?: boolean } = {}): Promise<Access | undefined> {
+  const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
+  const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
+  if (!room) return undefined;
+  const [[participant], [pendingInvitation]] = await Promise.all([
+    db('room_participants').select('room_participants.*').where({ roomId, participantKind: 'human', membershipId: userId }) as Promise<RoomParticipant[]>,
+    db('room_invitations').select('room_invitations.*').where('roomId', roomId).modify(acceptableBy(userId, now))
+      .orderBy('createdAt', 'desc') as Promise<RoomInvitation[]>,
+  ]);
+  if (!participant && !pendingInvitation) return undefined;
+  return { room, userId, participant, pendingInvitation };
+}
+
 export class RoomAccess {
   constructor(private readonly clock: Clock) {}
 
-  /**
-   * The room as the caller may see it, else 404. `lock` takes the room's row lock (writes). Read by every room
-   * operation (its benchmark rows: posting a message, the timeline): plain knex, the statements Objection's
-   * findById / findOne / first sent (first() reads the first row of an unlimited query: no LIMIT, as there).
-   */
+  /** The room as the caller may see it, else 404. `lock` takes the room's row lock (writes). */
   async load(db: Db, principal: Principal, roomId: string, options: { lock?: boolean } = {}): Promise<Access> {
-    const userId = principal.user.id;
-    const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
-    const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
-    if (!room) throw roomNotFound();
-    const [[participant], [pendingInvitation]] = await Promise.all([
-      db('room_participants').select('room_participants.*').where({ roomId, participantKind: 'human', membershipId: userId }) as Promise<RoomParticipant[]>,
-      db('room_invitations').select('room_invitations.*').where('roomId', roomId).modify(acceptableBy(userId, this.clock.now()))
-        .orderBy('createdAt', 'desc') as Promise<RoomInvitation[]>,
-    ]);
-    if (!participant && !pendingInvitation) throw roomNotFound();
-    return { room, userId, participant, pendingInvitation };
+    const access = await findAccess(db, principal.user.id, roomId, this.clock.now(), options);
+    if (!access) throw roomNotFound();
+    return access;
   }
 
   /** Current participants only: others who can see the room get 403 NOT_A_PARTICIPANT. */

@@ -32,32 +32,38 @@ export class TimelineService {
 
   private async timelineIn(db: Db, principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomTimeline> {
     const { room } = await this.access.current(db, principal, roomId);
-    const events = await eventPage(db, roomId, page);
-    const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
-    const messages = postedIds.length
-      ? (await db('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]
-      : [];
-    const byId = new Map(messages.map((m) => [m.id, m]));
-    const items = events.map((e): T.RoomTimelineItem => {
-      const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
-      return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
-    });
-    const startSeq = items[0]?.seq ?? null;
-    const endSeq = items.at(-1)?.seq ?? null;
-    // Bounds to test for more, when the page is empty: the requested bound itself.
-    const before = startSeq ?? (page.afterSeq != null ? page.afterSeq + 1 : page.beforeSeq ?? 0);
-    const after = endSeq ?? (page.beforeSeq != null ? page.beforeSeq - 1 : page.afterSeq ?? 0);
-    const [hasMoreBefore, hasMoreAfter] = await Promise.all([
-      this.exists(db, roomId, '<', before),
-      this.exists(db, roomId, '>', after),
-    ]);
-    return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq: Number(room.lastSeq), startSeq };
+    return timelinePage(db, roomId, Number(room.lastSeq), page);
   }
+}
 
-  private async exists(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
-    const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
-    return !!row;
-  }
+/**
+ * A page of the timeline of a room whose newest event is `latestSeq`: events with their messages in their
+ * current state, and whether there is more either side. TimelineService.timeline runs it in one snapshot, and
+ * so does the benchmark's bare server.
+ */
+export async function timelinePage(db: Db, roomId: string, latestSeq: number, page: SeqPage): Promise<T.RoomTimeline> {
+  const events = await eventPage(db, roomId, page);
+  const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
+  const messages = postedIds.length
+    ? (await db('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]
+    : [];
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const items = events.map((e): T.RoomTimelineItem => {
+    const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
+    return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
+  });
+  const startSeq = items[0]?.seq ?? null;
+  const endSeq = items.at(-1)?.seq ?? null;
+  // Bounds to test for more, when the page is empty: the requested bound itself.
+  const before = startSeq ?? (page.afterSeq != null ? page.afterSeq + 1 : page.beforeSeq ?? 0);
+  const after = endSeq ?? (page.beforeSeq != null ? page.beforeSeq - 1 : page.afterSeq ?? 0);
+  const [hasMoreBefore, hasMoreAfter] = await Promise.all([exists(db, roomId, '<', before), exists(db, roomId, '>', after)]);
+  return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq, startSeq };
+}
+
+async function exists(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
+  const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
+  return !!row;
 }
 
 /**

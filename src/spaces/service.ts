@@ -2,74 +2,33 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentListingsService } from '../agents/index.js';
-import { findUserProfile } from '../auth/index.js';
+import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import type { PageQuery } from '../platform/pages.js';
-import { containsPattern } from '../platform/search.js';
 import { isVisibleTo } from '../platform/visibility.js';
 import { controlNeedsAgent, notAgentOwner, notParticipant, notSpaceOwner, sessionEnded, spaceNotFound } from './errors.js';
-import { SPACE_COLUMNS, Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './models.js';
-import { toParticipant, toSession, toSpaceRow } from './wire.js';
-
-export interface SpaceListQuery extends PageQuery {
-  search?: string;
-  category?: string;
-}
-
-/** The sessions a space's detail embeds: its newest, the first page of listSpaceSessions at its default. */
-const DETAIL_SESSIONS = 20;
+import { Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './models.js';
+import { findVisibleSpace, insertSpace, listPublicSpaces, sessionCount, sessionsOf, spaceDetail, type SpaceListQuery } from './queries.js';
+import { toParticipant, toSession } from './wire.js';
 
 export class SpacesService {
   constructor(private readonly db: Knex, private readonly agents: AgentListingsService) {}
 
-  /**
-   * Public spaces, newest first. `total` is exact: a maintained counter without a search, a count with one.
-   * Hot path: plain knex (its benchmark row is in docs/benchmarks.md).
-   */
+  /** Hot path: plain knex, in queries.ts (its benchmark row is in docs/benchmarks.md). */
   async list(query: SpaceListQuery): Promise<T.SpaceList> {
-    const { page, limit } = query;
-    const search = containsPattern(query.search);
-    const filtered = this.db('spaces').where('isPublic', true);
-    if (query.category !== undefined) filtered.where('category', query.category);
-    if (search) filtered.whereILike('name', search);
-
-    const totalQuery = search
-      ? filtered.clone().count<{ count: number }[]>({ count: '*' })
-      : this.db('space_public_counts').select('count').where('category', query.category ?? '');
-    const [rows, totals] = await Promise.all([
-      filtered.clone().select(SPACE_COLUMNS).orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }])
-        .limit(limit).offset((page - 1) * limit),
-      totalQuery,
-    ]);
-    const total = Number((totals as Array<{ count: number | string }>)[0]?.count ?? 0);
-    return { spaces: (rows as SpaceRecord[]).map(toSpaceRow), total, page, totalPages: Math.ceil(total / limit) };
+    return listPublicSpaces(this.db, query);
   }
 
-  /** Hot path: one statement in plain knex, where Objection would add an insert-then-select. */
+  /** Hot path: one statement, in queries.ts. */
   async create(principal: Principal, input: T.SpaceCreateRequest, trx?: Transaction): Promise<T.SpaceRow> {
-    const [row] = await (trx ?? this.db)('spaces').insert({
-      ownerId: principal.user.id,
-      name: input.name.trim(),
-      description: input.description ?? null,
-      category: input.category ?? null,
-      tags: input.tags ?? [],
-      definition: JSON.stringify(input.definition ?? {}),
-      isPublic: input.isPublic ?? true,
-    }).returning(SPACE_COLUMNS);
-    return toSpaceRow(row as SpaceRecord);
+    return insertSpace(trx ?? this.db, principal.user.id, input);
   }
 
-  /** Hot path: plain knex. */
+  /** Hot path: plain knex, in queries.ts. */
   async get(principal: Principal, id: string): Promise<T.SpaceDetail> {
-    const space = await this.visible(this.db, principal, id);
-    const [owner, sessions, sessionCount] = await Promise.all([
-      findUserProfile(this.db, space.ownerId),
-      this.sessionsOf(this.db, id, { page: 1, limit: DETAIL_SESSIONS }),
-      this.sessionCount(this.db, id),
-    ]);
-    if (!owner) throw spaceNotFound();
-    return { ...toSpaceRow(space), owner: { id: owner.id, name: owner.name, image: owner.image }, sessions, sessionCount };
+    const detail = await spaceDetail(this.db, principal.user.id, id);
+    if (!detail) throw spaceNotFound();
+    return detail;
   }
 
   async delete(principal: Principal, id: string, trx?: Transaction): Promise<void> {
@@ -83,7 +42,7 @@ export class SpacesService {
 
   async listSessions(principal: Principal, spaceId: string, query: PageQuery): Promise<T.SpaceSessionList> {
     await this.visible(this.db, principal, spaceId);
-    const [sessions, total] = await Promise.all([this.sessionsOf(this.db, spaceId, query), this.sessionCount(this.db, spaceId)]);
+    const [sessions, total] = await Promise.all([sessionsOf(this.db, spaceId, query), sessionCount(this.db, spaceId)]);
     return { sessions, total, page: query.page, totalPages: Math.ceil(total / query.limit) };
   }
 
@@ -149,8 +108,8 @@ export class SpacesService {
 
   /** The space, if the caller may see it (platform/visibility.ts); otherwise 404, as for an unknown id. */
   private async visible(db: Db, principal: Principal, id: string): Promise<SpaceRecord> {
-    const space = await db('spaces').where('id', id).first<SpaceRecord | undefined>(SPACE_COLUMNS);
-    if (!space || !isVisibleTo(space, principal.user.id)) throw spaceNotFound();
+    const space = await findVisibleSpace(db, principal.user.id, id);
+    if (!space) throw spaceNotFound();
     return space;
   }
 
@@ -164,20 +123,5 @@ export class SpacesService {
 
   private async connectedCount(db: Db, sessionId: string): Promise<number> {
     return SpaceParticipant.query(db).where({ sessionId, isConnected: true }).resultSize();
-  }
-
-  /** One page of a space's sessions, newest first (space_sessions_space_idx serves the order). */
-  private async sessionsOf(db: Db, spaceId: string, { page, limit }: PageQuery): Promise<T.SpaceSession[]> {
-    const connected = db('space_participants as p').count('*').where('p.sessionId', db.ref('s.id')).where('p.isConnected', true);
-    const sessions = await db('space_sessions as s').where('s.spaceId', spaceId)
-      .select('s.id', 's.spaceId', 's.status', 's.createdBy', 's.createdAt', 's.updatedAt', connected.as('participantCount'))
-      .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }])
-      .limit(limit).offset((page - 1) * limit);
-    return (sessions as SpaceSession[]).map(toSession);
-  }
-
-  private async sessionCount(db: Db, spaceId: string): Promise<number> {
-    const [row] = await db('space_sessions').where('spaceId', spaceId).count<{ count: number | string }[]>({ count: '*' });
-    return Number(row?.count ?? 0);
   }
 }
