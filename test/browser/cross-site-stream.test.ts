@@ -15,18 +15,10 @@ import { databaseEnv, startChildServer, type ChildServer } from '../helpers/chil
 import { databaseSettings } from '../helpers/database.js';
 import { newRoom, post } from '../helpers/rooms.js';
 import { newUser, type TestUser } from '../helpers/users.js';
+import { freePort } from '../helpers/ports.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
-
-/** A port free now (the API must come back on the same one: the EventSource reconnects to its URL). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The partner's page: signs in, gets a ticket, follows the room with a native EventSource (nothing else). */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>partner</title><script>

@@ -2,7 +2,6 @@
 // with throwOnError, a thrown ApiError with status, code, body and request id); no response at all is a
 // NetworkError with `response` undefined, whether returned or thrown.
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,17 +11,9 @@ import {
 import { UNKNOWN } from '../helpers/rooms.js';
 import { useTestServer } from '../helpers/server.js';
 import { newUser } from '../helpers/users.js';
+import { freePort } from '../helpers/ports.js';
 
 const server = useTestServer();
-
-/** A port nothing listens on: taken, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('an error status', () => {
   it('is the documented problem body in `error`, with its response', async () => {
@@ -120,7 +111,7 @@ describe('a client without a server', () => {
 
 describe('no response', () => {
   it('is a NetworkError in `error` and `response` is undefined', async () => {
-    const offline = createPlatformClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const offline = createPlatformClient({ baseUrl: `http://127.0.0.1:${await freePort()}` });
     const result = await listSpaces({ client: offline });
     expect(result.response).toBeUndefined();
     expect(result.data).toBeUndefined();
@@ -133,7 +124,7 @@ describe('no response', () => {
   });
 
   it('with throwOnError is thrown as the same NetworkError', async () => {
-    const offline = createPlatformClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const offline = createPlatformClient({ baseUrl: `http://127.0.0.1:${await freePort()}` });
     await expect(listSpaces({ client: offline, throwOnError: true })).rejects.toBeInstanceOf(NetworkError);
   });
 

@@ -4,8 +4,6 @@
 // audio, and JSON reads with bodies valid against their schemas. The proxy (`--errors`: a response that breaks
 // the contract becomes an error) must pass a real room stream and a real agent chat stream as they are.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCommunityAgent, createAgentListing, createCommunity, joinCommunity, leaveRoom } from '@platform/client';
@@ -15,18 +13,11 @@ import { joinRoom, newRoom, post } from '../helpers/rooms.js';
 import { useTestServer } from '../helpers/server.js';
 import { parseEventStream } from '../helpers/sse.js';
 import { newUser } from '../helpers/users.js';
+import { freePort } from '../helpers/ports.js';
 
 const PRISM = join(repoRoot, 'node_modules', '.bin', 'prism');
 const CONTRACT = join(repoRoot, 'generated', 'openapi.json');
 const ANY_UUID = '497f6eca-6276-4993-bfeb-53cbbbba6f08';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Prism { baseUrl: string; process: ChildProcess; output: () => string; stop: () => Promise<void> }
 

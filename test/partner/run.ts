@@ -7,9 +7,9 @@
 // Exits 1 on any failure. `-- --keep` leaves the scratch project in place.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../helpers/ports.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'partner-'));
@@ -27,14 +27,6 @@ function guideSample(): string {
   const block = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes('export async function followRoom'));
   if (!block) throw new Error('docs/guides/streaming.md has no ```ts block exporting followRoom');
   return block;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function startServer(port: number) {
