@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { pgliteTemplate, postgresTemplate } from './template-database.js';
+import { dropLeftBehindDatabases, pgliteTemplate, postgresTemplate } from './template-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,6 +25,7 @@ export default async function setup(project: TestProject) {
   const coverageDir = join(work, 'coverage');
   const databaseUrl = process.env.DATABASE_URL;
   project.provide('pgliteTemplate', databaseUrl ? '' : await pgliteTemplate());
+  if (databaseUrl) await dropLeftBehindDatabases(databaseUrl);
   project.provide('postgresTemplate', databaseUrl ? await postgresTemplate(databaseUrl) : '');
   project.provide('coverageDir', coverageDir);
 

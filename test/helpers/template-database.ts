@@ -99,9 +99,28 @@ export async function postgresTemplate(url: string): Promise<string> {
   return name;
 }
 
+/** Test databases are named with the second they were made, so those a killed run left can be told apart. */
+const TEST_DATABASE = /^platform_test_([0-9a-z]+)_[0-9a-f]{12}$/;
+/** Longer than any run: a test database this old belongs to a run that was killed before it dropped it. */
+const LEFT_BEHIND_AFTER_SECONDS = 24 * 3600;
+
+/** Drops the test databases killed runs left behind on `url`'s server (each file drops its own otherwise). */
+export async function dropLeftBehindDatabases(url: string): Promise<string[]> {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  return withConnection(url, async (admin) => {
+    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'platform\\_test\\_%'`);
+    const old = rows.map((r) => r.datname).filter((name) => {
+      const made = TEST_DATABASE.exec(name)?.[1];
+      return made !== undefined && nowSeconds - parseInt(made, 36) > LEFT_BEHIND_AFTER_SECONDS;
+    });
+    for (const name of old) await admin.query(`drop database if exists ${quote(name)} with (force)`);
+    return old;
+  });
+}
+
 /** A new database copied from the template, and how to drop it (after everything connected to it closed). */
 export async function copyPostgresTemplate(url: string, template: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `platform_test_${randomBytes(6).toString('hex')}`;
+  const name = `platform_test_${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(6).toString('hex')}`;
   await withConnection(url, (admin) => admin.query(`create database ${quote(name)} template ${quote(template)}`));
   return {
     url: databaseUrl(url, name),
