@@ -9,7 +9,7 @@ import { csQueuePage, decodeQueueCursor } from '../../src/official/index.js';
 import type { Answer } from './bare-communities.js';
 
 async function queue(db: Knex, userId: string, id: string, query: { status?: ConversationStatus; limit: number; cursor?: string }): Promise<Answer> {
-  let after;
+  let after: ReturnType<typeof decodeQueueCursor> | undefined;
   try {
     after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, query.status);
   } catch {

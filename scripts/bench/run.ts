@@ -505,7 +505,9 @@ async function main(): Promise<void> {
         servers.push(await startServer(`${setup} (${mode.endsWith('full') ? 'full contract' : mode.endsWith('10') ? '10 ops' : 'no router'})`, 'routing-server.ts', { BENCH_ROUTING: mode }, false));
       }
       const results = await measure(servers, routed, undefined, { warmup: Math.min(warmupSeconds, 2), seconds: routingSeconds });
-      setups.forEach(([setup], i) => report.routing.push({ setup, operations: servers[i]!.ready.operations as number, load: results[i] } satisfies RoutingRow));
+      for (const [i, [setup]] of setups.entries()) {
+        report.routing.push({ setup, operations: servers[i]!.ready.operations as number, load: results[i] } satisfies RoutingRow);
+      }
       await Promise.all(servers.map((server) => server.child.stop()));
     }
 

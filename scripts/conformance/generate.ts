@@ -82,7 +82,7 @@ export function inputErrors(op: OpSpec, inputs: Inputs): string[] {
 
 /** Drops optional members that fail validation (faker's uris and long arrays often do), innermost first. */
 function repairBody(op: OpSpec, body: Json): Json {
-  let current = structuredClone(body);
+  const current = structuredClone(body);
   for (let round = 0; round < 8; round++) {
     if (!op.body || op.body.validate(current)) return current;
     const errors = op.body.validate.errors ?? [];

@@ -44,8 +44,9 @@ export function guideBlocks(markdown: string): string[] {
  */
 export function writeGuideSamples(guidesDir: string, outDir: string): void {
   for (const guide of RUNNABLE_GUIDES) {
-    guideBlocks(readFileSync(join(guidesDir, `${guide}.md`), 'utf8'))
-      .forEach((block, i) => writeFileSync(join(outDir, `${guide}-${i + 1}.ts`), GENERATED_HEADER + block));
+    for (const [i, block] of guideBlocks(readFileSync(join(guidesDir, `${guide}.md`), 'utf8')).entries()) {
+      writeFileSync(join(outDir, `${guide}-${i + 1}.ts`), GENERATED_HEADER + block);
+    }
   }
 }
 

@@ -75,15 +75,16 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export function tsLiteral(value: Json, indent = ''): string {
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    const inner = indent + '  ';
+    const inner = `${indent}  `;
     return `[\n${value.map((v) => inner + tsLiteral(v, inner)).join(',\n')},\n${indent}]`;
   }
   if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     if (entries.length === 0) return '{}';
-    const inner = indent + '  ';
+    const inner = `${indent}  `;
     return `{\n${entries.map(([k, v]) => `${inner}${IDENTIFIER.test(k) ? k : `'${k}'`}: ${tsLiteral(v, inner)}`).join(',\n')},\n${indent}}`;
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
   if (typeof value === 'string' && !/[\\'\u0000-\u001f]/.test(value)) return `'${value}'`;
   return JSON.stringify(value); // a valid TypeScript literal for any JSON value, escapes included
 }

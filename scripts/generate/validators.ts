@@ -37,7 +37,7 @@ export function toAjvSchema(node: Json, isNameMap = false): Json {
     if (!isNameMap && key === '$ref' && typeof value === 'string') {
       out.$ref = value.replace(/^#\/components\/schemas\//, `${CONTRACT_ID}#/$defs/`);
     } else if (!isNameMap && key === 'examples' && !Array.isArray(value)) {
-      continue; // an OpenAPI examples map, not JSON Schema's examples array
+      // an OpenAPI examples map, not JSON Schema's examples array: left out
     } else {
       out[key] = toAjvSchema(value, !isNameMap && NAME_MAPS.has(key));
     }

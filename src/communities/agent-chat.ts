@@ -14,7 +14,6 @@ import type { SpeechProvider } from '../ai/speech-provider.js';
 import type { MediaService } from '../media/index.js';
 import { listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
-import type { Clock } from '../platform/clock.js';
 import { inTransaction } from '../platform/transactions.js';
 import { fromMinor, toMinor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
@@ -44,7 +43,6 @@ interface Call {
 export class CommunityAgentChat {
   constructor(
     private readonly db: Knex,
-    private readonly clock: Clock,
     private readonly communities: CommunitiesService,
     private readonly calls: AgentCalls,
     private readonly media: MediaService,

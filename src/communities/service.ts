@@ -18,7 +18,7 @@ import {
   agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave, creatorRoleFixed,
   loungeFeesFixed, memberNotFound, notAMember, notAMemberConflict, notCreator, priceChanged, subscriptionInactive, typeChangeNotAllowed,
 } from './errors.js';
-import { Community, CommunityAgent, CommunityMember, CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
+import { Community, CommunityAgent, CommunityMember, type CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
 import { addMonths } from './months.js';
 import { communityMessagePage } from './queries.js';
 import { findCommunity, findMember } from './reads.js';

@@ -17,7 +17,7 @@ import { guardCrossSite } from './cross-site.js';
 import { checkHeaders, parseQuery, queryParameters, unstorableStrings } from './inputs.js';
 import type { RequestState } from './request-state.js';
 import type { IdempotentContext, RequestContext } from './context.js';
-import { RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
+import { type RateLimits, requireRoles, runIdempotent, type ValidatedRequest } from './policies.js';
 import { QUERY_CREDENTIALS, authenticate, credentialsOf } from './security.js';
 import { writeEventStream } from './sse.js';
 import { toFieldErrors } from './validation-errors.js';

@@ -31,7 +31,7 @@ export function unstorableStrings(value: unknown, style: Style, path: string[] =
       const bad = unstorable(node);
       if (bad) found.push(error('body', at.join('.'), style, bad.problem, bad.fastapi, 'value_error'));
     } else if (Array.isArray(node)) {
-      node.forEach((item, i) => visit(item, [...at, String(i)]));
+      for (const [i, item] of node.entries()) visit(item, [...at, String(i)]);
     } else if (node && typeof node === 'object') {
       for (const [key, item] of Object.entries(node)) {
         const bad = unstorable(key);

@@ -15,6 +15,7 @@ function fieldOf(error: ErrorObject): string {
 }
 
 function describe(error: ErrorObject, style: 'problem' | 'fastapi'): { message: string; type: string } {
+  // biome-ignore lint/suspicious/noExplicitAny: Ajv's params differ per keyword; the switch below reads each keyword's own
   const p = error.params as Record<string, any>;
   const fast = style === 'fastapi';
   switch (error.keyword) {

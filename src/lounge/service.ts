@@ -172,7 +172,7 @@ export class LoungeService {
   /** An active lounge; an unknown id, another type of community and an archived lounge are all 404. */
   private async find(db: Db, id: string): Promise<{ community: Community; lounge: Lounge }> {
     const community = await findCommunity(db, id);
-    if (!community || community.type !== 'lounge' || community.status === 'archived') throw loungeNotFound();
+    if (community?.type !== 'lounge' || community.status === 'archived') throw loungeNotFound();
     const lounge = (await Lounge.query(db).findById(id))!;
     return { community, lounge };
   }

@@ -35,7 +35,7 @@ function parseIpv6(text: string): IpBytes | undefined {
   let tailBytes: number[] = [];
   if (v4) {
     tailBytes = [...parseIpv4(v4[1]!)!];
-    head = address.slice(0, -v4[1]!.length) + '0:0'; // two placeholder groups, replaced below
+    head = `${address.slice(0, -v4[1]!.length)}0:0`; // two placeholder groups, replaced below
   }
   const [left, right] = head.includes('::') ? head.split('::') as [string, string] : [head, undefined];
   const groups = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);

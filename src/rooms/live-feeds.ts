@@ -133,7 +133,10 @@ export class LiveFeeds {
    * starts there (the follower reads the log once more after joining, so nothing between is missed).
    */
   join(roomId: string, follower: Follower, fromSeq: number): void {
-    if (this.closed) return follower.cut();
+    if (this.closed) {
+      follower.cut();
+      return;
+    }
     this.unsubscribe ??= this.bus.subscribe(CHANNEL, (message) => this.notified(message));
     let feed = this.feeds.get(roomId);
     if (!feed) this.feeds.set(roomId, (feed = new Feed(this.db, roomId, fromSeq)));

@@ -11,7 +11,7 @@ import { requireActive, type RoomAccess } from './access.js';
 import { messageDeleted, messageNotFound, notMessageAuthor } from './errors.js';
 import { humanActor, type EventLog } from './event-log.js';
 import { resolveMentions } from './mentions.js';
-import { RoomMessage, RoomParticipant, type MessageRef } from './models.js';
+import { RoomMessage, RoomParticipant } from './models.js';
 import type { RunsQueue } from './runs.js';
 import { toMessage } from './wire.js';
 

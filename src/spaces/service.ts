@@ -70,7 +70,7 @@ export class SpacesService {
 
       const existing = await SpaceParticipant.query(t).findOne({ sessionId, userId: principal.user.id, agentId });
       // Read before the patch below, which updates `existing` in place.
-      const changed = !existing || !existing.isConnected || (input.role !== undefined && input.role !== existing.role)
+      const changed = !existing?.isConnected || (input.role !== undefined && input.role !== existing.role)
         || (input.controlMode !== undefined && input.controlMode !== existing.controlMode);
       let participant: SpaceParticipant;
       if (existing) {

@@ -16,7 +16,6 @@ import { createPlatformClient, signIn, signUp, type Client } from '@platform/cli
 import { freshDatabase } from '../helpers/database.js';
 import { testConfig, watchClient, type ConfigOverrides } from '../helpers/server.js';
 import { buildApp, type Platform } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import type { Database } from '../../src/platform/database.js';
 

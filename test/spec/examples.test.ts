@@ -37,11 +37,15 @@ for (const { method, path, op } of operations) {
 /** Schema-level `examples` anywhere inside the named component schemas. */
 function schemaExamples(where: string, schema: any) {
   if (!schema || typeof schema !== 'object') return;
-  if (Array.isArray(schema.examples)) schema.examples.forEach((value: unknown, i: number) => cases.push({ where: `${where} examples[${i}]`, schema, value }));
+  if (Array.isArray(schema.examples)) {
+    for (const [i, value] of (schema.examples as unknown[]).entries()) cases.push({ where: `${where} examples[${i}]`, schema, value });
+  }
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'properties' || key === '$defs') for (const [name, sub] of Object.entries(value as object)) schemaExamples(`${where}.${name}`, sub);
     else if (['items', 'additionalProperties', 'not'].includes(key)) schemaExamples(`${where}.${key}`, value);
-    else if (['oneOf', 'anyOf', 'allOf', 'prefixItems'].includes(key)) (value as any[]).forEach((sub, i) => schemaExamples(`${where}.${key}[${i}]`, sub));
+    else if (['oneOf', 'anyOf', 'allOf', 'prefixItems'].includes(key)) {
+      for (const [i, sub] of (value as unknown[]).entries()) schemaExamples(`${where}.${key}[${i}]`, sub);
+    }
   }
 }
 for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) schemaExamples(`#/components/schemas/${name}`, schema);

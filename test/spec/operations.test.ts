@@ -81,7 +81,7 @@ describe.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] a
     const requirements = (op.security as Array<Record<string, string[]>>).filter((r) => Object.keys(r).length > 0);
     if (requirements.length > 0) {
       const expected = TICKET_OPERATIONS.has(op.operationId) ? [...SCHEMES, 'streamTicket'] : SCHEMES;
-      expect(requirements.map((r) => Object.keys(r)).flat().sort()).toEqual([...expected].sort());
+      expect(requirements.flatMap((r) => Object.keys(r)).sort()).toEqual([...expected].sort());
     }
   });
 

@@ -4,7 +4,7 @@
 // below must be an error, or the typecheck (and this test file) fails.
 import { describe, expectTypeOf, it } from 'vitest';
 import {
-  getRoom, isApiError, isStreamError, listRoomEvents, listRooms, NetworkError, paginate, postRoomMessage, signUp, type ApiError, type DeleteSpaceError,
+  getRoom, isApiError, isStreamError, listRoomEvents, listRooms, NetworkError, paginate, type postRoomMessage, type signUp, type ApiError, type DeleteSpaceError,
   type ListRoomEventsResponse, type ListRoomsError, type ListRoomsResponse, type ListSpacesError, type Paginator, type Room, type RoomEvent,
   type SignUpError, type StreamError, type StreamRoomEventsError,
 } from '@platform/client';

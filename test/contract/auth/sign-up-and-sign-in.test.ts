@@ -12,7 +12,7 @@ describe('signUp', () => {
     expect(response?.status).toBe(201);
     expect(data!.user).toMatchObject({ name: 'Alice', email: 'alice.sign@example.com', image: null });
     expect(Date.parse(data!.expiresAt) - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000);
-    const cookie = response?.headers.get('set-cookie')!;
+    const cookie = response!.headers.get('set-cookie')!;
     expect(cookie).toMatch(new RegExp(`^session=${data!.token}; Path=/; Max-Age=\\d+; HttpOnly; SameSite=Lax$`));
     expect(response?.headers.get('cache-control')).toBe('no-store');
   });

@@ -42,7 +42,7 @@ describe('where voice samples may be fetched from', () => {
   let alice: TestUser;
 
   beforeAll(async () => {
-    internal = await startHttpsListener((req, res) => res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav(100)));
+    internal = await startHttpsListener((_req, res) => res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav(100)));
     samples = await startHttpsListener((req, res) => {
       const path = req.url ?? '';
       const redirect = (to: string) => res.writeHead(302, { Location: to }).end();
@@ -163,7 +163,7 @@ describe('what one cloning job can cost the server', () => {
     const live = () => { gc(); return process.memoryUsage().arrayBuffers; };
     const before = live();
     let peak = before;
-    const sampler = setInterval(() => { const t = Date.now(); peak = Math.max(peak, live()); }, 1000);
+    const sampler = setInterval(() => { const _t = Date.now(); peak = Math.max(peak, live()); }, 1000);
     try {
       samples.bytesWritten = 0;
       expect((await cloneFrom(c, alice, `${samples.origin}/announced-400mb`)).voiceModelError).toBe(TOO_LARGE);

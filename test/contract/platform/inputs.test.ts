@@ -182,7 +182,7 @@ describe('JSON nesting', () => {
 
   it('counts only arrays and objects, not brackets inside strings, and positions in characters', async () => {
     const alice = await newUser('Alice');
-    const brackets = `{"name":"Brackets","definition":{"text":"${'[{'.repeat(100)}\\\" ]"}}`;
+    const brackets = `{"name":"Brackets","definition":{"text":"${'[{'.repeat(100)}\\" ]"}}`;
     expect((await raw('/api/spaces', json(alice.token, brackets))).status).toBe(201);
     const body = nested('{"name":"Ünïcödé 😀","definition":{"deep":', 63, '}}', 2);
     const res = await raw('/api/spaces', json(alice.token, body.text));

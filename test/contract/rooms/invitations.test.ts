@@ -280,7 +280,7 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
 });
 
 describe('a membership that ends ends what it allowed', () => {
-  const revoke = (roomId: string, invitationId: string, u?: TestUser) => revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
+  const _revoke = (roomId: string, invitationId: string, u?: TestUser) => revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
   const events = async (roomId: string, u: TestUser): Promise<RoomEvent[]> => (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...u.as })).data!.items;
   const statusOf = async (roomId: string, invitationId: string, u: TestUser) =>
     (await listRoomInvitations({ path: { room_id: roomId }, ...u.as })).data!.items.find((i) => i.id === invitationId)!.status;

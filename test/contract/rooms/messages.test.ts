@@ -136,7 +136,7 @@ describe('postRoomMessage', () => {
     }
     expect((await postRoomMessage({ path: { room_id: 'nope' }, body: { body: 'x', idempotencyKey: 'a' }, ...owner.as })).response?.status).toBe(422);
     expect((await postRoomMessage({ path: { room_id: room.id }, body: { body: 'x', idempotencyKey: 'a' } })).response?.status).toBe(401);
-    expect((await send(owner, { body: 'x', idempotencyKey: 'x'.repeat(10) + 'a', big: 'y'.repeat(1_100_000) })).response?.status).toBe(413);
+    expect((await send(owner, { body: 'x', idempotencyKey: `${'x'.repeat(10)}a`, big: 'y'.repeat(1_100_000) })).response?.status).toBe(413);
     expect((await allEvents(room.id, owner)).length).toBe(count);
     await archiveRoom({ path: { room_id: room.id }, ...owner.as });
     const archived = await send(owner, { body: 'x', idempotencyKey: 'a' });
