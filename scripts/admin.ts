@@ -27,7 +27,9 @@ async function main(args: string[]): Promise<number> {
     // The contract's rules for an admin's credit (amount, reason), so both ways write the same kind of entry.
     const validate = validators.creditWallet.body!;
     if (!/^\d+(\.\d+)?$/.test(rest[0]!) || !validate({ ...creditInput, idempotencyKey: 'operator' })) {
-      console.error(`credit: ${rest[0]} and "${creditInput.reason}" must be an amount of 0.01 to 1,000,000 credits with at most two decimals, and a reason of 1 to 500 characters.`);
+      console.error(
+        `credit: ${rest[0]} and "${creditInput.reason}" must be an amount of 0.01 to 1,000,000 credits with at most two decimals, and a reason of 1 to 500 characters.`,
+      );
       return 1;
     }
   }
@@ -35,19 +37,28 @@ async function main(args: string[]): Promise<number> {
   try {
     const admins = new AdminAccounts(database.knex);
     if (creditInput) {
-      const entry = await new WalletService(database.knex, systemClock).credit(await admins.accountId(email!), creditInput);
-      console.log(`${email}: credited ${entry.amount} credits ("${entry.description}"); the balance is now ${entry.balanceAfter}.`);
+      const entry = await new WalletService(database.knex, systemClock).credit(
+        await admins.accountId(email!),
+        creditInput,
+      );
+      console.log(
+        `${email}: credited ${entry.amount} credits ("${entry.description}"); the balance is now ${entry.balanceAfter}.`,
+      );
     } else if (command === 'grant') {
       console.log((await admins.grant(email!)) ? `${email} is now an admin.` : `${email} was already an admin.`);
     } else if (command === 'revoke') {
-      console.log((await admins.revoke(email!))
-        ? `${email} is no longer an admin: its sessions and API keys lose admin at their next request.`
-        : `${email} was not an admin.`);
-      if ((await admins.list()).length === 0) console.log('There are no admins left: grant admin to an account with npm run admin -- grant <email>.');
+      console.log(
+        (await admins.revoke(email!))
+          ? `${email} is no longer an admin: its sessions and API keys lose admin at their next request.`
+          : `${email} was not an admin.`,
+      );
+      if ((await admins.list()).length === 0)
+        console.log('There are no admins left: grant admin to an account with npm run admin -- grant <email>.');
     } else {
       const list = await admins.list();
       if (list.length === 0) console.log('There are no admins.');
-      for (const admin of list) console.log(`${admin.email}\t${admin.name}\taccount created ${admin.createdAt.toISOString()}`);
+      for (const admin of list)
+        console.log(`${admin.email}\t${admin.name}\taccount created ${admin.createdAt.toISOString()}`);
     }
     return 0;
   } finally {
@@ -56,7 +67,9 @@ async function main(args: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;

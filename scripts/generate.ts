@@ -34,12 +34,17 @@ async function step(name: string, fn: () => unknown): Promise<void> {
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    // Not generated: installed packages, the client's build output and `npm pack` tarballs (all git-ignored).
-    .filter((file) => !file.split(/[\\/]/).includes('node_modules') && !file.startsWith('client/dist') && !file.endsWith('.tgz'))
-    .sort();
+  return (
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+      // Not generated: installed packages, the client's build output and `npm pack` tarballs (all git-ignored).
+      .filter(
+        (file) =>
+          !file.split(/[\\/]/).includes('node_modules') && !file.startsWith('client/dist') && !file.endsWith('.tgz'),
+      )
+      .sort()
+  );
 }
 
 /** Every generated file that is missing, extra or different in the committed tree. */
@@ -48,7 +53,8 @@ function compareTrees(): string[] {
   const pairs: Array<[string, string, string]> = [];
   const fresh = listFiles(generatedDir);
   const committed = listFiles(join(repoRoot, 'generated'));
-  for (const file of new Set([...fresh, ...committed])) pairs.push([`generated/${file}`, join(generatedDir, file), join(repoRoot, 'generated', file)]);
+  for (const file of new Set([...fresh, ...committed]))
+    pairs.push([`generated/${file}`, join(generatedDir, file), join(repoRoot, 'generated', file)]);
   pairs.push(['docs/index.html', docsFile, join(repoRoot, 'docs', 'index.html')]);
   for (const [name, a, b] of pairs) {
     if (!existsSync(b)) problems.push(`missing from the committed tree: ${name}`);
@@ -79,10 +85,21 @@ async function main(): Promise<void> {
   });
   const contract = loadContract(bundlePath);
   await step('client', () => generateClient(contract, join(generatedDir, 'client')));
-  await step('server types', () => generateServerTypes(contract, join(generatedDir, 'server'), join(generatedDir, 'client', 'src', 'gen', 'types.gen.ts')));
+  await step('server types', () =>
+    generateServerTypes(
+      contract,
+      join(generatedDir, 'server'),
+      join(generatedDir, 'client', 'src', 'gen', 'types.gen.ts'),
+    ),
+  );
   await step('validators', () => generateValidators(contract, join(generatedDir, 'validators')));
   const guidesDir = join(repoRoot, 'docs', 'guides');
-  await step('problem codes', () => writeProblemCodes(readProblemCodes(readFileSync(join(guidesDir, 'errors.md'), 'utf8')), join(generatedDir, 'server')));
+  await step('problem codes', () =>
+    writeProblemCodes(
+      readProblemCodes(readFileSync(join(guidesDir, 'errors.md'), 'utf8')),
+      join(generatedDir, 'server'),
+    ),
+  );
   await step('samples + docs', () => {
     const samples = writeSamples(contract, join(generatedDir, 'samples'));
     writeGuideSamples(guidesDir, join(generatedDir, 'samples'));
@@ -97,7 +114,9 @@ async function main(): Promise<void> {
     const problems = compareTrees();
     rmSync(outRoot, { recursive: true, force: true });
     if (problems.length) {
-      console.error(`generate:check failed: the committed generated files are stale. Run \`npm run generate\` and commit.\n  ${problems.join('\n  ')}`);
+      console.error(
+        `generate:check failed: the committed generated files are stale. Run \`npm run generate\` and commit.\n  ${problems.join('\n  ')}`,
+      );
       process.exit(1);
     }
     console.log('generate:check: generated files are up to date');

@@ -60,13 +60,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = options.log ?? createLogger(config);
   // Redis first: when it cannot be reached, the start stops there, with one sentence.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
-  const database = options.database ?? (await openDatabase(config).catch((error: unknown) => { redis?.disconnect(); throw error; }));
+  const database =
+    options.database ??
+    (await openDatabase(config).catch((error: unknown) => {
+      redis?.disconnect();
+      throw error;
+    }));
   // Admins are the operator's: the listed accounts exist before this server accepts a sign-up (src/auth/admins.ts).
-  await new AdminAccounts(database.knex).bootstrap(config.adminEmails, config.adminPassword, log).catch(async (error: unknown) => {
-    redis?.disconnect();
-    if (!options.database) await database.close();
-    throw error;
-  });
+  await new AdminAccounts(database.knex)
+    .bootstrap(config.adminEmails, config.adminPassword, log)
+    .catch(async (error: unknown) => {
+      redis?.disconnect();
+      if (!options.database) await database.close();
+      throw error;
+    });
   const services = createServices(database, config, options.clock ?? systemClock, options.providers);
   if (config.demo) {
     // Before the run worker starts, so it finds the demo's queued run, and before the first request.
@@ -78,34 +85,49 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log.info({ loaded }, loaded ? 'demo data loaded' : 'demo data already loaded');
   }
   database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
-  services.rooms.streams.credentials.onError = (error) => log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
-  services.ticketHolds.onError = (error) => log.warn({ err: error }, 'keeping the stream tickets of open streams alive failed; retrying at the next interval');
+  services.rooms.streams.credentials.onError = (error) =>
+    log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
+  services.ticketHolds.onError = (error) =>
+    log.warn({ err: error }, 'keeping the stream tickets of open streams alive failed; retrying at the next interval');
 
   const contractJson = readFileSync(join(root, 'generated', 'openapi.json'));
   const document = JSON.parse(contractJson.toString('utf8'));
   const docsHtml = readFileSync(join(root, 'docs', 'index.html'));
 
   // Routed without its security requirements: dispatch authenticates each request once (security.ts).
-  const api = new OpenAPIBackend({ definition: withoutSecurity(document), quick: true, validate: false, strict: true, ignoreTrailingSlashes: false });
+  const api = new OpenAPIBackend({
+    definition: withoutSecurity(document),
+    quick: true,
+    validate: false,
+    strict: true,
+    ignoreTrailingSlashes: false,
+  });
   const metaById = new Map<string, OperationMeta>(operations.map((op) => [op.operationId, op]));
   const deps: DispatchDeps = {
     config,
     authenticator: services.auth,
-    rateLimits: new RateLimits(createRateLimiters(config.rateLimits, redis && { redis, keyPrefix: config.redisKeyPrefix, log })),
+    rateLimits: new RateLimits(
+      createRateLimiters(config.rateLimits, redis && { redis, keyPrefix: config.redisKeyPrefix, log }),
+    ),
     idempotency: services.idempotency,
   };
   const handlers = buildHandlers(services);
   api.register({
-    notFound: () => { throw new ApiError(404, 'NOT_FOUND', 'No operation matches this path.'); },
+    notFound: () => {
+      throw new ApiError(404, 'NOT_FOUND', 'No operation matches this path.');
+    },
     methodNotAllowed: (_c: RoutedContext, koa: Koa.Context) => {
       const allowed = (koa.state.routedRequest as RoutedRequest).allowedMethods ?? [];
-      throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'This path does not accept this method.', undefined, { Allow: allowed.join(', ') });
+      throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'This path does not accept this method.', undefined, {
+        Allow: allowed.join(', '),
+      });
     },
     postRoutingHandler: (c: RoutedContext, koa: Koa.Context) => {
       if (c.operation) koa.state.operation = metaById.get(c.operation.operationId!);
     },
   });
-  for (const meta of operations) api.register(meta.operationId, operationHandler(meta, handlers[meta.operationId], deps));
+  for (const meta of operations)
+    api.register(meta.operationId, operationHandler(meta, handlers[meta.operationId], deps));
   await api.init();
   installRouter(api);
 
@@ -114,7 +136,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.on('error', (error: NodeJS.ErrnoException) => {
     // A client that goes away mid-stream is ordinary (an SSE reader closing its tab), not a server error; nor is
     // a request cut off because it was sent too slowly (REQUEST_TIMEOUT_MS).
-    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') log.debug({ err: error }, 'client closed the stream');
+    if (
+      error.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      error.code === 'ECONNRESET' ||
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    )
+      log.debug({ err: error }, 'client closed the stream');
     else log.error({ err: error }, 'stream error');
   });
   app.use(requestLifecycle(log, config));
@@ -124,7 +151,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.use(site({ contract: contractJson, docs: docsHtml }));
   app.use(async (koa) => {
     // No query: dispatch parses the raw query string itself, strictly (inputs.ts), and routing needs none.
-    const request: RoutedRequest = { method: koa.method, path: koa.path, headers: koa.headers as RoutedRequest['headers'] };
+    const request: RoutedRequest = {
+      method: koa.method,
+      path: koa.path,
+      headers: koa.headers as RoutedRequest['headers'],
+    };
     koa.state.routedRequest = request;
     await api.handleRequest(request, koa);
   });
@@ -136,7 +167,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const timers: NodeJS.Timeout[] = [];
   if (options.jobs !== false) {
     // The embedded database has one process, this one: what a previous process left running died with it.
-    if (database.kind === 'pglite') await Promise.all([services.agentCalls.reap(0), services.rooms.worker.reap(0), services.lounge.cloning.releaseAll()]);
+    if (database.kind === 'pglite')
+      await Promise.all([
+        services.agentCalls.reap(0),
+        services.rooms.worker.reap(0),
+        services.lounge.cloning.releaseAll(),
+      ]);
     timers.push(
       every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
       every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
@@ -172,7 +208,11 @@ function every(ms: number, job: () => Promise<unknown>, name: string, log: Logge
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    job().catch((error: unknown) => log.warn({ err: error }, `${name} failed`)).finally(() => { running = false; });
+    job()
+      .catch((error: unknown) => log.warn({ err: error }, `${name} failed`))
+      .finally(() => {
+        running = false;
+      });
   }, ms);
   timer.unref();
   return timer;

@@ -45,7 +45,9 @@ export const isBuilt = (area: Area): boolean => areas[area] !== NOT_BUILT;
 export const builtOperations: OperationId[] = operations.filter((op) => isBuilt(op.area)).map((op) => op.operationId);
 
 /** Each built operation's handler, keyed by operationId. */
-export function buildHandlers(services: Services): Partial<Record<OperationId, (request: never, ctx: never) => Promise<unknown>>> {
+export function buildHandlers(
+  services: Services,
+): Partial<Record<OperationId, (request: never, ctx: never) => Promise<unknown>>> {
   const handlers: Partial<Record<OperationId, (request: never, ctx: never) => Promise<unknown>>> = {};
   for (const factory of Object.values(areas)) {
     if (factory !== NOT_BUILT) Object.assign(handlers, (factory as (s: Services) => object)(services));

@@ -160,7 +160,9 @@ function parseProxyHops(value: string | undefined): number {
   if (text === '' || text === 'false') return 0;
   if (text === 'true') return 1;
   if (/^\d{1,2}$/.test(text)) return Number(text);
-  throw new Error(`TRUST_PROXY must be false, true (one proxy in front of the server) or the number of proxies in front of it, not "${value}"`);
+  throw new Error(
+    `TRUST_PROXY must be false, true (one proxy in front of the server) or the number of proxies in front of it, not "${value}"`,
+  );
 }
 
 /**
@@ -169,7 +171,9 @@ function parseProxyHops(value: string | undefined): number {
  */
 function openFileLimit(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = Number(line?.split(/\s{2,}/)[1]);
     return Number.isFinite(soft) ? soft : undefined;
   } catch {
@@ -185,27 +189,47 @@ function httpServerConfig(env: NodeJS.ProcessEnv): HttpServerConfig {
   const requestTimeoutMs = Math.max(100, number(env.REQUEST_TIMEOUT_MS, 30_000));
   // Node refuses a headers timeout longer than the whole request's.
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new Error(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than REQUEST_TIMEOUT_MS (${requestTimeoutMs}), which includes the headers`);
+    throw new Error(
+      `HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than REQUEST_TIMEOUT_MS (${requestTimeoutMs}), which includes the headers`,
+    );
   }
   const files = openFileLimit();
   const fallback = Math.min(10_000, files === undefined ? Infinity : Math.max(1, files - RESERVED_DESCRIPTORS));
-  return { headersTimeoutMs, requestTimeoutMs, maxConnections: Math.max(1, Math.round(number(env.MAX_CONNECTIONS, fallback))) };
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    maxConnections: Math.max(1, Math.round(number(env.MAX_CONNECTIONS, fallback))),
+  };
 }
 
 /** `CORS_ORIGINS`: comma-separated origins (scheme://host[:port], no path) or `*`; anything else is refused at start. */
 function parseOrigins(value: string): string[] {
-  return value.split(',').map((o) => o.trim()).filter(Boolean).map((origin) => {
-    if (origin === '*') return origin;
-    let parsed: URL | undefined;
-    try { parsed = new URL(origin); } catch { /* reported below */ }
-    if (!parsed || parsed.origin === 'null' || parsed.origin !== origin.toLowerCase().replace(/\/$/, '')) {
-      throw new Error(`CORS_ORIGINS: "${origin}" is not an origin; write it as a browser sends it, e.g. https://app.example.com or http://localhost:5173 (no path)`);
-    }
-    return parsed.origin;
-  });
+  return value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      if (origin === '*') return origin;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        /* reported below */
+      }
+      if (!parsed || parsed.origin === 'null' || parsed.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+        throw new Error(
+          `CORS_ORIGINS: "${origin}" is not an origin; write it as a browser sends it, e.g. https://app.example.com or http://localhost:5173 (no path)`,
+        );
+      }
+      return parsed.origin;
+    });
 }
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
 
 function outboundConfig(env: NodeJS.ProcessEnv): OutboundConfig {
   const allowHosts = list(env.OUTBOUND_ALLOW_HOSTS);
@@ -215,10 +239,13 @@ function outboundConfig(env: NodeJS.ProcessEnv): OutboundConfig {
   parseOutboundRules(denyHosts, 'OUTBOUND_DENY_HOSTS');
   let ca: string | undefined;
   if (env.OUTBOUND_CA_FILE) {
-    try { ca = readFileSync(env.OUTBOUND_CA_FILE, 'utf8'); } catch (error) {
+    try {
+      ca = readFileSync(env.OUTBOUND_CA_FILE, 'utf8');
+    } catch (error) {
       throw new Error(`OUTBOUND_CA_FILE: cannot read ${env.OUTBOUND_CA_FILE} (${(error as Error).message})`);
     }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`OUTBOUND_CA_FILE: ${env.OUTBOUND_CA_FILE} holds no PEM certificate`);
+    if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new Error(`OUTBOUND_CA_FILE: ${env.OUTBOUND_CA_FILE} holds no PEM certificate`);
   }
   return {
     allowHosts,
@@ -235,10 +262,14 @@ const DEMO_AUTH_LIMIT = 10_000;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const demo = flag(env.DEMO, 'DEMO');
-  if (demo && production) throw new Error('DEMO=true loads accounts with published passwords and API keys: it is refused with NODE_ENV=production.');
+  if (demo && production)
+    throw new Error(
+      'DEMO=true loads accounts with published passwords and API keys: it is refused with NODE_ENV=production.',
+    );
   const authLimit = (value: string | undefined, fallback: number) => number(value, demo ? DEMO_AUTH_LIMIT : fallback);
   const validation = env.RESPONSE_VALIDATION ?? (production ? 'sample' : 'strict');
-  if (!['strict', 'sample', 'off'].includes(validation)) throw new Error(`RESPONSE_VALIDATION must be strict, sample or off, not "${validation}"`);
+  if (!['strict', 'sample', 'off'].includes(validation))
+    throw new Error(`RESPONSE_VALIDATION must be strict, sample or off, not "${validation}"`);
   return {
     port: number(env.PORT, 3000),
     host: env.HOST ?? '0.0.0.0',
@@ -246,7 +277,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     poolMax: number(env.DATABASE_POOL_MAX, 10),
-    adminEmails: new Set((env.ADMIN_EMAILS ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    adminEmails: new Set(
+      (env.ADMIN_EMAILS ?? '')
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
     adminPassword: env.ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     logBuffered: production,
@@ -292,7 +328,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxToolCalls: Math.max(0, number(env.RUN_MAX_TOOL_CALLS, 8)),
     },
     speech: env.SPEECH_BASE_URL
-      ? { baseUrl: env.SPEECH_BASE_URL, apiKey: env.SPEECH_API_KEY || undefined, model: env.SPEECH_MODEL || 'tts-1', voice: env.SPEECH_VOICE || 'alloy' }
+      ? {
+          baseUrl: env.SPEECH_BASE_URL,
+          apiKey: env.SPEECH_API_KEY || undefined,
+          model: env.SPEECH_MODEL || 'tts-1',
+          voice: env.SPEECH_VOICE || 'alloy',
+        }
       : undefined,
     outbound: outboundConfig(env),
     voiceCloningConcurrency: Math.max(1, Math.round(number(env.VOICE_CLONING_CONCURRENCY, 2))),

@@ -19,28 +19,38 @@ const opening = openDatabase(config);
 opening.catch(() => undefined);
 const { buildApp } = await import('./app.js');
 const database = await opening.catch(fail);
-const platform = await buildApp(config, { database }).catch((error: unknown) => database.close().catch(() => undefined).then(() => fail(error)));
+const platform = await buildApp(config, { database }).catch((error: unknown) =>
+  database
+    .close()
+    .catch(() => undefined)
+    .then(() => fail(error)),
+);
 const server = createHttpServer(config.http, platform.callback);
 server.on('error', (error: NodeJS.ErrnoException) => {
   if (server.listening) return; // after the start, errors belong to their connections
   const { port, host } = config;
-  const reason = error.code === 'EADDRINUSE'
-    ? `Port ${port} is already in use on ${host}: stop the process that holds it, or set PORT to a free port.`
-    : error.code === 'EACCES'
-      ? `Port ${port} on ${host} needs privileges this process does not have: set PORT to a port above 1024.`
-      : error.code === 'EADDRNOTAVAIL'
-        ? `Cannot listen on ${host}:${port}: this machine has no such address; set HOST to one of its addresses, or 0.0.0.0.`
-        : `Cannot listen on ${host}:${port}: ${error.message}`;
+  const reason =
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} is already in use on ${host}: stop the process that holds it, or set PORT to a free port.`
+      : error.code === 'EACCES'
+        ? `Port ${port} on ${host} needs privileges this process does not have: set PORT to a port above 1024.`
+        : error.code === 'EADDRNOTAVAIL'
+          ? `Cannot listen on ${host}:${port}: this machine has no such address; set HOST to one of its addresses, or 0.0.0.0.`
+          : `Cannot listen on ${host}:${port}: ${error.message}`;
   void platform.close().finally(() => fail(reason));
 });
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo; // the one the system chose when PORT is 0
-  platform.log.info({
-    port,
-    database: platform.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
-    startupMs: Math.round(performance.now() - started),
-    docs: `http://localhost:${port}/docs`,
-  }, 'listening');
+  platform.log.info(
+    {
+      port,
+      database:
+        platform.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
+      startupMs: Math.round(performance.now() - started),
+      docs: `http://localhost:${port}/docs`,
+    },
+    'listening',
+  );
   platform.log.flush();
   if (config.demo) console.log(demoSummary(`http://localhost:${port}`));
 });

@@ -60,28 +60,52 @@ export function createServices(database: Database, config: Config, clock: Clock,
   const agents = new AgentListingsService(knex, clock);
   const wallet = new WalletService(knex, clock);
   const media = new MediaService(knex);
-  const communities = new CommunitiesService(knex, clock, wallet, agents, { platformFeeShare: config.platformFeeShare });
+  const communities = new CommunitiesService(knex, clock, wallet, agents, {
+    platformFeeShare: config.platformFeeShare,
+  });
   const conversations = new ConversationsService(knex, clock);
   communities.onStaffExit((trx, communityId, userId) => conversations.releaseAssignments(trx, communityId, userId));
   // A community's type is fixed while a verification request for it (the official area's) is pending.
   communities.checkVerificationWith(hasPendingVerification);
   const agentCalls = new AgentCalls(knex, clock, wallet, {
-    heartbeatMs: config.agent.callHeartbeatMs, staleAfterMs: config.agent.callStaleAfterMs, platformFeeShare: config.platformFeeShare,
+    heartbeatMs: config.agent.callHeartbeatMs,
+    staleAfterMs: config.agent.callStaleAfterMs,
+    platformFeeShare: config.platformFeeShare,
   });
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
   const outbound = new OutboundFetch(config.outbound);
   // A clone is a download (OUTBOUND_TIMEOUT_MS at most) and the cloning itself: half as long again.
-  const lounges = new LoungeService(knex, clock, communities, conversations, agents, providers.voice ?? new LocalVoiceProvider(outbound),
-    { concurrency: config.voiceCloningConcurrency, timeoutMs: config.outbound.timeoutMs * 1.5 });
+  const lounges = new LoungeService(
+    knex,
+    clock,
+    communities,
+    conversations,
+    agents,
+    providers.voice ?? new LocalVoiceProvider(outbound),
+    { concurrency: config.voiceCloningConcurrency, timeoutMs: config.outbound.timeoutMs * 1.5 },
+  );
   // Open streams end with their credential (checked every keep-alive interval, and at once on sign-out and key
   // deletion), and each user holds a bounded number of them.
-  const credentials = new CredentialWatch(database.events, { ended: (ids) => auth.endedCredentials(ids), checkMs: config.sseKeepAliveMs });
+  const credentials = new CredentialWatch(database.events, {
+    ended: (ids) => auth.endedCredentials(ids),
+    checkMs: config.sseKeepAliveMs,
+  });
   const holds = new TicketHolds(auth.tickets);
   const tickets = { issue: auth.tickets.issue.bind(auth.tickets), hold: (id: string) => holds.hold(id) };
-  const rooms = createRoomsArea(knex, clock, agent, { ...config.runs, timeoutMs: config.agent.timeoutMs }, {
-    events: database.events, bufferEvents: config.roomStreamBufferEvents, credentials, quota: new StreamQuota(config.maxStreamsPerUser), tickets,
-  });
+  const rooms = createRoomsArea(
+    knex,
+    clock,
+    agent,
+    { ...config.runs, timeoutMs: config.agent.timeoutMs },
+    {
+      events: database.events,
+      bufferEvents: config.roomStreamBufferEvents,
+      credentials,
+      quota: new StreamQuota(config.maxStreamsPerUser),
+      tickets,
+    },
+  );
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.
   agents.onDelete((trx, listingId) => rooms.participants.agentListingDeleted(trx, listingId));
@@ -101,14 +125,17 @@ export function createServices(database: Database, config: Config, clock: Clock,
     wallet,
     media,
     communities,
-    communityChat: new CommunityAgentChat(knex, communities, agentCalls, media, agent, speech, { timeoutMs: config.agent.timeoutMs }),
+    communityChat: new CommunityAgentChat(knex, communities, agentCalls, media, agent, speech, {
+      timeoutMs: config.agent.timeoutMs,
+    }),
     agentCalls,
     renewals,
     conversations,
     conversationChat: new ConversationChat(knex, conversations, media, agent, speech, {
       timeoutMs: config.agent.timeoutMs,
       // Official communities speak in the default voice; lounges in theirs, within the free minutes.
-      voicePolicy: async (community, conversation) => (community.type === 'lounge' ? lounges.voicePlan(community, conversation) : {}),
+      voicePolicy: async (community, conversation) =>
+        community.type === 'lounge' ? lounges.voicePlan(community, conversation) : {},
     }),
     official: new OfficialService(knex, clock, conversations),
     admin: new VerificationReviewService(knex, clock),

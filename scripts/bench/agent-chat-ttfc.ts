@@ -6,7 +6,10 @@
 import type { AgentProvider } from '../../src/ai/agent-provider.js';
 import { untilSame } from './common.js';
 
-export interface Percentiles { p50: number; p90: number }
+export interface Percentiles {
+  p50: number;
+  p90: number;
+}
 
 export interface FirstChunk {
   /** `local`, or `openai-compatible` (the bench's fake server). */
@@ -40,15 +43,22 @@ const percentiles = (values: number[]): Percentiles => {
   return { p50: at(0.5), p90: at(0.9) };
 };
 
-interface Exchange { meta: number; chunk: number; text: string }
+interface Exchange {
+  meta: number;
+  chunk: number;
+  text: string;
+}
 
 /** Milliseconds to the meta and first chunk events; reads the rest of the stream (the reply is stored) before returning. */
 async function chatOnce(server: ChatServer, path: string, token: string, body: string): Promise<Exchange> {
   const started = performance.now();
   const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' }, body,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+    body,
   });
-  if (response.status !== 200) throw new Error(`${server.name}: agent-chat answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`${server.name}: agent-chat answered ${response.status}: ${await response.text()}`);
   const decoder = new TextDecoder();
   let text = '';
   let chunk: number | undefined;
@@ -58,41 +68,68 @@ async function chatOnce(server: ChatServer, path: string, token: string, body: s
     if (meta === undefined && text.includes('"type":"meta"')) meta = performance.now() - started;
     if (chunk === undefined && text.includes('"type":"chunk"')) chunk = performance.now() - started;
   }
-  if (chunk === undefined || meta === undefined) throw new Error(`${server.name}: agent-chat sent no meta or chunk: ${text.slice(0, 500)}`);
+  if (chunk === undefined || meta === undefined)
+    throw new Error(`${server.name}: agent-chat sent no meta or chunk: ${text.slice(0, 500)}`);
   return { meta, chunk, text };
 }
 
 async function directOnce(provider: AgentProvider, content: string): Promise<number> {
   const started = performance.now();
-  const stream = provider.stream({ model: 'local', instructions: 'You are the bench agent.', messages: [{ role: 'user', content }] })[Symbol.asyncIterator]();
+  const stream = provider
+    .stream({ model: 'local', instructions: 'You are the bench agent.', messages: [{ role: 'user', content }] })
+    [Symbol.asyncIterator]();
   await stream.next();
   const ms = performance.now() - started;
-  while (!(await stream.next()).done) { /* the rest of the reply */ }
+  while (!(await stream.next()).done) {
+    /* the rest of the reply */
+  }
   return ms;
 }
 
 /** The events of a stream, the ids each server makes replaced by their names. */
-const eventsOf = (text: string) => text.split('\n\n').filter(Boolean).map((block) => block.replace(/"(userMessageId|agentMessageId)":"[^"]+"/g, '"$1":"…"'));
+const eventsOf = (text: string) =>
+  text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) => block.replace(/"(userMessageId|agentMessageId)":"[^"]+"/g, '"$1":"…"'));
 
 /** One traced request to each server: the same events and the same SQL statements, else it throws. Returns how many statements. */
-async function checkParity(platform: ChatServer, bare: ChatServer, path: string, token: string, body: string): Promise<number> {
+async function checkParity(
+  platform: ChatServer,
+  bare: ChatServer,
+  path: string,
+  token: string,
+  body: string,
+): Promise<number> {
   const traced = async (server: ChatServer) => {
     await server.trace(true);
     const { text } = await chatOnce(server, path, token, body);
     return { events: eventsOf(text), sql: (await server.trace(false)).sort() };
   };
-  const [p, b] = await untilSame(async () => [await traced(platform), await traced(bare)], ([x, y]) => JSON.stringify(x.sql) === JSON.stringify(y.sql));
+  const [p, b] = await untilSame(
+    async () => [await traced(platform), await traced(bare)],
+    ([x, y]) => JSON.stringify(x.sql) === JSON.stringify(y.sql),
+  );
   if (JSON.stringify(p.events) !== JSON.stringify(b.events)) {
-    throw new Error(`agent-chat: ${platform.name} and ${bare.name} send different events:\n  ${p.events.join('\n  ')}\nvs\n  ${b.events.join('\n  ')}`);
+    throw new Error(
+      `agent-chat: ${platform.name} and ${bare.name} send different events:\n  ${p.events.join('\n  ')}\nvs\n  ${b.events.join('\n  ')}`,
+    );
   }
   if (JSON.stringify(p.sql) !== JSON.stringify(b.sql)) {
-    throw new Error(`agent-chat: ${platform.name} and ${bare.name} run different SQL:\n  ${p.sql.join('\n  ')}\nvs\n  ${b.sql.join('\n  ')}`);
+    throw new Error(
+      `agent-chat: ${platform.name} and ${bare.name} run different SQL:\n  ${p.sql.join('\n  ')}\nvs\n  ${b.sql.join('\n  ')}`,
+    );
   }
   return p.sql.length;
 }
 
-export async function measureFirstChunk(platform: ChatServer, bare: ChatServer, provider: AgentProvider, chat: { communityId: string; listingId: string; token: string },
-  requests = 400): Promise<FirstChunk> {
+export async function measureFirstChunk(
+  platform: ChatServer,
+  bare: ChatServer,
+  provider: AgentProvider,
+  chat: { communityId: string; listingId: string; token: string },
+  requests = 400,
+): Promise<FirstChunk> {
   const path = `/api/communities/${chat.communityId}/agent-chat`;
   const body = (n: number | string) => JSON.stringify({ listingId: chat.listingId, content: `Bench question ${n}` });
   const statements = await checkParity(platform, bare, path, chat.token, body('parity'));
@@ -101,14 +138,26 @@ export async function measureFirstChunk(platform: ChatServer, bare: ChatServer, 
   for (let n = -20; n < requests; n++) {
     if (n === 0) cpu = { platform: await platform.cpuUs(), bare: await bare.cpuUs() }; // 20 warm-up rounds, not counted; the order turns every round
     const steps: Array<() => Promise<void>> = [
-      async () => { const e = await chatOnce(platform, path, chat.token, body(n)); if (n >= 0) runs.platform.push(e); },
-      async () => { const e = await chatOnce(bare, path, chat.token, body(n)); if (n >= 0) runs.bare.push(e); },
-      async () => { const ms = await directOnce(provider, `Bench question ${n}`); if (n >= 0) runs.direct.push(ms); },
+      async () => {
+        const e = await chatOnce(platform, path, chat.token, body(n));
+        if (n >= 0) runs.platform.push(e);
+      },
+      async () => {
+        const e = await chatOnce(bare, path, chat.token, body(n));
+        if (n >= 0) runs.bare.push(e);
+      },
+      async () => {
+        const ms = await directOnce(provider, `Bench question ${n}`);
+        if (n >= 0) runs.direct.push(ms);
+      },
     ];
     const start = ((n % 3) + 3) % 3;
     for (let i = 0; i < steps.length; i++) await steps[(start + i) % steps.length]!();
   }
-  const of = (list: Exchange[]) => ({ meta: percentiles(list.map((e) => e.meta)), chunk: percentiles(list.map((e) => e.chunk)) });
+  const of = (list: Exchange[]) => ({
+    meta: percentiles(list.map((e) => e.meta)),
+    chunk: percentiles(list.map((e) => e.chunk)),
+  });
   return {
     provider: provider.name,
     requests,
@@ -117,6 +166,9 @@ export async function measureFirstChunk(platform: ChatServer, bare: ChatServer, 
     direct: percentiles(runs.direct),
     paired: percentiles(runs.platform.map((e, i) => e.chunk - runs.bare[i]!.chunk)),
     statements,
-    cpuUs: { platform: ((await platform.cpuUs()) - cpu.platform) / requests, bare: ((await bare.cpuUs()) - cpu.bare) / requests },
+    cpuUs: {
+      platform: ((await platform.cpuUs()) - cpu.platform) / requests,
+      bare: ((await bare.cpuUs()) - cpu.bare) / requests,
+    },
   };
 }

@@ -43,7 +43,13 @@ runChild(async () => {
   app.silent = true; // clients dropping connections at the end of a run are not news
   app.use(async (koa) => {
     if (koa.path.endsWith('/cs-queue') || koa.path.startsWith('/api/conversations/')) {
-      const answer = await routeCs(database.knex, koa.method, koa.path, koa.query, (await caller(koa.get('authorization')))?.id);
+      const answer = await routeCs(
+        database.knex,
+        koa.method,
+        koa.path,
+        koa.query,
+        (await caller(koa.get('authorization')))?.id,
+      );
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
@@ -51,8 +57,18 @@ runChild(async () => {
       return;
     }
     if (koa.path.startsWith('/api/communities/')) {
-      if (koa.path.endsWith('/agent-chat') && await agentChat.route(koa, (await caller(koa.get('authorization')))?.id, () => readJson(koa.req))) return;
-      const answer = await routeCommunities(communities, koa.method, koa.path, koa.query, (await caller(koa.get('authorization')))?.id);
+      if (
+        koa.path.endsWith('/agent-chat') &&
+        (await agentChat.route(koa, (await caller(koa.get('authorization')))?.id, () => readJson(koa.req)))
+      )
+        return;
+      const answer = await routeCommunities(
+        communities,
+        koa.method,
+        koa.path,
+        koa.query,
+        (await caller(koa.get('authorization')))?.id,
+      );
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
@@ -60,14 +76,28 @@ runChild(async () => {
       return;
     }
     if (koa.path.startsWith('/api/v1/rooms/')) {
-      const answer = await routeRooms(rooms, koa.method, koa.path, koa.query, () => readJson(koa.req), await caller(koa.get('authorization')));
+      const answer = await routeRooms(
+        rooms,
+        koa.method,
+        koa.path,
+        koa.query,
+        () => readJson(koa.req),
+        await caller(koa.get('authorization')),
+      );
       if (answer) {
         koa.status = answer.status;
         if (answer.body !== undefined) koa.body = answer.body;
       }
       return;
     }
-    const answer = await routeSpaces(database.knex, koa.method, koa.path, koa.query, () => readJson(koa.req), async () => (await caller(koa.get('authorization')))?.id);
+    const answer = await routeSpaces(
+      database.knex,
+      koa.method,
+      koa.path,
+      koa.query,
+      () => readJson(koa.req),
+      async () => (await caller(koa.get('authorization')))?.id,
+    );
     if (answer) {
       koa.status = answer.status;
       if (answer.body !== undefined) koa.body = answer.body;

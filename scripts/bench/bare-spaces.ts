@@ -8,13 +8,27 @@ import type { Answer } from './bare-communities.js';
 const SPACE_PATH = /^\/api\/spaces\/([^/]+)$/;
 
 /** Routes the three endpoints; undefined for any other path. The validator's defaults are applied here. */
-export async function routeSpaces(db: Knex, method: string, path: string, query: Record<string, unknown>, body: () => Promise<unknown>,
-  userId: () => Promise<string | undefined>): Promise<Answer | undefined> {
+export async function routeSpaces(
+  db: Knex,
+  method: string,
+  path: string,
+  query: Record<string, unknown>,
+  body: () => Promise<unknown>,
+  userId: () => Promise<string | undefined>,
+): Promise<Answer | undefined> {
   if (path === '/api/spaces') {
     if (method === 'GET') {
       const search = typeof query.search === 'string' ? query.search : undefined;
       const category = typeof query.category === 'string' ? query.category : undefined;
-      return { status: 200, body: await listPublicSpaces(db, { page: Number(query.page ?? 1), limit: Number(query.limit ?? 20), search, category }) };
+      return {
+        status: 200,
+        body: await listPublicSpaces(db, {
+          page: Number(query.page ?? 1),
+          limit: Number(query.limit ?? 20),
+          search,
+          category,
+        }),
+      };
     }
     if (method !== 'POST') return undefined;
     const owner = await userId();

@@ -56,7 +56,13 @@ export function benchConfig(target: DatabaseTarget, env: NodeJS.ProcessEnv = pro
     agent: { ...base.agent, baseUrl: env.BENCH_AGENT_BASE_URL || base.agent.baseUrl },
     // Every request comes from one address: the per-IP limits on posts, joins and agent chats would answer
     // 429 within the first second. They are still counted, so their cost stays in the numbers.
-    rateLimits: { ...base.rateLimits, loungeCreatesPerUser: 1e9, chargesPerUser: 1e9, agentChatsPerUser: 1e9, roomPostsPerUser: 1e9 },
+    rateLimits: {
+      ...base.rateLimits,
+      loungeCreatesPerUser: 1e9,
+      chargesPerUser: 1e9,
+      agentChatsPerUser: 1e9,
+      roomPostsPerUser: 1e9,
+    },
   };
 }
 
@@ -92,11 +98,15 @@ export interface StartOptions {
 }
 
 export function startChild(name: string, file: string, options: StartOptions = {}): Child {
-  const proc = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(benchDir, file), ...(options.args ?? [])], {
-    cwd: repoRoot,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), '--import', 'tsx', join(benchDir, file), ...(options.args ?? [])],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const inbox: Message[] = [];
   const waiters: Array<{ type: string; resolve: (m: Message) => void; reject: (e: Error) => void }> = [];
   let exited: Error | undefined;
@@ -130,8 +140,14 @@ export function startChild(name: string, file: string, options: StartOptions = {
         const timer = setTimeout(() => reject(new Error(`${name}: no "${type}" within ${timeoutMs} ms`)), timeoutMs);
         waiters.push({
           type,
-          resolve: (m) => { clearTimeout(timer); resolve(m as T); },
-          reject: (e) => { clearTimeout(timer); reject(e); },
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m as T);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         });
       });
     },
@@ -173,7 +189,7 @@ export function report(message: Message): void {
 /** Runs a child's main function; a failure is reported to the orchestrator and exits non-zero. */
 export function runChild(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    const message = error instanceof Error ? error.stack ?? error.message : String(error);
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(message);
     report({ type: 'error', message });
     setTimeout(() => process.exit(1), 50);
@@ -188,7 +204,9 @@ export function exitOnSignal(close: () => Promise<void>): void {
     closing = true;
     const forced = setTimeout(() => process.exit(0), 3_000);
     forced.unref();
-    close().catch(() => undefined).finally(() => process.exit(0));
+    close()
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -203,7 +221,10 @@ export function exitOnSignal(close: () => Promise<void>): void {
  * difference around a measured run, server CPU per request, a number far less sensitive than req/s to what
  * else the 2 cores are doing. On exit it closes the server, then `close`.
  */
-export async function serve(listener: RequestListener, close: () => Promise<void> = async () => undefined): Promise<number> {
+export async function serve(
+  listener: RequestListener,
+  close: () => Promise<void> = async () => undefined,
+): Promise<number> {
   let requests = 0;
   let inFlight = 0;
   process.on('message', (raw) => {
@@ -216,8 +237,14 @@ export async function serve(listener: RequestListener, close: () => Promise<void
     inFlight += 1;
     // Koa's listener resolves when its middleware is done, which may be after the client has gone.
     const answered = listener(req, res) as unknown;
-    if (answered instanceof Promise) void answered.finally(() => { inFlight -= 1; });
-    else res.once('close', () => { inFlight -= 1; });
+    if (answered instanceof Promise)
+      void answered.finally(() => {
+        inFlight -= 1;
+      });
+    else
+      res.once('close', () => {
+        inFlight -= 1;
+      });
   });
   await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));
   exitOnSignal(async () => {
@@ -238,4 +265,3 @@ export async function untilSame<T>(attempt: () => Promise<T>, same: (result: T) 
   for (let i = 1; i < tries && !same(result); i++) result = await attempt();
   return result;
 }
-

@@ -9,7 +9,10 @@ runChild(async () => {
   const config = benchConfig(targetFromEnv());
 
   let mark = performance.now();
-  const [{ buildApp }, { openDatabase }] = await Promise.all([import('../../src/app.js'), import('../../src/platform/database.js')]);
+  const [{ buildApp }, { openDatabase }] = await Promise.all([
+    import('../../src/app.js'),
+    import('../../src/platform/database.js'),
+  ]);
   const importMs = performance.now() - mark;
   const { operations } = await import('../../generated/server/index.js'); // loaded by app.js already
 

@@ -40,21 +40,35 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const { freshKey, body, rotatePaths: paths } = spec;
   const template = freshKey && body ? (JSON.parse(body) as Record<string, unknown>) : undefined;
   let sent = 0;
-  const requests: autocannon.Request[] | undefined = (tokens || template || paths) ? [{
-    setupRequest: (req) => {
-      let next = req;
-      if (paths) next = { ...next, path: paths[sent++ % paths.length] };
-      if (tokens) {
-        const n = used.get(spec.url) ?? 0;
-        used.set(spec.url, n + 1);
-        next = { ...next, headers: { ...next.headers, authorization: `Bearer ${tokens[n] ?? 'out-of-tokens'}` } };
-      }
-      if (template) next = { ...next, body: JSON.stringify({ ...template, [freshKey!]: randomUUID() }) };
-      return next;
-    },
-  }] : undefined;
+  const requests: autocannon.Request[] | undefined =
+    tokens || template || paths
+      ? [
+          {
+            setupRequest: (req) => {
+              let next = req;
+              if (paths) next = { ...next, path: paths[sent++ % paths.length] };
+              if (tokens) {
+                const n = used.get(spec.url) ?? 0;
+                used.set(spec.url, n + 1);
+                next = {
+                  ...next,
+                  headers: { ...next.headers, authorization: `Bearer ${tokens[n] ?? 'out-of-tokens'}` },
+                };
+              }
+              if (template) next = { ...next, body: JSON.stringify({ ...template, [freshKey!]: randomUUID() }) };
+              return next;
+            },
+          },
+        ]
+      : undefined;
   const result = await autocannon({
-    url: spec.url, method: spec.method, headers: spec.headers, body: spec.body, connections: spec.connections, duration: spec.seconds, pipelining: 1,
+    url: spec.url,
+    method: spec.method,
+    headers: spec.headers,
+    body: spec.body,
+    connections: spec.connections,
+    duration: spec.seconds,
+    pipelining: 1,
     ...(requests ? { requests } : {}),
   });
   const statusCounts: Record<string, number> = {};

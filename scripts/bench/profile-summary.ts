@@ -53,12 +53,18 @@ const inclusiveByPlace = new Map<string, number>();
 const inclusive = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const seen = new Set<string>();
-  const once = (map: Map<string, number>, key: string) => { if (!seen.has(key)) { seen.add(key); add(map, key, us); } };
+  const once = (map: Map<string, number>, key: string) => {
+    if (!seen.has(key)) {
+      seen.add(key);
+      add(map, key, us);
+    }
+  };
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const frame = byId.get(cur)!.callFrame;
     const place = where(frame.url);
     once(inclusiveByPlace, place);
-    if (place.startsWith('src/') || place.startsWith('generated/')) once(inclusive, `${frame.functionName || '(anonymous)'}  ${place}:${frame.lineNumber + 1}`);
+    if (place.startsWith('src/') || place.startsWith('generated/'))
+      once(inclusive, `${frame.functionName || '(anonymous)'}  ${place}:${frame.lineNumber + 1}`);
   }
 }
 
@@ -72,4 +78,4 @@ console.log(`total sampled: ${(total / 1000).toFixed(0)} ms`);
 print('Self time by package / file', selfByPlace);
 print('Self time by function', selfByFunction);
 print('Inclusive time by package / file (synchronous stacks)', inclusiveByPlace);
-print('Inclusive time of the platform\'s own functions (src/, generated/)', inclusive);
+print("Inclusive time of the platform's own functions (src/, generated/)", inclusive);

@@ -78,7 +78,13 @@ export interface RunReport {
   /** The customer-service rows' data (seed-cs.ts), when they ran: the sizes, the middle cursor's position, the page queries' plans. */
   cs?: { sizes: number[]; middle: number; plans: PlanSample[]; seedMs: number };
   /** The Rooms rows' data (seed-rooms.ts), when they ran. */
-  rooms?: { busyMessages: number; spreadRooms: number; postTransactionMs: number; timelineSizes: number[]; seedMs: number };
+  rooms?: {
+    busyMessages: number;
+    spreadRooms: number;
+    postTransactionMs: number;
+    timelineSizes: number[];
+    seedMs: number;
+  };
   /** The agent chat's time to first chunk (agent-chat-ttfc.ts), one per provider. */
   firstChunk?: FirstChunk[];
   /** The live stream fan-out (stream-fanout.ts), when it ran. */
@@ -92,85 +98,135 @@ const ms = (n: number) => (n >= 10 ? String(Math.round(n)) : n.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 /** The machine line's note on steal time, where it was measured. */
-const stolen = (r: RunReport) => (r.stolenShare === undefined ? ''
-  : ` CPU time stolen by the hypervisor while the servers ran: ${(r.stolenShare * 100).toFixed(0)}% (/proc/stat; a virtual machine whose host is busy runs everything slower, unevenly).`);
+const stolen = (r: RunReport) =>
+  r.stolenShare === undefined
+    ? ''
+    : ` CPU time stolen by the hypervisor while the servers ran: ${(r.stolenShare * 100).toFixed(0)}% (/proc/stat; a virtual machine whose host is busy runs everything slower, unevenly).`;
 
 export function renderMarkdown(r: RunReport): string {
   if (r.section.startsWith('streams') && r.streamFanout) {
-    return [`## Room streams${r.section.endsWith('pglite') ? ' (PGlite)' : ''}`, '', `- Date: ${r.date}`, `- Command: \`${r.command}\``,
-      `- Database: ${r.database}`, `- Machine: ${r.cpus}; Node ${r.node}. 2 cores; clients, servers and Postgres share them.${stolen(r)}`, '',
-      ...renderFanout(r.streamFanout)].join('\n');
+    return [
+      `## Room streams${r.section.endsWith('pglite') ? ' (PGlite)' : ''}`,
+      '',
+      `- Date: ${r.date}`,
+      `- Command: \`${r.command}\``,
+      `- Database: ${r.database}`,
+      `- Machine: ${r.cpus}; Node ${r.node}. 2 cores; clients, servers and Postgres share them.${stolen(r)}`,
+      '',
+      ...renderFanout(r.streamFanout),
+    ].join('\n');
   }
   const lines: string[] = [];
   const pglite = r.section.endsWith('pglite') ? ' (PGlite)' : '';
-  lines.push(r.section.startsWith('communities') ? `## Communities${pglite}` : r.section.startsWith('rooms') ? `## Rooms${pglite}`
-    : r.section.startsWith('cs') ? `## Customer service${pglite}` : r.section.startsWith('agent-chat') ? `## Agent chat${pglite}` : `## ${int(r.spaces)} spaces`, '');
+  lines.push(
+    r.section.startsWith('communities')
+      ? `## Communities${pglite}`
+      : r.section.startsWith('rooms')
+        ? `## Rooms${pglite}`
+        : r.section.startsWith('cs')
+          ? `## Customer service${pglite}`
+          : r.section.startsWith('agent-chat')
+            ? `## Agent chat${pglite}`
+            : `## ${int(r.spaces)} spaces`,
+    '',
+  );
   lines.push(`- Date: ${r.date}`);
   lines.push(`- Command: \`${r.command}\``);
-  lines.push(`- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
-    `the search \`${r.searchTerm}\` matches ${int(r.searchMatches)} public spaces (${((100 * r.searchMatches) / r.publicSpaces).toFixed(1)}%). ` +
-    'The users, the space read by id and its sessions made through the services, the other spaces by one INSERT ... SELECT per 5,000.');
-  lines.push(`- The list's \`total\` (exact): the maintained counter row \`space_public_counts\` takes ${r.totalQueryMs.counter.toFixed(2)} ms per query ` +
-    `at this size; \`count(*)\` over the public spaces would take ${r.totalQueryMs.countStar.toFixed(2)} ms (one query at a time, in the seeding process).`);
+  lines.push(
+    `- Database: ${r.database}; ${int(r.spaces)} spaces seeded (${int(r.publicSpaces)} public) in ${(r.seedMs / 1000).toFixed(1)} s; ` +
+      `the search \`${r.searchTerm}\` matches ${int(r.searchMatches)} public spaces (${((100 * r.searchMatches) / r.publicSpaces).toFixed(1)}%). ` +
+      'The users, the space read by id and its sessions made through the services, the other spaces by one INSERT ... SELECT per 5,000.',
+  );
+  lines.push(
+    `- The list's \`total\` (exact): the maintained counter row \`space_public_counts\` takes ${r.totalQueryMs.counter.toFixed(2)} ms per query ` +
+      `at this size; \`count(*)\` over the public spaces would take ${r.totalQueryMs.countStar.toFixed(2)} ms (one query at a time, in the seeding process).`,
+  );
   if (r.communities) {
     const c = r.communities;
-    lines.push(`- Communities (in ${(c.seedMs / 1000).toFixed(1)} s of the seeding): two clubs with a ${c.joinFee}-credit join fee (one per server) and ` +
-      `${int(c.users)} users with 100 credits who have not joined (each join request is a new user: the tokens rotate, each used once); a club ` +
-      `with ${int(c.messages)} messages read by a member. ` +
-      'Communities, the reader\'s membership and every wallet credit made through the services; users, sessions and messages by bulk SQL.');
+    lines.push(
+      `- Communities (in ${(c.seedMs / 1000).toFixed(1)} s of the seeding): two clubs with a ${c.joinFee}-credit join fee (one per server) and ` +
+        `${int(c.users)} users with 100 credits who have not joined (each join request is a new user: the tokens rotate, each used once); a club ` +
+        `with ${int(c.messages)} messages read by a member. ` +
+        "Communities, the reader's membership and every wallet credit made through the services; users, sessions and messages by bulk SQL.",
+    );
   }
   if (r.rooms) {
     const m = r.rooms;
-    lines.push(`- Rooms (in ${(m.seedMs / 1000).toFixed(1)} s of the seeding): a busy room (owner and guest, ${int(m.busyMessages)} messages posted ` +
-      'through MessagesService.post) the guest posts to, each request with a fresh idempotency key (the facility\'s insert, the room lock, ' +
-      `the event and the message in one transaction); ${int(m.spreadRooms)} rooms the guest posts to in turn, the same way; ` +
-      `rooms of ${m.timelineSizes.map(int).join(' and ')} events whose newest 50 the owner reads. ` +
-      'Rooms, the guest\'s invitations and the busy room\'s messages made through the services; the timeline rooms\' events and messages ' +
-      '(all `message.posted`, gapless seq) by bulk SQL.');
+    lines.push(
+      `- Rooms (in ${(m.seedMs / 1000).toFixed(1)} s of the seeding): a busy room (owner and guest, ${int(m.busyMessages)} messages posted ` +
+        "through MessagesService.post) the guest posts to, each request with a fresh idempotency key (the facility's insert, the room lock, " +
+        `the event and the message in one transaction); ${int(m.spreadRooms)} rooms the guest posts to in turn, the same way; ` +
+        `rooms of ${m.timelineSizes.map(int).join(' and ')} events whose newest 50 the owner reads. ` +
+        "Rooms, the guest's invitations and the busy room's messages made through the services; the timeline rooms' events and messages " +
+        '(all `message.posted`, gapless seq) by bulk SQL.',
+    );
   }
   if (r.cs) {
     const sizes = r.cs.sizes.map(int).join(', ');
-    lines.push(`- Customer service (in ${(r.cs.seedMs / 1000).toFixed(1)} s of the seeding): official communities with ${sizes} conversations (one per ` +
-      'customer, the four statuses in turn, waiting since n seconds ago) whose CS queue their creator reads a page of: the first page, and on the ' +
-      `largest a page after its first ${int(r.cs.middle)} entries (by \`cursor\`); an official community with conversations of ${sizes} messages ` +
-      '(customer and AI in turn) whose newest page the creator reads. Communities made through the services; customers, conversations and messages by bulk SQL.');
+    lines.push(
+      `- Customer service (in ${(r.cs.seedMs / 1000).toFixed(1)} s of the seeding): official communities with ${sizes} conversations (one per ` +
+        'customer, the four statuses in turn, waiting since n seconds ago) whose CS queue their creator reads a page of: the first page, and on the ' +
+        `largest a page after its first ${int(r.cs.middle)} entries (by \`cursor\`); an official community with conversations of ${sizes} messages ` +
+        '(customer and AI in turn) whose newest page the creator reads. Communities made through the services; customers, conversations and messages by bulk SQL.',
+    );
   }
-  lines.push(`- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.${stolen(r)}`);
+  lines.push(
+    `- Machine: ${r.cpus}; Node ${r.node}. 2 cores; client, servers and Postgres share them: compare ratios within one run.${stolen(r)}`,
+  );
   lines.push('- Servers: node:http on 127.0.0.1, a pool of 10 database connections each (PGlite: its single one).');
-  if (r.endpoints.length) lines.push(`- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
-    `${r.seconds} s measured in ${r.rounds} rounds, the servers' order reversed every round; each server in its own process, ` +
-    'loaded one at a time. req/s = requests / seconds over the rounds; p50 / p99 = mean of the rounds\'. Every response was 2xx.');
-  lines.push(`- Full stack: \`buildApp\` as in production (NODE_ENV=production: response validation on a 1% sample; access log at \`${r.logLevel}\`, ` +
-    'written to /dev/null). Bare: Koa + the same knex, opened as the platform opens it (migration check included), the same SQL statements ' +
-    'and JSON (checked before the run), no contract layer.');
+  if (r.endpoints.length)
+    lines.push(
+      `- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
+        `${r.seconds} s measured in ${r.rounds} rounds, the servers' order reversed every round; each server in its own process, ` +
+        "loaded one at a time. req/s = requests / seconds over the rounds; p50 / p99 = mean of the rounds'. Every response was 2xx.",
+    );
+  lines.push(
+    `- Full stack: \`buildApp\` as in production (NODE_ENV=production: response validation on a 1% sample; access log at \`${r.logLevel}\`, ` +
+      'written to /dev/null). Bare: Koa + the same knex, opened as the platform opens it (migration check included), the same SQL statements ' +
+      'and JSON (checked before the run), no contract layer.',
+  );
   lines.push('');
 
   if (r.endpoints.length) {
-    lines.push('| Endpoint | Full req/s | Bare req/s | Full/bare | Full p50 / p99 ms | Bare p50 / p99 ms | Server CPU µs/req, full / bare |');
+    lines.push(
+      '| Endpoint | Full req/s | Bare req/s | Full/bare | Full p50 / p99 ms | Bare p50 / p99 ms | Server CPU µs/req, full / bare |',
+    );
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const e of r.endpoints) {
       const below = e.full.rps / e.bare.rps < r.target ? ' **(below target)**' : '';
-      lines.push(`| ${e.label} | ${int(e.full.rps)} | ${int(e.bare.rps)} | ${ratio(e.full.rps, e.bare.rps)}${below} | ` +
-        `${ms(e.full.p50)} / ${ms(e.full.p99)} | ${ms(e.bare.p50)} / ${ms(e.bare.p99)} | ${int(e.full.cpuUsPerRequest)} / ${int(e.bare.cpuUsPerRequest)} |`);
+      lines.push(
+        `| ${e.label} | ${int(e.full.rps)} | ${int(e.bare.rps)} | ${ratio(e.full.rps, e.bare.rps)}${below} | ` +
+          `${ms(e.full.p50)} / ${ms(e.full.p99)} | ${ms(e.bare.p50)} / ${ms(e.bare.p99)} | ${int(e.full.cpuUsPerRequest)} / ${int(e.bare.cpuUsPerRequest)} |`,
+      );
     }
     const failing = r.endpoints.filter((e) => e.full.rps / e.bare.rps < r.target);
-    lines.push('', failing.length
-      ? `Target full/bare >= ${r.target}x: **not met** on ${failing.map((e) => e.label).join(', ')}.`
-      : `Target full/bare >= ${r.target}x: met on every endpoint.`);
-    lines.push('', 'Server CPU µs/req is the server process\'s own CPU time (process.cpuUsage) over its measured requests: ' +
-      'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.');
+    lines.push(
+      '',
+      failing.length
+        ? `Target full/bare >= ${r.target}x: **not met** on ${failing.map((e) => e.label).join(', ')}.`
+        : `Target full/bare >= ${r.target}x: met on every endpoint.`,
+    );
+    lines.push(
+      '',
+      "Server CPU µs/req is the server process's own CPU time (process.cpuUsage) over its measured requests: " +
+        'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.',
+    );
     lines.push('');
   }
 
   if (r.cs?.plans.length) {
     lines.push('### Customer service: the page queries as the data grows', '');
-    lines.push('Each page query alone, in the seeding process after `vacuum analyze`: `EXPLAIN (ANALYZE, BUFFERS)` after one warm-up run. ' +
-      'The queue reads `conversations_queue_idx` (community, status priority, waiting since, id) from the cursor\'s position and stops after ' +
-      `${PAGE + 1} rows (a page and one more, for \`nextCursor\`); the messages read \`unique (conversation_id, created_at)\` backwards. Neither sorts, ` +
-      'so the buffers touched and the time stay flat from the smallest size to the largest.', '');
+    lines.push(
+      'Each page query alone, in the seeding process after `vacuum analyze`: `EXPLAIN (ANALYZE, BUFFERS)` after one warm-up run. ' +
+        "The queue reads `conversations_queue_idx` (community, status priority, waiting since, id) from the cursor's position and stops after " +
+        `${PAGE + 1} rows (a page and one more, for \`nextCursor\`); the messages read \`unique (conversation_id, created_at)\` backwards. Neither sorts, ` +
+        'so the buffers touched and the time stay flat from the smallest size to the largest.',
+      '',
+    );
     lines.push('| Query | Rows in the community / conversation | Plan | Buffers | Execution ms |');
     lines.push('| --- | ---: | --- | ---: | ---: |');
-    for (const p of r.cs.plans) lines.push(`| ${p.label} | ${int(p.size)} | ${p.plan} | ${int(p.buffers)} | ${p.executionMs.toFixed(3)} |`);
+    for (const p of r.cs.plans)
+      lines.push(`| ${p.label} | ${int(p.size)} | ${p.plan} | ${int(p.buffers)} | ${p.executionMs.toFixed(3)} |`);
     lines.push('');
   }
 
@@ -178,40 +234,61 @@ export function renderMarkdown(r: RunReport): string {
   const spread = r.endpoints.find((e) => e.label.includes('(spread over'));
   if (r.rooms && busy && spread) {
     const perPost = 1000 / busy.full.rps;
-    lines.push('What bounds posts per second in one room: a post takes the room\'s row lock (`select ... for update`, its first statement after ' +
-      'the idempotency key\'s insert; the event counter\'s `update rooms set last_seq = last_seq + 1` needs the same row) and holds it to its ' +
-      'commit, seven statements later, so one room\'s posts commit one after another however many connections post, while posts to ' +
-      `different rooms only share the cores. In this run: ${int(busy.full.rps)} posts/s in the busy room and ${int(spread.full.rps)} spread ` +
-      `over ${r.rooms.spreadRooms} rooms on the full stack (${ratio(busy.full.rps, spread.full.rps)}; bare: ${int(busy.bare.rps)} and ` +
-      `${int(spread.bare.rps)}, ${ratio(busy.bare.rps, spread.bare.rps)}). ` +
-      (busy.full.rps < spread.full.rps
-        ? `The busy room is the slower: there a post held the room's lock ~${perPost.toFixed(1)} ms on average under this load. `
-        : 'The busy room is not the slower here: at this load the cores, not the lock, bound both. ') +
-      `One at a time, in the seeding process, a post's whole transaction took ${r.rooms.postTransactionMs.toFixed(1)} ms at p50 (MessagesService.post).`, '');
+    lines.push(
+      "What bounds posts per second in one room: a post takes the room's row lock (`select ... for update`, its first statement after " +
+        "the idempotency key's insert; the event counter's `update rooms set last_seq = last_seq + 1` needs the same row) and holds it to its " +
+        "commit, seven statements later, so one room's posts commit one after another however many connections post, while posts to " +
+        `different rooms only share the cores. In this run: ${int(busy.full.rps)} posts/s in the busy room and ${int(spread.full.rps)} spread ` +
+        `over ${r.rooms.spreadRooms} rooms on the full stack (${ratio(busy.full.rps, spread.full.rps)}; bare: ${int(busy.bare.rps)} and ` +
+        `${int(spread.bare.rps)}, ${ratio(busy.bare.rps, spread.bare.rps)}). ` +
+        (busy.full.rps < spread.full.rps
+          ? `The busy room is the slower: there a post held the room's lock ~${perPost.toFixed(1)} ms on average under this load. `
+          : 'The busy room is not the slower here: at this load the cores, not the lock, bound both. ') +
+        `One at a time, in the seeding process, a post's whole transaction took ${r.rooms.postTransactionMs.toFixed(1)} ms at p50 (MessagesService.post).`,
+      '',
+    );
   }
 
   if (r.firstChunk?.length) {
     const first = r.firstChunk[0]!;
     const pair = (x: { p50: number; p90: number }, digits = 2) => `${x.p50.toFixed(digits)} / ${x.p90.toFixed(digits)}`;
-    const providers: Record<string, string> = { local: 'local', 'openai-compatible': 'OpenAI-compatible (the bench\'s fake server, its own process)' };
+    const providers: Record<string, string> = {
+      local: 'local',
+      'openai-compatible': "OpenAI-compatible (the bench's fake server, its own process)",
+    };
     lines.push('### Agent chat: time to the first `chunk` event', '');
-    lines.push(`\`POST /api/communities/{id}/agent-chat\` (a free agent: call fee 0), ${first.requests} requests one at a time per server (after 20 ` +
-      'not counted), interleaved (the order turning every round): the full stack, and the bare server doing the same work (scripts/bench/bare-agent-chat.ts: knex alone, the ' +
-      `same ${first.statements} SQL statements with the same concurrency, the same events from the same provider, checked before measuring; ` +
-      'no contract layer). From sending the request to reading the `meta` event (the stream\'s first: the call\'s transaction committed) and ' +
-      'the first `chunk` event. "Provider alone": its stream called in the bench process, to its first delta.', '');
-    lines.push('| Provider | Server | to `meta` p50 / p90 ms | to first `chunk` p50 / p90 ms | Server CPU µs/request |');
+    lines.push(
+      `\`POST /api/communities/{id}/agent-chat\` (a free agent: call fee 0), ${first.requests} requests one at a time per server (after 20 ` +
+        'not counted), interleaved (the order turning every round): the full stack, and the bare server doing the same work (scripts/bench/bare-agent-chat.ts: knex alone, the ' +
+        `same ${first.statements} SQL statements with the same concurrency, the same events from the same provider, checked before measuring; ` +
+        "no contract layer). From sending the request to reading the `meta` event (the stream's first: the call's transaction committed) and " +
+        'the first `chunk` event. "Provider alone": its stream called in the bench process, to its first delta.',
+      '',
+    );
+    lines.push(
+      '| Provider | Server | to `meta` p50 / p90 ms | to first `chunk` p50 / p90 ms | Server CPU µs/request |',
+    );
     lines.push('| --- | --- | ---: | ---: | ---: |');
     for (const f of r.firstChunk) {
       const name = providers[f.provider] ?? f.provider;
-      lines.push(`| ${name} | full stack | ${pair(f.platform.meta)} | ${pair(f.platform.chunk)} | ${int(f.cpuUs.platform)} |`);
+      lines.push(
+        `| ${name} | full stack | ${pair(f.platform.meta)} | ${pair(f.platform.chunk)} | ${int(f.cpuUs.platform)} |`,
+      );
       lines.push(`| ${name} | bare koa+knex | ${pair(f.bare.meta)} | ${pair(f.bare.chunk)} | ${int(f.cpuUs.bare)} |`);
       lines.push(`| ${name} | provider alone | - | ${pair(f.direct, 3)} | - |`);
     }
     const added = r.firstChunk.map((f) => ({ f, ms: f.platform.chunk.p50 - f.bare.chunk.p50 }));
-    lines.push('', `The platform adds to the first chunk at p50: ${added.map(({ f, ms }) => `${ms.toFixed(2)} ms with the ${providers[f.provider] === 'local' ? 'local' : 'OpenAI-compatible'} ` +
-      `provider (the median of platform minus the bare request next to it: ${f.paired.p50.toFixed(2)} ms)`).join('; ')}. ` +
-      `Target under 2 ms: ${added.every(({ ms }) => ms < 2) ? 'met' : '**not met**'}.`, '');
+    lines.push(
+      '',
+      `The platform adds to the first chunk at p50: ${added
+        .map(
+          ({ f, ms }) =>
+            `${ms.toFixed(2)} ms with the ${providers[f.provider] === 'local' ? 'local' : 'OpenAI-compatible'} ` +
+            `provider (the median of platform minus the bare request next to it: ${f.paired.p50.toFixed(2)} ms)`,
+        )
+        .join('; ')}. ` + `Target under 2 ms: ${added.every(({ ms }) => ms < 2) ? 'met' : '**not met**'}.`,
+      '',
+    );
   }
 
   if (r.streamFanout) lines.push(...renderFanout(r.streamFanout));
@@ -219,31 +296,50 @@ export function renderMarkdown(r: RunReport): string {
   if (r.routing.length) {
     const koa = r.routing.find((x) => x.setup === 'plain Koa')?.load?.rps;
     lines.push('### Routing: the same trivial handler, `GET /api/spaces/{id}`', '');
-    lines.push('Five servers, each answering every operation with the same trivial handler: plain Koa (no router), and openapi-backend ' +
-      'configured as buildApp configures it over the first 10 operations of the contract or the full contract, routed by installRouter ' +
-      '(find-my-way) or by openapi-backend\'s stock matchOperation (the "before"). Loaded like the endpoints, with a shorter window.', '');
+    lines.push(
+      'Five servers, each answering every operation with the same trivial handler: plain Koa (no router), and openapi-backend ' +
+        'configured as buildApp configures it over the first 10 operations of the contract or the full contract, routed by installRouter ' +
+        '(find-my-way) or by openapi-backend\'s stock matchOperation (the "before"). Loaded like the endpoints, with a shorter window.',
+      '',
+    );
     lines.push('| Setup | Operations | req/s | vs plain Koa | p50 / p99 ms | Server CPU µs/req |');
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const row of r.routing) {
       if (!row.load) continue;
-      lines.push(`| ${row.setup} | ${row.operations || '-'} | ${int(row.load.rps)} | ${koa ? ratio(row.load.rps, koa) : '-'} | ` +
-        `${ms(row.load.p50)} / ${ms(row.load.p99)} | ${row.load.cpuUsPerRequest.toFixed(0)} |`);
+      lines.push(
+        `| ${row.setup} | ${row.operations || '-'} | ${int(row.load.rps)} | ${koa ? ratio(row.load.rps, koa) : '-'} | ` +
+          `${ms(row.load.p50)} / ${ms(row.load.p99)} | ${row.load.cpuUsPerRequest.toFixed(0)} |`,
+      );
     }
     lines.push('');
   }
   if (r.micro.length) {
-    lines.push('CPU per request, in-process (no network, no database): `api.router.matchOperation` alone, and the whole `api.handleRequest` with the trivial handler.', '');
+    lines.push(
+      'CPU per request, in-process (no network, no database): `api.router.matchOperation` alone, and the whole `api.handleRequest` with the trivial handler.',
+      '',
+    );
     lines.push('| Router | Operations | Path | matchOperation µs | handleRequest µs |');
     lines.push('| --- | ---: | --- | ---: | ---: |');
     for (const m of r.micro) {
-      lines.push(`| ${m.router === 'ours' ? 'installRouter (find-my-way)' : 'openapi-backend stock'} | ${m.operations} | \`${m.path}\` | ${m.matchUs.toFixed(1)} | ${m.handleUs.toFixed(1)} |`);
+      lines.push(
+        `| ${m.router === 'ours' ? 'installRouter (find-my-way)' : 'openapi-backend stock'} | ${m.operations} | \`${m.path}\` | ${m.matchUs.toFixed(1)} | ${m.handleUs.toFixed(1)} |`,
+      );
     }
-    const pick = (router: string, set: string) => r.micro.find((m) => m.router === router && m.set === set && m.path === r.micro[0]!.path);
-    const [ours10, oursFull, stock10, stockFull] = [pick('ours', '10'), pick('ours', 'full'), pick('stock', '10'), pick('stock', 'full')];
+    const pick = (router: string, set: string) =>
+      r.micro.find((m) => m.router === router && m.set === set && m.path === r.micro[0]!.path);
+    const [ours10, oursFull, stock10, stockFull] = [
+      pick('ours', '10'),
+      pick('ours', 'full'),
+      pick('stock', '10'),
+      pick('stock', 'full'),
+    ];
     if (ours10 && oursFull && stock10 && stockFull) {
-      lines.push('', `Routing \`${ours10.path}\` with installRouter costs ${ours10.matchUs.toFixed(1)} µs at ${ours10.operations} operations and ` +
-        `${oursFull.matchUs.toFixed(1)} µs at ${oursFull.operations}: independent of the number of operations. openapi-backend's stock router: ` +
-        `${stock10.matchUs.toFixed(0)} µs at ${stock10.operations} and ${stockFull.matchUs.toFixed(0)} µs at ${stockFull.operations}.`);
+      lines.push(
+        '',
+        `Routing \`${ours10.path}\` with installRouter costs ${ours10.matchUs.toFixed(1)} µs at ${ours10.operations} operations and ` +
+          `${oursFull.matchUs.toFixed(1)} µs at ${oursFull.operations}: independent of the number of operations. openapi-backend's stock router: ` +
+          `${stock10.matchUs.toFixed(0)} µs at ${stock10.operations} and ${stockFull.matchUs.toFixed(0)} µs at ${stockFull.operations}.`,
+      );
     }
     lines.push('');
   }
@@ -251,17 +347,31 @@ export function renderMarkdown(r: RunReport): string {
   if (r.startup) {
     const s = r.startup;
     lines.push(`### Start-up (full contract, ${s.operations} operations)`, '');
-    lines.push('Measured in the full stack\'s server process (a fresh `node --import tsx` process, as `npm start` runs):', '');
+    lines.push(
+      "Measured in the full stack's server process (a fresh `node --import tsx` process, as `npm start` runs):",
+      '',
+    );
     lines.push('| Step | ms |');
     lines.push('| --- | ---: |');
-    lines.push(`| **buildApp, database already open** (contract, openapi-backend, router, handlers, Koa) | **${s.buildAppMs}** |`);
+    lines.push(
+      `| **buildApp, database already open** (contract, openapi-backend, router, handlers, Koa) | **${s.buildAppMs}** |`,
+    );
     lines.push(`| of which openapi-backend \`init()\` | ${s.backendInitMs} |`);
     lines.push(`| openDatabase (already migrated: connect + migration check) | ${s.openDatabaseMs} |`);
-    lines.push(`| Loading the app's modules (src/app.ts and everything it imports, TypeScript compiled by tsx) | ${s.importMs} |`);
+    lines.push(
+      `| Loading the app's modules (src/app.ts and everything it imports, TypeScript compiled by tsx) | ${s.importMs} |`,
+    );
     lines.push(`| Process start to listening (all of the above) | ${s.sinceProcessStartMs} |`);
-    lines.push('', `buildApp with the full contract: ${s.buildAppMs < 1000 ? 'under' : '**over**'} the 1 s budget.`, '');
+    lines.push(
+      '',
+      `buildApp with the full contract: ${s.buildAppMs < 1000 ? 'under' : '**over**'} the 1 s budget.`,
+      '',
+    );
     if (s.imports?.length) {
-      lines.push(`Module loading, group by group in another fresh process (${s.importsTotalMs} ms in all; a group counts the modules it loads first):`, '');
+      lines.push(
+        `Module loading, group by group in another fresh process (${s.importsTotalMs} ms in all; a group counts the modules it loads first):`,
+        '',
+      );
       lines.push('| Modules | ms |');
       lines.push('| --- | ---: |');
       for (const g of s.imports) lines.push(`| ${g.group} | ${g.ms} |`);
@@ -273,29 +383,38 @@ export function renderMarkdown(r: RunReport): string {
 
 /** The stream fan-out row: live streams beside polling, then memory per connected client. */
 function renderFanout(f: StreamFanout): string[] {
-  const row = (how: string, x: StreamFanout['stream'][number]) => `| ${how} | ${x.rate}/s | ${x.events} (${x.postedPerSecond.toFixed(1)}/s) | ${int(x.deliveredPerSecond)} | ` +
+  const row = (how: string, x: StreamFanout['stream'][number]) =>
+    `| ${how} | ${x.rate}/s | ${x.events} (${x.postedPerSecond.toFixed(1)}/s) | ${int(x.deliveredPerSecond)} | ` +
     `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)} | ${int(x.complete)} / ${int(f.clients)} | ${int(x.serverRequestsPerSecond)}${x.failedPolls ? ` (${int(x.failedPolls)} polls failed)` : ''} | ${Math.round(x.serverCpuPercent)}% |`;
   return [
-    '### Room stream fan-out', '',
+    '### Room stream fan-out',
+    '',
     `One room, ${int(f.clients)} clients spread evenly over ${f.instances} instance${f.instances > 1 ? 's' : ''} of the full stack on one database ` +
-    `(each its own process; ${f.instances > 1 ? 'live delivery between them through LISTEN/NOTIFY' : 'PGlite: one process holds the data directory'}); ` +
-    `messages posted at ${f.rates.map((rate) => `${rate}/s`).join(', then ')} for ${f.seconds} s each, through the instances in turn. Delay: from the event's \`createdAt\` (taken in the ` +
-    'writing transaction, just before its commit) to the client reading it, every event at every client. The same clients then poll ' +
-    `\`GET /api/v1/rooms/{id}/events?afterSeq=<last seen>\` every ${f.pollIntervalMs} ms instead (start times spread over the interval), for the same ` +
-    'number of events at the same rates. "Complete" counts the clients that got every event exactly once and in order; events ' +
-    'delivered/s = deliveries to all clients / (last delivery - first post); server CPU in % of one core, all instances together. ' +
-    `The machine's load average was ${f.loadAverage[0].toFixed(1)} before the row and ${f.loadAverage[1].toFixed(1)} after it ` +
-    '(2 cores: above 2, every process here waits for a core, and the delays grow with it).', '',
+      `(each its own process; ${f.instances > 1 ? 'live delivery between them through LISTEN/NOTIFY' : 'PGlite: one process holds the data directory'}); ` +
+      `messages posted at ${f.rates.map((rate) => `${rate}/s`).join(', then ')} for ${f.seconds} s each, through the instances in turn. Delay: from the event's \`createdAt\` (taken in the ` +
+      'writing transaction, just before its commit) to the client reading it, every event at every client. The same clients then poll ' +
+      `\`GET /api/v1/rooms/{id}/events?afterSeq=<last seen>\` every ${f.pollIntervalMs} ms instead (start times spread over the interval), for the same ` +
+      'number of events at the same rates. "Complete" counts the clients that got every event exactly once and in order; events ' +
+      'delivered/s = deliveries to all clients / (last delivery - first post); server CPU in % of one core, all instances together. ' +
+      `The machine's load average was ${f.loadAverage[0].toFixed(1)} before the row and ${f.loadAverage[1].toFixed(1)} after it ` +
+      '(2 cores: above 2, every process here waits for a core, and the delays grow with it).',
+    '',
     '| Delivery | Rate | Events posted (achieved rate) | Events delivered/s (all clients) | Delay p50 / p99 / max ms | Complete clients | Server req/s | Server CPU |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...f.stream.map((x) => row('live stream (`GET /stream`)', x)),
     ...f.poll.map((x) => row(`polling every ${f.pollIntervalMs} ms (\`GET /events\`)`, x)),
     '',
-    ...(f.poll.length ? [] : ['Polling is not measured on PGlite: its one connection cannot answer that many clients polling every second.', '']),
+    ...(f.poll.length
+      ? []
+      : [
+          'Polling is not measured on PGlite: its one connection cannot answer that many clients polling every second.',
+          '',
+        ]),
     `Memory per connected stream client (the servers' growth after a full GC from ${int(Math.floor(f.clients / 2))} to ${int(f.clients)} clients ` +
-    `connected, per client added): ${(f.memory.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, of which JS heap ` +
-    `${(f.memory.heapBytesPerClient / 1024).toFixed(1)} KiB (an instance with half the clients: ${Math.round(f.memory.baselineRssMb)} MiB RSS). A client more than the per-client buffer (ROOM_STREAM_BUFFER_EVENTS, ` +
-    '1,000) events behind is cut off and resumes from the log, so a slow client holds at most that many references to shared events.', '',
+      `connected, per client added): ${(f.memory.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, of which JS heap ` +
+      `${(f.memory.heapBytesPerClient / 1024).toFixed(1)} KiB (an instance with half the clients: ${Math.round(f.memory.baselineRssMb)} MiB RSS). A client more than the per-client buffer (ROOM_STREAM_BUFFER_EVENTS, ` +
+      '1,000) events behind is cut off and resumes from the log, so a slow client holds at most that many references to shared events.',
+    '',
   ];
 }
 
@@ -357,6 +476,9 @@ export function writeDocument(path: string, r: RunReport, markdown: string): voi
   sections.set(r.section, `<!-- bench:${r.section} -->\n${markdown.trimEnd()}\n<!-- /bench:${r.section} -->`);
   // The spaces sections by size, then the communities and Rooms ones.
   const order = (key: string) => (key.startsWith('spaces=') ? Number(key.slice(7)) : Number.MAX_SAFE_INTEGER);
-  const body = [...sections].sort((x, y) => order(x[0]) - order(y[0]) || x[0].localeCompare(y[0])).map(([, section]) => section).join('\n\n');
+  const body = [...sections]
+    .sort((x, y) => order(x[0]) - order(y[0]) || x[0].localeCompare(y[0]))
+    .map(([, section]) => section)
+    .join('\n\n');
   writeFileSync(path, `${HEADER}\n${body}\n`);
 }

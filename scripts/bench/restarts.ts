@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnServer, type ServerProcess } from '../../test/helpers/child-server.js';
 
-const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, 'data-dir': { type: 'string' } } });
+const { values: opts } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, 'data-dir': { type: 'string' } },
+});
 const rounds = Number(opts.rounds);
 
 type Server = ServerProcess & { url: string };
@@ -33,7 +35,10 @@ async function serving(server: Server): Promise<boolean> {
 }
 
 /** Starts until one start serves, as a supervisor restarting at once would. */
-async function superviseStart(dataDir: string, env: Record<string, string> = {}): Promise<{ server: Server; starts: number }> {
+async function superviseStart(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ server: Server; starts: number }> {
   for (let starts = 1; ; starts++) {
     const server = start(dataDir, env);
     if (await serving(server)) return { server, starts };
@@ -72,19 +77,26 @@ try {
     let locked = 0; // when the lock file first names another process than the killed one
     const watch = setInterval(() => {
       try {
-        if (!locked && (JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')) as { pid: number }).pid !== killed) locked = ms(mark);
-      } catch { /* being written */ }
+        if (!locked && (JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')) as { pid: number }).pid !== killed)
+          locked = ms(mark);
+      } catch {
+        /* being written */
+      }
     }, 10);
     const restarted = await superviseStart(dataDir);
     clearInterval(watch);
     afterKill.push({ serving: ms(mark), locked, starts: restarted.starts });
     running = restarted.server;
-    console.log(`round ${round + 1}: clean stop and start serving after ${clean.at(-1)} ms; SIGKILL and restart serving after ${afterKill.at(-1)!.serving} ms ` +
-      `(${locked ? `lock taken after ${locked} ms` : 'lock file not read'}, ${restarted.starts} start(s))`);
+    console.log(
+      `round ${round + 1}: clean stop and start serving after ${clean.at(-1)} ms; SIGKILL and restart serving after ${afterKill.at(-1)!.serving} ms ` +
+        `(${locked ? `lock taken after ${locked} ms` : 'lock file not read'}, ${restarted.starts} start(s))`,
+    );
   }
   await stop(running, 'SIGTERM');
-  console.log(`restart: clean stop/start median ${median(clean)} ms; after SIGKILL median ${median(afterKill.map((r) => r.serving))} ms, ` +
-    `starts: ${afterKill.map((r) => r.starts).join(', ')}`);
+  console.log(
+    `restart: clean stop/start median ${median(clean)} ms; after SIGKILL median ${median(afterKill.map((r) => r.serving))} ms, ` +
+      `starts: ${afterKill.map((r) => r.starts).join(', ')}`,
+  );
 
   // The access log of a production server.
   const cases: Array<{ name: string; signal: NodeJS.Signals; clients: number; pauseMs: number; forMs: number }> = [
@@ -100,22 +112,40 @@ try {
       let n = 0;
       // A random stop time, so the signal falls anywhere in the flush interval.
       const until = performance.now() + c.forMs + Math.random() * 1000;
-      await Promise.all(Array.from({ length: c.clients }, async () => {
-        while (performance.now() < until) {
-          const id = `bench-${n++}`;
-          const response = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': id } });
-          await response.arrayBuffer();
-          answered.push({ id, at: performance.now() });
-          if (c.pauseMs) await new Promise((resolve) => setTimeout(resolve, c.pauseMs));
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: c.clients }, async () => {
+          while (performance.now() < until) {
+            const id = `bench-${n++}`;
+            const response = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': id } });
+            await response.arrayBuffer();
+            answered.push({ id, at: performance.now() });
+            if (c.pauseMs) await new Promise((resolve) => setTimeout(resolve, c.pauseMs));
+          }
+        }),
+      );
       const signalled = performance.now();
       await stop(server, c.signal);
-      const logged = new Set(server.stdout().split('\n').filter((line) => line.includes('"msg":"request"')).map((line) => (JSON.parse(line) as { requestId: string }).requestId));
+      const logged = new Set(
+        server
+          .stdout()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"request"'))
+          .map((line) => (JSON.parse(line) as { requestId: string }).requestId),
+      );
       const missing = answered.filter((a) => !logged.has(a.id));
-      const bytes = server.stdout().split('\n').filter((line) => line.includes('"msg":"request"')).reduce((sum, line) => sum + line.length + 1, 0) / Math.max(1, logged.size);
-      console.log(`log, ${c.signal}, ${c.name}: ${answered.length} answered, ${missing.length} without an access line` +
-        (missing.length ? ` (the oldest answered ${Math.round(signalled - Math.min(...missing.map((m) => m.at)))} ms before the signal)` : '') + `; ${Math.round(bytes)} bytes a line`);
+      const bytes =
+        server
+          .stdout()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"request"'))
+          .reduce((sum, line) => sum + line.length + 1, 0) / Math.max(1, logged.size);
+      console.log(
+        `log, ${c.signal}, ${c.name}: ${answered.length} answered, ${missing.length} without an access line` +
+          (missing.length
+            ? ` (the oldest answered ${Math.round(signalled - Math.min(...missing.map((m) => m.at)))} ms before the signal)`
+            : '') +
+          `; ${Math.round(bytes)} bytes a line`,
+      );
     }
   }
 } finally {

@@ -20,7 +20,12 @@ async function timePerCall(fn: () => unknown, budgetMs = 400): Promise<number> {
   return ((now - started) * 1000) / calls;
 }
 
-const request = (path: string) => ({ method: 'GET', path, headers: { host: '127.0.0.1', accept: 'application/json' }, query: {} });
+const request = (path: string) => ({
+  method: 'GET',
+  path,
+  headers: { host: '127.0.0.1', accept: 'application/json' },
+  query: {},
+});
 
 runChild(async () => {
   const results: Array<Record<string, unknown>> = [];
@@ -31,7 +36,15 @@ runChild(async () => {
       for (const path of paths) {
         const matchUs = await timePerCall(() => api.router.matchOperation(request(path) as never, true));
         const handleUs = await timePerCall(() => api.handleRequest(request(path), { body: undefined }));
-        results.push({ set, router, operations, path: path === ROUTED_PATH ? 'GET /api/spaces/{id}' : 'GET /api/v1/rooms/{room_id}/runs/{run_id}/tool-events', initMs, matchUs, handleUs });
+        results.push({
+          set,
+          router,
+          operations,
+          path: path === ROUTED_PATH ? 'GET /api/spaces/{id}' : 'GET /api/v1/rooms/{room_id}/runs/{run_id}/tool-events',
+          initMs,
+          matchUs,
+          handleUs,
+        });
       }
     }
   }

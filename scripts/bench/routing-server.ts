@@ -12,14 +12,24 @@ runChild(async () => {
   let initMs = 0;
   let operations = 0;
   if (mode === 'koa') {
-    app.use((koa) => { koa.body = { ok: true }; });
+    app.use((koa) => {
+      koa.body = { ok: true };
+    });
   } else {
     const [router, set] = mode.split('-') as [RouterKind, OperationSet];
     const backend = await routingBackend(set, router);
     initMs = backend.initMs;
     operations = backend.operations;
     app.use(async (koa) => {
-      await backend.api.handleRequest({ method: koa.method, path: koa.path, headers: koa.headers as Record<string, string>, query: koa.query as Record<string, string> }, koa);
+      await backend.api.handleRequest(
+        {
+          method: koa.method,
+          path: koa.path,
+          headers: koa.headers as Record<string, string>,
+          query: koa.query as Record<string, string>,
+        },
+        koa,
+      );
     });
   }
   report({ type: 'ready', port: await serve(app.callback()), initMs: Math.round(initMs), operations });

@@ -8,9 +8,27 @@ import { cpus, tmpdir } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { join } from 'node:path';
 import knexFactory from 'knex';
-import { repoRoot, startChild, stopAllChildren, targetToEnv, untilSame, type Child, type DatabaseTarget, type Message } from './common.js';
+import {
+  repoRoot,
+  startChild,
+  stopAllChildren,
+  targetToEnv,
+  untilSame,
+  type Child,
+  type DatabaseTarget,
+  type Message,
+} from './common.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { renderMarkdown, writeDocument, type EndpointRow, type Measured, type MicroRow, type RoutingRow, type RunReport, type Startup } from './report.js';
+import {
+  renderMarkdown,
+  writeDocument,
+  type EndpointRow,
+  type Measured,
+  type MicroRow,
+  type RoutingRow,
+  type RunReport,
+  type Startup,
+} from './report.js';
 import { ROUTED_PATH } from './routing.js';
 import { JOIN_FEE, type SeededCommunities } from './seed-communities.js';
 import { measureFirstChunk, type ChatServer, type FirstChunk } from './agent-chat-ttfc.js';
@@ -69,16 +87,26 @@ const STREAM_ROWS = ['stream-fanout'];
 const CS_ROWS = ['cs-queue', 'cs-messages'];
 const csRows = CS_ROWS.some((row) => only.has(row));
 const SPACE_ROWS = ['list', 'search', 'get', 'create', 'routing'];
-const unknownRows = [...only].filter((row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].includes(row));
+const unknownRows = [...only].filter(
+  (row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].includes(row),
+);
 if (unknownRows.length) {
-  console.error(`[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${[...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].join(', ')}; the CS queue is cs-queue)`);
+  console.error(
+    `[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${[...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].join(', ')}; the CS queue is cs-queue)`,
+  );
   process.exit(2);
 }
 
 const log = (text: string) => console.log(`[bench] ${text}`);
 
 interface Seeded extends Message {
-  token: string; spaceId: string; spaces: number; publicSpaces: number; searchTerm: string; searchMatches: number; totalMs: number;
+  token: string;
+  spaceId: string;
+  spaces: number;
+  publicSpaces: number;
+  searchTerm: string;
+  searchMatches: number;
+  totalMs: number;
   totalQueryMs: { counter: number; countStar: number };
   communities?: SeededCommunities;
   rooms?: SeededRooms;
@@ -121,15 +149,28 @@ function callerToken(endpoint: Endpoint, token?: string): string | undefined {
 function csEndpoints(cs: SeededCs): Endpoint[] {
   const n = (size: number | string) => Number(size).toLocaleString('en-US');
   const rows: Endpoint[] = Object.entries(cs.queueCommunityIds).map(([size, id]) => ({
-    key: 'cs-queue', label: `GET /api/communities/{id}/cs-queue?limit=${PAGE} (${n(size)} conversations)`, method: 'GET', path: `/api/communities/${id}/cs-queue?limit=${PAGE}`, auth: true,
+    key: 'cs-queue',
+    label: `GET /api/communities/{id}/cs-queue?limit=${PAGE} (${n(size)} conversations)`,
+    method: 'GET',
+    path: `/api/communities/${id}/cs-queue?limit=${PAGE}`,
+    auth: true,
   }));
   const { size, cursor } = cs.middleCursor;
   rows.push({
-    key: 'cs-queue', label: `GET /api/communities/{id}/cs-queue?limit=${PAGE}&cursor= (${n(size)} conversations, after the first ${n(size / 2)})`, method: 'GET',
-    path: `/api/communities/${cs.queueCommunityIds[String(size)]}/cs-queue?limit=${PAGE}&cursor=${cursor}`, auth: true,
+    key: 'cs-queue',
+    label: `GET /api/communities/{id}/cs-queue?limit=${PAGE}&cursor= (${n(size)} conversations, after the first ${n(size / 2)})`,
+    method: 'GET',
+    path: `/api/communities/${cs.queueCommunityIds[String(size)]}/cs-queue?limit=${PAGE}&cursor=${cursor}`,
+    auth: true,
   });
   for (const [messages, id] of Object.entries(cs.conversationIds)) {
-    rows.push({ key: 'cs-messages', label: `GET /api/conversations/{id}/messages?limit=${PAGE} (${n(messages)} messages)`, method: 'GET', path: `/api/conversations/${id}/messages?limit=${PAGE}`, auth: true });
+    rows.push({
+      key: 'cs-messages',
+      label: `GET /api/conversations/{id}/messages?limit=${PAGE} (${n(messages)} messages)`,
+      method: 'GET',
+      path: `/api/conversations/${id}/messages?limit=${PAGE}`,
+      auth: true,
+    });
   }
   return rows;
 }
@@ -143,14 +184,23 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
 async function chooseDatabase(): Promise<{ url?: string; label: string }> {
   if (opts.db === 'pglite') return { label: 'PGlite (--db pglite; one copy of the seeded data directory per server)' };
   const url = process.env.DATABASE_URL || DEFAULT_POSTGRES;
-  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 3_000 });
+  const knex = knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: 1 },
+    acquireConnectionTimeout: 3_000,
+  });
   try {
     const { rows } = await knex.raw('show server_version');
     const host = new URL(url).host;
     return { url, label: `PostgreSQL ${rows[0].server_version} at ${host} (schema \`${opts.schema}\`)` };
   } catch (error) {
-    if (process.env.DATABASE_URL || opts.db === 'postgres') throw new Error(`${url} does not accept connections: ${(error as Error).message}`);
-    return { label: 'PGlite (no PostgreSQL server answered at 127.0.0.1:5432; one copy of the seeded data directory per server)' };
+    if (process.env.DATABASE_URL || opts.db === 'postgres')
+      throw new Error(`${url} does not accept connections: ${(error as Error).message}`);
+    return {
+      label:
+        'PGlite (no PostgreSQL server answered at 127.0.0.1:5432; one copy of the seeded data directory per server)',
+    };
   } finally {
     await knex.destroy();
   }
@@ -159,14 +209,17 @@ async function chooseDatabase(): Promise<{ url?: string; label: string }> {
 async function seed(target: DatabaseTarget): Promise<Seeded> {
   const child = startChild('seed', 'seed.ts', {
     env: {
-      ...targetToEnv(target), BENCH_SPACES: String(spaces),
+      ...targetToEnv(target),
+      BENCH_SPACES: String(spaces),
       ...(communityRows ? { BENCH_COMMUNITIES: [opts.joiners, opts.messages].join(',') } : {}),
       ...(roomRows ? { BENCH_ROOMS: '1' } : {}),
       ...(csRows ? { BENCH_CS: '1' } : {}),
     },
   });
   const seeded = await child.next<Seeded>('seeded', 600_000);
-  await new Promise<void>((resolve) => (child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve())));
+  await new Promise<void>((resolve) =>
+    child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve()),
+  );
   return seeded;
 }
 
@@ -197,7 +250,10 @@ function request(server: Server, endpoint: Endpoint, token?: string) {
       ...(endpoint.auth && token ? { authorization: `Bearer ${token}` } : {}),
       ...(endpoint.body ? { 'content-type': 'application/json' } : {}),
     },
-    body: endpoint.body && endpoint.freshKey ? JSON.stringify({ ...JSON.parse(endpoint.body), [endpoint.freshKey]: randomUUID() }) : endpoint.body,
+    body:
+      endpoint.body && endpoint.freshKey
+        ? JSON.stringify({ ...JSON.parse(endpoint.body), [endpoint.freshKey]: randomUUID() })
+        : endpoint.body,
   };
 }
 
@@ -212,8 +268,9 @@ interface Server {
 /** Resolves once the server answers no request: what a stopped load left queued would be in a SQL trace. */
 async function settled(server: Server, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while ((await server.child.ask({ type: 'stats' })).inFlight as number > 0) {
-    if (Date.now() > until) throw new Error(`${server.name}: requests still being answered after ${timeoutMs / 1000} s`);
+  while (((await server.child.ask({ type: 'stats' })).inFlight as number) > 0) {
+    if (Date.now() > until)
+      throw new Error(`${server.name}: requests still being answered after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -225,16 +282,25 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
     await loader.next('ready'); // its IPC handler is installed: jobs sent now are not lost
   }
   const spec: LoadSpec = {
-    ...request(server, endpoint, endpoint.token ?? token), connections, seconds,
+    ...request(server, endpoint, endpoint.token ?? token),
+    connections,
+    seconds,
     ...(endpoint.tokens ? { rotateTokens: endpoint.tokens.slice(PARITY_TOKENS) } : {}),
     ...(endpoint.freshKey ? { freshKey: endpoint.freshKey } : {}),
     ...(endpoint.paths ? { rotatePaths: endpoint.paths } : {}),
   };
-  const { type: _type, ...result } = await loader.ask<LoadResult & Message>({ type: 'run', spec }, (seconds + 60) * 1000);
+  const { type: _type, ...result } = await loader.ask<LoadResult & Message>(
+    { type: 'run', spec },
+    (seconds + 60) * 1000,
+  );
   if (result.non2xx > 0 || result.errors > 0) {
-    const sample = endpoint.tokens ? { status: '-', body: 'not sampled: its tokens are used once' } : await call(server, endpoint, endpoint.token ?? token);
-    throw new Error(`${server.name} ${endpoint.label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCounts)}), ` +
-      `${result.errors} errors (${result.timeouts} timeouts). A request now answers ${sample.status}: ${JSON.stringify(sample.body).slice(0, 500)}`);
+    const sample = endpoint.tokens
+      ? { status: '-', body: 'not sampled: its tokens are used once' }
+      : await call(server, endpoint, endpoint.token ?? token);
+    throw new Error(
+      `${server.name} ${endpoint.label}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCounts)}), ` +
+        `${result.errors} errors (${result.timeouts} timeouts). A request now answers ${sample.status}: ${JSON.stringify(sample.body).slice(0, 500)}`,
+    );
   }
   return result;
 }
@@ -245,7 +311,12 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
  * total requests over total seconds; p50/p99 the mean of the rounds'; server CPU per request from the
  * server's own process.cpuUsage() around its measured runs.
  */
-async function measure(servers: Server[], endpoint: Endpoint, token?: string, timing = { warmup: warmupSeconds, seconds }): Promise<Measured[]> {
+async function measure(
+  servers: Server[],
+  endpoint: Endpoint,
+  token?: string,
+  timing = { warmup: warmupSeconds, seconds },
+): Promise<Measured[]> {
   for (const server of servers) if (timing.warmup > 0) await loadOnce(server, endpoint, timing.warmup, token);
   const runs = new Map<Server, Array<LoadResult & { cpuUs: number; served: number }>>(servers.map((s) => [s, []]));
   const perRound = timing.seconds / rounds;
@@ -254,7 +325,11 @@ async function measure(servers: Server[], endpoint: Endpoint, token?: string, ti
       const before = await server.child.ask({ type: 'stats' });
       const result = await loadOnce(server, endpoint, perRound, token);
       const after = await server.child.ask({ type: 'stats' });
-      runs.get(server)!.push({ ...result, cpuUs: (after.cpuUs as number) - (before.cpuUs as number), served: (after.requests as number) - (before.requests as number) });
+      runs.get(server)!.push({
+        ...result,
+        cpuUs: (after.cpuUs as number) - (before.cpuUs as number),
+        served: (after.requests as number) - (before.requests as number),
+      });
     }
   }
   return servers.map((server) => {
@@ -266,12 +341,17 @@ async function measure(servers: Server[], endpoint: Endpoint, token?: string, ti
       p50: sum((r) => r.p50) / list.length,
       p99: sum((r) => r.p99) / list.length,
       requests: sum((r) => r.requests),
-      non2xx: 0, errors: 0, timeouts: 0, statusCounts: {},
+      non2xx: 0,
+      errors: 0,
+      timeouts: 0,
+      statusCounts: {},
       cpuUsPerRequest: sum((r) => r.cpuUs) / sum((r) => r.served),
       roundsRps: list.map((r) => Math.round(r.rps)),
     };
-    log(`${server.name.padEnd(36)} ${endpoint.label.padEnd(32)} ${Math.round(measured.rps).toString().padStart(6)} req/s ` +
-      `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req`);
+    log(
+      `${server.name.padEnd(36)} ${endpoint.label.padEnd(32)} ${Math.round(measured.rps).toString().padStart(6)} req/s ` +
+        `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req`,
+    );
     return measured;
   });
 }
@@ -281,7 +361,11 @@ async function call(server: Server, endpoint: Endpoint, token?: string): Promise
   const response = await fetch(url, init);
   const text = await response.text();
   let body: unknown = text;
-  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: response.status, body };
 }
 
@@ -298,26 +382,43 @@ async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], to
       return rest;
     };
     // A first call each (warms up anything read once on first use), then a traced one.
-    const [got, expected] = [await call(full, endpoint, callerToken(endpoint, token)), await call(bare, endpoint, callerToken(endpoint, token))];
+    const [got, expected] = [
+      await call(full, endpoint, callerToken(endpoint, token)),
+      await call(bare, endpoint, callerToken(endpoint, token)),
+    ];
     const traced = async (server: Server) => {
       await settled(server);
       await server.child.ask({ type: 'trace', on: true });
       await call(server, endpoint, callerToken(endpoint, token));
       // Savepoint names number knex's transactions so far in that process: not part of the SQL compared.
-      return ((await server.child.ask({ type: 'trace', on: false })).statements as string[]).map((sql) => sql.replace(/SAVEPOINT trx\d+/, 'SAVEPOINT trx')).sort();
+      return ((await server.child.ask({ type: 'trace', on: false })).statements as string[])
+        .map((sql) => sql.replace(/SAVEPOINT trx\d+/, 'SAVEPOINT trx'))
+        .sort();
     };
-    const [fullSql, bareSql] = await untilSame(async () => [await traced(full), await traced(bare)], ([f, b]) => isDeepStrictEqual(f, b));
+    const [fullSql, bareSql] = await untilSame(
+      async () => [await traced(full), await traced(bare)],
+      ([f, b]) => isDeepStrictEqual(f, b),
+    );
     if (got.status !== expected.status || got.status < 200 || got.status > 299) {
-      throw new Error(`${endpoint.label}: ${full.name} answers ${got.status}, ${bare.name} ${expected.status}: ` +
-        `${JSON.stringify(got.body).slice(0, 300)} / ${JSON.stringify(expected.body).slice(0, 300)}`);
+      throw new Error(
+        `${endpoint.label}: ${full.name} answers ${got.status}, ${bare.name} ${expected.status}: ` +
+          `${JSON.stringify(got.body).slice(0, 300)} / ${JSON.stringify(expected.body).slice(0, 300)}`,
+      );
     }
-    const same = endpoint.method === 'POST' ? isDeepStrictEqual(strip(got.body), strip(expected.body)) : isDeepStrictEqual(got.body, expected.body);
+    const same =
+      endpoint.method === 'POST'
+        ? isDeepStrictEqual(strip(got.body), strip(expected.body))
+        : isDeepStrictEqual(got.body, expected.body);
     if (!same) {
-      throw new Error(`${endpoint.label}: ${full.name} and ${bare.name} answer different JSON:\n` +
-        `${JSON.stringify(got.body).slice(0, 800)}\n${JSON.stringify(expected.body).slice(0, 800)}`);
+      throw new Error(
+        `${endpoint.label}: ${full.name} and ${bare.name} answer different JSON:\n` +
+          `${JSON.stringify(got.body).slice(0, 800)}\n${JSON.stringify(expected.body).slice(0, 800)}`,
+      );
     }
     if (!isDeepStrictEqual(fullSql, bareSql)) {
-      throw new Error(`${endpoint.label}: ${full.name} and ${bare.name} run different SQL:\n  ${fullSql.join('\n  ')}\nvs\n  ${bareSql.join('\n  ')}`);
+      throw new Error(
+        `${endpoint.label}: ${full.name} and ${bare.name} run different SQL:\n  ${fullSql.join('\n  ')}\nvs\n  ${bareSql.join('\n  ')}`,
+      );
     }
     log(`parity ${endpoint.label}: ${full.name}, ${bare.name}: same status, JSON and ${fullSql.length} SQL statements`);
   }
@@ -330,33 +431,61 @@ async function checkParity(full: Server, bare: Server, endpoints: Endpoint[], to
  * servers already up, then against the bench's fake OpenAI-compatible server (its own process) on a second
  * pair started with AGENT_BASE_URL pointing at it (stopped after; on PGlite each reopens its own directory).
  */
-async function measureAgentChat(servers: [Server, Server], targets: [DatabaseTarget, DatabaseTarget], c: SeededCommunities): Promise<FirstChunk[]> {
+async function measureAgentChat(
+  servers: [Server, Server],
+  targets: [DatabaseTarget, DatabaseTarget],
+  c: SeededCommunities,
+): Promise<FirstChunk[]> {
   const chatServer = (server: Server): ChatServer => ({
-    name: server.name, port: server.port,
-    trace: async (on) => ((await server.child.ask({ type: 'trace', on })).statements as string[]),
+    name: server.name,
+    port: server.port,
+    trace: async (on) => (await server.child.ask({ type: 'trace', on })).statements as string[],
     cpuUs: async () => (await server.child.ask({ type: 'stats' })).cpuUs as number,
   });
   const chat = { communityId: c.agentCommunityId, listingId: c.agentListingId, token: c.memberToken };
   const logged = (f: FirstChunk) => {
-    log(`agent-chat first chunk (${f.provider} provider), ${f.requests} requests one at a time, ${f.statements} SQL statements each: ` +
-      `platform p50 ${f.platform.chunk.p50.toFixed(2)} ms (p90 ${f.platform.chunk.p90.toFixed(2)}), bare p50 ${f.bare.chunk.p50.toFixed(2)} ms ` +
-      `(p90 ${f.bare.chunk.p90.toFixed(2)}), provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.chunk.p50 - f.bare.chunk.p50).toFixed(2)} ms ` +
-      `(paired p50 ${f.paired.p50.toFixed(2)} ms); server CPU ${Math.round(f.cpuUs.platform)} / ${Math.round(f.cpuUs.bare)} µs per request`);
+    log(
+      `agent-chat first chunk (${f.provider} provider), ${f.requests} requests one at a time, ${f.statements} SQL statements each: ` +
+        `platform p50 ${f.platform.chunk.p50.toFixed(2)} ms (p90 ${f.platform.chunk.p90.toFixed(2)}), bare p50 ${f.bare.chunk.p50.toFixed(2)} ms ` +
+        `(p90 ${f.bare.chunk.p90.toFixed(2)}), provider alone p50 ${f.direct.p50.toFixed(3)} ms: the platform adds ${(f.platform.chunk.p50 - f.bare.chunk.p50).toFixed(2)} ms ` +
+        `(paired p50 ${f.paired.p50.toFixed(2)} ms); server CPU ${Math.round(f.cpuUs.platform)} / ${Math.round(f.cpuUs.bare)} µs per request`,
+    );
     return f;
   };
   await Promise.all(servers.map((s) => settled(s)));
-  const results = [logged(await measureFirstChunk(chatServer(servers[0]), chatServer(servers[1]), new LocalAgentProvider(), chat))];
+  const results = [
+    logged(await measureFirstChunk(chatServer(servers[0]), chatServer(servers[1]), new LocalAgentProvider(), chat)),
+  ];
 
   await Promise.all(servers.map((s) => s.child.stop()));
   const fake = startChild('fake OpenAI-compatible server', 'fake-openai-server.ts');
   const { baseUrl } = await fake.next<Message & { baseUrl: string }>('ready');
   const agentEnv = { BENCH_AGENT_BASE_URL: baseUrl };
   const remote = [
-    await startServer('full stack (OpenAI-compatible provider)', 'full-server.ts', { ...targetToEnv(targets[0]), ...agentEnv }, false),
-    await startServer('bare koa+knex (OpenAI-compatible provider)', 'bare-server.ts', { ...targetToEnv(targets[1]), ...agentEnv }, false),
+    await startServer(
+      'full stack (OpenAI-compatible provider)',
+      'full-server.ts',
+      { ...targetToEnv(targets[0]), ...agentEnv },
+      false,
+    ),
+    await startServer(
+      'bare koa+knex (OpenAI-compatible provider)',
+      'bare-server.ts',
+      { ...targetToEnv(targets[1]), ...agentEnv },
+      false,
+    ),
   ];
   try {
-    results.push(logged(await measureFirstChunk(chatServer(remote[0]!), chatServer(remote[1]!), new OpenAiCompatibleAgentProvider({ baseUrl }), chat)));
+    results.push(
+      logged(
+        await measureFirstChunk(
+          chatServer(remote[0]!),
+          chatServer(remote[1]!),
+          new OpenAiCompatibleAgentProvider({ baseUrl }),
+          chat,
+        ),
+      ),
+    );
   } finally {
     await Promise.all([...remote.map((s) => s.child.stop()), fake.stop()]);
   }
@@ -396,37 +525,94 @@ async function main(): Promise<void> {
   try {
     log(`seeding ${spaces} spaces...`);
     const seeded = await seed(fullTarget);
-    log(`seeded in ${seeded.totalMs} ms: ${seeded.publicSpaces} public, search "${seeded.searchTerm}" matches ${seeded.searchMatches}; ` +
-      `total by counter row ${seeded.totalQueryMs.counter.toFixed(2)} ms, by count(*) ${seeded.totalQueryMs.countStar.toFixed(2)} ms per query`);
+    log(
+      `seeded in ${seeded.totalMs} ms: ${seeded.publicSpaces} public, search "${seeded.searchTerm}" matches ${seeded.searchMatches}; ` +
+        `total by counter row ${seeded.totalQueryMs.counter.toFixed(2)} ms, by count(*) ${seeded.totalQueryMs.countStar.toFixed(2)} ms per query`,
+    );
     // PGlite: two processes must never open one data directory, so the bare server gets a copy.
     if (fullTarget.dataDir && bareTarget.dataDir) cpSync(fullTarget.dataDir, bareTarget.dataDir, { recursive: true });
 
     const endpoints: Endpoint[] = [
       { key: 'list', label: 'GET /api/spaces (page 1)', method: 'GET', path: '/api/spaces?page=1', auth: false },
-      { key: 'search', label: `GET /api/spaces?search=${seeded.searchTerm}`, method: 'GET', path: `/api/spaces?search=${seeded.searchTerm}`, auth: false },
+      {
+        key: 'search',
+        label: `GET /api/spaces?search=${seeded.searchTerm}`,
+        method: 'GET',
+        path: `/api/spaces?search=${seeded.searchTerm}`,
+        auth: false,
+      },
       { key: 'get', label: 'GET /api/spaces/{id}', method: 'GET', path: `/api/spaces/${seeded.spaceId}`, auth: true },
       {
-        key: 'create', label: 'POST /api/spaces', method: 'POST', path: '/api/spaces', auth: true,
-        body: JSON.stringify({ name: 'Bench created space', description: 'Created by the benchmark.', category: 'gaming', tags: ['bench', 'load'], definition: { layout: 'grid', seats: 4 } }),
+        key: 'create',
+        label: 'POST /api/spaces',
+        method: 'POST',
+        path: '/api/spaces',
+        auth: true,
+        body: JSON.stringify({
+          name: 'Bench created space',
+          description: 'Created by the benchmark.',
+          category: 'gaming',
+          tags: ['bench', 'load'],
+          definition: { layout: 'grid', seats: 4 },
+        }),
       },
     ];
     const c = seeded.communities;
     if (c) {
       endpoints.push(
-        { key: 'join', label: `POST /api/communities/{id}/join (fee ${JOIN_FEE})`, method: 'POST', path: `/api/communities/${c.paidCommunityIds.full}/join`, barePath: `/api/communities/${c.paidCommunityIds.bare}/join`, auth: true, tokens: c.joinerTokens },
-        { key: 'messages', label: `GET /api/communities/{id}/messages?limit=50 (${c.messages.toLocaleString('en-US')} messages)`, method: 'GET', path: `/api/communities/${c.historyCommunityId}/messages?limit=50`, auth: true, token: c.memberToken },
+        {
+          key: 'join',
+          label: `POST /api/communities/{id}/join (fee ${JOIN_FEE})`,
+          method: 'POST',
+          path: `/api/communities/${c.paidCommunityIds.full}/join`,
+          barePath: `/api/communities/${c.paidCommunityIds.bare}/join`,
+          auth: true,
+          tokens: c.joinerTokens,
+        },
+        {
+          key: 'messages',
+          label: `GET /api/communities/{id}/messages?limit=50 (${c.messages.toLocaleString('en-US')} messages)`,
+          method: 'GET',
+          path: `/api/communities/${c.historyCommunityId}/messages?limit=50`,
+          auth: true,
+          token: c.memberToken,
+        },
       );
     }
     const r = seeded.rooms;
     if (r) {
-      const post = { method: 'POST' as const, auth: true, token: r.posterToken, body: JSON.stringify({ body: 'Posted by the benchmark, hello everyone.', idempotencyKey: '' }), freshKey: 'idempotencyKey', ignore: ['seq'] };
+      const post = {
+        method: 'POST' as const,
+        auth: true,
+        token: r.posterToken,
+        body: JSON.stringify({ body: 'Posted by the benchmark, hello everyone.', idempotencyKey: '' }),
+        freshKey: 'idempotencyKey',
+        ignore: ['seq'],
+      };
       const spread = r.spreadRoomIds.map((id) => `/api/v1/rooms/${id}/messages`);
       endpoints.push(
-        { ...post, key: 'room-post', label: `POST /api/v1/rooms/{id}/messages (busy room, fresh idempotency key)`, path: `/api/v1/rooms/${r.busyRoomId}/messages` },
-        { ...post, key: 'room-post', label: `POST /api/v1/rooms/{id}/messages (spread over ${spread.length} rooms in turn, fresh idempotency key)`, path: spread[0]!, paths: spread },
+        {
+          ...post,
+          key: 'room-post',
+          label: `POST /api/v1/rooms/{id}/messages (busy room, fresh idempotency key)`,
+          path: `/api/v1/rooms/${r.busyRoomId}/messages`,
+        },
+        {
+          ...post,
+          key: 'room-post',
+          label: `POST /api/v1/rooms/{id}/messages (spread over ${spread.length} rooms in turn, fresh idempotency key)`,
+          path: spread[0]!,
+          paths: spread,
+        },
       );
       for (const [size, id] of Object.entries(r.timelineRoomIds)) {
-        endpoints.push({ key: 'room-timeline', label: `GET /api/v1/rooms/{id}/timeline?limit=50 (${Number(size).toLocaleString('en-US')} events)`, method: 'GET', path: `/api/v1/rooms/${id}/timeline?limit=50`, auth: true });
+        endpoints.push({
+          key: 'room-timeline',
+          label: `GET /api/v1/rooms/{id}/timeline?limit=50 (${Number(size).toLocaleString('en-US')} events)`,
+          method: 'GET',
+          path: `/api/v1/rooms/${id}/timeline?limit=50`,
+          auth: true,
+        });
       }
     }
     if (seeded.cs) endpoints.push(...csEndpoints(seeded.cs));
@@ -453,12 +639,55 @@ async function main(): Promise<void> {
       endpoints: [],
       routing: [],
       micro: [],
-      section: communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row)) ? (database.url ? 'communities' : 'communities-pglite')
-        : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row)) ? (database.url ? 'rooms' : 'rooms-pglite')
-          : csRows && ![...only].some((row) => !CS_ROWS.includes(row)) ? (database.url ? 'cs' : 'cs-pglite') : [...only].every((row) => STREAM_ROWS.includes(row)) ? (database.url ? 'streams' : 'streams-pglite') : `spaces=${spaces}`,
-      ...(r ? { rooms: { busyMessages: r.busyMessages, spreadRooms: r.spreadRoomIds.length, postTransactionMs: r.postTransactionMs, timelineSizes: Object.keys(r.timelineRoomIds).map(Number), seedMs: r.roomsMs } } : {}),
-      ...(c ? { communities: { users: c.joinerTokens.length, messages: c.messages, joinFee: JOIN_FEE, seedMs: c.communitiesMs } } : {}),
-      ...(seeded.cs ? { cs: { sizes: CS_SIZES, middle: seeded.cs.middleCursor.size / 2, plans: seeded.cs.plans, seedMs: seeded.cs.csMs } } : {}),
+      section:
+        communityRows && ![...only].some((row) => !COMMUNITY_ROWS.includes(row))
+          ? database.url
+            ? 'communities'
+            : 'communities-pglite'
+          : roomRows && ![...only].some((row) => !ROOM_ROWS.includes(row))
+            ? database.url
+              ? 'rooms'
+              : 'rooms-pglite'
+            : csRows && ![...only].some((row) => !CS_ROWS.includes(row))
+              ? database.url
+                ? 'cs'
+                : 'cs-pglite'
+              : [...only].every((row) => STREAM_ROWS.includes(row))
+                ? database.url
+                  ? 'streams'
+                  : 'streams-pglite'
+                : `spaces=${spaces}`,
+      ...(r
+        ? {
+            rooms: {
+              busyMessages: r.busyMessages,
+              spreadRooms: r.spreadRoomIds.length,
+              postTransactionMs: r.postTransactionMs,
+              timelineSizes: Object.keys(r.timelineRoomIds).map(Number),
+              seedMs: r.roomsMs,
+            },
+          }
+        : {}),
+      ...(c
+        ? {
+            communities: {
+              users: c.joinerTokens.length,
+              messages: c.messages,
+              joinFee: JOIN_FEE,
+              seedMs: c.communitiesMs,
+            },
+          }
+        : {}),
+      ...(seeded.cs
+        ? {
+            cs: {
+              sizes: CS_SIZES,
+              middle: seeded.cs.middleCursor.size / 2,
+              plans: seeded.cs.plans,
+              seedMs: seeded.cs.csMs,
+            },
+          }
+        : {}),
     };
 
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
@@ -472,19 +701,25 @@ async function main(): Promise<void> {
     const loaded = await imports.next('imports', 120_000);
     report.startup.imports = loaded.groups as Startup['imports'];
     report.startup.importsTotalMs = loaded.totalMs as number;
-    log(`start-up: buildApp ${report.startup.buildAppMs} ms with the database open (openapi-backend init ${report.startup.backendInitMs} ms), ` +
-      `module loading ${report.startup.importMs} ms, process start to listening ${report.startup.sinceProcessStartMs} ms`);
+    log(
+      `start-up: buildApp ${report.startup.buildAppMs} ms with the database open (openapi-backend init ${report.startup.backendInitMs} ms), ` +
+        `module loading ${report.startup.importMs} ms, process start to listening ${report.startup.sinceProcessStartMs} ms`,
+    );
     const bare = await startServer('bare koa+knex', 'bare-server.ts', targetToEnv(bareTarget), opts.profile === 'bare');
     if (measured.length) await checkParity(full, bare, measured, seeded.token);
     for (const endpoint of measured) {
       const [fullResult, bareResult] = await measure([full, bare], endpoint, seeded.token);
       report.endpoints.push({ label: endpoint.label, full: fullResult!, bare: bareResult! } satisfies EndpointRow);
     }
-    if (only.has('agent-chat') && c) report.firstChunk = await measureAgentChat([full, bare], [fullTarget, bareTarget], c);
+    if (only.has('agent-chat') && c)
+      report.firstChunk = await measureAgentChat([full, bare], [fullTarget, bareTarget], c);
     await Promise.all([full, bare].map((s) => s.child.stop()));
     if (only.has('stream-fanout')) {
       report.streamFanout = await measureStreamFanout(fullTarget, {
-        clients: Number(opts['stream-clients']), rates: opts['stream-rate'].split(',').map(Number), seconds: Number(opts['stream-seconds']), pollIntervalMs: Number(opts['poll-interval']),
+        clients: Number(opts['stream-clients']),
+        rates: opts['stream-rate'].split(',').map(Number),
+        seconds: Number(opts['stream-seconds']),
+        pollIntervalMs: Number(opts['poll-interval']),
         ...(opts.profile === 'stream' ? { profileDir: join(tmpdir(), 'platform-bench-profiles') } : {}),
       });
     }
@@ -492,21 +727,47 @@ async function main(): Promise<void> {
     if (only.has('routing')) {
       const micro = startChild('routing micro', 'routing-micro.ts');
       report.micro = (await micro.next('micro', 120_000)).results as MicroRow[];
-      for (const m of report.micro) log(`routing micro ${m.router.padEnd(5)} ${String(m.operations).padStart(2)} ops ${m.path}: matchOperation ${m.matchUs.toFixed(1)} µs, handleRequest ${m.handleUs.toFixed(1)} µs`);
+      for (const m of report.micro)
+        log(
+          `routing micro ${m.router.padEnd(5)} ${String(m.operations).padStart(2)} ops ${m.path}: matchOperation ${m.matchUs.toFixed(1)} µs, handleRequest ${m.handleUs.toFixed(1)} µs`,
+        );
       const setups: Array<[string, string]> = [
-        ['plain Koa', 'koa'], ['openapi-backend + installRouter', 'ours-10'], ['openapi-backend + installRouter', 'ours-full'],
-        ['openapi-backend stock router', 'stock-10'], ['openapi-backend stock router', 'stock-full'],
+        ['plain Koa', 'koa'],
+        ['openapi-backend + installRouter', 'ours-10'],
+        ['openapi-backend + installRouter', 'ours-full'],
+        ['openapi-backend stock router', 'stock-10'],
+        ['openapi-backend stock router', 'stock-full'],
       ];
       // All five up at once (idle ones cost nothing), measured like the endpoints: rounds in alternating
       // order, so that 10 operations vs the full contract is not decided by drift on the shared cores.
-      const routed: Endpoint = { key: 'routing', label: 'GET /api/spaces/{id}', method: 'GET', path: ROUTED_PATH, auth: false };
+      const routed: Endpoint = {
+        key: 'routing',
+        label: 'GET /api/spaces/{id}',
+        method: 'GET',
+        path: ROUTED_PATH,
+        auth: false,
+      };
       const servers: Server[] = [];
       for (const [setup, mode] of setups) {
-        servers.push(await startServer(`${setup} (${mode.endsWith('full') ? 'full contract' : mode.endsWith('10') ? '10 ops' : 'no router'})`, 'routing-server.ts', { BENCH_ROUTING: mode }, false));
+        servers.push(
+          await startServer(
+            `${setup} (${mode.endsWith('full') ? 'full contract' : mode.endsWith('10') ? '10 ops' : 'no router'})`,
+            'routing-server.ts',
+            { BENCH_ROUTING: mode },
+            false,
+          ),
+        );
       }
-      const results = await measure(servers, routed, undefined, { warmup: Math.min(warmupSeconds, 2), seconds: routingSeconds });
+      const results = await measure(servers, routed, undefined, {
+        warmup: Math.min(warmupSeconds, 2),
+        seconds: routingSeconds,
+      });
       for (const [i, [setup]] of setups.entries()) {
-        report.routing.push({ setup, operations: servers[i]!.ready.operations as number, load: results[i] } satisfies RoutingRow);
+        report.routing.push({
+          setup,
+          operations: servers[i]!.ready.operations as number,
+          load: results[i],
+        } satisfies RoutingRow);
       }
       await Promise.all(servers.map((server) => server.child.stop()));
     }
@@ -533,7 +794,11 @@ async function cleanUp(): Promise<void> {
   const steps = cleanUpSteps;
   cleanUpSteps = [];
   for (const step of steps) {
-    try { await step(); } catch (error) { log(`clean-up: ${(error as Error).message}`); }
+    try {
+      await step();
+    } catch (error) {
+      log(`clean-up: ${(error as Error).message}`);
+    }
   }
 }
 
@@ -547,11 +812,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().then(() => process.exit(process.exitCode ?? 0), async (error: unknown) => {
-  console.error(`[bench] FAILED: ${error instanceof Error ? error.message : String(error)}`);
-  await cleanUp();
-  process.exit(1);
-});
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  async (error: unknown) => {
+    console.error(`[bench] FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    await cleanUp();
+    process.exit(1);
+  },
+);
 
 /** The command line that reproduces this run: its options, less where the report was written (`--out`). */
 function reproducingCommand(args: string[]): string {

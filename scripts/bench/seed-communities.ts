@@ -27,37 +27,73 @@ export interface SeededCommunities {
   communitiesMs: number;
 }
 
-export async function seedCommunities(knex: Knex, services: Services, owner: Principal, guest: { token: string; principal: Principal },
-  counts: { users: number; messages: number }): Promise<SeededCommunities> {
+export async function seedCommunities(
+  knex: Knex,
+  services: Services,
+  owner: Principal,
+  guest: { token: string; principal: Principal },
+  counts: { users: number; messages: number },
+): Promise<SeededCommunities> {
   const started = performance.now();
   const club = (name: string, joinFee = 0) => services.communities.create(owner, { name, type: 'club', joinFee });
-  const [paidFull, paidBare, history] = [await club('Bench paid club (full)', JOIN_FEE), await club('Bench paid club (bare)', JOIN_FEE), await club('Bench history club')];
+  const [paidFull, paidBare, history] = [
+    await club('Bench paid club (full)', JOIN_FEE),
+    await club('Bench paid club (bare)', JOIN_FEE),
+    await club('Bench history club'),
+  ];
 
   // Users and sessions (the wallets come from the users_create_wallet trigger).
   const tokens = Array.from({ length: counts.users }, () => randomBytes(32).toString('base64url'));
-  await knex.raw(`insert into users (name, email, password_hash) select 'Joiner ' || i, 'joiner' || i || '@example.com', 'not-a-password'
-    from generate_series(1, ?::int) as i`, [counts.users]);
+  await knex.raw(
+    `insert into users (name, email, password_hash) select 'Joiner ' || i, 'joiner' || i || '@example.com', 'not-a-password'
+    from generate_series(1, ?::int) as i`,
+    [counts.users],
+  );
   const ids = (await knex('users').where('email', 'like', 'joiner%').select('id')).map((r: { id: string }) => r.id);
   for (let from = 0; from < tokens.length; from += 5_000) {
-    await knex('auth_sessions').insert(tokens.slice(from, from + 5_000).map((token, n) => ({
-      userId: ids[from + n], tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 7 * 86_400_000),
-    })));
+    await knex('auth_sessions').insert(
+      tokens.slice(from, from + 5_000).map((token, n) => ({
+        userId: ids[from + n],
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + 7 * 86_400_000),
+      })),
+    );
   }
   for (let from = 0; from < counts.users; from += 10) {
-    await Promise.all(ids.slice(from, Math.min(from + 10, counts.users)).map((id) => services.wallet.credit(id, { amount: 100, reason: 'Bench funds' })));
+    await Promise.all(
+      ids
+        .slice(from, Math.min(from + 10, counts.users))
+        .map((id) => services.wallet.credit(id, { amount: 100, reason: 'Bench funds' })),
+    );
   }
 
   // The agent chat: the owner's public listing as the club's default agent; the guest is a member.
-  const listing = await services.agents.create(owner, { name: 'Bench agent', model: 'local', instructions: 'You are the bench agent.', isPublic: true });
-  const agentClub = await services.communities.create(owner, { name: 'Bench agent club', type: 'club', defaultAgentListingId: listing.id });
+  const listing = await services.agents.create(owner, {
+    name: 'Bench agent',
+    model: 'local',
+    instructions: 'You are the bench agent.',
+    isPublic: true,
+  });
+  const agentClub = await services.communities.create(owner, {
+    name: 'Bench agent club',
+    type: 'club',
+    defaultAgentListingId: listing.id,
+  });
   await services.communities.join(guest.principal, agentClub.id);
 
   // The history, newest last; the community's counter set past it, so that appendMessage stays increasing.
   await services.communities.join(guest.principal, history.id);
-  await knex.raw(`insert into community_messages (community_id, user_id, content, message_type, created_at)
+  await knex.raw(
+    `insert into community_messages (community_id, user_id, content, message_type, created_at)
     select ?, case when i % 2 = 0 then ?::uuid else ?::uuid end, 'Seeded message ' || i, 'text', now() - interval '1 day' + make_interval(secs => i / 1000.0)
-    from generate_series(1, ?::int) as i`, [history.id, owner.user.id, guest.principal.user.id, counts.messages]);
-  await knex('communities').where('id', history.id).update({ lastMessageAt: knex.raw('(select max(created_at) from community_messages where community_id = ?)', [history.id]) });
+    from generate_series(1, ?::int) as i`,
+    [history.id, owner.user.id, guest.principal.user.id, counts.messages],
+  );
+  await knex('communities')
+    .where('id', history.id)
+    .update({
+      lastMessageAt: knex.raw('(select max(created_at) from community_messages where community_id = ?)', [history.id]),
+    });
 
   return {
     joinerTokens: tokens,

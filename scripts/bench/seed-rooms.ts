@@ -36,11 +36,19 @@ export interface SeededRooms {
 
 const BATCH = 10_000;
 
-export async function seedRooms(knex: Knex, services: Services, owner: Principal, guest: { token: string; principal: Principal }): Promise<SeededRooms> {
+export async function seedRooms(
+  knex: Knex,
+  services: Services,
+  owner: Principal,
+  guest: { token: string; principal: Principal },
+): Promise<SeededRooms> {
   const started = performance.now();
   const sharedRoom = async (name: string) => {
     const room = await services.rooms.rooms.create(owner, { name });
-    const invitation = await services.rooms.invitations.create(owner, room.id, { inviteeKind: 'human', inviteeMembershipId: guest.principal.user.id });
+    const invitation = await services.rooms.invitations.create(owner, room.id, {
+      inviteeKind: 'human',
+      inviteeMembershipId: guest.principal.user.id,
+    });
     await services.rooms.invitations.accept(guest.principal, room.id, invitation.id);
     return room.id;
   };
@@ -49,7 +57,11 @@ export async function seedRooms(knex: Knex, services: Services, owner: Principal
   const postMs: number[] = [];
   for (let n = 0; n < busyMessages; n++) {
     const mark = performance.now();
-    await services.rooms.messages.post(n % 2 ? guest.principal : owner, busyRoomId, `Seeded message ${n} from the service`);
+    await services.rooms.messages.post(
+      n % 2 ? guest.principal : owner,
+      busyRoomId,
+      `Seeded message ${n} from the service`,
+    );
     postMs.push(performance.now() - mark);
   }
   const postTransactionMs = postMs.sort((a, b) => a - b)[Math.floor(postMs.length / 2)]!;
@@ -60,12 +72,15 @@ export async function seedRooms(knex: Knex, services: Services, owner: Principal
   for (const size of TIMELINE_SIZES) {
     const room = await services.rooms.rooms.create(owner, { name: `Bench timeline room (${size} events)` });
     const [{ lastSeq }] = await knex('rooms').where('id', room.id).select('lastSeq');
-    const participant = await knex('room_participants').where({ roomId: room.id, membershipId: owner.user.id }).first('id');
+    const participant = await knex('room_participants')
+      .where({ roomId: room.id, membershipId: owner.user.id })
+      .first('id');
     const name = owner.user.name;
     for (let from = Number(lastSeq) + 1; from <= size; from += BATCH) {
       const to = Math.min(size, from + BATCH - 1);
       // One event per seq, its message at the same seq (ids drawn once per row, shared by both inserts).
-      await knex.raw(`
+      await knex.raw(
+        `
         with rows as (
           select gen_random_uuid() as message_id, s as seq, now() - interval '1 day' + make_interval(secs => s / 1000.0) as at
           from generate_series(?::bigint, ?::bigint) as s
@@ -82,10 +97,19 @@ export async function seedRooms(knex: Knex, services: Services, owner: Principal
           edited_at, deleted_at, created_at, updated_at)
         select message_id, ?, seq, ?, 'human', ?, ?, null, null, 'Seeded message ' || seq, 'plain_text', '[]'::jsonb, null, null, null, null, at, at
         from rows where seq in (select seq from events)`,
-      [from, to, room.id, owner.user.id, name, `${name}`, room.id, participant.id, owner.user.id, name]);
+        [from, to, room.id, owner.user.id, name, `${name}`, room.id, participant.id, owner.user.id, name],
+      );
     }
     await knex('rooms').where('id', room.id).update({ lastSeq: size });
     timelineRoomIds[String(size)] = room.id;
   }
-  return { busyRoomId, busyMessages, postTransactionMs, posterToken: guest.token, spreadRoomIds, timelineRoomIds, roomsMs: Math.round(performance.now() - started) };
+  return {
+    busyRoomId,
+    busyMessages,
+    postTransactionMs,
+    posterToken: guest.token,
+    spreadRoomIds,
+    timelineRoomIds,
+    roomsMs: Math.round(performance.now() - started),
+  };
 }

@@ -18,12 +18,70 @@ import { seedRooms } from './seed-rooms.js';
 import { seedCs } from './seed-cs.js';
 
 /** First words of the seeded names: the search term is one of them, so it matches 1 in FIRST_WORDS.length. */
-const FIRST_WORDS = ['Nebula', 'Quantum', 'Crimson', 'Silent', 'Golden', 'Electric', 'Hidden', 'Frozen', 'Velvet', 'Iron',
-  'Lunar', 'Solar', 'Cosmic', 'Emerald', 'Shadow', 'Crystal', 'Thunder', 'Amber', 'Ivory', 'Scarlet',
-  'Arctic', 'Desert', 'Ocean', 'Forest', 'Mountain', 'Urban', 'Retro', 'Pixel', 'Neon', 'Jade',
-  'Cobalt', 'Copper', 'Marble', 'Opal', 'Onyx', 'Ruby', 'Sapphire', 'Topaz', 'Willow', 'Zephyr'];
-const SECOND_WORDS = ['Arena', 'Lab', 'Garden', 'Studio', 'Lounge', 'Workshop', 'Library', 'Harbor', 'Tower', 'Market',
-  'Theater', 'Academy', 'Club', 'Den', 'Outpost', 'Plaza', 'Station', 'Temple', 'Village', 'Vault'];
+const FIRST_WORDS = [
+  'Nebula',
+  'Quantum',
+  'Crimson',
+  'Silent',
+  'Golden',
+  'Electric',
+  'Hidden',
+  'Frozen',
+  'Velvet',
+  'Iron',
+  'Lunar',
+  'Solar',
+  'Cosmic',
+  'Emerald',
+  'Shadow',
+  'Crystal',
+  'Thunder',
+  'Amber',
+  'Ivory',
+  'Scarlet',
+  'Arctic',
+  'Desert',
+  'Ocean',
+  'Forest',
+  'Mountain',
+  'Urban',
+  'Retro',
+  'Pixel',
+  'Neon',
+  'Jade',
+  'Cobalt',
+  'Copper',
+  'Marble',
+  'Opal',
+  'Onyx',
+  'Ruby',
+  'Sapphire',
+  'Topaz',
+  'Willow',
+  'Zephyr',
+];
+const SECOND_WORDS = [
+  'Arena',
+  'Lab',
+  'Garden',
+  'Studio',
+  'Lounge',
+  'Workshop',
+  'Library',
+  'Harbor',
+  'Tower',
+  'Market',
+  'Theater',
+  'Academy',
+  'Club',
+  'Den',
+  'Outpost',
+  'Plaza',
+  'Station',
+  'Temple',
+  'Village',
+  'Vault',
+];
 const CATEGORIES = ['gaming', 'education', 'social', 'music', 'art', 'science'];
 const SEARCH_TERM = 'nebula';
 
@@ -56,7 +114,10 @@ runChild(async () => {
       const { token } = await services.auth.signUp({ name, email, password: 'bench-password-1' });
       return { token, principal: (await services.auth.authenticate({ scheme: 'bearerAuth', token }))! };
     };
-    const [owner, guest] = await Promise.all([signUp('Bench User', 'bench@example.com'), signUp('Bench Guest', 'guest@example.com')]);
+    const [owner, guest] = await Promise.all([
+      signUp('Bench User', 'bench@example.com'),
+      signUp('Bench Guest', 'guest@example.com'),
+    ]);
 
     // Names like "Nebula Arena 123": the first word cycles through FIRST_WORDS, so searching one of them
     // matches 1/40 (2.5%) of the spaces. Every 7th has no category; every 50th is private. Created one
@@ -66,7 +127,8 @@ runChild(async () => {
     // N - 1 of them: the Nth is the one made through the service below.
     const BATCH = 5_000;
     for (let from = 1; from < spaces; from += BATCH) {
-      await knex.raw(`
+      await knex.raw(
+        `
         insert into spaces (owner_id, name, description, category, tags, definition, is_public, created_at, updated_at)
         select ?,
           (${sqlArray(FIRST_WORDS)})[1 + i % ${FIRST_WORDS.length}] || ' ' || (${sqlArray(SECOND_WORDS)})[1 + (i / ${FIRST_WORDS.length}) % ${SECOND_WORDS.length}] || ' ' || i,
@@ -77,13 +139,19 @@ runChild(async () => {
           i % 50 <> 0,
           now() - make_interval(secs => i),
           now() - make_interval(secs => i)
-        from generate_series(?::int, ?::int) as i`, [owner.principal.user.id, from, Math.min(spaces - 1, from + BATCH - 1)]);
+        from generate_series(?::int, ?::int) as i`,
+        [owner.principal.user.id, from, Math.min(spaces - 1, from + BATCH - 1)],
+      );
     }
 
     // The space GET /api/spaces/{id} reads, with a session in each state so that the owner and sessions
     // queries both return rows: waiting (its host), active (a guest joined) and ended (the host left).
     const space = await services.spaces.create(owner.principal, {
-      name: 'Bench detail space', description: 'The space GET /api/spaces/{id} reads.', category: 'social', tags: ['bench'], definition: { layout: 'grid' },
+      name: 'Bench detail space',
+      description: 'The space GET /api/spaces/{id} reads.',
+      category: 'social',
+      tags: ['bench'],
+      definition: { layout: 'grid' },
     });
     const sessions = [];
     for (let n = 0; n < 3; n++) sessions.push(await services.spaces.createSession(owner.principal, space.id));
@@ -92,7 +160,10 @@ runChild(async () => {
     // The communities rows (BENCH_COMMUNITIES=users,messages): see seed-communities.ts.
     const communityCounts = process.env.BENCH_COMMUNITIES?.split(',').map(Number);
     const communities = communityCounts
-      ? await seedCommunities(knex, services, owner.principal, guest, { users: communityCounts[0]!, messages: communityCounts[1]! })
+      ? await seedCommunities(knex, services, owner.principal, guest, {
+          users: communityCounts[0]!,
+          messages: communityCounts[1]!,
+        })
       : undefined;
     // The customer-service rows (BENCH_CS=1): see seed-cs.ts.
     const cs = process.env.BENCH_CS ? await seedCs(knex, services, owner.principal) : undefined;
@@ -112,7 +183,8 @@ runChild(async () => {
     const countStarMs = await perQueryMs(() => knex('spaces').where('isPublic', true).count({ count: '*' }));
 
     const [all, matching] = await Promise.all([
-      services.spaces.list({ page: 1, limit: 1 }), services.spaces.list({ search: SEARCH_TERM, page: 1, limit: 1 }),
+      services.spaces.list({ page: 1, limit: 1 }),
+      services.spaces.list({ search: SEARCH_TERM, page: 1, limit: 1 }),
     ]);
     report({
       type: 'seeded',

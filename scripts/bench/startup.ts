@@ -7,10 +7,16 @@ const GROUPS: Array<[string, string[]]> = [
   ['knex, pg, Objection', ['knex', 'pg', 'objection']],
   ['openapi-backend', ['openapi-backend']],
   ['Koa, pino, find-my-way', ['koa', 'pino', 'find-my-way']],
-  ['generated validators and operations', ['../../generated/validators/index.gen.js', '../../generated/server/index.js']],
-  ['the platform\'s own modules (src/)', ['../../src/app.js']],
+  [
+    'generated validators and operations',
+    ['../../generated/validators/index.gen.js', '../../generated/server/index.js'],
+  ],
+  ["the platform's own modules (src/)", ['../../src/app.js']],
   // Last: whatever src/ does not load up front (src/platform/database.ts imports PGlite only when it opens one).
-  ['PGlite (@electric-sql/pglite, pg_trgm, knex-pglite), if not loaded above', ['@electric-sql/pglite', '@electric-sql/pglite/contrib/pg_trgm', 'knex-pglite']],
+  [
+    'PGlite (@electric-sql/pglite, pg_trgm, knex-pglite), if not loaded above',
+    ['@electric-sql/pglite', '@electric-sql/pglite/contrib/pg_trgm', 'knex-pglite'],
+  ],
 ];
 
 runChild(async () => {

@@ -27,44 +27,82 @@ let pollErrors = 0;
 function openStream(port: number, roomId: string, token: string, afterSeq: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client: Client = { seqs: [], times: [], stop: () => req.destroy() };
-    const req: ClientRequest = request({ host: '127.0.0.1', port, path: `/api/v1/rooms/${roomId}/stream?afterSeq=${afterSeq}`, agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        const at = now();
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          if (buffer.startsWith('id: ')) {
-            client.seqs.push(Number(buffer.slice(4, buffer.indexOf('\n'))));
-            client.times.push(at);
+    const req: ClientRequest = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/api/v1/rooms/${roomId}/stream?afterSeq=${afterSeq}`,
+        agent: false,
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          const at = now();
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            if (buffer.startsWith('id: ')) {
+              client.seqs.push(Number(buffer.slice(4, buffer.indexOf('\n'))));
+              client.times.push(at);
+            }
+            buffer = buffer.slice(end + 2);
           }
-          buffer = buffer.slice(end + 2);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve(client);
-    });
+        });
+        res.on('error', () => undefined);
+        resolve(client);
+      },
+    );
     req.on('error', (error) => reject(error));
     req.end();
   });
 }
 
-function startPoller(agent: Agent, port: number, roomId: string, token: string, afterSeq: number, intervalMs: number): Client {
+function startPoller(
+  agent: Agent,
+  port: number,
+  roomId: string,
+  token: string,
+  afterSeq: number,
+  intervalMs: number,
+): Client {
   let stopped = false;
   let last = afterSeq;
-  const client: Client = { seqs: [], times: [], stop: () => { stopped = true; } };
-  const get = () => new Promise<Array<{ seq: number }>>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, agent, path: `/api/v1/rooms/${roomId}/events?afterSeq=${last}&limit=100`, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
-      res.on('end', () => (res.statusCode === 200 ? resolve((JSON.parse(text) as { items: Array<{ seq: number }> }).items) : reject(new Error(`events answered ${res.statusCode}`))));
+  const client: Client = {
+    seqs: [],
+    times: [],
+    stop: () => {
+      stopped = true;
+    },
+  };
+  const get = () =>
+    new Promise<Array<{ seq: number }>>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          agent,
+          path: `/api/v1/rooms/${roomId}/events?afterSeq=${last}&limit=100`,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve((JSON.parse(text) as { items: Array<{ seq: number }> }).items)
+              : reject(new Error(`events answered ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
     });
-    req.on('error', reject);
-    req.end();
-  });
   void (async () => {
     await sleep(Math.random() * intervalMs); // pollers spread over the interval, as independent clients are
     while (!stopped) {
@@ -75,7 +113,11 @@ function startPoller(agent: Agent, port: number, roomId: string, token: string, 
           items = await get();
           polls += 1;
           const at = now();
-          for (const item of items) { client.seqs.push(item.seq); client.times.push(at); last = item.seq; }
+          for (const item of items) {
+            client.seqs.push(item.seq);
+            client.times.push(at);
+            last = item.seq;
+          }
         } while (items.length === 100);
       } catch {
         pollErrors += 1;
@@ -91,7 +133,9 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 runChild(async () => {
-  exitOnSignal(async () => { for (const c of clients) c.stop(); });
+  exitOnSignal(async () => {
+    for (const c of clients) c.stop();
+  });
   process.on('message', (raw) => {
     const m = raw as Message;
     void (async () => {
@@ -101,7 +145,9 @@ runChild(async () => {
           const opened: Client[] = [];
           // In batches, as a crowd arriving would: 1,000 at once only measures the accept queue.
           for (let i = 0; i < (m.clients as number); i += 50) {
-            const batch = Array.from({ length: Math.min(50, (m.clients as number) - i) }, (_, j) => openStream(ports[(i + j) % ports.length]!, m.roomId as string, m.token as string, m.afterSeq as number));
+            const batch = Array.from({ length: Math.min(50, (m.clients as number) - i) }, (_, j) =>
+              openStream(ports[(i + j) % ports.length]!, m.roomId as string, m.token as string, m.afterSeq as number),
+            );
             opened.push(...(await Promise.all(batch)));
           }
           clients.push(...opened);
@@ -109,7 +155,16 @@ runChild(async () => {
         } else if (m.type === 'poll') {
           const ports = m.ports as number[];
           const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-          clients = Array.from({ length: m.clients as number }, (_, i) => startPoller(agent, ports[i % ports.length]!, m.roomId as string, m.token as string, m.afterSeq as number, m.intervalMs as number));
+          clients = Array.from({ length: m.clients as number }, (_, i) =>
+            startPoller(
+              agent,
+              ports[i % ports.length]!,
+              m.roomId as string,
+              m.token as string,
+              m.afterSeq as number,
+              m.intervalMs as number,
+            ),
+          );
           await sleep(2 * (m.intervalMs as number)); // every poller has started (a server that cannot keep up is measured as such)
           polls = 0;
           pollErrors = 0;
@@ -118,7 +173,11 @@ runChild(async () => {
           const deadline = Date.now() + (m.timeoutMs as number);
           const done = () => clients.every((c) => c.seqs.at(-1) !== undefined && c.seqs.at(-1)! >= (m.seq as number));
           while (!done() && Date.now() < deadline) await sleep(20);
-          report({ type: 'until:reply', done: done(), behind: clients.filter((c) => (c.seqs.at(-1) ?? 0) < (m.seq as number)).length });
+          report({
+            type: 'until:reply',
+            done: done(),
+            behind: clients.filter((c) => (c.seqs.at(-1) ?? 0) < (m.seq as number)).length,
+          });
         } else if (m.type === 'results') {
           const createdAt = m.createdAt as Record<string, number>;
           const [from, to] = [m.from as number, m.to as number];
@@ -147,9 +206,19 @@ runChild(async () => {
           const sorted = Float64Array.from(delays).sort();
           const cpu = process.cpuUsage();
           report({
-            type: 'results:reply', clients: clients.length, complete, deliveries, expected: expected * clients.length, cpuUs: cpu.user + cpu.system,
-            firstDeliveryAt: first, lastDeliveryAt: last, polls, pollErrors,
-            p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN,
+            type: 'results:reply',
+            clients: clients.length,
+            complete,
+            deliveries,
+            expected: expected * clients.length,
+            cpuUs: cpu.user + cpu.system,
+            firstDeliveryAt: first,
+            lastDeliveryAt: last,
+            polls,
+            pollErrors,
+            p50: percentile(sorted, 50),
+            p99: percentile(sorted, 99),
+            max: sorted.at(-1) ?? NaN,
           });
         } else if (m.type === 'cpu') {
           const cpu = process.cpuUsage();
@@ -160,7 +229,7 @@ runChild(async () => {
           report({ type: 'stop:reply' });
         }
       } catch (error) {
-        report({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+        report({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       }
     })();
   });

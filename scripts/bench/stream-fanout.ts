@@ -54,12 +54,18 @@ export interface StreamFanout extends Omit<FanoutOptions, 'profileDir'> {
 const log = (text: string) => console.log(`[bench] stream fan-out: ${text}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Instance { child: Child; port: number }
+interface Instance {
+  child: Child;
+  port: number;
+}
 
 async function json(port: number, method: string, path: string, token?: string, body?: unknown): Promise<any> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
@@ -68,7 +74,13 @@ async function json(port: number, method: string, path: string, token?: string, 
 }
 
 /** Posts `count` messages at `rate` per second (open loop: on schedule, not after the previous answer), instance by instance in turn. */
-async function postSteadily(instances: Instance[], roomId: string, token: string, count: number, rate: number): Promise<{ first: number; last: number; lastSeq: number }> {
+async function postSteadily(
+  instances: Instance[],
+  roomId: string,
+  token: string,
+  count: number,
+  rate: number,
+): Promise<{ first: number; last: number; lastSeq: number }> {
   const started = performance.timeOrigin + performance.now();
   const posts: Array<Promise<{ seq: number }>> = [];
   for (let n = 0; n < count; n++) {
@@ -76,16 +88,36 @@ async function postSteadily(instances: Instance[], roomId: string, token: string
     const wait = due - (performance.timeOrigin + performance.now());
     if (wait > 0) await sleep(wait);
     const instance = instances[n % instances.length]!;
-    posts.push(json(instance.port, 'POST', `/api/v1/rooms/${roomId}/messages`, token, { body: `Fan-out message ${n}, hello everyone.`, idempotencyKey: randomUUID() }));
+    posts.push(
+      json(instance.port, 'POST', `/api/v1/rooms/${roomId}/messages`, token, {
+        body: `Fan-out message ${n}, hello everyone.`,
+        idempotencyKey: randomUUID(),
+      }),
+    );
   }
   const done = await Promise.all(posts);
-  return { first: started, last: performance.timeOrigin + performance.now(), lastSeq: Math.max(...done.map((m) => m.seq)) };
+  return {
+    first: started,
+    last: performance.timeOrigin + performance.now(),
+    lastSeq: Math.max(...done.map((m) => m.seq)),
+  };
 }
 
-async function createdAtBySeq(port: number, roomId: string, token: string, afterSeq: number, toSeq: number): Promise<Record<string, number>> {
+async function createdAtBySeq(
+  port: number,
+  roomId: string,
+  token: string,
+  afterSeq: number,
+  toSeq: number,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (let after = afterSeq; after < toSeq;) {
-    const { items } = await json(port, 'GET', `/api/v1/rooms/${roomId}/events?afterSeq=${after}&limit=100`, token) as { items: Array<{ seq: number; createdAt: string }> };
+  for (let after = afterSeq; after < toSeq; ) {
+    const { items } = (await json(
+      port,
+      'GET',
+      `/api/v1/rooms/${roomId}/events?afterSeq=${after}&limit=100`,
+      token,
+    )) as { items: Array<{ seq: number; createdAt: string }> };
     if (!items.length) break;
     for (const item of items) out[String(item.seq)] = Date.parse(item.createdAt);
     after = items.at(-1)!.seq;
@@ -93,7 +125,15 @@ async function createdAtBySeq(port: number, roomId: string, token: string, after
   return out;
 }
 
-async function window(instances: Instance[], clients: Child, roomId: string, token: string, afterSeq: number, rate: number, seconds: number): Promise<FanoutRun> {
+async function window(
+  instances: Instance[],
+  clients: Child,
+  roomId: string,
+  token: string,
+  afterSeq: number,
+  rate: number,
+  seconds: number,
+): Promise<FanoutRun> {
   const count = Math.round(rate * seconds);
   const before = await Promise.all(instances.map((i) => i.child.ask({ type: 'stats' })));
   const clientsBefore = (await clients.ask({ type: 'cpu' })).cpuUs as number;
@@ -116,10 +156,10 @@ async function window(instances: Instance[], clients: Child, roomId: string, tok
     p50: r.p50 as number,
     p99: r.p99 as number,
     max: r.max as number,
-    serverCpuPercent: (100 * sum((m, i) => (m.cpuUs as number) - (before[i]!.cpuUs as number)) / 1000) / wallMs,
+    serverCpuPercent: (100 * sum((m, i) => (m.cpuUs as number) - (before[i]!.cpuUs as number))) / 1000 / wallMs,
     serverRequestsPerSecond: sum((m, i) => (m.requests as number) - (before[i]!.requests as number)) / (wallMs / 1000),
     failedPolls: r.pollErrors as number,
-    clientCpuPercent: (100 * ((r.cpuUs as number) - clientsBefore) / 1000) / wallMs,
+    clientCpuPercent: (100 * ((r.cpuUs as number) - clientsBefore)) / 1000 / wallMs,
   };
 }
 
@@ -129,18 +169,28 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
   const instances: Instance[] = [];
   for (let i = 0; i < count; i++) {
     const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-    const child = startChild(`stream instance ${i + 1}`, 'stream-server.ts', { env: targetToEnv(target), nodeFlags: ['--expose-gc', ...profile] });
+    const child = startChild(`stream instance ${i + 1}`, 'stream-server.ts', {
+      env: targetToEnv(target),
+      nodeFlags: ['--expose-gc', ...profile],
+    });
     instances.push({ child, port: (await child.next('ready', 120_000)).port as number });
   }
   const clients = startChild('stream clients', 'stream-clients.ts');
   await clients.next('ready');
   try {
     const port = instances[0]!.port;
-    const { token } = await json(port, 'POST', '/api/auth/sign-up', undefined, { name: 'Fan-out owner', email: `fanout.${randomUUID()}@example.com`, password: 'bench-password' });
+    const { token } = await json(port, 'POST', '/api/auth/sign-up', undefined, {
+      name: 'Fan-out owner',
+      email: `fanout.${randomUUID()}@example.com`,
+      password: 'bench-password',
+    });
     const room = await json(port, 'POST', '/api/v1/rooms', token, { name: 'Fan-out room' });
     const memory = async () => Promise.all(instances.map((i) => i.child.ask({ type: 'memory' })));
     const connect = async (n: number, total: number) => {
-      await clients.ask({ type: 'stream', ports: instances.map((i) => i.port), roomId: room.id, token, clients: n, afterSeq: 2 }, 120_000);
+      await clients.ask(
+        { type: 'stream', ports: instances.map((i) => i.port), roomId: room.id, token, clients: n, afterSeq: 2 },
+        120_000,
+      );
       let measured = await memory();
       for (let i = 0; i < 100 && measured.reduce((acc, m) => acc + (m.followers as number), 0) < total; i++) {
         await sleep(100);
@@ -154,31 +204,62 @@ export async function measureStreamFanout(target: DatabaseTarget, options: Fanou
     const half = Math.floor(options.clients / 2);
     const halfway = await connect(half, half);
     const connected = await connect(options.clients - half, options.clients);
-    const per = (field: 'rss' | 'heapUsed') => connected.reduce((acc, m, i) => acc + (m[field] as number) - (halfway[i]![field] as number), 0) / (options.clients - half);
-    const stats = { rssBytesPerClient: per('rss'), heapBytesPerClient: per('heapUsed'), baselineRssMb: halfway.reduce((acc, m) => acc + (m.rss as number), 0) / count / 2 ** 20 };
-    log(`memory per connected client: ${(stats.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, ${(stats.heapBytesPerClient / 1024).toFixed(1)} KiB heap`);
+    const per = (field: 'rss' | 'heapUsed') =>
+      connected.reduce((acc, m, i) => acc + (m[field] as number) - (halfway[i]![field] as number), 0) /
+      (options.clients - half);
+    const stats = {
+      rssBytesPerClient: per('rss'),
+      heapBytesPerClient: per('heapUsed'),
+      baselineRssMb: halfway.reduce((acc, m) => acc + (m.rss as number), 0) / count / 2 ** 20,
+    };
+    log(
+      `memory per connected client: ${(stats.rssBytesPerClient / 1024).toFixed(1)} KiB RSS, ${(stats.heapBytesPerClient / 1024).toFixed(1)} KiB heap`,
+    );
 
-    const latest = async () => (await json(port, 'GET', `/api/v1/rooms/${room.id}/timeline?limit=1`, token)).latestSeq as number;
+    const latest = async () =>
+      (await json(port, 'GET', `/api/v1/rooms/${room.id}/timeline?limit=1`, token)).latestSeq as number;
     const stream: FanoutRun[] = [];
     for (const rate of options.rates) {
       const run = await window(instances, clients, room.id, token, await latest(), rate, options.seconds);
-      log(`streams at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
-        `${run.complete}/${options.clients} clients complete, server CPU ${Math.round(run.serverCpuPercent)}%, clients CPU ${Math.round(run.clientCpuPercent)}%`);
+      log(
+        `streams at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
+          `${run.complete}/${options.clients} clients complete, server CPU ${Math.round(run.serverCpuPercent)}%, clients CPU ${Math.round(run.clientCpuPercent)}%`,
+      );
       stream.push(run);
     }
     await clients.ask({ type: 'stop' });
 
     const { profileDir: _profile, ...settings } = options;
     const poll: FanoutRun[] = [];
-    const result = (): StreamFanout => ({ ...settings, instances: count, stream, poll, memory: stats, loadAverage: [loadBefore, loadavg()[0]!] });
+    const result = (): StreamFanout => ({
+      ...settings,
+      instances: count,
+      stream,
+      poll,
+      memory: stats,
+      loadAverage: [loadBefore, loadavg()[0]!],
+    });
     // Polling by 1,000 clients every second overwhelms the embedded database's one connection (requests fail).
     if (target.kind === 'pglite') return result();
     log(`${options.clients} pollers every ${options.pollIntervalMs} ms...`);
-    await clients.ask({ type: 'poll', ports: instances.map((i) => i.port), roomId: room.id, token, clients: options.clients, afterSeq: await latest(), intervalMs: options.pollIntervalMs }, 120_000);
+    await clients.ask(
+      {
+        type: 'poll',
+        ports: instances.map((i) => i.port),
+        roomId: room.id,
+        token,
+        clients: options.clients,
+        afterSeq: await latest(),
+        intervalMs: options.pollIntervalMs,
+      },
+      120_000,
+    );
     for (const rate of options.rates) {
       const run = await window(instances, clients, room.id, token, await latest(), rate, options.seconds);
-      log(`polling at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
-        `${Math.round(run.serverRequestsPerSecond)} requests/s, server CPU ${Math.round(run.serverCpuPercent)}%, clients CPU ${Math.round(run.clientCpuPercent)}%`);
+      log(
+        `polling at ${rate}/s: ${Math.round(run.deliveredPerSecond)} events/s delivered, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
+          `${Math.round(run.serverRequestsPerSecond)} requests/s, server CPU ${Math.round(run.serverCpuPercent)}%, clients CPU ${Math.round(run.clientCpuPercent)}%`,
+      );
       poll.push(run);
     }
     await clients.ask({ type: 'stop' });

@@ -11,7 +11,14 @@ runChild(async () => {
     if ((raw as Message).type !== 'memory') return;
     for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    report({ type: 'memory:reply', rss, heapUsed, external, arrayBuffers, followers: platform.services.rooms.streams.feeds.followers() });
+    report({
+      type: 'memory:reply',
+      rss,
+      heapUsed,
+      external,
+      arrayBuffers,
+      followers: platform.services.rooms.streams.feeds.followers(),
+    });
   });
   const port = await serve(platform.callback, () => platform.close());
   report({ type: 'ready', port });

@@ -49,15 +49,30 @@ export class Identities {
   readonly users: Record<'A' | 'B' | 'admin', User>;
   /** Secrets this run created, masked as $TOKEN in curl commands. */
   readonly secrets = new Set<string>();
-  broken: { expired: string; revokedSession: string; revokedKey: string } = { expired: '', revokedSession: '', revokedKey: '' };
+  broken: { expired: string; revokedSession: string; revokedKey: string } = {
+    expired: '',
+    revokedSession: '',
+    revokedKey: '',
+  };
 
-  private constructor(private readonly http: HttpClient, private readonly contract: ContractModel, users: Identities['users']) {
+  private constructor(
+    private readonly http: HttpClient,
+    private readonly contract: ContractModel,
+    users: Identities['users'],
+  ) {
     this.users = users;
   }
 
-  static async create(http: HttpClient, contract: ContractModel, knex: Knex, admin: { email: string; password: string }, seed: number): Promise<Identities> {
+  static async create(
+    http: HttpClient,
+    contract: ContractModel,
+    knex: Knex,
+    admin: { email: string; password: string },
+    seed: number,
+  ): Promise<Identities> {
     for (const [method, path] of Object.values(AUTH)) {
-      if (!contract.find(method, path)) throw new Error(`the contract has no ${method} ${path}: the suite cannot make credentials`);
+      if (!contract.find(method, path))
+        throw new Error(`the contract has no ${method} ${path}: the suite cannot make credentials`);
     }
     const tag = `${seed}-${randomBytes(3).toString('hex')}`;
     const users = {
@@ -73,13 +88,21 @@ export class Identities {
 
     // Expired: a real session whose expiry is moved into the past, in the suite's own database.
     const expired = await identities.signIn(users.A);
-    const updated = await knex('auth_sessions').where('token_hash', sha256(expired)).update({ expires_at: knex.raw(`now() - interval '1 day'`) });
+    const updated = await knex('auth_sessions')
+      .where('token_hash', sha256(expired))
+      .update({ expires_at: knex.raw(`now() - interval '1 day'`) });
     if (updated !== 1) throw new Error('could not expire a session (table auth_sessions, column token_hash)');
     // Revoked: a session signed out, and an API key deleted.
     const revokedSession = await identities.signIn(users.A);
     await expectStatus(http, AUTH.signOut, { Authorization: `Bearer ${revokedSession}` }, undefined, 204);
     const revokedKeyId = await identities.createKeyId(users.A, 'to be revoked');
-    await expectStatus(http, [AUTH.deleteKey[0], AUTH.deleteKey[1].replace('{id}', revokedKeyId.id)], { Authorization: `Bearer ${users.A.token}` }, undefined, 204);
+    await expectStatus(
+      http,
+      [AUTH.deleteKey[0], AUTH.deleteKey[1].replace('{id}', revokedKeyId.id)],
+      { Authorization: `Bearer ${users.A.token}` },
+      undefined,
+      204,
+    );
     identities.broken = { expired, revokedSession, revokedKey: revokedKeyId.key };
     for (const s of Object.values(identities.broken)) identities.secrets.add(s);
     return identities;
@@ -95,7 +118,12 @@ export class Identities {
   as(user: User, schemeName: string): Credential {
     const scheme = this.scheme(schemeName);
     const secret = takesApiKey(scheme) ? user.apiKey : user.token;
-    return { label: `${takesApiKey(scheme) ? 'API key' : 'session token'} of user ${user.label} (${schemeName})`, scheme, secret, user };
+    return {
+      label: `${takesApiKey(scheme) ? 'API key' : 'session token'} of user ${user.label} (${schemeName})`,
+      scheme,
+      secret,
+      user,
+    };
   }
 
   /** A user's credential under the operation's preferred scheme: Bearer when it is listed. */
@@ -118,7 +146,8 @@ export class Identities {
   async renew(): Promise<string[]> {
     const renewed: string[] = [];
     for (const user of Object.values(this.users)) {
-      const check = (headers: Record<string, string>) => this.http.send({ method: AUTH.session[0], target: AUTH.session[1], headers });
+      const check = (headers: Record<string, string>) =>
+        this.http.send({ method: AUTH.session[0], target: AUTH.session[1], headers });
       if ((await check({ Authorization: `Bearer ${user.token}` })).status !== 200) {
         user.token = await this.signIn(user);
         renewed.push(`session token of user ${user.label}`);
@@ -137,7 +166,13 @@ export class Identities {
   }
 
   private async createKeyId(user: User, name: string): Promise<{ id: string; key: string }> {
-    const body = await expectStatus(this.http, AUTH.createKey, { Authorization: `Bearer ${user.token}` }, { name }, 201);
+    const body = await expectStatus(
+      this.http,
+      AUTH.createKey,
+      { Authorization: `Bearer ${user.token}` },
+      { name },
+      201,
+    );
     return body as { id: string; key: string };
   }
 }
@@ -146,23 +181,35 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 
 async function signUp(http: HttpClient, label: string, email: string): Promise<User> {
   const password = `pw-${randomBytes(9).toString('hex')}`;
-  const body = await expectStatus(http, AUTH.signUp, {}, { name: `Conformance ${label}`, email, password }, 201) as { user: { id: string }; token: string };
+  const body = (await expectStatus(http, AUTH.signUp, {}, { name: `Conformance ${label}`, email, password }, 201)) as {
+    user: { id: string };
+    token: string;
+  };
   return { label, id: body.user.id, email, password, token: body.token, apiKey: '' };
 }
 
 /** The admin exists from the server's start (ADMIN_EMAILS); it signs in. */
 async function signInAs(http: HttpClient, label: string, account: { email: string; password: string }): Promise<User> {
-  const body = await expectStatus(http, AUTH.signIn, {}, account, 200) as { user: { id: string }; token: string };
+  const body = (await expectStatus(http, AUTH.signIn, {}, account, 200)) as { user: { id: string }; token: string };
   return { label, id: body.user.id, ...account, token: body.token, apiKey: '' };
 }
 
-async function expectStatus(http: HttpClient, [method, target]: readonly [string, string], headers: Record<string, string>, body: unknown, status: number): Promise<unknown> {
+async function expectStatus(
+  http: HttpClient,
+  [method, target]: readonly [string, string],
+  headers: Record<string, string>,
+  body: unknown,
+  status: number,
+): Promise<unknown> {
   const exchange = await http.send({
     method,
     target,
     headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (exchange.status !== status) throw new Error(`setting up credentials: ${method} ${target} answered ${exchange.status}, not ${status}: ${exchange.text.slice(0, 300)}`);
+  if (exchange.status !== status)
+    throw new Error(
+      `setting up credentials: ${method} ${target} answered ${exchange.status}, not ${status}: ${exchange.text.slice(0, 300)}`,
+    );
   return exchange.json;
 }

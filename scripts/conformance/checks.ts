@@ -38,13 +38,17 @@ export interface OpState {
 
 export const is2xx = (status: number) => status >= 200 && status < 300;
 export const is4xx = (status: number) => status >= 400 && status < 500;
-const mediaOf = (exchange: Exchange) => (exchange.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+const mediaOf = (exchange: Exchange) =>
+  (exchange.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 /** The body, short: a success body's lists of objects become "[n items]" so its totals stay visible. */
 function bodyExcerpt(exchange: Exchange): string {
   let text = exchange.text;
   if (is2xx(exchange.status) && exchange.json && typeof exchange.json === 'object') {
     text = JSON.stringify(exchange.json, (key, value: unknown) =>
-      key !== '' && Array.isArray(value) && value.length && typeof value[0] === 'object' ? `[${value.length} items]` : value);
+      key !== '' && Array.isArray(value) && value.length && typeof value[0] === 'object'
+        ? `[${value.length} items]`
+        : value,
+    );
   }
   return text.length > 300 ? `${text.slice(0, 300)}...` : text;
 }
@@ -54,7 +58,11 @@ export function notServerError(op: OpSpec, exchange: Exchange, state: OpState): 
   if (status < 500) return 'pass';
   if (status === 501) {
     if (state.unbuilt) return 'unbuilt';
-    return { fail: state.answered2xx ? `501 from an operation that answers 2xx to other requests: ${bodyExcerpt(exchange)}` : `501 although valid requests were not answered 501: ${bodyExcerpt(exchange)}` };
+    return {
+      fail: state.answered2xx
+        ? `501 from an operation that answers 2xx to other requests: ${bodyExcerpt(exchange)}`
+        : `501 although valid requests were not answered 501: ${bodyExcerpt(exchange)}`,
+    };
   }
   if (status === 503 && responseFor(op, 503)) return 'pass';
   return { fail: `${status}: ${bodyExcerpt(exchange)}` };
@@ -64,17 +72,25 @@ export function statusDocumented(op: OpSpec, exchange: Exchange, state: OpState)
   if (responseFor(op, exchange.status)) return 'pass';
   if (exchange.status === 501 && state.unbuilt) return 'unbuilt';
   if (exchange.status >= 500) return undefined; // a server error is not_server_error's to report
-  return { fail: `${exchange.status} is not documented (documented: ${Object.keys(op.responses).join(', ')}): ${bodyExcerpt(exchange)}` };
+  return {
+    fail: `${exchange.status} is not documented (documented: ${Object.keys(op.responses).join(', ')}): ${bodyExcerpt(exchange)}`,
+  };
 }
 
 export function contentType(op: OpSpec, exchange: Exchange): Outcome | undefined {
   const documented = responseFor(op, exchange.status);
   if (!documented) return exchange.status === 501 ? 'unbuilt' : undefined;
   if (documented.mediaTypes.length === 0) {
-    return exchange.text === '' ? 'pass' : { fail: `${exchange.status} documents no body, got ${mediaOf(exchange) || 'no Content-Type'}: ${bodyExcerpt(exchange)}` };
+    return exchange.text === ''
+      ? 'pass'
+      : {
+          fail: `${exchange.status} documents no body, got ${mediaOf(exchange) || 'no Content-Type'}: ${bodyExcerpt(exchange)}`,
+        };
   }
   const got = mediaOf(exchange);
-  return documented.mediaTypes.includes(got) ? 'pass' : { fail: `${exchange.status} is documented as ${documented.mediaTypes.join(' or ')}, got "${got}"` };
+  return documented.mediaTypes.includes(got)
+    ? 'pass'
+    : { fail: `${exchange.status} is documented as ${documented.mediaTypes.join(' or ')}, got "${got}"` };
 }
 
 export function schema(op: OpSpec, exchange: Exchange): Outcome | undefined {
@@ -85,40 +101,59 @@ export function schema(op: OpSpec, exchange: Exchange): Outcome | undefined {
   if (documented.eventStream && exchange.events) {
     for (const event of exchange.events) {
       let data: unknown;
-      try { data = JSON.parse(event.data); } catch { return { fail: `event ${event.event ?? ''} data is not JSON: ${event.data.slice(0, 200)}` }; }
-      if (!validate(data)) return { fail: `event ${event.event ?? ''} violates the schema: ${describeErrors(validate.errors)}` };
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return { fail: `event ${event.event ?? ''} data is not JSON: ${event.data.slice(0, 200)}` };
+      }
+      if (!validate(data))
+        return { fail: `event ${event.event ?? ''} violates the schema: ${describeErrors(validate.errors)}` };
     }
     return 'pass';
   }
   if (exchange.json === undefined) return { fail: `${exchange.status} body is not JSON: ${bodyExcerpt(exchange)}` };
-  return validate(exchange.json) ? 'pass' : { fail: `${exchange.status} body violates the schema: ${describeErrors(validate.errors)}; body: ${bodyExcerpt(exchange)}` };
+  return validate(exchange.json)
+    ? 'pass'
+    : {
+        fail: `${exchange.status} body violates the schema: ${describeErrors(validate.errors)}; body: ${bodyExcerpt(exchange)}`,
+      };
 }
 
 export function headers(op: OpSpec, exchange: Exchange): Outcome | undefined {
   const documented = responseFor(op, exchange.status);
   if (!documented || documented.headers.length === 0) return undefined;
   for (const header of documented.headers) {
-    const values = header.name.toLowerCase() === 'set-cookie' ? exchange.headers.getSetCookie() : [exchange.headers.get(header.name)].filter((v): v is string => v !== null);
+    const values =
+      header.name.toLowerCase() === 'set-cookie'
+        ? exchange.headers.getSetCookie()
+        : [exchange.headers.get(header.name)].filter((v): v is string => v !== null);
     if (values.length === 0) {
       if (header.required) return { fail: `required header ${header.name} is missing` };
       continue;
     }
     for (const value of values) {
-      if (header.validate && !header.validate({ value })) return { fail: `header ${header.name}: "${value}" ${describeErrors(header.validate.errors)}` };
+      if (header.validate && !header.validate({ value }))
+        return { fail: `header ${header.name}: "${value}" ${describeErrors(header.validate.errors)}` };
     }
   }
   return 'pass';
 }
 
 export function describeErrors(errors: Array<{ instancePath: string; message?: string }> | null | undefined): string {
-  return (errors ?? []).slice(0, 4).map((e) => `${e.instancePath || '(root)'} ${e.message}`).join('; ');
+  return (errors ?? [])
+    .slice(0, 4)
+    .map((e) => `${e.instancePath || '(root)'} ${e.message}`)
+    .join('; ');
 }
 
 /** A case that had to be refused: 4xx passes; a 2xx, or the handler's 501, means it was let through. */
 export function mustBeRefused(exchange: Exchange, why: string): Outcome | undefined {
   if (is4xx(exchange.status)) return 'pass';
   if (is2xx(exchange.status) || exchange.status === 501 || exchange.status < 400) {
-    const how = exchange.status === 501 ? 'passed validation and reached the unbuilt handler (501)' : `was accepted (${exchange.status})`;
+    const how =
+      exchange.status === 501
+        ? 'passed validation and reached the unbuilt handler (501)'
+        : `was accepted (${exchange.status})`;
     return { fail: `invalid input (${why}) ${how}: ${bodyExcerpt(exchange)}` };
   }
   return undefined; // another 5xx: not_server_error reports it
@@ -128,7 +163,8 @@ export function mustBeRefused(exchange: Exchange, why: string): Outcome | undefi
 function stringLeaves(value: Json, path: string[] = []): Array<[string[], string]> {
   if (typeof value === 'string') return [[path, value]];
   if (Array.isArray(value)) return value.flatMap((v, i) => stringLeaves(v, [...path, String(i)]));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...path, k]));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...path, k]));
   return [];
 }
 
@@ -142,10 +178,15 @@ export function roundTrip(sent: Json | undefined, got: unknown, where: string): 
   for (const [key, value] of Object.entries(sent)) {
     if (!(key in (got as JsonObject))) continue;
     for (const [path, text] of stringLeaves(value, [key])) {
-      const back = path.reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined), got);
+      const back = path.reduce<unknown>(
+        (node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined),
+        got,
+      );
       compared++;
       if (typeof back !== 'string' || back.trim() !== text.trim()) {
-        return { fail: `${where}: ${path.join('.')} was sent as ${JSON.stringify(text)} but reads back as ${JSON.stringify(back)}` };
+        return {
+          fail: `${where}: ${path.join('.')} was sent as ${JSON.stringify(text)} but reads back as ${JSON.stringify(back)}`,
+        };
       }
     }
   }
@@ -186,7 +227,12 @@ export class Recorder {
   readonly tallies = new Map<string, Map<CheckName, Tally>>();
   readonly failures: Failure[] = [];
 
-  record(operation: string, check: CheckName, outcome: Outcome | undefined, failure?: () => Omit<Failure, 'operation' | 'check' | 'message'>): void {
+  record(
+    operation: string,
+    check: CheckName,
+    outcome: Outcome | undefined,
+    failure?: () => Omit<Failure, 'operation' | 'check' | 'message'>,
+  ): void {
     if (outcome === undefined) return;
     if (!this.tallies.has(operation)) this.tallies.set(operation, new Map());
     const byCheck = this.tallies.get(operation)!;
@@ -196,7 +242,12 @@ export class Recorder {
     else if (outcome === 'unbuilt') tally.unbuilt++;
     else {
       tally.fail++;
-      this.failures.push({ operation, check, message: outcome.fail, ...(failure?.() ?? { case: '', method: '', target: '', status: 0, curl: '', seed: 0 }) });
+      this.failures.push({
+        operation,
+        check,
+        message: outcome.fail,
+        ...(failure?.() ?? { case: '', method: '', target: '', status: 0, curl: '', seed: 0 }),
+      });
     }
   }
 }

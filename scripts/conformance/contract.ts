@@ -3,7 +3,14 @@
 // through the generator's own `newAjv`/`toAjvSchema`, so the suite checks with the contract's exact rules).
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { loadContract, deref, jsonMediaType, type Json, type JsonObject, type WhoMayCall } from '../generate/contract.js';
+import {
+  loadContract,
+  deref,
+  jsonMediaType,
+  type Json,
+  type JsonObject,
+  type WhoMayCall,
+} from '../generate/contract.js';
 import { newAjv, toAjvSchema } from '../generate/validators.js';
 
 export type { Json, JsonObject };
@@ -107,9 +114,10 @@ export function inlineRefs(doc: JsonObject, node: Json, seen: string[] = []): Js
   for (const [key, value] of Object.entries(node)) {
     if (OPENAPI_ONLY.has(key) || key.startsWith('x-')) continue;
     if (key === 'examples' && !Array.isArray(value)) continue;
-    out[key] = key === 'properties' || key === '$defs' || key === 'patternProperties'
-      ? Object.fromEntries(Object.entries(value as JsonObject).map(([k, v]) => [k, inlineRefs(doc, v, seen)]))
-      : inlineRefs(doc, value, seen);
+    out[key] =
+      key === 'properties' || key === '$defs' || key === 'patternProperties'
+        ? Object.fromEntries(Object.entries(value as JsonObject).map(([k, v]) => [k, inlineRefs(doc, v, seen)]))
+        : inlineRefs(doc, value, seen);
   }
   return out;
 }
@@ -118,7 +126,8 @@ function examplesOf(holder: { example?: Json; examples?: Record<string, { value?
   if (!holder) return [];
   const out: Json[] = [];
   if (holder.example !== undefined) out.push(holder.example);
-  for (const entry of Object.values(holder.examples ?? {})) if (entry && entry.value !== undefined) out.push(entry.value);
+  for (const entry of Object.values(holder.examples ?? {}))
+    if (entry && entry.value !== undefined) out.push(entry.value);
   return out;
 }
 
@@ -129,7 +138,8 @@ export function readContract(root: string): ContractModel {
   // responses are checked as-is. Defaults are never applied: the suite must not mutate what it checks.
   const paramsAjv = newAjv({ coerce: true, defaults: false });
   const plainAjv = newAjv({ coerce: false, defaults: false });
-  for (const ajv of [paramsAjv, plainAjv]) ajv.addSchema({ $id: 'contract', $defs: toAjvSchema(components, true) } as never);
+  for (const ajv of [paramsAjv, plainAjv])
+    ajv.addSchema({ $id: 'contract', $defs: toAjvSchema(components, true) } as never);
   // Compiled on first use: a filtered run (`--operation`) then pays only for what it checks.
   const compile = (ajv: typeof plainAjv, schema: Json): ValidateFn => {
     let compiled: ValidateFn | undefined;
@@ -144,12 +154,17 @@ export function readContract(root: string): ContractModel {
 
   // A scheme sent in the query (the room stream's ticket) is derived from a session or key for one resource by
   // its own operation; the suite cannot make one from a token, so it leaves it out (test/contract/rooms/stream-tickets.test.ts).
-  const rawSchemes = Object.entries(((doc.components as JsonObject)?.securitySchemes ?? {}) as Record<string, JsonObject>);
+  const rawSchemes = Object.entries(
+    ((doc.components as JsonObject)?.securitySchemes ?? {}) as Record<string, JsonObject>,
+  );
   const derived = new Set(rawSchemes.filter(([, s]) => s.in === 'query').map(([name]) => name));
-  const schemes: SecurityScheme[] = rawSchemes.filter(([name]) => !derived.has(name))
-    .map(([name, s]) => s.type === 'http'
-      ? { name, kind: 'bearer' as const }
-      : { name, kind: s.in === 'cookie' ? 'cookie' as const : 'header' as const, param: s.name as string });
+  const schemes: SecurityScheme[] = rawSchemes
+    .filter(([name]) => !derived.has(name))
+    .map(([name, s]) =>
+      s.type === 'http'
+        ? { name, kind: 'bearer' as const }
+        : { name, kind: s.in === 'cookie' ? ('cookie' as const) : ('header' as const), param: s.name as string },
+    );
 
   const ops: OpSpec[] = operations.map((op) => {
     const raw = ((doc.paths as JsonObject)[op.path] as JsonObject)[op.method] as JsonObject;
@@ -159,7 +174,7 @@ export function readContract(root: string): ContractModel {
       in: p.in,
       required: Boolean(p.required),
       schema: inlineRefs(doc, (p.schema ?? {}) as Json) as JsonObject,
-      description: ((p as { description?: string }).description ?? ''),
+      description: (p as { description?: string }).description ?? '',
       examples: [...examplesOf(p), ...(((p.schema as JsonObject | undefined)?.examples as Json[] | undefined) ?? [])],
     }));
 
@@ -175,7 +190,10 @@ export function readContract(root: string): ContractModel {
         properties[name] = (p.schema ?? {}) as Json;
         if (p.required) required.push(name);
       }
-      locationValidators.set(location, compile(paramsAjv, { type: 'object', properties, required, additionalProperties: location === 'header' }));
+      locationValidators.set(
+        location,
+        compile(paramsAjv, { type: 'object', properties, required, additionalProperties: location === 'header' }),
+      );
     }
 
     let body: BodySpec | undefined;
@@ -197,26 +215,36 @@ export function readContract(root: string): ContractModel {
       const json = jsonMediaType(content);
       const stream = content['text/event-stream'];
       const schema = json?.[1].schema ?? stream?.schema;
-      const headers: HeaderSpec[] = Object.entries((response.headers ?? {}) as Record<string, Json>).map(([name, h]) => {
-        const header = deref<JsonObject>(doc, h);
-        return {
-          name,
-          required: header.required === true,
-          validate: header.schema ? compile(paramsAjv, { type: 'object', properties: { value: header.schema } }) : undefined,
-        };
-      });
+      const headers: HeaderSpec[] = Object.entries((response.headers ?? {}) as Record<string, Json>).map(
+        ([name, h]) => {
+          const header = deref<JsonObject>(doc, h);
+          return {
+            name,
+            required: header.required === true,
+            validate: header.schema
+              ? compile(paramsAjv, { type: 'object', properties: { value: header.schema } })
+              : undefined,
+          };
+        },
+      );
       responses[status] = {
         status,
         mediaTypes,
         validate: schema ? compile(plainAjv, schema) : undefined,
-        schema: schema ? inlineRefs(doc, schema) as JsonObject : undefined,
+        schema: schema ? (inlineRefs(doc, schema) as JsonObject) : undefined,
         eventStream: !json && Boolean(stream),
         headers,
       };
     }
 
-    const auth: OpSpec['auth'] = op.security.length === 0 ? 'none' : op.security.some((req) => Object.keys(req).length === 0) ? 'optional' : 'required';
-    const who = /\*\*Who may call:\*\*\s*([^\n]*(?:\n(?!\n)[^\n]*)*)/.exec(description)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
+    const auth: OpSpec['auth'] =
+      op.security.length === 0
+        ? 'none'
+        : op.security.some((req) => Object.keys(req).length === 0)
+          ? 'optional'
+          : 'required';
+    const who =
+      /\*\*Who may call:\*\*\s*([^\n]*(?:\n(?!\n)[^\n]*)*)/.exec(description)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
     return {
       id: op.operationId,
       method: op.method.toUpperCase(),

@@ -38,8 +38,17 @@ function nearBounds(node: Json): Json {
   if (!node || typeof node !== 'object') return node;
   const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, nearBounds(v)])) as JsonObject;
   const types = ([] as Json[]).concat(out.type ?? []);
-  if ((types.includes('integer') || types.includes('number')) && out.maximum === undefined && out.exclusiveMaximum === undefined) {
-    const low = typeof out.minimum === 'number' ? out.minimum : typeof out.exclusiveMinimum === 'number' ? out.exclusiveMinimum : 0;
+  if (
+    (types.includes('integer') || types.includes('number')) &&
+    out.maximum === undefined &&
+    out.exclusiveMaximum === undefined
+  ) {
+    const low =
+      typeof out.minimum === 'number'
+        ? out.minimum
+        : typeof out.exclusiveMinimum === 'number'
+          ? out.exclusiveMinimum
+          : 0;
     out.maximum = low + 100;
   }
   return out;
@@ -68,7 +77,8 @@ export function serverView(values: Record<string, Json>, lowerCase = false): Rec
 export function inputErrors(op: OpSpec, inputs: Inputs): string[] {
   const errors: string[] = [];
   for (const location of ['path', 'query', 'header'] as const) {
-    for (const e of op.validateParams(location, serverView(inputs[location], location === 'header'))) errors.push(`${location}${e.instancePath} ${e.message}`);
+    for (const e of op.validateParams(location, serverView(inputs[location], location === 'header')))
+      errors.push(`${location}${e.instancePath} ${e.message}`);
   }
   if (op.body) {
     if (inputs.body === undefined) {
@@ -89,7 +99,8 @@ function repairBody(op: OpSpec, body: Json): Json {
     let changed = false;
     for (const error of errors) {
       const pointer = error.instancePath.split('/').slice(1);
-      if (error.keyword === 'additionalProperties') pointer.push(String((error.params as { additionalProperty: string }).additionalProperty));
+      if (error.keyword === 'additionalProperties')
+        pointer.push(String((error.params as { additionalProperty: string }).additionalProperty));
       changed = removeOptional(op.body.schema, current, pointer) || changed;
     }
     if (!changed) return current;
@@ -140,7 +151,7 @@ function candidate(op: OpSpec, rng: Rng, exampleIndex: number | undefined): Inpu
   const inputs: Inputs = { path: {}, query: {}, header: {} };
   for (const p of op.params) {
     if (p.in === 'cookie') continue;
-    const example = exampleIndex !== undefined ? p.examples[exampleIndex] ?? p.examples[0] : undefined;
+    const example = exampleIndex !== undefined ? (p.examples[exampleIndex] ?? p.examples[0]) : undefined;
     // Optional parameters are sent about half the time, so both "left out" and "given" are exercised.
     if (!p.required && example === undefined && rng() < 0.5) continue;
     const value = example !== undefined ? example : fakeParam(p, rng);
@@ -169,7 +180,11 @@ function minimal(op: OpSpec, rng: Rng): Inputs {
     } else if (op.body.required) {
       inputs.body = withSeededRandom(rng, () => {
         JSONSchemaFaker.option({ requiredOnly: true });
-        try { return JSONSchemaFaker.generate(op.body!.schema as never) as Json; } finally { JSONSchemaFaker.option({ requiredOnly: false }); }
+        try {
+          return JSONSchemaFaker.generate(op.body!.schema as never) as Json;
+        } finally {
+          JSONSchemaFaker.option({ requiredOnly: false });
+        }
       });
     }
   }

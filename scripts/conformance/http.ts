@@ -59,9 +59,21 @@ export class HttpClient {
       }
       let json: unknown;
       if (text && /json/i.test(type)) {
-        try { json = JSON.parse(text); } catch { /* reported by the content checks */ }
+        try {
+          json = JSON.parse(text);
+        } catch {
+          /* reported by the content checks */
+        }
       }
-      return { request, status: response.status, headers: response.headers, text, json, events, ms: performance.now() - started };
+      return {
+        request,
+        status: response.status,
+        headers: response.headers,
+        text,
+        json,
+        events,
+        ms: performance.now() - started,
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -130,7 +142,12 @@ function shellQuote(text: string): string {
  */
 export function toCurl(request: WireRequest, secrets: string[]): string {
   const hide = (text: string) => secrets.reduce((acc, s) => (s ? acc.split(s).join('$TOKEN') : acc), text);
-  const parts = ['curl -sS -i', '-X', request.method, `"\${BASE_URL:-http://127.0.0.1:3000}"${shellQuote(request.target)}`];
+  const parts = [
+    'curl -sS -i',
+    '-X',
+    request.method,
+    `"\${BASE_URL:-http://127.0.0.1:3000}"${shellQuote(request.target)}`,
+  ];
   for (const [name, value] of Object.entries(request.headers)) {
     const line = `${name}: ${value}`;
     const hidden = hide(line);

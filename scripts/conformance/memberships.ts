@@ -18,17 +18,34 @@ const PATHS = {
 type Step = keyof typeof PATHS;
 
 export class Memberships {
-  constructor(private readonly contract: ContractModel, private readonly http: HttpClient) {}
+  constructor(
+    private readonly contract: ContractModel,
+    private readonly http: HttpClient,
+  ) {}
 
   /** What the contract lacks of these operations (then the room and community rows do not run). */
   missing(): string[] {
-    return Object.values(PATHS).filter(([method, path]) => !this.contract.find(method, path)).map(([method, path]) => `${method} ${path}`);
+    return Object.values(PATHS)
+      .filter(([method, path]) => !this.contract.find(method, path))
+      .map(([method, path]) => `${method} ${path}`);
   }
 
   /** Makes `who` a current participant of `owner`'s room; returns their participant id. */
   async joinRoom(roomId: string, owner: User, who: User): Promise<string> {
-    const invitation = await this.step('invite', { room_id: roomId }, owner, { inviteeKind: 'human', inviteeMembershipId: who.id }, [201]) as { id: string };
-    const accepted = await this.step('accept', { room_id: roomId, invitation_id: invitation.id }, who, undefined, [200]) as { acceptedParticipantId: string };
+    const invitation = (await this.step(
+      'invite',
+      { room_id: roomId },
+      owner,
+      { inviteeKind: 'human', inviteeMembershipId: who.id },
+      [201],
+    )) as { id: string };
+    const accepted = (await this.step(
+      'accept',
+      { room_id: roomId, invitation_id: invitation.id },
+      who,
+      undefined,
+      [200],
+    )) as { acceptedParticipantId: string };
     return accepted.acceptedParticipantId;
   }
 
@@ -50,15 +67,28 @@ export class Memberships {
   }
 
   /** One step as `as`; throws unless it answers one of `ok` (a 402 answers undefined). */
-  private async step(name: Step, path: Record<string, string>, as: User, body: unknown, ok: number[]): Promise<unknown> {
+  private async step(
+    name: Step,
+    path: Record<string, string>,
+    as: User,
+    body: unknown,
+    ok: number[],
+  ): Promise<unknown> {
     const [method, template] = PATHS[name];
     const target = template.replace(/\{([^}]+)\}/g, (_, param: string) => encodeURIComponent(path[param] ?? ''));
     const exchange = await this.http.send({
-      method, target,
-      headers: { Authorization: `Bearer ${as.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      method,
+      target,
+      headers: {
+        Authorization: `Bearer ${as.token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!ok.includes(exchange.status)) throw new Error(`authorization matrix: ${method} ${target} as user ${as.label} answered ${exchange.status}: ${exchange.text.slice(0, 200)}`);
-    return exchange.status === 402 ? undefined : exchange.json ?? null;
+    if (!ok.includes(exchange.status))
+      throw new Error(
+        `authorization matrix: ${method} ${target} as user ${as.label} answered ${exchange.status}: ${exchange.text.slice(0, 200)}`,
+      );
+    return exchange.status === 402 ? undefined : (exchange.json ?? null);
   }
 }

@@ -36,13 +36,20 @@ export function formatReport(result: SuiteResult): string {
   const { options } = result;
   const width = Math.max(...CHECKS.map((c) => SHORT[c].length)) + 1;
   const idWidth = Math.max(24, ...result.ops.map((op) => op.id.length)) + 1;
-  lines.push('', `Conformance: seed ${options.seed}, budget ${options.budget} valid requests per operation, ${result.database}`);
+  lines.push(
+    '',
+    `Conformance: seed ${options.seed}, budget ${options.budget} valid requests per operation, ${result.database}`,
+  );
   lines.push(`legend: ${CHECKS.map((c) => `${SHORT[c]}=${c}`).join(', ')}`, '');
-  lines.push(`${'operation'.padEnd(idWidth)}${'reqs'.padStart(5)} ${'secs'.padStart(5)}  ${CHECKS.map((c) => SHORT[c].padEnd(width)).join('')}`);
+  lines.push(
+    `${'operation'.padEnd(idWidth)}${'reqs'.padStart(5)} ${'secs'.padStart(5)}  ${CHECKS.map((c) => SHORT[c].padEnd(width)).join('')}`,
+  );
   for (const op of result.ops) {
     const tallies = result.tallies.get(op.id);
     const cells = CHECKS.map((c) => cell(tallies?.get(c)).padEnd(width)).join('');
-    lines.push(`${(op.id + (op.unbuilt ? '*' : '')).padEnd(idWidth)}${String(op.requests).padStart(5)} ${(op.ms / 1000).toFixed(1).padStart(5)}  ${cells}`);
+    lines.push(
+      `${(op.id + (op.unbuilt ? '*' : '')).padEnd(idWidth)}${String(op.requests).padStart(5)} ${(op.ms / 1000).toFixed(1).padStart(5)}  ${cells}`,
+    );
   }
   lines.push(`(* unbuilt: valid requests are answered 501; listed again below)`);
 
@@ -57,7 +64,9 @@ export function formatReport(result: SuiteResult): string {
       lines.push('', `== ${check} (${failures.length})`);
       for (const f of failures) {
         n++;
-        lines.push(`${String(n).padStart(4)}. ${f.operation} [${f.case}] ${f.method} ${shorten(f.target)} -> ${f.status || '-'}`);
+        lines.push(
+          `${String(n).padStart(4)}. ${f.operation} [${f.case}] ${f.method} ${shorten(f.target)} -> ${f.status || '-'}`,
+        );
         lines.push(`      ${f.message}`);
         if (f.curl) lines.push(`      ${f.curl}`);
         lines.push(`      ${f.token ? `$TOKEN = ${f.token}; ` : ''}reproduce: ${reproduce(f)}`);
@@ -67,7 +76,10 @@ export function formatReport(result: SuiteResult): string {
 
   const unbuilt = result.ops.filter((op) => op.unbuilt);
   if (unbuilt.length) {
-    lines.push('', `UNBUILT (${unbuilt.length} operations answer 501 to valid requests; their other answers are still checked)`);
+    lines.push(
+      '',
+      `UNBUILT (${unbuilt.length} operations answer 501 to valid requests; their other answers are still checked)`,
+    );
     for (const op of unbuilt) {
       const auth = op.notes.find((n) => n.startsWith('unbuilt:'));
       lines.push(`  ${op.id.padEnd(idWidth)} ${op.method.padEnd(6)} ${op.path}${auth ? `  ${auth.slice(9)}` : ''}`);
@@ -75,7 +87,9 @@ export function formatReport(result: SuiteResult): string {
   }
   // The same note on many operations (say, "creator createRoom answered 501") is printed once.
   const notes = new Map<string, string[]>();
-  for (const op of result.ops) for (const note of op.notes.filter((n) => !n.startsWith('unbuilt:'))) notes.set(note, [...(notes.get(note) ?? []), op.id]);
+  for (const op of result.ops)
+    for (const note of op.notes.filter((n) => !n.startsWith('unbuilt:')))
+      notes.set(note, [...(notes.get(note) ?? []), op.id]);
   if (notes.size) {
     lines.push('', 'NOTES');
     for (const [note, ids] of notes) lines.push(`  ${note}: ${ids.join(', ')}`);
@@ -93,7 +107,10 @@ export function formatReport(result: SuiteResult): string {
       lines.push(`  ${key.padEnd(64)} ${String(counts.get(key)).padStart(4)}x  ${[...ops].join(', ')}`);
     }
   }
-  lines.push('', `${result.ops.length} operations, ${result.totalRequests} requests, ${(result.wallMs / 1000).toFixed(1)} s, ${result.failures.length} failure(s)`);
+  lines.push(
+    '',
+    `${result.ops.length} operations, ${result.totalRequests} requests, ${(result.wallMs / 1000).toFixed(1)} s, ${result.failures.length} failure(s)`,
+  );
   return lines.join('\n');
 }
 
@@ -117,5 +134,8 @@ export function toJson(result: SuiteResult): unknown {
 
 /** Failures as one message per line: what a test failure lists. */
 export function failureLines(result: SuiteResult): string[] {
-  return result.failures.map((f) => `[${f.check}] ${f.operation} [${f.case}] ${f.method} ${shorten(f.target)} -> ${f.status}: ${f.message.slice(0, 300)}`);
+  return result.failures.map(
+    (f) =>
+      `[${f.check}] ${f.operation} [${f.case}] ${f.method} ${shorten(f.target)} -> ${f.status}: ${f.message.slice(0, 300)}`,
+  );
 }

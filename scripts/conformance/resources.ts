@@ -32,8 +32,12 @@ export function collectionOf(path: string, param: string): string | undefined {
 
 /** A POST whose success body has a top-level `id`: it creates something a path can name. */
 export function createsWithId(op: OpSpec): boolean {
-  return op.method === 'POST' && Object.values(op.responses)
-    .some((r) => r.status.startsWith('2') && Boolean((r.schema?.properties as JsonObject | undefined)?.id));
+  return (
+    op.method === 'POST' &&
+    Object.values(op.responses).some(
+      (r) => r.status.startsWith('2') && Boolean((r.schema?.properties as JsonObject | undefined)?.id),
+    )
+  );
 }
 
 export class Resources {
@@ -41,7 +45,11 @@ export class Resources {
   /** Every helper request made while creating resources (checked for 5xx by the runner). */
   readonly helperExchanges: Array<{ op: OpSpec; exchange: Exchange }> = [];
 
-  constructor(private readonly contract: ContractModel, private readonly http: HttpClient, private readonly identities: Identities) {}
+  constructor(
+    private readonly contract: ContractModel,
+    private readonly http: HttpClient,
+    private readonly identities: Identities,
+  ) {}
 
   /** Forget everything: each operation starts with resources of its own. */
   reset(): void {
@@ -74,7 +82,8 @@ export class Resources {
       }
       const creator = this.creatorFor(op.path, name);
       if (!creator) {
-        path[name] = typeof given === 'string' ? given : spec?.schema.format === 'uuid' ? uuidFrom(rng) : String(given ?? 'x');
+        path[name] =
+          typeof given === 'string' ? given : spec?.schema.format === 'uuid' ? uuidFrom(rng) : String(given ?? 'x');
         sources[name] = 'no creator operation in the contract: random value';
         continue;
       }
@@ -101,7 +110,12 @@ export class Resources {
   }
 
   /** Calls the creator with valid inputs (its examples first); a reason string when it does not create. */
-  private async create(creator: OpSpec, parents: Record<string, string>, owner: User, rng: Rng): Promise<Created | string> {
+  private async create(
+    creator: OpSpec,
+    parents: Record<string, string>,
+    owner: User,
+    rng: Rng,
+  ): Promise<Created | string> {
     const credential = creator.auth === 'none' ? undefined : this.identities.preferred(owner, creator.schemes);
     let last = '';
     for (const { inputs } of positiveInputs(creator, rng, 3)) {
@@ -111,7 +125,8 @@ export class Resources {
       const exchange = await this.http.send(request);
       this.helperExchanges.push({ op: creator, exchange });
       const id = (exchange.json as { id?: unknown } | undefined)?.id;
-      if (exchange.status >= 200 && exchange.status < 300 && typeof id === 'string') return { creator, id, owner, parents };
+      if (exchange.status >= 200 && exchange.status < 300 && typeof id === 'string')
+        return { creator, id, owner, parents };
       last = `creator ${creator.id} answered ${exchange.status}: random UUID`;
       if (exchange.status === 501) break;
     }
@@ -121,9 +136,12 @@ export class Resources {
 
 /** The wire form of valid inputs, with the given credential headers. */
 export function buildRequest(op: OpSpec, inputs: Inputs, authHeaders: Record<string, string>): WireRequest {
-  let target = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(inputs.path[name] ?? '')));
+  let target = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+    encodeURIComponent(String(inputs.path[name] ?? '')),
+  );
   const query = Object.entries(serverView(inputs.query)).flatMap(([name, value]) =>
-    (Array.isArray(value) ? value : [value]).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(String(v))}`));
+    (Array.isArray(value) ? value : [value]).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(String(v))}`),
+  );
   if (query.length) target += `?${query.join('&')}`;
   const headers: Record<string, string> = { ...authHeaders };
   for (const [name, value] of Object.entries(inputs.header)) {

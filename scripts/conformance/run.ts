@@ -40,7 +40,8 @@ async function main(): Promise<number> {
     return Number(text);
   };
   const database = values.database ?? (process.env.DATABASE_URL ? 'postgres' : 'pglite');
-  if (database !== 'pglite' && database !== 'postgres') throw new Error(`--database must be pglite or postgres, not "${database}"`);
+  if (database !== 'pglite' && database !== 'postgres')
+    throw new Error(`--database must be pglite or postgres, not "${database}"`);
   const result = await runSuite({
     seed: integer(values.seed, DEFAULT_SEED, 'seed'),
     budget: Math.max(1, integer(values.budget, DEFAULT_BUDGET, 'budget')),
@@ -54,7 +55,10 @@ async function main(): Promise<number> {
   return result.failures.length ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(2);
+  },
+);

@@ -54,7 +54,11 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
     // Dropped over a connection of its own once the app is closed, so nothing it still runs holds locks.
     cleanup = async () => {
       const admin = knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 1 } });
-      try { await admin.raw('drop schema if exists ?? cascade', [schema]); } finally { await admin.destroy(); }
+      try {
+        await admin.raw('drop schema if exists ?? cascade', [schema]);
+      } finally {
+        await admin.destroy();
+      }
     };
   } else {
     const work = mkdtempSync(join(tmpdir(), 'conformance-db-'));
@@ -62,7 +66,9 @@ export async function bootServer(options: BootOptions): Promise<Booted> {
     if (options.pgliteTemplate) cpSync(options.pgliteTemplate, dataDir, { recursive: true });
     env.DATA_DIR = dataDir;
     describe = `PGlite (${dataDir})`;
-    cleanup = async () => { rmSync(work, { recursive: true, force: true }); };
+    cleanup = async () => {
+      rmSync(work, { recursive: true, force: true });
+    };
   }
 
   const config = loadConfig(env);

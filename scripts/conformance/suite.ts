@@ -13,8 +13,22 @@ import { inputErrors, positiveInputs, type Inputs } from './generate.js';
 import { applyRaw, negativeCases, type Case } from './negative.js';
 import { rngFor, type Rng } from './random.js';
 import {
-  Recorder, contentType, countOf, headers as headerCheck, is2xx, is4xx, mustBeRefused, notServerError, roundTrip,
-  schema as schemaCheck, statusDocumented, type CheckName, type Failure, type OpState, type Outcome, type Tally,
+  Recorder,
+  contentType,
+  countOf,
+  headers as headerCheck,
+  is2xx,
+  is4xx,
+  mustBeRefused,
+  notServerError,
+  roundTrip,
+  schema as schemaCheck,
+  statusDocumented,
+  type CheckName,
+  type Failure,
+  type OpState,
+  type Outcome,
+  type Tally,
 } from './checks.js';
 
 export interface SuiteOptions {
@@ -80,12 +94,19 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const started = performance.now();
   const root = join(import.meta.dirname, '..', '..');
   const contract = readContract(root);
-  const selected = options.operations?.length ? contract.ops.filter((op) => options.operations!.includes(op.id)) : contract.ops;
+  const selected = options.operations?.length
+    ? contract.ops.filter((op) => options.operations!.includes(op.id))
+    : contract.ops;
   if (options.operations?.length && selected.length !== options.operations.length) {
     const unknown = options.operations.filter((id) => !contract.ops.some((op) => op.id === id));
     throw new Error(`unknown operation(s): ${unknown.join(', ')}`);
   }
-  const server = await bootServer({ database: options.database, databaseUrl: options.databaseUrl, pgliteTemplate: options.pgliteTemplate, admin: ADMIN });
+  const server = await bootServer({
+    database: options.database,
+    databaseUrl: options.databaseUrl,
+    pgliteTemplate: options.pgliteTemplate,
+    admin: ADMIN,
+  });
   const recorder = new Recorder();
   const reports: OpReport[] = [];
   const http = new HttpClient(server.baseUrl);
@@ -98,16 +119,27 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       const before = recorder.failures.length;
       const printed: string[] = [];
       const report = await capturingConsole(printed, () => run.execute());
-      for (const [line, times] of tally(printed)) report.notes.push(`the server printed ${JSON.stringify(line)}${times > 1 ? ` (${times} times)` : ''}`);
+      for (const [line, times] of tally(printed))
+        report.notes.push(`the server printed ${JSON.stringify(line)}${times > 1 ? ` (${times} times)` : ''}`);
       reports.push(report);
       const failed = recorder.failures.length - before;
-      options.progress?.(`[${String(index + 1).padStart(2)}/${selected.length}] ${op.id.padEnd(28)} ${String(report.requests).padStart(4)} requests ${(report.ms / 1000).toFixed(1).padStart(5)} s${report.unbuilt ? '  unbuilt (501)' : ''}${failed ? `  ${failed} failure(s)` : ''}`);
+      options.progress?.(
+        `[${String(index + 1).padStart(2)}/${selected.length}] ${op.id.padEnd(28)} ${String(report.requests).padStart(4)} requests ${(report.ms / 1000).toFixed(1).padStart(5)} s${report.unbuilt ? '  unbuilt (501)' : ''}${failed ? `  ${failed} failure(s)` : ''}`,
+      );
     }
   } finally {
     await server.stop();
   }
   const { progress: _progress, ...rest } = options;
-  return { options: rest, database: server.describe, ops: reports, tallies: recorder.tallies, failures: recorder.failures, totalRequests: http.total, wallMs: performance.now() - started };
+  return {
+    options: rest,
+    database: server.describe,
+    ops: reports,
+    tallies: recorder.tallies,
+    failures: recorder.failures,
+    totalRequests: http.total,
+    wallMs: performance.now() - started,
+  };
 }
 
 class OperationRun {
@@ -152,9 +184,20 @@ class OperationRun {
     if (this.state.unbuilt) this.describeUnbuilt();
     await this.checkAlive();
     // Only a write that succeeded can have revoked a credential (sign-out does, by design).
-    const renewed = WRITES.has(this.op.method) && this.state.answered2xx ? await this.identities.renew().catch(() => [] as string[]) : [];
+    const renewed =
+      WRITES.has(this.op.method) && this.state.answered2xx
+        ? await this.identities.renew().catch(() => [] as string[])
+        : [];
     if (renewed.length) this.notes.push(`revoked credentials it was sent (renewed: ${renewed.join(', ')})`);
-    return { id: this.op.id, method: this.op.method, path: this.op.path, requests: this.http.count, ms: performance.now() - started, unbuilt: this.state.unbuilt, notes: this.notes };
+    return {
+      id: this.op.id,
+      method: this.op.method,
+      path: this.op.path,
+      requests: this.http.count,
+      ms: performance.now() - started,
+      unbuilt: this.state.unbuilt,
+      notes: this.notes,
+    };
   }
 
   // ---- phases ------------------------------------------------------------------------------------
@@ -166,14 +209,24 @@ class OperationRun {
     const answered: Array<{ inputs: Inputs; resolved: Resolved; status: number }> = [];
     let populated = false;
     for (const positive of positives) {
-      const resolved = await this.resources.resolve(this.op, positive.inputs, this.owner, this.rng, this.op.method === 'DELETE');
+      const resolved = await this.resources.resolve(
+        this.op,
+        positive.inputs,
+        this.owner,
+        this.rng,
+        this.op.method === 'DELETE',
+      );
       const inputs = { ...positive.inputs, path: resolved.path };
       if (!populated) {
         // A list with nothing in it hides what paging and filters do: give it a few items first.
         populated = true;
         await this.resources.populate(this.op, resolved.path, this.owner, this.rng);
       }
-      const exchange = await this.send(positive.name, buildRequest(this.op, inputs, credentialHeaders(this.credential)), this.credential);
+      const exchange = await this.send(
+        positive.name,
+        buildRequest(this.op, inputs, credentialHeaders(this.credential)),
+        this.credential,
+      );
       answered.push({ inputs, resolved, status: exchange.status });
       await this.afterSuccess(exchange, inputs, this.credential, positive.name);
     }
@@ -189,7 +242,10 @@ class OperationRun {
     const pick = accepted.sort((a, b) => leafCount(b.inputs) - leafCount(a.inputs))[0] ?? answered[0];
     if (!pick) return undefined;
     // A DELETE's valid requests consumed their resources: the other phases get this operation's own.
-    const resolved = this.op.method === 'DELETE' ? await this.resources.resolve(this.op, pick.inputs, this.owner, this.rng) : pick.resolved;
+    const resolved =
+      this.op.method === 'DELETE'
+        ? await this.resources.resolve(this.op, pick.inputs, this.owner, this.rng)
+        : pick.resolved;
     return { inputs: { ...pick.inputs, path: resolved.path }, resolved, accepted: is2xx(pick.status) };
   }
 
@@ -207,12 +263,24 @@ class OperationRun {
         let baseline = baselines.get(param);
         if (!baseline) {
           // Like the case itself: only the required parameters next to it.
-          const required = new Set(this.op.params.filter((p) => p.in === 'query' && p.required && p.name !== param).map((p) => p.name));
-          const without = { ...base.inputs, query: Object.fromEntries(Object.entries(base.inputs.query).filter(([n]) => required.has(n))) };
-          baseline = await this.send(`${c.name} (baseline: ${param} left out)`, buildRequest(this.op, without, credentialHeaders(this.credential)), this.credential);
+          const required = new Set(
+            this.op.params.filter((p) => p.in === 'query' && p.required && p.name !== param).map((p) => p.name),
+          );
+          const without = {
+            ...base.inputs,
+            query: Object.fromEntries(Object.entries(base.inputs.query).filter(([n]) => required.has(n))),
+          };
+          baseline = await this.send(
+            `${c.name} (baseline: ${param} left out)`,
+            buildRequest(this.op, without, credentialHeaders(this.credential)),
+            this.credential,
+          );
           baselines.set(param, baseline);
         }
-        expectations.push({ check: 'empty_enum_value', evaluate: () => emptyMeansAbsent(exchange, baseline!, c.expect.kind === 'absent' && c.expect.strict) });
+        expectations.push({
+          check: 'empty_enum_value',
+          evaluate: () => emptyMeansAbsent(exchange, baseline!, c.expect.kind === 'absent' && c.expect.strict),
+        });
       }
       await this.afterSuccess(exchange, c.inputs, this.credential, c.name);
       await counter?.after(exchange, c.name);
@@ -233,14 +301,22 @@ class OperationRun {
       await counter?.after(exchange, name);
       return exchange;
     };
-    const mustBe = (name: string, exchange: Exchange, status: number, what: string) => this.expectOn(name, exchange, 'auth_enforced', () =>
-      exchange.status === status ? 'pass' : { fail: `${what}: expected ${status}, got ${exchange.status}: ${exchange.text.slice(0, 200)}` });
+    const mustBe = (name: string, exchange: Exchange, status: number, what: string) =>
+      this.expectOn(name, exchange, 'auth_enforced', () =>
+        exchange.status === status
+          ? 'pass'
+          : { fail: `${what}: expected ${status}, got ${exchange.status}: ${exchange.text.slice(0, 200)}` },
+      );
 
     // Broken credentials: none, garbage under each scheme, an expired session, a revoked session and key.
     mustBe('auth.none', await attempt('auth.none', undefined, base.inputs), 401, 'no credential');
     for (const schemeName of op.schemes) {
       const scheme = this.identities.scheme(schemeName);
-      const garbage: Credential = { label: `garbage ${schemeName}`, scheme, secret: `fuzz-garbage-${Math.floor(this.rng() * 1e12).toString(36)}` };
+      const garbage: Credential = {
+        label: `garbage ${schemeName}`,
+        scheme,
+        secret: `fuzz-garbage-${Math.floor(this.rng() * 1e12).toString(36)}`,
+      };
       const name = `auth.garbage.${schemeName}`;
       mustBe(name, await attempt(name, garbage, base.inputs), 401, `a garbage ${schemeName} credential`);
     }
@@ -253,13 +329,22 @@ class OperationRun {
     ];
     for (const [name, schemeName, secret] of broken) {
       if (!schemeName) continue;
-      const credential: Credential = { label: name.replace('auth.', '').replace(/_/g, ' '), scheme: this.identities.scheme(schemeName), secret };
+      const credential: Credential = {
+        label: name.replace('auth.', '').replace(/_/g, ' '),
+        scheme: this.identities.scheme(schemeName),
+        secret,
+      };
       mustBe(name, await attempt(name, credential, base.inputs), 401, credential.label);
     }
 
     if (op.roles.includes('admin')) {
       const nonAdmin = this.identities.preferred(this.identities.users.A, op.schemes);
-      mustBe('auth.non_admin', await attempt('auth.non_admin', nonAdmin, await fresh()), 403, 'a signed-in user who is not an admin');
+      mustBe(
+        'auth.non_admin',
+        await attempt('auth.non_admin', nonAdmin, await fresh()),
+        403,
+        'a signed-in user who is not an admin',
+      );
     }
 
     // Another user on the first user's resources: a write must not succeed unless the contract says
@@ -270,7 +355,9 @@ class OperationRun {
       const exchange = await attempt('auth.other_user', other, base.inputs);
       this.expectOn('auth.other_user', exchange, 'auth_enforced', (state) => {
         if (exchange.status === 501 && state.unbuilt) return 'unbuilt';
-        return is2xx(exchange.status) ? { fail: `user B changed a resource of user A (${exchange.status}); who may call: "${op.whoMayCall}"` } : 'pass';
+        return is2xx(exchange.status)
+          ? { fail: `user B changed a resource of user A (${exchange.status}); who may call: "${op.whoMayCall}"` }
+          : 'pass';
       });
     }
 
@@ -282,13 +369,23 @@ class OperationRun {
       const credential = this.identities.as(this.owner, schemeName);
       const name = `auth.scheme.${schemeName}`;
       const exchange = await attempt(name, credential, await fresh());
-      this.expectOn(name, exchange, 'auth_schemes', () => exchange.status === reference.status ? 'pass'
-        : { fail: `${credential.label} answered ${exchange.status}, ${preferred.label} answered ${reference.status}` });
+      this.expectOn(name, exchange, 'auth_schemes', () =>
+        exchange.status === reference.status
+          ? 'pass'
+          : {
+              fail: `${credential.label} answered ${exchange.status}, ${preferred.label} answered ${reference.status}`,
+            },
+      );
     }
     for (const scheme of this.contract.schemes.filter((s) => !op.schemes.includes(s.name))) {
       const credential = this.identities.as(this.owner, scheme.name);
       const name = `auth.undeclared.${scheme.name}`;
-      mustBe(name, await attempt(name, credential, await fresh()), 401, `${scheme.name}, which the operation does not declare`);
+      mustBe(
+        name,
+        await attempt(name, credential, await fresh()),
+        401,
+        `${scheme.name}, which the operation does not declare`,
+      );
     }
   }
 
@@ -303,28 +400,56 @@ class OperationRun {
     const rows = MATRIX[op.callers];
     if (!base || rows.length === 0) return;
     // Only an input user A was answered 2xx with says what user B's answer means.
-    if (!base.accepted) { this.notes.push('authorization matrix: not run (no valid request was answered 2xx)'); return; }
+    if (!base.accepted) {
+      this.notes.push('authorization matrix: not run (no valid request was answered 2xx)');
+      return;
+    }
     const missing = this.memberships.missing();
     const B = this.identities.users.B;
     const asB = this.identities.preferred(B, op.schemes);
     for (const row of rows) {
-      if (row.needs && missing.length) { this.notes.push(`authorization matrix: no ${row.name} row (the contract lacks ${missing.join(', ')})`); continue; }
+      if (row.needs && missing.length) {
+        this.notes.push(`authorization matrix: no ${row.name} row (the contract lacks ${missing.join(', ')})`);
+        continue;
+      }
       const resolved = await this.resources.resolve(op, base.inputs, this.owner, this.rng, true);
-      const scope = row.needs === 'room' ? resolved.path.room_id : row.needs === 'community' ? resolved.path.id : undefined;
-      const owned = row.needs ? typeof resolved.sources[row.needs === 'room' ? 'room_id' : 'id'] !== 'string' : Object.values(resolved.sources).some((s) => typeof s !== 'string');
-      if (!owned) { this.notes.push(`authorization matrix: no ${row.name} row (no resource of user A to try it on)`); continue; }
+      const scope =
+        row.needs === 'room' ? resolved.path.room_id : row.needs === 'community' ? resolved.path.id : undefined;
+      const owned = row.needs
+        ? typeof resolved.sources[row.needs === 'room' ? 'room_id' : 'id'] !== 'string'
+        : Object.values(resolved.sources).some((s) => typeof s !== 'string');
+      if (!owned) {
+        this.notes.push(`authorization matrix: no ${row.name} row (no resource of user A to try it on)`);
+        continue;
+      }
       try {
-        if (await row.setup?.(this.memberships, scope!, this.owner, B) === false) { this.notes.push(`authorization matrix: no ${row.name} row (user B could not join)`); continue; }
+        if ((await row.setup?.(this.memberships, scope!, this.owner, B)) === false) {
+          this.notes.push(`authorization matrix: no ${row.name} row (user B could not join)`);
+          continue;
+        }
       } catch (error) {
-        this.recordFailure('authorization_matrix', `setting up "${row.name}": ${(error as Error).message}`, undefined, `authz.${row.name}`);
+        this.recordFailure(
+          'authorization_matrix',
+          `setting up "${row.name}": ${(error as Error).message}`,
+          undefined,
+          `authz.${row.name}`,
+        );
         continue;
       }
       const name = `authz.${row.name}`;
-      const exchange = await this.send(name, buildRequest(op, { ...base.inputs, path: resolved.path }, credentialHeaders(asB)), asB);
+      const exchange = await this.send(
+        name,
+        buildRequest(op, { ...base.inputs, path: resolved.path }, credentialHeaders(asB)),
+        asB,
+      );
       this.expectOn(name, exchange, 'authorization_matrix', (state) => {
         if (exchange.status === 501 && state.unbuilt) return 'unbuilt';
         const verdict = row.expect(exchange.status);
-        return verdict === true ? 'pass' : { fail: `user B as ${row.name} answered ${exchange.status}, expected ${verdict} (x-who-may-call: ${op.callers}; who may call: "${op.whoMayCall}")` };
+        return verdict === true
+          ? 'pass'
+          : {
+              fail: `user B as ${row.name} answered ${exchange.status}, expected ${verdict} (x-who-may-call: ${op.callers}; who may call: "${op.whoMayCall}")`,
+            };
       });
     }
   }
@@ -338,7 +463,9 @@ class OperationRun {
     const parts: string[] = [];
     if (op.auth === 'required') {
       const none = statusOf('auth.none');
-      parts.push(`no credential -> ${none}${none === 401 ? ' (401 comes before 501)' : ' (auth is NOT checked before 501)'}`);
+      parts.push(
+        `no credential -> ${none}${none === 401 ? ' (401 comes before 501)' : ' (auth is NOT checked before 501)'}`,
+      );
       if (op.roles.includes('admin')) parts.push(`non-admin -> ${statusOf('auth.non_admin')}`);
     }
     if (invalid.length) parts.push(`invalid input refused before 501: ${refused}/${invalid.length}`);
@@ -351,7 +478,12 @@ class OperationRun {
    * After a 2xx: a created resource must be readable (through the GET on it, or else listed by its
    * collection) and read back as sent; a deleted one must be gone from every GET that reads it.
    */
-  private async afterSuccess(exchange: Exchange, inputs: Inputs, credential: Credential | undefined, name: string): Promise<void> {
+  private async afterSuccess(
+    exchange: Exchange,
+    inputs: Inputs,
+    credential: Credential | undefined,
+    name: string,
+  ): Promise<void> {
     if (!is2xx(exchange.status)) return;
     const op = this.op;
     const record = (check: CheckName, outcome: Outcome | undefined, read: Exchange) =>
@@ -359,26 +491,49 @@ class OperationRun {
     const id = (exchange.json as { id?: unknown } | undefined)?.id;
     if (createsWithId(op) && typeof id === 'string') {
       record('round_trip', roundTrip(inputs.body, exchange.json, 'the create response'), exchange);
-      const reader = this.contract.ops.find((o) => o.method === 'GET' && new RegExp(`^${escapeRegExp(op.path)}/\\{[^}]+\\}$`).test(o.path));
+      const reader = this.contract.ops.find(
+        (o) => o.method === 'GET' && new RegExp(`^${escapeRegExp(op.path)}/\\{[^}]+\\}$`).test(o.path),
+      );
       if (reader) {
         const param = paramNames(reader.path).at(-1)!;
         const read = await this.followUp(reader, { ...inputs.path, [param]: id }, credential);
         if (read) {
-          record('resource_available', is2xx(read.status) ? 'pass' : read.status === 501 ? 'unbuilt'
-            : { fail: `${reader.id} answered ${read.status} right after ${op.id} created ${id}: ${read.text.slice(0, 200)}` }, read);
-          if (is2xx(read.status)) record('round_trip', roundTrip(inputs.body, read.json, `${reader.id} after the create`), read);
+          record(
+            'resource_available',
+            is2xx(read.status)
+              ? 'pass'
+              : read.status === 501
+                ? 'unbuilt'
+                : {
+                    fail: `${reader.id} answered ${read.status} right after ${op.id} created ${id}: ${read.text.slice(0, 200)}`,
+                  },
+            read,
+          );
+          if (is2xx(read.status))
+            record('round_trip', roundTrip(inputs.body, read.json, `${reader.id} after the create`), read);
         }
       } else {
         const list = this.contract.find('GET', op.path);
         const read = list ? await this.followUp(list, inputs.path, credential) : undefined;
         if (list && read && is2xx(read.status)) {
-          record('resource_available', read.text.includes(`"${id}"`) ? 'pass' : { fail: `${list.id} does not list ${id} right after ${op.id} created it` }, read);
+          record(
+            'resource_available',
+            read.text.includes(`"${id}"`)
+              ? 'pass'
+              : { fail: `${list.id} does not list ${id} right after ${op.id} created it` },
+            read,
+          );
         }
       }
     }
     if (op.method === 'DELETE') {
       const own = new Set(paramNames(op.path));
-      const readers = this.contract.ops.filter((o) => o.method === 'GET' && (o.path === op.path || o.path.startsWith(`${op.path}/`)) && paramNames(o.path).every((p) => own.has(p)));
+      const readers = this.contract.ops.filter(
+        (o) =>
+          o.method === 'GET' &&
+          (o.path === op.path || o.path.startsWith(`${op.path}/`)) &&
+          paramNames(o.path).every((p) => own.has(p)),
+      );
       for (const reader of readers) {
         const read = await this.followUp(reader, inputs.path, credential);
         if (!read) continue;
@@ -386,8 +541,17 @@ class OperationRun {
         // may answer as if it were gone (other refusals, e.g. a 409 for the wrong kind of resource, stand).
         const gone = read.status === 404 || read.status === 410;
         const expected = !op.softDelete ? gone : reader.path === op.path ? is2xx(read.status) : !gone;
-        record('use_after_free', expected ? 'pass' : read.status === 501 ? 'unbuilt'
-          : { fail: `${reader.id} answered ${read.status} after ${op.id} succeeded (expected ${op.softDelete ? 'it to stay readable: the contract marks it x-soft-delete' : '404'}): ${read.text.slice(0, 200)}` }, read);
+        record(
+          'use_after_free',
+          expected
+            ? 'pass'
+            : read.status === 501
+              ? 'unbuilt'
+              : {
+                  fail: `${reader.id} answered ${read.status} after ${op.id} succeeded (expected ${op.softDelete ? 'it to stay readable: the contract marks it x-soft-delete' : '404'}): ${read.text.slice(0, 200)}`,
+                },
+          read,
+        );
       }
       // The collection must not list it any more either.
       const last = paramNames(op.path).at(-1);
@@ -395,19 +559,39 @@ class OperationRun {
       const deleted = last ? String(inputs.path[last]) : '';
       const read = list ? await this.followUp(list, inputs.path, credential) : undefined;
       if (list && read && is2xx(read.status)) {
-        record('use_after_free', read.text.includes(`"${deleted}"`) ? { fail: `${list.id} still lists ${deleted} after ${op.id} succeeded` } : 'pass', read);
+        record(
+          'use_after_free',
+          read.text.includes(`"${deleted}"`)
+            ? { fail: `${list.id} still lists ${deleted} after ${op.id} succeeded` }
+            : 'pass',
+          read,
+        );
       }
     }
   }
 
   /** A request to another operation, made by a check; only a crash counts against it. */
-  private async followUp(reader: OpSpec, path: Record<string, Json>, credential: Credential | undefined): Promise<Exchange | undefined> {
-    const inputs: Inputs = { path: Object.fromEntries(paramNames(reader.path).map((p) => [p, path[p] ?? ''])), query: {}, header: {} };
+  private async followUp(
+    reader: OpSpec,
+    path: Record<string, Json>,
+    credential: Credential | undefined,
+  ): Promise<Exchange | undefined> {
+    const inputs: Inputs = {
+      path: Object.fromEntries(paramNames(reader.path).map((p) => [p, path[p] ?? ''])),
+      query: {},
+      header: {},
+    };
     if (inputErrors(reader, inputs).length) return undefined;
     const cred = reader.auth === 'none' ? undefined : credential;
     const exchange = await this.http.send(buildRequest(reader, inputs, credentialHeaders(cred)));
     if (exchange.status >= 500 && exchange.status !== 501) {
-      this.recordFailure('not_server_error', `${reader.id} (read by a check) answered ${exchange.status}: ${exchange.text.slice(0, 200)}`, exchange, `follow-up ${reader.id}`, cred);
+      this.recordFailure(
+        'not_server_error',
+        `${reader.id} (read by a check) answered ${exchange.status}: ${exchange.text.slice(0, 200)}`,
+        exchange,
+        `follow-up ${reader.id}`,
+        cred,
+      );
     }
     return exchange;
   }
@@ -420,8 +604,9 @@ class OperationRun {
     const op = this.op;
     if (!WRITES.has(op.method)) return undefined;
     const last = paramNames(op.path).at(-1);
-    const list = (op.method === 'POST' ? this.contract.find('GET', op.path) : undefined)
-      ?? (last ? this.contract.find('GET', collectionOf(op.path, last) ?? '') : undefined);
+    const list =
+      (op.method === 'POST' ? this.contract.find('GET', op.path) : undefined) ??
+      (last ? this.contract.find('GET', collectionOf(op.path, last) ?? '') : undefined);
     if (!list) return undefined;
     const cred = list.auth === 'none' ? undefined : this.identities.preferred(this.owner, list.schemes);
     const read = async () => {
@@ -435,8 +620,13 @@ class OperationRun {
         const now = await read();
         if (now === undefined) return;
         if (!is2xx(exchange.status)) {
-          const outcome: Outcome = now === count ? 'pass' : { fail: `refused with ${exchange.status}, but ${list.id} counts ${now} instead of ${count}` };
-          this.recorder.record(op.id, 'write_refused_wrote_nothing', outcome, () => this.failureContext(name, exchange, undefined));
+          const outcome: Outcome =
+            now === count
+              ? 'pass'
+              : { fail: `refused with ${exchange.status}, but ${list.id} counts ${now} instead of ${count}` };
+          this.recorder.record(op.id, 'write_refused_wrote_nothing', outcome, () =>
+            this.failureContext(name, exchange, undefined),
+          );
         }
         count = now;
       },
@@ -445,9 +635,17 @@ class OperationRun {
 
   // ---- bookkeeping -------------------------------------------------------------------------------
 
-  private async send(name: string, request: WireRequest, credential: Credential | undefined, expectations: Expectation[] = []): Promise<Exchange> {
+  private async send(
+    name: string,
+    request: WireRequest,
+    credential: Credential | undefined,
+    expectations: Expectation[] = [],
+  ): Promise<Exchange> {
     const exchange = await this.http.send(request);
-    if (TRACE) process.stderr.write(`${this.op.id} [${name}] ${request.method} ${request.target.slice(0, 120)} -> ${exchange.status}\n`);
+    if (TRACE)
+      process.stderr.write(
+        `${this.op.id} [${name}] ${request.method} ${request.target.slice(0, 120)} -> ${exchange.status}\n`,
+      );
     this.sent.push({ name, exchange, credential, expectations });
     return exchange;
   }
@@ -460,9 +658,13 @@ class OperationRun {
   /** What a case's own expectation adds to the response checks (robustness cases add nothing). */
   private expectationsFor(c: Case, exchange: Exchange, expectations: Expectation[]): void {
     const e = c.expect;
-    if (e.kind === 'invalid') expectations.push({ check: 'negative_rejected', evaluate: () => mustBeRefused(exchange, e.why) });
+    if (e.kind === 'invalid')
+      expectations.push({ check: 'negative_rejected', evaluate: () => mustBeRefused(exchange, e.why) });
     if (e.kind === 'precision') {
-      expectations.push({ check: 'integer_precision', evaluate: () => mustBeRefused(exchange, 'an integer beyond ±2^53, which the server cannot hold exactly') });
+      expectations.push({
+        check: 'integer_precision',
+        evaluate: () => mustBeRefused(exchange, 'an integer beyond ±2^53, which the server cannot hold exactly'),
+      });
     }
   }
 
@@ -479,10 +681,17 @@ class OperationRun {
         this.recorder.record(op.id, 'schema', schemaCheck(op, exchange), context);
         this.recorder.record(op.id, 'headers', headerCheck(op, exchange), context);
       }
-      for (const expectation of sent.expectations) this.recorder.record(op.id, expectation.check, expectation.evaluate(this.state), context);
+      for (const expectation of sent.expectations)
+        this.recorder.record(op.id, expectation.check, expectation.evaluate(this.state), context);
     }
     for (const { op: helperOp, exchange } of this.resources.helperExchanges) {
-      if (exchange.status >= 500 && exchange.status !== 501) this.recordFailure('not_server_error', `${helperOp.id} (creating a resource) answered ${exchange.status}: ${exchange.text.slice(0, 200)}`, exchange, `resource ${helperOp.id}`);
+      if (exchange.status >= 500 && exchange.status !== 501)
+        this.recordFailure(
+          'not_server_error',
+          `${helperOp.id} (creating a resource) answered ${exchange.status}: ${exchange.text.slice(0, 200)}`,
+          exchange,
+          `resource ${helperOp.id}`,
+        );
     }
   }
 
@@ -490,19 +699,40 @@ class OperationRun {
     let outcome: Outcome;
     try {
       const exchange = await this.http.send({ method: 'GET', target: HEALTH_PATH, headers: {} });
-      outcome = exchange.status === 200 ? 'pass' : { fail: `${HEALTH_PATH} answered ${exchange.status} after ${this.op.id}` };
+      outcome =
+        exchange.status === 200 ? 'pass' : { fail: `${HEALTH_PATH} answered ${exchange.status} after ${this.op.id}` };
     } catch (error) {
       outcome = { fail: `${HEALTH_PATH} did not answer after ${this.op.id}: ${(error as Error).message}` };
     }
-    this.recorder.record(this.op.id, 'server_alive', outcome, () => ({ case: 'after the operation', method: 'GET', target: HEALTH_PATH, status: 0, curl: toCurl({ method: 'GET', target: HEALTH_PATH, headers: {} }, []), seed: this.options.seed }));
+    this.recorder.record(this.op.id, 'server_alive', outcome, () => ({
+      case: 'after the operation',
+      method: 'GET',
+      target: HEALTH_PATH,
+      status: 0,
+      curl: toCurl({ method: 'GET', target: HEALTH_PATH, headers: {} }, []),
+      seed: this.options.seed,
+    }));
   }
 
-  private recordFailure(check: CheckName, message: string, exchange: Exchange | undefined, name: string, credential?: Credential): void {
-    this.recorder.record(this.op.id, check, { fail: message }, () => exchange ? this.failureContext(name, exchange, credential)
-      : { case: name, method: this.op.method, target: this.op.path, status: 0, curl: '', seed: this.options.seed });
+  private recordFailure(
+    check: CheckName,
+    message: string,
+    exchange: Exchange | undefined,
+    name: string,
+    credential?: Credential,
+  ): void {
+    this.recorder.record(this.op.id, check, { fail: message }, () =>
+      exchange
+        ? this.failureContext(name, exchange, credential)
+        : { case: name, method: this.op.method, target: this.op.path, status: 0, curl: '', seed: this.options.seed },
+    );
   }
 
-  private failureContext(name: string, exchange: Exchange, credential: Credential | undefined): Omit<Failure, 'operation' | 'check' | 'message'> {
+  private failureContext(
+    name: string,
+    exchange: Exchange,
+    credential: Credential | undefined,
+  ): Omit<Failure, 'operation' | 'check' | 'message'> {
     const secrets = [...this.identities.secrets, ...(credential ? [credential.secret] : [])];
     return {
       case: name,
@@ -522,7 +752,9 @@ class OperationRun {
  */
 async function capturingConsole<T>(into: string[], fn: () => Promise<T>): Promise<T> {
   const saved = { log: console.log, warn: console.warn, error: console.error };
-  const collect = (...args: unknown[]) => { into.push(args.map(String).join(' ').slice(0, 300)); };
+  const collect = (...args: unknown[]) => {
+    into.push(args.map(String).join(' ').slice(0, 300));
+  };
   Object.assign(console, { log: collect, warn: collect, error: collect });
   try {
     return await fn();
@@ -543,7 +775,9 @@ function emptyMeansAbsent(exchange: Exchange, baseline: Exchange, strict: boolea
   if (!is2xx(baseline.status)) return undefined;
   if (is2xx(exchange.status)) return 'pass';
   if (!strict && is4xx(exchange.status)) return 'pass';
-  return { fail: `an empty value answered ${exchange.status} where leaving the parameter out answers ${baseline.status}${strict ? ' (the parameter is nullable or documents the empty value)' : ''}: ${exchange.text.slice(0, 200)}` };
+  return {
+    fail: `an empty value answered ${exchange.status} where leaving the parameter out answers ${baseline.status}${strict ? ' (the parameter is nullable or documents the empty value)' : ''}: ${exchange.text.slice(0, 200)}`,
+  };
 }
 
 /** Whether "Who may call" lets other signed-in users do this (a parenthesised aside does not count). */
@@ -573,9 +807,15 @@ interface MatrixRow {
 
 const refused = (status: number) => !is2xx(status) || 'a refusal (not 2xx)';
 const exactly = (wanted: number) => (status: number) => status === wanted || String(wanted);
-const admitted = (status: number) => (status !== 403 && status !== 404 && status !== 401) || 'no 401, 403 or 404: it admits them';
-const removed: MatrixRow['setup'] = async (m, room, owner, b) => { await m.removeFromRoom(room, owner, await m.joinRoom(room, owner, b)); };
-const left: MatrixRow['setup'] = async (m, room, owner, b) => { await m.joinRoom(room, owner, b); await m.leaveRoom(room, b); };
+const admitted = (status: number) =>
+  (status !== 403 && status !== 404 && status !== 401) || 'no 401, 403 or 404: it admits them';
+const removed: MatrixRow['setup'] = async (m, room, owner, b) => {
+  await m.removeFromRoom(room, owner, await m.joinRoom(room, owner, b));
+};
+const left: MatrixRow['setup'] = async (m, room, owner, b) => {
+  await m.joinRoom(room, owner, b);
+  await m.leaveRoom(room, b);
+};
 
 /** What each class of `x-who-may-call` refuses, and how. */
 const MATRIX: Record<OpSpec['callers'], MatrixRow[]> = {
@@ -585,11 +825,16 @@ const MATRIX: Record<OpSpec['callers'], MatrixRow[]> = {
   owner: [{ name: 'another user', expect: refused }],
   'community-member': [
     { name: 'a user who is not a member', needs: 'community', expect: refused },
-    { name: 'a member who left', needs: 'community', setup: async (m, id, _owner, b) => {
-      if (!(await m.joinCommunity(id, b))) return false;
-      await m.leaveCommunity(id, b);
-      return true;
-    }, expect: refused },
+    {
+      name: 'a member who left',
+      needs: 'community',
+      setup: async (m, id, _owner, b) => {
+        if (!(await m.joinCommunity(id, b))) return false;
+        await m.leaveCommunity(id, b);
+        return true;
+      },
+      expect: refused,
+    },
   ],
   'room-participant': [
     { name: 'a user who cannot see the room', needs: 'room', expect: exactly(404) },
@@ -598,7 +843,14 @@ const MATRIX: Record<OpSpec['callers'], MatrixRow[]> = {
   ],
   'room-owner': [
     { name: 'a user who cannot see the room', needs: 'room', expect: exactly(404) },
-    { name: 'a participant who is not the owner', needs: 'room', setup: async (m, room, owner, b) => { await m.joinRoom(room, owner, b); }, expect: exactly(403) },
+    {
+      name: 'a participant who is not the owner',
+      needs: 'room',
+      setup: async (m, room, owner, b) => {
+        await m.joinRoom(room, owner, b);
+      },
+      expect: exactly(403),
+    },
     { name: 'a removed participant', needs: 'room', setup: removed, expect: exactly(403) },
   ],
   'room-visible': [

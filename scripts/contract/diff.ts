@@ -2,7 +2,14 @@
 // step with openapi/) with the last release in openapi/released/, lists every change `redocly diff` finds,
 // and fails when a breaking (major) change comes without a higher major `info.version`.
 //   npm run contract:diff -- [--base <released.json>] [--revision <bundle.json>]
-import { breakingWithoutMajor, CURRENT, diffContracts, formatChanges, releasedVersions, releasePath } from './releases.js';
+import {
+  breakingWithoutMajor,
+  CURRENT,
+  diffContracts,
+  formatChanges,
+  releasedVersions,
+  releasePath,
+} from './releases.js';
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -17,7 +24,9 @@ if (!base) {
   process.exit(0);
 }
 const diff = diffContracts(base, revision);
-const counts = (['major', 'minor', 'patch'] as const).map((i) => `${diff.changes.filter((c) => c.impact === i).length} ${i}`).join(', ');
+const counts = (['major', 'minor', 'patch'] as const)
+  .map((i) => `${diff.changes.filter((c) => c.impact === i).length} ${i}`)
+  .join(', ');
 console.log(`contract:diff: ${diff.revisionVersion} (${revision}) against release ${diff.baseVersion}: ${counts}`);
 for (const line of formatChanges(diff.changes)) console.log(`  ${line}`);
 const problem = breakingWithoutMajor(diff);
@@ -25,4 +34,8 @@ if (problem) {
   console.error(`contract:diff failed: ${problem}.`);
   process.exit(1);
 }
-console.log(diff.changes.some((c) => c.impact === 'major') ? `contract:diff: breaking changes, released as major version ${diff.revisionVersion}` : 'contract:diff: no breaking change');
+console.log(
+  diff.changes.some((c) => c.impact === 'major')
+    ? `contract:diff: breaking changes, released as major version ${diff.revisionVersion}`
+    : 'contract:diff: no breaking change',
+);

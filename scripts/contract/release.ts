@@ -10,7 +10,15 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../generate/run.js';
 import {
-  compareVersions, CURRENT, diffContracts, formatChanges, parseVersion, releasedVersions, releasePath, versionOf, type Diff,
+  compareVersions,
+  CURRENT,
+  diffContracts,
+  formatChanges,
+  parseVersion,
+  releasedVersions,
+  releasePath,
+  versionOf,
+  type Diff,
 } from './releases.js';
 
 const CHANGELOG = join(repoRoot, 'docs', 'guides', 'changelog.md');
@@ -18,26 +26,33 @@ const CHANGELOG = join(repoRoot, 'docs', 'guides', 'changelog.md');
 /** Whether going from `diff.baseVersion` to `diff.revisionVersion` is the bump its changes require. */
 function bumpProblem(diff: Diff): string | undefined {
   const [from, to] = [parseVersion(diff.baseVersion), parseVersion(diff.revisionVersion)];
-  if (compareVersions(diff.revisionVersion, diff.baseVersion) <= 0) return `info.version ${diff.revisionVersion} is not above the last release, ${diff.baseVersion}`;
+  if (compareVersions(diff.revisionVersion, diff.baseVersion) <= 0)
+    return `info.version ${diff.revisionVersion} is not above the last release, ${diff.baseVersion}`;
   const raised = to[0] > from[0] ? 'major' : to[1] > from[1] ? 'minor' : 'patch';
   const rank = { none: 0, patch: 1, minor: 2, major: 3 };
-  if (rank[raised] < rank[diff.bump]) return `the changes since ${diff.baseVersion} need a ${diff.bump} version, and ${diff.revisionVersion} is a ${raised} one`;
+  if (rank[raised] < rank[diff.bump])
+    return `the changes since ${diff.baseVersion} need a ${diff.bump} version, and ${diff.revisionVersion} is a ${raised} one`;
   return undefined;
 }
 
 function changelog(versions: string[]): string {
-  const sections = versions.map((version, i) => {
-    if (i === 0) {
-      const doc = JSON.parse(readFileSync(releasePath(version), 'utf8')) as { paths: Record<string, object> };
-      const operations = Object.values(doc.paths).flatMap((item) => Object.values(item).filter((op) => op && typeof op === 'object' && 'operationId' in op));
-      return `## ${version}\n\nThe first published contract: ${operations.length} operations.`;
-    }
-    const diff = diffContracts(releasePath(versions[i - 1]!), releasePath(version));
-    const patches = diff.changes.filter((c) => c.impact === 'patch').length;
-    const lines = formatChanges(diff.changes, ['major', 'minor']);
-    if (patches) lines.push(`- ${patches} patch-level change${patches === 1 ? '' : 's'} (descriptions, examples and the like)`);
-    return `## ${version}\n\nChanges from ${diff.baseVersion}:\n\n${lines.length ? lines.join('\n') : '- none'}`;
-  }).reverse();
+  const sections = versions
+    .map((version, i) => {
+      if (i === 0) {
+        const doc = JSON.parse(readFileSync(releasePath(version), 'utf8')) as { paths: Record<string, object> };
+        const operations = Object.values(doc.paths).flatMap((item) =>
+          Object.values(item).filter((op) => op && typeof op === 'object' && 'operationId' in op),
+        );
+        return `## ${version}\n\nThe first published contract: ${operations.length} operations.`;
+      }
+      const diff = diffContracts(releasePath(versions[i - 1]!), releasePath(version));
+      const patches = diff.changes.filter((c) => c.impact === 'patch').length;
+      const lines = formatChanges(diff.changes, ['major', 'minor']);
+      if (patches)
+        lines.push(`- ${patches} patch-level change${patches === 1 ? '' : 's'} (descriptions, examples and the like)`);
+      return `## ${version}\n\nChanges from ${diff.baseVersion}:\n\n${lines.length ? lines.join('\n') : '- none'}`;
+    })
+    .reverse();
   return `<!-- Written by \`npm run contract:release\` from openapi/released/: do not edit. -->
 # Changelog
 
@@ -56,7 +71,9 @@ const released = releasedVersions();
 const target = releasePath(version);
 if (existsSync(target)) {
   if (!readFileSync(target).equals(readFileSync(CURRENT))) {
-    console.error(`contract:release: ${version} is already released, with another contract: raise info.version in openapi/openapi.yaml.`);
+    console.error(
+      `contract:release: ${version} is already released, with another contract: raise info.version in openapi/openapi.yaml.`,
+    );
     process.exit(1);
   }
   console.log(`contract:release: ${version} is already released as it is; rewriting the changelog`);

@@ -44,16 +44,23 @@ export function compareVersions(a: string, b: string): number {
 
 /** Released versions, oldest first. */
 export function releasedVersions(dir = RELEASED_DIR): string[] {
-  return readdirSync(dir).filter((f) => /^\d+\.\d+\.\d+\.json$/.test(f)).map((f) => f.slice(0, -5)).sort(compareVersions);
+  return readdirSync(dir)
+    .filter((f) => /^\d+\.\d+\.\d+\.json$/.test(f))
+    .map((f) => f.slice(0, -5))
+    .sort(compareVersions);
 }
 
 export const releasePath = (version: string, dir = RELEASED_DIR) => join(dir, `${version}.json`);
 
-export const versionOf = (file: string): string => (JSON.parse(readFileSync(file, 'utf8')) as { info: { version: string } }).info.version;
+export const versionOf = (file: string): string =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { info: { version: string } }).info.version;
 
 /** `#/paths/~1api~1spaces/get/responses/200` -> `GET /api/spaces responses/200`. */
 function describePointer(pointer: string, doc: any): string {
-  const parts = pointer.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .replace(/^#\//, '')
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts[0] !== 'paths') return parts.join('/');
   const [, path, method, ...rest] = parts;
   const head = method ? `${method.toUpperCase()} ${path}` : `path ${path}`;
@@ -79,16 +86,35 @@ export function diffContracts(base: string, revision: string): Diff {
   const work = mkdtempSync(join(tmpdir(), 'contract-diff-'));
   try {
     const output = join(work, 'diff.json');
-    execFileSync(bin('redocly'), ['diff', base, revision, '--config', join(repoRoot, 'redocly.yaml'), '--format', 'json', '--fail-on', 'none', '--output', output],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      bin('redocly'),
+      [
+        'diff',
+        base,
+        revision,
+        '--config',
+        join(repoRoot, 'redocly.yaml'),
+        '--format',
+        'json',
+        '--fail-on',
+        'none',
+        '--output',
+        output,
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const report = JSON.parse(readFileSync(output, 'utf8')) as { bump: Impact | 'none'; changes: RedoclyChange[] };
     const docs = { base: JSON.parse(readFileSync(base, 'utf8')), revision: JSON.parse(readFileSync(revision, 'utf8')) };
     const order: Record<Impact, number> = { major: 0, minor: 1, patch: 2 };
-    const changes = report.changes.map((c): Change => {
-      const where = describePointer(c.path, c.kind === 'removed' ? docs.base : docs.revision) + (c.property ? ` (${c.property})` : '');
-      const what = c.verdicts.map((v) => v.message).join(' ') || `${c.kind[0]!.toUpperCase()}${c.kind.slice(1)}.`;
-      return { impact: c.impact, where, what };
-    }).sort((a, b) => order[a.impact] - order[b.impact]);
+    const changes = report.changes
+      .map((c): Change => {
+        const where =
+          describePointer(c.path, c.kind === 'removed' ? docs.base : docs.revision) +
+          (c.property ? ` (${c.property})` : '');
+        const what = c.verdicts.map((v) => v.message).join(' ') || `${c.kind[0]!.toUpperCase()}${c.kind.slice(1)}.`;
+        return { impact: c.impact, where, what };
+      })
+      .sort((a, b) => order[a.impact] - order[b.impact]);
     return { baseVersion: versionOf(base), revisionVersion: versionOf(revision), bump: report.bump, changes };
   } catch (error) {
     const e = error as { stdout?: Buffer; stderr?: Buffer };
@@ -104,9 +130,12 @@ export function breakingWithoutMajor(diff: Diff): string | undefined {
     return `info.version ${diff.revisionVersion} is lower than the last release, ${diff.baseVersion}`;
   }
   const breaking = diff.changes.filter((c) => c.impact === 'major');
-  if (breaking.length === 0 || parseVersion(diff.revisionVersion)[0] > parseVersion(diff.baseVersion)[0]) return undefined;
-  return `${breaking.length} breaking change${breaking.length === 1 ? '' : 's'} since ${diff.baseVersion}, and info.version (${diff.revisionVersion}) keeps major version ${parseVersion(diff.baseVersion)[0]}: ` +
-    `undo ${breaking.length === 1 ? 'it' : 'them'}, or raise info.version in openapi/openapi.yaml to ${parseVersion(diff.baseVersion)[0] + 1}.0.0`;
+  if (breaking.length === 0 || parseVersion(diff.revisionVersion)[0] > parseVersion(diff.baseVersion)[0])
+    return undefined;
+  return (
+    `${breaking.length} breaking change${breaking.length === 1 ? '' : 's'} since ${diff.baseVersion}, and info.version (${diff.revisionVersion}) keeps major version ${parseVersion(diff.baseVersion)[0]}: ` +
+    `undo ${breaking.length === 1 ? 'it' : 'them'}, or raise info.version in openapi/openapi.yaml to ${parseVersion(diff.baseVersion)[0] + 1}.0.0`
+  );
 }
 
 /** The changes, one line each, for a terminal or Markdown. */

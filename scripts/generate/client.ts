@@ -28,7 +28,9 @@ export const CLIENT_PACKAGE = '@platform/client';
 function patch(file: string, from: string, to: string): void {
   const text = readFileSync(file, 'utf8');
   if (text.split(from).length !== 2) {
-    throw new Error(`${file}: hey-api's output changed (expected exactly one ${JSON.stringify(from.slice(0, 80))}); update scripts/generate/client.ts`);
+    throw new Error(
+      `${file}: hey-api's output changed (expected exactly one ${JSON.stringify(from.slice(0, 80))}); update scripts/generate/client.ts`,
+    );
   }
   writeFileSync(file, text.replace(from, to));
 }
@@ -53,10 +55,26 @@ const RESULT_OR_NO_RESPONSE = `          ) & {
     >;`;
 
 /** Schema keywords whose values a caller must respect, shown as doc-comment tags (`@maximum 100`). */
-const LIMIT_KEYWORDS = ['minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems', 'default'] as const;
+const LIMIT_KEYWORDS = [
+  'minimum',
+  'exclusiveMinimum',
+  'maximum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minItems',
+  'maxItems',
+  'default',
+] as const;
 
 function limitTags(schema: JsonObject): string {
-  const tags = LIMIT_KEYWORDS.filter((k) => schema[k] !== undefined).map((k) => `@${k} ${typeof schema[k] === 'string' && k !== 'pattern' && k !== 'format' ? JSON.stringify(schema[k]) : String(schema[k])}`);
+  const tags = LIMIT_KEYWORDS.filter((k) => schema[k] !== undefined).map(
+    (k) =>
+      `@${k} ${typeof schema[k] === 'string' && k !== 'pattern' && k !== 'format' ? JSON.stringify(schema[k]) : String(schema[k])}`,
+  );
   return tags.length ? `\n\n${tags.join('\n')}` : '';
 }
 
@@ -65,14 +83,23 @@ function withLimitsInDescriptions(node: Json): Json {
   if (Array.isArray(node)) return node.map(withLimitsInDescriptions);
   if (!node || typeof node !== 'object') return node;
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(node)) out[key] = key === 'example' || key === 'examples' ? value : withLimitsInDescriptions(value);
+  for (const [key, value] of Object.entries(node))
+    out[key] = key === 'example' || key === 'examples' ? value : withLimitsInDescriptions(value);
   const tags = typeof out.type === 'string' || Array.isArray(out.type) ? limitTags(out) : '';
-  if (tags) out.description = `${typeof out.description === 'string' ? out.description.trimEnd() : ''}${tags}`.trimStart();
+  if (tags)
+    out.description = `${typeof out.description === 'string' ? out.description.trimEnd() : ''}${tags}`.trimStart();
   // A parameter: hey-api documents it with its schema's description, so that one gets the parameter's text too.
   const schema = out.schema as JsonObject | undefined;
-  if (typeof out.in === 'string' && typeof out.description === 'string' && schema && typeof schema === 'object' && !Array.isArray(schema)) {
+  if (
+    typeof out.in === 'string' &&
+    typeof out.description === 'string' &&
+    schema &&
+    typeof schema === 'object' &&
+    !Array.isArray(schema)
+  ) {
     const own = (node as JsonObject).schema as JsonObject;
-    if (typeof own.description !== 'string') out.schema = { ...schema, description: `${out.description.trimEnd()}${limitTags(own)}` };
+    if (typeof own.description !== 'string')
+      out.schema = { ...schema, description: `${out.description.trimEnd()}${limitTags(own)}` };
   }
   return out;
 }
@@ -89,7 +116,14 @@ function acceptUndefined(file: string): void {
     if ((ts.isPropertySignature(node) || ts.isPropertyDeclaration(node)) && node.questionToken && node.type) {
       const type = node.type;
       const members = ts.isUnionTypeNode(type) ? type.types : [type];
-      if (!members.some((m) => m.kind === ts.SyntaxKind.UndefinedKeyword || m.kind === ts.SyntaxKind.AnyKeyword || m.kind === ts.SyntaxKind.UnknownKeyword)) {
+      if (
+        !members.some(
+          (m) =>
+            m.kind === ts.SyntaxKind.UndefinedKeyword ||
+            m.kind === ts.SyntaxKind.AnyKeyword ||
+            m.kind === ts.SyntaxKind.UnknownKeyword,
+        )
+      ) {
         const wrap = ts.isFunctionTypeNode(type) || ts.isConstructorTypeNode(type) || ts.isConditionalTypeNode(type);
         if (wrap) edits.push([type.getStart(source), '(']);
         edits.push([type.getEnd(), `${wrap ? ')' : ''} | undefined`]);
@@ -139,8 +173,13 @@ export type OperationId = keyof OperationErrors;
 
 /** src/paginate.gen.ts: \`paginate\` typed for every paged list, and each one's \`x-paging\`. */
 function emitPaginate(contract: Contract): string {
-  const paged = contract.operations.filter((op) => op.paging).sort((a, b) => a.operationId.localeCompare(b.operationId));
-  const types = paged.flatMap((op) => [`${typeBaseName(op.operationId)}Data`, `${typeBaseName(op.operationId)}Response`]);
+  const paged = contract.operations
+    .filter((op) => op.paging)
+    .sort((a, b) => a.operationId.localeCompare(b.operationId));
+  const types = paged.flatMap((op) => [
+    `${typeBaseName(op.operationId)}Data`,
+    `${typeBaseName(op.operationId)}Response`,
+  ]);
   const overloads = paged.map((op) => {
     const base = typeBaseName(op.operationId);
     const optional = op.parameters.some((p) => p.in === 'path') ? '' : '?';
@@ -175,10 +214,17 @@ ${table.join('\n')}
 function withoutQueryCredentials(doc: JsonObject): JsonObject {
   const copy = structuredClone(doc) as any;
   const schemes = (copy.components?.securitySchemes ?? {}) as Record<string, { in?: string }>;
-  const inQuery = new Set(Object.entries(schemes).filter(([, scheme]) => scheme.in === 'query').map(([name]) => name));
+  const inQuery = new Set(
+    Object.entries(schemes)
+      .filter(([, scheme]) => scheme.in === 'query')
+      .map(([name]) => name),
+  );
   for (const item of Object.values((copy.paths ?? {}) as Record<string, Record<string, any>>)) {
     for (const op of Object.values(item)) {
-      if (Array.isArray(op?.security)) op.security = op.security.filter((requirement: object) => !Object.keys(requirement).some((name) => inQuery.has(name)));
+      if (Array.isArray(op?.security))
+        op.security = op.security.filter(
+          (requirement: object) => !Object.keys(requirement).some((name) => inQuery.has(name)),
+        );
     }
   }
   for (const name of inQuery) delete schemes[name];
@@ -219,32 +265,63 @@ async function generateWithHeyApi(input: string, outDir: string): Promise<void> 
 
 function patchHeyApiOutput(contract: Contract, outDir: string): void {
   const gen = join(outDir, 'src/gen');
-  patch(join(gen, 'client.gen.ts'), "import { createClientConfig } from '../runtime.js';", "import { createClientConfig, withPlatformErrors } from '../runtime.js';");
-  patch(join(gen, 'client.gen.ts'), SHARED_CLIENT, SHARED_CLIENT.replace('= createClient(', '= withPlatformErrors(createClient(').replace(/;$/, ');'));
+  patch(
+    join(gen, 'client.gen.ts'),
+    "import { createClientConfig } from '../runtime.js';",
+    "import { createClientConfig, withPlatformErrors } from '../runtime.js';",
+  );
+  patch(
+    join(gen, 'client.gen.ts'),
+    SHARED_CLIENT,
+    SHARED_CLIENT.replace('= createClient(', '= withPlatformErrors(createClient(').replace(/;$/, ');'),
+  );
   const types = join(gen, 'client/types.gen.ts');
-  patch(types, "import type { Auth } from '../core/auth.gen.js';", "import type { NetworkError } from '../../errors.js';\nimport type { Auth } from '../core/auth.gen.js';");
-  patch(types, `        : (
+  patch(
+    types,
+    "import type { Auth } from '../core/auth.gen.js';",
+    "import type { NetworkError } from '../../errors.js';\nimport type { Auth } from '../core/auth.gen.js';",
+  );
+  patch(
+    types,
+    `        : (
             | {
                 data: TData extends Record<string, unknown> ? TData[keyof TData] : TData;
                 error: undefined;
-              }`, `        :
+              }`,
+    `        :
             | ((
             | {
                 data: TData extends Record<string, unknown> ? TData[keyof TData] : TData;
                 error: undefined;
-              }`);
+              }`,
+  );
   patch(types, RESULT_WITH_RESPONSE, RESULT_OR_NO_RESPONSE);
   // Per-client and per-call retry and timeout settings (the runtime reads them), and RequestInit's fields
   // (signal, ...) that accept undefined like every other optional property.
-  patch(types, "export interface Config<T extends ClientOptions = ClientOptions>\n  extends Omit<RequestInit, 'body' | 'headers' | 'method'>, CoreConfig {",
-    "export interface Config<T extends ClientOptions = ClientOptions>\n  extends AcceptUndefined<Omit<RequestInit, 'body' | 'headers' | 'method'>>, CoreConfig, RetryConfig {");
-  patch(types, "import type { Auth } from '../core/auth.gen.js';", "import type { Auth } from '../core/auth.gen.js';\nimport type { AcceptUndefined, RetryConfig } from '../../retry.js';");
+  patch(
+    types,
+    "export interface Config<T extends ClientOptions = ClientOptions>\n  extends Omit<RequestInit, 'body' | 'headers' | 'method'>, CoreConfig {",
+    "export interface Config<T extends ClientOptions = ClientOptions>\n  extends AcceptUndefined<Omit<RequestInit, 'body' | 'headers' | 'method'>>, CoreConfig, RetryConfig {",
+  );
+  patch(
+    types,
+    "import type { Auth } from '../core/auth.gen.js';",
+    "import type { Auth } from '../core/auth.gen.js';\nimport type { AcceptUndefined, RetryConfig } from '../../retry.js';",
+  );
   const sdk = join(gen, 'sdk.gen.ts');
   for (const op of contract.operations.filter((o) => o.idempotency)) {
     const data = `${typeBaseName(op.operationId)}Data`;
-    patch(sdk, `(options: Options<${data}, ThrowOnError>)`, `(options: Options<IdempotencyKeyOptional<${data}, ${quote(op.idempotency!.key.replace(/^body\./, ''))}>, ThrowOnError>)`);
+    patch(
+      sdk,
+      `(options: Options<${data}, ThrowOnError>)`,
+      `(options: Options<IdempotencyKeyOptional<${data}, ${quote(op.idempotency!.key.replace(/^body\./, ''))}>, ThrowOnError>)`,
+    );
   }
-  patch(sdk, "import { client } from './client.gen.js';", "import type { IdempotencyKeyOptional } from '../retry.js';\nimport { client } from './client.gen.js';");
+  patch(
+    sdk,
+    "import { client } from './client.gen.js';",
+    "import type { IdempotencyKeyOptional } from '../retry.js';\nimport { client } from './client.gen.js';",
+  );
   for (const entry of readdirSync(gen, { recursive: true, withFileTypes: true })) {
     if (entry.isFile() && entry.name.endsWith('.ts')) acceptUndefined(join(entry.parentPath, entry.name));
   }

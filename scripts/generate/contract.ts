@@ -56,7 +56,15 @@ export type Paging =
   | { style: 'page'; items: string; defaultLimit: number }
   | { style: 'offset'; items: string; defaultLimit: number }
   | { style: 'cursor'; items: string; defaultLimit: number; param: string; next: string }
-  | { style: 'keyset'; items: string; defaultLimit: number; param: string; from: string; more?: string; start?: number | string };
+  | {
+      style: 'keyset';
+      items: string;
+      defaultLimit: number;
+      param: string;
+      from: string;
+      more?: string;
+      start?: number | string;
+    };
 
 export interface Operation {
   operationId: string;
@@ -102,7 +110,16 @@ export interface SampleHints {
  * `{room_id}`: former ones get 403, others 404); `room-owner` (its owner, or the author of the message named: other
  * participants and former ones 403, others 404); `room-visible` (current and former participants: others 404).
  */
-export const WHO_MAY_CALL = ['anyone', 'signed-in', 'admin', 'owner', 'community-member', 'room-participant', 'room-owner', 'room-visible'] as const;
+export const WHO_MAY_CALL = [
+  'anyone',
+  'signed-in',
+  'admin',
+  'owner',
+  'community-member',
+  'room-participant',
+  'room-owner',
+  'room-visible',
+] as const;
 export type WhoMayCall = (typeof WHO_MAY_CALL)[number];
 
 export interface Contract {
@@ -147,8 +164,10 @@ export function checkPathFilesReferenced(rootDocument = ROOT_DOCUMENT): void {
     .map((e) => relative(dirname(rootDocument), join(e.parentPath, e.name)).split(sep).join('/'));
   const missing = files.filter((file) => !referenced.has(file));
   if (missing.length) {
-    throw new Error(`openapi/openapi.yaml does not reference ${missing.join(', ')}: add each under \`paths:\` as\n` +
-      missing.map((file) => `  /api/<its path>:\n    $ref: ${file}`).join('\n'));
+    throw new Error(
+      `openapi/openapi.yaml does not reference ${missing.join(', ')}: add each under \`paths:\` as\n` +
+        missing.map((file) => `  /api/<its path>:\n    $ref: ${file}`).join('\n'),
+    );
   }
 }
 
@@ -211,7 +230,9 @@ function rateLimitsOf(op: JsonObject, security: Array<Record<string, string[]>>)
   for (const limit of limits) {
     for (const part of limit.key.split('+')) {
       if (part === 'user' ? !callerRequired : part !== 'ip' && !/^body\.[A-Za-z0-9_]+$/.test(part)) {
-        throw new Error(`${op.operationId as string}: x-rate-limits ${limit.name} has key part "${part}": use ip, body.<field>, or user (only where a caller is required)`);
+        throw new Error(
+          `${op.operationId as string}: x-rate-limits ${limit.name} has key part "${part}": use ip, body.<field>, or user (only where a caller is required)`,
+        );
       }
     }
   }
@@ -221,7 +242,9 @@ function rateLimitsOf(op: JsonObject, security: Array<Record<string, string[]>>)
 function whoMayCallOf(op: JsonObject): WhoMayCall {
   const value = op['x-who-may-call'];
   if (!(WHO_MAY_CALL as readonly unknown[]).includes(value)) {
-    throw new Error(`${op.operationId as string}: x-who-may-call must be one of ${WHO_MAY_CALL.join(', ')}, not ${JSON.stringify(value)}`);
+    throw new Error(
+      `${op.operationId as string}: x-who-may-call must be one of ${WHO_MAY_CALL.join(', ')}, not ${JSON.stringify(value)}`,
+    );
   }
   return value as WhoMayCall;
 }
@@ -249,22 +272,33 @@ export function pagingOf(doc: JsonObject, op: Operation, raw: unknown): Paging |
   if (!isList) fail('only a GET list with a `limit` query parameter pages');
   const paging = raw as Record<string, unknown>;
   const style = paging.style as Paging['style'];
-  const fields = PAGING_FIELDS[style] ?? fail(`style must be one of ${Object.keys(PAGING_FIELDS).join(', ')}, not ${JSON.stringify(style)}`);
+  const fields =
+    PAGING_FIELDS[style] ??
+    fail(`style must be one of ${Object.keys(PAGING_FIELDS).join(', ')}, not ${JSON.stringify(style)}`);
   for (const key of Object.keys(paging)) {
-    if (!['style', 'items', ...fields.required, ...fields.optional].includes(key)) fail(`${style} paging has no \`${key}\``);
+    if (!['style', 'items', ...fields.required, ...fields.optional].includes(key))
+      fail(`${style} paging has no \`${key}\``);
   }
-  for (const key of ['items', ...fields.required]) if (typeof paging[key] !== 'string') fail(`${style} paging needs \`${key}\``);
+  for (const key of ['items', ...fields.required])
+    if (typeof paging[key] !== 'string') fail(`${style} paging needs \`${key}\``);
   const defaultLimit = (limit!.schema as { default?: unknown } | undefined)?.default;
   if (typeof defaultLimit !== 'number') fail('`limit` needs a default');
   const body = deref<JsonObject | undefined>(doc, op.responses['200']?.content?.['application/json']?.schema);
   const props = (body?.properties ?? {}) as Record<string, JsonObject>;
-  const typeOf = (schema: JsonObject | undefined) => ([] as unknown[]).concat(deref<JsonObject | undefined>(doc, schema)?.type ?? []);
+  const typeOf = (schema: JsonObject | undefined) =>
+    ([] as unknown[]).concat(deref<JsonObject | undefined>(doc, schema)?.type ?? []);
   const items = deref<JsonObject | undefined>(doc, props[paging.items as string]);
-  if (!items || !typeOf(items).includes('array') || !((body?.required ?? []) as string[]).includes(paging.items as string)) {
+  if (
+    !items ||
+    !typeOf(items).includes('array') ||
+    !((body?.required ?? []) as string[]).includes(paging.items as string)
+  ) {
     fail(`\`items\`: the 200 answer has no required array \`${String(paging.items)}\``);
   }
   const needQuery = (name: string) => query.has(name) || fail(`needs the query parameter \`${name}\``);
-  const needField = (name: string, types: string[]) => types.some((t) => typeOf(props[name]).includes(t)) || fail(`the 200 answer has no ${types.join(' or ')} field \`${name}\``);
+  const needField = (name: string, types: string[]) =>
+    types.some((t) => typeOf(props[name]).includes(t)) ||
+    fail(`the 200 answer has no ${types.join(' or ')} field \`${name}\``);
   if (style === 'page') {
     needQuery('page');
     needField('page', ['integer']);
@@ -276,7 +310,10 @@ export function pagingOf(doc: JsonObject, op: Operation, raw: unknown): Paging |
     needField(paging.next as string, ['string']);
   } else {
     needQuery(paging.param as string);
-    const item = (deref<JsonObject | undefined>(doc, items!.items as JsonObject)?.properties ?? {}) as Record<string, JsonObject>;
+    const item = (deref<JsonObject | undefined>(doc, items!.items as JsonObject)?.properties ?? {}) as Record<
+      string,
+      JsonObject
+    >;
     if (!item[paging.from as string]) fail(`the items have no field \`${String(paging.from)}\` to page from`);
     if (paging.more !== undefined) needField(paging.more as string, ['boolean']);
   }

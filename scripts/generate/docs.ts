@@ -10,7 +10,16 @@ import { codeSample, curlSample } from './samples.js';
 import { bin, repoRoot } from './run.js';
 
 /** Guides, in the order they appear in the docs. */
-export const GUIDES = ['quickstart', 'authentication', 'errors', 'pagination', 'idempotency', 'money', 'streaming', 'changelog'];
+export const GUIDES = [
+  'quickstart',
+  'authentication',
+  'errors',
+  'pagination',
+  'idempotency',
+  'money',
+  'streaming',
+  'changelog',
+];
 
 export interface Samples {
   /** With the generated client; type-checked by `npm run typecheck`. */
@@ -63,8 +72,9 @@ const ATTRIBUTION_LOGOS: Record<string, string> = {
 };
 
 function svgDataUri(width: number, height: number, text: string): string {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`
-    + `<text x="0" y="${height - 2}" textLength="${width}" lengthAdjust="spacingAndGlyphs" font-family="system-ui,sans-serif" font-size="${height - 1}" font-weight="700" fill="#0044d4">${text}</text></svg>`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `<text x="0" y="${height - 2}" textLength="${width}" lengthAdjust="spacingAndGlyphs" font-family="system-ui,sans-serif" font-size="${height - 1}" font-weight="700" fill="#0044d4">${text}</text></svg>`;
   return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
 
@@ -72,13 +82,19 @@ function inlineAttributionLogos(html: string): string {
   let out = html;
   for (const [url, inline] of Object.entries(ATTRIBUTION_LOGOS)) {
     const count = out.split(url).length - 1;
-    if (count !== 1) throw new Error(`docs: expected Redoc's bundle to name ${url} once, found ${count}: check the Redoc upgrade`);
+    if (count !== 1)
+      throw new Error(`docs: expected Redoc's bundle to name ${url} once, found ${count}: check the Redoc upgrade`);
     out = out.replace(url, inline);
   }
   return out;
 }
 
-export function generateDocs(contract: Contract, samples: Map<string, Samples>, guidesDir: string, outFile: string): void {
+export function generateDocs(
+  contract: Contract,
+  samples: Map<string, Samples>,
+  guidesDir: string,
+  outFile: string,
+): void {
   const doc = structuredClone(contract.doc) as any;
   for (const item of Object.values(doc.paths as Record<string, JsonObject>)) {
     for (const op of Object.values(item) as any[]) {
@@ -101,14 +117,26 @@ export function generateDocs(contract: Contract, samples: Map<string, Samples>, 
     const input = join(work, 'openapi.json');
     writeFileSync(input, JSON.stringify(doc));
     mkdirSync(join(outFile, '..'), { recursive: true });
-    execFileSync(bin('redocly'), [
-      'build-docs', input, '--output', outFile, '--inlineBundle', '--title', doc.info.title,
-      // Redoc's options (code-sample languages, routing, template) are in redocly.yaml's `openapi` section.
-      '--config', join(repoRoot, 'redocly.yaml'), '--lint-config', 'off',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      bin('redocly'),
+      [
+        'build-docs',
+        input,
+        '--output',
+        outFile,
+        '--inlineBundle',
+        '--title',
+        doc.info.title,
+        // Redoc's options (code-sample languages, routing, template) are in redocly.yaml's `openapi` section.
+        '--config',
+        join(repoRoot, 'redocly.yaml'),
+        '--lint-config',
+        'off',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     writeFileSync(outFile, inlineAttributionLogos(readFileSync(outFile, 'utf8')));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
-

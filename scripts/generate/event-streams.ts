@@ -30,7 +30,10 @@ export function withItemSchemas<T extends JsonObject>(doc: T): T {
   const copy = structuredClone(doc);
   forEachEventStream(copy, (media, where) => {
     const item = media[ITEM_SCHEMA];
-    if (!item) throw new Error(`${where}: a ${EVENT_STREAM} response needs \`${ITEM_SCHEMA}\` (the schema of each event's data)`);
+    if (!item)
+      throw new Error(
+        `${where}: a ${EVENT_STREAM} response needs \`${ITEM_SCHEMA}\` (the schema of each event's data)`,
+      );
     media.schema = item;
     delete media[ITEM_SCHEMA];
   });

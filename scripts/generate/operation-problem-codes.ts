@@ -23,7 +23,7 @@ export function applyProblemCodes(doc: JsonObject): void {
       delete op['x-problem-codes'];
       const responses = op.responses as Record<string, Json>;
       for (const status of Object.keys(listed)) {
-        if (!(deref<Response | undefined>(doc, responses[status])?.content?.[PROBLEM])) {
+        if (!deref<Response | undefined>(doc, responses[status])?.content?.[PROBLEM]) {
           throw new Error(`${name}: x-problem-codes lists ${status}, which is not one of its problem+json responses`);
         }
       }
@@ -32,13 +32,21 @@ export function applyProblemCodes(doc: JsonObject): void {
         if (!shared.content?.[PROBLEM]) continue;
         const codes = listed[status] ?? shared['x-problem-codes'];
         if (!Array.isArray(codes) || codes.length === 0) {
-          throw new Error(`${name}: say which problem codes its ${status} can carry (x-problem-codes: { '${status}': [...] })`);
+          throw new Error(
+            `${name}: say which problem codes its ${status} can carry (x-problem-codes: { '${status}': [...] })`,
+          );
         }
         const bad = codes.filter((code) => typeof code !== 'string' || !CODE.test(code));
-        if (bad.length || new Set(codes).size !== codes.length) throw new Error(`${name} ${status}: codes must be distinct SCREAMING_SNAKE_CASE strings: ${JSON.stringify(codes)}`);
+        if (bad.length || new Set(codes).size !== codes.length)
+          throw new Error(
+            `${name} ${status}: codes must be distinct SCREAMING_SNAKE_CASE strings: ${JSON.stringify(codes)}`,
+          );
         // An operation's own description of the response (beside its $ref: which code means what) is kept.
         const own = (raw as JsonObject).description;
-        responses[status] = { ...narrowed(shared, codes as string[]), ...(typeof own === 'string' ? { description: own } : {}) };
+        responses[status] = {
+          ...narrowed(shared, codes as string[]),
+          ...(typeof own === 'string' ? { description: own } : {}),
+        };
       }
     }
   }

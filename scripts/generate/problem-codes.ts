@@ -34,14 +34,26 @@ export function readProblemCodes(guide: string): ProblemCode[] {
   const { start, end } = section(guide);
   const codes: ProblemCode[] = [];
   // An entry may go on over lines indented by two spaces.
-  for (const line of guide.slice(start, end).replace(/\n {2}(?=\S)/g, ' ').split('\n')) {
+  for (const line of guide
+    .slice(start, end)
+    .replace(/\n {2}(?=\S)/g, ' ')
+    .split('\n')) {
     if (!line.startsWith('- `')) continue;
     const match = CODE_ENTRY.exec(line);
-    if (!match) throw new Error(`docs/guides/errors.md: a "${HEADING}" entry must read - \`CODE\` (403[, 409]): meaning, not: ${line}`);
+    if (!match)
+      throw new Error(
+        `docs/guides/errors.md: a "${HEADING}" entry must read - \`CODE\` (403[, 409]): meaning, not: ${line}`,
+      );
     const [, code, statuses] = match as unknown as [string, string, string];
-    if (codes.some((c) => c.code === code)) throw new Error(`docs/guides/errors.md: ${code} has two entries in "${HEADING}"`);
+    if (codes.some((c) => c.code === code))
+      throw new Error(`docs/guides/errors.md: ${code} has two entries in "${HEADING}"`);
     const slug = anchorId(code).slice('problem-'.length);
-    codes.push({ code, statuses: statuses.split(', ').map(Number), type: `/problems/${slug}`, docs: `${PROBLEM_CODES_DOCS}#${anchorId(code)}` });
+    codes.push({
+      code,
+      statuses: statuses.split(', ').map(Number),
+      type: `/problems/${slug}`,
+      docs: `${PROBLEM_CODES_DOCS}#${anchorId(code)}`,
+    });
   }
   if (!codes.length) throw new Error(`docs/guides/errors.md: "${HEADING}" lists no codes`);
   return codes;
@@ -50,15 +62,23 @@ export function readProblemCodes(guide: string): ProblemCode[] {
 /** The guide with an anchor at each code's entry, so `<section>#problem-<slug>` lands on it. */
 export function anchorProblemCodes(guide: string): string {
   const { start, end } = section(guide);
-  const rows = guide.slice(start, end).replace(/^- `([A-Z][A-Z0-9_]*)`/gm, (_, code: string) => `- <span id="${anchorId(code)}"></span>\`${code}\``);
+  const rows = guide
+    .slice(start, end)
+    .replace(/^- `([A-Z][A-Z0-9_]*)`/gm, (_, code: string) => `- <span id="${anchorId(code)}"></span>\`${code}\``);
   return guide.slice(0, start) + rows + guide.slice(end);
 }
 
 export function writeProblemCodes(codes: ProblemCode[], outDir: string): void {
   mkdirSync(outDir, { recursive: true });
-  const rows = [...codes].sort((a, b) => a.code.localeCompare(b.code)).map(({ code, statuses, type, docs }) =>
-    `  ${code}: { statuses: [${statuses.join(', ')}], type: '${type}', docs: '${docs}' },`);
-  writeFileSync(join(outDir, 'problem-codes.gen.ts'), `${GENERATED_HEADER}// From the "Problem codes" list of docs/guides/errors.md: every code a problem may carry, its statuses,
+  const rows = [...codes]
+    .sort((a, b) => a.code.localeCompare(b.code))
+    .map(
+      ({ code, statuses, type, docs }) =>
+        `  ${code}: { statuses: [${statuses.join(', ')}], type: '${type}', docs: '${docs}' },`,
+    );
+  writeFileSync(
+    join(outDir, 'problem-codes.gen.ts'),
+    `${GENERATED_HEADER}// From the "Problem codes" list of docs/guides/errors.md: every code a problem may carry, its statuses,
 // its \`type\` URI and the docs entry that explains it. A code missing there is not a ProblemCode.
 export const problemCodes = {
 ${rows.join('\n')}
@@ -68,5 +88,6 @@ export type ProblemCode = keyof typeof problemCodes;
 
 /** The section of the docs that lists every code. */
 export const PROBLEM_CODES_DOCS = '${PROBLEM_CODES_DOCS}';
-`);
+`,
+  );
 }

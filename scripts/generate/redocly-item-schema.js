@@ -6,7 +6,10 @@ export default function itemSchemaPlugin() {
     id: 'item-schema',
     typeExtension: {
       oas3(types) {
-        return { ...types, MediaType: { ...types.MediaType, properties: { ...types.MediaType.properties, 'x-item-schema': 'Schema' } } };
+        return {
+          ...types,
+          MediaType: { ...types.MediaType, properties: { ...types.MediaType.properties, 'x-item-schema': 'Schema' } },
+        };
       },
     },
   };

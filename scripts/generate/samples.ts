@@ -4,7 +4,15 @@
 // sample carries its setup (the base URL, a demo account's API key), so every one runs as written against
 // `DEMO=true npm start`: test/docs/samples-curl.test.ts and samples-client.test.ts run them all.
 import { DEFAULT_BASE_URL, DEMO_USERS, type DemoUser } from '../../src/demo/fixtures.js';
-import { type Contract, type Json, type JsonObject, type Operation, deref, isEventStream, jsonMediaType } from './contract.js';
+import {
+  type Contract,
+  type Json,
+  type JsonObject,
+  type Operation,
+  deref,
+  isEventStream,
+  jsonMediaType,
+} from './contract.js';
 import { CLIENT_PACKAGE } from './client.js';
 
 /** Where the samples send requests: `npm start`'s address. The served docs show their own origin instead. */
@@ -18,7 +26,10 @@ export function sampleCaller(op: Operation): DemoUser | undefined {
   const named = op.sample?.caller;
   if (named === 'nobody') return undefined;
   if (named !== undefined) {
-    if (!Object.hasOwn(DEMO_USERS, named)) throw new Error(`${op.operationId}: x-sample caller "${named}" is not a demo account (${Object.keys(DEMO_USERS).join(', ')}, or nobody)`);
+    if (!Object.hasOwn(DEMO_USERS, named))
+      throw new Error(
+        `${op.operationId}: x-sample caller "${named}" is not a demo account (${Object.keys(DEMO_USERS).join(', ')}, or nobody)`,
+      );
     return named as DemoUser;
   }
   if (op.whoMayCall === 'anyone') return undefined;
@@ -48,18 +59,28 @@ function sampleValue(contract: Contract, raw: unknown, depth = 0): Json {
       }
       return out;
     }
-    case 'array': return depth < 6 ? [sampleValue(contract, schema.items, depth + 1)] : [];
-    case 'integer': case 'number': return (schema.minimum as number | undefined) ?? 1;
-    case 'boolean': return true;
+    case 'array':
+      return depth < 6 ? [sampleValue(contract, schema.items, depth + 1)] : [];
+    case 'integer':
+    case 'number':
+      return (schema.minimum as number | undefined) ?? 1;
+    case 'boolean':
+      return true;
     case 'string':
       switch (schema.format) {
-        case 'uuid': return PLACEHOLDER_UUID;
-        case 'date-time': return '2026-01-15T09:30:00Z';
-        case 'email': return 'alice@example.com';
-        case 'uri': return 'https://example.com/';
-        default: return 'x'.repeat(Math.max(1, (schema.minLength as number | undefined) ?? 1));
+        case 'uuid':
+          return PLACEHOLDER_UUID;
+        case 'date-time':
+          return '2026-01-15T09:30:00Z';
+        case 'email':
+          return 'alice@example.com';
+        case 'uri':
+          return 'https://example.com/';
+        default:
+          return 'x'.repeat(Math.max(1, (schema.minLength as number | undefined) ?? 1));
       }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -95,8 +116,11 @@ export function requestArguments(contract: Contract, op: Operation): JsonObject 
     const values: JsonObject = {};
     for (const param of op.parameters.filter((p) => p.in === location)) {
       // Optional query and header parameters appear only when the contract gives them an example.
-      const shown = param.required || param.example !== undefined || param.examples !== undefined
-        || (Array.isArray(param.schema?.examples) && location === 'query');
+      const shown =
+        param.required ||
+        param.example !== undefined ||
+        param.examples !== undefined ||
+        (Array.isArray(param.schema?.examples) && location === 'query');
       if (shown) values[param.name] = parameterValue(contract, param);
     }
     if (Object.keys(values).length) args[location === 'header' ? 'headers' : location] = values;
@@ -113,7 +137,10 @@ export function requestArguments(contract: Contract, op: Operation): JsonObject 
     if (!hints[location]) continue;
     const where = location === 'headers' ? 'header' : location;
     for (const name of Object.keys(hints[location])) {
-      if (!op.parameters.some((p) => p.in === where && p.name === name)) throw new Error(`${op.operationId}: x-sample ${location} names "${name}", which is not one of its ${where} parameters`);
+      if (!op.parameters.some((p) => p.in === where && p.name === name))
+        throw new Error(
+          `${op.operationId}: x-sample ${location} names "${name}", which is not one of its ${where} parameters`,
+        );
     }
     const values: JsonObject = { ...((args[location] ?? {}) as JsonObject), ...hints[location] };
     for (const [name, value] of Object.entries(values)) if (value === null) delete values[name]; // null: not sent here
@@ -127,8 +154,10 @@ export function requestArguments(contract: Contract, op: Operation): JsonObject 
 function clientSetup(op: Operation): string {
   const caller = sampleCaller(op);
   if (!caller) return `client.setConfig({ baseUrl: '${SAMPLE_BASE_URL}' });\n`;
-  return `// ${DEMO_USERS[caller].name}'s demo API key (see the Quickstart)\n` +
-    `client.setConfig({\n  baseUrl: '${SAMPLE_BASE_URL}',\n  auth: apiKey('${DEMO_USERS[caller].apiKey}'),\n});\n`;
+  return (
+    `// ${DEMO_USERS[caller].name}'s demo API key (see the Quickstart)\n` +
+    `client.setConfig({\n  baseUrl: '${SAMPLE_BASE_URL}',\n  auth: apiKey('${DEMO_USERS[caller].apiKey}'),\n});\n`
+  );
 }
 
 export function codeSample(contract: Contract, op: Operation): string {
@@ -143,9 +172,11 @@ export function codeSample(contract: Contract, op: Operation): string {
   if (stream) {
     // A refused stream throws from the iteration (StreamError: status, code, body, request id).
     const indented = call.replace(/\n/g, '\n  ');
-    return `${head}try {\n  const { stream } = await ${indented};\n` +
+    return (
+      `${head}try {\n  const { stream } = await ${indented};\n` +
       `  for await (const event of stream) {\n    console.log(event.type, event);\n  }\n} catch (error) {\n` +
-      `  if (error instanceof StreamError) {\n    console.error(error.status, error.code);\n  }\n  throw error;\n}\n`;
+      `  if (error instanceof StreamError) {\n    console.error(error.status, error.code);\n  }\n  throw error;\n}\n`
+    );
   }
   const hasBody = Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && r.content);
   if (!hasBody) {
@@ -168,17 +199,21 @@ export function curlSample(contract: Contract, op: Operation): string {
   }
   const url = `${SAMPLE_BASE_URL}${path}${query.size ? `?${query}` : ''}`;
   const stream = isEventStream(op);
-  const lines = [`curl -sS${stream ? ' -N' : ''}${op.method === 'get' ? '' : ` -X ${op.method.toUpperCase()}`} ${shellQuote(url)}`];
+  const lines = [
+    `curl -sS${stream ? ' -N' : ''}${op.method === 'get' ? '' : ` -X ${op.method.toUpperCase()}`} ${shellQuote(url)}`,
+  ];
   const caller = sampleCaller(op);
   if (caller) lines.push(`-H ${shellQuote(`X-API-Key: ${DEMO_USERS[caller].apiKey}`)}`);
   if (stream) lines.push(`-H ${shellQuote('Accept: text/event-stream')}`);
-  for (const [name, value] of Object.entries((args.headers ?? {}) as JsonObject)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  for (const [name, value] of Object.entries((args.headers ?? {}) as JsonObject))
+    lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
   if (args.body !== undefined) {
     lines.push(`-H ${shellQuote('Content-Type: application/json')}`);
     lines.push(`-d ${shellQuote(JSON.stringify(args.body, null, 2))}`);
   }
   // A binary body (audio) goes to a file, not the terminal.
-  const binary = Object.entries(op.responses).filter(([status]) => status.startsWith('2'))
+  const binary = Object.entries(op.responses)
+    .filter(([status]) => status.startsWith('2'))
     .flatMap(([, r]) => Object.keys(r.content ?? {}))
     .find((type) => !jsonMediaType({ [type]: {} }) && type !== 'text/event-stream');
   if (binary) lines.push(`-o ${binary.split('/')[0]}.bin`);

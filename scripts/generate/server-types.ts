@@ -4,7 +4,17 @@
 // headers, who is calling, the area) is added here from the contract.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Contract, type JsonObject, type Operation, GENERATED_HEADER, deref, errorStyle, isEventStream, jsonMediaType, typeBaseName } from './contract.js';
+import {
+  type Contract,
+  type JsonObject,
+  type Operation,
+  GENERATED_HEADER,
+  deref,
+  errorStyle,
+  isEventStream,
+  jsonMediaType,
+  typeBaseName,
+} from './contract.js';
 
 function authOf(op: Operation): 'none' | 'optional' | 'required' {
   if (op.security.length === 0) return 'none';
@@ -17,7 +27,9 @@ const areasOf = (contract: Contract) => [...new Set(contract.operations.map((op)
 
 function emitOperations(contract: Contract): string {
   const rows = contract.operations.map((op) => {
-    const statuses = Object.keys(op.responses).map(Number).sort((a, b) => a - b);
+    const statuses = Object.keys(op.responses)
+      .map(Number)
+      .sort((a, b) => a - b);
     const schemes = [...new Set(op.security.flatMap((req) => Object.keys(req)))];
     // The admin role is `x-who-may-call: admin` (scopes belong to OAuth schemes, which the contract has none of).
     const roles = op.whoMayCall === 'admin' ? ['admin'] : [];
@@ -25,15 +37,25 @@ function emitOperations(contract: Contract): string {
       const type = Object.keys(r.content ?? {})[0];
       return type ? [`${status}: '${type}'`] : [];
     });
-    const parameters = op.parameters.filter((p) => p.in === 'query' || p.in === 'header').map((p) => {
-      const types = ([] as unknown[]).concat((p.schema as JsonObject | undefined)?.type ?? 'string') as string[];
-      const type = types.find((t) => t !== 'null') ?? 'string';
-      const nullable = types.includes('null') || (Array.isArray(p.schema?.enum) && p.schema.enum.includes(null));
-      return `{ name: ${quote(p.in === 'header' ? p.name.toLowerCase() : p.name)}, in: '${p.in}', type: '${type}', nullable: ${nullable} }`;
-    });
-    const setsCookie = Object.entries(op.responses).some(([status, r]) => status.startsWith('2')
-      && Object.keys((r as { headers?: Record<string, unknown> }).headers ?? {}).some((h) => h.toLowerCase() === 'set-cookie'));
-    const limits = op.rateLimits.map((l) => `{ name: ${quote(l.name)}, key: ${quote(l.key)}, windowSeconds: ${l.windowSeconds}, counts: ${quote(l.counts)} }`);
+    const parameters = op.parameters
+      .filter((p) => p.in === 'query' || p.in === 'header')
+      .map((p) => {
+        const types = ([] as unknown[]).concat((p.schema as JsonObject | undefined)?.type ?? 'string') as string[];
+        const type = types.find((t) => t !== 'null') ?? 'string';
+        const nullable = types.includes('null') || (Array.isArray(p.schema?.enum) && p.schema.enum.includes(null));
+        return `{ name: ${quote(p.in === 'header' ? p.name.toLowerCase() : p.name)}, in: '${p.in}', type: '${type}', nullable: ${nullable} }`;
+      });
+    const setsCookie = Object.entries(op.responses).some(
+      ([status, r]) =>
+        status.startsWith('2') &&
+        Object.keys((r as { headers?: Record<string, unknown> }).headers ?? {}).some(
+          (h) => h.toLowerCase() === 'set-cookie',
+        ),
+    );
+    const limits = op.rateLimits.map(
+      (l) =>
+        `{ name: ${quote(l.name)}, key: ${quote(l.key)}, windowSeconds: ${l.windowSeconds}, counts: ${quote(l.counts)} }`,
+    );
     return [
       `  {`,
       `    operationId: '${op.operationId}',`,
@@ -131,7 +153,9 @@ function defaultedFields(contract: Contract, op: Operation): { query: string[]; 
   const query = op.parameters.filter((p) => p.in === 'query' && p.schema && 'default' in p.schema).map((p) => p.name);
   const schema = deref<JsonObject | undefined>(contract.doc, jsonMediaType(op.requestBody?.content)?.[1].schema);
   const properties = (schema?.properties ?? {}) as Record<string, JsonObject>;
-  const body = Object.entries(properties).filter(([, s]) => 'default' in (deref<JsonObject>(contract.doc, s) ?? {})).map(([name]) => name);
+  const body = Object.entries(properties)
+    .filter(([, s]) => 'default' in (deref<JsonObject>(contract.doc, s) ?? {}))
+    .map(([name]) => name);
   return { query, body };
 }
 
@@ -159,12 +183,16 @@ function emitHandlers(contract: Contract): string {
   const entries = contract.operations.map((op) => {
     const t = typeBaseName(op.operationId);
     const streams = isEventStream(op)
-      ? `{ ${Object.entries(op.responses).filter(([, r]) => r.content && 'text/event-stream' in r.content)
-        .map(([status]) => `${status}: T.${t}Responses[${status}]`).join('; ')} }`
+      ? `{ ${Object.entries(op.responses)
+          .filter(([, r]) => r.content && 'text/event-stream' in r.content)
+          .map(([status]) => `${status}: T.${t}Responses[${status}]`)
+          .join('; ')} }`
       : '{}';
     const defaults = defaultedFields(contract, op);
     // Statuses whose body is bytes (e.g. audio/mpeg): the client types them as Blob, handlers return bytes.
-    const binary = Object.entries(op.responses).filter(([, r]) => Object.keys(r.content ?? {}).some((type) => !/json|event-stream/.test(type))).map(([status]) => status);
+    const binary = Object.entries(op.responses)
+      .filter(([, r]) => Object.keys(r.content ?? {}).some((type) => !/json|event-stream/.test(type)))
+      .map(([status]) => status);
     return [
       `  ${op.operationId}: {`,
       `    area: '${op.area}';`,
@@ -273,12 +301,16 @@ export type Handlers<C extends ContextKinds> = { [Op in OperationId]: Handler<Op
  * under the names the client gives them (hey-api turns `HTTPValidationError` into `HttpValidationError`).
  */
 function emitSchemas(contract: Contract, clientTypes: string): string {
-  const exported = new Map([...clientTypes.matchAll(/^export type (\w+) =/gm)].map(([, name]) => [name!.toLowerCase(), name!]));
-  const names = Object.keys(((contract.doc.components as JsonObject)?.schemas ?? {}) as JsonObject).map((component) => {
-    const name = exported.get(component.toLowerCase());
-    if (!name) throw new Error(`the client has no type for schema ${component}`);
-    return name;
-  }).sort();
+  const exported = new Map(
+    [...clientTypes.matchAll(/^export type (\w+) =/gm)].map(([, name]) => [name!.toLowerCase(), name!]),
+  );
+  const names = Object.keys(((contract.doc.components as JsonObject)?.schemas ?? {}) as JsonObject)
+    .map((component) => {
+      const name = exported.get(component.toLowerCase());
+      if (!name) throw new Error(`the client has no type for schema ${component}`);
+      return name;
+    })
+    .sort();
   return `${GENERATED_HEADER}
 // The contract's named schemas (components/schemas), as TypeScript types.
 export type {
@@ -292,5 +324,8 @@ export function generateServerTypes(contract: Contract, outDir: string, clientTy
   writeFileSync(join(outDir, 'operations.gen.ts'), emitOperations(contract));
   writeFileSync(join(outDir, 'handlers.gen.ts'), emitHandlers(contract));
   writeFileSync(join(outDir, 'schemas.gen.ts'), emitSchemas(contract, readFileSync(clientTypesFile, 'utf8')));
-  writeFileSync(join(outDir, 'index.ts'), `${GENERATED_HEADER}export * from './operations.gen.js';\nexport * from './handlers.gen.js';\nexport type * as Schemas from './schemas.gen.js';\n`);
+  writeFileSync(
+    join(outDir, 'index.ts'),
+    `${GENERATED_HEADER}export * from './operations.gen.js';\nexport * from './handlers.gen.js';\nexport type * as Schemas from './schemas.gen.js';\n`,
+  );
 }

@@ -12,16 +12,27 @@ import { fullFormats } from 'ajv-formats/dist/formats.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { DATE_TIME } from '../../src/platform/date-time.js';
 import {
-  type Contract, type Json, type JsonObject, type Operation,
-  GENERATED_HEADER, isEventStream, jsonMediaType,
+  type Contract,
+  type Json,
+  type JsonObject,
+  type Operation,
+  GENERATED_HEADER,
+  isEventStream,
+  jsonMediaType,
 } from './contract.js';
 
 const CONTRACT_ID = 'contract';
 /** ajv-formats' uuid also accepts a `urn:uuid:` prefix, which PostgreSQL rejects: only the bare form is valid. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** ajv-formats' date-time (its calendar checks) narrowed to RFC 3339's syntax: src/platform/date-time.ts. */
-const rfc3339 = fullFormats['date-time'] as { validate: (s: string) => boolean; compare: (a: string, b: string) => number | undefined };
-const DATE_TIME_FORMAT = { validate: (s: string) => DATE_TIME.test(s) && rfc3339.validate(s), compare: rfc3339.compare };
+const rfc3339 = fullFormats['date-time'] as {
+  validate: (s: string) => boolean;
+  compare: (a: string, b: string) => number | undefined;
+};
+const DATE_TIME_FORMAT = {
+  validate: (s: string) => DATE_TIME.test(s) && rfc3339.validate(s),
+  compare: rfc3339.compare,
+};
 /** Keys OpenAPI allows in a schema that are not JSON Schema keywords Ajv knows (strict mode rejects them). */
 const DROPPED_KEYS = new Set(['example', 'xml', 'externalDocs', 'discriminator']);
 /** Keywords whose object value maps names (not keywords) to schemas: never filter those names. */
@@ -70,7 +81,13 @@ interface Plan {
   params: Array<[string, JsonObject]>;
   bodies: Array<[string, JsonObject]>;
   responses: Array<[string, JsonObject]>;
-  index: Array<{ op: Operation; parts: string[]; body?: string; bodyRequired: boolean; responses: Array<[string, string]> }>;
+  index: Array<{
+    op: Operation;
+    parts: string[];
+    body?: string;
+    bodyRequired: boolean;
+    responses: Array<[string, string]>;
+  }>;
 }
 
 /** Object schema for one parameter location. Header names are matched lower-cased, as Node delivers them. */
@@ -108,8 +125,11 @@ function plan(contract: Contract): Plan {
     }
     const responses: Array<[string, string]> = [];
     for (const [status, response] of Object.entries(op.responses)) {
-      const media = jsonMediaType(response.content) ?? (isEventStream(op) ? Object.entries(response.content ?? {})
-        .find(([type]) => type === 'text/event-stream') : undefined);
+      const media =
+        jsonMediaType(response.content) ??
+        (isEventStream(op)
+          ? Object.entries(response.content ?? {}).find(([type]) => type === 'text/event-stream')
+          : undefined);
       if (!media?.[1].schema) continue;
       // Identical schemas (most problem responses: the same codes) share one compiled validator.
       const schema = toAjvSchema(media[1].schema) as JsonObject;
@@ -127,7 +147,11 @@ function plan(contract: Contract): Plan {
   return result;
 }
 
-function emitModule(contract: Contract, entries: Array<[string, JsonObject]>, options: { coerce: boolean; defaults: boolean }): string {
+function emitModule(
+  contract: Contract,
+  entries: Array<[string, JsonObject]>,
+  options: { coerce: boolean; defaults: boolean },
+): string {
   const ajv = newAjv(options);
   const schemas = ((contract.doc.components as JsonObject)?.schemas ?? {}) as JsonObject;
   ajv.addSchema({ $id: CONTRACT_ID, $defs: toAjvSchema(schemas, true) } as any);
@@ -194,7 +218,9 @@ function emitIndex(p: Plan): string {
     for (const part of entry.parts) lines.push(`    ${part}: params.${validatorName(id, part)},`);
     if (entry.body) lines.push(`    body: bodies.${entry.body},`);
     lines.push(`    bodyRequired: ${entry.bodyRequired},`);
-    lines.push(`    responses: {${entry.responses.map(([status, name]) => ` ${status}: responses.${name}`).join(',')}${entry.responses.length ? ' ' : ''}},`);
+    lines.push(
+      `    responses: {${entry.responses.map(([status, name]) => ` ${status}: responses.${name}`).join(',')}${entry.responses.length ? ' ' : ''}},`,
+    );
     lines.push(`  },`);
   }
   lines.push(`};`, ``);
@@ -207,6 +233,9 @@ export function generateValidators(contract: Contract, outDir: string): void {
   writeFileSync(join(outDir, 'formats.cjs'), FORMATS_MODULE);
   writeFileSync(join(outDir, 'params.gen.cjs'), emitModule(contract, p.params, { coerce: true, defaults: true }));
   writeFileSync(join(outDir, 'bodies.gen.cjs'), emitModule(contract, p.bodies, { coerce: false, defaults: true }));
-  writeFileSync(join(outDir, 'responses.gen.cjs'), emitModule(contract, p.responses, { coerce: false, defaults: false }));
+  writeFileSync(
+    join(outDir, 'responses.gen.cjs'),
+    emitModule(contract, p.responses, { coerce: false, defaults: false }),
+  );
   writeFileSync(join(outDir, 'index.gen.ts'), emitIndex(p));
 }

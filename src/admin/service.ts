@@ -11,7 +11,10 @@ import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 
 export class VerificationReviewService {
-  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
 
   async list(query: PageQuery & { status?: T.VerificationRequest['status'] }): Promise<T.VerificationRequestList> {
     return listVerificationRequests(this.db, query);
@@ -20,9 +23,15 @@ export class VerificationReviewService {
   async review(admin: Principal, id: string, input: T.VerificationRequestReview, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       // Conditional on `pending`: of two concurrent reviews, the second updates nothing and gets the 409.
-      const decided = await reviewVerificationRequest(t, id, { status: input.status, reviewerNotes: input.reviewerNotes ?? null, reviewerId: admin.user.id, reviewedAt: this.clock.now() });
+      const decided = await reviewVerificationRequest(t, id, {
+        status: input.status,
+        reviewerNotes: input.reviewerNotes ?? null,
+        reviewerId: admin.user.id,
+        reviewedAt: this.clock.now(),
+      });
       if (decided === 'not-found') throw notFound('NOT_FOUND', 'No such verification request.');
-      if (decided === 'already-reviewed') throw conflict('ALREADY_REVIEWED', 'This request has already been reviewed; a decision is final.');
+      if (decided === 'already-reviewed')
+        throw conflict('ALREADY_REVIEWED', 'This request has already been reviewed; a decision is final.');
       if (input.status === 'approved') await markVerified(t, decided.communityId, this.clock.now());
     });
   }

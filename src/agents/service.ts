@@ -15,13 +15,19 @@ import { toAgentListing } from './wire.js';
 export type ListingDeleteHook = (trx: Transaction, listingId: string) => Promise<void>;
 
 /** What another area does, in the update's transaction, when a listing it uses becomes public or private. */
-export type ListingVisibilityHook = (trx: Transaction, listing: { id: string; ownerId: string; isPublic: boolean }) => Promise<void>;
+export type ListingVisibilityHook = (
+  trx: Transaction,
+  listing: { id: string; ownerId: string; isPublic: boolean },
+) => Promise<void>;
 
 export class AgentListingsService {
   private readonly deleteHooks: ListingDeleteHook[] = [];
   private readonly visibilityHooks: ListingVisibilityHook[] = [];
 
-  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
 
   /** Registers a hook run by `delete` in its transaction, before the row goes (src/services.ts wires them). */
   onDelete(hook: ListingDeleteHook): void {
@@ -33,7 +39,10 @@ export class AgentListingsService {
     this.visibilityHooks.push(hook);
   }
 
-  async list(principal: Principal, query: { mine: boolean; search?: string; page: number; limit: number }): Promise<T.AgentListingList> {
+  async list(
+    principal: Principal,
+    query: { mine: boolean; search?: string; page: number; limit: number },
+  ): Promise<T.AgentListingList> {
     const { page, limit } = query;
     const userId = principal.user.id;
     const filtered = AgentListing.query(this.db).where((q) => {
@@ -43,13 +52,29 @@ export class AgentListingsService {
     const search = containsPattern(query.search);
     if (search) filtered.whereILike('name', search);
     const [rows, total] = await Promise.all([
-      filtered.clone().orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      filtered
+        .clone()
+        .orderBy([
+          { column: 'createdAt', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit)
+        .offset((page - 1) * limit),
       filtered.clone().resultSize(),
     ]);
-    return { listings: rows.map((row) => toAgentListing(row, userId)), total, page, totalPages: Math.ceil(total / limit) };
+    return {
+      listings: rows.map((row) => toAgentListing(row, userId)),
+      total,
+      page,
+      totalPages: Math.ceil(total / limit),
+    };
   }
 
-  async create(principal: Principal, input: T.AgentListingCreateRequest & { isPublic: boolean }, trx?: Transaction): Promise<T.AgentListing> {
+  async create(
+    principal: Principal,
+    input: T.AgentListingCreateRequest & { isPublic: boolean },
+    trx?: Transaction,
+  ): Promise<T.AgentListing> {
     const row = await AgentListing.query(trx ?? this.db).insertAndFetch({
       ownerId: principal.user.id,
       name: input.name.trim(),
@@ -68,13 +93,23 @@ export class AgentListingsService {
     return toAgentListing(row, principal.user.id);
   }
 
-  async update(principal: Principal, id: string, input: T.AgentListingUpdateRequest, trx?: Transaction): Promise<T.AgentListing> {
+  async update(
+    principal: Principal,
+    id: string,
+    input: T.AgentListingUpdateRequest,
+    trx?: Transaction,
+  ): Promise<T.AgentListing> {
     return inTransaction(this.db, trx, async (t) => {
       const before = await this.ownedForUpdate(t, principal, id);
-      const patch = { ...input, ...(input.name !== undefined ? { name: input.name.trim() } : {}), updatedAt: this.clock.now() };
+      const patch = {
+        ...input,
+        ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+        updatedAt: this.clock.now(),
+      };
       const row = await AgentListing.query(t).patchAndFetchById(id, patch);
       if (row.isPublic !== before.isPublic) {
-        for (const hook of this.visibilityHooks) await hook(t, { id: row.id, ownerId: row.ownerId, isPublic: row.isPublic });
+        for (const hook of this.visibilityHooks)
+          await hook(t, { id: row.id, ownerId: row.ownerId, isPublic: row.isPublic });
       }
       return toAgentListing(row, principal.user.id);
     });

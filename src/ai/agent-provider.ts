@@ -57,13 +57,21 @@ export class LocalAgentProvider implements AgentProvider {
   readonly name = 'local';
 
   async *stream(request: AgentRequest, signal?: AbortSignal): AsyncIterable<string> {
-    const last = [...request.messages].reverse().find((m) => m.role === 'user')?.content.trim() ?? '';
+    const last =
+      [...request.messages]
+        .reverse()
+        .find((m) => m.role === 'user')
+        ?.content.trim() ?? '';
     const role = firstSentence(request.instructions) || 'I am a helpful agent.';
     const used: string[] = [];
     for (const [n, tool] of (request.tools?.definitions ?? []).entries()) {
       if (signal?.aborted) return;
-      const args = 'query' in ((tool.parameters.properties as object | undefined) ?? {}) ? { query: longestWord(last) } : {};
-      const output = await request.tools!.call({ id: `local_call_${n + 1}`, name: tool.name, arguments: JSON.stringify(args) }, signal);
+      const args =
+        'query' in ((tool.parameters.properties as object | undefined) ?? {}) ? { query: longestWord(last) } : {};
+      const output = await request.tools!.call(
+        { id: `local_call_${n + 1}`, name: tool.name, arguments: JSON.stringify(args) },
+        signal,
+      );
       used.push(`${tool.name} returned ${output.length} characters`);
     }
     const tools = used.length ? ` I used my tools: ${used.join('; ')}.` : '';
@@ -77,5 +85,6 @@ export class LocalAgentProvider implements AgentProvider {
 }
 
 const firstSentence = (text: string) => (/^[^.!?\n]*[.!?]?/.exec(text.trim())?.[0] ?? '').trim();
-const longestWord = (text: string) => text.split(/[^\p{L}\p{N}_]+/u).reduce((a, b) => (b.length > a.length ? b : a), '');
+const longestWord = (text: string) =>
+  text.split(/[^\p{L}\p{N}_]+/u).reduce((a, b) => (b.length > a.length ? b : a), '');
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -21,12 +21,19 @@ export interface OpenAiCompatibleOptions {
 /** A message of the chat-completions protocol, including the tool calls and results of earlier rounds. */
 type WireMessage =
   | { role: 'system' | 'user' | 'assistant'; content: string }
-  | { role: 'assistant'; content: string | null; tool_calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> }
+  | {
+      role: 'assistant';
+      content: string | null;
+      tool_calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+    }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 interface Chunk {
   choices?: Array<{
-    delta?: { content?: string | null; tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }> };
+    delta?: {
+      content?: string | null;
+      tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }>;
+    };
   }>;
   error?: { message?: string };
 }
@@ -42,24 +49,53 @@ export class OpenAiCompatibleAgentProvider implements AgentProvider {
       const calls: AgentToolCall[] = [];
       let text = '';
       for await (const part of this.round(request, messages, round >= MAX_TOOL_ROUNDS, signal)) {
-        if (typeof part === 'string') { text += part; yield part; } else calls.push(part);
+        if (typeof part === 'string') {
+          text += part;
+          yield part;
+        } else calls.push(part);
       }
       // Done: an answer, or a model that asks for tools even when told to answer (its calls are not run).
       if (!calls.length || !request.tools || signal?.aborted || round >= MAX_TOOL_ROUNDS) return;
-      messages.push({ role: 'assistant', content: text || null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) });
-      for (const call of calls) messages.push({ role: 'tool', tool_call_id: call.id, content: await request.tools.call(call, signal) });
+      messages.push({
+        role: 'assistant',
+        content: text || null,
+        tool_calls: calls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: c.arguments },
+        })),
+      });
+      for (const call of calls)
+        messages.push({ role: 'tool', tool_call_id: call.id, content: await request.tools.call(call, signal) });
     }
   }
 
   /** One request: its text deltas as they come, then the tool calls it asked for (assembled from fragments). */
-  private async *round(request: AgentRequest, messages: WireMessage[], lastRound: boolean, signal?: AbortSignal): AsyncIterable<string | AgentToolCall> {
-    const tools = request.tools?.definitions.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  private async *round(
+    request: AgentRequest,
+    messages: WireMessage[],
+    lastRound: boolean,
+    signal?: AbortSignal,
+  ): AsyncIterable<string | AgentToolCall> {
+    const tools = request.tools?.definitions.map((t) => ({
+      type: 'function',
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    }));
     let response: Response;
     try {
       response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}) },
-        body: JSON.stringify({ model: request.model, stream: true, messages, ...(tools?.length ? { tools, tool_choice: lastRound ? 'none' : 'auto' } : {}) }),
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'text/event-stream',
+          ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({
+          model: request.model,
+          stream: true,
+          messages,
+          ...(tools?.length ? { tools, tool_choice: lastRound ? 'none' : 'auto' } : {}),
+        }),
         signal,
       });
     } catch (error) {
@@ -83,7 +119,8 @@ export class OpenAiCompatibleAgentProvider implements AgentProvider {
         } catch {
           throw new ProviderError('the model provider sent a line that is not JSON');
         }
-        if (chunk.error) throw new ProviderError(`the model provider failed: ${chunk.error.message ?? 'unknown error'}`);
+        if (chunk.error)
+          throw new ProviderError(`the model provider failed: ${chunk.error.message ?? 'unknown error'}`);
         const delta = chunk.choices?.[0]?.delta;
         if (delta?.content) yield delta.content;
         for (const fragment of delta?.tool_calls ?? []) {

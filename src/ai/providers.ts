@@ -6,7 +6,9 @@ import { OpenAiCompatibleAgentProvider } from './openai-agent-provider.js';
 import { OpenAiCompatibleSpeechProvider, type SpeechProvider } from './speech-provider.js';
 
 export const createAgentProvider = (config: AgentConfig): AgentProvider =>
-  config.baseUrl ? new OpenAiCompatibleAgentProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey }) : new LocalAgentProvider();
+  config.baseUrl
+    ? new OpenAiCompatibleAgentProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey })
+    : new LocalAgentProvider();
 
 export const createSpeechProvider = (config: SpeechConfig | undefined): SpeechProvider | undefined =>
   config ? new OpenAiCompatibleSpeechProvider(config) : undefined;

@@ -17,7 +17,11 @@ export interface ChatOrigin {
   unexpected: (error: unknown, about: Record<string, string>) => void;
 }
 
-export type ReplyEvent = T.AgentChatChunkEvent | T.AgentChatDoneEvent | T.AgentChatErrorEvent | T.AgentChatAudioReadyEvent;
+export type ReplyEvent =
+  | T.AgentChatChunkEvent
+  | T.AgentChatDoneEvent
+  | T.AgentChatErrorEvent
+  | T.AgentChatAudioReadyEvent;
 
 /** Why a reply ends without `done`: each is an `error` event's code. */
 export type ReplyFailure = 'AGENT_TIMEOUT' | 'AGENT_ERROR' | 'AGENT_EMPTY_REPLY' | 'HUMAN_IN_CONTROL' | 'INTERRUPTED';
@@ -46,7 +50,14 @@ export interface ReplyHooks {
 export class TimeoutError extends Error {}
 
 /** Runs the reply into `queue` (which it ends); never throws. `prepare` builds the request (a failure is AGENT_ERROR). */
-export async function runReply(agent: AgentProvider, prepare: () => Promise<AgentRequest>, timeoutMs: number, hooks: ReplyHooks, queue: EventQueue<StreamEvent<ReplyEvent>>, onUnexpected: (error: unknown) => void): Promise<void> {
+export async function runReply(
+  agent: AgentProvider,
+  prepare: () => Promise<AgentRequest>,
+  timeoutMs: number,
+  hooks: ReplyHooks,
+  queue: EventQueue<StreamEvent<ReplyEvent>>,
+  onUnexpected: (error: unknown) => void,
+): Promise<void> {
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   hooks.signal?.addEventListener('abort', interrupt, { once: true });
@@ -73,11 +84,18 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
           piece = leading.trimStart().slice(0, MAX_REPLY_CHARS);
         }
         if (!piece) continue;
-        if (hooks.stillAllowed && !(await hooks.stillAllowed())) { controller.abort(); failure = 'HUMAN_IN_CONTROL'; break; }
+        if (hooks.stillAllowed && !(await hooks.stillAllowed())) {
+          controller.abort();
+          failure = 'HUMAN_IN_CONTROL';
+          break;
+        }
         text += piece;
         chunks += 1;
         queue.push({ data: { type: 'chunk', content: piece } });
-        if (text.length >= MAX_REPLY_CHARS) { controller.abort(); break; }
+        if (text.length >= MAX_REPLY_CHARS) {
+          controller.abort();
+          break;
+        }
       }
     } catch (error) {
       controller.abort();
@@ -86,9 +104,15 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
     // A provider may end its stream quietly when aborted: the reply is then incomplete.
     if (interrupted()) failure = 'INTERRUPTED';
     else if (!failure && chunks === 0) failure = 'AGENT_EMPTY_REPLY';
-    if (failure) { await fail(failure); return; }
+    if (failure) {
+      await fail(failure);
+      return;
+    }
     const stored = await hooks.store(text);
-    if ('failure' in stored) { await fail(stored.failure); return; }
+    if ('failure' in stored) {
+      await fail(stored.failure);
+      return;
+    }
     ended = true;
     queue.push({ data: { type: 'done', agentMessageId: stored.messageId } });
     const audioUrl = await hooks.speak?.(text, stored.messageId).catch(() => undefined);
@@ -106,7 +130,11 @@ export async function runReply(agent: AgentProvider, prepare: () => Promise<Agen
  * Fails with TimeoutError (and aborts the provider) when the next item takes longer than `ms`, and stops
  * waiting as soon as `controller` is aborted, even if the provider ignores the abort.
  */
-export async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, controller: AbortController): AsyncIterable<T> {
+export async function* withTimeout<T>(
+  source: AsyncIterable<T>,
+  ms: number,
+  controller: AbortController,
+): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
   const aborted = new Promise<never>((_, reject) => {
     const stop = () => reject(new Error('aborted'));
@@ -117,7 +145,12 @@ export async function* withTimeout<T>(source: AsyncIterable<T>, ms: number, cont
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
     // Rejected before the abort, so a timeout is reported as one.
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new TimeoutError()); controller.abort(); }, ms); });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new TimeoutError());
+        controller.abort();
+      }, ms);
+    });
     try {
       const next = await Promise.race([iterator.next(), timeout, aborted]);
       if (next.done) return;
@@ -161,7 +194,9 @@ export class EventQueue<E> implements AsyncIterable<E> {
         const item = this.items.shift();
         if (item !== undefined) return Promise.resolve({ value: item, done: false });
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => { this.waiting = resolve; });
+        return new Promise((resolve) => {
+          this.waiting = resolve;
+        });
       },
       return: () => Promise.resolve({ value: undefined, done: true }),
     };

@@ -32,10 +32,20 @@ export class OpenAiCompatibleSpeechProvider implements SpeechProvider {
     const { signal } = options;
     const response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/audio/speech`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}) },
-      body: JSON.stringify({ model: this.options.model, voice: options.voice ?? this.options.voice, input: text, response_format: 'mp3' }),
+      headers: {
+        'Content-Type': 'application/json',
+        ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+      },
+      body: JSON.stringify({
+        model: this.options.model,
+        voice: options.voice ?? this.options.voice,
+        input: text,
+        response_format: 'mp3',
+      }),
       signal,
-    }).catch((error: Error) => { throw new ProviderError(`the speech provider could not be reached: ${error.message}`); });
+    }).catch((error: Error) => {
+      throw new ProviderError(`the speech provider could not be reached: ${error.message}`);
+    });
     if (!response.ok) throw new ProviderError(`the speech provider answered ${response.status}`, response.status);
     const audio = Buffer.from(await response.arrayBuffer());
     if (audio.length === 0) throw new ProviderError('the speech provider sent no audio');

@@ -22,15 +22,23 @@ const MAX_SAMPLES_BYTES = 50 * 1024 * 1024;
  */
 export function samplesUrlProblem(failure: OutboundFailure, timeoutMs: number): string {
   switch (failure) {
-    case 'not-https': return 'The samples URL must be https, and so must every redirect it answers with.';
-    case 'not-public': return 'The samples URL does not lead to a public internet address: its host (or a redirect\'s) is unknown, private or reserved.';
-    case 'denied': return 'The samples URL\'s host (or a redirect\'s) is not allowed on this platform.';
-    case 'unreachable': return 'The samples URL could not be reached over a secure connection: check its host and its certificate.';
-    case 'timeout': return `The samples URL took too long: the download must finish within ${Math.round(timeoutMs / 1000)} s.`;
-    case 'too-many-redirects': return `The samples URL redirected more than ${MAX_REDIRECTS} times.`;
+    case 'not-https':
+      return 'The samples URL must be https, and so must every redirect it answers with.';
+    case 'not-public':
+      return "The samples URL does not lead to a public internet address: its host (or a redirect's) is unknown, private or reserved.";
+    case 'denied':
+      return "The samples URL's host (or a redirect's) is not allowed on this platform.";
+    case 'unreachable':
+      return 'The samples URL could not be reached over a secure connection: check its host and its certificate.';
+    case 'timeout':
+      return `The samples URL took too long: the download must finish within ${Math.round(timeoutMs / 1000)} s.`;
+    case 'too-many-redirects':
+      return `The samples URL redirected more than ${MAX_REDIRECTS} times.`;
     // The status is not shown: it is the other side's answer, and the creator can open the URL to see it.
-    case 'status': return 'The samples URL did not answer with a file: check that it downloads without signing in.';
-    case 'too-large': return 'The samples are larger than 50 MB.';
+    case 'status':
+      return 'The samples URL did not answer with a file: check that it downloads without signing in.';
+    case 'too-large':
+      return 'The samples are larger than 50 MB.';
   }
 }
 
@@ -38,8 +46,16 @@ export function samplesUrlProblem(failure: OutboundFailure, timeoutMs: number): 
 function looksLikeAudio(bytes: Buffer): boolean {
   if (bytes.length < 4) return false;
   const ascii = (from: number, to: number) => bytes.toString('latin1', from, to);
-  return (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') || ascii(0, 3) === 'ID3' || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)
-    || ascii(0, 4) === 'OggS' || ascii(0, 4) === 'fLaC' || ascii(4, 8) === 'ftyp' || bytes.readUInt32BE(0) === 0x1a45dfa3 || ascii(0, 4) === 'PK\u0003\u0004';
+  return (
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') ||
+    ascii(0, 3) === 'ID3' ||
+    (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0) ||
+    ascii(0, 4) === 'OggS' ||
+    ascii(0, 4) === 'fLaC' ||
+    ascii(4, 8) === 'ftyp' ||
+    bytes.readUInt32BE(0) === 0x1a45dfa3 ||
+    ascii(0, 4) === 'PK\u0003\u0004'
+  );
 }
 
 export class LocalVoiceProvider implements VoiceProvider {
@@ -59,7 +75,8 @@ export class LocalVoiceProvider implements VoiceProvider {
       });
       if (bytes === 0) return { status: 'failed', reason: 'The samples URL sent nothing.' };
     } catch (error) {
-      if (error instanceof OutboundError) return { status: 'failed', reason: samplesUrlProblem(error.failure, this.outbound.timeoutMs) };
+      if (error instanceof OutboundError)
+        return { status: 'failed', reason: samplesUrlProblem(error.failure, this.outbound.timeoutMs) };
       throw error; // stopped (the server is stopping): the job is not done, and is taken up again
     }
     if (!looksLikeAudio(head)) return { status: 'failed', reason: 'The samples URL did not send audio.' };

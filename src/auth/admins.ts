@@ -19,7 +19,9 @@ export interface AdminLog {
 /** Refused by the operator command: it changes existing accounts only. */
 export class NoSuchAccount extends Error {
   constructor(readonly email: string) {
-    super(`No account has the email ${email}: its owner signs up first, or list it in ADMIN_EMAILS (with ADMIN_PASSWORD) to have it created as an admin at the next start.`);
+    super(
+      `No account has the email ${email}: its owner signs up first, or list it in ADMIN_EMAILS (with ADMIN_PASSWORD) to have it created as an admin at the next start.`,
+    );
   }
 }
 
@@ -40,22 +42,34 @@ export class AdminAccounts {
     const missing = listed.filter((email) => !existing.has(email));
     if (missing.length > 0) {
       if (!password) {
-        throw new Error(`ADMIN_EMAILS lists ${missing.join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no account yet: set ADMIN_PASSWORD to the first password of the admin ${missing.length === 1 ? 'account' : 'accounts'} to create, or remove ${missing.length === 1 ? 'it' : 'them'} from ADMIN_EMAILS.`);
+        throw new Error(
+          `ADMIN_EMAILS lists ${missing.join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no account yet: set ADMIN_PASSWORD to the first password of the admin ${missing.length === 1 ? 'account' : 'accounts'} to create, or remove ${missing.length === 1 ? 'it' : 'them'} from ADMIN_EMAILS.`,
+        );
       }
       for (const email of missing) refuseInvalid({ name: BOOTSTRAP_ADMIN_NAME, email, password });
       const passwordHash = await hashPassword(password);
       // Plain knex: Objection hands back every row given to an insert, the ones the conflict skipped too.
       const created: Array<Pick<User, 'email'>> = await this.db(User.tableName)
-        .insert(missing.map((email) => ({ name: BOOTSTRAP_ADMIN_NAME, email, passwordHash, image: null, isAdmin: true })))
-        .onConflict('email').ignore()
+        .insert(
+          missing.map((email) => ({ name: BOOTSTRAP_ADMIN_NAME, email, passwordHash, image: null, isAdmin: true })),
+        )
+        .onConflict('email')
+        .ignore()
         .returning('email');
       for (const { email } of created) log.info({ email }, 'admin account created (ADMIN_EMAILS)');
     }
     // Read again after the inserts: another instance may have created some of them meanwhile (as admins).
-    const notAdmins = await User.query(this.db).whereIn('email', listed).where('isAdmin', false).select('email').orderBy('email');
+    const notAdmins = await User.query(this.db)
+      .whereIn('email', listed)
+      .where('isAdmin', false)
+      .select('email')
+      .orderBy('email');
     for (const { email } of notAdmins) {
-      log.warn({ email }, `ADMIN_EMAILS lists ${email}, which belongs to an account that is not an admin: it was not made one, ` +
-        `since whoever signed up first with that email owns it. If that account is yours, grant it admin with: npm run admin -- grant ${email}`);
+      log.warn(
+        { email },
+        `ADMIN_EMAILS lists ${email}, which belongs to an account that is not an admin: it was not made one, ` +
+          `since whoever signed up first with that email owns it. If that account is yours, grant it admin with: npm run admin -- grant ${email}`,
+      );
     }
   }
 
@@ -99,6 +113,9 @@ function refuseInvalid(account: { name: string; email: string; password: string 
   const validate = validators.signUp.body!;
   if (validate(account)) return;
   const error = validate.errors![0]!;
-  if (error.instancePath === '/password') throw new Error(`ADMIN_PASSWORD ${error.message}: choose a password a sign-up would accept.`);
-  throw new Error(`ADMIN_EMAILS: "${account.email}" is not an email address a sign-up would accept (${error.message}).`);
+  if (error.instancePath === '/password')
+    throw new Error(`ADMIN_PASSWORD ${error.message}: choose a password a sign-up would accept.`);
+  throw new Error(
+    `ADMIN_EMAILS: "${account.email}" is not an email address a sign-up would accept (${error.message}).`,
+  );
 }

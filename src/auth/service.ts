@@ -31,7 +31,11 @@ export class AuthService implements Authenticator {
   /** Room stream tickets (`?ticket=`), derived from a session or an API key. */
   readonly tickets: StreamTickets;
 
-  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly options: AuthOptions) {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly options: AuthOptions,
+  ) {
     this.tickets = new StreamTickets(db, clock);
   }
 
@@ -40,7 +44,12 @@ export class AuthService implements Authenticator {
     return inTransaction(this.db, trx, async (t) => {
       let user: User;
       try {
-        user = await User.query(t).insertAndFetch({ name: input.name.trim(), email: normalizeEmail(input.email), passwordHash, image: null });
+        user = await User.query(t).insertAndFetch({
+          name: input.name.trim(),
+          email: normalizeEmail(input.email),
+          passwordHash,
+          image: null,
+        });
       } catch (error) {
         if (isUniqueViolation(error)) throw emailTaken();
         throw error;
@@ -72,8 +81,15 @@ export class AuthService implements Authenticator {
     const hashes = credentials.filter((c) => SESSION_SCHEMES.has(c.scheme)).map((c) => hashToken(c.token));
     if (hashes.length === 0) return;
     await inTransaction(this.db, trx, async (t) => {
-      const ended = await AuthSession.query(t).whereIn('tokenHash', hashes).whereNull('revokedAt').patch({ revokedAt: this.clock.now() }).returning('id');
-      await announceCredentialsEnded(t, ended.map((s) => s.id));
+      const ended = await AuthSession.query(t)
+        .whereIn('tokenHash', hashes)
+        .whereNull('revokedAt')
+        .patch({ revokedAt: this.clock.now() })
+        .returning('id');
+      await announceCredentialsEnded(
+        t,
+        ended.map((s) => s.id),
+      );
     });
   }
 
@@ -87,14 +103,28 @@ export class AuthService implements Authenticator {
     const now = this.clock.now();
     const hash = hashToken(credential.token);
     if (credential.scheme === 'apiKeyHeader') {
-      const key = await this.db('api_keys as k').join('users as u', 'u.id', 'k.userId')
-        .where('k.keyHash', hash).whereNull('k.revokedAt').where((q) => q.whereNull('k.expiresAt').orWhere('k.expiresAt', '>', now))
+      const key = await this.db('api_keys as k')
+        .join('users as u', 'u.id', 'k.userId')
+        .where('k.keyHash', hash)
+        .whereNull('k.revokedAt')
+        .where((q) => q.whereNull('k.expiresAt').orWhere('k.expiresAt', '>', now))
         .first<(UserRow & { keyId: string; expiresAt: Date | null; lastUsedAt: Date | null }) | undefined>(
-          'u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 'k.id as keyId', 'k.expiresAt', 'k.lastUsedAt');
+          'u.id',
+          'u.name',
+          'u.email',
+          'u.image',
+          'u.isAdmin',
+          'k.id as keyId',
+          'k.expiresAt',
+          'k.lastUsedAt',
+        );
       if (!key) return undefined;
       // Recorded at most once a minute, without making the request wait for it.
       if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
-        void this.db('api_keys').where('id', key.keyId).update({ lastUsedAt: now }).catch(() => undefined);
+        void this.db('api_keys')
+          .where('id', key.keyId)
+          .update({ lastUsedAt: now })
+          .catch(() => undefined);
       }
       return this.principal(key, credential.scheme, 'api_key', key.keyId, key.expiresAt);
     }
@@ -104,7 +134,13 @@ export class AuthService implements Authenticator {
   }
 
   /** Admin is read with the credential, so a grant or a revocation applies from the next request. */
-  private principal(row: UserRow, scheme: CredentialScheme, method: Principal['method'], credentialId: string, expiresAt: Date | null): Principal {
+  private principal(
+    row: UserRow,
+    scheme: CredentialScheme,
+    method: Principal['method'],
+    credentialId: string,
+    expiresAt: Date | null,
+  ): Principal {
     return { user: toUser(row), scheme, method, credentialId, expiresAt, isAdmin: row.isAdmin };
   }
 
@@ -117,8 +153,19 @@ export class AuthService implements Authenticator {
     const live = new Set<string>();
     for (let i = 0; i < ids.length; i += 1000) {
       const chunk = ids.slice(i, i + 1000);
-      const rows = await this.db('auth_sessions').select('id').whereIn('id', chunk).whereNull('revokedAt').where('expiresAt', '>', now)
-        .unionAll((q) => q.select('id').from('api_keys').whereIn('id', chunk).whereNull('revokedAt').where((e) => e.whereNull('expiresAt').orWhere('expiresAt', '>', now))) as Array<{ id: string }>;
+      const rows = (await this.db('auth_sessions')
+        .select('id')
+        .whereIn('id', chunk)
+        .whereNull('revokedAt')
+        .where('expiresAt', '>', now)
+        .unionAll((q) =>
+          q
+            .select('id')
+            .from('api_keys')
+            .whereIn('id', chunk)
+            .whereNull('revokedAt')
+            .where((e) => e.whereNull('expiresAt').orWhere('expiresAt', '>', now)),
+        )) as Array<{ id: string }>;
       for (const row of rows) live.add(row.id);
     }
     return ids.filter((id) => !live.has(id));
@@ -134,7 +181,12 @@ export class AuthService implements Authenticator {
   }
 
   /** `made` is a key the operator chose (the demo data's documented keys); by default a new random one. */
-  async createApiKey(principal: Principal, input: T.ApiKeyCreateRequest & { expiresInDays: number }, trx?: Transaction, made = newApiKey()): Promise<T.ApiKeyCreated> {
+  async createApiKey(
+    principal: Principal,
+    input: T.ApiKeyCreateRequest & { expiresInDays: number },
+    trx?: Transaction,
+    made = newApiKey(),
+  ): Promise<T.ApiKeyCreated> {
     const { key, prefix } = made;
     // One instant for both, so expiresAt is exactly createdAt plus expiresInDays days (as the contract says).
     const createdAt = this.clock.now();
@@ -144,23 +196,37 @@ export class AuthService implements Authenticator {
       await User.query(t).findById(principal.user.id).forUpdate();
       const active = await this.activeKeys(ApiKey.query(t).where('userId', principal.user.id)).resultSize();
       if (active >= MAX_ACTIVE_API_KEYS) throw apiKeyLimit();
-      const row = await ApiKey.query(t).insertAndFetch({ userId: principal.user.id, name: input.name.trim(), prefix, keyHash: hashToken(key), createdAt, expiresAt });
+      const row = await ApiKey.query(t).insertAndFetch({
+        userId: principal.user.id,
+        name: input.name.trim(),
+        prefix,
+        keyHash: hashToken(key),
+        createdAt,
+        expiresAt,
+      });
       return { ...toApiKey(row), key };
     });
   }
 
   async listApiKeys(principal: Principal): Promise<T.ApiKeyList> {
-    const rows = await this.activeKeys(ApiKey.query(this.db).where('userId', principal.user.id))
-      .orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    const rows = await this.activeKeys(ApiKey.query(this.db).where('userId', principal.user.id)).orderBy([
+      { column: 'createdAt', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
     return { apiKeys: rows.map(toApiKey) };
   }
 
   /** Revokes the key; the streams it opened end, on every instance, when this commits. */
   async deleteApiKey(principal: Principal, id: string, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
-      const revoked = await this.activeKeys(ApiKey.query(t).where({ id, userId: principal.user.id })).patch({ revokedAt: this.clock.now() }).returning('id');
+      const revoked = await this.activeKeys(ApiKey.query(t).where({ id, userId: principal.user.id }))
+        .patch({ revokedAt: this.clock.now() })
+        .returning('id');
       if (revoked.length === 0) throw apiKeyNotFound();
-      await announceCredentialsEnded(t, revoked.map((k) => k.id));
+      await announceCredentialsEnded(
+        t,
+        revoked.map((k) => k.id),
+      );
     });
   }
 

@@ -17,10 +17,20 @@ export const TICKET_TTL_MS = 60_000;
 export const TICKET_REFRESH_MS = 20_000;
 
 /** The user columns a principal is made of, with the issuing credential's expiry. */
-interface ParentRow { id: string; name: string; email: string; image: string | null; isAdmin: boolean; expiresAt: Date | null }
+interface ParentRow {
+  id: string;
+  name: string;
+  email: string;
+  image: string | null;
+  isAdmin: boolean;
+  expiresAt: Date | null;
+}
 
 export class StreamTickets {
-  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
 
   /** A new ticket for `roomId` (the caller's access to it was checked by the rooms area). */
   async issue(principal: Principal, roomId: string): Promise<{ ticket: string; expiresAt: Date }> {
@@ -31,8 +41,12 @@ export class StreamTickets {
     // The user's spent tickets go as they ask for new ones: the table holds live tickets and few others.
     await this.db('stream_tickets').where('userId', principal.user.id).where('expiresAt', '<', now).delete();
     await this.db('stream_tickets').insert({
-      tokenHash: hashToken(ticket), userId: principal.user.id, roomId,
-      credentialKind: principal.method, credentialId: principal.credentialId, expiresAt,
+      tokenHash: hashToken(ticket),
+      userId: principal.user.id,
+      roomId,
+      credentialKind: principal.method,
+      credentialId: principal.credentialId,
+      expiresAt,
     });
     return { ticket, expiresAt };
   }
@@ -43,13 +57,29 @@ export class StreamTickets {
    */
   async authenticate(ticket: string): Promise<Principal | undefined> {
     const now = this.clock.now();
-    const [row] = await this.db('stream_tickets').where('tokenHash', hashToken(ticket)).where('expiresAt', '>', now)
-      .update({ expiresAt: new Date(now.getTime() + TICKET_TTL_MS) }, ['id', 'roomId', 'credentialKind', 'credentialId']) as
-      Array<{ id: string; roomId: string; credentialKind: 'session' | 'api_key'; credentialId: string }>;
+    const [row] = (await this.db('stream_tickets')
+      .where('tokenHash', hashToken(ticket))
+      .where('expiresAt', '>', now)
+      .update({ expiresAt: new Date(now.getTime() + TICKET_TTL_MS) }, [
+        'id',
+        'roomId',
+        'credentialKind',
+        'credentialId',
+      ])) as Array<{ id: string; roomId: string; credentialKind: 'session' | 'api_key'; credentialId: string }>;
     if (!row) return undefined;
-    const parent = this.db(row.credentialKind === 'session' ? 'auth_sessions as c' : 'api_keys as c').join('users as u', 'u.id', 'c.userId')
-      .where('c.id', row.credentialId).whereNull('c.revokedAt').where((q) => q.whereNull('c.expiresAt').orWhere('c.expiresAt', '>', now));
-    const user = await parent.first<ParentRow | undefined>('u.id', 'u.name', 'u.email', 'u.image', 'u.isAdmin', 'c.expiresAt');
+    const parent = this.db(row.credentialKind === 'session' ? 'auth_sessions as c' : 'api_keys as c')
+      .join('users as u', 'u.id', 'c.userId')
+      .where('c.id', row.credentialId)
+      .whereNull('c.revokedAt')
+      .where((q) => q.whereNull('c.expiresAt').orWhere('c.expiresAt', '>', now));
+    const user = await parent.first<ParentRow | undefined>(
+      'u.id',
+      'u.name',
+      'u.email',
+      'u.image',
+      'u.isAdmin',
+      'c.expiresAt',
+    );
     if (!user) return undefined;
     return {
       user: toUser(user),
@@ -66,7 +96,10 @@ export class StreamTickets {
   async keepAlive(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const now = this.clock.now();
-    await this.db('stream_tickets').whereIn('id', ids).where('expiresAt', '>', now).update({ expiresAt: new Date(now.getTime() + TICKET_TTL_MS) });
+    await this.db('stream_tickets')
+      .whereIn('id', ids)
+      .where('expiresAt', '>', now)
+      .update({ expiresAt: new Date(now.getTime() + TICKET_TTL_MS) });
   }
 }
 
@@ -77,7 +110,10 @@ export class TicketHolds {
   /** Where a failed refresh is reported (the next one tries again, well within the TTL). */
   onError: (error: Error) => void = () => undefined;
 
-  constructor(private readonly tickets: Pick<StreamTickets, 'keepAlive'>, private readonly refreshMs = TICKET_REFRESH_MS) {}
+  constructor(
+    private readonly tickets: Pick<StreamTickets, 'keepAlive'>,
+    private readonly refreshMs = TICKET_REFRESH_MS,
+  ) {}
 
   /** Holds the ticket while a stream uses it; the function returned lets go (once). */
   hold(ticketId: string): () => void {

@@ -71,15 +71,37 @@ export class AgentCalls {
    * Opens a call in the caller's transaction: the fee debited (402 when not covered), then `post` stores the
    * caller's message (under the community's row lock, which comes after wallets), then the call's row.
    */
-  async open(trx: Transaction, call: NewCall, post: () => Promise<string>): Promise<{ id: string; userMessageId: string }> {
+  async open(
+    trx: Transaction,
+    call: NewCall,
+    post: () => Promise<string>,
+  ): Promise<{ id: string; userMessageId: string }> {
     const id = randomUUID();
     if (call.fee > 0) {
-      await this.wallet.apply([{ userId: call.payerId, amount: -call.fee, kind: 'agent_call_fee', description: call.description, reference: { type: 'agent_call', id } }], trx);
+      await this.wallet.apply(
+        [
+          {
+            userId: call.payerId,
+            amount: -call.fee,
+            kind: 'agent_call_fee',
+            description: call.description,
+            reference: { type: 'agent_call', id },
+          },
+        ],
+        trx,
+      );
     }
     const userMessageId = await post();
     await trx('agent_calls').insert({
-      id, communityId: call.communityId, userId: call.payerId, listingId: call.listingId, feeMinor: call.fee, status: 'in_progress',
-      userMessageId, heartbeatAt: trx.fn.now(), createdAt: this.clock.now(),
+      id,
+      communityId: call.communityId,
+      userId: call.payerId,
+      listingId: call.listingId,
+      feeMinor: call.fee,
+      status: 'in_progress',
+      userMessageId,
+      heartbeatAt: trx.fn.now(),
+      createdAt: this.clock.now(),
     });
     return { id, userMessageId };
   }
@@ -92,11 +114,15 @@ export class AgentCalls {
     const controller = new AbortController();
     this.leases.set(id, controller);
     this.heartbeat ??= setInterval(() => void this.beat(), this.options.heartbeatMs).unref();
-    const task = work(controller.signal).catch((error: unknown) => this.log?.error({ err: error, callId: id }, 'agent call failed unexpectedly'))
+    const task = work(controller.signal)
+      .catch((error: unknown) => this.log?.error({ err: error, callId: id }, 'agent call failed unexpectedly'))
       .finally(() => {
         this.leases.delete(id);
         this.tasks.delete(task);
-        if (this.leases.size === 0) { clearInterval(this.heartbeat); this.heartbeat = undefined; }
+        if (this.leases.size === 0) {
+          clearInterval(this.heartbeat);
+          this.heartbeat = undefined;
+        }
       });
     this.tasks.add(task);
   }
@@ -105,12 +131,28 @@ export class AgentCalls {
    * Settles an in-progress call in `trx`: the creator is paid, then `post` stores the reply. Returns the reply's
    * id, or undefined when the call had already ended (reaped): nothing is written then.
    */
-  async settle(trx: Transaction, id: string, creatorId: string, post: () => Promise<string>): Promise<string | undefined> {
+  async settle(
+    trx: Transaction,
+    id: string,
+    creatorId: string,
+    post: () => Promise<string>,
+  ): Promise<string | undefined> {
     const call = await this.lock(trx, id);
     if (call?.status !== 'in_progress') return undefined;
     const income = afterPlatformShare(Number(call.feeMinor), this.options.platformFeeShare);
     if (income > 0) {
-      await this.wallet.apply([{ userId: creatorId, amount: income, kind: 'fee_income', description: `Agent call: ${call.listingName ?? 'an agent'} in ${call.communityName} (paid by a member)`, reference: { type: 'agent_call', id } }], trx);
+      await this.wallet.apply(
+        [
+          {
+            userId: creatorId,
+            amount: income,
+            kind: 'fee_income',
+            description: `Agent call: ${call.listingName ?? 'an agent'} in ${call.communityName} (paid by a member)`,
+            reference: { type: 'agent_call', id },
+          },
+        ],
+        trx,
+      );
     }
     const replyMessageId = await post();
     await trx('agent_calls').where('id', id).update({ status: 'settled', replyMessageId, endedAt: this.clock.now() });
@@ -119,14 +161,30 @@ export class AgentCalls {
   }
 
   /** Refunds an in-progress call in full; false when it had already ended. `staleAfterMs`: only if its heartbeat is that old. */
-  async refund(id: string, failure: ReplyFailure, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<boolean> {
+  async refund(
+    id: string,
+    failure: ReplyFailure,
+    options: { staleAfterMs?: number; skipLocked?: boolean } = {},
+  ): Promise<boolean> {
     return inTransaction(this.db, undefined, async (trx) => {
       const call = await this.lock(trx, id, options);
       if (call?.status !== 'in_progress') return false;
       const fee = Number(call.feeMinor);
       if (fee > 0) {
-        const why = failure === 'INTERRUPTED' ? 'the server stopped before the reply was stored' : 'the agent did not answer';
-        await this.wallet.apply([{ userId: call.userId, amount: fee, kind: 'refund', description: `Refund: ${call.listingName ?? 'an agent'} in ${call.communityName}: ${why}`, reference: { type: 'agent_call', id } }], trx);
+        const why =
+          failure === 'INTERRUPTED' ? 'the server stopped before the reply was stored' : 'the agent did not answer';
+        await this.wallet.apply(
+          [
+            {
+              userId: call.userId,
+              amount: fee,
+              kind: 'refund',
+              description: `Refund: ${call.listingName ?? 'an agent'} in ${call.communityName}: ${why}`,
+              reference: { type: 'agent_call', id },
+            },
+          ],
+          trx,
+        );
       }
       await trx('agent_calls').where('id', id).update({ status: 'refunded', failure, endedAt: this.clock.now() });
       await failpoint('agent-call.refund');
@@ -142,11 +200,17 @@ export class AgentCalls {
     let reaped = 0;
     const skipped = new Set<string>();
     for (;;) {
-      const stale = await this.db('agent_calls').where('status', 'in_progress').where('heartbeatAt', '<', this.staleBefore(this.db, staleAfterMs))
-        .whereNotIn('id', [...skipped]).orderBy('heartbeatAt').limit(100).pluck('id') as string[];
+      const stale = (await this.db('agent_calls')
+        .where('status', 'in_progress')
+        .where('heartbeatAt', '<', this.staleBefore(this.db, staleAfterMs))
+        .whereNotIn('id', [...skipped])
+        .orderBy('heartbeatAt')
+        .limit(100)
+        .pluck('id')) as string[];
       for (const id of stale) {
         // Not one this instance runs, and not one another transaction holds: those end by themselves.
-        if (!this.leases.has(id) && await this.refund(id, 'INTERRUPTED', { staleAfterMs, skipLocked: true })) reaped += 1;
+        if (!this.leases.has(id) && (await this.refund(id, 'INTERRUPTED', { staleAfterMs, skipLocked: true })))
+          reaped += 1;
         else skipped.add(id);
       }
       if (stale.length < 100) break;
@@ -158,9 +222,12 @@ export class AgentCalls {
   /** Reaps on a timer (every `staleAfterMs` / 4) until `stop`. */
   start(log?: Logger): void {
     this.log = log;
-    this.reaper ??= setInterval(() => {
-      this.reap().catch((error: unknown) => this.log?.warn({ err: error }, 'agent call reaper failed'));
-    }, Math.max(250, this.options.staleAfterMs / 4)).unref();
+    this.reaper ??= setInterval(
+      () => {
+        this.reap().catch((error: unknown) => this.log?.warn({ err: error }, 'agent call reaper failed'));
+      },
+      Math.max(250, this.options.staleAfterMs / 4),
+    ).unref();
   }
 
   /** Aborts every call this instance runs (each is refunded, INTERRUPTED) and waits for them; stops the reaper. */
@@ -175,7 +242,10 @@ export class AgentCalls {
   async idle(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     while (this.tasks.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.all([...this.tasks]), new Promise((resolve) => setTimeout(resolve, Math.min(100, deadline - Date.now())))]);
+      await Promise.race([
+        Promise.all([...this.tasks]),
+        new Promise((resolve) => setTimeout(resolve, Math.min(100, deadline - Date.now()))),
+      ]);
     }
   }
 
@@ -189,12 +259,25 @@ export class AgentCalls {
     if (ids.length === 0 || this.beating) return;
     this.beating = true;
     try {
-      const current = await this.db('agent_calls').whereIn('id', ids).select('id', 'status') as Array<{ id: string; status: string }>;
+      const current = (await this.db('agent_calls').whereIn('id', ids).select('id', 'status')) as Array<{
+        id: string;
+        status: string;
+      }>;
       const live = current.filter((c) => c.status === 'in_progress').map((c) => c.id);
-      for (const id of ids) if (!live.includes(id)) this.leases.get(id)?.abort(new Error('the call was ended elsewhere'));
+      for (const id of ids)
+        if (!live.includes(id)) this.leases.get(id)?.abort(new Error('the call was ended elsewhere'));
       if (live.length > 0) {
-        await this.db('agent_calls').update({ heartbeatAt: this.db.fn.now() })
-          .whereIn('id', this.db('agent_calls').whereIn('id', live).where('status', 'in_progress').forUpdate().skipLocked().select('id'));
+        await this.db('agent_calls')
+          .update({ heartbeatAt: this.db.fn.now() })
+          .whereIn(
+            'id',
+            this.db('agent_calls')
+              .whereIn('id', live)
+              .where('status', 'in_progress')
+              .forUpdate()
+              .skipLocked()
+              .select('id'),
+          );
       }
     } catch (error) {
       this.log?.warn({ err: error }, 'agent call heartbeat failed');
@@ -204,10 +287,19 @@ export class AgentCalls {
   }
 
   /** The call's row, locked, with the names its ledger entries quote. */
-  private async lock(trx: Transaction, id: string, options: { staleAfterMs?: number; skipLocked?: boolean } = {}): Promise<LockedCall | undefined> {
-    const query = trx('agent_calls as a').join('communities as c', 'c.id', 'a.communityId').leftJoin(listingSummaries(trx).as('l'), 'l.id', 'a.listingId')
-      .where('a.id', id).select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName').forUpdate('a');
-    if (options.staleAfterMs !== undefined) query.where('a.heartbeatAt', '<', this.staleBefore(trx, options.staleAfterMs));
+  private async lock(
+    trx: Transaction,
+    id: string,
+    options: { staleAfterMs?: number; skipLocked?: boolean } = {},
+  ): Promise<LockedCall | undefined> {
+    const query = trx('agent_calls as a')
+      .join('communities as c', 'c.id', 'a.communityId')
+      .leftJoin(listingSummaries(trx).as('l'), 'l.id', 'a.listingId')
+      .where('a.id', id)
+      .select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName')
+      .forUpdate('a');
+    if (options.staleAfterMs !== undefined)
+      query.where('a.heartbeatAt', '<', this.staleBefore(trx, options.staleAfterMs));
     if (options.skipLocked) query.skipLocked();
     return ((await query) as LockedCall[])[0];
   }

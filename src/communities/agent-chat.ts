@@ -57,9 +57,17 @@ export class CommunityAgentChat {
    * transaction they would take no lock either), so they go out together on the pool; the writes are one
    * transaction with one statement each (plain knex); the agent's history is read alongside that transaction.
    */
-  async start(principal: Principal, communityId: string, input: T.CommunityAgentChatRequest, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+  async start(
+    principal: Principal,
+    communityId: string,
+    input: T.CommunityAgentChatRequest,
+    origin: ChatOrigin,
+  ): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
     const userId = principal.user.id;
-    const [{ community }, listing] = await Promise.all([this.communities.postable(this.db, principal, communityId), this.listing(communityId, input.listingId)]);
+    const [{ community }, listing] = await Promise.all([
+      this.communities.postable(this.db, principal, communityId),
+      this.listing(communityId, input.listingId),
+    ]);
     if (!listing) throw agentNotInCommunity();
     if (input.expectedFee !== undefined && toMinor(input.expectedFee) !== Number(community.agentCallFeeMinor)) {
       throw priceChanged({ agentCallFee: fromMinor(community.agentCallFeeMinor) });
@@ -68,43 +76,101 @@ export class CommunityAgentChat {
     const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
     const earlier = this.history(communityId);
     earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
-    const opened = await inTransaction(this.db, undefined, (trx) => this.calls.open(trx, { communityId, payerId: userId, listingId: listing.id, fee, description: `Agent call: ${listing.name} in ${community.name}` },
-      async () => (await this.communities.appendMessage(trx, communityId, { userId, content: input.content, messageType: 'text' })).id));
+    const opened = await inTransaction(this.db, undefined, (trx) =>
+      this.calls.open(
+        trx,
+        {
+          communityId,
+          payerId: userId,
+          listingId: listing.id,
+          fee,
+          description: `Agent call: ${listing.name} in ${community.name}`,
+        },
+        async () =>
+          (
+            await this.communities.appendMessage(trx, communityId, {
+              userId,
+              content: input.content,
+              messageType: 'text',
+            })
+          ).id,
+      ),
+    );
     const call: Call = { ...opened, community, listing };
 
     const queue = new EventQueue<StreamEvent<ChatEvent>>();
     queue.push({ data: { type: 'meta', communityId, userMessageId: call.userMessageId } });
     const prepare = async () => ({
-      model: call.listing.model, instructions: call.listing.instructions ?? `You are ${call.listing.name}.`, messages: this.conversation(call, await earlier, input.content),
+      model: call.listing.model,
+      instructions: call.listing.instructions ?? `You are ${call.listing.name}.`,
+      messages: this.conversation(call, await earlier, input.content),
     });
-    this.calls.run(call.id, (signal) => runReply(this.agent, prepare, this.options.timeoutMs, {
-      signal,
-      failed: async (failure) => { await this.calls.refund(call.id, failure); },
-      store: async (text) => {
-        const messageId = await inTransaction(this.db, undefined, (trx) => this.calls.settle(trx, call.id, call.community.creatorId, async () => (await this.communities.appendMessage(trx, call.community.id, {
-          agentListingId: call.listing.id, agentName: call.listing.name, content: text, messageType: 'agent',
-        })).id));
-        return messageId ? { messageId } : { failure: 'INTERRUPTED' };
-      },
-      speak: this.speech ? (text, messageId) => this.media.speak(this.speech!, text, { timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl }, async (trx, audioId) => {
-        await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
-      }) : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { callId: call.id })));
+    this.calls.run(call.id, (signal) =>
+      runReply(
+        this.agent,
+        prepare,
+        this.options.timeoutMs,
+        {
+          signal,
+          failed: async (failure) => {
+            await this.calls.refund(call.id, failure);
+          },
+          store: async (text) => {
+            const messageId = await inTransaction(this.db, undefined, (trx) =>
+              this.calls.settle(
+                trx,
+                call.id,
+                call.community.creatorId,
+                async () =>
+                  (
+                    await this.communities.appendMessage(trx, call.community.id, {
+                      agentListingId: call.listing.id,
+                      agentName: call.listing.name,
+                      content: text,
+                      messageType: 'agent',
+                    })
+                  ).id,
+              ),
+            );
+            return messageId ? { messageId } : { failure: 'INTERRUPTED' };
+          },
+          speak: this.speech
+            ? (text, messageId) =>
+                this.media.speak(
+                  this.speech!,
+                  text,
+                  { timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl },
+                  async (trx, audioId) => {
+                    await CommunityMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
+                  },
+                )
+            : undefined,
+        },
+        queue as EventQueue<StreamEvent<ReplyEvent>>,
+        (error) => origin.unexpected(error, { callId: call.id }),
+      ),
+    );
     return queue;
   }
 
   /** The listing, when it is one of the community's agents (plain knex, the statement Objection sent). */
   private async listing(communityId: string, listingId: string): Promise<Call['listing'] | undefined> {
-    const [listing] = await this.db('community_agents as a').join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
-      .where({ 'a.communityId': communityId, 'a.listingId': listingId }).select('l.id', 'l.name', 'l.model', 'l.instructions');
+    const [listing] = await this.db('community_agents as a')
+      .join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
+      .where({ 'a.communityId': communityId, 'a.listingId': listingId })
+      .select('l.id', 'l.name', 'l.model', 'l.instructions');
     return listing as Call['listing'] | undefined;
   }
 
   /** The community's recent messages, newest first, read while the caller's message is being written. */
   private async history(communityId: string): Promise<HistoryRow[]> {
-    return (await this.db('community_messages as m').leftJoin(userProfiles(this.db).as('u'), 'u.id', 'm.userId')
-      .where('m.communityId', communityId).whereNot('m.messageType', 'system')
-      .orderBy('m.createdAt', 'desc').limit(HISTORY).select('m.*', 'u.name as userName')) as HistoryRow[];
+    return (await this.db('community_messages as m')
+      .leftJoin(userProfiles(this.db).as('u'), 'u.id', 'm.userId')
+      .where('m.communityId', communityId)
+      .whereNot('m.messageType', 'system')
+      .orderBy('m.createdAt', 'desc')
+      .limit(HISTORY)
+      .select('m.*', 'u.name as userName')) as HistoryRow[];
   }
 
   /**
@@ -112,11 +178,25 @@ export class CommunityAgentChat {
    * (`content`; dropped from `rows` if the read saw it committed); the agent's own replies as the assistant.
    */
   private conversation(call: Call, rows: HistoryRow[], content: string): AgentMessage[] {
-    const earlier = rows.filter((m) => m.id !== call.userMessageId).slice(0, HISTORY - 1).reverse();
+    const earlier = rows
+      .filter((m) => m.id !== call.userMessageId)
+      .slice(0, HISTORY - 1)
+      .reverse();
     return [
-      ...earlier.map((m): AgentMessage => m.agentListingId === call.listing.id
-        ? { role: 'assistant', content: m.content }
-        : { role: 'user', content: m.messageType === 'agent' ? `${m.agentName}: ${m.content}` : m.userName ? `${m.userName}: ${m.content}` : m.content }),
+      ...earlier.map(
+        (m): AgentMessage =>
+          m.agentListingId === call.listing.id
+            ? { role: 'assistant', content: m.content }
+            : {
+                role: 'user',
+                content:
+                  m.messageType === 'agent'
+                    ? `${m.agentName}: ${m.content}`
+                    : m.userName
+                      ? `${m.userName}: ${m.content}`
+                      : m.content,
+              },
+      ),
       { role: 'user', content },
     ];
   }

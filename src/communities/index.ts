@@ -8,6 +8,13 @@ export { RenewalJob, type MonthlyPrice } from './renewals.js';
 export { findCommunity, findMember } from './reads.js';
 // The message page's statement, for the benchmark's bare server (the same code the service runs).
 export { communityMessagePage } from './queries.js';
-export { addMember, communityNames, countMembers, markVerified, setMemberRole, updateSubscription } from './memberships.js';
+export {
+  addMember,
+  communityNames,
+  countMembers,
+  markVerified,
+  setMemberRole,
+  updateSubscription,
+} from './memberships.js';
 export type { Community, CommunityMember, MemberRole, SubscriptionStatus } from './models.js';
 export { archived, communityNotFound } from './errors.js';

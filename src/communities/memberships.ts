@@ -7,28 +7,49 @@ import { Community, CommunityMember, type MemberRole, type SubscriptionStatus } 
  * Adds the user as a member with this role, counting them in `memberCount`; a member already there (a
  * concurrent add included) is left as is. True when this call added them.
  */
-export async function addMember(trx: Transaction, communityId: string, userId: string, role: MemberRole, joinedAt: Date): Promise<boolean> {
+export async function addMember(
+  trx: Transaction,
+  communityId: string,
+  userId: string,
+  role: MemberRole,
+  joinedAt: Date,
+): Promise<boolean> {
   const inserted = await trx.raw(
     `insert into community_members (community_id, user_id, role, subscription_status, joined_at) values (?, ?, ?, 'none', ?)
-     on conflict (community_id, user_id) do nothing returning id`, [communityId, userId, role, joinedAt]);
+     on conflict (community_id, user_id) do nothing returning id`,
+    [communityId, userId, role, joinedAt],
+  );
   if ((inserted as { rows: unknown[] }).rows.length === 0) return false;
   await Community.query(trx).findById(communityId).increment('memberCount', 1);
   return true;
 }
 
-export async function setMemberRole(trx: Transaction, communityId: string, userId: string, role: MemberRole): Promise<void> {
+export async function setMemberRole(
+  trx: Transaction,
+  communityId: string,
+  userId: string,
+  role: MemberRole,
+): Promise<void> {
   await CommunityMember.query(trx).findOne({ communityId, userId }).patch({ role });
 }
 
 /** Changes a member's subscription; returns the member as it now is. */
 export async function updateSubscription(
-  trx: Transaction, memberId: string, patch: Partial<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'renews' | 'monthlyPriceMinor'>>,
+  trx: Transaction,
+  memberId: string,
+  patch: Partial<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'renews' | 'monthlyPriceMinor'>>,
 ): Promise<CommunityMember> {
   return CommunityMember.query(trx).patchAndFetchById(memberId, patch);
 }
 
-export async function countMembers(db: Db, communityId: string, where: { subscriptionStatus?: SubscriptionStatus } = {}): Promise<number> {
-  return CommunityMember.query(db).where({ communityId, ...where }).resultSize();
+export async function countMembers(
+  db: Db,
+  communityId: string,
+  where: { subscriptionStatus?: SubscriptionStatus } = {},
+): Promise<number> {
+  return CommunityMember.query(db)
+    .where({ communityId, ...where })
+    .resultSize();
 }
 
 /** Marks the community verified (an approved verification request). */

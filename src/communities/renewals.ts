@@ -36,7 +36,12 @@ export type MonthlyPrice = (trx: Knex.Transaction, communityId: string) => Promi
 export class RenewalJob {
   private loungePrice: MonthlyPrice | undefined;
 
-  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly communities: CommunitiesService, private readonly wallet: WalletService) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly communities: CommunitiesService,
+    private readonly wallet: WalletService,
+  ) {}
 
   /** Lounges are priced by their own area (which depends on this one): it says here how. */
   priceLoungesWith(price: MonthlyPrice): void {
@@ -51,10 +56,17 @@ export class RenewalJob {
     for (;;) {
       const claimed = await inTransaction(this.db, undefined, async (trx) => {
         // Plain knex: Objection cannot lock one table of a join (`for update of m`).
-        const due: CommunityMember[] = await trx('community_members as m').join('communities as c', 'c.id', 'm.communityId')
-          .where('c.status', 'active').whereIn('m.subscriptionStatus', ['active', 'past_due']).where('m.paidUntil', '<=', now)
+        const due: CommunityMember[] = await trx('community_members as m')
+          .join('communities as c', 'c.id', 'm.communityId')
+          .where('c.status', 'active')
+          .whereIn('m.subscriptionStatus', ['active', 'past_due'])
+          .where('m.paidUntil', '<=', now)
           .whereNotIn('m.id', [...retried])
-          .orderBy('m.paidUntil').limit(BATCH).forUpdate('m').skipLocked().select('m.*');
+          .orderBy('m.paidUntil')
+          .limit(BATCH)
+          .forUpdate('m')
+          .skipLocked()
+          .select('m.*');
         for (const member of due) {
           retried.add(member.id);
           await this.renew(trx, member, now, run);
@@ -78,7 +90,12 @@ export class RenewalJob {
     const current = await this.monthlyPrice(trx, community!);
     const fee = member.monthlyPriceMinor === null ? current : Math.min(current, Number(member.monthlyPriceMinor));
     if (fee === 0 || !member.renews) {
-      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'none', paidUntil: null, renews: true, monthlyPriceMinor: null });
+      await CommunityMember.query(trx).patchAndFetchById(member.id, {
+        subscriptionStatus: 'none',
+        paidUntil: null,
+        renews: true,
+        monthlyPriceMinor: null,
+      });
       run.freed += 1;
       return;
     }
@@ -88,19 +105,30 @@ export class RenewalJob {
       await trx.transaction(async (sp) => {
         const inserted = await sp.raw(
           'insert into community_paid_months (community_id, user_id, starts_at, ends_at) values (?, ?, ?, ?) on conflict do nothing returning starts_at',
-          [member.communityId, member.userId, startsAt, endsAt]);
+          [member.communityId, member.userId, startsAt, endsAt],
+        );
         // Already paid (by an earlier run that died before updating the member): only the member row is behind.
         if ((inserted as { rows: unknown[] }).rows.length > 0) {
           const what = community!.type === 'lounge' ? 'Lounge subscription' : 'Monthly fee';
-          await this.wallet.apply(this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `${what}: ${community!.name}`), sp);
+          await this.wallet.apply(
+            this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `${what}: ${community!.name}`),
+            sp,
+          );
         }
       });
-      await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'active', paidUntil: endsAt, monthlyPriceMinor: fee });
+      await CommunityMember.query(trx).patchAndFetchById(member.id, {
+        subscriptionStatus: 'active',
+        paidUntil: endsAt,
+        monthlyPriceMinor: fee,
+      });
       run.charged += 1;
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 402) throw error;
       if (now.getTime() - startsAt.getTime() >= PAST_DUE_GRACE_MS) {
-        await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'cancelled', paidUntil: null });
+        await CommunityMember.query(trx).patchAndFetchById(member.id, {
+          subscriptionStatus: 'cancelled',
+          paidUntil: null,
+        });
         run.cancelled += 1;
       } else {
         await CommunityMember.query(trx).patchAndFetchById(member.id, { subscriptionStatus: 'past_due' });

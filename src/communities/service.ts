@@ -15,10 +15,30 @@ import { containsPattern } from '../platform/search.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import type { Movement, WalletService } from '../wallet/index.js';
 import {
-  agentAlreadyAdded, agentNotInCommunity, alreadyMember, archived, communityNotFound, creatorCannotLeave, creatorRoleFixed,
-  loungeFeesFixed, memberNotFound, notAMember, notAMemberConflict, notCreator, priceChanged, subscriptionInactive, typeChangeNotAllowed,
+  agentAlreadyAdded,
+  agentNotInCommunity,
+  alreadyMember,
+  archived,
+  communityNotFound,
+  creatorCannotLeave,
+  creatorRoleFixed,
+  loungeFeesFixed,
+  memberNotFound,
+  notAMember,
+  notAMemberConflict,
+  notCreator,
+  priceChanged,
+  subscriptionInactive,
+  typeChangeNotAllowed,
 } from './errors.js';
-import { Community, CommunityAgent, CommunityMember, type CommunityMessage, CommunityPaidMonth, type MessageType } from './models.js';
+import {
+  Community,
+  CommunityAgent,
+  CommunityMember,
+  type CommunityMessage,
+  CommunityPaidMonth,
+  type MessageType,
+} from './models.js';
 import { addMonths } from './months.js';
 import { communityMessagePage } from './queries.js';
 import { findCommunity, findMember } from './reads.js';
@@ -70,21 +90,39 @@ export class CommunitiesService {
     private readonly options: CommunityOptions,
   ) {}
 
-  async list(query: { type?: T.CommunityType; category?: string; search?: string; page: number; limit: number }): Promise<T.CommunityBrowsePage> {
+  async list(query: {
+    type?: T.CommunityType;
+    category?: string;
+    search?: string;
+    page: number;
+    limit: number;
+  }): Promise<T.CommunityBrowsePage> {
     const { page, limit } = query;
     const filtered = Community.query(this.db).where('status', 'active');
     if (query.type) filtered.where('type', query.type);
-    if (query.category !== undefined && query.category !== '') filtered.whereRaw('lower(category) = lower(?)', [query.category]);
+    if (query.category !== undefined && query.category !== '')
+      filtered.whereRaw('lower(category) = lower(?)', [query.category]);
     const search = containsPattern(query.search);
     if (search) filtered.whereILike('name', search);
     const [rows, total] = await Promise.all([
-      filtered.clone().orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      filtered
+        .clone()
+        .orderBy([
+          { column: 'createdAt', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit)
+        .offset((page - 1) * limit),
       filtered.clone().resultSize(),
     ]);
     return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
-  async create(principal: Principal, input: T.CommunityCreateRequest & { type: 'official' | 'club' }, trx?: Transaction): Promise<T.CommunityCreated> {
+  async create(
+    principal: Principal,
+    input: T.CommunityCreateRequest & { type: 'official' | 'club' },
+    trx?: Transaction,
+  ): Promise<T.CommunityCreated> {
     return inTransaction(this.db, trx, async (t) => {
       if (input.defaultAgentListingId) await this.agents.usable(t, principal, input.defaultAgentListingId);
       return this.createRow(t, principal, input);
@@ -92,7 +130,11 @@ export class CommunitiesService {
   }
 
   /** The community row, its creator's membership and its default agent (lounges add their own row). */
-  async createRow(t: Transaction, principal: Principal, input: Omit<T.CommunityCreateRequest, 'type'> & { type: 'official' | 'club' | 'lounge' }): Promise<T.CommunityCreated> {
+  async createRow(
+    t: Transaction,
+    principal: Principal,
+    input: Omit<T.CommunityCreateRequest, 'type'> & { type: 'official' | 'club' | 'lounge' },
+  ): Promise<T.CommunityCreated> {
     const now = this.clock.now();
     const community = await Community.query(t).insertAndFetch({
       creatorId: principal.user.id,
@@ -110,8 +152,19 @@ export class CommunitiesService {
       createdAt: now,
       updatedAt: now,
     });
-    await CommunityMember.query(t).insert({ communityId: community.id, userId: principal.user.id, role: 'creator', subscriptionStatus: 'none', joinedAt: now });
-    if (input.defaultAgentListingId) await CommunityAgent.query(t).insert({ communityId: community.id, listingId: input.defaultAgentListingId, addedAt: now });
+    await CommunityMember.query(t).insert({
+      communityId: community.id,
+      userId: principal.user.id,
+      role: 'creator',
+      subscriptionStatus: 'none',
+      joinedAt: now,
+    });
+    if (input.defaultAgentListingId)
+      await CommunityAgent.query(t).insert({
+        communityId: community.id,
+        listingId: input.defaultAgentListingId,
+        addedAt: now,
+      });
     return { id: community.id };
   }
 
@@ -119,7 +172,12 @@ export class CommunitiesService {
     return toCommunity(await this.find(this.db, id));
   }
 
-  async update(principal: Principal, id: string, input: T.CommunityUpdateRequest, trx?: Transaction): Promise<T.Community> {
+  async update(
+    principal: Principal,
+    id: string,
+    input: T.CommunityUpdateRequest,
+    trx?: Transaction,
+  ): Promise<T.Community> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.find(t, id, { lock: true });
       if (community.creatorId !== principal.user.id) throw notCreator();
@@ -132,7 +190,10 @@ export class CommunitiesService {
       }
       if (input.defaultAgentListingId) {
         await this.agents.usable(t, principal, input.defaultAgentListingId);
-        await t.raw('insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing', [id, input.defaultAgentListingId, this.clock.now()]);
+        await t.raw(
+          'insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing',
+          [id, input.defaultAgentListingId, this.clock.now()],
+        );
       }
       const patch: Partial<Community> = { updatedAt: this.clock.now() };
       if (input.name !== undefined) patch.name = input.name.trim();
@@ -183,14 +244,20 @@ export class CommunitiesService {
       assertAgreedPrices(community, agreed);
       try {
         await t.transaction(async (sp) => {
-          await sp('community_members').insert({ communityId: id, joinedAt: now, role: 'member', subscriptionStatus: 'none', userId }).returning('id');
+          await sp('community_members')
+            .insert({ communityId: id, joinedAt: now, role: 'member', subscriptionStatus: 'none', userId })
+            .returning('id');
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw alreadyMember();
         throw error;
       }
       const joinFee = Number(community.joinFeeMinor);
-      if (joinFee > 0) await this.wallet.apply(this.feeMovements(community, userId, joinFee, 'join_fee', `Join fee: ${community.name}`), t);
+      if (joinFee > 0)
+        await this.wallet.apply(
+          this.feeMovements(community, userId, joinFee, 'join_fee', `Join fee: ${community.name}`),
+          t,
+        );
       const month = await this.payMonth(t, community, userId, now);
       await t('community_members').where({ communityId: id, userId }).update(month);
       await t('communities').where('communities.id', id).increment('memberCount', 1);
@@ -202,21 +269,41 @@ export class CommunitiesService {
    * resumes without a charge; otherwise the month that starts now is paid, or nothing when there is no fee.
    * Either way their monthly price, the most a renewal charges them, is the current `monthlyFee`.
    */
-  private async payMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>> {
+  private async payMonth(
+    t: Transaction,
+    community: Community,
+    userId: string,
+    now: Date,
+  ): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>> {
     const fee = Number(community.monthlyFeeMinor);
     // A month paid before leaving (a community's monthly fee, a lounge's subscription) resumes, free.
-    const [running] = (await t('community_paid_months').select('community_paid_months.*').where({ communityId: community.id, userId })
-      .where('startsAt', '<=', now).where('endsAt', '>', now).orderBy('endsAt', 'desc')) as CommunityPaidMonth[];
+    const [running] = (await t('community_paid_months')
+      .select('community_paid_months.*')
+      .where({ communityId: community.id, userId })
+      .where('startsAt', '<=', now)
+      .where('endsAt', '>', now)
+      .orderBy('endsAt', 'desc')) as CommunityPaidMonth[];
     if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt, monthlyPriceMinor: fee };
     if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null };
-    return { subscriptionStatus: 'active', paidUntil: await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`), monthlyPriceMinor: fee };
+    return {
+      subscriptionStatus: 'active',
+      paidUntil: await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`),
+      monthlyPriceMinor: fee,
+    };
   }
 
   /**
    * Records a paid month from `now` (its natural key: community, member, start) and charges `fee` for it, paid
    * to the creator; returns when the month ends. Used for monthly fees and lounge subscriptions.
    */
-  async payNewMonth(t: Transaction, community: Community, userId: string, fee: Minor, now: Date, description: string): Promise<Date> {
+  async payNewMonth(
+    t: Transaction,
+    community: Community,
+    userId: string,
+    fee: Minor,
+    now: Date,
+    description: string,
+  ): Promise<Date> {
     const endsAt = addMonths(now, 1);
     await CommunityPaidMonth.query(t).insert({ communityId: community.id, userId, startsAt: now, endsAt });
     await this.wallet.apply(this.feeMovements(community, userId, fee, 'monthly_fee', description), t);
@@ -224,11 +311,25 @@ export class CommunitiesService {
   }
 
   /** The payer's charge and the creator's income (less the platform's share) for one fee. */
-  feeMovements(community: Community, payerId: string, fee: Minor, kind: 'join_fee' | 'monthly_fee' | 'agent_call_fee', description: string, reference?: { type: string; id: string }): Movement[] {
+  feeMovements(
+    community: Community,
+    payerId: string,
+    fee: Minor,
+    kind: 'join_fee' | 'monthly_fee' | 'agent_call_fee',
+    description: string,
+    reference?: { type: string; id: string },
+  ): Movement[] {
     const ref = reference ?? { type: 'community', id: community.id };
     const movements: Movement[] = [{ userId: payerId, amount: -fee, kind, description, reference: ref }];
     const income = afterPlatformShare(fee, this.options.platformFeeShare);
-    if (income > 0) movements.push({ userId: community.creatorId, amount: income, kind: 'fee_income', description: `${description} (paid by a member)`, reference: ref });
+    if (income > 0)
+      movements.push({
+        userId: community.creatorId,
+        amount: income,
+        kind: 'fee_income',
+        description: `${description} (paid by a member)`,
+        reference: ref,
+      });
     return movements;
   }
 
@@ -247,8 +348,14 @@ export class CommunitiesService {
   async members(id: string, { page, limit }: PageQuery): Promise<T.CommunityMemberList> {
     await this.find(this.db, id);
     const [rows, total] = await Promise.all([
-      this.withProfiles(this.db).where('m.communityId', id).orderBy([{ column: 'm.joinedAt', order: 'asc' }, { column: 'm.id', order: 'asc' }])
-        .limit(limit).offset((page - 1) * limit),
+      this.withProfiles(this.db)
+        .where('m.communityId', id)
+        .orderBy([
+          { column: 'm.joinedAt', order: 'asc' },
+          { column: 'm.id', order: 'asc' },
+        ])
+        .limit(limit)
+        .offset((page - 1) * limit),
       CommunityMember.query(this.db).where('communityId', id).resultSize(),
     ]);
     return { members: rows.map(toMember), total, page, totalPages: Math.ceil(total / limit) };
@@ -261,7 +368,13 @@ export class CommunitiesService {
    * update of its conversation re-checks the conversation's foreign key to it (`for key share`), which
    * would deadlock against a `for update` held here while waiting for the member row.
    */
-  async setMemberRole(principal: Principal, id: string, userId: string, role: T.CommunityMemberUpdateRequest['role'], trx?: Transaction): Promise<T.CommunityMember> {
+  async setMemberRole(
+    principal: Principal,
+    id: string,
+    userId: string,
+    role: T.CommunityMemberUpdateRequest['role'],
+    trx?: Transaction,
+  ): Promise<T.CommunityMember> {
     return inTransaction(this.db, trx, async (t) => {
       await this.writableByCreator(t, principal, id, { lock: false });
       const member = await CommunityMember.query(t).findOne({ communityId: id, userId }).forUpdate();
@@ -278,28 +391,50 @@ export class CommunitiesService {
 
   /** Members with their public profile. */
   private withProfiles(db: Db) {
-    return CommunityMember.query(db).alias('m').join(userProfiles(db).as('u'), 'u.id', 'm.userId').select('m.*', 'u.name as userName', 'u.image as userImage')
+    return CommunityMember.query(db)
+      .alias('m')
+      .join(userProfiles(db).as('u'), 'u.id', 'm.userId')
+      .select('m.*', 'u.name as userName', 'u.image as userImage')
       .castTo<Array<CommunityMember & { userName: string; userImage: string | null }>>();
   }
 
   async agentList(id: string, { page, limit }: PageQuery): Promise<T.CommunityAgentList> {
     await this.find(this.db, id);
     const [rows, total] = await Promise.all([
-      CommunityAgent.query(this.db).alias('a').join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId').where('a.communityId', id)
+      CommunityAgent.query(this.db)
+        .alias('a')
+        .join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
+        .where('a.communityId', id)
         .select('a.*', 'l.name as agentName', 'l.avatarUrl', 'l.description', 'l.model')
-        .orderBy([{ column: 'a.addedAt', order: 'asc' }, { column: 'a.id', order: 'asc' }]).limit(limit).offset((page - 1) * limit),
+        .orderBy([
+          { column: 'a.addedAt', order: 'asc' },
+          { column: 'a.id', order: 'asc' },
+        ])
+        .limit(limit)
+        .offset((page - 1) * limit),
       CommunityAgent.query(this.db).where('communityId', id).resultSize(),
     ]);
-    return { agents: (rows as Parameters<typeof toAgent>[0][]).map(toAgent), total, page, totalPages: Math.ceil(total / limit) };
+    return {
+      agents: (rows as Parameters<typeof toAgent>[0][]).map(toAgent),
+      total,
+      page,
+      totalPages: Math.ceil(total / limit),
+    };
   }
 
   async addAgent(principal: Principal, id: string, listingId: string, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       const community = await this.writableByCreator(t, principal, id);
       const listing = await this.agents.usable(t, principal, listingId);
-      const added = await t.raw('insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing returning id', [id, listingId, this.clock.now()]);
+      const added = await t.raw(
+        'insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing returning id',
+        [id, listingId, this.clock.now()],
+      );
       if ((added as { rows: unknown[] }).rows.length === 0) throw agentAlreadyAdded();
-      await this.appendMessage(t, community.id, { messageType: 'system', content: `${listing.name} joined the community as an agent.` });
+      await this.appendMessage(t, community.id, {
+        messageType: 'system',
+        content: `${listing.name} joined the community as an agent.`,
+      });
     });
   }
 
@@ -308,16 +443,27 @@ export class CommunitiesService {
       const community = await this.writableByCreator(t, principal, id);
       const removed = await CommunityAgent.query(t).where({ communityId: id, listingId }).delete().returning('id');
       if ((removed as unknown[]).length === 0) throw agentNotInCommunity();
-      if (community.defaultAgentListingId === listingId) await Community.query(t).findById(id).patch({ defaultAgentListingId: null, updatedAt: this.clock.now() });
+      if (community.defaultAgentListingId === listingId)
+        await Community.query(t).findById(id).patch({ defaultAgentListingId: null, updatedAt: this.clock.now() });
       const name = (await findListing(t, listingId))?.name ?? 'An agent';
-      await this.appendMessage(t, id, { messageType: 'system', content: `${name} was removed from the community's agents.` });
+      await this.appendMessage(t, id, {
+        messageType: 'system',
+        content: `${name} was removed from the community's agents.`,
+      });
     });
   }
 
   async mine(principal: Principal, { page, limit }: PageQuery): Promise<T.CommunityList> {
     const created = Community.query(this.db).where('creatorId', principal.user.id);
     const [rows, total] = await Promise.all([
-      created.clone().orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      created
+        .clone()
+        .orderBy([
+          { column: 'createdAt', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit)
+        .offset((page - 1) * limit),
       created.clone().resultSize(),
     ]);
     return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
@@ -325,25 +471,48 @@ export class CommunitiesService {
 
   async joined(principal: Principal, { page, limit }: PageQuery): Promise<T.CommunityList> {
     const [rows, total] = await Promise.all([
-      Community.query(this.db).alias('c').join('community_members as m', 'm.communityId', 'c.id').where('m.userId', principal.user.id)
-        .select('c.*').orderBy([{ column: 'm.joinedAt', order: 'desc' }, { column: 'c.id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+      Community.query(this.db)
+        .alias('c')
+        .join('community_members as m', 'm.communityId', 'c.id')
+        .where('m.userId', principal.user.id)
+        .select('c.*')
+        .orderBy([
+          { column: 'm.joinedAt', order: 'desc' },
+          { column: 'c.id', order: 'desc' },
+        ])
+        .limit(limit)
+        .offset((page - 1) * limit),
       CommunityMember.query(this.db).where('userId', principal.user.id).resultSize(),
     ]);
     return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
   /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md, where building models is a visible cost). */
-  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.CommunityMessageList> {
+  async messages(
+    principal: Principal,
+    id: string,
+    query: { before?: string; limit: number },
+    baseUrl: string,
+  ): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);
     return communityMessagePage(this.db, id, query, audioUrl(baseUrl));
   }
 
-  async send(principal: Principal, id: string, content: string, baseUrl: string, trx?: Transaction): Promise<T.CommunityMessage> {
+  async send(
+    principal: Principal,
+    id: string,
+    content: string,
+    baseUrl: string,
+    trx?: Transaction,
+  ): Promise<T.CommunityMessage> {
     return inTransaction(this.db, trx, async (t) => {
       await this.postable(t, principal, id);
       const message = await this.appendMessage(t, id, { userId: principal.user.id, content, messageType: 'text' });
-      return toMessage({ ...message, userName: principal.user.name, userImage: principal.user.image }, audioUrl(baseUrl));
+      return toMessage(
+        { ...message, userName: principal.user.name, userImage: principal.user.image },
+        audioUrl(baseUrl),
+      );
     });
   }
 
@@ -355,15 +524,17 @@ export class CommunitiesService {
    */
   async appendMessage(trx: Transaction, communityId: string, message: NewMessage): Promise<CommunityMessage> {
     const createdAt = await nextMessageTime(trx, 'communities', communityId, this.clock.now());
-    const [row] = await trx('community_messages').insert({
-      communityId,
-      userId: message.userId ?? null,
-      agentListingId: message.agentListingId ?? null,
-      agentName: message.agentName ?? null,
-      content: message.content,
-      messageType: message.messageType,
-      createdAt,
-    }).returning('*');
+    const [row] = await trx('community_messages')
+      .insert({
+        communityId,
+        userId: message.userId ?? null,
+        agentListingId: message.agentListingId ?? null,
+        agentName: message.agentName ?? null,
+        content: message.content,
+        messageType: message.messageType,
+        createdAt,
+      })
+      .returning('*');
     return row as CommunityMessage;
   }
 
@@ -392,7 +563,12 @@ export class CommunitiesService {
     return member;
   }
 
-  private async writableByCreator(t: Transaction, principal: Principal, id: string, options: { lock: boolean } = { lock: true }): Promise<Community> {
+  private async writableByCreator(
+    t: Transaction,
+    principal: Principal,
+    id: string,
+    options: { lock: boolean } = { lock: true },
+  ): Promise<Community> {
     const community = await this.find(t, id, options);
     if (community.creatorId !== principal.user.id) throw notCreator();
     if (community.status === 'archived') throw archived();
@@ -402,8 +578,15 @@ export class CommunitiesService {
 
 /** 409 PRICE_CHANGED, with both current prices, when a price the caller agreed to is not the current one. */
 function assertAgreedPrices(community: Community, agreed: T.JoinCommunityRequest): void {
-  const differs = (expected: number | undefined, current: string | number) => expected !== undefined && toMinor(expected) !== Number(current);
-  if (differs(agreed.expectedJoinFee, community.joinFeeMinor) || differs(agreed.expectedMonthlyFee, community.monthlyFeeMinor)) {
-    throw priceChanged({ joinFee: fromMinor(community.joinFeeMinor), monthlyFee: fromMinor(community.monthlyFeeMinor) });
+  const differs = (expected: number | undefined, current: string | number) =>
+    expected !== undefined && toMinor(expected) !== Number(current);
+  if (
+    differs(agreed.expectedJoinFee, community.joinFeeMinor) ||
+    differs(agreed.expectedMonthlyFee, community.monthlyFeeMinor)
+  ) {
+    throw priceChanged({
+      joinFee: fromMinor(community.joinFeeMinor),
+      monthlyFee: fromMinor(community.monthlyFeeMinor),
+    });
   }
 }

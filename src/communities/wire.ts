@@ -33,7 +33,9 @@ export const toMember = (m: CommunityMember & { userName: string; userImage: str
   userImage: m.userImage,
 });
 
-export const toAgent = (a: CommunityAgent & { agentName: string; avatarUrl: string | null; description: string | null; model: string }): T.CommunityAgent => ({
+export const toAgent = (
+  a: CommunityAgent & { agentName: string; avatarUrl: string | null; description: string | null; model: string },
+): T.CommunityAgent => ({
   id: a.id,
   listingId: a.listingId,
   agentName: a.agentName,
@@ -44,9 +46,15 @@ export const toAgent = (a: CommunityAgent & { agentName: string; avatarUrl: stri
 });
 
 /** `audioUrl(id)` turns a stored audio id into the absolute URL this server serves it at. */
-type MessageRow = Pick<CommunityMessage, 'id' | 'userId' | 'agentListingId' | 'agentName' | 'content' | 'messageType' | 'ttsAudioId' | 'createdAt'>;
+type MessageRow = Pick<
+  CommunityMessage,
+  'id' | 'userId' | 'agentListingId' | 'agentName' | 'content' | 'messageType' | 'ttsAudioId' | 'createdAt'
+>;
 
-export const toMessage = (m: MessageRow & { userName: string | null; userImage: string | null }, audioUrl: (id: string) => string): T.CommunityMessage => ({
+export const toMessage = (
+  m: MessageRow & { userName: string | null; userImage: string | null },
+  audioUrl: (id: string) => string,
+): T.CommunityMessage => ({
   id: m.id,
   userId: m.userId,
   agentListingId: m.agentListingId,

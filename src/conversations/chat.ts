@@ -42,18 +42,36 @@ export class ConversationChat {
     private readonly options: { timeoutMs: number; voicePolicy: VoicePolicy },
   ) {}
 
-  async start(principal: Principal, id: string, content: string, origin: ChatOrigin): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
+  async start(
+    principal: Principal,
+    id: string,
+    content: string,
+    origin: ChatOrigin,
+  ): Promise<AsyncIterable<StreamEvent<ChatEvent>>> {
     const started = await inTransaction(this.db, undefined, async (trx) => {
       const { conversation, community, as } = await this.conversations.access(trx, principal, id, { lock: true });
       if (!as) throw conversationNotFound();
       if (as !== 'customer') throw notCustomer();
       assertWritable(community);
-      const listing = community.defaultAgentListingId && (community.type === 'lounge' || community.csMode !== 'human_only')
-        ? await findListing(trx, community.defaultAgentListingId) : undefined;
+      const listing =
+        community.defaultAgentListingId && (community.type === 'lounge' || community.csMode !== 'human_only')
+          ? await findListing(trx, community.defaultAgentListingId)
+          : undefined;
       if (!listing) throw aiUnavailable();
       if (conversation.status === 'waiting_human' || conversation.status === 'human_active') throw humanInControl();
-      if (conversation.status === 'resolved') await this.conversations.changeStatus(trx, conversation, 'ai_active', null, 'The customer wrote again: the conversation is reopened.');
-      const message = await this.conversations.append(trx, id, { senderKind: 'customer', senderId: principal.user.id, content });
+      if (conversation.status === 'resolved')
+        await this.conversations.changeStatus(
+          trx,
+          conversation,
+          'ai_active',
+          null,
+          'The customer wrote again: the conversation is reopened.',
+        );
+      const message = await this.conversations.append(trx, id, {
+        senderKind: 'customer',
+        senderId: principal.user.id,
+        content,
+      });
       return { conversation, community, listing, userMessageId: message.id };
     });
 
@@ -61,36 +79,71 @@ export class ConversationChat {
     const queue = new EventQueue<StreamEvent<ChatEvent>>();
     queue.push({ data: { type: 'meta', conversationId: id, userMessageId: started.userMessageId } });
     let checkedAt = 0;
-    const inControl = async () => (await Conversation.query(this.db).findById(id).select('status'))?.status === 'ai_active';
-    void runReply(this.agent, async () => ({ model: listing.model, instructions: listing.instructions ?? `You are ${listing.name}.`, messages: await this.history(id) }), this.options.timeoutMs, {
-      stillAllowed: async () => {
-        if (Date.now() - checkedAt < CONTROL_CHECK_MS) return true;
-        checkedAt = Date.now();
-        return inControl();
-      },
-      store: (text) => inTransaction(this.db, undefined, async (trx) => {
-        const current = await Conversation.query(trx).findById(id).forUpdate();
-        if (current?.status !== 'ai_active') return { failure: 'HUMAN_IN_CONTROL' as const };
-        return { messageId: (await this.conversations.append(trx, id, { senderKind: 'ai', agentListingId: listing.id, content: text })).id };
+    const inControl = async () =>
+      (await Conversation.query(this.db).findById(id).select('status'))?.status === 'ai_active';
+    void runReply(
+      this.agent,
+      async () => ({
+        model: listing.model,
+        instructions: listing.instructions ?? `You are ${listing.name}.`,
+        messages: await this.history(id),
       }),
-      speak: this.speech ? async (text, messageId) => {
-        const plan = await this.options.voicePolicy(community, conversation);
-        if (!plan) return undefined;
-        return this.media.speak(this.speech!, text, { voice: plan.voice, timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl }, async (trx, audioId, durationMs) => {
-          await ConversationMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
-          await plan.record?.(trx, durationMs);
-        });
-      } : undefined,
-    }, queue as EventQueue<StreamEvent<ReplyEvent>>, (error) => origin.unexpected(error, { conversationId: id }));
+      this.options.timeoutMs,
+      {
+        stillAllowed: async () => {
+          if (Date.now() - checkedAt < CONTROL_CHECK_MS) return true;
+          checkedAt = Date.now();
+          return inControl();
+        },
+        store: (text) =>
+          inTransaction(this.db, undefined, async (trx) => {
+            const current = await Conversation.query(trx).findById(id).forUpdate();
+            if (current?.status !== 'ai_active') return { failure: 'HUMAN_IN_CONTROL' as const };
+            return {
+              messageId: (
+                await this.conversations.append(trx, id, {
+                  senderKind: 'ai',
+                  agentListingId: listing.id,
+                  content: text,
+                })
+              ).id,
+            };
+          }),
+        speak: this.speech
+          ? async (text, messageId) => {
+              const plan = await this.options.voicePolicy(community, conversation);
+              if (!plan) return undefined;
+              return this.media.speak(
+                this.speech!,
+                text,
+                { voice: plan.voice, timeoutMs: this.options.timeoutMs, baseUrl: origin.baseUrl },
+                async (trx, audioId, durationMs) => {
+                  await ConversationMessage.query(trx).findById(messageId).patch({ ttsAudioId: audioId });
+                  await plan.record?.(trx, durationMs);
+                },
+              );
+            }
+          : undefined,
+      },
+      queue as EventQueue<StreamEvent<ReplyEvent>>,
+      (error) => origin.unexpected(error, { conversationId: id }),
+    );
     return queue;
   }
 
   /** What the AI sees: the conversation's recent messages, oldest first. */
   private async history(id: string): Promise<AgentMessage[]> {
-    const rows = await ConversationMessage.query(this.db).where('conversationId', id).whereNot('senderKind', 'system')
-      .orderBy('createdAt', 'desc').limit(HISTORY);
-    return rows.reverse().map((m) => m.senderKind === 'ai'
-      ? { role: 'assistant', content: m.content }
-      : { role: 'user', content: m.senderKind === 'cs_agent' ? `(CS staff) ${m.content}` : m.content });
+    const rows = await ConversationMessage.query(this.db)
+      .where('conversationId', id)
+      .whereNot('senderKind', 'system')
+      .orderBy('createdAt', 'desc')
+      .limit(HISTORY);
+    return rows
+      .reverse()
+      .map((m) =>
+        m.senderKind === 'ai'
+          ? { role: 'assistant', content: m.content }
+          : { role: 'user', content: m.senderKind === 'cs_agent' ? `(CS staff) ${m.content}` : m.content },
+      );
   }
 }

@@ -19,7 +19,12 @@ export interface Access {
 }
 
 /** The user's view of a conversation, undefined when there is none; row-locked when `lock`. */
-export async function conversationAccess(db: Db, userId: string, id: string, options: { lock?: boolean } = {}): Promise<Access | undefined> {
+export async function conversationAccess(
+  db: Db,
+  userId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Access | undefined> {
   const query = db('conversations').select('conversations.*').where('conversations.id', id);
   const [conversation] = (await (options.lock ? query.forUpdate() : query)) as Conversation[];
   if (!conversation) return undefined;
@@ -31,11 +36,21 @@ export async function conversationAccess(db: Db, userId: string, id: string, opt
 
 /** A page of a conversation's messages, newest first, before `before` when given. */
 export async function conversationMessagePage(
-  db: Db, id: string, query: { before?: string; limit: number }, audioUrl: (id: string) => string,
+  db: Db,
+  id: string,
+  query: { before?: string; limit: number },
+  audioUrl: (id: string) => string,
 ): Promise<T.ConversationMessageList> {
   // Rows, not model instances: building them is a visible cost on this page (docs/benchmarks.md, Customer service).
-  const rows = db('conversation_messages').select('conversation_messages.*').where('conversationId', id).orderBy('createdAt', 'desc').limit(query.limit + 1);
+  const rows = db('conversation_messages')
+    .select('conversation_messages.*')
+    .where('conversationId', id)
+    .orderBy('createdAt', 'desc')
+    .limit(query.limit + 1);
   if (query.before) rows.where('createdAt', '<', toTimestamp(query.before));
   const page = (await rows) as ConversationMessage[];
-  return { messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)), hasMore: page.length > query.limit };
+  return {
+    messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)),
+    hasMore: page.length > query.limit,
+  };
 }

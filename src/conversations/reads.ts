@@ -5,14 +5,18 @@ import { Conversation } from './models.js';
 
 /** A conversation of this community found by id or by customer; row-locked with `lock` (for status changes). */
 export async function findConversation(
-  db: Db, where: { communityId: string } & ({ id: string } | { customerId: string }), options: { lock?: boolean } = {},
+  db: Db,
+  where: { communityId: string } & ({ id: string } | { customerId: string }),
+  options: { lock?: boolean } = {},
 ): Promise<Conversation | undefined> {
   const query = Conversation.query(db).findOne(where);
   return options.lock ? query.forUpdate() : query;
 }
 
 export async function countConversations(db: Db, communityId: string): Promise<number> {
-  const [counted] = await db('conversations').where('communityId', communityId).count<{ count: string }[]>({ count: '*' });
+  const [counted] = await db('conversations')
+    .where('communityId', communityId)
+    .count<{ count: string }[]>({ count: '*' });
   return Number(counted!.count);
 }
 

@@ -33,7 +33,10 @@ export const reopenedStatus = (community: Community): ConversationStatus =>
   community.type === 'official' && community.csMode === 'human_only' ? 'waiting_human' : 'ai_active';
 
 export class ConversationsService {
-  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
 
   /** The caller's view of a conversation; row-locked when `lock` (for status changes). */
   async access(db: Db, principal: Principal, id: string, options: { lock?: boolean } = {}): Promise<Access> {
@@ -49,7 +52,12 @@ export class ConversationsService {
     return access;
   }
 
-  async messages(principal: Principal, id: string, query: { before?: string; limit: number }, baseUrl: string): Promise<T.ConversationMessageList> {
+  async messages(
+    principal: Principal,
+    id: string,
+    query: { before?: string; limit: number },
+    baseUrl: string,
+  ): Promise<T.ConversationMessageList> {
     await this.readable(this.db, principal, id);
     return conversationMessagePage(this.db, id, query, audioUrl(baseUrl));
   }
@@ -58,30 +66,61 @@ export class ConversationsService {
    * A person's message. The customer may always write (after `resolved` it reopens the conversation); staff
    * only while `human_active`, and then only the assigned CS agent, the creator and moderators.
    */
-  async send(principal: Principal, id: string, content: string, baseUrl: string, trx?: Transaction): Promise<T.ConversationMessage> {
+  async send(
+    principal: Principal,
+    id: string,
+    content: string,
+    baseUrl: string,
+    trx?: Transaction,
+  ): Promise<T.ConversationMessage> {
     return inTransaction(this.db, trx, async (t) => {
       const { conversation, community, as } = await this.readable(t, principal, id, { lock: true });
       assertWritable(community);
       if (as === 'customer') {
-        if (conversation.status === 'resolved') await this.changeStatus(t, conversation, reopenedStatus(community), null, 'The customer wrote again: the conversation is reopened.');
-        return toConversationMessage(await this.append(t, id, { senderKind: 'customer', senderId: principal.user.id, content }), audioUrl(baseUrl));
+        if (conversation.status === 'resolved')
+          await this.changeStatus(
+            t,
+            conversation,
+            reopenedStatus(community),
+            null,
+            'The customer wrote again: the conversation is reopened.',
+          );
+        return toConversationMessage(
+          await this.append(t, id, { senderKind: 'customer', senderId: principal.user.id, content }),
+          audioUrl(baseUrl),
+        );
       }
       if (conversation.status !== 'human_active') throw notInHumanControl();
       if (as === 'cs_agent' && conversation.assignedCsId !== principal.user.id) throw notAssigned();
-      return toConversationMessage(await this.append(t, id, { senderKind: 'cs_agent', senderId: principal.user.id, content }), audioUrl(baseUrl));
+      return toConversationMessage(
+        await this.append(t, id, { senderKind: 'cs_agent', senderId: principal.user.id, content }),
+        audioUrl(baseUrl),
+      );
     });
   }
 
   /** Moves the conversation to `status` (and `assignedCsId`), with a `system` message saying why. */
-  async changeStatus(trx: Transaction, conversation: Conversation, status: ConversationStatus, assignedCsId: string | null, notice: string): Promise<void> {
-    await Conversation.query(trx).findById(conversation.id).patch({ status, assignedCsId, updatedAt: this.clock.now() });
+  async changeStatus(
+    trx: Transaction,
+    conversation: Conversation,
+    status: ConversationStatus,
+    assignedCsId: string | null,
+    notice: string,
+  ): Promise<void> {
+    await Conversation.query(trx)
+      .findById(conversation.id)
+      .patch({ status, assignedCsId, updatedAt: this.clock.now() });
     conversation.status = status;
     conversation.assignedCsId = assignedCsId;
     await this.append(trx, conversation.id, { senderKind: 'system', content: notice });
   }
 
   /** Appends a message; `createdAt` is strictly increasing within a conversation (the cursor relies on it). */
-  async append(trx: Transaction, conversationId: string, message: NewConversationMessage): Promise<ConversationMessage> {
+  async append(
+    trx: Transaction,
+    conversationId: string,
+    message: NewConversationMessage,
+  ): Promise<ConversationMessage> {
     const createdAt = await nextMessageTime(trx, 'conversations', conversationId, this.clock.now());
     return ConversationMessage.query(trx).insertAndFetch({
       conversationId,
@@ -94,11 +133,18 @@ export class ConversationsService {
   }
 
   /** The customer's conversation with a community, created the first time (concurrent first calls create one). */
-  async openFor(trx: Transaction, communityId: string, customerId: string, initial: ConversationStatus): Promise<{ conversation: Conversation; created: boolean }> {
+  async openFor(
+    trx: Transaction,
+    communityId: string,
+    customerId: string,
+    initial: ConversationStatus,
+  ): Promise<{ conversation: Conversation; created: boolean }> {
     const now = this.clock.now();
     const inserted = await trx.raw(
       `insert into conversations (community_id, customer_id, status, created_at, updated_at) values (?, ?, ?, ?, ?)
-       on conflict (community_id, customer_id) do nothing returning id`, [communityId, customerId, initial, now, now]);
+       on conflict (community_id, customer_id) do nothing returning id`,
+      [communityId, customerId, initial, now, now],
+    );
     const created = (inserted as { rows: unknown[] }).rows.length > 0;
     const conversation = (await Conversation.query(trx).findOne({ communityId, customerId }))!;
     return { conversation, created };
@@ -106,7 +152,16 @@ export class ConversationsService {
 
   /** A CS agent who leaves the community gives up the conversations they hold: back to the queue. */
   async releaseAssignments(trx: Transaction, communityId: string, csUserId: string): Promise<void> {
-    const held = await Conversation.query(trx).where({ communityId, assignedCsId: csUserId, status: 'human_active' }).forUpdate();
-    for (const conversation of held) await this.changeStatus(trx, conversation, 'waiting_human', null, 'The CS agent left: the conversation is back in the queue.');
+    const held = await Conversation.query(trx)
+      .where({ communityId, assignedCsId: csUserId, status: 'human_active' })
+      .forUpdate();
+    for (const conversation of held)
+      await this.changeStatus(
+        trx,
+        conversation,
+        'waiting_human',
+        null,
+        'The CS agent left: the conversation is back in the queue.',
+      );
   }
 }

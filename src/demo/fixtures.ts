@@ -14,7 +14,8 @@ export const DEFAULT_BASE_URL = 'http://localhost:3000';
 export const DEMO_PASSWORD = 'correct-horse-battery-staple';
 
 /** Ids made up for the demo data where the contract's examples had none to reuse. */
-const id = (kind: number, n: number) => `de300000-${kind.toString(16).padStart(4, '0')}-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const id = (kind: number, n: number) =>
+  `de300000-${kind.toString(16).padStart(4, '0')}-4000-8000-${n.toString(16).padStart(12, '0')}`;
 /**
  * Shorter than a real key (`pk_` and 40 letters and digits, src/auth/tokens.ts), so samples stay narrow; the
  * server only hashes what it is sent, and the first 9 characters are still `pk_` and 6 letters.
@@ -22,16 +23,47 @@ const id = (kind: number, n: number) => `de300000-${kind.toString(16).padStart(4
 const key = (name: string) => `pk_Demo${name}Key`;
 
 export const DEMO_USERS = {
-  alice: { id: 'f9b67704-e44f-4cda-b942-3de4223510e9', name: 'Alice', email: 'alice@example.com', apiKey: key('Alice'), apiKeyId: id(2, 1),
-    about: 'owns Acme Official (a paid community with an agent), the lounge, the launch room, the documents and the agents' },
-  bob: { id: '2c9a7e31-5b8d-4f60-a1c3-d4e5f6a7b812', name: 'Bob', email: 'bob@example.com', apiKey: key('Bob'), apiKeyId: id(2, 2),
-    about: 'a member of Acme Official and its customer-service customer; in the launch room; chatting in the lounge' },
-  carol: { id: '86225945-9e22-443b-9c84-5e301674126e', name: 'Carol', email: 'carol@example.com', apiKey: key('Carol'), apiKeyId: id(2, 3),
-    about: "Acme Official's customer-service agent; owns Globex Support (awaiting verification)" },
-  dave: { id: '166b3555-9416-4031-b6e0-af16def17ec3', name: 'Dave', email: 'dave@example.com', apiKey: key('Dave'), apiKeyId: id(2, 4),
-    about: 'in the launch room; a member of no community yet' },
-  ada: { id: id(1, 5), name: 'Ada', email: 'ada@example.com', apiKey: key('Ada'), apiKeyId: id(2, 5),
-    about: 'an admin, made by the operator (as `npm run admin -- grant` does)' },
+  alice: {
+    id: 'f9b67704-e44f-4cda-b942-3de4223510e9',
+    name: 'Alice',
+    email: 'alice@example.com',
+    apiKey: key('Alice'),
+    apiKeyId: id(2, 1),
+    about:
+      'owns Acme Official (a paid community with an agent), the lounge, the launch room, the documents and the agents',
+  },
+  bob: {
+    id: '2c9a7e31-5b8d-4f60-a1c3-d4e5f6a7b812',
+    name: 'Bob',
+    email: 'bob@example.com',
+    apiKey: key('Bob'),
+    apiKeyId: id(2, 2),
+    about: 'a member of Acme Official and its customer-service customer; in the launch room; chatting in the lounge',
+  },
+  carol: {
+    id: '86225945-9e22-443b-9c84-5e301674126e',
+    name: 'Carol',
+    email: 'carol@example.com',
+    apiKey: key('Carol'),
+    apiKeyId: id(2, 3),
+    about: "Acme Official's customer-service agent; owns Globex Support (awaiting verification)",
+  },
+  dave: {
+    id: '166b3555-9416-4031-b6e0-af16def17ec3',
+    name: 'Dave',
+    email: 'dave@example.com',
+    apiKey: key('Dave'),
+    apiKeyId: id(2, 4),
+    about: 'in the launch room; a member of no community yet',
+  },
+  ada: {
+    id: id(1, 5),
+    name: 'Ada',
+    email: 'ada@example.com',
+    apiKey: key('Ada'),
+    apiKeyId: id(2, 5),
+    about: 'an admin, made by the operator (as `npm run admin -- grant` does)',
+  },
 } as const;
 
 export type DemoUser = keyof typeof DEMO_USERS;

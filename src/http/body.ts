@@ -15,7 +15,11 @@ export const MAX_JSON_DEPTH = 64;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-export async function readJsonBody(koa: Koa.Context, limitBytes: number, style: 'problem' | 'fastapi'): Promise<unknown> {
+export async function readJsonBody(
+  koa: Koa.Context,
+  limitBytes: number,
+  style: 'problem' | 'fastapi',
+): Promise<unknown> {
   const declared = Number(koa.get('content-length') || NaN);
   if (declared > limitBytes) throw payloadTooLarge(limitBytes);
   const chunks: Buffer[] = [];
@@ -40,7 +44,11 @@ export async function readJsonBody(koa: Koa.Context, limitBytes: number, style: 
   const tooDeep = tooDeepAt(bytes, MAX_JSON_DEPTH);
   if (tooDeep >= 0) {
     const position = utf8.decode(bytes.subarray(0, tooDeep)).length; // in characters, as JSON.parse counts
-    throw notJson(style, `The request body is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects): its ${MAX_JSON_DEPTH + 1}th level opens at position ${position}.`, position);
+    throw notJson(
+      style,
+      `The request body is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects): its ${MAX_JSON_DEPTH + 1}th level opens at position ${position}.`,
+      position,
+    );
   }
   try {
     return JSON.parse(text);
@@ -71,9 +79,11 @@ export function tooDeepAt(bytes: Buffer, max: number): number {
         while (bytes[k] === BACKSLASH) k--;
         if ((i - k) % 2 === 1) break;
       }
-    } else if (c === 0x5b || c === 0x7b) { // [ {
+    } else if (c === 0x5b || c === 0x7b) {
+      // [ {
       if (++depth > max) return i;
-    } else if (c === 0x5d || c === 0x7d) { // ] }
+    } else if (c === 0x5d || c === 0x7d) {
+      // ] }
       depth--;
     }
   }
@@ -83,7 +93,14 @@ export function tooDeepAt(bytes: Buffer, max: number): number {
 /** `position`: where in the text the problem is (FastAPI's `loc: ["body", position]`). */
 function notJson(style: 'problem' | 'fastapi', message: string, position?: number): ApiError {
   if (style === 'fastapi') {
-    return validationFailed([{ in: 'body', field: position === undefined ? '' : String(position), message: `JSON decode error: ${message}`, type: 'json_invalid' }]);
+    return validationFailed([
+      {
+        in: 'body',
+        field: position === undefined ? '' : String(position),
+        message: `JSON decode error: ${message}`,
+        type: 'json_invalid',
+      },
+    ]);
   }
   return new ApiError(400, 'INVALID_JSON', message);
 }

@@ -12,7 +12,12 @@ export const COMPRESSION_THRESHOLD_BYTES = 1024;
 const COMPRESSIBLE = /^(application\/([\w.-]+\+)?json|text\/(?!event-stream))/i;
 
 export function compression(): Koa.Middleware {
-  const compressing = compress({ threshold: COMPRESSION_THRESHOLD_BYTES, filter: (type) => COMPRESSIBLE.test(type), deflate: false, zstd: false });
+  const compressing = compress({
+    threshold: COMPRESSION_THRESHOLD_BYTES,
+    filter: (type) => COMPRESSIBLE.test(type),
+    deflate: false,
+    zstd: false,
+  });
   // A client that accepts no encoding (most server-to-server clients) gets identity whatever the body: skip
   // the negotiation, but keep the Vary header a cache needs.
   return (koa, next) => {

@@ -21,7 +21,16 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 /** Read and written on every path, outside the contract's parameters (middleware.ts). */
 const EVERY_PATH = ['X-Request-Id'];
 /** Response headers scripts see without being listed (CORS-safelisted), or may never see (Set-Cookie). */
-const NOT_EXPOSABLE = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma', 'set-cookie']);
+const NOT_EXPOSABLE = new Set([
+  'cache-control',
+  'content-language',
+  'content-length',
+  'content-type',
+  'expires',
+  'last-modified',
+  'pragma',
+  'set-cookie',
+]);
 
 /** What is read of an operation and of a security scheme (openapi-backend dereferenced the document). */
 interface OperationParts {
@@ -30,7 +39,11 @@ interface OperationParts {
   requestBody?: unknown;
   responses?: Record<string, { headers?: Record<string, unknown> }>;
 }
-interface SecurityScheme { type?: string; in?: string; name?: string }
+interface SecurityScheme {
+  type?: string;
+  in?: string;
+  name?: string;
+}
 
 /** The schemes each operation accepts: from the metadata, since openapi-backend routes without them (security.ts). */
 const schemesOf = new Map<string, readonly string[]>(metadata.map((op) => [op.operationId, op.schemes]));
@@ -51,14 +64,16 @@ function rulesOf(operations: Operation[], headersOfScheme: Map<string, string>):
   const allow = new Set(EVERY_PATH);
   const expose = new Set(EVERY_PATH);
   for (const op of operations as OperationParts[]) {
-    for (const parameter of op.parameters ?? []) if (parameter.in === 'header' && parameter.name) allow.add(parameter.name);
+    for (const parameter of op.parameters ?? [])
+      if (parameter.in === 'header' && parameter.name) allow.add(parameter.name);
     for (const scheme of schemesOf.get(op.operationId ?? '') ?? []) {
       const header = headersOfScheme.get(scheme);
       if (header) allow.add(header);
     }
     if (op.requestBody) allow.add('Content-Type');
     for (const response of Object.values(op.responses ?? {})) {
-      for (const header of Object.keys(response.headers ?? {})) if (!NOT_EXPOSABLE.has(header.toLowerCase())) expose.add(header);
+      for (const header of Object.keys(response.headers ?? {}))
+        if (!NOT_EXPOSABLE.has(header.toLowerCase())) expose.add(header);
     }
   }
   return { methods: methods.join(', '), allowHeaders: [...allow].join(', '), exposeHeaders: [...expose].join(', ') };
@@ -77,8 +92,13 @@ export function cors(api: OpenAPIBackend, origins: readonly string[], extraPaths
   const byPath = new Map<string, Operation[]>();
   for (const op of api.getOperations()) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op]);
   const headersOfScheme = schemeHeaders(api);
-  for (const [path, operations] of byPath) tree.on('OPTIONS', routePath(path), () => undefined, rulesOf(operations, headersOfScheme));
-  const siteRules: PathRules = { methods: 'GET, HEAD', allowHeaders: EVERY_PATH.join(', '), exposeHeaders: [...EVERY_PATH, 'ETag'].join(', ') };
+  for (const [path, operations] of byPath)
+    tree.on('OPTIONS', routePath(path), () => undefined, rulesOf(operations, headersOfScheme));
+  const siteRules: PathRules = {
+    methods: 'GET, HEAD',
+    allowHeaders: EVERY_PATH.join(', '),
+    exposeHeaders: [...EVERY_PATH, 'ETag'].join(', '),
+  };
   for (const path of extraPaths) tree.on('OPTIONS', path, () => undefined, siteRules);
   const rulesFor = (path: string) => tree.find('OPTIONS', path)?.store as PathRules | undefined;
 

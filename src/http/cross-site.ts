@@ -17,11 +17,20 @@ import type { Principal } from '../platform/principal.js';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
-const refused = (why: string) => new ApiError(403, 'CROSS_SITE_REQUEST',
-  `${why} A request authenticated by a cookie is accepted only from this server's pages or an origin in its CORS_ORIGINS, and with Content-Type: application/json; from elsewhere, send a Bearer token or an API key.`);
+const refused = (why: string) =>
+  new ApiError(
+    403,
+    'CROSS_SITE_REQUEST',
+    `${why} A request authenticated by a cookie is accepted only from this server's pages or an origin in its CORS_ORIGINS, and with Content-Type: application/json; from elsewhere, send a Bearer token or an API key.`,
+  );
 
 /** Throws 403 CROSS_SITE_REQUEST when a cookie-trusting write comes from another site; `allowed`: CORS_ORIGINS. */
-export function guardCrossSite(meta: OperationMeta, koa: Koa.Context, principal: Principal | undefined, allowed: readonly string[]): void {
+export function guardCrossSite(
+  meta: OperationMeta,
+  koa: Koa.Context,
+  principal: Principal | undefined,
+  allowed: readonly string[],
+): void {
   if (!WRITES.has(koa.method)) return;
   const byCookie = principal?.scheme === 'sessionCookie' || principal?.scheme === 'vaiTokenCookie';
   if (!byCookie && !meta.setsCookie) return;
@@ -29,12 +38,14 @@ export function guardCrossSite(meta: OperationMeta, koa: Koa.Context, principal:
   const listed = origin !== '' && allowed.includes(origin);
   const site = koa.get('sec-fetch-site');
   if (site) {
-    if (site !== 'same-origin' && site !== 'none' && !listed) throw refused(`This request came from another site (${origin || site}).`);
+    if (site !== 'same-origin' && site !== 'none' && !listed)
+      throw refused(`This request came from another site (${origin || site}).`);
   } else if (origin && !listed && !isThisHost(origin, koa.host)) {
     throw refused(`This request came from another origin (${origin}).`);
   }
   const hasBody = Number(koa.get('content-length') || 0) > 0 || koa.get('transfer-encoding') !== '';
-  if (hasBody && !JSON_TYPE.test(koa.get('content-type'))) throw refused('Its body was not sent as Content-Type: application/json.');
+  if (hasBody && !JSON_TYPE.test(koa.get('content-type')))
+    throw refused('Its body was not sent as Content-Type: application/json.');
 }
 
 /**

@@ -24,7 +24,12 @@ import { toFieldErrors } from './validation-errors.js';
 
 /** Any operation's handler, as the pipeline calls it. */
 export type AnyHandler = (request: never, ctx: never) => Promise<unknown>;
-type AnyResult = { status: number; body?: unknown; stream?: AsyncIterable<{ data: unknown; id?: string | number }>; headers?: Record<string, string | string[]> };
+type AnyResult = {
+  status: number;
+  body?: unknown;
+  stream?: AsyncIterable<{ data: unknown; id?: string | number }>;
+  headers?: Record<string, string | string[]>;
+};
 
 export interface DispatchDeps {
   config: Config;
@@ -37,7 +42,8 @@ export class ContractViolation extends Error {
   override name = 'ContractViolation';
 }
 
-export const notBuilt = () => new ApiError(501, 'NOT_IMPLEMENTED', 'This operation is part of the contract but is not implemented yet.');
+export const notBuilt = () =>
+  new ApiError(501, 'NOT_IMPLEMENTED', 'This operation is part of the contract but is not implemented yet.');
 
 /** `handler` undefined: the operation's area is not built yet, and it answers 501 once the request is valid. */
 export function operationHandler(meta: OperationMeta, handler: AnyHandler | undefined, deps: DispatchDeps) {
@@ -46,7 +52,12 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
   const queryParams = queryParameters(meta.parameters);
   // A credential sent in the query (a stream ticket) is authentication's, not an input to validate.
   const queryCredentials = meta.schemes.flatMap((scheme) => QUERY_CREDENTIALS[scheme as CredentialScheme] ?? []);
-  const check = (part: FieldError['in'], validate: ValidateFunction | undefined, value: unknown, errors: FieldError[]) => {
+  const check = (
+    part: FieldError['in'],
+    validate: ValidateFunction | undefined,
+    value: unknown,
+    errors: FieldError[],
+  ) => {
     if (validate && !validate(value)) errors.push(...toFieldErrors(validate.errors, part, style));
   };
   const call = handler as ((request: unknown, ctx: unknown) => Promise<AnyResult>) | undefined;
@@ -68,7 +79,13 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     if (v.body) {
       const raw = await readJsonBody(koa, deps.config.bodyLimitBytes, style);
       if (raw === NO_BODY) {
-        if (v.bodyRequired) errors.push({ in: 'body', field: '', message: style === 'fastapi' ? 'Field required' : 'a JSON body is required', type: 'missing' });
+        if (v.bodyRequired)
+          errors.push({
+            in: 'body',
+            field: '',
+            message: style === 'fastapi' ? 'Field required' : 'a JSON body is required',
+            type: 'missing',
+          });
       } else {
         body = raw;
         errors.push(...unstorableStrings(body, style));
@@ -80,7 +97,10 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     const validated: ValidatedRequest = { path, query, body };
     const clientIp = koa.ip;
     const attempt = await deps.rateLimits.before(meta, validated, { ip: clientIp, userId: principal?.user.id });
-    if (!call) { await attempt.settle(); throw notBuilt(); }
+    if (!call) {
+      await attempt.settle();
+      throw notBuilt();
+    }
 
     const state = koa.state as RequestState;
     const ctx = new HandlerContext(state, {
@@ -101,9 +121,14 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
           const first = await call(request, ctx.inTransaction(trx));
           // Checked before it is stored: a reply that violates the contract must not be replayed for a day.
           checkResponse(deps, meta, first.status, first.body, v.responses[first.status], ctx);
-          if (first.stream || isBinary(meta, first.status)) throw new Error(`${meta.operationId}: an idempotent operation answers JSON, not a stream or bytes`);
+          if (first.stream || isBinary(meta, first.status))
+            throw new Error(`${meta.operationId}: an idempotent operation answers JSON, not a stream or bytes`);
           // The answer's bytes are made here, once: the same text is sent now and stored for every replay.
-          return { status: first.status, ...(first.headers ? { headers: first.headers } : {}), body: first.body === undefined ? undefined : serializeJson(first.body) };
+          return {
+            status: first.status,
+            ...(first.headers ? { headers: first.headers } : {}),
+            body: first.body === undefined ? undefined : serializeJson(first.body),
+          };
         });
         const headers = outcome.replayed ? { ...outcome.headers, 'Idempotent-Replayed': 'true' } : outcome.headers;
         if (headers) koa.set(headers);
@@ -121,8 +146,13 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
     if (result.headers) koa.set(result.headers);
     if (result.stream) {
       const validate = v.responses[result.status];
-      writeEventStream(koa, result.status, result.stream, validate ? (data) => checkResponse(deps, meta, result.status, data, validate, ctx) : undefined,
-        { keepAliveMs: deps.config.sseKeepAliveMs });
+      writeEventStream(
+        koa,
+        result.status,
+        result.stream,
+        validate ? (data) => checkResponse(deps, meta, result.status, data, validate, ctx) : undefined,
+        { keepAliveMs: deps.config.sseKeepAliveMs },
+      );
       return;
     }
     checkResponse(deps, meta, result.status, result.body, v.responses[result.status], ctx);
@@ -172,7 +202,10 @@ class HandlerContext implements RequestContext {
   declare readonly baseUrl: string;
   declare readonly trx?: Transaction;
 
-  constructor(private readonly state: RequestState, private readonly fields: ContextFields) {
+  constructor(
+    private readonly state: RequestState,
+    private readonly fields: ContextFields,
+  ) {
     Object.assign(this, fields);
   }
 
@@ -198,7 +231,14 @@ export interface LogSource {
 }
 
 /** Checks a response against the contract: always in `strict` mode, for a sample in `sample` mode. */
-export function checkResponse(deps: Pick<DispatchDeps, 'config'>, meta: OperationMeta, status: number, body: unknown, validate: ValidateFunction | undefined, source: LogSource): void {
+export function checkResponse(
+  deps: Pick<DispatchDeps, 'config'>,
+  meta: OperationMeta,
+  status: number,
+  body: unknown,
+  validate: ValidateFunction | undefined,
+  source: LogSource,
+): void {
   const { responseValidation, responseSampleRate } = deps.config;
   if (responseValidation === 'off' || (responseValidation === 'sample' && Math.random() >= responseSampleRate)) return;
   let problem: string | undefined;

@@ -9,13 +9,16 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { HttpServerConfig } from '../config.js';
 
 export function createHttpServer(settings: HttpServerConfig, listener: RequestListener): Server {
-  const server = createServer({
-    headersTimeout: settings.headersTimeoutMs,
-    requestTimeout: settings.requestTimeoutMs,
-    // How often Node looks for requests past those timeouts (its default, 30 s, would let a trickle run that
-    // much longer): a quarter of the headers timeout, at most a second, so a cut comes within that of its time.
-    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(settings.headersTimeoutMs / 4))),
-  }, listener);
+  const server = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      // How often Node looks for requests past those timeouts (its default, 30 s, would let a trickle run that
+      // much longer): a quarter of the headers timeout, at most a second, so a cut comes within that of its time.
+      connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(settings.headersTimeoutMs / 4))),
+    },
+    listener,
+  );
   // Past it, Node closes a new connection as soon as it accepts it.
   server.maxConnections = settings.maxConnections;
   return server;

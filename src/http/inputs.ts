@@ -13,13 +13,27 @@ const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const NUL = '\u0000';
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const error = (location: FieldError['in'], field: string, style: Style, problem: string, fastapi: string, type: string): FieldError =>
-  ({ in: location, field, message: style === 'fastapi' ? fastapi : problem, type });
+const error = (
+  location: FieldError['in'],
+  field: string,
+  style: Style,
+  problem: string,
+  fastapi: string,
+  type: string,
+): FieldError => ({ in: location, field, message: style === 'fastapi' ? fastapi : problem, type });
 
 /** What in `text` PostgreSQL could not store as sent, or undefined. */
 function unstorable(text: string): { problem: string; fastapi: string } | undefined {
-  if (text.includes(NUL)) return { problem: 'must not contain the NUL character (U+0000)', fastapi: 'String should not contain the NUL character (U+0000)' };
-  if (LONE_SURROGATE.test(text)) return { problem: 'must not contain an unpaired UTF-16 surrogate', fastapi: 'String should not contain an unpaired UTF-16 surrogate' };
+  if (text.includes(NUL))
+    return {
+      problem: 'must not contain the NUL character (U+0000)',
+      fastapi: 'String should not contain the NUL character (U+0000)',
+    };
+  if (LONE_SURROGATE.test(text))
+    return {
+      problem: 'must not contain an unpaired UTF-16 surrogate',
+      fastapi: 'String should not contain an unpaired UTF-16 surrogate',
+    };
   return undefined;
 }
 
@@ -35,7 +49,17 @@ export function unstorableStrings(value: unknown, style: Style, path: string[] =
     } else if (node && typeof node === 'object') {
       for (const [key, item] of Object.entries(node)) {
         const bad = unstorable(key);
-        if (bad) found.push(error('body', [...at, JSON.stringify(key).slice(1, -1)].join('.'), style, `has a field name that ${bad.problem}`, bad.fastapi, 'value_error'));
+        if (bad)
+          found.push(
+            error(
+              'body',
+              [...at, JSON.stringify(key).slice(1, -1)].join('.'),
+              style,
+              `has a field name that ${bad.problem}`,
+              bad.fastapi,
+              'value_error',
+            ),
+          );
         visit(item, [...at, key]);
       }
     }
@@ -51,13 +75,18 @@ export const queryParameters = (parameters: readonly ParameterMeta[]): QueryPara
   new Map(parameters.filter((p) => p.in === 'query').map((p) => [p.name, p]));
 
 /** A name or value of the query string, `+` meaning a space; throws URIError on malformed percent-encoding. */
-const decoded = (raw: string) => (raw.includes('%') || raw.includes('+') ? decodeURIComponent(raw.replace(/\+/g, ' ')) : raw);
+const decoded = (raw: string) =>
+  raw.includes('%') || raw.includes('+') ? decodeURIComponent(raw.replace(/\+/g, ' ')) : raw;
 
 /**
  * The query string, decoded strictly: malformed percent-encoding and repeated parameters are errors; an
  * empty value of a nullable parameter means it is left out; numbers must be written in plain decimal.
  */
-export function parseQuery(querystring: string, byName: QueryParameters, style: Style): { query: Record<string, unknown>; errors: FieldError[] } {
+export function parseQuery(
+  querystring: string,
+  byName: QueryParameters,
+  style: Style,
+): { query: Record<string, unknown>; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const values = new Map<string, string[]>();
   for (const pair of querystring ? querystring.split('&') : []) {
@@ -70,7 +99,16 @@ export function parseQuery(querystring: string, byName: QueryParameters, style: 
       name = decoded(rawName);
       value = decoded(rawValue);
     } catch {
-      errors.push(error('query', rawName, style, 'is not valid percent-encoded UTF-8', 'Input should be valid percent-encoded UTF-8', 'value_error'));
+      errors.push(
+        error(
+          'query',
+          rawName,
+          style,
+          'is not valid percent-encoded UTF-8',
+          'Input should be valid percent-encoded UTF-8',
+          'value_error',
+        ),
+      );
       continue;
     }
     values.set(name, [...(values.get(name) ?? []), value]);
@@ -78,9 +116,21 @@ export function parseQuery(querystring: string, byName: QueryParameters, style: 
   const query: Record<string, unknown> = {};
   for (const [name, given] of values) {
     const param = byName.get(name);
-    if (!param) { query[name] = given.length === 1 ? given[0] : given; continue; } // the validator names it unknown
+    if (!param) {
+      query[name] = given.length === 1 ? given[0] : given;
+      continue;
+    } // the validator names it unknown
     if (param.type !== 'array' && given.length > 1) {
-      errors.push(error('query', name, style, `must be given once, not ${given.length} times`, 'Input should be given once', 'value_error'));
+      errors.push(
+        error(
+          'query',
+          name,
+          style,
+          `must be given once, not ${given.length} times`,
+          'Input should be given once',
+          'value_error',
+        ),
+      );
       continue;
     }
     const value = given[0]!;
@@ -93,7 +143,11 @@ export function parseQuery(querystring: string, byName: QueryParameters, style: 
 }
 
 /** Header parameters: numbers in plain decimal; the rest is left to the validator. */
-export function checkHeaders(headers: Record<string, unknown>, parameters: readonly ParameterMeta[], style: Style): FieldError[] {
+export function checkHeaders(
+  headers: Record<string, unknown>,
+  parameters: readonly ParameterMeta[],
+  style: Style,
+): FieldError[] {
   const errors: FieldError[] = [];
   for (const param of parameters) {
     const value = headers[param.name];
@@ -104,15 +158,44 @@ export function checkHeaders(headers: Record<string, unknown>, parameters: reado
   return errors;
 }
 
-function checkScalar(location: 'query' | 'header', name: string, param: ParameterMeta, value: string, style: Style): FieldError | undefined {
+function checkScalar(
+  location: 'query' | 'header',
+  name: string,
+  param: ParameterMeta,
+  value: string,
+  style: Style,
+): FieldError | undefined {
   const bad = unstorable(value);
   if (bad) return error(location, name, style, bad.problem, bad.fastapi, 'value_error');
   if (param.type === 'integer') {
-    if (!INTEGER.test(value)) return error(location, name, style, 'must be an integer written in decimal digits', 'Input should be a valid integer, unable to parse string as an integer', 'int_parsing');
-    if (!Number.isSafeInteger(Number(value))) return error(location, name, style, `must be at most ${Number.MAX_SAFE_INTEGER}`, `Input should be less than or equal to ${Number.MAX_SAFE_INTEGER}`, 'less_than_equal');
+    if (!INTEGER.test(value))
+      return error(
+        location,
+        name,
+        style,
+        'must be an integer written in decimal digits',
+        'Input should be a valid integer, unable to parse string as an integer',
+        'int_parsing',
+      );
+    if (!Number.isSafeInteger(Number(value)))
+      return error(
+        location,
+        name,
+        style,
+        `must be at most ${Number.MAX_SAFE_INTEGER}`,
+        `Input should be less than or equal to ${Number.MAX_SAFE_INTEGER}`,
+        'less_than_equal',
+      );
   }
   if (param.type === 'number' && (!NUMBER.test(value) || !Number.isFinite(Number(value)))) {
-    return error(location, name, style, 'must be a number written in decimal notation', 'Input should be a valid number, unable to parse string as a number', 'float_parsing');
+    return error(
+      location,
+      name,
+      style,
+      'must be a number written in decimal notation',
+      'Input should be a valid number, unable to parse string as a number',
+      'float_parsing',
+    );
   }
   return undefined;
 }

@@ -27,7 +27,14 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
       writeError(koa, error, config);
     } finally {
       const operation = koa.state.operation as OperationMeta | undefined;
-      const line = { requestId, method: koa.method, path: koa.path, operationId: operation?.operationId, status: koa.status, ms: Math.round((performance.now() - started) * 10) / 10 };
+      const line = {
+        requestId,
+        method: koa.method,
+        path: koa.path,
+        operationId: operation?.operationId,
+        status: koa.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      };
       if (koa.status >= 500) log.error(line, 'request');
       else log.info(line, 'request');
     }
@@ -55,7 +62,14 @@ function writeError(koa: Koa.Context, error: unknown, config: Config): void {
   let wire: WireError = toWireError(apiError, style, koa.path, requestId);
   if (operation && wire.status !== 500) {
     try {
-      checkResponse({ config }, operation, wire.status, wire.body, validators[operation.operationId as keyof typeof validators].responses[wire.status], koa.state);
+      checkResponse(
+        { config },
+        operation,
+        wire.status,
+        wire.body,
+        validators[operation.operationId as keyof typeof validators].responses[wire.status],
+        koa.state,
+      );
     } catch (violation) {
       // strict: an undocumented status or code is a server bug, answered like any other.
       koa.state.log.error({ err: violation }, 'unhandled error');

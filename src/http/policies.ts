@@ -16,7 +16,8 @@ export interface ValidatedRequest {
 
 /** 403 when the operation requires a role (only `admin` exists) the caller does not have. */
 export function requireRoles(meta: OperationMeta, principal: Principal | undefined): void {
-  if (meta.roles.includes('admin') && principal && !principal.isAdmin) throw forbidden('ADMIN_REQUIRED', 'This operation is for admins only.');
+  if (meta.roles.includes('admin') && principal && !principal.isAdmin)
+    throw forbidden('ADMIN_REQUIRED', 'This operation is for admins only.');
 }
 
 /** A `body.<field>` or `path.<name>` reference into the validated request. */
@@ -56,8 +57,17 @@ export class RateLimits {
    * (trimmed, lower-cased), or several of them joined by `+`: one counter per combination.
    */
   private key(policy: RateLimitPolicy, request: ValidatedRequest, caller: Caller): string {
-    return policy.key.split('+')
-      .map((part) => (part === 'ip' ? caller.ip : part === 'user' ? caller.userId ?? caller.ip : String(pick(request, part) ?? '').trim().toLowerCase()))
+    return policy.key
+      .split('+')
+      .map((part) =>
+        part === 'ip'
+          ? caller.ip
+          : part === 'user'
+            ? (caller.userId ?? caller.ip)
+            : String(pick(request, part) ?? '')
+                .trim()
+                .toLowerCase(),
+      )
       .join('\n');
   }
 
@@ -92,12 +102,20 @@ export class RateLimits {
  * (caller, operation, target); the handler's effect in the facility's transaction.
  */
 export function runIdempotent(
-  facility: IdempotencyFacility, meta: OperationMeta, principal: Principal, request: ValidatedRequest,
+  facility: IdempotencyFacility,
+  meta: OperationMeta,
+  principal: Principal,
+  request: ValidatedRequest,
   effect: (trx: Transaction) => Promise<StoredResult>,
 ): Promise<StoredResult & { replayed: boolean }> {
   const policy = meta.idempotency!;
   const keyField = policy.key.split('.', 2)[1]!;
   const { [keyField]: key, ...rest } = (request.body ?? {}) as Record<string, unknown>;
-  const scope = { principalId: principal.user.id, operationId: meta.operationId, target: String(pick(request, policy.target) ?? ''), key: String(key) };
+  const scope = {
+    principalId: principal.user.id,
+    operationId: meta.operationId,
+    target: String(pick(request, policy.target) ?? ''),
+    key: String(key),
+  };
   return facility.run(scope, requestHash({ path: request.path, query: request.query, body: rest }), effect);
 }

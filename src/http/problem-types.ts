@@ -10,7 +10,12 @@ export function problemTypes(): Koa.Middleware {
   return async (koa, next) => {
     if (!koa.path.startsWith('/problems/') || (koa.method !== 'GET' && koa.method !== 'HEAD')) return next();
     const docs = docsByType.get(koa.path);
-    if (!docs) throw new ApiError(404, 'NOT_FOUND', `No problem type ${koa.path}: every code is explained at ${PROBLEM_CODES_DOCS}.`);
+    if (!docs)
+      throw new ApiError(
+        404,
+        'NOT_FOUND',
+        `No problem type ${koa.path}: every code is explained at ${PROBLEM_CODES_DOCS}.`,
+      );
     koa.redirect(docs);
   };
 }

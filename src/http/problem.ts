@@ -4,9 +4,19 @@ import { problemCodes } from '../../generated/server/problem-codes.gen.js';
 import { ApiError, type FieldError } from '../platform/errors.js';
 
 const TITLES: Record<number, string> = {
-  400: 'Validation failed', 401: 'Authentication required', 402: 'Insufficient balance', 403: 'Forbidden',
-  404: 'Not found', 405: 'Method not allowed', 409: 'Conflict', 413: 'Payload too large', 422: 'Unprocessable entity',
-  429: 'Too many requests', 500: 'Internal server error', 501: 'Not implemented', 503: 'Service unavailable',
+  400: 'Validation failed',
+  401: 'Authentication required',
+  402: 'Insufficient balance',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Payload too large',
+  422: 'Unprocessable entity',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  501: 'Not implemented',
+  503: 'Service unavailable',
 };
 
 /**
@@ -24,7 +34,12 @@ export interface WireError {
   headers?: Record<string, string>;
 }
 
-export function toWireError(error: ApiError, style: 'problem' | 'fastapi', instance: string, requestId: string): WireError {
+export function toWireError(
+  error: ApiError,
+  style: 'problem' | 'fastapi',
+  instance: string,
+  requestId: string,
+): WireError {
   const fieldErrors = error.fieldErrors?.slice(0, MAX_FIELD_ERRORS);
   if (style === 'fastapi' && fieldErrors && error.status === 400) {
     return {
@@ -39,12 +54,16 @@ export function toWireError(error: ApiError, style: 'problem' | 'fastapi', insta
     title: TITLES[error.status] ?? 'Error',
     status: error.status,
     code: error.code,
-    detail: omitted > 0 ? `${error.message} Only the first ${MAX_FIELD_ERRORS} of ${error.fieldErrors!.length} invalid inputs are listed.` : error.message,
+    detail:
+      omitted > 0
+        ? `${error.message} Only the first ${MAX_FIELD_ERRORS} of ${error.fieldErrors!.length} invalid inputs are listed.`
+        : error.message,
     instance,
     requestId,
   };
   if (error.extensions) Object.assign(body, error.extensions);
-  if (fieldErrors) body.errors = fieldErrors.map(({ in: location, field, message }) => ({ in: location, field, message }));
+  if (fieldErrors)
+    body.errors = fieldErrors.map(({ in: location, field, message }) => ({ in: location, field, message }));
   return { status: error.status, contentType: 'application/problem+json', body, headers: error.headers };
 }
 
@@ -56,4 +75,5 @@ function fastApiDetail(error: FieldError) {
   return { loc: loc.slice(0, MAX_LOC_LENGTH), msg: error.message, type: error.type ?? 'value_error' };
 }
 
-export const internalError = () => new ApiError(500, 'INTERNAL_ERROR', 'An unexpected error occurred. Quote the request id when reporting it.');
+export const internalError = () =>
+  new ApiError(500, 'INTERNAL_ERROR', 'An unexpected error occurred. Quote the request id when reporting it.');

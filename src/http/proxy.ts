@@ -32,7 +32,7 @@ export function trustProxies(app: Koa, hops: number): void {
       get(this: Koa.Request) {
         const forwarded = this.get('X-Forwarded-Host');
         // Without the header, Koa's own reading of Host (or HTTP/2's :authority).
-        return forwarded ? trustedEntry(forwarded, hops) ?? '' : koaHost.call(this);
+        return forwarded ? (trustedEntry(forwarded, hops) ?? '') : koaHost.call(this);
       },
     },
   });

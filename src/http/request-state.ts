@@ -11,7 +11,10 @@ import type { Logger } from 'pino';
 export class RequestState {
   #log: Logger | undefined;
 
-  constructor(readonly requestId: string, private readonly root: Logger) {}
+  constructor(
+    readonly requestId: string,
+    private readonly root: Logger,
+  ) {}
 
   get log(): Logger {
     return (this.#log ??= this.root.child({ requestId: this.requestId }));

@@ -23,7 +23,8 @@ export interface RoutedRequest extends Request {
 export const routePath = (template: string) => template.replace(/\{([^}]+)\}/g, ':$1');
 
 /** The methods a path accepts, given the contract's: HEAD wherever GET is. */
-export const withHead = (methods: readonly string[]) => (methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : [...methods]);
+export const withHead = (methods: readonly string[]) =>
+  methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : [...methods];
 
 const routedMethod = (method: string) => {
   const upper = method.toUpperCase();
@@ -42,7 +43,12 @@ export function installRouter(api: OpenAPIBackend): void {
   const find = (req: RoutedRequest): Match | null => {
     if (req.match !== undefined) return req.match;
     const found = tree.find(routedMethod(req.method), req.path);
-    req.match = found ? { operation: (found.store as { operation: Operation }).operation, params: found.params as Record<string, string> } : null;
+    req.match = found
+      ? {
+          operation: (found.store as { operation: Operation }).operation,
+          params: found.params as Record<string, string>,
+        }
+      : null;
     return req.match;
   };
 
@@ -65,7 +71,7 @@ export function installRouter(api: OpenAPIBackend): void {
     path: req.path,
     headers: req.headers,
     query: {}, // dispatch parses the raw query string itself, strictly (inputs.ts)
-    params: operation ? find(req)?.params ?? {} : {},
+    params: operation ? (find(req)?.params ?? {}) : {},
     cookies: {},
     requestBody: undefined,
   })) as typeof api.router.parseRequest;

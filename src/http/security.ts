@@ -50,7 +50,11 @@ export function credentialsOf(koa: Koa.Context): Credential[] {
  * The caller, by the operation's security: `none` never looks; `optional` is the caller when a valid credential
  * of an accepted scheme is sent, else anonymous; `required` is a 401 without one.
  */
-export async function authenticate(meta: OperationMeta, koa: Koa.Context, auth: Authenticator): Promise<Principal | undefined> {
+export async function authenticate(
+  meta: OperationMeta,
+  koa: Koa.Context,
+  auth: Authenticator,
+): Promise<Principal | undefined> {
   if (meta.auth === 'none') return undefined;
   const first = credentialsOf(koa)[0];
   const principal = first && meta.schemes.includes(first.scheme) ? await auth.authenticate(first) : undefined;
@@ -62,11 +66,17 @@ export async function authenticate(meta: OperationMeta, koa: Koa.Context, auth: 
  * The contract as openapi-backend routes it: every security requirement removed (authenticate enforces them).
  * Only an operation can carry `security` in a path item, and one without its own inherits the top level's, cleared.
  */
-export function withoutSecurity<T extends { security?: unknown; paths?: Record<string, Record<string, unknown>> }>(document: T): T {
+export function withoutSecurity<T extends { security?: unknown; paths?: Record<string, Record<string, unknown>> }>(
+  document: T,
+): T {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    paths[path] = Object.fromEntries(Object.entries(item).map(([key, value]) =>
-      [key, value && typeof value === 'object' && 'security' in value ? { ...value, security: [] } : value]));
+    paths[path] = Object.fromEntries(
+      Object.entries(item).map(([key, value]) => [
+        key,
+        value && typeof value === 'object' && 'security' in value ? { ...value, security: [] } : value,
+      ]),
+    );
   }
   return { ...document, security: [], paths };
 }

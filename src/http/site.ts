@@ -18,14 +18,18 @@ export function site(files: { contract: Buffer; docs: Buffer }): Koa.Middleware 
   return async (koa, next) => {
     if (koa.method !== 'GET' && koa.method !== 'HEAD') return next();
     switch (koa.path) {
-      case '/openapi.json': return contract.serve(koa);
-      case '/docs': case '/docs/':
+      case '/openapi.json':
+        return contract.serve(koa);
+      case '/docs':
+      case '/docs/':
         // Its samples name the origin the request came to: caches must keep one copy per origin.
         koa.vary(koa.app.proxy ? ['Host', 'X-Forwarded-Host', 'X-Forwarded-Proto'] : 'Host');
         return docs(`${koa.protocol}://${koa.host}`).serve(koa);
       // Temporary (302), so that `/` can become something else without browsers remembering this.
-      case '/': return koa.redirect('/docs');
-      default: return next();
+      case '/':
+        return koa.redirect('/docs');
+      default:
+        return next();
     }
   };
 }
@@ -43,7 +47,10 @@ function docsByOrigin(html: Buffer): (origin: string) => StaticFile {
     let copy = copies.get(origin);
     if (copy) return copy;
     if (!PLAIN_ORIGIN.test(origin) || copies.size > MAX_ORIGINS) return asFile;
-    copy = staticFile(Buffer.from(html.toString('utf8').split(DEFAULT_BASE_URL).join(origin)), 'text/html; charset=utf-8');
+    copy = staticFile(
+      Buffer.from(html.toString('utf8').split(DEFAULT_BASE_URL).join(origin)),
+      'text/html; charset=utf-8',
+    );
     copies.set(origin, copy);
     return copy;
   };

@@ -37,12 +37,21 @@ function frameOf(event: StreamEvent<unknown>, unnamed: boolean, validate?: (data
 }
 
 export function writeEventStream(
-  koa: Koa.Context, status: number, events: AsyncIterable<StreamEvent<unknown>>, validate?: (data: unknown) => void, options: StreamOptions = {},
+  koa: Koa.Context,
+  status: number,
+  events: AsyncIterable<StreamEvent<unknown>>,
+  validate?: (data: unknown) => void,
+  options: StreamOptions = {},
 ): void {
   // Written to the response directly (no stream in between: one write per event and client is the hot path).
   const out = koa.res;
   koa.status = status;
-  koa.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  koa.set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
   const iterator = events[Symbol.asyncIterator]();
   if (koa.method === 'HEAD') {
     // The stream's headers, and no events: the stream is not started.
@@ -57,7 +66,9 @@ export function writeEventStream(
   const unnamed = (events as Unnamed).unnamed === true;
   let closed = false;
   let wake: (() => void) | undefined;
-  const keepAlive = setInterval(() => { if (!out.writableNeedDrain) out.write(': keep-alive\n\n'); }, options.keepAliveMs ?? KEEP_ALIVE_MS);
+  const keepAlive = setInterval(() => {
+    if (!out.writableNeedDrain) out.write(': keep-alive\n\n');
+  }, options.keepAliveMs ?? KEEP_ALIVE_MS);
   const close = (cut = false) => {
     if (closed) return;
     closed = true;
@@ -70,10 +81,13 @@ export function writeEventStream(
   out.on('close', () => close());
   const cutNow = () => close(true);
   cutOff?.addEventListener('abort', cutNow, { once: true });
-  const drained = () => new Promise<void>((resolve) => {
-    wake = resolve;
-    out.once('drain', resolve);
-  }).finally(() => { wake = undefined; });
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      out.once('drain', resolve);
+    }).finally(() => {
+      wake = undefined;
+    });
 
   void (async () => {
     try {

@@ -8,9 +8,21 @@ import type { VoiceProvider } from '../ai/voice-provider.js';
 import type { AgentListingsService } from '../agents/index.js';
 import { findUserProfile } from '../auth/index.js';
 import {
-  addMember, countMembers, findCommunity, findMember, updateSubscription, type CommunitiesService, type Community, type CommunityMember,
+  addMember,
+  countMembers,
+  findCommunity,
+  findMember,
+  updateSubscription,
+  type CommunitiesService,
+  type Community,
+  type CommunityMember,
 } from '../communities/index.js';
-import { countConversations, type Conversation, type ConversationsService, type VoicePlan } from '../conversations/index.js';
+import {
+  countConversations,
+  type Conversation,
+  type ConversationsService,
+  type VoicePlan,
+} from '../conversations/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
@@ -35,11 +47,19 @@ export class LoungeService {
     this.cloning = new VoiceCloning(db, voices, cloning);
   }
 
-  async create(principal: Principal, input: T.LoungeCreateRequest & { freeMinutesPerDay: number; subscriptionPriceCents: number }, trx?: Transaction): Promise<T.LoungeCreated> {
+  async create(
+    principal: Principal,
+    input: T.LoungeCreateRequest & { freeMinutesPerDay: number; subscriptionPriceCents: number },
+    trx?: Transaction,
+  ): Promise<T.LoungeCreated> {
     const created = await inTransaction(this.db, trx, async (t) => {
       if (input.defaultAgentListingId) await this.agents.usable(t, principal, input.defaultAgentListingId);
       const { id } = await this.communities.createRow(t, principal, {
-        name: input.name, description: input.description, avatarUrl: input.avatarUrl, type: 'lounge', defaultAgentListingId: input.defaultAgentListingId,
+        name: input.name,
+        description: input.description,
+        avatarUrl: input.avatarUrl,
+        type: 'lounge',
+        defaultAgentListingId: input.defaultAgentListingId,
       });
       await Lounge.query(t).insert({
         communityId: id,
@@ -59,16 +79,31 @@ export class LoungeService {
     const { community, lounge } = await this.find(this.db, id);
     const creator = (await findUserProfile(this.db, community.creatorId))!;
     return {
-      id, creatorId: community.creatorId, name: community.name, description: community.description, avatarUrl: community.avatarUrl,
-      memberCount: community.memberCount, voiceModelId: lounge.voiceModelId, voiceModelStatus: lounge.voiceModelStatus,
-      voiceModelError: lounge.voiceModelError, voiceSamplesUrl: lounge.voiceSamplesUrl, freeMinutesPerDay: lounge.freeMinutesPerDay,
-      subscriptionPriceCents: Number(lounge.subscriptionPriceCents), defaultAgentListingId: community.defaultAgentListingId,
-      createdAt: community.createdAt.toISOString(), creatorName: creator.name, creatorImage: creator.image,
+      id,
+      creatorId: community.creatorId,
+      name: community.name,
+      description: community.description,
+      avatarUrl: community.avatarUrl,
+      memberCount: community.memberCount,
+      voiceModelId: lounge.voiceModelId,
+      voiceModelStatus: lounge.voiceModelStatus,
+      voiceModelError: lounge.voiceModelError,
+      voiceSamplesUrl: lounge.voiceSamplesUrl,
+      freeMinutesPerDay: lounge.freeMinutesPerDay,
+      subscriptionPriceCents: Number(lounge.subscriptionPriceCents),
+      defaultAgentListingId: community.defaultAgentListingId,
+      createdAt: community.createdAt.toISOString(),
+      creatorName: creator.name,
+      creatorImage: creator.image,
     };
   }
 
   /** The caller's conversation with the lounge agent; joins them first (free) if needed. */
-  async startChat(principal: Principal, id: string, trx?: Transaction): Promise<{ created: boolean; body: T.LoungeChatStarted }> {
+  async startChat(
+    principal: Principal,
+    id: string,
+    trx?: Transaction,
+  ): Promise<{ created: boolean; body: T.LoungeChatStarted }> {
     return inTransaction(this.db, trx, async (t) => {
       await this.find(t, id);
       await this.ensureMember(t, id, principal.user.id);
@@ -83,7 +118,10 @@ export class LoungeService {
     const [active, conversations, usage] = await Promise.all([
       countMembers(this.db, id, { subscriptionStatus: 'active' }),
       countConversations(this.db, id),
-      this.db('lounge_voice_usage').where('loungeId', id).where('createdAt', '>=', startOfUtcDay(this.clock.now())).sum<{ sum: string | null }[]>({ sum: 'durationMs' }),
+      this.db('lounge_voice_usage')
+        .where('loungeId', id)
+        .where('createdAt', '>=', startOfUtcDay(this.clock.now()))
+        .sum<{ sum: string | null }[]>({ sum: 'durationMs' }),
     ]);
     return {
       memberCount: community.memberCount,
@@ -109,8 +147,20 @@ export class LoungeService {
         return this.subscriptionOf(resumed, price);
       }
       // A new paid month from now; the price in cents is the wallet's minor units (1 credit = 100 cents).
-      const endsAt = await this.communities.payNewMonth(t, community, principal.user.id, price, now, `Lounge subscription: ${community.name}`);
-      const updated = await updateSubscription(t, member.id, { subscriptionStatus: 'active', paidUntil: endsAt, renews: true, monthlyPriceMinor: price });
+      const endsAt = await this.communities.payNewMonth(
+        t,
+        community,
+        principal.user.id,
+        price,
+        now,
+        `Lounge subscription: ${community.name}`,
+      );
+      const updated = await updateSubscription(t, member.id, {
+        subscriptionStatus: 'active',
+        paidUntil: endsAt,
+        renews: true,
+        monthlyPriceMinor: price,
+      });
       return this.subscriptionOf(updated, price);
     });
   }
@@ -135,21 +185,31 @@ export class LoungeService {
     const member = await findMember(this.db, community.id, conversation.customerId);
     const subscribed = member?.subscriptionStatus === 'active' || member?.subscriptionStatus === 'past_due';
     if (!subscribed) {
-      const [{ sum }] = await this.db('lounge_voice_usage').where({ loungeId: community.id, userId: conversation.customerId })
-        .where('createdAt', '>=', startOfUtcDay(this.clock.now())).sum<{ sum: string | null }[]>({ sum: 'durationMs' }) as [{ sum: string | null }];
+      const [{ sum }] = (await this.db('lounge_voice_usage')
+        .where({ loungeId: community.id, userId: conversation.customerId })
+        .where('createdAt', '>=', startOfUtcDay(this.clock.now()))
+        .sum<{ sum: string | null }[]>({ sum: 'durationMs' })) as [{ sum: string | null }];
       if (Number(sum ?? 0) >= lounge.freeMinutesPerDay * 60_000) return undefined;
     }
     return {
-      voice: lounge.voiceModelStatus === 'ready' ? lounge.voiceModelId ?? undefined : undefined,
+      voice: lounge.voiceModelStatus === 'ready' ? (lounge.voiceModelId ?? undefined) : undefined,
       record: async (trx, durationMs) => {
-        await trx('lounge_voice_usage').insert({ loungeId: community.id, userId: conversation.customerId, conversationId: conversation.id, durationMs, createdAt: this.clock.now() });
+        await trx('lounge_voice_usage').insert({
+          loungeId: community.id,
+          userId: conversation.customerId,
+          conversationId: conversation.id,
+          durationMs,
+          createdAt: this.clock.now(),
+        });
       },
     };
   }
 
   /** The lounge's monthly price in minor units (cents), read in the caller's transaction: the renewal job's. */
   async monthlyPrice(trx: Transaction, id: string): Promise<number> {
-    const lounge = await trx('lounges').where('communityId', id).first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
+    const lounge = await trx('lounges')
+      .where('communityId', id)
+      .first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
     return Number(lounge?.subscriptionPriceCents ?? 0);
   }
 
@@ -159,7 +219,12 @@ export class LoungeService {
   }
 
   private subscriptionOf(member: CommunityMember, price: number): T.LoungeSubscription {
-    return { status: member.subscriptionStatus, priceCents: price, paidUntil: member.paidUntil?.toISOString() ?? null, renews: member.renews && member.subscriptionStatus !== 'none' };
+    return {
+      status: member.subscriptionStatus,
+      priceCents: price,
+      paidUntil: member.paidUntil?.toISOString() ?? null,
+      renews: member.renews && member.subscriptionStatus !== 'none',
+    };
   }
 
   private async ensureMember(t: Transaction, id: string, userId: string): Promise<CommunityMember> {

@@ -33,7 +33,11 @@ export class VoiceCloning {
   private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<number>>();
 
-  constructor(private readonly db: Knex, private readonly voices: VoiceProvider, private readonly options: VoiceCloningOptions) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly voices: VoiceProvider,
+    private readonly options: VoiceCloningOptions,
+  ) {}
 
   /**
    * Starts workers up to the concurrency (none when that many already run) and resolves with how many jobs
@@ -43,7 +47,10 @@ export class VoiceCloning {
     const started: Array<Promise<number>> = [];
     while (this.running < this.options.concurrency && !this.stopping.signal.aborted) {
       this.running += 1;
-      const worker = this.work().finally(() => { this.running -= 1; this.inFlight.delete(worker); });
+      const worker = this.work().finally(() => {
+        this.running -= 1;
+        this.inFlight.delete(worker);
+      });
       this.inFlight.add(worker);
       started.push(worker);
     }
@@ -58,7 +65,8 @@ export class VoiceCloning {
 
   /** Gives back every claimed job: for a server on the embedded database, whose predecessor died with them. */
   async releaseAll(): Promise<number> {
-    return this.db('lounges').where('voiceModelStatus', 'training')
+    return this.db('lounges')
+      .where('voiceModelStatus', 'training')
       .update({ voiceModelStatus: 'pending', cloneClaim: null, cloneClaimedUntil: null });
   }
 
@@ -74,21 +82,27 @@ export class VoiceCloning {
 
   /** One statement: the oldest pending job, or a claimed one whose lease ran out, becomes this instance's. */
   private async claim(): Promise<Claim | undefined> {
-    const { rows } = await this.db.raw(`
+    const { rows } = (await this.db.raw(
+      `
       update lounges set voice_model_status = 'training', clone_claim = gen_random_uuid(),
         clone_claimed_until = now() + make_interval(secs => ?), clone_attempts = clone_attempts + 1
       where community_id = (
         select community_id from lounges
         where voice_model_status = 'pending' or (voice_model_status = 'training' and clone_claimed_until < now())
         order by clone_claimed_until nulls first limit 1 for update skip locked)
-      returning community_id as "communityId", voice_samples_url as "voiceSamplesUrl", clone_claim as "cloneClaim", clone_attempts as "cloneAttempts"`, [(this.options.timeoutMs * 2) / 1000]) as { rows: Claim[] };
+      returning community_id as "communityId", voice_samples_url as "voiceSamplesUrl", clone_claim as "cloneClaim", clone_attempts as "cloneAttempts"`,
+      [(this.options.timeoutMs * 2) / 1000],
+    )) as { rows: Claim[] };
     return rows[0];
   }
 
   /** Clones a claimed job and records the outcome; false when the job was given back instead. */
   private async clone(claim: Claim): Promise<boolean> {
     if (claim.cloneAttempts > MAX_ATTEMPTS) {
-      return this.record(claim, { status: 'failed', reason: `Cloning was interrupted ${MAX_ATTEMPTS} times; create the lounge again to retry.` });
+      return this.record(claim, {
+        status: 'failed',
+        reason: `Cloning was interrupted ${MAX_ATTEMPTS} times; create the lounge again to retry.`,
+      });
     }
     const limit = AbortSignal.timeout(this.options.timeoutMs);
     let result: CloneResult;
@@ -108,16 +122,31 @@ export class VoiceCloning {
 
   /** Writes the outcome while the claim holds (a job taken over after its lease ran out is not overwritten). */
   private async record(claim: Claim, result: CloneResult): Promise<boolean> {
-    const updated = await this.db('lounges').where({ communityId: claim.communityId, cloneClaim: claim.cloneClaim, voiceModelStatus: 'training' })
-      .update(result.status === 'ready'
-        ? { voiceModelStatus: 'ready', voiceModelId: result.voiceModelId, voiceModelError: null, cloneClaim: null, cloneClaimedUntil: null }
-        : { voiceModelStatus: 'failed', voiceModelError: result.reason, cloneClaim: null, cloneClaimedUntil: null });
+    const updated = await this.db('lounges')
+      .where({ communityId: claim.communityId, cloneClaim: claim.cloneClaim, voiceModelStatus: 'training' })
+      .update(
+        result.status === 'ready'
+          ? {
+              voiceModelStatus: 'ready',
+              voiceModelId: result.voiceModelId,
+              voiceModelError: null,
+              cloneClaim: null,
+              cloneClaimedUntil: null,
+            }
+          : { voiceModelStatus: 'failed', voiceModelError: result.reason, cloneClaim: null, cloneClaimedUntil: null },
+      );
     return updated > 0;
   }
 
   /** Back to `pending` for any instance; a stop is not one of the job's attempts. */
   private async giveBack(claim: Claim): Promise<void> {
-    await this.db('lounges').where({ communityId: claim.communityId, cloneClaim: claim.cloneClaim, voiceModelStatus: 'training' })
-      .update({ voiceModelStatus: 'pending', cloneClaim: null, cloneClaimedUntil: null, cloneAttempts: this.db.raw('clone_attempts - 1') });
+    await this.db('lounges')
+      .where({ communityId: claim.communityId, cloneClaim: claim.cloneClaim, voiceModelStatus: 'training' })
+      .update({
+        voiceModelStatus: 'pending',
+        cloneClaim: null,
+        cloneClaimedUntil: null,
+        cloneAttempts: this.db.raw('clone_attempts - 1'),
+      });
   }
 }

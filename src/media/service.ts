@@ -17,10 +17,15 @@ export class MediaService {
    * `link` in the same transaction as the clip (with whatever else it records); the clip's URL for `baseUrl`.
    */
   async speak(
-    speech: SpeechProvider, text: string, options: { voice?: string; timeoutMs: number; baseUrl: string },
+    speech: SpeechProvider,
+    text: string,
+    options: { voice?: string; timeoutMs: number; baseUrl: string },
     link: (trx: Transaction, audioId: string, durationMs: number) => Promise<void>,
   ): Promise<string> {
-    const spoken = await speech.synthesize(text, { voice: options.voice, signal: AbortSignal.timeout(options.timeoutMs) });
+    const spoken = await speech.synthesize(text, {
+      voice: options.voice,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
     const audioId = await inTransaction(this.db, undefined, async (trx) => {
       const id = await this.store(spoken.contentType, spoken.audio, trx);
       await link(trx, id, spoken.durationMs);
@@ -30,7 +35,9 @@ export class MediaService {
   }
 
   async get(id: string): Promise<{ contentType: string; data: Buffer }> {
-    const row = await this.db('audio_clips').where('id', id).first<{ contentType: string; data: Buffer | Uint8Array } | undefined>('contentType', 'data');
+    const row = await this.db('audio_clips')
+      .where('id', id)
+      .first<{ contentType: string; data: Buffer | Uint8Array } | undefined>('contentType', 'data');
     if (!row) throw notFound('NOT_FOUND', 'No such audio.');
     return { contentType: row.contentType, data: Buffer.from(row.data) };
   }

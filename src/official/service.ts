@@ -14,26 +14,58 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile } from '../auth/index.js';
-import { addMember, archived, communityNotFound, findCommunity, findMember, setMemberRole, type Community } from '../communities/index.js';
 import {
-  STAFF_ROLES, findConversation, notOfficial, type Conversation, type ConversationStatus, type ConversationsService,
+  addMember,
+  archived,
+  communityNotFound,
+  findCommunity,
+  findMember,
+  setMemberRole,
+  type Community,
+} from '../communities/index.js';
+import {
+  STAFF_ROLES,
+  findConversation,
+  notOfficial,
+  type Conversation,
+  type ConversationStatus,
+  type ConversationsService,
 } from '../conversations/index.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import {
-  alreadyAccepted, alreadyStaff, alreadyVerified, conversationNotInCommunity, handoffUnavailable, humanInControlTransfer,
-  notCreator, notCreatorOrModerator, notCsStaff, notCustomerOfConversation, notWaitingHuman, resolveNotAssigned,
-  userNotFound, verificationPending,
+  alreadyAccepted,
+  alreadyStaff,
+  alreadyVerified,
+  conversationNotInCommunity,
+  handoffUnavailable,
+  humanInControlTransfer,
+  notCreator,
+  notCreatorOrModerator,
+  notCsStaff,
+  notCustomerOfConversation,
+  notWaitingHuman,
+  resolveNotAssigned,
+  userNotFound,
+  verificationPending,
 } from './errors.js';
 import { csQueuePage } from './queries.js';
 import { decodeQueueCursor } from './queue-cursor.js';
 
 export class OfficialService {
-  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly conversations: ConversationsService) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly conversations: ConversationsService,
+  ) {}
 
-  async startChat(principal: Principal, communityId: string, trx?: Transaction): Promise<{ created: boolean; body: T.OfficialChatStarted }> {
+  async startChat(
+    principal: Principal,
+    communityId: string,
+    trx?: Transaction,
+  ): Promise<{ created: boolean; body: T.OfficialChatStarted }> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.official(t, communityId);
       if (community.status === 'archived') throw archived();
@@ -43,20 +75,36 @@ export class OfficialService {
     });
   }
 
-  async requestHuman(principal: Principal, communityId: string, conversationId: string | undefined, trx?: Transaction): Promise<T.TransferHumanResponse> {
+  async requestHuman(
+    principal: Principal,
+    communityId: string,
+    conversationId: string | undefined,
+    trx?: Transaction,
+  ): Promise<T.TransferHumanResponse> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.writable(t, communityId);
       const conversation = await this.customersConversation(t, principal, community, conversationId);
       if (community.csMode === 'ai_only') throw handoffUnavailable();
       if (conversation.status === 'human_active') throw humanInControlTransfer();
       if (conversation.status !== 'waiting_human') {
-        await this.conversations.changeStatus(t, conversation, 'waiting_human', null, 'The customer asked for a human: the conversation is in the queue.');
+        await this.conversations.changeStatus(
+          t,
+          conversation,
+          'waiting_human',
+          null,
+          'The customer asked for a human: the conversation is in the queue.',
+        );
       }
       return { status: 'waiting_human' };
     });
   }
 
-  async accept(principal: Principal, communityId: string, conversationId: string, trx?: Transaction): Promise<T.TransferAcceptResponse> {
+  async accept(
+    principal: Principal,
+    communityId: string,
+    conversationId: string,
+    trx?: Transaction,
+  ): Promise<T.TransferAcceptResponse> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.writable(t, communityId);
       // `for share`: a concurrent end of the caller's role (leaving, setMemberRole) waits for this accept and
@@ -68,24 +116,45 @@ export class OfficialService {
         throw alreadyAccepted();
       }
       if (conversation.status !== 'waiting_human') throw notWaitingHuman();
-      await this.conversations.changeStatus(t, conversation, 'human_active', principal.user.id, `${principal.user.name} accepted the conversation.`);
+      await this.conversations.changeStatus(
+        t,
+        conversation,
+        'human_active',
+        principal.user.id,
+        `${principal.user.name} accepted the conversation.`,
+      );
       return { status: 'human_active' };
     });
   }
 
-  async resolve(principal: Principal, communityId: string, conversationId: string, trx?: Transaction): Promise<T.ResolveResponse> {
+  async resolve(
+    principal: Principal,
+    communityId: string,
+    conversationId: string,
+    trx?: Transaction,
+  ): Promise<T.ResolveResponse> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.official(t, communityId);
       const conversation = await this.lockConversation(t, community, conversationId);
       const role = await this.roleOf(t, community, principal);
-      const allowed = conversation.customerId === principal.user.id || conversation.assignedCsId === principal.user.id || role === 'creator' || role === 'moderator';
+      const allowed =
+        conversation.customerId === principal.user.id ||
+        conversation.assignedCsId === principal.user.id ||
+        role === 'creator' ||
+        role === 'moderator';
       if (!allowed) {
         if (role === 'cs_agent') throw resolveNotAssigned();
         throw conversationNotInCommunity();
       }
       if (conversation.status !== 'resolved') {
         // assignedCsId is kept: a record of who handled it.
-        await this.conversations.changeStatus(t, conversation, 'resolved', conversation.assignedCsId, 'The conversation was resolved.');
+        await this.conversations.changeStatus(
+          t,
+          conversation,
+          'resolved',
+          conversation.assignedCsId,
+          'The conversation was resolved.',
+        );
       }
       return { status: 'resolved' };
     });
@@ -102,7 +171,11 @@ export class OfficialService {
   }
 
   /** A page of the queue (see queue-cursor.ts for the order, the cursor and the index behind them). */
-  async queue(principal: Principal, communityId: string, query: { status?: ConversationStatus; limit: number; cursor?: string }): Promise<T.CsQueue> {
+  async queue(
+    principal: Principal,
+    communityId: string,
+    query: { status?: ConversationStatus; limit: number; cursor?: string },
+  ): Promise<T.CsQueue> {
     const { status, limit } = query;
     const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, status);
     const community = await this.official(this.db, communityId);
@@ -120,20 +193,34 @@ export class OfficialService {
       if (member?.role === 'creator' || member?.role === 'moderator') throw alreadyStaff();
       if (member?.role === 'cs_agent') return;
       // A member already (or added meanwhile by a concurrent request): made a CS agent.
-      if (member || !(await addMember(t, communityId, userId, 'cs_agent', this.clock.now()))) await setMemberRole(t, communityId, userId, 'cs_agent');
+      if (member || !(await addMember(t, communityId, userId, 'cs_agent', this.clock.now())))
+        await setMemberRole(t, communityId, userId, 'cs_agent');
     });
   }
 
-  async requestVerification(principal: Principal, communityId: string, input: T.VerificationRequestCreateRequest, trx?: Transaction): Promise<T.VerificationRequestCreated> {
+  async requestVerification(
+    principal: Principal,
+    communityId: string,
+    input: T.VerificationRequestCreateRequest,
+    trx?: Transaction,
+  ): Promise<T.VerificationRequestCreated> {
     return inTransaction(this.db, trx, async (t) => {
       const community = await this.writable(t, communityId, { lock: true });
       if (community.creatorId !== principal.user.id) throw notCreator();
       if (community.isVerified) throw alreadyVerified();
       try {
-        const [row] = await t.transaction((sp) => sp('verification_requests').insert({
-          communityId, requesterId: principal.user.id, businessName: input.businessName ?? null,
-          businessRegistration: input.businessRegistration ?? null, documentsUrl: input.documentsUrl ?? null, createdAt: this.clock.now(),
-        }).returning('id'));
+        const [row] = await t.transaction((sp) =>
+          sp('verification_requests')
+            .insert({
+              communityId,
+              requesterId: principal.user.id,
+              businessName: input.businessName ?? null,
+              businessRegistration: input.businessRegistration ?? null,
+              documentsUrl: input.documentsUrl ?? null,
+              createdAt: this.clock.now(),
+            })
+            .returning('id'),
+        );
         return { requestId: (row as { id: string }).id };
       } catch (error) {
         if (isUniqueViolation(error)) throw verificationPending();
@@ -160,21 +247,39 @@ export class OfficialService {
     return (await findMember(db, community.id, principal.user.id, options))?.role;
   }
 
-  private async requireStaff(db: Db, community: Community, principal: Principal, options: { lock?: 'share' } = {}): Promise<void> {
+  private async requireStaff(
+    db: Db,
+    community: Community,
+    principal: Principal,
+    options: { lock?: 'share' } = {},
+  ): Promise<void> {
     const role = await this.roleOf(db, community, principal, options);
     if (!role || !STAFF_ROLES.includes(role)) throw notCsStaff();
   }
 
-  private async lockConversation(trx: Transaction, community: Community, conversationId: string): Promise<Conversation> {
+  private async lockConversation(
+    trx: Transaction,
+    community: Community,
+    conversationId: string,
+  ): Promise<Conversation> {
     const conversation = await findConversation(trx, { id: conversationId, communityId: community.id }, { lock: true });
     if (!conversation) throw conversationNotInCommunity();
     return conversation;
   }
 
   /** The caller's own conversation here: the one named (which must be theirs) or, without an id, theirs. */
-  private async customersConversation(trx: Transaction, principal: Principal, community: Community, conversationId?: string): Promise<Conversation> {
+  private async customersConversation(
+    trx: Transaction,
+    principal: Principal,
+    community: Community,
+    conversationId?: string,
+  ): Promise<Conversation> {
     if (!conversationId) {
-      const own = await findConversation(trx, { communityId: community.id, customerId: principal.user.id }, { lock: true });
+      const own = await findConversation(
+        trx,
+        { communityId: community.id, customerId: principal.user.id },
+        { lock: true },
+      );
       if (!own) throw conversationNotInCommunity();
       return own;
     }

@@ -58,10 +58,17 @@ async function openPglite(dataDir: string): Promise<Database> {
   try {
     // Loaded only when used: the embedded database's modules take ~0.6 s to load.
     const [{ PGlite }, { pg_trgm }, { default: ClientPgLite }] = await Promise.all([
-      import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm'), import('knex-pglite'),
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+      import('knex-pglite'),
     ]);
     const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
-    const knex = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { pglite } as never, ...knexSnakeCaseMappers() });
+    const knex = knexFactory({
+      client: ClientPgLite,
+      dialect: 'postgres',
+      connection: { pglite } as never,
+      ...knexSnakeCaseMappers(),
+    });
     const events = new PgliteEventBus(knex, pglite);
     return {
       knex,

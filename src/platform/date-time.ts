@@ -8,7 +8,8 @@
 //   exactly, never by `new Date()` and never by PostgreSQL's parser.
 
 /** RFC 3339 section 5.6 `date-time`; groups: year, month, day, hour, minute, second, fraction, sign, offset hours, offset minutes. */
-export const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.(\d+))?(?:[Zz]|([+-])([01]\d|2[0-3]):([0-5]\d))$/;
+export const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.(\d+))?(?:[Zz]|([+-])([01]\d|2[0-3]):([0-5]\d))$/;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -32,6 +33,8 @@ export function toTimestamp(text: string): string {
   t.setUTCHours(Number(hour), Number(minute) - offset, Number(second) + Math.floor(micros / 1e6), 0);
   const utcYear = t.getUTCFullYear();
   const bc = utcYear <= 0; // astronomical year 0 is 1 BC
-  return `${pad(bc ? 1 - utcYear : utcYear, 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())} `
-    + `${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}.${pad(micros % 1e6, 6)}+00${bc ? ' BC' : ''}`;
+  return (
+    `${pad(bc ? 1 - utcYear : utcYear, 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())} ` +
+    `${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}.${pad(micros % 1e6, 6)}+00${bc ? ' BC' : ''}`
+  );
 }

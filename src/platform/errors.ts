@@ -35,9 +35,14 @@ export const validationFailed = (fieldErrors: FieldError[], message = 'The reque
   new ApiError(400, 'VALIDATION_FAILED', message, fieldErrors);
 export const unauthenticated = (message = 'Sign in or send a valid session token or API key.') =>
   new ApiError(401, 'UNAUTHENTICATED', message);
-export const forbidden = (code: ProblemCode = 'FORBIDDEN', message = 'You are not allowed to do this.') => new ApiError(403, code, message);
-export const notFound = (code: ProblemCode = 'NOT_FOUND', message = 'The resource does not exist or is not visible to you.') =>
-  new ApiError(404, code, message);
+export const forbidden = (code: ProblemCode = 'FORBIDDEN', message = 'You are not allowed to do this.') =>
+  new ApiError(403, code, message);
+export const notFound = (
+  code: ProblemCode = 'NOT_FOUND',
+  message = 'The resource does not exist or is not visible to you.',
+) => new ApiError(404, code, message);
 export const conflict = (code: ProblemCode, message: string) => new ApiError(409, code, message);
 export const tooManyRequests = (retryAfterSeconds: number) =>
-  new ApiError(429, 'RATE_LIMITED', 'Too many attempts; retry later.', undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  new ApiError(429, 'RATE_LIMITED', 'Too many attempts; retry later.', undefined, {
+    'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });

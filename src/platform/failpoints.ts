@@ -2,7 +2,12 @@
 // where a test can stop the server on purpose, then kill it exactly there. `FAILPOINTS=name,...` arms them:
 // a server reaching an armed point prints `failpoint <name>` on stderr and waits there for ever (its
 // transaction open), until the test kills it. Unset (always, in production) a failpoint does nothing.
-const armed = new Set((process.env.FAILPOINTS ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+const armed = new Set(
+  (process.env.FAILPOINTS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
+);
 
 if (armed.size > 0 && process.env.NODE_ENV === 'production') {
   throw new Error('FAILPOINTS is for tests: unset it (NODE_ENV is production).');

@@ -44,22 +44,33 @@ export function requestHash(request: unknown): string {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-export const keyReused = () => conflict('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used with a different request.');
+export const keyReused = () =>
+  conflict('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used with a different request.');
 
 export class IdempotencyFacility {
-  constructor(private readonly db: Knex, private readonly clock: Clock, private readonly retentionMs = DEFAULT_RETENTION_MS) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly retentionMs = DEFAULT_RETENTION_MS,
+  ) {}
 
   /**
    * Runs `effect` once per scope: returns its result, or the stored result of the earlier request with this
    * key (`replayed: true`). Throws 409 IDEMPOTENCY_KEY_REUSED when the key was used with another request.
    */
-  async run(scope: IdempotencyScope, hash: string, effect: (trx: Transaction) => Promise<StoredResult>): Promise<StoredResult & { replayed: boolean }> {
+  async run(
+    scope: IdempotencyScope,
+    hash: string,
+    effect: (trx: Transaction) => Promise<StoredResult>,
+  ): Promise<StoredResult & { replayed: boolean }> {
     return this.db.transaction(async (trx) => {
       const claimed = await trx.raw(
         `insert into idempotency_keys (principal_id, operation_id, target, key, request_hash, created_at)
@@ -67,18 +78,29 @@ export class IdempotencyFacility {
         [scope.principalId, scope.operationId, scope.target, scope.key, hash, this.clock.now()],
       );
       if (rowsOf(claimed).length === 0) {
-        const stored = await trx('idempotency_keys').where(scope)
-          .first<{ requestHash: string; status: number; headers: Record<string, string | string[]> | null; body: string | null }>('requestHash', 'status', 'headers', 'body');
+        const stored = await trx('idempotency_keys').where(scope).first<{
+          requestHash: string;
+          status: number;
+          headers: Record<string, string | string[]> | null;
+          body: string | null;
+        }>('requestHash', 'status', 'headers', 'body');
         if (!stored) throw new Error('idempotency key vanished between conflict and read');
         if (stored.requestHash !== hash) throw keyReused();
-        return { status: stored.status, ...(stored.headers ? { headers: stored.headers } : {}), body: stored.body ?? undefined, replayed: true };
+        return {
+          status: stored.status,
+          ...(stored.headers ? { headers: stored.headers } : {}),
+          body: stored.body ?? undefined,
+          replayed: true,
+        };
       }
       const result = await effect(trx);
-      await trx('idempotency_keys').where(scope).update({
-        status: result.status,
-        headers: result.headers && Object.keys(result.headers).length ? JSON.stringify(result.headers) : null,
-        body: result.body ?? null,
-      });
+      await trx('idempotency_keys')
+        .where(scope)
+        .update({
+          status: result.status,
+          headers: result.headers && Object.keys(result.headers).length ? JSON.stringify(result.headers) : null,
+          body: result.body ?? null,
+        });
       return { ...result, replayed: false };
     });
   }

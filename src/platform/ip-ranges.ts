@@ -37,12 +37,18 @@ function parseIpv6(text: string): IpBytes | undefined {
     tailBytes = [...parseIpv4(v4[1]!)!];
     head = `${address.slice(0, -v4[1]!.length)}0:0`; // two placeholder groups, replaced below
   }
-  const [left, right] = head.includes('::') ? head.split('::') as [string, string] : [head, undefined];
+  const [left, right] = head.includes('::') ? (head.split('::') as [string, string]) : [head, undefined];
   const groups = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
   const leftGroups = groups(left);
   const rightGroups = groups(right);
-  const all = right === undefined ? leftGroups : [...leftGroups, ...new Array<number>(8 - leftGroups.length - rightGroups.length).fill(0), ...rightGroups];
-  all.forEach((group, i) => { bytes[i * 2] = group >> 8; bytes[i * 2 + 1] = group & 0xff; });
+  const all =
+    right === undefined
+      ? leftGroups
+      : [...leftGroups, ...new Array<number>(8 - leftGroups.length - rightGroups.length).fill(0), ...rightGroups];
+  all.forEach((group, i) => {
+    bytes[i * 2] = group >> 8;
+    bytes[i * 2 + 1] = group & 0xff;
+  });
   if (v4) bytes.set(tailBytes, 12);
   return bytes;
 }

@@ -18,7 +18,18 @@
 // the dead record, and the exclusive create of the lock file then picks exactly one winner. A process that dies
 // holding a marker is itself judged like an owner, and the next taker goes one marker further.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,15 +64,19 @@ const self = ((): Owner => {
   if (start !== undefined) {
     try {
       space = `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
-    } catch { /* no namespace information: the host name stands for it */ }
+    } catch {
+      /* no namespace information: the host name stands for it */
+    }
   }
   return { pid: process.pid, start, space, host: hostname(), since: '', nonce: '' };
 })();
 
 export class DataDirInUse extends Error {
   constructor(dataDir: string) {
-    super(`The data directory ${dataDir} is in use by another process (PGlite allows one). ` +
-      'Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL.');
+    super(
+      `The data directory ${dataDir} is in use by another process (PGlite allows one). ` +
+        'Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL.',
+    );
   }
 }
 
@@ -100,7 +115,7 @@ function hold(path: string, mine: string): () => Promise<void> {
     beat = (async () => {
       const now = new Date();
       try {
-        if (await readFile(path, 'utf8') === mine) return await utimes(path, now, now);
+        if ((await readFile(path, 'utf8')) === mine) return await utimes(path, now, now);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return; // a transient error: the next beat retries
       }
@@ -109,7 +124,9 @@ function hold(path: string, mine: string): () => Promise<void> {
       // both write to it (as an uncaught exception, so the process exits whoever started it).
       clearInterval(timer);
       setImmediate(() => {
-        throw new Error(`The lock on the data directory (${path}) was removed or taken by another process; stopping, since PGlite corrupts a directory two processes write to.`);
+        throw new Error(
+          `The lock on the data directory (${path}) was removed or taken by another process; stopping, since PGlite corrupts a directory two processes write to.`,
+        );
       });
     })();
   }, HEARTBEAT_MS);
@@ -216,7 +233,10 @@ function parseOwner(text: string): Owner | undefined {
 }
 
 function digest(seen: Seen): string {
-  return createHash('sha256').update(seen.text ?? `directory ${seen.mtimeMs}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(seen.text ?? `directory ${seen.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A process's state and start time from /proc/<pid>/stat (Linux); undefined when there is no such entry. */

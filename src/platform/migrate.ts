@@ -16,11 +16,16 @@ export function discoverMigrations(src = SRC): Map<string, string> {
     if (!area.isDirectory()) continue;
     const dir = join(src, area.name, 'migrations');
     let files: string[];
-    try { files = readdirSync(dir); } catch { continue; }
+    try {
+      files = readdirSync(dir);
+    } catch {
+      continue;
+    }
     for (const file of files) {
       const name = MIGRATION_FILE.exec(file)?.[1];
       if (!name) continue;
-      if (found.has(name)) throw new Error(`Two migrations are named ${name}: ${found.get(name)} and ${join(dir, file)}`);
+      if (found.has(name))
+        throw new Error(`Two migrations are named ${name}: ${found.get(name)} and ${join(dir, file)}`);
       found.set(name, join(dir, file));
     }
   }
@@ -41,12 +46,19 @@ function migrationSource(): Knex.MigrationSource<string> {
  * name recorded, and gets the new names instead (their tables are already there).
  */
 const SPLIT: Record<string, string[]> = {
-  '20261123120000_identity_and_spaces': ['20261123120000_identity', '20261123120001_agent_listings', '20261123120002_spaces'],
+  '20261123120000_identity_and_spaces': [
+    '20261123120000_identity',
+    '20261123120001_agent_listings',
+    '20261123120002_spaces',
+  ],
 };
 
 async function renameSplitMigrations(knex: Knex, schemaName?: string): Promise<void> {
   const table = schemaName ? `${schemaName}.knex_migrations` : 'knex_migrations';
-  const exists = await knex.schema.withSchema(schemaName ?? 'public').hasTable('knex_migrations').catch(() => false);
+  const exists = await knex.schema
+    .withSchema(schemaName ?? 'public')
+    .hasTable('knex_migrations')
+    .catch(() => false);
   if (!exists) return;
   for (const [old, names] of Object.entries(SPLIT)) {
     const row = await knex(table).where('name', old).first<{ batch: number; migrationTime: Date } | undefined>();

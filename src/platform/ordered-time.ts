@@ -4,8 +4,14 @@
 import type { Transaction } from './transactions.js';
 
 export async function nextMessageTime(trx: Transaction, table: string, id: string, now: Date): Promise<Date> {
-  const [row] = await trx(table).where('id', id)
-    .update({ lastMessageAt: trx.raw(`greatest(?::timestamptz, coalesce(last_message_at, ?::timestamptz) + interval '1 millisecond')`, [now, new Date(0)]) })
+  const [row] = await trx(table)
+    .where('id', id)
+    .update({
+      lastMessageAt: trx.raw(
+        `greatest(?::timestamptz, coalesce(last_message_at, ?::timestamptz) + interval '1 millisecond')`,
+        [now, new Date(0)],
+      ),
+    })
     .returning('lastMessageAt');
   return (row as { lastMessageAt: Date }).lastMessageAt;
 }

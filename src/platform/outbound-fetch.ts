@@ -35,7 +35,10 @@ export type OutboundFailure =
 export class OutboundError extends Error {
   override name = 'OutboundError';
   /** `message` is for logs: it may name addresses and statuses that users must not see. */
-  constructor(readonly failure: OutboundFailure, message: string) {
+  constructor(
+    readonly failure: OutboundFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -64,7 +67,10 @@ export class OutboundFetch {
   private readonly rules: OutboundRules;
   private readonly ca: string[] | undefined;
 
-  constructor(private readonly config: OutboundConfig, private readonly resolve: Resolve = systemResolve) {
+  constructor(
+    private readonly config: OutboundConfig,
+    private readonly resolve: Resolve = systemResolve,
+  ) {
     this.rules = new OutboundRules(config.allowHosts, config.denyHosts);
     // An extra authority is trusted besides the system's, not instead of them.
     this.ca = config.ca ? [...rootCertificates, config.ca] : undefined;
@@ -86,8 +92,13 @@ export class OutboundFetch {
         const location = response.headers.location;
         if ([301, 302, 303, 307, 308].includes(response.statusCode ?? 0) && location) {
           response.destroy();
-          if (hop === MAX_REDIRECTS) throw new OutboundError('too-many-redirects', `more than ${MAX_REDIRECTS} redirects from ${url}`);
-          try { current = new URL(location, current).href; } catch { throw new OutboundError('status', `${current} redirected to a malformed Location`); }
+          if (hop === MAX_REDIRECTS)
+            throw new OutboundError('too-many-redirects', `more than ${MAX_REDIRECTS} redirects from ${url}`);
+          try {
+            current = new URL(location, current).href;
+          } catch {
+            throw new OutboundError('status', `${current} redirected to a malformed Location`);
+          }
           continue;
         }
         if (!response.statusCode || response.statusCode < 200 || response.statusCode > 299) {
@@ -98,7 +109,8 @@ export class OutboundFetch {
       }
     } catch (error) {
       if (error instanceof OutboundError) throw error;
-      if (deadline.aborted) throw new OutboundError('timeout', `${url}: no complete answer within ${this.config.timeoutMs} ms`);
+      if (deadline.aborted)
+        throw new OutboundError('timeout', `${url}: no complete answer within ${this.config.timeoutMs} ms`);
       if (options.signal?.aborted) throw options.signal.reason;
       throw new OutboundError('unreachable', `${url}: ${(error as Error).message}`);
     }
@@ -107,7 +119,11 @@ export class OutboundFetch {
   /** One hop: checks the URL and its addresses, connects to those addresses, and resolves with the answer's head. */
   private async get(url: string, signal: AbortSignal): Promise<IncomingMessage> {
     let target: URL;
-    try { target = new URL(url); } catch { throw new OutboundError('not-https', `not a URL: ${url}`); }
+    try {
+      target = new URL(url);
+    } catch {
+      throw new OutboundError('not-https', `not a URL: ${url}`);
+    }
     if (target.protocol !== 'https:') throw new OutboundError('not-https', `not https: ${url}`);
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
     const port = Number(target.port || 443);
@@ -119,20 +135,30 @@ export class OutboundFetch {
     try {
       const addresses = await this.addressesOf(host, port, connectOrTotal);
       return await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = request({
-          host, port, path: `${target.pathname}${target.search}`, method: 'GET',
-          // Identity: the cap counts the bytes as they arrive, and nothing is decompressed into memory.
-          headers: { 'user-agent': 'platform-outbound/1', accept: '*/*', 'accept-encoding': 'identity' },
-          agent: false, // a socket per hop: each is connected to the addresses checked for it, never reused
-          lookup: pinnedLookup(addresses),
-          signal: connectOrTotal,
-          ...(this.ca ? { ca: this.ca } : {}),
-        }, resolve);
+        const req = request(
+          {
+            host,
+            port,
+            path: `${target.pathname}${target.search}`,
+            method: 'GET',
+            // Identity: the cap counts the bytes as they arrive, and nothing is decompressed into memory.
+            headers: { 'user-agent': 'platform-outbound/1', accept: '*/*', 'accept-encoding': 'identity' },
+            agent: false, // a socket per hop: each is connected to the addresses checked for it, never reused
+            lookup: pinnedLookup(addresses),
+            signal: connectOrTotal,
+            ...(this.ca ? { ca: this.ca } : {}),
+          },
+          resolve,
+        );
         req.once('error', reject);
         req.end();
       });
     } catch (error) {
-      if (connect.signal.aborted && !signal.aborted) throw new OutboundError('timeout', `${url}: no answer within the connect timeout, ${this.config.connectTimeoutMs} ms`);
+      if (connect.signal.aborted && !signal.aborted)
+        throw new OutboundError(
+          'timeout',
+          `${url}: no answer within the connect timeout, ${this.config.connectTimeoutMs} ms`,
+        );
       throw error;
     } finally {
       // Answered: from here on only the total timeout applies.
@@ -141,8 +167,13 @@ export class OutboundFetch {
   }
 
   /** The host's addresses, every one of them checked. An IP address in the URL is its own answer. */
-  private async addressesOf(host: string, port: number, signal: AbortSignal): Promise<Array<{ address: string; family: number }>> {
-    if (this.rules.deniedName(host, port)) throw new OutboundError('denied', `${host} is denied by OUTBOUND_DENY_HOSTS`);
+  private async addressesOf(
+    host: string,
+    port: number,
+    signal: AbortSignal,
+  ): Promise<Array<{ address: string; family: number }>> {
+    if (this.rules.deniedName(host, port))
+      throw new OutboundError('denied', `${host} is denied by OUTBOUND_DENY_HOSTS`);
     const family = isIP(host);
     let addresses: Array<{ address: string; family: number }>;
     if (family) addresses = [{ address: host, family }];
@@ -153,7 +184,11 @@ export class OutboundFetch {
       });
     }
     if (addresses.length === 0) throw new OutboundError('not-public', `${host} has no address`);
-    const verdict = this.rules.judge(host, port, addresses.map((a) => a.address));
+    const verdict = this.rules.judge(
+      host,
+      port,
+      addresses.map((a) => a.address),
+    );
     if (!verdict.allowed) throw new OutboundError(verdict.why, verdict.detail);
     return addresses;
   }
@@ -173,7 +208,8 @@ export class OutboundFetch {
       }
       options.onChunk(chunk);
     }
-    if (!response.complete) throw new OutboundError('unreachable', `${url}: the connection closed before the body ended`);
+    if (!response.complete)
+      throw new OutboundError('unreachable', `${url}: the connection closed before the body ended`);
     return { url, bytes, contentType: response.headers['content-type'] };
   }
 }

@@ -5,7 +5,10 @@
 // no port). Allowing lets a non-public address through; denying refuses even a public one, and wins.
 import { inCidr, parseCidr, parseIp, refusedRange, type Cidr } from './ip-ranges.js';
 
-type Rule = { port?: number } & ({ kind: 'network'; cidr: Cidr } | { kind: 'host'; name: string; withSubdomains: boolean });
+type Rule = { port?: number } & (
+  | { kind: 'network'; cidr: Cidr }
+  | { kind: 'host'; name: string; withSubdomains: boolean }
+);
 
 const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -16,7 +19,10 @@ function parseRule(entry: string, setting: string): Rule {
   if (bracketed) [, target = '', portText] = bracketed;
   else if (entry.split(':').length === 2) [target = '', portText] = entry.split(':');
   const port = portText === undefined ? undefined : Number(portText);
-  const invalid = () => new Error(`${setting}: "${entry}" is not a host name, .domain, IP address or CIDR (with an optional :port), e.g. samples.internal, .example.com, 10.1.2.3, 10.0.0.0/8, [fd00::1]:443`);
+  const invalid = () =>
+    new Error(
+      `${setting}: "${entry}" is not a host name, .domain, IP address or CIDR (with an optional :port), e.g. samples.internal, .example.com, 10.1.2.3, 10.0.0.0/8, [fd00::1]:443`,
+    );
   if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw invalid();
   const cidr = parseCidr(target);
   if (cidr) return { kind: 'network', cidr, port };
@@ -28,7 +34,10 @@ function parseRule(entry: string, setting: string): Rule {
 
 /** Comma-separated entries; throws, naming the setting and the entry, on one that is none of the above. */
 export function parseOutboundRules(entries: readonly string[], setting: string): Rule[] {
-  return entries.map((e) => e.trim()).filter(Boolean).map((entry) => parseRule(entry, setting));
+  return entries
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((entry) => parseRule(entry, setting));
 }
 
 export type Verdict = { allowed: true } | { allowed: false; why: 'denied' | 'not-public'; detail: string };
@@ -45,11 +54,13 @@ export class OutboundRules {
   /** Whether a URL's host (as written, lower-case, no brackets), on `port`, resolved to `addresses`, may be reached: every address must be. */
   judge(host: string, port: number, addresses: readonly string[]): Verdict {
     for (const address of addresses) {
-      if (this.deny.some((rule) => matches(rule, host, port, address))) return { allowed: false, why: 'denied', detail: `${host} (${address}) is denied by OUTBOUND_DENY_HOSTS` };
+      if (this.deny.some((rule) => matches(rule, host, port, address)))
+        return { allowed: false, why: 'denied', detail: `${host} (${address}) is denied by OUTBOUND_DENY_HOSTS` };
     }
     for (const address of addresses) {
       const range = refusedRange(address);
-      if (range && !this.allow.some((rule) => matches(rule, host, port, address))) return { allowed: false, why: 'not-public', detail: `${host} resolves to ${address} (${range})` };
+      if (range && !this.allow.some((rule) => matches(rule, host, port, address)))
+        return { allowed: false, why: 'not-public', detail: `${host} resolves to ${address} (${range})` };
     }
     return { allowed: true };
   }

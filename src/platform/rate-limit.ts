@@ -21,7 +21,10 @@ export interface RateLimiter {
 export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
 
   async hit(key: string, now = Date.now()): Promise<void> {
     const window = this.current(key, now);
@@ -154,7 +157,10 @@ export interface SharedCounters {
  * One limiter per limit the contract names, with its window from the contract and its limit from `limits`:
  * in Redis when `shared` is given, in this process otherwise.
  */
-export function createRateLimiters(limits: Record<RateLimitName, number>, shared?: SharedCounters): Record<RateLimitName, RateLimiter> {
+export function createRateLimiters(
+  limits: Record<RateLimitName, number>,
+  shared?: SharedCounters,
+): Record<RateLimitName, RateLimiter> {
   if (shared) {
     shared.redis.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT });
     shared.redis.defineCommand('rateLimitRelease', { numberOfKeys: 1, lua: RELEASE });
@@ -167,9 +173,17 @@ export function createRateLimiters(limits: Record<RateLimitName, number>, shared
       const limit = limits[policy.name];
       const windowMs = policy.windowSeconds * 1000;
       const memory = new MemoryRateLimiter(limit, windowMs);
-      limiters[policy.name] = shared && health
-        ? new RedisRateLimiter(shared.redis, health, `${shared.keyPrefix}rate-limit:${policy.name}:`, limit, windowMs, memory)
-        : memory;
+      limiters[policy.name] =
+        shared && health
+          ? new RedisRateLimiter(
+              shared.redis,
+              health,
+              `${shared.keyPrefix}rate-limit:${policy.name}:`,
+              limit,
+              windowMs,
+              memory,
+            )
+          : memory;
     }
   }
   return limiters;

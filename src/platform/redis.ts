@@ -34,13 +34,17 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
   } catch (error) {
     throw new Error(`REDIS_URL is not a Redis URL (${(error as Error).message}); write it as redis://host:6379`);
   }
-  redis.on('error', (error: Error) => { lastError = error; });
+  redis.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
     const reason = (lastError ?? (error as Error)).message;
-    throw new Error(`Redis at ${redactedUrl(url)} is not reachable (${reason}): start it, or unset REDIS_URL to count rate limits in each process.`);
+    throw new Error(
+      `Redis at ${redactedUrl(url)} is not reachable (${reason}): start it, or unset REDIS_URL to count rate limits in each process.`,
+    );
   }
   // From now on an outage is the rate limiters' to report (they fall back to counting in this process).
   redis.removeAllListeners('error');

@@ -8,6 +8,10 @@ import type { Knex } from 'knex';
 export type Db = Knex | Knex.Transaction;
 export type Transaction = Knex.Transaction;
 
-export function inTransaction<T>(db: Knex, trx: Transaction | undefined, work: (trx: Transaction) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  db: Knex,
+  trx: Transaction | undefined,
+  work: (trx: Transaction) => Promise<T>,
+): Promise<T> {
   return trx ? work(trx) : db.transaction(work);
 }

@@ -6,4 +6,3 @@ export interface Owned {
 }
 
 export const isVisibleTo = (row: Owned, userId: string | undefined): boolean => row.isPublic || row.ownerId === userId;
-

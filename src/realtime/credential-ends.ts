@@ -32,7 +32,10 @@ export class CredentialWatch {
   /** Where a failed check is reported (the next one tries again). */
   onError: (error: Error) => void = () => undefined;
 
-  constructor(private readonly bus: EventBus, private readonly options: CredentialWatchOptions) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly options: CredentialWatchOptions,
+  ) {}
 
   /** Calls `end` once the credential ends; the function returned stops watching (the stream closed first). */
   watch(credentialId: string, end: () => void): () => void {

@@ -19,7 +19,10 @@ export class PgliteEventBus extends DatabaseEventBus {
   }
 
   protected listen(channel: string): void {
-    this.knex.raw('listen ??', [channel]).then(() => this.listening(channel), (error: Error) => this.onError(error));
+    this.knex.raw('listen ??', [channel]).then(
+      () => this.listening(channel),
+      (error: Error) => this.onError(error),
+    );
   }
 
   protected unlisten(channel: string): void {

@@ -21,7 +21,10 @@ export class PostgresEventBus extends DatabaseEventBus {
   /** Connections already given up on ('error' and 'end' both come for one loss). */
   private readonly gone = new WeakSet<pg.Client>();
 
-  constructor(knex: Knex, private readonly connectionString: string) {
+  constructor(
+    knex: Knex,
+    private readonly connectionString: string,
+  ) {
     super(knex);
   }
 
@@ -50,7 +53,11 @@ export class PostgresEventBus extends DatabaseEventBus {
 
   private connect(): void {
     if (this.connecting || this.client || this.closed) return;
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'platform-event-bus', keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: 'platform-event-bus',
+      keepAlive: true,
+    });
     client.on('notification', (n) => this.deliver(n.channel, n.payload ?? ''));
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('the event bus connection ended')));
@@ -66,7 +73,11 @@ export class PostgresEventBus extends DatabaseEventBus {
       for (const channel of channels) this.listening(channel);
       // Channels subscribed while connecting.
       for (const channel of this.channels.filter((c) => !channels.includes(c))) this.listen(channel);
-    })().catch((error: Error) => this.lost(client, error)).finally(() => { this.connecting = undefined; });
+    })()
+      .catch((error: Error) => this.lost(client, error))
+      .finally(() => {
+        this.connecting = undefined;
+      });
   }
 
   /** The connection is gone (or never came up): try again later, while anyone still listens. */
@@ -79,12 +90,17 @@ export class PostgresEventBus extends DatabaseEventBus {
     if (this.closed) return;
     this.onError(error);
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => { if (this.channels.length) this.connect(); }, this.retryMs);
+    this.retry = setTimeout(() => {
+      if (this.channels.length) this.connect();
+    }, this.retryMs);
     this.retry.unref();
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
   }
 
   private run(client: pg.Client, sql: string, then?: () => void): void {
-    client.query(sql).then(() => then?.(), (error: Error) => this.lost(client, error));
+    client.query(sql).then(
+      () => then?.(),
+      (error: Error) => this.lost(client, error),
+    );
   }
 }

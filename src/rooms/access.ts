@@ -30,13 +30,18 @@ export const actorOf = (a: Access): RoomActor => ({
 });
 
 /** Pending invitations the user can accept: addressed to them, or to an agent listing they own (a modifier). */
-export const acceptableBy = (userId: string, now: Date, alias = 'room_invitations') => (q: AnyQueryBuilder | Knex.QueryBuilder) => {
-  q.where(`${alias}.status`, 'pending').where(`${alias}.expiresAt`, '>', now).where((w) => {
-    w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId))
-      .orWhere((g) => g.where(`${alias}.inviteeKind`, 'agent')
-        .whereIn(`${alias}.inviteeMembershipId`, listingIdsOwnedBy(userId)));
-  });
-};
+export const acceptableBy =
+  (userId: string, now: Date, alias = 'room_invitations') =>
+  (q: AnyQueryBuilder | Knex.QueryBuilder) => {
+    q.where(`${alias}.status`, 'pending')
+      .where(`${alias}.expiresAt`, '>', now)
+      .where((w) => {
+        w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId)).orWhere(
+          (g) =>
+            g.where(`${alias}.inviteeKind`, 'agent').whereIn(`${alias}.inviteeMembershipId`, listingIdsOwnedBy(userId)),
+        );
+      });
+  };
 
 /**
  * The room as this user may see it at `now`, undefined when they may not. Read by every room operation (its
@@ -44,13 +49,24 @@ export const acceptableBy = (userId: string, now: Date, alias = 'room_invitation
  * Objection's findById / findOne / first sent (first() reads the first row of an unlimited query: no LIMIT,
  * as there).
  */
-export async function findAccess(db: Db, userId: string, roomId: string, now: Date, options: { lock?: boolean } = {}): Promise<Access | undefined> {
+export async function findAccess(
+  db: Db,
+  userId: string,
+  roomId: string,
+  now: Date,
+  options: { lock?: boolean } = {},
+): Promise<Access | undefined> {
   const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
   const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
   if (!room) return undefined;
   const [[participant], [pendingInvitation]] = await Promise.all([
-    db('room_participants').select('room_participants.*').where({ roomId, participantKind: 'human', membershipId: userId }) as Promise<RoomParticipant[]>,
-    db('room_invitations').select('room_invitations.*').where('roomId', roomId).modify(acceptableBy(userId, now))
+    db('room_participants')
+      .select('room_participants.*')
+      .where({ roomId, participantKind: 'human', membershipId: userId }) as Promise<RoomParticipant[]>,
+    db('room_invitations')
+      .select('room_invitations.*')
+      .where('roomId', roomId)
+      .modify(acceptableBy(userId, now))
       .orderBy('createdAt', 'desc') as Promise<RoomInvitation[]>,
   ]);
   if (!participant && !pendingInvitation) return undefined;
@@ -68,14 +84,24 @@ export class RoomAccess {
   }
 
   /** Current participants only: others who can see the room get 403 NOT_A_PARTICIPANT. */
-  async current(db: Db, principal: Principal, roomId: string, options: { lock?: boolean } = {}): Promise<Access & { participant: RoomParticipant }> {
+  async current(
+    db: Db,
+    principal: Principal,
+    roomId: string,
+    options: { lock?: boolean } = {},
+  ): Promise<Access & { participant: RoomParticipant }> {
     const access = await this.load(db, principal, roomId, options);
     if (!isCurrent(access.participant)) throw notAParticipant();
     return access as Access & { participant: RoomParticipant };
   }
 
   /** The owner only (the owner is always a current participant): others who can see it get 403 NOT_ROOM_OWNER. */
-  async owner(db: Db, principal: Principal, roomId: string, options: { lock?: boolean } = {}): Promise<Access & { participant: RoomParticipant }> {
+  async owner(
+    db: Db,
+    principal: Principal,
+    roomId: string,
+    options: { lock?: boolean } = {},
+  ): Promise<Access & { participant: RoomParticipant }> {
     const access = await this.load(db, principal, roomId, options);
     if (access.room.ownerId !== access.userId) throw notRoomOwner();
     return access as Access & { participant: RoomParticipant };

@@ -37,7 +37,13 @@ export interface LiveSettings extends StreamSettings {
   events: EventBus;
 }
 
-export function createRoomsArea(db: Knex, clock: Clock, agent: AgentProvider, runOptions: RunWorkerOptions, live: LiveSettings): RoomsArea {
+export function createRoomsArea(
+  db: Knex,
+  clock: Clock,
+  agent: AgentProvider,
+  runOptions: RunWorkerOptions,
+  live: LiveSettings,
+): RoomsArea {
   const access = new RoomAccess(clock);
   const eventLog = new EventLog(clock);
   const documents = new DocumentsService(db, clock);

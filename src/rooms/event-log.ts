@@ -25,8 +25,12 @@ export interface Actor {
 
 export const SYSTEM: Actor = { kind: 'system', membershipId: null, displayName: 'System', roleDocumentVersionId: null };
 
-export const humanActor = (user: { id: string; name: string }): Actor =>
-  ({ kind: 'human', membershipId: user.id, displayName: user.name, roleDocumentVersionId: null });
+export const humanActor = (user: { id: string; name: string }): Actor => ({
+  kind: 'human',
+  membershipId: user.id,
+  displayName: user.name,
+  roleDocumentVersionId: null,
+});
 
 export interface NewEvent {
   type: EventType;
@@ -39,13 +43,27 @@ export interface NewEvent {
 
 /** Where each type belongs in a room view (`render.slot`). */
 const SLOTS: Record<EventType, T.RoomEventRender['slot']> = {
-  'room.created': 'timeline', 'room.archived': 'timeline', 'room.rules_changed': 'timeline',
-  'participant.joined': 'timeline', 'participant.left': 'timeline', 'participant.removed': 'timeline',
+  'room.created': 'timeline',
+  'room.archived': 'timeline',
+  'room.rules_changed': 'timeline',
+  'participant.joined': 'timeline',
+  'participant.left': 'timeline',
+  'participant.removed': 'timeline',
   'participant.agent_role_changed': 'timeline',
-  'invitation.created': 'timeline', 'invitation.accepted': 'timeline', 'invitation.revoked': 'timeline',
-  'message.posted': 'timeline', 'message.edited': 'hidden', 'message.deleted': 'hidden',
-  'run.queued': 'inline', 'run.started': 'inline', 'run.completed': 'inline', 'run.failed': 'inline', 'run.cancelled': 'inline',
-  'tool.started': 'inline', 'tool.completed': 'inline', 'tool.failed': 'inline',
+  'invitation.created': 'timeline',
+  'invitation.accepted': 'timeline',
+  'invitation.revoked': 'timeline',
+  'message.posted': 'timeline',
+  'message.edited': 'hidden',
+  'message.deleted': 'hidden',
+  'run.queued': 'inline',
+  'run.started': 'inline',
+  'run.completed': 'inline',
+  'run.failed': 'inline',
+  'run.cancelled': 'inline',
+  'tool.started': 'inline',
+  'tool.completed': 'inline',
+  'tool.failed': 'inline',
 };
 
 const MAX_FALLBACK = 500;
@@ -61,28 +79,32 @@ export class EventLog {
    */
   async append(trx: Transaction, roomId: string, event: NewEvent): Promise<RoomEvent> {
     const now = this.clock.now();
-    const [counter] = await trx('rooms').where('id', roomId)
-      .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now }).returning('lastSeq');
+    const [counter] = await trx('rooms')
+      .where('id', roomId)
+      .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
+      .returning('lastSeq');
     if (!counter) throw new Error(`append to a room that does not exist: ${roomId}`);
     // Hot path (every room write; its benchmark row: posting a message): plain knex, the statement Objection
     // sent (the payload as JSON text, as Objection formats a JSON attribute), the row as returned.
-    const [row] = await trx('room_events').insert({
-      id: randomUUID(),
-      roomId,
-      seq: Number((counter as { lastSeq: string | number }).lastSeq),
-      type: event.type,
-      schemaVersion: 1,
-      actorKind: event.actor.kind,
-      actorMembershipId: event.actor.membershipId,
-      actorDisplayName: clip(event.actor.displayName, MAX_NAME),
-      actorRoleDocumentVersionId: event.actor.roleDocumentVersionId,
-      subjectKind: event.subject.kind,
-      subjectId: event.subject.id,
-      payload: JSON.stringify(event.payload),
-      fallbackText: clip(event.fallbackText, MAX_FALLBACK),
-      slot: SLOTS[event.type],
-      createdAt: now,
-    }).returning('*');
+    const [row] = await trx('room_events')
+      .insert({
+        id: randomUUID(),
+        roomId,
+        seq: Number((counter as { lastSeq: string | number }).lastSeq),
+        type: event.type,
+        schemaVersion: 1,
+        actorKind: event.actor.kind,
+        actorMembershipId: event.actor.membershipId,
+        actorDisplayName: clip(event.actor.displayName, MAX_NAME),
+        actorRoleDocumentVersionId: event.actor.roleDocumentVersionId,
+        subjectKind: event.subject.kind,
+        subjectId: event.subject.id,
+        payload: JSON.stringify(event.payload),
+        fallbackText: clip(event.fallbackText, MAX_FALLBACK),
+        slot: SLOTS[event.type],
+        createdAt: now,
+      })
+      .returning('*');
     return row as RoomEvent;
   }
 }

@@ -16,8 +16,21 @@ import { isVisibleTo } from '../platform/visibility.js';
 import { isCurrent, requireActive, type RoomAccess } from './access.js';
 import type { DocumentsService } from './documents.js';
 import {
-  acceptedNotRevocable, alreadyInvited, alreadyParticipant, invalidField, invitationAlreadyAccepted, invitationExpired, invitationNotFound,
-  invitationPredatesLeaving, invitationRevoked, inviteeNotFound, notAParticipant, notInvitationCreator, notInvitee, notRoomOwner, roomNotFound,
+  acceptedNotRevocable,
+  alreadyInvited,
+  alreadyParticipant,
+  invalidField,
+  invitationAlreadyAccepted,
+  invitationExpired,
+  invitationNotFound,
+  invitationPredatesLeaving,
+  invitationRevoked,
+  inviteeNotFound,
+  notAParticipant,
+  notInvitationCreator,
+  notInvitee,
+  notRoomOwner,
+  roomNotFound,
 } from './errors.js';
 import { humanActor, type Actor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant } from './models.js';
@@ -42,17 +55,40 @@ export class InvitationsService {
   /** A page of the room's invitations, newest first, with the invitee's current name and avatar. */
   async list(principal: Principal, roomId: string, { limit, offset }: OffsetQuery): Promise<T.RoomInvitationList> {
     await this.access.current(this.db, principal, roomId);
-    const rows = await RoomInvitation.query(this.db).alias('i')
-      .leftJoin(userProfiles(this.db).as('u'), (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
-      .leftJoin(listingSummaries(this.db).as('l'), (j) => j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'))
+    const rows = await RoomInvitation.query(this.db)
+      .alias('i')
+      .leftJoin(userProfiles(this.db).as('u'), (j) =>
+        j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'),
+      )
+      .leftJoin(listingSummaries(this.db).as('l'), (j) =>
+        j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'),
+      )
       .where('i.roomId', roomId)
-      .select('i.*', this.db.raw('coalesce(u.name, l.name) as invitee_display_name'), this.db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'))
-      .orderBy([{ column: 'i.createdAt', order: 'desc' }, { column: 'i.id', order: 'desc' }]).limit(limit).offset(offset);
+      .select(
+        'i.*',
+        this.db.raw('coalesce(u.name, l.name) as invitee_display_name'),
+        this.db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'),
+      )
+      .orderBy([
+        { column: 'i.createdAt', order: 'desc' },
+        { column: 'i.id', order: 'desc' },
+      ])
+      .limit(limit)
+      .offset(offset);
     const now = this.clock.now();
-    return { items: (rows as Array<RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null }>).map((i) => toInvitationListItem(i, now)) };
+    return {
+      items: (
+        rows as Array<RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null }>
+      ).map((i) => toInvitationListItem(i, now)),
+    };
   }
 
-  async create(principal: Principal, roomId: string, input: T.RoomInvitationCreateRequest, trx?: Transaction): Promise<T.RoomInvitation> {
+  async create(
+    principal: Principal,
+    roomId: string,
+    input: T.RoomInvitationCreateRequest,
+    trx?: Transaction,
+  ): Promise<T.RoomInvitation> {
     return inTransaction(this.db, trx, async (t) => {
       const { room } = await this.access.current(t, principal, roomId, { lock: true });
       const user = principal.user;
@@ -69,17 +105,27 @@ export class InvitationsService {
           if (!invitee) throw invalidField('inviteeMembershipId', 'Must be the id of an existing user');
         }
       } else {
-        if (membershipId === null) throw invalidField('inviteeMembershipId', 'Required for an agent invitation: an agent listing id');
+        if (membershipId === null)
+          throw invalidField('inviteeMembershipId', 'Required for an agent invitation: an agent listing id');
         listing = await findListing(t, membershipId);
-        if (!listing || !isVisibleTo(listing, user.id)) throw invalidField('inviteeMembershipId', 'Must be the id of a public agent listing or one you own');
+        if (!listing || !isVisibleTo(listing, user.id))
+          throw invalidField('inviteeMembershipId', 'Must be the id of a public agent listing or one you own');
         if (roleDocumentId !== null) await this.documents.referenced(t, 'agent_role', roleDocumentId, 'roleDocumentId');
-        joiner = { kind: 'agent', membershipId, displayName: listing.name, profilePictureUrl: listing.avatarUrl, roleDocumentId };
+        joiner = {
+          kind: 'agent',
+          membershipId,
+          displayName: listing.name,
+          profilePictureUrl: listing.avatarUrl,
+          roleDocumentId,
+        };
       }
       const now = this.clock.now();
       if (membershipId !== null) {
         const current = await RoomParticipant.query(t).findOne({ roomId, membershipId }).whereNull('leftAt');
         if (current) throw alreadyParticipant();
-        const pending = await RoomInvitation.query(t).findOne({ roomId, inviteeMembershipId: membershipId, status: 'pending' }).where('expiresAt', '>', now);
+        const pending = await RoomInvitation.query(t)
+          .findOne({ roomId, inviteeMembershipId: membershipId, status: 'pending' })
+          .where('expiresAt', '>', now);
         if (pending) throw alreadyInvited();
       }
       // The event first: the invitation records its seq.
@@ -88,33 +134,59 @@ export class InvitationsService {
       const inviteeName = listing?.name ?? (membershipId ? (await findUserProfile(t, membershipId))!.name : undefined);
       const actor = humanActor(user);
       const event = await this.eventLog.append(t, roomId, {
-        type: 'invitation.created', actor, subject: { kind: 'invitation', id },
-        payload: { invitationId: id, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, expiresAt: expiresAt.toISOString() },
+        type: 'invitation.created',
+        actor,
+        subject: { kind: 'invitation', id },
+        payload: {
+          invitationId: id,
+          inviteeKind: input.inviteeKind,
+          inviteeMembershipId: membershipId,
+          roleDocumentId,
+          expiresAt: expiresAt.toISOString(),
+        },
         fallbackText: inviteeName ? `${user.name} invited ${inviteeName}` : `${user.name} created an open invitation`,
       });
       const invitation = await RoomInvitation.query(t).insertAndFetch({
-        id, roomId, inviteeKind: input.inviteeKind, inviteeMembershipId: membershipId, roleDocumentId, invitedByUserId: user.id,
-        status: 'pending', expiresAt, createdSeq: event.seq, createdAt: now, updatedAt: now,
+        id,
+        roomId,
+        inviteeKind: input.inviteeKind,
+        inviteeMembershipId: membershipId,
+        roleDocumentId,
+        invitedByUserId: user.id,
+        status: 'pending',
+        expiresAt,
+        createdSeq: event.seq,
+        createdAt: now,
+        updatedAt: now,
       });
       // The caller owns the agent listing: nobody else has to agree, so it is accepted at once.
-      if (listing && joiner && listing.ownerId === user.id) return toInvitation(await this.acceptAs(t, invitation, joiner, actor), this.clock.now());
+      if (listing && joiner && listing.ownerId === user.id)
+        return toInvitation(await this.acceptAs(t, invitation, joiner, actor), this.clock.now());
       return toInvitation(invitation, now);
     });
   }
 
   /** Accepts an invitation addressed to the caller; accepting it again returns it unchanged. */
-  async accept(principal: Principal, roomId: string, invitationId: string, trx?: Transaction): Promise<T.RoomInvitation> {
+  async accept(
+    principal: Principal,
+    roomId: string,
+    invitationId: string,
+    trx?: Transaction,
+  ): Promise<T.RoomInvitation> {
     return inTransaction(this.db, trx, async (t) => {
       const room = await Room.query(t).findById(roomId).forUpdate();
       if (!room) throw roomNotFound();
       const invitation = await RoomInvitation.query(t).findOne({ id: invitationId, roomId });
       const user = principal.user;
       const now = this.clock.now();
-      const listing = invitation?.inviteeKind === 'agent' ? await findListing(t, invitation.inviteeMembershipId!) : undefined;
-      const addressed = !!invitation && (
-        invitation.acceptedByUserId === user.id
-        || (invitation.inviteeKind === 'human' && (invitation.inviteeMembershipId === null || invitation.inviteeMembershipId === user.id))
-        || (invitation.inviteeKind === 'agent' && listing?.ownerId === user.id));
+      const listing =
+        invitation?.inviteeKind === 'agent' ? await findListing(t, invitation.inviteeMembershipId!) : undefined;
+      const addressed =
+        !!invitation &&
+        (invitation.acceptedByUserId === user.id ||
+          (invitation.inviteeKind === 'human' &&
+            (invitation.inviteeMembershipId === null || invitation.inviteeMembershipId === user.id)) ||
+          (invitation.inviteeKind === 'agent' && listing?.ownerId === user.id));
       if (!invitation || !addressed) {
         // Not the caller's to accept: say so only to someone who can see the room.
         await this.access.load(t, principal, roomId);
@@ -122,18 +194,33 @@ export class InvitationsService {
         throw notInvitee();
       }
       if (invitation.status === 'accepted') {
-        if (invitation.inviteeMembershipId === null && invitation.acceptedByUserId !== user.id) throw invitationAlreadyAccepted();
+        if (invitation.inviteeMembershipId === null && invitation.acceptedByUserId !== user.id)
+          throw invitationAlreadyAccepted();
         return toInvitation(invitation, now);
       }
       if (invitation.status === 'revoked') throw invitationRevoked();
       if (statusOf(invitation, now) === 'expired') throw invitationExpired();
       requireActive(room);
-      const joiner: Joiner = invitation.inviteeKind === 'human'
-        ? { kind: 'human', membershipId: user.id, displayName: user.name, profilePictureUrl: user.image, roleDocumentId: null }
-        : { kind: 'agent', membershipId: listing!.id, displayName: listing!.name, profilePictureUrl: listing!.avatarUrl, roleDocumentId: invitation.roleDocumentId };
+      const joiner: Joiner =
+        invitation.inviteeKind === 'human'
+          ? {
+              kind: 'human',
+              membershipId: user.id,
+              displayName: user.name,
+              profilePictureUrl: user.image,
+              roleDocumentId: null,
+            }
+          : {
+              kind: 'agent',
+              membershipId: listing!.id,
+              displayName: listing!.name,
+              profilePictureUrl: listing!.avatarUrl,
+              roleDocumentId: invitation.roleDocumentId,
+            };
       const former = await RoomParticipant.query(t).findOne({ roomId, membershipId: joiner.membershipId });
       if (former && former.leftAt === null) throw alreadyParticipant();
-      if (former?.leftSeq != null && Number(invitation.createdSeq) < Number(former.leftSeq)) throw invitationPredatesLeaving();
+      if (former?.leftSeq != null && Number(invitation.createdSeq) < Number(former.leftSeq))
+        throw invitationPredatesLeaving();
       return toInvitation(await this.acceptAs(t, invitation, joiner, humanActor(user), user.id), this.clock.now());
     });
   }
@@ -142,7 +229,12 @@ export class InvitationsService {
    * Revokes a pending invitation: the room's owner any, a current participant the ones they created. Revoking
    * a revoked or expired invitation returns it unchanged; an accepted one is a 409.
    */
-  async revoke(principal: Principal, roomId: string, invitationId: string, trx?: Transaction): Promise<T.RoomInvitation> {
+  async revoke(
+    principal: Principal,
+    roomId: string,
+    invitationId: string,
+    trx?: Transaction,
+  ): Promise<T.RoomInvitation> {
     return inTransaction(this.db, trx, async (t) => {
       const { room, participant, userId } = await this.access.load(t, principal, roomId, { lock: true });
       const isOwner = room.ownerId === userId;
@@ -153,22 +245,43 @@ export class InvitationsService {
       const now = this.clock.now();
       if (invitation.status === 'accepted') throw acceptedNotRevocable();
       if (statusOf(invitation, now) !== 'pending') return toInvitation(invitation, now);
-      const revoked = await this.revocations.revoke(t, invitation, humanActor(principal.user), 'manual', `${principal.user.name} revoked an invitation`);
+      const revoked = await this.revocations.revoke(
+        t,
+        invitation,
+        humanActor(principal.user),
+        'manual',
+        `${principal.user.name} revoked an invitation`,
+      );
       return toInvitation(revoked, now);
     });
   }
 
   /** Marks it accepted and joins: `invitation.accepted`, then `participant.joined`. */
-  private async acceptAs(t: Transaction, invitation: RoomInvitation, joiner: Joiner, actor: Actor, acceptedByUserId = actor.membershipId!): Promise<RoomInvitation> {
+  private async acceptAs(
+    t: Transaction,
+    invitation: RoomInvitation,
+    joiner: Joiner,
+    actor: Actor,
+    acceptedByUserId = actor.membershipId!,
+  ): Promise<RoomInvitation> {
     const participant = await this.participants.admit(t, invitation.roomId, joiner);
     const now = this.clock.now();
     const accepted = await RoomInvitation.query(t).patchAndFetchById(invitation.id, {
-      status: 'accepted', respondedAt: now, acceptedParticipantId: participant.id, acceptedByUserId, updatedAt: now,
+      status: 'accepted',
+      respondedAt: now,
+      acceptedParticipantId: participant.id,
+      acceptedByUserId,
+      updatedAt: now,
     });
     await this.eventLog.append(t, invitation.roomId, {
-      type: 'invitation.accepted', actor, subject: { kind: 'invitation', id: invitation.id },
+      type: 'invitation.accepted',
+      actor,
+      subject: { kind: 'invitation', id: invitation.id },
       payload: { invitationId: invitation.id, participantId: participant.id },
-      fallbackText: invitation.inviteeKind === 'agent' ? `${actor.displayName} accepted the invitation for ${joiner.displayName}` : `${actor.displayName} accepted an invitation`,
+      fallbackText:
+        invitation.inviteeKind === 'agent'
+          ? `${actor.displayName} accepted the invitation for ${joiner.displayName}`
+          : `${actor.displayName} accepted an invitation`,
     });
     await this.participants.announce(t, participant, invitation.id, actor);
     return accepted;
@@ -183,27 +296,67 @@ export class InvitationsService {
     const userId = principal.user.id;
     const db = this.db;
     const currentHere = db('room_participants').select('membershipId').where('roomId', roomId).whereNull('leftAt');
-    const humans = await db.from(userProfiles(db).as('u')).whereIn('u.id', (q) => q.select('other.membershipId').from('room_participants as me')
-      .join('room_participants as other', (j) => j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'))
-      .where({ 'me.participantKind': 'human', 'me.membershipId': userId }).whereNull('me.leftAt').whereNot('me.roomId', roomId))
-      .whereNotIn('u.id', currentHere).whereNot('u.id', userId)
-      .select('u.id', 'u.name', 'u.image').orderByRaw('lower(u.name), u.id').limit(MAX_CANDIDATES) as Array<{ id: string; name: string; image: string | null }>;
+    const humans = (await db
+      .from(userProfiles(db).as('u'))
+      .whereIn('u.id', (q) =>
+        q
+          .select('other.membershipId')
+          .from('room_participants as me')
+          .join('room_participants as other', (j) =>
+            j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'),
+          )
+          .where({ 'me.participantKind': 'human', 'me.membershipId': userId })
+          .whereNull('me.leftAt')
+          .whereNot('me.roomId', roomId),
+      )
+      .whereNotIn('u.id', currentHere)
+      .whereNot('u.id', userId)
+      .select('u.id', 'u.name', 'u.image')
+      .orderByRaw('lower(u.name), u.id')
+      .limit(MAX_CANDIDATES)) as Array<{ id: string; name: string; image: string | null }>;
     const agents = await listingsUsableBy(db, userId, currentHere, MAX_CANDIDATES);
     const now = this.clock.now();
-    const invited = new Set((await RoomInvitation.query(db).where({ roomId, status: 'pending' }).where('expiresAt', '>', now)
-      .whereIn('inviteeMembershipId', [...humans.map((h) => h.id), ...agents.map((a) => a.id)])).map((i) => i.inviteeMembershipId));
-    const roles = await this.lastRoles(db, userId, agents.map((a) => a.id));
+    const invited = new Set(
+      (
+        await RoomInvitation.query(db)
+          .where({ roomId, status: 'pending' })
+          .where('expiresAt', '>', now)
+          .whereIn('inviteeMembershipId', [...humans.map((h) => h.id), ...agents.map((a) => a.id)])
+      ).map((i) => i.inviteeMembershipId),
+    );
+    const roles = await this.lastRoles(
+      db,
+      userId,
+      agents.map((a) => a.id),
+    );
     return {
       items: [
-        ...humans.map((h): T.RoomInviteCandidate => ({
-          description: null, displayName: h.name, kind: 'human', membershipId: h.id, profilePictureUrl: h.image,
-          roleDocumentId: null, status: invited.has(h.id) ? 'invited' : 'available', userId: h.id, version: null,
-        })),
-        ...agents.map((a): T.RoomInviteCandidate => ({
-          description: a.description, displayName: a.name, kind: 'agent', membershipId: a.id, profilePictureUrl: a.avatarUrl,
-          roleDocumentId: roles.get(a.id)?.documentId ?? null, status: invited.has(a.id) ? 'invited' : 'available',
-          userId: a.ownerId, version: roles.get(a.id)?.version ?? null,
-        })),
+        ...humans.map(
+          (h): T.RoomInviteCandidate => ({
+            description: null,
+            displayName: h.name,
+            kind: 'human',
+            membershipId: h.id,
+            profilePictureUrl: h.image,
+            roleDocumentId: null,
+            status: invited.has(h.id) ? 'invited' : 'available',
+            userId: h.id,
+            version: null,
+          }),
+        ),
+        ...agents.map(
+          (a): T.RoomInviteCandidate => ({
+            description: a.description,
+            displayName: a.name,
+            kind: 'agent',
+            membershipId: a.id,
+            profilePictureUrl: a.avatarUrl,
+            roleDocumentId: roles.get(a.id)?.documentId ?? null,
+            status: invited.has(a.id) ? 'invited' : 'available',
+            userId: a.ownerId,
+            version: roles.get(a.id)?.version ?? null,
+          }),
+        ),
       ],
     };
   }
@@ -218,10 +371,19 @@ export class InvitationsService {
     if (!user) throw inviteeNotFound();
     const current = await RoomParticipant.query(this.db).findOne({ roomId, membershipId: user.id }).whereNull('leftAt');
     if (current) throw alreadyParticipant();
-    const pending = await RoomInvitation.query(this.db).findOne({ roomId, inviteeMembershipId: user.id, status: 'pending' }).where('expiresAt', '>', this.clock.now());
+    const pending = await RoomInvitation.query(this.db)
+      .findOne({ roomId, inviteeMembershipId: user.id, status: 'pending' })
+      .where('expiresAt', '>', this.clock.now());
     return {
-      description: null, displayName: user.name, kind: 'human', membershipId: user.id, profilePictureUrl: user.image,
-      roleDocumentId: null, status: pending ? 'invited' : 'available', userId: user.id, version: null,
+      description: null,
+      displayName: user.name,
+      kind: 'human',
+      membershipId: user.id,
+      profilePictureUrl: user.image,
+      roleDocumentId: null,
+      status: pending ? 'invited' : 'available',
+      userId: user.id,
+      version: null,
     };
   }
 
@@ -229,13 +391,25 @@ export class InvitationsService {
    * For each listing, the role it had the last time it joined a room the caller is in (none, if it had none
    * then), with that document's latest version.
    */
-  private async lastRoles(db: Db, userId: string, listingIds: string[]): Promise<Map<string, { documentId: string; version: number } | null>> {
+  private async lastRoles(
+    db: Db,
+    userId: string,
+    listingIds: string[],
+  ): Promise<Map<string, { documentId: string; version: number } | null>> {
     if (listingIds.length === 0) return new Map();
-    const rows = await RoomParticipant.query(db).alias('a')
-      .join('room_participants as me', (j) => j.on('me.roomId', 'a.roomId').andOnVal('me.participantKind', 'human').andOnVal('me.membershipId', userId))
+    const rows = await RoomParticipant.query(db)
+      .alias('a')
+      .join('room_participants as me', (j) =>
+        j.on('me.roomId', 'a.roomId').andOnVal('me.participantKind', 'human').andOnVal('me.membershipId', userId),
+      )
       .leftJoin('room_documents as d', 'd.id', 'a.roleDocumentId')
-      .whereIn('a.membershipId', listingIds).where('a.participantKind', 'agent')
-      .select('a.membershipId', 'a.roleDocumentId', 'd.latestVersion').orderBy([{ column: 'a.joinedAt', order: 'desc' }, { column: 'a.id', order: 'desc' }]);
+      .whereIn('a.membershipId', listingIds)
+      .where('a.participantKind', 'agent')
+      .select('a.membershipId', 'a.roleDocumentId', 'd.latestVersion')
+      .orderBy([
+        { column: 'a.joinedAt', order: 'desc' },
+        { column: 'a.id', order: 'desc' },
+      ]);
     const roles = new Map<string, { documentId: string; version: number } | null>();
     for (const r of rows as Array<RoomParticipant & { latestVersion: number | null }>) {
       if (roles.has(r.membershipId)) continue;
@@ -244,4 +418,3 @@ export class InvitationsService {
     return roles;
   }
 }
-

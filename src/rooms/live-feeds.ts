@@ -73,7 +73,10 @@ export class Follower {
 
   /** The events pushed since the last take, waiting for some; empty once `done`. */
   async take(): Promise<Item[]> {
-    while (!this.queue.length && !this.done) await new Promise<void>((resolve) => { this.wake = resolve; });
+    while (!this.queue.length && !this.done)
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     this.wake = undefined;
     const items = this.queue;
     this.queue = [];
@@ -86,7 +89,11 @@ class Feed {
   private reading = false;
   private again = false;
 
-  constructor(private readonly db: Knex, readonly roomId: string, private lastSeq: number) {}
+  constructor(
+    private readonly db: Knex,
+    readonly roomId: string,
+    private lastSeq: number,
+  ) {}
 
   /** Something was committed (`seq`, or unknown after a reconnect): read what is new, once. */
   notified(seq?: number): void {
@@ -126,7 +133,10 @@ export class LiveFeeds {
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
-  constructor(private readonly db: Knex, private readonly bus: EventBus) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly bus: EventBus,
+  ) {}
 
   /**
    * Adds `follower` to the room's feed. `fromSeq`: what the follower has already read from the log; a new feed

@@ -32,22 +32,43 @@ export class MessagesService {
     return inTransaction(this.db, trx, async (t) => {
       const { room, participant } = await this.access.current(t, principal, roomId, { lock: true });
       requireActive(room);
-      const current = (await t('room_participants').select('room_participants.*').where('roomId', roomId).whereNull('leftAt')) as RoomParticipant[];
+      const current = (await t('room_participants')
+        .select('room_participants.*')
+        .where('roomId', roomId)
+        .whereNull('leftAt')) as RoomParticipant[];
       const refs = resolveMentions(body, current);
       const actor = humanActor(principal.user);
       const id = randomUUID();
       const event = await this.eventLog.append(t, roomId, {
-        type: 'message.posted', actor, subject: { kind: 'message', id },
+        type: 'message.posted',
+        actor,
+        subject: { kind: 'message', id },
         payload: { messageId: id, body, bodyFormat: 'plain_text', refs },
         fallbackText: `${principal.user.name} posted a message`,
       });
       const now = this.clock.now();
-      const [message] = (await t('room_messages').insert({
-        id, roomId, seq: event.seq, participantId: participant.id, actorKind: 'human', actorMembershipId: principal.user.id,
-        actorDisplayName: participant.displayName, actorRoleDocumentVersionId: null, actorRoleDocumentVersion: null,
-        body, bodyFormat: 'plain_text', refs: JSON.stringify(refs), branchedFromMessageId: null, runSummary: null, editedAt: null, deletedAt: null,
-        createdAt: now, updatedAt: now,
-      }).returning('*')) as RoomMessage[];
+      const [message] = (await t('room_messages')
+        .insert({
+          id,
+          roomId,
+          seq: event.seq,
+          participantId: participant.id,
+          actorKind: 'human',
+          actorMembershipId: principal.user.id,
+          actorDisplayName: participant.displayName,
+          actorRoleDocumentVersionId: null,
+          actorRoleDocumentVersion: null,
+          body,
+          bodyFormat: 'plain_text',
+          refs: JSON.stringify(refs),
+          branchedFromMessageId: null,
+          runSummary: null,
+          editedAt: null,
+          deletedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning('*')) as RoomMessage[];
       for (const ref of refs) {
         const agent = current.find((p) => p.id === ref.targetId)!;
         if (agent.participantKind === 'agent' && agent.agentEnabled) await this.runs.queue(t, roomId, agent, id, actor);
@@ -57,7 +78,13 @@ export class MessagesService {
   }
 
   /** The author replaces the text; `refs` are resolved again, no run starts, the seq stays. */
-  async edit(principal: Principal, roomId: string, messageId: string, body: string, trx?: Transaction): Promise<T.RoomMessage> {
+  async edit(
+    principal: Principal,
+    roomId: string,
+    messageId: string,
+    body: string,
+    trx?: Transaction,
+  ): Promise<T.RoomMessage> {
     return inTransaction(this.db, trx, async (t) => {
       const { room } = await this.access.current(t, principal, roomId, { lock: true });
       const message = await this.find(t, roomId, messageId);
@@ -67,9 +94,16 @@ export class MessagesService {
       const current = await RoomParticipant.query(t).where('roomId', roomId).whereNull('leftAt');
       const refs = resolveMentions(body, current);
       const now = this.clock.now();
-      const edited = await RoomMessage.query(t).patchAndFetchById(messageId, { body, refs, editedAt: now, updatedAt: now });
+      const edited = await RoomMessage.query(t).patchAndFetchById(messageId, {
+        body,
+        refs,
+        editedAt: now,
+        updatedAt: now,
+      });
       await this.eventLog.append(t, roomId, {
-        type: 'message.edited', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
+        type: 'message.edited',
+        actor: humanActor(principal.user),
+        subject: { kind: 'message', id: messageId },
         payload: { messageId, body, refs },
         fallbackText: `${principal.user.name} edited a message`,
       });
@@ -89,11 +123,20 @@ export class MessagesService {
       if (message.deletedAt) return toMessage(message);
       requireActive(room);
       const now = this.clock.now();
-      const deleted = await RoomMessage.query(t).patchAndFetchById(messageId, { body: '', refs: [], deletedAt: now, updatedAt: now });
-      await t('room_events').where({ roomId, subjectKind: 'message', subjectId: messageId }).whereIn('type', ['message.posted', 'message.edited'])
+      const deleted = await RoomMessage.query(t).patchAndFetchById(messageId, {
+        body: '',
+        refs: [],
+        deletedAt: now,
+        updatedAt: now,
+      });
+      await t('room_events')
+        .where({ roomId, subjectKind: 'message', subjectId: messageId })
+        .whereIn('type', ['message.posted', 'message.edited'])
         .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
       await this.eventLog.append(t, roomId, {
-        type: 'message.deleted', actor: humanActor(principal.user), subject: { kind: 'message', id: messageId },
+        type: 'message.deleted',
+        actor: humanActor(principal.user),
+        subject: { kind: 'message', id: messageId },
         payload: { messageId },
         fallbackText: `${principal.user.name} deleted a message`,
       });

@@ -10,7 +10,14 @@ import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { isCurrent, requireActive, type RoomAccess } from './access.js';
 import type { DocumentsService } from './documents.js';
-import { cannotRemoveOwner, notAnAgent, notAParticipant, ownerCannotLeave, participantNotActive, participantNotFound } from './errors.js';
+import {
+  cannotRemoveOwner,
+  notAnAgent,
+  notAParticipant,
+  ownerCannotLeave,
+  participantNotActive,
+  participantNotFound,
+} from './errors.js';
 import { humanActor, SYSTEM, type Actor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant, type Kind } from './models.js';
 import type { Revocations } from './revocations.js';
@@ -40,8 +47,11 @@ export class ParticipantsService {
   /** A page of everyone who ever joined, in the order they first joined. */
   async list(principal: Principal, roomId: string, { limit, offset }: OffsetQuery): Promise<T.RoomParticipantList> {
     await this.access.current(this.db, principal, roomId);
-    const rows = await RoomParticipant.query(this.db).where('roomId', roomId).orderBy([{ column: 'createdAt' }, { column: 'id' }])
-      .limit(limit).offset(offset);
+    const rows = await RoomParticipant.query(this.db)
+      .where('roomId', roomId)
+      .orderBy([{ column: 'createdAt' }, { column: 'id' }])
+      .limit(limit)
+      .offset(offset);
     return { items: rows.map(toParticipant) };
   }
 
@@ -54,12 +64,20 @@ export class ParticipantsService {
       if (!isCurrent(participant)) return toParticipant(participant);
       const actor = humanActor(principal.user);
       const event = await this.eventLog.append(t, roomId, {
-        type: 'participant.left', actor, subject: { kind: 'participant', id: participant.id },
+        type: 'participant.left',
+        actor,
+        subject: { kind: 'participant', id: participant.id },
         payload: { participantId: participant.id },
         fallbackText: `${participant.displayName} left the room`,
       });
       const left = await this.markLeft(t, participant, event.seq);
-      await this.revocations.createdBy(t, roomId, { id: principal.user.id, name: participant.displayName }, actor, 'inviter_left');
+      await this.revocations.createdBy(
+        t,
+        roomId,
+        { id: principal.user.id, name: participant.displayName },
+        actor,
+        'inviter_left',
+      );
       return toParticipant(left);
     });
   }
@@ -68,7 +86,12 @@ export class ParticipantsService {
    * The owner removes a participant (idempotent): a person's pending invitations are revoked, an agent's open
    * runs cancelled.
    */
-  async remove(principal: Principal, roomId: string, participantId: string, trx?: Transaction): Promise<T.RoomParticipant> {
+  async remove(
+    principal: Principal,
+    roomId: string,
+    participantId: string,
+    trx?: Transaction,
+  ): Promise<T.RoomParticipant> {
     return inTransaction(this.db, trx, async (t) => {
       const { room } = await this.access.owner(t, principal, roomId, { lock: true });
       const target = await this.find(t, roomId, participantId);
@@ -77,13 +100,21 @@ export class ParticipantsService {
       requireActive(room);
       const actor = humanActor(principal.user);
       const event = await this.eventLog.append(t, roomId, {
-        type: 'participant.removed', actor, subject: { kind: 'participant', id: target.id },
+        type: 'participant.removed',
+        actor,
+        subject: { kind: 'participant', id: target.id },
         payload: { participantId: target.id },
         fallbackText: `${principal.user.name} removed ${target.displayName}`,
       });
       const removed = await this.markLeft(t, target, event.seq);
       if (target.participantKind === 'human') {
-        await this.revocations.createdBy(t, roomId, { id: target.membershipId, name: target.displayName }, actor, 'inviter_removed');
+        await this.revocations.createdBy(
+          t,
+          roomId,
+          { id: target.membershipId, name: target.displayName },
+          actor,
+          'inviter_removed',
+        );
       } else {
         await this.runs.cancelOpen(t, roomId, target);
       }
@@ -92,7 +123,13 @@ export class ParticipantsService {
   }
 
   /** Gives an agent another role; the same role again changes nothing and appends nothing. */
-  async updateAgentRole(principal: Principal, roomId: string, participantId: string, roleDocumentId: string, trx?: Transaction): Promise<T.RoomParticipant> {
+  async updateAgentRole(
+    principal: Principal,
+    roomId: string,
+    participantId: string,
+    roleDocumentId: string,
+    trx?: Transaction,
+  ): Promise<T.RoomParticipant> {
     return inTransaction(this.db, trx, async (t) => {
       const { room } = await this.access.owner(t, principal, roomId, { lock: true });
       const target = await this.find(t, roomId, participantId);
@@ -101,10 +138,20 @@ export class ParticipantsService {
       if (!isCurrent(target)) throw participantNotActive();
       const version = await this.documents.referenced(t, 'agent_role', roleDocumentId, 'roleDocumentId');
       if (target.roleDocumentId === roleDocumentId) return toParticipant(target);
-      const updated = await RoomParticipant.query(t).patchAndFetchById(target.id, { roleDocumentId, updatedAt: this.clock.now() });
+      const updated = await RoomParticipant.query(t).patchAndFetchById(target.id, {
+        roleDocumentId,
+        updatedAt: this.clock.now(),
+      });
       await this.eventLog.append(t, roomId, {
-        type: 'participant.agent_role_changed', actor: humanActor(principal.user), subject: { kind: 'participant', id: target.id },
-        payload: { participantId: target.id, roleDocumentId, previousRoleDocumentId: target.roleDocumentId, roleDocumentVersionId: version.id },
+        type: 'participant.agent_role_changed',
+        actor: humanActor(principal.user),
+        subject: { kind: 'participant', id: target.id },
+        payload: {
+          participantId: target.id,
+          roleDocumentId,
+          previousRoleDocumentId: target.roleDocumentId,
+          roleDocumentVersionId: version.id,
+        },
         fallbackText: `${principal.user.name} gave ${target.displayName} the role ${version.displayName}`,
       });
       return toParticipant(updated);
@@ -118,22 +165,43 @@ export class ParticipantsService {
   async admit(t: Transaction, roomId: string, who: Joiner): Promise<RoomParticipant> {
     const now = this.clock.now();
     const fields = {
-      displayName: who.displayName, profilePictureUrl: who.profilePictureUrl, roleDocumentId: who.roleDocumentId,
-      agentEnabled: who.kind === 'agent', joinedAt: now, leftAt: null, leftSeq: null, updatedAt: now,
+      displayName: who.displayName,
+      profilePictureUrl: who.profilePictureUrl,
+      roleDocumentId: who.roleDocumentId,
+      agentEnabled: who.kind === 'agent',
+      joinedAt: now,
+      leftAt: null,
+      leftSeq: null,
+      updatedAt: now,
     };
     const existing = await RoomParticipant.query(t).findOne({ roomId, membershipId: who.membershipId });
     return existing
       ? RoomParticipant.query(t).patchAndFetchById(existing.id, fields)
-      : RoomParticipant.query(t).insertAndFetch({ roomId, participantKind: who.kind, membershipId: who.membershipId, createdAt: now, ...fields });
+      : RoomParticipant.query(t).insertAndFetch({
+          roomId,
+          participantKind: who.kind,
+          membershipId: who.membershipId,
+          createdAt: now,
+          ...fields,
+        });
   }
 
   async announce(t: Transaction, participant: RoomParticipant, invitationId: string, actor: Actor): Promise<void> {
-    const roleVersion = participant.roleDocumentId ? await this.documents.latest(t, participant.roleDocumentId) : undefined;
+    const roleVersion = participant.roleDocumentId
+      ? await this.documents.latest(t, participant.roleDocumentId)
+      : undefined;
     await this.eventLog.append(t, participant.roomId, {
-      type: 'participant.joined', actor, subject: { kind: 'participant', id: participant.id },
+      type: 'participant.joined',
+      actor,
+      subject: { kind: 'participant', id: participant.id },
       payload: {
-        participantId: participant.id, participantKind: participant.participantKind, membershipId: participant.membershipId, invitationId,
-        ...(participant.participantKind === 'agent' ? { roleDocumentId: participant.roleDocumentId, roleDocumentVersionId: roleVersion?.id ?? null } : {}),
+        participantId: participant.id,
+        participantKind: participant.participantKind,
+        membershipId: participant.membershipId,
+        invitationId,
+        ...(participant.participantKind === 'agent'
+          ? { roleDocumentId: participant.roleDocumentId, roleDocumentVersionId: roleVersion?.id ?? null }
+          : {}),
       },
       fallbackText: `${participant.displayName} joined the room`,
     });
@@ -148,24 +216,38 @@ export class ParticipantsService {
   async agentListingDeleted(t: Transaction, listingId: string): Promise<void> {
     const now = this.clock.now();
     const rows = await RoomParticipant.query(t).where({ participantKind: 'agent', membershipId: listingId });
-    const pending = await RoomInvitation.query(t).where({ inviteeKind: 'agent', inviteeMembershipId: listingId, status: 'pending' }).where('expiresAt', '>', now);
-    const roomIds = [...new Set([...rows.filter(isCurrent).map((p) => p.roomId), ...pending.map((i) => i.roomId)])].sort();
+    const pending = await RoomInvitation.query(t)
+      .where({ inviteeKind: 'agent', inviteeMembershipId: listingId, status: 'pending' })
+      .where('expiresAt', '>', now);
+    const roomIds = [
+      ...new Set([...rows.filter(isCurrent).map((p) => p.roomId), ...pending.map((i) => i.roomId)]),
+    ].sort();
     for (const roomId of roomIds) {
       await Room.query(t).findById(roomId).forUpdate();
       for (const invitation of pending.filter((i) => i.roomId === roomId)) {
-        await this.revocations.revoke(t, invitation, SYSTEM, 'agent_listing_deleted', 'An invitation was revoked: the agent was deleted');
+        await this.revocations.revoke(
+          t,
+          invitation,
+          SYSTEM,
+          'agent_listing_deleted',
+          'An invitation was revoked: the agent was deleted',
+        );
       }
       const participant = rows.find((p) => p.roomId === roomId && isCurrent(p));
       if (!participant) continue;
       const event = await this.eventLog.append(t, roomId, {
-        type: 'participant.left', actor: SYSTEM, subject: { kind: 'participant', id: participant.id },
+        type: 'participant.left',
+        actor: SYSTEM,
+        subject: { kind: 'participant', id: participant.id },
         payload: { participantId: participant.id, reason: 'agent_listing_deleted' },
         fallbackText: `${participant.displayName} left the room: the agent was deleted`,
       });
       await this.markLeft(t, participant, event.seq);
       await this.runs.cancelOpen(t, roomId, participant);
     }
-    await RoomParticipant.query(t).where({ participantKind: 'agent', membershipId: listingId }).patch({ agentEnabled: false });
+    await RoomParticipant.query(t)
+      .where({ participantKind: 'agent', membershipId: listingId })
+      .patch({ agentEnabled: false });
   }
 
   /**
@@ -173,11 +255,17 @@ export class ParticipantsService {
    * participants are `agentEnabled` exactly where the room's owner may use it (it is public, or theirs).
    * Rows whose flag changes get a new `updatedAt`.
    */
-  async agentListingVisibilityChanged(t: Transaction, listing: { id: string; ownerId: string; isPublic: boolean }): Promise<void> {
+  async agentListingVisibilityChanged(
+    t: Transaction,
+    listing: { id: string; ownerId: string; isPublic: boolean },
+  ): Promise<void> {
     const usable = listing.isPublic
       ? t.raw('true')
-      : t.raw('exists (select 1 from rooms r where r.id = room_participants.room_id and r.owner_id = ?)', [listing.ownerId]);
-    await RoomParticipant.query(t).where({ participantKind: 'agent', membershipId: listing.id })
+      : t.raw('exists (select 1 from rooms r where r.id = room_participants.room_id and r.owner_id = ?)', [
+          listing.ownerId,
+        ]);
+    await RoomParticipant.query(t)
+      .where({ participantKind: 'agent', membershipId: listing.id })
       .whereRaw('agent_enabled is distinct from (?)', [usable])
       .patch({ agentEnabled: usable as never, updatedAt: this.clock.now() });
   }

@@ -9,17 +9,28 @@ import { TOOL_EVENT_TYPES } from './runs.js';
 import { toRun, toToolEvent } from './wire.js';
 
 export class RunReads {
-  constructor(private readonly db: Knex, private readonly access: RoomAccess) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly access: RoomAccess,
+  ) {}
 
   async get(principal: Principal, roomId: string, runId: string): Promise<T.RoomRun> {
     return toRun(await this.find(principal, roomId, runId));
   }
 
-  async toolEvents(principal: Principal, roomId: string, runId: string, page: { afterSeq?: number | null; limit: number }): Promise<T.RoomToolEventList> {
+  async toolEvents(
+    principal: Principal,
+    roomId: string,
+    runId: string,
+    page: { afterSeq?: number | null; limit: number },
+  ): Promise<T.RoomToolEventList> {
     await this.find(principal, roomId, runId);
-    const events = await RoomEvent.query(this.db).where({ roomId, subjectKind: 'run', subjectId: runId })
+    const events = await RoomEvent.query(this.db)
+      .where({ roomId, subjectKind: 'run', subjectId: runId })
       .whereIn('type', TOOL_EVENT_TYPES)
-      .where('seq', '>', page.afterSeq ?? 0).orderBy('seq').limit(page.limit);
+      .where('seq', '>', page.afterSeq ?? 0)
+      .orderBy('seq')
+      .limit(page.limit);
     return { items: events.map(toToolEvent) };
   }
 

@@ -14,12 +14,30 @@ export const ROOM_TOOLS: AgentToolDefinition[] = [
   {
     name: 'read_recent_messages',
     description: "Reads the room's most recent messages, oldest first, with their authors and seq numbers.",
-    parameters: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_MESSAGES, description: `How many messages (default 10, at most ${MAX_MESSAGES}).` } }, additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: {
+        limit: {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_MESSAGES,
+          description: `How many messages (default 10, at most ${MAX_MESSAGES}).`,
+        },
+      },
+      additionalProperties: false,
+    },
   },
   {
     name: 'search_messages',
     description: "Finds the room's messages containing a word or phrase (case-insensitive), newest first, at most 10.",
-    parameters: { type: 'object', properties: { query: { type: 'string', minLength: 1, maxLength: MAX_QUERY, description: 'The text to look for.' } }, required: ['query'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: {
+        query: { type: 'string', minLength: 1, maxLength: MAX_QUERY, description: 'The text to look for.' },
+      },
+      required: ['query'],
+      additionalProperties: false,
+    },
   },
   {
     name: 'read_rules',
@@ -28,11 +46,17 @@ export const ROOM_TOOLS: AgentToolDefinition[] = [
   },
 ];
 
-interface MessageLine { seq: string | number; actorDisplayName: string; body: string }
+interface MessageLine {
+  seq: string | number;
+  actorDisplayName: string;
+  body: string;
+}
 
-const lines = (messages: MessageLine[]) => messages.map((m) => `[${m.seq}] ${m.actorDisplayName}: ${m.body}`).join('\n');
+const lines = (messages: MessageLine[]) =>
+  messages.map((m) => `[${m.seq}] ${m.actorDisplayName}: ${m.body}`).join('\n');
 
-export const clipOutput = (text: string) => (text.length <= MAX_TOOL_OUTPUT ? text : `${text.slice(0, MAX_TOOL_OUTPUT - 14)}… (truncated)`);
+export const clipOutput = (text: string) =>
+  text.length <= MAX_TOOL_OUTPUT ? text : `${text.slice(0, MAX_TOOL_OUTPUT - 14)}… (truncated)`;
 
 function parseArguments(raw: string): Record<string, unknown> {
   let args: unknown;
@@ -41,7 +65,8 @@ function parseArguments(raw: string): Record<string, unknown> {
   } catch {
     throw new ToolError('the arguments are not JSON');
   }
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new ToolError('the arguments must be a JSON object');
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw new ToolError('the arguments must be a JSON object');
   return args as Record<string, unknown>;
 }
 
@@ -52,23 +77,35 @@ export async function runRoomTool(db: Knex, roomId: string, name: string, rawArg
   switch (name) {
     case 'read_recent_messages': {
       const limit = args.limit ?? 10;
-      if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_MESSAGES) throw new ToolError(`limit must be an integer from 1 to ${MAX_MESSAGES}`);
-      const recent: MessageLine[] = await visible().orderBy('seq', 'desc').limit(limit as number).select('seq', 'actorDisplayName', 'body');
+      if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_MESSAGES)
+        throw new ToolError(`limit must be an integer from 1 to ${MAX_MESSAGES}`);
+      const recent: MessageLine[] = await visible()
+        .orderBy('seq', 'desc')
+        .limit(limit as number)
+        .select('seq', 'actorDisplayName', 'body');
       return clipOutput(recent.length ? lines(recent.reverse()) : 'The room has no messages.');
     }
     case 'search_messages': {
       const query = args.query;
-      if (typeof query !== 'string' || !query.trim() || query.length > MAX_QUERY) throw new ToolError(`query must be a non-empty string of at most ${MAX_QUERY} characters`);
+      if (typeof query !== 'string' || !query.trim() || query.length > MAX_QUERY)
+        throw new ToolError(`query must be a non-empty string of at most ${MAX_QUERY} characters`);
       const pattern = `%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const found: MessageLine[] = await visible().whereILike('body', pattern).orderBy('seq', 'desc').limit(10).select('seq', 'actorDisplayName', 'body');
+      const found: MessageLine[] = await visible()
+        .whereILike('body', pattern)
+        .orderBy('seq', 'desc')
+        .limit(10)
+        .select('seq', 'actorDisplayName', 'body');
       return clipOutput(found.length ? lines(found) : `No message contains "${query.trim()}".`);
     }
     case 'read_rules': {
       const rules: { displayName: string; version: number; body: string } | undefined = await db('rooms as r')
         .join('room_documents as d', 'd.id', 'r.rulesDocumentId')
         .join('room_document_versions as v', (j) => j.on('v.documentId', 'd.id').andOn('v.version', 'd.latestVersion'))
-        .where('r.id', roomId).first('v.displayName', 'v.version', 'v.body');
-      return clipOutput(rules ? `${rules.displayName} (version ${rules.version}):\n${rules.body}` : 'This room has no rules document.');
+        .where('r.id', roomId)
+        .first('v.displayName', 'v.version', 'v.body');
+      return clipOutput(
+        rules ? `${rules.displayName} (version ${rules.version}):\n${rules.body}` : 'This room has no rules document.',
+      );
     }
     default:
       throw new ToolError(`there is no tool named "${name}"`);

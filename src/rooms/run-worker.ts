@@ -45,7 +45,12 @@ export class RunWorker {
     this.stopped = false;
     this.runs.onQueued = () => this.wake();
     const poll = setInterval(() => this.wake(), this.options.pollMs);
-    const reap = setInterval(() => { void this.reap(); }, Math.max(1000, this.options.staleAfterMs / 4));
+    const reap = setInterval(
+      () => {
+        void this.reap();
+      },
+      Math.max(1000, this.options.staleAfterMs / 4),
+    );
     this.timers = [poll, reap];
     for (const timer of this.timers) timer.unref();
     this.wake();
@@ -84,7 +89,9 @@ export class RunWorker {
 
   private wake(): void {
     if (this.stopped || this.filling) return;
-    this.filling = this.fill().finally(() => { this.filling = undefined; });
+    this.filling = this.fill().finally(() => {
+      this.filling = undefined;
+    });
   }
 
   private async fill(): Promise<void> {
@@ -99,7 +106,10 @@ export class RunWorker {
       if (!claimed) return;
       const id = claimed.run.id;
       const controller = new AbortController();
-      const done = this.execute(claimed, controller).finally(() => { this.active.delete(id); this.wake(); });
+      const done = this.execute(claimed, controller).finally(() => {
+        this.active.delete(id);
+        this.wake();
+      });
       this.active.set(id, { controller, done });
     }
   }
@@ -108,17 +118,29 @@ export class RunWorker {
   async execute(claimed: ClaimedRun, controller = new AbortController()): Promise<void> {
     const { run } = claimed;
     const heartbeat = setInterval(() => {
-      this.runs.beat(this.db, run.id).then((running) => { if (!running) controller.abort(new Error('the run ended elsewhere')); },
-        (error: unknown) => this.log?.warn({ err: error, runId: run.id }, 'run heartbeat failed'));
+      this.runs.beat(this.db, run.id).then(
+        (running) => {
+          if (!running) controller.abort(new Error('the run ended elsewhere'));
+        },
+        (error: unknown) => this.log?.warn({ err: error, runId: run.id }, 'run heartbeat failed'),
+      );
     }, this.options.heartbeatMs);
     heartbeat.unref();
     const stopping = () => controller.signal.aborted && controller.signal.reason === STOPPING;
     try {
       const request = await this.request(claimed, controller.signal);
       let reply = '';
-      for await (const delta of withTimeout(this.agent.stream(request, controller.signal), this.options.timeoutMs, controller)) {
+      for await (const delta of withTimeout(
+        this.agent.stream(request, controller.signal),
+        this.options.timeoutMs,
+        controller,
+      )) {
         reply += delta;
-        if (reply.length >= MAX_REPLY_CHARS) { reply = reply.slice(0, MAX_REPLY_CHARS); controller.abort(); break; }
+        if (reply.length >= MAX_REPLY_CHARS) {
+          reply = reply.slice(0, MAX_REPLY_CHARS);
+          controller.abort();
+          break;
+        }
       }
       if (stopping()) {
         await this.runs.fail(this.db, run, STOPPED, claimed.actor);
@@ -132,14 +154,21 @@ export class RunWorker {
     } catch (error) {
       // Aborted mid-call (a tool call refused because the run ended): the same outcomes as an aborted stream.
       if (!(error instanceof TimeoutError) && controller.signal.aborted) {
-        if (stopping()) await this.runs.fail(this.db, run, STOPPED, claimed.actor).catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
+        if (stopping())
+          await this.runs
+            .fail(this.db, run, STOPPED, claimed.actor)
+            .catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
         return;
       }
-      const message = error instanceof TimeoutError
-        ? `The agent did not answer within ${Math.round(this.options.timeoutMs / 1000)} s.`
-        : `The agent failed: ${(error as Error).message}`;
-      if (!(error instanceof TimeoutError) && !(error as { name?: string }).name?.startsWith('Provider')) this.log?.error({ err: error, runId: run.id }, 'run failed unexpectedly');
-      await this.runs.fail(this.db, run, message, claimed.actor).catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
+      const message =
+        error instanceof TimeoutError
+          ? `The agent did not answer within ${Math.round(this.options.timeoutMs / 1000)} s.`
+          : `The agent failed: ${(error as Error).message}`;
+      if (!(error instanceof TimeoutError) && !(error as { name?: string }).name?.startsWith('Provider'))
+        this.log?.error({ err: error, runId: run.id }, 'run failed unexpectedly');
+      await this.runs
+        .fail(this.db, run, message, claimed.actor)
+        .catch((e: unknown) => this.log?.error({ err: e, runId: run.id }, 'could not record a failed run'));
     } finally {
       clearInterval(heartbeat);
     }
@@ -150,14 +179,23 @@ export class RunWorker {
     const { run, agent, roleVersion } = claimed;
     const listing = await findListing(this.db, agent.membershipId);
     const trigger = await RoomMessage.query(this.db).findById(run.triggerMessageId);
-    const history = await RoomMessage.query(this.db).where('roomId', run.roomId).whereNull('deletedAt')
-      .where('seq', '<=', trigger?.seq ?? Number.MAX_SAFE_INTEGER).orderBy('seq', 'desc').limit(HISTORY);
-    const messages: AgentMessage[] = history.reverse().map((m) => m.participantId === agent.id
-      ? { role: 'assistant', content: m.body }
-      : { role: 'user', content: `${m.actorDisplayName}: ${m.body}` });
+    const history = await RoomMessage.query(this.db)
+      .where('roomId', run.roomId)
+      .whereNull('deletedAt')
+      .where('seq', '<=', trigger?.seq ?? Number.MAX_SAFE_INTEGER)
+      .orderBy('seq', 'desc')
+      .limit(HISTORY);
+    const messages: AgentMessage[] = history
+      .reverse()
+      .map((m) =>
+        m.participantId === agent.id
+          ? { role: 'assistant', content: m.body }
+          : { role: 'user', content: `${m.actorDisplayName}: ${m.body}` },
+      );
     return {
       model: listing?.model ?? 'local',
-      instructions: roleVersion?.body ?? listing?.instructions ?? `You are ${agent.displayName}, an agent in a shared room.`,
+      instructions:
+        roleVersion?.body ?? listing?.instructions ?? `You are ${agent.displayName}, an agent in a shared room.`,
       messages,
       tools: this.toolbox(claimed, signal),
     };
@@ -175,11 +213,16 @@ export class RunWorker {
     return {
       definitions: ROOM_TOOLS,
       call: async (call: AgentToolCall) => {
-        if (used.size >= maxToolCalls) return `error: this run reached its limit of ${maxToolCalls} tool calls; answer with what you have.`;
+        if (used.size >= maxToolCalls)
+          return `error: this run reached its limit of ${maxToolCalls} tool calls; answer with what you have.`;
         let id = call.id.slice(0, 200) || 'call';
         for (let n = 2; used.has(id); n++) id = `${call.id.slice(0, 190)}-${n}`; // ids must be unique within the run
         used.add(id);
-        const record: ToolCallRecord = { id, name: (call.name || 'unknown').slice(0, 200), startedAt: this.clock.now() };
+        const record: ToolCallRecord = {
+          id,
+          name: (call.name || 'unknown').slice(0, 200),
+          startedAt: this.clock.now(),
+        };
         if (signal.aborted || !(await this.runs.toolStarted(this.db, claimed, record))) {
           throw new Error('the run ended');
         }

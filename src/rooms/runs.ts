@@ -41,26 +41,51 @@ export interface ToolCallRecord {
   startedAt: Date;
 }
 
-const agentActor = (agent: RoomParticipant, roleDocumentVersionId: string | null): Actor =>
-  ({ kind: 'agent', membershipId: agent.membershipId, displayName: agent.displayName, roleDocumentVersionId });
+const agentActor = (agent: RoomParticipant, roleDocumentVersionId: string | null): Actor => ({
+  kind: 'agent',
+  membershipId: agent.membershipId,
+  displayName: agent.displayName,
+  roleDocumentVersionId,
+});
 
 export class RunsQueue {
   /** Called after a transaction that queued runs commits (the worker looks for work at once). */
   onQueued: () => void = () => {};
 
-  constructor(private readonly clock: Clock, private readonly eventLog: EventLog, private readonly documents: DocumentsService) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly eventLog: EventLog,
+    private readonly documents: DocumentsService,
+  ) {}
 
-  async queue(t: Transaction, roomId: string, agent: RoomParticipant, triggerMessageId: string, actor: Actor): Promise<RoomRun> {
+  async queue(
+    t: Transaction,
+    roomId: string,
+    agent: RoomParticipant,
+    triggerMessageId: string,
+    actor: Actor,
+  ): Promise<RoomRun> {
     const now = this.clock.now();
     const run = await RoomRun.query(t).insertAndFetch({
-      roomId, participantId: agent.id, triggerMessageId, status: 'queued', toolCallCount: 0, createdAt: now, updatedAt: now,
+      roomId,
+      participantId: agent.id,
+      triggerMessageId,
+      status: 'queued',
+      toolCallCount: 0,
+      createdAt: now,
+      updatedAt: now,
     });
     await this.eventLog.append(t, roomId, {
-      type: 'run.queued', actor, subject: { kind: 'run', id: run.id },
+      type: 'run.queued',
+      actor,
+      subject: { kind: 'run', id: run.id },
       payload: { runId: run.id, participantId: agent.id, triggerMessageId },
       fallbackText: `${agent.displayName} will reply`,
     });
-    t.executionPromise.then(() => this.onQueued(), () => {});
+    t.executionPromise.then(
+      () => this.onQueued(),
+      () => {},
+    );
     return run;
   }
 
@@ -72,22 +97,42 @@ export class RunsQueue {
     return db.transaction(async (t) => {
       const full = new Set<string>();
       for (let attempt = 0; attempt < 10; attempt++) {
-        const run: RoomRun | undefined = await t('room_runs').where('status', 'queued').whereNotIn('roomId', [...full])
-          .orderBy([{ column: 'createdAt' }, { column: 'id' }]).limit(1).forUpdate().skipLocked().first();
+        const run: RoomRun | undefined = await t('room_runs')
+          .where('status', 'queued')
+          .whereNotIn('roomId', [...full])
+          .orderBy([{ column: 'createdAt' }, { column: 'id' }])
+          .limit(1)
+          .forUpdate()
+          .skipLocked()
+          .first();
         if (!run) return undefined;
         // The room busy with a write (it may be cancelling this run): look at the next room's runs instead.
-        if (!(await t('rooms').where('id', run.roomId).forUpdate().skipLocked().first('id'))) { full.add(run.roomId); continue; }
-        const counted = await t('room_runs').where({ roomId: run.roomId, status: 'running' }).count({ running: '*' }) as Array<{ running: string | number }>;
-        if (Number(counted[0]?.running ?? 0) >= perRoom) { full.add(run.roomId); continue; }
+        if (!(await t('rooms').where('id', run.roomId).forUpdate().skipLocked().first('id'))) {
+          full.add(run.roomId);
+          continue;
+        }
+        const counted = (await t('room_runs')
+          .where({ roomId: run.roomId, status: 'running' })
+          .count({ running: '*' })) as Array<{ running: string | number }>;
+        if (Number(counted[0]?.running ?? 0) >= perRoom) {
+          full.add(run.roomId);
+          continue;
+        }
         const agent = await RoomParticipant.query(t).findById(run.participantId);
         const roleVersion = agent?.roleDocumentId ? await this.documents.latest(t, agent.roleDocumentId) : undefined;
         const now = this.clock.now();
         const started = await RoomRun.query(t).patchAndFetchById(run.id, {
-          status: 'running', startedAt: now, heartbeatAt: now, roleDocumentVersionId: roleVersion?.id ?? null, updatedAt: now,
+          status: 'running',
+          startedAt: now,
+          heartbeatAt: now,
+          roleDocumentVersionId: roleVersion?.id ?? null,
+          updatedAt: now,
         });
         const actor = agentActor(agent!, roleVersion?.id ?? null);
         await this.eventLog.append(t, run.roomId, {
-          type: 'run.started', actor, subject: { kind: 'run', id: run.id },
+          type: 'run.started',
+          actor,
+          subject: { kind: 'run', id: run.id },
           payload: { runId: run.id, participantId: run.participantId, roleDocumentVersionId: roleVersion?.id ?? null },
           fallbackText: `${agent!.displayName} is working`,
         });
@@ -102,14 +147,22 @@ export class RunsQueue {
     return db.transaction(async (t) => {
       const run = await this.lockRunning(t, claimed.run);
       if (!run) return false;
-      await RoomRun.query(t).findById(run.id).patch({ toolCallCount: run.toolCallCount + 1, updatedAt: this.clock.now() });
+      await RoomRun.query(t)
+        .findById(run.id)
+        .patch({ toolCallCount: run.toolCallCount + 1, updatedAt: this.clock.now() });
       await this.appendToolEvent(t, claimed.run, claimed.actor, call, 'started');
       return true;
     });
   }
 
   /** Records the end of a tool call (`tool.completed` / `tool.failed`), unless the run ended meanwhile (its end closed the call). */
-  async toolEnded(db: Knex, claimed: ClaimedRun, call: ToolCallRecord, outcome: 'completed' | 'failed', error?: string): Promise<void> {
+  async toolEnded(
+    db: Knex,
+    claimed: ClaimedRun,
+    call: ToolCallRecord,
+    outcome: 'completed' | 'failed',
+    error?: string,
+  ): Promise<void> {
     await db.transaction(async (t) => {
       if (!(await this.lockRunning(t, claimed.run))) return;
       await this.appendToolEvent(t, claimed.run, claimed.actor, call, outcome, error);
@@ -130,25 +183,53 @@ export class RunsQueue {
       const { agent, actor, roleVersion } = claimed;
       const now = this.clock.now();
       const current = await RoomParticipant.query(t).where('roomId', run.roomId).whereNull('leftAt');
-      const refs = resolveMentions(body, current.filter((p) => p.id !== agent.id)); // shown, but an agent's reply starts no run
+      const refs = resolveMentions(
+        body,
+        current.filter((p) => p.id !== agent.id),
+      ); // shown, but an agent's reply starts no run
       const id = randomUUID();
       const runSummary = {
-        runId: run.id, status: 'completed', toolCallCount: run.toolCallCount,
-        startedAt: run.startedAt!.toISOString(), completedAt: now.toISOString(), durationMs: now.getTime() - run.startedAt!.getTime(),
+        runId: run.id,
+        status: 'completed',
+        toolCallCount: run.toolCallCount,
+        startedAt: run.startedAt!.toISOString(),
+        completedAt: now.toISOString(),
+        durationMs: now.getTime() - run.startedAt!.getTime(),
       };
       const event = await this.eventLog.append(t, run.roomId, {
-        type: 'message.posted', actor, subject: { kind: 'message', id },
+        type: 'message.posted',
+        actor,
+        subject: { kind: 'message', id },
         payload: { messageId: id, body, bodyFormat: 'markdown', refs, runId: run.id },
         fallbackText: `${agent.displayName} replied`,
       });
       await RoomMessage.query(t).insert({
-        id, roomId: run.roomId, seq: event.seq, participantId: agent.id, actorKind: 'agent', actorMembershipId: agent.membershipId,
-        actorDisplayName: agent.displayName, actorRoleDocumentVersionId: roleVersion?.id ?? null, actorRoleDocumentVersion: roleVersion?.version ?? null,
-        body, bodyFormat: 'markdown', refs, branchedFromMessageId: run.triggerMessageId, runSummary, editedAt: null, deletedAt: null, createdAt: now, updatedAt: now,
+        id,
+        roomId: run.roomId,
+        seq: event.seq,
+        participantId: agent.id,
+        actorKind: 'agent',
+        actorMembershipId: agent.membershipId,
+        actorDisplayName: agent.displayName,
+        actorRoleDocumentVersionId: roleVersion?.id ?? null,
+        actorRoleDocumentVersion: roleVersion?.version ?? null,
+        body,
+        bodyFormat: 'markdown',
+        refs,
+        branchedFromMessageId: run.triggerMessageId,
+        runSummary,
+        editedAt: null,
+        deletedAt: null,
+        createdAt: now,
+        updatedAt: now,
       });
-      await RoomRun.query(t).findById(run.id).patch({ status: 'completed', replyMessageId: id, completedAt: now, updatedAt: now });
+      await RoomRun.query(t)
+        .findById(run.id)
+        .patch({ status: 'completed', replyMessageId: id, completedAt: now, updatedAt: now });
       await this.eventLog.append(t, run.roomId, {
-        type: 'run.completed', actor, subject: { kind: 'run', id: run.id },
+        type: 'run.completed',
+        actor,
+        subject: { kind: 'run', id: run.id },
         payload: { runId: run.id, participantId: agent.id, replyMessageId: id, toolCallCount: run.toolCallCount },
         fallbackText: `${agent.displayName} finished`,
       });
@@ -169,10 +250,18 @@ export class RunsQueue {
   /** Fails every running run whose heartbeat is older than `staleAfterMs` (its worker died); returns how many. */
   async reap(db: Knex, staleAfterMs: number): Promise<number> {
     const before = new Date(this.clock.now().getTime() - staleAfterMs);
-    const stale: RunRef[] = await db('room_runs').where('status', 'running').where('heartbeatAt', '<', before).orderBy('heartbeatAt').limit(100).select('id', 'roomId');
+    const stale: RunRef[] = await db('room_runs')
+      .where('status', 'running')
+      .where('heartbeatAt', '<', before)
+      .orderBy('heartbeatAt')
+      .limit(100)
+      .select('id', 'roomId');
     let reaped = 0;
     for (const run of stale) {
-      const why = staleAfterMs > 0 ? `its worker sent no heartbeat for ${Math.round(staleAfterMs / 1000)} s` : 'the server running it stopped';
+      const why =
+        staleAfterMs > 0
+          ? `its worker sent no heartbeat for ${Math.round(staleAfterMs / 1000)} s`
+          : 'the server running it stopped';
       if (await this.fail(db, run, `The run stopped responding: ${why}.`)) reaped += 1;
     }
     return reaped;
@@ -183,7 +272,11 @@ export class RunsQueue {
    * The caller holds the room's row lock.
    */
   async cancelOpen(t: Transaction, roomId: string, only?: RoomParticipant): Promise<number> {
-    const query = RoomRun.query(t).where('roomId', roomId).whereIn('status', ['queued', 'running']).orderBy([{ column: 'createdAt' }, { column: 'id' }]).forUpdate();
+    const query = RoomRun.query(t)
+      .where('roomId', roomId)
+      .whereIn('status', ['queued', 'running'])
+      .orderBy([{ column: 'createdAt' }, { column: 'id' }])
+      .forUpdate();
     if (only) query.where('participantId', only.id);
     const open = await query;
     for (const run of open) await this.end(t, run, 'cancelled', null, SYSTEM, only);
@@ -191,16 +284,42 @@ export class RunsQueue {
   }
 
   /** Moves a queued or running run (locked by the caller) to a terminal status, closing its open tool calls. */
-  private async end(t: Transaction, run: RoomRun, status: 'failed' | 'cancelled', error: string | null, actor: Actor, known?: RoomParticipant): Promise<void> {
-    const agent = known ?? await RoomParticipant.query(t).findById(run.participantId);
+  private async end(
+    t: Transaction,
+    run: RoomRun,
+    status: 'failed' | 'cancelled',
+    error: string | null,
+    actor: Actor,
+    known?: RoomParticipant,
+  ): Promise<void> {
+    const agent = known ?? (await RoomParticipant.query(t).findById(run.participantId));
     const name = agent?.displayName ?? 'An agent';
     const agentAs = agent ? agentActor(agent, run.roleDocumentVersionId) : SYSTEM;
-    for (const call of await this.openToolCalls(t, run.id)) await this.appendToolEvent(t, run, agentAs, call, 'failed', `the run was ${status}`);
+    for (const call of await this.openToolCalls(t, run.id))
+      await this.appendToolEvent(t, run, agentAs, call, 'failed', `the run was ${status}`);
     const now = this.clock.now();
-    await RoomRun.query(t).findById(run.id).patch({ status, error: error?.slice(0, 2000) ?? null, completedAt: now, updatedAt: now });
-    await this.eventLog.append(t, run.roomId, status === 'failed'
-      ? { type: 'run.failed', actor, subject: { kind: 'run', id: run.id }, payload: { runId: run.id, participantId: run.participantId, error }, fallbackText: `${name}'s run failed` }
-      : { type: 'run.cancelled', actor, subject: { kind: 'run', id: run.id }, payload: { runId: run.id, participantId: run.participantId }, fallbackText: `${name}'s run was cancelled` });
+    await RoomRun.query(t)
+      .findById(run.id)
+      .patch({ status, error: error?.slice(0, 2000) ?? null, completedAt: now, updatedAt: now });
+    await this.eventLog.append(
+      t,
+      run.roomId,
+      status === 'failed'
+        ? {
+            type: 'run.failed',
+            actor,
+            subject: { kind: 'run', id: run.id },
+            payload: { runId: run.id, participantId: run.participantId, error },
+            fallbackText: `${name}'s run failed`,
+          }
+        : {
+            type: 'run.cancelled',
+            actor,
+            subject: { kind: 'run', id: run.id },
+            payload: { runId: run.id, participantId: run.participantId },
+            fallbackText: `${name}'s run was cancelled`,
+          },
+    );
   }
 
   /** Locks the room's row, then the run's (the lock order above); the run if it is still running. */
@@ -212,28 +331,52 @@ export class RunsQueue {
 
   /** Tool calls of the run with a `tool.started` event and no terminal one. */
   private async openToolCalls(t: Transaction, runId: string): Promise<ToolCallRecord[]> {
-    const events = await RoomEvent.query(t).where({ subjectKind: 'run', subjectId: runId }).whereIn('type', TOOL_EVENT_TYPES).orderBy('seq');
+    const events = await RoomEvent.query(t)
+      .where({ subjectKind: 'run', subjectId: runId })
+      .whereIn('type', TOOL_EVENT_TYPES)
+      .orderBy('seq');
     const open = new Map<string, ToolCallRecord>();
     for (const e of events) {
       const p = e.payload as T.RoomToolEventPayload;
-      if (e.type === 'tool.started') open.set(p.toolCallId, { id: p.toolCallId, name: p.toolName, startedAt: new Date(p.startedAt) });
+      if (e.type === 'tool.started')
+        open.set(p.toolCallId, { id: p.toolCallId, name: p.toolName, startedAt: new Date(p.startedAt) });
       else open.delete(p.toolCallId);
     }
     return [...open.values()];
   }
 
-  private async appendToolEvent(t: Transaction, run: RoomRun, actor: Actor, call: ToolCallRecord, status: 'started' | 'completed' | 'failed', error?: string): Promise<void> {
+  private async appendToolEvent(
+    t: Transaction,
+    run: RoomRun,
+    actor: Actor,
+    call: ToolCallRecord,
+    status: 'started' | 'completed' | 'failed',
+    error?: string,
+  ): Promise<void> {
     const completedAt = status === 'started' ? null : this.clock.now();
     await this.eventLog.append(t, run.roomId, {
-      type: `tool.${status}`, actor, subject: { kind: 'run', id: run.id },
+      type: `tool.${status}`,
+      actor,
+      subject: { kind: 'run', id: run.id },
       payload: {
         completedAt: completedAt?.toISOString() ?? null,
         durationMs: completedAt ? Math.max(0, completedAt.getTime() - call.startedAt.getTime()) : null,
-        linkedRunIds: [], roleDocumentVersionId: run.roleDocumentVersionId, roomId: run.roomId, roomParticipantId: run.participantId,
-        runId: run.id, startedAt: call.startedAt.toISOString(), status, toolCallId: call.id, toolName: call.name,
+        linkedRunIds: [],
+        roleDocumentVersionId: run.roleDocumentVersionId,
+        roomId: run.roomId,
+        roomParticipantId: run.participantId,
+        runId: run.id,
+        startedAt: call.startedAt.toISOString(),
+        status,
+        toolCallId: call.id,
+        toolName: call.name,
       } satisfies T.RoomToolEventPayload,
-      fallbackText: status === 'started' ? `${actor.displayName} is using ${call.name}`
-        : status === 'completed' ? `${actor.displayName} used ${call.name}` : `${call.name} failed${error ? `: ${error}` : ''}`,
+      fallbackText:
+        status === 'started'
+          ? `${actor.displayName} is using ${call.name}`
+          : status === 'completed'
+            ? `${actor.displayName} used ${call.name}`
+            : `${call.name} failed${error ? `: ${error}` : ''}`,
     });
   }
 }

@@ -64,11 +64,21 @@ export class RoomStreams {
     await this.access.current(this.db, principal, roomId);
     const { ticket, expiresAt } = await this.settings.tickets.issue(principal, roomId);
     const query = new URLSearchParams({ ticket, eventName: 'message' });
-    return { ticket, roomId, expiresAt: expiresAt.toISOString(), streamPath: `/api/v1/rooms/${roomId}/stream?${query}` };
+    return {
+      ticket,
+      roomId,
+      expiresAt: expiresAt.toISOString(),
+      streamPath: `/api/v1/rooms/${roomId}/stream?${query}`,
+    };
   }
 
   /** Checks access and the caller's stream count now (404 / 403 / 429 before the stream starts), then streams from `resumeFrom`. */
-  async open(principal: Principal, roomId: string, resumeFrom: number | undefined, options: StreamOpenOptions = {}): Promise<RoomStream> {
+  async open(
+    principal: Principal,
+    roomId: string,
+    resumeFrom: number | undefined,
+    options: StreamOpenOptions = {},
+  ): Promise<RoomStream> {
     if (principal.ticket && principal.ticket.roomId !== roomId) throw unauthenticated();
     const { room, participant } = await this.access.current(this.db, principal, roomId);
     const giveBack = this.settings.quota.take(principal.user.id);
@@ -78,8 +88,10 @@ export class RoomStreams {
     // higher seq is this membership's end; one at or below it ended an earlier membership (they rejoined).
     const openedAt = Number(room.lastSeq);
     const from = Math.min(resumeFrom ?? openedAt, openedAt);
-    const ends = (item: Item) => item.id > openedAt && item.data.subject.id === participant.id
-      && (item.data.type === 'participant.left' || item.data.type === 'participant.removed');
+    const ends = (item: Item) =>
+      item.id > openedAt &&
+      item.data.subject.id === participant.id &&
+      (item.data.type === 'participant.left' || item.data.type === 'participant.removed');
 
     const follower = new Follower(this.settings.bufferEvents);
     const unwatch = this.settings.credentials.watch(principal.credentialId, () => follower.cut());

@@ -15,7 +15,10 @@ export interface SeqPage {
 }
 
 export class TimelineService {
-  constructor(private readonly db: Knex, private readonly access: RoomAccess) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly access: RoomAccess,
+  ) {}
 
   async events(principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomEventList> {
     await this.access.current(this.db, principal, roomId);
@@ -45,19 +48,30 @@ export async function timelinePage(db: Db, roomId: string, latestSeq: number, pa
   const events = await eventPage(db, roomId, page);
   const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
   const messages = postedIds.length
-    ? (await db('room_messages').select('room_messages.*').where('roomId', roomId).whereIn('id', postedIds)) as RoomMessage[]
+    ? ((await db('room_messages')
+        .select('room_messages.*')
+        .where('roomId', roomId)
+        .whereIn('id', postedIds)) as RoomMessage[])
     : [];
   const byId = new Map(messages.map((m) => [m.id, m]));
   const items = events.map((e): T.RoomTimelineItem => {
     const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
-    return { event: toEvent(e), kind: message ? 'message' : 'event', message: message ? toMessage(message) : null, seq: Number(e.seq) };
+    return {
+      event: toEvent(e),
+      kind: message ? 'message' : 'event',
+      message: message ? toMessage(message) : null,
+      seq: Number(e.seq),
+    };
   });
   const startSeq = items[0]?.seq ?? null;
   const endSeq = items.at(-1)?.seq ?? null;
   // Bounds to test for more, when the page is empty: the requested bound itself.
-  const before = startSeq ?? (page.afterSeq != null ? page.afterSeq + 1 : page.beforeSeq ?? 0);
-  const after = endSeq ?? (page.beforeSeq != null ? page.beforeSeq - 1 : page.afterSeq ?? 0);
-  const [hasMoreBefore, hasMoreAfter] = await Promise.all([exists(db, roomId, '<', before), exists(db, roomId, '>', after)]);
+  const before = startSeq ?? (page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0));
+  const after = endSeq ?? (page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0));
+  const [hasMoreBefore, hasMoreAfter] = await Promise.all([
+    exists(db, roomId, '<', before),
+    exists(db, roomId, '>', after),
+  ]);
   return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq, startSeq };
 }
 

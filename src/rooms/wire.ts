@@ -1,6 +1,15 @@
 // Rooms rows -> contract types (types from generated/server).
 import type * as T from '../../generated/server/schemas.gen.js';
-import type { Room, RoomDocument, RoomDocumentVersion, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant, RoomRun } from './models.js';
+import type {
+  Room,
+  RoomDocument,
+  RoomDocumentVersion,
+  RoomEvent,
+  RoomInvitation,
+  RoomMessage,
+  RoomParticipant,
+  RoomRun,
+} from './models.js';
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -28,7 +37,12 @@ export interface RoomActor {
 }
 
 /** `participants`: the current ones the room embeds (the first of them); `participantCount`: how many there are. */
-export const toRoom = (r: Room, participants: RoomParticipant[], participantCount: number, actor: RoomActor): T.Room => ({
+export const toRoom = (
+  r: Room,
+  participants: RoomParticipant[],
+  participantCount: number,
+  actor: RoomActor,
+): T.Room => ({
   accessPolicy: r.accessPolicy,
   actorIsOwner: r.ownerId === actor.userId,
   actorIsParticipant: actor.isParticipant,
@@ -72,7 +86,10 @@ export const toInvitation = (i: RoomInvitation, now: Date): T.RoomInvitation => 
   updatedAt: iso(i.updatedAt),
 });
 
-export const toInvitationListItem = (i: RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null }, now: Date): T.RoomInvitationListItem => ({
+export const toInvitationListItem = (
+  i: RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null },
+  now: Date,
+): T.RoomInvitationListItem => ({
   ...toInvitation(i, now),
   inviteeDisplayName: i.inviteeDisplayName,
   inviteeProfilePictureUrl: i.inviteeProfilePictureUrl,
@@ -99,7 +116,12 @@ export const toMessage = (m: RoomMessage): T.RoomMessage => ({
 });
 
 export const toEvent = (e: RoomEvent): T.RoomEvent => ({
-  actor: { displayName: e.actorDisplayName, kind: e.actorKind, membershipId: e.actorMembershipId, roleDocumentVersionId: e.actorRoleDocumentVersionId },
+  actor: {
+    displayName: e.actorDisplayName,
+    kind: e.actorKind,
+    membershipId: e.actorMembershipId,
+    roleDocumentVersionId: e.actorRoleDocumentVersionId,
+  },
   createdAt: iso(e.createdAt),
   id: e.id,
   payload: e.payload,

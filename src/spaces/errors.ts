@@ -7,4 +7,6 @@ export const sessionEnded = () => conflict('SESSION_ENDED', 'This session has en
 export const notParticipant = () => notFound('NOT_PARTICIPANT', 'You are not a participant of this session.');
 export const notAgentOwner = () => forbidden('NOT_AGENT_OWNER', 'You can only join as an agent you own.');
 export const controlNeedsAgent = (mode: string) =>
-  validationFailed([{ in: 'body', field: 'controlMode', message: `"${mode}" control needs an agentId`, type: 'value_error' }]);
+  validationFailed([
+    { in: 'body', field: 'controlMode', message: `"${mode}" control needs an agentId`, type: 'value_error' },
+  ]);

@@ -43,6 +43,29 @@ export class SpaceParticipant extends Model {
 }
 
 /** The columns of a SpaceRow, selected explicitly on the hot paths. */
-export const SPACE_COLUMNS = ['id', 'ownerId', 'name', 'description', 'category', 'tags', 'definition', 'isPublic', 'createdAt', 'updatedAt'];
+export const SPACE_COLUMNS = [
+  'id',
+  'ownerId',
+  'name',
+  'description',
+  'category',
+  'tags',
+  'definition',
+  'isPublic',
+  'createdAt',
+  'updatedAt',
+];
 
-export type SpaceRecord = Pick<Space, 'id' | 'ownerId' | 'name' | 'description' | 'category' | 'tags' | 'definition' | 'isPublic' | 'createdAt' | 'updatedAt'>;
+export type SpaceRecord = Pick<
+  Space,
+  | 'id'
+  | 'ownerId'
+  | 'name'
+  | 'description'
+  | 'category'
+  | 'tags'
+  | 'definition'
+  | 'isPublic'
+  | 'createdAt'
+  | 'updatedAt'
+>;

@@ -28,10 +28,19 @@ export async function listPublicSpaces(db: Db, query: SpaceListQuery): Promise<T
 
   const totalQuery = search
     ? filtered.clone().count<{ count: number }[]>({ count: '*' })
-    : db('space_public_counts').select('count').where('category', query.category ?? '');
+    : db('space_public_counts')
+        .select('count')
+        .where('category', query.category ?? '');
   const [rows, totals] = await Promise.all([
-    filtered.clone().select(SPACE_COLUMNS).orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'desc' }])
-      .limit(limit).offset((page - 1) * limit),
+    filtered
+      .clone()
+      .select(SPACE_COLUMNS)
+      .orderBy([
+        { column: 'createdAt', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit)
+      .offset((page - 1) * limit),
     totalQuery,
   ]);
   const total = Number((totals as Array<{ count: number | string }>)[0]?.count ?? 0);
@@ -40,15 +49,17 @@ export async function listPublicSpaces(db: Db, query: SpaceListQuery): Promise<T
 
 /** One statement: the insert returns the row (Objection would add an insert-then-select). */
 export async function insertSpace(db: Db, ownerId: string, input: T.SpaceCreateRequest): Promise<T.SpaceRow> {
-  const [row] = await db('spaces').insert({
-    ownerId,
-    name: input.name.trim(),
-    description: input.description ?? null,
-    category: input.category ?? null,
-    tags: input.tags ?? [],
-    definition: JSON.stringify(input.definition ?? {}),
-    isPublic: input.isPublic ?? true,
-  }).returning(SPACE_COLUMNS);
+  const [row] = await db('spaces')
+    .insert({
+      ownerId,
+      name: input.name.trim(),
+      description: input.description ?? null,
+      category: input.category ?? null,
+      tags: input.tags ?? [],
+      definition: JSON.stringify(input.definition ?? {}),
+      isPublic: input.isPublic ?? true,
+    })
+    .returning(SPACE_COLUMNS);
   return toSpaceRow(row as SpaceRecord);
 }
 
@@ -68,20 +79,43 @@ export async function spaceDetail(db: Db, userId: string, id: string): Promise<T
     sessionCount(db, id),
   ]);
   if (!owner) return undefined;
-  return { ...toSpaceRow(space), owner: { id: owner.id, name: owner.name, image: owner.image }, sessions, sessionCount: count };
+  return {
+    ...toSpaceRow(space),
+    owner: { id: owner.id, name: owner.name, image: owner.image },
+    sessions,
+    sessionCount: count,
+  };
 }
 
 /** One page of a space's sessions, newest first (space_sessions_space_idx serves the order). */
 export async function sessionsOf(db: Db, spaceId: string, { page, limit }: PageQuery): Promise<T.SpaceSession[]> {
-  const connected = db('space_participants as p').count('*').where('p.sessionId', db.ref('s.id')).where('p.isConnected', true);
-  const sessions = await db('space_sessions as s').where('s.spaceId', spaceId)
-    .select('s.id', 's.spaceId', 's.status', 's.createdBy', 's.createdAt', 's.updatedAt', connected.as('participantCount'))
-    .orderBy([{ column: 's.createdAt', order: 'desc' }, { column: 's.id', order: 'desc' }])
-    .limit(limit).offset((page - 1) * limit);
+  const connected = db('space_participants as p')
+    .count('*')
+    .where('p.sessionId', db.ref('s.id'))
+    .where('p.isConnected', true);
+  const sessions = await db('space_sessions as s')
+    .where('s.spaceId', spaceId)
+    .select(
+      's.id',
+      's.spaceId',
+      's.status',
+      's.createdBy',
+      's.createdAt',
+      's.updatedAt',
+      connected.as('participantCount'),
+    )
+    .orderBy([
+      { column: 's.createdAt', order: 'desc' },
+      { column: 's.id', order: 'desc' },
+    ])
+    .limit(limit)
+    .offset((page - 1) * limit);
   return (sessions as SpaceSession[]).map(toSession);
 }
 
 export async function sessionCount(db: Db, spaceId: string): Promise<number> {
-  const [row] = await db('space_sessions').where('spaceId', spaceId).count<{ count: number | string }[]>({ count: '*' });
+  const [row] = await db('space_sessions')
+    .where('spaceId', spaceId)
+    .count<{ count: number | string }[]>({ count: '*' });
   return Number(row?.count ?? 0);
 }

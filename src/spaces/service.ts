@@ -6,13 +6,31 @@ import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
-import { controlNeedsAgent, notAgentOwner, notParticipant, notSpaceOwner, sessionEnded, spaceNotFound } from './errors.js';
+import {
+  controlNeedsAgent,
+  notAgentOwner,
+  notParticipant,
+  notSpaceOwner,
+  sessionEnded,
+  spaceNotFound,
+} from './errors.js';
 import { Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './models.js';
-import { findVisibleSpace, insertSpace, listPublicSpaces, sessionCount, sessionsOf, spaceDetail, type SpaceListQuery } from './queries.js';
+import {
+  findVisibleSpace,
+  insertSpace,
+  listPublicSpaces,
+  sessionCount,
+  sessionsOf,
+  spaceDetail,
+  type SpaceListQuery,
+} from './queries.js';
 import { toParticipant, toSession } from './wire.js';
 
 export class SpacesService {
-  constructor(private readonly db: Knex, private readonly agents: AgentListingsService) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly agents: AgentListingsService,
+  ) {}
 
   /** Hot path: plain knex, in queries.ts (its benchmark row is in docs/benchmarks.md). */
   async list(query: SpaceListQuery): Promise<T.SpaceList> {
@@ -49,16 +67,34 @@ export class SpacesService {
   async createSession(principal: Principal, spaceId: string, trx?: Transaction): Promise<T.SpaceSession> {
     return inTransaction(this.db, trx, async (t) => {
       await this.visible(t, principal, spaceId);
-      const session = await SpaceSession.query(t).insertAndFetch({ spaceId, createdBy: principal.user.id, status: 'waiting' });
-      await SpaceParticipant.query(t).insert({ sessionId: session.id, userId: principal.user.id, agentId: null, role: 'host', controlMode: 'human', isConnected: true });
+      const session = await SpaceSession.query(t).insertAndFetch({
+        spaceId,
+        createdBy: principal.user.id,
+        status: 'waiting',
+      });
+      await SpaceParticipant.query(t).insert({
+        sessionId: session.id,
+        userId: principal.user.id,
+        agentId: null,
+        role: 'host',
+        controlMode: 'human',
+        isConnected: true,
+      });
       session.participantCount = 1;
       return toSession(session);
     });
   }
 
   /** 201 with a new participant, 200 when the caller (or their agent) reconnects. */
-  async join(principal: Principal, spaceId: string, sessionId: string, input: T.SpaceSessionJoinRequest = {}, trx?: Transaction): Promise<{ created: boolean; participant: T.SpaceParticipant }> {
-    if ((input.controlMode === 'agent' || input.controlMode === 'shared') && !input.agentId) throw controlNeedsAgent(input.controlMode);
+  async join(
+    principal: Principal,
+    spaceId: string,
+    sessionId: string,
+    input: T.SpaceSessionJoinRequest = {},
+    trx?: Transaction,
+  ): Promise<{ created: boolean; participant: T.SpaceParticipant }> {
+    if ((input.controlMode === 'agent' || input.controlMode === 'shared') && !input.agentId)
+      throw controlNeedsAgent(input.controlMode);
     return inTransaction(this.db, trx, async (t) => {
       const session = await this.lockSession(t, principal, spaceId, sessionId);
       const agentId = input.agentId ?? null;
@@ -70,8 +106,10 @@ export class SpacesService {
 
       const existing = await SpaceParticipant.query(t).findOne({ sessionId, userId: principal.user.id, agentId });
       // Read before the patch below, which updates `existing` in place.
-      const changed = !existing?.isConnected || (input.role !== undefined && input.role !== existing.role)
-        || (input.controlMode !== undefined && input.controlMode !== existing.controlMode);
+      const changed =
+        !existing?.isConnected ||
+        (input.role !== undefined && input.role !== existing.role) ||
+        (input.controlMode !== undefined && input.controlMode !== existing.controlMode);
       let participant: SpaceParticipant;
       if (existing) {
         participant = await existing.$query(t).patchAndFetch({
@@ -82,21 +120,37 @@ export class SpacesService {
         });
       } else {
         participant = await SpaceParticipant.query(t).insertAndFetch({
-          sessionId, userId: principal.user.id, agentId, role: input.role ?? 'player', controlMode: input.controlMode ?? 'human', isConnected: true,
+          sessionId,
+          userId: principal.user.id,
+          agentId,
+          role: input.role ?? 'player',
+          controlMode: input.controlMode ?? 'human',
+          isConnected: true,
         });
       }
       // When the participants changed (one joined, reconnected, or changed role or control), the session's
       // updatedAt moves, with its status.
       const activates = session.status === 'waiting' && (await this.connectedCount(t, sessionId)) >= 2;
-      if (changed || activates) await session.$query(t).patch({ ...(activates ? { status: 'active' as const } : {}), updatedAt: new Date() });
+      if (changed || activates)
+        await session.$query(t).patch({ ...(activates ? { status: 'active' as const } : {}), updatedAt: new Date() });
       return { created: !existing, participant: toParticipant(participant) };
     });
   }
 
-  async leave(principal: Principal, spaceId: string, sessionId: string, input: T.SpaceSessionLeaveRequest = {}, trx?: Transaction): Promise<void> {
+  async leave(
+    principal: Principal,
+    spaceId: string,
+    sessionId: string,
+    input: T.SpaceSessionLeaveRequest = {},
+    trx?: Transaction,
+  ): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       const session = await this.lockSession(t, principal, spaceId, sessionId);
-      const participant = await SpaceParticipant.query(t).findOne({ sessionId, userId: principal.user.id, agentId: input.agentId ?? null });
+      const participant = await SpaceParticipant.query(t).findOne({
+        sessionId,
+        userId: principal.user.id,
+        agentId: input.agentId ?? null,
+      });
       if (!participant) throw notParticipant();
       if (session.status === 'ended' || !participant.isConnected) return;
       const now = new Date();
@@ -114,7 +168,12 @@ export class SpacesService {
   }
 
   /** The session, row-locked so joins and leaves apply their state transitions one at a time. */
-  private async lockSession(trx: Transaction, principal: Principal, spaceId: string, sessionId: string): Promise<SpaceSession> {
+  private async lockSession(
+    trx: Transaction,
+    principal: Principal,
+    spaceId: string,
+    sessionId: string,
+  ): Promise<SpaceSession> {
     await this.visible(trx, principal, spaceId);
     const session = await SpaceSession.query(trx).findOne({ id: sessionId, spaceId }).forUpdate();
     if (!session) throw spaceNotFound();

@@ -21,7 +21,10 @@ export interface Movement {
 }
 
 export class WalletService {
-  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
 
   async get(userId: string): Promise<T.Wallet> {
     const wallet = await Wallet.query(this.db).findById(userId);
@@ -32,9 +35,11 @@ export class WalletService {
   async ledger(userId: string, query: { page: number; limit: number }): Promise<T.LedgerEntryList> {
     const { page, limit } = query;
     const [entries, total] = await Promise.all([
-      LedgerEntry.query(this.db).where('userId', userId)
+      LedgerEntry.query(this.db)
+        .where('userId', userId)
         .orderBy('seq', 'desc') // newest first: createdAt descending, in the order the entries were written
-        .limit(limit).offset((page - 1) * limit),
+        .limit(limit)
+        .offset((page - 1) * limit),
       LedgerEntry.query(this.db).where('userId', userId).resultSize(),
     ]);
     return { entries: entries.map(toLedgerEntry), total, page, totalPages: Math.ceil(total / limit) };
@@ -43,7 +48,10 @@ export class WalletService {
   /** An admin's credit (`creditWallet`): runs in the idempotency facility's transaction. */
   async credit(userId: string, input: { amount: number; reason: string }, trx?: Transaction): Promise<T.LedgerEntry> {
     return inTransaction(this.db, trx, async (t) =>
-      toLedgerEntry(await this.move(t, { userId, amount: toMinor(input.amount), kind: 'credit', description: input.reason })));
+      toLedgerEntry(
+        await this.move(t, { userId, amount: toMinor(input.amount), kind: 'credit', description: input.reason }),
+      ),
+    );
   }
 
   /**
@@ -53,7 +61,8 @@ export class WalletService {
    */
   async apply(movements: Movement[], trx: Transaction): Promise<LedgerEntry[]> {
     const userIds = [...new Set(movements.map((m) => m.userId))].sort();
-    if (userIds.length > 1) await trx('wallets').whereIn('userId', userIds).orderBy('userId').forUpdate().select('userId');
+    if (userIds.length > 1)
+      await trx('wallets').whereIn('userId', userIds).orderBy('userId').forUpdate().select('userId');
     const entries: LedgerEntry[] = [];
     for (const movement of movements) entries.push(await this.move(trx, movement));
     return entries;
@@ -61,7 +70,8 @@ export class WalletService {
 
   private async move(trx: Transaction, movement: Movement): Promise<LedgerEntry> {
     const now = this.clock.now();
-    const updated = await trx('wallets').where('userId', movement.userId)
+    const updated = await trx('wallets')
+      .where('userId', movement.userId)
       .where('balanceMinor', '>=', Math.max(0, -movement.amount))
       .update({ balanceMinor: trx.raw('balance_minor + ?', [movement.amount]), updatedAt: now })
       .returning('balanceMinor');
@@ -71,16 +81,18 @@ export class WalletService {
       throw insufficientBalance();
     }
     // Hot path (every charge): plain knex, one statement, the row as returned (its benchmark row: paid join).
-    const [entry] = await trx('ledger_entries').insert({
-      userId: movement.userId,
-      amountMinor: movement.amount,
-      balanceAfterMinor: Number((updated[0] as { balanceMinor: string | number }).balanceMinor),
-      kind: movement.kind,
-      description: movement.description.slice(0, 500),
-      referenceType: movement.reference?.type ?? null,
-      referenceId: movement.reference?.id ?? null,
-      createdAt: now,
-    }).returning('*');
+    const [entry] = await trx('ledger_entries')
+      .insert({
+        userId: movement.userId,
+        amountMinor: movement.amount,
+        balanceAfterMinor: Number((updated[0] as { balanceMinor: string | number }).balanceMinor),
+        kind: movement.kind,
+        description: movement.description.slice(0, 500),
+        referenceType: movement.reference?.type ?? null,
+        referenceId: movement.reference?.id ?? null,
+        createdAt: now,
+      })
+      .returning('*');
     return entry as LedgerEntry;
   }
 }

@@ -47,16 +47,30 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
 
   beforeAll(async () => {
     if (!present) throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)`);
-    pageServer = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE));
+    pageServer = createServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE),
+    );
     await new Promise<void>((resolve) => pageServer.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
     pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
     database = await databaseSettings();
-    env = { ...databaseEnv(database.settings), PORT: String(await freePort()), CORS_ORIGINS: pageOrigin, SSE_KEEP_ALIVE_MS: '1000' };
+    env = {
+      ...databaseEnv(database.settings),
+      PORT: String(await freePort()),
+      CORS_ORIGINS: pageOrigin,
+      SSE_KEEP_ALIVE_MS: '1000',
+    };
     api = await startChildServer(env);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 90_000);
   afterAll(async () => {
@@ -66,7 +80,8 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
     await database?.cleanup();
   });
 
-  const seqs = (page: Page) => page.evaluate(() => (window as unknown as { seen: Array<{ seq: number }> }).seen.map((e) => e.seq));
+  const seqs = (page: Page) =>
+    page.evaluate(() => (window as unknown as { seen: Array<{ seq: number }> }).seen.map((e) => e.seq));
 
   it('opens with a ticket, receives every event on onmessage, and resumes after the API is killed and restarted, and stopped and restarted: no gap, no duplicate', async () => {
     const client = createPlatformClient({ baseUrl: api!.baseUrl });
@@ -76,15 +91,21 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
 
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${pageOrigin}/`);
-    const opened = await page.evaluate(([base, email, password, roomId]) => (window as any).follow(base, email, password, roomId),
-      [api!.baseUrl, alice.user.email, alice.password, room.id] as const);
+    const opened = await page.evaluate(
+      ([base, email, password, roomId]) => (window as any).follow(base, email, password, roomId),
+      [api!.baseUrl, alice.user.email, alice.password, room.id] as const,
+    );
     expect(opened).toEqual({ signIn: 200, ticket: 201, cookies: '' });
     await expect.poll(() => seqs(page), { timeout: 10_000 }).toEqual([1, 2, 3]);
     await post(room.id, alice, 'live');
     await expect.poll(() => seqs(page), { timeout: 10_000 }).toEqual([1, 2, 3, 4]);
     // Every event, whatever its type, came to onmessage: no listener per type was registered.
-    expect(await page.evaluate(() => (window as any).seen.map((e: { type: string }) => e.type)))
-      .toEqual(['room.created', 'participant.joined', 'message.posted', 'message.posted']);
+    expect(await page.evaluate(() => (window as any).seen.map((e: { type: string }) => e.type))).toEqual([
+      'room.created',
+      'participant.joined',
+      'message.posted',
+      'message.posted',
+    ]);
 
     await api!.kill('SIGKILL');
     api = await startChildServer(env);
@@ -94,7 +115,11 @@ describe.skipIf(!present && !process.env.CI)('a room stream followed from anothe
     await expect.poll(() => seqs(page), { timeout: 20_000 }).toEqual([1, 2, 3, 4, 5, 6]);
     await post(room.id, alice, 'live again');
     await expect.poll(() => seqs(page), { timeout: 10_000 }).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const state = await page.evaluate(() => ({ opens: (window as any).opens, errors: (window as any).errors, readyState: (window as any).source.readyState }));
+    const state = await page.evaluate(() => ({
+      opens: (window as any).opens,
+      errors: (window as any).errors,
+      readyState: (window as any).source.readyState,
+    }));
     expect(state.opens).toBe(2); // the first connection and the EventSource's own reconnect
     expect(state.errors).toBeGreaterThanOrEqual(1);
     expect(state.readyState).toBe(1); // OPEN

@@ -3,8 +3,18 @@
 // exactly once, in the list's order, and `.pages()` yields the answers a page at a time.
 import { describe, expect, it } from 'vitest';
 import {
-  createCommunity, createSpace, getCsQueue, inviteCsAgent, listCommunityMessages, listRoomEvents, listRooms, listSpaces, paginate,
-  sendCommunityMessage, startOfficialChat, ApiError,
+  createCommunity,
+  createSpace,
+  getCsQueue,
+  inviteCsAgent,
+  listCommunityMessages,
+  listRoomEvents,
+  listRooms,
+  listSpaces,
+  paginate,
+  sendCommunityMessage,
+  startOfficialChat,
+  ApiError,
 } from '@platform/client';
 import { allEvents, newRoom, post } from '../helpers/rooms.js';
 import { useTestServer } from '../helpers/server.js';
@@ -22,11 +32,16 @@ describe('paginate', () => {
   it('page/limit (listSpaces): every space once, page after page until totalPages', async () => {
     const alice = await newUser('Alice');
     const tag = `pg${Date.now().toString(36)}`;
-    for (let n = 0; n < 5; n++) await createSpace({ body: { name: `${tag} ${n}`, category: 'paging', tags: [tag] }, ...alice.as });
+    for (let n = 0; n < 5; n++)
+      await createSpace({ body: { name: `${tag} ${n}`, category: 'paging', tags: [tag] }, ...alice.as });
     const spaces = await collect(paginate(listSpaces, { query: { search: tag, limit: 2 }, ...alice.as }));
     expect(spaces.map((s) => s.name).sort()).toEqual([0, 1, 2, 3, 4].map((n) => `${tag} ${n}`));
     const pages = await collect(paginate(listSpaces, { query: { search: tag, limit: 2 }, ...alice.as }).pages());
-    expect(pages.map((p) => [p.page, p.spaces.length])).toEqual([[1, 2], [2, 2], [3, 1]]);
+    expect(pages.map((p) => [p.page, p.spaces.length])).toEqual([
+      [1, 2],
+      [2, 2],
+      [3, 1],
+    ]);
   });
 
   it('offset/limit (listRooms): every room once, most recently active first, ending on a short page', async () => {
@@ -36,7 +51,9 @@ describe('paginate', () => {
     const rooms = await collect(paginate(listRooms, { query: { limit: 3 }, ...alice.as }));
     expect(rooms.map((r) => r.id)).toEqual(all.map((r) => r.id));
     expect(rooms).toHaveLength(7);
-    expect((await collect(paginate(listRooms, { query: { limit: 3 }, ...alice.as }).pages())).map((p) => p.items.length)).toEqual([3, 3, 1]);
+    expect(
+      (await collect(paginate(listRooms, { query: { limit: 3 }, ...alice.as }).pages())).map((p) => p.items.length),
+    ).toEqual([3, 3, 1]);
   });
 
   it('keyset on seq (listRoomEvents): the whole log from afterSeq 0, ascending, or from a given seq', async () => {
@@ -44,10 +61,14 @@ describe('paginate', () => {
     const room = await newRoom(alice);
     for (let n = 0; n < 6; n++) await post(room.id, alice, `message ${n}`);
     const log = await allEvents(room.id, alice);
-    const events = await collect(paginate(listRoomEvents, { path: { room_id: room.id }, query: { limit: 3 }, ...alice.as }));
+    const events = await collect(
+      paginate(listRoomEvents, { path: { room_id: room.id }, query: { limit: 3 }, ...alice.as }),
+    );
     expect(events.map((e) => e.seq)).toEqual(log.map((e) => e.seq));
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: log.length }, (_, n) => n + 1));
-    const rest = await collect(paginate(listRoomEvents, { path: { room_id: room.id }, query: { afterSeq: 4, limit: 2 }, ...alice.as }));
+    const rest = await collect(
+      paginate(listRoomEvents, { path: { room_id: room.id }, query: { afterSeq: 4, limit: 2 }, ...alice.as }),
+    );
     expect(rest.map((e) => e.seq)).toEqual(log.slice(4).map((e) => e.seq));
   });
 
@@ -62,7 +83,9 @@ describe('paginate', () => {
   it('an opaque cursor (getCsQueue): nextCursor to the end', async () => {
     const creator = await newUser('Creator');
     const agent = await newUser('Agent');
-    const id = (await createCommunity({ body: { name: 'Acme Official', type: 'official', csMode: 'hybrid' }, ...creator.as })).data!.id;
+    const id = (
+      await createCommunity({ body: { name: 'Acme Official', type: 'official', csMode: 'hybrid' }, ...creator.as })
+    ).data!.id;
     await inviteCsAgent({ path: { id }, body: { userId: agent.user.id }, ...creator.as });
     for (let n = 0; n < 5; n++) await startOfficialChat({ path: { id }, ...(await newUser(`Customer ${n}`)).as });
     const whole = (await getCsQueue({ path: { id }, ...agent.as })).data!.queue;
@@ -75,7 +98,9 @@ describe('paginate', () => {
     const stranger = await newUser('Stranger');
     const owner = await newUser('Owner');
     const room = await newRoom(owner);
-    const thrown = await collect(paginate(listRoomEvents, { path: { room_id: room.id }, ...stranger.as })).catch((e: unknown) => e);
+    const thrown = await collect(paginate(listRoomEvents, { path: { room_id: room.id }, ...stranger.as })).catch(
+      (e: unknown) => e,
+    );
     expect(thrown).toBeInstanceOf(ApiError);
     expect(thrown).toMatchObject({ status: 404, operationId: 'listRoomEvents' });
   });

@@ -4,8 +4,18 @@
 // never sent twice, and timeouts end a call with a TimeoutError (the caller's own abort stays a NetworkError).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createPlatformClient, createRoom, creditWallet, getRoom, getWallet, isApiError, listLedgerEntries, listRooms, NetworkError, postRoomMessage,
-  TimeoutError, type Client,
+  createPlatformClient,
+  createRoom,
+  creditWallet,
+  getRoom,
+  getWallet,
+  isApiError,
+  listLedgerEntries,
+  listRooms,
+  NetworkError,
+  postRoomMessage,
+  TimeoutError,
+  type Client,
 } from '@platform/client';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { allEvents, newRoom } from '../helpers/rooms.js';
@@ -88,14 +98,16 @@ describe('a GET', () => {
     expect(proxy.attempts).toHaveLength(1);
   });
 
-  it('follows the client\'s retry setting when the call has none', async () => {
+  it("follows the client's retry setting when the call has none", async () => {
     const alice = await newUser('Alice');
     const noRetries = createPlatformClient({ baseUrl: proxy.baseUrl, retry: false });
     proxy.reset();
     proxy.plan({ status: 503 });
     expect((await listRooms({ auth: alice.as.auth, client: noRetries })).response?.status).toBe(503);
     proxy.plan({ status: 503 });
-    expect((await listRooms({ auth: alice.as.auth, client: noRetries, retry: { maxRetries: 1 } })).response?.status).toBe(200);
+    expect(
+      (await listRooms({ auth: alice.as.auth, client: noRetries, retry: { maxRetries: 1 } })).response?.status,
+    ).toBe(200);
     expect(proxy.attempts).toHaveLength(3);
   });
 });
@@ -122,10 +134,16 @@ describe('a write', () => {
     const room = await newRoom(alice);
     const as = through(alice);
     proxy.plan('drop-after', { status: 503, retryAfter: '0' });
-    const { data, response } = await postRoomMessage({ path: { room_id: room.id }, body: { body: 'Posted once' }, ...as });
+    const { data, response } = await postRoomMessage({
+      path: { room_id: room.id },
+      body: { body: 'Posted once' },
+      ...as,
+    });
     expect(response?.status).toBe(201);
     expect(response?.headers.get('idempotent-replayed')).toBe('true');
-    const keys = attemptsAt(/\/messages$/).map((a) => (JSON.parse(a.body) as { idempotencyKey: string }).idempotencyKey);
+    const keys = attemptsAt(/\/messages$/).map(
+      (a) => (JSON.parse(a.body) as { idempotencyKey: string }).idempotencyKey,
+    );
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(1);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
@@ -134,14 +152,20 @@ describe('a write', () => {
     expect(posted[0]!.subject.id).toBe(data!.id);
   });
 
-  it('postRoomMessage keeps the caller\'s own key on every attempt', async () => {
+  it("postRoomMessage keeps the caller's own key on every attempt", async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
     const as = through(alice);
     proxy.plan('drop-before', 'drop-after');
-    const { response } = await postRoomMessage({ path: { room_id: room.id }, body: { body: 'Mine', idempotencyKey: 'my-own-key-1' }, ...as });
+    const { response } = await postRoomMessage({
+      path: { room_id: room.id },
+      body: { body: 'Mine', idempotencyKey: 'my-own-key-1' },
+      ...as,
+    });
     expect(response?.status).toBe(201);
-    expect(attemptsAt(/\/messages$/).map((a) => (JSON.parse(a.body) as { idempotencyKey: string }).idempotencyKey)).toEqual(['my-own-key-1', 'my-own-key-1', 'my-own-key-1']);
+    expect(
+      attemptsAt(/\/messages$/).map((a) => (JSON.parse(a.body) as { idempotencyKey: string }).idempotencyKey),
+    ).toEqual(['my-own-key-1', 'my-own-key-1', 'my-own-key-1']);
     expect((await allEvents(room.id, alice)).filter((e) => e.type === 'message.posted')).toHaveLength(1);
   });
 
@@ -151,11 +175,17 @@ describe('a write', () => {
     const before = (await getWallet(bob.as)).data!.balance;
     const as = through(admin);
     proxy.plan('drop-after', 'drop-after');
-    const { response } = await creditWallet({ path: { user_id: bob.user.id }, body: { amount: 12.5, reason: 'retried credit' }, ...as });
+    const { response } = await creditWallet({
+      path: { user_id: bob.user.id },
+      body: { amount: 12.5, reason: 'retried credit' },
+      ...as,
+    });
     expect(response?.status).toBe(201);
     expect(attemptsAt(/\/credits$/)).toHaveLength(3);
     expect((await getWallet(bob.as)).data!.balance).toBeCloseTo(before + 12.5, 2);
-    expect((await listLedgerEntries(bob.as)).data!.entries.filter((e) => e.description === 'retried credit')).toHaveLength(1);
+    expect(
+      (await listLedgerEntries(bob.as)).data!.entries.filter((e) => e.description === 'retried credit'),
+    ).toHaveLength(1);
   });
 });
 
@@ -175,7 +205,9 @@ describe('timeouts', () => {
     const impatient = createPlatformClient({ baseUrl: proxy.baseUrl, timeout: 200, retry: false });
     proxy.plan({ delayMs: 1500 });
     started = Date.now();
-    await expect(listRooms({ auth: alice.as.auth, client: impatient, throwOnError: true })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(listRooms({ auth: alice.as.auth, client: impatient, throwOnError: true })).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
     expect(Date.now() - started).toBeLessThan(1200);
   });
 
@@ -188,7 +220,7 @@ describe('timeouts', () => {
     expect(proxy.attempts).toHaveLength(3);
   });
 
-  it('are not the caller\'s own abort: that is a NetworkError, never retried', async () => {
+  it("are not the caller's own abort: that is a NetworkError, never retried", async () => {
     const alice = await newUser('Alice');
     const as = through(alice);
     proxy.plan({ delayMs: 1000 });

@@ -20,5 +20,8 @@ test('every operation conforms to generated/openapi.json', async () => {
     pgliteTemplate: databaseUrl ? undefined : inject('pgliteTemplate'),
   });
   if (result.failures.length) console.log(formatReport(result));
-  expect(failureLines(result), `${result.failures.length} conformance failure(s); reproduce with npm run conformance -- --seed ${SEED} --budget ${BUDGET}`).toEqual([]);
+  expect(
+    failureLines(result),
+    `${result.failures.length} conformance failure(s); reproduce with npm run conformance -- --seed ${SEED} --budget ${BUDGET}`,
+  ).toEqual([]);
 }, 240_000); // the room event stream never ends by itself: each of its valid requests is read for the suite's 1.5 s window

@@ -12,8 +12,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addCommunityAgent, createAgentListing, createCommunity, createPlatformClient, creditWallet, joinCommunity, listCommunityMessages,
-  listLedgerEntries, type Client,
+  addCommunityAgent,
+  createAgentListing,
+  createCommunity,
+  createPlatformClient,
+  creditWallet,
+  joinCommunity,
+  listCommunityMessages,
+  listLedgerEntries,
+  type Client,
 } from '@platform/client';
 import { buildApp, type Platform } from '../../src/app.js';
 import { openDatabase } from '../../src/platform/database.js';
@@ -43,8 +50,12 @@ let server: ChildServer | undefined;
 beforeAll(async () => {
   fake = await startFakeOpenAi({ slowMs: 120_000, paceMs: 250 });
   env = {
-    ...databaseEnv(settings), AGENT_BASE_URL: fake.baseUrl, AGENT_TIMEOUT_MS: '120000',
-    AGENT_CALL_HEARTBEAT_MS: String(HEARTBEAT_MS), AGENT_CALL_STALE_AFTER_MS: String(STALE_AFTER_MS), RENEWAL_INTERVAL_SECONDS: '3600',
+    ...databaseEnv(settings),
+    AGENT_BASE_URL: fake.baseUrl,
+    AGENT_TIMEOUT_MS: '120000',
+    AGENT_CALL_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    AGENT_CALL_STALE_AFTER_MS: String(STALE_AFTER_MS),
+    RENEWAL_INTERVAL_SECONDS: '3600',
   };
 });
 afterAll(async () => {
@@ -58,7 +69,11 @@ afterAll(async () => {
 async function inspect<T>(work: (knex: Platform['database']['knex']) => Promise<T>): Promise<T> {
   if (survivor) return work(survivor.database.knex);
   const database = await openDatabase({ ...testConfig(settings), poolMax: 1 });
-  try { return await work(database.knex); } finally { await database.close(); }
+  try {
+    return await work(database.knex);
+  } finally {
+    await database.close();
+  }
 }
 
 async function start(extra: Record<string, string> = {}): Promise<{ child: ChildServer; client: Client }> {
@@ -69,9 +84,17 @@ async function start(extra: Record<string, string> = {}): Promise<{ child: Child
 }
 
 /** A raw agent chat, read as the wire shows it. */
-async function chat(child: ChildServer, as: TestUser, communityId: string, listingId: string, signal?: AbortSignal): Promise<StreamReader> {
+async function chat(
+  child: ChildServer,
+  as: TestUser,
+  communityId: string,
+  listingId: string,
+  signal?: AbortSignal,
+): Promise<StreamReader> {
   const response = await fetch(`${child.baseUrl}/api/communities/${communityId}/agent-chat`, {
-    method: 'POST', signal, headers: { Authorization: `Bearer ${as.token}`, 'Content-Type': 'application/json' },
+    method: 'POST',
+    signal,
+    headers: { Authorization: `Bearer ${as.token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ content: 'Tell me something.', listingId, expectedFee: FEE }),
   });
   expect(response.status).toBe(200);
@@ -80,14 +103,30 @@ async function chat(child: ChildServer, as: TestUser, communityId: string, listi
 
 const chunks = (events: WireEvent[]) => events.filter((e) => e.event === 'chunk').length;
 
-interface Calls { status: string; failure: string | null; replyMessageId: string | null; userMessageId: string }
-const callsByMessage = (userMessageIds: string[]) => inspect(async (knex) => new Map(((await knex('agent_calls').whereIn('userMessageId', userMessageIds)
-  .select('status', 'failure', 'replyMessageId', 'userMessageId')) as Calls[]).map((c) => [c.userMessageId, c])));
+interface Calls {
+  status: string;
+  failure: string | null;
+  replyMessageId: string | null;
+  userMessageId: string;
+}
+const callsByMessage = (userMessageIds: string[]) =>
+  inspect(
+    async (knex) =>
+      new Map(
+        (
+          (await knex('agent_calls')
+            .whereIn('userMessageId', userMessageIds)
+            .select('status', 'failure', 'replyMessageId', 'userMessageId')) as Calls[]
+        ).map((c) => [c.userMessageId, c]),
+      ),
+  );
 
 /** Waits until no call is in progress (the survivor's reaper), and returns how long it took. */
 async function untilEnded(since: number): Promise<number> {
   for (;;) {
-    const open = await inspect(async (knex) => Number((await knex('agent_calls').where('status', 'in_progress').count({ n: '*' }))[0]!.n));
+    const open = await inspect(async (knex) =>
+      Number((await knex('agent_calls').where('status', 'in_progress').count({ n: '*' }))[0]!.n),
+    );
     if (open === 0) return Date.now() - since;
     if (Date.now() - since > 30_000) throw new Error(`${open} calls still in progress 30 s after the kill`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -105,18 +144,46 @@ describe(`agent calls and renewals when a server is killed (${onPostgres ? 'Post
   it('kills it before the first chunk, mid-stream, after done, and after its client left: each call ends, settled or refunded, within the bound', async () => {
     const { child, client } = await start();
     if (onPostgres) {
-      survivor = await buildApp(testConfig({ ...settings, agent: { callHeartbeatMs: HEARTBEAT_MS, callStaleAfterMs: STALE_AFTER_MS }, renewalIntervalSeconds: 3600 }));
+      survivor = await buildApp(
+        testConfig({
+          ...settings,
+          agent: { callHeartbeatMs: HEARTBEAT_MS, callStaleAfterMs: STALE_AFTER_MS },
+          renewalIntervalSeconds: 3600,
+        }),
+      );
     }
     admin = await newAdmin({ client });
     creator = await newUser('Creator', { client });
     member = await newUser('Member', { client });
-    communityId = (await createCommunity({ body: { name: 'Paid club', agentCallFee: FEE, monthlyFee: MONTHLY }, ...as(creator, client) })).data!.id;
-    for (const [key, model] of [['slow', 'fake-slow'], ['paced', 'fake-paced'], ['ok', 'fake-ok'], ['failing', 'fake-500']] as const) {
-      listings[key] = (await createAgentListing({ body: { name: `Agent ${key}`, model }, ...as(creator, client) })).data!.id;
-      await addCommunityAgent({ path: { id: communityId }, body: { listingId: listings[key] }, ...as(creator, client) });
+    communityId = (
+      await createCommunity({
+        body: { name: 'Paid club', agentCallFee: FEE, monthlyFee: MONTHLY },
+        ...as(creator, client),
+      })
+    ).data!.id;
+    for (const [key, model] of [
+      ['slow', 'fake-slow'],
+      ['paced', 'fake-paced'],
+      ['ok', 'fake-ok'],
+      ['failing', 'fake-500'],
+    ] as const) {
+      listings[key] = (await createAgentListing({ body: { name: `Agent ${key}`, model }, ...as(creator, client) }))
+        .data!.id;
+      await addCommunityAgent({
+        path: { id: communityId },
+        body: { listingId: listings[key] },
+        ...as(creator, client),
+      });
     }
-    await creditWallet({ path: { user_id: member.user.id }, body: { amount: 20, reason: 'test funds', idempotencyKey: randomUUID() }, ...as(admin, client) });
-    expect((await joinCommunity({ path: { id: communityId }, body: { expectedMonthlyFee: MONTHLY }, ...as(member, client) })).response?.status).toBe(200);
+    await creditWallet({
+      path: { user_id: member.user.id },
+      body: { amount: 20, reason: 'test funds', idempotencyKey: randomUUID() },
+      ...as(admin, client),
+    });
+    expect(
+      (await joinCommunity({ path: { id: communityId }, body: { expectedMonthlyFee: MONTHLY }, ...as(member, client) }))
+        .response?.status,
+    ).toBe(200);
 
     const finished = await chat(child, member, communityId, listings.ok);
     expect(await finished.ended).toBe('end');
@@ -136,7 +203,9 @@ describe(`agent calls and renewals when a server is killed (${onPostgres ? 'Post
     expect(await midStream.ended).toBe('cut');
     if (onPostgres) {
       const waited = await untilEnded(killedAt);
-      console.log(`orphaned agent calls ended by the surviving instance ${waited} ms after the kill (bound ${STALE_AFTER_MS * 1.25} ms + reaper)`);
+      console.log(
+        `orphaned agent calls ended by the surviving instance ${waited} ms after the kill (bound ${STALE_AFTER_MS * 1.25} ms + reaper)`,
+      );
       expect(waited).toBeLessThan(BOUND_MS);
     } else {
       const restarted = await start();
@@ -145,15 +214,27 @@ describe(`agent calls and renewals when a server is killed (${onPostgres ? 'Post
     }
     await untilEnded(killedAt);
 
-    const ids = [finished, beforeFirstChunk, midStream, leftEarly].map((r) => r.events[0]!.data.userMessageId as string);
+    const ids = [finished, beforeFirstChunk, midStream, leftEarly].map(
+      (r) => r.events[0]!.data.userMessageId as string,
+    );
     const calls = await callsByMessage(ids);
-    expect(calls.get(ids[0]!)).toMatchObject({ status: 'settled', failure: null, replyMessageId: done.data.agentMessageId });
-    for (const id of ids.slice(1)) expect(calls.get(id)).toMatchObject({ status: 'refunded', failure: 'INTERRUPTED', replyMessageId: null });
+    expect(calls.get(ids[0]!)).toMatchObject({
+      status: 'settled',
+      failure: null,
+      replyMessageId: done.data.agentMessageId,
+    });
+    for (const id of ids.slice(1))
+      expect(calls.get(id)).toMatchObject({ status: 'refunded', failure: 'INTERRUPTED', replyMessageId: null });
     await inspect(async (knex) => {
       const replies = await knex('community_messages').where({ communityId, messageType: 'agent' }).pluck('id');
       expect(replies).toEqual([done.data.agentMessageId]);
-      const balances = Object.fromEntries(((await knex('wallets').whereIn('userId', [member.user.id, creator.user.id]).select('userId', 'balanceMinor')) as Array<{ userId: string; balanceMinor: string }>)
-        .map((w) => [w.userId, Number(w.balanceMinor) / 100]));
+      const balances = Object.fromEntries(
+        (
+          (await knex('wallets')
+            .whereIn('userId', [member.user.id, creator.user.id])
+            .select('userId', 'balanceMinor')) as Array<{ userId: string; balanceMinor: string }>
+        ).map((w) => [w.userId, Number(w.balanceMinor) / 100]),
+      );
       expect(balances[member.user.id]).toBe(20 - MONTHLY - FEE);
       expect(balances[creator.user.id]).toBe(MONTHLY + FEE);
       await expectLedgersConsistent(knex);
@@ -162,7 +243,12 @@ describe(`agent calls and renewals when a server is killed (${onPostgres ? 'Post
   }, 120_000);
 
   it('kills it while it stores and settles a reply, while it refunds a failed call and while it charges a renewal: each commits whole or not at all, and is finished once', async () => {
-    const due = () => inspect((knex) => knex('community_members').where({ communityId, userId: member.user.id }).update({ paidUntil: new Date(Date.now() - 60_000) }));
+    const due = () =>
+      inspect((knex) =>
+        knex('community_members')
+          .where({ communityId, userId: member.user.id })
+          .update({ paidUntil: new Date(Date.now() - 60_000) }),
+      );
     const cases: Array<{ failpoint: string; begin: (child: ChildServer) => Promise<unknown> }> = [
       // The refund first: on PGlite every start refunds what the last one left, and would stop there.
       { failpoint: 'agent-call.refund', begin: (child) => chat(child, member, communityId, listings.failing) },
@@ -186,28 +272,61 @@ describe(`agent calls and renewals when a server is killed (${onPostgres ? 'Post
           // The killed server's transaction still holds the member's row until PostgreSQL notices the connection
           // is gone and rolls it back; until then the job skips the locked row (SKIP LOCKED), so run it again.
           let charged = 0;
-          await expect.poll(async () => (charged += (await survivor!.services.renewals.runOnce()).charged), { timeout: 10_000 }).toBe(1);
+          await expect
+            .poll(async () => (charged += (await survivor!.services.renewals.runOnce()).charged), { timeout: 10_000 })
+            .toBe(1);
         }
       }
     }
     if (!onPostgres) {
       // The restart ends the calls its predecessor left, then its renewal job charges the month once.
       const { child, client } = await start({ RENEWAL_INTERVAL_SECONDS: '1' });
-      await expect.poll(async () => (await listLedgerEntries({ query: { limit: 100 }, ...as(member, client) })).data!.entries.filter((e) => e.kind === 'monthly_fee').length, { timeout: 10_000 }).toBe(2);
-      expect((await listCommunityMessages({ path: { id: communityId }, ...as(member, client) })).data!.messages.filter((m) => m.messageType === 'agent')).toHaveLength(1);
+      await expect
+        .poll(
+          async () =>
+            (await listLedgerEntries({ query: { limit: 100 }, ...as(member, client) })).data!.entries.filter(
+              (e) => e.kind === 'monthly_fee',
+            ).length,
+          { timeout: 10_000 },
+        )
+        .toBe(2);
+      expect(
+        (await listCommunityMessages({ path: { id: communityId }, ...as(member, client) })).data!.messages.filter(
+          (m) => m.messageType === 'agent',
+        ),
+      ).toHaveLength(1);
       await child.kill('SIGTERM');
     }
 
     await inspect(async (knex) => {
-      const calls = (await knex('agent_calls').where({ communityId }).orderBy('createdAt').select('status', 'failure', 'listingId')) as Array<{ status: string; failure: string | null; listingId: string }>;
+      const calls = (await knex('agent_calls')
+        .where({ communityId })
+        .orderBy('createdAt')
+        .select('status', 'failure', 'listingId')) as Array<{
+        status: string;
+        failure: string | null;
+        listingId: string;
+      }>;
       expect(calls.slice(-2)).toEqual([
         { status: 'refunded', failure: 'INTERRUPTED', listingId: listings.failing },
         { status: 'refunded', failure: 'INTERRUPTED', listingId: listings.ok }, // its reply was being stored: not kept, not paid
       ]);
-      expect(Number((await knex('community_messages').where({ communityId, messageType: 'agent' }).count({ n: '*' }))[0]!.n)).toBe(1);
-      expect(Number((await knex('ledger_entries').where({ userId: member.user.id, kind: 'refund' }).count({ n: '*' }))[0]!.n)).toBe(5);
-      expect(Number((await knex('community_paid_months').where({ communityId, userId: member.user.id }).count({ n: '*' }))[0]!.n)).toBe(2);
-      const [wallet] = await knex('wallets').where('userId', member.user.id).select('balanceMinor') as Array<{ balanceMinor: string }>;
+      expect(
+        Number((await knex('community_messages').where({ communityId, messageType: 'agent' }).count({ n: '*' }))[0]!.n),
+      ).toBe(1);
+      expect(
+        Number(
+          (await knex('ledger_entries').where({ userId: member.user.id, kind: 'refund' }).count({ n: '*' }))[0]!.n,
+        ),
+      ).toBe(5);
+      expect(
+        Number(
+          (await knex('community_paid_months').where({ communityId, userId: member.user.id }).count({ n: '*' }))[0]!.n,
+        ),
+      ).toBe(2);
+      const [wallet] = (await knex('wallets').where('userId', member.user.id).select('balanceMinor')) as Array<{
+        balanceMinor: string;
+      }>;
       expect(Number(wallet!.balanceMinor) / 100).toBe(20 - 2 * MONTHLY - FEE);
       await expectLedgersConsistent(knex);
       await expectMoneyConserved(knex, { platformFeeShare: 0 });

@@ -43,11 +43,18 @@ describe(`voice cloning when its server is killed mid-download (${onPostgres ? '
   it('takes the job up again and clones the voice', async () => {
     const outbound = { allowHosts: [`127.0.0.1:${listener.port}`], ca: testCertificates().ca, timeoutMs: TIMEOUT_MS };
     child = await startChildServer({
-      ...databaseEnv(settings), OUTBOUND_ALLOW_HOSTS: outbound.allowHosts[0]!, OUTBOUND_CA_FILE: testCertificates().caFile, OUTBOUND_TIMEOUT_MS: String(TIMEOUT_MS),
+      ...databaseEnv(settings),
+      OUTBOUND_ALLOW_HOSTS: outbound.allowHosts[0]!,
+      OUTBOUND_CA_FILE: testCertificates().caFile,
+      OUTBOUND_TIMEOUT_MS: String(TIMEOUT_MS),
     });
     const client = createPlatformClient({ baseUrl: child.baseUrl });
     const alice = await newUser('Alice', { client });
-    const created = await createLounge({ client, body: { name: 'Voice', voiceSamplesUrl: `${listener.origin}/voice.wav` }, ...alice.as });
+    const created = await createLounge({
+      client,
+      body: { name: 'Voice', voiceSamplesUrl: `${listener.origin}/voice.wav` },
+      ...alice.as,
+    });
     const id = created.data!.id;
     await expect.poll(() => listener.requests.length, { timeout: 10_000, interval: 20 }).toBe(1); // the child is downloading
     await child.kill('SIGKILL');
@@ -57,17 +64,21 @@ describe(`voice cloning when its server is killed mid-download (${onPostgres ? '
     const config = testConfig({ ...settings, outbound });
     if (onPostgres) {
       survivor = await buildApp(config, { jobs: false });
-      const row = () => survivor!.database.knex('lounges').where('communityId', id).first('voiceModelStatus', 'cloneAttempts');
+      const row = () =>
+        survivor!.database.knex('lounges').where('communityId', id).first('voiceModelStatus', 'cloneAttempts');
       expect(await row()).toMatchObject({ voiceModelStatus: 'training', cloneAttempts: 1 });
       expect(await survivor.services.lounge.cloneVoices()).toBe(0); // the dead server's claim still holds
-      await expect.poll(() => survivor!.services.lounge.cloneVoices(), { timeout: LEASE_MS + 10_000, interval: 200 }).toBe(1);
+      await expect
+        .poll(() => survivor!.services.lounge.cloneVoices(), { timeout: LEASE_MS + 10_000, interval: 200 })
+        .toBe(1);
       const waited = Date.now() - killedAt;
       console.log(`the dead server's cloning job was taken up ${waited} ms after the kill (lease ${LEASE_MS} ms)`);
       expect(waited).toBeGreaterThan(LEASE_MS - 2000); // not before its lease ran out (the claim was made just before the kill)
       expect(await row()).toMatchObject({ voiceModelStatus: 'ready', cloneAttempts: 2 });
     } else {
       survivor = await buildApp(config); // with its jobs: as a restarted server does, before it listens
-      const row = () => survivor!.database.knex('lounges').where('communityId', id).first('voiceModelStatus', 'cloneAttempts');
+      const row = () =>
+        survivor!.database.knex('lounges').where('communityId', id).first('voiceModelStatus', 'cloneAttempts');
       expect(await row()).toMatchObject({ voiceModelStatus: 'pending', cloneAttempts: 1 });
       expect(await survivor.services.lounge.cloneVoices()).toBe(1);
       expect(await row()).toMatchObject({ voiceModelStatus: 'ready', cloneAttempts: 2 });

@@ -42,11 +42,20 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
     if (!present) throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
-  afterAll(async () => { await browser?.close(); });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   /** A fresh context that records console errors and refuses (and records) requests to any other host. */
   async function reader(): Promise<{ context: BrowserContext; errors: string[]; foreign: string[] }> {
@@ -59,13 +68,17 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
       return ['file:', 'data:', 'blob:', 'about:'].includes(protocol) || origin === server.baseUrl;
     };
     await context.route('**/*', (route) => (local(route.request().url()) ? route.continue() : route.abort()));
-    context.on('request', (request) => { if (!local(request.url())) foreign.push(request.url()); });
+    context.on('request', (request) => {
+      if (!local(request.url())) foreign.push(request.url());
+    });
     context.on('page', (page) => watch(page, errors));
     return { context, errors, foreign };
   }
 
   function watch(page: Page, errors: string[]): void {
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+    });
     page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
   }
 
@@ -93,14 +106,18 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
 
   for (const target of ['served', 'file'] as const) {
     describe(`${target === 'served' ? 'served at /docs' : 'opened from file://'}`, () => {
-      it('renders both products\' groups, every tag and the guides, with hash links only', async () => {
+      it("renders both products' groups, every tag and the guides, with hash links only", async () => {
         const { context, errors, foreign } = await reader();
         const page = await open(context, targets()[target]);
         const sidebar = page.locator('ul[data-component-name="Menu/Menu"]').first();
         for (const group of contract['x-tagGroups']) await sidebar.getByText(group.name, { exact: true }).waitFor();
-        const hrefs = await page.locator('ul[data-component-name="Menu/Menu"] a, [data-component-name="Sidebar/Sidebar"] a')
+        const hrefs = await page
+          .locator('ul[data-component-name="Menu/Menu"] a, [data-component-name="Sidebar/Sidebar"] a')
           .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
-        expect(hrefs.filter((href) => !href.startsWith('#/') && href !== ATTRIBUTION), 'sidebar links that are not hash links').toEqual([]);
+        expect(
+          hrefs.filter((href) => !href.startsWith('#/') && href !== ATTRIBUTION),
+          'sidebar links that are not hash links',
+        ).toEqual([]);
         for (const tag of contract.tags) await sidebar.locator(`a[href="#/${slug(tag.name)}"]`).waitFor();
         for (const guide of GUIDES) await sidebar.locator(`a[href="#/section/${guide}"]`).waitFor();
         await page.screenshot({ path: `/tmp/docs-${target}-overview.png` });
@@ -109,7 +126,7 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
         expect(foreign).toEqual([]);
       }, 60_000);
 
-      it('shows an operation\'s client sample, and its curl sample, in the right panel', async () => {
+      it("shows an operation's client sample, and its curl sample, in the right panel", async () => {
         const { context, errors, foreign } = await reader();
         const page = await open(context, `${targets()[target]}#/spaces/createspace`);
         const panel = page.locator('[id="spaces/createspace"] .panel-request-samples').first();
@@ -153,16 +170,20 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
     });
   }
 
-  it('fits every operation\'s client and curl samples in their panel, clear of the copy button', async () => {
+  it("fits every operation's client and curl samples in their panel, clear of the copy button", async () => {
     // Served only: the file shows the same samples with an origin of the same length, under the same styles.
     const { context, errors, foreign } = await reader();
     const page = await open(context, targets().served);
-    const ids = Object.values(contract.paths).flatMap((item) => Object.values(item))
-      .filter((op) => op.operationId).map((op) => `${slug(op.tags![0]!)}/${op.operationId!.toLowerCase()}`);
+    const ids = Object.values(contract.paths)
+      .flatMap((item) => Object.values(item))
+      .filter((op) => op.operationId)
+      .map((op) => `${slug(op.tags![0]!)}/${op.operationId!.toLowerCase()}`);
     const problems: string[] = [];
     for (const language of ['@platform/client', 'curl'] as const) {
       for (const id of ids) {
-        await page.evaluate((hash) => { location.hash = hash; }, `#/${id}`);
+        await page.evaluate((hash) => {
+          location.hash = hash;
+        }, `#/${id}`);
         const panel = page.locator(`[id="${id}"] .panel-request-samples`).first();
         const block = panel.locator('[data-component-name="CodeBlock/CodeBlockContainer"]').first();
         await block.waitFor();
@@ -174,8 +195,11 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
         const found = await block.evaluate((code: HTMLElement) => {
           const out: string[] = [];
           const text = code.textContent ?? '';
-          if (code.scrollWidth > code.clientWidth + 1) out.push(`runs ${code.scrollWidth - code.clientWidth}px past its panel`);
-          const button = code.closest('[data-component-name="CodeBlock/CodeBlock"]')?.querySelector('[data-component-name="Buttons/CopyButton"]');
+          if (code.scrollWidth > code.clientWidth + 1)
+            out.push(`runs ${code.scrollWidth - code.clientWidth}px past its panel`);
+          const button = code
+            .closest('[data-component-name="CodeBlock/CodeBlock"]')
+            ?.querySelector('[data-component-name="Buttons/CopyButton"]');
           if (!button) return [...out, 'has no copy button'];
           const b = button.getBoundingClientRect();
           const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
@@ -190,7 +214,9 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
               }
             }
           }
-          return text.startsWith('curl') || text.startsWith('import') ? out : [...out, `shows "${text.slice(0, 30)}", not a sample`];
+          return text.startsWith('curl') || text.startsWith('import')
+            ? out
+            : [...out, `shows "${text.slice(0, 30)}", not a sample`];
         });
         problems.push(...found.map((problem) => `${id} (${language}): ${problem}`));
         if (language === 'curl') expect(await block.textContent(), id).toMatch(/^curl /);
@@ -203,7 +229,7 @@ describe.skipIf(!present && !process.env.CI)('the docs in a browser', () => {
     expect(foreign).toEqual([]);
   }, 240_000);
 
-  it('takes a problem\'s type URI to the row of the errors guide that explains its code', async () => {
+  it("takes a problem's type URI to the row of the errors guide that explains its code", async () => {
     const { context, errors, foreign } = await reader();
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}${problemCodes.INSUFFICIENT_BALANCE.type}`, { waitUntil: 'load' });

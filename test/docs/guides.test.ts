@@ -11,18 +11,31 @@ import { docsShow, generatedSample, runClientSample, startDemoServer, type DemoS
 const guidesDir = join(import.meta.dirname, '..', '..', 'docs', 'guides');
 const blocksOf = (guide: string) => guideBlocks(readFileSync(join(guidesDir, `${guide}.md`), 'utf8'));
 
-describe('the guides\' code, run block by block against a demo server', () => {
+describe("the guides' code, run block by block against a demo server", () => {
   let server: DemoServer;
   let docs: string;
   beforeAll(async () => {
     server = await startDemoServer();
     docs = await (await fetch(`${server.baseUrl}/docs`)).text();
   }, 90_000);
-  afterAll(async () => { await server?.stop(); });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('has a quickstart step for each part: authenticate, first call, paging, a typed error, streams of both products', () => {
     const all = blocksOf('quickstart').join('\n');
-    for (const call of ['signIn(', 'getCommunity(', 'getRoom(', 'paginate(listCommunities', 'paginate(listRoomEvents', 'isApiError(error', 'joinCommunity(', 'postRoomMessage(', 'chatWithCommunityAgent(', 'streamRoomEvents(']) {
+    for (const call of [
+      'signIn(',
+      'getCommunity(',
+      'getRoom(',
+      'paginate(listCommunities',
+      'paginate(listRoomEvents',
+      'isApiError(error',
+      'joinCommunity(',
+      'postRoomMessage(',
+      'chatWithCommunityAgent(',
+      'streamRoomEvents(',
+    ]) {
       expect(all).toContain(call);
     }
   });
@@ -37,8 +50,12 @@ describe('the guides\' code, run block by block against a demo server', () => {
         const report = `${run.stdout}\n${run.stderr}`;
         expect(run.code, report).toBe(0);
         expect(run.statuses.length, report).toBeGreaterThan(0);
-        expect(run.statuses.filter((s) => s >= 500), report).toEqual([]);
-        for (const [, printed] of block.matchAll(/console\.log\(.*\); \/\/ (.+)$/gm)) expect(run.stdout, report).toContain(printed);
+        expect(
+          run.statuses.filter((s) => s >= 500),
+          report,
+        ).toEqual([]);
+        for (const [, printed] of block.matchAll(/console\.log\(.*\); \/\/ (.+)$/gm))
+          expect(run.stdout, report).toContain(printed);
       }, 60_000);
     });
   }

@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../generated/server/index.js';
 import { DEMO_USERS } from '../../src/demo/fixtures.js';
-import { docsShow, generatedSample, runClientSample, runCurl, startDemoServer, type DemoServer, type SampleRun } from '../helpers/samples.js';
+import {
+  docsShow,
+  generatedSample,
+  runClientSample,
+  runCurl,
+  startDemoServer,
+  type DemoServer,
+  type SampleRun,
+} from '../helpers/samples.js';
 
 export function describeSamples(kind: 'curl' | 'client'): void {
   describe(`every ${kind} sample in the docs, run as written against a demo server`, () => {
@@ -15,9 +23,12 @@ export function describeSamples(kind: 'curl' | 'client'): void {
       server = await startDemoServer();
       docs = await (await fetch(`${server.baseUrl}/docs`)).text();
       // What it loaded, printed for the reader: every account's key.
-      for (const user of Object.values(DEMO_USERS)) expect(server.stdout()).toContain(`${user.email.padEnd(18)} ${user.apiKey}`);
+      for (const user of Object.values(DEMO_USERS))
+        expect(server.stdout()).toContain(`${user.email.padEnd(18)} ${user.apiKey}`);
     }, 90_000);
-    afterAll(async () => { await server?.stop(); });
+    afterAll(async () => {
+      await server?.stop();
+    });
 
     for (const op of operations) {
       it(`${op.operationId} answers ${op.statuses.filter((s) => s < 300).join(' or ')}`, async () => {
@@ -26,7 +37,8 @@ export function describeSamples(kind: 'curl' | 'client'): void {
         expect(docsShow(docs, sample), 'the served docs show this sample with their own origin').toBe(true);
         const stream = op.eventStream;
         const endless = stream && op.method === 'GET'; // a room stream goes on until it is cut
-        const run: SampleRun = kind === 'curl' ? await runCurl(sample, endless ? 3 : 30) : await runClientSample(sample, { stream });
+        const run: SampleRun =
+          kind === 'curl' ? await runCurl(sample, endless ? 3 : 30) : await runClientSample(sample, { stream });
         const report = `${run.stdout.slice(0, 2000)}\n${run.stderr.slice(0, 2000)}`;
         expect(run.statuses.length, `no response:\n${report}`).toBeGreaterThan(0);
         const success = op.statuses.filter((s) => s >= 200 && s < 300) as number[];

@@ -26,7 +26,11 @@ export interface ServerProcess {
 export type ChildServer = ServerProcess & { baseUrl: string };
 
 /** The environment of a database from `databaseSettings()`. */
-export function databaseEnv(settings: { databaseUrl?: string; databaseSchema?: string; dataDir?: string }): Record<string, string> {
+export function databaseEnv(settings: {
+  databaseUrl?: string;
+  databaseSchema?: string;
+  dataDir?: string;
+}): Record<string, string> {
   return settings.databaseUrl
     ? { DATABASE_URL: settings.databaseUrl, DATABASE_SCHEMA: settings.databaseSchema ?? '' }
     : { DATABASE_URL: '', DATA_DIR: settings.dataDir! };
@@ -38,9 +42,19 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     cwd: root,
     env: {
       ...process.env,
-      NODE_ENV: 'development', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', REDIS_URL: '', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD,
-      RATE_LIMIT_SIGN_UP_PER_HOUR: '1000000', RATE_LIMIT_SIGN_IN_PER_15_MIN: '1000000', RATE_LIMIT_LOUNGE_CREATES_PER_HOUR: '1000000',
-      RATE_LIMIT_CHARGES_PER_HOUR: '1000000', RATE_LIMIT_AGENT_CHATS_PER_MINUTE: '1000000', RATE_LIMIT_ROOM_POSTS_PER_MINUTE: '1000000',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      REDIS_URL: '',
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      ADMIN_PASSWORD,
+      RATE_LIMIT_SIGN_UP_PER_HOUR: '1000000',
+      RATE_LIMIT_SIGN_IN_PER_15_MIN: '1000000',
+      RATE_LIMIT_LOUNGE_CREATES_PER_HOUR: '1000000',
+      RATE_LIMIT_CHARGES_PER_HOUR: '1000000',
+      RATE_LIMIT_AGENT_CHATS_PER_MINUTE: '1000000',
+      RATE_LIMIT_ROOM_POSTS_PER_MINUTE: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,10 +63,24 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
   let err = '';
   let exitCode: number | null | undefined;
   const waiters = new Set<() => void>();
-  const changed = () => { for (const wake of waiters) wake(); };
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { exitCode = code; changed(); resolve(code); }));
-  child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); changed(); });
-  child.stderr!.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); changed(); });
+  const changed = () => {
+    for (const wake of waiters) wake();
+  };
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      changed();
+      resolve(code);
+    }),
+  );
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    changed();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+    changed();
+  });
 
   /** Waits until `found()` gives a value, or undefined once the process has exited; throws when the time is up. */
   const until = async <T>(found: () => T | undefined, what: string, ms: number): Promise<T | undefined> => {
@@ -62,7 +90,11 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
       if (value !== undefined || exitCode !== undefined) return value;
       if (Date.now() > deadline) throw new Error(`no ${what} after ${ms} ms:\n${err || out.slice(-2000)}`);
       await new Promise<void>((resolve) => {
-        const wake = () => { clearTimeout(timer); waiters.delete(wake); resolve(); };
+        const wake = () => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        };
         const timer = setTimeout(wake, 100);
         waiters.add(wake);
       });
@@ -74,10 +106,15 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     stdout: () => out,
     stderr: () => err,
     exited,
-    listening: (ms = 60_000) => until(() => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      return line && `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
-    }, 'listening line', ms),
+    listening: (ms = 60_000) =>
+      until(
+        () => {
+          const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+          return line && `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
+        },
+        'listening line',
+        ms,
+      ),
     reached: async (name, ms = 30_000) => {
       const seen = await until(() => (err.includes(`failpoint ${name}\n`) ? true : undefined), `failpoint ${name}`, ms);
       if (!seen) throw new Error(`the server exited before failpoint ${name}:\n${err || out.slice(-2000)}`);
@@ -92,7 +129,11 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
 /** Starts the process and waits until it listens; throws (with what it printed) if it exits first. */
 export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
   const server = spawnServer(env);
-  const baseUrl = await server.listening(timeoutMs).catch(async (error: unknown) => { await server.kill(); throw error; });
-  if (!baseUrl) throw new Error(`the server exited before it listened:\n${server.stderr() || server.stdout().slice(-2000)}`);
+  const baseUrl = await server.listening(timeoutMs).catch(async (error: unknown) => {
+    await server.kill();
+    throw error;
+  });
+  if (!baseUrl)
+    throw new Error(`the server exited before it listened:\n${server.stderr() || server.stdout().slice(-2000)}`);
   return { ...server, baseUrl };
 }

@@ -21,7 +21,8 @@ export interface RawOperation {
 export const resolve = (node: unknown): any => deref(doc, node);
 
 export const operations: RawOperation[] = Object.entries(doc.paths as Record<string, Schema>).flatMap(([path, item]) =>
-  METHODS.filter((m) => resolve(item)[m]).map((method) => ({ method, path, op: resolve(item)[method] })));
+  METHODS.filter((m) => resolve(item)[m]).map((method) => ({ method, path, op: resolve(item)[method] })),
+);
 
 export const byId = (operationId: string): RawOperation => {
   const found = operations.find((o) => o.op.operationId === operationId);

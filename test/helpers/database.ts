@@ -20,12 +20,28 @@ export async function databaseSettings(): Promise<{ settings: Partial<Config>; c
   }
   const dir = join(mkdtempSync(join(tmpdir(), 'platform-db-')), 'data');
   cpSync(inject('pgliteTemplate'), dir, { recursive: true });
-  return { settings: { dataDir: dir }, cleanup: async () => { rmSync(join(dir, '..'), { recursive: true, force: true }); } };
+  return {
+    settings: { dataDir: dir },
+    cleanup: async () => {
+      rmSync(join(dir, '..'), { recursive: true, force: true });
+    },
+  };
 }
 
 /** A migrated database for one test file; `drop()` removes it. */
-export async function freshDatabase(): Promise<{ database: Database; settings: Partial<Config>; drop(): Promise<void> }> {
+export async function freshDatabase(): Promise<{
+  database: Database;
+  settings: Partial<Config>;
+  drop(): Promise<void>;
+}> {
   const { settings, cleanup } = await databaseSettings();
   const database = await openDatabase({ poolMax: 10, dataDir: '', ...settings });
-  return { database, settings, drop: async () => { await database.close(); await cleanup(); } };
+  return {
+    database,
+    settings,
+    drop: async () => {
+      await database.close();
+      await cleanup();
+    },
+  };
 }

@@ -22,7 +22,9 @@ export interface FakeOpenAi {
   baseUrl: string;
   /** Every chat-completions request body received, newest last. */
   requests: Array<{
-    model: string; stream: boolean; tool_choice?: string;
+    model: string;
+    stream: boolean;
+    tool_choice?: string;
     messages: Array<{ role: string; content: string | null; tool_call_id?: string; tool_calls?: unknown[] }>;
     tools?: Array<{ type: string; function: { name: string; description: string; parameters: unknown } }>;
   }>;
@@ -39,10 +41,19 @@ export const FLOOD_CALLS = 300;
 export function wav(ms: number): Buffer {
   const samples = Math.round(8 * ms);
   const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii'); header.writeUInt32LE(36 + samples, 4); header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii'); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24); header.writeUInt32LE(8000, 28); header.writeUInt16LE(1, 32); header.writeUInt16LE(8, 34);
-  header.write('data', 36, 'ascii'); header.writeUInt32LE(samples, 40);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + samples, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(8000, 28);
+  header.writeUInt16LE(1, 32);
+  header.writeUInt16LE(8, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(samples, 40);
   return Buffer.concat([header, Buffer.alloc(samples, 0x80)]);
 }
 
@@ -66,7 +77,12 @@ async function answerWithTools(res: ServerResponse, body: FakeOpenAi['requests']
   const results = body.messages.filter((m) => m.role === 'tool');
   const wantsTools = body.model === 'fake-tools-loop' ? body.tool_choice !== 'none' : results.length === 0;
   if (body.tools?.length && wantsTools && body.model === 'fake-tools-flood') {
-    const calls = Array.from({ length: FLOOD_CALLS }, (_, n) => ({ index: n, id: `call_flood_${n}`, name: 'read_rules', arguments: '{}' }));
+    const calls = Array.from({ length: FLOOD_CALLS }, (_, n) => ({
+      index: n,
+      id: `call_flood_${n}`,
+      name: 'read_rules',
+      arguments: '{}',
+    }));
     for (let n = 0; n < calls.length; n += 50) res.write(toolCallLine(calls.slice(n, n + 50)));
     res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] })}\n\n`);
     res.end('data: [DONE]\n\n');
@@ -104,17 +120,34 @@ export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: numbe
     requests.push(body);
     const model: string = body.model;
     if (model === 'fake-429' || model === 'fake-500') {
-      res.writeHead(model === 'fake-429' ? 429 : 500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'nope' } }));
+      res
+        .writeHead(model === 'fake-429' ? 429 : 500, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'nope' } }));
       return;
     }
     open += 1;
-    res.on('close', () => { open -= 1; });
+    res.on('close', () => {
+      open -= 1;
+    });
     res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`);
-    if (model === 'fake-tools' || model === 'fake-tools-loop' || model === 'fake-tools-flood') { await answerWithTools(res, body); return; }
+    res.write(
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`,
+    );
+    if (model === 'fake-tools' || model === 'fake-tools-loop' || model === 'fake-tools-flood') {
+      await answerWithTools(res, body);
+      return;
+    }
     if (model === 'fake-silent') return; // never answers; the platform's timeout must end it
-    if (model === 'fake-empty') { res.end('data: [DONE]\n\n'); return; }
-    if (model === 'fake-blank') { res.write(chunkLine('  ')); res.write(chunkLine('\n ')); res.end('data: [DONE]\n\n'); return; }
+    if (model === 'fake-empty') {
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    if (model === 'fake-blank') {
+      res.write(chunkLine('  '));
+      res.write(chunkLine('\n '));
+      res.end('data: [DONE]\n\n');
+      return;
+    }
     if (model === 'fake-long') {
       for (let i = 0; i < 25 && !res.destroyed; i++) res.write(chunkLine(`${i === 0 ? 'L' : 'x'}${'x'.repeat(999)}`));
       if (!res.destroyed) res.end('data: [DONE]\n\n');
@@ -125,8 +158,11 @@ export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: numbe
     for (const [i, word] of words.entries()) {
       if (res.destroyed) return;
       res.write(chunkLine(word));
-      if (model === 'fake-midstream-failure' && i === 1) { res.socket?.destroy(); return; }
-      await new Promise((resolve) => setTimeout(resolve, model === 'fake-paced' ? options.paceMs ?? 100 : 2));
+      if (model === 'fake-midstream-failure' && i === 1) {
+        res.socket?.destroy();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, model === 'fake-paced' ? (options.paceMs ?? 100) : 2));
     }
     res.write(chunkLine('', 'stop'));
     res.write(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 10 } })}\n\n`);
@@ -138,6 +174,10 @@ export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: numbe
     requests,
     speechRequests,
     open: () => open,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

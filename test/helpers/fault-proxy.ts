@@ -40,15 +40,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Sends the request to the server and reads its whole answer. */
-function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+function forward(
+  upstream: URL,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const out = httpRequest(new URL(req.url ?? '/', upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, async (res) => {
-      try {
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: await readBody(res) });
-      } catch (error) {
-        reject(error);
-      }
-    });
+    const out = httpRequest(
+      new URL(req.url ?? '/', upstream),
+      { method: req.method, headers: { ...req.headers, host: upstream.host } },
+      async (res) => {
+        try {
+          resolve({ status: res.statusCode ?? 502, headers: res.headers, body: await readBody(res) });
+        } catch (error) {
+          reject(error);
+        }
+      },
+    );
     out.on('error', reject);
     out.end(body);
   });
@@ -64,7 +72,10 @@ export async function startFaultProxy(upstreamBaseUrl: string): Promise<FaultPro
     attempts.push({ method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8'), fault });
     if (fault === 'drop-before') return void req.socket.destroy();
     if (typeof fault === 'object' && 'status' in fault) {
-      res.writeHead(fault.status, { 'content-type': 'application/problem+json', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });
+      res.writeHead(fault.status, {
+        'content-type': 'application/problem+json',
+        ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
+      });
       return void res.end(JSON.stringify({ title: 'Service Unavailable', status: fault.status }));
     }
     try {

@@ -30,7 +30,13 @@ export default async function setup(project: TestProject) {
   project.provide('coverageDir', coverageDir);
 
   return async () => {
-    const files = (() => { try { return readdirSync(coverageDir); } catch { return []; } })();
+    const files = (() => {
+      try {
+        return readdirSync(coverageDir);
+      } catch {
+        return [];
+      }
+    })();
     const exercised = new Map<string, Set<number>>();
     for (const file of files) {
       const records = JSON.parse(readFileSync(join(coverageDir, file), 'utf8')) as Array<[string, number]>;
@@ -40,7 +46,7 @@ export default async function setup(project: TestProject) {
       }
     }
     rmSync(work, { recursive: true, force: true });
-    if (files.length > 0 && await wholeSuite(project)) await printCoverage(exercised);
+    if (files.length > 0 && (await wholeSuite(project))) await printCoverage(exercised);
   };
 }
 
@@ -53,7 +59,10 @@ async function wholeSuite(project: TestProject): Promise<boolean> {
 
 async function printCoverage(exercised: Map<string, Set<number>>) {
   // Loaded only here: the operation table, and the areas that load the whole app.
-  const [{ operations }, { builtOperations }] = await Promise.all([import('../../generated/server/index.js'), import('../../src/areas.js')]);
+  const [{ operations }, { builtOperations }] = await Promise.all([
+    import('../../generated/server/index.js'),
+    import('../../src/areas.js'),
+  ]);
   const implemented = new Set<string>(builtOperations);
   const lines = ['', 'Contract coverage: documented statuses exercised by the tests ([x] exercised, [ ] not)'];
   let documented = 0;
@@ -69,6 +78,9 @@ async function printCoverage(exercised: Map<string, Set<number>>) {
     lines.push(`  ${op.operationId.padEnd(22)} ${op.method.padEnd(6)} ${op.path.padEnd(48)} ${cells.join('  ')}`);
   }
   const pending = operations.filter((op) => !implemented.has(op.operationId)).length;
-  lines.push(`  ${covered}/${documented} documented statuses of ${implemented.size} implemented operations exercised; ${pending} operations not implemented yet (501).`, '');
+  lines.push(
+    `  ${covered}/${documented} documented statuses of ${implemented.size} implemented operations exercised; ${pending} operations not implemented yet (501).`,
+    '',
+  );
   console.log(lines.join('\n'));
 }

@@ -9,7 +9,10 @@ export interface RawResponse {
 }
 
 /** Sends one request and resolves when its headers arrive; the caller reads (or destroys) the body. */
-export function openRaw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<IncomingMessage> {
+export function openRaw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, resolve);
     req.on('error', reject);
@@ -18,7 +21,10 @@ export function openRaw(url: string, options: { method?: string; headers?: Recor
 }
 
 /** Sends one request and reads the whole response. */
-export async function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export async function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   const response = await openRaw(url, options);
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);

@@ -28,20 +28,84 @@ export function testCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'outbound-tls-'));
   const file = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=Platform test CA');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Platform test CA',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+    '-subj',
+    '/CN=localhost',
+  );
   writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,DNS:samples.test\n');
-  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2',
-    '-extfile', file('server.ext'));
-  made = { ca: readFileSync(file('ca.pem'), 'utf8'), caFile: file('ca.pem'), key: readFileSync(file('server.key'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8') };
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    file('server.ext'),
+  );
+  made = {
+    ca: readFileSync(file('ca.pem'), 'utf8'),
+    caFile: file('ca.pem'),
+    key: readFileSync(file('server.key'), 'utf8'),
+    cert: readFileSync(file('server.pem'), 'utf8'),
+  };
   return made;
 }
 
 /** A certificate nobody trusts (self-signed), for the listener that proves TLS is still verified. */
 export function untrustedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'outbound-untrusted-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
 }
 
@@ -61,15 +125,25 @@ export interface HttpsListener {
 }
 
 /** An https listener on 127.0.0.1 with the test certificate (or `certificate`), answering with `handler`. */
-export async function startHttpsListener(handler: Handler, certificate: { key: string; cert: string } = testCertificates()): Promise<HttpsListener> {
+export async function startHttpsListener(
+  handler: Handler,
+  certificate: { key: string; cert: string } = testCertificates(),
+): Promise<HttpsListener> {
   let current = handler;
   const sockets = new Set<Socket>();
   const server: Server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
     listener.requests.push(req.url ?? '');
     current(req, res);
   });
-  server.on('secureConnection', (socket) => { listener.connections += 1; sockets.add(socket); socket.once('close', () => sockets.delete(socket)); });
-  server.on('connection', (socket: Socket) => { sockets.add(socket); socket.once('close', () => sockets.delete(socket)); });
+  server.on('secureConnection', (socket) => {
+    listener.connections += 1;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -79,7 +153,9 @@ export async function startHttpsListener(handler: Handler, certificate: { key: s
     connections: 0,
     requests: [],
     bytesWritten: 0,
-    setHandler: (next) => { current = next; },
+    setHandler: (next) => {
+      current = next;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -92,14 +168,22 @@ export async function startHttpsListener(handler: Handler, certificate: { key: s
  * Writes `total` bytes (Infinity: forever) of `chunk`s, waiting for the socket to drain (as a real server
  * does), and adds what it wrote to `listener.bytesWritten`; stops when the client goes away.
  */
-export function streamBytes(listener: HttpsListener, res: ServerResponse, total: number, chunk = Buffer.alloc(64 * 1024, 1)): void {
+export function streamBytes(
+  listener: HttpsListener,
+  res: ServerResponse,
+  total: number,
+  chunk = Buffer.alloc(64 * 1024, 1),
+): void {
   let sent = 0;
   const more = () => {
     while (sent < total && !res.destroyed) {
       const piece = total - sent < chunk.length ? chunk.subarray(0, total - sent) : chunk;
       sent += piece.length;
       listener.bytesWritten += piece.length;
-      if (!res.write(piece)) { res.once('drain', more); return; }
+      if (!res.write(piece)) {
+        res.once('drain', more);
+        return;
+      }
     }
     if (sent >= total) res.end();
   };

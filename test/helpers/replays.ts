@@ -6,7 +6,11 @@ import { raw, type RawResponse } from './http.js';
 
 /** Sends one JSON request as `token`'s bearer, without Accept-Encoding (so the body is the bytes the server wrote). */
 export const sendJson = (url: string, method: string, token: string, body: unknown): Promise<RawResponse> =>
-  raw(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  raw(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 /** The response headers the contract documents for `operationId`'s `status`, lower-cased. */
 export function documentedHeaders(operationId: string, status: number): string[] {
@@ -25,7 +29,11 @@ export function expectByteExactReplay(operationId: string, first: RawResponse, r
   expect(replay.status).toBe(first.status);
   expect(replay.body.toString('utf8')).toBe(first.body.toString('utf8'));
   expect(replay.body.equals(first.body)).toBe(true);
-  for (const name of ['content-type', 'content-length', ...documentedHeaders(operationId, first.status).filter((h) => h !== 'idempotent-replayed')]) {
+  for (const name of [
+    'content-type',
+    'content-length',
+    ...documentedHeaders(operationId, first.status).filter((h) => h !== 'idempotent-replayed'),
+  ]) {
     expect(replay.headers[name], name).toEqual(first.headers[name]);
   }
   expect(first.headers['content-type']).toBe('application/json; charset=utf-8');

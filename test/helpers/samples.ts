@@ -32,11 +32,20 @@ export interface DemoServer extends ChildServer {
 /** A demo server (`DEMO=true`, as `npm start` runs it) on a fresh database of its own. */
 export async function startDemoServer(): Promise<DemoServer> {
   const { settings, cleanup } = await databaseSettings();
-  const server = await startChildServer({ ...databaseEnv(settings), DEMO: 'true', ADMIN_EMAILS: '', ADMIN_PASSWORD: '', RUN_POLL_MS: '100' });
+  const server = await startChildServer({
+    ...databaseEnv(settings),
+    DEMO: 'true',
+    ADMIN_EMAILS: '',
+    ADMIN_PASSWORD: '',
+    RUN_POLL_MS: '100',
+  });
   return {
     ...server,
     served: (sample) => sample.split(DEFAULT_BASE_URL).join(server.baseUrl),
-    stop: async () => { await server.kill('SIGTERM'); await cleanup(); },
+    stop: async () => {
+      await server.kill('SIGTERM');
+      await cleanup();
+    },
   };
 }
 
@@ -47,7 +56,10 @@ export function docsShow(html: string, text: string): boolean {
 
 /** A generated sample's text, without its DO NOT EDIT line (the docs show it without). */
 export function generatedSample(operationId: string, extension: 'ts' | 'sh'): string {
-  return readFileSync(join(root, 'generated', 'samples', `${operationId}.${extension}`), 'utf8').replace(/^(\/\/|#) This file is generated.*\n/, '');
+  return readFileSync(join(root, 'generated', 'samples', `${operationId}.${extension}`), 'utf8').replace(
+    /^(\/\/|#) This file is generated.*\n/,
+    '',
+  );
 }
 
 /** Runs a curl sample with bash; curl gives up after `maxSeconds` (what cuts a stream that goes on). */
@@ -69,7 +81,10 @@ export async function runCurl(sample: string, maxSeconds = 30): Promise<SampleRu
  * Runs a client sample with Node; `stream` samples run until they have printed and received an answer, then
  * for `streamMs` more, and are stopped (a room stream never ends by itself).
  */
-export async function runClientSample(sample: string, options: { stream?: boolean; streamMs?: number } = {}): Promise<SampleRun> {
+export async function runClientSample(
+  sample: string,
+  options: { stream?: boolean; streamMs?: number } = {},
+): Promise<SampleRun> {
   const dir = mkdtempSync(join(scratchRoot0(), 'client-'));
   const statusLog = join(dir, 'statuses.log');
   try {
@@ -77,11 +92,25 @@ export async function runClientSample(sample: string, options: { stream?: boolea
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     writeFileSync(join(dir, 'sample.ts'), sample);
     writeFileSync(statusLog, '');
-    const run = await execute(process.execPath, [
-      '--conditions=source', '--import', 'tsx', '--import', join(import.meta.dirname, 'record-fetch.mjs'), join(dir, 'sample.ts'),
-    ], { cwd: root, env: { ...process.env, SAMPLE_STATUS_LOG: statusLog } }, 60_000,
-    options.stream ? (out) => out.trim().length > 0 && readFileSync(statusLog, 'utf8').length > 0 : undefined, options.streamMs ?? 1500);
-    const statuses = readFileSync(statusLog, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ').at(-1)));
+    const run = await execute(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        '--import',
+        join(import.meta.dirname, 'record-fetch.mjs'),
+        join(dir, 'sample.ts'),
+      ],
+      { cwd: root, env: { ...process.env, SAMPLE_STATUS_LOG: statusLog } },
+      60_000,
+      options.stream ? (out) => out.trim().length > 0 && readFileSync(statusLog, 'utf8').length > 0 : undefined,
+      options.streamMs ?? 1500,
+    );
+    const statuses = readFileSync(statusLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ').at(-1)));
     return { ...run, statuses };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -94,20 +123,35 @@ function scratchRoot0(): string {
 }
 
 /** Runs a process to its end, or stops it `graceMs` after `enough(stdout)` first holds. */
-function execute(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, timeoutMs: number,
-  enough?: (stdout: string) => boolean, graceMs = 0): Promise<Omit<SampleRun, 'statuses'>> {
+function execute(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  timeoutMs: number,
+  enough?: (stdout: string) => boolean,
+  graceMs = 0,
+): Promise<Omit<SampleRun, 'statuses'>> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let stopping: NodeJS.Timeout | undefined;
     let stopped = false;
-    const timeout = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${command} ${args.join(' ')} ran over ${timeoutMs} ms:\n${stdout}\n${stderr}`)); }, timeoutMs);
+    const timeout = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} ran over ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
-      if (enough && !stopping && enough(stdout)) stopping = setTimeout(() => { stopped = true; child.kill('SIGTERM'); }, graceMs);
+      if (enough && !stopping && enough(stdout))
+        stopping = setTimeout(() => {
+          stopped = true;
+          child.kill('SIGTERM');
+        }, graceMs);
     });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timeout);

@@ -40,13 +40,16 @@ async function checkAgainstContract(response: Response, method: string, url: str
   const status = response.status;
   exercised.push([op.operationId, status]);
   if (!(op.statuses as readonly number[]).includes(status)) {
-    throw new Error(`${op.operationId} answered ${status}, which the contract does not document (${await response.clone().text()})`);
+    throw new Error(
+      `${op.operationId} answered ${status}, which the contract does not document (${await response.clone().text()})`,
+    );
   }
   const type = response.headers.get('content-type') ?? '';
   // Streams are checked event by event by the server itself (strict response validation); bytes (audio)
   // have no schema. Neither is read here, so a stream is not held up.
   if (/^text\/event-stream|^audio\//.test(type)) {
-    if (op.contentTypes[status as keyof typeof op.contentTypes] === undefined) throw new Error(`${op.operationId} ${status} sent ${type}, which the contract does not document`);
+    if (op.contentTypes[status as keyof typeof op.contentTypes] === undefined)
+      throw new Error(`${op.operationId} ${status} sent ${type}, which the contract does not document`);
     return;
   }
   const validate = validators[op.operationId].responses[status];
@@ -56,7 +59,10 @@ async function checkAgainstContract(response: Response, method: string, url: str
     return;
   }
   const body = JSON.parse(text) as unknown;
-  if (!validate(body)) throw new Error(`${op.operationId} ${status} body violates the contract: ${JSON.stringify(validate.errors)}\n${text}`);
+  if (!validate(body))
+    throw new Error(
+      `${op.operationId} ${status} body violates the contract: ${JSON.stringify(validate.errors)}\n${text}`,
+    );
 }
 
 /** Settings a test changes; the agent's, the outbound fetch's and the rate limits are merged into the defaults one by one. */
@@ -70,30 +76,50 @@ export type ConfigOverrides = Partial<Omit<Config, 'agent' | 'outbound' | 'rateL
 const UNLIMITED = 1e9;
 
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_EMAILS: ADMIN_EMAIL, ADMIN_PASSWORD });
+  const base = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ADMIN_EMAILS: ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+  });
   return {
     ...base,
     responseValidation: 'strict',
     ...overrides,
-    rateLimits: { ...Object.fromEntries(Object.keys(base.rateLimits).map((name) => [name, UNLIMITED])) as Config['rateLimits'], ...overrides.rateLimits },
+    rateLimits: {
+      ...(Object.fromEntries(Object.keys(base.rateLimits).map((name) => [name, UNLIMITED])) as Config['rateLimits']),
+      ...overrides.rateLimits,
+    },
     agent: { ...base.agent, ...overrides.agent },
     outbound: { ...base.outbound, ...overrides.outbound },
   };
 }
 
-export async function startTestServer(overrides: ConfigOverrides = {}, options: BuildOptions = {}): Promise<TestServer & { stop(): Promise<void> }> {
+export async function startTestServer(
+  overrides: ConfigOverrides = {},
+  options: BuildOptions = {},
+): Promise<TestServer & { stop(): Promise<void> }> {
   const { settings, cleanup } = await databaseSettings();
   const config = testConfig({ ...settings, ...overrides });
   const platform = await buildApp(config, { jobs: false, ...options });
   const served = await servePlatform(platform, config);
-  return { ...served, stop: async () => { await served.stop(); await cleanup(); } };
+  return {
+    ...served,
+    stop: async () => {
+      await served.stop();
+      await cleanup();
+    },
+  };
 }
 
 /**
  * Serves an app on an ephemeral port the way `npm start` does (the shared server factory); `stop` closes the
  * server, then the app. For a second instance on a test server's database, or an app built with other options.
  */
-export async function servePlatform(platform: Platform, config: Config): Promise<TestServer & { stop(): Promise<void> }> {
+export async function servePlatform(
+  platform: Platform,
+  config: Config,
+): Promise<TestServer & { stop(): Promise<void> }> {
   const server: Server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -19,9 +19,15 @@ export function useServices(clock: Clock = systemClock): ServicesUnderTest {
   beforeAll(async () => {
     handle.db = await freshDatabase();
     handle.services = createServices(handle.db.database, testConfig(handle.db.settings), clock);
-    const signedUp = await handle.services.auth.signUp({ name: 'Alice', email: 'alice@example.com', password: 'long enough' });
+    const signedUp = await handle.services.auth.signUp({
+      name: 'Alice',
+      email: 'alice@example.com',
+      password: 'long enough',
+    });
     handle.alice = (await handle.services.auth.authenticate({ scheme: 'bearerAuth', token: signedUp.token }))!;
   });
-  afterAll(async () => { await handle.db?.drop(); });
+  afterAll(async () => {
+    await handle.db?.drop();
+  });
   return handle;
 }

@@ -19,7 +19,11 @@ function parseBlock(block: string): WireEvent | undefined {
 
 /** A whole `text/event-stream` body (e.g. a contract example): its messages, comments left out. */
 export function parseEventStream(text: string): WireEvent[] {
-  return text.split('\n\n').slice(0, -1).map(parseBlock).filter((event): event is WireEvent => event !== undefined);
+  return text
+    .split('\n\n')
+    .slice(0, -1)
+    .map(parseBlock)
+    .filter((event): event is WireEvent => event !== undefined);
 }
 
 export async function readEvents(response: Response, options: { stopAfter?: number } = {}): Promise<WireEvent[]> {
@@ -61,23 +65,32 @@ export class StreamReader {
 
   constructor(response: Response) {
     this.reader = response.body!.getReader();
-    this.ended = this.pump().then(() => 'end' as const, () => 'cut' as const).then((how) => {
-      this.endedAs = how;
-      this.changed();
-      return how;
-    });
+    this.ended = this.pump()
+      .then(
+        () => 'end' as const,
+        () => 'cut' as const,
+      )
+      .then((how) => {
+        this.endedAs = how;
+        this.changed();
+        return how;
+      });
   }
 
   /** Resolves once `count` events have arrived (rejects if the stream ends first, or after `timeoutMs`). */
   async waitFor(count: number, timeoutMs = 10_000): Promise<WireEvent[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.events.length < count) {
-      if (this.endedAs) throw new Error(`the stream ended (${this.endedAs}) after ${this.events.length} of ${count} events`);
+      if (this.endedAs)
+        throw new Error(`the stream ended (${this.endedAs}) after ${this.events.length} of ${count} events`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${this.events.length} of ${count} events after ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.changed = () => { clearTimeout(timer); resolve(); };
+        this.changed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     return this.events.slice(0, count);

@@ -40,14 +40,19 @@ export async function pgliteTemplate(): Promise<string> {
     const database = await openDatabase({ dataDir: building, poolMax: 1 });
     await database.close();
     // A run building the same template at the same moment may have renamed its copy first: either will do.
-    try { renameSync(building, dir); } catch (error) { if (!existsSync(dir)) throw error; }
+    try {
+      renameSync(building, dir);
+    } catch (error) {
+      if (!existsSync(dir)) throw error;
+    }
   } finally {
     rmSync(building, { recursive: true, force: true });
     rmSync(`${building}.lock`, { force: true });
   }
   for (const entry of readdirSync(CACHE)) {
     const path = join(CACHE, entry);
-    if (entry !== name && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+    if (entry !== name && Date.now() - statSync(path).mtimeMs > STALE_MS)
+      rmSync(path, { recursive: true, force: true });
   }
   return dir;
 }
@@ -88,13 +93,20 @@ export async function postgresTemplate(url: string): Promise<string> {
       await admin.query(`drop database if exists ${quote(building)} with (force)`);
       await admin.query(`create database ${quote(building)}`);
       const { openDatabase } = await import('../../src/platform/database.js');
-      const database = await openDatabase({ databaseUrl: databaseUrl(url, building), databaseSchema: TEST_SCHEMA, poolMax: 2, dataDir: '' });
+      const database = await openDatabase({
+        databaseUrl: databaseUrl(url, building),
+        databaseSchema: TEST_SCHEMA,
+        poolMax: 2,
+        dataDir: '',
+      });
       await database.close();
       await admin.query(`alter database ${quote(building)} rename to ${quote(name)}`);
       await admin.query(`alter database ${quote(name)} with is_template true allow_connections false`);
     });
   } catch (error) {
-    throw new Error(`Could not make the tests' template database on ${new URL(url).host} (the tests make a database per file: the role needs CREATEDB): ${(error as Error).message}`);
+    throw new Error(
+      `Could not make the tests' template database on ${new URL(url).host} (the tests make a database per file: the role needs CREATEDB): ${(error as Error).message}`,
+    );
   }
   return name;
 }
@@ -108,23 +120,32 @@ const LEFT_BEHIND_AFTER_SECONDS = 24 * 3600;
 export async function dropLeftBehindDatabases(url: string): Promise<string[]> {
   const nowSeconds = Math.floor(Date.now() / 1000);
   return withConnection(url, async (admin) => {
-    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'platform\\_test\\_%'`);
-    const old = rows.map((r) => r.datname).filter((name) => {
-      const made = TEST_DATABASE.exec(name)?.[1];
-      return made !== undefined && nowSeconds - parseInt(made, 36) > LEFT_BEHIND_AFTER_SECONDS;
-    });
+    const { rows } = await admin.query<{ datname: string }>(
+      `select datname from pg_database where datname like 'platform\\_test\\_%'`,
+    );
+    const old = rows
+      .map((r) => r.datname)
+      .filter((name) => {
+        const made = TEST_DATABASE.exec(name)?.[1];
+        return made !== undefined && nowSeconds - parseInt(made, 36) > LEFT_BEHIND_AFTER_SECONDS;
+      });
     for (const name of old) await admin.query(`drop database if exists ${quote(name)} with (force)`);
     return old;
   });
 }
 
 /** A new database copied from the template, and how to drop it (after everything connected to it closed). */
-export async function copyPostgresTemplate(url: string, template: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function copyPostgresTemplate(
+  url: string,
+  template: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `platform_test_${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(6).toString('hex')}`;
   await withConnection(url, (admin) => admin.query(`create database ${quote(name)} template ${quote(template)}`));
   return {
     url: databaseUrl(url, name),
     // WITH (FORCE) ends connections something the app left behind still holds (a detached agent reply).
-    drop: async () => { await withConnection(url, (admin) => admin.query(`drop database if exists ${quote(name)} with (force)`)); },
+    drop: async () => {
+      await withConnection(url, (admin) => admin.query(`drop database if exists ${quote(name)} with (force)`));
+    },
   };
 }

@@ -14,11 +14,20 @@ let counter = 0;
 /** Signs a new user up, on the server of `client` (the shared client by default). */
 export async function newUser(name = 'User', options: { email?: string; client?: Client } = {}): Promise<TestUser> {
   counter += 1;
-  const email = options.email ?? `${name.toLowerCase().replace(/\W+/g, '.')}.${counter}.${randomBytes(3).toString('hex')}@example.com`;
+  const email =
+    options.email ??
+    `${name.toLowerCase().replace(/\W+/g, '.')}.${counter}.${randomBytes(3).toString('hex')}@example.com`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  const { data, error } = await signUp({ ...(options.client ? { client: options.client } : {}), body: { name, email, password } });
+  const { data, error } = await signUp({
+    ...(options.client ? { client: options.client } : {}),
+    body: { name, email, password },
+  });
   if (error || !data) throw new Error(`sign-up failed: ${JSON.stringify(error)}`);
-  return { ...data, password, as: { auth: bearerToken(data.token), ...(options.client ? { client: options.client } : {}) } };
+  return {
+    ...data,
+    password,
+    as: { auth: bearerToken(data.token), ...(options.client ? { client: options.client } : {}) },
+  };
 }
 
 /** Signs in as the admin the server created at start (a new session each time), on the server of `client`. */

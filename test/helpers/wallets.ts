@@ -11,7 +11,11 @@ export async function fund(user: TestUser, amount: number): Promise<void> {
   const server = (user.as.client ?? client).getConfig().baseUrl ?? '';
   if (!admins.has(server)) admins.set(server, newAdmin({ client: user.as.client }));
   const admin = await admins.get(server)!;
-  const { response, error } = await creditWallet({ path: { user_id: user.user.id }, body: { amount, reason: 'test funds', idempotencyKey: randomUUID() }, ...admin.as });
+  const { response, error } = await creditWallet({
+    path: { user_id: user.user.id },
+    body: { amount, reason: 'test funds', idempotencyKey: randomUUID() },
+    ...admin.as,
+  });
   if (response?.status !== 201) throw new Error(`funding failed: ${JSON.stringify(error)}`);
 }
 

@@ -19,15 +19,27 @@ const PRISM = join(repoRoot, 'node_modules', '.bin', 'prism');
 const CONTRACT = join(repoRoot, 'generated', 'openapi.json');
 const ANY_UUID = '497f6eca-6276-4993-bfeb-53cbbbba6f08';
 
-interface Prism { baseUrl: string; process: ChildProcess; output: () => string; stop: () => Promise<void> }
+interface Prism {
+  baseUrl: string;
+  process: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
 
 /** Starts `prism <args>` on a free port and waits until it listens. */
 async function startPrism(args: string[]): Promise<Prism> {
   const port = await freePort();
-  const child = spawn(PRISM, [...args, '--port', String(port), '--host', '127.0.0.1'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(PRISM, [...args, '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   while (!output.includes('Prism is listening')) {
@@ -35,8 +47,13 @@ async function startPrism(args: string[]): Promise<Prism> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
-    baseUrl: `http://127.0.0.1:${port}`, process: child, output: () => output,
-    stop: async () => { child.kill('SIGTERM'); await exited; },
+    baseUrl: `http://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
@@ -55,7 +72,17 @@ function exampleRequest(method: string, path: string, op: Schema): { url: string
   if (body) headers['Content-Type'] = 'application/json';
   return {
     url: `${url}${query.size ? `?${query}` : ''}`,
-    init: { method: method.toUpperCase(), headers, ...(body ? { body: JSON.stringify(body.example ?? Object.values(body.examples ?? {}).map((e: any) => resolve(e).value)[0]) } : {}) },
+    init: {
+      method: method.toUpperCase(),
+      headers,
+      ...(body
+        ? {
+            body: JSON.stringify(
+              body.example ?? Object.values(body.examples ?? {}).map((e: any) => resolve(e).value)[0],
+            ),
+          }
+        : {}),
+    },
   };
 }
 
@@ -76,20 +103,31 @@ function expectValidStream(text: string, itemSchema: Schema): void {
 
 describe('npm run mock: Prism serves the contract alone', () => {
   let prism: Prism;
-  beforeAll(async () => { prism = await startPrism(['mock', CONTRACT]); }, 90_000);
-  afterAll(async () => { await prism?.stop(); });
+  beforeAll(async () => {
+    prism = await startPrism(['mock', CONTRACT]);
+  }, 90_000);
+  afterAll(async () => {
+    await prism?.stop();
+  });
 
   it('has the three stream operations to check', () => {
-    expect(streams.map((s) => s.op.operationId).sort()).toEqual(['chatInConversation', 'chatWithCommunityAgent', 'streamRoomEvents']);
+    expect(streams.map((s) => s.op.operationId).sort()).toEqual([
+      'chatInConversation',
+      'chatWithCommunityAgent',
+      'streamRoomEvents',
+    ]);
   });
 
-  it.each(streams.map((s) => [s.op.operationId, s] as const))('%s: a valid event stream', async (_id, { method, path, op }) => {
-    const { url, init } = exampleRequest(method, path, op);
-    const response = await fetch(`${prism.baseUrl}${url}`, init);
-    expect(response.status, await response.clone().text()).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expectValidStream(await response.text(), mediaOf(op, 'text/event-stream')['x-item-schema']);
-  });
+  it.each(streams.map((s) => [s.op.operationId, s] as const))(
+    '%s: a valid event stream',
+    async (_id, { method, path, op }) => {
+      const { url, init } = exampleRequest(method, path, op);
+      const response = await fetch(`${prism.baseUrl}${url}`, init);
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expectValidStream(await response.text(), mediaOf(op, 'text/event-stream')['x-item-schema']);
+    },
+  );
 
   it('getAudio: audio bytes, not a 406', async () => {
     const response = await fetch(`${prism.baseUrl}/api/audio/${ANY_UUID}`);
@@ -97,20 +135,27 @@ describe('npm run mock: Prism serves the contract alone', () => {
     expect(response.headers.get('content-type')).toBe('audio/mpeg');
   });
 
-  it.each(jsonReads.map((o) => [o.op.operationId, o] as const))('%s: a JSON answer valid against its schema', async (_id, { method, path, op }) => {
-    const { url, init } = exampleRequest(method, path, op);
-    const response = await fetch(`${prism.baseUrl}${url}`, init);
-    const [status, raw] = successOf(op);
-    expect(response.status, await response.clone().text()).toBe(Number(status));
-    expect(check(resolve(raw).content['application/json'].schema, await response.json())).toBe('');
-  });
+  it.each(jsonReads.map((o) => [o.op.operationId, o] as const))(
+    '%s: a JSON answer valid against its schema',
+    async (_id, { method, path, op }) => {
+      const { url, init } = exampleRequest(method, path, op);
+      const response = await fetch(`${prism.baseUrl}${url}`, init);
+      const [status, raw] = successOf(op);
+      expect(response.status, await response.clone().text()).toBe(Number(status));
+      expect(check(resolve(raw).content['application/json'].schema, await response.json())).toBe('');
+    },
+  );
 });
 
 describe("Prism's validating proxy in front of the real server", () => {
   const server = useTestServer();
   let prism: Prism;
-  beforeAll(async () => { prism = await startPrism(['proxy', CONTRACT, server.baseUrl, '--errors']); }, 90_000);
-  afterAll(async () => { await prism?.stop(); });
+  beforeAll(async () => {
+    prism = await startPrism(['proxy', CONTRACT, server.baseUrl, '--errors']);
+  }, 90_000);
+  afterAll(async () => {
+    await prism?.stop();
+  });
 
   it('passes a real room stream as it is (Prism forwards a stream once it ends: here, after the follower leaves)', async () => {
     const alice = await newUser('Alice');
@@ -118,7 +163,9 @@ describe("Prism's validating proxy in front of the real server", () => {
     const room = await newRoom(alice);
     await joinRoom(room.id, alice, bob);
     await post(room.id, alice, 'hello through the proxy');
-    const reading = fetch(`${prism.baseUrl}/api/v1/rooms/${room.id}/stream?afterSeq=0`, { headers: { Authorization: `Bearer ${bob.token}` } });
+    const reading = fetch(`${prism.baseUrl}/api/v1/rooms/${room.id}/stream?afterSeq=0`, {
+      headers: { Authorization: `Bearer ${bob.token}` },
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const response = await reading;
@@ -136,12 +183,19 @@ describe("Prism's validating proxy in front of the real server", () => {
   it('passes a real agent chat stream as it is', async () => {
     const creator = await newUser('Creator');
     const member = await newUser('Member');
-    const listing = (await createAgentListing({ body: { name: 'Assistant', model: 'local', instructions: 'Answer briefly.' }, ...creator.as })).data!;
+    const listing = (
+      await createAgentListing({
+        body: { name: 'Assistant', model: 'local', instructions: 'Answer briefly.' },
+        ...creator.as,
+      })
+    ).data!;
     const id = (await createCommunity({ body: { name: 'Club', agentCallFee: 0 }, ...creator.as })).data!.id;
     await addCommunityAgent({ path: { id }, body: { listingId: listing.id }, ...creator.as });
     await joinCommunity({ path: { id }, ...member.as });
     const response = await fetch(`${prism.baseUrl}/api/communities/${id}/agent-chat`, {
-      method: 'POST', headers: { Authorization: `Bearer ${member.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ content: 'What is new?', listingId: listing.id }),
+      method: 'POST',
+      headers: { Authorization: `Bearer ${member.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ content: 'What is new?', listingId: listing.id }),
     });
     const text = await response.text();
     expect(response.status, text).toBe(200);

@@ -12,17 +12,28 @@ const APP = 'https://app.example.com';
 const OTHER = 'https://elsewhere.example.net';
 const preflight = (origin: string, method: string, headers?: string) => ({
   method: 'OPTIONS',
-  headers: { Origin: origin, 'Access-Control-Request-Method': method, ...(headers ? { 'Access-Control-Request-Headers': headers } : {}) },
+  headers: {
+    Origin: origin,
+    'Access-Control-Request-Method': method,
+    ...(headers ? { 'Access-Control-Request-Headers': headers } : {}),
+  },
 });
-const corsHeaders = (headers: Record<string, unknown>) => Object.keys(headers).filter((h) => h.startsWith('access-control-'));
+const corsHeaders = (headers: Record<string, unknown>) =>
+  Object.keys(headers).filter((h) => h.startsWith('access-control-'));
 
 const plain = useTestServer();
 let listed: TestServer & { stop(): Promise<void> };
 let open: TestServer & { stop(): Promise<void> };
 beforeAll(async () => {
-  [listed, open] = await Promise.all([startTestServer({ corsOrigins: [APP] }), startTestServer({ corsOrigins: [APP, '*'] })]);
+  [listed, open] = await Promise.all([
+    startTestServer({ corsOrigins: [APP] }),
+    startTestServer({ corsOrigins: [APP, '*'] }),
+  ]);
 });
-afterAll(async () => { await listed?.stop(); await open?.stop(); });
+afterAll(async () => {
+  await listed?.stop();
+  await open?.stop();
+});
 
 describe('CORS off (the default)', () => {
   it('sends no CORS header, and a preflight is an ordinary OPTIONS request (405)', async () => {
@@ -36,17 +47,25 @@ describe('CORS off (the default)', () => {
 
 describe('CORS_ORIGINS', () => {
   it('is refused at start when an entry is not an origin, naming it', () => {
-    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com, app.example.com' })).toThrow(/CORS_ORIGINS: "app\.example\.com" is not an origin/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com, app.example.com' })).toThrow(
+      /CORS_ORIGINS: "app\.example\.com" is not an origin/,
+    );
     expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com/login' })).toThrow(/is not an origin/);
-    expect(loadConfig({ CORS_ORIGINS: ' https://App.example.com/ ,http://localhost:5173,*' }).corsOrigins).toEqual([APP, 'http://localhost:5173', '*']);
+    expect(loadConfig({ CORS_ORIGINS: ' https://App.example.com/ ,http://localhost:5173,*' }).corsOrigins).toEqual([
+      APP,
+      'http://localhost:5173',
+      '*',
+    ]);
     expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 });
 
 describe('a listed origin', () => {
-  it('gets every path\'s preflight answered with the methods the contract declares for it (HEAD wherever GET)', async () => {
+  it("gets every path's preflight answered with the methods the contract declares for it (HEAD wherever GET)", async () => {
     for (const [template, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
-      const declared = Object.keys(item).filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k)).map((m) => m.toUpperCase());
+      const declared = Object.keys(item)
+        .filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k))
+        .map((m) => m.toUpperCase());
       const path = template.replace(/\{[^}]+\}/g, 'x');
       const answer = await raw(`${listed.baseUrl}${path}`, preflight(APP, declared[0]!));
       expect(answer.status, template).toBe(204);
@@ -59,13 +78,20 @@ describe('a listed origin', () => {
     }
   });
 
-  it('is allowed the request headers the path\'s operations read: parameters, credentials, Content-Type for a body', async () => {
+  it("is allowed the request headers the path's operations read: parameters, credentials, Content-Type for a body", async () => {
     const allowed = async (path: string, method: string) =>
-      String((await raw(`${listed.baseUrl}${path}`, preflight(APP, method))).headers['access-control-allow-headers']).split(', ').sort();
+      String((await raw(`${listed.baseUrl}${path}`, preflight(APP, method))).headers['access-control-allow-headers'])
+        .split(', ')
+        .sort();
     // Public, with a body: no credential header.
     expect(await allowed('/api/auth/sign-in', 'POST')).toEqual(['Content-Type', 'X-Request-Id']);
     // A stream resumed with Last-Event-ID, for a caller (bearer token or API key); no body.
-    expect(await allowed('/api/v1/rooms/x/stream', 'GET')).toEqual(['Authorization', 'Last-Event-ID', 'X-API-Key', 'X-Request-Id']);
+    expect(await allowed('/api/v1/rooms/x/stream', 'GET')).toEqual([
+      'Authorization',
+      'Last-Event-ID',
+      'X-API-Key',
+      'X-Request-Id',
+    ]);
     // Liveness: nothing but the request id.
     expect(await allowed('/healthz', 'GET')).toEqual(['X-Request-Id']);
     // Served outside the contract.

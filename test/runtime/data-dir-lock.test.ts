@@ -4,7 +4,17 @@
 // processes racing for a dead owner's lock. No database is opened: the lock is all that is tested here.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,7 +22,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/platform/lock.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const IN_USE = /^The data directory .* is in use by another process \(PGlite allows one\)\. Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL\.$/;
+const IN_USE =
+  /^The data directory .* is in use by another process \(PGlite allows one\)\. Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL\.$/;
 const linux = process.platform === 'linux';
 
 /** A child process taking and releasing locks on command (test/helpers/lock-holder.ts). */
@@ -24,21 +35,33 @@ class Holder {
 
   private constructor(readonly child: ChildProcessWithoutNullStreams) {
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if (this.waiting) { const resolve = this.waiting; this.waiting = undefined; resolve(line); } else this.lines.push(line);
+      if (this.waiting) {
+        const resolve = this.waiting;
+        this.waiting = undefined;
+        resolve(line);
+      } else this.lines.push(line);
     });
-    child.stderr.on('data', (chunk) => { this.stderr += chunk; });
+    child.stderr.on('data', (chunk) => {
+      this.stderr += chunk;
+    });
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
   static async start(): Promise<Holder> {
-    const holder = new Holder(spawn(process.execPath, ['--import', 'tsx', 'test/helpers/lock-holder.ts'], { cwd: root }));
+    const holder = new Holder(
+      spawn(process.execPath, ['--import', 'tsx', 'test/helpers/lock-holder.ts'], { cwd: root }),
+    );
     expect(await holder.next()).toBe('ready');
     return holder;
   }
 
   next(): Promise<string> {
     const line = this.lines.shift();
-    return line !== undefined ? Promise.resolve(line) : new Promise((resolve) => { this.waiting = resolve; });
+    return line !== undefined
+      ? Promise.resolve(line)
+      : new Promise((resolve) => {
+          this.waiting = resolve;
+        });
   }
 
   send(command: string): Promise<string> {
@@ -103,7 +126,12 @@ describe('the data directory lock', () => {
   it('refuses while its owner lives, with the message; is taken at once after the owner is killed; released, it is gone', async () => {
     const owner = await holder();
     expect(await owner.send(`lock ${dataDir}`)).toBe('locked');
-    const refused = await timed(() => lockDataDir(dataDir).then(() => 'locked', (error: Error) => error.message));
+    const refused = await timed(() =>
+      lockDataDir(dataDir).then(
+        () => 'locked',
+        (error: Error) => error.message,
+      ),
+    );
     expect(refused.result).toMatch(IN_USE);
     expect(refused.ms).toBeLessThan(1000);
 
@@ -114,7 +142,7 @@ describe('the data directory lock', () => {
     expect(existsSync(lockFile)).toBe(false);
   }, 60_000);
 
-  it('lets exactly one of several processes racing for a dead owner\'s lock take it, round after round', async () => {
+  it("lets exactly one of several processes racing for a dead owner's lock take it, round after round", async () => {
     const record = await ownRecord();
     const racers = await Promise.all([holder(), holder(), holder(), holder()]);
     for (let round = 0; round < 6; round++) {
@@ -122,20 +150,24 @@ describe('the data directory lock', () => {
       const answers = await Promise.all(racers.map((racer) => racer.send(`lock ${dataDir}`)));
       const winners = racers.filter((_, i) => answers[i] === 'locked');
       expect(winners, answers.join('\n')).toHaveLength(1);
-      for (const answer of answers.filter((a) => a !== 'locked')) expect(answer.replace(/^refused /, '')).toMatch(IN_USE);
+      for (const answer of answers.filter((a) => a !== 'locked'))
+        expect(answer.replace(/^refused /, '')).toMatch(IN_USE);
       expect(await winners[0]!.send('release')).toBe('released');
       expect(readdirSync(work).filter((name) => name.includes('.takeover-'))).toEqual([]);
     }
   }, 90_000);
 
-  it.skipIf(!linux)('takes at once a lock whose PID now belongs to another process (its start time differs)', async () => {
-    const record = await ownRecord();
-    expect(record.start).toMatch(/^\d+$/);
-    writeRecord(lockFile, { ...record, start: String(Number(record.start) + 1) }); // this process's PID, another start
-    const taken = await timed(() => lockDataDir(dataDir));
-    expect(taken.ms).toBeLessThan(1000);
-    await taken.result();
-  });
+  it.skipIf(!linux)(
+    'takes at once a lock whose PID now belongs to another process (its start time differs)',
+    async () => {
+      const record = await ownRecord();
+      expect(record.start).toMatch(/^\d+$/);
+      writeRecord(lockFile, { ...record, start: String(Number(record.start) + 1) }); // this process's PID, another start
+      const taken = await timed(() => lockDataDir(dataDir));
+      expect(taken.ms).toBeLessThan(1000);
+      await taken.result();
+    },
+  );
 
   it.skipIf(!linux)('takes at once a lock whose owner is a zombie (killed, not reaped yet)', async () => {
     const record = await ownRecord();
@@ -163,9 +195,17 @@ describe('the data directory lock', () => {
     const record = { ...(await ownRecord()), space: 'another-boot/pid:[1]', pid: 1 };
     // Beating: refused within a few heartbeats.
     writeRecord(lockFile, record);
-    const beat = setInterval(() => { const now = new Date(); utimesSync(lockFile, now, now); }, 300);
+    const beat = setInterval(() => {
+      const now = new Date();
+      utimesSync(lockFile, now, now);
+    }, 300);
     try {
-      const refused = await timed(() => lockDataDir(dataDir).then(() => 'locked', (error: Error) => error.message));
+      const refused = await timed(() =>
+        lockDataDir(dataDir).then(
+          () => 'locked',
+          (error: Error) => error.message,
+        ),
+      );
       expect(refused.result).toMatch(IN_USE);
       expect(refused.ms).toBeLessThan(3000);
     } finally {
@@ -184,12 +224,20 @@ describe('the data directory lock', () => {
     await waited.result();
   }, 30_000);
 
-  it('honours an older version\'s lock directory while it is refreshed, and replaces it once stale', async () => {
+  it("honours an older version's lock directory while it is refreshed, and replaces it once stale", async () => {
     mkdirSync(dataDir, { recursive: true });
     mkdirSync(lockFile);
-    const beat = setInterval(() => { const now = new Date(); utimesSync(lockFile, now, now); }, 300);
+    const beat = setInterval(() => {
+      const now = new Date();
+      utimesSync(lockFile, now, now);
+    }, 300);
     try {
-      const refused = await timed(() => lockDataDir(dataDir).then(() => 'locked', (error: Error) => error.message));
+      const refused = await timed(() =>
+        lockDataDir(dataDir).then(
+          () => 'locked',
+          (error: Error) => error.message,
+        ),
+      );
       expect(refused.result).toMatch(IN_USE);
       expect(refused.ms).toBeLessThan(3000);
     } finally {
@@ -202,7 +250,7 @@ describe('the data directory lock', () => {
     await release();
   }, 30_000);
 
-  it('is not blocked by a process that died while taking a dead owner\'s lock over', async () => {
+  it("is not blocked by a process that died while taking a dead owner's lock over", async () => {
     const record = await ownRecord();
     const dead = writeRecord(lockFile, { ...record, pid: deadPid(), nonce: 'dead-owner' });
     const marker = `${lockFile}.takeover-${createHash('sha256').update(dead).digest('hex').slice(0, 16)}`;

@@ -11,7 +11,9 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('PGlite data directory', () =
     cpSync(inject('pgliteTemplate'), dataDir, { recursive: true });
     try {
       const first = await openDatabase({ dataDir, poolMax: 1 });
-      await expect(openDatabase({ dataDir, poolMax: 1 })).rejects.toThrow(/in use by another process.*DATA_DIR.*DATABASE_URL/);
+      await expect(openDatabase({ dataDir, poolMax: 1 })).rejects.toThrow(
+        /in use by another process.*DATA_DIR.*DATABASE_URL/,
+      );
       await first.close();
       const again = await openDatabase({ dataDir, poolMax: 1 });
       expect((await again.knex.raw('select 1 as one')).rows[0].one).toBe(1);

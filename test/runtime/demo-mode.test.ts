@@ -11,16 +11,25 @@ import { servePlatform, testConfig, watchClient } from '../helpers/server.js';
 describe('demo mode', () => {
   let database: Awaited<ReturnType<typeof databaseSettings>> | undefined;
   let settings: Partial<Config>;
-  beforeAll(async () => { database = await databaseSettings(); settings = database.settings; });
-  afterAll(async () => { await database?.cleanup(); });
+  beforeAll(async () => {
+    database = await databaseSettings();
+    settings = database.settings;
+  });
+  afterAll(async () => {
+    await database?.cleanup();
+  });
 
   /** Rows per table of the database's schema: what a second load would have added to. */
   async function rowCounts(platform: Awaited<ReturnType<typeof buildApp>>): Promise<Record<string, number>> {
     const { knex } = platform.database;
-    const tables = (await knex.raw<{ rows: Array<{ name: string }> }>(
-      "select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1")).rows;
+    const tables = (
+      await knex.raw<{ rows: Array<{ name: string }> }>(
+        "select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1",
+      )
+    ).rows;
     const counts: Record<string, number> = {};
-    for (const { name } of tables) counts[name] = Number((await knex(name).count<Array<{ count: string }>>('* as count'))[0]!.count);
+    for (const { name } of tables)
+      counts[name] = Number((await knex(name).count<Array<{ count: string }>>('* as count'))[0]!.count);
     return counts;
   }
 
@@ -49,12 +58,21 @@ describe('demo mode', () => {
         const signedIn = await signIn({ client, body: { email: user.email, password: DEMO_PASSWORD } });
         expect(signedIn.data?.user.id, name).toBe(user.id);
         const session = await getSession({ client, auth: apiKey(user.apiKey) });
-        expect(session.data, name).toMatchObject({ user: { id: user.id, email: user.email }, authMethod: 'api_key', isAdmin: name === 'ada' });
-        expect((await getWallet({ client, auth: apiKey(user.apiKey) })).data!.balance, name).toBeGreaterThanOrEqual(DEMO_CREDITS - 10);
+        expect(session.data, name).toMatchObject({
+          user: { id: user.id, email: user.email },
+          authMethod: 'api_key',
+          isAdmin: name === 'ada',
+        });
+        expect((await getWallet({ client, auth: apiKey(user.apiKey) })).data!.balance, name).toBeGreaterThanOrEqual(
+          DEMO_CREDITS - 10,
+        );
       }
       // The demo relaxes the sign-up limit (10 an hour by default): a first program run many times is not locked out.
       for (let i = 0; i < 12; i++) {
-        expect((await signUp({ client, body: { name: 'Try', email: `try-${i}@example.com`, password: DEMO_PASSWORD } })).response?.status).toBe(201);
+        expect(
+          (await signUp({ client, body: { name: 'Try', email: `try-${i}@example.com`, password: DEMO_PASSWORD } }))
+            .response?.status,
+        ).toBe(201);
       }
       expect(DEMO_IDS.room).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
@@ -62,15 +80,21 @@ describe('demo mode', () => {
     }
   }, 120_000);
 
-  it('refuses a database whose own accounts use the demo\'s emails, saying what to do', async () => {
+  it("refuses a database whose own accounts use the demo's emails, saying what to do", async () => {
     const other = await databaseSettings();
     try {
       const plain = await buildApp({ ...testConfig(other.settings), adminEmails: new Set<string>() }, { jobs: false });
       const served = await servePlatform(plain, testConfig(other.settings));
-      await signUp({ client: createPlatformClient({ baseUrl: served.baseUrl }), body: { name: 'Not the demo', email: DEMO_USERS.bob.email, password: 'another-password' } });
+      await signUp({
+        client: createPlatformClient({ baseUrl: served.baseUrl }),
+        body: { name: 'Not the demo', email: DEMO_USERS.bob.email, password: 'another-password' },
+      });
       await served.stop();
-      await expect(buildApp({ ...testConfig(other.settings), demo: true, adminEmails: new Set<string>() }, { jobs: false }))
-        .rejects.toThrow(`DEMO=true: this database has accounts of its own with the demo's emails (${DEMO_USERS.bob.email})`);
+      await expect(
+        buildApp({ ...testConfig(other.settings), demo: true, adminEmails: new Set<string>() }, { jobs: false }),
+      ).rejects.toThrow(
+        `DEMO=true: this database has accounts of its own with the demo's emails (${DEMO_USERS.bob.email})`,
+      );
     } finally {
       await other.cleanup();
     }

@@ -10,7 +10,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const unique = (name: string) => `${name}_${Math.random().toString(36).slice(2, 10)}`;
 
 describe('the event bus', () => {
-  it('tells a subscriber when it listens, then delivers its channel\'s messages only, until it unsubscribes', async () => {
+  it("tells a subscriber when it listens, then delivers its channel's messages only, until it unsubscribes", async () => {
     const bus = ctx.db.database.events;
     const [a, b] = [unique('bus_a'), unique('bus_b')];
     const gotA: Array<string | undefined> = [];
@@ -45,10 +45,12 @@ describe('the event bus', () => {
       expect(heard).toEqual([]); // not before the commit
     });
     await vi.waitFor(() => expect(heard).toEqual(['3', '4'])); // room.created 1, participant.joined 2
-    await expect(ctx.db.database.knex.transaction(async (trx) => {
-      await ctx.services.rooms.messages.post(ctx.alice, room.id, 'doomed', trx);
-      throw new Error('rolled back');
-    })).rejects.toThrow('rolled back');
+    await expect(
+      ctx.db.database.knex.transaction(async (trx) => {
+        await ctx.services.rooms.messages.post(ctx.alice, room.id, 'doomed', trx);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
     await ctx.services.rooms.messages.post(ctx.alice, room.id, 'third');
     await vi.waitFor(() => expect(heard).toEqual(['3', '4', '5'])); // seq 5 handed out again after the rollback
     await sleep(100);

@@ -3,7 +3,14 @@
 // event streams never compressed, so their events arrive as they are written.
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addCommunityAgent, createAgentListing, createCommunity, createPlatformClient, createSpace, joinCommunity } from '@platform/client';
+import {
+  addCommunityAgent,
+  createAgentListing,
+  createCommunity,
+  createPlatformClient,
+  createSpace,
+  joinCommunity,
+} from '@platform/client';
 import { doc } from '../helpers/contract.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.js';
 import { openRaw, raw } from '../helpers/http.js';
@@ -15,21 +22,27 @@ const server = useTestServer();
 const url = (path: string) => `${server.baseUrl}${path}`;
 
 describe('HEAD', () => {
-  it.each(['/docs', '/openapi.json', '/healthz', '/readyz', '/api/spaces'])('answers HEAD %s with the headers of GET and no body', async (path) => {
-    const get = await raw(url(path));
-    const head = await raw(url(path), { method: 'HEAD' });
-    expect(get.status).toBe(200);
-    expect(head.status).toBe(200);
-    expect(head.headers['content-type']).toBe(get.headers['content-type']);
-    expect(head.headers['content-length']).toBe(String(get.body.length));
-    expect(head.headers.etag).toBe(get.headers.etag);
-    expect(head.body.length).toBe(0);
-  });
+  it.each(['/docs', '/openapi.json', '/healthz', '/readyz', '/api/spaces'])(
+    'answers HEAD %s with the headers of GET and no body',
+    async (path) => {
+      const get = await raw(url(path));
+      const head = await raw(url(path), { method: 'HEAD' });
+      expect(get.status).toBe(200);
+      expect(head.status).toBe(200);
+      expect(head.headers['content-type']).toBe(get.headers['content-type']);
+      expect(head.headers['content-length']).toBe(String(get.body.length));
+      expect(head.headers.etag).toBe(get.headers.etag);
+      expect(head.body.length).toBe(0);
+    },
+  );
 
-  it('runs the GET operation\'s checks: HEAD without credentials is 401, on a missing resource 404', async () => {
+  it("runs the GET operation's checks: HEAD without credentials is 401, on a missing resource 404", async () => {
     const alice = await newUser('Alice');
     expect((await raw(url('/api/wallet'), { method: 'HEAD' })).status).toBe(401);
-    const missing = await raw(url('/api/spaces/00000000-0000-4000-8000-000000000000'), { method: 'HEAD', headers: { Authorization: `Bearer ${alice.token}` } });
+    const missing = await raw(url('/api/spaces/00000000-0000-4000-8000-000000000000'), {
+      method: 'HEAD',
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.length).toBe(0);
   });
@@ -84,7 +97,13 @@ describe('/docs and /openapi.json', () => {
     expect(gzipped.body.length).toBeLessThan(plain.body.length / 4);
     expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
     // A revalidation matches whichever encoding the copy was fetched in.
-    expect((await raw(url('/openapi.json'), { headers: { 'Accept-Encoding': 'br', 'If-None-Match': gzipped.headers.etag! } })).status).toBe(304);
+    expect(
+      (
+        await raw(url('/openapi.json'), {
+          headers: { 'Accept-Encoding': 'br', 'If-None-Match': gzipped.headers.etag! },
+        })
+      ).status,
+    ).toBe(304);
 
     const docs = await raw(url('/docs'), { headers: { 'Accept-Encoding': 'br' } });
     expect(docs.headers['content-encoding']).toBe('br');
@@ -96,7 +115,10 @@ describe('/docs and /openapi.json', () => {
 describe('API responses', () => {
   it(`are compressed above ${COMPRESSION_THRESHOLD_BYTES} bytes for clients that accept it, and not below`, async () => {
     const alice = await newUser('Alice');
-    const { data: space } = await createSpace({ body: { name: 'Long', description: 'A space described at length. '.repeat(60) }, ...alice.as });
+    const { data: space } = await createSpace({
+      body: { name: 'Long', description: 'A space described at length. '.repeat(60) },
+      ...alice.as,
+    });
     const auth = { Authorization: `Bearer ${alice.token}` };
     const big = await raw(url(`/api/spaces/${space!.id}`), { headers: { ...auth, 'Accept-Encoding': 'gzip' } });
     expect(big.status).toBe(200);
@@ -122,14 +144,23 @@ describe('event streams', () => {
     fake = await startFakeOpenAi({ slowMs: 2500 });
     slow = await startTestServer({ agent: { baseUrl: fake.baseUrl, apiKey: 'sk-test', timeoutMs: 10_000 } });
   });
-  afterAll(async () => { await slow?.stop(); await fake?.close(); });
+  afterAll(async () => {
+    await slow?.stop();
+    await fake?.close();
+  });
 
   it('are never compressed: with Accept-Encoding: gzip the first event arrives before the agent has answered', async () => {
     const c = createPlatformClient({ baseUrl: slow.baseUrl });
     watchClient(c);
     const creator = await newUser('Creator', { client: c });
     const member = await newUser('Member', { client: c });
-    const listing = (await createAgentListing({ client: c, body: { name: 'Slow', model: 'fake-slow', instructions: 'Be slow.' }, ...creator.as })).data!;
+    const listing = (
+      await createAgentListing({
+        client: c,
+        body: { name: 'Slow', model: 'fake-slow', instructions: 'Be slow.' },
+        ...creator.as,
+      })
+    ).data!;
     const id = (await createCommunity({ client: c, body: { name: 'Club', agentCallFee: 0 }, ...creator.as })).data!.id;
     await addCommunityAgent({ client: c, path: { id }, body: { listingId: listing.id }, ...creator.as });
     await joinCommunity({ client: c, path: { id }, ...member.as });
@@ -137,7 +168,11 @@ describe('event streams', () => {
     const sent = performance.now();
     const response = await openRaw(`${slow.baseUrl}/api/communities/${id}/agent-chat`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${member.token}`, 'Accept-Encoding': 'gzip, br' },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${member.token}`,
+        'Accept-Encoding': 'gzip, br',
+      },
       body: JSON.stringify({ content: 'Hello?', listingId: listing.id }),
     });
     recordExercised('chatWithCommunityAgent', response.statusCode!);

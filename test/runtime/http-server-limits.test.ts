@@ -15,7 +15,9 @@ const REQUEST_TIMEOUT_MS = 1000;
 /** Node looks for late requests every quarter of the headers timeout: a cut comes that much after its time, plus a loaded machine's delay. */
 const SLACK_MS = HEADERS_TIMEOUT_MS / 4 + 500;
 
-const server = useTestServer({ http: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxConnections: 1000 } });
+const server = useTestServer({
+  http: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxConnections: 1000 },
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Raw {
@@ -64,7 +66,15 @@ describe('read timeouts', () => {
 
   it(`cuts a request whose headers trickle in at HEADERS_TIMEOUT_MS (${HEADERS_TIMEOUT_MS} ms): 408, connection closed`, async () => {
     const connection = await raw(server.baseUrl);
-    void trickle(connection, ['GET /healthz HTTP/1.1\r\n', 'Host: localhost\r\n', ...Array.from({ length: 100 }, (_, n) => `X-Slow-${n}: 1\r\n`)], 50);
+    void trickle(
+      connection,
+      [
+        'GET /healthz HTTP/1.1\r\n',
+        'Host: localhost\r\n',
+        ...Array.from({ length: 100 }, (_, n) => `X-Slow-${n}: 1\r\n`),
+      ],
+      50,
+    );
     const after = await connection.closed;
     expect(connection.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(after).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 50);
@@ -92,7 +102,9 @@ describe('read timeouts', () => {
   it('does not cut an event stream: a response goes on after both timeouts', async () => {
     const owner = await newUser('Streamer');
     const room = await newRoom(owner);
-    const response = await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream?afterSeq=0`, { headers: { Authorization: `Bearer ${owner.token}` } });
+    const response = await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream?afterSeq=0`, {
+      headers: { Authorization: `Bearer ${owner.token}` },
+    });
     recordExercised('streamRoomEvents', response.status);
     expect(response.status).toBe(200);
     const reader = new StreamReader(response);
@@ -110,9 +122,13 @@ describe('MAX_CONNECTIONS', () => {
   const MAX = 3;
   let limited: TestServer & { stop(): Promise<void> };
   beforeAll(async () => {
-    limited = await startTestServer({ http: { headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, maxConnections: MAX } });
+    limited = await startTestServer({
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, maxConnections: MAX },
+    });
   });
-  afterAll(async () => { await limited?.stop(); });
+  afterAll(async () => {
+    await limited?.stop();
+  });
 
   it('closes a connection past the limit as soon as it is accepted; a freed place serves again', async () => {
     const held = await Promise.all(Array.from({ length: MAX }, () => raw(limited.baseUrl)));

@@ -31,8 +31,12 @@ describe('migrations', () => {
     const db = await freshDatabase();
     const schema = db.settings.databaseSchema;
     try {
-      const tables = async () => (await db.database.knex.raw(
-        `select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name not like 'knex_%'`)).rows[0].n as number;
+      const tables = async () =>
+        (
+          await db.database.knex.raw(
+            `select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name not like 'knex_%'`,
+          )
+        ).rows[0].n as number;
       const migrated = await tables();
       expect(migrated).toBeGreaterThan(5);
       await rollbackAll(db.database.knex, schema);

@@ -7,7 +7,13 @@
 // skipped, saying so.
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import {
+  connect,
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -24,7 +30,12 @@ const SERVICE = `Redis at ${REDIS_URL} (set REDIS_TEST_URL to use another)`;
 const RUN_PREFIX = `platform-test:${randomBytes(6).toString('hex')}:`;
 
 async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000 });
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -41,20 +52,44 @@ const CI = process.env.CI === 'true';
 const LIMITS = { signUpPerIp: 3, signInPerIp: 1000, signInFailuresPerEmailAndIp: 2, inviteeLookupFailuresPerIp: 1000 };
 let instanceCount = 0;
 
-interface Instance { platform: Platform; client: Client; lines: Array<{ level: number; msg: string }>; stop(): Promise<void> }
+interface Instance {
+  platform: Platform;
+  client: Client;
+  lines: Array<{ level: number; msg: string }>;
+  stop(): Promise<void>;
+}
 
 /** One instance of the platform over `database` (which it does not close), served on an ephemeral port. */
 async function instance(database: Database, overrides: ConfigOverrides): Promise<Instance> {
   const lines: Instance['lines'] = [];
-  const log = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
-  const config = testConfig({ rateLimits: LIMITS, redisUrl: REDIS_URL, redisKeyPrefix: `${RUN_PREFIX}${++instanceCount}:`, ...overrides });
-  const platform = await buildApp(config, { database: { ...database, close: async () => undefined }, log, jobs: false });
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
+  const config = testConfig({
+    rateLimits: LIMITS,
+    redisUrl: REDIS_URL,
+    redisKeyPrefix: `${RUN_PREFIX}${++instanceCount}:`,
+    ...overrides,
+  });
+  const platform = await buildApp(config, {
+    database: { ...database, close: async () => undefined },
+    log,
+    jobs: false,
+  });
   const server: Server = createHttpServer(config.http, platform.callback);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = createPlatformClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   watchClient(client);
   return {
-    platform, client, lines,
+    platform,
+    client,
+    lines,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -63,7 +98,11 @@ async function instance(database: Database, overrides: ConfigOverrides): Promise
   };
 }
 
-const newAccount = (client: Client) => signUp({ client, body: { name: 'R', email: `r.${randomBytes(5).toString('hex')}@example.com`, password: 'a long password' } });
+const newAccount = (client: Client) =>
+  signUp({
+    client,
+    body: { name: 'R', email: `r.${randomBytes(5).toString('hex')}@example.com`, password: 'a long password' },
+  });
 
 /** A TCP proxy in front of Redis that the test can take down and bring back, as an outage would. */
 async function redisProxy(): Promise<{ url: string; down(): Promise<void>; up(): Promise<void>; connections: number }> {
@@ -78,7 +117,15 @@ async function redisProxy(): Promise<{ url: string; down(): Promise<void>; up():
       server = createTcpServer((client) => {
         proxy.connections += 1;
         const upstream = connect(Number(target.port || 6379), target.hostname);
-        for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => undefined); s.on('close', () => { sockets.delete(s); client.destroy(); upstream.destroy(); }); }
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => undefined);
+          s.on('close', () => {
+            sockets.delete(s);
+            client.destroy();
+            upstream.destroy();
+          });
+        }
         client.pipe(upstream).pipe(client);
       });
       await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
@@ -97,7 +144,11 @@ async function redisProxy(): Promise<{ url: string; down(): Promise<void>; up():
 describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   const running: Instance[] = [];
-  const start = async (overrides: ConfigOverrides = {}) => { const i = await instance(database.database, overrides); running.push(i); return i; };
+  const start = async (overrides: ConfigOverrides = {}) => {
+    const i = await instance(database.database, overrides);
+    running.push(i);
+    return i;
+  };
 
   beforeAll(async () => {
     if (!available) throw new Error(`These tests need ${SERVICE}, and it does not answer.`);
@@ -113,7 +164,7 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     await redis.quit();
   });
 
-  it('two instances on one database share one limit, with Retry-After from the window\'s time left', async () => {
+  it("two instances on one database share one limit, with Retry-After from the window's time left", async () => {
     const prefix = `${RUN_PREFIX}shared:`;
     const a = await start({ redisKeyPrefix: prefix });
     const b = await start({ redisKeyPrefix: prefix });
@@ -136,10 +187,17 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     const a = await start({ redisKeyPrefix: prefix, rateLimits: { ...LIMITS, signUpPerIp: 1000 } });
     const b = await start({ redisKeyPrefix: prefix, rateLimits: { ...LIMITS, signUpPerIp: 1000 } });
     const email = `victim.${randomBytes(4).toString('hex')}@example.com`;
-    expect((await signUp({ client: a.client, body: { name: 'V', email, password: 'the right password' } })).response?.status).toBe(201);
+    expect(
+      (await signUp({ client: a.client, body: { name: 'V', email, password: 'the right password' } })).response?.status,
+    ).toBe(201);
     expect((await signIn({ client: a.client, body: { email, password: 'wrong 1' } })).response?.status).toBe(401);
-    expect((await signIn({ client: b.client, body: { email: email.toUpperCase(), password: 'wrong 2' } })).response?.status).toBe(401);
-    for (const i of [a, b]) expect((await signIn({ client: i.client, body: { email, password: 'the right password' } })).response?.status).toBe(429);
+    expect(
+      (await signIn({ client: b.client, body: { email: email.toUpperCase(), password: 'wrong 2' } })).response?.status,
+    ).toBe(401);
+    for (const i of [a, b])
+      expect(
+        (await signIn({ client: i.client, body: { email, password: 'the right password' } })).response?.status,
+      ).toBe(429);
   });
 
   it('counts a sign-in before checking it: 30 wrong passwords at once on two instances, exactly the limit checked', async () => {
@@ -148,8 +206,16 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     const a = await start({ redisKeyPrefix: prefix, rateLimits: limits });
     const b = await start({ redisKeyPrefix: prefix, rateLimits: limits });
     const email = `parallel.${randomBytes(4).toString('hex')}@example.com`;
-    expect((await signUp({ client: a.client, body: { name: 'P', email, password: 'the right password' } })).response?.status).toBe(201);
-    const statuses = await Promise.all(Array.from({ length: 30 }, (_, n) => signIn({ client: (n % 2 ? a : b).client, body: { email, password: `wrong ${n}` } }).then((r) => r.response?.status)));
+    expect(
+      (await signUp({ client: a.client, body: { name: 'P', email, password: 'the right password' } })).response?.status,
+    ).toBe(201);
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        signIn({ client: (n % 2 ? a : b).client, body: { email, password: `wrong ${n}` } }).then(
+          (r) => r.response?.status,
+        ),
+      ),
+    );
     expect(statuses.filter((s) => s === 401)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(20);
   });
@@ -161,8 +227,12 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     const b = await start({ redisKeyPrefix: prefix, rateLimits: limits, trustedProxyHops: 1 });
     const email = `owner.${randomBytes(4).toString('hex')}@example.com`;
     const from = (i: Instance, address: string, password: string) =>
-      signIn({ client: i.client, headers: { 'X-Forwarded-For': address }, body: { email, password } }).then((r) => r.response?.status);
-    expect((await signUp({ client: a.client, body: { name: 'O', email, password: 'the right password' } })).response?.status).toBe(201);
+      signIn({ client: i.client, headers: { 'X-Forwarded-For': address }, body: { email, password } }).then(
+        (r) => r.response?.status,
+      );
+    expect(
+      (await signUp({ client: a.client, body: { name: 'O', email, password: 'the right password' } })).response?.status,
+    ).toBe(201);
     expect(await from(a, '203.0.113.66', 'guess 1')).toBe(401);
     expect(await from(b, '203.0.113.66', 'guess 2')).toBe(401);
     expect(await from(a, '203.0.113.66', 'the right password')).toBe(429);
@@ -176,7 +246,9 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     const prefix = `${RUN_PREFIX}concurrent:`;
     const a = await start({ redisKeyPrefix: prefix });
     const b = await start({ redisKeyPrefix: prefix });
-    const statuses = await Promise.all(Array.from({ length: 8 }, (_, n) => newAccount((n % 2 ? a : b).client).then((r) => r.response?.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => newAccount((n % 2 ? a : b).client).then((r) => r.response?.status)),
+    );
     expect(statuses.filter((s) => s === 201)).toHaveLength(LIMITS.signUpPerIp);
     expect(statuses.filter((s) => s === 429)).toHaveLength(8 - LIMITS.signUpPerIp);
   });
@@ -200,8 +272,9 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
   });
 
   it('stops the start with one sentence when Redis cannot be reached, without showing a password', async () => {
-    await expect(start({ redisUrl: 'redis://:s3cret@127.0.0.1:1' }))
-      .rejects.toThrow(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 is not reachable \(connect ECONNREFUSED 127\.0\.0\.1:1\): start it, or unset REDIS_URL to count rate limits in each process\.$/);
+    await expect(start({ redisUrl: 'redis://:s3cret@127.0.0.1:1' })).rejects.toThrow(
+      /^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 is not reachable \(connect ECONNREFUSED 127\.0\.0\.1:1\): start it, or unset REDIS_URL to count rate limits in each process\.$/,
+    );
   });
 
   it('when Redis goes away while running, counts in each instance (warning once), then shares again when it is back', async () => {
@@ -214,7 +287,9 @@ describe.skipIf(!available && !CI)(`rate limits in Redis (needs ${SERVICE})`, ()
     for (let n = 0; n < LIMITS.signUpPerIp; n++) expect((await newAccount(a.client)).response?.status).toBe(201);
     expect((await newAccount(a.client)).response?.status).toBe(429);
     const warnings = a.lines.filter((l) => l.level === 40);
-    expect(warnings.map((l) => l.msg)).toEqual(['Redis is unreachable: rate limits are counted in each process until it is back']);
+    expect(warnings.map((l) => l.msg)).toEqual([
+      'Redis is unreachable: rate limits are counted in each process until it is back',
+    ]);
 
     const before = proxy.connections;
     await proxy.up();

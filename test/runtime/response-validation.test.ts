@@ -19,9 +19,21 @@ const validate = validators.getHealth.responses[200];
 
 function setup(responseValidation: 'strict' | 'sample' | 'off', responseSampleRate = 1) {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
   const deps = { config: testConfig({ responseValidation, responseSampleRate }) } as DispatchDeps;
-  return { lines, check: (status: number, body: unknown) => checkResponse(deps, meta, status, body, validators.getHealth.responses[status], { log }) };
+  return {
+    lines,
+    check: (status: number, body: unknown) =>
+      checkResponse(deps, meta, status, body, validators.getHealth.responses[status], { log }),
+  };
 }
 
 describe('response validation', () => {
@@ -38,7 +50,14 @@ describe('response validation', () => {
     const { check, lines } = setup('sample', 1);
     expect(() => check(200, { status: 'fine' })).not.toThrow();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines).toEqual([expect.objectContaining({ level: 40, operationId: 'getHealth', status: 200, msg: 'response violates the contract' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        operationId: 'getHealth',
+        status: 200,
+        msg: 'response violates the contract',
+      }),
+    ]);
   });
 
   it('sample at rate 0, and off, check nothing', () => {
@@ -53,25 +72,42 @@ describe('thrown errors are responses too', () => {
   /** The real outer middleware, in front of a step that throws `error` as getSpace would. */
   async function answer(responseValidation: 'strict' | 'sample', error: ApiError) {
     const lines: Array<Record<string, unknown>> = [];
-    const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+    const log = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
     const app = new Koa();
     app.use(requestLifecycle(log, testConfig({ responseValidation, responseSampleRate: 1 })));
-    app.use(async (koa) => { koa.state.operation = getSpace; throw error; });
+    app.use(async (koa) => {
+      koa.state.operation = getSpace;
+      throw error;
+    });
     const server = createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/spaces/x`);
-      return { status: response.status, body: await response.json() as { code: string }, lines };
+      return { status: response.status, body: (await response.json()) as { code: string }, lines };
     } finally {
       server.close();
     }
   }
 
   it('strict: a code the operation does not document for that status is a contract violation (500)', async () => {
-    expect(validators.getSpace.responses[404]!({ type: '/problems/x', title: 'x', status: 404, code: 'NOT_SPACE_OWNER' })).toBe(false);
+    expect(
+      validators.getSpace.responses[404]!({ type: '/problems/x', title: 'x', status: 404, code: 'NOT_SPACE_OWNER' }),
+    ).toBe(false);
     const wrongCode = await answer('strict', new ApiError(404, 'NOT_SPACE_OWNER', 'not documented for getSpace'));
     expect(wrongCode.status).toBe(500);
-    expect(wrongCode.lines.some((l) => String((l.err as { message?: string })?.message).includes('getSpace 404 violates the contract'))).toBe(true);
+    expect(
+      wrongCode.lines.some((l) =>
+        String((l.err as { message?: string })?.message).includes('getSpace 404 violates the contract'),
+      ),
+    ).toBe(true);
     const wrongStatus = await answer('strict', new ApiError(409, 'ALREADY_MEMBER', 'getSpace documents no 409'));
     expect(wrongStatus.status).toBe(500);
     const documented = await answer('strict', new ApiError(404, 'NOT_FOUND', 'documented'));
@@ -81,6 +117,13 @@ describe('thrown errors are responses too', () => {
   it('sample: the error is answered as thrown and the violation is logged', async () => {
     const result = await answer('sample', new ApiError(404, 'NOT_SPACE_OWNER', 'not documented for getSpace'));
     expect(result).toMatchObject({ status: 404, body: { code: 'NOT_SPACE_OWNER' } });
-    expect(result.lines).toContainEqual(expect.objectContaining({ level: 40, operationId: 'getSpace', status: 404, msg: 'response violates the contract' }));
+    expect(result.lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        operationId: 'getSpace',
+        status: 404,
+        msg: 'response violates the contract',
+      }),
+    );
   });
 });

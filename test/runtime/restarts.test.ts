@@ -44,11 +44,15 @@ async function serving(server: Started): Promise<boolean> {
 /** Waits until the lock file of `dataDir` names `server`'s process (true), or the server exits (false). */
 async function lockedBy(dataDir: string, server: Started): Promise<boolean> {
   let exited = false;
-  void server.exited.then(() => { exited = true; });
+  void server.exited.then(() => {
+    exited = true;
+  });
   while (!exited) {
     try {
       if (JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')).pid === server.process.pid) return true;
-    } catch { /* not there, or being written */ }
+    } catch {
+      /* not there, or being written */
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return false;
@@ -57,17 +61,26 @@ async function lockedBy(dataDir: string, server: Started): Promise<boolean> {
 const account = { name: 'Restart', email: 'restart@example.com', password: 'correct-horse-battery' };
 
 async function signUp(server: Started): Promise<void> {
-  const response = await fetch(`${server.url}/api/auth/sign-up`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) });
+  const response = await fetch(`${server.url}/api/auth/sign-up`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(account),
+  });
   expect(response.status).toBe(201);
 }
 
 async function signIn(server: Started): Promise<number> {
-  const response = await fetch(`${server.url}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: account.email, password: account.password }) });
+  const response = await fetch(`${server.url}/api/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: account.email, password: account.password }),
+  });
   await response.arrayBuffer();
   return response.status;
 }
 
-const inUse = (dataDir: string) => `The data directory ${dataDir} is in use by another process (PGlite allows one). Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL.\n`;
+const inUse = (dataDir: string) =>
+  `The data directory ${dataDir} is in use by another process (PGlite allows one). Stop the other server, or start this one with another DATA_DIR or with DATABASE_URL.\n`;
 
 describe.skipIf(Boolean(process.env.DATABASE_URL))('restarts on the embedded database', () => {
   it('refuses a second server while the first lives; after a SIGKILL, the first restart serves, with the committed data', async () => {
@@ -114,31 +127,44 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('restarts on the embedded dat
 });
 
 describe('stopping a production server', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('on %s, its log holds the access line of every request it answered', async (signal) => {
-    const server = start({ ...(await database()), NODE_ENV: 'production' });
-    expect(await serving(server)).toBe(true);
-    const answered: string[] = [];
-    const call = async (id: string) => {
-      try {
-        const response = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': id } });
-        await response.arrayBuffer();
-        if (response.status === 200) answered.push(id);
-      } catch { /* refused once the server stopped listening: not answered */ }
-    };
-    // Fewer bytes than the buffer holds are left unwritten after these, until the next flush.
-    for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 10 }, (_, i) => call(`${signal}-${batch}-${i}`)));
-    expect(answered).toHaveLength(100);
-    // And some still in flight when the signal comes.
-    const late = Array.from({ length: 10 }, (_, i) => call(`${signal}-late-${i}`));
-    const exited = server.kill(signal);
-    await Promise.all(late);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s, its log holds the access line of every request it answered',
+    async (signal) => {
+      const server = start({ ...(await database()), NODE_ENV: 'production' });
+      expect(await serving(server)).toBe(true);
+      const answered: string[] = [];
+      const call = async (id: string) => {
+        try {
+          const response = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': id } });
+          await response.arrayBuffer();
+          if (response.status === 200) answered.push(id);
+        } catch {
+          /* refused once the server stopped listening: not answered */
+        }
+      };
+      // Fewer bytes than the buffer holds are left unwritten after these, until the next flush.
+      for (let batch = 0; batch < 10; batch++)
+        await Promise.all(Array.from({ length: 10 }, (_, i) => call(`${signal}-${batch}-${i}`)));
+      expect(answered).toHaveLength(100);
+      // And some still in flight when the signal comes.
+      const late = Array.from({ length: 10 }, (_, i) => call(`${signal}-late-${i}`));
+      const exited = server.kill(signal);
+      await Promise.all(late);
 
-    expect(await exited, server.stderr()).toBe(0);
-    const lines = server.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; requestId?: string; status?: number });
-    const accessLines = new Map<string, number>();
-    for (const line of lines) if (line.msg === 'request' && line.requestId) accessLines.set(line.requestId, (accessLines.get(line.requestId) ?? 0) + 1);
-    const missing = answered.filter((id) => accessLines.get(id) !== 1);
-    expect(missing, `answered without exactly one access line (of ${answered.length})`).toEqual([]);
-    expect(lines.at(-1)?.msg).not.toBe('shutdown failed');
-  }, 120_000);
+      expect(await exited, server.stderr()).toBe(0);
+      const lines = server
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; requestId?: string; status?: number });
+      const accessLines = new Map<string, number>();
+      for (const line of lines)
+        if (line.msg === 'request' && line.requestId)
+          accessLines.set(line.requestId, (accessLines.get(line.requestId) ?? 0) + 1);
+      const missing = answered.filter((id) => accessLines.get(id) !== 1);
+      expect(missing, `answered without exactly one access line (of ${answered.length})`).toEqual([]);
+      expect(lines.at(-1)?.msg).not.toBe('shutdown failed');
+    },
+    120_000,
+  );
 });

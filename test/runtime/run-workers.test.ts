@@ -58,7 +58,9 @@ describe.skipIf(!onPostgres)('agent runs on two instances (PostgreSQL; set DATAB
     second = await buildApp(server.config, { jobs: false, providers: { agent: b } });
     second.services.rooms.worker.start();
   });
-  afterAll(async () => { await second?.close(); });
+  afterAll(async () => {
+    await second?.close();
+  });
 
   it('executes each of 30 runs exactly once, never more than the per-room cap at a time', async () => {
     const owner = await newUser('Busy');
@@ -66,7 +68,11 @@ describe.skipIf(!onPostgres)('agent runs on two instances (PostgreSQL; set DATAB
     const listing = (await createAgentListing({ body: { name: 'Agent', model: 'local' }, ...owner.as })).data!;
     await inviteAgent(room.id, owner, listing.id);
     await Promise.all(Array.from({ length: 30 }, (_, n) => post(room.id, owner, `@Agent question ${n}`)));
-    await until("every run to end", async () => (await allEvents(room.id, owner)).filter((e) => e.type === "run.completed").length === 30, 45_000);
+    await until(
+      'every run to end',
+      async () => (await allEvents(room.id, owner)).filter((e) => e.type === 'run.completed').length === 30,
+      45_000,
+    );
     const events = await allEvents(room.id, owner);
     const perRun = new Map<string, string[]>();
     for (const e of events.filter((e) => e.type.startsWith('run.'))) {
@@ -79,25 +85,41 @@ describe.skipIf(!onPostgres)('agent runs on two instances (PostgreSQL; set DATAB
     expect(a.executed + b.executed).toBe(30);
     expect(Counting.maxInFlight).toBeLessThanOrEqual(2);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    console.info(`runs executed: instance A ${a.executed}, instance B ${b.executed}; at most ${Counting.maxInFlight} at once in the room`);
+    console.info(
+      `runs executed: instance A ${a.executed}, instance B ${b.executed}; at most ${Counting.maxInFlight} at once in the room`,
+    );
   }, 60_000);
 });
 
 describe.skipIf(!onPostgres)('a run whose process is killed (PostgreSQL; set DATABASE_URL)', () => {
   let fake: FakeOpenAi;
-  beforeAll(async () => { fake = await startFakeOpenAi(); });
-  afterAll(async () => { await fake?.close(); });
+  beforeAll(async () => {
+    fake = await startFakeOpenAi();
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
 
   it('is failed by another instance once its heartbeat is older than the stale timeout', async () => {
-    const api = await startTestServer({ runs: { concurrency: 4, perRoom: 2, pollMs: 50, heartbeatMs: 200, staleAfterMs: 1500, maxToolCalls: 8 } });
+    const api = await startTestServer({
+      runs: { concurrency: 4, perRoom: 2, pollMs: 50, heartbeatMs: 200, staleAfterMs: 1500, maxToolCalls: 8 },
+    });
     const client = createPlatformClient({ baseUrl: api.baseUrl });
     watchClient(client);
     // The worker that will die: a separate server process on the same database, its agent a model that never answers.
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: root,
       env: {
-        ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: api.config.databaseUrl, DATABASE_SCHEMA: api.config.databaseSchema,
-        AGENT_BASE_URL: fake.baseUrl, AGENT_TIMEOUT_MS: '600000', RUN_POLL_MS: '50', RUN_HEARTBEAT_MS: '200',
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: api.config.databaseUrl,
+        DATABASE_SCHEMA: api.config.databaseSchema,
+        AGENT_BASE_URL: fake.baseUrl,
+        AGENT_TIMEOUT_MS: '600000',
+        RUN_POLL_MS: '50',
+        RUN_HEARTBEAT_MS: '200',
       },
       stdio: 'ignore',
     });
@@ -107,8 +129,11 @@ describe.skipIf(!onPostgres)('a run whose process is killed (PostgreSQL; set DAT
       const listing = (await createAgentListing({ body: { name: 'Stuck', model: 'fake-silent' }, ...owner.as })).data!;
       await inviteAgent(room.id, owner, listing.id);
       await post(room.id, owner, '@Stuck hello');
-      const runId = ((await allEvents(room.id, owner)).find((e) => e.type === 'run.queued')!.payload as { runId: string }).runId;
-      const status = async () => (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data!.status;
+      const runId = (
+        (await allEvents(room.id, owner)).find((e) => e.type === 'run.queued')!.payload as { runId: string }
+      ).runId;
+      const status = async () =>
+        (await getRoomRun({ path: { room_id: room.id, run_id: runId }, ...owner.as })).data!.status;
       await until('the child process to claim the run', async () => (await status()) === 'running', 60_000);
       child.kill('SIGKILL');
       const killedAt = Date.now();

@@ -17,9 +17,16 @@ async function start(env: Record<string, string>): Promise<{ code: number | null
     : { DATA_DIR: settings.dataDir!, DATABASE_URL: '' };
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-        cwd: root, timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', REDIS_URL: '', ...databaseEnv, ...env },
-      }, (error, _stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stderr }));
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/server.ts'],
+        {
+          cwd: root,
+          timeout: 60_000,
+          env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', REDIS_URL: '', ...databaseEnv, ...env },
+        },
+        (error, _stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stderr }),
+      );
     });
     return { code, stderr, lockLeft: settings.dataDir !== undefined && existsSync(`${settings.dataDir}.lock`) };
   } finally {
@@ -40,7 +47,9 @@ describe('npm start', () => {
   it('on a port in use: names the port and what to do, exits 1, no stack trace, database released', async () => {
     const run = await start({ PORT: String(port) });
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`Port ${port} is already in use on 127.0.0.1: stop the process that holds it, or set PORT to a free port.\n`);
+    expect(run.stderr).toBe(
+      `Port ${port} is already in use on 127.0.0.1: stop the process that holds it, or set PORT to a free port.\n`,
+    );
     expect(run.lockLeft).toBe(false);
   }, 90_000);
 
@@ -48,6 +57,8 @@ describe('npm start', () => {
     const run = await start({ PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
     expect(run.code).toBe(1);
     expect(run.lockLeft).toBe(false);
-    expect(run.stderr).toBe('Redis at redis://127.0.0.1:1 is not reachable (connect ECONNREFUSED 127.0.0.1:1): start it, or unset REDIS_URL to count rate limits in each process.\n');
+    expect(run.stderr).toBe(
+      'Redis at redis://127.0.0.1:1 is not reachable (connect ECONNREFUSED 127.0.0.1:1): start it, or unset REDIS_URL to count rate limits in each process.\n',
+    );
   }, 90_000);
 });

@@ -4,8 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { LocalAgentProvider } from '../../src/ai/agent-provider.js';
 
 describe('LocalAgentProvider', () => {
-  const request = { model: 'local', instructions: 'You are Ada, a patient maths tutor. Explain step by step.', messages: [{ role: 'user' as const, content: 'What is 2 + 2?' }] };
-  const collect = async (iterable: AsyncIterable<string>) => { const out: string[] = []; for await (const d of iterable) out.push(d); return out; };
+  const request = {
+    model: 'local',
+    instructions: 'You are Ada, a patient maths tutor. Explain step by step.',
+    messages: [{ role: 'user' as const, content: 'What is 2 + 2?' }],
+  };
+  const collect = async (iterable: AsyncIterable<string>) => {
+    const out: string[] = [];
+    for await (const d of iterable) out.push(d);
+    return out;
+  };
 
   it('streams a deterministic reply word by word, from the instructions and the last message', async () => {
     const deltas = await collect(new LocalAgentProvider().stream(request));

@@ -17,7 +17,10 @@ describe.skipIf(!url)('test databases left behind', () => {
     try {
       for (const name of [old, recent, unlike]) await admin.query(`create database "${name}"`);
       expect(await dropLeftBehindDatabases(url!)).toEqual([old]);
-      const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where datname = any($1)', [[old, recent, unlike]]);
+      const { rows } = await admin.query<{ datname: string }>(
+        'select datname from pg_database where datname = any($1)',
+        [[old, recent, unlike]],
+      );
       expect(rows.map((r) => r.datname).sort()).toEqual([recent, unlike].sort());
     } finally {
       for (const name of [old, recent, unlike]) await admin.query(`drop database if exists "${name}"`);

@@ -5,7 +5,8 @@ import { useServices } from '../helpers/services.js';
 
 const ctx = useServices();
 
-const count = async (table: string) => Number((await ctx.db.database.knex(table).count<{ count: string }[]>({ count: '*' }))[0]!.count);
+const count = async (table: string) =>
+  Number((await ctx.db.database.knex(table).count<{ count: string }[]>({ count: '*' }))[0]!.count);
 
 describe('a write across services', () => {
   it('commits every step together', async () => {
@@ -21,7 +22,12 @@ describe('a write across services', () => {
   });
 
   it('rolls back the earlier steps when a later step fails', async () => {
-    const before = { spaces: await count('spaces'), sessions: await count('space_sessions'), keys: await count('api_keys'), users: await count('users') };
+    const before = {
+      spaces: await count('spaces'),
+      sessions: await count('space_sessions'),
+      keys: await count('api_keys'),
+      users: await count('users'),
+    };
     const attempt = ctx.db.database.knex.transaction(async (trx) => {
       const space = await ctx.services.spaces.create(ctx.alice, { name: 'Doomed' }, trx);
       await ctx.services.spaces.createSession(ctx.alice, space.id, trx);
@@ -29,16 +35,23 @@ describe('a write across services', () => {
       await ctx.services.auth.signUp({ name: 'Again', email: 'alice@example.com', password: 'long enough' }, trx); // EMAIL_TAKEN
     });
     await expect(attempt).rejects.toMatchObject({ code: 'EMAIL_TAKEN' });
-    expect({ spaces: await count('spaces'), sessions: await count('space_sessions'), keys: await count('api_keys'), users: await count('users') }).toEqual(before);
+    expect({
+      spaces: await count('spaces'),
+      sessions: await count('space_sessions'),
+      keys: await count('api_keys'),
+      users: await count('users'),
+    }).toEqual(before);
   });
 
-  it('rolls back a service\'s own multi-row write when its caller fails afterwards', async () => {
+  it("rolls back a service's own multi-row write when its caller fails afterwards", async () => {
     const before = await count('space_participants');
     const space = await ctx.services.spaces.create(ctx.alice, { name: 'Sessions' });
-    await expect(ctx.db.database.knex.transaction(async (trx) => {
-      await ctx.services.spaces.createSession(ctx.alice, space.id, trx); // session + host participant
-      throw new Error('a later step failed');
-    })).rejects.toThrow('a later step failed');
+    await expect(
+      ctx.db.database.knex.transaction(async (trx) => {
+        await ctx.services.spaces.createSession(ctx.alice, space.id, trx); // session + host participant
+        throw new Error('a later step failed');
+      }),
+    ).rejects.toThrow('a later step failed');
     expect(await count('space_participants')).toBe(before);
     expect((await ctx.services.spaces.listSessions(ctx.alice, space.id, { page: 1, limit: 20 })).sessions).toEqual([]);
   });

@@ -12,20 +12,25 @@ function docOf(name: string, property: string): string {
   const start = types.indexOf(`export type ${name} = `);
   expect(start, name).toBeGreaterThanOrEqual(0);
   const body = types.slice(start, types.indexOf('\n};\n', start));
-  const at = body.indexOf(`\n        ${property}?:`) >= 0 ? body.indexOf(`\n        ${property}?:`) : body.indexOf(`\n    ${property}`);
+  const at =
+    body.indexOf(`\n        ${property}?:`) >= 0
+      ? body.indexOf(`\n        ${property}?:`)
+      : body.indexOf(`\n    ${property}`);
   expect(at, `${name}.${property}`).toBeGreaterThan(0);
   return body.slice(body.lastIndexOf('/**', at), at);
 }
 
 describe('client doc comments', () => {
-  it('name a query parameter\'s range and default after its description', () => {
+  it("name a query parameter's range and default after its description", () => {
     const doc = docOf('ListRoomsData', 'limit');
     expect(doc).toContain('Items per page, 1 to 100.');
     expect(doc).toMatch(/@minimum 1\s+\*\s+@maximum 100\s+\*\s+@default 50/);
   });
 
-  it('name a body field\'s length limits', () => {
+  it("name a body field's length limits", () => {
     expect(docOf('RoomMessageCreateRequest', 'idempotencyKey')).toMatch(/@minLength 1\s+\*\s+@maxLength 200/);
-    expect(docOf('CreditWalletRequest', 'amount')).toMatch(/@minimum 0\.01\s+\*\s+@maximum 1000000\s+\*\s+@multipleOf 0\.01/);
+    expect(docOf('CreditWalletRequest', 'amount')).toMatch(
+      /@minimum 0\.01\s+\*\s+@maximum 1000000\s+\*\s+@multipleOf 0\.01/,
+    );
   });
 });

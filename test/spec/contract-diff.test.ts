@@ -5,7 +5,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { breakingWithoutMajor, CURRENT, diffContracts, formatChanges, releasedVersions, releasePath } from '../../scripts/contract/releases.js';
+import {
+  breakingWithoutMajor,
+  CURRENT,
+  diffContracts,
+  formatChanges,
+  releasedVersions,
+  releasePath,
+} from '../../scripts/contract/releases.js';
 import { repoRoot } from '../helpers/contract.js';
 
 const work = mkdtempSync(join(tmpdir(), 'contract-diff-test-'));
@@ -39,8 +46,16 @@ describe('contract releases', () => {
     const [major, minor] = last.split('.').map(Number) as [number, number];
     const diff = diffContracts(releasePath(last), withoutCategory(`${major}.${minor + 1}.0`));
     const lines = formatChanges(diff.changes, ['major']);
-    expect(lines).toContainEqual(expect.stringMatching(/^- \*\*major\*\* `GET \/api\/spaces .*properties\/category`: Property `category` of `SpaceRow` was removed\.$/));
-    expect(breakingWithoutMajor(diff)).toMatch(new RegExp(`breaking changes? since ${last.replace(/\./g, '\\.')}.*raise info.version .* to ${major + 1}\\.0\\.0`));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^- \*\*major\*\* `GET \/api\/spaces .*properties\/category`: Property `category` of `SpaceRow` was removed\.$/,
+      ),
+    );
+    expect(breakingWithoutMajor(diff)).toMatch(
+      new RegExp(
+        `breaking changes? since ${last.replace(/\./g, '\\.')}.*raise info.version .* to ${major + 1}\\.0\\.0`,
+      ),
+    );
   }, 120_000);
 
   it('the same change with a raised major version passes', () => {

@@ -14,7 +14,10 @@ const root = parse(readFileSync(join(openapiDir, 'openapi.yaml'), 'utf8'));
 describe('openapi/ layout', () => {
   it('maps every path to paths/<area>/<path with / as _>.yaml', () => {
     for (const [path, item] of Object.entries(root.paths as Record<string, { $ref: string }>)) {
-      const expected = path.replace(/^\/api\/(v1\/)?/, '').replace(/^\//, '').replace(/\//g, '_');
+      const expected = path
+        .replace(/^\/api\/(v1\/)?/, '')
+        .replace(/^\//, '')
+        .replace(/\//g, '_');
       expect(item.$ref, path).toMatch(new RegExp(`^paths/[a-z]+/${expected.replace(/[{}]/g, '\\$&')}\\.yaml$`));
     }
   });
@@ -32,8 +35,14 @@ describe('openapi/ layout', () => {
 
   it('has no unused component file', () => {
     const text = files.map((f) => readFileSync(join(openapiDir, f), 'utf8')).join('\n');
-    const unused = files.filter((f) => f.startsWith('components/'))
-      .filter((f) => !new RegExp(`\\$ref: ['"]?(\\./|\\.\\./|\\.\\./\\.\\./components/)([a-z]+/)?${basename(f).replace('.', '\\.')}`).test(text));
+    const unused = files
+      .filter((f) => f.startsWith('components/'))
+      .filter(
+        (f) =>
+          !new RegExp(
+            `\\$ref: ['"]?(\\./|\\.\\./|\\.\\./\\.\\./components/)([a-z]+/)?${basename(f).replace('.', '\\.')}`,
+          ).test(text),
+      );
     expect(unused).toEqual([]);
   });
 });

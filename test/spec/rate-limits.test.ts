@@ -15,7 +15,12 @@ const COSTLY: Record<string, string> = {
   postRoomMessage: 'a mention starts an agent run, which calls the agent provider',
 };
 
-interface Limit { name: string; key: string; windowSeconds: number; counts: string }
+interface Limit {
+  name: string;
+  key: string;
+  windowSeconds: number;
+  counts: string;
+}
 const limitsOf = (op: Record<string, any>) => (op['x-rate-limits'] ?? []) as Limit[];
 
 describe('rate limits in the contract', () => {
@@ -29,7 +34,9 @@ describe('rate limits in the contract', () => {
   });
 
   it('documents 429 on every rate-limited operation', () => {
-    const undocumented = operations.filter(({ op }) => limitsOf(op).length > 0 && !op.responses['429']).map(({ op }) => op.operationId as string);
+    const undocumented = operations
+      .filter(({ op }) => limitsOf(op).length > 0 && !op.responses['429'])
+      .map(({ op }) => op.operationId as string);
     expect(undocumented).toEqual([]);
   });
 
@@ -40,7 +47,8 @@ describe('rate limits in the contract', () => {
 
   it('gives a limit shared by several operations one window', () => {
     const windows = new Map<string, Set<number>>();
-    for (const { op } of operations) for (const l of limitsOf(op)) windows.set(l.name, (windows.get(l.name) ?? new Set()).add(l.windowSeconds));
+    for (const { op } of operations)
+      for (const l of limitsOf(op)) windows.set(l.name, (windows.get(l.name) ?? new Set()).add(l.windowSeconds));
     expect([...windows].filter(([, w]) => w.size > 1).map(([name]) => name)).toEqual([]);
   });
 });

@@ -18,10 +18,15 @@ const isMigration = (file: string) => /\/migrations\//.test(file);
 const areaOf = (file: string) => (file.split('/').length > 2 ? file.split('/')[1]! : '(composition root)');
 
 /** Table -> the area whose migration creates it, and that migration. */
-function tableOwners(files: string[], read: (file: string) => string): Map<string, { area: string; migration: string }> {
+function tableOwners(
+  files: string[],
+  read: (file: string) => string,
+): Map<string, { area: string; migration: string }> {
   const owners = new Map<string, { area: string; migration: string }>();
   for (const file of files.filter(isMigration)) {
-    for (const m of read(file).matchAll(/create\s+table\s+(?:if\s+not\s+exists\s+)?"?(\w+)|createTable\(\s*['"`](\w+)/gi)) {
+    for (const m of read(file).matchAll(
+      /create\s+table\s+(?:if\s+not\s+exists\s+)?"?(\w+)|createTable\(\s*['"`](\w+)/gi,
+    )) {
       owners.set((m[1] ?? m[2])!, { area: areaOf(file), migration: file });
     }
   }
@@ -42,9 +47,11 @@ function tablesNamed(text: string, known: (table: string) => boolean): Array<{ t
     const line = text.slice(0, m.index).split('\n').length;
     const tables = new Set<string>();
     const alone = /^\s*(\w+)(?:\s+as\s+\w+)?\s*$/i.exec(body);
-    if (alone && known(alone[1]!) && TABLE_POSITION.test(text.slice(Math.max(0, m.index - 40), m.index))) tables.add(alone[1]!);
+    if (alone && known(alone[1]!) && TABLE_POSITION.test(text.slice(Math.max(0, m.index - 40), m.index)))
+      tables.add(alone[1]!);
     for (const q of body.matchAll(/\b(\w+)\.(?:\w+|\*)/g)) if (known(q[1]!)) tables.add(q[1]!);
-    if (SQL.test(body)) for (const s of body.matchAll(SQL_TABLE)) for (const t of [s[1], s[2]]) if (t && known(t)) tables.add(t);
+    if (SQL.test(body))
+      for (const s of body.matchAll(SQL_TABLE)) for (const t of [s[1], s[2]]) if (t && known(t)) tables.add(t);
     for (const table of tables) found.push({ table, line });
   }
   return found;
@@ -81,9 +88,11 @@ describe('table ownership', () => {
       for (const { table, line } of tablesNamed(read(file), (t) => owners.has(t))) {
         const owner = owners.get(table)!;
         if (owner.area === area) continue;
-        problems.push(`${file}:${line} names the table ${table} in SQL, which the ${owner.area} area owns (${owner.migration}). ` +
-          `Only ${owner.area}'s code may name it: read it through src/${owner.area}/index.ts (add the read you need there, ` +
-          'taking the caller\'s transaction if it must run in it), or move this query into that area.');
+        problems.push(
+          `${file}:${line} names the table ${table} in SQL, which the ${owner.area} area owns (${owner.migration}). ` +
+            `Only ${owner.area}'s code may name it: read it through src/${owner.area}/index.ts (add the read you need there, ` +
+            "taking the caller's transaction if it must run in it), or move this query into that area.",
+        );
       }
     }
     expect(problems, problems.join('\n')).toEqual([]);

@@ -21,8 +21,14 @@ describe('contract tests', () => {
   });
 
   const built = operations.filter((op) => isBuilt(op.area));
-  it.each(built.map((op) => [op.operationId, op.area] as const))('%s is called by a contract test', (operationId, area) => {
-    const called = new RegExp(`\\b${operationId}\\(`).test(sources);
-    expect(called, `${operationId} is built but no test calls it: add test/contract/${area}/<resource>.test.ts calling ${operationId}(...) from @platform/client`).toBe(true);
-  });
+  it.each(built.map((op) => [op.operationId, op.area] as const))(
+    '%s is called by a contract test',
+    (operationId, area) => {
+      const called = new RegExp(`\\b${operationId}\\(`).test(sources);
+      expect(
+        called,
+        `${operationId} is built but no test calls it: add test/contract/${area}/<resource>.test.ts calling ${operationId}(...) from @platform/client`,
+      ).toBe(true);
+    },
+  );
 });

@@ -17,16 +17,49 @@ function run(operationId: keyof typeof validators, part: Part, input: unknown) {
   const data = structuredClone(input);
   const v = validator(operationId, part);
   const ok = v(data);
-  return { ok, data, fields: (v.errors ?? []).map((e) => e.instancePath || `/${(e.params as any).missingProperty ?? (e.params as any).additionalProperty ?? ''}`) };
+  return {
+    ok,
+    data,
+    fields: (v.errors ?? []).map(
+      (e) => e.instancePath || `/${(e.params as any).missingProperty ?? (e.params as any).additionalProperty ?? ''}`,
+    ),
+  };
 }
 
-describe('the references\' own example inputs are accepted', () => {
+describe("the references' own example inputs are accepted", () => {
   const accepted: Array<[keyof typeof validators, Part, unknown]> = [
     // AiArinova
-    ['createSpace', 'body', { name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'], definition: {}, isPublic: true }],
-    ['createSpace', 'body', { name: 'My Space', definition: { iframeUrl: 'https://play.example.net/embed', theme: 'dark' } }],
+    [
+      'createSpace',
+      'body',
+      {
+        name: 'My Space',
+        description: '...',
+        category: 'gaming',
+        tags: ['fun', 'multiplayer'],
+        definition: {},
+        isPublic: true,
+      },
+    ],
+    [
+      'createSpace',
+      'body',
+      { name: 'My Space', definition: { iframeUrl: 'https://play.example.net/embed', theme: 'dark' } },
+    ],
     ['joinSpaceSession', 'body', {}],
-    ['createCommunity', 'body', { name: 'Acme Official', type: 'official', joinFee: 0, monthlyFee: 9.99, agentCallFee: 0.25, csMode: 'hybrid', category: 'business' }],
+    [
+      'createCommunity',
+      'body',
+      {
+        name: 'Acme Official',
+        type: 'official',
+        joinFee: 0,
+        monthlyFee: 9.99,
+        agentCallFee: 0.25,
+        csMode: 'hybrid',
+        category: 'business',
+      },
+    ],
     ['createCommunity', 'body', { name: 'Chess club' }],
     ['updateCommunity', 'body', { joinFee: 4.35 }],
     ['addCommunityAgent', 'body', { listingId: UUID }],
@@ -35,8 +68,16 @@ describe('the references\' own example inputs are accepted', () => {
     ['acceptTransfer', 'body', { conversationId: UUID }],
     ['resolveConversation', 'body', { conversationId: UUID }],
     ['inviteCsAgent', 'body', { userId: UUID }],
-    ['requestVerification', 'body', { businessName: 'Acme Inc', businessRegistration: '12345', documentsUrl: 'https://docs.example.com/acme.pdf' }],
-    ['createLounge', 'body', { name: 'My Lounge', description: '...', freeMinutesPerDay: 5, subscriptionPriceCents: 999 }],
+    [
+      'requestVerification',
+      'body',
+      { businessName: 'Acme Inc', businessRegistration: '12345', documentsUrl: 'https://docs.example.com/acme.pdf' },
+    ],
+    [
+      'createLounge',
+      'body',
+      { name: 'My Lounge', description: '...', freeMinutesPerDay: 5, subscriptionPriceCents: 999 },
+    ],
     ['reviewVerificationRequest', 'body', { status: 'approved' }],
     ['reviewVerificationRequest', 'body', { status: 'rejected', reviewerNotes: 'Registration number does not match.' }],
     ['getCsStatus', 'query', { conversationId: UUID }],
@@ -59,13 +100,25 @@ describe('the references\' own example inputs are accepted', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('applies the references\' defaults and coerces query strings', () => {
+  it("applies the references' defaults and coerces query strings", () => {
     expect(run('listSpaces', 'query', {}).data).toEqual({ page: 1, limit: 20 });
     expect(run('listRooms', 'query', {}).data).toMatchObject({ include_archived: false, limit: 50, offset: 0 });
-    expect(run('listRooms', 'query', { include_archived: 'true', limit: '7' }).data).toMatchObject({ include_archived: true, limit: 7 });
+    expect(run('listRooms', 'query', { include_archived: 'true', limit: '7' }).data).toMatchObject({
+      include_archived: true,
+      limit: 7,
+    });
     expect(run('listRoomRunToolEvents', 'query', {}).data).toMatchObject({ limit: 100 });
-    expect(run('createCommunity', 'body', { name: 'Club' }).data).toMatchObject({ type: 'club', joinFee: 0, monthlyFee: 0, agentCallFee: 0, csMode: 'ai_only' });
-    expect(run('createLounge', 'body', { name: 'Lounge' }).data).toMatchObject({ freeMinutesPerDay: 5, subscriptionPriceCents: 0 });
+    expect(run('createCommunity', 'body', { name: 'Club' }).data).toMatchObject({
+      type: 'club',
+      joinFee: 0,
+      monthlyFee: 0,
+      agentCallFee: 0,
+      csMode: 'ai_only',
+    });
+    expect(run('createLounge', 'body', { name: 'Lounge' }).data).toMatchObject({
+      freeMinutesPerDay: 5,
+      subscriptionPriceCents: 0,
+    });
   });
 });
 
@@ -74,8 +127,20 @@ describe('each stated limit is enforced, naming the field', () => {
     // Spaces: name required; definition.iframeUrl must be https; page/limit (max 50)
     ['space name is required', 'createSpace', 'body', { description: 'no name' }, '/name'],
     ['space name is a string', 'createSpace', 'body', { name: 42 }, '/name'],
-    ['iframeUrl must be https', 'createSpace', 'body', { name: 'S', definition: { iframeUrl: 'http://play.example.net' } }, '/definition/iframeUrl'],
-    ['iframeUrl must be a URL', 'createSpace', 'body', { name: 'S', definition: { iframeUrl: 'https://' } }, '/definition/iframeUrl'],
+    [
+      'iframeUrl must be https',
+      'createSpace',
+      'body',
+      { name: 'S', definition: { iframeUrl: 'http://play.example.net' } },
+      '/definition/iframeUrl',
+    ],
+    [
+      'iframeUrl must be a URL',
+      'createSpace',
+      'body',
+      { name: 'S', definition: { iframeUrl: 'https://' } },
+      '/definition/iframeUrl',
+    ],
     ['unknown body fields are rejected', 'createSpace', 'body', { name: 'S', colour: 'red' }, '/colour'],
     ['spaces limit max 50', 'listSpaces', 'query', { limit: '51' }, '/limit'],
     ['spaces limit min 1', 'listSpaces', 'query', { limit: '0' }, '/limit'],
@@ -112,7 +177,13 @@ describe('each stated limit is enforced, naming the field', () => {
     ['invite-cs userId is a uuid', 'inviteCsAgent', 'body', { userId: 'bob' }, '/userId'],
     // Lounge and admin
     ['lounge name max 100', 'createLounge', 'body', { name: long(101) }, '/name'],
-    ['lounge price is an integer of cents', 'createLounge', 'body', { name: 'L', subscriptionPriceCents: 9.99 }, '/subscriptionPriceCents'],
+    [
+      'lounge price is an integer of cents',
+      'createLounge',
+      'body',
+      { name: 'L', subscriptionPriceCents: 9.99 },
+      '/subscriptionPriceCents',
+    ],
     ['review status approved|rejected', 'reviewVerificationRequest', 'body', { status: 'maybe' }, '/status'],
     ['verification requests limit max 50', 'listVerificationRequests', 'query', { limit: '51' }, '/limit'],
     // Rooms: limits as the reference gives them
@@ -127,7 +198,13 @@ describe('each stated limit is enforced, naming the field', () => {
     ['idempotencyKey required', 'postRoomMessage', 'body', { body: 'hi' }, '/idempotencyKey'],
     ['idempotencyKey min 1', 'postRoomMessage', 'body', { body: 'hi', idempotencyKey: '' }, '/idempotencyKey'],
     ['idempotencyKey max 200', 'postRoomMessage', 'body', { body: 'hi', idempotencyKey: long(201) }, '/idempotencyKey'],
-    ['edit idempotencyKey max 200', 'editRoomMessage', 'body', { body: 'hi', idempotencyKey: long(201) }, '/idempotencyKey'],
+    [
+      'edit idempotencyKey max 200',
+      'editRoomMessage',
+      'body',
+      { body: 'hi', idempotencyKey: long(201) },
+      '/idempotencyKey',
+    ],
     ['agent role is a uuid', 'updateRoomAgentRole', 'body', { roleDocumentId: 'writer' }, '/roleDocumentId'],
     ['rulesDocumentId is required (null clears)', 'updateRoomRules', 'body', {}, '/rulesDocumentId'],
     ['events limit max 100', 'listRoomEvents', 'query', { limit: '101' }, '/limit'],
@@ -138,10 +215,28 @@ describe('each stated limit is enforced, naming the field', () => {
     ['agent roles limit max 100', 'listAgentRoles', 'query', { limit: '101' }, '/limit'],
     ['rules documents limit max 100', 'listRulesDocuments', 'query', { limit: '101' }, '/limit'],
     ['document versions limit max 20', 'listDocumentVersions', 'query', { limit: '21' }, '/limit'],
-    ['document versions beforeVersion min 1', 'listDocumentVersions', 'query', { beforeVersion: '0' }, '/beforeVersion'],
+    [
+      'document versions beforeVersion min 1',
+      'listDocumentVersions',
+      'query',
+      { beforeVersion: '0' },
+      '/beforeVersion',
+    ],
     // Platform
-    ['sign-up email format', 'signUp', 'body', { name: 'Alice', email: 'not-an-email', password: 'long enough pw' }, '/email'],
-    ['sign-up password min 8', 'signUp', 'body', { name: 'Alice', email: 'alice@example.com', password: 'short' }, '/password'],
+    [
+      'sign-up email format',
+      'signUp',
+      'body',
+      { name: 'Alice', email: 'not-an-email', password: 'long enough pw' },
+      '/email',
+    ],
+    [
+      'sign-up password min 8',
+      'signUp',
+      'body',
+      { name: 'Alice', email: 'alice@example.com', password: 'short' },
+      '/password',
+    ],
     ['credit amount positive', 'creditWallet', 'body', { amount: 0, reason: 'r', idempotencyKey: 'k' }, '/amount'],
   ];
   it.each(rejected)('%s', (_name, operationId, part, input, field) => {
@@ -163,6 +258,10 @@ describe('response validators', () => {
     const problem = { type: '/problems/not-found', title: 'Not found', status: 404, code: 'NOT_FOUND' };
     expect(validators.getSpace.responses[404]!(problem)).toBe(true);
     expect(validators.getSpace.responses[404]!({ ...problem, code: 'not found' })).toBe(false);
-    expect(validators.getRoom.responses[422]!({ detail: [{ loc: ['path', 'room_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] })).toBe(true);
+    expect(
+      validators.getRoom.responses[422]!({
+        detail: [{ loc: ['path', 'room_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }],
+      }),
+    ).toBe(true);
   });
 });

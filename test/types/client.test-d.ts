@@ -4,17 +4,50 @@
 // below must be an error, or the typecheck (and this test file) fails.
 import { describe, expectTypeOf, it } from 'vitest';
 import {
-  getRoom, isApiError, isStreamError, listRoomEvents, listRooms, NetworkError, paginate, type postRoomMessage, type signUp, type ApiError, type DeleteSpaceError,
-  type ListRoomEventsResponse, type ListRoomsError, type ListRoomsResponse, type ListSpacesError, type Paginator, type Room, type RoomEvent,
-  type SignUpError, type StreamError, type StreamRoomEventsError,
+  getRoom,
+  isApiError,
+  isStreamError,
+  listRoomEvents,
+  listRooms,
+  NetworkError,
+  paginate,
+  type postRoomMessage,
+  type signUp,
+  type ApiError,
+  type DeleteSpaceError,
+  type ListRoomEventsResponse,
+  type ListRoomsError,
+  type ListRoomsResponse,
+  type ListSpacesError,
+  type Paginator,
+  type Room,
+  type RoomEvent,
+  type SignUpError,
+  type StreamError,
+  type StreamRoomEventsError,
 } from '@platform/client';
 
 declare const result: Awaited<ReturnType<typeof signUp<false>>>;
 
 describe('client types', () => {
-  it('types each operation\'s error codes as the union its contract lists', () => {
-    expectTypeOf<SignUpError['code']>().toEqualTypeOf<'CROSS_SITE_REQUEST' | 'EMAIL_TAKEN' | 'INVALID_JSON' | 'NOT_IMPLEMENTED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'VALIDATION_FAILED'>();
-    expectTypeOf<DeleteSpaceError['code']>().toEqualTypeOf<'CROSS_SITE_REQUEST' | 'NOT_FOUND' | 'NOT_IMPLEMENTED' | 'NOT_SPACE_OWNER' | 'UNAUTHENTICATED' | 'VALIDATION_FAILED'>();
+  it("types each operation's error codes as the union its contract lists", () => {
+    expectTypeOf<SignUpError['code']>().toEqualTypeOf<
+      | 'CROSS_SITE_REQUEST'
+      | 'EMAIL_TAKEN'
+      | 'INVALID_JSON'
+      | 'NOT_IMPLEMENTED'
+      | 'PAYLOAD_TOO_LARGE'
+      | 'RATE_LIMITED'
+      | 'VALIDATION_FAILED'
+    >();
+    expectTypeOf<DeleteSpaceError['code']>().toEqualTypeOf<
+      | 'CROSS_SITE_REQUEST'
+      | 'NOT_FOUND'
+      | 'NOT_IMPLEMENTED'
+      | 'NOT_SPACE_OWNER'
+      | 'UNAUTHENTICATED'
+      | 'VALIDATION_FAILED'
+    >();
     expectTypeOf<'NOT_IMPLEMENTED'>().toExtend<ListSpacesError['code']>();
   });
 
@@ -37,7 +70,7 @@ describe('client types', () => {
 });
 
 describe('thrown errors, paging and options', () => {
-  it('narrows a caught error to an operation\'s codes with isApiError, and rejects a misspelt one', () => {
+  it("narrows a caught error to an operation's codes with isApiError, and rejects a misspelt one", () => {
     const caught: unknown = undefined;
     if (isApiError(caught, 'listRooms')) {
       expectTypeOf(caught).toEqualTypeOf<ApiError<ListRoomsError>>();
@@ -54,9 +87,11 @@ describe('thrown errors, paging and options', () => {
     isApiError(caught, 'listRoom');
   });
 
-  it('types paginate\'s items and pages from the operation, and refuses an operation that does not page', () => {
+  it("types paginate's items and pages from the operation, and refuses an operation that does not page", () => {
     expectTypeOf(paginate(listRooms)).toEqualTypeOf<Paginator<Room, ListRoomsResponse>>();
-    expectTypeOf(paginate(listRoomEvents, { path: { room_id: 'r' } })).toEqualTypeOf<Paginator<RoomEvent, ListRoomEventsResponse>>();
+    expectTypeOf(paginate(listRoomEvents, { path: { room_id: 'r' } })).toEqualTypeOf<
+      Paginator<RoomEvent, ListRoomEventsResponse>
+    >();
     // @ts-expect-error listRoomEvents needs its path
     paginate(listRoomEvents);
     // @ts-expect-error getRoom is not a paged list
@@ -67,9 +102,11 @@ describe('thrown errors, paging and options', () => {
 
   it('makes idempotency keys optional, and takes retry and timeout per call', () => {
     // (`undefined` for optional properties under exactOptionalPropertyTypes is compiled by the partner test.)
-    expectTypeOf<{ path: { room_id: string }; body: { body: string } }>().toExtend<Parameters<typeof postRoomMessage>[0]>();
+    expectTypeOf<{ path: { room_id: string }; body: { body: string } }>().toExtend<
+      Parameters<typeof postRoomMessage>[0]
+    >();
     expectTypeOf<{ retry: false; timeout: 1000 }>().toExtend<Parameters<typeof listRooms>[0]>();
-    expectTypeOf<{ retry: { maxRetries: 5, maxDelayMs: 2000 } }>().toExtend<Parameters<typeof listRooms>[0]>();
+    expectTypeOf<{ retry: { maxRetries: 5; maxDelayMs: 2000 } }>().toExtend<Parameters<typeof listRooms>[0]>();
     // @ts-expect-error retry takes its documented settings only
     listRooms({ retry: { maxRetry: 5 } });
   });

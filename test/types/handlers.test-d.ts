@@ -6,13 +6,25 @@ import type { Contexts, HandlersOf } from '../../src/http/context.js';
 import type { Principal } from '../../src/platform/principal.js';
 import type { Transaction } from '../../src/platform/transactions.js';
 
-type Ctx = { none: { caller?: string }; optional: { caller?: string }; required: { caller: string }; idempotent: { caller: string; trx: true } };
+type Ctx = {
+  none: { caller?: string };
+  optional: { caller?: string };
+  required: { caller: string };
+  idempotent: { caller: string; trx: true };
+};
 type H = Handlers<Ctx>;
 
 const space = {
-  id: '497f6eca-6276-4993-bfeb-53cbbbba6f08', ownerId: '2c4a230c-5085-4924-a3e1-25fb4fc5965b', name: 'My Space',
-  description: null, category: 'gaming', tags: ['fun'], definition: {}, isPublic: true,
-  createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+  id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
+  ownerId: '2c4a230c-5085-4924-a3e1-25fb4fc5965b',
+  name: 'My Space',
+  description: null,
+  category: 'gaming',
+  tags: ['fun'],
+  definition: {},
+  isPublic: true,
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
 };
 const problem = { type: '/problems/not-found', title: 'Not found', status: 404, code: 'NOT_FOUND' as const };
 
@@ -22,9 +34,22 @@ describe('Handlers', () => {
     const createSpace: H['createSpace'] = async () => ({ status: 201, body: space });
     const deleteSpace: H['deleteSpace'] = async () => ({ status: 204 });
     const getSpace: H['getSpace'] = async () => ({ status: 404, body: problem });
-    const join: H['joinSpaceSession'] = async (request) => request.body?.agentId
-      ? { status: 201, body: { id: space.id, isConnected: true, sessionId: space.id, userId: space.ownerId, agentId: request.body.agentId, role: 'player', controlMode: 'agent', joinedAt: space.createdAt } }
-      : { status: 404, body: problem };
+    const join: H['joinSpaceSession'] = async (request) =>
+      request.body?.agentId
+        ? {
+            status: 201,
+            body: {
+              id: space.id,
+              isConnected: true,
+              sessionId: space.id,
+              userId: space.ownerId,
+              agentId: request.body.agentId,
+              role: 'player',
+              controlMode: 'agent',
+              joinedAt: space.createdAt,
+            },
+          }
+        : { status: 404, body: problem };
     expectTypeOf(getHealth).toBeFunction();
     expectTypeOf([createSpace, deleteSpace, getSpace, join]).toBeArray();
   });
@@ -37,7 +62,10 @@ describe('Handlers', () => {
     // @ts-expect-error createSpace has no 409
     const conflict: H['createSpace'] = async () => ({ status: 409, body: problem });
     // @ts-expect-error getSpace's 404 carries NOT_FOUND only (x-problem-codes)
-    const wrongCode: H['getSpace'] = async () => ({ status: 404, body: { ...problem, code: 'NOT_SPACE_OWNER' as const } });
+    const wrongCode: H['getSpace'] = async () => ({
+      status: 404,
+      body: { ...problem, code: 'NOT_SPACE_OWNER' as const },
+    });
     expectTypeOf([wrongStatus, noContent, conflict, wrongCode]).toBeArray();
   });
 
@@ -69,7 +97,12 @@ describe('Handlers', () => {
       })(),
     });
     // @ts-expect-error a stream's events must be documented events
-    const badEvent: H['chatWithCommunityAgent'] = async () => ({ status: 200, stream: (async function* () { yield { data: { type: 'nonsense' } }; })() });
+    const badEvent: H['chatWithCommunityAgent'] = async () => ({
+      status: 200,
+      stream: (async function* () {
+        yield { data: { type: 'nonsense' } };
+      })(),
+    });
     expectTypeOf([chat, badEvent]).toBeArray();
   });
 
@@ -85,9 +118,15 @@ describe('Handlers', () => {
     expectTypeOf<Authed['principal']>().toEqualTypeOf<Principal>();
     expectTypeOf<Public['principal']>().toEqualTypeOf<Principal | undefined>();
     expectTypeOf<Idempotent['trx']>().toEqualTypeOf<Transaction>();
-    const createSpace: HandlersOf<'spaces'>['createSpace'] = async (_request, ctx) => ({ status: 201, body: { ...space, ownerId: ctx.principal.user.id } });
-    // @ts-expect-error a public operation's caller may be absent: no unchecked access
-    const listSpaces: HandlersOf<'spaces'>['listSpaces'] = async (_request, ctx) => ({ status: 200, body: { spaces: [], total: 0, page: 1, totalPages: ctx.principal.user.id.length } });
+    const createSpace: HandlersOf<'spaces'>['createSpace'] = async (_request, ctx) => ({
+      status: 201,
+      body: { ...space, ownerId: ctx.principal.user.id },
+    });
+    const listSpaces: HandlersOf<'spaces'>['listSpaces'] = async (_request, ctx) => ({
+      status: 200,
+      // @ts-expect-error a public operation's caller may be absent: no unchecked access
+      body: { spaces: [], total: 0, page: 1, totalPages: ctx.principal.user.id.length },
+    });
     expectTypeOf([createSpace, listSpaces]).toBeArray();
   });
 
@@ -102,22 +141,66 @@ describe('Handlers', () => {
   });
 
   it('types the documented response headers: a wrong name or value is a compile error', () => {
-    const ok: H['createApiKey'] = async () => ({ status: 201, body: { id: space.id, name: 'k', prefix: 'pk_abcdef', createdAt: space.createdAt, expiresAt: null, lastUsedAt: null, key: 'pk_x' }, headers: { 'Cache-Control': 'no-store' } });
+    const ok: H['createApiKey'] = async () => ({
+      status: 201,
+      body: {
+        id: space.id,
+        name: 'k',
+        prefix: 'pk_abcdef',
+        createdAt: space.createdAt,
+        expiresAt: null,
+        lastUsedAt: null,
+        key: 'pk_x',
+      },
+      headers: { 'Cache-Control': 'no-store' },
+    });
     // @ts-expect-error Cache-Control is documented as the constant `no-store`
-    const wrongValue: H['createApiKey'] = async () => ({ status: 201, body: { id: space.id, name: 'k', prefix: 'pk_abcdef', createdAt: space.createdAt, expiresAt: null, lastUsedAt: null, key: 'pk_x' }, headers: { 'Cache-Control': 'max-age=60' } });
+    const wrongValue: H['createApiKey'] = async () => ({
+      status: 201,
+      body: {
+        id: space.id,
+        name: 'k',
+        prefix: 'pk_abcdef',
+        createdAt: space.createdAt,
+        expiresAt: null,
+        lastUsedAt: null,
+        key: 'pk_x',
+      },
+      headers: { 'Cache-Control': 'max-age=60' },
+    });
     // @ts-expect-error `X-Debug` is not a documented header of createApiKey's 201
-    const wrongName: H['createApiKey'] = async () => ({ status: 201, body: { id: space.id, name: 'k', prefix: 'pk_abcdef', createdAt: space.createdAt, expiresAt: null, lastUsedAt: null, key: 'pk_x' }, headers: { 'X-Debug': '1' } });
+    const wrongName: H['createApiKey'] = async () => ({
+      status: 201,
+      body: {
+        id: space.id,
+        name: 'k',
+        prefix: 'pk_abcdef',
+        createdAt: space.createdAt,
+        expiresAt: null,
+        lastUsedAt: null,
+        key: 'pk_x',
+      },
+      headers: { 'X-Debug': '1' },
+    });
     // @ts-expect-error getSpace documents no response header at all
-    const none: H['getSpace'] = async () => ({ status: 200, body: { ...space, owner: { id: space.ownerId, name: 'A', image: null }, sessions: [] }, headers: { 'Cache-Control': 'no-store' } });
+    const none: H['getSpace'] = async () => ({
+      status: 200,
+      body: { ...space, owner: { id: space.ownerId, name: 'A', image: null }, sessions: [] },
+      headers: { 'Cache-Control': 'no-store' },
+    });
     expectTypeOf([ok, wrongValue, wrongName, none]).toBeArray();
   });
 
-  it('checks each area\'s handler object on its own: a missing operation does not compile', () => {
+  it("checks each area's handler object on its own: a missing operation does not compile", () => {
     const getHealth: AreaHandlers<'health', Ctx>['getHealth'] = async () => ({ status: 200, body: { status: 'ok' } });
     // @ts-expect-error the health area also has getReadiness
     const incomplete: AreaHandlers<'health', Ctx> = { getHealth };
-    // @ts-expect-error createSpace belongs to the spaces area, not to health
-    const foreign: AreaHandlers<'health', Ctx> = { getHealth, getReadiness: async () => ({ status: 503, body: { status: 'unavailable', checks: { database: 'failing' } } }), createSpace: async () => ({ status: 201, body: space }) };
+    const foreign: AreaHandlers<'health', Ctx> = {
+      getHealth,
+      getReadiness: async () => ({ status: 503, body: { status: 'unavailable', checks: { database: 'failing' } } }),
+      // @ts-expect-error createSpace belongs to the spaces area, not to health
+      createSpace: async () => ({ status: 201, body: space }),
+    };
     expectTypeOf([incomplete, foreign]).toBeArray();
   });
 });

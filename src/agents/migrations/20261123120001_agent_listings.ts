@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table agent_listings (
       id uuid primary key default gen_random_uuid(),
       owner_id uuid not null references users (id) on delete cascade,
@@ -17,11 +19,15 @@ export async function up(knex: Knex): Promise<void> {
       updated_at timestamptz not null default now()
     );
     create index agent_listings_owner_idx on agent_listings (owner_id);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop table if exists agent_listings cascade;
-  `);
+  `,
+  );
 }

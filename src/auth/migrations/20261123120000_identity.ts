@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
 
     create table users (
       id uuid primary key default gen_random_uuid(),
@@ -38,11 +40,15 @@ export async function up(knex: Knex): Promise<void> {
       last_used_at timestamptz
     );
     create index api_keys_user_idx on api_keys (user_id, created_at desc);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop table if exists api_keys, auth_sessions, users cascade;
-  `);
+  `,
+  );
 }

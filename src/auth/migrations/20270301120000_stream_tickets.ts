@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table stream_tickets (
       id uuid primary key default gen_random_uuid(),
       token_hash text not null unique,        -- sha256 of the ticket; the ticket itself is never stored
@@ -16,11 +18,15 @@ export async function up(knex: Knex): Promise<void> {
       expires_at timestamptz not null         -- pushed on while a stream uses it
     );
     create index stream_tickets_user_idx on stream_tickets (user_id, expires_at);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop table if exists stream_tickets;
-  `);
+  `,
+  );
 }

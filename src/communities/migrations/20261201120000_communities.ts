@@ -4,7 +4,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table communities (
       id uuid primary key default gen_random_uuid(),
       creator_id uuid not null references users (id) on delete cascade,
@@ -87,9 +89,12 @@ export async function up(knex: Knex): Promise<void> {
       status text not null check (status in ('charged', 'settled', 'refunded', 'free')),
       created_at timestamptz not null default now()
     );
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop table if exists agent_calls, community_messages, community_agents, community_paid_months, community_members, communities cascade');
+  await knex.raw(
+    'drop table if exists agent_calls, community_messages, community_agents, community_paid_months, community_members, communities cascade',
+  );
 }

@@ -8,7 +8,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table agent_calls drop constraint agent_calls_status_check;
     alter table agent_calls
       add column user_message_id uuid references community_messages (id),
@@ -29,11 +31,14 @@ export async function up(knex: Knex): Promise<void> {
     update community_members m set monthly_price_minor = coalesce(l.subscription_price_cents, c.monthly_fee_minor)
       from communities c left join lounges l on l.community_id = c.id
       where c.id = m.community_id and m.subscription_status in ('active', 'past_due');
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table community_members drop column if exists monthly_price_minor;
     drop index if exists agent_calls_in_progress_idx;
     alter table agent_calls drop constraint if exists agent_calls_reply_check;
@@ -43,5 +48,6 @@ export async function down(knex: Knex): Promise<void> {
     alter table agent_calls add constraint agent_calls_status_check check (status in ('charged', 'settled', 'refunded', 'free'));
     alter table agent_calls drop column user_message_id, drop column reply_message_id, drop column failure,
       drop column heartbeat_at, drop column ended_at;
-  `);
+  `,
+  );
 }

@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table conversations (
       id uuid primary key default gen_random_uuid(),
       community_id uuid not null references communities (id) on delete cascade,
@@ -32,7 +34,8 @@ export async function up(knex: Knex): Promise<void> {
       created_at timestamptz not null,
       unique (conversation_id, created_at)
     );
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table lounges (
       community_id uuid primary key references communities (id) on delete cascade,
       voice_samples_url text,
@@ -29,12 +31,16 @@ export async function up(knex: Knex): Promise<void> {
 
     -- A subscription the member cancelled runs to the end of its paid month, then stops (no renewal).
     alter table community_members add column renews boolean not null default true;
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table community_members drop column if exists renews;
     drop table if exists lounge_voice_usage, lounges cascade;
-  `);
+  `,
+  );
 }

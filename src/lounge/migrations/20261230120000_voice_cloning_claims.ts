@@ -7,7 +7,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table lounges
       add column clone_claim uuid,
       add column clone_claimed_until timestamptz,
@@ -17,15 +19,19 @@ export async function up(knex: Knex): Promise<void> {
       check ((voice_model_status = 'training') = (clone_claim is not null and clone_claimed_until is not null));
     drop index if exists lounges_cloning_idx;
     create index lounges_cloning_idx on lounges (clone_claimed_until nulls first) where voice_model_status in ('pending', 'training');
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop index if exists lounges_cloning_idx;
     update lounges set voice_model_status = 'pending' where voice_model_status = 'training';
     alter table lounges drop constraint if exists lounges_clone_claim_check;
     alter table lounges drop column if exists clone_attempts, drop column if exists clone_claimed_until, drop column if exists clone_claim;
     create index lounges_cloning_idx on lounges (community_id) where voice_model_status = 'pending';
-  `);
+  `,
+  );
 }

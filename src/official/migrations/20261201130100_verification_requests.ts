@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table verification_requests (
       id uuid primary key default gen_random_uuid(),
       community_id uuid not null references communities (id) on delete cascade,
@@ -20,7 +22,8 @@ export async function up(knex: Knex): Promise<void> {
     -- One pending request per community: concurrent submissions race on this index.
     create unique index verification_requests_one_pending_idx on verification_requests (community_id) where status = 'pending';
     create index verification_requests_recent_idx on verification_requests (created_at desc, id desc);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -4,13 +4,19 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create index verification_requests_status_idx on verification_requests (status, created_at desc, id desc);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop index if exists verification_requests_status_idx;
-  `);
+  `,
+  );
 }

@@ -4,7 +4,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table idempotency_keys (
       principal_id uuid not null,
       operation_id text not null,
@@ -17,7 +19,8 @@ export async function up(knex: Knex): Promise<void> {
       primary key (principal_id, operation_id, target, key)
     );
     create index idempotency_keys_created_idx on idempotency_keys (created_at);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -5,15 +5,21 @@ import type { Knex } from 'knex';
 import { runScript } from '../sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table idempotency_keys alter column body type text using body::text;
     alter table idempotency_keys add column headers jsonb;
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table idempotency_keys drop column if exists headers;
     alter table idempotency_keys alter column body type jsonb using body::jsonb;
-  `);
+  `,
+  );
 }

@@ -5,7 +5,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table room_documents (
       id uuid primary key default gen_random_uuid(),
       kind text not null check (kind in ('rules', 'agent_role')),
@@ -150,9 +152,12 @@ export async function up(knex: Knex): Promise<void> {
       updated_at timestamptz not null
     );
     create index room_runs_open_idx on room_runs (room_id, participant_id) where status in ('queued', 'running');
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop table if exists room_runs, room_messages, room_events, room_invitations, room_participants, rooms, room_document_versions, room_documents cascade');
+  await knex.raw(
+    'drop table if exists room_runs, room_messages, room_events, room_invitations, room_participants, rooms, room_document_versions, room_documents cascade',
+  );
 }

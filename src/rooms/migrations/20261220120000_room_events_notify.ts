@@ -7,7 +7,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create function room_events_notify() returns trigger language plpgsql as $$
     begin
       perform pg_notify('room_events', new.room_id::text || ':' || new.seq::text);
@@ -16,12 +18,16 @@ export async function up(knex: Knex): Promise<void> {
     $$;
     create trigger room_events_notify after insert on room_events
       for each row execute function room_events_notify();
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop trigger room_events_notify on room_events;
     drop function room_events_notify();
-  `);
+  `,
+  );
 }

@@ -6,7 +6,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table room_invitations add column created_seq bigint;
     alter table room_participants add column left_seq bigint;
 
@@ -17,12 +19,16 @@ export async function up(knex: Knex): Promise<void> {
         select max(e.seq) from room_events e
         where e.room_id = p.room_id and e.subject_id = p.id and e.type in ('participant.left', 'participant.removed'))
       where p.left_at is not null;
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     alter table room_participants drop column left_seq;
     alter table room_invitations drop column created_seq;
-  `);
+  `,
+  );
 }

@@ -7,7 +7,9 @@ export async function up(knex: Knex): Promise<void> {
   // (one per test file on a shared server) can use it.
   await knex.raw('create extension if not exists pg_trgm with schema public');
 
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table spaces (
       id uuid primary key default gen_random_uuid(),
       owner_id uuid not null references users (id) on delete cascade,
@@ -82,12 +84,16 @@ export async function up(knex: Knex): Promise<void> {
       unique nulls not distinct (session_id, user_id, agent_id)
     );
     create index space_participants_connected_idx on space_participants (session_id) where is_connected;
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop table if exists space_participants, space_sessions, space_public_counts, spaces cascade;
     drop function if exists spaces_maintain_public_counts(), space_public_count_add(text, integer);
-  `);
+  `,
+  );
 }

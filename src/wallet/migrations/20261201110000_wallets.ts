@@ -4,7 +4,9 @@ import type { Knex } from 'knex';
 import { runScript } from '../../platform/sql.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     create table wallets (
       user_id uuid primary key references users (id) on delete cascade,
       balance_minor bigint not null default 0 check (balance_minor >= 0),
@@ -34,13 +36,17 @@ export async function up(knex: Knex): Promise<void> {
       created_at timestamptz not null default now()
     );
     create index ledger_entries_user_recent_idx on ledger_entries (user_id, seq desc);
-  `);
+  `,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await runScript(knex, `
+  await runScript(
+    knex,
+    `
     drop trigger if exists users_create_wallet on users;
     drop function if exists wallets_create_for_user();
     drop table if exists ledger_entries, wallets cascade;
-  `);
+  `,
+  );
 }

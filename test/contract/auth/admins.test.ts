@@ -2,7 +2,15 @@
 // start (this server lists ADMIN_EMAIL, with ADMIN_PASSWORD), and signing up never makes an admin.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { apiKey, createApiKey, creditWallet, getSession, listVerificationRequests, signIn, signUp } from '@platform/client';
+import {
+  apiKey,
+  createApiKey,
+  creditWallet,
+  getSession,
+  listVerificationRequests,
+  signIn,
+  signUp,
+} from '@platform/client';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, useTestServer } from '../../helpers/server.js';
 import { newAdmin, newUser } from '../../helpers/users.js';
 
@@ -35,7 +43,11 @@ describe('signing up', () => {
   it('never makes an admin: the account gets 403 ADMIN_REQUIRED on admin operations', async () => {
     const alice = await newUser('Alice');
     expect((await getSession(alice.as)).data!.isAdmin).toBe(false);
-    const { error, response } = await creditWallet({ path: { user_id: alice.user.id }, body: { amount: 100, reason: 'self', idempotencyKey: randomUUID() }, ...alice.as });
+    const { error, response } = await creditWallet({
+      path: { user_id: alice.user.id },
+      body: { amount: 100, reason: 'self', idempotencyKey: randomUUID() },
+      ...alice.as,
+    });
     expect(response?.status).toBe(403);
     expect(error).toMatchObject({ code: 'ADMIN_REQUIRED' });
   });

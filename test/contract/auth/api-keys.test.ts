@@ -20,7 +20,16 @@ describe('API keys', () => {
 
     const listed = await listApiKeys(alice.as);
     expect(listed.response?.status).toBe(200);
-    expect(listed.data!.apiKeys).toEqual([expect.objectContaining({ id: created!.id, name: 'laptop', prefix: created!.prefix, createdAt: created!.createdAt, expiresAt: created!.expiresAt, lastUsedAt: null })]);
+    expect(listed.data!.apiKeys).toEqual([
+      expect.objectContaining({
+        id: created!.id,
+        name: 'laptop',
+        prefix: created!.prefix,
+        createdAt: created!.createdAt,
+        expiresAt: created!.expiresAt,
+        lastUsedAt: null,
+      }),
+    ]);
     expect(JSON.stringify(listed.data)).not.toContain(created!.key);
     // Using the key sets lastUsedAt (recorded in the background, so read until it shows).
     const before = Date.now();
@@ -35,13 +44,15 @@ describe('API keys', () => {
     expect((await listApiKeys(alice.as)).data!.apiKeys).toEqual([]);
   });
 
-  it('keeps keys private: another user\'s key is 404, an unknown id 404, a bad id 400, no credentials 401', async () => {
+  it("keeps keys private: another user's key is 404, an unknown id 404, a bad id 400, no credentials 401", async () => {
     const alice = await newUser('Alice');
     const mallory = await newUser('Mallory');
     const key = (await createApiKey({ body: { name: 'mine' }, ...alice.as })).data!;
     expect(Date.parse(key.expiresAt!) - Date.parse(key.createdAt)).toBe(90 * 24 * 3600 * 1000); // the default: keys always expire
     expect((await deleteApiKey({ path: { id: key.id }, ...mallory.as })).response?.status).toBe(404);
-    expect((await deleteApiKey({ path: { id: '00000000-0000-4000-8000-000000000000' }, ...alice.as })).response?.status).toBe(404);
+    expect(
+      (await deleteApiKey({ path: { id: '00000000-0000-4000-8000-000000000000' }, ...alice.as })).response?.status,
+    ).toBe(404);
     const bad = await deleteApiKey({ path: { id: 'not-a-uuid' }, ...alice.as });
     expect(bad.response?.status).toBe(400);
     expect(bad.error).toMatchObject({ errors: [{ in: 'path', field: 'id' }] });
@@ -81,7 +92,9 @@ describe('API keys', () => {
 
   it('allows 25 active keys, even when 30 are requested at once (409 API_KEY_LIMIT for the rest)', async () => {
     const alice = await newUser('Alice');
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => createApiKey({ body: { name: `k${i}` }, ...alice.as })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => createApiKey({ body: { name: `k${i}` }, ...alice.as })),
+    );
     const statuses = results.map((r) => r.response?.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(25);
     expect(statuses.filter((s) => s === 409)).toHaveLength(5);

@@ -1,8 +1,15 @@
 // Auth: the four credential schemes and their precedence, the session, signing out, Secure cookies.
 import { describe, expect, it } from 'vitest';
 import {
-  apiKey, bearerToken, createApiKey, createPlatformClient, getSession, sessionCookie,
-  signIn, signOut, signUp,
+  apiKey,
+  bearerToken,
+  createApiKey,
+  createPlatformClient,
+  getSession,
+  sessionCookie,
+  signIn,
+  signOut,
+  signUp,
 } from '@platform/client';
 import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
 import { newAdmin, newUser } from '../../helpers/users.js';
@@ -25,13 +32,21 @@ describe('credentials', () => {
       const { data, response } = await getSession(options);
       expect(response?.status, JSON.stringify(options)).toBe(200);
       // expiresAt: the session's end for a session token, the key's expiresAt for an API key.
-      expect(data).toMatchObject({ user: { id: alice.user.id }, authMethod: method, isAdmin: false, expiresAt: method === 'session' ? alice.expiresAt : key.expiresAt });
+      expect(data).toMatchObject({
+        user: { id: alice.user.id },
+        authMethod: method,
+        isAdmin: false,
+        expiresAt: method === 'session' ? alice.expiresAt : key.expiresAt,
+      });
     }
   });
 
   it('uses the first credential present and never falls back: a bad Bearer beats a good cookie (401)', async () => {
     const alice = await newUser('Alice');
-    const { error, response } = await getSession({ auth: bearerToken('not-a-token'), ...cookieAuth('session', alice.token) });
+    const { error, response } = await getSession({
+      auth: bearerToken('not-a-token'),
+      ...cookieAuth('session', alice.token),
+    });
     expect(response?.status).toBe(401);
     expect(error).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
@@ -56,7 +71,12 @@ describe('signOut', () => {
     const { response } = await signOut(alice.as);
     expect(response?.status).toBe(204);
     const cookies = response?.headers.getSetCookie();
-    expect(cookies).toEqual(expect.arrayContaining([expect.stringMatching(/^session=; .*Max-Age=0/), expect.stringMatching(/^vai_token=; .*Max-Age=0/)]));
+    expect(cookies).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^session=; .*Max-Age=0/),
+        expect.stringMatching(/^vai_token=; .*Max-Age=0/),
+      ]),
+    );
     expect((await getSession(alice.as)).response?.status).toBe(401);
   });
 
@@ -65,7 +85,7 @@ describe('signOut', () => {
     expect((await signOut({ auth: bearerToken('expired-or-unknown') })).response?.status).toBe(204);
   });
 
-  it('does not revoke API keys, nor the user\'s other sessions', async () => {
+  it("does not revoke API keys, nor the user's other sessions", async () => {
     const alice = await newUser('Alice');
     const key = (await createApiKey({ body: { name: 'deploy' }, ...alice.as })).data!;
     const second = (await signIn({ body: { email: alice.user.email, password: alice.password } })).data!;
@@ -86,7 +106,10 @@ describe('cookies behind an https proxy', () => {
     const c = createPlatformClient({ baseUrl: proxied.baseUrl, headers: { 'X-Forwarded-Proto': 'https' } });
     watchClient(c);
     try {
-      const { response } = await signUp({ client: c, body: { name: 'Tess', email: 'tess@example.com', password: 'long enough' } });
+      const { response } = await signUp({
+        client: c,
+        body: { name: 'Tess', email: 'tess@example.com', password: 'long enough' },
+      });
       expect(response?.status).toBe(201);
       expect(response?.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
     } finally {

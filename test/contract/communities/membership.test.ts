@@ -2,8 +2,16 @@
 // the money invariants under concurrency.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createCommunity, deleteCommunity, getCommunity, joinCommunity, leaveCommunity, listCommunityMembers, listLedgerEntries,
-  updateCommunity, updateCommunityMemberRole, type CommunityCreateRequest,
+  createCommunity,
+  deleteCommunity,
+  getCommunity,
+  joinCommunity,
+  leaveCommunity,
+  listCommunityMembers,
+  listLedgerEntries,
+  updateCommunity,
+  updateCommunityMemberRole,
+  type CommunityCreateRequest,
 } from '@platform/client';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { fieldsOf } from '../../helpers/problems.js';
@@ -12,7 +20,9 @@ import { newUser, type TestUser } from '../../helpers/users.js';
 import { balanceOf, fund } from '../../helpers/wallets.js';
 
 const server = useTestServer();
-afterEach(async () => { await expectLedgersConsistent(server.platform); });
+afterEach(async () => {
+  await expectLedgersConsistent(server.platform);
+});
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 async function community(owner: TestUser, body: Partial<CommunityCreateRequest> = {}): Promise<string> {
@@ -31,7 +41,10 @@ describe('joinCommunity', () => {
     expect(data).toEqual({ success: true });
     expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(2);
     const members = (await listCommunityMembers({ path: { id } })).data!.members;
-    expect(members.map((m) => [m.userName, m.role, m.subscriptionStatus])).toEqual([['Alice', 'creator', 'none'], ['Bob', 'member', 'none']]);
+    expect(members.map((m) => [m.userName, m.role, m.subscriptionStatus])).toEqual([
+      ['Alice', 'creator', 'none'],
+      ['Bob', 'member', 'none'],
+    ]);
     expect((await listLedgerEntries(bob.as)).data!.total).toBe(0);
   });
 
@@ -45,11 +58,18 @@ describe('joinCommunity', () => {
     expect(await balanceOf(alice)).toBe(5.28);
     const bobs = (await listLedgerEntries(bob.as)).data!.entries;
     expect(bobs.map((e) => [e.kind, e.amount, e.referenceType, e.referenceId])).toEqual([
-      ['monthly_fee', -0.29, 'community', id], ['join_fee', -4.99, 'community', id], ['credit', 10, null, null],
+      ['monthly_fee', -0.29, 'community', id],
+      ['join_fee', -4.99, 'community', id],
+      ['credit', 10, null, null],
     ]);
     const alices = (await listLedgerEntries(alice.as)).data!.entries;
-    expect(alices.map((e) => [e.kind, e.amount])).toEqual([['fee_income', 0.29], ['fee_income', 4.99]]);
-    const bobMember = (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === bob.user.id)!;
+    expect(alices.map((e) => [e.kind, e.amount])).toEqual([
+      ['fee_income', 0.29],
+      ['fee_income', 4.99],
+    ]);
+    const bobMember = (await listCommunityMembers({ path: { id } })).data!.members.find(
+      (m) => m.userId === bob.user.id,
+    )!;
     expect(bobMember.subscriptionStatus).toBe('active');
   });
 
@@ -122,12 +142,23 @@ describe('joinCommunity', () => {
     expect(await balanceOf(bob)).toBe(20);
     expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(1);
 
-    expect((await joinCommunity({ path: { id }, body: { expectedJoinFee: 6, expectedMonthlyFee: 2 }, ...bob.as })).response?.status).toBe(200);
+    expect(
+      (await joinCommunity({ path: { id }, body: { expectedJoinFee: 6, expectedMonthlyFee: 2 }, ...bob.as })).response
+        ?.status,
+    ).toBe(200);
     expect(await balanceOf(bob)).toBe(12);
-    const bad = await joinCommunity({ path: { id }, body: { expectedJoinFee: -1, extra: 1 } as never, ...(await newUser('Carol')).as });
+    const bad = await joinCommunity({
+      path: { id },
+      body: { expectedJoinFee: -1, extra: 1 } as never,
+      ...(await newUser('Carol')).as,
+    });
     expect(bad.response?.status).toBe(400);
     expect(fieldsOf(bad.error)).toEqual(expect.arrayContaining(['body:expectedJoinFee']));
-    const huge = await joinCommunity({ path: { id }, body: { expectedJoinFee: 6, padding: 'x'.repeat(1_100_000) } as never, ...(await newUser('Dan')).as });
+    const huge = await joinCommunity({
+      path: { id },
+      body: { expectedJoinFee: 6, padding: 'x'.repeat(1_100_000) } as never,
+      ...(await newUser('Dan')).as,
+    });
     expect(huge.response?.status).toBe(413);
   });
 
@@ -165,7 +196,9 @@ describe('listCommunityMembers', () => {
     const id = await community(alice);
     const { data, response } = await listCommunityMembers({ path: { id } });
     expect(response?.status).toBe(200);
-    expect(data!.members).toEqual([expect.objectContaining({ userId: alice.user.id, userName: 'Alice', userImage: null, role: 'creator' })]);
+    expect(data!.members).toEqual([
+      expect.objectContaining({ userId: alice.user.id, userName: 'Alice', userImage: null, role: 'creator' }),
+    ]);
     expect((await listCommunityMembers({ path: { id: UNKNOWN } })).response?.status).toBe(404);
     expect((await listCommunityMembers({ path: { id: 'x' } })).response?.status).toBe(400);
   });
@@ -178,34 +211,91 @@ describe('updateCommunityMemberRole', () => {
     const id = await community(alice, { joinFee: 1 });
     await fund(bob, 1);
     await joinCommunity({ path: { id }, ...bob.as });
-    const appointed = await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as });
+    const appointed = await updateCommunityMemberRole({
+      path: { id, user_id: bob.user.id },
+      body: { role: 'moderator' },
+      ...alice.as,
+    });
     expect(appointed.response?.status).toBe(200);
     expect(appointed.data).toMatchObject({ userId: bob.user.id, role: 'moderator', userName: 'Bob', userImage: null });
-    expect((await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as })).data!.role).toBe('moderator');
-    expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => [m.userName, m.role])).toEqual([['Alice', 'creator'], ['Bob', 'moderator']]);
-    expect((await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'member' }, ...alice.as })).data).toEqual(appointed.data && { ...appointed.data, role: 'member' });
+    expect(
+      (
+        await updateCommunityMemberRole({
+          path: { id, user_id: bob.user.id },
+          body: { role: 'moderator' },
+          ...alice.as,
+        })
+      ).data!.role,
+    ).toBe('moderator');
+    expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => [m.userName, m.role])).toEqual([
+      ['Alice', 'creator'],
+      ['Bob', 'moderator'],
+    ]);
+    expect(
+      (await updateCommunityMemberRole({ path: { id, user_id: bob.user.id }, body: { role: 'member' }, ...alice.as }))
+        .data,
+    ).toEqual(appointed.data && { ...appointed.data, role: 'member' });
     expect(await balanceOf(bob)).toBe(0);
     expect((await getCommunity({ path: { id } })).data!.memberCount).toBe(2);
   });
 
-  it('refuses everyone but the creator (403 NOT_CREATOR, moderators too), non-members (404), the creator\'s own role (409)', async () => {
+  it("refuses everyone but the creator (403 NOT_CREATOR, moderators too), non-members (404), the creator's own role (409)", async () => {
     const alice = await newUser('Alice');
-    const [moderator, member, outsider] = [await newUser('Moderator'), await newUser('Member'), await newUser('Outsider')];
+    const [moderator, member, outsider] = [
+      await newUser('Moderator'),
+      await newUser('Member'),
+      await newUser('Outsider'),
+    ];
     const id = await community(alice);
     for (const user of [moderator, member]) await joinCommunity({ path: { id }, ...user.as });
-    await updateCommunityMemberRole({ path: { id, user_id: moderator.user.id }, body: { role: 'moderator' }, ...alice.as });
+    await updateCommunityMemberRole({
+      path: { id, user_id: moderator.user.id },
+      body: { role: 'moderator' },
+      ...alice.as,
+    });
     for (const caller of [moderator, member, outsider]) {
-      const refused = await updateCommunityMemberRole({ path: { id, user_id: member.user.id }, body: { role: 'moderator' }, ...caller.as });
+      const refused = await updateCommunityMemberRole({
+        path: { id, user_id: member.user.id },
+        body: { role: 'moderator' },
+        ...caller.as,
+      });
       expect(refused.response?.status).toBe(403);
       expect(refused.error).toMatchObject({ code: 'NOT_CREATOR' });
     }
-    expect((await updateCommunityMemberRole({ path: { id, user_id: alice.user.id }, body: { role: 'moderator' }, ...moderator.as })).error).toMatchObject({ code: 'NOT_CREATOR' });
-    expect((await updateCommunityMemberRole({ path: { id, user_id: outsider.user.id }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
-    expect((await updateCommunityMemberRole({ path: { id, user_id: UNKNOWN }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
-    const own = await updateCommunityMemberRole({ path: { id, user_id: alice.user.id }, body: { role: 'member' }, ...alice.as });
+    expect(
+      (
+        await updateCommunityMemberRole({
+          path: { id, user_id: alice.user.id },
+          body: { role: 'moderator' },
+          ...moderator.as,
+        })
+      ).error,
+    ).toMatchObject({ code: 'NOT_CREATOR' });
+    expect(
+      (
+        await updateCommunityMemberRole({
+          path: { id, user_id: outsider.user.id },
+          body: { role: 'moderator' },
+          ...alice.as,
+        })
+      ).error,
+    ).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
+    expect(
+      (await updateCommunityMemberRole({ path: { id, user_id: UNKNOWN }, body: { role: 'moderator' }, ...alice.as }))
+        .error,
+    ).toMatchObject({ code: 'MEMBER_NOT_FOUND' });
+    const own = await updateCommunityMemberRole({
+      path: { id, user_id: alice.user.id },
+      body: { role: 'member' },
+      ...alice.as,
+    });
     expect(own.response?.status).toBe(409);
     expect(own.error).toMatchObject({ code: 'CREATOR_ROLE_FIXED' });
-    expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => m.role)).toEqual(['creator', 'moderator', 'member']);
+    expect((await listCommunityMembers({ path: { id } })).data!.members.map((m) => m.role)).toEqual([
+      'creator',
+      'moderator',
+      'member',
+    ]);
   });
 
   it('validates the body (400 naming role, 413) and ids (400), needs a caller (401), and refuses unknown (404) and archived (409) communities', async () => {
@@ -220,11 +310,27 @@ describe('updateCommunityMemberRole', () => {
       expect(fieldsOf(bad.error)).toEqual(['body:role']);
     }
     expect((await updateCommunityMemberRole({ path, body: {} as never, ...alice.as })).response?.status).toBe(400);
-    expect((await updateCommunityMemberRole({ path: { id, user_id: 'x' }, body: { role: 'member' }, ...alice.as })).response?.status).toBe(400);
-    expect((await updateCommunityMemberRole({ path, body: { role: 'x'.repeat(1_100_000) } as never, ...alice.as })).response?.status).toBe(413);
+    expect(
+      (await updateCommunityMemberRole({ path: { id, user_id: 'x' }, body: { role: 'member' }, ...alice.as })).response
+        ?.status,
+    ).toBe(400);
+    expect(
+      (await updateCommunityMemberRole({ path, body: { role: 'x'.repeat(1_100_000) } as never, ...alice.as })).response
+        ?.status,
+    ).toBe(413);
     expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' } })).response?.status).toBe(401);
-    expect((await updateCommunityMemberRole({ path: { id: UNKNOWN, user_id: bob.user.id }, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'NOT_FOUND' });
+    expect(
+      (
+        await updateCommunityMemberRole({
+          path: { id: UNKNOWN, user_id: bob.user.id },
+          body: { role: 'moderator' },
+          ...alice.as,
+        })
+      ).error,
+    ).toMatchObject({ code: 'NOT_FOUND' });
     await deleteCommunity({ path: { id }, ...alice.as });
-    expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
+    expect((await updateCommunityMemberRole({ path, body: { role: 'moderator' }, ...alice.as })).error).toMatchObject({
+      code: 'COMMUNITY_ARCHIVED',
+    });
   });
 });

@@ -3,8 +3,14 @@
 // page, and a stable order when the timestamps it sorts by tie.
 import { describe, expect, it } from 'vitest';
 import {
-  addCommunityAgent, createAgentListing, createCommunity, joinCommunity, listCommunityAgents, listCommunityMembers,
-  listJoinedCommunities, listMyCommunities,
+  addCommunityAgent,
+  createAgentListing,
+  createCommunity,
+  joinCommunity,
+  listCommunityAgents,
+  listCommunityMembers,
+  listJoinedCommunities,
+  listMyCommunities,
 } from '@platform/client';
 import { fieldsOf } from '../../helpers/problems.js';
 import { useTestServer } from '../../helpers/server.js';
@@ -22,14 +28,19 @@ async function community(owner: TestUser, name = 'Club'): Promise<string> {
 async function bulkUsers(n: number): Promise<string[]> {
   const tag = Math.random().toString(36).slice(2);
   const result = await knex().raw(
-    `insert into users (name, email, password_hash) select 'Bulk ' || i, 'bulk' || i || '-' || ? || '@example.com', 'x' from generate_series(1, ?) as i returning id`, [tag, n]);
+    `insert into users (name, email, password_hash) select 'Bulk ' || i, 'bulk' || i || '-' || ? || '@example.com', 'x' from generate_series(1, ?) as i returning id`,
+    [tag, n],
+  );
   return (result.rows as Array<{ id: string }>).map((r) => r.id);
 }
 
 /** Members by SQL, all joined at `at`; returns their membership ids. */
 async function bulkMembers(communityId: string, userIds: string[], at = TIED): Promise<string[]> {
   const rows = await knex()('community_members')
-    .insert(userIds.map((userId) => ({ communityId, userId, role: 'member', subscriptionStatus: 'none', joinedAt: at }))).returning('id');
+    .insert(
+      userIds.map((userId) => ({ communityId, userId, role: 'member', subscriptionStatus: 'none', joinedAt: at })),
+    )
+    .returning('id');
   await knex()('communities').where('id', communityId).increment('memberCount', userIds.length);
   return (rows as Array<{ id: string }>).map((r) => r.id);
 }
@@ -43,7 +54,8 @@ describe('listCommunityMembers', () => {
     const id = await community(alice);
     const joiners = await Promise.all([0, 1, 2, 3].map((n) => newUser(`Member ${n}`)));
     for (const user of joiners) await joinCommunity({ path: { id }, ...user.as });
-    const page = async (page: number) => (await listCommunityMembers({ path: { id }, query: { page, limit: 2 } })).data!;
+    const page = async (page: number) =>
+      (await listCommunityMembers({ path: { id }, query: { page, limit: 2 } })).data!;
     const first = await page(1);
     expect(first).toMatchObject({ total: 5, page: 1, totalPages: 3 });
     expect(first.members.map((m) => m.userId)).toEqual([alice.user.id, joiners[0]!.user.id]);
@@ -57,7 +69,8 @@ describe('listCommunityMembers', () => {
     const id = await community(alice);
     const tied = await bulkMembers(id, await bulkUsers(7));
     const read: string[] = [];
-    for (let page = 1; page <= 3; page++) read.push(...ids((await listCommunityMembers({ path: { id }, query: { page, limit: 3 } })).data!.members));
+    for (let page = 1; page <= 3; page++)
+      read.push(...ids((await listCommunityMembers({ path: { id }, query: { page, limit: 3 } })).data!.members));
     expect(read.slice(1)).toEqual([...tied].sort()); // after the creator, who joined first
   });
 
@@ -69,7 +82,11 @@ describe('listCommunityMembers', () => {
     expect(max).toMatchObject({ total: 52, page: 1, totalPages: 2 });
     expect(max.members).toHaveLength(50);
     expect((await listCommunityMembers({ path: { id } })).data!.members).toHaveLength(20); // the default page
-    for (const [query, field] of [[{ limit: 51 }, 'query:limit'], [{ limit: 0 }, 'query:limit'], [{ page: 0 }, 'query:page']] as const) {
+    for (const [query, field] of [
+      [{ limit: 51 }, 'query:limit'],
+      [{ limit: 0 }, 'query:limit'],
+      [{ page: 0 }, 'query:page'],
+    ] as const) {
       const { response, error } = await listCommunityMembers({ path: { id }, query });
       expect(response?.status).toBe(400);
       expect(fieldsOf(error)).toEqual([field]);
@@ -94,18 +111,27 @@ describe('listCommunityAgents', () => {
     expect((await page(2)).agents.map((a) => a.listingId)).toEqual(listings.slice(2));
     expect(await page(3)).toEqual({ agents: [], total: 3, page: 3, totalPages: 2 });
     const none = await community(alice, 'No agents');
-    expect((await listCommunityAgents({ path: { id: none } })).data).toEqual({ agents: [], total: 0, page: 1, totalPages: 0 });
+    expect((await listCommunityAgents({ path: { id: none } })).data).toEqual({
+      agents: [],
+      total: 0,
+      page: 1,
+      totalPages: 0,
+    });
   });
 
   it('orders agents added at the same instant by id, and serves 50 at most (51 is a 400)', async () => {
     const alice = await newUser('Alice');
     const id = await community(alice);
     const made = await knex().raw(
-      `insert into agent_listings (owner_id, name, model) select ?, 'Bulk ' || i, 'gpt-4o' from generate_series(1, 55) as i returning id`, [alice.user.id]);
+      `insert into agent_listings (owner_id, name, model) select ?, 'Bulk ' || i, 'gpt-4o' from generate_series(1, 55) as i returning id`,
+      [alice.user.id],
+    );
     const rows = await knex()('community_agents')
-      .insert((made.rows as Array<{ id: string }>).map((r) => ({ communityId: id, listingId: r.id, addedAt: TIED }))).returning('id');
+      .insert((made.rows as Array<{ id: string }>).map((r) => ({ communityId: id, listingId: r.id, addedAt: TIED })))
+      .returning('id');
     const read: string[] = [];
-    for (let page = 1; page <= 2; page++) read.push(...ids((await listCommunityAgents({ path: { id }, query: { page, limit: 50 } })).data!.agents));
+    for (let page = 1; page <= 2; page++)
+      read.push(...ids((await listCommunityAgents({ path: { id }, query: { page, limit: 50 } })).data!.agents));
     expect(read).toEqual((rows as Array<{ id: string }>).map((r) => r.id).sort());
     const { response, error } = await listCommunityAgents({ path: { id }, query: { limit: 51 } });
     expect(response?.status).toBe(400);
@@ -114,7 +140,7 @@ describe('listCommunityAgents', () => {
 });
 
 describe('listMyCommunities and listJoinedCommunities', () => {
-  it('read the caller\'s communities a page at a time, newest first, with exact totals', async () => {
+  it("read the caller's communities a page at a time, newest first, with exact totals", async () => {
     const alice = await newUser('Alice');
     const bob = await newUser('Bob');
     const made: string[] = [];
@@ -124,13 +150,22 @@ describe('listMyCommunities and listJoinedCommunities', () => {
     const mine = await listMyCommunities({ query: { limit: 2 }, ...alice.as });
     expect(mine.data).toMatchObject({ total: 3, page: 1, totalPages: 2 });
     expect(ids(mine.data!.communities)).toEqual([made[2], made[1]]);
-    expect(ids((await listMyCommunities({ query: { limit: 2, page: 2 }, ...alice.as })).data!.communities)).toEqual([made[0]]);
-    expect((await listMyCommunities({ query: { page: 3, limit: 2 }, ...alice.as })).data).toEqual({ communities: [], total: 3, page: 3, totalPages: 2 });
+    expect(ids((await listMyCommunities({ query: { limit: 2, page: 2 }, ...alice.as })).data!.communities)).toEqual([
+      made[0],
+    ]);
+    expect((await listMyCommunities({ query: { page: 3, limit: 2 }, ...alice.as })).data).toEqual({
+      communities: [],
+      total: 3,
+      page: 3,
+      totalPages: 2,
+    });
 
     const joined = await listJoinedCommunities({ query: { limit: 2 }, ...bob.as });
     expect(joined.data).toMatchObject({ total: 3, page: 1, totalPages: 2 });
     expect(ids(joined.data!.communities)).toEqual([made[2], made[1]]);
-    expect(ids((await listJoinedCommunities({ query: { limit: 2, page: 2 }, ...bob.as })).data!.communities)).toEqual([made[0]]);
+    expect(ids((await listJoinedCommunities({ query: { limit: 2, page: 2 }, ...bob.as })).data!.communities)).toEqual([
+      made[0],
+    ]);
     expect((await listMyCommunities(bob.as)).data).toEqual({ communities: [], total: 0, page: 1, totalPages: 0 });
   });
 
@@ -144,7 +179,8 @@ describe('listMyCommunities and listJoinedCommunities', () => {
     await knex()('community_members').where('userId', bob.user.id).update({ joinedAt: TIED });
     const all = async (call: typeof listMyCommunities, user: TestUser) => {
       const read: string[] = [];
-      for (let page = 1; page <= 3; page++) read.push(...ids((await call({ query: { page, limit: 2 }, ...user.as })).data!.communities));
+      for (let page = 1; page <= 3; page++)
+        read.push(...ids((await call({ query: { page, limit: 2 }, ...user.as })).data!.communities));
       return read;
     };
     expect(await all(listMyCommunities, alice)).toEqual(desc(made));
@@ -154,7 +190,11 @@ describe('listMyCommunities and listJoinedCommunities', () => {
   it('serve 50 at most: a larger limit, a limit of 0 and page 0 are 400 naming them', async () => {
     const alice = await newUser('Alice');
     for (const call of [listMyCommunities, listJoinedCommunities]) {
-      for (const [query, field] of [[{ limit: 51 }, 'query:limit'], [{ limit: 0 }, 'query:limit'], [{ page: 0 }, 'query:page']] as const) {
+      for (const [query, field] of [
+        [{ limit: 51 }, 'query:limit'],
+        [{ limit: 0 }, 'query:limit'],
+        [{ page: 0 }, 'query:page'],
+      ] as const) {
         const { response, error } = await call({ query, ...alice.as });
         expect(response?.status).toBe(400);
         expect(fieldsOf(error)).toEqual([field]);

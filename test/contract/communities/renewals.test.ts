@@ -1,7 +1,14 @@
 // Monthly renewals, tested by moving the clock: charged once per member and month whatever runs at once,
 // past_due then cancelled when unpaid, renewed by joining again; the platform's share of fees.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCommunity, joinCommunity, listCommunityMembers, listLedgerEntries, sendCommunityMessage, updateCommunity } from '@platform/client';
+import {
+  createCommunity,
+  joinCommunity,
+  listCommunityMembers,
+  listLedgerEntries,
+  sendCommunityMessage,
+  updateCommunity,
+} from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { expectLedgersConsistent } from '../../helpers/money.js';
 import { useTestServer } from '../../helpers/server.js';
@@ -11,11 +18,14 @@ import { balanceOf, fund } from '../../helpers/wallets.js';
 const clock = new ManualClock(new Date('2026-01-31T12:00:00Z'));
 // Sessions outlive the months the clock moves through.
 const server = useTestServer({ platformFeeShare: 0.1, sessionTtlDays: 3650 }, { clock });
-afterEach(async () => { await expectLedgersConsistent(server.platform); });
+afterEach(async () => {
+  await expectLedgersConsistent(server.platform);
+});
 const DAY = 24 * 3600_000;
 
 const statusOf = async (id: string, user: TestUser) =>
-  (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === user.user.id)!.subscriptionStatus;
+  (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === user.user.id)!
+    .subscriptionStatus;
 
 async function paidCommunity(monthlyFee: number): Promise<{ id: string; alice: TestUser; bob: TestUser }> {
   const alice = await newUser('Alice');
@@ -46,7 +56,10 @@ describe('renewals', () => {
     // Each charge and each payment to the creator names the community it is for.
     for (const e of monthly) expect(e).toMatchObject({ amount: -10, referenceType: 'community', referenceId: id });
     const income = (await listLedgerEntries(alice.as)).data!.entries.filter((e) => e.kind === 'fee_income');
-    expect(income.map((e) => [e.amount, e.referenceType, e.referenceId])).toEqual([[9, 'community', id], [9, 'community', id]]);
+    expect(income.map((e) => [e.amount, e.referenceType, e.referenceId])).toEqual([
+      [9, 'community', id],
+      [9, 'community', id],
+    ]);
   });
 
   it('move an unpaid member to past_due (access kept, retried), then cancelled 7 days after; joining renews', async () => {
@@ -58,7 +71,9 @@ describe('renewals', () => {
     clock.set(new Date('2026-04-01T00:00:00Z'));
     await server.platform.services.renewals.runOnce(); // (earlier tests' members may be due too)
     expect(await statusOf(id, bob)).toBe('past_due');
-    expect((await sendCommunityMessage({ path: { id }, body: { content: 'still here' }, ...bob.as })).response?.status).toBe(201);
+    expect(
+      (await sendCommunityMessage({ path: { id }, body: { content: 'still here' }, ...bob.as })).response?.status,
+    ).toBe(201);
 
     clock.advance(6 * DAY);
     await server.platform.services.renewals.runOnce();
@@ -98,7 +113,11 @@ describe('renewals', () => {
     await joinCommunity({ path: { id }, body: { expectedMonthlyFee: 5 }, ...bob.as });
     await updateCommunity({ path: { id }, body: { monthlyFee: 8 }, ...alice.as });
     await joinCommunity({ path: { id }, body: { expectedMonthlyFee: 8 }, ...carol.as });
-    const monthlyFees = async (user: TestUser) => (await listLedgerEntries(user.as)).data!.entries.filter((e) => e.kind === 'monthly_fee').map((e) => -e.amount).reverse();
+    const monthlyFees = async (user: TestUser) =>
+      (await listLedgerEntries(user.as))
+        .data!.entries.filter((e) => e.kind === 'monthly_fee')
+        .map((e) => -e.amount)
+        .reverse();
 
     clock.set(new Date('2026-08-01T00:00:00Z'));
     await server.platform.services.renewals.runOnce();
@@ -120,4 +139,3 @@ describe('renewals', () => {
     expect(await statusOf(id, bob)).toBe('active');
   });
 });
-

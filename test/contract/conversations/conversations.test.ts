@@ -2,8 +2,20 @@
 // answers only while it is in control (a human who takes over mid-reply wins).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  acceptTransfer, chatInConversation, createAgentListing, createCommunity, createPlatformClient, deleteCommunity, getCsStatus,
-  inviteCsAgent, listConversationMessages, updateCommunity, requestHumanTransfer, resolveConversation, sendConversationMessage, startOfficialChat,
+  acceptTransfer,
+  chatInConversation,
+  createAgentListing,
+  createCommunity,
+  createPlatformClient,
+  deleteCommunity,
+  getCsStatus,
+  inviteCsAgent,
+  listConversationMessages,
+  updateCommunity,
+  requestHumanTransfer,
+  resolveConversation,
+  sendConversationMessage,
+  startOfficialChat,
   type CommunityCsMode,
 } from '@platform/client';
 import { FAKE_REPLY, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
@@ -18,26 +30,65 @@ beforeAll(async () => {
   fake = await startFakeOpenAi({ slowMs: 600 });
   remote = await startTestServer({ agent: { baseUrl: fake.baseUrl, timeoutMs: 3000 } });
 });
-afterAll(async () => { await remote?.stop(); await fake?.close(); });
+afterAll(async () => {
+  await remote?.stop();
+  await fake?.close();
+});
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-interface Setup { id: string; conversationId: string; creator: TestUser; agent: TestUser; customer: TestUser; listingId: string }
+interface Setup {
+  id: string;
+  conversationId: string;
+  creator: TestUser;
+  agent: TestUser;
+  customer: TestUser;
+  listingId: string;
+}
 
-async function setup(options: { csMode?: CommunityCsMode; model?: string; withAgent?: boolean; client?: ReturnType<typeof createPlatformClient> } = {}): Promise<Setup> {
+async function setup(
+  options: {
+    csMode?: CommunityCsMode;
+    model?: string;
+    withAgent?: boolean;
+    client?: ReturnType<typeof createPlatformClient>;
+  } = {},
+): Promise<Setup> {
   const c = options.client ? { client: options.client } : {};
   const creator = await newUser('Creator', c);
   const agent = await newUser('Agent', c);
   const customer = await newUser('Customer', c);
-  const listing = (await createAgentListing({ body: { name: 'Support bot', model: options.model ?? 'fake-ok', instructions: 'You are Support bot.' }, ...creator.as })).data!;
-  const id = (await createCommunity({ body: { name: 'Acme', type: 'official', csMode: options.csMode ?? 'hybrid', ...(options.withAgent === false ? {} : { defaultAgentListingId: listing.id }) }, ...creator.as })).data!.id;
+  const listing = (
+    await createAgentListing({
+      body: { name: 'Support bot', model: options.model ?? 'fake-ok', instructions: 'You are Support bot.' },
+      ...creator.as,
+    })
+  ).data!;
+  const id = (
+    await createCommunity({
+      body: {
+        name: 'Acme',
+        type: 'official',
+        csMode: options.csMode ?? 'hybrid',
+        ...(options.withAgent === false ? {} : { defaultAgentListingId: listing.id }),
+      },
+      ...creator.as,
+    })
+  ).data!.id;
   await inviteCsAgent({ path: { id }, body: { userId: agent.user.id }, ...creator.as });
   const conversationId = (await startOfficialChat({ path: { id }, ...customer.as })).data!.conversationId;
   return { id, conversationId, creator, agent, customer, listingId: listing.id };
 }
 
-async function chat(baseUrl: string, s: Setup, user: TestUser | undefined, content = 'Where is my order?'): Promise<Response> {
+async function chat(
+  baseUrl: string,
+  s: Setup,
+  user: TestUser | undefined,
+  content = 'Where is my order?',
+): Promise<Response> {
   const response = await fetch(`${baseUrl}/api/conversations/${s.conversationId}/agent-chat`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', ...(user ? { Authorization: `Bearer ${user.token}` } : {}) }, body: JSON.stringify({ content }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(user ? { Authorization: `Bearer ${user.token}` } : {}) },
+    body: JSON.stringify({ content }),
   });
   recordExercised('chatInConversation', response.status);
   return response;
@@ -47,14 +98,35 @@ describe('listConversationMessages and sendConversationMessage', () => {
   it('let the customer write at any time and page the history newest first', async () => {
     const s = await setup();
     for (let i = 0; i < 5; i++) {
-      const sent = await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: `m${i}` }, ...s.customer.as });
+      const sent = await sendConversationMessage({
+        path: { conversation_id: s.conversationId },
+        body: { content: `m${i}` },
+        ...s.customer.as,
+      });
       expect(sent.response?.status).toBe(201);
-      expect(sent.data).toMatchObject({ senderKind: 'customer', senderId: s.customer.user.id, content: `m${i}`, agentListingId: null });
+      expect(sent.data).toMatchObject({
+        senderKind: 'customer',
+        senderId: s.customer.user.id,
+        content: `m${i}`,
+        agentListingId: null,
+      });
     }
-    const first = (await listConversationMessages({ path: { conversation_id: s.conversationId }, query: { limit: 3 }, ...s.agent.as })).data!;
+    const first = (
+      await listConversationMessages({
+        path: { conversation_id: s.conversationId },
+        query: { limit: 3 },
+        ...s.agent.as,
+      })
+    ).data!;
     expect(first.messages.map((m) => m.content)).toEqual(['m4', 'm3', 'm2']);
     expect(first.hasMore).toBe(true);
-    const rest = (await listConversationMessages({ path: { conversation_id: s.conversationId }, query: { limit: 3, before: first.messages.at(-1)!.createdAt }, ...s.customer.as })).data!;
+    const rest = (
+      await listConversationMessages({
+        path: { conversation_id: s.conversationId },
+        query: { limit: 3, before: first.messages.at(-1)!.createdAt },
+        ...s.customer.as,
+      })
+    ).data!;
     expect(rest).toMatchObject({ hasMore: false });
     expect(rest.messages.map((m) => m.content)).toEqual(['m1', 'm0']);
   });
@@ -62,36 +134,107 @@ describe('listConversationMessages and sendConversationMessage', () => {
   it('hide the conversation from anyone else (404), and refuse staff while the AI is in control (409)', async () => {
     const s = await setup();
     const stranger = await newUser('Stranger');
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...stranger.as })).response?.status).toBe(404);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' }, ...stranger.as })).response?.status).toBe(404);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' }, ...s.agent.as })).error).toMatchObject({ code: 'NOT_IN_HUMAN_CONTROL' });
-    expect((await listConversationMessages({ path: { conversation_id: UNKNOWN }, ...s.customer.as })).response?.status).toBe(404);
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId } })).response?.status).toBe(401);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' } })).response?.status).toBe(401);
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, query: { limit: 101 }, ...s.customer.as })).response?.status).toBe(400);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: ' ' }, ...s.customer.as })).response?.status).toBe(400);
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'x'.repeat(1_100_000) }, ...s.customer.as })).response?.status).toBe(413);
+    expect(
+      (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...stranger.as })).response
+        ?.status,
+    ).toBe(404);
+    expect(
+      (
+        await sendConversationMessage({
+          path: { conversation_id: s.conversationId },
+          body: { content: 'hi' },
+          ...stranger.as,
+        })
+      ).response?.status,
+    ).toBe(404);
+    expect(
+      (
+        await sendConversationMessage({
+          path: { conversation_id: s.conversationId },
+          body: { content: 'hi' },
+          ...s.agent.as,
+        })
+      ).error,
+    ).toMatchObject({ code: 'NOT_IN_HUMAN_CONTROL' });
+    expect(
+      (await listConversationMessages({ path: { conversation_id: UNKNOWN }, ...s.customer.as })).response?.status,
+    ).toBe(404);
+    expect((await listConversationMessages({ path: { conversation_id: s.conversationId } })).response?.status).toBe(
+      401,
+    );
+    expect(
+      (await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'hi' } })).response
+        ?.status,
+    ).toBe(401);
+    expect(
+      (
+        await listConversationMessages({
+          path: { conversation_id: s.conversationId },
+          query: { limit: 101 },
+          ...s.customer.as,
+        })
+      ).response?.status,
+    ).toBe(400);
+    expect(
+      (
+        await sendConversationMessage({
+          path: { conversation_id: s.conversationId },
+          body: { content: ' ' },
+          ...s.customer.as,
+        })
+      ).response?.status,
+    ).toBe(400);
+    expect(
+      (
+        await sendConversationMessage({
+          path: { conversation_id: s.conversationId },
+          body: { content: 'x'.repeat(1_100_000) },
+          ...s.customer.as,
+        })
+      ).response?.status,
+    ).toBe(413);
     await deleteCommunity({ path: { id: s.id }, ...s.creator.as });
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'late' }, ...s.customer.as })).error).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).response?.status).toBe(200);
+    expect(
+      (
+        await sendConversationMessage({
+          path: { conversation_id: s.conversationId },
+          body: { content: 'late' },
+          ...s.customer.as,
+        })
+      ).error,
+    ).toMatchObject({ code: 'COMMUNITY_ARCHIVED' });
+    expect(
+      (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).response
+        ?.status,
+    ).toBe(200);
   });
 });
 
 describe('chatInConversation', () => {
-  it('streams meta, chunks and done (local agent), storing the customer\'s message and the AI\'s reply', async () => {
+  it("streams meta, chunks and done (local agent), storing the customer's message and the AI's reply", async () => {
     const s = await setup();
     const events = await readEvents(await chat(local.baseUrl, s, s.customer));
     expect(events[0]).toMatchObject({ event: 'meta', data: { conversationId: s.conversationId } });
     expect(events.at(-1)!.event).toBe('done');
-    const history = (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).data!.messages;
+    const history = (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as }))
+      .data!.messages;
     expect(history.map((m) => m.senderKind)).toEqual(['ai', 'customer']);
     expect(history[0]!.content).toBe('You are Support bot. You said: "Where is my order?".');
     // meta names the customer's stored message, done the stored reply; the reply is the AI's (its listing, no sender).
     expect(events[0]!.data.userMessageId).toBe(history[1]!.id);
     expect(events.at(-1)!.data.agentMessageId).toBe(history[0]!.id);
-    expect(history[0]).toMatchObject({ senderId: null, agentListingId: s.listingId, ttsAudioUrl: null, conversationId: s.conversationId });
+    expect(history[0]).toMatchObject({
+      senderId: null,
+      agentListingId: s.listingId,
+      ttsAudioUrl: null,
+      conversationId: s.conversationId,
+    });
     expect(history[1]).toMatchObject({ senderId: s.customer.user.id, agentListingId: null, ttsAudioUrl: null });
-    const { stream } = await chatInConversation({ path: { conversation_id: s.conversationId }, body: { content: 'Thanks' }, ...s.customer.as });
+    const { stream } = await chatInConversation({
+      path: { conversation_id: s.conversationId },
+      body: { content: 'Thanks' },
+      ...s.customer.as,
+    });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
     expect(types.at(-1)).toBe('done');
@@ -106,19 +249,35 @@ describe('chatInConversation', () => {
     expect((await chat(local.baseUrl, s, s.customer, '')).status).toBe(400);
     expect((await chat(local.baseUrl, s, s.customer, 'x'.repeat(1_100_000))).status).toBe(413);
     await requestHumanTransfer({ path: { id: s.id }, ...s.customer.as });
-    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({ status: 409, code: 'HUMAN_IN_CONTROL' });
+    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({
+      status: 409,
+      code: 'HUMAN_IN_CONTROL',
+    });
     await resolveConversation({ path: { id: s.id }, body: { conversationId: s.conversationId }, ...s.customer.as });
     expect((await readEvents(await chat(local.baseUrl, s, s.customer))).at(-1)!.event).toBe('done');
-    expect((await getCsStatus({ path: { id: s.id }, query: { conversationId: s.conversationId }, ...s.customer.as })).data).toEqual({ status: 'ai_active' });
+    expect(
+      (await getCsStatus({ path: { id: s.id }, query: { conversationId: s.conversationId }, ...s.customer.as })).data,
+    ).toEqual({ status: 'ai_active' });
 
     const humanOnly = await setup({ csMode: 'human_only' });
-    expect(await (await chat(local.baseUrl, humanOnly, humanOnly.customer)).json()).toMatchObject({ status: 409, code: 'AI_UNAVAILABLE' });
+    expect(await (await chat(local.baseUrl, humanOnly, humanOnly.customer)).json()).toMatchObject({
+      status: 409,
+      code: 'AI_UNAVAILABLE',
+    });
     const noAgent = await setup({ withAgent: false });
-    expect(await (await chat(local.baseUrl, noAgent, noAgent.customer)).json()).toMatchObject({ status: 409, code: 'AI_UNAVAILABLE' });
-    const nothingStored = (await listConversationMessages({ path: { conversation_id: humanOnly.conversationId }, ...humanOnly.customer.as })).data!.messages;
+    expect(await (await chat(local.baseUrl, noAgent, noAgent.customer)).json()).toMatchObject({
+      status: 409,
+      code: 'AI_UNAVAILABLE',
+    });
+    const nothingStored = (
+      await listConversationMessages({ path: { conversation_id: humanOnly.conversationId }, ...humanOnly.customer.as })
+    ).data!.messages;
     expect(nothingStored).toEqual([]);
     await deleteCommunity({ path: { id: s.id }, ...s.creator.as });
-    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({ status: 409, code: 'COMMUNITY_ARCHIVED' });
+    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({
+      status: 409,
+      code: 'COMMUNITY_ARCHIVED',
+    });
   });
 
   it('ends a streaming reply with HUMAN_IN_CONTROL and stores no AI reply when a human takes over meanwhile', async () => {
@@ -132,26 +291,51 @@ describe('chatInConversation', () => {
     await acceptTransfer({ path: { id: s.id }, body: { conversationId: s.conversationId }, ...s.agent.as });
     const events = await reading;
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'HUMAN_IN_CONTROL' } });
-    const history = (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).data!.messages;
+    const history = (await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as }))
+      .data!.messages;
     expect(history.filter((m) => m.senderKind === 'ai')).toEqual([]);
     expect(history.filter((m) => m.senderKind === 'customer')).toHaveLength(1);
   });
 
   it('makes the conversations of a community that became a club read-only (409 NOT_OFFICIAL)', async () => {
     const s = await setup();
-    await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'before' }, ...s.customer.as });
+    await sendConversationMessage({
+      path: { conversation_id: s.conversationId },
+      body: { content: 'before' },
+      ...s.customer.as,
+    });
     await updateCommunity({ path: { id: s.id }, body: { type: 'club' }, ...s.creator.as });
-    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({ status: 409, code: 'NOT_OFFICIAL' });
-    expect((await sendConversationMessage({ path: { conversation_id: s.conversationId }, body: { content: 'after' }, ...s.customer.as })).error).toMatchObject({ code: 'NOT_OFFICIAL' });
-    expect((await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })).data!.messages.map((m) => m.content)).toEqual(['before']);
+    expect(await (await chat(local.baseUrl, s, s.customer)).json()).toMatchObject({
+      status: 409,
+      code: 'NOT_OFFICIAL',
+    });
+    expect(
+      (
+        await sendConversationMessage({
+          path: { conversation_id: s.conversationId },
+          body: { content: 'after' },
+          ...s.customer.as,
+        })
+      ).error,
+    ).toMatchObject({ code: 'NOT_OFFICIAL' });
+    expect(
+      (
+        await listConversationMessages({ path: { conversation_id: s.conversationId }, ...s.customer.as })
+      ).data!.messages.map((m) => m.content),
+    ).toEqual(['before']);
   });
 
-  it('streams the OpenAI-compatible provider\'s reply', async () => {
+  it("streams the OpenAI-compatible provider's reply", async () => {
     const c = createPlatformClient({ baseUrl: remote.baseUrl });
     watchClient(c);
     const s = await setup({ client: c });
     const events = await readEvents(await chat(remote.baseUrl, s, s.customer));
-    expect(events.filter((e) => e.event === 'chunk').map((e) => e.data.content).join('')).toBe(FAKE_REPLY);
+    expect(
+      events
+        .filter((e) => e.event === 'chunk')
+        .map((e) => e.data.content)
+        .join(''),
+    ).toBe(FAKE_REPLY);
     expect(fake.requests.at(-1)!.messages[0]).toEqual({ role: 'system', content: 'You are Support bot.' });
   });
 });

@@ -6,14 +6,23 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLounge, createPlatformClient, getLounge, getLoungeDashboard, getWallet, listCommunities, type Client } from '@platform/client';
+import {
+  createLounge,
+  createPlatformClient,
+  getLounge,
+  getLoungeDashboard,
+  getWallet,
+  listCommunities,
+  type Client,
+} from '@platform/client';
 import { wav } from '../../helpers/fake-openai.js';
 import { startHttpsListener, streamBytes, testCertificates, type HttpsListener } from '../../helpers/https-listener.js';
 import { startTestServer, watchClient, type TestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
 const MB = 1024 * 1024;
-const NOT_PUBLIC = 'The samples URL does not lead to a public internet address: its host (or a redirect\'s) is unknown, private or reserved.';
+const NOT_PUBLIC =
+  "The samples URL does not lead to a public internet address: its host (or a redirect's) is unknown, private or reserved.";
 const NOT_HTTPS = 'The samples URL must be https, and so must every redirect it answers with.';
 const TOO_LARGE = 'The samples are larger than 50 MB.';
 
@@ -30,7 +39,9 @@ async function cloneFrom(c: { client: Client }, user: TestUser, url: string, tim
   const created = await createLounge({ ...c, body: { name: 'Voice', voiceSamplesUrl: url }, ...user.as });
   expect(created.response?.status, JSON.stringify(created.error)).toBe(201);
   const id = created.data!.id;
-  await expect.poll(async () => (await getLounge({ ...c, path: { id } })).data!.voiceModelStatus, { timeout, interval: 100 }).toMatch(/ready|failed/);
+  await expect
+    .poll(async () => (await getLounge({ ...c, path: { id } })).data!.voiceModelStatus, { timeout, interval: 100 })
+    .toMatch(/ready|failed/);
   return (await getLounge({ ...c, path: { id } })).data!;
 }
 
@@ -42,13 +53,16 @@ describe('where voice samples may be fetched from', () => {
   let alice: TestUser;
 
   beforeAll(async () => {
-    internal = await startHttpsListener((_req, res) => res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav(100)));
+    internal = await startHttpsListener((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav(100)),
+    );
     samples = await startHttpsListener((req, res) => {
       const path = req.url ?? '';
       const redirect = (to: string) => res.writeHead(302, { Location: to }).end();
       if (path === '/voice.wav') return res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(wav(500));
       if (path === '/empty') return res.writeHead(200).end();
-      if (path === '/forbidden') return res.writeHead(403, { 'Content-Type': 'text/plain' }).end('403 Forbidden: internal secret s3cr3t');
+      if (path === '/forbidden')
+        return res.writeHead(403, { 'Content-Type': 'text/plain' }).end('403 Forbidden: internal secret s3cr3t');
       if (path === '/to-internal') return redirect(`https://127.0.0.1:${internal.port}/admin/delete-all?confirm=1`);
       if (path === '/to-localhost') return redirect(`https://localhost:${internal.port}/admin`);
       if (path === '/to-http') return redirect(`http://127.0.0.1:${samples.port}/voice.wav`);
@@ -65,7 +79,11 @@ describe('where voice samples may be fetched from', () => {
     });
     server = await startTestServer({
       outbound: {
-        allowHosts: [`127.0.0.1:${samples.port}`], denyHosts: [`localhost:${samples.port}`], ca: testCertificates().ca, connectTimeoutMs: 2000, timeoutMs: 4000,
+        allowHosts: [`127.0.0.1:${samples.port}`],
+        denyHosts: [`localhost:${samples.port}`],
+        ca: testCertificates().ca,
+        connectTimeoutMs: 2000,
+        timeoutMs: 4000,
       },
     });
     c = clientOf(server);
@@ -78,20 +96,41 @@ describe('where voice samples may be fetched from', () => {
   });
 
   it('reaches the listener the operator allowed, through up to 3 redirects (ready)', async () => {
-    expect(await cloneFrom(c, alice, `${samples.origin}/voice.wav`)).toMatchObject({ voiceModelStatus: 'ready', voiceModelId: expect.stringMatching(/^local_/), voiceModelError: null });
+    expect(await cloneFrom(c, alice, `${samples.origin}/voice.wav`)).toMatchObject({
+      voiceModelStatus: 'ready',
+      voiceModelId: expect.stringMatching(/^local_/),
+      voiceModelError: null,
+    });
     expect((await cloneFrom(c, alice, `${samples.origin}/hops/2`)).voiceModelStatus).toBe('ready'); // 3 redirects
   });
 
   it('refuses every loopback, private, link-local, metadata and mapped address, whatever its spelling, without connecting', async () => {
     const p = internal.port;
     const urls = [
-      `https://127.0.0.1:${p}/`, `https://localhost:${p}/`, `https://[::1]:${p}/`, `https://127.1:${p}/`, `https://2130706433:${p}/`, `https://0.0.0.0:${p}/`,
-      `https://[::ffff:127.0.0.1]:${p}/`, `https://[64:ff9b::7f00:1]:${p}/`, 'https://10.0.0.1/samples.wav', 'https://172.16.5.4/', 'https://192.168.1.1/',
-      'https://169.254.169.254/latest/meta-data/iam/security-credentials/', 'https://[::ffff:a9fe:a9fe]/', 'https://100.64.0.1/', 'https://[fd00::1]/', 'https://[fe80::1]/',
+      `https://127.0.0.1:${p}/`,
+      `https://localhost:${p}/`,
+      `https://[::1]:${p}/`,
+      `https://127.1:${p}/`,
+      `https://2130706433:${p}/`,
+      `https://0.0.0.0:${p}/`,
+      `https://[::ffff:127.0.0.1]:${p}/`,
+      `https://[64:ff9b::7f00:1]:${p}/`,
+      'https://10.0.0.1/samples.wav',
+      'https://172.16.5.4/',
+      'https://192.168.1.1/',
+      'https://169.254.169.254/latest/meta-data/iam/security-credentials/',
+      'https://[::ffff:a9fe:a9fe]/',
+      'https://100.64.0.1/',
+      'https://[fd00::1]/',
+      'https://[fe80::1]/',
     ];
     const lounges = await Promise.all(urls.map((url) => cloneFrom(c, alice, url)));
     for (const [i, lounge] of lounges.entries()) {
-      expect(lounge, urls[i]).toMatchObject({ voiceModelStatus: 'failed', voiceModelId: null, voiceModelError: NOT_PUBLIC });
+      expect(lounge, urls[i]).toMatchObject({
+        voiceModelStatus: 'failed',
+        voiceModelId: null,
+        voiceModelError: NOT_PUBLIC,
+      });
     }
     expect(internal.connections).toBe(0);
   });
@@ -100,27 +139,37 @@ describe('where voice samples may be fetched from', () => {
     expect((await cloneFrom(c, alice, `${samples.origin}/to-internal`)).voiceModelError).toBe(NOT_PUBLIC);
     expect((await cloneFrom(c, alice, `${samples.origin}/to-localhost`)).voiceModelError).toBe(NOT_PUBLIC);
     expect((await cloneFrom(c, alice, `${samples.origin}/to-http`)).voiceModelError).toBe(NOT_HTTPS);
-    expect((await cloneFrom(c, alice, `${samples.origin}/hops/3`)).voiceModelError).toBe('The samples URL redirected more than 3 times.');
+    expect((await cloneFrom(c, alice, `${samples.origin}/hops/3`)).voiceModelError).toBe(
+      'The samples URL redirected more than 3 times.',
+    );
     expect(internal.connections).toBe(0);
     expect(samples.requests.filter((r) => r.startsWith('/admin'))).toEqual([]);
   });
 
   it('refuses a host the operator denied, even on an allowed address', async () => {
-    expect((await cloneFrom(c, alice, `https://localhost:${samples.port}/voice.wav`)).voiceModelError).toBe('The samples URL\'s host (or a redirect\'s) is not allowed on this platform.');
+    expect((await cloneFrom(c, alice, `https://localhost:${samples.port}/voice.wav`)).voiceModelError).toBe(
+      "The samples URL's host (or a redirect's) is not allowed on this platform.",
+    );
   });
 
-  it('stores an error anyone may read that says what to fix, never what the samples\' server answered', async () => {
+  it("stores an error anyone may read that says what to fix, never what the samples' server answered", async () => {
     const lounge = await cloneFrom(c, alice, `${samples.origin}/forbidden`);
     const anonymous = lounge.voiceModelError!;
     expect(anonymous).toBe('The samples URL did not answer with a file: check that it downloads without signing in.');
     expect(anonymous).not.toMatch(/403|forbidden|secret|127\.0\.0\.1/i);
-    expect((await getLoungeDashboard({ ...c, path: { id: lounge.id }, ...alice.as })).data!.voiceModelError).toBe(anonymous);
-    expect((await cloneFrom(c, alice, `${samples.origin}/empty`)).voiceModelError).toBe('The samples URL sent nothing.');
+    expect((await getLoungeDashboard({ ...c, path: { id: lounge.id }, ...alice.as })).data!.voiceModelError).toBe(
+      anonymous,
+    );
+    expect((await cloneFrom(c, alice, `${samples.origin}/empty`)).voiceModelError).toBe(
+      'The samples URL sent nothing.',
+    );
   });
 
   it('gives up on a body that trickles past the total timeout', async () => {
     const started = Date.now();
-    expect((await cloneFrom(c, alice, `${samples.origin}/slow`)).voiceModelError).toBe('The samples URL took too long: the download must finish within 4 s.');
+    expect((await cloneFrom(c, alice, `${samples.origin}/slow`)).voiceModelError).toBe(
+      'The samples URL took too long: the download must finish within 4 s.',
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
@@ -135,7 +184,10 @@ describe('what one cloning job can cost the server', () => {
 
   beforeAll(async () => {
     samples = await startHttpsListener((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'audio/wav', ...(req.url === '/announced-400mb' ? { 'Content-Length': String(400 * MB) } : {}) });
+      res.writeHead(200, {
+        'Content-Type': 'audio/wav',
+        ...(req.url === '/announced-400mb' ? { 'Content-Length': String(400 * MB) } : {}),
+      });
       res.write(wav(0));
       streamBytes(samples, res, req.url === '/announced-400mb' ? 400 * MB : Infinity);
     });
@@ -144,7 +196,12 @@ describe('what one cloning job can cost the server', () => {
       poolMax: 4, // fewer connections than stuck jobs: a job holding one would starve every request
       voiceCloningConcurrency: STUCK_JOBS,
       // Long timeouts: here only the size cap ends a download (this machine is shared and slow).
-      outbound: { allowHosts: [`127.0.0.1:${samples.port}`, `127.0.0.1:${stuck.port}`], ca: testCertificates().ca, connectTimeoutMs: 120_000, timeoutMs: 120_000 },
+      outbound: {
+        allowHosts: [`127.0.0.1:${samples.port}`, `127.0.0.1:${stuck.port}`],
+        ca: testCertificates().ca,
+        connectTimeoutMs: 120_000,
+        timeoutMs: 120_000,
+      },
     });
     c = clientOf(server);
     alice = await newUser('Alice', c);
@@ -160,10 +217,16 @@ describe('what one cloning job can cost the server', () => {
     // reachable after a full collection, sampled while the samples stream in.
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const live = () => { gc(); return process.memoryUsage().arrayBuffers; };
+    const live = () => {
+      gc();
+      return process.memoryUsage().arrayBuffers;
+    };
     const before = live();
     let peak = before;
-    const sampler = setInterval(() => { const _t = Date.now(); peak = Math.max(peak, live()); }, 1000);
+    const sampler = setInterval(() => {
+      const _t = Date.now();
+      peak = Math.max(peak, live());
+    }, 1000);
     try {
       samples.bytesWritten = 0;
       expect((await cloneFrom(c, alice, `${samples.origin}/announced-400mb`)).voiceModelError).toBe(TOO_LARGE);
@@ -183,7 +246,15 @@ describe('what one cloning job can cost the server', () => {
   it('holds no transaction and no pooled connection while more jobs than pooled connections wait on a server that never answers', async () => {
     const ids: string[] = [];
     for (let i = 0; i < STUCK_JOBS; i++) {
-      ids.push((await createLounge({ ...c, body: { name: `Stuck ${i}`, voiceSamplesUrl: `${stuck.origin}/samples-${i}.wav` }, ...alice.as })).data!.id);
+      ids.push(
+        (
+          await createLounge({
+            ...c,
+            body: { name: `Stuck ${i}`, voiceSamplesUrl: `${stuck.origin}/samples-${i}.wav` },
+            ...alice.as,
+          })
+        ).data!.id,
+      );
     }
     await expect.poll(() => stuck.requests.length, { timeout: 20_000 }).toBe(STUCK_JOBS);
     const pool = server.platform.database.knex.client.pool as { numUsed(): number };
@@ -191,7 +262,10 @@ describe('what one cloning job can cost the server', () => {
 
     // Reads complete while every job is still stuck (the listener has answered none of them).
     const signal = AbortSignal.timeout(15_000);
-    const [communities, wallet] = await Promise.all([listCommunities({ ...c, signal }), getWallet({ ...c, ...alice.as, signal })]);
+    const [communities, wallet] = await Promise.all([
+      listCommunities({ ...c, signal }),
+      getWallet({ ...c, ...alice.as, signal }),
+    ]);
     expect(communities.response?.status).toBe(200);
     expect(wallet.response?.status).toBe(200);
     for (const id of ids) expect((await getLounge({ ...c, path: { id } })).data!.voiceModelStatus).toBe('training');
@@ -199,7 +273,10 @@ describe('what one cloning job can cost the server', () => {
 
     // A stopping server gives its jobs back (pending, for another instance), not counting it as an attempt.
     await server.platform.services.lounge.cloning.stop();
-    const rows = await server.platform.database.knex('lounges').whereIn('communityId', ids).select('voiceModelStatus', 'cloneAttempts', 'cloneClaim');
+    const rows = await server.platform.database
+      .knex('lounges')
+      .whereIn('communityId', ids)
+      .select('voiceModelStatus', 'cloneAttempts', 'cloneClaim');
     expect(rows).toEqual(ids.map(() => ({ voiceModelStatus: 'pending', cloneAttempts: 0, cloneClaim: null })));
   });
 });

@@ -3,8 +3,18 @@
 // who may read it.
 import { describe, expect, it } from 'vitest';
 import {
-  acceptTransfer, createCommunity, getCsQueue, inviteCsAgent, joinCommunity, leaveCommunity, requestHumanTransfer,
-  resolveConversation, startOfficialChat, updateCommunityMemberRole, type ConversationStatus, type CsQueueEntry,
+  acceptTransfer,
+  createCommunity,
+  getCsQueue,
+  inviteCsAgent,
+  joinCommunity,
+  leaveCommunity,
+  requestHumanTransfer,
+  resolveConversation,
+  startOfficialChat,
+  updateCommunityMemberRole,
+  type ConversationStatus,
+  type CsQueueEntry,
 } from '@platform/client';
 import { fieldsOf } from '../../helpers/problems.js';
 import { UNKNOWN } from '../../helpers/rooms.js';
@@ -15,26 +25,44 @@ const server = useTestServer();
 const knex = () => server.platform.database.knex;
 const PRIORITY: Record<ConversationStatus, number> = { waiting_human: 0, human_active: 1, ai_active: 2, resolved: 3 };
 
-interface Official { id: string; creator: TestUser; agent: TestUser; customers: TestUser[]; conversations: string[] }
+interface Official {
+  id: string;
+  creator: TestUser;
+  agent: TestUser;
+  customers: TestUser[];
+  conversations: string[];
+}
 
 /** A hybrid official community with a CS agent and `customers` conversations, all `ai_active`, started in order. */
 async function official(customers: number): Promise<Official> {
   const creator = await newUser('Creator');
   const agent = await newUser('Agent');
-  const id = (await createCommunity({ body: { name: 'Acme Official', type: 'official', csMode: 'hybrid' }, ...creator.as })).data!.id;
+  const id = (
+    await createCommunity({ body: { name: 'Acme Official', type: 'official', csMode: 'hybrid' }, ...creator.as })
+  ).data!.id;
   await inviteCsAgent({ path: { id }, body: { userId: agent.user.id }, ...creator.as });
   const users = await Promise.all(Array.from({ length: customers }, (_, n) => newUser(`Customer ${n}`)));
   const conversations: string[] = [];
-  for (const user of users) conversations.push((await startOfficialChat({ path: { id }, ...user.as })).data!.conversationId);
+  for (const user of users)
+    conversations.push((await startOfficialChat({ path: { id }, ...user.as })).data!.conversationId);
   return { id, creator, agent, customers: users, conversations };
 }
 
 /** Every page, following nextCursor until it is null. */
-async function pages(o: Official, who: TestUser, limit: number, status?: ConversationStatus): Promise<CsQueueEntry[][]> {
+async function pages(
+  o: Official,
+  who: TestUser,
+  limit: number,
+  status?: ConversationStatus,
+): Promise<CsQueueEntry[][]> {
   const result: CsQueueEntry[][] = [];
   let cursor: string | undefined;
   do {
-    const { data, error } = await getCsQueue({ path: { id: o.id }, query: { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) }, ...who.as });
+    const { data, error } = await getCsQueue({
+      path: { id: o.id },
+      query: { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) },
+      ...who.as,
+    });
     if (!data) throw new Error(JSON.stringify(error));
     expect(data.queue.length).toBeLessThanOrEqual(limit);
     result.push(data.queue);
@@ -52,7 +80,10 @@ function expectQueueOrder(entries: CsQueueEntry[]): void {
     const [a, b] = [entries[n - 1]!, entries[n]!];
     const key = (e: CsQueueEntry) => [PRIORITY[e.status], Date.parse(e.updatedAt)] as const;
     const [[pa, ta], [pb, tb]] = [key(a), key(b)];
-    expect(pa < pb || (pa === pb && (ta < tb || (ta === tb && a.id < b.id))), `${a.status} ${a.updatedAt} ${a.id} before ${b.status} ${b.updatedAt} ${b.id}`).toBe(true);
+    expect(
+      pa < pb || (pa === pb && (ta < tb || (ta === tb && a.id < b.id))),
+      `${a.status} ${a.updatedAt} ${a.id} before ${b.status} ${b.updatedAt} ${b.id}`,
+    ).toBe(true);
   }
 }
 
@@ -67,28 +98,54 @@ describe('getCsQueue, a page at a time', () => {
     const whole = (await getCsQueue({ path: { id: o.id }, ...o.agent.as })).data!;
     expect(whole.nextCursor).toBeNull();
     expect(ids(whole.queue)).toEqual([4, 1, 2, 6, 3, 5, 0].map((n) => o.conversations[n]));
-    expect(whole.queue.map((e) => e.status)).toEqual(['waiting_human', 'waiting_human', 'waiting_human', 'human_active', 'ai_active', 'ai_active', 'resolved']);
+    expect(whole.queue.map((e) => e.status)).toEqual([
+      'waiting_human',
+      'waiting_human',
+      'waiting_human',
+      'human_active',
+      'ai_active',
+      'ai_active',
+      'resolved',
+    ]);
     expectQueueOrder(whole.queue);
-    expect(whole.queue[3]).toMatchObject({ userId: c[6]!.user.id, userName: 'Customer 6', assignedCsId: o.agent.user.id });
+    expect(whole.queue[3]).toMatchObject({
+      userId: c[6]!.user.id,
+      userName: 'Customer 6',
+      assignedCsId: o.agent.user.id,
+    });
 
     for (const limit of [1, 2, 3, 7]) {
       const paged = await pages(o, o.creator, limit);
-      expect(paged.flat().map((e) => e.conversationId), `limit ${limit}`).toEqual(ids(whole.queue));
+      expect(
+        paged.flat().map((e) => e.conversationId),
+        `limit ${limit}`,
+      ).toEqual(ids(whole.queue));
       expect(paged.length).toBe(Math.ceil(7 / limit)); // a full last page says so: no empty page after it
     }
-    expect((await pages(o, o.agent, 2, 'waiting_human')).flat().map((e) => e.conversationId)).toEqual(ids(whole.queue.slice(0, 3)));
+    expect((await pages(o, o.agent, 2, 'waiting_human')).flat().map((e) => e.conversationId)).toEqual(
+      ids(whole.queue.slice(0, 3)),
+    );
     expect((await pages(o, o.agent, 1, 'resolved')).map(ids)).toEqual([[o.conversations[0]]]);
-    expect((await getCsQueue({ path: { id: o.id }, query: { limit: 100 }, ...o.agent.as })).data!.queue).toHaveLength(7);
+    expect((await getCsQueue({ path: { id: o.id }, query: { limit: 100 }, ...o.agent.as })).data!.queue).toHaveLength(
+      7,
+    );
   });
 
   it('defaults to 50 entries a page', async () => {
     const o = await official(1);
     // 60 more conversations by SQL (their customers need no credentials), all waiting since the same instant.
-    await knex().raw(`insert into users (name, email, password_hash) select 'Bulk ' || i, 'bulk' || i || '-' || ? || '@example.com', 'x' from generate_series(1, 60) as i`, [o.id]);
-    await knex().raw(`insert into conversations (community_id, customer_id, status) select ?, id, 'ai_active' from users where email like ?`, [o.id, `bulk%-${o.id}@example.com`]);
+    await knex().raw(
+      `insert into users (name, email, password_hash) select 'Bulk ' || i, 'bulk' || i || '-' || ? || '@example.com', 'x' from generate_series(1, 60) as i`,
+      [o.id],
+    );
+    await knex().raw(
+      `insert into conversations (community_id, customer_id, status) select ?, id, 'ai_active' from users where email like ?`,
+      [o.id, `bulk%-${o.id}@example.com`],
+    );
     const first = (await getCsQueue({ path: { id: o.id }, ...o.agent.as })).data!;
     expect(first.queue).toHaveLength(50);
-    const second = (await getCsQueue({ path: { id: o.id }, query: { cursor: first.nextCursor! }, ...o.agent.as })).data!;
+    const second = (await getCsQueue({ path: { id: o.id }, query: { cursor: first.nextCursor! }, ...o.agent.as }))
+      .data!;
     expect(second.queue).toHaveLength(11);
     expect(second.nextCursor).toBeNull();
     expect(new Set([...ids(first.queue), ...ids(second.queue)]).size).toBe(61);
@@ -97,11 +154,19 @@ describe('getCsQueue, a page at a time', () => {
   it('keeps microsecond waiting times apart: no entry repeated or skipped by rounding to milliseconds', async () => {
     const o = await official(5);
     // Five conversations waiting since the same millisecond, four of them in distinct microseconds, two tied.
-    const times = ['2025-03-14T10:00:00.123456Z', '2025-03-14T10:00:00.123001Z', '2025-03-14T10:00:00.123999Z', '2025-03-14T10:00:00.123001Z', '2025-03-14T10:00:00.123500Z'];
-    for (const [n, at] of times.entries()) await knex()('conversations').where('id', o.conversations[n]!).update({ status: 'waiting_human', updatedAt: at });
+    const times = [
+      '2025-03-14T10:00:00.123456Z',
+      '2025-03-14T10:00:00.123001Z',
+      '2025-03-14T10:00:00.123999Z',
+      '2025-03-14T10:00:00.123001Z',
+      '2025-03-14T10:00:00.123500Z',
+    ];
+    for (const [n, at] of times.entries())
+      await knex()('conversations').where('id', o.conversations[n]!).update({ status: 'waiting_human', updatedAt: at });
     const tied = [o.conversations[1]!, o.conversations[3]!].sort();
     const expected = [...tied, o.conversations[0], o.conversations[4], o.conversations[2]];
-    for (const limit of [1, 2]) expect((await pages(o, o.agent, limit)).flat().map((e) => e.conversationId)).toEqual(expected);
+    for (const limit of [1, 2])
+      expect((await pages(o, o.agent, limit)).flat().map((e) => e.conversationId)).toEqual(expected);
   });
 
   it('lists unchanged conversations exactly once while others change between pages; a changed one moves to its new place', async () => {
@@ -117,23 +182,33 @@ describe('getCsQueue, a page at a time', () => {
     await acceptTransfer({ path: { id: o.id }, body: { conversationId: o.conversations[1]! }, ...o.agent.as });
     await resolveConversation({ path: { id: o.id }, body: { conversationId: o.conversations[0]! }, ...c[0]!.as });
     const rest = (await pages(o, o.agent, 4)).flat();
-    const second = (await getCsQueue({ path: { id: o.id }, query: { limit: 4, cursor: first.nextCursor! }, ...o.agent.as })).data!;
-    expect(second.queue.map((e) => [e.conversationId, e.status])).toEqual([[o.conversations[5], 'ai_active'], [o.conversations[0], 'resolved']]);
+    const second = (
+      await getCsQueue({ path: { id: o.id }, query: { limit: 4, cursor: first.nextCursor! }, ...o.agent.as })
+    ).data!;
+    expect(second.queue.map((e) => [e.conversationId, e.status])).toEqual([
+      [o.conversations[5], 'ai_active'],
+      [o.conversations[0], 'resolved'],
+    ]);
     expect(second.nextCursor).toBeNull();
     // Unchanged conversations (2, 3, 5): once each across the two pages.
     const seen = [...ids(first.queue), ...ids(second.queue)];
     for (const n of [2, 3, 5]) expect(seen.filter((id) => id === o.conversations[n])).toHaveLength(1);
     // Read again from the head, the queue shows the new state in order.
     expect(rest.map((e) => [e.conversationId, e.status])).toEqual([
-      [o.conversations[2], 'waiting_human'], [o.conversations[4], 'waiting_human'], [o.conversations[1], 'human_active'],
-      [o.conversations[3], 'ai_active'], [o.conversations[5], 'ai_active'], [o.conversations[0], 'resolved'],
+      [o.conversations[2], 'waiting_human'],
+      [o.conversations[4], 'waiting_human'],
+      [o.conversations[1], 'human_active'],
+      [o.conversations[3], 'ai_active'],
+      [o.conversations[5], 'ai_active'],
+      [o.conversations[0], 'resolved'],
     ]);
   });
 
   it('refuses a bad limit or cursor with 400 naming the field', async () => {
     const o = await official(3);
     await requestHumanTransfer({ path: { id: o.id }, ...o.customers[0]!.as });
-    const call = (query: Record<string, unknown>) => getCsQueue({ path: { id: o.id }, query: query as never, ...o.agent.as });
+    const call = (query: Record<string, unknown>) =>
+      getCsQueue({ path: { id: o.id }, query: query as never, ...o.agent.as });
     for (const limit of ['0', '101', '-1', '1.5', 'ten', '0x10']) {
       const bad = await call({ limit });
       expect(bad.response?.status, `limit=${limit}`).toBe(400);
@@ -142,7 +217,13 @@ describe('getCsQueue, a page at a time', () => {
     const valid = (await call({ limit: 1 })).data!.nextCursor!;
     const waiting = (await call({ limit: 1, status: 'ai_active' })).data!.nextCursor!;
     const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const [, , priority, at, id] = JSON.parse(Buffer.from(valid, 'base64url').toString()) as [number, null, number, string, string];
+    const [, , priority, at, id] = JSON.parse(Buffer.from(valid, 'base64url').toString()) as [
+      number,
+      null,
+      number,
+      string,
+      string,
+    ];
     const cursors: Array<[string, Record<string, unknown>]> = [
       ['empty', { cursor: '' }],
       ['not base64url', { cursor: 'a+b/c=' }],
@@ -173,10 +254,21 @@ describe('getCsQueue, a page at a time', () => {
 
   it('is read by the creator, moderators and CS agents only', async () => {
     const o = await official(2);
-    const [moderator, member, stranger, leaver, demoted] = (await Promise.all(['Moderator', 'Member', 'Stranger', 'Leaver', 'Demoted'].map((n) => newUser(n)))) as [TestUser, TestUser, TestUser, TestUser, TestUser];
+    const [moderator, member, stranger, leaver, demoted] = (await Promise.all(
+      ['Moderator', 'Member', 'Stranger', 'Leaver', 'Demoted'].map((n) => newUser(n)),
+    )) as [TestUser, TestUser, TestUser, TestUser, TestUser];
     for (const user of [moderator, member, demoted]) await joinCommunity({ path: { id: o.id }, ...user.as });
-    for (const user of [moderator, demoted]) await updateCommunityMemberRole({ path: { id: o.id, user_id: user.user.id }, body: { role: 'moderator' }, ...o.creator.as });
-    await updateCommunityMemberRole({ path: { id: o.id, user_id: demoted.user.id }, body: { role: 'member' }, ...o.creator.as });
+    for (const user of [moderator, demoted])
+      await updateCommunityMemberRole({
+        path: { id: o.id, user_id: user.user.id },
+        body: { role: 'moderator' },
+        ...o.creator.as,
+      });
+    await updateCommunityMemberRole({
+      path: { id: o.id, user_id: demoted.user.id },
+      body: { role: 'member' },
+      ...o.creator.as,
+    });
     await inviteCsAgent({ path: { id: o.id }, body: { userId: leaver.user.id }, ...o.creator.as });
     await leaveCommunity({ path: { id: o.id }, ...leaver.as });
     for (const staff of [o.creator, moderator, o.agent]) {

@@ -2,7 +2,14 @@
 // accepts works and means the instant it names, and every other is a 400 naming the field. Checked on both
 // message cursors, over a history written at known instants around a leap second.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCommunity, listCommunityMessages, listConversationMessages, sendCommunityMessage, sendConversationMessage, startOfficialChat } from '@platform/client';
+import {
+  createCommunity,
+  listCommunityMessages,
+  listConversationMessages,
+  sendCommunityMessage,
+  sendConversationMessage,
+  startOfficialChat,
+} from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -12,7 +19,10 @@ const server = useTestServer({}, { clock });
 
 /** The history: A and B in the last milliseconds of 2026, C and D in the first of 2027. */
 const WRITTEN: Array<[string, string]> = [
-  ['A', '2026-12-31T23:59:59.998Z'], ['B', '2026-12-31T23:59:59.999Z'], ['C', '2027-01-01T00:00:00.000Z'], ['D', '2027-01-01T00:00:00.001Z'],
+  ['A', '2026-12-31T23:59:59.998Z'],
+  ['B', '2026-12-31T23:59:59.999Z'],
+  ['C', '2027-01-01T00:00:00.000Z'],
+  ['D', '2027-01-01T00:00:00.001Z'],
 ];
 
 /** Accepted values and the messages strictly before the instant each names, newest first. */
@@ -42,12 +52,26 @@ const ACCEPTED: Array<[string, string[]]> = [
 
 /** Values the contract refuses (400 naming `before`), sent percent-encoded. */
 const REFUSED = [
-  '2026-12-31 23:59:59Z', '2026-12-31\t23:59:59Z', '2027-01-01T00:00:00+0100', '2027-01-01T00:00:00+01', '2027-01-01T00:00:00',
-  '+10000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '2026-12-31T24:59:60+01:00', '2026-12-31T23:59:60+01:00', '2026-06-30T12:00:60Z',
-  '2026-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-13-01T00:00:00Z', '2026-12-31T23:59:59+24:00',
+  '2026-12-31 23:59:59Z',
+  '2026-12-31\t23:59:59Z',
+  '2027-01-01T00:00:00+0100',
+  '2027-01-01T00:00:00+01',
+  '2027-01-01T00:00:00',
+  '+10000-01-01T00:00:00Z',
+  '10000-01-01T00:00:00Z',
+  '2026-12-31T24:59:60+01:00',
+  '2026-12-31T23:59:60+01:00',
+  '2026-06-30T12:00:60Z',
+  '2026-02-29T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '2026-12-31T23:59:59+24:00',
 ];
 
-interface History { label: string; page(query: string): Promise<Response> }
+interface History {
+  label: string;
+  page(query: string): Promise<Response>;
+}
 const histories: History[] = [];
 
 async function write(send: (content: string) => Promise<unknown>) {
@@ -63,22 +87,41 @@ beforeAll(async () => {
   const alice = await newUser('Alice');
   const customer: TestUser = await newUser('Customer');
   const club = (await createCommunity({ body: { name: 'Leap club' }, ...alice.as })).data!.id;
-  const official = (await createCommunity({ body: { name: 'Leap support', type: 'official', csMode: 'human_only' }, ...alice.as })).data!.id;
+  const official = (
+    await createCommunity({ body: { name: 'Leap support', type: 'official', csMode: 'human_only' }, ...alice.as })
+  ).data!.id;
   const conversation = (await startOfficialChat({ path: { id: official }, ...customer.as })).data!.conversationId;
   await write((content) => sendCommunityMessage({ path: { id: club }, body: { content }, ...alice.as }));
-  await write((content) => sendConversationMessage({ path: { conversation_id: conversation }, body: { content }, ...customer.as }));
-  const get = (path: string, user: TestUser) => (query: string) => fetch(`${server.baseUrl}${path}?limit=100&${query}`, { headers: { Authorization: `Bearer ${user.token}` } });
+  await write((content) =>
+    sendConversationMessage({ path: { conversation_id: conversation }, body: { content }, ...customer.as }),
+  );
+  const get = (path: string, user: TestUser) => (query: string) =>
+    fetch(`${server.baseUrl}${path}?limit=100&${query}`, { headers: { Authorization: `Bearer ${user.token}` } });
   histories.push(
     { label: 'listCommunityMessages', page: get(`/api/communities/${club}/messages`, alice) },
     { label: 'listConversationMessages', page: get(`/api/conversations/${conversation}/messages`, customer) },
   );
   // The same history through the client, so the contract's own types and validation see it.
-  expect((await listCommunityMessages({ path: { id: club }, query: { before: '2026-12-31T23:59:60Z' }, ...alice.as })).response?.status).toBe(200);
-  expect((await listConversationMessages({ path: { conversation_id: conversation }, query: { before: '2026-12-31T23:59:60Z' }, ...customer.as })).response?.status).toBe(200);
+  expect(
+    (await listCommunityMessages({ path: { id: club }, query: { before: '2026-12-31T23:59:60Z' }, ...alice.as }))
+      .response?.status,
+  ).toBe(200);
+  expect(
+    (
+      await listConversationMessages({
+        path: { conversation_id: conversation },
+        query: { before: '2026-12-31T23:59:60Z' },
+        ...customer.as,
+      })
+    ).response?.status,
+  ).toBe(200);
 });
 
 /** The page's messages that the test wrote (a conversation may open with a notice), newest first. */
-const contents = async (res: Response) => ((await res.json()).messages as Array<{ content: string }>).map((m) => m.content).filter((c) => WRITTEN.some(([w]) => w === c));
+const contents = async (res: Response) =>
+  ((await res.json()).messages as Array<{ content: string }>)
+    .map((m) => m.content)
+    .filter((c) => WRITTEN.some(([w]) => w === c));
 
 describe('date-time inputs', () => {
   it.each(ACCEPTED)('before=%s is the instant it names', async (before, expected) => {
@@ -93,14 +136,19 @@ describe('date-time inputs', () => {
     for (const history of histories) {
       const res = await history.page(`before=${encodeURIComponent(before)}`);
       expect(res.status, `${history.label} ${before}`).toBe(400);
-      expect((await res.json()).errors, `${history.label} ${before}`).toEqual([{ in: 'query', field: 'before', message: 'must be an RFC 3339 date-time' }]);
+      expect((await res.json()).errors, `${history.label} ${before}`).toEqual([
+        { in: 'query', field: 'before', message: 'must be an RFC 3339 date-time' },
+      ]);
     }
   });
 
   it('reads an unencoded + as a space, as query strings do: refused, while %2B works', async () => {
     for (const history of histories) {
       expect((await history.page('before=2027-01-01T01:00:00+01:00')).status, history.label).toBe(400);
-      expect(await contents(await history.page('before=2027-01-01T01:00:00%2B01:00')), history.label).toEqual(['B', 'A']);
+      expect(await contents(await history.page('before=2027-01-01T01:00:00%2B01:00')), history.label).toEqual([
+        'B',
+        'A',
+      ]);
     }
   });
 });

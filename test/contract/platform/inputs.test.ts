@@ -12,15 +12,33 @@ const server = useTestServer();
 
 const fieldsOf = (body: any) => (body.errors ?? []).map((e: { in: string; field: string }) => `${e.in}:${e.field}`);
 const raw = (path: string, init: RequestInit = {}) => fetch(`${server.baseUrl}${path}`, init);
-const json = (token: string, body: string) => ({ method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body });
+const json = (token: string, body: string) => ({
+  method: 'POST',
+  headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+  body,
+});
 
 describe('numbers in query parameters', () => {
-  it.each(['0x10', '0b11', '1e3', '1e400', 'Infinity', '-Infinity', 'NaN', '+5', ' 5', '5 ', '5.0', '05x', '', '99999999999999999999'])(
-    'refuses page=%j with 400 naming page, never coercing it', async (value) => {
-      const res = await raw(`/api/spaces?page=${encodeURIComponent(value)}`);
-      expect(res.status).toBe(400);
-      expect(fieldsOf(await res.json())).toContain('query:page');
-    });
+  it.each([
+    '0x10',
+    '0b11',
+    '1e3',
+    '1e400',
+    'Infinity',
+    '-Infinity',
+    'NaN',
+    '+5',
+    ' 5',
+    '5 ',
+    '5.0',
+    '05x',
+    '',
+    '99999999999999999999',
+  ])('refuses page=%j with 400 naming page, never coercing it', async (value) => {
+    const res = await raw(`/api/spaces?page=${encodeURIComponent(value)}`);
+    expect(res.status).toBe(400);
+    expect(fieldsOf(await res.json())).toContain('query:page');
+  });
 
   it('refuses a page past 1,000,000 and a limit past 50 (no offset overflow, no silent clamping)', async () => {
     for (const query of ['page=1000001', 'page=460000000000000000', 'limit=51', 'limit=1000000']) {
@@ -34,7 +52,9 @@ describe('numbers in query parameters', () => {
   it('refuses a parameter given twice', async () => {
     const res = await raw('/api/spaces?page=1&page=2');
     expect(res.status).toBe(400);
-    expect((await res.json()).errors).toEqual([expect.objectContaining({ in: 'query', field: 'page', message: 'must be given once, not 2 times' })]);
+    expect((await res.json()).errors).toEqual([
+      expect.objectContaining({ in: 'query', field: 'page', message: 'must be given once, not 2 times' }),
+    ]);
   });
 
   it('decodes percent-encoding in names and values, and + as a space', async () => {
@@ -46,7 +66,8 @@ describe('numbers in query parameters', () => {
     const alice = await newUser('Alice');
     await createSpace({ body: { name: 'Quasar plus+sign' }, ...alice.as });
     await createSpace({ body: { name: 'Quasar plus sign' }, ...alice.as });
-    const names = async (query: string) => ((await (await raw(`/api/spaces?${query}`)).json()).spaces as Array<{ name: string }>).map((s) => s.name);
+    const names = async (query: string) =>
+      ((await (await raw(`/api/spaces?${query}`)).json()).spaces as Array<{ name: string }>).map((s) => s.name);
     expect(await names('search=quasar+plus+sign')).toEqual(['Quasar plus sign']);
     expect(await names('search=quasar%20plus%20sign')).toEqual(['Quasar plus sign']);
     expect(await names('search=quasar%20plus%2Bsign')).toEqual(['Quasar plus+sign']);
@@ -63,7 +84,9 @@ describe('numbers in query parameters', () => {
 
 describe('strings PostgreSQL cannot store', () => {
   it('refuses NUL in any body string with 400 naming the field, and creates nothing', async () => {
-    const { response, error } = await signUp({ body: { name: 'fuzz\u0000nul', email: 'nul@example.com', password: 'long enough' } });
+    const { response, error } = await signUp({
+      body: { name: 'fuzz\u0000nul', email: 'nul@example.com', password: 'long enough' },
+    });
     expect(response?.status).toBe(400);
     expect(fieldsOf(error)).toEqual(['body:name']);
     const again = await signUp({ body: { name: 'Fine', email: 'nul@example.com', password: 'long enough' } });
@@ -83,23 +106,36 @@ describe('strings PostgreSQL cannot store', () => {
       expect(res.status, body).toBe(400);
       expect(fieldsOf(await res.json()), body).toContain(field);
     }
-    const paired = await createSpace({ body: { name: 'Emoji \ud83d\ude00', definition: { note: '\ud83d\ude00' } }, ...alice.as });
+    const paired = await createSpace({
+      body: { name: 'Emoji \ud83d\ude00', definition: { note: '\ud83d\ude00' } },
+      ...alice.as,
+    });
     expect(paired.data).toMatchObject({ name: 'Emoji 😀', definition: { note: '😀' } });
   });
 
   it('refuses a body that is not valid UTF-8 instead of storing replacement characters', async () => {
     const alice = await newUser('Alice');
     const bytes = Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
-    const res = await raw('/api/spaces', { method: 'POST', headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'application/json' }, body: bytes });
+    const res = await raw('/api/spaces', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'application/json' },
+      body: bytes,
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'INVALID_JSON', detail: 'The request body is not valid UTF-8.' });
   });
 });
 
 describe('the Rooms API', () => {
-  it('answers a body that is not JSON with FastAPI\'s 422 json_invalid, as its operations document', async () => {
+  it("answers a body that is not JSON with FastAPI's 422 json_invalid, as its operations document", async () => {
     const alice = await newUser('Alice');
-    for (const init of [json(alice.token, '{"name": '), { ...json(alice.token, 'name=x'), headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'text/plain' } }]) {
+    for (const init of [
+      json(alice.token, '{"name": '),
+      {
+        ...json(alice.token, 'name=x'),
+        headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'text/plain' },
+      },
+    ]) {
       const res = await raw('/api/v1/rooms', init);
       expect(res.status).toBe(422);
       expect(await res.json()).toEqual({ detail: [expect.objectContaining({ loc: ['body'], type: 'json_invalid' })] });
@@ -112,7 +148,15 @@ describe('the Rooms API', () => {
     expect(empty.status).not.toBe(422);
     const hex = await raw('/api/v1/rooms?limit=0x10', { headers: { Authorization: `Bearer ${alice.token}` } });
     expect(hex.status).toBe(422);
-    expect(await hex.json()).toEqual({ detail: [{ loc: ['query', 'limit'], msg: 'Input should be a valid integer, unable to parse string as an integer', type: 'int_parsing' }] });
+    expect(await hex.json()).toEqual({
+      detail: [
+        {
+          loc: ['query', 'limit'],
+          msg: 'Input should be a valid integer, unable to parse string as an integer',
+          type: 'int_parsing',
+        },
+      ],
+    });
   });
 });
 
@@ -125,7 +169,9 @@ describe('how many invalid inputs are reported', () => {
     const body = await res.json();
     expect(body.errors).toHaveLength(100);
     expect(body.errors[0]).toMatchObject({ in: 'query', field: 'unknown0' });
-    expect(body.detail).toBe('The request is invalid: see errors. Only the first 100 of 150 invalid inputs are listed.');
+    expect(body.detail).toBe(
+      'The request is invalid: see errors. Only the first 100 of 150 invalid inputs are listed.',
+    );
     const few = await (await raw(`/api/spaces?${unknown(3)}`)).json();
     expect(few.errors).toHaveLength(3);
     expect(few.detail).toBe('The request is invalid: see errors.');
@@ -139,7 +185,9 @@ describe('how many invalid inputs are reported', () => {
     expect((await many.json()).detail).toHaveLength(100);
 
     const dotted = await raw('/api/v1/rooms?a.b.c=1', { headers: auth });
-    expect(await dotted.json()).toEqual({ detail: [expect.objectContaining({ loc: ['query', 'a.b.c'], type: 'extra_forbidden' })] });
+    expect(await dotted.json()).toEqual({
+      detail: [expect.objectContaining({ loc: ['query', 'a.b.c'], type: 'extra_forbidden' })],
+    });
     // A body field's dotted path becomes its steps: a name of 200 dots is cut to the longest location, 65.
     const name = Array.from({ length: 201 }, (_, i) => `k${i}`).join('.');
     const long = await raw('/api/v1/rooms', json(alice.token, JSON.stringify({ name: 'R', [name]: 1 })));
@@ -198,18 +246,25 @@ describe('JSON nesting', () => {
     // 64 levels are read: the unknown member is what is refused.
     const at64 = await post(nested(`{"body":"hi","idempotencyKey":"${key}","fuzz":`, 63, '}', 1).text);
     expect(at64.status).toBe(422);
-    expect(await at64.json()).toEqual({ detail: [{ loc: ['body', 'fuzz'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }] });
+    expect(await at64.json()).toEqual({
+      detail: [{ loc: ['body', 'fuzz'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }],
+    });
 
     for (const depth of [65, 20_000]) {
       const body = nested(`{"body":"hi","idempotencyKey":"${key}","fuzz":`, depth - 1, '}', 1);
       const res = await post(body.text);
       expect(res.status, `${depth}`).toBe(422);
-      expect(await res.json()).toEqual({ detail: [{
-        loc: ['body', body.opens65th],
-        msg: 'JSON decode error: The request body is nested more than 64 levels deep (arrays and objects): its 65th level opens at position '
-          + `${body.opens65th}.`,
-        type: 'json_invalid',
-      }] });
+      expect(await res.json()).toEqual({
+        detail: [
+          {
+            loc: ['body', body.opens65th],
+            msg:
+              'JSON decode error: The request body is nested more than 64 levels deep (arrays and objects): its 65th level opens at position ' +
+              `${body.opens65th}.`,
+            type: 'json_invalid',
+          },
+        ],
+      });
     }
     const first = await post(JSON.stringify({ body: 'hi', idempotencyKey: key }));
     expect(first.status).toBe(201);

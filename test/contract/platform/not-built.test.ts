@@ -27,21 +27,32 @@ describe.runIf(pending.length > 0)('operations not built yet', () => {
   it('each answer 501 NOT_IMPLEMENTED as a problem, after authentication and validation', async () => {
     const user = await newUser('Caller');
     const admin = await newAdmin();
-    const calls = contract.operations.filter((op) => pending.some((p) => p.operationId === op.operationId)).map(async (op) => {
-      const meta = operations.find((m) => m.operationId === op.operationId)!;
-      const options = { ...requestArguments(contract, op), ...((meta.roles as readonly string[]).includes('admin') ? admin.as : user.as) };
-      const call = (sdk as unknown as Record<string, (o: unknown) => Promise<any>>)[op.operationId]!;
-      if (meta.eventStream) {
-        // A refused stream throws from its iteration (501 is never retried).
-        const refused = await (async () => {
-          const { stream } = await call({ ...options, sseMaxRetryAttempts: 10 });
-          for await (const _ of stream) { /* nothing arrives */ }
-        })().catch((e: unknown) => e);
-        return [op.operationId, refused instanceof StreamError ? refused.status : 'no error', (refused as StreamError).body] as const;
-      }
-      const { response, error } = await call(options);
-      return [op.operationId, response.status, error] as const;
-    });
+    const calls = contract.operations
+      .filter((op) => pending.some((p) => p.operationId === op.operationId))
+      .map(async (op) => {
+        const meta = operations.find((m) => m.operationId === op.operationId)!;
+        const options = {
+          ...requestArguments(contract, op),
+          ...((meta.roles as readonly string[]).includes('admin') ? admin.as : user.as),
+        };
+        const call = (sdk as unknown as Record<string, (o: unknown) => Promise<any>>)[op.operationId]!;
+        if (meta.eventStream) {
+          // A refused stream throws from its iteration (501 is never retried).
+          const refused = await (async () => {
+            const { stream } = await call({ ...options, sseMaxRetryAttempts: 10 });
+            for await (const _ of stream) {
+              /* nothing arrives */
+            }
+          })().catch((e: unknown) => e);
+          return [
+            op.operationId,
+            refused instanceof StreamError ? refused.status : 'no error',
+            (refused as StreamError).body,
+          ] as const;
+        }
+        const { response, error } = await call(options);
+        return [op.operationId, response.status, error] as const;
+      });
     const results = await Promise.all(calls);
     for (const [id, status, body] of results) {
       expect(status, `${id}: ${JSON.stringify(body)}`).toBe(501);
@@ -51,7 +62,9 @@ describe.runIf(pending.length > 0)('operations not built yet', () => {
   });
 
   it('still refuse an anonymous caller first (401) where the contract requires one', async () => {
-    const guarded = contract.operations.filter((op) => pending.some((p) => p.operationId === op.operationId && p.auth === 'required'));
+    const guarded = contract.operations.filter((op) =>
+      pending.some((p) => p.operationId === op.operationId && p.auth === 'required'),
+    );
     for (const op of guarded) {
       const meta = operations.find((m) => m.operationId === op.operationId)!;
       if (meta.eventStream) continue; // streams: covered by their own tests once built

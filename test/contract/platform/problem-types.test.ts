@@ -21,10 +21,14 @@ function thrownBySource(): Set<string> {
     .map((e) => join(e.parentPath, e.name));
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
-    for (const [, status, code] of text.matchAll(/new ApiError\((\d{3}), '([A-Z][A-Z0-9_]*)'/g)) thrown.add(`${status} ${code}`);
-    for (const [, helper, code] of text.matchAll(/\b(forbidden|notFound|conflict)\('([A-Z][A-Z0-9_]*)'/g)) thrown.add(`${helpers[helper!]} ${code}`);
+    for (const [, status, code] of text.matchAll(/new ApiError\((\d{3}), '([A-Z][A-Z0-9_]*)'/g))
+      thrown.add(`${status} ${code}`);
+    for (const [, helper, code] of text.matchAll(/\b(forbidden|notFound|conflict)\('([A-Z][A-Z0-9_]*)'/g))
+      thrown.add(`${helpers[helper!]} ${code}`);
     // A code that is not a literal would escape this list: only the helpers themselves pass one on.
-    const passedOn = file.endsWith(join('platform', 'errors.ts')) ? /new ApiError\((?!\d{3}, ('[A-Z]|code,))/ : /new ApiError\((?!\d{3}, '[A-Z])/;
+    const passedOn = file.endsWith(join('platform', 'errors.ts'))
+      ? /new ApiError\((?!\d{3}, ('[A-Z]|code,))/
+      : /new ApiError\((?!\d{3}, '[A-Z])/;
     expect(text, `${file}: construct ApiError with a literal status and code`).not.toMatch(passedOn);
   }
   thrown.add('403 FORBIDDEN').add('404 NOT_FOUND'); // the helpers' defaults, forbidden() and notFound()
@@ -34,15 +38,27 @@ function thrownBySource(): Set<string> {
 describe('problem types', () => {
   it('the errors guide documents every code the source throws, with its status, and no other', () => {
     const thrown = thrownBySource();
-    const documented = new Set(Object.entries(problemCodes).flatMap(([code, { statuses }]) => statuses.map((s) => `${s} ${code}`)));
-    expect([...thrown].filter((pair) => !documented.has(pair)), 'add these rows to "Problem codes" in docs/guides/errors.md').toEqual([]);
-    expect([...documented].filter((pair) => !thrown.has(pair)), 'nothing throws these: remove them from docs/guides/errors.md').toEqual([]);
+    const documented = new Set(
+      Object.entries(problemCodes).flatMap(([code, { statuses }]) => statuses.map((s) => `${s} ${code}`)),
+    );
+    expect(
+      [...thrown].filter((pair) => !documented.has(pair)),
+      'add these rows to "Problem codes" in docs/guides/errors.md',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((pair) => !thrown.has(pair)),
+      'nothing throws these: remove them from docs/guides/errors.md',
+    ).toEqual([]);
   });
 
   it('redirects each type the platform sends to the row of the docs that explains its code', async () => {
     const docsHtml = readFileSync(join(root, 'docs', 'index.html'), 'utf8');
-    for (const [code, { statuses, docs }] of Object.entries(problemCodes) as Array<[ProblemCode, (typeof problemCodes)[ProblemCode]]>) {
-      const { type } = toWireError(new ApiError(statuses[0]!, code, 'x'), 'problem', '/', 'id').body as { type: string };
+    for (const [code, { statuses, docs }] of Object.entries(problemCodes) as Array<
+      [ProblemCode, (typeof problemCodes)[ProblemCode]]
+    >) {
+      const { type } = toWireError(new ApiError(statuses[0]!, code, 'x'), 'problem', '/', 'id').body as {
+        type: string;
+      };
       const res = await fetch(`${server.baseUrl}${type}`, { redirect: 'manual' });
       expect(res.status, type).toBe(302);
       expect(res.headers.get('location'), type).toBe(docs);
@@ -58,6 +74,10 @@ describe('problem types', () => {
     const res = await fetch(`${server.baseUrl}/problems/no-such-problem`, { redirect: 'manual' });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(await res.json()).toMatchObject({ code: 'NOT_FOUND', type: '/problems/not-found', instance: '/problems/no-such-problem' });
+    expect(await res.json()).toMatchObject({
+      code: 'NOT_FOUND',
+      type: '/problems/not-found',
+      instance: '/problems/no-such-problem',
+    });
   });
 });

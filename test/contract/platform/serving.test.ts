@@ -24,14 +24,22 @@ describe('serving the contract', () => {
   it('shows the samples in /docs with the origin the reader used; a Host that is not a plain origin gets the file as it is', async () => {
     // fetch() may not set Host: a raw request, as a browser reaching the server under another name sends it.
     let vary: string | undefined;
-    const docsFor = (host: string) => new Promise<string>((resolve, reject) => {
-      const { port } = new URL(server.baseUrl);
-      request({ host: '127.0.0.1', port, path: '/docs', headers: { Host: host } }, (res) => {
-        vary = res.headers.vary;
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body));
-      }).on('error', reject).end();
-    });
+    const docsFor = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = new URL(server.baseUrl);
+        request({ host: '127.0.0.1', port, path: '/docs', headers: { Host: host } }, (res) => {
+          vary = res.headers.vary;
+          let body = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (chunk: string) => {
+              body += chunk;
+            })
+            .on('end', () => resolve(body));
+        })
+          .on('error', reject)
+          .end();
+      });
     const sandbox = await docsFor('sandbox.example.test:8080');
     expect(sandbox).toContain("curl -sS 'http://sandbox.example.test:8080/healthz'");
     expect(sandbox).toContain("baseUrl: 'http://sandbox.example.test:8080'");
@@ -48,7 +56,9 @@ describe('serving the contract', () => {
   it('echoes a valid X-Request-Id, or makes one, and quotes it in problems', async () => {
     const mine = await fetch(`${server.baseUrl}/healthz`, { headers: { 'X-Request-Id': 'trace-123' } });
     expect(mine.headers.get('x-request-id')).toBe('trace-123');
-    const invalid = await fetch(`${server.baseUrl}/api/spaces?limit=99`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
+    const invalid = await fetch(`${server.baseUrl}/api/spaces?limit=99`, {
+      headers: { 'X-Request-Id': 'bad id with spaces' },
+    });
     const id = invalid.headers.get('x-request-id')!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await invalid.json()).toMatchObject({ requestId: id, instance: '/api/spaces' });
@@ -82,7 +92,14 @@ describe('serving the contract', () => {
 describe('the log', () => {
   it('writes one access line per request, and every line of a request carries its id', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const log = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const log = pino(
+      { level: 'info' },
+      {
+        write: (line: string) => {
+          lines.push(JSON.parse(line));
+        },
+      },
+    );
     const logged = await startTestServer({}, { log });
     try {
       const ok = await fetch(`${logged.baseUrl}/api/spaces?limit=5`, { headers: { 'X-Request-Id': 'trace-ok' } });
@@ -94,8 +111,19 @@ describe('the log', () => {
       await logged.stop().catch(() => undefined);
     }
     const access = lines.filter((l) => l.msg === 'request');
-    expect(access.find((l) => l.requestId === 'trace-ok')).toMatchObject({ level: 30, method: 'GET', path: '/api/spaces', operationId: 'listSpaces', status: 200, ms: expect.any(Number) });
-    expect(access.find((l) => l.requestId === 'trace-500')).toMatchObject({ level: 50, operationId: 'listSpaces', status: 500 });
+    expect(access.find((l) => l.requestId === 'trace-ok')).toMatchObject({
+      level: 30,
+      method: 'GET',
+      path: '/api/spaces',
+      operationId: 'listSpaces',
+      status: 200,
+      ms: expect.any(Number),
+    });
+    expect(access.find((l) => l.requestId === 'trace-500')).toMatchObject({
+      level: 50,
+      operationId: 'listSpaces',
+      status: 500,
+    });
     // The handler's failure is logged with the request's id, before its access line.
     const failure = lines.findIndex((l) => l.msg === 'unhandled error' && l.requestId === 'trace-500');
     expect(failure).toBeGreaterThan(-1);
@@ -108,7 +136,10 @@ describe('the log', () => {
     const logged = await startTestServer({}, { log });
     const child = log.child.bind(log);
     let children = 0;
-    log.child = ((...args: Parameters<typeof child>) => { children += 1; return child(...args); }) as typeof log.child;
+    log.child = ((...args: Parameters<typeof child>) => {
+      children += 1;
+      return child(...args);
+    }) as typeof log.child;
     try {
       expect((await fetch(`${logged.baseUrl}/api/spaces?limit=5`)).status).toBe(200);
       expect(children).toBe(0);

@@ -18,7 +18,8 @@ async function roomWithEvents(messages: number) {
 describe('listRoomEvents', () => {
   it('pages: newest `limit` by default, afterSeq forward, beforeSeq backward, always ascending; every event complete', async () => {
     const { alice, room, latest } = await roomWithEvents(8); // seq 1..10
-    const seqs = async (query: object) => (await listRoomEvents({ path: { room_id: room.id }, query, ...alice.as })).data!.items.map((e) => e.seq);
+    const seqs = async (query: object) =>
+      (await listRoomEvents({ path: { room_id: room.id }, query, ...alice.as })).data!.items.map((e) => e.seq);
     expect(await seqs({ limit: 3 })).toEqual([8, 9, 10]);
     expect(await seqs({ afterSeq: 0, limit: 3 })).toEqual([1, 2, 3]);
     expect(await seqs({ afterSeq: 8 })).toEqual([9, 10]);
@@ -41,15 +42,24 @@ describe('listRoomEvents', () => {
       const r = await listRoomEvents({ path: { room_id: room.id }, query: query as never, ...alice.as });
       expect(r.response?.status, JSON.stringify(query)).toBe(422);
     }
-    const both = await listRoomEvents({ path: { room_id: room.id }, query: { beforeSeq: 3, afterSeq: 1 }, ...alice.as });
-    expect((both.error as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc)).toEqual([['query', 'beforeSeq'], ['query', 'afterSeq']]);
+    const both = await listRoomEvents({
+      path: { room_id: room.id },
+      query: { beforeSeq: 3, afterSeq: 1 },
+      ...alice.as,
+    });
+    expect((both.error as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc)).toEqual([
+      ['query', 'beforeSeq'],
+      ['query', 'afterSeq'],
+    ]);
     const bob = await newUser('Bob');
     await joinRoom(room.id, alice, bob);
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const former = await listRoomEvents({ path: { room_id: room.id }, ...bob.as });
     expect(former.response?.status).toBe(403);
     expect(former.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
-    expect((await listRoomEvents({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
+    expect((await listRoomEvents({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(
+      404,
+    );
     expect((await listRoomEvents({ path: { room_id: UNKNOWN }, ...alice.as })).response?.status).toBe(404);
     expect((await listRoomEvents({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
@@ -58,22 +68,63 @@ describe('listRoomEvents', () => {
 describe('listRoomTimeline', () => {
   it('merges messages (current state) and events; startSeq/endSeq/latestSeq and hasMore from the log, not the page size', async () => {
     const { alice, room, latest } = await roomWithEvents(3); // seq 1..5
-    const page = async (query: object) => (await listRoomTimeline({ path: { room_id: room.id }, query, ...alice.as })).data!;
+    const page = async (query: object) =>
+      (await listRoomTimeline({ path: { room_id: room.id }, query, ...alice.as })).data!;
     const newest = await page({ limit: 3 });
-    expect(newest).toMatchObject({ startSeq: 3, endSeq: 5, latestSeq: latest, hasMoreBefore: true, hasMoreAfter: false });
-    expect(newest.items.map((i) => [i.seq, i.kind])).toEqual([[3, 'message'], [4, 'message'], [5, 'message']]);
-    for (const item of newest.items) expect([item.event.seq, item.message!.seq, item.event.type]).toEqual([item.seq, item.seq, 'message.posted']);
-    expect(await page({ limit: 5 })).toMatchObject({ startSeq: 1, endSeq: 5, hasMoreBefore: false, hasMoreAfter: false });
+    expect(newest).toMatchObject({
+      startSeq: 3,
+      endSeq: 5,
+      latestSeq: latest,
+      hasMoreBefore: true,
+      hasMoreAfter: false,
+    });
+    expect(newest.items.map((i) => [i.seq, i.kind])).toEqual([
+      [3, 'message'],
+      [4, 'message'],
+      [5, 'message'],
+    ]);
+    for (const item of newest.items)
+      expect([item.event.seq, item.message!.seq, item.event.type]).toEqual([item.seq, item.seq, 'message.posted']);
+    expect(await page({ limit: 5 })).toMatchObject({
+      startSeq: 1,
+      endSeq: 5,
+      hasMoreBefore: false,
+      hasMoreAfter: false,
+    });
     const first = await page({ afterSeq: 0, limit: 2 });
     expect(first).toMatchObject({ startSeq: 1, endSeq: 2, hasMoreBefore: false, hasMoreAfter: true });
-    expect(first.items.map((i) => [i.kind, i.event.type, i.message])).toEqual([['event', 'room.created', null], ['event', 'participant.joined', null]]);
-    expect(await page({ beforeSeq: 3 })).toMatchObject({ startSeq: 1, endSeq: 2, hasMoreBefore: false, hasMoreAfter: true });
-    expect(await page({ afterSeq: latest })).toMatchObject({ items: [], startSeq: null, endSeq: null, hasMoreBefore: true, hasMoreAfter: false });
-    expect(await page({ beforeSeq: 1 })).toMatchObject({ items: [], startSeq: null, endSeq: null, hasMoreBefore: false, hasMoreAfter: true });
+    expect(first.items.map((i) => [i.kind, i.event.type, i.message])).toEqual([
+      ['event', 'room.created', null],
+      ['event', 'participant.joined', null],
+    ]);
+    expect(await page({ beforeSeq: 3 })).toMatchObject({
+      startSeq: 1,
+      endSeq: 2,
+      hasMoreBefore: false,
+      hasMoreAfter: true,
+    });
+    expect(await page({ afterSeq: latest })).toMatchObject({
+      items: [],
+      startSeq: null,
+      endSeq: null,
+      hasMoreBefore: true,
+      hasMoreAfter: false,
+    });
+    expect(await page({ beforeSeq: 1 })).toMatchObject({
+      items: [],
+      startSeq: null,
+      endSeq: null,
+      hasMoreBefore: false,
+      hasMoreAfter: true,
+    });
     const message = newest.items[0]!.message!;
     await deleteRoomMessage({ path: { room_id: room.id, message_id: message.id }, ...alice.as });
     const after = await page({ afterSeq: 2 });
-    expect(after.items[0]).toMatchObject({ kind: 'message', message: { id: message.id, body: '' }, event: { payload: { body: '' } } });
+    expect(after.items[0]).toMatchObject({
+      kind: 'message',
+      message: { id: message.id, body: '' },
+      event: { payload: { body: '' } },
+    });
     expect(after.items.at(-1)).toMatchObject({ kind: 'event', event: { type: 'message.deleted' }, message: null });
     expect(after.latestSeq).toBe(latest + 1);
   });
@@ -82,10 +133,19 @@ describe('listRoomTimeline', () => {
     const { alice, room } = await roomWithEvents(0);
     const carol = await newUser('Carol');
     await inviteHuman(room.id, alice, carol);
-    expect((await listRoomTimeline({ path: { room_id: room.id }, ...carol.as })).error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
-    expect((await listRoomTimeline({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
-    expect((await listRoomTimeline({ path: { room_id: room.id }, query: { beforeSeq: 2, afterSeq: 0 }, ...alice.as })).response?.status).toBe(422);
-    expect((await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 101 }, ...alice.as })).response?.status).toBe(422);
+    expect((await listRoomTimeline({ path: { room_id: room.id }, ...carol.as })).error).toMatchObject({
+      code: 'NOT_A_PARTICIPANT',
+    });
+    expect(
+      (await listRoomTimeline({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status,
+    ).toBe(404);
+    expect(
+      (await listRoomTimeline({ path: { room_id: room.id }, query: { beforeSeq: 2, afterSeq: 0 }, ...alice.as }))
+        .response?.status,
+    ).toBe(422);
+    expect(
+      (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 101 }, ...alice.as })).response?.status,
+    ).toBe(422);
     expect((await listRoomTimeline({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
 });

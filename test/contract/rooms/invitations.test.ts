@@ -4,9 +4,25 @@
 // through an invitation created after it, whom to invite (candidates) and finding a person by exact email.
 import { describe, expect, it } from 'vitest';
 import {
-  acceptRoomInvitation, archiveRoom, createAgentListing, createAgentRoleDocument, createDocumentVersion, createRoomInvitation, createRulesDocument, getRoom, leaveRoom,
-  createPlatformClient, listRoomEvents, listRoomInvitations, listRoomInviteCandidates, listRoomParticipants, listRooms, lookupRoomInvitee, removeRoomParticipant,
-  revokeRoomInvitation, type RoomEvent,
+  acceptRoomInvitation,
+  archiveRoom,
+  createAgentListing,
+  createAgentRoleDocument,
+  createDocumentVersion,
+  createRoomInvitation,
+  createRulesDocument,
+  getRoom,
+  leaveRoom,
+  createPlatformClient,
+  listRoomEvents,
+  listRoomInvitations,
+  listRoomInviteCandidates,
+  listRoomParticipants,
+  listRooms,
+  lookupRoomInvitee,
+  removeRoomParticipant,
+  revokeRoomInvitation,
+  type RoomEvent,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
@@ -17,40 +33,81 @@ const clock = new ManualClock(new Date('2026-03-10T09:00:00Z'));
 useTestServer({}, { clock });
 const DAY = 24 * 3600 * 1000;
 const detailLocs = (error: unknown) => (error as { detail: Array<{ loc: unknown[] }> }).detail.map((d) => d.loc);
-const types = async (roomId: string, u: TestUser) => (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...u.as })).data!.items.map((e) => e.type);
-const accept = (roomId: string, invitationId: string, u: TestUser) => acceptRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u.as });
+const types = async (roomId: string, u: TestUser) =>
+  (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...u.as })).data!.items.map(
+    (e) => e.type,
+  );
+const accept = (roomId: string, invitationId: string, u: TestUser) =>
+  acceptRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u.as });
 
 describe('createRoomInvitation', () => {
   it('invites a human (201 pending, expires in 7 days, invitation.created); they accept (200) and join', async () => {
     const alice = await newUser('Alice');
     const bob = await newUser('Bob');
     const room = await newRoom(alice);
-    const { data, response } = await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human', inviteeMembershipId: bob.user.id }, ...alice.as });
+    const { data, response } = await createRoomInvitation({
+      path: { room_id: room.id },
+      body: { inviteeKind: 'human', inviteeMembershipId: bob.user.id },
+      ...alice.as,
+    });
     expect(response?.status).toBe(201);
-    expect(data).toMatchObject({ status: 'pending', inviteeKind: 'human', inviteeMembershipId: bob.user.id, invitedByMembershipId: alice.user.id, roleDocumentId: null, acceptedParticipantId: null, respondedAt: null });
+    expect(data).toMatchObject({
+      status: 'pending',
+      inviteeKind: 'human',
+      inviteeMembershipId: bob.user.id,
+      invitedByMembershipId: alice.user.id,
+      roleDocumentId: null,
+      acceptedParticipantId: null,
+      respondedAt: null,
+    });
     expect(new Date(data!.expiresAt).getTime() - new Date(data!.createdAt).getTime()).toBe(7 * DAY);
     clock.advance(1000);
     const accepted = await accept(room.id, data!.id, bob);
     expect(accepted.response?.status).toBe(200);
     expect(accepted.data).toMatchObject({ status: 'accepted', acceptedParticipantId: expect.any(String) });
     // Answered now: respondedAt set; expiresAt kept as it was.
-    expect(accepted.data).toMatchObject({ respondedAt: clock.now().toISOString(), updatedAt: clock.now().toISOString(), expiresAt: data!.expiresAt, createdAt: data!.createdAt });
+    expect(accepted.data).toMatchObject({
+      respondedAt: clock.now().toISOString(),
+      updatedAt: clock.now().toISOString(),
+      expiresAt: data!.expiresAt,
+      createdAt: data!.createdAt,
+    });
     const again = await accept(room.id, data!.id, bob);
     expect(again.data).toEqual(accepted.data);
-    expect((await types(room.id, alice)).slice(2)).toEqual(['invitation.created', 'invitation.accepted', 'participant.joined']);
-    expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).data).toMatchObject({ actorIsParticipant: true, actorPendingInvitationId: null });
+    expect((await types(room.id, alice)).slice(2)).toEqual([
+      'invitation.created',
+      'invitation.accepted',
+      'participant.joined',
+    ]);
+    expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).data).toMatchObject({
+      actorIsParticipant: true,
+      actorPendingInvitationId: null,
+    });
   });
 
-  it('an agent: the owner of the listing is accepted at creation; another owner\'s public listing waits for its owner', async () => {
+  it("an agent: the owner of the listing is accepted at creation; another owner's public listing waits for its owner", async () => {
     const alice = await newUser('Alice');
     const dave = await newUser('Dave');
     const room = await newRoom(alice);
-    const role = (await createAgentRoleDocument({ body: { displayName: 'Analyst', body: 'Cite sources.' }, ...alice.as })).data!;
+    const role = (
+      await createAgentRoleDocument({ body: { displayName: 'Analyst', body: 'Cite sources.' }, ...alice.as })
+    ).data!;
     const own = (await createAgentListing({ body: { name: 'Mine', model: 'gpt-4o' }, ...alice.as })).data!;
     const mine = await inviteAgent(room.id, alice, own.id, role.id);
-    expect(mine).toMatchObject({ status: 'accepted', roleDocumentId: role.id, inviteeKind: 'agent', respondedAt: mine.createdAt });
+    expect(mine).toMatchObject({
+      status: 'accepted',
+      roleDocumentId: role.id,
+      inviteeKind: 'agent',
+      respondedAt: mine.createdAt,
+    });
     const participants = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items;
-    expect(participants.find((p) => p.id === mine.acceptedParticipantId)).toMatchObject({ participantKind: 'agent', membershipId: own.id, displayName: 'Mine', agentEnabled: true, roleDocumentId: role.id });
+    expect(participants.find((p) => p.id === mine.acceptedParticipantId)).toMatchObject({
+      participantKind: 'agent',
+      membershipId: own.id,
+      displayName: 'Mine',
+      agentEnabled: true,
+      roleDocumentId: role.id,
+    });
     const theirs = (await createAgentListing({ body: { name: 'Theirs', model: 'gpt-4o' }, ...dave.as })).data!;
     const pending = await inviteAgent(room.id, alice, theirs.id);
     expect(pending.status).toBe('pending');
@@ -63,8 +120,13 @@ describe('createRoomInvitation', () => {
     const byDave = await accept(room.id, pending.id, dave);
     expect(byDave.data).toMatchObject({ status: 'accepted' });
     expect((await accept(room.id, pending.id, dave)).data).toEqual(byDave.data);
-    const joined = (await listRoomEvents({ path: { room_id: room.id }, ...alice.as })).data!.items.filter((e) => e.type === 'participant.joined');
-    expect(joined.find((e) => e.subject.id === mine.acceptedParticipantId)!.payload).toMatchObject({ roleDocumentId: role.id, roleDocumentVersionId: role.latestVersion.id });
+    const joined = (await listRoomEvents({ path: { room_id: room.id }, ...alice.as })).data!.items.filter(
+      (e) => e.type === 'participant.joined',
+    );
+    expect(joined.find((e) => e.subject.id === mine.acceptedParticipantId)!.payload).toMatchObject({
+      roleDocumentId: role.id,
+      roleDocumentVersionId: role.latestVersion.id,
+    });
   });
 
   it('enforces who and what: 403 for agents by non-owners and for non-participants, 409 already in or invited, 422 bad references', async () => {
@@ -74,15 +136,22 @@ describe('createRoomInvitation', () => {
     const room = await newRoom(alice);
     await joinRoom(room.id, alice, bob);
     const listing = (await createAgentListing({ body: { name: 'Bot', model: 'gpt-4o' }, ...bob.as })).data!;
-    const hidden = (await createAgentListing({ body: { name: 'Hidden', model: 'gpt-4o', isPublic: false }, ...carol.as })).data!;
+    const hidden = (
+      await createAgentListing({ body: { name: 'Hidden', model: 'gpt-4o', isPublic: false }, ...carol.as })
+    ).data!;
     const rules = (await createRulesDocument({ body: { displayName: 'R', body: 'x' }, ...alice.as })).data!;
-    const call = (u: TestUser, body: object) => createRoomInvitation({ path: { room_id: room.id }, body: body as never, ...u.as });
+    const call = (u: TestUser, body: object) =>
+      createRoomInvitation({ path: { room_id: room.id }, body: body as never, ...u.as });
     const agentByBob = await call(bob, { inviteeKind: 'agent', inviteeMembershipId: listing.id });
     expect(agentByBob.response?.status).toBe(403);
     expect(agentByBob.error).toMatchObject({ code: 'NOT_ROOM_OWNER' });
-    expect((await call(bob, { inviteeKind: 'human', inviteeMembershipId: alice.user.id })).error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
+    expect((await call(bob, { inviteeKind: 'human', inviteeMembershipId: alice.user.id })).error).toMatchObject({
+      code: 'ALREADY_PARTICIPANT',
+    });
     await call(bob, { inviteeKind: 'human', inviteeMembershipId: carol.user.id });
-    expect((await call(alice, { inviteeKind: 'human', inviteeMembershipId: carol.user.id })).error).toMatchObject({ code: 'ALREADY_INVITED' });
+    expect((await call(alice, { inviteeKind: 'human', inviteeMembershipId: carol.user.id })).error).toMatchObject({
+      code: 'ALREADY_INVITED',
+    });
     const pendingCarol = await call(carol, { inviteeKind: 'human', inviteeMembershipId: null });
     expect(pendingCarol.response?.status).toBe(403);
     expect(pendingCarol.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
@@ -101,7 +170,9 @@ describe('createRoomInvitation', () => {
       expect(detailLocs(r.error)).toContainEqual(loc);
     }
     expect((await call(alice, { inviteeKind: 'human', pad: 'x'.repeat(1_100_000) })).response?.status).toBe(413);
-    expect((await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human' } })).response?.status).toBe(401);
+    expect(
+      (await createRoomInvitation({ path: { room_id: room.id }, body: { inviteeKind: 'human' } })).response?.status,
+    ).toBe(401);
     // Bob's accepted invitation and his invitation of Carol: none of the refused calls wrote one.
     expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items).toHaveLength(2);
   });
@@ -134,13 +205,26 @@ describe('acceptRoomInvitation', () => {
     expect((await accept(room.id, invitation.id, carol)).error).toMatchObject({ code: 'NOT_INVITEE' });
     expect((await accept(room.id, invitation.id, await newUser('Eve'))).response?.status).toBe(404);
     expect((await accept(room.id, UNKNOWN, alice)).response?.status).toBe(404);
-    expect((await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: 'x' }, ...bob.as })).response?.status).toBe(422);
-    expect((await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: invitation.id } })).response?.status).toBe(401);
+    expect(
+      (await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: 'x' }, ...bob.as })).response?.status,
+    ).toBe(422);
+    expect(
+      (await acceptRoomInvitation({ path: { room_id: room.id, invitation_id: invitation.id } })).response?.status,
+    ).toBe(401);
     clock.advance(7 * DAY);
     const expired = await accept(room.id, invitation.id, bob);
     expect(expired.response?.status).toBe(409);
     expect(expired.error).toMatchObject({ code: 'INVITATION_EXPIRED' });
-    expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === invitation.id)).toMatchObject({ status: 'expired', inviteeDisplayName: 'Bob', respondedAt: null, expiresAt: invitation.expiresAt });
+    expect(
+      (await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find(
+        (i) => i.id === invitation.id,
+      ),
+    ).toMatchObject({
+      status: 'expired',
+      inviteeDisplayName: 'Bob',
+      respondedAt: null,
+      expiresAt: invitation.expiresAt,
+    });
     // An expired invitation no longer shows the room, and a new one can be sent.
     expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).response?.status).toBe(404);
     const fresh = await inviteHuman(room.id, alice, bob);
@@ -148,8 +232,11 @@ describe('acceptRoomInvitation', () => {
     const revoked = await accept(room.id, fresh.id, bob);
     expect(revoked.response?.status).toBe(409);
     expect(revoked.error).toMatchObject({ code: 'INVITATION_REVOKED' });
-    expect((await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find((i) => i.id === fresh.id))
-      .toMatchObject({ status: 'revoked', respondedAt: clock.now().toISOString(), expiresAt: fresh.expiresAt });
+    expect(
+      (await listRoomInvitations({ path: { room_id: room.id }, ...alice.as })).data!.items.find(
+        (i) => i.id === fresh.id,
+      ),
+    ).toMatchObject({ status: 'revoked', respondedAt: clock.now().toISOString(), expiresAt: fresh.expiresAt });
   });
 
   it('a former participant rejoins as the same participant; 10 concurrent accepts make one participant', async () => {
@@ -157,7 +244,9 @@ describe('acceptRoomInvitation', () => {
     const bob = await newUser('Bob');
     const room = await newRoom(alice);
     const first = await joinRoom(room.id, alice, bob);
-    const joinedFirst = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items.find((p) => p.id === first.acceptedParticipantId)!;
+    const joinedFirst = (await listRoomParticipants({ path: { room_id: room.id }, ...alice.as })).data!.items.find(
+      (p) => p.id === first.acceptedParticipantId,
+    )!;
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const second = await inviteHuman(room.id, alice, bob);
     clock.advance(60_000);
@@ -169,21 +258,27 @@ describe('acceptRoomInvitation', () => {
     expect(participants.filter((p) => p.membershipId === bob.user.id)).toMatchObject([{ leftAt: null }]);
     // The same participant: created when first joined, joinedAt the new join, changed then.
     expect(participants.find((p) => p.membershipId === bob.user.id)).toMatchObject({
-      id: joinedFirst.id, createdAt: joinedFirst.createdAt, joinedAt: clock.now().toISOString(), updatedAt: clock.now().toISOString(),
+      id: joinedFirst.id,
+      createdAt: joinedFirst.createdAt,
+      joinedAt: clock.now().toISOString(),
+      updatedAt: clock.now().toISOString(),
     });
     expect(joinedFirst.joinedAt).toBe(joinedFirst.createdAt);
     const log = await types(room.id, alice);
     expect(log.filter((t) => t === 'invitation.accepted')).toHaveLength(2);
     expect(log.filter((t) => t === 'participant.joined')).toHaveLength(3);
     // Removed participants need a new invitation too, and come back the same way.
-    await removeRoomParticipant({ path: { room_id: room.id, participant_id: first.acceptedParticipantId! }, ...alice.as });
+    await removeRoomParticipant({
+      path: { room_id: room.id, participant_id: first.acceptedParticipantId! },
+      ...alice.as,
+    });
     expect((await accept(room.id, second.id, bob)).response?.status).toBe(200);
     expect((await getRoom({ path: { room_id: room.id }, ...bob.as })).data!.actorIsParticipant).toBe(false);
   });
 });
 
 describe('listRoomInvitations', () => {
-  it('lists every invitation newest first with the invitee\'s current name; current participants only', async () => {
+  it("lists every invitation newest first with the invitee's current name; current participants only", async () => {
     const alice = await newUser('Alice');
     const bob = await newUser('Bob');
     const room = await newRoom(alice);
@@ -192,11 +287,16 @@ describe('listRoomInvitations', () => {
     const b = await inviteHuman(room.id, alice, null);
     const { data, response } = await listRoomInvitations({ path: { room_id: room.id }, ...alice.as });
     expect(response?.status).toBe(200);
-    expect(data!.items.map((i) => [i.id, i.inviteeDisplayName, i.inviteeProfilePictureUrl])).toEqual([[b.id, null, null], [a.id, 'Bob', null]]);
+    expect(data!.items.map((i) => [i.id, i.inviteeDisplayName, i.inviteeProfilePictureUrl])).toEqual([
+      [b.id, null, null],
+      [a.id, 'Bob', null],
+    ]);
     const invitee = await listRoomInvitations({ path: { room_id: room.id }, ...bob.as });
     expect(invitee.response?.status).toBe(403);
     expect(invitee.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
-    expect((await listRoomInvitations({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status).toBe(404);
+    expect(
+      (await listRoomInvitations({ path: { room_id: room.id }, ...(await newUser('Eve')).as })).response?.status,
+    ).toBe(404);
     expect((await listRoomInvitations({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
     expect((await listRoomInvitations({ path: { room_id: room.id } })).response?.status).toBe(401);
   });
@@ -210,8 +310,15 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
     const other = await newRoom(alice, 'Other');
     await joinRoom(other.id, alice, bob);
     const room = await newRoom(alice, 'Here');
-    const listing = (await createAgentListing({ body: { name: 'Zed bot', model: 'gpt-4o', isPublic: false, description: 'Answers in haiku' }, ...alice.as })).data!;
-    const plain = (await createAgentListing({ body: { name: 'Zed plain', model: 'gpt-4o', isPublic: false }, ...alice.as })).data!;
+    const listing = (
+      await createAgentListing({
+        body: { name: 'Zed bot', model: 'gpt-4o', isPublic: false, description: 'Answers in haiku' },
+        ...alice.as,
+      })
+    ).data!;
+    const plain = (
+      await createAgentListing({ body: { name: 'Zed plain', model: 'gpt-4o', isPublic: false }, ...alice.as })
+    ).data!;
     // Zed bot was in Alice's other room with a role (now at version 2): suggested with that role.
     const role = (await createAgentRoleDocument({ body: { displayName: 'Poet', body: 'v1' }, ...alice.as })).data!;
     await inviteAgent(other.id, alice, listing.id, role.id);
@@ -219,32 +326,84 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
     const { data, response } = await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as });
     expect(response?.status).toBe(200);
     const humans = data!.items.filter((c) => c.kind === 'human');
-    expect(humans).toEqual([{ description: null, displayName: 'Bob', kind: 'human', membershipId: bob.user.id, profilePictureUrl: null, roleDocumentId: null, status: 'available', userId: bob.user.id, version: null }]);
+    expect(humans).toEqual([
+      {
+        description: null,
+        displayName: 'Bob',
+        kind: 'human',
+        membershipId: bob.user.id,
+        profilePictureUrl: null,
+        roleDocumentId: null,
+        status: 'available',
+        userId: bob.user.id,
+        version: null,
+      },
+    ]);
     expect(data!.items.find((c) => c.membershipId === listing.id)).toMatchObject({
-      kind: 'agent', userId: alice.user.id, status: 'available', description: 'Answers in haiku', roleDocumentId: role.id, version: 2, profilePictureUrl: null,
+      kind: 'agent',
+      userId: alice.user.id,
+      status: 'available',
+      description: 'Answers in haiku',
+      roleDocumentId: role.id,
+      version: 2,
+      profilePictureUrl: null,
     });
-    expect(data!.items.find((c) => c.membershipId === plain.id)).toMatchObject({ kind: 'agent', description: null, roleDocumentId: null, version: null });
+    expect(data!.items.find((c) => c.membershipId === plain.id)).toMatchObject({
+      kind: 'agent',
+      description: null,
+      roleDocumentId: null,
+      version: null,
+    });
     // The role of the last time only: joined since without a role, Zed bot is suggested without one.
     const third = await newRoom(alice, 'Third');
     clock.advance(1000);
     await inviteAgent(third.id, alice, listing.id, null);
-    expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find((c) => c.membershipId === listing.id))
-      .toMatchObject({ roleDocumentId: null, version: null });
+    expect(
+      (await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find(
+        (c) => c.membershipId === listing.id,
+      ),
+    ).toMatchObject({ roleDocumentId: null, version: null });
     expect(data!.items.findIndex((c) => c.kind === 'agent')).toBe(1);
     await inviteHuman(room.id, alice, bob);
-    expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find((c) => c.membershipId === bob.user.id)!.status).toBe('invited');
+    expect(
+      (await listRoomInviteCandidates({ path: { room_id: room.id }, ...alice.as })).data!.items.find(
+        (c) => c.membershipId === bob.user.id,
+      )!.status,
+    ).toBe('invited');
     // Carol shares no room with Alice: never suggested, but found by her exact address (any case).
     expect(data!.items.some((c) => c.membershipId === carol.user.id)).toBe(false);
-    const found = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email.toUpperCase() }, ...alice.as });
+    const found = await lookupRoomInvitee({
+      path: { room_id: room.id },
+      body: { email: carol.user.email.toUpperCase() },
+      ...alice.as,
+    });
     expect(found.response?.status).toBe(200);
-    expect(found.data).toMatchObject({ kind: 'human', membershipId: carol.user.id, displayName: 'Carol', status: 'available' });
-    const nobody = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: 'nobody@example.com' }, ...alice.as });
+    expect(found.data).toMatchObject({
+      kind: 'human',
+      membershipId: carol.user.id,
+      displayName: 'Carol',
+      status: 'available',
+    });
+    const nobody = await lookupRoomInvitee({
+      path: { room_id: room.id },
+      body: { email: 'nobody@example.com' },
+      ...alice.as,
+    });
     expect(nobody.response?.status).toBe(404);
     expect(nobody.error).toMatchObject({ code: 'INVITEE_NOT_FOUND' });
-    const partial = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email.slice(0, 5) }, ...alice.as });
+    const partial = await lookupRoomInvitee({
+      path: { room_id: room.id },
+      body: { email: carol.user.email.slice(0, 5) },
+      ...alice.as,
+    });
     expect(partial.response?.status).toBe(422);
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: alice.user.email }, ...alice.as })).error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: bob.user.email }, ...alice.as })).data!.status).toBe('invited');
+    expect(
+      (await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: alice.user.email }, ...alice.as })).error,
+    ).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
+    expect(
+      (await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: bob.user.email }, ...alice.as })).data!
+        .status,
+    ).toBe('invited');
     for (const call of [
       () => listRoomInviteCandidates({ path: { room_id: room.id }, ...bob.as }),
       () => lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email }, ...bob.as }),
@@ -253,25 +412,58 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
       expect(r.response?.status).toBe(403);
       expect(r.error).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
     }
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email }, ...carol.as })).response?.status).toBe(404);
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email } })).response?.status).toBe(401);
-    expect((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: 'a@b.co', pad: 'x'.repeat(1_100_000) } as never, ...alice.as })).response?.status).toBe(413);
+    expect(
+      (await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email }, ...carol.as })).response
+        ?.status,
+    ).toBe(404);
+    expect(
+      (await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: carol.user.email } })).response?.status,
+    ).toBe(401);
+    expect(
+      (
+        await lookupRoomInvitee({
+          path: { room_id: room.id },
+          body: { email: 'a@b.co', pad: 'x'.repeat(1_100_000) } as never,
+          ...alice.as,
+        })
+      ).response?.status,
+    ).toBe(413);
     expect((await listRoomInviteCandidates({ path: { room_id: 'x' }, ...alice.as })).response?.status).toBe(422);
     expect((await listRoomInviteCandidates({ path: { room_id: room.id } })).response?.status).toBe(401);
     expect((await listRoomInviteCandidates({ path: { room_id: room.id }, ...carol.as })).response?.status).toBe(404);
   });
 
   it('refused lookups are limited per IP (429 with Retry-After)', async () => {
-    const limited = await startTestServer({ rateLimits: { signUpPerIp: 1000, signInPerIp: 1000, signInFailuresPerEmailAndIp: 1000, inviteeLookupFailuresPerIp: 2 } });
+    const limited = await startTestServer({
+      rateLimits: {
+        signUpPerIp: 1000,
+        signInPerIp: 1000,
+        signInFailuresPerEmailAndIp: 1000,
+        inviteeLookupFailuresPerIp: 2,
+      },
+    });
     try {
       const c = createPlatformClient({ baseUrl: limited.baseUrl });
       watchClient(c);
       const alice = await newUser('Alice', { client: c });
       const room = await newRoom(alice);
       const statuses: Array<number | undefined> = [];
-      for (let i = 0; i < 3; i++) statuses.push((await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: `nobody${i}@example.com` }, ...alice.as })).response?.status);
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (
+            await lookupRoomInvitee({
+              path: { room_id: room.id },
+              body: { email: `nobody${i}@example.com` },
+              ...alice.as,
+            })
+          ).response?.status,
+        );
       expect(statuses).toEqual([404, 404, 429]);
-      const blocked = await lookupRoomInvitee({ path: { room_id: room.id }, body: { email: alice.user.email }, ...alice.as });
+      const blocked = await lookupRoomInvitee({
+        path: { room_id: room.id },
+        body: { email: alice.user.email },
+        ...alice.as,
+      });
       expect(blocked.response?.headers.get('retry-after')).toMatch(/^\d+$/);
     } finally {
       await limited.stop();
@@ -280,10 +472,13 @@ describe('listRoomInviteCandidates and lookupRoomInvitee', () => {
 });
 
 describe('a membership that ends ends what it allowed', () => {
-  const _revoke = (roomId: string, invitationId: string, u?: TestUser) => revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
-  const events = async (roomId: string, u: TestUser): Promise<RoomEvent[]> => (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...u.as })).data!.items;
+  const _revoke = (roomId: string, invitationId: string, u?: TestUser) =>
+    revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
+  const events = async (roomId: string, u: TestUser): Promise<RoomEvent[]> =>
+    (await listRoomEvents({ path: { room_id: roomId }, query: { afterSeq: 0, limit: 100 }, ...u.as })).data!.items;
   const statusOf = async (roomId: string, invitationId: string, u: TestUser) =>
-    (await listRoomInvitations({ path: { room_id: roomId }, ...u.as })).data!.items.find((i) => i.id === invitationId)!.status;
+    (await listRoomInvitations({ path: { room_id: roomId }, ...u.as })).data!.items.find((i) => i.id === invitationId)!
+      .status;
 
   it('a removed participant cannot come back through the open invitation they created while in the room (it is revoked)', async () => {
     const alice = await newUser('Alice');
@@ -293,21 +488,31 @@ describe('a membership that ends ends what it allowed', () => {
     const joined = await joinRoom(room.id, alice, bob);
     const own = await inviteHuman(room.id, bob, null);
     const forDave = await inviteHuman(room.id, bob, dave);
-    await removeRoomParticipant({ path: { room_id: room.id, participant_id: joined.acceptedParticipantId! }, ...alice.as });
+    await removeRoomParticipant({
+      path: { room_id: room.id, participant_id: joined.acceptedParticipantId! },
+      ...alice.as,
+    });
     const back = await accept(room.id, own.id, bob);
     expect(back.response?.status).toBe(409);
     expect(back.error).toMatchObject({ code: 'INVITATION_REVOKED' });
-    expect((await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...bob.as })).response?.status).toBe(403);
+    expect(
+      (await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...bob.as })).response?.status,
+    ).toBe(403);
     // Everything Bob granted and nobody used ends with his membership: after participant.removed, by the owner.
     expect((await accept(room.id, forDave.id, dave)).error).toMatchObject({ code: 'INVITATION_REVOKED' });
     const log = await events(room.id, alice);
     const removedAt = log.findIndex((e) => e.type === 'participant.removed');
-    expect(log.slice(removedAt).map((e) => [e.type, e.subject.id, e.payload.reason ?? null, e.actor.membershipId])).toEqual([
+    expect(
+      log.slice(removedAt).map((e) => [e.type, e.subject.id, e.payload.reason ?? null, e.actor.membershipId]),
+    ).toEqual([
       ['participant.removed', joined.acceptedParticipantId, null, alice.user.id],
       ['invitation.revoked', own.id, 'inviter_removed', alice.user.id],
       ['invitation.revoked', forDave.id, 'inviter_removed', alice.user.id],
     ]);
-    expect([await statusOf(room.id, own.id, alice), await statusOf(room.id, forDave.id, alice)]).toEqual(['revoked', 'revoked']);
+    expect([await statusOf(room.id, own.id, alice), await statusOf(room.id, forDave.id, alice)]).toEqual([
+      'revoked',
+      'revoked',
+    ]);
   });
 
   it('nor through any invitation created before the removal; one created after it, by someone who may invite, brings them back', async () => {
@@ -318,7 +523,10 @@ describe('a membership that ends ends what it allowed', () => {
     await joinRoom(room.id, alice, carol);
     const joined = await joinRoom(room.id, alice, bob);
     const before = await inviteHuman(room.id, alice, null); // open, shared while Bob was in the room
-    await removeRoomParticipant({ path: { room_id: room.id, participant_id: joined.acceptedParticipantId! }, ...alice.as });
+    await removeRoomParticipant({
+      path: { room_id: room.id, participant_id: joined.acceptedParticipantId! },
+      ...alice.as,
+    });
     const old = await accept(room.id, before.id, bob);
     expect(old.response?.status).toBe(403);
     expect(old.error).toMatchObject({ code: 'NOT_INVITEE' });
@@ -327,7 +535,9 @@ describe('a membership that ends ends what it allowed', () => {
     const rejoined = await accept(room.id, after.id, bob);
     expect(rejoined.response?.status).toBe(200);
     expect(rejoined.data!.acceptedParticipantId).toBe(joined.acceptedParticipantId);
-    expect((await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...bob.as })).response?.status).toBe(200);
+    expect(
+      (await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...bob.as })).response?.status,
+    ).toBe(200);
     // Back in, an invitation accepted earlier (the idempotent replay) and the old open one still change nothing.
     expect((await accept(room.id, joined.id, bob)).data).toMatchObject({ status: 'accepted' });
     expect((await accept(room.id, before.id, bob)).error).toMatchObject({ code: 'ALREADY_PARTICIPANT' });
@@ -360,7 +570,8 @@ describe('a membership that ends ends what it allowed', () => {
 });
 
 describe('revokeRoomInvitation', () => {
-  const revoke = (roomId: string, invitationId: string, u?: TestUser) => revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
+  const revoke = (roomId: string, invitationId: string, u?: TestUser) =>
+    revokeRoomInvitation({ path: { room_id: roomId, invitation_id: invitationId }, ...u?.as });
 
   it('the owner revokes any pending invitation (200 revoked, invitation.revoked); accepting it is then 409 INVITATION_REVOKED; again changes nothing', async () => {
     const alice = await newUser('Alice');
@@ -373,11 +584,22 @@ describe('revokeRoomInvitation', () => {
     clock.advance(1000);
     const { data, response } = await revoke(room.id, invitation.id, alice);
     expect(response?.status).toBe(200);
-    expect(data).toEqual({ ...invitation, status: 'revoked', respondedAt: clock.now().toISOString(), updatedAt: clock.now().toISOString() });
+    expect(data).toEqual({
+      ...invitation,
+      status: 'revoked',
+      respondedAt: clock.now().toISOString(),
+      updatedAt: clock.now().toISOString(),
+    });
     const [last] = (await types(room.id, alice)).slice(-1);
     expect(last).toBe('invitation.revoked');
-    const event = (await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0, limit: 100 }, ...alice.as })).data!.items.at(-1)!;
-    expect(event).toMatchObject({ subject: { kind: 'invitation', id: invitation.id }, payload: { invitationId: invitation.id, reason: 'manual' }, actor: { membershipId: alice.user.id } });
+    const event = (
+      await listRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0, limit: 100 }, ...alice.as })
+    ).data!.items.at(-1)!;
+    expect(event).toMatchObject({
+      subject: { kind: 'invitation', id: invitation.id },
+      payload: { invitationId: invitation.id, reason: 'manual' },
+      actor: { membershipId: alice.user.id },
+    });
     const refused = await accept(room.id, invitation.id, dave);
     expect(refused.response?.status).toBe(409);
     expect(refused.error).toMatchObject({ code: 'INVITATION_REVOKED' });
@@ -392,7 +614,12 @@ describe('revokeRoomInvitation', () => {
 
   it('its creator revokes their own; another participant 403 NOT_INVITATION_CREATOR; former participants and invitees 403 NOT_A_PARTICIPANT; strangers 404', async () => {
     const alice = await newUser('Alice');
-    const [bob, carol, dave, frank] = [await newUser('Bob'), await newUser('Carol'), await newUser('Dave'), await newUser('Frank')];
+    const [bob, carol, dave, frank] = [
+      await newUser('Bob'),
+      await newUser('Carol'),
+      await newUser('Dave'),
+      await newUser('Frank'),
+    ];
     const room = await newRoom(alice);
     const other = await newRoom(alice, 'Other');
     await joinRoom(room.id, alice, bob);

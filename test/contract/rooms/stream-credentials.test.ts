@@ -5,7 +5,15 @@
 // MAX_STREAMS_PER_USER streams (3 here): 429 TOO_MANY_STREAMS past it. (Two instances: test/runtime/stream-instances.test.ts.)
 import { describe, expect, it } from 'vitest';
 import {
-  bearerToken, createApiKey, createPlatformClient, deleteApiKey, signIn, signOut, StreamError, streamRoomEvents, type Client,
+  bearerToken,
+  createApiKey,
+  createPlatformClient,
+  deleteApiKey,
+  signIn,
+  signOut,
+  StreamError,
+  streamRoomEvents,
+  type Client,
 } from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { recordExercised, startTestServer, useTestServer, watchClient } from '../../helpers/server.js';
@@ -22,7 +30,8 @@ type Credential = { bearer: string } | { apiKey: string };
 
 /** A raw GET of the stream with one credential (recorded for the coverage table). */
 async function open(baseUrl: string, credential: Credential, roomId: string, method = 'GET'): Promise<Response> {
-  const headers: Record<string, string> = 'bearer' in credential ? { Authorization: `Bearer ${credential.bearer}` } : { 'X-API-Key': credential.apiKey };
+  const headers: Record<string, string> =
+    'bearer' in credential ? { Authorization: `Bearer ${credential.bearer}` } : { 'X-API-Key': credential.apiKey };
   const response = await fetch(`${baseUrl}/api/v1/rooms/${roomId}/stream`, { method, headers });
   recordExercised('streamRoomEvents', response.status);
   return response;
@@ -38,11 +47,15 @@ const bearer = (u: TestUser): Credential => ({ bearer: u.token });
 
 /** A second session of the same user. */
 async function signInAgain(u: TestUser, client?: Client): Promise<string> {
-  return (await signIn({ body: { email: u.user.email, password: u.password }, ...(client ? { client } : {}) })).data!.token;
+  return (await signIn({ body: { email: u.user.email, password: u.password }, ...(client ? { client } : {}) })).data!
+    .token;
 }
 
 async function newKey(u: TestUser, expiresInDays?: number): Promise<{ id: string; apiKey: string }> {
-  const { data } = await createApiKey({ body: { name: 'stream', ...(expiresInDays ? { expiresInDays } : {}) }, ...u.as });
+  const { data } = await createApiKey({
+    body: { name: 'stream', ...(expiresInDays ? { expiresInDays } : {}) },
+    ...u.as,
+  });
   return { id: data!.id, apiKey: data!.key };
 }
 
@@ -53,11 +66,15 @@ async function endOf(reader: StreamReader, since: number): Promise<{ how: 'end' 
 }
 
 describe('streamRoomEvents: a stream ends with its credential', () => {
-  it('sign-out cuts every stream opened with that session at once; the same user\'s other session keeps its stream; reconnecting is 401', async () => {
+  it("sign-out cuts every stream opened with that session at once; the same user's other session keeps its stream; reconnecting is 401", async () => {
     const alice = await newUser('Alice');
     const [room, other] = [await newRoom(alice), await newRoom(alice, 'Other')];
     const second = await signInAgain(alice);
-    const [first1, first2, kept] = [await follow(bearer(alice), room.id), await follow(bearer(alice), other.id), await follow({ bearer: second }, room.id)];
+    const [first1, first2, kept] = [
+      await follow(bearer(alice), room.id),
+      await follow(bearer(alice), other.id),
+      await follow({ bearer: second }, room.id),
+    ];
     const started = Date.now();
     expect((await signOut({ ...alice.as })).response?.status).toBe(204);
     for (const reader of [first1, first2]) {
@@ -73,7 +90,7 @@ describe('streamRoomEvents: a stream ends with its credential', () => {
     await kept.cancel();
   });
 
-  it('deleting an API key cuts the streams it opened, not the session\'s', async () => {
+  it("deleting an API key cuts the streams it opened, not the session's", async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
     const key = await newKey(alice);
@@ -98,7 +115,14 @@ describe('streamRoomEvents: a stream ends with its credential', () => {
       requests.push(request);
       return globalThis.fetch(request);
     }) as typeof fetch;
-    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, ...alice.as, sseMaxRetryAttempts: 5, sseDefaultRetryDelay: 20, fetch: counting });
+    const { stream } = await streamRoomEvents({
+      path: { room_id: room.id },
+      query: { afterSeq: 0 },
+      ...alice.as,
+      sseMaxRetryAttempts: 5,
+      sseDefaultRetryDelay: 20,
+      fetch: counting,
+    });
     const seqs: number[] = [];
     let thrown: unknown;
     const reading = (async () => {
@@ -141,12 +165,17 @@ describe('streamRoomEvents: at most MAX_STREAMS_PER_USER open streams per user',
     await held.pop()!.cancel();
     // The place is given back when the server sees the connection close.
     let reopened: Response | undefined;
-    await expect.poll(async () => {
-      const response = await open(server.baseUrl, bearer(alice), room.id);
-      if (response.status === 200) reopened = response;
-      else await response.body?.cancel();
-      return response.status;
-    }, { timeout: 5_000, interval: 50 }).toBe(200);
+    await expect
+      .poll(
+        async () => {
+          const response = await open(server.baseUrl, bearer(alice), room.id);
+          if (response.status === 200) reopened = response;
+          else await response.body?.cancel();
+          return response.status;
+        },
+        { timeout: 5_000, interval: 50 },
+      )
+      .toBe(200);
     held.push(new StreamReader(reopened!));
     expect((await open(server.baseUrl, bearer(alice), room.id)).status).toBe(429);
     const message = await post(room.id, alice, 'to everyone');
@@ -157,7 +186,7 @@ describe('streamRoomEvents: at most MAX_STREAMS_PER_USER open streams per user',
 });
 
 describe('streamRoomEvents: expiry', () => {
-  it('an expired API key\'s streams end at the next check, then the session\'s when it expires', async () => {
+  it("an expired API key's streams end at the next check, then the session's when it expires", async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
     const key = await newKey(alice, 1);

@@ -4,7 +4,14 @@
 // 60 s after the stream was last seen, for the EventSource's own reconnects. The clock is a ManualClock, so the
 // windows are exact. (A real EventSource on another site, across a server restart: test/docs/cross-site-stream.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { createRoomStreamTicket, leaveRoom, listRoomParticipants, removeRoomParticipant, signOut, streamRoomEvents } from '@platform/client';
+import {
+  createRoomStreamTicket,
+  leaveRoom,
+  listRoomParticipants,
+  removeRoomParticipant,
+  signOut,
+  streamRoomEvents,
+} from '@platform/client';
 import { ManualClock } from '../../../src/platform/clock.js';
 import { recordExercised, useTestServer } from '../../helpers/server.js';
 import { StreamReader } from '../../helpers/sse.js';
@@ -71,7 +78,10 @@ describe('streamRoomEvents with a ticket', () => {
     const alice = await newUser('Alice');
     const [room, other] = [await newRoom(alice), await newRoom(alice, 'Other')];
     const { ticket } = await ticketFor(alice, room.id);
-    for (const path of [`/api/v1/rooms/${other.id}/stream?ticket=${ticket}`, `/api/v1/rooms/${room.id}/stream?ticket=not-a-ticket`]) {
+    for (const path of [
+      `/api/v1/rooms/${other.id}/stream?ticket=${ticket}`,
+      `/api/v1/rooms/${room.id}/stream?ticket=not-a-ticket`,
+    ]) {
       const response = await openPath(path);
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
@@ -143,7 +153,11 @@ describe('streamRoomEvents with a ticket', () => {
     const room = await newRoom(alice);
     const { streamPath } = await ticketFor(alice, room.id);
     const unnamed = await follow(streamPath);
-    const named = new StreamReader(await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream`, { headers: { Authorization: `Bearer ${alice.token}` } }));
+    const named = new StreamReader(
+      await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream`, {
+        headers: { Authorization: `Bearer ${alice.token}` },
+      }),
+    );
     const message = await post(room.id, alice, 'to both');
     const [a, b] = [(await unnamed.waitFor(1))[0]!, (await named.waitFor(1))[0]!];
     expect(a.data).toEqual(b.data);
@@ -157,7 +171,11 @@ describe('streamRoomEvents with a ticket', () => {
   it('the generated client yields the same typed events with eventName=message', async () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
-    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0, eventName: 'message' }, ...alice.as });
+    const { stream } = await streamRoomEvents({
+      path: { room_id: room.id },
+      query: { afterSeq: 0, eventName: 'message' },
+      ...alice.as,
+    });
     const types: string[] = [];
     for await (const event of stream) {
       types.push(event.type);
@@ -175,7 +193,12 @@ describe('streamRoomEvents with a ticket', () => {
       requests.push(request);
       return globalThis.fetch(request);
     }) as typeof fetch;
-    const { stream } = await streamRoomEvents({ path: { room_id: room.id }, query: { afterSeq: 0 }, auth: alice.token, fetch: fetchCounting });
+    const { stream } = await streamRoomEvents({
+      path: { room_id: room.id },
+      query: { afterSeq: 0 },
+      auth: alice.token,
+      fetch: fetchCounting,
+    });
     for await (const event of stream) {
       expect(event.type).toBe('room.created');
       break;

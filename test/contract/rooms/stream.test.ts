@@ -6,7 +6,12 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
-  archiveRoom, leaveRoom, removeRoomParticipant, StreamError, streamRoomEvents, type RoomEvent,
+  archiveRoom,
+  leaveRoom,
+  removeRoomParticipant,
+  StreamError,
+  streamRoomEvents,
+  type RoomEvent,
 } from '@platform/client';
 import { recordExercised, useTestServer } from '../../helpers/server.js';
 import { StreamReader } from '../../helpers/sse.js';
@@ -17,7 +22,11 @@ const BUFFER_EVENTS = 20;
 const server = useTestServer({ sseKeepAliveMs: 2_000, roomStreamBufferEvents: BUFFER_EVENTS });
 
 /** A raw GET of the stream, read as it is on the wire (recorded for the coverage table). */
-async function open(user: TestUser | undefined, roomId: string, options: { afterSeq?: string | number; lastEventId?: string | number } = {}): Promise<Response> {
+async function open(
+  user: TestUser | undefined,
+  roomId: string,
+  options: { afterSeq?: string | number; lastEventId?: string | number } = {},
+): Promise<Response> {
   const query = options.afterSeq !== undefined ? `?afterSeq=${options.afterSeq}` : '';
   const headers: Record<string, string> = {
     ...(user ? { Authorization: `Bearer ${user.token}` } : {}),
@@ -35,7 +44,6 @@ async function follow(user: TestUser, roomId: string, options: Parameters<typeof
   return new StreamReader(response);
 }
 
-
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('streamRoomEvents: refused before the stream starts', () => {
@@ -45,7 +53,9 @@ describe('streamRoomEvents: refused before the stream starts', () => {
     let refused: unknown;
     const { stream } = await streamRoomEvents({ path: { room_id: room.id } });
     try {
-      for await (const _ of stream) { /* refused */ }
+      for await (const _ of stream) {
+        /* refused */
+      }
     } catch (error) {
       refused = error; // a refused stream throws from the iteration
     }
@@ -63,7 +73,10 @@ describe('streamRoomEvents: refused before the stream starts', () => {
     await joinRoom(room.id, alice, bob);
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     await inviteHuman(room.id, alice, carol);
-    for (const [user, id] of [[stranger, room.id], [alice, UNKNOWN]] as const) {
+    for (const [user, id] of [
+      [stranger, room.id],
+      [alice, UNKNOWN],
+    ] as const) {
       const response = await open(user, id);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
@@ -79,16 +92,21 @@ describe('streamRoomEvents: refused before the stream starts', () => {
     const alice = await newUser('Alice');
     const room = await newRoom(alice);
     const cases: Array<[string, Parameters<typeof open>[2], string]> = [
-      ['not-a-uuid', {}, 'room_id'], [room.id, { afterSeq: -1 }, 'afterSeq'], [room.id, { afterSeq: '1.5' }, 'afterSeq'],
-      [room.id, { lastEventId: 'abc' }, 'last-event-id'], [room.id, { lastEventId: -3 }, 'last-event-id'],
+      ['not-a-uuid', {}, 'room_id'],
+      [room.id, { afterSeq: -1 }, 'afterSeq'],
+      [room.id, { afterSeq: '1.5' }, 'afterSeq'],
+      [room.id, { lastEventId: 'abc' }, 'last-event-id'],
+      [room.id, { lastEventId: -3 }, 'last-event-id'],
     ];
     for (const [id, options, field] of cases) {
       const response = await open(alice, id, options);
       expect(response.status, `${id} ${JSON.stringify(options)}`).toBe(422);
-      const { detail } = await response.json() as { detail: Array<{ loc: string[] }> };
+      const { detail } = (await response.json()) as { detail: Array<{ loc: string[] }> };
       expect(detail.map((d) => d.loc.at(-1)!.toLowerCase())).toContain(field.toLowerCase());
     }
-    const unknownParam = await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream?since=3`, { headers: { Authorization: `Bearer ${alice.token}` } });
+    const unknownParam = await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream?since=3`, {
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
     recordExercised('streamRoomEvents', unknownParam.status);
     expect(unknownParam.status).toBe(422);
   });
@@ -104,7 +122,11 @@ describe('streamRoomEvents: backfill, then live', () => {
     expect(Date.now() - started).toBeLessThan(1_500); // the headers come at once, not with the first event or keep-alive
     const message = await post(room.id, alice, 'after');
     const [event] = await reader.waitFor(1);
-    expect(event).toMatchObject({ id: String(message.seq), event: 'message.posted', data: { seq: message.seq, type: 'message.posted', payload: { body: 'after' } } });
+    expect(event).toMatchObject({
+      id: String(message.seq),
+      event: 'message.posted',
+      data: { seq: message.seq, type: 'message.posted', payload: { body: 'after' } },
+    });
     await reader.cancel();
   });
 
@@ -147,12 +169,21 @@ describe('streamRoomEvents: backfill, then live', () => {
     const errors: unknown[] = [];
     const controller = new AbortController();
     const { stream } = await streamRoomEvents({
-      path: { room_id: room.id }, query: { afterSeq: 0 }, ...alice.as, signal: controller.signal,
-      sseMaxRetryAttempts: 3, sseDefaultRetryDelay: 20, onSseError: (e) => errors.push(e),
+      path: { room_id: room.id },
+      query: { afterSeq: 0 },
+      ...alice.as,
+      signal: controller.signal,
+      sseMaxRetryAttempts: 3,
+      sseDefaultRetryDelay: 20,
+      onSseError: (e) => errors.push(e),
     });
     const got: RoomEvent[] = [];
-    const reading = (async () => { for await (const event of stream) got.push(event as RoomEvent); })().catch(() => undefined);
-    const waitForSeq = async (seq: number) => { for (let i = 0; i < 500 && got.at(-1)?.seq !== seq; i++) await new Promise((r) => setTimeout(r, 20)); };
+    const reading = (async () => {
+      for await (const event of stream) got.push(event as RoomEvent);
+    })().catch(() => undefined);
+    const waitForSeq = async (seq: number) => {
+      for (let i = 0; i < 500 && got.at(-1)?.seq !== seq; i++) await new Promise((r) => setTimeout(r, 20));
+    };
     await waitForSeq(3);
     server.platform.endStreams(); // what a graceful stop does: every stream cut, clients resume
     const during = await post(room.id, alice, 'while reconnecting');
@@ -174,14 +205,18 @@ describe('streamRoomEvents: backfill, then live', () => {
     await post(room.id, alice, 'to everyone');
     await Promise.all(readers.map((r) => r.waitFor(3)));
     expect(server.platform.services.rooms.streams.feeds.followers(room.id)).toBe(3);
-    expect(readers.map((r) => r.ids)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(readers.map((r) => r.ids)).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     await Promise.all(readers.map((r) => r.cancel()));
     await expect.poll(() => server.platform.services.rooms.streams.feeds.followers(room.id)).toBe(0);
   });
 });
 
 describe('streamRoomEvents: how it ends', () => {
-  it('sends the caller\'s own participant.left, then ends; another participant leaving does not end it', async () => {
+  it("sends the caller's own participant.left, then ends; another participant leaving does not end it", async () => {
     const alice = await newUser('Alice');
     const [bob, carol] = [await newUser('Bob'), await newUser('Carol')];
     const room = await newRoom(alice);
@@ -191,13 +226,20 @@ describe('streamRoomEvents: how it ends', () => {
     await leaveRoom({ path: { room_id: room.id }, ...carol.as });
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     expect(await bobReader.ended).toBe('end');
-    expect(bobReader.events.map((e) => [e.event, e.data.actor.membershipId])).toEqual([['participant.left', carol.user.id], ['participant.left', bob.user.id]]);
+    expect(bobReader.events.map((e) => [e.event, e.data.actor.membershipId])).toEqual([
+      ['participant.left', carol.user.id],
+      ['participant.left', bob.user.id],
+    ]);
     await post(room.id, alice, 'still here');
-    expect((await aliceReader.waitFor(3)).map((e) => e.event)).toEqual(['participant.left', 'participant.left', 'message.posted']);
+    expect((await aliceReader.waitFor(3)).map((e) => e.event)).toEqual([
+      'participant.left',
+      'participant.left',
+      'message.posted',
+    ]);
     await aliceReader.cancel();
   });
 
-  it('ends after the caller\'s participant.removed; a rejoined participant\'s earlier leave in the backfill does not end it', async () => {
+  it("ends after the caller's participant.removed; a rejoined participant's earlier leave in the backfill does not end it", async () => {
     const alice = await newUser('Alice');
     const bob = await newUser('Bob');
     const room = await newRoom(alice);
@@ -205,7 +247,10 @@ describe('streamRoomEvents: how it ends', () => {
     await leaveRoom({ path: { room_id: room.id }, ...bob.as });
     const again = await joinRoom(room.id, alice, bob);
     const reader = await follow(bob, room.id, { afterSeq: 0 });
-    const removed = await removeRoomParticipant({ path: { room_id: room.id, participant_id: again.acceptedParticipantId! }, ...alice.as });
+    const removed = await removeRoomParticipant({
+      path: { room_id: room.id, participant_id: again.acceptedParticipantId! },
+      ...alice.as,
+    });
     expect(removed.response?.status).toBe(200);
     expect(await reader.ended).toBe('end');
     const types = reader.events.map((e) => e.event);
@@ -219,7 +264,11 @@ describe('streamRoomEvents: how it ends', () => {
     const room = await newRoom(alice);
     await archiveRoom({ path: { room_id: room.id }, ...alice.as });
     const reader = await follow(alice, room.id, { afterSeq: 0 });
-    expect((await reader.waitFor(3)).map((e) => e.event)).toEqual(['room.created', 'participant.joined', 'room.archived']);
+    expect((await reader.waitFor(3)).map((e) => e.event)).toEqual([
+      'room.created',
+      'participant.joined',
+      'room.archived',
+    ]);
     await expect.poll(() => reader.comments, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(2); // every 2 s here
     expect(reader.events).toHaveLength(3);
     await reader.cancel();
@@ -234,7 +283,9 @@ describe('streamRoomEvents: how it ends', () => {
     // the server's own buffer fills, then the client is cut off).
     const url = new URL(server.baseUrl);
     const socket = connect(Number(url.port), url.hostname);
-    socket.write(`GET /api/v1/rooms/${room.id}/stream HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${alice.token}\r\n\r\n`);
+    socket.write(
+      `GET /api/v1/rooms/${room.id}/stream HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${alice.token}\r\n\r\n`,
+    );
     socket.pause();
     await expect.poll(() => feeds.followers(room.id)).toBe(1);
     const big = 'x'.repeat(20_000);
@@ -251,7 +302,10 @@ describe('streamRoomEvents: how it ends', () => {
     // Reading now: what reached the socket, then the connection closes without the stream's last chunk.
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve) => {
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk)).on('close', () => resolve()).resume();
+      socket
+        .on('data', (chunk: Buffer) => chunks.push(chunk))
+        .on('close', () => resolve())
+        .resume();
     });
     const text = Buffer.concat(chunks).toString('utf8');
     expect(text).toMatch(/^HTTP\/1\.1 200 /);

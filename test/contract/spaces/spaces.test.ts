@@ -1,6 +1,16 @@
 // AiArinova Spaces: browse, create, details, delete.
 import { describe, expect, it } from 'vitest';
-import { createSpace, createSpaceSession, deleteSpace, getSpace, joinSpaceSession, leaveSpaceSession, listSpaceSessions, listSpaces, type SpaceRow } from '@platform/client';
+import {
+  createSpace,
+  createSpaceSession,
+  deleteSpace,
+  getSpace,
+  joinSpaceSession,
+  leaveSpaceSession,
+  listSpaceSessions,
+  listSpaces,
+  type SpaceRow,
+} from '@platform/client';
 import { useTestServer } from '../../helpers/server.js';
 import { fieldsOf } from '../../helpers/problems.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
@@ -8,24 +18,38 @@ import { newUser, type TestUser } from '../../helpers/users.js';
 useTestServer();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-async function space(owner: TestUser, body: Partial<Parameters<typeof createSpace>[0]['body']> = {}): Promise<SpaceRow> {
+async function space(
+  owner: TestUser,
+  body: Partial<Parameters<typeof createSpace>[0]['body']> = {},
+): Promise<SpaceRow> {
   const { data, error } = await createSpace({ body: { name: 'Arena', ...body }, ...owner.as });
   if (!data) throw new Error(JSON.stringify(error));
   return data;
 }
 
-
-
 describe('createSpace', () => {
-  it('creates a space with the reference\'s fields and defaults (201)', async () => {
+  it("creates a space with the reference's fields and defaults (201)", async () => {
     const alice = await newUser('Alice');
     const { data, response } = await createSpace({
-      body: { name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'], definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 } },
-      ...alice.as });
+      body: {
+        name: 'My Space',
+        description: '...',
+        category: 'gaming',
+        tags: ['fun', 'multiplayer'],
+        definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 },
+      },
+      ...alice.as,
+    });
     expect(response?.status).toBe(201);
     expect(data).toMatchObject({
-      ownerId: alice.user.id, name: 'My Space', description: '...', category: 'gaming', tags: ['fun', 'multiplayer'],
-      definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 }, isPublic: true });
+      ownerId: alice.user.id,
+      name: 'My Space',
+      description: '...',
+      category: 'gaming',
+      tags: ['fun', 'multiplayer'],
+      definition: { iframeUrl: 'https://play.example.net/embed', seats: 4 },
+      isPublic: true,
+    });
     const minimal = await createSpace({ body: { name: 'Bare' }, ...alice.as });
     expect(minimal.data).toMatchObject({ description: null, category: null, tags: [], definition: {}, isPublic: true });
   });
@@ -38,8 +62,16 @@ describe('createSpace', () => {
     ['an over-long description', { name: 'S', description: 'x'.repeat(2001) }, 'body:description'],
     ['too many tags', { name: 'S', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, 'body:tags'],
     ['duplicate tags', { name: 'S', tags: ['a', 'a'] }, 'body:tags'],
-    ['an http iframeUrl', { name: 'S', definition: { iframeUrl: 'http://play.example.net/embed' } }, 'body:definition.iframeUrl'],
-    ['an iframeUrl that is not a URL', { name: 'S', definition: { iframeUrl: 'https:nope' } }, 'body:definition.iframeUrl'],
+    [
+      'an http iframeUrl',
+      { name: 'S', definition: { iframeUrl: 'http://play.example.net/embed' } },
+      'body:definition.iframeUrl',
+    ],
+    [
+      'an iframeUrl that is not a URL',
+      { name: 'S', definition: { iframeUrl: 'https:nope' } },
+      'body:definition.iframeUrl',
+    ],
     ['an unknown field', { name: 'S', owner: 'me' }, 'body:owner'],
     ['isPublic of the wrong type', { name: 'S', isPublic: 'yes' }, 'body:isPublic'],
   ])('rejects %s with 400 naming the field, and writes nothing', async (_what, body, field) => {
@@ -55,7 +87,9 @@ describe('createSpace', () => {
   it('requires a signed-in caller (401) and a body under 1 MB (413)', async () => {
     expect((await createSpace({ body: { name: 'Anon' } })).response?.status).toBe(401);
     const alice = await newUser('Alice');
-    expect((await createSpace({ body: { name: 'Big', description: 'x'.repeat(1_100_000) }, ...alice.as })).response?.status).toBe(413);
+    expect(
+      (await createSpace({ body: { name: 'Big', description: 'x'.repeat(1_100_000) }, ...alice.as })).response?.status,
+    ).toBe(413);
   });
 });
 
@@ -64,7 +98,8 @@ describe('listSpaces', () => {
     const owner = await newUser('Owner');
     const tag = `zq${Date.now().toString(36)}`;
     const made: SpaceRow[] = [];
-    for (let i = 0; i < 5; i++) made.push(await space(owner, { name: `${tag} Room ${i}`, category: i % 2 ? `${tag}-odd` : `${tag}-even` }));
+    for (let i = 0; i < 5; i++)
+      made.push(await space(owner, { name: `${tag} Room ${i}`, category: i % 2 ? `${tag}-odd` : `${tag}-even` }));
     await space(owner, { name: `${tag} Hidden`, isPublic: false });
 
     const page1 = await listSpaces({ query: { search: tag.toUpperCase(), limit: 2 } });
@@ -79,7 +114,12 @@ describe('listSpaces', () => {
     const odd = await listSpaces({ query: { category: `${tag}-odd` } });
     expect(odd.data).toMatchObject({ total: 2, totalPages: 1 });
     expect(odd.data!.spaces.every((s) => s.category === `${tag}-odd`)).toBe(true);
-    expect((await listSpaces({ query: { search: `${tag} Hidden` } })).data).toMatchObject({ spaces: [], total: 0, page: 1, totalPages: 0 });
+    expect((await listSpaces({ query: { search: `${tag} Hidden` } })).data).toMatchObject({
+      spaces: [],
+      total: 0,
+      page: 1,
+      totalPages: 0,
+    });
     expect(past.data!.page).toBe(4);
   });
 
@@ -129,7 +169,10 @@ describe('getSpace', () => {
     const { data, response } = await getSpace({ path: { id: s.id }, ...bob.as });
     expect(response?.status).toBe(200);
     expect(data!.owner).toEqual({ id: alice.user.id, name: 'Alice', image: null });
-    expect(data!.sessions.map((x) => [x.id, x.status])).toEqual([[second.id, 'waiting'], [first.id, 'ended']]); // ended ones included
+    expect(data!.sessions.map((x) => [x.id, x.status])).toEqual([
+      [second.id, 'waiting'],
+      [first.id, 'ended'],
+    ]); // ended ones included
     expect(data!.sessions).toEqual((await listSpaceSessions({ path: { id: s.id }, ...bob.as })).data!.sessions);
     expect(data!.sessionCount).toBe(2);
   });
@@ -176,6 +219,8 @@ describe('deleteSpace', () => {
     expect((await deleteSpace({ path: { id: s.id }, ...alice.as })).response?.status).toBe(204);
     expect((await getSpace({ path: { id: s.id }, ...alice.as })).response?.status).toBe(404);
     expect((await deleteSpace({ path: { id: s.id }, ...alice.as })).response?.status).toBe(404);
-    expect((await joinSpaceSession({ path: { id: s.id, session_id: session.id }, ...bob.as })).response?.status).toBe(404);
+    expect((await joinSpaceSession({ path: { id: s.id, session_id: session.id }, ...bob.as })).response?.status).toBe(
+      404,
+    );
   });
 });
