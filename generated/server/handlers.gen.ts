@@ -185,7 +185,7 @@ export interface OperationTypes {
     area: 'communities';
     auth: 'required';
     idempotent: false;
-    request: WithDefaults<Omit<T.CreateCommunityData, 'url'>, never, 'type'>;
+    request: WithDefaults<Omit<T.CreateCommunityData, 'url'>, never, 'type' | 'joinFee' | 'monthlyFee' | 'agentCallFee' | 'csMode'>;
     responses: T.CreateCommunityResponses & T.CreateCommunityErrors;
     streams: {};
     binary: never;

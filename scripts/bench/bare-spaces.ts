@@ -33,7 +33,9 @@ export async function routeSpaces(
     if (method !== 'POST') return undefined;
     const owner = await userId();
     if (!owner) return { status: 401 };
-    return { status: 201, body: await insertSpace(db, owner, (await body()) as T.SpaceCreateRequest) };
+    // The contract's defaults, which the platform's validator fills in.
+    const input = { tags: [], isPublic: true, ...((await body()) as T.SpaceCreateRequest) };
+    return { status: 201, body: await insertSpace(db, owner, input) };
   }
   const match = method === 'GET' ? SPACE_PATH.exec(path) : null;
   if (!match) return undefined;

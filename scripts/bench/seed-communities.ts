@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { hashToken } from '../../src/auth/tokens.js';
 import type { Principal } from '../../src/platform/principal.js';
 import type { Services } from '../../src/services.js';
+import { contractBody } from '../../src/platform/contract-body.js';
 
 export const JOIN_FEE = 5; // credits; each user is credited 100
 
@@ -35,7 +36,8 @@ export async function seedCommunities(
   counts: { users: number; messages: number },
 ): Promise<SeededCommunities> {
   const started = performance.now();
-  const club = (name: string, joinFee = 0) => services.communities.create(owner, { name, type: 'club', joinFee });
+  const club = (name: string, joinFee = 0) =>
+    services.communities.create(owner, contractBody('createCommunity', { name, type: 'club', joinFee }));
   const [paidFull, paidBare, history] = [
     await club('Bench paid club (full)', JOIN_FEE),
     await club('Bench paid club (bare)', JOIN_FEE),
@@ -74,11 +76,14 @@ export async function seedCommunities(
     instructions: 'You are the bench agent.',
     isPublic: true,
   });
-  const agentClub = await services.communities.create(owner, {
-    name: 'Bench agent club',
-    type: 'club',
-    defaultAgentListingId: listing.id,
-  });
+  const agentClub = await services.communities.create(
+    owner,
+    contractBody('createCommunity', {
+      name: 'Bench agent club',
+      type: 'club',
+      defaultAgentListingId: listing.id,
+    }),
+  );
   await services.communities.join(guest.principal, agentClub.id);
 
   // The history, newest last; the community's counter set past it, so that appendMessage stays increasing.

@@ -23,6 +23,7 @@ import {
 import type { ConversationStatus } from '../../src/conversations/models.js';
 import type { Principal } from '../../src/platform/principal.js';
 import type { Services } from '../../src/services.js';
+import { contractBody } from '../../src/platform/contract-body.js';
 
 export const CS_SIZES = [1_000, 10_000, 100_000];
 export const PAGE = 50;
@@ -66,11 +67,14 @@ export async function seedCs(knex: Knex, services: Services, owner: Principal): 
 
   const queueCommunityIds: Record<string, string> = {};
   for (const size of CS_SIZES) {
-    const community = await services.communities.create(owner, {
-      name: `Bench CS queue (${size} conversations)`,
-      type: 'official',
-      csMode: 'hybrid',
-    });
+    const community = await services.communities.create(
+      owner,
+      contractBody('createCommunity', {
+        name: `Bench CS queue (${size} conversations)`,
+        type: 'official',
+        csMode: 'hybrid',
+      }),
+    );
     for (let from = 1; from <= size; from += BATCH) {
       await knex.raw(
         `insert into conversations (community_id, customer_id, status, created_at, updated_at)
@@ -82,11 +86,14 @@ export async function seedCs(knex: Knex, services: Services, owner: Principal): 
     queueCommunityIds[String(size)] = community.id;
   }
 
-  const history = await services.communities.create(owner, {
-    name: 'Bench CS history',
-    type: 'official',
-    csMode: 'hybrid',
-  });
+  const history = await services.communities.create(
+    owner,
+    contractBody('createCommunity', {
+      name: 'Bench CS history',
+      type: 'official',
+      csMode: 'hybrid',
+    }),
+  );
   const conversationIds: Record<string, string> = {};
   for (const [index, size] of CS_SIZES.entries()) {
     const [conversation] = await knex('conversations')

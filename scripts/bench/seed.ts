@@ -16,6 +16,7 @@ import { benchConfig, report, runChild, targetFromEnv } from './common.js';
 import { seedCommunities } from './seed-communities.js';
 import { seedRooms } from './seed-rooms.js';
 import { seedCs } from './seed-cs.js';
+import { contractBody } from '../../src/platform/contract-body.js';
 
 /** First words of the seeded names: the search term is one of them, so it matches 1 in FIRST_WORDS.length. */
 const FIRST_WORDS = [
@@ -146,13 +147,16 @@ runChild(async () => {
 
     // The space GET /api/spaces/{id} reads, with a session in each state so that the owner and sessions
     // queries both return rows: waiting (its host), active (a guest joined) and ended (the host left).
-    const space = await services.spaces.create(owner.principal, {
-      name: 'Bench detail space',
-      description: 'The space GET /api/spaces/{id} reads.',
-      category: 'social',
-      tags: ['bench'],
-      definition: { layout: 'grid' },
-    });
+    const space = await services.spaces.create(
+      owner.principal,
+      contractBody('createSpace', {
+        name: 'Bench detail space',
+        description: 'The space GET /api/spaces/{id} reads.',
+        category: 'social',
+        tags: ['bench'],
+        definition: { layout: 'grid' },
+      }),
+    );
     const sessions = [];
     for (let n = 0; n < 3; n++) sessions.push(await services.spaces.createSession(owner.principal, space.id));
     await services.spaces.join(guest.principal, space.id, sessions[1]!.id);

@@ -154,7 +154,8 @@ function defaultedFields(contract: Contract, op: Operation): { query: string[]; 
   const schema = deref<JsonObject | undefined>(contract.doc, jsonMediaType(op.requestBody?.content)?.[1].schema);
   const properties = (schema?.properties ?? {}) as Record<string, JsonObject>;
   const body = Object.entries(properties)
-    .filter(([, s]) => 'default' in (deref<JsonObject>(contract.doc, s) ?? {}))
+    // A `default` beside a `$ref` counts too (OpenAPI 3.1): Ajv fills it in from the property either way.
+    .filter(([, s]) => 'default' in s || 'default' in (deref<JsonObject>(contract.doc, s) ?? {}))
     .map(([name]) => name);
   return { query, body };
 }

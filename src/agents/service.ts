@@ -1,6 +1,7 @@
 // Agent listings: the AI agents that communities, lounges, spaces and rooms use. Public listings are visible
 // to every signed-in user, private ones to their owner only (platform/visibility.ts).
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
@@ -39,10 +40,7 @@ export class AgentListingsService {
     this.visibilityHooks.push(hook);
   }
 
-  async list(
-    principal: Principal,
-    query: { mine: boolean; search?: string; page: number; limit: number },
-  ): Promise<T.AgentListingList> {
+  async list(principal: Principal, query: HandlerRequest<'listAgentListings'>['query']): Promise<T.AgentListingList> {
     const { page, limit } = query;
     const userId = principal.user.id;
     const filtered = AgentListing.query(this.db).where((q) => {
@@ -72,7 +70,7 @@ export class AgentListingsService {
 
   async create(
     principal: Principal,
-    input: T.AgentListingCreateRequest & { isPublic: boolean },
+    input: HandlerRequest<'createAgentListing'>['body'],
     trx?: Transaction,
   ): Promise<T.AgentListing> {
     const row = await AgentListing.query(trx ?? this.db).insertAndFetch({

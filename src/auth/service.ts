@@ -1,5 +1,6 @@
 // Identity: accounts, sessions, API keys, and resolving a request's credential to a principal.
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
@@ -183,7 +184,7 @@ export class AuthService implements Authenticator {
   /** `made` is a key the operator chose (the demo data's documented keys); by default a new random one. */
   async createApiKey(
     principal: Principal,
-    input: T.ApiKeyCreateRequest & { expiresInDays: number },
+    input: HandlerRequest<'createApiKey'>['body'],
     trx?: Transaction,
     made = newApiKey(),
   ): Promise<T.ApiKeyCreated> {

@@ -1,6 +1,7 @@
 // Communities: browsing, creation and settings, membership with its fees, agents and the shared message
 // history. Money moves through WalletService in the transaction of what it pays for.
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findListing, listingSummaries, type AgentListingsService } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
@@ -66,6 +67,9 @@ const FEE_FIELDS = ['joinFee', 'monthlyFee', 'agentCallFee'] as const;
  */
 export type StaffExitListener = (trx: Transaction, communityId: string, userId: string) => Promise<void>;
 
+/** A new community as the validator hands it over: the contract's defaults are already filled in. */
+type CommunityInput = HandlerRequest<'createCommunity'>['body'];
+
 export class CommunitiesService {
   private readonly staffExitListeners: StaffExitListener[] = [];
 
@@ -120,7 +124,7 @@ export class CommunitiesService {
 
   async create(
     principal: Principal,
-    input: T.CommunityCreateRequest & { type: 'official' | 'club' },
+    input: CommunityInput & { type: 'official' | 'club' },
     trx?: Transaction,
   ): Promise<T.CommunityCreated> {
     return inTransaction(this.db, trx, async (t) => {
@@ -133,7 +137,7 @@ export class CommunitiesService {
   async createRow(
     t: Transaction,
     principal: Principal,
-    input: Omit<T.CommunityCreateRequest, 'type'> & { type: 'official' | 'club' | 'lounge' },
+    input: Omit<CommunityInput, 'type'> & { type: 'official' | 'club' | 'lounge' },
   ): Promise<T.CommunityCreated> {
     const now = this.clock.now();
     const community = await Community.query(t).insertAndFetch({
@@ -143,10 +147,10 @@ export class CommunitiesService {
       type: input.type,
       category: input.category ?? null,
       avatarUrl: input.avatarUrl ?? null,
-      joinFeeMinor: toMinor(input.joinFee ?? 0),
-      monthlyFeeMinor: toMinor(input.monthlyFee ?? 0),
-      agentCallFeeMinor: toMinor(input.agentCallFee ?? 0),
-      csMode: input.csMode ?? 'ai_only',
+      joinFeeMinor: toMinor(input.joinFee),
+      monthlyFeeMinor: toMinor(input.monthlyFee),
+      agentCallFeeMinor: toMinor(input.agentCallFee),
+      csMode: input.csMode,
       defaultAgentListingId: input.defaultAgentListingId ?? null,
       memberCount: 1,
       createdAt: now,
@@ -491,7 +495,7 @@ export class CommunitiesService {
   async messages(
     principal: Principal,
     id: string,
-    query: { before?: string; limit: number },
+    query: HandlerRequest<'listCommunityMessages'>['query'],
     baseUrl: string,
   ): Promise<T.CommunityMessageList> {
     await this.find(this.db, id);

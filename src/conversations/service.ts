@@ -3,6 +3,7 @@
 // `ai_active`, a human while `human_active`; customer service itself (transfer, accept, resolve) is in
 // src/official/service.ts and uses `changeStatus` here.
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { archived, type Community } from '../communities/index.js';
 import { audioUrl } from '../media/index.js';
@@ -55,7 +56,7 @@ export class ConversationsService {
   async messages(
     principal: Principal,
     id: string,
-    query: { before?: string; limit: number },
+    query: HandlerRequest<'listConversationMessages'>['query'],
     baseUrl: string,
   ): Promise<T.ConversationMessageList> {
     await this.readable(this.db, principal, id);

@@ -10,6 +10,7 @@ import type { Principal } from '../platform/principal.js';
 import type { Services } from '../services.js';
 import { DEMO_CREDITS, DEMO_IDS, DEMO_PASSWORD, DEMO_USERS, type DemoUser } from './fixtures.js';
 import { fixId } from './fixed-ids.js';
+import { contractBody } from '../platform/contract-body.js';
 
 export interface DemoLoad {
   /** False when the data was there already (a restart on the same database). */
@@ -81,13 +82,13 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   // Spaces.
   const space = await s.spaces.create(
     alice,
-    {
+    contractBody('createSpace', {
       name: 'Arena',
       description: 'A four-player arena with bots.',
       category: 'gaming',
       tags: ['fun', 'multiplayer'],
       isPublic: true,
-    },
+    }),
     trx,
   );
   await fixId(trx, 'spaces', space.id, ids.space);
@@ -95,7 +96,12 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'space_sessions', session.id, ids.spaceSession);
   const spareSpace = await s.spaces.create(
     alice,
-    { name: 'Old arena', description: 'Closing soon.', category: 'gaming', isPublic: true },
+    contractBody('createSpace', {
+      name: 'Old arena',
+      description: 'Closing soon.',
+      category: 'gaming',
+      isPublic: true,
+    }),
     trx,
   );
   await fixId(trx, 'spaces', spareSpace.id, ids.spareSpace);
@@ -103,7 +109,7 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   // Communities: Acme Official (paid, with an agent and customer service), Globex Support, a spare club.
   const acme = await s.communities.create(
     alice,
-    {
+    contractBody('createCommunity', {
       name: 'Acme Official',
       description: 'Product news, tips and customer support from the Acme team.',
       type: 'official',
@@ -113,7 +119,7 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
       monthlyFee: 4.99,
       agentCallFee: 0.5,
       defaultAgentListingId: ids.agentListing,
-    },
+    }),
     trx,
   );
   await fixId(trx, 'communities', acme.id, ids.community);
@@ -131,7 +137,12 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await s.conversations.send(bob, ids.officialConversation, 'Hello, my order has not arrived yet.', '', trx);
   const globex = await s.communities.create(
     carol,
-    { name: 'Globex Support', description: 'Help for Globex customers.', type: 'official', category: 'technology' },
+    contractBody('createCommunity', {
+      name: 'Globex Support',
+      description: 'Help for Globex customers.',
+      type: 'official',
+      category: 'technology',
+    }),
     trx,
   );
   await fixId(trx, 'communities', globex.id, ids.otherCommunity);
@@ -144,7 +155,7 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'verification_requests', verification.requestId, ids.verificationRequest);
   const spareCommunity = await s.communities.create(
     alice,
-    { name: 'Acme Beta Testers', description: 'Closing soon.', type: 'club' },
+    contractBody('createCommunity', { name: 'Acme Beta Testers', description: 'Closing soon.', type: 'club' }),
     trx,
   );
   await fixId(trx, 'communities', spareCommunity.id, ids.spareCommunity);

@@ -3,6 +3,7 @@
 // every reply, and everyone else has `freeMinutesPerDay` minutes of voice a UTC day. Voice cloning runs as a
 // job outside any transaction (voice-cloning.ts), started as soon as a lounge is created and on a timer.
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { VoiceProvider } from '../ai/voice-provider.js';
 import type { AgentListingsService } from '../agents/index.js';
@@ -49,7 +50,7 @@ export class LoungeService {
 
   async create(
     principal: Principal,
-    input: T.LoungeCreateRequest & { freeMinutesPerDay: number; subscriptionPriceCents: number },
+    input: HandlerRequest<'createLounge'>['body'],
     trx?: Transaction,
   ): Promise<T.LoungeCreated> {
     const created = await inTransaction(this.db, trx, async (t) => {
@@ -59,6 +60,11 @@ export class LoungeService {
         description: input.description,
         avatarUrl: input.avatarUrl,
         type: 'lounge',
+        // A lounge's members pay by subscription: no fee of a club, and the agent answers itself.
+        joinFee: 0,
+        monthlyFee: 0,
+        agentCallFee: 0,
+        csMode: 'ai_only',
         defaultAgentListingId: input.defaultAgentListingId,
       });
       await Lounge.query(t).insert({

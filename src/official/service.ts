@@ -12,6 +12,7 @@
 // Transfers are refused in ai_only communities (409 HUMAN_HANDOFF_UNAVAILABLE). Every change is a row-locked
 // update with a `system` message, so two staff accepting at once: one wins, the other gets 409.
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile } from '../auth/index.js';
 import {
@@ -174,7 +175,7 @@ export class OfficialService {
   async queue(
     principal: Principal,
     communityId: string,
-    query: { status?: ConversationStatus; limit: number; cursor?: string },
+    query: HandlerRequest<'getCsQueue'>['query'],
   ): Promise<T.CsQueue> {
     const { status, limit } = query;
     const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, status);

@@ -1,6 +1,7 @@
 // The spaces area's hot-path reads and its insert, in plain knex, mapped to the contract's JSON. SpacesService
 // runs them, and so does the benchmark's bare server (scripts/bench/bare-spaces.ts): both run this code, so the
 // bench compares the HTTP stacks over the same statements.
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile } from '../auth/index.js';
 import type { PageQuery } from '../platform/pages.js';
@@ -47,17 +48,20 @@ export async function listPublicSpaces(db: Db, query: SpaceListQuery): Promise<T
   return { spaces: (rows as SpaceRecord[]).map(toSpaceRow), total, page, totalPages: Math.ceil(total / limit) };
 }
 
+/** A new space as the validator hands it over: the contract's defaults are already filled in. */
+export type SpaceInput = HandlerRequest<'createSpace'>['body'];
+
 /** One statement: the insert returns the row (Objection would add an insert-then-select). */
-export async function insertSpace(db: Db, ownerId: string, input: T.SpaceCreateRequest): Promise<T.SpaceRow> {
+export async function insertSpace(db: Db, ownerId: string, input: SpaceInput): Promise<T.SpaceRow> {
   const [row] = await db('spaces')
     .insert({
       ownerId,
       name: input.name.trim(),
       description: input.description ?? null,
       category: input.category ?? null,
-      tags: input.tags ?? [],
+      tags: input.tags,
       definition: JSON.stringify(input.definition ?? {}),
-      isPublic: input.isPublic ?? true,
+      isPublic: input.isPublic,
     })
     .returning(SPACE_COLUMNS);
   return toSpaceRow(row as SpaceRecord);

@@ -22,6 +22,7 @@ import {
   sessionCount,
   sessionsOf,
   spaceDetail,
+  type SpaceInput,
   type SpaceListQuery,
 } from './queries.js';
 import { toParticipant, toSession } from './wire.js';
@@ -38,7 +39,7 @@ export class SpacesService {
   }
 
   /** Hot path: one statement, in queries.ts. */
-  async create(principal: Principal, input: T.SpaceCreateRequest, trx?: Transaction): Promise<T.SpaceRow> {
+  async create(principal: Principal, input: SpaceInput, trx?: Transaction): Promise<T.SpaceRow> {
     return insertSpace(trx ?? this.db, principal.user.id, input);
   }
 

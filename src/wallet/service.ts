@@ -3,6 +3,7 @@
 // equals the sum of the entries. A charge the balance does not cover updates no row: 402, and the caller's
 // transaction (with everything the charge paid for) rolls back.
 import type { Knex } from 'knex';
+import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import { toMinor, type Minor } from '../platform/money.js';
@@ -32,7 +33,7 @@ export class WalletService {
     return toWallet(wallet);
   }
 
-  async ledger(userId: string, query: { page: number; limit: number }): Promise<T.LedgerEntryList> {
+  async ledger(userId: string, query: HandlerRequest<'listLedgerEntries'>['query']): Promise<T.LedgerEntryList> {
     const { page, limit } = query;
     const [entries, total] = await Promise.all([
       LedgerEntry.query(this.db)

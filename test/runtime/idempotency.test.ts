@@ -7,6 +7,7 @@ import { IdempotencyFacility, requestHash, type IdempotencyScope } from '../../s
 import * as textBody from '../../src/platform/migrations/20261228120000_idempotency_text_body.js';
 import { freshDatabase } from '../helpers/database.js';
 import { useServices } from '../helpers/services.js';
+import { contractBody } from '../../src/platform/contract-body.js';
 
 const clock = new ManualClock(new Date('2026-12-01T10:00:00Z'));
 const DAY = 24 * 3600_000;
@@ -23,7 +24,7 @@ const spacesNamed = async (name: string) =>
 
 /** The effect under test: creating a space, in the facility's transaction; its answer serialized as the pipeline does. */
 const createSpace = (name: string) => async (trx: Parameters<Parameters<IdempotencyFacility['run']>[2]>[0]) => {
-  const space = await ctx.services.spaces.create(ctx.alice, { name }, trx);
+  const space = await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name }), trx);
   return { status: 201, body: JSON.stringify(space) };
 };
 
