@@ -169,17 +169,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The embedded database has one process, this one: what a previous process left running died with it.
     if (database.kind === 'pglite')
       await Promise.all([
-        services.agentCalls.reap(0),
+        services.communityAgentCalls.reap(0),
         services.rooms.worker.reap(0),
         services.lounge.cloning.releaseAll(),
       ]);
     timers.push(
       every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
-      every(config.renewalIntervalSeconds * 1000, () => services.renewals.runOnce(), 'renewals', log),
+      every(config.renewalIntervalSeconds * 1000, () => services.communityRenewals.runOnce(), 'renewals', log),
       every(VOICE_CLONING_MS, () => services.lounge.cloneVoices(), 'voice cloning', log),
     );
     services.rooms.worker.start(log);
-    services.agentCalls.start(log);
+    services.communityAgentCalls.start(log);
   }
 
   return {
@@ -191,7 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     endStreams: () => services.rooms.streams.feeds.cutAll(),
     close: async () => {
       for (const timer of timers) clearInterval(timer);
-      await services.agentCalls.stop(); // refunds the calls still running: this server cannot finish them
+      await services.communityAgentCalls.stop(); // refunds the calls still running: this server cannot finish them
       await services.rooms.worker.stop();
       await services.lounge.cloning.stop(); // its jobs go back to pending for another instance
       services.rooms.streams.feeds.close();

@@ -72,7 +72,7 @@ async function shutdown(signal: string) {
     clearTimeout(forced);
     platform.log.flush(); // every answered request's access line is logged now: write it before closing the database
     // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
-    await platform.services.agentCalls.idle(deadline - Date.now());
+    await platform.services.communityAgentCalls.idle(deadline - Date.now());
     await platform.close();
   } catch (error) {
     code = 1;

@@ -24,6 +24,11 @@ import { OutboundFetch } from './platform/outbound-fetch.js';
 import { SpacesService } from './spaces/index.js';
 import { WalletService } from './wallet/index.js';
 
+/**
+ * Keyed by area: an area's main service under the area's name (`communities`, `lounge`, `admin`...), its other
+ * parts as `<area><Part>` (`communityChat`, `communityAgentCalls`, `communityRenewals`, `conversationChat`);
+ * rooms is one object of its parts. The rest are the kernel's (`database`, `clock`, `idempotency`).
+ */
 export interface Services {
   database: Database;
   clock: Clock;
@@ -35,8 +40,8 @@ export interface Services {
   media: MediaService;
   communities: CommunitiesService;
   communityChat: CommunityAgentChat;
-  agentCalls: AgentCalls;
-  renewals: RenewalJob;
+  communityAgentCalls: AgentCalls;
+  communityRenewals: RenewalJob;
   conversations: ConversationsService;
   conversationChat: ConversationChat;
   official: OfficialService;
@@ -128,8 +133,8 @@ export function createServices(database: Database, config: Config, clock: Clock,
     communityChat: new CommunityAgentChat(knex, communities, agentCalls, media, agent, speech, {
       timeoutMs: config.agent.timeoutMs,
     }),
-    agentCalls,
-    renewals,
+    communityAgentCalls: agentCalls,
+    communityRenewals: renewals,
     conversations,
     conversationChat: new ConversationChat(knex, conversations, media, agent, speech, {
       timeoutMs: config.agent.timeoutMs,

@@ -495,7 +495,7 @@ describe('chatWithCommunityAgent: every call settled with its stored reply, or r
       const s = await setup({ fee: 0.5, funds: 1, model: 'fake-paced', client: on(stopping) });
       const reader = new StreamReader(await post(stopping.baseUrl, s, s.member));
       await reader.waitFor(2); // meta and a first chunk
-      await stopping.platform.services.agentCalls.stop();
+      await stopping.platform.services.communityAgentCalls.stop();
       expect(await reader.ended).toBe('end');
       expect(reader.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'INTERRUPTED' } });
       expect(await callOf(stopping, s.id)).toMatchObject({ status: 'refunded', failure: 'INTERRUPTED' });

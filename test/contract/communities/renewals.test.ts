@@ -43,9 +43,9 @@ describe('renewals', () => {
     expect(await balanceOf(bob)).toBe(15);
 
     clock.set(new Date('2026-02-28T11:59:59Z'));
-    expect((await server.platform.services.renewals.runOnce()).charged).toBe(0);
+    expect((await server.platform.services.communityRenewals.runOnce()).charged).toBe(0);
     clock.set(new Date('2026-02-28T12:00:00Z'));
-    const runs = await Promise.all(Array.from({ length: 5 }, () => server.platform.services.renewals.runOnce()));
+    const runs = await Promise.all(Array.from({ length: 5 }, () => server.platform.services.communityRenewals.runOnce()));
     expect(runs.reduce((sum, r) => sum + r.charged, 0)).toBe(1);
     expect(await balanceOf(bob)).toBe(5);
     expect(await statusOf(id, bob)).toBe('active');
@@ -69,17 +69,17 @@ describe('renewals', () => {
     await joinCommunity({ path: { id }, ...bob.as });
 
     clock.set(new Date('2026-04-01T00:00:00Z'));
-    await server.platform.services.renewals.runOnce(); // (earlier tests' members may be due too)
+    await server.platform.services.communityRenewals.runOnce(); // (earlier tests' members may be due too)
     expect(await statusOf(id, bob)).toBe('past_due');
     expect(
       (await sendCommunityMessage({ path: { id }, body: { content: 'still here' }, ...bob.as })).response?.status,
     ).toBe(201);
 
     clock.advance(6 * DAY);
-    await server.platform.services.renewals.runOnce();
+    await server.platform.services.communityRenewals.runOnce();
     expect(await statusOf(id, bob)).toBe('past_due');
     clock.advance(DAY);
-    await server.platform.services.renewals.runOnce();
+    await server.platform.services.communityRenewals.runOnce();
     expect(await statusOf(id, bob)).toBe('cancelled');
     const refused = await sendCommunityMessage({ path: { id }, body: { content: 'let me in' }, ...bob.as });
     expect(refused.response?.status).toBe(403);
@@ -99,7 +99,7 @@ describe('renewals', () => {
     await joinCommunity({ path: { id }, ...bob.as });
     await updateCommunity({ path: { id }, body: { monthlyFee: 0 }, ...alice.as });
     clock.set(new Date('2026-06-01T00:00:00Z'));
-    await server.platform.services.renewals.runOnce();
+    await server.platform.services.communityRenewals.runOnce();
     expect(await statusOf(id, bob)).toBe('none');
     expect(await balanceOf(bob)).toBe(4);
   });
@@ -120,20 +120,20 @@ describe('renewals', () => {
         .reverse();
 
     clock.set(new Date('2026-08-01T00:00:00Z'));
-    await server.platform.services.renewals.runOnce();
+    await server.platform.services.communityRenewals.runOnce();
     expect(await monthlyFees(bob)).toEqual([5, 5]); // joined at 5: the raise to 8 does not reach him
     expect(await monthlyFees(carol)).toEqual([8, 8]);
 
     await updateCommunity({ path: { id }, body: { monthlyFee: 3 }, ...alice.as });
     clock.set(new Date('2026-09-01T00:00:00Z'));
-    await server.platform.services.renewals.runOnce();
+    await server.platform.services.communityRenewals.runOnce();
     expect(await monthlyFees(bob)).toEqual([5, 5, 3]);
     expect(await monthlyFees(carol)).toEqual([8, 8, 3]);
 
     // Raised again: both keep the lower price they were last charged.
     await updateCommunity({ path: { id }, body: { monthlyFee: 10 }, ...alice.as });
     clock.set(new Date('2026-10-01T00:00:00Z'));
-    await server.platform.services.renewals.runOnce();
+    await server.platform.services.communityRenewals.runOnce();
     expect(await monthlyFees(bob)).toEqual([5, 5, 3, 3]);
     expect(await monthlyFees(carol)).toEqual([8, 8, 3, 3]);
     expect(await statusOf(id, bob)).toBe('active');

@@ -151,13 +151,13 @@ describe('lounge subscriptions', () => {
     expect((await getLoungeDashboard({ path: { id }, ...alice.as })).data!.activeSubscriptions).toBe(1);
 
     clock.set(new Date('2026-07-10T08:00:00Z'));
-    await local.platform.services.renewals.runOnce();
+    await local.platform.services.communityRenewals.runOnce();
     expect(await balanceOf(bob)).toBe(0.02);
     const cancelled = await cancelLoungeSubscription({ path: { id }, ...bob.as });
     expect(cancelled.data).toMatchObject({ status: 'active', renews: false, paidUntil: '2026-08-10T08:00:00.000Z' });
     expect((await cancelLoungeSubscription({ path: { id }, ...bob.as })).response?.status).toBe(200);
     clock.set(new Date('2026-08-10T08:00:00Z'));
-    await local.platform.services.renewals.runOnce();
+    await local.platform.services.communityRenewals.runOnce();
     const member = (await listCommunityMembers({ path: { id } })).data!.members.find((m) => m.userId === bob.user.id)!;
     expect(member.subscriptionStatus).toBe('none');
     expect(await balanceOf(bob)).toBe(0.02);
