@@ -2,4 +2,4 @@
 // this folder is private to it.
 export { agentsHandlers } from './handlers.js';
 export { AgentListingsService } from './service.js';
-export { findListing, listingIdsOwnedBy, listingSummaries, listingsUsableBy, type ListingSummary } from './reads.js';
+export { findListing, listingIdsOwnedBy, listingSummaries, listingsUsableBy, type ListingSummary } from './queries.js';

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { validators } from '../../generated/validators/index.gen.js';
 import { User } from './models.js';
 import { hashPassword } from './passwords.js';
-import { normalizeEmail } from './service.js';
+import { normalizeEmail } from './queries.js';
 
 /** The name of the accounts the bootstrap creates (their owners cannot rename them yet). */
 export const BOOTSTRAP_ADMIN_NAME = 'Admin';

@@ -4,5 +4,5 @@ export { authHandlers } from './handlers.js';
 export { AuthService } from './service.js';
 export { TicketHolds } from './stream-tickets.js';
 export { AdminAccounts, NoSuchAccount, type AdminLog } from './admins.js';
-export { findUserProfile, findUserProfileByEmail, userProfiles, type UserProfile } from './reads.js';
+export { findUserProfile, findUserProfileByEmail, userProfiles, type UserProfile } from './queries.js';
 export { findSessionUser, type SessionUser } from './queries.js';

@@ -10,19 +10,21 @@ import { announceCredentialsEnded } from '../realtime/credential-ends.js';
 import { MAX_ACTIVE_API_KEYS, apiKeyLimit, apiKeyNotFound, emailTaken } from './errors.js';
 import { ApiKey, AuthSession, User } from './models.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
-import { findSessionUser } from './queries.js';
+import {
+  findApiKeyUser,
+  findSessionUser,
+  liveCredentialIds,
+  normalizeEmail,
+  recordApiKeyUse,
+  type UserRow,
+} from './queries.js';
 import { StreamTickets } from './stream-tickets.js';
 import { hashToken, newApiKey, newSessionToken } from './tokens.js';
 import { toApiKey, toUser } from './wire.js';
 
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
-
 const DAY_MS = 24 * 3600 * 1000;
 /** The schemes that carry a session token (the others: an API key, a stream ticket). */
 const SESSION_SCHEMES = new Set<CredentialScheme>(['bearerAuth', 'sessionCookie', 'vaiTokenCookie']);
-
-/** The user columns the credential lookup reads. */
-type UserRow = Pick<User, 'id' | 'name' | 'email' | 'image' | 'isAdmin'>;
 
 export interface AuthOptions {
   sessionTtlDays: number;
@@ -95,37 +97,19 @@ export class AuthService implements Authenticator {
   }
 
   /**
-   * The principal behind a credential, or undefined when it is unknown, expired or revoked. This runs on
-   * every authenticated request, so it is one indexed join in plain knex: Objection's graph join costs more
-   * CPU than the lookup itself (docs/benchmarks.md, "Why the hot paths look as they do").
+   * The principal behind a credential, or undefined when it is unknown, expired or revoked. Runs on every
+   * authenticated request: one indexed join (queries.ts).
    */
   async authenticate(credential: Credential): Promise<Principal | undefined> {
     if (credential.scheme === 'streamTicket') return this.tickets.authenticate(credential.token);
     const now = this.clock.now();
     const hash = hashToken(credential.token);
     if (credential.scheme === 'apiKeyHeader') {
-      const key = await this.db('api_keys as k')
-        .join('users as u', 'u.id', 'k.userId')
-        .where('k.keyHash', hash)
-        .whereNull('k.revokedAt')
-        .where((q) => q.whereNull('k.expiresAt').orWhere('k.expiresAt', '>', now))
-        .first<(UserRow & { keyId: string; expiresAt: Date | null; lastUsedAt: Date | null }) | undefined>(
-          'u.id',
-          'u.name',
-          'u.email',
-          'u.image',
-          'u.isAdmin',
-          'k.id as keyId',
-          'k.expiresAt',
-          'k.lastUsedAt',
-        );
+      const key = await findApiKeyUser(this.db, hash, now);
       if (!key) return undefined;
       // Recorded at most once a minute, without making the request wait for it.
       if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
-        void this.db('api_keys')
-          .where('id', key.keyId)
-          .update({ lastUsedAt: now })
-          .catch(() => undefined);
+        void recordApiKeyUse(this.db, key.keyId, now).catch(() => undefined);
       }
       return this.principal(key, credential.scheme, 'api_key', key.keyId, key.expiresAt);
     }
@@ -153,21 +137,7 @@ export class AuthService implements Authenticator {
     const now = this.clock.now();
     const live = new Set<string>();
     for (let i = 0; i < ids.length; i += 1000) {
-      const chunk = ids.slice(i, i + 1000);
-      const rows = (await this.db('auth_sessions')
-        .select('id')
-        .whereIn('id', chunk)
-        .whereNull('revokedAt')
-        .where('expiresAt', '>', now)
-        .unionAll((q) =>
-          q
-            .select('id')
-            .from('api_keys')
-            .whereIn('id', chunk)
-            .whereNull('revokedAt')
-            .where((e) => e.whereNull('expiresAt').orWhere('expiresAt', '>', now)),
-        )) as Array<{ id: string }>;
-      for (const row of rows) live.add(row.id);
+      for (const id of await liveCredentialIds(this.db, ids.slice(i, i + 1000), now)) live.add(id);
     }
     return ids.filter((id) => !live.has(id));
   }

@@ -9,22 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
+import { deleteSpentTickets, extendTickets, findTicketParent, insertTicket, redeemTicket } from './queries.js';
 import { hashToken } from './tokens.js';
 import { toUser } from './wire.js';
 
 export const TICKET_TTL_MS = 60_000;
 /** How often an instance pushes on the tickets its open streams use: well within TTL. */
 export const TICKET_REFRESH_MS = 20_000;
-
-/** The user columns a principal is made of, with the issuing credential's expiry. */
-interface ParentRow {
-  id: string;
-  name: string;
-  email: string;
-  image: string | null;
-  isAdmin: boolean;
-  expiresAt: Date | null;
-}
 
 export class StreamTickets {
   constructor(
@@ -38,9 +29,8 @@ export class StreamTickets {
     const now = this.clock.now();
     const ticket = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + TICKET_TTL_MS);
-    // The user's spent tickets go as they ask for new ones: the table holds live tickets and few others.
-    await this.db('stream_tickets').where('userId', principal.user.id).where('expiresAt', '<', now).delete();
-    await this.db('stream_tickets').insert({
+    await deleteSpentTickets(this.db, principal.user.id, now);
+    await insertTicket(this.db, {
       tokenHash: hashToken(ticket),
       userId: principal.user.id,
       roomId,
@@ -57,29 +47,9 @@ export class StreamTickets {
    */
   async authenticate(ticket: string): Promise<Principal | undefined> {
     const now = this.clock.now();
-    const [row] = (await this.db('stream_tickets')
-      .where('tokenHash', hashToken(ticket))
-      .where('expiresAt', '>', now)
-      .update({ expiresAt: new Date(now.getTime() + TICKET_TTL_MS) }, [
-        'id',
-        'roomId',
-        'credentialKind',
-        'credentialId',
-      ])) as Array<{ id: string; roomId: string; credentialKind: 'session' | 'api_key'; credentialId: string }>;
+    const row = await redeemTicket(this.db, hashToken(ticket), now, new Date(now.getTime() + TICKET_TTL_MS));
     if (!row) return undefined;
-    const parent = this.db(row.credentialKind === 'session' ? 'auth_sessions as c' : 'api_keys as c')
-      .join('users as u', 'u.id', 'c.userId')
-      .where('c.id', row.credentialId)
-      .whereNull('c.revokedAt')
-      .where((q) => q.whereNull('c.expiresAt').orWhere('c.expiresAt', '>', now));
-    const user = await parent.first<ParentRow | undefined>(
-      'u.id',
-      'u.name',
-      'u.email',
-      'u.image',
-      'u.isAdmin',
-      'c.expiresAt',
-    );
+    const user = await findTicketParent(this.db, row, now);
     if (!user) return undefined;
     return {
       user: toUser(user),
@@ -96,10 +66,7 @@ export class StreamTickets {
   async keepAlive(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const now = this.clock.now();
-    await this.db('stream_tickets')
-      .whereIn('id', ids)
-      .where('expiresAt', '>', now)
-      .update({ expiresAt: new Date(now.getTime() + TICKET_TTL_MS) });
+    await extendTickets(this.db, ids, now, new Date(now.getTime() + TICKET_TTL_MS));
   }
 }
 

@@ -3,13 +3,13 @@ import type { Knex } from 'knex';
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import { notFound } from '../platform/errors.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
+import { findClip, insertClip } from './queries.js';
 
 export class MediaService {
   constructor(private readonly db: Knex) {}
 
   async store(contentType: string, data: Buffer, db: Db = this.db): Promise<string> {
-    const [row] = await db('audio_clips').insert({ contentType, data }).returning('id');
-    return (row as { id: string }).id;
+    return insertClip(db, contentType, data);
   }
 
   /**
@@ -35,9 +35,7 @@ export class MediaService {
   }
 
   async get(id: string): Promise<{ contentType: string; data: Buffer }> {
-    const row = await this.db('audio_clips')
-      .where('id', id)
-      .first<{ contentType: string; data: Buffer | Uint8Array } | undefined>('contentType', 'data');
+    const row = await findClip(this.db, id);
     if (!row) throw notFound('NOT_FOUND', 'No such audio.');
     return { contentType: row.contentType, data: Buffer.from(row.data) };
   }

@@ -10,6 +10,7 @@ import { toMinor, type Minor } from '../platform/money.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { insufficientBalance, walletUserNotFound } from './errors.js';
 import { LedgerEntry, Wallet, type LedgerKind } from './models.js';
+import { addToBalance, insertLedgerEntry, lockWallets } from './queries.js';
 import { toLedgerEntry, toWallet } from './wire.js';
 
 export interface Movement {
@@ -56,14 +57,12 @@ export class WalletService {
   }
 
   /**
-   * Applies movements in one transaction, locking the wallets involved in a fixed order first, so two
-   * transfers in opposite directions cannot deadlock. A charge not covered is a 402. Hot path (every charge):
-   * plain knex; the entries are rows shaped as LedgerEntry, not model instances.
+   * Applies movements in one transaction, locking the wallets involved in a fixed order first (queries.ts). A
+   * charge not covered is a 402.
    */
   async apply(movements: Movement[], trx: Transaction): Promise<LedgerEntry[]> {
     const userIds = [...new Set(movements.map((m) => m.userId))].sort();
-    if (userIds.length > 1)
-      await trx('wallets').whereIn('userId', userIds).orderBy('userId').forUpdate().select('userId');
+    if (userIds.length > 1) await lockWallets(trx, userIds);
     const entries: LedgerEntry[] = [];
     for (const movement of movements) entries.push(await this.move(trx, movement));
     return entries;
@@ -71,29 +70,21 @@ export class WalletService {
 
   private async move(trx: Transaction, movement: Movement): Promise<LedgerEntry> {
     const now = this.clock.now();
-    const updated = await trx('wallets')
-      .where('userId', movement.userId)
-      .where('balanceMinor', '>=', Math.max(0, -movement.amount))
-      .update({ balanceMinor: trx.raw('balance_minor + ?', [movement.amount]), updatedAt: now })
-      .returning('balanceMinor');
-    if (updated.length === 0) {
+    const balanceAfter = await addToBalance(trx, movement.userId, movement.amount, now);
+    if (balanceAfter === undefined) {
       const exists = await Wallet.query(trx).findById(movement.userId).select('userId');
       if (!exists) throw walletUserNotFound();
       throw insufficientBalance();
     }
-    // Hot path (every charge): plain knex, one statement, the row as returned (its benchmark row: paid join).
-    const [entry] = await trx('ledger_entries')
-      .insert({
-        userId: movement.userId,
-        amountMinor: movement.amount,
-        balanceAfterMinor: Number((updated[0] as { balanceMinor: string | number }).balanceMinor),
-        kind: movement.kind,
-        description: movement.description.slice(0, 500),
-        referenceType: movement.reference?.type ?? null,
-        referenceId: movement.reference?.id ?? null,
-        createdAt: now,
-      })
-      .returning('*');
-    return entry as LedgerEntry;
+    return insertLedgerEntry(trx, {
+      userId: movement.userId,
+      amountMinor: movement.amount,
+      balanceAfterMinor: balanceAfter,
+      kind: movement.kind,
+      description: movement.description.slice(0, 500),
+      referenceType: movement.reference?.type ?? null,
+      referenceId: movement.reference?.id ?? null,
+      createdAt: now,
+    });
   }
 }

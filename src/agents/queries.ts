@@ -1,4 +1,4 @@
-// What other areas read of agent listings. `listingSummaries` is the relation to join
+// The agents area's plain-knex statements: what other areas read of agent listings. `listingSummaries` is the relation to join
 // (`.join(listingSummaries(db).as('l'), 'l.id', ...)`): PostgreSQL flattens it, so the plan is the plain join's.
 import type { Knex } from 'knex';
 import type { AnyQueryBuilder } from 'objection';
