@@ -41,6 +41,8 @@ export async function findMember(
   return ((await locked) as CommunityMember[])[0];
 }
 
+// What other areas (official, admin) read or change of a community.
+
 /** Communities' names: the relation to join (`.join(communityNames(db).as('c'), 'c.id', ...)`). */
 export const communityNames = (db: Db) => db('communities').select('id', 'name');
 
