@@ -20,7 +20,7 @@ import { failpoint } from '../platform/failpoints.js';
 import { afterPlatformShare, type Minor } from '../platform/money.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 import type { WalletService } from '../wallet/index.js';
-import { listingSummaries } from '../agents/index.js';
+import { beatCalls, callStatuses, insertCall, lockCall, refundCall, settleCall, staleCalls } from './queries.js';
 
 export interface AgentCallOptions {
   heartbeatMs: number;
@@ -37,15 +37,6 @@ export interface NewCall {
   fee: Minor;
   /** The payer's ledger entry. */
   description: string;
-}
-
-interface LockedCall {
-  id: string;
-  userId: string;
-  feeMinor: string | number;
-  status: 'in_progress' | 'settled' | 'refunded';
-  communityName: string;
-  listingName: string | null;
 }
 
 /** The reason a call's work is aborted when the server stops. */
@@ -92,15 +83,13 @@ export class AgentCalls {
       );
     }
     const userMessageId = await post();
-    await trx('agent_calls').insert({
+    await insertCall(trx, {
       id,
       communityId: call.communityId,
       userId: call.payerId,
       listingId: call.listingId,
       feeMinor: call.fee,
-      status: 'in_progress',
       userMessageId,
-      heartbeatAt: trx.fn.now(),
       createdAt: this.clock.now(),
     });
     return { id, userMessageId };
@@ -137,7 +126,7 @@ export class AgentCalls {
     creatorId: string,
     post: () => Promise<string>,
   ): Promise<string | undefined> {
-    const call = await this.lock(trx, id);
+    const call = await lockCall(trx, id);
     if (call?.status !== 'in_progress') return undefined;
     const income = afterPlatformShare(Number(call.feeMinor), this.options.platformFeeShare);
     if (income > 0) {
@@ -155,7 +144,7 @@ export class AgentCalls {
       );
     }
     const replyMessageId = await post();
-    await trx('agent_calls').where('id', id).update({ status: 'settled', replyMessageId, endedAt: this.clock.now() });
+    await settleCall(trx, id, replyMessageId, this.clock.now());
     await failpoint('agent-call.settle');
     return replyMessageId;
   }
@@ -167,7 +156,7 @@ export class AgentCalls {
     options: { staleAfterMs?: number; skipLocked?: boolean } = {},
   ): Promise<boolean> {
     return inTransaction(this.db, undefined, async (trx) => {
-      const call = await this.lock(trx, id, options);
+      const call = await lockCall(trx, id, options);
       if (call?.status !== 'in_progress') return false;
       const fee = Number(call.feeMinor);
       if (fee > 0) {
@@ -186,7 +175,7 @@ export class AgentCalls {
           trx,
         );
       }
-      await trx('agent_calls').where('id', id).update({ status: 'refunded', failure, endedAt: this.clock.now() });
+      await refundCall(trx, id, failure, this.clock.now());
       await failpoint('agent-call.refund');
       return true;
     });
@@ -200,13 +189,7 @@ export class AgentCalls {
     let reaped = 0;
     const skipped = new Set<string>();
     for (;;) {
-      const stale = (await this.db('agent_calls')
-        .where('status', 'in_progress')
-        .where('heartbeatAt', '<', this.staleBefore(this.db, staleAfterMs))
-        .whereNotIn('id', [...skipped])
-        .orderBy('heartbeatAt')
-        .limit(100)
-        .pluck('id')) as string[];
+      const stale = await staleCalls(this.db, staleAfterMs, [...skipped], 100);
       for (const id of stale) {
         // Not one this instance runs, and not one another transaction holds: those end by themselves.
         if (!this.leases.has(id) && (await this.refund(id, 'INTERRUPTED', { staleAfterMs, skipLocked: true })))
@@ -259,52 +242,15 @@ export class AgentCalls {
     if (ids.length === 0 || this.beating) return;
     this.beating = true;
     try {
-      const current = (await this.db('agent_calls').whereIn('id', ids).select('id', 'status')) as Array<{
-        id: string;
-        status: string;
-      }>;
+      const current = await callStatuses(this.db, ids);
       const live = current.filter((c) => c.status === 'in_progress').map((c) => c.id);
       for (const id of ids)
         if (!live.includes(id)) this.leases.get(id)?.abort(new Error('the call was ended elsewhere'));
-      if (live.length > 0) {
-        await this.db('agent_calls')
-          .update({ heartbeatAt: this.db.fn.now() })
-          .whereIn(
-            'id',
-            this.db('agent_calls')
-              .whereIn('id', live)
-              .where('status', 'in_progress')
-              .forUpdate()
-              .skipLocked()
-              .select('id'),
-          );
-      }
+      if (live.length > 0) await beatCalls(this.db, live);
     } catch (error) {
       this.log?.warn({ err: error }, 'agent call heartbeat failed');
     } finally {
       this.beating = false;
     }
-  }
-
-  /** The call's row, locked, with the names its ledger entries quote. */
-  private async lock(
-    trx: Transaction,
-    id: string,
-    options: { staleAfterMs?: number; skipLocked?: boolean } = {},
-  ): Promise<LockedCall | undefined> {
-    const query = trx('agent_calls as a')
-      .join('communities as c', 'c.id', 'a.communityId')
-      .leftJoin(listingSummaries(trx).as('l'), 'l.id', 'a.listingId')
-      .where('a.id', id)
-      .select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName')
-      .forUpdate('a');
-    if (options.staleAfterMs !== undefined)
-      query.where('a.heartbeatAt', '<', this.staleBefore(trx, options.staleAfterMs));
-    if (options.skipLocked) query.skipLocked();
-    return ((await query) as LockedCall[])[0];
-  }
-
-  private staleBefore(db: Knex | Transaction, staleAfterMs: number) {
-    return db.raw(`now() - make_interval(secs => ?)`, [staleAfterMs / 1000]);
   }
 }

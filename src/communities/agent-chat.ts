@@ -12,14 +12,13 @@ import type { AgentMessage, AgentProvider } from '../ai/agent-provider.js';
 import { EventQueue, runReply, type ChatOrigin, type ReplyEvent } from '../ai/reply-stream.js';
 import type { SpeechProvider } from '../ai/speech-provider.js';
 import type { MediaService } from '../media/index.js';
-import { listingSummaries } from '../agents/index.js';
-import { userProfiles } from '../auth/index.js';
 import { inTransaction } from '../platform/transactions.js';
 import { fromMinor, toMinor } from '../platform/money.js';
 import type { Principal } from '../platform/principal.js';
 import type { AgentCalls } from './agent-calls.js';
 import { agentNotInCommunity, priceChanged } from './errors.js';
 import { CommunityMessage, type Community } from './models.js';
+import { communityAgent, recentMessages, type ChatListing, type MessageWithAuthor } from './queries.js';
 import type { CommunitiesService } from './service.js';
 
 const HISTORY = 20;
@@ -31,12 +30,10 @@ export interface AgentChatOptions {
 
 type ChatEvent = T.AgentChatMetaEvent | ReplyEvent;
 
-type HistoryRow = CommunityMessage & { userName: string | null };
-
 interface Call {
   id: string;
   community: Community;
-  listing: { id: string; name: string; model: string; instructions: string | null };
+  listing: ChatListing;
   userMessageId: string;
 }
 
@@ -66,7 +63,7 @@ export class CommunityAgentChat {
     const userId = principal.user.id;
     const [{ community }, listing] = await Promise.all([
       this.communities.postable(this.db, principal, communityId),
-      this.listing(communityId, input.listingId),
+      communityAgent(this.db, communityId, input.listingId),
     ]);
     if (!listing) throw agentNotInCommunity();
     if (input.expectedFee !== undefined && toMinor(input.expectedFee) !== Number(community.agentCallFeeMinor)) {
@@ -74,7 +71,8 @@ export class CommunityAgentChat {
     }
     // The creator is never charged: the fee would be paid to themselves.
     const fee = community.creatorId === userId ? 0 : Number(community.agentCallFeeMinor);
-    const earlier = this.history(communityId);
+    // The community's recent messages, newest first, read while the caller's message is being written.
+    const earlier = recentMessages(this.db, communityId, HISTORY);
     earlier.catch(() => undefined); // awaited by the reply; unused when the transaction fails
     const opened = await inTransaction(this.db, undefined, (trx) =>
       this.calls.open(
@@ -153,31 +151,11 @@ export class CommunityAgentChat {
     return queue;
   }
 
-  /** The listing, when it is one of the community's agents (plain knex, the statement Objection sent). */
-  private async listing(communityId: string, listingId: string): Promise<Call['listing'] | undefined> {
-    const [listing] = await this.db('community_agents as a')
-      .join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
-      .where({ 'a.communityId': communityId, 'a.listingId': listingId })
-      .select('l.id', 'l.name', 'l.model', 'l.instructions');
-    return listing as Call['listing'] | undefined;
-  }
-
-  /** The community's recent messages, newest first, read while the caller's message is being written. */
-  private async history(communityId: string): Promise<HistoryRow[]> {
-    return (await this.db('community_messages as m')
-      .leftJoin(userProfiles(this.db).as('u'), 'u.id', 'm.userId')
-      .where('m.communityId', communityId)
-      .whereNot('m.messageType', 'system')
-      .orderBy('m.createdAt', 'desc')
-      .limit(HISTORY)
-      .select('m.*', 'u.name as userName')) as HistoryRow[];
-  }
-
   /**
    * The conversation the agent sees: the community's recent messages, oldest first, ending with the caller's
    * (`content`; dropped from `rows` if the read saw it committed); the agent's own replies as the assistant.
    */
-  private conversation(call: Call, rows: HistoryRow[], content: string): AgentMessage[] {
+  private conversation(call: Call, rows: MessageWithAuthor[], content: string): AgentMessage[] {
     const earlier = rows
       .filter((m) => m.id !== call.userMessageId)
       .slice(0, HISTORY - 1)

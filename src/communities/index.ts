@@ -5,16 +5,9 @@ export { CommunitiesService, type NewMessage, type StaffExitListener } from './s
 export { AgentCalls } from './agent-calls.js';
 export { CommunityAgentChat } from './agent-chat.js';
 export { RenewalJob, type MonthlyPrice } from './renewals.js';
-export { findCommunity, findMember } from './reads.js';
-// The message page's statement, for the benchmark's bare server (the same code the service runs).
-export { communityMessagePage } from './queries.js';
-export {
-  addMember,
-  communityNames,
-  countMembers,
-  markVerified,
-  setMemberRole,
-  updateSubscription,
-} from './memberships.js';
+// The community and membership reads and the message page's statement are also the benchmark's bare server's
+// (the same code the service runs).
+export { communityMessagePage, communityNames, findCommunity, findMember, markVerified } from './queries.js';
+export { addMember, countMembers, setMemberRole, updateSubscription } from './memberships.js';
 export type { Community, CommunityMember, MemberRole, SubscriptionStatus } from './models.js';
 export { archived, communityNotFound } from './errors.js';

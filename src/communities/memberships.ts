@@ -1,7 +1,9 @@
 // What other areas (lounge, official, admin) change or count of communities and their members, always in the
-// caller's transaction: they never name these tables themselves.
+// caller's transaction: they never name these tables themselves. (Their plain statements, `markVerified` and
+// `communityNames` among them, are in queries.ts.)
 import type { Db, Transaction } from '../platform/transactions.js';
 import { Community, CommunityMember, type MemberRole, type SubscriptionStatus } from './models.js';
+import { insertMemberIfAbsent } from './queries.js';
 
 /**
  * Adds the user as a member with this role, counting them in `memberCount`; a member already there (a
@@ -14,12 +16,7 @@ export async function addMember(
   role: MemberRole,
   joinedAt: Date,
 ): Promise<boolean> {
-  const inserted = await trx.raw(
-    `insert into community_members (community_id, user_id, role, subscription_status, joined_at) values (?, ?, ?, 'none', ?)
-     on conflict (community_id, user_id) do nothing returning id`,
-    [communityId, userId, role, joinedAt],
-  );
-  if ((inserted as { rows: unknown[] }).rows.length === 0) return false;
+  if (!(await insertMemberIfAbsent(trx, communityId, userId, role, joinedAt))) return false;
   await Community.query(trx).findById(communityId).increment('memberCount', 1);
   return true;
 }
@@ -51,11 +48,3 @@ export async function countMembers(
     .where({ communityId, ...where })
     .resultSize();
 }
-
-/** Marks the community verified (an approved verification request). */
-export async function markVerified(trx: Transaction, communityId: string, now: Date): Promise<void> {
-  await trx('communities').where('id', communityId).update({ isVerified: true, updatedAt: now });
-}
-
-/** Communities' names: the relation to join (`.join(communityNames(db).as('c'), 'c.id', ...)`). */
-export const communityNames = (db: Db) => db('communities').select('id', 'name');

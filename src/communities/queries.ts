@@ -1,11 +1,203 @@
-// The communities area's hot-path message page, in plain knex. CommunitiesService.messages runs it, and so does
-// the benchmark's bare server (scripts/bench/bare-communities.ts).
+// The communities area's statements in plain knex and raw SQL (its Objection models, models.ts, do the rest):
+// the hot paths, row locks, `on conflict`, and what other areas read or change of communities and their
+// members, always in the caller's transaction. The message page runs in CommunitiesService.messages and in the
+// benchmark's bare server (scripts/bench/bare-communities.ts), as do the community and membership reads.
 import type * as T from '../../generated/server/schemas.gen.js';
+import type { ReplyFailure } from '../ai/reply-stream.js';
+import { listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
 import { toTimestamp } from '../platform/date-time.js';
-import type { Db } from '../platform/transactions.js';
-import type { CommunityMessage } from './models.js';
+import type { Minor } from '../platform/money.js';
+import type { Db, Transaction } from '../platform/transactions.js';
+import type { Community, CommunityMember, CommunityMessage, CommunityPaidMonth, MemberRole } from './models.js';
 import { toMessage } from './wire.js';
+
+// Communities and memberships: the reads every community, customer-service and conversation operation starts
+// with (the community by id and a user's membership). Plain knex sending the statements Objection's findById /
+// findOne send: these run on every such request, where Objection's model building is a visible cost (the
+// communities and customer-service rows of docs/benchmarks.md).
+
+export async function findCommunity(
+  db: Db,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Community | undefined> {
+  const query = db('communities').select('communities.*').where('communities.id', id);
+  return ((await (options.lock ? query.forUpdate() : query)) as Community[])[0];
+}
+
+/**
+ * `share`: held until the transaction ends, so that a concurrent change of the membership waits for it;
+ * `update`: the caller changes the membership (or inserts it when there is none).
+ */
+export async function findMember(
+  db: Db,
+  communityId: string,
+  userId: string,
+  options: { lock?: 'share' | 'update' } = {},
+): Promise<CommunityMember | undefined> {
+  const query = db('community_members').select('community_members.*').where({ communityId, userId });
+  const locked = options.lock === 'share' ? query.forShare() : options.lock === 'update' ? query.forUpdate() : query;
+  return ((await locked) as CommunityMember[])[0];
+}
+
+// What other areas (official, admin) read or change of a community.
+
+/** Communities' names: the relation to join (`.join(communityNames(db).as('c'), 'c.id', ...)`). */
+export const communityNames = (db: Db) => db('communities').select('id', 'name');
+
+/** Marks the community verified (an approved verification request). */
+export async function markVerified(trx: Transaction, communityId: string, now: Date): Promise<void> {
+  await trx('communities').where('id', communityId).update({ isVerified: true, updatedAt: now });
+}
+
+// Joining. The paid join is a benchmark row (paid join): plain knex, the same statements Objection would send.
+
+/**
+ * A joining user's row: a `member` without a subscription yet. A concurrent join by the same user fails on the
+ * unique key (community, user): run it in a savepoint, whose failure the caller turns into 409.
+ */
+export async function insertMember(
+  sp: Transaction,
+  communityId: string,
+  userId: string,
+  joinedAt: Date,
+): Promise<void> {
+  await sp('community_members')
+    .insert({ communityId, joinedAt, role: 'member', subscriptionStatus: 'none', userId })
+    .returning('id');
+}
+
+/**
+ * Adds the user as a member with this role, without a subscription; a member already there (a concurrent add
+ * included) is left as is. True when this call added them.
+ */
+export async function insertMemberIfAbsent(
+  trx: Transaction,
+  communityId: string,
+  userId: string,
+  role: MemberRole,
+  joinedAt: Date,
+): Promise<boolean> {
+  const inserted = await trx.raw(
+    `insert into community_members (community_id, user_id, role, subscription_status, joined_at) values (?, ?, ?, 'none', ?)
+     on conflict (community_id, user_id) do nothing returning id`,
+    [communityId, userId, role, joinedAt],
+  );
+  return (inserted as { rows: unknown[] }).rows.length > 0;
+}
+
+/** Sets the subscription of the user's membership: a join's (a new member, or a cancelled one renewing). */
+export async function setSubscription(
+  trx: Transaction,
+  communityId: string,
+  userId: string,
+  subscription: Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>,
+): Promise<void> {
+  await trx('community_members').where({ communityId, userId }).update(subscription);
+}
+
+/** Counts a new member in the community's `memberCount`. */
+export async function incrementMemberCount(trx: Transaction, communityId: string): Promise<void> {
+  await trx('communities').where('communities.id', communityId).increment('memberCount', 1);
+}
+
+// Paid months and renewals.
+
+/** The user's paid month running at `now` in the community (the latest ending first), if any. */
+export async function runningPaidMonth(
+  trx: Transaction,
+  communityId: string,
+  userId: string,
+  now: Date,
+): Promise<CommunityPaidMonth | undefined> {
+  const [running] = (await trx('community_paid_months')
+    .select('community_paid_months.*')
+    .where({ communityId, userId })
+    .where('startsAt', '<=', now)
+    .where('endsAt', '>', now)
+    .orderBy('endsAt', 'desc')) as CommunityPaidMonth[];
+  return running;
+}
+
+/**
+ * Records a renewed paid month by its natural key (community, member, start). False when it is recorded
+ * already: an earlier run paid it and died before updating the member.
+ */
+export async function insertPaidMonthIfAbsent(
+  sp: Transaction,
+  communityId: string,
+  userId: string,
+  startsAt: Date,
+  endsAt: Date,
+): Promise<boolean> {
+  const inserted = await sp.raw(
+    'insert into community_paid_months (community_id, user_id, starts_at, ends_at) values (?, ?, ?, ?) on conflict do nothing returning starts_at',
+    [communityId, userId, startsAt, endsAt],
+  );
+  return (inserted as { rows: unknown[] }).rows.length > 0;
+}
+
+/**
+ * Claims up to `limit` memberships due for renewal at `now` (active or past due, their paid month ended, in an
+ * active community), the longest due first, `except` those already tried. Locked `for update of m skip locked`:
+ * a membership another instance is renewing is left to it. Plain knex: Objection cannot lock one table of a
+ * join (`for update of m`).
+ */
+export async function claimDueMembers(
+  trx: Transaction,
+  now: Date,
+  except: string[],
+  limit: number,
+): Promise<CommunityMember[]> {
+  return (await trx('community_members as m')
+    .join('communities as c', 'c.id', 'm.communityId')
+    .where('c.status', 'active')
+    .whereIn('m.subscriptionStatus', ['active', 'past_due'])
+    .where('m.paidUntil', '<=', now)
+    .whereNotIn('m.id', except)
+    .orderBy('m.paidUntil')
+    .limit(limit)
+    .forUpdate('m')
+    .skipLocked()
+    .select('m.*')) as CommunityMember[];
+}
+
+// Agents of a community.
+
+/** Adds the listing to the community's agents; false when it is one already (nothing changes then). */
+export async function addAgentIfAbsent(
+  trx: Transaction,
+  communityId: string,
+  listingId: string,
+  addedAt: Date,
+): Promise<boolean> {
+  const added = await trx.raw(
+    'insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing returning id',
+    [communityId, listingId, addedAt],
+  );
+  return (added as { rows: unknown[] }).rows.length > 0;
+}
+
+/** What a chat needs of an agent's listing. */
+export interface ChatListing {
+  id: string;
+  name: string;
+  model: string;
+  instructions: string | null;
+}
+
+/** The listing, when it is one of the community's agents (plain knex, the statement Objection sent). */
+export async function communityAgent(db: Db, communityId: string, listingId: string): Promise<ChatListing | undefined> {
+  const [listing] = await db('community_agents as a')
+    .join(listingSummaries(db).as('l'), 'l.id', 'a.listingId')
+    .where({ 'a.communityId': communityId, 'a.listingId': listingId })
+    .select('l.id', 'l.name', 'l.model', 'l.instructions');
+  return listing as ChatListing | undefined;
+}
+
+// Messages: the history's page, its append and what an agent reads of it. Hot paths (their benchmark rows:
+// the community message page; the agent chat's first chunk).
 
 /** A page of a community's history, newest first, before `before` when given, with each author's profile. */
 export async function communityMessagePage(
@@ -26,4 +218,142 @@ export async function communityMessagePage(
     messages: page.slice(0, query.limit).map((m) => toMessage(m, audioUrl)),
     hasMore: page.length > query.limit,
   };
+}
+
+/**
+ * Stores a message (its `createdAt` from the community's counter, CommunitiesService.appendMessage). One
+ * insert ... returning * (Objection's insertAndFetch sent an insert and then a select).
+ */
+export async function insertMessage(
+  trx: Transaction,
+  message: Pick<
+    CommunityMessage,
+    'communityId' | 'userId' | 'agentListingId' | 'agentName' | 'content' | 'messageType' | 'createdAt'
+  >,
+): Promise<CommunityMessage> {
+  const [row] = await trx('community_messages').insert(message).returning('*');
+  return row as CommunityMessage;
+}
+
+/** A community message with its author's name (null for an agent's or a system message). */
+export type MessageWithAuthor = CommunityMessage & { userName: string | null };
+
+/** The community's latest `limit` messages, newest first, system messages left out, with their authors' names. */
+export async function recentMessages(db: Db, communityId: string, limit: number): Promise<MessageWithAuthor[]> {
+  return (await db('community_messages as m')
+    .leftJoin(userProfiles(db).as('u'), 'u.id', 'm.userId')
+    .where('m.communityId', communityId)
+    .whereNot('m.messageType', 'system')
+    .orderBy('m.createdAt', 'desc')
+    .limit(limit)
+    .select('m.*', 'u.name as userName')) as MessageWithAuthor[];
+}
+
+// Agent calls (agent-calls.ts): their rows' transitions, each conditional on the locked row, and the
+// heartbeat on the database's clock (instances' clocks need not agree).
+
+/** An in-progress call's row, as `open` inserts it: its heartbeat starts now, on the database's clock. */
+export async function insertCall(
+  trx: Transaction,
+  call: {
+    id: string;
+    communityId: string;
+    userId: string;
+    listingId: string;
+    feeMinor: Minor;
+    userMessageId: string;
+    createdAt: Date;
+  },
+): Promise<void> {
+  await trx('agent_calls').insert({
+    id: call.id,
+    communityId: call.communityId,
+    userId: call.userId,
+    listingId: call.listingId,
+    feeMinor: call.feeMinor,
+    status: 'in_progress',
+    userMessageId: call.userMessageId,
+    heartbeatAt: trx.fn.now(),
+    createdAt: call.createdAt,
+  });
+}
+
+/** A call's row as `lockCall` reads it: with the names its ledger entries quote. */
+export interface LockedCall {
+  id: string;
+  userId: string;
+  feeMinor: string | number;
+  status: 'in_progress' | 'settled' | 'refunded';
+  communityName: string;
+  listingName: string | null;
+}
+
+/**
+ * The call's row, locked (`for update of a`), with the names its ledger entries quote. `staleAfterMs`: only if
+ * its heartbeat is that old; `skipLocked`: none when another transaction holds it.
+ */
+export async function lockCall(
+  trx: Transaction,
+  id: string,
+  options: { staleAfterMs?: number; skipLocked?: boolean } = {},
+): Promise<LockedCall | undefined> {
+  const query = trx('agent_calls as a')
+    .join('communities as c', 'c.id', 'a.communityId')
+    .leftJoin(listingSummaries(trx).as('l'), 'l.id', 'a.listingId')
+    .where('a.id', id)
+    .select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName')
+    .forUpdate('a');
+  if (options.staleAfterMs !== undefined) query.where('a.heartbeatAt', '<', staleBefore(trx, options.staleAfterMs));
+  if (options.skipLocked) query.skipLocked();
+  return ((await query) as LockedCall[])[0];
+}
+
+/** Ends a locked call as settled, with the reply that settled it. */
+export async function settleCall(trx: Transaction, id: string, replyMessageId: string, endedAt: Date): Promise<void> {
+  await trx('agent_calls').where('id', id).update({ status: 'settled', replyMessageId, endedAt });
+}
+
+/** Ends a locked call as refunded, saying why. */
+export async function refundCall(trx: Transaction, id: string, failure: ReplyFailure, endedAt: Date): Promise<void> {
+  await trx('agent_calls').where('id', id).update({ status: 'refunded', failure, endedAt });
+}
+
+/**
+ * Up to `limit` in-progress calls whose heartbeat is older than `staleAfterMs` (their process died), the oldest
+ * beat first, `except` those given.
+ */
+export async function staleCalls(db: Db, staleAfterMs: number, except: string[], limit: number): Promise<string[]> {
+  return (await db('agent_calls')
+    .where('status', 'in_progress')
+    .where('heartbeatAt', '<', staleBefore(db, staleAfterMs))
+    .whereNotIn('id', except)
+    .orderBy('heartbeatAt')
+    .limit(limit)
+    .pluck('id')) as string[];
+}
+
+/** The calls' current statuses. */
+export async function callStatuses(db: Db, ids: string[]): Promise<Array<{ id: string; status: string }>> {
+  return (await db('agent_calls').whereIn('id', ids).select('id', 'status')) as Array<{
+    id: string;
+    status: string;
+  }>;
+}
+
+/**
+ * Moves the heartbeat of these calls that are still in progress to now. A call being settled or refunded right
+ * now (its row locked) is skipped, not waited for: one slow transaction must not hold up the beat of the others.
+ */
+export async function beatCalls(db: Db, ids: string[]): Promise<void> {
+  await db('agent_calls')
+    .update({ heartbeatAt: db.fn.now() })
+    .whereIn(
+      'id',
+      db('agent_calls').whereIn('id', ids).where('status', 'in_progress').forUpdate().skipLocked().select('id'),
+    );
+}
+
+/** `staleAfterMs` before now, on the database's clock. */
+function staleBefore(db: Db, staleAfterMs: number) {
+  return db.raw(`now() - make_interval(secs => ?)`, [staleAfterMs / 1000]);
 }

@@ -18,6 +18,7 @@ import { failpoint } from '../platform/failpoints.js';
 import type { WalletService } from '../wallet/index.js';
 import { Community, CommunityMember } from './models.js';
 import { addMonths } from './months.js';
+import { claimDueMembers, insertPaidMonthIfAbsent } from './queries.js';
 import type { CommunitiesService } from './service.js';
 
 export const PAST_DUE_GRACE_MS = 7 * 24 * 3600_000;
@@ -55,18 +56,7 @@ export class RenewalJob {
     const retried = new Set<string>(); // past-due members already tried in this run
     for (;;) {
       const claimed = await inTransaction(this.db, undefined, async (trx) => {
-        // Plain knex: Objection cannot lock one table of a join (`for update of m`).
-        const due: CommunityMember[] = await trx('community_members as m')
-          .join('communities as c', 'c.id', 'm.communityId')
-          .where('c.status', 'active')
-          .whereIn('m.subscriptionStatus', ['active', 'past_due'])
-          .where('m.paidUntil', '<=', now)
-          .whereNotIn('m.id', [...retried])
-          .orderBy('m.paidUntil')
-          .limit(BATCH)
-          .forUpdate('m')
-          .skipLocked()
-          .select('m.*');
+        const due = await claimDueMembers(trx, now, [...retried], BATCH);
         for (const member of due) {
           retried.add(member.id);
           await this.renew(trx, member, now, run);
@@ -103,12 +93,8 @@ export class RenewalJob {
     const endsAt = addMonths(startsAt, 1);
     try {
       await trx.transaction(async (sp) => {
-        const inserted = await sp.raw(
-          'insert into community_paid_months (community_id, user_id, starts_at, ends_at) values (?, ?, ?, ?) on conflict do nothing returning starts_at',
-          [member.communityId, member.userId, startsAt, endsAt],
-        );
         // Already paid (by an earlier run that died before updating the member): only the member row is behind.
-        if ((inserted as { rows: unknown[] }).rows.length > 0) {
+        if (await insertPaidMonthIfAbsent(sp, member.communityId, member.userId, startsAt, endsAt)) {
           const what = community!.type === 'lounge' ? 'Lounge subscription' : 'Monthly fee';
           await this.wallet.apply(
             this.communities.feeMovements(community!, member.userId, fee, 'monthly_fee', `${what}: ${community!.name}`),

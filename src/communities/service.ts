@@ -41,8 +41,17 @@ import {
   type MessageType,
 } from './models.js';
 import { addMonths } from './months.js';
-import { communityMessagePage } from './queries.js';
-import { findCommunity, findMember } from './reads.js';
+import {
+  addAgentIfAbsent,
+  communityMessagePage,
+  findCommunity,
+  findMember,
+  incrementMemberCount,
+  insertMember,
+  insertMessage,
+  runningPaidMonth,
+  setSubscription,
+} from './queries.js';
 import { toAgent, toCommunity, toMember, toMessage } from './wire.js';
 
 export interface CommunityOptions {
@@ -194,10 +203,7 @@ export class CommunitiesService {
       }
       if (input.defaultAgentListingId) {
         await this.agents.usable(t, principal, input.defaultAgentListingId);
-        await t.raw(
-          'insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing',
-          [id, input.defaultAgentListingId, this.clock.now()],
-        );
+        await addAgentIfAbsent(t, id, input.defaultAgentListingId, this.clock.now());
       }
       const patch: Partial<Community> = { updatedAt: this.clock.now() };
       if (input.name !== undefined) patch.name = input.name.trim();
@@ -230,7 +236,7 @@ export class CommunitiesService {
    * by the same user waits on its unique key and then gets 409, so it is never charged. A member whose
    * subscription was cancelled renews it by joining again (monthly fee only).
    */
-  // Hot path (its benchmark row: paid join): plain knex, the same statements Objection would send.
+  // Hot path (its benchmark row: paid join): plain knex (queries.ts), the same statements Objection would send.
   async join(principal: Principal, id: string, agreed: T.JoinCommunityRequest = {}, trx?: Transaction): Promise<void> {
     await inTransaction(this.db, trx, async (t) => {
       const community = await this.find(t, id);
@@ -242,15 +248,13 @@ export class CommunitiesService {
         if (existing.subscriptionStatus !== 'cancelled') throw alreadyMember();
         assertAgreedPrices(community, { expectedMonthlyFee: agreed.expectedMonthlyFee });
         const month = await this.payMonth(t, community, userId, now);
-        await t('community_members').where({ communityId: id, userId }).update(month);
+        await setSubscription(t, id, userId, month);
         return;
       }
       assertAgreedPrices(community, agreed);
       try {
         await t.transaction(async (sp) => {
-          await sp('community_members')
-            .insert({ communityId: id, joinedAt: now, role: 'member', subscriptionStatus: 'none', userId })
-            .returning('id');
+          await insertMember(sp, id, userId, now);
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw alreadyMember();
@@ -263,8 +267,8 @@ export class CommunitiesService {
           t,
         );
       const month = await this.payMonth(t, community, userId, now);
-      await t('community_members').where({ communityId: id, userId }).update(month);
-      await t('communities').where('communities.id', id).increment('memberCount', 1);
+      await setSubscription(t, id, userId, month);
+      await incrementMemberCount(t, id);
     });
   }
 
@@ -281,12 +285,7 @@ export class CommunitiesService {
   ): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>> {
     const fee = Number(community.monthlyFeeMinor);
     // A month paid before leaving (a community's monthly fee, a lounge's subscription) resumes, free.
-    const [running] = (await t('community_paid_months')
-      .select('community_paid_months.*')
-      .where({ communityId: community.id, userId })
-      .where('startsAt', '<=', now)
-      .where('endsAt', '>', now)
-      .orderBy('endsAt', 'desc')) as CommunityPaidMonth[];
+    const running = await runningPaidMonth(t, community.id, userId, now);
     if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt, monthlyPriceMinor: fee };
     if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null };
     return {
@@ -430,11 +429,7 @@ export class CommunitiesService {
     await inTransaction(this.db, trx, async (t) => {
       const community = await this.writableByCreator(t, principal, id);
       const listing = await this.agents.usable(t, principal, listingId);
-      const added = await t.raw(
-        'insert into community_agents (community_id, listing_id, added_at) values (?, ?, ?) on conflict do nothing returning id',
-        [id, listingId, this.clock.now()],
-      );
-      if ((added as { rows: unknown[] }).rows.length === 0) throw agentAlreadyAdded();
+      if (!(await addAgentIfAbsent(t, id, listingId, this.clock.now()))) throw agentAlreadyAdded();
       await this.appendMessage(t, community.id, {
         messageType: 'system',
         content: `${listing.name} joined the community as an agent.`,
@@ -524,22 +519,19 @@ export class CommunitiesService {
    * Appends to the history. `createdAt` is strictly increasing within a community (the cursor of
    * `listCommunityMessages` relies on it), from a row-locked counter on the community. Hot path (every message
    * and agent call; its benchmark row: the agent chat's first chunk): plain knex, one insert ... returning *
-   * (Objection's insertAndFetch sent an insert and then a select).
+   * (queries.ts, insertMessage).
    */
   async appendMessage(trx: Transaction, communityId: string, message: NewMessage): Promise<CommunityMessage> {
     const createdAt = await nextMessageTime(trx, 'communities', communityId, this.clock.now());
-    const [row] = await trx('community_messages')
-      .insert({
-        communityId,
-        userId: message.userId ?? null,
-        agentListingId: message.agentListingId ?? null,
-        agentName: message.agentName ?? null,
-        content: message.content,
-        messageType: message.messageType,
-        createdAt,
-      })
-      .returning('*');
-    return row as CommunityMessage;
+    return insertMessage(trx, {
+      communityId,
+      userId: message.userId ?? null,
+      agentListingId: message.agentListingId ?? null,
+      agentName: message.agentName ?? null,
+      content: message.content,
+      messageType: message.messageType,
+      createdAt,
+    });
   }
 
   /**

@@ -2,8 +2,14 @@
 // else in this folder is private to it.
 export { conversationsHandlers } from './handlers.js';
 export { ConversationsService } from './service.js';
-export { STAFF_ROLES, conversationAccess, conversationMessagePage } from './queries.js';
+export {
+  STAFF_ROLES,
+  conversationAccess,
+  conversationMessagePage,
+  countConversations,
+  findConversation,
+  queueRows,
+} from './queries.js';
 export { ConversationChat, type VoicePlan } from './chat.js';
-export { countConversations, findConversation, queueRows } from './reads.js';
 export type { Conversation, ConversationStatus } from './models.js';
 export { notOfficial } from './errors.js';

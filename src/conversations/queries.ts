@@ -1,12 +1,16 @@
-// The conversations area's hot-path reads, in plain knex (the statements Objection's findById sent: read on
-// every conversation request, and the message page is a benchmark row). ConversationsService runs them, and so
-// does the benchmark's bare server (scripts/bench/bare-cs.ts).
+// The conversations area's statements in plain knex and raw SQL, and the reads other areas use (its Objection
+// models, models.ts, do the rest).
 import type * as T from '../../generated/server/schemas.gen.js';
+import { userProfiles } from '../auth/index.js';
 import { findCommunity, findMember, type Community, type MemberRole } from '../communities/index.js';
 import { toTimestamp } from '../platform/date-time.js';
-import type { Db } from '../platform/transactions.js';
-import type { Conversation, ConversationMessage } from './models.js';
+import type { Db, Transaction } from '../platform/transactions.js';
+import { Conversation, type ConversationMessage, type ConversationStatus } from './models.js';
 import { toConversationMessage } from './wire.js';
+
+// The hot-path reads, in plain knex (the statements Objection's findById sent: read on every conversation
+// request, and the message page is a benchmark row). ConversationsService runs them, and so does the benchmark's
+// bare server (scripts/bench/bare-cs.ts).
 
 export const STAFF_ROLES: readonly MemberRole[] = ['creator', 'moderator', 'cs_agent'];
 
@@ -53,4 +57,51 @@ export async function conversationMessagePage(
     messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)),
     hasMore: page.length > query.limit,
   };
+}
+
+// What other areas (official, lounge) read of conversations.
+
+/** A conversation of this community found by id or by customer; row-locked with `lock` (for status changes). */
+export async function findConversation(
+  db: Db,
+  where: { communityId: string } & ({ id: string } | { customerId: string }),
+  options: { lock?: boolean } = {},
+): Promise<Conversation | undefined> {
+  const query = Conversation.query(db).findOne(where);
+  return options.lock ? query.forUpdate() : query;
+}
+
+export async function countConversations(db: Db, communityId: string): Promise<number> {
+  const [counted] = await db('conversations')
+    .where('communityId', communityId)
+    .count<{ count: string }[]>({ count: '*' });
+  return Number(counted!.count);
+}
+
+/**
+ * The community's conversations as `c`, each with its customer's profile as `u`: the CS queue (official)
+ * orders, filters and pages it.
+ */
+export const queueRows = (db: Db, communityId: string) =>
+  db('conversations as c').join(userProfiles(db).as('u'), 'u.id', 'c.customerId').where('c.communityId', communityId);
+
+// Opening a conversation.
+
+/**
+ * Creates the customer's conversation with the community, in status `initial`; a conversation already there (a
+ * concurrent first call's included) is left as is. True when this call created it.
+ */
+export async function insertConversationIfAbsent(
+  trx: Transaction,
+  communityId: string,
+  customerId: string,
+  initial: ConversationStatus,
+  now: Date,
+): Promise<boolean> {
+  const inserted = await trx.raw(
+    `insert into conversations (community_id, customer_id, status, created_at, updated_at) values (?, ?, ?, ?, ?)
+       on conflict (community_id, customer_id) do nothing returning id`,
+    [communityId, customerId, initial, now, now],
+  );
+  return (inserted as { rows: unknown[] }).rows.length > 0;
 }

@@ -13,7 +13,7 @@ import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { conversationNotFound, notAssigned, notInHumanControl, notOfficial } from './errors.js';
 import { Conversation, ConversationMessage, type ConversationStatus, type SenderKind } from './models.js';
-import { conversationAccess, conversationMessagePage, type Access } from './queries.js';
+import { conversationAccess, conversationMessagePage, insertConversationIfAbsent, type Access } from './queries.js';
 import { toConversationMessage } from './wire.js';
 
 export interface NewConversationMessage {
@@ -141,12 +141,7 @@ export class ConversationsService {
     initial: ConversationStatus,
   ): Promise<{ conversation: Conversation; created: boolean }> {
     const now = this.clock.now();
-    const inserted = await trx.raw(
-      `insert into conversations (community_id, customer_id, status, created_at, updated_at) values (?, ?, ?, ?, ?)
-       on conflict (community_id, customer_id) do nothing returning id`,
-      [communityId, customerId, initial, now, now],
-    );
-    const created = (inserted as { rows: unknown[] }).rows.length > 0;
+    const created = await insertConversationIfAbsent(trx, communityId, customerId, initial, now);
     const conversation = (await Conversation.query(trx).findOne({ communityId, customerId }))!;
     return { conversation, created };
   }

@@ -29,6 +29,7 @@ import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { alreadySubscribed, loungeNotFound, noSubscription, notLoungeCreator, notSubscribed } from './errors.js';
 import { Lounge } from './models.js';
+import { recordVoiceUsage, subscriptionPriceCents, voiceUsedMs } from './queries.js';
 import { VoiceCloning, type VoiceCloningOptions } from './voice-cloning.js';
 
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
@@ -124,16 +125,13 @@ export class LoungeService {
     const [active, conversations, usage] = await Promise.all([
       countMembers(this.db, id, { subscriptionStatus: 'active' }),
       countConversations(this.db, id),
-      this.db('lounge_voice_usage')
-        .where('loungeId', id)
-        .where('createdAt', '>=', startOfUtcDay(this.clock.now()))
-        .sum<{ sum: string | null }[]>({ sum: 'durationMs' }),
+      voiceUsedMs(this.db, id, startOfUtcDay(this.clock.now())),
     ]);
     return {
       memberCount: community.memberCount,
       activeSubscriptions: active,
       totalConversations: conversations,
-      todayUsageMinutes: Math.floor(Number(usage[0]!.sum ?? 0) / 60_000),
+      todayUsageMinutes: Math.floor(usage / 60_000),
       voiceModelStatus: lounge.voiceModelStatus,
       voiceModelError: lounge.voiceModelError,
     };
@@ -191,16 +189,13 @@ export class LoungeService {
     const member = await findMember(this.db, community.id, conversation.customerId);
     const subscribed = member?.subscriptionStatus === 'active' || member?.subscriptionStatus === 'past_due';
     if (!subscribed) {
-      const [{ sum }] = (await this.db('lounge_voice_usage')
-        .where({ loungeId: community.id, userId: conversation.customerId })
-        .where('createdAt', '>=', startOfUtcDay(this.clock.now()))
-        .sum<{ sum: string | null }[]>({ sum: 'durationMs' })) as [{ sum: string | null }];
-      if (Number(sum ?? 0) >= lounge.freeMinutesPerDay * 60_000) return undefined;
+      const used = await voiceUsedMs(this.db, community.id, startOfUtcDay(this.clock.now()), conversation.customerId);
+      if (used >= lounge.freeMinutesPerDay * 60_000) return undefined;
     }
     return {
       voice: lounge.voiceModelStatus === 'ready' ? (lounge.voiceModelId ?? undefined) : undefined,
       record: async (trx, durationMs) => {
-        await trx('lounge_voice_usage').insert({
+        await recordVoiceUsage(trx, {
           loungeId: community.id,
           userId: conversation.customerId,
           conversationId: conversation.id,
@@ -213,10 +208,7 @@ export class LoungeService {
 
   /** The lounge's monthly price in minor units (cents), read in the caller's transaction: the renewal job's. */
   async monthlyPrice(trx: Transaction, id: string): Promise<number> {
-    const lounge = await trx('lounges')
-      .where('communityId', id)
-      .first<{ subscriptionPriceCents: string | number } | undefined>('subscriptionPriceCents');
-    return Number(lounge?.subscriptionPriceCents ?? 0);
+    return subscriptionPriceCents(trx, id);
   }
 
   /** Clones the voices of pending lounges (voice-cloning.ts); safe on every instance. Returns how many finished. */

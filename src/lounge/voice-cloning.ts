@@ -10,6 +10,7 @@
 // back at once, and a server on the embedded database (one process) takes back what its predecessor left.
 import type { Knex } from 'knex';
 import type { CloneResult, VoiceProvider } from '../ai/voice-provider.js';
+import { claimCloneJob, giveBackCloneJob, recordCloneOutcome, releaseCloneJobs, type CloneClaim } from './queries.js';
 
 /** Claims of one job (process deaths, stops excluded) before it is failed instead of tried again. */
 export const MAX_ATTEMPTS = 3;
@@ -19,13 +20,6 @@ export interface VoiceCloningOptions {
   concurrency: number;
   /** How long one clone may take; a claim's lease is twice this. */
   timeoutMs: number;
-}
-
-interface Claim {
-  communityId: string;
-  voiceSamplesUrl: string;
-  cloneClaim: string;
-  cloneAttempts: number;
 }
 
 export class VoiceCloning {
@@ -65,41 +59,24 @@ export class VoiceCloning {
 
   /** Gives back every claimed job: for a server on the embedded database, whose predecessor died with them. */
   async releaseAll(): Promise<number> {
-    return this.db('lounges')
-      .where('voiceModelStatus', 'training')
-      .update({ voiceModelStatus: 'pending', cloneClaim: null, cloneClaimedUntil: null });
+    return releaseCloneJobs(this.db);
   }
 
   private async work(): Promise<number> {
     let done = 0;
     while (!this.stopping.signal.aborted) {
-      const claim = await this.claim();
+      // The oldest pending job, or a claimed one whose lease ran out, becomes this instance's.
+      const claim = await claimCloneJob(this.db, (this.options.timeoutMs * 2) / 1000);
       if (!claim) break;
       if (await this.clone(claim)) done += 1;
     }
     return done;
   }
 
-  /** One statement: the oldest pending job, or a claimed one whose lease ran out, becomes this instance's. */
-  private async claim(): Promise<Claim | undefined> {
-    const { rows } = (await this.db.raw(
-      `
-      update lounges set voice_model_status = 'training', clone_claim = gen_random_uuid(),
-        clone_claimed_until = now() + make_interval(secs => ?), clone_attempts = clone_attempts + 1
-      where community_id = (
-        select community_id from lounges
-        where voice_model_status = 'pending' or (voice_model_status = 'training' and clone_claimed_until < now())
-        order by clone_claimed_until nulls first limit 1 for update skip locked)
-      returning community_id as "communityId", voice_samples_url as "voiceSamplesUrl", clone_claim as "cloneClaim", clone_attempts as "cloneAttempts"`,
-      [(this.options.timeoutMs * 2) / 1000],
-    )) as { rows: Claim[] };
-    return rows[0];
-  }
-
   /** Clones a claimed job and records the outcome; false when the job was given back instead. */
-  private async clone(claim: Claim): Promise<boolean> {
+  private async clone(claim: CloneClaim): Promise<boolean> {
     if (claim.cloneAttempts > MAX_ATTEMPTS) {
-      return this.record(claim, {
+      return recordCloneOutcome(this.db, claim, {
         status: 'failed',
         reason: `Cloning was interrupted ${MAX_ATTEMPTS} times; create the lounge again to retry.`,
       });
@@ -110,43 +87,14 @@ export class VoiceCloning {
       result = await this.voices.clone(claim.voiceSamplesUrl, AbortSignal.any([this.stopping.signal, limit]));
     } catch (error) {
       if (this.stopping.signal.aborted) {
-        await this.giveBack(claim);
+        await giveBackCloneJob(this.db, claim);
         return false;
       }
-      if (limit.aborted) return this.record(claim, { status: 'failed', reason: 'Cloning the voice took too long.' });
-      await this.record(claim, { status: 'failed', reason: 'The voice could not be cloned.' });
+      if (limit.aborted)
+        return recordCloneOutcome(this.db, claim, { status: 'failed', reason: 'Cloning the voice took too long.' });
+      await recordCloneOutcome(this.db, claim, { status: 'failed', reason: 'The voice could not be cloned.' });
       throw error; // unexpected: logged by the job's runner
     }
-    return this.record(claim, result);
-  }
-
-  /** Writes the outcome while the claim holds (a job taken over after its lease ran out is not overwritten). */
-  private async record(claim: Claim, result: CloneResult): Promise<boolean> {
-    const updated = await this.db('lounges')
-      .where({ communityId: claim.communityId, cloneClaim: claim.cloneClaim, voiceModelStatus: 'training' })
-      .update(
-        result.status === 'ready'
-          ? {
-              voiceModelStatus: 'ready',
-              voiceModelId: result.voiceModelId,
-              voiceModelError: null,
-              cloneClaim: null,
-              cloneClaimedUntil: null,
-            }
-          : { voiceModelStatus: 'failed', voiceModelError: result.reason, cloneClaim: null, cloneClaimedUntil: null },
-      );
-    return updated > 0;
-  }
-
-  /** Back to `pending` for any instance; a stop is not one of the job's attempts. */
-  private async giveBack(claim: Claim): Promise<void> {
-    await this.db('lounges')
-      .where({ communityId: claim.communityId, cloneClaim: claim.cloneClaim, voiceModelStatus: 'training' })
-      .update({
-        voiceModelStatus: 'pending',
-        cloneClaim: null,
-        cloneClaimedUntil: null,
-        cloneAttempts: this.db.raw('clone_attempts - 1'),
-      });
+    return recordCloneOutcome(this.db, claim, result);
   }
 }

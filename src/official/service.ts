@@ -52,7 +52,7 @@ import {
   userNotFound,
   verificationPending,
 } from './errors.js';
-import { csQueuePage } from './queries.js';
+import { csQueuePage, insertVerificationRequest } from './queries.js';
 import { decodeQueueCursor } from './queue-cursor.js';
 
 export class OfficialService {
@@ -210,19 +210,17 @@ export class OfficialService {
       if (community.creatorId !== principal.user.id) throw notCreator();
       if (community.isVerified) throw alreadyVerified();
       try {
-        const [row] = await t.transaction((sp) =>
-          sp('verification_requests')
-            .insert({
-              communityId,
-              requesterId: principal.user.id,
-              businessName: input.businessName ?? null,
-              businessRegistration: input.businessRegistration ?? null,
-              documentsUrl: input.documentsUrl ?? null,
-              createdAt: this.clock.now(),
-            })
-            .returning('id'),
+        const requestId = await t.transaction((sp) =>
+          insertVerificationRequest(sp, {
+            communityId,
+            requesterId: principal.user.id,
+            businessName: input.businessName ?? null,
+            businessRegistration: input.businessRegistration ?? null,
+            documentsUrl: input.documentsUrl ?? null,
+            createdAt: this.clock.now(),
+          }),
         );
-        return { requestId: (row as { id: string }).id };
+        return { requestId };
       } catch (error) {
         if (isUniqueViolation(error)) throw verificationPending();
         throw error;
