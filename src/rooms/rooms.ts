@@ -6,10 +6,11 @@ import type { Clock } from '../platform/clock.js';
 import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import { acceptableBy, actorOf, requireActive, type RoomAccess } from './access.js';
+import { actorOf, requireActive, type RoomAccess } from './access.js';
 import type { DocumentsService } from './documents.js';
 import { humanActor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant } from './models.js';
+import { acceptableBy } from './queries.js';
 import type { RunsQueue } from './runs.js';
 import { toRoom } from './wire.js';
 

@@ -1,0 +1,169 @@
+// The rooms area's statements in plain knex or raw SQL: the hot paths (room access, the event append, posting a
+// message, the timeline page: their benchmark rows in docs/benchmarks.md), row locks, conditional updates and
+// what Objection's model queries cannot say. Each takes the db or the caller's transaction first; the services
+// decide which transaction, in what order. Ordinary reads and writes of one model stay `Model.query(...)`
+// calls in the services (models.ts).
+import type { Knex } from 'knex';
+import type { AnyQueryBuilder, Model } from 'objection';
+import { listingIdsOwnedBy } from '../agents/index.js';
+import type { Db, Transaction } from '../platform/transactions.js';
+import type { Room, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant } from './models.js';
+
+/** A model's columns, as a row to insert. */
+type Columns<M extends Model> = Omit<M, keyof Model>;
+
+// --- Room rows: reading, the event counter -------------------------------------------------------------------
+// Room access is read by every room operation (its benchmark rows: posting a message, the timeline; the bare
+// server runs it too): plain knex, the statements Objection's findById / findOne / first sent (first() reads
+// the first row of an unlimited query: no LIMIT, as there).
+
+/** The room's row, undefined when there is none; row-locked (until commit) when `lock`. */
+export async function findRoom(db: Db, roomId: string, options: { lock?: boolean } = {}): Promise<Room | undefined> {
+  const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
+  const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
+  return room;
+}
+
+/**
+ * The room's next seq: its counter moves on (`update rooms set last_seq = last_seq + 1 ... returning`, which
+ * row-locks the room until commit) and its `updatedAt` to `now`. Undefined when the room does not exist.
+ */
+export async function nextSeq(trx: Transaction, roomId: string, now: Date): Promise<number | undefined> {
+  const [counter] = await trx('rooms')
+    .where('id', roomId)
+    .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
+    .returning('lastSeq');
+  return counter ? Number((counter as { lastSeq: string | number }).lastSeq) : undefined;
+}
+
+// --- Who may see a room --------------------------------------------------------------------------------------
+
+/** Pending invitations the user can accept: addressed to them, or to an agent listing they own (a modifier). */
+export const acceptableBy =
+  (userId: string, now: Date, alias = 'room_invitations') =>
+  (q: AnyQueryBuilder | Knex.QueryBuilder) => {
+    q.where(`${alias}.status`, 'pending')
+      .where(`${alias}.expiresAt`, '>', now)
+      .where((w) => {
+        w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId)).orWhere(
+          (g) =>
+            g.where(`${alias}.inviteeKind`, 'agent').whereIn(`${alias}.inviteeMembershipId`, listingIdsOwnedBy(userId)),
+        );
+      });
+  };
+
+/** The user's own (human) participant in the room, current or former. */
+export async function findHumanParticipant(
+  db: Db,
+  roomId: string,
+  userId: string,
+): Promise<RoomParticipant | undefined> {
+  const [participant] = (await db('room_participants')
+    .select('room_participants.*')
+    .where({ roomId, participantKind: 'human', membershipId: userId })) as RoomParticipant[];
+  return participant;
+}
+
+/** The newest pending, unexpired invitation to the room the user may accept at `now`. */
+export async function newestAcceptableInvitation(
+  db: Db,
+  roomId: string,
+  userId: string,
+  now: Date,
+): Promise<RoomInvitation | undefined> {
+  const [invitation] = (await db('room_invitations')
+    .select('room_invitations.*')
+    .where('roomId', roomId)
+    .modify(acceptableBy(userId, now))
+    .orderBy('createdAt', 'desc')) as RoomInvitation[];
+  return invitation;
+}
+
+// --- Participants --------------------------------------------------------------------------------------------
+
+/**
+ * The room's current participants (whom a message may mention). Plain knex, the statement Objection sent:
+ * posting a message reads it (its benchmark rows: posting in a busy room, spread over 100 rooms).
+ */
+export async function currentParticipants(db: Db, roomId: string): Promise<RoomParticipant[]> {
+  return (await db('room_participants')
+    .select('room_participants.*')
+    .where('roomId', roomId)
+    .whereNull('leftAt')) as RoomParticipant[];
+}
+
+// --- The event log -------------------------------------------------------------------------------------------
+
+/** A page of events by seq: the newest `limit` (neither bound), the oldest after `afterSeq`, or the newest before `beforeSeq`. */
+export interface SeqPage {
+  beforeSeq?: number | null;
+  afterSeq?: number | null;
+  limit: number;
+}
+
+/**
+ * Appends one event row (seq from `nextSeq`, in the same transaction) and returns it. Hot path (every room
+ * write; its benchmark row: posting a message): plain knex, the statement Objection sent (the payload as JSON
+ * text, as Objection formats a JSON attribute), the row as returned.
+ */
+export async function insertEvent(trx: Transaction, row: Columns<RoomEvent>): Promise<RoomEvent> {
+  const [inserted] = await trx('room_events')
+    .insert({ ...row, payload: JSON.stringify(row.payload) })
+    .returning('*');
+  return inserted as RoomEvent;
+}
+
+/**
+ * The room's events of a SeqPage, ascending by seq. Hot path (its benchmark rows: the timeline at 1,000 and
+ * 100,000 events): plain knex, the statements Objection sent; rows, not model instances (the jsonb payload
+ * comes parsed from the driver).
+ */
+export async function eventPage(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
+  const query = db('room_events').select('room_events.*').where('roomId', roomId).limit(page.limit);
+  if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
+  if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
+  return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
+}
+
+/** Whether the room has an event with a seq below (`<`) or above (`>`) `seq`. */
+export async function hasEvents(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
+  const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
+  return !!row;
+}
+
+/**
+ * Makes `t` one read-only snapshot (repeatable read): the transaction's first statement, so every read after
+ * it (the latest seq, the page, the `hasMore*` flags) sees the same commits.
+ */
+export async function useReadOnlySnapshot(t: Transaction): Promise<void> {
+  await t.raw('set transaction isolation level repeatable read, read only');
+}
+
+/** A deleted message's body and refs leave the payloads of its `message.posted` and `message.edited` events. */
+export async function stripDeletedMessageFromEvents(t: Transaction, roomId: string, messageId: string): Promise<void> {
+  await t('room_events')
+    .where({ roomId, subjectKind: 'message', subjectId: messageId })
+    .whereIn('type', ['message.posted', 'message.edited'])
+    .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
+}
+
+// --- Messages: posting, the timeline -------------------------------------------------------------------------
+
+/**
+ * Inserts a message row and returns it as inserted. Hot path (posting a message): plain knex, the statement
+ * Objection sent (`refs` as JSON text, as Objection formats a JSON attribute).
+ */
+export async function insertMessage(t: Transaction, row: Columns<RoomMessage>): Promise<RoomMessage> {
+  const [message] = (await t('room_messages')
+    .insert({ ...row, refs: JSON.stringify(row.refs) })
+    .returning('*')) as RoomMessage[];
+  return message!;
+}
+
+/** The room's messages among `ids` (those a page of events posted), in no particular order. */
+export async function messagesByIds(db: Db, roomId: string, ids: string[]): Promise<RoomMessage[]> {
+  return (await db('room_messages')
+    .select('room_messages.*')
+    .where('roomId', roomId)
+    .whereIn('id', ids)) as RoomMessage[];
+}
