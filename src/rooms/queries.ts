@@ -7,12 +7,12 @@ import type { Knex } from 'knex';
 import type { AnyQueryBuilder, Model } from 'objection';
 import { listingIdsOwnedBy } from '../agents/index.js';
 import type { Db, Transaction } from '../platform/transactions.js';
-import type { Room, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant } from './models.js';
+import type { Room, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant, RoomRun } from './models.js';
 
 /** A model's columns, as a row to insert. */
 type Columns<M extends Model> = Omit<M, keyof Model>;
 
-// --- Room rows: reading, the event counter -------------------------------------------------------------------
+// --- Room rows: reading, locking, the event counter ----------------------------------------------------------
 // Room access is read by every room operation (its benchmark rows: posting a message, the timeline; the bare
 // server runs it too): plain knex, the statements Objection's findById / findOne / first sent (first() reads
 // the first row of an unlimited query: no LIMIT, as there).
@@ -22,6 +22,16 @@ export async function findRoom(db: Db, roomId: string, options: { lock?: boolean
   const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
   const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
   return room;
+}
+
+/** Takes the room's row lock, until commit: what every write of the room takes first (runs.ts's lock order). */
+export async function lockRoom(t: Transaction, roomId: string): Promise<void> {
+  await t('rooms').where('id', roomId).forUpdate().first('id');
+}
+
+/** Takes the room's row lock unless another transaction holds it (SKIP LOCKED): false then, without waiting. */
+export async function tryLockRoom(t: Transaction, roomId: string): Promise<boolean> {
+  return !!(await t('rooms').where('id', roomId).forUpdate().skipLocked().first('id'));
 }
 
 /**
@@ -147,7 +157,7 @@ export async function stripDeletedMessageFromEvents(t: Transaction, roomId: stri
     .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
 }
 
-// --- Messages: posting, the timeline -------------------------------------------------------------------------
+// --- Messages: posting, the timeline, an agent's tools -------------------------------------------------------
 
 /**
  * Inserts a message row and returns it as inserted. Hot path (posting a message): plain knex, the statement
@@ -166,4 +176,84 @@ export async function messagesByIds(db: Db, roomId: string, ids: string[]): Prom
     .select('room_messages.*')
     .where('roomId', roomId)
     .whereIn('id', ids)) as RoomMessage[];
+}
+
+/** A message as an agent's tools show it. */
+export interface MessageLine {
+  seq: string | number;
+  actorDisplayName: string;
+  body: string;
+}
+
+/** The room's messages that are not deleted. */
+const visibleMessages = (db: Db, roomId: string) => db('room_messages').where('roomId', roomId).whereNull('deletedAt');
+
+/** The room's `limit` most recent visible messages, newest first. */
+export async function recentMessages(db: Db, roomId: string, limit: number): Promise<MessageLine[]> {
+  return visibleMessages(db, roomId).orderBy('seq', 'desc').limit(limit).select('seq', 'actorDisplayName', 'body');
+}
+
+/**
+ * The room's visible messages containing `text` (case-insensitive; `%`, `_` and `\` in it match themselves),
+ * newest first, at most `limit`.
+ */
+export async function messagesContaining(db: Db, roomId: string, text: string, limit: number): Promise<MessageLine[]> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return visibleMessages(db, roomId)
+    .whereILike('body', pattern)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .select('seq', 'actorDisplayName', 'body');
+}
+
+/** The latest version of the room's rules document; undefined when the room has none. */
+export async function roomRules(
+  db: Db,
+  roomId: string,
+): Promise<{ displayName: string; version: number; body: string } | undefined> {
+  return db('rooms as r')
+    .join('room_documents as d', 'd.id', 'r.rulesDocumentId')
+    .join('room_document_versions as v', (j) => j.on('v.documentId', 'd.id').andOn('v.version', 'd.latestVersion'))
+    .where('r.id', roomId)
+    .first('v.displayName', 'v.version', 'v.body');
+}
+
+// --- Agent runs ----------------------------------------------------------------------------------------------
+
+/**
+ * Row-locks the oldest queued run outside the rooms `skipRoomIds`, or undefined. SKIP LOCKED: a run another
+ * worker is claiming is passed over, so exactly one worker gets each run.
+ */
+export async function lockOldestQueuedRun(t: Transaction, skipRoomIds: string[]): Promise<RoomRun | undefined> {
+  return t('room_runs')
+    .where('status', 'queued')
+    .whereNotIn('roomId', skipRoomIds)
+    .orderBy([{ column: 'createdAt' }, { column: 'id' }])
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .first();
+}
+
+/** How many of the room's runs are running. */
+export async function countRunningRuns(t: Transaction, roomId: string): Promise<number> {
+  const counted = (await t('room_runs').where({ roomId, status: 'running' }).count({ running: '*' })) as Array<{
+    running: string | number;
+  }>;
+  return Number(counted[0]?.running ?? 0);
+}
+
+/** Moves a running run's heartbeat to `now`; false when the run is no longer running (nothing written). */
+export async function recordHeartbeat(db: Db, runId: string, now: Date): Promise<boolean> {
+  return (await db('room_runs').where({ id: runId, status: 'running' }).update({ heartbeatAt: now })) > 0;
+}
+
+/** Running runs whose heartbeat is older than `before`, stalest first, at most `limit`. */
+export async function staleRuns(db: Db, before: Date, limit: number): Promise<Array<Pick<RoomRun, 'id' | 'roomId'>>> {
+  return db('room_runs')
+    .where('status', 'running')
+    .where('heartbeatAt', '<', before)
+    .orderBy('heartbeatAt')
+    .limit(limit)
+    .select('id', 'roomId');
 }
