@@ -5,9 +5,18 @@
 // calls in the services (models.ts).
 import type { Knex } from 'knex';
 import type { AnyQueryBuilder, Model } from 'objection';
-import { listingIdsOwnedBy } from '../agents/index.js';
+import { listingIdsOwnedBy, listingSummaries } from '../agents/index.js';
+import { userProfiles } from '../auth/index.js';
+import type { OffsetQuery } from '../platform/pages.js';
 import type { Db, Transaction } from '../platform/transactions.js';
-import type { Room, RoomEvent, RoomInvitation, RoomMessage, RoomParticipant, RoomRun } from './models.js';
+import {
+  RoomInvitation,
+  RoomParticipant,
+  type Room,
+  type RoomEvent,
+  type RoomMessage,
+  type RoomRun,
+} from './models.js';
 
 /** A model's columns, as a row to insert. */
 type Columns<M extends Model> = Omit<M, keyof Model>;
@@ -100,6 +109,117 @@ export async function currentParticipants(db: Db, roomId: string): Promise<RoomP
     .select('room_participants.*')
     .where('roomId', roomId)
     .whereNull('leftAt')) as RoomParticipant[];
+}
+
+/**
+ * Each room's first `perRoom` current participants in join order, each row with its room's current count
+ * (`currentCount`), in one statement however many rooms.
+ */
+export async function firstCurrentParticipants(
+  db: Db,
+  roomIds: string[],
+  perRoom: number,
+): Promise<Array<RoomParticipant & { currentCount: number | string }>> {
+  const ranked = db('room_participants')
+    .whereIn('roomId', roomIds)
+    .whereNull('leftAt')
+    .select(
+      'room_participants.*',
+      db.raw('row_number() over (partition by room_id order by joined_at, id) as position'),
+      db.raw('count(*) over (partition by room_id) as current_count'),
+    );
+  return (await db.from(ranked.as('p')).where('position', '<=', perRoom).orderBy(['roomId', 'position'])) as Array<
+    RoomParticipant & { currentCount: number | string }
+  >;
+}
+
+/** A subquery of the membership ids of the room's current participants, for `whereNotIn(column, ...)`. */
+export const currentMembershipIds = (db: Db, roomId: string): Knex.QueryBuilder =>
+  db('room_participants').select('membershipId').where('roomId', roomId).whereNull('leftAt');
+
+/**
+ * Humans who share another room with the user (both current participants), by name (case-insensitive), then
+ * id: at most `limit`, leaving out the user and the ids `except` selects.
+ */
+export async function humansSharingARoomWith(
+  db: Db,
+  userId: string,
+  roomId: string,
+  except: Knex.QueryBuilder,
+  limit: number,
+): Promise<Array<{ id: string; name: string; image: string | null }>> {
+  return (await db
+    .from(userProfiles(db).as('u'))
+    .whereIn('u.id', (q) =>
+      q
+        .select('other.membershipId')
+        .from('room_participants as me')
+        .join('room_participants as other', (j) =>
+          j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'),
+        )
+        .where({ 'me.participantKind': 'human', 'me.membershipId': userId })
+        .whereNull('me.leftAt')
+        .whereNot('me.roomId', roomId),
+    )
+    .whereNotIn('u.id', except)
+    .whereNot('u.id', userId)
+    .select('u.id', 'u.name', 'u.image')
+    .orderByRaw('lower(u.name), u.id')
+    .limit(limit)) as Array<{ id: string; name: string; image: string | null }>;
+}
+
+/**
+ * The listing's agent participants are `agentEnabled` exactly where the room's owner may use it (it is public,
+ * or the owner's); only rows whose flag changes are updated (and get `updatedAt` = `now`).
+ */
+export async function syncAgentEnabled(
+  t: Transaction,
+  listing: { id: string; ownerId: string; isPublic: boolean },
+  now: Date,
+): Promise<void> {
+  const usable = listing.isPublic
+    ? t.raw('true')
+    : t.raw('exists (select 1 from rooms r where r.id = room_participants.room_id and r.owner_id = ?)', [
+        listing.ownerId,
+      ]);
+  await RoomParticipant.query(t)
+    .where({ participantKind: 'agent', membershipId: listing.id })
+    .whereRaw('agent_enabled is distinct from (?)', [usable])
+    .patch({ agentEnabled: usable as never, updatedAt: now });
+}
+
+// --- Invitations ---------------------------------------------------------------------------------------------
+
+/** An invitation with its invitee's current name and avatar (a user's, or an agent listing's). */
+export type InvitationWithInvitee = RoomInvitation & {
+  inviteeDisplayName: string | null;
+  inviteeProfilePictureUrl: string | null;
+};
+
+/** A page of the room's invitations, newest first, with the invitee's current name and avatar. */
+export async function invitationPage(
+  db: Db,
+  roomId: string,
+  { limit, offset }: OffsetQuery,
+): Promise<InvitationWithInvitee[]> {
+  return (await RoomInvitation.query(db)
+    .alias('i')
+    .leftJoin(userProfiles(db).as('u'), (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
+    .leftJoin(listingSummaries(db).as('l'), (j) =>
+      j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'),
+    )
+    .where('i.roomId', roomId)
+    .select(
+      'i.*',
+      db.raw('coalesce(u.name, l.name) as invitee_display_name'),
+      db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'),
+    )
+    .orderBy([
+      { column: 'i.createdAt', order: 'desc' },
+      { column: 'i.id', order: 'desc' },
+    ])
+    .limit(limit)
+    .offset(offset)) as InvitationWithInvitee[];
 }
 
 // --- The event log -------------------------------------------------------------------------------------------
