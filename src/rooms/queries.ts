@@ -21,7 +21,7 @@ import {
 /** A model's columns, as a row to insert. */
 type Columns<M extends Model> = Omit<M, keyof Model>;
 
-// --- Room rows: reading, locking, the event counter ----------------------------------------------------------
+// --- Room access: the room, the caller's participant, their invitation ---------------------------------------
 // Room access is read by every room operation (its benchmark rows: posting a message, the timeline; the bare
 // server runs it too): plain knex, the statements Objection's findById / findOne / first sent (first() reads
 // the first row of an unlimited query: no LIMIT, as there).
@@ -32,30 +32,6 @@ export async function findRoom(db: Db, roomId: string, options: { lock?: boolean
   const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
   return room;
 }
-
-/** Takes the room's row lock, until commit: what every write of the room takes first (runs.ts's lock order). */
-export async function lockRoom(t: Transaction, roomId: string): Promise<void> {
-  await t('rooms').where('id', roomId).forUpdate().first('id');
-}
-
-/** Takes the room's row lock unless another transaction holds it (SKIP LOCKED): false then, without waiting. */
-export async function tryLockRoom(t: Transaction, roomId: string): Promise<boolean> {
-  return !!(await t('rooms').where('id', roomId).forUpdate().skipLocked().first('id'));
-}
-
-/**
- * The room's next seq: its counter moves on (`update rooms set last_seq = last_seq + 1 ... returning`, which
- * row-locks the room until commit) and its `updatedAt` to `now`. Undefined when the room does not exist.
- */
-export async function nextSeq(trx: Transaction, roomId: string, now: Date): Promise<number | undefined> {
-  const [counter] = await trx('rooms')
-    .where('id', roomId)
-    .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
-    .returning('lastSeq');
-  return counter ? Number((counter as { lastSeq: string | number }).lastSeq) : undefined;
-}
-
-// --- Who may see a room --------------------------------------------------------------------------------------
 
 /** Pending invitations the user can accept: addressed to them, or to an agent listing they own (a modifier). */
 export const acceptableBy =
@@ -96,6 +72,30 @@ export async function newestAcceptableInvitation(
     .modify(acceptableBy(userId, now))
     .orderBy('createdAt', 'desc')) as RoomInvitation[];
   return invitation;
+}
+
+// --- Room locks and the event counter ------------------------------------------------------------------------
+
+/** Takes the room's row lock, until commit: a run's transitions take it before the run's (runs.ts's lock order). */
+export async function lockRoom(t: Transaction, roomId: string): Promise<void> {
+  await t('rooms').where('id', roomId).forUpdate().first('id');
+}
+
+/** Takes the room's row lock unless another transaction holds it (SKIP LOCKED): false then, without waiting. */
+export async function tryLockRoom(t: Transaction, roomId: string): Promise<boolean> {
+  return !!(await t('rooms').where('id', roomId).forUpdate().skipLocked().first('id'));
+}
+
+/**
+ * The room's next seq: its counter moves on (`update rooms set last_seq = last_seq + 1 ... returning`, which
+ * row-locks the room until commit) and its `updatedAt` to `now`. Undefined when the room does not exist.
+ */
+export async function nextSeq(trx: Transaction, roomId: string, now: Date): Promise<number | undefined> {
+  const [counter] = await trx('rooms')
+    .where('id', roomId)
+    .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
+    .returning('lastSeq');
+  return counter ? Number((counter as { lastSeq: string | number }).lastSeq) : undefined;
 }
 
 // --- Participants --------------------------------------------------------------------------------------------
