@@ -2,14 +2,12 @@
 // with a pending invitation to it (their own, or one for an agent listing they own); to anyone else it does
 // not exist (404). Every operation loads the room through here first; writes lock the room's row, which
 // serializes the room's writes (the event counter takes the same lock anyway).
-import type { Knex } from 'knex';
-import type { AnyQueryBuilder } from 'objection';
-import { listingIdsOwnedBy } from '../agents/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
 import type { Db } from '../platform/transactions.js';
 import { notAParticipant, notRoomOwner, roomArchived, roomNotFound } from './errors.js';
 import type { Room, RoomInvitation, RoomParticipant } from './models.js';
+import { findHumanParticipant, findRoom, newestAcceptableInvitation } from './queries.js';
 import type { RoomActor } from './wire.js';
 
 export interface Access {
@@ -29,25 +27,10 @@ export const actorOf = (a: Access): RoomActor => ({
   pendingInvitationId: a.pendingInvitation?.id ?? null,
 });
 
-/** Pending invitations the user can accept: addressed to them, or to an agent listing they own (a modifier). */
-export const acceptableBy =
-  (userId: string, now: Date, alias = 'room_invitations') =>
-  (q: AnyQueryBuilder | Knex.QueryBuilder) => {
-    q.where(`${alias}.status`, 'pending')
-      .where(`${alias}.expiresAt`, '>', now)
-      .where((w) => {
-        w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId)).orWhere(
-          (g) =>
-            g.where(`${alias}.inviteeKind`, 'agent').whereIn(`${alias}.inviteeMembershipId`, listingIdsOwnedBy(userId)),
-        );
-      });
-  };
-
 /**
  * The room as this user may see it at `now`, undefined when they may not. Read by every room operation (its
- * benchmark rows: posting a message, the timeline; the bare server runs it too): plain knex, the statements
- * Objection's findById / findOne / first sent (first() reads the first row of an unlimited query: no LIMIT,
- * as there).
+ * benchmark rows: posting a message, the timeline; the bare server runs it too): its statements are in
+ * queries.ts, plain knex.
  */
 export async function findAccess(
   db: Db,
@@ -56,18 +39,11 @@ export async function findAccess(
   now: Date,
   options: { lock?: boolean } = {},
 ): Promise<Access | undefined> {
-  const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
-  const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
+  const room = await findRoom(db, roomId, options);
   if (!room) return undefined;
-  const [[participant], [pendingInvitation]] = await Promise.all([
-    db('room_participants')
-      .select('room_participants.*')
-      .where({ roomId, participantKind: 'human', membershipId: userId }) as Promise<RoomParticipant[]>,
-    db('room_invitations')
-      .select('room_invitations.*')
-      .where('roomId', roomId)
-      .modify(acceptableBy(userId, now))
-      .orderBy('createdAt', 'desc') as Promise<RoomInvitation[]>,
+  const [participant, pendingInvitation] = await Promise.all([
+    findHumanParticipant(db, roomId, userId),
+    newestAcceptableInvitation(db, roomId, userId, now),
   ]);
   if (!participant && !pendingInvitation) return undefined;
   return { room, userId, participant, pendingInvitation };

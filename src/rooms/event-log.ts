@@ -11,6 +11,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import type { Transaction } from '../platform/transactions.js';
 import type { RoomEvent } from './models.js';
+import { insertEvent, nextSeq } from './queries.js';
 
 export type EventType = T.RoomEventType;
 export type SubjectKind = T.RoomEventSubject['kind'];
@@ -79,32 +80,24 @@ export class EventLog {
    */
   async append(trx: Transaction, roomId: string, event: NewEvent): Promise<RoomEvent> {
     const now = this.clock.now();
-    const [counter] = await trx('rooms')
-      .where('id', roomId)
-      .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
-      .returning('lastSeq');
-    if (!counter) throw new Error(`append to a room that does not exist: ${roomId}`);
-    // Hot path (every room write; its benchmark row: posting a message): plain knex, the statement Objection
-    // sent (the payload as JSON text, as Objection formats a JSON attribute), the row as returned.
-    const [row] = await trx('room_events')
-      .insert({
-        id: randomUUID(),
-        roomId,
-        seq: Number((counter as { lastSeq: string | number }).lastSeq),
-        type: event.type,
-        schemaVersion: 1,
-        actorKind: event.actor.kind,
-        actorMembershipId: event.actor.membershipId,
-        actorDisplayName: clip(event.actor.displayName, MAX_NAME),
-        actorRoleDocumentVersionId: event.actor.roleDocumentVersionId,
-        subjectKind: event.subject.kind,
-        subjectId: event.subject.id,
-        payload: JSON.stringify(event.payload),
-        fallbackText: clip(event.fallbackText, MAX_FALLBACK),
-        slot: SLOTS[event.type],
-        createdAt: now,
-      })
-      .returning('*');
-    return row as RoomEvent;
+    const seq = await nextSeq(trx, roomId, now);
+    if (seq === undefined) throw new Error(`append to a room that does not exist: ${roomId}`);
+    return insertEvent(trx, {
+      id: randomUUID(),
+      roomId,
+      seq,
+      type: event.type,
+      schemaVersion: 1,
+      actorKind: event.actor.kind,
+      actorMembershipId: event.actor.membershipId,
+      actorDisplayName: clip(event.actor.displayName, MAX_NAME),
+      actorRoleDocumentVersionId: event.actor.roleDocumentVersionId,
+      subjectKind: event.subject.kind,
+      subjectId: event.subject.id,
+      payload: event.payload,
+      fallbackText: clip(event.fallbackText, MAX_FALLBACK),
+      slot: SLOTS[event.type],
+      createdAt: now,
+    });
   }
 }

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { findListing, listingSummaries, listingsUsableBy, type ListingSummary } from '../agents/index.js';
-import { findUserProfile, findUserProfileByEmail, userProfiles } from '../auth/index.js';
+import { findListing, listingsUsableBy, type ListingSummary } from '../agents/index.js';
+import { findUserProfile, findUserProfileByEmail } from '../auth/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
@@ -35,6 +35,7 @@ import {
 import { humanActor, type Actor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant } from './models.js';
 import type { Joiner, ParticipantsService } from './participants.js';
+import { currentMembershipIds, humansSharingARoomWith, invitationPage } from './queries.js';
 import type { Revocations } from './revocations.js';
 import { statusOf, toInvitation, toInvitationListItem } from './wire.js';
 
@@ -53,34 +54,11 @@ export class InvitationsService {
   ) {}
 
   /** A page of the room's invitations, newest first, with the invitee's current name and avatar. */
-  async list(principal: Principal, roomId: string, { limit, offset }: OffsetQuery): Promise<T.RoomInvitationList> {
+  async list(principal: Principal, roomId: string, page: OffsetQuery): Promise<T.RoomInvitationList> {
     await this.access.current(this.db, principal, roomId);
-    const rows = await RoomInvitation.query(this.db)
-      .alias('i')
-      .leftJoin(userProfiles(this.db).as('u'), (j) =>
-        j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'),
-      )
-      .leftJoin(listingSummaries(this.db).as('l'), (j) =>
-        j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'),
-      )
-      .where('i.roomId', roomId)
-      .select(
-        'i.*',
-        this.db.raw('coalesce(u.name, l.name) as invitee_display_name'),
-        this.db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'),
-      )
-      .orderBy([
-        { column: 'i.createdAt', order: 'desc' },
-        { column: 'i.id', order: 'desc' },
-      ])
-      .limit(limit)
-      .offset(offset);
+    const rows = await invitationPage(this.db, roomId, page);
     const now = this.clock.now();
-    return {
-      items: (
-        rows as Array<RoomInvitation & { inviteeDisplayName: string | null; inviteeProfilePictureUrl: string | null }>
-      ).map((i) => toInvitationListItem(i, now)),
-    };
+    return { items: rows.map((i) => toInvitationListItem(i, now)) };
   }
 
   async create(
@@ -295,25 +273,8 @@ export class InvitationsService {
     await this.access.current(this.db, principal, roomId);
     const userId = principal.user.id;
     const db = this.db;
-    const currentHere = db('room_participants').select('membershipId').where('roomId', roomId).whereNull('leftAt');
-    const humans = (await db
-      .from(userProfiles(db).as('u'))
-      .whereIn('u.id', (q) =>
-        q
-          .select('other.membershipId')
-          .from('room_participants as me')
-          .join('room_participants as other', (j) =>
-            j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'),
-          )
-          .where({ 'me.participantKind': 'human', 'me.membershipId': userId })
-          .whereNull('me.leftAt')
-          .whereNot('me.roomId', roomId),
-      )
-      .whereNotIn('u.id', currentHere)
-      .whereNot('u.id', userId)
-      .select('u.id', 'u.name', 'u.image')
-      .orderByRaw('lower(u.name), u.id')
-      .limit(MAX_CANDIDATES)) as Array<{ id: string; name: string; image: string | null }>;
+    const currentHere = currentMembershipIds(db, roomId);
+    const humans = await humansSharingARoomWith(db, userId, roomId, currentHere, MAX_CANDIDATES);
     const agents = await listingsUsableBy(db, userId, currentHere, MAX_CANDIDATES);
     const now = this.clock.now();
     const invited = new Set(

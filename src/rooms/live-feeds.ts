@@ -13,7 +13,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Db } from '../platform/transactions.js';
-import { eventPage } from './timeline.js';
+import { eventPage } from './queries.js';
 import { toEvent } from './wire.js';
 
 export const CHANNEL = 'room_events';

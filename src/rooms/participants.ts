@@ -20,6 +20,7 @@ import {
 } from './errors.js';
 import { humanActor, SYSTEM, type Actor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant, type Kind } from './models.js';
+import { syncAgentEnabled } from './queries.js';
 import type { Revocations } from './revocations.js';
 import type { RunsQueue } from './runs.js';
 import { toParticipant } from './wire.js';
@@ -259,15 +260,7 @@ export class ParticipantsService {
     t: Transaction,
     listing: { id: string; ownerId: string; isPublic: boolean },
   ): Promise<void> {
-    const usable = listing.isPublic
-      ? t.raw('true')
-      : t.raw('exists (select 1 from rooms r where r.id = room_participants.room_id and r.owner_id = ?)', [
-          listing.ownerId,
-        ]);
-    await RoomParticipant.query(t)
-      .where({ participantKind: 'agent', membershipId: listing.id })
-      .whereRaw('agent_enabled is distinct from (?)', [usable])
-      .patch({ agentEnabled: usable as never, updatedAt: this.clock.now() });
+    await syncAgentEnabled(t, listing, this.clock.now());
   }
 
   private async find(t: Transaction, roomId: string, participantId: string): Promise<RoomParticipant> {

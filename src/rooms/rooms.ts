@@ -6,10 +6,11 @@ import type { Clock } from '../platform/clock.js';
 import type { OffsetQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
-import { acceptableBy, actorOf, requireActive, type RoomAccess } from './access.js';
+import { actorOf, requireActive, type RoomAccess } from './access.js';
 import type { DocumentsService } from './documents.js';
 import { humanActor, type EventLog } from './event-log.js';
 import { Room, RoomInvitation, RoomParticipant } from './models.js';
+import { acceptableBy, firstCurrentParticipants } from './queries.js';
 import type { RunsQueue } from './runs.js';
 import { toRoom } from './wire.js';
 
@@ -28,19 +29,8 @@ interface CurrentParticipants {
 }
 
 /** Each room's current participants as a Room embeds them, in one statement however many rooms. */
-async function currentParticipants(db: Db, roomIds: string[]): Promise<Map<string, CurrentParticipants>> {
-  const ranked = db('room_participants')
-    .whereIn('roomId', roomIds)
-    .whereNull('leftAt')
-    .select(
-      'room_participants.*',
-      db.raw('row_number() over (partition by room_id order by joined_at, id) as position'),
-      db.raw('count(*) over (partition by room_id) as current_count'),
-    );
-  const rows = (await db
-    .from(ranked.as('p'))
-    .where('position', '<=', EMBEDDED_PARTICIPANTS)
-    .orderBy(['roomId', 'position'])) as Array<RoomParticipant & { currentCount: number | string }>;
+async function embeddedParticipants(db: Db, roomIds: string[]): Promise<Map<string, CurrentParticipants>> {
+  const rows = await firstCurrentParticipants(db, roomIds, EMBEDDED_PARTICIPANTS);
   const byRoom = new Map<string, CurrentParticipants>(roomIds.map((id) => [id, { shown: [], count: 0 }]));
   for (const row of rows) {
     const room = byRoom.get(row.roomId)!;
@@ -93,7 +83,7 @@ export class RoomsService {
     if (page.length === 0) return { items: [] };
     const ids = page.map((r) => r.id);
     const [participants, mine, invitations] = await Promise.all([
-      currentParticipants(this.db, ids),
+      embeddedParticipants(this.db, ids),
       // Not read from the embedded participants: the caller may be past the first EMBEDDED_PARTICIPANTS.
       RoomParticipant.query(this.db)
         .whereIn('roomId', ids)
@@ -261,7 +251,7 @@ export class RoomsService {
   /** The room as the caller sees it (404 when they cannot). */
   async view(db: Db, principal: Principal, roomId: string): Promise<T.Room> {
     const access = await this.access.load(db, principal, roomId);
-    const { shown, count } = (await currentParticipants(db, [roomId])).get(roomId)!;
+    const { shown, count } = (await embeddedParticipants(db, [roomId])).get(roomId)!;
     return toRoom(access.room, shown, count, actorOf(access));
   }
 }

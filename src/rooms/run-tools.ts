@@ -2,6 +2,7 @@
 // by its id), never writes, and returns at most MAX_TOOL_OUTPUT characters of text for the model.
 import type { Knex } from 'knex';
 import type { AgentToolDefinition } from '../ai/agent-provider.js';
+import { messagesContaining, recentMessages, roomRules, type MessageLine } from './queries.js';
 
 export const MAX_TOOL_OUTPUT = 4000;
 const MAX_MESSAGES = 20;
@@ -46,12 +47,6 @@ export const ROOM_TOOLS: AgentToolDefinition[] = [
   },
 ];
 
-interface MessageLine {
-  seq: string | number;
-  actorDisplayName: string;
-  body: string;
-}
-
 const lines = (messages: MessageLine[]) =>
   messages.map((m) => `[${m.seq}] ${m.actorDisplayName}: ${m.body}`).join('\n');
 
@@ -73,36 +68,23 @@ function parseArguments(raw: string): Record<string, unknown> {
 /** Runs one tool over room `roomId`; throws ToolError when the call itself is wrong. */
 export async function runRoomTool(db: Knex, roomId: string, name: string, rawArguments: string): Promise<string> {
   const args = parseArguments(rawArguments);
-  const visible = () => db('room_messages').where('roomId', roomId).whereNull('deletedAt');
   switch (name) {
     case 'read_recent_messages': {
       const limit = args.limit ?? 10;
       if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_MESSAGES)
         throw new ToolError(`limit must be an integer from 1 to ${MAX_MESSAGES}`);
-      const recent: MessageLine[] = await visible()
-        .orderBy('seq', 'desc')
-        .limit(limit as number)
-        .select('seq', 'actorDisplayName', 'body');
+      const recent = await recentMessages(db, roomId, limit as number);
       return clipOutput(recent.length ? lines(recent.reverse()) : 'The room has no messages.');
     }
     case 'search_messages': {
       const query = args.query;
       if (typeof query !== 'string' || !query.trim() || query.length > MAX_QUERY)
         throw new ToolError(`query must be a non-empty string of at most ${MAX_QUERY} characters`);
-      const pattern = `%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const found: MessageLine[] = await visible()
-        .whereILike('body', pattern)
-        .orderBy('seq', 'desc')
-        .limit(10)
-        .select('seq', 'actorDisplayName', 'body');
+      const found = await messagesContaining(db, roomId, query.trim(), 10);
       return clipOutput(found.length ? lines(found) : `No message contains "${query.trim()}".`);
     }
     case 'read_rules': {
-      const rules: { displayName: string; version: number; body: string } | undefined = await db('rooms as r')
-        .join('room_documents as d', 'd.id', 'r.rulesDocumentId')
-        .join('room_document_versions as v', (j) => j.on('v.documentId', 'd.id').andOn('v.version', 'd.latestVersion'))
-        .where('r.id', roomId)
-        .first('v.displayName', 'v.version', 'v.body');
+      const rules = await roomRules(db, roomId);
       return clipOutput(
         rules ? `${rules.displayName} (version ${rules.version}):\n${rules.body}` : 'This room has no rules document.',
       );

@@ -19,6 +19,15 @@ import { SYSTEM, type Actor, type EventLog } from './event-log.js';
 import { resolveMentions } from './mentions.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { RoomEvent, RoomMessage, RoomParticipant, RoomRun, type RoomDocumentVersion } from './models.js';
+import {
+  countRunningRuns,
+  currentParticipants,
+  lockOldestQueuedRun,
+  lockRoom,
+  recordHeartbeat,
+  staleRuns,
+  tryLockRoom,
+} from './queries.js';
 
 /** A run the worker holds: its row, the agent participant, the role document version it runs under. */
 export interface ClaimedRun {
@@ -97,24 +106,14 @@ export class RunsQueue {
     return db.transaction(async (t) => {
       const full = new Set<string>();
       for (let attempt = 0; attempt < 10; attempt++) {
-        const run: RoomRun | undefined = await t('room_runs')
-          .where('status', 'queued')
-          .whereNotIn('roomId', [...full])
-          .orderBy([{ column: 'createdAt' }, { column: 'id' }])
-          .limit(1)
-          .forUpdate()
-          .skipLocked()
-          .first();
+        const run = await lockOldestQueuedRun(t, [...full]);
         if (!run) return undefined;
         // The room busy with a write (it may be cancelling this run): look at the next room's runs instead.
-        if (!(await t('rooms').where('id', run.roomId).forUpdate().skipLocked().first('id'))) {
+        if (!(await tryLockRoom(t, run.roomId))) {
           full.add(run.roomId);
           continue;
         }
-        const counted = (await t('room_runs')
-          .where({ roomId: run.roomId, status: 'running' })
-          .count({ running: '*' })) as Array<{ running: string | number }>;
-        if (Number(counted[0]?.running ?? 0) >= perRoom) {
+        if ((await countRunningRuns(t, run.roomId)) >= perRoom) {
           full.add(run.roomId);
           continue;
         }
@@ -171,8 +170,7 @@ export class RunsQueue {
 
   /** Moves the heartbeat on; false when the run is no longer running (cancelled or reaped: stop working on it). */
   async beat(db: Knex, runId: string): Promise<boolean> {
-    const now = this.clock.now();
-    return (await db('room_runs').where({ id: runId, status: 'running' }).update({ heartbeatAt: now })) > 0;
+    return recordHeartbeat(db, runId, this.clock.now());
   }
 
   /** Posts the agent's reply and completes the run; false (nothing written) when the run is no longer running. */
@@ -182,7 +180,7 @@ export class RunsQueue {
       if (!run) return false;
       const { agent, actor, roleVersion } = claimed;
       const now = this.clock.now();
-      const current = await RoomParticipant.query(t).where('roomId', run.roomId).whereNull('leftAt');
+      const current = await currentParticipants(t, run.roomId);
       const refs = resolveMentions(
         body,
         current.filter((p) => p.id !== agent.id),
@@ -250,12 +248,7 @@ export class RunsQueue {
   /** Fails every running run whose heartbeat is older than `staleAfterMs` (its worker died); returns how many. */
   async reap(db: Knex, staleAfterMs: number): Promise<number> {
     const before = new Date(this.clock.now().getTime() - staleAfterMs);
-    const stale: RunRef[] = await db('room_runs')
-      .where('status', 'running')
-      .where('heartbeatAt', '<', before)
-      .orderBy('heartbeatAt')
-      .limit(100)
-      .select('id', 'roomId');
+    const stale: RunRef[] = await staleRuns(db, before, 100);
     let reaped = 0;
     for (const run of stale) {
       const why =
@@ -324,7 +317,7 @@ export class RunsQueue {
 
   /** Locks the room's row, then the run's (the lock order above); the run if it is still running. */
   private async lockRunning(t: Transaction, which: RunRef): Promise<RoomRun | undefined> {
-    await t('rooms').where('id', which.roomId).forUpdate().first('id');
+    await lockRoom(t, which.roomId);
     const run = await RoomRun.query(t).findById(which.id).forUpdate();
     return run?.status === 'running' ? run : undefined;
   }

@@ -5,14 +5,10 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { Principal } from '../platform/principal.js';
 import { inTransaction, type Db } from '../platform/transactions.js';
 import type { RoomAccess } from './access.js';
-import type { RoomEvent, RoomMessage } from './models.js';
+import { eventPage, hasEvents, messagesByIds, type SeqPage, useReadOnlySnapshot } from './queries.js';
 import { toEvent, toMessage } from './wire.js';
 
-export interface SeqPage {
-  beforeSeq?: number | null;
-  afterSeq?: number | null;
-  limit: number;
-}
+export type { SeqPage };
 
 export class TimelineService {
   constructor(
@@ -28,7 +24,7 @@ export class TimelineService {
   /** Read in one snapshot, so `latestSeq`, the page and the `hasMore*` flags agree with each other. */
   async timeline(principal: Principal, roomId: string, page: SeqPage): Promise<T.RoomTimeline> {
     return inTransaction(this.db, undefined, async (t) => {
-      await t.raw('set transaction isolation level repeatable read, read only');
+      await useReadOnlySnapshot(t);
       return this.timelineIn(t, principal, roomId, page);
     });
   }
@@ -47,12 +43,7 @@ export class TimelineService {
 export async function timelinePage(db: Db, roomId: string, latestSeq: number, page: SeqPage): Promise<T.RoomTimeline> {
   const events = await eventPage(db, roomId, page);
   const postedIds = events.filter((e) => e.type === 'message.posted').map((e) => e.subjectId);
-  const messages = postedIds.length
-    ? ((await db('room_messages')
-        .select('room_messages.*')
-        .where('roomId', roomId)
-        .whereIn('id', postedIds)) as RoomMessage[])
-    : [];
+  const messages = postedIds.length ? await messagesByIds(db, roomId, postedIds) : [];
   const byId = new Map(messages.map((m) => [m.id, m]));
   const items = events.map((e): T.RoomTimelineItem => {
     const message = e.type === 'message.posted' ? byId.get(e.subjectId) : undefined;
@@ -69,25 +60,8 @@ export async function timelinePage(db: Db, roomId: string, latestSeq: number, pa
   const before = startSeq ?? (page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0));
   const after = endSeq ?? (page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0));
   const [hasMoreBefore, hasMoreAfter] = await Promise.all([
-    exists(db, roomId, '<', before),
-    exists(db, roomId, '>', after),
+    hasEvents(db, roomId, '<', before),
+    hasEvents(db, roomId, '>', after),
   ]);
   return { endSeq, hasMoreAfter, hasMoreBefore, items, latestSeq, startSeq };
-}
-
-async function exists(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
-  const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
-  return !!row;
-}
-
-/**
- * Neither bound: the newest `limit`; `afterSeq`: the oldest after it; `beforeSeq`: the newest before it.
- * Hot path (its benchmark rows: the timeline at 1,000 and 100,000 events): plain knex, the statements
- * Objection sent; rows, not model instances (the jsonb payload comes parsed from the driver).
- */
-export async function eventPage(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
-  const query = db('room_events').select('room_events.*').where('roomId', roomId).limit(page.limit);
-  if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
-  if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
-  return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
 }

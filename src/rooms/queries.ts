@@ -1,0 +1,379 @@
+// The rooms area's statements in plain knex or raw SQL: the hot paths (room access, the event append, posting a
+// message, the timeline page: their benchmark rows in docs/benchmarks.md), row locks, conditional updates and
+// what Objection's model queries cannot say. Each takes the db or the caller's transaction first; the services
+// decide which transaction, in what order. Ordinary reads and writes of one model stay `Model.query(...)`
+// calls in the services (models.ts).
+import type { Knex } from 'knex';
+import type { AnyQueryBuilder, Model } from 'objection';
+import { listingIdsOwnedBy, listingSummaries } from '../agents/index.js';
+import { userProfiles } from '../auth/index.js';
+import type { OffsetQuery } from '../platform/pages.js';
+import type { Db, Transaction } from '../platform/transactions.js';
+import {
+  RoomInvitation,
+  RoomParticipant,
+  type Room,
+  type RoomEvent,
+  type RoomMessage,
+  type RoomRun,
+} from './models.js';
+
+/** A model's columns, as a row to insert. */
+type Columns<M extends Model> = Omit<M, keyof Model>;
+
+// --- Room access: the room, the caller's participant, their invitation ---------------------------------------
+// Room access is read by every room operation (its benchmark rows: posting a message, the timeline; the bare
+// server runs it too): plain knex, the statements Objection's findById / findOne / first sent (first() reads
+// the first row of an unlimited query: no LIMIT, as there).
+
+/** The room's row, undefined when there is none; row-locked (until commit) when `lock`. */
+export async function findRoom(db: Db, roomId: string, options: { lock?: boolean } = {}): Promise<Room | undefined> {
+  const query = db('rooms').select('rooms.*').where('rooms.id', roomId);
+  const [room] = (await (options.lock ? query.forUpdate() : query)) as Room[];
+  return room;
+}
+
+/** Pending invitations the user can accept: addressed to them, or to an agent listing they own (a modifier). */
+export const acceptableBy =
+  (userId: string, now: Date, alias = 'room_invitations') =>
+  (q: AnyQueryBuilder | Knex.QueryBuilder) => {
+    q.where(`${alias}.status`, 'pending')
+      .where(`${alias}.expiresAt`, '>', now)
+      .where((w) => {
+        w.where((h) => h.where(`${alias}.inviteeKind`, 'human').where(`${alias}.inviteeMembershipId`, userId)).orWhere(
+          (g) =>
+            g.where(`${alias}.inviteeKind`, 'agent').whereIn(`${alias}.inviteeMembershipId`, listingIdsOwnedBy(userId)),
+        );
+      });
+  };
+
+/** The user's own (human) participant in the room, current or former. */
+export async function findHumanParticipant(
+  db: Db,
+  roomId: string,
+  userId: string,
+): Promise<RoomParticipant | undefined> {
+  const [participant] = (await db('room_participants')
+    .select('room_participants.*')
+    .where({ roomId, participantKind: 'human', membershipId: userId })) as RoomParticipant[];
+  return participant;
+}
+
+/** The newest pending, unexpired invitation to the room the user may accept at `now`. */
+export async function newestAcceptableInvitation(
+  db: Db,
+  roomId: string,
+  userId: string,
+  now: Date,
+): Promise<RoomInvitation | undefined> {
+  const [invitation] = (await db('room_invitations')
+    .select('room_invitations.*')
+    .where('roomId', roomId)
+    .modify(acceptableBy(userId, now))
+    .orderBy('createdAt', 'desc')) as RoomInvitation[];
+  return invitation;
+}
+
+// --- Room locks and the event counter ------------------------------------------------------------------------
+
+/** Takes the room's row lock, until commit: a run's transitions take it before the run's (runs.ts's lock order). */
+export async function lockRoom(t: Transaction, roomId: string): Promise<void> {
+  await t('rooms').where('id', roomId).forUpdate().first('id');
+}
+
+/** Takes the room's row lock unless another transaction holds it (SKIP LOCKED): false then, without waiting. */
+export async function tryLockRoom(t: Transaction, roomId: string): Promise<boolean> {
+  return !!(await t('rooms').where('id', roomId).forUpdate().skipLocked().first('id'));
+}
+
+/**
+ * The room's next seq: its counter moves on (`update rooms set last_seq = last_seq + 1 ... returning`, which
+ * row-locks the room until commit) and its `updatedAt` to `now`. Undefined when the room does not exist.
+ */
+export async function nextSeq(trx: Transaction, roomId: string, now: Date): Promise<number | undefined> {
+  const [counter] = await trx('rooms')
+    .where('id', roomId)
+    .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
+    .returning('lastSeq');
+  return counter ? Number((counter as { lastSeq: string | number }).lastSeq) : undefined;
+}
+
+// --- Participants --------------------------------------------------------------------------------------------
+
+/**
+ * The room's current participants (whom a message may mention). Plain knex, the statement Objection sent:
+ * posting a message reads it (its benchmark rows: posting in a busy room, spread over 100 rooms).
+ */
+export async function currentParticipants(db: Db, roomId: string): Promise<RoomParticipant[]> {
+  return (await db('room_participants')
+    .select('room_participants.*')
+    .where('roomId', roomId)
+    .whereNull('leftAt')) as RoomParticipant[];
+}
+
+/**
+ * Each room's first `perRoom` current participants in join order, each row with its room's current count
+ * (`currentCount`), in one statement however many rooms.
+ */
+export async function firstCurrentParticipants(
+  db: Db,
+  roomIds: string[],
+  perRoom: number,
+): Promise<Array<RoomParticipant & { currentCount: number | string }>> {
+  const ranked = db('room_participants')
+    .whereIn('roomId', roomIds)
+    .whereNull('leftAt')
+    .select(
+      'room_participants.*',
+      db.raw('row_number() over (partition by room_id order by joined_at, id) as position'),
+      db.raw('count(*) over (partition by room_id) as current_count'),
+    );
+  return (await db.from(ranked.as('p')).where('position', '<=', perRoom).orderBy(['roomId', 'position'])) as Array<
+    RoomParticipant & { currentCount: number | string }
+  >;
+}
+
+/** A subquery of the membership ids of the room's current participants, for `whereNotIn(column, ...)`. */
+export const currentMembershipIds = (db: Db, roomId: string): Knex.QueryBuilder =>
+  db('room_participants').select('membershipId').where('roomId', roomId).whereNull('leftAt');
+
+/**
+ * Humans who share another room with the user (both current participants), by name (case-insensitive), then
+ * id: at most `limit`, leaving out the user and the ids `except` selects.
+ */
+export async function humansSharingARoomWith(
+  db: Db,
+  userId: string,
+  roomId: string,
+  except: Knex.QueryBuilder,
+  limit: number,
+): Promise<Array<{ id: string; name: string; image: string | null }>> {
+  return (await db
+    .from(userProfiles(db).as('u'))
+    .whereIn('u.id', (q) =>
+      q
+        .select('other.membershipId')
+        .from('room_participants as me')
+        .join('room_participants as other', (j) =>
+          j.on('other.roomId', 'me.roomId').andOnNull('other.leftAt').andOnVal('other.participantKind', 'human'),
+        )
+        .where({ 'me.participantKind': 'human', 'me.membershipId': userId })
+        .whereNull('me.leftAt')
+        .whereNot('me.roomId', roomId),
+    )
+    .whereNotIn('u.id', except)
+    .whereNot('u.id', userId)
+    .select('u.id', 'u.name', 'u.image')
+    .orderByRaw('lower(u.name), u.id')
+    .limit(limit)) as Array<{ id: string; name: string; image: string | null }>;
+}
+
+/**
+ * The listing's agent participants are `agentEnabled` exactly where the room's owner may use it (it is public,
+ * or the owner's); only rows whose flag changes are updated (and get `updatedAt` = `now`).
+ */
+export async function syncAgentEnabled(
+  t: Transaction,
+  listing: { id: string; ownerId: string; isPublic: boolean },
+  now: Date,
+): Promise<void> {
+  const usable = listing.isPublic
+    ? t.raw('true')
+    : t.raw('exists (select 1 from rooms r where r.id = room_participants.room_id and r.owner_id = ?)', [
+        listing.ownerId,
+      ]);
+  await RoomParticipant.query(t)
+    .where({ participantKind: 'agent', membershipId: listing.id })
+    .whereRaw('agent_enabled is distinct from (?)', [usable])
+    .patch({ agentEnabled: usable as never, updatedAt: now });
+}
+
+// --- Invitations ---------------------------------------------------------------------------------------------
+
+/** An invitation with its invitee's current name and avatar (a user's, or an agent listing's). */
+export type InvitationWithInvitee = RoomInvitation & {
+  inviteeDisplayName: string | null;
+  inviteeProfilePictureUrl: string | null;
+};
+
+/** A page of the room's invitations, newest first, with the invitee's current name and avatar. */
+export async function invitationPage(
+  db: Db,
+  roomId: string,
+  { limit, offset }: OffsetQuery,
+): Promise<InvitationWithInvitee[]> {
+  return (await RoomInvitation.query(db)
+    .alias('i')
+    .leftJoin(userProfiles(db).as('u'), (j) => j.on('u.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'human'))
+    .leftJoin(listingSummaries(db).as('l'), (j) =>
+      j.on('l.id', 'i.inviteeMembershipId').andOnVal('i.inviteeKind', 'agent'),
+    )
+    .where('i.roomId', roomId)
+    .select(
+      'i.*',
+      db.raw('coalesce(u.name, l.name) as invitee_display_name'),
+      db.raw('coalesce(u.image, l.avatar_url) as invitee_profile_picture_url'),
+    )
+    .orderBy([
+      { column: 'i.createdAt', order: 'desc' },
+      { column: 'i.id', order: 'desc' },
+    ])
+    .limit(limit)
+    .offset(offset)) as InvitationWithInvitee[];
+}
+
+// --- The event log -------------------------------------------------------------------------------------------
+
+/** A page of events by seq: the newest `limit` (neither bound), the oldest after `afterSeq`, or the newest before `beforeSeq`. */
+export interface SeqPage {
+  beforeSeq?: number | null;
+  afterSeq?: number | null;
+  limit: number;
+}
+
+/**
+ * Appends one event row (seq from `nextSeq`, in the same transaction) and returns it. Hot path (every room
+ * write; its benchmark row: posting a message): plain knex, the statement Objection sent (the payload as JSON
+ * text, as Objection formats a JSON attribute), the row as returned.
+ */
+export async function insertEvent(trx: Transaction, row: Columns<RoomEvent>): Promise<RoomEvent> {
+  const [inserted] = await trx('room_events')
+    .insert({ ...row, payload: JSON.stringify(row.payload) })
+    .returning('*');
+  return inserted as RoomEvent;
+}
+
+/**
+ * The room's events of a SeqPage, ascending by seq. Hot path (its benchmark rows: the timeline at 1,000 and
+ * 100,000 events): plain knex, the statements Objection sent; rows, not model instances (the jsonb payload
+ * comes parsed from the driver).
+ */
+export async function eventPage(db: Db, roomId: string, page: SeqPage): Promise<RoomEvent[]> {
+  const query = db('room_events').select('room_events.*').where('roomId', roomId).limit(page.limit);
+  if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
+  if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
+  return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
+}
+
+/** Whether the room has an event with a seq below (`<`) or above (`>`) `seq`. */
+export async function hasEvents(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
+  const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
+  return !!row;
+}
+
+/**
+ * Makes `t` one read-only snapshot (repeatable read): the transaction's first statement, so every read after
+ * it (the latest seq, the page, the `hasMore*` flags) sees the same commits.
+ */
+export async function useReadOnlySnapshot(t: Transaction): Promise<void> {
+  await t.raw('set transaction isolation level repeatable read, read only');
+}
+
+/** A deleted message's body and refs leave the payloads of its `message.posted` and `message.edited` events. */
+export async function stripDeletedMessageFromEvents(t: Transaction, roomId: string, messageId: string): Promise<void> {
+  await t('room_events')
+    .where({ roomId, subjectKind: 'message', subjectId: messageId })
+    .whereIn('type', ['message.posted', 'message.edited'])
+    .update({ payload: t.raw(`payload || '{"body": "", "refs": []}'::jsonb`) });
+}
+
+// --- Messages: posting, the timeline, an agent's tools -------------------------------------------------------
+
+/**
+ * Inserts a message row and returns it as inserted. Hot path (posting a message): plain knex, the statement
+ * Objection sent (`refs` as JSON text, as Objection formats a JSON attribute).
+ */
+export async function insertMessage(t: Transaction, row: Columns<RoomMessage>): Promise<RoomMessage> {
+  const [message] = (await t('room_messages')
+    .insert({ ...row, refs: JSON.stringify(row.refs) })
+    .returning('*')) as RoomMessage[];
+  return message!;
+}
+
+/** The room's messages among `ids` (those a page of events posted), in no particular order. */
+export async function messagesByIds(db: Db, roomId: string, ids: string[]): Promise<RoomMessage[]> {
+  return (await db('room_messages')
+    .select('room_messages.*')
+    .where('roomId', roomId)
+    .whereIn('id', ids)) as RoomMessage[];
+}
+
+/** A message as an agent's tools show it. */
+export interface MessageLine {
+  seq: string | number;
+  actorDisplayName: string;
+  body: string;
+}
+
+/** The room's messages that are not deleted. */
+const visibleMessages = (db: Db, roomId: string) => db('room_messages').where('roomId', roomId).whereNull('deletedAt');
+
+/** The room's `limit` most recent visible messages, newest first. */
+export async function recentMessages(db: Db, roomId: string, limit: number): Promise<MessageLine[]> {
+  return visibleMessages(db, roomId).orderBy('seq', 'desc').limit(limit).select('seq', 'actorDisplayName', 'body');
+}
+
+/**
+ * The room's visible messages containing `text` (case-insensitive; `%`, `_` and `\` in it match themselves),
+ * newest first, at most `limit`.
+ */
+export async function messagesContaining(db: Db, roomId: string, text: string, limit: number): Promise<MessageLine[]> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return visibleMessages(db, roomId)
+    .whereILike('body', pattern)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .select('seq', 'actorDisplayName', 'body');
+}
+
+/** The latest version of the room's rules document; undefined when the room has none. */
+export async function roomRules(
+  db: Db,
+  roomId: string,
+): Promise<{ displayName: string; version: number; body: string } | undefined> {
+  return db('rooms as r')
+    .join('room_documents as d', 'd.id', 'r.rulesDocumentId')
+    .join('room_document_versions as v', (j) => j.on('v.documentId', 'd.id').andOn('v.version', 'd.latestVersion'))
+    .where('r.id', roomId)
+    .first('v.displayName', 'v.version', 'v.body');
+}
+
+// --- Agent runs ----------------------------------------------------------------------------------------------
+
+/**
+ * Row-locks the oldest queued run outside the rooms `skipRoomIds`, or undefined. SKIP LOCKED: a run another
+ * worker is claiming is passed over, so exactly one worker gets each run.
+ */
+export async function lockOldestQueuedRun(t: Transaction, skipRoomIds: string[]): Promise<RoomRun | undefined> {
+  return t('room_runs')
+    .where('status', 'queued')
+    .whereNotIn('roomId', skipRoomIds)
+    .orderBy([{ column: 'createdAt' }, { column: 'id' }])
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .first();
+}
+
+/** How many of the room's runs are running. */
+export async function countRunningRuns(t: Transaction, roomId: string): Promise<number> {
+  const counted = (await t('room_runs').where({ roomId, status: 'running' }).count({ running: '*' })) as Array<{
+    running: string | number;
+  }>;
+  return Number(counted[0]?.running ?? 0);
+}
+
+/** Moves a running run's heartbeat to `now`; false when the run is no longer running (nothing written). */
+export async function recordHeartbeat(db: Db, runId: string, now: Date): Promise<boolean> {
+  return (await db('room_runs').where({ id: runId, status: 'running' }).update({ heartbeatAt: now })) > 0;
+}
+
+/** Running runs whose heartbeat is older than `before`, stalest first, at most `limit`. */
+export async function staleRuns(db: Db, before: Date, limit: number): Promise<Array<Pick<RoomRun, 'id' | 'roomId'>>> {
+  return db('room_runs')
+    .where('status', 'running')
+    .where('heartbeatAt', '<', before)
+    .orderBy('heartbeatAt')
+    .limit(limit)
+    .select('id', 'roomId');
+}
