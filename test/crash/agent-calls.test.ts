@@ -273,7 +273,9 @@ describe(`agent calls and renewals when a server is killed (${onPostgres ? 'Post
           // is gone and rolls it back; until then the job skips the locked row (SKIP LOCKED), so run it again.
           let charged = 0;
           await expect
-            .poll(async () => (charged += (await survivor!.services.communityRenewals.runOnce()).charged), { timeout: 10_000 })
+            .poll(async () => (charged += (await survivor!.services.communityRenewals.runOnce()).charged), {
+              timeout: 10_000,
+            })
             .toBe(1);
         }
       }

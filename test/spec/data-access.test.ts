@@ -22,7 +22,7 @@ const KNEX_TABLE = /(?:(?<![.\w$])[A-Za-z_$][\w$]*|\bthis\.[A-Za-z_$][\w$]*)\(\s
 const RAW = /\.raw\(/g;
 
 /** What a file of an area sends to the database outside its query files, with line numbers. */
-export function sqlOutsideQueryFiles(text: string, isTable: (name: string) => boolean): string[] {
+function sqlOutsideQueryFiles(text: string, isTable: (name: string) => boolean): string[] {
   const found: string[] = [];
   const lineOf = (index: number) => text.slice(0, index).split('\n').length;
   for (const m of text.matchAll(KNEX_TABLE)) if (isTable(m[1]!)) found.push(`line ${lineOf(m.index)}: ${m[0]}`);

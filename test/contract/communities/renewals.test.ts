@@ -45,7 +45,9 @@ describe('renewals', () => {
     clock.set(new Date('2026-02-28T11:59:59Z'));
     expect((await server.platform.services.communityRenewals.runOnce()).charged).toBe(0);
     clock.set(new Date('2026-02-28T12:00:00Z'));
-    const runs = await Promise.all(Array.from({ length: 5 }, () => server.platform.services.communityRenewals.runOnce()));
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => server.platform.services.communityRenewals.runOnce()),
+    );
     expect(runs.reduce((sum, r) => sum + r.charged, 0)).toBe(1);
     expect(await balanceOf(bob)).toBe(5);
     expect(await statusOf(id, bob)).toBe('active');
