@@ -21,14 +21,14 @@ function thrownBySource(): Set<string> {
     .map((e) => join(e.parentPath, e.name));
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
-    for (const [, status, code] of text.matchAll(/new ApiError\((\d{3}), '([A-Z][A-Z0-9_]*)'/g))
+    for (const [, status, code] of text.matchAll(/new ApiError\(\s*(\d{3}),\s*'([A-Z][A-Z0-9_]*)'/g))
       thrown.add(`${status} ${code}`);
-    for (const [, helper, code] of text.matchAll(/\b(forbidden|notFound|conflict)\('([A-Z][A-Z0-9_]*)'/g))
+    for (const [, helper, code] of text.matchAll(/\b(forbidden|notFound|conflict)\(\s*'([A-Z][A-Z0-9_]*)'/g))
       thrown.add(`${helpers[helper!]} ${code}`);
     // A code that is not a literal would escape this list: only the helpers themselves pass one on.
     const passedOn = file.endsWith(join('platform', 'errors.ts'))
-      ? /new ApiError\((?!\d{3}, ('[A-Z]|code,))/
-      : /new ApiError\((?!\d{3}, '[A-Z])/;
+      ? /new ApiError\((?!\s*\d{3},\s*('[A-Z]|code,))/
+      : /new ApiError\((?!\s*\d{3},\s*'[A-Z])/;
     expect(text, `${file}: construct ApiError with a literal status and code`).not.toMatch(passedOn);
   }
   thrown.add('403 FORBIDDEN').add('404 NOT_FOUND'); // the helpers' defaults, forbidden() and notFound()
