@@ -112,6 +112,12 @@ export interface HttpServerConfig {
   requestTimeoutMs: number;
   /** Open connections at most; a connection past it is closed as soon as it is accepted. */
   maxConnections: number;
+  /**
+   * How long an idle kept-alive connection stays open. Longer than a load balancer's idle timeout (60 s on most),
+   * so the balancer, not the server, closes it: a server closing first races the balancer's next request on
+   * that connection, which then fails (a 502 to its client).
+   */
+  keepAliveTimeoutMs: number;
 }
 
 /** The agent provider: the local one (no network), or an OpenAI-compatible server when `baseUrl` is set. */
@@ -199,6 +205,7 @@ function httpServerConfig(env: NodeJS.ProcessEnv): HttpServerConfig {
     headersTimeoutMs,
     requestTimeoutMs,
     maxConnections: Math.max(1, Math.round(number(env.MAX_CONNECTIONS, fallback))),
+    keepAliveTimeoutMs: Math.max(100, number(env.KEEP_ALIVE_TIMEOUT_MS, 65_000)),
   };
 }
 

@@ -19,6 +19,7 @@ export function createHttpServer(settings: HttpServerConfig, listener: RequestLi
     },
     listener,
   );
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   // Past it, Node closes a new connection as soon as it accepts it.
   server.maxConnections = settings.maxConnections;
   return server;

@@ -1,7 +1,8 @@
 // The HTTP server's own limits, over real sockets (src/http/http-server.ts, the server every test and `npm start`
 // use): a request whose headers or body trickle in is cut at its timeout with 408 and its connection closed; a
 // connection that sends nothing is closed too; a slow request within the timeout is answered; an event stream
-// (a response, not a request) outlives both timeouts; past MAX_CONNECTIONS a new connection is closed at once.
+// (a response, not a request) outlives both timeouts; past MAX_CONNECTIONS a new connection is closed at once;
+// an idle kept-alive connection lives KEEP_ALIVE_TIMEOUT_MS, and says so in its Keep-Alive header.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHealth } from '@platform/client';
@@ -16,7 +17,12 @@ const REQUEST_TIMEOUT_MS = 1000;
 const SLACK_MS = HEADERS_TIMEOUT_MS / 4 + 500;
 
 const server = useTestServer({
-  http: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxConnections: 1000 },
+  http: {
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    maxConnections: 1000,
+    keepAliveTimeoutMs: 10_000,
+  },
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,7 +129,7 @@ describe('MAX_CONNECTIONS', () => {
   let limited: TestServer & { stop(): Promise<void> };
   beforeAll(async () => {
     limited = await startTestServer({
-      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, maxConnections: MAX },
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, maxConnections: MAX, keepAliveTimeoutMs: 10_000 },
     });
   });
   afterAll(async () => {
@@ -151,5 +157,45 @@ describe('MAX_CONNECTIONS', () => {
     await next.closed;
     expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     for (const connection of held) connection.socket.destroy();
+  });
+});
+
+describe('KEEP_ALIVE_TIMEOUT_MS', () => {
+  const KEEP_ALIVE_MS = 1500;
+  let short: TestServer & { stop(): Promise<void> };
+  beforeAll(async () => {
+    short = await startTestServer({
+      http: { headersTimeoutMs: 500, requestTimeoutMs: 1000, maxConnections: 100, keepAliveTimeoutMs: KEEP_ALIVE_MS },
+    });
+  });
+  afterAll(async () => {
+    await short?.stop();
+  });
+
+  it('keeps an idle connection past the headers timeout, and closes it at its own timeout', async () => {
+    const connection = await raw(short.baseUrl);
+    connection.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await sleep(200);
+    expect(connection.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(connection.received()).toMatch(/\r\nKeep-Alive: timeout=1\r\n/i); // whole seconds, rounded down
+    // Idle for longer than the headers timeout (500 ms): still open, and it serves the next request.
+    await sleep(800);
+    connection.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await sleep(200);
+    expect(connection.received().match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    // Then idle past the keep-alive timeout: closed by the server.
+    const after = await connection.closed;
+    expect(after).toBeGreaterThanOrEqual(1000 + KEEP_ALIVE_MS - 100);
+    expect(after).toBeLessThan(1000 + KEEP_ALIVE_MS + 2000);
+  });
+
+  it('defaults to 65 s: longer than the usual load balancer idle timeout of 60 s', async () => {
+    const defaults = await startTestServer(); // the configuration's own HTTP settings
+    try {
+      const response = await fetch(`${defaults.baseUrl}/healthz`);
+      expect(response.headers.get('keep-alive')).toBe('timeout=65');
+    } finally {
+      await defaults.stop();
+    }
   });
 });
