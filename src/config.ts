@@ -86,6 +86,11 @@ export interface Config {
    * so the docs' samples run as written. Never on by default; refused in production.
    */
   demo: boolean;
+  /**
+   * Export OpenTelemetry traces over OTLP/HTTP (src/platform/tracing.ts): on when the standard variables ask for
+   * it (`tracesWanted`); the SDK reads the other OTEL_* variables itself.
+   */
+  tracing: boolean;
 }
 
 /** Where requests on a user's behalf may go, and how long they may take. */
@@ -345,7 +350,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbound: outboundConfig(env),
     voiceCloningConcurrency: Math.max(1, Math.round(number(env.VOICE_CLONING_CONCURRENCY, 2))),
     demo,
+    tracing: tracesWanted(env),
   };
+}
+
+/**
+ * Whether traces are exported, from the standard OpenTelemetry variables: an OTLP endpoint
+ * (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`) or `OTEL_TRACES_EXPORTER=otlp` turns
+ * them on; `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` keeps them off. Only OTLP over HTTP is
+ * built in: another exporter, or `grpc` as the protocol, stops the start rather than exporting nothing.
+ */
+export function tracesWanted(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
+  if (exporters.includes('none')) return false;
+  const other = exporters.filter((e) => e !== 'otlp');
+  if (other.length)
+    throw new Error(`OTEL_TRACES_EXPORTER may be otlp or none: this server has no "${other.join(', ')}" exporter.`);
+  const on =
+    exporters.includes('otlp') || !!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || !!env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || '').trim();
+  if (on && protocol === 'grpc')
+    throw new Error('OTEL_EXPORTER_OTLP_PROTOCOL=grpc: this server exports traces over OTLP/HTTP only (http/json).');
+  return on;
 }
 
 /** `true`/`1` or `false`/`0`/unset; anything else stops the start, naming the variable. */

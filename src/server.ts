@@ -7,6 +7,7 @@ import { loadConfig } from './config.js';
 import { demoSummary } from './demo/summary.js';
 import { createHttpServer } from './http/http-server.js';
 import { openDatabase } from './platform/database.js';
+import { startTracing } from './platform/tracing.js';
 
 const started = performance.now();
 const config = loadConfig();
@@ -14,6 +15,8 @@ const fail = (error: unknown): never => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 };
+// Traces (only when OTEL_* ask for them) before the database, whose client then traces its statements.
+const tracing = config.tracing ? await startTracing().catch(fail) : undefined;
 // Open (on a first start: create) and migrate the database while the rest of the app loads.
 const opening = openDatabase(config);
 opening.catch(() => undefined);
@@ -25,6 +28,7 @@ const platform = await buildApp(config, { database }).catch((error: unknown) =>
     .catch(() => undefined)
     .then(() => fail(error)),
 );
+tracing?.logTo(platform.log);
 const server = createHttpServer(config.http, platform.callback);
 server.on('error', (error: NodeJS.ErrnoException) => {
   if (server.listening) return; // after the start, errors belong to their connections
@@ -74,6 +78,10 @@ async function shutdown(signal: string) {
     // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
     await platform.services.communityAgentCalls.idle(deadline - Date.now());
     await platform.close();
+    // The spans still buffered are exported; a collector that does not answer does not fail the stop.
+    await tracing
+      ?.shutdown()
+      .catch((error: unknown) => platform.log.warn({ err: error }, 'exporting the last traces failed'));
   } catch (error) {
     code = 1;
     platform.log.error({ err: error }, 'shutdown failed');

@@ -2,6 +2,8 @@
 // its services untouched. It measures its own start-up: loading the app's modules, opening the database
 // (already migrated), and buildApp given that open database (contract parsing, openapi-backend init, router,
 // handlers).
+import { tracesWanted } from '../../src/config.js';
+import { startTracing } from '../../src/platform/tracing.js';
 import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 
@@ -30,6 +32,8 @@ runChild(async () => {
     }
   };
 
+  // Traces when the OTEL variables ask for them (the `traces` row), before the database as server.ts does.
+  if (tracesWanted(process.env)) await startTracing();
   mark = performance.now();
   const database = await openDatabase(config);
   const openDatabaseMs = performance.now() - mark;

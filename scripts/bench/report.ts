@@ -6,6 +6,7 @@ import type { LoadResult } from './load.js';
 import type { FirstChunk } from './agent-chat-ttfc.js';
 import { PAGE, type PlanSample } from './seed-cs.js';
 import type { StreamFanout } from './stream-fanout.js';
+import { renderTraces, type TracedRow } from './traces.js';
 
 /** A server's numbers on one endpoint, over all its measured rounds. */
 export interface Measured extends LoadResult {
@@ -89,6 +90,8 @@ export interface RunReport {
   firstChunk?: FirstChunk[];
   /** The live stream fan-out (stream-fanout.ts), when it ran. */
   streamFanout?: StreamFanout;
+  /** The traced server's rows (traces.ts). */
+  traces?: TracedRow[];
   /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
@@ -211,7 +214,7 @@ export function renderMarkdown(r: RunReport): string {
       "Server CPU µs/req is the server process's own CPU time (process.cpuUsage) over its measured requests: " +
         'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.',
     );
-    lines.push('');
+    lines.push(...renderTraces(r.traces), '');
   }
 
   if (r.cs?.plans.length) {

@@ -39,6 +39,7 @@ import type { SeededRooms } from './seed-rooms.js';
 import { CS_SIZES, PAGE, type SeededCs } from './seed-cs.js';
 import { measureStreamFanout } from './stream-fanout.js';
 import { cpuTimes, stolenShare } from './steal.js';
+import { startTraceReceiver, tracingEnv, type TracedRow } from './traces.js';
 
 const TARGET_RATIO = 0.9;
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -86,7 +87,7 @@ const STREAM_ROWS = ['stream-fanout'];
 /** The customer-service rows (seed-cs.ts, bare-cs.ts); a run of these alone has its own section. */
 const CS_ROWS = ['cs-queue', 'cs-messages'];
 const csRows = CS_ROWS.some((row) => only.has(row));
-const SPACE_ROWS = ['list', 'search', 'get', 'create', 'routing'];
+const SPACE_ROWS = ['list', 'search', 'get', 'create', 'routing', 'traces'];
 const unknownRows = [...only].filter(
   (row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].includes(row),
 );
@@ -492,6 +493,45 @@ async function measureAgentChat(
   return results;
 }
 
+/** The hot reads again on a traced server (traces.ts), in the same rounds as the untraced full stack. */
+async function measureTraces(
+  full: Server,
+  target: DatabaseTarget,
+  endpoints: Endpoint[],
+  token: string,
+): Promise<TracedRow[]> {
+  const receiver = await startTraceReceiver();
+  const traced = await startServer(
+    'full stack, traces on',
+    'full-server.ts',
+    { ...targetToEnv(target), ...tracingEnv(receiver) },
+    false,
+  );
+  const rows: TracedRow[] = [];
+  try {
+    for (const endpoint of endpoints.filter((e) => e.key === 'list' || e.key === 'get')) {
+      const spansBefore = receiver.spans();
+      const servedBefore = (await traced.child.ask({ type: 'stats' })).requests as number;
+      const [off, on] = await measure([full, traced], endpoint, token);
+      await new Promise((resolve) => setTimeout(resolve, 6000)); // the batch processor's 5 s delay
+      const served = ((await traced.child.ask({ type: 'stats' })).requests as number) - servedBefore;
+      rows.push({
+        label: endpoint.label,
+        off: off!,
+        on: on!,
+        spansPerRequest: (receiver.spans() - spansBefore) / served,
+      });
+      log(
+        `traces ${endpoint.label}: ${(receiver.spans() - spansBefore).toLocaleString('en-US')} spans for ${served} requests`,
+      );
+    }
+  } finally {
+    await traced.child.stop();
+    await receiver.close();
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const runStarted = performance.now();
   const database = await chooseDatabase();
@@ -531,6 +571,9 @@ async function main(): Promise<void> {
     );
     // PGlite: two processes must never open one data directory, so the bare server gets a copy.
     if (fullTarget.dataDir && bareTarget.dataDir) cpSync(fullTarget.dataDir, bareTarget.dataDir, { recursive: true });
+    const tracedTarget = fullTarget.dataDir ? { ...fullTarget, dataDir: `${fullTarget.dataDir}-traced` } : fullTarget;
+    if (only.has('traces') && tracedTarget.dataDir)
+      cpSync(fullTarget.dataDir!, tracedTarget.dataDir, { recursive: true });
 
     const endpoints: Endpoint[] = [
       { key: 'list', label: 'GET /api/spaces (page 1)', method: 'GET', path: '/api/spaces?page=1', auth: false },
@@ -711,6 +754,7 @@ async function main(): Promise<void> {
       const [fullResult, bareResult] = await measure([full, bare], endpoint, seeded.token);
       report.endpoints.push({ label: endpoint.label, full: fullResult!, bare: bareResult! } satisfies EndpointRow);
     }
+    if (only.has('traces')) report.traces = await measureTraces(full, tracedTarget, measured, seeded.token);
     if (only.has('agent-chat') && c)
       report.firstChunk = await measureAgentChat([full, bare], [fullTarget, bareTarget], c);
     await Promise.all([full, bare].map((s) => s.child.stop()));

@@ -6,6 +6,7 @@
 // fragments, finish_reason `tool_calls`), each call is run through the request's toolbox and the results are
 // sent back as `tool` messages in a follow-up request, until the model writes its answer. After
 // MAX_TOOL_ROUNDS rounds of calls the model is asked to answer without tools (`tool_choice: "none"`).
+import { errorName, startClientSpan } from '../platform/tracing.js';
 import type { AgentProvider, AgentRequest, AgentToolCall } from './agent-provider.js';
 import { ProviderError } from './provider-error.js';
 import { serverSentData } from './server-sent-data.js';
@@ -81,14 +82,43 @@ export class OpenAiCompatibleAgentProvider implements AgentProvider {
       type: 'function',
       function: { name: t.name, description: t.description, parameters: t.parameters },
     }));
+    const url = `${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`;
+    // The operator's provider: it is sent the trace context (traceparent) when traces are on. The span lasts
+    // until the stream has been read, failed or been abandoned.
+    const span = startClientSpan('POST', url, { propagate: true });
+    let status: number | undefined;
+    try {
+      yield* this.exchange(url, span.headers, tools, request, messages, lastRound, signal, (s) => {
+        status = s;
+      });
+      span.end({ status });
+    } catch (error) {
+      span.end({ status, errorType: errorName(error) });
+      throw error;
+    } finally {
+      span.end({ status }); // abandoned by its reader, or stopped (signal)
+    }
+  }
+
+  private async *exchange(
+    url: string,
+    traceHeaders: Record<string, string>,
+    tools: unknown[] | undefined,
+    request: AgentRequest,
+    messages: WireMessage[],
+    lastRound: boolean,
+    signal: AbortSignal | undefined,
+    answered: (status: number) => void,
+  ): AsyncIterable<string | AgentToolCall> {
     let response: Response;
     try {
-      response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
+      response = await fetch(url, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
           Accept: 'text/event-stream',
           ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}),
+          ...traceHeaders,
         },
         body: JSON.stringify({
           model: request.model,
@@ -102,6 +132,7 @@ export class OpenAiCompatibleAgentProvider implements AgentProvider {
       if (signal?.aborted) return;
       throw new ProviderError(`the model provider could not be reached: ${(error as Error).message}`);
     }
+    answered(response.status);
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => '');
       throw new ProviderError(`the model provider answered ${response.status}`, response.status, text.slice(0, 500));

@@ -8,7 +8,9 @@ import type { OperationMeta } from '../../generated/server/index.js';
 import { validators } from '../../generated/validators/index.gen.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../platform/errors.js';
+import { activeTracer, errorName } from '../platform/tracing.js';
 import { checkResponse } from './dispatch.js';
+import { endRequestSpan, startRequestSpan, withRequestSpan } from './request-span.js';
 import { RequestState } from './request-state.js';
 import { internalError, toWireError, type WireError } from './problem.js';
 
@@ -19,15 +21,20 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
     const incoming = koa.get('x-request-id');
     const requestId = VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = performance.now();
-    koa.state = new RequestState(requestId, log);
+    const state = new RequestState(requestId, log);
+    koa.state = state;
     koa.set('X-Request-Id', requestId);
+    // Traces on (OTEL_* set): the request's span, active for everything the request awaits.
+    const tracer = activeTracer();
+    const span = tracer && startRequestSpan(tracer, koa);
+    if (span) state.traceId = span.traceId;
     try {
-      await next();
+      await (span ? withRequestSpan(span, next) : next());
     } catch (error) {
       writeError(koa, error, config);
     } finally {
       const operation = koa.state.operation as OperationMeta | undefined;
-      const line = {
+      const line: Record<string, unknown> = {
         requestId,
         method: koa.method,
         path: koa.path,
@@ -35,6 +42,10 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
         status: koa.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
       };
+      if (span) {
+        line.traceId = span.traceId;
+        endRequestSpan(span, koa, operation, state.errorType);
+      }
       if (koa.status >= 500) log.error(line, 'request');
       else log.info(line, 'request');
     }
@@ -55,11 +66,12 @@ function writeError(koa: Koa.Context, error: unknown, config: Config): void {
   } else {
     // Never let a database or programming error reach the client: log it, answer a generic 500.
     koa.state.log.error({ err: error }, 'unhandled error');
+    (koa.state as RequestState).errorType = errorName(error);
     apiError = internalError();
   }
   const style = operation?.errorStyle ?? (koa.path.startsWith('/api/v1/') ? 'fastapi' : 'problem');
-  const requestId = koa.state.requestId as string;
-  let wire: WireError = toWireError(apiError, style, koa.path, requestId);
+  const { requestId, traceId } = koa.state as RequestState;
+  let wire: WireError = toWireError(apiError, style, koa.path, requestId, traceId);
   if (operation && wire.status !== 500) {
     try {
       checkResponse(
@@ -73,7 +85,7 @@ function writeError(koa: Koa.Context, error: unknown, config: Config): void {
     } catch (violation) {
       // strict: an undocumented status or code is a server bug, answered like any other.
       koa.state.log.error({ err: violation }, 'unhandled error');
-      wire = toWireError(internalError(), style, koa.path, requestId);
+      wire = toWireError(internalError(), style, koa.path, requestId, traceId);
     }
   }
   koa.status = wire.status;

@@ -39,6 +39,7 @@ export function toWireError(
   style: 'problem' | 'fastapi',
   instance: string,
   requestId: string,
+  traceId?: string,
 ): WireError {
   const fieldErrors = error.fieldErrors?.slice(0, MAX_FIELD_ERRORS);
   if (style === 'fastapi' && fieldErrors && error.status === 400) {
@@ -61,6 +62,7 @@ export function toWireError(
     instance,
     requestId,
   };
+  if (traceId) body.traceId = traceId;
   if (error.extensions) Object.assign(body, error.extensions);
   if (fieldErrors)
     body.errors = fieldErrors.map(({ in: location, field, message }) => ({ in: location, field, message }));

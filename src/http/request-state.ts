@@ -10,6 +10,10 @@ import type { Logger } from 'pino';
  */
 export class RequestState {
   #log: Logger | undefined;
+  /** The request's trace id, when traces are on: in the access line and in problem bodies. */
+  traceId: string | undefined = undefined;
+  /** An unhandled error's class name: the request span's `error.type`. */
+  errorType: string | undefined = undefined;
 
   constructor(
     readonly requestId: string,

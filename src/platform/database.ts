@@ -1,6 +1,7 @@
 // The database: PostgreSQL through pg when DATABASE_URL is set, otherwise the embedded PGlite in DATA_DIR.
 // Both get the same migrations and the same knex (snake_case columns, camelCase in code); nothing above
 // this module knows which one it runs on.
+import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import { knexSnakeCaseMappers } from 'objection';
 import type { Config } from '../config.js';
@@ -9,6 +10,13 @@ import { PgliteEventBus } from '../realtime/pglite-event-bus.js';
 import { PostgresEventBus } from '../realtime/postgres-event-bus.js';
 import { lockDataDir } from './lock.js';
 import { migrate } from './migrate.js';
+import { activeTracer, tracedClient } from './tracing.js';
+
+/** knex's own PostgreSQL client, made a traced subclass of when traces are on (src/platform/tracing.ts). */
+const pgClient = (): typeof Knex.Client | 'pg' =>
+  activeTracer()
+    ? tracedClient(createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client)
+    : 'pg';
 
 export interface Database {
   knex: Knex;
@@ -34,7 +42,7 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
 
 function openPostgres(config: DatabaseConfig): Database {
   const knex = knexFactory({
-    client: 'pg',
+    client: pgClient(),
     connection: config.databaseUrl,
     pool: { min: 0, max: config.poolMax },
     // Extensions (pg_trgm) live in public, so a per-test schema still sees them.
@@ -64,7 +72,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     ]);
     const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
     const knex = knexFactory({
-      client: ClientPgLite,
+      client: activeTracer() ? tracedClient(ClientPgLite) : ClientPgLite,
       dialect: 'postgres',
       connection: { pglite } as never,
       ...knexSnakeCaseMappers(),

@@ -19,6 +19,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { OutboundConfig } from '../config.js';
 import { OutboundRules } from './outbound-rules.js';
+import { startClientSpan } from './tracing.js';
 
 export const MAX_REDIRECTS = 3;
 
@@ -81,14 +82,36 @@ export class OutboundFetch {
     return this.config.timeoutMs;
   }
 
-  /** GETs `url` and streams its body to `onChunk`; resolves once the whole body was read. */
+  /**
+   * GETs `url` and streams its body to `onChunk`; resolves once the whole body was read. With traces on it is
+   * one CLIENT span (redirects included), and the other side is never sent the trace context: the URL is a
+   * user's, and trace ids go only to hosts the operator configured.
+   */
   async download(url: string, options: DownloadOptions): Promise<Downloaded> {
+    const span = startClientSpan('GET', url, { propagate: false });
+    const answered = { status: undefined as number | undefined };
+    try {
+      const downloaded = await this.fetchAll(url, options, answered);
+      span.end({ status: answered.status });
+      return downloaded;
+    } catch (error) {
+      span.end({ status: answered.status, errorType: error instanceof OutboundError ? error.failure : 'aborted' });
+      throw error;
+    }
+  }
+
+  private async fetchAll(
+    url: string,
+    options: DownloadOptions,
+    answered: { status: number | undefined },
+  ): Promise<Downloaded> {
     const deadline = AbortSignal.timeout(this.config.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     try {
       let current = url;
       for (let hop = 0; ; hop += 1) {
         const response = await this.get(current, signal);
+        answered.status = response.statusCode;
         const location = response.headers.location;
         if ([301, 302, 303, 307, 308].includes(response.statusCode ?? 0) && location) {
           response.destroy();

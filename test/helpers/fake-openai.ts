@@ -15,7 +15,13 @@
 //   fake-tools-loop             asks for a tool on every request until `tool_choice` is "none"
 //   fake-tools-flood            given tools and no tool results yet: asks for read_rules FLOOD_CALLS times in one
 //                               answer; given the results: answers like fake-tools
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeOpenAi {
@@ -29,6 +35,8 @@ export interface FakeOpenAi {
     tools?: Array<{ type: string; function: { name: string; description: string; parameters: unknown } }>;
   }>;
   speechRequests: Array<{ input: string; voice: string; model: string }>;
+  /** The headers of every request (chat and speech), newest last. */
+  headers: IncomingHttpHeaders[];
   /** Chat requests whose connection is still open (a request the platform abandoned closes). */
   open(): number;
   close(): Promise<void>;
@@ -109,8 +117,10 @@ async function answerWithTools(res: ServerResponse, body: FakeOpenAi['requests']
 export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: number } = {}): Promise<FakeOpenAi> {
   const requests: FakeOpenAi['requests'] = [];
   const speechRequests: FakeOpenAi['speechRequests'] = [];
+  const headers: FakeOpenAi['headers'] = [];
   let open = 0;
   const server: Server = createServer(async (req, res) => {
+    headers.push(req.headers);
     if (req.url?.endsWith('/audio/speech')) {
       speechRequests.push(await readJson(req));
       res.writeHead(200, { 'Content-Type': 'audio/wav' }).end(FAKE_AUDIO);
@@ -173,6 +183,7 @@ export async function startFakeOpenAi(options: { slowMs?: number; paceMs?: numbe
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
     speechRequests,
+    headers,
     open: () => open,
     close: () =>
       new Promise((resolve) => {

@@ -197,6 +197,13 @@ export type Problem = {
      */
     requestId?: string | undefined;
     /**
+     * The W3C trace id of this request (32 lowercase hex digits), for finding its trace in the operator's
+     * tracing backend. Present only when the server exports traces (OpenTelemetry); absent otherwise.
+     *
+     * @pattern ^[0-9a-f]{32}$
+     */
+    traceId?: string | undefined;
+    /**
      * For `PRICE_CHANGED`, the current prices; retry with them once the caller agrees.
      */
     currentPrices?: CurrentPrices | undefined;
