@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { operations, type OperationMeta } from '../generated/server/index.js';
 import { buildHandlers } from './areas.js';
 import { AdminAccounts } from './auth/index.js';
+import { ReadinessFailure, shutdownCheck } from './health/index.js';
 import type { Config } from './config.js';
 import { compression } from './http/compression.js';
 import { cors } from './http/cors.js';
@@ -24,6 +25,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { ApiError } from './platform/errors.js';
 import { createRateLimiters } from './platform/rate-limit.js';
+import { Shutdown } from './platform/shutdown.js';
 import { connectRedis } from './platform/redis.js';
 import { loadDemoData } from './demo/load.js';
 import { createServices, type Providers, type Services } from './services.js';
@@ -40,8 +42,18 @@ export interface Platform {
   /** Every area's service, for tests and benchmarks that drive them directly. */
   services: Services;
   log: Logger;
+  /**
+   * The stop's phases (src/platform/shutdown.ts): server.ts runs them; `/readyz` answers 503 from the first;
+   * `shutdown.onPhase` tells whoever follows the stop (a metrics gauge) each phase as it starts.
+   */
+  shutdown: Shutdown;
   /** Cuts every live room stream off, so a graceful stop need not wait for them (their clients resume elsewhere). */
   endStreams(): void;
+  /** Stops the background work: timers, the run worker, agent calls (refunding those still running), voice cloning, live feeds. */
+  stopWorkers(): Promise<void>;
+  /** Closes Redis and the database (on the embedded one, releasing its lock). After `stopWorkers`. */
+  closeConnections(): Promise<void>;
+  /** `stopWorkers`, then `closeConnections` (tests, and a start that fails). */
   close(): Promise<void>;
 }
 
@@ -84,6 +96,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     log.info({ loaded }, loaded ? 'demo data loaded' : 'demo data already loaded');
   }
+  const shutdown = new Shutdown();
+  services.readiness.log = log;
+  if (redis)
+    services.readiness.add('redis', async () => {
+      if (redis.status !== 'ready') throw new ReadinessFailure(`not connected (${redis.status})`);
+      await redis.ping();
+      return 'PING answered';
+    });
+  shutdownCheck(services.readiness, shutdown);
   database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
   services.rooms.streams.credentials.onError = (error) =>
     log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
@@ -182,22 +203,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.communityAgentCalls.start(log);
   }
 
+  const stopWorkers = async () => {
+    for (const timer of timers) clearInterval(timer);
+    await services.communityAgentCalls.stop(); // refunds the calls still running: this server cannot finish them
+    await services.rooms.worker.stop();
+    await services.lounge.cloning.stop(); // its jobs go back to pending for another instance
+    services.rooms.streams.feeds.close();
+    services.rooms.streams.credentials.close();
+  };
+  const closeConnections = async () => {
+    await redis?.quit().catch(() => redis.disconnect());
+    await database.close();
+  };
   return {
     app,
     callback: app.callback(),
     database,
     services,
     log,
+    shutdown,
     endStreams: () => services.rooms.streams.feeds.cutAll(),
+    stopWorkers,
+    closeConnections,
     close: async () => {
-      for (const timer of timers) clearInterval(timer);
-      await services.communityAgentCalls.stop(); // refunds the calls still running: this server cannot finish them
-      await services.rooms.worker.stop();
-      await services.lounge.cloning.stop(); // its jobs go back to pending for another instance
-      services.rooms.streams.feeds.close();
-      services.rooms.streams.credentials.close();
-      await redis?.quit().catch(() => redis.disconnect());
-      await database.close();
+      await stopWorkers();
+      await closeConnections();
     },
   };
 }

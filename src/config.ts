@@ -17,6 +17,8 @@ export interface Config {
   /** Schema to use on the PostgreSQL server (created if missing); tests give each file its own. */
   databaseSchema?: string;
   poolMax: number;
+  /** Each readiness check (`/readyz`) is failing when it has no answer within this long. */
+  readinessTimeoutMs: number;
   /**
    * Admin accounts the server creates at start when they do not exist yet (src/auth/admins.ts). A listed email
    * whose account exists is not made admin by this: admin is granted by the operator (`npm run admin`).
@@ -317,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       roomPostsPerUser: number(env.RATE_LIMIT_ROOM_POSTS_PER_MINUTE, 300),
     },
     redisUrl: env.REDIS_URL || undefined,
+    readinessTimeoutMs: Math.max(50, number(env.READINESS_TIMEOUT_MS, 1000)),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'platform:',
     corsOrigins: parseOrigins(env.CORS_ORIGINS ?? ''),
     platformFeeShare: Math.min(1, Math.max(0, number(env.PLATFORM_FEE_SHARE, 0))),

@@ -1,7 +1,8 @@
-// `npm start`: migrate and serve. On SIGTERM/SIGINT: stop accepting, cut live room streams off (their clients
-// reconnect and resume), let in-flight requests and agent calls finish (10 s at most; calls still running
-// then are refunded), then close the database (releasing the embedded database's lock, or the event bus's
-// listening connection) and exit once the log is written, even when a step of the stop fails (exit code 1).
+// `npm start`: migrate and serve. On SIGTERM/SIGINT, in named phases logged one by one: stop accepting, cut live
+// room streams off (their clients reconnect and resume), let in-flight requests and agent calls finish (10 s at
+// most), stop the workers (calls still running then are refunded), then close Redis and the database
+// (releasing the embedded database's lock, or the event bus's listening connection), export the last spans when
+// tracing is on, and exit once the log is written, even when a phase of the stop fails (exit code 1).
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
 import { demoSummary } from './demo/summary.js';
@@ -59,36 +60,44 @@ server.listen(config.port, config.host, () => {
   if (config.demo) console.log(demoSummary(`http://localhost:${port}`));
 });
 
-let stopping = false;
+// The stop's phases, in order, each logged with its duration (src/platform/shutdown.ts); `/readyz` answers 503
+// from the first. Requests in flight and agent calls share one deadline: 10 s from the signal.
 async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  let code = 0;
-  try {
-    platform.log.info({ signal }, 'shutting down');
-    const deadline = Date.now() + 10_000;
-    const forced = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      platform.endStreams(); // endless by design: cut now, their clients resume on another instance
-    });
-    clearTimeout(forced);
-    platform.log.flush(); // every answered request's access line is logged now: write it before closing the database
-    // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
-    await platform.services.communityAgentCalls.idle(deadline - Date.now());
-    await platform.close();
-    // The spans still buffered are exported; a collector that does not answer does not fail the stop.
-    await tracing
-      ?.shutdown()
-      .catch((error: unknown) => platform.log.warn({ err: error }, 'exporting the last traces failed'));
-  } catch (error) {
-    code = 1;
-    platform.log.error({ err: error }, 'shutdown failed');
-  }
+  if (platform.shutdown.phase !== undefined) return; // a second signal: the stop is under way
+  const deadline = Date.now() + 10_000;
+  let forced: NodeJS.Timeout | undefined;
+  let closed: Promise<void> = Promise.resolve();
+  const { failed } = await platform.shutdown.run(
+    {
+      'stop-accepting': () => {
+        closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+      },
+      // Endless by design: cut now, their clients resume on another instance.
+      'cut-streams': () => platform.endStreams(),
+      'finish-requests': async () => {
+        forced = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
+        await closed;
+        clearTimeout(forced);
+        platform.log.flush(); // every answered request's access line is logged now: write it before closing the database
+      },
+      // Agent calls whose client left go on in the background: let them finish too; stop-workers refunds the rest.
+      'finish-agent-calls': () => platform.services.communityAgentCalls.idle(deadline - Date.now()),
+      'stop-workers': () => platform.stopWorkers(),
+      'close-connections': async () => {
+        await platform.closeConnections();
+        // The spans still buffered are exported; a collector that does not answer does not fail the stop.
+        await tracing
+          ?.shutdown()
+          .catch((error: unknown) => platform.log.warn({ err: error }, 'exporting the last traces failed'));
+      },
+    },
+    platform.log,
+    signal,
+  );
   // Exit once the log is written: flush's callback runs when the buffered destination (production) has no
   // write in flight, which exiting could cut short; pino's exit hook writes whatever is logged after that.
-  platform.log.flush(() => process.exit(code));
+  platform.log.flush(() => process.exit(failed.length ? 1 : 0));
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -18,6 +18,7 @@ import { CredentialWatch } from './realtime/credential-ends.js';
 import { StreamQuota } from './realtime/stream-quota.js';
 import { createRoomsArea, type RoomsArea } from './rooms/index.js';
 import type { Clock } from './platform/clock.js';
+import { databaseChecks, Readiness } from './health/index.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
 import { OutboundFetch } from './platform/outbound-fetch.js';
@@ -50,6 +51,8 @@ export interface Services {
   rooms: RoomsArea;
   /** The stream tickets this process's open streams use, kept alive. */
   ticketHolds: TicketHolds;
+  /** `/readyz`'s checks: the database's here; the composition root adds Redis and the shutdown state. */
+  readiness: Readiness;
 }
 
 /** Providers default to the configured ones; tests and benchmarks may pass their own. */
@@ -122,6 +125,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
   renewals.priceLoungesWith((trx, communityId) => lounges.monthlyPrice(trx, communityId));
   return {
     database,
+    readiness: databaseChecks(new Readiness(config.readinessTimeoutMs), database, config.databaseSchema),
     clock,
     idempotency: new IdempotencyFacility(knex, clock, config.idempotencyRetentionHours * 3600_000),
     auth,

@@ -72,6 +72,7 @@ export type {
   OfficialChatStarted,
   Problem,
   ProblemFieldError,
+  ReadinessCheck,
   ReadinessChecks,
   ReadinessStatus,
   ResolveRequest,

@@ -1,22 +1,14 @@
 import type { HandlersOf } from '../http/context.js';
-import type { Database } from '../platform/database.js';
+import type { Readiness } from './readiness.js';
 
-export const healthHandlers = (database: Database) =>
+export const healthHandlers = (readiness: Readiness) =>
   ({
-    /** Liveness: the process answers; the database is not touched. */
+    /** Liveness: the process answers; no dependency is touched. */
     getHealth: async () => ({ status: 200, body: { status: 'ok' } }),
 
-    /** Readiness: the database answers a query within 2 s. */
+    /** Readiness: every check (src/health/readiness.ts) ok within its timeout, or 503 naming those that are not. */
     getReadiness: async () => {
-      const ok = await Promise.race([
-        database.knex.raw('select 1').then(
-          () => true,
-          () => false,
-        ),
-        new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref()),
-      ]);
-      return ok
-        ? { status: 200, body: { status: 'ready', checks: { database: 'ok' } } }
-        : { status: 503, body: { status: 'unavailable', checks: { database: 'failing' } } };
+      const body = await readiness.check();
+      return body.status === 'ready' ? { status: 200, body } : { status: 503, body };
     },
   }) satisfies HandlersOf<'health'>;

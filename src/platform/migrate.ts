@@ -81,3 +81,21 @@ export async function rollbackAll(knex: Knex, schemaName?: string): Promise<void
   const source = migrationSource();
   await knex.migrate.rollback({ migrationSource: source, schemaName }, true);
 }
+
+let known: string[] | undefined;
+
+/**
+ * The migrations this code knows that the database has not applied (readiness: a database restored from an
+ * older backup, or one another process has not migrated yet). Migrations the database has and this code does
+ * not know (a newer version ran them, during a rolling deploy) are not counted: the schema only grew.
+ */
+export async function pendingMigrations(
+  knex: Knex,
+  schemaName?: string,
+): Promise<{ known: number; pending: string[] }> {
+  known ??= [...discoverMigrations().keys()];
+  const table = schemaName ? `${schemaName}.knex_migrations` : 'knex_migrations';
+  const applied = new Set((await knex(table).select<{ name: string }[]>('name')).map((row) => row.name));
+  for (const [old, names] of Object.entries(SPLIT)) if (applied.has(old)) for (const n of names) applied.add(n);
+  return { known: known.length, pending: known.filter((name) => !applied.has(name)) };
+}

@@ -21,6 +21,11 @@ export interface EventBus {
   publish(channel: string, message: string): Promise<void>;
   /** Calls `listener` for `channel` until the returned function is called. */
   subscribe(channel: string, listener: Listener): () => void;
+  /**
+   * Readiness: resolves with what it found when the bus listens (or can: on PostgreSQL it opens its connection
+   * if no stream has yet), rejects when it does not. The caller bounds the wait.
+   */
+  check(): Promise<string>;
   /** Where the bus reports a lost connection (it reconnects by itself). */
   onError: (error: Error) => void;
   close(): Promise<void>;
@@ -50,6 +55,7 @@ export abstract class DatabaseEventBus implements EventBus {
   }
 
   abstract close(): Promise<void>;
+  abstract check(): Promise<string>;
 
   /** Starts listening on `channel`, then calls `listening(channel)`. */
   protected abstract listen(channel: string): void;

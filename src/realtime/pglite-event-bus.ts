@@ -8,14 +8,25 @@ import { DatabaseEventBus } from './event-bus.js';
 
 export class PgliteEventBus extends DatabaseEventBus {
   private readonly stop: () => void;
+  private closed = false;
 
-  constructor(knex: Knex, pglite: PGlite) {
+  constructor(
+    knex: Knex,
+    private readonly pglite: PGlite,
+  ) {
     super(knex);
     this.stop = pglite.onNotification((channel, payload) => this.deliver(channel, payload));
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.stop();
+  }
+
+  /** In the process: it listens as long as it and the embedded database are open. */
+  async check(): Promise<string> {
+    if (this.closed || this.pglite.closed) throw new Error('closed');
+    return `listening in this process (embedded database), ${this.channels.length} channels`;
   }
 
   protected listen(channel: string): void {

@@ -9,6 +9,8 @@ import { DatabaseEventBus } from './event-bus.js';
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** A server that accepts the connection but never answers must not leave the bus waiting forever. */
+const CONNECT_TIMEOUT_MS = 5_000;
 const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
 
 export class PostgresEventBus extends DatabaseEventBus {
@@ -18,6 +20,7 @@ export class PostgresEventBus extends DatabaseEventBus {
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
   private pid: number | undefined;
+  private lastError: Error | undefined;
   /** Connections already given up on ('error' and 'end' both come for one loss). */
   private readonly gone = new WeakSet<pg.Client>();
 
@@ -42,6 +45,22 @@ export class PostgresEventBus extends DatabaseEventBus {
     await client?.end().catch(() => undefined);
   }
 
+  /**
+   * Listening means a connection that answers: the one it has is pinged; without one (no stream yet, or lost)
+   * it connects now, and keeps the connection for the streams to come.
+   */
+  async check(): Promise<string> {
+    if (this.closed) throw new Error('closed');
+    if (!this.client) {
+      this.connect();
+      await this.connecting;
+    }
+    const client = this.client;
+    if (!client) throw Object.assign(new Error('not connected'), { cause: this.lastError });
+    await client.query('select 1');
+    return `listening, ${this.channels.length} channels`;
+  }
+
   protected listen(channel: string): void {
     if (this.client) this.run(this.client, `listen ${quote(channel)}`, () => this.listening(channel));
     else this.connect();
@@ -57,6 +76,7 @@ export class PostgresEventBus extends DatabaseEventBus {
       connectionString: this.connectionString,
       application_name: 'platform-event-bus',
       keepAlive: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     client.on('notification', (n) => this.deliver(n.channel, n.payload ?? ''));
     client.on('error', (error) => this.lost(client, error));
@@ -87,6 +107,7 @@ export class PostgresEventBus extends DatabaseEventBus {
     if (this.client === client) this.client = undefined;
     void client.end().catch(() => undefined); // a failed LISTEN leaves it open: nothing on it is trusted now
     this.pid = undefined;
+    this.lastError = error;
     if (this.closed) return;
     this.onError(error);
     clearTimeout(this.retry);

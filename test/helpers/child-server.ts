@@ -1,4 +1,4 @@
-// A real server process, as `npm start` runs it (src/server.ts under tsx), for tests (and the restart benchmark)
+// A real server process, as `npm start` runs it (src/server.ts under tsx) or `npm run start:prod` (compiled), for tests (and the restart benchmark)
 // that stop, kill and restart it: its output is kept, its address read from its `listening` log line (it
 // listens on PORT, 0 by default: a port the system chooses), its stderr followed for failpoints
 // (src/platform/failpoints.ts).
@@ -36,9 +36,15 @@ export function databaseEnv(settings: {
     : { DATABASE_URL: '', DATA_DIR: settings.dataDir! };
 }
 
-/** Starts the process; `env` is added to this one's (and decides the database, with `databaseEnv`). */
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** How `npm start` runs the server: TypeScript compiled as it loads (tsx). */
+export const TSX_SERVER = ['--import', 'tsx', 'src/server.ts'];
+
+/**
+ * Starts the process; `env` is added to this one's (and decides the database, with `databaseEnv`). `args` are
+ * node's: `npm start`'s by default, or a compiled build's (`[join(dist, 'src', 'server.js')]`).
+ */
+export function spawnServer(env: Record<string, string>, args: string[] = TSX_SERVER): ServerProcess {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       ...process.env,
@@ -127,8 +133,12 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
 }
 
 /** Starts the process and waits until it listens; throws (with what it printed) if it exits first. */
-export async function startChildServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
-  const server = spawnServer(env);
+export async function startChildServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  args: string[] = TSX_SERVER,
+): Promise<ChildServer> {
+  const server = spawnServer(env, args);
   const baseUrl = await server.listening(timeoutMs).catch(async (error: unknown) => {
     await server.kill();
     throw error;

@@ -2,11 +2,12 @@
 // embedded database serves at once with the committed data (the lock of a dead owner is taken over), a second
 // server while one lives is refused, and of two servers started together after a crash exactly one serves.
 // Stopped with SIGTERM or SIGINT, a production server's buffered log holds the access line of every request
-// it answered.
+// it answered, and shows the stop's six phases in order, each with its duration.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseEnv, spawnServer, type ServerProcess } from '../helpers/child-server.js';
 import { databaseSettings } from '../helpers/database.js';
+import { SHUTDOWN_PHASES } from '../../src/platform/shutdown.js';
 
 const running: ServerProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
@@ -164,6 +165,19 @@ describe('stopping a production server', () => {
       const missing = answered.filter((id) => accessLines.get(id) !== 1);
       expect(missing, `answered without exactly one access line (of ${answered.length})`).toEqual([]);
       expect(lines.at(-1)?.msg).not.toBe('shutdown failed');
+      // The stop's six phases, in order, each started and ended with its duration (src/platform/shutdown.ts).
+      const phases = (lines as Array<{ msg: string; phase?: string; durationMs?: number }>).filter((line) =>
+        line.msg.startsWith('shutdown phase'),
+      );
+      expect(phases.map((line) => [line.msg, line.phase])).toEqual(
+        SHUTDOWN_PHASES.flatMap((phase) => [
+          ['shutdown phase started', phase],
+          ['shutdown phase ended', phase],
+        ]),
+      );
+      for (const ended of phases.filter((line) => line.msg === 'shutdown phase ended'))
+        expect(ended.durationMs, ended.phase).toBeGreaterThanOrEqual(0);
+      expect(lines.find((line) => line.msg === 'shut down')).toHaveProperty('durationMs');
     },
     120_000,
   );

@@ -9,7 +9,10 @@ useTestServer();
 describe('health', () => {
   it('answers liveness and readiness (200), and rejects unknown parameters (400)', async () => {
     expect((await getHealth()).data).toEqual({ status: 'ok' });
-    expect((await getReadiness()).data).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect((await getReadiness()).data).toMatchObject({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok', eventBus: 'ok', shutdown: 'ok' },
+    });
     expect((await getHealth({ query: { deep: 1 } as never })).response?.status).toBe(400);
     expect((await getReadiness({ query: { deep: 1 } as never })).response?.status).toBe(400);
   });
@@ -22,7 +25,7 @@ describe('health', () => {
     try {
       const { error, response } = await getReadiness({ client: c });
       expect(response?.status).toBe(503);
-      expect(error).toEqual({ status: 'unavailable', checks: { database: 'failing' } });
+      expect(error).toMatchObject({ status: 'unavailable', checks: { database: 'failing', migrations: 'failing' } });
       expect((await getHealth({ client: c })).response?.status).toBe(200);
     } finally {
       await doomed.stop().catch(() => undefined);

@@ -3703,13 +3703,25 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * Readiness probe
  *
- * Checks the dependencies this instance needs to serve requests (today: the database, with a trivial
- * query) and answers:
+ * Says whether this instance should get traffic: the readiness probe for a load balancer or Kubernetes
+ * (`readinessProbe`). It runs these checks at once, each bounded by a short timeout (`READINESS_TIMEOUT_MS`,
+ * 1000 ms by default), so a dependency that hangs makes it answer 503 within about that time, never hang:
+ *
+ * | Check | `ok` when |
+ * |---|---|
+ * | `database` | `SELECT 1` answers |
+ * | `migrations` | every migration this server version knows is applied |
+ * | `eventBus` | the event bus behind live room streams listens (on PostgreSQL its own connection answers) |
+ * | `redis` | only with `REDIS_URL`: Redis answers `PING` |
+ * | `shutdown` | the instance is not stopping: from SIGTERM on it is draining and answers 503 |
  *
  * | Status | Body |
  * |---|---|
- * | 200 | `{"status": "ready", "checks": {"database": "ok"}}` |
- * | 503 | `{"status": "unavailable", "checks": {"database": "failing"}}` |
+ * | 200 | `{"status": "ready", "checks": {"database": "ok", ...}, "details": [...]}` |
+ * | 503 | `{"status": "unavailable", "checks": {"database": "failing", ...}, "details": [...]}` |
+ *
+ * `details` lists each check with what it found (`detail`, for an operator) and how long it took. A
+ * liveness probe should use `getHealth` instead, which checks nothing outside the process.
  *
  * 5xx responses are normally never documented, but 503 is this operation's real answer when a check
  * fails, so it is listed here; it has the same `ReadinessStatus` body (`application/json`, not a

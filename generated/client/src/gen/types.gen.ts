@@ -4720,13 +4720,57 @@ export type HealthStatus = {
 /**
  * ReadinessChecks
  *
- * The result of each dependency check.
+ * The state of each check, by name: `ok` or `failing`. `redis` is present only when the server is configured
+ * with a Redis (`REDIS_URL`). `details` in the same answer says why a check fails.
+ *
  */
 export type ReadinessChecks = {
     /**
      * `ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise.
      */
     database: 'ok' | 'failing';
+    /**
+     * `ok` when every migration this server version knows has been applied to the database; `failing` when one is missing (or the database could not say within the check timeout).
+     */
+    migrations?: 'ok' | 'failing' | undefined;
+    /**
+     * `ok` when the event bus behind live room streams listens (on PostgreSQL: its dedicated connection answers within the check timeout); `failing` while it is disconnected or reconnecting.
+     */
+    eventBus?: 'ok' | 'failing' | undefined;
+    /**
+     * Only with `REDIS_URL`: `ok` when Redis answered `PING` within the check timeout; `failing` otherwise.
+     */
+    redis?: 'ok' | 'failing' | undefined;
+    /**
+     * `ok` while the instance serves; `failing` from the moment it starts to stop (SIGTERM): it is draining and takes no new work.
+     */
+    shutdown?: 'ok' | 'failing' | undefined;
+};
+
+/**
+ * ReadinessCheck
+ *
+ * One readiness check's result and why.
+ */
+export type ReadinessCheck = {
+    /**
+     * The check, as named in `checks`: `database`, `migrations`, `eventBus`, `redis` or `shutdown` (more may be added).
+     */
+    name: string;
+    /**
+     * `ok` or `failing`, as in `checks`.
+     */
+    status: 'ok' | 'failing';
+    /**
+     * What was found, for an operator: e.g. `timed out after 1000 ms`, `2 migrations not applied: 20261201120000_x, ...`, `draining (SIGTERM): phase finish-requests`.
+     */
+    detail: string;
+    /**
+     * How long the check took, in milliseconds (at most the check timeout, plus scheduling).
+     *
+     * @minimum 0
+     */
+    durationMs: number;
 };
 
 /**
@@ -4743,6 +4787,10 @@ export type ReadinessStatus = {
      * The result of each check.
      */
     checks: ReadinessChecks;
+    /**
+     * Each check, in the order they are listed in `checks`, with what it found and how long it took.
+     */
+    details?: Array<ReadinessCheck> | undefined;
 };
 
 /**
@@ -11848,8 +11896,10 @@ export type GetReadinessErrors = {
         code: 'NOT_IMPLEMENTED';
     };
     /**
-     * Not ready: a dependency check failed (the database is unreachable). Load balancers should stop routing to
-     * this instance until it answers 200 again. The body is a `ReadinessStatus`, not a problem.
+     * Not ready: a check failed (the database is unreachable or not migrated, the event bus does not listen, Redis
+     * does not answer, or the instance is shutting down). Load balancers should stop routing to this instance until
+     * it answers 200 again. The body is a `ReadinessStatus`, not a problem: `checks` names the failing checks and
+     * `details` says why.
      *
      */
     503: ReadinessStatus;
