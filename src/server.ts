@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
 import { demoSummary } from './demo/summary.js';
 import { createHttpServer } from './http/http-server.js';
+import { serveMetrics } from './http/metrics-server.js';
 import { openDatabase } from './platform/database.js';
 
 const started = performance.now();
@@ -25,6 +26,13 @@ const platform = await buildApp(config, { database }).catch((error: unknown) =>
     .catch(() => undefined)
     .then(() => fail(error)),
 );
+// Metrics first, on their own listener: a taken METRICS_PORT stops the start before the API accepts anyone.
+const metricsServer =
+  platform.metrics && config.metrics
+    ? await serveMetrics(platform.metrics, config.metrics, (message) => platform.log.warn(message)).catch(
+        (error: Error) => platform.close().finally(() => fail(error.message)),
+      )
+    : undefined;
 const server = createHttpServer(config.http, platform.callback);
 server.on('error', (error: NodeJS.ErrnoException) => {
   if (server.listening) return; // after the start, errors belong to their connections
@@ -37,7 +45,7 @@ server.on('error', (error: NodeJS.ErrnoException) => {
         : error.code === 'EADDRNOTAVAIL'
           ? `Cannot listen on ${host}:${port}: this machine has no such address; set HOST to one of its addresses, or 0.0.0.0.`
           : `Cannot listen on ${host}:${port}: ${error.message}`;
-  void platform.close().finally(() => fail(reason));
+  void Promise.all([metricsServer?.close(), platform.close()]).finally(() => fail(reason));
 });
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo; // the one the system chose when PORT is 0
@@ -47,6 +55,7 @@ server.listen(config.port, config.host, () => {
       database:
         platform.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
       startupMs: Math.round(performance.now() - started),
+      ...(metricsServer && { metrics: `http://${config.metrics!.host}:${metricsServer.port}/metrics` }),
       docs: `http://localhost:${port}/docs`,
     },
     'listening',
@@ -70,6 +79,7 @@ async function shutdown(signal: string) {
       platform.endStreams(); // endless by design: cut now, their clients resume on another instance
     });
     clearTimeout(forced);
+    await metricsServer?.close();
     platform.log.flush(); // every answered request's access line is logged now: write it before closing the database
     // Agent calls whose client left go on in the background: let them finish too; close() refunds the rest.
     await platform.services.communityAgentCalls.idle(deadline - Date.now());

@@ -18,6 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { OutboundConfig } from '../config.js';
+import { NO_METRICS, type OutboundTarget, type Recorder } from './metrics.js';
 import { OutboundRules } from './outbound-rules.js';
 
 export const MAX_REDIRECTS = 3;
@@ -50,6 +51,8 @@ export interface DownloadOptions {
   onChunk(chunk: Buffer): void;
   /** Stops the download (the server is stopping); it then fails with the signal's reason. */
   signal?: AbortSignal;
+  /** What the download is for, as metrics count it (`outbound_fetches_total{target}`); `voice_sample` by default. */
+  target?: OutboundTarget;
 }
 
 export interface Downloaded {
@@ -70,6 +73,7 @@ export class OutboundFetch {
   constructor(
     private readonly config: OutboundConfig,
     private readonly resolve: Resolve = systemResolve,
+    private readonly metrics: Recorder = NO_METRICS,
   ) {
     this.rules = new OutboundRules(config.allowHosts, config.denyHosts);
     // An extra authority is trusted besides the system's, not instead of them.
@@ -81,8 +85,23 @@ export class OutboundFetch {
     return this.config.timeoutMs;
   }
 
-  /** GETs `url` and streams its body to `onChunk`; resolves once the whole body was read. */
+  /**
+   * GETs `url` and streams its body to `onChunk`; resolves once the whole body was read. Counted by outcome: `ok`,
+   * the failure, or `aborted`.
+   */
   async download(url: string, options: DownloadOptions): Promise<Downloaded> {
+    const target = options.target ?? 'voice_sample';
+    try {
+      const downloaded = await this.fetchBody(url, options);
+      this.metrics.outboundFetch(target, 'ok');
+      return downloaded;
+    } catch (error) {
+      this.metrics.outboundFetch(target, error instanceof OutboundError ? error.failure : 'aborted');
+      throw error;
+    }
+  }
+
+  private async fetchBody(url: string, options: DownloadOptions): Promise<Downloaded> {
     const deadline = AbortSignal.timeout(this.config.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     try {
