@@ -89,6 +89,8 @@ export interface RunReport {
   firstChunk?: FirstChunk[];
   /** The live stream fan-out (stream-fanout.ts), when it ran. */
   streamFanout?: StreamFanout;
+  /** The full stack with metrics on vs off, the same endpoints in one run (`--only metrics`). */
+  metricsCost?: Array<{ label: string; on: Measured; off: Measured }>;
   /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
@@ -127,7 +129,9 @@ export function renderMarkdown(r: RunReport): string {
           ? `## Customer service${pglite}`
           : r.section.startsWith('agent-chat')
             ? `## Agent chat${pglite}`
-            : `## ${int(r.spaces)} spaces`,
+            : r.section.startsWith('metrics')
+              ? `## Metrics on vs off${pglite}`
+              : `## ${int(r.spaces)} spaces`,
     '',
   );
   lines.push(`- Date: ${r.date}`);
@@ -211,6 +215,24 @@ export function renderMarkdown(r: RunReport): string {
       "Server CPU µs/req is the server process's own CPU time (process.cpuUsage) over its measured requests: " +
         'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.',
     );
+    lines.push('');
+  }
+
+  if (r.metricsCost?.length) {
+    lines.push(
+      '### What metrics cost',
+      '',
+      'The full stack twice, the same build: metrics on (prom-client, per-operation children cached, the metrics listener scraped ' +
+        'every second) and `METRICS=off`, loaded in alternating rounds. On/off is the throughput ratio; CPU per request from each process.',
+      '',
+      '| Endpoint | On req/s | Off req/s | On/off | On p50 / p99 ms | Off p50 / p99 ms | Server CPU µs/req, on / off |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const m of r.metricsCost)
+      lines.push(
+        `| ${m.label} | ${int(m.on.rps)} | ${int(m.off.rps)} | ${(m.on.rps / m.off.rps).toFixed(3)}x | ${ms(m.on.p50)} / ${ms(m.on.p99)} | ` +
+          `${ms(m.off.p50)} / ${ms(m.off.p99)} | ${int(m.on.cpuUsPerRequest)} / ${int(m.off.cpuUsPerRequest)} |`,
+      );
     lines.push('');
   }
 
