@@ -317,7 +317,10 @@ export class Metrics implements Recorder {
       child.observe((performance.now() - at) / 1000);
     };
     knex.on('query', (query: { __knexQueryUid?: string }) => {
-      if (query.__knexQueryUid !== undefined) started.set(query.__knexQueryUid, performance.now());
+      if (query.__knexQueryUid === undefined) return;
+      // A statement that never reports an end (a stream given up on) must not be kept forever.
+      if (started.size >= MAX_PENDING_STATEMENTS) started.clear();
+      started.set(query.__knexQueryUid, performance.now());
     });
     knex.on('query-response', (_response: unknown, query: { __knexQueryUid?: string }) => ended(query));
     knex.on('query-error', (_error: unknown, query: { __knexQueryUid?: string }) => ended(query));
@@ -393,6 +396,8 @@ interface TarnPool {
   numPendingCreates(): number;
 }
 
+/** Statements timed at once, at most: far more than a pool of connections can have in flight. */
+const MAX_PENDING_STATEMENTS = 10_000;
 const STATEMENTS = new Set(['select', 'insert', 'update', 'delete']);
 
 /** select / insert / update / delete, from knex's method or the SQL's first word; anything else (`with ...`, DDL) `other`. */

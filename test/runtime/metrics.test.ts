@@ -6,13 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditWallet, getSpace, listSpaces, signIn } from '@platform/client';
+import { creditWallet, getSpace, listSpaces, signIn, signOut } from '@platform/client';
 import { DEFAULT_METRICS_PORT } from '../../src/config.js';
 import { startMetricsServer, type MetricsServer } from '../../src/http/metrics-server.js';
 import { databaseEnv, spawnServer, type ServerProcess } from '../helpers/child-server.js';
 import { databaseSettings } from '../helpers/database.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestServer, useTestServer } from '../helpers/server.js';
+import { newRoom, post } from '../helpers/rooms.js';
+import { StreamReader } from '../helpers/sse.js';
 import { newAdmin, newUser } from '../helpers/users.js';
 
 interface Sample {
@@ -128,6 +130,53 @@ describe('metrics of requests', () => {
       samples.filter((s) => s.name === 'http_server_requests_total').map((s) => s.labels.operation),
     );
     for (const op of operations) expect(op).toMatch(/^[a-z][A-Za-z]+$/);
+  });
+});
+
+describe('metrics of streams', () => {
+  /** Polls until `check` holds on a scrape (a stream's end is counted once its connection has closed). */
+  const until = async (check: (samples: Sample[]) => boolean): Promise<Sample[]> => {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const samples = await scrape();
+      if (check(samples) || Date.now() > deadline) return samples;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it('counts open room streams, the events delivered and their lag from commit, and a cut-off by its reason', async () => {
+    const alice = await newUser('Alice');
+    const room = await newRoom(alice);
+    const roomKind = { kind: 'room' };
+    const before = await scrape();
+    const response = await fetch(`${server.baseUrl}/api/v1/rooms/${room.id}/stream`, {
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
+    expect(response.status).toBe(200);
+    const reader = new StreamReader(response);
+    // Live from here: the stream follows the room's feed, so the next events come from a commit's notification.
+    const feeds = server.platform.services.rooms.streams.feeds;
+    for (let i = 0; feeds.followers(room.id) === 0 && i < 100; i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(value(await scrape(), 'sse_streams_open', roomKind)).toBe(value(before, 'sse_streams_open', roomKind) + 1);
+    await post(room.id, alice, 'one');
+    await post(room.id, alice, 'two');
+    await reader.waitFor(2);
+    const during = await scrape();
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(during, name, labels) - value(before, name, labels);
+    expect(delta('sse_events_delivered_total', roomKind)).toBe(2);
+    expect(delta('room_event_delivery_lag_seconds_count')).toBe(2);
+    expect(value(during, 'room_event_delivery_lag_seconds_sum')).toBeLessThan(60);
+
+    // Signing out ends the stream: cut off, its reason the credential.
+    expect((await signOut({ ...alice.as })).response?.status).toBe(204);
+    expect(await reader.ended).toBe('cut');
+    const cut = { kind: 'room', reason: 'credential_ended' };
+    const after = await until(
+      (s) => value(s, 'sse_streams_open', roomKind) === value(before, 'sse_streams_open', roomKind),
+    );
+    expect(value(after, 'sse_streams_open', roomKind)).toBe(value(before, 'sse_streams_open', roomKind));
+    expect(value(after, 'sse_streams_cut_off_total', cut) - value(before, 'sse_streams_cut_off_total', cut)).toBe(1);
   });
 });
 
