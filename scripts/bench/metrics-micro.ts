@@ -17,7 +17,7 @@ function loop(record: boolean): number {
     const status = i % 10 === 0 ? 404 : 200;
     if (record) {
       const inFlight = metrics.requestStarted(op.method);
-      inFlight.dec();
+      inFlight.n -= 1;
       metrics.requestEnded({
         operation: op.operation,
         method: op.method,

@@ -40,7 +40,7 @@ export function requestLifecycle(log: Logger, config: Config, metrics?: Metrics)
         ms: Math.round(elapsed * 10) / 10,
       };
       if (metrics) {
-        inFlight!.dec();
+        inFlight!.n -= 1;
         metrics.requestEnded({
           operation: operation?.operationId,
           method: koa.method,

@@ -5,11 +5,13 @@
 // Labels are bounded: an operationId, a method, a status class, a fixed kind or outcome. Never a user, a room,
 // a URL or a host. Areas do not import prom-client: they are given a `Recorder` (below) by src/services.ts.
 //
-// Cost: the per-request work is a few Map lookups and the label-bound children's increments (children are
-// cached per operation, method and status class, so `labels()` is not resolved per request). Measured in the
-// README ("Operating it", "Metrics").
+// Cost: what is recorded per request and per statement goes to lean families (`Family` below: a child per label
+// set, cached per operation, method and status class; an observation is a bucket scan and two additions), which
+// prom-client reads at scrape time. prom-client's own metrics validate and hash their labels on every call:
+// measured at ~10 µs a request in a loaded server, they keep to what happens less often. Measured in the README
+// ("Operating it", "Metrics").
 import type { Knex } from 'knex';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import type { RateLimitName } from '../../generated/server/index.js';
 
 export type AgentCallOutcome = 'settled' | 'refunded' | 'orphan_refunded';
@@ -70,12 +72,92 @@ const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 /** The operation label of a request no route matched (or served outside the contract: the docs, the site). */
 export const UNMATCHED = 'unmatched';
+const REQUEST_LABELS = ['operation', 'method', 'status_class'];
 
 interface RequestChildren {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
-  requestSize: Histogram.Internal<string>;
-  responseSize: Histogram.Internal<string>;
+  requests: Child;
+  duration: Child;
+  requestSize: Child;
+  responseSize: Child;
+}
+
+/** One label set's values: a counter's total, or a histogram's buckets (not cumulative), sum and count. */
+interface Child {
+  readonly labels: Record<string, string>;
+  readonly buckets: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A counter or histogram family kept in plain numbers and read by prom-client at scrape time (a prom-client
+ * `Metric` as its registry reads one): an observation costs a bucket scan and two additions, no label hashing.
+ */
+class Family {
+  private readonly children = new Map<string, Child>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'histogram',
+    private readonly labelNames: readonly string[],
+    private readonly bounds: readonly number[] = [],
+  ) {}
+
+  /** The child of these label values (in `labelNames` order), made on first use: callers keep it. */
+  child(...values: string[]): Child {
+    const key = values.join('\u0000');
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = Object.fromEntries(this.labelNames.map((name, i) => [name, values[i]!]));
+      this.children.set(key, (child = { labels, buckets: new Float64Array(this.bounds.length), sum: 0, count: 0 }));
+    }
+    return child;
+  }
+
+  inc(child: Child, by = 1): void {
+    child.count += by;
+  }
+
+  observe(child: Child, value: number): void {
+    const bounds = this.bounds;
+    for (let i = 0; i < bounds.length; i += 1)
+      if (value <= bounds[i]!) {
+        child.buckets[i]! += 1;
+        break;
+      }
+    child.sum += value;
+    child.count += 1;
+  }
+
+  /** What prom-client's registry serializes. */
+  get() {
+    const values: Array<{ metricName?: string; labels: Record<string, string | number>; value: number }> = [];
+    for (const { labels, buckets, sum, count } of this.children.values()) {
+      if (this.type === 'counter') {
+        values.push({ labels, value: count });
+        continue;
+      }
+      let cumulative = 0;
+      for (let i = 0; i < this.bounds.length; i += 1) {
+        cumulative += buckets[i]!;
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { ...labels, le: this.bounds[i]! },
+          value: cumulative,
+        });
+      }
+      values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: count });
+      values.push({ metricName: `${this.name}_sum`, labels, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels, value: count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values };
+  }
+
+  register(registry: Registry): this {
+    registry.registerMetric(this as unknown as Metric);
+    return this;
+  }
 }
 
 /** One request's metrics, once it is answered. */
@@ -92,47 +174,43 @@ export class Metrics implements Recorder {
   readonly registry = new Registry();
   private readonly sources: ScrapeSources = {};
 
-  private readonly httpRequests = new Counter({
-    name: 'http_server_requests_total',
-    help: 'HTTP requests answered, by operation (operationId, or "unmatched"), method and status class.',
-    labelNames: ['operation', 'method', 'status_class'],
-    registers: [this.registry],
-  });
-  private readonly httpDuration = new Histogram({
-    name: 'http_server_request_duration_seconds',
-    help: 'Time from a request arriving to its handler answering (for an event stream: until the stream starts).',
-    labelNames: ['operation', 'method', 'status_class'],
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly httpInFlight = new Gauge({
-    name: 'http_server_requests_in_flight',
-    help: 'Requests being handled now (event streams count until they start).',
-    labelNames: ['method'],
-    registers: [this.registry],
-  });
-  private readonly httpRequestSize = new Histogram({
-    name: 'http_server_request_size_bytes',
-    help: 'Request body sizes (Content-Length; 0 without a body).',
-    labelNames: ['operation', 'method', 'status_class'],
-    buckets: SIZE_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly httpResponseSize = new Histogram({
-    name: 'http_server_response_size_bytes',
-    help: 'Response body sizes, when known before sending (Content-Length): compressed bodies and event streams are not counted.',
-    labelNames: ['operation', 'method', 'status_class'],
-    buckets: SIZE_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly httpRequests = new Family(
+    'http_server_requests_total',
+    'HTTP requests answered, by operation (operationId, or "unmatched"), method and status class.',
+    'counter',
+    REQUEST_LABELS,
+  ).register(this.registry);
+  private readonly httpDuration = new Family(
+    'http_server_request_duration_seconds',
+    'Time from a request arriving to its handler answering (for an event stream: until the stream starts).',
+    'histogram',
+    REQUEST_LABELS,
+    DURATION_BUCKETS,
+  ).register(this.registry);
+  private readonly httpRequestSize = new Family(
+    'http_server_request_size_bytes',
+    'Request body sizes (Content-Length; 0 without a body).',
+    'histogram',
+    REQUEST_LABELS,
+    SIZE_BUCKETS,
+  ).register(this.registry);
+  private readonly httpResponseSize = new Family(
+    'http_server_response_size_bytes',
+    'Response body sizes, when known before sending (Content-Length): compressed bodies and event streams are not counted.',
+    'histogram',
+    REQUEST_LABELS,
+    SIZE_BUCKETS,
+  ).register(this.registry);
+  /** Requests in flight by method, read by the gauge at scrape time. */
+  private readonly inFlight = new Map<string, { n: number }>();
 
-  private readonly dbQueryDuration = new Histogram({
-    name: 'db_query_duration_seconds',
-    help: 'Database statements, from sending to the answer, by kind of statement.',
-    labelNames: ['statement'],
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly dbQueryDuration = new Family(
+    'db_query_duration_seconds',
+    'Database statements, from sending to the answer, by kind of statement.',
+    'histogram',
+    ['statement'],
+    DURATION_BUCKETS,
+  ).register(this.registry);
 
   private readonly streamsOpen = new Gauge({
     name: 'sse_streams_open',
@@ -140,18 +218,19 @@ export class Metrics implements Recorder {
     labelNames: ['kind'],
     registers: [this.registry],
   });
-  private readonly eventsDelivered = new Counter({
-    name: 'sse_events_delivered_total',
-    help: 'Events written to event streams, by kind.',
-    labelNames: ['kind'],
-    registers: [this.registry],
-  });
-  private readonly deliveryLag = new Histogram({
-    name: 'room_event_delivery_lag_seconds',
-    help: "Live room events: from the event's creation in its transaction to its write to a client's stream.",
-    buckets: LAG_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly eventsDelivered = new Family(
+    'sse_events_delivered_total',
+    'Events written to event streams, by kind.',
+    'counter',
+    ['kind'],
+  ).register(this.registry);
+  private readonly deliveryLag = new Family(
+    'room_event_delivery_lag_seconds',
+    "Live room events: from the event's creation in its transaction to its write to a client's stream.",
+    'histogram',
+    [],
+    LAG_BUCKETS,
+  ).register(this.registry);
   private readonly cutOffs = new Counter({
     name: 'sse_streams_cut_off_total',
     help: 'Event streams cut off by the server (the client reconnects and resumes), by kind and reason.',
@@ -213,11 +292,20 @@ export class Metrics implements Recorder {
   });
 
   private readonly requestChildren = new Map<string, Array<RequestChildren | undefined>>();
-  private readonly inFlightChildren = new Map<string, Gauge.Internal<string>>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const sources = this.sources;
+    const inFlight = this.inFlight;
+    new Gauge({
+      name: 'http_server_requests_in_flight',
+      help: 'Requests being handled now (event streams count until they start).',
+      labelNames: ['method'],
+      registers: [this.registry],
+      collect() {
+        for (const [method, { n }] of inFlight) this.set({ method }, n);
+      },
+    });
     new Gauge({
       name: 'agent_calls_in_flight',
       help: 'Paid agent calls this instance runs now.',
@@ -252,11 +340,12 @@ export class Metrics implements Recorder {
 
   // HTTP (src/http/middleware.ts)
 
-  requestStarted(method: string): Gauge.Internal<string> {
-    let child = this.inFlightChildren.get(method);
-    if (!child) this.inFlightChildren.set(method, (child = this.httpInFlight.labels(method)));
-    child.inc();
-    return child;
+  /** Counts the request in flight; the returned object's `n` is decremented when it is answered. */
+  requestStarted(method: string): { n: number } {
+    let counter = this.inFlight.get(method);
+    if (!counter) this.inFlight.set(method, (counter = { n: 0 }));
+    counter.n += 1;
+    return counter;
   }
 
   requestEnded(record: RequestRecord): void {
@@ -269,30 +358,32 @@ export class Metrics implements Recorder {
     if (!children) {
       const labels = [operation, record.method, STATUS_CLASSES[index]!];
       children = byClass[index] = {
-        requests: this.httpRequests.labels(...labels),
-        duration: this.httpDuration.labels(...labels),
-        requestSize: this.httpRequestSize.labels(...labels),
-        responseSize: this.httpResponseSize.labels(...labels),
+        requests: this.httpRequests.child(...labels),
+        duration: this.httpDuration.child(...labels),
+        requestSize: this.httpRequestSize.child(...labels),
+        responseSize: this.httpResponseSize.child(...labels),
       };
     }
-    children.requests.inc();
-    children.duration.observe(record.seconds);
-    children.requestSize.observe(record.requestBytes ?? 0);
-    if (record.responseBytes !== undefined) children.responseSize.observe(record.responseBytes);
+    this.httpRequests.inc(children.requests);
+    this.httpDuration.observe(children.duration, record.seconds);
+    this.httpRequestSize.observe(children.requestSize, record.requestBytes ?? 0);
+    if (record.responseBytes !== undefined) this.httpResponseSize.observe(children.responseSize, record.responseBytes);
   }
 
   // Event streams (src/http/sse.ts)
 
   stream(kind: StreamKind): StreamRecorder {
     const open = this.streamsOpen.labels(kind);
-    const delivered = this.eventsDelivered.labels(kind);
+    const events = this.eventsDelivered;
+    const delivered = events.child(kind);
     const lag = this.deliveryLag;
+    const lagChild = lag.child();
     return {
       opened: () => open.inc(),
       closed: () => open.dec(),
       delivered: (committedAtMs) => {
-        delivered.inc();
-        if (committedAtMs !== undefined) lag.observe(Math.max(0, Date.now() - committedAtMs) / 1000);
+        events.inc(delivered);
+        if (committedAtMs !== undefined) lag.observe(lagChild, Math.max(0, Date.now() - committedAtMs) / 1000);
       },
     };
   }
@@ -305,7 +396,8 @@ export class Metrics implements Recorder {
    */
   watchDatabase(knex: Knex, kind: 'postgres' | 'pglite'): void {
     const started = new Map<string, number>();
-    const byStatement = new Map<string, Histogram.Internal<string>>();
+    const byStatement = new Map<string, Child>();
+    const family = this.dbQueryDuration;
     const ended = (query: { __knexQueryUid?: string; sql?: string; method?: string }) => {
       const uid = query.__knexQueryUid;
       const at = uid === undefined ? undefined : started.get(uid);
@@ -313,8 +405,8 @@ export class Metrics implements Recorder {
       started.delete(uid!);
       const statement = statementOf(query);
       let child = byStatement.get(statement);
-      if (!child) byStatement.set(statement, (child = this.dbQueryDuration.labels(statement)));
-      child.observe((performance.now() - at) / 1000);
+      if (!child) byStatement.set(statement, (child = family.child(statement)));
+      family.observe(child, (performance.now() - at) / 1000);
     };
     knex.on('query', (query: { __knexQueryUid?: string }) => {
       if (query.__knexQueryUid === undefined) return;
