@@ -9,6 +9,9 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     reporters: ['default'],
+    // Servers a test starts as child processes (they inherit this) serve their metrics on a port the system
+    // chooses, so files running in parallel never collide on the default metrics port (9464).
+    env: { METRICS_PORT: '0' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Transformed modules kept on disk (node_modules/.experimental-vitest-cache, keyed by each file's content and

@@ -24,6 +24,7 @@ import { site, SITE_PATHS } from './http/site.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { openDatabase, type Database } from './platform/database.js';
 import { ApiError } from './platform/errors.js';
+import { Metrics, NO_METRICS } from './platform/metrics.js';
 import { createRateLimiters } from './platform/rate-limit.js';
 import { Shutdown } from './platform/shutdown.js';
 import { connectRedis } from './platform/redis.js';
@@ -47,6 +48,8 @@ export interface Platform {
    * `shutdown.onPhase` tells whoever follows the stop (a metrics gauge) each phase as it starts.
    */
   shutdown: Shutdown;
+  /** This app's metrics (its own registry), served by src/http/metrics-server.ts; undefined when METRICS=off. */
+  metrics?: Metrics;
   /** Cuts every live room stream off, so a graceful stop need not wait for them (their clients resume elsewhere). */
   endStreams(): void;
   /** Stops the background work: timers, the run worker, agent calls (refunding those still running), voice cloning, live feeds. */
@@ -86,7 +89,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       if (!options.database) await database.close();
       throw error;
     });
-  const services = createServices(database, config, options.clock ?? systemClock, options.providers);
+  // Metrics are this app's own (not prom-client's global registry): several apps may share a process (tests).
+  const metrics = config.metrics ? new Metrics() : undefined;
+  metrics?.watchDatabase(database.knex, database.kind);
+  const services = createServices(
+    database,
+    config,
+    options.clock ?? systemClock,
+    options.providers,
+    metrics ?? NO_METRICS,
+  );
   if (config.demo) {
     // Before the run worker starts, so it finds the demo's queued run, and before the first request.
     const { loaded } = await loadDemoData(services).catch(async (error: unknown) => {
@@ -105,7 +117,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return 'PING answered';
     });
   shutdownCheck(services.readiness, shutdown);
-  database.events.onError = (error) => log.warn({ err: error }, 'event bus connection lost; reconnecting');
+  database.events.onError = (error) => {
+    metrics?.eventBusReconnect();
+    log.warn({ err: error }, 'event bus connection lost; reconnecting');
+  };
+  metrics?.readFrom({
+    agentCallsInFlight: () => services.communityAgentCalls.running,
+    roomRunsOpen: () => services.rooms.worker.open(),
+    shutdownPhase: () => shutdown.phase,
+  });
   services.rooms.streams.credentials.onError = (error) =>
     log.warn({ err: error }, 'checking the credentials of open streams failed; retrying at the next interval');
   services.ticketHolds.onError = (error) =>
@@ -129,8 +149,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     authenticator: services.auth,
     rateLimits: new RateLimits(
       createRateLimiters(config.rateLimits, redis && { redis, keyPrefix: config.redisKeyPrefix, log }),
+      metrics ?? NO_METRICS,
     ),
     idempotency: services.idempotency,
+    metrics,
   };
   const handlers = buildHandlers(services);
   api.register({
@@ -165,7 +187,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       log.debug({ err: error }, 'client closed the stream');
     else log.error({ err: error }, 'stream error');
   });
-  app.use(requestLifecycle(log, config));
+  app.use(requestLifecycle(log, config, metrics));
   app.use(compression());
   app.use(cors(api, config.corsOrigins, SITE_PATHS));
   app.use(problemTypes());
@@ -194,10 +216,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         services.rooms.worker.reap(0),
         services.lounge.cloning.releaseAll(),
       ]);
+    const job = { log, metrics };
     timers.push(
-      every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency purge', log),
-      every(config.renewalIntervalSeconds * 1000, () => services.communityRenewals.runOnce(), 'renewals', log),
-      every(VOICE_CLONING_MS, () => services.lounge.cloneVoices(), 'voice cloning', log),
+      every(IDEMPOTENCY_PURGE_MS, () => services.idempotency.purgeExpired(), 'idempotency_purge', job),
+      every(config.renewalIntervalSeconds * 1000, () => renewOnce(services, metrics), 'renewals', job),
+      every(VOICE_CLONING_MS, () => services.lounge.cloneVoices(), 'voice_cloning', job),
     );
     services.rooms.worker.start(log);
     services.communityAgentCalls.start(log);
@@ -222,6 +245,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services,
     log,
     shutdown,
+    metrics,
     endStreams: () => services.rooms.streams.feeds.cutAll(),
     stopWorkers,
     closeConnections,
@@ -232,14 +256,35 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
 }
 
-/** Runs `job` every `ms` (one run at a time), logging failures; never keeps the process alive. */
-function every(ms: number, job: () => Promise<unknown>, name: string, log: Logger): NodeJS.Timeout {
+/** One renewal run, counted by outcome (a run that fails counts `failed`: it is rolled back and retried). */
+async function renewOnce(services: Services, metrics: Metrics | undefined): Promise<void> {
+  try {
+    metrics?.renewalRun(await services.communityRenewals.runOnce());
+  } catch (error) {
+    metrics?.renewalRunFailed();
+    throw error;
+  }
+}
+
+/**
+ * Runs `job` every `ms` (one run at a time), logging and counting failures (`background_job_failures_total`,
+ * labelled `name`); never keeps the process alive.
+ */
+function every(
+  ms: number,
+  job: () => Promise<unknown>,
+  name: string,
+  { log, metrics }: { log: Logger; metrics: Metrics | undefined },
+): NodeJS.Timeout {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     job()
-      .catch((error: unknown) => log.warn({ err: error }, `${name} failed`))
+      .catch((error: unknown) => {
+        metrics?.backgroundJobFailed(name);
+        log.warn({ err: error }, `${name.replace('_', ' ')} failed`);
+      })
       .finally(() => {
         running = false;
       });

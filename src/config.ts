@@ -93,6 +93,34 @@ export interface Config {
    * it (`tracesWanted`); the SDK reads the other OTEL_* variables itself.
    */
   tracing: boolean;
+  /** Prometheus metrics, served on their own listener (src/http/metrics-server.ts); undefined when off. */
+  metrics?: MetricsConfig;
+}
+
+/** Where the metrics listener listens (never the API's port). */
+export interface MetricsConfig {
+  host: string;
+  port: number;
+  /**
+   * The port was set (METRICS_PORT): when it is taken the start is refused. The default port, taken (another
+   * instance on this machine), only costs this instance its metrics, with a warning.
+   */
+  portExplicit: boolean;
+}
+
+/** The metrics listener's port unless METRICS_PORT says otherwise (Prometheus' registry of exporter ports: 9464). */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** `METRICS` (on unless `off`/`false`/`0`), `METRICS_HOST` (loopback unless set), `METRICS_PORT`. */
+function metricsConfig(env: NodeJS.ProcessEnv): MetricsConfig | undefined {
+  const on = (env.METRICS ?? '').trim().toLowerCase();
+  if (['off', 'false', '0'].includes(on)) return undefined;
+  if (!['', 'on', 'true', '1'].includes(on)) throw new Error(`METRICS must be on or off, not "${env.METRICS}"`);
+  const explicit = env.METRICS_PORT !== undefined && env.METRICS_PORT.trim() !== '';
+  const port = explicit ? Number(env.METRICS_PORT) : DEFAULT_METRICS_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`METRICS_PORT must be a port number (0 to 65535), not "${env.METRICS_PORT}"`);
+  return { host: env.METRICS_HOST || '127.0.0.1', port, portExplicit: explicit };
 }
 
 /** Where requests on a user's behalf may go, and how long they may take. */
@@ -354,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     voiceCloningConcurrency: Math.max(1, Math.round(number(env.VOICE_CLONING_CONCURRENCY, 2))),
     demo,
     tracing: tracesWanted(env),
+    metrics: metricsConfig(env),
   };
 }
 

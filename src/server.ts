@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
 import { demoSummary } from './demo/summary.js';
 import { createHttpServer } from './http/http-server.js';
+import { serveMetrics } from './http/metrics-server.js';
 import { openDatabase } from './platform/database.js';
 import { startTracing } from './platform/tracing.js';
 
@@ -30,6 +31,13 @@ const platform = await buildApp(config, { database }).catch((error: unknown) =>
     .then(() => fail(error)),
 );
 tracing?.logTo(platform.log);
+// Metrics first, on their own listener: a taken METRICS_PORT stops the start before the API accepts anyone.
+const metricsServer =
+  platform.metrics && config.metrics
+    ? await serveMetrics(platform.metrics, config.metrics, (message) => platform.log.warn(message)).catch(
+        (error: Error) => platform.close().finally(() => fail(error.message)),
+      )
+    : undefined;
 const server = createHttpServer(config.http, platform.callback);
 server.on('error', (error: NodeJS.ErrnoException) => {
   if (server.listening) return; // after the start, errors belong to their connections
@@ -42,7 +50,7 @@ server.on('error', (error: NodeJS.ErrnoException) => {
         : error.code === 'EADDRNOTAVAIL'
           ? `Cannot listen on ${host}:${port}: this machine has no such address; set HOST to one of its addresses, or 0.0.0.0.`
           : `Cannot listen on ${host}:${port}: ${error.message}`;
-  void platform.close().finally(() => fail(reason));
+  void Promise.all([metricsServer?.close(), platform.close()]).finally(() => fail(reason));
 });
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo; // the one the system chose when PORT is 0
@@ -52,6 +60,7 @@ server.listen(config.port, config.host, () => {
       database:
         platform.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)',
       startupMs: Math.round(performance.now() - started),
+      ...(metricsServer && { metrics: `http://${config.metrics!.host}:${metricsServer.port}/metrics` }),
       docs: `http://localhost:${port}/docs`,
     },
     'listening',
@@ -84,7 +93,9 @@ async function shutdown(signal: string) {
       // Agent calls whose client left go on in the background: let them finish too; stop-workers refunds the rest.
       'finish-agent-calls': () => platform.services.communityAgentCalls.idle(deadline - Date.now()),
       'stop-workers': () => platform.stopWorkers(),
+      // Metrics are served until here, so a scrape during the stop sees its phases.
       'close-connections': async () => {
+        await metricsServer?.close();
         await platform.closeConnections();
         // The spans still buffered are exported; a collector that does not answer does not fail the stop.
         await tracing

@@ -21,6 +21,7 @@ import type { Clock } from './platform/clock.js';
 import { databaseChecks, Readiness } from './health/index.js';
 import type { Database } from './platform/database.js';
 import { IdempotencyFacility } from './platform/idempotency.js';
+import { NO_METRICS, type Recorder } from './platform/metrics.js';
 import { OutboundFetch } from './platform/outbound-fetch.js';
 import { SpacesService } from './spaces/index.js';
 import { WalletService } from './wallet/index.js';
@@ -62,7 +63,14 @@ export interface Providers {
   voice?: VoiceProvider;
 }
 
-export function createServices(database: Database, config: Config, clock: Clock, providers: Providers = {}): Services {
+/** `metrics`: where the areas record what they count (src/platform/metrics.ts); nothing by default. */
+export function createServices(
+  database: Database,
+  config: Config,
+  clock: Clock,
+  providers: Providers = {},
+  metrics: Recorder = NO_METRICS,
+): Services {
   const { knex } = database;
   const auth = new AuthService(knex, clock, { sessionTtlDays: config.sessionTtlDays });
   const agents = new AgentListingsService(knex, clock);
@@ -79,10 +87,11 @@ export function createServices(database: Database, config: Config, clock: Clock,
     heartbeatMs: config.agent.callHeartbeatMs,
     staleAfterMs: config.agent.callStaleAfterMs,
     platformFeeShare: config.platformFeeShare,
+    metrics,
   });
   const agent = providers.agent ?? createAgentProvider(config.agent);
   const speech = 'speech' in providers ? providers.speech : createSpeechProvider(config.speech);
-  const outbound = new OutboundFetch(config.outbound);
+  const outbound = new OutboundFetch(config.outbound, undefined, metrics);
   // A clone is a download (OUTBOUND_TIMEOUT_MS at most) and the cloning itself: half as long again.
   const lounges = new LoungeService(
     knex,
@@ -113,6 +122,7 @@ export function createServices(database: Database, config: Config, clock: Clock,
       quota: new StreamQuota(config.maxStreamsPerUser),
       tickets,
     },
+    metrics,
   );
   // Rooms keep agent participants by listing id without a foreign key (their past messages stay): deleting a
   // listing makes them leave, with an event, in the delete's transaction.

@@ -52,6 +52,8 @@ export function benchConfig(target: DatabaseTarget, env: NodeJS.ProcessEnv = pro
     databaseSchema: target.kind === 'postgres' ? target.schema : undefined,
     dataDir: target.dataDir ?? base.dataDir,
     poolMax: POOL_MAX,
+    // Metrics are on, as in production, unless BENCH_METRICS=off (the `metrics` rows compare the two).
+    metrics: env.BENCH_METRICS === 'off' ? undefined : base.metrics,
     // The agent chat's rows against an OpenAI-compatible server (the bench's fake): BENCH_AGENT_BASE_URL.
     agent: { ...base.agent, baseUrl: env.BENCH_AGENT_BASE_URL || base.agent.baseUrl },
     // Every request comes from one address: the per-IP limits on posts, joins and agent chats would answer

@@ -7,6 +7,9 @@ import { startTracing } from '../../src/platform/tracing.js';
 import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 
+/** With metrics on, the server's metrics listener is scraped this often (Prometheus' default is 15 s: this is more). */
+const SCRAPE_MS = 1000;
+
 runChild(async () => {
   const config = benchConfig(targetFromEnv());
 
@@ -42,7 +45,25 @@ runChild(async () => {
   const platform = await buildApp(config, { database });
   const buildAppMs = performance.now() - mark;
 
-  const port = await serve(platform.callback, () => platform.close());
+  // Metrics as `npm start` serves them: their own listener, scraped while the load runs.
+  const metricsServer = platform.metrics
+    ? await (await import('../../src/http/metrics-server.js')).startMetricsServer(platform.metrics, '127.0.0.1', 0)
+    : undefined;
+  if (metricsServer) {
+    const url = `http://127.0.0.1:${metricsServer.port}/metrics`;
+    setInterval(
+      () =>
+        void fetch(url).then(
+          (r) => r.text(),
+          () => undefined,
+        ),
+      SCRAPE_MS,
+    ).unref();
+  }
+  const port = await serve(platform.callback, async () => {
+    await metricsServer?.close();
+    await platform.close();
+  });
   installSqlTrace(platform.database.knex);
   report({
     type: 'ready',

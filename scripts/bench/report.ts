@@ -92,6 +92,8 @@ export interface RunReport {
   streamFanout?: StreamFanout;
   /** The traced server's rows (traces.ts). */
   traces?: TracedRow[];
+  /** The full stack with metrics on vs off, the same endpoints in one run (`--only metrics`). */
+  metricsCost?: Array<{ label: string; on: Measured; off: Measured }>;
   /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
@@ -130,7 +132,9 @@ export function renderMarkdown(r: RunReport): string {
           ? `## Customer service${pglite}`
           : r.section.startsWith('agent-chat')
             ? `## Agent chat${pglite}`
-            : `## ${int(r.spaces)} spaces`,
+            : r.section.startsWith('metrics')
+              ? `## Metrics on vs off${pglite}`
+              : `## ${int(r.spaces)} spaces`,
     '',
   );
   lines.push(`- Date: ${r.date}`);
@@ -215,6 +219,29 @@ export function renderMarkdown(r: RunReport): string {
         'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.',
     );
     lines.push(...renderTraces(r.traces), '');
+  }
+
+  if (r.metricsCost?.length) {
+    lines.push(
+      '### What metrics cost',
+      '',
+      'The full stack twice, the same build: metrics on (prom-client, per-operation children cached, the metrics listener scraped ' +
+        'every second) and `METRICS=off`, loaded in alternating rounds. On/off is the throughput ratio over all rounds; ' +
+        "paired: the median of each round pair's ratio (the two servers loaded one after the other), which a busy neighbour on the " +
+        'shared cores disturbs less. CPU per request from each process.',
+      '',
+      '| Endpoint | On req/s | Off req/s | On/off | On/off, paired rounds (median) | On p50 / p99 ms | Off p50 / p99 ms | Server CPU µs/req, on / off |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const m of r.metricsCost) {
+      const paired = m.on.roundsRps.map((on, i) => on / m.off.roundsRps[i]!).sort((a, b) => a - b);
+      const median = paired[Math.floor(paired.length / 2)]!;
+      lines.push(
+        `| ${m.label} | ${int(m.on.rps)} | ${int(m.off.rps)} | ${(m.on.rps / m.off.rps).toFixed(3)}x | ${median.toFixed(3)}x | ` +
+          `${ms(m.on.p50)} / ${ms(m.on.p99)} | ${ms(m.off.p50)} / ${ms(m.off.p99)} | ${int(m.on.cpuUsPerRequest)} / ${int(m.off.cpuUsPerRequest)} |`,
+      );
+    }
+    lines.push('');
   }
 
   if (r.cs?.plans.length) {

@@ -87,13 +87,14 @@ const STREAM_ROWS = ['stream-fanout'];
 /** The customer-service rows (seed-cs.ts, bare-cs.ts); a run of these alone has its own section. */
 const CS_ROWS = ['cs-queue', 'cs-messages'];
 const csRows = CS_ROWS.some((row) => only.has(row));
+/** The cost of metrics (`metrics`): the hot reads on the full stack with metrics on and off, in one run. */
+const METRICS_ROWS = ['metrics'];
 const SPACE_ROWS = ['list', 'search', 'get', 'create', 'routing', 'traces'];
-const unknownRows = [...only].filter(
-  (row) => ![...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].includes(row),
-);
+const ALL_ROWS = [...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS, ...METRICS_ROWS];
+const unknownRows = [...only].filter((row) => !ALL_ROWS.includes(row));
 if (unknownRows.length) {
   console.error(
-    `[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${[...SPACE_ROWS, ...COMMUNITY_ROWS, ...ROOM_ROWS, ...CS_ROWS, ...STREAM_ROWS].join(', ')}; the CS queue is cs-queue)`,
+    `[bench] unknown --only rows: ${unknownRows.join(', ')} (rows: ${ALL_ROWS.join(', ')}; the CS queue is cs-queue)`,
   );
   process.exit(2);
 }
@@ -539,13 +540,16 @@ async function main(): Promise<void> {
 
   let fullTarget: DatabaseTarget;
   let bareTarget: DatabaseTarget;
+  /** The full stack with metrics off (the `metrics` rows). */
+  let offTarget: DatabaseTarget;
   let scratch: string | undefined;
   if (database.url) {
-    fullTarget = bareTarget = { kind: 'postgres', url: database.url, schema: opts.schema };
+    fullTarget = bareTarget = offTarget = { kind: 'postgres', url: database.url, schema: opts.schema };
   } else {
     scratch = mkdtempSync(join(tmpdir(), 'platform-bench-'));
     fullTarget = { kind: 'pglite', dataDir: join(scratch, 'full') };
     bareTarget = { kind: 'pglite', dataDir: join(scratch, 'bare') };
+    offTarget = { kind: 'pglite', dataDir: join(scratch, 'metrics-off') };
   }
 
   if (!opts.keep) {
@@ -574,6 +578,8 @@ async function main(): Promise<void> {
     const tracedTarget = fullTarget.dataDir ? { ...fullTarget, dataDir: `${fullTarget.dataDir}-traced` } : fullTarget;
     if (only.has('traces') && tracedTarget.dataDir)
       cpSync(fullTarget.dataDir!, tracedTarget.dataDir, { recursive: true });
+    if (only.has('metrics') && fullTarget.dataDir && offTarget.dataDir)
+      cpSync(fullTarget.dataDir, offTarget.dataDir, { recursive: true });
 
     const endpoints: Endpoint[] = [
       { key: 'list', label: 'GET /api/spaces (page 1)', method: 'GET', path: '/api/spaces?page=1', auth: false },
@@ -699,7 +705,11 @@ async function main(): Promise<void> {
                 ? database.url
                   ? 'streams'
                   : 'streams-pglite'
-                : `spaces=${spaces}`,
+                : [...only].every((row) => METRICS_ROWS.includes(row))
+                  ? database.url
+                    ? 'metrics'
+                    : 'metrics-pglite'
+                  : `spaces=${spaces}`,
       ...(r
         ? {
             rooms: {
@@ -755,6 +765,22 @@ async function main(): Promise<void> {
       report.endpoints.push({ label: endpoint.label, full: fullResult!, bare: bareResult! } satisfies EndpointRow);
     }
     if (only.has('traces')) report.traces = await measureTraces(full, tracedTarget, measured, seeded.token);
+    if (only.has('metrics')) {
+      // The same full stack with METRICS off, loaded in alternating rounds with the one above (metrics on, its
+      // listener scraped every second): the hot reads, list and detail.
+      const off = await startServer(
+        'full stack, METRICS=off',
+        'full-server.ts',
+        { ...targetToEnv(offTarget), BENCH_METRICS: 'off' },
+        false,
+      );
+      report.metricsCost = [];
+      for (const endpoint of endpoints.filter((e) => e.key === 'list' || e.key === 'get')) {
+        const [on, offResult] = await measure([full, off], endpoint, seeded.token);
+        report.metricsCost.push({ label: endpoint.label, on: on!, off: offResult! });
+      }
+      await off.child.stop();
+    }
     if (only.has('agent-chat') && c)
       report.firstChunk = await measureAgentChat([full, bare], [fullTarget, bareTarget], c);
     await Promise.all([full, bare].map((s) => s.child.stop()));

@@ -18,12 +18,15 @@ import type { ReplyFailure } from '../ai/reply-stream.js';
 import type { Clock } from '../platform/clock.js';
 import { failpoint } from '../platform/failpoints.js';
 import { afterPlatformShare, type Minor } from '../platform/money.js';
-import { inTransaction, type Transaction } from '../platform/transactions.js';
+import { NO_METRICS, type Recorder } from '../platform/metrics.js';
+import { afterCommit, inTransaction, type Transaction } from '../platform/transactions.js';
 import type { WalletService } from '../wallet/index.js';
 import { beatCalls, callStatuses, insertCall, lockCall, refundCall, settleCall, staleCalls } from './queries.js';
 
 export interface AgentCallOptions {
   heartbeatMs: number;
+  /** Where ended calls are counted (settled, refunded, orphan_refunded); nothing when absent. */
+  metrics?: Recorder;
   /** An in-progress call with no heartbeat for this long is refunded by any instance's reaper. */
   staleAfterMs: number;
   /** The platform's share of every fee, 0 to 1; the creator receives the rest. */
@@ -145,6 +148,7 @@ export class AgentCalls {
     }
     const replyMessageId = await post();
     await settleCall(trx, id, replyMessageId, this.clock.now());
+    afterCommit(trx, () => this.metrics.agentCall('settled'));
     await failpoint('agent-call.settle');
     return replyMessageId;
   }
@@ -155,7 +159,7 @@ export class AgentCalls {
     failure: ReplyFailure,
     options: { staleAfterMs?: number; skipLocked?: boolean } = {},
   ): Promise<boolean> {
-    return inTransaction(this.db, undefined, async (trx) => {
+    const refunded = await inTransaction(this.db, undefined, async (trx) => {
       const call = await lockCall(trx, id, options);
       if (call?.status !== 'in_progress') return false;
       const fee = Number(call.feeMinor);
@@ -179,6 +183,18 @@ export class AgentCalls {
       await failpoint('agent-call.refund');
       return true;
     });
+    // Refunded by the reaper (`staleAfterMs`): its server died. Otherwise the agent failed, or this server stopped.
+    if (refunded) this.metrics.agentCall(options.staleAfterMs !== undefined ? 'orphan_refunded' : 'refunded');
+    return refunded;
+  }
+
+  /** Calls this instance runs now (a gauge read at scrape time). */
+  get running(): number {
+    return this.leases.size;
+  }
+
+  private get metrics(): Recorder {
+    return this.options.metrics ?? NO_METRICS;
   }
 
   /**
@@ -198,6 +214,7 @@ export class AgentCalls {
       }
       if (stale.length < 100) break;
     }
+    this.metrics.reaperActions('agent_calls', reaped);
     if (reaped > 0) this.log?.warn({ reaped }, 'refunded agent calls whose server stopped');
     return reaped;
   }
@@ -207,7 +224,10 @@ export class AgentCalls {
     this.log = log;
     this.reaper ??= setInterval(
       () => {
-        this.reap().catch((error: unknown) => this.log?.warn({ err: error }, 'agent call reaper failed'));
+        this.reap().catch((error: unknown) => {
+          this.metrics.backgroundJobFailed('agent_call_reaper');
+          this.log?.warn({ err: error }, 'agent call reaper failed');
+        });
       },
       Math.max(250, this.options.staleAfterMs / 4),
     ).unref();

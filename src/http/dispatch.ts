@@ -10,6 +10,7 @@ import { validators, type ValidateFunction } from '../../generated/validators/in
 import type { Config } from '../config.js';
 import { ApiError, validationFailed, type FieldError } from '../platform/errors.js';
 import type { IdempotencyFacility } from '../platform/idempotency.js';
+import type { Metrics, StreamKind } from '../platform/metrics.js';
 import type { Authenticator, Credential, CredentialScheme, Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { NO_BODY, readJsonBody } from './body.js';
@@ -36,7 +37,12 @@ export interface DispatchDeps {
   authenticator: Authenticator;
   rateLimits: RateLimits;
   idempotency: IdempotencyFacility;
+  /** Replays and event streams are counted here; undefined when METRICS=off. */
+  metrics?: Metrics;
 }
+
+/** The kind of an operation's event stream, as metrics label it: room streams, or an agent's reply. */
+const streamKind = (meta: OperationMeta): StreamKind => (meta.area === 'rooms' ? 'room' : 'agent_chat');
 
 export class ContractViolation extends Error {
   override name = 'ContractViolation';
@@ -50,6 +56,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
   const v = validators[meta.operationId as OperationId];
   const style = meta.errorStyle;
   const queryParams = queryParameters(meta.parameters);
+  const streamMetrics = meta.eventStream ? deps.metrics?.stream(streamKind(meta)) : undefined;
   // A credential sent in the query (a stream ticket) is authentication's, not an input to validate.
   const queryCredentials = meta.schemes.flatMap((scheme) => QUERY_CREDENTIALS[scheme as CredentialScheme] ?? []);
   const check = (
@@ -130,6 +137,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
             body: first.body === undefined ? undefined : serializeJson(first.body),
           };
         });
+        if (outcome.replayed) deps.metrics?.idempotentReplay();
         const headers = outcome.replayed ? { ...outcome.headers, 'Idempotent-Replayed': 'true' } : outcome.headers;
         if (headers) koa.set(headers);
         writeSerialized(koa, meta, outcome.status, outcome.body);
@@ -151,7 +159,7 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
         result.status,
         result.stream,
         validate ? (data) => checkResponse(deps, meta, result.status, data, validate, ctx) : undefined,
-        { keepAliveMs: deps.config.sseKeepAliveMs },
+        { keepAliveMs: deps.config.sseKeepAliveMs, metrics: streamMetrics },
       );
       return;
     }

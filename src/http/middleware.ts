@@ -1,4 +1,4 @@
-// The outer Koa middleware: request id, one structured access-log line per request, and the single place
+// The outer Koa middleware: request id, one structured access-log line per request and its metrics, and the single place
 // where errors become responses in the shape of the operation's API. An error answer is checked against the
 // contract like any other response: its status and its problem `code` must be ones the operation documents.
 import { randomUUID } from 'node:crypto';
@@ -9,6 +9,7 @@ import { validators } from '../../generated/validators/index.gen.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../platform/errors.js';
 import { activeTracer, errorName } from '../platform/tracing.js';
+import type { Metrics } from '../platform/metrics.js';
 import { checkResponse } from './dispatch.js';
 import { endRequestSpan, startRequestSpan, withRequestSpan } from './request-span.js';
 import { RequestState } from './request-state.js';
@@ -16,11 +17,13 @@ import { internalError, toWireError, type WireError } from './problem.js';
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
+/** `metrics`: where each request is counted (by operation, method and status class); undefined: not counted. */
+export function requestLifecycle(log: Logger, config: Config, metrics?: Metrics): Koa.Middleware {
   return async (koa, next) => {
     const incoming = koa.get('x-request-id');
     const requestId = VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = performance.now();
+    const inFlight = metrics?.requestStarted(koa.method);
     const state = new RequestState(requestId, log);
     koa.state = state;
     koa.set('X-Request-Id', requestId);
@@ -34,17 +37,29 @@ export function requestLifecycle(log: Logger, config: Config): Koa.Middleware {
       writeError(koa, error, config);
     } finally {
       const operation = koa.state.operation as OperationMeta | undefined;
+      const elapsed = performance.now() - started;
       const line: Record<string, unknown> = {
         requestId,
         method: koa.method,
         path: koa.path,
         operationId: operation?.operationId,
         status: koa.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms: Math.round(elapsed * 10) / 10,
       };
       if (span) {
         line.traceId = span.traceId;
         endRequestSpan(span, koa, operation, state.errorType);
+      }
+      if (metrics) {
+        inFlight!.n -= 1;
+        metrics.requestEnded({
+          operation: operation?.operationId,
+          method: koa.method,
+          status: koa.status,
+          seconds: elapsed / 1000,
+          requestBytes: koa.request.length,
+          responseBytes: koa.response.length,
+        });
       }
       if (koa.status >= 500) log.error(line, 'request');
       else log.info(line, 'request');

@@ -4,6 +4,7 @@
 import type { OperationMeta, RateLimitName, RateLimitPolicy } from '../../generated/server/index.js';
 import { ApiError, forbidden } from '../platform/errors.js';
 import { requestHash, type IdempotencyFacility, type StoredResult } from '../platform/idempotency.js';
+import { NO_METRICS, type Recorder } from '../platform/metrics.js';
 import type { Principal } from '../platform/principal.js';
 import type { RateLimiter } from '../platform/rate-limit.js';
 import type { Transaction } from '../platform/transactions.js';
@@ -50,7 +51,11 @@ export interface Caller {
  * not refuse it: at most the limit's number of attempts are ever evaluated in a window.
  */
 export class RateLimits {
-  constructor(private readonly limiters: Record<RateLimitName, RateLimiter>) {}
+  constructor(
+    private readonly limiters: Record<RateLimitName, RateLimiter>,
+    /** Counts refusals by limit (`rate_limit_refusals_total`). */
+    private readonly metrics: Recorder = NO_METRICS,
+  ) {}
 
   /**
    * `ip`, `user` (the caller's id: the contract puts it only on operations that require a caller), `body.<field>`
@@ -80,7 +85,10 @@ export class RateLimits {
       for (const policy of meta.rateLimits) {
         const limiter = this.limiters[policy.name];
         const key = this.key(policy, request, caller);
-        await limiter.hit(key);
+        await limiter.hit(key).catch((error: unknown) => {
+          if (error instanceof ApiError && error.status === 429) this.metrics.rateLimitRefusal(policy.name);
+          throw error;
+        });
         if (policy.counts === 'rejected') held.push({ limiter, key });
       }
     } catch (error) {

@@ -11,12 +11,15 @@
 // Never compressed (compression.ts), so each event leaves as it is written.
 import type Koa from 'koa';
 import type { StreamEvent } from '../../generated/server/index.js';
-import type { CutOff, Unnamed } from '../realtime/stream-signals.js';
+import type { StreamRecorder } from '../platform/metrics.js';
+import type { Committed, CutOff, Unnamed } from '../realtime/stream-signals.js';
 
 export const KEEP_ALIVE_MS = 15_000;
 
 export interface StreamOptions {
   keepAliveMs?: number;
+  /** Counts the open stream, its events and (for events that say when they were committed) their lag. */
+  metrics?: StreamRecorder;
 }
 
 /** Each event object's frame, named and unnamed, built (and validated) by the first connection that writes it. */
@@ -62,6 +65,8 @@ export function writeEventStream(
   koa.req.socket.setNoDelay(true);
   out.flushHeaders(); // the client knows the stream is open before the first event (which may be minutes away)
 
+  const metrics = options.metrics;
+  metrics?.opened();
   const cutOff = (events as CutOff).cutOff;
   const unnamed = (events as Unnamed).unnamed === true;
   let closed = false;
@@ -72,6 +77,7 @@ export function writeEventStream(
   const close = (cut = false) => {
     if (closed) return;
     closed = true;
+    metrics?.closed();
     clearInterval(keepAlive);
     wake?.();
     void iterator.return?.();
@@ -94,7 +100,9 @@ export function writeEventStream(
       while (!closed) {
         const next = await iterator.next();
         if (next.done || closed) break;
-        if (!out.write(frameOf(next.value, unnamed, validate))) await drained();
+        const written = out.write(frameOf(next.value, unnamed, validate));
+        metrics?.delivered((next.value as Committed).committedAtMs);
+        if (!written) await drained();
       }
     } catch (error) {
       koa.app.emit('error', error, koa);

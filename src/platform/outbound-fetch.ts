@@ -18,6 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { OutboundConfig } from '../config.js';
+import { NO_METRICS, type OutboundTarget, type Recorder } from './metrics.js';
 import { OutboundRules } from './outbound-rules.js';
 import { startClientSpan } from './tracing.js';
 
@@ -51,6 +52,8 @@ export interface DownloadOptions {
   onChunk(chunk: Buffer): void;
   /** Stops the download (the server is stopping); it then fails with the signal's reason. */
   signal?: AbortSignal;
+  /** What the download is for, as metrics count it (`outbound_fetches_total{target}`); `voice_sample` by default. */
+  target?: OutboundTarget;
 }
 
 export interface Downloaded {
@@ -71,6 +74,7 @@ export class OutboundFetch {
   constructor(
     private readonly config: OutboundConfig,
     private readonly resolve: Resolve = systemResolve,
+    private readonly metrics: Recorder = NO_METRICS,
   ) {
     this.rules = new OutboundRules(config.allowHosts, config.denyHosts);
     // An extra authority is trusted besides the system's, not instead of them.
@@ -83,19 +87,23 @@ export class OutboundFetch {
   }
 
   /**
-   * GETs `url` and streams its body to `onChunk`; resolves once the whole body was read. With traces on it is
-   * one CLIENT span (redirects included), and the other side is never sent the trace context: the URL is a
-   * user's, and trace ids go only to hosts the operator configured.
+   * GETs `url` and streams its body to `onChunk`; resolves once the whole body was read. Counted by outcome: `ok`,
+   * the failure, or `aborted`. With traces on it is one CLIENT span (redirects included), and the other side is
+   * never sent the trace context: the URL is a user's, and trace ids go only to hosts the operator configured.
    */
   async download(url: string, options: DownloadOptions): Promise<Downloaded> {
+    const target = options.target ?? 'voice_sample';
     const span = startClientSpan('GET', url, { propagate: false });
     const answered = { status: undefined as number | undefined };
     try {
       const downloaded = await this.fetchAll(url, options, answered);
       span.end({ status: answered.status });
+      this.metrics.outboundFetch(target, 'ok');
       return downloaded;
     } catch (error) {
-      span.end({ status: answered.status, errorType: error instanceof OutboundError ? error.failure : 'aborted' });
+      const failure = error instanceof OutboundError ? error.failure : 'aborted';
+      span.end({ status: answered.status, errorType: failure });
+      this.metrics.outboundFetch(target, failure);
       throw error;
     }
   }

@@ -8,6 +8,11 @@ import type { Knex } from 'knex';
 export type Db = Knex | Knex.Transaction;
 export type Transaction = Knex.Transaction;
 
+/** Calls `then` once `trx` has committed (never when it rolls back): for counting what a transaction did. */
+export function afterCommit(trx: Transaction, then: () => void): void {
+  trx.executionPromise.then(then, () => undefined);
+}
+
 export function inTransaction<T>(
   db: Knex,
   trx: Transaction | undefined,

@@ -12,3 +12,11 @@ export interface CutOff {
 export interface Unnamed {
   readonly unnamed?: boolean;
 }
+
+/**
+ * An event that says when it was committed (ms since the epoch): the writer records the time from then to its
+ * write to the client's socket (`room_event_delivery_lag_seconds`). Live room events carry it; backfill does not.
+ */
+export interface Committed {
+  committedAtMs?: number;
+}

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { AgentProvider } from '../ai/agent-provider.js';
 import type { Clock } from '../platform/clock.js';
+import { NO_METRICS, type Recorder } from '../platform/metrics.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import { RoomAccess } from './access.js';
 import { DocumentsService } from './documents.js';
@@ -43,11 +44,12 @@ export function createRoomsArea(
   agent: AgentProvider,
   runOptions: RunWorkerOptions,
   live: LiveSettings,
+  metrics: Recorder = NO_METRICS,
 ): RoomsArea {
   const access = new RoomAccess(clock);
   const eventLog = new EventLog(clock);
   const documents = new DocumentsService(db, clock);
-  const runs = new RunsQueue(clock, eventLog, documents);
+  const runs = new RunsQueue(clock, eventLog, documents, metrics);
   const revocations = new Revocations(clock, eventLog);
   const participants = new ParticipantsService(db, clock, access, eventLog, documents, runs, revocations);
   return {
@@ -59,7 +61,7 @@ export function createRoomsArea(
     messages: new MessagesService(db, clock, access, eventLog, runs),
     timeline: new TimelineService(db, access),
     runReads: new RunReads(db, access),
-    worker: new RunWorker(db, clock, runs, agent, runOptions),
-    streams: new RoomStreams(db, access, new LiveFeeds(db, live.events), live),
+    worker: new RunWorker(db, clock, runs, agent, runOptions, metrics),
+    streams: new RoomStreams(db, access, new LiveFeeds(db, live.events), live, metrics),
   };
 }

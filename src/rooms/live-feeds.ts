@@ -12,6 +12,8 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { StreamEvent } from '../../generated/server/index.js';
 import type { EventBus } from '../realtime/event-bus.js';
+import type { CutOffReason } from '../platform/metrics.js';
+import type { Committed } from '../realtime/stream-signals.js';
 import type { Db } from '../platform/transactions.js';
 import { eventPage } from './queries.js';
 import { toEvent } from './wire.js';
@@ -20,8 +22,8 @@ export const CHANNEL = 'room_events';
 /** Events read from the log per query (backfill and live). */
 export const PAGE = 200;
 
-/** One room event as it is streamed: `id:` is its seq. */
-export interface Item extends StreamEvent<T.RoomEvent> {
+/** One room event as it is streamed: `id:` is its seq. A live one says when it was created (delivery lag). */
+export interface Item extends StreamEvent<T.RoomEvent>, Committed {
   id: number;
 }
 
@@ -42,7 +44,11 @@ export class Follower {
   /** Why it was cut off, when a read failed. */
   error: unknown;
 
-  constructor(private readonly bufferEvents: number) {}
+  constructor(
+    private readonly bufferEvents: number,
+    /** Told why, when the client is cut off (metrics). */
+    private readonly onCut: (reason: CutOffReason) => void = () => undefined,
+  ) {}
 
   get done(): boolean {
     return this.stopped || this.cutOff.aborted;
@@ -51,13 +57,14 @@ export class Follower {
   push(items: Item[]): void {
     if (this.done) return;
     this.queue.push(...items);
-    if (this.queue.length > this.bufferEvents) this.cut();
+    if (this.queue.length > this.bufferEvents) this.cut(undefined, 'slow_client');
     this.wake?.();
   }
 
   /** Cuts the client off: its buffer is freed at once. */
-  cut(error?: unknown): void {
+  cut(error?: unknown, reason: CutOffReason = error === undefined ? 'shutdown' : 'read_failed'): void {
     if (this.done) return;
+    this.onCut(reason);
     this.error = error;
     this.queue = [];
     this.controller.abort();
@@ -114,6 +121,7 @@ class Feed {
           const items = await readAfter(this.db, this.roomId, this.lastSeq);
           if (items.length) {
             this.lastSeq = items.at(-1)!.id;
+            for (const item of items) item.committedAtMs = Date.parse(item.data.createdAt);
             for (const follower of this.followers) follower.push(items);
           }
           if (items.length < PAGE) break;

@@ -363,6 +363,17 @@ export async function countRunningRuns(t: Transaction, roomId: string): Promise<
   return Number(counted[0]?.running ?? 0);
 }
 
+/** Runs queued and running in every room (the partial indexes on each status serve it): a metrics gauge. */
+export async function countOpenRuns(db: Db): Promise<{ queued: number; running: number }> {
+  const rows = (await db('room_runs')
+    .whereIn('status', ['queued', 'running'])
+    .groupBy('status')
+    .select('status')
+    .count({ n: '*' })) as Array<{ status: string; n: string | number }>;
+  const of = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return { queued: of('queued'), running: of('running') };
+}
+
 /** Moves a running run's heartbeat to `now`; false when the run is no longer running (nothing written). */
 export async function recordHeartbeat(db: Db, runId: string, now: Date): Promise<boolean> {
   return (await db('room_runs').where({ id: runId, status: 'running' }).update({ heartbeatAt: now })) > 0;

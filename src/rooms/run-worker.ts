@@ -10,8 +10,10 @@ import type { AgentMessage, AgentProvider, AgentToolbox, AgentToolCall } from '.
 import { MAX_REPLY_CHARS, TimeoutError, withTimeout } from '../ai/reply-stream.js';
 import type { RunsConfig } from '../config.js';
 import type { Clock } from '../platform/clock.js';
+import { NO_METRICS, type Recorder } from '../platform/metrics.js';
 import type { Logger } from 'pino';
 import { RoomMessage } from './models.js';
+import { countOpenRuns } from './queries.js';
 import { ROOM_TOOLS, runRoomTool, ToolError } from './run-tools.js';
 import type { ClaimedRun, RunsQueue, ToolCallRecord } from './runs.js';
 
@@ -35,7 +37,13 @@ export class RunWorker {
     private readonly runs: RunsQueue,
     private readonly agent: AgentProvider,
     private readonly options: RunWorkerOptions,
+    private readonly metrics: Recorder = NO_METRICS,
   ) {}
+
+  /** Runs queued and running, across instances (a gauge read at scrape time). */
+  open(): Promise<{ queued: number; running: number }> {
+    return countOpenRuns(this.db);
+  }
 
   private log: Logger | undefined;
 
@@ -80,8 +88,11 @@ export class RunWorker {
   /** Fails runs whose worker died (no heartbeat for `staleAfterMs`); returns how many. */
   async reap(staleAfterMs = this.options.staleAfterMs): Promise<number> {
     try {
-      return await this.runs.reap(this.db, staleAfterMs);
+      const reaped = await this.runs.reap(this.db, staleAfterMs);
+      this.metrics.reaperActions('room_runs', reaped);
+      return reaped;
     } catch (error) {
+      this.metrics.backgroundJobFailed('room_run_reaper');
       this.log?.warn({ err: error }, 'run reaper failed');
       return 0;
     }

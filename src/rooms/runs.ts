@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock.js';
-import type { Transaction } from '../platform/transactions.js';
+import { NO_METRICS, type Recorder } from '../platform/metrics.js';
+import { afterCommit, type Transaction } from '../platform/transactions.js';
 import type { DocumentsService } from './documents.js';
 import { SYSTEM, type Actor, type EventLog } from './event-log.js';
 import { resolveMentions } from './mentions.js';
@@ -65,6 +66,7 @@ export class RunsQueue {
     private readonly clock: Clock,
     private readonly eventLog: EventLog,
     private readonly documents: DocumentsService,
+    private readonly metrics: Recorder = NO_METRICS,
   ) {}
 
   async queue(
@@ -175,7 +177,7 @@ export class RunsQueue {
 
   /** Posts the agent's reply and completes the run; false (nothing written) when the run is no longer running. */
   async complete(db: Knex, claimed: ClaimedRun, body: string): Promise<boolean> {
-    return db.transaction(async (t) => {
+    const completed = await db.transaction(async (t) => {
       const run = await this.lockRunning(t, claimed.run);
       if (!run) return false;
       const { agent, actor, roleVersion } = claimed;
@@ -233,6 +235,8 @@ export class RunsQueue {
       });
       return true;
     });
+    if (completed) this.metrics.roomRuns('completed');
+    return completed;
   }
 
   /** Fails a running run with `error` (its open tool calls first); false when it had already ended. */
@@ -273,6 +277,7 @@ export class RunsQueue {
     if (only) query.where('participantId', only.id);
     const open = await query;
     for (const run of open) await this.end(t, run, 'cancelled', null, SYSTEM, only);
+    if (open.length) afterCommit(t, () => this.metrics.roomRuns('cancelled', open.length));
     return open.length;
   }
 
@@ -285,6 +290,7 @@ export class RunsQueue {
     actor: Actor,
     known?: RoomParticipant,
   ): Promise<void> {
+    if (status === 'failed') afterCommit(t, () => this.metrics.roomRuns('failed'));
     const agent = known ?? (await RoomParticipant.query(t).findById(run.participantId));
     const name = agent?.displayName ?? 'An agent';
     const agentAs = agent ? agentActor(agent, run.roleDocumentVersionId) : SYSTEM;

@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { CutOff, Unnamed } from '../realtime/stream-signals.js';
 import { unauthenticated } from '../platform/errors.js';
+import { NO_METRICS, type Recorder } from '../platform/metrics.js';
 import type { Principal } from '../platform/principal.js';
 import type { CredentialWatch } from '../realtime/credential-ends.js';
 import type { StreamQuota } from '../realtime/stream-quota.js';
@@ -52,6 +53,7 @@ export class RoomStreams {
     private readonly access: RoomAccess,
     readonly feeds: LiveFeeds,
     private readonly settings: StreamSettings,
+    private readonly metrics: Recorder = NO_METRICS,
   ) {}
 
   /** The credentials of this process's open streams. */
@@ -93,8 +95,10 @@ export class RoomStreams {
       item.data.subject.id === participant.id &&
       (item.data.type === 'participant.left' || item.data.type === 'participant.removed');
 
-    const follower = new Follower(this.settings.bufferEvents);
-    const unwatch = this.settings.credentials.watch(principal.credentialId, () => follower.cut());
+    const follower = new Follower(this.settings.bufferEvents, (reason) => this.metrics.streamCutOff('room', reason));
+    const unwatch = this.settings.credentials.watch(principal.credentialId, () =>
+      follower.cut(undefined, 'credential_ended'),
+    );
     let closed = false;
     /** The stream is over, however it ended: its place and its watch are given back (once). */
     const close = () => {

@@ -53,6 +53,8 @@ export function spawnServer(env: Record<string, string>, args: string[] = TSX_SE
       HOST: '127.0.0.1',
       PORT: '0',
       REDIS_URL: '',
+      // Metrics on a port the system chooses: servers started side by side never collide on the default (9464).
+      METRICS_PORT: '0',
       ADMIN_EMAILS: ADMIN_EMAIL,
       ADMIN_PASSWORD,
       RATE_LIMIT_SIGN_UP_PER_HOUR: '1000000',
