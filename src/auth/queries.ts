@@ -89,6 +89,9 @@ export interface UserProfile {
 
 export const userProfiles = (db: Db) => db('users').select('id', 'name', 'image');
 
+/** The same read as SQL text, for statements compiled once (src/platform/rendered.ts) to join as a subquery. */
+export const USER_PROFILES_SQL = 'select id, name, image from users';
+
 export async function findUserProfile(db: Db, id: string): Promise<UserProfile | undefined> {
   return (await userProfiles(db).where('id', id))[0] as UserProfile | undefined;
 }
