@@ -54,6 +54,7 @@ interface KnexClient {
   ): Promise<{ response: { rows: unknown[][] } }>;
   /** Set by knex-pglite's client: PGlite runs every statement unnamed (it has no prepared-statement cache). */
   pglite?: unknown;
+  emit(event: 'query', query: { sql: string; bindings: readonly unknown[]; method: 'raw' }): boolean;
 }
 
 const preparedOptions = new WeakMap<Statement, object>();
@@ -77,6 +78,9 @@ export async function renderOne<B>(
   }
   const connection = await client.acquireConnection();
   try {
+    // knex's own event, as its runner emits it for every statement: what listens to it (debugging, the bench's
+    // SQL trace) sees these too.
+    client.emit('query', { sql: sql.text, bindings: values, method: 'raw' });
     const { response } = await client._query(connection, { sql: sql.text, bindings: values, options });
     const json = response.rows[0]?.[0];
     return typeof json === 'string' ? rendered<B>(json) : undefined;
