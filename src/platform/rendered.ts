@@ -44,6 +44,12 @@ export function statement(name: string, text: string): Statement {
  */
 export const isoTime = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * An amount in minor units (bigint hundredths) as the contract's credits: the JSON number JavaScript writes
+ * for `minor / 100` (float8's shortest text, e.g. 15 or 12.34; wallet amounts are far below 2^53).
+ */
+export const credits = (column: string) => `(${column} / 100.0)::float8`;
+
 /** What a statement's run needs of knex's client: its pool and its per-dialect `_query` (traced when traces are on). */
 interface KnexClient {
   acquireConnection(): Promise<unknown>;
