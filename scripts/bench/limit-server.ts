@@ -1,14 +1,11 @@
 // Child process: the limit. node:http and pg, no framework and no knex: each page is the platform's own
 // statement (imported from the area's public file, src/spaces/index.ts), sent as a named prepared statement,
 // and the JSON text PostgreSQL renders is written to the socket unparsed. The signed-in detail first looks the
-// caller up with AuthService's session statement (findSessionUser's SQL, compiled by knex once at start, then
-// prepared), as the platform does. What it leaves out is everything but the SQL round trips and the socket:
+// caller up with AuthService's session statement (src/auth/queries.ts), as the platform does. What it leaves out is everything but the SQL round trips and the socket:
 // the platform's distance from it is its whole per-request cost in JavaScript.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import knexFactory, { type Knex } from 'knex';
-import { knexSnakeCaseMappers } from 'objection';
 import pg from 'pg';
-import { findSessionUser } from '../../src/auth/index.js';
+import { SESSION_USER_STATEMENT } from '../../src/auth/index.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { SPACE_DETAIL_STATEMENT, spaceListQuery } from '../../src/spaces/index.js';
 import { POOL_MAX, report, runChild, serve, targetFromEnv } from './common.js';
@@ -24,12 +21,6 @@ runChild(async () => {
     max: POOL_MAX,
     options: `-c search_path=${searchPath}`,
   });
-
-  // The session lookup's text as the platform's knex sends it (the same snake_case mappers), compiled once.
-  const compiler = knexFactory({ client: 'pg', ...knexSnakeCaseMappers() });
-  // findSessionUser returns knex's builder typed as its promise: the builder compiles without a connection.
-  const builder = findSessionUser(compiler, 'token', new Date(0)) as unknown as Knex.QueryBuilder;
-  const sessionSql = builder.toSQL().toNative().sql;
 
   let recording: string[] | undefined;
   process.on('message', (raw) => {
@@ -71,7 +62,8 @@ runChild(async () => {
     const match = SPACE_PATH.exec(url.pathname);
     if (!match) return send(res, 404);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    const user = token && (await run('bench_session_user', sessionSql, [hashToken(token), new Date(), 1]));
+    const user =
+      token && (await run(SESSION_USER_STATEMENT.name, SESSION_USER_STATEMENT.text, [hashToken(token), new Date()]));
     if (!user) return send(res, 401);
     const row = await run(SPACE_DETAIL_STATEMENT.name, SPACE_DETAIL_STATEMENT.text, [match[1], user[0]]);
     return typeof row?.[0] === 'string' ? send(res, 200, row[0]) : send(res, 404);

@@ -11,4 +11,4 @@ export {
   userProfiles,
   type UserProfile,
 } from './queries.js';
-export { findSessionUser, type SessionUser } from './queries.js';
+export { findSessionUser, SESSION_USER_STATEMENT, type SessionUser } from './queries.js';

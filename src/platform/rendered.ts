@@ -57,40 +57,66 @@ interface KnexClient {
   _query(
     connection: unknown,
     query: { sql: string; bindings: readonly unknown[]; options: object },
-  ): Promise<{ response: { rows: unknown[][] } }>;
+  ): Promise<{ response: { rows: unknown[] } }>;
   /** Set by knex-pglite's client: PGlite runs every statement unnamed (it has no prepared-statement cache). */
   pglite?: unknown;
   emit(event: 'query', query: { sql: string; bindings: readonly unknown[]; method: 'raw' }): boolean;
 }
 
-const preparedOptions = new WeakMap<Statement, object>();
-const UNNAMED = Object.freeze({ rowMode: 'array' });
+/** The driver options of a statement's run, made once per statement: its name on pg (none on PGlite), rows as arrays or objects. */
+const runOptions = new WeakMap<
+  Statement,
+  { named: object; unnamed: object; namedObjects: object; unnamedObjects: object }
+>();
 
-/**
- * Runs a statement whose one column is the body's JSON text (`::text`, so neither driver parses it) and returns
- * the first row's, or undefined when there is no row or it is null (e.g. "not found, or not visible").
- * `db` may be a transaction: knex's transaction client hands out the transaction's own connection.
- */
-export async function renderOne<B>(
-  db: Db,
-  sql: Statement,
-  values: readonly unknown[],
-): Promise<Rendered<B> | undefined> {
-  const client = db.client as KnexClient;
-  let options = client.pglite ? UNNAMED : preparedOptions.get(sql);
+function optionsOf(sql: Statement, pglite: boolean, arrays: boolean): object {
+  let options = runOptions.get(sql);
   if (!options) {
-    options = Object.freeze({ name: sql.name, rowMode: 'array' });
-    preparedOptions.set(sql, options);
+    options = {
+      named: Object.freeze({ name: sql.name, rowMode: 'array' }),
+      unnamed: Object.freeze({ rowMode: 'array' }),
+      namedObjects: Object.freeze({ name: sql.name }),
+      unnamedObjects: Object.freeze({}),
+    };
+    runOptions.set(sql, options);
   }
+  if (arrays) return pglite ? options.unnamed : options.named;
+  return pglite ? options.unnamedObjects : options.namedObjects;
+}
+
+/** Runs a statement on `db`'s pool (or its transaction's connection: knex's transaction client hands that out). */
+async function run(db: Db, sql: Statement, values: readonly unknown[], arrays: boolean): Promise<unknown[]> {
+  const client = db.client as KnexClient;
+  const options = optionsOf(sql, client.pglite !== undefined, arrays);
   const connection = await client.acquireConnection();
   try {
     // knex's own event, as its runner emits it for every statement: what listens to it (debugging, the bench's
     // SQL trace) sees these too.
     client.emit('query', { sql: sql.text, bindings: values, method: 'raw' });
     const { response } = await client._query(connection, { sql: sql.text, bindings: values, options });
-    const json = response.rows[0]?.[0];
-    return typeof json === 'string' ? rendered<B>(json) : undefined;
+    return response.rows;
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/**
+ * Runs a statement whose one column is the body's JSON text (`::text`, so neither driver parses it) and returns
+ * the first row's, or undefined when there is no row or it is null (e.g. "not found, or not visible").
+ */
+export async function renderOne<B>(
+  db: Db,
+  sql: Statement,
+  values: readonly unknown[],
+): Promise<Rendered<B> | undefined> {
+  const json = ((await run(db, sql, values, true))[0] as unknown[] | undefined)?.[0];
+  return typeof json === 'string' ? rendered<B>(json) : undefined;
+}
+
+/**
+ * The first row of a statement compiled once, as the driver parses it (columns named as the row's fields: no
+ * snake_case mapping here), for a lookup that is not a body (the session behind a token).
+ */
+export async function firstRow<R>(db: Db, sql: Statement, values: readonly unknown[]): Promise<R | undefined> {
+  return (await run(db, sql, values, false))[0] as R | undefined;
 }
