@@ -5,7 +5,7 @@
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { ReplyFailure } from '../ai/reply-stream.js';
 import { listingSummaries } from '../agents/index.js';
-import { userProfiles } from '../auth/index.js';
+import { USER_PROFILES_SQL, userProfiles } from '../auth/index.js';
 import { toTimestamp } from '../platform/date-time.js';
 import { containsPattern } from '../platform/search.js';
 import type { Minor } from '../platform/money.js';
@@ -100,6 +100,36 @@ export const COMMUNITY_STATEMENT = statement(
 
 export function renderCommunity(db: Db, id: string): Promise<Rendered<T.Community> | undefined> {
   return renderOne<T.Community>(db, COMMUNITY_STATEMENT, [id]);
+}
+
+/**
+ * A page of a community's members, longest-standing first, with their public profiles and the exact total ($1
+ * the community, $2 limit, $3 offset, $4 page): a CommunityMemberList's JSON text; no row when the community
+ * does not exist. json_agg reads the page from a sorted subquery, which keeps its order.
+ */
+const MEMBER_PAGE_STATEMENT = statement(
+  'communities_member_page',
+  `select '{"members":' || coalesce((
+      select json_agg(r)::text from (
+        select m.id, m.user_id as "userId", m.role, ${isoTime('m.joined_at')} as "joinedAt",
+          m.subscription_status as "subscriptionStatus", u.name as "userName", u.image as "userImage"
+        from community_members m join (${USER_PROFILES_SQL}) u on u.id = m.user_id
+        where m.community_id = c.id
+        order by m.joined_at asc, m.id asc limit $2::int offset $3::bigint
+      ) r), '[]')
+    || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+    || '}'
+  from communities c
+  cross join lateral (select count(*) as total from community_members m where m.community_id = c.id) t
+  where c.id = $1::uuid`,
+);
+
+export function renderMemberPage(
+  db: Db,
+  communityId: string,
+  { page, limit }: { page: number; limit: number },
+): Promise<Rendered<T.CommunityMemberList> | undefined> {
+  return renderOne<T.CommunityMemberList>(db, MEMBER_PAGE_STATEMENT, [communityId, limit, (page - 1) * limit, page]);
 }
 
 export async function findCommunity(

@@ -52,6 +52,7 @@ import {
   insertMessage,
   renderCommunity,
   renderCommunityBrowse,
+  renderMemberPage,
   runningPaidMonth,
   setSubscription,
 } from './queries.js';
@@ -331,20 +332,11 @@ export class CommunitiesService {
     });
   }
 
-  async members(id: string, { page, limit }: PageQuery): Promise<T.CommunityMemberList> {
-    await this.find(this.db, id);
-    const [rows, total] = await Promise.all([
-      this.withProfiles(this.db)
-        .where('m.communityId', id)
-        .orderBy([
-          { column: 'm.joinedAt', order: 'asc' },
-          { column: 'm.id', order: 'asc' },
-        ])
-        .limit(limit)
-        .offset((page - 1) * limit),
-      CommunityMember.query(this.db).where('communityId', id).resultSize(),
-    ]);
-    return { members: rows.map(toMember), total, page, totalPages: Math.ceil(total / limit) };
+  /** Hot path: one statement rendering the body (no body when the community does not exist), in queries.ts. */
+  async members(id: string, query: PageQuery): Promise<Rendered<T.CommunityMemberList>> {
+    const page = await renderMemberPage(this.db, id, query);
+    if (!page) throw communityNotFound();
+    return page;
   }
 
   /**
