@@ -11,6 +11,7 @@
 import knexFactory from 'knex';
 import { openDatabase } from '../../src/platform/database.js';
 import { systemClock } from '../../src/platform/clock.js';
+import { parseRendered } from '../../src/platform/rendered.js';
 import { createServices } from '../../src/services.js';
 import { benchConfig, report, runChild, targetFromEnv } from './common.js';
 import { seedCommunities } from './seed-communities.js';
@@ -187,8 +188,8 @@ runChild(async () => {
     const countStarMs = await perQueryMs(() => knex('spaces').where('isPublic', true).count({ count: '*' }));
 
     const [all, matching] = await Promise.all([
-      services.spaces.list({ page: 1, limit: 1 }),
-      services.spaces.list({ search: SEARCH_TERM, page: 1, limit: 1 }),
+      services.spaces.list({ page: 1, limit: 1 }).then(parseRendered),
+      services.spaces.list({ search: SEARCH_TERM, page: 1, limit: 1 }).then(parseRendered),
     ]);
     report({
       type: 'seeded',

@@ -257,6 +257,21 @@ export type BodyReply<S extends number, B, H = never> = ([B] extends [void]
   ? { status: S; body?: undefined }
   : { status: S; body: B }) & HeadersField<H>;
 
+declare const renderedBody: unique symbol;
+
+/**
+ * A JSON body already serialized, as text in the shape of \`B\` (rendered by PostgreSQL: src/platform/rendered.ts).
+ * The pipeline writes the text as it is and checks it against the contract like any other body, by parsing it.
+ */
+export interface Rendered<B> {
+  readonly json: string;
+  /** Type only: the body this text is the JSON of. */
+  readonly [renderedBody]: B;
+}
+
+/** A documented JSON body, as a value or as its rendered text. */
+type JsonBody<B> = [B] extends [void] ? B : B | Rendered<B>;
+
 /** Bytes (audio, images) and their media type: one the contract lists for the status, or within its range (\`audio/*\`). */
 export interface BinaryBody {
   contentType: string;
@@ -275,7 +290,7 @@ export interface StreamEvent<E> {
 type Replies<Op extends OperationId, R, Streams> = {
   [S in keyof R & number]: S extends keyof Streams ? StreamReply<S, Streams[S], HeadersOf<Op, S>>
     : S extends OperationTypes[Op]['binary'] ? BodyReply<S, BinaryBody, HeadersOf<Op, S>>
-    : BodyReply<S, R[S], HeadersOf<Op, S>>;
+    : BodyReply<S, JsonBody<R[S]>, HeadersOf<Op, S>>;
 }[keyof R & number];
 
 /** Everything a handler may return for \`Op\`: exactly the statuses, bodies and headers the contract documents. */

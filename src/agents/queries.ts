@@ -1,8 +1,62 @@
 // The agents area's plain-knex statements: what other areas read of agent listings. `listingSummaries` is the relation to join
 // (`.join(listingSummaries(db).as('l'), 'l.id', ...)`): PostgreSQL flattens it, so the plan is the plain join's.
+// And the listings browse, one statement returning the body's JSON (src/platform/rendered.ts).
 import type { Knex } from 'knex';
 import type { AnyQueryBuilder } from 'objection';
+import type { HandlerRequest } from '../../generated/server/index.js';
+import type * as T from '../../generated/server/schemas.gen.js';
+import { isoTime, type Rendered, renderOne, type Statement, statement } from '../platform/rendered.js';
+import { containsPattern } from '../platform/search.js';
 import type { Db } from '../platform/transactions.js';
+
+/**
+ * The listings a viewer ($1) may see (public ones and their own; with `mine`, their own only), newest first, with
+ * the exact total ($2 limit, $3 offset, $4 page, then the name pattern when given): an AgentListingList's JSON
+ * text. `instructions` (the system prompt) is shown to the owner only. json_agg reads the page from a sorted
+ * subquery, which keeps its order.
+ */
+function listingBrowseStatement(mine: boolean, bySearch: boolean): Statement {
+  const where =
+    (mine ? 'a.owner_id = $1::uuid' : '(a.is_public or a.owner_id = $1::uuid)') +
+    (bySearch ? ' and a.name ilike $5::text' : '');
+  return statement(
+    `agents_browse${mine ? '_mine' : ''}${bySearch ? '_search' : ''}`,
+    `select '{"listings":' || coalesce((
+        select json_agg(r)::text from (
+          select a.id, a.owner_id as "ownerId", a.name, a.description, a.avatar_url as "avatarUrl", a.model,
+            case when a.owner_id = $1::uuid then a.instructions end as instructions, a.is_public as "isPublic",
+            ${isoTime('a.created_at')} as "createdAt", ${isoTime('a.updated_at')} as "updatedAt"
+          from agent_listings a where ${where}
+          order by a.created_at desc, a.id desc limit $2::int offset $3::bigint
+        ) r), '[]')
+      || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+      || '}'
+    from (select count(*) as total from agent_listings a where ${where}) t`,
+  );
+}
+
+const LISTING_BROWSE_STATEMENTS = [
+  [listingBrowseStatement(false, false), listingBrowseStatement(false, true)],
+  [listingBrowseStatement(true, false), listingBrowseStatement(true, true)],
+] as const;
+
+export async function renderListingBrowse(
+  db: Db,
+  viewerId: string,
+  query: HandlerRequest<'listAgentListings'>['query'],
+): Promise<Rendered<T.AgentListingList>> {
+  const { page, limit } = query;
+  const search = containsPattern(query.search);
+  const values: unknown[] = [viewerId, limit, (page - 1) * limit, page];
+  if (search) values.push(search);
+  const body = await renderOne<T.AgentListingList>(
+    db,
+    LISTING_BROWSE_STATEMENTS[query.mine ? 1 : 0][search ? 1 : 0],
+    values,
+  );
+  if (!body) throw new Error('the listings browse statement returned no row');
+  return body;
+}
 
 export interface ListingSummary {
   id: string;

@@ -5,11 +5,12 @@ import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
-import { containsPattern } from '../platform/search.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
 import { listingNotFound, notListingOwner, referencedListingNotFound } from './errors.js';
 import { AgentListing } from './models.js';
+import { renderListingBrowse } from './queries.js';
 import { toAgentListing } from './wire.js';
 
 /** What another area does, in the delete's transaction, when a listing it uses by id is deleted. */
@@ -40,32 +41,12 @@ export class AgentListingsService {
     this.visibilityHooks.push(hook);
   }
 
-  async list(principal: Principal, query: HandlerRequest<'listAgentListings'>['query']): Promise<T.AgentListingList> {
-    const { page, limit } = query;
-    const userId = principal.user.id;
-    const filtered = AgentListing.query(this.db).where((q) => {
-      if (query.mine) q.where('ownerId', userId);
-      else q.where('isPublic', true).orWhere('ownerId', userId);
-    });
-    const search = containsPattern(query.search);
-    if (search) filtered.whereILike('name', search);
-    const [rows, total] = await Promise.all([
-      filtered
-        .clone()
-        .orderBy([
-          { column: 'createdAt', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(limit)
-        .offset((page - 1) * limit),
-      filtered.clone().resultSize(),
-    ]);
-    return {
-      listings: rows.map((row) => toAgentListing(row, userId)),
-      total,
-      page,
-      totalPages: Math.ceil(total / limit),
-    };
+  /** Hot path: one statement rendering the body, in queries.ts. */
+  async list(
+    principal: Principal,
+    query: HandlerRequest<'listAgentListings'>['query'],
+  ): Promise<Rendered<T.AgentListingList>> {
+    return renderListingBrowse(this.db, principal.user.id, query);
   }
 
   async create(

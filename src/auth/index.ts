@@ -4,5 +4,11 @@ export { authHandlers } from './handlers.js';
 export { AuthService } from './service.js';
 export { TicketHolds } from './stream-tickets.js';
 export { AdminAccounts, NoSuchAccount, type AdminLog } from './admins.js';
-export { findUserProfile, findUserProfileByEmail, userProfiles, type UserProfile } from './queries.js';
-export { findSessionUser, type SessionUser } from './queries.js';
+export {
+  findUserProfile,
+  findUserProfileByEmail,
+  USER_PROFILES_SQL,
+  userProfiles,
+  type UserProfile,
+} from './queries.js';
+export { findSessionUser, SESSION_USER_STATEMENT, type SessionUser } from './queries.js';

@@ -2,6 +2,7 @@
 // one indexed join: Objection's graph join costs more CPU than the lookup itself (docs/benchmarks.md, "Why the
 // hot paths look as they do"); the benchmark's bare servers run `findSessionUser` too. Also what other areas
 // read of users (the public profile), and the stream tickets' statements.
+import { firstRow, statement } from '../platform/rendered.js';
 import type { Db } from '../platform/transactions.js';
 import type { User } from './models.js';
 import { hashToken } from './tokens.js';
@@ -19,22 +20,21 @@ export type SessionUser = Pick<User, 'id' | 'name' | 'email' | 'image' | 'isAdmi
   expiresAt: Date;
 };
 
+/**
+ * The live (unrevoked, unexpired at `now`) session with a token's hash ($1, at $2), and its user: compiled
+ * once, as every authenticated request runs it (the benchmark's limit server too).
+ */
+export const SESSION_USER_STATEMENT = statement(
+  'auth_session_user',
+  `select u.id, u.name, u.email, u.image, u.is_admin as "isAdmin", s.id as "sessionId", s.expires_at as "expiresAt"
+  from auth_sessions s join users u on u.id = s.user_id
+  where s.token_hash = $1::text and s.revoked_at is null and s.expires_at > $2::timestamptz
+  limit 1`,
+);
+
 /** The live (unrevoked, unexpired at `now`) session with this token, and its user. */
 export function findSessionUser(db: Db, token: string, now: Date): Promise<SessionUser | undefined> {
-  return db('auth_sessions as s')
-    .join('users as u', 'u.id', 's.userId')
-    .where('s.tokenHash', hashToken(token))
-    .whereNull('s.revokedAt')
-    .where('s.expiresAt', '>', now)
-    .first<SessionUser | undefined>(
-      'u.id',
-      'u.name',
-      'u.email',
-      'u.image',
-      'u.isAdmin',
-      's.id as sessionId',
-      's.expiresAt',
-    );
+  return firstRow<SessionUser>(db, SESSION_USER_STATEMENT, [hashToken(token), now]);
 }
 
 export type ApiKeyUser = UserRow & { keyId: string; expiresAt: Date | null; lastUsedAt: Date | null };
@@ -88,6 +88,9 @@ export interface UserProfile {
 }
 
 export const userProfiles = (db: Db) => db('users').select('id', 'name', 'image');
+
+/** The same read as SQL text, for statements compiled once (src/platform/rendered.ts) to join as a subquery. */
+export const USER_PROFILES_SQL = 'select id, name, image from users';
 
 export async function findUserProfile(db: Db, id: string): Promise<UserProfile | undefined> {
   return (await userProfiles(db).where('id', id))[0] as UserProfile | undefined;

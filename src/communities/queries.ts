@@ -5,9 +5,11 @@
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { ReplyFailure } from '../ai/reply-stream.js';
 import { listingSummaries } from '../agents/index.js';
-import { userProfiles } from '../auth/index.js';
+import { USER_PROFILES_SQL, userProfiles } from '../auth/index.js';
 import { toTimestamp } from '../platform/date-time.js';
+import { containsPattern } from '../platform/search.js';
 import type { Minor } from '../platform/money.js';
+import { credits, isoTime, type Rendered, renderOne, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import type { Community, CommunityMember, CommunityMessage, CommunityPaidMonth, MemberRole } from './models.js';
 import { toMessage } from './wire.js';
@@ -16,6 +18,119 @@ import { toMessage } from './wire.js';
 // with (the community by id and a user's membership). Plain knex sending the statements Objection's findById /
 // findOne send: these run on every such request, where Objection's model building is a visible cost (the
 // communities and customer-service rows of docs/benchmarks.md).
+
+/** A Community's fields as the JSON's names, from the communities row aliased `c`. */
+const COMMUNITY_JSON = `c.id, c.creator_id as "creatorId", c.name, c.description, c.type, c.category,
+  c.avatar_url as "avatarUrl", ${credits('c.join_fee_minor')} as "joinFee", ${credits('c.monthly_fee_minor')} as "monthlyFee",
+  ${credits('c.agent_call_fee_minor')} as "agentCallFee", c.cs_mode as "csMode",
+  c.default_agent_listing_id as "defaultAgentListingId", c.status, c.is_verified as "isVerified",
+  c.member_count as "memberCount", ${isoTime('c.created_at')} as "createdAt", ${isoTime('c.updated_at')} as "updatedAt"`;
+
+export interface CommunityBrowseQuery {
+  type?: T.CommunityType;
+  category?: string;
+  search?: string;
+  page: number;
+  limit: number;
+}
+
+/**
+ * The browse of active communities, newest first, as one statement per shape of filter ($1 limit, $2 offset,
+ * $3 page, then the type, the category and the name pattern when given): a CommunityBrowsePage's JSON text with
+ * its exact total. json_agg reads the page from a sorted subquery, which keeps its order.
+ */
+function communityBrowseStatement(byType: boolean, byCategory: boolean, bySearch: boolean): Statement {
+  let n = 3;
+  const filters = [`c.status = 'active'`];
+  if (byType) filters.push(`c.type = $${++n}::text`);
+  if (byCategory) filters.push(`lower(c.category) = lower($${++n}::text)`);
+  if (bySearch) filters.push(`c.name ilike $${++n}::text`);
+  const where = filters.join(' and ');
+  return statement(
+    `communities_browse${byType ? '_type' : ''}${byCategory ? '_category' : ''}${bySearch ? '_search' : ''}`,
+    `select '{"communities":' || coalesce((
+        select json_agg(r)::text from (
+          select ${COMMUNITY_JSON} from communities c where ${where}
+          order by c.created_at desc, c.id desc limit $1::int offset $2::bigint
+        ) r), '[]')
+      || ',"total":' || t.total || ',"page":' || $3::bigint || ',"totalPages":' || (t.total + $1::int - 1) / $1::int
+      || '}'
+    from (select count(*) as total from communities c where ${where}) t`,
+  );
+}
+
+const COMMUNITY_BROWSE_STATEMENTS = new Map<string, Statement>();
+for (const byType of [false, true])
+  for (const byCategory of [false, true])
+    for (const bySearch of [false, true])
+      COMMUNITY_BROWSE_STATEMENTS.set(
+        `${byType}${byCategory}${bySearch}`,
+        communityBrowseStatement(byType, byCategory, bySearch),
+      );
+
+/** The statement and its values for one browse request (an empty category filters nothing). */
+export function communityBrowseQuery(query: CommunityBrowseQuery): { sql: Statement; values: unknown[] } {
+  const { page, limit } = query;
+  const category = query.category !== undefined && query.category !== '' ? query.category : undefined;
+  const search = containsPattern(query.search);
+  const values: unknown[] = [limit, (page - 1) * limit, page];
+  if (query.type) values.push(query.type);
+  if (category !== undefined) values.push(category);
+  if (search) values.push(search);
+  const sql = COMMUNITY_BROWSE_STATEMENTS.get(`${!!query.type}${category !== undefined}${!!search}`)!;
+  return { sql, values };
+}
+
+/** Active communities, newest first, as the CommunityBrowsePage's JSON text rendered by PostgreSQL. */
+export async function renderCommunityBrowse(
+  db: Db,
+  query: CommunityBrowseQuery,
+): Promise<Rendered<T.CommunityBrowsePage>> {
+  const { sql, values } = communityBrowseQuery(query);
+  const body = await renderOne<T.CommunityBrowsePage>(db, sql, values);
+  if (!body) throw new Error('the communities browse statement returned no row');
+  return body;
+}
+
+/** A community by id, whatever its status ($1): a Community's JSON text, no row when there is none. */
+export const COMMUNITY_STATEMENT = statement(
+  'communities_get',
+  `select row_to_json(r)::text from (select ${COMMUNITY_JSON} from communities c where c.id = $1::uuid) r`,
+);
+
+export function renderCommunity(db: Db, id: string): Promise<Rendered<T.Community> | undefined> {
+  return renderOne<T.Community>(db, COMMUNITY_STATEMENT, [id]);
+}
+
+/**
+ * A page of a community's members, longest-standing first, with their public profiles and the exact total ($1
+ * the community, $2 limit, $3 offset, $4 page): a CommunityMemberList's JSON text; no row when the community
+ * does not exist. json_agg reads the page from a sorted subquery, which keeps its order.
+ */
+const MEMBER_PAGE_STATEMENT = statement(
+  'communities_member_page',
+  `select '{"members":' || coalesce((
+      select json_agg(r)::text from (
+        select m.id, m.user_id as "userId", m.role, ${isoTime('m.joined_at')} as "joinedAt",
+          m.subscription_status as "subscriptionStatus", u.name as "userName", u.image as "userImage"
+        from community_members m join (${USER_PROFILES_SQL}) u on u.id = m.user_id
+        where m.community_id = c.id
+        order by m.joined_at asc, m.id asc limit $2::int offset $3::bigint
+      ) r), '[]')
+    || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+    || '}'
+  from communities c
+  cross join lateral (select count(*) as total from community_members m where m.community_id = c.id) t
+  where c.id = $1::uuid`,
+);
+
+export function renderMemberPage(
+  db: Db,
+  communityId: string,
+  { page, limit }: { page: number; limit: number },
+): Promise<Rendered<T.CommunityMemberList> | undefined> {
+  return renderOne<T.CommunityMemberList>(db, MEMBER_PAGE_STATEMENT, [communityId, limit, (page - 1) * limit, page]);
+}
 
 export async function findCommunity(
   db: Db,

@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../platform/db-errors.js';
 import { afterPlatformShare, fromMinor, toMinor, type Minor } from '../platform/money.js';
 import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
-import { containsPattern } from '../platform/search.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import type { Movement, WalletService } from '../wallet/index.js';
 import {
@@ -43,12 +43,16 @@ import {
 import { addMonths } from './months.js';
 import {
   addAgentIfAbsent,
+  type CommunityBrowseQuery,
   communityMessagePage,
   findCommunity,
   findMember,
   incrementMemberCount,
   insertMember,
   insertMessage,
+  renderCommunity,
+  renderCommunityBrowse,
+  renderMemberPage,
   runningPaidMonth,
   setSubscription,
 } from './queries.js';
@@ -103,32 +107,9 @@ export class CommunitiesService {
     private readonly options: CommunityOptions,
   ) {}
 
-  async list(query: {
-    type?: T.CommunityType;
-    category?: string;
-    search?: string;
-    page: number;
-    limit: number;
-  }): Promise<T.CommunityBrowsePage> {
-    const { page, limit } = query;
-    const filtered = Community.query(this.db).where('status', 'active');
-    if (query.type) filtered.where('type', query.type);
-    if (query.category !== undefined && query.category !== '')
-      filtered.whereRaw('lower(category) = lower(?)', [query.category]);
-    const search = containsPattern(query.search);
-    if (search) filtered.whereILike('name', search);
-    const [rows, total] = await Promise.all([
-      filtered
-        .clone()
-        .orderBy([
-          { column: 'createdAt', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(limit)
-        .offset((page - 1) * limit),
-      filtered.clone().resultSize(),
-    ]);
-    return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
+  /** Hot path: one statement rendering the body, in queries.ts. */
+  async list(query: CommunityBrowseQuery): Promise<Rendered<T.CommunityBrowsePage>> {
+    return renderCommunityBrowse(this.db, query);
   }
 
   async create(
@@ -181,8 +162,11 @@ export class CommunitiesService {
     return { id: community.id };
   }
 
-  async get(id: string): Promise<T.Community> {
-    return toCommunity(await this.find(this.db, id));
+  /** Hot path: one statement rendering the body, in queries.ts. */
+  async get(id: string): Promise<Rendered<T.Community>> {
+    const community = await renderCommunity(this.db, id);
+    if (!community) throw communityNotFound();
+    return community;
   }
 
   async update(
@@ -348,20 +332,11 @@ export class CommunitiesService {
     });
   }
 
-  async members(id: string, { page, limit }: PageQuery): Promise<T.CommunityMemberList> {
-    await this.find(this.db, id);
-    const [rows, total] = await Promise.all([
-      this.withProfiles(this.db)
-        .where('m.communityId', id)
-        .orderBy([
-          { column: 'm.joinedAt', order: 'asc' },
-          { column: 'm.id', order: 'asc' },
-        ])
-        .limit(limit)
-        .offset((page - 1) * limit),
-      CommunityMember.query(this.db).where('communityId', id).resultSize(),
-    ]);
-    return { members: rows.map(toMember), total, page, totalPages: Math.ceil(total / limit) };
+  /** Hot path: one statement rendering the body (no body when the community does not exist), in queries.ts. */
+  async members(id: string, query: PageQuery): Promise<Rendered<T.CommunityMemberList>> {
+    const page = await renderMemberPage(this.db, id, query);
+    if (!page) throw communityNotFound();
+    return page;
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { ApiError, validationFailed, type FieldError } from '../platform/errors.js';
 import type { IdempotencyFacility } from '../platform/idempotency.js';
 import type { Metrics, StreamKind } from '../platform/metrics.js';
+import { isRendered } from '../platform/rendered.js';
 import type { Authenticator, Credential, CredentialScheme, Principal } from '../platform/principal.js';
 import type { Transaction } from '../platform/transactions.js';
 import { NO_BODY, readJsonBody } from './body.js';
@@ -178,9 +179,9 @@ export function operationHandler(meta: OperationMeta, handler: AnyHandler | unde
 /**
  * A JSON body's text: the one serialization of every JSON answer (and of the text an idempotent operation stores
  * for its replays). Serialized once: an object body would be stringified by koa-compress's size check and
- * again by Koa.
+ * again by Koa. A body rendered by PostgreSQL (src/platform/rendered.ts) is that text already.
  */
-const serializeJson = (body: unknown): string => JSON.stringify(body);
+const serializeJson = (body: unknown): string => (isRendered(body) ? body.json : JSON.stringify(body));
 
 /** Writes a status and an already serialized JSON body (or none) with the type the operation documents for it. */
 function writeSerialized(koa: Koa.Context, meta: OperationMeta, status: number, text: string | undefined): void {
@@ -249,12 +250,31 @@ export function checkResponse(
 ): void {
   const { responseValidation, responseSampleRate } = deps.config;
   if (responseValidation === 'off' || (responseValidation === 'sample' && Math.random() >= responseSampleRate)) return;
-  let problem: string | undefined;
-  if (!meta.statuses.includes(status)) problem = `status ${status} is not documented`;
-  else if (validate && !validate(body)) problem = JSON.stringify(validate.errors?.slice(0, 5));
-  else if (!validate && body !== undefined && !isBinary(meta, status)) problem = `status ${status} documents no body`;
+  const problem = contractProblem(meta, status, body, validate);
   if (!problem) return;
   const message = `${meta.operationId} ${status} violates the contract: ${problem}`;
   if (responseValidation === 'strict') throw new ContractViolation(message);
   source.log.warn({ operationId: meta.operationId, status, problem }, 'response violates the contract');
+}
+
+/** What is wrong with a response, by the contract; undefined when nothing is. */
+function contractProblem(
+  meta: OperationMeta,
+  status: number,
+  body: unknown,
+  validate: ValidateFunction | undefined,
+): string | undefined {
+  if (!meta.statuses.includes(status)) return `status ${status} is not documented`;
+  // A rendered body is checked as the value its text parses to: parsed only when it is checked.
+  let value = body;
+  if (isRendered(body)) {
+    try {
+      value = JSON.parse(body.json);
+    } catch {
+      return 'the rendered body is not JSON';
+    }
+  }
+  if (validate && !validate(value)) return JSON.stringify(validate.errors?.slice(0, 5));
+  if (!validate && value !== undefined && !isBinary(meta, status)) return `status ${status} documents no body`;
+  return undefined;
 }

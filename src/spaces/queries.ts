@@ -1,10 +1,13 @@
-// The spaces area's hot-path reads and its insert, in plain knex, mapped to the contract's JSON. SpacesService
-// runs them, and so does the benchmark's bare server (scripts/bench/bare-spaces.ts): both run this code, so the
-// bench compares the HTTP stacks over the same statements.
+// The spaces area's hot-path reads and its insert. The browse and the detail are statements compiled once that
+// return the response body as JSON text (src/platform/rendered.ts): SpacesService runs them, and so does the
+// benchmark's limit server (scripts/bench/limit-server.ts). The same reads in plain knex, mapped to objects in
+// JavaScript (listPublicSpaces, spaceDetail), are what the benchmark's bare server runs (scripts/bench/bare-spaces.ts):
+// the hand-written Koa + knex baseline, held to the same JSON values by the bench's check before it measures.
 import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { findUserProfile } from '../auth/index.js';
+import { findUserProfile, USER_PROFILES_SQL } from '../auth/index.js';
 import type { PageQuery } from '../platform/pages.js';
+import { isoTime, type Rendered, renderOne, type Statement, statement } from '../platform/rendered.js';
 import { containsPattern } from '../platform/search.js';
 import type { Db } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
@@ -18,6 +21,96 @@ export interface SpaceListQuery extends PageQuery {
 
 /** The sessions a space's detail embeds: its newest, the first page of listSpaceSessions at its default. */
 const DETAIL_SESSIONS = 20;
+
+/** A SpaceRow's fields as the JSON's names, from the spaces row aliased `s`. */
+const SPACE_ROW_JSON = `s.id, s.owner_id as "ownerId", s.name, s.description, s.category, s.tags, s.definition,
+  s.is_public as "isPublic", ${isoTime('s.created_at')} as "createdAt", ${isoTime('s.updated_at')} as "updatedAt"`;
+
+/**
+ * The browse as one statement per shape of filter ($1 limit, $2 offset, $3 page, then the category and the name
+ * pattern when given): a SpaceList's JSON text. Without a search `total` is the maintained counter row, with one a
+ * count. json_agg reads the page from a sorted subquery, which keeps its order (no join or grouping above it).
+ */
+function spaceListStatement(byCategory: boolean, bySearch: boolean): Statement {
+  let n = 3;
+  const filters = ['s.is_public'];
+  if (byCategory) filters.push(`s.category = $${++n}::text`);
+  if (bySearch) filters.push(`s.name ilike $${++n}::text`);
+  const where = filters.join(' and ');
+  const total = bySearch
+    ? `(select count(*) from spaces s where ${where})`
+    : `coalesce((select c.count from space_public_counts c where c.category = ${byCategory ? '$4::text' : `''`}), 0)`;
+  return statement(
+    `spaces_list${byCategory ? '_category' : ''}${bySearch ? '_search' : ''}`,
+    `select '{"spaces":' || coalesce((
+        select json_agg(r)::text from (
+          select ${SPACE_ROW_JSON} from spaces s where ${where}
+          order by s.created_at desc, s.id desc limit $1::int offset $2::bigint
+        ) r), '[]')
+      || ',"total":' || t.total || ',"page":' || $3::bigint || ',"totalPages":' || (t.total + $1::int - 1) / $1::int
+      || '}'
+    from (select ${total} as total) t`,
+  );
+}
+
+/** The browse's statements, by `[category given][search given]`. */
+export const SPACE_LIST_STATEMENTS = [
+  [spaceListStatement(false, false), spaceListStatement(false, true)],
+  [spaceListStatement(true, false), spaceListStatement(true, true)],
+] as const;
+
+/** The statement and its values for one browse request. */
+export function spaceListQuery(query: SpaceListQuery): { sql: Statement; values: unknown[] } {
+  const { page, limit } = query;
+  const search = containsPattern(query.search);
+  const values: unknown[] = [limit, (page - 1) * limit, page];
+  if (query.category !== undefined) values.push(query.category);
+  if (search) values.push(search);
+  return { sql: SPACE_LIST_STATEMENTS[query.category !== undefined ? 1 : 0][search ? 1 : 0], values };
+}
+
+/** Public spaces, newest first, as the SpaceList's JSON text rendered by PostgreSQL. */
+export async function renderSpaceList(db: Db, query: SpaceListQuery): Promise<Rendered<T.SpaceList>> {
+  const { sql, values } = spaceListQuery(query);
+  const body = await renderOne<T.SpaceList>(db, sql, values);
+  if (!body) throw new Error('the spaces list statement returned no row');
+  return body;
+}
+
+/**
+ * A space's detail ($1 the space, $2 the viewer): its row, its owner's public profile, its newest sessions (the
+ * first page of listSpaceSessions) and their count; no row when the viewer may not see it (the visibility rule of
+ * platform/visibility.ts, in SQL: public, or the viewer's own).
+ */
+export const SPACE_DETAIL_STATEMENT = statement(
+  'spaces_detail',
+  `select row_to_json(d)::text from (
+    select ${SPACE_ROW_JSON},
+      (select row_to_json(o) from (select u.id, u.name, u.image) o) as owner,
+      coalesce((
+        select json_agg(x) from (
+          select ss.id, ss.space_id as "playgroundId", ss.status,
+            (select count(*) from space_participants p where p.session_id = ss.id and p.is_connected)
+              as "participantCount",
+            ss.created_by as "createdBy", ${isoTime('ss.created_at')} as "createdAt",
+            ${isoTime('ss.updated_at')} as "updatedAt"
+          from space_sessions ss where ss.space_id = s.id
+          order by ss.created_at desc, ss.id desc limit ${DETAIL_SESSIONS}
+        ) x), '[]') as sessions,
+      (select count(*) from space_sessions c where c.space_id = s.id) as "sessionCount"
+    from spaces s join (${USER_PROFILES_SQL}) u on u.id = s.owner_id
+    where s.id = $1::uuid and (s.is_public or s.owner_id = $2::uuid)
+  ) d`,
+);
+
+/** The space's detail as SpaceDetail's JSON text; undefined when this user may not see it. */
+export async function renderSpaceDetail(
+  db: Db,
+  userId: string,
+  id: string,
+): Promise<Rendered<T.SpaceDetail> | undefined> {
+  return renderOne<T.SpaceDetail>(db, SPACE_DETAIL_STATEMENT, [id, userId]);
+}
 
 /** Public spaces, newest first. `total` is exact: a maintained counter without a search, a count with one. */
 export async function listPublicSpaces(db: Db, query: SpaceListQuery): Promise<T.SpaceList> {

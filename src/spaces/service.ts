@@ -4,6 +4,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import type { AgentListingsService } from '../agents/index.js';
 import type { PageQuery } from '../platform/pages.js';
 import type { Principal } from '../platform/principal.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
 import {
@@ -18,10 +19,10 @@ import { Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './model
 import {
   findVisibleSpace,
   insertSpace,
-  listPublicSpaces,
+  renderSpaceDetail,
+  renderSpaceList,
   sessionCount,
   sessionsOf,
-  spaceDetail,
   type SpaceInput,
   type SpaceListQuery,
 } from './queries.js';
@@ -33,9 +34,9 @@ export class SpacesService {
     private readonly agents: AgentListingsService,
   ) {}
 
-  /** Hot path: plain knex, in queries.ts (its benchmark row is in docs/benchmarks.md). */
-  async list(query: SpaceListQuery): Promise<T.SpaceList> {
-    return listPublicSpaces(this.db, query);
+  /** Hot path: one statement rendering the body, in queries.ts (its benchmark row is in docs/benchmarks.md). */
+  async list(query: SpaceListQuery): Promise<Rendered<T.SpaceList>> {
+    return renderSpaceList(this.db, query);
   }
 
   /** Hot path: one statement, in queries.ts. */
@@ -43,9 +44,9 @@ export class SpacesService {
     return insertSpace(trx ?? this.db, principal.user.id, input);
   }
 
-  /** Hot path: plain knex, in queries.ts. */
-  async get(principal: Principal, id: string): Promise<T.SpaceDetail> {
-    const detail = await spaceDetail(this.db, principal.user.id, id);
+  /** Hot path: one statement rendering the body, in queries.ts. */
+  async get(principal: Principal, id: string): Promise<Rendered<T.SpaceDetail>> {
+    const detail = await renderSpaceDetail(this.db, principal.user.id, id);
     if (!detail) throw spaceNotFound();
     return detail;
   }

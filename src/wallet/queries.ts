@@ -1,8 +1,55 @@
-// The wallet area's hot statements (every charge and credit runs them), in plain knex: one statement each,
-// the rows as returned (shaped as LedgerEntry, not model instances). Reads use the models (models.ts).
+// The wallet area's hot statements: the wallet and its ledger page, each one statement returning the body's
+// JSON (src/platform/rendered.ts); and every charge and credit's conditional update and entry, in plain knex,
+// the rows as returned (shaped as LedgerEntry, not model instances). Other reads use the models (models.ts).
+import type * as T from '../../generated/server/schemas.gen.js';
 import type { Minor } from '../platform/money.js';
-import type { Transaction } from '../platform/transactions.js';
+import type { PageQuery } from '../platform/pages.js';
+import { credits, isoTime, type Rendered, renderOne, statement } from '../platform/rendered.js';
+import type { Db, Transaction } from '../platform/transactions.js';
 import type { LedgerEntry } from './models.js';
+
+/** A user's wallet ($1): a Wallet's JSON text; no row when there is none. */
+const WALLET_STATEMENT = statement(
+  'wallet_get',
+  `select row_to_json(r)::text from (
+    select ${credits('w.balance_minor')} as balance, 'credits' as currency, ${isoTime('w.updated_at')} as "updatedAt"
+    from wallets w where w.user_id = $1::uuid
+  ) r`,
+);
+
+export function renderWallet(db: Db, userId: string): Promise<Rendered<T.Wallet> | undefined> {
+  return renderOne<T.Wallet>(db, WALLET_STATEMENT, [userId]);
+}
+
+/**
+ * A page of a user's ledger, newest first (in the order the entries were written: `seq` descending), with its
+ * exact total ($1 the user, $2 limit, $3 offset, $4 page): a LedgerEntryList's JSON text. json_agg reads the
+ * page from a sorted subquery, which keeps its order.
+ */
+const LEDGER_PAGE_STATEMENT = statement(
+  'wallet_ledger_page',
+  `select '{"entries":' || coalesce((
+      select json_agg(r)::text from (
+        select e.id, ${credits('e.amount_minor')} as amount, ${credits('e.balance_after_minor')} as "balanceAfter",
+          e.kind, e.description, e.reference_type as "referenceType", e.reference_id as "referenceId",
+          ${isoTime('e.created_at')} as "createdAt"
+        from ledger_entries e where e.user_id = $1::uuid
+        order by e.seq desc limit $2::int offset $3::bigint
+      ) r), '[]')
+    || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+    || '}'
+  from (select count(*) as total from ledger_entries e where e.user_id = $1::uuid) t`,
+);
+
+export async function renderLedgerPage(
+  db: Db,
+  userId: string,
+  { page, limit }: PageQuery,
+): Promise<Rendered<T.LedgerEntryList>> {
+  const body = await renderOne<T.LedgerEntryList>(db, LEDGER_PAGE_STATEMENT, [userId, limit, (page - 1) * limit, page]);
+  if (!body) throw new Error('the ledger page statement returned no row');
+  return body;
+}
 
 /** Locks these users' wallets in a fixed order, so two transfers in opposite directions cannot deadlock. */
 export async function lockWallets(trx: Transaction, userIds: readonly string[]): Promise<void> {

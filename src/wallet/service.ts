@@ -7,11 +7,12 @@ import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import { toMinor, type Minor } from '../platform/money.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { insufficientBalance, walletUserNotFound } from './errors.js';
-import { LedgerEntry, Wallet, type LedgerKind } from './models.js';
-import { addToBalance, insertLedgerEntry, lockWallets } from './queries.js';
-import { toLedgerEntry, toWallet } from './wire.js';
+import { type LedgerEntry, Wallet, type LedgerKind } from './models.js';
+import { addToBalance, insertLedgerEntry, lockWallets, renderLedgerPage, renderWallet } from './queries.js';
+import { toLedgerEntry } from './wire.js';
 
 export interface Movement {
   userId: string;
@@ -28,23 +29,19 @@ export class WalletService {
     private readonly clock: Clock,
   ) {}
 
-  async get(userId: string): Promise<T.Wallet> {
-    const wallet = await Wallet.query(this.db).findById(userId);
+  /** Hot path: one statement rendering the body, in queries.ts. */
+  async get(userId: string): Promise<Rendered<T.Wallet>> {
+    const wallet = await renderWallet(this.db, userId);
     if (!wallet) throw walletUserNotFound();
-    return toWallet(wallet);
+    return wallet;
   }
 
-  async ledger(userId: string, query: HandlerRequest<'listLedgerEntries'>['query']): Promise<T.LedgerEntryList> {
-    const { page, limit } = query;
-    const [entries, total] = await Promise.all([
-      LedgerEntry.query(this.db)
-        .where('userId', userId)
-        .orderBy('seq', 'desc') // newest first: createdAt descending, in the order the entries were written
-        .limit(limit)
-        .offset((page - 1) * limit),
-      LedgerEntry.query(this.db).where('userId', userId).resultSize(),
-    ]);
-    return { entries: entries.map(toLedgerEntry), total, page, totalPages: Math.ceil(total / limit) };
+  /** Hot path: one statement rendering the body, in queries.ts. */
+  async ledger(
+    userId: string,
+    query: HandlerRequest<'listLedgerEntries'>['query'],
+  ): Promise<Rendered<T.LedgerEntryList>> {
+    return renderLedgerPage(this.db, userId, query);
   }
 
   /** An admin's credit (`creditWallet`): runs in the idempotency facility's transaction. */

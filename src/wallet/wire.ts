@@ -1,13 +1,7 @@
 // Wallet rows -> contract types (minor units -> credits).
 import type * as T from '../../generated/server/schemas.gen.js';
 import { fromMinor } from '../platform/money.js';
-import type { LedgerEntry, Wallet } from './models.js';
-
-export const toWallet = (wallet: Wallet): T.Wallet => ({
-  balance: fromMinor(wallet.balanceMinor),
-  currency: 'credits',
-  updatedAt: wallet.updatedAt.toISOString(),
-});
+import type { LedgerEntry } from './models.js';
 
 export const toLedgerEntry = (entry: LedgerEntry): T.LedgerEntry => ({
   id: entry.id,

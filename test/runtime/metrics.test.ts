@@ -79,6 +79,10 @@ describe('metrics of requests', () => {
     );
     const sizes = 'http_server_response_size_bytes_count';
     expect(value(after, sizes, labels) - value(before, sizes, labels)).toBe(3);
+    // Their statements are timed too, those rendered by PostgreSQL (src/platform/rendered.ts) included.
+    const selects = { statement: 'select' };
+    const statements = 'db_query_duration_seconds_count';
+    expect(value(after, statements, selects) - value(before, statements, selects)).toBeGreaterThanOrEqual(3);
     expect(value(after, 'http_server_request_size_bytes_count', labels)).toBeGreaterThanOrEqual(3);
     // The scrape itself is not a request of the API; none is in flight between requests.
     expect(value(after, 'http_server_requests_in_flight')).toBe(0);

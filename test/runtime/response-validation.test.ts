@@ -12,6 +12,7 @@ import { validators } from '../../generated/validators/index.gen.js';
 import { checkResponse, ContractViolation, type DispatchDeps } from '../../src/http/dispatch.js';
 import { requestLifecycle } from '../../src/http/middleware.js';
 import { ApiError } from '../../src/platform/errors.js';
+import { rendered } from '../../src/platform/rendered.js';
 import { testConfig } from '../helpers/server.js';
 
 const meta = operations.find((op) => op.operationId === 'getHealth')!;
@@ -44,6 +45,13 @@ describe('response validation', () => {
     expect(() => check(200, { status: 'ok', secret: 1 })).toThrow(/getHealth 200 violates the contract/);
     expect(() => check(201, { status: 'ok' })).toThrow(/status 201 is not documented/);
     expect(validate).toBeDefined();
+  });
+
+  it('strict: checks a rendered body as the value its text parses to', () => {
+    const { check } = setup('strict');
+    expect(() => check(200, rendered('{"status":"ok"}'))).not.toThrow();
+    expect(() => check(200, rendered('{"status":"fine"}'))).toThrow(ContractViolation);
+    expect(() => check(200, rendered('{"status":'))).toThrow(/the rendered body is not JSON/);
   });
 
   it('sample: logs a violation and never throws', async () => {

@@ -4,7 +4,9 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { AreaHandlers, HandlerRequest, HandlerResult, Handlers } from '../../generated/server/index.js';
 import type { Contexts, HandlersOf } from '../../src/http/context.js';
 import type { Principal } from '../../src/platform/principal.js';
+import { rendered } from '../../src/platform/rendered.js';
 import type { Transaction } from '../../src/platform/transactions.js';
+import type { SpaceDetail, SpaceList, SpaceRow } from '../../generated/server/schemas.gen.js';
 
 type Ctx = {
   none: { caller?: string };
@@ -79,6 +81,20 @@ describe('Handlers', () => {
     // @ts-expect-error a 201 without a body
     const noBody: H['createSpace'] = async () => ({ status: 201 });
     expectTypeOf([wrongValue, missing, errorBody, noBody]).toBeArray();
+  });
+
+  it('accepts a body rendered as text only as the type the status documents', () => {
+    const list: H['listSpaces'] = async () => ({ status: 200, body: rendered<SpaceList>('{}') });
+    const detail: H['getSpace'] = async () => ({ status: 200, body: rendered<SpaceDetail>('{}') });
+    // @ts-expect-error getSpace's 200 is a SpaceDetail, not a SpaceList
+    const wrongType: H['getSpace'] = async () => ({ status: 200, body: rendered<SpaceList>('{}') });
+    // @ts-expect-error a SpaceRow lacks the detail's owner and sessions
+    const narrower: H['getSpace'] = async () => ({ status: 200, body: rendered<SpaceRow>('{}') });
+    // @ts-expect-error a plain string is not a rendered body
+    const text: H['listSpaces'] = async () => ({ status: 200, body: '{}' });
+    // @ts-expect-error 204 documents no body, rendered or not
+    const noContent: H['deleteSpace'] = async () => ({ status: 204, body: rendered<undefined>('null') });
+    expectTypeOf([list, detail, wrongType, narrower, text, noContent]).toBeArray();
   });
 
   it('rejects a Handlers object that misses an operation', () => {

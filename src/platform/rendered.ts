@@ -1,0 +1,133 @@
+// Response bodies rendered by PostgreSQL. A hot read's statement returns the whole body as JSON text in the
+// contract's shape (camelCase names, timestamps as `toISOString()` writes them), and the pipeline
+// (src/http/dispatch.ts) writes that text as it is: no type parsing, Date objects, row objects or JSON.stringify
+// in between. Its statements are SQL text fixed when their module loads, never rebuilt per request, and sent as
+// named prepared statements on PostgreSQL (parsed and planned once per connection). The pipeline checks a
+// rendered body against the contract by parsing it, in strict mode always and in production on a sample.
+import type { Rendered } from '../../generated/server/index.js';
+import type { Db } from './transactions.js';
+
+export type { Rendered } from '../../generated/server/index.js';
+
+/** A rendered body at run time: the class the pipeline recognises, and writes without serializing. */
+class RenderedJson {
+  constructor(readonly json: string) {}
+}
+
+/** Text the caller vouches is the JSON of a `B` (the pipeline checks it as it checks every body). */
+export const rendered = <B>(json: string): Rendered<B> => new RenderedJson(json) as unknown as Rendered<B>;
+
+export const isRendered = (body: unknown): body is Rendered<unknown> => body instanceof RenderedJson;
+
+/** The value a rendered body stands for: for tools and tests that read it as an object. */
+export const parseRendered = <B>(body: Rendered<B>): B => JSON.parse(body.json) as B;
+
+/** A statement compiled once: its text, and the name it is prepared under on each PostgreSQL connection. */
+export interface Statement {
+  /** Unique per text: pg refuses to reuse a prepared statement's name for another text. */
+  readonly name: string;
+  readonly text: string;
+}
+
+const declared = new Map<string, string>();
+
+export function statement(name: string, text: string): Statement {
+  const other = declared.get(name);
+  if (other !== undefined && other !== text) throw new Error(`two statements are named ${name}`);
+  declared.set(name, text);
+  return Object.freeze({ name, text });
+}
+
+/**
+ * A timestamptz column as the contract's date-time text, exactly as the JSON of a JavaScript Date (and so every
+ * other response) writes it: UTC, milliseconds (truncated from microseconds, as pg's Date parsing does), `Z`.
+ */
+export const isoTime = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * An amount in minor units (bigint hundredths) as the contract's credits: the JSON number JavaScript writes
+ * for `minor / 100` (float8's shortest text, e.g. 15 or 12.34; wallet amounts are far below 2^53).
+ */
+export const credits = (column: string) => `(${column} / 100.0)::float8`;
+
+/** What a statement's run needs of knex's client: its pool and its per-dialect `_query` (traced when traces are on). */
+interface KnexClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+  _query(
+    connection: unknown,
+    query: { sql: string; bindings: readonly unknown[]; options: object },
+  ): Promise<{ response: { rows: unknown[] } }>;
+  /** Set by knex-pglite's client: PGlite runs every statement unnamed (it has no prepared-statement cache). */
+  pglite?: unknown;
+  emit(event: 'query' | 'query-response' | 'query-error', ...args: unknown[]): boolean;
+}
+
+/** Ids of the statements run here, as knex gives each of its own (`__knexQueryUid`), so listeners can pair events. */
+let statementRuns = 0;
+
+/** The driver options of a statement's run, made once per statement: its name on pg (none on PGlite), rows as arrays or objects. */
+const runOptions = new WeakMap<
+  Statement,
+  { named: object; unnamed: object; namedObjects: object; unnamedObjects: object }
+>();
+
+function optionsOf(sql: Statement, pglite: boolean, arrays: boolean): object {
+  let options = runOptions.get(sql);
+  if (!options) {
+    options = {
+      named: Object.freeze({ name: sql.name, rowMode: 'array' }),
+      unnamed: Object.freeze({ rowMode: 'array' }),
+      namedObjects: Object.freeze({ name: sql.name }),
+      unnamedObjects: Object.freeze({}),
+    };
+    runOptions.set(sql, options);
+  }
+  if (arrays) return pglite ? options.unnamed : options.named;
+  return pglite ? options.unnamedObjects : options.namedObjects;
+}
+
+/** Runs a statement on `db`'s pool (or its transaction's connection: knex's transaction client hands that out). */
+async function run(db: Db, sql: Statement, values: readonly unknown[], arrays: boolean): Promise<unknown[]> {
+  const client = db.client as KnexClient;
+  const options = optionsOf(sql, client.pglite !== undefined, arrays);
+  const connection = await client.acquireConnection();
+  try {
+    // knex's own events, as its runner emits them for every statement: what listens to them (statement metrics,
+    // debugging, the bench's SQL trace) sees these too.
+    statementRuns += 1;
+    const query = { sql: sql.text, bindings: values, method: 'raw', __knexQueryUid: `rendered-${statementRuns}` };
+    client.emit('query', query);
+    try {
+      const { response } = await client._query(connection, { sql: sql.text, bindings: values, options });
+      client.emit('query-response', response, query);
+      return response.rows;
+    } catch (error) {
+      client.emit('query-error', error, query);
+      throw error;
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/**
+ * Runs a statement whose one column is the body's JSON text (`::text`, so neither driver parses it) and returns
+ * the first row's, or undefined when there is no row or it is null (e.g. "not found, or not visible").
+ */
+export async function renderOne<B>(
+  db: Db,
+  sql: Statement,
+  values: readonly unknown[],
+): Promise<Rendered<B> | undefined> {
+  const json = ((await run(db, sql, values, true))[0] as unknown[] | undefined)?.[0];
+  return typeof json === 'string' ? rendered<B>(json) : undefined;
+}
+
+/**
+ * The first row of a statement compiled once, as the driver parses it (columns named as the row's fields: no
+ * snake_case mapping here), for a lookup that is not a body (the session behind a token).
+ */
+export async function firstRow<R>(db: Db, sql: Statement, values: readonly unknown[]): Promise<R | undefined> {
+  return (await run(db, sql, values, false))[0] as R | undefined;
+}

@@ -1,0 +1,59 @@
+// Statements compiled once (src/platform/rendered.ts), on PGlite and on PostgreSQL: a rendered body is the JSON
+// the hand-written knex read maps its rows to; a statement given a transaction runs on that transaction's
+// connection; on PostgreSQL it is prepared there under its name.
+import { describe, expect, it } from 'vitest';
+import { spaceDetail } from '../../src/spaces/index.js';
+import { contractBody } from '../../src/platform/contract-body.js';
+import { parseRendered, renderOne, statement } from '../../src/platform/rendered.js';
+import { useServices } from '../helpers/services.js';
+
+const ctx = useServices();
+
+const COUNT_NAMED = statement(
+  'test_spaces_named',
+  `select json_build_object('n', count(*))::text from spaces s where s.name = $1::text`,
+);
+
+describe('rendered statements', () => {
+  it('render the JSON the knex read maps to: timestamps, nulls, arrays, jsonb, nested rows', async () => {
+    const space = await ctx.services.spaces.create(
+      ctx.alice,
+      contractBody('createSpace', {
+        name: 'Rendered "quoted" \u2028',
+        tags: ['a', 'b'],
+        definition: { seats: 4, ratio: 1.5, nested: [1, null, { x: 'y' }] },
+      }),
+    );
+    await ctx.services.spaces.createSession(ctx.alice, space.id);
+    const knexRead = await spaceDetail(ctx.db.database.knex, ctx.alice.user.id, space.id);
+    const rendered = parseRendered(await ctx.services.spaces.get(ctx.alice, space.id));
+    expect(rendered).toEqual(JSON.parse(JSON.stringify(knexRead)));
+    expect(rendered.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(rendered.sessions).toHaveLength(1);
+  });
+
+  it("run on a transaction's connection, and are prepared there by name on PostgreSQL", async () => {
+    const knex = ctx.db.database.knex;
+    await knex
+      .transaction(async (trx) => {
+        await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Only in trx' }), trx);
+        expect(parseRendered((await renderOne<{ n: number }>(trx, COUNT_NAMED, ['Only in trx']))!)).toEqual({ n: 1 });
+        // PGlite has one connection, which the transaction holds: another connection's view is PostgreSQL's.
+        if (ctx.db.database.kind === 'postgres') {
+          expect(parseRendered((await renderOne<{ n: number }>(knex, COUNT_NAMED, ['Only in trx']))!)).toEqual({
+            n: 0,
+          });
+          const { rows } = await trx.raw('select name from pg_prepared_statements');
+          expect((rows as Array<{ name: string }>).map((r) => r.name)).toContain(COUNT_NAMED.name);
+        }
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => expect(error.message).toBe('roll back'));
+    expect(parseRendered((await renderOne<{ n: number }>(knex, COUNT_NAMED, ['Only in trx']))!)).toEqual({ n: 0 });
+  });
+
+  it('refuses a second statement under a name already taken by another text', () => {
+    expect(() => statement(COUNT_NAMED.name, 'select 1')).toThrow(/two statements are named/);
+    expect(statement(COUNT_NAMED.name, COUNT_NAMED.text).text).toBe(COUNT_NAMED.text);
+  });
+});
