@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { AnyQueryBuilder } from 'objection';
 import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { isoTime, type Rendered, renderOne, type Statement, statement } from '../platform/rendered.js';
+import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
 import { containsPattern } from '../platform/search.js';
 import type { Db } from '../platform/transactions.js';
 
@@ -49,13 +49,7 @@ export async function renderListingBrowse(
   const search = containsPattern(query.search);
   const values: unknown[] = [viewerId, limit, (page - 1) * limit, page];
   if (search) values.push(search);
-  const body = await renderOne<T.AgentListingList>(
-    db,
-    LISTING_BROWSE_STATEMENTS[query.mine ? 1 : 0][search ? 1 : 0],
-    values,
-  );
-  if (!body) throw new Error('the listings browse statement returned no row');
-  return body;
+  return renderPage<T.AgentListingList>(db, LISTING_BROWSE_STATEMENTS[query.mine ? 1 : 0][search ? 1 : 0], values);
 }
 
 export interface ListingSummary {

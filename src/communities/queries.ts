@@ -9,7 +9,15 @@ import { USER_PROFILES_SQL, userProfiles } from '../auth/index.js';
 import { toTimestamp } from '../platform/date-time.js';
 import { containsPattern } from '../platform/search.js';
 import type { Minor } from '../platform/money.js';
-import { credits, isoTime, type Rendered, renderOne, type Statement, statement } from '../platform/rendered.js';
+import {
+  credits,
+  isoTime,
+  type Rendered,
+  renderOne,
+  renderPage,
+  type Statement,
+  statement,
+} from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import type { Community, CommunityMember, CommunityMessage, CommunityPaidMonth, MemberRole } from './models.js';
 import { toMessage } from './wire.js';
@@ -87,9 +95,7 @@ export async function renderCommunityBrowse(
   query: CommunityBrowseQuery,
 ): Promise<Rendered<T.CommunityBrowsePage>> {
   const { sql, values } = communityBrowseQuery(query);
-  const body = await renderOne<T.CommunityBrowsePage>(db, sql, values);
-  if (!body) throw new Error('the communities browse statement returned no row');
-  return body;
+  return renderPage<T.CommunityBrowsePage>(db, sql, values);
 }
 
 /** A community by id, whatever its status ($1): a Community's JSON text, no row when there is none. */

@@ -124,6 +124,13 @@ export async function renderOne<B>(
   return typeof json === 'string' ? rendered<B>(json) : undefined;
 }
 
+/** `renderOne` for a statement that always returns its row (a page, empty or not): no row is a bug, thrown. */
+export async function renderPage<B>(db: Db, sql: Statement, values: readonly unknown[]): Promise<Rendered<B>> {
+  const body = await renderOne<B>(db, sql, values);
+  if (!body) throw new Error(`the statement ${sql.name} returned no row`);
+  return body;
+}
+
 /**
  * The first row of a statement compiled once, as the driver parses it (columns named as the row's fields: no
  * snake_case mapping here), for a lookup that is not a body (the session behind a token).

@@ -7,7 +7,7 @@ import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile, USER_PROFILES_SQL } from '../auth/index.js';
 import type { PageQuery } from '../platform/pages.js';
-import { isoTime, type Rendered, renderOne, type Statement, statement } from '../platform/rendered.js';
+import { isoTime, type Rendered, renderOne, renderPage, type Statement, statement } from '../platform/rendered.js';
 import { containsPattern } from '../platform/search.js';
 import type { Db } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
@@ -72,9 +72,7 @@ export function spaceListQuery(query: SpaceListQuery): { sql: Statement; values:
 /** Public spaces, newest first, as the SpaceList's JSON text rendered by PostgreSQL. */
 export async function renderSpaceList(db: Db, query: SpaceListQuery): Promise<Rendered<T.SpaceList>> {
   const { sql, values } = spaceListQuery(query);
-  const body = await renderOne<T.SpaceList>(db, sql, values);
-  if (!body) throw new Error('the spaces list statement returned no row');
-  return body;
+  return renderPage<T.SpaceList>(db, sql, values);
 }
 
 /**

@@ -4,7 +4,7 @@
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Minor } from '../platform/money.js';
 import type { PageQuery } from '../platform/pages.js';
-import { credits, isoTime, type Rendered, renderOne, statement } from '../platform/rendered.js';
+import { credits, isoTime, type Rendered, renderOne, renderPage, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import type { LedgerEntry } from './models.js';
 
@@ -46,9 +46,7 @@ export async function renderLedgerPage(
   userId: string,
   { page, limit }: PageQuery,
 ): Promise<Rendered<T.LedgerEntryList>> {
-  const body = await renderOne<T.LedgerEntryList>(db, LEDGER_PAGE_STATEMENT, [userId, limit, (page - 1) * limit, page]);
-  if (!body) throw new Error('the ledger page statement returned no row');
-  return body;
+  return renderPage<T.LedgerEntryList>(db, LEDGER_PAGE_STATEMENT, [userId, limit, (page - 1) * limit, page]);
 }
 
 /** Locks these users' wallets in a fixed order, so two transfers in opposite directions cannot deadlock. */

@@ -24,28 +24,11 @@ import { testConfig, watchClient, type ConfigOverrides } from '../helpers/server
 import { buildApp, type Platform } from '../../src/app.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import type { Database } from '../../src/platform/database.js';
+import { REDIS_URL, redisAnswers } from '../helpers/redis.js';
 
-const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const SERVICE = `Redis at ${REDIS_URL} (set REDIS_TEST_URL to use another)`;
 const RUN_PREFIX = `platform-test:${randomBytes(6).toString('hex')}:`;
 
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
-  });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 const available = await redisAnswers();
 const CI = process.env.CI === 'true';
 

@@ -3,7 +3,6 @@
 // Each failure is a 503 naming the failing check, answered within the check timeout; when the failure ends,
 // 200 again. PostgreSQL cases run when DATABASE_URL is set (CI runs this file on both databases); Redis cases
 // need Redis at redis://127.0.0.1:6379 (or REDIS_TEST_URL): skipped without it, saying so, and failing in CI.
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sdk from '@platform/client';
@@ -11,24 +10,12 @@ import type { ReadinessStatus } from '@platform/client';
 import { startTestServer, watchClient, type ConfigOverrides } from '../../helpers/server.js';
 import { startTcpProxy } from '../../helpers/tcp-proxy.js';
 import { databaseSettings } from '../../helpers/database.js';
+import { REDIS_URL, redisAnswers } from '../../helpers/redis.js';
 
 const TIMEOUT_MS = 500;
-const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const CI = process.env.CI === 'true';
 const postgres = Boolean(process.env.DATABASE_URL);
 
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 const redisAvailable = await redisAnswers();
 
 const stops: Array<() => Promise<void>> = [];
