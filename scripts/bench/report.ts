@@ -266,7 +266,7 @@ export function renderMarkdown(r: RunReport): string {
       '### What metrics cost',
       '',
       'The full stack twice, the same build: metrics on (prom-client, per-operation children cached, the metrics listener scraped ' +
-        'every second) and `METRICS=off`, loaded in alternating rounds. On/off is the throughput ratio over all rounds; ' +
+        'every 15 s) and `METRICS=off`, loaded in alternating rounds. On/off is the throughput ratio over all rounds; ' +
         "paired: the median of each round pair's ratio (the two servers loaded one after the other), which a busy neighbour on the " +
         'shared cores disturbs less. CPU per request from each process.',
       '',

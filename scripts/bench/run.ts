@@ -820,7 +820,7 @@ async function main(): Promise<void> {
     if (only.has('traces')) report.traces = await measureTraces(full, tracedTarget, measured, seeded.token);
     if (only.has('metrics')) {
       // The same full stack with METRICS off, loaded in alternating rounds with the one above (metrics on, its
-      // listener scraped every second): the hot reads, list and detail.
+      // listener scraped every 15 s): the hot reads, list and detail.
       const off = await startServer(
         'full stack, METRICS=off',
         'full-server.ts',
