@@ -52164,7 +52164,7 @@ validate737.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.getReadiness_200 = validate740;
 const schema343 = {"$ref":"contract#/$defs/ReadinessStatus","$id":"getReadiness_200"};
-const schema344 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."},"details":{"type":"array","description":"Each check, in the order they are listed in `checks`, with what it found and how long it took.","items":{"$ref":"contract#/$defs/ReadinessCheck"}}}};
+const schema344 = {"type":"object","title":"ReadinessStatus","description":"Readiness answer and the checks behind it. `status` is `ready` exactly when every check is `ok`.","required":["status","checks"],"additionalProperties":false,"properties":{"status":{"type":"string","enum":["ready","unavailable"],"description":"`ready` (status 200) when every check is `ok`; `unavailable` (status 503) otherwise."},"checks":{"$ref":"contract#/$defs/ReadinessChecks","description":"The result of each check."},"details":{"type":"array","maxItems":16,"description":"Each check, in the order they are listed in `checks`, with what it found and how long it took.","items":{"$ref":"contract#/$defs/ReadinessCheck"}}}};
 const schema345 = {"type":"object","title":"ReadinessChecks","description":"The state of each check, by name: `ok` or `failing`. `redis` is present only when the server is configured\nwith a Redis (`REDIS_URL`). `details` in the same answer says why a check fails.\n","required":["database"],"additionalProperties":false,"properties":{"database":{"type":"string","enum":["ok","failing"],"description":"`ok` when a trivial query (`SELECT 1`) on the database succeeded within the check timeout; `failing` otherwise."},"migrations":{"type":"string","enum":["ok","failing"],"description":"`ok` when every migration this server version knows has been applied to the database; `failing` when one is missing (or the database could not say within the check timeout)."},"eventBus":{"type":"string","enum":["ok","failing"],"description":"`ok` when the event bus behind live room streams listens (on PostgreSQL: its dedicated connection answers within the check timeout); `failing` while it is disconnected or reconnecting."},"redis":{"type":"string","enum":["ok","failing"],"description":"Only with `REDIS_URL`: `ok` when Redis answered `PING` within the check timeout; `failing` otherwise."},"shutdown":{"type":"string","enum":["ok","failing"],"description":"`ok` while the instance serves; `failing` from the moment it starts to stop (SIGTERM): it is draining and takes no new work."}}};
 
 function validate742(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -52560,6 +52560,16 @@ errors = vErrors.length;
 if(data.details !== undefined){
 let data2 = data.details;
 if(Array.isArray(data2)){
+if(data2.length > 16){
+const err5 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate744(data2[i0], {instancePath:instancePath+"/details/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -52569,24 +52579,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err6 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err6];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err6);
 }
 errors++;
 }
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }

@@ -224,7 +224,6 @@ describe('what one cloning job can cost the server', () => {
     const before = live();
     let peak = before;
     const sampler = setInterval(() => {
-      const _t = Date.now();
       peak = Math.max(peak, live());
     }, 1000);
     try {
@@ -240,7 +239,9 @@ describe('what one cloning job can cost the server', () => {
       clearInterval(sampler);
     }
     // The samples are hashed as they stream and never held: buffered whole, 50 MB would have been alive at once.
-    expect(peak - before).toBeLessThan(8 * MB);
+    // The bound is half that: the rest is the chunks in flight in this process, between the listener's TLS
+    // writes and the reader's (up to ~21 MB seen on a loaded machine, under 8 MB on a quiet one).
+    expect(peak - before).toBeLessThan(25 * MB);
   }, 120_000);
 
   it('holds no transaction and no pooled connection while more jobs than pooled connections wait on a server that never answers', async () => {

@@ -4789,6 +4789,8 @@ export type ReadinessStatus = {
     checks: ReadinessChecks;
     /**
      * Each check, in the order they are listed in `checks`, with what it found and how long it took.
+     *
+     * @maxItems 16
      */
     details?: Array<ReadinessCheck> | undefined;
 };
