@@ -85,6 +85,13 @@ export async function countConversations(db: Db, communityId: string): Promise<n
 export const queueRows = (db: Db, communityId: string) =>
   db('conversations as c').join(userProfiles(db).as('u'), 'u.id', 'c.customerId').where('c.communityId', communityId);
 
+/**
+ * The conversations' columns the CS queue reads, as a relation for official's statements to join (`from
+ * (${CONVERSATIONS_SQL}) c`): a subquery PostgreSQL flattens, so conversations_queue_idx serves them as before.
+ */
+export const CONVERSATIONS_SQL =
+  'select id, community_id, customer_id, status, assigned_cs_id, created_at, updated_at from conversations';
+
 // Opening a conversation.
 
 /**
