@@ -184,6 +184,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
       method: 'GET',
       path: `/api/conversations/${id}/messages?limit=${PAGE}`,
       auth: true,
+      rendered: true,
     });
   }
   return rows;
