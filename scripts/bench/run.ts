@@ -704,6 +704,7 @@ async function main(): Promise<void> {
           method: 'GET',
           path: `/api/v1/rooms/${id}/timeline?limit=50`,
           auth: true,
+          rendered: true,
         });
       }
     }
