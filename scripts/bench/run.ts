@@ -668,6 +668,7 @@ async function main(): Promise<void> {
           path: `/api/communities/${c.historyCommunityId}/messages?limit=50`,
           auth: true,
           token: c.memberToken,
+          rendered: true,
         },
       );
     }
