@@ -1,5 +1,6 @@
-// The bare server's communities endpoints. The message history page runs the area's own reads and page
-// (src/communities/reads.ts, queries.ts: the code CommunitiesService.messages runs). The paid join reads the
+// The bare server's communities endpoints. The message history page runs the area's own reads and the page's
+// knex baseline (src/communities/reads.ts, queries.ts; CommunitiesService.messages renders the same JSON in
+// PostgreSQL). The paid join reads the
 // community and the membership with the area's reads, but its wallet moves and paid-month lookup are still
 // written here in knex (the parity check before every run stops the bench when src/ changes them). The CS
 // queue is in bare-cs.ts.

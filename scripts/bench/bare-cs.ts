@@ -1,7 +1,7 @@
 // The bare server's customer-service endpoints: a page of the CS queue and a page of a conversation's
-// messages, running the areas' own statements and JSON mapping (src/official/queries.ts,
-// src/conversations/queries.ts and the communities reads: the code OfficialService.queue and
-// ConversationsService.messages run) behind a few string comparisons.
+// messages, running the areas' own access reads and the pages' knex baselines with their JSON mapping
+// (src/official/queries.ts, src/conversations/queries.ts and the communities reads; OfficialService.queue and
+// ConversationsService.messages render the same JSON in PostgreSQL) behind a few string comparisons.
 import type { Knex } from 'knex';
 import { findCommunity, findMember } from '../../src/communities/index.js';
 import {

@@ -1,5 +1,5 @@
-// The bare server's Rooms endpoints. The timeline page runs the area's own access read and page
-// (findAccess, timelinePage: the code TimelineService.timeline runs). Posting a message runs under the
+// The bare server's Rooms endpoints. The timeline page runs the area's own access read and the page's knex
+// baseline (findAccess, timelinePage; TimelineService.timeline renders the same JSON in PostgreSQL). Posting a message runs under the
 // platform's own IdempotencyFacility, as the pipeline runs it; inside it, the statements RoomAccess.current,
 // MessagesService.post and EventLog.append run are still written here in knex (the parity check before every
 // run stops the bench when src/ changes them); its JSON is mapped by the platform's src/rooms/wire.ts.

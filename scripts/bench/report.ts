@@ -531,11 +531,11 @@ What a bare row shares with the platform, and what it does not. Shared, by const
 imports them from each area's public file, src/<area>/index.ts): the statements and their row -> JSON
 mapping for the spaces create (src/spaces/queries.ts; the list, search and detail are the rendered reads
 above), the session's user behind a
-bearer token (src/auth/queries.ts), the community and membership reads and the community message page
-(src/communities/reads.ts, queries.ts), the CS queue page (src/official/queries.ts), the conversation access
-read and message page (src/conversations/queries.ts), and the room access read and timeline page
-(findAccess, timelinePage in src/rooms/), and the idempotency claim, replay and store around posting a room
-message (src/platform/idempotency.ts). Not shared, still written in scripts/bench/ and held to the product by
+bearer token (src/auth/queries.ts), the community and membership reads
+(src/communities/reads.ts, queries.ts), the conversation access
+read (src/conversations/queries.ts), the room access read (findAccess in src/rooms/), and the idempotency claim, replay and store around posting a room
+message (src/platform/idempotency.ts). Rendered by PostgreSQL in the platform, and shared as their hand-written knex baseline,
+held to the same JSON but not the same SQL: the CS queue page (csQueuePage in src/official/queries.ts), the conversation message page (conversationMessagePage), the room timeline (timelinePage in src/rooms/), the community message page (communityMessagePage). Not shared, still written in scripts/bench/ and held to the product by
 the SQL check: the paid join's wallet moves and paid-month lookup, posting a room message inside that (access,
 event log, message insert) and the agent chat. What the bare server leaves out is what a
 row measures: openapi-backend routing, request and response validation, the middlewares (request ids,

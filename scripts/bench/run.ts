@@ -138,10 +138,12 @@ interface Endpoint {
   /** Paths the load's requests go to in turn (`path` is the first; the parity checks use it). */
   paths?: string[];
   /**
-   * A read the platform renders in PostgreSQL: measured against the limit server too, which runs its SQL (the
-   * bare server runs the knex baseline's, so only their JSON is compared).
+   * A read the platform renders in PostgreSQL: the bare server runs the knex baseline's SQL, so only their JSON
+   * is compared.
    */
   rendered?: boolean;
+  /** A rendered read the limit server serves too (running the platform's SQL): measured against it, with its targets. */
+  onLimitServer?: boolean;
 }
 
 /** Tokens handed out for `tokens` endpoints: the parity checks take the first PARITY_TOKENS, the load the rest. */
@@ -164,6 +166,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
     method: 'GET',
     path: `/api/communities/${id}/cs-queue?limit=${PAGE}`,
     auth: true,
+    rendered: true,
   }));
   const { size, cursor } = cs.middleCursor;
   rows.push({
@@ -172,6 +175,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
     method: 'GET',
     path: `/api/communities/${cs.queueCommunityIds[String(size)]}/cs-queue?limit=${PAGE}&cursor=${cursor}`,
     auth: true,
+    rendered: true,
   });
   for (const [messages, id] of Object.entries(cs.conversationIds)) {
     rows.push({
@@ -180,6 +184,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
       method: 'GET',
       path: `/api/conversations/${id}/messages?limit=${PAGE}`,
       auth: true,
+      rendered: true,
     });
   }
   return rows;
@@ -609,6 +614,7 @@ async function main(): Promise<void> {
         path: '/api/spaces?page=1',
         auth: false,
         rendered: true,
+        onLimitServer: true,
       },
       {
         key: 'search',
@@ -617,6 +623,7 @@ async function main(): Promise<void> {
         path: `/api/spaces?search=${seeded.searchTerm}`,
         auth: false,
         rendered: true,
+        onLimitServer: true,
       },
       {
         key: 'get',
@@ -625,6 +632,7 @@ async function main(): Promise<void> {
         path: `/api/spaces/${seeded.spaceId}`,
         auth: true,
         rendered: true,
+        onLimitServer: true,
       },
       {
         key: 'create',
@@ -660,6 +668,7 @@ async function main(): Promise<void> {
           path: `/api/communities/${c.historyCommunityId}/messages?limit=50`,
           auth: true,
           token: c.memberToken,
+          rendered: true,
         },
       );
     }
@@ -696,6 +705,7 @@ async function main(): Promise<void> {
           method: 'GET',
           path: `/api/v1/rooms/${id}/timeline?limit=50`,
           auth: true,
+          rendered: true,
         });
       }
     }
@@ -795,7 +805,7 @@ async function main(): Promise<void> {
     );
     const bare = await startServer('bare koa+knex', 'bare-server.ts', targetToEnv(bareTarget), opts.profile === 'bare');
     // The limit: node:http + pg writing the rendered reads' JSON (PostgreSQL only: pg cannot open PGlite).
-    const renderedReads = measured.filter((e) => e.rendered);
+    const renderedReads = measured.filter((e) => e.onLimitServer);
     const limit =
       renderedReads.length && database.url
         ? await startServer('limit node:http+pg', 'limit-server.ts', targetToEnv(fullTarget), false)
@@ -806,14 +816,14 @@ async function main(): Promise<void> {
       if (limit) await checkParity(full, limit, renderedReads, seeded.token);
     }
     for (const endpoint of measured) {
-      const servers = endpoint.rendered && limit ? [full, bare, limit] : [full, bare];
+      const servers = endpoint.onLimitServer && limit ? [full, bare, limit] : [full, bare];
       const [fullResult, bareResult, limitResult] = await measure(servers, endpoint, seeded.token);
       report.endpoints.push({
         label: endpoint.label,
         full: fullResult!,
         bare: bareResult!,
         ...(limitResult ? { limit: limitResult } : {}),
-        ...(endpoint.rendered ? { targets: RENDERED_TARGETS } : {}),
+        ...(endpoint.onLimitServer ? { targets: RENDERED_TARGETS } : {}),
       } satisfies EndpointRow);
     }
     await limit?.child.stop();

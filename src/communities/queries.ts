@@ -1,7 +1,8 @@
 // The communities area's statements in plain knex and raw SQL (its Objection models, models.ts, do the rest):
 // the hot paths, row locks, `on conflict`, and what other areas read or change of communities and their
-// members, always in the caller's transaction. The message page runs in CommunitiesService.messages and in the
-// benchmark's bare server (scripts/bench/bare-communities.ts), as do the community and membership reads.
+// members, always in the caller's transaction. CommunitiesService.messages renders the message page in one
+// statement; the benchmark's bare server (scripts/bench/bare-communities.ts) runs its knex baseline
+// (communityMessagePage) and the same community and membership reads.
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { ReplyFailure } from '../ai/reply-stream.js';
 import { listingSummaries } from '../agents/index.js';
@@ -320,7 +321,52 @@ export async function communityAgent(db: Db, communityId: string, listingId: str
 // Messages: the history's page, its append and what an agent reads of it. Hot paths (their benchmark rows:
 // the community message page; the agent chat's first chunk).
 
-/** A page of a community's history, newest first, before `before` when given, with each author's profile. */
+/**
+ * A page of a community's history as one statement per shape ($1 the community, $2 limit, $3 what an audio URL
+ * starts with for this request, media's audioUrlPrefix, then `before` when given): a CommunityMessageList's JSON
+ * text, each author's profile joined. It reads `limit + 1` rows, as communityMessagePage does, for `hasMore`.
+ */
+function messagePageStatement(before: boolean): Statement {
+  return statement(
+    `communities_message_page${before ? '_before' : ''}`,
+    `with page as (
+      select msg.id, msg.user_id as "userId", msg.agent_listing_id as "agentListingId", msg.content,
+        msg.message_type as "messageType", ${isoTime('msg.created_at')} as "createdAt", u.name as "userName",
+        u.image as "userImage", msg.agent_name as "agentName", $3::text || msg.tts_audio_id as "ttsAudioUrl",
+        row_number() over (order by msg.created_at desc) as n
+      from community_messages msg left join (${USER_PROFILES_SQL}) u on u.id = msg.user_id
+      where msg.community_id = $1::uuid${before ? ' and msg.created_at < $4::timestamptz' : ''}
+      order by msg.created_at desc limit $2::int + 1
+    )
+    select '{"messages":' || coalesce((
+        select json_agg(r)::text from (
+          select p.id, p."userId", p."agentListingId", p.content, p."messageType", p."createdAt", p."userName",
+            p."userImage", p."agentName", p."ttsAudioUrl"
+          from page p where p.n <= $2::int order by p.n
+        ) r), '[]')
+      || ',"hasMore":' || case when exists (select from page p where p.n > $2::int) then 'true' else 'false' end
+      || '}'`,
+  );
+}
+
+const MESSAGE_PAGE_STATEMENTS = [messagePageStatement(false), messagePageStatement(true)] as const;
+
+/** A page of a community's history, newest first, as the CommunityMessageList's JSON text. */
+export function renderCommunityMessagePage(
+  db: Db,
+  id: string,
+  query: { before?: string; limit: number },
+  audioUrlPrefix: string,
+): Promise<Rendered<T.CommunityMessageList>> {
+  const values: unknown[] = [id, query.limit, audioUrlPrefix];
+  if (query.before) values.push(toTimestamp(query.before));
+  return renderPage<T.CommunityMessageList>(db, MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values);
+}
+
+/**
+ * A page of a community's history, newest first, before `before` when given, with each author's profile: the
+ * hand-written knex read mapped in JavaScript, which the benchmark's bare server runs (the service renders it).
+ */
 export async function communityMessagePage(
   db: Db,
   id: string,

@@ -5,7 +5,7 @@ import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findListing, listingSummaries, type AgentListingsService } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
-import { audioUrl } from '../media/index.js';
+import { audioUrl, audioUrlPrefix } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
@@ -44,7 +44,6 @@ import { addMonths } from './months.js';
 import {
   addAgentIfAbsent,
   type CommunityBrowseQuery,
-  communityMessagePage,
   findCommunity,
   findMember,
   incrementMemberCount,
@@ -52,6 +51,7 @@ import {
   insertMessage,
   renderCommunity,
   renderCommunityBrowse,
+  renderCommunityMessagePage,
   renderMemberPage,
   runningPaidMonth,
   setSubscription,
@@ -461,16 +461,16 @@ export class CommunitiesService {
     return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
-  /** Hot path: plain knex (its benchmark row is in docs/benchmarks.md, where building models is a visible cost). */
+  /** Hot path: the community and membership reads, then one statement rendering the body (queries.ts). */
   async messages(
     principal: Principal,
     id: string,
     query: HandlerRequest<'listCommunityMessages'>['query'],
     baseUrl: string,
-  ): Promise<T.CommunityMessageList> {
+  ): Promise<Rendered<T.CommunityMessageList>> {
     await this.find(this.db, id);
     await this.membership(this.db, id, principal.user.id);
-    return communityMessagePage(this.db, id, query, audioUrl(baseUrl));
+    return renderCommunityMessagePage(this.db, id, query, audioUrlPrefix(baseUrl));
   }
 
   async send(

@@ -3,6 +3,7 @@
 export { conversationsHandlers } from './handlers.js';
 export { ConversationsService } from './service.js';
 export {
+  CONVERSATIONS_SQL,
   STAFF_ROLES,
   conversationAccess,
   conversationMessagePage,

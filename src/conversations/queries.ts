@@ -4,13 +4,15 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import { userProfiles } from '../auth/index.js';
 import { findCommunity, findMember, type Community, type MemberRole } from '../communities/index.js';
 import { toTimestamp } from '../platform/date-time.js';
+import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import { Conversation, type ConversationMessage, type ConversationStatus } from './models.js';
 import { toConversationMessage } from './wire.js';
 
-// The hot-path reads, in plain knex (the statements Objection's findById sent: read on every conversation
-// request, and the message page is a benchmark row). ConversationsService runs them, and so does the benchmark's
-// bare server (scripts/bench/bare-cs.ts).
+// The hot-path reads: the access read in plain knex (the statements Objection's findById sent: read on every
+// conversation request), and the message page (a benchmark row), which ConversationsService runs as one statement
+// returning the body's JSON (src/platform/rendered.ts). The benchmark's bare server (scripts/bench/bare-cs.ts)
+// runs the access read and the message page's hand-written knex baseline.
 
 export const STAFF_ROLES: readonly MemberRole[] = ['creator', 'moderator', 'cs_agent'];
 
@@ -38,7 +40,10 @@ export async function conversationAccess(
   return { conversation, community, as: member && STAFF_ROLES.includes(member.role) ? member.role : undefined };
 }
 
-/** A page of a conversation's messages, newest first, before `before` when given. */
+/**
+ * A page of a conversation's messages, newest first, before `before` when given: the hand-written knex read
+ * mapped in JavaScript, which the benchmark's bare server runs (the service renders it: below).
+ */
 export async function conversationMessagePage(
   db: Db,
   id: string,
@@ -57,6 +62,48 @@ export async function conversationMessagePage(
     messages: page.slice(0, query.limit).map((m) => toConversationMessage(m, audioUrl)),
     hasMore: page.length > query.limit,
   };
+}
+
+/**
+ * A page of a conversation's messages as one statement per shape ($1 the conversation, $2 limit, $3 what an audio
+ * URL starts with for this request, media's audioUrlPrefix, then `before` when given): a ConversationMessageList's
+ * JSON text. It reads `limit + 1` rows, as conversationMessagePage does, for `hasMore`.
+ */
+function messagePageStatement(before: boolean): Statement {
+  return statement(
+    `conversations_message_page${before ? '_before' : ''}`,
+    `with page as (
+      select m.id, m.conversation_id as "conversationId", m.sender_kind as "senderKind", m.sender_id as "senderId",
+        m.agent_listing_id as "agentListingId", m.content, ${isoTime('m.created_at')} as "createdAt",
+        $3::text || m.tts_audio_id as "ttsAudioUrl",
+        row_number() over (order by m.created_at desc) as n
+      from conversation_messages m
+      where m.conversation_id = $1::uuid${before ? ' and m.created_at < $4::timestamptz' : ''}
+      order by m.created_at desc limit $2::int + 1
+    )
+    select '{"messages":' || coalesce((
+        select json_agg(r)::text from (
+          select p.id, p."conversationId", p."senderKind", p."senderId", p."agentListingId", p.content, p."createdAt",
+            p."ttsAudioUrl"
+          from page p where p.n <= $2::int order by p.n
+        ) r), '[]')
+      || ',"hasMore":' || case when exists (select from page p where p.n > $2::int) then 'true' else 'false' end
+      || '}'`,
+  );
+}
+
+const MESSAGE_PAGE_STATEMENTS = [messagePageStatement(false), messagePageStatement(true)] as const;
+
+/** A page of a conversation's messages, newest first, as the ConversationMessageList's JSON text. */
+export function renderConversationMessagePage(
+  db: Db,
+  id: string,
+  query: { before?: string; limit: number },
+  audioUrlPrefix: string,
+): Promise<Rendered<T.ConversationMessageList>> {
+  const values: unknown[] = [id, query.limit, audioUrlPrefix];
+  if (query.before) values.push(toTimestamp(query.before));
+  return renderPage<T.ConversationMessageList>(db, MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values);
 }
 
 // What other areas (official, lounge) read of conversations.
@@ -84,6 +131,13 @@ export async function countConversations(db: Db, communityId: string): Promise<n
  */
 export const queueRows = (db: Db, communityId: string) =>
   db('conversations as c').join(userProfiles(db).as('u'), 'u.id', 'c.customerId').where('c.communityId', communityId);
+
+/**
+ * The conversations' columns the CS queue reads, as a relation for official's statements to join (`from
+ * (${CONVERSATIONS_SQL}) c`): a subquery PostgreSQL flattens, so conversations_queue_idx serves them as before.
+ */
+export const CONVERSATIONS_SQL =
+  'select id, community_id, customer_id, status, assigned_cs_id, created_at, updated_at from conversations';
 
 // Opening a conversation.
 

@@ -6,14 +6,20 @@ import type { Knex } from 'knex';
 import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { archived, type Community } from '../communities/index.js';
-import { audioUrl } from '../media/index.js';
+import { audioUrl, audioUrlPrefix } from '../media/index.js';
 import type { Clock } from '../platform/clock.js';
 import { nextMessageTime } from '../platform/ordered-time.js';
 import type { Principal } from '../platform/principal.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import { conversationNotFound, notAssigned, notInHumanControl, notOfficial } from './errors.js';
 import { Conversation, ConversationMessage, type ConversationStatus, type SenderKind } from './models.js';
-import { conversationAccess, conversationMessagePage, insertConversationIfAbsent, type Access } from './queries.js';
+import {
+  conversationAccess,
+  insertConversationIfAbsent,
+  renderConversationMessagePage,
+  type Access,
+} from './queries.js';
 import { toConversationMessage } from './wire.js';
 
 export interface NewConversationMessage {
@@ -58,9 +64,9 @@ export class ConversationsService {
     id: string,
     query: HandlerRequest<'listConversationMessages'>['query'],
     baseUrl: string,
-  ): Promise<T.ConversationMessageList> {
+  ): Promise<Rendered<T.ConversationMessageList>> {
     await this.readable(this.db, principal, id);
-    return conversationMessagePage(this.db, id, query, audioUrl(baseUrl));
+    return renderConversationMessagePage(this.db, id, query, audioUrlPrefix(baseUrl));
   }
 
   /**

@@ -41,5 +41,8 @@ export class MediaService {
   }
 }
 
+/** What a clip's absolute URL starts with, its id following: for statements that render the URL themselves. */
+export const audioUrlPrefix = (baseUrl: string) => `${baseUrl}/api/audio/`;
+
 /** The absolute URL of a stored clip, for a client that reached this server at `baseUrl`. */
-export const audioUrl = (baseUrl: string) => (id: string) => `${baseUrl}/api/audio/${id}`;
+export const audioUrl = (baseUrl: string) => (id: string) => `${audioUrlPrefix(baseUrl)}${id}`;

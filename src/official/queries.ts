@@ -1,11 +1,14 @@
 // The official area's statements in plain knex and raw SQL (it has no Objection models): the customer-service
 // queue's page and business verification requests.
 import type * as T from '../../generated/server/schemas.gen.js';
+import { USER_PROFILES_SQL } from '../auth/index.js';
 import { communityNames } from '../communities/index.js';
-import { queueRows, type ConversationStatus } from '../conversations/index.js';
+import { CONVERSATIONS_SQL, queueRows, type ConversationStatus } from '../conversations/index.js';
 import type { PageQuery } from '../platform/pages.js';
+import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
+  QUEUE_CURSOR_VERSION,
   QUEUE_PRIORITY,
   encodeQueueCursor,
   queuePrioritySql,
@@ -13,14 +16,82 @@ import {
   type QueuePosition,
 } from './queue-cursor.js';
 
-// The CS queue: the hot-path read, a page of the customer-service queue in plain knex (the order, the cursor and
-// the index behind them: queue-cursor.ts). OfficialService.queue runs it, and so does the benchmark's bare
-// server (scripts/bench/bare-cs.ts).
-export async function csQueuePage(
-  db: Db,
-  communityId: string,
-  query: { status?: ConversationStatus; limit: number; after?: QueuePosition },
-): Promise<T.CsQueue> {
+// The CS queue: the hot-path read, a page of the customer-service queue (the order, the cursor and the index
+// behind them: queue-cursor.ts). OfficialService.queue runs it as one statement returning the body's JSON
+// (src/platform/rendered.ts), its cursor included; csQueuePage, the same read in plain knex mapped in JavaScript,
+// is what the benchmark's bare server runs (scripts/bench/bare-cs.ts): the hand-written baseline.
+
+export interface CsQueueQuery {
+  status?: ConversationStatus;
+  limit: number;
+  after?: QueuePosition;
+}
+
+/**
+ * A page of the queue as one statement per shape ($1 the community, $2 limit, then the status and its priority
+ * when filtered, then the cursor's priority, waiting time and id when given): a CsQueue's JSON text. It reads
+ * `limit + 1` rows, as csQueuePage does, to know whether there is a next page; `nextCursor` is the last entry's
+ * position encoded as encodeQueueCursor writes it (base64url of the JSON array, no padding: PostgreSQL's base64
+ * with `+/` mapped to `-_`, its padding and line breaks dropped), so cursors from either read are the same text.
+ */
+function csQueueStatement(byStatus: boolean, after: boolean): Statement {
+  const priority = queuePrioritySql('c.status');
+  let n = 2;
+  const filters = ['c.community_id = $1::uuid'];
+  let statusJson = `'null'`;
+  if (byStatus) {
+    const status = ++n;
+    // The priority equality lets the index range over one status; the status test is what it means.
+    filters.push(`${priority} = $${++n}::int`, `c.status = $${status}::text`);
+    statusJson = `to_json($${status}::text)::text`;
+  }
+  if (after) filters.push(`(${priority}, c.updated_at, c.id) > ($${++n}::int, $${++n}::timestamptz, $${++n}::uuid)`);
+  const order = `${priority}, c.updated_at, c.id`;
+  return statement(
+    `official_cs_queue${byStatus ? '_status' : ''}${after ? '_after' : ''}`,
+    `with page as (
+      select c.id, c.id as "conversationId", c.customer_id as "userId", c.status, c.assigned_cs_id as "assignedCsId",
+        u.name as "userName", u.image as "userImage", ${isoTime('c.created_at')} as "createdAt",
+        ${isoTime('c.updated_at')} as "updatedAt", ${priority} as priority,
+        ${waitingSinceSql('c.updated_at')} as waiting_since, row_number() over (order by ${order}) as n
+      from (${CONVERSATIONS_SQL}) c join (${USER_PROFILES_SQL}) u on u.id = c.customer_id
+      where ${filters.join(' and ')}
+      order by ${order} limit $2::int + 1
+    )
+    select '{"queue":' || coalesce((
+        select json_agg(r)::text from (
+          select q.id, q."conversationId", q."userId", q.status, q."assignedCsId", q."userName", q."userImage",
+            q."createdAt", q."updatedAt"
+          from page q where q.n <= $2::int order by q.n
+        ) r), '[]')
+      || ',"nextCursor":' || coalesce((
+        select '"' || translate(
+            encode(convert_to(
+              '[${QUEUE_CURSOR_VERSION},' || ${statusJson} || ',' || q.priority || ',"' || q.waiting_since || '","' || q.id || '"]',
+              'UTF8'), 'base64'),
+            '+/=' || chr(10), '-_') || '"'
+        from page q where q.n = $2::int and exists (select from page x where x.n > $2::int)), 'null')
+      || '}'`,
+  );
+}
+
+/** The queue's statements, by `[status given][cursor given]`. */
+const CS_QUEUE_STATEMENTS = [
+  [csQueueStatement(false, false), csQueueStatement(false, true)],
+  [csQueueStatement(true, false), csQueueStatement(true, true)],
+] as const;
+
+/** A page of the CS queue as the CsQueue's JSON text rendered by PostgreSQL. */
+export function renderCsQueuePage(db: Db, communityId: string, query: CsQueueQuery): Promise<Rendered<T.CsQueue>> {
+  const { status, limit, after } = query;
+  const values: unknown[] = [communityId, limit];
+  if (status) values.push(status, QUEUE_PRIORITY[status]);
+  if (after) values.push(after.priority, after.waitingSince, after.id);
+  return renderPage<T.CsQueue>(db, CS_QUEUE_STATEMENTS[status ? 1 : 0][after ? 1 : 0], values);
+}
+
+/** The same page in plain knex, mapped in JavaScript: the bare server's baseline (the service renders it). */
+export async function csQueuePage(db: Db, communityId: string, query: CsQueueQuery): Promise<T.CsQueue> {
   const { status, limit, after } = query;
   const priority = queuePrioritySql('c.status');
   const rows = queueRows(db, communityId)

@@ -35,13 +35,14 @@ export interface QueuePosition {
   id: string;
 }
 
-const VERSION = 1;
+/** The cursor format's version, its array's first element (the rendered queue page writes it too: queries.ts). */
+export const QUEUE_CURSOR_VERSION = 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MICROSECOND_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
 export function encodeQueueCursor(status: ConversationStatus | undefined, position: QueuePosition): string {
   return Buffer.from(
-    JSON.stringify([VERSION, status ?? null, position.priority, position.waitingSince, position.id]),
+    JSON.stringify([QUEUE_CURSOR_VERSION, status ?? null, position.priority, position.waitingSince, position.id]),
   ).toString('base64url');
 }
 
@@ -66,7 +67,7 @@ export function decodeQueueCursor(cursor: string, status: ConversationStatus | u
   } catch {
     throw badCursor('is not a cursor returned by this operation (pass `nextCursor` unchanged)');
   }
-  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== VERSION)
+  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== QUEUE_CURSOR_VERSION)
     throw badCursor('is not a cursor returned by this operation (pass `nextCursor` unchanged)');
   const [, cursorStatus, priority, waitingSince, id] = parsed as unknown[];
   const known =

@@ -35,6 +35,7 @@ import {
 import type { Clock } from '../platform/clock.js';
 import { isUniqueViolation } from '../platform/db-errors.js';
 import type { Principal } from '../platform/principal.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Db, type Transaction } from '../platform/transactions.js';
 import {
   alreadyAccepted,
@@ -52,7 +53,7 @@ import {
   userNotFound,
   verificationPending,
 } from './errors.js';
-import { csQueuePage, insertVerificationRequest } from './queries.js';
+import { insertVerificationRequest, renderCsQueuePage } from './queries.js';
 import { decodeQueueCursor } from './queue-cursor.js';
 
 export class OfficialService {
@@ -176,12 +177,12 @@ export class OfficialService {
     principal: Principal,
     communityId: string,
     query: HandlerRequest<'getCsQueue'>['query'],
-  ): Promise<T.CsQueue> {
+  ): Promise<Rendered<T.CsQueue>> {
     const { status, limit } = query;
     const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, status);
     const community = await this.official(this.db, communityId);
     await this.requireStaff(this.db, community, principal);
-    return csQueuePage(this.db, communityId, { status, limit, after });
+    return renderCsQueuePage(this.db, communityId, { status, limit, after });
   }
 
   async inviteCs(principal: Principal, communityId: string, userId: string, trx?: Transaction): Promise<void> {

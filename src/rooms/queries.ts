@@ -7,7 +7,9 @@ import type { Knex } from 'knex';
 import type { AnyQueryBuilder, Model } from 'objection';
 import { listingIdsOwnedBy, listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
+import type * as T from '../../generated/server/schemas.gen.js';
 import type { OffsetQuery } from '../platform/pages.js';
+import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
   RoomInvitation,
@@ -253,6 +255,143 @@ export async function eventPage(db: Db, roomId: string, page: SeqPage): Promise<
   if (page.afterSeq != null) return (await query.where('seq', '>', page.afterSeq).orderBy('seq', 'asc')) as RoomEvent[];
   if (page.beforeSeq != null) query.where('seq', '<', page.beforeSeq);
   return ((await query.orderBy('seq', 'desc')) as RoomEvent[]).reverse();
+}
+
+// The event page and the timeline rendered by PostgreSQL (src/platform/rendered.ts): TimelineService runs them,
+// each one statement returning the body's JSON; eventPage, hasEvents and messagesByIds above and below are the
+// same reads in plain knex, which the live feeds and the benchmark's bare server (timelinePage) run.
+
+/** The three shapes of a SeqPage, each its own statement (so each is planned on its index range). */
+type SeqShape = 'latest' | 'after' | 'before';
+
+const seqShapeOf = (page: SeqPage): SeqShape =>
+  page.afterSeq != null ? 'after' : page.beforeSeq != null ? 'before' : 'latest';
+
+/**
+ * The SeqPage's events as the relation `page` ($1 the room, $2 limit, `$<bound>` the bound when there is one):
+ * the oldest after `afterSeq`, or the newest (before `beforeSeq`); read by the index on (room_id, seq) in its
+ * direction, the caller sorting them ascending.
+ */
+const seqPageSql = (shape: SeqShape, bound: number) =>
+  `page as (
+    select e.* from room_events e where e.room_id = $1::uuid${
+      shape === 'after' ? ` and e.seq > $${bound}::bigint` : shape === 'before' ? ` and e.seq < $${bound}::bigint` : ''
+    }
+    order by e.seq ${shape === 'after' ? 'asc' : 'desc'} limit $2::int
+  )`;
+
+/** A RoomEvent's fields as the JSON's names (toEvent's), from the room_events row aliased `e`. */
+const EVENT_JSON = `json_build_object('displayName', e.actor_display_name, 'kind', e.actor_kind,
+    'membershipId', e.actor_membership_id, 'roleDocumentVersionId', e.actor_role_document_version_id) as actor,
+  ${isoTime('e.created_at')} as "createdAt", e.id, e.payload,
+  json_build_object('fallbackText', e.fallback_text, 'rendererKey', e.type, 'rendererVersion', 1, 'slot', e.slot)
+    as render,
+  e.schema_version as "schemaVersion", e.seq, json_build_object('id', e.subject_id, 'kind', e.subject_kind) as subject,
+  e.type`;
+
+/** A RoomMessage's fields as the JSON's names (toMessage's), from the room_messages row aliased `m`. */
+const MESSAGE_JSON = `m.actor_display_name as "actorDisplayName", m.actor_kind as "actorKind",
+  m.actor_membership_id as "actorMembershipId", m.actor_role_document_version as "actorRoleDocumentVersion",
+  m.actor_role_document_version_id as "actorRoleDocumentVersionId", m.body, m.body_format as "bodyFormat",
+  m.branched_from_message_id as "branchedFromMessageId", ${isoTime('m.created_at')} as "createdAt",
+  ${isoTime('m.deleted_at')} as "deletedAt", ${isoTime('m.edited_at')} as "editedAt", m.id, m.refs,
+  m.room_id as "roomId", m.run_summary as "runSummary", m.seq, ${isoTime('m.updated_at')} as "updatedAt"`;
+
+/**
+ * A page of the room's events, ascending by seq ($1 the room, $2 limit, $3 the bound unless the latest page is
+ * asked for): a RoomEventList's JSON text.
+ */
+function eventListStatement(shape: SeqShape): Statement {
+  return statement(
+    `rooms_event_page_${shape}`,
+    `with ${seqPageSql(shape, 3)}
+    select '{"items":' || coalesce((
+        select json_agg(r)::text from (select ${EVENT_JSON} from page e order by e.seq) r), '[]') || '}'`,
+  );
+}
+
+/**
+ * A page of the room's timeline ($1 the room, $2 limit, $3 the room's latest seq, $4 and $5 the bounds the
+ * `hasMore*` flags test below and above when the page is empty, $6 the bound unless the latest page is asked
+ * for): a RoomTimeline's JSON text. Each `message.posted` event carries its message in its current state, when
+ * the room has it (`kind: message`).
+ */
+function timelineStatement(shape: SeqShape): Statement {
+  return statement(
+    `rooms_timeline_${shape}`,
+    `with ${seqPageSql(shape, 6)}
+    select '{"endSeq":' || coalesce(b.hi::text, 'null')
+      || ',"hasMoreAfter":' || case when exists (
+          select from room_events x where x.room_id = $1::uuid and x.seq > coalesce(b.hi, $5::bigint)
+        ) then 'true' else 'false' end
+      || ',"hasMoreBefore":' || case when exists (
+          select from room_events x where x.room_id = $1::uuid and x.seq < coalesce(b.lo, $4::bigint)
+        ) then 'true' else 'false' end
+      || ',"items":' || coalesce((
+        select json_agg(i)::text from (
+          select (select row_to_json(v) from (select ${EVENT_JSON}) v) as event,
+            case when mm.message is null then 'event' else 'message' end as kind, mm.message, e.seq
+          from page e
+          left join lateral (
+            select row_to_json(x) as message from (
+              select ${MESSAGE_JSON} from room_messages m
+              where e.type = 'message.posted' and m.room_id = e.room_id and m.id = e.subject_id
+            ) x
+          ) mm on true
+          order by e.seq
+        ) i), '[]')
+      || ',"latestSeq":' || $3::bigint || ',"startSeq":' || coalesce(b.lo::text, 'null') || '}'
+    from (select min(p.seq) as lo, max(p.seq) as hi from page p) b`,
+  );
+}
+
+const EVENT_LIST_STATEMENTS = {
+  latest: eventListStatement('latest'),
+  after: eventListStatement('after'),
+  before: eventListStatement('before'),
+} as const;
+
+const TIMELINE_STATEMENTS = {
+  latest: timelineStatement('latest'),
+  after: timelineStatement('after'),
+  before: timelineStatement('before'),
+} as const;
+
+/** A SeqPage's bound, the last value of its statement's when there is one (a statement takes no unused value). */
+const boundOf = (page: SeqPage): number[] => {
+  const bound = page.afterSeq ?? page.beforeSeq;
+  return bound == null ? [] : [bound];
+};
+
+/** The room's events of a SeqPage, ascending by seq, as the RoomEventList's JSON text. */
+export function renderEventPage(db: Db, roomId: string, page: SeqPage): Promise<Rendered<T.RoomEventList>> {
+  return renderPage<T.RoomEventList>(db, EVENT_LIST_STATEMENTS[seqShapeOf(page)], [
+    roomId,
+    page.limit,
+    ...boundOf(page),
+  ]);
+}
+
+/**
+ * A page of the timeline of a room whose newest event is `latestSeq`, as the RoomTimeline's JSON text: what
+ * timelinePage (timeline.ts) answers. With an empty page the `hasMore*` flags test the requested bound itself.
+ */
+export function renderTimelinePage(
+  db: Db,
+  roomId: string,
+  latestSeq: number,
+  page: SeqPage,
+): Promise<Rendered<T.RoomTimeline>> {
+  const below = page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0);
+  const above = page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0);
+  return renderPage<T.RoomTimeline>(db, TIMELINE_STATEMENTS[seqShapeOf(page)], [
+    roomId,
+    page.limit,
+    latestSeq,
+    below,
+    above,
+    ...boundOf(page),
+  ]);
 }
 
 /** Whether the room has an event with a seq below (`<`) or above (`>`) `seq`. */

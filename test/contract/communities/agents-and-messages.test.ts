@@ -15,10 +15,12 @@ import {
   updateAgentListing,
   updateCommunity,
 } from '@platform/client';
+import { communityMessagePage } from '../../../src/communities/index.js';
+import { audioUrl } from '../../../src/media/index.js';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser, type TestUser } from '../../helpers/users.js';
 
-useTestServer();
+const server = useTestServer();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 const listingOf = async (owner: TestUser, body: { isPublic?: boolean; name?: string } = {}) =>
@@ -179,6 +181,48 @@ describe('community messages', () => {
     }
     expect(seen).toHaveLength(31);
     expect(new Set(seen).size).toBe(31);
+  });
+
+  it('answers the JSON of the knex read: authors, agents, system notices, audio URLs, hasMore, with and without `before`', async () => {
+    const alice = await newUser('Alice "A" \u2028 Smith');
+    const bob = await newUser('Bob');
+    const id = await communityOf(alice);
+    await joinCommunity({ path: { id }, ...bob.as });
+    const listing = await listingOf(alice, { name: 'Helper "h"' });
+    await addCommunityAgent({ path: { id }, body: { listingId: listing.id }, ...alice.as }); // a system notice
+    for (const [who, content] of [
+      [alice, 'plain'],
+      [bob, 'with "quotes", \\ and \u2028'],
+      [alice, 'ünïcödé 🙂'],
+      [bob, 'last'],
+    ] as const)
+      await sendCommunityMessage({ path: { id }, body: { content }, ...who.as });
+    const knex = server.platform.database.knex;
+    // An agent's reply with audio, as a spoken agent reply stores it; an author whose profile has an image.
+    await knex('community_messages').where({ communityId: id, content: 'plain' }).update({
+      userId: null,
+      agentListingId: listing.id,
+      agentName: 'Helper "h"',
+      messageType: 'agent',
+      ttsAudioId: '11111111-2222-4333-8444-555555555555',
+    });
+    await knex('users').where('id', bob.user.id).update({ image: 'https://example.com/bob.png' });
+    const read = async (query: { limit: number; before?: string }) => {
+      const rendered = (await listCommunityMessages({ path: { id }, query, ...bob.as })).data!;
+      const expected = await communityMessagePage(knex, id, query, audioUrl(server.baseUrl));
+      expect(rendered, JSON.stringify(query)).toEqual(expected);
+      return rendered;
+    };
+    for (const limit of [1, 2, 5, 6, 50]) {
+      let page = await read({ limit });
+      while (page.hasMore) page = await read({ limit, before: page.messages.at(-1)!.createdAt });
+    }
+    const all = await read({ limit: 50 });
+    expect(all.messages.find((m) => m.messageType === 'agent')!.ttsAudioUrl).toBe(
+      `${server.baseUrl}/api/audio/11111111-2222-4333-8444-555555555555`,
+    );
+    expect(all.messages.map((m) => m.messageType)).toContain('system');
+    expect(await read({ limit: 2, before: '1970-01-01T00:00:00Z' })).toEqual({ messages: [], hasMore: false });
   });
 
   it('is for members: 403 NOT_A_MEMBER to read or write; 409 archived for writes, reads still allowed', async () => {

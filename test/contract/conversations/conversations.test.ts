@@ -18,6 +18,8 @@ import {
   startOfficialChat,
   type CommunityCsMode,
 } from '@platform/client';
+import { conversationMessagePage } from '../../../src/conversations/index.js';
+import { audioUrl } from '../../../src/media/index.js';
 import { FAKE_REPLY, startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai.js';
 import { recordExercised, startTestServer, useTestServer, watchClient, type TestServer } from '../../helpers/server.js';
 import { readEvents } from '../../helpers/sse.js';
@@ -129,6 +131,38 @@ describe('listConversationMessages and sendConversationMessage', () => {
     ).data!;
     expect(rest).toMatchObject({ hasMore: false });
     expect(rest.messages.map((m) => m.content)).toEqual(['m1', 'm0']);
+  });
+
+  it('answer the JSON of the knex read: every field, audio URLs, nulls, hasMore, with and without `before`', async () => {
+    const s = await setup();
+    for (const content of ['plain', 'with "quotes", \\ and \u2028', 'ünïcödé 🙂', 'last'])
+      await sendConversationMessage({
+        path: { conversation_id: s.conversationId },
+        body: { content },
+        ...s.customer.as,
+      });
+    const knex = local.platform.database.knex;
+    // A reply with audio, as a spoken agent reply stores it.
+    await knex('conversation_messages')
+      .where({ conversationId: s.conversationId, content: 'plain' })
+      .update({ ttsAudioId: '11111111-2222-4333-8444-555555555555', senderKind: 'ai', senderId: null });
+    const read = async (query: { limit: number; before?: string }) => {
+      const rendered = (
+        await listConversationMessages({ path: { conversation_id: s.conversationId }, query, ...s.agent.as })
+      ).data!;
+      const expected = await conversationMessagePage(knex, s.conversationId, query, audioUrl(local.baseUrl));
+      expect(rendered, JSON.stringify(query)).toEqual(expected);
+      return rendered;
+    };
+    for (const limit of [1, 3, 4, 5, 50]) {
+      let page = await read({ limit });
+      while (page.hasMore) page = await read({ limit, before: page.messages.at(-1)!.createdAt });
+    }
+    const all = await read({ limit: 50 });
+    expect(all.messages.find((m) => m.content === 'plain')!.ttsAudioUrl).toBe(
+      `${local.baseUrl}/api/audio/11111111-2222-4333-8444-555555555555`,
+    );
+    expect(await read({ limit: 2, before: '1970-01-01T00:00:00Z' })).toEqual({ messages: [], hasMore: false });
   });
 
   it('hide the conversation from anyone else (404), and refuse staff while the AI is in control (409)', async () => {

@@ -16,6 +16,7 @@ import {
   type ConversationStatus,
   type CsQueueEntry,
 } from '@platform/client';
+import { csQueuePage, decodeQueueCursor } from '../../../src/official/index.js';
 import { fieldsOf } from '../../helpers/problems.js';
 import { UNKNOWN } from '../../helpers/rooms.js';
 import { useTestServer } from '../../helpers/server.js';
@@ -202,6 +203,33 @@ describe('getCsQueue, a page at a time', () => {
       [o.conversations[5], 'ai_active'],
       [o.conversations[0], 'resolved'],
     ]);
+  });
+
+  it('answers the JSON of the knex read, its cursors text for text, in every shape (status filter, cursor)', async () => {
+    const o = await official(6);
+    const c = o.customers;
+    for (const n of [3, 0, 5]) await requestHumanTransfer({ path: { id: o.id }, ...c[n]!.as });
+    await acceptTransfer({ path: { id: o.id }, body: { conversationId: o.conversations[5]! }, ...o.agent.as });
+    await resolveConversation({ path: { id: o.id }, body: { conversationId: o.conversations[1]! }, ...c[1]!.as });
+    // A customer with an image: the queue shows it.
+    await knex()('users')
+      .where('id', c[2]!.user.id)
+      .update({ image: 'https://example.com/avatars/c.png?size=64&name=a%22b' });
+    for (const status of [undefined, 'waiting_human', 'ai_active', 'human_active'] as const) {
+      for (const limit of [1, 2, 100]) {
+        let cursor: string | undefined;
+        let read = 0;
+        do {
+          const query = { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) };
+          const rendered = (await getCsQueue({ path: { id: o.id }, query, ...o.agent.as })).data!;
+          const after = cursor ? decodeQueueCursor(cursor, status) : undefined;
+          const expected = await csQueuePage(knex(), o.id, { status, limit, ...(after ? { after } : {}) });
+          expect(rendered, `status ${status}, limit ${limit}, page ${read}`).toEqual(expected);
+          cursor = rendered.nextCursor ?? undefined;
+          read += 1;
+        } while (cursor);
+      }
+    }
   });
 
   it('refuses a bad limit or cursor with 400 naming the field', async () => {

@@ -1,12 +1,13 @@
 // The event log and the timeline: beforeSeq / afterSeq paging, the page bounds and hasMore flags computed
 // from the log, messages in their current state, and who may read.
 import { describe, expect, it } from 'vitest';
-import { deleteRoomMessage, leaveRoom, listRoomEvents, listRoomTimeline } from '@platform/client';
+import { deleteRoomMessage, editRoomMessage, leaveRoom, listRoomEvents, listRoomTimeline } from '@platform/client';
+import { timelinePage } from '../../../src/rooms/index.js';
 import { useTestServer } from '../../helpers/server.js';
 import { newUser } from '../../helpers/users.js';
 import { inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
 
-useTestServer();
+const server = useTestServer();
 
 async function roomWithEvents(messages: number) {
   const alice = await newUser('Alice');
@@ -147,5 +148,57 @@ describe('listRoomTimeline', () => {
       (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 101 }, ...alice.as })).response?.status,
     ).toBe(422);
     expect((await listRoomTimeline({ path: { room_id: room.id } })).response?.status).toBe(401);
+  });
+});
+
+describe('listRoomEvents and listRoomTimeline rendered by PostgreSQL', () => {
+  it('answer the JSON of the knex read in every shape: events, messages in their current state, bounds, flags', async () => {
+    const alice = await newUser('Alice');
+    const bob = await newUser('Bob');
+    const room = await newRoom(alice);
+    await joinRoom(room.id, alice, bob);
+    const posted = [];
+    for (const body of ['hello @Bob', 'second "quoted" \\ \u2028', 'third 🙂', 'fourth'])
+      posted.push(await post(room.id, alice, body));
+    await editRoomMessage({
+      path: { room_id: room.id, message_id: posted[1]!.id },
+      body: { body: 'edited @bob', idempotencyKey: 'edit-1' },
+      ...alice.as,
+    });
+    await deleteRoomMessage({ path: { room_id: room.id, message_id: posted[2]!.id }, ...alice.as });
+    const knex = server.platform.database.knex;
+    // A reply's run summary, as a completed run stores it (numbers, nested values).
+    await knex('room_messages')
+      .where('id', posted[3]!.id)
+      .update({
+        runSummary: JSON.stringify({ runId: posted[0]!.id, status: 'completed', toolCallCount: 2, durationMs: 1.5 }),
+        actorRoleDocumentVersion: 3,
+      });
+    const latest = Number(((await knex('rooms').where('id', room.id).first('lastSeq')) as { lastSeq: string }).lastSeq);
+    const queries = [
+      { limit: 100 },
+      { limit: 3 },
+      { afterSeq: 0, limit: 4 },
+      { afterSeq: 5, limit: 2 },
+      { afterSeq: latest, limit: 5 },
+      { afterSeq: latest + 5, limit: 5 },
+      { beforeSeq: 4, limit: 2 },
+      { beforeSeq: 1, limit: 5 },
+      { beforeSeq: latest + 10, limit: 100 },
+    ];
+    for (const query of queries) {
+      const timeline = (await listRoomTimeline({ path: { room_id: room.id }, query, ...alice.as })).data!;
+      const expected = await timelinePage(knex, room.id, latest, query);
+      expect(timeline, JSON.stringify(query)).toEqual(expected);
+      const events = (await listRoomEvents({ path: { room_id: room.id }, query, ...alice.as })).data!;
+      expect(events, JSON.stringify(query)).toEqual({ items: expected.items.map((i) => i.event) });
+    }
+    const whole = (await listRoomTimeline({ path: { room_id: room.id }, query: { limit: 100 }, ...alice.as })).data!;
+    expect(whole.items.filter((i) => i.kind === 'message').map((i) => i.message!.body)).toEqual([
+      'hello @Bob',
+      'edited @bob',
+      '',
+      'fourth',
+    ]);
   });
 });

@@ -13,6 +13,7 @@ import {
   streamRoomEvents,
   type RoomEvent,
 } from '@platform/client';
+import { parseRendered } from '../../../src/platform/rendered.js';
 import { recordExercised, useTestServer } from '../../helpers/server.js';
 import { StreamReader } from '../../helpers/sse.js';
 import { allEvents, inviteHuman, joinRoom, newRoom, post, UNKNOWN } from '../../helpers/rooms.js';
@@ -297,7 +298,9 @@ describe('streamRoomEvents: how it ends', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(feeds.followers(room.id)).toBe(0);
-    const latest = (await server.platform.services.rooms.timeline.timeline(principal, room.id, { limit: 1 })).latestSeq;
+    const latest = parseRendered(
+      await server.platform.services.rooms.timeline.timeline(principal, room.id, { limit: 1 }),
+    ).latestSeq;
 
     // Reading now: what reached the socket, then the connection closes without the stream's last chunk.
     const chunks: Buffer[] = [];
