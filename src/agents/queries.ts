@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { AnyQueryBuilder } from 'objection';
 import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
-import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
+import { isoTime, pageFields, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
 import { containsPattern } from '../platform/search.js';
 import type { Db } from '../platform/transactions.js';
 
@@ -29,7 +29,7 @@ function listingBrowseStatement(mine: boolean, bySearch: boolean): Statement {
           from agent_listings a where ${where}
           order by a.created_at desc, a.id desc limit $2::int offset $3::bigint
         ) r), '[]')
-      || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+      || ${pageFields('$2', '$4')}
       || '}'
     from (select count(*) as total from agent_listings a where ${where}) t`,
   );

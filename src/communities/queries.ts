@@ -13,6 +13,7 @@ import type { Minor } from '../platform/money.js';
 import {
   credits,
   isoTime,
+  pageFields,
   type Rendered,
   renderOne,
   renderPage,
@@ -62,7 +63,7 @@ function communityBrowseStatement(byType: boolean, byCategory: boolean, bySearch
           select ${COMMUNITY_JSON} from communities c where ${where}
           order by c.created_at desc, c.id desc limit $1::int offset $2::bigint
         ) r), '[]')
-      || ',"total":' || t.total || ',"page":' || $3::bigint || ',"totalPages":' || (t.total + $1::int - 1) / $1::int
+      || ${pageFields('$1', '$3')}
       || '}'
     from (select count(*) as total from communities c where ${where}) t`,
   );
@@ -124,7 +125,7 @@ const MEMBER_PAGE_STATEMENT = statement(
         where m.community_id = c.id
         order by m.joined_at asc, m.id asc limit $2::int offset $3::bigint
       ) r), '[]')
-    || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+    || ${pageFields('$2', '$4')}
     || '}'
   from communities c
   cross join lateral (select count(*) as total from community_members m where m.community_id = c.id) t

@@ -45,6 +45,13 @@ export function statement(name: string, text: string): Statement {
 export const isoTime = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
+ * The fields after an offset page's items, `,"total":..,"page":..,"totalPages":..`, as SQL text to concatenate:
+ * `t.total` is the count of all the rows, `limit` and `page` the statement's parameters (e.g. `$2`, `$4`).
+ */
+export const pageFields = (limit: string, page: string) =>
+  `',"total":' || t.total || ',"page":' || ${page}::bigint || ',"totalPages":' || (t.total + ${limit}::int - 1) / ${limit}::int`;
+
+/**
  * An amount in minor units (bigint hundredths) as the contract's credits: the JSON number JavaScript writes
  * for `minor / 100` (float8's shortest text, e.g. 15 or 12.34; wallet amounts are far below 2^53).
  */

@@ -7,7 +7,15 @@ import type { HandlerRequest } from '../../generated/server/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile, USER_PROFILES_SQL } from '../auth/index.js';
 import type { PageQuery } from '../platform/pages.js';
-import { isoTime, type Rendered, renderOne, renderPage, type Statement, statement } from '../platform/rendered.js';
+import {
+  isoTime,
+  pageFields,
+  type Rendered,
+  renderOne,
+  renderPage,
+  type Statement,
+  statement,
+} from '../platform/rendered.js';
 import { containsPattern } from '../platform/search.js';
 import type { Db } from '../platform/transactions.js';
 import { isVisibleTo } from '../platform/visibility.js';
@@ -47,7 +55,7 @@ function spaceListStatement(byCategory: boolean, bySearch: boolean): Statement {
           select ${SPACE_ROW_JSON} from spaces s where ${where}
           order by s.created_at desc, s.id desc limit $1::int offset $2::bigint
         ) r), '[]')
-      || ',"total":' || t.total || ',"page":' || $3::bigint || ',"totalPages":' || (t.total + $1::int - 1) / $1::int
+      || ${pageFields('$1', '$3')}
       || '}'
     from (select ${total} as total) t`,
   );

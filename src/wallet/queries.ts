@@ -4,7 +4,7 @@
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Minor } from '../platform/money.js';
 import type { PageQuery } from '../platform/pages.js';
-import { credits, isoTime, type Rendered, renderOne, renderPage, statement } from '../platform/rendered.js';
+import { credits, isoTime, pageFields, type Rendered, renderOne, renderPage, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import type { LedgerEntry } from './models.js';
 
@@ -36,7 +36,7 @@ const LEDGER_PAGE_STATEMENT = statement(
         from ledger_entries e where e.user_id = $1::uuid
         order by e.seq desc limit $2::int offset $3::bigint
       ) r), '[]')
-    || ',"total":' || t.total || ',"page":' || $4::bigint || ',"totalPages":' || (t.total + $2::int - 1) / $2::int
+    || ${pageFields('$2', '$4')}
     || '}'
   from (select count(*) as total from ledger_entries e where e.user_id = $1::uuid) t`,
 );
