@@ -24,6 +24,17 @@ export interface EndpointRow {
   targets?: { bare: number; limit: number };
 }
 
+/** Servers of one kind as one: requests over seconds, CPU per request weighted by requests, latencies averaged. */
+function pooled(servers: Measured[]): Pick<Measured, 'rps' | 'p50' | 'p99' | 'cpuUsPerRequest'> {
+  const requests = servers.reduce((n, m) => n + m.requests, 0);
+  return {
+    rps: requests / servers.reduce((n, m) => n + m.seconds, 0),
+    p50: servers.reduce((n, m) => n + m.p50, 0) / servers.length,
+    p99: servers.reduce((n, m) => n + m.p99, 0) / servers.length,
+    cpuUsPerRequest: servers.reduce((n, m) => n + m.cpuUsPerRequest * m.requests, 0) / requests,
+  };
+}
+
 /** The targets a row misses: full/bare below its target (the row's, else `target`), full/limit, p99. */
 export function missedTargets(e: EndpointRow, target: number): string[] {
   const missed: string[] = [];
@@ -108,7 +119,8 @@ export interface RunReport {
   /** The traced server's rows (traces.ts). */
   traces?: TracedRow[];
   /** The full stack with metrics on vs off, the same endpoints in one run (`--only metrics`). */
-  metricsCost?: Array<{ label: string; on: Measured; off: Measured }>;
+  /** Two servers with metrics on and two with them off, loaded in the same alternating rounds. */
+  metricsCost?: Array<{ label: string; on: [Measured, Measured]; off: [Measured, Measured] }>;
   /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
@@ -265,20 +277,26 @@ export function renderMarkdown(r: RunReport): string {
     lines.push(
       '### What metrics cost',
       '',
-      'The full stack twice, the same build: metrics on (prom-client, per-operation children cached, the metrics listener scraped ' +
-        'every 15 s) and `METRICS=off`, loaded in alternating rounds. On/off is the throughput ratio over all rounds; ' +
-        "paired: the median of each round pair's ratio (the two servers loaded one after the other), which a busy neighbour on the " +
-        'shared cores disturbs less. CPU per request from each process.',
+      'The full stack four times, one build: two servers with metrics on (prom-client, the metrics listener scraped every 15 s) ' +
+        'and two with `METRICS=off`, started on, off, off, on and loaded in alternating rounds. On/off is the throughput of the two ' +
+        "on servers over the two off servers; paired: the median of each round's ratio, which a busy neighbour on the shared cores " +
+        'disturbs less. The control is the ratio between the two servers of one kind: what two identical processes differ by in ' +
+        'this run, so an on/off ratio inside it is a cost this benchmark cannot tell from nothing. CPU per request from each process.',
       '',
-      '| Endpoint | On req/s | Off req/s | On/off | On/off, paired rounds (median) | On p50 / p99 ms | Off p50 / p99 ms | Server CPU µs/req, on / off |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Endpoint | On req/s | Off req/s | On/off | On/off, paired rounds (median) | Control: on 2 / on 1, off 2 / off 1 | On p50 / p99 ms | Off p50 / p99 ms | Server CPU µs/req, on / off |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const m of r.metricsCost) {
-      const paired = m.on.roundsRps.map((on, i) => on / m.off.roundsRps[i]!).sort((a, b) => a - b);
+      const on = pooled(m.on);
+      const off = pooled(m.off);
+      const paired = m.on[0].roundsRps
+        .map((a, i) => (a + m.on[1].roundsRps[i]!) / (m.off[0].roundsRps[i]! + m.off[1].roundsRps[i]!))
+        .sort((a, b) => a - b);
       const median = paired[Math.floor(paired.length / 2)]!;
+      const control = `${(m.on[1].rps / m.on[0].rps).toFixed(3)}x, ${(m.off[1].rps / m.off[0].rps).toFixed(3)}x`;
       lines.push(
-        `| ${m.label} | ${int(m.on.rps)} | ${int(m.off.rps)} | ${(m.on.rps / m.off.rps).toFixed(3)}x | ${median.toFixed(3)}x | ` +
-          `${ms(m.on.p50)} / ${ms(m.on.p99)} | ${ms(m.off.p50)} / ${ms(m.off.p99)} | ${int(m.on.cpuUsPerRequest)} / ${int(m.off.cpuUsPerRequest)} |`,
+        `| ${m.label} | ${int(on.rps)} | ${int(off.rps)} | ${(on.rps / off.rps).toFixed(3)}x | ${median.toFixed(3)}x | ${control} | ` +
+          `${ms(on.p50)} / ${ms(on.p99)} | ${ms(off.p50)} / ${ms(off.p99)} | ${int(on.cpuUsPerRequest)} / ${int(off.cpuUsPerRequest)} |`,
       );
     }
     lines.push('');

@@ -565,16 +565,20 @@ async function main(): Promise<void> {
 
   let fullTarget: DatabaseTarget;
   let bareTarget: DatabaseTarget;
-  /** The full stack with metrics off (the `metrics` rows). */
-  let offTarget: DatabaseTarget;
+  /** The metrics rows' three more full stacks (two with metrics off, one more on): PGlite gives each a copy. */
+  let metricsTargets: DatabaseTarget[];
   let scratch: string | undefined;
   if (database.url) {
-    fullTarget = bareTarget = offTarget = { kind: 'postgres', url: database.url, schema: opts.schema };
+    fullTarget = bareTarget = { kind: 'postgres', url: database.url, schema: opts.schema };
+    metricsTargets = [fullTarget, fullTarget, fullTarget];
   } else {
     scratch = mkdtempSync(join(tmpdir(), 'platform-bench-'));
     fullTarget = { kind: 'pglite', dataDir: join(scratch, 'full') };
     bareTarget = { kind: 'pglite', dataDir: join(scratch, 'bare') };
-    offTarget = { kind: 'pglite', dataDir: join(scratch, 'metrics-off') };
+    metricsTargets = ['metrics-off-1', 'metrics-off-2', 'metrics-on-2'].map((dir) => ({
+      kind: 'pglite' as const,
+      dataDir: join(scratch!, dir),
+    }));
   }
 
   if (!opts.keep) {
@@ -603,8 +607,8 @@ async function main(): Promise<void> {
     const tracedTarget = fullTarget.dataDir ? { ...fullTarget, dataDir: `${fullTarget.dataDir}-traced` } : fullTarget;
     if (only.has('traces') && tracedTarget.dataDir)
       cpSync(fullTarget.dataDir!, tracedTarget.dataDir, { recursive: true });
-    if (only.has('metrics') && fullTarget.dataDir && offTarget.dataDir)
-      cpSync(fullTarget.dataDir, offTarget.dataDir, { recursive: true });
+    if (only.has('metrics') && fullTarget.dataDir)
+      for (const target of metricsTargets) cpSync(fullTarget.dataDir, target.dataDir!, { recursive: true });
 
     const endpoints: Endpoint[] = [
       {
@@ -791,7 +795,12 @@ async function main(): Promise<void> {
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
     // reads first so that the spaces POST creates come after every read of every server.
     const measuring = cpuTimes();
-    const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
+    const full = await startServer(
+      'full stack',
+      'full-server.ts',
+      targetToEnv(fullTarget),
+      opts.profile === 'full' || opts.profile === 'metrics',
+    );
     // The agent chat alone (`--only agent-chat`) has its own section: a run of it leaves the communities' rows be.
     if (only.size === 1 && only.has('agent-chat')) report.section = database.url ? 'agent-chat' : 'agent-chat-pglite';
     report.startup = full.ready.startup as Startup;
@@ -829,20 +838,21 @@ async function main(): Promise<void> {
     await limit?.child.stop();
     if (only.has('traces')) report.traces = await measureTraces(full, tracedTarget, measured, seeded.token);
     if (only.has('metrics')) {
-      // The same full stack with METRICS off, loaded in alternating rounds with the one above (metrics on, its
-      // listener scraped every 15 s): the hot reads, list and detail.
-      const off = await startServer(
-        'full stack, METRICS=off',
-        'full-server.ts',
-        { ...targetToEnv(offTarget), BENCH_METRICS: 'off' },
-        false,
-      );
+      // Metrics on against off, the hot reads (list and detail), with a control: two identical servers of each
+      // kind, started on, off, off, on and loaded in alternating rounds. Two processes of one build differ by a few
+      // percent in one run (where the scheduler and the JIT put them); the spread within a kind says how much.
+      const more: Server[] = [];
+      for (const [i, name] of ['METRICS=off (1)', 'METRICS=off (2)', 'metrics on (2)'].entries()) {
+        const env = { ...targetToEnv(metricsTargets[i]!), ...(i < 2 ? { BENCH_METRICS: 'off' } : {}) };
+        more.push(await startServer(`full stack, ${name}`, 'full-server.ts', env, opts.profile === 'metrics'));
+      }
+      const [off1, off2, on2] = more as [Server, Server, Server];
       report.metricsCost = [];
       for (const endpoint of endpoints.filter((e) => e.key === 'list' || e.key === 'get')) {
-        const [on, offResult] = await measure([full, off], endpoint, seeded.token);
-        report.metricsCost.push({ label: endpoint.label, on: on!, off: offResult! });
+        const [a, b, c, d] = await measure([full, off1, off2, on2], endpoint, seeded.token);
+        report.metricsCost.push({ label: endpoint.label, on: [a!, d!], off: [b!, c!] });
       }
-      await off.child.stop();
+      await Promise.all(more.map((server) => server.child.stop()));
     }
     if (only.has('agent-chat') && c)
       report.firstChunk = await measureAgentChat([full, bare], [fullTarget, bareTarget], c);
