@@ -91,7 +91,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
   // Metrics are this app's own (not prom-client's global registry): several apps may share a process (tests).
   const metrics = config.metrics ? new Metrics() : undefined;
-  metrics?.watchDatabase(database.knex, database.kind);
+  const unwatchDatabase = metrics?.watchDatabase(database);
   const services = createServices(
     database,
     config,
@@ -235,6 +235,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services.rooms.streams.credentials.close();
   };
   const closeConnections = async () => {
+    unwatchDatabase?.();
     await redis?.quit().catch(() => redis.disconnect());
     await database.close();
   };

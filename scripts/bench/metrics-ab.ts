@@ -83,9 +83,6 @@ const swap = process.env.SWAP === '1';
 const first = await serveApp(swap ? false : process.env.AA !== '1');
 const second = await serveApp(swap ? process.env.AA !== '1' : false);
 const [on, off] = swap ? [second, first] : [first, second];
-// Isolating a part: DB_EVENTS=off takes the statement timing's listeners off the metrics app's knex.
-if (process.env.DB_EVENTS === 'off')
-  for (const event of ['query', 'query-response', 'query-error']) on.platform.database.knex.removeAllListeners(event);
 try {
   for (const path of PATHS) {
     const status = await get(on.port, path);

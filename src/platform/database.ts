@@ -10,17 +10,16 @@ import { PgliteEventBus } from '../realtime/pglite-event-bus.js';
 import { PostgresEventBus } from '../realtime/postgres-event-bus.js';
 import { lockDataDir } from './lock.js';
 import { migrate } from './migrate.js';
-import { activeTracer, tracedClient } from './tracing.js';
+import { observedClient, type StatementWatchers } from './database-client.js';
 
-/** knex's own PostgreSQL client, made a traced subclass of when traces are on (src/platform/tracing.ts). */
-const pgClient = (): typeof Knex.Client | 'pg' =>
-  activeTracer()
-    ? tracedClient(createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client)
-    : 'pg';
+/** knex's own PostgreSQL client class (what its `client: 'pg'` names). */
+const pgClient = () => createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
 
 export interface Database {
   knex: Knex;
   kind: 'postgres' | 'pglite';
+  /** Told of every statement's kind and duration (src/platform/database-client.ts): the metrics watch here. */
+  statements: StatementWatchers;
   /** NOTIFY / LISTEN on this database (the live streams' fan-out); it connects on its first subscription. */
   events: EventBus;
   close(): Promise<void>;
@@ -41,8 +40,9 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
 }
 
 function openPostgres(config: DatabaseConfig): Database {
+  const { Client, watchers } = observedClient(pgClient());
   const knex = knexFactory({
-    client: pgClient(),
+    client: Client,
     connection: config.databaseUrl,
     pool: { min: 0, max: config.poolMax },
     // Extensions (pg_trgm) live in public, so a per-test schema still sees them.
@@ -53,6 +53,7 @@ function openPostgres(config: DatabaseConfig): Database {
   return {
     knex,
     kind: 'postgres',
+    statements: watchers,
     events,
     close: async () => {
       await events.close();
@@ -71,8 +72,9 @@ async function openPglite(dataDir: string): Promise<Database> {
       import('knex-pglite'),
     ]);
     const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+    const { Client, watchers } = observedClient(ClientPgLite);
     const knex = knexFactory({
-      client: activeTracer() ? tracedClient(ClientPgLite) : ClientPgLite,
+      client: Client,
       dialect: 'postgres',
       connection: { pglite } as never,
       ...knexSnakeCaseMappers(),
@@ -81,6 +83,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     return {
       knex,
       kind: 'pglite',
+      statements: watchers,
       events,
       close: async () => {
         await events.close();

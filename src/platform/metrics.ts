@@ -10,9 +10,10 @@
 // prom-client reads at scrape time. prom-client's own metrics validate and hash their labels on every call:
 // measured at ~10 µs a request in a loaded server, they keep to what happens less often. Measured in the README
 // ("Operating it", "Metrics").
-import type { Knex } from 'knex';
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import type { RateLimitName } from '../../generated/server/index.js';
+import type { StatementKind } from './database-client.js';
+import type { Database } from './database.js';
 import { SHUTDOWN_PHASES, type ShutdownPhase } from './shutdown.js';
 
 export type AgentCallOutcome = 'settled' | 'refunded' | 'orphan_refunded';
@@ -407,31 +408,19 @@ export class Metrics implements Recorder {
   // The database (src/platform/database.ts's knex)
 
   /**
-   * Times every statement through knex's query events, and reads the pool's connections at scrape time: in use,
-   * idle (free), and acquisitions waiting. The embedded database has a single connection.
+   * Times every statement (told by the database's client, src/platform/database-client.ts), and reads the pool's
+   * connections at scrape time: in use, idle (free), and acquisitions waiting. The embedded database has a single
+   * connection. Returns the function that stops the timing (an app closing on a database it was given).
    */
-  watchDatabase(knex: Knex, kind: 'postgres' | 'pglite'): void {
-    const started = new Map<string, number>();
-    const byStatement = new Map<string, Child>();
+  watchDatabase(database: Pick<Database, 'knex' | 'kind' | 'statements'>): () => void {
+    const { knex, kind } = database;
     const family = this.dbQueryDuration;
-    const ended = (query: { __knexQueryUid?: string; sql?: string; method?: string }) => {
-      const uid = query.__knexQueryUid;
-      const at = uid === undefined ? undefined : started.get(uid);
-      if (at === undefined) return;
-      started.delete(uid!);
-      const statement = statementOf(query);
-      let child = byStatement.get(statement);
-      if (!child) byStatement.set(statement, (child = family.child(statement)));
-      family.observe(child, (performance.now() - at) / 1000);
-    };
-    knex.on('query', (query: { __knexQueryUid?: string }) => {
-      if (query.__knexQueryUid === undefined) return;
-      // A statement that never reports an end (a stream given up on) must not be kept forever.
-      if (started.size >= MAX_PENDING_STATEMENTS) started.clear();
-      started.set(query.__knexQueryUid, performance.now());
+    const byKind = new Map<StatementKind, Child>();
+    const unwatch = database.statements.add((statement, seconds) => {
+      let child = byKind.get(statement);
+      if (!child) byKind.set(statement, (child = family.child(statement)));
+      family.observe(child, seconds);
     });
-    knex.on('query-response', (_response: unknown, query: { __knexQueryUid?: string }) => ended(query));
-    knex.on('query-error', (_error: unknown, query: { __knexQueryUid?: string }) => ended(query));
     new Gauge({
       name: 'db_pool_connections',
       help: `Database pool connections by state: used, free, pending (acquisitions waiting for one). ${kind === 'pglite' ? 'Embedded database: one connection.' : ''}`.trim(),
@@ -444,6 +433,7 @@ export class Metrics implements Recorder {
         this.set({ state: 'pending' }, pool ? pool.numPendingAcquires() + pool.numPendingCreates() : 0);
       },
     });
+    return unwatch;
   }
 
   // Jobs and the event bus (src/app.ts)
@@ -502,16 +492,4 @@ interface TarnPool {
   numFree(): number;
   numPendingAcquires(): number;
   numPendingCreates(): number;
-}
-
-/** Statements timed at once, at most: far more than a pool of connections can have in flight. */
-const MAX_PENDING_STATEMENTS = 10_000;
-const STATEMENTS = new Set(['select', 'insert', 'update', 'delete']);
-
-/** select / insert / update / delete, from knex's method or the SQL's first word; anything else (`with ...`, DDL) `other`. */
-function statementOf(query: { sql?: string; method?: string }): string {
-  if (query.method && STATEMENTS.has(query.method)) return query.method;
-  if (query.method === 'del') return 'delete';
-  const first = /^\s*(\w+)/.exec(query.sql ?? '')?.[1]?.toLowerCase();
-  return first && STATEMENTS.has(first) ? first : 'other';
 }

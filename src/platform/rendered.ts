@@ -5,6 +5,7 @@
 // named prepared statements on PostgreSQL (parsed and planned once per connection). The pipeline checks a
 // rendered body against the contract by parsing it, in strict mode always and in production on a sample.
 import type { Rendered } from '../../generated/server/index.js';
+import { type StatementKind, statementKind } from './database-client.js';
 import type { Db } from './transactions.js';
 
 export type { Rendered } from '../../generated/server/index.js';
@@ -27,6 +28,8 @@ export interface Statement {
   /** Unique per text: pg refuses to reuse a prepared statement's name for another text. */
   readonly name: string;
   readonly text: string;
+  /** select, insert...: what the statement metrics count it as, worked out once. */
+  readonly kind: StatementKind;
 }
 
 const declared = new Map<string, string>();
@@ -35,7 +38,7 @@ export function statement(name: string, text: string): Statement {
   const other = declared.get(name);
   if (other !== undefined && other !== text) throw new Error(`two statements are named ${name}`);
   declared.set(name, text);
-  return Object.freeze({ name, text });
+  return Object.freeze({ name, text, kind: statementKind(text) });
 }
 
 /**
@@ -63,11 +66,12 @@ interface KnexClient {
   releaseConnection(connection: unknown): Promise<unknown>;
   _query(
     connection: unknown,
-    query: { sql: string; bindings: readonly unknown[]; options: object },
+    query: { sql: string; bindings: readonly unknown[]; options: object; method: StatementKind },
   ): Promise<{ response: { rows: unknown[] } }>;
   /** Set by knex-pglite's client: PGlite runs every statement unnamed (it has no prepared-statement cache). */
   pglite?: unknown;
   emit(event: 'query' | 'query-response' | 'query-error', ...args: unknown[]): boolean;
+  listenerCount(event: 'query'): number;
 }
 
 /** Ids of the statements run here, as knex gives each of its own (`__knexQueryUid`), so listeners can pair events. */
@@ -100,17 +104,19 @@ async function run(db: Db, sql: Statement, values: readonly unknown[], arrays: b
   const options = optionsOf(sql, client.pglite !== undefined, arrays);
   const connection = await client.acquireConnection();
   try {
-    // knex's own events, as its runner emits them for every statement: what listens to them (statement metrics,
-    // debugging, the bench's SQL trace) sees these too.
+    const query = { sql: sql.text, bindings: values, options, method: sql.kind };
+    // knex's own events, as its runner emits them for every statement, for whoever listens (debugging, the
+    // bench's SQL trace); the statement metrics are told by the client's `_query` (src/platform/database-client.ts).
+    if (client.listenerCount('query') === 0) return (await client._query(connection, query)).response.rows;
     statementRuns += 1;
-    const query = { sql: sql.text, bindings: values, method: 'raw', __knexQueryUid: `rendered-${statementRuns}` };
-    client.emit('query', query);
+    const event = { sql: sql.text, bindings: values, method: 'raw', __knexQueryUid: `rendered-${statementRuns}` };
+    client.emit('query', event);
     try {
-      const { response } = await client._query(connection, { sql: sql.text, bindings: values, options });
-      client.emit('query-response', response, query);
+      const { response } = await client._query(connection, query);
+      client.emit('query-response', response, event);
       return response.rows;
     } catch (error) {
-      client.emit('query-error', error, query);
+      client.emit('query-error', error, event);
       throw error;
     }
   } finally {

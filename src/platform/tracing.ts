@@ -20,7 +20,6 @@ import {
   type Attributes,
   type Tracer,
 } from '@opentelemetry/api';
-import type { Knex } from 'knex';
 
 const INSTRUMENTATION = 'platform';
 
@@ -102,54 +101,41 @@ function operationOf(sql: string): string {
   return match ? match[1]!.toUpperCase() : 'UNKNOWN';
 }
 
-interface QueryObject {
-  sql?: string;
+/** A statement's span, ended with its outcome. */
+export interface StatementSpan {
+  end(error?: unknown): void;
 }
 
 /**
- * A knex client class whose every statement (builder, raw, transaction control) is a span when tracing is on
- * and a request (or another recording span) is active: background jobs' statements are not traced, or their
- * polling every second would be most of what is exported. `db.query.text` is the parameterized SQL ($1, $2...),
- * never the values bound to it.
+ * A CLIENT span for one statement (src/platform/database-client.ts calls this for every statement) when tracing
+ * is on and a request (or another recording span) is active, else undefined: background jobs' statements are
+ * not traced, or their polling every second would be most of what is exported. `db.query.text` is the
+ * parameterized SQL ($1, $2...), never the values bound to it.
  */
-export function tracedClient<C extends typeof Knex.Client>(Base: C): C {
-  type Run = (this: Knex.Client, connection: unknown, obj: QueryObject) => Promise<unknown>;
-  const run = (Base.prototype as unknown as { _query: Run })._query;
-  const Traced = class extends (Base as typeof Knex.Client) {
-    _query(connection: unknown, obj: QueryObject): Promise<unknown> {
-      const parent = context.active();
-      if (!tracer || !trace.getSpan(parent)?.isRecording()) return run.call(this, connection, obj);
-      const sql = obj.sql ?? '';
-      const operation = operationOf(sql);
-      const span = tracer.startSpan(
-        operation,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'db.system.name': 'postgresql',
-            'db.operation.name': operation,
-            'db.query.text': sql,
-          },
-        },
-        parent,
-      );
-      return run.call(this, connection, obj).then(
-        (result) => {
-          span.end();
-          return result;
-        },
-        (error: unknown) => {
-          const code = (error as { code?: unknown }).code;
-          if (typeof code === 'string') span.setAttribute('db.response.status_code', code);
-          span.setAttribute('error.type', typeof code === 'string' ? code : errorName(error));
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          span.end();
-          throw error;
-        },
-      );
-    }
+export function statementSpan(sql: string): StatementSpan | undefined {
+  if (!tracer) return undefined;
+  const parent = context.active();
+  if (!trace.getSpan(parent)?.isRecording()) return undefined;
+  const operation = operationOf(sql);
+  const span = tracer.startSpan(
+    operation,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'postgresql', 'db.operation.name': operation, 'db.query.text': sql },
+    },
+    parent,
+  );
+  return {
+    end(error?: unknown) {
+      if (error !== undefined) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string') span.setAttribute('db.response.status_code', code);
+        span.setAttribute('error.type', typeof code === 'string' ? code : errorName(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
   };
-  return Traced as unknown as C;
 }
 
 // ------------------------------------------------------------------------------------------------------------

@@ -236,6 +236,24 @@ describe('metrics of the database and the process', () => {
     for (const statement of statements) expect(['select', 'insert', 'update', 'delete', 'other']).toContain(statement);
   });
 
+  it('times the statements of a transaction, its BEGIN and COMMIT, and a statement that fails', async () => {
+    const count = (samples: Sample[], statement: string) =>
+      value(samples, 'db_query_duration_seconds_count', { statement });
+    const knex = server.platform.database.knex;
+    const before = await scrape();
+    await knex.transaction(async (trx) => {
+      await trx.raw('select 1');
+      await trx('idempotency_keys').where('principalId', randomUUID()).update({ status: 200 });
+    });
+    await expect(knex.raw('delete from no_such_table')).rejects.toThrow(/no_such_table/);
+    const after = await scrape();
+    // The scrape reads the room runs open with a select of its own.
+    expect(count(after, 'select') - count(before, 'select')).toBeGreaterThanOrEqual(1);
+    expect(count(after, 'update') - count(before, 'update')).toBe(1);
+    expect(count(after, 'delete') - count(before, 'delete')).toBe(1);
+    expect(count(after, 'other') - count(before, 'other')).toBe(2);
+  });
+
   it("exports Node's own metrics: event loop lag, heap, GC", async () => {
     const names = new Set((await scrape()).map((s) => s.name));
     for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'process_cpu_seconds_total'])
