@@ -50,37 +50,37 @@ type Run = (this: Knex.Client, connection: unknown, obj: QueryObject) => Promise
 
 /** A subclass of `Base` (knex's pg client, or knex-pglite's) that times and traces each statement, and its watchers. */
 export function observedClient<C extends typeof Knex.Client>(Base: C): { Client: C; watchers: StatementWatchers } {
-  const watching = new Set<StatementWatcher>();
+  // An array, not a Set, and no closure per statement: this runs for every statement of every request.
+  let watching: readonly StatementWatcher[] = [];
   const run = (Base.prototype as unknown as { _query: Run })._query;
+  const tell = (obj: QueryObject, started: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    const kind = BY_METHOD[obj.method ?? ''] ?? statementKind(obj.sql ?? '');
+    for (const watcher of watching) watcher(kind, seconds);
+  };
   const Observed = class extends (Base as typeof Knex.Client) {
-    _query(connection: unknown, obj: QueryObject): Promise<unknown> {
+    async _query(connection: unknown, obj: QueryObject): Promise<unknown> {
       const span = statementSpan(obj.sql ?? '');
-      if (!span && watching.size === 0) return run.call(this, connection, obj);
+      if (!span && watching.length === 0) return run.call(this, connection, obj);
       const started = performance.now();
-      const ended = () => {
-        if (watching.size === 0) return;
-        const seconds = (performance.now() - started) / 1000;
-        const kind = BY_METHOD[obj.method ?? ''] ?? statementKind(obj.sql ?? '');
-        for (const watcher of watching) watcher(kind, seconds);
-      };
-      return run.call(this, connection, obj).then(
-        (result) => {
-          ended();
-          span?.end();
-          return result;
-        },
-        (error: unknown) => {
-          ended();
-          span?.end(error);
-          throw error;
-        },
-      );
+      try {
+        const result = await run.call(this, connection, obj);
+        span?.end();
+        return result;
+      } catch (error) {
+        span?.end(error);
+        throw error;
+      } finally {
+        if (watching.length > 0) tell(obj, started);
+      }
     }
   };
   const watchers: StatementWatchers = {
     add(watcher) {
-      watching.add(watcher);
-      return () => watching.delete(watcher);
+      watching = [...watching, watcher];
+      return () => {
+        watching = watching.filter((w) => w !== watcher);
+      };
     },
   };
   return { Client: Observed as unknown as C, watchers };
