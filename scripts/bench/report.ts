@@ -277,8 +277,8 @@ export function renderMarkdown(r: RunReport): string {
     lines.push(
       '### What metrics cost',
       '',
-      'The full stack four times, one build: two servers with metrics on (prom-client, the metrics listener scraped every 15 s) ' +
-        'and two with `METRICS=off`, started on, off, off, on and loaded in alternating rounds. On/off is the throughput of the two ' +
+      'The full stack four more times, one build, fresh processes (not the servers of the rows above): two with metrics on ' +
+        '(prom-client, the metrics listener scraped every 15 s) and two with `METRICS=off`, started on, off, off, on and loaded in alternating rounds. On/off is the throughput of the two ' +
         "on servers over the two off servers; paired: the median of each round's ratio, which a busy neighbour on the shared cores " +
         'disturbs less. The control is the ratio between the two servers of one kind: what two identical processes differ by in ' +
         'this run, so an on/off ratio inside it is a cost this benchmark cannot tell from nothing. CPU per request from each process.',
