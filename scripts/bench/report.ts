@@ -513,7 +513,7 @@ one data-set size: \`npm run bench\` writes the 10,000-space one, \`npm run benc
 list,search\` the 100,000-space one, \`npm run bench -- --only join,messages,agent-chat\` the communities one,
 \`npm run bench -- --only room-post,room-timeline\` the Rooms one, \`npm run bench -- --only cs-queue,cs-messages\` the
 customer-service one, \`npm run bench -- --only agent-chat\` the agent chat one, \`npm run bench -- --only stream-fanout\` the room
-streams one.
+streams one, \`npm run bench -- --only metrics\` the metrics on vs off one.
 
 What is compared: the platform as deployed (openapi-backend routing through installRouter, generated
 validators, authentication, its services, request ids and access log) against a bare Koa + knex
@@ -535,10 +535,10 @@ move from run to run, the ratios within one run are what to read.
 Options: \`--duration S\` (measured seconds per endpoint and server, 10), \`--rounds N\` (4), \`--warmup S\` (3),
 \`--connections N\` (50), \`--spaces N\` (10000), \`--only list,search,get,create,routing\` (or any of
 join,messages,agent-chat: the communities rows; room-post,room-timeline: the Rooms rows; cs-queue,cs-messages: the
-customer-service rows; stream-fanout: live streams vs polling, with \`--stream-clients N\` (1000), \`--stream-rate N,N\` (5,20 events/s), \`--stream-seconds S\` (10), \`--poll-interval MS\` (1000)), \`--joiners N\` (10000), \`--messages N\` (10000), \`--log-level L\`
+customer-service rows; metrics: the hot reads with metrics on and off, two servers of each; traces: tracing on, exporting to a local receiver; stream-fanout: live streams vs polling, with \`--stream-clients N\` (1000), \`--stream-rate N,N\` (5,20 events/s), \`--stream-seconds S\` (10), \`--poll-interval MS\` (1000)), \`--joiners N\` (10000), \`--messages N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
 below target), \`--schema NAME\` (the PostgreSQL schema the run owns, dropped and recreated: bench), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
-\`--profile full|bare|stream\` (a CPU profile of that server, or of the stream instances, in $TMPDIR/platform-bench-profiles; summarise it with
+\`--profile full|bare|metrics|stream\` (a CPU profile of that server, of the four metrics rows' servers, or of the stream instances, in $TMPDIR/platform-bench-profiles; summarise it with
 \`npx tsx scripts/bench/profile-summary.ts FILE\`).
 
 The full stack runs its real services, unmodified. An earlier version also ran a third server, the
