@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Koa from 'koa';
 import type { Knex } from 'knex';
+import { listingSummaries } from '../../src/agents/index.js';
 import type { AgentMessage, AgentProvider } from '../../src/ai/agent-provider.js';
+import { userProfiles } from '../../src/auth/index.js';
 
 const HISTORY = 20;
 const CHAT_PATH = /^\/api\/communities\/([^/]+)\/agent-chat$/;
@@ -58,7 +60,7 @@ export class BareAgentChat {
       this.db('communities').select('communities.*').where('communities.id', communityId),
       this.db('community_members').select('community_members.*').where({ communityId, userId }),
       this.db('community_agents as a')
-        .join('agent_listings as l', 'l.id', 'a.listingId')
+        .join(listingSummaries(this.db).as('l'), 'l.id', 'a.listingId')
         .where({ 'a.communityId': communityId, 'a.listingId': listingId })
         .select('l.id', 'l.name', 'l.model', 'l.instructions'),
     ])) as [
@@ -84,7 +86,7 @@ export class BareAgentChat {
     // A promise, run once (a query builder runs again on every then / catch).
     const earlier = Promise.resolve(
       this.db('community_messages as m')
-        .leftJoin('users as u', 'u.id', 'm.userId')
+        .leftJoin(userProfiles(this.db).as('u'), 'u.id', 'm.userId')
         .where('m.communityId', communityId)
         .whereNot('m.messageType', 'system')
         .orderBy('m.createdAt', 'desc')
@@ -166,7 +168,7 @@ export class BareAgentChat {
         const agentMessageId = await this.db.transaction(async (t) => {
           await t('agent_calls as a')
             .join('communities as c', 'c.id', 'a.communityId')
-            .leftJoin('agent_listings as l', 'l.id', 'a.listingId')
+            .leftJoin(listingSummaries(t).as('l'), 'l.id', 'a.listingId')
             .where('a.id', callId)
             .select('a.id', 'a.userId', 'a.feeMinor', 'a.status', 'c.name as communityName', 'l.name as listingName')
             .forUpdate('a');

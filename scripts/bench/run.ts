@@ -673,6 +673,7 @@ async function main(): Promise<void> {
           auth: true,
           token: c.memberToken,
           rendered: true,
+          onLimitServer: true,
         },
       );
     }
@@ -795,12 +796,7 @@ async function main(): Promise<void> {
     // Both servers stay up (an idle one costs nothing) and are loaded one at a time, endpoint by endpoint,
     // reads first so that the spaces POST creates come after every read of every server.
     const measuring = cpuTimes();
-    const full = await startServer(
-      'full stack',
-      'full-server.ts',
-      targetToEnv(fullTarget),
-      opts.profile === 'full',
-    );
+    const full = await startServer('full stack', 'full-server.ts', targetToEnv(fullTarget), opts.profile === 'full');
     // The agent chat alone (`--only agent-chat`) has its own section: a run of it leaves the communities' rows be.
     if (only.size === 1 && only.has('agent-chat')) report.section = database.url ? 'agent-chat' : 'agent-chat-pglite';
     report.startup = full.ready.startup as Startup;

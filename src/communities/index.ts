@@ -7,7 +7,14 @@ export { CommunityAgentChat } from './agent-chat.js';
 export { RenewalJob, type MonthlyPrice } from './renewals.js';
 // The community and membership reads and the message page's statement are also the benchmark's bare server's
 // (the same code the service runs).
-export { communityMessagePage, communityNames, findCommunity, findMember, markVerified } from './queries.js';
+export {
+  communityMessagePage,
+  communityMessagePageQuery,
+  communityNames,
+  findCommunity,
+  findMember,
+  markVerified,
+} from './queries.js';
 export { addMember, countMembers, setMemberRole, updateSubscription } from './memberships.js';
 export type { Community, CommunityMember, MemberRole, SubscriptionStatus } from './models.js';
 export { archived, communityNotFound } from './errors.js';

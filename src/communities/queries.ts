@@ -11,11 +11,13 @@ import { toTimestamp } from '../platform/date-time.js';
 import { containsPattern } from '../platform/search.js';
 import type { Minor } from '../platform/money.js';
 import {
+  type Checked,
   credits,
   isoTime,
   pageFields,
   type Rendered,
   renderOne,
+  renderChecked,
   renderPage,
   type Statement,
   statement,
@@ -323,45 +325,66 @@ export async function communityAgent(db: Db, communityId: string, listingId: str
 // the community message page; the agent chat's first chunk).
 
 /**
- * A page of a community's history as one statement per shape ($1 the community, $2 limit, $3 what an audio URL
- * starts with for this request, media's audioUrlPrefix, then `before` when given): a CommunityMessageList's JSON
- * text, each author's profile joined. It reads `limit + 1` rows, as communityMessagePage does, for `hasMore`.
+ * A page of a community's history for a reader, with the read check, as one statement per shape ($1 the
+ * community, $2 limit, $3 what an audio URL starts with for this request, media's audioUrlPrefix, $4 the reader,
+ * then `before` when given). Its row: the verdict (`ok`, `not_found`: no such community, `not_member`), and when
+ * ok a CommunityMessageList's JSON text, each author's profile joined. It reads `limit + 1` rows, as
+ * communityMessagePage does, for `hasMore`. One round trip where the community, membership and page reads were three.
  */
 function messagePageStatement(before: boolean): Statement {
   return statement(
     `communities_message_page${before ? '_before' : ''}`,
-    `with page as (
+    `with verdict as (
+      select case
+        when not exists (select from communities c where c.id = $1::uuid) then 'not_found'
+        when not exists (select from community_members m where m.community_id = $1::uuid and m.user_id = $4::uuid)
+          then 'not_member'
+        else 'ok' end as verdict
+    ), page as (
       select msg.id, msg.user_id as "userId", msg.agent_listing_id as "agentListingId", msg.content,
         msg.message_type as "messageType", ${isoTime('msg.created_at')} as "createdAt", u.name as "userName",
         u.image as "userImage", msg.agent_name as "agentName", $3::text || msg.tts_audio_id as "ttsAudioUrl",
         row_number() over (order by msg.created_at desc) as n
       from community_messages msg left join (${USER_PROFILES_SQL}) u on u.id = msg.user_id
-      where msg.community_id = $1::uuid${before ? ' and msg.created_at < $4::timestamptz' : ''}
+      where msg.community_id = $1::uuid${before ? ' and msg.created_at < $5::timestamptz' : ''}
       order by msg.created_at desc limit $2::int + 1
     )
-    select '{"messages":' || coalesce((
+    select v.verdict, case when v.verdict = 'ok' then '{"messages":' || coalesce((
         select json_agg(r)::text from (
           select p.id, p."userId", p."agentListingId", p.content, p."messageType", p."createdAt", p."userName",
             p."userImage", p."agentName", p."ttsAudioUrl"
           from page p where p.n <= $2::int order by p.n
         ) r), '[]')
       || ',"hasMore":' || case when exists (select from page p where p.n > $2::int) then 'true' else 'false' end
-      || '}'`,
+      || '}' end
+    from verdict v`,
   );
 }
 
 const MESSAGE_PAGE_STATEMENTS = [messagePageStatement(false), messagePageStatement(true)] as const;
 
-/** A page of a community's history, newest first, as the CommunityMessageList's JSON text. */
+/** The statement and values of a reader's message page (the benchmark's limit server sends them as they are). */
+export function communityMessagePageQuery(
+  id: string,
+  readerId: string,
+  query: { before?: string; limit: number },
+  audioUrlPrefix: string,
+): { sql: Statement; values: unknown[] } {
+  const values: unknown[] = [id, query.limit, audioUrlPrefix, readerId];
+  if (query.before) values.push(toTimestamp(query.before));
+  return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values };
+}
+
+/** A page of a community's history, newest first, as the CommunityMessageList's JSON text, if `readerId` may read it. */
 export function renderCommunityMessagePage(
   db: Db,
   id: string,
+  readerId: string,
   query: { before?: string; limit: number },
   audioUrlPrefix: string,
-): Promise<Rendered<T.CommunityMessageList>> {
-  const values: unknown[] = [id, query.limit, audioUrlPrefix];
-  if (query.before) values.push(toTimestamp(query.before));
-  return renderPage<T.CommunityMessageList>(db, MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values);
+): Promise<Checked<T.CommunityMessageList, 'not_found' | 'not_member'>> {
+  const { sql, values } = communityMessagePageQuery(id, readerId, query, audioUrlPrefix);
+  return renderChecked<T.CommunityMessageList, 'not_found' | 'not_member'>(db, sql, values);
 }
 
 /**

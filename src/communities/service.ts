@@ -461,16 +461,16 @@ export class CommunitiesService {
     return { communities: rows.map(toCommunity), total, page, totalPages: Math.ceil(total / limit) };
   }
 
-  /** Hot path: the community and membership reads, then one statement rendering the body (queries.ts). */
+  /** Hot path: one statement checks the community and the membership and renders the body (queries.ts). */
   async messages(
     principal: Principal,
     id: string,
     query: HandlerRequest<'listCommunityMessages'>['query'],
     baseUrl: string,
   ): Promise<Rendered<T.CommunityMessageList>> {
-    await this.find(this.db, id);
-    await this.membership(this.db, id, principal.user.id);
-    return renderCommunityMessagePage(this.db, id, query, audioUrlPrefix(baseUrl));
+    const page = await renderCommunityMessagePage(this.db, id, principal.user.id, query, audioUrlPrefix(baseUrl));
+    if (page.verdict !== 'ok') throw page.verdict === 'not_found' ? communityNotFound() : notAMember();
+    return page.body;
   }
 
   async send(

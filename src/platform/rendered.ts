@@ -144,6 +144,27 @@ export async function renderPage<B>(db: Db, sql: Statement, values: readonly unk
   return body;
 }
 
+/** What renderChecked returns: the body, or the verdict that refused it. */
+export type Checked<B, V extends string> = { verdict: 'ok'; body: Rendered<B> } | { verdict: V; body?: undefined };
+
+/**
+ * A body behind its read check, in one round trip: the statement's first column is the check's verdict (the
+ * caller's words: `ok`, or why not, e.g. `not_found`), its second the body's JSON text, rendered only when the
+ * verdict is `ok` (a branch PostgreSQL does not evaluate otherwise). Always one row; no row is a bug, thrown.
+ */
+export async function renderChecked<B, V extends string>(
+  db: Db,
+  sql: Statement,
+  values: readonly unknown[],
+): Promise<Checked<B, V>> {
+  const row = (await run(db, sql, values, true))[0] as [V | 'ok', string | null] | undefined;
+  if (!row) throw new Error(`the statement ${sql.name} returned no row`);
+  const [verdict, json] = row;
+  if (verdict !== 'ok') return { verdict: verdict as V };
+  if (typeof json !== 'string') throw new Error(`the statement ${sql.name} said ok without a body`);
+  return { verdict: 'ok', body: rendered<B>(json) };
+}
+
 /**
  * The first row of a statement compiled once, as the driver parses it (columns named as the row's fields: no
  * snake_case mapping here), for a lookup that is not a body (the session behind a token).
