@@ -167,6 +167,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
     path: `/api/communities/${id}/cs-queue?limit=${PAGE}`,
     auth: true,
     rendered: true,
+    onLimitServer: true,
   }));
   const { size, cursor } = cs.middleCursor;
   rows.push({
@@ -176,6 +177,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
     path: `/api/communities/${cs.queueCommunityIds[String(size)]}/cs-queue?limit=${PAGE}&cursor=${cursor}`,
     auth: true,
     rendered: true,
+    onLimitServer: true,
   });
   for (const [messages, id] of Object.entries(cs.conversationIds)) {
     rows.push({

@@ -8,6 +8,8 @@ export { RenewalJob, type MonthlyPrice } from './renewals.js';
 // The community and membership reads and the message page's statement are also the benchmark's bare server's
 // (the same code the service runs).
 export {
+  COMMUNITIES_SQL,
+  MEMBER_ROLES_SQL,
   communityMessagePage,
   communityMessagePageQuery,
   communityNames,

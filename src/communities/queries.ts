@@ -168,6 +168,10 @@ export async function findMember(
 
 // What other areas (official, admin) read or change of a community.
 
+/** Communities and their members' roles as SQL relations, for other areas' statements (the CS queue's check). */
+export const COMMUNITIES_SQL = 'select id, type, status, creator_id from communities';
+export const MEMBER_ROLES_SQL = 'select community_id, user_id, role from community_members';
+
 /** Communities' names: the relation to join (`.join(communityNames(db).as('c'), 'c.id', ...)`). */
 export const communityNames = (db: Db) => db('communities').select('id', 'name');
 

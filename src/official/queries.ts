@@ -2,10 +2,10 @@
 // queue's page and business verification requests.
 import type * as T from '../../generated/server/schemas.gen.js';
 import { USER_PROFILES_SQL } from '../auth/index.js';
-import { communityNames } from '../communities/index.js';
-import { CONVERSATIONS_SQL, queueRows, type ConversationStatus } from '../conversations/index.js';
+import { COMMUNITIES_SQL, communityNames, MEMBER_ROLES_SQL } from '../communities/index.js';
+import { CONVERSATIONS_SQL, queueRows, STAFF_ROLES, type ConversationStatus } from '../conversations/index.js';
 import type { PageQuery } from '../platform/pages.js';
-import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
+import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
   QUEUE_CURSOR_VERSION,
@@ -28,15 +28,21 @@ export interface CsQueueQuery {
 }
 
 /**
- * A page of the queue as one statement per shape ($1 the community, $2 limit, then the status and its priority
- * when filtered, then the cursor's priority, waiting time and id when given): a CsQueue's JSON text. It reads
+ * A page of the queue for a reader, with the read check, as one statement per shape ($1 the community, $2 limit,
+ * $3 the reader, then the status and its priority when filtered, then the cursor's priority, waiting time and id
+ * when given). Its row: the verdict (`ok`; `not_found`: no such community; `not_official`; `not_staff`: the reader
+ * is not one of its STAFF_ROLES), and when ok a CsQueue's JSON text. One round trip where the community, role and
+ * page reads were three. It reads
  * `limit + 1` rows, as csQueuePage does, to know whether there is a next page; `nextCursor` is the last entry's
  * position encoded as encodeQueueCursor writes it (base64url of the JSON array, no padding: PostgreSQL's base64
  * with `+/` mapped to `-_`, its padding and line breaks dropped), so cursors from either read are the same text.
  */
+/** The roles that may read the queue, as an SQL list (fixed words, no user input). */
+const STAFF_ROLES_SQL = STAFF_ROLES.map((role) => `'${role}'`).join(', ');
+
 function csQueueStatement(byStatus: boolean, after: boolean): Statement {
   const priority = queuePrioritySql('c.status');
-  let n = 2;
+  let n = 3;
   const filters = ['c.community_id = $1::uuid'];
   let statusJson = `'null'`;
   if (byStatus) {
@@ -49,7 +55,17 @@ function csQueueStatement(byStatus: boolean, after: boolean): Statement {
   const order = `${priority}, c.updated_at, c.id`;
   return statement(
     `official_cs_queue${byStatus ? '_status' : ''}${after ? '_after' : ''}`,
-    `with page as (
+    `with verdict as (
+      select case
+        when not exists (select from (${COMMUNITIES_SQL}) x where x.id = $1::uuid) then 'not_found'
+        when not exists (select from (${COMMUNITIES_SQL}) x where x.id = $1::uuid and x.type = 'official')
+          then 'not_official'
+        when not exists (
+          select from (${MEMBER_ROLES_SQL}) m
+          where m.community_id = $1::uuid and m.user_id = $3::uuid and m.role in (${STAFF_ROLES_SQL})
+        ) then 'not_staff'
+        else 'ok' end as verdict
+    ), page as (
       select c.id, c.id as "conversationId", c.customer_id as "userId", c.status, c.assigned_cs_id as "assignedCsId",
         u.name as "userName", u.image as "userImage", ${isoTime('c.created_at')} as "createdAt",
         ${isoTime('c.updated_at')} as "updatedAt", ${priority} as priority,
@@ -58,7 +74,7 @@ function csQueueStatement(byStatus: boolean, after: boolean): Statement {
       where ${filters.join(' and ')}
       order by ${order} limit $2::int + 1
     )
-    select '{"queue":' || coalesce((
+    select v.verdict, case when v.verdict = 'ok' then '{"queue":' || coalesce((
         select json_agg(r)::text from (
           select q.id, q."conversationId", q."userId", q.status, q."assignedCsId", q."userName", q."userImage",
             q."createdAt", q."updatedAt"
@@ -71,7 +87,8 @@ function csQueueStatement(byStatus: boolean, after: boolean): Statement {
               'UTF8'), 'base64'),
             '+/=' || chr(10), '-_') || '"'
         from page q where q.n = $2::int and exists (select from page x where x.n > $2::int)), 'null')
-      || '}'`,
+      || '}' end
+    from verdict v`,
   );
 }
 
@@ -81,13 +98,28 @@ const CS_QUEUE_STATEMENTS = [
   [csQueueStatement(true, false), csQueueStatement(true, true)],
 ] as const;
 
-/** A page of the CS queue as the CsQueue's JSON text rendered by PostgreSQL. */
-export function renderCsQueuePage(db: Db, communityId: string, query: CsQueueQuery): Promise<Rendered<T.CsQueue>> {
+/** The statement and values of a reader's queue page (the benchmark's limit server sends them as they are). */
+export function csQueuePageQuery(
+  communityId: string,
+  readerId: string,
+  query: CsQueueQuery,
+): { sql: Statement; values: unknown[] } {
   const { status, limit, after } = query;
-  const values: unknown[] = [communityId, limit];
+  const values: unknown[] = [communityId, limit, readerId];
   if (status) values.push(status, QUEUE_PRIORITY[status]);
   if (after) values.push(after.priority, after.waitingSince, after.id);
-  return renderPage<T.CsQueue>(db, CS_QUEUE_STATEMENTS[status ? 1 : 0][after ? 1 : 0], values);
+  return { sql: CS_QUEUE_STATEMENTS[status ? 1 : 0][after ? 1 : 0], values };
+}
+
+/** A page of the CS queue as the CsQueue's JSON text rendered by PostgreSQL, if `readerId` is its staff. */
+export function renderCsQueuePage(
+  db: Db,
+  communityId: string,
+  readerId: string,
+  query: CsQueueQuery,
+): Promise<Checked<T.CsQueue, 'not_found' | 'not_official' | 'not_staff'>> {
+  const { sql, values } = csQueuePageQuery(communityId, readerId, query);
+  return renderChecked(db, sql, values);
 }
 
 /** The same page in plain knex, mapped in JavaScript: the bare server's baseline (the service renders it). */

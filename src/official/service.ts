@@ -180,9 +180,13 @@ export class OfficialService {
   ): Promise<Rendered<T.CsQueue>> {
     const { status, limit } = query;
     const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor, status);
-    const community = await this.official(this.db, communityId);
-    await this.requireStaff(this.db, community, principal);
-    return renderCsQueuePage(this.db, communityId, { status, limit, after });
+    const page = await renderCsQueuePage(this.db, communityId, principal.user.id, { status, limit, after });
+    if (page.verdict === 'ok') return page.body;
+    throw page.verdict === 'not_found'
+      ? communityNotFound()
+      : page.verdict === 'not_official'
+        ? notOfficial()
+        : notCsStaff();
   }
 
   async inviteCs(principal: Principal, communityId: string, userId: string, trx?: Transaction): Promise<void> {
