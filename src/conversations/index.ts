@@ -5,8 +5,10 @@ export { ConversationsService } from './service.js';
 export {
   CONVERSATIONS_SQL,
   STAFF_ROLES,
+  STAFF_ROLES_SQL,
   conversationAccess,
   conversationMessagePage,
+  conversationMessagePageQuery,
   countConversations,
   findConversation,
   queueRows,

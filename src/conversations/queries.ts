@@ -2,9 +2,9 @@
 // models, models.ts, do the rest).
 import type * as T from '../../generated/server/schemas.gen.js';
 import { userProfiles } from '../auth/index.js';
-import { findCommunity, findMember, type Community, type MemberRole } from '../communities/index.js';
+import { findCommunity, findMember, MEMBER_ROLES_SQL, type Community, type MemberRole } from '../communities/index.js';
 import { toTimestamp } from '../platform/date-time.js';
-import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
+import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import { Conversation, type ConversationMessage, type ConversationStatus } from './models.js';
 import { toConversationMessage } from './wire.js';
@@ -15,6 +15,8 @@ import { toConversationMessage } from './wire.js';
 // runs the access read and the message page's hand-written knex baseline.
 
 export const STAFF_ROLES: readonly MemberRole[] = ['creator', 'moderator', 'cs_agent'];
+/** STAFF_ROLES as an SQL list (`role in (...)`): fixed words, no user input. */
+export const STAFF_ROLES_SQL = STAFF_ROLES.map((role) => `'${role}'`).join(', ');
 
 /** A conversation as the caller sees it. */
 export interface Access {
@@ -65,45 +67,68 @@ export async function conversationMessagePage(
 }
 
 /**
- * A page of a conversation's messages as one statement per shape ($1 the conversation, $2 limit, $3 what an audio
- * URL starts with for this request, media's audioUrlPrefix, then `before` when given): a ConversationMessageList's
- * JSON text. It reads `limit + 1` rows, as conversationMessagePage does, for `hasMore`.
+ * A page of a conversation's messages for a reader, with the read check, as one statement per shape ($1 the
+ * conversation, $2 limit, $3 what an audio URL starts with for this request, media's audioUrlPrefix, $4 the
+ * reader, then `before` when given). Its row: the verdict (`ok` for the customer or the community's staff, as
+ * ConversationsService.readable decides; `not_found` for anyone else, as for an unknown id), and when ok a
+ * ConversationMessageList's JSON text. It reads `limit + 1` rows, as conversationMessagePage does, for `hasMore`.
+ * One round trip where the conversation, community, role and page reads were four.
  */
 function messagePageStatement(before: boolean): Statement {
   return statement(
     `conversations_message_page${before ? '_before' : ''}`,
-    `with page as (
+    `with verdict as (
+      select case when exists (
+        select from conversations c
+        where c.id = $1::uuid and (c.customer_id = $4::uuid or exists (
+          select from (${MEMBER_ROLES_SQL}) r
+          where r.community_id = c.community_id and r.user_id = $4::uuid and r.role in (${STAFF_ROLES_SQL})))
+      ) then 'ok' else 'not_found' end as verdict
+    ), page as (
       select m.id, m.conversation_id as "conversationId", m.sender_kind as "senderKind", m.sender_id as "senderId",
         m.agent_listing_id as "agentListingId", m.content, ${isoTime('m.created_at')} as "createdAt",
         $3::text || m.tts_audio_id as "ttsAudioUrl",
         row_number() over (order by m.created_at desc) as n
       from conversation_messages m
-      where m.conversation_id = $1::uuid${before ? ' and m.created_at < $4::timestamptz' : ''}
+      where m.conversation_id = $1::uuid${before ? ' and m.created_at < $5::timestamptz' : ''}
       order by m.created_at desc limit $2::int + 1
     )
-    select '{"messages":' || coalesce((
+    select v.verdict, case when v.verdict = 'ok' then '{"messages":' || coalesce((
         select json_agg(r)::text from (
           select p.id, p."conversationId", p."senderKind", p."senderId", p."agentListingId", p.content, p."createdAt",
             p."ttsAudioUrl"
           from page p where p.n <= $2::int order by p.n
         ) r), '[]')
       || ',"hasMore":' || case when exists (select from page p where p.n > $2::int) then 'true' else 'false' end
-      || '}'`,
+      || '}' end
+    from verdict v`,
   );
 }
 
 const MESSAGE_PAGE_STATEMENTS = [messagePageStatement(false), messagePageStatement(true)] as const;
 
-/** A page of a conversation's messages, newest first, as the ConversationMessageList's JSON text. */
+/** The statement and values of a reader's message page (the benchmark's limit server sends them as they are). */
+export function conversationMessagePageQuery(
+  id: string,
+  readerId: string,
+  query: { before?: string; limit: number },
+  audioUrlPrefix: string,
+): { sql: Statement; values: unknown[] } {
+  const values: unknown[] = [id, query.limit, audioUrlPrefix, readerId];
+  if (query.before) values.push(toTimestamp(query.before));
+  return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values };
+}
+
+/** A page of a conversation's messages, newest first, as the ConversationMessageList's JSON text, if `readerId` may read it. */
 export function renderConversationMessagePage(
   db: Db,
   id: string,
+  readerId: string,
   query: { before?: string; limit: number },
   audioUrlPrefix: string,
-): Promise<Rendered<T.ConversationMessageList>> {
-  const values: unknown[] = [id, query.limit, audioUrlPrefix];
-  if (query.before) values.push(toTimestamp(query.before));
-  return renderPage<T.ConversationMessageList>(db, MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values);
+): Promise<Checked<T.ConversationMessageList, 'not_found'>> {
+  const { sql, values } = conversationMessagePageQuery(id, readerId, query, audioUrlPrefix);
+  return renderChecked(db, sql, values);
 }
 
 // What other areas (official, lounge) read of conversations.

@@ -65,8 +65,9 @@ export class ConversationsService {
     query: HandlerRequest<'listConversationMessages'>['query'],
     baseUrl: string,
   ): Promise<Rendered<T.ConversationMessageList>> {
-    await this.readable(this.db, principal, id);
-    return renderConversationMessagePage(this.db, id, query, audioUrlPrefix(baseUrl));
+    const page = await renderConversationMessagePage(this.db, id, principal.user.id, query, audioUrlPrefix(baseUrl));
+    if (page.verdict !== 'ok') throw conversationNotFound();
+    return page.body;
   }
 
   /**

@@ -3,7 +3,7 @@
 import type * as T from '../../generated/server/schemas.gen.js';
 import { USER_PROFILES_SQL } from '../auth/index.js';
 import { COMMUNITIES_SQL, communityNames, MEMBER_ROLES_SQL } from '../communities/index.js';
-import { CONVERSATIONS_SQL, queueRows, STAFF_ROLES, type ConversationStatus } from '../conversations/index.js';
+import { CONVERSATIONS_SQL, queueRows, STAFF_ROLES_SQL, type ConversationStatus } from '../conversations/index.js';
 import type { PageQuery } from '../platform/pages.js';
 import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
@@ -37,9 +37,6 @@ export interface CsQueueQuery {
  * position encoded as encodeQueueCursor writes it (base64url of the JSON array, no padding: PostgreSQL's base64
  * with `+/` mapped to `-_`, its padding and line breaks dropped), so cursors from either read are the same text.
  */
-/** The roles that may read the queue, as an SQL list (fixed words, no user input). */
-const STAFF_ROLES_SQL = STAFF_ROLES.map((role) => `'${role}'`).join(', ');
-
 function csQueueStatement(byStatus: boolean, after: boolean): Statement {
   const priority = queuePrioritySql('c.status');
   let n = 3;
