@@ -2,7 +2,7 @@
 // statement (imported from the area's public file, src/spaces/index.ts), sent as a named prepared statement,
 // and the JSON text PostgreSQL renders is written to the socket unparsed. A signed-in read (the space detail,
 // the community message page) first looks the caller up with AuthService's session statement
-// (src/auth/queries.ts), as the platform does; the message page's and the CS queue's statements check the
+// (src/auth/queries.ts), as the platform does; the message pages' and the CS queue's statements check the
 // reader themselves. What it leaves out is everything but the SQL round trips and the socket:
 // the platform's distance from it is its whole per-request cost in JavaScript.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +10,7 @@ import pg from 'pg';
 import { SESSION_USER_STATEMENT } from '../../src/auth/index.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { communityMessagePageQuery } from '../../src/communities/index.js';
-import type { ConversationStatus } from '../../src/conversations/index.js';
+import { type ConversationStatus, conversationMessagePageQuery } from '../../src/conversations/index.js';
 import { audioUrlPrefix } from '../../src/media/index.js';
 import { csQueuePageQuery, decodeQueueCursor } from '../../src/official/index.js';
 import { SPACE_DETAIL_STATEMENT, spaceListQuery } from '../../src/spaces/index.js';
@@ -19,6 +19,7 @@ import { POOL_MAX, report, runChild, serve, targetFromEnv } from './common.js';
 const SPACE_PATH = /^\/api\/spaces\/([0-9a-f-]{36})$/i;
 const MESSAGES_PATH = /^\/api\/communities\/([0-9a-f-]{36})\/messages$/i;
 const QUEUE_PATH = /^\/api\/communities\/([0-9a-f-]{36})\/cs-queue$/i;
+const CONVERSATION_PATH = /^\/api\/conversations\/([0-9a-f-]{36})\/messages$/i;
 const VERDICT_STATUS: Record<string, number> = { not_found: 404, not_member: 403, not_official: 409, not_staff: 403 };
 
 runChild(async () => {
@@ -71,7 +72,8 @@ runChild(async () => {
     const space = SPACE_PATH.exec(url.pathname);
     const messages = MESSAGES_PATH.exec(url.pathname);
     const queue = QUEUE_PATH.exec(url.pathname);
-    if (!space && !messages && !queue) return send(res, 404);
+    const conversation = CONVERSATION_PATH.exec(url.pathname);
+    if (!space && !messages && !queue && !conversation) return send(res, 404);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const user =
       token && (await run(SESSION_USER_STATEMENT.name, SESSION_USER_STATEMENT.text, [hashToken(token), new Date()]));
@@ -84,11 +86,11 @@ runChild(async () => {
     const q = url.searchParams;
     const limit = Number(q.get('limit') ?? 50);
     let checked: { sql: { name: string; text: string }; values: unknown[] };
-    if (messages) {
-      const before = q.get('before') ?? undefined;
-      const prefix = audioUrlPrefix(`http://${req.headers.host}`);
-      checked = communityMessagePageQuery(messages[1]!, userId, { limit, before }, prefix);
-    } else {
+    const before = q.get('before') ?? undefined;
+    const prefix = audioUrlPrefix(`http://${req.headers.host}`);
+    if (messages) checked = communityMessagePageQuery(messages[1]!, userId, { limit, before }, prefix);
+    else if (conversation) checked = conversationMessagePageQuery(conversation[1]!, userId, { limit, before }, prefix);
+    else {
       const status = (q.get('status') ?? undefined) as ConversationStatus | undefined;
       const cursor = q.get('cursor');
       const after = cursor === null ? undefined : decodeQueueCursor(cursor, status);

@@ -187,6 +187,7 @@ function csEndpoints(cs: SeededCs): Endpoint[] {
       path: `/api/conversations/${id}/messages?limit=${PAGE}`,
       auth: true,
       rendered: true,
+      onLimitServer: true,
     });
   }
   return rows;
