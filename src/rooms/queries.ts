@@ -9,7 +9,7 @@ import { listingIdsOwnedBy, listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { OffsetQuery } from '../platform/pages.js';
-import { isoTime, type Rendered, renderPage, type Statement, statement } from '../platform/rendered.js';
+import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
   RoomInvitation,
@@ -298,29 +298,44 @@ const MESSAGE_JSON = `m.actor_display_name as "actorDisplayName", m.actor_kind a
   m.room_id as "roomId", m.run_summary as "runSummary", m.seq, ${isoTime('m.updated_at')} as "updatedAt"`;
 
 /**
- * A page of the room's events, ascending by seq ($1 the room, $2 limit, $3 the bound unless the latest page is
- * asked for): a RoomEventList's JSON text.
+ * The read check of the hot reads as the relation `verdict` ($1 the room, $<reader> the caller): `ok` when the
+ * caller is a current human participant, else `refused` (RoomAccess.current then says which refusal: 404 or 403).
+ */
+const verdictSql = (reader: number) =>
+  `verdict as (
+    select case when exists (
+      select from room_participants p
+      where p.room_id = $1::uuid and p.participant_kind = 'human' and p.membership_id = $${reader}::uuid
+        and p.left_at is null
+    ) then 'ok' else 'refused' end as verdict
+  )`;
+
+/**
+ * A page of the room's events for a reader, ascending by seq ($1 the room, $2 limit, $3 the reader, $4 the bound
+ * unless the latest page is asked for). Its row: the verdict (verdictSql), and when ok a RoomEventList's JSON text.
  */
 function eventListStatement(shape: SeqShape): Statement {
   return statement(
     `rooms_event_page_${shape}`,
-    `with ${seqPageSql(shape, 3)}
-    select '{"items":' || coalesce((
-        select json_agg(r)::text from (select ${EVENT_JSON} from page e order by e.seq) r), '[]') || '}'`,
+    `with ${verdictSql(3)}, ${seqPageSql(shape, 4)}
+    select v.verdict, case when v.verdict = 'ok' then '{"items":' || coalesce((
+        select json_agg(r)::text from (select ${EVENT_JSON} from page e order by e.seq) r), '[]') || '}' end
+    from verdict v`,
   );
 }
 
 /**
- * A page of the room's timeline ($1 the room, $2 limit, $3 the room's latest seq, $4 and $5 the bounds the
+ * A page of the room's timeline for a reader ($1 the room, $2 limit, $3 the reader, $4 and $5 the bounds the
  * `hasMore*` flags test below and above when the page is empty, $6 the bound unless the latest page is asked
- * for): a RoomTimeline's JSON text. Each `message.posted` event carries its message in its current state, when
- * the room has it (`kind: message`).
+ * for). Its row: the verdict (verdictSql), and when ok a RoomTimeline's JSON text, `latestSeq` the room's, read in
+ * the same snapshot as the page. Each `message.posted` event carries its message in its current state, when the
+ * room has it (`kind: message`).
  */
 function timelineStatement(shape: SeqShape): Statement {
   return statement(
     `rooms_timeline_${shape}`,
-    `with ${seqPageSql(shape, 6)}
-    select '{"endSeq":' || coalesce(b.hi::text, 'null')
+    `with ${verdictSql(3)}, ${seqPageSql(shape, 6)}
+    select v.verdict, case when v.verdict = 'ok' then '{"endSeq":' || coalesce(b.hi::text, 'null')
       || ',"hasMoreAfter":' || case when exists (
           select from room_events x where x.room_id = $1::uuid and x.seq > coalesce(b.hi, $5::bigint)
         ) then 'true' else 'false' end
@@ -340,8 +355,9 @@ function timelineStatement(shape: SeqShape): Statement {
           ) mm on true
           order by e.seq
         ) i), '[]')
-      || ',"latestSeq":' || $3::bigint || ',"startSeq":' || coalesce(b.lo::text, 'null') || '}'
-    from (select min(p.seq) as lo, max(p.seq) as hi from page p) b`,
+      || ',"latestSeq":' || (select r.last_seq from rooms r where r.id = $1::uuid)
+      || ',"startSeq":' || coalesce(b.lo::text, 'null') || '}' end
+    from verdict v, (select min(p.seq) as lo, max(p.seq) as hi from page p) b`,
   );
 }
 
@@ -363,49 +379,54 @@ const boundOf = (page: SeqPage): number[] => {
   return bound == null ? [] : [bound];
 };
 
-/** The room's events of a SeqPage, ascending by seq, as the RoomEventList's JSON text. */
-export function renderEventPage(db: Db, roomId: string, page: SeqPage): Promise<Rendered<T.RoomEventList>> {
-  return renderPage<T.RoomEventList>(db, EVENT_LIST_STATEMENTS[seqShapeOf(page)], [
-    roomId,
-    page.limit,
-    ...boundOf(page),
-  ]);
+/** The statement and values of a reader's event page (the benchmark's limit server sends them as they are). */
+export function eventPageQuery(roomId: string, readerId: string, page: SeqPage): { sql: Statement; values: unknown[] } {
+  return { sql: EVENT_LIST_STATEMENTS[seqShapeOf(page)], values: [roomId, page.limit, readerId, ...boundOf(page)] };
+}
+
+/** The room's events of a SeqPage, ascending by seq, as the RoomEventList's JSON text, if `readerId` may read them. */
+export function renderEventPage(
+  db: Db,
+  roomId: string,
+  readerId: string,
+  page: SeqPage,
+): Promise<Checked<T.RoomEventList, 'refused'>> {
+  const { sql, values } = eventPageQuery(roomId, readerId, page);
+  return renderChecked(db, sql, values);
+}
+
+/** The statement and values of a reader's timeline page (the benchmark's limit server sends them as they are). */
+export function timelinePageQuery(
+  roomId: string,
+  readerId: string,
+  page: SeqPage,
+): { sql: Statement; values: unknown[] } {
+  const below = page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0);
+  const above = page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0);
+  return {
+    sql: TIMELINE_STATEMENTS[seqShapeOf(page)],
+    values: [roomId, page.limit, readerId, below, above, ...boundOf(page)],
+  };
 }
 
 /**
- * A page of the timeline of a room whose newest event is `latestSeq`, as the RoomTimeline's JSON text: what
- * timelinePage (timeline.ts) answers. With an empty page the `hasMore*` flags test the requested bound itself.
+ * A page of the room's timeline as the RoomTimeline's JSON text, if `readerId` may read it: what timelinePage
+ * (timeline.ts) answers. With an empty page the `hasMore*` flags test the requested bound itself.
  */
 export function renderTimelinePage(
   db: Db,
   roomId: string,
-  latestSeq: number,
+  readerId: string,
   page: SeqPage,
-): Promise<Rendered<T.RoomTimeline>> {
-  const below = page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0);
-  const above = page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0);
-  return renderPage<T.RoomTimeline>(db, TIMELINE_STATEMENTS[seqShapeOf(page)], [
-    roomId,
-    page.limit,
-    latestSeq,
-    below,
-    above,
-    ...boundOf(page),
-  ]);
+): Promise<Checked<T.RoomTimeline, 'refused'>> {
+  const { sql, values } = timelinePageQuery(roomId, readerId, page);
+  return renderChecked(db, sql, values);
 }
 
 /** Whether the room has an event with a seq below (`<`) or above (`>`) `seq`. */
 export async function hasEvents(db: Db, roomId: string, op: '<' | '>', seq: number): Promise<boolean> {
   const row = await db('room_events').where('roomId', roomId).where('seq', op, seq).first(db.raw('1 as one'));
   return !!row;
-}
-
-/**
- * Makes `t` one read-only snapshot (repeatable read): the transaction's first statement, so every read after
- * it (the latest seq, the page, the `hasMore*` flags) sees the same commits.
- */
-export async function useReadOnlySnapshot(t: Transaction): Promise<void> {
-  await t.raw('set transaction isolation level repeatable read, read only');
 }
 
 /** A deleted message's body and refs leave the payloads of its `message.posted` and `message.edited` events. */

@@ -3,9 +3,10 @@
 import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Principal } from '../platform/principal.js';
-import type { Rendered } from '../platform/rendered.js';
-import { inTransaction, type Db } from '../platform/transactions.js';
+import type { Checked, Rendered } from '../platform/rendered.js';
+import type { Db } from '../platform/transactions.js';
 import type { RoomAccess } from './access.js';
+import { notAParticipant } from './errors.js';
 import {
   eventPage,
   hasEvents,
@@ -13,7 +14,6 @@ import {
   renderEventPage,
   renderTimelinePage,
   type SeqPage,
-  useReadOnlySnapshot,
 } from './queries.js';
 import { toEvent, toMessage } from './wire.js';
 
@@ -25,22 +25,34 @@ export class TimelineService {
     private readonly access: RoomAccess,
   ) {}
 
-  /** Hot path: the access read, then one statement rendering the body (queries.ts). */
+  /** Hot path: one statement checks the caller and renders the body (queries.ts). */
   async events(principal: Principal, roomId: string, page: SeqPage): Promise<Rendered<T.RoomEventList>> {
-    await this.access.current(this.db, principal, roomId);
-    return renderEventPage(this.db, roomId, page);
+    return this.checked(principal, roomId, () => renderEventPage(this.db, roomId, principal.user.id, page));
   }
 
   /**
-   * Read in one snapshot, so `latestSeq` (the access read's room), the page and the `hasMore*` flags agree with
-   * each other; the page and the flags are one statement rendering the body (queries.ts).
+   * Hot path: one statement checks the caller and renders the page, the `hasMore*` flags and `latestSeq`, all
+   * from one snapshot (queries.ts).
    */
   async timeline(principal: Principal, roomId: string, page: SeqPage): Promise<Rendered<T.RoomTimeline>> {
-    return inTransaction(this.db, undefined, async (t) => {
-      await useReadOnlySnapshot(t);
-      const { room } = await this.access.current(t, principal, roomId);
-      return renderTimelinePage(t, roomId, Number(room.lastSeq), page);
-    });
+    return this.checked(principal, roomId, () => renderTimelinePage(this.db, roomId, principal.user.id, page));
+  }
+
+  /**
+   * A read whose statement checks that the caller is a current participant. Refused, RoomAccess says why (404 or
+   * 403, as every room operation does); a caller it lets through became a participant in between, and is read again.
+   */
+  private async checked<B>(
+    principal: Principal,
+    roomId: string,
+    read: () => Promise<Checked<B, 'refused'>>,
+  ): Promise<Rendered<B>> {
+    const first = await read();
+    if (first.verdict === 'ok') return first.body;
+    await this.access.current(this.db, principal, roomId);
+    const again = await read();
+    if (again.verdict === 'ok') return again.body;
+    throw notAParticipant();
   }
 }
 
