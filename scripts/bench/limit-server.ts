@@ -2,8 +2,8 @@
 // statement (imported from the area's public file, src/spaces/index.ts), sent as a named prepared statement,
 // and the JSON text PostgreSQL renders is written to the socket unparsed. A signed-in read (the space detail,
 // the community message page) first looks the caller up with AuthService's session statement
-// (src/auth/queries.ts), as the platform does; the message pages' and the CS queue's statements check the
-// reader themselves. What it leaves out is everything but the SQL round trips and the socket:
+// (src/auth/queries.ts), as the platform does; the pages' statements (messages, CS queue, room timeline) check
+// the reader themselves. What it leaves out is everything but the SQL round trips and the socket:
 // the platform's distance from it is its whole per-request cost in JavaScript.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
@@ -13,6 +13,7 @@ import { communityMessagePageQuery } from '../../src/communities/index.js';
 import { type ConversationStatus, conversationMessagePageQuery } from '../../src/conversations/index.js';
 import { audioUrlPrefix } from '../../src/media/index.js';
 import { csQueuePageQuery, decodeQueueCursor } from '../../src/official/index.js';
+import { timelinePageQuery } from '../../src/rooms/index.js';
 import { SPACE_DETAIL_STATEMENT, spaceListQuery } from '../../src/spaces/index.js';
 import { POOL_MAX, report, runChild, serve, targetFromEnv } from './common.js';
 
@@ -20,7 +21,15 @@ const SPACE_PATH = /^\/api\/spaces\/([0-9a-f-]{36})$/i;
 const MESSAGES_PATH = /^\/api\/communities\/([0-9a-f-]{36})\/messages$/i;
 const QUEUE_PATH = /^\/api\/communities\/([0-9a-f-]{36})\/cs-queue$/i;
 const CONVERSATION_PATH = /^\/api\/conversations\/([0-9a-f-]{36})\/messages$/i;
-const VERDICT_STATUS: Record<string, number> = { not_found: 404, not_member: 403, not_official: 409, not_staff: 403 };
+const TIMELINE_PATH = /^\/api\/v1\/rooms\/([0-9a-f-]{36})\/timeline$/i;
+/** A refused read's status (a refused room read is 404 or 403: the bench reads only what it may). */
+const VERDICT_STATUS: Record<string, number> = {
+  not_found: 404,
+  not_member: 403,
+  not_official: 409,
+  not_staff: 403,
+  refused: 404,
+};
 
 runChild(async () => {
   const target = targetFromEnv();
@@ -73,7 +82,8 @@ runChild(async () => {
     const messages = MESSAGES_PATH.exec(url.pathname);
     const queue = QUEUE_PATH.exec(url.pathname);
     const conversation = CONVERSATION_PATH.exec(url.pathname);
-    if (!space && !messages && !queue && !conversation) return send(res, 404);
+    const timeline = TIMELINE_PATH.exec(url.pathname);
+    if (!space && !messages && !queue && !conversation && !timeline) return send(res, 404);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const user =
       token && (await run(SESSION_USER_STATEMENT.name, SESSION_USER_STATEMENT.text, [hashToken(token), new Date()]));
@@ -90,6 +100,7 @@ runChild(async () => {
     const prefix = audioUrlPrefix(`http://${req.headers.host}`);
     if (messages) checked = communityMessagePageQuery(messages[1]!, userId, { limit, before }, prefix);
     else if (conversation) checked = conversationMessagePageQuery(conversation[1]!, userId, { limit, before }, prefix);
+    else if (timeline) checked = timelinePageQuery(timeline[1]!, userId, { limit });
     else {
       const status = (q.get('status') ?? undefined) as ConversationStatus | undefined;
       const cursor = q.get('cursor');

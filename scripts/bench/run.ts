@@ -714,6 +714,7 @@ async function main(): Promise<void> {
           path: `/api/v1/rooms/${id}/timeline?limit=50`,
           auth: true,
           rendered: true,
+          onLimitServer: true,
         });
       }
     }

@@ -5,3 +5,4 @@ export { createRoomsArea, type LiveSettings, type RoomsArea } from './area.js';
 // The timeline's statements, for the benchmark's bare server (the same code the services run).
 export { findAccess, isCurrent } from './access.js';
 export { timelinePage } from './timeline.js';
+export { timelinePageQuery } from './queries.js';

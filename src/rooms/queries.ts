@@ -328,7 +328,8 @@ function eventListStatement(shape: SeqShape): Statement {
  * A page of the room's timeline for a reader ($1 the room, $2 limit, $3 the reader, $4 and $5 the bounds the
  * `hasMore*` flags test below and above when the page is empty, $6 the bound unless the latest page is asked
  * for). Its row: the verdict (verdictSql), and when ok a RoomTimeline's JSON text, `latestSeq` the room's, read in
- * the same snapshot as the page. Each `message.posted` event carries its message in its current state, when the
+ * the same snapshot as the page. The flags compare the page's ends with the room's first and last seq (each one
+ * step of the (room_id, seq) index): an `exists (... seq > bound)` was planned as a scan of the whole log. Each `message.posted` event carries its message in its current state, when the
  * room has it (`kind: message`).
  */
 function timelineStatement(shape: SeqShape): Statement {
@@ -336,12 +337,12 @@ function timelineStatement(shape: SeqShape): Statement {
     `rooms_timeline_${shape}`,
     `with ${verdictSql(3)}, ${seqPageSql(shape, 6)}
     select v.verdict, case when v.verdict = 'ok' then '{"endSeq":' || coalesce(b.hi::text, 'null')
-      || ',"hasMoreAfter":' || case when exists (
-          select from room_events x where x.room_id = $1::uuid and x.seq > coalesce(b.hi, $5::bigint)
-        ) then 'true' else 'false' end
-      || ',"hasMoreBefore":' || case when exists (
-          select from room_events x where x.room_id = $1::uuid and x.seq < coalesce(b.lo, $4::bigint)
-        ) then 'true' else 'false' end
+      || ',"hasMoreAfter":' || case
+          when (select max(x.seq) from room_events x where x.room_id = $1::uuid) > coalesce(b.hi, $5::bigint)
+          then 'true' else 'false' end
+      || ',"hasMoreBefore":' || case
+          when (select min(x.seq) from room_events x where x.room_id = $1::uuid) < coalesce(b.lo, $4::bigint)
+          then 'true' else 'false' end
       || ',"items":' || coalesce((
         select json_agg(i)::text from (
           select (select row_to_json(v) from (select ${EVENT_JSON}) v) as event,

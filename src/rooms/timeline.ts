@@ -7,14 +7,7 @@ import type { Checked, Rendered } from '../platform/rendered.js';
 import type { Db } from '../platform/transactions.js';
 import type { RoomAccess } from './access.js';
 import { notAParticipant } from './errors.js';
-import {
-  eventPage,
-  hasEvents,
-  messagesByIds,
-  renderEventPage,
-  renderTimelinePage,
-  type SeqPage,
-} from './queries.js';
+import { eventPage, hasEvents, messagesByIds, renderEventPage, renderTimelinePage, type SeqPage } from './queries.js';
 import { toEvent, toMessage } from './wire.js';
 
 export type { SeqPage };
