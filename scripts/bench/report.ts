@@ -562,10 +562,18 @@ services' Objection hydration where a service uses it; routing is a few regular 
 applied inline, and errors are bare statuses.
 `;
 
-/** Rewrites the benchmarks document: the header, then one section per data-set size, this run's replaced. */
+/** Where the document's hand-written tail starts (how a hot read is made, why the hot paths look as they do). */
+const NOTES_MARKER = '<!-- notes: written by hand, kept by every run -->';
+
+/**
+ * Rewrites the benchmarks document: the header, then one section per data-set size, this run's replaced, then
+ * the hand-written notes after NOTES_MARKER, kept as they are.
+ */
 export function writeDocument(path: string, r: RunReport, markdown: string): void {
   const sections = new Map<string, string>();
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const notesAt = existing.indexOf(NOTES_MARKER);
+  const notes = notesAt === -1 ? '' : `\n${existing.slice(notesAt).trimEnd()}\n`;
   for (const match of existing.matchAll(/<!-- bench:(\S+) -->\n[\s\S]*?\n<!-- \/bench:\1 -->/g)) {
     sections.set(match[1]!, match[0]);
   }
@@ -576,5 +584,5 @@ export function writeDocument(path: string, r: RunReport, markdown: string): voi
     .sort((x, y) => order(x[0]) - order(y[0]) || x[0].localeCompare(y[0]))
     .map(([, section]) => section)
     .join('\n\n');
-  writeFileSync(path, `${HEADER}\n${body}\n`);
+  writeFileSync(path, `${HEADER}\n${body}\n${notes}`);
 }
