@@ -528,12 +528,6 @@ export class CommunitiesService {
     return community;
   }
 
-  private async membership(db: Db, communityId: string, userId: string): Promise<CommunityMember> {
-    const member = await findMember(db, communityId, userId);
-    if (!member) throw notAMember();
-    return member;
-  }
-
   private async writableByCreator(
     t: Transaction,
     principal: Principal,
