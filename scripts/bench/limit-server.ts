@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { SESSION_USER_STATEMENT } from '../../src/auth/index.js';
+import type { BoundStatement } from '../../src/platform/rendered.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { communityMessagePageQuery } from '../../src/communities/index.js';
 import { type ConversationStatus, conversationMessagePageQuery } from '../../src/conversations/index.js';
@@ -95,7 +96,7 @@ runChild(async () => {
     }
     const q = url.searchParams;
     const limit = Number(q.get('limit') ?? 50);
-    let checked: { sql: { name: string; text: string }; values: unknown[] };
+    let checked: BoundStatement;
     const before = q.get('before') ?? undefined;
     const prefix = audioUrlPrefix(`http://${req.headers.host}`);
     if (messages) checked = communityMessagePageQuery(messages[1]!, userId, { limit, before }, prefix);

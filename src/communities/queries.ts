@@ -11,6 +11,7 @@ import { toTimestamp } from '../platform/date-time.js';
 import { containsPattern } from '../platform/search.js';
 import type { Minor } from '../platform/money.js';
 import {
+  type BoundStatement,
   type Checked,
   credits,
   isoTime,
@@ -81,7 +82,7 @@ for (const byType of [false, true])
       );
 
 /** The statement and its values for one browse request (an empty category filters nothing). */
-export function communityBrowseQuery(query: CommunityBrowseQuery): { sql: Statement; values: unknown[] } {
+export function communityBrowseQuery(query: CommunityBrowseQuery): BoundStatement {
   const { page, limit } = query;
   const category = query.category !== undefined && query.category !== '' ? query.category : undefined;
   const search = containsPattern(query.search);
@@ -373,7 +374,7 @@ export function communityMessagePageQuery(
   readerId: string,
   query: { before?: string; limit: number },
   audioUrlPrefix: string,
-): { sql: Statement; values: unknown[] } {
+): BoundStatement {
   const values: unknown[] = [id, query.limit, audioUrlPrefix, readerId];
   if (query.before) values.push(toTimestamp(query.before));
   return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values };
@@ -388,7 +389,7 @@ export function renderCommunityMessagePage(
   audioUrlPrefix: string,
 ): Promise<Checked<T.CommunityMessageList, 'not_found' | 'not_member'>> {
   const { sql, values } = communityMessagePageQuery(id, readerId, query, audioUrlPrefix);
-  return renderChecked<T.CommunityMessageList, 'not_found' | 'not_member'>(db, sql, values);
+  return renderChecked(db, sql, values);
 }
 
 /**

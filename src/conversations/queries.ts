@@ -4,7 +4,14 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import { userProfiles } from '../auth/index.js';
 import { findCommunity, findMember, MEMBER_ROLES_SQL, type Community, type MemberRole } from '../communities/index.js';
 import { toTimestamp } from '../platform/date-time.js';
-import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
+import {
+  type BoundStatement,
+  type Checked,
+  isoTime,
+  renderChecked,
+  type Statement,
+  statement,
+} from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import { Conversation, type ConversationMessage, type ConversationStatus } from './models.js';
 import { toConversationMessage } from './wire.js';
@@ -113,7 +120,7 @@ export function conversationMessagePageQuery(
   readerId: string,
   query: { before?: string; limit: number },
   audioUrlPrefix: string,
-): { sql: Statement; values: unknown[] } {
+): BoundStatement {
   const values: unknown[] = [id, query.limit, audioUrlPrefix, readerId];
   if (query.before) values.push(toTimestamp(query.before));
   return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values };

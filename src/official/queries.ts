@@ -5,7 +5,14 @@ import { USER_PROFILES_SQL } from '../auth/index.js';
 import { COMMUNITIES_SQL, communityNames, MEMBER_ROLES_SQL } from '../communities/index.js';
 import { CONVERSATIONS_SQL, queueRows, STAFF_ROLES_SQL, type ConversationStatus } from '../conversations/index.js';
 import type { PageQuery } from '../platform/pages.js';
-import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
+import {
+  type BoundStatement,
+  type Checked,
+  isoTime,
+  renderChecked,
+  type Statement,
+  statement,
+} from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
   QUEUE_CURSOR_VERSION,
@@ -96,11 +103,7 @@ const CS_QUEUE_STATEMENTS = [
 ] as const;
 
 /** The statement and values of a reader's queue page (the benchmark's limit server sends them as they are). */
-export function csQueuePageQuery(
-  communityId: string,
-  readerId: string,
-  query: CsQueueQuery,
-): { sql: Statement; values: unknown[] } {
+export function csQueuePageQuery(communityId: string, readerId: string, query: CsQueueQuery): BoundStatement {
   const { status, limit, after } = query;
   const values: unknown[] = [communityId, limit, readerId];
   if (status) values.push(status, QUEUE_PRIORITY[status]);

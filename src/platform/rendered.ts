@@ -32,6 +32,12 @@ export interface Statement {
   readonly kind: StatementKind;
 }
 
+/** A statement with the values of one run: what a read's `...Query` function gives (the bench's limit server sends it). */
+export interface BoundStatement {
+  readonly sql: Statement;
+  readonly values: unknown[];
+}
+
 const declared = new Map<string, string>();
 
 export function statement(name: string, text: string): Statement {

@@ -9,7 +9,14 @@ import { listingIdsOwnedBy, listingSummaries } from '../agents/index.js';
 import { userProfiles } from '../auth/index.js';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { OffsetQuery } from '../platform/pages.js';
-import { type Checked, isoTime, renderChecked, type Statement, statement } from '../platform/rendered.js';
+import {
+  type BoundStatement,
+  type Checked,
+  isoTime,
+  renderChecked,
+  type Statement,
+  statement,
+} from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
   RoomInvitation,
@@ -381,7 +388,7 @@ const boundOf = (page: SeqPage): number[] => {
 };
 
 /** The statement and values of a reader's event page (the benchmark's limit server sends them as they are). */
-export function eventPageQuery(roomId: string, readerId: string, page: SeqPage): { sql: Statement; values: unknown[] } {
+export function eventPageQuery(roomId: string, readerId: string, page: SeqPage): BoundStatement {
   return { sql: EVENT_LIST_STATEMENTS[seqShapeOf(page)], values: [roomId, page.limit, readerId, ...boundOf(page)] };
 }
 
@@ -397,11 +404,7 @@ export function renderEventPage(
 }
 
 /** The statement and values of a reader's timeline page (the benchmark's limit server sends them as they are). */
-export function timelinePageQuery(
-  roomId: string,
-  readerId: string,
-  page: SeqPage,
-): { sql: Statement; values: unknown[] } {
+export function timelinePageQuery(roomId: string, readerId: string, page: SeqPage): BoundStatement {
   const below = page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0);
   const above = page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0);
   return {

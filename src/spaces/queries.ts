@@ -8,6 +8,7 @@ import type * as T from '../../generated/server/schemas.gen.js';
 import { findUserProfile, USER_PROFILES_SQL } from '../auth/index.js';
 import type { PageQuery } from '../platform/pages.js';
 import {
+  type BoundStatement,
   isoTime,
   pageFields,
   type Rendered,
@@ -68,7 +69,7 @@ export const SPACE_LIST_STATEMENTS = [
 ] as const;
 
 /** The statement and its values for one browse request. */
-export function spaceListQuery(query: SpaceListQuery): { sql: Statement; values: unknown[] } {
+export function spaceListQuery(query: SpaceListQuery): BoundStatement {
   const { page, limit } = query;
   const search = containsPattern(query.search);
   const values: unknown[] = [limit, (page - 1) * limit, page];
