@@ -232,7 +232,8 @@ export async function serve(
   process.on('message', (raw) => {
     if ((raw as Message).type !== 'stats') return;
     const cpu = process.cpuUsage();
-    report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests, inFlight });
+    const { rss, heapUsed } = process.memoryUsage();
+    report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests, inFlight, rss, heapUsed });
   });
   const server = createHttpServer(loadConfig().http, (req, res) => {
     requests += 1;

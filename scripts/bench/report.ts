@@ -120,12 +120,15 @@ export interface RunReport {
   traces?: TracedRow[];
   /** The full stack with metrics on vs off, the same endpoints in one run (`--only metrics`). */
   /** Two servers with metrics on and two with them off, loaded in the same alternating rounds. */
+  /** Each server's most memory at the end of a measured round of the rows above (right after its load). */
+  memory?: Array<{ server: string; rssBytes: number; heapUsedBytes: number }>;
   metricsCost?: Array<{ label: string; on: [Measured, Measured]; off: [Measured, Measured] }>;
-  /** Section title and marker: `spaces=N`, or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
+  /** Section title and marker: `spaces=N` (`spaces=N-pglite`), or `communities` / `rooms` / `cs` / `streams` / `agent-chat` (`...-pglite`) for a run of those rows alone. */
   section: string;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const mib = (bytes: number) => Math.round(bytes / 1024 / 1024).toLocaleString('en-US');
 const ms = (n: number) => (n >= 10 ? String(Math.round(n)) : n.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
@@ -161,7 +164,7 @@ export function renderMarkdown(r: RunReport): string {
             ? `## Agent chat${pglite}`
             : r.section.startsWith('metrics')
               ? `## Metrics on vs off${pglite}`
-              : `## ${int(r.spaces)} spaces`,
+              : `## ${int(r.spaces)} spaces${pglite}`,
     '',
   );
   lines.push(`- Date: ${r.date}`);
@@ -270,6 +273,13 @@ export function renderMarkdown(r: RunReport): string {
       "Server CPU µs/req is the server process's own CPU time (process.cpuUsage) over its measured requests: " +
         'when the server is the bottleneck, req/s follows its inverse, and it moves far less than req/s with what else the cores are doing.',
     );
+    if (r.memory?.length)
+      lines.push(
+        '',
+        `Memory per instance under load (the most seen at the end of a measured round, right after its load, over every row above): ${r.memory
+          .map((m) => `${m.server} ${mib(m.rssBytes)} MiB RSS (JS heap in use ${mib(m.heapUsedBytes)} MiB)`)
+          .join('; ')}.`,
+      );
     lines.push(...renderTraces(r.traces), '');
   }
 
@@ -579,7 +589,10 @@ export function writeDocument(path: string, r: RunReport, markdown: string): voi
   }
   sections.set(r.section, `<!-- bench:${r.section} -->\n${markdown.trimEnd()}\n<!-- /bench:${r.section} -->`);
   // The spaces sections by size, then the communities and Rooms ones.
-  const order = (key: string) => (key.startsWith('spaces=') ? Number(key.slice(7)) : Number.MAX_SAFE_INTEGER);
+  const order = (key: string) =>
+    key.startsWith('spaces=')
+      ? Number.parseInt(key.slice(7), 10) + (key.endsWith('pglite') ? 0.5 : 0)
+      : Number.MAX_SAFE_INTEGER;
   const body = [...sections]
     .sort((x, y) => order(x[0]) - order(y[0]) || x[0].localeCompare(y[0]))
     .map(([, section]) => section)

@@ -138,8 +138,8 @@ interface Endpoint {
   /** Paths the load's requests go to in turn (`path` is the first; the parity checks use it). */
   paths?: string[];
   /**
-   * A read the platform renders in PostgreSQL: the bare server runs the knex baseline's SQL, so only their JSON
-   * is compared.
+   * An answer the platform renders in PostgreSQL (a read, or a write whose statement renders what it wrote): the
+   * bare server runs the knex baseline's SQL, so only their JSON is compared.
    */
   rendered?: boolean;
   /** A rendered read the limit server serves too (running the platform's SQL): measured against it, with its targets. */
@@ -281,6 +281,8 @@ interface Server {
   port: number;
   ready: Message;
   bare?: boolean;
+  /** The most memory seen at the end of a measured round (right after its load): RSS and the JS heap in use. */
+  peak?: { rss: number; heapUsed: number };
 }
 
 /** Resolves once the server answers no request: what a stopped load left queued would be in a SQL trace. */
@@ -343,6 +345,10 @@ async function measure(
       const before = await server.child.ask({ type: 'stats' });
       const result = await loadOnce(server, endpoint, perRound, token);
       const after = await server.child.ask({ type: 'stats' });
+      server.peak = {
+        rss: Math.max(server.peak?.rss ?? 0, after.rss as number),
+        heapUsed: Math.max(server.peak?.heapUsed ?? 0, after.heapUsed as number),
+      };
       runs.get(server)!.push({
         ...result,
         cpuUs: (after.cpuUs as number) - (before.cpuUs as number),
@@ -647,6 +653,7 @@ async function main(): Promise<void> {
         method: 'POST',
         path: '/api/spaces',
         auth: true,
+        rendered: true,
         body: JSON.stringify({
           name: 'Bench created space',
           description: 'Created by the benchmark.',
@@ -763,7 +770,7 @@ async function main(): Promise<void> {
                   ? database.url
                     ? 'metrics'
                     : 'metrics-pglite'
-                  : `spaces=${spaces}`,
+                  : `spaces=${spaces}${database.url ? '' : '-pglite'}`,
       ...(r
         ? {
             rooms: {
@@ -835,6 +842,9 @@ async function main(): Promise<void> {
         ...(endpoint.onLimitServer ? { targets: RENDERED_TARGETS } : {}),
       } satisfies EndpointRow);
     }
+    report.memory = [full, bare, limit].flatMap((server) =>
+      server?.peak ? [{ server: server.name, rssBytes: server.peak.rss, heapUsedBytes: server.peak.heapUsed }] : [],
+    );
     await limit?.child.stop();
     if (only.has('traces')) report.traces = await measureTraces(full, tracedTarget, measured, seeded.token);
     if (only.has('metrics')) {

@@ -148,15 +148,17 @@ runChild(async () => {
 
     // The space GET /api/spaces/{id} reads, with a session in each state so that the owner and sessions
     // queries both return rows: waiting (its host), active (a guest joined) and ended (the host left).
-    const space = await services.spaces.create(
-      owner.principal,
-      contractBody('createSpace', {
-        name: 'Bench detail space',
-        description: 'The space GET /api/spaces/{id} reads.',
-        category: 'social',
-        tags: ['bench'],
-        definition: { layout: 'grid' },
-      }),
+    const space = parseRendered(
+      await services.spaces.create(
+        owner.principal,
+        contractBody('createSpace', {
+          name: 'Bench detail space',
+          description: 'The space GET /api/spaces/{id} reads.',
+          category: 'social',
+          tags: ['bench'],
+          definition: { layout: 'grid' },
+        }),
+      ),
     );
     const sessions = [];
     for (let n = 0; n < 3; n++) sessions.push(await services.spaces.createSession(owner.principal, space.id));

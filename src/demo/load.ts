@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { AdminAccounts } from '../auth/index.js';
 import type { Principal } from '../platform/principal.js';
+import { parseRendered } from '../platform/rendered.js';
 import type { Services } from '../services.js';
 import { DEMO_CREDITS, DEMO_IDS, DEMO_PASSWORD, DEMO_USERS, type DemoUser } from './fixtures.js';
 import { fixId } from './fixed-ids.js';
@@ -80,29 +81,33 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await listing(ids.spareAgentListing, 'Retired Helper', 'An agent nobody uses any more.');
 
   // Spaces.
-  const space = await s.spaces.create(
-    alice,
-    contractBody('createSpace', {
-      name: 'Arena',
-      description: 'A four-player arena with bots.',
-      category: 'gaming',
-      tags: ['fun', 'multiplayer'],
-      isPublic: true,
-    }),
-    trx,
+  const space = parseRendered(
+    await s.spaces.create(
+      alice,
+      contractBody('createSpace', {
+        name: 'Arena',
+        description: 'A four-player arena with bots.',
+        category: 'gaming',
+        tags: ['fun', 'multiplayer'],
+        isPublic: true,
+      }),
+      trx,
+    ),
   );
   await fixId(trx, 'spaces', space.id, ids.space);
   const session = await s.spaces.createSession(alice, ids.space, trx);
   await fixId(trx, 'space_sessions', session.id, ids.spaceSession);
-  const spareSpace = await s.spaces.create(
-    alice,
-    contractBody('createSpace', {
-      name: 'Old arena',
-      description: 'Closing soon.',
-      category: 'gaming',
-      isPublic: true,
-    }),
-    trx,
+  const spareSpace = parseRendered(
+    await s.spaces.create(
+      alice,
+      contractBody('createSpace', {
+        name: 'Old arena',
+        description: 'Closing soon.',
+        category: 'gaming',
+        isPublic: true,
+      }),
+      trx,
+    ),
   );
   await fixId(trx, 'spaces', spareSpace.id, ids.spareSpace);
 

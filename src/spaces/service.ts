@@ -18,7 +18,7 @@ import {
 import { Space, SpaceParticipant, SpaceSession, type SpaceRecord } from './models.js';
 import {
   findVisibleSpace,
-  insertSpace,
+  renderInsertedSpace,
   renderSpaceDetail,
   renderSpaceList,
   sessionCount,
@@ -39,9 +39,9 @@ export class SpacesService {
     return renderSpaceList(this.db, query);
   }
 
-  /** Hot path: one statement, in queries.ts. */
-  async create(principal: Principal, input: SpaceInput, trx?: Transaction): Promise<T.SpaceRow> {
-    return insertSpace(trx ?? this.db, principal.user.id, input);
+  /** Hot path: one statement writing the space and rendering the body, in queries.ts. */
+  async create(principal: Principal, input: SpaceInput, trx?: Transaction): Promise<Rendered<T.SpaceRow>> {
+    return renderInsertedSpace(trx ?? this.db, principal.user.id, input);
   }
 
   /** Hot path: one statement rendering the body, in queries.ts. */

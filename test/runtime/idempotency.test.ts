@@ -25,7 +25,7 @@ const spacesNamed = async (name: string) =>
 /** The effect under test: creating a space, in the facility's transaction; its answer serialized as the pipeline does. */
 const createSpace = (name: string) => async (trx: Parameters<Parameters<IdempotencyFacility['run']>[2]>[0]) => {
   const space = await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name }), trx);
-  return { status: 201, body: JSON.stringify(space) };
+  return { status: 201, body: space.json };
 };
 
 describe('IdempotencyFacility', () => {

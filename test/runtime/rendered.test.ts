@@ -16,18 +16,37 @@ const COUNT_NAMED = statement(
 
 describe('rendered statements', () => {
   it('render the JSON the knex read maps to: timestamps, nulls, arrays, jsonb, nested rows', async () => {
-    const space = await ctx.services.spaces.create(
-      ctx.alice,
-      contractBody('createSpace', {
-        name: 'Rendered "quoted" \u2028',
-        tags: ['a', 'b'],
-        definition: { seats: 4, ratio: 1.5, nested: [1, null, { x: 'y' }] },
-      }),
+    const space = parseRendered(
+      await ctx.services.spaces.create(
+        ctx.alice,
+        contractBody('createSpace', {
+          name: 'Rendered "quoted" \u2028',
+          tags: ['a', 'b'],
+          definition: { seats: 4, ratio: 1.5, nested: [1, null, { x: 'y' }] },
+        }),
+      ),
     );
     await ctx.services.spaces.createSession(ctx.alice, space.id);
     const knexRead = await spaceDetail(ctx.db.database.knex, ctx.alice.user.id, space.id);
     const rendered = parseRendered(await ctx.services.spaces.get(ctx.alice, space.id));
     expect(rendered).toEqual(JSON.parse(JSON.stringify(knexRead)));
+    // The insert renders its own answer: the same values as the knex read of the row it wrote.
+    const asRead = JSON.parse(JSON.stringify(knexRead)) as Record<string, unknown>;
+    expect(Object.keys(space).sort()).toEqual(
+      [
+        'id',
+        'ownerId',
+        'name',
+        'description',
+        'category',
+        'tags',
+        'definition',
+        'isPublic',
+        'createdAt',
+        'updatedAt',
+      ].sort(),
+    );
+    expect(space).toEqual(Object.fromEntries(Object.keys(space).map((key) => [key, asRead[key]])));
     expect(rendered.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(rendered.sessions).toHaveLength(1);
   });

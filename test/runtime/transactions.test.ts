@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useServices } from '../helpers/services.js';
 import { contractBody } from '../../src/platform/contract-body.js';
+import { parseRendered } from '../../src/platform/rendered.js';
 
 const ctx = useServices();
 
@@ -13,7 +14,9 @@ describe('a write across services', () => {
   it('commits every step together', async () => {
     const before = { spaces: await count('spaces'), keys: await count('api_keys') };
     await ctx.db.database.knex.transaction(async (trx) => {
-      const space = await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Shared' }), trx);
+      const space = parseRendered(
+        await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Shared' }), trx),
+      );
       await ctx.services.spaces.createSession(ctx.alice, space.id, trx);
       await ctx.services.auth.createApiKey(ctx.alice, { name: 'deploy', expiresInDays: 1 }, trx);
     });
@@ -30,7 +33,9 @@ describe('a write across services', () => {
       users: await count('users'),
     };
     const attempt = ctx.db.database.knex.transaction(async (trx) => {
-      const space = await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Doomed' }), trx);
+      const space = parseRendered(
+        await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Doomed' }), trx),
+      );
       await ctx.services.spaces.createSession(ctx.alice, space.id, trx);
       await ctx.services.auth.createApiKey(ctx.alice, { name: 'doomed', expiresInDays: 1 }, trx);
       await ctx.services.auth.signUp({ name: 'Again', email: 'alice@example.com', password: 'long enough' }, trx); // EMAIL_TAKEN
@@ -46,7 +51,9 @@ describe('a write across services', () => {
 
   it("rolls back a service's own multi-row write when its caller fails afterwards", async () => {
     const before = await count('space_participants');
-    const space = await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Sessions' }));
+    const space = parseRendered(
+      await ctx.services.spaces.create(ctx.alice, contractBody('createSpace', { name: 'Sessions' })),
+    );
     await expect(
       ctx.db.database.knex.transaction(async (trx) => {
         await ctx.services.spaces.createSession(ctx.alice, space.id, trx); // session + host participant
