@@ -42,7 +42,8 @@ import { measureStreamFanout } from './stream-fanout.js';
 import { cpuTimes, stolenShare } from './steal.js';
 import { startTraceReceiver, tracingEnv, type TracedRow } from './traces.js';
 
-const TARGET_RATIO = 0.9;
+/** Every other row (the writes): the platform at least as fast as the bare Koa + knex server. */
+const TARGET_RATIO = 1.0;
 /** The reads PostgreSQL renders (src/platform/rendered.ts): against the bare baseline and the limit server. */
 const RENDERED_TARGETS = { bare: 2.0, limit: 0.6 };
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
