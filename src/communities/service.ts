@@ -83,6 +83,13 @@ export type StaffExitListener = (trx: Transaction, communityId: string, userId: 
 /** A new community as the validator hands it over: the contract's defaults are already filled in. */
 type CommunityInput = HandlerRequest<'createCommunity'>['body'];
 
+/** What joining makes of a member's subscription, and whether the month that starts now is to be paid for it. */
+interface NextMonth {
+  charge: boolean;
+  /** `paidUntil` is null until a charged month is paid (`subscribe`). */
+  subscription: Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>;
+}
+
 export class CommunitiesService {
   private readonly staffExitListeners: StaffExitListener[] = [];
 
@@ -231,8 +238,7 @@ export class CommunitiesService {
       if (existing) {
         if (existing.subscriptionStatus !== 'cancelled') throw alreadyMember();
         assertAgreedPrices(community, { expectedMonthlyFee: agreed.expectedMonthlyFee });
-        const month = await this.payMonth(t, community, userId, now);
-        await setSubscription(t, id, userId, month);
+        await this.subscribe(t, community, userId, await this.nextMonth(t, community, userId, now), now);
         return;
       }
       assertAgreedPrices(community, agreed);
@@ -244,39 +250,55 @@ export class CommunitiesService {
         if (isUniqueViolation(error)) throw alreadyMember();
         throw error;
       }
+      // The member's own rows first; then the rows every join shares (the creator's wallet, the community's
+      // count), whose locks serialize the joins of one community until COMMIT: taken last, held for the fewest
+      // statements.
+      const month = await this.nextMonth(t, community, userId, now);
+      if (!month.charge) await setSubscription(t, id, userId, month.subscription);
       const joinFee = Number(community.joinFeeMinor);
       if (joinFee > 0)
         await this.wallet.apply(
           this.feeMovements(community, userId, joinFee, 'join_fee', `Join fee: ${community.name}`),
           t,
         );
-      const month = await this.payMonth(t, community, userId, now);
-      await setSubscription(t, id, userId, month);
+      if (month.charge) await this.subscribe(t, community, userId, month, now);
       await incrementMemberCount(t, id);
     });
   }
 
   /**
    * The member's subscription after joining: a month they already paid (before leaving) that is still running
-   * resumes without a charge; otherwise the month that starts now is paid, or nothing when there is no fee.
-   * Either way their monthly price, the most a renewal charges them, is the current `monthlyFee`.
+   * resumes without a charge; otherwise the month that starts now is to be paid (`charge`), or nothing when there
+   * is no fee. Either way their monthly price, the most a renewal charges them, is the current `monthlyFee`.
+   * Reads only: `subscribe` pays and records it.
    */
-  private async payMonth(
-    t: Transaction,
-    community: Community,
-    userId: string,
-    now: Date,
-  ): Promise<Pick<CommunityMember, 'subscriptionStatus' | 'paidUntil' | 'monthlyPriceMinor'>> {
+  private async nextMonth(t: Transaction, community: Community, userId: string, now: Date): Promise<NextMonth> {
     const fee = Number(community.monthlyFeeMinor);
     // A month paid before leaving (a community's monthly fee, a lounge's subscription) resumes, free.
     const running = await runningPaidMonth(t, community.id, userId, now);
-    if (running) return { subscriptionStatus: 'active', paidUntil: running.endsAt, monthlyPriceMinor: fee };
-    if (fee === 0) return { subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null };
-    return {
-      subscriptionStatus: 'active',
-      paidUntil: await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`),
-      monthlyPriceMinor: fee,
-    };
+    if (running)
+      return {
+        charge: false,
+        subscription: { subscriptionStatus: 'active', paidUntil: running.endsAt, monthlyPriceMinor: fee },
+      };
+    if (fee === 0)
+      return { charge: false, subscription: { subscriptionStatus: 'none', paidUntil: null, monthlyPriceMinor: null } };
+    return { charge: true, subscription: { subscriptionStatus: 'active', paidUntil: null, monthlyPriceMinor: fee } };
+  }
+
+  /** Sets the member's subscription to `month`, first paying the month that starts now when it is to be paid. */
+  private async subscribe(
+    t: Transaction,
+    community: Community,
+    userId: string,
+    month: NextMonth,
+    now: Date,
+  ): Promise<void> {
+    const fee = Number(community.monthlyFeeMinor);
+    const paidUntil = month.charge
+      ? await this.payNewMonth(t, community, userId, fee, now, `Monthly fee: ${community.name}`)
+      : month.subscription.paidUntil;
+    await setSubscription(t, community.id, userId, { ...month.subscription, paidUntil });
   }
 
   /**
