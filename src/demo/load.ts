@@ -81,34 +81,24 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await listing(ids.spareAgentListing, 'Retired Helper', 'An agent nobody uses any more.');
 
   // Spaces.
-  const space = parseRendered(
-    await s.spaces.create(
-      alice,
-      contractBody('createSpace', {
-        name: 'Arena',
-        description: 'A four-player arena with bots.',
-        category: 'gaming',
-        tags: ['fun', 'multiplayer'],
-        isPublic: true,
-      }),
-      trx,
-    ),
-  );
+  const createSpace = async (input: Parameters<typeof contractBody<'createSpace'>>[1]) =>
+    parseRendered(await s.spaces.create(alice, contractBody('createSpace', input), trx));
+  const space = await createSpace({
+    name: 'Arena',
+    description: 'A four-player arena with bots.',
+    category: 'gaming',
+    tags: ['fun', 'multiplayer'],
+    isPublic: true,
+  });
   await fixId(trx, 'spaces', space.id, ids.space);
   const session = await s.spaces.createSession(alice, ids.space, trx);
   await fixId(trx, 'space_sessions', session.id, ids.spaceSession);
-  const spareSpace = parseRendered(
-    await s.spaces.create(
-      alice,
-      contractBody('createSpace', {
-        name: 'Old arena',
-        description: 'Closing soon.',
-        category: 'gaming',
-        isPublic: true,
-      }),
-      trx,
-    ),
-  );
+  const spareSpace = await createSpace({
+    name: 'Old arena',
+    description: 'Closing soon.',
+    category: 'gaming',
+    isPublic: true,
+  });
   await fixId(trx, 'spaces', spareSpace.id, ids.spareSpace);
 
   // Communities: Acme Official (paid, with an agent and customer service), Globex Support, a spare club.
