@@ -1,15 +1,16 @@
 // `npx tsx scripts/bench/metrics-instructions.ts`: what metrics cost a request in CPU instructions, counted by
 // valgrind (callgrind), not timed. Wall-clock rows on this shared 2-core machine differ by a few percent between
 // two identical processes in one run (docs/benchmarks.md, "Metrics on vs off": the control column); an
-// instruction count is the same for the same work whatever else the machine does, so it can resolve 1%.
+// instruction count does not depend on how fast the machine runs, only on the work done (but for work driven by
+// the clock: see where the servers start), so it can resolve 1-2%.
 //
 // Two server processes, one with metrics on and one with METRICS=off (this file with `serve`: buildApp +
-// node:http, the product's own code, NODE_ENV=production), each under `valgrind --tool=callgrind
-// --instr-atstart=no`, warmed up uncounted, then counted over WINDOWS windows of N requests per path, alternating
-// between the two (callgrind_control switches the counting on and dumps each window). Every thread of a process
+// node:http, the product's own code, NODE_ENV=production), one after the other, each under `valgrind
+// --tool=callgrind --instr-atstart=no`, warmed up uncounted, then counted over WINDOWS windows of N requests per
+// path (callgrind_control switches the counting on and dumps each window). Every thread of a process
 // is counted: the main thread, V8's GC and compiler threads, libuv's; the kernel's work is not. The requests come
 // from this process, outside valgrind, CONCURRENCY at a time. Counting slows a server ~50x, so this measures
-// instructions only, never time; run it on a quiet machine all the same (see the note where the windows alternate).
+// instructions only, never time; run it on a quiet machine all the same (see the note where the servers start).
 //
 // Data: a scratch schema on PostgreSQL (DATABASE_URL or the local default; dropped at the end) with SPACES public
 // spaces made by the product's services, and a token for the detail (an authenticated read).
@@ -93,47 +94,40 @@ async function main(): Promise<void> {
       { label: 'GET /api/spaces (page 1)', path: '/api/spaces?page=1', token: undefined },
       { label: 'GET /api/spaces/{id}', path: `/api/spaces/${spaceId}`, token },
     ];
-    // Both servers up at once, their windows alternating (on, off, off, on, ...): work driven by the clock rather
-    // than by requests (timers, V8's idle-time GC) runs ~50x more often per request under valgrind, and a busy
-    // machine stretches it further; alternating keeps it from favouring one side.
-    const servers = await Promise.all(
-      (['on', 'off'] as const).map(async (metrics) => ({
-        metrics,
-        prefix: `callgrind.${metrics}`,
-        ...(await startCounted(schema, metrics, join(dir, `callgrind.${metrics}`))),
-      })),
-    );
-    const count = async (server: (typeof servers)[number], path: string, token: string | undefined) => {
-      callgrindControl(server.pid, '--instr=on');
-      await load(server.port, path, token, N);
-      callgrindControl(server.pid, '--instr=off');
-      callgrindControl(server.pid, '--dump');
-      return lastDumpTotal(dir, server.prefix) / N;
-    };
-    const thousands = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
-    try {
-      for (const { label, path, token } of paths) {
-        for (const server of servers) await load(server.port, path, token, WARMUP);
-        const on: number[] = [];
-        const off: number[] = [];
-        for (let w = 0; w < WINDOWS; w += 1) {
-          const order = w % 2 === 0 ? servers : [...servers].reverse();
-          for (const server of order) (server.metrics === 'on' ? on : off).push(await count(server, path, token));
+    // One server at a time: work driven by the clock rather than by requests (timers, V8's idle-time GC) runs
+    // ~50x more often per request under valgrind, and a second server (or anything else on the machine) stretches
+    // it further; the windows it lands in read up to 5x the others. Measured both ways: two servers up at once
+    // read +18% where one at a time read +1 to +3%. So the fewest instructions a window took is the estimate.
+    const counts: Record<string, Record<'on' | 'off', number[]>> = {};
+    for (const metrics of ['on', 'off'] as const) {
+      const prefix = `callgrind.${metrics}`;
+      const server = await startCounted(schema, metrics, join(dir, prefix));
+      try {
+        for (const { label, path, token } of paths) {
+          await load(server.port, path, token, WARMUP);
+          const windows: number[] = [];
+          for (let w = 0; w < WINDOWS; w += 1) {
+            callgrindControl(server.pid, '--instr=on');
+            await load(server.port, path, token, N);
+            callgrindControl(server.pid, '--instr=off');
+            callgrindControl(server.pid, '--dump');
+            windows.push(lastDumpTotal(dir, prefix) / N);
+          }
+          (counts[label] ??= { on: [], off: [] })[metrics] = windows;
         }
-        const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-        const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
-        const ratios = on.map((n, i) => n / off[i]!);
-        const percent = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
-        console.log(
-          `${label}: instructions a request over ${WINDOWS} windows of ${N} each\n` +
-            `  on:  ${on.map(thousands).join(', ')}\n  off: ${off.map(thousands).join(', ')}\n` +
-            `  metrics cost: ${percent(Math.min(...on) / Math.min(...off))} (fewest against fewest), ` +
-            `${percent(median(ratios))} (median of the paired windows), ${percent(median(on) / median(off))} (medians)`,
-        );
+      } finally {
+        await server.stop();
       }
-    } finally {
-      await Promise.all(servers.map((server) => server.stop()));
     }
+    const thousands = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const percent = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+    for (const [label, { on, off }] of Object.entries(counts))
+      console.log(
+        `${label}: instructions a request, ${WINDOWS} windows of ${N} each\n` +
+          `  on:  ${on.map(thousands).join(', ')}\n  off: ${off.map(thousands).join(', ')}\n` +
+          `  metrics cost: ${percent(Math.min(...on) / Math.min(...off))} (fewest against fewest; medians ${percent(median(on) / median(off))})`,
+      );
   } finally {
     await database.knex.raw('drop schema if exists ?? cascade', [schema]);
     await database.close();
