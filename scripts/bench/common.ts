@@ -233,7 +233,15 @@ export async function serve(
     if ((raw as Message).type !== 'stats') return;
     const cpu = process.cpuUsage();
     const { rss, heapUsed } = process.memoryUsage();
-    report({ type: 'stats:reply', cpuUs: cpu.user + cpu.system, requests, inFlight, rss, heapUsed });
+    report({
+      type: 'stats:reply',
+      cpuUs: cpu.user + cpu.system,
+      systemUs: cpu.system,
+      requests,
+      inFlight,
+      rss,
+      heapUsed,
+    });
   });
   const server = createHttpServer(loadConfig().http, (req, res) => {
     requests += 1;

@@ -7,12 +7,6 @@ import { startTracing } from '../../src/platform/tracing.js';
 import { benchConfig, report, runChild, serve, targetFromEnv } from './common.js';
 import { installSqlTrace } from './sql-trace.js';
 
-/**
- * With metrics on, the server's metrics listener is scraped this often: the usual Prometheus interval. From this
- * process, so the scraping client's own work is counted against the server too (a few µs every 15 s).
- */
-const SCRAPE_MS = 15_000;
-
 runChild(async () => {
   const config = benchConfig(targetFromEnv());
 
@@ -48,21 +42,11 @@ runChild(async () => {
   const platform = await buildApp(config, { database });
   const buildAppMs = performance.now() - mark;
 
-  // Metrics as `npm start` serves them: their own listener, scraped while the load runs.
+  // Metrics as `npm start` serves them: their own listener, scraped by the orchestrator while the load runs
+  // (from outside, as Prometheus does: the scraping client's work is not the server's).
   const metricsServer = platform.metrics
     ? await (await import('../../src/http/metrics-server.js')).startMetricsServer(platform.metrics, '127.0.0.1', 0)
     : undefined;
-  if (metricsServer) {
-    const url = `http://127.0.0.1:${metricsServer.port}/metrics`;
-    setInterval(
-      () =>
-        void fetch(url).then(
-          (r) => r.text(),
-          () => undefined,
-        ),
-      SCRAPE_MS,
-    ).unref();
-  }
   const port = await serve(platform.callback, async () => {
     await metricsServer?.close();
     await platform.close();
@@ -71,6 +55,7 @@ runChild(async () => {
   report({
     type: 'ready',
     port,
+    metricsPort: metricsServer?.port,
     startup: {
       operations: operations.length,
       importMs: Math.round(importMs),

@@ -214,7 +214,7 @@ export function renderMarkdown(r: RunReport): string {
   if (r.endpoints.length)
     lines.push(
       `- Load: autocannon in its own process, ${r.connections} connections; per endpoint and server a ${r.warmupSeconds} s warm-up, then ` +
-        `${r.seconds} s measured in ${r.rounds} rounds, the servers' order reversed every round; each server in its own process, ` +
+        `${r.seconds} s measured in ${r.rounds} rounds, the servers' order rotated every round (each server in each position alike; two alternate); each server in its own process, ` +
         "loaded one at a time. req/s = requests / seconds over the rounds; p50 / p99 = mean of the rounds'. Every response was 2xx.",
     );
   lines.push(

@@ -242,6 +242,9 @@ async function seed(target: DatabaseTarget): Promise<Seeded> {
   return seeded;
 }
 
+/** How often a server's metrics listener is scraped while it runs: the usual Prometheus interval. */
+const SCRAPE_MS = 15_000;
+
 async function startServer(name: string, file: string, env: Record<string, string>, profile: boolean): Promise<Server> {
   const profileDir = join(tmpdir(), 'platform-bench-profiles');
   if (profile) {
@@ -253,6 +256,16 @@ async function startServer(name: string, file: string, env: Record<string, strin
     nodeFlags: profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   });
   const ready = await child.next('ready', 120_000);
+  if (ready.metricsPort) {
+    // Scraped as Prometheus would (at once, then at its default interval), from this process: serving the scrape is
+    // the server's work, the scraping client's is not.
+    const url = `http://127.0.0.1:${ready.metricsPort}/metrics`;
+    const scrape = () => fetch(url).then((r) => r.text());
+    await scrape();
+    const scraping = setInterval(() => void scrape().catch(() => undefined), SCRAPE_MS);
+    scraping.unref();
+    child.process.once('exit', () => clearInterval(scraping));
+  }
   return { name, child, port: ready.port as number, ready, bare: file === 'bare-server.ts' };
 }
 
@@ -328,7 +341,7 @@ async function loadOnce(server: Server, endpoint: Endpoint, seconds: number, tok
 
 /**
  * Measures one endpoint on several servers: a warm-up each, then `rounds` measured runs per server,
- * alternating the order (A B, B A, ...) so that drift on the shared cores does not favour one. Requests/s is
+ * rotating the order (A B C, B C A, ...; two servers alternate) so that drift on the shared cores does not favour one. Requests/s is
  * total requests over total seconds; p50/p99 the mean of the rounds'; server CPU per request from the
  * server's own process.cpuUsage() around its measured runs.
  */
@@ -339,10 +352,16 @@ async function measure(
   timing = { warmup: warmupSeconds, seconds },
 ): Promise<Measured[]> {
   for (const server of servers) if (timing.warmup > 0) await loadOnce(server, endpoint, timing.warmup, token);
-  const runs = new Map<Server, Array<LoadResult & { cpuUs: number; served: number }>>(servers.map((s) => [s, []]));
+  const runs = new Map<Server, Array<LoadResult & { cpuUs: number; systemUs: number; served: number }>>(
+    servers.map((s) => [s, []]),
+  );
   const perRound = timing.seconds / rounds;
   for (let round = 0; round < rounds; round++) {
-    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+    // Rotated (A B C, B C A, C A B), not reversed (A B C, C B A): reversed, the servers at the ends run twice back
+    // to back and the middle ones never, so work a server defers after its load (GC, compilation) lands in its
+    // own next measured round at the ends and in another server's round in the middle (the metrics rows put both
+    // servers with metrics at the ends).
+    for (const server of servers.map((_, i) => servers[(round + i) % servers.length]!)) {
       const before = await server.child.ask({ type: 'stats' });
       const result = await loadOnce(server, endpoint, perRound, token);
       const after = await server.child.ask({ type: 'stats' });
@@ -353,6 +372,7 @@ async function measure(
       runs.get(server)!.push({
         ...result,
         cpuUs: (after.cpuUs as number) - (before.cpuUs as number),
+        systemUs: (after.systemUs as number) - (before.systemUs as number),
         served: (after.requests as number) - (before.requests as number),
       });
     }
@@ -375,7 +395,8 @@ async function measure(
     };
     log(
       `${server.name.padEnd(36)} ${endpoint.label.padEnd(32)} ${Math.round(measured.rps).toString().padStart(6)} req/s ` +
-        `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req`,
+        `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req ` +
+        `(kernel ${Math.round(sum((r) => r.systemUs) / sum((r) => r.served))})`,
     );
     return measured;
   });

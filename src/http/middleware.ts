@@ -57,14 +57,20 @@ export function requestLifecycle(log: Logger, config: Config, metrics?: Metrics)
           method: koa.method,
           status: koa.status,
           seconds: elapsed / 1000,
-          requestBytes: koa.request.length,
-          responseBytes: koa.response.length,
+          // Node's own headers, not Koa's getters (which case-fold the name on every call, three times here).
+          requestBytes: contentLength(koa.req.headers['content-length']),
+          responseBytes: contentLength(koa.res.getHeader('content-length')),
         });
       }
       if (koa.status >= 500) log.error(line, 'request');
       else log.info(line, 'request');
     }
   };
+}
+
+/** A Content-Length header's value as a number; undefined when there is none (a stream's response). */
+function contentLength(header: string | number | string[] | undefined): number | undefined {
+  return header === undefined ? undefined : Number(header) || 0;
 }
 
 function writeError(koa: Koa.Context, error: unknown, config: Config): void {

@@ -298,7 +298,8 @@ export class Metrics implements Recorder {
     registers: [this.registry],
   });
 
-  private readonly requestChildren = new Map<string, Array<RequestChildren | undefined>>();
+  /** By operation, then method, then status class (1xx..5xx as 0..4). */
+  private readonly requestChildren = new Map<string, Map<string, Array<RequestChildren | undefined>>>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -367,9 +368,11 @@ export class Metrics implements Recorder {
 
   requestEnded(record: RequestRecord): void {
     const operation = record.operation ?? UNMATCHED;
-    const key = `${operation} ${record.method}`;
-    let byClass = this.requestChildren.get(key);
-    if (!byClass) this.requestChildren.set(key, (byClass = []));
+    // Two lookups by strings the caller already holds (no key built and hashed per request).
+    let byMethod = this.requestChildren.get(operation);
+    if (!byMethod) this.requestChildren.set(operation, (byMethod = new Map()));
+    let byClass = byMethod.get(record.method);
+    if (!byClass) byMethod.set(record.method, (byClass = []));
     const index = Math.min(4, Math.max(0, Math.floor(record.status / 100) - 1));
     let children = byClass[index];
     if (!children) {

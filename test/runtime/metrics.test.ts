@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditWallet, getSpace, listSpaces, signIn, signOut } from '@platform/client';
+import { createSpace, creditWallet, getSpace, listSpaces, signIn, signOut } from '@platform/client';
 import { DEFAULT_METRICS_PORT } from '../../src/config.js';
 import { startMetricsServer, type MetricsServer } from '../../src/http/metrics-server.js';
 import { SHUTDOWN_PHASES } from '../../src/platform/shutdown.js';
@@ -65,7 +65,12 @@ describe('metrics of requests', () => {
     const alice = await newUser('Alice');
     const labels = { operation: 'listSpaces', method: 'GET', status_class: '2xx' };
     const before = await scrape();
-    for (let i = 0; i < 3; i += 1) expect((await listSpaces({ ...alice.as })).response?.status).toBe(200);
+    let bytesSent = 0;
+    for (let i = 0; i < 3; i += 1) {
+      const { response } = await listSpaces({ ...alice.as });
+      expect(response?.status).toBe(200);
+      bytesSent += Number(response!.headers.get('content-length'));
+    }
     const after = await scrape();
     expect(
       value(after, 'http_server_requests_total', labels) - value(before, 'http_server_requests_total', labels),
@@ -79,6 +84,12 @@ describe('metrics of requests', () => {
     );
     const sizes = 'http_server_response_size_bytes_count';
     expect(value(after, sizes, labels) - value(before, sizes, labels)).toBe(3);
+    // The bytes each answer's Content-Length said; a GET has no body (0).
+    const sent = 'http_server_response_size_bytes_sum';
+    expect(bytesSent).toBeGreaterThan(0);
+    expect(value(after, sent, labels) - value(before, sent, labels)).toBe(bytesSent);
+    const received = 'http_server_request_size_bytes_sum';
+    expect(value(after, received, labels) - value(before, received, labels)).toBe(0);
     // Their statements are timed too, those rendered by PostgreSQL (src/platform/rendered.ts) included.
     const selects = { statement: 'select' };
     const statements = 'db_query_duration_seconds_count';
@@ -86,6 +97,19 @@ describe('metrics of requests', () => {
     expect(value(after, 'http_server_request_size_bytes_count', labels)).toBeGreaterThanOrEqual(3);
     // The scrape itself is not a request of the API; none is in flight between requests.
     expect(value(after, 'http_server_requests_in_flight')).toBe(0);
+  });
+
+  it("sizes a request by its body's bytes", async () => {
+    const alice = await newUser('Alice');
+    const labels = { operation: 'createSpace', method: 'POST', status_class: '2xx' };
+    const body = { name: 'Sized space ✓', description: 'Its request body is counted in bytes, not characters.' };
+    const before = await scrape();
+    expect((await createSpace({ body, ...alice.as })).response?.status).toBe(201);
+    const after = await scrape();
+    const received = 'http_server_request_size_bytes_sum';
+    expect(value(after, received, labels) - value(before, received, labels)).toBe(
+      Buffer.byteLength(JSON.stringify(body)),
+    );
   });
 
   it('counts a 4xx as 4xx under its operation, and a path no route matches as "unmatched"', async () => {
