@@ -243,17 +243,16 @@ async function load(s: Services, trx: Knex.Transaction): Promise<void> {
   await fixId(trx, 'room_invitations', open.id, ids.invitation);
   const spareInvitation = await invitations.create(alice, ids.room, { inviteeKind: 'human' }, trx);
   await fixId(trx, 'room_invitations', spareInvitation.id, ids.spareInvitation);
-  const message = await s.rooms.messages.post(
-    alice,
-    ids.room,
-    '@Research Assistant what did we decide about the launch date?',
-    trx,
+  const message = parseRendered(
+    await s.rooms.messages.post(alice, ids.room, '@Research Assistant what did we decide about the launch date?', trx),
   );
   await fixId(trx, 'room_messages', message.id, ids.message);
   // The run the mention queued: the run worker answers it once the server runs.
   const run = await trx('room_runs').where('triggerMessageId', ids.message).first('id');
   await fixId(trx, 'room_runs', run.id, ids.run);
-  const spareMessage = await s.rooms.messages.post(alice, ids.room, 'Draft agenda: scope, dates, owners.', trx);
+  const spareMessage = parseRendered(
+    await s.rooms.messages.post(alice, ids.room, 'Draft agenda: scope, dates, owners.', trx),
+  );
   await fixId(trx, 'room_messages', spareMessage.id, ids.spareMessage);
   const spareRoom = await s.rooms.rooms.create(
     alice,

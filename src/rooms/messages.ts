@@ -6,13 +6,14 @@ import type { Knex } from 'knex';
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Clock } from '../platform/clock.js';
 import type { Principal } from '../platform/principal.js';
+import type { Rendered } from '../platform/rendered.js';
 import { inTransaction, type Transaction } from '../platform/transactions.js';
 import { requireActive, type RoomAccess } from './access.js';
 import { messageDeleted, messageNotFound, notMessageAuthor } from './errors.js';
 import { humanActor, type EventLog } from './event-log.js';
 import { resolveMentions } from './mentions.js';
 import { RoomMessage } from './models.js';
-import { currentParticipants, insertMessage, stripDeletedMessageFromEvents } from './queries.js';
+import { currentParticipants, renderInsertedMessage, stripDeletedMessageFromEvents } from './queries.js';
 import type { RunsQueue } from './runs.js';
 import { toMessage } from './wire.js';
 
@@ -29,7 +30,7 @@ export class MessagesService {
   ) {}
 
   /** Hot path (its benchmark rows: posting in a busy room, spread over 100 rooms): its statements are in queries.ts, plain knex. */
-  async post(principal: Principal, roomId: string, body: string, trx?: Transaction): Promise<T.RoomMessage> {
+  async post(principal: Principal, roomId: string, body: string, trx?: Transaction): Promise<Rendered<T.RoomMessage>> {
     return inTransaction(this.db, trx, async (t) => {
       const { room, participant } = await this.access.current(t, principal, roomId, { lock: true });
       requireActive(room);
@@ -45,7 +46,7 @@ export class MessagesService {
         fallbackText: `${principal.user.name} posted a message`,
       });
       const now = this.clock.now();
-      const message = await insertMessage(t, {
+      const message = await renderInsertedMessage(t, {
         id,
         roomId,
         seq: event.seq,
@@ -69,7 +70,7 @@ export class MessagesService {
         const agent = current.find((p) => p.id === ref.targetId)!;
         if (agent.participantKind === 'agent' && agent.agentEnabled) await this.runs.queue(t, roomId, agent, id, actor);
       }
-      return toMessage(message);
+      return message;
     });
   }
 

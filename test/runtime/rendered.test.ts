@@ -2,6 +2,7 @@
 // the hand-written knex read maps its rows to; a statement given a transaction runs on that transaction's
 // connection; on PostgreSQL it is prepared there under its name.
 import { describe, expect, it } from 'vitest';
+import { toMessage } from '../../src/rooms/wire.js';
 import { spaceDetail } from '../../src/spaces/index.js';
 import { contractBody } from '../../src/platform/contract-body.js';
 import { parseRendered, renderOne, statement } from '../../src/platform/rendered.js';
@@ -38,6 +39,18 @@ describe('rendered statements', () => {
     expect(space).toEqual(Object.fromEntries(Object.keys(space).map((key) => [key, asRead[key]])));
     expect(rendered.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(rendered.sessions).toHaveLength(1);
+  });
+
+  it("render a posted message as the knex read of its row maps it (toMessage): the contract's RoomMessage", async () => {
+    const room = await ctx.services.rooms.rooms.create(ctx.alice, { name: 'Rendered room' });
+    const body = `@${ctx.alice.user.name} "quoted" \u2028 ✓`;
+    const posted = parseRendered(await ctx.services.rooms.messages.post(ctx.alice, room.id, body));
+    expect(Object.keys(posted).sort()).toEqual(Object.keys(doc.components.schemas.RoomMessage.properties).sort());
+    const [row] = await ctx.db.database.knex('room_messages').select('*').where('id', posted.id);
+    expect(posted).toEqual(JSON.parse(JSON.stringify(toMessage(row))));
+    expect(posted.body).toBe(body);
+    expect(posted.refs).toHaveLength(1);
+    expect(posted.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it("run on a transaction's connection, and are prepared there by name on PostgreSQL", async () => {
