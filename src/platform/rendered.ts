@@ -74,6 +74,8 @@ interface KnexClient {
     connection: unknown,
     query: { sql: string; bindings: readonly unknown[]; options: object; method: StatementKind },
   ): Promise<{ response: { rows: unknown[] } }>;
+  /** The database's knex settings: its `postProcessResponse` maps a row's columns to fields (src/platform/database.ts). */
+  config: { postProcessResponse?: (rows: unknown) => unknown };
   /** Set by knex-pglite's client: PGlite runs every statement unnamed (it has no prepared-statement cache). */
   pglite?: unknown;
   emit(event: 'query' | 'query-response' | 'query-error', ...args: unknown[]): boolean;
@@ -177,4 +179,15 @@ export async function renderChecked<B, V extends string>(
  */
 export async function firstRow<R>(db: Db, sql: Statement, values: readonly unknown[]): Promise<R | undefined> {
   return (await run(db, sql, values, false))[0] as R | undefined;
+}
+
+/**
+ * The rows of a statement compiled once, as knex hands rows out: the driver's values, the columns mapped to fields
+ * by the database's own `postProcessResponse` (snake_case to camelCase). For a hot write's statements whose rows
+ * the code reads (the room's event counter, the event it appends), not a body.
+ */
+export async function compiledRows<R>(db: Db, sql: Statement, values: readonly unknown[]): Promise<R[]> {
+  const rows = await run(db, sql, values, false);
+  const map = (db.client as KnexClient).config.postProcessResponse;
+  return (map ? map(rows) : rows) as R[];
 }

@@ -12,6 +12,7 @@ import type { OffsetQuery } from '../platform/pages.js';
 import {
   type BoundStatement,
   type Checked,
+  compiledRows,
   isoTime,
   type Rendered,
   renderChecked,
@@ -97,29 +98,38 @@ export async function tryLockRoom(t: Transaction, roomId: string): Promise<boole
   return !!(await t('rooms').where('id', roomId).forUpdate().skipLocked().first('id'));
 }
 
+/** The event counter's step, compiled once ($1 room, $2 now): every appended event takes it. */
+const NEXT_SEQ_STATEMENT = statement(
+  'rooms_next_seq',
+  'update rooms set last_seq = last_seq + 1, updated_at = $2::timestamptz where id = $1::uuid returning last_seq',
+);
+
 /**
  * The room's next seq: its counter moves on (`update rooms set last_seq = last_seq + 1 ... returning`, which
  * row-locks the room until commit) and its `updatedAt` to `now`. Undefined when the room does not exist.
  */
 export async function nextSeq(trx: Transaction, roomId: string, now: Date): Promise<number | undefined> {
-  const [counter] = await trx('rooms')
-    .where('id', roomId)
-    .update({ lastSeq: trx.raw('last_seq + 1'), updatedAt: now })
-    .returning('lastSeq');
-  return counter ? Number((counter as { lastSeq: string | number }).lastSeq) : undefined;
+  const [counter] = await compiledRows<{ lastSeq: string }>(trx, NEXT_SEQ_STATEMENT, [roomId, now]);
+  return counter ? Number(counter.lastSeq) : undefined;
 }
 
 // --- Participants --------------------------------------------------------------------------------------------
 
+/** A participant's columns: every column, a RoomParticipant (test/runtime/rendered.test.ts holds it to `select *`). */
+const PARTICIPANT_COLUMNS = `id, room_id, participant_kind, membership_id, display_name, profile_picture_url,
+  role_document_id, agent_enabled, joined_at, left_at, left_seq, created_at, updated_at`;
+
+const CURRENT_PARTICIPANTS_STATEMENT = statement(
+  'room_participants_current',
+  `select ${PARTICIPANT_COLUMNS} from room_participants where room_id = $1::uuid and left_at is null`,
+);
+
 /**
- * The room's current participants (whom a message may mention). Plain knex, the statement Objection sent:
- * posting a message reads it (its benchmark rows: posting in a busy room, spread over 100 rooms).
+ * The room's current participants (whom a message may mention), in no particular order. Compiled once: posting a
+ * message reads it (its benchmark rows: posting in a busy room, spread over 100 rooms).
  */
 export async function currentParticipants(db: Db, roomId: string): Promise<RoomParticipant[]> {
-  return (await db('room_participants')
-    .select('room_participants.*')
-    .where('roomId', roomId)
-    .whereNull('leftAt')) as RoomParticipant[];
+  return compiledRows<RoomParticipant>(db, CURRENT_PARTICIPANTS_STATEMENT, [roomId]);
 }
 
 /**
@@ -247,11 +257,39 @@ export interface SeqPage {
  * write; its benchmark row: posting a message): plain knex, the statement Objection sent (the payload as JSON
  * text, as Objection formats a JSON attribute), the row as returned.
  */
+/** An event's columns, in the order the insert below takes and returns them: every column, a RoomEvent (as above). */
+const EVENT_COLUMNS = `id, room_id, seq, type, schema_version, actor_kind, actor_membership_id, actor_display_name,
+  actor_role_document_version_id, subject_kind, subject_id, payload, fallback_text, slot, created_at`;
+
+/** An event's insert, compiled once: each append's second statement (after the counter's step). */
+const INSERT_EVENT_STATEMENT = statement(
+  'room_events_insert',
+  `insert into room_events (${EVENT_COLUMNS})
+  values ($1::uuid, $2::uuid, $3::bigint, $4::text, $5::integer, $6::text, $7::uuid, $8::text, $9::uuid, $10::text,
+    $11::uuid, $12::jsonb, $13::text, $14::text, $15::timestamptz)
+  returning ${EVENT_COLUMNS}`,
+);
+
+/** Inserts an event row and returns it as inserted (the row knex's `insert ... returning *` would give). */
 export async function insertEvent(trx: Transaction, row: Columns<RoomEvent>): Promise<RoomEvent> {
-  const [inserted] = await trx('room_events')
-    .insert({ ...row, payload: JSON.stringify(row.payload) })
-    .returning('*');
-  return inserted as RoomEvent;
+  const [inserted] = await compiledRows<RoomEvent>(trx, INSERT_EVENT_STATEMENT, [
+    row.id,
+    row.roomId,
+    row.seq,
+    row.type,
+    row.schemaVersion,
+    row.actorKind,
+    row.actorMembershipId,
+    row.actorDisplayName,
+    row.actorRoleDocumentVersionId,
+    row.subjectKind,
+    row.subjectId,
+    JSON.stringify(row.payload),
+    row.fallbackText,
+    row.slot,
+    row.createdAt,
+  ]);
+  return inserted!;
 }
 
 /**

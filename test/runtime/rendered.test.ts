@@ -2,6 +2,9 @@
 // the hand-written knex read maps its rows to; a statement given a transaction runs on that transaction's
 // connection; on PostgreSQL it is prepared there under its name.
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/platform/clock.js';
+import { EventLog } from '../../src/rooms/event-log.js';
+import { currentParticipants } from '../../src/rooms/queries.js';
 import { toMessage } from '../../src/rooms/wire.js';
 import { spaceDetail } from '../../src/spaces/index.js';
 import { contractBody } from '../../src/platform/contract-body.js';
@@ -51,6 +54,25 @@ describe('rendered statements', () => {
     expect(posted.body).toBe(body);
     expect(posted.refs).toHaveLength(1);
     expect(posted.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // The post's other statements compiled once name every column: their rows are knex's `select *` rows.
+    const knex = ctx.db.database.knex;
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    const current = await currentParticipants(knex, room.id);
+    expect(current.length).toBeGreaterThan(0);
+    expect([...current].sort(byId)).toEqual(
+      (await knex('room_participants').select('*').where('roomId', room.id).whereNull('leftAt')).sort(byId),
+    );
+    const appended = await knex.transaction(async (trx) => {
+      const event = await new EventLog(systemClock).append(trx, room.id, {
+        type: 'room.rules_changed',
+        actor: { kind: 'system', membershipId: null, displayName: 'System', roleDocumentVersionId: null },
+        subject: { kind: 'room', id: room.id },
+        payload: { nested: [1, null, { x: 'y' }] },
+        fallbackText: 'Appended by the test',
+      });
+      return { event, row: await trx('room_events').select('*').where('id', event.id).first() };
+    });
+    expect(appended.event).toEqual(appended.row);
   });
 
   it("run on a transaction's connection, and are prepared there by name on PostgreSQL", async () => {
