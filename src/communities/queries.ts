@@ -16,6 +16,7 @@ import {
   credits,
   isoTime,
   pageFields,
+  compiledRows,
   type Rendered,
   renderOne,
   renderChecked,
@@ -228,8 +229,14 @@ export async function setSubscription(
 }
 
 /** Counts a new member in the community's `memberCount`. */
+/** The member count's step, compiled once: a join's last statement (the community's row lock it takes is held to COMMIT). */
+const INCREMENT_MEMBER_COUNT_STATEMENT = statement(
+  'communities_member_count_increment',
+  'update communities set member_count = member_count + 1 where id = $1::uuid',
+);
+
 export async function incrementMemberCount(trx: Transaction, communityId: string): Promise<void> {
-  await trx('communities').where('communities.id', communityId).increment('memberCount', 1);
+  await compiledRows(trx, INCREMENT_MEMBER_COUNT_STATEMENT, [communityId]);
 }
 
 // Paid months and renewals.

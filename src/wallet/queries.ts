@@ -1,10 +1,19 @@
 // The wallet area's hot statements: the wallet and its ledger page, each one statement returning the body's
-// JSON (src/platform/rendered.ts); and every charge and credit's conditional update and entry, in plain knex,
-// the rows as returned (shaped as LedgerEntry, not model instances). Other reads use the models (models.ts).
+// JSON (src/platform/rendered.ts); and every charge and credit's lock, conditional update and entry, compiled
+// once, the rows as returned (shaped as LedgerEntry, not model instances). Other reads use the models (models.ts).
 import type * as T from '../../generated/server/schemas.gen.js';
 import type { Minor } from '../platform/money.js';
 import type { PageQuery } from '../platform/pages.js';
-import { credits, isoTime, pageFields, type Rendered, renderOne, renderPage, statement } from '../platform/rendered.js';
+import {
+  compiledRows,
+  credits,
+  isoTime,
+  pageFields,
+  type Rendered,
+  renderOne,
+  renderPage,
+  statement,
+} from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import type { LedgerEntry } from './models.js';
 
@@ -49,10 +58,25 @@ export async function renderLedgerPage(
   return renderPage<T.LedgerEntryList>(db, LEDGER_PAGE_STATEMENT, [userId, limit, (page - 1) * limit, page]);
 }
 
+// Every charge and credit runs these, under the wallets' row locks: compiled once, so neither knex builds them nor
+// PostgreSQL parses them per movement (a paid join runs six of them while it holds its creator's wallet lock).
+
+const LOCK_WALLETS_STATEMENT = statement(
+  'wallets_lock',
+  'select user_id from wallets where user_id = any($1::uuid[]) order by user_id for update',
+);
+
 /** Locks these users' wallets in a fixed order, so two transfers in opposite directions cannot deadlock. */
 export async function lockWallets(trx: Transaction, userIds: readonly string[]): Promise<void> {
-  await trx('wallets').whereIn('userId', userIds).orderBy('userId').forUpdate().select('userId');
+  await compiledRows(trx, LOCK_WALLETS_STATEMENT, [userIds]);
 }
+
+/** $1 the user, $2 the amount (negative: a charge), $3 now, $4 the balance the charge needs (0 for a credit). */
+const ADD_TO_BALANCE_STATEMENT = statement(
+  'wallets_add_to_balance',
+  `update wallets set balance_minor = balance_minor + $2::bigint, updated_at = $3::timestamptz
+  where user_id = $1::uuid and balance_minor >= $4::bigint returning balance_minor`,
+);
 
 /**
  * Adds `amount` to the balance when the balance covers a charge (a conditional update: no read-then-write
@@ -64,13 +88,26 @@ export async function addToBalance(
   amount: Minor,
   now: Date,
 ): Promise<number | undefined> {
-  const [updated] = await trx('wallets')
-    .where('userId', userId)
-    .where('balanceMinor', '>=', Math.max(0, -amount))
-    .update({ balanceMinor: trx.raw('balance_minor + ?', [amount]), updatedAt: now })
-    .returning('balanceMinor');
-  return updated ? Number((updated as { balanceMinor: string | number }).balanceMinor) : undefined;
+  const [updated] = await compiledRows<{ balanceMinor: string }>(trx, ADD_TO_BALANCE_STATEMENT, [
+    userId,
+    amount,
+    now,
+    Math.max(0, -amount),
+  ]);
+  return updated ? Number(updated.balanceMinor) : undefined;
 }
+
+/** A ledger entry's columns: every column (test/runtime/rendered.test.ts holds it to `select *`). */
+const LEDGER_COLUMNS =
+  'id, seq, user_id, amount_minor, balance_after_minor, kind, description, reference_type, reference_id, created_at';
+
+const INSERT_LEDGER_ENTRY_STATEMENT = statement(
+  'ledger_entries_insert',
+  `insert into ledger_entries (user_id, amount_minor, balance_after_minor, kind, description, reference_type,
+    reference_id, created_at)
+  values ($1::uuid, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::uuid, $8::timestamptz)
+  returning ${LEDGER_COLUMNS}`,
+);
 
 export async function insertLedgerEntry(
   trx: Transaction,
@@ -79,6 +116,15 @@ export async function insertLedgerEntry(
     balanceAfterMinor: number;
   },
 ): Promise<LedgerEntry> {
-  const [row] = await trx('ledger_entries').insert(entry).returning('*');
-  return row as LedgerEntry;
+  const [row] = await compiledRows<LedgerEntry>(trx, INSERT_LEDGER_ENTRY_STATEMENT, [
+    entry.userId,
+    entry.amountMinor,
+    entry.balanceAfterMinor,
+    entry.kind,
+    entry.description,
+    entry.referenceType,
+    entry.referenceId,
+    entry.createdAt,
+  ]);
+  return row!;
 }

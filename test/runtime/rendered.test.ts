@@ -75,6 +75,32 @@ describe('rendered statements', () => {
     expect(appended.event).toEqual(appended.row);
   });
 
+  it("move money with compiled statements whose rows are knex's: a ledger entry as `select *` reads it", async () => {
+    const knex = ctx.db.database.knex;
+    const userId = ctx.alice.user.id;
+    const [credit, charge] = await knex.transaction(async (trx) => [
+      ...(await ctx.services.wallet.apply(
+        [{ userId, amount: 250, kind: 'credit', description: 'Compiled credit' }],
+        trx,
+      )),
+      ...(await ctx.services.wallet.apply(
+        [
+          {
+            userId,
+            amount: -100,
+            kind: 'join_fee',
+            description: 'Compiled charge',
+            reference: { type: 'community', id: userId },
+          },
+        ],
+        trx,
+      )),
+    ]);
+    for (const entry of [credit!, charge!])
+      expect(entry).toEqual(await knex('ledger_entries').select('*').where('id', entry.id).first());
+    expect(Number(charge!.balanceAfterMinor)).toBe(Number(credit!.balanceAfterMinor) - 100);
+  });
+
   it("run on a transaction's connection, and are prepared there by name on PostgreSQL", async () => {
     const knex = ctx.db.database.knex;
     await knex
