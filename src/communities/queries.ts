@@ -228,13 +228,13 @@ export async function setSubscription(
   await trx('community_members').where({ communityId, userId }).update(subscription);
 }
 
-/** Counts a new member in the community's `memberCount`. */
 /** The member count's step, compiled once: a join's last statement (the community's row lock it takes is held to COMMIT). */
 const INCREMENT_MEMBER_COUNT_STATEMENT = statement(
   'communities_member_count_increment',
   'update communities set member_count = member_count + 1 where id = $1::uuid',
 );
 
+/** Counts a new member in the community's `memberCount`. */
 export async function incrementMemberCount(trx: Transaction, communityId: string): Promise<void> {
   await compiledRows(trx, INCREMENT_MEMBER_COUNT_STATEMENT, [communityId]);
 }

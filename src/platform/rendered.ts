@@ -184,7 +184,8 @@ export async function firstRow<R>(db: Db, sql: Statement, values: readonly unkno
 /**
  * The rows of a statement compiled once, as knex hands rows out: the driver's values, the columns mapped to fields
  * by the database's own `postProcessResponse` (snake_case to camelCase). For a hot write's statements whose rows
- * the code reads (the room's event counter, the event it appends), not a body.
+ * the code reads, not a body (a wallet's balance and ledger entry, a room's event counter and event). Such a
+ * statement names its columns: a prepared `select *` fails once a migration adds a column under a running instance.
  */
 export async function compiledRows<R>(db: Db, sql: Statement, values: readonly unknown[]): Promise<R[]> {
   const rows = await run(db, sql, values, false);

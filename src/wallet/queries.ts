@@ -59,7 +59,7 @@ export async function renderLedgerPage(
 }
 
 // Every charge and credit runs these, under the wallets' row locks: compiled once, so neither knex builds them nor
-// PostgreSQL parses them per movement (a paid join runs six of them while it holds its creator's wallet lock).
+// PostgreSQL parses them per movement (a paid join runs five of them while it holds its creator's wallet lock).
 
 const LOCK_WALLETS_STATEMENT = statement(
   'wallets_lock',
