@@ -30,6 +30,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   statusCounts: Record<string, number>;
+  /** The load generator's own CPU over the run (user + system), µs. */
+  loadCpuUs: number;
 }
 
 /** Per URL, how many of its rotated tokens the runs so far have used. */
@@ -61,6 +63,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
           },
         ]
       : undefined;
+  const cpuBefore = process.cpuUsage();
   const result = await autocannon({
     url: spec.url,
     method: spec.method,
@@ -71,6 +74,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     pipelining: 1,
     ...(requests ? { requests } : {}),
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const statusCounts: Record<string, number> = {};
   for (const key of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (result[key]) statusCounts[key] = result[key];
   return {
@@ -83,6 +87,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     errors: result.errors,
     timeouts: result.timeouts,
     statusCounts,
+    loadCpuUs: cpu.user + cpu.system,
   };
 }
 

@@ -11,6 +11,12 @@ import { renderTraces, type TracedRow } from './traces.js';
 /** A server's numbers on one endpoint, over all its measured rounds. */
 export interface Measured extends LoadResult {
   cpuUsPerRequest: number;
+  /** The load generator's CPU per request. */
+  loadCpuUsPerRequest: number;
+  /** The whole machine's busy CPU per request (every process: server, load generator, PostgreSQL, the rest). */
+  machineCpuUsPerRequest?: number;
+  /** The local PostgreSQL server's CPU per request (its backends), where it runs on this machine. */
+  postgresCpuUsPerRequest?: number;
   roundsRps: number[];
 }
 
@@ -44,6 +50,60 @@ export function missedTargets(e: EndpointRow, target: number): string[] {
     missed.push(`full/limit < ${e.targets.limit}x`);
   if (e.targets && e.full.p99 > e.bare.p99) missed.push('p99 above bare');
   return missed;
+}
+
+/**
+ * What the full stack could reach if its own process used no CPU at all, everything else its requests make the
+ * machine do (the database, the load generator, the kernel) unchanged and the cores as busy: over bare's req/s.
+ */
+export function serverlessCeiling(e: EndpointRow): number | undefined {
+  const machine = e.full.machineCpuUsPerRequest;
+  if (machine === undefined || machine <= e.full.cpuUsPerRequest) return undefined;
+  return (e.full.rps * machine) / (machine - e.full.cpuUsPerRequest) / e.bare.rps;
+}
+
+/** Where each row's CPU went, per request and server: the server, PostgreSQL, the load generator, the rest. */
+function renderCpuSplit(r: RunReport): string[] {
+  const rows = r.endpoints.filter((e) => e.full.machineCpuUsPerRequest !== undefined);
+  if (!rows.length) return [];
+  const limits = rows.some((e) => e.limit);
+  const each = (e: EndpointRow, f: (m: Measured) => number | undefined, format = int) =>
+    [e.full, e.bare, ...(limits ? [e.limit] : [])]
+      .map((m) => {
+        const n = m && f(m);
+        return n === undefined ? '-' : format(n);
+      })
+      .join(' / ');
+  const rest = (m: Measured) =>
+    m.machineCpuUsPerRequest === undefined
+      ? undefined
+      : m.machineCpuUsPerRequest - m.cpuUsPerRequest - m.loadCpuUsPerRequest - (m.postgresCpuUsPerRequest ?? 0);
+  const busy = (m: Measured) =>
+    m.machineCpuUsPerRequest === undefined ? undefined : (m.machineCpuUsPerRequest * m.rps) / (r.cores * 1e6);
+  const servers = limits ? 'full / bare / limit' : 'full / bare';
+  const lines = [
+    '',
+    '### Where the CPU goes',
+    '',
+    `CPU µs per request, ${servers}, each in its own measured rounds: the server's process, the local PostgreSQL ` +
+      "server's processes (`-` when it is not on this machine: PGlite runs inside the server), the load generator's " +
+      "process, and the rest of the machine's busy time (the kernel's network work outside those processes, the " +
+      'orchestrator, anything else running). Cores busy: the whole machine\'s busy time over its cores in those rounds. ' +
+      'Ceiling: the full stack\'s req/s if its own process took no CPU and the rest stayed as it was, over bare\'s: ' +
+      'where it is under a target, no server could meet that target on this machine.',
+    '',
+    `| Endpoint | Server | PostgreSQL | Load generator | Rest | Cores busy | Ceiling / bare |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const e of rows) {
+    const ceiling = serverlessCeiling(e);
+    lines.push(
+      `| ${e.label} | ${each(e, (m) => m.cpuUsPerRequest)} | ${each(e, (m) => m.postgresCpuUsPerRequest)} | ` +
+        `${each(e, (m) => m.loadCpuUsPerRequest)} | ${each(e, rest)} | ${each(e, busy, (n) => `${Math.round(n * 100)}%`)} | ` +
+        `${ceiling === undefined ? '-' : `${ceiling.toFixed(2)}x`} |`,
+    );
+  }
+  return lines;
 }
 
 export interface RoutingRow {
@@ -81,7 +141,9 @@ export interface RunReport {
   database: string;
   node: string;
   cpus: string;
-  /** The share of the machine's CPU time the hypervisor gave to other guests while servers ran (steal.ts). */
+  /** How many cores the machine has (the CPU split's busy share is over all of them). */
+  cores: number;
+  /** The share of the machine's CPU time the hypervisor gave to other guests while servers ran (cpu-times.ts). */
   stolenShare?: number;
   spaces: number;
   publicSpaces: number;
@@ -280,7 +342,7 @@ export function renderMarkdown(r: RunReport): string {
           .map((m) => `${m.server} ${mib(m.rssBytes)} MiB RSS (JS heap in use ${mib(m.heapUsedBytes)} MiB)`)
           .join('; ')}.`,
       );
-    lines.push(...renderTraces(r.traces), '');
+    lines.push(...renderCpuSplit(r), ...renderTraces(r.traces), '');
   }
 
   if (r.metricsCost?.length) {

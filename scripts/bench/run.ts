@@ -39,7 +39,7 @@ import { randomUUID } from 'node:crypto';
 import type { SeededRooms } from './seed-rooms.js';
 import { CS_SIZES, PAGE, type SeededCs } from './seed-cs.js';
 import { measureStreamFanout } from './stream-fanout.js';
-import { cpuTimes, stolenShare } from './steal.js';
+import { cpuTimes, postgresTicks, postgresTicksBetween, stolenShare, TICKS_PER_SECOND } from './cpu-times.js';
 import { startTraceReceiver, tracingEnv, type TracedRow } from './traces.js';
 
 /** Every other row (the writes): the platform at least as fast as the bare Koa + knex server. */
@@ -358,7 +358,18 @@ async function measure(
   timing = { warmup: warmupSeconds, seconds },
 ): Promise<Measured[]> {
   for (const server of servers) if (timing.warmup > 0) await loadOnce(server, endpoint, timing.warmup, token);
-  const runs = new Map<Server, Array<LoadResult & { cpuUs: number; systemUs: number; served: number }>>(
+  const runs = new Map<
+    Server,
+    Array<
+      LoadResult & {
+        cpuUs: number;
+        systemUs: number;
+        served: number;
+        machineUs: number | undefined;
+        postgresUs: number | undefined;
+      }
+    >
+  >(
     servers.map((s) => [s, []]),
   );
   const perRound = timing.seconds / rounds;
@@ -369,7 +380,11 @@ async function measure(
     // servers with metrics at the ends).
     for (const server of servers.map((_, i) => servers[(round + i) % servers.length]!)) {
       const before = await server.child.ask({ type: 'stats' });
+      const machineBefore = cpuTimes();
+      const postgresBefore = postgresIsLocal ? postgresTicks() : undefined;
       const result = await loadOnce(server, endpoint, perRound, token);
+      const postgresAfter = postgresIsLocal ? postgresTicks() : undefined;
+      const machineAfter = cpuTimes();
       const after = await server.child.ask({ type: 'stats' });
       server.peak = {
         rss: Math.max(server.peak?.rss ?? 0, after.rss as number),
@@ -380,6 +395,14 @@ async function measure(
         cpuUs: (after.cpuUs as number) - (before.cpuUs as number),
         systemUs: (after.systemUs as number) - (before.systemUs as number),
         served: (after.requests as number) - (before.requests as number),
+        machineUs:
+          machineBefore && machineAfter
+            ? ((machineAfter.busy - machineBefore.busy) * 1e6) / TICKS_PER_SECOND
+            : undefined,
+        postgresUs:
+          postgresBefore && postgresAfter
+            ? (postgresTicksBetween(postgresBefore, postgresAfter) * 1e6) / TICKS_PER_SECOND
+            : undefined,
       });
     }
   }
@@ -396,13 +419,23 @@ async function measure(
       errors: 0,
       timeouts: 0,
       statusCounts: {},
+      loadCpuUs: sum((r) => r.loadCpuUs),
       cpuUsPerRequest: sum((r) => r.cpuUs) / sum((r) => r.served),
+      loadCpuUsPerRequest: sum((r) => r.loadCpuUs) / sum((r) => r.requests),
+      machineCpuUsPerRequest: list.every((r) => r.machineUs !== undefined)
+        ? sum((r) => r.machineUs!) / sum((r) => r.requests)
+        : undefined,
+      postgresCpuUsPerRequest: list.every((r) => r.postgresUs !== undefined)
+        ? sum((r) => r.postgresUs!) / sum((r) => r.requests)
+        : undefined,
       roundsRps: list.map((r) => Math.round(r.rps)),
     };
     log(
       `${server.name.padEnd(36)} ${endpoint.label.padEnd(32)} ${Math.round(measured.rps).toString().padStart(6)} req/s ` +
         `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req ` +
-        `(kernel ${Math.round(sum((r) => r.systemUs) / sum((r) => r.served))})`,
+        `(kernel ${Math.round(sum((r) => r.systemUs) / sum((r) => r.served))}), load ${Math.round(measured.loadCpuUsPerRequest)}, ` +
+        `postgres ${measured.postgresCpuUsPerRequest === undefined ? '-' : Math.round(measured.postgresCpuUsPerRequest)}, ` +
+        `machine ${measured.machineCpuUsPerRequest === undefined ? '-' : Math.round(measured.machineCpuUsPerRequest)}`,
     );
     return measured;
   });
@@ -606,10 +639,14 @@ async function measureTraces(
   return rows;
 }
 
+/** Whether the servers' PostgreSQL runs on this machine: then its processes' CPU time is measured per round. */
+let postgresIsLocal = false;
+
 async function main(): Promise<void> {
   const runStarted = performance.now();
   const database = await chooseDatabase();
   log(`database: ${database.label}`);
+  postgresIsLocal = database.url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname);
 
   let fullTarget: DatabaseTarget;
   let bareTarget: DatabaseTarget;
@@ -795,6 +832,7 @@ async function main(): Promise<void> {
       database: database.label,
       node: process.version,
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}`,
+      cores: cpus().length,
       spaces,
       publicSpaces: seeded.publicSpaces,
       searchTerm: seeded.searchTerm,
