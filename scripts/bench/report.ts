@@ -88,8 +88,8 @@ function renderCpuSplit(r: RunReport): string[] {
     `CPU µs per request, ${servers}, each in its own measured rounds: the server's process, the local PostgreSQL ` +
       "server's processes (`-` when it is not on this machine: PGlite runs inside the server), the load generator's " +
       "process, and the rest of the machine's busy time (the kernel's network work outside those processes, the " +
-      'orchestrator, anything else running). Cores busy: the whole machine\'s busy time over its cores in those rounds. ' +
-      'Ceiling: the full stack\'s req/s if its own process took no CPU and the rest stayed as it was, over bare\'s: ' +
+      "orchestrator, anything else running). Cores busy: the whole machine's busy time over its cores in those rounds. " +
+      "Ceiling: the full stack's req/s if its own process took no CPU and the rest stayed as it was, over bare's: " +
       'where it is under a target, no server could meet that target on this machine.',
     '',
     `| Endpoint | Server | PostgreSQL | Load generator | Rest | Cores busy | Ceiling / bare |`,

@@ -369,9 +369,7 @@ async function measure(
         postgresUs: number | undefined;
       }
     >
-  >(
-    servers.map((s) => [s, []]),
-  );
+  >(servers.map((s) => [s, []]));
   const perRound = timing.seconds / rounds;
   for (let round = 0; round < rounds; round++) {
     // Rotated (A B C, B C A, C A B), not reversed (A B C, C B A): reversed, the servers at the ends run twice back
@@ -646,7 +644,8 @@ async function main(): Promise<void> {
   const runStarted = performance.now();
   const database = await chooseDatabase();
   log(`database: ${database.label}`);
-  postgresIsLocal = database.url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname);
+  postgresIsLocal =
+    database.url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname);
 
   let fullTarget: DatabaseTarget;
   let bareTarget: DatabaseTarget;
