@@ -51,7 +51,7 @@ runChild(async () => {
     await metricsServer?.close();
     await platform.close();
   });
-  installSqlTrace(platform.database.knex);
+  installSqlTrace(platform.database.knex, platform.database.genericPlans);
   report({
     type: 'ready',
     port,

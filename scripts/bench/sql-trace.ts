@@ -4,9 +4,10 @@
 import type { Knex } from 'knex';
 import { report } from './common.js';
 
-export function installSqlTrace(knex: Knex): void {
+/** Records the statements of every knex given (the platform's main pool and its generic-plan pool). */
+export function installSqlTrace(...knexes: Array<Knex | undefined>): void {
   let recording: string[] | undefined;
-  knex.on('query', (query: { sql: string }) => recording?.push(query.sql));
+  for (const knex of knexes) knex?.on('query', (query: { sql: string }) => recording?.push(query.sql));
   process.on('message', (raw) => {
     const message = raw as { type?: string; on?: boolean };
     if (message.type !== 'trace') return;
