@@ -51,7 +51,7 @@ runChild(async () => {
     await metricsServer?.close();
     await platform.close();
   });
-  installSqlTrace(platform.database.knex, platform.database.genericPlans);
+  installSqlTrace(platform.database.knex);
   report({
     type: 'ready',
     port,

@@ -4,10 +4,9 @@
 import type { Knex } from 'knex';
 import { report } from './common.js';
 
-/** Records the statements of every knex given (the platform's main pool and its generic-plan pool). */
-export function installSqlTrace(...knexes: Array<Knex | undefined>): void {
+export function installSqlTrace(knex: Knex): void {
   let recording: string[] | undefined;
-  for (const knex of knexes) knex?.on('query', (query: { sql: string }) => recording?.push(query.sql));
+  knex.on('query', (query: { sql: string }) => recording?.push(query.sql));
   process.on('message', (raw) => {
     const message = raw as { type?: string; on?: boolean };
     if (message.type !== 'trace') return;
