@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { SESSION_USER_STATEMENT } from '../../src/auth/index.js';
-import type { BoundStatement, Statement } from '../../src/platform/rendered.js';
+import type { BoundStatement } from '../../src/platform/rendered.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { communityMessagePageQuery } from '../../src/communities/index.js';
 import { type ConversationStatus, conversationMessagePageQuery } from '../../src/conversations/index.js';
@@ -41,12 +41,6 @@ runChild(async () => {
     max: POOL_MAX,
     options: `-c search_path=${searchPath}`,
   });
-  // The statements that keep their generic plan on the platform keep it here too (src/platform/rendered.ts).
-  const genericPlans = new pg.Pool({
-    connectionString: target.url,
-    max: POOL_MAX,
-    options: `-c search_path=${searchPath} -c plan_cache_mode=force_generic_plan`,
-  });
 
   let recording: string[] | undefined;
   process.on('message', (raw) => {
@@ -56,14 +50,9 @@ runChild(async () => {
     recording = message.on ? [] : undefined;
   });
 
-  const run = async (sql: Statement, values: unknown[]): Promise<unknown[] | undefined> => {
-    recording?.push(sql.text);
-    const { rows } = await (sql.genericPlan ? genericPlans : pool).query<unknown[]>({
-      name: sql.name,
-      text: sql.text,
-      values,
-      rowMode: 'array',
-    });
+  const run = async (name: string, text: string, values: unknown[]): Promise<unknown[] | undefined> => {
+    recording?.push(text);
+    const { rows } = await pool.query<unknown[]>({ name, text, values, rowMode: 'array' });
     return rows[0];
   };
   const send = (res: ServerResponse, status: number, json?: string) => {
@@ -87,7 +76,7 @@ runChild(async () => {
         search: q.get('search') ?? undefined,
         category: q.get('category') ?? undefined,
       });
-      const row = await run(sql, values);
+      const row = await run(sql.name, sql.text, values);
       return send(res, 200, row?.[0] as string);
     }
     const space = SPACE_PATH.exec(url.pathname);
@@ -97,11 +86,12 @@ runChild(async () => {
     const timeline = TIMELINE_PATH.exec(url.pathname);
     if (!space && !messages && !queue && !conversation && !timeline) return send(res, 404);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    const user = token && (await run(SESSION_USER_STATEMENT, [hashToken(token), new Date()]));
+    const user =
+      token && (await run(SESSION_USER_STATEMENT.name, SESSION_USER_STATEMENT.text, [hashToken(token), new Date()]));
     if (!user) return send(res, 401);
     const userId = user[0] as string;
     if (space) {
-      const row = await run(SPACE_DETAIL_STATEMENT, [space[1], userId]);
+      const row = await run(SPACE_DETAIL_STATEMENT.name, SPACE_DETAIL_STATEMENT.text, [space[1], userId]);
       return typeof row?.[0] === 'string' ? send(res, 200, row[0]) : send(res, 404);
     }
     const q = url.searchParams;
@@ -118,7 +108,7 @@ runChild(async () => {
       const after = cursor === null ? undefined : decodeQueueCursor(cursor, status);
       checked = csQueuePageQuery(queue![1]!, userId, { status, limit, after });
     }
-    const row = await run(checked.sql, checked.values);
+    const row = await run(checked.sql.name, checked.sql.text, checked.values);
     return row?.[0] === 'ok' ? send(res, 200, row[1] as string) : send(res, VERDICT_STATUS[row?.[0] as string] ?? 500);
   };
 
@@ -128,9 +118,7 @@ runChild(async () => {
         if (!res.headersSent) send(res, 500);
         else res.destroy();
       }),
-    async () => {
-      await Promise.all([pool.end(), genericPlans.end()]);
-    },
+    () => pool.end(),
   );
   report({ type: 'ready', port });
 });

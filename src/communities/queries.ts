@@ -370,7 +370,6 @@ function messagePageStatement(before: boolean): Statement {
       || ',"hasMore":' || case when exists (select from page p where p.n > $2::int) then 'true' else 'false' end
       || '}' end
     from verdict v`,
-    { genericPlan: true }, // its generic plan is its plan: measured in docs/benchmarks.md, "Generic plans"
   );
 }
 

@@ -93,7 +93,6 @@ function csQueueStatement(byStatus: boolean, after: boolean): Statement {
         from page q where q.n = $2::int and exists (select from page x where x.n > $2::int)), 'null')
       || '}' end
     from verdict v`,
-    { genericPlan: true }, // its generic plan is its plan: measured in docs/benchmarks.md, "Generic plans"
   );
 }
 

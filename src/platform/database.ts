@@ -11,15 +11,12 @@ import { PostgresEventBus } from '../realtime/postgres-event-bus.js';
 import { lockDataDir } from './lock.js';
 import { migrate } from './migrate.js';
 import { observedClient, type StatementWatchers } from './database-client.js';
-import { useGenericPlanPool } from './rendered.js';
 
 /** knex's own PostgreSQL client class (what its `client: 'pg'` names). */
 const pgClient = () => createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
 
 export interface Database {
   knex: Knex;
-  /** PostgreSQL: the pool the generic-plan statements run on outside a transaction (src/platform/rendered.ts). */
-  genericPlans?: Knex;
   kind: 'postgres' | 'pglite';
   /** Told of every statement's kind and duration (src/platform/database-client.ts): the metrics watch here. */
   statements: StatementWatchers;
@@ -44,40 +41,26 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
 
 function openPostgres(config: DatabaseConfig): Database {
   const { Client, watchers } = observedClient(pgClient());
-  const settings = (pool: Knex.PoolConfig): Knex.Config => ({
+  const knex = knexFactory({
     client: Client,
     connection: config.databaseUrl,
-    pool: { min: 0, max: config.poolMax, ...pool },
+    pool: { min: 0, max: config.poolMax },
     // Extensions (pg_trgm) live in public, so a per-test schema still sees them.
     searchPath: config.databaseSchema ? [config.databaseSchema, 'public'] : undefined,
     ...knexSnakeCaseMappers(),
   });
-  const knex = knexFactory(settings({}));
-  // The hot reads whose generic plan is their plan (src/platform/rendered.ts, `statement`) run on connections of
-  // their own that keep it: set for the whole session, it would also give knex's statements (their values bound
-  // as parameters) plans that cannot use a partial index whose condition a value decides.
-  const genericPlans = knexFactory(
-    settings({
-      afterCreate: (connection: { query(sql: string, done: (error?: Error) => void): void }, done: Done) =>
-        connection.query('set plan_cache_mode = force_generic_plan', (error) => done(error, connection)),
-    }),
-  );
-  useGenericPlanPool(knex, genericPlans);
   const events = new PostgresEventBus(knex, config.databaseUrl!);
   return {
     knex,
-    genericPlans,
     kind: 'postgres',
     statements: watchers,
     events,
     close: async () => {
       await events.close();
-      await Promise.all([knex.destroy(), genericPlans.destroy()]);
+      await knex.destroy();
     },
   };
 }
-
-type Done = (error: Error | undefined, connection: unknown) => void;
 
 async function openPglite(dataDir: string): Promise<Database> {
   const release = await lockDataDir(dataDir);

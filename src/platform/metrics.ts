@@ -415,9 +415,8 @@ export class Metrics implements Recorder {
    * connections at scrape time: in use, idle (free), and acquisitions waiting. The embedded database has a single
    * connection. Returns the function that stops the timing (an app closing on a database it was given).
    */
-  watchDatabase(database: Pick<Database, 'knex' | 'genericPlans' | 'kind' | 'statements'>): () => void {
-    const { knex, genericPlans, kind } = database;
-    const pools = { main: knex, 'generic-plans': genericPlans };
+  watchDatabase(database: Pick<Database, 'knex' | 'kind' | 'statements'>): () => void {
+    const { knex, kind } = database;
     const family = this.dbQueryDuration;
     const byKind = new Map<StatementKind, Child>();
     const unwatch = database.statements.add((statement, seconds) => {
@@ -427,17 +426,14 @@ export class Metrics implements Recorder {
     });
     new Gauge({
       name: 'db_pool_connections',
-      help: `Database pool connections by pool (main; generic-plans: the hot reads that keep generic plans, PostgreSQL only) and state: used, free, pending (acquisitions waiting for one). ${kind === 'pglite' ? 'Embedded database: one connection.' : ''}`.trim(),
-      labelNames: ['pool', 'state'],
+      help: `Database pool connections by state: used, free, pending (acquisitions waiting for one). ${kind === 'pglite' ? 'Embedded database: one connection.' : ''}`.trim(),
+      labelNames: ['state'],
       registers: [this.registry],
       collect() {
-        for (const [name, owner] of Object.entries(pools)) {
-          if (!owner) continue;
-          const pool = (owner.client as { pool?: TarnPool }).pool;
-          this.set({ pool: name, state: 'used' }, pool?.numUsed() ?? 0);
-          this.set({ pool: name, state: 'free' }, pool?.numFree() ?? 0);
-          this.set({ pool: name, state: 'pending' }, pool ? pool.numPendingAcquires() + pool.numPendingCreates() : 0);
-        }
+        const pool = (knex.client as { pool?: TarnPool }).pool;
+        this.set({ state: 'used' }, pool?.numUsed() ?? 0);
+        this.set({ state: 'free' }, pool?.numFree() ?? 0);
+        this.set({ state: 'pending' }, pool ? pool.numPendingAcquires() + pool.numPendingCreates() : 0);
       },
     });
     return unwatch;

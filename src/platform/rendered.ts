@@ -4,7 +4,6 @@
 // in between. Its statements are SQL text fixed when their module loads, never rebuilt per request, and sent as
 // named prepared statements on PostgreSQL (parsed and planned once per connection). The pipeline checks a
 // rendered body against the contract by parsing it, in strict mode always and in production on a sample.
-import type { Knex } from 'knex';
 import type { Rendered } from '../../generated/server/index.js';
 import { type StatementKind, statementKind } from './database-client.js';
 import type { Db } from './transactions.js';
@@ -31,8 +30,6 @@ export interface Statement {
   readonly text: string;
   /** select, insert...: what the statement metrics count it as, worked out once. */
   readonly kind: StatementKind;
-  /** Run outside a transaction on PostgreSQL, it goes to the pool whose plans are generic (see `statement`). */
-  readonly genericPlan: boolean;
 }
 
 /** A statement with the values of one run: what a read's `...Query` function gives (the bench's limit server sends it). */
@@ -43,20 +40,11 @@ export interface BoundStatement {
 
 const declared = new Map<string, string>();
 
-/**
- * A statement compiled once. `genericPlan`: PostgreSQL plans a prepared statement anew for each run's values (a
- * "custom" plan) until the plan it would make without them (the "generic" one) looks as cheap, and for a page under
- * `limit $n` it never does (it guesses a tenth of the rows for an unknown limit). Where the generic plan is the same
- * plan, the custom one is pure cost: up to half the database's time on a page (docs/benchmarks.md, "How a hot read
- * is made"). Such a statement says so, and outside a transaction runs on connections that keep its generic plan
- * (`plan_cache_mode = force_generic_plan`: src/platform/database.ts). Only where measured: for some statements
- * the generic plan is a different, slower one (the spaces browse's).
- */
-export function statement(name: string, text: string, options: { genericPlan?: boolean } = {}): Statement {
+export function statement(name: string, text: string): Statement {
   const other = declared.get(name);
   if (other !== undefined && other !== text) throw new Error(`two statements are named ${name}`);
   declared.set(name, text);
-  return Object.freeze({ name, text, kind: statementKind(text), genericPlan: options.genericPlan ?? false });
+  return Object.freeze({ name, text, kind: statementKind(text) });
 }
 
 /**
@@ -118,20 +106,9 @@ function optionsOf(sql: Statement, pglite: boolean, arrays: boolean): object {
   return pglite ? options.unnamedObjects : options.namedObjects;
 }
 
-/** Each PostgreSQL database's pool of connections that keep generic plans, by its main client (database.ts). */
-const genericPlanPools = new WeakMap<object, Knex>();
-
-/** Registers `pool` as where `main`'s generic-plan statements run outside a transaction. */
-export function useGenericPlanPool(main: Knex, pool: Knex): void {
-  genericPlanPools.set(main.client, pool);
-}
-
-/**
- * Runs a statement on `db`'s pool (or its transaction's connection: knex's transaction client hands that out, and
- * is not the registered main client); a generic-plan statement outside a transaction on the generic-plan pool.
- */
+/** Runs a statement on `db`'s pool (or its transaction's connection: knex's transaction client hands that out). */
 async function run(db: Db, sql: Statement, values: readonly unknown[], arrays: boolean): Promise<unknown[]> {
-  const client = ((sql.genericPlan && genericPlanPools.get(db.client)?.client) || db.client) as KnexClient;
+  const client = db.client as KnexClient;
   const options = optionsOf(sql, client.pglite !== undefined, arrays);
   const connection = await client.acquireConnection();
   try {

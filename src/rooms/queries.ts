@@ -404,9 +404,6 @@ function timelineStatement(shape: SeqShape): Statement {
       || ',"latestSeq":' || (select r.last_seq from rooms r where r.id = $1::uuid)
       || ',"startSeq":' || coalesce(b.lo::text, 'null') || '}' end
     from verdict v, (select min(p.seq) as lo, max(p.seq) as hi from page p) b`,
-    // Measured (docs/benchmarks.md, "Generic plans"): the latest page's generic plan is its plan; the bounded pages
-    // gain nothing from it.
-    { genericPlan: shape === 'latest' },
   );
 }
 

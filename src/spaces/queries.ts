@@ -59,8 +59,6 @@ function spaceListStatement(byCategory: boolean, bySearch: boolean): Statement {
       || ${pageFields('$1', '$3')}
       || '}'
     from (select ${total} as total) t`,
-    // Measured (docs/benchmarks.md, "Generic plans"): the search's generic plan is its plan; the others' is slower.
-    { genericPlan: bySearch && !byCategory },
   );
 }
 

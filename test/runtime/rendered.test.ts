@@ -121,27 +121,6 @@ describe('rendered statements', () => {
     expect(parseRendered((await renderOne<{ n: number }>(knex, COUNT_NAMED, ['Only in trx']))!)).toEqual({ n: 0 });
   });
 
-  it('keep a generic plan where they say so: outside a transaction on PostgreSQL, and only there', async () => {
-    const knex = ctx.db.database.knex;
-    const mode = (genericPlan: boolean) =>
-      statement(
-        `test_plan_cache_mode_${genericPlan ? 'generic' : 'custom'}`,
-        `select json_build_object('mode', current_setting('plan_cache_mode'), 'schema', current_schema())::text`,
-        { genericPlan },
-      );
-    const read = async (db: typeof knex, genericPlan: boolean) =>
-      parseRendered((await renderOne<{ mode: string; schema: string }>(db, mode(genericPlan), []))!);
-    const main = await read(knex, false);
-    expect(main.mode).toBe('auto');
-    // The generic-plan pool's connections see the same schema (the per-test one) with the generic plan kept.
-    expect(await read(knex, true)).toEqual({
-      mode: ctx.db.database.kind === 'postgres' ? 'force_generic_plan' : 'auto',
-      schema: main.schema,
-    });
-    // In a transaction, a statement runs on the transaction's connection, whatever it says.
-    await knex.transaction(async (trx) => expect((await read(trx, true)).mode).toBe('auto'));
-  });
-
   it('refuses a second statement under a name already taken by another text', () => {
     expect(() => statement(COUNT_NAMED.name, 'select 1')).toThrow(/two statements are named/);
     expect(statement(COUNT_NAMED.name, COUNT_NAMED.text).text).toBe(COUNT_NAMED.text);
