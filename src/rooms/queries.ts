@@ -325,13 +325,6 @@ const seqPageSql = (shape: SeqShape, bound: number) =>
     order by e.seq ${shape === 'after' ? 'asc' : 'desc'} limit $2::int
   )`;
 
-/**
- * The page's events ascending by seq, sorted before they are rendered: json_agg reads them in this order (a lateral
- * join keeps its outer side's order: it is a nested loop over it). Sorting the rendered items instead (an
- * `order by` after the render) cost the timeline ~1 ms more of PostgreSQL's time at 50 items (measured, docs/benchmarks.md).
- */
-const PAGE_ASCENDING = '(select * from page order by seq)';
-
 /** A RoomEvent's fields as the JSON's names (toEvent's), from the room_events row aliased `e`. */
 const EVENT_JSON = `json_build_object('displayName', e.actor_display_name, 'kind', e.actor_kind,
     'membershipId', e.actor_membership_id, 'roleDocumentVersionId', e.actor_role_document_version_id) as actor,
@@ -371,7 +364,7 @@ function eventListStatement(shape: SeqShape): Statement {
     `rooms_event_page_${shape}`,
     `with ${verdictSql(3)}, ${seqPageSql(shape, 4)}
     select v.verdict, case when v.verdict = 'ok' then '{"items":' || coalesce((
-        select json_agg(r)::text from (select ${EVENT_JSON} from ${PAGE_ASCENDING} e) r), '[]') || '}' end
+        select json_agg(r)::text from (select ${EVENT_JSON} from page e order by e.seq) r), '[]') || '}' end
     from verdict v`,
   );
 }
@@ -399,13 +392,14 @@ function timelineStatement(shape: SeqShape): Statement {
         select json_agg(i)::text from (
           select (select row_to_json(v) from (select ${EVENT_JSON}) v) as event,
             case when mm.message is null then 'event' else 'message' end as kind, mm.message, e.seq
-          from ${PAGE_ASCENDING} e
+          from page e
           left join lateral (
             select row_to_json(x) as message from (
               select ${MESSAGE_JSON} from room_messages m
               where e.type = 'message.posted' and m.room_id = e.room_id and m.id = e.subject_id
             ) x
           ) mm on true
+          order by e.seq
         ) i), '[]')
       || ',"latestSeq":' || (select r.last_seq from rooms r where r.id = $1::uuid)
       || ',"startSeq":' || coalesce(b.lo::text, 'null') || '}' end
