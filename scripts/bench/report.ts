@@ -90,7 +90,7 @@ function renderCpuSplit(r: RunReport): string[] {
       "process, and the rest of the machine's busy time (the kernel's network work outside those processes, the " +
       "orchestrator, anything else running). Cores busy: the whole machine's busy time over its cores in those rounds. " +
       "Ceiling: the full stack's req/s if its own process took no CPU and the rest stayed as it was, over bare's: " +
-      'where it is under a target, no server could meet that target on this machine. It assumes the cores stay as busy: a row whose requests wait on a lock (Cores busy well under 100%) could go further with more concurrency, not with less CPU.',
+      'where it is under a target, no server sending these statements could meet that target on this machine. It assumes the cores stay as busy: a row whose requests wait on a lock (Cores busy well under 100%) could go further with more concurrency, not with less CPU.',
     '',
     `| Endpoint | Server | PostgreSQL | Load generator | Rest | Cores busy | Ceiling / bare |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
