@@ -58,6 +58,8 @@ export function missedTargets(e: EndpointRow, target: number): string[] {
  */
 export function serverlessCeiling(e: EndpointRow): number | undefined {
   const machine = e.full.machineCpuUsPerRequest;
+  // On PGlite the database runs inside the server's process: a server of no CPU would have no database either.
+  if (e.full.postgresCpuUsPerRequest === undefined) return undefined;
   if (machine === undefined || machine <= e.full.cpuUsPerRequest) return undefined;
   return (e.full.rps * machine) / (machine - e.full.cpuUsPerRequest) / e.bare.rps;
 }
