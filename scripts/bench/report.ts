@@ -56,7 +56,7 @@ export function missedTargets(e: EndpointRow, target: number): string[] {
  * What the full stack could reach if its own process used no CPU at all, everything else its requests make the
  * machine do (the database, the load generator, the kernel) unchanged and the cores as busy: over bare's req/s.
  */
-export function serverlessCeiling(e: EndpointRow): number | undefined {
+function serverlessCeiling(e: EndpointRow): number | undefined {
   const machine = e.full.machineCpuUsPerRequest;
   // On PGlite the database runs inside the server's process: a server of no CPU would have no database either.
   if (e.full.postgresCpuUsPerRequest === undefined) return undefined;

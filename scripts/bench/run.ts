@@ -378,11 +378,12 @@ async function measure(
     // servers with metrics at the ends).
     for (const server of servers.map((_, i) => servers[(round + i) % servers.length]!)) {
       const before = await server.child.ask({ type: 'stats' });
-      const machineBefore = cpuTimes();
+      // The machine's readings just around the load, so that reading /proc for PostgreSQL's processes is not in them.
       const postgresBefore = postgresIsLocal ? postgresTicks() : undefined;
+      const machineBefore = cpuTimes();
       const result = await loadOnce(server, endpoint, perRound, token);
-      const postgresAfter = postgresIsLocal ? postgresTicks() : undefined;
       const machineAfter = cpuTimes();
+      const postgresAfter = postgresIsLocal ? postgresTicks() : undefined;
       const after = await server.child.ask({ type: 'stats' });
       server.peak = {
         rss: Math.max(server.peak?.rss ?? 0, after.rss as number),
