@@ -21,6 +21,7 @@ import {
   renderOne,
   renderChecked,
   renderPage,
+  sizedStatement,
   type Statement,
   statement,
 } from '../platform/rendered.js';
@@ -340,13 +341,14 @@ export async function communityAgent(db: Db, communityId: string, listingId: str
  * A page of a community's history for a reader, with the read check, as one statement per shape ($1 the
  * community, $2 limit, $3 what an audio URL starts with for this request, media's audioUrlPrefix, $4 the reader,
  * then `before` when given). Its row: the verdict (`ok`, `not_found`: no such community, `not_member`), and when
- * ok a CommunityMessageList's JSON text, each author's profile joined. It reads `limit + 1` rows, as
- * communityMessagePage does, for `hasMore`. One round trip where the community, membership and page reads were three.
+ * ok a CommunityMessageList's JSON text, each author's profile joined. It reads up to the page size's + 1 rows
+ * (sizedStatement), as communityMessagePage reads `limit + 1`, for `hasMore`. One round trip where the community,
+ * membership and page reads were three.
  */
-function messagePageStatement(before: boolean): Statement {
-  return statement(
+function messagePageStatement(before: boolean): (limit: number) => Statement {
+  return sizedStatement(
     `communities_message_page${before ? '_before' : ''}`,
-    `with verdict as (
+    (size) => `with verdict as (
       select case
         when not exists (select from communities c where c.id = $1::uuid) then 'not_found'
         when not exists (select from community_members m where m.community_id = $1::uuid and m.user_id = $4::uuid)
@@ -359,7 +361,7 @@ function messagePageStatement(before: boolean): Statement {
         row_number() over (order by msg.created_at desc) as n
       from community_messages msg left join (${USER_PROFILES_SQL}) u on u.id = msg.user_id
       where msg.community_id = $1::uuid${before ? ' and msg.created_at < $5::timestamptz' : ''}
-      order by msg.created_at desc limit $2::int + 1
+      order by msg.created_at desc limit ${size + 1}
     )
     select v.verdict, case when v.verdict = 'ok' then '{"messages":' || coalesce((
         select json_agg(r)::text from (
@@ -384,7 +386,7 @@ export function communityMessagePageQuery(
 ): BoundStatement {
   const values: unknown[] = [id, query.limit, audioUrlPrefix, readerId];
   if (query.before) values.push(toTimestamp(query.before));
-  return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values };
+  return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0](query.limit), values };
 }
 
 /** A page of a community's history, newest first, as the CommunityMessageList's JSON text, if `readerId` may read it. */

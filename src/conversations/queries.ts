@@ -9,8 +9,8 @@ import {
   type Checked,
   isoTime,
   renderChecked,
+  sizedStatement,
   type Statement,
-  statement,
 } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import { Conversation, type ConversationMessage, type ConversationStatus } from './models.js';
@@ -78,13 +78,14 @@ export async function conversationMessagePage(
  * conversation, $2 limit, $3 what an audio URL starts with for this request, media's audioUrlPrefix, $4 the
  * reader, then `before` when given). Its row: the verdict (`ok` for the customer or the community's staff, as
  * ConversationsService.readable decides; `not_found` for anyone else, as for an unknown id), and when ok a
- * ConversationMessageList's JSON text. It reads `limit + 1` rows, as conversationMessagePage does, for `hasMore`.
- * One round trip where the conversation, community, role and page reads were four.
+ * ConversationMessageList's JSON text. It reads up to the page size's + 1 rows (sizedStatement), as
+ * conversationMessagePage reads `limit + 1`, for `hasMore`. One round trip where the conversation, community, role
+ * and page reads were four.
  */
-function messagePageStatement(before: boolean): Statement {
-  return statement(
+function messagePageStatement(before: boolean): (limit: number) => Statement {
+  return sizedStatement(
     `conversations_message_page${before ? '_before' : ''}`,
-    `with verdict as (
+    (size) => `with verdict as (
       select case when exists (
         select from conversations c
         where c.id = $1::uuid and (c.customer_id = $4::uuid or exists (
@@ -98,7 +99,7 @@ function messagePageStatement(before: boolean): Statement {
         row_number() over (order by m.created_at desc) as n
       from conversation_messages m
       where m.conversation_id = $1::uuid${before ? ' and m.created_at < $5::timestamptz' : ''}
-      order by m.created_at desc limit $2::int + 1
+      order by m.created_at desc limit ${size + 1}
     )
     select v.verdict, case when v.verdict = 'ok' then '{"messages":' || coalesce((
         select json_agg(r)::text from (
@@ -123,7 +124,7 @@ export function conversationMessagePageQuery(
 ): BoundStatement {
   const values: unknown[] = [id, query.limit, audioUrlPrefix, readerId];
   if (query.before) values.push(toTimestamp(query.before));
-  return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0], values };
+  return { sql: MESSAGE_PAGE_STATEMENTS[query.before ? 1 : 0](query.limit), values };
 }
 
 /** A page of a conversation's messages, newest first, as the ConversationMessageList's JSON text, if `readerId` may read it. */

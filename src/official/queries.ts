@@ -10,8 +10,8 @@ import {
   type Checked,
   isoTime,
   renderChecked,
+  sizedStatement,
   type Statement,
-  statement,
 } from '../platform/rendered.js';
 import type { Db, Transaction } from '../platform/transactions.js';
 import {
@@ -39,12 +39,12 @@ export interface CsQueueQuery {
  * $3 the reader, then the status and its priority when filtered, then the cursor's priority, waiting time and id
  * when given). Its row: the verdict (`ok`; `not_found`: no such community; `not_official`; `not_staff`: the reader
  * is not one of its STAFF_ROLES), and when ok a CsQueue's JSON text. One round trip where the community, role and
- * page reads were three. It reads
- * `limit + 1` rows, as csQueuePage does, to know whether there is a next page; `nextCursor` is the last entry's
+ * page reads were three. It reads up to
+ * the page size's + 1 rows (sizedStatement), as csQueuePage reads `limit + 1`, to know whether there is a next page; `nextCursor` is the last entry's
  * position encoded as encodeQueueCursor writes it (base64url of the JSON array, no padding: PostgreSQL's base64
  * with `+/` mapped to `-_`, its padding and line breaks dropped), so cursors from either read are the same text.
  */
-function csQueueStatement(byStatus: boolean, after: boolean): Statement {
+function csQueueStatement(byStatus: boolean, after: boolean): (limit: number) => Statement {
   const priority = queuePrioritySql('c.status');
   let n = 3;
   const filters = ['c.community_id = $1::uuid'];
@@ -57,9 +57,9 @@ function csQueueStatement(byStatus: boolean, after: boolean): Statement {
   }
   if (after) filters.push(`(${priority}, c.updated_at, c.id) > ($${++n}::int, $${++n}::timestamptz, $${++n}::uuid)`);
   const order = `${priority}, c.updated_at, c.id`;
-  return statement(
+  return sizedStatement(
     `official_cs_queue${byStatus ? '_status' : ''}${after ? '_after' : ''}`,
-    `with verdict as (
+    (size) => `with verdict as (
       select case
         when not exists (select from (${COMMUNITIES_SQL}) x where x.id = $1::uuid) then 'not_found'
         when not exists (select from (${COMMUNITIES_SQL}) x where x.id = $1::uuid and x.type = 'official')
@@ -76,7 +76,7 @@ function csQueueStatement(byStatus: boolean, after: boolean): Statement {
         ${waitingSinceSql('c.updated_at')} as waiting_since, row_number() over (order by ${order}) as n
       from (${CONVERSATIONS_SQL}) c join (${USER_PROFILES_SQL}) u on u.id = c.customer_id
       where ${filters.join(' and ')}
-      order by ${order} limit $2::int + 1
+      order by ${order} limit ${size + 1}
     )
     select v.verdict, case when v.verdict = 'ok' then '{"queue":' || coalesce((
         select json_agg(r)::text from (
@@ -108,7 +108,7 @@ export function csQueuePageQuery(communityId: string, readerId: string, query: C
   const values: unknown[] = [communityId, limit, readerId];
   if (status) values.push(status, QUEUE_PRIORITY[status]);
   if (after) values.push(after.priority, after.waitingSince, after.id);
-  return { sql: CS_QUEUE_STATEMENTS[status ? 1 : 0][after ? 1 : 0], values };
+  return { sql: CS_QUEUE_STATEMENTS[status ? 1 : 0][after ? 1 : 0](limit), values };
 }
 
 /** A page of the CS queue as the CsQueue's JSON text rendered by PostgreSQL, if `readerId` is its staff. */

@@ -17,6 +17,7 @@ import {
   type Rendered,
   renderChecked,
   renderPage,
+  sizedStatement,
   type Statement,
   statement,
 } from '../platform/rendered.js';
@@ -315,15 +316,25 @@ const seqShapeOf = (page: SeqPage): SeqShape =>
 /**
  * The SeqPage's events as the relation `page` ($1 the room, $2 limit, `$<bound>` the bound when there is one):
  * the oldest after `afterSeq`, or the newest (before `beforeSeq`); read by the index on (room_id, seq) in its
- * direction, the caller sorting them ascending.
+ * direction, up to the page size's rows (sizedStatement) numbered in that order and cut to `limit`, the caller
+ * sorting them ascending.
  */
-const seqPageSql = (shape: SeqShape, bound: number) =>
-  `page as (
-    select e.* from room_events e where e.room_id = $1::uuid${
-      shape === 'after' ? ` and e.seq > $${bound}::bigint` : shape === 'before' ? ` and e.seq < $${bound}::bigint` : ''
-    }
-    order by e.seq ${shape === 'after' ? 'asc' : 'desc'} limit $2::int
+const seqPageSql = (shape: SeqShape, bound: number, size: number) => {
+  const direction = shape === 'after' ? 'asc' : 'desc';
+  return `page as (
+    select * from (
+      select e.*, row_number() over (order by e.seq ${direction}) as n
+      from room_events e where e.room_id = $1::uuid${
+        shape === 'after'
+          ? ` and e.seq > $${bound}::bigint`
+          : shape === 'before'
+            ? ` and e.seq < $${bound}::bigint`
+            : ''
+      }
+      order by e.seq ${direction} limit ${size}
+    ) e where e.n <= $2::int
   )`;
+};
 
 /** A RoomEvent's fields as the JSON's names (toEvent's), from the room_events row aliased `e`. */
 const EVENT_JSON = `json_build_object('displayName', e.actor_display_name, 'kind', e.actor_kind,
@@ -359,10 +370,10 @@ const verdictSql = (reader: number) =>
  * A page of the room's events for a reader, ascending by seq ($1 the room, $2 limit, $3 the reader, $4 the bound
  * unless the latest page is asked for). Its row: the verdict (verdictSql), and when ok a RoomEventList's JSON text.
  */
-function eventListStatement(shape: SeqShape): Statement {
-  return statement(
+function eventListStatement(shape: SeqShape): (limit: number) => Statement {
+  return sizedStatement(
     `rooms_event_page_${shape}`,
-    `with ${verdictSql(3)}, ${seqPageSql(shape, 4)}
+    (size) => `with ${verdictSql(3)}, ${seqPageSql(shape, 4, size)}
     select v.verdict, case when v.verdict = 'ok' then '{"items":' || coalesce((
         select json_agg(r)::text from (select ${EVENT_JSON} from page e order by e.seq) r), '[]') || '}' end
     from verdict v`,
@@ -377,10 +388,10 @@ function eventListStatement(shape: SeqShape): Statement {
  * step of the (room_id, seq) index): an `exists (... seq > bound)` was planned as a scan of the whole log. Each `message.posted` event carries its message in its current state, when the
  * room has it (`kind: message`).
  */
-function timelineStatement(shape: SeqShape): Statement {
-  return statement(
+function timelineStatement(shape: SeqShape): (limit: number) => Statement {
+  return sizedStatement(
     `rooms_timeline_${shape}`,
-    `with ${verdictSql(3)}, ${seqPageSql(shape, 6)}
+    (size) => `with ${verdictSql(3)}, ${seqPageSql(shape, 6, size)}
     select v.verdict, case when v.verdict = 'ok' then '{"endSeq":' || coalesce(b.hi::text, 'null')
       || ',"hasMoreAfter":' || case
           when (select max(x.seq) from room_events x where x.room_id = $1::uuid) > coalesce(b.hi, $5::bigint)
@@ -427,7 +438,10 @@ const boundOf = (page: SeqPage): number[] => {
 
 /** The statement and values of a reader's event page (the benchmark's limit server sends them as they are). */
 export function eventPageQuery(roomId: string, readerId: string, page: SeqPage): BoundStatement {
-  return { sql: EVENT_LIST_STATEMENTS[seqShapeOf(page)], values: [roomId, page.limit, readerId, ...boundOf(page)] };
+  return {
+    sql: EVENT_LIST_STATEMENTS[seqShapeOf(page)](page.limit),
+    values: [roomId, page.limit, readerId, ...boundOf(page)],
+  };
 }
 
 /** The room's events of a SeqPage, ascending by seq, as the RoomEventList's JSON text, if `readerId` may read them. */
@@ -446,7 +460,7 @@ export function timelinePageQuery(roomId: string, readerId: string, page: SeqPag
   const below = page.afterSeq != null ? page.afterSeq + 1 : (page.beforeSeq ?? 0);
   const above = page.beforeSeq != null ? page.beforeSeq - 1 : (page.afterSeq ?? 0);
   return {
-    sql: TIMELINE_STATEMENTS[seqShapeOf(page)],
+    sql: TIMELINE_STATEMENTS[seqShapeOf(page)](page.limit),
     values: [roomId, page.limit, readerId, below, above, ...boundOf(page)],
   };
 }

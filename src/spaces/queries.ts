@@ -14,7 +14,7 @@ import {
   type Rendered,
   renderOne,
   renderPage,
-  type Statement,
+  sizedStatement,
   statement,
 } from '../platform/rendered.js';
 import { containsPattern } from '../platform/search.js';
@@ -39,43 +39,62 @@ const SPACE_ROW_JSON = `s.id, s.owner_id as "ownerId", s.name, s.description, s.
  * The browse as one statement per shape of filter ($1 limit, $2 offset, $3 page, then the category and the name
  * pattern when given): a SpaceList's JSON text. Without a search `total` is the maintained counter row, with one a
  * count. json_agg reads the page from a sorted subquery, which keeps its order (no join or grouping above it).
+ * The first page without a search, where nearly every browse starts, is its own statement per page size
+ * (sizedStatement: `size` rows cut to `limit`; no offset or page among the values, so the category is $2). A
+ * search's plan depends on its pattern (the trigram index or a scan), so it stays planned for each run.
  */
-function spaceListStatement(byCategory: boolean, bySearch: boolean): Statement {
-  let n = 3;
+function spaceListText(byCategory: boolean, bySearch: boolean, size?: number): string {
+  let n = size === undefined ? 3 : 1;
   const filters = ['s.is_public'];
-  if (byCategory) filters.push(`s.category = $${++n}::text`);
+  const category = byCategory ? `$${++n}::text` : `''`;
+  if (byCategory) filters.push(`s.category = ${category}`);
   if (bySearch) filters.push(`s.name ilike $${++n}::text`);
   const where = filters.join(' and ');
   const total = bySearch
     ? `(select count(*) from spaces s where ${where})`
-    : `coalesce((select c.count from space_public_counts c where c.category = ${byCategory ? '$4::text' : `''`}), 0)`;
-  return statement(
-    `spaces_list${byCategory ? '_category' : ''}${bySearch ? '_search' : ''}`,
-    `select '{"spaces":' || coalesce((
-        select json_agg(r)::text from (
-          select ${SPACE_ROW_JSON} from spaces s where ${where}
-          order by s.created_at desc, s.id desc limit $1::int offset $2::bigint
-        ) r), '[]')
-      || ${pageFields('$1', '$3')}
+    : `coalesce((select c.count from space_public_counts c where c.category = ${category}), 0)`;
+  const order = 'order by s.created_at desc, s.id desc';
+  const rows =
+    size === undefined
+      ? `select ${SPACE_ROW_JSON} from spaces s where ${where} ${order} limit $1::int offset $2::bigint`
+      : `select * from (select ${SPACE_ROW_JSON} from spaces s where ${where} ${order} limit ${size}) r limit $1::int`;
+  return `select '{"spaces":' || coalesce((select json_agg(r)::text from (${rows}) r), '[]')
+      || ${pageFields('$1', size === undefined ? '$3' : '1')}
       || '}'
-    from (select ${total} as total) t`,
-  );
+    from (select ${total} as total) t`;
 }
 
+const list = (byCategory: boolean, bySearch: boolean) =>
+  statement(
+    `spaces_list${byCategory ? '_category' : ''}${bySearch ? '_search' : ''}`,
+    spaceListText(byCategory, bySearch),
+  );
+
 /** The browse's statements, by `[category given][search given]`. */
-export const SPACE_LIST_STATEMENTS = [
-  [spaceListStatement(false, false), spaceListStatement(false, true)],
-  [spaceListStatement(true, false), spaceListStatement(true, true)],
+const SPACE_LIST_STATEMENTS = [
+  [list(false, false), list(false, true)],
+  [list(true, false), list(true, true)],
+] as const;
+
+/** The first page without a search, by `[category given]`. */
+const FIRST_PAGE_STATEMENTS = [
+  sizedStatement('spaces_list_first', (size) => spaceListText(false, false, size)),
+  sizedStatement('spaces_list_category_first', (size) => spaceListText(true, false, size)),
 ] as const;
 
 /** The statement and its values for one browse request. */
 export function spaceListQuery(query: SpaceListQuery): BoundStatement {
   const { page, limit } = query;
   const search = containsPattern(query.search);
-  const values: unknown[] = [limit, (page - 1) * limit, page];
+  const first = page === 1 && !search;
+  const values: unknown[] = first ? [limit] : [limit, (page - 1) * limit, page];
   if (query.category !== undefined) values.push(query.category);
   if (search) values.push(search);
-  return { sql: SPACE_LIST_STATEMENTS[query.category !== undefined ? 1 : 0][search ? 1 : 0], values };
+  const byCategory = query.category !== undefined ? 1 : 0;
+  return {
+    sql: first ? FIRST_PAGE_STATEMENTS[byCategory](limit) : SPACE_LIST_STATEMENTS[byCategory][search ? 1 : 0],
+    values,
+  };
 }
 
 /** Public spaces, newest first, as the SpaceList's JSON text rendered by PostgreSQL. */

@@ -1,6 +1,6 @@
 // Statements compiled once (src/platform/rendered.ts), on PGlite and on PostgreSQL: a rendered body is the JSON
 // the hand-written knex read maps its rows to; a statement given a transaction runs on that transaction's
-// connection; on PostgreSQL it is prepared there under its name.
+// connection; on PostgreSQL it is prepared there under its name. A page's statement is made per page size.
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/platform/clock.js';
 import { EventLog } from '../../src/rooms/event-log.js';
@@ -8,7 +8,7 @@ import { currentParticipants } from '../../src/rooms/queries.js';
 import { toMessage } from '../../src/rooms/wire.js';
 import { spaceDetail } from '../../src/spaces/index.js';
 import { contractBody } from '../../src/platform/contract-body.js';
-import { parseRendered, renderOne, statement } from '../../src/platform/rendered.js';
+import { parseRendered, renderOne, sizedStatement, statement } from '../../src/platform/rendered.js';
 import { doc } from '../helpers/contract.js';
 import { useServices } from '../helpers/services.js';
 
@@ -119,6 +119,18 @@ describe('rendered statements', () => {
       })
       .catch((error: Error) => expect(error.message).toBe('roll back'));
     expect(parseRendered((await renderOne<{ n: number }>(knex, COUNT_NAMED, ['Only in trx']))!)).toEqual({ n: 0 });
+  });
+
+  it('make a page statement for the smallest page size that holds the limit, once per size', () => {
+    const sized = sizedStatement('test_sized', (size) => `select ${size}::int as size`);
+    expect(sized(1)).toBe(sized(10));
+    expect([sized(10), sized(11), sized(50), sized(200)].map((s) => s.name)).toEqual([
+      'test_sized_10',
+      'test_sized_20',
+      'test_sized_50',
+      'test_sized_200',
+    ]);
+    expect(() => sized(201)).toThrow(RangeError);
   });
 
   it('refuses a second statement under a name already taken by another text', () => {

@@ -114,6 +114,13 @@ describe('listSpaces', () => {
     const odd = await listSpaces({ query: { category: `${tag}-odd` } });
     expect(odd.data).toMatchObject({ total: 2, totalPages: 1 });
     expect(odd.data!.spaces.every((s) => s.category === `${tag}-odd`)).toBe(true);
+    // A first page without a search is its own statement (read up to a page size, cut to the limit): the same
+    // page as the offset statement's pages continue from.
+    const even = async (page: number) =>
+      (await listSpaces({ query: { category: `${tag}-even`, limit: 1, page } })).data!;
+    expect((await even(1)).spaces.map((s) => s.name)).toEqual([`${tag} Room 4`]);
+    expect(await even(1)).toMatchObject({ total: 3, page: 1, totalPages: 3 });
+    expect((await even(2)).spaces.map((s) => s.name)).toEqual([`${tag} Room 2`]);
     expect((await listSpaces({ query: { search: `${tag} Hidden` } })).data).toMatchObject({
       spaces: [],
       total: 0,
