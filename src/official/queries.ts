@@ -39,8 +39,8 @@ export interface CsQueueQuery {
  * $3 the reader, then the status and its priority when filtered, then the cursor's priority, waiting time and id
  * when given). Its row: the verdict (`ok`; `not_found`: no such community; `not_official`; `not_staff`: the reader
  * is not one of its STAFF_ROLES), and when ok a CsQueue's JSON text. One round trip where the community, role and
- * page reads were three. It reads up to
- * the page size's + 1 rows (sizedStatement), as csQueuePage reads `limit + 1`, to know whether there is a next page; `nextCursor` is the last entry's
+ * page reads were three. It reads up to the page size's + 1 rows (sizedStatement), as csQueuePage reads
+ * `limit + 1`, to know whether there is a next page; `nextCursor` is the last entry's
  * position encoded as encodeQueueCursor writes it (base64url of the JSON array, no padding: PostgreSQL's base64
  * with `+/` mapped to `-_`, its padding and line breaks dropped), so cursors from either read are the same text.
  */
