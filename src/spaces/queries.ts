@@ -41,7 +41,8 @@ const SPACE_ROW_JSON = `s.id, s.owner_id as "ownerId", s.name, s.description, s.
  * count. json_agg reads the page from a sorted subquery, which keeps its order (no join or grouping above it).
  * The first page without a search, where nearly every browse starts, is its own statement per page size
  * (sizedStatement: `size` rows cut to `limit`; no offset or page among the values, so the category is $2). A
- * search's plan depends on its pattern (the trigram index or a scan), so it stays planned for each run.
+ * search keeps one statement for every page: what it costs is the match and its count, which a page size does
+ * not change (docs/benchmarks.md, "Page sizes in the statement").
  */
 function spaceListText(byCategory: boolean, bySearch: boolean, size?: number): string {
   let n = size === undefined ? 3 : 1;
