@@ -34,56 +34,55 @@ const connect = async () => {
   return client;
 };
 
-/** The first row of a lookup, or undefined when the data set has none (its bench row was not seeded). */
-async function lookup(client: pg.Client, sql: string): Promise<Record<string, string> | undefined> {
-  return (await client.query(sql)).rows[0] as Record<string, string> | undefined;
-}
+type Page = [label: string, statement: BoundStatement];
+
+/**
+ * The pages that need ids from the data set: a lookup of the row to read (`target`) and who reads it (`reader`),
+ * and the pages read with them. A lookup that finds nothing (its bench row was not seeded) is skipped.
+ */
+const LOOKUPS: Array<{ sql: string; pages: (target: string, reader: string) => Page[] }> = [
+  {
+    sql: `select category as target, '' as reader from spaces group by 1 order by count(*) desc limit 1`,
+    pages: (category) => [['spaces by category, page 1', spaceListQuery({ page: 1, limit: 20, category })]],
+  },
+  {
+    sql: `select m.community_id as target, m.user_id as reader from community_members m where m.community_id = (
+      select community_id from community_messages group by 1 order by count(*) desc limit 1) limit 1`,
+    pages: (id, reader) => [['community message page', communityMessagePageQuery(id, reader, { limit: 50 }, AUDIO)]],
+  },
+  {
+    sql: `select v.id as target, c.creator_id as reader from conversations v join communities c
+      on c.id = v.community_id
+    where v.id = (select conversation_id from conversation_messages group by 1 order by count(*) desc limit 1)`,
+    pages: (id, reader) => [['conversation messages', conversationMessagePageQuery(id, reader, { limit: 50 }, AUDIO)]],
+  },
+  {
+    sql: `select c.id as target, c.creator_id as reader from communities c
+    where c.id = (select community_id from conversations group by 1 order by count(*) desc limit 1)`,
+    pages: (id, reader) => [['CS queue', csQueuePageQuery(id, reader, { limit: 50 })]],
+  },
+  {
+    sql: `select p.room_id as target, p.membership_id as reader from room_participants p
+    where p.participant_kind = 'human' and p.left_at is null
+      and p.room_id = (select room_id from room_events group by 1 order by count(*) desc limit 1)
+    limit 1`,
+    pages: (id, reader) => [
+      ['room timeline', timelinePageQuery(id, reader, { limit: 50 })],
+      ['room event page', eventPageQuery(id, reader, { limit: 50 })],
+    ],
+  },
+];
 
 /** Each page's statement and values on this data set, those whose data it holds. */
-async function pages(client: pg.Client): Promise<Array<[string, BoundStatement]>> {
-  const found: Array<[string, BoundStatement]> = [
+async function pages(client: pg.Client): Promise<Page[]> {
+  const found: Page[] = [
     ['spaces list, page 1', spaceListQuery({ page: 1, limit: 20 })],
     ['spaces list, page 2', spaceListQuery({ page: 2, limit: 20 })],
     ['spaces search, page 1', spaceListQuery({ page: 1, limit: 20, search: opts.search })],
   ];
-  const category = await lookup(client, `select category from spaces group by 1 order by count(*) desc limit 1`);
-  if (category?.category)
-    found.push(['spaces by category, page 1', spaceListQuery({ page: 1, limit: 20, category: category.category })]);
-  const history = await lookup(
-    client,
-    `select m.community_id, m.user_id from community_members m where m.community_id = (
-      select community_id from community_messages group by 1 order by count(*) desc limit 1) limit 1`,
-  );
-  if (history)
-    found.push([
-      'community message page',
-      communityMessagePageQuery(history.community_id!, history.user_id!, { limit: 50 }, AUDIO),
-    ]);
-  const conversation = await lookup(
-    client,
-    `select v.id, c.creator_id from conversations v join communities c on c.id = v.community_id where v.id = (
-      select conversation_id from conversation_messages group by 1 order by count(*) desc limit 1)`,
-  );
-  if (conversation)
-    found.push([
-      'conversation messages',
-      conversationMessagePageQuery(conversation.id!, conversation.creator_id!, { limit: 50 }, AUDIO),
-    ]);
-  const queue = await lookup(
-    client,
-    `select c.id, c.creator_id from communities c where c.id = (
-      select community_id from conversations group by 1 order by count(*) desc limit 1)`,
-  );
-  if (queue) found.push(['CS queue', csQueuePageQuery(queue.id!, queue.creator_id!, { limit: 50 })]);
-  const room = await lookup(
-    client,
-    `select p.room_id, p.membership_id from room_participants p where p.participant_kind = 'human'
-      and p.left_at is null and p.room_id = (select room_id from room_events group by 1 order by count(*) desc limit 1)
-    limit 1`,
-  );
-  if (room) {
-    found.push(['room timeline', timelinePageQuery(room.room_id!, room.membership_id!, { limit: 50 })]);
-    found.push(['room event page', eventPageQuery(room.room_id!, room.membership_id!, { limit: 50 })]);
+  for (const { sql, pages } of LOOKUPS) {
+    const row = (await client.query(sql)).rows[0] as { target: string | null; reader: string } | undefined;
+    if (row?.target) found.push(...pages(row.target, row.reader));
   }
   return found;
 }
