@@ -923,7 +923,7 @@ async function main(): Promise<void> {
     const renderedReads = measured.filter((e) => e.onLimitServer);
     const limit =
       renderedReads.length && database.url
-        ? await startServer('limit node:http+pg', 'limit-server.ts', targetToEnv(fullTarget), false)
+        ? await startServer('limit node:http+pg', 'limit-server.ts', targetToEnv(fullTarget), opts.profile === 'limit')
         : undefined;
     if (measured.length) {
       // The bare server runs the knex baseline's statements for a rendered read: the same JSON, other SQL.
