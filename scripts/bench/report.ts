@@ -11,6 +11,8 @@ import { renderTraces, type TracedRow } from './traces.js';
 /** A server's numbers on one endpoint, over all its measured rounds. */
 export interface Measured extends LoadResult {
   cpuUsPerRequest: number;
+  /** Of the server's CPU per request, its time in the kernel (system time). */
+  systemUsPerRequest?: number;
   /** The load generator's CPU per request. */
   loadCpuUsPerRequest: number;
   /** The whole machine's busy CPU per request (every process: server, load generator, PostgreSQL, the rest). */
@@ -26,6 +28,8 @@ export interface EndpointRow {
   bare: Measured;
   /** node:http + pg writing PostgreSQL's JSON (limit-server.ts), for the reads the platform renders. */
   limit?: Measured;
+  /** The design's floor (floor-server.ts): Koa, openapi-backend and knex running the same statement, nothing else. */
+  floor?: Measured;
   /** A rendered read's targets: full/bare and full/limit at least these, full's p99 no worse than bare's. */
   targets?: { bare: number; limit: number };
 }
@@ -135,6 +139,52 @@ export interface Startup {
   /** Module loading group by group, in a separate fresh process. */
   imports?: Array<{ group: string; ms: number }>;
   importsTotalMs?: number;
+}
+
+/**
+ * The rows served by the design's floor too: the platform, the floor, the limit and bare side by side, splitting the
+ * platform's distance from the limit into what Koa, openapi-backend and knex cost and what its own work costs.
+ */
+function renderFloor(r: RunReport): string[] {
+  const rows = r.endpoints.filter((e) => e.floor);
+  if (!rows.length) return [];
+  const servers = (e: EndpointRow) => [e.full, e.floor, e.limit, e.bare];
+  const each = (e: EndpointRow, f: (m: Measured) => number | undefined) =>
+    servers(e)
+      .map((m) => {
+        const n = m && f(m);
+        return n === undefined ? '-' : int(n);
+      })
+      .join(' / ');
+  const lines = [
+    '',
+    "### The platform's own work against the design's floor",
+    '',
+    'The floor (scripts/bench/floor-server.ts) is what the design fixes and nothing else: Koa, openapi-backend over the ' +
+      "full contract routed by installRouter, and the platform's knex running the same rendered statement as the " +
+      'spaces service runs it. It has no request id, access log, metrics, CORS, compression, authentication, input ' +
+      "parsing or validation, rate limits or response checks. Full/floor is what the platform's own per-request work " +
+      "costs in throughput; floor/limit what Koa, openapi-backend and knex cost against node:http and pg. Each server's " +
+      'numbers: full / floor / limit / bare.',
+    '',
+    '| Endpoint | req/s | Floor/bare | Full/floor | Floor/limit | Server CPU µs/req (of which kernel) | PostgreSQL µs/req |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const e of rows) {
+    const floor = e.floor!;
+    lines.push(
+      `| ${e.label} | ${each(e, (m) => m.rps)} | ${ratio(floor.rps, e.bare.rps)} | ${ratio(e.full.rps, floor.rps)} | ` +
+        `${e.limit ? ratio(floor.rps, e.limit.rps) : '-'} | ` +
+        `${servers(e)
+          .map((m) =>
+            m
+              ? `${int(m.cpuUsPerRequest)} (${m.systemUsPerRequest === undefined ? '-' : int(m.systemUsPerRequest)})`
+              : '-',
+          )
+          .join(' / ')} | ${each(e, (m) => m.postgresCpuUsPerRequest)} |`,
+    );
+  }
+  return lines;
 }
 
 export interface RunReport {
@@ -344,7 +394,7 @@ export function renderMarkdown(r: RunReport): string {
           .map((m) => `${m.server} ${mib(m.rssBytes)} MiB RSS (JS heap in use ${mib(m.heapUsedBytes)} MiB)`)
           .join('; ')}.`,
       );
-    lines.push(...renderCpuSplit(r), ...renderTraces(r.traces), '');
+    lines.push(...renderCpuSplit(r), ...renderFloor(r), ...renderTraces(r.traces), '');
   }
 
   if (r.metricsCost?.length) {

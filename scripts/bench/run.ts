@@ -151,6 +151,8 @@ interface Endpoint {
   compiled?: Array<{ platform: RegExp; bare: RegExp }>;
   /** A rendered read the limit server serves too (running the platform's SQL): measured against it, with its targets. */
   onLimitServer?: boolean;
+  /** The browse, served by the design's floor too (floor-server.ts): what the platform's per-request work costs. */
+  onFloorServer?: boolean;
 }
 
 /** Tokens handed out for `tokens` endpoints: the parity checks take the first PARITY_TOKENS, the load the rest. */
@@ -420,6 +422,7 @@ async function measure(
       statusCounts: {},
       loadCpuUs: sum((r) => r.loadCpuUs),
       cpuUsPerRequest: sum((r) => r.cpuUs) / sum((r) => r.served),
+      systemUsPerRequest: sum((r) => r.systemUs) / sum((r) => r.served),
       loadCpuUsPerRequest: sum((r) => r.loadCpuUs) / sum((r) => r.requests),
       machineCpuUsPerRequest: list.every((r) => r.machineUs !== undefined)
         ? sum((r) => r.machineUs!) / sum((r) => r.requests)
@@ -432,7 +435,7 @@ async function measure(
     log(
       `${server.name.padEnd(36)} ${endpoint.label.padEnd(32)} ${Math.round(measured.rps).toString().padStart(6)} req/s ` +
         `(rounds ${measured.roundsRps.join(', ')})  p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms  CPU ${Math.round(measured.cpuUsPerRequest)} µs/req ` +
-        `(kernel ${Math.round(sum((r) => r.systemUs) / sum((r) => r.served))}), load ${Math.round(measured.loadCpuUsPerRequest)}, ` +
+        `(kernel ${Math.round(measured.systemUsPerRequest!)}), load ${Math.round(measured.loadCpuUsPerRequest)}, ` +
         `postgres ${measured.postgresCpuUsPerRequest === undefined ? '-' : Math.round(measured.postgresCpuUsPerRequest)}, ` +
         `machine ${measured.machineCpuUsPerRequest === undefined ? '-' : Math.round(measured.machineCpuUsPerRequest)}`,
     );
@@ -704,6 +707,7 @@ async function main(): Promise<void> {
         auth: false,
         rendered: true,
         onLimitServer: true,
+        onFloorServer: true,
       },
       {
         key: 'search',
@@ -925,26 +929,38 @@ async function main(): Promise<void> {
       renderedReads.length && database.url
         ? await startServer('limit node:http+pg', 'limit-server.ts', targetToEnv(fullTarget), opts.profile === 'limit')
         : undefined;
+    // The floor: the design's fixed parts alone (Koa, openapi-backend, knex), on PostgreSQL like the limit.
+    const floorReads = measured.filter((e) => e.onFloorServer);
+    const floor =
+      floorReads.length && database.url
+        ? await startServer('floor koa+openapi-backend+knex', 'floor-server.ts', targetToEnv(fullTarget), false)
+        : undefined;
     if (measured.length) {
       // The bare server runs the knex baseline's statements for a rendered read: the same JSON, other SQL.
       await checkParity(full, bare, measured, seeded.token, (e) => !e.rendered);
       if (limit) await checkParity(full, limit, renderedReads, seeded.token);
+      if (floor) await checkParity(full, floor, floorReads, seeded.token);
     }
     for (const endpoint of measured) {
-      const servers = endpoint.onLimitServer && limit ? [full, bare, limit] : [full, bare];
-      const [fullResult, bareResult, limitResult] = await measure(servers, endpoint, seeded.token);
+      const withLimit = endpoint.onLimitServer && limit;
+      const withFloor = endpoint.onFloorServer && floor;
+      const servers = [full, bare, ...(withLimit ? [limit] : []), ...(withFloor ? [floor] : [])];
+      const [fullResult, bareResult, ...others] = await measure(servers, endpoint, seeded.token);
+      const limitResult = withLimit ? others.shift() : undefined;
+      const floorResult = withFloor ? others.shift() : undefined;
       report.endpoints.push({
         label: endpoint.label,
         full: fullResult!,
         bare: bareResult!,
         ...(limitResult ? { limit: limitResult } : {}),
+        ...(floorResult ? { floor: floorResult } : {}),
         ...(endpoint.onLimitServer ? { targets: RENDERED_TARGETS } : {}),
       } satisfies EndpointRow);
     }
-    report.memory = [full, bare, limit].flatMap((server) =>
+    report.memory = [full, bare, limit, floor].flatMap((server) =>
       server?.peak ? [{ server: server.name, rssBytes: server.peak.rss, heapUsedBytes: server.peak.heapUsed }] : [],
     );
-    await limit?.child.stop();
+    await Promise.all([limit?.child.stop(), floor?.child.stop()]);
     if (only.has('traces')) report.traces = await measureTraces(full, tracedTarget, measured, seeded.token);
     if (only.has('metrics')) {
       // Metrics on against off, the hot reads (list and detail), with a control: two identical servers of each
