@@ -652,7 +652,10 @@ knex, rows to objects to JSON in JavaScript: listPublicSpaces and spaceDetail in
 to the same JSON; and the limit, node:http + pg with no framework (scripts/bench/limit-server.ts) sending the
 platform's own statements, imported from the area's queries.ts, as named prepared statements and writing the
 JSON text PostgreSQL returns without parsing it, held to the same JSON and the same SQL (PostgreSQL only: pg
-cannot open PGlite). Their targets: full/bare >= 2x, full/limit >= 0.6x, full p99 no worse than bare's. The
+cannot open PGlite). Their targets: full/bare >= 2x, full/limit >= 0.6x, full p99 no worse than bare's. The list
+is served a fourth way, by the design's floor (scripts/bench/floor-server.ts): Koa, openapi-backend routed by
+installRouter and the platform's knex running the same statement, and none of the platform's own per-request work;
+full/floor is what that work costs, floor/limit what the design's fixed parts cost. The
 machine has 2 cores shared by the load generator, the server under test and PostgreSQL: absolute numbers
 move from run to run, the ratios within one run are what to read.
 
@@ -662,7 +665,7 @@ join,messages,agent-chat: the communities rows; room-post,room-timeline: the Roo
 customer-service rows; metrics: the hot reads with metrics on and off, two servers of each; traces: tracing on, exporting to a local receiver; stream-fanout: live streams vs polling, with \`--stream-clients N\` (1000), \`--stream-rate N,N\` (5,20 events/s), \`--stream-seconds S\` (10), \`--poll-interval MS\` (1000)), \`--joiners N\` (10000), \`--messages N\` (10000), \`--log-level L\`
 (the full stack's, info), \`--routing-duration S\` (6), \`--db auto|postgres|pglite\`, \`--strict\` (exit 1
 below target), \`--schema NAME\` (the PostgreSQL schema the run owns, dropped and recreated: bench), \`--keep\` (keep the bench schema or PGlite copies), \`--out FILE\` (write there instead),
-\`--profile full|bare|metrics|stream\` (a CPU profile of that server, of the four metrics rows' servers, or of the stream instances, in $TMPDIR/platform-bench-profiles; summarise it with
+\`--profile full|bare|limit|metrics|stream\` (a CPU profile of that server, of the four metrics rows' servers, or of the stream instances, in $TMPDIR/platform-bench-profiles; summarise it with
 \`npx tsx scripts/bench/profile-summary.ts FILE\`).
 
 The full stack runs its real services, unmodified. An earlier version also ran a third server, the
