@@ -149,13 +149,11 @@ function renderFloor(r: RunReport): string[] {
   const rows = r.endpoints.filter((e) => e.floor);
   if (!rows.length) return [];
   const servers = (e: EndpointRow) => [e.full, e.floor, e.limit, e.bare];
-  const each = (e: EndpointRow, f: (m: Measured) => number | undefined) =>
+  const each = (e: EndpointRow, f: (m: Measured) => string | undefined) =>
     servers(e)
-      .map((m) => {
-        const n = m && f(m);
-        return n === undefined ? '-' : int(n);
-      })
+      .map((m) => (m && f(m)) ?? '-')
       .join(' / ');
+  const number = (n: number | undefined) => (n === undefined ? undefined : int(n));
   const lines = [
     '',
     "### The platform's own work against the design's floor",
@@ -173,15 +171,10 @@ function renderFloor(r: RunReport): string[] {
   for (const e of rows) {
     const floor = e.floor!;
     lines.push(
-      `| ${e.label} | ${each(e, (m) => m.rps)} | ${ratio(floor.rps, e.bare.rps)} | ${ratio(e.full.rps, floor.rps)} | ` +
+      `| ${e.label} | ${each(e, (m) => int(m.rps))} | ${ratio(floor.rps, e.bare.rps)} | ${ratio(e.full.rps, floor.rps)} | ` +
         `${e.limit ? ratio(floor.rps, e.limit.rps) : '-'} | ` +
-        `${servers(e)
-          .map((m) =>
-            m
-              ? `${int(m.cpuUsPerRequest)} (${m.systemUsPerRequest === undefined ? '-' : int(m.systemUsPerRequest)})`
-              : '-',
-          )
-          .join(' / ')} | ${each(e, (m) => m.postgresCpuUsPerRequest)} |`,
+        `${each(e, (m) => `${int(m.cpuUsPerRequest)} (${number(m.systemUsPerRequest) ?? '-'})`)} | ` +
+        `${each(e, (m) => number(m.postgresCpuUsPerRequest))} |`,
     );
   }
   return lines;
